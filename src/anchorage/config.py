@@ -1,0 +1,165 @@
+"""Workspace config: the collaborative, its place and tiers, its anchors and exclusion rules (TOML)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from anchorage.errors import ConfigError, UnknownAnchorError
+
+ANCHOR_TYPES = ("council", "nhs-trust", "college", "housing-association", "university", "other")
+LAD_CODE = re.compile(r"^[EWSN]\d{8}$")
+TIERS = ("local", "sub-region", "region", "uk", "abroad", "unknown")
+UK_COUNTRY_CODES = ("E92000001", "W92000004", "S92000003", "N92000002")
+
+
+@dataclass
+class Anchor:
+    name: str
+    type: str
+    slug: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)
+
+
+@dataclass
+class ExclusionRule:
+    """A payment that is not procurement (CLES): matched by regex on supplier name or category."""
+
+    name: str
+    field: str  # "supplier" or "category"
+    pattern: str
+    enabled: bool = True
+
+
+DEFAULT_EXCLUSIONS = [
+    ExclusionRule("HMRC and taxes", "supplier", r"\bHMRC\b|\bH ?M REVENUE|INLAND REVENUE|REVENUE AND CUSTOMS"),
+    ExclusionRule(
+        "Pension funds", "supplier", r"PENSION FUND|PENSIONS? SCHEME|\bLGPS\b|NHS PENSIONS"
+    ),
+    ExclusionRule(
+        "Other public bodies",
+        "supplier",
+        r"^(LONDON BOROUGH OF|ROYAL BOROUGH OF|.* (CITY|COUNTY|BOROUGH|DISTRICT) COUNCIL$)|"
+        r"\bNHS (TRUST|FOUNDATION TRUST|ENGLAND)\b|NHS BUSINESS SERVICES|POLICE|"
+        r"\bDEPARTMENT FOR\b|\bMINISTRY OF\b|\bGREATER LONDON AUTHORITY\b|\bTRANSPORT FOR LONDON\b",
+    ),
+    ExclusionRule(
+        "Salaries, payroll and benefits",
+        "category",
+        r"SALAR|PAYROLL|WAGES|PENSION|NATIONAL INSURANCE|\bPAYE\b|BENEFIT PAYMENTS|HOUSING BENEFIT",
+    ),
+    ExclusionRule("Grants", "category", r"\bGRANTS?\b"),
+    ExclusionRule("Taxes and levies", "category", r"\bVAT\b|\bTAX(ES)?\b|\bLEVY\b|BUSINESS RATES|PRECEPT"),
+]
+
+
+@dataclass
+class Place:
+    """Where 'local' is, and the concentric tiers around it (LAD codes; region is an ONS RGN code)."""
+
+    local: list[str]
+    sub_region: list[str] = field(default_factory=list)
+    region: str = ""
+    name: str = ""
+
+
+@dataclass
+class Config:
+    collaborative: str
+    place: Place
+    anchors: list[Anchor] = field(default_factory=list)
+    exclusions: list[ExclusionRule] = field(default_factory=lambda: list(DEFAULT_EXCLUSIONS))
+    imd_version: str = "2019"
+    records_url: str = ""  # empty: SQLite file in the workspace
+
+    def anchor(self, name_or_slug: str) -> Anchor:
+        key = slugify(name_or_slug)
+        for a in self.anchors:
+            if a.slug == key or a.name.lower() == name_or_slug.lower():
+                return a
+        known = ", ".join(a.name for a in self.anchors) or "none yet"
+        raise UnknownAnchorError(
+            f'There is no anchor called "{name_or_slug}" in this workspace (anchors: {known}).',
+            fix=f'Add it with: anchorage org add "{name_or_slug}" --type council',
+        )
+
+    def add_anchor(self, name: str, type_: str) -> Anchor:
+        if type_ not in ANCHOR_TYPES:
+            raise ConfigError([f'anchor type "{type_}" must be one of {", ".join(ANCHOR_TYPES)}'], "org add")
+        anchor = Anchor(name=name, type=type_)
+        if any(a.slug == anchor.slug for a in self.anchors):
+            raise ConfigError([f'an anchor called "{name}" already exists'], "org add")
+        self.anchors.append(anchor)
+        return anchor
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def validate(cfg: Config) -> list[str]:
+    """Every problem in the config, not just the first."""
+    problems: list[str] = []
+    if not cfg.collaborative.strip():
+        problems.append("collaborative name is empty")
+    if not cfg.place.local:
+        problems.append("place.local needs at least one local-authority code, e.g. E09000012")
+    for code in [*cfg.place.local, *cfg.place.sub_region]:
+        if not LAD_CODE.match(code):
+            problems.append(f'"{code}" is not a local-authority code (like E09000012)')
+    if cfg.place.region and not re.match(r"^[EWSN]\d{8}$", cfg.place.region):
+        problems.append(f'place.region "{cfg.place.region}" is not an ONS region code (like E12000007)')
+    for a in cfg.anchors:
+        if a.type not in ANCHOR_TYPES:
+            problems.append(f'anchor "{a.name}" has type "{a.type}"; use one of {", ".join(ANCHOR_TYPES)}')
+    for r in cfg.exclusions:
+        if r.field not in ("supplier", "category"):
+            problems.append(f'exclusion "{r.name}": field must be "supplier" or "category"')
+        try:
+            re.compile(r.pattern)
+        except re.error as exc:
+            problems.append(f'exclusion "{r.name}": pattern is not a valid regular expression ({exc})')
+    if cfg.imd_version not in ("2019", "2025"):
+        problems.append('imd_version must be "2019" or "2025"')
+    return problems
+
+
+def load(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], str(path)) from None
+    try:
+        place = Place(**raw.get("place", {}))
+        cfg = Config(
+            collaborative=raw.get("collaborative", ""),
+            place=place,
+            anchors=[Anchor(**a) for a in raw.get("anchors", [])],
+            exclusions=[ExclusionRule(**r) for r in raw["exclusions"]]
+            if "exclusions" in raw
+            else list(DEFAULT_EXCLUSIONS),
+            imd_version=str(raw.get("imd_version", "2019")),
+            records_url=raw.get("records_url", ""),
+        )
+    except TypeError as exc:
+        raise ConfigError([f"unexpected setting: {exc}"], str(path)) from None
+    problems = validate(cfg)
+    if problems:
+        raise ConfigError(problems, str(path))
+    return cfg
+
+
+def save(cfg: Config, path: Path) -> None:
+    problems = validate(cfg)
+    if problems:
+        raise ConfigError(problems, str(path))
+    data: dict[str, Any] = asdict(cfg)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -1,0 +1,48 @@
+"""One exception hierarchy. Every message is a sentence a user can act on; the CLI and web render it."""
+
+from __future__ import annotations
+
+
+class AnchorageError(Exception):
+    """Something went wrong that the user can fix."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.fix}" if self.fix else self.message
+
+
+class WorkspaceError(AnchorageError):
+    """The workspace is missing or its config is invalid."""
+
+
+class ConfigError(WorkspaceError):
+    """The workspace config has one or more problems (all are listed at once)."""
+
+    def __init__(self, problems: list[str], path: str) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path} has {len(problems)} problem(s):\n{lines}")
+        self.problems = problems
+
+
+class UnknownAnchorError(AnchorageError):
+    """An anchor named on the command line is not in the workspace."""
+
+
+class InputFileError(AnchorageError):
+    """An input file cannot be read as a whole (empty, binary, no header, missing column...)."""
+
+    def __init__(self, path: str, message: str, *, fix: str | None = None) -> None:
+        super().__init__(f"{path}: {message}", fix=fix)
+        self.path = path
+
+
+class MappingError(InputFileError):
+    """The columns of a file cannot be mapped to the fields we need."""
+
+
+class ReferenceDataError(AnchorageError):
+    """Reference data (postcodes, IMD, boundaries) is missing or malformed."""

@@ -1,0 +1,1 @@
+"""Read → map columns → validate → quarantine → load (all-or-nothing, idempotent)."""

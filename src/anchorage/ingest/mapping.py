@@ -1,0 +1,175 @@
+"""Column mapping: recognise the usual publications' headers, or take an explicit mapping file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from anchorage.errors import MappingError
+
+# Canonical field -> header names seen in Transparency Code, NHS "over £25k", LGA template and finance
+# exports. Keys are compared after `header_key` (lower-case, letters and digits only).
+SPEND_FIELDS: dict[str, list[str]] = {
+    "supplier_name": [
+        "supplier name", "supplier", "beneficiary", "beneficiary name", "vendor", "vendor name",
+        "payee", "payee name", "creditor", "creditor name", "merchant name", "recipient", "supplier_name",
+        "name of supplier", "suppliername", "organisation paid",
+    ],
+    "amount": [
+        "amount", "net amount", "invoice nett amount", "invoice net amount", "nett amount", "value",
+        "amount paid", "total", "ap amount", "amount gbp", "amount (£)", "amount £", "net value",
+        "invoice line value (net of vat)", "invoice line value", "transaction amount", "line amount",
+        "payment amount", "expenditure", "spend", "amount excl vat", "amount ex vat", "net",
+        "total amount", "gross amount",
+    ],
+    "payment_date": [
+        "payment date", "paid date", "date paid", "date", "transaction date", "invoice payment date",
+        "effective date", "posting date", "date of payment", "pay date", "payment_date",
+        "invoice date",
+    ],
+    "category": [
+        "expense type", "detailed expenditure type", "expenditure category", "expense category",
+        "category", "expenditure type", "account", "account description", "purpose of spend",
+        "proclass", "proclass description", "cpv", "spend category", "subjective description",
+        "expense description", "service category", "merchant category",
+    ],
+    "service": [
+        "service area", "expense area", "service", "directorate", "department", "department family",
+        "organisational unit", "service label", "service division label", "cost centre",
+        "cost centre description", "service division", "business unit", "directotate",
+    ],
+    "transaction_id": [
+        "transaction number", "transaction no", "trans no", "transaction id", "invoice no",
+        "invoice number", "document number", "docno", "doc no", "reference", "payment reference",
+    ],
+    "supplier_ref": [
+        "supplier id", "vendor id", "vendorid", "supplier number", "supplier code", "vendor number",
+        "creditor number", "supplier reference", "payee id",
+    ],
+    "supplier_postcode": [
+        "supplier postcode", "postcode", "vendor postcode", "supplier post code", "post code",
+        "payee postcode", "beneficiary postcode",
+    ],
+    "company_number": [
+        "company number", "company registration number", "companies house number", "crn",
+        "company reg no", "beneficiary registration number", "registration number",
+    ],
+    "charity_number": ["charity number", "registered charity number", "charity registration number", "charity no"],
+    "vat_number": ["vat registration number", "vat number", "vat reg no", "vat no", "vat registration"],
+    "description": ["description", "narrative", "purpose", "transaction description", "details"],
+}
+SUPPLIER_FIELDS: dict[str, list[str]] = {
+    "supplier_name": SPEND_FIELDS["supplier_name"],
+    "supplier_ref": SPEND_FIELDS["supplier_ref"],
+    "postcode": [*SPEND_FIELDS["supplier_postcode"], "registered office postcode"],
+    "country": ["country", "supplier country", "country code"],
+    "company_number": SPEND_FIELDS["company_number"],
+    "charity_number": SPEND_FIELDS["charity_number"],
+    "vat_number": SPEND_FIELDS["vat_number"],
+    "is_sme": ["sme", "is sme", "sme flag", "small or medium enterprise", "sme status"],
+    "is_vcse": ["vcse", "is vcse", "vcse flag", "voluntary sector", "charity or social enterprise"],
+}
+REQUIRED = {
+    "spend": ("supplier_name", "amount", "payment_date"),
+    "suppliers": ("supplier_name",),
+}
+FIELDS = {"spend": SPEND_FIELDS, "suppliers": SUPPLIER_FIELDS}
+FUZZY_CUTOFF = 90  # catches publication typos ("Expenditure Catergory", "Service divison label")
+
+
+def header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9£]", "", name.lower())
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    return {header_key(alias): field for field, aliases in FIELDS[kind].items() for alias in aliases}
+
+
+def match_header(cell: str, kind: str = "spend") -> str | None:
+    """The canonical field a header cell names, exactly or by a close spelling."""
+    key = header_key(cell)
+    if not key:
+        return None
+    lookup = _lookup(kind)
+    if key in lookup:
+        return lookup[key]
+    if len(key) < 6:
+        return None
+    best = process.extractOne(key, list(lookup), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return lookup[best[0]] if best else None
+
+
+@dataclass
+class ColumnMapping:
+    """Canonical field -> the file's column name, and how it was decided."""
+
+    fields: dict[str, str]
+    source: str  # "automatic" or the mapping file's path
+
+    def require(self, kind: str, path: str, columns: list[str]) -> None:
+        missing = [f for f in REQUIRED[kind] if f not in self.fields]
+        if missing:
+            names = ", ".join(f.replace("_", " ") for f in missing)
+            raise MappingError(
+                path,
+                f"no column for {names} (columns found: {', '.join(columns)}).",
+                fix="Rename the column, or pass --mapping FILE with lines like "
+                f'"{missing[0]} = \\"Your column name\\"".',
+            )
+
+
+def automatic_mapping(columns: list[str], kind: str = "spend") -> ColumnMapping:
+    """Map each field to the column whose name is its most specific alias; exact beats fuzzy."""
+    candidates: list[tuple[int, int, str, str]] = []  # (fuzzy?, alias rank, field, column)
+    for col in columns:
+        key = header_key(col)
+        for fld, aliases in FIELDS[kind].items():
+            ranks = [i for i, a in enumerate(aliases) if header_key(a) == key]
+            if ranks:
+                candidates.append((0, ranks[0], fld, col))
+        fuzzy = match_header(col, kind)
+        if fuzzy and not any(c[3] == col for c in candidates):
+            candidates.append((1, 0, fuzzy, col))
+    fields: dict[str, str] = {}
+    for _, _, fld, col in sorted(candidates, key=lambda c: (c[0], c[1])):
+        if fld not in fields and col not in fields.values():
+            fields[fld] = col
+    return ColumnMapping(fields, "automatic")
+
+
+def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> ColumnMapping:
+    """Read an explicit mapping (TOML, JSON or two-column CSV: field,column); it overrides automatic."""
+    try:
+        if path.suffix.lower() == ".toml":
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix.lower() == ".json":
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                raw = {r[0].strip(): r[1].strip() for r in csv.reader(fh) if len(r) >= 2 and r[0].strip()}
+                raw.pop("field", None)
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(str(path), f"the mapping file cannot be read ({exc}).") from None
+    known = FIELDS[kind]
+    problems = [f'"{k}" is not a field (fields: {", ".join(known)})' for k in raw if k not in known]
+    by_key = {header_key(c): c for c in columns}
+    explicit: dict[str, str] = {}
+    for fld, col in raw.items():
+        if fld not in known:
+            continue
+        actual = col if col in columns else by_key.get(header_key(str(col)))
+        if actual is None:
+            problems.append(f'{fld} = "{col}" but the file has no such column')
+        else:
+            explicit[fld] = actual
+    if problems:
+        raise MappingError(str(path), "; ".join(problems) + f" (columns found: {', '.join(columns)}).")
+    auto = automatic_mapping([c for c in columns if c not in explicit.values()], kind)
+    merged = {**{k: v for k, v in auto.fields.items() if k not in explicit}, **explicit}
+    return ColumnMapping(merged, str(path))

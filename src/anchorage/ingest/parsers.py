@@ -1,0 +1,66 @@
+"""Value parsers for amounts and UK dates, as DuckDB macros: one implementation for bulk and Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+
+# Day-first (UK) formats; two-digit years are tried before four so that "14/05/23" is 2023, not 0023.
+DATE_FORMATS = [
+    "%d/%m/%y", "%d/%m/%Y", "%d-%m-%y", "%d-%m-%Y", "%d.%m.%y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d",
+    "%d-%b-%y", "%d-%b-%Y", "%d %b %y", "%d %b %Y", "%d %B %Y", "%d-%B-%Y", "%d %B %y",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y%m%d",
+    "%Y-%m", "%b-%y", "%b-%Y", "%b %Y", "%B %Y", "%m/%Y",
+]
+
+MACROS = f"""
+CREATE OR REPLACE TEMP MACRO anchorage_num(s) AS
+    CASE WHEN isfinite(TRY_CAST(s AS DOUBLE)) THEN TRY_CAST(TRY_CAST(s AS DOUBLE) AS DECIMAL(18, 2)) END;
+CREATE OR REPLACE TEMP MACRO anchorage_amount_clean(v) AS
+    regexp_replace(upper(v), '[£$€,\\s]|GBP', '', 'g');
+CREATE OR REPLACE TEMP MACRO anchorage_amount_slow(c) AS
+    CASE
+        WHEN c IN ('-', '–', '—') THEN 0::DECIMAL(18, 2)
+        WHEN c LIKE '(%)' THEN -anchorage_num(c[2:-2])
+        WHEN c LIKE '-(%)' THEN -anchorage_num(c[3:-2])
+        WHEN c LIKE '%CR' THEN -anchorage_num(c[:-3])
+        WHEN c LIKE '%DR' THEN anchorage_num(c[:-3])
+        WHEN length(c) > 1 AND c LIKE '%-' AND c NOT LIKE '-%' THEN -anchorage_num(c[:-2])
+        ELSE anchorage_num(c)
+    END;
+CREATE OR REPLACE TEMP MACRO anchorage_amount(v) AS
+    COALESCE(TRY_CAST(v AS DECIMAL(18, 2)), anchorage_amount_slow(anchorage_amount_clean(v)));
+CREATE OR REPLACE TEMP MACRO anchorage_date(v) AS
+    CASE
+        WHEN regexp_full_match(v, '[1-6][0-9]{{4}}(\\.[0-9]+)?')
+            THEN DATE '1899-12-30' + CAST(floor(CAST(v AS DOUBLE)) AS INTEGER)
+        ELSE CAST(try_strptime(v, {DATE_FORMATS!r}) AS DATE)
+    END;
+"""
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the parsing macros on a connection (they are temporary, per connection)."""
+    con.execute(MACROS)
+
+
+def _run(expr: str, values: list[str | None]) -> list:
+    con = duckdb.connect()
+    install(con)
+    rows = con.execute(
+        f"SELECT i, {expr} FROM (SELECT unnest($v) AS v, generate_subscripts($v, 1) AS i) ORDER BY i",
+        {"v": values},
+    ).fetchall()
+    return [r[1] for r in rows]
+
+
+def parse_amounts(values: list[str | None]) -> list[Decimal | None]:
+    """Parse amounts like '£1,234.56', '(123.45)', '-', '1.2E+05'; None where not a number."""
+    return _run("anchorage_amount(trim(v))", values) if values else []
+
+
+def parse_dates(values: list[str | None]) -> list[dt.date | None]:
+    """Parse UK dates in the usual formats (day first), and Excel serial numbers."""
+    return _run("anchorage_date(trim(v))", values) if values else []

@@ -1,0 +1,169 @@
+"""The shared import pipeline: stage → map → transform (kind-specific) → one transaction → provenance."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from anchorage.errors import InputFileError
+from anchorage.ingest import mapping as mapmod
+from anchorage.ingest import parsers, sniff
+from anchorage.ingest.progress import Progress
+from anchorage.ingest.readers import StagedPart, stage_file
+from anchorage.ingest.result import ImportSummary
+from anchorage.store import records
+from anchorage.workspace import Workspace, file_sha256
+
+
+@dataclass
+class Batch:
+    """What a kind-specific transform needs to load one staged part."""
+
+    con: duckdb.DuckDBPyConnection
+    part: StagedPart
+    mapping: mapmod.ColumnMapping
+    upload_id: str
+    org: str
+    source_file: str
+    progress: Progress | None
+
+    def col(self, fld: str) -> str:
+        """SQL for a mapped field's trimmed text, NULL when blank or unmapped."""
+        name = self.mapping.fields.get(fld)
+        if name is None:
+            return "CAST(NULL AS VARCHAR)"
+        return f"NULLIF(trim(c{self.part.columns.index(name)}), '')"
+
+    def raw_json_sql(self, alias: str = "s") -> str:
+        pairs = ", ".join(
+            f"'{h.replace(chr(39), chr(39) * 2) or f'column {i + 1}'}', {alias}.c{i}"
+            for i, h in enumerate(self.part.columns)
+        )
+        return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+    def all_blank_sql(self) -> str:
+        return " AND ".join(f"NULLIF(trim(c{i}), '') IS NULL" for i in range(len(self.part.columns))) or "TRUE"
+
+    def line_sql(self) -> str:
+        return "_line_no" if self.part.sheet is not None else "CAST(NULL AS BIGINT)"
+
+    def column_header(self, fld: str) -> str:
+        return self.mapping.fields.get(fld, fld)
+
+
+Transform = Callable[[Batch], ImportSummary]
+
+
+def _reject_rows(b: Batch, kind: str) -> ImportSummary:
+    """Lines the CSV reader could not split go to quarantine, with their text."""
+    out = ImportSummary(kind=kind, file=b.source_file)
+    for r in b.part.rejects:
+        b.con.execute(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?)",
+            [b.upload_id, b.org, kind, b.source_file, b.part.sheet, r.line_no, r.reason, r.raw],
+        )
+        out.quarantine_reasons[r.reason] = out.quarantine_reasons.get(r.reason, 0) + 1
+    out.rows_read = out.rows_quarantined = len(b.part.rejects)
+    return out
+
+
+def _add(total: ImportSummary, part: ImportSummary) -> None:
+    total.rows_read += part.rows_read
+    total.rows_loaded += part.rows_loaded
+    total.rows_quarantined += part.rows_quarantined
+    if part.amount_read is not None:
+        total.amount_read = (total.amount_read or Decimal(0)) + part.amount_read
+        total.amount_loaded = (total.amount_loaded or Decimal(0)) + (part.amount_loaded or 0)
+        total.amount_quarantined = (total.amount_quarantined or Decimal(0)) + (part.amount_quarantined or 0)
+    for k, v in part.quarantine_reasons.items():
+        total.quarantine_reasons[k] = total.quarantine_reasons.get(k, 0) + v
+
+
+def run_import(
+    ws: Workspace,
+    path: Path,
+    org: str,
+    kind: str,
+    transform: Transform,
+    *,
+    delete_sql: list[str],
+    after_load: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+    mapping_file: Path | None = None,
+    progress: Progress | None = None,
+    money: bool = True,
+) -> ImportSummary:
+    """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id."""
+    anchor = ws.config.anchor(org)
+    path = Path(path)
+    sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
+    sha = file_sha256(path)
+    summary = ImportSummary(kind=kind, file=path.name, org=anchor.slug)
+    if money:
+        summary.amount_read = summary.amount_loaded = summary.amount_quarantined = Decimal(0)
+    with ws.session() as session:
+        done = records.loaded_upload(session, anchor.slug, kind, sha)
+        if done is not None:
+            summary.duplicate = True
+            summary.upload_id = done.id
+            summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
+            summary.mapping = dict(done.mapping)
+            return summary
+        previous = records.previous_version(session, anchor.slug, kind, path.name)
+        upload = records.Upload(
+            id=uuid.uuid4().hex[:16], org=anchor.slug, kind=kind, filename=path.name, sha256=sha,
+            raw_path=str(ws.keep_raw(path, sha)), status="pending", mapping={},
+        )
+        session.add(upload)
+        session.commit()
+        summary.upload_id = upload.id
+
+        with ws.warehouse() as con:
+            parsers.install(con)
+            score = lambda row: len({mapmod.match_header(c, kind) for c in row} - {None})  # noqa: E731
+            parts, notes = stage_file(con, path, score, ws.tmp_dir)
+            summary.notes.extend(notes)
+            try:
+                con.begin()
+                if previous is not None:
+                    for sql in delete_sql:
+                        con.execute(sql, [previous.id])
+                for part in parts:
+                    m = (mapmod.load_mapping_file(mapping_file, part.columns, kind) if mapping_file
+                         else mapmod.automatic_mapping(part.columns, kind))
+                    m.require(kind, str(path), part.columns)
+                    batch = Batch(con, part, m, upload.id, anchor.slug, path.name, progress)
+                    _add(summary, _reject_rows(batch, kind))
+                    _add(summary, transform(batch))
+                    summary.mapping.update(m.fields)
+                    upload.mapping_source = m.source
+                if after_load is not None:
+                    after_load(con, anchor.slug)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                session.delete(upload)
+                session.commit()
+                raise
+            finally:
+                for part in parts:
+                    con.execute(f"DROP TABLE IF EXISTS {part.table}")
+        if not summary.balanced:  # a bug, not bad input: never let it pass silently
+            raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
+        upload.status = "loaded"
+        upload.mapping = summary.mapping
+        for key in ("rows_read", "rows_loaded", "rows_quarantined", "amount_read", "amount_loaded",
+                    "amount_quarantined"):
+            setattr(upload, key, getattr(summary, key))
+        if previous is not None:
+            previous.status = "replaced"
+            session.add(previous)
+            upload.replaces = previous.id
+            summary.replaced_upload = previous.id
+        session.add(upload)
+        session.commit()
+    return summary

@@ -1,0 +1,157 @@
+"""Stage a CSV or spreadsheet into DuckDB as VARCHAR columns c0..cN, with rows that cannot be split kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from anchorage.errors import InputFileError
+from anchorage.ingest import sniff
+
+_ids = itertools.count()
+
+
+@dataclass
+class Reject:
+    line_no: int
+    reason: str
+    raw: str
+
+
+@dataclass
+class StagedPart:
+    """One table of a file (a CSV, or one sheet) staged as c0..cN; _line_no is set for spreadsheets."""
+
+    table: str
+    columns: list[str]
+    sheet: str | None
+    header_line: int
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path
+) -> tuple[list[StagedPart], list[str]]:
+    """Stage every table in the file that has a recognisable header; return the parts and notes."""
+    fmt = sniff.detect_format(path)
+    if fmt == "csv":
+        return [_stage_csv(con, path, score, workdir)], []
+    return _stage_workbook(con, path, score)
+
+
+def _no_header(path: Path, rows: list[list[str]]) -> InputFileError:
+    seen = " | ".join(", ".join(c for c in r if c)[:80] for r in rows[:3] if any(r)) or "nothing"
+    return InputFileError(
+        str(path),
+        f"cannot find a header row naming the supplier, amount and date columns (the top of the file shows: {seen}).",
+        fix="Check this is a spend file, or pass --mapping FILE naming the columns.",
+    )
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path) -> StagedPart:
+    encoding = sniff.detect_encoding(path)
+    source = path
+    if encoding not in ("utf-8", "utf-8-sig"):
+        source = sniff.transcode_to_utf8(path, encoding, workdir / f"transcoded-{next(_ids)}.csv")
+    rows, line_ends, delimiter = sniff.read_head(source, "utf-8-sig")
+    guess = sniff.find_header(rows, score, line_ends)
+    if guess is None:
+        raise _no_header(path, rows)
+    header = guess.cells
+    while header and not header[-1]:
+        header = header[:-1]  # trailing empty header cells from spreadsheet exports
+    cols = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    table = f"staged_{next(_ids)}"
+    rej = f"rejects_{table}"
+    skip = guess.lines_before + 1
+    con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', "
+        f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
+        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)",
+        [str(source), delimiter],
+    )
+    rejects = [
+        Reject(int(line), _reject_reason(kinds, len(header)), raw or "")
+        for line, kinds, raw in con.execute(
+            f"SELECT line, string_agg(DISTINCT error_type, ','), any_value(csv_line) FROM {rej} "
+            "GROUP BY line ORDER BY line"
+        ).fetchall()
+        # A line of only delimiters is a blank row, not data.
+        if (raw or "").strip(delimiter + ' "\r\n\t')
+    ]
+    con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    return StagedPart(table, header, None, guess.lines_before + 1, rejects)
+
+
+def _reject_reason(kinds: str, ncols: int) -> str:
+    if "TOO MANY" in kinds:
+        return f"the line has more cells than the header's {ncols} columns (a stray comma or quote?)"
+    if "MISSING" in kinds:
+        return f"the line has fewer cells than the header's {ncols} columns"
+    if "UNQUOTED" in kinds or "QUOTE" in kinds:
+        return "the line has an unclosed or stray quote"
+    return f"the line cannot be split into columns ({kinds.lower()})"
+
+
+def cell_text(value: object) -> str | None:
+    """A spreadsheet cell as the text our parsers read (dates ISO, whole numbers without .0)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _stage_workbook(
+    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int]
+) -> tuple[list[StagedPart], list[str]]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InputFileError(str(path), f"the spreadsheet cannot be opened ({exc}).",
+                             fix="Open it in Excel or LibreOffice and save it again as XLSX.") from None
+    parts: list[StagedPart] = []
+    notes: list[str] = []
+    first_rows: list[list[str]] = []
+    for name in wb.sheet_names:
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        text_rows = [[cell_text(c) or "" for c in r] for r in rows[: sniff.HEADER_SCAN_ROWS]]
+        first_rows = first_rows or text_rows
+        guess = sniff.find_header(text_rows, score, list(range(1, len(text_rows) + 1)))
+        if guess is None:
+            notes.append(f'sheet "{name}" skipped: no spend header found in it')
+            continue
+        start = next((i for i, c in enumerate(guess.cells) if c), 0)  # header may begin at column B
+        header = guess.cells[start:]
+        while header and not header[-1]:
+            header = header[:-1]
+        width = len(header)
+        data = rows[guess.row_index + 1:]
+        arrays = {
+            f"c{j}": pa.array([cell_text(r[start + j]) if start + j < len(r) else None for r in data], pa.string())
+            for j in range(width)
+        }
+        arrays["_line_no"] = pa.array(range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64())
+        table = f"staged_{next(_ids)}"
+        con.register(f"{table}_arrow", pa.table(arrays))
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
+        con.unregister(f"{table}_arrow")
+        parts.append(StagedPart(table, header, name, guess.row_index + 1))
+    if not parts:
+        raise _no_header(path, first_rows)
+    return parts, notes

@@ -1,0 +1,45 @@
+"""The one import contract: every import returns (and with --json prints) an ImportSummary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass
+class ImportSummary:
+    """Reconciliation of one import: rows read = loaded + quarantined (and £ likewise, when money)."""
+
+    kind: str
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    amount_read: Decimal | None = None
+    amount_loaded: Decimal | None = None
+    amount_quarantined: Decimal | None = None
+    duplicate: bool = False
+    replaced_upload: str | None = None
+    upload_id: str | None = None
+    org: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        rows_ok = self.rows_read == self.rows_loaded + self.rows_quarantined
+        if self.amount_read is None:
+            return rows_ok
+        return rows_ok and self.amount_read == (self.amount_loaded or 0) + (self.amount_quarantined or 0)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("amount_read", "amount_loaded", "amount_quarantined"):
+            if out[key] is None:
+                del out[key]
+            else:
+                out[key] = float(out[key])
+        out["balanced"] = self.balanced
+        return out

@@ -1,0 +1,118 @@
+"""Look at a file before loading it: its format, its encoding, its delimiter and where its header is."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from anchorage.errors import InputFileError
+
+HEADER_SCAN_ROWS = 60
+CHUNK = 16 * 1024 * 1024
+
+
+def detect_format(path: Path) -> str:
+    """'csv', 'xlsx', 'xls' or 'ods', judged by content (magic bytes), not by the file name."""
+    if not path.exists():
+        raise InputFileError(str(path), "the file does not exist.", fix="Check the path and try again.")
+    if path.is_dir():
+        raise InputFileError(str(path), "is a folder, not a file.")
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        raise InputFileError(str(path), "the file is empty.", fix="Export the data again and check it has rows.")
+    if head.startswith(b"PK\x03\x04"):
+        if b"opendocument.spreadsheet" in head:
+            return "ods"
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputFileError(
+            str(path),
+            "this is a binary file, not a CSV or spreadsheet.",
+            fix="Save it as CSV (UTF-8) or XLSX and try again.",
+        )
+    return "csv"
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig, utf-8, utf-16, cp1252 or latin-1: checked over the whole file, not a sample."""
+    with path.open("rb") as fh:
+        start = fh.read(4)
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            fh.seek(0)
+            cp = codecs.getincrementaldecoder("cp1252")()
+            try:
+                while chunk := fh.read(CHUNK):
+                    cp.decode(chunk)
+                return "cp1252"
+            except UnicodeDecodeError:
+                return "latin-1"
+    return "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def transcode_to_utf8(path: Path, encoding: str, out: Path) -> Path:
+    """Stream a non-UTF-8 text file into a UTF-8 copy that DuckDB can read."""
+    with path.open("r", encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+    return out
+
+
+@dataclass
+class HeaderGuess:
+    row_index: int  # 0-based index among the first rows
+    lines_before: int  # physical lines above the header, for read_csv(skip=)
+    cells: list[str]
+    score: int
+
+
+def find_header(rows: list[list[str]], score: Callable[[list[str]], int], line_ends: list[int]) -> HeaderGuess | None:
+    """The first row that names at least two known fields, preferring the best-scoring one near the top."""
+    best: HeaderGuess | None = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        s = score(row)
+        if s >= 2 and (best is None or s > best.score):
+            before = line_ends[i - 1] if i > 0 else 0
+            best = HeaderGuess(i, before, [c.strip() for c in row], s)
+            if s >= 3:
+                break
+    return best
+
+
+def read_head(path: Path, encoding: str) -> tuple[list[list[str]], list[int], str]:
+    """The first rows of a CSV, the physical line each ends on, and the delimiter."""
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(256 * 1024)
+    try:
+        delimiter = csv.Sniffer().sniff(sample[:64 * 1024], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    # Drop a possibly cut last line so the sample parses cleanly.
+    if len(sample) == 256 * 1024:
+        sample = sample[: sample.rfind("\n") + 1]
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    rows: list[list[str]] = []
+    line_ends: list[int] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            line_ends.append(reader.line_num)
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        pass
+    return rows, line_ends, delimiter

@@ -1,0 +1,145 @@
+"""Spend ingest: payments from any anchor's finance export into the warehouse, bad rows quarantined."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from anchorage.ingest import progress as prog
+from anchorage.ingest.pipeline import Batch, run_import
+from anchorage.ingest.result import ImportSummary
+from anchorage.reference.names import name_norm_sql
+from anchorage.reference.postcode import postcode_display_sql
+from anchorage.workspace import Workspace
+
+REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFORMATION|PRIVATE INDIVIDUAL|INDIVIDUAL|NOT DISCLOSED)\b|REDACT"
+EARLIEST = "1990-01-01"
+
+
+def company_number_sql(expr: str) -> str:
+    """Companies House numbers: upper-case, no spaces, all-digit ones zero-padded to 8."""
+    s = f"upper(regexp_replace({expr}, '\\s', '', 'g'))"
+    return f"CASE WHEN regexp_full_match({s}, '[0-9]{{1,8}}') THEN lpad({s}, 8, '0') ELSE NULLIF({s}, '') END"
+
+
+def _transform(b: Batch) -> ImportSummary:
+    t = f"parsed_{b.part.table}"
+    sup, amt, dat = b.col("supplier_name"), b.col("amount"), b.col("payment_date")
+    everything = " || ' ' || ".join(f"coalesce(c{i}, '')" for i in range(len(b.part.columns)))
+    q = lambda s: s.replace("'", "''")  # noqa: E731
+    h_sup, h_amt, h_dat = (q(b.column_header(f)) for f in ("supplier_name", "amount", "payment_date"))
+    prog.run(b.con, f"""
+        CREATE TEMP TABLE {t} AS
+        SELECT
+            rowid + 1 AS row_no,
+            {b.line_sql()} AS line_no,
+            {sup} AS supplier_raw,
+            {amt} AS amount_raw,
+            {dat} AS date_raw,
+            anchorage_amount(amount_raw) AS amount,
+            anchorage_date(date_raw) AS payment_date,
+            date_raw IS NULL AND regexp_matches(upper({everything}), '\\bTOTALS?\\b') AS is_total,
+            concat_ws('; ',
+                CASE WHEN is_total THEN 'this looks like a total line, not a payment' END,
+                CASE WHEN supplier_raw IS NULL AND NOT is_total
+                     THEN 'supplier name is empty (write REDACTED if it was withheld)' END,
+                CASE WHEN is_total THEN NULL
+                     WHEN amount_raw IS NULL THEN 'amount is empty'
+                     WHEN amount IS NULL THEN 'amount "' || amount_raw || '" is not a number' END,
+                CASE WHEN is_total THEN NULL
+                     WHEN date_raw IS NULL THEN 'payment date is empty'
+                     WHEN payment_date IS NULL
+                         THEN 'payment date "' || date_raw || '" is not a date we recognise (use DD/MM/YYYY)'
+                     WHEN payment_date < DATE '{EARLIEST}' OR payment_date > current_date + 366
+                         THEN 'payment date ' || strftime(payment_date, '%d/%m/%Y') || ' is out of range' END
+            ) AS reason,
+            CASE WHEN supplier_raw IS NULL THEN '{h_sup}'
+                 WHEN amount IS NULL THEN '{h_amt}'
+                 ELSE '{h_dat}' END AS bad_column,
+            {b.col("supplier_ref")} AS supplier_ref,
+            {postcode_display_sql(b.col("supplier_postcode"))} AS supplier_postcode,
+            {company_number_sql(b.col("company_number"))} AS company_number,
+            {b.col("charity_number")} AS charity_number,
+            upper(regexp_replace({b.col("vat_number")}, '[\\s-]', '', 'g')) AS vat_number,
+            {b.col("category")} AS category,
+            {b.col("service")} AS service,
+            {b.col("description")} AS description,
+            {b.col("transaction_id")} AS transaction_id
+        FROM {b.part.table}
+        WHERE NOT ({b.all_blank_sql()})
+    """, stage=f"Checking {b.source_file}", progress=b.progress)
+    prog.run(b.con, f"""
+        INSERT INTO spend
+        WITH names AS (
+            SELECT supplier_raw,
+                   regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
+                   CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('supplier_raw')} END AS norm
+            FROM (SELECT DISTINCT supplier_raw FROM {t} WHERE reason = '')
+        )
+        SELECT ?, ?, p.row_no, p.payment_date, p.amount, p.supplier_raw, n.norm, p.supplier_ref,
+               p.supplier_postcode, p.company_number, p.charity_number, p.vat_number, p.category,
+               p.service, p.description, p.transaction_id, n.is_redacted
+        FROM {t} p JOIN names n USING (supplier_raw)
+        WHERE p.reason = ''
+    """, [b.upload_id, b.org], stage=f"Loading {b.source_file}", progress=b.progress)
+    b.con.execute(f"""
+        INSERT INTO quarantine
+        SELECT ?, ?, 'spend', ?, ?, p.row_no, p.line_no, p.bad_column, p.reason, p.amount, {b.raw_json_sql()}
+        FROM {t} p JOIN {b.part.table} s ON s.rowid = p.row_no - 1
+        WHERE p.reason <> ''
+    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
+    out = ImportSummary(kind="spend", file=b.source_file)
+    (out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad) = b.con.execute(f"""
+        SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> ''),
+               coalesce(sum(amount), 0), coalesce(sum(amount) FILTER (reason = ''), 0),
+               coalesce(sum(amount) FILTER (reason <> ''), 0)
+        FROM {t}
+    """).fetchone()
+    out.amount_read, out.amount_loaded, out.amount_quarantined = Decimal(read), Decimal(loaded), Decimal(bad)
+    for reason, n in b.con.execute(
+        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 50"
+    ).fetchall():
+        # Group reasons by their kind, not by the value quoted in them.
+        key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
+        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    b.con.execute(f"DROP TABLE {t}")
+    return out
+
+
+def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
+    """One row per (anchor, supplier) with what is known of it: the seam the supplier register replaces."""
+    con.execute("DELETE FROM supplier_profile WHERE org = ?", [org])
+    con.execute("""
+        INSERT INTO supplier_profile
+        WITH s AS (
+            SELECT org, supplier_name_norm, mode(supplier_postcode) AS postcode,
+                   mode(company_number) AS company_number, mode(charity_number) AS charity_number
+            FROM spend WHERE org = $org AND NOT is_redacted GROUP BY ALL
+        ), m AS (
+            SELECT org, supplier_name_norm, mode(postcode) AS postcode, mode(country) AS country,
+                   mode(company_number) AS company_number, mode(charity_number) AS charity_number,
+                   bool_or(is_sme) AS is_sme, bool_or(is_vcse) AS is_vcse
+            FROM supplier_master WHERE org = $org GROUP BY ALL
+        )
+        SELECT org, supplier_name_norm,
+               coalesce(m.postcode, s.postcode), m.country,
+               coalesce(m.company_number, s.company_number),
+               coalesce(m.charity_number, s.charity_number),
+               m.is_sme,
+               coalesce(m.is_vcse, CASE WHEN coalesce(m.charity_number, s.charity_number) IS NOT NULL THEN TRUE END),
+               CASE WHEN m.supplier_name_norm IS NOT NULL THEN 'supplier master' ELSE 'spend file' END
+        FROM s FULL JOIN m USING (org, supplier_name_norm)
+    """, {"org": org})
+
+
+def ingest_spend(
+    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None, progress: prog.Progress | None = None
+) -> ImportSummary:
+    """Load a spend file for an anchor; returns the reconciliation (rows and £)."""
+    return run_import(
+        ws, path, org, "spend", _transform,
+        delete_sql=["DELETE FROM spend WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
+        after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
+    )

@@ -1,0 +1,1 @@
+"""The two stores: the DuckDB warehouse (analytics) and the SQLAlchemy records DB (operational)."""

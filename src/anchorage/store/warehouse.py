@@ -1,0 +1,116 @@
+"""The analytics warehouse: one DuckDB file per workspace, with the same tables as a Spark catalogue."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS spend (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,
+    payment_date DATE NOT NULL,
+    amount DECIMAL(18, 2) NOT NULL,
+    supplier_name VARCHAR NOT NULL,
+    supplier_name_norm VARCHAR NOT NULL,
+    supplier_ref VARCHAR,
+    supplier_postcode VARCHAR,
+    company_number VARCHAR,
+    charity_number VARCHAR,
+    vat_number VARCHAR,
+    category VARCHAR,
+    service VARCHAR,
+    description VARCHAR,
+    transaction_id VARCHAR,
+    is_redacted BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    sheet VARCHAR,
+    row_no BIGINT,
+    line_no BIGINT,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL,
+    amount DECIMAL(18, 2),
+    raw VARCHAR
+);
+CREATE TABLE IF NOT EXISTS supplier_master (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,
+    supplier_ref VARCHAR,
+    supplier_name VARCHAR NOT NULL,
+    supplier_name_norm VARCHAR NOT NULL,
+    postcode VARCHAR,
+    country VARCHAR,
+    company_number VARCHAR,
+    charity_number VARCHAR,
+    vat_number VARCHAR,
+    is_sme BOOLEAN,
+    is_vcse BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS supplier_profile (
+    org VARCHAR NOT NULL,
+    supplier_name_norm VARCHAR NOT NULL,
+    postcode VARCHAR,
+    country VARCHAR,
+    company_number VARCHAR,
+    charity_number VARCHAR,
+    is_sme BOOLEAN,
+    is_vcse BOOLEAN,
+    source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS postcodes (
+    pcd_key VARCHAR NOT NULL,
+    pcds VARCHAR NOT NULL,
+    lad VARCHAR,
+    ward VARCHAR,
+    lsoa11 VARCHAR,
+    lsoa21 VARCHAR,
+    rgn VARCHAR,
+    ctry VARCHAR,
+    lat DOUBLE,
+    long DOUBLE,
+    terminated VARCHAR,
+    source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS imd (
+    lsoa VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    imd_rank INTEGER,
+    imd_decile INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS areas (
+    code VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    parent VARCHAR
+);
+CREATE TABLE IF NOT EXISTS boundaries (
+    kind VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    name VARCHAR,
+    geometry VARCHAR NOT NULL
+);
+"""
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with bounded memory and the schema in place."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    threads = os.environ.get("ANCHORAGE_THREADS")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute(f"SET memory_limit = '{os.environ.get('ANCHORAGE_MEMORY_LIMIT', '2GB')}'")
+    if str(path) != ":memory:":
+        tmp = Path(path).with_suffix(".tmp")
+        con.execute(f"SET temp_directory = '{tmp}'")
+    if not read_only:
+        con.execute(SCHEMA)
+    return con

@@ -1,0 +1,129 @@
+"""The workspace: one folder holding a collaborative's config, warehouse, records DB and raw files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.orm import Session, sessionmaker
+
+from anchorage import config as cfgmod
+from anchorage.errors import WorkspaceError
+from anchorage.store import records, warehouse
+
+CONFIG_NAME = "anchorage.toml"
+ENV_VAR = "ANCHORAGE_WORKSPACE"
+
+
+def resolve(path: str | Path | None) -> Path:
+    """--workspace, else $ANCHORAGE_WORKSPACE, else the current folder."""
+    chosen = path or os.environ.get(ENV_VAR) or "."
+    return Path(chosen).expanduser().resolve()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 * 1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Workspace:
+    def __init__(self, root: Path, cfg: cfgmod.Config) -> None:
+        self.root = root
+        self.config = cfg
+        self._session_factory: sessionmaker[Session] | None = None
+
+    # Layout -----------------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def tmp_dir(self) -> Path:
+        path = self.root / "tmp"
+        path.mkdir(exist_ok=True)
+        return path
+
+    @property
+    def records_url(self) -> str:
+        return (
+            os.environ.get("ANCHORAGE_RECORDS_URL")
+            or self.config.records_url
+            or f"sqlite:///{self.root / 'records.db'}"
+        )
+
+    # Lifecycle --------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, root: Path, cfg: cfgmod.Config) -> Workspace:
+        if (root / CONFIG_NAME).exists():
+            raise WorkspaceError(f"{root} is already a workspace.", fix="Use it, or choose another folder.")
+        root.mkdir(parents=True, exist_ok=True)
+        ws = cls(root, cfg)
+        cfgmod.save(cfg, ws.config_path)
+        ws.raw_dir.mkdir(exist_ok=True)
+        warehouse.connect(ws.warehouse_path).close()
+        records.migrate(ws.records_url)
+        return ws
+
+    @classmethod
+    def open(cls, root: Path) -> Workspace:
+        path = root / CONFIG_NAME
+        if not path.exists():
+            raise WorkspaceError(
+                f"{root} is not an Anchorage workspace (no {CONFIG_NAME}).",
+                fix="Create one with `anchorage init --workspace DIR`, or pass --workspace / set ANCHORAGE_WORKSPACE.",
+            )
+        ws = cls(root, cfgmod.load(path))
+        records.migrate(ws.records_url)
+        return ws
+
+    def save_config(self) -> None:
+        cfgmod.save(self.config, self.config_path)
+
+    # Stores -----------------------------------------------------------------------------------
+    @contextmanager
+    def warehouse(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            con = warehouse.connect(self.warehouse_path, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WorkspaceError(
+                f"The warehouse {self.warehouse_path} is in use by another process ({exc}).",
+                fix="Wait for the other command to finish and try again.",
+            ) from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def session(self) -> Session:
+        if self._session_factory is None:
+            self._session_factory = sessionmaker(records.make_engine(self.records_url), expire_on_commit=False)
+        return self._session_factory()
+
+    def keep_raw(self, path: Path, sha256: str) -> Path:
+        """Keep an immutable, content-addressed copy of an uploaded file so any load can be replayed."""
+        self.raw_dir.mkdir(exist_ok=True)
+        suffix = "".join(path.suffixes[-1:]).lower()
+        dest = self.raw_dir / f"{sha256}{suffix}"
+        if not dest.exists():
+            tmp = dest.with_suffix(dest.suffix + ".part")
+            shutil.copyfile(path, tmp)
+            tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            tmp.replace(dest)
+        return dest
