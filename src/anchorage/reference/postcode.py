@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
 
 import duckdb
+
+from anchorage.errors import InputFileError
 
 # BS 7666 shape on the key (no space): outward code, then digit + two letters (never C, I, K, M, O, V).
 UK_POSTCODE_PATTERN = (
@@ -21,11 +30,8 @@ def postcode_key_sql(expr: str) -> str:
 
 def postcode_display_sql(expr: str) -> str:
     """SQL for the display form: the key with one space before the last three characters."""
-    key = postcode_key_sql(expr)
-    return (
-        f"(CASE WHEN length({key}) > 3 THEN left({key}, length({key}) - 3) || ' ' || right({key}, 3)"
-        f" ELSE {key} END)"
-    )
+    # One regexp on the key (rather than left/right slices) so the key expression is evaluated once.
+    return f"regexp_replace({postcode_key_sql(expr)}, '^(.+)(...)$', '\\1 \\2')"
 
 
 def is_uk_postcode_sql(key_expr: str) -> str:
@@ -45,3 +51,135 @@ def normalise_postcodes(values: list[str | None], *, as_key: bool = False) -> li
         row = con.execute(sql, [[None if v is None else str(v) for v in values]]).fetchone()
     assert row is not None
     return list(row[0])
+
+
+# ---------------------------------------------------------------- postcode files
+
+# Field -> header patterns (lower-cased, full match), best first: ONSPD, NSPL (old and new), ONS lookups.
+POSTCODE_ALIASES: dict[str, tuple[str, ...]] = {
+    "postcode": ("pcds", "pcd", "pcd7", "pcd2", "pcd8", "postcodenatural", "postcode7", "postcode8",
+                 "postcode", "post_code", "pcd_key"),
+    "lad": ("laua", "oslaua", "lad", r"lad\d\dcd", "ladcd", "lad_code"),
+    "ward": ("ward", "osward", r"wd\d\dcd(_proposed)?", "wdcd", "ward_code"),
+    "lsoa11": ("lsoa11", "lsoa11cd", "lsoa11_code"),
+    "lsoa21": ("lsoa21", "lsoa21cd", "lsoa21_code"),
+    "rgn": ("rgn", r"rgn\d\dcd", "rgncd", "region_code"),
+    "ctry": ("ctry", r"ctry\d\dcd", "ctrycd", "country_code"),
+    "lat": ("lat", "latitude"),
+    "long": ("long", "lon", "lng", "longitude"),
+    "terminated": ("doterm", "terminationdate", "termination_date", "date_of_termination"),
+}
+
+
+@dataclass
+class CsvSource:
+    """One CSV to stage: where DuckDB reads it, how users know it, and its header."""
+
+    path: Path
+    label: str
+    header: list[str]
+    name: str
+    upload_id: str | None = None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "", name.strip().lower())
+
+
+def map_columns(header: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Field -> column index, choosing for each field the best-ranked alias present in the header."""
+    normed = [_norm(h) for h in header]
+    found: dict[str, int] = {}
+    for field, patterns in aliases.items():
+        for pattern in patterns:
+            hit = next((i for i, n in enumerate(normed) if re.fullmatch(pattern, n)), None)
+            if hit is not None:
+                found[field] = hit
+                break
+    return found
+
+
+def read_header(path: Path, stream: IO[bytes] | None = None) -> list[str]:
+    """The first CSV record of a file, with plain-English errors for empty or binary files."""
+    if stream is None:
+        with path.open("rb") as fh:
+            raw = fh.readline(1 << 20)
+    else:
+        raw = stream.readline(1 << 20)
+    if b"\x00" in raw:
+        raise InputFileError(str(path), "looks like a binary file, not CSV.", fix="Export it as CSV (comma-separated) and try again.")
+    text = raw.decode("utf-8-sig", errors="replace").strip()
+    if not text:
+        raise InputFileError(str(path), "is empty (no header row).", fix="Check you chose the right file.")
+    return next(csv.reader([text]))
+
+
+def is_postcode_header(header: list[str]) -> bool:
+    """True when the header has a postcode column and at least one geography code column."""
+    found = map_columns(header, POSTCODE_ALIASES)
+    return "postcode" in found and bool({"lad", "ward", "lsoa11", "lsoa21"} & found.keys())
+
+
+def _pick(names: list[str], is_postcodes: Callable[[str], bool]) -> list[str]:
+    """CSV paths to import from a listing: the ONS layout's Data/*.csv, else Data/multi_csv, else all."""
+    in_data = [n for n in names if "data" in [p.lower() for p in PurePosixPath(n).parts[:-1]]]
+    top = [n for n in in_data if PurePosixPath(n).parent.name.lower() == "data"]
+    # The ONS zip carries the same rows twice (one UK file and per-area files): take one copy only.
+    for group in (top, [n for n in in_data if n not in top], names):
+        chosen = [n for n in sorted(group) if is_postcodes(n)]
+        if chosen:
+            return chosen
+    return []
+
+
+def find_postcode_csvs(paths: list[Path], tmp: Path, notes: list[str]) -> list[CsvSource]:
+    """Files, directories and ONS zips -> the postcode CSVs to import, in order."""
+    sources: list[CsvSource] = []
+    for path in paths:
+        if not path.exists():
+            raise InputFileError(str(path), "does not exist.", fix="Check the path and try again.")
+        if path.is_dir():
+            names = sorted(str(p.relative_to(path).as_posix()) for p in path.rglob("*") if p.suffix.lower() == ".csv")
+            chosen = _pick(names, lambda n, d=path: is_postcode_header(read_header(d / n)))
+            sources += [CsvSource(path / n, str(path / n), read_header(path / n), PurePosixPath(n).name) for n in chosen]
+            if len(chosen) < len(names):
+                notes.append(f"{path}: skipped {len(names) - len(chosen)} CSV(s) (not postcode files, or copies)")
+        elif path.suffix.lower() == ".zip":
+            sources += _extract_zip(path, tmp / f"z{len(sources)}")
+        else:
+            header = read_header(path)
+            if not is_postcode_header(header):
+                raise InputFileError(str(path), f"is not a postcode directory file (ONSPD, NSPL or an ONS postcode lookup); its header is {', '.join(header[:12])}.",
+                                     fix="Give the ONSPD or NSPL CSV (or its zip), which has pcds and laua/oslaua columns.")
+            sources.append(CsvSource(path, str(path), header, path.name))
+    if not sources:
+        raise InputFileError(", ".join(map(str, paths)), "contains no postcode CSV (ONSPD, NSPL or an ONS postcode lookup).",
+                             fix="Point at the ONS zip, its Data folder, or the CSV itself.")
+    return sources
+
+
+def _extract_zip(path: Path, dest: Path) -> list[CsvSource]:
+    """Stream the postcode CSVs under Data/ out of an ONS zip, hashing them on the way."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [i.filename for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
+
+            def peek(name: str) -> bool:
+                with zf.open(name) as fh:
+                    return is_postcode_header(read_header(path, fh))
+
+            out: list[CsvSource] = []
+            for k, name in enumerate(_pick(names, peek)):
+                target = dest / f"{k:04d}_{PurePosixPath(name).name}"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest = hashlib.sha256()
+                with zf.open(name) as src, target.open("wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        digest.update(chunk)
+                        dst.write(chunk)
+                out.append(CsvSource(target, f"{path}!{name}", read_header(target), PurePosixPath(name).name,
+                                   digest.hexdigest()))
+            return out
+    except zipfile.BadZipFile:
+        raise InputFileError(str(path), "is not a readable zip file.", fix="Download it again; it may be incomplete.") from None
+

@@ -1,0 +1,1 @@
+"""The procurement working group: where spend goes (CLES spend analysis)."""

@@ -1,0 +1,144 @@
+"""CLES spend analysis: totals, tiers, deprivation, supplier types, categories, leakage, trend.
+
+Aggregation runs as Ibis expressions on the warehouse backend; only the small results are shaped here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from anchorage.config import TIERS, Config
+from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope
+
+COLLABORATIVE = "collaborative"
+NON_LOCAL_KNOWN = ("sub-region", "region", "uk", "abroad")
+
+
+@dataclass
+class AnalysisResult:
+    """Named result tables (pandas), per anchor plus one 'collaborative' row set."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, df in self.tables.items():
+            clean = df.astype(object).where(df.notna(), None)
+            out[name] = clean.to_dict(orient="records")
+        return out
+
+
+def _by_org(t: ir.Table, keys: list[str], **aggs: ir.Scalar) -> pd.DataFrame:
+    """Aggregate per anchor and for the whole collaborative, as one frame with an 'org' column."""
+    per = t.group_by(["org", *keys]).agg(**aggs)
+    whole = (t.group_by(keys).agg(**aggs) if keys else t.aggregate(**aggs)).mutate(org=ibis.literal(COLLABORATIVE))
+    df = per.union(whole.select(per.columns)).to_pandas()
+    for col in aggs:
+        if df[col].dtype == object:
+            df[col] = df[col].astype(float)
+    return df
+
+
+def _share(df: pd.DataFrame, col: str, total: pd.Series) -> pd.Series:
+    return (df[col] / total.where(total != 0)).astype(float).round(4)
+
+
+def _order(df: pd.DataFrame, *by: str, ascending: bool | list[bool] = True) -> pd.DataFrame:
+    df = df.assign(_c=df["org"] == COLLABORATIVE)
+    return df.sort_values(["_c", *by], ascending=[True, *([ascending] * len(by) if isinstance(ascending, bool) else ascending)]).drop(columns="_c").reset_index(drop=True)
+
+
+def analyse(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions | None = None) -> AnalysisResult:
+    """Run the whole CLES spend analysis on a warehouse backend (DuckDB or Spark)."""
+    opts = opts or AnalysisOptions()
+    with enriched_spend(con, cfg, opts).cache() as base:
+        return _analyse(base, opts)
+
+
+def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
+    s = in_scope(base, opts)
+    amt = s.amount
+    local = amt.sum(where=s.tier == "local")
+
+    totals = _by_org(
+        s, [],
+        spend=amt.sum(), transactions=s.count(), suppliers=s.supplier_name_norm.nunique(),
+        local_spend=local,
+        unknown_spend=amt.sum(where=s.tier == "unknown"),
+        deprived10_spend=amt.sum(where=s.imd_decile <= 1),
+        deprived20_spend=amt.sum(where=s.imd_decile <= 2),
+        sme_spend=amt.sum(where=s.is_sme), sme_known_spend=amt.sum(where=s.is_sme.notnull()),
+        vcse_spend=amt.sum(where=s.is_vcse), vcse_known_spend=amt.sum(where=s.is_vcse.notnull()),
+        credit_notes=amt.sum(where=amt < 0),
+    ).fillna(0)
+    for col in ("local", "unknown", "deprived10", "deprived20"):
+        totals[f"{col}_pct"] = _share(totals, f"{col}_spend", totals["spend"])
+    totals["sme_pct_of_known"] = _share(totals, "sme_spend", totals["sme_known_spend"])
+    totals["vcse_pct_of_known"] = _share(totals, "vcse_spend", totals["vcse_known_spend"])
+    totals["sme_known_pct"] = _share(totals, "sme_known_spend", totals["spend"])
+    totals["vcse_known_pct"] = _share(totals, "vcse_known_spend", totals["spend"])
+
+    tiers = _by_org(s, ["tier"], spend=amt.sum(), transactions=s.count(), suppliers=s.supplier_name_norm.nunique())
+    grid = pd.MultiIndex.from_product([totals["org"], TIERS], names=["org", "tier"]).to_frame(index=False)
+    tiers = grid.merge(tiers, how="left").fillna({"spend": 0.0, "transactions": 0, "suppliers": 0})
+    tiers["share"] = _share(tiers, "spend", tiers["org"].map(totals.set_index("org")["spend"]))
+    tiers["tier_order"] = tiers["tier"].map({t: i for i, t in enumerate(TIERS)})
+    tiers = _order(tiers, "org", "tier_order").drop(columns="tier_order")
+
+    dep = _by_org(s, ["imd_decile"], spend=amt.sum(), suppliers=s.supplier_name_norm.nunique())
+    dep["share"] = _share(dep, "spend", dep["org"].map(totals.set_index("org")["spend"]))
+    dep["imd_decile"] = dep["imd_decile"].astype("Int64")
+    dep = _order(dep, "org", "imd_decile")
+
+    cats = _by_org(
+        s.mutate(category=s.category.fill_null("(no category)")), ["category"],
+        spend=amt.sum(), local_spend=local,
+        non_local_spend=amt.sum(where=s.tier.isin(NON_LOCAL_KNOWN)),
+        unknown_spend=amt.sum(where=s.tier == "unknown"),
+    ).fillna(0)
+    cats["local_pct"] = _share(cats, "local_spend", cats["spend"])
+    cats = _order(cats, "org", "spend", ascending=[True, False])
+    leakage = cats[cats["non_local_spend"] > 0].sort_values(["org", "non_local_spend"], ascending=[True, False])
+    leakage = leakage.groupby("org", sort=False).head(15).reset_index(drop=True)
+
+    sup = s.group_by(["org", "supplier_name_norm"]).agg(
+        spend=amt.sum(), transactions=s.count(), tier=s.tier.max(), imd_decile=s.imd_decile.min()
+    )
+    sup = sup.mutate(rank=ibis.row_number().over(group_by=sup.org, order_by=ibis.desc(sup.spend)) + 1)
+    top = sup.filter(sup["rank"] <= opts.top_suppliers).to_pandas()
+    whole = s.group_by("supplier_name_norm").agg(spend=amt.sum(), transactions=s.count(), tier=s.tier.max(),
+                                                 imd_decile=s.imd_decile.min(), anchors=s.org.nunique())
+    whole = whole.order_by([ibis.desc("spend"), "supplier_name_norm"]).limit(opts.top_suppliers).to_pandas()
+    whole["org"], whole["rank"] = COLLABORATIVE, range(1, len(whole) + 1)
+    top = pd.concat([top, whole], ignore_index=True)
+    top["spend"] = top["spend"].astype(float)
+    top["share"] = _share(top, "spend", top["org"].map(totals.set_index("org")["spend"]))
+    top = _order(top.rename(columns={"supplier_name_norm": "supplier"}), "org", "rank")
+
+    trend = _by_org(s, ["financial_year"], spend=amt.sum(), local_spend=local,
+                    deprived20_spend=amt.sum(where=s.imd_decile <= 2)).fillna(0)
+    trend["local_pct"] = _share(trend, "local_spend", trend["spend"])
+    trend["deprived20_pct"] = _share(trend, "deprived20_spend", trend["spend"])
+    trend["financial_year"] = trend["financial_year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
+    trend = _order(trend, "org", "financial_year")
+
+    ex = base.filter(base.excluded_by.notnull())
+    exclusions = _by_org(ex, ["excluded_by"], spend=ex.amount.sum(), transactions=ex.count())
+    exclusions = _order(exclusions.rename(columns={"excluded_by": "rule"}), "org", "spend",
+                        ascending=[True, False])
+
+    loc = s.filter((s.tier == "local") & s.ward.notnull())
+    wards = _order(_by_org(loc, ["ward"], spend=loc.amount.sum(), suppliers=loc.supplier_name_norm.nunique()),
+                   "org", "spend", ascending=[True, False])
+
+    result = AnalysisResult(options=opts)
+    result.tables = {"totals": _order(totals, "org"), "tiers": tiers, "deprivation": dep, "categories": cats,
+                     "leakage": leakage, "top_suppliers": top, "trend": trend, "exclusions": exclusions,
+                     "wards": wards}
+    return result

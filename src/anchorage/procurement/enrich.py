@@ -1,0 +1,102 @@
+"""The enriched spend relation: each payment with its supplier's tier, IMD decile and exclusion rule.
+
+Written as Ibis expressions so the same code runs on DuckDB (default) and Spark (national scale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+
+from anchorage.config import UK_COUNTRY_CODES, Config
+
+UK_COUNTRY_NAMES = ("UK", "GB", "GBR", "UNITED KINGDOM", "GREAT BRITAIN", "ENGLAND", "SCOTLAND", "WALES",
+                    "NORTHERN IRELAND")
+
+
+@dataclass
+class AnalysisOptions:
+    """Filters a user can set; the defaults follow CLES (exclusions on, every supplier, every payment)."""
+
+    orgs: list[str] | None = None
+    min_amount: Decimal | None = None
+    top_n: int | None = None
+    apply_exclusions: bool = True
+    top_suppliers: int = 20
+
+
+def tier_expr(cfg: Config, lad: ir.StringValue, rgn: ir.StringValue, ctry: ir.StringValue,
+              country: ir.StringValue, redacted: ir.BooleanValue) -> ir.StringValue:
+    """local → sub-region → region → uk → abroad → unknown, innermost tier first."""
+    place = cfg.place
+    cases = [(redacted, "unknown"), (lad.isin(place.local), "local")]
+    if place.sub_region:
+        cases.append((lad.isin(place.sub_region), "sub-region"))
+    if place.region:
+        cases.append((rgn == place.region, "region"))
+    cases += [
+        (ctry.isin(UK_COUNTRY_CODES), "uk"),
+        (country.notnull() & ~country.upper().strip().isin(UK_COUNTRY_NAMES), "abroad"),
+    ]
+    return ibis.cases(*cases, else_="unknown")
+
+
+def exclusion_expr(cfg: Config, supplier: ir.StringValue, category: ir.StringValue) -> ir.StringValue:
+    """The name of the first exclusion rule a payment matches, or NULL."""
+    rules = [r for r in cfg.exclusions if r.enabled]
+    if not rules:
+        return ibis.null().cast("string")
+    cases = [
+        ((supplier if r.field == "supplier" else category.upper()).re_search(r.pattern).fill_null(False), r.name)
+        for r in rules
+    ]
+    return ibis.cases(*cases, else_=ibis.null().cast("string"))
+
+
+def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) -> ir.Table:
+    """Every payment with tier, ward, IMD decile, SME/VCSE and exclusion rule attached."""
+    spend = con.table("spend")
+    if opts.orgs:
+        spend = spend.filter(spend.org.isin(opts.orgs))
+    if opts.min_amount is not None:
+        spend = spend.filter(spend.amount >= opts.min_amount)
+    prof = con.table("supplier_profile")
+    pc = con.table("postcodes")
+    imd = con.table("imd")
+    imd = imd.filter(imd.version == cfg.imd_version)
+    lsoa_col = "lsoa11" if cfg.imd_version == "2019" else "lsoa21"
+
+    s = (
+        spend.left_join(prof, [spend.org == prof.org, spend.supplier_name_norm == prof.supplier_name_norm])
+        .left_join(pc, prof.postcode.replace(" ", "") == pc.pcd_key)
+        .left_join(imd, pc[lsoa_col] == imd.lsoa)
+        .select(
+            spend.org, spend.upload_id, spend.payment_date, spend.amount, spend.supplier_name_norm,
+            spend.category, spend.is_redacted, country=prof.country, is_sme=prof.is_sme,
+            is_vcse=prof.is_vcse, lad=pc.lad, ward=pc.ward, rgn=pc.rgn, ctry=pc.ctry,
+            imd_decile=imd.imd_decile,
+        )
+    )
+    d = s.payment_date
+    s = s.mutate(
+        tier=tier_expr(cfg, s.lad, s.rgn, s.ctry, s.country, s.is_redacted),
+        excluded_by=exclusion_expr(cfg, s.supplier_name_norm, s.category),
+        financial_year=(d.year() - ibis.ifelse(d.month() < 4, 1, 0)).cast("int32"),
+    )
+    return s
+
+
+def in_scope(base: ir.Table, opts: AnalysisOptions) -> ir.Table:
+    """Apply the exclusion rules and the CLES top-N supplier filter to the enriched relation."""
+    s = base.filter(base.excluded_by.isnull()) if opts.apply_exclusions else base
+    if opts.top_n:
+        totals = s.group_by(["org", "supplier_name_norm"]).agg(supplier_total=s.amount.sum())
+        totals = totals.mutate(
+            rank=ibis.row_number().over(group_by=totals.org, order_by=ibis.desc(totals.supplier_total))
+        )
+        keep = totals.filter(totals["rank"] < opts.top_n).select("org", "supplier_name_norm")
+        s = s.semi_join(keep, ["org", "supplier_name_norm"])
+    return s
