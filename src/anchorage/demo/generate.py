@@ -95,12 +95,10 @@ def _anchor_names(u: Universe, spec: AnchorSpec, rng: np.random.Generator) -> li
 def _amounts(u: Universe, sup: np.ndarray, acute: bool, rng: np.random.Generator) -> np.ndarray:
     """Invoice amounts: mostly £500–£50k with a long tail to £2m, scaled by supplier size."""
     scale = (u.weight / np.median(u.weight)) ** 0.3
-    if acute:
-        a = ACUTE_THRESHOLD * (1.0 + rng.pareto(1.6, len(sup)) * scale[sup] ** 0.5)
-    else:
-        a = 2_200.0 * scale[sup] * rng.lognormal(0.0, 1.05, len(sup))
-        low = a < 500.0
-        a[low] = 500.0 + rng.exponential(400.0, int(low.sum()))
+    base, sigma = (7_000.0, 1.1) if acute else (2_200.0, 1.05)
+    a = base * scale[sup] * rng.lognormal(0.0, sigma, len(sup))
+    low = a < 500.0
+    a[low] = 500.0 + rng.exponential(400.0, int(low.sum()))
     return np.round(np.minimum(a, 2_000_000.0), 2)
 
 
@@ -133,8 +131,14 @@ def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int,
     sup[3:6] = _sector_rows(u, p, "concessions", 3, rng)  # ... and has concessions
     sec = u.sector[sup]
     label = offset[sec] + (rng.random(n) * n_lab[sec]).astype(np.int64)
-    amount = _amounts(u, sup, spec.key == "acute", rng)
+    acute = spec.key == "acute"
+    amount = _amounts(u, sup, acute, rng)
     day = rng.choice(N_DAYS, size=n, p=_day_weights())
+    if acute:  # the acute trust only publishes payments of £25,000 and over
+        amount[:6] = np.maximum(amount[:6], ACUTE_THRESHOLD + 1_000.0)
+        keep = amount >= ACUTE_THRESHOLD
+        sup, sec, label, amount, day = sup[keep], sec[keep], label[keep], amount[keep], day[keep]
+        n = len(sup)
     payee = sup.astype(np.int64)
 
     # Non-procurement payments (~2%), redactions (~0.5%), credit notes (~1.5%).
@@ -148,7 +152,7 @@ def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int,
     k = rng.choice(len(w), size=len(np_rows), p=w / w.sum())
     label[np_rows] = len(labels) - len(w) + k
     payee[np_rows] = -3 - k
-    big = 20_000.0 if spec.key != "acute" else ACUTE_THRESHOLD
+    big = ACUTE_THRESHOLD if acute else 20_000.0
     amount[np_rows] = np.round(np.maximum(big * rng.lognormal(1.0, 1.0, len(np_rows)), big), 2)
     grant_k = [i for i, (who, _, _) in enumerate(spec.non_procurement) if who == VCSE_GRANT]
     if grant_k:

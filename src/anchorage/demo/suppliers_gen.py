@@ -24,6 +24,8 @@ _BUSINESS_SECTOR_SHARE = (
 _VCSE_SECTOR_SHARE = {"community": 0.5, "care": 0.2, "education": 0.15, "catering": 0.1,
                       "concessions": 0.05}
 
+_ABROAD_SECTORS = ("it", "it", "clinical", "drugs", "consultancy", "education", "office")
+
 SME, LARGE, VCSE = 0, 1, 2
 LOCAL, SUBREGION, REGION, REST_UK, ABROAD, UNKNOWN = range(6)
 # P(geography band | supplier kind); marginals come out near 30/10/20/30/3/7 %.
@@ -103,8 +105,11 @@ VCSE_ORGS = ("Trust", "Foundation", "Association", "CIC", "Project", "Network", 
              "Society", "Forum", "Partnership")
 TA_FIRST = ("Tasty", "Sparkle", "Swift", "Bright", "Happy", "Golden", "Green", "Urban", "Fresh",
             "Prime", "Smart", "Speedy", "Little", "Big")
-TA_SECOND = ("Food", "Clean", "Fix", "Build", "Tech", "Care", "Cars", "Print", "Bites",
-             "Kitchen", "Spaces", "Solutions")
+TA_SECOND = {"catering": ("Food", "Bites", "Kitchen"), "concessions": ("Beans", "Cuppa", "Bites"),
+             "cleaning": ("Clean", "Shine"), "construction": ("Build", "Fix", "Spaces"),
+             "it": ("Tech", "Bytes"), "care": ("Care", "Hands"), "transport": ("Cars", "Wheels"),
+             "office": ("Print", "Desk"), "grounds": ("Gardens", "Leaf"), "security": ("Guard",),
+             "agency": ("Staff", "People"), "education": ("Learning", "Minds")}
 FOREIGN = (  # country, legal suffix, sample postcodes
     ("Ireland", "Limited", ("D02 X285", "D04 T6F4", "T12 R9CK", "H91 E2K3")),
     ("Germany", "GmbH", ("10115", "80331", "20095")),
@@ -184,11 +189,14 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
         band[idx] = rng.choice(6, size=len(idx), p=np.array(probs) / sum(probs))
     weight = rng.lognormal(0.0, 1.3, size=n)
     large = np.flatnonzero(kind == LARGE)
-    weight[large] = 6.0 * (rng.pareto(1.05, size=len(large)) + 1.0)
+    weight[large] = 5.0 * (rng.pareto(1.2, size=len(large)) + 1.0)
     weight[vcse_idx] = rng.lognormal(-0.7, 1.0, size=len(vcse_idx))
     # A handful of big national firms take a large share of everything.
     top = large[np.argsort(-weight[large])[:12]]
-    weight[top] *= np.linspace(5.0, 2.0, len(top))
+    weight[top] = np.maximum(weight[top], np.linspace(400.0, 150.0, len(top)))
+    # Suppliers abroad sell software, drugs, equipment and advice, not repairs.
+    abroad = np.flatnonzero(band == ABROAD)
+    sector[abroad] = [SECTOR_INDEX[s] for s in rng.choice(_ABROAD_SECTORS, size=len(abroad))]
 
     pools = load_postcode_pools()
     rest_area = np.where(rng.random(n) < 0.5, "HG", "TF")
@@ -244,7 +252,8 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
             if k == LARGE:
                 core = (f"{adj} {word}" if pattern < 6 else f"{place} {word}" if pattern < 8
                         else f"{surname} {word}")
-                core += " Group" if pattern % 3 == 0 else " UK" if pattern % 3 == 1 else ""
+                core += (" Group" if pattern % 3 == 0 else
+                         " UK" if pattern % 3 == 1 and b != ABROAD else "")
             elif pattern < 3:
                 core = f"{place} {word}"
             elif pattern < 5:
@@ -269,7 +278,8 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
             else:
                 suffix = foreign_suffix
             if k == SME and ui[5] < 0.12:
-                trading_as = f"{TA_FIRST[ri[9] % len(TA_FIRST)]} {TA_SECOND[ri[10] % 12]}"
+                nouns = TA_SECOND.get(sec, ("Solutions", "Services"))
+                trading_as = f"{TA_FIRST[ri[9] % len(TA_FIRST)]} {nouns[ri[10] % len(nouns)]}"
             if b != ABROAD and ui[0] < (0.95 if k == LARGE else 0.6):
                 vat_no = f"{100_000_000 + ri[11] % 900_000_000}"
         full = f"{core} {suffix}".strip()
@@ -291,7 +301,7 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
 # Name variant styles: 0 canonical, 1 UPPER LIMITED, 2 UPPER LTD., 3 dotted initials,
 # 4 "(t/a ...)", 5 no suffix, 6 "and"/double space, 7 mixed case "Limited".
 N_STYLES = 8
-_LONG = {"Ltd": "Limited", "plc": "Public Limited Company", "LLP": "LLP", "CIC": "CIC"}
+_LONG = {"Ltd": "Limited", "plc": "PLC", "LLP": "LLP", "CIC": "CIC"}
 _SHORT = {"Limited": "Ltd", "plc": "PLC"}
 
 
@@ -319,7 +329,7 @@ def variant_name(u: Universe, i: int, style: int) -> str:
         c = core.replace(" & ", " and ") if " & " in core else core.replace(" ", "  ", 1)
         return f"{c} {suffix}".strip()
     if style == 7:
-        return f"{core} {_LONG.get(suffix, suffix) if suffix != 'plc' else 'PLC'}".strip()
+        return f"{core} {_LONG.get(suffix, suffix)}".strip()
     return f"{core} {suffix}".strip()
 
 

@@ -34,7 +34,8 @@ def detect_format(path: Path) -> str:
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputFileError(
             str(path),
-            "this is a binary file, not a CSV or spreadsheet.",
+            "this is a binary file, not a CSV or spreadsheet (or text in an encoding such as UTF-16 "
+            "without a byte-order mark).",
             fix="Save it as CSV (UTF-8) or XLSX and try again.",
         )
     return "csv"

@@ -40,7 +40,6 @@ COUNTRY_BY_LETTER = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": 
 NOT_RECOGNISED = "this does not look like ONSPD, NSPL, an IMD file, an area-names file or GeoJSON boundaries"
 
 
-
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file, read in 1 MiB chunks so memory stays flat."""
     digest = hashlib.sha256()
@@ -116,7 +115,6 @@ def reasons(con: duckdb.DuckDBPyConnection, kind: str, upload_ids: list[str]) ->
 
 # ---------------------------------------------------------------- postcodes
 
-
 def _terminated_sql(col: str) -> str:
     # yyyymm, also tolerating '200903.0' (spreadsheet round-trips) and yyyy-mm; else keep the raw text.
     v = f"trim({col})"
@@ -153,7 +151,7 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
                 "lad VARCHAR, ward VARCHAR, lsoa11 VARCHAR, lsoa21 VARCHAR, rgn VARCHAR, ctry VARCHAR, "
                 "lat DOUBLE, long DOUBLE, terminated VARCHAR)")
     con.execute("CREATE TEMP TABLE _pc_files (file_no INTEGER, first_rowid BIGINT, rows BIGINT, upload_id VARCHAR, "
-                "source_file VARCHAR, source VARCHAR, column_name VARCHAR, mapping VARCHAR)")
+                "source_file VARCHAR, source VARCHAR, column_name VARCHAR)")
     done = 0
     for no, s in enumerate(sources):
         if progress:
@@ -174,9 +172,8 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
                          f"{get('terminated', _terminated_sql)} "
                          f"FROM (SELECT *, {col['postcode']} AS raw, {key} AS k FROM {{scan}})", s)
         rows = con.execute("SELECT count(*) FROM _pc_stage").fetchone()[0] - first  # type: ignore[index]
-        mapping = ";".join(f"{f}={s.header[i]}" for f, i in m.items())
-        con.execute("INSERT INTO _pc_files VALUES (?, ?, ?, NULL, ?, ?, ?, ?)",
-                    [no, first, rows, s.label, s.name, s.header[m["postcode"]], mapping])
+        con.execute("INSERT INTO _pc_files VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                    [no, first, rows, s.label, s.name, s.header[m["postcode"]]])
         done += s.path.stat().st_size
 
 
@@ -214,11 +211,10 @@ def _merge_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], s
     summary.rows_loaded, summary.rows_quarantined = valid, summary.rows_read - valid
     summary.upload_id = ids[0] if len(ids) == 1 else hashlib.sha256("".join(ids).encode()).hexdigest()
     summary.quarantine_reasons = reasons(con, "postcodes", ids)
-    for (mapping,) in con.execute("SELECT DISTINCT mapping FROM _pc_files").fetchall():
-        for pair in mapping.split(";"):
-            field, col = pair.split("=", 1)
-            have = summary.mapping.get(field, "")
-            summary.mapping[field] = col if not have or col in have.split(" | ") else f"{have} | {col}"
+    for s in sources:  # field -> every distinct header used for it, in file order
+        for field, i in map_columns(s.header, POSTCODE_ALIASES).items():
+            used = summary.mapping.get(field, "").split(" | ") if field in summary.mapping else []
+            summary.mapping[field] = " | ".join(used if s.header[i] in used else [*used, s.header[i]])
     if valid > int(kept[0]):
         summary.notes.append(f"{valid - int(kept[0]):,} postcodes appeared more than once; the row from the later file was kept")
     summary.notes.append(f"{len(sources)} file(s) read; {int(kept[0]):,} distinct postcodes written")
@@ -258,11 +254,11 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str = "20
     rank = f"TRY_CAST(round(TRY_CAST(replace(trim(c{m['rank']}), ',', '') AS DOUBLE)) AS INTEGER)" if "rank" in m else "NULL"
     with transaction(con):
         con.execute("DROP TABLE IF EXISTS _imd_stage")
-        run_staging(con, f"CREATE TEMP TABLE _imd_stage AS SELECT {lsoa} AS lsoa_raw, {code_sql(lsoa)} AS lsoa, "
-                         f"{dec} AS decile_raw, TRY_CAST(round(TRY_CAST(trim({dec}) AS DOUBLE)) AS INTEGER) AS decile, "
-                         f"{rank} AS imd_rank FROM {{scan}}", src)
-        con.execute("ALTER TABLE _imd_stage ADD COLUMN ok BOOLEAN")
-        con.execute("UPDATE _imd_stage SET ok = lsoa IS NOT NULL AND coalesce(decile BETWEEN 1 AND 10, false)")
+        run_staging(con, "CREATE TEMP TABLE _imd_stage AS SELECT *, lsoa IS NOT NULL AND "
+                         "coalesce(decile BETWEEN 1 AND 10, false) AS ok FROM ("
+                         f"SELECT {lsoa} AS lsoa_raw, {code_sql(lsoa)} AS lsoa, {dec} AS decile_raw, "
+                         f"TRY_CAST(round(TRY_CAST(trim({dec}) AS DOUBLE)) AS INTEGER) AS decile, "
+                         f"{rank} AS imd_rank FROM {{scan}})", src)
         con.execute("DELETE FROM quarantine WHERE kind = 'imd' AND upload_id = ?", [src.upload_id])
         add_quarantine(con, "imd", """SELECT $1 AS upload_id, $2 AS source_file, rowid + 1 AS row_no,
             CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
@@ -344,7 +340,8 @@ def import_any(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
     with path.open("rb") as fh:
         start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if path.suffix.lower() in (".geojson", ".json") or start.startswith(b"{"):
-        from anchorage.reference.boundaries import import_boundaries  # boundaries imports this module
+        # Imported here because boundaries imports this module's helpers.
+        from anchorage.reference.boundaries import import_boundaries
 
         return import_boundaries(con, path)
     header = read_header(path)

@@ -120,6 +120,13 @@ def is_postcode_header(header: list[str]) -> bool:
     return "postcode" in found and bool({"lad", "ward", "lsoa11", "lsoa21"} & found.keys())
 
 
+def _safe_is_postcode_file(path: Path, stream: IO[bytes] | None = None) -> bool:
+    try:
+        return is_postcode_header(read_header(path, stream))
+    except InputFileError:
+        return False  # an empty or binary CSV next to the real ones is simply not a postcode file
+
+
 def _pick(names: list[str], is_postcodes: Callable[[str], bool]) -> list[str]:
     """CSV paths to import from a listing: the ONS layout's Data/*.csv, else Data/multi_csv, else all."""
     in_data = [n for n in names if "data" in [p.lower() for p in PurePosixPath(n).parts[:-1]]]
@@ -135,17 +142,19 @@ def _pick(names: list[str], is_postcodes: Callable[[str], bool]) -> list[str]:
 def find_postcode_csvs(paths: list[Path], tmp: Path, notes: list[str]) -> list[CsvSource]:
     """Files, directories and ONS zips -> the postcode CSVs to import, in order."""
     sources: list[CsvSource] = []
-    for path in paths:
+    for no, path in enumerate(paths):
         if not path.exists():
             raise InputFileError(str(path), "does not exist.", fix="Check the path and try again.")
         if path.is_dir():
-            names = sorted(str(p.relative_to(path).as_posix()) for p in path.rglob("*") if p.suffix.lower() == ".csv")
-            chosen = _pick(names, lambda n, d=path: is_postcode_header(read_header(d / n)))
-            sources += [CsvSource(path / n, str(path / n), read_header(path / n), PurePosixPath(n).name) for n in chosen]
+            # Names start with the folder's own name so that pointing at the Data folder itself works too.
+            base = path.parent
+            names = sorted(p.relative_to(base).as_posix() for p in path.rglob("*") if p.suffix.lower() == ".csv")
+            chosen = _pick(names, lambda n, b=base: _safe_is_postcode_file(b / n))
+            sources += [CsvSource(base / n, str(base / n), read_header(base / n), PurePosixPath(n).name) for n in chosen]
             if len(chosen) < len(names):
                 notes.append(f"{path}: skipped {len(names) - len(chosen)} CSV(s) (not postcode files, or copies)")
         elif path.suffix.lower() == ".zip":
-            sources += _extract_zip(path, tmp / f"z{len(sources)}")
+            sources += _extract_zip(path, tmp / f"zip{no}")
         else:
             header = read_header(path)
             if not is_postcode_header(header):
@@ -166,7 +175,7 @@ def _extract_zip(path: Path, dest: Path) -> list[CsvSource]:
 
             def peek(name: str) -> bool:
                 with zf.open(name) as fh:
-                    return is_postcode_header(read_header(path, fh))
+                    return _safe_is_postcode_file(path, fh)
 
             out: list[CsvSource] = []
             for k, name in enumerate(_pick(names, peek)):

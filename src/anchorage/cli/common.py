@@ -1,0 +1,84 @@
+"""Shared CLI pieces: the workspace option, JSON/table output, progress bars, error rendering."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from anchorage.ingest.result import ImportSummary
+from anchorage.workspace import Workspace, resolve
+
+out = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", help="Workspace folder (default: $ANCHORAGE_WORKSPACE, else the current folder)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def open_workspace(path: Path | None) -> Workspace:
+    return Workspace.open(resolve(path))
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Any]:
+    """A Rich progress bar on stderr, fed by (stage, fraction) callbacks; silent when not a terminal."""
+    if not enabled or os.environ.get("CI") or not err.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, fraction: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=1.0)
+            bar.update(tasks[stage], completed=fraction)
+
+        yield update
+
+
+def show_summary(summary: ImportSummary, as_json: bool) -> None:
+    if as_json:
+        print_json(summary.to_json())
+        return
+    if summary.duplicate:
+        out.print(f"[yellow]{summary.file}: already loaded[/] — nothing added. {' '.join(summary.notes)}")
+        return
+    t = Table(title=f"{summary.file} → {summary.org or 'reference'} ({summary.kind})")
+    t.add_column("")
+    t.add_column("rows", justify="right")
+    money = summary.amount_read is not None
+    if money:
+        t.add_column("£", justify="right")
+    for label, rows, amount in (
+        ("read", summary.rows_read, summary.amount_read),
+        ("loaded", summary.rows_loaded, summary.amount_loaded),
+        ("quarantined", summary.rows_quarantined, summary.amount_quarantined),
+    ):
+        t.add_row(label, f"{rows:,}", *([f"{amount:,.2f}"] if money else []))
+    out.print(t)
+    for reason, n in summary.quarantine_reasons.items():
+        out.print(f"  quarantined {n:,}: {reason}")
+    if summary.replaced_upload:
+        out.print(f"  replaces the earlier version (upload {summary.replaced_upload})")
+    for note in summary.notes:
+        out.print(f"  note: {note}")
+    if summary.rows_quarantined:
+        out.print("  See every quarantined row with: anchorage spend quarantine --org "
+                  f"{summary.org} --out quarantine.csv")

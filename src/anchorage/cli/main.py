@@ -1,0 +1,200 @@
+"""`anchorage`: the command line. Each command parses arguments, calls the library and renders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anchorage import config as cfgmod
+from anchorage.cli.common import JsonOpt, WorkspaceOpt, err, open_workspace, out, print_json, progress_bar, show_summary
+from anchorage.errors import AnchorageError
+from anchorage.workspace import Workspace, resolve
+
+app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+org_app = typer.Typer(help="Anchors (the institutions in the collaborative).", no_args_is_help=True)
+spend_app = typer.Typer(help="Spend: load payments and analyse where they go.", no_args_is_help=True)
+suppliers_app = typer.Typer(help="Suppliers: load an anchor's supplier master.", no_args_is_help=True)
+geo_app = typer.Typer(help="Reference geography: ONSPD/NSPL postcodes, IMD, area names, boundaries.",
+                      no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(spend_app, name="spend")
+app.add_typer(suppliers_app, name="suppliers")
+app.add_typer(geo_app, name="geo")
+
+MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
+OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
+
+
+@app.command()
+def init(
+    workspace: WorkspaceOpt = None,
+    name: Annotated[str, typer.Option(help="The collaborative's name.")] = "Our anchor collaborative",
+    local: Annotated[str, typer.Option(help="Comma-separated local-authority codes that count as local.")] = "E09000012,E09000001",
+    sub_region: Annotated[str, typer.Option(help="Comma-separated LAD codes of the sub-region.")] = "",
+    region: Annotated[str, typer.Option(help="ONS region code (E12000007 is London).")] = "E12000007",
+) -> None:
+    """Create a workspace: config, DuckDB warehouse, records DB and a folder for raw files."""
+    codes = lambda s: [c.strip().upper() for c in s.split(",") if c.strip()]  # noqa: E731
+    cfg = cfgmod.Config(collaborative=name,
+                        place=cfgmod.Place(local=codes(local), sub_region=codes(sub_region), region=region))
+    ws = Workspace.create(resolve(workspace), cfg)
+    out.print(f"Created workspace {ws.root}. Next: anchorage org add NAME --type council")
+
+
+@org_app.command("add")
+def org_add(
+    name: str,
+    type_: Annotated[str, typer.Option("--type", help="|".join(cfgmod.ANCHOR_TYPES))] = "other",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Add an anchor to the collaborative."""
+    ws = open_workspace(workspace)
+    anchor = ws.config.add_anchor(name, type_)
+    ws.save_config()
+    out.print(f'Added {anchor.type} "{anchor.name}" (slug {anchor.slug}).')
+
+
+@org_app.command("list")
+def org_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """List the anchors."""
+    ws = open_workspace(workspace)
+    rows = [{"name": a.name, "slug": a.slug, "type": a.type} for a in ws.config.anchors]
+    if as_json:
+        print_json(rows)
+    else:
+        for r in rows:
+            out.print(f"{r['slug']:<40} {r['type']:<22} {r['name']}")
+
+
+@spend_app.command("ingest")
+def spend_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+                 as_json: JsonOpt = False) -> None:
+    """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
+    from anchorage.ingest.spend import ingest_spend
+
+    ws = open_workspace(workspace)
+    with progress_bar(not as_json) as progress:
+        summary = ingest_spend(ws, file, org, mapping_file=mapping, progress=progress)
+    show_summary(summary, as_json)
+
+
+@spend_app.command("quarantine")
+def spend_quarantine(workspace: WorkspaceOpt = None, org: Annotated[str | None, typer.Option(help="Only this anchor.")] = None,
+                     out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX file to write.")] = Path("quarantine.csv")) -> None:
+    """Export every quarantined row with its file, row, column and reason."""
+    from anchorage.ingest.quarantine import export_quarantine
+
+    n = export_quarantine(open_workspace(workspace), out_file, org)
+    out.print(f"Wrote {n:,} quarantined rows to {out_file}")
+
+
+@spend_app.command("analyse")
+def spend_analyse(
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    org: Annotated[list[str] | None, typer.Option(help="Only these anchors (repeatable).")] = None,
+    min_amount: Annotated[float | None, typer.Option(help="Ignore payments below this £ amount.")] = None,
+    top_n: Annotated[int | None, typer.Option(help="Only each anchor's top N suppliers (CLES uses 300).")] = None,
+    no_exclusions: Annotated[bool, typer.Option("--no-exclusions", help="Keep non-procurement payments in.")] = False,
+) -> None:
+    """Where the spend goes: tiers, deprivation, SME/VCSE, categories, leakage, trend."""
+    from anchorage.procurement.enrich import AnalysisOptions
+    from anchorage.procurement.run import analyse_workspace
+
+    opts = AnalysisOptions(orgs=org or None, min_amount=Decimal(str(min_amount)) if min_amount is not None else None,
+                           top_n=top_n, apply_exclusions=not no_exclusions)
+    result = analyse_workspace(open_workspace(workspace), opts)
+    if as_json:
+        print_json(result.to_json())
+        return
+    from anchorage.cli.render import render_analysis
+
+    render_analysis(result)
+
+
+@suppliers_app.command("ingest")
+def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+                     as_json: JsonOpt = False) -> None:
+    """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
+    from anchorage.ingest.suppliers import ingest_suppliers
+
+    ws = open_workspace(workspace)
+    with progress_bar(not as_json) as progress:
+        summary = ingest_suppliers(ws, file, org, mapping_file=mapping, progress=progress)
+    show_summary(summary, as_json)
+
+
+@geo_app.command("import")
+def geo_import(files: list[Path], workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Import ONSPD/NSPL (files, folders or the zip), IMD, area names or GeoJSON boundaries."""
+    from anchorage.reference.load import import_reference
+
+    ws = open_workspace(workspace)
+    summaries = import_reference(ws, files)
+    if as_json:
+        print_json([s.to_json() for s in summaries] if len(summaries) > 1 else summaries[0].to_json())
+    else:
+        for s in summaries:
+            show_summary(s, False)
+
+
+@app.command()
+def report(workspace: WorkspaceOpt = None,
+           out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report")) -> None:
+    """Write the offline HTML report, an XLSX workbook and a CSV of every table."""
+    from anchorage.reports.build import build_report
+
+    paths = build_report(open_workspace(workspace), out_dir)
+    out.print(f"Report written: {paths['html']}")
+
+
+@app.command()
+def demo(
+    workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Where to build the demo workspace.")] = Path("demo-workspace"),
+    transactions: Annotated[int, typer.Option(help="How many payments to generate.")] = 300_000,
+    seed: Annotated[int, typer.Option(help="Random seed (the demo is deterministic).")] = 2026,
+) -> None:
+    """Build the demo collaborative (5 anchors, 3 years of spend), analyse it and write the report."""
+    from anchorage.demo.run import run_demo
+
+    with progress_bar() as progress:
+        report_path = run_demo(workspace.resolve(), transactions=transactions, seed=seed, progress=progress,
+                               say=lambda m: err.print(m))
+    out.print(f"\nDemo report: {report_path}\nOpen it in a browser; the workspace is {workspace.resolve()}.")
+
+
+def main() -> None:
+    """Run the CLI; turn library errors into plain sentences, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except AnchorageError as exc:
+        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        if exc.fix:
+            err.print(f"[bold]Fix:[/] {exc.fix}", highlight=False)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("Stopped.")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the last line of defence: still a sentence, not a traceback
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("ANCHORAGE_DEBUG"):
+            raise
+        err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err.print("This is a bug in Anchorage. Run again with ANCHORAGE_DEBUG=1 to see the details, and report it.")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Build, load, analyse and report the demo collaborative end to end, through the public library."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from anchorage import config as cfgmod
+from anchorage.errors import WorkspaceError
+from anchorage.ingest.progress import Progress
+from anchorage.workspace import CONFIG_NAME, Workspace
+
+DEMO_NAME = "Lewisham Anchor Collaborative (demo)"
+REFERENCE = Path(__file__).parent / "reference"
+# Lewisham is local; the South London boroughs are the sub-region; London (E12000007) is the region.
+LEWISHAM = "E09000023"
+SOUTH_LONDON = ["E09000004", "E09000006", "E09000008", "E09000011", "E09000021", "E09000022", "E09000024",
+                "E09000027", "E09000028", "E09000029", "E09000032"]
+REFERENCE_FILES = ["la_all_codes.csv", "lewisham_wards.csv", "lewisham_postcodes.csv", "nspl_WC.csv",
+                   "nspl_SM.csv", "nspl_HG.csv", "nspl_TF.csv", "imd2019_lsoa11.csv", "lewisham_wards.geojson",
+                   "lewisham_lsoa11.geojson"]
+
+
+def demo_config() -> cfgmod.Config:
+    return cfgmod.Config(
+        collaborative=DEMO_NAME,
+        place=cfgmod.Place(local=[LEWISHAM], sub_region=SOUTH_LONDON, region="E12000007", name="Lewisham"),
+    )
+
+
+def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progress: Progress | None = None,
+             say: Callable[[str], None] = print) -> Path:
+    """Create the demo workspace at `root` (replacing an earlier demo there); return the report's path."""
+    from anchorage.demo.generate import generate_demo_files
+    from anchorage.ingest.spend import ingest_spend
+    from anchorage.ingest.suppliers import ingest_suppliers
+    from anchorage.reference.load import import_reference
+    from anchorage.reports.build import build_report
+
+    if (root / CONFIG_NAME).exists():
+        if cfgmod.load(root / CONFIG_NAME).collaborative != DEMO_NAME:
+            raise WorkspaceError(f"{root} holds a real workspace, not the demo; it was left untouched.",
+                                 fix="Choose another folder with --workspace.")
+        shutil.rmtree(root)
+    say(f"Generating {transactions:,} payments for 5 anchors (seed {seed})…")
+    files = generate_demo_files(root / "inputs", seed=seed, transactions=transactions)
+    cfg = demo_config()
+    for f in files:
+        if not any(a.name == f.anchor for a in cfg.anchors):
+            cfg.add_anchor(f.anchor, f.anchor_type)
+    ws = Workspace.create(root, cfg)
+    say("Importing the real ONS geography shipped with Anchorage (Lewisham, London, rest of UK)…")
+    import_reference(ws, [REFERENCE / name for name in REFERENCE_FILES])
+    for f in sorted(files, key=lambda f: f.kind != "suppliers"):
+        load = ingest_suppliers if f.kind == "suppliers" else ingest_spend
+        s = load(ws, f.path, f.anchor, progress=progress)
+        money = f" (£{s.amount_loaded:,.0f})" if s.amount_loaded is not None else ""
+        say(f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
+            f"{s.rows_quarantined:,} quarantined")
+    say("Analysing and writing the report…")
+    return build_report(ws, root / "report")["html"]

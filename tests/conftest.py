@@ -1,0 +1,42 @@
+"""Shared fixtures: real workspaces on real DuckDB and SQLite (or PostgreSQL when a URL is given)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from anchorage import config as cfgmod
+from anchorage.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+
+
+def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) -> Workspace:
+    place = {"local": ["E09000023"], "sub_region": ["E09000011"], "region": "E12000007", **place}
+    cfg = cfgmod.Config(collaborative="Test collaborative", place=cfgmod.Place(**place))  # type: ignore[arg-type]
+    for name, kind in anchors:
+        cfg.add_anchor(name, kind)
+    return Workspace.create(root, cfg)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return make_workspace(tmp_path / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust")])
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED.exists():
+        pytest.fail(f"the shared data folder {SHARED} is missing; tests read real files from it")
+    return SHARED
+
+
+@pytest.fixture
+def pg_url() -> str:
+    url = os.environ.get("ANCHORAGE_TEST_PG_URL")
+    if not url:
+        pytest.skip("set ANCHORAGE_TEST_PG_URL to run PostgreSQL tests")
+    return url
