@@ -17,8 +17,8 @@ from rich.table import Table
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     Path | None,

@@ -214,6 +214,7 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
         k, b, sec = int(kind[i]), int(band[i]), SECTORS[sector[i]]
         ri, ui = r[i], u[i]
         country, postcode, foreign_suffix = "United Kingdom", "", ""
+        places: tuple[str, ...]
         if b == LOCAL:
             postcode, places = pools["local"][0][pc_draw["local"][i]], LEWISHAM_PLACES
         elif b == SUBREGION:

@@ -231,7 +231,8 @@ def write_college(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path | N
         if reg:
             ws.write_string(r, 4, reg)
         ws.write_string(r, 5, label)
-        ws.write_string(r, 6, f"Purchase of {label.lower()}" if p >= -2 else "Statutory payment")
+        what = label if label[:2].isupper() else label[0].lower() + label[1:]
+        ws.write_string(r, 6, f"Purchase of {what}" if p >= -2 else "Statutory payment")
         if bad == 1:
             ws.write_string(r, 7, "TBC")
         else:

@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,8 +144,9 @@ def automatic_mapping(columns: list[str], kind: str = "spend") -> ColumnMapping:
     return ColumnMapping(fields, "automatic")
 
 
-def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> ColumnMapping:
-    """Read an explicit mapping (TOML, JSON or two-column CSV: field,column); it overrides automatic."""
+def read_mapping_file(path: Path) -> dict[str, str]:
+    """The raw field -> column pairs of a mapping file (TOML, JSON or two-column CSV: field,column)."""
+    raw: dict[str, str]
     try:
         if path.suffix.lower() == ".toml":
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -156,6 +158,22 @@ def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> Co
                 raw.pop("field", None)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise MappingError(str(path), f"the mapping file cannot be read ({exc}).") from None
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def header_scorer(kind: str, mapping_file: Path | None = None) -> Callable[[list[str]], int]:
+    """Score a candidate header row: how many fields it names (by alias, or by the mapping file)."""
+    named = {header_key(c) for c in read_mapping_file(mapping_file).values()} if mapping_file else set()
+
+    def score(row: list[str]) -> int:
+        return len({match_header(c, kind) for c in row} - {None}) + sum(header_key(c) in named for c in row if c)
+
+    return score
+
+
+def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> ColumnMapping:
+    """Read an explicit mapping file; its pairs override the automatic mapping."""
+    raw = read_mapping_file(path)
     known = FIELDS[kind]
     problems = [f'"{k}" is not a field (fields: {", ".join(known)})' for k in raw if k not in known]
     by_key = {header_key(c): c for c in columns}

@@ -124,8 +124,7 @@ def run_import(
 
         with ws.warehouse() as con:
             parsers.install(con)
-            score = lambda row: len({mapmod.match_header(c, kind) for c in row} - {None})  # noqa: E731
-            parts, notes = stage_file(con, path, score, ws.tmp_dir)
+            parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir)
             summary.notes.extend(notes)
             try:
                 con.begin()

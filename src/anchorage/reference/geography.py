@@ -166,11 +166,13 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
         lon = f"TRY_CAST({col['long']} AS DOUBLE)" if "long" in col else "NULL"
         first = con.execute("SELECT count(*) FROM _pc_stage").fetchone()[0]  # type: ignore[index]
         key = postcode_key_sql(col["postcode"])
-        run_staging(con, f"INSERT INTO _pc_stage SELECT {no}, raw, k, {is_uk_postcode_sql('k')}, "
+        used = ", ".join(sorted(set(col.values())))  # project early: the scan then skips other columns
+        # raw is kept only for rejected rows (it is what the quarantine shows), to keep the stage small.
+        run_staging(con, f"INSERT INTO _pc_stage SELECT {no}, CASE WHEN NOT ok THEN raw END, k, ok, "
                          f"{get('lad')}, {get('ward')}, {get('lsoa11')}, {get('lsoa21')}, {get('rgn')}, "
                          f"{get('ctry')}, {lat} AS lat, CASE WHEN {lat} IS NULL THEN NULL ELSE {lon} END, "
-                         f"{get('terminated', _terminated_sql)} "
-                         f"FROM (SELECT *, {col['postcode']} AS raw, {key} AS k FROM {{scan}})", s)
+                         f"{get('terminated', _terminated_sql)} FROM (SELECT *, {is_uk_postcode_sql('k')} AS ok "
+                         f"FROM (SELECT {used}, {col['postcode']} AS raw, {key} AS k FROM {{scan}}))", s)
         rows = con.execute("SELECT count(*) FROM _pc_stage").fetchone()[0] - first  # type: ignore[index]
         con.execute("INSERT INTO _pc_files VALUES (?, ?, ?, NULL, ?, ?, ?)",
                     [no, first, rows, s.label, s.name, s.header[m["postcode"]]])
@@ -187,10 +189,16 @@ def _merge_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], s
                    "SELECT f.upload_id, f.source_file, s.rowid - f.first_rowid + 1 AS row_no, f.column_name, "
                    "CASE WHEN s.pcd_key IS NULL THEN 'empty postcode' ELSE 'not a valid UK postcode' END AS reason, "
                    "s.raw FROM _pc_stage s JOIN _pc_files f USING (file_no) WHERE NOT s.valid")
-    con.execute(
-        "CREATE TEMP TABLE _pc_new AS SELECT s.*, f.source FROM _pc_stage s JOIN _pc_files f USING (file_no) "
-        "WHERE s.valid QUALIFY row_number() OVER (PARTITION BY s.pcd_key ORDER BY s.rowid DESC) = 1")
-    con.execute("DELETE FROM postcodes WHERE pcd_key IN (SELECT pcd_key FROM _pc_new)")
+    stats = con.execute("SELECT count(*), count(*) FILTER (WHERE valid), "
+                        "count(DISTINCT pcd_key) FILTER (WHERE valid) FROM _pc_stage").fetchone()
+    assert stats is not None
+    summary.rows_read, valid, distinct = (int(v) for v in stats)
+    summary.rows_loaded, summary.rows_quarantined = valid, summary.rows_read - valid
+    # The window is only paid for when postcodes repeat (overlapping files); later rowid = later file/row.
+    new = ("(SELECT * FROM _pc_stage WHERE valid QUALIFY row_number() OVER "
+           "(PARTITION BY pcd_key ORDER BY rowid DESC) = 1)" if distinct < valid else
+           "(SELECT * FROM _pc_stage WHERE valid)")
+    con.execute("DELETE FROM postcodes WHERE pcd_key IN (SELECT pcd_key FROM _pc_stage WHERE valid)")
     letters = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in COUNTRY_BY_LETTER.items())
     con.execute(f"""
         INSERT INTO postcodes
@@ -200,25 +208,20 @@ def _merge_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], s
         SELECT n.pcd_key, left(n.pcd_key, length(n.pcd_key) - 3) || ' ' || right(n.pcd_key, 3),
                n.lad, n.ward, n.lsoa11, n.lsoa21, coalesce(n.rgn, reg.code),
                coalesce(n.ctry, reg.parent, cty.code, CASE left(n.lad, 1) {letters} END),
-               n.lat, n.long, n.terminated, n.source
-        FROM _pc_new n LEFT JOIN lad ON lad.code = n.lad
+               n.lat, n.long, n.terminated, f.source
+        FROM {new} n JOIN _pc_files f USING (file_no) LEFT JOIN lad ON lad.code = n.lad
         LEFT JOIN reg ON reg.code = coalesce(n.rgn, lad.parent)
         LEFT JOIN cty ON cty.code = lad.parent""")
-    stats = con.execute("SELECT count(*), count(*) FILTER (WHERE valid) FROM _pc_stage").fetchone()
-    kept = con.execute("SELECT count(*) FROM _pc_new").fetchone()
-    assert stats is not None and kept is not None
-    summary.rows_read, valid = int(stats[0]), int(stats[1])
-    summary.rows_loaded, summary.rows_quarantined = valid, summary.rows_read - valid
     summary.upload_id = ids[0] if len(ids) == 1 else hashlib.sha256("".join(ids).encode()).hexdigest()
     summary.quarantine_reasons = reasons(con, "postcodes", ids)
     for s in sources:  # field -> every distinct header used for it, in file order
         for field, i in map_columns(s.header, POSTCODE_ALIASES).items():
             used = summary.mapping.get(field, "").split(" | ") if field in summary.mapping else []
             summary.mapping[field] = " | ".join(used if s.header[i] in used else [*used, s.header[i]])
-    if valid > int(kept[0]):
-        summary.notes.append(f"{valid - int(kept[0]):,} postcodes appeared more than once; the row from the later file was kept")
-    summary.notes.append(f"{len(sources)} file(s) read; {int(kept[0]):,} distinct postcodes written")
-    con.execute("DROP TABLE _pc_new; DROP TABLE _pc_stage; DROP TABLE _pc_files")
+    if distinct < valid:
+        summary.notes.append(f"{valid - distinct:,} rows repeat an earlier postcode; the later file's row was kept")
+    summary.notes.append(f"{len(sources)} file(s) read; {distinct:,} distinct postcodes written")
+    con.execute("DROP TABLE _pc_stage; DROP TABLE _pc_files")
 
 
 # ---------------------------------------------------------------- IMD and area names

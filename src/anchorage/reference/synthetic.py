@@ -7,18 +7,20 @@ from pathlib import Path
 import duckdb
 
 # Exact NSPL Nov 2021 (2011-census-based) header, as in NSPL_NOV_2021_UK_*.csv.
-NSPL_COLUMNS = (
+NSPL_HEADER = (
     "pcd,pcd2,pcds,dointr,doterm,usertype,oseast1m,osnrth1m,osgrdind,oa11,cty,ced,laua,ward,hlthau,nhser,ctry,"
     "rgn,pcon,eer,teclec,ttwa,pct,itl,park,lsoa11,msoa11,wz11,ccg,bua11,buasd11,ru11ind,oac11,lat,long,lep1,lep2,"
     "pfa,imd,calncv,stp"
-).split(",")
+)
+NSPL_COLUMNS = NSPL_HEADER.split(",")
 # Real postcode areas (all valid first/second letters), so every generated postcode is a valid UK shape.
-AREAS = (
+_AREA_TEXT = (
     "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX "
     "FK FY G GL GU HA HD HG HP HR HS HU HX IG IP IV KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP "
     "NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW "
     "UB W WA WC WD WF WN WR WS WV YO ZE"
-).split()
+)
+AREAS = _AREA_TEXT.split()
 # Real LADs with their region and country codes (NSPL uses pseudo regions outside England).
 LADS = (
     ("E09000023", "E12000007", "E92000001"), ("E09000007", "E12000007", "E92000001"),
@@ -41,7 +43,7 @@ def write_nspl_like(path: Path | str, rows: int, seed: int = 0) -> Path:
     capacity = len(AREAS) * 20 * 10 * len(INWARD_LETTERS) ** 2
     if not 0 <= rows <= capacity:
         raise ValueError(f"rows must be between 0 and {capacity:,}")
-    header = ",".join(NSPL_COLUMNS) + "\n"
+    header = NSPL_HEADER + "\n"
     if rows == 0:
         path.write_text(header)
         return path
@@ -67,7 +69,7 @@ def write_nspl_like(path: Path | str, rows: int, seed: int = 0) -> Path:
     year = "(1980 + (h >> 12) % 41)::VARCHAR || lpad((1 + (h >> 16) % 12)::VARCHAR, 2, '0')"
     fields = [
         q("rpad(outward, 4, ' ') || inward"), q("rpad(outward, 4, ' ') || ' ' || inward"), q("pcds"),
-        q(year), q(f"CASE WHEN term THEN '20' || lpad((10 + (h >> 24) % 11)::VARCHAR, 2, '0') || '06' ELSE '' END"),
+        q(year), q("CASE WHEN term THEN '20' || lpad((10 + (h >> 24) % 11)::VARCHAR, 2, '0') || '06' ELSE '' END"),
         q("((h >> 28) % 2)::VARCHAR"), q("lpad((100000 + (h >> 3) % 550000)::VARCHAR, 6, '0')"),
         q("lpad((10000 + (h >> 5) % 1200000)::VARCHAR, 7, '0')"), q("'1'"), q(code("00", 240000, 7)),
         q("'E99999999'"), q("'E99999999'"), q("lad.laua"), q(code("05", 14000, 9)), q("'E18000007'"),

@@ -65,6 +65,7 @@ COLUMN_TITLES = {
 
 Kind = Literal["money", "pct", "int", "text"]
 _INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors"}
+_INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS}
 
 
 def human_title(col: str) -> str:
@@ -81,15 +82,12 @@ def human_title(col: str) -> str:
 
 def column_kind(col: str) -> Kind:
     """'money', 'pct', 'int' or 'text' for a machine column name or a human title."""
-    if col in COLUMN_TITLES:
-        col_title = COLUMN_TITLES[col]
-    else:
-        col_title = col
-    if col in _INT_COLUMNS or col_title in {COLUMN_TITLES[c] for c in _INT_COLUMNS}:
+    title = COLUMN_TITLES.get(col, col)
+    if col in _INT_COLUMNS or title in _INT_TITLES:
         return "int"
-    if col_title.endswith("(£)") or col == "spend" or col.endswith("_spend") or col == "credit_notes":
+    if title.endswith("(£)") or col.endswith("_spend") or col in ("spend", "credit_notes"):
         return "money"
-    if col_title.startswith("%") or col.endswith("_pct") or col == "share" or col.endswith("_pct_of_known"):
+    if title.startswith("%") or col.endswith("_pct") or col == "share" or "_pct_" in col:
         return "pct"
     return "text"
 
@@ -105,19 +103,18 @@ def _missing(x: Any) -> bool:
 
 
 def fmt_money(x: Any, *, short: bool = False, missing: str = "–") -> str:
-    """£ with thousands separators (£12,345); short=True gives £1.2m / £3.4bn / £56k."""
+    """£ with thousands separators (£12,345); short=True gives £1.2m / £3.4bn from a million up."""
     if _missing(x):
         return missing
     v = float(x)
     sign = "−" if v < 0 else ""
     a = abs(v)
     if short:
-        for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        for size, suffix in ((1e9, "bn"), (1e6, "m")):
             if a >= size * 0.9995:
                 n = a / size
                 body = f"{n:,.0f}" if n >= 100 else f"{n:,.1f}".removesuffix(".0")
                 return f"{sign}£{body}{suffix}"
-        return f"{sign}£{a:,.0f}"
     return f"{sign}£{a:,.0f}"
 
 
