@@ -41,7 +41,7 @@ def test_amount_examples():
         Decimal("1234.56"), Decimal("-123.45"), Decimal("0.00"), Decimal("120000.00"), None, None, None, None, None]
 
 
-dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2069, 12, 31))
+dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2068, 12, 31))  # two-digit years pivot at 69
 
 
 @settings(max_examples=60, deadline=None)

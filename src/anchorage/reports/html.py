@@ -1,0 +1,297 @@
+"""The self-contained HTML report: inline CSS and SVG, no scripts, no web fonts, no external links needed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from anchorage.reports import charts
+from anchorage.reports.maps import ward_map_svg, ward_names_from
+from anchorage.reports.markdown import markdown_to_html
+from anchorage.reports.tables import (
+    COLLABORATIVE,
+    TIER_NAMES,
+    TIER_ORDER,
+    column_kind,
+    decile_label,
+    fmt_int,
+    fmt_money,
+    fmt_pct,
+    fmt_value,
+    human_title,
+    org_name,
+    org_order,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Cell:
+    """One table cell: display text, right-aligned when numeric."""
+
+    text: str
+    num: bool = False
+
+
+@dataclass
+class Table:
+    """A captioned table; the first column is a row header."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    numeric_cols: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """A titled group of per-anchor tables, shown collapsed under a chart."""
+
+    summary: str
+    tables: list[Table]
+
+
+def inline_svg(svg: str) -> Markup:
+    """A matplotlib SVG made ready for an HTML page (namespace declarations dropped; HTML parsers add them)."""
+    if not svg:
+        return Markup("")
+    return Markup(re.sub(r'\s+(?:xmlns(?::\w+)?|version)="[^"]*"', "", svg))
+
+
+def _text(v: Any, col: str, anchors: Mapping[str, str], ward_names: Mapping[str, str]) -> str:
+    """Display text for one value of a machine-named column."""
+    if col == "org":
+        return org_name(v, anchors)
+    if col == "tier":
+        return TIER_NAMES.get(str(v), "Unknown") if pd.notna(v) else "Unknown"
+    if col == "imd_decile":
+        return str(decile_label(v))
+    if col == "ward_name":
+        return ward_names.get(str(v), str(v))
+    return fmt_value(v, column_kind(col))
+
+
+def frame_table(df: pd.DataFrame, cols: Sequence[str], caption: str, *, anchors: Mapping[str, str],
+                ward_names: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> Table:
+    """A display table from selected machine-named columns of a result frame."""
+    names = ward_names or {}
+    src = df.assign(ward_name=df["ward"]) if "ward_name" in cols and "ward" in df.columns else df
+    cols = [c for c in cols if c in src.columns]
+    nums = [column_kind(c) != "text" or c == "imd_decile" for c in cols]
+    rows = [[Cell(_text(v, c, anchors, names), n) for v, c, n in zip(rec, cols, nums, strict=True)]
+            for rec in src[cols].itertuples(index=False, name=None)]
+    heads = [(titles or {}).get(c, "Ward" if c == "ward_name" else human_title(c)) for c in cols]
+    return Table(caption, heads, rows, nums)
+
+
+def _org_rows(df: pd.DataFrame, org: str) -> pd.DataFrame:
+    """Rows of a result table for one org slug."""
+    return df[df["org"].astype(str) == org]
+
+
+def per_org(df: pd.DataFrame, cols: Sequence[str], caption: str, orgs: Sequence[str], *,
+            anchors: Mapping[str, str], ward_names: Mapping[str, str] | None = None,
+            limit: int | None = None, sort: str | None = None) -> list[Table]:
+    """One table per anchor (not the collaborative), each optionally sorted and limited."""
+    out = []
+    for org in orgs:
+        if org == COLLABORATIVE:
+            continue
+        rows = _org_rows(df, org)
+        if sort:
+            rows = rows.sort_values(sort, ascending=False)
+        if limit:
+            rows = rows.head(limit)
+        if not rows.empty:
+            out.append(frame_table(rows, cols, f"{caption}: {org_name(org, anchors)}", anchors=anchors,
+                                   ward_names=ward_names))
+    return out
+
+
+def headline_tiles(totals: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Per-org headline figures, already formatted for display."""
+    tiles = []
+    by_org = totals.assign(org=totals["org"].astype(str)).set_index("org")
+    for org in orgs:
+        if org not in by_org.index:
+            continue
+        r = by_org.loc[org]
+        stats = [
+            ("Total in-scope spend", fmt_money(r.get("spend"), short=True), fmt_money(r.get("spend"))),
+            ("Spent with local suppliers", fmt_pct(r.get("local_pct")), fmt_money(r.get("local_spend"))),
+            ("In the 20% most deprived LSOAs", fmt_pct(r.get("deprived20_pct")),
+             fmt_money(r.get("deprived20_spend"))),
+            ("With SMEs (of spend where size is known)", fmt_pct(r.get("sme_pct_of_known")),
+             f"size known for {fmt_pct(r.get('sme_known_pct'))} of spend"),
+            ("With VCSE organisations (of spend where known)", fmt_pct(r.get("vcse_pct_of_known")),
+             f"status known for {fmt_pct(r.get('vcse_known_pct'))} of spend"),
+            ("Suppliers", fmt_int(r.get("suppliers")), f"{fmt_int(r.get('transactions'))} transactions"),
+            ("Supplier location unknown", fmt_pct(r.get("unknown_pct")), fmt_money(r.get("unknown_spend"))),
+        ]
+        tiles.append({"name": org_name(org, anchors), "collab": org == COLLABORATIVE, "stats": stats})
+    return tiles
+
+
+def tier_table(tiers: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, str]) -> Table:
+    """Anchors × tiers: share of spend (and £) in each tier, unknown always included."""
+    rows = []
+    for org in orgs:
+        sub = _org_rows(tiers, org).assign(tier=lambda d: d["tier"].astype(str)).set_index("tier")
+        total = sub["spend"].sum()
+        cells = [Cell(org_name(org, anchors))]
+        for t in TIER_ORDER:
+            s = float(sub["spend"].get(t, 0.0)) if t in sub.index else 0.0
+            cells.append(Cell(f"{fmt_pct(s / total if total else None)} ({fmt_money(s, short=True)})", True))
+        cells.append(Cell(fmt_money(total, short=True), True))
+        rows.append(cells)
+    cols = ["Anchor", *(TIER_NAMES[t] for t in TIER_ORDER), "Total"]
+    return Table("Share of in-scope spend by supplier location (£ in brackets)", cols, rows,
+                 [False] + [True] * (len(cols) - 1))
+
+
+def deprivation_table(dep: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, str]) -> Table:
+    """IMD deciles × anchors: share of each anchor's spend, with an unknown row."""
+    rows = []
+    keys: list[Any] = [*range(1, 11), None]
+    dec = pd.to_numeric(dep["imd_decile"].astype(object), errors="coerce")
+    for d in keys:
+        label = "Unknown" if d is None else (f"{d} (most deprived)" if d == 1 else
+                                             f"{d} (least deprived)" if d == 10 else str(d))
+        cells = [Cell(label)]
+        for org in orgs:
+            mask = (dep["org"].astype(str) == org)
+            total = dep.loc[mask, "spend"].sum()
+            part = dep.loc[mask & (dec.isna() if d is None else dec == d), "spend"].sum()
+            cells.append(Cell(fmt_pct(part / total if total else None), True))
+        rows.append(cells)
+    cols = ["IMD decile", *(org_name(o, anchors) for o in orgs)]
+    return Table("Share of in-scope spend by IMD decile of the supplier's LSOA", cols, rows,
+                 [False] + [True] * len(orgs))
+
+
+def trend_table(trend: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, str], col: str,
+                caption: str) -> Table:
+    """Financial years × anchors for one trend measure."""
+    years = sorted(trend["financial_year"].dropna().astype(str).unique())
+    rows = []
+    for y in years:
+        cells = [Cell(y)]
+        for org in orgs:
+            sub = trend[(trend["org"].astype(str) == org) & (trend["financial_year"].astype(str) == y)]
+            cells.append(Cell(fmt_value(sub[col].iloc[0] if len(sub) else None, column_kind(col)), True))
+        rows.append(cells)
+    return Table(caption, ["Financial year", *(org_name(o, anchors) for o in orgs)], rows,
+                 [False] + [True] * len(orgs))
+
+
+def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
+                  tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
+                  ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
+                  notes: Sequence[str], downloads: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Everything the template needs: formatted tiles, inline SVG charts and display tables."""
+    empty = pd.DataFrame(columns=["org"])
+    t = {name: tables.get(name, empty) for name in ("totals", "tiers", "deprivation", "categories", "leakage",
+                                                     "top_suppliers", "trend", "exclusions", "wards")}
+    orgs = org_order(tables, anchors)
+    names = {**(ward_names_from(ward_features) if ward_features else {}), **ward_names}
+    kw: dict[str, Any] = {"anchors": anchors, "ward_names": names}
+    collab = COLLABORATIVE
+    whole = org_name(collab, anchors)
+    ctx: dict[str, Any] = {"title": title, "collaborative": collaborative, "generated": generated,
+                           "notes": list(notes), "downloads": list(downloads),
+                           "anchor_names": [org_name(o, anchors) for o in orgs if o != collab],
+                           "tiles": headline_tiles(t["totals"], orgs, anchors) if not t["totals"].empty else []}
+
+    ctx["tier_chart"] = inline_svg(charts.tier_chart(t["tiers"], anchors)) if not t["tiers"].empty else ""
+    ctx["tier_table"] = tier_table(t["tiers"], orgs, anchors) if not t["tiers"].empty else None
+
+    dep = t["deprivation"]
+    ctx["dep_chart"] = inline_svg(charts.deprivation_chart(dep, org_label=whole)) if not dep.empty else ""
+    ctx["dep_table"] = deprivation_table(dep, orgs, anchors) if not dep.empty else None
+
+    leak, cats = t["leakage"], t["categories"]
+    leak_cols = ["category", "non_local_spend", "spend", "local_spend", "unknown_spend", "local_pct"]
+    ctx["leak_chart"] = inline_svg(charts.leakage_chart(leak, org_label=whole)) if not leak.empty else ""
+    ctx["leak_table"] = (frame_table(_org_rows(leak, collab).head(15), leak_cols,
+                                     f"Top categories by non-local spend: {whole}", **kw)
+                         if not leak.empty else None)
+    ctx["leak_more"] = Section("Leakage tables for each anchor",
+                               per_org(leak, leak_cols, "Top categories by non-local spend", orgs, limit=15,
+                                       **kw)) if not leak.empty else None
+    cat_cols = ["category", "spend", "local_spend", "local_pct", "non_local_spend", "unknown_spend"]
+    ctx["cat_table"] = (frame_table(_org_rows(cats, collab).sort_values("spend", ascending=False).head(15),
+                                    cat_cols, f"Largest 15 categories by spend: {whole}", **kw)
+                        if not cats.empty else None)
+    ctx["cat_more"] = Section("Largest categories for each anchor",
+                              per_org(cats, cat_cols, "Largest 15 categories by spend", orgs, limit=15,
+                                      sort="spend", **kw)) if not cats.empty else None
+    ctx["cat_count"] = int(_org_rows(cats, collab).shape[0]) if not cats.empty else 0
+
+    top = t["top_suppliers"]
+    sup_cols = ["rank", "supplier", "spend", "share", "tier", "imd_decile", "transactions"]
+    ctx["sup_chart"] = inline_svg(charts.suppliers_chart(top, org_label=whole)) if not top.empty else ""
+    ctx["sup_table"] = (frame_table(_org_rows(top, collab), [*sup_cols, "anchors"],
+                                    f"Largest suppliers: {whole}", **kw) if not top.empty else None)
+    ctx["sup_more"] = Section("Largest suppliers for each anchor",
+                              per_org(top, sup_cols, "Largest suppliers", orgs, **kw)) if not top.empty else None
+
+    trend = t["trend"]
+    ctx["trend_chart"] = inline_svg(charts.trend_chart(trend, anchors)) if not trend.empty else ""
+    ctx["trend_table"] = (trend_table(trend, orgs, anchors, "local_pct", "% of in-scope spend that is local")
+                          if not trend.empty else None)
+    ctx["trend_more"] = Section("More trend tables", [
+        trend_table(trend, orgs, anchors, "spend", "In-scope spend (£) by financial year"),
+        trend_table(trend, orgs, anchors, "deprived20_pct", "% of spend in the 20% most deprived LSOAs"),
+    ]) if not trend.empty else None
+
+    ex = t["exclusions"]
+    ctx["ex_table"] = (frame_table(ex, ["org", "rule", "spend", "transactions"],
+                                   "Spend excluded from the analysis, by rule", **kw) if not ex.empty else None)
+
+    wards = t["wards"]
+    cw = _org_rows(wards, collab) if not wards.empty else wards
+    ctx["ward_map"] = ""
+    if ward_features and not cw.empty:
+        values = {str(w): float(v) for w, v in zip(cw["ward"], cw["spend"], strict=True)}
+        ctx["ward_map"] = inline_svg(ward_map_svg(ward_features, values, f"Local spend by ward: {whole}"))
+    elif ward_features:
+        ctx["ward_map"] = inline_svg(ward_map_svg(ward_features, {}, f"Local spend by ward: {whole}"))
+    ctx["has_ward_features"] = bool(ward_features)
+    ward_cols = ["ward_name", "spend", "suppliers"]
+    ctx["ward_table"] = (frame_table(cw, ward_cols, f"Local spend by ward: {whole}", **kw,
+                                     titles={"spend": "Local spend (£)"}) if not cw.empty else None)
+    ctx["ward_more"] = Section("Local spend by ward for each anchor",
+                               per_org(wards, ward_cols, "Local spend by ward", orgs, **kw)) \
+        if not wards.empty else None
+
+    ctx["definitions"] = markdown_to_html(definitions_md) if definitions_md else ""
+    return ctx
+
+
+def render_html(**context_args: Any) -> str:
+    """Render the report template (autoescaped) to an HTML string."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html.j2").render(**build_context(**context_args))
+
+
+def write_html(path: Path | str, *, title: str, collaborative: str, anchors: Mapping[str, str],
+               tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
+               ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
+               notes: Sequence[str], downloads: Sequence[tuple[str, str]] = ()) -> Path:
+    """Write the one-file HTML report and return its path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = render_html(title=title, collaborative=collaborative, anchors=anchors, tables=tables,
+                       ward_features=ward_features, ward_names=ward_names, definitions_md=definitions_md,
+                       generated=generated, notes=notes, downloads=downloads)
+    out.write_text(text, encoding="utf-8")
+    return out
