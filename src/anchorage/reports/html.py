@@ -43,12 +43,13 @@ class Cell:
 
 @dataclass
 class Table:
-    """A captioned table; the first column is a row header."""
+    """A captioned table; column header_col holds the row headers."""
 
     caption: str
     columns: list[str]
     rows: list[list[Cell]]
     numeric_cols: list[bool] = field(default_factory=list)
+    header_col: int = 0
 
 
 @dataclass
@@ -89,7 +90,8 @@ def frame_table(df: pd.DataFrame, cols: Sequence[str], caption: str, *, anchors:
     rows = [[Cell(_text(v, c, anchors, names), n) for v, c, n in zip(rec, cols, nums, strict=True)]
             for rec in src[cols].itertuples(index=False, name=None)]
     heads = [(titles or {}).get(c, "Ward" if c == "ward_name" else human_title(c)) for c in cols]
-    return Table(caption, heads, rows, nums)
+    header = next((i for i, c in enumerate(cols) if column_kind(c) == "text" and c != "imd_decile"), 0)
+    return Table(caption, heads, rows, nums, header)
 
 
 def _org_rows(df: pd.DataFrame, org: str) -> pd.DataFrame:
