@@ -38,5 +38,7 @@ def shared_data() -> Path:
 def pg_url() -> str:
     url = os.environ.get("ANCHORAGE_TEST_PG_URL")
     if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set ANCHORAGE_TEST_PG_URL: the PostgreSQL tests always run there")
         pytest.skip("set ANCHORAGE_TEST_PG_URL to run PostgreSQL tests")
     return url

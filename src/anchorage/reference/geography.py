@@ -52,11 +52,13 @@ def sha256_file(path: Path) -> str:
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """All-or-nothing block; joins the caller's transaction when one is already open."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
+    # A failed BEGIN would abort the caller's transaction, so detect one first: in autocommit mode
+    # every statement gets a new transaction id, inside an explicit transaction the id stays put.
+    ids = [con.execute("SELECT txid_current()").fetchone() for _ in range(2)]
+    if ids[0] == ids[1]:
         yield
         return
+    con.execute("BEGIN TRANSACTION")
     try:
         yield
     except BaseException:
@@ -89,8 +91,14 @@ def run_staging(con: duckdb.DuckDBPyConnection, sql: str, source: CsvSource) -> 
 
 
 def _unreadable(source: CsvSource, exc: Exception) -> InputFileError:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return InputFileError(source.label, f"could not be read as CSV ({detail}).",
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    shape = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if line and shape:  # DuckDB's own message is long and suggests parser flags; say it plainly
+        detail = f"line {line[1]} has {shape[2]} fields but the header has {shape[1]}"
+    else:
+        detail = text.strip().splitlines()[0].removeprefix("Invalid Input Error: ") if text.strip() else type(exc).__name__
+    return InputFileError(source.label, f"could not be read as CSV: {detail}; nothing was imported.",
                           fix="Use the unmodified CSV as published (comma-separated, one header row).")
 
 

@@ -17,6 +17,7 @@ from anchorage.reports.maps import ward_map_svg, ward_names_from
 from anchorage.reports.markdown import markdown_to_html
 from anchorage.reports.tables import (
     COLLABORATIVE,
+    TABLE_COLUMN_TITLES,
     TIER_NAMES,
     TIER_ORDER,
     column_kind,
@@ -101,7 +102,8 @@ def _org_rows(df: pd.DataFrame, org: str) -> pd.DataFrame:
 
 def per_org(df: pd.DataFrame, cols: Sequence[str], caption: str, orgs: Sequence[str], *,
             anchors: Mapping[str, str], ward_names: Mapping[str, str] | None = None,
-            limit: int | None = None, sort: str | None = None) -> list[Table]:
+            limit: int | None = None, sort: str | None = None,
+            titles: Mapping[str, str] | None = None) -> list[Table]:
     """One table per anchor (not the collaborative), each optionally sorted and limited."""
     out = []
     for org in orgs:
@@ -114,7 +116,7 @@ def per_org(df: pd.DataFrame, cols: Sequence[str], caption: str, orgs: Sequence[
             rows = rows.head(limit)
         if not rows.empty:
             out.append(frame_table(rows, cols, f"{caption}: {org_name(org, anchors)}", anchors=anchors,
-                                   ward_names=ward_names))
+                                   ward_names=ward_names, titles=titles))
     return out
 
 
@@ -255,8 +257,12 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
     ]) if not trend.empty else None
 
     ex = t["exclusions"]
+    if not ex.empty:
+        rank = {o: i for i, o in enumerate(orgs)}
+        ex = ex.assign(_o=ex["org"].astype(str).map(rank)).sort_values(["_o", "spend"], ascending=[True, False])
     ctx["ex_table"] = (frame_table(ex, ["org", "rule", "spend", "transactions"],
-                                   "Spend excluded from the analysis, by rule", **kw) if not ex.empty else None)
+                                   "Spend excluded from the analysis, by rule", **kw,
+                                   titles=TABLE_COLUMN_TITLES["exclusions"]) if not ex.empty else None)
 
     wards = t["wards"]
     cw = _org_rows(wards, collab) if not wards.empty else wards
@@ -267,12 +273,12 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
     elif ward_features:
         ctx["ward_map"] = inline_svg(ward_map_svg(ward_features, {}, f"Local spend by ward: {whole}"))
     ctx["has_ward_features"] = bool(ward_features)
-    ward_cols = ["ward_name", "spend", "suppliers"]
-    ctx["ward_table"] = (frame_table(cw, ward_cols, f"Local spend by ward: {whole}", **kw,
-                                     titles={"spend": "Local spend (£)"}) if not cw.empty else None)
+    ward_cols, local_title = ["ward_name", "spend", "suppliers"], TABLE_COLUMN_TITLES["wards"]
+    ctx["ward_table"] = (frame_table(cw, ward_cols, f"Local spend by ward: {whole}", **kw, titles=local_title)
+                         if not cw.empty else None)
     ctx["ward_more"] = Section("Local spend by ward for each anchor",
-                               per_org(wards, ward_cols, "Local spend by ward", orgs, **kw)) \
-        if not wards.empty else None
+                               per_org(wards, ward_cols, "Local spend by ward", orgs, **kw,
+                                       titles=local_title)) if not wards.empty else None
 
     ctx["definitions"] = markdown_to_html(definitions_md) if definitions_md else ""
     return ctx

@@ -14,7 +14,15 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter
 
-from anchorage.reports.charts import RC, axis_money, chart_title, figure_to_svg, new_figure, safe_text, xml_id
+from anchorage.reports.charts import (
+    RC,
+    axis_money,
+    chart_title,
+    figure_to_svg,
+    new_figure,
+    safe_text,
+    xml_id,
+)
 from anchorage.reports.tables import fmt_money
 
 NO_SPEND_GREY = "#dddddd"

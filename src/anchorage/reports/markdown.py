@@ -13,29 +13,31 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#)[^\s\"'<>]*$", re.I)
 
 
+def _inline_text(part: str) -> str:
+    """Escape a code-free run of text, then apply links, **bold** and *emphasis*."""
+    links: list[str] = []
+
+    def link(m: re.Match[str]) -> str:
+        label, url = inline(m.group(1)), m.group(2)
+        links.append(f'<a href="{html.escape(url, quote=True)}">{label}</a>' if _SAFE_URL.match(url) else label)
+        return f"\x00{len(links) - 1}\x00"
+
+    s = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", link, part.replace("\x00", ""))
+    s = html.escape(s, quote=True)
+    s = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>", s)
+    s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w])_(?!\s)(.+?)(?<!\s)_(?!\w)",
+               lambda m: f"<em>{m.group(1) or m.group(2)}</em>", s)
+    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], s)
+
+
 def inline(text: str) -> str:
     """Escape text, then apply `code`, **bold**, *emphasis* and [links](url) with safe schemes only."""
-    parts = re.split(r"(`[^`]+`)", text)
     out: list[str] = []
-    for part in parts:
+    for part in re.split(r"(`[^`]+`)", text):
         if part.startswith("`") and part.endswith("`") and len(part) > 1:
             out.append(f"<code>{html.escape(part[1:-1])}</code>")
-            continue
-        links: list[str] = []
-
-        def link(m: re.Match[str]) -> str:
-            label, url = inline(m.group(1)), m.group(2)
-            safe = f'<a href="{html.escape(url, quote=True)}">{label}</a>' if _SAFE_URL.match(url) else label
-            links.append(safe)
-            return f"\x00{len(links) - 1}\x00"
-
-        s = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", link, part.replace("\x00", ""))
-        s = html.escape(s, quote=True)
-        s = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>", s)
-        s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w])_(?!\s)(.+?)(?<!\s)_(?!\w)",
-                   lambda m: f"<em>{m.group(1) or m.group(2)}</em>", s)
-        s = re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], s)
-        out.append(s)
+        else:
+            out.append(_inline_text(part))
     return "".join(out)
 
 

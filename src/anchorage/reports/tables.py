@@ -63,9 +63,15 @@ COLUMN_TITLES = {
     "ward_name": "Ward",
 }
 
+# Titles that depend on the table: ward spend is all local; exclusion spend is what was taken out.
+TABLE_COLUMN_TITLES = {
+    "wards": {"spend": "Local spend (£)", "suppliers": "Local suppliers"},
+    "exclusions": {"spend": "Excluded spend (£)", "transactions": "Excluded transactions"},
+}
+
 Kind = Literal["money", "pct", "int", "text"]
 _INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors"}
-_INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS}
+_INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS} | {"Local suppliers", "Excluded transactions"}
 
 
 def human_title(col: str) -> str:
@@ -190,7 +196,8 @@ def display_frame(name: str, df: pd.DataFrame, anchors: Mapping[str, str],
             out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
         elif column_kind(col) == "int":
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    return out.rename(columns={c: human_title(c) for c in out.columns}).reset_index(drop=True)
+    special = TABLE_COLUMN_TITLES.get(name, {})
+    return out.rename(columns={c: special.get(c, human_title(c)) for c in out.columns}).reset_index(drop=True)
 
 
 def display_frames(result_tables: Mapping[str, pd.DataFrame], anchors: Mapping[str, str],

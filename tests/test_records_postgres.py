@@ -1,0 +1,55 @@
+"""The records store on a real PostgreSQL: migrations, uploads and idempotent reloads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from anchorage.ingest.spend import ingest_spend
+from anchorage.store import records
+from tests.conftest import make_workspace
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def fresh_pg_database(pg_url: str) -> Iterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    name = f"anchorage_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        sa.engine.Engine.dispose(admin)
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_workspace_records_on_postgresql(tmp_path, fresh_pg_database, monkeypatch):
+    monkeypatch.setenv("ANCHORAGE_RECORDS_URL", fresh_pg_database)
+    ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    assert ws.records_url.startswith("postgresql")
+    f = tmp_path / "s.csv"
+    f.write_text("Supplier,Amount,Date\nA Ltd,100,01/05/2023\nB Ltd,oops,01/05/2023\n")
+    first = ingest_spend(ws, f, "Council")
+    again = ingest_spend(ws, f, "Council")
+    assert (first.rows_loaded, first.rows_quarantined, again.duplicate) == (1, 1, True)
+    engine = sa.create_engine(fresh_pg_database)
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        row = c.execute(sa.text("SELECT org, status, rows_read, amount_loaded FROM uploads")).one()
+    engine.dispose()
+    assert tuple(row) == ("council", "loaded", 2, 100)
+    with ws.session() as s:
+        assert records.loaded_upload(s, "council", "spend", first_sha(ws)) is not None
+
+
+def first_sha(ws) -> str:
+    with ws.session() as s:
+        return s.scalars(sa.select(records.Upload.sha256)).one()
