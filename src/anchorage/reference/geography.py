@@ -107,6 +107,10 @@ def code_sql(col: str) -> str:
     return f"nullif(regexp_replace(trim({col}), '^[A-Za-z]9{{8}}$', ''), '')"
 
 
+# Data row number from rowid (in file order; offset by an internal base inside a transaction).
+_ROW_NO = "rowid - (SELECT min(rowid) FROM {table}) + 1"
+
+
 def add_quarantine(con: duckdb.DuckDBPyConnection, kind: str, select_sql: str, params: list[Any] | None = None) -> None:
     """Insert quarantine rows from a SELECT of (upload_id, source_file, row_no, column_name, reason, raw)."""
     con.execute(f"INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw) "
@@ -172,7 +176,6 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
 
         lat = f"nullif(TRY_CAST({col['lat']} AS DOUBLE), 99.999999)" if "lat" in col else "NULL"
         lon = f"TRY_CAST({col['long']} AS DOUBLE)" if "long" in col else "NULL"
-        first = con.execute("SELECT count(*) FROM _pc_stage").fetchone()[0]  # type: ignore[index]
         key = postcode_key_sql(col["postcode"])
         used = ", ".join(sorted(set(col.values())))  # project early: the scan then skips other columns
         # raw is kept only for rejected rows (it is what the quarantine shows), to keep the stage small.
@@ -181,9 +184,9 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
                          f"{get('ctry')}, {lat} AS lat, CASE WHEN {lat} IS NULL THEN NULL ELSE {lon} END, "
                          f"{get('terminated', _terminated_sql)} FROM (SELECT *, {is_uk_postcode_sql('k')} AS ok "
                          f"FROM (SELECT {used}, {col['postcode']} AS raw, {key} AS k FROM {{scan}}))", s)
-        rows = con.execute("SELECT count(*) FROM _pc_stage").fetchone()[0] - first  # type: ignore[index]
-        con.execute("INSERT INTO _pc_files VALUES (?, ?, ?, NULL, ?, ?, ?)",
-                    [no, first, rows, s.label, s.name, s.header[m["postcode"]]])
+        # Row ids are in file order but, inside a transaction, start at an internal offset: keep the first.
+        con.execute("INSERT INTO _pc_files SELECT ?, min(rowid), count(*), NULL, ?, ?, ? FROM _pc_stage "
+                    "WHERE file_no = ?", [no, s.label, s.name, s.header[m["postcode"]], no])
         done += s.path.stat().st_size
 
 
@@ -274,7 +277,8 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str = "20
         add_quarantine(con, "imd", """SELECT $1 AS upload_id, $2 AS source_file, rowid + 1 AS row_no,
             CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
             CASE WHEN lsoa IS NULL THEN 'empty LSOA code' ELSE 'IMD decile missing or not 1-10' END AS reason,
-            CASE WHEN lsoa IS NULL THEN lsoa_raw ELSE decile_raw END AS raw FROM _imd_stage WHERE NOT ok""",
+            CASE WHEN lsoa IS NULL THEN lsoa_raw ELSE decile_raw END AS raw FROM _imd_stage WHERE NOT ok"""
+                       .replace("rowid + 1", _ROW_NO.format(table="_imd_stage")),
                        [src.upload_id, str(path), header[m["lsoa"]], header[m["decile"]]])
         con.execute("CREATE OR REPLACE TEMP TABLE _imd_new AS SELECT lsoa, imd_rank, decile FROM _imd_stage "
                     "WHERE ok QUALIFY row_number() OVER (PARTITION BY lsoa ORDER BY rowid DESC) = 1")
@@ -320,7 +324,8 @@ def import_areas(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
         con.execute("DROP TABLE IF EXISTS _ar_stage")
         run_staging(con, "CREATE TEMP TABLE _ar_stage AS SELECT * FROM {scan}", src)
         con.execute("DELETE FROM quarantine WHERE kind = 'areas' AND upload_id = ?", [src.upload_id])
-        add_quarantine(con, "areas", f"SELECT $1 AS upload_id, $2 AS source_file, rowid + 1 AS row_no, "
+        add_quarantine(con, "areas", f"SELECT $1 AS upload_id, $2 AS source_file, "
+                                     f"{_ROW_NO.format(table='_ar_stage')} AS row_no, "
                                      f"$3 AS column_name, 'missing code or name' AS reason, "
                                      f"{c[key]} AS raw FROM _ar_stage WHERE NOT ({ok})",
                        [src.upload_id, str(path), header[m[key]]])
