@@ -225,6 +225,8 @@ def test_imd_official_long_headers(con: duckdb.DuckDBPyConnection, tmp_path: Pat
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
     assert con.execute("SELECT * FROM imd").fetchall() == [("E01000001", "2025", 29199, 9)]
     assert s.quarantine_reasons == {"IMD decile missing or not 1-10": 1}
+    assert con.execute("SELECT row_no, column_name, raw FROM quarantine WHERE kind = 'imd'").fetchall() == [
+        (2, "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)", "11")]
 
 
 def test_areas_lad_region_country_and_wards(con: duckdb.DuckDBPyConnection) -> None:

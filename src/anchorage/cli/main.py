@@ -184,9 +184,7 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the last line of defence: still a sentence, not a traceback
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):  # a usage error
             exc.show()
             sys.exit(exc.exit_code)
         if os.environ.get("ANCHORAGE_DEBUG"):

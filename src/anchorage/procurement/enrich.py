@@ -69,15 +69,24 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) ->
     imd = imd.filter(imd.version == cfg.imd_version)
     lsoa_col = "lsoa11" if cfg.imd_version == "2019" else "lsoa21"
 
+    # What any anchor knows of a supplier (by normalised name) fills gaps in what this anchor knows.
+    known = prof.group_by("supplier_name_norm").agg(
+        any_postcode=prof.postcode.max(), any_country=prof.country.max(),
+        any_sme=prof.is_sme.cast("int8").max(), any_vcse=prof.is_vcse.cast("int8").max(),
+    )
+    pcd_key = prof.postcode.fill_null(known.any_postcode).replace(" ", "")
     s = (
         spend.left_join(prof, [spend.org == prof.org, spend.supplier_name_norm == prof.supplier_name_norm])
-        .left_join(pc, prof.postcode.replace(" ", "") == pc.pcd_key)
+        .left_join(known, spend.supplier_name_norm == known.supplier_name_norm)
+        .left_join(pc, pcd_key == pc.pcd_key)
         .left_join(imd, pc[lsoa_col] == imd.lsoa)
         .select(
             spend.org, spend.upload_id, spend.payment_date, spend.amount, spend.supplier_name_norm,
-            spend.category, spend.is_redacted, country=prof.country, is_sme=prof.is_sme,
-            is_vcse=prof.is_vcse, lad=pc.lad, ward=pc.ward, rgn=pc.rgn, ctry=pc.ctry,
-            imd_decile=imd.imd_decile,
+            spend.category, spend.is_redacted,
+            country=prof.country.fill_null(known.any_country),
+            is_sme=prof.is_sme.fill_null(known.any_sme == 1),
+            is_vcse=prof.is_vcse.fill_null(known.any_vcse == 1),
+            lad=pc.lad, ward=pc.ward, rgn=pc.rgn, ctry=pc.ctry, imd_decile=imd.imd_decile,
         )
     )
     d = s.payment_date

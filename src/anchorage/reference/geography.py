@@ -134,6 +134,10 @@ def _terminated_sql(col: str) -> str:
             f"WHEN regexp_matches({v}, '^\\d{{4}}-\\d{{2}}') THEN left({v}, 4) || substr({v}, 6, 2) ELSE {v} END")
 
 
+def _upload_id(source: CsvSource) -> str:
+    return source.upload_id or sha256_file(source.path)  # zip members were hashed while extracting
+
+
 def import_postcodes(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
                      progress: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Import ONSPD / NSPL / ONS postcode lookups (files, folders or zips); later files win per postcode."""
@@ -144,7 +148,7 @@ def import_postcodes(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
         total = sum(s.path.stat().st_size for s in sources)
         with ThreadPoolExecutor(max_workers=1) as pool:
             # Hash in a thread while DuckDB parses: hashlib releases the GIL, so this overlaps for free.
-            hashes = [pool.submit(lambda s=s: s.upload_id or sha256_file(s.path)) for s in sources]
+            hashes = [pool.submit(_upload_id, s) for s in sources]
             with transaction(con):
                 _stage_postcodes(con, sources, total, progress)
                 for s, h in zip(sources, hashes, strict=True):
@@ -274,11 +278,10 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str = "20
                          f"TRY_CAST(round(TRY_CAST(trim({dec}) AS DOUBLE)) AS INTEGER) AS decile, "
                          f"{rank} AS imd_rank FROM {{scan}})", src)
         con.execute("DELETE FROM quarantine WHERE kind = 'imd' AND upload_id = ?", [src.upload_id])
-        add_quarantine(con, "imd", """SELECT $1 AS upload_id, $2 AS source_file, rowid + 1 AS row_no,
-            CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
+        add_quarantine(con, "imd", f"""SELECT $1 AS upload_id, $2 AS source_file,
+            {_ROW_NO.format(table="_imd_stage")} AS row_no, CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
             CASE WHEN lsoa IS NULL THEN 'empty LSOA code' ELSE 'IMD decile missing or not 1-10' END AS reason,
-            CASE WHEN lsoa IS NULL THEN lsoa_raw ELSE decile_raw END AS raw FROM _imd_stage WHERE NOT ok"""
-                       .replace("rowid + 1", _ROW_NO.format(table="_imd_stage")),
+            CASE WHEN lsoa IS NULL THEN lsoa_raw ELSE decile_raw END AS raw FROM _imd_stage WHERE NOT ok""",
                        [src.upload_id, str(path), header[m["lsoa"]], header[m["decile"]]])
         con.execute("CREATE OR REPLACE TEMP TABLE _imd_new AS SELECT lsoa, imd_rank, decile FROM _imd_stage "
                     "WHERE ok QUALIFY row_number() OVER (PARTITION BY lsoa ORDER BY rowid DESC) = 1")

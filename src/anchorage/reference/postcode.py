@@ -8,6 +8,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -127,6 +128,10 @@ def _safe_is_postcode_file(path: Path, stream: IO[bytes] | None = None) -> bool:
         return False  # an empty or binary CSV next to the real ones is simply not a postcode file
 
 
+def _in_dir_is_postcode_file(base: Path, name: str) -> bool:
+    return _safe_is_postcode_file(base / name)
+
+
 def _pick(names: list[str], is_postcodes: Callable[[str], bool]) -> list[str]:
     """CSV paths to import from a listing: the ONS layout's Data/*.csv, else Data/multi_csv, else all."""
     in_data = [n for n in names if "data" in [p.lower() for p in PurePosixPath(n).parts[:-1]]]
@@ -149,7 +154,7 @@ def find_postcode_csvs(paths: list[Path], tmp: Path, notes: list[str]) -> list[C
             # Names start with the folder's own name so that pointing at the Data folder itself works too.
             base = path.parent
             names = sorted(p.relative_to(base).as_posix() for p in path.rglob("*") if p.suffix.lower() == ".csv")
-            chosen = _pick(names, lambda n, b=base: _safe_is_postcode_file(b / n))
+            chosen = _pick(names, partial(_in_dir_is_postcode_file, base))
             sources += [CsvSource(base / n, str(base / n), read_header(base / n), PurePosixPath(n).name) for n in chosen]
             if len(chosen) < len(names):
                 notes.append(f"{path}: skipped {len(names) - len(chosen)} CSV(s) (not postcode files, or copies)")

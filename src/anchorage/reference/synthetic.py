@@ -51,7 +51,7 @@ def write_nspl_like(path: Path | str, rows: int, seed: int = 0) -> Path:
     n_in = len(INWARD_LETTERS)
     # Mixed-radix decode of a seed-shifted row number: area, district 1-20, sector 0-9, two unit letters.
     base = f"""
-        SELECT *, outward || ' ' || inward AS pcds, lads[1 + (h % {len(LADS)})::INTEGER] AS lad,
+        SELECT *, outward || ' ' || inward AS pcds,
                (h >> 8) % 1000 < 200 AS term, (h >> 20) % 1000 = 0 AS nogrid
         FROM (
             SELECT j, h, {_sql_list(list(AREAS))}[1 + (j // {20 * 10 * n_in * n_in})::INTEGER]
@@ -59,11 +59,11 @@ def write_nspl_like(path: Path | str, rows: int, seed: int = 0) -> Path:
                    ((j // {n_in * n_in}) % 10)::VARCHAR
                        || substr('{INWARD_LETTERS}', 1 + ((j // {n_in}) % {n_in})::INTEGER, 1)
                        || substr('{INWARD_LETTERS}', 1 + (j % {n_in})::INTEGER, 1) AS inward,
-                   {lads} AS lads
-            FROM (SELECT (i + {seed % capacity} * 7919) % {capacity} AS j, hash(i, {seed}) AS h
+                   {lads}[1 + (h % {len(LADS)})::INTEGER] AS lad
+            FROM (SELECT (i + {seed % capacity} * 7919) % {capacity} AS j, hash(i, {seed}, 'nspl') AS h
                   FROM range({rows}) t(i))
         )"""
-    q = lambda e: f"'\"' || ({e}) || '\"'"  # noqa: E731 - every NSPL text field is double-quoted
+    q = lambda e: f"'\"', {e}, '\"'"  # noqa: E731 - every NSPL text field is double-quoted
     code = lambda ent, mod, shift: (  # noqa: E731 - a GSS-like code in the LAD's country
         f"left(lad.laua, 1) || '{ent}' || lpad(((h >> {shift}) % {mod})::VARCHAR, 6, '0')")
     year = "(1980 + (h >> 12) % 41)::VARCHAR || lpad((1 + (h >> 16) % 12)::VARCHAR, 2, '0')"
@@ -77,12 +77,13 @@ def write_nspl_like(path: Path | str, rows: int, seed: int = 0) -> Path:
         q("'E24000014'"), q("'E30000234'"), q("'E16000047'"), q("lad.laua"), q("'E99999999'"),
         q(code("01", 35000, 13)), q(code("02", 7200, 15)), q(code("33", 60000, 17)), q("'E38000240'"),
         q(code("34", 5000, 19)), q(code("35", 900, 21)), q("'A1'"), q("'2D3'"),
-        "CASE WHEN nogrid THEN '99.999999' ELSE printf('%.6f', 49.9 + ((h >> 6) % 8700000) / 1e6) END",
-        "CASE WHEN nogrid THEN '0.000000' ELSE printf('%.6f', -6.0 + ((h >> 9) % 7700000) / 1e6) END",
+        "CASE WHEN nogrid THEN '99.999999' ELSE (49.9 + ((h >> 6) % 8700000) / 1e6)::DECIMAL(9, 6)::VARCHAR END",
+        "CASE WHEN nogrid THEN '0.000000' ELSE (-6.0 + ((h >> 9) % 7700000) / 1e6)::DECIMAL(9, 6)::VARCHAR END",
         q("'E37000051'"), q("''"), q("'E23000001'"), "(1 + (h >> 14) % 32844)::VARCHAR",
         q("'E56000027'"), q("'E54000028'"),
     ]
-    line = " || ',' || ".join(f"({f})" for f in fields)
+    # One concat() call per row: chained || would allocate an intermediate string per operator.
+    line = "concat(" + ", ',', ".join(fields) + ")"
     target = str(path).replace("'", "''")
     with duckdb.connect() as con:
         # QUOTE '' writes each pre-built line verbatim; PREFIX puts the unquoted ONS header first.
