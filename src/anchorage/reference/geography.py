@@ -166,7 +166,7 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
     con.execute("CREATE TEMP TABLE _pc_stage (file_no INTEGER, raw VARCHAR, pcd_key VARCHAR, valid BOOLEAN, "
                 "lad VARCHAR, ward VARCHAR, lsoa11 VARCHAR, lsoa21 VARCHAR, rgn VARCHAR, ctry VARCHAR, "
                 "lat DOUBLE, long DOUBLE, terminated VARCHAR)")
-    con.execute("CREATE TEMP TABLE _pc_files (file_no INTEGER, first_rowid BIGINT, rows BIGINT, upload_id VARCHAR, "
+    con.execute("CREATE TEMP TABLE _pc_files (file_no INTEGER, first_rowid BIGINT, upload_id VARCHAR, "
                 "source_file VARCHAR, source VARCHAR, column_name VARCHAR)")
     done = 0
     for no, s in enumerate(sources):
@@ -189,7 +189,7 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
                          f"{get('terminated', _terminated_sql)} FROM (SELECT *, {is_uk_postcode_sql('k')} AS ok "
                          f"FROM (SELECT {used}, {col['postcode']} AS raw, {key} AS k FROM {{scan}}))", s)
         # Row ids are in file order but, inside a transaction, start at an internal offset: keep the first.
-        con.execute("INSERT INTO _pc_files SELECT ?, min(rowid), count(*), NULL, ?, ?, ? FROM _pc_stage "
+        con.execute("INSERT INTO _pc_files SELECT ?, min(rowid), NULL, ?, ?, ? FROM _pc_stage "
                     "WHERE file_no = ?", [no, s.label, s.name, s.header[m["postcode"]], no])
         done += s.path.stat().st_size
 

@@ -1,4 +1,4 @@
-"""UK postcode normalisation as DuckDB SQL, so bulk imports and Python callers share one definition."""
+"""UK postcodes: normalisation as DuckDB SQL (one definition for bulk and Python) and finding ONS postcode CSVs."""
 
 from __future__ import annotations
 
