@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.fixtures import load_reference, write_fixture_files
 
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
-from tests.fixtures import load_reference, write_fixture_files
 
 
 @pytest.fixture

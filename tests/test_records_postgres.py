@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from tests.conftest import make_workspace
 
 from anchorage.ingest.spend import ingest_spend
 from anchorage.store import records
-from tests.conftest import make_workspace
 
 pytestmark = pytest.mark.postgres
 

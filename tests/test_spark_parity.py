@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import ibis
 import pandas as pd
 import pytest
+from tests.fixtures import load_reference, write_fixture_files
 
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.procurement.analysis import analyse
 from anchorage.procurement.enrich import AnalysisOptions
-from tests.fixtures import load_reference, write_fixture_files
 
 pytestmark = pytest.mark.spark
 
@@ -28,11 +30,9 @@ def spark():
 def comparable(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for col in df.columns:
-        if pd.api.types.is_numeric_dtype(df[col]) or df[col].dtype == object and col not in ("org", "tier", "category", "supplier", "rule", "ward", "financial_year"):
-            try:
+        if pd.api.types.is_numeric_dtype(df[col]) or (df[col].dtype == object and col not in ("org", "tier", "category", "supplier", "rule", "ward", "financial_year")):
+            with contextlib.suppress(TypeError, ValueError):
                 df[col] = pd.to_numeric(df[col]).astype(float).round(2)
-            except (TypeError, ValueError):
-                pass
     keys = [c for c in ("org", "tier", "imd_decile", "category", "supplier", "rule", "ward", "financial_year", "rank") if c in df.columns]
     return df.sort_values(keys).reset_index(drop=True)
 

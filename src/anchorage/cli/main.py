@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 
 from anchorage import config as cfgmod
-from anchorage.cli.common import JsonOpt, WorkspaceOpt, err, open_workspace, out, print_json, progress_bar, show_summary
+from anchorage.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    err,
+    open_workspace,
+    out,
+    print_json,
+    progress_bar,
+    show_summary,
+)
 from anchorage.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
 
@@ -186,7 +195,7 @@ def main() -> None:
     except Exception as exc:  # the last line of defence: still a sentence, not a traceback
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):  # a usage error
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code"))  # noqa: B009
         if os.environ.get("ANCHORAGE_DEBUG"):
             raise
         err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}", highlight=False)

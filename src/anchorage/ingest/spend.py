@@ -91,12 +91,14 @@ def _transform(b: Batch) -> ImportSummary:
         WHERE p.reason <> ''
     """, [b.upload_id, b.org, b.source_file, b.part.sheet])
     out = ImportSummary(kind="spend", file=b.source_file)
-    (out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad) = b.con.execute(f"""
+    totals = b.con.execute(f"""
         SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> ''),
                coalesce(sum(amount), 0), coalesce(sum(amount) FILTER (reason = ''), 0),
                coalesce(sum(amount) FILTER (reason <> ''), 0)
         FROM {t}
     """).fetchone()
+    assert totals is not None
+    out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad = totals
     out.amount_read, out.amount_loaded, out.amount_quarantined = Decimal(read), Decimal(loaded), Decimal(bad)
     for reason, n in b.con.execute(
         f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 50"

@@ -39,7 +39,7 @@ def _transform(b: Batch) -> ImportSummary:
         FROM ({base}) q WHERE {name.replace("trim(c", "trim(q.c")} IS NULL
     """, [b.upload_id, b.org, b.source_file, b.part.sheet])
     out = ImportSummary(kind="suppliers", file=b.source_file)
-    out.rows_read, out.rows_loaded = b.con.execute(
+    out.rows_read, out.rows_loaded = b.con.execute(  # type: ignore[misc]
         f"SELECT count(*), count(*) FILTER ({name} IS NOT NULL) FROM ({base})"
     ).fetchone()
     out.rows_quarantined = out.rows_read - out.rows_loaded

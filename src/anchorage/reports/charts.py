@@ -37,7 +37,7 @@ LINE_STYLES = (("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", "-"), ("P
 UNKNOWN_GREY = "#BBBBBB"
 BAR_BLUE = "#0072B2"
 
-RC: dict[str, Any] = {
+RC: dict[Any, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "anchorage",
     "font.family": "sans-serif",
