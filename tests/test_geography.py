@@ -120,6 +120,16 @@ def test_region_filled_from_areas(con: duckdb.DuckDBPyConnection) -> None:
     assert one(con, "SELECT count(*) FROM postcodes WHERE rgn IS NULL") == (0,)
 
 
+def test_newer_upper_case_headers_bom_and_crlf(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "NSPL_FEB_2025_UK.csv"
+    path.write_bytes(b"\xef\xbb\xbfPCD7,PCDS,DOTERM,LAD25CD,WD25CD,LSOA21CD,RGN25CD,CTRY25CD,LAT,LONG\r\n"
+                     b"SE6 4RU,SE6 4RU,,E09000023,E05013714,E01003189,E12000007,E92000001,51.43,-0.02\r\n")
+    s = import_any(con, path)
+    assert s.mapping["lsoa21"] == "LSOA21CD" and s.mapping["lad"] == "LAD25CD"
+    assert one(con, "SELECT pcds, lad, ward, lsoa11, lsoa21, rgn, terminated FROM postcodes") == (
+        "SE6 4RU", "E09000023", "E05013714", None, "E01003189", "E12000007", None)
+
+
 def test_bad_postcodes_are_quarantined_with_row_numbers(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     lines = NSPL[0].read_text().splitlines()
     fields = lines[2].split(",")
@@ -243,6 +253,15 @@ def test_areas_lad_region_country_and_wards(con: duckdb.DuckDBPyConnection) -> N
     assert s.kind == "areas" and s.rows_loaded == 19
     assert one(con, "SELECT name, parent FROM areas WHERE code = 'E05013714' AND kind = 'ward'") == ("Bellingham", None)
     assert one(con, "SELECT parent FROM areas WHERE code = 'E05000026' AND kind = 'ward'") == ("E09000002",)
+
+
+def test_areas_from_a_windows_1252_export(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "wards.csv"
+    path.write_bytes("WD22CD,WD22NM,LAD22CD\r\nE05000001,Café Ward,E09000001\r\n,No code,\r\n".encode("cp1252"))
+    s = import_areas(con, path)
+    assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
+    assert con.execute("SELECT * FROM areas").fetchall() == [("E05000001", "Café Ward", "ward", "E09000001")]
+    assert one(con, "SELECT row_no, reason FROM quarantine WHERE kind = 'areas'") == (2, "missing code or name")
 
 
 # ---------------------------------------------------------------- boundaries and sniffing

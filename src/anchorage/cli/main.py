@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from anchorage.cli.common import (
     show_summary,
 )
 from anchorage.errors import AnchorageError
+from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
 
 app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
@@ -87,9 +89,14 @@ def spend_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mappin
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
     from anchorage.ingest.spend import ingest_spend
 
+    _run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
+
+
+def _run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
+                mapping: Path | None, as_json: bool) -> None:
     ws = open_workspace(workspace)
     with progress_bar(not as_json) as progress:
-        summary = ingest_spend(ws, file, org, mapping_file=mapping, progress=progress)
+        summary = load(ws, file, org, mapping_file=mapping, progress=progress)
     show_summary(summary, as_json)
 
 
@@ -133,10 +140,7 @@ def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, ma
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
     from anchorage.ingest.suppliers import ingest_suppliers
 
-    ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = ingest_suppliers(ws, file, org, mapping_file=mapping, progress=progress)
-    show_summary(summary, as_json)
+    _run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
 
 
 @geo_app.command("import")

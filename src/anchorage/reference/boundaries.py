@@ -144,6 +144,9 @@ def import_boundaries(con: duckdb.DuckDBPyConnection, path: Path, *, kind: str |
                         "arg_max(geometry, ord) AS geometry FROM _bnd_new GROUP BY code ORDER BY code")
             con.execute("DELETE FROM boundaries WHERE kind = ? AND code IN (SELECT code FROM _bnd_last)", [kind])
             con.execute("INSERT INTO boundaries SELECT ?, code, name, geometry FROM _bnd_last", [kind])
+            kept = con.execute("SELECT count(*) FROM _bnd_last").fetchone()
+            if kept and kept[0] < new.num_rows:
+                summary.notes.append(f"{new.num_rows - kept[0]} features repeat a code; the last one was kept")
             con.execute("DROP TABLE _bnd_last")
         finally:
             con.unregister("_bnd_new")

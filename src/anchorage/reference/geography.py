@@ -67,25 +67,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def csv_scan(source: CsvSource, encoding: str = "utf-8") -> str:
+def csv_scan(source: CsvSource) -> str:
     """A deterministic read_csv() over a source: every column VARCHAR and named c0..cN (no sniffing)."""
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(source.header)))
     path = str(source.path).replace("'", "''")
     return (f"read_csv('{path}', header = true, auto_detect = false, columns = {{{cols}}}, delim = ',', "
-            f"quote = '\"', escape = '\"', encoding = '{encoding}')")
+            f"quote = '\"', escape = '\"', encoding = '{source.encoding}')")
 
 
 def run_staging(con: duckdb.DuckDBPyConnection, sql: str, source: CsvSource) -> None:
-    """Run a statement that reads a source, retrying as Latin-1 and turning DuckDB errors into advice."""
+    """Run a statement that reads a source ({scan} in sql), turning DuckDB errors into advice."""
     try:
         con.execute(sql.replace("{scan}", csv_scan(source)))
-    except duckdb.InvalidInputException as exc:
-        if "utf" not in str(exc).lower():
-            raise _unreadable(source, exc) from None
-        try:  # Spreadsheet exports are often Windows-1252; Latin-1 keeps every byte.
-            con.execute(sql.replace("{scan}", csv_scan(source, "latin-1")))
-        except duckdb.Error as exc2:
-            raise _unreadable(source, exc2) from None
     except duckdb.Error as exc:
         raise _unreadable(source, exc) from None
 

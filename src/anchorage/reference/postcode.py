@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import re
@@ -81,6 +82,25 @@ class CsvSource:
     header: list[str]
     name: str
     upload_id: str | None = None
+    encoding: str = "utf-8"
+
+    def __post_init__(self) -> None:
+        # Decided before any SQL runs: a DuckDB decoding error would abort the whole transaction.
+        self.encoding = file_encoding(self.path)
+
+
+def file_encoding(path: Path) -> str:
+    """'utf-8' when the file is valid UTF-8 (ONS files are plain ASCII), else 'latin-1' (Excel exports)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(8 << 20):
+                if not chunk.isascii():  # ASCII chunks are checked at memchr speed and need no decoding
+                    decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
 
 
 def _norm(name: str) -> str:
