@@ -1,0 +1,67 @@
+"""The layout shows the architecture: one-way layers, no import cycles, modules of a readable size."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
+# Lower layers never import higher ones (ARCHITECTURE.md); ingest and reference form one layer.
+LAYERS = [{"errors", "config"}, {"store"}, {"workspace"}, {"ingest", "reference"}, {"procurement"},
+          {"reports"}, {"demo"}, {"cli"}]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, modules: set[str]) -> set[str]:
+    """Modules imported at module level (imports inside functions are deliberate lazy loads)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("anchorage"):
+            subs = {f"{node.module}.{a.name}" for a in node.names} & modules
+            # "from pkg import submodule" depends on the submodule; anything else on the module itself.
+            found.update(subs if len(subs) == len(node.names) else {node.module, *subs})
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("anchorage"))
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    mods = {module_name(p): p for p in SRC.rglob("*.py")}
+    return {m: {i for i in imports(p, set(mods)) if i in mods and i != m} for m, p in mods.items()}
+
+
+def layer(mod: str) -> int:
+    top = mod.split(".")[1] if "." in mod else ""
+    return next((i for i, names in enumerate(LAYERS) if top in names), -1)
+
+
+def test_no_import_cycles():
+    g = graph()
+    state: dict[str, int] = {}
+
+    def visit(m: str, stack: list[str]) -> None:
+        state[m] = 1
+        for n in g[m]:
+            assert state.get(n) != 1, "import cycle: " + " -> ".join([*stack, m, n])
+            if n not in state:
+                visit(n, [*stack, m])
+        state[m] = 2
+
+    for m in g:
+        if m not in state:
+            visit(m, [])
+
+
+def test_lower_layers_do_not_import_higher_ones():
+    bad = [f"{m} imports {n}" for m, deps in graph().items() for n in deps
+           if layer(m) >= 0 and layer(n) > layer(m)]
+    assert not bad, bad
+
+
+def test_modules_stay_small():
+    big = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py") if (n := len(p.read_text().splitlines())) > 500}
+    assert not big, big
