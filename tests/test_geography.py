@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import json
 import shutil
 import zipfile
@@ -290,15 +289,15 @@ def test_malformed_geojson_names_file_and_position(con: duckdb.DuckDBPyConnectio
     assert "wards_cut_short.geojson" in str(err.value) and "line" in str(err.value)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyproj") is not None, reason="pyproj converts BNG instead")
-def test_british_national_grid_asks_for_wgs84(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    square = [[[530000, 180000], [531000, 180000], [531000, 181000], [530000, 180000]]]
+def test_british_national_grid_is_converted_to_wgs84(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # WC1A 1AA in the real NSPL sample: easting 529900, northing 181400 = lat 51.516595, long -0.129279.
+    square = [[[529900, 181400], [530900, 181400], [530900, 182400], [529900, 181400]]]
     path = tmp_path / "bng_wards.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
         "WD22CD": "E05000001", "WD22NM": "X"}, "geometry": {"type": "Polygon", "coordinates": square}}]}))
-    with pytest.raises(InputFileError) as err:
-        import_boundaries(con, path)
-    assert "bng_wards.geojson" in str(err.value) and "WGS84" in str(err.value)
+    import_boundaries(con, path)
+    lon, lat = load_boundaries(con, "ward")["features"][0]["geometry"]["coordinates"][0][0]
+    assert lon == pytest.approx(-0.129279, abs=2e-4) and lat == pytest.approx(51.516595, abs=2e-4)
 
 
 def test_unrecognised_files_get_clear_errors(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
