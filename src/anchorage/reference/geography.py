@@ -250,11 +250,14 @@ def _imd_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str = "2019") -> ImportSummary:
-    """Import IMD rank and decile by LSOA, replacing rows for the same (lsoa, version)."""
+def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str | None = None) -> ImportSummary:
+    """Import IMD rank and decile by LSOA (IoD2025 when the LSOA codes are 2021-based, else 2019)."""
     path = Path(path)
     header = read_header(path)
     m = _imd_columns(header)
+    if version is None and "lsoa" in m:
+        version = "2025" if "2021" in header[m["lsoa"]] else "2019"
+    version = version or "2019"
     if not {"lsoa", "decile"} <= m.keys():
         raise InputFileError(str(path), f"is not an IMD file: it needs an LSOA code column and an IMD decile column; its header is {', '.join(header[:12])}.",
                              fix="Use MHCLG's File 1 (saved as CSV) or a CSV with lsoa_code, IMD_rank and IMD_decile.")
@@ -288,6 +291,7 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str = "20
         con.execute("DROP TABLE _imd_stage; DROP TABLE _imd_new")
     if "2021" in header[m["lsoa"]] and version == "2019":
         summary.notes.append("LSOA codes are 2021-based but version is '2019'; pass version='2025' for IoD2025")
+    summary.notes.append(f"stored as IMD {version}")
     return summary
 
 
