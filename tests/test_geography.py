@@ -230,7 +230,7 @@ def test_imd_official_long_headers(con: duckdb.DuckDBPyConnection, tmp_path: Pat
         "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),"
         "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)\n"
         'E01000001,City of London 001A,E09000001,"29,199",9\nE01000002,City of London 001B,E09000001,30379,11\n')
-    s = import_imd(con, path, version="2025")
+    s = import_imd(con, path)  # 2021-based LSOA codes: stored as IMD 2025 without being told
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
     assert con.execute("SELECT * FROM imd").fetchall() == [("E01000001", "2025", 29199, 9)]
     assert s.quarantine_reasons == {"IMD decile missing or not 1-10": 1}
