@@ -32,12 +32,19 @@ CREATE OR REPLACE TEMP MACRO anchorage_amount_slow(c) AS
     END;
 CREATE OR REPLACE TEMP MACRO anchorage_amount(v) AS
     COALESCE(TRY_CAST(v AS DECIMAL(18, 2)), anchorage_amount_slow(anchorage_amount_clean(v)));
-CREATE OR REPLACE TEMP MACRO anchorage_date(v) AS
+CREATE OR REPLACE TEMP MACRO anchorage_date_any(v) AS
     CASE
         WHEN regexp_full_match(v, '[1-6][0-9]{{4}}(\\.[0-9]+)?')
             THEN DATE '1899-12-30' + CAST(floor(CAST(v AS DOUBLE)) AS INTEGER)
         ELSE CAST(try_strptime(v, {DATE_FORMATS!r}) AS DATE)
     END;
+-- Fast paths for the two shapes nearly every file uses (DD/MM/YYYY and ISO); the rest try every format.
+CREATE OR REPLACE TEMP MACRO anchorage_date(v) AS
+    COALESCE(
+        CASE WHEN length(v) = 10 AND v[3] = '/' AND v[6] = '/' THEN CAST(try_strptime(v, '%d/%m/%Y') AS DATE) END,
+        CASE WHEN length(v) = 10 AND v[5] = '-' AND v[8] = '-' THEN TRY_CAST(v AS DATE) END,
+        anchorage_date_any(v)
+    );
 """
 
 

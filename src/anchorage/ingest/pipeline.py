@@ -47,7 +47,12 @@ class Batch:
         return f"CAST(json_object({pairs}) AS VARCHAR)"
 
     def all_blank_sql(self) -> str:
-        return " AND ".join(f"NULLIF(trim(c{i}), '') IS NULL" for i in range(len(self.part.columns))) or "TRUE"
+        cells = ", ".join(f"c{i}" for i in range(len(self.part.columns)))
+        return f"regexp_full_match(concat({cells}, ''), '\\s*')"
+
+    @property
+    def parsed(self) -> str:
+        return f"parsed_{self.part.table}"
 
     def line_sql(self) -> str:
         return "_line_no" if self.part.sheet is not None else "CAST(NULL AS BIGINT)"
@@ -56,7 +61,14 @@ class Batch:
         return self.mapping.fields.get(fld, fld)
 
 
-Transform = Callable[[Batch], ImportSummary]
+@dataclass
+class Transform:
+    """A kind's two steps: `prepare` parses and validates into a temp table (outside the transaction,
+    where DuckDB writes temp tables several times faster) and returns the reconciliation; `load` moves
+    the rows into the warehouse inside the all-or-nothing transaction."""
+
+    prepare: Callable[[Batch], ImportSummary]
+    load: Callable[[Batch], None]
 
 
 def _reject_rows(b: Batch, kind: str) -> ImportSummary:
@@ -124,33 +136,41 @@ def run_import(
 
         with ws.warehouse() as con:
             parsers.install(con)
-            parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir)
-            summary.notes.extend(notes)
+            parts: list[StagedPart] = []
             try:
-                con.begin()
-                if previous is not None:
-                    for sql in delete_sql:
-                        con.execute(sql, [previous.id])
+                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir)
+                summary.notes.extend(notes)
+                batches = []
                 for part in parts:
                     m = (mapmod.load_mapping_file(mapping_file, part.columns, kind) if mapping_file
                          else mapmod.automatic_mapping(part.columns, kind))
                     m.require(kind, str(path), part.columns)
                     batch = Batch(con, part, m, upload.id, anchor.slug, path.name, progress)
-                    _add(summary, _reject_rows(batch, kind))
-                    _add(summary, transform(batch))
+                    _add(summary, transform.prepare(batch))
+                    batches.append(batch)
                     summary.mapping.update(m.fields)
                     upload.mapping_source = m.source
-                if after_load is not None:
-                    after_load(con, anchor.slug)
-                con.commit()
+                con.begin()
+                try:
+                    if previous is not None:
+                        for sql in delete_sql:
+                            con.execute(sql, [previous.id])
+                    for batch in batches:
+                        _add(summary, _reject_rows(batch, kind))
+                        transform.load(batch)
+                    if after_load is not None:
+                        after_load(con, anchor.slug)
+                    con.commit()
+                except BaseException:
+                    con.rollback()
+                    raise
             except BaseException:
-                con.rollback()
                 session.delete(upload)
                 session.commit()
                 raise
             finally:
                 for part in parts:
-                    con.execute(f"DROP TABLE IF EXISTS {part.table}")
+                    con.execute(f"DROP TABLE IF EXISTS {part.table}; DROP TABLE IF EXISTS parsed_{part.table}")
         if not summary.balanced:  # a bug, not bad input: never let it pass silently
             raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
         upload.status = "loaded"

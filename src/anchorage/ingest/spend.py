@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from anchorage.ingest import progress as prog
-from anchorage.ingest.pipeline import Batch, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
@@ -24,8 +24,9 @@ def company_number_sql(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({s}, '[0-9]{{1,8}}') THEN lpad({s}, 8, '0') ELSE NULLIF({s}, '') END"
 
 
-def _transform(b: Batch) -> ImportSummary:
-    t = f"parsed_{b.part.table}"
+def _prepare(b: Batch) -> ImportSummary:
+    """Parse and validate every row into a temp table; return the reconciliation."""
+    t = b.parsed
     sup, amt, dat = b.col("supplier_name"), b.col("amount"), b.col("payment_date")
     everything = " || ' ' || ".join(f"coalesce(c{i}, '')" for i in range(len(b.part.columns)))
     q = lambda s: s.replace("'", "''")  # noqa: E731
@@ -40,7 +41,9 @@ def _transform(b: Batch) -> ImportSummary:
             {dat} AS date_raw,
             anchorage_amount(amount_raw) AS amount,
             anchorage_date(date_raw) AS payment_date,
-            date_raw IS NULL AND regexp_matches(upper({everything}), '\\bTOTALS?\\b') AS is_total,
+            -- CASE, not AND: the regex then runs only on the few rows without a date.
+            CASE WHEN date_raw IS NULL THEN regexp_matches(upper({everything}), '\bTOTALS?\b') ELSE false END
+                AS is_total,
             concat_ws('; ',
                 CASE WHEN is_total THEN 'this looks like a total line, not a payment' END,
                 CASE WHEN supplier_raw IS NULL AND NOT is_total
@@ -55,41 +58,23 @@ def _transform(b: Batch) -> ImportSummary:
                      WHEN payment_date < DATE '{EARLIEST}' OR payment_date > current_date + 366
                          THEN 'payment date ' || strftime(payment_date, '%d/%m/%Y') || ' is out of range' END
             ) AS reason,
-            CASE WHEN supplier_raw IS NULL THEN '{h_sup}'
+            CASE WHEN reason = '' THEN NULL
+                 WHEN supplier_raw IS NULL THEN '{h_sup}'
                  WHEN amount IS NULL THEN '{h_amt}'
                  ELSE '{h_dat}' END AS bad_column,
+            CASE WHEN reason <> '' THEN {b.raw_json_sql("s")} END AS raw,
             {b.col("supplier_ref")} AS supplier_ref,
-            {postcode_display_sql(b.col("supplier_postcode"))} AS supplier_postcode,
-            {company_number_sql(b.col("company_number"))} AS company_number,
+            {b.col("supplier_postcode")} AS postcode_raw,
+            {b.col("company_number")} AS company_raw,
             {b.col("charity_number")} AS charity_number,
-            upper(regexp_replace({b.col("vat_number")}, '[\\s-]', '', 'g')) AS vat_number,
+            {b.col("vat_number")} AS vat_raw,
             {b.col("category")} AS category,
             {b.col("service")} AS service,
             {b.col("description")} AS description,
             {b.col("transaction_id")} AS transaction_id
-        FROM {b.part.table}
+        FROM {b.part.table} s
         WHERE NOT ({b.all_blank_sql()})
     """, stage=f"Checking {b.source_file}", progress=b.progress)
-    prog.run(b.con, f"""
-        INSERT INTO spend
-        WITH names AS (
-            SELECT supplier_raw,
-                   regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
-                   CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('supplier_raw')} END AS norm
-            FROM (SELECT DISTINCT supplier_raw FROM {t} WHERE reason = '')
-        )
-        SELECT ?, ?, p.row_no, p.payment_date, p.amount, p.supplier_raw, n.norm, p.supplier_ref,
-               p.supplier_postcode, p.company_number, p.charity_number, p.vat_number, p.category,
-               p.service, p.description, p.transaction_id, n.is_redacted
-        FROM {t} p JOIN names n USING (supplier_raw)
-        WHERE p.reason = ''
-    """, [b.upload_id, b.org], stage=f"Loading {b.source_file}", progress=b.progress)
-    b.con.execute(f"""
-        INSERT INTO quarantine
-        SELECT ?, ?, 'spend', ?, ?, p.row_no, p.line_no, p.bad_column, p.reason, p.amount, {b.raw_json_sql()}
-        FROM {t} p JOIN {b.part.table} s ON s.rowid = p.row_no - 1
-        WHERE p.reason <> ''
-    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
     out = ImportSummary(kind="spend", file=b.source_file)
     totals = b.con.execute(f"""
         SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> ''),
@@ -106,8 +91,41 @@ def _transform(b: Batch) -> ImportSummary:
         # Group reasons by their kind, not by the value quoted in them.
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
         out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
-    b.con.execute(f"DROP TABLE {t}")
     return out
+
+
+def _load(b: Batch) -> None:
+    """Move good rows into spend and bad rows into quarantine (inside the import's transaction)."""
+    t = b.parsed
+    # Names, postcodes and registration numbers repeat: normalise each distinct value once.
+    prog.run(b.con, f"""
+        INSERT INTO spend
+        WITH names AS (
+            SELECT supplier_raw,
+                   regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
+                   CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('supplier_raw')} END AS norm
+            FROM (SELECT DISTINCT supplier_raw FROM {t} WHERE reason = '')
+        ), ids AS (
+            SELECT DISTINCT postcode_raw, company_raw, vat_raw,
+                   {postcode_display_sql('postcode_raw')} AS postcode,
+                   {company_number_sql('company_raw')} AS company_number,
+                   upper(regexp_replace(vat_raw, '[\s-]', '', 'g')) AS vat_number
+            FROM {t} WHERE reason = ''
+        )
+        SELECT ?, ?, p.row_no, p.payment_date, p.amount, p.supplier_raw, n.norm, p.supplier_ref,
+               i.postcode, i.company_number, p.charity_number, i.vat_number, p.category,
+               p.service, p.description, p.transaction_id, n.is_redacted
+        FROM {t} p JOIN names n USING (supplier_raw)
+        JOIN ids i ON p.postcode_raw IS NOT DISTINCT FROM i.postcode_raw
+                  AND p.company_raw IS NOT DISTINCT FROM i.company_raw
+                  AND p.vat_raw IS NOT DISTINCT FROM i.vat_raw
+        WHERE p.reason = ''
+    """, [b.upload_id, b.org], stage=f"Loading {b.source_file}", progress=b.progress)
+    b.con.execute(f"""
+        INSERT INTO quarantine
+        SELECT ?, ?, 'spend', ?, ?, row_no, line_no, bad_column, reason, amount, raw
+        FROM {t} WHERE reason <> ''
+    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
 
 
 def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
@@ -141,7 +159,7 @@ def ingest_spend(
 ) -> ImportSummary:
     """Load a spend file for an anchor; returns the reconciliation (rows and £)."""
     return run_import(
-        ws, path, org, "spend", _transform,
+        ws, path, org, "spend", Transform(_prepare, _load),
         delete_sql=["DELETE FROM spend WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
         after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
     )

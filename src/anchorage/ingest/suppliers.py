@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anchorage.ingest.pipeline import Batch, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.spend import company_number_sql, rebuild_supplier_profile
@@ -19,10 +19,28 @@ def flag_sql(expr: str) -> str:
             f"WHEN upper({expr}) IN ('N', 'NO', 'FALSE', '0') THEN FALSE END")
 
 
-def _transform(b: Batch) -> ImportSummary:
+def _rows_sql(b: Batch) -> str:
+    """The part's non-blank rows with their row and line numbers."""
+    return f"SELECT rowid + 1 AS row_no, {b.line_sql()} AS line_no, * FROM {b.part.table} WHERE NOT ({b.all_blank_sql()})"
+
+
+def _prepare(b: Batch) -> ImportSummary:
+    name = b.col("supplier_name")
+    base = _rows_sql(b)
+    out = ImportSummary(kind="suppliers", file=b.source_file)
+    out.rows_read, out.rows_loaded = b.con.execute(  # type: ignore[misc]
+        f"SELECT count(*), count(*) FILTER ({name} IS NOT NULL) FROM ({base})"
+    ).fetchone()
+    out.rows_quarantined = out.rows_read - out.rows_loaded
+    if out.rows_quarantined:
+        out.quarantine_reasons["supplier name is empty"] = out.rows_quarantined
+    return out
+
+
+def _load(b: Batch) -> None:
     name = b.col("supplier_name")
     h_name = b.column_header("supplier_name").replace("'", "''")
-    base = f"SELECT rowid + 1 AS row_no, {b.line_sql()} AS line_no, * FROM {b.part.table} WHERE NOT ({b.all_blank_sql()})"
+    base = _rows_sql(b)
     b.con.execute(f"""
         INSERT INTO supplier_master
         SELECT ?, ?, row_no, {b.col("supplier_ref")}, {name}, {name_norm_sql(name)},
@@ -38,14 +56,6 @@ def _transform(b: Batch) -> ImportSummary:
                {b.raw_json_sql("q")}
         FROM ({base}) q WHERE {name.replace("trim(c", "trim(q.c")} IS NULL
     """, [b.upload_id, b.org, b.source_file, b.part.sheet])
-    out = ImportSummary(kind="suppliers", file=b.source_file)
-    out.rows_read, out.rows_loaded = b.con.execute(  # type: ignore[misc]
-        f"SELECT count(*), count(*) FILTER ({name} IS NOT NULL) FROM ({base})"
-    ).fetchone()
-    out.rows_quarantined = out.rows_read - out.rows_loaded
-    if out.rows_quarantined:
-        out.quarantine_reasons["supplier name is empty"] = out.rows_quarantined
-    return out
 
 
 def ingest_suppliers(
@@ -53,7 +63,7 @@ def ingest_suppliers(
 ) -> ImportSummary:
     """Load an anchor's supplier master; it refines the supplier profile used by the analysis."""
     return run_import(
-        ws, path, org, "suppliers", _transform,
+        ws, path, org, "suppliers", Transform(_prepare, _load),
         delete_sql=["DELETE FROM supplier_master WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
         after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress, money=False,
     )

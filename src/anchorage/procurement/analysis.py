@@ -68,14 +68,14 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
 
     totals = _by_org(
         s, [],
-        spend=amt.sum(), transactions=s.count(), suppliers=s.supplier_name_norm.nunique(),
+        spend=amt.sum(), transactions=s.transactions.sum(), suppliers=s.supplier_name_norm.nunique(),
         local_spend=local,
         unknown_spend=amt.sum(where=s.tier == "unknown"),
         deprived10_spend=amt.sum(where=s.imd_decile <= 1),
         deprived20_spend=amt.sum(where=s.imd_decile <= 2),
         sme_spend=amt.sum(where=s.is_sme), sme_known_spend=amt.sum(where=s.is_sme.notnull()),
         vcse_spend=amt.sum(where=s.is_vcse), vcse_known_spend=amt.sum(where=s.is_vcse.notnull()),
-        credit_notes=amt.sum(where=amt < 0),
+        credit_notes=s.credit_notes.sum(),
     ).fillna(0)
     for col in ("local", "unknown", "deprived10", "deprived20"):
         totals[f"{col}_pct"] = _share(totals, f"{col}_spend", totals["spend"])
@@ -84,7 +84,8 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
     totals["sme_known_pct"] = _share(totals, "sme_known_spend", totals["spend"])
     totals["vcse_known_pct"] = _share(totals, "vcse_known_spend", totals["spend"])
 
-    tiers = _by_org(s, ["tier"], spend=amt.sum(), transactions=s.count(), suppliers=s.supplier_name_norm.nunique())
+    tiers = _by_org(s, ["tier"], spend=amt.sum(), transactions=s.transactions.sum(),
+                    suppliers=s.supplier_name_norm.nunique())
     grid = pd.MultiIndex.from_product([totals["org"], TIERS], names=["org", "tier"]).to_frame(index=False)
     tiers = grid.merge(tiers, how="left").fillna({"spend": 0.0, "transactions": 0, "suppliers": 0})
     tiers["share"] = _share(tiers, "spend", tiers["org"].map(totals.set_index("org")["spend"]))
@@ -108,11 +109,11 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
     leakage = leakage.groupby("org", sort=False).head(15).reset_index(drop=True)
 
     sup = s.group_by(["org", "supplier_name_norm"]).agg(
-        spend=amt.sum(), transactions=s.count(), tier=s.tier.max(), imd_decile=s.imd_decile.min()
+        spend=amt.sum(), transactions=s.transactions.sum(), tier=s.tier.max(), imd_decile=s.imd_decile.min()
     )
     sup = sup.mutate(rank=ibis.row_number().over(group_by=sup.org, order_by=ibis.desc(sup.spend)) + 1)
     top = sup.filter(sup["rank"] <= opts.top_suppliers).to_pandas()
-    whole = s.group_by("supplier_name_norm").agg(spend=amt.sum(), transactions=s.count(), tier=s.tier.max(),
+    whole = s.group_by("supplier_name_norm").agg(spend=amt.sum(), transactions=s.transactions.sum(), tier=s.tier.max(),
                                                  imd_decile=s.imd_decile.min(), anchors=s.org.nunique())
     whole = whole.order_by([ibis.desc("spend"), "supplier_name_norm"]).limit(opts.top_suppliers).to_pandas()
     whole["org"], whole["rank"] = COLLABORATIVE, range(1, len(whole) + 1)
@@ -129,7 +130,7 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
     trend = _order(trend, "org", "financial_year")
 
     ex = base.filter(base.excluded_by.notnull())
-    exclusions = _by_org(ex, ["excluded_by"], spend=ex.amount.sum(), transactions=ex.count())
+    exclusions = _by_org(ex, ["excluded_by"], spend=ex.amount.sum(), transactions=ex.transactions.sum())
     exclusions = _order(exclusions.rename(columns={"excluded_by": "rule"}), "org", "spend",
                         ascending=[True, False])
 

@@ -1,0 +1,68 @@
+"""Run one benchmark stage in a fresh Python process and measure its wall time and peak memory.
+
+Peak memory is the larger of (a) the resident set size of the child and all its descendants, sampled
+with psutil every 50 ms, and (b) the child's own getrusage(RUSAGE_SELF).ru_maxrss, which it reports at exit
+(the kernel's exact high-water mark, so short spikes between samples are not missed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+SAMPLE_SECONDS = 0.05
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += p.memory_info().rss
+    return total
+
+
+def run_stage(stage: str, data: Path, rows: int, extra: list[str] | None = None,
+              env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `stages.py STAGE` in a child process; return its JSON report plus wall time and peak RSS."""
+    out = data / f"stage-{stage}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(HERE / "stages.py"), stage, "--data", str(data), "--rows", str(rows),
+           "--out", str(out), *(extra or [])]
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
+    proc = psutil.Process(child.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                peak = max(peak, _tree_rss(proc))
+            except psutil.NoSuchProcess:
+                return
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = child.wait()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if code != 0:
+        raise RuntimeError(f"stage {stage} failed with exit code {code}: {' '.join(cmd)}")
+    report = json.loads(out.read_text())
+    report["process_seconds"] = wall
+    report["peak_rss_sampled"] = peak
+    report["peak_rss"] = max(peak, report.get("ru_maxrss", 0))
+    return report
