@@ -109,7 +109,7 @@ def _load(b: Batch) -> None:
             SELECT DISTINCT postcode_raw, company_raw, vat_raw,
                    {postcode_display_sql('postcode_raw')} AS postcode,
                    {company_number_sql('company_raw')} AS company_number,
-                   upper(regexp_replace(vat_raw, '[\s-]', '', 'g')) AS vat_number
+                   upper(regexp_replace(vat_raw, '[\\s-]', '', 'g')) AS vat_number
             FROM {t} WHERE reason = ''
         )
         SELECT ?, ?, p.row_no, p.payment_date, p.amount, p.supplier_raw, n.norm, p.supplier_ref,
