@@ -97,7 +97,7 @@ def _prepare(b: Batch) -> ImportSummary:
 def _load(b: Batch) -> None:
     """Move good rows into spend and bad rows into quarantine (inside the import's transaction)."""
     t = b.parsed
-    # Names, postcodes and registration numbers repeat: normalise each distinct value once.
+    # Names and postcodes repeat: normalise each distinct value once.
     prog.run(b.con, f"""
         INSERT INTO spend
         WITH names AS (
@@ -105,20 +105,18 @@ def _load(b: Batch) -> None:
                    regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
                    CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('supplier_raw')} END AS norm
             FROM (SELECT DISTINCT supplier_raw FROM {t} WHERE reason = '')
-        ), ids AS (
-            SELECT DISTINCT postcode_raw, company_raw, vat_raw,
-                   {postcode_display_sql('postcode_raw')} AS postcode,
-                   {company_number_sql('company_raw')} AS company_number,
-                   upper(regexp_replace(vat_raw, '[\\s-]', '', 'g')) AS vat_number
-            FROM {t} WHERE reason = ''
+        ), postcodes AS (
+            SELECT postcode_raw, {postcode_display_sql('postcode_raw')} AS postcode
+            FROM (SELECT DISTINCT postcode_raw FROM {t} WHERE reason = '' AND postcode_raw IS NOT NULL)
         )
         SELECT ?, ?, p.row_no, p.payment_date, p.amount, p.supplier_raw, n.norm, p.supplier_ref,
-               i.postcode, i.company_number, p.charity_number, i.vat_number, p.category,
-               p.service, p.description, p.transaction_id, n.is_redacted
+               pc.postcode,
+               CASE WHEN p.company_raw IS NOT NULL THEN {company_number_sql('p.company_raw')} END,
+               p.charity_number,
+               CASE WHEN p.vat_raw IS NOT NULL THEN upper(regexp_replace(p.vat_raw, '[\\s-]', '', 'g')) END,
+               p.category, p.service, p.description, p.transaction_id, n.is_redacted
         FROM {t} p JOIN names n USING (supplier_raw)
-        JOIN ids i ON p.postcode_raw IS NOT DISTINCT FROM i.postcode_raw
-                  AND p.company_raw IS NOT DISTINCT FROM i.company_raw
-                  AND p.vat_raw IS NOT DISTINCT FROM i.vat_raw
+        LEFT JOIN postcodes pc USING (postcode_raw)
         WHERE p.reason = ''
     """, [b.upload_id, b.org], stage=f"Loading {b.source_file}", progress=b.progress)
     b.con.execute(f"""
