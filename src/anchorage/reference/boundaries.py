@@ -12,7 +12,8 @@ import pyarrow as pa
 
 from anchorage.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
-from anchorage.reference.geography import add_quarantine, reasons, sha256_file, transaction
+from anchorage.reference.geography import add_quarantine, reasons, transaction
+from anchorage.workspace import file_sha256
 
 # Property-name stem -> boundary kind (WD25CD, LSOA11CD, LSOA21CD, MSOA21CD, LAD24CD...).
 KIND_BY_STEM = {"wd": "ward", "ward": "ward", "lsoa": "lsoa", "msoa": "msoa", "lad": "lad"}
@@ -107,7 +108,7 @@ def import_boundaries(con: duckdb.DuckDBPyConnection, path: Path, *, kind: str |
     path = Path(path)
     features = _load(path)["features"]
     code_key, name_key, kind = _keys(path, features, kind)
-    summary = ImportSummary(kind="boundaries", file=str(path), upload_id=sha256_file(path),
+    summary = ImportSummary(kind="boundaries", file=str(path), upload_id=file_sha256(path),
                             mapping={"code": code_key, **({"name": name_key} if name_key else {}), "kind": kind})
     first = next((p for f in features if isinstance(f, dict) and (p := _positions(f.get("geometry")))), None)
     if first and (abs(first[0]) > 180 or abs(first[1]) > 90):

@@ -25,6 +25,7 @@ from anchorage.reference.postcode import (
     postcode_key_sql,
     read_header,
 )
+from anchorage.workspace import file_sha256
 
 AREA_ALIASES: dict[str, tuple[str, ...]] = {
     "wd_cd": ("wdcd", r"wd\d\dcd(_proposed)?", "ward_code"),
@@ -38,15 +39,6 @@ AREA_ALIASES: dict[str, tuple[str, ...]] = {
 }
 COUNTRY_BY_LETTER = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
 NOT_RECOGNISED = "this does not look like ONSPD, NSPL, an IMD file, an area-names file or GeoJSON boundaries"
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks so memory stays flat."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @contextmanager
@@ -128,7 +120,7 @@ def _terminated_sql(col: str) -> str:
 
 
 def _upload_id(source: CsvSource) -> str:
-    return source.upload_id or sha256_file(source.path)  # zip members were hashed while extracting
+    return source.upload_id or file_sha256(source.path)  # zip members were hashed while extracting
 
 
 def import_postcodes(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
@@ -261,7 +253,7 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str | Non
     if not {"lsoa", "decile"} <= m.keys():
         raise InputFileError(str(path), f"is not an IMD file: it needs an LSOA code column and an IMD decile column; its header is {', '.join(header[:12])}.",
                              fix="Use MHCLG's File 1 (saved as CSV) or a CSV with lsoa_code, IMD_rank and IMD_decile.")
-    src = CsvSource(path, str(path), header, path.name, sha256_file(path))
+    src = CsvSource(path, str(path), header, path.name, file_sha256(path))
     summary = ImportSummary(kind="imd", file=str(path), upload_id=src.upload_id,
                             mapping={f: header[i] for f, i in m.items()})
     lsoa, dec = f"c{m['lsoa']}", f"c{m['decile']}"
@@ -316,7 +308,7 @@ def import_areas(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
     else:
         raise InputFileError(str(path), f"is not an area-names file: it needs LADCD and LADNM (or WDxxCD and WDxxNM) columns; its header is {', '.join(header[:12])}.",
                              fix="Use the ONS LAD or ward names-and-codes lookup CSV.")
-    src = CsvSource(path, str(path), header, path.name, sha256_file(path))
+    src = CsvSource(path, str(path), header, path.name, file_sha256(path))
     summary = ImportSummary(kind="areas", file=str(path), upload_id=src.upload_id,
                             mapping={f: header[i] for f, i in m.items()})
     ok = f"{code_sql(c[key])} IS NOT NULL AND nullif(trim({c[name]}), '') IS NOT NULL"
