@@ -187,3 +187,19 @@ def test_cli_unknown_anchor_and_json(workspace, tmp_path):
         "amount_quarantined": 0.0}
     r = cli("spend", "ingest", str(f), "--org", "council", "--json", ws=workspace.root)
     assert json.loads(r.stdout)["duplicate"] is True
+
+
+def test_ods_with_a_title_row(workspace, tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "college.ods"
+    rows = pd.DataFrame({"Supplier": ["A Ltd", "B Ltd"], "Amount": [100.5, 200], "Date": ["01/05/2023", "x"]})
+    with pd.ExcelWriter(path, engine="odf") as w:
+        pd.DataFrame([["Payments report"]]).to_excel(w, sheet_name="Spend", index=False, header=False)
+        rows.to_excel(w, sheet_name="Spend", index=False, startrow=2)
+    s = ingest_spend(workspace, path, "Council")
+    assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
+    assert s.amount_loaded == Decimal("100.50")
+    q = quarantine_frame(workspace)
+    # pandas leaves the header on row 4, so the bad row is spreadsheet row 6.
+    assert (q.iloc[0]["sheet"], q.iloc[0]["line"], q.iloc[0]["column"]) == ("Spend", 6, "Date")
