@@ -42,7 +42,3 @@ class InputFileError(AnchorageError):
 
 class MappingError(InputFileError):
     """The columns of a file cannot be mapped to the fields we need."""
-
-
-class ReferenceDataError(AnchorageError):
-    """Reference data (postcodes, IMD, boundaries) is missing or malformed."""
