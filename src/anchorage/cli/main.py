@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from anchorage import config as cfgmod
+from anchorage.cli import web
 from anchorage.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -37,6 +38,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(spend_app, name="spend")
 app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")
+app.add_typer(web.users_app, name="users")
+app.command()(web.serve)
 
 MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
 OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
@@ -172,14 +175,27 @@ def demo(
     workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Where to build the demo workspace.")] = Path("demo-workspace"),
     transactions: Annotated[int, typer.Option(help="How many payments to generate (the acute trust publishes only those over £25k, so fewer rows are written).")] = 370_000,
     seed: Annotated[int, typer.Option(help="Random seed (the demo is deterministic).")] = 2026,
+    serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help="Start the web workspace afterwards (default: ask when interactive).")] = None,
 ) -> None:
-    """Build the demo collaborative (5 anchors, 3 years of spend), analyse it and write the report."""
+    """Build the demo collaborative (5 anchors, 3 years of spend), analyse it, write the report and offer the web workspace."""
+    from anchorage.access.demo_users import DEMO_PASSWORD, create_demo_users
     from anchorage.demo.run import run_demo
 
     with progress_bar() as progress:
         report_path = run_demo(workspace.resolve(), transactions=transactions, seed=seed, progress=progress,
                                say=lambda m: err.print(m))
     out.print(f"\nDemo report: {report_path}\nOpen it in a browser; the workspace is {workspace.resolve()}.")
+    logins = create_demo_users(open_workspace(workspace))
+    out.print(f"\nWeb workspace demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, role, org in logins:
+        out.print(f"  {email:<58} {role}{f' at {org}' if org else ''}")
+    if serve is None:
+        serve = sys.stdin.isatty() and not os.environ.get("CI") and typer.confirm(
+            "Start the web workspace now at http://127.0.0.1:8000/ ?", default=True)
+    if serve:
+        web.serve(workspace)
+    else:
+        out.print(f"Start the web workspace with: anchorage serve --workspace {workspace}")
 
 
 def main() -> None:

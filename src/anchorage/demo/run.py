@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anchorage import config as cfgmod
+from anchorage.access.demo_users import create_demo_users
 from anchorage.errors import WorkspaceError
 from anchorage.ingest.progress import Progress
 from anchorage.workspace import CONFIG_NAME, Workspace
@@ -59,4 +60,6 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
         say(f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
             f"{s.rows_quarantined:,} quarantined")
     say("Analysing and writing the report…")
-    return build_report(ws, root / "report")["html"]
+    report = build_report(ws, root / "report")["html"]
+    create_demo_users(ws)
+    return report

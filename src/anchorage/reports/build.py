@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from anchorage.procurement.analysis import AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.boundaries import load_boundaries
@@ -14,19 +16,27 @@ from anchorage.workspace import Workspace
 METHODOLOGY = Path(__file__).resolve().parents[3] / "docs" / "methodology.md"
 
 
-def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = None) -> dict[str, Path]:
-    """Analyse the workspace and write report.html, the XLSX workbook and the CSVs into out_dir."""
-    result = analyse_workspace(ws, opts)
-    local = ws.config.place.local
-    with ws.warehouse(read_only=True) as con:
+def ward_geography(ws: Workspace) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The local wards' boundaries (GeoJSON, None when none are loaded) and their names."""
+    with ws.warehouse() as con:
         ward_rows = con.execute(
-            "SELECT code, name FROM areas WHERE kind = 'ward' AND list_contains(?, parent)", [local]
+            "SELECT code, name FROM areas WHERE kind = 'ward' AND list_contains(?, parent)", [ws.config.place.local]
         ).fetchall()
-        codes = [c for c, _ in ward_rows] or None
-        features = load_boundaries(con, "ward", codes)
+        features = load_boundaries(con, "ward", [c for c, _ in ward_rows] or None)
+    return (features if features["features"] else None), dict(ward_rows)
+
+
+def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = None, *,
+                 result: AnalysisResult | None = None, orgs: set[str] | None = None) -> dict[str, Path]:
+    """Analyse the workspace (or take a result already made) and write report.html, the XLSX workbook and
+    the CSVs into out_dir; `orgs` limits the upload notes to those anchors."""
+    result = result if result is not None else analyse_workspace(ws, opts)
+    features, ward_names = ward_geography(ws)
     notes = []
     with ws.session() as session:
         for up in session.query(records.Upload).filter_by(status="loaded").order_by(records.Upload.org):
+            if orgs is not None and up.org not in orgs:
+                continue
             if up.rows_quarantined:
                 notes.append(f"{ws.config.anchor(up.org).name}: {up.filename}: {up.rows_quarantined:,} of "
                              f"{up.rows_read:,} rows quarantined (see `anchorage spend quarantine`).")
@@ -34,8 +44,8 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
         result, out_dir,
         collaborative=ws.config.collaborative,
         anchors={a.slug: a.name for a in ws.config.anchors},
-        ward_features=features if features["features"] else None,
-        ward_names=dict(ward_rows),
+        ward_features=features,
+        ward_names=ward_names,
         definitions_md=METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else None,
         notes=notes,
     )

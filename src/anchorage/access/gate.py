@@ -1,0 +1,88 @@
+"""The data boundary, in one place: who sees which anchor's transaction-level detail.
+
+An anchor's transactions, supplier lists, uploads and quarantine are detail: only its own users see them,
+plus the users of anchors it has shared with. Everyone signed in sees aggregates of every anchor and of
+the collaborative. Every page, export and API route asks this gate; none decides for itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anchorage.access import audit
+from anchorage.access.accounts import Forbidden
+from anchorage.store.accounts import Share, User
+
+ADMIN_ROLES = {"collaborative-admin", "anchor-admin"}
+UPLOAD_ROLES = {"anchor-admin", "anchor-analyst"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in user as the gate sees them."""
+
+    user_id: int
+    email: str
+    role: str
+    org: str | None
+    detail_orgs: frozenset[str]  # anchors whose detail this user may see (own + shared with them)
+
+    def sees_detail(self, org: str) -> bool:
+        return org in self.detail_orgs
+
+    def require_detail(self, org: str) -> None:
+        if not self.sees_detail(org):
+            raise Forbidden(f"You cannot see {org}'s transactions, suppliers or uploads.",
+                            fix="Its anchor admin can share them with your anchor.")
+
+    def require_upload(self, org: str) -> None:
+        if self.role not in UPLOAD_ROLES or self.org != org:
+            raise Forbidden("Only an admin or analyst of this anchor can upload its files.",
+                            fix="Ask your anchor admin for the analyst role.")
+
+    def require_admin(self, org: str | None = None) -> None:
+        """Collaborative admins administer everyone; anchor admins only their own anchor."""
+        if self.role == "collaborative-admin":
+            return
+        if self.role == "anchor-admin" and org is not None and org == self.org:
+            return
+        raise Forbidden("This needs an admin.", fix="Ask your anchor admin or the collaborative admin.")
+
+    @property
+    def is_collaborative_admin(self) -> bool:
+        return self.role == "collaborative-admin"
+
+
+def viewer_for(s: Session, user: User) -> Viewer:
+    shared = set() if user.org is None else set(
+        s.scalars(select(Share.owner).where(Share.grantee == user.org)).all())
+    own = {user.org} if user.org else set()
+    return Viewer(user.id, user.email, user.role, user.org, frozenset(own | shared))
+
+
+def shares(s: Session, owner: str | None = None) -> list[Share]:
+    q = select(Share).order_by(Share.owner, Share.grantee)
+    return list(s.scalars(q if owner is None else q.where(Share.owner == owner)).all())
+
+
+def grant(s: Session, by: Viewer, owner: str, grantee: str) -> None:
+    """Let `grantee`'s users see `owner`'s detail. Only `owner`'s admin may share its data."""
+    if by.role != "anchor-admin" or by.org != owner:
+        raise Forbidden("Only the anchor's own admin can share its detail.", fix="Ask that anchor's admin.")
+    if owner == grantee:
+        return
+    if s.scalar(select(Share).where(Share.owner == owner, Share.grantee == grantee)) is None:
+        s.add(Share(owner=owner, grantee=grantee, granted_by=by.user_id))
+        audit.record(s, by.email, "share-granted", org=owner, detail={"grantee": grantee})
+
+
+def revoke(s: Session, by: Viewer, owner: str, grantee: str) -> None:
+    if not (by.is_collaborative_admin or (by.role == "anchor-admin" and by.org == owner)):
+        raise Forbidden("Only the anchor's own admin can stop sharing its detail.", fix="Ask that anchor's admin.")
+    row = s.scalar(select(Share).where(Share.owner == owner, Share.grantee == grantee))
+    if row is not None:
+        s.delete(row)
+        audit.record(s, by.email, "share-revoked", org=owner, detail={"grantee": grantee})

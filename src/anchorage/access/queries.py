@@ -1,0 +1,154 @@
+"""The query layer the web and API read through: every function takes the Viewer and applies the gate.
+
+Aggregates (tiles, tiers, deprivation, categories, trend, wards) of every anchor are open to every signed-in
+user; per-anchor supplier lists, transactions, uploads and quarantine rows pass `Viewer.require_detail`.
+The analysis is cached per data version (the set of loaded uploads), so a new upload invalidates it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from anchorage.access.gate import Viewer
+from anchorage.errors import AnchorageError
+from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
+from anchorage.procurement.enrich import AnalysisOptions
+from anchorage.procurement.run import analyse_workspace
+from anchorage.store.records import Upload
+from anchorage.workspace import Workspace
+
+DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
+_cache: dict[tuple[str, str], AnalysisResult] = {}
+_cache_lock = threading.Lock()
+
+
+def data_version(ws: Workspace) -> str:
+    """Changes whenever an upload is loaded or replaced (the analysis cache key)."""
+    with ws.session() as s:
+        rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def full_analysis(ws: Workspace) -> AnalysisResult:
+    """The default analysis of the whole warehouse, computed once per data version."""
+    key = (str(ws.root), data_version(ws))
+    with _cache_lock:
+        if key not in _cache:
+            for old in [k for k in _cache if k[0] == key[0]]:
+                del _cache[old]
+            _cache[key] = analyse_workspace(ws, AnalysisOptions())
+        return _cache[key]
+
+
+def gated(result: AnalysisResult, viewer: Viewer) -> AnalysisResult:
+    """The analysis with other anchors' detail rows removed (unless shared with the viewer)."""
+    tables = {}
+    for name, df in result.tables.items():
+        if name in DETAIL_TABLES:
+            keep = df["org"].eq(COLLABORATIVE) | df["org"].isin(viewer.detail_orgs)
+            df = df[keep].reset_index(drop=True)
+        tables[name] = df
+    return AnalysisResult(tables=tables, options=result.options)
+
+
+def analysis(ws: Workspace, viewer: Viewer) -> AnalysisResult:
+    return gated(full_analysis(ws), viewer)
+
+
+@dataclass
+class Dashboard:
+    org: str  # an anchor slug or "collaborative"
+    label: str
+    tiles: dict[str, float | None]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    detail_visible: bool = False
+
+
+TILES = {"spend": "Total spend", "local_pct": "Local", "deprived20_pct": "In the 20% most deprived areas",
+         "sme_pct_of_known": "SME (of known)", "vcse_pct_of_known": "VCSE (of known)"}
+
+
+def dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> Dashboard:
+    if org != COLLABORATIVE:
+        ws.config.anchor(org)  # unknown anchors are a plain error, not an empty page
+    result = analysis(ws, viewer)
+    mine = {name: df[df["org"] == org].drop(columns="org").reset_index(drop=True)
+            for name, df in result.tables.items()}
+    row = mine["totals"].iloc[0] if len(mine["totals"]) else None
+    tiles = {k: (None if row is None or pd.isna(row[k]) else float(row[k])) for k in TILES}
+    label = "Whole collaborative" if org == COLLABORATIVE else ws.config.anchor(org).name
+    return Dashboard(org, label, tiles, mine, org == COLLABORATIVE or viewer.sees_detail(org))
+
+
+def benchmark(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
+    """Anchor against anchor on the headline shares (aggregates only)."""
+    totals = analysis(ws, viewer).tables["totals"]
+    cols = ["org", "spend", "suppliers", "local_pct", "deprived20_pct", "sme_pct_of_known", "vcse_pct_of_known",
+            "unknown_pct"]
+    return totals[cols].reset_index(drop=True)
+
+
+def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", limit: int = 100,
+                 offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """One anchor's payments, newest first (detail: gated)."""
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    where, params = "org = ?", [slug]
+    if search:
+        where += " AND (supplier_name ILIKE ? OR category ILIKE ?)"
+        params += [f"%{search}%", f"%{search}%"]
+    with ws.warehouse() as con:
+        total = con.execute(f"SELECT count(*) FROM spend WHERE {where}", params).fetchone()[0]
+        cur = con.execute(
+            f"SELECT payment_date, supplier_name, amount, category, service, transaction_id FROM spend "
+            f"WHERE {where} ORDER BY payment_date DESC, row_no LIMIT ? OFFSET ?", [*params, limit, offset])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()], total
+
+
+def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
+    """Supplier explorer: suppliers of the anchors whose detail the viewer may see, with spend per anchor."""
+    orgs = sorted(viewer.detail_orgs)
+    if not orgs:
+        return []
+    marks = ", ".join("?" for _ in orgs)
+    with ws.warehouse() as con:
+        cur = con.execute(
+            f"SELECT any_value(supplier_name) AS supplier, supplier_name_norm AS key, org, sum(amount) AS spend, "
+            f"count(*) AS payments, max(payment_date) AS last_paid FROM spend "
+            f"WHERE org IN ({marks}) AND NOT is_redacted AND supplier_name ILIKE ? "
+            f"GROUP BY supplier_name_norm, org ORDER BY spend DESC LIMIT ?", [*orgs, f"%{search}%", limit])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def uploads(ws: Workspace, viewer: Viewer, org: str) -> Sequence[Upload]:
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    with ws.session() as s:
+        return s.scalars(select(Upload).where(Upload.org == slug).order_by(Upload.created_at.desc())).all()
+
+
+def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
+    with ws.session() as s:
+        row = s.get(Upload, upload_id)
+    if row is None:
+        raise AnchorageError(f"There is no upload {upload_id}.", fix="Pick one from the uploads list.")
+    viewer.require_detail(row.org)
+    return row
+
+
+def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[str, Any]]:
+    up = upload(ws, viewer, upload_id)
+    with ws.warehouse() as con:
+        cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw "
+                          "FROM quarantine WHERE upload_id = ? ORDER BY row_no", [up.id])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -1,0 +1,58 @@
+"""`anchorage serve` and `anchorage users`: the web workspace and its accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
+
+users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
+
+
+def serve(workspace: WorkspaceOpt = None,
+          host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this machine only).")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port.")] = 8000,
+          workers: Annotated[int, typer.Option(help="Worker threads for requests.")] = 1) -> None:
+    """Start the web workspace (pages and JSON API) on this workspace."""
+    import uvicorn
+
+    from anchorage.web.app import create_app
+
+    ws = open_workspace(workspace)
+    out.print(f"Anchorage web workspace for {ws.config.collaborative}: http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(create_app(ws.root), host=host, port=port, log_level="warning", workers=workers)
+
+
+@users_app.command("add")
+def users_add(email: str, role: Annotated[str, typer.Option(help="collaborative-admin, anchor-admin, anchor-analyst or viewer.")],
+              org: Annotated[str | None, typer.Option(help="The user's anchor (not for a collaborative admin).")] = None,
+              workspace: WorkspaceOpt = None) -> None:
+    """Create a user and print a one-time link to set their password."""
+    from anchorage.access import accounts
+
+    ws = open_workspace(workspace)
+    slug = ws.config.anchor(org).slug if org else None
+    with ws.session() as s:
+        user = accounts.create_user(s, email, role=role, org=slug)
+        token = accounts.reset_link(s, None, user)
+        s.commit()
+    out.print(f"Created {user.email} ({role}). They set their password at: http://127.0.0.1:8000/invite/{token}")
+
+
+@users_app.command("list")
+def users_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """List the users and their roles."""
+    from sqlalchemy import select
+
+    from anchorage.store.accounts import User
+
+    with open_workspace(workspace).session() as s:
+        rows = [{"email": u.email, "role": u.role, "org": u.org, "active": u.active}
+                for u in s.scalars(select(User).order_by(User.email))]
+    if as_json:
+        print_json(rows)
+    else:
+        for r in rows:
+            out.print(f"{r['email']}  {r['role']}  {r['org'] or '(whole collaborative)'}")

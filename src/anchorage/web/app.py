@@ -1,0 +1,41 @@
+"""The FastAPI application over one workspace: `create_app(root)`; `anchorage serve` runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from anchorage.web import errors
+from anchorage.web.routes import admin, api, auth, pages, reports, uploads
+from anchorage.web.settings import WebSettings
+from anchorage.workspace import Workspace
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
+    app = FastAPI(title="Anchorage", description="The anchor collaborative's workspace: JSON API.",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.ws = Workspace.open(root)
+    app.state.settings = settings or WebSettings.from_env()
+    errors.install(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for module in (auth, pages, uploads, reports, admin, api):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,39 @@
+"""Page rendering: Jinja2 templates (autoescaped) with the signed-in user, CSRF token and navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from anchorage.reports.tables import fmt_int, fmt_money, fmt_pct
+from anchorage.web.deps import CSRF_COOKIE, form_token
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.autoescape = True  # every template, whatever its extension: supplier names are untrusted
+TEMPLATES.env.filters.update(money=fmt_money, pct=fmt_pct, int=fmt_int)
+TEMPLATES.env.globals["svg"] = Markup  # for SVG our own chart code built, with every label escaped there
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
+    ctx = getattr(request.state, "ctx", None)
+    data = {
+        "request": request,
+        "csrf_token": form_token(request),
+        "user": ctx.user if ctx else None,
+        "viewer": ctx.viewer if ctx else None,
+        "collaborative": request.app.state.ws.config.collaborative,
+        "anchors": {a.slug: a.name for a in request.app.state.ws.config.anchors},
+        "sso": request.app.state.settings.oidc.enabled,
+        **(context or {}),
+    }
+    response = TEMPLATES.TemplateResponse(request, template, data, status_code=status)
+    new = getattr(request.state, "new_csrf_cookie", None)
+    if new:
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax",
+                            secure=request.app.state.settings.secure_cookies)
+    return response

@@ -1,0 +1,107 @@
+"""Administration: users (invite, role, reset), sharing of detail between anchors, and the audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from anchorage.access import accounts, audit, gate
+from anchorage.errors import AnchorageError
+from anchorage.store.accounts import ROLES, User
+from anchorage.web.deps import CtxDep, FormDep
+from anchorage.web.render import render
+
+router = APIRouter(prefix="/admin")
+
+
+def _users(ctx: CtxDep) -> list[User]:
+    with ctx.ws.session() as s:
+        q = select(User).order_by(User.org, User.email)
+        if not ctx.viewer.is_collaborative_admin:
+            q = q.where(User.org == ctx.viewer.org)
+        return list(s.scalars(q).all())
+
+
+def _org_or_none(ctx: CtxDep, value: object) -> str | None:
+    return ctx.ws.config.anchor(str(value)).slug if value else None
+
+
+@router.get("/users")
+def users(request: Request, ctx: CtxDep) -> Response:
+    ctx.viewer.require_admin(ctx.viewer.org)
+    return render(request, "admin_users.html", {"users": _users(ctx), "roles": ROLES})
+
+
+@router.post("/users/invite")
+def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    org = _org_or_none(ctx, form.get("org"))
+    role = str(form.get("role", ""))
+    ctx.viewer.require_admin(org)
+    if role == "collaborative-admin" and not ctx.viewer.is_collaborative_admin:
+        raise accounts.Forbidden("Only a collaborative admin can make another.", fix="Ask the collaborative admin.")
+    with ctx.ws.session() as s:
+        token = accounts.invite(s, s.merge(ctx.user), str(form.get("email", "")), role=role, org=org)
+        s.commit()
+    link = str(request.url_for("invite_page", token=token))
+    return render(request, "admin_users.html", {"users": _users(ctx), "roles": ROLES, "link": link,
+                                                "link_for": form.get("email")})
+
+
+def _target(ctx: CtxDep, user_id: int) -> User:
+    with ctx.ws.session() as s:
+        user = s.get(User, user_id)
+    if user is None:
+        raise AnchorageError("There is no such user.", fix="Pick one from the list.")
+    ctx.viewer.require_admin(user.org)
+    return user
+
+
+@router.post("/users/{user_id}/role")
+def change_role(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Response:
+    user = _target(ctx, user_id)
+    org = _org_or_none(ctx, form.get("org")) if ctx.viewer.is_collaborative_admin else user.org
+    role = str(form.get("role", ""))
+    if role == "collaborative-admin" and not ctx.viewer.is_collaborative_admin:
+        raise accounts.Forbidden("Only a collaborative admin can make another.", fix="Ask the collaborative admin.")
+    with ctx.ws.session() as s:
+        accounts.change_role(s, s.merge(ctx.user), s.merge(user), role, org)
+        s.commit()
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/reset")
+def reset(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Response:
+    user = _target(ctx, user_id)
+    with ctx.ws.session() as s:
+        token = accounts.reset_link(s, s.merge(ctx.user), s.merge(user))
+        s.commit()
+    link = str(request.url_for("invite_page", token=token))
+    return render(request, "admin_users.html", {"users": _users(ctx), "roles": ROLES, "link": link,
+                                                "link_for": user.email})
+
+
+@router.get("/sharing")
+def sharing(request: Request, ctx: CtxDep) -> Response:
+    ctx.viewer.require_admin(ctx.viewer.org)
+    with ctx.ws.session() as s:
+        rows = gate.shares(s, None if ctx.viewer.is_collaborative_admin else ctx.viewer.org)
+    return render(request, "admin_sharing.html", {"shares": rows})
+
+
+@router.post("/sharing")
+def change_sharing(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    owner = ctx.ws.config.anchor(str(form.get("owner") or ctx.viewer.org or "")).slug
+    grantee = ctx.ws.config.anchor(str(form.get("grantee", ""))).slug
+    with ctx.ws.session() as s:
+        (gate.revoke if form.get("action") == "revoke" else gate.grant)(s, ctx.viewer, owner, grantee)
+        s.commit()
+    return RedirectResponse("/admin/sharing", status_code=303)
+
+
+@router.get("/audit")
+def audit_log(request: Request, ctx: CtxDep) -> Response:
+    ctx.viewer.require_admin(ctx.viewer.org)
+    with ctx.ws.session() as s:
+        rows = audit.events(s, org=None if ctx.viewer.is_collaborative_admin else ctx.viewer.org)
+    return render(request, "audit.html", {"events": rows})

@@ -1,0 +1,71 @@
+"""The JSON API: the same data as the pages, through the same gate; errors as {"ok": false, "error": ...}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+
+from anchorage.access import audit, queries
+from anchorage.procurement.analysis import COLLABORATIVE
+from anchorage.web.deps import CtxDep, client_ip
+from anchorage.web.views import api_dashboard
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+@router.get("/me")
+def me(ctx: CtxDep) -> dict[str, Any]:
+    """Who the token or session belongs to, and whose detail they may see."""
+    return {"ok": True, "email": ctx.user.email, "role": ctx.user.role, "org": ctx.user.org,
+            "detail_orgs": sorted(ctx.viewer.detail_orgs)}
+
+
+@router.get("/dashboard")
+def collaborative_dashboard(ctx: CtxDep) -> dict[str, Any]:
+    """Headline tiles and tables for the whole collaborative."""
+    return jsonable_encoder(api_dashboard(ctx.ws, ctx.viewer, COLLABORATIVE))
+
+
+@router.get("/dashboard/{org}")
+def anchor_dashboard(org: str, ctx: CtxDep) -> dict[str, Any]:
+    """One anchor's tiles and tables (its top suppliers only if you may see its detail)."""
+    return jsonable_encoder(api_dashboard(ctx.ws, ctx.viewer, ctx.ws.config.anchor(org).slug))
+
+
+@router.get("/benchmark")
+def benchmark(ctx: CtxDep) -> dict[str, Any]:
+    """Anchor against anchor on the headline shares."""
+    df = queries.benchmark(ctx.ws, ctx.viewer)
+    return {"ok": True, "rows": jsonable_encoder(df.astype(object).where(df.notna(), None).to_dict("records"))}
+
+
+@router.get("/suppliers")
+def suppliers(ctx: CtxDep, q: str = "", limit: int = 50) -> dict[str, Any]:
+    """Suppliers of the anchors whose detail you may see, by spend."""
+    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q[:100], limit=max(1, min(limit, 500)))
+    return {"ok": True, "rows": jsonable_encoder(rows)}
+
+
+@router.get("/anchors/{org}/transactions")
+def transactions(request: Request, org: str, ctx: CtxDep, q: str = "", limit: int = 100,
+                 offset: int = 0) -> dict[str, Any]:
+    """One anchor's payments (detail: only its users and anchors it shares with)."""
+    slug = ctx.ws.config.anchor(org).slug
+    rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q[:100], limit=max(1, min(limit, 1000)),
+                                       offset=max(0, offset))
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "export", org=slug, ip=client_ip(request),
+                     detail={"what": "transactions api", "rows": len(rows)})
+        s.commit()
+    return {"ok": True, "total": total, "rows": jsonable_encoder(rows)}
+
+
+@router.get("/anchors/{org}/uploads")
+def uploads(org: str, ctx: CtxDep) -> dict[str, Any]:
+    """One anchor's uploads with their reconciliation."""
+    rows = queries.uploads(ctx.ws, ctx.viewer, ctx.ws.config.anchor(org).slug)
+    keys = ("id", "org", "kind", "filename", "status", "rows_read", "rows_loaded", "rows_quarantined",
+            "amount_read", "amount_loaded", "amount_quarantined", "created_at")
+    return {"ok": True, "rows": jsonable_encoder([{k: getattr(u, k) for k in keys} for u in rows])}

@@ -1,0 +1,95 @@
+"""Sign in and out, invitations and password resets by link, and the user's own API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from anchorage.access import accounts
+from anchorage.web.deps import SESSION_COOKIE, CtxDep, FormDep, client_ip, workspace
+from anchorage.web.render import render
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a user to another site after login."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next)})
+
+
+def _signed_in(request: Request, user: accounts.User, target: str) -> Response:
+    ws = workspace(request)
+    with ws.session() as s:
+        new = accounts.start_session(s, s.merge(user))
+        s.commit()
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    response.set_cookie(SESSION_COOKIE, new.cookie, httponly=True, samesite="lax",
+                        secure=request.app.state.settings.secure_cookies, max_age=8 * 3600)
+    return response
+
+
+@router.post("/login")
+def login(request: Request, form: FormDep) -> Response:
+    ws = workspace(request)
+    with ws.session() as s:
+        try:
+            user = accounts.authenticate(s, str(form.get("email", "")), str(form.get("password", "")),
+                                         client_ip(request))
+        except accounts.LoginRefused as exc:
+            s.commit()  # keep the failed-login count and audit entry
+            return render(request, "login.html", {"error": exc, "next": _safe_next(str(form.get("next", "/"))),
+                                                  "email": form.get("email", "")}, status=401)
+        s.commit()
+    return _signed_in(request, user, str(form.get("next", "/")))
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormDep) -> Response:
+    ws = workspace(request)
+    with ws.session() as s:
+        accounts.end_session(s, request.cookies.get(SESSION_COOKIE))
+        s.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/invite/{token}")
+def invite_page(request: Request, token: str) -> Response:
+    with workspace(request).session() as s:
+        inv = accounts.pending_invitation(s, token)
+    return render(request, "invite.html", {"invitation": inv, "token": token})
+
+
+@router.post("/invite/{token}")
+def accept_invite(request: Request, token: str, form: FormDep) -> Response:
+    ws = workspace(request)
+    with ws.session() as s:
+        inv = accounts.pending_invitation(s, token)
+        if form.get("password") != form.get("password2"):
+            return render(request, "invite.html", {"invitation": inv, "token": token,
+                                                   "error": "The two passwords are not the same."}, status=400)
+        try:
+            user = accounts.accept(s, token, str(form.get("password", "")), str(form.get("name", "")))
+        except accounts.AccessError as exc:
+            return render(request, "invite.html", {"invitation": inv, "token": token, "error": exc}, status=400)
+        s.commit()
+    return _signed_in(request, user, "/")
+
+
+@router.get("/account")
+def account(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "account.html")
+
+
+@router.post("/account/tokens")
+def new_token(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    with ctx.ws.session() as s:
+        token = accounts.new_api_token(s, s.merge(ctx.user), str(form.get("name", "API token")) or "API token")
+        s.commit()
+    return render(request, "account.html", {"new_token": token})

@@ -1,0 +1,54 @@
+"""Dashboards (collaborative and per anchor), the anchor-vs-anchor benchmark and the supplier explorer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from anchorage.access import queries
+from anchorage.procurement.analysis import COLLABORATIVE
+from anchorage.web.deps import CtxDep
+from anchorage.web.render import render
+from anchorage.web.views import dashboard_view
+
+router = APIRouter()
+PAGE = 100
+
+
+@router.get("/")
+def home(ctx: CtxDep) -> Response:
+    target = f"/dashboard/{ctx.viewer.org}" if ctx.viewer.org else "/dashboard"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/dashboard")
+def collaborative_dashboard(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, COLLABORATIVE))
+
+
+@router.get("/dashboard/{org}")
+def anchor_dashboard(request: Request, org: str, ctx: CtxDep) -> Response:
+    slug = ctx.ws.config.anchor(org).slug
+    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, slug))
+
+
+@router.get("/benchmark")
+def benchmark(request: Request, ctx: CtxDep) -> Response:
+    rows = queries.benchmark(ctx.ws, ctx.viewer).to_dict(orient="records")
+    return render(request, "benchmark.html", {"rows": rows})
+
+
+@router.get("/suppliers")
+def supplier_explorer(request: Request, ctx: CtxDep, q: str = "") -> Response:
+    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q.strip()[:100], limit=100)
+    return render(request, "suppliers.html", {"rows": rows, "q": q})
+
+
+@router.get("/anchors/{org}/transactions")
+def transactions(request: Request, org: str, ctx: CtxDep, q: str = "", page: int = 1) -> Response:
+    page = max(1, page)
+    slug = ctx.ws.config.anchor(org).slug
+    rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q.strip()[:100], limit=PAGE,
+                                       offset=(page - 1) * PAGE)
+    return render(request, "transactions.html", {"org": slug, "rows": rows, "total": total, "q": q,
+                                                 "page": page, "pages": max(1, -(-total // PAGE))})

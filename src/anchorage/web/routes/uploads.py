@@ -1,0 +1,151 @@
+"""Upload a file: preview and correct the column mapping, load it, see the reconciliation and quarantine."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from anchorage.access import audit, queries
+from anchorage.errors import AnchorageError, InputFileError
+from anchorage.ingest.preview import preview_file, write_mapping_file
+from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.web.deps import CtxDep, FormDep, client_ip
+from anchorage.web.render import render
+from anchorage.web.settings import UPLOAD_TYPES
+
+router = APIRouter()
+KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers}
+CHUNK = 1024 * 1024
+
+
+def safe_filename(name: str) -> str:
+    """The file's own name without any folder part, in a conservative alphabet (no traversal, no hidden files)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")
+    return base[:150] or "upload"
+
+
+def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
+        raise AnchorageError("That upload was not found.", fix="Upload the file again.")
+    folder = ctx.ws.tmp_dir / "web-uploads" / token
+    meta_path = folder / "meta.json"
+    if not meta_path.exists():
+        raise AnchorageError("That upload was not found or has already been loaded.", fix="Upload the file again.")
+    meta = json.loads(meta_path.read_text())
+    if meta["user"] != ctx.user.id:
+        raise AnchorageError("That upload was not found.", fix="Upload the file again.")
+    return folder, meta
+
+
+@router.get("/upload")
+def upload_form(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "upload.html", {"kinds": list(KINDS), "types": UPLOAD_TYPES})
+
+
+@router.post("/upload")
+async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    org = ctx.ws.config.anchor(str(form.get("org") or ctx.viewer.org or "")).slug
+    ctx.viewer.require_upload(org)
+    kind = str(form.get("kind", "spend"))
+    if kind not in KINDS:
+        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose spend or suppliers.")
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
+    name = safe_filename(file.filename)
+    if Path(name).suffix.lower() not in UPLOAD_TYPES:
+        raise InputFileError(name, "is not a file type we load.", fix=f"Use one of: {', '.join(UPLOAD_TYPES)}.")
+    token = secrets.token_urlsafe(24)
+    folder = ctx.ws.tmp_dir / "web-uploads" / token
+    folder.mkdir(parents=True)
+    limit = request.app.state.settings.max_upload_mb * CHUNK
+    size = 0
+    with (folder / name).open("wb") as fh:
+        while chunk := await file.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                fh.close()
+                shutil.rmtree(folder)
+                raise InputFileError(name, f"is larger than the {limit // CHUNK} MB limit.",
+                                     fix="Split it by year, or ask your admin to raise ANCHORAGE_WEB_MAX_UPLOAD_MB.")
+            fh.write(chunk)
+    (folder / "meta.json").write_text(json.dumps({"user": ctx.user.id, "org": org, "kind": kind, "name": name}))
+    return RedirectResponse(f"/upload/{token}", status_code=303)
+
+
+@router.get("/upload/{token}")
+def preview(request: Request, token: str, ctx: CtxDep) -> Response:
+    folder, meta = _staging(ctx, token)
+    try:
+        pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder)
+    except AnchorageError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta})
+
+
+@router.post("/upload/{token}/load")
+def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
+    folder, meta = _staging(ctx, token)
+    ctx.viewer.require_upload(meta["org"])
+    path = folder / meta["name"]
+    chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
+    pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen)
+    if pv.missing:
+        return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
+                                                "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
+    mapping_file = write_mapping_file(pv.mapping, folder / "mapping.json")
+    summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),
+                     detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
+                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate})
+        s.commit()
+    shutil.rmtree(folder, ignore_errors=True)
+    return render(request, "reconcile.html", {"s": summary, "org": meta["org"]})
+
+
+@router.get("/uploads")
+def uploads(request: Request, ctx: CtxDep, org: str = "") -> Response:
+    slug = ctx.ws.config.anchor(org or ctx.viewer.org or "").slug if (org or ctx.viewer.org) else None
+    rows = queries.uploads(ctx.ws, ctx.viewer, slug) if slug else []
+    visible = sorted(ctx.viewer.detail_orgs)
+    return render(request, "uploads.html", {"rows": rows, "org": slug, "visible": visible})
+
+
+@router.get("/uploads/{upload_id}")
+def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
+    up = queries.upload(ctx.ws, ctx.viewer, upload_id)
+    rows = queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
+    return render(request, "upload_detail.html", {"up": up, "rows": rows[:200], "count": len(rows)})
+
+
+@router.get("/uploads/{upload_id}/quarantine.{fmt}")
+def quarantine_download(request: Request, upload_id: str, fmt: str, ctx: CtxDep) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise AnchorageError(f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx.")
+    df = pd.DataFrame(queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id))
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "export", org=queries.upload(ctx.ws, ctx.viewer, upload_id).org,
+                     ip=client_ip(request), detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})
+        s.commit()
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        df.to_excel(buf, index=False, engine="xlsxwriter")
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        buf.write(df.to_csv(index=False).encode("utf-8-sig"))
+        media = "text/csv"
+    buf.seek(0)
+    return StreamingResponse(buf, media_type=media,
+                             headers={"Content-Disposition": f'attachment; filename="quarantine-{upload_id}.{fmt}"'})

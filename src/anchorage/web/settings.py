@@ -1,0 +1,42 @@
+"""Web settings, from the environment (ANCHORAGE_WEB_*), with safe defaults for one machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+UPLOAD_TYPES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(f"ANCHORAGE_WEB_{name}", default)
+
+
+@dataclass
+class OidcSettings:
+    """Single sign-on by OpenID Connect (e.g. Microsoft Entra ID); off unless an issuer is set."""
+
+    issuer: str = ""  # e.g. https://login.microsoftonline.com/<tenant>/v2.0
+    client_id: str = ""
+    client_secret: str = ""
+    redirect_url: str = ""  # e.g. https://anchorage.example.org/sso/callback
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+
+@dataclass
+class WebSettings:
+    secure_cookies: bool = False  # True behind HTTPS (required outside one's own machine)
+    max_upload_mb: int = 200
+    oidc: OidcSettings = field(default_factory=OidcSettings)
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        return cls(
+            secure_cookies=_env("SECURE_COOKIES", "0") == "1",
+            max_upload_mb=int(_env("MAX_UPLOAD_MB", "200")),
+            oidc=OidcSettings(_env("OIDC_ISSUER"), _env("OIDC_CLIENT_ID"), _env("OIDC_CLIENT_SECRET"),
+                              _env("OIDC_REDIRECT_URL")),
+        )
