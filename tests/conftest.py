@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from anchorage import config as cfgmod
 from anchorage.workspace import Workspace
@@ -34,7 +38,7 @@ def shared_data() -> Path:
     return SHARED
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def pg_url() -> str:
     url = os.environ.get("ANCHORAGE_TEST_PG_URL")
     if not url:
@@ -42,3 +46,18 @@ def pg_url() -> str:
             pytest.fail("CI must set ANCHORAGE_TEST_PG_URL: the PostgreSQL tests always run there")
         pytest.skip("set ANCHORAGE_TEST_PG_URL to run PostgreSQL tests")
     return url
+
+
+@pytest.fixture(scope="module")
+def fresh_pg_database(pg_url: str) -> Iterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    name = f"anchorage_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        sa.engine.Engine.dispose(admin)
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

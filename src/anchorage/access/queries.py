@@ -47,19 +47,26 @@ def full_analysis(ws: Workspace) -> AnalysisResult:
         return _cache[key]
 
 
-def gated(result: AnalysisResult, viewer: Viewer) -> AnalysisResult:
-    """The analysis with other anchors' detail rows removed (unless shared with the viewer)."""
+def gated(result: AnalysisResult, viewer: Viewer, all_orgs: set[str]) -> AnalysisResult:
+    """The analysis with other anchors' detail removed (unless shared with the viewer).
+
+    Per-anchor supplier rows need detail access. In the collaborative's supplier list, a supplier used by
+    one anchor only would reveal that anchor's supplier, so it is shown only to viewers who see every
+    anchor's detail; suppliers shared by two or more anchors are the collaborative's common ground.
+    """
+    sees_all = all_orgs <= viewer.detail_orgs
     tables = {}
     for name, df in result.tables.items():
         if name in DETAIL_TABLES:
-            keep = df["org"].eq(COLLABORATIVE) | df["org"].isin(viewer.detail_orgs)
+            whole = df["org"].eq(COLLABORATIVE)
+            keep = (whole & (df["anchors"].ge(2) | sees_all)) | df["org"].isin(viewer.detail_orgs)
             df = df[keep].reset_index(drop=True)
         tables[name] = df
     return AnalysisResult(tables=tables, options=result.options)
 
 
 def analysis(ws: Workspace, viewer: Viewer) -> AnalysisResult:
-    return gated(full_analysis(ws), viewer)
+    return gated(full_analysis(ws), viewer, {a.slug for a in ws.config.anchors})
 
 
 @dataclass
