@@ -42,3 +42,7 @@ class InputFileError(AnchorageError):
 
 class MappingError(InputFileError):
     """The columns of a file cannot be mapped to the fields we need."""
+
+
+class HeaderNotFound(InputFileError):
+    """No row near the top of the file names the columns we need."""

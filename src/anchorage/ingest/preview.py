@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from anchorage.errors import HeaderNotFound
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import stage_file
 
@@ -28,12 +29,22 @@ class Preview:
         return [f for f in self.required if f not in self.mapping]
 
 
+def text_cells(row: list[str]) -> int:
+    """Fallback header score: how many cells hold a label rather than a number."""
+    return sum(1 for c in row if c and c.strip() and not c.strip().replace(".", "").replace(",", "").isdigit())
+
+
 def preview_file(path: Path, kind: str = "spend", *, workdir: Path, limit: int = 10,
                  mapping: dict[str, str] | None = None) -> Preview:
     """Find the header, read the first `limit` data rows and propose (or check) the mapping."""
     con = duckdb.connect()
     try:
-        parts, notes = stage_file(con, path, mapmod.header_scorer(kind), workdir)
+        try:
+            parts, notes = stage_file(con, path, mapmod.header_scorer(kind), workdir)
+        except HeaderNotFound:
+            parts, notes = stage_file(con, path, text_cells, workdir)
+            notes.append("We did not recognise the column names, so we took the first row with several "
+                         "labels as the header. Choose the columns below.")
         part = parts[0]
         cols = ", ".join(f"c{i}" for i in range(len(part.columns)))
         rows = [list(r) for r in con.execute(f"SELECT {cols} FROM {part.table} LIMIT {int(limit)}").fetchall()]

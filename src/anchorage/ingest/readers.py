@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from anchorage.errors import InputFileError
+from anchorage.errors import HeaderNotFound, InputFileError
 from anchorage.ingest import sniff
 
 _ids = itertools.count()
@@ -45,9 +45,9 @@ def stage_file(
     return _stage_workbook(con, path, score)
 
 
-def _no_header(path: Path, rows: list[list[str]]) -> InputFileError:
+def _no_header(path: Path, rows: list[list[str]]) -> HeaderNotFound:
     seen = " | ".join(", ".join(c for c in r if c)[:80] for r in rows[:3] if any(r)) or "nothing"
-    return InputFileError(
+    return HeaderNotFound(
         str(path),
         f"cannot find a header row naming the supplier, amount and date columns (the top of the file shows: {seen}).",
         fix="Check this is a spend file, or pass --mapping FILE naming the columns.",

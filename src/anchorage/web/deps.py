@@ -67,9 +67,18 @@ CtxDep = Annotated[Ctx, Depends(current)]
 WsDep = Annotated[Workspace, Depends(workspace)]
 
 
+def _session(request: Request) -> str | None:
+    """The CSRF token of the request's valid login session, if it has one."""
+    with workspace(request).session() as s:
+        found = accounts.session_user(s, request.cookies.get(SESSION_COOKIE))
+        return found[1].csrf_token if found else None
+
+
 def form_token(request: Request) -> str:
     """The CSRF token a page's forms must carry: the session's, else a double-submit cookie's."""
     token = getattr(request.state, "csrf", None)
+    if token is None and (found := _session(request)) is not None:
+        token = request.state.csrf = found
     if token is None:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
         request.state.new_csrf_cookie = token if CSRF_COOKIE not in request.cookies else None
@@ -81,11 +90,7 @@ async def checked_form(request: Request) -> FormData:
     """The posted form, after checking its CSRF token against the session (or the pre-login cookie)."""
     form = await request.form()
     sent = str(form.get("csrf_token", ""))
-    expected = None
-    ws = workspace(request)
-    with ws.session() as s:
-        found = accounts.session_user(s, request.cookies.get(SESSION_COOKIE))
-        expected = found[1].csrf_token if found else request.cookies.get(CSRF_COOKIE)
+    expected = _session(request) or request.cookies.get(CSRF_COOKIE)
     if not expected or not secrets.compare_digest(sent, expected):
         raise CsrfError("This form has expired or did not come from this site.",
                         fix="Go back, reload the page and send the form again.")

@@ -10,8 +10,9 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
 from anchorage.errors import AnchorageError, InputFileError
@@ -32,6 +33,14 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")
     return base[:150] or "upload"
+
+
+def _without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
+    """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
+    exc.message = exc.message.replace(f"{folder}/", "")
+    if exc.fix:
+        exc.fix = exc.fix.replace("pass --mapping FILE naming the columns", "choose the columns on the preview page")
+    return exc
 
 
 def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
@@ -88,9 +97,9 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
     folder, meta = _staging(ctx, token)
     try:
         pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder)
-    except AnchorageError:
+    except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise
+        raise _without_server_path(exc, folder) from None
     return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta})
 
 
@@ -105,7 +114,10 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
     mapping_file = write_mapping_file(pv.mapping, folder / "mapping.json")
-    summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
+    try:
+        summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
+    except AnchorageError as exc:
+        raise _without_server_path(exc, folder) from None
     with ctx.ws.session() as s:
         audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),
                      detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
