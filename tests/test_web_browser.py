@@ -1,0 +1,96 @@
+"""Real-browser test: Playwright drives Debian's Chromium (headless) through the main journey."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from tests.test_web_uploads import ODD_COLUMNS
+from tests.web_support import PASSWORD, Web, build_web
+
+pytestmark = pytest.mark.browser
+
+
+def chromium_path() -> str:
+    path = os.environ.get("ANCHORAGE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Chromium (Debian package chromium): the browser tests always run there")
+        pytest.skip("install Chromium (Debian: apt-get install chromium) to run the browser tests")
+    return path
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Web]]:
+    web = build_web(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(web.app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        assert time.time() < deadline, "the web server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", web
+    srv.should_exit = True
+    thread.join(10)
+
+
+def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, _web = server
+    upload = tmp_path / "payments-june.csv"
+    upload.write_text(ODD_COLUMNS, encoding="utf-8")
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(f"{base}/dashboard")
+        assert page.url.startswith(f"{base}/login")
+        page.get_by_label("Email address").fill("analyst@council.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/dashboard")  # back where the user was going
+        assert page.get_by_role("heading", name="Whole collaborative").is_visible()
+        page.get_by_role("link", name="Upload", exact=True).click()
+        page.locator("input#file").set_input_files(str(upload))
+        page.get_by_role("button", name="Upload and preview").click()
+        page.wait_for_url("**/upload/*")
+        assert page.get_by_role("cell", name="New Local Bakery").first.is_visible()
+        page.get_by_label("supplier name (required)").select_option("Who we paid")
+        page.get_by_label("amount (required)").select_option("How much (GBP)")
+        page.get_by_label("payment date (required)").select_option("When")
+        page.get_by_label("category").select_option("Kind of spend")
+        page.get_by_role("button", name="Load the file").click()
+        page.wait_for_url("**/load")
+        table = page.locator("#reconciliation")
+        assert "3" in table.locator("tr", has_text="Read").inner_text()
+        assert "1" in table.locator("tr", has_text="Quarantined").inner_text()
+        page.get_by_role("link", name="Go to the dashboard").click()
+        page.wait_for_url(f"{base}/dashboard/council")
+        assert page.get_by_role("heading", name="Council").is_visible()
+        assert "NEW LOCAL BAKERY" in page.content().upper()
+        page.keyboard.press("Tab")  # the first Tab lands on the skip link (keyboard use)
+        assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+        page.get_by_role("link", name="Reports", exact=True).click()
+        with page.expect_download() as dl:
+            page.get_by_role("link", name="Excel workbook of every table").click()
+        saved = tmp_path / "report.xlsx"
+        dl.value.save_as(saved)
+        assert saved.read_bytes()[:2] == b"PK"
+        browser.close()
+    assert problems == []
