@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from anchorage.reports.tables import fmt_int, fmt_money, fmt_pct
+from anchorage.reports.tables import TIER_NAMES, fmt_int, fmt_money, fmt_pct
 from anchorage.web.deps import CSRF_COOKIE, form_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True  # every template, whatever its extension: supplier names are untrusted
-TEMPLATES.env.filters.update(money=fmt_money, pct=fmt_pct, int=fmt_int)
+TEMPLATES.env.filters.update(money=fmt_money, pct=fmt_pct, int=fmt_int, tier=lambda t: TIER_NAMES.get(t, t))
 TEMPLATES.env.globals["svg"] = Markup  # for SVG our own chart code built, with every label escaped there
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from anchorage.access import audit, queries
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep, client_ip
-from anchorage.web.views import api_dashboard
+from anchorage.web.views import api_dashboard, benchmark_rows
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -23,22 +23,22 @@ def me(ctx: CtxDep) -> dict[str, Any]:
 
 
 @router.get("/dashboard")
-def collaborative_dashboard(ctx: CtxDep) -> dict[str, Any]:
-    """Headline tiles and tables for the whole collaborative."""
-    return jsonable_encoder(api_dashboard(ctx.ws, ctx.viewer, COLLABORATIVE))
+def collaborative_dashboard(ctx: CtxDep) -> Response:
+    """Headline tiles and tables for the whole collaborative: {ok, org, label, tiles, detail_visible, tables}."""
+    return Response(api_dashboard(ctx.ws, ctx.viewer, COLLABORATIVE), media_type="application/json")
 
 
 @router.get("/dashboard/{org}")
-def anchor_dashboard(org: str, ctx: CtxDep) -> dict[str, Any]:
+def anchor_dashboard(org: str, ctx: CtxDep) -> Response:
     """One anchor's tiles and tables (its top suppliers only if you may see its detail)."""
-    return jsonable_encoder(api_dashboard(ctx.ws, ctx.viewer, ctx.ws.config.anchor(org).slug))
+    slug = ctx.ws.config.anchor(org).slug
+    return Response(api_dashboard(ctx.ws, ctx.viewer, slug), media_type="application/json")
 
 
 @router.get("/benchmark")
 def benchmark(ctx: CtxDep) -> dict[str, Any]:
     """Anchor against anchor on the headline shares."""
-    df = queries.benchmark(ctx.ws, ctx.viewer)
-    return {"ok": True, "rows": jsonable_encoder(df.astype(object).where(df.notna(), None).to_dict("records"))}
+    return {"ok": True, "rows": jsonable_encoder(benchmark_rows(ctx.ws, ctx.viewer))}
 
 
 @router.get("/suppliers")

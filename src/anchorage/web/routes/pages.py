@@ -9,7 +9,7 @@ from anchorage.access import queries
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep
 from anchorage.web.render import render
-from anchorage.web.views import dashboard_view
+from anchorage.web.views import benchmark_rows, dashboard_view
 
 router = APIRouter()
 PAGE = 100
@@ -34,8 +34,7 @@ def anchor_dashboard(request: Request, org: str, ctx: CtxDep) -> Response:
 
 @router.get("/benchmark")
 def benchmark(request: Request, ctx: CtxDep) -> Response:
-    rows = queries.benchmark(ctx.ws, ctx.viewer).to_dict(orient="records")
-    return render(request, "benchmark.html", {"rows": rows})
+    return render(request, "benchmark.html", {"rows": benchmark_rows(ctx.ws, ctx.viewer)})
 
 
 @router.get("/suppliers")
