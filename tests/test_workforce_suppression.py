@@ -69,6 +69,14 @@ def test_no_small_count_is_shown_or_derivable(counts, threshold):
     small = {(r, c) for r, row in enumerate(full) for c, v in enumerate(row) if 0 < v < threshold}
     assert small <= out.hidden
     assert not (derivable(out.values) & out.hidden), (counts, out.values)
+    # The hidden cells of a row or column add up to a derivable figure: it is never small either.
+    n_rows, n_cols = len(full) - 1, len(full[0]) - 1
+    for line in [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)] + \
+                [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]:
+        if line[-1] in out.hidden:  # the line's total is hidden: its hidden cells' sum is not known
+            continue
+        total = sum(full[r][c] for r, c in line if (r, c) in out.hidden)
+        assert total == 0 or total >= threshold, (counts, out.values, line)
     # Every cycle can shift by one without going negative: no secondary cell is zero.
     assert all(full[r][c] > 0 for r, c in out.secondary)
 

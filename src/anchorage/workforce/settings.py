@@ -70,6 +70,7 @@ class WorkforceSettings:
     levy_expiry_months: int = 24
     expiry_warning_months: int = 3
     minimum_duration_months: list[DatedRate] = field(default_factory=lambda: list(MINIMUM_DURATION_MONTHS))
+    pay_bands: dict[str, Decimal] = field(default_factory=dict)  # band -> hourly rate, for extracts with bands
 
     def living_wage_on(self, day: dt.date) -> Decimal:
         return rate_on(self.living_wage, day, "London Living Wage")
@@ -134,6 +135,11 @@ def workforce_settings(cfg: Config) -> WorkforceSettings:
     for key in ("living_wage", "minimum_duration_months"):
         if key in raw:
             setattr(s, key, _rates(raw[key], f"workforce.{key}", problems))
+    for band, rate in dict(raw.get("pay_bands", {})).items():
+        try:
+            s.pay_bands[str(band)] = Decimal(str(rate))
+        except ArithmeticError:
+            problems.append(f'pay_bands: "{band}" = {rate!r} is not an hourly rate')
     if "levy_rules" in raw:
         rules = []
         for i, item in enumerate(raw["levy_rules"] or []):
@@ -159,7 +165,7 @@ def settings_to_toml(s: WorkforceSettings) -> dict[str, Any]:
     return {
         "suppression_threshold": s.suppression_threshold, "round_to": s.round_to,
         "levy_expiry_months": s.levy_expiry_months, "expiry_warning_months": s.expiry_warning_months,
-        "living_wage": rates(s.living_wage), "minimum_duration_months": rates(s.minimum_duration_months),
+        "pay_bands": {k: str(v) for k, v in s.pay_bands.items()}, "living_wage": rates(s.living_wage), "minimum_duration_months": rates(s.minimum_duration_months),
         "levy_rules": [{"start": r.start.isoformat(), "rate": str(r.rate), "allowance": str(r.allowance),
                         "top_up": str(r.top_up), "transfer_cap": str(r.transfer_cap), "cap_basis": r.cap_basis}
                        for r in s.levy_rules],

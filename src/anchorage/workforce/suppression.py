@@ -130,20 +130,40 @@ def suppress(
         return full[r][c] + (FORBIDDEN // 1000 if cell in avoid_set else 0) + (1 if r == n_rows or c == n_cols else 0)
 
     n_nodes = n_rows + n_cols + 2
+    lines = [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
+    lines += [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]
     while True:
         bridges = _bridges(n_nodes, {cell: node(*cell) for cell in hidden})
-        if not bridges:
+        if bridges:
+            target = min(bridges, key=lambda cell: (full[cell[0]][cell[1]], cell))
+            path = _cheapest_path(node(*target), target, all_cells, node, cost, n_nodes)
+            if path is None:  # nothing can close a cycle: hide the whole table
+                hidden = set(all_cells)
+                break
+            hidden.update(path)
+            continue
+        # The hidden cells of one row (or column) sum to its total less what is shown: that sum is a
+        # derivable count too, so it must not be small either; otherwise hide one more cell of the line.
+        small = next((line for line in lines if 0 < _hidden_sum(full, line, hidden) < rule.threshold), None)
+        if small is None:
             break
-        target = min(bridges, key=lambda cell: (full[cell[0]][cell[1]], cell))
-        path = _cheapest_path(node(*target), target, all_cells, node, cost, n_nodes)
-        if path is None:  # nothing can close a cycle: hide the whole table
+        extra = [cell for cell in small if cell not in hidden and cost(cell) < FORBIDDEN]
+        if not extra:
             hidden = set(all_cells)
             break
-        hidden.update(path)
+        hidden.add(min(extra, key=lambda cell: (cost(cell), cell)))
     values: list[list[int | None]] = [
         [None if (r, c) in hidden else rule.shown(full[r][c]) for c in range(n_cols + 1)] for r in range(n_rows + 1)
     ]
     return SuppressedTable(values, primary, hidden - primary)
+
+
+def _hidden_sum(full: list[list[int]], line: list[Cell], hidden: set[Cell]) -> int:
+    """What the hidden cells of a line add up to, as anyone can work it out from its shown total (0 when
+    none is hidden, or when the total itself is hidden)."""
+    if line[-1] in hidden:
+        return 0
+    return sum(full[r][c] for r, c in line if (r, c) in hidden)
 
 
 def _cheapest_path(ends: tuple[int, int], exclude: Cell, cells: list[Cell], node, cost, n_nodes: int) -> list[Cell] | None:
