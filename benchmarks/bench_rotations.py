@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python benchmarks/bench_rotations.py [--time-limit 60] [--append BENCHMARKS.md]
 
-Deterministic instance (seed 7): 5 anchors with 12 placements each (capacity 2–6 a month, 8 with a
+Deterministic instance (seed 7): 5 anchors with 12 placements each (capacity 3–8 a month, 8 with a
 prerequisite skill), apprentices on 12-, 18- or 24-month programmes starting in months 1–12 (clipped to
 the 24-month horizon), 6-month blocks, five ranked preferences each (popular placements more often),
 one in ten away for a month. CP-SAT gets the greedy plan as a hint only when --hint is given.
@@ -31,7 +31,7 @@ def instance(n_apprentices: int = 300, n_placements: int = 60, horizon: int = 24
     for i in range(n_placements):
         anchor = ANCHORS[i % len(ANCHORS)]
         prereq = (SKILLS[i % 3],) if i % 8 == 7 else ()
-        placements.append(Placement(f"P{i:02}", anchor, SKILLS[i % len(SKILLS)], rng.randint(2, 6),
+        placements.append(Placement(f"P{i:02}", anchor, SKILLS[i % len(SKILLS)], rng.randint(3, 8),
                                     location=anchor, prerequisites=prereq))
     weights = [1 + (i % 10) for i in range(n_placements)]  # some placements are popular
     apprentices = []

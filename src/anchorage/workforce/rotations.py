@@ -6,7 +6,6 @@ into blocks of `block_months` from their own start; each block is spent at one h
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ class RotationProblem:
     block_months: int = 6
     min_anchors: int = 2
     pins: list[Pin] = field(default_factory=list)
-    fairness_weight: int | None = None  # weight of the worst-off apprentice's score (default n/4)
+    fairness_weight: int | None = None  # bonus for an apprentice given any choice (default: a first choice)
 
     def blocks(self, a: Apprentice) -> list[tuple[int, int]]:
         """(first period, first period after) of each whole block inside the horizon."""
@@ -103,20 +102,19 @@ def preference_weight(a: Apprentice, placement_id: str) -> int:
     return len(a.preferences) - a.preferences.index(placement_id)
 
 
+def fairness_bonus(problem: RotationProblem, a: Apprentice) -> int:
+    """What it is worth that an apprentice gets at least one of their choices: as much as a first choice,
+    so that the plan spreads choices across apprentices before it stacks them on a few."""
+    return problem.fairness_weight if problem.fairness_weight is not None else len(a.preferences)
+
+
 def score(problem: RotationProblem, assignments: list[Assignment]) -> int:
-    """The objective of any plan: preference points plus the fairness weight times the worst-off score."""
+    """The objective of any plan: preference points, plus each fairness bonus earned."""
     by_id = {a.id: a for a in problem.apprentices}
     per: dict[str, int] = dict.fromkeys(by_id, 0)
     for x in assignments:
         per[x.apprentice] += preference_weight(by_id[x.apprentice], x.placement)
-    worst = min(per.values(), default=0)
-    return sum(per.values()) + _fairness_weight(problem) * worst
-
-
-def _fairness_weight(problem: RotationProblem) -> int:
-    if problem.fairness_weight is not None:
-        return problem.fairness_weight
-    return max(1, math.ceil(len(problem.apprentices) / 4))
+    return sum(per.values()) + sum(fairness_bonus(problem, by_id[k]) for k, v in per.items() if v > 0)
 
 
 class _Model:
@@ -207,17 +205,16 @@ class _Model:
 
     def _objective(self) -> None:
         p = self.p
-        sats = []
+        terms = []
         for a in p.apprentices:
-            terms = [preference_weight(a, pl.id) * v for b in range(len(p.blocks(a)))
-                     for pl, v in self.per_block[a.id, b] if preference_weight(a, pl.id)]
-            sats.append(sum(terms) if terms else 0)
-        top = sum(len(a.preferences) * len(p.blocks(a)) for a in p.apprentices) + 1
-        self.worst = self.m.new_int_var(0, top, "worst")
-        for s in sats:
-            self.m.add(self.worst <= s)
-        self.preference = sum(sats)
-        self.objective = self.preference + _fairness_weight(p) * self.worst
+            chosen = [(preference_weight(a, pl.id), v) for b in range(len(p.blocks(a)))
+                      for pl, v in self.per_block[a.id, b] if preference_weight(a, pl.id)]
+            if not chosen:
+                continue
+            got = self.m.new_bool_var(f"got[{a.id}]")
+            self.m.add(got <= sum(v for _, v in chosen))
+            terms += [w * v for w, v in chosen] + [fairness_bonus(p, a) * got]
+        self.objective = sum(terms)
 
     def assignments(self, solver: cp_model.CpSolver) -> list[Assignment]:
         by_id = {pl.id: pl for pl in self.p.placements}
@@ -288,8 +285,7 @@ def solve_rotations(problem: RotationProblem, *, time_limit: float = 60.0, worke
 
 
 def _upper_bound(problem: RotationProblem) -> int:
-    top = sum(len(a.preferences) * len(problem.blocks(a)) for a in problem.apprentices)
-    return top * (1 + _fairness_weight(problem))
+    return sum(len(a.preferences) * len(problem.blocks(a)) + fairness_bonus(problem, a) for a in problem.apprentices)
 
 
 def explain_infeasibility(problem: RotationProblem, time_limit: float = 10.0) -> list[str]:
