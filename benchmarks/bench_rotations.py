@@ -18,7 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-from anchorage.workforce.rotations import Apprentice, Placement, RotationProblem, score, solve_rotations
+from anchorage.workforce.rotations import (
+    Apprentice,
+    Placement,
+    RotationProblem,
+    score,
+    solve_rotations,
+)
 from anchorage.workforce.rotations_greedy import greedy_rotations
 
 ANCHORS = ["council", "acute-trust", "mental-health-trust", "college", "housing"]

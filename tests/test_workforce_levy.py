@@ -83,5 +83,5 @@ def test_transfer_cap_by_the_rules_of_each_year():
     check_caps(ledger)
     # £500 more in 2024-25 (£400 over 5 months, £100 on completion in November) breaks the cap.
     t3 = Commitment("c", "T-3", dt.date(2024, 6, 1), 5, D("500"), "Corner Cafe Ltd", "small-employer")
-    with pytest.raises(AnchorageError, match="over its cap of £4,950.00"):
+    with pytest.raises(AnchorageError, match=r"over its cap of £4,950\.00"):
         check_caps(levy_ledger(bills, [t1, t2, t3], s, as_at=dt.date(2025, 3, 1)))

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
+from tests.fixtures import load_reference
 
 from anchorage.errors import MappingError
 from anchorage.ingest.quarantine import quarantine_frame
 from anchorage.ingest.staff import ingest_staff
 from anchorage.workforce.profile import workforce_profile
 from anchorage.workforce.settings import workforce_settings
-from tests.fixtures import load_reference
 
 AS_AT = dt.date(2025, 11, 1)  # London Living Wage £14.80
 
@@ -47,7 +46,7 @@ def loaded(workspace, tmp_path):
 
 
 def test_import_reconciles_and_discards_postcodes(loaded):
-    ws, path, s = loaded
+    ws, _path, s = loaded
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (35, 31, 4)
     assert s.balanced and s.to_json()["rows_read"] == 35
     assert s.quarantine_reasons["home postcode is not a UK postcode (the value is not kept)"] == 1

@@ -18,10 +18,7 @@ def derivable(values: list[list[int | None]]) -> set[tuple[int, int]]:
     if not unknown:
         return set()
     index = {cell: i for i, cell in enumerate(unknown)}
-    eqs = []
-    for r in range(n_rows + 1):  # row r: cells 0..n_cols-1 sum to column n_cols
-        eqs.append([(1 if c < n_cols else -1) for c in range(n_cols + 1)])
-    rows = []
+    rows = []  # one equation per row (cells sum to the row total) and per column
     for r in range(n_rows + 1):
         v = np.zeros(len(unknown))
         for c in range(n_cols + 1):

@@ -14,6 +14,8 @@ import typer
 from anchorage import config as cfgmod
 from anchorage.cli.common import (
     JsonOpt,
+    MappingOpt,
+    OrgOpt,
     WorkspaceOpt,
     err,
     open_workspace,
@@ -22,6 +24,7 @@ from anchorage.cli.common import (
     progress_bar,
     show_summary,
 )
+from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
@@ -37,9 +40,12 @@ app.add_typer(org_app, name="org")
 app.add_typer(spend_app, name="spend")
 app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")
+app.add_typer(workforce_app, name="workforce")
+app.add_typer(apprenticeships_app, name="apprenticeships")
+app.add_typer(levy_app, name="levy")
+app.add_typer(bid_app, name="bid")
+app.add_typer(he_app, name="he")
 
-MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
-OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
 
 
 @app.command()

@@ -11,10 +11,23 @@ import pandas as pd
 from sqlalchemy import delete, select
 
 from anchorage.errors import AnchorageError, InputFileError
-from anchorage.store.workforce_records import ApprenticeRecord, HostPlacement, Programme, RotationBlock, RotationPlan
+from anchorage.store.workforce_records import (
+    ApprenticeRecord,
+    HostPlacement,
+    Programme,
+    RotationBlock,
+    RotationPlan,
+)
 from anchorage.workforce.inputs import Column, parse_table
 from anchorage.workforce.levy import add_months
-from anchorage.workforce.rotations import Apprentice, Assignment, Pin, Placement, RotationProblem, RotationResult
+from anchorage.workforce.rotations import (
+    Apprentice,
+    Assignment,
+    Pin,
+    Placement,
+    RotationProblem,
+    RotationResult,
+)
 from anchorage.workforce.rotations import solve_rotations as _solve
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workspace import Workspace

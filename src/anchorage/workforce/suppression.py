@@ -54,7 +54,7 @@ class SuppressedTable:
 
 def with_margins(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     """The table plus a row-total column and a column-total row (grand total bottom right)."""
-    rows = [list(map(int, r)) + [sum(map(int, r))] for r in counts]
+    rows = [[*list(map(int, r)), sum(map(int, r))] for r in counts]
     width = len(rows[0]) if rows else 1
     totals = [sum(r[c] for r in rows) for c in range(width)]
     return [*rows, totals]

@@ -4,9 +4,8 @@ and commitments, employment-programme pledges and starts, HE engagements.
 Revision ID: 0004
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0001'
