@@ -59,4 +59,8 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
         say(f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
             f"{s.rows_quarantined:,} quarantined")
     say("Analysing and writing the report…")
-    return build_report(ws, root / "report")["html"]
+    report = build_report(ws, root / "report")["html"]
+    from anchorage.demo.workforce_run import run_workforce_demo
+
+    run_workforce_demo(ws, root, seed=seed, say=say)
+    return report
