@@ -73,19 +73,12 @@ def workforce_profile(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) 
     if as_json:
         print_json(p.to_json())
         return
-    frame = p.frame()
+    grid = p.grid()
     t = Table(title=f"Workforce profile (counts under {p.threshold} hidden: *)")
-    orgs = list(dict.fromkeys(frame["org"]))
-    t.add_column("indicator")
-    for o in orgs:
-        t.add_column(o, justify="right")
-    for label, group in frame.groupby("label", sort=False):
-        cells = []
-        for o in orgs:
-            r = group[group["org"] == o].iloc[0]
-            cells.append("*" if r["count"] is None or r["share"] is None else
-                         f"{int(r['count']):,} of {int(r['headcount']):,} ({r['share'] * 100:.1f}%)")
-        t.add_row(str(label), *cells)
+    for col in grid.columns:
+        t.add_column(str(col), justify="left" if col == "indicator" else "right")
+    for row in grid.itertuples(index=False):
+        t.add_row(*map(str, row))
     out.print(t)
     out.print("London Living Wage used: " + ", ".join(f"{k} £{v:.2f} (extract as at {p.as_at[k]})"
                                                      for k, v in p.living_wage.items()))

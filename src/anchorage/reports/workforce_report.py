@@ -20,12 +20,7 @@ from anchorage.workspace import Workspace
 def profile_table(ws: Workspace) -> tuple[pd.DataFrame, str]:
     """Indicators down, anchors across: "count of headcount (share)", or * where suppressed."""
     p = workforce_profile(ws)
-    names = {a.slug: a.name for a in ws.config.anchors} | {"collaborative": "Collaborative"}
-    frame = p.frame()
-    frame["cell"] = [("*" if c is None or s is None else f"{c:,} of {h:,} ({s * 100:.1f}%)")
-                     for c, h, s in zip(frame["count"], frame["headcount"], frame["share"], strict=True)]
-    table = frame.pivot(index="label", columns="org", values="cell").reindex(list(dict.fromkeys(frame["label"])))
-    table = table.rename(columns=names).rename_axis("indicator").reset_index()
+    table = p.grid({a.slug: a.name for a in ws.config.anchors} | {"collaborative": "Collaborative"})
     note = (f"Counts from 1 to {p.threshold - 1} are hidden (*), and so are the cells that would let them be worked "
             "out from totals." + (f" Counts are rounded to the nearest {p.round_to}." if p.round_to > 1 else ""))
     return table, note

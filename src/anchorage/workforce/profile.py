@@ -63,6 +63,15 @@ class WorkforceProfile:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(r) for r in self.rows])
 
+    def grid(self, names: dict[str, str] | None = None) -> pd.DataFrame:
+        """Indicators down, anchors across: "count of headcount (share)", or * where suppressed."""
+        names = names or {}
+        cells: dict[str, dict[str, str]] = {}
+        for r in self.rows:
+            text = "*" if r.count is None or r.share is None else f"{r.count:,} of {r.headcount:,} ({r.share:.1%})"
+            cells.setdefault(r.label, {})[names.get(r.org, r.org)] = text
+        return pd.DataFrame.from_dict(cells, orient="index").rename_axis("indicator").reset_index()
+
     def to_json(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "round_to": self.round_to, "living_wage": self.living_wage,
                 "as_at": self.as_at, "rows": [asdict(r) for r in self.rows]}
