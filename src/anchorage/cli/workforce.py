@@ -131,10 +131,10 @@ def solve(workspace: WorkspaceOpt = None, months: Annotated[int, typer.Option(he
         out.print("[bold red]No plan meets every rule.[/] These constraints conflict:")
         for c in result.conflicts:
             out.print(f"  - {c}")
-        raise typer.Exit(1)
+        raise SystemExit(1)
     if not result.assignments:
         out.print(f"No plan found: {'; '.join(result.conflicts)}")
-        raise typer.Exit(1)
+        raise SystemExit(1)
     out.print(f"Plan {plan_id}: {result.status}, objective {result.objective:.0f} (bound {result.bound:.0f}, "
               f"gap {100 * (result.gap or 0):.1f}%), {result.seconds:.1f} s, {len(result.assignments)} blocks placed"
               + (f", {result.changes} changed from the previous plan" if result.changes is not None else ""))
