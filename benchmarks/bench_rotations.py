@@ -85,8 +85,9 @@ def main() -> int:
     print("\n".join(lines))
     if args.append:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        flags = " ".join(sys.argv[1:])
         text = (f"\n## Apprenticeship rotations (issue 7)\n\nCommand: `PYTHONPATH=src python "
-                f"benchmarks/bench_rotations.py --append BENCHMARKS.md` on {machine}.\n\n" + "\n".join(lines) + "\n")
+                f"benchmarks/bench_rotations.py {flags}` on {machine}.\n\n" + "\n".join(lines) + "\n")
         with args.append.open("a", encoding="utf-8") as fh:
             fh.write(text)
     return 0 if result.status in ("optimal", "feasible") else 1
