@@ -85,3 +85,20 @@ def test_transfer_cap_by_the_rules_of_each_year():
     t3 = Commitment("c", "T-3", dt.date(2024, 6, 1), 5, D("500"), "Corner Cafe Ltd", "small-employer")
     with pytest.raises(AnchorageError, match=r"over its cap of £4,950\.00"):
         check_caps(levy_ledger(bills, [t1, t2, t3], s, as_at=dt.date(2025, 3, 1)))
+
+
+def test_settings_from_the_workspace_report_every_problem(workspace):
+    from anchorage.errors import ConfigError
+    from anchorage.workforce.settings import settings_to_toml, workforce_settings
+
+    workspace.config.workforce = {"suppression_threshold": -1, "living_wage": [{"start": "soon", "value": 1}],
+                                  "colour": "blue"}
+    with pytest.raises(ConfigError) as exc:
+        workforce_settings(workspace.config)
+    assert len(exc.value.problems) == 3
+    s = WorkforceSettings()
+    s.levy_expiry_months = 18
+    workspace.config.workforce = settings_to_toml(s)
+    back = workforce_settings(workspace.config)
+    assert back == s and back.living_wage_on(dt.date(2025, 11, 1)) == D("14.80")
+    assert back.minimum_duration_on(dt.date(2025, 7, 31)) == 12 and back.minimum_duration_on(dt.date(2025, 8, 1)) == 8

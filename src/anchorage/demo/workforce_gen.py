@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ HEADERS = {
 }
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

@@ -28,7 +28,7 @@ def profile_table(ws: Workspace) -> tuple[pd.DataFrame, str]:
 
 def levy_summary(ws: Workspace) -> pd.DataFrame:
     led = workspace_ledger(ws)
-    rows = {}
+    rows: dict[tuple[str, str], dict[str, float]] = {}
     for r in led.rows:
         key = (r.org, f"{tax_year(r.month)}-{(tax_year(r.month) + 1) % 100:02}")
         agg = rows.setdefault(key, {"funds in £": 0.0, "spent £": 0.0, "transferred £": 0.0, "expired £": 0.0})

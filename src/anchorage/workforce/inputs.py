@@ -61,7 +61,8 @@ def parse_table(path: Path, columns: list[Column]) -> list[dict[str, Any]]:
     for i, row in enumerate(rows, start=2):
         parsed: dict[str, Any] = {}
         for c in columns:
-            text = row.get(keys[c.name]) if keys[c.name] else None
+            key = keys[c.name]
+            text = row.get(key) if key else None
             if text is None:
                 if c.required:
                     problems.append(f"row {i}, column {c.name}: empty")

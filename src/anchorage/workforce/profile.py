@@ -163,10 +163,12 @@ def profile_from_counts(frame: pd.DataFrame, rule: SuppressionRule, **extra: Any
         for r, org in enumerate([*orgs, COLLABORATIVE]):
             head = out.cell(r, m)
             parts = [out.cell(r, c) for c in summed]
-            count: int | None = sum(parts) if all(p is not None for p in parts) else None  # type: ignore[misc]
             rest = [out.cell(r, c) for c in range(len(cols)) if c not in summed]
-            if count is None and head is not None and all(p is not None for p in rest):
-                count = head - sum(rest)  # type: ignore[arg-type]  # derivable anyway, and never small
+            count: int | None = None
+            if all(p is not None for p in parts):
+                count = sum(p or 0 for p in parts)
+            elif head is not None and all(p is not None for p in rest):
+                count = head - sum(p or 0 for p in rest)  # derivable anyway, and never small
             share = count / head if head and count is not None else None
             rows.append(IndicatorRow(org, ind, label, pop, head, count, share))
     return WorkforceProfile(rows, rule.threshold, rule.round_to, **extra)

@@ -176,10 +176,10 @@ class _Model:
                         self._guard(m.add(v <= sum(earlier)),
                                     f"placement {pl.id} needs {skill} experience in an earlier block")
         for pin in p.pins:
-            v = self.x.get((pin.apprentice, pin.block, pin.placement))
+            pinned = self.x.get((pin.apprentice, pin.block, pin.placement))
             why = f"pinned: apprentice {pin.apprentice} at {pin.placement} in block {pin.block + 1}"
             # A pin to a placement that cannot take the apprentice's programme is a conflict in itself.
-            self._guard(m.add_bool_or([]) if v is None else m.add(v == 1), why)
+            self._guard(m.add_bool_or([]) if pinned is None else m.add(pinned == 1), why)
         self._capacity()
         self._objective()
 

@@ -149,8 +149,8 @@ def workforce_settings(cfg: Config) -> WorkforceSettings:
                 basis = item.get("cap_basis", "previous-year")
                 if basis not in ("previous-year", "current-year"):
                     problems.append(f'workforce.levy_rules[{i}].cap_basis must be "previous-year" or "current-year"')
-                rules.append(LevyRule(start, **{k: (v if k == "cap_basis" else Decimal(str(v)))
-                                                for k, v in item.items()}))
+                numbers = {k: Decimal(str(v)) for k, v in item.items() if k != "cap_basis"}
+                rules.append(LevyRule(start, cap_basis=str(basis), **numbers))
             except (KeyError, TypeError, ArithmeticError) as exc:
                 problems.append(f"workforce.levy_rules[{i}] is not a levy rule ({exc})")
         s.levy_rules = rules
