@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from anchorage import config as cfgmod
 from anchorage.workspace import Workspace
 
+pytest_plugins = ["tests.web_support"]  # the `web` fixture for the web tests
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web_support import PASSWORD, csrf_of, login, signed_in, web  # noqa: F401
+from tests.web_support import PASSWORD, csrf_of, login, signed_in
 
 
 def test_pages_need_a_session_and_the_api_answers_json(web):

@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 import pytest
-from tests.web_support import MARKERS, USERS, XSS, csrf_of, signed_in, web  # noqa: F401
+from tests.web_support import MARKERS, USERS, XSS, csrf_of, signed_in
 
 ANCHORS = list(MARKERS)
 # Routes that show aggregates to everyone; none may carry another anchor's single-anchor supplier.

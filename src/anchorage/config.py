@@ -79,6 +79,7 @@ class Config:
     exclusions: list[ExclusionRule] = field(default_factory=lambda: list(DEFAULT_EXCLUSIONS))
     imd_version: str = "2019"
     records_url: str = ""  # empty: SQLite file in the workspace
+    workforce: dict[str, Any] = field(default_factory=dict)  # read by anchorage.workforce.settings
 
     def anchor(self, name_or_slug: str) -> Anchor:
         key = slugify(name_or_slug)
@@ -148,6 +149,7 @@ def load(path: Path) -> Config:
             else list(DEFAULT_EXCLUSIONS),
             imd_version=str(raw.get("imd_version", "2019")),
             records_url=raw.get("records_url", ""),
+            workforce=dict(raw.get("workforce", {})),
         )
     except TypeError as exc:
         raise ConfigError([f"unexpected setting: {exc}"], str(path)) from None

@@ -25,6 +25,8 @@ WorkspaceOpt = Annotated[
     typer.Option("--workspace", "-w", help="Workspace folder (default: $ANCHORAGE_WORKSPACE, else the current folder)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
+OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
 
 
 def open_workspace(path: Path | None) -> Workspace:

@@ -15,6 +15,8 @@ from anchorage import config as cfgmod
 from anchorage.cli import web
 from anchorage.cli.common import (
     JsonOpt,
+    MappingOpt,
+    OrgOpt,
     WorkspaceOpt,
     err,
     open_workspace,
@@ -23,6 +25,7 @@ from anchorage.cli.common import (
     progress_bar,
     show_summary,
 )
+from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
@@ -40,9 +43,12 @@ app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")
 app.add_typer(web.users_app, name="users")
 app.command()(web.serve)
+app.add_typer(workforce_app, name="workforce")
+app.add_typer(apprenticeships_app, name="apprenticeships")
+app.add_typer(levy_app, name="levy")
+app.add_typer(bid_app, name="bid")
+app.add_typer(he_app, name="he")
 
-MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
-OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
 
 
 @app.command()

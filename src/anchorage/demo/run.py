@@ -61,5 +61,8 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
             f"{s.rows_quarantined:,} quarantined")
     say("Analysing and writing the report…")
     report = build_report(ws, root / "report")["html"]
+    from anchorage.demo.workforce_run import run_workforce_demo
+
+    run_workforce_demo(ws, root, seed=seed, say=say)
     create_demo_users(ws)
     return report

@@ -76,11 +76,30 @@ SUPPLIER_FIELDS: dict[str, list[str]] = {
     "is_sme": ["sme", "is sme", "sme flag", "small or medium enterprise", "sme status"],
     "is_vcse": ["vcse", "is vcse", "vcse flag", "voluntary sector", "charity or social enterprise"],
 }
+# Staff extracts (HR/payroll systems such as ESR, iTrent, Oracle HCM): one row per employee.
+STAFF_FIELDS: dict[str, list[str]] = {
+    "staff_id": ["pseudonymous id", "pseudo id", "staff id", "employee id", "employee number", "person id",
+                 "assignment number", "payroll number", "staff number", "employee ref", "id"],
+    "home_postcode": ["home postcode", "postcode", "home post code", "post code", "employee postcode",
+                      "residential postcode", "address postcode"],
+    "hourly_pay": ["hourly pay", "hourly rate", "basic hourly rate", "pay per hour", "rate per hour",
+                   "hourly rate £", "basic rate"],
+    "annual_salary": ["annual salary", "salary", "fte salary", "basic salary", "annual pay"],
+    "weekly_hours": ["weekly hours", "contracted hours", "hours per week", "contract hours", "hours"],
+    "pay_band": ["pay band", "band", "grade", "pay grade", "payscale", "spinal point", "pay scale"],
+    "contract_type": ["contract type", "contract", "employment type", "contract status", "permanent temporary"],
+    "start_date": ["start date", "date started", "employment start date", "hire date", "date of joining",
+                   "continuous service date", "latest start date"],
+    "role_family": ["role family", "job family", "staff group", "occupation group", "role group", "job role"],
+    "is_apprentice": ["apprentice", "apprentice flag", "is apprentice", "apprenticeship"],
+    "is_new_hire": ["new hire", "new hire flag", "new starter", "is new hire", "new starter flag"],
+}
 REQUIRED = {
     "spend": ("supplier_name", "amount", "payment_date"),
     "suppliers": ("supplier_name",),
+    "workforce": ("staff_id", "home_postcode"),
 }
-FIELDS = {"spend": SPEND_FIELDS, "suppliers": SUPPLIER_FIELDS}
+FIELDS = {"spend": SPEND_FIELDS, "suppliers": SUPPLIER_FIELDS, "workforce": STAFF_FIELDS}
 FUZZY_CUTOFF = 90  # catches publication typos ("Expenditure Catergory", "Service divison label")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,15 +70,18 @@ class Transform:
 
     prepare: Callable[[Batch], ImportSummary]
     load: Callable[[Batch], None]
+    # Personal data (staff extracts): no raw copy of the file is kept, and lines the reader cannot split
+    # are quarantined without their text; the kind's own load keeps only what it must.
+    personal: bool = False
 
 
-def _reject_rows(b: Batch, kind: str) -> ImportSummary:
-    """Lines the CSV reader could not split go to quarantine, with their text."""
+def _reject_rows(b: Batch, kind: str, keep_text: bool = True) -> ImportSummary:
+    """Lines the CSV reader could not split go to quarantine, with their text unless it is personal."""
     out = ImportSummary(kind=kind, file=b.source_file)
     for r in b.part.rejects:
         b.con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?)",
-            [b.upload_id, b.org, kind, b.source_file, b.part.sheet, r.line_no, r.reason, r.raw],
+            [b.upload_id, b.org, kind, b.source_file, b.part.sheet, r.line_no, r.reason, r.raw if keep_text else None],
         )
         out.quarantine_reasons[r.reason] = out.quarantine_reasons.get(r.reason, 0) + 1
     out.rows_read = out.rows_quarantined = len(b.part.rejects)
@@ -128,17 +132,21 @@ def run_import(
         previous = records.previous_version(session, anchor.slug, kind, path.name)
         upload = records.Upload(
             id=uuid.uuid4().hex[:16], org=anchor.slug, kind=kind, filename=path.name, sha256=sha,
-            raw_path=str(ws.keep_raw(path, sha)), status="pending", mapping={},
+            raw_path="" if transform.personal else str(ws.keep_raw(path, sha)), status="pending", mapping={},
         )
+        if transform.personal:
+            summary.notes.append("personal data: no copy of the file was kept")
         session.add(upload)
         session.commit()
         summary.upload_id = upload.id
 
-        with ws.warehouse() as con:
+        # Transcoded copies of the input live only for the import (they may hold personal data).
+        with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp:
+            workdir = Path(tmp)
             parsers.install(con)
             parts: list[StagedPart] = []
             try:
-                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir)
+                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir)
                 summary.notes.extend(notes)
                 batches = []
                 for part in parts:
@@ -156,7 +164,7 @@ def run_import(
                         for sql in delete_sql:
                             con.execute(sql, [previous.id])
                     for batch in batches:
-                        _add(summary, _reject_rows(batch, kind))
+                        _add(summary, _reject_rows(batch, kind, not transform.personal))
                         transform.load(batch)
                     if after_load is not None:
                         after_load(con, anchor.slug)

@@ -98,6 +98,24 @@ CREATE TABLE IF NOT EXISTS boundaries (
     name VARCHAR,
     geometry VARCHAR NOT NULL
 );
+-- One row per employee of a staff extract. The home postcode is never stored: only its LSOA and LAD.
+CREATE TABLE IF NOT EXISTS staff (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,
+    staff_id VARCHAR NOT NULL,
+    as_at DATE NOT NULL,
+    lad VARCHAR,
+    lsoa11 VARCHAR,
+    lsoa21 VARCHAR,
+    hourly_pay DECIMAL(10, 2),
+    pay_band VARCHAR,
+    contract_type VARCHAR,
+    start_date DATE,
+    role_family VARCHAR,
+    is_apprentice BOOLEAN NOT NULL,
+    is_new_hire BOOLEAN NOT NULL
+);
 """
 
 

@@ -1,0 +1,260 @@
+"""Workforce commands: staff profile, apprenticeship rotations, levy pool, collective bids, HE partners."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from anchorage.cli.common import (
+    JsonOpt,
+    MappingOpt,
+    OrgOpt,
+    WorkspaceOpt,
+    open_workspace,
+    out,
+    print_json,
+    progress_bar,
+    show_summary,
+)
+from anchorage.errors import AnchorageError
+
+workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
+                            no_args_is_help=True)
+apprenticeships_app = typer.Typer(help="Shared apprenticeships: programmes, host placements, rotations.",
+                                  no_args_is_help=True)
+levy_app = typer.Typer(help="Levy pool: pay bills, commitments, transfers and the ledger.", no_args_is_help=True)
+bid_app = typer.Typer(help="Collective employment-programme bids (Kickstart rules included).", no_args_is_help=True)
+he_app = typer.Typer(help="Higher-education partners register.", no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise AnchorageError(f'"{text}" is not a date.', fix="Write it as YYYY-MM-DD, e.g. 2025-11-01.") from None
+
+
+def _load(loader: Callable, file: Path, workspace: Path | None, what: str, as_json: bool) -> None:
+    n = loader(open_workspace(workspace), file)
+    if as_json:
+        print_json({"file": str(file), "rows_loaded": n})
+    else:
+        out.print(f"Loaded {n:,} {what} from {file.name} (replacing any loaded before).")
+
+
+@workforce_app.command("import")
+def workforce_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+                     as_at: Annotated[str | None, typer.Option(help="Date the extract describes (YYYY-MM-DD; default today).")] = None,
+                     as_json: JsonOpt = False) -> None:
+    """Load an anchor's staff extract; home postcodes become LSOA and are then discarded."""
+    from anchorage.ingest.staff import ingest_staff
+
+    ws = open_workspace(workspace)
+    with progress_bar(not as_json) as progress:
+        summary = ingest_staff(ws, file, org, as_at=_date(as_at), mapping_file=mapping, progress=progress)
+    show_summary(summary, as_json)
+
+
+@workforce_app.command("profile")
+def workforce_profile(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """The anchor indicators per anchor and for the collaborative, with small numbers suppressed."""
+    from anchorage.workforce.profile import workforce_profile as profile
+
+    p = profile(open_workspace(workspace))
+    if as_json:
+        print_json(p.to_json())
+        return
+    grid = p.grid()
+    t = Table(title=f"Workforce profile (counts under {p.threshold} hidden: *)")
+    for col in grid.columns:
+        t.add_column(str(col), justify="left" if col == "indicator" else "right")
+    for row in grid.itertuples(index=False):
+        t.add_row(*map(str, row))
+    out.print(t)
+    out.print("London Living Wage used: " + ", ".join(f"{k} £{v:.2f} (extract as at {p.as_at[k]})"
+                                                     for k, v in p.living_wage.items()))
+
+
+@apprenticeships_app.command("load-programmes")
+def load_programmes(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Programmes: id, standard, level, duration_months, off_the_job_hours, start_date."""
+    from anchorage.workforce.apprenticeships import load_programmes as load
+
+    _load(load, file, workspace, "programmes", as_json)
+
+
+@apprenticeships_app.command("load-placements")
+def load_placements(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Host placements: id, anchor, department, skill, capacity, location, prerequisites, open_from, open_until."""
+    from anchorage.workforce.apprenticeships import load_placements as load
+
+    _load(load, file, workspace, "host placements", as_json)
+
+
+@apprenticeships_app.command("load-apprentices")
+def load_apprentices(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Apprentices: id, programme, employer, start_date, preferences, unavailable, pinned (2:PLACEMENT), status."""
+    from anchorage.workforce.apprenticeships import load_apprentices as load
+
+    _load(load, file, workspace, "apprentices", as_json)
+
+
+@apprenticeships_app.command("solve")
+def solve(workspace: WorkspaceOpt = None, months: Annotated[int, typer.Option(help="Months to plan.")] = 24,
+          block_months: Annotated[int, typer.Option(help="Months in each placement block.")] = 6,
+          time_limit: Annotated[float, typer.Option(help="Seconds the solver may take.")] = 60.0,
+          replan: Annotated[bool, typer.Option("--replan", help="Change the latest plan as little as possible (after a dropout or a withdrawn placement).")] = False,
+          changed_from: Annotated[str | None, typer.Option(help="With --replan: the month the change takes effect (YYYY-MM-01); blocks ended before it stay.")] = None,
+          calendar: Annotated[Path | None, typer.Option(help="Also write the calendars to this XLSX file.")] = None,
+          as_json: JsonOpt = False) -> None:
+    """Plan the rotations on CP-SAT; reports the objective, gap and time, or the constraints in conflict."""
+    from anchorage.workforce.apprenticeships import solve_and_save, write_calendars
+
+    ws = open_workspace(workspace)
+    result, plan_id = solve_and_save(ws, months=months, block_months=block_months, time_limit=time_limit,
+                                     replan=replan, changed_from=_date(changed_from))
+    if calendar is not None and result.assignments:
+        write_calendars(ws, calendar, plan_id)
+    if as_json:
+        print_json({"plan_id": plan_id, **result.to_json()})
+        return
+    if result.status == "infeasible":
+        out.print("[bold red]No plan meets every rule.[/] These constraints conflict:")
+        for c in result.conflicts:
+            out.print(f"  - {c}")
+        raise SystemExit(1)
+    if not result.assignments:
+        out.print(f"No plan found: {'; '.join(result.conflicts)}")
+        raise SystemExit(1)
+    out.print(f"Plan {plan_id}: {result.status}, objective {result.objective:.0f} (bound {result.bound:.0f}, "
+              f"gap {100 * (result.gap or 0):.1f}%), {result.seconds:.1f} s, {len(result.assignments)} blocks placed"
+              + (f", {result.changes} changed from the previous plan" if result.changes is not None else ""))
+    if calendar is not None:
+        out.print(f"Calendars written to {calendar}")
+
+
+@apprenticeships_app.command("calendar")
+def calendar_cmd(out_file: Annotated[Path, typer.Option("--out", help="XLSX file to write.")] = Path("rotations.xlsx"),
+                 workspace: WorkspaceOpt = None) -> None:
+    """Write the latest plan as calendars per apprentice and per host placement (XLSX)."""
+    from anchorage.workforce.apprenticeships import write_calendars
+
+    out.print(f"Calendars written to {write_calendars(open_workspace(workspace), out_file)}")
+
+
+@levy_app.command("load-paybill")
+def load_paybill(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Monthly pay bills: anchor, month, pay_bill, english_share (optional, default 1)."""
+    from anchorage.workforce.levy_io import load_pay_bills
+
+    _load(load_pay_bills, file, workspace, "monthly pay bills", as_json)
+
+
+@levy_app.command("load-commitments")
+def load_commitments(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Commitments: anchor, apprentice, start_month, duration_months, total_price, recipient, recipient_type."""
+    from anchorage.workforce.levy_io import load_commitments as load
+
+    _load(load, file, workspace, "commitments", as_json)
+
+
+@levy_app.command("ledger")
+def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
+           out_file: Annotated[Path | None, typer.Option("--out", help="Write the ledger to XLSX or CSV.")] = None,
+           as_at: Annotated[str | None, typer.Option(help="Date for the expiry warnings (default today).")] = None) -> None:
+    """Funds in, payments, transfers, expiry and caps per anchor, month by month, with warnings."""
+    from anchorage.workforce.levy_io import export_ledger, workspace_ledger
+
+    led = workspace_ledger(open_workspace(workspace), _date(as_at))
+    if out_file is not None:
+        export_ledger(led, out_file)
+    if as_json:
+        print_json(led.to_json())
+        return
+    t = Table(title="Levy pool: each anchor's year")
+    for col in ("anchor", "tax year", "funds in £", "spent £", "transferred £", "expired £", "closing £"):
+        t.add_column(col, justify="left" if col == "anchor" else "right")
+    from anchorage.workforce.levy import tax_year
+
+    years: dict[tuple[str, int], list] = {}
+    for r in led.rows:
+        years.setdefault((r.org, tax_year(r.month)), []).append(r)
+    for (org, year), rows in years.items():
+        t.add_row(org, f"{year}-{(year + 1) % 100:02}", f"{sum(r.funds_in for r in rows):,.2f}",
+                  f"{sum(r.own_payments for r in rows):,.2f}", f"{sum(r.transfers_out for r in rows):,.2f}",
+                  f"{sum(r.expired for r in rows):,.2f}", f"{rows[-1].closing:,.2f}")
+    out.print(t)
+    for w in led.warnings:
+        out.print(f"[yellow]Warning:[/] {w.sentence()}")
+    if out_file is not None:
+        out.print(f"Ledger written to {out_file}")
+
+
+@bid_app.command("load-pledges")
+def load_pledges(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Pledges: employer, company/charity number, role, placements, hours, wage, duration, location, additionality."""
+    from anchorage.workforce.bid_io import load_pledges as load
+
+    _load(load, file, workspace, "pledges", as_json)
+
+
+@bid_app.command("load-starts")
+def load_starts(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Starts and outcomes: employer, role, participant, start_date, outcome, outcome_date."""
+    from anchorage.workforce.bid_io import load_starts as load
+
+    _load(load, file, workspace, "starts", as_json)
+
+
+@bid_app.command("build")
+def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Option(help="Programme rules to apply.")] = "kickstart",
+              bid_date: Annotated[str | None, typer.Option(help="Date of the bid (YYYY-MM-DD; default the latest pledge).")] = None,
+              out_dir: Annotated[Path, typer.Option("--out", help="Folder for bid-pack.xlsx and bid-pack.html.")] = Path("bid-pack"),
+              as_json: JsonOpt = False) -> None:
+    """Check every pledge, add up to the threshold and write the bid pack."""
+    from anchorage.workforce.bid_io import build_bid_pack
+
+    summary, paths = build_bid_pack(open_workspace(workspace), out_dir, programme, _date(bid_date))
+    if as_json:
+        print_json({**summary.to_json(), "files": {k: str(v) for k, v in paths.items()}})
+        return
+    out.print(summary.headline())
+    for c in summary.checks:
+        if not c.eligible:
+            out.print(f"  [yellow]not eligible:[/] {c.employer}, {c.role}: {'; '.join(c.reasons)}")
+    out.print(f"Bid pack: {paths['xlsx']} and {paths['html']}")
+
+
+@he_app.command("load")
+def he_load(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Engagements: anchor, partner, partner_type, kind, title, start_date, outcome, people."""
+    from anchorage.workforce.he_partners import load_engagements
+
+    _load(load_engagements, file, workspace, "engagements", as_json)
+
+
+@he_app.command("summary")
+def he_summary(workspace: WorkspaceOpt = None, by: Annotated[str, typer.Option(help="anchor, partner or outcome")] = "anchor",
+               as_json: JsonOpt = False) -> None:
+    """Engagements by anchor, partner or outcome, by kind."""
+    from anchorage.workforce.he_partners import engagement_summary
+
+    frame = engagement_summary(open_workspace(workspace), by)
+    if as_json:
+        print_json(frame.to_dict(orient="records"))
+        return
+    t = Table(title=f"HE engagements by {by}")
+    for col in frame.columns:
+        t.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        t.add_row(*["*" if v is None else str(v) for v in row])
+    out.print(t)

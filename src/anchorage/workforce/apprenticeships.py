@@ -1,0 +1,228 @@
+"""Shared apprenticeships in the workspace: load programmes, placements and apprentices, solve and save
+rotation plans, re-plan after a change, and write each apprentice's and each host's calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from anchorage.errors import AnchorageError, InputFileError
+from anchorage.store.workforce_records import (
+    ApprenticeRecord,
+    HostPlacement,
+    Programme,
+    RotationBlock,
+    RotationPlan,
+)
+from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.levy import add_months
+from anchorage.workforce.rotations import (
+    Apprentice,
+    Assignment,
+    Pin,
+    Placement,
+    RotationProblem,
+    RotationResult,
+)
+from anchorage.workforce.rotations import solve_rotations as _solve
+from anchorage.workforce.settings import workforce_settings
+from anchorage.workspace import Workspace
+
+PROGRAMME_COLUMNS = [Column("id", aliases=("programme",)), Column("standard"), Column("level", "int"),
+                     Column("duration_months", "int", aliases=("duration",)),
+                     Column("off_the_job_hours", "int", aliases=("otj hours", "off the job hours")),
+                     Column("start_date", "date")]
+PLACEMENT_COLUMNS = [Column("id", aliases=("placement",)), Column("anchor", aliases=("host", "org")),
+                     Column("department"), Column("skill"), Column("capacity", "int"),
+                     Column("location", required=False), Column("prerequisites", "list", required=False),
+                     Column("programmes", "list", required=False), Column("open_from", "month", required=False),
+                     Column("open_until", "month", required=False, aliases=("withdrawn from",))]
+APPRENTICE_COLUMNS = [Column("id", aliases=("apprentice",)), Column("programme"),
+                      Column("employer", aliases=("anchor",)), Column("start_date", "month"),
+                      Column("preferences", "list", required=False), Column("unavailable", "list", required=False),
+                      Column("pinned", "list", required=False), Column("status", required=False)]
+
+
+def load_programmes(ws: Workspace, path: Path) -> int:
+    """Replace the programmes; each must last at least the minimum in force on its start date."""
+    rows = parse_table(path, PROGRAMME_COLUMNS)
+    s = workforce_settings(ws.config)
+    short = [f"{r['id']} lasts {r['duration_months']} months, under the {s.minimum_duration_on(r['start_date'])}-month "
+             f"minimum for starts on {r['start_date']:%d/%m/%Y}" for r in rows
+             if r["duration_months"] < s.minimum_duration_on(r["start_date"])]
+    if short:
+        raise InputFileError(str(path), "; ".join(short) + ".",
+                             fix="Lengthen the programme, or change minimum_duration_months in [workforce].")
+    with ws.session() as session:
+        session.execute(delete(Programme))
+        session.add_all(Programme(**r) for r in rows)
+        session.commit()
+    return len(rows)
+
+
+def load_placements(ws: Workspace, path: Path) -> int:
+    rows = parse_table(path, PLACEMENT_COLUMNS)
+    with ws.session() as session:
+        session.execute(delete(HostPlacement))
+        for r in rows:
+            org = ws.config.anchor(r.pop("anchor")).slug
+            session.add(HostPlacement(org=org, **{k: (v if v is not None or k in ("open_from", "open_until") else [])
+                                                  for k, v in r.items() if k not in ("location",)},
+                                      location=r["location"] or ""))
+        session.commit()
+    return len(rows)
+
+
+def load_apprentices(ws: Workspace, path: Path) -> int:
+    rows = parse_table(path, APPRENTICE_COLUMNS)
+    with ws.session() as session:
+        known = set(session.scalars(select(Programme.id)))
+        bad = [f"{r['id']}: programme {r['programme']} is not loaded" for r in rows if r["programme"] not in known]
+        if bad:
+            raise InputFileError(str(path), "; ".join(bad) + ".", fix="Load the programmes file first.")
+        session.execute(delete(ApprenticeRecord))
+        for r in rows:
+            pins = {}
+            for p in r["pinned"] or []:  # "2:PLACEMENT" = block 2 at PLACEMENT
+                block, _, placement = p.partition(":")
+                if not block.strip().isdigit() or not placement:
+                    raise InputFileError(str(path), f'{r["id"]}: pin "{p}" is not BLOCK:PLACEMENT (like 2:C-FIN).')
+                pins[block.strip()] = placement.strip()
+            session.add(ApprenticeRecord(
+                id=r["id"], programme_id=r["programme"], employer=ws.config.anchor(r["employer"]).slug,
+                start_date=r["start_date"], preferences=r["preferences"] or [],
+                unavailable=[f"{_month_of(u):%Y-%m}" for u in r["unavailable"] or []], pinned=pins,
+                status=(r["status"] or "active").lower()))
+        session.commit()
+    return len(rows)
+
+
+def _month_of(text: str) -> dt.date:
+    from anchorage.workforce.inputs import PARSERS
+
+    return PARSERS["month"](text)
+
+
+def _index(first: dt.date, month: dt.date) -> int:
+    return (month.year - first.year) * 12 + month.month - first.month
+
+
+@dataclass
+class Schedule:
+    problem: RotationProblem
+    first_month: dt.date
+
+
+def build_problem(ws: Workspace, *, months: int = 24, block_months: int = 6, first_month: dt.date | None = None,
+                  min_anchors: int = 2) -> Schedule:
+    """The rotation problem from the records: active apprentices, placements as now offered."""
+    with ws.session() as session:
+        progs = {p.id: p for p in session.scalars(select(Programme))}
+        apps = list(session.scalars(select(ApprenticeRecord).where(ApprenticeRecord.status == "active")))
+        places = list(session.scalars(select(HostPlacement)))
+    if not apps or not places:
+        raise AnchorageError("There are no apprentices or no host placements to plan.",
+                             fix="Load them with `anchorage apprenticeships load-placements FILE` and "
+                                 "`anchorage apprenticeships load-apprentices FILE`.")
+    first = first_month or min(a.start_date for a in apps).replace(day=1)
+    placements = [Placement(p.id, p.org, p.skill, p.capacity, p.location, tuple(p.prerequisites),
+                            max(0, _index(first, p.open_from)) if p.open_from else 0,
+                            max(0, _index(first, p.open_until)) if p.open_until else None, tuple(p.programmes))
+                  for p in places]
+    apprentices, pins = [], []
+    for a in apps:
+        away = tuple(_index(first, dt.date.fromisoformat(u + "-01")) for u in a.unavailable)
+        apprentices.append(Apprentice(a.id, a.programme_id, _index(first, a.start_date),
+                                      progs[a.programme_id].duration_months, tuple(a.preferences), away))
+        pins += [Pin(a.id, int(b) - 1, p) for b, p in a.pinned.items()]
+    return Schedule(RotationProblem(placements, apprentices, months, block_months, min_anchors, pins), first)
+
+
+def solve_and_save(ws: Workspace, *, months: int = 24, block_months: int = 6, time_limit: float = 60.0,
+                   replan: bool = False, changed_from: dt.date | None = None) -> tuple[RotationResult, int | None]:
+    """Solve (or re-plan from the latest plan with the fewest changes) and save the plan when found."""
+    sched = build_problem(ws, months=months, block_months=block_months)
+    previous, replaces = None, None
+    if replan:
+        latest = _latest_plan(ws)
+        if latest is None:
+            raise AnchorageError("There is no plan to re-plan from.", fix="Run `anchorage apprenticeships solve` first.")
+        sched = build_problem(ws, months=latest.months, block_months=latest.block_months, first_month=latest.first_month)
+        previous = [Assignment(b.apprentice_id, b.block, b.placement_id, b.org, 0, 0) for b in plan_blocks(ws, latest.id)]
+        replaces = latest.id
+    frozen = _index(sched.first_month, changed_from) if changed_from else 0
+    result = _solve(sched.problem, time_limit=time_limit, previous=previous, frozen_before=max(0, frozen))
+    plan_id = None
+    with ws.session() as session:
+        plan = RotationPlan(first_month=sched.first_month, months=sched.problem.horizon,
+                            block_months=sched.problem.block_months, status=result.status,
+                            objective=result.objective, bound=result.bound, seconds=result.seconds,
+                            changes=result.changes, conflicts=result.conflicts, replaces=replaces)
+        session.add(plan)
+        session.flush()
+        plan_id = plan.id
+        for x in result.assignments:
+            session.add(RotationBlock(plan_id=plan.id, apprentice_id=x.apprentice, block=x.block,
+                                      placement_id=x.placement, org=x.anchor,
+                                      start_month=add_months(sched.first_month, x.start),
+                                      end_month=add_months(sched.first_month, x.end - 1)))
+        session.commit()
+    return result, plan_id
+
+
+def _latest_plan(ws: Workspace) -> RotationPlan | None:
+    with ws.session() as session:
+        return session.scalars(select(RotationPlan).where(RotationPlan.status.in_(("optimal", "feasible")))
+                               .order_by(RotationPlan.id.desc())).first()
+
+
+def plan_blocks(ws: Workspace, plan_id: int | None = None) -> list[RotationBlock]:
+    """The blocks of a plan (the latest good one by default)."""
+    if plan_id is None:
+        latest = _latest_plan(ws)
+        if latest is None:
+            return []
+        plan_id = latest.id
+    with ws.session() as session:
+        return list(session.scalars(select(RotationBlock).where(RotationBlock.plan_id == plan_id)
+                                    .order_by(RotationBlock.apprentice_id, RotationBlock.block)))
+
+
+def calendars(ws: Workspace, plan_id: int | None = None) -> dict[str, pd.DataFrame]:
+    """Month-by-month grids: apprentice × month (where they are) and placement × month (who is there)."""
+    blocks = plan_blocks(ws, plan_id)
+    if not blocks:
+        return {"apprentices": pd.DataFrame(), "hosts": pd.DataFrame()}
+    first = min(b.start_month for b in blocks)
+    last = max(b.end_month for b in blocks)
+    months = [add_months(first, i) for i in range(_index(first, last) + 1)]
+    names = [f"{m:%b %Y}" for m in months]
+    per_app: dict[str, list[str]] = {}
+    per_host: dict[str, list[list[str]]] = {}
+    for b in blocks:
+        row = per_app.setdefault(b.apprentice_id, [""] * len(months))
+        host = per_host.setdefault(f"{b.placement_id} ({b.org})", [[] for _ in months])
+        for i in range(_index(first, b.start_month), _index(first, b.end_month) + 1):
+            row[i] = f"{b.placement_id} ({b.org})"
+            host[i].append(b.apprentice_id)
+    apps = pd.DataFrame.from_dict(per_app, orient="index", columns=names).rename_axis("apprentice").reset_index()
+    hosts = pd.DataFrame.from_dict({k: [", ".join(v) for v in cells] for k, cells in per_host.items()},
+                                   orient="index", columns=names).rename_axis("placement").reset_index()
+    return {"apprentices": apps, "hosts": hosts.sort_values("placement")}
+
+
+def write_calendars(ws: Workspace, out: Path, plan_id: int | None = None) -> Path:
+    """The calendars as one XLSX: a sheet per view, months across, frozen headers."""
+    frames = calendars(ws, plan_id)
+    with pd.ExcelWriter(out, engine="xlsxwriter") as xl:
+        for sheet, frame in (("By apprentice", frames["apprentices"]), ("By host placement", frames["hosts"])):
+            frame.to_excel(xl, sheet_name=sheet, index=False)
+            ws_ = xl.sheets[sheet]
+            ws_.freeze_panes(1, 1)
+            ws_.set_column(0, 0, 28)
+            ws_.set_column(1, max(1, len(frame.columns)), 16)
+    return out

@@ -1,0 +1,89 @@
+"""Collective bids in the workspace: load pledges and starts, check, aggregate, write the bid pack."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from anchorage.errors import InputFileError
+from anchorage.store.workforce_records import BidStart, Pledge
+from anchorage.workforce.bid import BidSummary, summarise_bid, write_bid_pack
+from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.settings import workforce_settings
+from anchorage.workforce.suppression import SuppressionRule, suppress
+from anchorage.workspace import Workspace
+
+PLEDGE_COLUMNS = [Column("programme", required=False), Column("employer"),
+                  Column("company_number", required=False, aliases=("companies house number",)),
+                  Column("charity_number", required=False), Column("role"), Column("placements", "int"),
+                  Column("hours_per_week", "money", aliases=("hours",)),
+                  Column("hourly_wage", "money", aliases=("wage",)), Column("duration_months", "int"),
+                  Column("location", required=False), Column("additionality", "flag"),
+                  Column("contact", required=False), Column("pledged_on", "date", aliases=("date",))]
+START_COLUMNS = [Column("employer"), Column("role"), Column("participant", aliases=("participant ref",)),
+                 Column("start_date", "date"), Column("outcome", required=False),
+                 Column("outcome_date", "date", required=False)]
+
+
+def load_pledges(ws: Workspace, path: Path) -> int:
+    rows = parse_table(path, PLEDGE_COLUMNS)
+    with ws.session() as session:
+        session.execute(delete(BidStart))
+        session.execute(delete(Pledge))
+        for r in rows:
+            session.add(Pledge(**{**r, "programme": (r["programme"] or "kickstart").lower(),
+                                  "company_number": r["company_number"] or "", "charity_number": r["charity_number"] or "",
+                                  "location": r["location"] or "", "contact": r["contact"] or "",
+                                  "hours_per_week": float(r["hours_per_week"])}))
+        session.commit()
+    return len(rows)
+
+
+def load_starts(ws: Workspace, path: Path) -> int:
+    """Starts and outcomes, matched to pledges by employer and role."""
+    rows = parse_table(path, START_COLUMNS)
+    with ws.session() as session:
+        pledges = {(p.employer.lower(), p.role.lower()): p.id for p in session.scalars(select(Pledge))}
+        missing = [f"row {i}: no pledge by {r['employer']} for {r['role']}" for i, r in enumerate(rows, start=2)
+                   if (r["employer"].lower(), r["role"].lower()) not in pledges]
+        if missing:
+            raise InputFileError(str(path), "; ".join(missing[:10]) + ".", fix="Load the pledges first, or fix the names.")
+        session.execute(delete(BidStart))
+        session.add_all(BidStart(pledge_id=pledges[r["employer"].lower(), r["role"].lower()],
+                                 participant_ref=r["participant"], start_date=r["start_date"],
+                                 outcome=(r["outcome"] or "in placement").lower(), outcome_date=r["outcome_date"])
+                        for r in rows)
+        session.commit()
+    return len(rows)
+
+
+def workspace_bid(ws: Workspace, programme: str = "kickstart", bid_date: dt.date | None = None) -> BidSummary:
+    with ws.session() as session:
+        return summarise_bid(list(session.scalars(select(Pledge))), programme, bid_date)
+
+
+def starts_and_outcomes(ws: Workspace) -> pd.DataFrame:
+    """Starts per employer by outcome: counts of young people, so suppressed."""
+    with ws.session() as session:
+        names = {p.id: p.employer for p in session.scalars(select(Pledge))}
+        starts = [(names[s.pledge_id], s.outcome) for s in session.scalars(select(BidStart))]
+    if not starts:
+        return pd.DataFrame(columns=["employer"])
+    table = pd.crosstab(pd.Series([e for e, _ in starts], name="employer"), pd.Series([o for _, o in starts],
+                                                                                      name="outcome"))
+    s = workforce_settings(ws.config)
+    out = suppress(table.values.tolist(), SuppressionRule(s.suppression_threshold, s.round_to))
+    cols = [*table.columns, "total"]
+    frame = pd.DataFrame(out.values, columns=cols, index=[*table.index, "all employers"], dtype=object)
+    return frame.rename_axis("employer").reset_index()
+
+
+def build_bid_pack(ws: Workspace, out_dir: Path, programme: str = "kickstart",
+                   bid_date: dt.date | None = None) -> tuple[BidSummary, dict[str, Path]]:
+    summary = workspace_bid(ws, programme, bid_date)
+    with ws.session() as session:
+        pledges = list(session.scalars(select(Pledge)))
+    return summary, write_bid_pack(pledges, summary, starts_and_outcomes(ws), out_dir)

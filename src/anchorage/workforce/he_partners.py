@@ -1,0 +1,66 @@
+"""The HE partners register: engagements between anchors and universities or colleges, summarised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from anchorage.errors import InputFileError
+from anchorage.store.workforce_records import HEEngagement
+from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.settings import workforce_settings
+from anchorage.workforce.suppression import SuppressionRule, suppress
+from anchorage.workspace import Workspace
+
+KINDS = ("placements", "curriculum", "research", "recruitment", "civic")
+PARTNER_TYPES = ("university", "college")
+COLUMNS = [Column("anchor", aliases=("org",)), Column("partner"), Column("partner_type", aliases=("type",)),
+           Column("kind", aliases=("engagement",)), Column("title"), Column("start_date", "date"),
+           Column("outcome", required=False), Column("people", "int", required=False)]
+
+
+def load_engagements(ws: Workspace, path: Path) -> int:
+    """Replace the register from a CSV/XLSX file."""
+    rows = parse_table(path, COLUMNS)
+    bad = [f"row {i}: kind \"{r['kind']}\" is not one of {', '.join(KINDS)}"
+           for i, r in enumerate(rows, start=2) if r["kind"].lower() not in KINDS]
+    bad += [f"row {i}: partner type \"{r['partner_type']}\" is not university or college"
+            for i, r in enumerate(rows, start=2) if r["partner_type"].lower() not in PARTNER_TYPES]
+    if bad:
+        raise InputFileError(str(path), "; ".join(bad) + ".", fix="Use one of the words listed.")
+    with ws.session() as session:
+        session.execute(delete(HEEngagement))
+        for r in rows:
+            session.add(HEEngagement(org=ws.config.anchor(r["anchor"]).slug, partner=r["partner"],
+                                     partner_type=r["partner_type"].lower(), kind=r["kind"].lower(),
+                                     title=r["title"], start_date=r["start_date"],
+                                     outcome=(r["outcome"] or "ongoing").lower(), people=r["people"] or 0))
+        session.commit()
+    return len(rows)
+
+
+def engagements(ws: Workspace) -> pd.DataFrame:
+    with ws.session() as session:
+        rows = session.scalars(select(HEEngagement).order_by(HEEngagement.org, HEEngagement.partner)).all()
+    return pd.DataFrame([{"anchor": r.org, "partner": r.partner, "partner_type": r.partner_type, "kind": r.kind,
+                          "title": r.title, "start_date": r.start_date, "outcome": r.outcome, "people": r.people}
+                         for r in rows], columns=["anchor", "partner", "partner_type", "kind", "title", "start_date",
+                                                  "outcome", "people"])
+
+
+def engagement_summary(ws: Workspace, by: str = "anchor") -> pd.DataFrame:
+    """Engagements by anchor, partner or outcome (rows) and kind (columns), with totals; the people
+    involved are counts of individuals, so they go through the suppression function."""
+    if by not in ("anchor", "partner", "outcome"):
+        raise InputFileError("he summary", f'cannot summarise by "{by}"; use anchor, partner or outcome.')
+    df = engagements(ws)
+    table = df.pivot_table(index=by, columns="kind", values="title", aggfunc="count", fill_value=0)
+    table = table.reindex(columns=[k for k in KINDS if k in table.columns])
+    table["total"] = table.sum(axis=1)
+    people = df.groupby(by)["people"].sum() if len(df) else pd.Series(dtype=int)
+    s = workforce_settings(ws.config)
+    hidden = suppress([[int(v)] for v in people.values], SuppressionRule(s.suppression_threshold, s.round_to))
+    table["people"] = [hidden.cell(i, 0) for i in range(len(people))]
+    return table.reset_index()

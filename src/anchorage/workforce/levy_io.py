@@ -1,0 +1,81 @@
+"""The levy pool in the workspace: load pay bills and commitments, compute and export the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from anchorage.store.workforce_records import LevyCommitment, LevyPayBill
+from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.levy import Commitment, LevyLedger, PayBill, check_caps, levy_ledger
+from anchorage.workforce.settings import workforce_settings
+from anchorage.workspace import Workspace
+
+PAYBILL_COLUMNS = [Column("anchor", aliases=("org",)), Column("month", "month"), Column("pay_bill", "money"),
+                   Column("english_share", "money", required=False)]
+COMMITMENT_COLUMNS = [Column("anchor", aliases=("org",)), Column("apprentice", aliases=("apprentice ref",)),
+                      Column("start_month", "month", aliases=("start",)), Column("duration_months", "int"),
+                      Column("total_price", "money", aliases=("price",)),
+                      Column("recipient", required=False), Column("recipient_type", required=False)]
+
+
+def load_pay_bills(ws: Workspace, path: Path) -> int:
+    rows = parse_table(path, PAYBILL_COLUMNS)
+    with ws.session() as session:
+        session.execute(delete(LevyPayBill))
+        session.add_all(LevyPayBill(org=ws.config.anchor(r["anchor"]).slug, month=r["month"], pay_bill=r["pay_bill"],
+                                    english_share=r["english_share"] if r["english_share"] is not None else 1)
+                        for r in rows)
+        session.commit()
+    return len(rows)
+
+
+def load_commitments(ws: Workspace, path: Path) -> int:
+    """Replace the commitments; refused (nothing saved) when transfers would break a year's cap."""
+    rows = parse_table(path, COMMITMENT_COLUMNS)
+    commitments = [Commitment(ws.config.anchor(r["anchor"]).slug, r["apprentice"], r["start_month"],
+                              r["duration_months"], r["total_price"], r["recipient"] or "",
+                              (r["recipient_type"] or ("small-employer" if r["recipient"] else "own")).lower())
+                   for r in rows]
+    check_caps(levy_ledger(pay_bills(ws), commitments, workforce_settings(ws.config)))
+    with ws.session() as session:
+        session.execute(delete(LevyCommitment))
+        session.add_all(LevyCommitment(**asdict(c)) for c in commitments)
+        session.commit()
+    return len(rows)
+
+
+def pay_bills(ws: Workspace) -> list[PayBill]:
+    with ws.session() as session:
+        return [PayBill(b.org, b.month, Decimal(b.pay_bill), Decimal(b.english_share))
+                for b in session.scalars(select(LevyPayBill))]
+
+
+def workspace_ledger(ws: Workspace, as_at: dt.date | None = None) -> LevyLedger:
+    with ws.session() as session:
+        commitments = [Commitment(c.org, c.apprentice_ref, c.start_month, c.duration_months, Decimal(c.total_price),
+                                  c.recipient, c.recipient_type) for c in session.scalars(select(LevyCommitment))]
+    return levy_ledger(pay_bills(ws), commitments, workforce_settings(ws.config), as_at)
+
+
+def export_ledger(ledger: LevyLedger, out: Path) -> Path:
+    """The ledger as XLSX (ledger, transfer caps, warnings) or CSV (the ledger), by the file's suffix."""
+    rows = pd.DataFrame([{k: (float(v) if isinstance(v, Decimal) else v) for k, v in asdict(r).items()}
+                         for r in ledger.rows])
+    if out.suffix.lower() != ".xlsx":
+        rows.to_csv(out, index=False)
+        return out
+    caps = pd.DataFrame([{"anchor": c.org, "tax year": f"{c.tax_year}-{(c.tax_year + 1) % 100:02}",
+                          "cap £": float(c.cap), "transfers £": float(c.transfers), "rule": c.rule,
+                          "within cap": "no" if c.breached else "yes"} for c in ledger.caps])
+    warn = pd.DataFrame({"warning": [w.sentence() for w in ledger.warnings]})
+    with pd.ExcelWriter(out, engine="xlsxwriter") as xl:
+        for name, frame in (("Ledger", rows), ("Transfer caps", caps), ("Expiry warnings", warn)):
+            frame.to_excel(xl, sheet_name=name, index=False)
+            xl.sheets[name].set_column(0, max(1, len(frame.columns)), 16)
+    return out
