@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
 from anchorage.web.routes import admin, api, auth, pages, reports, uploads
 from anchorage.web.settings import WebSettings
@@ -22,6 +23,9 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.ws = Workspace.open(root)
     app.state.settings = settings or WebSettings.from_env()
+    sso = app.state.settings.oidc
+    app.state.oidc = OidcClient(OidcConfig(sso.issuer, sso.client_id, sso.client_secret, sso.redirect_url)) \
+        if sso.enabled else None
     errors.install(app)
 
     @app.middleware("http")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import accounts
+from anchorage.access.oidc import OidcClient, user_for_claims
 from anchorage.web.deps import SESSION_COOKIE, CtxDep, FormDep, client_ip, workspace
 from anchorage.web.render import render
 
@@ -93,3 +94,36 @@ def new_token(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         token = accounts.new_api_token(s, s.merge(ctx.user), str(form.get("name", "API token")) or "API token")
         s.commit()
     return render(request, "account.html", {"new_token": token})
+
+
+# Single sign-on (OpenID Connect) ----------------------------------------------------------------
+SSO_STATE_COOKIE = "anchorage_sso_state"
+
+
+def _oidc(request: Request) -> OidcClient:
+    client: OidcClient | None = request.app.state.oidc
+    if client is None:
+        raise accounts.AccessError("Single sign-on is not set up here.", fix="Sign in with your password.")
+    return client
+
+
+@router.get("/sso/login")
+def sso_login(request: Request, next: str = "/") -> Response:
+    url, state = _oidc(request).start(_safe_next(next))
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(SSO_STATE_COOKIE, state, httponly=True, samesite="lax", max_age=600,
+                        secure=request.app.state.settings.secure_cookies)
+    return response
+
+
+@router.get("/sso/callback")
+def sso_callback(request: Request, code: str = "", state: str = "") -> Response:
+    claims, target = _oidc(request).finish(code, state, request.cookies.get(SSO_STATE_COOKIE))
+    with workspace(request).session() as s:
+        try:
+            user = user_for_claims(s, claims, client_ip(request))
+        finally:
+            s.commit()
+    response = _signed_in(request, user, target)
+    response.delete_cookie(SSO_STATE_COOKIE)
+    return response
