@@ -138,7 +138,8 @@ def run_import(
             parsers.install(con)
             parts: list[StagedPart] = []
             try:
-                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir)
+                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir,
+                                          kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"))
                 summary.notes.extend(notes)
                 batches = []
                 for part in parts:
