@@ -6,7 +6,6 @@ import duckdb
 import pandas as pd
 
 
-
 def uprn_duplicates(con: duckdb.DuckDBPyConnection, *, org: str | None = None) -> pd.DataFrame:
     """UPRNs that appear more than once in the registers (across anchors or within one), with who holds them.
 
