@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -12,18 +11,21 @@ from typing import Annotated
 import typer
 
 from anchorage import config as cfgmod
+from anchorage.cli import assets as assets_cli
 from anchorage.cli.common import (
     JsonOpt,
+    MappingOpt,
+    OrgOpt,
     WorkspaceOpt,
     err,
     open_workspace,
     out,
     print_json,
     progress_bar,
+    run_ingest,
     show_summary,
 )
 from anchorage.errors import AnchorageError
-from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
 
 app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
@@ -37,9 +39,9 @@ app.add_typer(org_app, name="org")
 app.add_typer(spend_app, name="spend")
 app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")
+app.add_typer(assets_cli.assets_app, name="assets")
+app.add_typer(assets_cli.spaces_app, name="spaces")
 
-MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
-OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
 
 
 @app.command()
@@ -89,15 +91,7 @@ def spend_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mappin
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
     from anchorage.ingest.spend import ingest_spend
 
-    _run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
-
-
-def _run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
-                mapping: Path | None, as_json: bool) -> None:
-    ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = load(ws, file, org, mapping_file=mapping, progress=progress)
-    show_summary(summary, as_json)
+    run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
 
 
 @spend_app.command("quarantine")
@@ -140,7 +134,7 @@ def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, ma
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
     from anchorage.ingest.suppliers import ingest_suppliers
 
-    _run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
+    run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
 
 
 @geo_app.command("import")

@@ -94,6 +94,7 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
         total.amount_quarantined = (total.amount_quarantined or Decimal(0)) + (part.amount_quarantined or 0)
     for k, v in part.quarantine_reasons.items():
         total.quarantine_reasons[k] = total.quarantine_reasons.get(k, 0) + v
+    total.notes.extend(part.notes)
 
 
 def run_import(
