@@ -13,7 +13,12 @@ from anchorage.assets.colocation import colocation_candidates
 from anchorage.assets.dedupe import collaborative_register, uprn_duplicates
 from anchorage.assets.geo import bng_to_latlon, latlon_to_bng
 from anchorage.assets.register import import_assets
-from anchorage.assets.synthetic import TRANSPARENCY_COLUMNS, Location, write_eric_sites, write_transparency_register
+from anchorage.assets.synthetic import (
+    TRANSPARENCY_COLUMNS,
+    Location,
+    write_eric_sites,
+    write_transparency_register,
+)
 from anchorage.errors import InputFileError
 from anchorage.workspace import Workspace
 

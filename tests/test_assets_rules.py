@@ -23,7 +23,12 @@ from anchorage.assets.register import import_assets
 from anchorage.assets.review import ReviewRules, record_decision, review_assets
 from anchorage.assets.times import parse_times
 from anchorage.assets.utilisation import enter_utilisation, import_utilisation
-from anchorage.assets.workflow import WorkflowError, change_request, notifications_for, request_space
+from anchorage.assets.workflow import (
+    WorkflowError,
+    change_request,
+    notifications_for,
+    request_space,
+)
 from anchorage.errors import AnchorageError
 from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace

@@ -7,6 +7,7 @@ accessibility need met, within budget. Score (0-1): 40% nearness, 30% size fit, 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from anchorage.assets.geo import near_pairs_sql
 from anchorage.assets.times import parse_times
+from anchorage.errors import AnchorageError
 from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace
 
@@ -34,14 +36,38 @@ class Match:
     reasons: str
 
 
-def _masks(frame: pd.DataFrame) -> pd.DataFrame:
-    masks = [parse_times(t) if len(t) else [0] * 7 for t in frame["times"]]
-    any_time = [not len(t) for t in frame["times"]]
-    out = frame.drop(columns=["times"]).copy()
+@lru_cache(maxsize=4096)
+def _parsed(times: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(parse_times(list(times))) if times else (0,) * 7
+
+
+def _bits(words: pd.Series, vocab: dict[str, int]) -> list[int]:
+    """Each list of words as a bit mask over the vocabulary (words outside it are irrelevant)."""
+    return [sum(1 << vocab[w] for w in ws if w in vocab) for ws in words]
+
+
+def _prepared(frame: pd.DataFrame, vocab: dict[str, dict[str, int]], keep: list[str]) -> pd.DataFrame:
+    """The columns SQL needs: times as 7 day masks, accessibility and facilities as bit masks."""
+    out = frame[keep].copy()
+    masks = [_parsed(tuple(t)) for t in frame["times"]]
     for d in range(7):
         out[f"m{d}"] = [m[d] for m in masks]
-    out["any_time"] = any_time
+    out["any_time"] = [not len(t) for t in frame["times"]]
+    out["acc"] = _bits(frame["accessibility"], vocab["accessibility"])
+    out["fac"] = _bits(frame["facilities"], vocab["facilities"])
     return out
+
+
+def _vocabulary(needs: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Bit positions for the words needs ask for (only those can change a match)."""
+    vocab = {}
+    for col in ("accessibility", "facilities"):
+        words = sorted({w for ws in needs[col] for w in ws})
+        if len(words) > 63:
+            raise AnchorageError(f"Needs ask for {len(words)} different {col} words; matching handles up to 63.",
+                                 fix="Use the standard words (see docs/assets.md).")
+        vocab[col] = {w: i for i, w in enumerate(words)}
+    return vocab
 
 
 def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
@@ -53,37 +79,33 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
     own = con is None
     con = con or duckdb.connect()
     try:
-        n, s = _masks(needs), _masks(spaces)
+        vocab = _vocabulary(needs)
+        n = _prepared(needs, vocab, ["id", "people", "easting", "northing", "max_distance_m", "budget_per_hour"])
+        s = _prepared(spaces, vocab, ["id", "org", "name", "capacity", "hourly_cost", "easting", "northing"])
+        n["n_fac"] = [len(f) for f in needs["facilities"]]
         con.register("needs_in", n)
         con.register("spaces_in", s)
+        con.register("needs_words", needs[["id", "accessibility"]])
         cover = " AND ".join(f"(l_m{d} & ~r_m{d}) = 0" for d in range(7))
         pairs = near_pairs_sql(
             "needs_in", "spaces_in",
-            ["id", "people", "accessibility", "facilities", "budget_per_hour", "any_time",
-             *[f"m{d}" for d in range(7)]],
-            ["id", "org", "name", "capacity", "accessibility", "facilities", "hourly_cost", "any_time",
-             *[f"m{d}" for d in range(7)]],
+            ["id", "people", "acc", "fac", "n_fac", "budget_per_hour", "any_time", *[f"m{d}" for d in range(7)]],
+            ["id", "org", "name", "capacity", "acc", "fac", "hourly_cost", "any_time", *[f"m{d}" for d in range(7)]],
             "max_distance_m", CELL_M)
         w = WEIGHTS
         return con.execute(f"""
             WITH p AS ({pairs}),
             ok AS (
-                SELECT *,
-                    1 - distance_m / l_radius AS s_distance,
-                    l_people / r_capacity AS s_fit,
-                    CASE WHEN len(l_facilities) = 0 THEN 1.0
-                         ELSE len(list_intersect(l_facilities, r_facilities)) / len(l_facilities) END AS s_facilities,
-                    CASE WHEN r_hourly_cost = 0 THEN 1.0 WHEN l_budget_per_hour IS NULL THEN 0.5
-                         ELSE 1 - r_hourly_cost / l_budget_per_hour END AS s_cost
+                SELECT *, bit_count(l_fac & r_fac) AS fac_hits,
+                    {w['distance']} * (1 - distance_m / l_radius) + {w['fit']} * (l_people / r_capacity)
+                    + {w['facilities']} * CASE WHEN l_n_fac = 0 THEN 1.0 ELSE bit_count(l_fac & r_fac) / l_n_fac END
+                    + {w['cost']} * CASE WHEN r_hourly_cost = 0 THEN 1.0 WHEN l_budget_per_hour IS NULL THEN 0.5
+                                         ELSE 1 - r_hourly_cost / l_budget_per_hour END AS score
                 FROM p
                 WHERE r_capacity >= l_people
-                  AND list_has_all(r_accessibility, l_accessibility)
+                  AND (l_acc & ~r_acc) = 0
                   AND (l_budget_per_hour IS NULL OR r_hourly_cost <= l_budget_per_hour)
                   AND (l_any_time OR r_any_time OR ({cover}))
-            ), ranked AS (
-                SELECT *, {w['distance']} * s_distance + {w['fit']} * s_fit + {w['facilities']} * s_facilities
-                          + {w['cost']} * s_cost AS score
-                FROM ok
                 QUALIFY row_number() OVER (PARTITION BY l_id ORDER BY score DESC, distance_m, r_id) <= {int(top)}
             )
             SELECT l_id AS need_id,
@@ -93,16 +115,16 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
                    concat_ws('; ',
                        printf('%.1f km away (limit %.1f km)', distance_m / 1000, l_radius / 1000),
                        printf('fits %d of %d places', l_people, r_capacity),
-                       CASE WHEN len(l_accessibility) > 0 THEN 'has ' || array_to_string(l_accessibility, ', ') END,
-                       CASE WHEN len(l_facilities) > 0 THEN printf('%d of %d facilities wanted',
-                            len(list_intersect(l_facilities, r_facilities)), len(l_facilities)) END,
+                       CASE WHEN len(w.accessibility) > 0 THEN 'has ' || array_to_string(w.accessibility, ', ') END,
+                       CASE WHEN l_n_fac > 0 THEN printf('%d of %d facilities wanted', fac_hits, l_n_fac) END,
                        CASE WHEN r_hourly_cost = 0 THEN 'free'
                             ELSE printf('£%.2f an hour', r_hourly_cost)
                                  || CASE WHEN l_budget_per_hour IS NOT NULL
                                          THEN printf(' (budget £%.2f)', l_budget_per_hour) ELSE '' END END,
                        CASE WHEN NOT l_any_time AND NOT r_any_time THEN 'open at the times asked for' END
                    ) AS reasons
-            FROM ranked ORDER BY need_id, rank
+            FROM ok JOIN needs_words w ON w.id = ok.l_id
+            ORDER BY need_id, rank
         """).df()
     finally:
         if own:

@@ -126,8 +126,9 @@ def write_transparency_register(path: Path, n: int, places: list[Location], *, o
 
 
 def write_eric_sites(path: Path, n: int, places: list[Location], *, trust_code: str, trust_name: str,
-                     seed: int = 2) -> GeneratedRegister:
-    """Write an NHS ERIC-style site list (floor areas, running costs, backlog by risk) with real postcodes."""
+                     seed: int = 2, with_coordinates: bool = False) -> GeneratedRegister:
+    """Write an NHS ERIC-style site list (floor areas, running costs, backlog by risk) with real postcodes;
+    `with_coordinates` adds Easting and Northing columns, as trusts' own estates exports often do."""
     rng = random.Random(seed)
     rows = []
     for i in range(n):
@@ -141,8 +142,10 @@ def write_eric_sites(path: Path, n: int, places: list[Location], *, trust_code: 
                      str(rng.randrange(10_000, 900_000)), str(rng.randrange(5_000, 500_000)),
                      str(rng.randrange(2_000, 300_000)), str(rng.randrange(0, 200_000)),
                      str(rng.randrange(0, 300_000)), str(rng.randrange(0, 300_000)),
-                     str(rng.randrange(0, 100_000))])
-    _write(path, ERIC_COLUMNS, rows)
+                     str(rng.randrange(0, 100_000))]
+                    + ([f"{loc.easting + rng.uniform(-150, 150):.0f}", f"{loc.northing + rng.uniform(-150, 150):.0f}"]
+                       if with_coordinates else []))
+    _write(path, ERIC_COLUMNS + (["Easting", "Northing"] if with_coordinates else []), rows)
     return GeneratedRegister(path, n)
 
 
