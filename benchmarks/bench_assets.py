@@ -27,7 +27,7 @@ ACCESS = ["step-free", "accessible toilet", "hearing loop", "lift"]
 TIMES = ["Mon-Fri 09:00-17:00", "Mon-Fri 09:00-22:00", "Sat 10:00-16:00", "weekends 09:00-18:00",
          "Tue 18:00-22:00", "daily 08:00-22:00"]
 NEED_TIMES = ["Tue 19:00-21:00", "Sat 10:00-12:00", "Wed 14:00-16:00", "Mon 18:00-20:00", ""]
-SIDE_M = 30_000  # a London-sized square: about 110 spaces per km², so plenty of candidates per need
+SIDE_M = 40_000  # a Greater London-sized square (1,600 km²; London is 1,572 km²): ~60 spaces per km²
 
 
 def generate(n_spaces: int, n_needs: int, seed: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:

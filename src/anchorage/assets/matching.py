@@ -86,44 +86,46 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
         con.register("needs_in", n)
         con.register("spaces_in", s)
         con.register("needs_words", needs[["id", "accessibility"]])
-        cover = " AND ".join(f"(l_m{d} & ~r_m{d}) = 0" for d in range(7))
-        pairs = near_pairs_sql(
-            "needs_in", "spaces_in",
-            ["id", "people", "acc", "fac", "n_fac", "budget_per_hour", "any_time", *[f"m{d}" for d in range(7)]],
-            ["id", "org", "name", "capacity", "acc", "fac", "hourly_cost", "any_time", *[f"m{d}" for d in range(7)]],
-            "max_distance_m", CELL_M)
+        cover = " AND ".join(f"(n.m{d} & ~s.m{d}) = 0" for d in range(7))
+        # Only ids and coordinates go through the grid join; attributes join on the pairs within reach.
+        pairs = near_pairs_sql("needs_in", "spaces_in", ["id"], ["id"], "max_distance_m", CELL_M)
         w = WEIGHTS
         return con.execute(f"""
-            WITH p AS ({pairs}),
-            ok AS (
-                SELECT *, bit_count(l_fac & r_fac) AS fac_hits,
-                    {w['distance']} * (1 - distance_m / l_radius) + {w['fit']} * (l_people / r_capacity)
-                    + {w['facilities']} * CASE WHEN l_n_fac = 0 THEN 1.0 ELSE bit_count(l_fac & r_fac) / l_n_fac END
-                    + {w['cost']} * CASE WHEN r_hourly_cost = 0 THEN 1.0 WHEN l_budget_per_hour IS NULL THEN 0.5
-                                         ELSE 1 - r_hourly_cost / l_budget_per_hour END AS score
-                FROM p
-                WHERE r_capacity >= l_people
-                  AND (l_acc & ~r_acc) = 0
-                  AND (l_budget_per_hour IS NULL OR r_hourly_cost <= l_budget_per_hour)
-                  AND (l_any_time OR r_any_time OR ({cover}))
-                QUALIFY row_number() OVER (PARTITION BY l_id ORDER BY score DESC, distance_m, r_id) <= {int(top)}
+            WITH ok AS (
+                SELECT p.l_id, p.r_id, p.distance_m, p.l_radius, n.people, n.n_fac, n.budget_per_hour,
+                       n.any_time AS n_any, s.any_time AS s_any, s.org, s.name, s.capacity, s.hourly_cost,
+                       bit_count(n.fac & s.fac) AS fac_hits,
+                       {w['distance']} * (1 - p.distance_m / p.l_radius) + {w['fit']} * (n.people / s.capacity)
+                       + {w['facilities']} * CASE WHEN n.n_fac = 0 THEN 1.0 ELSE bit_count(n.fac & s.fac) / n.n_fac END
+                       + {w['cost']} * CASE WHEN s.hourly_cost = 0 THEN 1.0 WHEN n.budget_per_hour IS NULL THEN 0.5
+                                            ELSE 1 - s.hourly_cost / n.budget_per_hour END AS score
+                FROM ({pairs}) p JOIN needs_in n ON n.id = p.l_id JOIN spaces_in s ON s.id = p.r_id
+                WHERE s.capacity >= n.people
+                  AND (n.acc & ~s.acc) = 0
+                  AND (n.budget_per_hour IS NULL OR s.hourly_cost <= n.budget_per_hour)
+                  AND (n.any_time OR s.any_time OR ({cover}))
+            ), best AS (
+                -- Top k per need by score, then nearer, then lower space id: an aggregate, not a full sort.
+                SELECT l_id, unnest(max_by(ok, struct_pack(s := score, d := -distance_m, i := -r_id), {int(top)}))
+                           AS m,
+                       generate_subscripts(max_by(ok, struct_pack(s := score, d := -distance_m, i := -r_id),
+                                                  {int(top)}), 1) AS rank
+                FROM ok GROUP BY l_id
             )
-            SELECT l_id AS need_id,
-                   row_number() OVER (PARTITION BY l_id ORDER BY score DESC, distance_m, r_id) AS rank,
-                   r_id AS space_id, r_org AS org, r_name AS space, round(distance_m) AS distance_m,
-                   round(score, 4) AS score,
+            SELECT l_id AS need_id, rank, m.r_id AS space_id, m.org AS org, m.name AS space,
+                   round(m.distance_m) AS distance_m, round(m.score, 4) AS score,
                    concat_ws('; ',
-                       printf('%.1f km away (limit %.1f km)', distance_m / 1000, l_radius / 1000),
-                       printf('fits %d of %d places', l_people, r_capacity),
+                       printf('%.1f km away (limit %.1f km)', m.distance_m / 1000, m.l_radius / 1000),
+                       printf('fits %d of %d places', m.people, m.capacity),
                        CASE WHEN len(w.accessibility) > 0 THEN 'has ' || array_to_string(w.accessibility, ', ') END,
-                       CASE WHEN l_n_fac > 0 THEN printf('%d of %d facilities wanted', fac_hits, l_n_fac) END,
-                       CASE WHEN r_hourly_cost = 0 THEN 'free'
-                            ELSE printf('£%.2f an hour', r_hourly_cost)
-                                 || CASE WHEN l_budget_per_hour IS NOT NULL
-                                         THEN printf(' (budget £%.2f)', l_budget_per_hour) ELSE '' END END,
-                       CASE WHEN NOT l_any_time AND NOT r_any_time THEN 'open at the times asked for' END
+                       CASE WHEN m.n_fac > 0 THEN printf('%d of %d facilities wanted', m.fac_hits, m.n_fac) END,
+                       CASE WHEN m.hourly_cost = 0 THEN 'free'
+                            ELSE printf('£%.2f an hour', m.hourly_cost)
+                                 || CASE WHEN m.budget_per_hour IS NOT NULL
+                                         THEN printf(' (budget £%.2f)', m.budget_per_hour) ELSE '' END END,
+                       CASE WHEN NOT m.n_any AND NOT m.s_any THEN 'open at the times asked for' END
                    ) AS reasons
-            FROM ok JOIN needs_words w ON w.id = ok.l_id
+            FROM best JOIN needs_words w ON w.id = best.l_id
             ORDER BY need_id, rank
         """).df()
     finally:
