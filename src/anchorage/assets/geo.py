@@ -101,7 +101,10 @@ def near_pairs_sql(left: str, right: str, left_cols: list[str], right_cols: list
         ), lx AS (
             SELECT l.*, unnest(range(cx - reach, cx + reach + 1)) AS kx FROM l
         ), lc AS (
-            SELECT lx.*, unnest(range(cy - reach, cy + reach + 1)) AS ky FROM lx
+            -- Only cells whose nearest point is within reach of the point (the circle, not its square).
+            SELECT * FROM (SELECT lx.*, unnest(range(cy - reach, cy + reach + 1)) AS ky FROM lx)
+            WHERE greatest(kx * {cell_m} - l_e, 0, l_e - (kx + 1) * {cell_m}) ** 2
+                + greatest(ky * {cell_m} - l_n, 0, l_n - (ky + 1) * {cell_m}) ** 2 <= l_radius ** 2
         ), r AS (
             SELECT {rsel}, easting AS r_e, northing AS r_n,
                    floor(easting / {cell_m})::BIGINT AS kx, floor(northing / {cell_m})::BIGINT AS ky

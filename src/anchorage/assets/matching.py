@@ -21,7 +21,7 @@ from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace
 
 WEIGHTS = {"distance": 0.4, "fit": 0.3, "facilities": 0.2, "cost": 0.1}
-CELL_M = 1000.0
+CELL_M = 500.0
 
 
 @dataclass
