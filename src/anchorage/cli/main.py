@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,7 @@ from typing import Annotated
 import typer
 
 from anchorage import config as cfgmod
+from anchorage.cli import assets as assets_cli
 from anchorage.cli import web
 from anchorage.cli.common import (
     JsonOpt,
@@ -23,11 +23,11 @@ from anchorage.cli.common import (
     out,
     print_json,
     progress_bar,
+    run_ingest,
     show_summary,
 )
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
-from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
 
 app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
@@ -48,6 +48,8 @@ app.add_typer(apprenticeships_app, name="apprenticeships")
 app.add_typer(levy_app, name="levy")
 app.add_typer(bid_app, name="bid")
 app.add_typer(he_app, name="he")
+app.add_typer(assets_cli.assets_app, name="assets")
+app.add_typer(assets_cli.spaces_app, name="spaces")
 
 
 
@@ -98,15 +100,7 @@ def spend_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mappin
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
     from anchorage.ingest.spend import ingest_spend
 
-    _run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
-
-
-def _run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
-                mapping: Path | None, as_json: bool) -> None:
-    ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = load(ws, file, org, mapping_file=mapping, progress=progress)
-    show_summary(summary, as_json)
+    run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
 
 
 @spend_app.command("quarantine")
@@ -149,7 +143,7 @@ def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, ma
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
     from anchorage.ingest.suppliers import ingest_suppliers
 
-    _run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
+    run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
 
 
 @geo_app.command("import")

@@ -33,10 +33,12 @@ def demo_config() -> cfgmod.Config:
 def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progress: Progress | None = None,
              say: Callable[[str], None] = print) -> Path:
     """Create the demo workspace at `root` (replacing an earlier demo there); return the report's path."""
+    from anchorage.demo.assets_gen import load_demo_assets
     from anchorage.demo.generate import generate_demo_files
     from anchorage.ingest.spend import ingest_spend
     from anchorage.ingest.suppliers import ingest_suppliers
     from anchorage.reference.load import import_reference
+    from anchorage.reports.assets_report import build_assets_report
     from anchorage.reports.build import build_report
 
     if (root / CONFIG_NAME).exists():
@@ -59,7 +61,11 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
         money = f" (£{s.amount_loaded:,.0f})" if s.amount_loaded is not None else ""
         say(f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
             f"{s.rows_quarantined:,} quarantined")
-    say("Analysing and writing the report…")
+    say("Loading the anchors' land and buildings, occupancy, spaces and community needs…")
+    load_demo_assets(ws, root / "inputs", seed=seed, say=say)
+    say("Analysing and writing the reports…")
+    assets_page = build_assets_report(ws, root / "report")
+    say(f"Assets report: {assets_page}")
     report = build_report(ws, root / "report")["html"]
     from anchorage.demo.workforce_run import run_workforce_demo
 

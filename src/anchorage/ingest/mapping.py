@@ -100,7 +100,16 @@ REQUIRED = {
     "workforce": ("staff_id", "home_postcode"),
 }
 FIELDS = {"spend": SPEND_FIELDS, "suppliers": SUPPLIER_FIELDS, "workforce": STAFF_FIELDS}
+HEADER_HINTS = {"spend": "the supplier, amount and date", "suppliers": "the supplier name",
+                "workforce": "the staff id and home postcode"}
 FUZZY_CUTOFF = 90  # catches publication typos ("Expenditure Catergory", "Service divison label")
+
+
+def register_kind(kind: str, fields: dict[str, list[str]], required: tuple[str, ...], hint: str) -> None:
+    """Add an import kind's field aliases (a higher layer's kind, e.g. asset registers) to the mapper."""
+    FIELDS[kind] = fields
+    REQUIRED[kind] = required
+    HEADER_HINTS[kind] = hint
 
 
 def header_key(name: str) -> str:

@@ -98,6 +98,7 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
         total.amount_quarantined = (total.amount_quarantined or Decimal(0)) + (part.amount_quarantined or 0)
     for k, v in part.quarantine_reasons.items():
         total.quarantine_reasons[k] = total.quarantine_reasons.get(k, 0) + v
+    total.notes.extend(part.notes)
 
 
 def run_import(
@@ -146,7 +147,8 @@ def run_import(
             parsers.install(con)
             parts: list[StagedPart] = []
             try:
-                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir)
+                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
+                                          kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"))
                 summary.notes.extend(notes)
                 batches = []
                 for part in parts:

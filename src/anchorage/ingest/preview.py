@@ -40,7 +40,8 @@ def preview_file(path: Path, kind: str = "spend", *, workdir: Path, limit: int =
     con = duckdb.connect()
     try:
         try:
-            parts, notes = stage_file(con, path, mapmod.header_scorer(kind), workdir)
+            parts, notes = stage_file(con, path, mapmod.header_scorer(kind), workdir, kind=kind,
+                                      what=mapmod.HEADER_HINTS.get(kind, "its"))
         except HeaderNotFound:
             parts, notes = stage_file(con, path, text_cells, workdir)
             notes.append("We did not recognise the column names, so we took the first row with several "

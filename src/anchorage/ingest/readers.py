@@ -36,25 +36,29 @@ class StagedPart:
 
 
 def stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path
+    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path,
+    *, kind: str = "spend", what: str = "the supplier, amount and date",
 ) -> tuple[list[StagedPart], list[str]]:
     """Stage every table in the file that has a recognisable header; return the parts and notes."""
     fmt = sniff.detect_format(path)
     if fmt == "csv":
-        return [_stage_csv(con, path, score, workdir)], []
-    return _stage_workbook(con, path, score)
+        return [_stage_csv(con, path, score, workdir, kind, what)], []
+    return _stage_workbook(con, path, score, kind, what)
 
 
-def _no_header(path: Path, rows: list[list[str]]) -> HeaderNotFound:
+def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> HeaderNotFound:
     seen = " | ".join(", ".join(c for c in r if c)[:80] for r in rows[:3] if any(r)) or "nothing"
+    if kind == "workforce":  # staff files are personal data: never echo their content
+        seen = "not shown, as staff files hold personal data"
     return HeaderNotFound(
         str(path),
-        f"cannot find a header row naming the supplier, amount and date columns (the top of the file shows: {seen}).",
-        fix="Check this is a spend file, or pass --mapping FILE naming the columns.",
+        f"cannot find a header row naming {what} columns (the top of the file shows: {seen}).",
+        fix=f"Check this is a {kind} file, or pass --mapping FILE naming the columns.",
     )
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path) -> StagedPart:
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path,
+               kind: str, what: str) -> StagedPart:
     encoding = sniff.detect_encoding(path)
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
@@ -62,7 +66,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
     rows, line_ends, delimiter = sniff.read_head(source, "utf-8-sig")
     guess = sniff.find_header(rows, score, line_ends)
     if guess is None:
-        raise _no_header(path, rows)
+        raise _no_header(path, rows, kind, what)
     header = guess.cells
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells from spreadsheet exports
@@ -116,7 +120,7 @@ def cell_text(value: object) -> str | None:
 
 
 def _stage_workbook(
-    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int]
+    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], kind: str, what: str
 ) -> tuple[list[StagedPart], list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -134,7 +138,7 @@ def _stage_workbook(
         first_rows = first_rows or text_rows
         guess = sniff.find_header(text_rows, score, list(range(1, len(text_rows) + 1)))
         if guess is None:
-            notes.append(f'sheet "{name}" skipped: no spend header found in it')
+            notes.append(f'sheet "{name}" skipped: no {kind} header found in it')
             continue
         start = next((i for i, c in enumerate(guess.cells) if c), 0)  # header may begin at column B
         header = guess.cells[start:]
@@ -153,5 +157,5 @@ def _stage_workbook(
         con.unregister(f"{table}_arrow")
         parts.append(StagedPart(table, header, name, guess.row_index + 1))
     if not parts:
-        raise _no_header(path, first_rows)
+        raise _no_header(path, first_rows, kind, what)
     return parts, notes

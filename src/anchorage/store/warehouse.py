@@ -116,6 +116,49 @@ CREATE TABLE IF NOT EXISTS staff (
     is_apprentice BOOLEAN NOT NULL,
     is_new_hire BOOLEAN NOT NULL
 );
+CREATE TABLE IF NOT EXISTS assets (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,
+    asset_key VARCHAR NOT NULL,
+    uprn VARCHAR,
+    asset_ref VARCHAR,
+    name VARCHAR,
+    address VARCHAR,
+    postcode VARCHAR,
+    asset_type VARCHAR,
+    tenure VARCHAR,
+    holding_type VARCHAR,
+    building_m2 DOUBLE,
+    land_ha DOUBLE,
+    energy_rating VARCHAR,
+    gross_floor_m2 DOUBLE,
+    occupied_floor_m2 DOUBLE,
+    running_cost DECIMAL(18, 2),
+    backlog_maintenance DECIMAL(18, 2),
+    services VARCHAR,
+    acv_flag BOOLEAN,
+    easting DOUBLE,
+    northing DOUBLE,
+    lat DOUBLE,
+    lon DOUBLE,
+    location_source VARCHAR,
+    lsoa VARCHAR,
+    ward VARCHAR,
+    source_row VARCHAR
+);
+CREATE TABLE IF NOT EXISTS asset_utilisation (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,
+    asset_ref VARCHAR,
+    uprn VARCHAR,
+    period VARCHAR,
+    occupied_floor_m2 DOUBLE,
+    hours_per_week DOUBLE,
+    vacancy_pct DOUBLE,
+    surplus BOOLEAN
+);
 """
 
 

@@ -1,0 +1,1 @@
+"""Assets: the anchors' land and buildings in one register, their use, the map, reviews and community space."""
