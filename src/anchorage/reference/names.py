@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
+# Abbreviations written out in full, so "ABC Cleaning Svcs" and "ABC Cleaning Services" agree. Only
+# unambiguous ones: "ASSOC" (association or associates?) and "TECH" (a name in its own right) stay.
+ABBREVIATIONS: list[tuple[str, str]] = [
+    ("SVCS|SVCES|SERVS", "SERVICES"), ("SVC", "SERVICE"), ("MGMT|MGT", "MANAGEMENT"),
+    ("INTL", "INTERNATIONAL"), ("BROS", "BROTHERS"), ("HLDGS", "HOLDINGS"), ("GRP", "GROUP"),
+    ("ENGG|ENGRG", "ENGINEERING"), ("CONSTR|CONSTRN", "CONSTRUCTION"), ("DEVT", "DEVELOPMENT"),
+    ("CTR|CNTR|CENTER", "CENTRE"), ("ASSN", "ASSOCIATION"), ("ASSOCS", "ASSOCIATES"),
+    ("UNIV", "UNIVERSITY"), ("DEPT", "DEPARTMENT"), ("SOLNS", "SOLUTIONS"), ("CONSULTS", "CONSULTANTS"),
+]
+
 # Each step is a (pattern, replacement, flags) applied in order to the upper-cased name.
 _STEPS: list[tuple[str, str, str]] = [
     # Keep the legal entity, not the trading name: "ABC Ltd (t/a Tasty Food)" -> "ABC Ltd".
@@ -14,6 +24,7 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"[^\pL\pN ]+", " ", "g"),
     (r"\s+", " ", "g"),
     (r"^\s*(THE\s+)+", "", ""),
+    *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
     (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD))+\s*$", "", ""),
 ]
 
