@@ -9,7 +9,7 @@ import duckdb
 ABBREVIATIONS: list[tuple[str, str]] = [
     ("SVCS|SVCES|SERVS", "SERVICES"), ("SVC", "SERVICE"), ("MGMT|MGT", "MANAGEMENT"),
     ("INTL", "INTERNATIONAL"), ("BROS", "BROTHERS"), ("HLDGS", "HOLDINGS"), ("GRP", "GROUP"),
-    ("ENGG|ENGRG", "ENGINEERING"), ("CONSTR|CONSTRN", "CONSTRUCTION"), ("DEVT", "DEVELOPMENT"),
+    ("ENGG|ENGRG", "ENGINEERING"), ("CONSTR|CONSTRN", "CONSTRUCTION"), ("DEVT", "DEVELOPMENT"), ("DEVTS", "DEVELOPMENTS"),
     ("CTR|CNTR|CENTER", "CENTRE"), ("ASSN", "ASSOCIATION"), ("ASSOCS", "ASSOCIATES"),
     ("UNIV", "UNIVERSITY"), ("DEPT", "DEPARTMENT"), ("SOLNS", "SOLUTIONS"), ("CONSULTS", "CONSULTANTS"),
 ]
@@ -25,7 +25,7 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"\s+", " ", "g"),
     (r"^\s*(THE\s+)+", "", ""),
     *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
-    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD))+\s*$", "", ""),
+    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
 ]
 
 
