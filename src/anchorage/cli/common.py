@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +25,8 @@ WorkspaceOpt = Annotated[
     typer.Option("--workspace", "-w", help="Workspace folder (default: $ANCHORAGE_WORKSPACE, else the current folder)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
+OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
 
 
 def open_workspace(path: Path | None) -> Workspace:
@@ -51,6 +53,15 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
             bar.update(tasks[stage], completed=fraction)
 
         yield update
+
+
+def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
+               mapping: Path | None, as_json: bool) -> None:
+    """Run one anchor-file import with a progress bar and print its reconciliation."""
+    ws = open_workspace(workspace)
+    with progress_bar(not as_json) as progress:
+        summary = load(ws, file, org, mapping_file=mapping, progress=progress)
+    show_summary(summary, as_json)
 
 
 def show_summary(summary: ImportSummary, as_json: bool) -> None:

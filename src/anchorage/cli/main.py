@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +13,18 @@ import typer
 from anchorage import config as cfgmod
 from anchorage.cli.common import (
     JsonOpt,
+    MappingOpt,
+    OrgOpt,
     WorkspaceOpt,
     err,
     open_workspace,
     out,
     print_json,
     progress_bar,
+    run_ingest,
     show_summary,
 )
+from anchorage.cli.suppliers import suppliers_app
 from anchorage.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
@@ -30,7 +33,6 @@ app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs a
                   no_args_is_help=True, pretty_exceptions_enable=False)
 org_app = typer.Typer(help="Anchors (the institutions in the collaborative).", no_args_is_help=True)
 spend_app = typer.Typer(help="Spend: load payments and analyse where they go.", no_args_is_help=True)
-suppliers_app = typer.Typer(help="Suppliers: load an anchor's supplier master.", no_args_is_help=True)
 geo_app = typer.Typer(help="Reference geography: ONSPD/NSPL postcodes, IMD, area names, boundaries.",
                       no_args_is_help=True)
 app.add_typer(org_app, name="org")
@@ -38,8 +40,6 @@ app.add_typer(spend_app, name="spend")
 app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")
 
-MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
-OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
 
 
 @app.command()
@@ -89,15 +89,7 @@ def spend_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mappin
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
     from anchorage.ingest.spend import ingest_spend
 
-    _run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
-
-
-def _run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
-                mapping: Path | None, as_json: bool) -> None:
-    ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = load(ws, file, org, mapping_file=mapping, progress=progress)
-    show_summary(summary, as_json)
+    run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
 
 
 @spend_app.command("quarantine")
@@ -132,15 +124,6 @@ def spend_analyse(
     from anchorage.cli.render import render_analysis
 
     render_analysis(result)
-
-
-@suppliers_app.command("ingest")
-def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-                     as_json: JsonOpt = False) -> None:
-    """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
-    from anchorage.ingest.suppliers import ingest_suppliers
-
-    _run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
 
 
 @geo_app.command("import")

@@ -23,22 +23,31 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"[.'’-]", "", "g"),
     (r"[^\pL\pN ]+", " ", "g"),
     (r"\s+", " ", "g"),
-    (r"^\s*(THE\s+)+", "", ""),
+    (r"^\s*(THE\s+)+", "", ""),  # steps from here on may empty a name; the ones before never do
     *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
     (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
 ]
 
 
+_LIGHT_STEPS = 5  # trading name, &, dots, punctuation, spaces
+
+
 def name_norm_sql(expr: str) -> str:
     """DuckDB expression normalising a supplier name; never empties a non-empty name."""
     s = f"upper({expr})"
-    for pattern, repl, flags in _STEPS:
+    light = None
+    for n, (pattern, repl, flags) in enumerate(_STEPS):
+        if n == _LIGHT_STEPS:
+            light = s
         pattern = pattern.replace("'", "''")
         s = f"regexp_replace({s}, '{pattern}', '{repl}', '{flags}')" if flags else (
             f"regexp_replace({s}, '{pattern}', '{repl}')"
         )
-    fallback = f"trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g'))"
-    return f"CASE WHEN trim({s}) = '' THEN {fallback} ELSE trim({s}) END"
+    # A name that is nothing but legal words ("LIMITED", "THE CO") keeps them, cleaned of punctuation only:
+    # that form normalises to itself, so normalising twice changes nothing.
+    fallback = f"trim({light})"
+    return (f"CASE WHEN trim({s}) <> '' THEN trim({s}) WHEN {fallback} <> '' THEN {fallback} "
+            f"ELSE trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g')) END")
 
 
 def normalise_names(values: list[str | None]) -> list[str | None]:

@@ -171,7 +171,7 @@ def write_companies_house(out_dir: Path, rows: int, *, seed: int = 1, parts: int
         zip_path = out_dir / f"{stem}.zip"
         with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf, \
                 zf.open(f"{stem}.csv", "w", force_zip64=True) as dest, csv_path.open("rb") as src:
-            dest.write((CH_HEADER + "\r\n").encode())
+            dest.write((CH_HEADER + "\n").encode())
             while chunk := src.read(8 * 1024 * 1024):
                 dest.write(chunk)
         csv_path.unlink()

@@ -188,10 +188,10 @@ def _stage_part(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path, labe
     try:
         prog.run(con, f"""
             INSERT INTO register_stage
-            SELECT '{upload_id}', '{layout.source}', '{label.replace("'", "''")}', rowid + 1, *,
+            SELECT '{upload_id}', '{layout.source}', '{label.replace("'", "''")}', row_no, * EXCLUDE (row_no),
                    CASE WHEN register_id IS NULL OR register_id = '' THEN 'the registration number is empty'
                         WHEN name IS NULL OR name = '' THEN 'the name is empty' END
-            FROM (SELECT rowid, {select} FROM {scan})
+            FROM (SELECT row_number() OVER () AS row_no, {select} FROM {scan})
         """, stage=f"Reading {label}", progress=progress)
     except duckdb.Error as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
