@@ -72,10 +72,10 @@ def gold_tables(con: duckdb.DuckDBPyConnection, *, register_rows: int, registere
                                     "i": list(range(len(sups)))})
     left = con.execute(model.features_sql(
         f"SELECT 's' || i AS uid, {name_norm_sql('name')} AS name_norm, postcode, NULL::VARCHAR AS town "
-        "FROM gold")).fetch_arrow_table()
+        "FROM gold")).to_arrow_table()
     right = con.execute(model.features_sql(
         f"SELECT number AS uid, {name_norm_sql('name')} AS name_norm, postcode, town "
-        f"FROM ({register_sql(register_rows, register_seed)})")).fetch_arrow_table()
+        f"FROM ({register_sql(register_rows, register_seed)})")).to_arrow_table()
     truth: dict[str, str | None] = {f"s{i}": s.true_register_id for i, s in enumerate(sups)}
     return left, right, truth
 

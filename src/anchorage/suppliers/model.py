@@ -21,8 +21,9 @@ CANDIDATE_THRESHOLD = 0.3  # kept as a candidate a reviewer can accept
 def features_sql(select: str) -> str:
     """Add the linkage features to a SELECT that yields uid, name_norm, postcode and town (DuckDB SQL)."""
     return f"""
-        SELECT *, left(name_squash, 8) AS name_pre, right(name_squash, 10) AS name_suf,
-               left(name_squash, 1) AS name_initial
+        SELECT *, left(name_squash, 8) AS name_pre, left(name_squash, 1) AS name_initial,
+               split_part(name_norm, ' ', 1) AS name_first, split_part(name_norm, ' ', -1) AS name_last,
+               nullif(substr(name_squash, length(split_part(name_norm, ' ', 1)) + 1), '') AS name_rest
         FROM (
             SELECT uid, name_norm, replace(name_norm, ' ', '') AS name_squash,
                    array_to_string(list_sort(string_split(name_norm, ' ')), '') AS name_key,
@@ -43,15 +44,17 @@ def features_sql(select: str) -> str:
 
 
 FEATURES = ["uid", "name_norm", "name_squash", "name_key", "postcode", "pc_sector", "pc_district", "town",
-            "name_pre", "name_suf", "name_initial"]
+            "name_pre", "name_initial", "name_first", "name_last", "name_rest"]
 
 # Each rule is an equi-join, so 100k suppliers against 5M companies stays tractable; together they
-# catch exact names, reordered words, one typo either end of the name, and same-postcode firms.
+# catch exact names, reordered words, a typo in the first word (same initial and the rest), in a middle
+# word (same first and last words) or late in the name (same first 8 letters), and same-postcode firms.
 BLOCKING_RULES = [
     "l.name_norm = r.name_norm",
     "l.name_key = r.name_key",
     "l.name_pre = r.name_pre",
-    "l.name_suf = r.name_suf",
+    "l.name_first = r.name_first AND l.name_last = r.name_last",
+    "l.name_rest = r.name_rest AND l.name_initial = r.name_initial",
     "l.postcode = r.postcode AND l.name_initial = r.name_initial",
 ]
 

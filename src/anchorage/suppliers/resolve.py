@@ -46,9 +46,9 @@ def find_candidates(con: duckdb.DuckDBPyConnection, *, backend: str = "duckdb", 
         progress("Linking suppliers to the registers", 0.1)
     left = con.execute(model.features_sql(
         "SELECT record_id AS uid, supplier_name_norm AS name_norm, postcode, NULL::VARCHAR AS town FROM records "
-        "WHERE record_id NOT IN (SELECT record_id FROM rules)")).fetch_arrow_table()
+        "WHERE record_id NOT IN (SELECT record_id FROM rules)")).to_arrow_table()
     right = con.execute(model.features_sql(
-        "SELECT source || ':' || register_id AS uid, name_norm, postcode, town FROM register")).fetch_arrow_table()
+        "SELECT source || ':' || register_id AS uid, name_norm, postcode, town FROM register")).to_arrow_table()
     found = link(left, right, backend=backend, spark=spark)
     if progress:
         progress("Linking suppliers to the registers", 0.9)
