@@ -26,7 +26,6 @@ from anchorage.cli.common import (
 )
 from anchorage.cli.suppliers import suppliers_app
 from anchorage.errors import AnchorageError
-from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
 
 app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",

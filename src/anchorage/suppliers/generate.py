@@ -12,6 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # The header line exactly as Companies House publishes it, leading spaces included.
 CH_HEADER = (
     "CompanyName, CompanyNumber,RegAddress.CareOf,RegAddress.POBox,RegAddress.AddressLine1, RegAddress.AddressLine2,"
@@ -35,7 +40,7 @@ CHARITY_HEADER = (
     "date_cio_dissolution_notice\tcharity_activities\tcharity_gift_aid\tcharity_has_land"
 )
 
-FIRST = ("Apex Abbey Acorn Albion Alpha Anchor Arch Arrow Ash Aspen Atlas Aurora Avalon Azure Beacon Bear Beech "
+FIRST = _words("Apex Abbey Acorn Albion Alpha Anchor Arch Arrow Ash Aspen Atlas Aurora Avalon Azure Beacon Bear Beech "
          "Bell Birch Blue Bridge Bright Bristol Broad Brook Cambridge Capital Castle Cedar Central Channel Chapel "
          "Chester Civic Clear Clover Coast Cobalt Compass Copper Coral Cornerstone Crest Crown Crystal Delta Diamond "
          "Dove Eagle East Eden Elm Emerald Empire Evergreen Falcon Fern Field Firefly Forest Fox Frontier Galaxy "
@@ -45,12 +50,12 @@ FIRST = ("Apex Abbey Acorn Albion Alpha Anchor Arch Arrow Ash Aspen Atlas Aurora
          "Park Peak Pearl Pennine Phoenix Pilot Pine Pinnacle Pioneer Planet Platinum Polar Premier Prime Quay Quest "
          "Rainbow Raven Red Regal Regent River Robin Rock Rose Royal Ruby Sage Sapphire Saxon Severn Silver Sky "
          "Solar Sovereign Spring Star Sterling Stone Summit Sun Swan Thames Titan Tower Trinity Tudor Union Unity "
-         "Valley Vanguard Vector Velvet Vertex Victoria Vista Wave West Willow Windsor Wolf York Zenith").split()
-SURNAMES = ("Smith Jones Patel Okafor Williams Brown Taylor Khan Ahmed Adeyemi Mensah Nguyen Kowalski OBrien "
+         "Valley Vanguard Vector Velvet Vertex Victoria Vista Wave West Willow Windsor Wolf York Zenith")
+SURNAMES = _words("Smith Jones Patel Okafor Williams Brown Taylor Khan Ahmed Adeyemi Mensah Nguyen Kowalski OBrien "
             "Murphy Campbell Clarke Evans Hughes Walker Wright Hall Green Baker Shah Singh Begum Hussain Osei "
             "Boateng Thompson Robinson Edwards Davies Wilson Johnson Martin Lewis Harris Cooper Ward Morris Turner "
             "Phillips Mitchell Carter Bennett Gray Allen King Scott Adams Fernandes Kaur Mahmood Silva Chen Wong "
-            "Nowak Reid Foster Marshall Owen Lloyd Price Jenkins Ellis Palmer Webb Rogers Stevens Hunt").split()
+            "Nowak Reid Foster Marshall Owen Lloyd Price Jenkins Ellis Palmer Webb Rogers Stevens Hunt")
 SECTORS = [  # (words, SIC line)
     ("Catering|Catering Services|Foods|Kitchens|Hospitality|Bakery", "56290 - Other food services"),
     ("Cleaning Services|Cleaning|Hygiene|Facilities Management", "81210 - General cleaning of buildings"),
@@ -70,10 +75,10 @@ SECTORS = [  # (words, SIC line)
     ("Medical|Healthcare|Pharma|Clinical Supplies", "46460 - Wholesale of pharmaceutical goods"),
     ("Property Services|Estates|Lettings|Developments", "68209 - Other letting and operating of own or leased real estate"),
 ]
-AREAS = ("AB AL B BA BB BD BH BL BN BR BS CA CB CF CH CM CO CR CT CV CW DA DE DH DL DN DT DY E EC EN EX FY GL GU "
+AREAS = _words("AB AL B BA BB BD BH BL BN BR BS CA CB CF CH CM CO CR CT CV CW DA DE DH DL DN DT DY E EC EN EX FY GL GU "
          "HA HD HG HP HR HU HX IG IP KT L LA LE LL LN LS LU M ME MK N NE NG NN NP NR NW OL OX PE PL PO PR RG RH "
-         "RM S SE SG SK SL SM SN SO SP SR SS ST SW SY TA TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO").split()
-TOWNS = {a: t.replace("_", " ") for a, t in zip(AREAS, (
+         "RM S SE SG SK SL SM SN SO SP SR SS ST SW SY TA TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO")
+TOWNS = {a: t.replace("_", " ") for a, t in zip(AREAS, _words(
     "ABERDEEN ST_ALBANS BIRMINGHAM BATH BLACKBURN BRADFORD BOURNEMOUTH BOLTON BRIGHTON BROMLEY BRISTOL CARLISLE "
     "CAMBRIDGE CARDIFF CHESTER CHELMSFORD COLCHESTER CROYDON CANTERBURY COVENTRY CREWE DARTFORD DERBY DURHAM "
     "DARLINGTON DONCASTER DORCHESTER DUDLEY LONDON LONDON ENFIELD EXETER BLACKPOOL GLOUCESTER GUILDFORD HARROW "
@@ -82,7 +87,7 @@ TOWNS = {a: t.replace("_", " ") for a, t in zip(AREAS, (
     "NORWICH LONDON OLDHAM OXFORD PETERBOROUGH PLYMOUTH PORTSMOUTH PRESTON READING REDHILL ROMFORD SHEFFIELD "
     "LONDON STEVENAGE STOCKPORT SLOUGH SUTTON SWINDON SOUTHAMPTON SALISBURY SUNDERLAND SOUTHEND STOKE LONDON "
     "SHREWSBURY TAUNTON TELFORD TONBRIDGE TORQUAY TRURO MIDDLESBROUGH TWICKENHAM SOUTHALL LONDON WARRINGTON "
-    "LONDON WATFORD WAKEFIELD WIGAN WORCESTER WALSALL WOLVERHAMPTON YORK").split(), strict=True)}
+    "LONDON WATFORD WAKEFIELD WIGAN WORCESTER WALSALL WOLVERHAMPTON YORK"), strict=True)}
 CATEGORIES = ("Private Limited Company",) * 17 + ("Public Limited Company", "Limited Liability Partnership",
                                                   "Community Interest Company",
                                                   "PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)",
