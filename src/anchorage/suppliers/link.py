@@ -41,8 +41,13 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
             spark = local_session("anchorage-suppliers")
         from splink.backends.spark import SparkAPI
 
+        if spark.sparkContext.getCheckpointDir() is None:  # Splink checkpoints between its steps
+            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="anchorage-spark-checkpoints-"))
+
         db_api = SparkAPI(spark_session=spark, register_udfs_automatically=False)
-        tables = [spark.createDataFrame(t.to_pandas()) for t in (left, right)]
+        # Every feature is text; an explicit schema stops Spark guessing from an all-empty column.
+        tables = [spark.createDataFrame(t.to_pylist(), schema=", ".join(f"{c} string" for c in t.column_names))
+                  for t in (left, right)]
         con = None
     elif backend == "duckdb":
         from splink.backends.duckdb import DuckDBAPI
