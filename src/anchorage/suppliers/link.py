@@ -44,7 +44,7 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
         if spark.sparkContext.getCheckpointDir() is None:  # Splink checkpoints between its steps
             spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="anchorage-spark-checkpoints-"))
 
-        db_api = SparkAPI(spark_session=spark, register_udfs_automatically=False)
+        db_api: Any = SparkAPI(spark_session=spark, register_udfs_automatically=False)
         # Every feature is text; an explicit schema stops Spark guessing from an all-empty column.
         tables = [spark.createDataFrame(t.to_pylist(), schema=", ".join(f"{c} string" for c in t.column_names))
                   for t in (left, right)]

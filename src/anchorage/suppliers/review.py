@@ -64,7 +64,9 @@ def review_queue(ws: Workspace, *, limit: int | None = 50) -> list[QueueItem]:
               AND (res.method IS NULL OR res.method = 'model')
             ORDER BY r.spend DESC, r.record_id
         """).fetchall()
-    items = [QueueItem(*r[:4], float(r[4]), *r[5:9], float(r[9]), r[10], bool(r[11]))
+    items = [QueueItem(record_id=r[0], org=r[1], supplier_name=r[2], postcode=r[3], spend=float(r[4]),
+                       register_source=r[5], register_id=r[6], register_name=r[7], register_postcode=r[8],
+                       match_probability=float(r[9]), explanation=r[10], linked=bool(r[11]))
              for r in rows if r[0] not in decided]
     return items[:limit] if limit else items
 
