@@ -10,7 +10,7 @@ import pandas as pd
 
 from anchorage.suppliers import model
 from anchorage.suppliers.enrich import enrich_resolution
-from anchorage.suppliers.review import active_decisions
+from anchorage.suppliers.review import active_decisions, review_queue
 from anchorage.workspace import Workspace
 
 # One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say.
@@ -153,8 +153,9 @@ def finalise(ws: Workspace) -> ResolveSummary:
         except BaseException:
             con.rollback()
             raise
-        summary = _summarise(con, records, cands, chosen)
+        summary = _summarise(con, records)
     summary.decisions_applied = len(decisions)
+    summary.to_review = len(review_queue(ws, limit=None))
     return summary
 
 
@@ -192,8 +193,7 @@ def _rows(records: pd.DataFrame, chosen: dict[str, dict[str, Any]], uf: _Cluster
     return frame
 
 
-def _summarise(con: Any, records: pd.DataFrame, cands: pd.DataFrame,
-               chosen: dict[str, dict[str, Any]]) -> ResolveSummary:
+def _summarise(con: Any, records: pd.DataFrame) -> ResolveSummary:
     s = ResolveSummary(records=len(records), anchors=int(records["org"].nunique()) if len(records) else 0)
     row = con.execute("""
         SELECT count(*) FILTER (method IN ('company number', 'charity number')),
@@ -214,7 +214,4 @@ def _summarise(con: Any, records: pd.DataFrame, cands: pd.DataFrame,
     s.spend_total, s.spend_matched = float(spend[0]), float(spend[1])
     s.spend_unmatched = round(s.spend_total - s.spend_matched, 2)
     s.matched_spend_pct = round(s.spend_matched / s.spend_total, 4) if s.spend_total else None
-    s.to_review = con.execute(
-        f"SELECT count(*) FROM supplier_resolution WHERE method = 'model' AND match_probability < {model.LINK_THRESHOLD}"
-    ).fetchone()[0] + len(set(cands["record_id"]) - set(chosen)) if len(cands) else 0
     return s
