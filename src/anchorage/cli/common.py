@@ -57,7 +57,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
 
 def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
                mapping: Path | None, as_json: bool) -> None:
-    """Run one import with a progress bar and print its reconciliation."""
+    """Run one anchor-file import with a progress bar and print its reconciliation."""
     ws = open_workspace(workspace)
     with progress_bar(not as_json) as progress:
         summary = load(ws, file, org, mapping_file=mapping, progress=progress)

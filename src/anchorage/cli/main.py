@@ -26,6 +26,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
@@ -34,7 +35,6 @@ app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs a
                   no_args_is_help=True, pretty_exceptions_enable=False)
 org_app = typer.Typer(help="Anchors (the institutions in the collaborative).", no_args_is_help=True)
 spend_app = typer.Typer(help="Spend: load payments and analyse where they go.", no_args_is_help=True)
-suppliers_app = typer.Typer(help="Suppliers: load an anchor's supplier master.", no_args_is_help=True)
 geo_app = typer.Typer(help="Reference geography: ONSPD/NSPL postcodes, IMD, area names, boundaries.",
                       no_args_is_help=True)
 app.add_typer(org_app, name="org")

@@ -61,6 +61,19 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
         money = f" (£{s.amount_loaded:,.0f})" if s.amount_loaded is not None else ""
         say(f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
             f"{s.rows_quarantined:,} quarantined")
+    say("Importing the demo's generated Companies House and Charity Commission registers…")
+    from anchorage.demo.register import write_demo_registers
+    from anchorage.demo.suppliers_gen import build_universe
+    from anchorage.suppliers.registers import import_register
+    from anchorage.suppliers.resolve import resolve
+
+    ch, charities = write_demo_registers(build_universe(seed), root / "inputs" / "registers")
+    import_register(ws, "companies_house", ch, progress=progress)
+    import_register(ws, "charity_commission", [charities], progress=progress)
+    r = resolve(ws, progress=progress)
+    pct = f"{r.matched_spend_pct * 100:.0f}%" if r.matched_spend_pct is not None else "—"
+    say(f"  {r.records:,} anchor suppliers → {r.suppliers:,} suppliers; {pct} of spend matched to a register "
+        f"(£{r.spend_matched:,.0f}), £{r.spend_unmatched:,.0f} not matched; {r.to_review:,} matches to review")
     say("Loading the anchors' land and buildings, occupancy, spaces and community needs…")
     load_demo_assets(ws, root / "inputs", seed=seed, say=say)
     say("Analysing and writing the reports…")

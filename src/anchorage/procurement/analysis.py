@@ -76,8 +76,10 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
         sme_spend=amt.sum(where=s.is_sme), sme_known_spend=amt.sum(where=s.is_sme.notnull()),
         vcse_spend=amt.sum(where=s.is_vcse), vcse_known_spend=amt.sum(where=s.is_vcse.notnull()),
         credit_notes=s.credit_notes.sum(),
+        matched_spend=amt.sum(where=s.matched), registered_office_spend=amt.sum(where=s.placed_by_registered_office),
     ).fillna(0)
-    for col in ("local", "unknown", "deprived10", "deprived20"):
+    totals["unmatched_spend"] = totals["spend"] - totals["matched_spend"]
+    for col in ("local", "unknown", "deprived10", "deprived20", "matched", "unmatched", "registered_office"):
         totals[f"{col}_pct"] = _share(totals, f"{col}_spend", totals["spend"])
     totals["sme_pct_of_known"] = _share(totals, "sme_spend", totals["sme_known_spend"])
     totals["vcse_pct_of_known"] = _share(totals, "vcse_spend", totals["vcse_known_spend"])

@@ -85,18 +85,26 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) ->
         any_postcode=prof.postcode.max(), any_country=prof.country.max(),
         any_sme=prof.is_sme.cast("int8").max(), any_vcse=prof.is_vcse.cast("int8").max(),
     )
-    pcd_key = prof.postcode.fill_null(known.any_postcode).replace(" ", "")
+    # The supplier register (issue 5) fills what no anchor knows: registered office, SME, VCSE.
+    reg = con.table("supplier_resolution")
+    reg = reg.select(reg_org=reg.org, reg_name=reg.supplier_name_norm, reg_postcode=reg.registered_postcode,
+                     reg_sme=reg.register_sme, reg_vcse=reg.register_vcse, reg_id=reg.register_id)
+    anchor_postcode = prof.postcode.fill_null(known.any_postcode)
+    pcd_key = anchor_postcode.fill_null(reg.reg_postcode).replace(" ", "")
     s = (
         grain.left_join(prof, [grain.org == prof.org, grain.supplier_name_norm == prof.supplier_name_norm])
         .left_join(known, grain.supplier_name_norm == known.supplier_name_norm)
+        .left_join(reg, [grain.org == reg.reg_org, grain.supplier_name_norm == reg.reg_name])
         .left_join(pc, pcd_key == pc.pcd_key)
         .left_join(imd, pc[lsoa_col] == imd.lsoa)
         .select(
             grain.org, grain.supplier_name_norm, grain.category, grain.is_redacted, grain.financial_year,
             grain.amount, grain.transactions, grain.credit_notes,
             country=prof.country.fill_null(known.any_country),
-            is_sme=prof.is_sme.fill_null(known.any_sme == 1),
-            is_vcse=prof.is_vcse.fill_null(known.any_vcse == 1),
+            is_sme=prof.is_sme.fill_null(known.any_sme == 1).fill_null(reg.reg_sme),
+            is_vcse=prof.is_vcse.fill_null(known.any_vcse == 1).fill_null(reg.reg_vcse),
+            matched=reg.reg_id.notnull(),
+            placed_by_registered_office=anchor_postcode.isnull() & reg.reg_postcode.notnull(),
             lad=pc.lad, ward=pc.ward, rgn=pc.rgn, ctry=pc.ctry, imd_decile=imd.imd_decile,
         )
     )

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
+# Abbreviations written out in full, so "ABC Cleaning Svcs" and "ABC Cleaning Services" agree. Only
+# unambiguous ones: "ASSOC" (association or associates?) and "TECH" (a name in its own right) stay.
+ABBREVIATIONS: list[tuple[str, str]] = [
+    ("SVCS|SVCES|SERVS", "SERVICES"), ("SVC", "SERVICE"), ("MGMT|MGT", "MANAGEMENT"),
+    ("INTL", "INTERNATIONAL"), ("BROS", "BROTHERS"), ("HLDGS", "HOLDINGS"), ("GRP", "GROUP"),
+    ("ENGG|ENGRG", "ENGINEERING"), ("CONSTR|CONSTRN", "CONSTRUCTION"), ("DEVT", "DEVELOPMENT"), ("DEVTS", "DEVELOPMENTS"),
+    ("CTR|CNTR|CENTER", "CENTRE"), ("ASSN", "ASSOCIATION"), ("ASSOCS", "ASSOCIATES"),
+    ("UNIV", "UNIVERSITY"), ("DEPT", "DEPARTMENT"), ("SOLNS", "SOLUTIONS"), ("CONSULTS", "CONSULTANTS"),
+]
+
 # Each step is a (pattern, replacement, flags) applied in order to the upper-cased name.
 _STEPS: list[tuple[str, str, str]] = [
     # Keep the legal entity, not the trading name: "ABC Ltd (t/a Tasty Food)" -> "ABC Ltd".
@@ -13,21 +23,31 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"[.'’-]", "", "g"),
     (r"[^\pL\pN ]+", " ", "g"),
     (r"\s+", " ", "g"),
-    (r"^\s*(THE\s+)+", "", ""),
-    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD))+\s*$", "", ""),
+    (r"^\s*(THE\s+)+", "", ""),  # steps from here on may empty a name; the ones before never do
+    *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
+    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
 ]
+
+
+_LIGHT_STEPS = 5  # trading name, &, dots, punctuation, spaces
 
 
 def name_norm_sql(expr: str) -> str:
     """DuckDB expression normalising a supplier name; never empties a non-empty name."""
     s = f"upper({expr})"
-    for pattern, repl, flags in _STEPS:
+    light = None
+    for n, (pattern, repl, flags) in enumerate(_STEPS):
+        if n == _LIGHT_STEPS:
+            light = s
         pattern = pattern.replace("'", "''")
         s = f"regexp_replace({s}, '{pattern}', '{repl}', '{flags}')" if flags else (
             f"regexp_replace({s}, '{pattern}', '{repl}')"
         )
-    fallback = f"trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g'))"
-    return f"CASE WHEN trim({s}) = '' THEN {fallback} ELSE trim({s}) END"
+    # A name that is nothing but legal words ("LIMITED", "THE CO") keeps them, cleaned of punctuation only:
+    # that form normalises to itself, so normalising twice changes nothing.
+    fallback = f"trim({light})"
+    return (f"CASE WHEN trim({s}) <> '' THEN trim({s}) WHEN {fallback} <> '' THEN {fallback} "
+            f"ELSE trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g')) END")
 
 
 def normalise_names(values: list[str | None]) -> list[str | None]:

@@ -139,6 +139,9 @@ def headline_tiles(totals: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[s
              f"status known for {fmt_pct(r.get('vcse_known_pct'))} of spend"),
             ("Suppliers", fmt_int(r.get("suppliers")), f"{fmt_int(r.get('transactions'))} transactions"),
             ("Supplier location unknown", fmt_pct(r.get("unknown_pct")), fmt_money(r.get("unknown_spend"))),
+            ("Matched to Companies House / Charity Commission", fmt_pct(r.get("matched_pct")),
+             f"{fmt_money(r.get('unmatched_spend'))} not matched; "
+             f"{fmt_pct(r.get('registered_office_pct'))} placed by registered office"),
         ]
         tiles.append({"name": org_name(org, anchors), "collab": org == COLLABORATIVE, "stats": stats})
     return tiles

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-WAREHOUSE_TABLES = ("spend", "supplier_profile", "postcodes", "imd")
+WAREHOUSE_TABLES = ("spend", "supplier_profile", "supplier_resolution", "postcodes", "imd")
 
 
 def _ensure_java() -> None:

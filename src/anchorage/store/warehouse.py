@@ -159,6 +159,50 @@ CREATE TABLE IF NOT EXISTS asset_utilisation (
     vacancy_pct DOUBLE,
     surplus BOOLEAN
 );
+CREATE TABLE IF NOT EXISTS register_entities (
+    upload_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    register_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    name_norm VARCHAR NOT NULL,
+    postcode VARCHAR,
+    town VARCHAR,
+    entity_type VARCHAR,
+    status VARCHAR,
+    sic_codes VARCHAR,
+    accounts_category VARCHAR,
+    income DECIMAL(18, 2),
+    company_number VARCHAR,
+    incorporated DATE,
+    dissolved DATE
+);
+CREATE TABLE IF NOT EXISTS supplier_candidates (
+    record_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    register_id VARCHAR NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    match_weight DOUBLE,
+    method VARCHAR NOT NULL,
+    explanation VARCHAR
+);
+CREATE TABLE IF NOT EXISTS supplier_resolution (
+    org VARCHAR NOT NULL,
+    supplier_name_norm VARCHAR NOT NULL,
+    record_id VARCHAR NOT NULL,
+    supplier_name VARCHAR,
+    supplier_id VARCHAR NOT NULL,
+    register_source VARCHAR,
+    register_id VARCHAR,
+    register_name VARCHAR,
+    match_probability DOUBLE,
+    method VARCHAR,
+    explanation VARCHAR,
+    registered_postcode VARCHAR,
+    sector VARCHAR,
+    register_sme BOOLEAN,
+    register_vcse BOOLEAN,
+    warning VARCHAR
+);
 """
 
 

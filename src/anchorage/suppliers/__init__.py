@@ -1,0 +1,1 @@
+"""The supplier register: one supplier across all anchors, linked to Companies House and the Charity Commission."""

@@ -1,0 +1,38 @@
+"""Export the resolved register: one row per supplier as each anchor gave it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from anchorage.errors import AnchorageError
+from anchorage.workspace import Workspace
+
+EXPORT_SQL = """
+    SELECT org, supplier_name, supplier_id, register_id, match_probability, register_source, register_name,
+           method, explanation, registered_postcode, sector, register_sme, register_vcse, warning, record_id,
+           supplier_name_norm
+    FROM supplier_resolution ORDER BY supplier_id, org, supplier_name
+"""
+
+
+def resolved_suppliers(ws: Workspace) -> pd.DataFrame:
+    """The resolution as a table (what the export writes, and what a review page can show)."""
+    with ws.warehouse() as con:
+        return con.execute(EXPORT_SQL).df()
+
+
+def export_suppliers(ws: Workspace, out: Path) -> int:
+    """Write CSV (or XLSX by extension); returns the number of rows. register_id is '' when unmatched."""
+    df = resolved_suppliers(ws)
+    if df.empty:
+        raise AnchorageError("No suppliers have been resolved yet.",
+                             fix="Load spend or supplier files, then run `anchorage suppliers resolve`.")
+    df["register_id"] = df["register_id"].fillna("")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".xlsx":
+        df.to_excel(out, index=False, engine="xlsxwriter")
+    else:
+        df.to_csv(out, index=False)
+    return len(df)

@@ -1,0 +1,83 @@
+"""Run the Splink model: supplier records (left) against register entities (right), on DuckDB or Spark."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from anchorage.suppliers import model
+
+CANDIDATE_COLUMNS = ["uid_l", "uid_r", "match_probability", "match_weight", "explanation"]
+
+
+def _explanations(pred: pd.DataFrame) -> list[str]:
+    names = list(model.LEVEL_WEIGHTS)
+    cols = [pred[f"mw_{n}"].tolist() for n in names]
+    return [model.explain({n: cols[k][i] for k, n in enumerate(names)}) for i in range(len(pred))]
+
+
+def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatchReader, *, backend: str = "duckdb", spark: Any = None,
+         threshold: float = model.CANDIDATE_THRESHOLD) -> pd.DataFrame:
+    """Scored candidate links (uid_l, uid_r, match_probability, match_weight, explanation) above threshold.
+
+    Both tables carry the columns in model.FEATURES (see model.features_sql).
+    """
+    left, right = (t.read_all() if isinstance(t, pa.RecordBatchReader) else t for t in (left, right))
+    if left.num_rows == 0 or right.num_rows == 0:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    from splink import Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    if backend == "spark":
+        if spark is None:
+            from anchorage.store.spark import local_session
+
+            spark = local_session("anchorage-suppliers")
+        from splink.backends.spark import SparkAPI
+
+        if spark.sparkContext.getCheckpointDir() is None:  # Splink checkpoints between its steps
+            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="anchorage-spark-checkpoints-"))
+
+        db_api: Any = SparkAPI(spark_session=spark, register_udfs_automatically=False)
+        # Every feature is text; an explicit schema stops Spark guessing from an all-empty column.
+        tables = [spark.createDataFrame(t.to_pylist(), schema=", ".join(f"{c} string" for c in t.column_names))
+                  for t in (left, right)]
+        con = None
+    elif backend == "duckdb":
+        from splink.backends.duckdb import DuckDBAPI
+
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit = '{os.environ.get('ANCHORAGE_MEMORY_LIMIT', '2GB')}'")
+        con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/anchorage-splink-{os.getpid()}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.register("left_arrow", left)
+        con.register("right_arrow", right)
+        con.execute("CREATE TABLE suppliers AS SELECT * FROM left_arrow; CREATE TABLE register AS SELECT * FROM right_arrow")
+        con.unregister("left_arrow")
+        con.unregister("right_arrow")
+        db_api = DuckDBAPI(connection=con)
+        tables = ["suppliers", "register"]
+    else:
+        raise ValueError(f"unknown linking backend {backend!r}; use duckdb or spark")
+    try:
+        dfs = [db_api.register(t, dataset_display_name=name) for t, name in zip(tables, ("a_suppliers", "b_register"), strict=True)]
+        linker = Linker(dfs, model.settings(), log_level=None)
+        pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        # Splink orders the two datasets by name: "a_suppliers" is always the left one.
+        cols = ["uid_l", "uid_r", "match_probability", "match_weight"] + [f"mw_{n}" for n in model.LEVEL_WEIGHTS]
+        if con is not None:
+            out = con.execute(f"SELECT {', '.join(cols)} FROM {pred.physical_name}").df()
+        else:
+            out = pred.as_pandas_dataframe()[cols]
+    finally:
+        if con is not None:
+            con.close()
+    # Each pair once: blocking rules overlap, and Splink already keeps the first rule that finds a pair.
+    out["explanation"] = _explanations(out) if len(out) else []
+    return out[CANDIDATE_COLUMNS]
