@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pandas as pd
 from sqlalchemy import select
 
@@ -27,6 +28,11 @@ from anchorage.workspace import Workspace
 DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
 _cache: dict[tuple[str, str], AnalysisResult] = {}
 _cache_lock = threading.Lock()
+
+
+def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def data_version(ws: Workspace) -> str:
@@ -116,8 +122,7 @@ def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", l
         cur = con.execute(
             f"SELECT payment_date, supplier_name, amount, category, service, transaction_id FROM spend "
             f"WHERE {where} ORDER BY payment_date DESC, row_no LIMIT ? OFFSET ?", [*params, limit, offset])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()], total
+        return _records(cur), total
 
 
 def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
@@ -132,8 +137,7 @@ def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 5
             f"count(*) AS payments, max(payment_date) AS last_paid FROM spend "
             f"WHERE org IN ({marks}) AND NOT is_redacted AND supplier_name ILIKE ? "
             f"GROUP BY supplier_name_norm, org ORDER BY spend DESC LIMIT ?", [*orgs, f"%{search}%", limit])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return _records(cur)
 
 
 def uploads(ws: Workspace, viewer: Viewer, org: str) -> Sequence[Upload]:
@@ -157,5 +161,4 @@ def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[
     with ws.warehouse() as con:
         cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw "
                           "FROM quarantine WHERE upload_id = ? ORDER BY row_no", [up.id])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return _records(cur)

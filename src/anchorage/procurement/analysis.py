@@ -27,11 +27,12 @@ class AnalysisResult:
     options: AnalysisOptions = field(default_factory=AnalysisOptions)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, df in self.tables.items():
-            clean = df.astype(object).where(df.notna(), None)
-            out[name] = clean.to_dict(orient="records")
-        return out
+        return {name: frame_records(df) for name, df in self.tables.items()}
+
+
+def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A result table as JSON-ready rows (missing values as None)."""
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
 def _by_org(t: ir.Table, keys: list[str], **aggs: ir.Scalar) -> pd.DataFrame:

@@ -7,21 +7,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
-
 from anchorage.access import queries
 from anchorage.access.gate import Viewer
-from anchorage.procurement.analysis import COLLABORATIVE
+from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports import charts, maps
 from anchorage.reports.build import ward_geography
 from anchorage.workspace import Workspace
 
 _views: dict[tuple[str, str, str, str, frozenset[str]], dict[str, Any]] = {}
 _lock = threading.Lock()
-
-
-def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
 def cached(kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -63,12 +57,12 @@ def _dashboard_view(ws: Workspace, viewer: Viewer, org: str) -> dict[str, Any]:
     return {
         "dash": dash,
         "charts": built,
-        "tiers": _rows(dash.tables["tiers"]),
-        "trend": _rows(dash.tables["trend"]),
-        "leakage": _rows(dash.tables["leakage"].head(10)),
-        "deprivation": _rows(dash.tables["deprivation"]),
-        "top_suppliers": _rows(dash.tables["top_suppliers"].head(20)) if dash.detail_visible else [],
-        "wards": _rows(named.sort_values("spend", ascending=False)),
+        "tiers": frame_records(dash.tables["tiers"]),
+        "trend": frame_records(dash.tables["trend"]),
+        "leakage": frame_records(dash.tables["leakage"].head(10)),
+        "deprivation": frame_records(dash.tables["deprivation"]),
+        "top_suppliers": frame_records(dash.tables["top_suppliers"].head(20)) if dash.detail_visible else [],
+        "wards": frame_records(named.sort_values("spend", ascending=False)),
     }
 
 
@@ -79,7 +73,7 @@ def api_dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> by
 
 def _api_dashboard(ws: Workspace, viewer: Viewer, org: str) -> bytes:
     dash = queries.dashboard(ws, viewer, org)
-    tables = {name: _rows(df) for name, df in dash.tables.items()
+    tables = {name: frame_records(df) for name, df in dash.tables.items()
               if dash.detail_visible or name not in queries.DETAIL_TABLES}
     body = {"ok": True, "org": org, "label": dash.label, "tiles": dash.tiles,
             "detail_visible": dash.detail_visible, "tables": tables}
@@ -88,4 +82,4 @@ def _api_dashboard(ws: Workspace, viewer: Viewer, org: str) -> bytes:
 
 def benchmark_rows(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
     return cached("benchmark", ws, viewer, COLLABORATIVE,
-                  lambda: {"rows": _rows(queries.benchmark(ws, viewer))})["rows"]
+                  lambda: {"rows": frame_records(queries.benchmark(ws, viewer))})["rows"]
