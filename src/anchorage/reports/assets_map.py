@@ -1,5 +1,6 @@
 """The assets map: every anchor's assets over LSOAs shaded by IMD decile and ward outlines, as inline SVG with
-a few lines of inline script for the filters (anchor, type, tenure, availability). No network needed."""
+a few lines of inline script for the filters (anchor, type, tenure, availability) in the offline report, or
+none on the web, which filters on the server. No network needed."""
 
 from __future__ import annotations
 
@@ -47,9 +48,10 @@ def _path(rings: list[list[list[float]]], proj: _Projection) -> str:
 
 
 def asset_map_html(lsoas: Mapping[str, Any], imd: Mapping[str, int], wards: Mapping[str, Any],
-                   assets: Sequence[Mapping[str, Any]], anchors: Mapping[str, str]) -> str:
+                   assets: Sequence[Mapping[str, Any]], anchors: Mapping[str, str], *, controls: bool = True) -> str:
     """An HTML fragment: filter controls and the SVG map. `assets` rows need org, name, lat, lon, type,
-    tenure and availability ('available', 'in use' or 'unknown')."""
+    tenure and availability ('available', 'in use' or 'unknown'). With controls=False there are no
+    checkboxes and no script (for pages under a CSP that forbids inline scripts: they filter on the server)."""
     feats = list(lsoas.get("features") or []) + list(wards.get("features") or [])
     located = [a for a in assets if a.get("lat") is not None and a.get("lon") is not None
                and not (isinstance(a["lat"], float) and math.isnan(a["lat"]))]
@@ -78,13 +80,13 @@ def asset_map_html(lsoas: Mapping[str, Any], imd: Mapping[str, int], wards: Mapp
         svg.append(f'<circle class="asset" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour.get(a["org"], "#000")}" '
                    f'stroke="#fff" stroke-width="1" {attrs}><title>{tip}</title></circle>')
     svg.append("</svg>")
-    controls = []
+    fieldsets = []
     for key, label in (("org", "Anchor"), ("type", "Type"), ("tenure", "Tenure"), ("availability", "Availability")):
         values = sorted({str(a.get(key) or "unknown") for a in located})
         boxes = "".join(
             f'<label><input type="checkbox" data-filter="{key}" value="{html.escape(v)}" checked> '
             f'{html.escape(anchors.get(v, v) if key == "org" else v)}</label> ' for v in values)
-        controls.append(f"<fieldset><legend>{label}</legend>{boxes}</fieldset>")
+        fieldsets.append(f"<fieldset><legend>{label}</legend>{boxes}</fieldset>")
     legend = "".join(f'<span style="background:{c};padding:0 8px" title="decile {i + 1}">{i + 1}</span>'
                      for i, c in enumerate(DECILE_COLOURS))
     script = """<script>
@@ -94,8 +96,11 @@ document.querySelectorAll('circle.asset').forEach(function(c){var show=['org','t
 .every(function(k){return !on[k]||on[k][c.dataset[k]];});c.style.display=show?'':'none';});}
 boxes.forEach(function(b){b.addEventListener('change',apply);});})();
 </script>"""
+    if not controls:
+        return (f'<div class="asset-map-wrap"><p>IMD 2019 decile of each LSOA (1 = most deprived): {legend}</p>'
+                f'{"".join(svg)}<p>{len(assets) - len(located):,} assets have no location and are not shown.</p></div>')
     data = json.dumps({"assets": len(located), "not_mapped": len(assets) - len(located)})
     return (f'<div class="asset-map-wrap" data-summary=\'{html.escape(data)}\'><form class="filters">'
-            f'{"".join(controls)}</form><p>IMD 2019 decile of each LSOA (1 = most deprived): {legend}</p>'
+            f'{"".join(fieldsets)}</form><p>IMD 2019 decile of each LSOA (1 = most deprived): {legend}</p>'
             f'{"".join(svg)}<p>{len(assets) - len(located):,} assets have no location and are not shown.</p>'
             f"</div>{script}")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -37,3 +38,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax",
                             secure=request.app.state.settings.secure_cookies)
     return response
+
+
+def done_redirect(path: str, message: str) -> RedirectResponse:
+    """After a form: back to its page, which shows `message` (escaped) in a notice."""
+    return RedirectResponse(f"{path}?done={quote(message[:200])}", status_code=303)

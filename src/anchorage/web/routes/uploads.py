@@ -15,6 +15,8 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
+from anchorage.assets.register import import_assets
+from anchorage.assets.utilisation import import_utilisation
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
@@ -24,7 +26,11 @@ from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
-KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers}
+KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "assets": import_assets,
+         "utilisation": import_utilisation}
+KIND_LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master",
+               "assets": "Land and buildings register (Transparency Code, ERIC or your own)",
+               "utilisation": "Occupancy of land and buildings"}
 CHUNK = 1024 * 1024
 
 
@@ -57,8 +63,8 @@ def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
 
 
 @router.get("/upload")
-def upload_form(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "upload.html", {"kinds": list(KINDS), "types": UPLOAD_TYPES})
+def upload_form(request: Request, ctx: CtxDep, kind: str = "spend") -> Response:
+    return render(request, "upload.html", {"kinds": KIND_LABELS, "kind": kind, "types": UPLOAD_TYPES})
 
 
 @router.post("/upload")
@@ -67,7 +73,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
     if kind not in KINDS:
-        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose spend or suppliers.")
+        raise AnchorageError(f"'{kind}' is not something we load here.", fix=f"Choose one of: {', '.join(KINDS)}.")
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")

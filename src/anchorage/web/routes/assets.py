@@ -1,0 +1,107 @@
+"""Land and buildings: the collaborative register, the map with co-location candidates, the underused asset
+review with decisions, occupancy entry, Assets of Community Value and community asset transfers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from anchorage.access import assets_views as av
+from anchorage.assets.community import TERMS, TRANSFER_STEPS, acv_register, transfers
+from anchorage.assets.review import DECISIONS
+from anchorage.errors import AnchorageError
+from anchorage.reports.assets_map import asset_map_html
+from anchorage.web.deps import CtxDep, FormDep
+from anchorage.web.render import done_redirect, render
+
+router = APIRouter()
+SHOWN = 500  # register rows on one page
+
+
+def _filtered(request: Request, ctx: CtxDep) -> tuple[list[dict], list[dict], av.Filters]:
+    rows = av.register_rows(ctx.ws, ctx.viewer)
+    chosen = av.Filters.of(**{k: request.query_params.getlist(k) for k in av.FILTERS})
+    return rows, [r for r in rows if chosen.keep(r)], chosen
+
+
+def _number(form: FormDep, key: str, what: str) -> float | None:
+    raw = str(form.get(key) or "").strip().rstrip("%")
+    if not raw:
+        return None
+    try:
+        return float(raw.replace(",", ""))
+    except ValueError:
+        raise AnchorageError(f'{what} "{raw[:40]}" is not a number.', fix="Enter a number, or leave it empty.") from None
+
+
+
+@router.get("/assets")
+def register(request: Request, ctx: CtxDep) -> Response:
+    rows, shown, chosen = _filtered(request, ctx)
+    return render(request, "assets_register.html", {
+        "rows": shown[:SHOWN], "count": len(shown), "total": len(rows), "options": av.filter_options(rows),
+        "chosen": chosen.chosen, "by_anchor": av.register_summary(shown, "org"),
+        "by_type": av.register_summary(shown, "type")[:20], "by_tenure": av.register_summary(shown, "tenure"),
+        "any_detail": any(r["detail"] for r in shown), "limit": SHOWN})
+
+
+@router.get("/assets/map")
+def asset_map(request: Request, ctx: CtxDep, distance: float = 250) -> Response:
+    rows, shown, chosen = _filtered(request, ctx)
+    lsoas, imd, wards = av.map_layers(ctx.ws)
+    anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
+    svg = Markup(asset_map_html(lsoas, imd, wards, shown, anchors, controls=False))  # labels escaped there
+    return render(request, "assets_map.html", {
+        "map": svg, "count": len(shown), "total": len(rows), "options": av.filter_options(rows),
+        "chosen": chosen.chosen, "distance": distance, "pairs": av.colocation(ctx.ws, shown, distance)[:SHOWN]})
+
+
+@router.get("/assets/review")
+def review(request: Request, ctx: CtxDep, done: str = "") -> Response:
+    view = av.review(ctx.ws, ctx.viewer)
+    return render(request, "assets_review.html", {"view": view, "decisions": DECISIONS, "done": done})
+
+
+@router.post("/assets/review/decide")
+def decide(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    av.decide(ctx.ws, ctx.viewer, str(form.get("org") or ""), str(form.get("asset_key") or ""),
+              str(form.get("decision") or ""), str(form.get("note") or ""))
+    return done_redirect("/assets/review", f"Decision recorded for {form.get('asset_key')}.")
+
+
+@router.get("/assets/occupancy")
+def occupancy_form(request: Request, ctx: CtxDep, done: str = "") -> Response:
+    return render(request, "assets_occupancy.html", {"assets": av.own_assets(ctx.ws, ctx.viewer), "done": done})
+
+
+@router.post("/assets/occupancy")
+def occupancy(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    surplus = {"yes": True, "no": False}.get(str(form.get("surplus") or ""))
+    key = str(form.get("asset_key") or "")
+    av.record_occupancy(ctx.ws, ctx.viewer, ctx.viewer.org or "", key, period=str(form.get("period") or "").strip(),
+                        occupied_floor_m2=_number(form, "occupied_floor_m2", "Occupied floor area"),
+                        hours_per_week=_number(form, "hours_per_week", "Hours used per week"),
+                        vacancy_pct=_number(form, "vacancy_pct", "Vacancy"), surplus=surplus)
+    return done_redirect("/assets/occupancy", f"Occupancy recorded for {key}.")
+
+
+@router.get("/assets/acv")
+def acv(request: Request, ctx: CtxDep, done: str = "") -> Response:
+    rows = transfers(ctx.ws)
+    return render(request, "assets_acv.html", {
+        "acv": acv_register(ctx.ws), "transfers": rows, "steps": TRANSFER_STEPS, "terms": TERMS,
+        "own_assets": av.own_assets(ctx.ws, ctx.viewer), "done": done,
+        "is_council": ctx.viewer.org is not None and ctx.ws.config.anchor(ctx.viewer.org).type == "council"})
+
+
+@router.post("/assets/acv/{action}")
+def acv_change(request: Request, action: str, ctx: CtxDep, form: FormDep) -> Response:
+    av.acv_action(ctx.ws, ctx.viewer, action, {k: str(v) for k, v in form.items() if k != "csrf_token"})
+    return done_redirect("/assets/acv", "The Assets of Community Value list is updated.")
+
+
+@router.post("/assets/transfers")
+def transfer_change(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    av.transfer_action(ctx.ws, ctx.viewer, {k: str(v) for k, v in form.items() if k != "csrf_token"})
+    return done_redirect("/assets/acv", "The transfer is recorded.")

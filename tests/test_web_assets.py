@@ -1,0 +1,230 @@
+"""The assets pages: register, map, review and decisions, occupancy, upload, spaces, the request workflow, ACV
+and transfers: status, the data boundary (costs, review, bookings and groups' contacts), CSRF and escaping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.web_support import XSS, Web, build_web, csrf_of, signed_in
+
+from anchorage.assets.register import import_assets
+from anchorage.assets.spaces import add_need, add_space
+from anchorage.assets.utilisation import import_utilisation
+from anchorage.reference.load import import_reference
+from anchorage.store.assets_records import AssetDecision, Need
+
+REFERENCE = Path(__file__).resolve().parents[1] / "src" / "anchorage" / "demo" / "reference"
+HEAD = ("Unique Asset ID,Unique Property Reference Number (UPRN),Name,Post Code,X Co-ordinate,Y Co-ordinate,"
+        "Gross internal floor area,Running costs,Tenure,Tenure Category,Services Offered\n")
+COUNCIL = HEAD + """H1,100000000001,Sutton Hall,SM1 1AA,525900,163850,1000,"123,457",Freehold,Occupied by the LA,Community centre
+L1,,Sutton Library,SM1 1AA,526000,163900,500,"150,000",Freehold,Occupied by the LA,Library
+D1,,Old Depot,,526100,164000,2000,"100,000",Leasehold,Vacant,Depot
+"""
+TRUST = HEAD + f"""T1,100000000001,Trust Clinic,SM1 1AA,525905,163855,800,"987,654",Leasehold,Occupied,Clinic
+T2,,Trust Annex {XSS},SM1 1AA,526010,163905,300,"55,555",Freehold,Occupied,Offices
+"""
+UTIL = "Asset ID,Period,Occupied floor area,Hours used per week,Vacancy,Surplus\nL1,2024-25,480,12,0,N\n"
+COUNCIL_COST, TRUST_COST = "£123,457", "£55,555"
+GROUP_EMAIL = "chair@lunchclub.example.org"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def estate(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    """The web fixture's collaborative plus SM postcodes, two anchors' registers, occupancy, spaces and a need."""
+    with pytest.MonkeyPatch.context() as mp:
+        if request.param == "postgres":
+            mp.setenv("ANCHORAGE_RECORDS_URL", request.getfixturevalue("fresh_pg_database"))
+        web = build_web(tmp_path_factory.mktemp("web-assets"))
+        ws = web.ws
+        import_reference(ws, [REFERENCE / "nspl_SM.csv"])
+        for org, text in (("council", COUNCIL), ("acute-trust", TRUST)):
+            path = web.root / f"{org}-assets.csv"
+            path.write_text(text, encoding="utf-8")
+            assert import_assets(ws, path, org).rows_quarantined == 0
+        (web.root / "util.csv").write_text(UTIL, encoding="utf-8")
+        import_utilisation(ws, web.root / "util.csv", "council")
+        add_space(ws, "council", name="Sutton Hall main room", asset_key="ID:H1", postcode="SM1 1AA", capacity=40,
+                  times="Mon-Fri 09:00-21:00", accessibility="step free", facilities="kitchen", hourly_cost="10")
+        add_space(ws, "acute-trust", name="Trust meeting room", postcode="SM1 1AA", capacity=30, times="",
+                  hourly_cost="0")
+        add_need(ws, group_name="Sutton Lunch Club", contact_email=GROUP_EMAIL, activity="Seniors' lunch club",
+                 people="25", times="Wed 11:00-14:00", area="SM1 1AA", accessibility="wheelchair access",
+                 facilities="kitchen", budget_per_hour="15")
+        yield web
+
+
+def post(c: TestClient, path: str, data: dict[str, str], page: str = "/account"):
+    return c.post(path, data={**data, "csrf_token": csrf_of(c.get(page).text)}, follow_redirects=False)
+
+
+def test_register_shows_published_fields_to_all_and_costs_only_with_detail(estate):
+    for email, sees_council, sees_trust in (("analyst@council.org", True, False), ("admin@trust.org", False, True),
+                                            ("collab@x.org", False, False), ("viewer@college.org", False, False)):
+        r = signed_in(estate, email).get("/assets")
+        assert r.status_code == 200
+        assert "Sutton Library" in r.text and "Trust Annex" in r.text  # the published register: everyone
+        assert (COUNCIL_COST in r.text) is sees_council, email
+        assert (TRUST_COST in r.text) is sees_trust, email
+        assert XSS not in r.text and "&lt;script&gt;" in r.text
+    text = signed_in(estate, "analyst@council.org").get("/assets").text
+    # One UPRN held by two anchors is one asset, held by both (the freehold record is the one shown).
+    assert "Trust Clinic" not in text and re.search(r"Sutton Hall</td><td>acute-trust, council", text)
+    assert "4 of 4 assets" in text
+    only = signed_in(estate, "analyst@council.org").get("/assets?org=acute-trust&tenure=Freehold").text
+    assert "1 of 4 assets" in only and "Trust Annex" in only and "Sutton Library" not in only
+
+
+def test_map_is_svg_without_scripts_filters_and_colocation(estate):
+    c = signed_in(estate, "viewer@college.org")
+    r = c.get("/assets/map?distance=50")
+    assert r.status_code == 200 and "<svg" in r.text and "<script" not in r.text
+    assert r.text.count('<circle class="asset"') == 4
+    # Sutton Library (council) and Trust Annex (trust) are 14 m apart: a co-location pair at 50 m, none at 5 m.
+    pairs = re.search(r"Co-location candidates: (\d+) pairs", r.text)
+    assert pairs and int(pairs.group(1)) >= 1 and "Trust Annex" in r.text.split('id="colocation"')[1]
+    assert "Co-location candidates: 0 pairs" in c.get("/assets/map?distance=5").text
+    council_only = c.get("/assets/map?org=council&distance=50").text
+    assert council_only.count('<circle class="asset"') == 3 and "Co-location candidates: 0 pairs" in council_only
+    assert c.get("/assets/map?distance=999999").status_code == 400
+
+
+def test_review_list_is_detail_and_decisions_need_the_anchors_editor(estate):
+    council = signed_in(estate, "analyst@council.org")
+    page = council.get("/assets/review").text
+    assert "Sutton Library" in page and "in use 12 hours a week" in page and "Old Depot" in page
+    for email in ("admin@trust.org", "collab@x.org", "viewer@college.org"):
+        other = signed_in(estate, email).get("/assets/review")
+        assert other.status_code == 200 and "Sutton Library" not in other.text and "12 hours" not in other.text
+        assert re.search(r"Council</td><td class=\"num\">3</td><td class=\"num\">\d", other.text)  # the aggregate
+    form = {"org": "council", "asset_key": "ID:L1", "decision": "share", "note": f"Open it up {XSS}"}
+    assert council.post("/assets/review/decide", data=form).status_code == 403  # no CSRF token
+    for email in ("admin@trust.org", "viewer@college.org"):
+        assert post(signed_in(estate, email), "/assets/review/decide", form).status_code == 403
+    assert post(council, "/assets/review/decide", form).status_code == 303
+    page = council.get("/assets/review").text
+    assert "<strong>share</strong> Open it up &lt;script&gt;" in page
+    assert post(council, "/assets/review/decide", {**form, "decision": "demolish"}).status_code == 400
+    with estate.ws.session() as s:
+        rows = s.scalars(select(AssetDecision).where(AssetDecision.asset_key == "ID:L1")).all()
+    assert [(d.decision, d.decided_by) for d in rows] == [("share", "analyst@council.org")]
+
+
+def test_occupancy_entry(estate):
+    council = signed_in(estate, "analyst@council.org")
+    assert council.get("/assets/occupancy").status_code == 200
+    bad = post(council, "/assets/occupancy", {"asset_key": "ID:H1", "period": "2025-26", "hours_per_week": "200"})
+    assert bad.status_code == 400 and "between 0 and 168" in bad.text
+    assert post(council, "/assets/occupancy", {"asset_key": "ID:H1", "period": "2025-26", "hours_per_week": "abc"}
+                ).status_code == 400
+    ok = post(council, "/assets/occupancy", {"asset_key": "ID:H1", "period": "2025-26", "hours_per_week": "6",
+                                             "vacancy_pct": "50", "surplus": "yes"})
+    assert ok.status_code == 303
+    assert "in use 6 hours a week" in council.get("/assets/review").text
+    viewer = signed_in(estate, "viewer@college.org")
+    assert post(viewer, "/assets/occupancy", {"asset_key": "ID:H1", "period": "x"}).status_code == 403
+
+
+def test_register_upload_through_the_upload_flow(estate):
+    c = signed_in(estate, "analyst@council.org")
+    assert "Land and buildings register" in c.get("/upload?kind=assets").text
+    text = HEAD + "X1,abc,Bad UPRN Hall,SM1 1AA,,,,,,,\nX2,100000000099,New Hub,SM1 1AA,,,,,Freehold,,\n"
+    r = c.post("/upload", data={"csrf_token": csrf_of(c.get("/upload").text), "org": "council", "kind": "assets"},
+               files={"file": ("extra assets.csv", text.encode(), "text/csv")}, follow_redirects=False)
+    assert r.status_code == 303
+    preview = c.get(r.headers["location"])
+    assert preview.status_code == 200
+    form = {}
+    for block in preview.text.split("<select")[1:]:  # each column choice as proposed on the preview
+        name, chosen = re.search(r'name="(map_[^"]+)"', block), re.search(r'<option value="([^"]*)" selected', block)
+        if name and chosen and chosen.start() < block.find("</select>"):
+            form[name.group(1)] = chosen.group(1)
+    loaded = c.post(r.headers["location"] + "/load", data={**form, "csrf_token": csrf_of(preview.text)})
+    assert loaded.status_code == 200, loaded.text[:500]
+    cells = re.findall(r'<td class="num">(\d+)</td>', loaded.text.split('id="reconciliation"')[1])
+    assert cells[:3] == ["2", "1", "1"]  # read = loaded + quarantined; nothing lost
+    detail = c.get(re.search(r'href="(/uploads/[^"/]+)"', loaded.text).group(1)).text
+    assert "Bad UPRN Hall" in detail and 'UPRN &#34;abc&#34; is not a number of up to 12 digits' in detail
+    assert "New Hub" in c.get("/assets").text
+    trust = signed_in(estate, "analyst@trust.org")
+    r = trust.post("/upload", data={"csrf_token": csrf_of(trust.get("/upload").text), "org": "council",
+                                    "kind": "assets"}, files={"file": ("a.csv", text.encode(), "text/csv")})
+    assert r.status_code == 403
+
+
+def test_spaces_matches_and_the_booking_workflow(estate):
+    council, trust = signed_in(estate, "analyst@council.org"), signed_in(estate, "analyst@trust.org")
+    page = council.get("/spaces").text
+    assert "Sutton Hall main room" in page and "Seniors&#39; lunch club" in page
+    assert GROUP_EMAIL not in page  # nobody handles the group's request yet
+    assert post(council, "/spaces", {"name": f"Annex {XSS}", "capacity": "12", "postcode": "SM1 1AA"}).status_code == 303
+    assert "Annex &lt;script&gt;" in council.get("/spaces").text
+    assert post(council, "/spaces", {"name": "No size"}).status_code == 400
+    assert post(signed_in(estate, "viewer@college.org"), "/spaces", {"name": "X", "capacity": "5"}).status_code == 403
+    matches = council.get("/spaces/matches").text
+    assert "Sutton Hall main room" in matches and "has step-free" in matches
+    with estate.ws.session() as s:
+        need = s.scalars(select(Need).where(Need.contact_email == GROUP_EMAIL)).one()
+    from anchorage.access.spaces_views import spaces as all_spaces
+
+    hall = next(sp for sp in all_spaces(estate.ws) if sp.name == "Sutton Hall main room")
+    req = {"need_id": str(need.id), "space_id": str(hall.id)}
+    assert post(trust, "/spaces/requests", req).status_code == 403  # not the trust's space
+    assert post(council, "/spaces/requests", req).status_code == 303
+    reqs = council.get("/spaces/requests").text
+    assert GROUP_EMAIL in reqs and "requested" in reqs  # the handling anchor sees the group's contact
+    rid = re.search(r"<tr><td>(\d+)</td><td>Sutton Hall main room", reqs).group(1)
+    assert post(council, f"/spaces/requests/{rid}", {"action": "accept"}).status_code == 400  # must be offered first
+    assert post(trust, f"/spaces/requests/{rid}", {"action": "offer"}).status_code == 403
+    assert post(council, f"/spaces/requests/{rid}", {"action": "offer", "note": "Wednesdays are free"}).status_code == 303
+    assert post(council, f"/spaces/requests/{rid}", {"action": "accept"}).status_code == 303
+    assert "<strong>booked</strong>" in council.get("/spaces/requests").text
+    for email in ("analyst@trust.org", "collab@x.org", "viewer@college.org"):
+        c = signed_in(estate, email)
+        assert "Sutton Hall main room" not in c.get("/spaces/requests").text  # bookings are the anchor's detail
+        assert GROUP_EMAIL not in c.get("/spaces").text  # the group's contact is for its handler only
+    assert GROUP_EMAIL in council.get("/spaces").text
+    notes = council.get("/notifications").text
+    assert "asks to use" in notes and "is now booked" in notes
+    nid = re.search(r'action="/notifications/(\d+)/read"', notes).group(1)
+    assert post(trust, f"/notifications/{nid}/read", {}).status_code == 400  # not the trust's notification
+    assert post(council, f"/notifications/{nid}/read", {}).status_code == 303
+    assert council.get("/notifications").text.count("<strong>New:</strong>") == notes.count("<strong>New:</strong>") - 1
+
+
+def test_acv_and_transfers(estate):
+    council, trust = signed_in(estate, "analyst@council.org"), signed_in(estate, "analyst@trust.org")
+    nom = {"name": f"The Red Lion {XSS}", "nominated_by": "Friends of the Red Lion", "nominated_on": "2025-03-01"}
+    assert post(trust, "/assets/acv/nominate", nom).status_code == 403  # the council keeps the list
+    assert post(council, "/assets/acv/nominate", nom).status_code == 303
+    assert post(council, "/assets/acv/nominate", {**nom, "nominated_on": "1st March"}).status_code == 400
+    page = council.get("/assets/acv").text
+    acv_id = re.search(r"<tr><td>(\d+)</td><td>The Red Lion &lt;script&gt;", page).group(1)
+    assert "2025-04-26" in page  # decision due 8 weeks after receipt
+    assert post(council, "/assets/acv/decide", {"acv_id": acv_id, "listed": "yes", "decided_on": "2025-03-01"}
+                ).status_code == 303
+    assert post(council, "/assets/acv/notice", {"acv_id": acv_id, "notified_on": "2026-03-01"}).status_code == 303
+    page = signed_in(estate, "viewer@college.org").get("/assets/acv").text
+    assert "2030-02-28" in page  # listed for 5 years: to the day before the fifth anniversary
+    assert "2026-04-11" in page  # the 6-week interim moratorium
+    from anchorage.store.assets_records import DisposalNotice
+
+    with estate.ws.session() as s:
+        notice = s.scalars(select(DisposalNotice)).one()
+    assert post(council, "/assets/acv/bid", {"notice_id": str(notice.id), "group": "Friends", "on": "2026-03-20"}
+                ).status_code == 303
+    assert "2026-08-31" in council.get("/assets/acv").text  # the 6-month full moratorium
+    assert post(council, "/assets/transfers", {"asset_key": "ID:D1", "recipient": "Sutton Community Trust",
+                                               "terms": "long-lease"}).status_code == 303
+    assert post(council, "/assets/transfers", {"asset_key": "ID:T1", "recipient": "X", "terms": "lease"}
+                ).status_code == 400  # not the council's asset
+    page = council.get("/assets/acv").text
+    tid = re.search(r'name="transfer_id" value="(\d+)"', page).group(1)
+    assert post(trust, "/assets/transfers", {"transfer_id": tid, "status": "expression-of-interest"}).status_code == 403
+    assert post(council, "/assets/transfers", {"transfer_id": tid, "status": "completed"}).status_code == 400
+    assert post(council, "/assets/transfers", {"transfer_id": tid, "status": "expression-of-interest"}).status_code == 303
+    assert "<td>expression-of-interest</td>" in council.get("/assets/acv").text
