@@ -228,3 +228,84 @@ def test_acv_and_transfers(estate):
     assert post(council, "/assets/transfers", {"transfer_id": tid, "status": "completed"}).status_code == 400
     assert post(council, "/assets/transfers", {"transfer_id": tid, "status": "expression-of-interest"}).status_code == 303
     assert "<td>expression-of-interest</td>" in council.get("/assets/acv").text
+
+
+# The public need form (no sign-in) ----------------------------------------------------------------------
+def visitor(web: Web, ip: str) -> TestClient:
+    return TestClient(web.app, base_url="http://testserver", client=(ip, 50000))  # type: ignore[arg-type]
+
+
+def need_form(**over: str) -> dict[str, str]:
+    import time
+
+    base = {"group_name": "Carshalton Choir", "contact_email": "sing@choir.example.org", "activity": "Choir practice",
+            "people": "30", "area": "SM1 1AA", "times": "Tue 19:00-21:00", "accessibility": "step free",
+            "description": "", "website": "", "rendered_at": f"{time.time() - 60:.0f}"}
+    return {**base, **over}
+
+
+def send_need(c: TestClient, **over: str):
+    return c.post("/community/need", data={**need_form(**over), "csrf_token": csrf_of(c.get("/community/need").text)})
+
+
+def pending(web: Web, email: str) -> list[Need]:
+    with web.ws.session() as s:
+        return list(s.scalars(select(Need).where(Need.contact_email == email)))
+
+
+def test_public_form_needs_no_login_but_a_csrf_token(estate):
+    c = visitor(estate, "192.0.2.1")
+    page = c.get("/community/need")
+    assert page.status_code == 200 and 'name="website"' in page.text and "<script" not in page.text
+    assert c.post("/community/need", data=need_form()).status_code == 403
+    assert pending(estate, "sing@choir.example.org") == []
+
+
+def test_oversized_input_and_script_injection_are_refused_or_escaped(estate):
+    c = visitor(estate, "192.0.2.2")
+    r = send_need(c, description="x" * 2001, group_name="g" * 100_000, contact_email=f"{XSS}@x")
+    assert r.status_code == 400
+    assert "keep this under 2000 characters" in r.text and "keep this under 120 characters" in r.text
+    assert "this is not an email address" in r.text
+    assert XSS not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;@x" in r.text  # echoed back, escaped
+    assert "g" * 5001 not in r.text  # long input is cut before it is echoed
+    assert pending(estate, f"{XSS}@x") == []
+    ok = send_need(c, contact_email="xss@group.example.org", activity=f"Drama {XSS}", description=f"<b>{XSS}</b>")
+    assert ok.status_code == 200 and "emailed you" in ok.text and XSS not in ok.text
+    [need] = pending(estate, "xss@group.example.org")
+    assert need.status == "pending-confirmation" and need.activity == f"Drama {XSS}"  # stored as typed
+
+
+def test_a_flood_from_one_address_is_rate_limited_and_bots_are_discarded(estate):
+    c = visitor(estate, "192.0.2.3")
+    assert "Thank you" in send_need(c, contact_email="bot@spam.example.org", website="http://spam").text
+    assert "Thank you" in send_need(c, contact_email="bot@spam.example.org", rendered_at="").text  # too fast
+    assert pending(estate, "bot@spam.example.org") == []  # bots see thanks, nothing is stored
+    codes = [send_need(c, contact_email=f"flood{i}@spam.example.org", activity=f"Flood {i}").status_code
+             for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]  # five attempts an hour from one address, the bots' included
+    assert sum(len(pending(estate, f"flood{i}@spam.example.org")) for i in range(5)) == 3
+    assert send_need(visitor(estate, "192.0.2.4"), contact_email="other@group.example.org").status_code == 200
+
+
+def test_confirmation_link_publishes_the_need_once(estate):
+    from anchorage.web.outbox import outbox_dir
+
+    c = visitor(estate, "192.0.2.5")
+    before = set(outbox_dir(estate.ws).glob("*.eml")) if outbox_dir(estate.ws).exists() else set()
+    assert send_need(c, contact_email="confirm@group.example.org", activity="Knitting circle").status_code == 200
+    [mail] = set(outbox_dir(estate.ws).glob("*.eml")) - before
+    text = mail.read_text()
+    assert "To: confirm@group.example.org" in text
+    link = re.search(r"http://testserver(/community/need/confirm/\S+)", text).group(1)
+    assert "Knitting circle" not in signed_in(estate, "analyst@council.org").get("/spaces").text  # not yet
+    page = c.get(link)  # opening the link (or a mail scanner opening it) changes nothing
+    assert page.status_code == 200 and pending(estate, "confirm@group.example.org")[0].status == "pending-confirmation"
+    r = c.post(link, data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 200 and "published" in r.text
+    assert pending(estate, "confirm@group.example.org")[0].status == "published"
+    spaces = signed_in(estate, "viewer@college.org").get("/spaces").text
+    assert "Knitting circle" in spaces and "confirm@group.example.org" not in spaces
+    again = c.post(link, data={"csrf_token": csrf_of(c.get(link).text)})
+    assert again.status_code == 400 and "already been used" in again.text
+    assert c.post("/community/need/confirm/not-a-token", data={"csrf_token": csrf_of(page.text)}).status_code == 400

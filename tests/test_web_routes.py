@@ -18,6 +18,12 @@ KNOWN = {
     ("GET", "/api/v1/dashboard/{org}"), ("GET", "/api/v1/benchmark"), ("GET", "/api/v1/suppliers"),
     ("GET", "/api/v1/anchors/{org}/transactions"), ("GET", "/api/v1/anchors/{org}/uploads"),
     ("GET", "/api/openapi.json"),
+    ("GET", "/assets"), ("GET", "/assets/map"), ("GET", "/assets/review"), ("POST", "/assets/review/decide"),
+    ("GET", "/assets/occupancy"), ("POST", "/assets/occupancy"), ("GET", "/assets/acv"), ("POST", "/assets/acv/{action}"),
+    ("POST", "/assets/transfers"), ("GET", "/spaces"), ("POST", "/spaces"), ("GET", "/spaces/matches"),
+    ("GET", "/spaces/requests"), ("POST", "/spaces/requests"), ("POST", "/spaces/requests/{request_id}"),
+    ("GET", "/notifications"), ("POST", "/notifications/{notification_id}/read"), ("GET", "/community/need"),
+    ("POST", "/community/need"), ("GET", "/community/need/confirm/{token}"), ("POST", "/community/need/confirm/{token}"),
 }
 
 
@@ -30,9 +36,14 @@ def test_every_route_is_known_and_pages_answer(web):
     c = signed_in(web, "admin@council.org")
     assert c.get("/", follow_redirects=False).headers["location"] == "/dashboard/council"
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
-                 "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account"):
+                 "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
+                 "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",
+                 "/spaces/matches", "/spaces/requests", "/notifications", "/community/need"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark
+    # The assets pages' behaviour, gates, CSRF and escaping are tested in tests/test_web_assets.py.
+    assert web.client().get("/community/need").status_code == 200  # the one public form: no sign-in
+    assert web.client().get("/assets", follow_redirects=False).status_code == 303  # the rest need one
     r = c.post("/logout", data={"csrf_token": csrf_of(c.get("/account").text)}, follow_redirects=False)
     assert r.status_code == 303 and c.get("/api/v1/me").status_code == 401

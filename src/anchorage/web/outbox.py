@@ -20,7 +20,7 @@ def queue_email(ws: Workspace, to: str, subject: str, body: str) -> Path:
     msg = EmailMessage()
     msg["To"], msg["Subject"] = to, subject
     msg["From"] = f"{ws.config.collaborative} <no-reply@anchorage.invalid>"
-    msg.set_content(body)
+    msg.set_content(body, cte="8bit")  # links stay whole (no quoted-printable line breaks)
     folder = outbox_dir(ws)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
