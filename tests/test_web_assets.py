@@ -309,3 +309,25 @@ def test_confirmation_link_publishes_the_need_once(estate):
     again = c.post(link, data={"csrf_token": csrf_of(c.get(link).text)})
     assert again.status_code == 400 and "already been used" in again.text
     assert c.post("/community/need/confirm/not-a-token", data={"csrf_token": csrf_of(page.text)}).status_code == 400
+
+
+def test_main_report_has_the_assets_section_gated_like_the_pages(estate):
+    import io
+
+    import openpyxl
+
+    def sheets(c: TestClient) -> dict[str, str]:
+        wb = openpyxl.load_workbook(io.BytesIO(c.get("/reports/report.xlsx").content), read_only=True)
+        return {ws.title: "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row) for ws in wb}
+
+    council, trust = signed_in(estate, "analyst@council.org"), signed_in(estate, "analyst@trust.org")
+    mine = sheets(council)
+    assert {"Assets by anchor", "Assets by tenure", "Underused assets", "Community space matching"} <= set(mine)
+    assert "Sutton Library" in mine["Underused assets"] and "in use 12 hours a week" in mine["Underused assets"]
+    assert "Council" in mine["Assets by anchor"] and "Acute Trust" in mine["Assets by anchor"]
+    theirs = sheets(trust)
+    assert "Sutton Library" not in theirs["Underused assets"]  # the council's review list is its detail
+    assert "Council" in theirs["Underused review by anchor"]  # the counts are not
+    html = council.get("/reports/report.html").text
+    assert 'id="assets"' in html and "Land and buildings" in html and "Sutton Library" in html
+    assert "Sutton Library" not in trust.get("/reports/report.html").text

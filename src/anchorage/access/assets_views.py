@@ -26,6 +26,7 @@ from anchorage.access.gate import UPLOAD_ROLES, Viewer
 from anchorage.assets import community
 from anchorage.assets.colocation import colocation_candidates
 from anchorage.assets.dedupe import collaborative_register
+from anchorage.assets.dedupe import register_summary as summarise
 from anchorage.assets.review import ReviewItem, record_decision, review_assets
 from anchorage.assets.utilisation import enter_utilisation
 from anchorage.errors import AnchorageError
@@ -116,13 +117,8 @@ def filter_options(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 def register_summary(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
     """Assets, floor area and land area by anchor, type or tenure (published figures: everyone sees them)."""
-    if not rows:
-        return []
-    df = pd.DataFrame(rows)
-    df[by] = df[by].fillna("unknown")
-    out = df.groupby(by, dropna=False).agg(assets=("asset_key", "count"), floor_m2=("building_m2", "sum"),
-                                          land_ha=("land_ha", "sum")).reset_index()
-    return [{k: _clean(v) for k, v in r.items()} for r in out.sort_values("assets", ascending=False).to_dict("records")]
+    frame = summarise(pd.DataFrame(rows), by) if rows else pd.DataFrame()
+    return [{k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def colocation(ws: Workspace, rows: list[dict[str, Any]], distance_m: float) -> list[dict[str, Any]]:

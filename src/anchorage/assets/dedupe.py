@@ -42,3 +42,20 @@ def register_sql() -> str:
 def collaborative_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The de-duplicated register as a frame (see register_sql)."""
     return con.execute(register_sql() + " ORDER BY org, asset_key").df()
+
+
+def register_summary(register: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Assets, floor area (m²; ERIC gross internal area, else building size) and land (ha) of the
+    de-duplicated register by one column (org, type, tenure…), largest first; missing values as "unknown"."""
+    cols = [by, "assets", "floor_m2", "land_ha"]
+    if register.empty:
+        return pd.DataFrame(columns=cols)
+    floor = register["gross_floor_m2"].fillna(register["building_m2"]) if "gross_floor_m2" in register else \
+        register["building_m2"]
+    df = pd.DataFrame({by: register[by].fillna("unknown").astype(str), "floor_m2": floor,
+                       "land_ha": register["land_ha"], "asset_key": register["asset_key"]})
+    out = df.groupby(by).agg(assets=("asset_key", "count"), floor_m2=("floor_m2", "sum"),
+                             land_ha=("land_ha", "sum")).reset_index()
+    out["floor_m2"] = out["floor_m2"].round(0)
+    out["land_ha"] = out["land_ha"].round(2)
+    return out.sort_values(["assets", by], ascending=[False, True])[cols].reset_index(drop=True)

@@ -10,6 +10,7 @@ from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reports import write_report
+from anchorage.reports.assets_tables import assets_tables
 from anchorage.store import records
 from anchorage.workspace import Workspace
 
@@ -29,7 +30,7 @@ def ward_geography(ws: Workspace) -> tuple[dict[str, Any] | None, dict[str, str]
 def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = None, *,
                  result: AnalysisResult | None = None, orgs: set[str] | None = None) -> dict[str, Path]:
     """Analyse the workspace (or take a result already made) and write report.html, the XLSX workbook and
-    the CSVs into out_dir; `orgs` limits the upload notes to those anchors."""
+    the CSVs into out_dir; `orgs` limits the upload notes and the underused-asset list to those anchors."""
     result = result if result is not None else analyse_workspace(ws, opts)
     features, ward_names = ward_geography(ws)
     notes = []
@@ -48,4 +49,5 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
         ward_names=ward_names,
         definitions_md=METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else None,
         notes=notes,
+        assets=assets_tables(ws, orgs),
     )

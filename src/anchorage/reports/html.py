@@ -18,6 +18,7 @@ from anchorage.reports.markdown import markdown_to_html
 from anchorage.reports.tables import (
     COLLABORATIVE,
     TABLE_COLUMN_TITLES,
+    TABLE_TITLES,
     TIER_NAMES,
     TIER_ORDER,
     column_kind,
@@ -202,7 +203,8 @@ def trend_table(trend: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, 
 def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                   tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
                   ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
-                  notes: Sequence[str], downloads: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+                  notes: Sequence[str], downloads: Sequence[tuple[str, str]] = (),
+                  assets: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """Everything the template needs: formatted tiles, inline SVG charts and display tables."""
     empty = pd.DataFrame(columns=["org"])
     t = {name: tables.get(name, empty) for name in ("totals", "tiers", "deprivation", "categories", "leakage",
@@ -283,6 +285,8 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                                per_org(wards, ward_cols, "Local spend by ward", orgs, **kw,
                                        titles=local_title)) if not wards.empty else None
 
+    ctx["asset_tables"] = [frame_table(df, list(df.columns), TABLE_TITLES.get(name, name), **kw)
+                           for name, df in (assets or {}).items()]
     ctx["definitions"] = markdown_to_html(definitions_md) if definitions_md else ""
     return ctx
 
@@ -297,12 +301,13 @@ def render_html(**context_args: Any) -> str:
 def write_html(path: Path | str, *, title: str, collaborative: str, anchors: Mapping[str, str],
                tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
                ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
-               notes: Sequence[str], downloads: Sequence[tuple[str, str]] = ()) -> Path:
+               notes: Sequence[str], downloads: Sequence[tuple[str, str]] = (),
+               assets: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write the one-file HTML report and return its path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     text = render_html(title=title, collaborative=collaborative, anchors=anchors, tables=tables,
                        ward_features=ward_features, ward_names=ward_names, definitions_md=definitions_md,
-                       generated=generated, notes=notes, downloads=downloads)
+                       generated=generated, notes=notes, downloads=downloads, assets=assets)
     out.write_text(text, encoding="utf-8")
     return out

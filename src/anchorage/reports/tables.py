@@ -25,6 +25,12 @@ TABLE_TITLES = {
     "trend": "Trend by financial year",
     "exclusions": "Exclusions",
     "wards": "Local spend by ward",
+    "assets_by_anchor": "Assets by anchor",
+    "assets_by_type": "Assets by type",
+    "assets_by_tenure": "Assets by tenure",
+    "assets_review_summary": "Underused review by anchor",
+    "assets_review": "Underused assets",
+    "space_matching": "Community space matching",
 }
 
 COLUMN_TITLES = {
@@ -67,6 +73,19 @@ COLUMN_TITLES = {
     "rule": "Exclusion rule",
     "ward": "Ward code",
     "ward_name": "Ward",
+    "assets": "Assets",
+    "floor_m2": "Floor area (m²)",
+    "land_ha": "Land (ha)",
+    "flagged": "Flagged as underused",
+    "asset_key": "Asset key",
+    "name": "Name",
+    "reasons": "Why flagged",
+    "decision": "Decision",
+    "type": "Type",
+    "tenure": "Tenure",
+    "spaces": "Spaces offered",
+    "needs": "Needs posted",
+    "matched_needs": "Needs with a matching space",
 }
 
 # Titles that depend on the table: ward spend is all local; exclusion spend is what was taken out.
@@ -76,7 +95,8 @@ TABLE_COLUMN_TITLES = {
 }
 
 Kind = Literal["money", "pct", "int", "text"]
-_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors"}
+_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors", "assets", "floor_m2", "flagged", "spaces", "needs",
+                "matched_needs"}
 _INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS} | {"Local suppliers", "Excluded transactions"}
 
 

@@ -24,6 +24,14 @@ SHEET_NOTES = {
     "trend": "Spend, % local and % in the 20% most deprived LSOAs by financial year.",
     "exclusions": "Payments taken out of the analysis, by exclusion rule.",
     "wards": "Local spend by ward of the supplier's postcode.",
+    "assets_by_anchor": "The anchors' land and buildings, a UPRN held by several anchors counted once (docs/assets.md).",
+    "assets_by_type": "Assets by type (asset type, else services offered).",
+    "assets_by_tenure": "Assets by tenure as each register gives it.",
+    "assets_review_summary": "Assets checked and flagged by the underused asset review rules, by anchor.",
+    "assets_review": "Each flagged asset with its reasons and latest decision (only anchors whose detail this "
+                     "report may show).",
+    "space_matching": "Spaces anchors offer, needs community groups posted, and needs with at least one matching "
+                      "space.",
 }
 
 
