@@ -79,7 +79,7 @@ def _clean(v: Any) -> Any:
 def offered_assets(ws: Workspace) -> set[tuple[str, str]]:
     """(anchor, asset key) of assets with an active space offered to community groups (published by the anchor)."""
     with ws.session() as s:
-        return {(o, k) for o, k in s.execute(select(Space.org, Space.asset_key).where(
+        return {(o, str(k)) for o, k in s.execute(select(Space.org, Space.asset_key).where(
             Space.active.is_(True), Space.asset_key.is_not(None))).all()}
 
 

@@ -10,6 +10,7 @@ from anchorage.assets.matching import match_needs, needs_frame, spaces_frame
 from anchorage.assets.review import review_assets
 from anchorage.workspace import Workspace
 
+
 def assets_tables(ws: Workspace, orgs: set[str] | None = None) -> dict[str, pd.DataFrame]:
     """The tables (empty dict when there are no assets, spaces or needs). `orgs`: the anchors whose review
     list may be shown (None: all, for whoever holds the workspace)."""

@@ -10,7 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
-from anchorage.web.routes import admin, api, assets, auth, community, pages, reports, spaces, uploads
+from anchorage.web.routes import (
+    admin,
+    api,
+    assets,
+    auth,
+    community,
+    pages,
+    reports,
+    spaces,
+    uploads,
+)
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
 
