@@ -96,11 +96,15 @@ document.querySelectorAll('circle.asset').forEach(function(c){var show=['org','t
 .every(function(k){return !on[k]||on[k][c.dataset[k]];});c.style.display=show?'':'none';});}
 boxes.forEach(function(b){b.addEventListener('change',apply);});})();
 </script>"""
+    key = " ".join(f'<span style="color:{colour[o]}" aria-hidden="true">&#9679;</span> {html.escape(anchors.get(o, o))}'
+                   for o in sorted({a["org"] for a in located}) if o in colour)
     if not controls:
         return (f'<div class="asset-map-wrap"><p>IMD 2019 decile of each LSOA (1 = most deprived): {legend}</p>'
+                f'<p>Anchors: {key}</p>'
                 f'{"".join(svg)}<p>{len(assets) - len(located):,} assets have no location and are not shown.</p></div>')
     data = json.dumps({"assets": len(located), "not_mapped": len(assets) - len(located)})
     return (f'<div class="asset-map-wrap" data-summary=\'{html.escape(data)}\'><form class="filters">'
             f'{"".join(fieldsets)}</form><p>IMD 2019 decile of each LSOA (1 = most deprived): {legend}</p>'
+            f'<p>Anchors: {key}</p>'
             f'{"".join(svg)}<p>{len(assets) - len(located):,} assets have no location and are not shown.</p>'
             f"</div>{script}")
