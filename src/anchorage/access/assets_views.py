@@ -42,9 +42,9 @@ FILTERS = ("org", "type", "tenure", "availability")
 NOT_SHARED = "not shared"
 
 
-def require_editor(viewer: Viewer, org: str) -> None:
+def require_editor(viewer: Viewer, org: str | None) -> None:
     """Only an admin or analyst of the anchor changes its assets, spaces and requests."""
-    if viewer.role not in UPLOAD_ROLES or viewer.org != org:
+    if viewer.role not in UPLOAD_ROLES or viewer.org is None or viewer.org != org:
         raise Forbidden(f"Only an admin or analyst of {org} can change its assets and spaces.",
                         fix="Ask that anchor's admin or analyst.")
 
@@ -168,8 +168,8 @@ def decide(ws: Workspace, viewer: Viewer, org: str, asset_key: str, decision: st
 def record_occupancy(ws: Workspace, viewer: Viewer, org: str, asset_key: str, *, period: str,
                      occupied_floor_m2: float | None, hours_per_week: float | None, vacancy_pct: float | None,
                      surplus: bool | None) -> None:
+    require_editor(viewer, org)  # before the anchor look-up: users of no anchor get a plain refusal
     slug = ws.config.anchor(org).slug
-    require_editor(viewer, slug)
     enter_utilisation(ws, slug, asset_key, period=period[:40] or dt.date.today().isoformat(),
                       occupied_floor_m2=occupied_floor_m2, hours_per_week=hours_per_week,
                       vacancy_pct=vacancy_pct, surplus=surplus)

@@ -34,8 +34,8 @@ def spaces(ws: Workspace) -> list[Space]:
 
 
 def new_space(ws: Workspace, viewer: Viewer, org: str, values: dict[str, str]) -> Space:
+    require_editor(viewer, org)  # before the anchor look-up: users of no anchor get a plain refusal
     slug = ws.config.anchor(org).slug
-    require_editor(viewer, slug)
     fields = ("ref", "name", "asset_key", "postcode", "capacity", "times", "facilities", "accessibility",
               "hourly_cost")
     return add_space(ws, slug, **{k: (values.get(k) or "").strip()[:300] or None for k in fields})
