@@ -199,7 +199,8 @@ def plan_blocks(ws: Workspace, plan_id: int | None = None) -> list[RotationBlock
 def calendars(ws: Workspace, plan_id: int | None = None, orgs: set[str] | None = None) -> dict[str, pd.DataFrame]:
     """Month-by-month grids: apprentice × month (where they are) and placement × month (who is there).
 
-    With `orgs`, only the apprentices those anchors employ and the placements they host are included."""
+    With `orgs`, only the apprentices those anchors employ and the placements they host are included, and
+    a hosted apprentice employed elsewhere is shown as "an apprentice of <anchor>", not by reference."""
     blocks = plan_blocks(ws, plan_id)
     if not blocks:
         return {"apprentices": pd.DataFrame(), "hosts": pd.DataFrame()}
@@ -218,18 +219,25 @@ def calendars(ws: Workspace, plan_id: int | None = None, orgs: set[str] | None =
         for i in range(_index(first, b.start_month), _index(first, b.end_month) + 1):
             if row is not None:
                 row[i] = f"{b.placement_id} ({b.org})"
-            if host is not None:
-                host[i].append(b.apprentice_id)
+            if host is not None:  # another anchor's apprentice is not named to the host
+                host[i].append(b.apprentice_id if show_app else f"an apprentice of {employer.get(b.apprentice_id)}")
     apps = pd.DataFrame.from_dict(per_app, orient="index", columns=names).rename_axis("apprentice").reset_index()
     hosts = pd.DataFrame.from_dict({k: [", ".join(v) for v in cells] for k, cells in per_host.items()},
                                    orient="index", columns=names).rename_axis("placement").reset_index()
     return {"apprentices": apps, "hosts": hosts.sort_values("placement")}
 
 
-def employers(ws: Workspace) -> dict[str, str]:
-    """Apprentice id -> the anchor that employs them (withdrawn apprentices included)."""
+def employers(ws: Workspace, active_only: bool = False) -> dict[str, str]:
+    """Apprentice id -> the anchor that employs them (withdrawn apprentices too, unless `active_only`)."""
     with ws.session() as session:
-        return {a.id: a.employer for a in session.scalars(select(ApprenticeRecord))}
+        return {a.id: a.employer for a in session.scalars(select(ApprenticeRecord).order_by(ApprenticeRecord.id))
+                if a.status == "active" or not active_only}
+
+
+def placement_hosts(ws: Workspace) -> dict[str, str]:
+    """Host placement id -> the anchor that hosts it."""
+    with ws.session() as session:
+        return {p.id: p.org for p in session.scalars(select(HostPlacement).order_by(HostPlacement.id))}
 
 
 def host_counts(ws: Workspace, plan_id: int | None = None) -> pd.DataFrame:
