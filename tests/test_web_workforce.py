@@ -14,7 +14,12 @@ from pypdf import PdfReader
 from tests.web_support import build_web, csrf_of, signed_in
 
 from anchorage.ingest.staff import ingest_staff
-from anchorage.workforce.apprenticeships import load_apprentices, load_placements, load_programmes, solve_and_save
+from anchorage.workforce.apprenticeships import (
+    load_apprentices,
+    load_placements,
+    load_programmes,
+    solve_and_save,
+)
 from anchorage.workforce.bid_io import load_pledges, load_starts
 from anchorage.workforce.he_partners import load_engagements
 from anchorage.workforce.levy_io import load_pay_bills

@@ -12,7 +12,11 @@ from anchorage.workforce.rotations import (
     score,
     solve_rotations,
 )
-from anchorage.workforce.rotations_greedy import greedy_rotations, repaired_greedy, solve_from_greedy
+from anchorage.workforce.rotations_greedy import (
+    greedy_rotations,
+    repaired_greedy,
+    solve_from_greedy,
+)
 
 
 def two_anchor_problem(**kw) -> RotationProblem:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import matplotlib
 from matplotlib.ticker import PercentFormatter
 
-from anchorage.reports.charts import BAR_BLUE, RC, UNKNOWN_GREY, chart_title, figure_to_svg, new_figure, safe_text
+from anchorage.reports.charts import (
+    BAR_BLUE,
+    RC,
+    UNKNOWN_GREY,
+    chart_title,
+    figure_to_svg,
+    new_figure,
+    safe_text,
+)
 
 SUPPRESSED = "suppressed"
 

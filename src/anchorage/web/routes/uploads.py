@@ -17,9 +17,9 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
+from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
-from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
 from anchorage.ingest.suppliers import ingest_suppliers
@@ -151,8 +151,11 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
     mapping_file = write_mapping_file(pv.mapping, folder / "mapping.json")
     try:
-        extra = {"as_at": dt.date.fromisoformat(meta["as_at"])} if meta.get("as_at") else {}
-        summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file, **extra)
+        if meta["kind"] == "workforce":
+            summary = ingest_staff(ctx.ws, path, meta["org"], mapping_file=mapping_file,
+                                   as_at=dt.date.fromisoformat(meta["as_at"]) if meta.get("as_at") else None)
+        else:
+            summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
     except AnchorageError as exc:
         if meta["kind"] in PERSONAL_KINDS:  # nothing of a staff file stays behind on the server
             shutil.rmtree(folder, ignore_errors=True)
