@@ -152,6 +152,9 @@ def test_rotation_detail_is_the_employers_and_hosts(wf):
     council = signed_in(wf, "admin@council.org").get("/workforce/apprenticeships").text
     cal = council[council.index('id="by-apprentice"'):]
     assert "CA1" in cal and "CA2" in cal and "<th scope=\"row\">TA1</th>" not in cal
+    host = signed_in(wf, "admin@trust.org").get("/workforce/apprenticeships").text
+    hosts = host[host.index('id="by-host"'):]
+    assert "T1 (acute-trust)" in hosts and "an apprentice of council" in hosts and "CA1" not in host
     collab = signed_in(wf, "collab@x.org")
     page = collab.get("/workforce/apprenticeships").text
     assert "CA1" not in page and "TA1" not in page and "optimal" in page  # the collaborative view
