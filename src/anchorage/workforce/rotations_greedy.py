@@ -125,7 +125,8 @@ def solve_from_greedy(problem: RotationProblem, *, time_limit: float = 60.0, wor
     left = max(1.0, time_limit - (time.perf_counter() - started))
     result = solve_rotations(problem, time_limit=left, workers=workers, hint=start)
     result.seconds = time.perf_counter() - started
-    if start is not None and result.objective is not None and result.objective < score(problem, start):
-        result = replace(result, assignments=sorted(start, key=lambda x: (x.apprentice, x.block)),
-                         objective=float(score(problem, start)))
+    if start is not None and (result.objective is None or result.objective < score(problem, start)):
+        # The search ran out of time before it loaded the start, or ended below it: the start stands.
+        result = replace(result, status="feasible", assignments=sorted(start, key=lambda x: (x.apprentice, x.block)),
+                         objective=float(score(problem, start)), conflicts=[])
     return result, start
