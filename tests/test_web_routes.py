@@ -24,6 +24,12 @@ KNOWN = {
     ("GET", "/spaces/requests"), ("POST", "/spaces/requests"), ("POST", "/spaces/requests/{request_id}"),
     ("GET", "/notifications"), ("POST", "/notifications/{notification_id}/read"), ("GET", "/community/need"),
     ("POST", "/community/need"), ("GET", "/community/need/confirm/{token}"), ("POST", "/community/need/confirm/{token}"),
+    ("GET", "/workforce"), ("GET", "/workforce/apprenticeships"), ("POST", "/workforce/apprenticeships/replan"),
+    ("GET", "/workforce/apprenticeships/calendar.xlsx"), ("GET", "/workforce/levy"),
+    ("POST", "/workforce/levy/transfers"), ("GET", "/workforce/levy/ledger.xlsx"), ("GET", "/workforce/bid"),
+    ("GET", "/workforce/bid/pack.{fmt}"), ("GET", "/workforce/he"), ("GET", "/api/v1/workforce/profile"),
+    ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
+    ("GET", "/api/v1/workforce/he"),
 }
 
 
@@ -38,7 +44,9 @@ def test_every_route_is_known_and_pages_answer(web):
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
                  "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
                  "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",
-                 "/spaces/matches", "/spaces/requests", "/notifications", "/community/need"):
+                 "/spaces/matches", "/spaces/requests", "/notifications", "/community/need",
+                 "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
+                 "/upload?kind=workforce"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

@@ -20,6 +20,8 @@ from anchorage.web.routes import (
     reports,
     spaces,
     uploads,
+    workforce,
+    workforce_api,
 )
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
@@ -50,6 +52,6 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, uploads, reports, admin, api, assets, spaces, community):
+    for module in (auth, pages, uploads, reports, admin, api, workforce, workforce_api, assets, spaces, community):
         app.include_router(module.router)
     return app
