@@ -88,20 +88,23 @@ def test_committed_vs_delivered_and_behind_hand_computed(workspace, tmp_path):
     _load(workspace, tmp_path)
     fw = load_framework(workspace)
     st = social_value_status(workspace, as_of=dt.date(2025, 4, 1))
-    # C-1: a 2-year term, half elapsed on 1 April 2025. Jobs: 5 of 10 delivered, 5 expected.
-    # Carbon: 20 of 100 delivered, 50 expected. In £: expected 5 x 23,809.50 + 50 x 256 = 131,847.50;
-    # delivered 5 x 23,809.50 + 20 x 256 = 124,167.50, so 94.2% of pro-rata: not behind.
+    # Delivery is measured against pro-rata delivery up to the latest report (31 March 2025, within a year of
+    # the as-of date). C-1: a 2-year term from 1 April 2024, 364 of 730 days elapsed by then.
+    # Jobs: 5 of 10 delivered; carbon: 20 of 100. Expected (10 x 23,809.50 + 100 x 256) x 364/730 = 131,487.30;
+    # delivered 5 x 23,809.50 + 20 x 256 = 124,167.50: 94.4% of pro-rata, not behind.
     c = st.tables["contracts"].set_index("contract_ref")
-    assert c.loc["C-1", "expected_value"] == pytest.approx(5 * 23809.5 + 50 * 256)
+    assert c.loc["C-1", "expected_value"] == pytest.approx((10 * 23809.5 + 100 * 256) * 364 / 730)
     assert c.loc["C-1", "delivered_value"] == pytest.approx(5 * 23809.5 + 20 * 256)
     assert not c.loc["C-1", "behind"]
-    # C-2: a 4-year term, a quarter elapsed: 1 apprentice-year expected, 1 delivered by 31/03/2025 (the
-    # 2027 report is after the as-of date and not counted): on track. A year later it is behind.
-    assert c.loc["C-2", "pro_rata_pct"] == pytest.approx(1 / (4 * 365 / 1461), abs=1e-4)  # 2024 was a leap year
+    # C-2: a 4-year term (1,461 days, 2028 is a leap year), 364 days elapsed at its report: 0.9966 apprentice
+    # years expected, 1 delivered (the 2027 report is after the as-of date and not counted): on track.
+    assert c.loc["C-2", "pro_rata_pct"] == pytest.approx(1 / (4 * 364 / 1461), abs=1e-4)
+    # A year later the latest report is more than a year old, so delivery is compared up to the as-of date.
     later = social_value_status(workspace, as_of=dt.date(2026, 4, 1))
     behind = {b["contract_ref"]: b for b in later.behind}
     assert set(behind) == {"C-1", "C-2"}
-    assert "1 of 4 apprentice years delivered; 1.999 expected" in behind["C-2"]["reasons"][0]
+    assert behind["C-2"]["reasons"][0].startswith("no delivery report for over 365 days")
+    assert "1 of 4 apprentice years delivered; 1.999 expected by 01 Apr 2026" in behind["C-2"]["reasons"][1]
     assert behind["C-2"]["pro_rata_pct"] == pytest.approx(1 / (4 * 730 / 1461), abs=1e-4)
     # The theme table in £: whole-contract commitments.
     themes = st.tables["themes"].set_index(["org", "theme"])

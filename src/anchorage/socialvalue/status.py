@@ -14,6 +14,7 @@ from anchorage.socialvalue.framework import Framework, load_framework
 from anchorage.workspace import Workspace
 
 KEY = ["org", "contract_ref", "supplier_key"]
+REPORT_GRACE_DAYS = 365
 VALUE_COLS = ["committed_value", "expected_value", "delivered_value"]
 
 
@@ -103,8 +104,15 @@ def compute_status(com: pd.DataFrame, dlv: pd.DataFrame, fw: Framework, as_of: d
     terms = com.groupby(KEY, as_index=False).agg(supplier=("supplier_name", "first"),
                                                  contract_start=("contract_start", "min"),
                                                  contract_end=("contract_end", "max"))
-    terms["elapsed"] = [elapsed_share(s, e, as_of) for s, e in zip(terms["contract_start"], terms["contract_end"],
-                                                                   strict=True)]
+    # Delivery is compared with pro-rata delivery up to the contract's latest report, so that reports that
+    # lag by a few months are not read as under-delivery; a report older than REPORT_GRACE_DAYS (or none)
+    # means the comparison runs to `as_of`.
+    last = (dlv.groupby(KEY)["period_end"].max() if not dlv.empty else pd.Series(dtype=object)).rename("last_report")
+    terms = terms.merge(last, how="left", left_on=KEY, right_index=True)
+    terms["measured_to"] = [lr if isinstance(lr, dt.date) and (as_of - lr).days <= REPORT_GRACE_DAYS else as_of
+                            for lr in terms["last_report"]]
+    terms["elapsed"] = [elapsed_share(s, e, m) for s, e, m in zip(terms["contract_start"], terms["contract_end"],
+                                                                  terms["measured_to"], strict=True)]
     lines = com.groupby([*KEY, "measure_id"], as_index=False)["quantity"].sum().rename(
         columns={"quantity": "committed"})
     got = (dlv.groupby([*KEY, "measure_id"], as_index=False)["quantity"].sum().rename(
@@ -131,7 +139,8 @@ def compute_status(com: pd.DataFrame, dlv: pd.DataFrame, fw: Framework, as_of: d
 
     contracts = lines.groupby(KEY, as_index=False).agg(
         supplier=("supplier", "first"), contract_start=("contract_start", "first"),
-        contract_end=("contract_end", "first"), elapsed=("elapsed", "first"),
+        contract_end=("contract_end", "first"), measured_to=("measured_to", "first"),
+        last_report=("last_report", "first"), elapsed=("elapsed", "first"),
         committed_value=("committed_value", "sum"), expected_value=("expected_value", "sum"),
         delivered_value=("delivered_value", "sum"))
     contracts["pro_rata_pct"] = (contracts["delivered_value"]
@@ -142,14 +151,19 @@ def compute_status(com: pd.DataFrame, dlv: pd.DataFrame, fw: Framework, as_of: d
         key = (c.org, c.contract_ref, c.supplier_key)
         mine = lines[(lines["org"] == c.org) & (lines["contract_ref"] == c.contract_ref)
                      & (lines["supplier_key"] == c.supplier_key)]
-        reasons = [] if key in reported else ["no delivery report yet"]
+        if key not in reported:
+            reasons = ["no delivery report yet"]
+        elif c.measured_to == as_of:
+            reasons = [f"no delivery report for over {REPORT_GRACE_DAYS} days (last period ended {c.last_report:%d %b %Y})"]
+        else:
+            reasons = []
         for ln in mine.itertuples():
             if ln.expected > 0 and ln.delivered < threshold * ln.expected:
                 reasons.append(f"{ln.measure}: {ln.delivered:,.4g} of {ln.committed:,.4g} {ln.unit} delivered; "
-                               f"{ln.expected:,.4g} expected by {as_of:%d %b %Y} ({ln.elapsed:.0%} through the "
+                               f"{ln.expected:,.4g} expected by {c.measured_to:%d %b %Y} ({ln.elapsed:.0%} through the "
                                f"contract), so {ln.delivered / ln.expected:.0%} of pro-rata")
         st.behind.append({"org": c.org, "contract_ref": c.contract_ref, "supplier": c.supplier,
-                          "elapsed": round(c.elapsed, 4), "committed_value": c.committed_value,
+                          "measured_to": c.measured_to.isoformat(), "elapsed": round(c.elapsed, 4), "committed_value": c.committed_value,
                           "expected_value": c.expected_value, "delivered_value": c.delivered_value,
                           "pro_rata_pct": c.pro_rata_pct, "reasons": reasons})
 
@@ -178,7 +192,7 @@ def compute_status(com: pd.DataFrame, dlv: pd.DataFrame, fw: Framework, as_of: d
             .round(4)),
         "years": by_year.reset_index(drop=True),
         "contracts": contracts.drop(columns="supplier_key"),
-        "lines": lines.drop(columns=["supplier_key", "contract_start", "contract_end"]),
+        "lines": lines.drop(columns=["supplier_key", "contract_start", "contract_end", "last_report"]),
     }
     return st
 
