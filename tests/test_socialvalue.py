@@ -104,7 +104,7 @@ def test_committed_vs_delivered_and_behind_hand_computed(workspace, tmp_path):
     behind = {b["contract_ref"]: b for b in later.behind}
     assert set(behind) == {"C-1", "C-2"}
     assert behind["C-2"]["reasons"][0].startswith("no delivery report for over 365 days")
-    assert "1 of 4 apprentice years delivered; 1.999 expected by 01 Apr 2026" in behind["C-2"]["reasons"][1]
+    assert "1 of 4 apprentice years delivered; 2 expected by 01 Apr 2026" in behind["C-2"]["reasons"][1]
     assert behind["C-2"]["pro_rata_pct"] == pytest.approx(1 / (4 * 730 / 1461), abs=1e-4)
     # The theme table in £: whole-contract commitments.
     themes = st.tables["themes"].set_index(["org", "theme"])

@@ -37,6 +37,10 @@ class SocialValueStatus:
                 "behind": self.behind, **{k: frame_records(v) for k, v in self.tables.items()}}
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
+
+
 def elapsed_share(start: dt.date, end: dt.date, as_of: dt.date) -> float:
     """How far through its term a contract is on `as_of`: 0 before it starts, 1 from its end."""
     days = (end - start).days
@@ -159,9 +163,12 @@ def compute_status(com: pd.DataFrame, dlv: pd.DataFrame, fw: Framework, as_of: d
             reasons = []
         for ln in mine.itertuples():
             if ln.expected > 0 and ln.delivered < threshold * ln.expected:
-                reasons.append(f"{ln.measure}: {ln.delivered:,.4g} of {ln.committed:,.4g} {ln.unit} delivered; "
-                               f"{ln.expected:,.4g} expected by {c.measured_to:%d %b %Y} ({ln.elapsed:.0%} through the "
-                               f"contract), so {ln.delivered / ln.expected:.0%} of pro-rata")
+                money = ln.unit == "£"
+                q = (lambda x: f"£{x:,.0f}") if money else _num  # noqa: E731
+                unit = "" if money else f" {ln.unit}"
+                reasons.append(f"{ln.measure}: {q(ln.delivered)} of {q(ln.committed)}{unit} delivered; "
+                               f"{q(ln.expected)} expected by {c.measured_to:%d %b %Y} ({ln.elapsed:.0%} through "
+                               f"the contract), so {ln.delivered / ln.expected:.0%} of pro-rata")
         st.behind.append({"org": c.org, "contract_ref": c.contract_ref, "supplier": c.supplier,
                           "measured_to": c.measured_to.isoformat(), "elapsed": round(c.elapsed, 4), "committed_value": c.committed_value,
                           "expected_value": c.expected_value, "delivered_value": c.delivered_value,
