@@ -30,7 +30,7 @@ class SocialValueStatus:
 
     @property
     def empty(self) -> bool:
-        return self.tables.get("contracts", pd.DataFrame()).empty
+        return self.tables.get("anchors", pd.DataFrame()).empty
 
     def to_json(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "threshold": self.threshold, "notes": self.notes,
