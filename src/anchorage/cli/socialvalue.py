@@ -151,17 +151,11 @@ def lm3_simulate(category: Annotated[str, typer.Option(help="The spend category,
                  org: Annotated[str | None, typer.Option(help="One anchor (default: the collaborative).")] = None,
                  lm3: Annotated[float | None, typer.Option(help="Use this LM3 instead of the survey's.")] = None) -> None:
     """What-if: move X% of a category's non-local spend to local suppliers (an estimate, with assumptions)."""
-    from anchorage.procurement.analysis import COLLABORATIVE
-    from anchorage.procurement.run import analyse_workspace
-    from anchorage.socialvalue.framework import load_framework
-    from anchorage.socialvalue.lm3 import lm3_results as results
-    from anchorage.socialvalue.simulator import simulate
+    from anchorage.socialvalue.simulator import simulate_workspace
 
-    ws = open_workspace(workspace)
-    slug = ws.config.anchor(org).slug if org else COLLABORATIVE
-    fw = load_framework(ws)
-    sim = simulate(analyse_workspace(ws).tables, results(ws, fw).responses, fw, category=category, shift_pct=shift,
-                   org=slug, lm3_override=lm3)
+    sim = simulate_workspace(open_workspace(workspace), category=category, shift_pct=shift, org=org,
+                             lm3_override=lm3)
+    slug = sim.org
     if as_json:
         print_json(sim.to_json())
         return

@@ -11,8 +11,10 @@ from rapidfuzz import process
 
 from anchorage.errors import AnchorageError
 from anchorage.procurement.analysis import COLLABORATIVE
-from anchorage.socialvalue.framework import Framework
-from anchorage.socialvalue.lm3 import total_rounds, with_rounds
+from anchorage.procurement.run import analyse_workspace
+from anchorage.socialvalue.framework import Framework, load_framework
+from anchorage.socialvalue.lm3 import lm3_results, total_rounds, with_rounds
+from anchorage.workspace import Workspace
 
 LABEL = "Estimate"
 
@@ -130,3 +132,17 @@ def simulate(tables: dict[str, pd.DataFrame], responses: pd.DataFrame, fw: Frame
         change_pp=(pct_after - pct_before) * 100 if pct_before is not None and pct_after is not None else None,
         lm3_local=lm3, respend_non_local=respend, gross_impact=gross, lost_impact=lost, net_impact=gross - lost,
         assumptions=assumptions)
+
+
+def simulate_workspace(ws: Workspace, *, category: str, shift_pct: float, org: str | None = None,
+                       lm3_override: float | None = None) -> Simulation:
+    """Run the what-if on the workspace's spend analysis and LM3 survey answers."""
+    with ws.warehouse(read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM spend").fetchone()
+    if not row or not row[0]:
+        raise AnchorageError("There is no spend to simulate with.",
+                             fix="Load spend first: anchorage spend ingest FILE --org ANCHOR.")
+    slug = ws.config.anchor(org).slug if org else COLLABORATIVE
+    fw = load_framework(ws)
+    return simulate(analyse_workspace(ws).tables, lm3_results(ws, fw).responses, fw, category=category,
+                    shift_pct=shift_pct, org=slug, lm3_override=lm3_override)
