@@ -13,7 +13,13 @@ from anchorage.socialvalue.framework import DEFAULT_PATH, read_framework
 from anchorage.socialvalue.imports import import_lm3_survey
 from anchorage.socialvalue.lm3 import lm3_results, response_rounds
 from anchorage.socialvalue.simulator import simulate
-from anchorage.socialvalue.survey import LinkNotValid, SurveyInvalid, issue_link, open_link, submit_answers
+from anchorage.socialvalue.survey import (
+    LinkNotValid,
+    SurveyInvalid,
+    issue_link,
+    open_link,
+    submit_answers,
+)
 
 # Two suppliers of the council, one of the trust. Local staff re-spend 30%, local suppliers 20% (default).
 SURVEY = """Supplier,Income from anchor,Wages %,Local staff %,Purchases %,Local purchases %,Postcode,Year

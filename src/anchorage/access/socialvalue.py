@@ -10,7 +10,12 @@ import pandas as pd
 from anchorage.access.gate import Viewer
 from anchorage.socialvalue.framework import Framework, load_framework
 from anchorage.socialvalue.lm3 import Lm3Result, lm3_results
-from anchorage.socialvalue.status import SocialValueStatus, behind_counts, social_value_status, visible
+from anchorage.socialvalue.status import (
+    SocialValueStatus,
+    behind_counts,
+    social_value_status,
+    visible,
+)
 from anchorage.workspace import Workspace
 
 

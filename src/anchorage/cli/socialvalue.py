@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from anchorage.cli.common import JsonOpt, MappingOpt, OrgOpt, WorkspaceOpt, open_workspace, out, print_json, run_ingest
+from anchorage.cli.common import (
+    JsonOpt,
+    MappingOpt,
+    OrgOpt,
+    WorkspaceOpt,
+    open_workspace,
+    out,
+    print_json,
+    run_ingest,
+)
 from anchorage.errors import AnchorageError
 
 socialvalue_app = typer.Typer(help="Social value: the measures framework, suppliers' commitments and delivery.",

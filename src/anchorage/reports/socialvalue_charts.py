@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from anchorage.reports.charts import RC, axis_money, chart_title, figure_to_svg, new_figure, safe_text
+from anchorage.reports.charts import (
+    RC,
+    axis_money,
+    chart_title,
+    figure_to_svg,
+    new_figure,
+    safe_text,
+)
 from anchorage.reports.tables import COLLABORATIVE, fmt_money, org_name
 
 SERIES = (("committed_value", "Committed", "#B3D3EA"), ("expected_value", "Expected by now (pro-rata)", "#56B4E9"),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
-from anchorage.reports.html import ReportSection, Section, frame_table, inline_svg, per_org
+from anchorage.reports.html import ReportSection, Section, Table, frame_table, inline_svg, per_org
 from anchorage.reports.socialvalue_charts import delivery_chart, lm3_chart
 from anchorage.reports.tables import COLLABORATIVE, org_name
 from anchorage.socialvalue.framework import load_framework
@@ -47,10 +48,10 @@ def socialvalue_section(tables: Mapping[str, pd.DataFrame], notes: list[str], an
     """The HTML section, or None when there is no social value or LM3 data."""
     if "sv_anchors" not in tables and "lm3" not in tables:
         return None
-    kw = {"anchors": anchors}
+    kw: dict[str, Any] = {"anchors": anchors}
     whole = org_name(COLLABORATIVE, anchors)
-    pairs = []
-    more = []
+    pairs: list[tuple[Any, Table | None]] = []
+    more: list[Table] = []
     if "sv_themes" in tables:
         th = tables["sv_themes"]
         pairs.append((inline_svg(delivery_chart(th, org_label=whole)),

@@ -97,7 +97,7 @@ def _identity(b: Batch) -> tuple[dict[str, str], list[Check]]:
 def _measure_check(fw: Framework) -> Check:
     ids = ", ".join(f"'{_q(m)}'" for m in fw.measures)
     return Check(f"measure_raw IS NOT NULL AND measure_id NOT IN ({ids})",
-                 f"""'measure "' || measure_raw || '" is not in the framework (see anchorage socialvalue framework)'""",
+                 """'measure "' || measure_raw || '" is not in the framework (see anchorage socialvalue framework)'""",
                  "measure_id")
 
 

@@ -164,7 +164,7 @@ def compute_status(com: pd.DataFrame, dlv: pd.DataFrame, fw: Framework, as_of: d
         for ln in mine.itertuples():
             if ln.expected > 0 and ln.delivered < threshold * ln.expected:
                 money = ln.unit == "£"
-                q = (lambda x: f"£{x:,.0f}") if money else _num  # noqa: E731
+                q = (lambda x: f"£{x:,.0f}") if money else _num
                 unit = "" if money else f" {ln.unit}"
                 reasons.append(f"{ln.measure}: {q(ln.delivered)} of {q(ln.committed)}{unit} delivered; "
                                f"{q(ln.expected)} expected by {c.measured_to:%d %b %Y} ({ln.elapsed:.0%} through "

@@ -17,7 +17,14 @@ from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports.socialvalue_charts import lm3_chart
 from anchorage.socialvalue.framework import load_framework
 from anchorage.socialvalue.simulator import simulate
-from anchorage.socialvalue.survey import PERCENT_FIELDS, LinkNotValid, SurveyInvalid, issue_link, links, open_link
+from anchorage.socialvalue.survey import (
+    PERCENT_FIELDS,
+    LinkNotValid,
+    SurveyInvalid,
+    issue_link,
+    links,
+    open_link,
+)
 from anchorage.socialvalue.survey import submit_answers as submit
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
