@@ -110,3 +110,34 @@ def test_one_time_survey_link(sv_web):
     # Council: Local Caterers (round 1 £100,000 -> LM3 contribution 33,200) and Survey Supplier (£50,000:
     # round 2 £10,000, round 3 £3,000): LM3 = 196,200 / 150,000 = 1.31.
     assert "1.31" in lm3
+
+
+def test_commitments_upload_on_the_web_as_xlsx(sv_web):
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append(["Social value return, Q4"])  # a title line above the header
+    sheet.append(["Contract reference", "Supplier", "Measure", "Committed", "Contract start", "Contract end"])
+    sheet.append(["XL-1", "Spreadsheet Ltd", "wellbys", 3, "01/04/2024", "01/04/2027"])
+    sheet.append(["XL-2", "Spreadsheet Ltd", "wellbys", "many", "01/04/2024", "01/04/2027"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    c = signed_in(sv_web, "analyst@council.org")
+    token = csrf_of(c.get("/upload").text)
+    r = c.post("/upload", data={"csrf_token": token, "org": "council", "kind": "sv_commitments"},
+               files={"file": ("returns.xlsx", buf.getvalue())}, follow_redirects=False)
+    assert r.status_code == 303
+    preview = c.get(r.headers["location"])
+    assert preview.status_code == 200 and "Spreadsheet Ltd" in preview.text
+    load = re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1)
+    chosen = dict(re.findall(r'<select[^>]*name="(map_[a-z_]+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected', preview.text,
+                             flags=re.S))  # what the browser sends: the automatic mapping, pre-selected
+    assert chosen["map_measure_id"] == "Measure" and chosen["map_quantity"] == "Committed"
+    done = c.post(load, data={"csrf_token": csrf_of(preview.text), **chosen})
+    assert done.status_code == 200, done.text
+    rec = re.sub(r"\s+", " ", done.text).replace("> <", "><")
+    assert 'Read</th><td class="num">2' in rec and 'Quarantined</th><td class="num">1' in rec
+    assert "XL-1" in c.get("/socialvalue?org=council").text

@@ -19,12 +19,17 @@ from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
-KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers}
+KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "sv_commitments": import_commitments,
+         "sv_delivery": import_deliveries, "lm3": import_lm3_survey}
+KIND_LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master",
+               "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
+               "lm3": "LM3 supplier re-spend survey answers"}
 CHUNK = 1024 * 1024
 
 
@@ -58,7 +63,7 @@ def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
 
 @router.get("/upload")
 def upload_form(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "upload.html", {"kinds": list(KINDS), "types": UPLOAD_TYPES})
+    return render(request, "upload.html", {"kinds": KIND_LABELS, "types": UPLOAD_TYPES})
 
 
 @router.post("/upload")
@@ -67,7 +72,8 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
     if kind not in KINDS:
-        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose spend or suppliers.")
+        raise AnchorageError(f"'{kind}' is not something we load here.",
+                             fix="Choose one of: " + ", ".join(KIND_LABELS.values()) + ".")
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
