@@ -141,3 +141,17 @@ def test_commitments_upload_on_the_web_as_xlsx(sv_web):
     rec = re.sub(r"\s+", " ", done.text).replace("> <", "><")
     assert 'Read</th><td class="num">2' in rec and 'Quarantined</th><td class="num">1' in rec
     assert "XL-1" in c.get("/socialvalue?org=council").text
+
+
+def test_survey_refuses_oversized_and_scripted_input(sv_web):
+    from anchorage.socialvalue.survey import issue_link
+
+    url = "/survey/" + issue_link(sv_web.ws, "council", "Big Input Ltd", created_by="t@x.org").token
+    supplier = sv_web.client()
+    token = csrf_of(supplier.get(url).text)
+    huge = {"csrf_token": token, "income": "9" * 200_000, "wages_pct": "<img src=x onerror=alert(1)>",
+            "local_staff_pct": "50", "purchases_pct": "10", "local_purchases_pct": "10", "postcode": "A" * 100_000}
+    r = supplier.post(url, data=huge)
+    assert r.status_code == 400 and "<img src=x" not in r.text and "&lt;img src=x" in r.text
+    assert "Income from the anchor" in r.text and "9" * 201 not in r.text
+    assert supplier.get(url).status_code == 200  # a refused answer does not use the link up
