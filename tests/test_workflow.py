@@ -81,3 +81,13 @@ def test_demo_end_to_end(tmp_path):
             "LEFT JOIN supplier_resolution r USING (org, supplier_name_norm)").fetchone()
     assert 0.5 < matched / total < 1
     assert any("of spend matched to a register" in m for m in messages)
+    # Social value: commitments and delivery for every anchor, some contracts behind; LM3 from survey answers.
+    from anchorage.socialvalue.lm3 import lm3_results
+    from anchorage.socialvalue.status import social_value_status
+
+    st = social_value_status(ws)
+    assert set(st.tables["anchors"]["org"]) == {*(a.slug for a in ws.config.anchors), "collaborative"}
+    assert 0 < len(st.behind) < len(st.tables["contracts"])
+    lm3 = lm3_results(ws).table.set_index("org")
+    assert len(lm3) == 6 and (lm3["lm3"] > 1).all()
+    assert 'id="socialvalue"' in html and 'id="lm3-chart"' in html

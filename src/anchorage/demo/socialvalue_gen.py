@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+from anchorage.reference.postcode import postcode_key_sql
 from anchorage.socialvalue.framework import load_framework
 from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 from anchorage.socialvalue.status import financial_year
@@ -22,10 +23,10 @@ SUPPLIERS_PER_ANCHOR = 8
 SURVEYS_PER_ANCHOR = 6
 
 
-def _largest_suppliers(ws: Workspace, n: int) -> list[tuple[str, str, float, str | None]]:
-    """(org, supplier name, spend in the latest year, postcode) of each anchor's n largest suppliers."""
+def _largest_suppliers(ws: Workspace, n: int) -> list[tuple[str, str, float, str | None, bool]]:
+    """(org, supplier name, spend in the latest year, postcode, local?) of each anchor's n largest suppliers."""
     with ws.warehouse(read_only=True) as con:
-        return con.execute("""
+        return con.execute(f"""
             WITH latest AS (SELECT org, max(payment_date) AS last FROM spend GROUP BY org),
             s AS (
                 SELECT s.org, s.supplier_name_norm, any_value(s.supplier_name) AS name, sum(s.amount) AS spend,
@@ -34,11 +35,15 @@ def _largest_suppliers(ws: Workspace, n: int) -> list[tuple[str, str, float, str
                 WHERE s.payment_date > l.last - INTERVAL 365 DAY AND NOT s.is_redacted
                   AND NOT regexp_matches(upper(s.supplier_name), 'COUNCIL|NHS|REVENUE|PENSION|BOROUGH|POLICE')
                 GROUP BY ALL
+            ), r AS (
+                SELECT s.org, s.name, CAST(s.spend AS DOUBLE) AS spend, coalesce(s.postcode, p.postcode) AS postcode,
+                       row_number() OVER (PARTITION BY s.org ORDER BY s.spend DESC, s.name) AS rank
+                FROM s LEFT JOIN supplier_profile p USING (org, supplier_name_norm)
             )
-            SELECT org, name, CAST(spend AS DOUBLE), postcode FROM (
-                SELECT *, row_number() OVER (PARTITION BY org ORDER BY spend DESC, name) AS rank FROM s)
-            WHERE rank <= ? ORDER BY org, rank
-        """, [n]).fetchall()
+            SELECT r.org, r.name, r.spend, r.postcode, coalesce(list_contains(?, pc.lad), false)
+            FROM r LEFT JOIN postcodes pc ON pc.pcd_key = {postcode_key_sql('r.postcode')}
+            WHERE r.rank <= ? ORDER BY r.org, r.rank
+        """, [ws.config.place.local, n]).fetchall()
 
 
 def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
@@ -56,14 +61,14 @@ def write_demo_socialvalue(ws: Workspace, folder: Path, *, seed: int = 2026,
     rng = random.Random(seed)
     today = today or dt.date.today()
     measures = load_framework(ws).measures
-    by_org: dict[str, list[tuple[str, float, str | None]]] = {}
-    for org, name, spend, postcode in _largest_suppliers(ws, max(SUPPLIERS_PER_ANCHOR, SURVEYS_PER_ANCHOR)):
-        by_org.setdefault(org, []).append((name, spend, postcode))
+    by_org: dict[str, list[tuple[str, float, str | None, bool]]] = {}
+    for org, name, spend, postcode, local in _largest_suppliers(ws, 40):
+        by_org.setdefault(org, []).append((name, spend, postcode, local))
     files: dict[str, dict[str, Path]] = {}
     for org, suppliers in by_org.items():
         commitments: list[list[object]] = []
         deliveries: list[list[object]] = []
-        for i, (name, spend, _) in enumerate(suppliers[:SUPPLIERS_PER_ANCHOR], 1):
+        for i, (name, spend, _, _) in enumerate(suppliers[:SUPPLIERS_PER_ANCHOR], 1):
             ref = f"{org[:3].upper()}-{today.year - 2}-{i:03d}"
             start = dt.date(financial_year(today) - rng.choice((1, 2, 3)), 4, 1)
             end = dt.date(start.year + rng.choice((3, 4, 5)), 4, 1)
@@ -80,10 +85,16 @@ def write_demo_socialvalue(ws: Workspace, folder: Path, *, seed: int = 2026,
                     deliveries.append([ref, name, measure_id, done, f"31/03/{y + 1}", "supplier's annual return"])
                     y += 1
         survey = []
-        for name, spend, postcode in suppliers[:SURVEYS_PER_ANCHOR]:
+        # Survey half local and half other suppliers, largest first, so both LM3 groups have answers.
+        half = SURVEYS_PER_ANCHOR // 2
+        local = [x for x in suppliers if x[3]][:half]
+        chosen = local + [x for x in suppliers if not x[3]][:SURVEYS_PER_ANCHOR - len(local)]
+        for name, spend, postcode, is_local in chosen:
             wages = rng.randint(25, 55)
-            survey.append([name, round(spend, 2), wages, rng.randint(10, 70), rng.randint(20, 100 - wages),
-                           rng.randint(5, 45), postcode or "", financial_year(today) - 1])
+            staff, bought = (rng.randint(40, 85), rng.randint(15, 50)) if is_local else (rng.randint(0, 20),
+                                                                                       rng.randint(2, 15))
+            survey.append([name, round(spend, 2), wages, staff, rng.randint(20, 100 - wages), bought, postcode or "",
+                           financial_year(today) - 1])
         folder_org = folder / org
         files[org] = {
             "commitments": _write(folder_org / "social-value-commitments.csv",

@@ -49,7 +49,8 @@ def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> 
     return render(request, "socialvalue.html", {
         "org": slug, "label": label, "st": st, "empty": st.empty,
         "chart": delivery_chart(st.tables["themes"], slug, org_label=label) if not st.empty else "",
-        "totals": rows("anchors", by_org=slug != COLLABORATIVE), "themes": rows("themes"),
+        "totals": rows("anchors"), "by_anchor": rows("anchors", by_org=False) if slug == COLLABORATIVE else [],
+        "themes": rows("themes"),
         "measures": rows("measures"), "years": rows("years"),
         "suppliers": rows("suppliers") if slug != COLLABORATIVE else [], "behind": behind,
         "counts": counts, "detail": detail, "hidden": sum(n for o, n in counts.items()
