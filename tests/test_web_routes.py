@@ -21,6 +21,12 @@ KNOWN = {
     ("GET", "/socialvalue/record"), ("POST", "/socialvalue/commitments"), ("POST", "/socialvalue/deliveries"),
     ("GET", "/lm3"), ("POST", "/lm3/links"), ("GET", "/survey/{token}"), ("POST", "/survey/{token}"),
     ("GET", "/lm3/simulate"),
+    ("GET", "/workforce"), ("GET", "/workforce/apprenticeships"), ("POST", "/workforce/apprenticeships/replan"),
+    ("GET", "/workforce/apprenticeships/calendar.xlsx"), ("GET", "/workforce/levy"),
+    ("POST", "/workforce/levy/transfers"), ("GET", "/workforce/levy/ledger.xlsx"), ("GET", "/workforce/bid"),
+    ("GET", "/workforce/bid/pack.{fmt}"), ("GET", "/workforce/he"), ("GET", "/api/v1/workforce/profile"),
+    ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
+    ("GET", "/api/v1/workforce/he"),
 }
 
 
@@ -34,7 +40,9 @@ def test_every_route_is_known_and_pages_answer(web):
     assert c.get("/", follow_redirects=False).headers["location"] == "/dashboard/council"
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
                  "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
-                 "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3", "/lm3/simulate"):
+                 "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
+                 "/upload?kind=workforce", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3",
+                 "/lm3/simulate"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

@@ -8,6 +8,7 @@ The analysis is cached per data version (the set of loaded uploads), so a new up
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -156,9 +157,19 @@ def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
     return row
 
 
+PERSONAL_KINDS = ("workforce",)  # staff extracts: personal data
+
+
 def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[str, Any]]:
+    """An upload's quarantined rows. For a staff extract (personal data) the row's content is never
+    shown, and values quoted in a reason are replaced: row, line, column and reason are enough to fix it."""
     up = upload(ws, viewer, upload_id)
     with ws.warehouse() as con:
         cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw "
                           "FROM quarantine WHERE upload_id = ? ORDER BY row_no", [up.id])
-        return _records(cur)
+        rows = _records(cur)
+    if up.kind in PERSONAL_KINDS:
+        for r in rows:
+            r["raw"] = None
+            r["reason"] = re.sub(r'"[^"]*"', "(value not shown)", r["reason"] or "")
+    return rows

@@ -10,7 +10,18 @@ from fastapi.staticfiles import StaticFiles
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
-from anchorage.web.routes import admin, api, auth, lm3, pages, reports, socialvalue, uploads
+from anchorage.web.routes import (
+    admin,
+    api,
+    auth,
+    lm3,
+    pages,
+    reports,
+    socialvalue,
+    uploads,
+    workforce,
+    workforce_api,
+)
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
 
@@ -40,6 +51,6 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, uploads, reports, admin, api, socialvalue, lm3):
+    for module in (auth, pages, uploads, reports, admin, api, workforce, workforce_api, socialvalue, lm3):
         app.include_router(module.router)
     return app
