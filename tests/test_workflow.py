@@ -34,6 +34,9 @@ def test_cli_workflow(tmp_path, shared_data):
     ok(cli("org", "add", "Lewisham Council", "--type", "council", env_ws=ws))
     r = cli("org", "add", "Bad", "--type", "bank", env_ws=ws)
     assert r.returncode == 1 and "must be one of" in r.stderr
+    empty = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)  # nothing loaded yet: no crash
+    assert [t["spend"] for t in empty["totals"]] in ([], [0], [0.0])
+    ok(cli("report", "--out", str(tmp_path / "empty-report"), env_ws=ws))
     geo = ok(cli("geo", "import", str(REFERENCE / "la_all_codes.csv"), str(REFERENCE / "lewisham_wards.csv"),
                  str(REFERENCE / "lewisham_postcodes.csv"), str(REFERENCE / "imd2019_lsoa11.csv"),
                  str(REFERENCE / "lewisham_wards.geojson"), "--json", env_ws=ws))
