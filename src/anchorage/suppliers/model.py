@@ -21,8 +21,10 @@ CANDIDATE_THRESHOLD = 0.3  # kept as a candidate a reviewer can accept
 def features_sql(select: str) -> str:
     """Add the linkage features to a SELECT that yields uid, name_norm, postcode and town (DuckDB SQL)."""
     return f"""
-        SELECT *, left(name_squash, 8) AS name_pre, left(name_squash, 1) AS name_initial,
+        SELECT *, left(name_squash, 12) AS name_pre, left(name_squash, length(name_squash) // 2) AS name_half,
+               left(name_squash, 1) AS name_initial,
                split_part(name_norm, ' ', 1) AS name_first, split_part(name_norm, ' ', -1) AS name_last,
+               left(split_part(name_norm, ' ', 2), 1) AS name_second_initial,
                nullif(substr(name_squash, length(split_part(name_norm, ' ', 1)) + 1), '') AS name_rest
         FROM (
             SELECT uid, name_norm, replace(name_norm, ' ', '') AS name_squash,
@@ -44,16 +46,20 @@ def features_sql(select: str) -> str:
 
 
 FEATURES = ["uid", "name_norm", "name_squash", "name_key", "postcode", "pc_sector", "pc_district", "town",
-            "name_pre", "name_initial", "name_first", "name_last", "name_rest"]
+            "name_pre", "name_half", "name_initial", "name_first", "name_last", "name_second_initial", "name_rest"]
 
 # Each rule is an equi-join, so 100k suppliers against 5M companies stays tractable; together they
 # catch exact names, reordered words, a typo in the first word (same initial and the rest), in a middle
-# word (same first and last words) or late in the name (same first 8 letters), and same-postcode firms.
+# word (same first and last words and second initial), in the second half of the name (same first half)
+# or after the 12th letter, and same-postcode firms. Every rule keeps blocks small at 5M companies: the
+# looser "same first 8 letters" and "same first and last words" made blocks of ~1,000 companies for common
+# pairs (SMITH ... SERVICES) and 20 times the candidate pairs (BENCHMARKS.md, supplier linking).
 BLOCKING_RULES = [
     "l.name_norm = r.name_norm",
     "l.name_key = r.name_key",
     "l.name_pre = r.name_pre",
-    "l.name_first = r.name_first AND l.name_last = r.name_last",
+    "l.name_half = r.name_half",
+    "l.name_first = r.name_first AND l.name_last = r.name_last AND l.name_second_initial = r.name_second_initial",
     "l.name_rest = r.name_rest AND l.name_initial = r.name_initial",
     "l.postcode = r.postcode AND l.name_initial = r.name_initial",
 ]
