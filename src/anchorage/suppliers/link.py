@@ -95,9 +95,9 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
             con.execute("CREATE OR REPLACE TABLE suppliers_rest AS SELECT * FROM suppliers "
                         "WHERE uid NOT IN (SELECT uid FROM settled_uids)")
             # Only the register entities these rules could pair with them: a small table, not all 5M again.
-            keys = ", ".join(model.FALLBACK_KEYS)
+            key_list = ", ".join(model.FALLBACK_KEYS)
             con.execute(f"CREATE OR REPLACE TABLE register_near AS SELECT * FROM register "
-                        f"SEMI JOIN (SELECT DISTINCT {keys} FROM suppliers_rest) USING ({keys})")
+                        f"SEMI JOIN (SELECT DISTINCT {key_list} FROM suppliers_rest) USING ({key_list})")
             rest, near = "suppliers_rest", "register_near"
             more = con.execute("SELECT count(*) FROM suppliers_rest").fetchone()[0] > 0  # type: ignore[index]
         if more:
