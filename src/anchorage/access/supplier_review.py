@@ -105,16 +105,26 @@ def clusters(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 20
     """Resolved suppliers (clusters across anchors) with their visible records; largest clusters first.
     Returns the first `limit` clusters and how many there are."""
     df = resolved(ws, viewer, search=search)
+    if df.empty:
+        return [], 0
+    # Order clusters without building them all (a collaborative has tens of thousands of records).
+    df["_linked"] = df["register_id"].notna()
+    size = df.groupby("supplier_id").agg(orgs=("org", "nunique"), records=("record_id", "size"),
+                                         name=("supplier_name", "min"))
+    size["label"] = df[df["_linked"]].groupby("supplier_id")["register_name"].first().reindex(size.index)
+    size["label"] = size["label"].fillna(size["name"]).astype(str)
+    top = size.sort_values(["orgs", "records", "label"], ascending=[False, False, True]).index[:limit]
+    shown = df[df["supplier_id"].isin(top)].sort_values(["_linked", "org", "supplier_name"],
+                                                         ascending=[False, True, True])
+    groups = {sid: g for sid, g in shown.drop(columns="_linked").groupby("supplier_id", sort=False)}
     out = []
-    for sid, g in df.groupby("supplier_id", sort=False):
-        linked = g[g["register_id"].notna()]
-        head = (linked if len(linked) else g).iloc[0]
-        cluster = {"supplier_id": sid, "orgs": sorted(set(g["org"])),
-                   **{c: (None if pd.isna(head[c]) else head[c]) for c in CLUSTER_COLUMNS},
-                   "records": g.astype(object).where(g.notna(), None).to_dict("records")}
-        out.append(cluster)
-    out.sort(key=lambda c: (-len(c["orgs"]), -len(c["records"]), str(c["register_name"] or c["records"][0]["supplier_name"])))
-    return out[:limit], len(out)
+    for sid in top:
+        g = groups[sid]
+        head = g.iloc[0]  # a linked record first, when the cluster has one
+        out.append({"supplier_id": sid, "orgs": sorted(set(g["org"])),
+                    **{c: (None if pd.isna(head[c]) else head[c]) for c in CLUSTER_COLUMNS},
+                    "records": g.astype(object).where(g.notna(), None).to_dict("records")})
+    return out, len(size)
 
 
 def export_csv(ws: Workspace, viewer: Viewer, *, ip: str | None = None) -> bytes:
