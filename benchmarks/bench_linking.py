@@ -2,6 +2,9 @@
 
     PYTHONPATH=src python benchmarks/bench_linking.py --register 5000000 --suppliers 100000 --data /tmp/bench-link
 
+`--prepare-only` writes and imports the register and stops; `--reuse` then measures the linking on it again
+without rewriting it (the register stage's figures are carried over from the run that wrote it).
+
 Stages, timed one by one: write the register as zipped BasicCompanyData parts; import them through
 `import_register` (the same code as `anchorage suppliers import-companies`); link the suppliers with the
 Splink model (DuckDB); and, side by side, a plain rapidfuzz best match (extractOne, WRatio-free
