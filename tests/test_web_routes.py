@@ -26,7 +26,9 @@ KNOWN = {
     ("POST", "/workforce/levy/transfers"), ("GET", "/workforce/levy/ledger.xlsx"), ("GET", "/workforce/bid"),
     ("GET", "/workforce/bid/pack.{fmt}"), ("GET", "/workforce/he"), ("GET", "/api/v1/workforce/profile"),
     ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
-    ("GET", "/api/v1/workforce/he"),
+    ("GET", "/api/v1/workforce/he"), ("GET", "/suppliers/review"), ("POST", "/suppliers/review/decide"),
+    ("POST", "/suppliers/review/decisions/{decision_id}/undo"), ("GET", "/suppliers/resolved"),
+    ("GET", "/suppliers/resolved.csv"),
 }
 
 
@@ -42,7 +44,7 @@ def test_every_route_is_known_and_pages_answer(web):
                  "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
                  "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
                  "/upload?kind=workforce", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3",
-                 "/lm3/simulate"):
+                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

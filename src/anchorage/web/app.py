@@ -18,6 +18,7 @@ from anchorage.web.routes import (
     pages,
     reports,
     socialvalue,
+    supplier_review,
     uploads,
     workforce,
     workforce_api,
@@ -51,6 +52,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, uploads, reports, admin, api, workforce, workforce_api, socialvalue, lm3):
+    for module in (auth, pages, supplier_review, uploads, reports, admin, api, workforce, workforce_api,
+                   socialvalue, lm3):
         app.include_router(module.router)
     return app
