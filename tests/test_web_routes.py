@@ -17,7 +17,10 @@ KNOWN = {
     ("POST", "/admin/sharing"), ("GET", "/admin/audit"), ("GET", "/api/v1/me"), ("GET", "/api/v1/dashboard"),
     ("GET", "/api/v1/dashboard/{org}"), ("GET", "/api/v1/benchmark"), ("GET", "/api/v1/suppliers"),
     ("GET", "/api/v1/anchors/{org}/transactions"), ("GET", "/api/v1/anchors/{org}/uploads"),
-    ("GET", "/api/openapi.json"),
+    ("GET", "/api/openapi.json"), ("GET", "/socialvalue"), ("GET", "/socialvalue/framework"),
+    ("GET", "/socialvalue/record"), ("POST", "/socialvalue/commitments"), ("POST", "/socialvalue/deliveries"),
+    ("GET", "/lm3"), ("POST", "/lm3/links"), ("GET", "/survey/{token}"), ("POST", "/survey/{token}"),
+    ("GET", "/lm3/simulate"),
     ("GET", "/assets"), ("GET", "/assets/map"), ("GET", "/assets/review"), ("POST", "/assets/review/decide"),
     ("GET", "/assets/occupancy"), ("POST", "/assets/occupancy"), ("GET", "/assets/acv"), ("POST", "/assets/acv/{action}"),
     ("POST", "/assets/transfers"), ("GET", "/spaces"), ("POST", "/spaces"), ("GET", "/spaces/matches"),
@@ -29,7 +32,9 @@ KNOWN = {
     ("POST", "/workforce/levy/transfers"), ("GET", "/workforce/levy/ledger.xlsx"), ("GET", "/workforce/bid"),
     ("GET", "/workforce/bid/pack.{fmt}"), ("GET", "/workforce/he"), ("GET", "/api/v1/workforce/profile"),
     ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
-    ("GET", "/api/v1/workforce/he"),
+    ("GET", "/api/v1/workforce/he"), ("GET", "/suppliers/review"), ("POST", "/suppliers/review/decide"),
+    ("POST", "/suppliers/review/decisions/{decision_id}/undo"), ("GET", "/suppliers/resolved"),
+    ("GET", "/suppliers/resolved.csv"),
 }
 
 
@@ -46,12 +51,13 @@ def test_every_route_is_known_and_pages_answer(web):
                  "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",
                  "/spaces/matches", "/spaces/requests", "/notifications", "/community/need",
                  "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
-                 "/upload?kind=workforce"):
+                 "/upload?kind=workforce", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3",
+                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark
     # The assets pages' behaviour, gates, CSRF and escaping are tested in tests/test_web_assets.py.
-    assert web.client().get("/community/need").status_code == 200  # the one public form: no sign-in
+    assert web.client().get("/community/need").status_code == 200  # a public form: no sign-in
     assert web.client().get("/assets", follow_redirects=False).status_code == 303  # the rest need one
     r = c.post("/logout", data={"csrf_token": csrf_of(c.get("/account").text)}, follow_redirects=False)
     assert r.status_code == 303 and c.get("/api/v1/me").status_code == 401

@@ -76,6 +76,10 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
         f"(£{r.spend_matched:,.0f}), £{r.spend_unmatched:,.0f} not matched; {r.to_review:,} matches to review")
     say("Loading the anchors' land and buildings, occupancy, spaces and community needs…")
     load_demo_assets(ws, root / "inputs", seed=seed, say=say)
+    say("Loading suppliers' social value commitments, delivery reports and LM3 survey answers…")
+    from anchorage.demo.socialvalue_gen import load_demo_socialvalue
+
+    load_demo_socialvalue(ws, root / "inputs" / "socialvalue", seed=seed, say=say)
     say("Analysing and writing the reports…")
     assets_page = build_assets_report(ws, root / "report")
     say(f"Assets report: {assets_page}")

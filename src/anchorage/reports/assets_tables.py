@@ -3,11 +3,16 @@ review (each anchor's list only where its detail may be shown) and community spa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from anchorage.assets.dedupe import collaborative_register, register_summary
 from anchorage.assets.matching import match_needs, needs_frame, spaces_frame
 from anchorage.assets.review import review_assets
+from anchorage.reports.html import ReportSection, Table, frame_table
+from anchorage.reports.tables import TABLE_TITLES
 from anchorage.workspace import Workspace
 
 
@@ -42,3 +47,17 @@ def assets_tables(ws: Workspace, orgs: set[str] | None = None) -> dict[str, pd.D
                           *[matches.loc[matches["org"] == a, "need_id"].nunique() for a in anchors]],
     })
     return out
+
+
+def assets_section(tables: Mapping[str, pd.DataFrame], anchors: Mapping[str, str]) -> ReportSection | None:
+    """The report's "Land and buildings" section (each table as it is in the workbook), or None without data."""
+    if not tables:
+        return None
+    pairs: list[tuple[Any, Table | None]] = [
+        ("", frame_table(df, list(df.columns), TABLE_TITLES.get(name, name), anchors=anchors))
+        for name, df in tables.items()]
+    return ReportSection(
+        "assets", "Land and buildings",
+        "The anchors' registers together (a UPRN held by several anchors counted once), the assets the underused "
+        "review flags, and how many community groups' needs have a matching space. Definitions are in "
+        "docs/assets.md; the map is in the assets report.", pairs)

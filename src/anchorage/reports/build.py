@@ -10,7 +10,9 @@ from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reports import write_report
-from anchorage.reports.assets_tables import assets_tables
+from anchorage.reports.assets_tables import assets_section, assets_tables
+from anchorage.reports.socialvalue_report import socialvalue_section, socialvalue_tables
+from anchorage.reports.tables import org_order
 from anchorage.store import records
 from anchorage.workspace import Workspace
 
@@ -30,7 +32,8 @@ def ward_geography(ws: Workspace) -> tuple[dict[str, Any] | None, dict[str, str]
 def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = None, *,
                  result: AnalysisResult | None = None, orgs: set[str] | None = None) -> dict[str, Path]:
     """Analyse the workspace (or take a result already made) and write report.html, the XLSX workbook and
-    the CSVs into out_dir; `orgs` limits the upload notes and the underused-asset list to those anchors."""
+    the CSVs into out_dir; `orgs` limits the upload notes, the social value detail and the underused-asset
+    list to those anchors."""
     result = result if result is not None else analyse_workspace(ws, opts)
     features, ward_names = ward_geography(ws)
     notes = []
@@ -41,13 +44,19 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
             if up.rows_quarantined:
                 notes.append(f"{ws.config.anchor(up.org).name}: {up.filename}: {up.rows_quarantined:,} of "
                              f"{up.rows_read:,} rows quarantined (see `anchorage spend quarantine`).")
+    anchors = {a.slug: a.name for a in ws.config.anchors}
+    sv_tables, sv_notes, _ = socialvalue_tables(ws, orgs)
+    sv = socialvalue_section(sv_tables, sv_notes, anchors, org_order(result.tables, anchors))
+    land = assets_tables(ws, orgs)
+    estate = assets_section(land, anchors)
     return write_report(
         result, out_dir,
         collaborative=ws.config.collaborative,
-        anchors={a.slug: a.name for a in ws.config.anchors},
+        anchors=anchors,
         ward_features=features,
         ward_names=ward_names,
         definitions_md=METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else None,
         notes=notes,
-        assets=assets_tables(ws, orgs),
+        sections=[s for s in (sv, estate) if s is not None],
+        extra_tables={**sv_tables, **land},
     )

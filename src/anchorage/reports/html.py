@@ -18,7 +18,6 @@ from anchorage.reports.markdown import markdown_to_html
 from anchorage.reports.tables import (
     COLLABORATIVE,
     TABLE_COLUMN_TITLES,
-    TABLE_TITLES,
     TIER_NAMES,
     TIER_ORDER,
     column_kind,
@@ -60,6 +59,18 @@ class Section:
 
     summary: str
     tables: list[Table]
+
+
+@dataclass
+class ReportSection:
+    """A section another workstream adds to the report: charts each with its table, more tables, notes."""
+
+    anchor: str
+    title: str
+    intro: str
+    pairs: list[tuple[Any, Table | None]]
+    more: Section | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def inline_svg(svg: str) -> Markup:
@@ -204,7 +215,7 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                   tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
                   ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
                   notes: Sequence[str], downloads: Sequence[tuple[str, str]] = (),
-                  assets: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+                  sections: Sequence[ReportSection] = ()) -> dict[str, Any]:
     """Everything the template needs: formatted tiles, inline SVG charts and display tables."""
     empty = pd.DataFrame(columns=["org"])
     t = {name: tables.get(name, empty) for name in ("totals", "tiers", "deprivation", "categories", "leakage",
@@ -285,9 +296,8 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                                per_org(wards, ward_cols, "Local spend by ward", orgs, **kw,
                                        titles=local_title)) if not wards.empty else None
 
-    ctx["asset_tables"] = [frame_table(df, list(df.columns), TABLE_TITLES.get(name, name), **kw)
-                           for name, df in (assets or {}).items()]
     ctx["definitions"] = markdown_to_html(definitions_md) if definitions_md else ""
+    ctx["sections"] = list(sections)
     return ctx
 
 
@@ -302,12 +312,12 @@ def write_html(path: Path | str, *, title: str, collaborative: str, anchors: Map
                tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
                ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
                notes: Sequence[str], downloads: Sequence[tuple[str, str]] = (),
-               assets: Mapping[str, pd.DataFrame] | None = None) -> Path:
+               sections: Sequence[ReportSection] = ()) -> Path:
     """Write the one-file HTML report and return its path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     text = render_html(title=title, collaborative=collaborative, anchors=anchors, tables=tables,
                        ward_features=ward_features, ward_names=ward_names, definitions_md=definitions_md,
-                       generated=generated, notes=notes, downloads=downloads, assets=assets)
+                       generated=generated, notes=notes, downloads=downloads, sections=sections)
     out.write_text(text, encoding="utf-8")
     return out

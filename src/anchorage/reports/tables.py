@@ -25,6 +25,13 @@ TABLE_TITLES = {
     "trend": "Trend by financial year",
     "exclusions": "Exclusions",
     "wards": "Local spend by ward",
+    "sv_anchors": "Social value by anchor",
+    "sv_themes": "Social value by theme",
+    "sv_measures": "Social value by measure",
+    "sv_years": "Social value by year",
+    "sv_suppliers": "Social value by supplier",
+    "sv_behind": "Social value behind",
+    "lm3": "Local multiplier LM3",
     "assets_by_anchor": "Assets by anchor",
     "assets_by_type": "Assets by type",
     "assets_by_tenure": "Assets by tenure",
@@ -73,13 +80,27 @@ COLUMN_TITLES = {
     "rule": "Exclusion rule",
     "ward": "Ward code",
     "ward_name": "Ward",
+    "theme": "Theme",
+    "measure": "Measure",
+    "unit": "Unit",
+    "contract_ref": "Contract",
+    "committed_value": "Committed value (£)",
+    "expected_value": "Pro-rata expected value (£)",
+    "delivered_value": "Delivered value (£)",
+    "delivered_pct": "% of commitment delivered",
+    "pro_rata_pct": "% of pro-rata delivered",
+    "responses": "Survey responses",
+    "round1": "Round 1: anchor spend (£)",
+    "round2": "Round 2: local re-spend (£)",
+    "round3": "Round 3: local re-spend again (£)",
+    "lm3": "LM3",
     "assets": "Assets",
     "floor_m2": "Floor area (m²)",
     "land_ha": "Land (ha)",
     "flagged": "Flagged as underused",
     "asset_key": "Asset key",
     "name": "Name",
-    "reasons": "Why flagged",
+    "reasons": "Reasons",
     "decision": "Decision",
     "type": "Type",
     "tenure": "Tenure",
@@ -95,8 +116,8 @@ TABLE_COLUMN_TITLES = {
 }
 
 Kind = Literal["money", "pct", "int", "text"]
-_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors", "assets", "floor_m2", "flagged", "spaces", "needs",
-                "matched_needs"}
+_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors", "responses", "assets", "floor_m2", "flagged", "spaces",
+                "needs", "matched_needs"}
 _INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS} | {"Local suppliers", "Excluded transactions"}
 
 

@@ -16,9 +16,12 @@ from anchorage.web.routes import (
     assets,
     auth,
     community,
+    lm3,
     pages,
     reports,
+    socialvalue,
     spaces,
+    supplier_review,
     uploads,
     workforce,
     workforce_api,
@@ -52,6 +55,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, uploads, reports, admin, api, workforce, workforce_api, assets, spaces, community):
+    for module in (auth, pages, supplier_review, uploads, reports, admin, api, workforce, workforce_api,
+                   socialvalue, lm3, assets, spaces, community):
         app.include_router(module.router)
     return app

@@ -25,14 +25,18 @@ from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
 from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
 KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
+         "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
          "assets": import_assets, "utilisation": import_utilisation}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
+          "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
+          "lm3": "LM3 supplier re-spend survey answers",
           "assets": "Land and buildings register (Transparency Code, ERIC or your own)",
           "utilisation": "Occupancy of land and buildings"}
 CHUNK = 1024 * 1024
