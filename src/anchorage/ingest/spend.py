@@ -55,7 +55,7 @@ def _prepare(b: Batch) -> ImportSummary:
             anchorage_amount(amount_raw) AS amount,
             anchorage_date(date_raw) AS payment_date,
             -- CASE, not AND: the regex then runs only on the few rows without a date.
-            CASE WHEN date_raw IS NULL THEN regexp_matches(upper({everything}), '\bTOTALS?\b') ELSE false END
+            CASE WHEN date_raw IS NULL THEN regexp_matches(upper({everything}), '\\bTOTALS?\\b') ELSE false END
                 AS is_total,
             concat_ws('; ',
                 CASE WHEN is_total THEN 'this looks like a total line, not a payment' END,
