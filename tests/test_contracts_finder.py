@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.fixtures import load_reference
 
 from anchorage.contracts.finder import (
     FinderOptions,
@@ -18,7 +19,6 @@ from anchorage.contracts.finder import (
 )
 from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError
-from tests.fixtures import load_reference
 
 AS_OF = date(2026, 1, 1)
 
@@ -110,7 +110,7 @@ def test_lots_stay_under_the_cap():
 
 
 def test_bad_settings_are_all_reported():
-    with pytest.raises(AnchorageError, match="window.*grouping.*CPV level"):
+    with pytest.raises(AnchorageError, match=r"window.*grouping.*CPV level"):
         group_opportunities([], FinderOptions(window_months=-1, grouping="x", cpv_level="y"))
 
 
