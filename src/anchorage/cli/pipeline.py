@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anchorage.cli.common import JsonOpt, MappingOpt, OrgOpt, WorkspaceOpt, open_workspace, out, print_json, run_ingest
+from anchorage.cli.common import (
+    JsonOpt,
+    MappingOpt,
+    OrgOpt,
+    WorkspaceOpt,
+    open_workspace,
+    out,
+    print_json,
+    run_ingest,
+)
 from anchorage.errors import AnchorageError
 
 pipeline_app = typer.Typer(help="Contracts and the pipeline: registers, OCDS, and contracts to buy together.",
