@@ -6,9 +6,9 @@ import re
 from datetime import date
 
 import pytest
+from tests.web_support import XSS, signed_in
 
 from anchorage.contracts.importer import import_contracts
-from tests.web_support import XSS, signed_in
 
 NEXT = date.today().year + 1
 COUNCIL = f"""Title,Supplier,Value,Start Date,End Date,CPV
