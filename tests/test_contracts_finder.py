@@ -154,3 +154,10 @@ def test_find_opportunities_with_locality_and_capacity(workspace, tmp_path: Path
     assert "2 anchors (Acute Trust, Council)" in o.explanation and "1 of 2 local" in o.explanation
     assert "2 local firms (1 SMEs)" in o.explanation
     assert o.to_json()["local_capacity"]["firms"] == 2
+    from anchorage.reports.pipeline_out import write_pipeline_report
+
+    page = write_pipeline_report(workspace, tmp_path / "report", FinderOptions(as_of=AS_OF))
+    assert page is not None
+    text = page.read_text()
+    assert "<svg" in text and "£3,900,000" in text and "2027-Q4" in text
+    assert "Civic centre catering" not in text and "Local Caterers" not in text  # aggregates only

@@ -63,7 +63,8 @@ def _amount(v: Any, path: str) -> float | None:
 
 
 def _stage(r: dict[str, Any]) -> int:
-    tags = r.get("tag") if isinstance(r.get("tag"), list) else [r.get("tag")]
+    tag = r.get("tag")
+    tags: list[Any] = tag if isinstance(tag, list) else [tag]
     ranks = [TAG_STAGE[t] for t in tags if t in TAG_STAGE]
     if ranks:
         return max(ranks)

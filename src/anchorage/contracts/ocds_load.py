@@ -10,6 +10,7 @@ import json
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -43,7 +44,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None
     """Read every item of the file into `_ocds_stage`; returns the buyers seen."""
     con.register("_ocds_batch", pa.Table.from_pylist([], schema=SCHEMA))
     con.execute("CREATE OR REPLACE TEMP TABLE _ocds_stage AS SELECT * FROM _ocds_batch")
-    cols: dict[str, list] = {f: [] for f in FIELDS}  # type: ignore[type-arg]
+    cols: dict[str, list[Any]] = {f: [] for f in FIELDS}
     buyers: Counter[str] = Counter()
     size = max(path.stat().st_size, 1)
 

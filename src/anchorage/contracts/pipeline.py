@@ -51,7 +51,8 @@ def quarter_of(day: date) -> str:
 
 
 def _where(f: PipelineFilter) -> tuple[str, list[Any]]:
-    sql, args = ["1 = 1"], []  # type: ignore[var-annotated]
+    sql: list[str] = ["1 = 1"]
+    args: list[Any] = []
     if f.orgs:
         sql.append(f"org IN ({', '.join('?' for _ in f.orgs)})")
         args += f.orgs

@@ -5,6 +5,7 @@ Every row is loaded into `contracts` or quarantined with its reason; definitions
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def extension_months(text: str | None) -> int | None:
     return None
 
 
-def _distinct_lookup(b: Batch, column: str, name: str, fn) -> None:  # type: ignore[no-untyped-def]
+def _distinct_lookup(b: Batch, column: str, name: str, fn: Callable[[str | None], object]) -> None:
     """Map each distinct value of a parsed column through `fn` once, into a small table `name`."""
     values = [r[0] for r in b.con.execute(f"SELECT DISTINCT {column} FROM {b.parsed}").fetchall()]
     b.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (v VARCHAR, out VARCHAR)")

@@ -10,6 +10,7 @@ from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reports import write_report
+from anchorage.reports.pipeline_out import write_pipeline_report
 from anchorage.store import records
 from anchorage.workspace import Workspace
 
@@ -40,7 +41,7 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
             if up.rows_quarantined:
                 notes.append(f"{ws.config.anchor(up.org).name}: {up.filename}: {up.rows_quarantined:,} of "
                              f"{up.rows_read:,} rows quarantined (see `anchorage spend quarantine`).")
-    return write_report(
+    paths = write_report(
         result, out_dir,
         collaborative=ws.config.collaborative,
         anchors={a.slug: a.name for a in ws.config.anchors},
@@ -49,3 +50,7 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
         definitions_md=METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else None,
         notes=notes,
     )
+    pipeline = write_pipeline_report(ws, out_dir)  # aggregates only: safe for every reader
+    if pipeline is not None:
+        paths["pipeline"] = pipeline
+    return paths

@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -129,4 +130,29 @@ def write_brief(o: Opportunity, path: Path, fmt: str, *, collaborative: str, anc
     raise ValueError(f"brief format must be one of {', '.join(BRIEF_FORMATS)}")
 
 
-__all__ = ["A4", "BRIEF_FORMATS", "brief_tables", "timeline_chart", "write_brief"]
+__all__ = ["A4", "BRIEF_FORMATS", "brief_tables", "timeline_chart", "write_brief", "write_pipeline_report"]
+
+
+def write_pipeline_report(ws: Any, out_dir: Path, opts: Any = None) -> Path | None:
+    """pipeline.html beside the main report: the timeline by quarter and the ranked opportunities, as
+    aggregates only (no contract titles or suppliers), so every reader of the report may see it.
+    None when no contracts are loaded."""
+    from anchorage.contracts.finder import find_opportunities
+    from anchorage.contracts.pipeline import pipeline_rows
+    from anchorage.contracts.timeline import by_quarter
+
+    rows = pipeline_rows(ws)
+    if not rows:
+        return None
+    anchors = {a.slug: a.name for a in ws.config.anchors}
+    quarters = by_quarter(rows)
+    found = find_opportunities(ws, opts)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    html = env.get_template("pipeline_report.html.j2").render(
+        collaborative=ws.config.collaborative, generated=f"{datetime.now():%d %B %Y}", anchors=anchors,
+        chart=Markup(timeline_chart(quarters, anchors)), quarters=quarters, found=found, money=fmt_money,
+        contracts=len(rows))
+    path = Path(out_dir) / "pipeline.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 from anchorage.access import audit
 from anchorage.access.pipeline import opportunities_for, pipeline_for
 from anchorage.contracts.categories import load_category_map
-from anchorage.contracts.finder import FinderOptions
+from anchorage.contracts.finder import FinderOptions, Opportunity
 from anchorage.contracts.pipeline import PipelineFilter
 from anchorage.contracts.timeline import quarters_of
 from anchorage.errors import AnchorageError
@@ -64,7 +64,7 @@ def opportunities_page(request: Request, ctx: CtxDep, window: int = 18) -> Respo
     return render(request, "opportunities.html", {"found": found, "window": window})
 
 
-def _one(ctx: CtxDep, opp_id: str, window: int):  # type: ignore[no-untyped-def]
+def _one(ctx: CtxDep, opp_id: str, window: int) -> Opportunity:
     for o in opportunities_for(ctx.ws, ctx.viewer, _finder_options(window)):
         if o.id == opp_id:
             return o
