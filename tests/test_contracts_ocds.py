@@ -139,3 +139,9 @@ def test_record_with_only_linked_releases_is_quarantined(workspace, ocds, tmp_pa
     s = import_ocds(workspace, tmp_path / "linked.json", "Council")
     assert (s.rows_read, s.rows_quarantined) == (1, 1)
     assert any("only linked releases" in k for k in s.quarantine_reasons)
+
+
+def test_byte_order_mark_is_accepted(workspace, ocds, tmp_path: Path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (ocds / "ocds-213czf-000-00001.json").read_bytes())
+    assert import_ocds(workspace, path, "Council").rows_loaded == 6

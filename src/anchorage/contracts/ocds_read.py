@@ -39,8 +39,9 @@ class _Counting:
 
     def read(self, n: int = -1) -> bytes:
         data = self.fh.read(n)
+        first = self.pos == 0
         self.pos += len(data)
-        return data
+        return data[3:] if first and data.startswith(b"\xef\xbb\xbf") else data  # a UTF-8 byte-order mark
 
 
 def _first_char(path: Path) -> str:
