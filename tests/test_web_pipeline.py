@@ -85,3 +85,31 @@ def test_opportunities_list_detail_and_masked_briefs(pipeline_web):
     assert council.get(f"/pipeline/opportunities/{opp}/brief.doc").status_code == 400
     assert council.get("/pipeline/opportunities/0000000000").status_code == 400
     assert council.get("/pipeline/opportunities?window=1").text.count("/pipeline/opportunities/") == 0
+
+
+def test_contract_register_upload_over_the_web(tmp_path):
+    from tests.web_support import build_web, csrf_of
+
+    web = build_web(tmp_path)
+    c = signed_in(web, "analyst@council.org")
+    form = c.get("/upload").text
+    assert 'value="contracts">Contract register' in form
+    r = c.post("/upload", data={"csrf_token": csrf_of(form), "org": "council", "kind": "contracts"},
+               files={"file": ("register.csv", COUNCIL.encode() + b"No value row,X,abc,,,\n", "text/csv")},
+               follow_redirects=False)
+    assert r.status_code == 303
+    preview = c.get(r.headers["location"])
+    assert "Walrus civic catering" in preview.text
+    load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1)
+    assert re.search(r'name="map_title".*?<option value="Title" selected', preview.text, re.S)  # recognised
+    r = c.post(load_url, data={"csrf_token": csrf_of(preview.text), "map_title": "Title", "map_supplier_name": "Supplier",
+                               "map_value": "Value", "map_start_date": "Start Date", "map_end_date": "End Date",
+                               "map_cpv": "CPV"})
+    assert r.status_code == 200, r.text
+    rec = re.sub(r"\s+", " ", r.text[r.text.index('id="reconciliation"'):]).replace("> <", "><")
+    assert 'Read</th><td class="num">3' in rec and 'Quarantined</th><td class="num">1' in rec
+    assert "Walrus civic catering" in c.get("/pipeline").text
+    # Without CSRF the upload is refused.
+    bad = c.post("/upload", data={"org": "council", "kind": "contracts"},
+                 files={"file": ("register.csv", COUNCIL.encode(), "text/csv")}, follow_redirects=False)
+    assert bad.status_code in (400, 403)

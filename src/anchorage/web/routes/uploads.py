@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
+from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
@@ -24,7 +25,7 @@ from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
-KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers}
+KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "contracts": import_register}
 CHUNK = 1024 * 1024
 
 
@@ -67,7 +68,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
     if kind not in KINDS:
-        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose spend or suppliers.")
+        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose spend, suppliers or contracts.")
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
