@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from anchorage.contracts.categories import cpv_code
@@ -35,14 +36,22 @@ def _list(v: Any) -> list[Any]:
     return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
 
 
-def _when(v: Any, path: str) -> datetime | None:
-    if v in (None, ""):
-        return None
+@lru_cache(maxsize=65_536)  # processes repeat the same dates release after release
+def _iso(text: str) -> datetime | None:
     try:
-        when = datetime.fromisoformat(str(v))
+        when = datetime.fromisoformat(text)
     except ValueError:
-        raise Bad(f'{path} "{v}" is not a date (OCDS dates are ISO 8601, e.g. 2026-03-31T00:00:00Z)') from None
+        return None
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _when(v: Any, path: str) -> datetime | None:
+    if v is None or v == "":
+        return None
+    when = _iso(str(v))
+    if when is None:
+        raise Bad(f'{path} "{v}" is not a date (OCDS dates are ISO 8601, e.g. 2026-03-31T00:00:00Z)')
+    return when
 
 
 def _day(v: Any, path: str) -> date | None:

@@ -44,20 +44,18 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None
     """Read every item of the file into `_ocds_stage`; returns the buyers seen."""
     con.register("_ocds_batch", pa.Table.from_pylist([], schema=SCHEMA))
     con.execute("CREATE OR REPLACE TEMP TABLE _ocds_stage AS SELECT * FROM _ocds_batch")
-    cols: dict[str, list[Any]] = {f: [] for f in FIELDS}
+    batch: list[dict[str, Any]] = []
     buyers: Counter[str] = Counter()
     size = max(path.stat().st_size, 1)
 
     def flush() -> None:
-        con.register("_ocds_batch", pa.Table.from_pydict(cols, schema=SCHEMA))
+        con.register("_ocds_batch", pa.Table.from_pylist(batch, schema=SCHEMA))
         con.execute("INSERT INTO _ocds_stage SELECT * FROM _ocds_batch")
         con.unregister("_ocds_batch")
-        for v in cols.values():
-            v.clear()
+        batch.clear()
 
     for n, item in enumerate(iter_items(path), start=1):
-        row = dict.fromkeys(FIELDS)
-        row.update(seq=item.seq, line_no=item.line_no, reason=item.problem, raw=item.raw)
+        row: dict[str, Any] = {"seq": item.seq, "line_no": item.line_no, "reason": item.problem, "raw": item.raw}
         if item.release is not None:
             try:
                 row.update(extract(item.release, item.package_uri))
@@ -66,8 +64,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None
                 row["reason"] = str(exc)
                 row["raw"] = json.dumps(item.release, default=str)[:2000]
                 row["ocid"] = item.release.get("ocid") if isinstance(item.release.get("ocid"), str) else None
-        for f in FIELDS:
-            cols[f].append(row.get(f))
+        batch.append(row)
         if n % BATCH == 0:
             flush()
             if progress is not None and item.line_no:
