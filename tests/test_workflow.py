@@ -81,3 +81,10 @@ def test_demo_end_to_end(tmp_path):
             "LEFT JOIN supplier_resolution r USING (org, supplier_name_norm)").fetchone()
     assert 0.5 < matched / total < 1
     assert any("of spend matched to a register" in m for m in messages)
+    # The contract registers and OCDS notices are loaded and the finder surfaces catering with local capacity.
+    from anchorage.contracts.finder import find_opportunities
+
+    found = {o.category: o for o in find_opportunities(ws)}
+    assert len(found["Catering"].anchors) == 4 and found["Catering"].capacity.firms > 0
+    assert "local" in [i["place"] for i in found["Catering"].incumbents]
+    assert (tmp_path / "demo" / "report" / "pipeline.html").exists()
