@@ -17,6 +17,18 @@ KNOWN = {
     ("POST", "/admin/sharing"), ("GET", "/admin/audit"), ("GET", "/api/v1/me"), ("GET", "/api/v1/dashboard"),
     ("GET", "/api/v1/dashboard/{org}"), ("GET", "/api/v1/benchmark"), ("GET", "/api/v1/suppliers"),
     ("GET", "/api/v1/anchors/{org}/transactions"), ("GET", "/api/v1/anchors/{org}/uploads"),
+    ("GET", "/api/openapi.json"), ("GET", "/socialvalue"), ("GET", "/socialvalue/framework"),
+    ("GET", "/socialvalue/record"), ("POST", "/socialvalue/commitments"), ("POST", "/socialvalue/deliveries"),
+    ("GET", "/lm3"), ("POST", "/lm3/links"), ("GET", "/survey/{token}"), ("POST", "/survey/{token}"),
+    ("GET", "/lm3/simulate"),
+    ("GET", "/workforce"), ("GET", "/workforce/apprenticeships"), ("POST", "/workforce/apprenticeships/replan"),
+    ("GET", "/workforce/apprenticeships/calendar.xlsx"), ("GET", "/workforce/levy"),
+    ("POST", "/workforce/levy/transfers"), ("GET", "/workforce/levy/ledger.xlsx"), ("GET", "/workforce/bid"),
+    ("GET", "/workforce/bid/pack.{fmt}"), ("GET", "/workforce/he"), ("GET", "/api/v1/workforce/profile"),
+    ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
+    ("GET", "/api/v1/workforce/he"), ("GET", "/suppliers/review"), ("POST", "/suppliers/review/decide"),
+    ("POST", "/suppliers/review/decisions/{decision_id}/undo"), ("GET", "/suppliers/resolved"),
+    ("GET", "/suppliers/resolved.csv"),
     ("GET", "/api/openapi.json"), ("GET", "/pipeline"), ("GET", "/pipeline/opportunities"),
     ("GET", "/pipeline/opportunities/{opp_id}"), ("GET", "/pipeline/opportunities/{opp_id}/brief.{fmt}"),
 }
@@ -31,7 +43,11 @@ def test_every_route_is_known_and_pages_answer(web):
     c = signed_in(web, "admin@council.org")
     assert c.get("/", follow_redirects=False).headers["location"] == "/dashboard/council"
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
-                 "/upload", "/uploads", "/reports", "/pipeline", "/pipeline/opportunities", "/admin/users", "/admin/sharing", "/admin/audit", "/account"):
+                 "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
+                 "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
+                 "/upload?kind=workforce", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3",
+                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved", "/pipeline",
+                 "/pipeline/opportunities"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

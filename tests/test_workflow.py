@@ -34,6 +34,9 @@ def test_cli_workflow(tmp_path, shared_data):
     ok(cli("org", "add", "Lewisham Council", "--type", "council", env_ws=ws))
     r = cli("org", "add", "Bad", "--type", "bank", env_ws=ws)
     assert r.returncode == 1 and "must be one of" in r.stderr
+    empty = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)  # nothing loaded yet: no crash
+    assert [t["spend"] for t in empty["totals"]] in ([], [0], [0.0])
+    ok(cli("report", "--out", str(tmp_path / "empty-report"), env_ws=ws))
     geo = ok(cli("geo", "import", str(REFERENCE / "la_all_codes.csv"), str(REFERENCE / "lewisham_wards.csv"),
                  str(REFERENCE / "lewisham_postcodes.csv"), str(REFERENCE / "imd2019_lsoa11.csv"),
                  str(REFERENCE / "lewisham_wards.geojson"), "--json", env_ws=ws))
@@ -81,6 +84,16 @@ def test_demo_end_to_end(tmp_path):
             "LEFT JOIN supplier_resolution r USING (org, supplier_name_norm)").fetchone()
     assert 0.5 < matched / total < 1
     assert any("of spend matched to a register" in m for m in messages)
+    # Social value: commitments and delivery for every anchor, some contracts behind; LM3 from survey answers.
+    from anchorage.socialvalue.lm3 import lm3_results
+    from anchorage.socialvalue.status import social_value_status
+
+    st = social_value_status(ws)
+    assert set(st.tables["anchors"]["org"]) == {*(a.slug for a in ws.config.anchors), "collaborative"}
+    assert 0 < len(st.behind) < len(st.tables["contracts"])
+    lm3 = lm3_results(ws).table.set_index("org")
+    assert len(lm3) == 6 and (lm3["lm3"] > 1).all()
+    assert 'id="socialvalue"' in html and 'id="lm3-chart"' in html
     # The contract registers and OCDS notices are loaded and the finder surfaces catering with local capacity.
     from anchorage.contracts.finder import find_opportunities
 

@@ -12,7 +12,11 @@ from anchorage.workforce.rotations import (
     score,
     solve_rotations,
 )
-from anchorage.workforce.rotations_greedy import greedy_rotations
+from anchorage.workforce.rotations_greedy import (
+    greedy_rotations,
+    repaired_greedy,
+    solve_from_greedy,
+)
 
 
 def two_anchor_problem(**kw) -> RotationProblem:
@@ -108,3 +112,50 @@ def test_greedy_respects_capacity_and_scores_no_better():
     # x takes A1 then B1; y finds A1 and B1 taken in block 1, takes A2, then needs the trust: B1 is x's.
     assert [(x.apprentice, x.placement) for x in g] == [("x", "A1"), ("x", "B1"), ("y", "B1"), ("y", "A1")]
     assert score(p, g) <= solve_rotations(p, time_limit=10).objective
+
+
+def gappy_problem() -> RotationProblem:
+    """Five apprentices where taking each one's best free placement in turn leaves one block empty."""
+    placements = [Placement("P0", "council", "s0", 1), Placement("P1", "trust", "s1", 2),
+                  Placement("P2", "council", "s2", 2), Placement("P3", "trust", "s3", 1)]
+    apprentices = [Apprentice("a0", "p", 0, 12, ("P1", "P2")), Apprentice("a1", "p", 6, 12, ("P2", "P1")),
+                   Apprentice("a2", "p", 0, 12, ("P2", "P1")), Apprentice("a3", "p", 0, 12, ("P3", "P2")),
+                   Apprentice("a4", "p", 0, 12, ("P1", "P2"))]
+    return RotationProblem(placements, apprentices, horizon=18, block_months=6)
+
+
+def valid(p: RotationProblem, plan) -> bool:
+    """Every block placed once, two anchors each, capacity held in every month."""
+    blocks = {(a.id, b) for a in p.apprentices for b in range(len(p.blocks(a)))}
+    if sorted((x.apprentice, x.block) for x in plan) != sorted(blocks):
+        return False
+    cap = {pl.id: pl.capacity for pl in p.placements}
+    use: dict = {}
+    for x in plan:
+        for t in range(x.start, x.end):
+            use[x.placement, t] = use.get((x.placement, t), 0) + 1
+    anchors: dict = {}
+    for x in plan:
+        anchors.setdefault(x.apprentice, set()).add(x.anchor)
+    return all(n <= cap[pl] for (pl, _), n in use.items()) and all(len(v) >= 2 for v in anchors.values())
+
+
+def test_warm_start_from_repaired_greedy_is_valid_and_never_worse():
+    p = gappy_problem()
+    g = greedy_rotations(p)
+    assert len(g) == 9 and not valid(p, g)  # the greedy leaves one of the ten blocks empty
+    fixed = repaired_greedy(p, time_limit=5)
+    assert fixed is not None and valid(p, fixed)
+    result, start = solve_from_greedy(p, time_limit=10)
+    assert start is not None and valid(p, start) and valid(p, result.assignments)
+    assert result.objective >= score(p, start) and result.objective >= score(p, g)
+    assert result.objective == solve_rotations(p, time_limit=10).objective  # small: both prove the optimum
+
+
+def test_repair_gives_up_on_an_infeasible_problem():
+    p = two_anchor_problem()
+    p.apprentices.append(Apprentice("z", "business", 0, 12, ("A1",)))  # three people, two places at once
+    p.placements.pop(1)
+    assert repaired_greedy(p, time_limit=3) is None
+    result, start = solve_from_greedy(p, time_limit=5)
+    assert start is None and result.status == "infeasible" and result.conflicts

@@ -43,6 +43,16 @@ class Viewer:
             raise Forbidden("Only an admin or analyst of this anchor can upload its files.",
                             fix="Ask your anchor admin for the analyst role.")
 
+    def can_review(self, org: str) -> bool:
+        """Deciding on an anchor's supplier matches: its detail, and its analyst or admin role (or collaborative admin)."""
+        return self.sees_detail(org) and (self.is_collaborative_admin or (self.role in UPLOAD_ROLES and self.org == org))
+
+    def require_review(self, org: str) -> None:
+        self.require_detail(org)
+        if not self.can_review(org):
+            raise Forbidden("Only an admin or analyst of this anchor can decide on its supplier matches.",
+                            fix="Ask your anchor admin for the analyst role.")
+
     def require_admin(self, org: str | None = None) -> None:
         """Collaborative admins administer everyone; anchor admins only their own anchor."""
         if self.role == "collaborative-admin":

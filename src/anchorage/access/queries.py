@@ -8,6 +8,7 @@ The analysis is cached per data version (the set of loaded uploads), so a new up
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
+from anchorage.store.suppliers_records import SupplierDecision
 from anchorage.workspace import Workspace
 
 DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
@@ -36,10 +38,13 @@ def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def data_version(ws: Workspace) -> str:
-    """Changes whenever an upload is loaded or replaced (the analysis cache key)."""
+    """Changes whenever an upload is loaded or replaced, or a supplier review decision is made or withdrawn
+    (decisions change matched spend and enrichment): the analysis cache key."""
     with ws.session() as s:
         rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+        decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
+                            .order_by(SupplierDecision.id)).all()
+    return hashlib.sha256(repr((rows, decided)).encode()).hexdigest()[:16]
 
 
 def full_analysis(ws: Workspace) -> AnalysisResult:
@@ -85,7 +90,8 @@ class Dashboard:
 
 
 TILES = {"spend": "Total spend", "local_pct": "Local", "deprived20_pct": "In the 20% most deprived areas",
-         "sme_pct_of_known": "SME (of known)", "vcse_pct_of_known": "VCSE (of known)"}
+         "sme_pct_of_known": "SME (of known)", "vcse_pct_of_known": "VCSE (of known)",
+         "matched_pct": "Matched to a register", "unmatched_spend": "Not matched to a register"}
 
 
 def dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> Dashboard:
@@ -156,9 +162,19 @@ def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
     return row
 
 
+PERSONAL_KINDS = ("workforce",)  # staff extracts: personal data
+
+
 def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[str, Any]]:
+    """An upload's quarantined rows. For a staff extract (personal data) the row's content is never
+    shown, and values quoted in a reason are replaced: row, line, column and reason are enough to fix it."""
     up = upload(ws, viewer, upload_id)
     with ws.warehouse() as con:
         cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw "
                           "FROM quarantine WHERE upload_id = ? ORDER BY row_no", [up.id])
-        return _records(cur)
+        rows = _records(cur)
+    if up.kind in PERSONAL_KINDS:
+        for r in rows:
+            r["raw"] = None
+            r["reason"] = re.sub(r'"[^"]*"', "(value not shown)", r["reason"] or "")
+    return rows

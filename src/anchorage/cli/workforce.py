@@ -218,7 +218,7 @@ def load_starts(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt 
 @bid_app.command("build")
 def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Option(help="Programme rules to apply.")] = "kickstart",
               bid_date: Annotated[str | None, typer.Option(help="Date of the bid (YYYY-MM-DD; default the latest pledge).")] = None,
-              out_dir: Annotated[Path, typer.Option("--out", help="Folder for bid-pack.xlsx and bid-pack.html.")] = Path("bid-pack"),
+              out_dir: Annotated[Path, typer.Option("--out", help="Folder for bid-pack.xlsx, bid-pack.html and bid-pack.pdf.")] = Path("bid-pack"),
               as_json: JsonOpt = False) -> None:
     """Check every pledge, add up to the threshold and write the bid pack."""
     from anchorage.workforce.bid_io import build_bid_pack
@@ -231,7 +231,7 @@ def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Op
     for c in summary.checks:
         if not c.eligible:
             out.print(f"  [yellow]not eligible:[/] {c.employer}, {c.role}: {'; '.join(c.reasons)}")
-    out.print(f"Bid pack: {paths['xlsx']} and {paths['html']}")
+    out.print(f"Bid pack: {paths['xlsx']}, {paths['html']} and {paths['pdf']}")
 
 
 @he_app.command("load")

@@ -80,6 +80,10 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
     load_demo_contracts(ws, root / "inputs" / "contracts", seed=seed, say=say)
     say("Loading the anchors' land and buildings, occupancy, spaces and community needs…")
     load_demo_assets(ws, root / "inputs", seed=seed, say=say)
+    say("Loading suppliers' social value commitments, delivery reports and LM3 survey answers…")
+    from anchorage.demo.socialvalue_gen import load_demo_socialvalue
+
+    load_demo_socialvalue(ws, root / "inputs" / "socialvalue", seed=seed, say=say)
     say("Analysing and writing the reports…")
     assets_page = build_assets_report(ws, root / "report")
     say(f"Assets report: {assets_page}")

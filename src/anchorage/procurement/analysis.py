@@ -41,13 +41,14 @@ def _by_org(t: ir.Table, keys: list[str], **aggs: ir.Scalar) -> pd.DataFrame:
     whole = (t.group_by(keys).agg(**aggs) if keys else t.aggregate(**aggs)).mutate(org=ibis.literal(COLLABORATIVE))
     df = per.union(whole.select(per.columns)).to_pandas()
     for col in aggs:
-        if df[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(df[col]):  # decimals, or no rows at all (pandas gives text)
             df[col] = df[col].astype(float)
     return df
 
 
 def _share(df: pd.DataFrame, col: str, total: pd.Series) -> pd.Series:
-    return (df[col] / total.where(total != 0)).astype(float).round(4)
+    total = total.astype(float)  # an empty workspace maps to an empty text series
+    return (df[col].astype(float) / total.where(total != 0)).round(4)
 
 
 def _order(df: pd.DataFrame, *by: str, ascending: bool | list[bool] = True) -> pd.DataFrame:

@@ -39,23 +39,26 @@ def option_notes(options: Any) -> list[str]:
 
 def write_report(result: Any, out_dir: Path, *, collaborative: str, anchors: Mapping[str, str],
                  ward_features: dict[str, Any] | None = None, ward_names: dict[str, str] | None = None,
-                 definitions_md: str | None = None, notes: Sequence[str] | None = None) -> dict[str, Path]:
-    """Write report.html, anchorage-report.xlsx and csv/*.csv; return paths keyed html, xlsx and csv."""
+                 definitions_md: str | None = None, notes: Sequence[str] | None = None,
+                 sections: Sequence[Any] = (), extra_tables: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write report.html, anchorage-report.xlsx and csv/*.csv; return paths keyed html, xlsx and csv.
+    `sections` (html.ReportSection) and `extra_tables` are what other workstreams add to the report."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = dict(result.tables)
+    all_tables = {**tables, **(extra_tables or {})}
     names = {**(ward_names_from(ward_features) if ward_features else {}), **(ward_names or {})}
     all_notes = [*(notes or []), *option_notes(getattr(result, "options", None))]
     now = datetime.now()
     generated = f"{now.day} {now:%B %Y}, {now:%H:%M}"
     title = "Local spend report"
 
-    csv_paths = write_csvs(out / CSV_DIR, tables)
-    xlsx = write_xlsx(out / XLSX_NAME, display_frames(tables, anchors, names),
+    csv_paths = write_csvs(out / CSV_DIR, all_tables)
+    xlsx = write_xlsx(out / XLSX_NAME, display_frames(all_tables, anchors, names),
                       title=f"{collaborative}: {title}", generated=generated, notes=all_notes)
     downloads = [("Excel workbook (all tables, formatted)", XLSX_NAME)]
     downloads += [(f"CSV: {p.name}", f"{CSV_DIR}/{p.name}") for p in csv_paths.values()]
     html = write_html(out / HTML_NAME, title=title, collaborative=collaborative, anchors=anchors, tables=tables,
                       ward_features=ward_features, ward_names=names, definitions_md=definitions_md,
-                      generated=generated, notes=all_notes, downloads=downloads)
+                      generated=generated, notes=all_notes, downloads=downloads, sections=sections)
     return {"html": html, "xlsx": xlsx, "csv": out / CSV_DIR}

@@ -11,6 +11,8 @@ from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reports import write_report
 from anchorage.reports.pipeline_out import write_pipeline_report
+from anchorage.reports.socialvalue_report import socialvalue_section, socialvalue_tables
+from anchorage.reports.tables import org_order
 from anchorage.store import records
 from anchorage.workspace import Workspace
 
@@ -41,14 +43,19 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
             if up.rows_quarantined:
                 notes.append(f"{ws.config.anchor(up.org).name}: {up.filename}: {up.rows_quarantined:,} of "
                              f"{up.rows_read:,} rows quarantined (see `anchorage spend quarantine`).")
+    anchors = {a.slug: a.name for a in ws.config.anchors}
+    sv_tables, sv_notes, _ = socialvalue_tables(ws, orgs)
+    sv = socialvalue_section(sv_tables, sv_notes, anchors, org_order(result.tables, anchors))
     paths = write_report(
         result, out_dir,
         collaborative=ws.config.collaborative,
-        anchors={a.slug: a.name for a in ws.config.anchors},
+        anchors=anchors,
         ward_features=features,
         ward_names=ward_names,
         definitions_md=METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else None,
         notes=notes,
+        sections=[sv] if sv is not None else [],
+        extra_tables=sv_tables,
     )
     pipeline = write_pipeline_report(ws, out_dir)  # aggregates only: safe for every reader
     if pipeline is not None:

@@ -61,6 +61,18 @@ class Section:
     tables: list[Table]
 
 
+@dataclass
+class ReportSection:
+    """A section another workstream adds to the report: charts each with its table, more tables, notes."""
+
+    anchor: str
+    title: str
+    intro: str
+    pairs: list[tuple[Any, Table | None]]
+    more: Section | None = None
+    notes: list[str] = field(default_factory=list)
+
+
 def inline_svg(svg: str) -> Markup:
     """A matplotlib SVG made ready for an HTML page (namespace declarations dropped; HTML parsers add them)."""
     if not svg:
@@ -202,7 +214,8 @@ def trend_table(trend: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, 
 def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                   tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
                   ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
-                  notes: Sequence[str], downloads: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+                  notes: Sequence[str], downloads: Sequence[tuple[str, str]] = (),
+                  sections: Sequence[ReportSection] = ()) -> dict[str, Any]:
     """Everything the template needs: formatted tiles, inline SVG charts and display tables."""
     empty = pd.DataFrame(columns=["org"])
     t = {name: tables.get(name, empty) for name in ("totals", "tiers", "deprivation", "categories", "leakage",
@@ -284,6 +297,7 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                                        titles=local_title)) if not wards.empty else None
 
     ctx["definitions"] = markdown_to_html(definitions_md) if definitions_md else ""
+    ctx["sections"] = list(sections)
     return ctx
 
 
@@ -297,12 +311,13 @@ def render_html(**context_args: Any) -> str:
 def write_html(path: Path | str, *, title: str, collaborative: str, anchors: Mapping[str, str],
                tables: Mapping[str, pd.DataFrame], ward_features: Mapping[str, Any] | None,
                ward_names: Mapping[str, str], definitions_md: str | None, generated: str,
-               notes: Sequence[str], downloads: Sequence[tuple[str, str]] = ()) -> Path:
+               notes: Sequence[str], downloads: Sequence[tuple[str, str]] = (),
+               sections: Sequence[ReportSection] = ()) -> Path:
     """Write the one-file HTML report and return its path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     text = render_html(title=title, collaborative=collaborative, anchors=anchors, tables=tables,
                        ward_features=ward_features, ward_names=ward_names, definitions_md=definitions_md,
-                       generated=generated, notes=notes, downloads=downloads)
+                       generated=generated, notes=notes, downloads=downloads, sections=sections)
     out.write_text(text, encoding="utf-8")
     return out

@@ -25,6 +25,13 @@ TABLE_TITLES = {
     "trend": "Trend by financial year",
     "exclusions": "Exclusions",
     "wards": "Local spend by ward",
+    "sv_anchors": "Social value by anchor",
+    "sv_themes": "Social value by theme",
+    "sv_measures": "Social value by measure",
+    "sv_years": "Social value by year",
+    "sv_suppliers": "Social value by supplier",
+    "sv_behind": "Social value behind",
+    "lm3": "Local multiplier LM3",
 }
 
 COLUMN_TITLES = {
@@ -67,6 +74,20 @@ COLUMN_TITLES = {
     "rule": "Exclusion rule",
     "ward": "Ward code",
     "ward_name": "Ward",
+    "theme": "Theme",
+    "measure": "Measure",
+    "unit": "Unit",
+    "contract_ref": "Contract",
+    "committed_value": "Committed value (£)",
+    "expected_value": "Pro-rata expected value (£)",
+    "delivered_value": "Delivered value (£)",
+    "delivered_pct": "% of commitment delivered",
+    "pro_rata_pct": "% of pro-rata delivered",
+    "responses": "Survey responses",
+    "round1": "Round 1: anchor spend (£)",
+    "round2": "Round 2: local re-spend (£)",
+    "round3": "Round 3: local re-spend again (£)",
+    "lm3": "LM3",
 }
 
 # Titles that depend on the table: ward spend is all local; exclusion spend is what was taken out.
@@ -76,7 +97,7 @@ TABLE_COLUMN_TITLES = {
 }
 
 Kind = Literal["money", "pct", "int", "text"]
-_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors"}
+_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors", "responses"}
 _INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS} | {"Local suppliers", "Excluded transactions"}
 
 

@@ -268,6 +268,47 @@ CREATE TABLE IF NOT EXISTS supplier_resolution (
     register_vcse BOOLEAN,
     warning VARCHAR
 );
+CREATE TABLE IF NOT EXISTS sv_commitments (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT,
+    contract_ref VARCHAR NOT NULL,
+    supplier_name VARCHAR NOT NULL,
+    supplier_key VARCHAR NOT NULL,
+    measure_id VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,
+    contract_start DATE NOT NULL,
+    contract_end DATE NOT NULL,
+    source_row VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sv_deliveries (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT,
+    contract_ref VARCHAR NOT NULL,
+    supplier_name VARCHAR NOT NULL,
+    supplier_key VARCHAR NOT NULL,
+    measure_id VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,
+    period_end DATE NOT NULL,
+    evidence VARCHAR,
+    source_row VARCHAR
+);
+CREATE TABLE IF NOT EXISTS lm3_responses (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT,
+    supplier_name VARCHAR NOT NULL,
+    supplier_key VARCHAR NOT NULL,
+    year INTEGER,
+    income DECIMAL(18, 2) NOT NULL,
+    wages_share DOUBLE NOT NULL,
+    local_staff_share DOUBLE NOT NULL,
+    purchases_share DOUBLE NOT NULL,
+    local_purchases_share DOUBLE NOT NULL,
+    postcode VARCHAR,
+    source_row VARCHAR
+);
 """
 
 

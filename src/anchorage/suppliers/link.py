@@ -22,6 +22,22 @@ def _explanations(pred: pd.DataFrame) -> list[str]:
     return [model.explain({n: cols[k][i] for k, n in enumerate(names)}) for i in range(len(pred))]
 
 
+def _predict(db_api: Any, tables: list[Any], rules: list[str], threshold: float,
+             con: duckdb.DuckDBPyConnection | None, run: str) -> pd.DataFrame:
+    """One Splink prediction over the two tables with these blocking rules."""
+    from splink import Linker
+
+    names = (f"a_suppliers{run}", f"b_register{run}")
+    dfs = [db_api.register(t, dataset_display_name=name) for t, name in zip(tables, names, strict=True)]
+    linker = Linker(dfs, model.settings(rules), log_level=None)
+    pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    # Splink orders the two datasets by name: "a_suppliers" is always the left one.
+    cols = ["uid_l", "uid_r", "match_probability", "match_weight"] + [f"mw_{n}" for n in model.LEVEL_WEIGHTS]
+    if con is not None:
+        return con.execute(f"SELECT {', '.join(cols)} FROM {pred.physical_name}").df()
+    return pred.as_pandas_dataframe()[cols]
+
+
 def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatchReader, *, backend: str = "duckdb", spark: Any = None,
          threshold: float = model.CANDIDATE_THRESHOLD) -> pd.DataFrame:
     """Scored candidate links (uid_l, uid_r, match_probability, match_weight, explanation) above threshold.
@@ -31,8 +47,6 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
     left, right = (t.read_all() if isinstance(t, pa.RecordBatchReader) else t for t in (left, right))
     if left.num_rows == 0 or right.num_rows == 0:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    from splink import Linker
-
     logging.getLogger("splink").setLevel(logging.WARNING)
     if backend == "spark":
         if spark is None:
@@ -66,15 +80,29 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
     else:
         raise ValueError(f"unknown linking backend {backend!r}; use duckdb or spark")
     try:
-        dfs = [db_api.register(t, dataset_display_name=name) for t, name in zip(tables, ("a_suppliers", "b_register"), strict=True)]
-        linker = Linker(dfs, model.settings(), log_level=None)
-        pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-        # Splink orders the two datasets by name: "a_suppliers" is always the left one.
-        cols = ["uid_l", "uid_r", "match_probability", "match_weight"] + [f"mw_{n}" for n in model.LEVEL_WEIGHTS]
-        if con is not None:
-            out = con.execute(f"SELECT {', '.join(cols)} FROM {pred.physical_name}").df()
+        out = _predict(db_api, tables, model.BLOCKING_RULES, threshold, con, "")
+        # The looser rules only for records the tight ones found no likely match for: far fewer pairs.
+        settled = out.loc[out["match_probability"] >= model.REVIEW_THRESHOLD, "uid_l"].unique()
+        if backend == "spark":
+            done = spark.createDataFrame([(str(u),) for u in settled], schema="uid string")
+            rest: Any = tables[0].join(done, on="uid", how="left_anti")
+            keys = model.FALLBACK_KEYS
+            near: Any = tables[1].join(rest.select(*keys).distinct(), on=keys, how="left_semi")
+            more = rest.count() > 0
         else:
-            out = pred.as_pandas_dataframe()[cols]
+            assert con is not None
+            con.register("settled_uids", pd.DataFrame({"uid": pd.Series(settled, dtype="object")}))
+            con.execute("CREATE OR REPLACE TABLE suppliers_rest AS SELECT * FROM suppliers "
+                        "WHERE uid NOT IN (SELECT uid FROM settled_uids)")
+            # Only the register entities these rules could pair with them: a small table, not all 5M again.
+            key_list = ", ".join(model.FALLBACK_KEYS)
+            con.execute(f"CREATE OR REPLACE TABLE register_near AS SELECT * FROM register "
+                        f"SEMI JOIN (SELECT DISTINCT {key_list} FROM suppliers_rest) USING ({key_list})")
+            rest, near = "suppliers_rest", "register_near"
+            more = con.execute("SELECT count(*) FROM suppliers_rest").fetchone()[0] > 0  # type: ignore[index]
+        if more:
+            again = _predict(db_api, [rest, near], model.FALLBACK_RULES, threshold, con, "_rest")
+            out = pd.concat([out, again], ignore_index=True).drop_duplicates(["uid_l", "uid_r"])
     finally:
         if con is not None:
             con.close()

@@ -10,7 +10,20 @@ from fastapi.staticfiles import StaticFiles
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
-from anchorage.web.routes import admin, api, auth, pages, pipeline, reports, uploads
+from anchorage.web.routes import (
+    admin,
+    api,
+    auth,
+    lm3,
+    pages,
+    pipeline,
+    reports,
+    socialvalue,
+    supplier_review,
+    uploads,
+    workforce,
+    workforce_api,
+)
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
 
@@ -40,6 +53,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, uploads, reports, pipeline, admin, api):
+    for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
+                   socialvalue, lm3):
         app.include_router(module.router)
     return app

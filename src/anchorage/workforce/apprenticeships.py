@@ -29,6 +29,7 @@ from anchorage.workforce.rotations import (
     RotationResult,
 )
 from anchorage.workforce.rotations import solve_rotations as _solve
+from anchorage.workforce.rotations_greedy import solve_from_greedy
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workspace import Workspace
 
@@ -155,7 +156,10 @@ def solve_and_save(ws: Workspace, *, months: int = 24, block_months: int = 6, ti
         previous = [Assignment(b.apprentice_id, b.block, b.placement_id, b.org, 0, 0) for b in plan_blocks(ws, latest.id)]
         replaces = latest.id
     frozen = _index(sched.first_month, changed_from) if changed_from else 0
-    result = _solve(sched.problem, time_limit=time_limit, previous=previous, frozen_before=max(0, frozen))
+    if previous is None:  # a fresh plan starts from the repaired greedy plan, so it is never worse than it
+        result, _ = solve_from_greedy(sched.problem, time_limit=time_limit)
+    else:
+        result = _solve(sched.problem, time_limit=time_limit, previous=previous, frozen_before=max(0, frozen))
     plan_id = None
     with ws.session() as session:
         plan = RotationPlan(first_month=sched.first_month, months=sched.problem.horizon,
@@ -192,8 +196,11 @@ def plan_blocks(ws: Workspace, plan_id: int | None = None) -> list[RotationBlock
                                     .order_by(RotationBlock.apprentice_id, RotationBlock.block)))
 
 
-def calendars(ws: Workspace, plan_id: int | None = None) -> dict[str, pd.DataFrame]:
-    """Month-by-month grids: apprentice × month (where they are) and placement × month (who is there)."""
+def calendars(ws: Workspace, plan_id: int | None = None, orgs: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Month-by-month grids: apprentice × month (where they are) and placement × month (who is there).
+
+    With `orgs`, only the apprentices those anchors employ and the placements they host are included, and
+    a hosted apprentice employed elsewhere is shown as "an apprentice of <anchor>", not by reference."""
     blocks = plan_blocks(ws, plan_id)
     if not blocks:
         return {"apprentices": pd.DataFrame(), "hosts": pd.DataFrame()}
@@ -201,23 +208,84 @@ def calendars(ws: Workspace, plan_id: int | None = None) -> dict[str, pd.DataFra
     last = max(b.end_month for b in blocks)
     months = [add_months(first, i) for i in range(_index(first, last) + 1)]
     names = [f"{m:%b %Y}" for m in months]
+    employer = employers(ws)
     per_app: dict[str, list[str]] = {}
     per_host: dict[str, list[list[str]]] = {}
     for b in blocks:
-        row = per_app.setdefault(b.apprentice_id, [""] * len(months))
-        host = per_host.setdefault(f"{b.placement_id} ({b.org})", [[] for _ in months])
+        show_app = orgs is None or employer.get(b.apprentice_id) in orgs
+        show_host = orgs is None or b.org in orgs
+        row = per_app.setdefault(b.apprentice_id, [""] * len(months)) if show_app else None
+        host = per_host.setdefault(f"{b.placement_id} ({b.org})", [[] for _ in months]) if show_host else None
         for i in range(_index(first, b.start_month), _index(first, b.end_month) + 1):
-            row[i] = f"{b.placement_id} ({b.org})"
-            host[i].append(b.apprentice_id)
+            if row is not None:
+                row[i] = f"{b.placement_id} ({b.org})"
+            if host is not None:  # another anchor's apprentice is not named to the host
+                host[i].append(b.apprentice_id if show_app else f"an apprentice of {employer.get(b.apprentice_id)}")
     apps = pd.DataFrame.from_dict(per_app, orient="index", columns=names).rename_axis("apprentice").reset_index()
     hosts = pd.DataFrame.from_dict({k: [", ".join(v) for v in cells] for k, cells in per_host.items()},
                                    orient="index", columns=names).rename_axis("placement").reset_index()
     return {"apprentices": apps, "hosts": hosts.sort_values("placement")}
 
 
-def write_calendars(ws: Workspace, out: Path, plan_id: int | None = None) -> Path:
-    """The calendars as one XLSX: a sheet per view, months across, frozen headers."""
-    frames = calendars(ws, plan_id)
+def employers(ws: Workspace, active_only: bool = False) -> dict[str, str]:
+    """Apprentice id -> the anchor that employs them (withdrawn apprentices too, unless `active_only`)."""
+    with ws.session() as session:
+        return {a.id: a.employer for a in session.scalars(select(ApprenticeRecord).order_by(ApprenticeRecord.id))
+                if a.status == "active" or not active_only}
+
+
+def placement_hosts(ws: Workspace) -> dict[str, str]:
+    """Host placement id -> the anchor that hosts it."""
+    with ws.session() as session:
+        return {p.id: p.org for p in session.scalars(select(HostPlacement).order_by(HostPlacement.id))}
+
+
+def host_counts(ws: Workspace, plan_id: int | None = None) -> pd.DataFrame:
+    """Apprentices hosted by each anchor in each month of the plan (counts, before suppression)."""
+    blocks = plan_blocks(ws, plan_id)
+    counts: dict[tuple[str, dt.date], int] = {}
+    for b in blocks:
+        for i in range(_index(b.start_month, b.end_month) + 1):
+            key = (b.org, add_months(b.start_month, i))
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return pd.DataFrame()
+    frame = pd.Series(counts).unstack(fill_value=0).sort_index(axis=1)
+    frame.columns = [f"{m:%b %Y}" for m in frame.columns]
+    return frame
+
+
+def withdraw_apprentice(ws: Workspace, apprentice_id: str) -> str:
+    """Mark an apprentice withdrawn (a dropout): the next plan leaves them out. Returns their employer."""
+    with ws.session() as session:
+        row = session.get(ApprenticeRecord, apprentice_id)
+        if row is None:
+            raise AnchorageError(f"There is no apprentice {apprentice_id}.", fix="Choose one from the list.")
+        row.status = "withdrawn"
+        session.commit()
+        return row.employer
+
+
+def withdraw_placement(ws: Workspace, placement_id: str, from_month: dt.date) -> str:
+    """Close a host placement from a month on (a withdrawn placement). Returns its host anchor."""
+    with ws.session() as session:
+        row = session.get(HostPlacement, placement_id)
+        if row is None:
+            raise AnchorageError(f"There is no host placement {placement_id}.", fix="Choose one from the list.")
+        row.open_until = from_month.replace(day=1)
+        session.commit()
+        return row.org
+
+
+def latest_plan(ws: Workspace) -> RotationPlan | None:
+    """The newest plan of any status (an infeasible re-plan included), for its summary."""
+    with ws.session() as session:
+        return session.scalars(select(RotationPlan).order_by(RotationPlan.id.desc())).first()
+
+
+def write_calendars(ws: Workspace, out: Path, plan_id: int | None = None, orgs: set[str] | None = None) -> Path:
+    """The calendars as one XLSX: a sheet per view, months across, frozen headers (see `calendars`)."""
+    frames = calendars(ws, plan_id, orgs)
     with pd.ExcelWriter(out, engine="xlsxwriter") as xl:
         for sheet, frame in (("By apprentice", frames["apprentices"]), ("By host placement", frames["hosts"])):
             frame.to_excel(xl, sheet_name=sheet, index=False)

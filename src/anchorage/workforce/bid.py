@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from anchorage.errors import AnchorageError
+from anchorage.workforce.bid_pdf import write_bid_pdf
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def employers_frame(pledges: list[Any], summary: BidSummary) -> pd.DataFrame:
 
 
 def write_bid_pack(pledges: list[Any], summary: BidSummary, starts: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """bid-pack.xlsx (summary, pledges with reasons, starts and outcomes) and bid-pack.html."""
+    """bid-pack.xlsx (summary, pledges with reasons, starts and outcomes), bid-pack.html and bid-pack.pdf."""
     out_dir.mkdir(parents=True, exist_ok=True)
     emp = employers_frame(pledges, summary)
     head = pd.DataFrame([("Programme", summary.programme.name), ("Bid date", f"{summary.bid_date:%d/%m/%Y}"),
@@ -192,4 +193,6 @@ def write_bid_pack(pledges: list[Any], summary: BidSummary, starts: pd.DataFrame
         f"<h1>{html.escape(summary.programme.name)}: collective bid</h1><p>{html.escape(summary.headline())}</p>"
         + head.to_html(index=False) + "<h2>Pledges</h2>" + emp.to_html(index=False)
         + "<h2>Starts and outcomes</h2>" + starts.to_html(index=False), encoding="utf-8")
-    return {"xlsx": xlsx, "html": page}
+    pdf = write_bid_pdf(out_dir / "bid-pack.pdf", head, emp, starts,
+                        title=f"{summary.programme.name}: collective bid", headline=summary.headline())
+    return {"xlsx": xlsx, "html": page, "pdf": pdf}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import delete, select
 
+from anchorage.errors import AnchorageError
 from anchorage.store.workforce_records import LevyCommitment, LevyPayBill
 from anchorage.workforce.inputs import Column, parse_table
 from anchorage.workforce.levy import Commitment, LevyLedger, PayBill, check_caps, levy_ledger
@@ -50,6 +51,29 @@ def load_commitments(ws: Workspace, path: Path) -> int:
     return len(rows)
 
 
+def commitments(ws: Workspace) -> list[Commitment]:
+    with ws.session() as session:
+        return [Commitment(c.org, c.apprentice_ref, c.start_month, c.duration_months, Decimal(c.total_price),
+                           c.recipient, c.recipient_type) for c in session.scalars(select(LevyCommitment))]
+
+
+def add_transfer(ws: Workspace, transfer: Commitment) -> LevyLedger:
+    """Commit a transfer of levy funds to another anchor or a small local employer; refused (nothing
+    saved) when it would take a tax year's transfers over the cap. Returns the ledger with it."""
+    if not transfer.is_transfer or not transfer.recipient.strip():
+        raise AnchorageError("A transfer needs a recipient: another anchor or a small local employer.",
+                             fix="Name the recipient and choose its type.")
+    if transfer.duration_months < 1 or transfer.total_price <= 0:
+        raise AnchorageError("A transfer needs a duration of at least a month and a price above £0.",
+                             fix="Enter the apprenticeship's duration in months and its total price.")
+    ledger = levy_ledger(pay_bills(ws), [*commitments(ws), transfer], workforce_settings(ws.config))
+    check_caps(ledger)
+    with ws.session() as session:
+        session.add(LevyCommitment(**asdict(transfer)))
+        session.commit()
+    return ledger
+
+
 def pay_bills(ws: Workspace) -> list[PayBill]:
     with ws.session() as session:
         return [PayBill(b.org, b.month, Decimal(b.pay_bill), Decimal(b.english_share))
@@ -57,10 +81,7 @@ def pay_bills(ws: Workspace) -> list[PayBill]:
 
 
 def workspace_ledger(ws: Workspace, as_at: dt.date | None = None) -> LevyLedger:
-    with ws.session() as session:
-        commitments = [Commitment(c.org, c.apprentice_ref, c.start_month, c.duration_months, Decimal(c.total_price),
-                                  c.recipient, c.recipient_type) for c in session.scalars(select(LevyCommitment))]
-    return levy_ledger(pay_bills(ws), commitments, workforce_settings(ws.config), as_at)
+    return levy_ledger(pay_bills(ws), commitments(ws), workforce_settings(ws.config), as_at)
 
 
 def export_ledger(ledger: LevyLedger, out: Path) -> Path:

@@ -120,6 +120,8 @@ def workforce_profile(ws: Workspace, settings: WorkforceSettings | None = None) 
     with ws.warehouse(read_only=True) as con:
         frame = con.execute(sql, params).df()
     rule = SuppressionRule(s.suppression_threshold, s.round_to)
+    if frame.empty:  # no staff extract loaded yet: nothing to show (and no table to suppress)
+        return WorkforceProfile([], rule.threshold, rule.round_to)
     return profile_from_counts(frame, rule, living_wage={r.org: float(r.llw) for r in frame.itertuples()},
                                as_at={r.org: r.as_at for r in frame.itertuples()})
 

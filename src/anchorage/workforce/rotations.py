@@ -56,6 +56,7 @@ class RotationProblem:
     min_anchors: int = 2
     pins: list[Pin] = field(default_factory=list)
     fairness_weight: int | None = None  # bonus for an apprentice given any choice (default: a first choice)
+    taken: dict[tuple[str, int], int] = field(default_factory=dict)  # (placement, month) -> places already used
 
     def blocks(self, a: Apprentice) -> list[tuple[int, int]]:
         """(first period, first period after) of each whole block inside the horizon."""
@@ -198,7 +199,7 @@ class _Model:
         for pl in p.placements:
             for t in range(p.horizon):
                 vs = occupying.get((pl.id, t), [])
-                cap = pl.capacity if pl.open_at(t) else 0
+                cap = max(0, pl.capacity - p.taken.get((pl.id, t), 0)) if pl.open_at(t) else 0
                 if len(vs) > cap:
                     self._guard(self.m.add(sum(vs) <= cap),
                                 f"placement {pl.id} ({pl.anchor}) takes at most {cap} apprentice(s) in month {t + 1}")
@@ -235,7 +236,7 @@ def _hint(model: _Model, assignments: list[Assignment]) -> None:
 
 def solve_rotations(problem: RotationProblem, *, time_limit: float = 60.0, workers: int = 2,
                     previous: list[Assignment] | None = None, frozen_before: int = 0,
-                    hint: list[Assignment] | None = None) -> RotationResult:
+                    hint: list[Assignment] | None = None, explain: bool = True) -> RotationResult:
     """Best rotation plan within the time limit; when infeasible, the constraints in conflict.
 
     With `previous` (a re-plan after a dropout or a withdrawn placement), blocks that ended by
@@ -279,7 +280,7 @@ def solve_rotations(problem: RotationProblem, *, time_limit: float = 60.0, worke
                               objective, bound, seconds, changes=n_changed)
     if status == cp_model.INFEASIBLE:
         return RotationResult("infeasible", [], seconds=seconds,
-                              conflicts=explain_infeasibility(problem, max(5.0, time_limit / 4)))
+                              conflicts=explain_infeasibility(problem, max(5.0, time_limit / 4)) if explain else [])
     return RotationResult("unknown", [], seconds=seconds,
                           conflicts=[f"no plan was found within {time_limit:.0f} s; allow more time"])
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,17 +17,26 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
+from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.staff import ingest_staff
 from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
-KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "contracts": import_register}
+KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
+         "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
+         "contracts": import_register}
+LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
+          "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
+          "lm3": "LM3 supplier re-spend survey answers",
+          "contracts": "Contract register"}
 CHUNK = 1024 * 1024
 
 
@@ -44,6 +55,30 @@ def _without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
     return exc
 
 
+def _extract_date(text: str) -> dt.date:
+    """The date a staff extract was taken (default today): it sets the Living Wage rate and new hires."""
+    if not text.strip():
+        return dt.date.today()
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise AnchorageError(f'"{text}" is not a date.', fix="Give the extract date as YYYY-MM-DD.") from None
+    if day > dt.date.today():
+        raise AnchorageError("The extract date is in the future.", fix="Give the date the extract was taken.")
+    return day
+
+
+def _sweep_stale(root: Path, max_age_s: float = 6 * 3600) -> None:
+    """Files uploaded but never loaded (the preview abandoned) do not stay on the server: staff extracts
+    among them are personal data."""
+    if not root.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
         raise AnchorageError("That upload was not found.", fix="Upload the file again.")
@@ -58,8 +93,9 @@ def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
 
 
 @router.get("/upload")
-def upload_form(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "upload.html", {"kinds": list(KINDS), "types": UPLOAD_TYPES})
+def upload_form(request: Request, ctx: CtxDep, kind: str = "spend") -> Response:
+    return render(request, "upload.html", {"kinds": LABELS, "kind": kind, "types": UPLOAD_TYPES,
+                                           "today": dt.date.today().isoformat()})
 
 
 @router.post("/upload")
@@ -68,13 +104,15 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
     if kind not in KINDS:
-        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose spend, suppliers or contracts.")
+        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose one of: " + ", ".join(LABELS.values()))
+    as_at = _extract_date(str(form.get("as_at") or "")) if kind in PERSONAL_KINDS else None
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
     name = safe_filename(file.filename)
     if Path(name).suffix.lower() not in UPLOAD_TYPES:
         raise InputFileError(name, "is not a file type we load.", fix=f"Use one of: {', '.join(UPLOAD_TYPES)}.")
+    _sweep_stale(ctx.ws.tmp_dir / "web-uploads")
     token = secrets.token_urlsafe(24)
     folder = ctx.ws.tmp_dir / "web-uploads" / token
     folder.mkdir(parents=True)
@@ -89,7 +127,8 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
                 raise InputFileError(name, f"is larger than the {limit // CHUNK} MB limit.",
                                      fix="Split it by year, or ask your admin to raise ANCHORAGE_WEB_MAX_UPLOAD_MB.")
             fh.write(chunk)
-    (folder / "meta.json").write_text(json.dumps({"user": ctx.user.id, "org": org, "kind": kind, "name": name}))
+    meta = {"user": ctx.user.id, "org": org, "kind": kind, "name": name, "as_at": as_at and as_at.isoformat()}
+    (folder / "meta.json").write_text(json.dumps(meta))
     return RedirectResponse(f"/upload/{token}", status_code=303)
 
 
@@ -97,7 +136,9 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 def preview(request: Request, token: str, ctx: CtxDep) -> Response:
     folder, meta = _staging(ctx, token)
     try:
-        pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder)
+        # A staff extract is personal data: only its column names are shown, never its rows.
+        pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
+                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise _without_server_path(exc, folder) from None
@@ -110,14 +151,21 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(meta["org"])
     path = folder / meta["name"]
     chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
-    pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen)
+    pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
+                      limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
     mapping_file = write_mapping_file(pv.mapping, folder / "mapping.json")
     try:
-        summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
+        if meta["kind"] == "workforce":
+            summary = ingest_staff(ctx.ws, path, meta["org"], mapping_file=mapping_file,
+                                   as_at=dt.date.fromisoformat(meta["as_at"]) if meta.get("as_at") else None)
+        else:
+            summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
     except AnchorageError as exc:
+        if meta["kind"] in PERSONAL_KINDS:  # nothing of a staff file stays behind on the server
+            shutil.rmtree(folder, ignore_errors=True)
         raise _without_server_path(exc, folder) from None
     with ctx.ws.session() as s:
         audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),

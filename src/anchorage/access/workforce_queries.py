@@ -1,0 +1,149 @@
+"""Workforce data through the gate, for the web pages and the JSON API.
+
+Staff-derived figures are aggregates that have been through the one suppression function: every signed-in
+user sees them. An anchor's apprentices (their references and rotations) and its levy ledger lines and
+commitments are that anchor's detail: only users who see its detail (`Viewer.sees_detail`) get them.
+Collaborative admins, who belong to no anchor, see the collaborative view: the plan's summary, hosted
+counts (suppressed), the pool's tax-year totals, caps and warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from anchorage.access.accounts import Forbidden
+from anchorage.access.gate import Viewer
+from anchorage.errors import AnchorageError
+from anchorage.workforce import apprenticeships as appr
+from anchorage.workforce import levy_io
+from anchorage.workforce.levy import Commitment, LevyLedger, tax_year
+from anchorage.workforce.profile import WorkforceProfile, workforce_profile
+from anchorage.workforce.rotations import RotationResult
+from anchorage.workforce.settings import workforce_settings
+from anchorage.workforce.suppression import SuppressionRule, suppress
+from anchorage.workspace import Workspace
+
+
+def profile(ws: Workspace, viewer: Viewer) -> WorkforceProfile:
+    """The suppressed indicators of every anchor and the collaborative (aggregates: open to all)."""
+    return workforce_profile(ws)
+
+
+def suppressed_frame(ws: Workspace, counts: pd.DataFrame, total_label: str = "all") -> pd.DataFrame:
+    """A table of counts of people with its margins, through the suppression function (None = hidden)."""
+    if counts.empty:
+        return pd.DataFrame()
+    s = workforce_settings(ws.config)
+    out = suppress(counts.values.tolist(), SuppressionRule(s.suppression_threshold, s.round_to))
+    frame = pd.DataFrame(out.values, columns=[*map(str, counts.columns), "total"],
+                         index=[*map(str, counts.index), total_label], dtype=object)
+    return frame.rename_axis(counts.index.name or "").reset_index()
+
+
+@dataclass
+class RotationView:
+    plan: dict[str, Any] | None  # the latest plan's summary (any status)
+    apprentices: pd.DataFrame  # calendars of the apprentices this viewer's anchors employ
+    hosts: pd.DataFrame  # calendars of the placements this viewer's anchors host
+    hosted: pd.DataFrame  # apprentices hosted per anchor and month: suppressed counts, for everyone
+    can_replan: list[str] = field(default_factory=list)  # anchors whose apprentices/placements they may change
+    apprentice_ids: list[str] = field(default_factory=list)
+    placement_ids: list[str] = field(default_factory=list)
+
+
+def _redact(text: str, viewer: Viewer, employer: dict[str, str], names: dict[str, str]) -> str:
+    """Apprentice references of anchors this viewer may not see become 'an apprentice of <anchor>'."""
+    def one(m: re.Match[str]) -> str:
+        org = employer.get(m.group(1))
+        if org is not None and viewer.sees_detail(org):
+            return m.group(0)
+        return f"an apprentice of {names.get(org or '', 'another anchor')}"
+    return re.sub(r"apprentice ([A-Za-z0-9_.\-]+)", one, text)
+
+
+def plan_summary(ws: Workspace, viewer: Viewer, result: RotationResult | None = None) -> dict[str, Any] | None:
+    """Status, objective, bound, gap, time, changes and conflicts (apprentice refs redacted by the gate)."""
+    employer = appr.employers(ws)
+    names = {a.slug: a.name for a in ws.config.anchors}
+    if result is None:
+        plan = appr.latest_plan(ws)
+        if plan is None:
+            return None
+        result = RotationResult(plan.status, [], plan.objective, plan.bound, plan.seconds, list(plan.conflicts),
+                                plan.changes)
+    return {"status": result.status, "objective": result.objective, "bound": result.bound, "gap": result.gap,
+            "seconds": round(result.seconds, 2), "changes": result.changes,
+            "conflicts": [_redact(c, viewer, employer, names) for c in result.conflicts]}
+
+
+def rotations(ws: Workspace, viewer: Viewer) -> RotationView:
+    orgs = set(viewer.detail_orgs)
+    cal = appr.calendars(ws, orgs=orgs)
+    counts = appr.host_counts(ws)
+    if not counts.empty:
+        counts.index = [ws.config.anchor(o).name for o in counts.index]
+        counts.index.name = "host anchor"
+    admin_of = [viewer.org] if viewer.role == "anchor-admin" and viewer.org else []
+    apps = [a for a, org in appr.employers(ws, active_only=True).items() if org in admin_of]
+    places = [p for p, org in appr.placement_hosts(ws).items() if org in admin_of]
+    return RotationView(plan_summary(ws, viewer), cal["apprentices"], cal["hosts"],
+                        suppressed_frame(ws, counts, "all anchors"), admin_of, apps, places)
+
+
+def replan(ws: Workspace, viewer: Viewer, *, dropout: str = "", placement: str = "",
+           from_month: dt.date, time_limit: float = 10.0) -> dict[str, Any]:
+    """Record a dropout (the employer's admin) or a withdrawn placement (the host's admin), then re-plan
+    from `from_month` with the fewest changes; returns the plan summary as this viewer may see it."""
+    if bool(dropout) == bool(placement):
+        raise AnchorageError("Choose either an apprentice who has left or a placement that is withdrawn.",
+                             fix="Pick one of the two, and the month the change takes effect.")
+    if dropout:
+        org = appr.employers(ws).get(dropout)
+        if org is None:
+            raise AnchorageError(f"There is no apprentice {dropout}.", fix="Choose one from the list.")
+        viewer.require_admin(org)
+        appr.withdraw_apprentice(ws, dropout)
+    else:
+        host = appr.placement_hosts(ws).get(placement)
+        if host is None:
+            raise AnchorageError(f"There is no host placement {placement}.", fix="Choose one from the list.")
+        viewer.require_admin(host)
+        appr.withdraw_placement(ws, placement, from_month)
+    result, plan_id = appr.solve_and_save(ws, time_limit=time_limit, replan=True, changed_from=from_month)
+    return {**(plan_summary(ws, viewer, result) or {}), "plan_id": plan_id}
+
+
+@dataclass
+class LevyView:
+    ledger: LevyLedger  # month-by-month rows of the anchors this viewer sees; caps and warnings of all
+    years: pd.DataFrame  # the pool by anchor and tax year (totals: open to all)
+    commitments: list[Commitment]  # of the anchors this viewer sees
+
+
+def levy(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> LevyView:
+    full = levy_io.workspace_ledger(ws, as_at)
+    years: dict[tuple[str, str], dict[str, float]] = {}
+    for r in full.rows:
+        y = tax_year(r.month)
+        agg = years.setdefault((r.org, f"{y}-{(y + 1) % 100:02}"), dict.fromkeys(
+            ("funds in £", "spent £", "transferred £", "expired £", "not covered £", "closing £"), 0.0))
+        for key, value in (("funds in £", r.funds_in), ("spent £", r.own_payments), ("transferred £", r.transfers_out),
+                           ("expired £", r.expired), ("not covered £", r.not_covered)):
+            agg[key] += float(value)
+        agg["closing £"] = float(r.closing)
+    frame = pd.DataFrame([{"anchor": ws.config.anchor(o).name, "tax year": y, **v} for (o, y), v in years.items()])
+    mine = LevyLedger([r for r in full.rows if viewer.sees_detail(r.org)], full.warnings, full.caps)
+    return LevyView(mine, frame, [c for c in levy_io.commitments(ws) if viewer.sees_detail(c.org)])
+
+
+def add_transfer(ws: Workspace, viewer: Viewer, transfer: Commitment) -> None:
+    """A transfer out of an anchor's levy funds: its own admin only, within the year's cap."""
+    viewer.require_admin(transfer.org)
+    if viewer.org != transfer.org:  # a collaborative admin does not spend an anchor's funds
+        raise Forbidden("Only the anchor's own admin can transfer its levy funds.", fix="Ask that anchor's admin.")
+    levy_io.add_transfer(ws, transfer)

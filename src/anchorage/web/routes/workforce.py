@@ -1,0 +1,146 @@
+"""Workforce pages: the suppressed staff profile, apprenticeship rotations (calendars, re-plan), the levy
+pool (ledger, transfers, export), the collective bid (checks, pack) and HE partners."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+
+from anchorage.access import audit
+from anchorage.access import workforce_queries as wq
+from anchorage.access.accounts import Forbidden
+from anchorage.errors import AnchorageError
+from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
+from anchorage.web.render import render
+from anchorage.web.workforce_views import bid_view, he_view, levy_view, profile_view, rotations_view
+from anchorage.workforce.apprenticeships import write_calendars
+from anchorage.workforce.bid_io import build_bid_pack
+from anchorage.workforce.levy import Commitment
+from anchorage.workforce.levy_io import export_ledger
+
+router = APIRouter()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PACK = {"xlsx": XLSX, "pdf": "application/pdf", "html": "text/html"}
+
+
+def month(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{text.strip()[:7]}-01")
+    except ValueError:
+        raise AnchorageError(f'"{text}" is not a month for {what}.', fix="Use the form YYYY-MM, e.g. 2026-01.") from None
+
+
+def day(text: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise AnchorageError(f'"{text}" is not a date.', fix="Use the form YYYY-MM-DD.") from None
+
+
+def download(ctx: Ctx, request: Request, tmp: Path, path: Path, media: str, what: str) -> Response:
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "export", org=ctx.viewer.org, ip=client_ip(request), detail={"what": what})
+        s.commit()
+    return FileResponse(path, media_type=media, filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+
+
+@router.get("/workforce")
+def profile(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "workforce.html", profile_view(ctx.ws, ctx.viewer))
+
+
+@router.get("/workforce/apprenticeships")
+def apprenticeships(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "apprenticeships.html", rotations_view(ctx.ws, ctx.viewer))
+
+
+@router.post("/workforce/apprenticeships/replan")
+def replan(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    dropout, placement = str(form.get("apprentice", "")), str(form.get("placement", ""))
+    try:
+        result = wq.replan(ctx.ws, ctx.viewer, dropout=dropout, placement=placement,
+                           from_month=month(str(form.get("from_month", "")), "the change"))
+    except Forbidden:
+        raise
+    except AnchorageError as exc:
+        return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "error": exc},
+                      status=400)
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "replan", org=ctx.viewer.org, ip=client_ip(request),
+                     detail={"apprentice": dropout, "placement": placement, "status": result["status"]})
+        s.commit()
+    return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "replanned": result})
+
+
+@router.get("/workforce/apprenticeships/calendar.xlsx")
+def calendar_xlsx(request: Request, ctx: CtxDep) -> Response:
+    tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
+    path = write_calendars(ctx.ws, tmp / "rotations.xlsx", orgs=set(ctx.viewer.detail_orgs))
+    return download(ctx, request, tmp, path, XLSX, "rotation calendar")
+
+
+@router.get("/workforce/levy")
+def levy(request: Request, ctx: CtxDep) -> Response:
+    return render(request, "levy.html", levy_view(ctx.ws, ctx.viewer))
+
+
+@router.post("/workforce/levy/transfers")
+def transfer(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    org = ctx.viewer.org or ""
+    try:
+        price = Decimal(str(form.get("total_price", "")).replace(",", "").replace("£", "").strip())
+        months = int(str(form.get("duration_months", "")).strip())
+    except (InvalidOperation, ValueError):
+        price, months = Decimal(0), 0
+    t = Commitment(org, str(form.get("apprentice", "")).strip()[:64] or "transfer", month(
+        str(form.get("start_month", "")), "the transfer's first payment"), months, price,
+        str(form.get("recipient", "")).strip()[:200], str(form.get("recipient_type", "small-employer")))
+    if t.recipient_type not in ("anchor", "small-employer"):
+        raise AnchorageError("A transfer goes to another anchor or a small local employer.", fix="Choose one.")
+    try:
+        wq.add_transfer(ctx.ws, ctx.viewer, t)
+    except Forbidden:
+        raise
+    except AnchorageError as exc:
+        return render(request, "levy.html", {**levy_view(ctx.ws, ctx.viewer), "error": exc}, status=400)
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "levy-transfer", org=org, ip=client_ip(request),
+                     detail={"recipient": t.recipient, "total_price": str(t.total_price)})
+        s.commit()
+    return RedirectResponse("/workforce/levy#transfers", status_code=303)
+
+
+@router.get("/workforce/levy/ledger.xlsx")
+def ledger_xlsx(request: Request, ctx: CtxDep) -> Response:
+    tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
+    path = export_ledger(wq.levy(ctx.ws, ctx.viewer).ledger, tmp / "levy-ledger.xlsx")
+    return download(ctx, request, tmp, path, XLSX, "levy ledger")
+
+
+@router.get("/workforce/bid")
+def bid(request: Request, ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> Response:
+    return render(request, "bid.html", bid_view(ctx.ws, programme, day(bid_date)))
+
+
+@router.get("/workforce/bid/pack.{fmt}")
+def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "kickstart", bid_date: str = "") -> Response:
+    if fmt not in PACK:
+        raise AnchorageError(f"There is no .{fmt} bid pack.", fix="Choose XLSX, PDF or HTML.")
+    tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
+    _, paths = build_bid_pack(ctx.ws, tmp, programme, day(bid_date))
+    return download(ctx, request, tmp, paths[fmt], PACK[fmt], f"bid pack ({fmt})")
+
+
+@router.get("/workforce/he")
+def he(request: Request, ctx: CtxDep, by: str = "anchor") -> Response:
+    return render(request, "he.html", he_view(ctx.ws, by))

@@ -1,0 +1,97 @@
+"""What the workforce pages and API show, from the gated workforce queries (no figures computed here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from anchorage.access import workforce_queries as wq
+from anchorage.access.gate import Viewer
+from anchorage.reports.workforce_charts import count_chart, share_chart
+from anchorage.workforce.bid_io import starts_and_outcomes, workspace_bid
+from anchorage.workforce.he_partners import KINDS, engagement_summary
+from anchorage.workforce.profile import COLLABORATIVE, INDICATORS
+from anchorage.workspace import Workspace
+
+CHARTED = ("living_locally", "deprived20", "below_living_wage", "apprentices")
+
+
+def names(ws: Workspace) -> dict[str, str]:
+    return {a.slug: a.name for a in ws.config.anchors} | {COLLABORATIVE: "Collaborative"}
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for a template or JSON: suppressed (None/NaN) cells stay None."""
+    return [{str(k): (None if v is None or (isinstance(v, float) and pd.isna(v)) else v) for k, v in r.items()}
+            for r in frame.astype(object).to_dict("records")]
+
+
+def profile_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
+    p = wq.profile(ws, viewer)
+    label = names(ws)
+    sections = []
+    for ind in CHARTED:
+        rows = [r for r in p.rows if r.indicator == ind]
+        if not rows:
+            continue
+        title = f"Staff {INDICATORS[ind][2]}"
+        chart = share_chart([(label.get(r.org, r.org), r.share) for r in rows], title=title,
+                            chart_id=f"wf-{ind}", xlabel="Share of staff")
+        sections.append({"id": ind, "title": title, "chart": chart,
+                         "rows": [{"org": label.get(r.org, r.org), "count": r.count, "headcount": r.headcount,
+                                   "share": r.share} for r in rows]})
+    grid = p.grid(label)
+    return {"sections": sections, "grid_columns": list(grid.columns), "grid": grid.values.tolist(),
+            "threshold": p.threshold, "round_to": p.round_to, "as_at": {label.get(k, k): v for k, v in p.as_at.items()},
+            "living_wage": {label.get(k, k): v for k, v in p.living_wage.items()}}
+
+
+def rotations_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
+    v = wq.rotations(ws, viewer)
+    return {"plan": v.plan, "apprentices": v.apprentices, "hosts": v.hosts, "hosted": v.hosted,
+            "can_replan": v.can_replan, "apprentice_ids": v.apprentice_ids, "placement_ids": v.placement_ids,
+            "this_month": dt.date.today().strftime("%Y-%m")}
+
+
+def rotations_json(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
+    v = wq.rotations(ws, viewer)
+    return {"ok": True, "plan": v.plan, "apprentices": records(v.apprentices), "hosts": records(v.hosts),
+            "hosted": records(v.hosted)}
+
+
+def levy_view(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> dict[str, Any]:
+    v = wq.levy(ws, viewer, as_at)
+    label = names(ws)
+    return {"years": records(v.years), "rows": v.ledger.rows, "caps": v.ledger.caps, "warnings": v.ledger.warnings,
+            "commitments": v.commitments, "names": label,
+            "can_transfer": viewer.role == "anchor-admin" and viewer.org is not None}
+
+
+def levy_json(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> dict[str, Any]:
+    v = wq.levy(ws, viewer, as_at)
+    return {"ok": True, "tax_years": records(v.years), **v.ledger.to_json(),
+            "commitments": [{**c.__dict__, "total_price": float(c.total_price)} for c in v.commitments]}
+
+
+def bid_view(ws: Workspace, programme: str, bid_date: dt.date | None) -> dict[str, Any]:
+    summary = workspace_bid(ws, programme, bid_date)
+    by_employer: dict[str, int] = {}
+    for c in summary.checks:
+        by_employer[c.employer] = by_employer.get(c.employer, 0) + c.placements
+    items = sorted(by_employer.items(), key=lambda kv: -kv[1])
+    chart = count_chart(items, title="Placements pledged by employer", chart_id="bid-pledged",
+                        xlabel="Placements pledged")
+    starts = starts_and_outcomes(ws)
+    return {"summary": summary, "chart": chart, "pledged": items, "starts_columns": list(starts.columns),
+            "starts": starts.values.tolist(), "programme": programme,
+            "bid_date": summary.bid_date.isoformat()}
+
+
+def he_view(ws: Workspace, by: str) -> dict[str, Any]:
+    table = engagement_summary(ws, by)
+    kinds = [k for k in KINDS if k in table.columns]
+    totals = [(k, int(table[k].sum())) for k in kinds]
+    chart = count_chart(totals, title="Engagements by kind", chart_id="he-kinds", xlabel="Engagements")
+    return {"by": by, "columns": list(table.columns), "rows": records(table), "chart": chart, "totals": totals}
