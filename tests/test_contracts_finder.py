@@ -161,3 +161,8 @@ def test_find_opportunities_with_locality_and_capacity(workspace, tmp_path: Path
     text = page.read_text()
     assert "<svg" in text and "£3,900,000" in text and "2027-Q4" in text
     assert "Civic centre catering" not in text and "Local Caterers" not in text  # aggregates only
+    from anchorage.reports.build import build_report
+
+    report = build_report(workspace, tmp_path / "main-report")["html"].read_text()
+    assert 'id="pipeline"' in report and "report-pipeline-chart" in report and "Contracts to buy together" in report
+    assert "Civic centre catering" not in report and "Far Away Foods" not in report
