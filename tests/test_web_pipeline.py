@@ -87,9 +87,11 @@ def test_opportunities_list_detail_and_masked_briefs(pipeline_web):
     assert council.get("/pipeline/opportunities?window=1").text.count("/pipeline/opportunities/") == 0
 
 
-def test_contract_register_upload_over_the_web(tmp_path):
+def test_contract_register_upload_over_the_web(tmp_path, monkeypatch):
     from tests.web_support import build_web, csrf_of
 
+    # A workspace of its own on SQLite, whatever records database the module's `web` fixture has set up.
+    monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)
     web = build_web(tmp_path)
     c = signed_in(web, "analyst@council.org")
     form = c.get("/upload").text
