@@ -8,7 +8,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
 # Lower layers never import higher ones (ARCHITECTURE.md); ingest and reference form one layer.
 LAYERS = [{"errors", "config"}, {"store"}, {"workspace"}, {"ingest", "reference"}, {"suppliers"},
-          {"procurement", "workforce", "assets", "socialvalue"}, {"access"}, {"reports"}, {"demo"}, {"web"}, {"cli"}]
+          {"procurement", "workforce", "assets", "socialvalue", "contracts"}, {"access"}, {"reports"}, {"demo"}, {"web"}, {"cli"}]
 
 
 def module_name(path: Path) -> str:

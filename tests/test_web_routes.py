@@ -29,6 +29,8 @@ KNOWN = {
     ("GET", "/api/v1/workforce/he"), ("GET", "/suppliers/review"), ("POST", "/suppliers/review/decide"),
     ("POST", "/suppliers/review/decisions/{decision_id}/undo"), ("GET", "/suppliers/resolved"),
     ("GET", "/suppliers/resolved.csv"),
+    ("GET", "/api/openapi.json"), ("GET", "/pipeline"), ("GET", "/pipeline/opportunities"),
+    ("GET", "/pipeline/opportunities/{opp_id}"), ("GET", "/pipeline/opportunities/{opp_id}/brief.{fmt}"),
 }
 
 
@@ -44,7 +46,8 @@ def test_every_route_is_known_and_pages_answer(web):
                  "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
                  "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
                  "/upload?kind=workforce", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3",
-                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved"):
+                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved", "/pipeline",
+                 "/pipeline/opportunities"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

@@ -16,6 +16,7 @@ from anchorage.web.routes import (
     auth,
     lm3,
     pages,
+    pipeline,
     reports,
     socialvalue,
     supplier_review,
@@ -52,7 +53,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, supplier_review, uploads, reports, admin, api, workforce, workforce_api,
+    for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
                    socialvalue, lm3):
         app.include_router(module.router)
     return app

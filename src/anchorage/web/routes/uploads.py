@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
 from anchorage.access.queries import PERSONAL_KINDS
+from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
@@ -30,10 +31,12 @@ from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
 KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
-         "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey}
+         "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
+         "contracts": import_register}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
           "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
-          "lm3": "LM3 supplier re-spend survey answers"}
+          "lm3": "LM3 supplier re-spend survey answers",
+          "contracts": "Contract register"}
 CHUNK = 1024 * 1024
 
 
