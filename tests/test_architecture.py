@@ -9,7 +9,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
 # Lower layers never import higher ones (ARCHITECTURE.md); ingest, reference and the public forms' shared
 # protection form one layer.
 LAYERS = [{"errors", "config"}, {"store"}, {"workspace"}, {"ingest", "reference", "public_forms"}, {"suppliers"},
-          {"procurement", "workforce", "assets", "opportunities"}, {"access"}, {"reports"}, {"demo"}, {"web"}, {"cli"}]
+          {"procurement", "workforce", "assets", "contracts", "opportunities"}, {"access"}, {"reports"}, {"demo"},
+          {"web"}, {"cli"}]
 
 
 def module_name(path: Path) -> str:
