@@ -11,7 +11,6 @@ import ibis
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.opportunities.categories import LABELS
 from anchorage.opportunities.feeds import safe_cell
 from anchorage.opportunities.registration import ORG_TYPES, SIZES, VCSE_TYPES
 from anchorage.procurement.enrich import tier_expr
@@ -67,7 +66,7 @@ def search(ws: Workspace, *, category: str | None = None, tier: str | None = Non
                 or (vcse is not None and is_vcse != vcse) or not all(w in text for w in words):
             continue
         out.append(DirectoryEntry(
-            name=r.name, categories="; ".join(LABELS.get(c, c) for c in r.categories), postcode=r.postcode,
+            name=r.name, categories="; ".join(r.categories), postcode=r.postcode,
             tier=r_tier, size=SIZES.get(r.size, r.size), organisation=ORG_TYPES.get(r.org_type, r.org_type),
             vcse=is_vcse, charity_number=r.charity_number or "", company_number=r.company_number or "",
             description=r.description, contact_email=r.contact_email if include_contact else None,

@@ -65,7 +65,7 @@ def rss(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.datetim
         _sub(item, "title", f"{n.title} ({n.buyer})")
         _sub(item, "link", _link(n, base_url))
         _sub(item, "description", _description(n))
-        _sub(item, "category", n.category_label)
+        _sub(item, "category", n.category)
         _sub(item, "guid", f"urn:uuid:{n.uid}", isPermaLink="false")
         _sub(item, "pubDate", format_datetime(_when(n, now)))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -90,7 +90,7 @@ def atom(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.dateti
         a(e, "title", f"{n.title} ({n.buyer})")
         a(e, "updated", _when(n, now).isoformat())
         a(e, "link", rel="alternate", href=_link(n, base_url))
-        a(e, "category", term=xml_text(n.category), label=xml_text(n.category_label))
+        a(e, "category", term=xml_text(n.category))
         a(e, "summary", _description(n), type="text")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -100,7 +100,7 @@ def csv_bytes(notices: Sequence[Notice], *, base_url: str) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for n in notices:
-        row = (n.uid, n.title, n.buyer, n.category_label, n.stage_label, n.value_band, n.expected_tender,
+        row = (n.uid, n.title, n.buyer, n.category, n.stage_label, n.value_band, n.expected_tender,
                n.deadline, n.contract_start, "; ".join(n.small_firm_lots), n.summary, n.how_to_take_part,
                _link(n, base_url))
         w.writerow([safe_cell("" if v is None else str(v)) for v in row])

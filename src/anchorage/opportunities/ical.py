@@ -56,7 +56,7 @@ def calendar(notices: Sequence[Notice], *, name: str, base_url: str, now: dt.dat
                 f"DTEND;VALUE=DATE:{d.on + dt.timedelta(days=1):%Y%m%d}",
                 f"SUMMARY:{escape_text(f'{d.label}: {n.title} ({n.buyer})')}",
                 f"DESCRIPTION:{about}",
-                f"CATEGORIES:{escape_text(n.category_label)}",
+                f"CATEGORIES:{escape_text(n.category)}",
                 f"URL:{link}",
                 "TRANSP:TRANSPARENT",
                 "END:VEVENT",

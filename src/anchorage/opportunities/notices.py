@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from anchorage.opportunities.categories import LABELS
-
 # (upper bound exclusive, label); bands follow the Procurement Act 2023 notice thresholds loosely.
 VALUE_BANDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal(30_000), "under £30k"),
@@ -24,6 +22,7 @@ VALUE_BANDS: tuple[tuple[Decimal, str], ...] = (
 )
 SMALL_FIRM_LIMIT = Decimal(500_000)  # a contract (or lot) under this is within reach of a small firm
 STAGES = {"planning": "Planned", "tender": "Open for bids", "reprocurement": "Due for re-procurement"}
+OTHER = "Other"
 
 
 def long_date(d: dt.date) -> str:
@@ -52,7 +51,7 @@ class Notice:
     title: str
     buyer: str  # the anchor's name
     org: str  # the anchor's slug
-    category: str  # a slug of anchorage.opportunities.categories
+    category: str  # the shared category (anchorage.contracts.categories), or "Other"
     stage: str  # planning | tender | reprocurement
     value: Decimal | None = None
     description: str = ""
@@ -69,10 +68,6 @@ class Notice:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"anchorage:opportunity:{self.org}|{self.key}"))
 
     @property
-    def category_label(self) -> str:
-        return LABELS.get(self.category, self.category)
-
-    @property
     def stage_label(self) -> str:
         return STAGES.get(self.stage, self.stage)
 
@@ -82,7 +77,8 @@ class Notice:
 
     @property
     def key_dates(self) -> list[KeyDate]:
-        dates = [("expected-tender", "Tender expected", self.expected_tender),
+        tender = "Tender expected (estimate)" if self.stage == "reprocurement" else "Tender expected"
+        dates = [("expected-tender", tender, self.expected_tender),
                  ("deadline", "Deadline for bids", self.deadline),
                  ("contract-start", "Contract starts", self.contract_start)]
         return [KeyDate(k, label, on) for k, label, on in dates if on is not None]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from anchorage.errors import AnchorageError
-from anchorage.opportunities.categories import CATEGORIES
+from anchorage.contracts.categories import load_category_map
 from anchorage.public_forms.outbox import write_message
 from anchorage.public_forms.protection import (
     FormInvalid,
@@ -53,14 +53,19 @@ def categories_of(form: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
 
 
-def validate(form: Mapping[str, Any], limits: FormLimits, con: Any = None) -> dict[str, str]:
+def supplier_categories(ws: Workspace) -> list[str]:
+    """The categories a supplier can choose: the collaborative's shared categories (docs/pipeline.md)."""
+    return load_category_map(ws.root).categories
+
+
+def validate(form: Mapping[str, Any], limits: FormLimits, categories: list[str], con: Any = None) -> dict[str, str]:
     """Every problem with the registration (empty when it is fine). With a warehouse connection, the postcode
     must also be one the workspace's reference geography knows, when it has any."""
     problems = field_problems(form, required=REQUIRED, lengths=LIMITS, max_links=limits.max_links)
     cats = categories_of(form)
     if not cats:
         problems["categories"] = "choose at least one category"
-    elif len(cats) > MAX_CATEGORIES or any(c not in CATEGORIES for c in cats):
+    elif len(cats) > MAX_CATEGORIES or any(c not in categories for c in cats):
         problems["categories"] = f"choose up to {MAX_CATEGORIES} of the listed categories"
     for key, allowed in (("size", SIZES), ("org_type", ORG_TYPES)):
         if text_of(form, key) and text_of(form, key) not in allowed:
@@ -98,7 +103,7 @@ def register_supplier(ws: Workspace, form: Mapping[str, Any], *, ip: str, confir
         if (early := screen.before_validation(form, rendered_at)) is not None:
             return early
         with ws.warehouse(read_only=True) as con:
-            problems = validate(form, limits, con)
+            problems = validate(form, limits, supplier_categories(ws), con)
         if problems:
             screen.record("invalid")
             raise FormInvalid(problems)

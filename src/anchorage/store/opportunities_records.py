@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anchorage.store.records import Base
@@ -35,3 +35,14 @@ class SupplierRegistration(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PipelinePublication(Base):
+    """An anchor's choice to publish its own contract register's upcoming contracts as open opportunities."""
+
+    __tablename__ = "pipeline_publication"
+
+    org: Mapped[str] = mapped_column(String(120), primary_key=True)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

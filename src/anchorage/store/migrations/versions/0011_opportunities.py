@@ -1,4 +1,5 @@
-"""Open opportunities: suppliers' self-registrations, and a form name on form attempts (one limit per form).
+"""Open opportunities: suppliers' self-registrations, anchors' pipeline publication choice, and a form name on
+form attempts (one limit per form).
 
 Revision ID: 0011
 Revises: 0003
@@ -42,8 +43,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_supplier_registrations_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_supplier_registrations_token_hash'), ['token_hash'], unique=False)
 
+    op.create_table('pipeline_publication',
+    sa.Column('org', sa.String(length=120), nullable=False),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('changed_by', sa.String(length=200), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('org')
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('pipeline_publication')
     op.drop_table('supplier_registrations')
     with op.batch_alter_table('form_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_form_attempts_form'))

@@ -1,0 +1,125 @@
+"""Public pages (no login): upcoming opportunities, their feeds, and suppliers' self-registration with its
+confirmation link. CSRF uses the pre-login double-submit token, as /login does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from anchorage.errors import AnchorageError
+from anchorage.opportunities import feeds, ical
+from anchorage.opportunities.notices import Notice, filter_notices
+from anchorage.opportunities.registration import (
+    ORG_TYPES,
+    SIZES,
+    confirm_registration,
+    pending_registration,
+    register_supplier,
+    supplier_categories,
+)
+from anchorage.opportunities.source import public_notices
+from anchorage.public_forms.protection import HONEYPOT, FormInvalid, stamp, stamped_time
+from anchorage.web.deps import FormDep, client_ip, form_token, workspace
+from anchorage.web.render import render
+
+router = APIRouter()
+MAX_BODY = 16_384  # bytes: far more than an honest registration needs
+FEEDS = {"rss": "application/rss+xml", "atom": "application/atom+xml", "ics": "text/calendar",
+         "csv": "text/csv"}
+
+
+def small_body(request: Request) -> None:
+    """Refuse an oversized post before its form is parsed."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411, "Please send the form from its page.")
+    if int(length) > MAX_BODY:
+        raise HTTPException(413, "This form is too large to send. Please shorten what you wrote.")
+
+
+def _selected(request: Request, category: str, anchor: str) -> tuple[list[Notice], dict[str, str]]:
+    ws = workspace(request)
+    org = ws.config.anchor(anchor).slug if anchor else None
+    chosen = {k: v for k, v in (("category", category), ("anchor", org or "")) if v}
+    return filter_notices(public_notices(ws), category=category or None, org=org), chosen
+
+
+def _day(now: dt.datetime) -> dt.datetime:
+    """Feeds are stamped with the day, so a reader sees no change between two fetches on the same day."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@router.get("/opportunities")
+def opportunities(request: Request, category: str = "", anchor: str = "") -> Response:
+    notices, chosen = _selected(request, category, anchor)
+    everything = public_notices(workspace(request))
+    return render(request, "opportunities.html", {
+        "notices": notices, "chosen": chosen, "query": urlencode(chosen),
+        "categories": sorted({n.category for n in everything} | set(supplier_categories(workspace(request)))),
+        "public": True})
+
+
+@router.get("/opportunities/feed.{fmt}")
+def feed(request: Request, fmt: str, category: str = "", anchor: str = "") -> Response:
+    if fmt not in FEEDS:
+        raise AnchorageError(f"There is no .{fmt} feed.", fix="Use feed.rss, feed.atom, feed.ics or feed.csv.")
+    ws = workspace(request)
+    notices, _ = _selected(request, category, anchor)
+    base, now = str(request.base_url), _day(dt.datetime.now(dt.UTC))
+    title = f"Opportunities: {ws.config.collaborative}"
+    if fmt == "rss":
+        body = feeds.rss(notices, title=title, base_url=base, now=now)
+    elif fmt == "atom":
+        body = feeds.atom(notices, title=title, base_url=base, now=now, feed_id=f"{base.rstrip('/')}/opportunities")
+    elif fmt == "ics":
+        body = ical.calendar(notices, name=title, base_url=base, now=now)
+    else:
+        body = feeds.csv_bytes(notices, base_url=base)
+    headers = {"Content-Disposition": f'inline; filename="opportunities.{fmt}"', "Cache-Control": "max-age=900"}
+    return Response(body, media_type=FEEDS[fmt] + ("; charset=utf-8" if fmt != "csv" else ""), headers=headers)
+
+
+def _form_page(request: Request, extra: dict[str, object], status: int = 200) -> Response:
+    token = form_token(request)
+    return render(request, "opportunities_register.html", {
+        "categories": supplier_categories(workspace(request)), "sizes": SIZES, "org_types": ORG_TYPES,
+        "honeypot": HONEYPOT, "shown": stamp(token, dt.datetime.now(dt.UTC)), "public": True, **extra},
+        status=status)
+
+
+@router.get("/opportunities/register")
+def register_page(request: Request) -> Response:
+    return _form_page(request, {"values": {}, "chosen_categories": []})
+
+
+@router.post("/opportunities/register", dependencies=[Depends(small_body)])
+def register(request: Request, form: FormDep) -> Response:
+    ws = workspace(request)
+    shown = stamped_time(str(form.get("csrf_token", "")), str(form.get("shown", "")))
+    base = str(request.base_url).rstrip("/")
+    try:
+        sub = register_supplier(ws, form, ip=client_ip(request) or "unknown",  # type: ignore[arg-type]
+                                confirm_url=lambda t: f"{base}/opportunities/register/confirm/{t}",
+                                rendered_at=shown or dt.datetime.now(dt.UTC))  # no valid stamp: a bot's post
+    except FormInvalid as exc:
+        values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "categories")}
+        return _form_page(request, {"problems": exc.problems, "values": values,
+                                    "chosen_categories": form.getlist("categories")}, status=400)
+    status = 429 if sub.reason == "rate-limited" else 200
+    return render(request, "opportunities_done.html", {"sub": sub, "public": True}, status=status)
+
+
+@router.get("/opportunities/register/confirm/{token}")
+def confirm_page(request: Request, token: str) -> Response:
+    entry = pending_registration(workspace(request), token)  # a link checker's GET changes nothing
+    return render(request, "opportunities_confirm.html", {"entry": entry, "token": token, "public": True})
+
+
+@router.post("/opportunities/register/confirm/{token}", dependencies=[Depends(small_body)])
+def confirm(request: Request, token: str, form: FormDep) -> Response:
+    entry = confirm_registration(workspace(request), token)
+    return render(request, "opportunities_confirm.html", {"entry": entry, "confirmed": True, "public": True})
