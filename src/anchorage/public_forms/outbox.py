@@ -24,7 +24,7 @@ def write_message(ws: Workspace, to: str, subject: str, body: str, *, now: dt.da
     msg["From"] = f"{ws.config.collaborative} <no-reply@anchorage.invalid>"
     msg["Subject"] = subject
     msg["Date"] = format_datetime(now)
-    msg.set_content(body)
+    msg.set_content(body, cte="8bit")  # links stay whole for a person reading the file
     folder = outbox_dir(ws)
     folder.mkdir(exist_ok=True)
     path = folder / f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
