@@ -7,7 +7,8 @@
   and its tender is expected `LEAD_MONTHS` before that (an estimate, and labelled so).
 - An anchor's own contract register is row-level detail: its rows count, by the same rules, only while the
   anchor's admin has marked its pipeline public (`set_pipeline_public`).
-A register row that repeats a published process (same ocid) is shown once, from the published notice."""
+A register row that repeats a published process (its ocid, or its reference being that ocid) is shown once,
+from the published notice."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def public_notices(ws: Workspace, *, today: dt.date | None = None, horizon_month
     public_ocids = {r["ocid"] for r in rows if r["is_public"] and r["ocid"]}
     out: list[Notice] = []
     for r in rows:
-        if not r["is_public"] and r["ocid"] and r["ocid"] in public_ocids:
+        if not r["is_public"] and {r["ocid"], r["reference"]} & public_ocids:
             continue
         category = cmap.category_of(r["cpv"], r["proclass"], r["category"]) or OTHER
         notice = _notice(r, names.get(r["org"], r["org"]), category, today, horizon)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -191,9 +192,23 @@ def prune_attempts(s: Session, before: dt.datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def form_secret(ws: Workspace) -> str:
+    """The workspace's secret for signing form stamps, made on first use and kept (owner-only) in the
+    workspace, so every server process over it agrees."""
+    path = ws.root / "form-secret"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another process made it first
+    return path.read_text().strip()
+
+
 def stamp(key: str, now: dt.datetime) -> str:
-    """A tamper-evident 'form shown at' value for a hidden field, signed with a per-visitor secret
-    (the page's CSRF token), for the time trap."""
+    """A tamper-evident 'form shown at' value for a hidden field, for the time trap; `key` joins the
+    workspace's secret with the visitor's CSRF token, so a stamp cannot be forged or reused by another."""
     ts = str(int(now.timestamp()))
     return f"{ts}.{hmac.new(key.encode(), ts.encode(), 'sha256').hexdigest()[:24]}"
 

@@ -22,7 +22,7 @@ from anchorage.opportunities.registration import (
     supplier_categories,
 )
 from anchorage.opportunities.source import public_notices
-from anchorage.public_forms.protection import HONEYPOT, FormInvalid, stamp, stamped_time
+from anchorage.public_forms.protection import HONEYPOT, FormInvalid, form_secret, stamp, stamped_time
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.render import render
 
@@ -83,11 +83,15 @@ def feed(request: Request, fmt: str, category: str = "", anchor: str = "") -> Re
     return Response(body, media_type=FEEDS[fmt] + ("; charset=utf-8" if fmt != "csv" else ""), headers=headers)
 
 
+def _stamp_key(request: Request, csrf: str) -> str:
+    return f"{form_secret(workspace(request))}|{csrf}"
+
+
 def _form_page(request: Request, extra: dict[str, object], status: int = 200) -> Response:
-    token = form_token(request)
+    key = _stamp_key(request, form_token(request))
     return render(request, "opportunities_register.html", {
         "categories": supplier_categories(workspace(request)), "sizes": SIZES, "org_types": ORG_TYPES,
-        "honeypot": HONEYPOT, "shown": stamp(token, dt.datetime.now(dt.UTC)), "public": True, **extra},
+        "honeypot": HONEYPOT, "shown": stamp(key, dt.datetime.now(dt.UTC)), "public": True, **extra},
         status=status)
 
 
@@ -99,16 +103,19 @@ def register_page(request: Request) -> Response:
 @router.post("/opportunities/register", dependencies=[Depends(small_body)])
 def register(request: Request, form: FormDep) -> Response:
     ws = workspace(request)
-    shown = stamped_time(str(form.get("csrf_token", "")), str(form.get("shown", "")))
+    shown = stamped_time(_stamp_key(request, str(form.get("csrf_token", ""))), str(form.get("shown", "")))
     base = str(request.base_url).rstrip("/")
+    values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "categories", "shown")}
+    again = {"values": values, "chosen_categories": form.getlist("categories")}
+    if shown is None:  # no stamp from our own page (or a forged one): ask for the page to be sent again
+        return _form_page(request, {"problems": {"form": "this form has expired; please check it and send it "
+                                                 "again"}, **again}, status=400)
     try:
         sub = register_supplier(ws, form, ip=client_ip(request) or "unknown",  # type: ignore[arg-type]
                                 confirm_url=lambda t: f"{base}/opportunities/register/confirm/{t}",
-                                rendered_at=shown or dt.datetime.now(dt.UTC))  # no valid stamp: a bot's post
+                                rendered_at=shown)
     except FormInvalid as exc:
-        values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "categories")}
-        return _form_page(request, {"problems": exc.problems, "values": values,
-                                    "chosen_categories": form.getlist("categories")}, status=400)
+        return _form_page(request, {"problems": exc.problems, **again}, status=400)
     status = 429 if sub.reason == "rate-limited" else 200
     return render(request, "opportunities_done.html", {"sub": sub, "public": True}, status=status)
 
