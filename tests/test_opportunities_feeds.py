@@ -76,7 +76,7 @@ def test_atom_parses_back_and_has_what_rfc4287_requires():
     for tag in ("id", "title", "updated", "author"):
         assert feed.find(f"{ATOM}{tag}") is not None, tag
     entries = feed.findall(f"{ATOM}entry")
-    assert [e.findtext(f"{ATOM}title") for e in entries][0] == f"{EVIL} (Council & Partners)"
+    assert entries[0].findtext(f"{ATOM}title") == f"{EVIL} (Council & Partners)"
     for e in entries:
         assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", e.findtext(f"{ATOM}id") or "")
         assert dt.datetime.fromisoformat(e.findtext(f"{ATOM}updated") or "").tzinfo is not None

@@ -17,7 +17,11 @@ from tests.fixtures import load_reference
 
 from anchorage.errors import AnchorageError
 from anchorage.opportunities.directory import export, search
-from anchorage.opportunities.registration import confirm_registration, purge_unconfirmed, register_supplier
+from anchorage.opportunities.registration import (
+    confirm_registration,
+    purge_unconfirmed,
+    register_supplier,
+)
 from anchorage.public_forms.outbox import outbox_dir
 from anchorage.public_forms.protection import FormInvalid, FormLimits, attempt_outcomes
 from anchorage.store.opportunities_records import SupplierRegistration
@@ -106,7 +110,7 @@ def test_oversized_input_is_refused_per_field(ws: Workspace):
     with pytest.raises(FormInvalid) as exc:
         register(ws, name=huge, contact_email=huge + "@x.org", postcode=huge, charity_number=huge)
     assert {"name", "contact_email", "postcode", "charity_number"} <= set(exc.value.problems)
-    assert "keep this under 160 characters (it has 100000)" == exc.value.problems["name"]
+    assert exc.value.problems["name"] == "keep this under 160 characters (it has 100000)"
     assert registrations(ws) == []
 
 
@@ -150,6 +154,8 @@ def test_unconfirmed_registrations_are_purged(ws: Workspace):
     assert purge_unconfirmed(ws, days=7, now=T0 + dt.timedelta(days=8)) == 1
     assert [r.name for r in registrations(ws)] == ["Kept", "Confirmed"]
     assert keep.status == "pending-confirmation"
+    register(ws, name="Newest", at=T0 + dt.timedelta(days=14))  # every new registration purges the stale ones
+    assert [r.name for r in registrations(ws)] == ["Confirmed", "Newest"]
 
 
 def confirmed(ws: Workspace, ip: str, **over: object) -> None:

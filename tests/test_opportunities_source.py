@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from anchorage.contracts.register import import_register
-from anchorage.opportunities.source import add_months, public_notices, public_pipelines, set_pipeline_public
+from anchorage.opportunities.source import (
+    add_months,
+    public_notices,
+    public_pipelines,
+    set_pipeline_public,
+)
 from anchorage.workspace import Workspace
 
 TODAY = dt.date(2026, 1, 15)

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from anchorage.errors import AnchorageError
 from anchorage.contracts.categories import load_category_map
+from anchorage.errors import AnchorageError
 from anchorage.public_forms.outbox import write_message
 from anchorage.public_forms.protection import (
     FormInvalid,
@@ -98,6 +98,7 @@ def register_supplier(ws: Workspace, form: Mapping[str, Any], *, ip: str, confir
     limits = limits or FormLimits()
     now = now or dt.datetime.now(dt.UTC)
     email = text_of(form, "contact_email").lower()
+    purge_unconfirmed(ws, now=now)  # so unconfirmed entries go without anyone having to remember
     with ws.session() as s:
         screen = Screen(ws, s, FORM, ip=ip, email=email, now=now, limits=limits)
         if (early := screen.before_validation(form, rendered_at)) is not None:

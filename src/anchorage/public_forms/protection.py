@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anchorage.errors import AnchorageError
@@ -168,7 +168,7 @@ C = TypeVar("C", bound=Confirmable)
 def redeem(s: Session, model: type[C], token: str, now: dt.datetime) -> C:
     """The pending entry whose confirmation token this is; the token is spent (set to None) by the caller's
     commit. Raises AnchorageError for an unknown, used or expired token."""
-    entry = s.scalars(select(model).where(model.token_hash == token_digest(token))).first()  # type: ignore[arg-type]
+    entry = s.scalars(select(model).where(model.token_hash == token_digest(token))).first()
     if entry is None:
         raise AnchorageError("This confirmation link is not valid or has already been used.")
     if entry.token_expires_at is not None and aware(entry.token_expires_at) < now:
@@ -184,12 +184,6 @@ def attempt_outcomes(ws: Workspace, since: dt.datetime, form_name: str | None = 
         q = q.where(FormAttempt.form == form_name)
     with ws.session() as s:
         return {o: int(n) for o, n in s.execute(q.group_by(FormAttempt.outcome)).all()}
-
-
-def prune_attempts(s: Session, before: dt.datetime) -> int:
-    """Forget attempts older than a time (they only serve the rate limits)."""
-    result = s.execute(delete(FormAttempt).where(FormAttempt.at < before))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def form_secret(ws: Workspace) -> str:

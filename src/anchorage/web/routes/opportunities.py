@@ -22,7 +22,13 @@ from anchorage.opportunities.registration import (
     supplier_categories,
 )
 from anchorage.opportunities.source import public_notices
-from anchorage.public_forms.protection import HONEYPOT, FormInvalid, form_secret, stamp, stamped_time
+from anchorage.public_forms.protection import (
+    HONEYPOT,
+    FormInvalid,
+    form_secret,
+    stamp,
+    stamped_time,
+)
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.render import render
 
@@ -111,7 +117,7 @@ def register(request: Request, form: FormDep) -> Response:
         return _form_page(request, {"problems": {"form": "this form has expired; please check it and send it "
                                                  "again"}, **again}, status=400)
     try:
-        sub = register_supplier(ws, form, ip=client_ip(request) or "unknown",  # type: ignore[arg-type]
+        sub = register_supplier(ws, form, ip=client_ip(request) or "unknown",
                                 confirm_url=lambda t: f"{base}/opportunities/register/confirm/{t}",
                                 rendered_at=shown)
     except FormInvalid as exc:
