@@ -16,7 +16,7 @@ from anchorage.workspace import Workspace
 # The keys of every row `pipeline_rows` returns, in order (stable: other packages read them by name).
 PIPELINE_COLUMNS = (
     "org", "contract_key", "ocid", "reference", "title", "description", "buyer_name",
-    "supplier_name", "supplier_name_norm", "supplier_id", "value", "currency",
+    "supplier_name", "supplier_name_norm", "supplier_id", "supplier_postcode", "value", "currency",
     "start_date", "end_date", "end_date_max", "extension_options", "category", "cpv", "proclass",
     "stage", "status", "tender_deadline", "procurement_start", "award_date", "source_url", "is_public",
     "source", "upload_id",

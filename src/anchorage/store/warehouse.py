@@ -195,6 +195,35 @@ CREATE TABLE IF NOT EXISTS contracts (
     source_url VARCHAR,
     is_public BOOLEAN NOT NULL
 );
+-- The releases behind OCDS contracts, as read (one row per release); contracts are compiled from them per
+-- (anchor, ocid), so releases of one process loaded from several files make one contract.
+CREATE TABLE IF NOT EXISTS ocds_releases (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    seq BIGINT NOT NULL,
+    line_no BIGINT,
+    ocid VARCHAR NOT NULL,
+    release_id VARCHAR,
+    release_ts TIMESTAMP,
+    stage_rank INTEGER NOT NULL,
+    buyer_name VARCHAR,
+    title VARCHAR,
+    description VARCHAR,
+    supplier_name VARCHAR,
+    supplier_id VARCHAR,
+    supplier_postcode VARCHAR,
+    value DOUBLE,
+    currency VARCHAR,
+    start_date DATE,
+    end_date DATE,
+    end_date_max DATE,
+    cpv VARCHAR,
+    tender_deadline DATE,
+    procurement_start DATE,
+    award_date DATE,
+    status VARCHAR,
+    source_url VARCHAR
+);
 CREATE TABLE IF NOT EXISTS register_entities (
     upload_id VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
