@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from anchorage.contracts.ocds_load import import_ocds
 from anchorage.contracts.register import import_register
 from anchorage.opportunities.source import (
     add_months,
@@ -106,3 +107,17 @@ def test_add_months_clamps_to_the_month_end():
 def test_horizon_limits_reprocurements(ws: Workspace):
     short = {n.title for n in public_notices(ws, today=TODAY, horizon_months=6)}
     assert "Laundry" not in short and "Patient meals" in short
+
+
+def test_real_ocds_releases_become_notices(workspace: Workspace, shared_data: Path):
+    folder = shared_data / "ocds" / "fictional"
+    assert import_ocds(workspace, folder / "ocds-213czf-000-00001-02-tender.json", "Council").rows_loaded == 1
+    [tender] = public_notices(workspace, today=dt.date(2010, 3, 1))
+    assert (tender.stage, tender.expected_tender, tender.deadline, tender.contract_start) == (
+        "tender", dt.date(2010, 3, 1), dt.date(2010, 4, 1), dt.date(2010, 7, 1))
+    assert tender.category == "Construction" and tender.value_band == "£500k to £2m"
+    assert tender.link == "http://example.com/tender-notices/ocds-213czf-000-00001-01.html"
+    assert public_notices(workspace, today=dt.date(2010, 4, 2)) == []  # bids closed
+    assert import_ocds(workspace, folder / "ocds-213czf-000-00001.json", "Council").rows_loaded == 6  # releases
+    [later] = public_notices(workspace, today=dt.date(2010, 4, 2))  # the same process, now awarded
+    assert (later.stage, later.contract_start) == ("reprocurement", dt.date(2012, 1, 1))
