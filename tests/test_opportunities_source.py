@@ -13,7 +13,6 @@ import pytest
 from anchorage.contracts.ocds_load import import_ocds
 from anchorage.contracts.register import import_register
 from anchorage.opportunities.source import (
-    add_months,
     public_notices,
     public_pipelines,
     set_pipeline_public,
@@ -79,6 +78,8 @@ def test_published_notices_count_and_registers_stay_private(ws: Workspace):
     laundry = notices["Laundry"]
     assert (laundry.stage, laundry.contract_start, laundry.expected_tender) == (
         "reprocurement", dt.date(2027, 4, 1), dt.date(2026, 10, 1))
+    assert laundry.value_band == "£500k to £2m" and laundry.small_firm_lots == ["the whole contract"]  # £150k a year
+    assert meals.small_firm_lots == []  # £1.8m with no known term: counted as one year, over the £1m lot cap
     assert notices["Grounds maintenance"].contract_start == dt.date(2027, 4, 1)  # after every extension
 
 
@@ -97,11 +98,6 @@ def test_a_published_pipeline_adds_the_register_once(ws: Workspace):
     assert "Tasty Food" not in " ".join(n.summary + n.how_to_take_part for n in notices.values())  # no incumbents
     set_pipeline_public(ws, "council", False, "admin@council.org")
     assert "Staff restaurant catering" not in by_title(ws) and public_pipelines(ws) == set()
-
-
-def test_add_months_clamps_to_the_month_end():
-    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
-    assert add_months(dt.date(2026, 3, 31), -6) == dt.date(2025, 9, 30)
 
 
 def test_horizon_limits_reprocurements(ws: Workspace):

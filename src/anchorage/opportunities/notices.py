@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from anchorage.contracts.finder import FinderOptions
+
 # (upper bound exclusive, label); bands follow the Procurement Act 2023 notice thresholds loosely.
 VALUE_BANDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal(30_000), "under £30k"),
@@ -20,7 +22,9 @@ VALUE_BANDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal(2_000_000), "£500k to £2m"),
     (Decimal(10_000_000), "£2m to £10m"),
 )
-SMALL_FIRM_LIMIT = Decimal(500_000)  # a contract (or lot) under this is within reach of a small firm
+# A contract (or lot) whose yearly value is at most this is within reach of a small firm: the collaboration
+# finder's lot cap, so the two pages agree (docs/pipeline.md).
+SMALL_FIRM_ANNUAL = FinderOptions().lot_annual_cap
 STAGES = {"planning": "Planned", "tender": "Open for bids", "reprocurement": "Due for re-procurement"}
 OTHER = "Other"
 
@@ -59,7 +63,8 @@ class Notice:
     deadline: dt.date | None = None
     contract_start: dt.date | None = None
     link: str | None = None
-    lots: list[tuple[str, Decimal | None]] = field(default_factory=list)
+    annual_value: Decimal | None = None  # the value per year of the term, when the term is known
+    lots: list[tuple[str, Decimal | None]] = field(default_factory=list)  # as published: (name, yearly value)
     updated: dt.datetime | None = None
 
     @property
@@ -85,10 +90,11 @@ class Notice:
 
     @property
     def small_firm_lots(self) -> list[str]:
-        """The lots (or the whole contract) whose value is within reach of a small firm."""
+        """The published lots (or else the whole contract) whose yearly value is within reach of a small firm."""
         if self.lots:
-            return [name for name, v in self.lots if v is not None and v < SMALL_FIRM_LIMIT]
-        return ["the whole contract"] if self.value is not None and self.value < SMALL_FIRM_LIMIT else []
+            return [name for name, v in self.lots if v is not None and v <= SMALL_FIRM_ANNUAL]
+        yearly = self.annual_value if self.annual_value is not None else self.value
+        return ["the whole contract"] if yearly is not None and yearly <= SMALL_FIRM_ANNUAL else []
 
     @property
     def summary(self) -> str:

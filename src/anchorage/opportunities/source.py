@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from anchorage.contracts.categories import load_category_map
+from anchorage.contracts.finder import add_months, annual_value
 from anchorage.contracts.pipeline import pipeline_rows
 from anchorage.opportunities.notices import OTHER, Notice
 from anchorage.store.opportunities_records import PipelinePublication
@@ -25,17 +26,6 @@ from anchorage.workspace import Workspace
 
 HORIZON_MONTHS = 24
 LEAD_MONTHS = 6
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def public_pipelines(ws: Workspace) -> set[str]:
@@ -57,7 +47,7 @@ def set_pipeline_public(ws: Workspace, org: str, public: bool, by: str) -> None:
 def _notice(row: dict[str, Any], buyer: str, category: str, today: dt.date, horizon: dt.date) -> Notice | None:
     base = {"key": row["contract_key"], "title": row["title"], "buyer": buyer, "org": row["org"],
             "category": category, "value": row["value"], "description": row["description"] or "",
-            "link": row["source_url"]}
+            "link": row["source_url"], "annual_value": annual_value(row)}
     if row["stage"] in ("planning", "tender"):
         dates = {"expected_tender": row["procurement_start"], "deadline": row["tender_deadline"],
                  "contract_start": row["start_date"]}
