@@ -16,7 +16,7 @@ def outbox_dir(ws: Workspace) -> Path:
     return ws.root / "outbox"
 
 
-def write_message(ws: Workspace, to: str, subject: str, body: str, *, now: dt.datetime | None = None) -> Path:
+def queue_email(ws: Workspace, to: str, subject: str, body: str, *, now: dt.datetime | None = None) -> Path:
     """Write one plain-text message to the outbox and return its path."""
     now = now or dt.datetime.now(dt.UTC)
     msg = EmailMessage()
