@@ -14,11 +14,12 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from tests.test_opportunities_feeds import events
-from tests.web_support import XSS, Web, csrf_of, signed_in
+from tests.web_support import XSS, Web, build_web, csrf_of, signed_in
 
 from anchorage.public_forms.outbox import outbox_dir
 from anchorage.public_forms.protection import form_secret, stamp
 from anchorage.store.accounts import AuditEvent
+from anchorage.web.routes import opportunities as routes
 from anchorage.store.opportunities_records import SupplierRegistration
 
 TODAY = dt.date.today()
@@ -183,3 +184,28 @@ def test_management_is_gated(opps: Web):
     with opps.ws.session() as s:
         actions = {a for (a,) in s.query(AuditEvent.action).filter(AuditEvent.action.like("pipeline-%"))}
     assert actions == {"pipeline-published", "pipeline-unpublished"}
+
+
+def test_many_notices_are_paged_capped_in_feeds_and_cached(tmp_path, monkeypatch):
+    web = build_web(tmp_path)
+    rows = [("b", "council", i, "ocds", f"ocds-p-{i}", f"ocds-p-{i}", f"Notice {i:03d}", 10_000, "55520000",
+             "tender", TODAY + dt.timedelta(days=i + 1), None, 1, None, True) for i in range(120)]
+    with web.ws.warehouse() as con:
+        con.executemany(f"INSERT INTO contracts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
+                        rows)
+    monkeypatch.setattr(routes, "FEED_ITEMS", 30)
+    c = web.client()
+    first = c.get("/opportunities").text
+    assert first.count("<article") == 50 and "Notice 000" in first and "(page 1 of 3)" in first
+    last = c.get("/opportunities?page=99").text  # clamped to the last page
+    assert last.count("<article") == 20 and "Notice 119" in last and "(page 3 of 3)" in last
+    assert len(ET.fromstring(c.get("/opportunities/feed.rss").content).findall("channel/item")) == 30
+    assert len(events(c.get("/opportunities/feed.ics").content)) == 30  # one key date (the deadline) each
+    assert len(list(csv.DictReader(io.StringIO(c.get("/opportunities/feed.csv").content.decode("utf-8-sig"))))) == 120
+    with web.ws.warehouse() as con:
+        con.execute(f"INSERT INTO contracts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
+                    ["b", "council", 999, "ocds", "ocds-new", "ocds-new", "Brand new", 1, "55520000", "tender",
+                     TODAY + dt.timedelta(days=1), None, 1, None, True])
+    assert "121 upcoming" not in c.get("/opportunities").text  # served from the cache
+    monkeypatch.setattr(routes, "CACHE_SECONDS", -1)
+    assert "121 upcoming" in c.get("/opportunities").text

@@ -18,6 +18,7 @@ from anchorage.opportunities.source import public_pipelines, set_pipeline_public
 from anchorage.public_forms.protection import attempt_outcomes
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
+from anchorage.web.routes.opportunities import notice_cache
 
 router = APIRouter()
 MEDIA = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -66,6 +67,7 @@ def publish(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_admin(org)
     public = form.get("public") == "yes"
     set_pipeline_public(ctx.ws, org, public, ctx.user.email)
+    notice_cache(request).clear()  # the public page shows the change at once
     with ctx.ws.session() as s:
         audit.record(s, ctx.user.email, "pipeline-published" if public else "pipeline-unpublished", org=org,
                      ip=client_ip(request))

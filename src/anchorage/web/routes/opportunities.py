@@ -4,6 +4,8 @@ confirmation link. CSRF uses the pre-login double-submit token, as /login does."
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -31,9 +33,13 @@ from anchorage.public_forms.protection import (
 )
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.render import render
+from anchorage.workspace import Workspace
 
 router = APIRouter()
 MAX_BODY = 16_384  # bytes: far more than an honest registration needs
+PAGE = 50  # notices per page
+FEED_ITEMS = 500  # the soonest notices in an RSS, Atom or iCal feed
+CACHE_SECONDS = 300
 FEEDS = {"rss": "application/rss+xml", "atom": "application/atom+xml", "ics": "text/calendar",
          "csv": "text/csv"}
 
@@ -47,11 +53,38 @@ def small_body(request: Request) -> None:
         raise HTTPException(413, "This form is too large to send. Please shorten what you wrote.")
 
 
+class NoticeCache:
+    """Today's notices, rebuilt at most every CACHE_SECONDS: the page is public, so one visitor's reloads
+    must not each read the whole contracts table. Publishing or unpublishing a pipeline clears it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entry: tuple[float, dt.date, list[Notice]] | None = None
+
+    def get(self, ws: Workspace) -> list[Notice]:
+        with self._lock:  # one rebuild at a time; the others wait for it rather than repeat it
+            now, today = time.monotonic(), dt.date.today()
+            if self._entry is None or now - self._entry[0] > CACHE_SECONDS or self._entry[1] != today:
+                self._entry = (now, today, public_notices(ws, today=today))
+            return self._entry[2]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entry = None
+
+
+def notice_cache(request: Request) -> NoticeCache:
+    cache = getattr(request.app.state, "notice_cache", None)
+    if cache is None:
+        cache = request.app.state.notice_cache = NoticeCache()
+    return cache
+
+
 def _selected(request: Request, category: str, anchor: str) -> tuple[list[Notice], dict[str, str]]:
     ws = workspace(request)
     org = ws.config.anchor(anchor).slug if anchor else None
     chosen = {k: v for k, v in (("category", category), ("anchor", org or "")) if v}
-    return filter_notices(public_notices(ws), category=category or None, org=org), chosen
+    return filter_notices(notice_cache(request).get(ws), category=category or None, org=org), chosen
 
 
 def _day(now: dt.datetime) -> dt.datetime:
@@ -60,11 +93,14 @@ def _day(now: dt.datetime) -> dt.datetime:
 
 
 @router.get("/opportunities")
-def opportunities(request: Request, category: str = "", anchor: str = "") -> Response:
+def opportunities(request: Request, category: str = "", anchor: str = "", page: int = 1) -> Response:
     notices, chosen = _selected(request, category, anchor)
-    everything = public_notices(workspace(request))
+    everything = notice_cache(request).get(workspace(request))
+    pages = max(1, -(-len(notices) // PAGE))
+    page = min(max(1, page), pages)
     return render(request, "opportunities.html", {
-        "notices": notices, "chosen": chosen, "query": urlencode(chosen),
+        "notices": notices[(page - 1) * PAGE:page * PAGE], "count": len(notices), "page": page, "pages": pages,
+        "chosen": chosen, "query": urlencode(chosen),
         "categories": sorted({n.category for n in everything} | set(supplier_categories(workspace(request)))),
         "public": True})
 
@@ -75,6 +111,8 @@ def feed(request: Request, fmt: str, category: str = "", anchor: str = "") -> Re
         raise AnchorageError(f"There is no .{fmt} feed.", fix="Use feed.rss, feed.atom, feed.ics or feed.csv.")
     ws = workspace(request)
     notices, _ = _selected(request, category, anchor)
+    if fmt != "csv":
+        notices = notices[:FEED_ITEMS]  # the soonest; the CSV has them all
     base, now = str(request.base_url), _day(dt.datetime.now(dt.UTC))
     title = f"Opportunities: {ws.config.collaborative}"
     if fmt == "rss":
