@@ -19,8 +19,8 @@ from tests.web_support import XSS, Web, build_web, csrf_of, signed_in
 from anchorage.public_forms.outbox import outbox_dir
 from anchorage.public_forms.protection import form_secret, stamp
 from anchorage.store.accounts import AuditEvent
-from anchorage.web.routes import opportunities as routes
 from anchorage.store.opportunities_records import SupplierRegistration
+from anchorage.web.routes import opportunities as routes
 
 TODAY = dt.date.today()
 COLUMNS = ("upload_id", "org", "row_no", "source", "contract_key", "ocid", "title", "value", "cpv", "stage",
