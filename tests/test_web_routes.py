@@ -17,7 +17,9 @@ KNOWN = {
     ("POST", "/admin/sharing"), ("GET", "/admin/audit"), ("GET", "/api/v1/me"), ("GET", "/api/v1/dashboard"),
     ("GET", "/api/v1/dashboard/{org}"), ("GET", "/api/v1/benchmark"), ("GET", "/api/v1/suppliers"),
     ("GET", "/api/v1/anchors/{org}/transactions"), ("GET", "/api/v1/anchors/{org}/uploads"),
-    ("GET", "/api/openapi.json"), ("GET", "/opportunities"), ("GET", "/opportunities/feed.{fmt}"),
+    ("GET", "/api/openapi.json"), ("GET", "/pipeline"), ("GET", "/pipeline/opportunities"),
+    ("GET", "/pipeline/opportunities/{opp_id}"), ("GET", "/pipeline/opportunities/{opp_id}/brief.{fmt}"),
+    ("GET", "/opportunities"), ("GET", "/opportunities/feed.{fmt}"),
     ("GET", "/opportunities/register"), ("POST", "/opportunities/register"),
     ("GET", "/opportunities/register/confirm/{token}"), ("POST", "/opportunities/register/confirm/{token}"),
     ("GET", "/directory"), ("GET", "/directory/export.{fmt}"), ("GET", "/opportunities/manage"),
@@ -34,8 +36,9 @@ def test_every_route_is_known_and_pages_answer(web):
     c = signed_in(web, "admin@council.org")
     assert c.get("/", follow_redirects=False).headers["location"] == "/dashboard/council"
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
-                 "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
-                 "/opportunities", "/opportunities/register", "/directory", "/opportunities/manage"):
+                 "/upload", "/uploads", "/reports", "/pipeline", "/pipeline/opportunities", "/admin/users", "/admin/sharing",
+                 "/admin/audit", "/account", "/opportunities", "/opportunities/register", "/directory",
+                 "/opportunities/manage"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

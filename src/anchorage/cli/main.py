@@ -26,6 +26,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
@@ -50,6 +51,7 @@ app.add_typer(bid_app, name="bid")
 app.add_typer(he_app, name="he")
 app.add_typer(assets_cli.assets_app, name="assets")
 app.add_typer(assets_cli.spaces_app, name="spaces")
+app.add_typer(pipeline_app, name="pipeline")
 
 
 

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
-from anchorage.web.routes import admin, api, auth, directory, opportunities, pages, reports, uploads
+from anchorage.web.routes import admin, api, auth, directory, opportunities, pages, pipeline, reports, uploads
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
 
@@ -40,6 +40,6 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, uploads, reports, admin, api, opportunities, directory):
+    for module in (auth, pages, uploads, reports, pipeline, admin, api, opportunities, directory):
         app.include_router(module.router)
     return app

@@ -98,7 +98,7 @@ def opportunities(request: Request, category: str = "", anchor: str = "", page: 
     everything = notice_cache(request).get(workspace(request))
     pages = max(1, -(-len(notices) // PAGE))
     page = min(max(1, page), pages)
-    return render(request, "opportunities.html", {
+    return render(request, "public_opportunities.html", {
         "notices": notices[(page - 1) * PAGE:page * PAGE], "count": len(notices), "page": page, "pages": pages,
         "chosen": chosen, "query": urlencode(chosen),
         "categories": sorted({n.category for n in everything} | set(supplier_categories(workspace(request)))),
