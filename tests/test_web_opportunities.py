@@ -187,6 +187,7 @@ def test_management_is_gated(opps: Web):
 
 
 def test_many_notices_are_paged_capped_in_feeds_and_cached(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite, not the module's database
     web = build_web(tmp_path)
     rows = [("b", "council", i, "ocds", f"ocds-p-{i}", f"ocds-p-{i}", f"Notice {i:03d}", 10_000, "55520000",
              "tender", TODAY + dt.timedelta(days=i + 1), None, 1, None, True) for i in range(120)]
