@@ -10,7 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
-from anchorage.web.routes import admin, api, auth, directory, opportunities, pages, pipeline, reports, uploads
+from anchorage.web.routes import (
+    admin,
+    api,
+    auth,
+    directory,
+    opportunities,
+    pages,
+    pipeline,
+    reports,
+    uploads,
+)
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
 
