@@ -14,7 +14,9 @@ from anchorage.web.routes import (
     admin,
     api,
     auth,
+    directory,
     lm3,
+    opportunities,
     pages,
     pipeline,
     reports,
@@ -54,6 +56,6 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
-                   socialvalue, lm3):
+                   socialvalue, lm3, opportunities, directory):
         app.include_router(module.router)
     return app
