@@ -62,8 +62,12 @@ def _known_sql() -> str:
 
 
 def _geo_join(cfg: Config, prof: str = "p") -> str:
+    """The supplier register's row (issue 5: registered office, SME, VCSE where no anchor knows), then
+    the postcode (the anchors' own, else the registered office) and its IMD."""
     lsoa = "lsoa11" if cfg.imd_version == "2019" else "lsoa21"
-    return (f"LEFT JOIN postcodes pc ON pc.pcd_key = replace(coalesce({prof}.postcode, k.any_postcode), ' ', '') "
+    return (f"LEFT JOIN supplier_resolution reg ON reg.org = o.org AND reg.supplier_name_norm = o.supplier_name_norm "
+            f"LEFT JOIN postcodes pc ON pc.pcd_key = "
+            f"replace(coalesce({prof}.postcode, k.any_postcode, reg.registered_postcode), ' ', '') "
             f"LEFT JOIN imd i ON i.lsoa = pc.{lsoa} AND i.version = {_q(cfg.imd_version)}")
 
 
@@ -122,7 +126,10 @@ def full(con: duckdb.DuckDBPyConnection, cfg: Config, top: int = 20) -> dict[str
         WITH {_known_sql()},
         sup AS (
             SELECT o.org, o.supplier_name_norm, pc.ward, i.imd_decile,
-                   coalesce(p.is_sme, k.any_sme = 1) AS is_sme, coalesce(p.is_vcse, k.any_vcse = 1) AS is_vcse,
+                   coalesce(p.is_sme, k.any_sme = 1, reg.register_sme) AS is_sme,
+                   coalesce(p.is_vcse, k.any_vcse = 1, reg.register_vcse) AS is_vcse,
+                   reg.register_id IS NOT NULL AS matched,
+                   coalesce(p.postcode, k.any_postcode) IS NULL AND reg.registered_postcode IS NOT NULL AS by_office,
                    {tier_sql(cfg, country="coalesce(p.country, k.any_country)")} AS tier,
                    {rule_sql(cfg, 'supplier', 'o.supplier_name_norm')} AS r
             FROM (SELECT DISTINCT org, supplier_name_norm FROM h_cube) o
@@ -131,7 +138,7 @@ def full(con: duckdb.DuckDBPyConnection, cfg: Config, top: int = 20) -> dict[str
         ),
         cats AS (SELECT category, {rule_sql(cfg, 'category', 'category')} AS r
                  FROM (SELECT DISTINCT category FROM h_cube))
-        SELECT c.*, s.ward, s.imd_decile, s.is_sme, s.is_vcse,
+        SELECT c.*, s.ward, s.imd_decile, s.is_sme, s.is_vcse, s.matched, s.by_office,
                CASE WHEN c.is_redacted THEN 'unknown' ELSE s.tier END AS tier,
                {rule_names(cfg)}[least(coalesce(s.r, 999), coalesce(k.r, 999)) + 1] AS excluded_by,
                excluded_by IS NOT NULL AS excluded
@@ -147,7 +154,8 @@ def full(con: duckdb.DuckDBPyConnection, cfg: Config, top: int = 20) -> dict[str
         f"{unknown} AS unknown_spend", f"{money('imd_decile <= 1')} AS deprived10_spend",
         f"{dep20} AS deprived20_spend", f"{money('is_sme')} AS sme_spend",
         f"{money('is_sme IS NOT NULL')} AS sme_known_spend", f"{money('is_vcse')} AS vcse_spend",
-        f"{money('is_vcse IS NOT NULL')} AS vcse_known_spend", "coalesce(sum(credit), 0) AS credit_notes"]))
+        f"{money('is_vcse IS NOT NULL')} AS vcse_known_spend", "coalesce(sum(credit), 0) AS credit_notes",
+        f"{money('matched')} AS matched_spend", f"{money('by_office')} AS registered_office_spend"]))
     pct = lambda a, b, name: f"round({a} / nullif({b}, 0), 4) AS {name}"  # noqa: E731
     t: dict[str, pd.DataFrame] = {}
     t["totals"] = con.execute(f"""
@@ -155,7 +163,10 @@ def full(con: duckdb.DuckDBPyConnection, cfg: Config, top: int = 20) -> dict[str
                {pct('deprived10_spend', 'spend', 'deprived10_pct')}, {pct('deprived20_spend', 'spend', 'deprived20_pct')},
                {pct('sme_spend', 'sme_known_spend', 'sme_pct_of_known')},
                {pct('vcse_spend', 'vcse_known_spend', 'vcse_pct_of_known')},
-               {pct('sme_known_spend', 'spend', 'sme_known_pct')}, {pct('vcse_known_spend', 'spend', 'vcse_known_pct')}
+               {pct('sme_known_spend', 'spend', 'sme_known_pct')}, {pct('vcse_known_spend', 'spend', 'vcse_known_pct')},
+               {pct('matched_spend', 'spend', 'matched_pct')}, {pct('(spend - matched_spend)', 'spend', 'unmatched_pct')},
+               {pct('registered_office_spend', 'spend', 'registered_office_pct')},
+               spend - matched_spend AS unmatched_spend
         FROM ({totals}) {last}""").df()
     tiers_list = "[" + ", ".join(_q(x) for x in TIERS) + "]"
     t["tiers"] = con.execute(f"""

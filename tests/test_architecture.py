@@ -6,9 +6,12 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
-# Lower layers never import higher ones (ARCHITECTURE.md); ingest and reference form one layer.
-LAYERS = [{"errors", "config"}, {"store"}, {"workspace"}, {"ingest", "reference"}, {"suppliers"},
-          {"procurement", "workforce", "assets", "socialvalue"}, {"access"}, {"reports"}, {"demo"}, {"web"}, {"cli"}]
+# Lower layers never import higher ones (ARCHITECTURE.md); ingest, reference and the public forms' shared
+# protection form one layer.
+LAYERS = [{"errors", "config"}, {"store"}, {"workspace"}, {"ingest", "reference", "public_forms"}, {"suppliers"},
+          {"procurement", "workforce", "assets", "contracts", "opportunities",
+           "socialvalue"}, {"access"}, {"reports"}, {"demo"},
+          {"web"}, {"cli"}]
 
 
 def module_name(path: Path) -> str:

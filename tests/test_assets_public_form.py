@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from anchorage.assets.public_form import FormInvalid, FormLimits, confirm_need, submit_need
 from anchorage.errors import AnchorageError
 from anchorage.reference.load import import_reference
-from anchorage.store.assets_records import FormAttempt, Need
+from anchorage.store.assets_records import Need
+from anchorage.store.forms_records import FormAttempt
 from anchorage.workspace import Workspace
 
 T0 = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)

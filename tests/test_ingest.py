@@ -203,3 +203,13 @@ def test_ods_with_a_title_row(workspace, tmp_path):
     q = quarantine_frame(workspace)
     # pandas leaves the header on row 4, so the bad row is spreadsheet row 6.
     assert (q.iloc[0]["sheet"], q.iloc[0]["line"], q.iloc[0]["column"]) == ("Spend", 6, "Date")
+
+
+def test_a_total_line_is_quarantined_as_a_total(workspace, tmp_path):
+    f = tmp_path / "spend.csv"
+    f.write_text("Supplier,Amount,Date\nA Ltd,100,01/05/2023\nTotal,100,\nTotalcare Ltd,5,\n")
+    s = ingest_spend(workspace, f, "Council")
+    assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (3, 1, 2)
+    reasons = quarantine_frame(workspace)["reason"].tolist()
+    assert "this looks like a total line, not a payment" in reasons  # "Total" alone, on a line without a date
+    assert sum("total line" in r for r in reasons) == 1  # a supplier called Totalcare is not a total line

@@ -34,7 +34,13 @@ KNOWN = {
     ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
     ("GET", "/api/v1/workforce/he"), ("GET", "/suppliers/review"), ("POST", "/suppliers/review/decide"),
     ("POST", "/suppliers/review/decisions/{decision_id}/undo"), ("GET", "/suppliers/resolved"),
-    ("GET", "/suppliers/resolved.csv"),
+    ("GET", "/suppliers/resolved.csv"), ("GET", "/pipeline"), ("GET", "/pipeline/opportunities"),
+    ("GET", "/pipeline/opportunities/{opp_id}"), ("GET", "/pipeline/opportunities/{opp_id}/brief.{fmt}"),
+    ("GET", "/opportunities"), ("GET", "/opportunities/feed.{fmt}"),
+    ("GET", "/opportunities/register"), ("POST", "/opportunities/register"),
+    ("GET", "/opportunities/register/confirm/{token}"), ("POST", "/opportunities/register/confirm/{token}"),
+    ("GET", "/directory"), ("GET", "/directory/export.{fmt}"), ("GET", "/opportunities/manage"),
+    ("POST", "/opportunities/manage/publish"), ("POST", "/opportunities/manage/purge"),
 }
 
 
@@ -52,7 +58,9 @@ def test_every_route_is_known_and_pages_answer(web):
                  "/spaces/matches", "/spaces/requests", "/notifications", "/community/need",
                  "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
                  "/upload?kind=workforce", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3",
-                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved"):
+                 "/lm3/simulate", "/suppliers/review", "/suppliers/resolved", "/pipeline",
+                 "/pipeline/opportunities", "/opportunities", "/opportunities/register", "/directory",
+                 "/opportunities/manage"):
         r = c.get(path)
         assert r.status_code == 200, path
         assert '<main id="main"' in r.text and "<h1>" in r.text, path  # one heading, a main landmark

@@ -94,3 +94,10 @@ def test_demo_end_to_end(tmp_path):
     lm3 = lm3_results(ws).table.set_index("org")
     assert len(lm3) == 6 and (lm3["lm3"] > 1).all()
     assert 'id="socialvalue"' in html and 'id="lm3-chart"' in html
+    # The contract registers and OCDS notices are loaded and the finder surfaces catering with local capacity.
+    from anchorage.contracts.finder import find_opportunities
+
+    found = {o.category: o for o in find_opportunities(ws)}
+    assert len(found["Catering"].anchors) == 4 and found["Catering"].capacity.firms > 0
+    assert "local" in [i["place"] for i in found["Catering"].incumbents]
+    assert (tmp_path / "demo" / "report" / "pipeline.html").exists()

@@ -26,6 +26,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
@@ -53,6 +54,7 @@ app.add_typer(assets_cli.assets_app, name="assets")
 app.add_typer(assets_cli.spaces_app, name="spaces")
 app.add_typer(socialvalue_app, name="socialvalue")
 app.add_typer(lm3_app, name="lm3")
+app.add_typer(pipeline_app, name="pipeline")
 
 
 

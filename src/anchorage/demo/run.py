@@ -74,6 +74,10 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
     pct = f"{r.matched_spend_pct * 100:.0f}%" if r.matched_spend_pct is not None else "—"
     say(f"  {r.records:,} anchor suppliers → {r.suppliers:,} suppliers; {pct} of spend matched to a register "
         f"(£{r.spend_matched:,.0f}), £{r.spend_unmatched:,.0f} not matched; {r.to_review:,} matches to review")
+    say("Importing the anchors' contract registers and the council's OCDS notices…")
+    from anchorage.demo.contracts_gen import load_demo_contracts
+
+    load_demo_contracts(ws, root / "inputs" / "contracts", seed=seed, say=say)
     say("Loading the anchors' land and buildings, occupancy, spaces and community needs…")
     load_demo_assets(ws, root / "inputs", seed=seed, say=say)
     say("Loading suppliers' social value commitments, delivery reports and LM3 survey answers…")

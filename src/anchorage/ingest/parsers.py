@@ -39,9 +39,12 @@ CREATE OR REPLACE TEMP MACRO anchorage_date_any(v) AS
         ELSE CAST(try_strptime(v, {DATE_FORMATS!r}) AS DATE)
     END;
 -- Fast paths for the two shapes nearly every file uses (DD/MM/YYYY and ISO); the rest try every format.
+-- Where anchorage_date_dmy gives a date, anchorage_date gives the same one (bulk loads rely on this).
+CREATE OR REPLACE TEMP MACRO anchorage_date_dmy(v) AS
+    CASE WHEN length(v) = 10 AND v[3] = '/' AND v[6] = '/' THEN CAST(try_strptime(v, '%d/%m/%Y') AS DATE) END;
 CREATE OR REPLACE TEMP MACRO anchorage_date(v) AS
     COALESCE(
-        CASE WHEN length(v) = 10 AND v[3] = '/' AND v[6] = '/' THEN CAST(try_strptime(v, '%d/%m/%Y') AS DATE) END,
+        anchorage_date_dmy(v),
         CASE WHEN length(v) = 10 AND v[5] = '-' AND v[8] = '-' THEN TRY_CAST(v AS DATE) END,
         anchorage_date_any(v)
     );

@@ -21,6 +21,14 @@ from anchorage.store import records
 from anchorage.workspace import Workspace, file_sha256
 
 
+def trimmed_sql(c: str) -> str:
+    """SQL for NULLIF(trim(c), ''), skipping trim() (a copy of every string) when it cannot change the value:
+    an ASCII cell that neither starts nor ends with a space. trim() removes only spaces (U+0020 and the
+    non-ASCII space separators), so the shortcut gives the same value as trim() for every input."""
+    return (f"CASE WHEN strlen({c}) = length({c}) AND {c} <> '' AND NOT starts_with({c}, ' ') "
+            f"AND NOT ends_with({c}, ' ') THEN {c} ELSE NULLIF(trim({c}), '') END")
+
+
 @dataclass
 class Batch:
     """What a kind-specific transform needs to load one staged part."""
@@ -33,12 +41,17 @@ class Batch:
     source_file: str
     progress: Progress | None
 
+    def cell(self, fld: str) -> str | None:
+        """The staged column (c0..cN) a field is mapped to, untrimmed; None when unmapped."""
+        name = self.mapping.fields.get(fld)
+        return None if name is None else f"c{self.part.columns.index(name)}"
+
     def col(self, fld: str) -> str:
         """SQL for a mapped field's trimmed text, NULL when blank or unmapped."""
         name = self.mapping.fields.get(fld)
         if name is None:
             return "CAST(NULL AS VARCHAR)"
-        return f"NULLIF(trim(c{self.part.columns.index(name)}), '')"
+        return trimmed_sql(f"c{self.part.columns.index(name)}")
 
     def raw_json_sql(self, alias: str = "s") -> str:
         pairs = ", ".join(
@@ -49,7 +62,8 @@ class Batch:
 
     def all_blank_sql(self) -> str:
         cells = ", ".join(f"c{i}" for i in range(len(self.part.columns)))
-        return f"regexp_full_match(concat({cells}, ''), '\\s*')"
+        # A first cell starting above U+0020 cannot be whitespace (RE2 \s is ASCII only): no regex for it.
+        return f"CASE WHEN ascii(c0) > 32 THEN false ELSE regexp_full_match(concat({cells}, ''), '\\s*') END"
 
     @property
     def parsed(self) -> str:
@@ -66,10 +80,11 @@ class Batch:
 class Transform:
     """A kind's two steps: `prepare` parses and validates into a temp table (outside the transaction,
     where DuckDB writes temp tables several times faster) and returns the reconciliation; `load` moves
-    the rows into the warehouse inside the all-or-nothing transaction."""
+    the rows into the warehouse inside the all-or-nothing transaction, and may return the reconciliation
+    of rows it checked and counted itself (added to prepare's)."""
 
     prepare: Callable[[Batch], ImportSummary]
-    load: Callable[[Batch], None]
+    load: Callable[[Batch], ImportSummary | None]
     # Personal data (staff extracts): no raw copy of the file is kept, and lines the reader cannot split
     # are quarantined without their text; the kind's own load keeps only what it must.
     personal: bool = False
@@ -167,7 +182,9 @@ def run_import(
                             con.execute(sql, [previous.id])
                     for batch in batches:
                         _add(summary, _reject_rows(batch, kind, not transform.personal))
-                        transform.load(batch)
+                        loaded = transform.load(batch)
+                        if loaded is not None:
+                            _add(summary, loaded)
                     if after_load is not None:
                         after_load(con, anchor.slug)
                     con.commit()

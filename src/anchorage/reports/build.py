@@ -11,6 +11,8 @@ from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reports import write_report
 from anchorage.reports.assets_tables import assets_section, assets_tables
+from anchorage.reports.pipeline_out import write_pipeline_report
+from anchorage.reports.pipeline_section import pipeline_section
 from anchorage.reports.socialvalue_report import socialvalue_section, socialvalue_tables
 from anchorage.reports.tables import org_order
 from anchorage.store import records
@@ -49,7 +51,7 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
     sv = socialvalue_section(sv_tables, sv_notes, anchors, org_order(result.tables, anchors))
     land = assets_tables(ws, orgs)
     estate = assets_section(land, anchors)
-    return write_report(
+    paths = write_report(
         result, out_dir,
         collaborative=ws.config.collaborative,
         anchors=anchors,
@@ -57,6 +59,10 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
         ward_names=ward_names,
         definitions_md=METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else None,
         notes=notes,
-        sections=[s for s in (sv, estate) if s is not None],
+        sections=[s for s in (sv, pipeline_section(ws, anchors), estate) if s is not None],
         extra_tables={**sv_tables, **land},
     )
+    pipeline = write_pipeline_report(ws, out_dir)  # aggregates only: safe for every reader
+    if pipeline is not None:
+        paths["pipeline"] = pipeline
+    return paths

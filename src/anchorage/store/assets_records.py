@@ -93,18 +93,6 @@ class Need(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class FormAttempt(Base):
-    """Every public-form submission attempt (accepted or not), for per-IP and per-email rate limits."""
-
-    __tablename__ = "form_attempts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ip_hash: Mapped[str] = mapped_column(String(64), index=True)
-    email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    outcome: Mapped[str] = mapped_column(String(24))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
-
-
 class SpaceRequest(Base):
     """A group's request for a space, through offer to booking (see assets.workflow for the statuses)."""
 

@@ -159,6 +159,71 @@ CREATE TABLE IF NOT EXISTS asset_utilisation (
     vacancy_pct DOUBLE,
     surplus BOOLEAN
 );
+-- One row per contract of an anchor: from its contract register, or an OCDS process (ocid) compiled to its
+-- latest state per stage. Definitions in docs/pipeline.md.
+CREATE TABLE IF NOT EXISTS contracts (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    contract_key VARCHAR NOT NULL,
+    ocid VARCHAR,
+    reference VARCHAR,
+    title VARCHAR NOT NULL,
+    description VARCHAR,
+    buyer_name VARCHAR,
+    supplier_name VARCHAR,
+    supplier_name_norm VARCHAR,
+    supplier_id VARCHAR,
+    supplier_postcode VARCHAR,
+    value DECIMAL(18, 2),
+    currency VARCHAR,
+    start_date DATE,
+    end_date DATE,
+    end_date_max DATE,
+    extension_options VARCHAR,
+    category VARCHAR,
+    cpv VARCHAR,
+    proclass VARCHAR,
+    stage VARCHAR NOT NULL,
+    status VARCHAR,
+    tender_deadline DATE,
+    procurement_start DATE,
+    award_date DATE,
+    release_date TIMESTAMP,
+    releases INTEGER NOT NULL,
+    source_url VARCHAR,
+    is_public BOOLEAN NOT NULL
+);
+-- The releases behind OCDS contracts, as read (one row per release); contracts are compiled from them per
+-- (anchor, ocid), so releases of one process loaded from several files make one contract.
+CREATE TABLE IF NOT EXISTS ocds_releases (
+    upload_id VARCHAR NOT NULL,
+    org VARCHAR NOT NULL,
+    seq BIGINT NOT NULL,
+    line_no BIGINT,
+    ocid VARCHAR NOT NULL,
+    release_id VARCHAR,
+    release_ts TIMESTAMP,
+    stage_rank INTEGER NOT NULL,
+    buyer_name VARCHAR,
+    title VARCHAR,
+    description VARCHAR,
+    supplier_name VARCHAR,
+    supplier_id VARCHAR,
+    supplier_postcode VARCHAR,
+    value DOUBLE,
+    currency VARCHAR,
+    start_date DATE,
+    end_date DATE,
+    end_date_max DATE,
+    cpv VARCHAR,
+    tender_deadline DATE,
+    procurement_start DATE,
+    award_date DATE,
+    status VARCHAR,
+    source_url VARCHAR
+);
 CREATE TABLE IF NOT EXISTS register_entities (
     upload_id VARCHAR NOT NULL,
     source VARCHAR NOT NULL,

@@ -16,8 +16,11 @@ from anchorage.web.routes import (
     assets,
     auth,
     community,
+    directory,
     lm3,
+    opportunities,
     pages,
+    pipeline,
     reports,
     socialvalue,
     spaces,
@@ -55,7 +58,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, supplier_review, uploads, reports, admin, api, workforce, workforce_api,
-                   socialvalue, lm3, assets, spaces, community):
+    for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
+                   socialvalue, lm3, opportunities, directory, assets, spaces, community):
         app.include_router(module.router)
     return app

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from anchorage.assets.public_form import HONEYPOT, LIMITS, FormInvalid, confirm_need, submit_need
-from anchorage.web.deps import FormDep, client_ip, workspace
-from anchorage.web.outbox import queue_email
+from anchorage.public_forms.outbox import queue_email
+from anchorage.public_forms.protection import form_secret, stamp, stamped_time
+from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.render import render
+from anchorage.web.routes.opportunities import small_body
 
 router = APIRouter()
 FIELDS = ("group_name", "contact_email", "activity", "description", "people", "times", "accessibility",
@@ -21,18 +23,22 @@ FIELDS = ("group_name", "contact_email", "activity", "description", "people", "t
 MAX_FIELD = 5000  # anything longer is cut before it is echoed back; the library reports the limit
 
 
-def _rendered_at(value: object) -> dt.datetime:
-    """When the form was shown (a hidden field); missing or forged values count as 'just now'."""
-    try:
-        return dt.datetime.fromtimestamp(float(str(value)), dt.UTC)
-    except (ValueError, OverflowError, OSError):
-        return dt.datetime.now(dt.UTC)
+def _stamp_key(request: Request, csrf: str) -> str:
+    return f"{form_secret(workspace(request))}|{csrf}"
+
+
+def _rendered_at(request: Request, form: FormDep) -> dt.datetime:
+    """When our page showed the form (a signed hidden field); a missing or forged stamp counts as 'just now',
+    so the time trap discards the post (and the sender sees the same thanks as a person)."""
+    shown = stamped_time(_stamp_key(request, str(form.get("csrf_token", ""))), str(form.get("rendered_at", "")))
+    return shown or dt.datetime.now(dt.UTC)
 
 
 def _page(request: Request, values: dict[str, str], problems: dict[str, str] | None = None,
           status: int = 200) -> Response:
     return render(request, "need_form.html", {"values": values, "problems": problems or {}, "limits": LIMITS,
-                                              "honeypot": HONEYPOT, "now": f"{dt.datetime.now(dt.UTC).timestamp():.0f}"},
+                                              "honeypot": HONEYPOT,
+                                              "now": stamp(_stamp_key(request, form_token(request)), dt.datetime.now(dt.UTC))},
                   status=status)
 
 
@@ -41,13 +47,13 @@ def need_form(request: Request) -> Response:
     return _page(request, {})
 
 
-@router.post("/community/need")
+@router.post("/community/need", dependencies=[Depends(small_body)])
 def post_need(request: Request, form: FormDep) -> Response:
     ws = workspace(request)
     values = {k: str(form.get(k) or "")[:MAX_FIELD] for k in (*FIELDS, HONEYPOT)}
     try:
         sub = submit_need(ws, values, ip=client_ip(request) or "unknown",
-                          rendered_at=_rendered_at(form.get("rendered_at")))
+                          rendered_at=_rendered_at(request, form))
     except FormInvalid as exc:
         return _page(request, {k: v for k, v in values.items() if k != HONEYPOT}, exc.problems, status=400)
     if sub.token:
@@ -66,7 +72,7 @@ def confirm_page(request: Request, token: str) -> Response:
     return render(request, "need_confirm.html", {"token": token[:100]})
 
 
-@router.post("/community/need/confirm/{token}")
+@router.post("/community/need/confirm/{token}", dependencies=[Depends(small_body)])
 def confirm(request: Request, token: str, form: FormDep) -> Response:
     need = confirm_need(workspace(request), token[:100])
     return render(request, "need_confirm.html", {"confirmed": need})

@@ -20,6 +20,7 @@ from anchorage.access import audit, queries
 from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
+from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
@@ -33,10 +34,10 @@ from anchorage.web.settings import UPLOAD_TYPES
 router = APIRouter()
 KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
          "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
-         "assets": import_assets, "utilisation": import_utilisation}
+         "contracts": import_register, "assets": import_assets, "utilisation": import_utilisation}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
           "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
-          "lm3": "LM3 supplier re-spend survey answers",
+          "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register",
           "assets": "Land and buildings register (Transparency Code, ERIC or your own)",
           "utilisation": "Occupancy of land and buildings"}
 CHUNK = 1024 * 1024

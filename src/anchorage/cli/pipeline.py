@@ -1,0 +1,121 @@
+"""`anchorage pipeline …`: thin commands over anchorage.contracts (imports, the pipeline, the finder)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from anchorage.cli.common import (
+    JsonOpt,
+    MappingOpt,
+    OrgOpt,
+    WorkspaceOpt,
+    open_workspace,
+    out,
+    print_json,
+    run_ingest,
+)
+from anchorage.errors import AnchorageError
+
+pipeline_app = typer.Typer(help="Contracts and the pipeline: registers, OCDS, and contracts to buy together.",
+                           no_args_is_help=True)
+WindowOpt = Annotated[int, typer.Option("--window-months", help="End dates within this many months of each other.")]
+LevelOpt = Annotated[str, typer.Option("--cpv-level", help="division|group|class|category (for CPV grouping).")]
+GroupingOpt = Annotated[str, typer.Option("--grouping", help="mapped (shared categories, else CPV) or cpv.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Leave out contracts re-procured before this date "
+                                             "(YYYY-MM-DD; default today).")]
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AnchorageError(f'"{text}" is not a date.', fix="Write dates as YYYY-MM-DD.") from None
+
+
+@pipeline_app.command("import")
+def pipeline_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+                    as_json: JsonOpt = False) -> None:
+    """Load a contract register (CSV/XLSX) or an OCDS file (package, record, release or JSON lines)."""
+    from anchorage.contracts.importer import import_contracts
+
+    run_ingest(import_contracts, file, org, workspace, mapping, as_json)
+
+
+@pipeline_app.command("show")
+def pipeline_show(workspace: WorkspaceOpt = None,
+                  org: Annotated[list[str] | None, typer.Option("--org", help="Only these anchors.")] = None,
+                  cpv: Annotated[str | None, typer.Option("--cpv", help="CPV code prefix, e.g. 555.")] = None,
+                  category: Annotated[str | None, typer.Option("--category", help="Anchor category text.")] = None,
+                  min_value: Annotated[float | None, typer.Option("--min-value")] = None,
+                  as_json: JsonOpt = False) -> None:
+    """The pipeline: contracts by quarter of re-procurement, soonest first."""
+    from anchorage.contracts.pipeline import PipelineFilter, pipeline_rows
+    from anchorage.contracts.timeline import by_quarter
+
+    ws = open_workspace(workspace)
+    orgs = [ws.config.anchor(o).slug for o in org] if org else None
+    rows = pipeline_rows(ws, PipelineFilter(orgs=orgs, cpv_prefix=cpv, category=category,
+                                            min_value=Decimal(str(min_value)) if min_value is not None else None))
+    quarters = by_quarter(rows)
+    if as_json:
+        print_json({"quarters": [asdict(q) for q in quarters], "contracts": rows})
+        return
+    t = Table(title=f"Pipeline: {len(rows):,} contracts")
+    for c in ("quarter", "anchor", "contracts", "value"):
+        t.add_column(c, justify="right" if c in ("contracts", "value") else "left")
+    for q in quarters:
+        t.add_row(q.quarter, q.org, f"{q.contracts:,}", f"£{q.value:,.0f}")
+    out.print(t)
+
+
+@pipeline_app.command("opportunities")
+def pipeline_opportunities(workspace: WorkspaceOpt = None, window_months: WindowOpt = 18,
+                           grouping: GroupingOpt = "mapped", cpv_level: LevelOpt = "group",
+                           as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
+    """The collaboration finder: contracts of 2+ anchors in one category ending within the window, ranked."""
+    from anchorage.contracts.finder import FinderOptions, find_opportunities
+
+    ws = open_workspace(workspace)
+    found = find_opportunities(ws, FinderOptions(window_months=window_months, grouping=grouping,
+                                                 cpv_level=cpv_level, as_of=_as_of(as_of)))
+    if as_json:
+        print_json({"window_months": window_months, "opportunities": [o.to_json() for o in found]})
+        return
+    if not found:
+        out.print("No opportunities: no category has contracts of two or more anchors ending within "
+                  f"{window_months} months of each other.")
+    for o in found:
+        out.print(f"[bold]{o.rank}. {o.category}[/] [dim](id {o.id})[/]\n   {o.explanation}")
+
+
+@pipeline_app.command("brief")
+def pipeline_brief(opportunity: Annotated[str, typer.Argument(help="The opportunity's id or rank.")],
+                   out_file: Annotated[Path, typer.Option("--out", help="File to write: .html, .pdf or .xlsx.")],
+                   workspace: WorkspaceOpt = None, window_months: WindowOpt = 18, grouping: GroupingOpt = "mapped",
+                   cpv_level: LevelOpt = "group", as_of: AsOfOpt = None) -> None:
+    """Export an opportunity brief (HTML, PDF or XLSX, by the --out file's extension)."""
+    from anchorage.contracts.finder import FinderOptions, find_opportunities
+    from anchorage.reports.pipeline_out import BRIEF_FORMATS, write_brief
+
+    fmt = out_file.suffix.lower().lstrip(".")
+    if fmt not in BRIEF_FORMATS:
+        raise AnchorageError(f"{out_file}: a brief is written as .html, .pdf or .xlsx.", fix="Change --out.")
+    ws = open_workspace(workspace)
+    found = find_opportunities(ws, FinderOptions(window_months=window_months, grouping=grouping,
+                                                 cpv_level=cpv_level, as_of=_as_of(as_of)))
+    match = [o for o in found if o.id == opportunity or str(o.rank) == opportunity]
+    if not match:
+        raise AnchorageError(f'There is no opportunity "{opportunity}" (there are {len(found)}).',
+                             fix="List them with: anchorage pipeline opportunities")
+    path = write_brief(match[0], out_file, fmt, collaborative=ws.config.collaborative,
+                       anchors={a.slug: a.name for a in ws.config.anchors})
+    out.print(f"Wrote {path}")

@@ -1,0 +1,94 @@
+"""The pipeline (timeline, filters, table), the collaboration finder's opportunities and their briefs."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from anchorage.access import audit
+from anchorage.access.pipeline import opportunities_for, pipeline_for
+from anchorage.contracts.categories import load_category_map
+from anchorage.contracts.finder import FinderOptions, Opportunity
+from anchorage.contracts.pipeline import PipelineFilter
+from anchorage.contracts.timeline import quarters_of
+from anchorage.errors import AnchorageError
+from anchorage.reports.pipeline_out import BRIEF_FORMATS, timeline_chart, write_brief
+from anchorage.web.deps import CtxDep, client_ip
+from anchorage.web.render import render
+from anchorage.web.routes.reports import MEDIA
+
+router = APIRouter()
+
+
+def _money(text: str, label: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        return Decimal(text.replace(",", "").replace("£", "").strip())
+    except InvalidOperation:
+        raise AnchorageError(f'The {label} "{text[:40]}" is not a number.', fix="Write it like 250000.") from None
+
+
+def _finder_options(window: int) -> FinderOptions:
+    return FinderOptions(window_months=window)
+
+
+@router.get("/pipeline")
+def pipeline_page(request: Request, ctx: CtxDep, org: str = "", category: str = "", cpv: str = "",
+                  min_value: str = "", max_value: str = "") -> Response:
+    cmap = load_category_map(ctx.ws.root)
+    prefixes = cmap.cpv_prefixes(category) if category else []
+    slug = ctx.ws.config.anchor(org).slug if org else None
+    flt = PipelineFilter(orgs=[slug] if slug else None, cpv_prefix=cpv.strip()[:8] or None,
+                         min_value=_money(min_value, "minimum value"), max_value=_money(max_value, "maximum value"))
+    # A shared category matches by CPV prefix, ProClass name or the anchors' own labels.
+    keep = (lambda r: cmap.category_of(r.get("cpv"), r.get("proclass"), r.get("category")) == category) \
+        if category else None
+    view = pipeline_for(ctx.ws, ctx.viewer, flt, keep)
+    anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
+    return render(request, "pipeline.html", {
+        "view": view, "chart": timeline_chart(view.quarters, anchors), "quarters": quarters_of(view.quarters),
+        "categories": cmap.categories, "prefixes": prefixes,
+        "f": {"org": slug or "", "category": category, "cpv": cpv, "min_value": min_value, "max_value": max_value}})
+
+
+@router.get("/pipeline/opportunities")
+def opportunities_page(request: Request, ctx: CtxDep, window: int = 18) -> Response:
+    found = opportunities_for(ctx.ws, ctx.viewer, _finder_options(window))
+    return render(request, "opportunities.html", {"found": found, "window": window})
+
+
+def _one(ctx: CtxDep, opp_id: str, window: int) -> Opportunity:
+    for o in opportunities_for(ctx.ws, ctx.viewer, _finder_options(window)):
+        if o.id == opp_id:
+            return o
+    raise AnchorageError("There is no such opportunity (contracts may have changed since).",
+                         fix="Go back to the opportunities list.")
+
+
+@router.get("/pipeline/opportunities/{opp_id}")
+def opportunity_page(request: Request, opp_id: str, ctx: CtxDep, window: int = 18) -> Response:
+    return render(request, "opportunity.html", {"o": _one(ctx, opp_id, window), "window": window,
+                                                "formats": BRIEF_FORMATS})
+
+
+@router.get("/pipeline/opportunities/{opp_id}/brief.{fmt}")
+def opportunity_brief(request: Request, opp_id: str, fmt: str, ctx: CtxDep, window: int = 18) -> Response:
+    if fmt not in BRIEF_FORMATS:
+        raise AnchorageError(f"There is no .{fmt} brief.", fix="Choose HTML, PDF or XLSX.")
+    o = _one(ctx, opp_id, window)
+    tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
+    path = write_brief(o, tmp / f"brief.{fmt}", fmt, collaborative=ctx.ws.config.collaborative,
+                       anchors={a.slug: a.name for a in ctx.ws.config.anchors})
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "export", org=ctx.viewer.org, ip=client_ip(request),
+                     detail={"what": "opportunity brief", "id": opp_id, "format": fmt})
+        s.commit()
+    return FileResponse(path, media_type=MEDIA[fmt], filename=f"opportunity-{opp_id}.{fmt}",
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))

@@ -1,0 +1,53 @@
+"""Real-browser test: a supplier registers through the public form as a person would (no JavaScript needed),
+never sees the honeypot, and confirms through the link in the outbox."""
+
+from __future__ import annotations
+
+import email
+import re
+import time
+
+import pytest
+from tests.test_web_browser import chromium_path, server  # noqa: F401  (the live-server fixture)
+
+from anchorage.public_forms.outbox import outbox_dir
+
+pytestmark = pytest.mark.browser
+
+
+def test_supplier_registers_and_confirms_in_a_browser(server):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    base, web = server
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(f"{base}/opportunities")
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Opportunities to work with")
+        page.get_by_role("link", name="Register as a supplier").click()
+        page.wait_for_url("**/opportunities/register")
+        trap = page.locator("input[name=website]")  # the honeypot is for bots: off screen, out of the tab order
+        box = trap.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 0 and trap.get_attribute("tabindex") == "-1"
+        page.get_by_label("Name of your organisation").fill("Browser Bakery CIC")
+        page.get_by_label("Catering").check()
+        page.get_by_label("Postcode of your base").fill("SE6 4RU")
+        page.get_by_label("Size").select_option("micro")
+        page.get_by_label("Kind of organisation").select_option("cic")
+        page.get_by_label("Company number").fill("12345678")
+        page.get_by_label("Contact email").fill("bake@browser.example")
+        time.sleep(3.2)  # a person takes longer than the time trap's three seconds
+        page.get_by_role("button", name="Register").click()
+        page.wait_for_url("**/opportunities/register")
+        assert page.get_by_role("heading", name="Check your email").is_visible()
+        [message] = [email.message_from_bytes(p.read_bytes()) for p in outbox_dir(web.ws).glob("*.eml")]
+        link = re.search(r"http://\S+/confirm/\S+", message.get_payload(decode=True).decode())
+        assert link and message["To"] == "bake@browser.example"
+        page.goto(link.group(0))
+        page.get_by_role("button", name="Confirm").click()
+        assert page.get_by_role("heading", name="You are in the directory").is_visible()
+        browser.close()
+    assert problems == []
