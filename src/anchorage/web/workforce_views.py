@@ -82,7 +82,7 @@ def bid_view(ws: Workspace, viewer: Viewer, programme: str, bid_date: dt.date | 
     v = bq.bid(ws, viewer, programme, bid_date)
     chart = count_chart(v.pledged, title="Placements pledged by employer", chart_id="bid-pledged",
                         xlabel="Placements pledged")
-    starts = starts_and_outcomes(ws)
+    starts = starts_and_outcomes(ws, lambda org: bq.sees_pledge(viewer, org))
     return {"summary": v.summary, "checks": v.checks, "chart": chart, "pledged": v.pledged,
             "starts_columns": list(starts.columns), "starts": starts.values.tolist(), "programme": programme,
             "bid_date": v.summary.bid_date.isoformat(), "can_pledge": bq.can_pledge(viewer)}

@@ -74,10 +74,13 @@ def workspace_bid(ws: Workspace, programme: str = "kickstart", bid_date: dt.date
         return summarise_bid(list(session.scalars(select(Pledge))), programme, bid_date)
 
 
-def starts_and_outcomes(ws: Workspace) -> pd.DataFrame:
-    """Starts per employer by outcome: counts of young people, so suppressed."""
+def starts_and_outcomes(ws: Workspace, visible: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """Starts per employer by outcome: counts of young people, so suppressed. Employers in pledges whose anchor
+    `visible` rejects are grouped as "pledged through <anchor>"."""
+    anchors = {a.slug: a.name for a in ws.config.anchors}
     with ws.session() as session:
-        names = {p.id: p.employer for p in session.scalars(select(Pledge))}
+        names = {p.id: p.employer if visible is None or visible(p.org) else
+                 f"pledged through {anchors.get(p.org, p.org)}" for p in session.scalars(select(Pledge))}
         starts = [(names[s.pledge_id], s.outcome) for s in session.scalars(select(BidStart))]
     if not starts:
         return pd.DataFrame(columns=["employer"])
@@ -96,4 +99,4 @@ def build_bid_pack(ws: Workspace, out_dir: Path, programme: str = "kickstart", b
     summary = workspace_bid(ws, programme, bid_date)
     with ws.session() as session:
         pledges = [p for p in session.scalars(select(Pledge)) if visible is None or visible(p.org)]
-    return summary, write_bid_pack(pledges, summary, starts_and_outcomes(ws), out_dir)
+    return summary, write_bid_pack(pledges, summary, starts_and_outcomes(ws, visible), out_dir)

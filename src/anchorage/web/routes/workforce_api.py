@@ -47,7 +47,7 @@ def bid(ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> dict[s
     out = v.summary.to_json()
     out["pledges"] = [p for p in out["pledges"] if p["pledge_id"] in seen]  # others' pledges are their detail
     return {"ok": True, **jsonable_encoder(out), "pledged": [{"employer": e, "placements": n} for e, n in v.pledged],
-            "starts_and_outcomes": jsonable_encoder(records(starts_and_outcomes(ctx.ws)))}
+            "starts_and_outcomes": jsonable_encoder(records(starts_and_outcomes(ctx.ws, lambda org: bq.sees_pledge(ctx.viewer, org))))}
 
 
 @router.get("/he")
