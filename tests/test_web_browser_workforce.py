@@ -15,7 +15,12 @@ from tests.test_web_workforce import COUNCIL_STAFF, TRUST_STAFF, write
 from tests.web_support import PASSWORD, Web
 
 from anchorage.ingest.staff import ingest_staff
-from anchorage.workforce.apprenticeships import load_apprentices, load_placements, load_programmes, solve_and_save
+from anchorage.workforce.apprenticeships import (
+    load_apprentices,
+    load_placements,
+    load_programmes,
+    solve_and_save,
+)
 from anchorage.workforce.bid_io import load_pledges, load_starts
 from anchorage.workforce.levy_io import load_pay_bills
 

@@ -94,7 +94,7 @@ def record_start(ws: Workspace, pledge_id: int, values: dict[str, str | None]) -
         pledge = session.get(Pledge, pledge_id)
         if pledge is None:
             raise AnchorageError(f"There is no pledge {pledge_id}.", fix="Choose one from the list.")
-        started = session.scalar(select(func.count()).select_from(BidStart).where(BidStart.pledge_id == pledge_id))
+        started = session.scalar(select(func.count()).select_from(BidStart).where(BidStart.pledge_id == pledge_id)) or 0
         if started >= pledge.placements:
             raise AnchorageError(f"The start was not saved: all {pledge.placements} placements pledged by "
                                  f"{pledge.employer} for {pledge.role} have started.",
