@@ -71,6 +71,9 @@ def test_pledge_form_checks_at_once_and_gives_every_reason(bidweb):
 
 
 def test_only_an_anchors_admin_or_analyst_pledges(bidweb):
+    anonymous = bidweb.client()
+    r = anonymous.get("/workforce/bid/pledges", follow_redirects=False)
+    assert r.status_code in (302, 303) and r.headers["location"].startswith("/login")
     for email in ("viewer@college.org", "collab@x.org"):
         c = signed_in(bidweb, email)
         page = c.get("/workforce/bid/pledges").text
@@ -130,6 +133,8 @@ def test_starts_and_outcomes_by_reference_and_suppressed(bidweb):
     r = c.post(f"/workforce/bid/starts/{sid}/outcome", data={
         "csrf_token": token, "outcome": "moved into work", "outcome_date": "2021-12-01"}, follow_redirects=False)
     assert r.status_code == 303
+    row = c.get("/workforce/bid/pledges").text.split("<td>KS-1</td>")[1].split("</tr>")[0]
+    assert "<td>moved into work</td><td>01/12/2021</td>" in row
     r = c.post(f"/workforce/bid/starts/{sid}/outcome", data={"csrf_token": token, "outcome": "vanished"})
     assert r.status_code == 400 and "not an outcome we record" in r.text
     trust = signed_in(bidweb, "admin@trust.org")
@@ -144,6 +149,9 @@ def test_starts_and_outcomes_by_reference_and_suppressed(bidweb):
     mine = next(r for r in api if r["employer"] == "pledged through Council")
     assert mine["total"] is None and mine["moved into work"] is None
     assert "KS-1" not in trust.get("/workforce/bid/pledges").text
+    assert c.post(f"/workforce/bid/starts/{sid}/outcome", data={"outcome": "left early"}).status_code == 403
+    assert c.post(f"/workforce/bid/pledges/{pid}/withdraw", data={}).status_code == 403  # no CSRF token
+    assert pledge_id(bidweb, SECRET) == pid
     r = c.post(f"/workforce/bid/pledges/{pid}/withdraw", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and pledge_id(bidweb, SECRET) is None
     assert "KS-1" not in c.get("/workforce/bid/pledges").text
