@@ -9,8 +9,8 @@ sample: the same spaces, ranks and scores. Also timed: co-location candidates am
 from __future__ import annotations
 
 import argparse
-import os
 import math
+import os
 import platform
 import random
 import time

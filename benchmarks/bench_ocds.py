@@ -16,14 +16,12 @@ import os
 import platform
 import random
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
-from measure import SAMPLE_SECONDS, _tree_rss
+from measure import run_measured
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent.parent / "shared" / "data" / "ocds" / "fictional" / "ocds-213czf-000-00001.json"
@@ -87,25 +85,8 @@ def measure(stage: str, path: Path, scratch: Path) -> dict:
     """Run one stage in a child process; wall time and peak RSS of its process tree."""
     out = scratch / f"{stage}.json"
     env = {**os.environ, "ANCHORAGE_MEMORY_LIMIT": "512MB", "ANCHORAGE_THREADS": "2"}
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, __file__, "--stage", stage, "--file", str(path),
-                              "--data", str(scratch), "--out", str(out)], env=env)
-    proc, peak, done = psutil.Process(child.pid), 0, threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                peak = max(peak, _tree_rss(proc))
-            except psutil.NoSuchProcess:
-                return
-            done.wait(SAMPLE_SECONDS)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    code = child.wait()
-    wall = time.perf_counter() - start
-    done.set()
+    code, wall, peak = run_measured([sys.executable, __file__, "--stage", stage, "--file", str(path),
+                                     "--data", str(scratch), "--out", str(out)], env)
     if code:
         raise SystemExit(f"{stage} failed with exit code {code}")
     report = json.loads(out.read_text())

@@ -31,18 +31,11 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run_stage(stage: str, data: Path, rows: int, extra: list[str] | None = None,
-              env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `stages.py STAGE` in a child process; return its JSON report plus wall time and peak RSS."""
-    out = data / f"stage-{stage}.json"
-    out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(HERE / "stages.py"), stage, "--data", str(data), "--rows", str(rows),
-           "--out", str(out), *(extra or [])]
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, float, int]:
+    """Run a command; return its exit code, wall seconds and the peak RSS (bytes) of its process tree, sampled."""
     start = time.perf_counter()
-    child = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
-    proc = psutil.Process(child.pid)
-    peak = 0
-    done = threading.Event()
+    child = subprocess.Popen(cmd, env=env)
+    proc, peak, done = psutil.Process(child.pid), 0, threading.Event()
 
     def sample() -> None:
         nonlocal peak
@@ -59,6 +52,17 @@ def run_stage(stage: str, data: Path, rows: int, extra: list[str] | None = None,
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
+    return code, wall, peak
+
+
+def run_stage(stage: str, data: Path, rows: int, extra: list[str] | None = None,
+              env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `stages.py STAGE` in a child process; return its JSON report plus wall time and peak RSS."""
+    out = data / f"stage-{stage}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(HERE / "stages.py"), stage, "--data", str(data), "--rows", str(rows),
+           "--out", str(out), *(extra or [])]
+    code, wall, peak = run_measured(cmd, {**os.environ, **(env or {})})
     if code != 0:
         raise RuntimeError(f"stage {stage} failed with exit code {code}: {' '.join(cmd)}")
     report = json.loads(out.read_text())

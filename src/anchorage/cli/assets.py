@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from anchorage.cli.common import (
     JsonOpt,
@@ -17,11 +15,12 @@ from anchorage.cli.common import (
     WorkspaceOpt,
     open_workspace,
     out,
+    parse_date,
     print_json,
+    print_rows,
     run_ingest,
     show_summary,
 )
-from anchorage.errors import AnchorageError
 
 assets_app = typer.Typer(help="Assets: the anchors' land and buildings, their use, reviews, ACV and transfers.",
                          no_args_is_help=True)
@@ -30,20 +29,8 @@ spaces_app = typer.Typer(help="Community spaces: anchors' spaces, groups' needs,
 DateOpt = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD.")]
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Write dates as YYYY-MM-DD, e.g. 2025-03-01.") from None
 
 
-def _table(title: str, rows: list[dict], cols: list[str]) -> None:
-    t = Table(title=title)
-    for c in cols:
-        t.add_column(c.replace("_", " "))
-    for r in rows:
-        t.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in cols])
-    out.print(t)
 
 
 @assets_app.command("import")
@@ -96,7 +83,7 @@ def assets_review(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
         print_json(result.to_json())
         return
     rows = [{**asdict(i), "reasons": "; ".join(i.reasons)} for i in result.items]
-    _table(f"Underused asset review: {len(result.items):,} of {result.assets_checked:,} assets flagged", rows,
+    print_rows(f"Underused asset review: {len(result.items):,} of {result.assets_checked:,} assets flagged", rows,
            ["org", "asset_key", "name", "reasons", "decision"])
     out.print("Record a decision with: anchorage assets decide ASSET_KEY --org ORG --decision retain|share|...")
 
@@ -121,7 +108,7 @@ def assets_duplicates(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) 
     if as_json:
         print_json(rows)
     else:
-        _table(f"{len(rows):,} UPRNs held more than once", rows, ["uprn", "held_by", "records", "names", "tenures"])
+        print_rows(f"{len(rows):,} UPRNs held more than once", rows, ["uprn", "held_by", "records", "names", "tenures"])
 
 
 @assets_app.command("colocate")
@@ -135,7 +122,7 @@ def assets_colocate(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     if as_json:
         print_json(rows)
     else:
-        _table(f"{len(rows):,} pairs within {distance:g} m", rows[:200],
+        print_rows(f"{len(rows):,} pairs within {distance:g} m", rows[:200],
                ["org_a", "name_a", "org_b", "name_b", "distance_m"])
 
 
@@ -155,7 +142,7 @@ def acv_nominate(name: str, by: Annotated[str, typer.Option(help="Who nominated 
     """Record a nomination of an Asset of Community Value (decision due in 8 weeks)."""
     from anchorage.assets.community import nominate
 
-    row = nominate(open_workspace(workspace), name, nominated_by=by, nominated_on=_date(on), address=address)
+    row = nominate(open_workspace(workspace), name, nominated_by=by, nominated_on=parse_date(on), address=address)
     out.print(f"Nomination {row.id} recorded; decision due {row.decision_due:%d %B %Y}.")
 
 
@@ -165,7 +152,7 @@ def acv_decide(acv_id: int, on: DateOpt, listed: Annotated[bool, typer.Option("-
     """List a nominated asset for 5 years, or record the nomination as unsuccessful."""
     from anchorage.assets.community import decide_nomination
 
-    row = decide_nomination(open_workspace(workspace), acv_id, listed=listed, decided_on=_date(on))
+    row = decide_nomination(open_workspace(workspace), acv_id, listed=listed, decided_on=parse_date(on))
     out.print(f"ACV {row.id} {row.status}" + (f" until {row.expires_on:%d %B %Y}." if row.expires_on else "."))
 
 
@@ -174,7 +161,7 @@ def acv_disposal(acv_id: int, on: DateOpt, workspace: WorkspaceOpt = None) -> No
     """Record an owner's notice of intended disposal; prints the moratorium dates."""
     from anchorage.assets.community import notify_disposal
 
-    n = notify_disposal(open_workspace(workspace), acv_id, notified_on=_date(on))
+    n = notify_disposal(open_workspace(workspace), acv_id, notified_on=parse_date(on))
     out.print(f"Notice {n.id}: interim moratorium to {n.interim_ends:%d %B %Y}; protected period to "
               f"{n.protected_ends:%d %B %Y}. A community group's intent to bid by then extends it to 6 months.")
 
@@ -185,7 +172,7 @@ def acv_intent(notice_id: int, group: Annotated[str, typer.Option(help="The comm
     """Record a community group's intent to bid (extends the moratorium to 6 months)."""
     from anchorage.assets.community import intent_to_bid
 
-    n = intent_to_bid(open_workspace(workspace), notice_id, group=group, on=_date(on))
+    n = intent_to_bid(open_workspace(workspace), notice_id, group=group, on=parse_date(on))
     out.print(f"Full moratorium to {n.full_ends:%d %B %Y}.")
 
 
@@ -198,7 +185,7 @@ def acv_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
     else:
-        _table("Assets of Community Value", rows, ["id", "name", "status", "expires_on", "moratorium_ends", "note"])
+        print_rows("Assets of Community Value", rows, ["id", "name", "status", "expires_on", "moratorium_ends", "note"])
 
 
 @assets_app.command("transfer")
@@ -249,7 +236,7 @@ def spaces_match(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     if as_json:
         print_json(matches_json(matches))
     else:
-        _table(f"{len(matches):,} suggested matches", matches_json(matches),
+        print_rows(f"{len(matches):,} suggested matches", matches_json(matches),
                ["need_id", "rank", "space", "org", "score", "reasons"])
 
 

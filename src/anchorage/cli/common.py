@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from anchorage.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace, resolve
 
@@ -93,3 +95,29 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
     if summary.rows_quarantined:
         out.print("  See every quarantined row with: anchorage spend quarantine --org "
                   f"{summary.org} --out quarantine.csv")
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """A YYYY-MM-DD option (None stays None), or a plain error."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise AnchorageError(f'"{text}" is not a date.', fix="Write it as YYYY-MM-DD, e.g. 2025-11-01.") from None
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return f"{v:,.2f}" if isinstance(v, float) else str(v)
+
+
+def print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+    """A titled table of the given columns of plain rows (blank for missing, floats to 2 places)."""
+    t = Table(title=title)
+    for c in cols:
+        t.add_column(c.replace("_", " "))
+    for r in rows:
+        t.add_row(*[_cell(r.get(c)) for c in cols])
+    out.print(t)

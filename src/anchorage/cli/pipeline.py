@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +17,7 @@ from anchorage.cli.common import (
     WorkspaceOpt,
     open_workspace,
     out,
+    parse_date,
     print_json,
     run_ingest,
 )
@@ -32,13 +32,6 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Leave out contract
                                              "(YYYY-MM-DD; default today).")]
 
 
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Write dates as YYYY-MM-DD.") from None
 
 
 @pipeline_app.command("import")
@@ -86,7 +79,7 @@ def pipeline_opportunities(workspace: WorkspaceOpt = None, window_months: Window
 
     ws = open_workspace(workspace)
     found = find_opportunities(ws, FinderOptions(window_months=window_months, grouping=grouping,
-                                                 cpv_level=cpv_level, as_of=_as_of(as_of)))
+                                                 cpv_level=cpv_level, as_of=parse_date(as_of)))
     if as_json:
         print_json({"window_months": window_months, "opportunities": [o.to_json() for o in found]})
         return
@@ -111,7 +104,7 @@ def pipeline_brief(opportunity: Annotated[str, typer.Argument(help="The opportun
         raise AnchorageError(f"{out_file}: a brief is written as .html, .pdf or .xlsx.", fix="Change --out.")
     ws = open_workspace(workspace)
     found = find_opportunities(ws, FinderOptions(window_months=window_months, grouping=grouping,
-                                                 cpv_level=cpv_level, as_of=_as_of(as_of)))
+                                                 cpv_level=cpv_level, as_of=parse_date(as_of)))
     match = [o for o in found if o.id == opportunity or str(o.rank) == opportunity]
     if not match:
         raise AnchorageError(f'There is no opportunity "{opportunity}" (there are {len(found)}).',

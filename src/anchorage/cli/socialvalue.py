@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from anchorage.cli.common import (
     JsonOpt,
@@ -17,7 +15,9 @@ from anchorage.cli.common import (
     WorkspaceOpt,
     open_workspace,
     out,
+    parse_date,
     print_json,
+    print_rows,
     run_ingest,
 )
 from anchorage.errors import AnchorageError
@@ -28,21 +28,8 @@ lm3_app = typer.Typer(help="Local multiplier (LM3): supplier re-spend surveys an
                       no_args_is_help=True)
 
 
-def _table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    t = Table(title=title)
-    for c in cols:
-        t.add_column(c.replace("_", " "))
-    for r in rows:
-        t.add_row(*[_fmt(r.get(c)) for c in cols])
-    out.print(t)
 
 
-def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.2f}"
-    return str(v)
 
 
 @socialvalue_app.command("framework")
@@ -62,7 +49,7 @@ def framework(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
                     "lm3": {"staff_local_respend": fw.staff_local_respend,
                             "supplier_local_respend": fw.supplier_local_respend}, "measures": fw.rows()})
         return
-    _table(f"{fw.name} {fw.version} ({fw.path})", fw.rows(),
+    print_rows(f"{fw.name} {fw.version} ({fw.path})", fw.rows(),
            ["theme", "outcome", "measure_id", "unit", "proxy", "source", "year"])
 
 
@@ -92,10 +79,7 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     """Committed vs delivered (units and £ proxy) by anchor and theme, and the contracts that are behind."""
     from anchorage.socialvalue.status import social_value_status
 
-    try:
-        when = dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise AnchorageError(f'"{as_of}" is not a date.', fix="Write it as YYYY-MM-DD.") from None
+    when = parse_date(as_of)
     if threshold is not None and not 0 <= threshold <= 1:
         raise AnchorageError(f"A threshold of {threshold:g} is not a share.", fix="Give a number from 0 to 1, e.g. 0.8.")
     st = social_value_status(open_workspace(workspace), when, threshold)
@@ -106,10 +90,10 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
         out.print("No commitments loaded yet. Load some with: anchorage socialvalue import-commitments FILE --org A")
         return
     cols = ["org", "committed_value", "expected_value", "delivered_value", "delivered_pct"]
-    _table(f"Social value on {st.as_of:%d %B %Y} (£ proxy)", st.tables["anchors"].to_dict("records"), cols)
-    _table("By theme (£ proxy)", st.tables["themes"].to_dict("records"), ["org", "theme", *cols[1:]])
+    print_rows(f"Social value on {st.as_of:%d %B %Y} (£ proxy)", st.tables["anchors"].to_dict("records"), cols)
+    print_rows("By theme (£ proxy)", st.tables["themes"].to_dict("records"), ["org", "theme", *cols[1:]])
     rows = [{**b, "reasons": "; ".join(b["reasons"])} for b in st.behind]
-    _table(f"Behind: {len(rows)} contract(s) below {st.threshold:.0%} of pro-rata delivery", rows,
+    print_rows(f"Behind: {len(rows)} contract(s) below {st.threshold:.0%} of pro-rata delivery", rows,
            ["org", "contract_ref", "supplier", "pro_rata_pct", "reasons"])
     for note in st.notes:
         out.print(f"note: {note}")
@@ -133,7 +117,7 @@ def lm3_results(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> Non
     if as_json:
         print_json(res.to_json())
         return
-    _table("Local multiplier (LM3)", res.table.to_dict("records"),
+    print_rows("Local multiplier (LM3)", res.table.to_dict("records"),
            ["org", "responses", "round1", "round2", "round3", "lm3"])
     out.print(f"Round 3 assumes local staff re-spend {res.staff_local_respend:.0%} and local suppliers "
               f"{res.supplier_local_respend:.0%} locally (the framework's lm3 section).")

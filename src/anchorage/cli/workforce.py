@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -17,11 +16,11 @@ from anchorage.cli.common import (
     WorkspaceOpt,
     open_workspace,
     out,
+    parse_date,
     print_json,
     progress_bar,
     show_summary,
 )
-from anchorage.errors import AnchorageError
 
 workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
                             no_args_is_help=True)
@@ -34,13 +33,6 @@ he_app = typer.Typer(help="Higher-education partners register.", no_args_is_help
 FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
 
 
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Write it as YYYY-MM-DD, e.g. 2025-11-01.") from None
 
 
 def _load(loader: Callable, file: Path, workspace: Path | None, what: str, as_json: bool) -> None:
@@ -60,7 +52,7 @@ def workforce_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, ma
 
     ws = open_workspace(workspace)
     with progress_bar(not as_json) as progress:
-        summary = ingest_staff(ws, file, org, as_at=_date(as_at), mapping_file=mapping, progress=progress)
+        summary = ingest_staff(ws, file, org, as_at=parse_date(as_at), mapping_file=mapping, progress=progress)
     show_summary(summary, as_json)
 
 
@@ -121,7 +113,7 @@ def solve(workspace: WorkspaceOpt = None, months: Annotated[int, typer.Option(he
 
     ws = open_workspace(workspace)
     result, plan_id = solve_and_save(ws, months=months, block_months=block_months, time_limit=time_limit,
-                                     replan=replan, changed_from=_date(changed_from))
+                                     replan=replan, changed_from=parse_date(changed_from))
     if calendar is not None and result.assignments:
         write_calendars(ws, calendar, plan_id)
     if as_json:
@@ -174,7 +166,7 @@ def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     """Funds in, payments, transfers, expiry and caps per anchor, month by month, with warnings."""
     from anchorage.workforce.levy_io import export_ledger, workspace_ledger
 
-    led = workspace_ledger(open_workspace(workspace), _date(as_at))
+    led = workspace_ledger(open_workspace(workspace), parse_date(as_at))
     if out_file is not None:
         export_ledger(led, out_file)
     if as_json:
@@ -223,7 +215,7 @@ def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Op
     """Check every pledge, add up to the threshold and write the bid pack."""
     from anchorage.workforce.bid_io import build_bid_pack
 
-    summary, paths = build_bid_pack(open_workspace(workspace), out_dir, programme, _date(bid_date))
+    summary, paths = build_bid_pack(open_workspace(workspace), out_dir, programme, parse_date(bid_date))
     if as_json:
         print_json({**summary.to_json(), "files": {k: str(v) for k, v in paths.items()}})
         return

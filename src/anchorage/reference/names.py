@@ -25,7 +25,9 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"\s+", " ", "g"),
     (r"^\s*(THE\s+)+", "", ""),  # steps from here on may empty a name; the ones before never do
     *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
-    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
+    # Legal words at the end; a name made only of them ("AND CO") empties here and keeps its light form below.
+    (r"((^|\s+)(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$",
+     "", ""),
 ]
 
 

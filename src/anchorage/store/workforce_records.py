@@ -114,6 +114,8 @@ class Pledge(Base):
 
     __tablename__ = "wf_pledges"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The anchor whose admin or analyst entered it on the web ("": the collaborative's list, loaded by file).
+    org: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
     programme: Mapped[str] = mapped_column(String(64))
     employer: Mapped[str] = mapped_column(String(300))
     company_number: Mapped[str] = mapped_column(String(16), default="")

@@ -28,6 +28,7 @@ from anchorage.web.routes import (
     uploads,
     workforce,
     workforce_api,
+    workforce_bid,
 )
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
@@ -59,6 +60,6 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
-                   socialvalue, lm3, opportunities, directory, assets, spaces, community):
+                   workforce_bid, socialvalue, lm3, opportunities, directory, assets, spaces, community):
         app.include_router(module.router)
     return app

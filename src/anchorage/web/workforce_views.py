@@ -7,10 +7,13 @@ from typing import Any
 
 import pandas as pd
 
+from anchorage.access import bid_queries as bq
 from anchorage.access import workforce_queries as wq
 from anchorage.access.gate import Viewer
 from anchorage.reports.workforce_charts import count_chart, share_chart
-from anchorage.workforce.bid_io import starts_and_outcomes, workspace_bid
+from anchorage.workforce.bid import PROGRAMMES
+from anchorage.workforce.bid_entry import OUTCOMES
+from anchorage.workforce.bid_io import starts_and_outcomes
 from anchorage.workforce.he_partners import KINDS, engagement_summary
 from anchorage.workforce.profile import COLLABORATIVE, INDICATORS
 from anchorage.workspace import Workspace
@@ -75,18 +78,29 @@ def levy_json(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> di
             "commitments": [{**c.__dict__, "total_price": float(c.total_price)} for c in v.commitments]}
 
 
-def bid_view(ws: Workspace, programme: str, bid_date: dt.date | None) -> dict[str, Any]:
-    summary = workspace_bid(ws, programme, bid_date)
-    by_employer: dict[str, int] = {}
-    for c in summary.checks:
-        by_employer[c.employer] = by_employer.get(c.employer, 0) + c.placements
-    items = sorted(by_employer.items(), key=lambda kv: -kv[1])
-    chart = count_chart(items, title="Placements pledged by employer", chart_id="bid-pledged",
+def bid_view(ws: Workspace, viewer: Viewer, programme: str, bid_date: dt.date | None) -> dict[str, Any]:
+    v = bq.bid(ws, viewer, programme, bid_date)
+    chart = count_chart(v.pledged, title="Placements pledged by employer", chart_id="bid-pledged",
                         xlabel="Placements pledged")
-    starts = starts_and_outcomes(ws)
-    return {"summary": summary, "chart": chart, "pledged": items, "starts_columns": list(starts.columns),
-            "starts": starts.values.tolist(), "programme": programme,
-            "bid_date": summary.bid_date.isoformat()}
+    starts = starts_and_outcomes(ws, lambda org: bq.sees_pledge(viewer, org))
+    return {"summary": v.summary, "checks": v.checks, "chart": chart, "pledged": v.pledged,
+            "starts_columns": list(starts.columns), "starts": starts.values.tolist(), "programme": programme,
+            "bid_date": v.summary.bid_date.isoformat(), "can_pledge": bq.can_pledge(viewer)}
+
+
+def pledges_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
+    v = bq.bid(ws, viewer)
+    checks = {c.pledge_id: c for c in v.summary.checks}
+    label = names(ws)
+    started: dict[int, int] = {}
+    for s in v.starts:
+        started[s.pledge_id] = started.get(s.pledge_id, 0) + 1
+    rows = [{"p": p, "check": checks.get(p.id), "anchor": label.get(p.org, "Collaborative list") if p.org else
+             "Collaborative list", "started": started.get(p.id, 0), "editable": p.id in v.editable} for p in v.pledges]
+    return {"summary": v.summary, "rows": rows, "starts": v.starts, "can_pledge": bq.can_pledge(viewer),
+            "pledge_names": {p.id: f"{p.employer}: {p.role}" for p in v.pledges}, "editable": v.editable,
+            "outcomes": OUTCOMES, "today": dt.date.today().isoformat(), "org_name": label.get(viewer.org or "", ""),
+            "programmes": PROGRAMMES}
 
 
 def he_view(ws: Workspace, by: str) -> dict[str, Any]:

@@ -179,7 +179,10 @@ def write_bid_pack(pledges: list[Any], summary: BidSummary, starts: pd.DataFrame
     out_dir.mkdir(parents=True, exist_ok=True)
     emp = employers_frame(pledges, summary)
     head = pd.DataFrame([("Programme", summary.programme.name), ("Bid date", f"{summary.bid_date:%d/%m/%Y}"),
-                         ("Result", summary.headline())] + [(k, f"£{v:,.2f}") for k, v in summary.grants().items()],
+                         ("Result", summary.headline())] + [(k, f"£{v:,.2f}") for k, v in summary.grants().items()]
+                        + ([("Pledges listed", f"{len(emp)} of {len(summary.checks)}: the others were entered by "
+                             "anchors whose detail you do not see; they count in the totals")]
+                           if len(emp) < len(summary.checks) else []),
                         columns=["", "value"])
     xlsx = out_dir / "bid-pack.xlsx"
     with pd.ExcelWriter(xlsx, engine="xlsxwriter") as xl:

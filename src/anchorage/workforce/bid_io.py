@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete, select
@@ -28,30 +30,37 @@ START_COLUMNS = [Column("employer"), Column("role"), Column("participant", alias
                  Column("outcome_date", "date", required=False)]
 
 
+def pledge_fields(r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, "programme": (r["programme"] or "kickstart").lower(), "company_number": r["company_number"] or "",
+            "charity_number": r["charity_number"] or "", "location": r["location"] or "", "contact": r["contact"] or "",
+            "hours_per_week": float(r["hours_per_week"])}
+
+
 def load_pledges(ws: Workspace, path: Path) -> int:
+    """The collaborative's own list of pledges (org ""), replaced by the file's; pledges entered on the web by
+    anchors' users are kept."""
     rows = parse_table(path, PLEDGE_COLUMNS)
     with ws.session() as session:
-        session.execute(delete(BidStart))
-        session.execute(delete(Pledge))
+        listed = select(Pledge.id).where(Pledge.org == "")
+        session.execute(delete(BidStart).where(BidStart.pledge_id.in_(listed)))
+        session.execute(delete(Pledge).where(Pledge.org == ""))
         for r in rows:
-            session.add(Pledge(**{**r, "programme": (r["programme"] or "kickstart").lower(),
-                                  "company_number": r["company_number"] or "", "charity_number": r["charity_number"] or "",
-                                  "location": r["location"] or "", "contact": r["contact"] or "",
-                                  "hours_per_week": float(r["hours_per_week"])}))
+            session.add(Pledge(**pledge_fields(r), org=""))
         session.commit()
     return len(rows)
 
 
 def load_starts(ws: Workspace, path: Path) -> int:
-    """Starts and outcomes, matched to pledges by employer and role."""
+    """Starts and outcomes in the collaborative's own list of pledges, matched by employer and role."""
     rows = parse_table(path, START_COLUMNS)
     with ws.session() as session:
-        pledges = {(p.employer.lower(), p.role.lower()): p.id for p in session.scalars(select(Pledge))}
+        pledges = {(p.employer.lower(), p.role.lower()): p.id
+                   for p in session.scalars(select(Pledge).where(Pledge.org == ""))}
         missing = [f"row {i}: no pledge by {r['employer']} for {r['role']}" for i, r in enumerate(rows, start=2)
                    if (r["employer"].lower(), r["role"].lower()) not in pledges]
         if missing:
             raise InputFileError(str(path), "; ".join(missing[:10]) + ".", fix="Load the pledges first, or fix the names.")
-        session.execute(delete(BidStart))
+        session.execute(delete(BidStart).where(BidStart.pledge_id.in_(pledges.values())))
         session.add_all(BidStart(pledge_id=pledges[r["employer"].lower(), r["role"].lower()],
                                  participant_ref=r["participant"], start_date=r["start_date"],
                                  outcome=(r["outcome"] or "in placement").lower(), outcome_date=r["outcome_date"])
@@ -65,10 +74,13 @@ def workspace_bid(ws: Workspace, programme: str = "kickstart", bid_date: dt.date
         return summarise_bid(list(session.scalars(select(Pledge))), programme, bid_date)
 
 
-def starts_and_outcomes(ws: Workspace) -> pd.DataFrame:
-    """Starts per employer by outcome: counts of young people, so suppressed."""
+def starts_and_outcomes(ws: Workspace, visible: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """Starts per employer by outcome: counts of young people, so suppressed. Employers in pledges whose anchor
+    `visible` rejects are grouped as "pledged through <anchor>"."""
+    anchors = {a.slug: a.name for a in ws.config.anchors}
     with ws.session() as session:
-        names = {p.id: p.employer for p in session.scalars(select(Pledge))}
+        names = {p.id: p.employer if visible is None or visible(p.org) else
+                 f"pledged through {anchors.get(p.org, p.org)}" for p in session.scalars(select(Pledge))}
         starts = [(names[s.pledge_id], s.outcome) for s in session.scalars(select(BidStart))]
     if not starts:
         return pd.DataFrame(columns=["employer"])
@@ -81,9 +93,10 @@ def starts_and_outcomes(ws: Workspace) -> pd.DataFrame:
     return frame.rename_axis("employer").reset_index()
 
 
-def build_bid_pack(ws: Workspace, out_dir: Path, programme: str = "kickstart",
-                   bid_date: dt.date | None = None) -> tuple[BidSummary, dict[str, Path]]:
+def build_bid_pack(ws: Workspace, out_dir: Path, programme: str = "kickstart", bid_date: dt.date | None = None,
+                   visible: Callable[[str], bool] | None = None) -> tuple[BidSummary, dict[str, Path]]:
+    """The pack: totals over every pledge; the pledges listed are those whose anchor `visible` accepts (all)."""
     summary = workspace_bid(ws, programme, bid_date)
     with ws.session() as session:
-        pledges = list(session.scalars(select(Pledge)))
-    return summary, write_bid_pack(pledges, summary, starts_and_outcomes(ws), out_dir)
+        pledges = [p for p in session.scalars(select(Pledge)) if visible is None or visible(p.org)]
+    return summary, write_bid_pack(pledges, summary, starts_and_outcomes(ws, visible), out_dir)

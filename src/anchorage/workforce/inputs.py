@@ -59,25 +59,33 @@ def parse_table(path: Path, columns: list[Column]) -> list[dict[str, Any]]:
     problems: list[str] = []
     out = []
     for i, row in enumerate(rows, start=2):
-        parsed: dict[str, Any] = {}
-        for c in columns:
-            key = keys[c.name]
-            text = row.get(key) if key else None
-            if text is None:
-                if c.required:
-                    problems.append(f"row {i}, column {c.name}: empty")
-                parsed[c.name] = None
-                continue
-            try:
-                parsed[c.name] = PARSERS[c.kind](text)
-            except ValueError as exc:
-                problems.append(f"row {i}, column {c.name}: {exc}")
+        parsed, bad = parse_record({c.name: row.get(k) if (k := keys[c.name]) else None for c in columns}, columns)
+        problems += [f"row {i}, column {name}: {why}" for name, why in bad]
         out.append(parsed)
     if problems:
         more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
         raise InputFileError(str(path), f"{len(problems)} problem(s): " + "; ".join(problems[:20]) + more + ".",
                              fix="Correct the cells named and load the file again; nothing was saved.")
     return out
+
+
+def parse_record(values: dict[str, str | None], columns: list[Column]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """One record (a file's row or a web form) parsed column by column, with every (column, problem)."""
+    parsed: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for c in columns:
+        text = values.get(c.name)
+        text = text.strip() if isinstance(text, str) and text.strip() else None
+        if text is None:
+            if c.required:
+                problems.append((c.name, "empty"))
+            parsed[c.name] = None
+            continue
+        try:
+            parsed[c.name] = PARSERS[c.kind](text)
+        except ValueError as exc:
+            problems.append((c.name, str(exc)))
+    return parsed, problems
 
 
 def _int(text: str) -> int:

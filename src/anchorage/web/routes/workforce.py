@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 from anchorage.access import audit
 from anchorage.access import workforce_queries as wq
 from anchorage.access.accounts import Forbidden
+from anchorage.access.bid_queries import sees_pledge
 from anchorage.errors import AnchorageError
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
@@ -129,7 +130,7 @@ def ledger_xlsx(request: Request, ctx: CtxDep) -> Response:
 
 @router.get("/workforce/bid")
 def bid(request: Request, ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> Response:
-    return render(request, "bid.html", bid_view(ctx.ws, programme, day(bid_date)))
+    return render(request, "bid.html", bid_view(ctx.ws, ctx.viewer, programme, day(bid_date)))
 
 
 @router.get("/workforce/bid/pack.{fmt}")
@@ -137,7 +138,7 @@ def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "kickstar
     if fmt not in PACK:
         raise AnchorageError(f"There is no .{fmt} bid pack.", fix="Choose XLSX, PDF or HTML.")
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    _, paths = build_bid_pack(ctx.ws, tmp, programme, day(bid_date))
+    _, paths = build_bid_pack(ctx.ws, tmp, programme, day(bid_date), visible=lambda org: sees_pledge(ctx.viewer, org))
     return download(ctx, request, tmp, paths[fmt], PACK[fmt], f"bid pack ({fmt})")
 
 

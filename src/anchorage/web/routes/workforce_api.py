@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
+from anchorage.access import bid_queries as bq
 from anchorage.access import workforce_queries as wq
 from anchorage.web.deps import CtxDep
 from anchorage.web.routes.workforce import day
 from anchorage.web.workforce_views import levy_json, records, rotations_json
-from anchorage.workforce.bid_io import starts_and_outcomes, workspace_bid
+from anchorage.workforce.bid_io import starts_and_outcomes
 from anchorage.workforce.he_partners import engagement_summary
 
 router = APIRouter(prefix="/api/v1/workforce", tags=["workforce"])
@@ -41,9 +42,12 @@ def levy(ctx: CtxDep, as_at: str = "") -> dict[str, Any]:
 def bid(ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> dict[str, Any]:
     """The collective bid: pledges with eligibility reasons, the threshold, grants, and starts and
     outcomes by employer (suppressed)."""
-    summary = workspace_bid(ctx.ws, programme, day(bid_date))
-    return {"ok": True, **jsonable_encoder(summary.to_json()),
-            "starts_and_outcomes": jsonable_encoder(records(starts_and_outcomes(ctx.ws)))}
+    v = bq.bid(ctx.ws, ctx.viewer, programme, day(bid_date))
+    seen = {c.pledge_id for c in v.checks}
+    out = v.summary.to_json()
+    out["pledges"] = [p for p in out["pledges"] if p["pledge_id"] in seen]  # others' pledges are their detail
+    return {"ok": True, **jsonable_encoder(out), "pledged": [{"employer": e, "placements": n} for e, n in v.pledged],
+            "starts_and_outcomes": jsonable_encoder(records(starts_and_outcomes(ctx.ws, lambda org: bq.sees_pledge(ctx.viewer, org))))}
 
 
 @router.get("/he")
