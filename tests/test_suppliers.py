@@ -269,3 +269,14 @@ def test_spark_backend_links_like_duckdb():
     assert len(on_duckdb) > 50
     assert on_spark[["uid_l", "uid_r"]].equals(on_duckdb[["uid_l", "uid_r"]])
     assert (on_spark["match_probability"] - on_duckdb["match_probability"]).abs().max() < 1e-9
+
+
+def test_a_command_line_resolve_refreshes_the_web_analysis(resolved):
+    from anchorage.access.queries import data_version, full_analysis
+
+    ws, _ = resolved
+    before = data_version(ws)
+    full_analysis(ws)
+    assert data_version(ws) == before  # reading the warehouse leaves the cache key alone
+    resolve(ws)  # as `anchorage suppliers resolve` does, outside the web app
+    assert data_version(ws) != before

@@ -38,13 +38,15 @@ def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def data_version(ws: Workspace) -> str:
-    """Changes whenever an upload is loaded or replaced, or a supplier review decision is made or withdrawn
-    (decisions change matched spend and enrichment): the analysis cache key."""
+    """Changes whenever an upload is loaded or replaced, a supplier review decision is made or withdrawn
+    (decisions change matched spend and enrichment), or anything writes the warehouse (e.g. `anchorage
+    suppliers resolve` on the command line): the analysis cache key."""
     with ws.session() as s:
         rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
         decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
                             .order_by(SupplierDecision.id)).all()
-    return hashlib.sha256(repr((rows, decided)).encode()).hexdigest()[:16]
+    written = ws.warehouse_path.stat().st_mtime_ns if ws.warehouse_path.exists() else 0
+    return hashlib.sha256(repr((rows, decided, written)).encode()).hexdigest()[:16]
 
 
 def full_analysis(ws: Workspace) -> AnalysisResult:

@@ -23,11 +23,12 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"[.'’-]", "", "g"),
     (r"[^\pL\pN ]+", " ", "g"),
     (r"\s+", " ", "g"),
-    (r"^\s*(THE\s+)+", "", ""),  # steps from here on may empty a name; the ones before never do
+    # Steps from here on may empty a name; the ones before never do. Trim first, so that a name the steps
+    # above began with a space ("&CO" -> " AND CO") ends as it would when normalised again ("AND CO").
+    (r"^\s+", "", ""),
+    (r"^(THE\s+)+", "", ""),
     *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
-    # Legal words at the end; a name made only of them ("AND CO") empties here and keeps its light form below.
-    (r"((^|\s+)(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$",
-     "", ""),
+    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
 ]
 
 
