@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from tests.test_web_assets import COUNCIL, REFERENCE, TRUST
-from tests.test_web_browser import chromium_path, server  # noqa: F401  (the fixture)
+from tests.test_web_browser import browser_page, server  # noqa: F401  (the fixture)
 from tests.web_support import PASSWORD
 
 from anchorage.assets.register import import_assets
@@ -17,19 +17,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_map_filters_and_public_need_form_in_chromium(server, tmp_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     base, web = server
     import_reference(web.ws, [REFERENCE / "nspl_SM.csv"])
     for org, text in (("council", COUNCIL), ("acute-trust", TRUST)):
         (tmp_path / f"{org}.csv").write_text(text, encoding="utf-8")
         import_assets(web.ws, tmp_path / f"{org}.csv", org)
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    with browser_page(problems) as page:
         # A community group, not signed in, posts a need.
         page.goto(f"{base}/community/need")
         box = page.locator("#website").bounding_box()
@@ -57,5 +51,4 @@ def test_map_filters_and_public_need_form_in_chromium(server, tmp_path):  # noqa
         page.wait_for_url("**/assets/map?org=council*")
         assert page.locator("circle.asset").count() == 3
         assert page.locator("svg.asset-map").is_visible()
-        browser.close()
     assert problems == []

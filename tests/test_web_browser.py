@@ -8,7 +8,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -25,6 +27,22 @@ def chromium_path() -> str:
             pytest.fail("CI must install Chromium (Debian package chromium): the browser tests always run there")
         pytest.skip("install Chromium (Debian: apt-get install chromium) to run the browser tests")
     return path
+
+
+@contextmanager
+def browser_page(problems: list[str], **page_options: Any) -> Iterator[Any]:
+    """A page in Debian's Chromium that records console errors and page errors in `problems`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
+        page = browser.new_page(**page_options)
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        try:
+            yield page
+        finally:
+            browser.close()
 
 
 @pytest.fixture
@@ -46,17 +64,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Web]]:
 
 
 def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     base, _web = server
     upload = tmp_path / "payments-june.csv"
     upload.write_text(ODD_COLUMNS, encoding="utf-8")
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    with browser_page(problems) as page:
         page.goto(f"{base}/dashboard")
         assert page.url.startswith(f"{base}/login")
         page.get_by_label("Email address").fill("analyst@council.org")
@@ -92,5 +104,4 @@ def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
         saved = tmp_path / "report.xlsx"
         dl.value.save_as(saved)
         assert saved.read_bytes()[:2] == b"PK"
-        browser.close()
     assert problems == []

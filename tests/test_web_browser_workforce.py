@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.test_web_browser import chromium_path, server  # noqa: F401 (the fixture)
+from tests.test_web_browser import browser_page, server  # noqa: F401 (the fixture)
 from tests.test_web_workforce import COUNCIL_STAFF, TRUST_STAFF, write
 from tests.web_support import PASSWORD, Web
 
@@ -50,16 +50,10 @@ def load_workforce(web: Web, d: Path) -> None:
 
 
 def test_workforce_pages_pledge_and_bid_pack(server, tmp_path):  # noqa: F811 (the fixture)
-    from playwright.sync_api import sync_playwright
-
     base, web = server
     load_workforce(web, tmp_path / "wf")
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
-        page = browser.new_page(accept_downloads=True)
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    with browser_page(problems, accept_downloads=True) as page:
         page.goto(f"{base}/workforce")
         page.get_by_label("Email address").fill("analyst@council.org")
         page.get_by_label("Password").fill(PASSWORD)
@@ -107,5 +101,4 @@ def test_workforce_pages_pledge_and_bid_pack(server, tmp_path):  # noqa: F811 (t
         assert employers == {"Cafe Ltd", "Catford Bike Repairs CIC"}
         cafe_row = next(r for r in wb["Starts and outcomes"].iter_rows(min_row=2, values_only=True) if r[0] == "Cafe Ltd")
         assert None in cafe_row[1:]  # the suppressed cell is empty in the pack too
-        browser.close()
     assert problems == []

@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from tests.test_web_browser import chromium_path, server  # noqa: F401  (the live-server fixture)
+from tests.test_web_browser import browser_page, server  # noqa: F401  (the live-server fixture)
 
 from anchorage.public_forms.outbox import outbox_dir
 
@@ -16,15 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_supplier_registers_and_confirms_in_a_browser(server):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     base, web = server
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    with browser_page(problems) as page:
         page.goto(f"{base}/opportunities")
         assert page.get_by_role("heading", level=1).inner_text().startswith("Opportunities to work with")
         page.get_by_role("link", name="Register as a supplier").click()
@@ -49,5 +43,4 @@ def test_supplier_registers_and_confirms_in_a_browser(server):  # noqa: F811
         page.goto(link.group(0))
         page.get_by_role("button", name="Confirm").click()
         assert page.get_by_role("heading", name="You are in the directory").is_visible()
-        browser.close()
     assert problems == []
