@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -18,7 +20,7 @@ from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary
 from anchorage.store import records
-from anchorage.workspace import Workspace, file_sha256
+from anchorage.workspace import Workspace
 
 
 def trimmed_sql(c: str) -> str:
@@ -40,6 +42,7 @@ class Batch:
     org: str
     source_file: str
     progress: Progress | None
+    state: dict[str, Any] = field(default_factory=dict)  # what a kind's prepare hands to its load
 
     def cell(self, fld: str) -> str | None:
         """The staged column (c0..cN) a field is mapped to, untrimmed; None when unmapped."""
@@ -85,6 +88,8 @@ class Transform:
 
     prepare: Callable[[Batch], ImportSummary]
     load: Callable[[Batch], ImportSummary | None]
+    # Columns worked out while the file is staged (same pass over the rows), from the part's mapping.
+    staged: Callable[[mapmod.ColumnMapping, list[str]], str] | None = None
     # Personal data (staff extracts): no raw copy of the file is kept, and lines the reader cannot split
     # are quarantined without their text; the kind's own load keeps only what it must.
     personal: bool = False
@@ -132,8 +137,8 @@ def run_import(
     """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id."""
     anchor = ws.config.anchor(org)
     path = Path(path)
-    sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
-    sha = file_sha256(path)
+    fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
+    sha, encoding = sniff.fingerprint(path, text=fmt == "csv")
     summary = ImportSummary(kind=kind, file=path.name, org=anchor.slug)
     if money:
         summary.amount_read = summary.amount_loaded = summary.amount_quarantined = Decimal(0)
@@ -148,8 +153,11 @@ def run_import(
         previous = records.previous_version(session, anchor.slug, kind, path.name)
         upload = records.Upload(
             id=uuid.uuid4().hex[:16], org=anchor.slug, kind=kind, filename=path.name, sha256=sha,
-            raw_path="" if transform.personal else str(ws.keep_raw(path, sha)), status="pending", mapping={},
+            raw_path="", status="pending", mapping={},
         )
+        # The raw copy is written alongside the load (the copy waits on the disk, the load on the CPU).
+        copier = ThreadPoolExecutor(1)
+        kept = None if transform.personal else copier.submit(ws.keep_raw, path, sha)
         if transform.personal:
             summary.notes.append("personal data: no copy of the file was kept")
         session.add(upload)
@@ -157,19 +165,27 @@ def run_import(
         summary.upload_id = upload.id
 
         # Transcoded copies of the input live only for the import (they may hold personal data).
-        with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp:
+        def mapping_for(columns: list[str]) -> mapmod.ColumnMapping:
+            m = (mapmod.load_mapping_file(mapping_file, columns, kind) if mapping_file
+                 else mapmod.automatic_mapping(columns, kind))
+            m.require(kind, str(path), columns)
+            return m
+
+        def computed(columns: list[str]) -> str:
+            return transform.staged(mapping_for(columns), columns) if transform.staged else ""
+
+        with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
             parsers.install(con)
             parts: list[StagedPart] = []
             try:
                 parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
-                                          kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"))
+                                          kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
+                                          encoding=encoding if fmt == "csv" else None, computed=computed)
                 summary.notes.extend(notes)
                 batches = []
                 for part in parts:
-                    m = (mapmod.load_mapping_file(mapping_file, part.columns, kind) if mapping_file
-                         else mapmod.automatic_mapping(part.columns, kind))
-                    m.require(kind, str(path), part.columns)
+                    m = mapping_for(part.columns)
                     batch = Batch(con, part, m, upload.id, anchor.slug, path.name, progress)
                     _add(summary, transform.prepare(batch))
                     batches.append(batch)
@@ -187,6 +203,8 @@ def run_import(
                             _add(summary, loaded)
                     if after_load is not None:
                         after_load(con, anchor.slug)
+                    if kept is not None:
+                        upload.raw_path = str(kept.result())
                     con.commit()
                 except BaseException:
                     con.rollback()

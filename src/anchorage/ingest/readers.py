@@ -35,15 +35,24 @@ class StagedPart:
     rejects: list[Reject] = field(default_factory=list)
 
 
+# Given a part's header, SQL for extra columns computed while staging (", expr AS _name, ..."), or "".
+Computed = Callable[[list[str]], str]
+
+
 def stage_file(
     con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path,
-    *, kind: str = "spend", what: str = "the supplier, amount and date",
+    *, kind: str = "spend", what: str = "the supplier, amount and date", encoding: str | None = None,
+    computed: Computed | None = None,
 ) -> tuple[list[StagedPart], list[str]]:
-    """Stage every table in the file that has a recognisable header; return the parts and notes."""
+    """Stage every table in the file that has a recognisable header; return the parts and notes.
+
+    `computed` adds columns worked out in the same pass over the rows (a kind's checks, say), and
+    `encoding` saves reading a CSV through once more when the caller has already checked it."""
     fmt = sniff.detect_format(path)
+    extra = computed or (lambda header: "")
     if fmt == "csv":
-        return [_stage_csv(con, path, score, workdir, kind, what)], []
-    return _stage_workbook(con, path, score, kind, what)
+        return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra)], []
+    return _stage_workbook(con, path, score, kind, what, extra)
 
 
 def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> HeaderNotFound:
@@ -58,8 +67,8 @@ def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> Heade
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path,
-               kind: str, what: str) -> StagedPart:
-    encoding = sniff.detect_encoding(path)
+               kind: str, what: str, encoding: str | None, extra: Computed) -> StagedPart:
+    encoding = encoding or sniff.detect_encoding(path)
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
         source = sniff.transcode_to_utf8(path, encoding, workdir / f"transcoded-{next(_ids)}.csv")
@@ -76,7 +85,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
     skip = guess.lines_before + 1
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', "
+        f"CREATE TEMP TABLE {table} AS SELECT *{extra(header)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
         f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)",
         [str(source), delimiter],
@@ -120,7 +129,8 @@ def cell_text(value: object) -> str | None:
 
 
 def _stage_workbook(
-    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], kind: str, what: str
+    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], kind: str, what: str,
+    extra: Computed,
 ) -> tuple[list[StagedPart], list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -153,7 +163,7 @@ def _stage_workbook(
         arrays["_line_no"] = pa.array(range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64())
         table = f"staged_{next(_ids)}"
         con.register(f"{table}_arrow", pa.table(arrays))
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT *{extra(header)} FROM {table}_arrow")
         con.unregister(f"{table}_arrow")
         parts.append(StagedPart(table, header, name, guess.row_index + 1))
     if not parts:

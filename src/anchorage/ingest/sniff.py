@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import csv
 import io
 from collections.abc import Callable
@@ -43,29 +44,46 @@ def detect_format(path: Path) -> str:
 
 def detect_encoding(path: Path) -> str:
     """utf-8-sig, utf-8, utf-16, cp1252 or latin-1: checked over the whole file, not a sample."""
+    return fingerprint(path)[1]
+
+
+def fingerprint(path: Path, *, text: bool = True) -> tuple[str, str]:
+    """The file's SHA-256 and (for a text file) its encoding, from one read of the file: the digest
+    identifies a load, and the encoding is checked over every byte, not a sample."""
+    digest = hashlib.sha256()
+    utf8 = False
     with path.open("rb") as fh:
         start = fh.read(4)
-        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
         fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        decoder = codecs.getincrementaldecoder("utf-8")() if text and not utf16 else None
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            # Plain ASCII (nearly every chunk of most files) is valid UTF-8: checked far faster than decoded.
+            if decoder is None or (chunk.isascii() and not decoder.getstate()[0]):
+                continue
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                decoder = None
+        if decoder is not None:
+            try:
+                decoder.decode(b"", final=True)
+                utf8 = True
+            except UnicodeDecodeError:
+                pass
+    if utf16:
+        return digest.hexdigest(), "utf-16"
+    if not text or utf8:
+        return digest.hexdigest(), "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
+    with path.open("rb") as fh:
+        cp = codecs.getincrementaldecoder("cp1252")()
         try:
             while chunk := fh.read(CHUNK):
-                # Plain ASCII (nearly every chunk of most files) is valid UTF-8: checked far faster than decoded.
-                if chunk.isascii() and not decoder.getstate()[0]:
-                    continue
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+                cp.decode(chunk)
+            return digest.hexdigest(), "cp1252"
         except UnicodeDecodeError:
-            fh.seek(0)
-            cp = codecs.getincrementaldecoder("cp1252")()
-            try:
-                while chunk := fh.read(CHUNK):
-                    cp.decode(chunk)
-                return "cp1252"
-            except UnicodeDecodeError:
-                return "latin-1"
-    return "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
+            return digest.hexdigest(), "latin-1"
 
 
 def transcode_to_utf8(path: Path, encoding: str, out: Path) -> Path:

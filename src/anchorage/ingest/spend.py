@@ -8,10 +8,12 @@ from pathlib import Path
 import duckdb
 
 from anchorage.ingest import progress as prog
+from anchorage.ingest.mapping import ColumnMapping
 from anchorage.ingest.pipeline import Batch, Transform, run_import, trimmed_sql
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
+from anchorage.store.spend_store import DELETE_UPLOAD, LINE_CELLS, SUPPLIER_CELLS, key_sql, next_upload_no
 from anchorage.workspace import Workspace
 
 REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFORMATION|PRIVATE INDIVIDUAL|INDIVIDUAL|NOT DISCLOSED)\b|REDACT"
@@ -24,26 +26,41 @@ def company_number_sql(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({s}, '[0-9]{{1,8}}') THEN lpad({s}, 8, '0') ELSE NULLIF({s}, '') END"
 
 
-def _fast_ok_sql(b: Batch) -> str:
-    """True for rows on the fast path: a supplier starting with a printable ASCII character, an amount that
-    is a plain number and a DD/MM/YYYY date in range, all read from the untrimmed cells. For these rows the
-    full parsers (on the trimmed cells) give exactly the same amount and date and no reason, so nearly every
-    row of a clean file is checked with two cheap casts; every other row takes the full parsers."""
-    sup, amt, dat = (b.cell(f) for f in ("supplier_name", "amount", "payment_date"))
-    if sup is None or amt is None or dat is None:
-        return "false"
-    return (f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND TRY_CAST({amt} AS DECIMAL(18, 2)) IS NOT NULL "
-            f"AND NOT starts_with({dat}, ' ') "
-            f"AND anchorage_date_dmy({dat}) BETWEEN DATE '{EARLIEST}' AND current_date + 366, false)")
+def _staged_sql(m: ColumnMapping, columns: list[str]) -> str:
+    """Columns added while the file is staged (one pass): the amount and date of rows in the plain shapes,
+    and whether a row takes the fast path, i.e. a supplier starting with a printable ASCII character, an
+    amount that is a plain number and a DD/MM/YYYY date in range, all read from the untrimmed cells. For
+    these rows the full parsers (on the trimmed cells) give exactly the same amount and date and no reason,
+    so nearly every row of a clean file is checked with two cheap casts; every other row takes the full
+    parsers."""
+    cell = {f: f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount", "payment_date") if f in m.fields}
+    if len(cell) < 3:
+        return ", CAST(NULL AS DECIMAL(18, 2)) AS _amount, CAST(NULL AS DATE) AS _date, false AS _fast"
+    sup, amt, dat = cell["supplier_name"], cell["amount"], cell["payment_date"]
+    return (f", TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, anchorage_date_dmy({dat}) AS _date, "
+            f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
+            f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast")
+
+
+def _keyed(b: Batch) -> dict[str, str]:
+    """The mapped supplier and line fields (what keys a payment's supplier and line) → their untrimmed cells."""
+    return {f: c for f in SUPPLIER_CELLS + LINE_CELLS if (c := b.cell(f))}
+
+
+def _key_columns(keyed: dict[str, str], fields: tuple[str, ...]) -> list[str]:
+    return [f"k_{f}" for f in fields if f in keyed]
 
 
 def _prepare(b: Batch) -> ImportSummary:
-    """Check every row; rows off the fast path are parsed in full into a temp table; return the reconciliation."""
+    """Rows off the fast path are parsed in full into a temp table; the distinct supplier and line cells of
+    every loaded row are gathered and keyed; return the reconciliation of the rows parsed in full."""
     t, stg = b.parsed, b.part.table
     sup, amt, dat = b.col("supplier_name"), b.col("amount"), b.col("payment_date")
     everything = " || ' ' || ".join(f"coalesce(c{i}, '')" for i in range(len(b.part.columns)))
     q = lambda s: s.replace("'", "''")  # noqa: E731
     h_sup, h_amt, h_dat = (q(b.column_header(f)) for f in ("supplier_name", "amount", "payment_date"))
+    keyed = _keyed(b)
+    as_keys = ", ".join(f"{c} AS k_{f}" for f, c in keyed.items())
     prog.run(b.con, f"""
         CREATE TEMP TABLE {t} AS
         SELECT
@@ -76,35 +93,39 @@ def _prepare(b: Batch) -> ImportSummary:
                  WHEN amount IS NULL THEN '{h_amt}'
                  ELSE '{h_dat}' END AS bad_column,
             CASE WHEN reason <> '' THEN {b.raw_json_sql("s")} END AS raw,
-            {b.col("supplier_ref")} AS supplier_ref,
-            {b.col("supplier_postcode")} AS postcode_raw,
-            {b.col("company_number")} AS company_raw,
-            {b.col("charity_number")} AS charity_number,
-            {b.col("vat_number")} AS vat_raw,
-            {b.col("category")} AS category,
-            {b.col("service")} AS service,
             {b.col("description")} AS description,
-            {b.col("transaction_id")} AS transaction_id
-        FROM (SELECT rowid + 1 AS row_no, * FROM {stg} WHERE NOT {_fast_ok_sql(b)}) s
+            {b.col("transaction_id")} AS transaction_id,
+            {as_keys}
+        FROM (SELECT rowid + 1 AS row_no, * FROM {stg} WHERE NOT _fast) s
         WHERE NOT ({b.all_blank_sql()})
     """, stage=f"Checking {b.source_file}", progress=b.progress)
-    # Names and postcodes repeat: normalise each distinct cell once (tens of thousands, not millions);
-    # rows join back to them by the cell.
-    sup_cell, pc_cell = (b.cell(f) or "CAST(NULL AS VARCHAR)" for f in ("supplier_name", "supplier_postcode"))
+    # Supplier and line cells repeat: each distinct combination of the loaded rows is stored once, and
+    # names and postcodes are normalised once per distinct cell (tens of thousands, not millions).
+    ks = [f"k_{f}" for f in keyed]
+    sup_k, line_k = _key_columns(keyed, SUPPLIER_CELLS), _key_columns(keyed, LINE_CELLS)
+    pc_cell = "k_supplier_postcode" if "supplier_postcode" in keyed else "CAST(NULL AS VARCHAR)"
     b.con.execute(f"""
-        CREATE TEMP TABLE cells_{stg} AS SELECT DISTINCT {sup_cell} AS cell FROM {stg};
+        CREATE TEMP TABLE dims_{stg} AS
+        SELECT GROUPING(k_supplier_name) = 0 AS is_supplier, {", ".join(ks)}, count(*) AS payments
+        FROM (SELECT {as_keys} FROM {stg} WHERE _fast UNION ALL SELECT {", ".join(ks)} FROM {t} WHERE reason = '')
+        GROUP BY GROUPING SETS (({", ".join(sup_k)}), ({", ".join(line_k)}))
+    """)
+    b.con.execute(f"""
         CREATE TEMP TABLE names_{stg} AS
         SELECT cell, supplier_raw,
                regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
                CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('supplier_raw')} END AS norm
-        FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw FROM cells_{stg})
-        WHERE supplier_raw IS NOT NULL;
-        CREATE TEMP TABLE postcodes_{stg} AS
-        SELECT cell, postcode_raw, {postcode_display_sql('postcode_raw')} AS postcode
-        FROM (SELECT cell, {trimmed_sql('cell')} AS postcode_raw FROM (SELECT DISTINCT {pc_cell} AS cell FROM {stg}))
-        WHERE postcode_raw IS NOT NULL;
-        DROP TABLE cells_{stg}
+        FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw
+              FROM (SELECT DISTINCT k_supplier_name AS cell FROM dims_{stg} WHERE is_supplier))
     """)
+    b.con.execute(f"""
+        CREATE TEMP TABLE postcodes_{stg} AS
+        SELECT cell, {postcode_display_sql('postcode_raw')} AS postcode
+        FROM (SELECT cell, {trimmed_sql('cell')} AS postcode_raw
+              FROM (SELECT DISTINCT {pc_cell} AS cell FROM dims_{stg} WHERE is_supplier))
+        WHERE postcode_raw IS NOT NULL
+    """)
+    b.state["salt"] = _salt(b.con, f"dims_{stg}", sup_k, line_k)
     out = ImportSummary(kind="spend", file=b.source_file)
     # The fast-path rows are counted as _load inserts them.
     totals = b.con.execute(f"""
@@ -125,75 +146,94 @@ def _prepare(b: Batch) -> ImportSummary:
     return out
 
 
-def _insert_spend_sql(b: Batch, rows: str, names: str, postcodes: str) -> str:
-    """INSERT the rows of `rows` (row_no, parsed values, trimmed cells, and the keys `names` and `postcodes`
-    are joined on) into spend, with normalised supplier names and postcodes."""
-    return f"""
-        INSERT INTO spend
-        SELECT ?, ?, p.row_no, p.payment_date, p.amount, n.supplier_raw, n.norm, p.supplier_ref,
-               pc.postcode,
-               CASE WHEN p.company_raw IS NOT NULL THEN {company_number_sql('p.company_raw')} END,
-               p.charity_number,
-               CASE WHEN p.vat_raw IS NOT NULL THEN upper(regexp_replace(p.vat_raw, '[\\s-]', '', 'g')) END,
-               p.category, p.service, p.description, p.transaction_id, n.is_redacted
-        FROM ({rows}) p JOIN ({names}) n USING (supplier_key)
-        LEFT JOIN ({postcodes}) pc USING (postcode_key)
-    """
-
-
-def _other_columns(b: Batch) -> str:
-    return f"""{b.col("supplier_ref")} AS supplier_ref, {b.col("company_number")} AS company_raw,
-               {b.col("charity_number")} AS charity_number, {b.col("vat_number")} AS vat_raw,
-               {b.col("category")} AS category, {b.col("service")} AS service,
-               {b.col("description")} AS description, {b.col("transaction_id")} AS transaction_id"""
+def _salt(con: duckdb.DuckDBPyConnection, dims: str, sup_k: list[str], line_k: list[str]) -> int:
+    """The first salt under which no two distinct supplier (or line) combinations share a key."""
+    for salt in range(8):
+        row = con.execute(f"""
+            SELECT count(*) FILTER (is_supplier) - count(DISTINCT {key_sql(salt, sup_k)}) FILTER (is_supplier),
+                   count(*) FILTER (NOT is_supplier) - count(DISTINCT {key_sql(salt, line_k)}) FILTER (NOT is_supplier)
+            FROM {dims}
+        """).fetchone()
+        if row == (0, 0):
+            return salt
+    raise RuntimeError("could not key the payments' suppliers; please report this")  # pragma: no cover
 
 
 def _load(b: Batch) -> ImportSummary:
-    """Move good rows into spend and bad rows into quarantine (inside the import's transaction); return the
-    reconciliation of the fast-path rows, counted as inserted."""
-    t, stg = b.parsed, b.part.table
-    sup_cell, amt_cell, dat_cell, pc_cell = (
-        b.cell(f) or "CAST(NULL AS VARCHAR)" for f in ("supplier_name", "amount", "payment_date", "supplier_postcode"))
-    # Fast-path rows straight from the staged cells, joined to their names and postcodes by the raw cell.
-    fast = f"""
-        SELECT rowid + 1 AS row_no, anchorage_date_dmy({dat_cell}) AS payment_date,
-               TRY_CAST({amt_cell} AS DECIMAL(18, 2)) AS amount, {_other_columns(b)},
-               {sup_cell} AS supplier_key, {pc_cell} AS postcode_key
-        FROM {stg} WHERE {_fast_ok_sql(b)}"""
-    upload_sum = "SELECT count(*), coalesce(sum(amount), 0) FROM spend WHERE upload_id = ?"
-    before = b.con.execute(upload_sum, [b.upload_id]).fetchone()
-    prog.run(b.con, _insert_spend_sql(b, fast, f"SELECT cell AS supplier_key, * FROM names_{stg}",
-                                      f"SELECT cell AS postcode_key, postcode FROM postcodes_{stg}"),
-             [b.upload_id, b.org], stage=f"Loading {b.source_file}", progress=b.progress)
-    after = b.con.execute(upload_sum, [b.upload_id]).fetchone()
-    assert before is not None and after is not None
-    out = ImportSummary(kind="spend", file=b.source_file, rows_read=after[0] - before[0],
-                        rows_loaded=after[0] - before[0], amount_read=Decimal(after[1] - before[1]),
-                        amount_loaded=Decimal(after[1] - before[1]), amount_quarantined=Decimal(0))
-    # Rows that took the full parsers and passed, joined by their trimmed values.
-    b.con.execute(_insert_spend_sql(
-        b, f"SELECT *, supplier_raw AS supplier_key, postcode_raw AS postcode_key FROM {t} WHERE reason = ''",
-        f"SELECT DISTINCT supplier_raw AS supplier_key, supplier_raw, norm, is_redacted FROM names_{stg}",
-        f"SELECT DISTINCT postcode_raw AS postcode_key, postcode FROM postcodes_{stg}",
-    ), [b.upload_id, b.org])
+    """Store the upload's suppliers, lines and good rows, and bad rows in quarantine (inside the import's
+    transaction); return the reconciliation of the fast-path rows, counted as inserted."""
+    t, stg, salt = b.parsed, b.part.table, b.state["salt"]
+    keyed = _keyed(b)
+    sup_k, line_k = _key_columns(keyed, SUPPLIER_CELLS), _key_columns(keyed, LINE_CELLS)
+
+    def value(f: str, sql: str = "{}") -> str:
+        return f"CASE WHEN k_{f} IS NOT NULL THEN {sql.replace('{}', trimmed_sql(f'k_{f}'))} END" if f in keyed else "NULL"
+
+    vat = value("vat_number", "upper(regexp_replace({}, '[\\s-]', '', 'g'))")
+    upload_no = next_upload_no(b.con, b.upload_id, b.org)
+    b.con.execute(f"""
+        INSERT INTO spend_suppliers
+        SELECT $u, {key_sql(salt, sup_k)}, n.supplier_raw, n.norm, {value("supplier_ref")}, pc.postcode,
+               {value("company_number", company_number_sql("{}"))}, {value("charity_number")},
+               {vat}, n.is_redacted, payments
+        FROM dims_{stg} d JOIN names_{stg} n ON d.k_supplier_name = n.cell
+        LEFT JOIN postcodes_{stg} pc ON {"d.k_supplier_postcode = pc.cell" if "supplier_postcode" in keyed else "false"}
+        WHERE is_supplier
+    """, {"u": upload_no})
+    b.con.execute(f"""
+        INSERT INTO spend_lines
+        SELECT $u, {key_sql(salt, line_k)}, {value("category")}, {value("service")}
+        FROM dims_{stg} WHERE NOT is_supplier
+    """, {"u": upload_no})
+    sup_cells = [keyed[f] for f in SUPPLIER_CELLS if f in keyed]
+    line_cells = [keyed[f] for f in LINE_CELLS if f in keyed]
+    prog.run(b.con, f"""
+        INSERT INTO spend_rows
+        SELECT ?, rowid + 1, _date, _amount, {key_sql(salt, sup_cells)}, {key_sql(salt, line_cells)},
+               {b.col("description")}, {b.col("transaction_id")}
+        FROM {stg} WHERE _fast
+    """, [upload_no], stage=f"Loading {b.source_file}", progress=b.progress)
+    fast = b.con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM spend_rows WHERE upload_no = ?",
+                         [upload_no]).fetchone()
+    assert fast is not None
+    out = ImportSummary(kind="spend", file=b.source_file, rows_read=fast[0], rows_loaded=fast[0],
+                        amount_read=Decimal(fast[1]), amount_loaded=Decimal(fast[1]), amount_quarantined=Decimal(0))
+    # Rows that took the full parsers and passed.
+    b.con.execute(f"""
+        INSERT INTO spend_rows
+        SELECT ?, row_no, payment_date, amount, {key_sql(salt, sup_k)}, {key_sql(salt, line_k)},
+               description, transaction_id
+        FROM {t} WHERE reason = ''
+    """, [upload_no])
     b.con.execute(f"""
         INSERT INTO quarantine
         SELECT ?, ?, 'spend', ?, ?, row_no, line_no, bad_column, reason, amount, raw
         FROM {t} WHERE reason <> ''
     """, [b.upload_id, b.org, b.source_file, b.part.sheet])
-    b.con.execute(f"DROP TABLE names_{stg}; DROP TABLE postcodes_{stg}")
+    b.con.execute(f"DROP TABLE dims_{stg}; DROP TABLE names_{stg}; DROP TABLE postcodes_{stg}")
     return out
 
 
 def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
-    """One row per (anchor, supplier) with what is known of it: the seam the supplier register replaces."""
+    """One row per (anchor, supplier) with what is known of it: the seam the supplier register replaces.
+    A supplier's postcode and numbers are the ones its payments give most often (from the stored supplier
+    combinations and their payment counts, not from every payment)."""
     con.execute("DELETE FROM supplier_profile WHERE org = ?", [org])
-    con.execute("""
+    most = lambda col: (  # noqa: E731
+        f"arg_max({col}, w) AS {col} FROM (SELECT supplier_name_norm, {col}, sum(payments) AS w FROM d "
+        f"WHERE {col} IS NOT NULL GROUP BY ALL) GROUP BY ALL")
+    con.execute(f"""
         INSERT INTO supplier_profile
-        WITH s AS (
-            SELECT org, supplier_name_norm, mode(supplier_postcode) AS postcode,
-                   mode(company_number) AS company_number, mode(charity_number) AS charity_number
-            FROM spend WHERE org = $org AND NOT is_redacted GROUP BY ALL
+        WITH d AS (
+            SELECT s.* FROM spend_suppliers s JOIN spend_uploads u USING (upload_no)
+            WHERE u.org = $org AND NOT s.is_redacted
+        ), s AS (
+            SELECT $org AS org, supplier_name_norm, p.supplier_postcode AS postcode, c.company_number,
+                   ch.charity_number
+            FROM (SELECT DISTINCT supplier_name_norm FROM d) n
+            LEFT JOIN (SELECT supplier_name_norm, {most("supplier_postcode")}) p USING (supplier_name_norm)
+            LEFT JOIN (SELECT supplier_name_norm, {most("company_number")}) c USING (supplier_name_norm)
+            LEFT JOIN (SELECT supplier_name_norm, {most("charity_number")}) ch USING (supplier_name_norm)
         ), m AS (
             SELECT org, supplier_name_norm, mode(postcode) AS postcode, mode(country) AS country,
                    mode(company_number) AS company_number, mode(charity_number) AS charity_number,
@@ -216,7 +256,7 @@ def ingest_spend(
 ) -> ImportSummary:
     """Load a spend file for an anchor; returns the reconciliation (rows and £)."""
     return run_import(
-        ws, path, org, "spend", Transform(_prepare, _load),
-        delete_sql=["DELETE FROM spend WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
+        ws, path, org, "spend", Transform(_prepare, _load, staged=_staged_sql),
+        delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?"],
         after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
     )

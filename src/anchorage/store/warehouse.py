@@ -7,26 +7,9 @@ from pathlib import Path
 
 import duckdb
 
+from anchorage.store import spend_store
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS spend (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT NOT NULL,
-    payment_date DATE NOT NULL,
-    amount DECIMAL(18, 2) NOT NULL,
-    supplier_name VARCHAR NOT NULL,
-    supplier_name_norm VARCHAR NOT NULL,
-    supplier_ref VARCHAR,
-    supplier_postcode VARCHAR,
-    company_number VARCHAR,
-    charity_number VARCHAR,
-    vat_number VARCHAR,
-    category VARCHAR,
-    service VARCHAR,
-    description VARCHAR,
-    transaction_id VARCHAR,
-    is_redacted BOOLEAN NOT NULL
-);
 CREATE TABLE IF NOT EXISTS quarantine (
     upload_id VARCHAR NOT NULL,
     org VARCHAR NOT NULL,
@@ -324,4 +307,5 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         con.execute(f"SET temp_directory = '{tmp}'")
     if not read_only:
         con.execute(SCHEMA)
+        spend_store.ensure(con)
     return con
