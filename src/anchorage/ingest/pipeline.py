@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -88,7 +88,7 @@ class Transform:
 
     prepare: Callable[[Batch], ImportSummary]
     load: Callable[[Batch], ImportSummary | None]
-    # Columns worked out while the file is staged (same pass over the rows), from the part's mapping.
+    # The select list that stages a part (see readers.Computed), from the part's mapping and header.
     staged: Callable[[mapmod.ColumnMapping, list[str]], str] | None = None
     # Personal data (staff extracts): no raw copy of the file is kept, and lines the reader cannot split
     # are quarantined without their text; the kind's own load keeps only what it must.
@@ -172,7 +172,7 @@ def run_import(
             return m
 
         def computed(columns: list[str]) -> str:
-            return transform.staged(mapping_for(columns), columns) if transform.staged else ""
+            return transform.staged(mapping_for(columns), columns) if transform.staged else "*"
 
         with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)

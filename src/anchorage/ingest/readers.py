@@ -35,7 +35,8 @@ class StagedPart:
     rejects: list[Reject] = field(default_factory=list)
 
 
-# Given a part's header, SQL for extra columns computed while staging (", expr AS _name, ..."), or "".
+# Given a part's header, the select list that stages its cells c0..cN (default "*"): a kind may add columns
+# worked out in the same pass, and leave out cells it will not need.
 Computed = Callable[[list[str]], str]
 
 
@@ -49,7 +50,7 @@ def stage_file(
     `computed` adds columns worked out in the same pass over the rows (a kind's checks, say), and
     `encoding` saves reading a CSV through once more when the caller has already checked it."""
     fmt = sniff.detect_format(path)
-    extra = computed or (lambda header: "")
+    extra = computed or (lambda header: "*")
     if fmt == "csv":
         return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra)], []
     return _stage_workbook(con, path, score, kind, what, extra)
@@ -85,7 +86,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
     skip = guess.lines_before + 1
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT *{extra(header)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
+        f"CREATE TEMP TABLE {table} AS SELECT {extra(header)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
         f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)",
         [str(source), delimiter],
@@ -163,7 +164,9 @@ def _stage_workbook(
         arrays["_line_no"] = pa.array(range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64())
         table = f"staged_{next(_ids)}"
         con.register(f"{table}_arrow", pa.table(arrays))
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT *{extra(header)} FROM {table}_arrow")
+        select = extra(header)
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select}{'' if select == '*' else ', _line_no'} "
+                    f"FROM {table}_arrow")
         con.unregister(f"{table}_arrow")
         parts.append(StagedPart(table, header, name, guess.row_index + 1))
     if not parts:

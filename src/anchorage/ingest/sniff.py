@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import codecs
-import hashlib
 import csv
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -13,11 +13,18 @@ from anchorage.ingest.pipeline import Batch, Transform, run_import, trimmed_sql
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
-from anchorage.store.spend_store import DELETE_UPLOAD, LINE_CELLS, SUPPLIER_CELLS, key_sql, next_upload_no
+from anchorage.store.spend_store import (
+    DELETE_UPLOAD,
+    LINE_CELLS,
+    SUPPLIER_CELLS,
+    key_sql,
+    next_upload_no,
+)
 from anchorage.workspace import Workspace
 
 REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFORMATION|PRIVATE INDIVIDUAL|INDIVIDUAL|NOT DISCLOSED)\b|REDACT"
 EARLIEST = "1990-01-01"
+ROW_CELLS = ("description", "transaction_id")  # stored with each payment row
 
 
 def company_number_sql(expr: str) -> str:
@@ -27,19 +34,22 @@ def company_number_sql(expr: str) -> str:
 
 
 def _staged_sql(m: ColumnMapping, columns: list[str]) -> str:
-    """Columns added while the file is staged (one pass): the amount and date of rows in the plain shapes,
-    and whether a row takes the fast path, i.e. a supplier starting with a printable ASCII character, an
-    amount that is a plain number and a DD/MM/YYYY date in range, all read from the untrimmed cells. For
-    these rows the full parsers (on the trimmed cells) give exactly the same amount and date and no reason,
-    so nearly every row of a clean file is checked with two cheap casts; every other row takes the full
-    parsers."""
+    """How a part is staged (one pass over the rows): the amount and date of rows in the plain shapes, and
+    whether a row takes the fast path, i.e. a supplier starting with a printable ASCII character, an amount
+    that is a plain number and a DD/MM/YYYY date in range, all read from the untrimmed cells. For these rows
+    the full parsers (on the trimmed cells) give exactly the same amount and date and no reason, so nearly
+    every row of a clean file is checked with two cheap casts; every other row takes the full parsers. A
+    fast-path row keeps only the cells it is stored from; other rows keep every cell, for quarantine."""
     cell = {f: f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount", "payment_date") if f in m.fields}
     if len(cell) < 3:
-        return ", CAST(NULL AS DECIMAL(18, 2)) AS _amount, CAST(NULL AS DATE) AS _date, false AS _fast"
+        return "*, CAST(NULL AS DECIMAL(18, 2)) AS _amount, CAST(NULL AS DATE) AS _date, false AS _fast"
     sup, amt, dat = cell["supplier_name"], cell["amount"], cell["payment_date"]
-    return (f", TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, anchorage_date_dmy({dat}) AS _date, "
+    stored = {f"c{columns.index(m.fields[f])}" for f in (*SUPPLIER_CELLS, *LINE_CELLS, *ROW_CELLS) if f in m.fields}
+    cells = [c if c in stored else f"CASE WHEN _fast THEN NULL ELSE {c} END AS {c}"
+             for c in (f"c{i}" for i in range(len(columns)))]
+    return (f"TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, anchorage_date_dmy({dat}) AS _date, "
             f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
-            f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast")
+            f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast, {', '.join(cells)}")
 
 
 def _keyed(b: Batch) -> dict[str, str]:

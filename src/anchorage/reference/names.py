@@ -27,25 +27,33 @@ _STEPS: list[tuple[str, str, str]] = [
     # above began with a space ("&CO" -> " AND CO") ends as it would when normalised again ("AND CO").
     (r"^\s+", "", ""),
     (r"^(THE\s+)+", "", ""),
-    *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],
+    *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],  # see _ABBREVIATED
     (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
 ]
 
 
 _LIGHT_STEPS = 5  # trading name, &, dots, punctuation, spaces
+# The abbreviation steps run only on names with an abbreviation in them (few do): one regex instead of one
+# a step for the rest, with the same result, since a step that finds nothing changes nothing.
+_FIRST_ABBREVIATION = next(i for i, step in enumerate(_STEPS) if step[1] == ABBREVIATIONS[0][1])
+_ABBREVIATED = r"\b(" + "|".join(short for short, _ in ABBREVIATIONS) + r")\b"
 
 
 def name_norm_sql(expr: str) -> str:
     """DuckDB expression normalising a supplier name; never empties a non-empty name."""
     s = f"upper({expr})"
-    light = None
+    light = before = None
     for n, (pattern, repl, flags) in enumerate(_STEPS):
         if n == _LIGHT_STEPS:
             light = s
+        if n == _FIRST_ABBREVIATION:
+            before = s
         pattern = pattern.replace("'", "''")
         s = f"regexp_replace({s}, '{pattern}', '{repl}', '{flags}')" if flags else (
             f"regexp_replace({s}, '{pattern}', '{repl}')"
         )
+        if n == _FIRST_ABBREVIATION + len(ABBREVIATIONS) - 1:
+            s = f"CASE WHEN regexp_matches({before}, '{_ABBREVIATED}') THEN {s} ELSE {before} END"
     # A name that is nothing but legal words ("LIMITED", "THE CO") keeps them, cleaned of punctuation only:
     # that form normalises to itself, so normalising twice changes nothing.
     fallback = f"trim({light})"
