@@ -137,9 +137,9 @@ def rows_table(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                     f"{ns['seconds'] / 30:.2f}× target", verdict(ns["seconds"] <= 30)))
     lf = s.get("load_floor")
     if lf and ing:
-        out.append(("DuckDB load floor (read_csv → typed INSERT, no Anchorage checks)", "—",
+        out.append(("DuckDB wide-table load (read_csv → typed INSERT into one wide table, no checks)", "—",
                     f"{lf['seconds']:.1f} s ({lf['rows_per_second']:,.0f} rows/s), peak {fmt_gb(lf['peak_rss'])}",
-                    f"Anchorage ingest ÷ floor = {ing['seconds'] / lf['seconds']:.1f}×", "info"))
+                    f"Anchorage ingest ÷ wide load = {ing['seconds'] / lf['seconds']:.2f}×", "info"))
     out.append(("Figures agree (Anchorage = hand SQL = floor = pandas)", "to the penny",
                 "all equal" if not r["mismatches"] else f"{len(r['mismatches'])} mismatches", "",
                 verdict(not r["mismatches"])))

@@ -49,13 +49,17 @@ NOTES = """\
   libraries, DuckDB buffers, result frames). Times cover only the work measured, not process start-up or
   set-up (copying the reference-loaded template workspace, exporting reference frames for pandas).
 - **Ingest** is `ingest_spend(ws, csv, org)` into a fresh workspace (DuckDB file warehouse) whose reference
-  tables are already loaded: it includes hashing and keeping the raw file, staging, parsing and validating,
-  quarantining, name normalisation, the insert, the supplier-profile rebuild, commit and close. Rows whose
-  supplier starts with a printable character, whose amount casts to a decimal and whose date is DD/MM/YYYY in
-  range are checked with those two casts and inserted straight from the staged cells (the full parsers would
-  give the same values: `tests/test_ingest_fast_path.py`); only the other rows go through the full amount and
-  date parsers into a temp table, from which they are loaded or quarantined. Supplier names and postcodes are
-  normalised once per distinct cell and joined back.
+  tables are already loaded: it includes the one read of the file that hashes it and checks its encoding,
+  keeping a raw copy (in a thread, alongside the load), staging, parsing and validating, quarantining, name
+  normalisation, storing, the supplier-profile rebuild, commit and close. While the CSV is staged, each row's
+  plain-shape amount and date are cast and the row is marked for the fast path (supplier starting with a
+  printable character, amount casting to a decimal, DD/MM/YYYY date in range; the full parsers would give the
+  same values: `tests/test_ingest_fast_path.py`); only the other rows go through the full amount and date
+  parsers, from which they are loaded or quarantined. Payments are stored narrow (`store/spend_store.py`):
+  each distinct combination of supplier cells (name, postcode, numbers) and of line cells (category, service)
+  is stored once per upload, with names and postcodes normalised once per distinct cell, and each payment
+  row keeps its row number, date, amount, description, transaction id and two 64-bit keys. Readers see the
+  same columns as before through the view `spend`.
 - **Analysis** is `analyse_workspace(ws)`: every table of the CLES analysis, fetched as pandas frames.
 - **Hand-written full SQL** (`benchmarks/hand_sql.py: full`) computes the same nine tables with the same
   semantics (cross-anchor supplier knowledge, tiers, IMD, exclusion rules in config order, financial years,
@@ -72,8 +76,9 @@ NOTES = """\
 - **NSPL import** is `anchorage.reference.geography.import_postcodes` of the synthetic file into a copy of
   the reference-loaded workspace (so the region and country fill-in joins do real work).
 - **DuckDB load floor** is a reference point only: `read_csv` → `TRY_CAST` amount, one `strptime` date
-  format → `INSERT INTO spend` + quarantine rows → `CHECKPOINT`, with no name normalisation, postcode
-  clean-up or multi-format parsing: roughly the least any DuckDB-based ingest of this file can cost here.
+  format → `INSERT` into one wide table with the columns of the `spend` view (the layout Anchorage stored
+  payments in until 2026-11-25) + quarantine rows → `CHECKPOINT`, with no name normalisation, postcode
+  clean-up or multi-format parsing: what storing the file wide costs with no checks at all.
 - **Figure checks.** Total spend, local spend, transactions, spend per tier and per IMD decile, per anchor
   and for the collaborative, are compared to the penny between Anchorage, the hand SQL (full and floor)
   and pandas; every table of the full hand SQL is also compared with Anchorage's (money to the penny,

@@ -155,18 +155,20 @@ def stage_nspl(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def stage_load_floor(a: argparse.Namespace) -> dict[str, Any]:
-    """Reference point, not an Anchorage measure: the least DuckDB work to parse, check and store the CSV."""
+    """Reference point, not an Anchorage measure: the least DuckDB work to parse, check and store the CSV,
+    in one wide table with the columns of the `spend` view (the layout Anchorage used before 2026-11-25)."""
     from anchorage.store import warehouse
 
     db = a.data / "floor.duckdb"
     db.unlink(missing_ok=True)
     csv = a.data / f"spend_{a.rows}.csv"
     con = warehouse.connect(db)
+    con.execute("CREATE TABLE spend_wide AS SELECT * FROM spend LIMIT 0")
     t0 = time.perf_counter()
     con.execute(f"""CREATE TEMP TABLE raw AS SELECT *, TRY_CAST("Amount" AS DECIMAL(18, 2)) AS amt,
                     try_strptime("Payment Date", '%d/%m/%Y')::DATE AS d
                     FROM read_csv('{csv}', header = true, all_varchar = true)""")
-    con.execute("""INSERT INTO spend SELECT 'u', 'lewisham-council', rowid + 1, d, amt, "Supplier Name",
+    con.execute("""INSERT INTO spend_wide SELECT 'u', 'lewisham-council', rowid + 1, d, amt, "Supplier Name",
                    upper("Supplier Name"), NULL, "Supplier Postcode", NULL, NULL, NULL, "Expenditure Category",
                    "Service Area", NULL, "Transaction Number", false FROM raw
                    WHERE amt IS NOT NULL AND d IS NOT NULL AND "Supplier Name" IS NOT NULL""")
@@ -174,7 +176,7 @@ def stage_load_floor(a: argparse.Namespace) -> dict[str, Any]:
                    NULL, 'bad', amt, NULL FROM raw WHERE amt IS NULL OR d IS NULL OR "Supplier Name" IS NULL""")
     con.execute("CHECKPOINT")
     secs = time.perf_counter() - t0
-    n = con.execute("SELECT count(*) FROM spend").fetchone()
+    n = con.execute("SELECT count(*) FROM spend_wide").fetchone()
     con.close()
     db.unlink(missing_ok=True)
     return {"seconds": secs, "rows_per_second": a.rows / secs, "rows_loaded": n[0] if n else 0}

@@ -23,7 +23,7 @@ ROWS = [
     ("u1", "council", 1, dt.date(2024, 4, 2), Decimal("10.50"), "Acme Ltd", "ACME", "S1", "SE6 4RU", "01234567",
      None, "GB123", "Catering", "Schools", "Lunches", "T1", False),
     ("u1", "council", 2, dt.date(2024, 4, 3), Decimal("-2.00"), "Acme Ltd", "ACME", "S1", "SE6 4RU", "01234567",
-     None, "GB123", "Catering", "Schools", None, "T2", False),
+     None, "GB123", "Catering", "Schools", None, "42", False),
     ("u1", "council", 3, dt.date(2024, 5, 1), Decimal("99.99"), "REDACTED", "REDACTED", None, None, None, None,
      None, None, None, None, None, True),
     ("u2", "trust", 7, dt.date(2023, 1, 9), Decimal("1000.00"), "Acme Limited", "ACME", None, None, None, "1100",
@@ -77,3 +77,16 @@ def test_the_same_supplier_cells_in_two_uploads_keep_their_own_details(workspace
                    ("acute-trust", "Acme Ltd", "SE6 4RU", Decimal("2.00")),
                    ("acute-trust", "Acme Ltd", None, Decimal("3.00"))]
     assert profile == [("acute-trust", "ACME", "SE6 4RU"), ("council", "ACME", "SE6 4RU")]
+
+
+def test_transaction_ids_read_back_exactly_as_written(workspace, tmp_path):
+    ids = ["123", "0123", "INV-9", "", "999999999999999999", "9999999999999999999", "-5", "1e3", " 77 "]
+    f = tmp_path / "spend.csv"
+    f.write_text("Supplier Name,Amount,Payment Date,Transaction Number\n"
+                 + "".join(f"Acme Ltd,1.00,01/04/2024,{t}\n" for t in ids))
+    ingest_spend(workspace, f, "Council")
+    with workspace.warehouse(read_only=True) as con:
+        got = [r[0] for r in con.execute("SELECT transaction_id FROM spend ORDER BY row_no").fetchall()]
+        numeric = con.execute("SELECT count(transaction_no) FROM spend_rows").fetchone()
+    assert got == [t.strip() or None for t in ids]
+    assert numeric == (3,)  # 123, the 18-digit id and 77 are stored as numbers; the rest as text

@@ -164,7 +164,6 @@ def run_import(
         session.commit()
         summary.upload_id = upload.id
 
-        # Transcoded copies of the input live only for the import (they may hold personal data).
         def mapping_for(columns: list[str]) -> mapmod.ColumnMapping:
             m = (mapmod.load_mapping_file(mapping_file, columns, kind) if mapping_file
                  else mapmod.automatic_mapping(columns, kind))
@@ -174,6 +173,7 @@ def run_import(
         def computed(columns: list[str]) -> str:
             return transform.staged(mapping_for(columns), columns) if transform.staged else "*"
 
+        # Transcoded copies of the input live only for the import (they may hold personal data).
         with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
             parsers.install(con)

@@ -47,8 +47,9 @@ def stage_file(
 ) -> tuple[list[StagedPart], list[str]]:
     """Stage every table in the file that has a recognisable header; return the parts and notes.
 
-    `computed` adds columns worked out in the same pass over the rows (a kind's checks, say), and
-    `encoding` saves reading a CSV through once more when the caller has already checked it."""
+    `computed` gives the select list that stages a part (columns worked out in the same pass over the rows,
+    a kind's checks say, and cells left out), and `encoding` saves reading a CSV through once more when the
+    caller has already checked it."""
     fmt = sniff.detect_format(path)
     extra = computed or (lambda header: "*")
     if fmt == "csv":

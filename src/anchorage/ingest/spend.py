@@ -19,6 +19,7 @@ from anchorage.store.spend_store import (
     SUPPLIER_CELLS,
     key_sql,
     next_upload_no,
+    transaction_sql,
 )
 from anchorage.workspace import Workspace
 
@@ -200,7 +201,7 @@ def _load(b: Batch) -> ImportSummary:
     prog.run(b.con, f"""
         INSERT INTO spend_rows
         SELECT ?, rowid + 1, _date, _amount, {key_sql(salt, sup_cells)}, {key_sql(salt, line_cells)},
-               {b.col("description")}, {b.col("transaction_id")}
+               {b.col("description")}, {transaction_sql(b.col("transaction_id"))}
         FROM {stg} WHERE _fast
     """, [upload_no], stage=f"Loading {b.source_file}", progress=b.progress)
     fast = b.con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM spend_rows WHERE upload_no = ?",
@@ -212,7 +213,7 @@ def _load(b: Batch) -> ImportSummary:
     b.con.execute(f"""
         INSERT INTO spend_rows
         SELECT ?, row_no, payment_date, amount, {key_sql(salt, sup_k)}, {key_sql(salt, line_k)},
-               description, transaction_id
+               description, {transaction_sql("transaction_id")}
         FROM {t} WHERE reason = ''
     """, [upload_no])
     b.con.execute(f"""

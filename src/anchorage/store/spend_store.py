@@ -47,12 +47,14 @@ CREATE TABLE IF NOT EXISTS spend_rows (
     supplier_key UBIGINT NOT NULL,
     line_key UBIGINT NOT NULL,
     description VARCHAR,
+    transaction_no BIGINT,  -- a transaction id that is a plain number is stored as one (see transaction_sql)
     transaction_id VARCHAR
 );
 CREATE VIEW IF NOT EXISTS spend AS
 SELECT u.upload_id, u.org, r.row_no, r.payment_date, r.amount, s.supplier_name, s.supplier_name_norm,
        s.supplier_ref, s.supplier_postcode, s.company_number, s.charity_number, s.vat_number, l.category,
-       l.service, r.description, r.transaction_id, s.is_redacted
+       l.service, r.description, coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
+       s.is_redacted
 FROM spend_rows r
 JOIN spend_uploads u USING (upload_no)
 JOIN spend_suppliers s USING (upload_no, supplier_key)
@@ -74,6 +76,13 @@ def key_sql(salt: int, cells: list[str]) -> str:
     """The key of a combination of cells: a 64-bit hash, salted so that a clash (checked for on every load,
     about one chance in 10^8 for a million combinations) is resolved by hashing again with another salt."""
     return f"hash({', '.join([str(int(salt)), *cells])})"
+
+
+def transaction_sql(cell: str) -> str:
+    """transaction_no, transaction_id for a trimmed cell: a plain number (no sign, no leading zero, at most
+    18 digits, so it reads back as the same text) as a number, which costs a tenth as much to store."""
+    plain = f"regexp_full_match({cell}, '[1-9][0-9]{{0,17}}')"
+    return f"CASE WHEN {plain} THEN CAST({cell} AS BIGINT) END, CASE WHEN NOT {plain} THEN {cell} END"
 
 
 def next_upload_no(con: duckdb.DuckDBPyConnection, upload_id: str, org: str) -> int:
@@ -141,6 +150,6 @@ def _convert(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute(f"""
         INSERT INTO spend_rows
-        SELECT upload_no, row_no, payment_date, amount, {sk}, {lk}, description, transaction_id
+        SELECT upload_no, row_no, payment_date, amount, {sk}, {lk}, description, {transaction_sql("transaction_id")}
         FROM spend_wide_old JOIN spend_uploads USING (upload_id, org)
     """)
