@@ -126,7 +126,7 @@ def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", l
         where += " AND (supplier_name ILIKE ? OR category ILIKE ?)"
         params += [f"%{search}%", f"%{search}%"]
     with ws.warehouse() as con:
-        total = con.execute(f"SELECT count(*) FROM spend WHERE {where}", params).fetchone()[0]
+        total = (con.execute(f"SELECT count(*) FROM spend WHERE {where}", params).fetchone() or (0,))[0]
         cur = con.execute(
             f"SELECT payment_date, supplier_name, amount, category, service, transaction_id FROM spend "
             f"WHERE {where} ORDER BY payment_date DESC, row_no LIMIT ? OFFSET ?", [*params, limit, offset])

@@ -7,6 +7,7 @@ from functools import cache
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 from pyproj import Transformer
 
 # Great Britain's extent in the National Grid (metres) and the UK's in latitude/longitude.
@@ -30,7 +31,7 @@ def bng_to_latlon(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray
     return np.asarray(lat), np.asarray(lon)
 
 
-def latlon_to_bng(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def latlon_to_bng(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Latitude, longitude (WGS84) → OS National Grid easting/northing in metres."""
     e, n = _to_bng().transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(e), np.asarray(n)

@@ -164,7 +164,7 @@ def match_needs(ws: Workspace, *, top: int = 5) -> list[Match]:
     if needs.empty or spaces.empty:
         return []
     df = match_frames(needs, spaces, top=top)
-    return [Match(**{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()})  # type: ignore[arg-type]
+    return [Match(**{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()})
             for r in df.to_dict("records")]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from anchorage.assets.times import overlaps, parse_times
 from anchorage.errors import AnchorageError
@@ -26,7 +27,7 @@ class WorkflowError(AnchorageError):
     """A status change that the request's current status does not allow."""
 
 
-def _notify(s, recipient: str, kind: str, message: str, request_id: int) -> None:  # type: ignore[no-untyped-def]
+def _notify(s: Session, recipient: str, kind: str, message: str, request_id: int) -> None:
     s.add(Notification(recipient=recipient, kind=kind, message=message, request_id=request_id))
 
 
@@ -82,12 +83,13 @@ def change_request(ws: Workspace, request_id: int, action: str, *, by: str, note
         return req
 
 
-def _check_free(s, req: SpaceRequest, need: Need, space: Space) -> None:  # type: ignore[no-untyped-def]
+def _check_free(s: Session, req: SpaceRequest, need: Need, space: Space) -> None:
     """A space cannot be booked twice at overlapping times."""
     mine = parse_times(need.times)
     for other in s.scalars(select(SpaceRequest).where(SpaceRequest.space_id == space.id,
                                                       SpaceRequest.status == "booked", SpaceRequest.id != req.id)):
-        theirs = parse_times(s.get(Need, other.need_id).times)
+        other_need = s.get(Need, other.need_id)
+        theirs = parse_times(other_need.times if other_need else "")  # unknown times count as a clash
         if not any(mine) or not any(theirs) or overlaps(mine, theirs):
             raise WorkflowError(f'"{space.name}" is already booked at those times (request {other.id}).',
                                 fix="Ask the anchor for other times or choose another space.")

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import typer
 from rich.console import Console
@@ -97,6 +97,10 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
                   f"{summary.org} --out quarantine.csv")
 
 
+@overload
+def parse_date(text: str) -> dt.date: ...
+@overload
+def parse_date(text: None) -> None: ...
 def parse_date(text: str | None) -> dt.date | None:
     """A YYYY-MM-DD option (None stays None), or a plain error."""
     if text is None:

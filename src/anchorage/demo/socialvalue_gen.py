@@ -87,8 +87,8 @@ def write_demo_socialvalue(ws: Workspace, folder: Path, *, seed: int = 2026,
         survey = []
         # Survey half local and half other suppliers, largest first, so both LM3 groups have answers.
         half = SURVEYS_PER_ANCHOR // 2
-        local = [x for x in suppliers if x[3]][:half]
-        chosen = local + [x for x in suppliers if not x[3]][:SURVEYS_PER_ANCHOR - len(local)]
+        locals_ = [x for x in suppliers if x[3]][:half]
+        chosen = locals_ + [x for x in suppliers if not x[3]][:SURVEYS_PER_ANCHOR - len(locals_)]
         for name, spend, postcode, is_local in chosen:
             wages = rng.randint(25, 55)
             staff, bought = (rng.randint(40, 85), rng.randint(15, 50)) if is_local else (rng.randint(0, 20),
