@@ -41,10 +41,8 @@ def _staged_sql(m: ColumnMapping, columns: list[str]) -> str:
     the full parsers (on the trimmed cells) give exactly the same amount and date and no reason, so nearly
     every row of a clean file is checked with two cheap casts; every other row takes the full parsers. A
     fast-path row keeps only the cells it is stored from; other rows keep every cell, for quarantine."""
-    cell = {f: f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount", "payment_date") if f in m.fields}
-    if len(cell) < 3:
-        return "*, CAST(NULL AS DECIMAL(18, 2)) AS _amount, CAST(NULL AS DATE) AS _date, false AS _fast"
-    sup, amt, dat = cell["supplier_name"], cell["amount"], cell["payment_date"]
+    # The mapping has passed require(): supplier, amount and date are mapped.
+    sup, amt, dat = (f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount", "payment_date"))
     stored = {f"c{columns.index(m.fields[f])}" for f in (*SUPPLIER_CELLS, *LINE_CELLS, *ROW_CELLS) if f in m.fields}
     cells = [c if c in stored else f"CASE WHEN _fast THEN NULL ELSE {c} END AS {c}"
              for c in (f"c{i}" for i in range(len(columns)))]
