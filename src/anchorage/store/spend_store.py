@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS spend_uploads (
     upload_id VARCHAR NOT NULL,
     org VARCHAR NOT NULL
 );
+-- Two loads in flight at once must never share a number: the view joins payments to their upload by it.
+CREATE UNIQUE INDEX IF NOT EXISTS spend_uploads_no ON spend_uploads (upload_no);
 CREATE TABLE IF NOT EXISTS spend_suppliers (
     upload_no INTEGER NOT NULL,
     supplier_key UBIGINT NOT NULL,
@@ -86,11 +88,24 @@ def transaction_sql(cell: str) -> str:
 
 
 def next_upload_no(con: duckdb.DuckDBPyConnection, upload_id: str, org: str) -> int:
-    """Register an upload's rows and return its number (call inside the load's transaction)."""
-    row = con.execute("SELECT coalesce(max(upload_no), 0) + 1 FROM spend_uploads").fetchone()
+    """Register an upload's rows and return its number (call inside the load's transaction).
+
+    The number comes from a sequence, which hands out each value once whatever transactions are open:
+    `max(upload_no) + 1` inside two concurrent loads gave both the same number, and each upload then held
+    the other's payments (issue 15)."""
+    row = con.execute("SELECT nextval('spend_upload_no')").fetchone()
     assert row is not None
     con.execute("INSERT INTO spend_uploads VALUES (?, ?, ?)", [row[0], upload_id, org])
     return int(row[0])
+
+
+def _ensure_sequence(con: duckdb.DuckDBPyConnection) -> None:
+    """The upload-number sequence, started after the highest number a warehouse already holds."""
+    if con.execute("SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'spend_upload_no' "
+                   "AND database_name = current_database()").fetchone() == (0,):
+        row = con.execute("SELECT coalesce(max(upload_no), 0) + 1 FROM spend_uploads").fetchone()
+        assert row is not None
+        con.execute(f"CREATE SEQUENCE IF NOT EXISTS spend_upload_no START {int(row[0])}")
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -101,6 +116,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if kind is None or kind[0] == "VIEW":
         con.execute(TABLES)
+        _ensure_sequence(con)
         return
     con.begin()
     try:
@@ -108,6 +124,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(TABLES)
         _convert(con)
         con.execute("DROP TABLE spend_wide_old")
+        _ensure_sequence(con)
         con.commit()
     except BaseException:
         con.rollback()
