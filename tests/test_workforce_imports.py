@@ -219,3 +219,24 @@ def test_cli_json_summary_balances(tmp_path):
     assert (got["rows_read"], got["rows_loaded"], got["rows_quarantined"]) == (3, 2, 1)
     assert got["amount_read"] == got["amount_loaded"] + got["amount_quarantined"] == 1250.25
     assert got["balanced"] and got["kind"] == "levy-paybill" and got["upload_id"]
+
+
+@pytest.mark.parametrize("kind", ["money", "month"])
+def test_fast_paths_give_what_the_shared_parsers_give(kind):
+    import duckdb
+
+    from anchorage.ingest import parsers
+    from anchorage.ingest.record_files import FileColumn, _parsed
+
+    values = ["£1,234.56", "1234.5", "1,234", "£0.01", "1.005", "12,34", "£1,234,567.89", "999999999999999999",
+              "(12.00)", "12CR", "-5", "£ 5", "1,2345", "01/2025", "1/2025", "13/2025", "2025-01", "04/1940",
+              "15/03/2024", "Jan-24", "", "abc", "45000", "0/2024"]
+    con = duckdb.connect()
+    parsers.install(con)
+    con.execute("CREATE TABLE v AS SELECT unnest(?) AS x_raw", [values])
+    fast = _parsed(FileColumn("x", kind))[0]
+    shared = ("anchorage_amount(x_raw)" if kind == "money"
+              else "CAST(date_trunc('month', anchorage_date(x_raw)) AS DATE)")
+    got = con.execute(f"SELECT x_raw, {fast.replace(chr(34), '')}, {shared} FROM v").fetchall()
+    assert [r for r in got if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
+    assert sum(r[1] is not None for r in got) >= 5

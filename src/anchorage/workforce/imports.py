@@ -21,6 +21,7 @@ from anchorage.errors import AnchorageError
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.record_files import (
+    BulkRows,
     Check,
     FileColumn,
     RecordsKind,
@@ -75,11 +76,8 @@ def _where_anchor(col: Any, scope: set[str]) -> ColumnElement[bool]:
 
 # --- levy: pay bills and commitments -------------------------------------------------------------------------
 
-def _paybill_write(session: Session, scope: set[str], rows: list[Row]) -> set[str]:
-    new = [{"org": r["_anchor"], "month": r["month"], "pay_bill": r["pay_bill"],
-            "english_share": r["english_share"] if r["english_share"] is not None else Decimal(1),
-            "upload_id": r["upload_id"]} for r in rows]
-    return replace_rows(session, LevyPayBill, _where_anchor(LevyPayBill.org, scope), new)
+def _paybill_write(session: Session, scope: set[str], rows: BulkRows) -> set[str]:
+    return replace_rows(session, LevyPayBill, _where_anchor(LevyPayBill.org, scope), rows)
 
 
 def paybill_kind(ws: Workspace) -> RecordsKind:
@@ -88,6 +86,8 @@ def paybill_kind(ws: Workspace) -> RecordsKind:
         [FileColumn("month", "month"), FileColumn("pay_bill", "money"),
          FileColumn("english_share", "money", required=False)],
         _paybill_write, LevyPayBill, money="pay_bill",
+        bulk={"org": "_anchor", "month": '"month"', "pay_bill": '"pay_bill"',
+              "english_share": 'coalesce("english_share", 1)'},
         checks=[_positive("pay_bill", "pay bill", zero_ok=True),
                 Check('"english_share" < 0 OR "english_share" > 1',
                       """'english share "' || "english_share_raw" || '" is not between 0 and 1'""", "english_share"),
