@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import run_measured  # noqa: E402
+from measure import run_measured
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -117,6 +117,7 @@ def measure(stage: str, csv: Path, template: Path, work: Path) -> dict[str, Any]
         raise RuntimeError(f"stage {stage} failed (exit {code})")
     report = json.loads(out.read_text())
     report["peak_rss"] = max(peak, report["ru_maxrss"])
+    report["process_seconds"] = wall  # with interpreter start-up and imports
     return report
 
 
@@ -127,7 +128,9 @@ def section(result: dict[str, Any]) -> str:
     runs = {k: ", ".join(f"{s:.2f}" for s in v) for k, v in result["runs"].items()}
     return f"""{SECTION}
 
-Command: `{result["command"]}` (also run by `python3 run.py bench`) on {result["machine"]}, {result["date"]}.
+Command: `{result["command"]}` (also run by `python3 run.py bench`) on {result["machine"]}, {result["date"]};
+1-minute load average {result["load_average"][0]:.1f} at the start and {result["load_average"][1]:.1f} at the end
+(the 2 cores were shared with other work).
 
 | measure | target | best of {result["repeats"]} (runs) | vs floor | result |
 |---|---|---|---|---|
@@ -136,7 +139,8 @@ Command: `{result["command"]}` (also run by `python3 run.py bench`) on {result["
 | floor: DuckDB reads and parses the same CSV | | {floor["seconds"]:.2f} s ({runs["floor"]}) | 1.0× | |
 
 - rows read {load["rows"]:,} = loaded {load["loaded"]:,} + quarantined {load["quarantined"]:,}; £ read
-  {load["amount"]:,.2f}, loaded {load["amount_loaded"]:,.2f}; balanced: {load["balanced"]}; pay bills stored
+  {load["amount"]:,.2f}, loaded {load["amount_loaded"]:,.2f} (the quarantined rows' amounts are "TBC": £0);
+  balanced: {load["balanced"]}; pay bills stored
   {load["stored"]:,} (after the replace: {replace["stored"]:,}). Peak memory of the load process
   {load["peak_rss"] / 2**20:,.0f} MB.
 - Before: each cell was parsed on a new DuckDB connection, about 19 minutes for 30,000 rows (issue 14).
@@ -174,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     from report import machine
 
     m = machine()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-workforce-") as tmp:
         work = Path(tmp)
         write_csv(work / "paybill-v1.csv", a.rows, 1)
@@ -189,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "rows": a.rows, "repeats": a.repeats,
               "command": "PYTHONPATH=src python benchmarks/bench_workforce.py" + (" " + " ".join(argv) if argv else ""),
               "machine": f"{m['cpu']}, {m['nproc']} cores, Python {m['python']}, DuckDB {m['duckdb']}",
-              "best": best, "runs": {k: [r["seconds"] for r in v] for k, v in runs.items()}}
+              "load_average": (load_before, os.getloadavg()[0]), "best": best, "runs": {k: [r["seconds"] for r in v] for k, v in runs.items()}}
     if not (best["load"]["balanced"] and best["load"]["rows"] == a.rows and best["floor"]["rows"] == a.rows):
         print("!!! the load did not reconcile !!!", flush=True)
         return 1

@@ -240,3 +240,23 @@ def test_fast_paths_give_what_the_shared_parsers_give(kind):
     got = con.execute(f"SELECT x_raw, {fast.replace(chr(34), '')}, {shared} FROM v").fetchall()
     assert [r for r in got if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
     assert sum(r[1] is not None for r in got) >= 5
+
+
+def test_on_postgresql_records(tmp_path, fresh_pg_database, monkeypatch):
+    """The bulk path (plain tuples) and the row path on PostgreSQL: same values, same scoping."""
+    monkeypatch.setenv("ANCHORAGE_RECORDS_URL", fresh_pg_database)
+    ws = make_workspace(tmp_path / "ws", [(A, "council"), (B, "nhs-trust")])
+    imports.import_pay_bills(ws, write(tmp_path / "b.csv", "month,pay_bill,english_share\n04/2024,\"£1,000.25\",0.9\n"), B)
+    before = dump(ws, "levy-paybill", B)
+    s = imports.import_pay_bills(ws, write(tmp_path / "a.csv", f"anchor,month,pay_bill\n{A},04/2024,7.5\n{A},x,1\n"))
+    assert (s.rows_loaded, s.rows_quarantined, s.amount_loaded) == (1, 1, Decimal("7.50"))
+    assert dump(ws, "levy-paybill", B) == before
+    assert sorted((b.org, b.month.isoformat(), b.pay_bill, b.english_share) for b in pay_bills(ws)) == [
+        ("acute-trust", "2024-04-01", Decimal("1000.25"), Decimal("0.9")), ("council", "2024-04-01", Decimal("7.5"), 1)]
+    for a in (A, B):
+        load(ws, "pledges", write(tmp_path / f"p-{slug(a)}.csv", FILES["pledges"](a, 0)), a)
+    load(ws, "starts", write(tmp_path / "s-b.csv", FILES["starts"](B, 0)), B)
+    before = dump(ws, "starts", B)
+    load(ws, "pledges", write(tmp_path / "p-a.csv", FILES["pledges"](A, 0) + f"{A},Deli,Cook,1,25,9,6,Y,01/12/2020\n"), A)
+    load(ws, "starts", write(tmp_path / "s-a.csv", FILES["starts"](A, 3)), A)
+    assert dump(ws, "starts", B) == before
