@@ -58,7 +58,7 @@ class RecordsKind:
     columns: list[FileColumn]
     # Replace the rows of these anchors with these rows (each has "upload_id"); returns the upload ids whose
     # rows it deleted.
-    write: Callable[[Session, set[str], list[Row]], set[str]]
+    write: Callable[[Session, set[str], Any], set[str]]  # rows: list[Row], or BulkRows for a `bulk` kind
     model: Any  # the records table (for the upload each row came from)
     anchor_field: str | None = "anchor"
     # A collaborative file without an anchor column is the collaborative's own list (org "").

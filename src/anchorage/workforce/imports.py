@@ -186,7 +186,7 @@ def _owned_elsewhere(ws: Workspace, model: Any, owner: str, what: str, rows: lis
     """Ids another anchor already uses (not replaced by this file): never taken over."""
     scope = {org} if org else {r["_anchor"] for r in rows}
     with ws.session() as s:
-        owners = dict(s.execute(select(model.id, getattr(model, owner))
+        owners: dict[str, str] = dict(s.execute(select(model.id, getattr(model, owner))
                                 .where(model.id.in_([r["id"] for r in rows]))).tuples().all())
     return {r["row_no"]: ("id", f'{what} id "{r["id"]}" is already used by another anchor')
             for r in rows if r["id"] in owners and owners[r["id"]] != r["_anchor"] and owners[r["id"]] not in scope}
