@@ -25,7 +25,8 @@ class ImportKind:
     money: bool = False  # the summary reconciles £ as well as rows
     personal: bool = False  # no raw copy of the file is kept
     # "anchor": an anchor's file; "anchor-or-collaborative": also a collaborative-wide file whose rows name
-    # their anchors (it replaces only the anchors it names).
+    # their anchors (it replaces only the anchors it names); "collaborative": shared rows (programmes) that
+    # a file adds or updates by id, never deleting others.
     scope: str = "anchor"
 
 
