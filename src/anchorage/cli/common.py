@@ -73,7 +73,7 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
     if summary.duplicate:
         out.print(f"[yellow]{summary.file}: already loaded[/] — nothing added. {' '.join(summary.notes)}")
         return
-    t = Table(title=f"{summary.file} → {summary.org or 'reference'} ({summary.kind})")
+    t = Table(title=f"{summary.file} → {summary.org or 'the collaborative'} ({summary.kind})")
     t.add_column("")
     t.add_column("rows", justify="right")
     money = summary.amount_read is not None
@@ -93,8 +93,8 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
     for note in summary.notes:
         out.print(f"  note: {note}")
     if summary.rows_quarantined:
-        out.print("  See every quarantined row with: anchorage spend quarantine --org "
-                  f"{summary.org} --out quarantine.csv")
+        only = f"--org {summary.org} " if summary.org else ""
+        out.print(f"  See every quarantined row with: anchorage spend quarantine {only}--out quarantine.csv")
 
 
 @overload

@@ -31,16 +31,18 @@ bid_app = typer.Typer(help="Collective employment-programme bids (Kickstart rule
 he_app = typer.Typer(help="Higher-education partners register.", no_args_is_help=True)
 
 FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
+FileOrgOpt = Annotated[str | None, typer.Option(
+    "--org", help="The anchor the file belongs to (replaces only its rows). Without it, the file names each "
+                  "row's anchor and replaces only the anchors it names.")]
 
 
-
-
-def _load(loader: Callable, file: Path, workspace: Path | None, what: str, as_json: bool) -> None:
-    n = loader(open_workspace(workspace), file)
-    if as_json:
-        print_json({"file": str(file), "rows_loaded": n})
-    else:
-        out.print(f"Loaded {n:,} {what} from {file.name} (replacing any loaded before).")
+def _load(loader: Callable, file: Path, workspace: Path | None, org: str | None, mapping: Path | None,
+          as_json: bool) -> None:
+    """Every workforce file goes through the one import pipeline and prints the same summary."""
+    ws = open_workspace(workspace)
+    with progress_bar(not as_json) as progress:
+        summary = loader(ws, file, org, mapping_file=mapping, progress=progress)
+    show_summary(summary, as_json)
 
 
 @workforce_app.command("import")
@@ -77,27 +79,30 @@ def workforce_profile(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) 
 
 
 @apprenticeships_app.command("load-programmes")
-def load_programmes(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_programmes(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Programmes: id, standard, level, duration_months, off_the_job_hours, start_date."""
     from anchorage.workforce.apprenticeships import load_programmes as load
 
-    _load(load, file, workspace, "programmes", as_json)
+    _load(load, file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("load-placements")
-def load_placements(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_placements(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Host placements: id, anchor, department, skill, capacity, location, prerequisites, open_from, open_until."""
     from anchorage.workforce.apprenticeships import load_placements as load
 
-    _load(load, file, workspace, "host placements", as_json)
+    _load(load, file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("load-apprentices")
-def load_apprentices(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_apprentices(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Apprentices: id, programme, employer, start_date, preferences, unavailable, pinned (2:PLACEMENT), status."""
     from anchorage.workforce.apprenticeships import load_apprentices as load
 
-    _load(load, file, workspace, "apprentices", as_json)
+    _load(load, file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("solve")
@@ -144,19 +149,21 @@ def calendar_cmd(out_file: Annotated[Path, typer.Option("--out", help="XLSX file
 
 
 @levy_app.command("load-paybill")
-def load_paybill(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_paybill(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Monthly pay bills: anchor, month, pay_bill, english_share (optional, default 1)."""
     from anchorage.workforce.levy_io import load_pay_bills
 
-    _load(load_pay_bills, file, workspace, "monthly pay bills", as_json)
+    _load(load_pay_bills, file, workspace, org, mapping, as_json)
 
 
 @levy_app.command("load-commitments")
-def load_commitments(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_commitments(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Commitments: anchor, apprentice, start_month, duration_months, total_price, recipient, recipient_type."""
     from anchorage.workforce.levy_io import load_commitments as load
 
-    _load(load, file, workspace, "commitments", as_json)
+    _load(load, file, workspace, org, mapping, as_json)
 
 
 @levy_app.command("ledger")
@@ -192,19 +199,21 @@ def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 
 
 @bid_app.command("load-pledges")
-def load_pledges(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_pledges(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Pledges: employer, company/charity number, role, placements, hours, wage, duration, location, additionality."""
     from anchorage.workforce.bid_io import load_pledges as load
 
-    _load(load, file, workspace, "pledges", as_json)
+    _load(load, file, workspace, org, mapping, as_json)
 
 
 @bid_app.command("load-starts")
-def load_starts(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def load_starts(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Starts and outcomes: employer, role, participant, start_date, outcome, outcome_date."""
     from anchorage.workforce.bid_io import load_starts as load
 
-    _load(load, file, workspace, "starts", as_json)
+    _load(load, file, workspace, org, mapping, as_json)
 
 
 @bid_app.command("build")
@@ -227,11 +236,12 @@ def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Op
 
 
 @he_app.command("load")
-def he_load(file: FileArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def he_load(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+        as_json: JsonOpt = False) -> None:
     """Engagements: anchor, partner, partner_type, kind, title, start_date, outcome, people."""
     from anchorage.workforce.he_partners import load_engagements
 
-    _load(load_engagements, file, workspace, "engagements", as_json)
+    _load(load_engagements, file, workspace, org, mapping, as_json)
 
 
 @he_app.command("summary")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from anchorage.demo.anchors import ANCHORS
 from anchorage.demo.workforce_gen import AS_AT, generate_workforce_files
+from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.staff import ingest_staff
 from anchorage.reports.workforce_report import write_workforce_report
 from anchorage.workforce.apprenticeships import (
@@ -35,22 +36,26 @@ def run_workforce_demo(ws: Workspace, root: Path, *, seed: int = 2026, say: Call
     for spec in ANCHORS:
         s = ingest_staff(ws, files[f"staff:{spec.key}"], spec.name, as_at=AS_AT)
         say(f"  {spec.name}: {s.rows_read:,} staff read, {s.rows_loaded:,} loaded, {s.rows_quarantined:,} quarantined")
-    load_programmes(ws, files["programmes"])
-    load_placements(ws, files["placements"])
-    load_apprentices(ws, files["apprentices"])
+    def loaded(s: ImportSummary) -> None:
+        say(f"  {s.file}: {s.rows_read:,} read, {s.rows_loaded:,} loaded, {s.rows_quarantined:,} quarantined")
+
+    # The collaborative's files name each row's anchor; each replaces only the anchors it names.
+    for load, key in ((load_programmes, "programmes"), (load_placements, "placements"),
+                      (load_apprentices, "apprentices")):
+        loaded(load(ws, files[key]))
     result, plan = solve_and_save(ws, months=24, block_months=6, time_limit=10)
     say(f"  Rotations: {result.status}, objective {result.objective}, {len(result.assignments)} blocks placed")
     report_dir = root / "report"
     if result.assignments:
         write_calendars(ws, report_dir / "rotations.xlsx", plan)
-    load_pay_bills(ws, files["paybill"])
-    load_commitments(ws, files["commitments"])
+    loaded(load_pay_bills(ws, files["paybill"]))
+    loaded(load_commitments(ws, files["commitments"]))
     export_ledger(workspace_ledger(ws, dt.date(2025, 11, 1)), report_dir / "levy-ledger.xlsx")
-    load_pledges(ws, files["pledges"])
-    load_starts(ws, files["starts"])
+    loaded(load_pledges(ws, files["pledges"]))
+    loaded(load_starts(ws, files["starts"]))
     summary, _ = build_bid_pack(ws, report_dir / "bid-pack")
     say(f"  Kickstart bid: {summary.headline()}")
-    load_engagements(ws, files["he"])
+    loaded(load_engagements(ws, files["he"]))
     page = write_workforce_report(ws, report_dir)["html"]
     say(f"  Workforce report: {page}")
     return page

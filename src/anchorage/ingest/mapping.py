@@ -219,3 +219,57 @@ def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> Co
     auto = automatic_mapping([c for c in columns if c not in explicit.values()], kind)
     merged = {**{k: v for k, v in auto.fields.items() if k not in explicit}, **explicit}
     return ColumnMapping(merged, str(path))
+
+
+# --- Workforce files (issue 14): header aliases of the workforce import kinds (see workforce/imports.py).
+# Kept in one block, apart from the spend/supplier/staff aliases above. A field's own name (with spaces or
+# underscores) is always an alias. The anchor column is not required: an anchor's own file may omit it.
+def _aliases(spec: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    return {f: [f.replace("_", " "), *extra] for f, extra in spec.items()}
+
+
+WORKFORCE_FILE_FIELDS: dict[str, dict[str, list[str]]] = {
+    "levy-paybill": _aliases({
+        "anchor": ("org", "organisation", "anchor name", "employer"), "month": ("pay month", "period"),
+        "pay_bill": ("paybill", "pay bill £", "gross pay bill", "total pay bill"),
+        "english_share": ("share in england", "england share")}),
+    "levy-commitments": _aliases({
+        "anchor": ("org", "organisation"), "apprentice": ("apprentice ref", "apprentice reference"),
+        "start_month": ("start",), "duration_months": ("duration",), "total_price": ("price",),
+        "recipient": (), "recipient_type": ()}),
+    "programmes": _aliases({
+        "id": ("programme", "programme id"), "standard": (), "level": (), "duration_months": ("duration",),
+        "off_the_job_hours": ("otj hours", "off the job hours"), "start_date": ()}),
+    "placements": _aliases({
+        "id": ("placement", "placement id"), "anchor": ("host", "org"), "department": (), "skill": (),
+        "capacity": (), "location": (), "prerequisites": (), "programmes": (), "open_from": (),
+        "open_until": ("withdrawn from",)}),
+    "apprentices": _aliases({
+        "id": ("apprentice", "apprentice id"), "programme": (), "employer": ("anchor",), "start_date": (),
+        "preferences": (), "unavailable": (), "pinned": (), "status": ()}),
+    "pledges": _aliases({
+        "anchor": ("org",), "programme": (), "employer": (), "company_number": ("companies house number",),
+        "charity_number": (), "role": (), "placements": (), "hours_per_week": ("hours",),
+        "hourly_wage": ("wage",), "duration_months": (), "location": (), "additionality": (), "contact": (),
+        "pledged_on": ("date",)}),
+    "starts": _aliases({
+        "anchor": ("org",), "employer": (), "role": (), "participant": ("participant ref",), "start_date": (),
+        "outcome": (), "outcome_date": ()}),
+    "he-engagements": _aliases({
+        "anchor": ("org",), "partner": (), "partner_type": ("type",), "kind": ("engagement",), "title": (),
+        "start_date": (), "outcome": (), "people": ()}),
+}
+WORKFORCE_FILE_REQUIRED: dict[str, tuple[str, ...]] = {
+    "levy-paybill": ("month", "pay_bill"),
+    "levy-commitments": ("apprentice", "start_month", "duration_months", "total_price"),
+    "programmes": ("id", "standard", "level", "duration_months", "off_the_job_hours", "start_date"),
+    "placements": ("id", "department", "skill", "capacity"),
+    "apprentices": ("id", "programme", "start_date"),
+    "pledges": ("employer", "role", "placements", "hours_per_week", "hourly_wage", "duration_months",
+                "additionality", "pledged_on"),
+    "starts": ("employer", "role", "participant", "start_date"),
+    "he-engagements": ("partner", "partner_type", "kind", "title", "start_date"),
+}
+for _kind, _fields in WORKFORCE_FILE_FIELDS.items():
+    register_kind(_kind, _fields, WORKFORCE_FILE_REQUIRED[_kind],
+                  "the " + ", ".join(f.replace("_", " ") for f in WORKFORCE_FILE_REQUIRED[_kind][:2]))

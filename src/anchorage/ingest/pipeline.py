@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -21,6 +21,9 @@ from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary
 from anchorage.store import records
 from anchorage.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def trimmed_sql(c: str) -> str:
@@ -93,6 +96,12 @@ class Transform:
     # Personal data (staff extracts): no raw copy of the file is kept, and lines the reader cannot split
     # are quarantined without their text; the kind's own load keeps only what it must.
     personal: bool = False
+    # Kinds whose rows live in the records database write them here, in the same records commit that marks
+    # the upload loaded (after the warehouse commit and the balance check).
+    records_load: Callable[[Session, list[Batch]], None] | None = None
+    # False for kinds that replace by anchor themselves: a new version of the same file name does not
+    # replace the old upload wholesale (it may name other anchors).
+    replaces_by_name: bool = True
 
 
 def _reject_rows(b: Batch, kind: str, keep_text: bool = True) -> ImportSummary:
@@ -124,7 +133,7 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
 def run_import(
     ws: Workspace,
     path: Path,
-    org: str,
+    org: str | None,
     kind: str,
     transform: Transform,
     *,
@@ -134,25 +143,28 @@ def run_import(
     progress: Progress | None = None,
     money: bool = True,
 ) -> ImportSummary:
-    """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id."""
-    anchor = ws.config.anchor(org)
+    """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id.
+
+    `org` None (or "") is a collaborative-wide file: its upload belongs to no one anchor (org "")."""
+    slug = ws.config.anchor(org).slug if org else ""
     path = Path(path)
     fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
     sha, encoding = sniff.fingerprint(path, text=fmt == "csv")
-    summary = ImportSummary(kind=kind, file=path.name, org=anchor.slug)
+    summary = ImportSummary(kind=kind, file=path.name, org=slug)
     if money:
         summary.amount_read = summary.amount_loaded = summary.amount_quarantined = Decimal(0)
     with ws.session() as session:
-        done = records.loaded_upload(session, anchor.slug, kind, sha)
+        done = records.loaded_upload(session, slug, kind, sha)
         if done is not None:
             summary.duplicate = True
             summary.upload_id = done.id
             summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
             summary.mapping = dict(done.mapping)
             return summary
-        previous = records.previous_version(session, anchor.slug, kind, path.name)
+        previous = (records.previous_version(session, slug, kind, path.name) if transform.replaces_by_name
+                    else None)
         upload = records.Upload(
-            id=uuid.uuid4().hex[:16], org=anchor.slug, kind=kind, filename=path.name, sha256=sha,
+            id=uuid.uuid4().hex[:16], org=slug, kind=kind, filename=path.name, sha256=sha,
             raw_path="", status="pending", mapping={},
         )
         # The raw copy is written alongside the load (the copy waits on the disk, the load on the CPU).
@@ -173,6 +185,7 @@ def run_import(
         def computed(columns: list[str]) -> str:
             return transform.staged(mapping_for(columns), columns) if transform.staged else "*"
 
+        batches: list[Batch] = []
         # Transcoded copies of the input live only for the import (they may hold personal data).
         with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
@@ -183,10 +196,9 @@ def run_import(
                                           kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
                                           encoding=encoding if fmt == "csv" else None, computed=computed)
                 summary.notes.extend(notes)
-                batches = []
                 for part in parts:
                     m = mapping_for(part.columns)
-                    batch = Batch(con, part, m, upload.id, anchor.slug, path.name, progress)
+                    batch = Batch(con, part, m, upload.id, slug, path.name, progress)
                     _add(summary, transform.prepare(batch))
                     batches.append(batch)
                     summary.mapping.update(m.fields)
@@ -202,7 +214,7 @@ def run_import(
                         if loaded is not None:
                             _add(summary, loaded)
                     if after_load is not None:
-                        after_load(con, anchor.slug)
+                        after_load(con, slug)
                     if kept is not None:
                         upload.raw_path = str(kept.result())
                     con.commit()
@@ -229,5 +241,16 @@ def run_import(
             upload.replaces = previous.id
             summary.replaced_upload = previous.id
         session.add(upload)
+        if transform.records_load is not None:
+            try:
+                transform.records_load(session, batches)
+            except BaseException:
+                session.rollback()
+                with ws.warehouse() as con:  # the upload did not happen: its warehouse rows go too
+                    for sql in delete_sql:
+                        con.execute(sql, [upload.id])
+                session.delete(upload)
+                session.commit()
+                raise
         session.commit()
     return summary

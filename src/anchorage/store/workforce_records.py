@@ -18,6 +18,8 @@ class Programme(Base):
     """An apprenticeship programme: a standard at a level, its duration and off-the-job hours."""
 
     __tablename__ = "wf_programmes"
+    # The upload the row was loaded from (NULL: entered on the web, or loaded before uploads were kept).
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     standard: Mapped[str] = mapped_column(String(300))
     level: Mapped[int] = mapped_column(Integer)
@@ -30,6 +32,7 @@ class HostPlacement(Base):
     """A placement an anchor hosts: a department or skill, capacity per month, location, prerequisites."""
 
     __tablename__ = "wf_placements"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org: Mapped[str] = mapped_column(String(120), index=True)
     department: Mapped[str] = mapped_column(String(300))
@@ -46,6 +49,7 @@ class ApprenticeRecord(Base):
     """An apprentice (pseudonymous reference), their programme, employer, preferences and time away."""
 
     __tablename__ = "wf_apprentices"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     programme_id: Mapped[str] = mapped_column(ForeignKey("wf_programmes.id"))
     employer: Mapped[str] = mapped_column(String(120))
@@ -88,6 +92,7 @@ class LevyPayBill(Base):
     """An anchor's pay bill for one month, and the share of its workforce living in England."""
 
     __tablename__ = "wf_levy_paybill"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(String(120), index=True)
     month: Mapped[dt.date] = mapped_column(Date)
@@ -99,6 +104,7 @@ class LevyCommitment(Base):
     """Levy funds committed to one apprenticeship: the anchor's own, or a transfer to another employer."""
 
     __tablename__ = "wf_levy_commitments"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(String(120), index=True)
     apprentice_ref: Mapped[str] = mapped_column(String(64))
@@ -113,6 +119,7 @@ class Pledge(Base):
     """An employer's pledge of placements to a collective employment-programme bid."""
 
     __tablename__ = "wf_pledges"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # The anchor whose admin or analyst entered it on the web ("": the collaborative's list, loaded by file).
     org: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
@@ -135,6 +142,7 @@ class BidStart(Base):
     """A young person who started in a pledged placement, and what happened next."""
 
     __tablename__ = "wf_bid_starts"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("wf_pledges.id"), index=True)
     participant_ref: Mapped[str] = mapped_column(String(64))
@@ -147,6 +155,7 @@ class HEEngagement(Base):
     """An engagement between an anchor and a university or college."""
 
     __tablename__ = "wf_he_engagements"
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(String(120), index=True)
     partner: Mapped[str] = mapped_column(String(300))

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.errors import AnchorageError
+from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import (
     ApprenticeRecord,
     HostPlacement,
@@ -18,7 +20,7 @@ from anchorage.store.workforce_records import (
     RotationBlock,
     RotationPlan,
 )
-from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.imports import import_apprentices, import_placements, import_programmes
 from anchorage.workforce.levy import add_months
 from anchorage.workforce.rotations import (
     Apprentice,
@@ -30,82 +32,23 @@ from anchorage.workforce.rotations import (
 )
 from anchorage.workforce.rotations import solve_rotations as _solve
 from anchorage.workforce.rotations_greedy import solve_from_greedy
-from anchorage.workforce.settings import workforce_settings
 from anchorage.workspace import Workspace
 
-PROGRAMME_COLUMNS = [Column("id", aliases=("programme",)), Column("standard"), Column("level", "int"),
-                     Column("duration_months", "int", aliases=("duration",)),
-                     Column("off_the_job_hours", "int", aliases=("otj hours", "off the job hours")),
-                     Column("start_date", "date")]
-PLACEMENT_COLUMNS = [Column("id", aliases=("placement",)), Column("anchor", aliases=("host", "org")),
-                     Column("department"), Column("skill"), Column("capacity", "int"),
-                     Column("location", required=False), Column("prerequisites", "list", required=False),
-                     Column("programmes", "list", required=False), Column("open_from", "month", required=False),
-                     Column("open_until", "month", required=False, aliases=("withdrawn from",))]
-APPRENTICE_COLUMNS = [Column("id", aliases=("apprentice",)), Column("programme"),
-                      Column("employer", aliases=("anchor",)), Column("start_date", "month"),
-                      Column("preferences", "list", required=False), Column("unavailable", "list", required=False),
-                      Column("pinned", "list", required=False), Column("status", required=False)]
+
+def load_programmes(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Programmes (shared by the collaborative): adds or updates those the file names; each must last at
+    least the minimum in force on its start date (shorter ones are quarantined)."""
+    return import_programmes(ws, path, org, **options)
 
 
-def load_programmes(ws: Workspace, path: Path) -> int:
-    """Replace the programmes; each must last at least the minimum in force on its start date."""
-    rows = parse_table(path, PROGRAMME_COLUMNS)
-    s = workforce_settings(ws.config)
-    short = [f"{r['id']} lasts {r['duration_months']} months, under the {s.minimum_duration_on(r['start_date'])}-month "
-             f"minimum for starts on {r['start_date']:%d/%m/%Y}" for r in rows
-             if r["duration_months"] < s.minimum_duration_on(r["start_date"])]
-    if short:
-        raise InputFileError(str(path), "; ".join(short) + ".",
-                             fix="Lengthen the programme, or change minimum_duration_months in [workforce].")
-    with ws.session() as session:
-        session.execute(delete(Programme))
-        session.add_all(Programme(**r) for r in rows)
-        session.commit()
-    return len(rows)
+def load_placements(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Host placements of the anchors the file covers."""
+    return import_placements(ws, path, org, **options)
 
 
-def load_placements(ws: Workspace, path: Path) -> int:
-    rows = parse_table(path, PLACEMENT_COLUMNS)
-    with ws.session() as session:
-        session.execute(delete(HostPlacement))
-        for r in rows:
-            org = ws.config.anchor(r.pop("anchor")).slug
-            session.add(HostPlacement(org=org, **{k: (v if v is not None or k in ("open_from", "open_until") else [])
-                                                  for k, v in r.items() if k not in ("location",)},
-                                      location=r["location"] or ""))
-        session.commit()
-    return len(rows)
-
-
-def load_apprentices(ws: Workspace, path: Path) -> int:
-    rows = parse_table(path, APPRENTICE_COLUMNS)
-    with ws.session() as session:
-        known = set(session.scalars(select(Programme.id)))
-        bad = [f"{r['id']}: programme {r['programme']} is not loaded" for r in rows if r["programme"] not in known]
-        if bad:
-            raise InputFileError(str(path), "; ".join(bad) + ".", fix="Load the programmes file first.")
-        session.execute(delete(ApprenticeRecord))
-        for r in rows:
-            pins = {}
-            for p in r["pinned"] or []:  # "2:PLACEMENT" = block 2 at PLACEMENT
-                block, _, placement = p.partition(":")
-                if not block.strip().isdigit() or not placement:
-                    raise InputFileError(str(path), f'{r["id"]}: pin "{p}" is not BLOCK:PLACEMENT (like 2:C-FIN).')
-                pins[block.strip()] = placement.strip()
-            session.add(ApprenticeRecord(
-                id=r["id"], programme_id=r["programme"], employer=ws.config.anchor(r["employer"]).slug,
-                start_date=r["start_date"], preferences=r["preferences"] or [],
-                unavailable=[f"{_month_of(u):%Y-%m}" for u in r["unavailable"] or []], pinned=pins,
-                status=(r["status"] or "active").lower()))
-        session.commit()
-    return len(rows)
-
-
-def _month_of(text: str) -> dt.date:
-    from anchorage.workforce.inputs import PARSERS
-
-    return PARSERS["month"](text)
+def load_apprentices(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Apprentices of the employers the file covers; their programmes must be loaded."""
+    return import_apprentices(ws, path, org, **options)
 
 
 def _index(first: dt.date, month: dt.date) -> int:

@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from anchorage.errors import InputFileError
+from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import BidStart, Pledge
 from anchorage.workforce.bid import BidSummary, summarise_bid, write_bid_pack
-from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.imports import import_pledges, import_starts
+from anchorage.workforce.inputs import Column
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workforce.suppression import SuppressionRule, suppress
 from anchorage.workspace import Workspace
 
+# A pledge entered on the web is parsed with these (one record; files go through workforce.imports).
 PLEDGE_COLUMNS = [Column("programme", required=False), Column("employer"),
                   Column("company_number", required=False, aliases=("companies house number",)),
                   Column("charity_number", required=False), Column("role"), Column("placements", "int"),
@@ -25,9 +27,6 @@ PLEDGE_COLUMNS = [Column("programme", required=False), Column("employer"),
                   Column("hourly_wage", "money", aliases=("wage",)), Column("duration_months", "int"),
                   Column("location", required=False), Column("additionality", "flag"),
                   Column("contact", required=False), Column("pledged_on", "date", aliases=("date",))]
-START_COLUMNS = [Column("employer"), Column("role"), Column("participant", aliases=("participant ref",)),
-                 Column("start_date", "date"), Column("outcome", required=False),
-                 Column("outcome_date", "date", required=False)]
 
 
 def pledge_fields(r: dict[str, Any]) -> dict[str, Any]:
@@ -36,37 +35,15 @@ def pledge_fields(r: dict[str, Any]) -> dict[str, Any]:
             "hours_per_week": float(r["hours_per_week"])}
 
 
-def load_pledges(ws: Workspace, path: Path) -> int:
-    """The collaborative's own list of pledges (org ""), replaced by the file's; pledges entered on the web by
-    anchors' users are kept."""
-    rows = parse_table(path, PLEDGE_COLUMNS)
-    with ws.session() as session:
-        listed = select(Pledge.id).where(Pledge.org == "")
-        session.execute(delete(BidStart).where(BidStart.pledge_id.in_(listed)))
-        session.execute(delete(Pledge).where(Pledge.org == ""))
-        for r in rows:
-            session.add(Pledge(**pledge_fields(r), org=""))
-        session.commit()
-    return len(rows)
+def load_pledges(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Pledges loaded by file: the collaborative's own list (no `org` and no anchor column), an anchor's, or
+    the anchors a file names; each replaces only those. Pledges entered on the web are kept."""
+    return import_pledges(ws, path, org, **options)
 
 
-def load_starts(ws: Workspace, path: Path) -> int:
-    """Starts and outcomes in the collaborative's own list of pledges, matched by employer and role."""
-    rows = parse_table(path, START_COLUMNS)
-    with ws.session() as session:
-        pledges = {(p.employer.lower(), p.role.lower()): p.id
-                   for p in session.scalars(select(Pledge).where(Pledge.org == ""))}
-        missing = [f"row {i}: no pledge by {r['employer']} for {r['role']}" for i, r in enumerate(rows, start=2)
-                   if (r["employer"].lower(), r["role"].lower()) not in pledges]
-        if missing:
-            raise InputFileError(str(path), "; ".join(missing[:10]) + ".", fix="Load the pledges first, or fix the names.")
-        session.execute(delete(BidStart).where(BidStart.pledge_id.in_(pledges.values())))
-        session.add_all(BidStart(pledge_id=pledges[r["employer"].lower(), r["role"].lower()],
-                                 participant_ref=r["participant"], start_date=r["start_date"],
-                                 outcome=(r["outcome"] or "in placement").lower(), outcome_date=r["outcome_date"])
-                        for r in rows)
-        session.commit()
-    return len(rows)
+def load_starts(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Starts and outcomes in the pledges of the same list (matched by employer and role)."""
+    return import_starts(ws, path, org, **options)
 
 
 def workspace_bid(ws: Workspace, programme: str = "kickstart", bid_date: dt.date | None = None) -> BidSummary:

@@ -3,42 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from anchorage.errors import InputFileError
+from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import HEEngagement
-from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.imports import HE_KINDS, import_engagements
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workforce.suppression import SuppressionRule, suppress
 from anchorage.workspace import Workspace
 
-KINDS = ("placements", "curriculum", "research", "recruitment", "civic")
-PARTNER_TYPES = ("university", "college")
-COLUMNS = [Column("anchor", aliases=("org",)), Column("partner"), Column("partner_type", aliases=("type",)),
-           Column("kind", aliases=("engagement",)), Column("title"), Column("start_date", "date"),
-           Column("outcome", required=False), Column("people", "int", required=False)]
+KINDS = HE_KINDS
 
 
-def load_engagements(ws: Workspace, path: Path) -> int:
-    """Replace the register from a CSV/XLSX file."""
-    rows = parse_table(path, COLUMNS)
-    bad = [f"row {i}: kind \"{r['kind']}\" is not one of {', '.join(KINDS)}"
-           for i, r in enumerate(rows, start=2) if r["kind"].lower() not in KINDS]
-    bad += [f"row {i}: partner type \"{r['partner_type']}\" is not university or college"
-            for i, r in enumerate(rows, start=2) if r["partner_type"].lower() not in PARTNER_TYPES]
-    if bad:
-        raise InputFileError(str(path), "; ".join(bad) + ".", fix="Use one of the words listed.")
-    with ws.session() as session:
-        session.execute(delete(HEEngagement))
-        for r in rows:
-            session.add(HEEngagement(org=ws.config.anchor(r["anchor"]).slug, partner=r["partner"],
-                                     partner_type=r["partner_type"].lower(), kind=r["kind"].lower(),
-                                     title=r["title"], start_date=r["start_date"],
-                                     outcome=(r["outcome"] or "ongoing").lower(), people=r["people"] or 0))
-        session.commit()
-    return len(rows)
+def load_engagements(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Engagements of the anchors the file covers (an anchor's own file, or a collaborative one)."""
+    return import_engagements(ws, path, org, **options)
 
 
 def engagements(ws: Workspace) -> pd.DataFrame:

@@ -1,21 +1,16 @@
-"""Small operational input files (programmes, placements, apprentices, pledges, levy, HE engagements):
-CSV or XLSX, read whole, every problem reported at once with its row and column, nothing saved on error."""
+"""One record typed on a web form (a pledge, a transfer), parsed column by column with every problem listed.
+
+Files of these records go through the import pipeline instead (workforce.imports)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-from anchorage.errors import InputFileError
-from anchorage.ingest import sniff
-from anchorage.ingest.mapping import header_key
 from anchorage.ingest.parsers import parse_amounts, parse_dates
-from anchorage.ingest.readers import cell_text
 
 
 @dataclass(frozen=True)
@@ -24,49 +19,6 @@ class Column:
     kind: str = "text"  # text | int | money | date | month | flag | list
     required: bool = True
     aliases: tuple[str, ...] = ()
-
-
-def read_rows(path: Path) -> list[dict[str, str | None]]:
-    """The first sheet (or the CSV) as dicts keyed by normalised header."""
-    fmt = sniff.detect_format(path)
-    if fmt == "csv":
-        enc = sniff.detect_encoding(path)
-        with path.open(encoding=enc, newline="") as fh:
-            raw = [[c.strip() for c in r] for r in csv.reader(fh)]
-    else:
-        from python_calamine import CalamineWorkbook
-
-        wb = CalamineWorkbook.from_path(str(path))
-        raw = [[cell_text(c) or "" for c in r] for r in wb.get_sheet_by_index(0).to_python()]
-    raw = [r for r in raw if any(c for c in r)]
-    if not raw:
-        raise InputFileError(str(path), "has no rows.", fix="Check you chose the right file.")
-    header = [header_key(h) for h in raw[0]]
-    return [{h: (r[i] if i < len(r) and r[i] != "" else None) for i, h in enumerate(header) if h} for r in raw[1:]]
-
-
-def parse_table(path: Path, columns: list[Column]) -> list[dict[str, Any]]:
-    """Rows with each column parsed; raises one InputFileError listing every bad cell."""
-    path = Path(path)
-    rows = read_rows(path)
-    present = set(rows[0]) if rows else set()
-    keys = {c.name: next((k for k in (header_key(c.name), *map(header_key, c.aliases)) if k in present), None)
-            for c in columns}
-    missing = [c.name for c in columns if c.required and keys[c.name] is None]
-    if missing:
-        raise InputFileError(str(path), f"has no column for {', '.join(missing)}.",
-                             fix=f"Add the column(s); expected headers: {', '.join(c.name for c in columns)}.")
-    problems: list[str] = []
-    out = []
-    for i, row in enumerate(rows, start=2):
-        parsed, bad = parse_record({c.name: row.get(k) if (k := keys[c.name]) else None for c in columns}, columns)
-        problems += [f"row {i}, column {name}: {why}" for name, why in bad]
-        out.append(parsed)
-    if problems:
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        raise InputFileError(str(path), f"{len(problems)} problem(s): " + "; ".join(problems[:20]) + more + ".",
-                             fix="Correct the cells named and load the file again; nothing was saved.")
-    return out
 
 
 def parse_record(values: dict[str, str | None], columns: list[Column]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

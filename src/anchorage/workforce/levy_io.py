@@ -6,49 +6,29 @@ import datetime as dt
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from anchorage.errors import AnchorageError
+from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import LevyCommitment, LevyPayBill
-from anchorage.workforce.inputs import Column, parse_table
+from anchorage.workforce.imports import import_commitments, import_pay_bills
 from anchorage.workforce.levy import Commitment, LevyLedger, PayBill, check_caps, levy_ledger
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workspace import Workspace
 
-PAYBILL_COLUMNS = [Column("anchor", aliases=("org",)), Column("month", "month"), Column("pay_bill", "money"),
-                   Column("english_share", "money", required=False)]
-COMMITMENT_COLUMNS = [Column("anchor", aliases=("org",)), Column("apprentice", aliases=("apprentice ref",)),
-                      Column("start_month", "month", aliases=("start",)), Column("duration_months", "int"),
-                      Column("total_price", "money", aliases=("price",)),
-                      Column("recipient", required=False), Column("recipient_type", required=False)]
+
+def load_pay_bills(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Monthly pay bills: an anchor's (`org`), or a collaborative file whose rows name their anchors; each
+    replaces only the pay bills of the anchors it covers."""
+    return import_pay_bills(ws, path, org, **options)
 
 
-def load_pay_bills(ws: Workspace, path: Path) -> int:
-    rows = parse_table(path, PAYBILL_COLUMNS)
-    with ws.session() as session:
-        session.execute(delete(LevyPayBill))
-        session.add_all(LevyPayBill(org=ws.config.anchor(r["anchor"]).slug, month=r["month"], pay_bill=r["pay_bill"],
-                                    english_share=r["english_share"] if r["english_share"] is not None else 1)
-                        for r in rows)
-        session.commit()
-    return len(rows)
-
-
-def load_commitments(ws: Workspace, path: Path) -> int:
-    """Replace the commitments; refused (nothing saved) when transfers would break a year's cap."""
-    rows = parse_table(path, COMMITMENT_COLUMNS)
-    commitments = [Commitment(ws.config.anchor(r["anchor"]).slug, r["apprentice"], r["start_month"],
-                              r["duration_months"], r["total_price"], r["recipient"] or "",
-                              (r["recipient_type"] or ("small-employer" if r["recipient"] else "own")).lower())
-                   for r in rows]
-    check_caps(levy_ledger(pay_bills(ws), commitments, workforce_settings(ws.config)))
-    with ws.session() as session:
-        session.execute(delete(LevyCommitment))
-        session.add_all(LevyCommitment(**asdict(c)) for c in commitments)
-        session.commit()
-    return len(rows)
+def load_commitments(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+    """Commitments of the anchors the file covers; refused (nothing saved) when transfers would break a cap."""
+    return import_commitments(ws, path, org, **options)
 
 
 def commitments(ws: Workspace) -> list[Commitment]:

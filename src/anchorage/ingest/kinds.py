@@ -1,0 +1,52 @@
+"""The registry of import kinds: every file Anchorage loads goes through `pipeline.run_import` as one of these.
+
+Kinds of the ingest layer (spend, suppliers, staff) are registered here; a domain registers its own kinds
+when its import module is loaded (workforce.imports registers the eight workforce files)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from anchorage.errors import AnchorageError
+from anchorage.ingest.result import ImportSummary
+from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.staff import ingest_staff
+from anchorage.ingest.suppliers import ingest_suppliers
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One kind of input file and how to load it: `load(ws, path, org, **options) -> ImportSummary`."""
+
+    name: str  # the upload kind recorded with each upload
+    label: str  # plain words for people
+    load: Callable[..., ImportSummary]
+    money: bool = False  # the summary reconciles £ as well as rows
+    personal: bool = False  # no raw copy of the file is kept
+    # "anchor": an anchor's file; "anchor-or-collaborative": also a collaborative-wide file whose rows name
+    # their anchors (it replaces only the anchors it names); "collaborative": shared rows (programmes) that
+    # a file adds or updates by id, never deleting others.
+    scope: str = "anchor"
+
+
+REGISTRY: dict[str, ImportKind] = {}
+
+
+def register(kind: ImportKind) -> ImportKind:
+    """Add a kind (registering the same name again replaces it, so reloading a module is harmless)."""
+    REGISTRY[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> ImportKind:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise AnchorageError(f'There is no import kind "{name}".',
+                             fix=f"Choose one of: {', '.join(sorted(REGISTRY))}.") from None
+
+
+register(ImportKind("spend", "Spend (payments)", ingest_spend, money=True))
+register(ImportKind("suppliers", "Supplier master", ingest_suppliers))
+register(ImportKind("workforce", "Staff extract (HR)", ingest_staff, personal=True))
