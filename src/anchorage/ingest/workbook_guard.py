@@ -120,20 +120,25 @@ def _check_package(zf: zipfile.ZipFile, name: str, fmt: str) -> None:
         raise InputFileError(name, f"the file holds {len(infos):,} parts, where a spreadsheet has a few dozen.",
                              fix=FIX_SAVE)
     names = {i.filename for i in infos}
-    if fmt == "ods" and "content.xml" not in names:
-        raise InputFileError(name, "this is a zip archive, not an OpenDocument spreadsheet.", fix=FIX_SAVE)
-    if fmt != "ods" and "[Content_Types].xml" not in names:
-        raise InputFileError(name, "this is a zip archive, not an Excel workbook (another kind of file renamed "
-                             "to .xlsx?).", fix=FIX_SAVE)
+    if "content.xml" not in names and "[Content_Types].xml" not in names:
+        what = "an OpenDocument spreadsheet" if fmt == "ods" else "an Excel workbook"
+        raise InputFileError(name, f"this is a zip archive, not {what} (another kind of file renamed?).",
+                             fix=FIX_SAVE)
+    if any(n.lower().startswith("xl/worksheets/") and n.lower().endswith(".bin") for n in names):
+        raise InputFileError(name, "this is an Excel binary workbook (.xlsb), which we do not read.",
+                             fix="Save it in Excel as .xlsx (Excel Workbook), or export the sheet as CSV.")
     if sum(i.file_size for i in infos) > MAX_UNZIPPED:
         raise _too_large(name)
     total = 0
     for info in infos:
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            total += sum(len(c) for c in _chunks(zf, info, name, total))
+        # The reader chooses its format by the file's name, not ours by its content: every part is checked
+        # as what either reader would take it for (content.xml as an OpenDocument sheet, the rest as XLSX).
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            total += sum(len(c) for c in _chunks(zf, info, name, total))  # inflated: sizes, ratio, CRC
             continue
-        if fmt == "ods":
-            scan: _Scan = _OdsScan(name, info.filename, sheet=info.filename == "content.xml")
+        scan: _Scan
+        if info.filename == "content.xml":
+            scan = _OdsScan(name, info.filename)
         else:
             scan = _FastXlsxScan(name, info.filename)
         try:
@@ -340,9 +345,8 @@ class _OdsScan(_Expat):
     REPEAT_COLS = f"{TABLE_NS} number-columns-repeated"
     VALUE_TYPE = f"{OFFICE_NS} value-type"
 
-    def __init__(self, name: str, part: str, *, sheet: bool) -> None:
+    def __init__(self, name: str, part: str) -> None:
         super().__init__(name, part)
-        self.sheet = sheet
         self.box = Box()
         self.table = ""
         self.row = 0
@@ -361,8 +365,6 @@ class _OdsScan(_Expat):
         return int(text)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        if not self.sheet:
-            return
         if self.cell is not None:
             if tag in ("table", "table-row", "table-cell", "covered-table-cell"):
                 raise self.damaged("a table inside a cell")
@@ -377,8 +379,6 @@ class _OdsScan(_Expat):
             self.filled = self.VALUE_TYPE in attrs
 
     def end(self, tag: str) -> None:
-        if not self.sheet:
-            return
         if tag in ("table-cell", "covered-table-cell") and self.cell is not None:
             first, repeat = self.cell
             if self.filled:

@@ -15,7 +15,7 @@ from anchorage.errors import InputFileError
 from anchorage.ingest import sniff
 from anchorage.ingest.mapping import header_key
 from anchorage.ingest.parsers import parse_amounts, parse_dates
-from anchorage.ingest.readers import cell_text
+from anchorage.ingest.workbook_reader import read_sheets
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,8 @@ def read_rows(path: Path) -> list[dict[str, str | None]]:
         enc = sniff.detect_encoding(path)
         with path.open(encoding=enc, newline="") as fh:
             raw = [[c.strip() for c in r] for r in csv.reader(fh)]
-    else:
-        from python_calamine import CalamineWorkbook
-
-        wb = CalamineWorkbook.from_path(str(path))
-        raw = [[cell_text(c) or "" for c in r] for r in wb.get_sheet_by_index(0).to_python()]
+    else:  # the first sheet, read in a memory-capped child process
+        raw = [[c or "" for c in r] for r in read_sheets(path, first_only=True, skip_empty_area=True)[0][1]]
     raw = [r for r in raw if any(c for c in r)]
     if not raw:
         raise InputFileError(str(path), "has no rows.", fix="Check you chose the right file.")
