@@ -3,6 +3,7 @@ capped while they stream; page numbers and limits are bounded."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -16,7 +17,15 @@ import httpx
 import pytest
 import uvicorn
 from tests.conftest import make_workspace
-from tests.hostile_files import ROWS, corpus, real_xlsx, sheet_xml, whitespace, write_corpus, xlsx_bytes
+from tests.hostile_files import (
+    ROWS,
+    corpus,
+    real_xlsx,
+    sheet_xml,
+    whitespace,
+    write_corpus,
+    xlsx_bytes,
+)
 from tests.web_support import build_web, csrf_of, login, signed_in
 
 from anchorage.errors import InputFileError
@@ -30,9 +39,9 @@ NHS = Path("/work/shared/data/realworld/spend/nhs")
 MEMORY_CAP = 2 * 1024**3
 # Preview and load one file in a child process whose address space is capped: a reader that tried to
 # allocate what the file asks for would die there (SIGABRT or MemoryError), not exit normally.
-CHILD = """
+CHILD = f"""
 import json, resource, sys
-resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
+resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
 from pathlib import Path
 from anchorage.errors import AnchorageError
 from anchorage.ingest.preview import preview_file
@@ -49,7 +58,7 @@ try:
 except AnchorageError as exc:
     out["load"] = "refused: " + str(exc)
 print(json.dumps(out))
-""".format(cap=MEMORY_CAP)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -219,10 +228,8 @@ def _raw_upload(address: str, cookies: str, chunked: bool, body_size: int) -> tu
         s.setblocking(False)
         answer = b""
         while sent < body_size:
-            try:
+            with contextlib.suppress(BlockingIOError):
                 answer += s.recv(65536)
-            except BlockingIOError:
-                pass
             if answer:
                 break
             piece = f"{len(block):x}\r\n".encode() + block + b"\r\n" if chunked else block
