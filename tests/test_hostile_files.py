@@ -184,6 +184,16 @@ def test_hostile_uploads_get_a_plain_400_and_the_server_answers_the_next_request
         assert c.get("/upload").status_code == 200
 
 
+def test_a_hostile_file_loaded_without_its_preview_is_refused_too(web):
+    c = signed_in(web, "analyst@council.org")
+    r = upload(c, "far-cell.xlsx", corpus()["far-cell.xlsx"][0])
+    token = csrf_of(c.get("/upload").text)
+    loaded = c.post(r.headers["location"] + "/load", data={"csrf_token": token})
+    assert loaded.status_code == 400 and "17,179,869,184 cells" in loaded.text
+    assert str(web.ws.root) not in loaded.text and "far-cell.xlsx" in loaded.text
+    assert c.get(r.headers["location"]).status_code == 400  # not kept
+
+
 def test_a_good_spreadsheet_upload_still_previews(web):
     c = signed_in(web, "analyst@council.org")
     r = upload(c, "good.xlsx", real_xlsx())

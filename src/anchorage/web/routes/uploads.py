@@ -154,8 +154,12 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(meta["org"])
     path = folder / meta["name"]
     chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
-    pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
-                      limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
+    try:  # a file refused here (loaded without its preview being opened) is not kept either
+        pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
+                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
+    except AnchorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _without_server_path(exc, folder) from None
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
