@@ -3,9 +3,7 @@ review with decisions, occupancy entry, Assets of Community Value and community 
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
@@ -15,12 +13,10 @@ from anchorage.assets.review import DECISIONS
 from anchorage.errors import AnchorageError
 from anchorage.reports.assets_map import asset_map_html
 from anchorage.web.deps import CtxDep, FormDep
-from anchorage.web.paging import bounded
 from anchorage.web.render import done_redirect, render
 
 router = APIRouter()
 SHOWN = 500  # register rows on one page
-Metres = Annotated[int, Depends(bounded("distance", 250, 1, 5000))]  # co-location distance
 
 
 def _filtered(request: Request, ctx: CtxDep) -> tuple[list[dict], list[dict], av.Filters]:
@@ -51,7 +47,7 @@ def register(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.get("/assets/map")
-def asset_map(request: Request, ctx: CtxDep, distance: Metres) -> Response:
+def asset_map(request: Request, ctx: CtxDep, distance: float = 250) -> Response:
     rows, shown, chosen = _filtered(request, ctx)
     lsoas, imd, wards = av.map_layers(ctx.ws)
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
