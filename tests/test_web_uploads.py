@@ -69,7 +69,7 @@ def test_upload_limits_types_roles_and_traversal(tmp_path):
     c = signed_in(web, "analyst@council.org")
     big = b"Supplier,Amount,Date\n" + b"A Ltd,1,01/01/2024\n" * 70_000  # about 1.3 MB
     r = upload(c, "big.csv", big)
-    assert r.status_code == 400 and "1 MB limit" in r.text
+    assert r.status_code == 413 and "1 MB limit" in r.text
     r = upload(c, "payload.exe", b"MZ\x90\x00")
     assert r.status_code == 400 and "not a file type we load" in r.text
     staging = web.ws.tmp_dir / "web-uploads"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,8 +10,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from anchorage.errors import HeaderNotFound, InputFileError
+from anchorage.errors import HeaderNotFound
 from anchorage.ingest import sniff
+from anchorage.ingest.workbook_reader import cell_text, read_sheets
+
+__all__ = ["Reject", "StagedPart", "cell_text", "stage_file"]
 
 _ids = itertools.count()
 
@@ -115,38 +117,15 @@ def _reject_reason(kinds: str, ncols: int) -> str:
     return f"the line cannot be split into columns ({kinds.lower()})"
 
 
-def cell_text(value: object) -> str | None:
-    """A spreadsheet cell as the text our parsers read (dates ISO, whole numbers without .0)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _stage_workbook(
     con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], kind: str, what: str,
     extra: Computed,
 ) -> tuple[list[StagedPart], list[str]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise InputFileError(str(path), f"the spreadsheet cannot be opened ({exc}).",
-                             fix="Open it in Excel or LibreOffice and save it again as XLSX.") from None
     parts: list[StagedPart] = []
     notes: list[str] = []
     first_rows: list[list[str]] = []
-    for name in wb.sheet_names:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        text_rows = [[cell_text(c) or "" for c in r] for r in rows[: sniff.HEADER_SCAN_ROWS]]
+    for name, rows in read_sheets(path):  # in a memory-capped child process
+        text_rows = [[c or "" for c in r] for r in rows[: sniff.HEADER_SCAN_ROWS]]
         first_rows = first_rows or text_rows
         guess = sniff.find_header(text_rows, score, list(range(1, len(text_rows) + 1)))
         if guess is None:
@@ -159,7 +138,7 @@ def _stage_workbook(
         width = len(header)
         data = rows[guess.row_index + 1:]
         arrays = {
-            f"c{j}": pa.array([cell_text(r[start + j]) if start + j < len(r) else None for r in data], pa.string())
+            f"c{j}": pa.array([r[start + j] if start + j < len(r) else None for r in data], pa.string())
             for j in range(width)
         }
         arrays["_line_no"] = pa.array(range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64())

@@ -6,18 +6,39 @@ import codecs
 import csv
 import hashlib
 import io
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from anchorage.errors import InputFileError
+from anchorage.ingest import workbook_guard
 
 HEADER_SCAN_ROWS = 60
 CHUNK = 16 * 1024 * 1024
 
 
 def detect_format(path: Path) -> str:
-    """'csv', 'xlsx', 'xls' or 'ods', judged by content (magic bytes), not by the file name."""
+    """'csv', 'xlsx', 'xls' or 'ods', judged by content (magic bytes), not by the file name; a spreadsheet
+    is also checked to be safe to read (ingest.workbook_guard), once for each version of the file."""
+    fmt = _content_format(path)
+    if fmt != "csv":
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        if key not in _checked:
+            workbook_guard.check_workbook(path, fmt)
+            with _checked_lock:
+                _checked[key] = None
+                while len(_checked) > 64:
+                    _checked.pop(next(iter(_checked)))
+    return fmt
+
+
+_checked: dict[tuple[str, int, int], None] = {}  # spreadsheets already found safe (oldest first)
+_checked_lock = threading.Lock()
+
+
+def _content_format(path: Path) -> str:
     if not path.exists():
         raise InputFileError(str(path), "the file does not exist.", fix="Check the path and try again.")
     if path.is_dir():

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
+from anchorage.web.body_limit import BodyLimit
 from anchorage.web.routes import (
     admin,
     api,
@@ -46,6 +47,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     app.state.oidc = OidcClient(OidcConfig(sso.issuer, sso.client_id, sso.client_secret, sso.redirect_url)) \
         if sso.enabled else None
     errors.install(app)
+    app.add_middleware(BodyLimit, upload_bytes=app.state.settings.max_upload_mb * 1024 * 1024)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

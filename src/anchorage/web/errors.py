@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 
 from anchorage.access.accounts import AccessError, Forbidden, LoginRefused
 from anchorage.errors import AnchorageError, InputFileError, UnknownAnchorError
+from anchorage.web.body_limit import RequestTooLarge
 from anchorage.web.deps import CsrfError, LoginRequired
 from anchorage.web.render import render
 
@@ -24,6 +25,8 @@ def status_for(exc: Exception) -> int:
         return 404
     if isinstance(exc, RequestValidationError):
         return 422
+    if isinstance(exc, RequestTooLarge):
+        return 413
     if isinstance(exc, (AccessError, InputFileError)):
         return 400
     return 400 if isinstance(exc, AnchorageError) else 500

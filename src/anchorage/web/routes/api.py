@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from anchorage.access import audit, queries
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep, client_ip
+from anchorage.web.paging import Window, window
 from anchorage.web.views import api_dashboard, benchmark_rows
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+SupplierRows = Annotated[Window, Depends(window(50, 500))]
+PaymentRows = Annotated[Window, Depends(window(100, 1000))]
 
 
 @router.get("/me")
@@ -42,19 +45,19 @@ def benchmark(ctx: CtxDep) -> dict[str, Any]:
 
 
 @router.get("/suppliers")
-def suppliers(ctx: CtxDep, q: str = "", limit: int = 50) -> dict[str, Any]:
+def suppliers(ctx: CtxDep, shown: SupplierRows, q: str = "") -> dict[str, Any]:
     """Suppliers of the anchors whose detail you may see, by spend."""
-    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q[:100], limit=max(1, min(limit, 500)))
+    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q[:100], limit=shown.limit)
     return {"ok": True, "rows": jsonable_encoder(rows)}
 
 
 @router.get("/anchors/{org}/transactions")
-def transactions(request: Request, org: str, ctx: CtxDep, q: str = "", limit: int = 100,
-                 offset: int = 0) -> dict[str, Any]:
+def transactions(request: Request, org: str, ctx: CtxDep, page: PaymentRows,
+                 q: str = "") -> dict[str, Any]:
     """One anchor's payments (detail: only its users and anchors it shares with)."""
     slug = ctx.ws.config.anchor(org).slug
-    rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q[:100], limit=max(1, min(limit, 1000)),
-                                       offset=max(0, offset))
+    rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q[:100], limit=page.limit,
+                                       offset=page.offset)
     with ctx.ws.session() as s:
         audit.record(s, ctx.user.email, "export", org=slug, ip=client_ip(request),
                      detail={"what": "transactions api", "rows": len(rows)})

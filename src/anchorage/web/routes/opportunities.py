@@ -32,6 +32,7 @@ from anchorage.public_forms.protection import (
     stamped_time,
 )
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
+from anchorage.web.paging import PageNo
 from anchorage.web.render import render
 from anchorage.workspace import Workspace
 
@@ -93,11 +94,11 @@ def _day(now: dt.datetime) -> dt.datetime:
 
 
 @router.get("/opportunities")
-def opportunities(request: Request, category: str = "", anchor: str = "", page: int = 1) -> Response:
+def opportunities(request: Request, page: PageNo, category: str = "", anchor: str = "") -> Response:
     notices, chosen = _selected(request, category, anchor)
     everything = notice_cache(request).get(workspace(request))
     pages = max(1, -(-len(notices) // PAGE))
-    page = min(max(1, page), pages)
+    page = min(page, pages)
     return render(request, "public_opportunities.html", {
         "notices": notices[(page - 1) * PAGE:page * PAGE], "count": len(notices), "page": page, "pages": pages,
         "chosen": chosen, "query": urlencode(chosen),

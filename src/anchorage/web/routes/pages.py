@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from anchorage.access import queries
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep
+from anchorage.web.paging import PageNo
 from anchorage.web.render import render
 from anchorage.web.views import benchmark_rows, dashboard_view
 
@@ -44,8 +45,7 @@ def supplier_explorer(request: Request, ctx: CtxDep, q: str = "") -> Response:
 
 
 @router.get("/anchors/{org}/transactions")
-def transactions(request: Request, org: str, ctx: CtxDep, q: str = "", page: int = 1) -> Response:
-    page = max(1, page)
+def transactions(request: Request, org: str, ctx: CtxDep, page: PageNo, q: str = "") -> Response:
     slug = ctx.ws.config.anchor(org).slug
     rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q.strip()[:100], limit=PAGE,
                                        offset=(page - 1) * PAGE)

@@ -6,8 +6,9 @@ import shutil
 import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
@@ -20,10 +21,12 @@ from anchorage.contracts.timeline import quarters_of
 from anchorage.errors import AnchorageError
 from anchorage.reports.pipeline_out import BRIEF_FORMATS, timeline_chart, write_brief
 from anchorage.web.deps import CtxDep, client_ip
+from anchorage.web.paging import bounded
 from anchorage.web.render import render
 from anchorage.web.routes.reports import MEDIA
 
 router = APIRouter()
+WindowMonths = Annotated[int, Depends(bounded("window", 18, 1, 120))]  # how far ahead the finder looks
 
 
 def _money(text: str, label: str) -> Decimal | None:
@@ -59,7 +62,7 @@ def pipeline_page(request: Request, ctx: CtxDep, org: str = "", category: str = 
 
 
 @router.get("/pipeline/opportunities")
-def opportunities_page(request: Request, ctx: CtxDep, window: int = 18) -> Response:
+def opportunities_page(request: Request, ctx: CtxDep, window: WindowMonths) -> Response:
     found = opportunities_for(ctx.ws, ctx.viewer, _finder_options(window))
     return render(request, "opportunities.html", {"found": found, "window": window})
 
@@ -73,13 +76,13 @@ def _one(ctx: CtxDep, opp_id: str, window: int) -> Opportunity:
 
 
 @router.get("/pipeline/opportunities/{opp_id}")
-def opportunity_page(request: Request, opp_id: str, ctx: CtxDep, window: int = 18) -> Response:
+def opportunity_page(request: Request, opp_id: str, ctx: CtxDep, window: WindowMonths) -> Response:
     return render(request, "opportunity.html", {"o": _one(ctx, opp_id, window), "window": window,
                                                 "formats": BRIEF_FORMATS})
 
 
 @router.get("/pipeline/opportunities/{opp_id}/brief.{fmt}")
-def opportunity_brief(request: Request, opp_id: str, fmt: str, ctx: CtxDep, window: int = 18) -> Response:
+def opportunity_brief(request: Request, opp_id: str, fmt: str, ctx: CtxDep, window: WindowMonths) -> Response:
     if fmt not in BRIEF_FORMATS:
         raise AnchorageError(f"There is no .{fmt} brief.", fix="Choose HTML, PDF or XLSX.")
     o = _one(ctx, opp_id, window)

@@ -27,6 +27,7 @@ from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
+from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
@@ -127,8 +128,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
             if size > limit:
                 fh.close()
                 shutil.rmtree(folder)
-                raise InputFileError(name, f"is larger than the {limit // CHUNK} MB limit.",
-                                     fix="Split it by year, or ask your admin to raise ANCHORAGE_WEB_MAX_UPLOAD_MB.")
+                raise too_large(limit, upload=True)
             fh.write(chunk)
     meta = {"user": ctx.user.id, "org": org, "kind": kind, "name": name, "as_at": as_at and as_at.isoformat()}
     (folder / "meta.json").write_text(json.dumps(meta))
@@ -154,8 +154,12 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(meta["org"])
     path = folder / meta["name"]
     chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
-    pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
-                      limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
+    try:  # a file refused here (loaded without its preview being opened) is not kept either
+        pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
+                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
+    except AnchorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _without_server_path(exc, folder) from None
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)

@@ -1,0 +1,69 @@
+"""Page numbers, limits, offsets and other whole-number query parameters, bounded in one place.
+
+A number out of range is brought into range (page 0 is page 1; page 10^30 is the last page we would show);
+text that is not a whole number is refused with a plain message. Nothing unbounded reaches a database (an
+offset past a 64-bit integer used to answer 500 and drop the connection).
+
+No `from __future__ import annotations` here: FastAPI must evaluate the annotations of the functions that
+`window` and `bounded` build, which name their arguments."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from anchorage.errors import AnchorageError
+
+MAX_PAGE = 100_000
+MAX_OFFSET = 10_000_000
+
+
+class BadNumber(AnchorageError):
+    """A query parameter that should be a whole number is not one."""
+
+
+def whole_number(text: str, name: str, low: int, high: int) -> int:
+    """`text` as a whole number clamped to [low, high]; BadNumber when it is not a whole number at all."""
+    text = text.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isdigit() or not digits.isascii():
+        raise BadNumber(f'The {name} "{text[:20]}" is not a whole number.',
+                        fix=f"Use a whole number from {low:,} to {high:,}.")
+    if len(digits) > 18:  # far out of any range, and int() of a huge string is slow
+        return low if text.startswith("-") else high
+    return min(max(int(text), low), high)
+
+
+def page_number(page: Annotated[str, Query(description=f"Page, from 1 to {MAX_PAGE:,}.")] = "1") -> int:
+    return whole_number(page, "page number", 1, MAX_PAGE)
+
+
+PageNo = Annotated[int, Depends(page_number)]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rows `offset` to `offset + limit` of a list."""
+
+    limit: int
+    offset: int
+
+
+def window(default: int, most: int) -> Callable[..., Window]:
+    """A dependency reading `?limit=` (1 to `most`, default `default`) and `?offset=` (0 to MAX_OFFSET)."""
+
+    def read(limit: Annotated[str, Query(description=f"Rows to return, 1 to {most}.")] = str(default),
+             offset: Annotated[str, Query(description="Rows to skip.")] = "0") -> Window:
+        return Window(whole_number(limit, "limit", 1, most), whole_number(offset, "offset", 0, MAX_OFFSET))
+
+    return read
+
+
+def bounded(name: str, default: int, low: int, high: int) -> Callable[..., int]:
+    """A dependency for one whole-number query parameter `name`, clamped to [low, high]."""
+
+    def read(value: Annotated[str, Query(alias=name)] = str(default)) -> int:
+        return whole_number(value, name, low, high)
+
+    return read
