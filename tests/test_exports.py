@@ -23,7 +23,12 @@ from anchorage.cli.main import app as cli
 from anchorage.exports import FORMULA_STARTS, csv_bytes, csv_cell, xlsx_bytes
 from anchorage.ingest.spend import ingest_spend
 from anchorage.suppliers.resolve import resolve
-from anchorage.workforce.apprenticeships import load_apprentices, load_placements, load_programmes, solve_and_save
+from anchorage.workforce.apprenticeships import (
+    load_apprentices,
+    load_placements,
+    load_programmes,
+    solve_and_save,
+)
 from anchorage.workforce.bid_io import load_pledges, load_starts
 from anchorage.workforce.levy_io import load_pay_bills
 
