@@ -294,3 +294,32 @@ def test_error_pages_show_no_server_path_or_process_id(web):
     assert "Something went wrong on our side" in crash
     assert public_text("Use 10/20 and see docs/web.md") == "Use 10/20 and see docs/web.md"
 
+
+
+def test_the_migration_gives_existing_tokens_an_id(tmp_path):
+    """Tokens made before 0013 get a random public id (so they can be listed and revoked) and keep working."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from anchorage.store import records
+
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(records.__file__).replace("records.py", "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0012")
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO users (id, email, name, role, active, failed_logins, must_change_password, "
+                       "created_at) VALUES (1, 'a@b.org', '', 'viewer', 1, 0, 0, '2025-01-01')"))
+        for i in range(3):
+            c.execute(text("INSERT INTO api_tokens (token_hash, user_id, name, created_at) "
+                           f"VALUES ('{accounts.digest(f'old{i}')}', 1, 'old {i}', '2025-01-01')"))
+    records.migrate(url)
+    with engine.connect() as c:
+        ids = [r[0] for r in c.execute(text("SELECT public_id FROM api_tokens"))]
+    assert len(set(ids)) == 3 and all(len(i) >= 16 for i in ids)
+    with Session(engine) as s:
+        assert accounts.token_user(s, "old1").email == "a@b.org"
