@@ -19,9 +19,13 @@ from hypothesis import strategies as st
 from tests.web_support import build_web, signed_in
 from typer.testing import CliRunner
 
+from anchorage.assets.synthetic import Location, write_transparency_register
 from anchorage.cli.main import app as cli
+from anchorage.contracts.importer import import_contracts
 from anchorage.exports import FORMULA_STARTS, csv_bytes, csv_cell, xlsx_bytes
 from anchorage.ingest.spend import ingest_spend
+from anchorage.reports.workforce_report import write_workforce_report
+from anchorage.store.opportunities_records import SupplierRegistration
 from anchorage.suppliers.resolve import resolve
 from anchorage.workforce.apprenticeships import (
     load_apprentices,
@@ -41,7 +45,10 @@ LOCATION = "@SUM(1+1)"
 APPRENTICE = "-2+3"
 CATEGORY = "-Works and repairs"  # an expense type, shown in the report
 HEADER = "=Net Amount"  # a column header the quarantine shows
-HOSTILE = (SUPPLIER, EMPLOYER, ROLE, LOCATION, APPRENTICE, HEADER)
+CONTRACT = "=Walrus civic catering"  # a contract title in the opportunity brief
+REGISTERED = "@Sunrise Catering"  # a self-registered supplier in the directory
+ASSET = "+Old Library Hall"
+NEXT = dt.date.today().year + 1
 
 
 def write(path: Path, text: str) -> Path:
@@ -73,6 +80,17 @@ def hostile(tmp_path_factory):
                            f"additionality,pledged_on\n{EMPLOYER},\"{ROLE}\",20,25,8.72,6,{LOCATION},Y,01/12/2020\n"))
     load_starts(ws, write(d / "starts.csv", "employer,role,participant,start_date,outcome\n"
                                             f"{EMPLOYER},\"{ROLE}\",P1,01/03/2021,completed\n"))
+    import_contracts(ws, write(d / "council-contracts.csv", "Title,Supplier,Value,Start Date,End Date,CPV\n"
+                               f"{CONTRACT},-Local Caterers Ltd,900000,01/04/{NEXT - 2},31/03/{NEXT + 1},55520000\n"),
+                     "council")
+    import_contracts(ws, write(d / "trust-contracts.csv", "Title,Supplier,Value,Start Date,End Date,Category\n"
+                               f"Patient meals,Far Away Foods plc,3000000,01/01/{NEXT - 2},31/12/{NEXT},Patient catering\n"),
+                     "acute-trust")
+    with ws.session() as s:
+        s.add(SupplierRegistration(name=REGISTERED, categories=["Catering"], postcode="SE6 4RU", size="micro",
+                                   org_type="company", description="=2+2 hot lunches", contact_email="a@b.example",
+                                   status="confirmed", confirmed_at=dt.datetime.now(dt.UTC)))
+        s.commit()
     return web
 
 
@@ -176,6 +194,11 @@ def test_web_exports_carry_hostile_values_as_text(hostile):
     assert APPRENTICE in calendar
     admin = signed_in(hostile, "admin@council.org")
     texts_of_xlsx(admin.get("/workforce/levy/ledger.xlsx").content)
+    listing = council.get("/pipeline/opportunities").text
+    opp = re.search(r'href="/pipeline/opportunities/([0-9a-f]{10})\?', listing).group(1)
+    assert CONTRACT in texts_of_xlsx(council.get(f"/pipeline/opportunities/{opp}/brief.xlsx").content)
+    assert REGISTERED in texts_of_xlsx(council.get("/directory/export.xlsx").content)
+    assert contains(texts_of_csv(council.get("/directory/export.csv").content), REGISTERED, quoted=True)
 
 
 def test_cli_exports_carry_hostile_values_as_text(hostile, tmp_path):
@@ -206,3 +229,20 @@ def test_cli_exports_carry_hostile_values_as_text(hostile, tmp_path):
     texts_of_csv((tmp_path / "ledger.csv").read_bytes())
     run("levy", "ledger", "--out", str(tmp_path / "ledger.xlsx"))
     texts_of_xlsx((tmp_path / "ledger.xlsx").read_bytes())
+    run("pipeline", "brief", "1", "--out", str(tmp_path / "brief.xlsx"))
+    assert CONTRACT in texts_of_xlsx((tmp_path / "brief.xlsx").read_bytes())
+    # Land and buildings: an asset whose name starts like a formula, in the assets report's CSVs.
+    places = [Location("SE6 4RU", 537_700, 172_800), Location("SE13 6LH", 538_000, 175_400)]
+    reg = write_transparency_register(tmp_path / "reg.csv", 12, places, org_name="Council", seed=3, broken=False)
+    rows = list(csv.reader(io.StringIO(reg.path.read_text(encoding="utf-8"))))
+    name_col = rows[0].index("Name")
+    rows[1][name_col] = ASSET
+    with reg.path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    run("assets", "import", str(reg.path), "--org", "Council")
+    run("assets", "report", "--out", str(tmp_path / "assets"))
+    csvs = set().union(*(texts_of_csv(p.read_bytes()) for p in (tmp_path / "assets" / "csv").glob("assets-*.csv")))
+    assert contains(csvs, ASSET, quoted=True)
+    # The workforce report (the demo writes it beside the main report).
+    wf = write_workforce_report(hostile.ws, tmp_path / "wf")["xlsx"]
+    assert APPRENTICE in texts_of_xlsx(wf.read_bytes())
