@@ -84,9 +84,11 @@ def test_tokens_are_listed_without_their_secret_and_revocable_by_owner_and_admin
     # Admins as the permission table says: the trust's admin cannot touch the council analyst's tokens...
     uid = user_id(web, "analyst@council.org")
     trust_admin = signed_in(web, "admin@trust.org")
-    assert trust_admin.get(f"/admin/users/{uid}/tokens").status_code == 403
+    theirs_page, made_up = trust_admin.get(f"/admin/users/{uid}/tokens"), trust_admin.get("/admin/users/987654/tokens")
+    assert theirs_page.status_code == made_up.status_code == 404 and theirs_page.text == made_up.text
     assert trust_admin.post(f"/admin/users/{uid}/tokens/{ids['Nightly sync']}/revoke",
-                            data={"csrf_token": csrf_of(trust_admin.get("/account").text)}).status_code == 403
+                            data={"csrf_token": csrf_of(trust_admin.get("/account").text)}).status_code == 404
+    assert signed_in(web, "analyst@trust.org").get(f"/admin/users/{uid}/tokens").status_code == 403  # not an admin
     assert works(web, second)
     # ...the council's admin and the collaborative admin can.
     admin = signed_in(web, "admin@council.org")

@@ -45,8 +45,8 @@ class Forbidden(AccessError):
     """The user's role or anchor does not allow this."""
 
 
-class UnknownToken(AccessError):
-    """No such API token among the ones this user may manage (rendered as 404, whoever owns it)."""
+class NotFound(AccessError):
+    """Not there, or not among what this user may manage: one answer (404) for both, so it tells nothing."""
 
 
 def digest(token: str) -> str:
@@ -290,7 +290,7 @@ def revoke_token(s: Session, by: str, owner: User, public_id: str) -> None:
     row = s.scalar(select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.user_id == owner.id,
                                           ApiToken.revoked_at.is_(None)))
     if row is None:
-        raise UnknownToken("There is no such API token (it may have been revoked already).",
+        raise NotFound("There is no such API token (it may have been revoked already).",
                            fix="Pick one from the list of tokens.")
     row.revoked_at = now()
     audit.record(s, by, "api-token-revoked", org=owner.org, detail={"email": owner.email, "token_name": row.name})

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from anchorage.access import audit
-from anchorage.access.accounts import AccessError, Forbidden, LoginRefused, UnknownToken
+from anchorage.access.accounts import AccessError, Forbidden, LoginRefused, NotFound
 from anchorage.errors import AnchorageError, InputFileError, UnknownAnchorError
 from anchorage.web.deps import CsrfError, LoginRequired
 from anchorage.web.render import render
@@ -25,7 +25,7 @@ def status_for(exc: Exception) -> int:
         return 401
     if isinstance(exc, (Forbidden, CsrfError)):
         return 403
-    if isinstance(exc, UnknownAnchorError | UnknownToken):
+    if isinstance(exc, UnknownAnchorError | NotFound):
         return 404
     if isinstance(exc, RequestValidationError):
         return 422

@@ -52,11 +52,12 @@ def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 def _target(ctx: CtxDep, user_id: int) -> User:
+    """A user this admin manages; another anchor's user and a made-up id get the same 404."""
+    ctx.viewer.require_admin(ctx.viewer.org)
     with ctx.ws.session() as s:
         user = s.get(User, user_id)
-    if user is None:
-        raise AnchorageError("There is no such user.", fix="Pick one from the list.")
-    ctx.viewer.require_admin(user.org)
+    if user is None or not (ctx.viewer.is_collaborative_admin or (user.org is not None and user.org == ctx.viewer.org)):
+        raise accounts.NotFound("There is no such user among the people you manage.", fix="Pick one from the list.")
     return user
 
 
