@@ -48,14 +48,18 @@ def test_api_token_acts_as_its_user(web):
     assert api.get("/api/v1/me", headers={"Authorization": "Bearer anc_wrong"}).status_code == 401
 
 
-def test_failed_logins_lock_the_account_and_the_address(web):
+def test_failed_logins_throttle_the_email_from_that_address_and_block_the_address(web):
+    from fastapi.testclient import TestClient
+
     from anchorage.access import accounts
 
     c = web.client()
-    for _ in range(accounts.LOCK_AFTER):
+    for _ in range(accounts.THROTTLE_AFTER):
         assert login(c, "analyst@trust.org", "wrong password!!").status_code == 401
-    r = login(c, "analyst@trust.org")  # the right password no longer helps
-    assert r.status_code == 401 and "locked" in r.text
+    r = login(c, "analyst@trust.org")  # from this address, even the right password must wait
+    assert r.status_code == 401 and "Too many failed logins for this email" in r.text
+    elsewhere = TestClient(web.app, base_url="http://testserver", client=("192.0.2.200", 1))
+    assert login(elsewhere, "analyst@trust.org").status_code == 303  # the account itself is not locked
     assert login(c, "admin@trust.org").status_code == 303  # others are not affected
     # Many failures from one address, over any accounts, block that address for everyone.
     for i in range(accounts.IP_LIMIT):
@@ -63,7 +67,7 @@ def test_failed_logins_lock_the_account_and_the_address(web):
     r = login(c, "viewer@college.org")
     assert r.status_code == 401 and "Too many failed logins from this address" in r.text
     audit = signed_in_from_elsewhere(web)
-    assert "login-failed" in audit and "login-blocked" in audit
+    assert "login-failed" in audit and "login-blocked" in audit and "login-throttled" in audit
     unlock(web)
 
 
@@ -82,7 +86,7 @@ def unlock(web) -> None:
 
     with web.ws.session() as s:
         s.execute(update(User).values(failed_logins=0, locked_until=None))
-        s.execute(delete(AuditEvent).where(AuditEvent.action.in_(["login-failed", "login-blocked"])))
+        s.execute(delete(AuditEvent).where(AuditEvent.action.in_(["login-failed", "login-blocked", "login-throttled"])))
         s.commit()
 
 

@@ -8,6 +8,8 @@ from tests.web_support import csrf_of, signed_in
 KNOWN = {
     ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/invite/{token}"),
     ("POST", "/invite/{token}"), ("GET", "/account"), ("POST", "/account/tokens"), ("GET", "/sso/login"),
+    ("POST", "/account/tokens/{public_id}/revoke"), ("POST", "/account/password"),
+    ("GET", "/admin/users/{user_id}/tokens"), ("POST", "/admin/users/{user_id}/tokens/{public_id}/revoke"),
     ("GET", "/sso/callback"), ("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/{org}"),
     ("GET", "/benchmark"), ("GET", "/suppliers"), ("GET", "/anchors/{org}/transactions"), ("GET", "/upload"),
     ("POST", "/upload"), ("GET", "/upload/{token}"), ("POST", "/upload/{token}/load"), ("GET", "/uploads"),

@@ -1,4 +1,8 @@
-"""Accounts: argon2 passwords, login with rate limiting and lock-out, invitations, resets, sessions, API tokens."""
+"""Accounts: argon2 passwords, login with throttling, invitations, resets, sessions, API tokens.
+
+Failed logins are throttled per account *and* client address, with a back-off, instead of locking the
+account: a stranger guessing at someone's password slows only their own attempts, never the real user's
+from another address. A known and an unknown email get the same answers, in the same time."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from anchorage.access import audit
@@ -18,10 +22,13 @@ from anchorage.store.accounts import ROLES, ApiToken, AuditEvent, Invitation, Us
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 12
-LOCK_AFTER = 5  # failed logins in a row lock the account...
-LOCK_FOR = dt.timedelta(minutes=15)  # ...for this long
+THROTTLE_AFTER = 5  # failed logins for one email from one address before it must wait...
+THROTTLE_FIRST = dt.timedelta(seconds=30)  # ...this long, doubling with each further failure...
+THROTTLE_MAX = dt.timedelta(minutes=15)  # ...up to this
+THROTTLE_MEMORY = dt.timedelta(hours=1)  # failures older than this (or before a successful login) are forgotten
 IP_LIMIT = 20  # failed logins from one address within IP_WINDOW are refused without checking
 IP_WINDOW = dt.timedelta(minutes=15)
+TOKEN_TOUCH = dt.timedelta(minutes=1)  # "last used" is written at most this often per token
 SESSION_LIFETIME = dt.timedelta(hours=8)
 INVITE_LIFETIME = dt.timedelta(days=7)
 
@@ -36,6 +43,10 @@ class LoginRefused(AccessError):
 
 class Forbidden(AccessError):
     """The user's role or anchor does not allow this."""
+
+
+class NotFound(AccessError):
+    """Not there, or not among what this user may manage: one answer (404) for both, so it tells nothing."""
 
 
 def digest(token: str) -> str:
@@ -95,33 +106,55 @@ def _ip_blocked(s: Session, ip: str | None) -> bool:
     return (n or 0) >= IP_LIMIT
 
 
+def _same_client(ip: str | None) -> ColumnElement[bool]:
+    return AuditEvent.ip.is_(None) if ip is None else AuditEvent.ip == ip
+
+
+def throttle_wait(s: Session, email: str, ip: str | None) -> dt.timedelta:
+    """How long this email must wait before another try from this address (zero when it need not).
+    Only failures count, since the last successful login from the same address and within THROTTLE_MEMORY."""
+    since = now() - THROTTLE_MEMORY
+    last_ok = s.scalar(select(func.max(AuditEvent.at)).where(
+        AuditEvent.action == "login", AuditEvent.actor == email, _same_client(ip)))
+    if last_ok is not None and aware(last_ok) > since:
+        since = aware(last_ok)
+    failures = s.scalars(select(AuditEvent.at).where(
+        AuditEvent.action == "login-failed", AuditEvent.actor == email, _same_client(ip), AuditEvent.at > since,
+    ).order_by(AuditEvent.at.desc()).limit(THROTTLE_AFTER + 12)).all()
+    if len(failures) < THROTTLE_AFTER:
+        return dt.timedelta(0)
+    delay = min(THROTTLE_FIRST * 2 ** (len(failures) - THROTTLE_AFTER), THROTTLE_MAX)
+    return max(dt.timedelta(0), aware(failures[0]) + delay - now())
+
+
+def _minutes(wait: dt.timedelta) -> str:
+    m = max(1, -(-int(wait.total_seconds()) // 60))
+    return f"{m} minute{'s' if m != 1 else ''}"
+
+
 def authenticate(s: Session, email: str, password: str, ip: str | None = None) -> User:
-    """Check a password. Failures are audited; repeated failures lock the account and the address."""
+    """Check a password. Failures are audited and throttled per email and address (see the module's note);
+    many failures from one address, over any emails, block that address for a while."""
     email = email.strip().lower()
     refused = LoginRefused("The email or password is not right.", fix="Check them and try again.")
     if _ip_blocked(s, ip):
         audit.record(s, email, "login-blocked", ip=ip)
         raise LoginRefused("Too many failed logins from this address.", fix="Wait 15 minutes and try again.")
+    if (wait := throttle_wait(s, email, ip)) > dt.timedelta(0):
+        # Decided before looking the email up, so the answer is the same for every email.
+        audit.record(s, email, "login-throttled", ip=ip)
+        raise LoginRefused("Too many failed logins for this email from this address.",
+                           fix=f"Wait {_minutes(wait)} and try again, or ask your admin to reset your password.")
     user = s.scalar(select(User).where(User.email == email))
     if user is None or not user.active or not user.password_hash:
-        _hasher.hash(password)  # same work either way, so timing does not tell who has an account
+        _hasher.hash(password)  # the same work as a check, so timing does not tell who has an account
         audit.record(s, email, "login-failed", ip=ip, detail={"reason": "unknown or inactive user"})
         raise refused
-    if user.locked_until and aware(user.locked_until) > now():
-        audit.record(s, email, "login-failed", org=user.org, ip=ip, detail={"reason": "locked"})
-        raise LoginRefused("This account is locked after too many failed logins.",
-                           fix="Wait 15 minutes, or ask an admin to reset the password.")
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = now() + LOCK_FOR
-        audit.record(s, email, "login-failed", org=user.org, ip=ip,
-                     detail={"reason": "wrong password", "failures": user.failed_logins})
+        audit.record(s, email, "login-failed", org=user.org, ip=ip, detail={"reason": "wrong password"})
         raise refused from None
-    user.failed_logins = 0
-    user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     audit.record(s, email, "login", org=user.org, ip=ip)
@@ -184,7 +217,9 @@ def reset_link(s: Session, by: User | None, user: User) -> str:
                      invited_by=by.id if by else None, purpose="reset", expires_at=now() + INVITE_LIFETIME))
     user.password_hash = None
     end_all_sessions(s, user)
-    audit.record(s, by.email if by else "command line", "password-reset", org=user.org, detail={"email": user.email})
+    actor = by.email if by else "command line"
+    audit.record(s, actor, "password-reset", org=user.org, detail={"email": user.email})
+    revoke_all_tokens(s, user, "password reset", by=actor)
     return token
 
 
@@ -204,6 +239,7 @@ def accept(s: Session, token: str, password: str, name: str = "") -> User:
         if user is None:
             raise AccessError("The account for this link no longer exists.", fix="Ask your admin.")
         set_password(user, password)
+        revoke_all_tokens(s, user, "password reset")
     else:
         user = create_user(s, inv.email, role=inv.role, org=inv.org, password=password, name=name)
     inv.used_at = now()
@@ -218,21 +254,68 @@ def change_role(s: Session, by: User, user: User, role: str, org: str | None) ->
     end_all_sessions(s, user)
     audit.record(s, by.email, "role-changed", org=org, detail={"email": user.email, "before": before,
                                                               "after": {"role": role, "org": org}})
+    revoke_all_tokens(s, user, "role changed", by=by.email)
+
+
+def change_password(s: Session, user: User, current: str, new: str) -> None:
+    """The user's own change: checks the current password; ends every session and revokes every token."""
+    try:
+        _hasher.verify(user.password_hash or "", current)
+    except (VerificationError, InvalidHashError):
+        raise AccessError("Your current password is not right.", fix="Type it again.") from None
+    set_password(user, new)
+    end_all_sessions(s, user)
+    audit.record(s, user.email, "password-changed", org=user.org)
+    revoke_all_tokens(s, user, "password changed")
 
 
 # API tokens -------------------------------------------------------------------------------------
 def new_api_token(s: Session, user: User, name: str) -> str:
+    """A new token for `user`: the secret is returned once and stored only hashed."""
     token = "anc_" + secrets.token_urlsafe(32)
-    s.add(ApiToken(token_hash=digest(token), user_id=user.id, name=name[:200], created_at=now()))
-    audit.record(s, user.email, "api-token-created", org=user.org, detail={"name": name})
+    s.add(ApiToken(token_hash=digest(token), public_id=secrets.token_urlsafe(12), user_id=user.id,
+                   name=name[:200], created_at=now()))
+    audit.record(s, user.email, "api-token-created", org=user.org, detail={"token_name": name[:200]})
     return token
 
 
+def api_tokens(s: Session, user: User) -> list[ApiToken]:
+    """The user's tokens that still work, newest first."""
+    return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                          .order_by(ApiToken.created_at.desc())).all())
+
+
+def revoke_token(s: Session, by: str, owner: User, public_id: str) -> None:
+    """Revoke one of `owner`'s tokens (the caller has checked that `by` may manage `owner`)."""
+    row = s.scalar(select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.user_id == owner.id,
+                                          ApiToken.revoked_at.is_(None)))
+    if row is None:
+        raise NotFound("There is no such API token (it may have been revoked already).",
+                           fix="Pick one from the list of tokens.")
+    row.revoked_at = now()
+    audit.record(s, by, "api-token-revoked", org=owner.org, detail={"email": owner.email, "token_name": row.name})
+
+
+def revoke_all_tokens(s: Session, user: User, reason: str, by: str | None = None) -> int:
+    """Revoke every working token of `user` (on a password reset or change, or a role change)."""
+    n = s.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                  .values(revoked_at=now())).rowcount or 0  # type: ignore[attr-defined]
+    if n:
+        audit.record(s, by or user.email, "api-tokens-revoked", org=user.org,
+                     detail={"email": user.email, "reason": reason, "tokens": n})
+    return n
+
+
 def token_user(s: Session, token: str | None) -> User | None:
+    """The active user a token acts as, or None; notes when the token was last used."""
     if not token:
         return None
     row = s.get(ApiToken, digest(token))
     if row is None or row.revoked_at is not None:
         return None
     user = s.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    if row.last_used_at is None or aware(row.last_used_at) < now() - TOKEN_TOUCH:
+        row.last_used_at = now()
+    return user

@@ -8,7 +8,6 @@ record also needs an analyst or admin role of its anchor, or the collaborative a
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
@@ -16,6 +15,7 @@ import pandas as pd
 from anchorage.access import audit
 from anchorage.access.gate import Viewer
 from anchorage.errors import AnchorageError
+from anchorage.exports import csv_bytes
 from anchorage.suppliers import review
 from anchorage.suppliers.export import resolved_suppliers
 from anchorage.workspace import Workspace
@@ -131,10 +131,8 @@ def export_csv(ws: Workspace, viewer: Viewer, *, ip: str | None = None) -> bytes
     """The `suppliers export` CSV of the records the viewer may see (audited as an export)."""
     df = resolved(ws, viewer)
     df["register_id"] = df["register_id"].fillna("")
-    buf = io.StringIO()
-    df.to_csv(buf, index=False)
     with ws.session() as s:
         audit.record(s, viewer.email, "export", org=viewer.org, ip=ip,
                      detail={"what": "resolved suppliers", "rows": len(df)})
         s.commit()
-    return buf.getvalue().encode()
+    return csv_bytes(df, bom=False, lineterminator="\n")

@@ -22,7 +22,10 @@ def serve(workspace: WorkspaceOpt = None,
 
     ws = open_workspace(workspace)
     out.print(f"Anchorage web workspace for {ws.config.collaborative}: http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(ws.root), host=host, port=port, log_level="warning", workers=workers)
+    # Forwarded headers are handled by the app, and only from ANCHORAGE_WEB_TRUSTED_PROXIES (docs/deploy.md);
+    # uvicorn's own default would believe them from any process on this machine.
+    uvicorn.run(create_app(ws.root), host=host, port=port, log_level="warning", workers=workers,
+                proxy_headers=False, server_header=False)
 
 
 @users_app.command("add")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from anchorage.exports import write_table
 from anchorage.workspace import Workspace
 
 
@@ -29,8 +30,5 @@ def quarantine_frame(ws: Workspace, org: str | None = None, kind: str | None = N
 def export_quarantine(ws: Workspace, out: Path, org: str | None = None, kind: str | None = None) -> int:
     """Write the quarantine to CSV or XLSX (by the file's suffix); returns the row count."""
     df = quarantine_frame(ws, org, kind)
-    if out.suffix.lower() == ".xlsx":
-        df.to_excel(out, index=False, engine="xlsxwriter")
-    else:
-        df.to_csv(out, index=False)
+    write_table(out, df, sheet="Quarantine")
     return len(df)

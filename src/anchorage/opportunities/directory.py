@@ -3,7 +3,6 @@ postcode, through the workspace's reference geography), size and VCSE status, an
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 
@@ -11,7 +10,7 @@ import ibis
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.opportunities.feeds import safe_cell
+from anchorage.exports import csv_bytes, xlsx_bytes
 from anchorage.opportunities.registration import ORG_TYPES, SIZES, VCSE_TYPES
 from anchorage.procurement.enrich import tier_expr
 from anchorage.store.opportunities_records import SupplierRegistration
@@ -77,12 +76,5 @@ def search(ws: Workspace, *, category: str | None = None, tier: str | None = Non
 def export(entries: Sequence[DirectoryEntry], fmt: str) -> bytes:
     """The entries as CSV (UTF-8 with BOM, for Excel) or XLSX; no cell can run as a formula."""
     columns = [f.name for f in fields(DirectoryEntry)]
-    buf = io.BytesIO()
-    if fmt == "xlsx":  # xlsxwriter is told to write every string as a string
-        df = pd.DataFrame([asdict(e) for e in entries], columns=columns)
-        df.to_excel(buf, index=False, sheet_name="Local suppliers", engine="xlsxwriter",
-                    engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}})
-    else:
-        df = pd.DataFrame([{k: safe_cell(v) for k, v in asdict(e).items()} for e in entries], columns=columns)
-        buf.write(df.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
-    return buf.getvalue()
+    df = pd.DataFrame([asdict(e) for e in entries], columns=columns)
+    return xlsx_bytes({"Local suppliers": df}) if fmt == "xlsx" else csv_bytes(df)

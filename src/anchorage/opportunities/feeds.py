@@ -3,32 +3,23 @@ text; characters XML 1.0 cannot carry are dropped first."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from email.utils import format_datetime
 
+from anchorage.exports import csv_rows_bytes
 from anchorage.opportunities.notices import Notice
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("id", "title", "buyer", "category", "stage", "value_band", "expected_tender", "deadline",
                "contract_start", "suitable_for_small_firms", "summary", "how_to_take_part", "link")
 
 
 def xml_text(value: object) -> str:
     return _NOT_XML.sub("", str(value))
-
-
-def safe_cell(value: object) -> object:
-    """A spreadsheet cell that cannot run as a formula when the CSV is opened in Excel or LibreOffice."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
 
 
 def _link(n: Notice, base_url: str) -> str:
@@ -96,12 +87,7 @@ def atom(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.dateti
 
 
 def csv_bytes(notices: Sequence[Notice], *, base_url: str) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
-    for n in notices:
-        row = (n.uid, n.title, n.buyer, n.category, n.stage_label, n.value_band, n.expected_tender,
-               n.deadline, n.contract_start, "; ".join(n.small_firm_lots), n.summary, n.how_to_take_part,
-               _link(n, base_url))
-        w.writerow([safe_cell("" if v is None else str(v)) for v in row])
-    return buf.getvalue().encode("utf-8-sig")
+    rows = ((n.uid, n.title, n.buyer, n.category, n.stage_label, n.value_band, n.expected_tender, n.deadline,
+             n.contract_start, "; ".join(n.small_firm_lots), n.summary, n.how_to_take_part, _link(n, base_url))
+            for n in notices)
+    return csv_rows_bytes(CSV_COLUMNS, rows)

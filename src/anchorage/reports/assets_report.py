@@ -17,6 +17,7 @@ from anchorage.assets.community import acv_register, transfers
 from anchorage.assets.dedupe import collaborative_register, uprn_duplicates
 from anchorage.assets.matching import match_needs, matches_json
 from anchorage.assets.review import review_assets
+from anchorage.exports import write_csv
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reports.assets_map import asset_map_html
 from anchorage.workspace import Workspace
@@ -89,7 +90,7 @@ def build_assets_report(ws: Workspace, out_dir: Path) -> Path:
     ]
     for name, frame in (("register", register.drop(columns=["source_row"], errors="ignore")), ("review", review_rows),
                         ("duplicates", dups), ("colocation", coloc), ("matches", matches)):
-        pd.DataFrame(frame).to_csv(out / "csv" / f"assets-{name}.csv", index=False)
+        write_csv(out / "csv" / f"assets-{name}.csv", pd.DataFrame(frame))
     now = dt.datetime.now()
     page = Environment(autoescape=True).from_string(TEMPLATE).render(
         title=f"{ws.config.collaborative}: land and buildings", generated=f"{now:%d %B %Y, %H:%M}", sections=sections)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from anchorage.exports import write_csv
+
 
 def write_csvs(directory: Path | str, tables: Mapping[str, pd.DataFrame]) -> dict[str, Path]:
     """Write each table to <directory>/<name>.csv and return the paths by table name."""
@@ -16,6 +18,5 @@ def write_csvs(directory: Path | str, tables: Mapping[str, pd.DataFrame]) -> dic
     paths: dict[str, Path] = {}
     for name, df in tables.items():
         path = out_dir / f"{re.sub(r'[^A-Za-z0-9_-]+', '_', name)}.csv"
-        df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-        paths[name] = path
+        paths[name] = write_csv(path, df)
     return paths

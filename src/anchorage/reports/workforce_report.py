@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from anchorage.exports import write_xlsx_frames
 from anchorage.workforce.apprenticeships import calendars
 from anchorage.workforce.bid_io import starts_and_outcomes, workspace_bid
 from anchorage.workforce.he_partners import engagement_summary
@@ -49,11 +50,7 @@ def write_workforce_report(ws: Workspace, out_dir: Path) -> dict[str, Path]:
                 ("Shared apprenticeships: where each apprentice is, month by month", calendars(ws)["apprentices"], ""),
                 ("Collective bid: starts and outcomes", starts_and_outcomes(ws), workspace_bid(ws).headline())]
     xlsx = out_dir / "workforce.xlsx"
-    with pd.ExcelWriter(xlsx, engine="xlsxwriter") as xl:
-        for title, frame, _ in sections:
-            sheet = title.split(":")[0][:31]
-            frame.to_excel(xl, sheet_name=sheet, index=False)
-            xl.sheets[sheet].set_column(0, max(1, len(frame.columns)), 22)
+    write_xlsx_frames(xlsx, {title.split(":")[0]: frame for title, frame, _ in sections}, width=22, freeze=(0, 0))
     body = "".join(f"<h2>{html.escape(t)}</h2><p>{html.escape(n)}</p>"
                    + (f.to_html(index=False, na_rep="*", float_format=lambda v: f"{v:,.2f}") if len(f) else "<p>No data.</p>")
                    for t, f, n in sections)

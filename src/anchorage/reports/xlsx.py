@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
+import numbers
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import xlsxwriter
 
+from anchorage.exports import Workbook
 from anchorage.reports.tables import TABLE_TITLES, column_kind, fmt_value, sheet_name
 
 NUMBER_FORMATS = {"money": "£#,##0;-£#,##0", "pct": "0.0%", "int": "#,##0"}
@@ -33,13 +32,6 @@ SHEET_NOTES = {
     "space_matching": "Spaces anchors offer, needs community groups posted, and needs with at least one matching "
                       "space.",
 }
-
-
-def _blank(v: Any) -> bool:
-    """True for values written as empty cells."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    return isinstance(v, float) and (math.isnan(v) or math.isinf(v))
 
 
 def _unique_sheet_names(names: Sequence[str]) -> dict[str, str]:
@@ -70,9 +62,8 @@ def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame], *, title: s
     out.parent.mkdir(parents=True, exist_ok=True)
     generated = generated or datetime.now().strftime("%Y-%m-%d %H:%M")
     sheets = _unique_sheet_names(list(tables))
-    wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False, "nan_inf_to_errors": False})
-    try:
+    # Every cell goes through exports.Workbook.cell: text that looks like a formula is stored quoted.
+    with Workbook(out) as wb:
         head = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "bottom": 1,
                               "bg_color": "#F3F2F1"})
         fmts = {k: wb.add_format({"num_format": f}) for k, f in NUMBER_FORMATS.items()}
@@ -82,47 +73,32 @@ def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame], *, title: s
         about = wb.add_worksheet("About")
         about.set_column(0, 0, 28)
         about.set_column(1, 1, 90, wrap)
-        about.write_string(0, 0, title, bold)
-        about.write_string(2, 0, "Generated")
-        about.write_string(2, 1, generated)
-        about.write_string(3, 0, "Produced by")
-        about.write_string(3, 1, "Anchorage (open-source anchor collaborative workbench)")
-        about.write_string(5, 0, "Sheet", head)
-        about.write_string(5, 1, "What it shows", head)
+        wb.cell(about, 0, 0, title, bold)
+        wb.row(about, 2, 0, ["Generated", generated])
+        wb.row(about, 3, 0, ["Produced by", "Anchorage (open-source anchor collaborative workbench)"])
+        wb.row(about, 5, 0, ["Sheet", "What it shows"], head)
         row = 6
         for name in tables:
-            about.write_string(row, 0, sheets[name])
-            about.write_string(row, 1, SHEET_NOTES.get(name, TABLE_TITLES.get(name, name)))
+            wb.row(about, row, 0, [sheets[name], SHEET_NOTES.get(name, TABLE_TITLES.get(name, name))])
             row += 1
         for i, note in enumerate(notes):
-            about.write_string(row + 1 + i, 0, "Note" if i == 0 else "")
-            about.write_string(row + 1 + i, 1, str(note))
+            wb.row(about, row + 1 + i, 0, ["Note" if i == 0 else "", str(note)])
 
         for name, df in tables.items():
             ws = wb.add_worksheet(sheets[name])
             cols = [str(c) for c in df.columns]
             kinds = [column_kind(c) for c in cols]
-            ws.write_row(0, 0, cols, head)
+            wb.row(ws, 0, 0, cols, head)
             ws.set_row(0, 32)
             for c, (col, kind) in enumerate(zip(cols, kinds, strict=True)):
                 series = df.iloc[:, c]
                 fmt = fmts.get(kind)
                 for r, v in enumerate(series.tolist(), start=1):
-                    if _blank(v):
-                        continue
-                    if isinstance(v, bool):
-                        ws.write_boolean(r, c, v)
-                    elif isinstance(v, int | float) and kind != "text":
-                        ws.write_number(r, c, float(v), fmt)
-                    elif isinstance(v, int | float):
-                        ws.write_number(r, c, float(v))
-                    else:
-                        ws.write_string(r, c, str(v))
+                    numeric = isinstance(v, numbers.Real) and not isinstance(v, bool)
+                    wb.cell(ws, r, c, v, fmt if numeric and kind != "text" else None)
                 shown = [fmt_value(v, kind) for v in series.tolist()[:500]]
                 ws.set_column(c, c, _width(col, shown))
             ws.freeze_panes(1, 0)
             if cols:
                 ws.autofilter(0, 0, len(df), len(cols) - 1)
-    finally:
-        wb.close()
     return out

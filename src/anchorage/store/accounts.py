@@ -63,15 +63,18 @@ class WebSession(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API, acting as its user (stored hashed; shown once)."""
+    """A bearer token for the JSON API, acting as its user (stored hashed; shown once). `public_id` is a
+    random id that names it on pages and forms (listing, revoking) without the secret."""
 
     __tablename__ = "api_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Share(Base):

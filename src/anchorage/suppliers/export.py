@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from anchorage.errors import AnchorageError
+from anchorage.exports import write_table
 from anchorage.workspace import Workspace
 
 EXPORT_SQL = """
@@ -30,9 +31,5 @@ def export_suppliers(ws: Workspace, out: Path) -> int:
         raise AnchorageError("No suppliers have been resolved yet.",
                              fix="Load spend or supplier files, then run `anchorage suppliers resolve`.")
     df["register_id"] = df["register_id"].fillna("")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".xlsx":
-        df.to_excel(out, index=False, engine="xlsxwriter")
-    else:
-        df.to_csv(out, index=False)
+    write_table(out, df, sheet="Suppliers")
     return len(df)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from anchorage.access.oidc import OidcClient, OidcConfig
 from anchorage.web import errors
@@ -36,6 +37,7 @@ from anchorage.workspace import Workspace
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
@@ -56,6 +58,8 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        if request.url.scheme == "https" or app.state.settings.hsts:
+            response.headers["Strict-Transport-Security"] = HSTS
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -64,4 +68,6 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
                    workforce_bid, socialvalue, lm3, opportunities, directory, assets, spaces, community):
         app.include_router(module.router)
+    if app.state.settings.trusted_proxies:  # outermost: the client address is known before anything else runs
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(app.state.settings.trusted_proxies))
     return app

@@ -31,12 +31,18 @@ class WebSettings:
     secure_cookies: bool = False  # True behind HTTPS (required outside one's own machine)
     max_upload_mb: int = 200
     oidc: OidcSettings = field(default_factory=OidcSettings)
+    # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For/-Proto are believed. None by default:
+    # otherwise anyone who can reach the port could claim any address and dodge the login throttle.
+    trusted_proxies: tuple[str, ...] = ()
+    hsts: bool = False  # send Strict-Transport-Security even when the request did not arrive as https
 
     @classmethod
     def from_env(cls) -> WebSettings:
         return cls(
             secure_cookies=_env("SECURE_COOKIES", "0") == "1",
             max_upload_mb=int(_env("MAX_UPLOAD_MB", "200")),
+            trusted_proxies=tuple(p.strip() for p in _env("TRUSTED_PROXIES").split(",") if p.strip()),
+            hsts=_env("HSTS", "0") == "1",
             oidc=OidcSettings(_env("OIDC_ISSUER"), _env("OIDC_CLIENT_ID"), _env("OIDC_CLIENT_SECRET"),
                               _env("OIDC_REDIRECT_URL")),
         )

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.errors import AnchorageError
+from anchorage.exports import Workbook
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import (
     ApprenticeRecord,
@@ -229,11 +230,8 @@ def latest_plan(ws: Workspace) -> RotationPlan | None:
 def write_calendars(ws: Workspace, out: Path, plan_id: int | None = None, orgs: set[str] | None = None) -> Path:
     """The calendars as one XLSX: a sheet per view, months across, frozen headers (see `calendars`)."""
     frames = calendars(ws, plan_id, orgs)
-    with pd.ExcelWriter(out, engine="xlsxwriter") as xl:
+    with Workbook(out) as wb:
         for sheet, frame in (("By apprentice", frames["apprentices"]), ("By host placement", frames["hosts"])):
-            frame.to_excel(xl, sheet_name=sheet, index=False)
-            ws_ = xl.sheets[sheet]
-            ws_.freeze_panes(1, 1)
+            ws_ = wb.frame(sheet, frame, freeze=(1, 1))
             ws_.set_column(0, 0, 28)
-            ws_.set_column(1, max(1, len(frame.columns)), 16)
     return out

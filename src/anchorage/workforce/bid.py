@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from anchorage.errors import AnchorageError
+from anchorage.exports import write_xlsx_frames
 from anchorage.workforce.bid_pdf import write_bid_pdf
 
 
@@ -185,10 +186,8 @@ def write_bid_pack(pledges: list[Any], summary: BidSummary, starts: pd.DataFrame
                            if len(emp) < len(summary.checks) else []),
                         columns=["", "value"])
     xlsx = out_dir / "bid-pack.xlsx"
-    with pd.ExcelWriter(xlsx, engine="xlsxwriter") as xl:
-        for name, frame in (("Summary", head), ("Pledges", emp), ("Starts and outcomes", starts)):
-            frame.to_excel(xl, sheet_name=name, index=False)
-            xl.sheets[name].set_column(0, max(1, len(frame.columns)), 22)
+    write_xlsx_frames(xlsx, {"Summary": head, "Pledges": emp, "Starts and outcomes": starts}, width=22,
+                      freeze=(0, 0))
     page = out_dir / "bid-pack.html"
     page.write_text(
         "<!doctype html><meta charset='utf-8'><title>Bid pack</title><style>body{font-family:sans-serif;margin:2em}"

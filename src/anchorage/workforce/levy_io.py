@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.errors import AnchorageError
+from anchorage.exports import write_csv, write_xlsx_frames
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import LevyCommitment, LevyPayBill
 from anchorage.workforce.imports import import_commitments, import_pay_bills
@@ -69,14 +70,10 @@ def export_ledger(ledger: LevyLedger, out: Path) -> Path:
     rows = pd.DataFrame([{k: (float(v) if isinstance(v, Decimal) else v) for k, v in asdict(r).items()}
                          for r in ledger.rows])
     if out.suffix.lower() != ".xlsx":
-        rows.to_csv(out, index=False)
-        return out
+        return write_csv(out, rows)
     caps = pd.DataFrame([{"anchor": c.org, "tax year": f"{c.tax_year}-{(c.tax_year + 1) % 100:02}",
                           "cap £": float(c.cap), "transfers £": float(c.transfers), "rule": c.rule,
                           "within cap": "no" if c.breached else "yes"} for c in ledger.caps])
     warn = pd.DataFrame({"warning": [w.sentence() for w in ledger.warnings]})
-    with pd.ExcelWriter(out, engine="xlsxwriter") as xl:
-        for name, frame in (("Ledger", rows), ("Transfer caps", caps), ("Expiry warnings", warn)):
-            frame.to_excel(xl, sheet_name=name, index=False)
-            xl.sheets[name].set_column(0, max(1, len(frame.columns)), 16)
+    write_xlsx_frames(out, {"Ledger": rows, "Transfer caps": caps, "Expiry warnings": warn}, freeze=(0, 0))
     return out

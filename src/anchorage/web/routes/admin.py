@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -49,11 +52,12 @@ def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 def _target(ctx: CtxDep, user_id: int) -> User:
+    """A user this admin manages; another anchor's user and a made-up id get the same 404."""
+    ctx.viewer.require_admin(ctx.viewer.org)
     with ctx.ws.session() as s:
         user = s.get(User, user_id)
-    if user is None:
-        raise AnchorageError("There is no such user.", fix="Pick one from the list.")
-    ctx.viewer.require_admin(user.org)
+    if user is None or not (ctx.viewer.is_collaborative_admin or (user.org is not None and user.org == ctx.viewer.org)):
+        raise accounts.NotFound("There is no such user among the people you manage.", fix="Pick one from the list.")
     return user
 
 
@@ -81,6 +85,23 @@ def reset(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Respons
                                                 "link_for": user.email})
 
 
+@router.get("/users/{user_id}/tokens")
+def user_tokens(request: Request, user_id: int, ctx: CtxDep) -> Response:
+    user = _target(ctx, user_id)
+    with ctx.ws.session() as s:
+        tokens = accounts.api_tokens(s, user)
+    return render(request, "admin_tokens.html", {"target": user, "tokens": tokens})
+
+
+@router.post("/users/{user_id}/tokens/{public_id}/revoke")
+def revoke_token(request: Request, user_id: int, public_id: str, ctx: CtxDep, form: FormDep) -> Response:
+    user = _target(ctx, user_id)
+    with ctx.ws.session() as s:
+        accounts.revoke_token(s, ctx.user.email, s.merge(user), public_id)
+        s.commit()
+    return RedirectResponse(f"/admin/users/{user_id}/tokens", status_code=303)
+
+
 @router.get("/sharing")
 def sharing(request: Request, ctx: CtxDep) -> Response:
     ctx.viewer.require_admin(ctx.viewer.org)
@@ -99,9 +120,22 @@ def change_sharing(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     return RedirectResponse("/admin/sharing", status_code=303)
 
 
+def _day(text: str, what: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        raise AnchorageError(f'"{text[:40]}" is not a date for {what}.', fix="Use the form YYYY-MM-DD.") from None
+
+
 @router.get("/audit")
-def audit_log(request: Request, ctx: CtxDep) -> Response:
+def audit_log(request: Request, ctx: CtxDep, who: str = "", what: str = "", since: str = "", until: str = "",
+              page: str = "1") -> Response:
     ctx.viewer.require_admin(ctx.viewer.org)
+    filters = audit.AuditSearch(who[:320], what[:40], _day(since, "From"), _day(until, "To"))
+    number = int(page) if page.strip().isdigit() and len(page.strip()) < 9 else 1
     with ctx.ws.session() as s:
-        rows = audit.events(s, org=None if ctx.viewer.is_collaborative_admin else ctx.viewer.org)
-    return render(request, "audit.html", {"events": rows})
+        found = audit.search(s, reader_email=ctx.user.email, detail_orgs=ctx.viewer.detail_orgs,
+                             scope=None if ctx.viewer.is_collaborative_admin else ctx.viewer.org,
+                             filters=filters, page=number)
+    query = {k: v for k, v in (("who", who), ("what", what), ("since", since), ("until", until)) if v}
+    return render(request, "audit.html", {"found": found, "filters": filters, "query": urlencode(query)})

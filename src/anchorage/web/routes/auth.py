@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import accounts
 from anchorage.access.oidc import OidcClient, user_for_claims
-from anchorage.web.deps import SESSION_COOKIE, CtxDep, FormDep, client_ip, workspace
-from anchorage.web.render import render
+from anchorage.web.deps import SESSION_COOKIE, Ctx, CtxDep, FormDep, client_ip, workspace
+from anchorage.web.render import done_redirect, render
 
 router = APIRouter()
 
@@ -83,9 +85,15 @@ def accept_invite(request: Request, token: str, form: FormDep) -> Response:
     return _signed_in(request, user, "/")
 
 
+def _account(request: Request, ctx: Ctx, extra: dict[str, object] | None = None, status: int = 200) -> Response:
+    with ctx.ws.session() as s:
+        tokens = accounts.api_tokens(s, s.merge(ctx.user))
+    return render(request, "account.html", {"tokens": tokens, **(extra or {})}, status=status)
+
+
 @router.get("/account")
-def account(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "account.html")
+def account(request: Request, ctx: CtxDep, done: str = "") -> Response:
+    return _account(request, ctx, {"done": done[:200]})
 
 
 @router.post("/account/tokens")
@@ -93,7 +101,32 @@ def new_token(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     with ctx.ws.session() as s:
         token = accounts.new_api_token(s, s.merge(ctx.user), str(form.get("name", "API token")) or "API token")
         s.commit()
-    return render(request, "account.html", {"new_token": token})
+    return _account(request, ctx, {"new_token": token})
+
+
+@router.post("/account/tokens/{public_id}/revoke")
+def revoke_token(request: Request, public_id: str, ctx: CtxDep, form: FormDep) -> Response:
+    with ctx.ws.session() as s:
+        accounts.revoke_token(s, ctx.user.email, s.merge(ctx.user), public_id)
+        s.commit()
+    return done_redirect("/account", "The token was revoked: it no longer works.")
+
+
+@router.post("/account/password")
+def change_password(request: Request, ctx: CtxDep, form: FormDep) -> Response:
+    new = str(form.get("new_password", ""))
+    if new != str(form.get("new_password2", "")):
+        return _account(request, ctx, {"password_error": "The two new passwords are not the same."}, status=400)
+    with ctx.ws.session() as s:
+        try:
+            user = s.merge(ctx.user)
+            accounts.change_password(s, user, str(form.get("current_password", "")), new)
+        except accounts.AccessError as exc:
+            return _account(request, ctx, {"password_error": exc.message}, status=400)
+        s.commit()
+    # Every session ended, this one too: sign this browser in again with the new password.
+    return _signed_in(request, user, "/account?done=" + quote("Your password was changed; your API tokens "
+                                                             "were revoked and other sessions signed out."))
 
 
 # Single sign-on (OpenID Connect) ----------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 import secrets
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
@@ -22,6 +21,7 @@ from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
 from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
+from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
@@ -207,13 +207,6 @@ def quarantine_download(request: Request, upload_id: str, fmt: str, ctx: CtxDep)
         audit.record(s, ctx.user.email, "export", org=queries.upload(ctx.ws, ctx.viewer, upload_id).org,
                      ip=client_ip(request), detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})
         s.commit()
-    buf = io.BytesIO()
-    if fmt == "xlsx":
-        df.to_excel(buf, index=False, engine="xlsxwriter")
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        buf.write(df.to_csv(index=False).encode("utf-8-sig"))
-        media = "text/csv"
-    buf.seek(0)
-    return StreamingResponse(buf, media_type=media,
-                             headers={"Content-Disposition": f'attachment; filename="quarantine-{upload_id}.{fmt}"'})
+    body, media = (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA) if fmt == "xlsx" else (csv_bytes(df), "text/csv")
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="quarantine-{upload_id}.{fmt}"'})
