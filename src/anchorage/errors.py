@@ -46,3 +46,8 @@ class MappingError(InputFileError):
 
 class HeaderNotFound(InputFileError):
     """No row near the top of the file names the columns we need."""
+
+
+class NotFound(AnchorageError):
+    """There is nothing by that reference that this user may open: the same answer whether it does not exist or
+    belongs to an anchor they cannot see, so that references cannot be probed (rendered as 404)."""

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from anchorage.access.accounts import AccessError, Forbidden, LoginRefused
-from anchorage.errors import AnchorageError, InputFileError, UnknownAnchorError
+from anchorage.errors import AnchorageError, InputFileError, NotFound, UnknownAnchorError
 from anchorage.web.deps import CsrfError, LoginRequired
 from anchorage.web.render import render
 
@@ -20,7 +20,7 @@ def status_for(exc: Exception) -> int:
         return 401
     if isinstance(exc, (Forbidden, CsrfError)):
         return 403
-    if isinstance(exc, UnknownAnchorError):
+    if isinstance(exc, (UnknownAnchorError, NotFound)):
         return 404
     if isinstance(exc, RequestValidationError):
         return 422
