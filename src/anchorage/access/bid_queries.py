@@ -9,8 +9,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from anchorage.access.accounts import Forbidden
-from anchorage.access.gate import UPLOAD_ROLES, Viewer
+from anchorage.access.gate import Viewer, refuse
 from anchorage.store.workforce_records import BidStart, Pledge
 from anchorage.workforce import bid_entry
 from anchorage.workforce.bid import BidSummary, PledgeCheck
@@ -23,7 +25,7 @@ def sees_pledge(viewer: Viewer, org: str) -> bool:
 
 
 def can_pledge(viewer: Viewer) -> bool:
-    return viewer.role in UPLOAD_ROLES and bool(viewer.org)
+    return bool(viewer.org) and viewer.may("pledge", viewer.org or "")
 
 
 @dataclass
@@ -54,11 +56,15 @@ def bid(ws: Workspace, viewer: Viewer, programme: str = "kickstart", bid_date: d
                    [s for s in starts if s.pledge_id in seen_ids], mine)
 
 
-def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int) -> None:
-    org = bid_entry.pledge_org(ws, pledge_id)
-    if not sees_pledge(viewer, org):
-        viewer.require_detail(org)
-    if not (can_pledge(viewer) and viewer.org == org):
+def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int, *, what: str = "pledge", ref: object = None,
+                 ip: str | None = None) -> None:
+    """A pledge this viewer may change. A missing pledge and one they cannot see get the same refusal."""
+    with ws.session() as s:
+        org = s.scalar(select(Pledge.org).where(Pledge.id == pledge_id)) if pledge_id else None
+    if org is None or not sees_pledge(viewer, org):
+        refuse(ws, viewer, what, pledge_id if ref is None else ref,
+               "missing" if org is None else f"belongs to {org}", ip=ip)
+    if not (viewer.may("pledge", org) and viewer.org == org):
         raise Forbidden("Only an admin or analyst of the anchor that entered this pledge can change it.",
                         fix="Ask that anchor; the collaborative's own list changes by loading its file again.")
 
@@ -69,16 +75,20 @@ def add_pledge(ws: Workspace, viewer: Viewer, values: dict[str, Any]) -> PledgeC
     return bid_entry.add_pledge(ws, viewer.org or "", values)
 
 
-def withdraw_pledge(ws: Workspace, viewer: Viewer, pledge_id: int) -> None:
-    _require_own(ws, viewer, pledge_id)
+def withdraw_pledge(ws: Workspace, viewer: Viewer, pledge_id: int, *, ip: str | None = None) -> None:
+    _require_own(ws, viewer, pledge_id, ip=ip)
     bid_entry.withdraw_pledge(ws, pledge_id)
 
 
-def record_start(ws: Workspace, viewer: Viewer, pledge_id: int, values: dict[str, Any]) -> int:
-    _require_own(ws, viewer, pledge_id)
+def record_start(ws: Workspace, viewer: Viewer, pledge_id: int, values: dict[str, Any], *,
+                 ip: str | None = None) -> int:
+    _require_own(ws, viewer, pledge_id, ip=ip)
     return bid_entry.record_start(ws, pledge_id, values)
 
 
-def record_outcome(ws: Workspace, viewer: Viewer, start_id: int, outcome: str, outcome_date: str) -> None:
-    _require_own(ws, viewer, bid_entry.start_pledge(ws, start_id))
+def record_outcome(ws: Workspace, viewer: Viewer, start_id: int, outcome: str, outcome_date: str, *,
+                   ip: str | None = None) -> None:
+    with ws.session() as s:
+        pledge_id = s.scalar(select(BidStart.pledge_id).where(BidStart.id == start_id))
+    _require_own(ws, viewer, pledge_id or 0, what="start", ref=start_id, ip=ip)
     bid_entry.record_outcome(ws, start_id, outcome, outcome_date)

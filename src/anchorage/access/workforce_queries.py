@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from anchorage.access.accounts import Forbidden
-from anchorage.access.gate import Viewer
+from anchorage.access.gate import Viewer, refuse
 from anchorage.errors import AnchorageError
 from anchorage.workforce import apprenticeships as appr
 from anchorage.workforce import levy_io
@@ -88,31 +88,32 @@ def rotations(ws: Workspace, viewer: Viewer) -> RotationView:
     if not counts.empty:
         counts.index = [ws.config.anchor(o).name for o in counts.index]
         counts.index.name = "host anchor"
-    admin_of = [viewer.org] if viewer.role == "anchor-admin" and viewer.org else []
-    apps = [a for a, org in appr.employers(ws, active_only=True).items() if org in admin_of]
-    places = [p for p, org in appr.placement_hosts(ws).items() if org in admin_of]
+    admin_of = [viewer.org] if viewer.org and (viewer.may("withdraw-apprentice", viewer.org)
+                                               or viewer.may("withdraw-placement", viewer.org)) else []
+    apps = [a for a, org in appr.employers(ws, active_only=True).items() if viewer.may("withdraw-apprentice", org)]
+    places = [p for p, org in appr.placement_hosts(ws).items() if viewer.may("withdraw-placement", org)]
     return RotationView(plan_summary(ws, viewer), cal["apprentices"], cal["hosts"],
                         suppressed_frame(ws, counts, "all anchors"), admin_of, apps, places)
 
 
 def replan(ws: Workspace, viewer: Viewer, *, dropout: str = "", placement: str = "",
-           from_month: dt.date, time_limit: float = 10.0) -> dict[str, Any]:
+           from_month: dt.date, time_limit: float = 10.0, ip: str | None = None) -> dict[str, Any]:
     """Record a dropout (the employer's admin) or a withdrawn placement (the host's admin), then re-plan
     from `from_month` with the fewest changes; returns the plan summary as this viewer may see it."""
     if bool(dropout) == bool(placement):
         raise AnchorageError("Choose either an apprentice who has left or a placement that is withdrawn.",
                              fix="Pick one of the two, and the month the change takes effect.")
+    # Only the anchor's own admin (the permission table); anything else, including a reference that does not
+    # exist, gets the one refusal, so that other anchors' references cannot be probed.
     if dropout:
         org = appr.employers(ws).get(dropout)
-        if org is None:
-            raise AnchorageError(f"There is no apprentice {dropout}.", fix="Choose one from the list.")
-        viewer.require_admin(org)
+        if org is None or not viewer.may("withdraw-apprentice", org):
+            refuse(ws, viewer, "apprentice", dropout, "missing" if org is None else f"of {org}", ip=ip)
         appr.withdraw_apprentice(ws, dropout)
     else:
         host = appr.placement_hosts(ws).get(placement)
-        if host is None:
-            raise AnchorageError(f"There is no host placement {placement}.", fix="Choose one from the list.")
-        viewer.require_admin(host)
+        if host is None or not viewer.may("withdraw-placement", host):
+            refuse(ws, viewer, "placement", placement, "missing" if host is None else f"of {host}", ip=ip)
         appr.withdraw_placement(ws, placement, from_month)
     result, plan_id = appr.solve_and_save(ws, time_limit=time_limit, replan=True, changed_from=from_month)
     return {**(plan_summary(ws, viewer, result) or {}), "plan_id": plan_id}
@@ -143,7 +144,6 @@ def levy(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> LevyVie
 
 def add_transfer(ws: Workspace, viewer: Viewer, transfer: Commitment) -> None:
     """A transfer out of an anchor's levy funds: its own admin only, within the year's cap."""
-    viewer.require_admin(transfer.org)
-    if viewer.org != transfer.org:  # a collaborative admin does not spend an anchor's funds
+    if not viewer.may("transfer-levy", transfer.org):  # a collaborative admin does not spend an anchor's funds
         raise Forbidden("Only the anchor's own admin can transfer its levy funds.", fix="Ask that anchor's admin.")
     levy_io.add_transfer(ws, transfer)

@@ -17,7 +17,7 @@ from anchorage.access import audit
 from anchorage.access import workforce_queries as wq
 from anchorage.access.accounts import Forbidden
 from anchorage.access.bid_queries import sees_pledge
-from anchorage.errors import AnchorageError
+from anchorage.errors import AnchorageError, NotFound
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import bid_view, he_view, levy_view, profile_view, rotations_view
@@ -70,8 +70,8 @@ def replan(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     dropout, placement = str(form.get("apprentice", "")), str(form.get("placement", ""))
     try:
         result = wq.replan(ctx.ws, ctx.viewer, dropout=dropout, placement=placement,
-                           from_month=month(str(form.get("from_month", "")), "the change"))
-    except Forbidden:
+                           from_month=month(str(form.get("from_month", "")), "the change"), ip=client_ip(request))
+    except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "error": exc},
