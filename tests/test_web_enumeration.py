@@ -210,3 +210,42 @@ def test_supplier_record_ids_are_random_not_derived_from_names(estate):
     assert not any(str(s).removeprefix("S-") in {hashlib.md5(f"{o}|{n}".encode()).hexdigest()[:12]
                                                  for o, n in zip(df["org"], df["supplier_name_norm"], strict=True)}
                    for s in after["supplier_id"])
+
+
+def test_migration_rekeys_decisions_made_under_name_derived_ids(workspace):
+    """Records migration 0013 gives old decisions random ids; the record takes that id when next listed, and the
+    warehouse rows written under the old id follow it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from anchorage.store import records
+    from anchorage.suppliers import record_keys
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(records.__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", workspace.records_url)
+    command.downgrade(cfg, "0012")
+    legacy = hashlib.md5(b"council|ACME SUPPLIES").hexdigest()[:12]
+    engine = records.make_engine(workspace.records_url)
+    with engine.begin() as con:
+        con.execute(text("INSERT INTO supplier_decisions (action, record_id, decided_by, active, created_at) "
+                         "VALUES ('split', :r, 'a@b.org', 1, CURRENT_TIMESTAMP)"), {"r": legacy})
+    command.upgrade(cfg, "head")
+    with engine.begin() as con:
+        new = con.execute(text("SELECT record_id FROM supplier_decisions")).scalar_one()
+    assert new != legacy and re.fullmatch(r"[0-9a-f]{24}", new)
+    with workspace.warehouse() as wh:
+        wh.execute("INSERT INTO supplier_profile (org, supplier_name_norm) VALUES ('council', 'ACME SUPPLIES'), "
+                   "('council', 'OTHER LTD')")
+        wh.execute("INSERT INTO supplier_resolution (org, supplier_name_norm, record_id, supplier_id) "
+                   "VALUES ('council', 'ACME SUPPLIES', ?, ?)", [legacy, f"S-{legacy}"])
+        assert record_keys.sync(workspace, wh) == 2
+        assert wh.execute("SELECT record_id, supplier_id FROM supplier_resolution").fetchone() == (new, f"S-{new}")
+        keys = dict(wh.execute("SELECT supplier_name_norm, record_id FROM supplier_record_keys").fetchall())
+        assert keys["ACME SUPPLIES"] == new and keys["OTHER LTD"] != new
+        assert record_keys.sync(workspace, wh) == 0  # nothing new: ids stay
+    command.downgrade(cfg, "0012")  # and back: the decision names its record the old way again
+    with engine.begin() as con:
+        assert con.execute(text("SELECT record_id FROM supplier_decisions")).scalar_one() == legacy
+    command.upgrade(cfg, "head")
