@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 
 from anchorage.access.accounts import Forbidden
@@ -16,12 +17,23 @@ from anchorage.access.gate import Viewer, refuse
 from anchorage.store.workforce_records import BidStart, Pledge
 from anchorage.workforce import bid_entry
 from anchorage.workforce.bid import BidSummary, PledgeCheck
-from anchorage.workforce.bid_io import workspace_bid
+from anchorage.workforce.bid_io import starts_and_outcomes, workspace_bid
 from anchorage.workspace import Workspace
 
 
 def sees_pledge(viewer: Viewer, org: str) -> bool:
     return org == "" or viewer.sees_detail(org)
+
+
+def lists_starts(viewer: Viewer, org: str) -> bool:
+    """The young people's starts in a pledge (reference, date, outcome) are listed only to the anchor that
+    entered it (the collaborative's own list: to the collaborative admin), never to anchors it shares with."""
+    return (bool(org) and viewer.org == org) or (org == "" and viewer.is_collaborative_admin)
+
+
+def starts_table(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
+    """Starts and outcomes by employer as this viewer may see them: suppressed together with what they know."""
+    return starts_and_outcomes(ws, lambda org: sees_pledge(viewer, org), lambda org: lists_starts(viewer, org))
 
 
 def can_pledge(viewer: Viewer) -> bool:
@@ -34,7 +46,7 @@ class BidView:
     checks: list[PledgeCheck]  # the pledges this viewer sees, with their reasons
     pledged: list[tuple[str, int]]  # placements by employer (seen) or "through <anchor>" (not seen)
     pledges: list[Pledge] = field(default_factory=list)  # seen
-    starts: list[BidStart] = field(default_factory=list)  # in pledges seen
+    starts: list[BidStart] = field(default_factory=list)  # in this viewer's own pledges (`lists_starts`)
     editable: set[int] = field(default_factory=set)  # pledge ids this viewer may withdraw and record starts in
 
 
@@ -53,7 +65,7 @@ def bid(ws: Workspace, viewer: Viewer, programme: str = "kickstart", bid_date: d
     mine = {p.id for p in seen if can_pledge(viewer) and p.org == viewer.org}
     return BidView(summary, [c for c in summary.checks if c.pledge_id in seen_ids],
                    sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])), seen,
-                   [s for s in starts if s.pledge_id in seen_ids], mine)
+                   [s for s in starts if s.pledge_id in seen_ids and lists_starts(viewer, org_of[s.pledge_id])], mine)
 
 
 def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int, *, what: str = "pledge", ref: object = None,

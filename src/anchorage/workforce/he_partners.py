@@ -11,7 +11,7 @@ from anchorage.errors import InputFileError
 from anchorage.store.workforce_records import HEEngagement
 from anchorage.workforce.inputs import Column, parse_table
 from anchorage.workforce.settings import workforce_settings
-from anchorage.workforce.suppression import SuppressionRule, suppress
+from anchorage.workforce.suppression import SuppressionRule, protect_family
 from anchorage.workspace import Workspace
 
 KINDS = ("placements", "curriculum", "research", "recruitment", "civic")
@@ -50,17 +50,39 @@ def engagements(ws: Workspace) -> pd.DataFrame:
                                                   "outcome", "people"])
 
 
+GROUPINGS = ("anchor", "partner", "outcome")
+
+
+def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[str, str], int | None]:
+    """People involved per (grouping, group), suppressed as one family: the groupings are sums of the same
+    people, so a count hidden in one must not follow from the others (e.g. by anchor minus by partner)."""
+    df = engagements(ws) if df is None else df
+    if df.empty:
+        return {}
+    atoms = df.groupby(list(GROUPINGS))["people"].sum()
+    keys = list(atoms.index)
+    values = [int(v) for v in atoms.values]
+    figures, labels = [], []
+    for g, by in enumerate(GROUPINGS):
+        for group in sorted({k[g] for k in keys}):
+            labels.append((by, group))
+            figures.append(frozenset(i for i, k in enumerate(keys) if k[g] == group))
+    s = workforce_settings(ws.config)
+    rule = SuppressionRule(s.suppression_threshold, s.round_to)
+    hidden = protect_family(values, figures, rule).hidden
+    return {label: None if f in hidden else rule.shown(sum(values[a] for a in figures[f]))
+            for f, label in enumerate(labels)}
+
+
 def engagement_summary(ws: Workspace, by: str = "anchor") -> pd.DataFrame:
     """Engagements by anchor, partner or outcome (rows) and kind (columns), with totals; the people
-    involved are counts of individuals, so they go through the suppression function."""
-    if by not in ("anchor", "partner", "outcome"):
+    involved are counts of individuals, so they go through the suppression function (as one family)."""
+    if by not in GROUPINGS:
         raise InputFileError("he summary", f'cannot summarise by "{by}"; use anchor, partner or outcome.')
     df = engagements(ws)
     table = df.pivot_table(index=by, columns="kind", values="title", aggfunc="count", fill_value=0)
     table = table.reindex(columns=[k for k in KINDS if k in table.columns])
     table["total"] = table.sum(axis=1)
-    people = df.groupby(by)["people"].sum() if len(df) else pd.Series(dtype=int)
-    s = workforce_settings(ws.config)
-    hidden = suppress([[int(v)] for v in people.values], SuppressionRule(s.suppression_threshold, s.round_to))
-    table["people"] = [hidden.cell(i, 0) for i in range(len(people))]
+    people = people_hidden(ws, df)
+    table["people"] = [people.get((by, str(g))) for g in table.index]
     return table.reset_index()
