@@ -11,7 +11,7 @@ from anchorage.errors import InputFileError
 from anchorage.store.workforce_records import HEEngagement
 from anchorage.workforce.inputs import Column, parse_table
 from anchorage.workforce.settings import workforce_settings
-from anchorage.workforce.suppression import SuppressionRule, protect_family
+from anchorage.workforce.suppression import SuppressionRule, protect_family, suppress_column
 from anchorage.workspace import Workspace
 
 KINDS = ("placements", "curriculum", "research", "recruitment", "civic")
@@ -62,14 +62,19 @@ def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[s
     atoms = df.groupby(list(GROUPINGS))["people"].sum()
     keys = list(atoms.index)
     values = [int(v) for v in atoms.values]
-    figures, labels = [], []
-    for g, by in enumerate(GROUPINGS):
-        for group in sorted({k[g] for k in keys}):
-            labels.append((by, group))
-            figures.append(frozenset(i for i, k in enumerate(keys) if k[g] == group))
+    figures, labels, seed = [], [], set()
     s = workforce_settings(ws.config)
     rule = SuppressionRule(s.suppression_threshold, s.round_to)
-    hidden = protect_family(values, figures, rule).hidden
+    for g, by in enumerate(GROUPINGS):
+        groups = sorted({k[g] for k in keys})
+        first = len(figures)
+        for group in groups:
+            labels.append((by, group))
+            figures.append(frozenset(i for i, k in enumerate(keys) if k[g] == group))
+        # Each grouping suppressed as a table first (its complementary cells in the same list); then the family.
+        one = suppress_column([sum(values[a] for a in figures[first + i]) for i in range(len(groups))], rule)
+        seed |= {first + r for r, c in one.hidden if r < len(groups) and c == 0}
+    hidden = protect_family(values, figures, rule, hide=seed).hidden
     return {label: None if f in hidden else rule.shown(sum(values[a] for a in figures[f]))
             for f, label in enumerate(labels)}
 
