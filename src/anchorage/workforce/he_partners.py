@@ -62,7 +62,9 @@ def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[s
     atoms = df.groupby(list(GROUPINGS))["people"].sum()
     keys = list(atoms.index)
     values = [int(v) for v in atoms.values]
-    figures, labels, seed = [], [], set()
+    figures: list[frozenset[int]] = []
+    labels: list[tuple[str, str]] = []
+    seed: set[int] = set()
     s = workforce_settings(ws.config)
     rule = SuppressionRule(s.suppression_threshold, s.round_to)
     for g, by in enumerate(GROUPINGS):

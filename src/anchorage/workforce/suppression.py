@@ -235,7 +235,7 @@ def _pinned(values: Sequence[int], figures: Sequence[frozenset[int]], hidden: se
         target = open_checks.pop(0)
         true = sum(values[a] for a in figures[target])
         model = cp_model.CpModel()
-        x = [model.NewConstant(values[a]) if a in known else model.NewIntVar(0, bound, f"a{a}")
+        x = [model.new_constant(values[a]) if a in known else model.new_int_var(0, bound, f"a{a}")
              for a in range(len(values))]
         for f, atoms in enumerate(figures):
             if f in hidden:
@@ -243,20 +243,20 @@ def _pinned(values: Sequence[int], figures: Sequence[frozenset[int]], hidden: se
             shown, expr = sum(values[a] for a in atoms), sum(x[a] for a in atoms)
             if rule.round_to > 1:
                 centre = rule.shown(shown)
-                model.Add(expr >= centre - rule.round_to // 2)
-                model.Add(expr <= centre + (rule.round_to - 1) // 2)
+                model.add(expr >= centre - rule.round_to // 2)
+                model.add(expr <= centre + (rule.round_to - 1) // 2)
             else:
-                model.Add(expr == shown)
-        model.AddLinearExpressionInDomain(sum(x[a] for a in figures[target]),
-                                          cp_model.Domain.FromIntervals([[0, true - 1], [true + 1, bound * len(values)]])
+                model.add(expr == shown)
+        model.add_linear_expression_in_domain(sum(x[a] for a in figures[target]),
+                                          cp_model.Domain.from_intervals([[0, true - 1], [true + 1, bound * len(values)]])
                                           if true > 0 else cp_model.Domain(1, bound * len(values)))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10.0
-        status = solver.Solve(model)
+        status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return target
-        moved = {f for f in open_checks if sum(solver.Value(x[a]) for a in figures[f]) != sum(values[a] for a in figures[f])}
+        moved = {f for f in open_checks if sum(solver.value(x[a]) for a in figures[f]) != sum(values[a] for a in figures[f])}
         open_checks = [f for f in open_checks if f not in moved]  # a second value found for these too
     return None
 
