@@ -37,7 +37,7 @@ def shared_data_module():
 
 
 def _opportunity_id(html: str) -> str:
-    m = re.search(r'href="/pipeline/opportunities/([0-9a-f]{10})\?', html)
+    m = re.search(r'href="/pipeline/opportunities/([0-9a-f]{20})\?', html)
     assert m, "no opportunity link"
     return m.group(1)
 

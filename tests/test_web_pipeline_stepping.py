@@ -62,3 +62,13 @@ def test_combined_values_count_only_contracts_the_viewer_sees(pipeline_web):  # 
                     assert re.fullmatch(r"\d{4}-Q[1-4]", str(c["reprocure_date"])) and c["contract_key"] is None
                     masked += 1
     assert masked  # the fixture has opportunities across anchors that do not share
+
+
+def test_opportunity_ids_are_not_hashes_of_contract_keys(pipeline_web):  # noqa: F811
+    from anchorage.contracts.finder import find_opportunities
+
+    raw = {o.id for o in find_opportunities(pipeline_web.ws)}
+    shown = [o.id for o in opportunities_for(pipeline_web.ws, _viewer(pipeline_web, "viewer@college.org"))]
+    assert shown and not raw & set(shown) and all(re.fullmatch(r"[0-9a-f]{20}", i) for i in shown)
+    again = [o.id for o in opportunities_for(pipeline_web.ws, _viewer(pipeline_web, "admin@council.org"))]
+    assert again == shown  # the same opportunity has the same address for everyone, request after request

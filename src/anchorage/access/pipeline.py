@@ -10,6 +10,8 @@ are counted once, unfiltered; in an opportunity they show their anchor and the q
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +21,7 @@ from anchorage.access.gate import Viewer
 from anchorage.contracts.finder import FinderOptions, Opportunity, explain, find_opportunities
 from anchorage.contracts.pipeline import PipelineFilter, pipeline_rows
 from anchorage.contracts.timeline import QuarterRow, by_quarter
+from anchorage.public_forms.protection import form_secret
 from anchorage.workspace import Workspace
 
 HIDDEN = "(not shared with you)"
@@ -76,8 +79,19 @@ def masked(o: Opportunity, viewer: Viewer, names: dict[str, str] | None = None, 
     return out
 
 
+def opaque_id(ws: Workspace, key: str) -> str:
+    """An opportunity's id in URLs: keyed with the workspace's secret, because the finder's own id is a hash of
+    the anchors' contract keys, which anyone could compute to test a guess about a hidden contract."""
+    return hmac.new(form_secret(ws).encode(), f"opportunity|{key}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
 def opportunities_for(ws: Workspace, viewer: Viewer, opts: FinderOptions | None = None) -> list[Opportunity]:
     """Every opportunity, each with the contracts this user may not see masked (and left out of its values)."""
     opts = opts or FinderOptions()
     names = {a.slug: a.name for a in ws.config.anchors}
-    return [masked(o, viewer, names, opts.window_months) for o in find_opportunities(ws, opts)]
+    out = []
+    for o in find_opportunities(ws, opts):
+        m = masked(o, viewer, names, opts.window_months)
+        m.id = opaque_id(ws, o.id)
+        out.append(m)
+    return out
