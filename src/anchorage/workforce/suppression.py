@@ -230,24 +230,31 @@ def _pinned(values: Sequence[int], figures: Sequence[frozenset[int]], hidden: se
     from ortools.sat.python import cp_model  # the solver is needed only where a family is audited
 
     bound = max(1, sum(values)) * 2 + rule.round_to
+    # An atom is at most the smallest shown figure it is part of: tight domains keep each solve fast.
+    cap = [bound] * len(values)
+    for f, atoms in enumerate(figures):
+        if f not in hidden:
+            top = sum(values[a] for a in atoms) + rule.round_to
+            for a in atoms:
+                cap[a] = min(cap[a], top)
     open_checks = sorted(checks)
     while open_checks:
         target = open_checks.pop(0)
         true = sum(values[a] for a in figures[target])
         model = cp_model.CpModel()
-        x = [model.new_constant(values[a]) if a in known else model.new_int_var(0, bound, f"a{a}")
+        x = [model.new_constant(values[a]) if a in known else model.new_int_var(0, cap[a], f"a{a}")
              for a in range(len(values))]
         for f, atoms in enumerate(figures):
             if f in hidden:
                 continue
-            shown, expr = sum(values[a] for a in atoms), sum(x[a] for a in atoms)
+            shown, expr = sum(values[a] for a in atoms), cp_model.LinearExpr.sum([x[a] for a in atoms])
             if rule.round_to > 1:
                 centre = rule.shown(shown)
                 model.add(expr >= centre - rule.round_to // 2)
                 model.add(expr <= centre + (rule.round_to - 1) // 2)
             else:
                 model.add(expr == shown)
-        model.add_linear_expression_in_domain(sum(x[a] for a in figures[target]),
+        model.add_linear_expression_in_domain(cp_model.LinearExpr.sum([x[a] for a in figures[target]]),
                                           cp_model.Domain.from_intervals([[0, true - 1], [true + 1, bound * len(values)]])
                                           if true > 0 else cp_model.Domain(1, bound * len(values)))
         solver = cp_model.CpSolver()
