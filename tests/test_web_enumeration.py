@@ -33,6 +33,7 @@ from anchorage.workforce.apprenticeships import (
     load_programmes,
     solve_and_save,
 )
+from anchorage.workforce.bid_io import load_pledges, load_starts
 
 PLEDGE = {"programme": "kickstart", "employer": "{e} Ltd", "company_number": "", "charity_number": "", "role": "Baker",
           "placements": "3", "hours_per_week": "25", "hourly_wage": "8.91", "duration_months": "6",
@@ -76,6 +77,11 @@ def estate(tmp_path_factory):
         "participant": "KS-1", "start_date": "2021-06-01", "outcome": "in placement", "csrf_token": token})
     assert r.status_code in (200, 303), r.text
     import_reference(ws, [Path(__file__).resolve().parents[1] / "src/anchorage/demo/reference/nspl_SM.csv"])
+    load_pledges(ws, _write(d / "cp.csv", "employer,company_number,role,placements,hours_per_week,hourly_wage,"
+                                          "duration_months,additionality,pledged_on\n"
+                                          "Cafe Ltd,12345678,Barista,20,25,8.72,6,Y,01/12/2020\n"))
+    load_starts(ws, _write(d / "cs.csv", "employer,role,participant,start_date,outcome\n"
+                                         "Cafe Ltd,Barista,P1,01/03/2021,completed\n"))
     council_space = add_space(ws, "council", name="Council hall", postcode="SM1 1AA", capacity=40, hourly_cost="0")
     trust_space = add_space(ws, "acute-trust", name="Trust room", postcode="SM1 1AA", capacity=30, hourly_cost="0")
     need = add_need(ws, group_name="Lunch Club", contact_email="club@example.org", activity="Lunch", people="20",
@@ -88,11 +94,12 @@ def estate(tmp_path_factory):
     with ws.session() as s:
         notification = s.scalar(select(Notification.id).where(Notification.recipient == "acute-trust"))
         start = s.scalar(select(BidStart.id).where(BidStart.pledge_id == trust_pledge))
+        collab_start = s.scalar(select(BidStart.id).where(BidStart.participant_ref == "P1"))
         upload = s.scalar(select(Upload.id).where(Upload.org == "acute-trust"))
         trust_user = s.scalar(select(User.id).where(User.email == "analyst@trust.org"))
     web.ids = {  # type: ignore[attr-defined]
         "record": trust_record, "decision": next(x["id"] for x in list_decisions(ws) if x["record_id"] == trust_record),
-        "pledge": trust_pledge, "start": start, "space": trust_space.id, "request": trust_request.id,
+        "pledge": trust_pledge, "start": start, "collab_start": collab_start, "space": trust_space.id, "request": trust_request.id,
         "notification": notification, "upload": upload, "token": staged.headers["location"].rsplit("/", 1)[1],
         "user": trust_user, "need": need.id, "council_space": council_space.id,
         "council_record": resolved_suppliers(ws).query("org == 'council'")["record_id"].iloc[0],
@@ -111,6 +118,8 @@ def _routes(ids: dict, other: dict) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", f"/workforce/bid/pledges/{other['pledge']}/starts",
          {"participant": "KS-9", "start_date": "2021-06-01", "outcome": "in placement"}),
         ("POST", f"/workforce/bid/starts/{other['start']}/outcome", {"outcome": "completed"}),
+        # a start in the collaborative's own list: its references are listed to the collaborative admin only
+        ("POST", f"/workforce/bid/starts/{other['collab_start']}/outcome", {"outcome": "left early"}),
         ("POST", "/spaces/requests", {"need_id": str(ids["need"]), "space_id": str(other["space"])}),
         ("POST", f"/spaces/requests/{other['request']}", {"action": "offer", "note": ""}),
         ("POST", f"/notifications/{other['notification']}/read", {}),
@@ -131,7 +140,8 @@ ADMIN_ROUTES = [  # the council's admin (and the collaborative admin, for what i
 
 
 def _missing(ids: dict) -> dict:
-    return {**{k: secrets.randbelow(10**6) + 10**6 for k in ("decision", "pledge", "start", "space", "request",
+    return {**{k: secrets.randbelow(10**6) + 10**6 for k in ("decision", "pledge", "start", "collab_start", "space",
+                                                             "request",
                                                              "notification", "user")},
             "record": secrets.token_hex(12), "upload": secrets.token_hex(8), "token": secrets.token_urlsafe(24),
             "apprentice": "XA" + secrets.token_hex(3), "placement": "XP" + secrets.token_hex(3)}

@@ -70,10 +70,12 @@ def bid(ws: Workspace, viewer: Viewer, programme: str = "kickstart", bid_date: d
 
 def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int, *, what: str = "pledge", ref: object = None,
                  ip: str | None = None) -> None:
-    """A pledge this viewer may change. A missing pledge and one they cannot see get the same refusal."""
+    """A pledge this viewer may change. A missing pledge and one they cannot see get the same refusal (for a
+    start: one whose pledge's starts are not listed to them)."""
     with ws.session() as s:
         org = s.scalar(select(Pledge.org).where(Pledge.id == pledge_id)) if pledge_id else None
-    if org is None or not sees_pledge(viewer, org):
+    seen = sees_pledge if what == "pledge" else lists_starts
+    if org is None or not seen(viewer, org):
         refuse(ws, viewer, what, pledge_id if ref is None else ref,
                "missing" if org is None else f"belongs to {org}", ip=ip)
     if not (viewer.may("pledge", org) and viewer.org == org):
