@@ -17,7 +17,7 @@ from anchorage.workspace import Workspace
 pytest_plugins = ["tests.web_support"]  # the `web` fixture for the web tests
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+SHARED = Path(os.environ.get("ANCHORAGE_SHARED_DATA") or REPO.parent / "shared" / "data")  # worktrees: set it
 
 
 def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) -> Workspace:

@@ -37,7 +37,7 @@ def shared_data_module():
 
 
 def _opportunity_id(html: str) -> str:
-    m = re.search(r'href="/pipeline/opportunities/([0-9a-f]{10})\?', html)
+    m = re.search(r'href="/pipeline/opportunities/([0-9a-f]{20})\?', html)
     assert m, "no opportunity link"
     return m.group(1)
 
@@ -45,8 +45,9 @@ def _opportunity_id(html: str) -> str:
 def test_pipeline_shows_aggregates_to_all_and_rows_behind_the_boundary(pipeline_web):
     council = signed_in(pipeline_web, "analyst@council.org").get("/pipeline")
     assert council.status_code == 200 and "Walrus civic catering" in council.text
-    assert "Penguin patient meals" not in council.text and "Acute Trust" in council.text  # the quarter table
-    assert "1 matching contracts of other anchors" in council.text
+    assert "Penguin patient meals" not in council.text
+    assert "<td>Acute Trust</td>" not in council.text  # nor its quarters
+    assert "1 contracts of other anchors are not shared with you" in council.text
     assert "<svg" in council.text and XSS not in council.text and "&lt;script&gt;" in council.text
     # The OCDS contract was published openly, so every signed-in user sees it.
     college = signed_in(pipeline_web, "viewer@college.org").get("/pipeline")
@@ -68,7 +69,8 @@ def test_not_signed_in_goes_to_login(pipeline_web):
 def test_opportunities_list_detail_and_masked_briefs(pipeline_web):
     college = signed_in(pipeline_web, "viewer@college.org")
     listing = college.get("/pipeline/opportunities")
-    assert listing.status_code == 200 and "Catering" in listing.text and "£3,900,000" in listing.text
+    assert listing.status_code == 200 and "Catering" in listing.text and "£3,900,000" not in listing.text
+    assert "£900,000" in signed_in(pipeline_web, "admin@council.org").get("/pipeline/opportunities").text
     opp = _opportunity_id(listing.text)
     detail = college.get(f"/pipeline/opportunities/{opp}")
     assert detail.status_code == 200 and "not shared with you" in detail.text
@@ -83,7 +85,7 @@ def test_opportunities_list_detail_and_masked_briefs(pipeline_web):
     xlsx = college.get(f"/pipeline/opportunities/{opp}/brief.xlsx")
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
     assert council.get(f"/pipeline/opportunities/{opp}/brief.doc").status_code == 400
-    assert council.get("/pipeline/opportunities/0000000000").status_code == 400
+    assert council.get("/pipeline/opportunities/0000000000").status_code == 404
     assert council.get("/pipeline/opportunities?window=1").text.count("/pipeline/opportunities/") == 0
 
 

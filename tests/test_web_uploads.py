@@ -87,4 +87,4 @@ def test_upload_limits_types_roles_and_traversal(tmp_path):
     assert upload(t, "s.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n").status_code == 403
     # Someone else's staged upload cannot be previewed or loaded.
     r = upload(c, "mine.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n")
-    assert signed_in(web, "admin@council.org").get(r.headers["location"]).status_code == 400
+    assert signed_in(web, "admin@council.org").get(r.headers["location"]).status_code == 404

@@ -101,9 +101,9 @@ def test_other_anchors_pledges_are_detail_totals_are_for_all(bidweb):
     assert SECRET in council.get("/workforce/bid").text and SECRET in council.get("/workforce/bid/pack.html").text
     pid = pledge_id(bidweb, SECRET)
     token = csrf_of(trust.get("/workforce/bid/pledges").text)
-    assert trust.post(f"/workforce/bid/pledges/{pid}/withdraw", data={"csrf_token": token}).status_code == 403
+    assert trust.post(f"/workforce/bid/pledges/{pid}/withdraw", data={"csrf_token": token}).status_code == 404
     assert trust.post(f"/workforce/bid/pledges/{pid}/starts", data={
-        "csrf_token": token, "participant": "T1", "start_date": "2021-06-01"}).status_code == 403
+        "csrf_token": token, "participant": "T1", "start_date": "2021-06-01"}).status_code == 404
     cafe = pledge_id(bidweb, "Cafe Ltd")  # the collaborative's list changes by file, not on the web
     token = csrf_of(council.get("/workforce/bid/pledges").text)
     assert council.post(f"/workforce/bid/pledges/{cafe}/withdraw", data={"csrf_token": token}).status_code == 403
@@ -139,11 +139,14 @@ def test_starts_and_outcomes_by_reference_and_suppressed(bidweb):
     assert r.status_code == 400 and "not an outcome we record" in r.text
     trust = signed_in(bidweb, "admin@trust.org")
     assert trust.post(f"/workforce/bid/starts/{sid}/outcome", data={
-        "csrf_token": csrf_of(trust.get("/workforce/bid/pledges").text), "outcome": "left early"}).status_code == 403
+        "csrf_token": csrf_of(trust.get("/workforce/bid/pledges").text), "outcome": "left early"}).status_code == 404
     for who, label in ((c, SECRET), (trust, "pledged through Council")):
         starts = who.get("/workforce/bid").text.split('id="starts"')[1]
         row = starts[starts.index(f'<th scope="row">{label}</th>'):].split("</tr>")[0]
-        assert row.count("<td class=\"num\">*</td>") >= 2 and ">1<" not in row, row  # 2 young people: hidden
+        if who is trust:  # 2 young people: hidden from others
+            assert row.count("<td class=\"num\">*</td>") >= 2 and ">1<" not in row, row
+        else:  # the council lists these starts itself: its own counts are not hidden from it
+            assert '<td class="num">2</td>' in row, row
         assert "KS-1" not in starts
     api = trust.get("/api/v1/workforce/bid").json()["starts_and_outcomes"]
     mine = next(r for r in api if r["employer"] == "pledged through Council")

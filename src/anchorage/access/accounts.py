@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from anchorage.access import audit
-from anchorage.errors import AnchorageError
+from anchorage.errors import AnchorageError, NotFound
 from anchorage.store.accounts import ROLES, ApiToken, AuditEvent, Invitation, User, WebSession, now
 
 _hasher = PasswordHasher()
@@ -44,9 +44,6 @@ class LoginRefused(AccessError):
 class Forbidden(AccessError):
     """The user's role or anchor does not allow this."""
 
-
-class NotFound(AccessError):
-    """Not there, or not among what this user may manage: one answer (404) for both, so it tells nothing."""
 
 
 def digest(token: str) -> str:

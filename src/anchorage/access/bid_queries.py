@@ -9,12 +9,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+from sqlalchemy import select
+
 from anchorage.access.accounts import Forbidden
-from anchorage.access.gate import UPLOAD_ROLES, Viewer
+from anchorage.access.gate import Viewer, refuse
 from anchorage.store.workforce_records import BidStart, Pledge
 from anchorage.workforce import bid_entry
 from anchorage.workforce.bid import BidSummary, PledgeCheck
-from anchorage.workforce.bid_io import workspace_bid
+from anchorage.workforce.bid_io import starts_and_outcomes, workspace_bid
 from anchorage.workspace import Workspace
 
 
@@ -22,8 +25,19 @@ def sees_pledge(viewer: Viewer, org: str) -> bool:
     return org == "" or viewer.sees_detail(org)
 
 
+def lists_starts(viewer: Viewer, org: str) -> bool:
+    """The young people's starts in a pledge (reference, date, outcome) are listed only to the anchor that
+    entered it (the collaborative's own list: to the collaborative admin), never to anchors it shares with."""
+    return (bool(org) and viewer.org == org) or (org == "" and viewer.is_collaborative_admin)
+
+
+def starts_table(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
+    """Starts and outcomes by employer as this viewer may see them: suppressed together with what they know."""
+    return starts_and_outcomes(ws, lambda org: sees_pledge(viewer, org), lambda org: lists_starts(viewer, org))
+
+
 def can_pledge(viewer: Viewer) -> bool:
-    return viewer.role in UPLOAD_ROLES and bool(viewer.org)
+    return bool(viewer.org) and viewer.may("pledge", viewer.org or "")
 
 
 @dataclass
@@ -32,7 +46,7 @@ class BidView:
     checks: list[PledgeCheck]  # the pledges this viewer sees, with their reasons
     pledged: list[tuple[str, int]]  # placements by employer (seen) or "through <anchor>" (not seen)
     pledges: list[Pledge] = field(default_factory=list)  # seen
-    starts: list[BidStart] = field(default_factory=list)  # in pledges seen
+    starts: list[BidStart] = field(default_factory=list)  # in this viewer's own pledges (`lists_starts`)
     editable: set[int] = field(default_factory=set)  # pledge ids this viewer may withdraw and record starts in
 
 
@@ -51,14 +65,20 @@ def bid(ws: Workspace, viewer: Viewer, programme: str = "kickstart", bid_date: d
     mine = {p.id for p in seen if can_pledge(viewer) and p.org == viewer.org}
     return BidView(summary, [c for c in summary.checks if c.pledge_id in seen_ids],
                    sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])), seen,
-                   [s for s in starts if s.pledge_id in seen_ids], mine)
+                   [s for s in starts if s.pledge_id in seen_ids and lists_starts(viewer, org_of[s.pledge_id])], mine)
 
 
-def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int) -> None:
-    org = bid_entry.pledge_org(ws, pledge_id)
-    if not sees_pledge(viewer, org):
-        viewer.require_detail(org)
-    if not (can_pledge(viewer) and viewer.org == org):
+def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int, *, what: str = "pledge", ref: object = None,
+                 ip: str | None = None) -> None:
+    """A pledge this viewer may change. A missing pledge and one they cannot see get the same refusal (for a
+    start: one whose pledge's starts are not listed to them)."""
+    with ws.session() as s:
+        org = s.scalar(select(Pledge.org).where(Pledge.id == pledge_id)) if pledge_id else None
+    seen = sees_pledge if what == "pledge" else lists_starts
+    if org is None or not seen(viewer, org):
+        refuse(ws, viewer, what, pledge_id if ref is None else ref,
+               "missing" if org is None else f"belongs to {org}", ip=ip)
+    if not (viewer.may("pledge", org) and viewer.org == org):
         raise Forbidden("Only an admin or analyst of the anchor that entered this pledge can change it.",
                         fix="Ask that anchor; the collaborative's own list changes by loading its file again.")
 
@@ -69,16 +89,20 @@ def add_pledge(ws: Workspace, viewer: Viewer, values: dict[str, Any]) -> PledgeC
     return bid_entry.add_pledge(ws, viewer.org or "", values)
 
 
-def withdraw_pledge(ws: Workspace, viewer: Viewer, pledge_id: int) -> None:
-    _require_own(ws, viewer, pledge_id)
+def withdraw_pledge(ws: Workspace, viewer: Viewer, pledge_id: int, *, ip: str | None = None) -> None:
+    _require_own(ws, viewer, pledge_id, ip=ip)
     bid_entry.withdraw_pledge(ws, pledge_id)
 
 
-def record_start(ws: Workspace, viewer: Viewer, pledge_id: int, values: dict[str, Any]) -> int:
-    _require_own(ws, viewer, pledge_id)
+def record_start(ws: Workspace, viewer: Viewer, pledge_id: int, values: dict[str, Any], *,
+                 ip: str | None = None) -> int:
+    _require_own(ws, viewer, pledge_id, ip=ip)
     return bid_entry.record_start(ws, pledge_id, values)
 
 
-def record_outcome(ws: Workspace, viewer: Viewer, start_id: int, outcome: str, outcome_date: str) -> None:
-    _require_own(ws, viewer, bid_entry.start_pledge(ws, start_id))
+def record_outcome(ws: Workspace, viewer: Viewer, start_id: int, outcome: str, outcome_date: str, *,
+                   ip: str | None = None) -> None:
+    with ws.session() as s:
+        pledge_id = s.scalar(select(BidStart.pledge_id).where(BidStart.id == start_id))
+    _require_own(ws, viewer, pledge_id or 0, what="start", ref=start_id, ip=ip)
     bid_entry.record_outcome(ws, start_id, outcome, outcome_date)

@@ -8,16 +8,32 @@ the collaborative. Every page, export and API route asks this gate; none decides
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anchorage.access import audit
 from anchorage.access.accounts import Forbidden
+from anchorage.errors import NotFound
 from anchorage.store.accounts import Share, User
+from anchorage.workspace import Workspace
 
 ADMIN_ROLES = {"collaborative-admin", "anchor-admin"}
 UPLOAD_ROLES = {"anchor-admin", "anchor-analyst"}
+
+# The permission table: who may change an anchor's objects. Roles name users *of that same anchor*; the
+# collaborative admin (who belongs to no anchor) may act for every anchor only where it is listed. The checks
+# (`Viewer.may`) and the pages' buttons both read this table; nothing else grants a power.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "upload": frozenset(UPLOAD_ROLES),
+    "review-suppliers": frozenset({*UPLOAD_ROLES, "collaborative-admin"}),
+    "pledge": frozenset(UPLOAD_ROLES),
+    "withdraw-apprentice": frozenset({"anchor-admin"}),
+    "withdraw-placement": frozenset({"anchor-admin"}),
+    "transfer-levy": frozenset({"anchor-admin"}),
+    "share-detail": frozenset({"anchor-admin"}),
+}
 
 
 @dataclass(frozen=True)
@@ -38,14 +54,21 @@ class Viewer:
             raise Forbidden(f"You cannot see {org}'s transactions, suppliers or uploads.",
                             fix="Its anchor admin can share them with your anchor.")
 
+    def may(self, action: str, org: str) -> bool:
+        """Whether the permission table lets this user do `action` to an object of anchor `org`."""
+        roles = PERMISSIONS[action]
+        if self.role == "collaborative-admin":
+            return "collaborative-admin" in roles
+        return self.role in roles and bool(self.org) and self.org == org
+
     def require_upload(self, org: str) -> None:
-        if self.role not in UPLOAD_ROLES or self.org != org:
+        if not self.may("upload", org):
             raise Forbidden("Only an admin or analyst of this anchor can upload its files.",
                             fix="Ask your anchor admin for the analyst role.")
 
     def can_review(self, org: str) -> bool:
         """Deciding on an anchor's supplier matches: its detail, and its analyst or admin role (or collaborative admin)."""
-        return self.sees_detail(org) and (self.is_collaborative_admin or (self.role in UPLOAD_ROLES and self.org == org))
+        return self.sees_detail(org) and self.may("review-suppliers", org)
 
     def require_review(self, org: str) -> None:
         self.require_detail(org)
@@ -64,6 +87,21 @@ class Viewer:
     @property
     def is_collaborative_admin(self) -> bool:
         return self.role == "collaborative-admin"
+
+
+def refuse(ws: Workspace, viewer: Viewer, what: str, ref: object, reason: str, *, ip: str | None = None) -> NoReturn:
+    """The one answer for a reference this user may not use: it does not exist, or it is another anchor's.
+
+    Both give the same 404 and the same words (never the reference, nor whose it is), so references cannot be
+    probed; the attempt is audited as refused, with the real reason for the admins."""
+    with ws.session() as s:
+        audit.record(s, viewer.email, "refused", org=viewer.org, ip=ip,
+                     detail={"what": what, "ref": str(ref)[:80], "reason": reason})
+        s.commit()
+    refused = NotFound(f"There is no {what} here that you can open or change.",
+                       fix="Go back to the list and choose one from it.")
+    refused.audited = True  # the web's error handler does not record it a second time
+    raise refused
 
 
 def viewer_for(s: Session, user: User) -> Viewer:

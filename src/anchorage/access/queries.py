@@ -18,8 +18,7 @@ import duckdb
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.access.gate import Viewer
-from anchorage.errors import AnchorageError
+from anchorage.access.gate import Viewer, refuse
 from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
@@ -157,10 +156,9 @@ def uploads(ws: Workspace, viewer: Viewer, org: str) -> Sequence[Upload]:
 
 def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
     with ws.session() as s:
-        row = s.get(Upload, upload_id)
-    if row is None:
-        raise AnchorageError(f"There is no upload {upload_id}.", fix="Pick one from the uploads list.")
-    viewer.require_detail(row.org)
+        row = s.get(Upload, upload_id[:64])
+    if row is None or not viewer.sees_detail(row.org):
+        refuse(ws, viewer, "upload", upload_id, "missing" if row is None else f"of {row.org}")
     return row
 
 

@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import select
 
 from anchorage.access.assets_views import require_editor
-from anchorage.access.gate import Viewer
+from anchorage.access.gate import Viewer, refuse
 from anchorage.assets import workflow
 from anchorage.assets.matching import match_needs
 from anchorage.assets.spaces import add_space
-from anchorage.errors import AnchorageError
 from anchorage.store.assets_records import Need, Notification, Space, SpaceRequest
 from anchorage.workspace import Workspace
 
@@ -122,17 +121,18 @@ def requests(ws: Workspace, viewer: Viewer) -> list[RequestView]:
         return out
 
 
-def _space(ws: Workspace, space_id: int) -> Space:
-    with ws.session() as s:
-        space = s.get(Space, space_id)
-    if space is None:
-        raise AnchorageError(f"There is no space {space_id}.")
-    return space
+def _editable(ws: Workspace, viewer: Viewer, org: str | None, what: str, ref: object) -> None:
+    """One refusal for a missing object and another anchor's; the anchor's own users then need an editor role."""
+    if org is None or viewer.org is None or viewer.org != org:
+        refuse(ws, viewer, what, ref, "missing" if org is None else f"of {org}")
+    require_editor(viewer, org)
 
 
 def record_request(ws: Workspace, viewer: Viewer, need_id: int, space_id: int, message: str = "") -> SpaceRequest:
     """Record a group's request for a space (its anchor's staff, on hearing from the group)."""
-    require_editor(viewer, _space(ws, space_id).org)
+    with ws.session() as s:
+        space = s.get(Space, space_id)
+    _editable(ws, viewer, space.org if space else None, "space", space_id)
     return workflow.request_space(ws, need_id, space_id, message[:2000])
 
 
@@ -140,10 +140,8 @@ def act(ws: Workspace, viewer: Viewer, request_id: int, action: str, note: str =
     with ws.session() as s:
         req = s.get(SpaceRequest, request_id)
         space = s.get(Space, req.space_id) if req else None
-    if req is None or space is None:
-        raise AnchorageError(f"There is no space request {request_id}.")
-    require_editor(viewer, space.org)
-    by = "group" if action in GROUP_ACTIONS else space.org
+    _editable(ws, viewer, space.org if req and space else None, "space request", request_id)
+    by = "group" if action in GROUP_ACTIONS else space.org  # type: ignore[union-attr]
     return workflow.change_request(ws, request_id, action, by=by, note=note[:500])
 
 
@@ -160,7 +158,7 @@ def mark_read(ws: Workspace, viewer: Viewer, notification_id: int) -> None:
     with ws.session() as s:
         n = s.get(Notification, notification_id)
     if n is None or viewer.org is None or n.recipient != viewer.org:
-        raise AnchorageError(f"There is no notification {notification_id} for you.")
+        refuse(ws, viewer, "notification", notification_id, "missing" if n is None else f"for {n.recipient}")
     workflow.mark_read(ws, notification_id)
 
 

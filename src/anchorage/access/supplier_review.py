@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from anchorage.access import audit
-from anchorage.access.gate import Viewer
+from anchorage.access.gate import Viewer, refuse
 from anchorage.errors import AnchorageError
 from anchorage.exports import csv_bytes
 from anchorage.suppliers import review
@@ -33,11 +33,11 @@ def _record_orgs(ws: Workspace, record_ids: list[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def _record_org(ws: Workspace, record_id: str) -> str:
+def _record_org(ws: Workspace, viewer: Viewer, record_id: str, *, ip: str | None = None) -> str:
+    """The anchor of a record this viewer sees; one refusal for a missing record and another anchor's."""
     org = _record_orgs(ws, [record_id]).get(record_id)
-    if org is None:
-        raise AnchorageError(f"There is no supplier record {record_id}.",
-                             fix="Pick a record from the review queue or the resolved suppliers.")
+    if org is None or not viewer.sees_detail(org):
+        refuse(ws, viewer, "supplier record", record_id, "missing" if org is None else f"belongs to {org}", ip=ip)
     return org
 
 
@@ -60,10 +60,10 @@ def decide(ws: Workspace, viewer: Viewer, action: str, record_id: str, *, regist
            other_record_id: str | None = None, note: str | None = None, ip: str | None = None) -> int:
     """Record a decision as this user (gated and audited); returns its id. A merge needs the right to
     decide on the first record and to see the second."""
-    org = _record_org(ws, record_id)
+    org = _record_org(ws, viewer, record_id, ip=ip)
     viewer.require_review(org)
     if action == "merge" and other_record_id:
-        viewer.require_detail(_record_org(ws, other_record_id))
+        _record_org(ws, viewer, other_record_id, ip=ip)
     d = review.decide(ws, action, record_id, register=register or None, other_record_id=other_record_id or None,
                       note=note or None, decided_by=viewer.email)
     with ws.session() as s:
@@ -78,9 +78,9 @@ def decide(ws: Workspace, viewer: Viewer, action: str, record_id: str, *, regist
 def undo(ws: Workspace, viewer: Viewer, decision_id: int, *, ip: str | None = None) -> None:
     """Withdraw a decision on a record the viewer may decide on (gated and audited)."""
     found = next((d for d in review.list_decisions(ws) if d["id"] == decision_id), None)
-    if found is None:
-        raise AnchorageError(f"There is no active decision {decision_id}.", fix="Pick one from the list.")
-    org = _record_org(ws, found["record_id"])
+    org = _record_orgs(ws, [found["record_id"]]).get(found["record_id"]) if found else None
+    if found is None or org is None or not viewer.sees_detail(org):
+        refuse(ws, viewer, "decision", decision_id, "missing" if org is None else f"belongs to {org}", ip=ip)
     viewer.require_review(org)
     review.undo(ws, decision_id)
     with ws.session() as s:

@@ -8,12 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from anchorage.suppliers import model
+from anchorage.suppliers import model, record_keys
 from anchorage.suppliers.enrich import enrich_resolution
 from anchorage.suppliers.review import active_decisions, review_queue
 from anchorage.workspace import Workspace
 
-# One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say.
+# One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say, under
+# its random id (record_keys.sync must have run on the connection first).
 RECORDS_SQL = """
     WITH sp AS (
         SELECT org, supplier_name_norm, mode(supplier_name) AS supplier_name, mode(vat_number) AS vat,
@@ -23,11 +24,12 @@ RECORDS_SQL = """
         SELECT org, supplier_name_norm, mode(supplier_name) AS supplier_name, mode(vat_number) AS vat
         FROM supplier_master GROUP BY ALL
     )
-    SELECT substr(md5(p.org || '|' || p.supplier_name_norm), 1, 12) AS record_id, p.org, p.supplier_name_norm,
+    SELECT k.record_id, p.org, p.supplier_name_norm,
            coalesce(ms.supplier_name, sp.supplier_name, p.supplier_name_norm) AS supplier_name,
            p.postcode, p.company_number, nullif(trim(p.charity_number), '') AS charity_number,
            nullif(coalesce(ms.vat, sp.vat), '') AS vat_number, coalesce(sp.spend, 0) AS spend
     FROM supplier_profile p
+    JOIN supplier_record_keys k USING (org, supplier_name_norm)
     LEFT JOIN sp USING (org, supplier_name_norm)
     LEFT JOIN ms USING (org, supplier_name_norm)
     WHERE p.supplier_name_norm <> 'REDACTED'
@@ -118,6 +120,7 @@ def finalise(ws: Workspace) -> ResolveSummary:
     with ws.session() as session:
         decisions = active_decisions(session)
     with ws.warehouse() as con:
+        record_keys.sync(ws, con)
         records = con.execute(RECORDS_SQL).df()
         cands = con.execute("SELECT *, source || ':' || register_id AS target FROM supplier_candidates").df()
         names = dict(con.execute("SELECT source || ':' || register_id, any_value(name) FROM register_entities "

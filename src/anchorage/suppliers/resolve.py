@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from anchorage.ingest import progress as prog
-from anchorage.suppliers import clusters, model
+from anchorage.suppliers import clusters, model, record_keys
 from anchorage.suppliers.link import link
 from anchorage.workspace import Workspace
 
@@ -82,6 +82,7 @@ def resolve(ws: Workspace, *, backend: str = "duckdb", spark: Any = None,
     """Resolve every anchor's suppliers against the imported registers; decisions are re-applied."""
     start = time.perf_counter()
     with ws.warehouse() as con:
+        record_keys.sync(ws, con)
         counts = find_candidates(con, backend=backend, spark=spark, progress=progress)
     summary = clusters.finalise(ws)
     summary.backend = backend

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from anchorage.errors import AnchorageError
 from anchorage.store.suppliers_records import ACTIONS, SupplierDecision
-from anchorage.suppliers import model
+from anchorage.suppliers import model, record_keys
 from anchorage.workspace import Workspace
 
 
@@ -47,6 +47,7 @@ def review_queue(ws: Workspace, *, limit: int | None = 50) -> list[QueueItem]:
     from anchorage.suppliers.clusters import RECORDS_SQL
 
     with ws.warehouse(read_only=False) as con:
+        record_keys.sync(ws, con)
         rows = con.execute(f"""
             WITH rec AS ({RECORDS_SQL}),
             best AS (

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from anchorage.access import audit
-from anchorage.access.accounts import AccessError, Forbidden, LoginRefused, NotFound
-from anchorage.errors import AnchorageError, InputFileError, UnknownAnchorError
+from anchorage.access.accounts import AccessError, Forbidden, LoginRefused
+from anchorage.errors import AnchorageError, InputFileError, NotFound, UnknownAnchorError
 from anchorage.web.body_limit import RequestTooLarge
 from anchorage.web.deps import CsrfError, LoginRequired
 from anchorage.web.render import render
@@ -60,10 +60,11 @@ def message_of(exc: Exception) -> tuple[str, str | None]:
     return "Something went wrong on our side.", "Try again; if it keeps happening, tell your admin."
 
 
-def _audit_refusal(request: Request, status: int) -> None:
-    """Record a signed-in user's refused attempt (who, what path, which answer); never fails the response."""
+def _audit_refusal(request: Request, exc: Exception, status: int) -> None:
+    """Record a signed-in user's refused attempt (who, what path, which answer); never fails the response.
+    A refusal the access layer has already audited, with its real reason, is not recorded twice."""
     ctx = getattr(request.state, "ctx", None)
-    if ctx is None or status not in (403, 404):
+    if ctx is None or status not in (403, 404) or getattr(exc, "audited", False):
         return
     try:
         with ctx.ws.session() as s:
@@ -78,7 +79,7 @@ def _audit_refusal(request: Request, status: int) -> None:
 def render_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     message, fix = message_of(exc)
-    _audit_refusal(request, status)
+    _audit_refusal(request, exc, status)
     if request.url.path.startswith("/api/"):
         body = {"ok": False, "error": {"status": status, "message": message, "fix": fix}}
         return JSONResponse(body, status_code=status)

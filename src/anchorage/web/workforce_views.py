@@ -13,8 +13,7 @@ from anchorage.access.gate import Viewer
 from anchorage.reports.workforce_charts import count_chart, share_chart
 from anchorage.workforce.bid import PROGRAMMES
 from anchorage.workforce.bid_entry import OUTCOMES
-from anchorage.workforce.bid_io import starts_and_outcomes
-from anchorage.workforce.he_partners import KINDS, engagement_summary
+from anchorage.workforce.he_partners import KINDS
 from anchorage.workforce.profile import COLLABORATIVE, INDICATORS
 from anchorage.workspace import Workspace
 
@@ -82,7 +81,7 @@ def bid_view(ws: Workspace, viewer: Viewer, programme: str, bid_date: dt.date | 
     v = bq.bid(ws, viewer, programme, bid_date)
     chart = count_chart(v.pledged, title="Placements pledged by employer", chart_id="bid-pledged",
                         xlabel="Placements pledged")
-    starts = starts_and_outcomes(ws, lambda org: bq.sees_pledge(viewer, org))
+    starts = bq.starts_table(ws, viewer)
     return {"summary": v.summary, "checks": v.checks, "chart": chart, "pledged": v.pledged,
             "starts_columns": list(starts.columns), "starts": starts.values.tolist(), "programme": programme,
             "bid_date": v.summary.bid_date.isoformat(), "can_pledge": bq.can_pledge(viewer)}
@@ -96,15 +95,16 @@ def pledges_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
     for s in v.starts:
         started[s.pledge_id] = started.get(s.pledge_id, 0) + 1
     rows = [{"p": p, "check": checks.get(p.id), "anchor": label.get(p.org, "Collaborative list") if p.org else
-             "Collaborative list", "started": started.get(p.id, 0), "editable": p.id in v.editable} for p in v.pledges]
+             "Collaborative list", "started": started.get(p.id, 0) if bq.lists_starts(viewer, p.org) else "",
+             "editable": p.id in v.editable} for p in v.pledges]
     return {"summary": v.summary, "rows": rows, "starts": v.starts, "can_pledge": bq.can_pledge(viewer),
             "pledge_names": {p.id: f"{p.employer}: {p.role}" for p in v.pledges}, "editable": v.editable,
             "outcomes": OUTCOMES, "today": dt.date.today().isoformat(), "org_name": label.get(viewer.org or "", ""),
             "programmes": PROGRAMMES}
 
 
-def he_view(ws: Workspace, by: str) -> dict[str, Any]:
-    table = engagement_summary(ws, by)
+def he_view(ws: Workspace, viewer: Viewer, by: str) -> dict[str, Any]:
+    table = wq.he_summary(ws, viewer, by)
     kinds = [k for k in KINDS if k in table.columns]
     totals = [(k, int(table[k].sum())) for k in kinds]
     chart = count_chart(totals, title="Engagements by kind", chart_id="he-kinds", xlabel="Engagements")

@@ -13,7 +13,7 @@ from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import HEEngagement
 from anchorage.workforce.imports import HE_KINDS, import_engagements
 from anchorage.workforce.settings import workforce_settings
-from anchorage.workforce.suppression import SuppressionRule, suppress
+from anchorage.workforce.suppression import SuppressionRule, protect_family, suppress_column
 from anchorage.workspace import Workspace
 
 KINDS = HE_KINDS
@@ -33,17 +33,46 @@ def engagements(ws: Workspace) -> pd.DataFrame:
                                                   "outcome", "people"])
 
 
+GROUPINGS = ("anchor", "partner", "outcome")
+
+
+def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[str, str], int | None]:
+    """People involved per (grouping, group), suppressed as one family: the groupings are sums of the same
+    people, so a count hidden in one must not follow from the others (e.g. by anchor minus by partner)."""
+    df = engagements(ws) if df is None else df
+    if df.empty:
+        return {}
+    atoms = df.groupby(list(GROUPINGS))["people"].sum()
+    keys = list(atoms.index)
+    values = [int(v) for v in atoms.values]
+    figures: list[frozenset[int]] = []
+    labels: list[tuple[str, str]] = []
+    seed: set[int] = set()
+    s = workforce_settings(ws.config)
+    rule = SuppressionRule(s.suppression_threshold, s.round_to)
+    for g, by in enumerate(GROUPINGS):
+        groups = sorted({k[g] for k in keys})
+        first = len(figures)
+        for group in groups:
+            labels.append((by, group))
+            figures.append(frozenset(i for i, k in enumerate(keys) if k[g] == group))
+        # Each grouping suppressed as a table first (its complementary cells in the same list); then the family.
+        one = suppress_column([sum(values[a] for a in figures[first + i]) for i in range(len(groups))], rule)
+        seed |= {first + r for r, c in one.hidden if r < len(groups) and c == 0}
+    hidden = protect_family(values, figures, rule, hide=seed).hidden
+    return {label: None if f in hidden else rule.shown(sum(values[a] for a in figures[f]))
+            for f, label in enumerate(labels)}
+
+
 def engagement_summary(ws: Workspace, by: str = "anchor") -> pd.DataFrame:
     """Engagements by anchor, partner or outcome (rows) and kind (columns), with totals; the people
-    involved are counts of individuals, so they go through the suppression function."""
-    if by not in ("anchor", "partner", "outcome"):
+    involved are counts of individuals, so they go through the suppression function (as one family)."""
+    if by not in GROUPINGS:
         raise InputFileError("he summary", f'cannot summarise by "{by}"; use anchor, partner or outcome.')
     df = engagements(ws)
     table = df.pivot_table(index=by, columns="kind", values="title", aggfunc="count", fill_value=0)
     table = table.reindex(columns=[k for k in KINDS if k in table.columns])
     table["total"] = table.sum(axis=1)
-    people = df.groupby(by)["people"].sum() if len(df) else pd.Series(dtype=int)
-    s = workforce_settings(ws.config)
-    hidden = suppress([[int(v)] for v in people.values], SuppressionRule(s.suppression_threshold, s.round_to))
-    table["people"] = [hidden.cell(i, 0) for i in range(len(people))]
+    people = people_hidden(ws, df)
+    table["people"] = [people.get((by, str(g))) for g in table.index]
     return table.reset_index()

@@ -205,3 +205,93 @@ def _cheapest_path(ends: tuple[int, int], exclude: Cell, cells: list[Cell], node
 def suppress_column(counts: Sequence[int], rule: SuppressionRule | None = None) -> SuppressedTable:
     """A one-column list of counts with its total (e.g. engagements per partner)."""
     return suppress([[int(v)] for v in counts], rule)
+
+
+# A family of tables: every table, grouping, page and list published from the same counts ------------------
+# Suppressing each table on its own is not enough when several tables (or a table and a list) come from the
+# same people: a cell hidden in one can follow by subtraction from the others. So the family is audited as a
+# whole: the finest counts ("atoms") are the unknowns, every published figure is a sum of atoms, and CP-SAT looks
+# for a second value of every hidden figure that agrees with everything shown (and with what the reader knows
+# already, e.g. their own anchor's rows). A figure it can pin gets a neighbour hidden too, until none can be.
+
+
+@dataclass
+class FamilyResult:
+    """Which figures to hide (indices into the figures given), and why."""
+
+    hidden: set[int]
+    primary: set[int]
+    pinned_rounds: int = 0
+
+
+def _pinned(values: Sequence[int], figures: Sequence[frozenset[int]], hidden: set[int], known: set[int],
+            rule: SuppressionRule, checks: set[int]) -> int | None:
+    """The first hidden figure (of `checks`) that the shown figures and the known atoms fix to one value."""
+    from ortools.sat.python import cp_model  # the solver is needed only where a family is audited
+
+    bound = max(1, sum(values)) * 2 + rule.round_to
+    # An atom is at most the smallest shown figure it is part of: tight domains keep each solve fast.
+    cap = [bound] * len(values)
+    for f, atoms in enumerate(figures):
+        if f not in hidden:
+            top = sum(values[a] for a in atoms) + rule.round_to
+            for a in atoms:
+                cap[a] = min(cap[a], top)
+    open_checks = sorted(checks)
+    while open_checks:
+        target = open_checks.pop(0)
+        true = sum(values[a] for a in figures[target])
+        model = cp_model.CpModel()
+        x = [model.new_constant(values[a]) if a in known else model.new_int_var(0, cap[a], f"a{a}")
+             for a in range(len(values))]
+        for f, atoms in enumerate(figures):
+            if f in hidden:
+                continue
+            shown, expr = sum(values[a] for a in atoms), cp_model.LinearExpr.sum([x[a] for a in atoms])
+            if rule.round_to > 1:
+                centre = rule.shown(shown)
+                model.add(expr >= centre - rule.round_to // 2)
+                model.add(expr <= centre + (rule.round_to - 1) // 2)
+            else:
+                model.add(expr == shown)
+        model.add_linear_expression_in_domain(cp_model.LinearExpr.sum([x[a] for a in figures[target]]),
+                                          cp_model.Domain.from_intervals([[0, true - 1], [true + 1, bound * len(values)]])
+                                          if true > 0 else cp_model.Domain(1, bound * len(values)))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 10.0
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return target
+        moved = {f for f in open_checks if sum(solver.value(x[a]) for a in figures[f]) != sum(values[a] for a in figures[f])}
+        open_checks = [f for f in open_checks if f not in moved]  # a second value found for these too
+    return None
+
+
+def protect_family(values: Sequence[int], figures: Sequence[frozenset[int]], rule: SuppressionRule | None = None,
+                   *, known: Iterable[int] = (), hide: Iterable[int] = (), max_rounds: int = 200) -> FamilyResult:
+    """Figures to hide so that no hidden one can be worked out from all the others.
+
+    `values[a]` is atom a's count; `figures[f]` the atoms figure f adds up (a cell, a total, a list's count);
+    `known` atoms the reader knows exactly (their own rows); `hide` figures hidden already (e.g. by `suppress`).
+    Primary: figures from 1 to threshold - 1 that the reader does not know. Then, while CP-SAT can pin a hidden
+    figure, the smallest shown figure that shares atoms with it (and that the reader does not know) is hidden."""
+    rule = rule or SuppressionRule()
+    known_set = set(known)
+    total = [sum(values[a] for a in f) for f in figures]
+    knowable = {f for f, atoms in enumerate(figures) if atoms <= known_set}
+    primary = {f for f in range(len(figures)) if 0 < total[f] < rule.threshold and f not in knowable}
+    hidden = (primary | set(hide)) - knowable
+    rounds = 0
+    while hidden and rounds < max_rounds:
+        target = _pinned(values, figures, hidden, known_set, rule, hidden)
+        if target is None:
+            break
+        rounds += 1
+        near = [f for f in range(len(figures)) if f not in hidden and f not in knowable
+                and figures[f] & figures[target] and total[f] > 0]
+        if not near:  # nothing shown can protect it: hide everything the reader does not know
+            hidden = set(range(len(figures))) - knowable
+            break
+        hidden.add(min(near, key=lambda f: (total[f], len(figures[f]), f)))
+    return FamilyResult(hidden, primary, rounds)

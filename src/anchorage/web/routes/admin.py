@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from anchorage.access import accounts, audit, gate
-from anchorage.errors import AnchorageError
 from anchorage.store.accounts import ROLES, User
 from anchorage.web.deps import CtxDep, FormDep
 from anchorage.web.render import render
@@ -52,12 +51,12 @@ def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 def _target(ctx: CtxDep, user_id: int) -> User:
-    """A user this admin manages; another anchor's user and a made-up id get the same 404."""
-    ctx.viewer.require_admin(ctx.viewer.org)
+    ctx.viewer.require_admin(ctx.viewer.org)  # not an admin at all: refused as such, whatever the id
     with ctx.ws.session() as s:
         user = s.get(User, user_id)
     if user is None or not (ctx.viewer.is_collaborative_admin or (user.org is not None and user.org == ctx.viewer.org)):
-        raise accounts.NotFound("There is no such user among the people you manage.", fix="Pick one from the list.")
+        # The same answer for no such user and another anchor's user, so that accounts cannot be probed.
+        gate.refuse(ctx.ws, ctx.viewer, "user", user_id, "missing" if user is None else f"of {user.org}")
     return user
 
 

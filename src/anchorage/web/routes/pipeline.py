@@ -18,7 +18,7 @@ from anchorage.contracts.categories import load_category_map
 from anchorage.contracts.finder import FinderOptions, Opportunity
 from anchorage.contracts.pipeline import PipelineFilter
 from anchorage.contracts.timeline import quarters_of
-from anchorage.errors import AnchorageError
+from anchorage.errors import AnchorageError, NotFound
 from anchorage.reports.pipeline_out import BRIEF_FORMATS, timeline_chart, write_brief
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.paging import bounded
@@ -71,8 +71,8 @@ def _one(ctx: CtxDep, opp_id: str, window: int) -> Opportunity:
     for o in opportunities_for(ctx.ws, ctx.viewer, _finder_options(window)):
         if o.id == opp_id:
             return o
-    raise AnchorageError("There is no such opportunity (contracts may have changed since).",
-                         fix="Go back to the opportunities list.")
+    raise NotFound("There is no such opportunity (contracts may have changed since).",
+                   fix="Go back to the opportunities list.")
 
 
 @router.get("/pipeline/opportunities/{opp_id}")

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from anchorage.access import audit, queries
+from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
@@ -84,15 +85,12 @@ def _sweep_stale(root: Path, max_age_s: float = 6 * 3600) -> None:
 
 
 def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
-        raise AnchorageError("That upload was not found.", fix="Upload the file again.")
+    """A staged upload of this user; one answer for a token that is malformed, unknown, loaded or another's."""
     folder = ctx.ws.tmp_dir / "web-uploads" / token
     meta_path = folder / "meta.json"
-    if not meta_path.exists():
-        raise AnchorageError("That upload was not found or has already been loaded.", fix="Upload the file again.")
-    meta = json.loads(meta_path.read_text())
-    if meta["user"] != ctx.user.id:
-        raise AnchorageError("That upload was not found.", fix="Upload the file again.")
+    meta = json.loads(meta_path.read_text()) if re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) and meta_path.exists() else None
+    if meta is None or meta["user"] != ctx.user.id:
+        refuse(ctx.ws, ctx.viewer, "staged upload", token, "missing" if meta is None else "another user's")
     return folder, meta
 
 

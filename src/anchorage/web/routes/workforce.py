@@ -16,8 +16,8 @@ from starlette.background import BackgroundTask
 from anchorage.access import audit
 from anchorage.access import workforce_queries as wq
 from anchorage.access.accounts import Forbidden
-from anchorage.access.bid_queries import sees_pledge
-from anchorage.errors import AnchorageError
+from anchorage.access.bid_queries import lists_starts, sees_pledge
+from anchorage.errors import AnchorageError, NotFound
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import bid_view, he_view, levy_view, profile_view, rotations_view
@@ -70,8 +70,8 @@ def replan(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     dropout, placement = str(form.get("apprentice", "")), str(form.get("placement", ""))
     try:
         result = wq.replan(ctx.ws, ctx.viewer, dropout=dropout, placement=placement,
-                           from_month=month(str(form.get("from_month", "")), "the change"))
-    except Forbidden:
+                           from_month=month(str(form.get("from_month", "")), "the change"), ip=client_ip(request))
+    except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "error": exc},
@@ -138,10 +138,11 @@ def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "kickstar
     if fmt not in PACK:
         raise AnchorageError(f"There is no .{fmt} bid pack.", fix="Choose XLSX, PDF or HTML.")
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    _, paths = build_bid_pack(ctx.ws, tmp, programme, day(bid_date), visible=lambda org: sees_pledge(ctx.viewer, org))
+    _, paths = build_bid_pack(ctx.ws, tmp, programme, day(bid_date), visible=lambda org: sees_pledge(ctx.viewer, org),
+                              known=lambda org: lists_starts(ctx.viewer, org))
     return download(ctx, request, tmp, paths[fmt], PACK[fmt], f"bid pack ({fmt})")
 
 
 @router.get("/workforce/he")
 def he(request: Request, ctx: CtxDep, by: str = "anchor") -> Response:
-    return render(request, "he.html", he_view(ctx.ws, by))
+    return render(request, "he.html", he_view(ctx.ws, ctx.viewer, by))

@@ -12,8 +12,6 @@ from anchorage.access import workforce_queries as wq
 from anchorage.web.deps import CtxDep
 from anchorage.web.routes.workforce import day
 from anchorage.web.workforce_views import levy_json, records, rotations_json
-from anchorage.workforce.bid_io import starts_and_outcomes
-from anchorage.workforce.he_partners import engagement_summary
 
 router = APIRouter(prefix="/api/v1/workforce", tags=["workforce"])
 
@@ -47,10 +45,10 @@ def bid(ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> dict[s
     out = v.summary.to_json()
     out["pledges"] = [p for p in out["pledges"] if p["pledge_id"] in seen]  # others' pledges are their detail
     return {"ok": True, **jsonable_encoder(out), "pledged": [{"employer": e, "placements": n} for e, n in v.pledged],
-            "starts_and_outcomes": jsonable_encoder(records(starts_and_outcomes(ctx.ws, lambda org: bq.sees_pledge(ctx.viewer, org))))}
+            "starts_and_outcomes": jsonable_encoder(records(bq.starts_table(ctx.ws, ctx.viewer)))}
 
 
 @router.get("/he")
 def he(ctx: CtxDep, by: str = "anchor") -> dict[str, Any]:
     """HE partner engagements by anchor, partner or outcome, and kind; people involved suppressed."""
-    return {"ok": True, "by": by, "rows": jsonable_encoder(records(engagement_summary(ctx.ws, by)))}
+    return {"ok": True, "by": by, "rows": jsonable_encoder(records(wq.he_summary(ctx.ws, ctx.viewer, by)))}

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from anchorage.access import audit
 from anchorage.access import bid_queries as bq
 from anchorage.access.accounts import Forbidden
-from anchorage.errors import AnchorageError
+from anchorage.errors import AnchorageError, NotFound
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import pledges_view
@@ -45,7 +45,7 @@ def add_pledge(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     values["additionality"] = "Y" if form.get("additionality") else "N"
     try:
         check = bq.add_pledge(ctx.ws, ctx.viewer, values)
-    except Forbidden:
+    except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return _failed(request, ctx, exc, values)
@@ -57,8 +57,8 @@ def add_pledge(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 @router.post("/workforce/bid/pledges/{pledge_id}/withdraw")
 def withdraw(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> Response:
     try:
-        bq.withdraw_pledge(ctx.ws, ctx.viewer, pledge_id)
-    except Forbidden:
+        bq.withdraw_pledge(ctx.ws, ctx.viewer, pledge_id, ip=client_ip(request))
+    except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return _failed(request, ctx, exc)
@@ -70,8 +70,8 @@ def withdraw(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> Re
 def add_start(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> Response:
     values = {k: str(form.get(k, "")) for k in ("participant", "start_date", "outcome", "outcome_date")}
     try:
-        start_id = bq.record_start(ctx.ws, ctx.viewer, pledge_id, values)
-    except Forbidden:
+        start_id = bq.record_start(ctx.ws, ctx.viewer, pledge_id, values, ip=client_ip(request))
+    except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return _failed(request, ctx, exc)
@@ -83,8 +83,9 @@ def add_start(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> R
 def set_outcome(request: Request, start_id: int, ctx: CtxDep, form: FormDep) -> Response:
     outcome = str(form.get("outcome", ""))
     try:
-        bq.record_outcome(ctx.ws, ctx.viewer, start_id, outcome, str(form.get("outcome_date", "")))
-    except Forbidden:
+        bq.record_outcome(ctx.ws, ctx.viewer, start_id, outcome, str(form.get("outcome_date", "")),
+                          ip=client_ip(request))
+    except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return _failed(request, ctx, exc)

@@ -1,0 +1,98 @@
+"""Opaque supplier record ids: one random id per (anchor, normalised supplier name), kept in the records store.
+
+Ids were once md5(anchor|name), so anyone could compute another anchor's ids from a guessed supplier name and
+probe for them. Now each record gets a random id the first time the warehouse lists it; the warehouse keeps a
+copy (`supplier_record_keys`) that `clusters.RECORDS_SQL` joins. A record that had a name-derived id which a
+decision named (re-keyed by records migration 0013) takes over that decision's new id, and the warehouse's
+candidates and resolution written under the old id are re-keyed in the same step.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import duckdb
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from anchorage.store.suppliers_records import SupplierRecordKey
+from anchorage.workspace import Workspace
+
+WAREHOUSE_TABLE = """
+CREATE TABLE IF NOT EXISTS supplier_record_keys (
+    org VARCHAR NOT NULL,
+    supplier_name_norm VARCHAR NOT NULL,
+    record_id VARCHAR NOT NULL
+)"""
+
+_UNKEYED = """
+    SELECT DISTINCT p.org, p.supplier_name_norm, substr(md5(p.org || '|' || p.supplier_name_norm), 1, 12) AS legacy
+    FROM supplier_profile p ANTI JOIN supplier_record_keys k USING (org, supplier_name_norm)
+    WHERE p.supplier_name_norm <> 'REDACTED'
+"""
+
+
+def new_id() -> str:
+    """A random record id (96 bits): nothing about the anchor or the supplier can be read from it or guessed."""
+    return secrets.token_hex(12)
+
+
+def sync(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
+    """Give every supplier record in the warehouse its id (creating random ones as needed); returns how many
+    records were newly keyed. Cheap when nothing is new: one anti-join."""
+    con.execute(WAREHOUSE_TABLE)
+    unkeyed = con.execute(_UNKEYED).fetchall()
+    if not unkeyed:
+        return 0
+    for attempt in range(3):
+        try:
+            rows = _assign(ws, unkeyed)
+            break
+        except IntegrityError:  # another request keyed some of the same records at the same time: read theirs
+            if attempt == 2:
+                raise
+    frame = pd.DataFrame(rows, columns=["org", "supplier_name_norm", "record_id", "legacy"])
+    con.register("new_record_keys", frame)
+    try:
+        con.begin()
+        con.execute("INSERT INTO supplier_record_keys SELECT k.org, k.supplier_name_norm, k.record_id "
+                    "FROM new_record_keys k ANTI JOIN supplier_record_keys o USING (org, supplier_name_norm)")
+        # Rows written under a name-derived id before the change take the record's random id.
+        con.execute("UPDATE supplier_candidates c SET record_id = k.record_id FROM new_record_keys k "
+                    "WHERE c.record_id = k.legacy")
+        con.execute("UPDATE supplier_resolution r SET record_id = k.record_id FROM new_record_keys k "
+                    "WHERE r.record_id = k.legacy")
+        con.execute("UPDATE supplier_resolution r SET supplier_id = 'S-' || k.record_id FROM new_record_keys k "
+                    "WHERE r.supplier_id = 'S-' || k.legacy")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.unregister("new_record_keys")
+    return len(rows)
+
+
+def _assign(ws: Workspace, unkeyed: list[tuple[str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """The records store's id for each (anchor, name): its existing one, the one migrated from its old id,
+    or a new random one."""
+    with ws.session() as s:
+        known = {(k.org, k.supplier_name_norm): k.record_id
+                 for k in s.scalars(select(SupplierRecordKey).where(SupplierRecordKey.org.is_not(None)))}
+        waiting = {k.legacy_id: k for k in s.scalars(
+            select(SupplierRecordKey).where(SupplierRecordKey.org.is_(None), SupplierRecordKey.legacy_id.is_not(None)))}
+        out = []
+        for org, name, legacy in unkeyed:
+            rid = known.get((org, name))
+            if rid is None:
+                claimed = waiting.pop(legacy, None)
+                if claimed is not None:
+                    claimed.org, claimed.supplier_name_norm = org, name
+                    rid = claimed.record_id
+                else:
+                    rid = new_id()
+                    s.add(SupplierRecordKey(record_id=rid, org=org, supplier_name_norm=name))
+            out.append((org, name, rid, legacy))
+        s.commit()
+    return out
