@@ -14,7 +14,6 @@ import pandas as pd
 
 from anchorage.access import audit
 from anchorage.access.gate import Viewer, refuse
-from anchorage.errors import AnchorageError
 from anchorage.exports import csv_bytes
 from anchorage.suppliers import review
 from anchorage.suppliers.export import resolved_suppliers

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from anchorage.access import accounts, audit, gate
+from anchorage.errors import AnchorageError
 from anchorage.store.accounts import ROLES, User
 from anchorage.web.deps import CtxDep, FormDep
 from anchorage.web.render import render
