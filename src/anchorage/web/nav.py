@@ -81,3 +81,30 @@ PUBLIC = (("Opportunities", "/opportunities"), ("Register as a local supplier", 
 
 def public_menu(path: str) -> list[Link]:
     return [Link(label, href, href == path) for label, href in PUBLIC]
+
+
+UPLOAD_KINDS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract",
+                "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
+                "lm3": "Local re-spend survey answers", "contracts": "Contract register",
+                "assets": "Land and buildings register", "utilisation": "Occupancy of land and buildings"}
+REGISTERS = {"companies_house": "Company number", "charity_commission": "Charity number"}
+
+
+def upload_kind(kind: str | None) -> str:
+    return UPLOAD_KINDS.get(kind or "", (kind or "").replace("_", " ").capitalize())
+
+
+def register_ref(source: str | None, ref: str | None) -> str:
+    """'companies_house', '05275332' -> 'Company number 05275332'."""
+    if not ref:
+        return ""
+    return f"{REGISTERS.get(source or '', (source or 'Register').replace('_', ' ').capitalize())} {ref}"
+
+
+def date_text(value: Any) -> str:
+    """The one date format of every page: 6 Dec 2026."""
+    return "" if value is None else f"{value.day} {value.strftime('%b %Y')}"
+
+
+def datetime_text(value: Any) -> str:
+    return "" if value is None else f"{date_text(value)} {value.strftime('%H:%M')}"
