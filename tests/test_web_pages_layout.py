@@ -86,7 +86,7 @@ def test_phone_menu_opens_without_script_and_marks_the_current_page(server):  # 
         current = page.locator('header a[aria-current="page"]')
         assert current.count() == 1 and current.inner_text() == "Workforce profile"
         page.goto(f"{base}/benchmark")
-        assert page.locator('header a[aria-current="page"]').inner_text() == "Benchmark"
+        assert page.locator('header a[aria-current="page"]').text_content() == "Benchmark"
         assert page.title().startswith("Benchmark")  # the menu label is the page's title
     with browser_page(problems, viewport={"width": 1280, "height": 800}) as page:
         sign_in(page, base, "analyst@council.org")

@@ -102,7 +102,8 @@ def opportunities(request: Request, category: str = "", anchor: str = "", page: 
         "notices": notices[(page - 1) * PAGE:page * PAGE], "count": len(notices), "page": page, "pages": pages,
         "chosen": chosen, "query": urlencode(chosen),
         "categories": sorted({n.category for n in everything} | set(supplier_categories(workspace(request)))),
-        "public": True})
+        "contacts": {a.slug: a for a in workspace(request).config.anchors if a.contact_page.startswith("https://")
+                     or a.contact_email}, "public": True})
 
 
 @router.get("/opportunities/feed.{fmt}")
