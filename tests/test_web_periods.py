@@ -3,6 +3,7 @@ and every dashboard says what period and data it covers, with the change on the 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -40,8 +41,9 @@ def pounds(text: str) -> int:
 
 
 def test_parse_and_choose_years():
-    cov = Coverage((2022, 2023, 2024, 2025), None, __import__("datetime").date(2025, 4, 2), None)
-    assert cov.complete_years == (2022, 2023, 2024) and cov.default_year == 2024
+    cov = Coverage((2022, 2023, 2024, 2025), dt.date(2022, 6, 1), dt.date(2025, 4, 2), None)
+    assert cov.complete_years == (2023, 2024) and cov.default_year == 2024  # 2022-23 starts in June
+    assert Coverage((2022, 2023), dt.date(2023, 3, 1), dt.date(2023, 7, 1), None).default_year == 2023
     assert parse_fy("2023-24") == 2023 and parse_fy("ALL") == "all" and parse_fy("x") is None
     assert chosen_year(cov, "2023-24") == 2023 and chosen_year(cov, "1999-00") == 2024
     assert chosen_year(cov, "all") is None and chosen_year(cov, "") == 2024
@@ -51,7 +53,7 @@ def test_default_is_the_latest_complete_year_with_its_period_line(web: Web):
     c = signed_in(web, "analyst@council.org")
     html = c.get("/dashboard/council").text
     assert '<option value="2024-25" selected>' in html  # 2025-26 has only April: not complete
-    assert "2025-26 (part year)" in html
+    assert "2025-26 (part year)" in html and "2022-23 (part year)" in html  # the base data starts in March
     assert re.search(r"2024-25</strong> · data to 31 Mar 2025 · last upload \d{1,2} [A-Z][a-z]{2} \d{4}", html)
     assert tiles(html)["Total spend"] == "£24,000"  # 11,000 + 13,000: that year only
     assert "on 2023-24" in html  # change on the previous year

@@ -45,9 +45,11 @@ class Coverage:
 
     @property
     def complete_years(self) -> tuple[int, ...]:
-        """Years whose last month (March) has payments: the year's figures are whole."""
-        last = self.last_paid
-        return tuple(y for y in self.years if last is not None and last >= dt.date(y + 1, 3, 1))
+        """Years the data covers from their first month (April) to their last (March): whole figures."""
+        first, last = self.first_paid, self.last_paid
+        if first is None or last is None:
+            return ()
+        return tuple(y for y in self.years if first < dt.date(y, 5, 1) and last >= dt.date(y + 1, 3, 1))
 
     @property
     def default_year(self) -> int | None:
