@@ -110,6 +110,7 @@ def locate_area(con: duckdb.DuckDBPyConnection, area: str) -> Place | None:
     its district, so any real postcode of the area is found."""
     text = area.strip()
     pc = normalise_postcodes([text])[0]
+    where: list[tuple[str, str | list[str]]]
     if pc:
         outward, inward = pc.split(" ")
         where = [("pcds = ?", pc), ("starts_with(pcds, ?)", f"{outward} {inward[0]}"),

@@ -110,7 +110,7 @@ def figure_to_svg(fig: Figure, *, chart_id: str, title: str, desc: str,
                   gid_titles: Mapping[str, str] | None = None) -> str:
     """Serialise a figure to an inline <svg>: no prolog or metadata, ids prefixed, <title>/<desc> added."""
     for text in fig.findobj(Text):
-        if text.get_fontsize() < MIN_FONT_PT:
+        if float(text.get_fontsize()) < MIN_FONT_PT:
             text.set_fontsize(MIN_FONT_PT)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})

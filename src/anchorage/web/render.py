@@ -13,7 +13,15 @@ from markupsafe import Markup
 
 from anchorage.reports.tables import TIER_NAMES, fmt_int, fmt_money, fmt_pct
 from anchorage.web.deps import CSRF_COOKIE, form_token
-from anchorage.web.nav import date_text, datetime_text, menu, public_menu, register_ref, role_name, upload_kind
+from anchorage.web.nav import (
+    date_text,
+    datetime_text,
+    menu,
+    public_menu,
+    register_ref,
+    role_name,
+    upload_kind,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True  # every template, whatever its extension: supplier names are untrusted
