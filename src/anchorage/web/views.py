@@ -66,6 +66,8 @@ def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queri
                 change = f"{(value - before) / before:+.1%} on {prev_label}" if before else None
             else:
                 change = f"{(value - before) * 100:+.1f} points on {prev_label}"
+            if change and change.lstrip("+-").startswith(("0.0%", "0.0 ")):  # never "-0.0"
+                change = f"No change on {prev_label}"
         out.append({"key": key, "label": label, "kind": kind, "value": value, "change": change,
                     "whole": whole.tiles.get(key) if whole else None})
     return out
