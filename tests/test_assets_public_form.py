@@ -75,16 +75,32 @@ def test_validation_lists_every_problem(ws: Workspace):
     assert needs(ws) == []
 
 
-def test_per_ip_rate_limit_counts_every_attempt(ws: Workspace):
+def test_per_ip_rate_limit_counts_only_accepted_submissions(ws: Workspace):
+    """A shared library PC: failed tries never lock the next person out; accepted needs do count."""
     limits = FormLimits(per_ip_per_hour=3)
-    for i in range(3):
+    for i in range(5):
         with pytest.raises(FormInvalid):
             submit_need(ws, form(people="lots"), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=i), limits=limits)
-    blocked = submit_need(ws, form(), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=5), limits=limits)
+    for i, activity in enumerate(("Yoga", "Choir", "Chess")):
+        ok = submit_need(ws, form(activity=activity), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=6 + i),
+                         limits=limits)
+        assert ok.status == "pending-confirmation"
+    blocked = submit_need(ws, form(activity="Knitting"), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=10),
+                          limits=limits)
     assert (blocked.status, blocked.reason) == ("rejected", "rate-limited")
-    other_ip = submit_need(ws, form(), ip="192.0.2.10", now=T0 + dt.timedelta(minutes=5), limits=limits)
-    later = submit_need(ws, form(activity="Yoga"), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=70), limits=limits)
+    other_ip = submit_need(ws, form(activity="Knitting", contact_email="b@x.example.org"), ip="192.0.2.10", now=T0 + dt.timedelta(minutes=10),
+                           limits=limits)
+    later = submit_need(ws, form(activity="Drama", contact_email="c@x.example.org"), ip="192.0.2.9",
+                        now=T0 + dt.timedelta(minutes=70), limits=limits)
     assert other_ip.status == later.status == "pending-confirmation"
+
+
+def test_area_and_every_other_problem_reported_together(ws: Workspace):
+    with pytest.raises(FormInvalid) as exc:
+        submit_need(ws, form(group_name="", area="Atlantis", people="lots", max_distance_km="far",
+                             times="whenever you like"), ip="192.0.2.1", now=T0)
+    assert set(exc.value.problems) == {"group_name", "area", "people", "max_distance_km", "times"}
+    assert "postcode" in exc.value.problems["area"]
 
 
 def test_per_email_rate_limit_and_duplicates(ws: Workspace):

@@ -291,7 +291,7 @@ def test_a_flood_from_one_address_is_rate_limited_and_bots_are_discarded(estate)
     assert pending(estate, "bot@spam.example.org") == []  # bots see thanks, nothing is stored
     codes = [send_need(c, contact_email=f"flood{i}@spam.example.org", activity=f"Flood {i}").status_code
              for i in range(4)]
-    assert codes == [200, 200, 429, 429]  # five attempts an hour from one address, the bots' included
+    assert codes == [200, 200, 429, 429]  # five accepted or bot posts an hour from one address
     assert sum(len(pending(estate, f"flood{i}@spam.example.org")) for i in range(4)) == 2
     assert send_need(visitor(estate, "192.0.2.4"), contact_email="other@group.example.org").status_code == 200
 
@@ -339,3 +339,13 @@ def test_main_report_has_the_assets_section_gated_like_the_pages(estate):
     html = council.get("/reports/report.html").text
     assert 'id="assets"' in html and "Land and buildings" in html and "Sutton Library" in html
     assert "Sutton Library" not in trust.get("/reports/report.html").text
+
+
+def test_need_form_mistakes_keep_the_input_list_every_error_and_never_lock_out(estate):
+    c = visitor(estate, "192.0.2.77")
+    for _ in range(7):  # more than the hourly limit of tries, all sent back to be corrected
+        r = send_need(c, contact_email="library@group.example.org", group_name="", area="Atlantis", people="lots")
+        assert r.status_code == 400
+    assert 'href="#group_name"' in r.text and 'href="#area"' in r.text and 'href="#people"' in r.text
+    assert 'value="Atlantis"' in r.text and 'value="library@group.example.org"' in r.text  # input kept
+    assert send_need(c, contact_email="library@group.example.org").status_code == 200

@@ -74,6 +74,23 @@ def test_public_page_and_filters_need_no_login_and_escape_scripts(opps: Web):
     assert c.get("/opportunities?anchor=nowhere").status_code == 404
 
 
+def test_each_opportunity_links_its_notice_and_names_the_buyers_contact(opps: Web):
+    cfg = opps.app.state.ws.config  # type: ignore[attr-defined]  # the server's own copy of the config
+    cfg.anchor("acute-trust").contact_email = "procurement@trust.example.nhs.uk"
+    try:
+        r = opps.client().get("/opportunities")
+    finally:
+        cfg.anchor("acute-trust").contact_email = ""
+    meals, cleaning = (r.text[r.text.index(t):] for t in ("Meals &lt;", "Campus cleaning"))
+    meals = meals[:meals.index("</article>")]
+    cleaning = cleaning[:cleaning.index("</article>")]
+    assert 'href="https://www.find-tender.service.gov.uk/Notice/1"' in meals and "documents at the notice" in meals
+    assert 'href="mailto:procurement@trust.example.nhs.uk"' in meals
+    # no notice of its own (its link is not a web address): it says so, and does not promise documents
+    assert "Not yet published" in cleaning and "The procurement team of College" in cleaning
+    assert "at the link" not in cleaning and "href=\"javascript:" not in cleaning
+
+
 def test_feeds_parse_back(opps: Web):
     c = opps.client()
     rss = c.get("/opportunities/feed.rss")

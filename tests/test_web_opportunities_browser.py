@@ -21,7 +21,7 @@ def test_supplier_registers_and_confirms_in_a_browser(server):  # noqa: F811
     with browser_page(problems) as page:
         page.goto(f"{base}/opportunities")
         assert page.get_by_role("heading", level=1).inner_text().startswith("Opportunities to work with")
-        page.get_by_role("link", name="Register as a supplier").click()
+        page.get_by_role("link", name="Register as a local supplier").click()  # the menu label is the page title
         page.wait_for_url("**/opportunities/register")
         trap = page.locator("input[name=website]")  # the honeypot is for bots: off screen, out of the tab order
         box = trap.bounding_box()

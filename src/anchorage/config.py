@@ -23,6 +23,8 @@ class Anchor:
     name: str
     type: str
     slug: str = ""
+    contact_email: str = ""  # the procurement team's address, shown to suppliers on the public opportunities
+    contact_page: str = ""  # or its web page (https://...)
 
     def __post_init__(self) -> None:
         if not self.slug:
@@ -121,6 +123,8 @@ def validate(cfg: Config) -> list[str]:
     for a in cfg.anchors:
         if a.type not in ANCHOR_TYPES:
             problems.append(f'anchor "{a.name}" has type "{a.type}"; use one of {", ".join(ANCHOR_TYPES)}')
+        if a.contact_page and not a.contact_page.startswith("https://"):
+            problems.append(f'anchor "{a.name}": contact_page must be a web address starting https://')
     for r in cfg.exclusions:
         if r.field not in ("supplier", "category"):
             problems.append(f'exclusion "{r.name}": field must be "supplier" or "category"')

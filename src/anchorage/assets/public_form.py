@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from anchorage.assets.spaces import need_from
+from anchorage.assets.spaces import MAX_DISTANCE_M, locate_area, need_from
+from anchorage.assets.times import parse_times
 from anchorage.errors import AnchorageError
 from anchorage.public_forms.protection import (
     HONEYPOT,
@@ -44,7 +45,33 @@ def validate(form: Mapping[str, Any], limits: FormLimits) -> dict[str, str]:
     people = str(form.get("people") or "").strip()
     if people and not (people.isdigit() and 1 <= int(people) <= 500):
         problems["people"] = "give the number of people, from 1 to 500"
+    km = str(form.get("max_distance_km") or "").strip()
+    try:
+        ok = not km or 0.1 <= float(km) <= MAX_DISTANCE_M / 1000
+    except ValueError:
+        ok = False
+    if not ok:
+        problems["max_distance_km"] = f"give a distance in km, from 0.1 to {MAX_DISTANCE_M // 1000}"
+    times = str(form.get("times") or "").strip()
+    if times and "times" not in problems:
+        try:
+            parse_times([times])
+        except AnchorageError as exc:
+            problems["times"] = exc.message
     return problems
+
+
+AREA_UNKNOWN = ("we could not find this place: give a postcode (such as SE6 4RU) or the name of a ward or borough "
+                "of the area")
+
+
+def area_problems(ws: Workspace, form: Mapping[str, Any], problems: dict[str, str]) -> None:
+    """Checks the area against the loaded geography, whatever else is wrong, so every error shows at once."""
+    area = str(form.get("area") or "").strip()
+    if area and "area" not in problems:
+        with ws.warehouse(read_only=True) as con:
+            if locate_area(con, area) is None:
+                problems["area"] = AREA_UNKNOWN
 
 
 def submit_need(ws: Workspace, form: Mapping[str, Any], *, ip: str, now: dt.datetime | None = None,
@@ -58,6 +85,7 @@ def submit_need(ws: Workspace, form: Mapping[str, Any], *, ip: str, now: dt.date
         if (early := screen.before_validation(form, rendered_at)) is not None:
             return early
         problems = validate(form, limits)
+        area_problems(ws, form, problems)
         need = None
         if not problems:
             try:

@@ -14,6 +14,7 @@ from anchorage.assets.geo import latlon_to_bng
 from anchorage.assets.times import parse_times
 from anchorage.errors import AnchorageError
 from anchorage.ingest.mapping import register_kind
+from anchorage.reference.boundaries import load_boundaries
 from anchorage.reference.postcode import normalise_postcodes
 from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace
@@ -92,22 +93,61 @@ class Place:
     northing: float
 
 
+def _place_name(text: str) -> str:
+    """A ward or borough name as people write it: 'Rushey Green ward', 'rushey-green' -> 'rusheygreen'."""
+    t = re.sub(r"\b(ward|the|london borough of|borough of)\b", " ", text.lower().replace("&", " and "))
+    return re.sub(r"[^a-z0-9]+", "", t)
+
+
+OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
+
+
 def locate_area(con: duckdb.DuckDBPyConnection, area: str) -> Place | None:
-    """Where a postcode, ward code or ward name is (a ward: the mean of its postcodes); None if unknown."""
-    pc = normalise_postcodes([area])[0]
+    """Where a postcode, postcode district, ward code, or ward or borough name is; None if unknown.
+
+    An area is the mean position of its postcodes; where the loaded postcodes have no coordinates, the centre
+    of its wards' boundaries. A full postcode missing from the loaded extract falls back to its sector, then
+    its district, so any real postcode of the area is found."""
+    text = area.strip()
+    pc = normalise_postcodes([text])[0]
+    where: list[tuple[str, str | list[str]]]
     if pc:
-        row = con.execute("SELECT lat, long FROM postcodes WHERE pcds = ? AND lat IS NOT NULL LIMIT 1",
-                          [pc]).fetchone()
+        outward, inward = pc.split(" ")
+        where = [("pcds = ?", pc), ("starts_with(pcds, ?)", f"{outward} {inward[0]}"),
+                 ("starts_with(pcds, ?)", f"{outward} ")]
+    elif OUTWARD.match(text.upper().replace(" ", "")):
+        where = [("starts_with(pcds, ?)", text.upper().replace(" ", "") + " ")]
     else:
-        row = con.execute("""
-            SELECT avg(p.lat), avg(p.long) FROM postcodes p
-            WHERE p.lat IS NOT NULL AND p.terminated IS NULL AND (p.ward = upper($a) OR p.ward IN (
-                SELECT code FROM areas WHERE kind = 'ward' AND lower(name) = lower($a)))
-        """, {"a": area.strip()}).fetchone()
-    if not row or row[0] is None:
+        wanted = _place_name(text)
+        codes = [code for code, name in con.execute("SELECT code, name FROM areas WHERE kind IN ('ward', 'lad')")
+                 .fetchall() if code == text.upper() or (wanted and _place_name(name or "") == wanted)]
+        where = [("(list_contains(?, ward) OR list_contains(?, lad))", codes)] if codes else []
+    for condition, value in where:
+        params = [value, value] if condition.count("?") == 2 else [value]
+        row = con.execute(f"SELECT avg(lat), avg(long), list(DISTINCT ward) FROM postcodes "
+                          f"WHERE terminated IS NULL AND {condition}", params).fetchone()
+        if not row or not row[2]:
+            continue
+        lat_long = (row[0], row[1]) if row[0] is not None else _centre(con, [w for w in row[2] if w])
+        if lat_long is not None:
+            e, n = latlon_to_bng([lat_long[0]], [lat_long[1]])
+            return Place(float(e[0]), float(n[0]))
+    return None
+
+
+def _centre(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[float, float] | None:
+    """(lat, long) of the middle of the wards' loaded boundaries (the mean of their vertices)."""
+    points = [pt for f in load_boundaries(con, "ward", wards)["features"] for pt in _vertices(f["geometry"])]
+    if not points:
         return None
-    e, n = latlon_to_bng([row[0]], [row[1]])
-    return Place(float(e[0]), float(n[0]))
+    return sum(p[1] for p in points) / len(points), sum(p[0] for p in points) / len(points)
+
+
+def _vertices(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    """The (long, lat) vertices of a GeoJSON polygon or multipolygon."""
+    coords = geometry.get("coordinates") or []
+    polygons = coords if geometry.get("type") == "MultiPolygon" else [coords]
+    return [(float(x), float(y)) for poly in polygons for ring in poly[:1] for x, y, *_ in ring]
 
 
 def space_from(values: dict[str, Any], org: str, con: duckdb.DuckDBPyConnection) -> Space:

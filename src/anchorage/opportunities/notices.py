@@ -110,7 +110,9 @@ class Notice:
     def how_to_take_part(self) -> str:
         steps = []
         if self.stage == "tender":
-            steps.append("Bids are open: read the tender documents at the link and bid before the deadline.")
+            steps.append("Bids are open: read the tender documents at the notice's link and bid before the deadline."
+                         if self.link else "Bids are open: ask the buyer for the tender documents and bid before "
+                         "the deadline.")
         elif self.stage == "planning":
             steps.append("The buyer has announced this in advance: watch for the tender notice, and ask the buyer "
                          "about any market engagement events.")

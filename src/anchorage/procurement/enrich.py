@@ -26,6 +26,7 @@ class AnalysisOptions:
     top_n: int | None = None
     apply_exclusions: bool = True
     top_suppliers: int = 20
+    financial_years: tuple[int, ...] | None = None  # starting years (2024 = 2024-25); None = every year
 
 
 def tier_expr(cfg: Config, lad: ir.StringValue, rgn: ir.StringValue, ctry: ir.StringValue,
@@ -74,6 +75,8 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) ->
         financial_year=(d.year() - ibis.ifelse(d.month() < 4, 1, 0)).cast("int32"),
     ).agg(amount=spend.amount.sum(), transactions=spend.count(),
           credit_notes=spend.amount.sum(where=spend.amount < 0))
+    if opts.financial_years:
+        grain = grain.filter(grain.financial_year.isin(list(opts.financial_years)))
     prof = con.table("supplier_profile")
     pc = con.table("postcodes")
     imd = con.table("imd")

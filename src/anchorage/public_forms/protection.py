@@ -107,6 +107,9 @@ def field_problems(form: Mapping[str, Any], *, required: Iterable[str], lengths:
     return problems
 
 
+COUNTED = ("accepted", "honeypot", "too-fast")
+
+
 class Screen:
     """One submission's passage through the shared checks, recording an attempt at each exit."""
 
@@ -130,7 +133,9 @@ class Screen:
 
     def before_validation(self, form: Mapping[str, Any], rendered_at: dt.datetime | None) -> Submission | None:
         """The per-IP limit, the honeypot and the time trap: a Submission to return at once, or None to go on."""
-        if self._count(FormAttempt.ip_hash, self.ip_hash, self.now - dt.timedelta(hours=1)) \
+        # Accepted submissions (and bots' posts) count; a form sent back to be corrected does not, so a person on
+        # a shared library PC who mistypes is never locked out.
+        if self._count(FormAttempt.ip_hash, self.ip_hash, self.now - dt.timedelta(hours=1), COUNTED) \
                 >= self.limits.per_ip_per_hour:
             self.record("rate-limited-ip")
             return Submission("rejected", "Too many submissions from your connection. Please try again in an hour.",

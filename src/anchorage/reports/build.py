@@ -28,7 +28,9 @@ def ward_geography(ws: Workspace) -> tuple[dict[str, Any] | None, dict[str, str]
             "SELECT code, name FROM areas WHERE kind = 'ward' AND list_contains(?, parent)", [ws.config.place.local]
         ).fetchall()
         features = load_boundaries(con, "ward", [c for c, _ in ward_rows] or None)
-    return (features if features["features"] else None), dict(ward_rows)
+        # Suppliers' wards lie outside the place too: name every ward that is loaded, not only the local ones.
+        names = dict(con.execute("SELECT code, name FROM areas WHERE kind = 'ward'").fetchall())
+    return (features if features["features"] else None), names
 
 
 def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = None, *,

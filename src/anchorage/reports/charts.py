@@ -17,7 +17,8 @@ if "matplotlib.pyplot" not in sys.modules:  # headless; leave a notebook's chose
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
 
 from anchorage.reports.tables import (
     COLLABORATIVE,
@@ -42,7 +43,7 @@ RC: dict[Any, Any] = {
     "svg.hashsalt": "anchorage",
     "font.family": "sans-serif",
     "font.sans-serif": ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"],
-    "font.size": 11,
+    "font.size": 12,
     "axes.titlesize": 13,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
@@ -54,6 +55,19 @@ RC: dict[Any, Any] = {
     "xtick.color": "#0b0c0c",
     "ytick.color": "#0b0c0c",
 }
+
+
+MIN_FONT_PT = 12  # no chart text smaller: with the SVG's min-width below, >= 12 CSS px at every screen width
+MIN_TEXT_PX = 12
+
+
+def share_tick(v: float, _pos: Any = None) -> str:
+    """A 0-1 share as a percentage tick: '2.5%', '10%' (never 2.5% rounded to '2%')."""
+    text = f"{v * 100:.1f}".rstrip("0").rstrip(".")
+    return f"{'0' if text in ('-0', '') else text}%"
+
+
+PERCENT_TICKS = FuncFormatter(share_tick)
 
 
 def safe_text(s: Any, limit: int | None = None) -> str:
@@ -95,6 +109,9 @@ def xml_id(s: str) -> str:
 def figure_to_svg(fig: Figure, *, chart_id: str, title: str, desc: str,
                   gid_titles: Mapping[str, str] | None = None) -> str:
     """Serialise a figure to an inline <svg>: no prolog or metadata, ids prefixed, <title>/<desc> added."""
+    for text in fig.findobj(Text):
+        if float(text.get_fontsize()) < MIN_FONT_PT:
+            text.set_fontsize(MIN_FONT_PT)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
@@ -106,12 +123,21 @@ def figure_to_svg(fig: Figure, *, chart_id: str, title: str, desc: str,
     svg = re.sub(r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{cid}-{m.group(2)}"', svg)
     for gid, tip in (gid_titles or {}).items():
         svg = svg.replace(f'<g id="{cid}-{gid}">', f'<g id="{cid}-{gid}"><title>{html.escape(tip)}</title>', 1)
-    head = (f'<svg role="img" class="chart" id="{cid}" aria-labelledby="{cid}-title {cid}-desc" ')
+    head = (f'<svg role="img" class="chart" id="{cid}" aria-labelledby="{cid}-title {cid}-desc" '
+            f'style="min-width: {min_width_px(svg)}px" ')
     svg = svg.replace("<svg ", head, 1)
     close = svg.index(">") + 1
     svg = (svg[:close] + f'\n <title id="{cid}-title">{html.escape(title)}</title>'
            f'\n <desc id="{cid}-desc">{html.escape(desc)}</desc>' + svg[close:])
     return svg.strip()
+
+
+def min_width_px(svg: str) -> int:
+    """The narrowest the chart may be drawn with its smallest text still MIN_TEXT_PX CSS pixels high
+    (the page scrolls the chart inside its own box below that)."""
+    view_width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', svg).group(1))  # type: ignore[union-attr]
+    sizes = [float(x) for x in re.findall(r"font-size: ?([\d.]+)px", svg)] or [MIN_FONT_PT]
+    return int(-(-view_width * MIN_TEXT_PX // min(sizes)))
 
 
 def chart_title(fig: Figure, text: str) -> None:
@@ -142,7 +168,7 @@ def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str
     names = [org_name(o, anchors) for o in orgs]
     title = "Where the spend goes: share of in-scope spend by supplier location"
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 1.9 + 0.5 * len(orgs))
+        fig = new_figure(7.5, 1.9 + 0.5 * len(orgs))
         ax = fig.add_subplot()
         ypos = list(range(len(orgs)))[::-1]
         left = [0.0] * len(orgs)
@@ -159,11 +185,11 @@ def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str
             if org == COLLABORATIVE:
                 lab.set_fontweight("bold")
         ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_xlabel("% of in-scope spend")
         ax.set_ylabel("Anchor")
         chart_title(fig, title)
-        fig.legend(ncol=6, loc="outside lower center", frameon=False, fontsize=10)
+        fig.legend(ncol=3, loc="outside lower center", frameon=False, fontsize=10)
         parts = [f"{n}: " + ", ".join(f"{TIER_NAMES[t]} {fmt_pct(shares.loc[o, t])}" for t in TIER_ORDER)
                  for o, n in zip(orgs, names, strict=True)]
         return figure_to_svg(fig, chart_id=chart_id, title=title,
@@ -185,11 +211,11 @@ def deprivation_chart(dep: pd.DataFrame, org: str = COLLABORATIVE, *, org_label:
     colours = [BAR_BLUE] * 2 + ["#56B4E9"] * 8 + [UNKNOWN_GREY]
     title = f"Spend by deprivation of supplier's area: {org_label}"
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 4.2)
+        fig = new_figure(7.5, 4.2)
         ax = fig.add_subplot()
         bars = ax.bar(labels, vals, color=colours, edgecolor="white")
         ax.bar_label(bars, labels=[fmt_pct(v, digits=0) if v else "" for v in vals], fontsize=9, padding=2)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_ylim(0, max(max(vals) * 1.15, 0.05))
         ax.set_xlabel("IMD decile of supplier's LSOA (1 = most deprived 10%)")
         ax.set_ylabel("% of in-scope spend")
@@ -211,7 +237,7 @@ def trend_chart(trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: st
     title = "Trend: % of in-scope spend with local suppliers, by financial year"
     descs: list[str] = []
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 4.4)
+        fig = new_figure(7.5, 4.4)
         ax = fig.add_subplot()
         peak = 0.0
         for i, org in enumerate(orgs):
@@ -231,7 +257,7 @@ def trend_chart(trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: st
         step = max(1, len(years) // 12)
         ax.set_xticks(range(0, len(years), step), labels=years[::step], rotation=45 if len(years) > 8 else 0)
         ax.set_ylim(0, max(peak * 1.15, 0.05))
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(PERCENT_TICKS)
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.set_xlabel("Financial year")
         ax.set_ylabel("% of spend that is local")
@@ -244,7 +270,7 @@ def _hbar(items: list[tuple[str, float]], colours: list[str], *, title: str, xla
           chart_id: str, desc_prefix: str, handles: list[Patch] | None = None) -> str:
     """A ranked horizontal bar chart of £ values, largest at the top."""
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 1.6 + 0.38 * len(items))
+        fig = new_figure(7.5, 1.6 + 0.38 * len(items))
         ax = fig.add_subplot()
         ypos = list(range(len(items)))[::-1]
         vals = [v for _, v in items]

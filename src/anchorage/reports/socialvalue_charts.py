@@ -33,7 +33,7 @@ def delivery_chart(themes: pd.DataFrame, org: str = COLLABORATIVE, *, org_label:
     labels = [safe_text(t, 38) for t in rows["theme"]]
     title = f"Social value committed and delivered by theme: {org_label}"
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 1.8 + 0.75 * len(rows))
+        fig = new_figure(7.5, 1.8 + 0.75 * len(rows))
         ax = fig.add_subplot()
         y = np.arange(len(rows))
         h = 0.26
@@ -63,7 +63,7 @@ def lm3_chart(table: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str 
     vals = rows["lm3"].astype(float).to_numpy()
     title = "Local multiplier (LM3) by anchor"
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 1.6 + 0.4 * len(rows))
+        fig = new_figure(7.5, 1.6 + 0.4 * len(rows))
         ax = fig.add_subplot()
         ypos = list(range(len(rows)))[::-1]
         colours = ["#009E73" if o != COLLABORATIVE else "#0b0c0c" for o in rows["org"]]

@@ -4,13 +4,13 @@ bar) and counts by category. Each chart goes on the page with its table."""
 from __future__ import annotations
 
 import matplotlib
-from matplotlib.ticker import PercentFormatter
 
 from anchorage.reports.charts import (
     BAR_BLUE,
     RC,
     UNKNOWN_GREY,
     chart_title,
+    PERCENT_TICKS,
     figure_to_svg,
     new_figure,
     safe_text,
@@ -24,7 +24,7 @@ def share_chart(items: list[tuple[str, float | None]], *, title: str, chart_id: 
     if not items:
         return ""
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 1.4 + 0.42 * len(items))
+        fig = new_figure(7.5, 1.4 + 0.42 * len(items))
         ax = fig.add_subplot()
         ypos = list(range(len(items)))[::-1]
         vals = [v or 0.0 for _, v in items]
@@ -33,7 +33,7 @@ def share_chart(items: list[tuple[str, float | None]], *, title: str, chart_id: 
         ax.bar_label(bars, labels=[SUPPRESSED if v is None else f"{v:.1%}" for _, v in items], padding=3, fontsize=9)
         ax.set_yticks(ypos, labels=[safe_text(lab, 40) for lab, _ in items])
         ax.set_xlim(0, max(max(vals), 0.05) * 1.25)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_xlabel(xlabel)
         chart_title(fig, safe_text(title))
         desc = "Bar chart. " + "; ".join(f"{lab}: {SUPPRESSED if v is None else f'{v:.1%}'}" for lab, v in items) + "."
@@ -45,7 +45,7 @@ def count_chart(items: list[tuple[str, int]], *, title: str, chart_id: str, xlab
     if not items:
         return ""
     with matplotlib.rc_context(RC):
-        fig = new_figure(9, 1.4 + 0.42 * len(items))
+        fig = new_figure(7.5, 1.4 + 0.42 * len(items))
         ax = fig.add_subplot()
         ypos = list(range(len(items)))[::-1]
         bars = ax.barh(ypos, [v for _, v in items], color=BAR_BLUE, height=0.65)

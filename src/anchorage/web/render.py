@@ -13,10 +13,22 @@ from markupsafe import Markup
 
 from anchorage.reports.tables import TIER_NAMES, fmt_int, fmt_money, fmt_pct
 from anchorage.web.deps import CSRF_COOKIE, form_token
+from anchorage.web.nav import (
+    date_text,
+    datetime_text,
+    menu,
+    public_menu,
+    register_ref,
+    role_name,
+    upload_kind,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True  # every template, whatever its extension: supplier names are untrusted
 TEMPLATES.env.filters.update(money=fmt_money, pct=fmt_pct, int=fmt_int, tier=lambda t: TIER_NAMES.get(t, t))
+TEMPLATES.env.filters.update(role=role_name, upload_kind=upload_kind, register_ref=register_ref, date=date_text,
+                             datetime=datetime_text)
+TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu)
 TEMPLATES.env.globals["svg"] = Markup  # for SVG our own chart code built, with every label escaped there
 
 

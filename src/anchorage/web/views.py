@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from anchorage.access import queries
+from anchorage.access import periods, queries
 from anchorage.access.gate import Viewer
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports import charts, maps
@@ -31,16 +32,63 @@ def cached(kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[
         return _views[key]
 
 
-def dashboard_view(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> dict[str, Any]:
-    return cached("page", ws, viewer, org, lambda: _dashboard_view(ws, viewer, org))
+TILE_ROWS = (("spend", "Total spend", "money"), ("local_pct", "Local", "pct"),
+             ("deprived20_pct", "In the 20% most deprived areas", "pct"), ("sme_pct_of_known", "SME (where known)", "pct"),
+             ("vcse_pct_of_known", "VCSE (where known)", "pct"),
+             ("matched_pct", "Matched to Companies House / Charity Commission", "pct"))
 
 
-def _dashboard_view(ws: Workspace, viewer: Viewer, org: str) -> dict[str, Any]:
-    dash = queries.dashboard(ws, viewer, org)
-    t = queries.analysis(ws, viewer).tables
+def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
+    """The period a page shows (from the URL's ?year=), the years to choose from, and its coverage line."""
+    cov = periods.coverage(ws)
+    year = periods.chosen_year(cov, asked)
+    data_to = cov.last_paid
+    if year is not None and data_to is not None:
+        data_to = min(data_to, dt.date(year + 1, 3, 31))
+    return {"year": year, "label": periods.fy_label(year) if year is not None else "All years",
+            "param": periods.fy_label(year) if year is not None else periods.ALL,
+            "years": [(periods.fy_label(y), periods.fy_label(y) + ("" if y in cov.complete_years else " (part year)"))
+                      for y in reversed(cov.years)],
+            "default": cov.default_year, "data_to": data_to, "last_upload": cov.last_upload,
+            "previous": year - 1 if year is not None and year - 1 in cov.years else None}
+
+
+def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queries.Dashboard | None,
+           prev_label: str) -> list[dict[str, Any]]:
+    """Headline tiles with the change on the previous year and the collaborative's figure beside an anchor's."""
+    out = []
+    for key, label, kind in TILE_ROWS:
+        value = dash.tiles.get(key)
+        before = prev.tiles.get(key) if prev else None
+        change = None
+        if value is not None and before is not None:
+            if kind == "money":
+                change = f"{(value - before) / before:+.1%} on {prev_label}" if before else None
+            else:
+                change = f"{(value - before) * 100:+.1f} points on {prev_label}"
+            if change and change.lstrip("+-").startswith(("0.0%", "0.0 ")):  # never "-0.0"
+                change = f"No change on {prev_label}"
+        out.append({"key": key, "label": label, "kind": kind, "value": value, "change": change,
+                    "whole": whole.tiles.get(key) if whole else None})
+    return out
+
+
+def dashboard_view(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE, year: str | None = None) -> dict[str, Any]:
+    period = period_of(ws, year)
+    return cached(f"page:{period['param']}", ws, viewer, org, lambda: _dashboard_view(ws, viewer, org, period))
+
+
+def _dashboard_view(ws: Workspace, viewer: Viewer, org: str, period: dict[str, Any]) -> dict[str, Any]:
+    result = periods.year_analysis(ws, viewer, period["year"])
+    dash = periods.dashboard_of(ws, viewer, org, result)
+    prev = periods.dashboard_of(ws, viewer, org, periods.year_analysis(ws, viewer, period["previous"])) \
+        if period["previous"] is not None else None
+    whole = periods.dashboard_of(ws, viewer, COLLABORATIVE, result) if org != COLLABORATIVE else None
+    t = result.tables
+    every_year = queries.analysis(ws, viewer).tables  # the trend runs over every year, whatever is chosen
     anchors = {a.slug: a.name for a in ws.config.anchors}
     tiers = t["tiers"] if org == COLLABORATIVE else t["tiers"][t["tiers"]["org"] == org]
-    trend = t["trend"] if org == COLLABORATIVE else t["trend"][t["trend"]["org"] == org]
+    trend = every_year["trend"] if org == COLLABORATIVE else every_year["trend"][every_year["trend"]["org"] == org]
     features, ward_names = ward_geography(ws)
     wards = t["wards"][t["wards"]["org"] == org]
     built = {
@@ -56,9 +104,11 @@ def _dashboard_view(ws: Workspace, viewer: Viewer, org: str) -> dict[str, Any]:
     named = dash.tables["wards"].assign(name=lambda d: d["ward"].map(ward_names).fillna(d["ward"]))
     return {
         "dash": dash,
+        "period": period,
+        "tiles": _tiles(dash, prev, whole, periods.fy_label(period["previous"]) if prev else ""),
         "charts": built,
         "tiers": frame_records(dash.tables["tiers"]),
-        "trend": frame_records(dash.tables["trend"]),
+        "trend": frame_records(every_year["trend"][every_year["trend"]["org"] == org].drop(columns="org")),
         "leakage": frame_records(dash.tables["leakage"].head(10)),
         "deprivation": frame_records(dash.tables["deprivation"]),
         "top_suppliers": frame_records(dash.tables["top_suppliers"].head(20)) if dash.detail_visible else [],
@@ -80,6 +130,11 @@ def _api_dashboard(ws: Workspace, viewer: Viewer, org: str) -> bytes:
     return json.dumps(body, default=str).encode()
 
 
-def benchmark_rows(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
-    return cached("benchmark", ws, viewer, COLLABORATIVE,
-                  lambda: {"rows": frame_records(queries.benchmark(ws, viewer))})["rows"]
+def benchmark_rows(ws: Workspace, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:
+    """Anchor against anchor on the headline shares of one financial year (every year when None)."""
+    def build() -> dict[str, Any]:
+        totals = periods.year_analysis(ws, viewer, year).tables["totals"]
+        cols = ["org", "spend", "suppliers", "local_pct", "deprived20_pct", "sme_pct_of_known", "vcse_pct_of_known",
+                "unknown_pct"]
+        return {"rows": frame_records(totals[cols].reset_index(drop=True))}
+    return cached(f"benchmark:{year}", ws, viewer, COLLABORATIVE, build)["rows"]

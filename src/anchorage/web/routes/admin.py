@@ -30,10 +30,15 @@ def _org_or_none(ctx: CtxDep, value: object) -> str | None:
     return ctx.ws.config.anchor(str(value)).slug if value else None
 
 
+def _grantable(ctx: CtxDep) -> list[str]:
+    """The roles this admin may give, least powerful first (so the form never defaults to the most powerful)."""
+    return [r for r in reversed(ROLES) if r != "collaborative-admin" or ctx.viewer.is_collaborative_admin]
+
+
 @router.get("/users")
 def users(request: Request, ctx: CtxDep) -> Response:
     ctx.viewer.require_admin(ctx.viewer.org)
-    return render(request, "admin_users.html", {"users": _users(ctx), "roles": ROLES})
+    return render(request, "admin_users.html", {"users": _users(ctx), "roles": _grantable(ctx)})
 
 
 @router.post("/users/invite")
@@ -47,7 +52,7 @@ def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         token = accounts.invite(s, s.merge(ctx.user), str(form.get("email", "")), role=role, org=org)
         s.commit()
     link = str(request.url_for("invite_page", token=token))
-    return render(request, "admin_users.html", {"users": _users(ctx), "roles": ROLES, "link": link,
+    return render(request, "admin_users.html", {"users": _users(ctx), "roles": _grantable(ctx), "link": link,
                                                 "link_for": form.get("email")})
 
 
@@ -81,7 +86,7 @@ def reset(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Respons
         token = accounts.reset_link(s, s.merge(ctx.user), s.merge(user))
         s.commit()
     link = str(request.url_for("invite_page", token=token))
-    return render(request, "admin_users.html", {"users": _users(ctx), "roles": ROLES, "link": link,
+    return render(request, "admin_users.html", {"users": _users(ctx), "roles": _grantable(ctx), "link": link,
                                                 "link_for": user.email})
 
 

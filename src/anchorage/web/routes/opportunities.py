@@ -103,7 +103,8 @@ def opportunities(request: Request, page: PageNo, category: str = "", anchor: st
         "notices": notices[(page - 1) * PAGE:page * PAGE], "count": len(notices), "page": page, "pages": pages,
         "chosen": chosen, "query": urlencode(chosen),
         "categories": sorted({n.category for n in everything} | set(supplier_categories(workspace(request)))),
-        "public": True})
+        "contacts": {a.slug: a for a in workspace(request).config.anchors if a.contact_page.startswith("https://")
+                     or a.contact_email}, "public": True})
 
 
 @router.get("/opportunities/feed.{fmt}")

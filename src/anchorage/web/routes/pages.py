@@ -10,7 +10,7 @@ from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep
 from anchorage.web.paging import PageNo
 from anchorage.web.render import render
-from anchorage.web.views import benchmark_rows, dashboard_view
+from anchorage.web.views import benchmark_rows, dashboard_view, period_of
 
 router = APIRouter()
 PAGE = 100
@@ -23,19 +23,21 @@ def home(ctx: CtxDep) -> Response:
 
 
 @router.get("/dashboard")
-def collaborative_dashboard(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, COLLABORATIVE))
+def collaborative_dashboard(request: Request, ctx: CtxDep, year: str = "") -> Response:
+    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, COLLABORATIVE, year[:10]))
 
 
 @router.get("/dashboard/{org}")
-def anchor_dashboard(request: Request, org: str, ctx: CtxDep) -> Response:
+def anchor_dashboard(request: Request, org: str, ctx: CtxDep, year: str = "") -> Response:
     slug = ctx.ws.config.anchor(org).slug
-    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, slug))
+    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, slug, year[:10]))
 
 
 @router.get("/benchmark")
-def benchmark(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "benchmark.html", {"rows": benchmark_rows(ctx.ws, ctx.viewer)})
+def benchmark(request: Request, ctx: CtxDep, year: str = "") -> Response:
+    period = period_of(ctx.ws, year[:10])
+    return render(request, "benchmark.html", {"rows": benchmark_rows(ctx.ws, ctx.viewer, period["year"]),
+                                              "period": period})
 
 
 @router.get("/suppliers")

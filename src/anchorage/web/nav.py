@@ -1,0 +1,110 @@
+"""The main menu: its groups and links (labels equal the titles of the pages they open) and the current one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ROLE_NAMES = {"collaborative-admin": "Collaborative admin", "anchor-admin": "Anchor admin",
+              "anchor-analyst": "Analyst", "viewer": "Viewer"}
+UPLOADERS = ("anchor-admin", "anchor-analyst")
+ADMINS = ("collaborative-admin", "anchor-admin")
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    links: tuple[Link, ...]
+
+    @property
+    def current(self) -> bool:
+        return any(link.current for link in self.links)
+
+
+def role_name(role: str | None) -> str:
+    """A role code in words ('anchor-analyst' -> 'Analyst')."""
+    return ROLE_NAMES.get(role or "", (role or "").replace("-", " ").capitalize())
+
+
+def _groups(user: Any, anchors: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    org, role = user.org, user.role
+    procurement = [("Whole collaborative", "/dashboard")]
+    if org:
+        procurement.append((anchors.get(org, org), f"/dashboard/{org}"))
+    procurement += [("Benchmark", "/benchmark"), ("Suppliers", "/suppliers")]
+    if org:
+        procurement += [("Resolved suppliers", "/suppliers/resolved"), ("Supplier review", "/suppliers/review")]
+    procurement += [("Pipeline", "/pipeline"), ("Contracts to buy together", "/pipeline/opportunities"),
+                    ("Local supplier directory", "/directory"), ("Social value", "/socialvalue"),
+                    ("Local multiplier (LM3)", "/lm3")]
+    workspace = [("Upload", "/upload")] if role in UPLOADERS else []
+    if org:
+        workspace.append(("Uploads", "/uploads"))
+    workspace += [("Reports", "/reports"), ("Opportunities", "/opportunities")]
+    if role in ADMINS:
+        workspace += [("Users", "/admin/users"), ("Sharing", "/admin/sharing"), ("Audit log", "/admin/audit")]
+    workspace.append(("Your account", "/account"))
+    return [("Procurement", procurement), ("Workforce", [("Workforce profile", "/workforce")]),
+            ("Assets", [("Land and buildings", "/assets"), ("Community spaces", "/spaces")]),
+            ("Workspace", workspace)]
+
+
+def _current(path: str, hrefs: list[str]) -> str | None:
+    """The link a path belongs to: the exact link, else the longest link that is a folder of it."""
+    if path in hrefs:
+        return path
+    folders = [h for h in hrefs if path.startswith(h.rstrip("/") + "/")]
+    return max(folders, key=len) if folders else None
+
+
+def menu(user: Any, path: str, anchors: dict[str, str]) -> list[Group]:
+    """The signed-in user's menu, with the link for `path` marked current."""
+    groups = _groups(user, anchors)
+    current = _current(path, [href for _, links in groups for _, href in links])
+    if current is None and path.startswith("/anchors/"):  # an anchor's payments and uploads
+        slug = path.split("/")[2]
+        current = f"/dashboard/{slug}" if any(href == f"/dashboard/{slug}" for _, ls in groups for _, href in ls) \
+            else None
+    return [Group(label, tuple(Link(lab, href, href == current) for lab, href in links)) for label, links in groups]
+
+
+PUBLIC = (("Opportunities", "/opportunities"), ("Register as a local supplier", "/opportunities/register"),
+          ("Sign in", "/login"))
+
+
+def public_menu(path: str) -> list[Link]:
+    return [Link(label, href, href == path) for label, href in PUBLIC]
+
+
+UPLOAD_KINDS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract",
+                "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
+                "lm3": "Local re-spend survey answers", "contracts": "Contract register",
+                "assets": "Land and buildings register", "utilisation": "Occupancy of land and buildings"}
+REGISTERS = {"companies_house": "Company number", "charity_commission": "Charity number"}
+
+
+def upload_kind(kind: str | None) -> str:
+    return UPLOAD_KINDS.get(kind or "", (kind or "").replace("_", " ").capitalize())
+
+
+def register_ref(source: str | None, ref: str | None) -> str:
+    """'companies_house', '05275332' -> 'Company number 05275332'."""
+    if not ref:
+        return ""
+    return f"{REGISTERS.get(source or '', (source or 'Register').replace('_', ' ').capitalize())} {ref}"
+
+
+def date_text(value: Any) -> str:
+    """The one date format of every page: 6 Dec 2026."""
+    return "" if value is None else f"{value.day} {value.strftime('%b %Y')}"
+
+
+def datetime_text(value: Any) -> str:
+    return "" if value is None else f"{date_text(value)} {value.strftime('%H:%M')}"
