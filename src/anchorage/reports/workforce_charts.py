@@ -7,10 +7,10 @@ import matplotlib
 
 from anchorage.reports.charts import (
     BAR_BLUE,
+    PERCENT_TICKS,
     RC,
     UNKNOWN_GREY,
     chart_title,
-    PERCENT_TICKS,
     figure_to_svg,
     new_figure,
     safe_text,
