@@ -62,9 +62,9 @@ def message_of(exc: Exception) -> tuple[str, str | None]:
 
 def _audit_refusal(request: Request, exc: Exception, status: int) -> None:
     """Record a signed-in user's refused attempt (who, what path, which answer); never fails the response.
-    A refusal the access layer has already audited, with its real reason, is not recorded twice."""
+    (The access layer records its own refusals too, with the real reason: that one is for admins.)"""
     ctx = getattr(request.state, "ctx", None)
-    if ctx is None or status not in (403, 404) or getattr(exc, "audited", False):
+    if ctx is None or status not in (403, 404):
         return
     try:
         with ctx.ws.session() as s:
