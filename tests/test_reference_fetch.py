@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
@@ -34,6 +35,7 @@ class Server:
         self.files: dict[str, bytes] = {}
         self.drops: dict[str, int] = {}
         self.ignore_range: set[str] = set()
+        self.headers: dict[str, dict[str, str]] = {}
         self.log: list[tuple[str, str | None]] = []
         server = self
 
@@ -63,6 +65,8 @@ class Server:
                     self.send_response(200)
                 self.send_header("Content-Length", str(len(body) - start))
                 self.send_header("ETag", etag)
+                for k, v in server.headers.get(self.path, {}).items():
+                    self.send_header(k, v)
                 self.end_headers()
                 if server.drops.get(self.path, 0) > 0:
                     server.drops[self.path] -= 1
@@ -309,3 +313,17 @@ def test_bad_overrides_are_all_listed(workspace):
     with pytest.raises(ConfigError) as exc:
         ref.load_sources(workspace)
     assert len(exc.value.problems) == 3
+
+
+def test_the_md5_azure_blob_storage_gives_is_checked(workspace, server, published):
+    """The Charity Commission's extract is served from Azure blob storage, which sends the file's MD5."""
+    serve(server, published)
+    point_at(workspace, server.base)
+    source = ref.load_sources(workspace)["charities"]
+    right = base64.b64encode(hashlib.md5(published["charities"]).digest()).decode()
+    server.headers[PATHS["charities"]] = {"x-ms-blob-content-md5": right}
+    assert "MD5 matches the publisher's" in ref.fetch(workspace, source).notes
+    server.headers[PATHS["charities"]] = {"x-ms-blob-content-md5": base64.b64encode(bytes(16)).decode()}
+    with pytest.raises(ref.ReferenceFileError, match="MD5 does not match"):
+        ref.fetch(workspace, source)
+    assert not (workspace.root / "reference" / source.filename).exists()
