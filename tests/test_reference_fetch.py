@@ -327,3 +327,31 @@ def test_the_md5_azure_blob_storage_gives_is_checked(workspace, server, publishe
     with pytest.raises(ref.ReferenceFileError, match="MD5 does not match"):
         ref.fetch(workspace, source)
     assert not (workspace.root / "reference" / source.filename).exists()
+
+
+def test_a_web_page_instead_of_the_file_is_refused_plainly(workspace, server, published):
+    serve(server, published)
+    server.files[PATHS["nspl"]] = b"<!DOCTYPE html><html><body>This item has moved</body></html>" + b" " * 200
+    point_at(workspace, server.base)
+    with pytest.raises(ref.ReferenceFileError, match="is a web page") as exc:
+        ref.fetch(workspace, ref.load_sources(workspace)["nspl"])
+    assert "reference.sources.nspl" in (exc.value.fix or "")
+
+
+def test_the_published_file_7_header_passes_the_checks_and_loads_as_imd_2019(workspace, shared_data, tmp_path):
+    """MHCLG's File 7 names its columns in full; the built-in check and the importer both accept them."""
+    rows = (shared_data / "geography/imd2019_england_lsoa11.csv").read_text().splitlines()[1:51]
+    header = ("LSOA code (2011),LSOA name (2011),Local Authority District code (2019),"
+              "Index of Multiple Deprivation (IMD) Score,Index of Multiple Deprivation (IMD) Rank (where 1 is most "
+              "deprived),Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)")
+    lines = [header] + [f"{r.split(',')[0]},Somewhere,E09000001,1.0,{r.split(',')[9]},{r.split(',')[1]}" for r in rows]
+    folder = tmp_path / "gov"
+    folder.mkdir()
+    (folder / "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv").write_text(
+        "\n".join(lines) + "\n")
+    p = cli(workspace, "reference", "fetch", "imd", "--from", str(folder))
+    assert p.returncode == 0, p.stderr
+    with workspace.warehouse(read_only=True) as con:
+        got = con.execute("SELECT lsoa, version, imd_rank, imd_decile FROM imd ORDER BY lsoa").fetchall()
+    want = sorted((r.split(",")[0], "2019", int(r.split(",")[9]), int(r.split(",")[1])) for r in rows)
+    assert got == want

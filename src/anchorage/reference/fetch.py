@@ -183,6 +183,13 @@ def check(source: Source, path: Path, *, downloaded: bool) -> None:
     if source.sha256 and _sha256(path) != source.sha256.lower():
         raise ReferenceFileError(f"{path.name}: its SHA-256 is not the one given for {source.label}; nothing was "
                                  "imported.", fix="Download it again, or update sha256 if the publisher has a new file.")
+    with path.open("rb") as fh:
+        start = fh.read(512).lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml")):  # portals answer a moved file with a page
+        raise ReferenceFileError(f"{path.name} is a web page, not {source.label}: the address has probably moved "
+                                 "or needs a login; nothing was imported.",
+                                 fix=f"Find the file at {source.page} and set its url in the reference.sources."
+                                     f"{source.name} table of anchorage.toml, or download it and use --from.")
     if path.suffix.lower() == ".zip" or (source.zip and path.suffix.lower() not in (".csv", ".txt")):
         headers = _zip_headers(source, path)
     else:
