@@ -355,3 +355,30 @@ def test_the_published_file_7_header_passes_the_checks_and_loads_as_imd_2019(wor
         got = con.execute("SELECT lsoa, version, imd_rank, imd_decile FROM imd ORDER BY lsoa").fetchall()
     want = sorted((r.split(",")[0], "2019", int(r.split(",")[9]), int(r.split(",")[1])) for r in rows)
     assert got == want
+
+
+def test_a_file_changed_since_the_cut_is_downloaded_whole_not_mixed(workspace, server, published):
+    serve(server, published)
+    server.drops[PATHS["imd"]] = 1
+    point_at(workspace, server.base)
+    source = ref.load_sources(workspace)["imd"]
+    with pytest.raises(DownloadError, match="cut off"):
+        ref.fetch(workspace, source, retries=0)
+    newer = published["imd"].replace(b"E01000001", b"E01099999")  # the publisher corrected the file meanwhile
+    server.files[PATHS["imd"]] = newer
+    got = ref.fetch(workspace, source)
+    assert got.paths[0].read_bytes() == newer
+    assert server.log[-1] == (PATHS["imd"], f"bytes={len(published['imd']) // 2}-")  # asked to resume, got 200
+
+
+def test_a_part_file_already_whole_is_finished_without_downloading_again(workspace, server, published):
+    serve(server, published)
+    point_at(workspace, server.base)
+    source = ref.load_sources(workspace)["imd"]
+    folder = workspace.root / "reference"
+    folder.mkdir()
+    (folder / (source.filename + ".part")).write_bytes(published["imd"])  # cut just after the last byte
+    (folder / (source.filename + ".part.json")).write_text('{"url": "%s"}' % (server.base + PATHS["imd"]))
+    got = ref.fetch(workspace, source)
+    assert got.paths[0].read_bytes() == published["imd"]
+    assert server.log == [(PATHS["imd"], f"bytes={len(published['imd'])}-")]
