@@ -82,6 +82,7 @@ class Config:
     imd_version: str = "2019"
     records_url: str = ""  # empty: SQLite file in the workspace
     workforce: dict[str, Any] = field(default_factory=dict)  # read by anchorage.workforce.settings
+    reference: dict[str, Any] = field(default_factory=dict)  # [reference.sources.X] overrides, see reference/fetch
 
     def anchor(self, name_or_slug: str) -> Anchor:
         key = slugify(name_or_slug)
@@ -154,6 +155,7 @@ def load(path: Path) -> Config:
             imd_version=str(raw.get("imd_version", "2019")),
             records_url=raw.get("records_url", ""),
             workforce=dict(raw.get("workforce", {})),
+            reference=dict(raw.get("reference", {})),
         )
     except TypeError as exc:
         raise ConfigError([f"unexpected setting: {exc}"], str(path)) from None

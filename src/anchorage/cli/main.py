@@ -27,6 +27,7 @@ from anchorage.cli.common import (
     show_summary,
 )
 from anchorage.cli.pipeline import pipeline_app
+from anchorage.cli.reference import reference_app
 from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
@@ -43,6 +44,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(spend_app, name="spend")
 app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")
+app.add_typer(reference_app, name="reference")
 app.add_typer(web.users_app, name="users")
 app.command()(web.serve)
 app.add_typer(workforce_app, name="workforce")
