@@ -6,8 +6,8 @@ import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anchorage import config as cfgmod
 from anchorage.errors import WorkspaceError
-from anchorage.store import records, warehouse
+from anchorage.store import journal, records, warehouse
 
 CONFIG_NAME = "anchorage.toml"
 ENV_VAR = "ANCHORAGE_WORKSPACE"
@@ -40,6 +40,8 @@ class Workspace:
         self.root = root
         self.config = cfg
         self._session_factory: sessionmaker[Session] | None = None
+        # Called about once a second while another process holds the warehouse: True keeps waiting.
+        self.on_busy: Callable[[int | None, float], bool] | None = None
 
     # Layout -----------------------------------------------------------------------------------
     @property
@@ -77,8 +79,9 @@ class Workspace:
         ws = cls(root, cfg)
         cfgmod.save(cfg, ws.config_path)
         ws.raw_dir.mkdir(exist_ok=True)
-        warehouse.connect(ws.warehouse_path).close()
         records.migrate(ws.records_url)
+        with ws.warehouse():  # creates and migrates the file
+            pass
         return ws
 
     @classmethod
@@ -90,26 +93,50 @@ class Workspace:
                 fix="Create one with `anchorage init --workspace DIR`, or pass --workspace / set ANCHORAGE_WORKSPACE.",
             )
         ws = cls(root, cfgmod.load(path))
-        records.migrate(ws.records_url)
+        records.migrate(ws.records_url)  # a cheap check of the revision unless the schema is behind
         return ws
 
     def save_config(self) -> None:
         cfgmod.save(self.config, self.config_path)
 
     # Stores -----------------------------------------------------------------------------------
+    def _busy(self) -> WorkspaceError:
+        # Never the path or the other process's id: this message may reach a web user.
+        return WorkspaceError("The workspace is busy: another Anchorage program is using its data.",
+                              fix="Wait for it to finish (or stop it) and try again.")
+
+    def _sweep(self, db: warehouse.Database) -> None:
+        cur = db.cursor()
+        try:
+            journal.sweep(cur, self.session)
+        finally:
+            cur.close()
+
+    def hold_warehouse(self) -> warehouse.Database:
+        """Own the warehouse for the life of this process (the web server does)."""
+        try:
+            return warehouse.hold(self.warehouse_path, on_open=self._sweep, wait=self.on_busy)
+        except warehouse.WarehouseBusy:
+            raise self._busy() from None
+
     @contextmanager
     def warehouse(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own on the process's warehouse instance; writers take turns, readers never wait.
+
+        Opening the instance migrates the schema and finishes any interrupted load (store/journal.py)."""
+        stack = ExitStack()
         try:
-            con = warehouse.connect(self.warehouse_path, read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WorkspaceError(
-                f"The warehouse {self.warehouse_path} is in use by another process ({exc}).",
-                fix="Wait for the other command to finish and try again.",
-            ) from None
-        try:
+            con = stack.enter_context(warehouse.use(self.warehouse_path, write=not read_only,
+                                                    on_open=self._sweep, wait=self.on_busy))
+        except warehouse.WarehouseBusy:
+            raise self._busy() from None
+        with stack:
             yield con
-        finally:
-            con.close()
+
+    @property
+    def warehouse_writes(self) -> int:
+        """How many write sections this process has finished on the warehouse (a cache key)."""
+        return warehouse.writes(self.warehouse_path)
 
     def session(self) -> Session:
         if self._session_factory is None:
