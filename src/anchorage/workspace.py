@@ -85,7 +85,7 @@ class Workspace:
         return ws
 
     @classmethod
-    def open(cls, root: Path) -> Workspace:
+    def open(cls, root: Path, *, migrate: bool = True) -> Workspace:
         path = root / CONFIG_NAME
         if not path.exists():
             raise WorkspaceError(
@@ -93,8 +93,20 @@ class Workspace:
                 fix="Create one with `anchorage init --workspace DIR`, or pass --workspace / set ANCHORAGE_WORKSPACE.",
             )
         ws = cls(root, cfgmod.load(path))
-        records.migrate(ws.records_url)  # a cheap check of the revision unless the schema is behind
+        if migrate:
+            records.migrate(ws.records_url)  # a cheap check of the revision unless the schema is behind
         return ws
+
+    def migrate(self) -> list[str]:
+        """Bring both stores to the current schema (`anchorage migrate`); say what changed, one line each."""
+        done = [f"records database: {step}" for step in records.migrate(self.records_url)]
+        with self.warehouse(read_only=True) as con:  # opening the warehouse applies its migrations
+            applied = warehouse.migrated(self.warehouse_path)
+            at, latest = warehouse.version(con)
+        if applied:
+            done.append(f"warehouse: applied migration{'s' if len(applied) > 1 else ''} "
+                        f"{', '.join(map(str, applied))} (now at {at} of {latest})")
+        return done
 
     def save_config(self) -> None:
         cfgmod.save(self.config, self.config_path)

@@ -74,6 +74,17 @@ def init(
     out.print(f"Created workspace {ws.root}. Next: anchorage org add NAME --type council")
 
 
+@app.command()
+def migrate(workspace: WorkspaceOpt = None) -> None:
+    """Bring the workspace's warehouse and records database up to this version's schema (safe to repeat)."""
+    ws = Workspace.open(resolve(workspace), migrate=False)
+    done = ws.migrate()
+    for line in done:
+        out.print(line)
+    if not done:
+        out.print("The workspace is up to date; nothing to do.")
+
+
 @org_app.command("add")
 def org_add(
     name: str,

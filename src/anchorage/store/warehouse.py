@@ -72,6 +72,7 @@ class Database:
         self._write = threading.RLock()
         self.users = 0
         self.held = False  # held open for the life of the process (the web server), not just while used
+        self.migrated: list[int] = []  # the migrations applied when this instance opened
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own (own transaction, own temp tables) on the shared instance."""
@@ -102,8 +103,8 @@ def _acquire(path: Path, on_open: Callable[[Database], None] | None,
                     time.sleep(1.0)
             try:
                 _configure(con, path)
-                warehouse_migrations.migrate(con)
                 db = Database(path, con)
+                db.migrated = warehouse_migrations.migrate(con)
                 if on_open is not None:
                     with db._write:
                         on_open(db)
@@ -155,6 +156,11 @@ def hold(path: Path, *, on_open: Callable[[Database], None] | None = None,
     return db
 
 
+def version(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(the migration a warehouse is at, the latest there is)."""
+    return warehouse_migrations.current_version(con), warehouse_migrations.LATEST
+
+
 def writes(path: Path) -> int:
     """How many write sections this process has finished on a warehouse (part of a cache key)."""
     return _writes.get(Path(path).resolve(), 0)
@@ -170,3 +176,10 @@ def close(path: Path) -> None:
         if db.users == 0:
             del _databases[db.path]
             db.close()
+
+
+def migrated(path: Path) -> list[int]:
+    """The migrations applied when this process opened the warehouse (empty if it was up to date)."""
+    with _registry:
+        db = _databases.get(Path(path).resolve())
+        return list(db.migrated) if db is not None else []
