@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +21,7 @@ from anchorage.store import journal, records, warehouse
 
 CONFIG_NAME = "anchorage.toml"
 ENV_VAR = "ANCHORAGE_WORKSPACE"
+SERVER_FILE = ".anchorage-server.json"
 
 
 def resolve(path: str | Path | None) -> Path:
@@ -33,6 +36,18 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(8 * 1024 * 1024):
             h.update(chunk)
     return h.hexdigest()
+
+
+def running_server(root: Path) -> dict[str, Any] | None:
+    """The live `anchorage serve` on the workspace at root (host, port, pid, token), if there is one."""
+    try:
+        info = json.loads((root / SERVER_FILE).read_text())
+        os.kill(int(info["pid"]), 0)  # signal 0: is that process alive?
+    except (FileNotFoundError, ValueError, KeyError, TypeError, ProcessLookupError):
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    return dict(info)
 
 
 class Workspace:
@@ -107,6 +122,29 @@ class Workspace:
             done.append(f"warehouse: applied migration{'s' if len(applied) > 1 else ''} "
                         f"{', '.join(map(str, applied))} (now at {at} of {latest})")
         return done
+
+    # The owner process -----------------------------------------------------------------------------
+    @property
+    def server_file(self) -> Path:
+        """While `anchorage serve` runs, this file names its address (and a secret for handing it work)."""
+        return self.root / SERVER_FILE
+
+    def announce_server(self, host: str, port: int, token: str) -> None:
+        tmp = self.server_file.with_suffix(".part")
+        tmp.touch(mode=0o600)  # the token lets a local command run as the server: the owner alone reads it
+        tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid(), "token": token}))
+        tmp.replace(self.server_file)
+
+    def withdraw_server(self) -> None:
+        try:
+            if self.running_server() is None or json.loads(self.server_file.read_text())["pid"] == os.getpid():
+                self.server_file.unlink()
+        except (FileNotFoundError, ValueError, KeyError):
+            pass
+
+    def running_server(self) -> dict[str, Any] | None:
+        """The live server on this workspace (host, port, pid, token), if there is one."""
+        return running_server(self.root)
 
     def save_config(self) -> None:
         cfgmod.save(self.config, self.config_path)
