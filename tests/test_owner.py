@@ -4,7 +4,6 @@ command waits (saying so) for another command, and nobody ever sees a lock error
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -129,9 +128,8 @@ def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: P
     # In-process, as a web request would: a short wait, then a plain sentence.
     other = Workspace.open(ws.root)
     other.on_busy = lambda pid, waited: waited < 1
-    with pytest.raises(WorkspaceError) as busy:
-        with other.warehouse(read_only=True):
-            pass
+    with pytest.raises(WorkspaceError) as busy, other.warehouse(read_only=True):
+        pass
     said = f"{busy.value.message} {busy.value.fix}"
     assert "busy" in said and str(holder.pid) not in said and str(tmp_path) not in said and "PID" not in said
     started = time.monotonic()

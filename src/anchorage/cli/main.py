@@ -12,8 +12,7 @@ import typer
 
 from anchorage import config as cfgmod
 from anchorage.cli import assets as assets_cli
-from anchorage.cli import handoff
-from anchorage.cli import web
+from anchorage.cli import handoff, web
 from anchorage.cli.common import (
     JsonOpt,
     MappingOpt,

@@ -6,7 +6,17 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Numeric, String, create_engine, inspect, select, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 

@@ -33,11 +33,15 @@ def _tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
 
 
+def _journal(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(JOURNAL)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "the warehouse tables (quarantine, suppliers, reference, staff, assets, contracts, social value)", _tables),
     (2, "payments in narrow per-upload tables behind the `spend` view (converts an old wide `spend` table)",
      spend_store.ensure),
-    (3, "the upload journal", lambda con: con.execute(JOURNAL) and None),
+    (3, "the upload journal (store/journal.py)", _journal),
 ]
 LATEST = MIGRATIONS[-1][0]
 
