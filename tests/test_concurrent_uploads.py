@@ -10,7 +10,6 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import duckdb
 from tests.web_support import Web, csrf_of, signed_in
 
 from anchorage.store import spend_store, warehouse
@@ -51,8 +50,7 @@ def test_simultaneous_uploads_of_two_anchors_are_never_merged(web: Web) -> None:
             a = pool.submit(_upload_and_load, web, "analyst@council.org", "council", n, barrier)
             b = pool.submit(_upload_and_load, web, "analyst@trust.org", "acute-trust", n, barrier)
             a.result(timeout=120), b.result(timeout=120)
-    con = duckdb.connect(str(web.ws.warehouse_path), read_only=True)
-    try:
+    with web.ws.warehouse(read_only=True) as con:  # the server owns the file: read through it
         rows = con.execute("""
             SELECT org, count(*), count(DISTINCT transaction_id),
                    bool_and(starts_with(transaction_id, upper(left(org, 3)) || '-'))
@@ -64,8 +62,6 @@ def test_simultaneous_uploads_of_two_anchors_are_never_merged(web: Web) -> None:
             SELECT upload_id, count(*), count(DISTINCT split_part(transaction_id, '-', 2))
             FROM spend WHERE supplier_name LIKE '% Supplier %-% Ltd' GROUP BY 1
         """).fetchall()
-    finally:
-        con.close()
     assert numbers is not None and numbers[0] == numbers[1], "two uploads share a number"
     assert len(rows) == 2
     for org, n, distinct, own in rows:

@@ -301,7 +301,7 @@ def test_error_pages_show_no_server_path_or_process_id(web):
 
 
 def test_the_migration_gives_existing_tokens_an_id(tmp_path):
-    """Tokens made before 0014 get a random public id (so they can be listed and revoked) and keep working."""
+    """Tokens made before 0010 get a random public id (so they can be listed and revoked) and keep working."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, text
@@ -313,7 +313,7 @@ def test_the_migration_gives_existing_tokens_an_id(tmp_path):
     cfg = Config()
     cfg.set_main_option("script_location", str(records.__file__).replace("records.py", "migrations"))
     cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "0013")
+    command.upgrade(cfg, "0009_workforce_uploads")
     engine = create_engine(url)
     with engine.begin() as c:
         c.execute(text("INSERT INTO users (id, email, name, role, active, failed_logins, must_change_password, "

@@ -223,7 +223,7 @@ def test_supplier_record_ids_are_random_not_derived_from_names(estate):
 
 
 def test_migration_rekeys_decisions_made_under_name_derived_ids(workspace):
-    """Records migration 0015 gives old decisions random ids; the record takes that id when next listed, and the
+    """Records migration 0011 gives old decisions random ids; the record takes that id when next listed, and the
     warehouse rows written under the old id follow it."""
     from alembic import command
     from alembic.config import Config
@@ -235,7 +235,7 @@ def test_migration_rekeys_decisions_made_under_name_derived_ids(workspace):
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(records.__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", workspace.records_url)
-    command.downgrade(cfg, "0014")
+    command.downgrade(cfg, "0010_api_token_ids")
     legacy = hashlib.md5(b"council|ACME SUPPLIES").hexdigest()[:12]
     engine = records.make_engine(workspace.records_url)
     with engine.begin() as con:
@@ -255,7 +255,7 @@ def test_migration_rekeys_decisions_made_under_name_derived_ids(workspace):
         keys = dict(wh.execute("SELECT supplier_name_norm, record_id FROM supplier_record_keys").fetchall())
         assert keys["ACME SUPPLIES"] == new and keys["OTHER LTD"] != new
         assert record_keys.sync(workspace, wh) == 0  # nothing new: ids stay
-    command.downgrade(cfg, "0014")  # and back: the decision names its record the old way again
+    command.downgrade(cfg, "0010_api_token_ids")  # and back: the decision names its record the old way again
     with engine.begin() as con:
         assert con.execute(text("SELECT record_id FROM supplier_decisions")).scalar_one() == legacy
     command.upgrade(cfg, "head")

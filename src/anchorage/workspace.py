@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchorage import config as cfgmod
 from anchorage.errors import WorkspaceError
-from anchorage.store import records, warehouse
+from anchorage.store import journal, records, warehouse
 
 CONFIG_NAME = "anchorage.toml"
 ENV_VAR = "ANCHORAGE_WORKSPACE"
+SERVER_FILE = ".anchorage-server.json"
 
 
 def resolve(path: str | Path | None) -> Path:
@@ -35,11 +38,25 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def running_server(root: Path) -> dict[str, Any] | None:
+    """The live `anchorage serve` on the workspace at root (host, port, pid, token), if there is one."""
+    try:
+        info = json.loads((root / SERVER_FILE).read_text())
+        os.kill(int(info["pid"]), 0)  # signal 0: is that process alive?
+    except (FileNotFoundError, ValueError, KeyError, TypeError, ProcessLookupError):
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    return dict(info)
+
+
 class Workspace:
     def __init__(self, root: Path, cfg: cfgmod.Config) -> None:
         self.root = root
         self.config = cfg
         self._session_factory: sessionmaker[Session] | None = None
+        # Called about once a second while another process holds the warehouse: True keeps waiting.
+        self.on_busy: Callable[[int | None, float], bool] | None = None
 
     # Layout -----------------------------------------------------------------------------------
     @property
@@ -77,12 +94,13 @@ class Workspace:
         ws = cls(root, cfg)
         cfgmod.save(cfg, ws.config_path)
         ws.raw_dir.mkdir(exist_ok=True)
-        warehouse.connect(ws.warehouse_path).close()
         records.migrate(ws.records_url)
+        with ws.warehouse():  # creates and migrates the file
+            pass
         return ws
 
     @classmethod
-    def open(cls, root: Path) -> Workspace:
+    def open(cls, root: Path, *, migrate: bool = True) -> Workspace:
         path = root / CONFIG_NAME
         if not path.exists():
             raise WorkspaceError(
@@ -90,26 +108,85 @@ class Workspace:
                 fix="Create one with `anchorage init --workspace DIR`, or pass --workspace / set ANCHORAGE_WORKSPACE.",
             )
         ws = cls(root, cfgmod.load(path))
-        records.migrate(ws.records_url)
+        if migrate:
+            records.migrate(ws.records_url)  # a cheap check of the revision unless the schema is behind
         return ws
+
+    def migrate(self) -> list[str]:
+        """Bring both stores to the current schema (`anchorage migrate`); say what changed, one line each."""
+        done = [f"records database: {step}" for step in records.migrate(self.records_url)]
+        with self.warehouse(read_only=True) as con:  # opening the warehouse applies its migrations
+            applied = warehouse.migrated(self.warehouse_path)
+            at, latest = warehouse.version(con)
+        if applied:
+            done.append(f"warehouse: applied migration{'s' if len(applied) > 1 else ''} "
+                        f"{', '.join(map(str, applied))} (now at {at} of {latest})")
+        return done
+
+    # The owner process -----------------------------------------------------------------------------
+    @property
+    def server_file(self) -> Path:
+        """While `anchorage serve` runs, this file names its address (and a secret for handing it work)."""
+        return self.root / SERVER_FILE
+
+    def announce_server(self, host: str, port: int, token: str) -> None:
+        tmp = self.server_file.with_suffix(".part")
+        tmp.touch(mode=0o600)  # the token lets a local command run as the server: the owner alone reads it
+        tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid(), "token": token}))
+        tmp.replace(self.server_file)
+
+    def withdraw_server(self) -> None:
+        try:
+            if self.running_server() is None or json.loads(self.server_file.read_text())["pid"] == os.getpid():
+                self.server_file.unlink()
+        except (FileNotFoundError, ValueError, KeyError):
+            pass
+
+    def running_server(self) -> dict[str, Any] | None:
+        """The live server on this workspace (host, port, pid, token), if there is one."""
+        return running_server(self.root)
 
     def save_config(self) -> None:
         cfgmod.save(self.config, self.config_path)
 
     # Stores -----------------------------------------------------------------------------------
+    def _busy(self) -> WorkspaceError:
+        # Never the path or the other process's id: this message may reach a web user.
+        return WorkspaceError("The workspace is busy: another Anchorage program is using its data.",
+                              fix="Wait for it to finish (or stop it) and try again.")
+
+    def _sweep(self, db: warehouse.Database) -> None:
+        cur = db.cursor()
+        try:
+            journal.sweep(cur, self.session)
+        finally:
+            cur.close()
+
+    def hold_warehouse(self) -> warehouse.Database:
+        """Own the warehouse for the life of this process (the web server does)."""
+        try:
+            return warehouse.hold(self.warehouse_path, on_open=self._sweep, wait=self.on_busy)
+        except warehouse.WarehouseBusy:
+            raise self._busy() from None
+
     @contextmanager
     def warehouse(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own on the process's warehouse instance; writers take turns, readers never wait.
+
+        Opening the instance migrates the schema and finishes any interrupted load (store/journal.py)."""
+        stack = ExitStack()
         try:
-            con = warehouse.connect(self.warehouse_path, read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WorkspaceError(
-                f"The warehouse {self.warehouse_path} is in use by another process ({exc}).",
-                fix="Wait for the other command to finish and try again.",
-            ) from None
-        try:
+            con = stack.enter_context(warehouse.use(self.warehouse_path, write=not read_only,
+                                                    on_open=self._sweep, wait=self.on_busy))
+        except warehouse.WarehouseBusy:
+            raise self._busy() from None
+        with stack:
             yield con
-        finally:
-            con.close()
+
+    @property
+    def warehouse_writes(self) -> int:
+        """How many write sections this process has finished on the warehouse (a cache key)."""
+        return warehouse.writes(self.warehouse_path)
 
     def session(self) -> Session:
         if self._session_factory is None:

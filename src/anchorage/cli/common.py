@@ -32,7 +32,18 @@ OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs 
 
 
 def open_workspace(path: Path | None) -> Workspace:
-    return Workspace.open(resolve(path))
+    ws = Workspace.open(resolve(path))
+    said: list[bool] = []
+
+    def wait(pid: int | None, waited: float) -> bool:
+        if not said:  # once; the command then carries on by itself when the other one finishes
+            err.print("Waiting: another Anchorage command is using this workspace's data; this one starts when "
+                      "it finishes (Ctrl+C to stop).", highlight=False)
+            said.append(True)
+        return True
+
+    ws.on_busy = wait
+    return ws
 
 
 def print_json(data: Any) -> None:

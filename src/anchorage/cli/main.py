@@ -12,7 +12,7 @@ import typer
 
 from anchorage import config as cfgmod
 from anchorage.cli import assets as assets_cli
-from anchorage.cli import web
+from anchorage.cli import handoff, web
 from anchorage.cli.common import (
     JsonOpt,
     MappingOpt,
@@ -74,6 +74,17 @@ def init(
                         place=cfgmod.Place(local=codes(local), sub_region=codes(sub_region), region=region))
     ws = Workspace.create(resolve(workspace), cfg)
     out.print(f"Created workspace {ws.root}. Next: anchorage org add NAME --type council")
+
+
+@app.command()
+def migrate(workspace: WorkspaceOpt = None) -> None:
+    """Bring the workspace's warehouse and records database up to this version's schema (safe to repeat)."""
+    ws = Workspace.open(resolve(workspace), migrate=False)
+    done = ws.migrate()
+    for line in done:
+        out.print(line)
+    if not done:
+        out.print("The workspace is up to date; nothing to do.")
 
 
 @org_app.command("add")
@@ -205,29 +216,40 @@ def demo(
         out.print(f"Start the web workspace with: anchorage serve --workspace {workspace}")
 
 
-def main() -> None:
-    """Run the CLI; turn library errors into plain sentences, never a traceback."""
+def run(argv: list[str]) -> int:
+    """Run one command in this process; turn library errors into plain sentences, never a traceback."""
     try:
-        app(standalone_mode=False)
+        app(args=argv, prog_name="anchorage", standalone_mode=False)
+        return 0
     except AnchorageError as exc:
         err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
         if exc.fix:
             err.print(f"[bold]Fix:[/] {exc.fix}", highlight=False)
-        sys.exit(1)
+        return 1
     except (typer.Abort, KeyboardInterrupt):
         err.print("Stopped.")
-        sys.exit(130)
-    except SystemExit:
-        raise
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except Exception as exc:  # the last line of defence: still a sentence, not a traceback
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):  # a usage error
             exc.show()
-            sys.exit(getattr(exc, "exit_code"))  # noqa: B009
+            return int(getattr(exc, "exit_code"))  # noqa: B009
         if os.environ.get("ANCHORAGE_DEBUG"):
             raise
         err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}", highlight=False)
         err.print("This is a bug in Anchorage. Run again with ANCHORAGE_DEBUG=1 to see the details, and report it.")
-        sys.exit(2)
+        return 2
+
+
+handoff.set_runner(run)
+
+
+def main() -> None:
+    """The `anchorage` program: a command runs on the workspace's web server when one owns it, else here."""
+    argv = sys.argv[1:]
+    code = handoff.forward(argv)
+    sys.exit(run(argv) if code is None else code)
 
 
 if __name__ == "__main__":

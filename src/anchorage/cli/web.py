@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
 import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
+from anchorage.errors import AnchorageError
 
 users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
 
@@ -14,18 +17,51 @@ users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
 def serve(workspace: WorkspaceOpt = None,
           host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this machine only).")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port.")] = 8000,
-          workers: Annotated[int, typer.Option(help="Worker threads for requests.")] = 1) -> None:
-    """Start the web workspace (pages and JSON API) on this workspace."""
+          workers: Annotated[int, typer.Option(help="Server processes: only 1 (one process owns the warehouse; it serves many users at once).")] = 1) -> None:
+    """Start the web workspace (pages and JSON API) on this workspace; it owns the workspace's data while it runs."""
+    import secrets
+
     import uvicorn
 
+    from anchorage.cli import handoff
     from anchorage.web.app import create_app
 
+    if workers != 1:
+        # DuckDB lets one process open the warehouse file: a second server process could not read it.
+        raise AnchorageError(
+            f"--workers {workers}: one server process per workspace is supported.",
+            fix="Run `anchorage serve` once (it answers many users at once) and, for HTTPS or more machines, put "
+                "a reverse proxy such as nginx or Caddy in front of it (docs/web.md).")
     ws = open_workspace(workspace)
+    other = ws.running_server()
+    if other is not None:
+        raise AnchorageError(f"The web workspace is already running on this workspace at "
+                             f"http://{other['host']}:{other['port']}/.", fix="Use that one, or stop it first.")
+    for line in ws.migrate():
+        out.print(line)
+    ws.hold_warehouse()  # waits (saying so) while a command finishes with the warehouse
+    app = create_app(ws.root)
+    handoff.install(app, secrets.token_urlsafe(32))
+    ws.announce_server(host, port, app.state.owner_token)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        # uvicorn re-raises SIGTERM/SIGINT after shutting down, so `finally` below may never run: withdraw here.
+        async with inner(a) as state:
+            try:
+                yield state
+            finally:
+                ws.withdraw_server()
+
+    app.router.lifespan_context = lifespan
     out.print(f"Anchorage web workspace for {ws.config.collaborative}: http://{host}:{port}/  (Ctrl+C to stop)")
-    # Forwarded headers are handled by the app, and only from ANCHORAGE_WEB_TRUSTED_PROXIES (docs/deploy.md);
-    # uvicorn's own default would believe them from any process on this machine.
-    uvicorn.run(create_app(ws.root), host=host, port=port, log_level="warning", workers=workers,
-                proxy_headers=False, server_header=False)
+    try:
+        # Forwarded headers are handled by the app, and only from ANCHORAGE_WEB_TRUSTED_PROXIES (docs/deploy.md);
+        # uvicorn's own default would believe them from any process on this machine.
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+    finally:
+        ws.withdraw_server()
 
 
 @users_app.command("add")

@@ -19,7 +19,7 @@ from anchorage.ingest import parsers, sniff
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary
-from anchorage.store import records
+from anchorage.store import journal, records
 from anchorage.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -130,6 +130,11 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
     total.notes.extend(part.notes)
 
 
+# Test seam for fault injection: called with each step's name as a load passes it (see STEPS).
+STEPS = ("journal-staged", "records-staged", "prepared", "loaded", "warehouse-committed", "records-committed")
+checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
+
+
 def run_import(
     ws: Workspace,
     path: Path,
@@ -145,7 +150,9 @@ def run_import(
 ) -> ImportSummary:
     """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id.
 
-    `org` None (or "") is a collaborative-wide file: its upload belongs to no one anchor (org "")."""
+    `org` None (or "") is a collaborative-wide file: its upload belongs to no one anchor (org "").
+    One unit of work across both stores (store/journal.py): killed at any instant, the workspace is left
+    as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock)."""
     slug = ws.config.anchor(org).slug if org else ""
     path = Path(path)
     fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
@@ -153,7 +160,8 @@ def run_import(
     summary = ImportSummary(kind=kind, file=path.name, org=slug)
     if money:
         summary.amount_read = summary.amount_loaded = summary.amount_quarantined = Decimal(0)
-    with ws.session() as session:
+    with ws.warehouse() as con, ws.session() as session:
+        journal.sweep(con, ws.session)  # no other load is in flight: we hold the write lock
         done = records.loaded_upload(session, slug, kind, sha)
         if done is not None:
             summary.duplicate = True
@@ -165,15 +173,18 @@ def run_import(
                     else None)
         upload = records.Upload(
             id=uuid.uuid4().hex[:16], org=slug, kind=kind, filename=path.name, sha256=sha,
-            raw_path="", status="pending", mapping={},
+            raw_path="", status="staged", mapping={},
         )
         # The raw copy is written alongside the load (the copy waits on the disk, the load on the CPU).
         copier = ThreadPoolExecutor(1)
         kept = None if transform.personal else copier.submit(ws.keep_raw, path, sha)
         if transform.personal:
             summary.notes.append("personal data: no copy of the file was kept")
+        journal.stage(con, upload.id, slug, kind, delete_sql)
+        checkpoint("journal-staged")
         session.add(upload)
         session.commit()
+        checkpoint("records-staged")
         summary.upload_id = upload.id
 
         def mapping_for(columns: list[str]) -> mapmod.ColumnMapping:
@@ -187,7 +198,7 @@ def run_import(
 
         batches: list[Batch] = []
         # Transcoded copies of the input live only for the import (they may hold personal data).
-        with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
+        with tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
             parsers.install(con)
             parts: list[StagedPart] = []
@@ -203,6 +214,7 @@ def run_import(
                     batches.append(batch)
                     summary.mapping.update(m.fields)
                     upload.mapping_source = m.source
+                checkpoint("prepared")
                 con.begin()
                 try:
                     if previous is not None:
@@ -217,40 +229,42 @@ def run_import(
                         after_load(con, slug)
                     if kept is not None:
                         upload.raw_path = str(kept.result())
+                    if not summary.balanced:  # a bug, not bad input: never let it pass, nor commit
+                        raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
+                    finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
+                              "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
+                              **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
+                    journal.mark_loaded(con, upload.id, previous.id if previous else None, finish)
+                    checkpoint("loaded")
                     con.commit()
                 except BaseException:
                     con.rollback()
                     raise
             except BaseException:
+                journal.forget(con, upload.id)
                 session.delete(upload)
                 session.commit()
                 raise
             finally:
                 for part in parts:
                     con.execute(f"DROP TABLE IF EXISTS {part.table}; DROP TABLE IF EXISTS parsed_{part.table}")
-        if not summary.balanced:  # a bug, not bad input: never let it pass silently
-            raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
-        upload.status = "loaded"
-        upload.mapping = summary.mapping
-        for key in ("rows_read", "rows_loaded", "rows_quarantined", "amount_read", "amount_loaded",
-                    "amount_quarantined"):
-            setattr(upload, key, getattr(summary, key))
-        if previous is not None:
-            previous.status = "replaced"
-            session.add(previous)
-            upload.replaces = previous.id
-            summary.replaced_upload = previous.id
-        session.add(upload)
+        checkpoint("warehouse-committed")
+        # From here the load has happened: if this step fails, the next sweep completes it from the journal.
         if transform.records_load is not None:
+            # A kind whose rows live in records: they go in with the upload's "loaded" mark, in one records
+            # commit. If they cannot, the load is undone in the warehouse too (and a sweep undoes such a
+            # load, whose journal says it is records-backed, instead of completing it).
             try:
                 transform.records_load(session, batches)
             except BaseException:
                 session.rollback()
-                with ws.warehouse() as con:  # the upload did not happen: its warehouse rows go too
-                    for sql in delete_sql:
-                        con.execute(sql, [upload.id])
+                journal.undo(con, upload.id, delete_sql)
                 session.delete(upload)
                 session.commit()
                 raise
-        session.commit()
+        journal.finish_records(session, upload, finish, previous.id if previous else None)
+        checkpoint("records-committed")
+        journal.mark_committed(con, upload.id)
+        if previous is not None:
+            summary.replaced_upload = previous.id
     return summary

@@ -14,5 +14,5 @@ def analyse_workspace(ws: Workspace, opts: AnalysisOptions | None = None) -> Ana
     opts = opts or AnalysisOptions()
     if opts.orgs:
         opts.orgs = [ws.config.anchor(o).slug for o in opts.orgs]
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
         return analyse(ibis.duckdb.from_connection(con), ws.config, opts)

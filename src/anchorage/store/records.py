@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Numeric, String, create_engine, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -25,7 +36,7 @@ class Upload(Base):
     filename: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     raw_path: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|loaded|replaced
+    status: Mapped[str] = mapped_column(String(16), default="staged")  # staged|loaded|replaced (journal.py)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
     mapping_source: Mapped[str] = mapped_column(String(1000), default="automatic")
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
@@ -42,15 +53,55 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, future=True)
 
 
-def migrate(url: str) -> None:
-    """Bring the records schema up to date with Alembic (creates it on a new database)."""
-    from alembic import command
+# The revisions were renumbered into the order they apply; a database stamped before keeps working.
+RENUMBERED = {"0001": "0001_uploads", "0002": "0002_accounts", "0004": "0003_workforce", "0005": "0004_assets",
+              "0003": "0005_suppliers", "0007": "0006_socialvalue", "0011": "0007_opportunities",
+              "0012": "0008_pledge_org"}
+
+
+def _alembic_config(url: str) -> Any:
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
+    return cfg
+
+
+def revision(url: str) -> tuple[str | None, str]:
+    """(the revision a records database is at, or None when new; the latest revision)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    assert head is not None
+    return RENUMBERED.get(current, current) if current else None, head
+
+
+def migrate(url: str) -> list[str]:
+    """Bring the records schema up to date with Alembic (creates it on a new database); return what ran."""
+    from alembic import command
+
+    current, head = revision(url)
+    if current == head:
+        return []
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if inspect(conn).has_table("alembic_version"):
+                for old, new in RENUMBERED.items():
+                    conn.execute(text("UPDATE alembic_version SET version_num = :new WHERE version_num = :old"),
+                                 {"new": new, "old": old})
+    finally:
+        engine.dispose()
+    command.upgrade(_alembic_config(url), "head")
+    return [f"{current or 'new'} -> {head}"]
 
 
 def loaded_upload(session: Session, org: str, kind: str, sha256: str) -> Upload | None:

@@ -109,7 +109,9 @@ def _ensure_sequence(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables and view; a warehouse made before them (one wide `spend` table) is converted."""
+    """Create the tables and view; a warehouse made before them (one wide `spend` table) is converted.
+
+    Warehouse migration 2: it runs inside the migration's transaction, so a conversion is all or nothing."""
     kind = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_name = 'spend' AND table_schema = 'main' "
         "AND table_catalog = current_database()"
@@ -118,17 +120,11 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(TABLES)
         _ensure_sequence(con)
         return
-    con.begin()
-    try:
-        con.execute("ALTER TABLE spend RENAME TO spend_wide_old")
-        con.execute(TABLES)
-        _convert(con)
-        con.execute("DROP TABLE spend_wide_old")
-        _ensure_sequence(con)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+    con.execute("ALTER TABLE spend RENAME TO spend_wide_old")
+    con.execute(TABLES)
+    _convert(con)
+    con.execute("DROP TABLE spend_wide_old")
+    _ensure_sequence(con)
 
 
 def _convert(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,303 +1,40 @@
-"""The analytics warehouse: one DuckDB file per workspace, with the same tables as a Spark catalogue."""
+"""The analytics warehouse: one DuckDB file per workspace, with the same tables as a Spark catalogue.
+
+DuckDB lets one process open a file for writing, and inside a process every connection to a file must share
+one configuration (a read-only and a read-write connection to the same file cannot coexist). So a process
+opens each warehouse once, as a `Database`: every user reads and writes through its own cursor on that one
+instance (DuckDB's MVCC lets readers run while a write commits), and writers take the instance's write lock
+one at a time. The schema is migrated when the instance opens, not on every connection. The web server
+holds its instance for its life; a command-line process lets go of the file as soon as it is not using it.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
 
-from anchorage.store import spend_store
+from anchorage.store import warehouse_migrations
+from anchorage.store.warehouse_schema import SCHEMA
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS quarantine (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
-    source_file VARCHAR NOT NULL,
-    sheet VARCHAR,
-    row_no BIGINT,
-    line_no BIGINT,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL,
-    amount DECIMAL(18, 2),
-    raw VARCHAR
-);
-CREATE TABLE IF NOT EXISTS supplier_master (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT NOT NULL,
-    supplier_ref VARCHAR,
-    supplier_name VARCHAR NOT NULL,
-    supplier_name_norm VARCHAR NOT NULL,
-    postcode VARCHAR,
-    country VARCHAR,
-    company_number VARCHAR,
-    charity_number VARCHAR,
-    vat_number VARCHAR,
-    is_sme BOOLEAN,
-    is_vcse BOOLEAN
-);
-CREATE TABLE IF NOT EXISTS supplier_profile (
-    org VARCHAR NOT NULL,
-    supplier_name_norm VARCHAR NOT NULL,
-    postcode VARCHAR,
-    country VARCHAR,
-    company_number VARCHAR,
-    charity_number VARCHAR,
-    is_sme BOOLEAN,
-    is_vcse BOOLEAN,
-    source VARCHAR
-);
-CREATE TABLE IF NOT EXISTS postcodes (
-    pcd_key VARCHAR NOT NULL,
-    pcds VARCHAR NOT NULL,
-    lad VARCHAR,
-    ward VARCHAR,
-    lsoa11 VARCHAR,
-    lsoa21 VARCHAR,
-    rgn VARCHAR,
-    ctry VARCHAR,
-    lat DOUBLE,
-    long DOUBLE,
-    terminated VARCHAR,
-    source VARCHAR
-);
-CREATE TABLE IF NOT EXISTS imd (
-    lsoa VARCHAR NOT NULL,
-    version VARCHAR NOT NULL,
-    imd_rank INTEGER,
-    imd_decile INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS areas (
-    code VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
-    parent VARCHAR
-);
-CREATE TABLE IF NOT EXISTS boundaries (
-    kind VARCHAR NOT NULL,
-    code VARCHAR NOT NULL,
-    name VARCHAR,
-    geometry VARCHAR NOT NULL
-);
--- One row per employee of a staff extract. The home postcode is never stored: only its LSOA and LAD.
-CREATE TABLE IF NOT EXISTS staff (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT NOT NULL,
-    staff_id VARCHAR NOT NULL,
-    as_at DATE NOT NULL,
-    lad VARCHAR,
-    lsoa11 VARCHAR,
-    lsoa21 VARCHAR,
-    hourly_pay DECIMAL(10, 2),
-    pay_band VARCHAR,
-    contract_type VARCHAR,
-    start_date DATE,
-    role_family VARCHAR,
-    is_apprentice BOOLEAN NOT NULL,
-    is_new_hire BOOLEAN NOT NULL
-);
-CREATE TABLE IF NOT EXISTS assets (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT NOT NULL,
-    asset_key VARCHAR NOT NULL,
-    uprn VARCHAR,
-    asset_ref VARCHAR,
-    name VARCHAR,
-    address VARCHAR,
-    postcode VARCHAR,
-    asset_type VARCHAR,
-    tenure VARCHAR,
-    holding_type VARCHAR,
-    building_m2 DOUBLE,
-    land_ha DOUBLE,
-    energy_rating VARCHAR,
-    gross_floor_m2 DOUBLE,
-    occupied_floor_m2 DOUBLE,
-    running_cost DECIMAL(18, 2),
-    backlog_maintenance DECIMAL(18, 2),
-    services VARCHAR,
-    acv_flag BOOLEAN,
-    easting DOUBLE,
-    northing DOUBLE,
-    lat DOUBLE,
-    lon DOUBLE,
-    location_source VARCHAR,
-    lsoa VARCHAR,
-    ward VARCHAR,
-    source_row VARCHAR
-);
-CREATE TABLE IF NOT EXISTS asset_utilisation (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT NOT NULL,
-    asset_ref VARCHAR,
-    uprn VARCHAR,
-    period VARCHAR,
-    occupied_floor_m2 DOUBLE,
-    hours_per_week DOUBLE,
-    vacancy_pct DOUBLE,
-    surplus BOOLEAN
-);
--- One row per contract of an anchor: from its contract register, or an OCDS process (ocid) compiled to its
--- latest state per stage. Definitions in docs/pipeline.md.
-CREATE TABLE IF NOT EXISTS contracts (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT NOT NULL,
-    source VARCHAR NOT NULL,
-    contract_key VARCHAR NOT NULL,
-    ocid VARCHAR,
-    reference VARCHAR,
-    title VARCHAR NOT NULL,
-    description VARCHAR,
-    buyer_name VARCHAR,
-    supplier_name VARCHAR,
-    supplier_name_norm VARCHAR,
-    supplier_id VARCHAR,
-    supplier_postcode VARCHAR,
-    value DECIMAL(18, 2),
-    currency VARCHAR,
-    start_date DATE,
-    end_date DATE,
-    end_date_max DATE,
-    extension_options VARCHAR,
-    category VARCHAR,
-    cpv VARCHAR,
-    proclass VARCHAR,
-    stage VARCHAR NOT NULL,
-    status VARCHAR,
-    tender_deadline DATE,
-    procurement_start DATE,
-    award_date DATE,
-    release_date TIMESTAMP,
-    releases INTEGER NOT NULL,
-    source_url VARCHAR,
-    is_public BOOLEAN NOT NULL
-);
--- The releases behind OCDS contracts, as read (one row per release); contracts are compiled from them per
--- (anchor, ocid), so releases of one process loaded from several files make one contract.
-CREATE TABLE IF NOT EXISTS ocds_releases (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    seq BIGINT NOT NULL,
-    line_no BIGINT,
-    ocid VARCHAR NOT NULL,
-    release_id VARCHAR,
-    release_ts TIMESTAMP,
-    stage_rank INTEGER NOT NULL,
-    buyer_name VARCHAR,
-    title VARCHAR,
-    description VARCHAR,
-    supplier_name VARCHAR,
-    supplier_id VARCHAR,
-    supplier_postcode VARCHAR,
-    value DOUBLE,
-    currency VARCHAR,
-    start_date DATE,
-    end_date DATE,
-    end_date_max DATE,
-    cpv VARCHAR,
-    tender_deadline DATE,
-    procurement_start DATE,
-    award_date DATE,
-    status VARCHAR,
-    source_url VARCHAR
-);
-CREATE TABLE IF NOT EXISTS register_entities (
-    upload_id VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    register_id VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    name_norm VARCHAR NOT NULL,
-    postcode VARCHAR,
-    town VARCHAR,
-    entity_type VARCHAR,
-    status VARCHAR,
-    sic_codes VARCHAR,
-    accounts_category VARCHAR,
-    income DECIMAL(18, 2),
-    company_number VARCHAR,
-    incorporated DATE,
-    dissolved DATE
-);
-CREATE TABLE IF NOT EXISTS supplier_candidates (
-    record_id VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    register_id VARCHAR NOT NULL,
-    match_probability DOUBLE NOT NULL,
-    match_weight DOUBLE,
-    method VARCHAR NOT NULL,
-    explanation VARCHAR
-);
-CREATE TABLE IF NOT EXISTS supplier_resolution (
-    org VARCHAR NOT NULL,
-    supplier_name_norm VARCHAR NOT NULL,
-    record_id VARCHAR NOT NULL,
-    supplier_name VARCHAR,
-    supplier_id VARCHAR NOT NULL,
-    register_source VARCHAR,
-    register_id VARCHAR,
-    register_name VARCHAR,
-    match_probability DOUBLE,
-    method VARCHAR,
-    explanation VARCHAR,
-    registered_postcode VARCHAR,
-    sector VARCHAR,
-    register_sme BOOLEAN,
-    register_vcse BOOLEAN,
-    warning VARCHAR
-);
-CREATE TABLE IF NOT EXISTS sv_commitments (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT,
-    contract_ref VARCHAR NOT NULL,
-    supplier_name VARCHAR NOT NULL,
-    supplier_key VARCHAR NOT NULL,
-    measure_id VARCHAR NOT NULL,
-    quantity DOUBLE NOT NULL,
-    contract_start DATE NOT NULL,
-    contract_end DATE NOT NULL,
-    source_row VARCHAR
-);
-CREATE TABLE IF NOT EXISTS sv_deliveries (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT,
-    contract_ref VARCHAR NOT NULL,
-    supplier_name VARCHAR NOT NULL,
-    supplier_key VARCHAR NOT NULL,
-    measure_id VARCHAR NOT NULL,
-    quantity DOUBLE NOT NULL,
-    period_end DATE NOT NULL,
-    evidence VARCHAR,
-    source_row VARCHAR
-);
-CREATE TABLE IF NOT EXISTS lm3_responses (
-    upload_id VARCHAR NOT NULL,
-    org VARCHAR NOT NULL,
-    row_no BIGINT,
-    supplier_name VARCHAR NOT NULL,
-    supplier_key VARCHAR NOT NULL,
-    year INTEGER,
-    income DECIMAL(18, 2) NOT NULL,
-    wages_share DOUBLE NOT NULL,
-    local_staff_share DOUBLE NOT NULL,
-    purchases_share DOUBLE NOT NULL,
-    local_purchases_share DOUBLE NOT NULL,
-    postcode VARCHAR,
-    source_row VARCHAR
-);
-"""
+__all__ = ["SCHEMA", "Database", "WarehouseBusy", "close", "connect", "hold", "use", "writes"]
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse with bounded memory and the schema in place."""
-    con = duckdb.connect(str(path), read_only=read_only)
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse file (DuckDB's single-writer lock)."""
+
+    def __init__(self, pid: int | None) -> None:
+        super().__init__("the warehouse is open in another process")
+        self.pid = pid
+
+
+def _configure(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
     threads = os.environ.get("ANCHORAGE_THREADS")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -305,7 +42,144 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if str(path) != ":memory:":
         tmp = Path(path).with_suffix(".tmp")
         con.execute(f"SET temp_directory = '{tmp}'")
+
+
+def _open(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        pid = re.search(r"PID (\d+)", str(exc))
+        raise WarehouseBusy(int(pid.group(1)) if pid else None) from None
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A standalone connection (tools and tests), migrated unless read-only. Inside the app use `database`."""
+    con = _open(path, read_only)
+    _configure(con, path)
     if not read_only:
-        con.execute(SCHEMA)
-        spend_store.ensure(con)
+        warehouse_migrations.migrate(con)
     return con
+
+
+class Database:
+    """A process's one open instance of a warehouse file."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self._con = con
+        self._write = threading.RLock()
+        self.users = 0
+        self.held = False  # held open for the life of the process (the web server), not just while used
+        self.migrated: list[int] = []  # the migrations applied when this instance opened
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own (own transaction, own temp tables) on the shared instance."""
+        return self._con.cursor()
+
+    def close(self) -> None:
+        self._con.close()
+
+
+_databases: dict[Path, Database] = {}
+_writes: dict[Path, int] = {}
+_registry = threading.Lock()
+
+
+def _acquire(path: Path, on_open: Callable[[Database], None] | None,
+             wait: Callable[[int | None, float], bool] | None) -> Database:
+    with _registry:
+        db = _databases.get(path)
+        if db is None:
+            started = time.monotonic()
+            while True:
+                try:
+                    con = _open(path)
+                    break
+                except WarehouseBusy as busy:
+                    if wait is None or not wait(busy.pid, time.monotonic() - started):
+                        raise
+                    time.sleep(1.0)
+            try:
+                _configure(con, path)
+                db = Database(path, con)
+                db.migrated = warehouse_migrations.migrate(con)
+                if on_open is not None:
+                    with db._write:
+                        on_open(db)
+            except BaseException:
+                con.close()
+                raise
+            _databases[path] = db
+        db.users += 1
+        return db
+
+
+def _release(db: Database) -> None:
+    with _registry:
+        db.users -= 1
+        if db.users == 0 and not db.held and _databases.get(db.path) is db:
+            del _databases[db.path]
+            db.close()  # outside a server, the file is let go as soon as nobody uses it
+
+
+@contextmanager
+def use(path: Path, *, write: bool, on_open: Callable[[Database], None] | None = None,
+        wait: Callable[[int | None, float], bool] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the process's instance of a warehouse, opening it (migrated, then `on_open` run) first
+    if nobody in the process has it open. Writers take turns; readers never wait for them.
+
+    When another process holds the file, `wait(pid, seconds waited)` is called about once a second: False gives up
+    (WarehouseBusy is raised), True keeps waiting."""
+    path = Path(path).resolve()
+    db = _acquire(path, on_open, wait)
+    try:
+        with db._write if write else nullcontext():
+            cur = db.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+                if write:
+                    _writes[path] = _writes.get(path, 0) + 1
+    finally:
+        _release(db)
+
+
+def hold(path: Path, *, on_open: Callable[[Database], None] | None = None,
+         wait: Callable[[int | None, float], bool] | None = None) -> Database:
+    """Open a warehouse for the life of the process (or until `close`): the web server owns it."""
+    db = _acquire(Path(path).resolve(), on_open, wait)
+    db.held = True
+    _release(db)
+    return db
+
+
+def version(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(the migration a warehouse is at, the latest there is)."""
+    return warehouse_migrations.current_version(con), warehouse_migrations.LATEST
+
+
+def writes(path: Path) -> int:
+    """How many write sections this process has finished on a warehouse (part of a cache key)."""
+    return _writes.get(Path(path).resolve(), 0)
+
+
+def close(path: Path) -> None:
+    """Let go of a held warehouse (it closes when its last user finishes)."""
+    with _registry:
+        db = _databases.get(Path(path).resolve())
+        if db is None:
+            return
+        db.held = False
+        if db.users == 0:
+            del _databases[db.path]
+            db.close()
+
+
+def migrated(path: Path) -> list[int]:
+    """The migrations applied when this process opened the warehouse (empty if it was up to date)."""
+    with _registry:
+        db = _databases.get(Path(path).resolve())
+        return list(db.migrated) if db is not None else []

@@ -43,7 +43,11 @@ HSTS = "max-age=31536000; includeSubDomains"
 def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     app = FastAPI(title="Anchorage", description="The anchor collaborative's workspace: JSON API.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.ws = Workspace.open(root)
+    app.state.ws = ws = Workspace.open(root)
+    # The server owns the warehouse while it runs: one instance, a cursor per request (store/warehouse.py).
+    # Should a command-line program hold it at this moment, a request waits up to 30 s, then says "busy".
+    ws.on_busy = lambda pid, waited: waited < 30.0
+    ws.hold_warehouse()
     app.state.settings = settings or WebSettings.from_env()
     sso = app.state.settings.oidc
     app.state.oidc = OidcClient(OidcConfig(sso.issuer, sso.client_id, sso.client_secret, sso.redirect_url)) \

@@ -1,12 +1,12 @@
 """Uploads: provenance and reconciliation of every loaded file.
 
-Revision ID: 0001
+Revision ID: 0001_uploads (before renumbering: 0001)
 Revises:
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0001"
+revision = "0001_uploads"
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,13 +1,13 @@
 """Accounts for the web workspace: users, invitations, sessions, API tokens, sharing, audit log.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0002_accounts (before renumbering: 0002)
+Revises: 0001_uploads
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0002_accounts"
+down_revision = "0001_uploads"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Workforce: each row of a workforce file remembers the upload it was loaded from (issue 14).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0009_workforce_uploads
+Revises: 0008_pledge_org
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0009_workforce_uploads"
+down_revision = "0008_pledge_org"
 branch_labels = None
 depends_on = None
 

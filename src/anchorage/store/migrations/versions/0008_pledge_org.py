@@ -1,13 +1,13 @@
 """Workforce: the anchor whose user entered a pledge ('' for the collaborative's own list, loaded by file).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0008_pledge_org (before renumbering: 0012)
+Revises: 0007_opportunities
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0008_pledge_org"
+down_revision = "0007_opportunities"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Social value: one-time LM3 survey links.
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0006_socialvalue (before renumbering: 0007)
+Revises: 0005_suppliers
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0003"
+revision = "0006_socialvalue"
+down_revision = "0005_suppliers"
 branch_labels = None
 depends_on = None
 

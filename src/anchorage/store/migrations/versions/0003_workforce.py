@@ -1,14 +1,14 @@
 """Workforce records: apprenticeship programmes, placements, apprentices, rotation plans, levy pay bills
 and commitments, employment-programme pledges and starts, HE engagements.
 
-Revision ID: 0004
-Revises: 0002
+Revision ID: 0003_workforce (before renumbering: 0004)
+Revises: 0002_accounts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0002'
+revision = "0003_workforce"
+down_revision = "0002_accounts"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Supplier review decisions.
 
-Revision ID: 0003
-Revises: 0005
+Revision ID: 0005_suppliers (before renumbering: 0003)
+Revises: 0004_assets
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0005"
+revision = "0005_suppliers"
+down_revision = "0004_assets"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Open opportunities: suppliers' self-registrations, anchors' pipeline publication choice, and a form name on
 form attempts (one limit per form).
 
-Revision ID: 0011
-Revises: 0007
+Revision ID: 0007_opportunities (before renumbering: 0011)
+Revises: 0006_socialvalue
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0007"
+revision = "0007_opportunities"
+down_revision = "0006_socialvalue"
 branch_labels = None
 depends_on = None
 

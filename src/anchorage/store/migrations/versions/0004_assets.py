@@ -1,13 +1,13 @@
 """Assets: review decisions, spaces, needs, form attempts, space requests, notifications, ACV and transfers.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004_assets (before renumbering: 0005)
+Revises: 0003_workforce
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0004_assets"
+down_revision = "0003_workforce"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Suppliers: opaque random record ids in place of md5(anchor|name), with existing decisions re-keyed.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0011_supplier_record_keys
+Revises: 0010_api_token_ids
 """
 import hashlib
 import secrets
@@ -9,8 +9,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0011_supplier_record_keys"
+down_revision = "0010_api_token_ids"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """API tokens: an opaque random id (to list and revoke a token without its secret) and when it was last used.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0010_api_token_ids
+Revises: 0009_workforce_uploads
 """
 import secrets
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0010_api_token_ids"
+down_revision = "0009_workforce_uploads"
 branch_labels = None
 depends_on = None
 
