@@ -15,7 +15,7 @@ import duckdb
 
 from anchorage.errors import InputFileError
 from anchorage.ingest import mapping as mapmod
-from anchorage.ingest import parsers, sniff
+from anchorage.ingest import infer, parsers, sniff
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary
@@ -164,14 +164,19 @@ def run_import(
         session.commit()
         summary.upload_id = upload.id
 
-        def mapping_for(columns: list[str]) -> mapmod.ColumnMapping:
-            m = (mapmod.load_mapping_file(mapping_file, columns, kind) if mapping_file
-                 else mapmod.automatic_mapping(columns, kind))
-            m.require(kind, str(path), columns)
-            return m
+        chosen: dict[tuple[str, ...], mapmod.ColumnMapping] = {}  # a part's mapping, chosen once
 
-        def computed(columns: list[str]) -> str:
-            return transform.staged(mapping_for(columns), columns) if transform.staged else "*"
+        def mapping_for(columns: list[str], sample: list[list[str | None]] | None = None) -> mapmod.ColumnMapping:
+            if tuple(columns) not in chosen:
+                m = (mapmod.load_mapping_file(mapping_file, columns, kind) if mapping_file
+                     else infer.automatic(columns, sample or [], kind))
+                m.require(kind, str(path), columns)
+                chosen[tuple(columns)] = m
+            return chosen[tuple(columns)]
+
+        def computed(columns: list[str], sample: list[list[str | None]]) -> str:
+            m = mapping_for(columns, sample)
+            return transform.staged(m, columns) if transform.staged else "*"
 
         # Transcoded copies of the input live only for the import (they may hold personal data).
         with ws.warehouse() as con, tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
@@ -185,7 +190,7 @@ def run_import(
                 summary.notes.extend(notes)
                 batches = []
                 for part in parts:
-                    m = mapping_for(part.columns)
+                    m = mapping_for(part.columns, part.sample)
                     batch = Batch(con, part, m, upload.id, anchor.slug, path.name, progress)
                     _add(summary, transform.prepare(batch))
                     batches.append(batch)
