@@ -99,7 +99,7 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
         month = "; dates give only a month (month-level)" if summary.date_precision == "month" else ""
         out.print(f"  dates read {word}{month}")
     for warning in summary.warnings:
-        out.print(f"  [yellow]warning accepted:[/] {warning}")
+        out.print(f"  [yellow]warning:[/] {warning}")
     for reason, n in summary.quarantine_reasons.items():
         out.print(f"  quarantined {n:,}: {reason}")
     if summary.replaced_upload:
