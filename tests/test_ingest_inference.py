@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from anchorage.errors import MappingError
 from anchorage.ingest import dates, infer
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
-from anchorage.errors import MappingError
 
 
 def _stored(ws, upload_id: str) -> list[tuple]:

@@ -13,19 +13,19 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import make_workspace
 
 from anchorage.ingest.spend import ingest_spend
+from conftest import make_workspace
 
 REAL = "realworld/spend"
-FILES = sorted(f"{REAL}/{d}/{n}" for d in ("nhs", "councils") for n in (
+FILES = [*sorted(f"{REAL}/{d}/{n}" for d in ("nhs", "councils") for n in (
     "EPSH_01_April.csv", "NCL_01_April.pdf.csv", "NCL_06_September.pdf.csv", "NENW_01_April.pdf.csv",
     "NEWF_02_May.pdf.csv", "SWL_01_April.pdf.csv", "SEL_10_January.pdf.csv", "SEL_03_June.pdf.csv",
     "SEL_03_June_earlier-version.pdf.csv", "KICO_03_June.csv", "IMPC_04_July.csv", "WHIT_03_June.csv",
     "CROY_01_April.csv", "LNWU_12_March.csv", "SGEO_01_April.csv", "LEGR_01_April.csv",
     "NMID_08_November.xlsx", "HILL_03-05_June-August.xlsx", "BHR_Merged.xlsx",
     "calderdale_clean_2022-08.csv", "harrogate_clean_2017-02.csv",
-) if (d == "councils") == n.startswith(("calderdale", "harrogate"))) + [
+) if (d == "councils") == n.startswith(("calderdale", "harrogate"))),
     "spend/messy/darlington_clean_2010-12.csv", "spend/messy/darlington_clean_2011-01.csv",
     "spend/messy/leeds_raw_2011-02.csv", "spend/gla_2008_2013.csv",
 ]
@@ -70,12 +70,14 @@ def expected(path: Path) -> tuple[int, Decimal, int]:
     header, rows = _records(path)
     keys = [h.replace("\xa0", " ").strip().lower() for h in header]
     amount_at = next(i for i, k in enumerate(keys) if k in AMOUNT_HEADERS)
-    supplier_at = next(i for i, k in enumerate(keys) if k.startswith(("supplier", "vendor")) and "id" not in k
-                       and "number" not in k and "postcode" not in k or k == "supplier(beneficiary) name")
+    supplier_at = next(i for i, k in enumerate(keys) if (k.startswith(("supplier", "vendor")) and "id" not in k
+                       and "number" not in k and "postcode" not in k) or k == "supplier(beneficiary) name")
     date_at = next((i for i, k in enumerate(keys) if k in ("date", "date paid", "payment date", "paid date")), None)
     loaded, total, bad = 0, Decimal(0), 0
     for r in rows:
-        cell = lambda i: (r[i] if i < len(r) else "").replace("\xa0", " ").strip()  # noqa: E731
+        def cell(i: int, r: list[str] = r) -> str:
+            return (r[i] if i < len(r) else "").replace("\xa0", " ").strip()
+
         amount = _money(cell(amount_at))
         quarantined = (
             amount is None  # blank, or Excel's '########'

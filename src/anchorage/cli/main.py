@@ -34,6 +34,7 @@ from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_a
 from anchorage.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
 
+
 class DateOrder(enum.StrEnum):
     dmy = "dmy"
     mdy = "mdy"

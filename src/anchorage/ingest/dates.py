@@ -62,7 +62,8 @@ def fast_evidence_sql(date: str, fast: str) -> str:
 def gather(con: duckdb.DuckDBPyConnection, sql: str) -> DateEvidence:
     row = con.execute(sql).fetchone()
     assert row is not None
-    return DateEvidence(*[int(v or 0) for v in row[:4]], *row[4:])
+    n = [int(v or 0) for v in row[:4]]
+    return DateEvidence(n[0], n[1], n[2], n[3], *row[4:])
 
 
 def combine(*parts: DateEvidence) -> DateEvidence:
@@ -108,7 +109,7 @@ def decide(ev: DateEvidence, *, path: str, column: str, given: str | None = None
                             if order == "mdy" else None)
     if ev.either:
         if earlier in ORDERS:
-            return DateDecision(earlier, "the anchor's earlier files",  # type: ignore[arg-type]
+            return DateDecision(earlier, "the anchor's earlier files",
                                 f"every date fits both day-first and month-first; read {ORDER_WORDS[earlier]} "
                                 "as in this anchor's earlier files")
         raise DateOrderError(
@@ -116,7 +117,7 @@ def decide(ev: DateEvidence, *, path: str, column: str, given: str | None = None
             f"is {_both(ev.example_either)}), and this anchor has no earlier file to follow.",
             fix="Pass --date-order dmy (day first, as in the UK) or --date-order mdy (month first); on the web, "
                 "choose the date order in the preview.")
-    return DateDecision(earlier if earlier in ORDERS else "dmy", "no numeric dates")  # type: ignore[arg-type]
+    return DateDecision(earlier if earlier in ORDERS else "dmy", "no numeric dates")
 
 
 def _both(example: str | None) -> str:

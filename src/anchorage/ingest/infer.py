@@ -21,8 +21,7 @@ _DATE_RES = [
     re.compile(r"\d{4}-\d{1,2}|[A-Za-z]{3,9}[- ]\d{2}(\d{2})?"),
 ]
 GLUED_DATE_RE = re.compile(r".*\D(\d{1,2}/\d{1,2}/\d{4})\s*$")  # "NHS South East London CCG31/01/2021"
-_MONTHS = {m.lower() for m in "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april "
-           "june july august september october november december".split()}
+_MONTHS = {m.lower() for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"]}
 _MONEY_RE = re.compile(r"[-(]?\s*£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,4})?\s*\)?\s*(CR|DR|-)?", re.I)
 _INT_RE = re.compile(r"-?\d+")
 _ID_RE = re.compile(r"[A-Z0-9][A-Z0-9/_.-]*\d[A-Z0-9/_.-]*", re.I)
@@ -100,7 +99,7 @@ def profile(column: str, values: Sequence[str | None]) -> Profile:
             counts["money"] += 1
             counts["decimal"] += "." in v or "," in v
             counts["int"] += bool(_INT_RE.fullmatch(v))
-        if _ID_RE.fullmatch(v) and not _MONEY_RE.fullmatch(v) or _INT_RE.fullmatch(v) and len(v) >= 5:
+        if (_ID_RE.fullmatch(v) and not _MONEY_RE.fullmatch(v)) or (_INT_RE.fullmatch(v) and len(v) >= 5):
             counts["id"] += 1
         if _POSTCODE_RE.fullmatch(v):
             counts["postcode"] += 1
@@ -223,7 +222,7 @@ def infer_mapping(columns: list[str], sample: list[list[str | None]], kind: str 
                               profiles[i].kind, why[(f, i)]))
     fields = {c.field: c.column for c in choices}
     date_col = fields.get("payment_date")
-    glued = bool(date_col) and profiles[columns.index(date_col)].kind == "text ending with a date"
+    glued = date_col is not None and profiles[columns.index(date_col)].kind == "text ending with a date"
     return Inferred(fields, choices, profiles, glued)
 
 
@@ -237,21 +236,19 @@ def _best_assignment(score: dict[tuple[str, int], float], flds: list[str], ncols
     while improved:
         improved = False
         for f, g in combinations(flds, 2):
-            i, j = chosen.get(f), chosen.get(g)
-            now = score.get((f, i), 0) if i is not None else 0
-            now += score.get((g, j), 0) if j is not None else 0
-            if i is not None and j is not None:
-                swapped = score.get((f, j), -99) + score.get((g, i), -99)
-                if swapped > now + 1e-9:
-                    chosen[f], chosen[g] = j, i
+            if f in chosen and g in chosen:
+                a, b = chosen[f], chosen[g]
+                now = score.get((f, a), 0) + score.get((g, b), 0)
+                if score.get((f, b), -99) + score.get((g, a), -99) > now + 1e-9:
+                    chosen[f], chosen[g] = b, a
                     improved = True
         # A field may move to a free column that scores better.
         for f in flds:
             used = set(chosen.values())
-            for i in range(ncols):
-                if i not in used and score.get((f, i), -99) > score.get((f, chosen[f]), 0) + 1e-9 if f in chosen \
-                        else i not in used and (f, i) in score:
-                    chosen[f] = i
+            for col in range(ncols):
+                current = score.get((f, chosen[f]), 0) if f in chosen else None
+                if col not in used and (f, col) in score and (current is None or score[(f, col)] > current + 1e-9):
+                    chosen[f] = col
                     used = set(chosen.values())
                     improved = True
     return chosen

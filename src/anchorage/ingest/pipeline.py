@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 
 from anchorage.errors import InputFileError
-from anchorage.ingest import mapping as mapmod
 from anchorage.ingest import infer, parsers, sniff
+from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary

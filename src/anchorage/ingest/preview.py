@@ -11,8 +11,8 @@ import duckdb
 from anchorage.errors import HeaderNotFound
 from anchorage.ingest import dates, infer, sanity
 from anchorage.ingest import mapping as mapmod
-from anchorage.ingest.spend import GLUED_DATE_SQL
 from anchorage.ingest.readers import stage_file
+from anchorage.ingest.spend import GLUED_DATE_SQL
 
 
 @dataclass

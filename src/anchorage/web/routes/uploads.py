@@ -22,8 +22,8 @@ from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
 from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
-from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.dates import DateOrderError
+from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
