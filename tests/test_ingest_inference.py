@@ -210,3 +210,14 @@ def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     out = json.loads(ok.stdout)
     assert out["rows_loaded"] == 1 and out["date_order"] == "dmy" and out["warnings"]
     assert {c["field"] for c in out["columns"]} >= {"supplier_name", "amount", "payment_date"}
+
+
+def test_a_date_glued_onto_text_is_read_with_a_mapping_file_too(workspace, tmp_path):
+    f = _csv(tmp_path, "glued.csv", "Entity,Supplier,Amount\nNHS South East London CCG31/01/2021,A Ltd,10\n"
+             "NHS South East London CCG31/01/2021,B Ltd,20\n")
+    m = tmp_path / "map.json"
+    m.write_text(json.dumps({"payment_date": "Entity", "supplier_name": "Supplier", "amount": "Amount"}))
+    for s in (ingest_spend(workspace, f, "Council", accept_warnings=True),
+              ingest_spend(workspace, f, "Acute Trust", mapping_file=m, accept_warnings=True)):
+        assert (s.rows_loaded, s.rows_quarantined) == (2, 0)
+        assert {r[0] for r in _stored(workspace, s.upload_id)} == {dt.date(2021, 1, 31)}

@@ -267,3 +267,12 @@ def automatic(columns: list[str], sample: list[list[str | None]], kind: str = "s
     inferred = infer_mapping(columns, sample, kind)
     return mapmod.ColumnMapping(inferred.fields, "automatic", inferred.choices, inferred.glued_date,
                                 found_instead(inferred.profiles))
+
+
+def annotate(m: mapmod.ColumnMapping, columns: list[str], sample: list[list[str | None]]) -> mapmod.ColumnMapping:
+    """A mapping from a file (or the web preview): note a date glued onto text, as the automatic one would."""
+    col = m.fields.get("payment_date")
+    if col in columns and sample:
+        p = profile(col, [r[columns.index(col)] if columns.index(col) < len(r) else None for r in sample])
+        m.glued_date = p.kind == "text ending with a date"
+    return m

@@ -168,8 +168,8 @@ def run_import(
 
         def mapping_for(columns: list[str], sample: list[list[str | None]] | None = None) -> mapmod.ColumnMapping:
             if tuple(columns) not in chosen:
-                m = (mapmod.load_mapping_file(mapping_file, columns, kind) if mapping_file
-                     else infer.automatic(columns, sample or [], kind))
+                m = (infer.annotate(mapmod.load_mapping_file(mapping_file, columns, kind), columns, sample or [])
+                     if mapping_file else infer.automatic(columns, sample or [], kind))
                 m.require(kind, str(path), columns)
                 chosen[tuple(columns)] = m
             return chosen[tuple(columns)]
