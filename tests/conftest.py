@@ -17,7 +17,8 @@ from anchorage.workspace import Workspace
 pytest_plugins = ["tests.web_support"]  # the `web` fixture for the web tests
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ANCHORAGE_SHARED_DATA") or REPO.parent / "shared" / "data")  # worktrees: set it
+# The shared data sit beside the checkout (../shared/data); a worktree may point elsewhere.
+SHARED = Path(os.environ.get("ANCHORAGE_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 
 def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) -> Workspace:

@@ -26,7 +26,7 @@ def test_every_shared_spend_file_reconciles(workspace, shared_data):
     files = sorted((shared_data / "spend").rglob("*.csv"))
     assert len(files) >= 20
     for f in files:
-        s = ingest_spend(workspace, f, "Council")
+        s = ingest_spend(workspace, f, "Council", accept_warnings=True)
         assert s.rows_read == s.rows_loaded + s.rows_quarantined, f
         assert s.amount_read == s.amount_loaded + s.amount_quarantined, f
         assert s.rows_loaded > 0 or s.rows_quarantined == s.rows_read, f
@@ -40,15 +40,15 @@ def test_every_shared_spend_file_reconciles(workspace, shared_data):
 
 
 def test_leeds_raw_file_counts_and_blank_lines(workspace, shared_data):
-    s = ingest_spend(workspace, shared_data / "spend/messy/leeds_raw_2010-12.csv", "Council")
+    s = ingest_spend(workspace, shared_data / "spend/messy/leeds_raw_2010-12.csv", "Council", accept_warnings=True)
     # 10,306 csv records, of which the last three are blank lines (not data).
     assert (s.rows_read, s.rows_quarantined) == (10303, 0)
-    cp = ingest_spend(workspace, shared_data / "spend/messy/leeds_raw_2011-01.csv", "Council")
+    cp = ingest_spend(workspace, shared_data / "spend/messy/leeds_raw_2011-01.csv", "Council", accept_warnings=True)
     assert cp.rows_loaded == 8837  # the cp1252 byte deep in the file is read, not fatal
 
 
 def test_oxford_file_without_dates_is_quarantined_with_reasons(workspace, shared_data):
-    s = ingest_spend(workspace, shared_data / "spend/oxford/expenditure-over-500-apr-jun-2014.csv", "Council")
+    s = ingest_spend(workspace, shared_data / "spend/oxford/expenditure-over-500-apr-jun-2014.csv", "Council", accept_warnings=True)
     assert s.rows_loaded == 0 and s.rows_quarantined == 3836
     q = quarantine_frame(workspace)
     assert set(q["column"]) == {"Paid Date"}
@@ -60,7 +60,7 @@ def test_oxford_file_without_dates_is_quarantined_with_reasons(workspace, shared
 def test_duplicate_and_replacement(workspace, tmp_path):
     f = tmp_path / "spend.csv"
     f.write_text("Supplier,Amount,Date\nA Ltd,100,01/05/2023\nB Ltd,200,02/05/2023\n")
-    first = ingest_spend(workspace, f, "Council")
+    first = ingest_spend(workspace, f, "Council", date_order="dmy")
     again = ingest_spend(workspace, f, "Council")
     assert again.duplicate and again.rows_loaded == 0
     assert count(workspace) == (2, Decimal("300.00"))
@@ -69,7 +69,7 @@ def test_duplicate_and_replacement(workspace, tmp_path):
     assert newer.replaced_upload == first.upload_id
     assert count(workspace) == (1, Decimal("150.00"))
     # The same content for another anchor is that anchor's own load, not a duplicate.
-    other = ingest_spend(workspace, f, "Acute Trust")
+    other = ingest_spend(workspace, f, "Acute Trust", date_order="dmy")
     assert not other.duplicate and other.rows_loaded == 1
     raw = list((workspace.root / "raw").iterdir())
     assert len(raw) == 2 and all(not (p.stat().st_mode & 0o222) for p in raw)
@@ -92,7 +92,7 @@ def test_mapping_file_overrides_and_is_saved(workspace, tmp_path):
     f.write_text("Who,How much,When,Gross\nA Ltd,100,01/05/2023,120\n")
     m = tmp_path / "map.csv"
     m.write_text("field,column\nsupplier_name,Who\namount,Gross\npayment_date,When\n")
-    s = ingest_spend(workspace, f, "Council", mapping_file=m)
+    s = ingest_spend(workspace, f, "Council", mapping_file=m, date_order="dmy")
     assert s.mapping["amount"] == "Gross"
     assert count(workspace) == (1, Decimal("120.00"))
     with workspace.session() as session:
@@ -119,7 +119,7 @@ def test_xlsx_with_junk_title_rows_and_several_sheets(workspace, tmp_path):
         data.write_datetime(r, 3, dt.datetime(2023, 5, 1 + i), date_fmt)
         data.write_row(r, 4, ["Drugs", "Pharmacy", sup, f"T{i}", amt])
     wb.close()
-    s = ingest_spend(workspace, path, "Acute Trust")
+    s = ingest_spend(workspace, path, "Acute Trust", date_order="dmy")
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (3, 2, 1)
     assert s.amount_loaded == Decimal("56000.50")
     assert any("Read me" in n for n in s.notes)
@@ -134,7 +134,7 @@ def test_encodings(workspace, tmp_path, encoding):
     if encoding == "latin-1":
         text = text.replace("’", "'").replace("–", "-")
     f.write_bytes(text.encode(encoding))
-    s = ingest_spend(workspace, f, "Council")
+    s = ingest_spend(workspace, f, "Council", date_order="dmy")
     assert s.rows_loaded == 2
     with workspace.warehouse(read_only=True) as con:
         names = {r[0] for r in con.execute("SELECT supplier_name FROM spend").fetchall()}
@@ -160,7 +160,7 @@ def cli(*args: str, ws: Path) -> subprocess.CompletedProcess[str]:
         (b"\x00\x01\x02binary\x00", "binary file"),
         ("Supplier,Amount,Date\nA,1,01/01/2024\n".encode("utf-16-le"), "UTF-16"),
         (b"Colour,Shape\nred,round\n", "cannot find a header row"),
-        (b"Supplier,Amount,Colour\nA,1,red\n", "no column for payment date"),
+        (b"Supplier,Amount,Colour\nA,1,red\n", "no column holds payment dates"),
     ],
     ids=["empty", "binary", "utf16-no-bom", "no-header", "missing-column"],
 )
@@ -197,7 +197,7 @@ def test_ods_with_a_title_row(workspace, tmp_path):
     with pd.ExcelWriter(path, engine="odf") as w:
         pd.DataFrame([["Payments report"]]).to_excel(w, sheet_name="Spend", index=False, header=False)
         rows.to_excel(w, sheet_name="Spend", index=False, startrow=2)
-    s = ingest_spend(workspace, path, "Council")
+    s = ingest_spend(workspace, path, "Council", date_order="dmy")
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
     assert s.amount_loaded == Decimal("100.50")
     q = quarantine_frame(workspace)
@@ -208,7 +208,7 @@ def test_ods_with_a_title_row(workspace, tmp_path):
 def test_a_total_line_is_quarantined_as_a_total(workspace, tmp_path):
     f = tmp_path / "spend.csv"
     f.write_text("Supplier,Amount,Date\nA Ltd,100,01/05/2023\nTotal,100,\nTotalcare Ltd,5,\n")
-    s = ingest_spend(workspace, f, "Council")
+    s = ingest_spend(workspace, f, "Council", date_order="dmy")
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (3, 1, 2)
     reasons = quarantine_frame(workspace)["reason"].tolist()
     assert "this looks like a total line, not a payment" in reasons  # "Total" alone, on a line without a date

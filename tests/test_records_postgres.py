@@ -20,8 +20,8 @@ def test_workspace_records_on_postgresql(tmp_path, fresh_pg_database, monkeypatc
     assert ws.records_url.startswith("postgresql")
     f = tmp_path / "s.csv"
     f.write_text("Supplier,Amount,Date\nA Ltd,100,01/05/2023\nB Ltd,oops,01/05/2023\n")
-    first = ingest_spend(ws, f, "Council")
-    again = ingest_spend(ws, f, "Council")
+    first = ingest_spend(ws, f, "Council", date_order="dmy")
+    again = ingest_spend(ws, f, "Council", date_order="dmy")
     assert (first.rows_loaded, first.rows_quarantined, again.duplicate) == (1, 1, True)
     engine = sa.create_engine(fresh_pg_database)
     with engine.connect() as c:

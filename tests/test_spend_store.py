@@ -51,9 +51,9 @@ def test_a_replaced_upload_leaves_no_rows_suppliers_or_lines_behind(workspace, t
     f = tmp_path / "spend.csv"
     f.write_text("Supplier Name,Amount,Payment Date,Expense Type\nAcme Ltd,10.00,01/04/2024,Catering\n"
                  "Bravo Ltd,5.00,02/04/2024,Cleaning\n")
-    first = ingest_spend(workspace, f, "Council")
+    first = ingest_spend(workspace, f, "Council", date_order="dmy")
     f.write_text("Supplier Name,Amount,Payment Date,Expense Type\nAcme Ltd,12.00,01/04/2024,Catering\n")
-    second = ingest_spend(workspace, f, "Council")
+    second = ingest_spend(workspace, f, "Council", date_order="dmy")
     assert second.replaced_upload == first.upload_id
     with workspace.warehouse(read_only=True) as con:
         assert con.execute("SELECT supplier_name, amount, category FROM spend").fetchall() == [
@@ -68,8 +68,8 @@ def test_the_same_supplier_cells_in_two_uploads_keep_their_own_details(workspace
     a.write_text("Supplier Name,Supplier Postcode,Amount,Payment Date\nAcme Ltd,se6 4ru,1.00,01/04/2024\n")
     b.write_text("Supplier Name,Supplier Postcode,Amount,Payment Date\nAcme Ltd,se6 4ru,2.00,01/04/2024\n"
                  " Acme Ltd ,,3.00,02/04/2024\n")
-    ingest_spend(workspace, a, "Council")
-    ingest_spend(workspace, b, "Acute Trust")
+    ingest_spend(workspace, a, "Council", date_order="dmy")
+    ingest_spend(workspace, b, "Acute Trust", date_order="dmy")
     with workspace.warehouse(read_only=True) as con:
         got = con.execute("SELECT org, supplier_name, supplier_postcode, amount FROM spend ORDER BY amount").fetchall()
         profile = con.execute("SELECT org, supplier_name_norm, postcode FROM supplier_profile ORDER BY org").fetchall()
@@ -84,7 +84,7 @@ def test_transaction_ids_read_back_exactly_as_written(workspace, tmp_path):
     f = tmp_path / "spend.csv"
     f.write_text("Supplier Name,Amount,Payment Date,Transaction Number\n"
                  + "".join(f"Acme Ltd,1.00,01/04/2024,{t}\n" for t in ids))
-    ingest_spend(workspace, f, "Council")
+    ingest_spend(workspace, f, "Council", date_order="dmy")
     with workspace.warehouse(read_only=True) as con:
         got = [r[0] for r in con.execute("SELECT transaction_id FROM spend ORDER BY row_no").fetchall()]
         numeric = con.execute("SELECT count(transaction_no) FROM spend_rows").fetchone()

@@ -37,8 +37,9 @@ def test_upload_preview_fix_mapping_reconcile_and_dashboard_follows(tmp_path):
     # Nothing maps these columns automatically: loading without a mapping says what is missing.
     r = c.post(load_url, data={"csrf_token": token})
     assert r.status_code == 400 and "Choose a column for" in r.text
+    # June 2023 is already covered by a council file: the overlap check warns, and the user goes on.
     r = c.post(load_url, data={"csrf_token": token, "map_supplier_name": "Who we paid", "map_amount": "How much (GBP)",
-                               "map_payment_date": "When", "map_category": "Kind of spend"})
+                               "map_payment_date": "When", "map_category": "Kind of spend", "accept_warnings": "yes"})
     assert r.status_code == 200, r.text
     rec = re.sub(r"\s+", " ", r.text[r.text.index('id="reconciliation"'):])
     assert "Read</th><td class=\"num\">3" in rec.replace("> <", "><")

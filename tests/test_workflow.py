@@ -49,7 +49,7 @@ def test_cli_workflow(tmp_path, shared_data):
     with Workspace.open(ws).warehouse(read_only=True) as con:
         pcd = con.execute("SELECT pcds FROM postcodes WHERE lad = 'E09000023' AND terminated IS NULL LIMIT 1").fetchone()[0]
     spend.write_text(spend.read_text().replace("se4 1aa", pcd.lower().replace(" ", "")))
-    ok(cli("spend", "ingest", str(spend), "--org", "lewisham-council", env_ws=ws))
+    ok(cli("spend", "ingest", str(spend), "--org", "lewisham-council", "--date-order", "dmy", env_ws=ws))
     res = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)
     council = next(r for r in res["totals"] if r["org"] == "lewisham-council")
     assert council["spend"] == 4000 and council["local_pct"] == 0.25 and council["unknown_pct"] == 0.75

@@ -82,7 +82,7 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
     ingest_suppliers(ws, files["council_suppliers"], "Council")
     ingest_spend(ws, files["council_spend"], "Council")
     ingest_spend(ws, files["trust_spend"], "Acute Trust")
-    ingest_spend(ws, college, "College")
+    ingest_spend(ws, college, "College", date_order="dmy")
     with ws.session() as s:
         for email, (role, org) in USERS.items():
             accounts.create_user(s, email, role=role, org=org, password=PASSWORD)

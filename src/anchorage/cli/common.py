@@ -69,11 +69,11 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
 
 
 def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
-               mapping: Path | None, as_json: bool) -> None:
+               mapping: Path | None, as_json: bool, **options: Any) -> None:
     """Run one anchor-file import with a progress bar and print its reconciliation."""
     ws = open_workspace(workspace)
     with progress_bar(not as_json) as progress:
-        summary = load(ws, file, org, mapping_file=mapping, progress=progress)
+        summary = load(ws, file, org, mapping_file=mapping, progress=progress, **options)
     show_summary(summary, as_json)
 
 
@@ -97,6 +97,20 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
     ):
         t.add_row(label, f"{rows:,}", *([f"{amount:,.2f}"] if money else []))
     out.print(t)
+    if summary.columns:
+        c = Table(title="Columns used (chosen from the header and the values)")
+        for head in ("field", "column", "values look like", "e.g.", "confidence"):
+            c.add_column(head)
+        for col in summary.columns:
+            c.add_row(col["field"].replace("_", " "), col["column"] or "(no name)", col["values_look_like"],
+                      ", ".join(col["samples"][:2])[:60], f"{col['confidence']:.0%}")
+        out.print(c)
+    if summary.date_order:
+        word = {"dmy": "day first (DD/MM/YYYY)", "mdy": "month first (MM/DD/YYYY)"}[summary.date_order]
+        month = "; dates give only a month (month-level)" if summary.date_precision == "month" else ""
+        out.print(f"  dates read {word}{month}")
+    for warning in summary.warnings:
+        out.print(f"  [yellow]warning:[/] {warning}")
     for reason, n in summary.quarantine_reasons.items():
         out.print(f"  quarantined {n:,}: {reason}")
     if summary.replaced_upload:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import sys
 from decimal import Decimal
@@ -33,6 +34,12 @@ from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
+
+
+class DateOrder(enum.StrEnum):
+    dmy = "dmy"
+    mdy = "mdy"
+
 
 app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -113,12 +120,20 @@ def org_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @spend_app.command("ingest")
-def spend_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-                 as_json: JsonOpt = False) -> None:
+def spend_ingest(
+    file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None, as_json: JsonOpt = False,
+    date_order: Annotated[DateOrder | None, typer.Option(
+        "--date-order", help="How to read dates like 03/04/2024 when the file's values cannot tell: dmy (day "
+        "first, UK) or mdy (month first, US).")] = None,
+    accept_warnings: Annotated[bool, typer.Option(
+        "--accept-warnings", help="Load even if the sanity checks warn (another body's file, far-off or "
+        "future dates, a period already loaded, totals that disagree).")] = False,
+) -> None:
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
     from anchorage.ingest.spend import ingest_spend
 
-    run_ingest(ingest_spend, file, org, workspace, mapping, as_json)
+    run_ingest(ingest_spend, file, org, workspace, mapping, as_json,
+               date_order=date_order.value if date_order else None, accept_warnings=accept_warnings)
 
 
 @spend_app.command("quarantine")

@@ -7,8 +7,9 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -20,14 +21,15 @@ SPEND_FIELDS: dict[str, list[str]] = {
     "supplier_name": [
         "supplier name", "supplier", "beneficiary", "beneficiary name", "vendor", "vendor name",
         "payee", "payee name", "creditor", "creditor name", "merchant name", "recipient", "supplier_name",
-        "name of supplier", "suppliername", "organisation paid",
+        "name of supplier", "suppliername", "organisation paid", "supplier beneficiary name",
+        "supplier(beneficiary) name", "payee name", "vendor description",
     ],
     "amount": [
         "amount", "net amount", "invoice nett amount", "invoice net amount", "nett amount", "value",
         "amount paid", "total", "ap amount", "amount gbp", "amount (£)", "amount £", "net value",
         "invoice line value (net of vat)", "invoice line value", "transaction amount", "line amount",
         "payment amount", "expenditure", "spend", "amount excl vat", "amount ex vat", "net",
-        "total amount", "gross amount",
+        "total amount", "gross amount", "paid amount", "net amount £", "amount paid £",
     ],
     "payment_date": [
         "payment date", "paid date", "date paid", "date", "transaction date", "invoice payment date",
@@ -35,19 +37,20 @@ SPEND_FIELDS: dict[str, list[str]] = {
         "invoice date",
     ],
     "category": [
-        "expense type", "detailed expenditure type", "expenditure category", "expense category",
+        "expense type", "expenses type", "detailed expenditure type", "expenditure category", "expense category",
         "category", "expenditure type", "account", "account description", "purpose of spend",
         "proclass", "proclass description", "cpv", "spend category", "subjective description",
         "expense description", "service category", "merchant category",
     ],
     "service": [
-        "service area", "expense area", "service", "directorate", "department", "department family",
+        "service area", "expense area", "expenses area", "service", "directorate", "department", "department family",
         "organisational unit", "service label", "service division label", "cost centre",
         "cost centre description", "service division", "business unit", "directotate",
     ],
     "transaction_id": [
         "transaction number", "transaction no", "trans no", "transaction id", "invoice no",
         "invoice number", "document number", "docno", "doc no", "reference", "payment reference",
+        "transaction reference", "transaction", "trans ref", "internal ref number", "payment number",
     ],
     "supplier_ref": [
         "supplier id", "vendor id", "vendorid", "supplier number", "supplier code", "vendor number",
@@ -60,8 +63,9 @@ SPEND_FIELDS: dict[str, list[str]] = {
     "company_number": [
         "company number", "company registration number", "companies house number", "crn",
         "company reg no", "beneficiary registration number", "registration number",
+        "supplier registered company number", "registered company number",
     ],
-    "charity_number": ["charity number", "registered charity number", "charity registration number", "charity no"],
+    "charity_number": ["charity number", "registered charity number", "supplier registered charity number", "charity registration number", "charity no"],
     "vat_number": ["vat registration number", "vat number", "vat reg no", "vat no", "vat registration"],
     "description": ["description", "narrative", "purpose", "transaction description", "details"],
 }
@@ -140,14 +144,25 @@ class ColumnMapping:
 
     fields: dict[str, str]
     source: str  # "automatic" or the mapping file's path
+    # How each field was chosen (infer.Choice: column, score, confidence, sample values), when inferred.
+    choices: list[Any] = field(default_factory=list)
+    glued_date: bool = False  # the date is the tail of a text cell ("... CCG31/01/2021")
+    found: str = ""  # what the columns hold, for a refusal message
 
     def require(self, kind: str, path: str, columns: list[str]) -> None:
         missing = [f for f in REQUIRED[kind] if f not in self.fields]
         if missing:
             names = ", ".join(f.replace("_", " ") for f in missing)
+            found = f"columns found: {self.found}" if self.found else f"columns found: {', '.join(columns)}"
+            if kind == "spend" and missing == ["payment_date"]:
+                raise MappingError(
+                    path, f"no column holds payment dates ({found}). A file of supplier totals without dates is "
+                    "an aggregate, not a list of payments, and cannot be analysed by period.",
+                    fix="Load the payments file the totals were made from (one row per payment, with its date), "
+                    'or pass --mapping FILE with a line like "payment_date = \"Your column name\"".')
             raise MappingError(
                 path,
-                f"no column for {names} (columns found: {', '.join(columns)}).",
+                f"no column holds the {names} ({found}).",
                 fix="Rename the column, or pass --mapping FILE with lines like "
                 f'"{missing[0]} = \\"Your column name\\"".',
             )

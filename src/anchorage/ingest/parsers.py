@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import duckdb
@@ -13,6 +14,11 @@ DATE_FORMATS = [
     "%d-%b-%y", "%d-%b-%Y", "%d %b %y", "%d %b %Y", "%d %B %Y", "%d-%B-%Y", "%d %B %y",
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y%m%d",
     "%Y-%m", "%b-%y", "%b-%Y", "%b %Y", "%B %Y", "%m/%Y",
+]
+# Month-first (US) formats: the numeric day-first ones with day and month swapped; the rest are the same.
+DATE_FORMATS_MDY = [
+    f.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m") if re.match(r"%d[/.-]%m", f) else f
+    for f in DATE_FORMATS
 ]
 
 MACROS = f"""
@@ -48,6 +54,20 @@ CREATE OR REPLACE TEMP MACRO anchorage_date(v) AS
         CASE WHEN length(v) = 10 AND v[5] = '-' AND v[8] = '-' THEN TRY_CAST(v AS DATE) END,
         anchorage_date_any(v)
     );
+-- The same for a file whose numeric dates are month-first (MM/DD/YYYY), once its values have shown it.
+CREATE OR REPLACE TEMP MACRO anchorage_date_any_mdy(v) AS
+    CASE
+        WHEN regexp_full_match(v, '[1-6][0-9]{{4}}(\\.[0-9]+)?')
+            THEN DATE '1899-12-30' + CAST(floor(CAST(v AS DOUBLE)) AS INTEGER)
+        ELSE CAST(try_strptime(v, {DATE_FORMATS_MDY!r}) AS DATE)
+    END;
+CREATE OR REPLACE TEMP MACRO anchorage_date_mdy(v) AS
+    CASE WHEN length(v) = 10 AND v[3] = '/' AND v[6] = '/' THEN CAST(try_strptime(v, '%m/%d/%Y') AS DATE) END;
+CREATE OR REPLACE TEMP MACRO anchorage_date_m(v) AS
+    COALESCE(
+        CASE WHEN length(v) = 10 AND v[5] = '-' AND v[8] = '-' THEN TRY_CAST(v AS DATE) END,
+        anchorage_date_any_mdy(v)
+    );
 """
 
 
@@ -71,6 +91,8 @@ def parse_amounts(values: list[str | None]) -> list[Decimal | None]:
     return _run("anchorage_amount(trim(v))", values) if values else []
 
 
-def parse_dates(values: list[str | None]) -> list[dt.date | None]:
-    """Parse UK dates in the usual formats (day first), and Excel serial numbers."""
-    return _run("anchorage_date(trim(v))", values) if values else []
+def parse_dates(values: list[str | None], order: str = "dmy") -> list[dt.date | None]:
+    """Parse dates in the usual formats (numeric ones day first, or month first with order="mdy"), and
+    Excel serial numbers."""
+    fn = "anchorage_date_m" if order == "mdy" else "anchorage_date"
+    return _run(f"{fn}(trim(v))", values) if values else []

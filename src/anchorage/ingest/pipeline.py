@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from anchorage.errors import InputFileError
+from anchorage.ingest import infer, parsers, sniff
 from anchorage.ingest import mapping as mapmod
-from anchorage.ingest import parsers, sniff
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary
@@ -187,14 +187,19 @@ def run_import(
         checkpoint("records-staged")
         summary.upload_id = upload.id
 
-        def mapping_for(columns: list[str]) -> mapmod.ColumnMapping:
-            m = (mapmod.load_mapping_file(mapping_file, columns, kind) if mapping_file
-                 else mapmod.automatic_mapping(columns, kind))
-            m.require(kind, str(path), columns)
-            return m
+        chosen: dict[tuple[str, ...], mapmod.ColumnMapping] = {}  # a part's mapping, chosen once
 
-        def computed(columns: list[str]) -> str:
-            return transform.staged(mapping_for(columns), columns) if transform.staged else "*"
+        def mapping_for(columns: list[str], sample: list[list[str | None]] | None = None) -> mapmod.ColumnMapping:
+            if tuple(columns) not in chosen:
+                m = (infer.annotate(mapmod.load_mapping_file(mapping_file, columns, kind), columns, sample or [])
+                     if mapping_file else infer.automatic(columns, sample or [], kind))
+                m.require(kind, str(path), columns)
+                chosen[tuple(columns)] = m
+            return chosen[tuple(columns)]
+
+        def computed(columns: list[str], sample: list[list[str | None]]) -> str:
+            m = mapping_for(columns, sample)
+            return transform.staged(m, columns) if transform.staged else "*"
 
         batches: list[Batch] = []
         # Transcoded copies of the input live only for the import (they may hold personal data).
@@ -208,7 +213,7 @@ def run_import(
                                           encoding=encoding if fmt == "csv" else None, computed=computed)
                 summary.notes.extend(notes)
                 for part in parts:
-                    m = mapping_for(part.columns)
+                    m = mapping_for(part.columns, part.sample)
                     batch = Batch(con, part, m, upload.id, slug, path.name, progress)
                     _add(summary, transform.prepare(batch))
                     batches.append(batch)

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 
 from anchorage.errors import HeaderNotFound
+from anchorage.ingest import dates, infer, sanity
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import stage_file
+from anchorage.ingest.spend import GLUED_DATE_SQL
 
 
 @dataclass
@@ -23,6 +25,12 @@ class Preview:
     fields: list[str]  # every field this kind knows, in order
     required: list[str]
     notes: list[str] = field(default_factory=list)
+    # field -> {samples, confidence, looks_like, chosen_by}: how the automatic choice was made
+    chosen: dict[str, dict] = field(default_factory=dict)
+    date_order: str | None = None  # "dmy"/"mdy" when the values prove it (or no numeric dates)
+    date_question: str | None = None  # why the user must choose the date order, when the values cannot tell
+    date_note: str | None = None
+    warnings: list[str] = field(default_factory=list)  # sanity checks that can be told from the file alone
 
     @property
     def missing(self) -> list[str]:
@@ -35,7 +43,7 @@ def text_cells(row: list[str]) -> int:
 
 
 def preview_file(path: Path, kind: str = "spend", *, workdir: Path, limit: int = 10,
-                 mapping: dict[str, str] | None = None) -> Preview:
+                 mapping: dict[str, str] | None = None, anchor_name: str = "") -> Preview:
     """Find the header, read the first `limit` data rows and propose (or check) the mapping."""
     con = duckdb.connect()
     try:
@@ -49,14 +57,34 @@ def preview_file(path: Path, kind: str = "spend", *, workdir: Path, limit: int =
         part = parts[0]
         cols = ", ".join(f"c{i}" for i in range(len(part.columns)))
         rows = [list(r) for r in con.execute(f"SELECT {cols} FROM {part.table} LIMIT {int(limit)}").fetchall()]
+        sample = [list(r) for r in con.execute(f"SELECT {cols} FROM {part.table} LIMIT {infer.SAMPLE_ROWS}").fetchall()]
+        auto = infer.automatic(part.columns, sample, kind)
+        chosen = auto.fields if mapping is None else {f: c for f, c in mapping.items() if c in part.columns}
+        pv = Preview(path.name, part.sheet, part.columns, rows, chosen, list(mapmod.FIELDS[kind]),
+                     list(mapmod.REQUIRED[kind]), notes)
+        pv.chosen = {c.field: {"samples": c.samples, "confidence": c.confidence, "looks_like": c.kind,
+                               "chosen_by": c.why} for c in auto.choices}
+        if kind == "spend" and chosen.get("payment_date") in part.columns:
+            _dates(con, pv, part.table, part.columns.index(chosen["payment_date"]), auto.glued_date)
+            body = sanity.other_body(part.columns, sample, sanity.Context(anchor_name, anchor_name))
+            pv.warnings = [body] if body else []
     finally:
         con.close()
-    auto = mapmod.automatic_mapping(part.columns, kind).fields
-    chosen = auto if mapping is None else {f: c for f, c in mapping.items() if c in part.columns}
     if len(parts) > 1:
         notes.append(f"{len(parts)} sheets have data; all are loaded, the first is shown.")
-    return Preview(path.name, part.sheet, part.columns, rows, chosen, list(mapmod.FIELDS[kind]),
-                   list(mapmod.REQUIRED[kind]), notes)
+    return pv
+
+
+def _dates(con: duckdb.DuckDBPyConnection, pv: Preview, table: str, col: int, glued: bool) -> None:
+    """The date order all the column's values prove, or the question to ask when they cannot tell."""
+    cell = f"NULLIF(regexp_extract(trim(c{col}), '{GLUED_DATE_SQL}', 1), '')" if glued else f"trim(c{col})"
+    ev = dates.gather(con, f"SELECT {dates.evidence_sql(cell)} FROM {table}")
+    try:
+        decision = dates.decide(ev, path=pv.file, column=pv.columns[col])
+        pv.date_order, pv.date_note = decision.order, decision.note
+    except dates.DateOrderError as exc:
+        pv.date_question = exc.message.split(": ", 1)[-1]
+    pv.date_note = pv.date_note or dates.month_level_note(ev)
 
 
 def write_mapping_file(mapping: dict[str, str], path: Path) -> Path:

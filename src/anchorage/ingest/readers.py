@@ -35,11 +35,13 @@ class StagedPart:
     sheet: str | None
     header_line: int
     rejects: list[Reject] = field(default_factory=list)
+    sample: list[list[str | None]] = field(default_factory=list)  # the first data rows, for column inference
 
 
-# Given a part's header, the select list that stages its cells c0..cN (default "*"): a kind may add columns
-# worked out in the same pass, and leave out cells it will not need.
-Computed = Callable[[list[str]], str]
+# Given a part's header and its first data rows, the select list that stages its cells c0..cN (default "*"):
+# a kind may add columns worked out in the same pass, and leave out cells it will not need.
+Computed = Callable[[list[str], list[list[str | None]]], str]
+SAMPLE_ROWS = 2000
 
 
 def stage_file(
@@ -53,7 +55,7 @@ def stage_file(
     a kind's checks say, and cells left out), and `encoding` saves reading a CSV through once more when the
     caller has already checked it."""
     fmt = sniff.detect_format(path)
-    extra = computed or (lambda header: "*")
+    extra = computed or (lambda header, sample: "*")
     if fmt == "csv":
         return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra)], []
     return _stage_workbook(con, path, score, kind, what, extra)
@@ -88,8 +90,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
     rej = f"rejects_{table}"
     skip = guess.lines_before + 1
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    sample = [list(r) for r in con.execute(
+        f"SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip={skip}, columns={cols!r}, "
+        f"auto_detect=false, null_padding=true, parallel=false, ignore_errors=true, max_line_size=10000000) LIMIT {SAMPLE_ROWS}",
+        [str(source), delimiter]).fetchall()]
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT {extra(header)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
+        f"CREATE TEMP TABLE {table} AS SELECT {extra(header, sample)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
         f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)",
         [str(source), delimiter],
@@ -104,7 +110,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
         if (raw or "").strip(delimiter + ' "\r\n\t')
     ]
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
-    return StagedPart(table, header, None, guess.lines_before + 1, rejects)
+    return StagedPart(table, header, None, guess.lines_before + 1, rejects, sample)
 
 
 def _reject_reason(kinds: str, ncols: int) -> str:
@@ -144,11 +150,12 @@ def _stage_workbook(
         arrays["_line_no"] = pa.array(range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64())
         table = f"staged_{next(_ids)}"
         con.register(f"{table}_arrow", pa.table(arrays))
-        select = extra(header)
+        sample = [[arrays[f"c{j}"][i].as_py() for j in range(width)] for i in range(min(len(data), SAMPLE_ROWS))]
+        select = extra(header, sample)
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select}{'' if select == '*' else ', _line_no'} "
                     f"FROM {table}_arrow")
         con.unregister(f"{table}_arrow")
-        parts.append(StagedPart(table, header, name, guess.row_index + 1))
+        parts.append(StagedPart(table, header, name, guess.row_index + 1, sample=sample))
     if not parts:
         raise _no_header(path, first_rows, kind, what)
     return parts, notes

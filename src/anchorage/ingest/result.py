@@ -26,6 +26,10 @@ class ImportSummary:
     mapping: dict[str, str] = field(default_factory=dict)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    date_order: str | None = None  # how numeric dates were read: "dmy" or "mdy" (spend)
+    date_precision: str | None = None  # "day", or "month" when dates give only a month
+    warnings: list[str] = field(default_factory=list)  # sanity checks the user accepted
+    columns: list[dict[str, Any]] = field(default_factory=list)  # how each field's column was chosen
 
     @property
     def balanced(self) -> bool:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from anchorage.ingest import dates, history, sanity
 from anchorage.ingest import progress as prog
+from anchorage.ingest.identifiers import identifiers_sql
 from anchorage.ingest.mapping import ColumnMapping
 from anchorage.ingest.pipeline import Batch, Transform, run_import, trimmed_sql
 from anchorage.ingest.result import ImportSummary
@@ -23,6 +27,7 @@ from anchorage.store.spend_store import (
 )
 from anchorage.workspace import Workspace
 
+GLUED_DATE_SQL = r"(\d{1,2}/\d{1,2}/\d{4})\s*$"
 REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFORMATION|PRIVATE INDIVIDUAL|INDIVIDUAL|NOT DISCLOSED)\b|REDACT"
 EARLIEST = "1990-01-01"
 ROW_CELLS = ("description", "transaction_id")  # stored with each payment row
@@ -34,20 +39,31 @@ def company_number_sql(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({s}, '[0-9]{{1,8}}') THEN lpad({s}, 8, '0') ELSE NULLIF({s}, '') END"
 
 
-def _staged_sql(m: ColumnMapping, columns: list[str]) -> str:
+def date_cell_sql(m: ColumnMapping, columns: list[str]) -> str:
+    """The staged cell holding the payment date; for a date glued to the end of a text cell, that tail."""
+    c = f"c{columns.index(m.fields['payment_date'])}"
+    return f"NULLIF(regexp_extract({c}, '{GLUED_DATE_SQL}', 1), '')" if m.glued_date else c
+
+
+def _staged_sql(m: ColumnMapping, columns: list[str], order: str = "dmy") -> str:
     """How a part is staged (one pass over the rows): the amount and date of rows in the plain shapes, and
     whether a row takes the fast path, i.e. a supplier starting with a printable ASCII character, an amount
-    that is a plain number and a DD/MM/YYYY date in range, all read from the untrimmed cells. For these rows
-    the full parsers (on the trimmed cells) give exactly the same amount and date and no reason, so nearly
-    every row of a clean file is checked with two cheap casts; every other row takes the full parsers. A
-    fast-path row keeps only the cells it is stored from; other rows keep every cell, for quarantine."""
+    that is a plain number and a DD/MM/YYYY date (MM/DD/YYYY when the order is given as month-first) in
+    range, all read from the untrimmed cells. For these rows the full parsers (on the trimmed cells) give
+    exactly the same amount and date and no reason, so nearly every row of a clean file is checked with two
+    cheap casts; every other row takes the full parsers. A long whole number (8+ characters, no point) leaves
+    the fast path too, as it may be a reference number in the amount column. A fast-path row keeps only the
+    cells it is stored from; other rows keep every cell, for quarantine."""
     # The mapping has passed require(): supplier, amount and date are mapped.
-    sup, amt, dat = (f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount", "payment_date"))
+    sup, amt = (f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount"))
+    dat = date_cell_sql(m, columns)
     stored = {f"c{columns.index(m.fields[f])}" for f in (*SUPPLIER_CELLS, *LINE_CELLS, *ROW_CELLS) if f in m.fields}
     cells = [c if c in stored else f"CASE WHEN _fast THEN NULL ELSE {c} END AS {c}"
              for c in (f"c{i}" for i in range(len(columns)))]
-    return (f"TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, anchorage_date_dmy({dat}) AS _date, "
+    fast_date = "anchorage_date_mdy" if order == "mdy" else "anchorage_date_dmy"
+    return (f"TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, {fast_date}({dat}) AS _date, "
             f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
+            f"AND (length({amt}) < 8 OR contains({amt}, '.')) "
             f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast, {', '.join(cells)}")
 
 
@@ -60,16 +76,77 @@ def _key_columns(keyed: dict[str, str], fields: tuple[str, ...]) -> list[str]:
     return [f"k_{f}" for f in fields if f in keyed]
 
 
-def _prepare(b: Batch) -> ImportSummary:
+@dataclass
+class SpendRun:
+    """One spend load's options and what its checks found (filled in part by part)."""
+
+    path: str
+    date_order: str | None = None  # given by the user: "dmy" or "mdy"
+    accept_warnings: bool = False
+    earlier_order: str | None = None  # the anchor's earlier files' date order
+    context: sanity.Context = field(default_factory=sanity.Context)
+    decided_order: str | None = None
+    date_precision: str = "day"
+    warnings: list[str] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)
+
+
+def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
+    """Infer the file's date order from every value of the date column (one aggregate), and bring the rows
+    the fast path read day-first round to it: a column is read one way, never some rows each way."""
+    stg, dat = b.part.table, trimmed_sql(date_cell_sql(b.mapping, b.part.columns))
+    slow = dates.gather(b.con, f"SELECT {dates.evidence_sql(dat)} FROM {stg} WHERE NOT _fast")
+    fast = dates.DateEvidence() if run.date_order else dates.gather(
+        b.con, f"SELECT {dates.fast_evidence_sql('_date', '_fast')} FROM {stg}")
+    ev = dates.combine(fast, slow)
+    decision = dates.decide(ev, path=run.path, column=b.column_header("payment_date"), given=run.date_order,
+                            earlier=run.earlier_order)
+    if decision.order == "mdy" and not run.date_order:
+        # The fast path read DD/MM/YYYY; no value proved day-first, so every such date swaps cleanly.
+        b.con.execute(f"UPDATE {stg} SET _date = make_date(year(_date), day(_date), month(_date)) WHERE _fast")
+        late = b.con.execute(f"SELECT count(*) FROM {stg} WHERE _fast AND _date > current_date + 366").fetchone()
+        if late and late[0]:
+            raise dates.DateOrderError(run.path, f"{late[0]:,} dates lie more than a year ahead when read month-first.",
+                                       fix="Check the file's dates, or pass --date-order dmy.")
+    run.decided_order = decision.order
+    for note in (decision.note, dates.month_level_note(ev)):
+        if note and note not in b.state.setdefault("notes", []):
+            b.state["notes"].append(note)
+    if ev.month_only:
+        run.date_precision = "month"
+    return decision
+
+
+def _reference_sql(b: Batch) -> str:
+    """SQL true for an amount that is a reference number pushed into the amount column (PDF extraction):
+    a whole number of 8+ digits in the range of the long numbers the file's other columns hold (its
+    transaction numbers), widened by 1%. Learnt from the sample, so no step per row."""
+    i = b.part.columns.index(b.mapping.fields["amount"])
+    ids = [int(v) for r in b.part.sample for j, v in enumerate(r)
+           if j != i and v is not None and re.fullmatch(r"[0-9]{8,18}", str(v).strip())]
+    if len(ids) < 5:
+        return "false"
+    lo, hi = min(ids), max(ids)
+    span = max(hi - lo, hi // 100)
+    return (f"coalesce(regexp_full_match(amount_raw, '[0-9]{{8,18}}') "
+            f"AND TRY_CAST(amount_raw AS HUGEINT) BETWEEN {lo - span} AND {hi + span}, false)")
+
+
+def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     """Rows off the fast path are parsed in full into a temp table; the distinct supplier and line cells of
     every loaded row are gathered and keyed; return the reconciliation of the rows parsed in full."""
     t, stg = b.parsed, b.part.table
-    sup, amt, dat = b.col("supplier_name"), b.col("amount"), b.col("payment_date")
+    decision = _decide_dates(b, run)
+    date_fn = "anchorage_date_m" if decision.order == "mdy" else "anchorage_date"
+    order_words = dates.ORDER_WORDS[decision.order]
+    sup, amt = b.col("supplier_name"), b.col("amount")
+    dat = trimmed_sql(date_cell_sql(b.mapping, b.part.columns))
     everything = " || ' ' || ".join(f"coalesce(c{i}, '')" for i in range(len(b.part.columns)))
     q = lambda s: s.replace("'", "''")  # noqa: E731
     h_sup, h_amt, h_dat = (q(b.column_header(f)) for f in ("supplier_name", "amount", "payment_date"))
     keyed = _keyed(b)
     as_keys = ", ".join(f"{c} AS k_{f}" for f, c in keyed.items())
+    reference = _reference_sql(b)
     prog.run(b.con, f"""
         CREATE TEMP TABLE {t} AS
         SELECT
@@ -78,22 +155,25 @@ def _prepare(b: Batch) -> ImportSummary:
             {sup} AS supplier_raw,
             {amt} AS amount_raw,
             {dat} AS date_raw,
-            anchorage_amount(amount_raw) AS amount,
-            anchorage_date(date_raw) AS payment_date,
+            CASE WHEN NOT {reference} THEN anchorage_amount(amount_raw) END AS amount,
+            {date_fn}(date_raw) AS payment_date,
             -- CASE, not AND: the regex then runs only on the few rows without a date.
-            CASE WHEN date_raw IS NULL THEN regexp_matches(upper({everything}), '\\bTOTALS?\\b') ELSE false END
-                AS is_total,
+            CASE WHEN date_raw IS NULL THEN regexp_matches(upper({everything}), '\\b(TOTALS?|SUM|GRAND TOTAL)\\b')
+                 ELSE false END AS is_total,
             concat_ws('; ',
                 CASE WHEN is_total THEN 'this looks like a total line, not a payment' END,
                 CASE WHEN supplier_raw IS NULL AND NOT is_total
                      THEN 'supplier name is empty (write REDACTED if it was withheld)' END,
                 CASE WHEN is_total THEN NULL
                      WHEN amount_raw IS NULL THEN 'amount is empty'
+                     WHEN {reference} THEN 'amount "' || amount_raw || '" looks like a reference number, not '
+                          || 'money (it is in the range of the file''s transaction numbers)'
                      WHEN amount IS NULL THEN 'amount "' || amount_raw || '" is not a number' END,
                 CASE WHEN is_total THEN NULL
                      WHEN date_raw IS NULL THEN 'payment date is empty'
                      WHEN payment_date IS NULL
-                         THEN 'payment date "' || date_raw || '" is not a date we recognise (use DD/MM/YYYY)'
+                         THEN 'payment date "' || date_raw || '" is not a date we recognise (this file''s dates '
+                              || 'are read {order_words})'
                      WHEN payment_date < DATE '{EARLIEST}' OR payment_date > current_date + 366
                          THEN 'payment date ' || strftime(payment_date, '%d/%m/%Y') || ' is out of range' END
             ) AS reason,
@@ -123,9 +203,11 @@ def _prepare(b: Batch) -> ImportSummary:
         CREATE TEMP TABLE names_{stg} AS
         SELECT cell, supplier_raw,
                regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
-               CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('supplier_raw')} END AS norm
-        FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw
-              FROM (SELECT DISTINCT k_supplier_name AS cell FROM dims_{stg} WHERE is_supplier))
+               CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('ids.name')} END AS norm,
+               ids.company_number AS name_company_number, ids.supplier_ref AS name_supplier_ref
+        FROM (SELECT cell, supplier_raw, {identifiers_sql('supplier_raw')} AS ids
+              FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw
+                    FROM (SELECT DISTINCT k_supplier_name AS cell FROM dims_{stg} WHERE is_supplier)))
     """)
     b.con.execute(f"""
         CREATE TEMP TABLE postcodes_{stg} AS
@@ -152,7 +234,29 @@ def _prepare(b: Batch) -> ImportSummary:
         # Group reasons by their kind, not by the value quoted in them.
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
         out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    out.notes.extend(b.state.get("notes", []))
+    _check(b, run, Decimal(loaded))
     return out
+
+
+def _check(b: Batch, run: SpendRun, slow_loaded: Decimal) -> None:
+    """The sanity checks, before anything is written; refuse unless the user has accepted the warnings."""
+    t, stg = b.parsed, b.part.table
+    run.columns = [{"field": c.field, "column": c.column, "confidence": c.confidence, "samples": c.samples,
+                    "values_look_like": c.kind, "chosen_by": c.why} for c in b.mapping.choices]
+    loaded = f"SELECT _date AS d, _amount AS a FROM {stg} WHERE _fast UNION ALL " \
+             f"SELECT payment_date, amount FROM {t} WHERE reason = ''"
+    fast = b.con.execute(f"SELECT coalesce(sum(_amount), 0) FROM {stg} WHERE _fast").fetchone()
+    total = slow_loaded + Decimal(fast[0] if fast else 0)
+    found = [sanity.other_body(b.part.columns, b.part.sample, run.context),
+             *sanity.date_and_overlap_checks(b.con, loaded, b.org, run.context)]
+    warnings = [w for w in found if w and w not in run.warnings]
+    run.warnings.extend(warnings)
+    sanity.refuse_unless_accepted(run.path, warnings, run.accept_warnings)
+    # A total line that disagrees is reported, not refused: the quarantined rows usually explain it.
+    total_line = sanity.total_line_check(b.con, t, total)
+    if total_line and total_line not in run.warnings:
+        run.warnings.append(total_line)
 
 
 def _salt(con: duckdb.DuckDBPyConnection, dims: str, sup_k: list[str], line_k: list[str]) -> int:
@@ -182,8 +286,10 @@ def _load(b: Batch) -> ImportSummary:
     upload_no = next_upload_no(b.con, b.upload_id, b.org)
     b.con.execute(f"""
         INSERT INTO spend_suppliers
-        SELECT $u, {key_sql(salt, sup_k)}, n.supplier_raw, n.norm, {value("supplier_ref")}, pc.postcode,
-               {value("company_number", company_number_sql("{}"))}, {value("charity_number")},
+        SELECT $u, {key_sql(salt, sup_k)}, n.supplier_raw, n.norm,
+               coalesce({value("supplier_ref")}, n.name_supplier_ref), pc.postcode,
+               coalesce({value("company_number", company_number_sql("{}"))}, n.name_company_number),
+               {value("charity_number")},
                {vat}, n.is_redacted, payments
         FROM dims_{stg} d JOIN names_{stg} n ON d.k_supplier_name = n.cell
         LEFT JOIN postcodes_{stg} pc ON {"d.k_supplier_postcode = pc.cell" if "supplier_postcode" in keyed else "false"}
@@ -261,11 +367,29 @@ def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
 
 
 def ingest_spend(
-    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None, progress: prog.Progress | None = None
+    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None, progress: prog.Progress | None = None,
+    date_order: str | None = None, accept_warnings: bool = False,
 ) -> ImportSummary:
-    """Load a spend file for an anchor; returns the reconciliation (rows and £)."""
-    return run_import(
-        ws, path, org, "spend", Transform(_prepare, _load, staged=_staged_sql),
+    """Load a spend file for an anchor; returns the reconciliation (rows and £).
+
+    `date_order` ("dmy" or "mdy") says how to read numeric dates when the file's values cannot; the sanity
+    checks refuse a suspect file unless `accept_warnings`."""
+    anchor = ws.config.anchor(org)
+    run = SpendRun(str(path), date_order, accept_warnings)
+    with ws.session() as session:
+        run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
+    summary = run_import(
+        ws, path, org, "spend",
+        Transform(lambda b: _prepare(b, run), _load,
+                  staged=lambda m, columns: _staged_sql(m, columns, date_order or "dmy")),
         delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?"],
         after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
     )
+    summary.date_order = run.decided_order
+    summary.date_precision = run.date_precision
+    summary.warnings = run.warnings
+    summary.columns = run.columns
+    if not summary.duplicate and run.decided_order:
+        with ws.session() as session:
+            history.remember_date_order(session, summary.upload_id, run.decided_order, run.date_precision)
+    return summary

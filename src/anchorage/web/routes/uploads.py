@@ -23,7 +23,9 @@ from anchorage.assets.utilisation import import_utilisation
 from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
+from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.preview import preview_file, write_mapping_file
+from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
 from anchorage.ingest.suppliers import ingest_suppliers
@@ -139,7 +141,8 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
     try:
         # A staff extract is personal data: only its column names are shown, never its rows.
         pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
-                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
+                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
+                          anchor_name=ctx.ws.config.anchor(meta["org"]).name)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise _without_server_path(exc, folder) from None
@@ -166,8 +169,17 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
         if meta["kind"] == "workforce":
             summary = ingest_staff(ctx.ws, path, meta["org"], mapping_file=mapping_file,
                                    as_at=dt.date.fromisoformat(meta["as_at"]) if meta.get("as_at") else None)
+        elif meta["kind"] == "spend":
+            order = str(form.get("date_order") or "") or None
+            summary = ingest_spend(ctx.ws, path, meta["org"], mapping_file=mapping_file,
+                                   date_order=order if order in ("dmy", "mdy") else None,
+                                   accept_warnings=form.get("accept_warnings") == "yes")
         else:
             summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
+    except (SanityWarning, DateOrderError) as exc:  # the user can answer these on the preview and go on
+        problem = _without_server_path(exc, folder)
+        return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "error": problem.message,
+                                                "ask_accept": isinstance(exc, SanityWarning)}, status=400)
     except AnchorageError as exc:
         if meta["kind"] in PERSONAL_KINDS:  # nothing of a staff file stays behind on the server
             shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,223 @@
+"""Reading messy files right: date order, columns from content, sanity checks, identifiers in names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from anchorage.errors import MappingError
+from anchorage.ingest import dates, infer
+from anchorage.ingest.sanity import SanityWarning
+from anchorage.ingest.spend import ingest_spend
+
+
+def _stored(ws, upload_id: str) -> list[tuple]:
+    with ws.warehouse() as con:
+        return con.execute("""SELECT r.payment_date, r.amount, s.supplier_name, s.supplier_name_norm,
+                                     s.company_number, s.supplier_ref
+                              FROM spend_rows r JOIN spend_uploads u USING (upload_no)
+                              JOIN spend_suppliers s USING (upload_no, supplier_key)
+                              WHERE u.upload_id = ? ORDER BY r.row_no""", [upload_id]).fetchall()
+
+
+def _csv(tmp_path: Path, name: str, text: str) -> Path:
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+
+def test_month_first_file_reads_every_row_month_first(workspace, tmp_path):
+    # 1/12/2021 fits both readings; 7/31/2020 proves month-first, so 1/12/2021 is 12 January, not 1 December.
+    f = _csv(tmp_path, "us.csv", "Supplier,Amount,Date\nA Ltd,10,1/12/2021\nB Ltd,20,7/31/2020\nC Ltd,30,02/03/2021\n")
+    s = ingest_spend(workspace, f, "Council")
+    assert (s.rows_loaded, s.rows_quarantined, s.date_order) == (3, 0, "mdy")
+    assert [r[0] for r in _stored(workspace, s.upload_id)] == [dt.date(2021, 1, 12), dt.date(2020, 7, 31),
+                                                              dt.date(2021, 2, 3)]
+
+
+def test_ambiguous_file_asks_then_follows_the_anchors_earlier_files(workspace, tmp_path):
+    f = _csv(tmp_path, "a.csv", "Supplier,Amount,Date\nA Ltd,10,01/02/2023\nB Ltd,20,03/04/2023\n")
+    with pytest.raises(dates.DateOrderError, match="fits both day-first and month-first") as e:
+        ingest_spend(workspace, f, "Council")
+    assert "--date-order" in (e.value.fix or "")
+    first = ingest_spend(workspace, f, "Council", date_order="mdy")
+    assert [r[0] for r in _stored(workspace, first.upload_id)] == [dt.date(2023, 1, 2), dt.date(2023, 3, 4)]
+    g = _csv(tmp_path, "b.csv", "Supplier,Amount,Date\nC Ltd,30,05/06/2023\n")
+    second = ingest_spend(workspace, g, "Council")
+    assert second.date_order == "mdy" and any("earlier files" in n for n in second.notes)
+    assert _stored(workspace, second.upload_id)[0][0] == dt.date(2023, 5, 6)
+    with pytest.raises(dates.DateOrderError):  # another anchor has no earlier files
+        ingest_spend(workspace, g, "Acute Trust")
+
+
+def test_mixed_orders_are_refused_or_split_by_the_given_order(workspace, tmp_path):
+    f = _csv(tmp_path, "mixed.csv", "Supplier,Amount,Date\nA Ltd,10,31/01/2023\nB Ltd,20,7/31/2023\nC Ltd,5,02/03/2023\n")
+    with pytest.raises(dates.DateOrderError, match="mixes day-first"):
+        ingest_spend(workspace, f, "Council")
+    s = ingest_spend(workspace, f, "Council", date_order="dmy")
+    assert (s.rows_loaded, s.rows_quarantined, s.amount_quarantined) == (2, 1, Decimal("20"))
+    assert [r[0] for r in _stored(workspace, s.upload_id)] == [dt.date(2023, 1, 31), dt.date(2023, 3, 2)]
+
+
+def test_iso_excel_serials_and_month_only(workspace, tmp_path):
+    f = _csv(tmp_path, "iso.csv", "Supplier,Amount,Date\nA Ltd,10,2023-05-01\nB Ltd,20,45000\n")
+    s = ingest_spend(workspace, f, "Council")
+    assert [r[0] for r in _stored(workspace, s.upload_id)] == [dt.date(2023, 5, 1), dt.date(2023, 3, 15)]
+    g = _csv(tmp_path, "months.csv", "Supplier,Amount,Date\nA Ltd,10,2024-03\nB Ltd,20,2024-04\n")
+    m = ingest_spend(workspace, g, "Acute Trust")
+    assert m.date_precision == "month" and any("give only a month" in n for n in m.notes)
+
+
+ORDERS = st.sampled_from(["dmy", "mdy"])
+SEPARATORS = st.sampled_from(["/", "-", "."])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), min_size=1, max_size=30), ORDERS,
+       SEPARATORS, st.booleans())
+def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(days, order, sep, pad):
+    fmt = ("%d{0}%m{0}%Y" if order == "dmy" else "%m{0}%d{0}%Y").format(sep)
+    values = [d.strftime(fmt) if pad else d.strftime(fmt).lstrip("0").replace(sep + "0", sep) for d in days]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?) AS v", [values])
+    ev = dates.gather(con, f"SELECT {dates.evidence_sql('v')} FROM t")
+    try:
+        decision = dates.decide(ev, path="f.csv", column="Date")
+    except dates.DateOrderError:
+        # Only when no value tells: every date has day and month both 12 or under.
+        assert all(d.day <= 12 and d.month <= 12 for d in days) and any(d.day != d.month for d in days)
+        return
+    if any(d.day != d.month for d in days):
+        assert decision.order == order
+    from anchorage.ingest.parsers import parse_dates
+
+    assert parse_dates(values, decision.order) == days
+
+
+# --- columns from content ------------------------------------------------------------------------------
+
+HEADER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=0, max_size=14)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(HEADER, HEADER, HEADER, st.permutations([0, 1, 2, 3]), st.randoms(use_true_random=False))
+def test_dates_money_and_postcodes_are_found_whatever_their_header(h_date, h_money, h_pc, order, rnd):
+    n = 40
+    cols = {
+        "supplier_name": ("Supplier", [f"{rnd.choice(['Acme', 'Bolt', 'Cray', 'Dune'])} {i} Ltd" for i in range(n)]),
+        "payment_date": (h_date, [(dt.date(2023, 1, 1) + dt.timedelta(days=rnd.randrange(700))).strftime("%d/%m/%Y")
+                                  for _ in range(n)]),
+        "amount": (h_money, [f"{rnd.uniform(-500, 90000):,.2f}" for _ in range(n)]),
+        "supplier_postcode": (h_pc, [rnd.choice(["SE6 4RU", "WC1A 1AA", "HG1 1AA", "M1 1AE"]) for _ in range(n)]),
+    }
+    fields = [list(cols)[i] for i in order]
+    headers = [cols[f][0] for f in fields]
+    rows = [[cols[f][1][r] for f in fields] for r in range(n)]
+    got = infer.infer_mapping(headers, rows).fields
+    for f in ("payment_date", "amount", "supplier_postcode"):
+        assert got.get(f) == cols[f][0] or headers.count(cols[f][0]) > 1, (f, headers, got)
+
+
+def test_header_lies_and_odd_headers(workspace, tmp_path):
+    # 'Transaction Date' holds numbers, the dates sit under an unknown header, ' Amount ' has spaces and
+    # 'Supplier\xa0Name' a no-break space.
+    f = _csv(tmp_path, "odd.csv", "Supplier\xa0Name,Transaction Date,When, Amount \n"
+             "A Ltd,1168648,16/06/2020,\"1,014,642.50\"\nB Ltd,1165124,25/06/2020,309983.38\n")
+    s = ingest_spend(workspace, f, "Council")
+    assert s.mapping["payment_date"] == "When" and s.mapping["transaction_id"] == "Transaction Date"
+    assert s.mapping["amount"] == "Amount" and s.mapping["supplier_name"] == "Supplier\xa0Name"
+    assert s.amount_loaded == Decimal("1324625.88")
+    when = next(c for c in s.columns if c["field"] == "payment_date")
+    assert when["chosen_by"] == "values" and when["samples"][0] == "16/06/2020"
+
+
+def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):
+    f = _csv(tmp_path, "agg.csv", "Supplier,Total\nA Ltd,\"1,000.00\"\nB Ltd,250.50\n")
+    with pytest.raises(MappingError, match="aggregate") as e:
+        ingest_spend(workspace, f, "Council")
+    assert '"Total": money (e.g. "1,000.00")' in e.value.message
+
+
+# --- sanity checks -------------------------------------------------------------------------------------
+
+def test_another_bodys_file_warns_and_loads_only_when_accepted(workspace, tmp_path):
+    f = _csv(tmp_path, "leeds.csv", "Body Name,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,15/05/2023\n")
+    with pytest.raises(SanityWarning, match='names "Leeds City Council", not "Acute Trust"'):
+        ingest_spend(workspace, f, "Acute Trust")
+    s = ingest_spend(workspace, f, "Acute Trust", accept_warnings=True)
+    assert s.rows_loaded == 1 and s.warnings
+    own = _csv(tmp_path, "own.csv", "Entity,Supplier,Amount,Date\nThe Council,B Ltd,10,15/05/2023\n")
+    assert ingest_spend(workspace, own, "Council").warnings == []  # its own name: no warning
+
+
+def test_overlap_future_far_dates_and_total_lines(workspace, tmp_path):
+    ingest_spend(workspace, _csv(tmp_path, "may.csv", "Supplier,Amount,Date\nA Ltd,100,15/05/2023\nB Ltd,50,20/05/2023\n"),
+                 "Council")
+    merged = _csv(tmp_path, "merged.csv", "Supplier,Amount,Date\nA Ltd,100,15/05/2023\nC Ltd,70,13/06/2023\n")
+    with pytest.raises(SanityWarning) as e:
+        ingest_spend(workspace, merged, "Council")
+    assert "overlaps 2 payments (£150.00) already loaded for this anchor from may.csv" in e.value.message
+    future = (dt.date.today() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
+    with pytest.raises(SanityWarning, match="dated in the future"):
+        ingest_spend(workspace, _csv(tmp_path, "fut.csv", f"Supplier,Amount,Date\nA Ltd,1,{future}\n"), "Council")
+    with pytest.raises(SanityWarning, match="years or more away"):
+        ingest_spend(workspace, _csv(tmp_path, "old.csv", "Supplier,Amount,Date\nA Ltd,1,15/05/2011\n"), "Council")
+    # A total line that disagrees is reported with the load (its rows quarantined as a total line).
+    s = ingest_spend(workspace, _csv(tmp_path, "tot.csv", "Supplier,Amount,Date\nA Ltd,10,15/05/2024\n"
+                                     "B Ltd,20,16/05/2024\nTotal,999,\n"), "Acute Trust")
+    assert (s.rows_loaded, s.amount_loaded, s.quarantine_reasons) == (
+        2, Decimal("30"), {"this looks like a total line, not a payment": 1})
+    assert any("total line says £999.00 but the payments loaded add up to £30.00" in w for w in s.warnings)
+
+
+# --- identifiers in supplier names ---------------------------------------------------------------------
+
+def test_identifiers_in_names_go_to_their_own_fields(workspace, tmp_path):
+    f = _csv(tmp_path, "ids.csv", "Supplier,Amount,Date\nKINGS COLLEGE LONDON:03529700,10,15/05/2023\n"
+             "HRB851100001 : ACME LTD,20,15/05/2023\nSupply Chain Coordination Ltd (Sccl) ( 905),30,15/05/2023\n"
+             "Supply Chain Coordination Ltd (Sccl) ( 101),40,15/05/2023\n")
+    s = ingest_spend(workspace, f, "Council")
+    rows = _stored(workspace, s.upload_id)
+    assert rows[0][2:] == ("KINGS COLLEGE LONDON:03529700", "KINGS COLLEGE LONDON", "03529700", None)
+    assert rows[1][2:] == ("HRB851100001 : ACME LTD", "ACME", None, "HRB851100001")
+    # One supplier under two account numbers groups as one, its numbers kept as references.
+    assert rows[2][3] == rows[3][3] and "905" not in rows[2][3] and (rows[2][5], rows[3][5]) == ("905", "101")
+
+
+def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
+    f = _csv(tmp_path, "a.csv", "Body,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,01/02/2023\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-m", "anchorage.cli.main", "spend", "ingest", str(f), "--org", "Council",
+           "--workspace", str(workspace.root)]
+    ask = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert ask.returncode != 0 and "--date-order" in ask.stdout + ask.stderr and "Traceback" not in ask.stderr
+    warn = subprocess.run([*cmd, "--date-order", "dmy"], capture_output=True, text=True, env=env)
+    assert warn.returncode != 0 and "Leeds City Council" in warn.stdout + warn.stderr
+    ok = subprocess.run([*cmd, "--date-order", "dmy", "--accept-warnings", "--json"], capture_output=True,
+                        text=True, env=env)
+    out = json.loads(ok.stdout)
+    assert out["rows_loaded"] == 1 and out["date_order"] == "dmy" and out["warnings"]
+    assert {c["field"] for c in out["columns"]} >= {"supplier_name", "amount", "payment_date"}
+
+
+def test_a_date_glued_onto_text_is_read_with_a_mapping_file_too(workspace, tmp_path):
+    f = _csv(tmp_path, "glued.csv", "Entity,Supplier,Amount\nNHS South East London CCG31/01/2021,A Ltd,10\n"
+             "NHS South East London CCG31/01/2021,B Ltd,20\n")
+    m = tmp_path / "map.json"
+    m.write_text(json.dumps({"payment_date": "Entity", "supplier_name": "Supplier", "amount": "Amount"}))
+    for s in (ingest_spend(workspace, f, "Council", accept_warnings=True),
+              ingest_spend(workspace, f, "Acute Trust", mapping_file=m, accept_warnings=True)):
+        assert (s.rows_loaded, s.rows_quarantined) == (2, 0)
+        assert {r[0] for r in _stored(workspace, s.upload_id)} == {dt.date(2021, 1, 31)}
