@@ -98,8 +98,10 @@ def refuse(ws: Workspace, viewer: Viewer, what: str, ref: object, reason: str, *
         audit.record(s, viewer.email, "refused", org=viewer.org, ip=ip,
                      detail={"what": what, "ref": str(ref)[:80], "reason": reason})
         s.commit()
-    raise NotFound(f"There is no {what} here that you can open or change.",
-                   fix="Go back to the list and choose one from it.")
+    refused = NotFound(f"There is no {what} here that you can open or change.",
+                       fix="Go back to the list and choose one from it.")
+    refused.audited = True  # the web's error handler does not record it a second time
+    raise refused
 
 
 def viewer_for(s: Session, user: User) -> Viewer:

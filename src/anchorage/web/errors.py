@@ -62,9 +62,9 @@ def message_of(exc: Exception) -> tuple[str, str | None]:
 
 def _audit_refusal(request: Request, exc: Exception, status: int) -> None:
     """Record a signed-in user's refused attempt (who, what path, which answer); never fails the response.
-    (The access layer records its own refusals too, with the real reason: that one is for admins.)"""
+    A refusal the access layer has already recorded, with its reference and real reason, is not recorded twice."""
     ctx = getattr(request.state, "ctx", None)
-    if ctx is None or status not in (403, 404):
+    if ctx is None or status not in (403, 404) or getattr(exc, "audited", False):
         return
     try:
         with ctx.ws.session() as s:
