@@ -26,6 +26,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.cli.lake import EngineOpt, lake_app
 from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
@@ -55,6 +56,7 @@ app.add_typer(assets_cli.spaces_app, name="spaces")
 app.add_typer(socialvalue_app, name="socialvalue")
 app.add_typer(lm3_app, name="lm3")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(lake_app, name="lake")
 
 
 
@@ -126,6 +128,7 @@ def spend_analyse(
     min_amount: Annotated[float | None, typer.Option(help="Ignore payments below this £ amount.")] = None,
     top_n: Annotated[int | None, typer.Option(help="Only each anchor's top N suppliers (CLES uses 300).")] = None,
     no_exclusions: Annotated[bool, typer.Option("--no-exclusions", help="Keep non-procurement payments in.")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Where the spend goes: tiers, deprivation, SME/VCSE, categories, leakage, trend."""
     from anchorage.procurement.enrich import AnalysisOptions
@@ -133,7 +136,7 @@ def spend_analyse(
 
     opts = AnalysisOptions(orgs=org or None, min_amount=Decimal(str(min_amount)) if min_amount is not None else None,
                            top_n=top_n, apply_exclusions=not no_exclusions)
-    result = analyse_workspace(open_workspace(workspace), opts)
+    result = analyse_workspace(open_workspace(workspace), opts, engine=engine)
     if as_json:
         print_json(result.to_json())
         return
@@ -167,11 +170,14 @@ def geo_import(files: list[Path], workspace: WorkspaceOpt = None, as_json: JsonO
 
 @app.command()
 def report(workspace: WorkspaceOpt = None,
-           out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report")) -> None:
+           out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report"),
+           engine: EngineOpt = None) -> None:
     """Write the offline HTML report, an XLSX workbook and a CSV of every table."""
+    from anchorage.procurement.run import analyse_workspace
     from anchorage.reports.build import build_report
 
-    paths = build_report(open_workspace(workspace), out_dir)
+    ws = open_workspace(workspace)
+    paths = build_report(ws, out_dir, result=analyse_workspace(ws, engine=engine))
     out.print(f"Report written: {paths['html']}")
 
 
