@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from anchorage import config as cfgmod
 from anchorage.cli import assets as assets_cli
@@ -214,9 +215,9 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except AnchorageError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.fix:
-            err.print(f"[bold]Fix:[/] {exc.fix}", highlight=False)
+            err.print(f"[bold]Fix:[/] {escape(exc.fix)}", highlight=False)
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         err.print("Stopped.")

@@ -64,17 +64,30 @@ def _conf(compute: Compute, scratch: Path) -> dict[str, str]:
     conf = {
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
-        "spark.log.level": "ERROR",
         "spark.sql.shuffle.partitions": str(compute.shuffle_partitions),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(scratch / "spark-warehouse"),
         "spark.executor.memory": compute.executor_memory,
-        # A JVM out of memory exits (and the run fails plainly) instead of thrashing without end.
-        "spark.driver.extraJavaOptions": f"-XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir={scratch}",
+        # A JVM out of memory exits (and the run fails plainly) instead of thrashing without end; only
+        # Spark's errors reach the terminal.
+        "spark.driver.extraJavaOptions": f"-XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir={scratch} "
+                                         f"-Dlog4j2.configurationFile={scratch / 'log4j2.properties'}",
     }
-    if compute.spark_master.startswith("local"):
-        conf["spark.local.dir"] = str(scratch / "local")
+    if compute.spark_master.startswith("local"):  # one machine: scratch and traffic stay on it
+        conf.update({"spark.local.dir": str(scratch / "local"), "spark.driver.host": "127.0.0.1",
+                     "spark.driver.bindAddress": "127.0.0.1"})
     return conf
+
+
+# Spark's own log stays quiet: a failure reaches the user once, as a plain SparkRunError.
+LOG4J = """rootLogger.level = off
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = Spark %p %c{1}: %m%n
+"""
 
 
 @contextlib.contextmanager
@@ -127,6 +140,7 @@ def _start(compute: Compute, scratch: Path, app_name: str) -> Any:
         return builder.appName(app_name).getOrCreate()
     _ensure_java()
     _check_reachable(compute.spark_master, "Spark master")
+    (scratch / "log4j2.properties").write_text(LOG4J, encoding="utf-8")
     builder = builder.master(compute.spark_master).appName(app_name).config("spark.driver.memory", compute.driver_memory)
     for key, value in _conf(compute, scratch).items():
         builder = builder.config(key, value)
@@ -155,12 +169,7 @@ class _Watchdog:
 
     def _kill(self, phase: str, seconds: float) -> None:
         self.expired = f"{phase}:{seconds:g}"
-        with contextlib.suppress(Exception):
-            from pyspark import SparkContext
-
-            gateway = SparkContext._gateway
-            if gateway is not None and getattr(gateway, "proc", None) is not None:
-                gateway.proc.kill()
+        _kill_spark_processes()
         with contextlib.suppress(Exception):
             from pyspark.sql import SparkSession
 
@@ -173,6 +182,23 @@ class _Watchdog:
         if phase == "start":
             return f"The Spark session did not start within {seconds} seconds, so it was stopped."
         return f"The Spark run did not finish within {float(seconds) / 60:g} minutes, so it was stopped."
+
+
+def _kill_spark_processes() -> None:
+    """Kill the Spark JVM (and the spark-submit scripts that start it) this process launched, at any stage:
+    pyspark itself waits without limit for a JVM that never reports its port."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    mine, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - mine
+        mine |= frontier
+    for pid in mine:
+        with contextlib.suppress(OSError):
+            if b"spark" in (Path("/proc") / str(pid) / "cmdline").read_bytes():
+                os.kill(pid, 9)
 
 
 _TIMEOUT_FIX = ("Check the [compute] section of anchorage.toml (spark_master or spark_remote), or raise "
@@ -192,8 +218,17 @@ def _explain(exc: BaseException, compute: Compute, expired: str | None) -> Spark
         watchdog = _Watchdog()
         watchdog.expired = expired
         return SparkRunError(watchdog._message(), fix=_TIMEOUT_FIX)
-    if re.search(r"OutOfMemoryError|Java heap space|GC overhead|must be at least", text):
+    if "INVALID_DRIVER_MEMORY" in text or "must be at least" in text:
+        return SparkRunError(f"Spark needs at least 450 MB of driver memory (driver_memory = {compute.driver_memory}).",
+                             fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "4g".')
+    if re.search(r"OutOfMemoryError|Java heap space|GC overhead", text):
         return SparkRunError(f"Spark ran out of memory (driver_memory = {compute.driver_memory}).",
+                             fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "8g", '
+                                 "or run on a cluster.")
+    if re.search(r"Answer from Java side is empty|Error while (sending|receiving)|Connection refused|"
+                 r"Py4JNetworkError", f"{type(exc).__name__} {text}"):
+        return SparkRunError("Spark stopped during the run: its JVM exited, most often because it ran out of memory "
+                             f"(driver_memory = {compute.driver_memory}).",
                              fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "8g", '
                                  "or run on a cluster.")
     if "JAVA_GATEWAY_EXITED" in text or "Java gateway process exited" in text:
