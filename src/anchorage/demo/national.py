@@ -44,7 +44,7 @@ def generate_national(ws: Workspace, rows: int, *, bodies: int = 400, years: int
             FROM range({rows}) t(i) JOIN nat_uploads n ON n.u = i % {uploads}
         """)
         n_pc = con.execute("SELECT count(*) FROM postcodes").fetchone()[0]  # type: ignore[index]
-        con.execute(f"""
+        con.execute("""
             CREATE TEMP TABLE nat_pc AS
             SELECT row_number() OVER (ORDER BY pcd_key) - 1 AS k, pcds FROM postcodes
         """)
