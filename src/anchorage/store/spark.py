@@ -9,6 +9,7 @@ timeout_minutes, is stopped by killing its JVM, and any Spark failure becomes a 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -133,6 +134,9 @@ def _start(compute: Compute, scratch: Path, app_name: str) -> Any:
     builder = _builder()
     if compute.spark_remote:
         _check_reachable(compute.spark_remote, "Spark Connect server")
+        if importlib.util.find_spec("grpc") is None:
+            raise SparkRunError("A Spark Connect address is set, but the Spark Connect client is not installed.",
+                                fix="pip install 'anchorage[spark-connect]'")
         builder = builder.remote(compute.spark_remote)
         for key, value in _conf(compute, scratch).items():
             if key.startswith("spark.sql."):  # only session SQL settings can be set from a Connect client
@@ -191,7 +195,8 @@ def _kill_spark_processes() -> None:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    mine, frontier = set(), {os.getpid()}
+    mine: set[int] = set()
+    frontier = {os.getpid()}
     while frontier:
         frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - mine
         mine |= frontier
