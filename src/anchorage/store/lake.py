@@ -26,7 +26,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -202,13 +201,25 @@ def export(con: duckdb.DuckDBPyConnection, root: Path, loaded_ids: set[str]) -> 
         return summary
 
 
+def _upload_files(root: Path, top: str) -> dict[int, list[Path]]:
+    """The Parquet files under payments/, suppliers/ or lines/, by upload number (one walk of the folder)."""
+    found: dict[int, list[Path]] = {}
+    for path in (root / top).rglob("*.parquet"):
+        no = path.parent.name.removeprefix("upload_no=")
+        if no.isdigit():
+            found.setdefault(int(no), []).append(path)
+    return found
+
+
 def _write_uploads(con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, tuple[int, str]]) -> dict[str, Any]:
     """Write the payments, suppliers and lines of new uploads: one COPY per table for all of them."""
-    nos = ", ".join(str(no) for no, _ in fresh.values())
-    for no, _ in fresh.values():  # what a crashed export may have left of the same uploads
-        for top in PER_UPLOAD:
-            for d in (root / top).glob(f"**/upload_no={no}"):
-                shutil.rmtree(d)
+    numbers = {no for no, _ in fresh.values()}
+    nos = ", ".join(str(no) for no in sorted(numbers))
+    for top in PER_UPLOAD:  # what a crashed export may have left of the same uploads
+        for no, paths in _upload_files(root, top).items():
+            if no in numbers:
+                for path in paths:
+                    path.unlink()
     common = "FORMAT parquet, OVERWRITE_OR_IGNORE, WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part_{i}'"
     con.execute(f"COPY ({PAYMENTS_SQL.format(nos=nos)}) TO {_sql_str(root / 'payments')} "
                 f"({common}, PARTITION_BY (org, financial_year, upload_no))")
@@ -217,10 +228,10 @@ def _write_uploads(con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, 
                     f"({common}, PARTITION_BY (upload_no))")
     counts = dict(con.execute(f"SELECT upload_no, count(*) FROM spend_rows WHERE upload_no IN ({nos}) "
                               "GROUP BY upload_no").fetchall())
+    written = {top: _upload_files(root, top) for top in PER_UPLOAD}
     entries: dict[str, Any] = {}
     for uid, (no, org) in fresh.items():
-        files = {top: sorted(str(p.relative_to(root)) for p in (root / top).glob(f"**/upload_no={no}/*.parquet"))
-                 for top in PER_UPLOAD}
+        files = {top: sorted(str(p.relative_to(root)) for p in written[top].get(no, [])) for top in PER_UPLOAD}
         entries[uid] = {"upload_no": no, "org": org, "rows": int(counts.get(no, 0)), "files": files}
     return entries
 
