@@ -16,18 +16,21 @@ must equal DuckDB's to the penny. Generated data goes to --data and is deleted u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import psutil
 import report
 from measure import run_measured
 
@@ -80,6 +83,29 @@ def stage(name: str, data: Path, rows: int) -> dict[str, Any]:
     return out
 
 
+def run_with_cpu(cmd: list[str]) -> tuple[int, float, int, float]:
+    """run_measured, plus the CPU seconds (user + system) of the whole process tree, JVM included: on a
+    shared machine wall time depends on the neighbours, CPU time much less."""
+    cpu: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        me = psutil.Process()
+        while not done.is_set():
+            for proc in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    t = proc.cpu_times()
+                    cpu[proc.pid] = t.user + t.system + t.children_user + t.children_system
+            done.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code, wall, peak = run_measured(cmd, {**os.environ})
+    done.set()
+    sampler.join()
+    return code, wall, peak, sum(cpu.values())
+
+
 def penny_mismatches(data: Path, rows: int) -> list[str]:
     """Every cell where Spark's tables differ from DuckDB's by a penny or more (text exactly)."""
     a = json.loads((data / f"tables-duckdb-{rows}.json").read_text())
@@ -125,13 +151,14 @@ def main(argv: list[str] | None = None) -> int:
             runs[str(rows)] = measured = {}
             for name in STAGES:
                 cmd = [sys.executable, __file__, "--stage", name, "--rows", str(rows), "--data", str(a.data)]
-                code, wall, peak = run_measured(cmd, {**os.environ})
+                code, wall, peak, cpu = run_with_cpu(cmd)
                 if code != 0:
                     raise RuntimeError(f"stage {name} at {rows:,} rows failed with exit code {code}")
                 r = json.loads((a.data / f"stage-{name}.json").read_text())
-                r.update(wall=wall, peak_rss=peak)
+                r.update(wall=wall, peak_rss=peak, cpu_seconds=cpu)
                 measured[name] = r
-                print(f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  peak {report.fmt_gb(peak)}", flush=True)
+                print(f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  cpu {cpu:8.1f} s  peak {report.fmt_gb(peak)}  "
+                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
             measured["mismatches"] = penny_mismatches(a.data, rows)
             measured["spark_vs_duckdb"] = measured["spark"]["seconds"] / measured["duckdb"]["seconds"]
             print(f"{rows:>12,} Spark/DuckDB time {measured['spark_vs_duckdb']:.1f}x; "
