@@ -97,19 +97,23 @@ def spark_session(compute: Compute, scratch_parent: Path, app_name: str = "ancho
     scratch = Path(tempfile.mkdtemp(prefix="spark-", dir=scratch_parent))
     watchdog = _Watchdog()
     session = None
+    failed = False
     try:
         with watchdog.limit(compute.start_timeout_seconds, "start"):
             session = _start(compute, scratch, app_name)
         with watchdog.limit(compute.timeout_minutes * 60, "run"):
             yield session
     except SparkRunError:
+        failed = True
         raise
     except Exception as exc:
         if not _is_spark_failure(exc):
             raise
+        failed = True
         raise _explain(exc, compute, watchdog.expired) from None
     finally:
-        if watchdog.expired:
+        if watchdog.expired or failed:  # the JVM may be gone or stuck: end it, never wait on it
+            _kill_spark_processes()
             _forget_dead_jvm()
         elif session is not None:
             with contextlib.suppress(Exception):
