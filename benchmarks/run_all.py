@@ -5,6 +5,8 @@
                                               # results go to bench-data/ and leave BENCHMARKS.md alone
     python3 run.py bench --profile            # also time each step of an extra ingest and analysis run
     .venv/bin/python benchmarks/run_all.py --rows 2000000 --keep
+    python3 run.py bench --lake 50000000      # also the national-scale lake benchmark (bench_lake.py):
+                                              # lake export, DuckDB vs Spark local[2]; results_lake.json
 
 Every stage runs in its own fresh Python process (benchmarks/stages.py) so that peak memory is per stage.
 Generated data lives in bench-data/ (gitignored) and is deleted at the end unless --keep is given.
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", action="store_true",
                    help="also profile an extra ingest and analysis run, statement by statement")
     p.add_argument("--skip", default="", help="comma-separated stages to skip (pandas, nspl, load_floor, workforce)")
+    p.add_argument("--lake", default="", help="also run bench_lake.py at these payments (comma-separated sizes)")
     a = p.parse_args(argv)
     rows = 1_000_000 if a.quick else a.rows
     nspl_rows = a.nspl_rows or (270_000 if a.quick else 2_700_000)
@@ -153,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
             for child in a.data.iterdir() if a.data.exists() else []:
                 if child.name.startswith(("spend_", "nspl_", "ws", "template", "floor", "tables-", "stage-")):
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
+    if a.lake:  # national scale: its own process, data and results file (BENCHMARKS.md section by hand)
+        lake_cmd = [sys.executable, str(HERE / "bench_lake.py"), "--rows", a.lake, "--data", str(a.data / "lake"),
+                    *(["--keep"] if a.keep else [])]
+        if subprocess.run(lake_cmd).returncode != 0:
+            mismatches.append("bench_lake.py: Spark and DuckDB figures differ, or a stage failed")
     for m in mismatches:
         print(f"!!! MISMATCH !!! {m}", flush=True)
     result = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "rows": rows,

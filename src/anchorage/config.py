@@ -73,6 +73,26 @@ class Place:
     name: str = ""
 
 
+ENGINES = ("duckdb", "spark")
+MEMORY = re.compile(r"^\d+[kmgt]?$", re.IGNORECASE)
+
+
+@dataclass
+class Compute:
+    """Where the analysis runs: DuckDB in-process (default) or a Spark session (local, a cluster or Spark
+    Connect), reading the workspace's lake. See docs/scaling.md."""
+
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"  # local[N], spark://host:7077, yarn, k8s://...
+    spark_remote: str = ""  # a Spark Connect address, sc://host:15002; used instead of spark_master
+    driver_memory: str = "2g"
+    executor_memory: str = "2g"
+    shuffle_partitions: int = 4
+    lake: str = ""  # where `lake export` writes and Spark reads; empty: the lake/ folder of the workspace
+    start_timeout_seconds: int = 120  # a Spark session that has not started by then is given up
+    timeout_minutes: int = 240  # a Spark run still going after this is stopped, never left hanging
+
+
 @dataclass
 class Config:
     collaborative: str
@@ -83,6 +103,7 @@ class Config:
     records_url: str = ""  # empty: SQLite file in the workspace
     workforce: dict[str, Any] = field(default_factory=dict)  # read by anchorage.workforce.settings
     reference: dict[str, Any] = field(default_factory=dict)  # [reference.sources.X] overrides, see reference/fetch
+    compute: Compute = field(default_factory=Compute)
 
     def anchor(self, name_or_slug: str) -> Anchor:
         key = slugify(name_or_slug)
@@ -135,6 +156,26 @@ def validate(cfg: Config) -> list[str]:
             problems.append(f'exclusion "{r.name}": pattern is not a valid regular expression ({exc})')
     if cfg.imd_version not in ("2019", "2025"):
         problems.append('imd_version must be "2019" or "2025"')
+    return problems + compute_problems(cfg.compute)
+
+
+def compute_problems(c: Compute) -> list[str]:
+    """Every problem in the [compute] section."""
+    problems: list[str] = []
+    if c.engine not in ENGINES:
+        problems.append(f'compute.engine "{c.engine}" must be one of {", ".join(ENGINES)}')
+    if c.spark_remote and not re.match(r"^sc://[^/:]+(:\d+)?(/.*)?$", c.spark_remote):
+        problems.append(f'compute.spark_remote "{c.spark_remote}" is not a Spark Connect address (like sc://host:15002)')
+    if not re.match(r"^(local(\[(\d+|\*)\])?|spark://[^/]+|yarn|k8s://.+|mesos://.+)$", c.spark_master):
+        problems.append(f'compute.spark_master "{c.spark_master}" is not a Spark master (like local[2] or spark://host:7077)')
+    for name in ("driver_memory", "executor_memory"):
+        value = getattr(c, name)
+        if not isinstance(value, str) or not MEMORY.match(value):
+            problems.append(f'compute.{name} "{value}" is not an amount of memory (like 4g or 512m)')
+    for name in ("shuffle_partitions", "start_timeout_seconds", "timeout_minutes"):
+        value = getattr(c, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.append(f"compute.{name} must be a whole number of at least 1 (it is {value!r})")
     return problems
 
 
@@ -156,6 +197,7 @@ def load(path: Path) -> Config:
             records_url=raw.get("records_url", ""),
             workforce=dict(raw.get("workforce", {})),
             reference=dict(raw.get("reference", {})),
+            compute=Compute(**raw.get("compute", {})),
         )
     except TypeError as exc:
         raise ConfigError([f"unexpected setting: {exc}"], str(path)) from None

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from anchorage import config as cfgmod
 from anchorage.cli import assets as assets_cli
@@ -27,6 +28,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.cli.lake import EngineOpt, lake_app
 from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.reference import reference_app
 from anchorage.cli.socialvalue import lm3_app, socialvalue_app
@@ -64,6 +66,7 @@ app.add_typer(assets_cli.spaces_app, name="spaces")
 app.add_typer(socialvalue_app, name="socialvalue")
 app.add_typer(lm3_app, name="lm3")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(lake_app, name="lake")
 
 
 
@@ -154,6 +157,7 @@ def spend_analyse(
     min_amount: Annotated[float | None, typer.Option(help="Ignore payments below this £ amount.")] = None,
     top_n: Annotated[int | None, typer.Option(help="Only each anchor's top N suppliers (CLES uses 300).")] = None,
     no_exclusions: Annotated[bool, typer.Option("--no-exclusions", help="Keep non-procurement payments in.")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Where the spend goes: tiers, deprivation, SME/VCSE, categories, leakage, trend."""
     from anchorage.procurement.enrich import AnalysisOptions
@@ -161,7 +165,7 @@ def spend_analyse(
 
     opts = AnalysisOptions(orgs=org or None, min_amount=Decimal(str(min_amount)) if min_amount is not None else None,
                            top_n=top_n, apply_exclusions=not no_exclusions)
-    result = analyse_workspace(open_workspace(workspace), opts)
+    result = analyse_workspace(open_workspace(workspace), opts, engine=engine)
     if as_json:
         print_json(result.to_json())
         return
@@ -195,11 +199,14 @@ def geo_import(files: list[Path], workspace: WorkspaceOpt = None, as_json: JsonO
 
 @app.command()
 def report(workspace: WorkspaceOpt = None,
-           out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report")) -> None:
+           out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report"),
+           engine: EngineOpt = None) -> None:
     """Write the offline HTML report, an XLSX workbook and a CSV of every table."""
+    from anchorage.procurement.run import analyse_workspace
     from anchorage.reports.build import build_report
 
-    paths = build_report(open_workspace(workspace), out_dir)
+    ws = open_workspace(workspace)
+    paths = build_report(ws, out_dir, result=analyse_workspace(ws, engine=engine))
     out.print(f"Report written: {paths['html']}")
 
 
@@ -237,9 +244,9 @@ def run(argv: list[str]) -> int:
         app(args=argv, prog_name="anchorage", standalone_mode=False)
         return 0
     except AnchorageError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.fix:
-            err.print(f"[bold]Fix:[/] {exc.fix}", highlight=False)
+            err.print(f"[bold]Fix:[/] {escape(exc.fix)}", highlight=False)
         return 1
     except (typer.Abort, KeyboardInterrupt):
         err.print("Stopped.")

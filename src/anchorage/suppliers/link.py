@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -48,11 +49,13 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
     if left.num_rows == 0 or right.num_rows == 0:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    if backend == "spark":
-        if spark is None:
-            from anchorage.store.spark import local_session
+    if backend == "spark" and spark is None:
+        from anchorage.config import Compute
+        from anchorage.store.spark import spark_session
 
-            spark = local_session("anchorage-suppliers")
+        with spark_session(Compute(engine="spark"), Path(tempfile.gettempdir()), "anchorage-suppliers") as session:
+            return link(left, right, backend=backend, spark=session, threshold=threshold)
+    if backend == "spark":
         from splink.backends.spark import SparkAPI
 
         if spark.sparkContext.getCheckpointDir() is None:  # Splink checkpoints between its steps

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from anchorage.ingest import progress as prog
+from anchorage.store.spark import spark_session
 from anchorage.suppliers import clusters, model, record_keys
 from anchorage.suppliers.link import link
 from anchorage.workspace import Workspace
@@ -81,6 +82,9 @@ def resolve(ws: Workspace, *, backend: str = "duckdb", spark: Any = None,
             progress: prog.Progress | None = None) -> clusters.ResolveSummary:
     """Resolve every anchor's suppliers against the imported registers; decisions are re-applied."""
     start = time.perf_counter()
+    if backend == "spark" and spark is None:  # a session from the workspace's [compute] config
+        with spark_session(ws.config.compute, ws.tmp_dir, "anchorage-suppliers") as session:
+            return resolve(ws, backend=backend, spark=session, progress=progress)
     with ws.warehouse() as con:
         record_keys.sync(ws, con)
         counts = find_candidates(con, backend=backend, spark=spark, progress=progress)
