@@ -108,14 +108,17 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
         unknown_spend=amt.sum(where=s.tier == "unknown"),
     ).fillna(0)
     cats["local_pct"] = _share(cats, "local_spend", cats["spend"])
-    cats = _order(cats, "org", "spend", ascending=[True, False])
-    leakage = cats[cats["non_local_spend"] > 0].sort_values(["org", "non_local_spend"], ascending=[True, False])
+    cats = _order(cats, "org", "spend", "category", ascending=[True, False, True])
+    leakage = cats[cats["non_local_spend"] > 0].sort_values(["org", "non_local_spend", "category"],
+                                                            ascending=[True, False, True])
     leakage = leakage.groupby("org", sort=False).head(15).reset_index(drop=True)
 
     sup = s.group_by(["org", "supplier_name_norm"]).agg(
         spend=amt.sum(), transactions=s.transactions.sum(), tier=s.tier.max(), imd_decile=s.imd_decile.min()
     )
-    sup = sup.mutate(rank=ibis.row_number().over(group_by=sup.org, order_by=ibis.desc(sup.spend)) + 1)
+    # Equal spends rank by normalised name, so the top-N cut-off is the same every run (docs/methodology.md).
+    sup = sup.mutate(rank=ibis.row_number().over(group_by=sup.org, order_by=[ibis.desc(sup.spend),
+                                                                            sup.supplier_name_norm]) + 1)
     top = sup.filter(sup["rank"] <= opts.top_suppliers).to_pandas()
     whole = s.group_by("supplier_name_norm").agg(spend=amt.sum(), transactions=s.transactions.sum(), tier=s.tier.max(),
                                                  imd_decile=s.imd_decile.min(), anchors=s.org.nunique())
@@ -135,12 +138,12 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
 
     ex = base.filter(base.excluded_by.notnull())
     exclusions = _by_org(ex, ["excluded_by"], spend=ex.amount.sum(), transactions=ex.transactions.sum())
-    exclusions = _order(exclusions.rename(columns={"excluded_by": "rule"}), "org", "spend",
-                        ascending=[True, False])
+    exclusions = _order(exclusions.rename(columns={"excluded_by": "rule"}), "org", "spend", "rule",
+                        ascending=[True, False, True])
 
     loc = s.filter((s.tier == "local") & s.ward.notnull())
     wards = _order(_by_org(loc, ["ward"], spend=loc.amount.sum(), suppliers=loc.supplier_name_norm.nunique()),
-                   "org", "spend", ascending=[True, False])
+                   "org", "spend", "ward", ascending=[True, False, True])
 
     result = AnalysisResult(options=opts)
     result.tables = {"totals": _order(totals, "org"), "tiers": tiers, "deprivation": dep, "categories": cats,

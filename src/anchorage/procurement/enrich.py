@@ -120,7 +120,8 @@ def in_scope(base: ir.Table, opts: AnalysisOptions) -> ir.Table:
     if opts.top_n:
         totals = s.group_by(["org", "supplier_name_norm"]).agg(supplier_total=s.amount.sum())
         totals = totals.mutate(
-            rank=ibis.row_number().over(group_by=totals.org, order_by=ibis.desc(totals.supplier_total))
+            rank=ibis.row_number().over(group_by=totals.org,
+                                        order_by=[ibis.desc(totals.supplier_total), totals.supplier_name_norm])
         )
         keep = totals.filter(totals["rank"] < opts.top_n).select("org", "supplier_name_norm")
         s = s.semi_join(keep, ["org", "supplier_name_norm"])
