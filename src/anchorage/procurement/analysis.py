@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from anchorage.config import TIERS, Config
-from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope
+from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope, spend_grain
 
 COLLABORATIVE = "collaborative"
 NON_LOCAL_KNOWN = ("sub-region", "region", "uk", "abroad")
@@ -59,7 +59,9 @@ def _order(df: pd.DataFrame, *by: str, ascending: bool | list[bool] = True) -> p
 def analyse(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions | None = None) -> AnalysisResult:
     """Run the whole CLES spend analysis on a warehouse backend (DuckDB or Spark)."""
     opts = opts or AnalysisOptions()
-    with enriched_spend(con, cfg, opts).cache() as base:
+    # One pass over the payments into a small cube, then each supplier placed once and joined back: the
+    # cube is kept so the join reads it rather than the payments again.
+    with spend_grain(con, opts).cache() as grain, enriched_spend(con, cfg, opts, grain).cache() as base:
         return _analyse(base, opts)
 
 
