@@ -144,7 +144,7 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions,
     cats = cats.mutate(category_rule=_category_rule(cfg, cats.category))
     rules = [r for r in cfg.exclusions if r.enabled]
     j = (
-        g.inner_join(sup, [g.org == sup.org, g.supplier_name_norm.identical_to(sup.supplier_name_norm)])
+        g.inner_join(sup, ["org", "supplier_name_norm"])  # the name is never NULL (store/spend_store.py)
         .left_join(cats, g.category.identical_to(cats.category))
     )
     j = j.select(
