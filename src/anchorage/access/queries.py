@@ -24,8 +24,8 @@ from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
-from anchorage.store.ties import heaviest_sql
 from anchorage.store.suppliers_records import SupplierDecision
+from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
 DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
