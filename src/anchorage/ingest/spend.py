@@ -148,7 +148,7 @@ def _prepare(b: Batch) -> ImportSummary:
     out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad = totals
     out.amount_read, out.amount_loaded, out.amount_quarantined = Decimal(read), Decimal(loaded), Decimal(bad)
     for reason, n in b.con.execute(
-        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 50"
+        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50"
     ).fetchall():
         # Group reasons by their kind, not by the value quoted in them.
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
