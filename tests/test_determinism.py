@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import make_workspace
+from fastapi.testclient import TestClient
 from tests.fixtures import load_reference
+from tests.web_support import PASSWORD, login
 
+from anchorage.access import accounts
 from anchorage.access.gate import Viewer
 from anchorage.access.queries import suppliers
 from anchorage.ingest.spend import ingest_spend
@@ -21,6 +24,8 @@ from anchorage.procurement.run import analyse_workspace
 from anchorage.reports.build import build_report
 from anchorage.suppliers.clusters import finalise
 from anchorage.suppliers.export import resolved_suppliers
+from anchorage.web.app import create_app
+from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
 
 HEADER = "Supplier Name,Supplier Postcode,Amount,Payment Date,Expense Type"
@@ -47,6 +52,9 @@ def _workspace(root: Path, rows: list[str]) -> Workspace:
     (root / "trust.csv").write_text(TRUST, encoding="utf-8")
     ingest_spend(ws, root / "council.csv", "Council")
     ingest_spend(ws, root / "trust.csv", "Acute Trust")
+    with ws.session() as s:
+        accounts.create_user(s, "analyst@council.org", role="anchor-analyst", org="council", password=PASSWORD)
+        s.commit()
     return ws
 
 
@@ -60,6 +68,13 @@ def _everything(ws: Workspace, out: Path) -> dict[str, bytes]:
         "explorer": json.dumps(suppliers(ws, viewer), default=str).encode(),
         "explorer limit 2": json.dumps(suppliers(ws, viewer, limit=2), default=str).encode(),
     }
+    client = TestClient(create_app(ws.root, WebSettings()))
+    assert login(client, "analyst@council.org").status_code == 303
+    got["explorer API"] = client.get("/api/v1/suppliers").content
+    page = client.get("/suppliers")
+    assert page.status_code == 200 and "ACME LIMITED" in page.text
+    # The page carries the session's form token, which is meant to differ between sign-ins.
+    got["explorer page"] = re.sub(rb'(csrf[^"]*" (?:value|content)=")[^"]+', rb"\1", page.content)
     finalise(ws)
     got["resolution"] = resolved_suppliers(ws).to_csv(index=False).encode()
     with ws.warehouse() as con:
