@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.conftest import make_workspace
 from fastapi.testclient import TestClient
+from tests.conftest import make_workspace
 from tests.fixtures import load_reference
 from tests.web_support import PASSWORD, login
 
