@@ -193,7 +193,7 @@ def full(con: duckdb.DuckDBPyConnection, cfg: Config, top: int = 20) -> dict[str
     t["top_suppliers"] = con.execute(f"""
         WITH tot AS (SELECT org, sum(spend) AS total FROM h_e WHERE NOT excluded GROUP BY org
                      UNION ALL SELECT '{COLLAB}', sum(spend) FROM h_e WHERE NOT excluded),
-        per AS (SELECT *, row_number() OVER (PARTITION BY org ORDER BY spend DESC) AS rank
+        per AS (SELECT *, row_number() OVER (PARTITION BY org ORDER BY spend DESC, supplier) AS rank
                 FROM ({per_sup.format(org='org,', extra='')}) QUALIFY rank <= {top}),
         whole AS (SELECT '{COLLAB}' AS org, *, row_number() OVER (ORDER BY spend DESC, supplier) AS rank
                   FROM ({per_sup.format(org='', extra=', count(DISTINCT org) AS anchors')})

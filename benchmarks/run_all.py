@@ -63,7 +63,10 @@ NOTES = """\
   is stored once per upload, with names and postcodes normalised once per distinct cell, and each payment
   row keeps its row number, date, amount, description, transaction id and two 64-bit keys. Readers see the
   same columns as before through the view `spend`.
-- **Analysis** is `analyse_workspace(ws)`: every table of the CLES analysis, fetched as pandas frames.
+- **Analysis** is `analyse_workspace(ws)`: every table of the CLES analysis, fetched as pandas frames. Since
+  issue 18 it keeps three small tables: the payments summed per (anchor, supplier, category, financial year,
+  redacted), each (anchor, supplier) placed once and joined back, and the in-scope spend per supplier that
+  the tables needing neither category nor year read.
 - **Hand-written full SQL** (`benchmarks/hand_sql.py: full`) computes the same nine tables with the same
   semantics (cross-anchor supplier knowledge, tiers, IMD, exclusion rules in config order, financial years,
   top suppliers, wards) and is checked against Anchorage table by table. It is written as a DuckDB expert

@@ -181,7 +181,7 @@ def own_assets(ws: Workspace, viewer: Viewer) -> list[tuple[str, str]]:
         return []
     with ws.warehouse(read_only=True) as con:
         return [(k, n or k) for k, n in con.execute(
-            "SELECT asset_key, any_value(name) FROM assets WHERE org = ? GROUP BY asset_key ORDER BY 2",
+            "SELECT asset_key, min(name) FROM assets WHERE org = ? GROUP BY asset_key ORDER BY 2, 1",
             [viewer.org]).fetchall()]
 
 

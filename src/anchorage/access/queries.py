@@ -24,6 +24,7 @@ from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
+from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
 DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
@@ -141,11 +142,15 @@ def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 5
         return []
     marks = ", ".join("?" for _ in orgs)
     with ws.warehouse() as con:
+        # The name shown is the spelling on most payments, then with most spend, then alphabetically first;
+        # equal spends are ordered by name key and anchor, so the same request gives the same rows.
         cur = con.execute(
-            f"SELECT any_value(supplier_name) AS supplier, supplier_name_norm AS key, org, sum(amount) AS spend, "
-            f"count(*) AS payments, max(payment_date) AS last_paid FROM spend "
-            f"WHERE org IN ({marks}) AND NOT is_redacted AND supplier_name ILIKE ? "
-            f"GROUP BY supplier_name_norm, org ORDER BY spend DESC LIMIT ?", [*orgs, f"%{search}%", limit])
+            f"SELECT {heaviest_sql('supplier_name', 'n', 'spend')} AS supplier, supplier_name_norm AS key, org, "
+            f"sum(spend) AS spend, sum(n) AS payments, max(last_paid) AS last_paid FROM ("
+            f"SELECT org, supplier_name_norm, supplier_name, count(*) AS n, sum(amount) AS spend, "
+            f"max(payment_date) AS last_paid FROM spend "
+            f"WHERE org IN ({marks}) AND NOT is_redacted AND supplier_name ILIKE ? GROUP BY ALL) "
+            f"GROUP BY supplier_name_norm, org ORDER BY spend DESC, key, org LIMIT ?", [*orgs, f"%{search}%", limit])
         return _records(cur)
 
 

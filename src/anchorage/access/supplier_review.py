@@ -110,7 +110,7 @@ def clusters(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 20
     df["_linked"] = df["register_id"].notna()
     size = df.groupby("supplier_id").agg(orgs=("org", "nunique"), records=("record_id", "size"),
                                          name=("supplier_name", "min"))
-    size["label"] = df[df["_linked"]].groupby("supplier_id")["register_name"].first().reindex(size.index)
+    size["label"] = df[df["_linked"]].groupby("supplier_id")["register_name"].min().reindex(size.index)
     size["label"] = size["label"].fillna(size["name"]).astype(str)
     top = size.sort_values(["orgs", "records", "label"], ascending=[False, False, True]).index[:limit]
     shown = df[df["supplier_id"].isin(top)].sort_values(["_linked", "org", "supplier_name"],

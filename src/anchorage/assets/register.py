@@ -128,7 +128,7 @@ def _prepare(b: Batch) -> ImportSummary:
     out.rows_read, out.rows_loaded, out.rows_quarantined = b.con.execute(  # type: ignore[misc]
         f"SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> '') FROM {t}").fetchone()
     for reason, n in b.con.execute(
-            f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 50").fetchall():
+            f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50").fetchall():
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
         out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
     converted = b.con.execute(f"SELECT count(*) FILTER (location_source = 'postcode'), "

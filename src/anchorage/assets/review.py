@@ -66,16 +66,17 @@ METRICS_SQL = """
                                    ORDER BY u.period DESC NULLS LAST, u.upload_id LIKE 'manual-%' DESC,
                                             u.row_no DESC) = 1
     )
-    SELECT a.org, a.asset_key, any_value(a.name) AS name, any_value(a.postcode) AS postcode,
-           any_value(coalesce(a.gross_floor_m2, a.building_m2)) AS floor_m2,
-           any_value(coalesce(u.occupied_floor_m2, a.occupied_floor_m2)) AS occupied_m2,
-           any_value(u.hours_per_week) AS hours_per_week,
-           any_value(coalesce(u.vacancy_pct, CASE WHEN upper(a.holding_type) LIKE '%VACANT%' THEN 100 END))
-               AS vacancy_pct,
-           any_value(CAST(a.running_cost AS DOUBLE)) AS running_cost,
-           any_value(coalesce(u.surplus, CASE WHEN upper(a.holding_type) LIKE '%VACANT%' THEN TRUE END)) AS surplus
+    -- An asset on several rows is read from one of them, always the same: the last row of its file (and, were
+    -- it in two current uploads, of the upload whose id sorts last), so every figure comes from one row.
+    SELECT a.org, a.asset_key, a.name, a.postcode,
+           coalesce(a.gross_floor_m2, a.building_m2) AS floor_m2,
+           coalesce(u.occupied_floor_m2, a.occupied_floor_m2) AS occupied_m2,
+           u.hours_per_week,
+           coalesce(u.vacancy_pct, CASE WHEN upper(a.holding_type) LIKE '%VACANT%' THEN 100 END) AS vacancy_pct,
+           CAST(a.running_cost AS DOUBLE) AS running_cost,
+           coalesce(u.surplus, CASE WHEN upper(a.holding_type) LIKE '%VACANT%' THEN TRUE END) AS surplus
     FROM assets a LEFT JOIN util u USING (org, asset_key)
-    GROUP BY a.org, a.asset_key
+    QUALIFY row_number() OVER (PARTITION BY a.org, a.asset_key ORDER BY a.upload_id DESC, a.row_no DESC) = 1
     ORDER BY a.org, a.asset_key
 """
 

@@ -139,7 +139,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, out: ImportSummary, buyers: Count
     assert row is not None
     out.rows_read, out.rows_loaded, out.rows_quarantined, contracts = row
     for reason, n in con.execute("SELECT reason, count(*) FROM _ocds_stage WHERE reason IS NOT NULL "
-                                 "GROUP BY 1 ORDER BY 2 DESC LIMIT 50").fetchall():
+                                 "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50").fetchall():
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
         out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
     out.notes.append(f"{out.rows_loaded:,} releases compiled into {contracts:,} contracts (one per ocid)")

@@ -149,7 +149,7 @@ def _prepare(b: Batch, slug: str, name: str) -> ImportSummary:
     out.rows_read, out.rows_loaded, out.rows_quarantined, no_end = row[:4]
     out.amount_read, out.amount_loaded, out.amount_quarantined = (Decimal(x) for x in row[4:])
     for reason, n in b.con.execute(
-            f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 50").fetchall():
+            f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50").fetchall():
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
         out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
     if no_end:

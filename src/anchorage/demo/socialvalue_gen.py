@@ -13,6 +13,7 @@ from anchorage.reference.postcode import postcode_key_sql
 from anchorage.socialvalue.framework import load_framework
 from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 from anchorage.socialvalue.status import financial_year
+from anchorage.store.ties import modal_sql
 from anchorage.workspace import Workspace
 
 # Measures a supplier of each size commits to, with units per £1m of annual contract value.
@@ -28,16 +29,21 @@ def _largest_suppliers(ws: Workspace, n: int) -> list[tuple[str, str, float, str
     with ws.warehouse(read_only=True) as con:
         return con.execute(f"""
             WITH latest AS (SELECT org, max(payment_date) AS last FROM spend GROUP BY org),
-            s AS (
-                SELECT s.org, s.supplier_name_norm, any_value(s.supplier_name) AS name, sum(s.amount) AS spend,
-                       mode(s.supplier_postcode) AS postcode
+            d AS (
+                SELECT s.org, s.supplier_name_norm, s.supplier_name, s.supplier_postcode, s.amount
                 FROM spend s JOIN latest l USING (org)
                 WHERE s.payment_date > l.last - INTERVAL 365 DAY AND NOT s.is_redacted
                   AND NOT regexp_matches(upper(s.supplier_name), 'COUNCIL|NHS|REVENUE|PENSION|BOROUGH|POLICE')
-                GROUP BY ALL
+            ), s AS (
+                SELECT t.org, t.supplier_name_norm, n.name, t.spend, p.postcode
+                FROM (SELECT org, supplier_name_norm, sum(amount) AS spend FROM d GROUP BY ALL) t
+                JOIN ({modal_sql("d", ["org", "supplier_name_norm"], "supplier_name", "amount", alias="name")}) n
+                    USING (org, supplier_name_norm)
+                LEFT JOIN ({modal_sql("d", ["org", "supplier_name_norm"], "supplier_postcode", "amount",
+                                      alias="postcode")}) p USING (org, supplier_name_norm)
             ), r AS (
                 SELECT s.org, s.name, CAST(s.spend AS DOUBLE) AS spend, coalesce(s.postcode, p.postcode) AS postcode,
-                       row_number() OVER (PARTITION BY s.org ORDER BY s.spend DESC, s.name) AS rank
+                       row_number() OVER (PARTITION BY s.org ORDER BY s.spend DESC, s.name, s.supplier_name_norm) AS rank
                 FROM s LEFT JOIN supplier_profile p USING (org, supplier_name_norm)
             )
             SELECT r.org, r.name, r.spend, r.postcode, coalesce(list_contains(?, pc.lad), false)

@@ -25,6 +25,7 @@ from anchorage.store.spend_store import (
     next_upload_no,
     transaction_sql,
 )
+from anchorage.store.ties import heaviest_sql, modal_sql
 from anchorage.workspace import Workspace
 
 GLUED_DATE_SQL = r"(\d{1,2}/\d{1,2}/\d{4})\s*$"
@@ -229,7 +230,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad = totals
     out.amount_read, out.amount_loaded, out.amount_quarantined = Decimal(read), Decimal(loaded), Decimal(bad)
     for reason, n in b.con.execute(
-        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 50"
+        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50"
     ).fetchall():
         # Group reasons by their kind, not by the value quoted in them.
         key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
@@ -332,10 +333,11 @@ def _load(b: Batch) -> ImportSummary:
 def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
     """One row per (anchor, supplier) with what is known of it: the seam the supplier register replaces.
     A supplier's postcode and numbers are the ones its payments give most often (from the stored supplier
-    combinations and their payment counts, not from every payment)."""
+    combinations and their payment counts, not from every payment), ties to the first in code-point order;
+    its supplier-master values likewise the most frequent (store/ties.py)."""
     con.execute("DELETE FROM supplier_profile WHERE org = ?", [org])
     most = lambda col: (  # noqa: E731
-        f"arg_max({col}, w) AS {col} FROM (SELECT supplier_name_norm, {col}, sum(payments) AS w FROM d "
+        f"{heaviest_sql(col, 'w')} AS {col} FROM (SELECT supplier_name_norm, {col}, sum(payments) AS w FROM d "
         f"WHERE {col} IS NOT NULL GROUP BY ALL) GROUP BY ALL")
     con.execute(f"""
         INSERT INTO supplier_profile
@@ -349,11 +351,15 @@ def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
             LEFT JOIN (SELECT supplier_name_norm, {most("supplier_postcode")}) p USING (supplier_name_norm)
             LEFT JOIN (SELECT supplier_name_norm, {most("company_number")}) c USING (supplier_name_norm)
             LEFT JOIN (SELECT supplier_name_norm, {most("charity_number")}) ch USING (supplier_name_norm)
-        ), m AS (
-            SELECT org, supplier_name_norm, mode(postcode) AS postcode, mode(country) AS country,
-                   mode(company_number) AS company_number, mode(charity_number) AS charity_number,
+        ), ms AS (SELECT * FROM supplier_master WHERE org = $org), m AS (
+            SELECT org, supplier_name_norm, mp.postcode, mc.country, mn.company_number, mh.charity_number,
                    bool_or(is_sme) AS is_sme, bool_or(is_vcse) AS is_vcse
-            FROM supplier_master WHERE org = $org GROUP BY ALL
+            FROM ms
+            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "postcode")}) mp USING (supplier_name_norm)
+            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "country")}) mc USING (supplier_name_norm)
+            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "company_number")}) mn USING (supplier_name_norm)
+            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "charity_number")}) mh USING (supplier_name_norm)
+            GROUP BY ALL
         )
         SELECT org, supplier_name_norm,
                coalesce(m.postcode, s.postcode), m.country,

@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from anchorage.config import TIERS, Config
-from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope
+from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope, spend_grain
 
 COLLABORATIVE = "collaborative"
 NON_LOCAL_KNOWN = ("sub-region", "region", "uk", "abroad")
@@ -59,26 +59,39 @@ def _order(df: pd.DataFrame, *by: str, ascending: bool | list[bool] = True) -> p
 def analyse(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions | None = None) -> AnalysisResult:
     """Run the whole CLES spend analysis on a warehouse backend (DuckDB or Spark)."""
     opts = opts or AnalysisOptions()
-    with enriched_spend(con, cfg, opts).cache() as base:
-        return _analyse(base, opts)
+    # One pass over the payments into a small cube, then each supplier placed once and joined back: the
+    # cube is kept so the join reads it rather than the payments again.
+    # The tables that need neither category nor year read the in-scope spend summed once more per supplier
+    # (several times fewer rows).
+    with (spend_grain(con, opts).cache() as grain, enriched_spend(con, cfg, opts, grain).cache() as base,
+          per_supplier(in_scope(base, opts)).cache() as sup):
+        return _analyse(base, sup, opts)
 
 
-def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
+def per_supplier(s: ir.Table) -> ir.Table:
+    """In-scope spend per anchor and supplier (and redaction, which sets the tier), with its attributes."""
+    return s.group_by(["org", "supplier_name_norm", "is_redacted", "tier", "imd_decile", "ward", "is_sme",
+                       "is_vcse", "matched", "placed_by_registered_office"]).agg(
+        amount=s.amount.sum(), transactions=s.transactions.sum(), credit_notes=s.credit_notes.sum())
+
+
+def _analyse(base: ir.Table, ps: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
     s = in_scope(base, opts)
-    amt = s.amount
-    local = amt.sum(where=s.tier == "local")
+    amt = ps.amount
+    local = amt.sum(where=ps.tier == "local")
 
     totals = _by_org(
-        s, [],
-        spend=amt.sum(), transactions=s.transactions.sum(), suppliers=s.supplier_name_norm.nunique(),
+        ps, [],
+        spend=amt.sum(), transactions=ps.transactions.sum(), suppliers=ps.supplier_name_norm.nunique(),
         local_spend=local,
-        unknown_spend=amt.sum(where=s.tier == "unknown"),
-        deprived10_spend=amt.sum(where=s.imd_decile <= 1),
-        deprived20_spend=amt.sum(where=s.imd_decile <= 2),
-        sme_spend=amt.sum(where=s.is_sme), sme_known_spend=amt.sum(where=s.is_sme.notnull()),
-        vcse_spend=amt.sum(where=s.is_vcse), vcse_known_spend=amt.sum(where=s.is_vcse.notnull()),
-        credit_notes=s.credit_notes.sum(),
-        matched_spend=amt.sum(where=s.matched), registered_office_spend=amt.sum(where=s.placed_by_registered_office),
+        unknown_spend=amt.sum(where=ps.tier == "unknown"),
+        deprived10_spend=amt.sum(where=ps.imd_decile <= 1),
+        deprived20_spend=amt.sum(where=ps.imd_decile <= 2),
+        sme_spend=amt.sum(where=ps.is_sme), sme_known_spend=amt.sum(where=ps.is_sme.notnull()),
+        vcse_spend=amt.sum(where=ps.is_vcse), vcse_known_spend=amt.sum(where=ps.is_vcse.notnull()),
+        credit_notes=ps.credit_notes.sum(),
+        matched_spend=amt.sum(where=ps.matched),
+        registered_office_spend=amt.sum(where=ps.placed_by_registered_office),
     ).fillna(0)
     totals["unmatched_spend"] = totals["spend"] - totals["matched_spend"]
     for col in ("local", "unknown", "deprived10", "deprived20", "matched", "unmatched", "registered_office"):
@@ -88,37 +101,41 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
     totals["sme_known_pct"] = _share(totals, "sme_known_spend", totals["spend"])
     totals["vcse_known_pct"] = _share(totals, "vcse_known_spend", totals["spend"])
 
-    tiers = _by_org(s, ["tier"], spend=amt.sum(), transactions=s.transactions.sum(),
-                    suppliers=s.supplier_name_norm.nunique())
+    tiers = _by_org(ps, ["tier"], spend=amt.sum(), transactions=ps.transactions.sum(),
+                    suppliers=ps.supplier_name_norm.nunique())
     grid = pd.MultiIndex.from_product([totals["org"], TIERS], names=["org", "tier"]).to_frame(index=False)
     tiers = grid.merge(tiers, how="left").fillna({"spend": 0.0, "transactions": 0, "suppliers": 0})
     tiers["share"] = _share(tiers, "spend", tiers["org"].map(totals.set_index("org")["spend"]))
     tiers["tier_order"] = tiers["tier"].map({t: i for i, t in enumerate(TIERS)})
     tiers = _order(tiers, "org", "tier_order").drop(columns="tier_order")
 
-    dep = _by_org(s, ["imd_decile"], spend=amt.sum(), suppliers=s.supplier_name_norm.nunique())
+    dep = _by_org(ps, ["imd_decile"], spend=amt.sum(), suppliers=ps.supplier_name_norm.nunique())
     dep["share"] = _share(dep, "spend", dep["org"].map(totals.set_index("org")["spend"]))
     dep["imd_decile"] = dep["imd_decile"].astype("Int64")
     dep = _order(dep, "org", "imd_decile")
 
     cats = _by_org(
         s.mutate(category=s.category.fill_null("(no category)")), ["category"],
-        spend=amt.sum(), local_spend=local,
-        non_local_spend=amt.sum(where=s.tier.isin(NON_LOCAL_KNOWN)),
-        unknown_spend=amt.sum(where=s.tier == "unknown"),
+        spend=s.amount.sum(), local_spend=s.amount.sum(where=s.tier == "local"),
+        non_local_spend=s.amount.sum(where=s.tier.isin(NON_LOCAL_KNOWN)),
+        unknown_spend=s.amount.sum(where=s.tier == "unknown"),
     ).fillna(0)
     cats["local_pct"] = _share(cats, "local_spend", cats["spend"])
-    cats = _order(cats, "org", "spend", ascending=[True, False])
-    leakage = cats[cats["non_local_spend"] > 0].sort_values(["org", "non_local_spend"], ascending=[True, False])
+    cats = _order(cats, "org", "spend", "category", ascending=[True, False, True])
+    leakage = cats[cats["non_local_spend"] > 0].sort_values(["org", "non_local_spend", "category"],
+                                                            ascending=[True, False, True])
     leakage = leakage.groupby("org", sort=False).head(15).reset_index(drop=True)
 
-    sup = s.group_by(["org", "supplier_name_norm"]).agg(
-        spend=amt.sum(), transactions=s.transactions.sum(), tier=s.tier.max(), imd_decile=s.imd_decile.min()
+    sup = ps.group_by(["org", "supplier_name_norm"]).agg(
+        spend=amt.sum(), transactions=ps.transactions.sum(), tier=ps.tier.max(), imd_decile=ps.imd_decile.min()
     )
-    sup = sup.mutate(rank=ibis.row_number().over(group_by=sup.org, order_by=ibis.desc(sup.spend)) + 1)
+    # Equal spends rank by normalised name, so the top-N cut-off is the same every run (docs/methodology.md).
+    sup = sup.mutate(rank=ibis.row_number().over(group_by=sup.org, order_by=[ibis.desc(sup.spend),
+                                                                            sup.supplier_name_norm]) + 1)
     top = sup.filter(sup["rank"] <= opts.top_suppliers).to_pandas()
-    whole = s.group_by("supplier_name_norm").agg(spend=amt.sum(), transactions=s.transactions.sum(), tier=s.tier.max(),
-                                                 imd_decile=s.imd_decile.min(), anchors=s.org.nunique())
+    whole = ps.group_by("supplier_name_norm").agg(spend=amt.sum(), transactions=ps.transactions.sum(),
+                                                  tier=ps.tier.max(), imd_decile=ps.imd_decile.min(),
+                                                  anchors=ps.org.nunique())
     whole = whole.order_by([ibis.desc("spend"), "supplier_name_norm"]).limit(opts.top_suppliers).to_pandas()
     whole["org"], whole["rank"] = COLLABORATIVE, range(1, len(whole) + 1)
     top = pd.concat([top, whole], ignore_index=True)
@@ -126,8 +143,8 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
     top["share"] = _share(top, "spend", top["org"].map(totals.set_index("org")["spend"]))
     top = _order(top.rename(columns={"supplier_name_norm": "supplier"}), "org", "rank")
 
-    trend = _by_org(s, ["financial_year"], spend=amt.sum(), local_spend=local,
-                    deprived20_spend=amt.sum(where=s.imd_decile <= 2)).fillna(0)
+    trend = _by_org(s, ["financial_year"], spend=s.amount.sum(), local_spend=s.amount.sum(where=s.tier == "local"),
+                    deprived20_spend=s.amount.sum(where=s.imd_decile <= 2)).fillna(0)
     trend["local_pct"] = _share(trend, "local_spend", trend["spend"])
     trend["deprived20_pct"] = _share(trend, "deprived20_spend", trend["spend"])
     trend["financial_year"] = trend["financial_year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
@@ -135,12 +152,12 @@ def _analyse(base: ir.Table, opts: AnalysisOptions) -> AnalysisResult:
 
     ex = base.filter(base.excluded_by.notnull())
     exclusions = _by_org(ex, ["excluded_by"], spend=ex.amount.sum(), transactions=ex.transactions.sum())
-    exclusions = _order(exclusions.rename(columns={"excluded_by": "rule"}), "org", "spend",
-                        ascending=[True, False])
+    exclusions = _order(exclusions.rename(columns={"excluded_by": "rule"}), "org", "spend", "rule",
+                        ascending=[True, False, True])
 
-    loc = s.filter((s.tier == "local") & s.ward.notnull())
+    loc = ps.filter((ps.tier == "local") & ps.ward.notnull())
     wards = _order(_by_org(loc, ["ward"], spend=loc.amount.sum(), suppliers=loc.supplier_name_norm.nunique()),
-                   "org", "spend", ascending=[True, False])
+                   "org", "spend", "ward", ascending=[True, False, True])
 
     result = AnalysisResult(options=opts)
     result.tables = {"totals": _order(totals, "org"), "tiers": tiers, "deprivation": dep, "categories": cats,

@@ -45,25 +45,35 @@ def tier_expr(cfg: Config, lad: ir.StringValue, rgn: ir.StringValue, ctry: ir.St
     return ibis.cases(*cases, else_="unknown")
 
 
-def exclusion_expr(cfg: Config, supplier: ir.StringValue, category: ir.StringValue) -> ir.StringValue:
-    """The name of the first exclusion rule a payment matches, or NULL."""
+def _rule_index(rules: list[tuple[int, ir.BooleanValue]]) -> ir.IntegerValue:
+    """The config-order index of the first rule that matches, else a number past every rule."""
+    if not rules:
+        return ibis.literal(_NO_RULE)
+    return ibis.cases(*[(cond.fill_null(False), i) for i, cond in rules], else_=_NO_RULE)
+
+
+_NO_RULE = 1_000_000
+
+
+def _supplier_rule(cfg: Config, supplier: ir.StringValue) -> ir.IntegerValue:
     rules = [r for r in cfg.exclusions if r.enabled]
+    return _rule_index([(i, supplier.re_search(r.pattern)) for i, r in enumerate(rules) if r.field == "supplier"])
+
+
+def _category_rule(cfg: Config, category: ir.StringValue) -> ir.IntegerValue:
+    rules = [r for r in cfg.exclusions if r.enabled]
+    return _rule_index([(i, category.upper().re_search(r.pattern)) for i, r in enumerate(rules)
+                        if r.field != "supplier"])
+
+
+def _rule_name(rules: list, idx: ir.IntegerValue) -> ir.StringValue:
     if not rules:
         return ibis.null().cast("string")
-    cases = [
-        ((supplier if r.field == "supplier" else category.upper()).re_search(r.pattern).fill_null(False), r.name)
-        for r in rules
-    ]
-    return ibis.cases(*cases, else_=ibis.null().cast("string"))
+    return ibis.cases(*[(idx == i, r.name) for i, r in enumerate(rules)], else_=ibis.null().cast("string"))
 
 
-def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) -> ir.Table:
-    """Spend summed per anchor, supplier, category, financial year and redaction, with tier, ward, IMD
-    decile, SME/VCSE and exclusion rule attached.
-
-    Every published figure is a sum (or a distinct count of suppliers), so aggregating first and placing
-    each supplier once is exact, and much cheaper than placing every payment.
-    """
+def spend_grain(con: ibis.BaseBackend, opts: AnalysisOptions) -> ir.Table:
+    """Spend summed per anchor, supplier, category, financial year and redaction: one pass over payments."""
     spend = con.table("spend")
     if opts.orgs:
         spend = spend.filter(spend.org.isin(opts.orgs))
@@ -77,6 +87,12 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) ->
           credit_notes=spend.amount.sum(where=spend.amount < 0))
     if opts.financial_years:
         grain = grain.filter(grain.financial_year.isin(list(opts.financial_years)))
+    return grain
+
+
+def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> ir.Table:
+    """Each (anchor, supplier) once: tier (before redaction), ward, IMD decile, SME/VCSE, register match
+    and the index of the first supplier exclusion rule it matches."""
     prof = con.table("supplier_profile")
     pc = con.table("postcodes")
     imd = con.table("imd")
@@ -92,17 +108,17 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) ->
     reg = con.table("supplier_resolution")
     reg = reg.select(reg_org=reg.org, reg_name=reg.supplier_name_norm, reg_postcode=reg.registered_postcode,
                      reg_sme=reg.register_sme, reg_vcse=reg.register_vcse, reg_id=reg.register_id)
+    o = suppliers
     anchor_postcode = prof.postcode.fill_null(known.any_postcode)
     pcd_key = anchor_postcode.fill_null(reg.reg_postcode).replace(" ", "")
     s = (
-        grain.left_join(prof, [grain.org == prof.org, grain.supplier_name_norm == prof.supplier_name_norm])
-        .left_join(known, grain.supplier_name_norm == known.supplier_name_norm)
-        .left_join(reg, [grain.org == reg.reg_org, grain.supplier_name_norm == reg.reg_name])
+        o.left_join(prof, [o.org == prof.org, o.supplier_name_norm == prof.supplier_name_norm])
+        .left_join(known, o.supplier_name_norm == known.supplier_name_norm)
+        .left_join(reg, [o.org == reg.reg_org, o.supplier_name_norm == reg.reg_name])
         .left_join(pc, pcd_key == pc.pcd_key)
         .left_join(imd, pc[lsoa_col] == imd.lsoa)
         .select(
-            grain.org, grain.supplier_name_norm, grain.category, grain.is_redacted, grain.financial_year,
-            grain.amount, grain.transactions, grain.credit_notes,
+            o.org, o.supplier_name_norm,
             country=prof.country.fill_null(known.any_country),
             is_sme=prof.is_sme.fill_null(known.any_sme == 1).fill_null(reg.reg_sme),
             is_vcse=prof.is_vcse.fill_null(known.any_vcse == 1).fill_null(reg.reg_vcse),
@@ -112,9 +128,37 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions) ->
         )
     )
     return s.mutate(
-        tier=tier_expr(cfg, s.lad, s.rgn, s.ctry, s.country, s.is_redacted),
-        excluded_by=exclusion_expr(cfg, s.supplier_name_norm, s.category),
+        place_tier=tier_expr(cfg, s.lad, s.rgn, s.ctry, s.country, ibis.literal(False)),
+        supplier_rule=_supplier_rule(cfg, s.supplier_name_norm),
     ).drop("lad", "rgn", "ctry", "country")
+
+
+def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions,
+                   grain: ir.Table | None = None) -> ir.Table:
+    """Spend summed per anchor, supplier, category, financial year and redaction, with tier, ward, IMD
+    decile, SME/VCSE and exclusion rule attached.
+
+    Every published figure is a sum (or a distinct count of suppliers), so aggregating first is exact; each
+    supplier is then placed once and each category matched against the rules once, and only the results
+    are joined back (pass `grain`, e.g. spend_grain(...) cached, to reuse one pass over the payments).
+    """
+    g = grain if grain is not None else spend_grain(con, opts)
+    sup = supplier_places(con, cfg, g.select("org", "supplier_name_norm").distinct())
+    cats = g.select("category").distinct()
+    cats = cats.mutate(category_rule=_category_rule(cfg, cats.category))
+    rules = [r for r in cfg.exclusions if r.enabled]
+    j = (
+        g.inner_join(sup, ["org", "supplier_name_norm"])  # the name is never NULL (store/spend_store.py)
+        .left_join(cats, g.category.identical_to(cats.category))
+    )
+    j = j.select(
+        g.org, g.supplier_name_norm, g.category, g.is_redacted, g.financial_year, g.amount, g.transactions,
+        g.credit_notes, sup.is_sme, sup.is_vcse, sup.matched, sup.placed_by_registered_office, sup.ward,
+        sup.imd_decile,
+        tier=ibis.ifelse(g.is_redacted, "unknown", sup.place_tier),
+        excluded_by=_rule_name(rules, ibis.least(sup.supplier_rule, cats.category_rule.fill_null(_NO_RULE))),
+    )
+    return j
 
 
 def in_scope(base: ir.Table, opts: AnalysisOptions) -> ir.Table:
@@ -123,7 +167,8 @@ def in_scope(base: ir.Table, opts: AnalysisOptions) -> ir.Table:
     if opts.top_n:
         totals = s.group_by(["org", "supplier_name_norm"]).agg(supplier_total=s.amount.sum())
         totals = totals.mutate(
-            rank=ibis.row_number().over(group_by=totals.org, order_by=ibis.desc(totals.supplier_total))
+            rank=ibis.row_number().over(group_by=totals.org,
+                                        order_by=[ibis.desc(totals.supplier_total), totals.supplier_name_norm])
         )
         keep = totals.filter(totals["rank"] < opts.top_n).select("org", "supplier_name_norm")
         s = s.semi_join(keep, ["org", "supplier_name_norm"])

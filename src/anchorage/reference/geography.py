@@ -202,8 +202,8 @@ def _merge_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], s
     letters = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in COUNTRY_BY_LETTER.items())
     con.execute(f"""
         INSERT INTO postcodes
-        WITH lad AS (SELECT code, any_value(parent) AS parent FROM areas WHERE kind = 'lad' GROUP BY code),
-             reg AS (SELECT code, any_value(parent) AS parent FROM areas WHERE kind = 'region' GROUP BY code),
+        WITH lad AS (SELECT code, min(parent) AS parent FROM areas WHERE kind = 'lad' GROUP BY code),
+             reg AS (SELECT code, min(parent) AS parent FROM areas WHERE kind = 'region' GROUP BY code),
              cty AS (SELECT DISTINCT code FROM areas WHERE kind = 'country')
         SELECT n.pcd_key, left(n.pcd_key, length(n.pcd_key) - 3) || ' ' || right(n.pcd_key, 3),
                n.lad, n.ward, n.lsoa11, n.lsoa21, coalesce(n.rgn, reg.code),

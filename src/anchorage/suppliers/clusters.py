@@ -8,21 +8,29 @@ from typing import Any
 
 import pandas as pd
 
+from anchorage.store.ties import modal_sql
 from anchorage.suppliers import model, record_keys
 from anchorage.suppliers.enrich import enrich_resolution
 from anchorage.suppliers.review import active_decisions, review_queue
 from anchorage.workspace import Workspace
 
-# One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say, under
-# its random id (record_keys.sync must have run on the connection first).
-RECORDS_SQL = """
+_SPEND = "(SELECT * FROM spend WHERE NOT is_redacted)"
+_KEYS = ["org", "supplier_name_norm"]
+# One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say, under its
+# random id (record_keys.sync must have run on the connection first). Its
+# display name is the spelling on most payments, then with most spend, then alphabetically first (ties.py).
+RECORDS_SQL = f"""
     WITH sp AS (
-        SELECT org, supplier_name_norm, mode(supplier_name) AS supplier_name, mode(vat_number) AS vat,
-               sum(amount) AS spend
-        FROM spend WHERE NOT is_redacted GROUP BY ALL
+        SELECT org, supplier_name_norm, n.supplier_name, v.vat, t.spend
+        FROM (SELECT org, supplier_name_norm, sum(amount) AS spend FROM {_SPEND} GROUP BY ALL) t
+        LEFT JOIN ({modal_sql(_SPEND, _KEYS, "supplier_name", "amount")}) n USING (org, supplier_name_norm)
+        LEFT JOIN ({modal_sql(_SPEND, _KEYS, "vat_number", "amount", alias="vat")}) v USING (org, supplier_name_norm)
     ), ms AS (
-        SELECT org, supplier_name_norm, mode(supplier_name) AS supplier_name, mode(vat_number) AS vat
-        FROM supplier_master GROUP BY ALL
+        SELECT org, supplier_name_norm, n.supplier_name, v.vat
+        FROM (SELECT DISTINCT org, supplier_name_norm FROM supplier_master) t
+        LEFT JOIN ({modal_sql("supplier_master", _KEYS, "supplier_name")}) n USING (org, supplier_name_norm)
+        LEFT JOIN ({modal_sql("supplier_master", _KEYS, "vat_number", alias="vat")}) v
+            USING (org, supplier_name_norm)
     )
     SELECT k.record_id, p.org, p.supplier_name_norm,
            coalesce(ms.supplier_name, sp.supplier_name, p.supplier_name_norm) AS supplier_name,
@@ -33,6 +41,7 @@ RECORDS_SQL = """
     LEFT JOIN sp USING (org, supplier_name_norm)
     LEFT JOIN ms USING (org, supplier_name_norm)
     WHERE p.supplier_name_norm <> 'REDACTED'
+    ORDER BY record_id  -- clusters are built in this order, so it must not vary
 """
 
 
@@ -123,7 +132,8 @@ def finalise(ws: Workspace) -> ResolveSummary:
         record_keys.sync(ws, con)
         records = con.execute(RECORDS_SQL).df()
         cands = con.execute("SELECT *, source || ':' || register_id AS target FROM supplier_candidates").df()
-        names = dict(con.execute("SELECT source || ':' || register_id, any_value(name) FROM register_entities "
+        # An entity filed under several names shows the alphabetically first (as suppliers/enrich.py does).
+        names = dict(con.execute("SELECT source || ':' || register_id, min(name) FROM register_entities "
                                  "GROUP BY 1").fetchall()) if len(cands) or decisions else {}
         chosen = _choose_links(records, cands, decisions)
         ids = records["record_id"].tolist()

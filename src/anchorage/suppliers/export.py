@@ -14,7 +14,7 @@ EXPORT_SQL = """
     SELECT org, supplier_name, supplier_id, register_id, match_probability, register_source, register_name,
            method, explanation, registered_postcode, sector, register_sme, register_vcse, warning, record_id,
            supplier_name_norm
-    FROM supplier_resolution ORDER BY supplier_id, org, supplier_name
+    FROM supplier_resolution ORDER BY supplier_id, org, supplier_name, record_id
 """
 
 

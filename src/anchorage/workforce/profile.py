@@ -92,7 +92,7 @@ def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str) -> tup
             FROM latest st LEFT JOIN imd i ON i.lsoa = st.{lsoa} AND i.version = ?
             {band_join}
         )
-        SELECT org, any_value(as_at)::VARCHAR AS as_at, any_value(llw) AS llw,
+        SELECT org, max(as_at)::VARCHAR AS as_at, max(llw) AS llw,  -- one extract date (so rate) per anchor
                count(*) AS staff, count(*) FILTER (is_new_hire) AS new_hires,
                count(*) FILTER (list_contains(?, lad)) AS home_local,
                count(*) FILTER (lad IS NOT NULL AND NOT list_contains(?, lad)) AS home_elsewhere,
