@@ -153,7 +153,7 @@ def finalise(ws: Workspace) -> ResolveSummary:
         for d in decisions:
             if d.action == "merge" and d.other_record_id in uf.parent and d.record_id in uf.parent:
                 uf.union(d.record_id, d.other_record_id, force=True)
-        out = _rows(records, chosen, uf, names)
+        out = _rows(records, chosen, uf, names, record_keys.cluster_key(ws))
         con.begin()
         try:
             con.execute("DELETE FROM supplier_resolution")
@@ -173,7 +173,7 @@ def finalise(ws: Workspace) -> ResolveSummary:
 
 
 def _rows(records: pd.DataFrame, chosen: dict[str, dict[str, Any]], uf: _Clusters,
-          names: dict[str, str]) -> pd.DataFrame:
+          names: dict[str, str], key: bytes) -> pd.DataFrame:
     rows = []
     for r in records.to_dict("records"):
         rid = r["record_id"]
@@ -188,7 +188,7 @@ def _rows(records: pd.DataFrame, chosen: dict[str, dict[str, Any]], uf: _Cluster
         source, register_id = (link["target"].split(":", 1) if link else (None, None))
         rows.append({
             "org": r["org"], "supplier_name_norm": r["supplier_name_norm"], "record_id": rid,
-            "supplier_name": r["supplier_name"], "supplier_id": f"S-{root}",
+            "supplier_name": r["supplier_name"], "supplier_id": record_keys.cluster_id(key, root),
             "register_source": source, "register_id": register_id,
             "register_name": names.get(link["target"]) if link else None,
             "match_probability": float(link["match_probability"]) if link else None,

@@ -5,10 +5,16 @@ probe for them. Now each record gets a random id the first time the warehouse li
 copy (`supplier_record_keys`) that `clusters.RECORDS_SQL` joins. A record that had a name-derived id which a
 decision named (re-keyed by records migration 0013) takes over that decision's new id, and the warehouse's
 candidates and resolution written under the old id are re-keyed in the same step.
+
+A supplier (a cluster of records, possibly of several anchors) is named by a keyed hash of its smallest record
+id under the workspace's secret: stable from run to run, and no anchor's record id can be read from it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import secrets
 
 import duckdb
@@ -38,10 +44,47 @@ def new_id() -> str:
     return secrets.token_hex(12)
 
 
+def cluster_key(ws: Workspace) -> bytes:
+    """The workspace's secret for naming suppliers, made on first use and kept (owner-only) in the workspace,
+    so every process and every run agrees."""
+    path = ws.root / "supplier-id-secret"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another process made it first
+    return path.read_text().strip().encode()
+
+
+def cluster_id(key: bytes, root: str) -> str:
+    """A supplier's id from its smallest record id: 64 bits of a keyed hash, so it reveals no record id."""
+    return "S-" + hmac.new(key, root.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _rename_old_clusters(ws: Workspace, con: duckdb.DuckDBPyConnection) -> None:
+    """A resolution written before suppliers had keyed ids named them 'S-<record id>': rename them in place."""
+    roots = [r for (r,) in con.execute(
+        "SELECT DISTINCT k.record_id FROM supplier_resolution r JOIN supplier_record_keys k "
+        "ON r.supplier_id = 'S-' || k.record_id").fetchall()]
+    if not roots:
+        return
+    key = cluster_key(ws)
+    con.register("renamed_clusters", pd.DataFrame({"old": [f"S-{r}" for r in roots],
+                                                   "new": [cluster_id(key, r) for r in roots]}))
+    try:
+        con.execute("UPDATE supplier_resolution r SET supplier_id = c.new FROM renamed_clusters c "
+                    "WHERE r.supplier_id = c.old")
+    finally:
+        con.unregister("renamed_clusters")
+
+
 def sync(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
     """Give every supplier record in the warehouse its id (creating random ones as needed); returns how many
-    records were newly keyed. Cheap when nothing is new: one anti-join."""
+    records were newly keyed. Cheap when nothing is new: one anti-join (and one join for old supplier ids)."""
     con.execute(WAREHOUSE_TABLE)
+    _rename_old_clusters(ws, con)
     unkeyed = con.execute(_UNKEYED).fetchall()
     if not unkeyed:
         return 0
@@ -53,6 +96,8 @@ def sync(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
             if attempt == 2:
                 raise
     frame = pd.DataFrame(rows, columns=["org", "supplier_name_norm", "record_id", "legacy"])
+    key = cluster_key(ws)
+    frame["cluster"] = [cluster_id(key, r) for r in frame["record_id"]]
     con.register("new_record_keys", frame)
     try:
         con.begin()
@@ -63,7 +108,7 @@ def sync(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
                     "WHERE c.record_id = k.legacy")
         con.execute("UPDATE supplier_resolution r SET record_id = k.record_id FROM new_record_keys k "
                     "WHERE r.record_id = k.legacy")
-        con.execute("UPDATE supplier_resolution r SET supplier_id = 'S-' || k.record_id FROM new_record_keys k "
+        con.execute("UPDATE supplier_resolution r SET supplier_id = k.cluster FROM new_record_keys k "
                     "WHERE r.supplier_id = 'S-' || k.legacy")
         con.commit()
     except BaseException:
