@@ -75,7 +75,7 @@ def test_register_xlsx_and_filters(workspace, tmp_path: Path):
 def test_register_without_title_column_is_a_plain_error(workspace, tmp_path: Path):
     path = tmp_path / "bad.csv"
     path.write_text("Supplier,Value\nA,1\n", encoding="utf-8")
-    with pytest.raises(AnchorageError, match="no column for title"):
+    with pytest.raises(AnchorageError, match="no column holds the title"):
         import_register(workspace, path, "Council")
 
 

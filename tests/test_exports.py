@@ -64,7 +64,8 @@ def hostile(tmp_path_factory):
     d.mkdir()
     ingest_spend(ws, write(d / "council-extra.csv", f'Payee,{HEADER},Paid Date,Expense Type\n'
                                                     f'"{SUPPLIER.replace(chr(34), chr(34) * 2)}",1200,02/05/2023,{CATEGORY}\n'
-                                                    'Fine Ltd,lots,03/05/2023,Works\n'), "Council")
+                                                    'Fine Ltd,lots,03/05/2023,Works\n'), "Council",
+                 date_order="dmy", accept_warnings=True)  # it adds to the council's May 2023 payments
     resolve(ws)
     load_programmes(ws, write(d / "p.csv", "id,standard,level,duration_months,off_the_job_hours,start_date\n"
                                            "BA3,Business administrator,3,12,400,01/09/2025\n"))

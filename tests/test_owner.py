@@ -79,7 +79,7 @@ def test_commands_run_on_the_server_while_it_serves(served: tuple[Workspace, str
     with ThreadPoolExecutor(1) as pool:
         web = pool.submit(browse)
         loads = [_cli("spend", "ingest", str(_spend(tmp_path / f"{org}.csv", 400, org)), "--org", org,
-                      "--workspace", str(ws.root), "--json") for org in ("council", "acute-trust")]
+                      "--date-order", "dmy", "--workspace", str(ws.root), "--json") for org in ("council", "acute-trust")]
         analysed = _cli("spend", "analyse", "--workspace", str(ws.root), "--json")
         listed = _cli("org", "list", "--workspace", str(ws.root), "--json")
         stop.set()
@@ -133,7 +133,7 @@ def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: P
     said = f"{busy.value.message} {busy.value.fix}"
     assert "busy" in said and str(holder.pid) not in said and str(tmp_path) not in said and "PID" not in said
     started = time.monotonic()
-    r = _cli("spend", "ingest", str(_spend(tmp_path / "s.csv", 5, "x")), "--org", "council",
+    r = _cli("spend", "ingest", str(_spend(tmp_path / "s.csv", 5, "x")), "--org", "council", "--date-order", "dmy",
              "--workspace", str(ws.root), "--json")
     assert holder.wait(timeout=60) == 0
     assert r.returncode == 0, r.stderr

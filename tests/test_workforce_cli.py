@@ -74,7 +74,7 @@ def test_levy_and_bid(tmp_path):
     assert [r["funds_in"] for r in led["rows"]] == [825.0] * 9
     r = cli("levy", "load-commitments", write(tmp_path / "c.csv", "anchor,apprentice,start_month\nCouncil,A,01/2025\n"),
             env_ws=ws)
-    assert r.returncode == 1 and "no column for duration months, total price" in r.stderr
+    assert r.returncode == 1 and "no column holds the duration months, total price" in r.stderr
     pledges = ("employer,company_number,charity_number,role,placements,hours_per_week,hourly_wage,duration_months,"
                "additionality,pledged_on\n"
                "Cafe Ltd,12345678,,Barista,20,25,8.72,6,Y,01/12/2020\n"

@@ -81,7 +81,7 @@ def test_same_file_again_adds_nothing(loaded):
 def test_missing_postcode_column_is_explained(workspace, tmp_path):
     path = tmp_path / "staff.csv"
     path.write_text("Employee Number,Hourly Rate\nA1,12\n", encoding="utf-8")
-    with pytest.raises(MappingError, match="no column for home postcode"):
+    with pytest.raises(MappingError, match="no column holds the home postcode"):
         ingest_staff(workspace, path, "Council", as_at=AS_AT)
 
 
