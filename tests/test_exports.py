@@ -196,7 +196,7 @@ def test_web_exports_carry_hostile_values_as_text(hostile):
     admin = signed_in(hostile, "admin@council.org")
     texts_of_xlsx(admin.get("/workforce/levy/ledger.xlsx").content)
     listing = council.get("/pipeline/opportunities").text
-    opp = re.search(r'href="/pipeline/opportunities/([0-9a-f]{10})\?', listing).group(1)
+    opp = re.search(r'href="/pipeline/opportunities/([0-9a-f]{10,})\?', listing).group(1)
     assert CONTRACT in texts_of_xlsx(council.get(f"/pipeline/opportunities/{opp}/brief.xlsx").content)
     assert REGISTERED in texts_of_xlsx(council.get("/directory/export.xlsx").content)
     assert contains(texts_of_csv(council.get("/directory/export.csv").content), REGISTERED, quoted=True)
