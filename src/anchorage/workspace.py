@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterator
@@ -192,6 +193,19 @@ class Workspace:
         if self._session_factory is None:
             self._session_factory = sessionmaker(records.make_engine(self.records_url), expire_on_commit=False)
         return self._session_factory()
+
+    def secret(self, name: str) -> str:
+        """A secret of this workspace (e.g. for signing forms), made on first use and kept owner-only in its
+        folder, so every process and every run over the workspace agrees."""
+        path = self.root / name
+        if not path.exists():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+            except FileExistsError:
+                pass  # another process made it first
+        return path.read_text().strip()
 
     def keep_raw(self, path: Path, sha256: str) -> Path:
         """Keep an immutable, content-addressed copy of an uploaded file so any load can be replayed."""

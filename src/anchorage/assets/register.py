@@ -14,7 +14,7 @@ from anchorage.assets.dedupe import uprn_duplicates
 from anchorage.assets.geo import BNG_MAX_E, BNG_MAX_N, UK_LAT, UK_LON, fill_coordinates, locate
 from anchorage.errors import MappingError
 from anchorage.ingest import progress as prog
-from anchorage.ingest.pipeline import Batch, Transform, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.postcode import postcode_display_sql, postcode_key_sql
 from anchorage.workspace import Workspace
@@ -127,10 +127,7 @@ def _prepare(b: Batch) -> ImportSummary:
     out = ImportSummary(kind="assets", file=b.source_file)
     out.rows_read, out.rows_loaded, out.rows_quarantined = b.con.execute(  # type: ignore[misc]
         f"SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> '') FROM {t}").fetchone()
-    for reason, n in b.con.execute(
-            f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50").fetchall():
-        key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
-        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    tally_reasons(out, b.con, t)
     converted = b.con.execute(f"SELECT count(*) FILTER (location_source = 'postcode'), "
                               f"count(*) FILTER (location_source IS NULL), count(*) FILTER (xy_is_latlon) "
                               f"FROM {t} WHERE reason = ''").fetchone()

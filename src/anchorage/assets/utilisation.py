@@ -8,7 +8,7 @@ from pathlib import Path
 from anchorage.assets import fields as f
 from anchorage.errors import AnchorageError, MappingError
 from anchorage.ingest import progress as prog
-from anchorage.ingest.pipeline import Batch, Transform, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace
 
@@ -62,9 +62,7 @@ def _prepare(b: Batch) -> ImportSummary:
     out = ImportSummary(kind="utilisation", file=b.source_file)
     out.rows_read, out.rows_loaded, out.rows_quarantined = b.con.execute(  # type: ignore[misc]
         f"SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> '') FROM {b.parsed}").fetchone()
-    for reason, n in b.con.execute(f"SELECT reason, count(*) FROM {b.parsed} WHERE reason <> '' GROUP BY 1").fetchall():
-        key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
-        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    tally_reasons(out, b.con, b.parsed)
     return out
 
 

@@ -13,7 +13,7 @@ from anchorage.config import slugify
 from anchorage.contracts.categories import cpv_code
 from anchorage.ingest import progress as prog
 from anchorage.ingest.mapping import register_kind
-from anchorage.ingest.pipeline import Batch, Transform, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
@@ -148,10 +148,7 @@ def _prepare(b: Batch, slug: str, name: str) -> ImportSummary:
     assert row is not None
     out.rows_read, out.rows_loaded, out.rows_quarantined, no_end = row[:4]
     out.amount_read, out.amount_loaded, out.amount_quarantined = (Decimal(x) for x in row[4:])
-    for reason, n in b.con.execute(
-            f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50").fetchall():
-        key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
-        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    tally_reasons(out, b.con, t)
     if no_end:
         out.notes.append(f"{no_end:,} contracts have no end date, so are not on the pipeline timeline")
     return out

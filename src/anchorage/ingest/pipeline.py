@@ -117,6 +117,16 @@ def _reject_rows(b: Batch, kind: str, keep_text: bool = True) -> ImportSummary:
     return out
 
 
+def tally_reasons(out: ImportSummary, con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Add a parsed table's quarantine reasons to a summary, grouped by their kind, not by the value quoted
+    in them (the 50 commonest; ties by reason, so the summary is the same every time)."""
+    for reason, n in con.execute(
+        f"SELECT reason, count(*) FROM {table} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50"
+    ).fetchall():
+        key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
+        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+
+
 def _add(total: ImportSummary, part: ImportSummary) -> None:
     total.rows_read += part.rows_read
     total.rows_loaded += part.rows_loaded

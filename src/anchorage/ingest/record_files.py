@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from anchorage.errors import MappingError
 from anchorage.ingest import progress as prog
-from anchorage.ingest.pipeline import Batch, Transform, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
@@ -217,10 +217,7 @@ def _prepare(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
     if spec.money:
         out.amount_read, out.amount_loaded = Decimal(row[2]), Decimal(row[3])
         out.amount_quarantined = out.amount_read - out.amount_loaded
-    for r, n in b.con.execute(f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC "
-                              "LIMIT 50").fetchall():
-        key = r.split('"')[0].strip() + (" …" if '"' in r else "")
-        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    tally_reasons(out, b.con, t)
     return out
 
 

@@ -13,7 +13,7 @@ from anchorage.ingest import dates, history, sanity
 from anchorage.ingest import progress as prog
 from anchorage.ingest.identifiers import identifiers_sql
 from anchorage.ingest.mapping import ColumnMapping
-from anchorage.ingest.pipeline import Batch, Transform, run_import, trimmed_sql
+from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons, trimmed_sql
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
@@ -229,12 +229,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     assert totals is not None
     out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad = totals
     out.amount_read, out.amount_loaded, out.amount_quarantined = Decimal(read), Decimal(loaded), Decimal(bad)
-    for reason, n in b.con.execute(
-        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50"
-    ).fetchall():
-        # Group reasons by their kind, not by the value quoted in them.
-        key = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
-        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    tally_reasons(out, b.con, t)
     out.notes.extend(b.state.get("notes", []))
     _check(b, run, Decimal(loaded))
     return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -194,15 +193,7 @@ def attempt_outcomes(ws: Workspace, since: dt.datetime, form_name: str | None = 
 def form_secret(ws: Workspace) -> str:
     """The workspace's secret for signing form stamps, made on first use and kept (owner-only) in the
     workspace, so every server process over it agrees."""
-    path = ws.root / "form-secret"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-        except FileExistsError:
-            pass  # another process made it first
-    return path.read_text().strip()
+    return ws.secret("form-secret")
 
 
 def stamp(key: str, now: dt.datetime) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from anchorage.ingest import progress as prog
-from anchorage.ingest.pipeline import Batch, Transform, run_import
+from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.names import name_norm_sql
 from anchorage.socialvalue import fields as f
@@ -61,10 +61,7 @@ def _prepare(b: Batch, kind: str, values: dict[str, str], checks: list[Check], a
     if amount:
         out.amount_read, out.amount_loaded = Decimal(row[3]), Decimal(row[4])
         out.amount_quarantined = out.amount_read - out.amount_loaded
-    for r, n in b.con.execute(f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1 ORDER BY 2 DESC "
-                              "LIMIT 50").fetchall():
-        key = r.split('"')[0].strip() + (" …" if '"' in r else "")
-        out.quarantine_reasons[key] = out.quarantine_reasons.get(key, 0) + n
+    tally_reasons(out, b.con, t)
     return out
 
 

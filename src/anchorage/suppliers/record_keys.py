@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 
 import duckdb
@@ -47,15 +46,7 @@ def new_id() -> str:
 def cluster_key(ws: Workspace) -> bytes:
     """The workspace's secret for naming suppliers, made on first use and kept (owner-only) in the workspace,
     so every process and every run agrees."""
-    path = ws.root / "supplier-id-secret"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-        except FileExistsError:
-            pass  # another process made it first
-    return path.read_text().strip().encode()
+    return ws.secret("supplier-id-secret").encode()
 
 
 def cluster_id(key: bytes, root: str) -> str:
