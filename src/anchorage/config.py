@@ -93,6 +93,23 @@ class Compute:
     timeout_minutes: int = 240  # a Spark run still going after this is stopped, never left hanging
 
 
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass
+class Mail:
+    """How Anchorage sends email (invitations, resets, confirmations, booking notices). With no host, each
+    message is written to the workspace's outbox/ folder instead. The password is never kept in the config:
+    it is read from the ANCHORAGE_SMTP_PASSWORD environment variable."""
+
+    host: str = ""  # e.g. smtp.office365.com; empty: write messages to outbox/
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none (none only for a relay on the same machine)
+    username: str = ""  # empty: no login
+    sender: str = ""  # e.g. "Lewisham Anchor Network <anchors@lewisham.gov.uk>"; empty: no-reply@anchorage.invalid
+    timeout_seconds: int = 20
+
+
 @dataclass
 class Config:
     collaborative: str
@@ -104,6 +121,7 @@ class Config:
     workforce: dict[str, Any] = field(default_factory=dict)  # read by anchorage.workforce.settings
     reference: dict[str, Any] = field(default_factory=dict)  # [reference.sources.X] overrides, see reference/fetch
     compute: Compute = field(default_factory=Compute)
+    mail: Mail = field(default_factory=Mail)
 
     def anchor(self, name_or_slug: str) -> Anchor:
         key = slugify(name_or_slug)
@@ -156,7 +174,21 @@ def validate(cfg: Config) -> list[str]:
             problems.append(f'exclusion "{r.name}": pattern is not a valid regular expression ({exc})')
     if cfg.imd_version not in ("2019", "2025"):
         problems.append('imd_version must be "2019" or "2025"')
-    return problems + compute_problems(cfg.compute)
+    return problems + compute_problems(cfg.compute) + mail_problems(cfg.mail)
+
+
+def mail_problems(m: Mail) -> list[str]:
+    """Every problem in the [mail] section."""
+    problems: list[str] = []
+    if m.security not in SECURITY:
+        problems.append(f'mail.security "{m.security}" must be one of {", ".join(SECURITY)}')
+    if not isinstance(m.port, int) or isinstance(m.port, bool) or not 0 < m.port < 65536:
+        problems.append(f"mail.port must be a port number from 1 to 65535 (it is {m.port!r})")
+    if not isinstance(m.timeout_seconds, int) or isinstance(m.timeout_seconds, bool) or m.timeout_seconds < 1:
+        problems.append(f"mail.timeout_seconds must be a whole number of at least 1 (it is {m.timeout_seconds!r})")
+    if m.sender and "@" not in m.sender:
+        problems.append(f'mail.sender "{m.sender}" is not an email address (like "Anchors <anchors@example.gov.uk>")')
+    return problems
 
 
 def compute_problems(c: Compute) -> list[str]:
@@ -198,6 +230,7 @@ def load(path: Path) -> Config:
             workforce=dict(raw.get("workforce", {})),
             reference=dict(raw.get("reference", {})),
             compute=Compute(**raw.get("compute", {})),
+            mail=Mail(**raw.get("mail", {})),
         )
     except TypeError as exc:
         raise ConfigError([f"unexpected setting: {exc}"], str(path)) from None

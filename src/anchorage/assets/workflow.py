@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from anchorage.assets.times import overlaps, parse_times
 from anchorage.errors import AnchorageError
+from anchorage.public_forms.outbox import send_email
 from anchorage.store.assets_records import Need, Notification, Space, SpaceRequest
 from anchorage.workspace import Workspace
 
@@ -77,10 +78,15 @@ def change_request(ws: Workspace, request_id: int, action: str, *, by: str, note
         req.updated_at = dt.datetime.now(dt.UTC)
         req.history = [*req.history, {"status": req.status, "by": by, "note": note, "at": req.updated_at.isoformat()}]
         to = f"need:{need.id}" if not is_group else space.org
-        _notify(s, to, req.status, f'Request {req.id} for "{space.name}" by {need.group_name} is now {req.status}.'
-                + (f" {note}" if note else ""), req.id)
+        message = (f'Request {req.id} for "{space.name}" by {need.group_name} is now {req.status}.'
+                   + (f" {note}" if note else ""))
+        _notify(s, to, req.status, message, req.id)
         s.commit()
-        return req
+        group_email = need.contact_email if not is_group else None
+    if group_email:  # the group has no login: its notice goes by email (after the commit, outside the session)
+        send_email(ws, group_email, f'Your request for "{space.name}" is now {req.status}',
+                   f"Hello {need.group_name},\n\n{message}\n\nWith thanks,\n{ws.config.collaborative}")
+    return req
 
 
 def _check_free(s: Session, req: SpaceRequest, need: Need, space: Space) -> None:

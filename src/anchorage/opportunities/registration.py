@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from anchorage.contracts.categories import load_category_map
 from anchorage.errors import AnchorageError
-from anchorage.public_forms.outbox import queue_email
+from anchorage.public_forms.outbox import send_email
 from anchorage.public_forms.protection import (
     FormInvalid,
     FormLimits,
@@ -133,7 +133,7 @@ def register_supplier(ws: Workspace, form: Mapping[str, Any], *, ip: str, confir
             token_hash=token_hash, token_expires_at=expires, fingerprint=digest, created_at=now)
         s.add(entry)
         screen.record("accepted")
-    queue_email(ws, email, f"Confirm your registration with {ws.config.collaborative}",
+    send_email(ws, email, f"Confirm your registration with {ws.config.collaborative}",
                   f"Someone (we hope you) registered {entry.name} in the local supplier directory of "
                   f"{ws.config.collaborative}.\n\nTo confirm, open this link within {limits.token_hours} hours:\n"
                   f"{confirm_url(token)}\n\nIf it was not you, ignore this message: the registration will be "

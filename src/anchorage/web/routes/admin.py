@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from anchorage.access import accounts, audit, gate
 from anchorage.errors import AnchorageError
+from anchorage.public_forms.outbox import Delivery, send_email
 from anchorage.store.accounts import ROLES, User
 from anchorage.web.deps import CtxDep, FormDep
+from anchorage.web.nav import role_name
 from anchorage.web.render import render
 
 router = APIRouter(prefix="/admin")
@@ -52,8 +54,18 @@ def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         token = accounts.invite(s, s.merge(ctx.user), str(form.get("email", "")), role=role, org=org)
         s.commit()
     link = str(request.url_for("invite_page", token=token))
+    where = ctx.ws.config.anchor(org).name if org else "the whole collaborative"
+    sent = send_email(ctx.ws, str(form.get("email", "")), f"You are invited to {ctx.ws.config.collaborative}",
+                      f"{ctx.user.email} has invited you to the Anchorage workspace of "
+                      f"{ctx.ws.config.collaborative}, as {role_name(role).lower()} for {where}.\n\n"
+                      f"To choose your password and sign in, open this link within 7 days:\n{link}\n\n"
+                      "If you did not expect this, ignore this message.")
+    return _with_link(request, ctx, link, sent)
+
+
+def _with_link(request: Request, ctx: CtxDep, link: str, sent: Delivery) -> Response:
     return render(request, "admin_users.html", {"users": _users(ctx), "roles": _grantable(ctx), "link": link,
-                                                "link_for": form.get("email")})
+                                                "link_for": sent.to, "sent": sent})
 
 
 def _target(ctx: CtxDep, user_id: int) -> User:
@@ -86,8 +98,12 @@ def reset(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Respons
         token = accounts.reset_link(s, s.merge(ctx.user), s.merge(user))
         s.commit()
     link = str(request.url_for("invite_page", token=token))
-    return render(request, "admin_users.html", {"users": _users(ctx), "roles": _grantable(ctx), "link": link,
-                                                "link_for": user.email})
+    sent = send_email(ctx.ws, user.email, f"Choose a new password for {ctx.ws.config.collaborative}",
+                      f"{ctx.user.email} has reset your password for the Anchorage workspace of "
+                      f"{ctx.ws.config.collaborative}. Your old password no longer works.\n\n"
+                      f"To choose a new one, open this link within 7 days:\n{link}\n\n"
+                      "If you did not ask for this, tell your admin.")
+    return _with_link(request, ctx, link, sent)
 
 
 @router.get("/users/{user_id}/tokens")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from anchorage.assets.public_form import HONEYPOT, LIMITS, FormInvalid, confirm_need, submit_need
-from anchorage.public_forms.outbox import queue_email
+from anchorage.public_forms.outbox import send_email
 from anchorage.public_forms.protection import form_secret, stamp, stamped_time
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.render import render
@@ -58,7 +58,7 @@ def post_need(request: Request, form: FormDep) -> Response:
         return _page(request, {k: v for k, v in values.items() if k != HONEYPOT}, exc.problems, status=400)
     if sub.token:
         link = f"{str(request.base_url).rstrip('/')}/community/need/confirm/{sub.token}"
-        queue_email(ws, values["contact_email"], "Please confirm your request for a space",
+        send_email(ws, values["contact_email"], "Please confirm your request for a space",
                     f"Thank you for telling {ws.config.collaborative} what space you need.\n\n"
                     f"To publish your request, open this link within 72 hours:\n{link}\n\n"
                     "If you did not fill in the form, ignore this message and nothing will be published.")
