@@ -42,9 +42,9 @@ def load_workforce(web: Web, d: Path) -> None:
     bills = "anchor,month,pay_bill\n" + "".join(
         f"Council,{dt.date(2023 + (3 + k) // 12, (3 + k) % 12 + 1, 1):%m/%Y},4000000\n" for k in range(24))
     load_pay_bills(ws, write(d / "bills.csv", bills))
-    load_pledges(ws, write(d / "pledges.csv", "employer,company_number,role,placements,hours_per_week,hourly_wage,"
-                                              "duration_months,additionality,pledged_on\n"
-                                              "Cafe Ltd,12345678,Barista,20,25,8.72,6,Y,01/12/2020\n"))
+    load_pledges(ws, write(d / "pledges.csv", "programme,employer,company_number,role,placements,hours_per_week,"
+                                              "hourly_wage,duration_months,additionality,pledged_on\n"
+                                              "kickstart,Cafe Ltd,12345678,Barista,20,25,8.72,6,Y,01/12/2020\n"))
     load_starts(ws, write(d / "starts.csv", "employer,role,participant,start_date,outcome\n" + "".join(
         f"Cafe Ltd,Barista,P{i},01/03/2021,{'completed' if i < 7 else 'moved into work'}\n" for i in range(9))))
 
@@ -72,12 +72,17 @@ def test_workforce_pages_pledge_and_bid_pack(server, tmp_path):  # noqa: F811 (t
         assert page.get_by_role("heading", level=1).inner_text().strip() != ""
         nav.get_by_role("link", name="Collective bid").click()
         page.wait_for_url(f"{base}/workforce/bid")
+        assert page.locator("#programme").input_value() == "local-paid-placements"  # open today, not Kickstart
+        page.get_by_label("Programme").select_option("kickstart")
+        page.get_by_role("button", name="Check").click()
+        page.wait_for_url(f"{base}/workforce/bid?**")
+        assert "closed on 31/03/2022" in page.locator("#programme-status").inner_text()
         assert "20 eligible placements" in page.locator("#headline").inner_text()
         starts = page.locator("table", has=page.locator("caption", has_text="Starts by employer and outcome"))
         cafe = starts.locator("tr", has_text="Cafe Ltd")
         assert cafe.locator("td").nth(1).inner_text() == "*"  # 2 moved into work: suppressed
         page.get_by_role("link", name="Pledge placements, and record starts and outcomes").click()
-        page.wait_for_url(f"{base}/workforce/bid/pledges")
+        page.wait_for_url(f"{base}/workforce/bid/pledges?programme=kickstart")
         page.get_by_label("Employer", exact=True).fill("Catford Bike Repairs CIC")
         page.get_by_label("Companies House number").fill("SC654321")
         page.get_by_label("Role", exact=True).fill("Mechanic")
@@ -91,7 +96,7 @@ def test_workforce_pages_pledge_and_bid_pack(server, tmp_path):  # noqa: F811 (t
         page.wait_for_load_state()
         assert "meet the rules" in page.locator("#checked").inner_text()
         assert "30 eligible placements: the bid reaches the 30-placement minimum." in page.locator("#headline").inner_text()
-        page.goto(f"{base}/workforce/bid")
+        page.goto(f"{base}/workforce/bid?programme=kickstart")
         with page.expect_download() as dl:
             page.get_by_role("link", name="Excel", exact=True).click()
         saved = tmp_path / "bid-pack.xlsx"

@@ -66,10 +66,10 @@ def wf(tmp_path_factory):
         for m in (dt.date(2023 + (3 + k) // 12, (3 + k) % 12 + 1, 1) for k in range(24)))
     load_pay_bills(ws, write(d / "bills.csv", bills))
     load_pledges(ws, write(d / "pledges.csv",
-                           "employer,company_number,charity_number,role,placements,hours_per_week,hourly_wage,"
-                           "duration_months,additionality,pledged_on\n"
-                           "Cafe Ltd,12345678,,Barista,20,25,8.72,6,Y,01/12/2020\n"
-                           "Shop Ltd,,,Assistant,5,20,8.72,6,Y,01/12/2020\n"))
+                           "programme,employer,company_number,charity_number,role,placements,hours_per_week,"
+                           "hourly_wage,duration_months,additionality,pledged_on\n"
+                           "kickstart,Cafe Ltd,12345678,,Barista,20,25,8.72,6,Y,01/12/2020\n"
+                           "kickstart,Shop Ltd,,,Assistant,5,20,8.72,6,Y,01/12/2020\n"))
     load_starts(ws, write(d / "starts.csv", "employer,role,participant,start_date,outcome\n" + "".join(
         f"Cafe Ltd,Barista,P{i},01/03/2021,{'completed' if i < 7 else 'moved into work'}\n" for i in range(9))))
     load_engagements(ws, write(d / "he.csv", "anchor,partner,partner_type,kind,title,start_date,outcome,people\n"
@@ -82,15 +82,15 @@ def wf(tmp_path_factory):
 def test_pages_answer_for_every_role(wf):
     for email in ("collab@x.org", "admin@council.org", "analyst@trust.org", "viewer@college.org"):
         c = signed_in(wf, email)
-        for path in ("/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid",
-                     "/workforce/bid?bid_date=2021-02-03", "/workforce/he", "/workforce/he?by=partner",
+        for path in ("/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid?programme=kickstart",
+                     "/workforce/bid?programme=kickstart&bid_date=2021-02-03", "/workforce/he", "/workforce/he?by=partner",
                      "/workforce/he?by=outcome"):
             r = c.get(path)
             assert r.status_code == 200, (email, path, r.text[:300])
             assert '<main id="main"' in r.text and r.text.count("<h1>") == 1, path
             assert '<svg' in r.text or path.startswith(("/workforce/apprenticeships", "/workforce/levy")), path
         for path in ("/api/v1/workforce/profile", "/api/v1/workforce/apprenticeships", "/api/v1/workforce/levy",
-                     "/api/v1/workforce/bid", "/api/v1/workforce/he?by=partner"):
+                     "/api/v1/workforce/bid?programme=kickstart", "/api/v1/workforce/he?by=partner"):
             r = c.get(path)
             assert r.status_code == 200 and r.json()["ok"] is True, (email, path)
     assert wf.client().get("/workforce", follow_redirects=False).status_code in (303, 307)
@@ -219,23 +219,23 @@ def test_levy_transfers_within_the_cap_and_ledger_gate(wf):
 
 def test_bid_pages_and_pack_downloads(wf):
     c = signed_in(wf, "viewer@college.org")
-    page = c.get("/workforce/bid").text
+    page = c.get("/workforce/bid?programme=kickstart").text
     assert "20 eligible placements: 10 more needed to reach the 30-placement minimum." in page
     assert "offers 20 hours a week" in page
     starts = page[page.index('id="starts"'):]
     assert "<th scope=\"row\">Cafe Ltd</th><td class=\"num\">*</td><td class=\"num\">*</td>" in starts
-    api = c.get("/api/v1/workforce/bid").json()
+    api = c.get("/api/v1/workforce/bid?programme=kickstart").json()
     assert api["eligible_placements"] == 20
     assert api["starts_and_outcomes"][0]["moved into work"] is None  # 2 young people: hidden
-    pdf = c.get("/workforce/bid/pack.pdf")
+    pdf = c.get("/workforce/bid/pack.pdf?programme=kickstart")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     pages = PdfReader(io.BytesIO(pdf.content)).pages
     assert len(pages) == 3 and "Pledges (1 of 1)" in pages[1].extract_text()
-    x = c.get("/workforce/bid/pack.xlsx?bid_date=2021-02-03")
+    x = c.get("/workforce/bid/pack.xlsx?programme=kickstart&bid_date=2021-02-03")
     wb = openpyxl.load_workbook(io.BytesIO(x.content), read_only=True)
     assert wb.sheetnames == ["Summary", "Pledges", "Starts and outcomes"]
     assert "no minimum applies" in " ".join(str(v) for row in wb["Summary"].iter_rows(values_only=True) for v in row)
-    assert c.get("/workforce/bid/pack.html").status_code == 200
-    assert c.get("/workforce/bid/pack.exe").status_code == 400
+    assert c.get("/workforce/bid/pack.html?programme=kickstart").status_code == 200
+    assert c.get("/workforce/bid/pack.exe?programme=kickstart").status_code == 400
     he = c.get("/api/v1/workforce/he").json()["rows"]
     assert {r["anchor"]: r["people"] for r in he} == {"acute-trust": 20, "council": 15}

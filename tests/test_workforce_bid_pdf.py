@@ -11,10 +11,10 @@ from tests.test_workforce_cli import setup, write
 
 
 def pledges_csv(n: int) -> str:
-    rows = ["employer,company_number,charity_number,role,placements,hours_per_week,hourly_wage,duration_months,"
-            "additionality,pledged_on"]
-    rows += [f"Employer {i} Ltd,{10000000 + i},,Role {i},2,25,8.72,6,Y,01/12/2020" for i in range(n - 1)]
-    rows.append("Shop $ Ltd,,,Assistant,5,20,8.72,6,N,01/12/2020")  # fails three rules; '$' is not maths
+    rows = ["programme,employer,company_number,charity_number,role,placements,hours_per_week,hourly_wage,"
+            "duration_months,additionality,pledged_on"]
+    rows += [f"kickstart,Employer {i} Ltd,{10000000 + i},,Role {i},2,25,8.72,6,Y,01/12/2020" for i in range(n - 1)]
+    rows.append("kickstart,Shop $ Ltd,,,Assistant,5,20,8.72,6,N,01/12/2020")  # fails three rules; '$' is not maths
     return "\n".join(rows) + "\n"
 
 
@@ -24,7 +24,7 @@ def test_bid_pack_pdf_has_the_expected_pages(tmp_path):
     starts = "employer,role,participant,start_date,outcome\n" + "".join(
         f"Employer 0 Ltd,Role 0,P{i},01/03/2021,{'completed' if i < 6 else 'moved into work'}\n" for i in range(8))
     ok(cli("bid", "load-starts", write(tmp_path / "st.csv", starts), env_ws=ws))
-    r = ok(cli("bid", "build", "--out", str(tmp_path / "pack"), env_ws=ws))
+    r = ok(cli("bid", "build", "--programme", "kickstart", "--out", str(tmp_path / "pack"), env_ws=ws))
     assert "bid-pack.pdf" in r.stdout
     reader = PdfReader(io.BytesIO((tmp_path / "pack" / "bid-pack.pdf").read_bytes()))
     pages = [p.extract_text() for p in reader.pages]

@@ -75,19 +75,19 @@ def test_levy_and_bid(tmp_path):
     r = cli("levy", "load-commitments", write(tmp_path / "c.csv", "anchor,apprentice,start_month\nCouncil,A,01/2025\n"),
             env_ws=ws)
     assert r.returncode == 1 and "no column holds the duration months, total price" in r.stderr
-    pledges = ("employer,company_number,charity_number,role,placements,hours_per_week,hourly_wage,duration_months,"
-               "additionality,pledged_on\n"
-               "Cafe Ltd,12345678,,Barista,20,25,8.72,6,Y,01/12/2020\n"
-               "Shop Ltd,,,Assistant,5,20,8.72,6,Y,01/12/2020\n")
+    pledges = ("programme,employer,company_number,charity_number,role,placements,hours_per_week,hourly_wage,"
+               "duration_months,additionality,pledged_on\n"
+               "Kickstart,Cafe Ltd,12345678,,Barista,20,25,8.72,6,Y,01/12/2020\n"
+               "kickstart,Shop Ltd,,,Assistant,5,20,8.72,6,Y,01/12/2020\n")
     ok(cli("bid", "load-pledges", write(tmp_path / "pl.csv", pledges), env_ws=ws))
-    got = json.loads(ok(cli("bid", "build", "--json", "--out", str(tmp_path / "pack"), env_ws=ws)).stdout)
+    got = json.loads(ok(cli("bid", "build", "--programme", "kickstart", "--json", "--out", str(tmp_path / "pack"), env_ws=ws)).stdout)
     assert got["threshold"] == 30 and got["eligible_placements"] == 20 and got["shortfall"] == 10
     reasons = got["pledges"][1]["reasons"]
     assert reasons == ["no Companies House or charity number",
                        "offers 20 hours a week; Kickstart Scheme (DWP) needs at least 25"]
     # £8.20 (21–24, 2020-21) × 25 h × 52/12 weeks × 6 months × 20 placements = £106,600.
     assert got["grants"]["wage funding (estimate, excludes employer NI and pension)"] == 106600.0
-    later = json.loads(ok(cli("bid", "build", "--json", "--bid-date", "2021-02-03", "--out", str(tmp_path / "p2"),
+    later = json.loads(ok(cli("bid", "build", "--programme", "kickstart", "--json", "--bid-date", "2021-02-03", "--out", str(tmp_path / "p2"),
                               env_ws=ws)).stdout)
     assert later["threshold"] == 0 and later["shortfall"] == 0
     assert (tmp_path / "pack" / "bid-pack.xlsx").exists() and (tmp_path / "pack" / "bid-pack.html").exists()

@@ -50,7 +50,7 @@ class BidView:
     editable: set[int] = field(default_factory=set)  # pledge ids this viewer may withdraw and record starts in
 
 
-def bid(ws: Workspace, viewer: Viewer, programme: str = "kickstart", bid_date: dt.date | None = None) -> BidView:
+def bid(ws: Workspace, viewer: Viewer, programme: str | None = None, bid_date: dt.date | None = None) -> BidView:
     summary = workspace_bid(ws, programme, bid_date)
     pledges, starts = bid_entry.pledges_and_starts(ws)
     org_of = {p.id: p.org for p in pledges}

@@ -27,7 +27,8 @@ workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anc
 apprenticeships_app = typer.Typer(help="Shared apprenticeships: programmes, host placements, rotations.",
                                   no_args_is_help=True)
 levy_app = typer.Typer(help="Levy pool: pay bills, commitments, transfers and the ledger.", no_args_is_help=True)
-bid_app = typer.Typer(help="Collective employment-programme bids (Kickstart rules included).", no_args_is_help=True)
+bid_app = typer.Typer(help="Collective employment-programme bids, checked against a programme's rules (editable templates).",
+                      no_args_is_help=True)
 he_app = typer.Typer(help="Higher-education partners register.", no_args_is_help=True)
 
 FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
@@ -217,7 +218,9 @@ def load_starts(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt =
 
 
 @bid_app.command("build")
-def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Option(help="Programme rules to apply.")] = "kickstart",
+def bid_build(workspace: WorkspaceOpt = None,
+              programme: Annotated[str | None, typer.Option(help="Programme rules to apply (default: one open today; "
+                                                            "see `anchorage bid programmes`).")] = None,
               bid_date: Annotated[str | None, typer.Option(help="Date of the bid (YYYY-MM-DD; default the latest pledge).")] = None,
               out_dir: Annotated[Path, typer.Option("--out", help="Folder for bid-pack.xlsx, bid-pack.html and bid-pack.pdf.")] = Path("bid-pack"),
               as_json: JsonOpt = False) -> None:
@@ -233,6 +236,45 @@ def bid_build(workspace: WorkspaceOpt = None, programme: Annotated[str, typer.Op
         if not c.eligible:
             out.print(f"  [yellow]not eligible:[/] {c.employer}, {c.role}: {'; '.join(c.reasons)}")
     out.print(f"Bid pack: {paths['xlsx']}, {paths['html']} and {paths['pdf']}")
+
+
+@bid_app.command("programmes")
+def bid_programmes(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """The programmes a bid can be checked against, whether each is open today, and where its rules live."""
+    import datetime as dt
+
+    from anchorage.workforce import programmes
+
+    ws = open_workspace(workspace)
+    progs, today = programmes.load_programmes(ws), dt.date.today()
+    default = programmes.default_id(progs, today)
+    rows = [{"id": p.id, "name": p.name, "status": programmes.status(p, today), "default": p.id == default,
+             "open_from": p.open_from.isoformat(), "last_start": p.last_start.isoformat(),
+             "editable_copy": (programmes.folder(ws) / f"{p.id}.toml").exists()} for p in progs.values()]
+    if as_json:
+        print_json({"programmes": rows})
+        return
+    t = Table(title="Employment programmes")
+    for col in ("Id", "Name", "Status", "Rules"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(f"{r['id']}{' (default)' if r['default'] else ''}", str(r["name"]), str(r["status"]),
+                  f"programmes/{r['id']}.toml in the workspace" if r["editable_copy"] else "shipped template")
+    out.print(t)
+    out.print("Make your own: anchorage bid new-programme NEW-ID --from ID, then edit the file it names.")
+
+
+@bid_app.command("new-programme")
+def bid_new_programme(new_id: Annotated[str, typer.Argument(help="Id for the new programme, like lewisham-placements.")],
+                      from_id: Annotated[str, typer.Option("--from", help="The programme to copy.")] = "local-paid-placements",
+                      workspace: WorkspaceOpt = None) -> None:
+    """Copy a programme's rules into the workspace as a template to edit (ages, hours, wage floors, thresholds,
+    grants, dates)."""
+    from anchorage.workforce import programmes
+
+    ws = open_workspace(workspace)
+    path = programmes.new_programme(ws, new_id, from_id)
+    out.print(f"Wrote programmes/{path.name} in the workspace: edit it, then `anchorage bid programmes` checks it.")
 
 
 @he_app.command("load")

@@ -119,18 +119,19 @@ def generate_workforce_files(out_dir: Path, seed: int = 2026) -> dict[str, Path]
         + [[name["acute"], "NUR-2024-01", "09/2024", 24, 27000, "", "own"],
            [name["acute"], "TR-01", "10/2024", 12, 5000, "Deptford Dental Care Ltd", "small-employer"],
            [name["college"], "APP04", "09/2025", 18, 15000, "", "own"]])
-    pledges = [["Lewisham Council", "", "", "Parks assistant", 8, 25, 8.72, 6, "Lewisham", "Y", "01/12/2020"],
-               ["Riverside Homes", "07654321", "", "Repairs trainee", 4, 25, 8.72, 6, "Catford", "Y", "03/12/2020"],
-               ["Deptford Dental Care Ltd", "11223344", "", "Receptionist", 2, 25, 8.72, 6, "Deptford", "Y", "05/12/2020"],
-               ["Brockley Community Kitchen", "", "1123456", "Kitchen assistant", 3, 25, 8.72, 6, "Brockley", "Y", "10/12/2020"],
-               ["Catford Bikes Ltd", "12345678", "", "Bike mechanic", 2, 20, 8.72, 6, "Catford", "Y", "11/12/2020"],
-               ["Lewisham and Greenwich NHS Trust", "", "", "Ward support", 10, 25, 8.72, 6, "Lewisham", "Y", "14/12/2020"],
-               ["Sydenham Print Co", "09876543", "", "Print assistant", 2, 25, 8.00, 6, "Sydenham", "Y", "15/12/2020"],
-               ["Hither Green Garden Centre", "08765432", "", "Garden centre assistant", 3, 25, 8.72, 6, "Hither Green",
+    pledges = [["kickstart", "Lewisham Council", "", "", "Parks assistant", 8, 25, 8.72, 6, "Lewisham", "Y", "01/12/2020"],
+               ["kickstart", "Riverside Homes", "07654321", "", "Repairs trainee", 4, 25, 8.72, 6, "Catford", "Y", "03/12/2020"],
+               ["kickstart", "Deptford Dental Care Ltd", "11223344", "", "Receptionist", 2, 25, 8.72, 6, "Deptford", "Y", "05/12/2020"],
+               ["kickstart", "Brockley Community Kitchen", "", "1123456", "Kitchen assistant", 3, 25, 8.72, 6, "Brockley", "Y", "10/12/2020"],
+               ["kickstart", "Catford Bikes Ltd", "12345678", "", "Bike mechanic", 2, 20, 8.72, 6, "Catford", "Y", "11/12/2020"],
+               ["kickstart", "Lewisham and Greenwich NHS Trust", "", "", "Ward support", 10, 25, 8.72, 6, "Lewisham", "Y", "14/12/2020"],
+               ["kickstart", "Sydenham Print Co", "09876543", "", "Print assistant", 2, 25, 8.00, 6, "Sydenham", "Y", "15/12/2020"],
+               ["kickstart", "Hither Green Garden Centre", "08765432", "", "Garden centre assistant", 3, 25, 8.72, 6, "Hither Green",
                 "N", "16/12/2020"]]
     # Public bodies have no Companies House number; the pack shows the gap so it can be filled in.
     files["pledges"] = _write(out_dir / "kickstart-pledges.csv",
-                              ["employer", "company_number", "charity_number", "role", "placements", "hours_per_week",
+                              ["programme", "employer", "company_number", "charity_number", "role", "placements",
+                               "hours_per_week",
                                "hourly_wage", "duration_months", "location", "additionality", "pledged_on"], pledges)
     files["starts"] = _write(out_dir / "kickstart-starts.csv",
                              ["employer", "role", "participant", "start_date", "outcome"],

@@ -53,8 +53,8 @@ def run_workforce_demo(ws: Workspace, root: Path, *, seed: int = 2026, say: Call
     export_ledger(workspace_ledger(ws, dt.date(2025, 11, 1)), report_dir / "levy-ledger.xlsx")
     loaded(load_pledges(ws, files["pledges"]))
     loaded(load_starts(ws, files["starts"]))
-    summary, _ = build_bid_pack(ws, report_dir / "bid-pack")
-    say(f"  Kickstart bid: {summary.headline()}")
+    summary, _ = build_bid_pack(ws, report_dir / "bid-pack", "kickstart")  # a closed scheme, as a worked example
+    say(f"  Kickstart bid (closed 2022; a worked example): {summary.headline()}")
     loaded(load_engagements(ws, files["he"]))
     page = write_workforce_report(ws, report_dir)["html"]
     say(f"  Workforce report: {page}")

@@ -11,8 +11,6 @@ import matplotlib
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from anchorage.contracts.finder import Opportunity
@@ -26,7 +24,7 @@ from anchorage.reports.charts import (
     new_figure,
     safe_text,
 )
-from anchorage.reports.pdf import A4, _table_page
+from anchorage.reports.pdf import write_tables_pdf
 from anchorage.reports.tables import fmt_money
 from anchorage.reports.xlsx import write_xlsx
 
@@ -110,15 +108,9 @@ def write_brief(o: Opportunity, path: Path, fmt: str, *, collaborative: str, anc
     if fmt == "xlsx":
         return write_xlsx(path, tables, title=title, notes=[o.explanation])
     if fmt == "pdf":
-        with PdfPages(path, metadata={"Title": title, "Creator": "Anchorage", "CreationDate": None}) as pdf:
-            for key, df in tables.items():
-                page: Figure = _table_page(f"{title} — {key.replace('_', ' ')}", list(df.columns),
-                                           [[_text(v) for v in r] for r in df.itertuples(index=False)],
-                                           subtitle=f"{collaborative}, {datetime.now():%d %B %Y}")
-                if key == "summary":
-                    page.text(0.06, 0.04, safe_text(o.explanation[:300]), fontsize=7, wrap=True)
-                pdf.savefig(page)
-        return path
+        shown = {key.replace("_", " ").capitalize(): df.map(_text) for key, df in tables.items()}
+        return write_tables_pdf(path, shown, title=title, subtitle=f"{collaborative}, {datetime.now():%d %B %Y}",
+                                note=o.explanation, footer=f"{collaborative} · {title}")
     if fmt == "html":
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
         html = env.get_template("opportunity_brief.html.j2").render(
@@ -130,7 +122,7 @@ def write_brief(o: Opportunity, path: Path, fmt: str, *, collaborative: str, anc
     raise ValueError(f"brief format must be one of {', '.join(BRIEF_FORMATS)}")
 
 
-__all__ = ["A4", "BRIEF_FORMATS", "brief_tables", "timeline_chart", "write_brief", "write_pipeline_report"]
+__all__ = ["BRIEF_FORMATS", "brief_tables", "timeline_chart", "write_brief", "write_pipeline_report"]
 
 
 def write_pipeline_report(ws: Any, out_dir: Path, opts: Any = None) -> Path | None:

@@ -11,10 +11,10 @@ from anchorage.access import bid_queries as bq
 from anchorage.access import workforce_queries as wq
 from anchorage.access.gate import Viewer
 from anchorage.reports.workforce_charts import count_chart, share_chart
-from anchorage.workforce.bid import PROGRAMMES
 from anchorage.workforce.bid_entry import OUTCOMES
 from anchorage.workforce.he_partners import KINDS
 from anchorage.workforce.profile import COLLABORATIVE, INDICATORS
+from anchorage.workforce.programmes import load_programmes, status
 from anchorage.workspace import Workspace
 
 CHARTED = ("living_locally", "deprived20", "below_living_wage", "apprentices")
@@ -77,18 +77,27 @@ def levy_json(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> di
             "commitments": [{**c.__dict__, "total_price": float(c.total_price)} for c in v.commitments]}
 
 
-def bid_view(ws: Workspace, viewer: Viewer, programme: str, bid_date: dt.date | None) -> dict[str, Any]:
+def programme_choices(ws: Workspace) -> dict[str, str]:
+    """Each programme's id and its name with whether it is open today, open ones first."""
+    today = dt.date.today()
+    progs = sorted(load_programmes(ws).values(), key=lambda p: (status(p, today) != "open", -p.last_start.toordinal()))
+    return {p.id: p.name + ("" if status(p, today) == "open" else f" ({status(p, today)})") for p in progs}
+
+
+def bid_view(ws: Workspace, viewer: Viewer, programme: str | None, bid_date: dt.date | None) -> dict[str, Any]:
     v = bq.bid(ws, viewer, programme, bid_date)
     chart = count_chart(v.pledged, title="Placements pledged by employer", chart_id="bid-pledged",
                         xlabel="Placements pledged")
     starts = bq.starts_table(ws, viewer)
     return {"summary": v.summary, "checks": v.checks, "chart": chart, "pledged": v.pledged,
-            "starts_columns": list(starts.columns), "starts": starts.values.tolist(), "programme": programme,
+            "starts_columns": list(starts.columns), "starts": starts.values.tolist(),
+            "programme": v.summary.programme.id, "programmes": programme_choices(ws),
+            "status": status(v.summary.programme, dt.date.today()),
             "bid_date": v.summary.bid_date.isoformat(), "can_pledge": bq.can_pledge(viewer)}
 
 
-def pledges_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
-    v = bq.bid(ws, viewer)
+def pledges_view(ws: Workspace, viewer: Viewer, programme: str | None = None) -> dict[str, Any]:
+    v = bq.bid(ws, viewer, programme)
     checks = {c.pledge_id: c for c in v.summary.checks}
     label = names(ws)
     started: dict[int, int] = {}
@@ -100,7 +109,7 @@ def pledges_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
     return {"summary": v.summary, "rows": rows, "starts": v.starts, "can_pledge": bq.can_pledge(viewer),
             "pledge_names": {p.id: f"{p.employer}: {p.role}" for p in v.pledges}, "editable": v.editable,
             "outcomes": OUTCOMES, "today": dt.date.today().isoformat(), "org_name": label.get(viewer.org or "", ""),
-            "programmes": PROGRAMMES}
+            "programmes": programme_choices(ws), "default_programme": v.summary.programme.id}
 
 
 def he_view(ws: Workspace, viewer: Viewer, by: str) -> dict[str, Any]:

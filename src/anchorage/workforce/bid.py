@@ -1,6 +1,6 @@
 """Collective employment-programme bids: pledges checked against a programme's rules, aggregated to its
-threshold, written as a bid pack; starts and outcomes tracked. Kickstart (DWP, 2020–22) ships as the
-example; its rules and sources are in docs/workforce.md."""
+threshold, written as a bid pack; starts and outcomes tracked. Programmes' rules are editable templates
+(workforce/programmes.py); Kickstart (DWP, 2020–22) ships as a worked example, with sources in docs/workforce.md."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class EmploymentProgramme:
     thresholds: tuple[tuple[dt.date, int], ...]  # (from, minimum placements per direct bid; 0 = none)
     setup_grant: Decimal  # per placement, to the employer
     gateway_grant: Decimal  # per placement, to the organisation that aggregates a bid
+    description: str = ""
 
     def minimum_wage_on(self, day: dt.date, age: int) -> Decimal:
         bands = [b for start, b in sorted(self.minimum_wage) if start <= day]
@@ -53,17 +54,6 @@ class EmploymentProgramme:
         return earlier[-1] if earlier else 0
 
 
-NMW_2020 = (WageBand(16, 17, Decimal("4.55")), WageBand(18, 20, Decimal("6.45")), WageBand(21, 24, Decimal("8.20")))
-NMW_2021 = (WageBand(16, 17, Decimal("4.62")), WageBand(18, 20, Decimal("6.56")), WageBand(21, 22, Decimal("8.36")),
-            WageBand(23, 24, Decimal("8.91")))
-KICKSTART = EmploymentProgramme(
-    id="kickstart", name="Kickstart Scheme (DWP)", min_age=16, max_age=24, universal_credit=True,
-    hours_per_week=25, duration_months=6, open_from=dt.date(2020, 9, 2), last_start=dt.date(2022, 3, 31),
-    minimum_wage=((dt.date(2020, 4, 1), NMW_2020), (dt.date(2021, 4, 1), NMW_2021)),
-    thresholds=((dt.date(2020, 9, 2), 30), (dt.date(2021, 2, 3), 0)),
-    setup_grant=Decimal("1500"), gateway_grant=Decimal("300"),
-)
-PROGRAMMES = {KICKSTART.id: KICKSTART}
 COMPANY_NUMBER = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")
 CHARITY_NUMBER = re.compile(r"^\d{6,8}(-\d+)?$|^SC\d{6}$")
 WEEKS_PER_MONTH = Decimal("52") / 12
@@ -155,11 +145,8 @@ class BidSummary:
                 "pledges": [{**c.__dict__, "wage_grant": float(c.wage_grant)} for c in self.checks]}
 
 
-def summarise_bid(pledges: list[Any], programme: str = "kickstart", bid_date: dt.date | None = None) -> BidSummary:
-    prog = PROGRAMMES.get(programme)
-    if prog is None:
-        raise AnchorageError(f'There is no programme "{programme}" (programmes: {", ".join(PROGRAMMES)}).')
-    mine = [p for p in pledges if p.programme == programme]
+def summarise_bid(pledges: list[Any], prog: EmploymentProgramme, bid_date: dt.date | None = None) -> BidSummary:
+    mine = [p for p in pledges if p.programme == prog.id]
     day = bid_date or max((p.pledged_on for p in mine), default=dt.date.today())
     return BidSummary(prog, day, [check_pledge(p, prog) for p in mine])
 

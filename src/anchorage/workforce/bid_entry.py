@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, select
 
 from anchorage.errors import AnchorageError
 from anchorage.store.workforce_records import BidStart, Pledge
-from anchorage.workforce.bid import PROGRAMMES, PledgeCheck, check_pledge
+from anchorage.workforce import programmes
+from anchorage.workforce.bid import PledgeCheck, check_pledge
 from anchorage.workforce.bid_io import PLEDGE_COLUMNS, pledge_fields
 from anchorage.workforce.inputs import Column, parse_record
 from anchorage.workspace import Workspace
@@ -43,9 +44,7 @@ def _parsed(values: dict[str, str | None], columns: list[Column], what: str) -> 
 def add_pledge(ws: Workspace, org: str, values: dict[str, str | None]) -> PledgeCheck:
     """Save an anchor's pledge (its own or a small local employer's) and check it against the programme's rules;
     an ineligible pledge is saved with its reasons so that it can be fixed or withdrawn."""
-    programme = (values.get("programme") or "kickstart").strip().lower()
-    if programme not in PROGRAMMES:
-        raise AnchorageError(f'There is no programme "{programme}".', fix=f"Choose one of: {', '.join(PROGRAMMES)}.")
+    prog = programmes.programme(ws, values.get("programme"))
     row = _parsed({**values, "additionality": values.get("additionality") or "N",
                    "pledged_on": values.get("pledged_on") or dt.date.today().isoformat()}, PLEDGE_COLUMNS, "pledge")
     hours, wage, placements = float(row["hours_per_week"]), row["hourly_wage"], row["placements"]
@@ -53,10 +52,10 @@ def add_pledge(ws: Workspace, org: str, values: dict[str, str | None]) -> Pledge
         raise AnchorageError("The pledge was not saved: hours a week must be 1 to 48, the wage under £1,000 an hour "
                              "and placements 0 to 1,000.", fix="Correct the figures and send the form again.")
     with ws.session() as session:
-        pledge = Pledge(**pledge_fields({**row, "programme": programme}), org=org)
+        pledge = Pledge(**pledge_fields({**row, "programme": prog.id}), org=org)
         session.add(pledge)
         session.commit()
-        return check_pledge(pledge, PROGRAMMES[programme])
+        return check_pledge(pledge, prog)
 
 
 def pledge_org(ws: Workspace, pledge_id: int) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import BidStart, Pledge
+from anchorage.workforce import programmes
 from anchorage.workforce.bid import BidSummary, summarise_bid, write_bid_pack
 from anchorage.workforce.imports import import_pledges, import_starts
 from anchorage.workforce.inputs import Column
@@ -30,7 +31,7 @@ PLEDGE_COLUMNS = [Column("programme", required=False), Column("employer"),
 
 
 def pledge_fields(r: dict[str, Any]) -> dict[str, Any]:
-    return {**r, "programme": (r["programme"] or "kickstart").lower(), "company_number": r["company_number"] or "",
+    return {**r, "programme": r["programme"].lower(), "company_number": r["company_number"] or "",
             "charity_number": r["charity_number"] or "", "location": r["location"] or "", "contact": r["contact"] or "",
             "hours_per_week": float(r["hours_per_week"])}
 
@@ -46,9 +47,11 @@ def load_starts(ws: Workspace, path: Path, org: str | None = None, **options: An
     return import_starts(ws, path, org, **options)
 
 
-def workspace_bid(ws: Workspace, programme: str = "kickstart", bid_date: dt.date | None = None) -> BidSummary:
+def workspace_bid(ws: Workspace, programme: str | None = None, bid_date: dt.date | None = None) -> BidSummary:
+    """The bid for a programme (default: one open today; see workforce/programmes.py)."""
+    prog = programmes.programme(ws, programme)
     with ws.session() as session:
-        return summarise_bid(list(session.scalars(select(Pledge))), programme, bid_date)
+        return summarise_bid(list(session.scalars(select(Pledge))), prog, bid_date)
 
 
 def starts_and_outcomes(ws: Workspace, visible: Callable[[str], bool] | None = None,
@@ -88,7 +91,7 @@ def starts_and_outcomes(ws: Workspace, visible: Callable[[str], bool] | None = N
     return frame.rename_axis("employer").reset_index()
 
 
-def build_bid_pack(ws: Workspace, out_dir: Path, programme: str = "kickstart", bid_date: dt.date | None = None,
+def build_bid_pack(ws: Workspace, out_dir: Path, programme: str | None = None, bid_date: dt.date | None = None,
                    visible: Callable[[str], bool] | None = None,
                    known: Callable[[str], bool] | None = None) -> tuple[BidSummary, dict[str, Path]]:
     """The pack: totals over every pledge; the pledges listed are those whose anchor `visible` accepts (all)."""

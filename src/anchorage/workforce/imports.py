@@ -9,6 +9,7 @@ copy of the file is kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -40,6 +41,7 @@ from anchorage.store.workforce_records import (
     Pledge,
     Programme,
 )
+from anchorage.workforce import programmes
 from anchorage.workforce.levy import Commitment, PayBill, check_caps, levy_ledger
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workspace import Workspace
@@ -265,9 +267,9 @@ def _file_pledges(scope: set[str]) -> ColumnElement[bool]:
     return Pledge.org.in_(sorted(scope)) & (Pledge.upload_id.is_not(None) | (Pledge.org == ""))
 
 
-def _pledge_write(session: Session, scope: set[str], rows: list[Row]) -> set[str]:
+def _pledge_write(default_programme: str, session: Session, scope: set[str], rows: list[Row]) -> set[str]:
     session.execute(delete(BidStart).where(BidStart.pledge_id.in_(select(Pledge.id).where(_file_pledges(scope)))))
-    new = [{"org": r["_anchor"], "programme": (r["programme"] or "kickstart").lower(), "employer": r["employer"],
+    new = [{"org": r["_anchor"], "programme": (r["programme"] or default_programme).lower(), "employer": r["employer"],
             "company_number": r["company_number"] or "", "charity_number": r["charity_number"] or "",
             "role": r["role"], "placements": r["placements"], "hours_per_week": float(r["hours_per_week"]),
             "hourly_wage": r["hourly_wage"], "duration_months": r["duration_months"], "location": r["location"] or "",
@@ -277,6 +279,8 @@ def _pledge_write(session: Session, scope: set[str], rows: list[Row]) -> set[str
 
 
 def pledges_kind(ws: Workspace) -> RecordsKind:
+    """Pledges; a file with no programme column pledges to the programme open today (workforce/programmes.py)."""
+    known = programmes.load_programmes(ws)
     return RecordsKind(
         "pledges", "pledges",
         [FileColumn("programme", required=False), FileColumn("employer"),
@@ -285,8 +289,12 @@ def pledges_kind(ws: Workspace) -> RecordsKind:
          FileColumn("hourly_wage", "money"), FileColumn("duration_months", "int"),
          FileColumn("location", required=False), FileColumn("additionality", "flag"),
          FileColumn("contact", required=False, personal=True), FileColumn("pledged_on", "date")],
-        _pledge_write, Pledge, anchor_optional=True, personal=True,
-        checks=[_positive("placements", "placements"), _positive("hours_per_week", "hours per week"),
+        partial(_pledge_write, programmes.default_id(known, date.today())), Pledge, anchor_optional=True,
+        personal=True,
+        checks=[Check(f'"programme" IS NOT NULL AND lower("programme") NOT IN {_in(tuple(known))}',
+                      """'there is no programme "' || "programme" || '" (programmes: ' || """
+                      f"""'{", ".join(sorted(known))}' || ')'""", "programme"),
+                _positive("placements", "placements"), _positive("hours_per_week", "hours per week"),
                 _positive("hourly_wage", "hourly wage"), _positive("duration_months", "duration months")])
 
 

@@ -129,16 +129,16 @@ def ledger_xlsx(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.get("/workforce/bid")
-def bid(request: Request, ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> Response:
-    return render(request, "bid.html", bid_view(ctx.ws, ctx.viewer, programme, day(bid_date)))
+def bid(request: Request, ctx: CtxDep, programme: str = "", bid_date: str = "") -> Response:
+    return render(request, "bid.html", bid_view(ctx.ws, ctx.viewer, programme or None, day(bid_date)))
 
 
 @router.get("/workforce/bid/pack.{fmt}")
-def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "kickstart", bid_date: str = "") -> Response:
+def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "", bid_date: str = "") -> Response:
     if fmt not in PACK:
         raise AnchorageError(f"There is no .{fmt} bid pack.", fix="Choose XLSX, PDF or HTML.")
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    _, paths = build_bid_pack(ctx.ws, tmp, programme, day(bid_date), visible=lambda org: sees_pledge(ctx.viewer, org),
+    _, paths = build_bid_pack(ctx.ws, tmp, programme or None, day(bid_date), visible=lambda org: sees_pledge(ctx.viewer, org),
                               known=lambda org: lists_starts(ctx.viewer, org))
     return download(ctx, request, tmp, paths[fmt], PACK[fmt], f"bid pack ({fmt})")
 

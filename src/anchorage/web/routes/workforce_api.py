@@ -37,10 +37,10 @@ def levy(ctx: CtxDep, as_at: str = "") -> dict[str, Any]:
 
 
 @router.get("/bid")
-def bid(ctx: CtxDep, programme: str = "kickstart", bid_date: str = "") -> dict[str, Any]:
+def bid(ctx: CtxDep, programme: str = "", bid_date: str = "") -> dict[str, Any]:
     """The collective bid: pledges with eligibility reasons, the threshold, grants, and starts and
     outcomes by employer (suppressed)."""
-    v = bq.bid(ctx.ws, ctx.viewer, programme, day(bid_date))
+    v = bq.bid(ctx.ws, ctx.viewer, programme or None, day(bid_date))
     seen = {c.pledge_id for c in v.checks}
     out = v.summary.to_json()
     out["pledges"] = [p for p in out["pledges"] if p["pledge_id"] in seen]  # others' pledges are their detail

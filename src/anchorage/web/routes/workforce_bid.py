@@ -30,13 +30,17 @@ def _audit(ctx: Ctx, request: Request, action: str, detail: dict[str, Any]) -> N
 
 
 def _failed(request: Request, ctx: Ctx, exc: AnchorageError, values: dict[str, str] | None = None) -> Response:
-    return render(request, PAGE, {**pledges_view(ctx.ws, ctx.viewer), "error": exc, "values": values or {}},
-                  status=400)
+    chosen = (values or {}).get("programme") or None
+    try:
+        view = pledges_view(ctx.ws, ctx.viewer, chosen)
+    except AnchorageError:  # the programme itself was the problem: show the default one's totals
+        view = pledges_view(ctx.ws, ctx.viewer)
+    return render(request, PAGE, {**view, "error": exc, "values": values or {}}, status=400)
 
 
 @router.get("/workforce/bid/pledges")
-def pledges(request: Request, ctx: CtxDep) -> Response:
-    return render(request, PAGE, pledges_view(ctx.ws, ctx.viewer))
+def pledges(request: Request, ctx: CtxDep, programme: str = "") -> Response:
+    return render(request, PAGE, pledges_view(ctx.ws, ctx.viewer, programme or None))
 
 
 @router.post("/workforce/bid/pledges")
@@ -51,7 +55,7 @@ def add_pledge(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         return _failed(request, ctx, exc, values)
     _audit(ctx, request, "bid-pledge", {"pledge_id": check.pledge_id, "employer": check.employer,
                                         "placements": check.placements, "eligible": check.eligible})
-    return render(request, PAGE, {**pledges_view(ctx.ws, ctx.viewer), "checked": check})
+    return render(request, PAGE, {**pledges_view(ctx.ws, ctx.viewer, values["programme"] or None), "checked": check})
 
 
 @router.post("/workforce/bid/pledges/{pledge_id}/withdraw")
