@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from tests.web_support import MARKERS, XSS, signed_in
 
 from anchorage.access import periods
+from anchorage.core.periods import fy_label
 from anchorage.reports.pdf import write_pdf
 from anchorage.reports.tables import fmt_pct
 
@@ -21,7 +22,7 @@ def pdf_pages(data: bytes) -> list[str]:
 
 def test_the_board_report_names_its_period_on_every_page(web) -> None:
     cov = periods.coverage(web.ws)
-    year = periods.fy_label(cov.years[-1])
+    year = fy_label(cov.years[-1])
     r = signed_in(web, "analyst@council.org").get(f"/reports/report.pdf?year={year}")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     pages = pdf_pages(r.content)

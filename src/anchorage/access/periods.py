@@ -11,29 +11,17 @@ from sqlalchemy import func, select
 
 from anchorage.access import queries
 from anchorage.access.gate import Viewer
+from anchorage.core.periods import ALL, FINANCIAL_YEAR_SQL, parse_fy
 from anchorage.procurement.analysis import AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
 
-ALL = "all"
 _cache: dict[tuple[str, str, int], AnalysisResult] = {}
 _lock = threading.Lock()
 
 
-def fy_label(year: int) -> str:
-    """2024 -> '2024-25'."""
-    return f"{year}-{(year + 1) % 100:02d}"
-
-
-def parse_fy(text: str | None) -> int | str | None:
-    """'2024-25' or '2024' -> 2024; 'all' -> 'all'; anything else -> None (the default)."""
-    t = (text or "").strip().lower()
-    if t == ALL:
-        return ALL
-    head = t.split("-")[0].split("/")[0]
-    return int(head) if head.isdigit() and len(head) == 4 else None
 
 
 @dataclass(frozen=True)
@@ -60,7 +48,7 @@ def coverage(ws: Workspace) -> Coverage:
     with ws.warehouse() as con:
         row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend").fetchone() or (None, None)
         years = [int(y) for (y,) in con.execute(
-            "SELECT DISTINCT year(payment_date) - CASE WHEN month(payment_date) < 4 THEN 1 ELSE 0 END AS fy "
+            f"SELECT DISTINCT {FINANCIAL_YEAR_SQL.format(col='payment_date')} AS fy "
             "FROM spend WHERE payment_date IS NOT NULL ORDER BY fy").fetchall()]
     with ws.session() as s:
         last_upload = s.scalar(select(func.max(Upload.created_at)).where(Upload.status == "loaded"))

@@ -10,12 +10,12 @@ A period "beginning with" a day includes that day, so it ends the day before the
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from anchorage.core.periods import add_months
 from anchorage.errors import AnchorageError
 from anchorage.store.assets_records import AcvListing, AssetTransfer, DisposalNotice
 from anchorage.workspace import Workspace
@@ -29,12 +29,6 @@ TRANSFER_STEPS: dict[str, tuple[str, ...]] = {
 }
 TERMS = ("freehold", "long-lease", "lease", "licence")
 
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same date `months` later (the last day of the month when that month is shorter)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def period_end(start: dt.date, *, weeks: int = 0, months: int = 0) -> dt.date:

@@ -6,7 +6,6 @@ local capacity). Definitions in docs/pipeline.md."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import math
 from collections import defaultdict
@@ -24,6 +23,7 @@ from anchorage.contracts.categories import (
 )
 from anchorage.contracts.local import UNKNOWN, LocalCapacity, local_capacity, supplier_places
 from anchorage.contracts.pipeline import pipeline_rows
+from anchorage.core.periods import add_months
 from anchorage.errors import AnchorageError
 from anchorage.reference.names import normalise_names
 from anchorage.workspace import Workspace
@@ -94,12 +94,6 @@ class Opportunity:
                            for k, v in c.items() if k in keep} for c in self.contracts],
         }
 
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def group_key(row: dict[str, Any], opts: FinderOptions, cmap: CategoryMap) -> str | None:

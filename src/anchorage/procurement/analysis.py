@@ -13,9 +13,9 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from anchorage.config import TIERS, Config
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope, spend_grain
 
-COLLABORATIVE = "collaborative"
 NON_LOCAL_KNOWN = ("sub-region", "region", "uk", "abroad")
 
 

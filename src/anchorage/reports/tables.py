@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-COLLABORATIVE = "collaborative"
+from anchorage.core.scope import COLLABORATIVE
+
 COLLABORATIVE_NAME = "Whole collaborative"
 TIER_ORDER = ("local", "sub-region", "region", "uk", "abroad", "unknown")
 TIER_NAMES = {"local": "Local", "sub-region": "Sub-region", "region": "Region", "uk": "Rest of UK",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from anchorage.core.periods import financial_year, fy_label
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.socialvalue.framework import Framework, load_framework
 from anchorage.workspace import Workspace
@@ -49,12 +50,6 @@ def elapsed_share(start: dt.date, end: dt.date, as_of: dt.date) -> float:
     return min(1.0, max(0.0, (as_of - start).days / days))
 
 
-def financial_year(d: dt.date) -> int:
-    return d.year if d.month >= 4 else d.year - 1
-
-
-def fy_label(y: int) -> str:
-    return f"{y}-{(y + 1) % 100:02d}"
 
 
 def fy_shares(start: dt.date, end: dt.date) -> dict[int, float]:

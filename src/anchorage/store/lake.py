@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from anchorage.core.periods import FINANCIAL_YEAR_SQL
 from anchorage.errors import AnchorageError
 
 MANIFEST = "_manifest.json"
@@ -42,7 +43,7 @@ FORMAT = "anchorage-lake/1"
 WHOLE_TABLES = ("supplier_profile", "supplier_master", "postcodes", "imd", "areas", "boundaries",
                 "register_entities", "supplier_candidates", "supplier_resolution")
 PER_UPLOAD = ("payments", "suppliers", "lines")
-FINANCIAL_YEAR = "CAST(year(payment_date) - CASE WHEN month(payment_date) < 4 THEN 1 ELSE 0 END AS INTEGER)"
+FINANCIAL_YEAR = FINANCIAL_YEAR_SQL.format(col="payment_date")
 PAYMENTS_SQL = f"""
 SELECT s.*, {FINANCIAL_YEAR} AS financial_year, u.upload_no
 FROM spend s JOIN spend_uploads u ON u.upload_id = s.upload_id AND u.org = s.org

@@ -10,6 +10,7 @@ from typing import Any
 
 from anchorage.access import periods, queries
 from anchorage.access.gate import Viewer
+from anchorage.core.periods import ALL, fy_label
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports import charts, maps
 from anchorage.reports.build import ward_geography
@@ -45,9 +46,9 @@ def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
     data_to = cov.last_paid
     if year is not None and data_to is not None:
         data_to = min(data_to, dt.date(year + 1, 3, 31))
-    return {"year": year, "label": periods.fy_label(year) if year is not None else "All years",
-            "param": periods.fy_label(year) if year is not None else periods.ALL,
-            "years": [(periods.fy_label(y), periods.fy_label(y) + ("" if y in cov.complete_years else " (part year)"))
+    return {"year": year, "label": fy_label(year) if year is not None else "All years",
+            "param": fy_label(year) if year is not None else ALL,
+            "years": [(fy_label(y), fy_label(y) + ("" if y in cov.complete_years else " (part year)"))
                       for y in reversed(cov.years)],
             "default": cov.default_year, "data_to": data_to, "last_upload": cov.last_upload,
             "previous": year - 1 if year is not None and year - 1 in cov.years else None}
@@ -105,7 +106,7 @@ def _dashboard_view(ws: Workspace, viewer: Viewer, org: str, period: dict[str, A
     return {
         "dash": dash,
         "period": period,
-        "tiles": _tiles(dash, prev, whole, periods.fy_label(period["previous"]) if prev else ""),
+        "tiles": _tiles(dash, prev, whole, fy_label(period["previous"]) if prev else ""),
         "charts": built,
         "tiers": frame_records(dash.tables["tiers"]),
         "trend": frame_records(every_year["trend"][every_year["trend"]["org"] == org].drop(columns="org")),

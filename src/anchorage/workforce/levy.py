@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from anchorage.core.periods import add_months
+from anchorage.core.periods import tax_year_of_month as tax_year
 from anchorage.errors import AnchorageError
 from anchorage.workforce.settings import WorkforceSettings
 
@@ -20,14 +22,6 @@ PENNY = Decimal("0.01")
 COMPLETION_SHARE = Decimal("0.20")  # held back until the apprentice completes
 
 
-def tax_year(month: dt.date) -> int:
-    """The tax year a month falls in, by the year it starts (April 2024 – March 2025 is 2024)."""
-    return month.year if month.month >= 4 else month.year - 1
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    k = month.year * 12 + month.month - 1 + n
-    return dt.date(k // 12, k % 12 + 1, 1)
 
 
 def _money(x: Decimal) -> Decimal:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.workforce.settings import WorkforceSettings, workforce_settings
 from anchorage.workforce.suppression import SuppressionRule, suppress
 from anchorage.workspace import Workspace
 
-COLLABORATIVE = "collaborative"
 # Each table partitions a population (all staff, or new hires) into columns counted in SQL; each
 # indicator is one column, or the sum of the first two (the 20% most deprived = decile 1 + decile 2).
 TABLES: dict[str, tuple[str, list[str]]] = {
