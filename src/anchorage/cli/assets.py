@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -188,9 +189,16 @@ def acv_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
         print_rows("Assets of Community Value", rows, ["id", "name", "status", "expires_on", "moratorium_ends", "note"])
 
 
+class Terms(enum.StrEnum):
+    freehold = "freehold"
+    long_lease = "long-lease"
+    lease = "lease"
+    licence = "licence"
+
+
 @assets_app.command("transfer")
 def transfer(asset_key: str, org: OrgOpt, to: Annotated[str, typer.Option("--to", help="Receiving organisation.")],
-             terms: Annotated[str, typer.Option(help="freehold, long-lease, lease or licence")],
+             terms: Annotated[Terms, typer.Option(help="The terms of the transfer.")],
              workspace: WorkspaceOpt = None) -> None:
     """Propose a community asset transfer."""
     from anchorage.assets.community import propose_transfer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
@@ -26,8 +27,21 @@ from anchorage.errors import AnchorageError
 pipeline_app = typer.Typer(help="Contracts and the pipeline: registers, OCDS, and contracts to buy together.",
                            no_args_is_help=True)
 WindowOpt = Annotated[int, typer.Option("--window-months", help="End dates within this many months of each other.")]
-LevelOpt = Annotated[str, typer.Option("--cpv-level", help="division|group|class|category (for CPV grouping).")]
-GroupingOpt = Annotated[str, typer.Option("--grouping", help="mapped (shared categories, else CPV) or cpv.")]
+class CpvLevel(enum.StrEnum):
+    division = "division"
+    group = "group"
+    class_ = "class"
+    category = "category"
+    code = "code"
+
+
+class Grouping(enum.StrEnum):
+    mapped = "mapped"
+    cpv = "cpv"
+
+
+LevelOpt = Annotated[CpvLevel, typer.Option("--cpv-level", help="How finely to group by CPV code.")]
+GroupingOpt = Annotated[Grouping, typer.Option("--grouping", help="mapped (shared categories, else CPV) or cpv.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Leave out contracts re-procured before this date "
                                              "(YYYY-MM-DD; default today).")]
 
@@ -72,7 +86,7 @@ def pipeline_show(workspace: WorkspaceOpt = None,
 
 @pipeline_app.command("opportunities")
 def pipeline_opportunities(workspace: WorkspaceOpt = None, window_months: WindowOpt = 18,
-                           grouping: GroupingOpt = "mapped", cpv_level: LevelOpt = "group",
+                           grouping: GroupingOpt = Grouping.mapped, cpv_level: LevelOpt = CpvLevel.group,
                            as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     """The collaboration finder: contracts of 2+ anchors in one category ending within the window, ranked."""
     from anchorage.contracts.finder import FinderOptions, find_opportunities
@@ -93,8 +107,8 @@ def pipeline_opportunities(workspace: WorkspaceOpt = None, window_months: Window
 @pipeline_app.command("brief")
 def pipeline_brief(opportunity: Annotated[str, typer.Argument(help="The opportunity's id or rank.")],
                    out_file: Annotated[Path, typer.Option("--out", help="File to write: .html, .pdf or .xlsx.")],
-                   workspace: WorkspaceOpt = None, window_months: WindowOpt = 18, grouping: GroupingOpt = "mapped",
-                   cpv_level: LevelOpt = "group", as_of: AsOfOpt = None) -> None:
+                   workspace: WorkspaceOpt = None, window_months: WindowOpt = 18, grouping: GroupingOpt = Grouping.mapped,
+                   cpv_level: LevelOpt = CpvLevel.group, as_of: AsOfOpt = None) -> None:
     """Export an opportunity brief (HTML, PDF or XLSX, by the --out file's extension)."""
     from anchorage.contracts.finder import FinderOptions, find_opportunities
     from anchorage.reports.pipeline_out import BRIEF_FORMATS, write_brief

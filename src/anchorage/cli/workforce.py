@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -286,8 +287,14 @@ def he_load(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = Non
     _load(load_engagements, file, workspace, org, mapping, as_json)
 
 
+class HeBy(enum.StrEnum):
+    anchor = "anchor"
+    partner = "partner"
+    outcome = "outcome"
+
+
 @he_app.command("summary")
-def he_summary(workspace: WorkspaceOpt = None, by: Annotated[str, typer.Option(help="anchor, partner or outcome")] = "anchor",
+def he_summary(workspace: WorkspaceOpt = None, by: Annotated[HeBy, typer.Option(help="Group the engagements by this.")] = HeBy.anchor,
                as_json: JsonOpt = False) -> None:
     """Engagements by anchor, partner or outcome, by kind."""
     from anchorage.workforce.he_partners import engagement_summary

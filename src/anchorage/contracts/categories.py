@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from anchorage.errors import InputFileError
+from anchorage.errors import AnchorageError, InputFileError
 
 DATA = Path(__file__).parent / "data"
 WORKSPACE_MAP = "category_map.csv"  # a workspace's own rows, read after (and winning over) the defaults
@@ -33,7 +33,7 @@ def cpv_code(text: str | None) -> str | None:
 def cpv_prefix(code: str, level: str = "group") -> str:
     """The code's digits that name it at a hierarchy level: cpv_prefix("55524000", "group") == "555"."""
     if level not in CPV_LEVELS:
-        raise ValueError(f"CPV level {level!r} is not one of {', '.join(CPV_LEVELS)}")
+        raise AnchorageError(f'"{level}" is not a CPV level.', fix=f"Use one of: {', '.join(CPV_LEVELS)}.")
     return code[: CPV_LEVELS[level]]
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from anchorage.errors import AnchorageError
+
 # Exact NSPL Nov 2021 (2011-census-based) header, as in NSPL_NOV_2021_UK_*.csv.
 NSPL_HEADER = (
     "pcd,pcd2,pcds,dointr,doterm,usertype,oseast1m,osnrth1m,osgrdind,oa11,cty,ced,laua,ward,hlthau,nhser,ctry,"
@@ -42,7 +44,7 @@ def write_nspl_like(path: Path | str, rows: int, seed: int = 0) -> Path:
     path = Path(path)
     capacity = len(AREAS) * 20 * 10 * len(INWARD_LETTERS) ** 2
     if not 0 <= rows <= capacity:
-        raise ValueError(f"rows must be between 0 and {capacity:,}")
+        raise AnchorageError(f"A generated postcode file can have 0 to {capacity:,} rows (asked for {rows:,}).")
     header = NSPL_HEADER + "\n"
     if rows == 0:
         path.write_text(header)

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter
 
 from anchorage.contracts.finder import Opportunity
 from anchorage.contracts.timeline import QuarterRow, quarters_of
+from anchorage.errors import AnchorageError
 from anchorage.reports.charts import (
     LINE_COLOURS,
     RC,
@@ -119,7 +120,7 @@ def write_brief(o: Opportunity, path: Path, fmt: str, *, collaborative: str, anc
                     for k, df in tables.items()})
         path.write_text(html, encoding="utf-8")
         return path
-    raise ValueError(f"brief format must be one of {', '.join(BRIEF_FORMATS)}")
+    raise AnchorageError(f'A brief cannot be written as "{fmt}".', fix=f"Use one of: {', '.join(BRIEF_FORMATS)}.")
 
 
 __all__ = ["BRIEF_FORMATS", "brief_tables", "timeline_chart", "write_brief", "write_pipeline_report"]
