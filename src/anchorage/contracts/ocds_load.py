@@ -183,7 +183,7 @@ def _prepare(b: Batch, ws: Workspace, confirmed: dict[str, str]) -> ImportSummar
     public = out.split["public_notices"]["releases"]
     out.notes.append(f"{out.rows_loaded - public:,} releases compiled into {row[6]:,} contracts (one per ocid)")
     if public:
-        out.notes.append(f"{public:,} releases of {out.split['public_notices']['buyers']:,} buyers that are not "
+        out.notes.append(f"{public:,} releases of {out.split['public_notices']['buyers']:,} buyer(s) that are not "
                          "anchors kept as the area's public notices (confirm a buyer with --buyer \"NAME=anchor\")")
     other = b.con.execute(f"SELECT count(*) FROM {b.parsed} WHERE why IS NULL AND currency <> 'GBP'").fetchone()
     if other and other[0]:
@@ -228,6 +228,28 @@ def transform(ws: Workspace, buyers: list[str] | None = None, progress: Progress
         return [StagedPart(table, [], None, 0)], []
 
     return Transform(lambda b: _prepare(b, ws, confirmed), _load, stage=stage, replaces_by_name=False)
+
+
+def preview_buyers(ws: Workspace, path: Path, org: str | None, buyers: list[str] | None = None
+                   ) -> list[dict[str, Any]]:
+    """The buyers an OCDS file names, each with its releases, £ and where its releases would go, before
+    loading (nothing is written: the file is read into a private in-memory database)."""
+    slug = ws.config.anchor(org).slug if org else ""
+    confirmed = parse_confirmed(ws.config, buyers)
+    with duckdb.connect() as con:
+        stage_releases(con, Path(path), "_ocds_preview", None)
+        rows = con.execute("SELECT buyer_name, buyer_ids, count(*), coalesce(sum(CAST(value AS DECIMAL(18, 2))), 0) "
+                           "FROM _ocds_preview WHERE reason IS NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1").fetchall()
+    placed = place_buyers(ws.config, [(n, i) for n, i, _, _ in rows], slug or None, confirmed)
+    names = {a.slug: a.name for a in ws.config.anchors}
+    out = []
+    for n, i, count, amount in rows:
+        p = placed[(n, i)]
+        goes = ("cannot be placed (no buyer)" if p.org is None else "the area's public notices" if p.org == PUBLIC
+                else names[p.org] if not slug or p.org == slug else f"quarantined: {names[p.org]}'s, not this file's")
+        out.append({"buyer": n or "(no buyer given)", "identifiers": i.split("|") if i else [], "releases": count,
+                    "amount": float(amount), "anchor": p.org, "goes_to": goes, "how": p.how})
+    return out
 
 
 def import_ocds(ws: Workspace, path: Path, org: str | None, *, buyers: list[str] | None = None,
