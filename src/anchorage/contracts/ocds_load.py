@@ -131,9 +131,10 @@ def _place(b: Batch, ws: Workspace, placed: dict[tuple[str | None, str | None], 
         SELECT s.*, w.org AS _org, coalesce(s.reason,
                CASE WHEN w.org IS NULL THEN 'the release names no buyer, so it cannot be filed under an anchor: '
                                              || 'load the file with --org for the anchor it belongs to'
-                    WHEN ? <> '' AND w.org <> '' AND w.org <> ? THEN 'the buyer "' || s.buyer_name || '" is '
-                         || {other} || ', not {mine}: load the file without --org to file each buyer''s '
-                         || 'releases under its own anchor' END) AS why
+                    WHEN ? <> '' AND w.org <> '' AND w.org <> ? THEN 'another anchor''s notice: the buyer "'
+                         || s.buyer_name || '" is ' || {other} || ', not {mine}; it is for ' || {other}
+                         || ' to load (or load the file for the whole area, to file each buyer''s notices under '
+                         || 'its own anchor)' END) AS why
         FROM {t} s LEFT JOIN _ocds_who w ON w.buyer_name IS NOT DISTINCT FROM s.buyer_name
                                         AND w.buyer_ids IS NOT DISTINCT FROM s.buyer_ids
     """, [b.org, b.org])

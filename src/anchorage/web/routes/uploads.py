@@ -43,7 +43,7 @@ KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": inge
          "contracts": import_contracts, "assets": import_assets, "utilisation": import_utilisation}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
           "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
-          "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register or OCDS notices",
+          "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register, or published contract notices",
           "assets": "Land and buildings register (Transparency Code, ERIC or your own)",
           "utilisation": "Occupancy of land and buildings"}
 CHUNK = 1024 * 1024
