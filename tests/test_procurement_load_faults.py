@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -150,4 +153,38 @@ def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_equals_a_cl
     assert got == (bench.after if committed else bench.before)
     again = bench.load(ws, bench.v2)
     assert again.duplicate == committed
+    assert snapshot(ws) == bench.after
+
+
+CHILD = """
+import os, sys
+from pathlib import Path
+from anchorage.contracts.ocds_load import import_ocds
+from anchorage.ingest import pipeline
+from anchorage.workspace import Workspace
+ws = Workspace.open(Path(sys.argv[1]))
+step = sys.argv[3]
+pipeline.checkpoint = lambda at: os.kill(os.getpid(), 9) if at == step else None
+print("ready", flush=True)
+import_ocds(ws, Path(sys.argv[2]), None, buyers=sys.argv[4:])
+print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("bench", ["ocds"], indirect=True)  # the other kinds share its pipeline steps
+@pytest.mark.parametrize("step", pipeline.STEPS)
+def test_an_area_file_killed_at_each_step_is_before_or_after_and_a_retry_equals_a_clean_load(
+        bench: KindBench, step: str) -> None:
+    ws = bench.copy(f"kill-{step}")
+    env = {**os.environ, "ANCHORAGE_RECORDS_URL": ws.records_url,
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"),
+                                          os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ws.root), str(bench.v2), step, *CONFIRM], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    assert proc.wait(timeout=300) == -signal.SIGKILL
+    got = snapshot(ws)
+    committed = pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed")
+    assert got == (bench.after if committed else bench.before)
+    bench.load(ws, bench.v2)
     assert snapshot(ws) == bench.after
