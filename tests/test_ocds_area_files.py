@@ -146,6 +146,10 @@ def test_the_real_samples_load_for_an_anchor_and_as_an_area_file(tmp_path: Path,
     s = kinds.get("ocds").load(area, real, None)  # a file of the area: Barnet is no anchor of it
     assert s.split["anchors"] == {} and s.split["public_notices"]["releases"] == s.rows_loaded >= 1
     assert _orgs(area, "contracts") == {}
+    # Loaded for the Council after all (its own file: a single buyer), Barnet's notices move to the Council.
+    s = import_ocds(area, real, "Council")
+    assert _orgs(area, "ocds_releases") == {"council": s.rows_loaded} and _orgs(area, "contracts") == {"council": 1}
+    assert any("public notices are now filed under their anchor" in n for n in s.notes)
     confirmed = make_workspace(tmp_path / "c", [("Council", "council"), ("Acute Trust", "nhs-trust")])
     s = import_ocds(confirmed, real, None, buyers=["GB-LAC-E09000003=Council"])  # confirmed by its identifier
     assert list(s.split["anchors"]) == ["council"] and _orgs(confirmed, "contracts") == {"council": 1}

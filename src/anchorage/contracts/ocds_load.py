@@ -194,14 +194,18 @@ def _prepare(b: Batch, ws: Workspace, confirmed: dict[str, str]) -> ImportSummar
 
 def _load(b: Batch) -> ImportSummary:
     t = b.parsed
-    held = b.con.execute(f"""
-        SELECT count(*) FROM {t} p WHERE why IS NULL AND release_id IS NOT NULL AND EXISTS (
-            SELECT 1 FROM ocds_releases r WHERE r.org = p._org AND r.ocid = p.ocid AND r.release_id = p.release_id)
-    """).fetchone()
+    # A release is held once: by its anchor, or else (its buyer is no anchor) as one of the area's public
+    # notices. One already held is not added again; a public notice that a file now files under an anchor
+    # moves to the anchor (it is no anchor's row, so no anchor's rows change).
+    held_sql = """release_id IS NOT NULL AND EXISTS (SELECT 1 FROM ocds_releases r WHERE r.ocid = p.ocid
+                   AND r.release_id = p.release_id AND (r.org = p._org OR p._org = ''))"""
+    held = b.con.execute(f"SELECT count(*) FROM {t} p WHERE why IS NULL AND {held_sql}").fetchone()
+    moved = b.con.execute(f"""
+        DELETE FROM ocds_releases r WHERE r.org = '' AND EXISTS (SELECT 1 FROM {t} p WHERE p.why IS NULL
+            AND p._org <> '' AND p.ocid = r.ocid AND p.release_id = r.release_id)""").fetchone()
     b.con.execute(f"""
         INSERT INTO ocds_releases SELECT ?, _org, {', '.join(RELEASE_COLUMNS)} FROM {t} p
-        WHERE why IS NULL AND NOT (release_id IS NOT NULL AND EXISTS (
-            SELECT 1 FROM ocds_releases r WHERE r.org = p._org AND r.ocid = p.ocid AND r.release_id = p.release_id))
+        WHERE why IS NULL AND NOT ({held_sql})
     """, [b.upload_id])
     for (org,) in b.con.execute(f"SELECT DISTINCT _org FROM {t} WHERE why IS NULL AND _org <> '' "
                                 "ORDER BY 1").fetchall():
@@ -216,6 +220,8 @@ def _load(b: Batch) -> ImportSummary:
     out = ImportSummary(kind=KIND, file=b.source_file)
     if held and held[0]:  # counted as loaded: they are in the store, once
         out.notes.append(f"{held[0]:,} releases were already held from earlier files, so were not added again")
+    if moved and moved[0]:
+        out.notes.append(f"{moved[0]:,} of the area's public notices are now filed under their anchor")
     return out
 
 
