@@ -25,6 +25,9 @@ class Anchor:
     slug: str = ""
     contact_email: str = ""  # the procurement team's address, shown to suppliers on the public opportunities
     contact_page: str = ""  # or its web page (https://...)
+    # Other names and identifiers its notices use as buyer (OCDS / Contracts Finder), e.g. "Lewisham Council"
+    # or "GB-LAC-E09000023": multi-buyer files file those releases under this anchor.
+    buyers: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.slug:

@@ -115,11 +115,27 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
         out.print(f"  quarantined {n:,}: {reason}")
     if summary.replaced_upload:
         out.print(f"  replaces the earlier version (upload {summary.replaced_upload})")
+    if summary.split:
+        _show_split(summary.split)
     for note in summary.notes:
         out.print(f"  note: {note}")
     if summary.rows_quarantined:
         only = f"--org {summary.org} " if summary.org else ""
         out.print(f"  See every quarantined row with: anchorage spend quarantine {only}--out quarantine.csv")
+
+
+def _show_split(split: dict[str, Any]) -> None:
+    """Where a multi-anchor file's rows went: each anchor, the area's public notices, what was not placed."""
+    t = Table(title="Where the rows went")
+    for head in ("", "rows", "£"):
+        t.add_column(head, justify="right" if head else "left")
+    for org, part in split.get("anchors", {}).items():
+        t.add_row(org, f"{part['releases']:,}", f"{part['amount']:,.2f}")
+    public = split.get("public_notices", {})
+    t.add_row("the area's public notices", f"{public.get('releases', 0):,}", f"{public.get('amount', 0):,.2f}")
+    t.add_row("not placed (no buyer)", f"{split.get('unmapped', {}).get('releases', 0):,}", "")
+    t.add_row("another anchor's (quarantined)", f"{split.get('other_anchors_quarantined', {}).get('releases', 0):,}", "")
+    out.print(t)
 
 
 @overload

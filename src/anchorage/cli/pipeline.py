@@ -14,7 +14,6 @@ from rich.table import Table
 from anchorage.cli.common import (
     JsonOpt,
     MappingOpt,
-    OrgOpt,
     WorkspaceOpt,
     open_workspace,
     out,
@@ -48,13 +47,42 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Leave out contract
 
 
 
+BuyerOpt = Annotated[list[str] | None, typer.Option(
+    "--buyer", help='OCDS: confirm whose a buyer is, "Buyer name or id=anchor" (or "=public" for a buyer that is '
+    'not an anchor); repeat for each buyer.')]
+AreaOrgOpt = Annotated[str | None, typer.Option(
+    "--org", help="The anchor the file belongs to (name or slug); leave out for an area's OCDS file, whose "
+    "releases are filed by buyer.")]
+
+
 @pipeline_app.command("import")
-def pipeline_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-                    as_json: JsonOpt = False) -> None:
+def pipeline_import(file: Path, org: AreaOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
+                    buyer: BuyerOpt = None, as_json: JsonOpt = False) -> None:
     """Load a contract register (CSV/XLSX) or an OCDS file (package, record, release or JSON lines)."""
     from anchorage.contracts.importer import import_contracts
 
-    run_ingest(import_contracts, file, org, workspace, mapping, as_json)
+    run_ingest(import_contracts, file, org or "", workspace, mapping, as_json, buyers=buyer or None)
+
+
+@pipeline_app.command("buyers")
+def pipeline_buyers(file: Path, org: AreaOrgOpt = None, workspace: WorkspaceOpt = None, buyer: BuyerOpt = None,
+                    as_json: JsonOpt = False) -> None:
+    """Before loading an OCDS file: the buyers it names and where each one's releases would go."""
+    from anchorage.contracts.ocds_load import preview_buyers
+
+    rows = preview_buyers(open_workspace(workspace), file, org, buyer)
+    if as_json:
+        print_json(rows)
+        return
+    t = Table(title=f"Buyers in {file.name}")
+    for head in ("buyer", "identifiers", "releases", "£ (as the releases state it)", "goes to", "because"):
+        t.add_column(head)
+    for r in rows:
+        t.add_row(r["buyer"], ", ".join(r["identifiers"]), f"{r['releases']:,}", f"{r['amount']:,.2f}",
+                  r["goes_to"], r["how"])
+    out.print(t)
+    out.print('Confirm a buyer with --buyer "Buyer name=anchor" (or "=public"), then load with: anchorage pipeline '
+              "import FILE")
 
 
 @pipeline_app.command("show")

@@ -18,7 +18,7 @@ TAG_STAGE = {
 }
 NOTICE_TYPES = ("plannedProcurementNotice", "tenderNotice", "awardNotice", "contractNotice", "contractSigned")
 # The staged columns, in order (ocds_load creates its staging table from these).
-FIELDS = ("seq", "line_no", "ocid", "release_id", "release_ts", "stage_rank", "buyer_name", "title",
+FIELDS = ("seq", "line_no", "ocid", "release_id", "release_ts", "stage_rank", "buyer_name", "buyer_ids", "title",
           "description", "supplier_name", "supplier_id", "supplier_postcode", "value", "currency", "start_date",
           "end_date", "end_date_max", "cpv", "tender_deadline", "procurement_start", "award_date", "status",
           "source_url", "reason", "raw")
@@ -114,6 +114,19 @@ def _notice_url(r: dict[str, Any], uri: str | None) -> str | None:
     return None
 
 
+def buyer_ids(r: dict[str, Any]) -> str | None:
+    """The buyer's identifiers, "|"-separated: its party id and its registered identifiers (scheme-id, e.g.
+    GB-LAC-E09000023), which map it to an anchor more surely than its name."""
+    buyer = _obj(r.get("buyer"))
+    ids = [str(buyer["id"])] if buyer.get("id") else []
+    for p in _list(r.get("parties")):
+        if (buyer.get("id") and p.get("id") == buyer.get("id")) or "buyer" in (p.get("roles") or []):
+            for ident in [_obj(p.get("identifier")), *_list(p.get("additionalIdentifiers"))]:
+                if ident.get("id"):
+                    ids.append(f"{ident.get('scheme')}-{ident['id']}" if ident.get("scheme") else str(ident["id"]))
+    return "|".join(dict.fromkeys(ids)) or None
+
+
 def extract(r: dict[str, Any], uri: str | None) -> dict[str, Any]:
     """The release's fields; raises Bad with the quarantine reason."""
     ocid = r.get("ocid")
@@ -144,7 +157,7 @@ def extract(r: dict[str, Any], uri: str | None) -> dict[str, Any]:
     return {
         "ocid": ocid, "release_id": str(r.get("id")) if r.get("id") is not None else None,
         "release_ts": _when(r.get("date"), "date"), "stage_rank": _stage(r),
-        "buyer_name": _obj(r.get("buyer")).get("name"), "title": title,
+        "buyer_name": _obj(r.get("buyer")).get("name"), "buyer_ids": buyer_ids(r), "title": title,
         "description": tender.get("description") or next(
             (x.get("description") for x in [*contracts, *awards] if x.get("description")), None),
         "supplier_name": "; ".join(str(s.get("name")) for s in suppliers if s.get("name")) or None,

@@ -1,4 +1,6 @@
-"""Contract register import (CSV/XLSX): one import kind ("contracts") on the shared ingest pipeline.
+"""Contract register import (CSV/XLSX): one import kind ("contracts") on the shared ingest pipeline. A register
+ADDS to the anchor's contracts: registers published in parts (by quarter, by directorate) add up, and a
+contract listed again (same reference) is updated, not doubled.
 
 Every row is loaded into `contracts` or quarantined with its reason; definitions in docs/pipeline.md."""
 
@@ -160,8 +162,27 @@ def _stage_sql(status: str) -> str:
             f"WHEN regexp_matches({s}, 'tender|procur|out to') THEN 'tender' ELSE 'contract' END")
 
 
-def _load(b: Batch) -> None:
+def _supersede(b: Batch) -> ImportSummary:
+    """A register ADDS to the anchor's contracts: a contract it holds again (same reference, or for rows
+    without one the same title, supplier and start date) replaces the anchor's earlier row of it."""
     t = b.parsed
+    same = f"""c.org = ? AND c.source = 'register' AND c.upload_id <> ? AND EXISTS (
+        SELECT 1 FROM {t} p WHERE p.reason = '' AND (
+            (p.reference_raw IS NOT NULL AND c.reference = p.reference_raw)
+            OR (p.reference_raw IS NULL AND c.reference IS NULL AND lower(c.title) = lower(p.title_raw)
+                AND c.supplier_name IS NOT DISTINCT FROM p.supplier_name_raw
+                AND c.start_date IS NOT DISTINCT FROM p.start_date)))"""
+    gone = b.con.execute(f"SELECT count(*) FROM contracts c WHERE {same}", [b.org, b.upload_id]).fetchone()
+    b.con.execute(f"DELETE FROM contracts c WHERE {same}", [b.org, b.upload_id])
+    out = ImportSummary(kind=KIND, file=b.source_file)
+    if gone and gone[0]:
+        out.notes.append(f"{gone[0]:,} contracts from earlier registers were updated by this one")
+    return out
+
+
+def _load(b: Batch) -> ImportSummary:
+    t = b.parsed
+    out = _supersede(b)
     end_max = ("coalesce(end_date_max, CASE WHEN end_date IS NOT NULL "
                "THEN CAST(end_date + to_months(coalesce(ext_months, 0)) AS DATE) END)")
     prog.run(b.con, f"""
@@ -180,14 +201,17 @@ def _load(b: Batch) -> None:
         SELECT ?, ?, '{KIND}', ?, ?, row_no, line_no, bad_column, reason, value, raw
         FROM {t} WHERE reason <> ''
     """, [b.upload_id, b.org, b.source_file, b.part.sheet])
+    return out
 
 
 def import_register(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None,
                     progress: prog.Progress | None = None) -> ImportSummary:
-    """Load an anchor's contract register; returns the reconciliation (rows in = loaded + quarantined)."""
+    """Add an anchor's contract register to its contracts (a contract held again is updated, not doubled);
+    returns the reconciliation (rows in = loaded + quarantined)."""
     anchor = ws.config.anchor(org)
     return run_import(
-        ws, path, org, KIND, Transform(lambda b: _prepare(b, anchor.slug, anchor.name), _load),
+        ws, path, org, KIND,
+        Transform(lambda b: _prepare(b, anchor.slug, anchor.name), _load, replaces_by_name=False),
         delete_sql=["DELETE FROM contracts WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
         mapping_file=mapping_file, progress=progress,
     )

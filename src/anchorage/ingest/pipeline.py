@@ -102,6 +102,9 @@ class Transform:
     # False for kinds that replace by anchor themselves: a new version of the same file name does not
     # replace the old upload wholesale (it may name other anchors).
     replaces_by_name: bool = True
+    # A kind that reads its own format (OCDS JSON) stages the file itself: `stage(con, path, workdir)` gives
+    # its parts and notes, and its parts are not column-mapped.
+    stage: Callable[[duckdb.DuckDBPyConnection, Path, Path], tuple[list[StagedPart], list[str]]] | None = None
 
 
 def _reject_rows(b: Batch, kind: str, keep_text: bool = True) -> ImportSummary:
@@ -138,6 +141,7 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
     for k, v in part.quarantine_reasons.items():
         total.quarantine_reasons[k] = total.quarantine_reasons.get(k, 0) + v
     total.notes.extend(part.notes)
+    total.split.update(part.split)
 
 
 # Test seam for fault injection: called with each step's name as a load passes it (see STEPS).
@@ -218,12 +222,16 @@ def run_import(
             parsers.install(con)
             parts: list[StagedPart] = []
             try:
-                parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
-                                          kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
-                                          encoding=encoding if fmt == "csv" else None, computed=computed)
+                if transform.stage is not None:
+                    parts, notes = transform.stage(con, path, workdir)
+                else:
+                    parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
+                                              kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
+                                              encoding=encoding if fmt == "csv" else None, computed=computed)
                 summary.notes.extend(notes)
                 for part in parts:
-                    m = mapping_for(part.columns, part.sample)
+                    m = (mapping_for(part.columns, part.sample) if transform.stage is None
+                         else mapmod.ColumnMapping({}, kind))
                     batch = Batch(con, part, m, upload.id, slug, path.name, progress)
                     _add(summary, transform.prepare(batch))
                     batches.append(batch)

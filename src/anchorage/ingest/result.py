@@ -30,6 +30,9 @@ class ImportSummary:
     date_precision: str | None = None  # "day", or "month" when dates give only a month
     warnings: list[str] = field(default_factory=list)  # sanity checks the user accepted
     columns: list[dict[str, Any]] = field(default_factory=list)  # how each field's column was chosen
+    # Where a file's rows went when it holds several anchors' rows (an area's OCDS notices): per anchor
+    # rows and £, the area's public notices, and what could not be placed.
+    split: dict[str, Any] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:

@@ -1,7 +1,8 @@
 """Imports of social value commitments, delivery reports and LM3 re-spend surveys (CSV/XLSX/ODS).
 
 Each is one import kind on the shared pipeline: every row is loaded or quarantined with its reason, a load
-is all-or-nothing, the same file twice adds nothing and a new version of a file replaces the old one."""
+is all-or-nothing and the same file twice adds nothing. A new version of a commitments or survey file replaces
+the old one; delivery reports add up (a row reported again is corrected, not doubled)."""
 
 from __future__ import annotations
 
@@ -129,12 +130,24 @@ def _deliveries(fw: Framework) -> Transform:
         checks += [_measure_check(fw), *_date_checks("period_raw", "period end", "period_end")]
         return _prepare(b, f.DELIVERY_KIND, values, checks, None)
 
-    def load(b: Batch) -> None:
+    def load(b: Batch) -> ImportSummary:
+        # Reports ADD: each covers its own periods. A row for a contract, supplier, measure and period end
+        # already reported replaces the earlier report's row (a corrected figure), never doubles it.
+        same = f"""d.org = ? AND d.upload_id <> ? AND EXISTS (
+            SELECT 1 FROM {b.parsed} p WHERE p.reason = '' AND d.contract_ref = p.contract_ref
+              AND d.supplier_key = {name_norm_sql('p.supplier_name')} AND d.measure_id = p.measure_id
+              AND d.period_end = anchorage_date(p.period_raw))"""
+        gone = b.con.execute(f"SELECT count(*) FROM sv_deliveries d WHERE {same}", [b.org, b.upload_id]).fetchone()
+        b.con.execute(f"DELETE FROM sv_deliveries d WHERE {same}", [b.org, b.upload_id])
         _load(b, f.DELIVERY_KIND, "sv_deliveries",
               f"contract_ref, supplier_name, {name_norm_sql('supplier_name')}, measure_id, quantity, "
               "anchorage_date(period_raw), evidence", None)
+        out = ImportSummary(kind=f.DELIVERY_KIND, file=b.source_file)
+        if gone and gone[0]:
+            out.notes.append(f"{gone[0]:,} rows of earlier delivery reports were corrected by this one")
+        return out
 
-    return Transform(prepare, load)
+    return Transform(prepare, load, replaces_by_name=False)
 
 
 PCT_FIELDS = {"wages_pct": "share of income spent on wages", "local_staff_pct": "share of wages paid to local staff",
@@ -185,7 +198,8 @@ def import_commitments(ws: Workspace, path: Path, org: str, *, mapping_file: Pat
 
 def import_deliveries(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None,
                       progress: prog.Progress | None = None) -> ImportSummary:
-    """Load a delivery report: what suppliers delivered against a measure, up to a period end."""
+    """Add a delivery report: what suppliers delivered against a measure, up to a period end (reports add up;
+    a row reported again for the same contract, supplier, measure and period end is corrected, not doubled)."""
     return run_import(ws, path, org, f.DELIVERY_KIND, _deliveries(load_framework(ws)),
                       delete_sql=_delete("sv_deliveries"), mapping_file=mapping_file, progress=progress,
                       money=False)

@@ -9,6 +9,7 @@ import secrets
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter, Request
@@ -20,7 +21,8 @@ from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
-from anchorage.contracts.register import import_register
+from anchorage.contracts.importer import import_contracts, is_json
+from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest.dates import DateOrderError
@@ -38,13 +40,14 @@ from anchorage.web.settings import UPLOAD_TYPES
 router = APIRouter()
 KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
          "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
-         "contracts": import_register, "assets": import_assets, "utilisation": import_utilisation}
+         "contracts": import_contracts, "assets": import_assets, "utilisation": import_utilisation}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
           "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
-          "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register",
+          "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register, or published contract notices",
           "assets": "Land and buildings register (Transparency Code, ERIC or your own)",
           "utilisation": "Occupancy of land and buildings"}
 CHUNK = 1024 * 1024
+OCDS_TYPES = (".json", ".jsonl")  # published contract notices (Contracts Finder, Find a Tender)
 
 
 def safe_filename(name: str) -> str:
@@ -114,8 +117,9 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
     name = safe_filename(file.filename)
-    if Path(name).suffix.lower() not in UPLOAD_TYPES:
-        raise InputFileError(name, "is not a file type we load.", fix=f"Use one of: {', '.join(UPLOAD_TYPES)}.")
+    types = UPLOAD_TYPES + (OCDS_TYPES if kind == "contracts" else ())
+    if Path(name).suffix.lower() not in types:
+        raise InputFileError(name, "is not a file type we load.", fix=f"Use one of: {', '.join(types)}.")
     _sweep_stale(ctx.ws.tmp_dir / "web-uploads")
     token = secrets.token_urlsafe(24)
     folder = ctx.ws.tmp_dir / "web-uploads" / token
@@ -138,6 +142,10 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 @router.get("/upload/{token}")
 def preview(request: Request, token: str, ctx: CtxDep) -> Response:
     folder, meta = _staging(ctx, token)
+    if meta["kind"] == "contracts" and is_json(folder / meta["name"]):
+        return render(request, "ocds_buyers.html", {"buyers": _buyers(ctx, folder, meta), "token": token,
+                                                    "file": meta["name"],
+                                                    "anchor": ctx.ws.config.anchor(meta["org"]).name})
     try:
         # A staff extract is personal data: only its column names are shown, never its rows.
         pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
@@ -154,6 +162,8 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     folder, meta = _staging(ctx, token)
     ctx.viewer.require_upload(meta["org"])
     path = folder / meta["name"]
+    if meta["kind"] == "contracts" and is_json(path):
+        return _load_ocds(request, ctx, folder, meta, form)
     chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
     try:  # a file refused here (loaded without its preview being opened) is not kept either
         pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
@@ -191,6 +201,38 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
         s.commit()
     shutil.rmtree(folder, ignore_errors=True)
     return render(request, "reconcile.html", {"s": summary, "org": meta["org"]})
+
+
+def _buyers(ctx: CtxDep, folder: Path, meta: dict[str, str]) -> list[dict[str, Any]]:
+    try:
+        return preview_buyers(ctx.ws, folder / meta["name"], meta["org"])
+    except AnchorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _without_server_path(exc, folder) from None
+
+
+def _load_ocds(request: Request, ctx: CtxDep, folder: Path, meta: dict[str, str], form: FormDep) -> Response:
+    """Load a file of contract notices for the uploader's anchor, with the buyers they confirmed on the
+    preview: theirs (this anchor) or not an anchor (a public notice). Another anchor's notices stay theirs."""
+    confirmed = []
+    for i, b in enumerate(_buyers(ctx, folder, meta)):
+        choice = str(form.get(f"buyer_{i}") or "")
+        key = str(b["buyer"]) if b["buyer"] != "(no buyer given)" else next(iter(b["identifiers"]), "")
+        if key and choice in ("anchor", "public"):
+            confirmed.append(f"{key}={meta['org'] if choice == 'anchor' else 'public'}")
+    try:
+        summary = import_contracts(ctx.ws, folder / meta["name"], meta["org"], buyers=confirmed)
+    except AnchorageError as exc:
+        raise _without_server_path(exc, folder) from None
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),
+                     detail={"file": meta["name"], "kind": "ocds", "upload_id": summary.upload_id,
+                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate,
+                             "buyers_confirmed": confirmed})
+        s.commit()
+    shutil.rmtree(folder, ignore_errors=True)
+    return render(request, "reconcile.html", {"s": summary, "org": meta["org"],
+                                              "anchor_names": {a.slug: a.name for a in ctx.ws.config.anchors}})
 
 
 @router.get("/uploads")
