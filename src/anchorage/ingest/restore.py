@@ -83,7 +83,7 @@ def restore(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restore
         journal.finish_restore(session, up, superseded)
         pipeline.checkpoint("restore-records-committed")
         journal.mark_committed(con, up.id)
-        note = (f"the {snap.what} {up.filename} (loaded {up.created_at:%d %B %Y}) counts again"
+        note = (f"the {snap.what} {up.filename} (loaded {up.created_at.day} {up.created_at:%B %Y}) counts again"
                 + ("; the one it replaces is kept and can be restored" if superseded else ""))
         return Restored(up.id, up.org, up.kind, up.filename, moved, superseded, note)
 
