@@ -92,6 +92,7 @@ def finish_records(session: Session, upload: Upload, finish: dict[str, Any], rep
     upload.mapping = finish.get("mapping", {})
     upload.mapping_source = finish.get("mapping_source", upload.mapping_source)
     upload.raw_path = finish.get("raw_path", upload.raw_path)
+    upload.sha256 = finish.get("sha256") or upload.sha256  # known only after reading, for some kinds
     for key in SUMMARY_FIELDS:
         value = finish.get(key)
         setattr(upload, key, Decimal(str(value)) if key.startswith("amount") and value is not None else value)
