@@ -302,5 +302,5 @@ def run_import(
                 summary.notes.append(
                     f"this file replaces the {transform.snapshot.what} loaded on "
                     f"{previous.created_at.day} {previous.created_at:%B %Y} "
-                    f"({previous.filename}, upload {previous.id}); that one is kept in history and can be restored")
+                    f"({previous.filename}); that one is kept in history and can be restored")
     return summary
