@@ -79,7 +79,8 @@ NOTES = """\
   the same quarantine rules, then the same name normalisation (once per distinct name), each supplier's modal
   postcode, joins to postcode/IMD frames exported from the warehouse, tiers, exclusions and per-anchor totals
   in integer pence. Single-threaded, as pandas is.
-- **NSPL import** is `anchorage.reference.geography.import_postcodes` of the synthetic file into a copy of
+- **NSPL import** is `anchorage.reference.kinds.import_geography` (what `anchorage geo import` runs: the
+  upload record, journal and `reference.geography.import_postcodes`) of the synthetic file into a copy of
   the reference-loaded workspace (so the region and country fill-in joins do real work).
 - **DuckDB load floor** is a reference point only: `read_csv` → `TRY_CAST` amount, one `strptime` date
   format → `INSERT` into one wide table with the columns of the `spend` view (the layout Anchorage stored

@@ -138,6 +138,8 @@ def test_register_upload_through_the_upload_flow(estate):
     assert r.status_code == 303
     preview = c.get(r.headers["location"])
     assert preview.status_code == 200
+    # A register is a snapshot: this file replaces the council's register (which is kept, and restored below).
+    assert "This file replaces the asset register loaded on" in preview.text and "council-assets.csv" in preview.text
     form = {}
     for block in preview.text.split("<select")[1:]:  # each column choice as proposed on the preview
         name, chosen = re.search(r'name="(map_[^"]+)"', block), re.search(r'<option value="([^"]*)" selected', block)
@@ -149,7 +151,11 @@ def test_register_upload_through_the_upload_flow(estate):
     assert cells[:3] == ["2", "1", "1"]  # read = loaded + quarantined; nothing lost
     detail = c.get(re.search(r'href="(/uploads/[^"/]+)"', loaded.text).group(1)).text
     assert "Bad UPRN Hall" in detail and 'UPRN &#34;abc&#34; is not a number of up to 12 digits' in detail
-    assert "New Hub" in c.get("/assets").text
+    assert "New Hub" in c.get("/assets").text and "Old Depot" not in c.get("/assets").text
+    uploads = c.get("/uploads?org=council").text
+    restore = re.search(r'action="(/uploads/[0-9a-f]+/restore)"', uploads).group(1)
+    assert c.post(restore, data={"csrf_token": csrf_of(uploads)}).status_code == 200  # back on the uploads page
+    assert "Old Depot" in c.get("/assets").text and "New Hub" not in c.get("/assets").text
     trust = signed_in(estate, "analyst@trust.org")
     r = trust.post("/upload", data={"csrf_token": csrf_of(trust.get("/upload").text), "org": "council",
                                     "kind": "assets"}, files={"file": ("a.csv", text.encode(), "text/csv")})

@@ -14,11 +14,15 @@ from anchorage.assets.dedupe import uprn_duplicates
 from anchorage.assets.geo import BNG_MAX_E, BNG_MAX_N, UK_LAT, UK_LON, fill_coordinates, locate
 from anchorage.errors import MappingError
 from anchorage.ingest import progress as prog
+from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.postcode import postcode_display_sql, postcode_key_sql
+from anchorage.store.snapshots import Snapshot
 from anchorage.workspace import Workspace
 
+# An anchor's land and buildings register is a snapshot: a new one supersedes the last (kept, restorable).
+ASSET_SNAPSHOT = Snapshot("asset register", ("assets",))
 NUMERIC = {  # field -> (label in reasons, SQL parser)
     "building_m2": ("building size", f.area_m2_sql),
     "land_ha": ("land area", f.land_ha_sql),
@@ -198,7 +202,7 @@ def import_assets(ws: Workspace, path: Path, org: str, *, mapping_file: Path | N
                   progress: prog.Progress | None = None) -> ImportSummary:
     """Load an anchor's land and buildings register; returns the reconciliation (rows in = loaded + quarantined)."""
     summary = run_import(
-        ws, path, org, "assets", Transform(_prepare, _load),
+        ws, path, org, "assets", Transform(_prepare, _load, snapshot=ASSET_SNAPSHOT),
         delete_sql=["DELETE FROM assets WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
         mapping_file=mapping_file, progress=progress, money=False,
     )
@@ -209,3 +213,7 @@ def import_assets(ws: Workspace, path: Path, org: str, *, mapping_file: Path | N
             summary.notes.append(f"{len(dups):,} UPRNs in this register are also held by another anchor or "
                                  "repeat within it; see `anchorage assets duplicates`")
     return summary
+
+
+register(ImportKind("assets", "Land and buildings register (Transparency Code, ERIC or your own)", import_assets,
+                    snapshot=ASSET_SNAPSHOT))

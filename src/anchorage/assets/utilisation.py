@@ -8,6 +8,7 @@ from pathlib import Path
 from anchorage.assets import fields as f
 from anchorage.errors import AnchorageError, MappingError
 from anchorage.ingest import progress as prog
+from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace
@@ -106,3 +107,6 @@ def enter_utilisation(ws: Workspace, org: str, asset_key: str, *, period: str, o
         con.execute("INSERT INTO asset_utilisation VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
                     [f"manual-{uuid.uuid4().hex[:12]}", slug, found[0], found[1], period, occupied_floor_m2,
                      hours_per_week, vacancy_pct, surplus])
+
+
+register(ImportKind("utilisation", "Occupancy of land and buildings", import_utilisation))

@@ -114,7 +114,9 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
     for reason, n in summary.quarantine_reasons.items():
         out.print(f"  quarantined {n:,}: {reason}")
     if summary.replaced_upload:
-        out.print(f"  replaces the earlier version (upload {summary.replaced_upload})")
+        out.print(f"  replaces the earlier version (upload {summary.replaced_upload}; "
+                  f"`anchorage uploads restore {summary.replaced_upload}` brings it back if it is an asset register, "
+                  "supplier master or staff extract)")
     if summary.split:
         _show_split(summary.split)
     for note in summary.notes:

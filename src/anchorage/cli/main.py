@@ -33,6 +33,7 @@ from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.reference import reference_app
 from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
+from anchorage.cli.uploads import uploads_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
@@ -67,6 +68,7 @@ app.add_typer(socialvalue_app, name="socialvalue")
 app.add_typer(lm3_app, name="lm3")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(lake_app, name="lake")
+app.add_typer(uploads_app, name="uploads")
 
 
 

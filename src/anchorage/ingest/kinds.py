@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from anchorage.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.spend import ingest_spend
-from anchorage.ingest.staff import ingest_staff
-from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.ingest.staff import STAFF_SNAPSHOT, ingest_staff
+from anchorage.ingest.suppliers import SUPPLIER_SNAPSHOT, ingest_suppliers
+from anchorage.store.snapshots import Snapshot
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class ImportKind:
     # their anchors (it replaces only the anchors it names); "collaborative": shared rows (programmes) that
     # a file adds or updates by id, never deleting others.
     scope: str = "anchor"
+    # A snapshot (asset register, supplier master, staff extract): a new file supersedes the anchor's current
+    # one, which is kept and can be restored (ingest/restore.py). None: each file adds to the others.
+    snapshot: Snapshot | None = None
 
 
 REGISTRY: dict[str, ImportKind] = {}
@@ -48,5 +52,5 @@ def get(name: str) -> ImportKind:
 
 
 register(ImportKind("spend", "Spend (payments)", ingest_spend, money=True))
-register(ImportKind("suppliers", "Supplier master", ingest_suppliers))
-register(ImportKind("workforce", "Staff extract (HR)", ingest_staff, personal=True))
+register(ImportKind("suppliers", "Supplier master", ingest_suppliers, snapshot=SUPPLIER_SNAPSHOT))
+register(ImportKind("workforce", "Staff extract (HR)", ingest_staff, personal=True, snapshot=STAFF_SNAPSHOT))

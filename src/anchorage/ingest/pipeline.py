@@ -19,7 +19,7 @@ from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
 from anchorage.ingest.result import ImportSummary
-from anchorage.store import journal, records
+from anchorage.store import journal, records, snapshots
 from anchorage.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -105,6 +105,9 @@ class Transform:
     # A kind that reads its own format (OCDS JSON) stages the file itself: `stage(con, path, workdir)` gives
     # its parts and notes, and its parts are not column-mapped.
     stage: Callable[[duckdb.DuckDBPyConnection, Path, Path], tuple[list[StagedPart], list[str]]] | None = None
+    # A snapshot kind (an asset register, a supplier master, a staff extract): a new file for an anchor
+    # supersedes the anchor's current one whatever its name; the old rows are kept in history, restorable.
+    snapshot: snapshots.Snapshot | None = None
 
 
 def _reject_rows(b: Batch, kind: str, keep_text: bool = True) -> ImportSummary:
@@ -183,8 +186,17 @@ def run_import(
             summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
             summary.mapping = dict(done.mapping)
             return summary
-        previous = (records.previous_version(session, slug, kind, path.name) if transform.replaces_by_name
-                    else None)
+        if transform.snapshot is not None:
+            superseded = records.current_uploads(session, slug, kind)
+        else:
+            named = records.previous_version(session, slug, kind, path.name) if transform.replaces_by_name else None
+            superseded = [named] if named is not None else []
+        previous = superseded[0] if superseded else None
+        if previous is None and transform.replaces_by_name and slug:
+            others = len(records.current_uploads(session, slug, kind))
+            if others:
+                summary.notes.append(f"this file adds to the {others} file{'s' if others > 1 else ''} of this "
+                                     "kind already loaded for this anchor")
         upload = records.Upload(
             id=uuid.uuid4().hex[:16], org=slug, kind=kind, filename=path.name, sha256=sha,
             raw_path="", status="staged", mapping={},
@@ -240,7 +252,10 @@ def run_import(
                 checkpoint("prepared")
                 con.begin()
                 try:
-                    if previous is not None:
+                    if transform.snapshot is not None:
+                        for old in superseded:  # kept in history, no longer counted
+                            snapshots.archive(con, transform.snapshot, old.id)
+                    elif previous is not None:
                         for sql in delete_sql:
                             con.execute(sql, [previous.id])
                     for batch in batches:
@@ -256,6 +271,7 @@ def run_import(
                         raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
                     finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
                               "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
+                              "also_replaces": [u.id for u in superseded[1:]],
                               **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
                     journal.mark_loaded(con, upload.id, previous.id if previous else None, finish)
                     checkpoint("loaded")
@@ -290,4 +306,9 @@ def run_import(
         journal.mark_committed(con, upload.id)
         if previous is not None:
             summary.replaced_upload = previous.id
+            if transform.snapshot is not None:
+                summary.notes.append(
+                    f"this file replaces the {transform.snapshot.what} loaded on "
+                    f"{previous.created_at.day} {previous.created_at:%B %Y} "
+                    f"({previous.filename}); that one is kept in history and can be restored")
     return summary

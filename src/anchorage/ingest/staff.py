@@ -20,11 +20,14 @@ from anchorage.ingest.pipeline import Batch, Transform, run_import
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.suppliers import flag_sql
 from anchorage.reference.postcode import is_uk_postcode_sql, postcode_key_sql
+from anchorage.store.snapshots import Snapshot
 from anchorage.workspace import Workspace
 
 WEEKS_PER_YEAR = "52.1429"
 KEPT_IN_QUARANTINE = ("staff_id", "hourly_pay", "annual_salary", "weekly_hours", "pay_band", "contract_type",
                       "start_date", "role_family", "is_apprentice", "is_new_hire")
+# A staff extract is a snapshot: a new one supersedes the anchor's last (kept in history, restorable).
+STAFF_SNAPSHOT = Snapshot("staff extract", ("staff",))
 FLAG_WORDS = "('Y', 'YES', 'TRUE', '1', 'N', 'NO', 'FALSE', '0')"
 
 
@@ -132,7 +135,7 @@ def ingest_staff(
     as_at = as_at or dt.date.today()
     summary = run_import(
         ws, path, org, "workforce", Transform(partial(_prepare, as_at=as_at), partial(_load, as_at=as_at),
-                                              personal=True),
+                                              personal=True, snapshot=STAFF_SNAPSHOT),
         delete_sql=["DELETE FROM staff WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
         mapping_file=mapping_file, progress=progress, money=False,
     )

@@ -10,7 +10,11 @@ from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.spend import company_number_sql, rebuild_supplier_profile
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
+from anchorage.store.snapshots import Snapshot
 from anchorage.workspace import Workspace
+
+# An anchor's supplier master is a snapshot: a new one supersedes the last (kept, restorable).
+SUPPLIER_SNAPSHOT = Snapshot("supplier master", ("supplier_master",), after_swap=rebuild_supplier_profile)
 
 
 def flag_sql(expr: str) -> str:
@@ -63,7 +67,7 @@ def ingest_suppliers(
 ) -> ImportSummary:
     """Load an anchor's supplier master; it refines the supplier profile used by the analysis."""
     return run_import(
-        ws, path, org, "suppliers", Transform(_prepare, _load),
+        ws, path, org, "suppliers", Transform(_prepare, _load, snapshot=SUPPLIER_SNAPSHOT),
         delete_sql=["DELETE FROM supplier_master WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
         after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress, money=False,
     )

@@ -5,18 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from anchorage.ingest.result import ImportSummary
-from anchorage.reference.geography import import_any, import_postcodes
+from anchorage.reference.kinds import import_geography
 from anchorage.workspace import Workspace
 
 
 def import_reference(ws: Workspace, paths: list[Path]) -> list[ImportSummary]:
-    """Folders and zips are taken as ONSPD/NSPL releases; single files are sniffed by their header."""
-    summaries = []
-    with ws.warehouse() as con:
-        for path in paths:
-            path = Path(path)
-            if path.is_dir() or path.suffix.lower() == ".zip":
-                summaries.append(import_postcodes(con, [path]))
-            else:
-                summaries.append(import_any(con, path))
-    return summaries
+    """Folders and zips are taken as ONSPD/NSPL releases; single files are sniffed by their header. Each is
+    one upload of the collaborative (see reference/kinds.py)."""
+    return [import_geography(ws, Path(path)) for path in paths]

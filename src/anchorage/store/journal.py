@@ -61,6 +61,26 @@ def mark_committed(con: duckdb.DuckDBPyConnection, upload_id: str) -> None:
                 [_now(), upload_id])
 
 
+def mark_restoring(con: duckdb.DuckDBPyConnection, upload_id: str, org: str, kind: str,
+                   superseded: list[str]) -> None:
+    """A restore's step 2 (inside its warehouse transaction): the upload counts again, these no longer do."""
+    row = con.execute("SELECT delete_sql FROM upload_journal WHERE upload_id = ?", [upload_id]).fetchone()
+    con.execute("DELETE FROM upload_journal WHERE upload_id = ?", [upload_id])
+    con.execute("INSERT INTO upload_journal VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?)",
+                [upload_id, org, kind, row[0] if row else "[]", superseded[0] if superseded else None,
+                 json.dumps({"restore": True, "also_replaces": superseded[1:]}), _now()])
+
+
+def finish_restore(session: Session, upload: Upload, superseded: list[str]) -> None:
+    """A restore's step 3 (records side): the restored upload counts, the ones it supersedes do not."""
+    upload.status = "loaded"
+    for old_id in superseded:
+        old = session.get(Upload, old_id)
+        if old is not None and old.status == "loaded":
+            old.status = "replaced"
+    session.commit()
+
+
 def forget(con: duckdb.DuckDBPyConnection, upload_id: str) -> None:
     """A load that failed before its warehouse commit: its journal row goes (its rows never existed)."""
     con.execute("DELETE FROM upload_journal WHERE upload_id = ?", [upload_id])
@@ -72,13 +92,15 @@ def finish_records(session: Session, upload: Upload, finish: dict[str, Any], rep
     upload.mapping = finish.get("mapping", {})
     upload.mapping_source = finish.get("mapping_source", upload.mapping_source)
     upload.raw_path = finish.get("raw_path", upload.raw_path)
+    upload.sha256 = finish.get("sha256") or upload.sha256  # known only after reading, for some kinds
     for key in SUMMARY_FIELDS:
         value = finish.get(key)
         setattr(upload, key, Decimal(str(value)) if key.startswith("amount") and value is not None else value)
-    if replaces is not None:
-        previous = session.get(Upload, replaces)
+    for old_id in [replaces, *finish.get("also_replaces", [])]:
+        previous = session.get(Upload, old_id) if old_id is not None else None
         if previous is not None:
             previous.status = "replaced"
+    if replaces is not None:
         upload.replaces = replaces
     session.commit()
 
@@ -122,6 +144,14 @@ def sweep(con: duckdb.DuckDBPyConnection, session_factory: Callable[[], Session]
             # A records-backed kind's rows go in with its records commit: loaded in the warehouse alone, it
             # has not happened, and is undone like a load that never reached its warehouse commit.
             records_backed = state == "loaded" and json.loads(summary).get("records_backed", False)
+            if state == "loaded" and upload is not None and json.loads(summary).get("restore"):
+                # A restore whose warehouse swap committed: finish it in records too.
+                if upload.status != "loaded":
+                    finish_restore(session, upload, [u for u in [replaces, *json.loads(summary)["also_replaces"]]
+                                                     if u])
+                    done.append(f"{upload_id}: restored")
+                mark_committed(con, upload_id)
+                continue
             if state == "loaded" and upload is not None and not (records_backed and upload.status in UNFINISHED):
                 if upload.status in UNFINISHED:
                     finish_records(session, upload, json.loads(summary), replaces)

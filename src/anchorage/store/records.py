@@ -117,3 +117,11 @@ def previous_version(session: Session, org: str, kind: str, filename: str) -> Up
             Upload.org == org, Upload.kind == kind, Upload.filename == filename, Upload.status == "loaded"
         )
     ).first()
+
+
+def current_uploads(session: Session, org: str, kind: str) -> list[Upload]:
+    """The uploads of a kind an anchor has loaded (counted now), newest first."""
+    return list(session.scalars(
+        select(Upload).where(Upload.org == org, Upload.kind == kind, Upload.status == "loaded")
+        .order_by(Upload.created_at.desc(), Upload.id)
+    ).all())

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from anchorage.store import spend_store
+from anchorage.store import snapshots, spend_store
 from anchorage.store.warehouse_schema import SCHEMA
 
 JOURNAL = """
@@ -37,11 +37,17 @@ def _journal(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(JOURNAL)
 
 
+def _history(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(snapshots.history_sql())
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "the warehouse tables (quarantine, suppliers, reference, staff, assets, contracts, social value)", _tables),
     (2, "payments in narrow per-upload tables behind the `spend` view (converts an old wide `spend` table)",
      spend_store.ensure),
     (3, "the upload journal (store/journal.py)", _journal),
+    (4, "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
+     _history),
 ]
 LATEST = MIGRATIONS[-1][0]
 

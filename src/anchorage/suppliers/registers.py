@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from anchorage.errors import InputFileError
 from anchorage.ingest import progress as prog
+from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.spend import company_number_sql
+from anchorage.ingest.unit import run_unit
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
 from anchorage.store import records
@@ -200,77 +204,81 @@ def _stage_part(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path, labe
 
 def import_register(ws: Workspace, kind: str, paths: list[Path], *,
                     progress: prog.Progress | None = None) -> ImportSummary:
-    """Import one snapshot of a register (all parts at once); it replaces the previous snapshot."""
+    """Import one snapshot of a register (all parts at once); it replaces the previous snapshot. One upload
+    of the collaborative on the one unit of work (ingest/unit.py): journaled, all-or-nothing, raw copies kept."""
     layout = LAYOUTS[kind]
     members = _members(paths)
     files = sorted({p for p, _ in members})
     sha = hashlib.sha256("".join(file_sha256(p) for p in files).encode()).hexdigest()
     label = files[0].name + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
-    summary = ImportSummary(kind=kind, file=label)
-    upload_kind = f"register:{kind}"
-    with ws.session() as session:
-        done = records.loaded_upload(session, REGISTER_ORG, upload_kind, sha)
-        if done is not None:
-            summary.duplicate, summary.upload_id = True, done.id
-            summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
-            return summary
-        previous = session.query(records.Upload).filter_by(org=REGISTER_ORG, kind=upload_kind, status="loaded").all()
-        upload = records.Upload(id=uuid.uuid4().hex[:16], org=REGISTER_ORG, kind=upload_kind, filename=label,
-                                sha256=sha, raw_path=str(ws.raw_dir), status="pending", mapping={})
-        with ws.warehouse() as con:
-            con.execute("CREATE OR REPLACE TEMP TABLE register_stage AS SELECT upload_id, source, "
-                        "'' AS file, 0::BIGINT AS row_no, * EXCLUDE (upload_id, source, name_norm), '' AS reason "
-                        "FROM register_entities LIMIT 0")
-            try:
-                for path, member in members:
-                    with _as_file(path, member, ws.tmp_dir) as plain:
-                        _stage_part(con, layout, plain, member or path.name, upload.id, progress)
-                _load(con, layout, upload.id, [u.id for u in previous], summary, progress)
-            finally:
-                con.execute("DROP TABLE IF EXISTS register_stage")
-        for p in files:
-            ws.keep_raw(p, file_sha256(p))
-        upload.status = "loaded"
-        for key in ("rows_read", "rows_loaded", "rows_quarantined"):
-            setattr(upload, key, getattr(summary, key))
-        for old in previous:
-            old.status = "replaced"
-            upload.replaces = old.id
-            summary.replaced_upload = old.id
-        session.add_all([upload, *previous])
-        session.commit()
-    summary.upload_id = upload.id
+    previous: list[str] = []
+
+    def supersedes(session: Session) -> list[str]:
+        previous[:] = [u.id for u in session.scalars(select(records.Upload).where(
+            records.Upload.org == REGISTER_ORG, records.Upload.kind == f"register:{kind}",
+            records.Upload.status == "loaded").order_by(records.Upload.created_at.desc()))]
+        return previous
+
+    def prepare(con: duckdb.DuckDBPyConnection, upload_id: str) -> None:
+        con.execute("CREATE OR REPLACE TEMP TABLE register_stage AS SELECT upload_id, source, "
+                    "'' AS file, 0::BIGINT AS row_no, * EXCLUDE (upload_id, source, name_norm), '' AS reason "
+                    "FROM register_entities LIMIT 0")
+        for path, member in members:
+            with _as_file(path, member, ws.tmp_dir) as plain:
+                _stage_part(con, layout, plain, member or path.name, upload_id, progress)
+
+    def load(con: duckdb.DuckDBPyConnection, upload_id: str) -> ImportSummary:
+        summary = ImportSummary(kind=kind, file=label)
+        _load(con, layout, previous, summary, progress)
+        con.execute("DROP TABLE register_stage")
+        return summary
+
+    summary = run_unit(ws, kind=f"register:{kind}", label=label, org=REGISTER_ORG, sha=sha, prepare=prepare,
+                       load=load, supersedes=supersedes, raw_files=files,
+                       delete_sql=["DELETE FROM register_entities WHERE upload_id = ?",
+                                   "DELETE FROM quarantine WHERE upload_id = ?"])
+    if not summary.duplicate:
+        summary.notes.append("a register is reference data: shared by the whole collaborative, not one anchor's")
     return summary
 
 
-def _load(con: duckdb.DuckDBPyConnection, layout: Layout, upload_id: str, previous: list[str],
-          summary: ImportSummary, progress: prog.Progress | None) -> None:
-    """Swap the staged snapshot in, all-or-nothing; fill the summary."""
+def _load(con: duckdb.DuckDBPyConnection, layout: Layout, previous: list[str], summary: ImportSummary,
+          progress: prog.Progress | None) -> None:
+    """Swap the staged snapshot in (inside the unit's transaction); fill the summary."""
     read, bad = con.execute("SELECT count(*), count(reason) FROM register_stage").fetchone()  # type: ignore[misc]
     summary.rows_read, summary.rows_quarantined, summary.rows_loaded = read, bad, read - bad
     for reason, n in con.execute("SELECT reason, count(*) FROM register_stage WHERE reason IS NOT NULL "
                                  "GROUP BY 1 ORDER BY 2 DESC").fetchall():
         summary.quarantine_reasons[reason] = n
-    con.begin()
-    try:
-        con.execute("DELETE FROM register_entities WHERE source = ?", [layout.source])
-        for old in previous:
-            con.execute("DELETE FROM quarantine WHERE upload_id = ?", [old])
-        # Names repeat little, but normalising distinct values keeps the regex work minimal.
-        prog.run(con, f"""
-            INSERT INTO register_entities
-            SELECT upload_id, source, register_id, name, {name_norm_sql('name')}, postcode, town, entity_type,
-                   status, sic_codes, accounts_category, income, company_number, incorporated, dissolved
-            FROM register_stage WHERE reason IS NULL
-        """, stage="Loading the register", progress=progress)
-        con.execute("""
-            INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw)
-            SELECT upload_id, '', source, file, row_no,
-                   CASE WHEN reason LIKE '%number%' THEN 'number' ELSE 'name' END, reason,
-                   concat_ws(' | ', register_id, name, postcode)
-            FROM register_stage WHERE reason IS NOT NULL
-        """)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+    con.execute("DELETE FROM register_entities WHERE source = ?", [layout.source])
+    for old in previous:
+        con.execute("DELETE FROM quarantine WHERE upload_id = ?", [old])
+    # Names repeat little, but normalising distinct values keeps the regex work minimal.
+    prog.run(con, f"""
+        INSERT INTO register_entities
+        SELECT upload_id, source, register_id, name, {name_norm_sql('name')}, postcode, town, entity_type,
+               status, sic_codes, accounts_category, income, company_number, incorporated, dissolved
+        FROM register_stage WHERE reason IS NULL
+    """, stage="Loading the register", progress=progress)
+    con.execute("""
+        INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw)
+        SELECT upload_id, '', source, file, row_no,
+               CASE WHEN reason LIKE '%number%' THEN 'number' ELSE 'name' END, reason,
+               concat_ws(' | ', register_id, name, postcode)
+        FROM register_stage WHERE reason IS NOT NULL
+    """)
+
+
+def _register_kind(kind: str) -> ImportKind:
+    def load(ws: Workspace, path: Path, org: str | None = None, *, progress: prog.Progress | None = None,
+             **_: object) -> ImportSummary:
+        if org:
+            raise InputFileError(Path(path).name, "is a register, which the whole collaborative shares; it is "
+                                 "not loaded for one anchor.", fix="Load it without naming an anchor.")
+        return import_register(ws, kind, [Path(path)], progress=progress)
+
+    return register(ImportKind(f"register:{kind}", LAYOUTS[kind].label, load, scope="collaborative"))
+
+
+for _kind in LAYOUTS:
+    _register_kind(_kind)

@@ -25,7 +25,9 @@ from anchorage.contracts.importer import import_contracts, is_json
 from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
+from anchorage.ingest import kinds, restore
 from anchorage.ingest.dates import DateOrderError
+from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
@@ -154,7 +156,8 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise _without_server_path(exc, folder) from None
-    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta})
+    effect = describe(ctx.ws, meta["org"], meta["kind"], meta["name"])
+    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "effect": effect})
 
 
 @router.post("/upload/{token}/load")
@@ -240,7 +243,22 @@ def uploads(request: Request, ctx: CtxDep, org: str = "") -> Response:
     slug = ctx.ws.config.anchor(org or ctx.viewer.org or "").slug if (org or ctx.viewer.org) else None
     rows = queries.uploads(ctx.ws, ctx.viewer, slug) if slug else []
     visible = sorted(ctx.viewer.detail_orgs)
-    return render(request, "uploads.html", {"rows": rows, "org": slug, "visible": visible})
+    # A superseded register, supplier master or staff extract can be made the one counted again.
+    restorable = ({u.id for u in rows if u.status == "replaced" and getattr(kinds.REGISTRY.get(u.kind), "snapshot", None)}
+                  if slug and ctx.viewer.may("upload", slug) else set())
+    return render(request, "uploads.html", {"rows": rows, "org": slug, "visible": visible, "restorable": restorable})
+
+
+@router.post("/uploads/{upload_id}/restore")
+def upload_restore(request: Request, upload_id: str, ctx: CtxDep) -> Response:
+    up = queries.upload(ctx.ws, ctx.viewer, upload_id)
+    ctx.viewer.require_upload(up.org)
+    done = restore.restore(ctx.ws, up.id, org=up.org)
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "restore-upload", org=up.org, ip=client_ip(request),
+                     detail={"upload_id": up.id, "file": up.filename, "superseded": done.superseded})
+        s.commit()
+    return RedirectResponse(f"/uploads?org={up.org}", status_code=303)
 
 
 @router.get("/uploads/{upload_id}")

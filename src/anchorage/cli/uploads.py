@@ -1,0 +1,60 @@
+"""`anchorage uploads ...`: the files loaded for an anchor, and going back to an earlier register."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+# The domains register their import kinds (and which are snapshots) when their import modules load.
+from anchorage.assets import register as _asset_kinds  # noqa: F401
+from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
+from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
+from anchorage.ingest import restore as restoring
+from anchorage.ingest.effect import uploads_of
+from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
+
+uploads_app = typer.Typer(help="Uploads: list what was loaded; restore an earlier asset register, supplier master "
+                               "or staff extract.", no_args_is_help=True)
+UploadArg = Annotated[str, typer.Argument(help="The upload id (from `anchorage uploads list`).")]
+
+
+@uploads_app.command("list")
+def list_uploads(
+    org: Annotated[str, typer.Option("--org", help="The anchor (name or slug).")],
+    kind: Annotated[str | None, typer.Option(help="Only this kind (assets, suppliers, workforce, spend …).")] = None,
+    workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """An anchor's uploads, newest first: which count now (loaded) and which were superseded (replaced)."""
+    ws = open_workspace(workspace)
+    rows = uploads_of(ws, ws.config.anchor(org).slug, kind)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['upload_id']}  {r['loaded_on']}  {r['kind']:<12} {r['status']:<9} {r['rows_loaded']:>9,} rows  "
+                  f"{r['file']}", highlight=False)
+
+
+@uploads_app.command("restore")
+def restore(upload: UploadArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Make a superseded register, supplier master or staff extract the one counted again (the current one is kept)."""
+    done = restoring.restore(open_workspace(workspace), upload)
+    _show(done, as_json)
+
+
+@uploads_app.command("revert")
+def revert(upload: UploadArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Go back from this upload to the register, supplier master or staff extract it replaced."""
+    done = restoring.revert(open_workspace(workspace), upload)
+    _show(done, as_json)
+
+
+def _show(done: restoring.Restored, as_json: bool) -> None:
+    if as_json:
+        print_json(done.to_json())
+        return
+    out.print(f"Restored upload {done.upload_id}: {done.note}.", highlight=False)
+    for old in done.superseded:
+        out.print(f"  Upload {old} no longer counts (restore it with `anchorage uploads restore {old}`).",
+                  highlight=False)
