@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +30,21 @@ TEMPLATES.env.filters.update(money=fmt_money, pct=fmt_pct, int=fmt_int, tier=lam
 TEMPLATES.env.filters.update(role=role_name, upload_kind=upload_kind, register_ref=register_ref, date=date_text,
                              datetime=datetime_text)
 TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu)
-TEMPLATES.env.globals["svg"] = Markup  # for SVG our own chart code built, with every label escaped there
+
+
+def chart_box(svg: str) -> Markup:
+    """A chart's SVG (built by our own chart code, every label escaped there) in a box that scrolls sideways on a
+    narrow screen; the box takes keyboard focus, so it can be scrolled without a mouse, and is named after the
+    chart (its <title>, already escaped)."""
+    if not svg:
+        return Markup("")
+    m = re.search(r'<title id="[^"]*">([^<]*)</title>', svg)
+    name = m.group(1) if m else "Chart"
+    return Markup(f'<div class="chart-scroll" tabindex="0" role="region" aria-label="{name}, scrolls sideways">'
+                  f"{svg}</div>")
+
+
+TEMPLATES.env.globals["svg"] = chart_box
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
