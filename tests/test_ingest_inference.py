@@ -143,6 +143,43 @@ def test_header_lies_and_odd_headers(workspace, tmp_path):
     assert when["chosen_by"] == "values" and when["samples"][0] == "16/06/2020"
 
 
+TYPES = ["Rent and rates", "Agency staff", "Drugs", "Equipment maintenance", "Professional fees", "Gas",
+         "Software licences", "Consultancy", "Catering supplies", "Cleaning contract"]
+AREAS = ["Adult Social Care", "Children's Services", "Highways", "Estates and Facilities", "Corporate Finance",
+         "Housing", "Acute Commissioning", "Mental Health", "Libraries", "Public Health"]
+
+
+@pytest.mark.parametrize(("type_header", "area_header"), [
+    ("Expense Area", "Expense Type"), ("Service Area", "Expenditure Category"), ("Directorate", "Account"),
+])
+def test_a_header_that_lies_about_type_and_area_is_overruled_by_the_values(type_header, area_header):
+    """The class behind NHS Newham's file: expense types under an area header and areas under a type header."""
+    headers = ["Supplier", "Date", type_header, area_header, "Amount"]
+    rows = [[f"Firm {i} Ltd", "15/05/2023", TYPES[i % 10], AREAS[(i * 3) % 10], f"{100 + i}.50"] for i in range(30)]
+    got = infer.infer_mapping(headers, rows)
+    assert (got.fields["category"], got.fields["service"]) == (type_header, area_header)
+    # Told the truth, the same headers are kept.
+    honest = infer.infer_mapping(headers, [[r[0], r[1], r[3], r[2], r[4]] for r in rows])
+    assert (honest.fields["category"], honest.fields["service"]) == (area_header, type_header)
+
+
+def test_a_header_is_kept_when_the_values_do_not_say_otherwise():
+    # Codes and names without the words of either: nothing to overrule the headers with.
+    headers = ["Supplier", "Date", "Expense Area", "Expense Type", "Amount"]
+    rows = [[f"Firm {i} Ltd", "15/05/2023", f"Code X{i % 7}", f"Ref Q{i % 5}", "10.00"] for i in range(30)]
+    got = infer.infer_mapping(headers, rows)
+    assert (got.fields["category"], got.fields["service"]) == ("Expense Type", "Expense Area")
+    # A few type words among area values (2 in 10) do not overrule a header either.
+    mixed = [[r[0], r[1], AREAS[i % 10] if i % 10 > 1 else TYPES[i % 10], "Ref", "10.00"] for i, r in enumerate(rows)]
+    assert infer.infer_mapping(headers, mixed).fields["service"] == "Expense Area"
+
+
+def test_a_blank_column_loses_to_a_filled_one_with_a_close_header():
+    headers = ["Supplier", "Date", "Amount", "Proclass", "Procurement Category Name"]
+    rows = [[f"Firm {i} Ltd", "15/05/2023", "10.00", "", TYPES[i % 10]] for i in range(20)]
+    assert infer.infer_mapping(headers, rows).fields["category"] == "Procurement Category Name"
+
+
 def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):
     f = _csv(tmp_path, "agg.csv", "Supplier,Total\nA Ltd,\"1,000.00\"\nB Ltd,250.50\n")
     with pytest.raises(MappingError, match="aggregate") as e:

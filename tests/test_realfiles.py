@@ -188,3 +188,17 @@ def test_companies_house_numbers_kept_as_text_and_padded(loaded: dict) -> None:
             JOIN spend_uploads USING (upload_no) WHERE upload_id = ? AND company_number IS NOT NULL""",
                                              [s.upload_id]).fetchall()}
     assert "08911274" in numbers and "8911274" not in numbers and "NI050833" in numbers
+
+
+def test_swapped_type_and_area_headers_are_read_by_their_values(loaded: dict) -> None:
+    """NHS Newham heads its expense types 'Expense area' and its areas 'expense type' (data README)."""
+    s = loaded[f"{REAL}/nhs/NENW_01_April.pdf.csv"]
+    assert (s.mapping["category"], s.mapping["service"]) == ("Expense area", "expense type")
+    chosen = {c["field"]: c for c in s.columns}
+    assert "whatever the header says" in chosen["category"]["chosen_by"]
+    with loaded["_ws"].warehouse() as con:
+        rows = con.execute("SELECT DISTINCT category, service FROM spend WHERE upload_id = ?",
+                           [s.upload_id]).fetchall()
+    assert ("Hcare Srv Rec NHS Trust-Non Contract", "NCAS/OATS") in rows
+    cal = loaded[f"{REAL}/councils/calderdale_clean_2022-08.csv"]  # 'Proclass' is blank on every row
+    assert cal.mapping["category"] == "Procurement Classification: Council's Procurement Category Name"
