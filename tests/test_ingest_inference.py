@@ -233,6 +233,19 @@ def test_identifiers_in_names_go_to_their_own_fields(workspace, tmp_path):
     assert rows[2][3] == rows[3][3] and "905" not in rows[2][3] and (rows[2][5], rows[3][5]) == ("905", "101")
 
 
+def test_a_supplier_given_only_as_a_number_is_kept_as_unknown_with_its_reference(workspace, tmp_path):
+    # EPSH gives a supplier code for 13 payments; SEL_10's PDF extraction left transaction numbers.
+    f = _csv(tmp_path, "codes.csv", "Supplier,Amount,Date\n10008721,100.50,15/05/2023\n10008721,50,16/05/2023\n"
+             "35333734,25,17/05/2023\n3M United Kingdom PLC,10,18/05/2023\n")
+    s = ingest_spend(workspace, f, "Council")
+    assert (s.rows_loaded, s.amount_loaded, s.rows_quarantined) == (4, Decimal("185.50"), 0)  # nothing lost
+    rows = _stored(workspace, s.upload_id)
+    assert [(r[2], r[3], r[5]) for r in rows] == [
+        ("10008721", "REDACTED", "10008721"), ("10008721", "REDACTED", "10008721"),
+        ("35333734", "REDACTED", "35333734"), ("3M United Kingdom PLC", "3M UNITED KINGDOM", None)]
+    assert any(n.startswith("3 payments give their supplier only as a number (10008721, 35333734)") for n in s.notes)
+
+
 def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     f = _csv(tmp_path, "a.csv", "Body,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,01/02/2023\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}

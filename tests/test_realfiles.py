@@ -202,3 +202,14 @@ def test_swapped_type_and_area_headers_are_read_by_their_values(loaded: dict) ->
     assert ("Hcare Srv Rec NHS Trust-Non Contract", "NCAS/OATS") in rows
     cal = loaded[f"{REAL}/councils/calderdale_clean_2022-08.csv"]  # 'Proclass' is blank on every row
     assert cal.mapping["category"] == "Procurement Classification: Council's Procurement Category Name"
+
+
+def test_supplier_numbers_are_not_suppliers(loaded: dict) -> None:
+    """SEL_10's 'Supplier' holds transaction numbers on 1,989 rows: loaded, but as no one's name."""
+    s = loaded[f"{REAL}/nhs/SEL_10_January.pdf.csv"]
+    with loaded["_ws"].warehouse() as con:
+        coded, named_by_number = con.execute("""
+            SELECT count(*) FILTER (is_redacted AND supplier_ref = supplier_name),
+                   count(*) FILTER (NOT is_redacted AND regexp_full_match(supplier_name_norm, '[0-9 ]+'))
+            FROM spend WHERE upload_id = ?""", [s.upload_id]).fetchone()
+    assert (coded, named_by_number) == (1989, 0)

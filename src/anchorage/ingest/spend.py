@@ -209,9 +209,14 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     b.con.execute(f"""
         CREATE TEMP TABLE names_{stg} AS
         SELECT cell, supplier_raw,
-               regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
+               -- A supplier given only as a number (a supplier code, or a transaction number where PDF
+               -- extraction lost the name) names no one: kept and counted like a withheld name, the number
+               -- kept as the supplier reference.
+               coalesce(NOT regexp_matches(supplier_raw, '\\pL'), false) AS code_only,
+               code_only OR regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
                CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('ids.name')} END AS norm,
-               ids.company_number AS name_company_number, ids.supplier_ref AS name_supplier_ref
+               ids.company_number AS name_company_number,
+               CASE WHEN code_only THEN supplier_raw ELSE ids.supplier_ref END AS name_supplier_ref
         FROM (SELECT cell, supplier_raw, {identifiers_sql('supplier_raw')} AS ids
               FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw
                     FROM (SELECT DISTINCT k_supplier_name AS cell FROM dims_{stg} WHERE is_supplier)))
@@ -223,6 +228,13 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
               FROM (SELECT DISTINCT {pc_cell} AS cell FROM dims_{stg} WHERE is_supplier))
         WHERE postcode_raw IS NOT NULL
     """)
+    coded = b.con.execute(f"""SELECT coalesce(sum(payments), 0), list(DISTINCT supplier_raw ORDER BY supplier_raw)[:3]
+                              FROM dims_{stg} d JOIN names_{stg} n ON d.k_supplier_name = n.cell
+                              WHERE is_supplier AND code_only""").fetchone()
+    if coded and coded[0]:
+        b.state.setdefault("notes", []).append(
+            f"{coded[0]:,} payments give their supplier only as a number ({', '.join(coded[1])}): they are loaded "
+            "and counted like a withheld name (supplier unknown), the number kept as the supplier reference")
     b.state["salt"] = _salt(b.con, f"dims_{stg}", sup_k, line_k)
     out = ImportSummary(kind="spend", file=b.source_file)
     # The fast-path rows are counted as _load inserts them.
