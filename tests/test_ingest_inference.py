@@ -260,6 +260,16 @@ def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     out = json.loads(ok.stdout)
     assert out["rows_loaded"] == 1 and out["date_order"] == "dmy" and out["warnings"]
     assert {c["field"] for c in out["columns"]} >= {"supplier_name", "amount", "payment_date"}
+    # `spend check` runs the same checks on another file and loads nothing.
+    g = _csv(tmp_path, "b.csv", "Body,Supplier,Amount,Date\nLeeds City Council,B Ltd,10,01/02/2023\n")
+    check = [sys.executable, "-m", "anchorage.cli.main", "spend", "check", str(g), "--org", "Council",
+             "--workspace", str(workspace.root), "--date-order", "dmy", "--json"]
+    checked = json.loads(subprocess.run(check, capture_output=True, text=True, env=env, check=True).stdout)
+    assert any("Leeds City Council" in w for w in checked["warnings"])
+    assert any("overlaps 1 payments (£10.00)" in w for w in checked["warnings"])
+    assert len(_stored(workspace, out["upload_id"])) == 1
+    with workspace.warehouse() as con:
+        assert con.execute("SELECT count(*) FROM spend WHERE supplier_name = 'B Ltd'").fetchone() == (0,)
 
 
 def test_a_date_glued_onto_text_is_read_with_a_mapping_file_too(workspace, tmp_path):
