@@ -87,6 +87,7 @@ def test_every_check_is_on_the_preview_before_any_load_is_tried(tmp_path):
     # The reconciliation page: the file's dates and what the load changed.
     assert f"The payments loaded are dated 01/05/2023 to {soon:%d/%m/%Y}." in done
     assert 'id="headline-change"' in done
+    assert "Loaded with these checks noted" in done and "1 payments are dated in the future" in done
     before, after, change = map(int, re.search(r'Payments</th><td class="num">(\d+)</td><td class="num">(\d+)</td>'
                                                r'<td class="num">(-?\d+)</td>', done).groups())
     assert (before, after, change) == (n_council, n_council + 3, 3)
