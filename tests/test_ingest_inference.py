@@ -143,6 +143,43 @@ def test_header_lies_and_odd_headers(workspace, tmp_path):
     assert when["chosen_by"] == "values" and when["samples"][0] == "16/06/2020"
 
 
+TYPES = ["Rent and rates", "Agency staff", "Drugs", "Equipment maintenance", "Professional fees", "Gas",
+         "Software licences", "Consultancy", "Catering supplies", "Cleaning contract"]
+AREAS = ["Adult Social Care", "Children's Services", "Highways", "Estates and Facilities", "Corporate Finance",
+         "Housing", "Acute Commissioning", "Mental Health", "Libraries", "Public Health"]
+
+
+@pytest.mark.parametrize(("type_header", "area_header"), [
+    ("Expense Area", "Expense Type"), ("Service Area", "Expenditure Category"), ("Directorate", "Account"),
+])
+def test_a_header_that_lies_about_type_and_area_is_overruled_by_the_values(type_header, area_header):
+    """The class behind NHS Newham's file: expense types under an area header and areas under a type header."""
+    headers = ["Supplier", "Date", type_header, area_header, "Amount"]
+    rows = [[f"Firm {i} Ltd", "15/05/2023", TYPES[i % 10], AREAS[(i * 3) % 10], f"{100 + i}.50"] for i in range(30)]
+    got = infer.infer_mapping(headers, rows)
+    assert (got.fields["category"], got.fields["service"]) == (type_header, area_header)
+    # Told the truth, the same headers are kept.
+    honest = infer.infer_mapping(headers, [[r[0], r[1], r[3], r[2], r[4]] for r in rows])
+    assert (honest.fields["category"], honest.fields["service"]) == (area_header, type_header)
+
+
+def test_a_header_is_kept_when_the_values_do_not_say_otherwise():
+    # Codes and names without the words of either: nothing to overrule the headers with.
+    headers = ["Supplier", "Date", "Expense Area", "Expense Type", "Amount"]
+    rows = [[f"Firm {i} Ltd", "15/05/2023", f"Code X{i % 7}", f"Ref Q{i % 5}", "10.00"] for i in range(30)]
+    got = infer.infer_mapping(headers, rows)
+    assert (got.fields["category"], got.fields["service"]) == ("Expense Type", "Expense Area")
+    # A few type words among area values (2 in 10) do not overrule a header either.
+    mixed = [[r[0], r[1], AREAS[i % 10] if i % 10 > 1 else TYPES[i % 10], "Ref", "10.00"] for i, r in enumerate(rows)]
+    assert infer.infer_mapping(headers, mixed).fields["service"] == "Expense Area"
+
+
+def test_a_blank_column_loses_to_a_filled_one_with_a_close_header():
+    headers = ["Supplier", "Date", "Amount", "Proclass", "Procurement Category Name"]
+    rows = [[f"Firm {i} Ltd", "15/05/2023", "10.00", "", TYPES[i % 10]] for i in range(20)]
+    assert infer.infer_mapping(headers, rows).fields["category"] == "Procurement Category Name"
+
+
 def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):
     f = _csv(tmp_path, "agg.csv", "Supplier,Total\nA Ltd,\"1,000.00\"\nB Ltd,250.50\n")
     with pytest.raises(MappingError, match="aggregate") as e:
@@ -196,6 +233,19 @@ def test_identifiers_in_names_go_to_their_own_fields(workspace, tmp_path):
     assert rows[2][3] == rows[3][3] and "905" not in rows[2][3] and (rows[2][5], rows[3][5]) == ("905", "101")
 
 
+def test_a_supplier_given_only_as_a_number_is_kept_as_unknown_with_its_reference(workspace, tmp_path):
+    # EPSH gives a supplier code for 13 payments; SEL_10's PDF extraction left transaction numbers.
+    f = _csv(tmp_path, "codes.csv", "Supplier,Amount,Date\n10008721,100.50,15/05/2023\n10008721,50,16/05/2023\n"
+             "35333734,25,17/05/2023\n3M United Kingdom PLC,10,18/05/2023\n")
+    s = ingest_spend(workspace, f, "Council")
+    assert (s.rows_loaded, s.amount_loaded, s.rows_quarantined) == (4, Decimal("185.50"), 0)  # nothing lost
+    rows = _stored(workspace, s.upload_id)
+    assert [(r[2], r[3], r[5]) for r in rows] == [
+        ("10008721", "REDACTED", "10008721"), ("10008721", "REDACTED", "10008721"),
+        ("35333734", "REDACTED", "35333734"), ("3M United Kingdom PLC", "3M UNITED KINGDOM", None)]
+    assert any(n.startswith("3 payments give their supplier only as a number (10008721, 35333734)") for n in s.notes)
+
+
 def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     f = _csv(tmp_path, "a.csv", "Body,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,01/02/2023\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -210,6 +260,16 @@ def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     out = json.loads(ok.stdout)
     assert out["rows_loaded"] == 1 and out["date_order"] == "dmy" and out["warnings"]
     assert {c["field"] for c in out["columns"]} >= {"supplier_name", "amount", "payment_date"}
+    # `spend check` runs the same checks on another file and loads nothing.
+    g = _csv(tmp_path, "b.csv", "Body,Supplier,Amount,Date\nLeeds City Council,B Ltd,10,01/02/2023\n")
+    check = [sys.executable, "-m", "anchorage.cli.main", "spend", "check", str(g), "--org", "Council",
+             "--workspace", str(workspace.root), "--date-order", "dmy", "--json"]
+    checked = json.loads(subprocess.run(check, capture_output=True, text=True, env=env, check=True).stdout)
+    assert any("Leeds City Council" in w for w in checked["warnings"])
+    assert any("overlaps 1 payments (£10.00)" in w for w in checked["warnings"])
+    assert len(_stored(workspace, out["upload_id"])) == 1
+    with workspace.warehouse() as con:
+        assert con.execute("SELECT count(*) FROM spend WHERE supplier_name = 'B Ltd'").fetchone() == (0,)
 
 
 def test_a_date_glued_onto_text_is_read_with_a_mapping_file_too(workspace, tmp_path):

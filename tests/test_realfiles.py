@@ -188,3 +188,28 @@ def test_companies_house_numbers_kept_as_text_and_padded(loaded: dict) -> None:
             JOIN spend_uploads USING (upload_no) WHERE upload_id = ? AND company_number IS NOT NULL""",
                                              [s.upload_id]).fetchall()}
     assert "08911274" in numbers and "8911274" not in numbers and "NI050833" in numbers
+
+
+def test_swapped_type_and_area_headers_are_read_by_their_values(loaded: dict) -> None:
+    """NHS Newham heads its expense types 'Expense area' and its areas 'expense type' (data README)."""
+    s = loaded[f"{REAL}/nhs/NENW_01_April.pdf.csv"]
+    assert (s.mapping["category"], s.mapping["service"]) == ("Expense area", "expense type")
+    chosen = {c["field"]: c for c in s.columns}
+    assert "whatever the header says" in chosen["category"]["chosen_by"]
+    with loaded["_ws"].warehouse() as con:
+        rows = con.execute("SELECT DISTINCT category, service FROM spend WHERE upload_id = ?",
+                           [s.upload_id]).fetchall()
+    assert ("Hcare Srv Rec NHS Trust-Non Contract", "NCAS/OATS") in rows
+    cal = loaded[f"{REAL}/councils/calderdale_clean_2022-08.csv"]  # 'Proclass' is blank on every row
+    assert cal.mapping["category"] == "Procurement Classification: Council's Procurement Category Name"
+
+
+def test_supplier_numbers_are_not_suppliers(loaded: dict) -> None:
+    """SEL_10's 'Supplier' holds transaction numbers on 1,989 rows: loaded, but as no one's name."""
+    s = loaded[f"{REAL}/nhs/SEL_10_January.pdf.csv"]
+    with loaded["_ws"].warehouse() as con:
+        coded, named_by_number = con.execute("""
+            SELECT count(*) FILTER (is_redacted AND supplier_ref = supplier_name),
+                   count(*) FILTER (NOT is_redacted AND regexp_full_match(supplier_name_norm, '[0-9 ]+'))
+            FROM spend WHERE upload_id = ?""", [s.upload_id]).fetchone()
+    assert (coded, named_by_number) == (1989, 0)

@@ -141,6 +141,27 @@ def spend_ingest(
                date_order=date_order.value if date_order else None, accept_warnings=accept_warnings)
 
 
+@spend_app.command("check")
+def spend_check(
+    file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None, as_json: JsonOpt = False,
+    date_order: Annotated[DateOrder | None, typer.Option(
+        "--date-order", help="How to read dates like 03/04/2024 when the file's values cannot tell.")] = None,
+) -> None:
+    """Run every check a load would make (another body, far or future dates, overlap, totals) and load nothing."""
+    from anchorage.ingest.spend import check_spend
+
+    warnings = check_spend(open_workspace(workspace), file, org, mapping_file=mapping,
+                           date_order=date_order.value if date_order else None)
+    if as_json:
+        print_json({"file": file.name, "warnings": warnings})
+    elif warnings:
+        out.print(f"{file.name}: {len(warnings)} check(s) need a look (nothing was loaded):")
+        for w in warnings:
+            out.print(f"  - {w}")
+    else:
+        out.print(f"{file.name}: no warnings (nothing was loaded).")
+
+
 @spend_app.command("quarantine")
 def spend_quarantine(workspace: WorkspaceOpt = None, org: Annotated[str | None, typer.Option(help="Only this anchor.")] = None,
                      out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX file to write.")] = Path("quarantine.csv")) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from anchorage.ingest import mapping as mapmod
+from anchorage.ingest.vocabulary import word_kind
 
 SAMPLE_ROWS = 2000
 
@@ -61,6 +62,11 @@ class Profile:
     samples: list[str] = field(default_factory=list)
 
     @property
+    def lean(self) -> float:
+        """From -1 (every value worded like an expense area) to +1 (like an expense type)."""
+        return self.shares.get("type_words", 0.0) - self.shares.get("area_words", 0.0)
+
+    @property
     def kind(self) -> str:
         """The column's most telling shape, in the user's words."""
         if not self.filled:
@@ -89,7 +95,7 @@ def profile(column: str, values: Sequence[str | None]) -> Profile:
         return p
     n = len(vals)
     counts = dict.fromkeys(("date", "glued_date", "money", "decimal", "int", "id", "postcode", "company",
-                            "vat", "name", "text", "long_text"), 0)
+                            "vat", "name", "text", "long_text", "type_words", "area_words"), 0)
     for v in vals:
         if _is_date(v):
             counts["date"] += 1
@@ -112,6 +118,9 @@ def profile(column: str, values: Sequence[str | None]) -> Profile:
             counts["text"] += 1
             counts["name"] += bool(_NAME_WORDS.search(v)) or len(v.split()) <= 6
             counts["long_text"] += len(v) > 40
+            worded = word_kind(v)
+            if worded:
+                counts[f"{worded}_words"] += 1
     p.shares = {k: c / n for k, c in counts.items()}
     p.distinct = len(set(vals)) / n
     seen: list[str] = []
@@ -135,13 +144,30 @@ def _header_score(fld: str, column: str) -> float:
     squashed = words.replace(" ", "")
     if any(re.search(rf"\b{w}\b", words) or (len(w) > 7 and w in squashed) for w in HEADER_WORDS.get(fld, ())):
         return 1.5
+    # "Expense type" and "Expense area" are siblings: a file may put either's values under the other's header.
+    sibling = _SIBLINGS.get(fld)
+    if sibling and (key in {mapmod.header_key(a) for a in mapmod.SPEND_FIELDS[sibling]}
+                    or mapmod.match_header(column) == sibling):
+        return 1.5
     return 0.0
 
 
+_SIBLINGS = {"category": "service", "service": "category"}
+# How far a column's words must lean to one of the siblings before they count against the other, and how much
+# they then count: enough that clear words overrule a header that names the sibling (the values win 5 to 2.5
+# on the NHS Newham file), never so much that a header is overruled by a few words.
+_LEAN_FLOOR, _LEAN_WEIGHT = 0.25, 4.0
+
+
+def _lean_penalty(fld: str, p: Profile) -> float:
+    wrong_way = -p.lean if fld == "category" else p.lean if fld == "service" else 0.0
+    return _LEAN_WEIGHT * max(0.0, wrong_way - _LEAN_FLOOR)
+
+
 def _content_score(fld: str, p: Profile) -> float:
-    """+2 for a perfect fit, down to -1.5 where the values clearly contradict the field; 0 when unknown."""
+    """+2 for a perfect fit, down to -1.5 where the values clearly contradict the field; -1 when all blank."""
     if not p.filled:
-        return 0.0
+        return -1.0  # a header over an always-blank column loses to a close header over filled values
     s = p.shares
     fit = {
         "payment_date": max(s["date"], s["glued_date"] * 0.8),
@@ -165,7 +191,7 @@ def _content_score(fld: str, p: Profile) -> float:
         return -2.0
     if fld == "transaction_id" and s["date"] > 0.8:
         return -2.0
-    return 2.0 * fit
+    return 2.0 * fit - _lean_penalty(fld, p)
 
 
 def _min_score(fld: str, header: float) -> float:
@@ -212,6 +238,9 @@ def infer_mapping(columns: list[str], sample: list[list[str | None]], kind: str 
             if total >= _min_score(f, h):
                 score[(f, i)] = total
                 why[(f, i)] = ("header and values" if h and v > 0 else "header" if h else "values")
+                if f in _SIBLINGS and mapmod.match_header(c) == _SIBLINGS[f]:
+                    why[(f, i)] = (f"values: worded like expense {'types' if f == 'category' else 'areas'}, "
+                                   "whatever the header says")
     chosen = _best_assignment(score, flds, len(columns))
     choices = []
     for f, i in chosen.items():

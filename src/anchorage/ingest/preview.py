@@ -8,11 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from anchorage.errors import HeaderNotFound
+from anchorage.errors import AnchorageError, HeaderNotFound
 from anchorage.ingest import dates, infer, sanity
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import stage_file
-from anchorage.ingest.spend import GLUED_DATE_SQL
+from anchorage.ingest.spend import GLUED_DATE_SQL, check_spend
+from anchorage.workspace import Workspace
 
 
 @dataclass
@@ -91,3 +92,19 @@ def write_mapping_file(mapping: dict[str, str], path: Path) -> Path:
     """Save a chosen mapping as a JSON mapping file (the same format `--mapping FILE` reads)."""
     path.write_text(json.dumps({f: c for f, c in mapping.items() if c}, indent=2), encoding="utf-8")
     return path
+
+
+def run_spend_checks(ws: Workspace, pv: Preview, path: Path, org: str, workdir: Path) -> None:
+    """Every check the load would make, shown on the preview before the load is tried: the file is read in
+    full with the proposed columns and date order (nothing is loaded), and pv.warnings gets what it finds."""
+    if pv.missing:
+        return
+    order = pv.date_order
+    try:
+        pv.warnings = check_spend(ws, path, org, mapping_file=write_mapping_file(pv.mapping, workdir / "mapping.json"),
+                                  date_order=order)
+    except dates.DateOrderError:
+        pv.notes.append("The checks on the file's dates (far away, in the future, already loaded) run when you "
+                        "load it, once the date order is chosen.")
+    except AnchorageError as exc:  # the load will say the same, with the fix; the preview still shows the file
+        pv.notes.append(f"When loaded as proposed: {exc.message.replace(f'{path.parent}/', '')}")

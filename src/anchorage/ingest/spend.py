@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -90,6 +91,11 @@ class SpendRun:
     date_precision: str = "day"
     warnings: list[str] = field(default_factory=list)
     columns: list[dict] = field(default_factory=list)
+    check_only: bool = False  # run every check, then stop before anything is loaded (check_spend)
+
+
+class _Checked(Exception):
+    """Raised by a check-only run once every part is checked; the import then undoes its staging."""
 
 
 def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
@@ -203,9 +209,14 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     b.con.execute(f"""
         CREATE TEMP TABLE names_{stg} AS
         SELECT cell, supplier_raw,
-               regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
+               -- A supplier given only as a number (a supplier code, or a transaction number where PDF
+               -- extraction lost the name) names no one: kept and counted like a withheld name, the number
+               -- kept as the supplier reference.
+               coalesce(NOT regexp_matches(supplier_raw, '\\pL'), false) AS code_only,
+               code_only OR regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
                CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('ids.name')} END AS norm,
-               ids.company_number AS name_company_number, ids.supplier_ref AS name_supplier_ref
+               ids.company_number AS name_company_number,
+               CASE WHEN code_only THEN supplier_raw ELSE ids.supplier_ref END AS name_supplier_ref
         FROM (SELECT cell, supplier_raw, {identifiers_sql('supplier_raw')} AS ids
               FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw
                     FROM (SELECT DISTINCT k_supplier_name AS cell FROM dims_{stg} WHERE is_supplier)))
@@ -217,6 +228,13 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
               FROM (SELECT DISTINCT {pc_cell} AS cell FROM dims_{stg} WHERE is_supplier))
         WHERE postcode_raw IS NOT NULL
     """)
+    coded = b.con.execute(f"""SELECT coalesce(sum(payments), 0), list(DISTINCT supplier_raw ORDER BY supplier_raw)[:3]
+                              FROM dims_{stg} d JOIN names_{stg} n ON d.k_supplier_name = n.cell
+                              WHERE is_supplier AND code_only""").fetchone()
+    if coded and coded[0]:
+        b.state.setdefault("notes", []).append(
+            f"{coded[0]:,} payments give their supplier only as a number ({', '.join(coded[1])}): they are loaded "
+            "and counted like a withheld name (supplier unknown), the number kept as the supplier reference")
     b.state["salt"] = _salt(b.con, f"dims_{stg}", sup_k, line_k)
     out = ImportSummary(kind="spend", file=b.source_file)
     # The fast-path rows are counted as _load inserts them.
@@ -248,7 +266,8 @@ def _check(b: Batch, run: SpendRun, slow_loaded: Decimal) -> None:
              *sanity.date_and_overlap_checks(b.con, loaded, b.org, run.context)]
     warnings = [w for w in found if w and w not in run.warnings]
     run.warnings.extend(warnings)
-    sanity.refuse_unless_accepted(run.path, warnings, run.accept_warnings)
+    if not run.check_only:
+        sanity.refuse_unless_accepted(run.path, warnings, run.accept_warnings)
     # A total line that disagrees is reported, not refused: the quarantined rows usually explain it.
     total_line = sanity.total_line_check(b.con, t, total)
     if total_line and total_line not in run.warnings:
@@ -379,13 +398,7 @@ def ingest_spend(
     run = SpendRun(str(path), date_order, accept_warnings)
     with ws.session() as session:
         run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
-    summary = run_import(
-        ws, path, org, "spend",
-        Transform(lambda b: _prepare(b, run), _load,
-                  staged=lambda m, columns: _staged_sql(m, columns, date_order or "dmy")),
-        delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?"],
-        after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
-    )
+    summary = _run(ws, path, org, run, mapping_file, progress)
     summary.date_order = run.decided_order
     summary.date_precision = run.date_precision
     summary.warnings = run.warnings
@@ -394,3 +407,34 @@ def ingest_spend(
         with ws.session() as session:
             history.remember_date_order(session, summary.upload_id, run.decided_order, run.date_precision)
     return summary
+
+
+def _run(ws: Workspace, path: Path, org: str, run: SpendRun, mapping_file: Path | None,
+         progress: prog.Progress | None) -> ImportSummary:
+    def load(b: Batch) -> ImportSummary:
+        if run.check_only:  # every part has been prepared, so checked, before the first is loaded
+            raise _Checked()
+        return _load(b)
+
+    return run_import(
+        ws, path, org, "spend",
+        # A check-only run keeps no raw copy: nothing of it stays behind.
+        Transform(lambda b: _prepare(b, run), load, personal=run.check_only,
+                  staged=lambda m, columns: _staged_sql(m, columns, run.date_order or "dmy")),
+        delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?"],
+        after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
+    )
+
+
+def check_spend(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None,
+                date_order: str | None = None) -> list[str]:
+    """Every warning a load would give, without loading: another body named, dates far away or in the future,
+    overlap with files already loaded (rows and £), a total line that disagrees. Nothing is written; a file
+    already loaded gives none (loading it again adds nothing)."""
+    anchor = ws.config.anchor(org)
+    run = SpendRun(str(path), date_order, check_only=True)
+    with ws.session() as session:
+        run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
+    with contextlib.suppress(_Checked):  # how a check-only run stops, its staging undone
+        _run(ws, path, org, run, mapping_file, None)
+    return run.warnings

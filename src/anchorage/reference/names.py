@@ -12,13 +12,22 @@ ABBREVIATIONS: list[tuple[str, str]] = [
     ("ENGG|ENGRG", "ENGINEERING"), ("CONSTR|CONSTRN", "CONSTRUCTION"), ("DEVT", "DEVELOPMENT"), ("DEVTS", "DEVELOPMENTS"),
     ("CTR|CNTR|CENTER", "CENTRE"), ("ASSN", "ASSOCIATION"), ("ASSOCS", "ASSOCIATES"),
     ("UNIV", "UNIVERSITY"), ("DEPT", "DEPARTMENT"), ("SOLNS", "SOLUTIONS"), ("CONSULTS", "CONSULTANTS"),
+    ("NHS FT", "NHS FOUNDATION TRUST"),
 ]
+
+# "X T/A Y", "X t/as Y", "X (trading as Y)": X is the legal name (what a register files), Y the trading name.
+TRADING_AS = r"\b(?:T\s*/\s*AS?|TRADING\s+AS)\b"
+_SPLIT = rf"(?i)^(.*?)\s*\(?\s*{TRADING_AS}[\s:.\-]*(.*?)[\s)]*$"
 
 # Each step is a (pattern, replacement, flags) applied in order to the upper-cased name.
 _STEPS: list[tuple[str, str, str]] = [
     # Keep the legal entity, not the trading name: "ABC Ltd (t/a Tasty Food)" -> "ABC Ltd".
-    (r"\s*\(?\s*\b(T\s*/\s*A|TRADING\s+AS)\b.*$", "", ""),
+    (rf"\s*\(?\s*{TRADING_AS}.*$", "", ""),
+    # A supplier system's account number in brackets after the name ("Supply Chain Coordination Ltd ( 905)").
+    (r"(\S)\s*\(\s*[0-9]{1,6}\s*\)\s*$", "\\1", ""),
     (r"&", " AND ", "g"),
+    # "Com." with its dot and a word after it is Community ("Bromley Com. Services"); "Amazon.com" is not.
+    (r"\bCOM\.\s+", "COMMUNITY ", "g"),
     # Dots join initials ("A.B.C." -> "ABC") rather than splitting them.
     (r"[.'’-]", "", "g"),
     (r"[^\pL\pN ]+", " ", "g"),
@@ -28,11 +37,11 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"^\s+", "", ""),
     (r"^(THE\s+)+", "", ""),
     *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],  # see _ABBREVIATED
-    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
+    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|UK LIMITED|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
 ]
 
 
-_LIGHT_STEPS = 5  # trading name, &, dots, punctuation, spaces
+_LIGHT_STEPS = 7  # trading name, account number, &, Com., dots, punctuation, spaces
 # The abbreviation steps run only on names with an abbreviation in them (few do): one regex instead of one
 # a step for the rest, with the same result, since a step that finds nothing changes nothing.
 _FIRST_ABBREVIATION = next(i for i, step in enumerate(_STEPS) if step[1] == ABBREVIATIONS[0][1])
@@ -72,3 +81,27 @@ def normalise_names(values: list[str | None]) -> list[str | None]:
         {"v": values},
     ).fetchall()
     return [r[1] for r in rows]
+
+
+def legal_name_sql(expr: str) -> str:
+    """DuckDB expression: the name before "T/A"/"trading as" as written, or the whole name when it has none."""
+    return (f"CASE WHEN regexp_matches({expr}, '{_SPLIT}') "
+            f"THEN nullif(regexp_extract({expr}, '{_SPLIT}', 1), '') ELSE trim({expr}) END")
+
+
+def trading_name_sql(expr: str) -> str:
+    """DuckDB expression: the name after "T/A"/"trading as" as written, or NULL when the name gives none."""
+    return f"nullif(regexp_extract({expr}, '{_SPLIT}', 2), '')"
+
+
+def split_trading_names(values: list[str | None]) -> list[tuple[str | None, str | None]]:
+    """(legal name, trading name) of each name, as written, with the same SQL the warehouse uses."""
+    if not values:
+        return []
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT i, {legal_name_sql('v')}, {trading_name_sql('v')} FROM (SELECT unnest($v) AS v, "
+        "generate_subscripts($v, 1) AS i) ORDER BY i",
+        {"v": values},
+    ).fetchall()
+    return [(r[1], r[2]) for r in rows]

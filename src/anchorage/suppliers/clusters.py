@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from anchorage.reference.names import legal_name_sql, name_norm_sql, trading_name_sql
 from anchorage.store.ties import modal_sql
 from anchorage.suppliers import model, record_keys
 from anchorage.suppliers.enrich import enrich_resolution
@@ -16,6 +17,10 @@ from anchorage.workspace import Workspace
 
 _SPEND = "(SELECT * FROM spend WHERE NOT is_redacted)"
 _KEYS = ["org", "supplier_name_norm"]
+# Every spelling's trading name ("ABC Ltd T/A Tasty Food" -> "Tasty Food"), weighted by spend.
+_TRADING = (f"(SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')} AS trading_name, amount "
+            f"FROM {_SPEND} UNION ALL SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')}, 0 "
+            "FROM supplier_master)")
 # One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say, under its
 # random id (record_keys.sync must have run on the connection first). Its
 # display name is the spelling on most payments, then with most spend, then alphabetically first (ties.py).
@@ -31,16 +36,21 @@ RECORDS_SQL = f"""
         LEFT JOIN ({modal_sql("supplier_master", _KEYS, "supplier_name")}) n USING (org, supplier_name_norm)
         LEFT JOIN ({modal_sql("supplier_master", _KEYS, "vat_number", alias="vat")}) v
             USING (org, supplier_name_norm)
-    )
-    SELECT k.record_id, p.org, p.supplier_name_norm,
-           coalesce(ms.supplier_name, sp.supplier_name, p.supplier_name_norm) AS supplier_name,
+    ), named AS (
+        SELECT k.record_id, p.org, p.supplier_name_norm,
+           coalesce(ms.supplier_name, sp.supplier_name, p.supplier_name_norm) AS supplier_name, tr.trading_name,
            p.postcode, p.company_number, nullif(trim(p.charity_number), '') AS charity_number,
            nullif(coalesce(ms.vat, sp.vat), '') AS vat_number, coalesce(sp.spend, 0) AS spend
     FROM supplier_profile p
     JOIN supplier_record_keys k USING (org, supplier_name_norm)
     LEFT JOIN sp USING (org, supplier_name_norm)
     LEFT JOIN ms USING (org, supplier_name_norm)
+    LEFT JOIN ({modal_sql(_TRADING, _KEYS, "trading_name", "amount")}) tr USING (org, supplier_name_norm)
     WHERE p.supplier_name_norm <> 'REDACTED'
+    )
+    SELECT *, {legal_name_sql('supplier_name')} AS legal_name,
+           {name_norm_sql('trading_name')} AS trading_name_norm
+    FROM named
     ORDER BY record_id  -- clusters are built in this order, so it must not vary
 """
 
@@ -124,6 +134,28 @@ def _choose_links(records: pd.DataFrame, cands: pd.DataFrame, decisions: list[An
     return chosen
 
 
+def _trading_name_pairs(records: pd.DataFrame) -> list[tuple[str, str]]:
+    """(record, record) pairs to join: "ABC Ltd T/A Tasty Food" with another record named just "Tasty Food".
+
+    Names compare without spaces ("MatherCare" is "Mather Care"). A plain name claimed as the trading name of
+    two different legal names (two franchisees of one brand) joins neither: that would join the two firms.
+    """
+    squash = records["supplier_name_norm"].str.replace(" ", "", regex=False)
+    plain: dict[str, list[str]] = {}
+    for rid, name, trading in zip(records["record_id"], squash, records["trading_name_norm"], strict=True):
+        if not isinstance(trading, str):
+            plain.setdefault(name, []).append(rid)
+    claims: dict[str, list[tuple[str, str]]] = {}
+    for rid, name, trading in zip(records["record_id"], squash, records["trading_name_norm"], strict=True):
+        if isinstance(trading, str):
+            claims.setdefault(trading.replace(" ", ""), []).append((rid, name))
+    pairs = []
+    for trading, claimants in claims.items():
+        if trading in plain and len({name for _, name in claimants}) == 1:
+            pairs += [(rid, other) for rid, _ in claimants for other in plain[trading]]
+    return pairs
+
+
 def finalise(ws: Workspace) -> ResolveSummary:
     """Apply decisions to the stored candidates and (re)write supplier_resolution; returns the summary."""
     with ws.session() as session:
@@ -139,7 +171,8 @@ def finalise(ws: Workspace) -> ResolveSummary:
         ids = records["record_id"].tolist()
         uf = _Clusters(ids, {r: c["target"] for r, c in chosen.items()})
         split = {d.record_id for d in decisions if d.action == "split"}
-        for key in ("target", "company_number", "charity_number", "vat_number", "supplier_name_norm"):
+        records["name_squash"] = records["supplier_name_norm"].str.replace(" ", "", regex=False)
+        for key in ("target", "company_number", "charity_number", "vat_number", "name_squash"):
             values = (records["record_id"].map(lambda r: chosen.get(r, {}).get("target")) if key == "target"
                       else records[key])
             first: dict[str, str] = {}
@@ -150,6 +183,9 @@ def finalise(ws: Workspace) -> ResolveSummary:
                     uf.union(first[v], rid)
                 else:
                     first[v] = rid
+        for a, b in _trading_name_pairs(records):
+            if a not in split and b not in split:
+                uf.union(a, b)
         for d in decisions:
             if d.action == "merge" and d.other_record_id in uf.parent and d.record_id in uf.parent:
                 uf.union(d.record_id, d.other_record_id, force=True)

@@ -8,10 +8,13 @@ import pandas as pd
 
 from anchorage.errors import AnchorageError
 from anchorage.exports import write_table
+from anchorage.reference.names import legal_name_sql, trading_name_sql
 from anchorage.workspace import Workspace
 
-EXPORT_SQL = """
-    SELECT org, supplier_name, supplier_id, register_id, match_probability, register_source, register_name,
+# The legal and trading names are the two parts of "X T/A Y" as written (the legal name alone otherwise).
+EXPORT_SQL = f"""
+    SELECT org, supplier_name, {legal_name_sql('supplier_name')} AS legal_name,
+           {trading_name_sql('supplier_name')} AS trading_name, supplier_id, register_id, match_probability, register_source, register_name,
            method, explanation, registered_postcode, sector, register_sme, register_vcse, warning, record_id,
            supplier_name_norm
     FROM supplier_resolution ORDER BY supplier_id, org, supplier_name, record_id

@@ -18,6 +18,7 @@ from anchorage.suppliers import clusters, model, record_keys
 from anchorage.suppliers.link import link
 from anchorage.workspace import Workspace
 
+_TRADING_UID = "|trading"  # suffix of the linking id under which a record's trading name is compared
 # Deterministic rules: the same company number or charity number as a register entity.
 _RULES_SQL = """
     SELECT r.record_id, e.source, e.register_id, 1.0 AS match_probability, NULL::DOUBLE AS match_weight,
@@ -45,20 +46,28 @@ def find_candidates(con: duckdb.DuckDBPyConnection, *, backend: str = "duckdb", 
     rules = con.execute("SELECT * FROM rules").df()
     if progress:
         progress("Linking suppliers to the registers", 0.1)
+    # A record with a trading name ("ABC Ltd T/A Tasty Food") is compared under both names.
     left = con.execute(model.features_sql(
         "SELECT record_id AS uid, supplier_name_norm AS name_norm, postcode, NULL::VARCHAR AS town FROM records "
-        "WHERE record_id NOT IN (SELECT record_id FROM rules)")).to_arrow_table()
+        "WHERE record_id NOT IN (SELECT record_id FROM rules) UNION ALL "
+        f"SELECT record_id || '{_TRADING_UID}', trading_name_norm, postcode, NULL FROM records "
+        "WHERE trading_name_norm IS NOT NULL AND record_id NOT IN (SELECT record_id FROM rules)")).to_arrow_table()
     right = con.execute(model.features_sql(
         "SELECT source || ':' || register_id AS uid, name_norm, postcode, town FROM register")).to_arrow_table()
     found = link(left, right, backend=backend, spark=spark)
     if progress:
         progress("Linking suppliers to the registers", 0.9)
     source_id = found["uid_r"].str.split(":", n=1, expand=True) if len(found) else pd.DataFrame({0: [], 1: []})
+    by_trading = found["uid_l"].str.endswith(_TRADING_UID)
     model_rows = pd.DataFrame({
-        "record_id": found["uid_l"], "source": source_id[0], "register_id": source_id[1],
-        "match_probability": found["match_probability"].astype(float), "match_weight": found["match_weight"],
-        "method": "model", "explanation": found["explanation"],
+        "record_id": found["uid_l"].str.removesuffix(_TRADING_UID), "source": source_id[0],
+        "register_id": source_id[1], "match_probability": found["match_probability"].astype(float),
+        "match_weight": found["match_weight"], "method": "model",
+        "explanation": ("trading name: " + found["explanation"]).where(by_trading, found["explanation"]),
     })
+    # A register entity found under both names keeps the better of the two matches.
+    model_rows = (model_rows.sort_values(["match_probability", "explanation"], ascending=[False, True])
+                  .drop_duplicates(["record_id", "source", "register_id"]).sort_index())
     con.begin()
     try:
         con.execute("DELETE FROM supplier_candidates")

@@ -28,7 +28,8 @@ from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import kinds, restore
 from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.effect import describe
-from anchorage.ingest.preview import preview_file, write_mapping_file
+from anchorage.ingest.headline import spend_headline, upload_dates
+from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
@@ -153,6 +154,8 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
         pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
                           limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
                           anchor_name=ctx.ws.config.anchor(meta["org"]).name)
+        if meta["kind"] == "spend":
+            run_spend_checks(ctx.ws, pv, folder / meta["name"], meta["org"], folder)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise _without_server_path(exc, folder) from None
@@ -183,6 +186,7 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
             summary = ingest_staff(ctx.ws, path, meta["org"], mapping_file=mapping_file,
                                    as_at=dt.date.fromisoformat(meta["as_at"]) if meta.get("as_at") else None)
         elif meta["kind"] == "spend":
+            before = spend_headline(ctx.ws, meta["org"])
             order = str(form.get("date_order") or "") or None
             summary = ingest_spend(ctx.ws, path, meta["org"], mapping_file=mapping_file,
                                    date_order=order if order in ("dmy", "mdy") else None,
@@ -203,7 +207,11 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
                              "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate})
         s.commit()
     shutil.rmtree(folder, ignore_errors=True)
-    return render(request, "reconcile.html", {"s": summary, "org": meta["org"]})
+    page = {"s": summary, "org": meta["org"]}
+    if meta["kind"] == "spend" and summary.upload_id:  # what the file covers, and what it changed
+        page.update(dates=upload_dates(ctx.ws, summary.upload_id), before=before,
+                    after=spend_headline(ctx.ws, meta["org"]))
+    return render(request, "reconcile.html", page)
 
 
 def _buyers(ctx: CtxDep, folder: Path, meta: dict[str, str]) -> list[dict[str, Any]]:
