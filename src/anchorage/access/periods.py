@@ -4,22 +4,18 @@ analysis of one year (gated like the whole one), and the 'data to · last upload
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
-from anchorage.access import queries
+from anchorage.access import committed, queries
 from anchorage.access.gate import Viewer
 from anchorage.procurement.analysis import AnalysisResult
-from anchorage.procurement.enrich import AnalysisOptions
-from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
 
 ALL = "all"
-_cache: dict[tuple[str, str, int], AnalysisResult] = {}
-_lock = threading.Lock()
 
 
 def fy_label(year: int) -> str:
@@ -67,6 +63,25 @@ def coverage(ws: Workspace) -> Coverage:
     return Coverage(tuple(years), row[0], row[1], last_upload)
 
 
+def coverage_record(cov: Coverage) -> dict[str, Any]:
+    """A coverage as the committed analysis keeps it (JSON)."""
+    return {"years": list(cov.years), "first_paid": cov.first_paid and cov.first_paid.isoformat(),
+            "last_paid": cov.last_paid and cov.last_paid.isoformat(),
+            "last_upload": cov.last_upload and cov.last_upload.isoformat()}
+
+
+def committed_coverage(ws: Workspace) -> Coverage:
+    """The years and dates the committed analysis covers (what its figures are of), empty before the first."""
+    found = committed.current(ws)
+    if found is None:
+        return Coverage((), None, None, None)
+    c = found.coverage
+    def day(v: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(v) if v else None
+    return Coverage(tuple(int(y) for y in c.get("years", [])), day(c.get("first_paid")), day(c.get("last_paid")),
+                    dt.datetime.fromisoformat(c["last_upload"]) if c.get("last_upload") else None)
+
+
 def chosen_year(cov: Coverage, asked: str | None) -> int | None:
     """The year a page shows: the one asked for (if it has data), else the default; None = every year."""
     want = parse_fy(asked)
@@ -76,16 +91,13 @@ def chosen_year(cov: Coverage, asked: str | None) -> int | None:
 
 
 def year_analysis(ws: Workspace, viewer: Viewer, year: int | None) -> AnalysisResult:
-    """The analysis of one financial year (every year when None), gated for the viewer."""
+    """The committed analysis of one financial year (every year when None), gated for the viewer."""
     if year is None:
         return queries.analysis(ws, viewer)
-    key = (str(ws.root), queries.data_version(ws), year)
-    with _lock:
-        if key not in _cache:
-            for old in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
-                del _cache[old]
-            _cache[key] = analyse_workspace(ws, AnalysisOptions(financial_years=(year,)))
-        result = _cache[key]
+    result = committed.required(ws).of_year(year)
+    if result is None:
+        raise committed.FiguresPending(f"The figures for {fy_label(year)} are being worked out.",
+                                       fix="Try again in a minute or two, or choose another year.")
     return queries.gated(result, viewer, {a.slug for a in ws.config.anchors})
 
 

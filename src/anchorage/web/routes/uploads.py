@@ -1,4 +1,5 @@
-"""Upload a file: preview and correct the column mapping, load it, see the reconciliation and quarantine."""
+"""Upload a file: preview and correct the column mapping, then load it as a job (its page shows the
+reconciliation and quarantine when done)."""
 
 from __future__ import annotations
 
@@ -18,27 +19,17 @@ from starlette.datastructures import UploadFile
 from anchorage.access import audit, queries
 from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
-from anchorage.assets.register import import_assets
-from anchorage.assets.utilisation import import_utilisation
-from anchorage.contracts.register import import_register
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
-from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.preview import preview_file, write_mapping_file
-from anchorage.ingest.sanity import SanityWarning
-from anchorage.ingest.spend import ingest_spend
-from anchorage.ingest.staff import ingest_staff
-from anchorage.ingest.suppliers import ingest_suppliers
-from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
+from anchorage.jobs import queue
+from anchorage.services.job_kinds import LOADERS, without_server_path
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
-KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
-         "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
-         "contracts": import_register, "assets": import_assets, "utilisation": import_utilisation}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
           "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
           "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register",
@@ -52,14 +43,6 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")
     return base[:150] or "upload"
-
-
-def _without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
-    """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
-    exc.message = exc.message.replace(f"{folder}/", "")
-    if exc.fix:
-        exc.fix = exc.fix.replace("pass --mapping FILE naming the columns", "choose the columns on the preview page")
-    return exc
 
 
 def _extract_date(text: str) -> dt.date:
@@ -107,7 +90,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     org = ctx.ws.config.anchor(str(form.get("org") or ctx.viewer.org or "")).slug
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
-    if kind not in KINDS:
+    if kind not in LOADERS:
         raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose one of: " + ", ".join(LABELS.values()))
     as_at = _extract_date(str(form.get("as_at") or "")) if kind in PERSONAL_KINDS else None
     file = form.get("file")
@@ -145,7 +128,7 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
                           anchor_name=ctx.ws.config.anchor(meta["org"]).name)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
+        raise without_server_path(exc, folder) from None
     return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta})
 
 
@@ -160,37 +143,17 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
                           limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
+        raise without_server_path(exc, folder) from None
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
-    mapping_file = write_mapping_file(pv.mapping, folder / "mapping.json")
-    try:
-        if meta["kind"] == "workforce":
-            summary = ingest_staff(ctx.ws, path, meta["org"], mapping_file=mapping_file,
-                                   as_at=dt.date.fromisoformat(meta["as_at"]) if meta.get("as_at") else None)
-        elif meta["kind"] == "spend":
-            order = str(form.get("date_order") or "") or None
-            summary = ingest_spend(ctx.ws, path, meta["org"], mapping_file=mapping_file,
-                                   date_order=order if order in ("dmy", "mdy") else None,
-                                   accept_warnings=form.get("accept_warnings") == "yes")
-        else:
-            summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
-    except (SanityWarning, DateOrderError) as exc:  # the user can answer these on the preview and go on
-        problem = _without_server_path(exc, folder)
-        return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "error": problem.message,
-                                                "ask_accept": isinstance(exc, SanityWarning)}, status=400)
-    except AnchorageError as exc:
-        if meta["kind"] in PERSONAL_KINDS:  # nothing of a staff file stays behind on the server
-            shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),
-                     detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
-                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate})
-        s.commit()
-    shutil.rmtree(folder, ignore_errors=True)
-    return render(request, "reconcile.html", {"s": summary, "org": meta["org"]})
+    write_mapping_file(pv.mapping, folder / "mapping.json")
+    order = str(form.get("date_order") or "")
+    job_id = queue.submit(ctx.ws, "load", requested_by=ctx.user.email, org=meta["org"],
+                          params={"token": token, "name": meta["name"], "ip": client_ip(request),
+                                  "date_order": order if order in ("dmy", "mdy") else None,
+                                  "accept_warnings": form.get("accept_warnings") == "yes"})
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 @router.get("/uploads")

@@ -1,0 +1,152 @@
+"""The kinds of job (jobs/worker.py runs them): an upload's load, supplier resolution, the analysis refresh,
+and a report build. `register_all` is called by the owner process (the web app, or a command run inline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from anchorage.access import audit, committed, periods, queries
+from anchorage.access.gate import viewer_for
+from anchorage.access.queries import PERSONAL_KINDS
+from anchorage.assets.register import import_assets
+from anchorage.assets.utilisation import import_utilisation
+from anchorage.contracts.register import import_register
+from anchorage.errors import AnchorageError, NotFound
+from anchorage.ingest.dates import DateOrderError
+from anchorage.ingest.sanity import SanityWarning
+from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.staff import ingest_staff
+from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.jobs import worker
+from anchorage.jobs.worker import JobRun
+from anchorage.reports.build import build_report
+from anchorage.reports.pdf import write_pdf
+from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
+from anchorage.store.accounts import User
+from anchorage.suppliers.resolve import resolve
+from anchorage.workspace import Workspace
+
+LOADERS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
+           "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
+           "contracts": import_register, "assets": import_assets, "utilisation": import_utilisation}
+REPORT_FORMATS = ("html", "xlsx", "pdf")
+
+
+def staged_folder(ws: Workspace, token: str) -> Path:
+    """Where a web upload waits between its preview and its load (tmp/web-uploads/TOKEN)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
+        raise NotFound("There is no staged upload here.", fix="Upload the file again.")
+    return ws.tmp_dir / "web-uploads" / token
+
+
+def without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
+    """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
+    exc.message = exc.message.replace(f"{folder}/", "")
+    if exc.fix:
+        exc.fix = exc.fix.replace("pass --mapping FILE naming the columns", "choose the columns on the preview page")
+    return exc
+
+
+def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    """A web upload's load: the staged file, with the columns chosen on its preview."""
+    p = run.params
+    folder = staged_folder(ws, p["token"])
+    meta = json.loads((folder / "meta.json").read_text())
+    path, mapping_file = folder / meta["name"], folder / "mapping.json"
+    run.step(f"Loading {meta['name']}")
+    options: dict[str, Any] = {}
+    if meta["kind"] == "workforce" and meta.get("as_at"):
+        options["as_at"] = dt.date.fromisoformat(meta["as_at"])
+    if meta["kind"] == "spend":
+        options.update(date_order=p.get("date_order"), accept_warnings=bool(p.get("accept_warnings")))
+    try:
+        summary = LOADERS[meta["kind"]](ws, path, meta["org"], mapping_file=mapping_file, progress=run.fraction,
+                                        **options)
+    except (SanityWarning, DateOrderError) as exc:  # answered on the preview: the staged file stays for that
+        raise without_server_path(exc, folder) from None
+    except AnchorageError as exc:
+        if meta["kind"] in PERSONAL_KINDS:  # nothing of a staff file stays behind on the server
+            shutil.rmtree(folder, ignore_errors=True)
+        raise without_server_path(exc, folder) from None
+    with ws.session() as s:
+        audit.record(s, run.job.requested_by, "upload", org=meta["org"], ip=p.get("ip"),
+                     detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
+                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate, "job": run.job.id})
+        s.commit()
+    shutil.rmtree(folder, ignore_errors=True)
+    if not summary.duplicate:
+        run.then("refresh")
+    out = summary.to_json()
+    out["link"] = f"/uploads/{summary.upload_id}" if summary.upload_id else None
+    return out
+
+
+def _load_failure(exc: AnchorageError, run: JobRun) -> dict[str, Any] | None:
+    """A question the preview can answer (which way dates are written; go ahead despite a warning)."""
+    if isinstance(exc, (SanityWarning, DateOrderError)):
+        return {"preview": run.params["token"], "ask_accept": isinstance(exc, SanityWarning)}
+    return None
+
+
+def _refresh(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    run.step("Finding the years the payments cover")
+    coverage = periods.coverage_record(periods.coverage(ws))
+    out = committed.refresh(ws, coverage, run.step)
+    out["link"] = "/dashboard"
+    return out
+
+
+def _resolve(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    run.step("Matching suppliers to the registers")
+    out = resolve(ws, backend=run.params.get("backend", "duckdb"), progress=run.fraction).to_json()
+    run.then("refresh")
+    out["link"] = "/suppliers/review"
+    return out
+
+
+def report_folder(ws: Workspace, job_id: str) -> Path:
+    return ws.tmp_dir / "reports" / job_id
+
+
+def _report(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    """A report as its requester may see it (their permissions when it runs), kept for them to download."""
+    fmt = run.params["format"]
+    with ws.session() as s:
+        user = s.scalars(select(User).where(User.email == run.job.requested_by)).first()
+        if user is None or not user.active:
+            raise AnchorageError("The account that asked for this report is no longer active.",
+                                 fix="Sign in and ask for the report again.")
+        viewer = viewer_for(s, user)
+    run.step("Reading the figures")
+    result = queries.analysis(ws, viewer)
+    folder = report_folder(ws, run.job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    run.step(f"Writing the {fmt.upper()} report", 1, 2)
+    if fmt == "pdf":
+        path = write_pdf(folder / "report.pdf", result.tables, collaborative=ws.config.collaborative,
+                         anchors={a.slug: a.name for a in ws.config.anchors})
+    else:
+        built = build_report(ws, folder, result=result, orgs=set(viewer.detail_orgs))
+        path = built[fmt]
+        for other in folder.iterdir():  # only the file asked for is kept
+            if other != path:
+                shutil.rmtree(other, ignore_errors=True) if other.is_dir() else other.unlink()
+    with ws.session() as s:
+        audit.record(s, run.job.requested_by, "export", org=viewer.org, ip=run.params.get("ip"),
+                     detail={"what": "report", "format": fmt, "job": run.job.id})
+        s.commit()
+    return {"format": fmt, "file": path.name, "link": f"/jobs/{run.job.id}/download"}
+
+
+def register_all() -> None:
+    worker.register("load", _load, _load_failure)
+    worker.register("refresh", _refresh)
+    worker.register("resolve", _resolve)
+    worker.register("report", _report)
