@@ -94,6 +94,20 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
     return Web(ws, app, root)
 
 
+def job_outcome(web: Web, c: TestClient, response: httpx.Response) -> httpx.Response:
+    """Follow a request that queued a job (303 to its page) to the job's page once the job has ended."""
+    assert response.status_code == 303 and response.headers["location"].startswith("/jobs/"), response.text
+    wait_for_jobs(web.ws)
+    return c.get(response.headers["location"])
+
+
+def refresh_figures(ws: Workspace) -> None:
+    """New figures after data loaded behind the server's back (as a command with no server would): queue the
+    refresh the server would queue, and wait for it."""
+    queue.submit_once(ws, "refresh", requested_by="test")
+    wait_for_jobs(ws)
+
+
 def wait_for_jobs(ws: Workspace, timeout: float = 120.0) -> None:
     """Until no job is queued or running (the server's worker runs them), or fail the test."""
     deadline = time.monotonic() + timeout
