@@ -113,7 +113,9 @@ def test_first_dashboard_before_any_analysis_says_figures_are_being_worked_out(t
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
     ingest_spend(ws, _spend(tmp_path / "a.csv", 5, "First"), "Council", date_order="dmy")
     assert committed.current(ws) is None
-    from anchorage.web.views import period_of  # the page's period comes from the committed analysis: empty
+    from anchorage.web.views import (
+        period_of,  # the page's period comes from the committed analysis: empty
+    )
     assert period_of(ws, None)["years"] == []
 
 

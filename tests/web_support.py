@@ -101,6 +101,14 @@ def job_outcome(web: Web, c: TestClient, response: httpx.Response) -> httpx.Resp
     return c.get(response.headers["location"])
 
 
+def report(web: Web, c: TestClient, fmt: str) -> httpx.Response:
+    """A report download: asked for (a job), built, then downloaded from its job's link."""
+    asked = c.get(f"/reports/report.{fmt}", follow_redirects=False)
+    assert asked.status_code == 303, asked.text
+    wait_for_jobs(web.ws)
+    return c.get(asked.headers["location"] + "/download")
+
+
 def refresh_figures(ws: Workspace) -> None:
     """New figures after data loaded behind the server's back (as a command with no server would): queue the
     refresh the server would queue, and wait for it."""

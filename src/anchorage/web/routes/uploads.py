@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from anchorage.access import audit, queries
+from anchorage.access import audit, jobs_views, queries
 from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.errors import AnchorageError, InputFileError
@@ -119,8 +119,13 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 @router.get("/upload/{token}")
-def preview(request: Request, token: str, ctx: CtxDep) -> Response:
+def preview(request: Request, token: str, ctx: CtxDep, job: str = "") -> Response:
     folder, meta = _staging(ctx, token)
+    asked: dict[str, object] = {}
+    if job:  # back from a load job that stopped on a question the preview answers
+        stopped = jobs_views.job(ctx.ws, ctx.viewer, job, ip=client_ip(request))
+        if stopped.state == "failed" and (stopped.result or {}).get("preview") == token:
+            asked = {"error": stopped.error, "ask_accept": bool((stopped.result or {}).get("ask_accept"))}
     try:
         # A staff extract is personal data: only its column names are shown, never its rows.
         pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
@@ -129,7 +134,7 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise without_server_path(exc, folder) from None
-    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta})
+    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, **asked})
 
 
 @router.post("/upload/{token}/load")
