@@ -15,7 +15,7 @@ from anchorage.store.jobs_records import Job
 from anchorage.workspace import Workspace
 
 ACTIVE = ("queued", "running")
-LABELS = {"load": "Loading a file", "refresh": "Working out the figures", "resolve": "Matching suppliers",
+LABELS = {"load": "Loading a file", "ingest": "Loading a file (command line)", "refresh": "Working out the figures", "resolve": "Matching suppliers",
           "report": "Building a report"}
 # Set whenever a job is queued in this process, so an idle worker starts it at once instead of at its next look.
 wake = threading.Event()

@@ -33,6 +33,7 @@ class JobRun:
     job: JobInfo
     listener: Callable[[str, int, int], None] | None = None
     follow_ups: list[tuple[str, str | None]] = field(default_factory=list)
+    value: Any = None  # what the handler made, for a caller in the same process (a command run inline)
     _last: tuple[str, float] = ("", 0.0)
 
     @property
@@ -71,8 +72,10 @@ def register(kind: str, handler: Handler, failure_detail: FailureDetail | None =
         FAILURE_DETAIL[kind] = failure_detail
 
 
-def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], None] | None = None) -> JobInfo:
-    """Run one claimed job to its end (done or failed); return how it ended."""
+def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], None] | None = None, *,
+            reraise: bool = False) -> JobRun:
+    """Run one claimed job to its end (done or failed); return its run. With `reraise`, a job that fails with an
+    AnchorageError raises it after it is recorded (a command run inline shows it as the command's error)."""
     run = JobRun(ws, job, listener)
     handler = HANDLERS.get(job.kind)
     try:
@@ -83,6 +86,8 @@ def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], Non
     except AnchorageError as exc:
         detail = FAILURE_DETAIL.get(job.kind)
         queue.fail(ws, job.id, str(exc), detail(exc, run) if detail is not None else None)
+        if reraise:
+            raise
     except Exception:
         log.exception("job %s (%s) failed", job.id, job.kind)
         queue.fail(ws, job.id, f"Something went wrong while {job.label.lower()}; nothing of it was kept. "
@@ -92,9 +97,7 @@ def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], Non
         queue.finish(ws, job.id, result)
         for kind, org in run.follow_ups:
             queue.submit_once(ws, kind, requested_by=job.requested_by, org=org)
-    done = queue.get(ws, job.id)
-    assert done is not None
-    return done
+    return run
 
 
 class Worker(threading.Thread):
@@ -154,9 +157,10 @@ def has_worker(ws: Workspace) -> bool:
 
 def run_and_wait(ws: Workspace, kind: str, *, requested_by: str, org: str | None = None,
                  params: dict[str, Any] | None = None,
-                 listener: Callable[[str, int, int], None] | None = None) -> JobInfo:
+                 listener: Callable[[str, int, int], None] | None = None) -> tuple[JobInfo, Any]:
     """Run a job to its end for a command: through this process's worker when it has one (the command was
-    handed to the server), following its progress; else here and now."""
+    handed to the server), following its progress; else here and now. Returns how it ended and, when it ran
+    here, what its handler made. A job that fails raises an AnchorageError with the job's words."""
     job_id = queue.submit(ws, kind, requested_by=requested_by, org=org, params=params)
     if has_worker(ws):
         seen = ("", -1)
@@ -166,9 +170,16 @@ def run_and_wait(ws: Workspace, kind: str, *, requested_by: str, org: str | None
             if listener is not None and (job.step, job.done) != seen and job.state == "running":
                 seen = (job.step, job.done)
                 listener(job.step, job.done, job.total)
+            if job.state == "failed":
+                raise AnchorageError(job.error or "The job stopped.")
             if job.finished:
-                return job
+                return job, None
             time.sleep(0.25)
     claimed = queue.claim(ws, job_id)
     assert claimed is not None, "a job submitted here is claimed here"
-    return execute(ws, claimed, listener)
+    run = execute(ws, claimed, listener, reraise=True)
+    ended = queue.get(ws, job_id)
+    assert ended is not None
+    if ended.state == "failed":
+        raise AnchorageError(ended.error or "The job stopped.")
+    return ended, run.value

@@ -88,6 +88,26 @@ def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
     return out
 
 
+def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    """A command's load of a file on this machine (`anchorage spend ingest` and the like)."""
+    p = run.params
+    options = dict(p.get("options") or {})
+    if options.get("as_at"):
+        options["as_at"] = dt.date.fromisoformat(options["as_at"])
+    run.step(f"Loading {p['name']}")
+    summary = LOADERS[p["kind"]](ws, Path(p["path"]), p["org"], mapping_file=Path(p["mapping"]) if p.get("mapping")
+                                 else None, progress=run.fraction, **options)
+    run.value = summary
+    if not summary.duplicate:
+        run.then("refresh")
+    return summary.to_json()
+
+
+def loader_kind(load: Any) -> str | None:
+    """The job kind name of a loader function, None when it does not load as a job."""
+    return next((k for k, f in LOADERS.items() if f is load), None)
+
+
 def _load_failure(exc: AnchorageError, run: JobRun) -> dict[str, Any] | None:
     """A question the preview can answer (which way dates are written; go ahead despite a warning)."""
     if isinstance(exc, (SanityWarning, DateOrderError)):
@@ -105,7 +125,8 @@ def _refresh(ws: Workspace, run: JobRun) -> dict[str, Any]:
 
 def _resolve(ws: Workspace, run: JobRun) -> dict[str, Any]:
     run.step("Matching suppliers to the registers")
-    out = resolve(ws, backend=run.params.get("backend", "duckdb"), progress=run.fraction).to_json()
+    found = run.value = resolve(ws, backend=run.params.get("backend", "duckdb"), progress=run.fraction)
+    out = found.to_json()
     run.then("refresh")
     out["link"] = "/suppliers/review"
     return out
@@ -147,6 +168,7 @@ def _report(ws: Workspace, run: JobRun) -> dict[str, Any]:
 
 def register_all() -> None:
     worker.register("load", _load, _load_failure)
+    worker.register("ingest", _ingest)
     worker.register("refresh", _refresh)
     worker.register("resolve", _resolve)
     worker.register("report", _report)
