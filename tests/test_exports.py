@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.web_support import build_web, signed_in
+from tests.web_support import build_web, refresh_figures, signed_in
 from tests.web_support import report as report_download
 from typer.testing import CliRunner
 
@@ -93,6 +93,7 @@ def hostile(tmp_path_factory):
                                    org_type="company", description="=2+2 hot lunches", contact_email="a@b.example",
                                    status="confirmed", confirmed_at=dt.datetime.now(dt.UTC)))
         s.commit()
+    refresh_figures(ws)  # data loaded behind the server: the figures the pages and reports read
     return web
 
 
