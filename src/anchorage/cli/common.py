@@ -101,18 +101,16 @@ def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspa
                mapping: Path | None, as_json: bool, **options: Any) -> None:
     """Run one anchor-file import as a job (inline here, or on the web server that owns the workspace) with its
     progress, and print its reconciliation."""
-    from anchorage.services import (
-        job_kinds,  # lazily: it brings the whole analysis and reports stack
-    )
+    from anchorage.services import loads  # lazily, as every command's loaders are
 
     ws = open_workspace(workspace)
-    kind = job_kinds.loader_kind(load)
+    kind = loads.loader_kind(load)
     if kind is None:  # a loader that does not run as a job
         with progress_bar(not as_json) as progress:
             summary = load(ws, file, org, mapping_file=mapping, progress=progress, **options)
         show_summary(summary, as_json)
         return
-    job_kinds.register_all()
+    loads.register()
     slug = ws.config.anchor(org).slug
     params = {"kind": kind, "path": str(Path(file).resolve()), "name": Path(file).name, "org": slug,
               "mapping": str(Path(mapping).resolve()) if mapping else None,

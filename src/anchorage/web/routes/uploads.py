@@ -23,7 +23,7 @@ from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest.preview import preview_file, write_mapping_file
 from anchorage.jobs import queue
-from anchorage.services.job_kinds import LOADERS, without_server_path
+from anchorage.services.loads import LOADERS, without_server_path
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
