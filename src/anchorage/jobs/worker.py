@@ -109,12 +109,15 @@ class Worker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        unreachable = False
         while not self.stopping.is_set():
             try:
                 job = queue.claim(self.ws)
-            except Exception:  # the records database is briefly unreachable: look again shortly
-                log.exception("could not look for jobs")
-                job = None
+                unreachable = False
+            except Exception:  # the records database is briefly unreachable: look again shortly (said once)
+                if not unreachable:
+                    log.exception("could not look for jobs")
+                unreachable, job = True, None
             if job is None:
                 queue.wake.wait(POLL_S)
                 queue.wake.clear()
