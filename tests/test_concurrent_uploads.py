@@ -10,7 +10,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.web_support import Web, csrf_of, signed_in
+from tests.web_support import Web, csrf_of, signed_in, wait_for_jobs
 
 from anchorage.store import spend_store, warehouse
 
@@ -52,6 +52,7 @@ def test_simultaneous_uploads_of_two_anchors_are_never_merged(web: Web) -> None:
             a = pool.submit(_upload_and_load, web, "analyst@council.org", "council", n, barrier)
             b = pool.submit(_upload_and_load, web, "analyst@trust.org", "acute-trust", n, barrier)
             a.result(timeout=120), b.result(timeout=120)
+    wait_for_jobs(web.ws)  # each load is a job
     with web.ws.warehouse(read_only=True) as con:  # the server owns the file: read through it
         rows = con.execute("""
             SELECT org, count(*), count(DISTINCT transaction_id),

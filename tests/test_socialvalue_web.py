@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.web_support import MARKERS, XSS, csrf_of, signed_in
+from tests.web_support import MARKERS, XSS, csrf_of, job_outcome, signed_in
 
 from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 
@@ -136,8 +136,9 @@ def test_commitments_upload_on_the_web_as_xlsx(sv_web):
     chosen = dict(re.findall(r'<select[^>]*name="(map_[a-z_]+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected', preview.text,
                              flags=re.S))  # what the browser sends: the automatic mapping, pre-selected
     assert chosen["map_measure_id"] == "Measure" and chosen["map_quantity"] == "Committed"
-    done = c.post(load, data={"csrf_token": csrf_of(preview.text), **chosen})
-    assert done.status_code == 200, done.text
+    done = job_outcome(sv_web, c, c.post(load, data={"csrf_token": csrf_of(preview.text), **chosen},
+                                      follow_redirects=False))
+    assert done.status_code == 200 and "Finished" in done.text, done.text
     rec = re.sub(r"\s+", " ", done.text).replace("> <", "><")
     assert 'Read</th><td class="num">2' in rec and 'Quarantined</th><td class="num">1' in rec
     assert "XL-1" in c.get("/socialvalue?org=council").text

@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 import pytest
-from tests.web_support import MARKERS, USERS, XSS, csrf_of, signed_in
+from tests.web_support import MARKERS, USERS, XSS, csrf_of, report, signed_in
 
 ANCHORS = list(MARKERS)
 # Routes that show aggregates to everyone; none may carry another anchor's single-anchor supplier.
@@ -71,7 +71,7 @@ def test_authorization_matrix(web, email):
         text = body_text(r) if not route.endswith(".pdf") else r.content.decode("latin-1")
         for anchor, marker in MARKERS.items():
             assert shows(marker, text) <= (anchor in sees), f"{email} saw {anchor}'s supplier via {route}"
-    xlsx = body_text(c.get("/reports/report.xlsx"))
+    xlsx = body_text(report(web, c, "xlsx"))
     for anchor, marker in MARKERS.items():
         assert shows(marker, xlsx) <= (anchor in sees), f"{email} saw {anchor}'s supplier in the XLSX report"
     # An anchor's own users do see their own supplier on their dashboard: the gate is not just closed.

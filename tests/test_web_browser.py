@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 from tests.test_web_uploads import ODD_COLUMNS
-from tests.web_support import PASSWORD, Web, build_web
+from tests.web_support import PASSWORD, Web, build_web, wait_for_jobs
 
 pytestmark = pytest.mark.browser
 
@@ -87,13 +87,11 @@ def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
         page.get_by_label("category").select_option("Kind of spend")
         page.get_by_label("Date order").select_option("dmy")  # 01/06/2023 could be either: the lead says
         page.get_by_role("button", name="Load the file").click()
-        page.wait_for_url("**/load")
+        page.wait_for_url("**/jobs/*")  # the load is a job: its page follows it, refreshing itself
         # The council already has a payment in these days: the check says so, and the lead loads it anyway.
+        page.get_by_role("link", name="Go back to the file's preview to answer this").click(timeout=60_000)
         summary = page.locator(".error-summary")
         assert "overlaps 1 payments (£500.00)" in summary.inner_text()
-        expected = [p for p in problems if "status of 400" in p]  # the form came back with its problem
-        assert len(expected) == 1, problems
-        problems.remove(expected[0])
         page.get_by_label("supplier name (required)").select_option("Who we paid")
         page.get_by_label("amount (required)").select_option("How much (GBP)")
         page.get_by_label("payment date (required)").select_option("When")
@@ -101,10 +99,12 @@ def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
         page.get_by_label("Date order").select_option("dmy")
         page.get_by_label("Load it anyway: I have checked the warnings above").check()
         page.get_by_role("button", name="Load the file").click()
-        page.wait_for_url("**/load")
+        page.wait_for_url("**/jobs/*")
         table = page.locator("#reconciliation")
+        table.wait_for(timeout=60_000)
         assert "3" in table.locator("tr", has_text="Read").inner_text()
         assert "1" in table.locator("tr", has_text="Quarantined").inner_text()
+        wait_for_jobs(_web.ws)  # the new figures are worked out as a job after the load
         page.get_by_role("link", name="Go to the dashboard").click()
         page.wait_for_url(f"{base}/dashboard/council")
         assert page.get_by_role("heading", name="Council").is_visible()
@@ -114,8 +114,10 @@ def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
         page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         assert (tmp_path / "dashboard.png").stat().st_size > 10_000
         page.get_by_role("link", name="Reports", exact=True).click()
+        page.get_by_role("link", name="Excel workbook of every table").click()
+        page.wait_for_url("**/jobs/*")  # built as a job; its page links to the file when done
         with page.expect_download() as dl:
-            page.get_by_role("link", name="Excel workbook of every table").click()
+            page.get_by_role("link", name="Download the report (XLSX)").click(timeout=60_000)
         saved = tmp_path / "report.xlsx"
         dl.value.save_as(saved)
         assert saved.read_bytes()[:2] == b"PK"

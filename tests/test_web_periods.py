@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from tests.web_support import Web, build_web, signed_in
+from tests.web_support import Web, build_web, refresh_figures, signed_in
 
 from anchorage.access.periods import Coverage, chosen_year, parse_fy
 from anchorage.ingest.spend import ingest_spend
@@ -28,6 +28,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     later = web.root / "later.csv"
     later.write_text(LATER)
     ingest_spend(web.ws, later, "Council")
+    refresh_figures(web.ws)
     yield web
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from tests.web_support import XSS, signed_in
+from tests.web_support import XSS, job_outcome, signed_in
 
 from anchorage.contracts.importer import import_contracts
 
@@ -106,9 +106,9 @@ def test_contract_register_upload_over_the_web(tmp_path, monkeypatch):
     assert "Walrus civic catering" in preview.text
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1)
     assert re.search(r'name="map_title".*?<option value="Title" selected', preview.text, re.S)  # recognised
-    r = c.post(load_url, data={"csrf_token": csrf_of(preview.text), "map_title": "Title", "map_supplier_name": "Supplier",
-                               "map_value": "Value", "map_start_date": "Start Date", "map_end_date": "End Date",
-                               "map_cpv": "CPV"})
+    r = job_outcome(web, c, c.post(load_url, data={
+        "csrf_token": csrf_of(preview.text), "map_title": "Title", "map_supplier_name": "Supplier", "map_value": "Value",
+        "map_start_date": "Start Date", "map_end_date": "End Date", "map_cpv": "CPV"}, follow_redirects=False))
     assert r.status_code == 200, r.text
     rec = re.sub(r"\s+", " ", r.text[r.text.index('id="reconciliation"'):]).replace("> <", "><")
     assert 'Read</th><td class="num">3' in rec and 'Quarantined</th><td class="num">1' in rec

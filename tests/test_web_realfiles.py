@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 from tests.test_web_uploads import upload
-from tests.web_support import build_web, csrf_of, signed_in
+from tests.web_support import build_web, csrf_of, job_outcome, signed_in
 
 from anchorage.store.records import Upload
 
@@ -21,40 +21,48 @@ def _load_url(text: str) -> str:
 
 
 def test_preview_shows_month_first_dates_samples_and_loads_them(tmp_path):
-    c = signed_in(build_web(tmp_path), "analyst@council.org")
+    web = build_web(tmp_path)
+    c = signed_in(web, "analyst@council.org")
     preview = c.get(upload(c, "us.csv", MONTH_FIRST.encode()).headers["location"])
     assert preview.status_code == 200
     text = re.sub(r"\s+", " ", preview.text)
     assert "Dates will be read month first (MM/DD/YYYY)" in text
     assert "e.g. 1/12/2022, 7/31/2022" in text and "% sure" in text
-    r = c.post(_load_url(preview.text), data={"csrf_token": csrf_of(preview.text), "map_supplier_name": "Supplier",
-                                              "map_amount": "Amount", "map_payment_date": "Date"})
-    assert r.status_code == 200, r.text
+    r = job_outcome(web, c, c.post(_load_url(preview.text), data={
+        "csrf_token": csrf_of(preview.text), "map_supplier_name": "Supplier", "map_amount": "Amount",
+        "map_payment_date": "Date"}, follow_redirects=False))
+    assert r.status_code == 200 and "Finished" in r.text, r.text
 
 
 def test_another_bodys_file_warns_on_the_preview_and_loads_only_when_ticked(tmp_path):
-    c = signed_in(build_web(tmp_path), "analyst@council.org")
+    web = build_web(tmp_path)
+    c = signed_in(web, "analyst@council.org")
     preview = c.get(upload(c, "leeds.csv", OTHER_BODY.encode()).headers["location"])
     assert 'names "Leeds City Council", not "Council"' in html.unescape(preview.text)
     assert 'name="accept_warnings"' in preview.text
     form = {"csrf_token": csrf_of(preview.text), "map_supplier_name": "Supplier", "map_amount": "Amount",
             "map_payment_date": "Date"}
-    refused = c.post(_load_url(preview.text), data=form)
-    assert refused.status_code == 400 and "Leeds City Council" in refused.text and "years or more away" in refused.text
+    refused = job_outcome(web, c, c.post(_load_url(preview.text), data=form, follow_redirects=False))
+    assert "Stopped with a problem" in refused.text  # the job stops and sends the user back to the preview
+    assert "Leeds City Council" in refused.text and "years or more away" in refused.text
+    assert "Go back to the file&#39;s preview" in refused.text or "Go back to the file's preview" in refused.text
     assert "/tmp" not in refused.text and "Traceback" not in refused.text
-    ok = c.post(_load_url(preview.text), data={**form, "accept_warnings": "yes"})
+    ok = job_outcome(web, c, c.post(_load_url(preview.text), data={**form, "accept_warnings": "yes"},
+                                    follow_redirects=False))
     assert ok.status_code == 200 and 'id="reconciliation"' in ok.text
 
 
 def test_ambiguous_dates_are_asked_on_the_preview(tmp_path):
-    c = signed_in(build_web(tmp_path), "analyst@council.org")
+    web = build_web(tmp_path)
+    c = signed_in(web, "analyst@council.org")
     # The council's earlier files are day-first, so a file that cannot tell follows them...
     preview = c.get(upload(c, "amb.csv", b"Supplier,Amount,Date\nA Ltd,10,01/02/2023\n").headers["location"])
     assert "fits both day-first and month-first" in preview.text and 'name="date_order"' in preview.text
     form = {"csrf_token": csrf_of(preview.text), "map_supplier_name": "Supplier", "map_amount": "Amount",
             "map_payment_date": "Date"}
-    r = c.post(_load_url(preview.text), data={**form, "date_order": "mdy"})
-    assert r.status_code == 200, r.text
+    r = job_outcome(web, c, c.post(_load_url(preview.text), data={**form, "date_order": "mdy"},
+                                   follow_redirects=False))
+    assert r.status_code == 200 and "Finished" in r.text, r.text
 
 
 def test_every_check_is_on_the_preview_before_any_load_is_tried(tmp_path):
@@ -80,8 +88,10 @@ def test_every_check_is_on_the_preview_before_any_load_is_tried(tmp_path):
         n_council = con.execute("SELECT count(*) FROM spend WHERE org = 'council'").fetchone()[0]
     form = {"csrf_token": csrf_of(preview.text), "map_supplier_name": "Supplier", "map_amount": "Amount",
             "map_payment_date": "Date"}
-    assert c.post(_load_url(preview.text), data=form).status_code == 400
-    ok = c.post(_load_url(preview.text), data={**form, "accept_warnings": "yes"})
+    refused = job_outcome(web, c, c.post(_load_url(preview.text), data=form, follow_redirects=False))
+    assert "Stopped with a problem" in refused.text
+    ok = job_outcome(web, c, c.post(_load_url(preview.text), data={**form, "accept_warnings": "yes"},
+                                    follow_redirects=False))
     assert ok.status_code == 200
     done = html.unescape(re.sub(r"\s+", " ", ok.text))
     # The reconciliation page: the file's dates and what the load changed.

@@ -14,6 +14,7 @@ KNOWN = {
     ("GET", "/benchmark"), ("GET", "/suppliers"), ("GET", "/anchors/{org}/transactions"), ("GET", "/upload"),
     ("POST", "/upload"), ("GET", "/upload/{token}"), ("POST", "/upload/{token}/load"), ("GET", "/uploads"),
     ("GET", "/uploads/{upload_id}"), ("GET", "/uploads/{upload_id}/quarantine.{fmt}"), ("GET", "/reports"),
+    ("GET", "/jobs"), ("GET", "/jobs/{job_id}"), ("GET", "/jobs/{job_id}/download"),
     ("GET", "/reports/report.{fmt}"), ("GET", "/admin/users"), ("POST", "/admin/users/invite"),
     ("POST", "/admin/users/{user_id}/role"), ("POST", "/admin/users/{user_id}/reset"), ("GET", "/admin/sharing"),
     ("POST", "/admin/sharing"), ("GET", "/admin/audit"), ("GET", "/api/v1/me"), ("GET", "/api/v1/dashboard"),
@@ -57,7 +58,7 @@ def test_every_route_is_known_and_pages_answer(web):
     c = signed_in(web, "admin@council.org")
     assert c.get("/", follow_redirects=False).headers["location"] == "/dashboard/council"
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
-                 "/upload", "/uploads", "/reports", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
+                 "/upload", "/uploads", "/reports", "/jobs", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
                  "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",
                  "/spaces/matches", "/spaces/requests", "/notifications", "/community/need",
                  "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/bid/pledges", "/workforce/he",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.fixtures import load_reference, write_fixture_files
 from anchorage.access import accounts
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.jobs import queue
 from anchorage.web.app import create_app
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
@@ -87,7 +89,39 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
         for email, (role, org) in USERS.items():
             accounts.create_user(s, email, role=role, org=org, password=PASSWORD)
         s.commit()
-    return Web(ws, create_app(ws.root, settings or WebSettings()), root)
+    app = create_app(ws.root, settings or WebSettings())
+    wait_for_jobs(ws)  # the server works out the figures as a job when it starts
+    return Web(ws, app, root)
+
+
+def job_outcome(web: Web, c: TestClient, response: httpx.Response) -> httpx.Response:
+    """Follow a request that queued a job (303 to its page) to the job's page once the job has ended."""
+    assert response.status_code == 303 and response.headers["location"].startswith("/jobs/"), response.text
+    wait_for_jobs(web.ws)
+    return c.get(response.headers["location"])
+
+
+def report(web: Web, c: TestClient, fmt: str) -> httpx.Response:
+    """A report download: asked for (a job), built, then downloaded from its job's link."""
+    asked = c.get(f"/reports/report.{fmt}", follow_redirects=False)
+    assert asked.status_code == 303, asked.text
+    wait_for_jobs(web.ws)
+    return c.get(asked.headers["location"] + "/download")
+
+
+def refresh_figures(ws: Workspace) -> None:
+    """New figures after data loaded behind the server's back (as a command with no server would): queue the
+    refresh the server would queue, and wait for it."""
+    queue.submit_once(ws, "refresh", requested_by="test")
+    wait_for_jobs(ws)
+
+
+def wait_for_jobs(ws: Workspace, timeout: float = 120.0) -> None:
+    """Until no job is queued or running (the server's worker runs them), or fail the test."""
+    deadline = time.monotonic() + timeout
+    while any(not j.finished for j in queue.listing(ws, orgs=None)):
+        assert time.monotonic() < deadline, "jobs did not finish in time"
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

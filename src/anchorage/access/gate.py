@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "withdraw-placement": frozenset({"anchor-admin"}),
     "transfer-levy": frozenset({"anchor-admin"}),
     "share-detail": frozenset({"anchor-admin"}),
+    # An anchor's jobs (loads of its files) name its files and figures: its own users, and the collaborative admin.
+    "see-jobs": frozenset({"anchor-admin", "anchor-analyst", "viewer", "collaborative-admin"}),
 }
 
 

@@ -4,24 +4,17 @@ analysis of one year (gated like the whole one), and the 'data to · last upload
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
-from anchorage.access import queries
+from anchorage.access import committed, queries
 from anchorage.access.gate import Viewer
-from anchorage.core.periods import ALL, FINANCIAL_YEAR_SQL, parse_fy
+from anchorage.core.periods import ALL, FINANCIAL_YEAR_SQL, fy_label, parse_fy
 from anchorage.procurement.analysis import AnalysisResult
-from anchorage.procurement.enrich import AnalysisOptions
-from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
-
-_cache: dict[tuple[str, str, int], AnalysisResult] = {}
-_lock = threading.Lock()
-
-
 
 
 @dataclass(frozen=True)
@@ -55,6 +48,25 @@ def coverage(ws: Workspace) -> Coverage:
     return Coverage(tuple(years), row[0], row[1], last_upload)
 
 
+def coverage_record(cov: Coverage) -> dict[str, Any]:
+    """A coverage as the committed analysis keeps it (JSON)."""
+    return {"years": list(cov.years), "first_paid": cov.first_paid and cov.first_paid.isoformat(),
+            "last_paid": cov.last_paid and cov.last_paid.isoformat(),
+            "last_upload": cov.last_upload and cov.last_upload.isoformat()}
+
+
+def committed_coverage(ws: Workspace) -> Coverage:
+    """The years and dates the committed analysis covers (what its figures are of), empty before the first."""
+    found = committed.current(ws)
+    if found is None:
+        return Coverage((), None, None, None)
+    c = found.coverage
+    def day(v: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(v) if v else None
+    return Coverage(tuple(int(y) for y in c.get("years", [])), day(c.get("first_paid")), day(c.get("last_paid")),
+                    dt.datetime.fromisoformat(c["last_upload"]) if c.get("last_upload") else None)
+
+
 def chosen_year(cov: Coverage, asked: str | None) -> int | None:
     """The year a page shows: the one asked for (if it has data), else the default; None = every year."""
     want = parse_fy(asked)
@@ -64,16 +76,13 @@ def chosen_year(cov: Coverage, asked: str | None) -> int | None:
 
 
 def year_analysis(ws: Workspace, viewer: Viewer, year: int | None) -> AnalysisResult:
-    """The analysis of one financial year (every year when None), gated for the viewer."""
+    """The committed analysis of one financial year (every year when None), gated for the viewer."""
     if year is None:
         return queries.analysis(ws, viewer)
-    key = (str(ws.root), queries.data_version(ws), year)
-    with _lock:
-        if key not in _cache:
-            for old in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
-                del _cache[old]
-            _cache[key] = analyse_workspace(ws, AnalysisOptions(financial_years=(year,)))
-        result = _cache[key]
+    result = committed.required(ws).of_year(year)
+    if result is None:
+        raise committed.FiguresPending(f"The figures for {fy_label(year)} are being worked out.",
+                                       fix="Try again in a minute or two, or choose another year.")
     return queries.gated(result, viewer, {a.slug for a in ws.config.anchors})
 
 
@@ -87,3 +96,22 @@ def dashboard_of(ws: Workspace, viewer: Viewer, org: str, result: AnalysisResult
     tiles = {k: (None if row is None or row[k] != row[k] else float(row[k])) for k in queries.TILES}
     label = "Whole collaborative" if org == queries.COLLABORATIVE else ws.config.anchor(org).name
     return queries.Dashboard(org, label, tiles, mine, org == queries.COLLABORATIVE or viewer.sees_detail(org))
+
+
+def data_to(cov: Coverage, year: int | None) -> dt.date | None:
+    """The last payment date the figures of `year` (None: every year) include."""
+    if year is None or cov.last_paid is None:
+        return cov.last_paid
+    return min(cov.last_paid, dt.date(year + 1, 3, 31))
+
+
+def period_line(ws: Workspace, asked: str | None) -> tuple[int | None, int | None, str]:
+    """The year a report covers (from ?year=, else the default), the year before it (None if it has no data),
+    and its line: "2024-25 · data to 31 Mar 2025 · last upload 6 Dec 2026"."""
+    cov = committed_coverage(ws)
+    year = chosen_year(cov, asked)
+    line = fy_label(year) if year is not None else "All years"
+    for words, value in (("data to", data_to(cov, year)), ("last upload", cov.last_upload)):
+        if value:
+            line += f" · {words} {value.day} {value:%b %Y}"
+    return year, (year - 1 if year is not None and year - 1 in cov.years else None), line

@@ -2,14 +2,13 @@
 
 Aggregates (tiles, tiers, deprivation, categories, trend, wards) of every anchor are open to every signed-in
 user; per-anchor supplier lists, transactions, uploads and quarantine rows pass `Viewer.require_detail`.
-The analysis is cached per data version (the set of loaded uploads), so a new upload invalidates it.
+The analysis is the last committed one (access/committed.py): a request never works it out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,18 +17,15 @@ import duckdb
 import pandas as pd
 from sqlalchemy import select
 
+from anchorage.access import committed
 from anchorage.access.gate import Viewer, refuse
 from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
-from anchorage.procurement.enrich import AnalysisOptions
-from anchorage.procurement.run import analyse_workspace
 from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
 from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
 DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
-_cache: dict[tuple[str, str], AnalysisResult] = {}
-_cache_lock = threading.Lock()
 
 
 def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -52,14 +48,10 @@ def data_version(ws: Workspace) -> str:
 
 
 def full_analysis(ws: Workspace) -> AnalysisResult:
-    """The default analysis of the whole warehouse, computed once per data version."""
-    key = (str(ws.root), data_version(ws))
-    with _cache_lock:
-        if key not in _cache:
-            for old in [k for k in _cache if k[0] == key[0]]:
-                del _cache[old]
-            _cache[key] = analyse_workspace(ws, AnalysisOptions())
-        return _cache[key]
+    """The committed analysis of every year (FiguresPending before the first refresh has committed)."""
+    result = committed.required(ws).of_year(None)
+    assert result is not None, "a committed run always has every year's analysis"
+    return result
 
 
 def gated(result: AnalysisResult, viewer: Viewer, all_orgs: set[str]) -> AnalysisResult:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, overload
 
@@ -17,6 +20,7 @@ from rich.table import Table
 
 from anchorage.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
+from anchorage.jobs import worker
 from anchorage.workspace import Workspace, resolve
 
 out = Console(soft_wrap=True)
@@ -68,13 +72,63 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
         yield update
 
 
+def operator() -> str:
+    """Who a command's jobs are for: the local operator (the command line's viewer)."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
+
+
+def job_progress(ws: Workspace, bar: Callable[[str, float], None] | None) -> Callable[[str, int, int], None] | None:
+    """How a command shows its job's progress: the Rich bar here, or a line per step when the command was handed
+    to the web server (its output streams back to the terminal that ran it)."""
+    if bar is not None:
+        return lambda step, done, total: bar(step, done / total if total else 0.0)
+    if not worker.has_worker(ws):
+        return None
+    said = {"step": ""}
+
+    def say(step: str, done: int, total: int) -> None:
+        if step != said["step"]:
+            said["step"] = step
+            err.print(f"{step}…", highlight=False)
+
+    return say
+
+
 def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
                mapping: Path | None, as_json: bool, **options: Any) -> None:
-    """Run one anchor-file import with a progress bar and print its reconciliation."""
+    """Run one anchor-file import as a job (inline here, or on the web server that owns the workspace) with its
+    progress, and print its reconciliation."""
+    from anchorage.services import loads  # lazily, as every command's loaders are
+
     ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = load(ws, file, org, mapping_file=mapping, progress=progress, **options)
-    show_summary(summary, as_json)
+    kind = loads.loader_kind(load)
+    if kind is None:  # a loader that does not run as a job
+        with progress_bar(not as_json) as progress:
+            summary = load(ws, file, org, mapping_file=mapping, progress=progress, **options)
+        show_summary(summary, as_json)
+        return
+    loads.register()
+    slug = ws.config.anchor(org).slug
+    params = {"kind": kind, "path": str(Path(file).resolve()), "name": Path(file).name, "org": slug,
+              "mapping": str(Path(mapping).resolve()) if mapping else None,
+              "options": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in options.items()}}
+    with progress_bar(not as_json) as bar:
+        job, made = worker.run_and_wait(ws, "ingest", requested_by=operator(), org=slug, params=params,
+                                        listener=job_progress(ws, bar))
+    show_summary(made if made is not None else summary_of(job.result or {}), as_json)
+
+
+def summary_of(result: dict[str, Any]) -> ImportSummary:
+    """An ImportSummary again from a job's result (its to_json)."""
+    known = {f.name for f in fields(ImportSummary)}
+    values = {k: v for k, v in result.items() if k in known}
+    for key in ("amount_read", "amount_loaded", "amount_quarantined"):
+        if values.get(key) is not None:
+            values[key] = Decimal(str(values[key]))
+    return ImportSummary(**values)
 
 
 def show_summary(summary: ImportSummary, as_json: bool) -> None:

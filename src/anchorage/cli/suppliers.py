@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated
 
@@ -13,13 +14,16 @@ from anchorage.cli.common import (
     MappingOpt,
     OrgOpt,
     WorkspaceOpt,
+    job_progress,
     open_workspace,
+    operator,
     out,
     print_json,
     progress_bar,
     run_ingest,
     show_summary,
 )
+from anchorage.jobs import worker
 
 suppliers_app = typer.Typer(help="Suppliers: supplier files, the registers, one supplier across all anchors.",
                             no_args_is_help=True)
@@ -69,11 +73,16 @@ def import_cic(files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt
 def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
             backend: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb") -> None:
     """Link every anchor's suppliers to the registers and to each other; print a summary."""
-    from anchorage.suppliers.resolve import resolve as run
+    from anchorage.services import job_kinds  # lazily, as every command's heavy imports are
+    from anchorage.suppliers.clusters import ResolveSummary
 
     ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        s = run(ws, backend=backend, progress=progress)
+    job_kinds.register_all()
+    with progress_bar(not as_json) as bar:  # a job: inline here, or on the web server that owns the workspace
+        job, made = worker.run_and_wait(ws, "resolve", requested_by=operator(), params={"backend": backend},
+                                        listener=job_progress(ws, bar))
+    known = {f.name for f in fields(ResolveSummary)}
+    s = made if made is not None else ResolveSummary(**{k: v for k, v in (job.result or {}).items() if k in known})
     if as_json:
         print_json(s.to_json())
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from anchorage.workspace import Workspace
 
@@ -35,3 +36,15 @@ def upload_dates(ws: Workspace, upload_id: str) -> tuple[dt.date | None, dt.date
         row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend WHERE upload_id = ?",
                           [upload_id]).fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+def _plain(h: Headline) -> dict[str, Any]:
+    return {"payments": h.payments, "amount": float(h.amount), "suppliers": h.suppliers,
+            "first": f"{h.first:%d/%m/%Y}" if h.first else None, "last": f"{h.last:%d/%m/%Y}" if h.last else None}
+
+
+def load_effect(ws: Workspace, org: str, upload_id: str, before: Headline) -> dict[str, Any]:
+    """What a committed spend load covers and changed, as plain values a job keeps with its result."""
+    first, last = upload_dates(ws, upload_id)
+    return {"first": f"{first:%d/%m/%Y}" if first else None, "last": f"{last:%d/%m/%Y}" if last else None,
+            "before": _plain(before), "after": _plain(spend_headline(ws, org))}

@@ -28,6 +28,23 @@ CREATE TABLE IF NOT EXISTS upload_journal (
 );
 """
 
+ANALYSIS = """
+-- The last committed analysis (access/committed.py): one run, its coverage, and its result tables as Parquet,
+-- replaced in one transaction by the refresh job, so pages read the old figures until the new ones commit.
+CREATE TABLE IF NOT EXISTS analysis_runs (
+    run_id VARCHAR NOT NULL,
+    coverage VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS analysis_tables (
+    run_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    frame BLOB NOT NULL
+);
+"""
+
 
 def _tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
@@ -41,6 +58,10 @@ def _history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(snapshots.history_sql())
 
 
+def _analysis(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(ANALYSIS)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "the warehouse tables (quarantine, suppliers, reference, staff, assets, contracts, social value)", _tables),
     (2, "payments in narrow per-upload tables behind the `spend` view (converts an old wide `spend` table)",
@@ -48,6 +69,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (3, "the upload journal (store/journal.py)", _journal),
     (4, "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
      _history),
+    (5, "the last committed analysis, which pages read (access/committed.py)", _analysis),
 ]
 LATEST = MIGRATIONS[-1][0]
 

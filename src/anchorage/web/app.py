@@ -9,7 +9,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from anchorage.access import committed
 from anchorage.access.oidc import OidcClient, OidcConfig
+from anchorage.jobs import queue, worker
+from anchorage.services import job_kinds
 from anchorage.web import errors
 from anchorage.web.body_limit import BodyLimit
 from anchorage.web.routes import (
@@ -19,6 +22,7 @@ from anchorage.web.routes import (
     auth,
     community,
     directory,
+    jobs,
     lm3,
     opportunities,
     pages,
@@ -48,6 +52,12 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     # Should a command-line program hold it at this moment, a request waits up to 30 s, then says "busy".
     ws.on_busy = lambda pid, waited: waited < 30.0
     ws.hold_warehouse()
+    # The server runs the jobs (loads, supplier matching, new figures, reports) in one worker thread; jobs cut off
+    # by a stop are queued again (the warehouse's open has already rolled their loads back or completed them).
+    job_kinds.register_all()
+    worker.start(ws)
+    if committed.stale(ws):
+        queue.submit_once(ws, "refresh", requested_by="anchorage")
     app.state.settings = settings or WebSettings.from_env()
     sso = app.state.settings.oidc
     app.state.oidc = OidcClient(OidcConfig(sso.issuer, sso.client_id, sso.client_secret, sso.redirect_url)) \
@@ -69,7 +79,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, pages, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
+    for module in (auth, pages, jobs, supplier_review, uploads, reports, pipeline, admin, api, workforce, workforce_api,
                    workforce_bid, socialvalue, lm3, opportunities, directory, assets, spaces, community):
         app.include_router(module.router)
     if app.state.settings.trusted_proxies:  # outermost: the client address is known before anything else runs

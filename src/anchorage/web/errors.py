@@ -22,6 +22,8 @@ from anchorage.web.render import render
 def status_for(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
+    if isinstance(getattr(exc, "http_status", None), int):  # an error that knows its status (e.g. 503 for later)
+        return int(exc.http_status)  # type: ignore[attr-defined]
     if isinstance(exc, (LoginRequired, LoginRefused)):
         return 401
     if isinstance(exc, (Forbidden, CsrfError)):

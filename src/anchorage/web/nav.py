@@ -47,7 +47,7 @@ def _groups(user: Any, anchors: dict[str, str]) -> list[tuple[str, list[tuple[st
     workspace = [("Upload", "/upload")] if role in UPLOADERS else []
     if org:
         workspace.append(("Uploads", "/uploads"))
-    workspace += [("Reports", "/reports"), ("Opportunities", "/opportunities")]
+    workspace += [("Reports", "/reports"), ("Your jobs", "/jobs"), ("Opportunities", "/opportunities")]
     if role in ADMINS:
         workspace += [("Users", "/admin/users"), ("Sharing", "/admin/sharing"), ("Audit log", "/admin/audit")]
     workspace.append(("Your account", "/account"))

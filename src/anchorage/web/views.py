@@ -1,16 +1,17 @@
-"""What a dashboard page shows, built once per data version, anchor and detail visibility (charts are slow)."""
+"""What a dashboard page shows, built once per committed analysis, anchor and detail visibility (charts are
+slow). Pages read the last committed analysis only; the refresh job works out new figures (access/committed.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from anchorage.access import periods, queries
+from anchorage.access import committed, periods, queries
 from anchorage.access.gate import Viewer
 from anchorage.core.periods import ALL, fy_label
+from anchorage.jobs import queue
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports import charts, maps
 from anchorage.reports.build import ward_geography
@@ -21,16 +22,21 @@ _lock = threading.Lock()
 
 
 def cached(kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """A view depends only on the data version, the anchor and what the viewer may see: build it once.
-    Views of an older data version are dropped, so an upload shows at once."""
-    version = queries.data_version(ws)
-    key = (str(ws.root), version, kind, org, viewer.detail_orgs)
+    """A view depends only on the committed analysis, the anchor and what the viewer may see: build it once.
+    Views of an older analysis are dropped, so new figures show as soon as they commit."""
+    version = committed.run_id(ws)
+    if version is None:
+        committed.required(ws)  # says the figures are being worked out
+    key = (str(ws.root), str(version), kind, org, viewer.detail_orgs)
+    with _lock:  # held for the dictionary only: two first requests may both build, neither waits for the other
+        found = _views.get(key)
+    if found is not None:
+        return found
+    built = build()
     with _lock:
-        if key not in _views:
-            for old in [k for k in _views if k[0] == key[0] and k[1] != version]:
-                del _views[old]
-            _views[key] = build()
-        return _views[key]
+        for old in [k for k in _views if k[0] == key[0] and k[1] != key[1]]:
+            del _views[old]
+        return _views.setdefault(key, built)
 
 
 TILE_ROWS = (("spend", "Total spend", "money"), ("local_pct", "Local", "pct"),
@@ -39,19 +45,30 @@ TILE_ROWS = (("spend", "Total spend", "money"), ("local_pct", "Local", "pct"),
              ("matched_pct", "Matched to Companies House / Charity Commission", "pct"))
 
 
+def refresh_note(ws: Workspace) -> str | None:
+    """'Newer figures are being worked out (started 10:02)' while a refresh is queued or running."""
+    job = queue.latest(ws, "refresh")
+    if job is None and committed.stale(ws):  # data changed outside a job (e.g. a command run with no server)
+        queue.submit_once(ws, "refresh", requested_by="anchorage")
+        job = queue.latest(ws, "refresh")
+    if job is None:
+        return None
+    at = (job.started_at or job.created_at).astimezone().strftime("%H:%M")
+    return f"Newer figures are being worked out ({'started' if job.started_at else 'asked for at'} {at})."
+
+
 def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
-    """The period a page shows (from the URL's ?year=), the years to choose from, and its coverage line."""
-    cov = periods.coverage(ws)
+    """The period a page shows (from the URL's ?year=), the years to choose from, and its coverage line: those
+    of the committed analysis, which is what the page's figures are."""
+    cov = periods.committed_coverage(ws)
     year = periods.chosen_year(cov, asked)
-    data_to = cov.last_paid
-    if year is not None and data_to is not None:
-        data_to = min(data_to, dt.date(year + 1, 3, 31))
     return {"year": year, "label": fy_label(year) if year is not None else "All years",
             "param": fy_label(year) if year is not None else ALL,
             "years": [(fy_label(y), fy_label(y) + ("" if y in cov.complete_years else " (part year)"))
                       for y in reversed(cov.years)],
-            "default": cov.default_year, "data_to": data_to, "last_upload": cov.last_upload,
-            "previous": year - 1 if year is not None and year - 1 in cov.years else None}
+            "default": cov.default_year, "data_to": periods.data_to(cov, year), "last_upload": cov.last_upload,
+            "previous": year - 1 if year is not None and year - 1 in cov.years else None,
+            "refreshing": refresh_note(ws)}
 
 
 def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queries.Dashboard | None,

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import queries
+from anchorage.access.committed import FiguresPending
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep
 from anchorage.web.paging import PageNo
 from anchorage.web.render import render
-from anchorage.web.views import benchmark_rows, dashboard_view, period_of
+from anchorage.web.views import benchmark_rows, dashboard_view, period_of, refresh_note
 
 router = APIRouter()
 PAGE = 100
@@ -22,15 +23,22 @@ def home(ctx: CtxDep) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+def _dashboard(request: Request, ctx: CtxDep, org: str, year: str) -> Response:
+    try:
+        return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, org, year[:10]))
+    except FiguresPending as pending:  # nothing worked out yet: say so, and look again shortly (no request computes it)
+        return render(request, "figures_pending.html", {"message": pending.message, "note": refresh_note(ctx.ws)},
+                      status=503)
+
+
 @router.get("/dashboard")
 def collaborative_dashboard(request: Request, ctx: CtxDep, year: str = "") -> Response:
-    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, COLLABORATIVE, year[:10]))
+    return _dashboard(request, ctx, COLLABORATIVE, year)
 
 
 @router.get("/dashboard/{org}")
 def anchor_dashboard(request: Request, org: str, ctx: CtxDep, year: str = "") -> Response:
-    slug = ctx.ws.config.anchor(org).slug
-    return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, slug, year[:10]))
+    return _dashboard(request, ctx, ctx.ws.config.anchor(org).slug, year)
 
 
 @router.get("/benchmark")

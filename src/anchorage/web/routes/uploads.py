@@ -1,4 +1,5 @@
-"""Upload a file: preview and correct the column mapping, load it, see the reconciliation and quarantine."""
+"""Upload a file: preview and correct the column mapping, then load it as a job (its page shows the
+reconciliation and quarantine when done)."""
 
 from __future__ import annotations
 
@@ -16,34 +17,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from anchorage.access import audit, queries
+from anchorage.access import audit, jobs_views, queries
 from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
-from anchorage.assets.register import import_assets
-from anchorage.assets.utilisation import import_utilisation
-from anchorage.contracts.importer import import_contracts, is_json
+from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import kinds, restore
-from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.effect import describe
-from anchorage.ingest.headline import spend_headline, upload_dates
 from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
-from anchorage.ingest.sanity import SanityWarning
-from anchorage.ingest.spend import ingest_spend
-from anchorage.ingest.staff import ingest_staff
-from anchorage.ingest.suppliers import ingest_suppliers
-from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
+from anchorage.jobs import queue
+from anchorage.services.loads import LOADERS, without_server_path
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
 
 router = APIRouter()
-KINDS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
-         "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
-         "contracts": import_contracts, "assets": import_assets, "utilisation": import_utilisation}
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
           "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
           "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register, or published contract notices",
@@ -58,14 +49,6 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")
     return base[:150] or "upload"
-
-
-def _without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
-    """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
-    exc.message = exc.message.replace(f"{folder}/", "")
-    if exc.fix:
-        exc.fix = exc.fix.replace("pass --mapping FILE naming the columns", "choose the columns on the preview page")
-    return exc
 
 
 def _extract_date(text: str) -> dt.date:
@@ -113,7 +96,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     org = ctx.ws.config.anchor(str(form.get("org") or ctx.viewer.org or "")).slug
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
-    if kind not in KINDS:
+    if kind not in LOADERS:
         raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose one of: " + ", ".join(LABELS.values()))
     as_at = _extract_date(str(form.get("as_at") or "")) if kind in PERSONAL_KINDS else None
     file = form.get("file")
@@ -143,12 +126,17 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 @router.get("/upload/{token}")
-def preview(request: Request, token: str, ctx: CtxDep) -> Response:
+def preview(request: Request, token: str, ctx: CtxDep, job: str = "") -> Response:
     folder, meta = _staging(ctx, token)
-    if meta["kind"] == "contracts" and is_json(folder / meta["name"]):
+    if meta["kind"] == "contracts" and is_json(folder / meta["name"]):  # published notices: whose buyer is whose
         return render(request, "ocds_buyers.html", {"buyers": _buyers(ctx, folder, meta), "token": token,
                                                     "file": meta["name"],
                                                     "anchor": ctx.ws.config.anchor(meta["org"]).name})
+    asked: dict[str, object] = {}
+    if job:  # back from a load job that stopped on a question the preview answers
+        stopped = jobs_views.job(ctx.ws, ctx.viewer, job, ip=client_ip(request))
+        if stopped.state == "failed" and (stopped.result or {}).get("preview") == token:
+            asked = {"error": stopped.error, "ask_accept": bool((stopped.result or {}).get("ask_accept"))}
     try:
         # A staff extract is personal data: only its column names are shown, never its rows.
         pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
@@ -158,9 +146,9 @@ def preview(request: Request, token: str, ctx: CtxDep) -> Response:
             run_spend_checks(ctx.ws, pv, folder / meta["name"], meta["org"], folder)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
+        raise without_server_path(exc, folder) from None
     effect = describe(ctx.ws, meta["org"], meta["kind"], meta["name"])
-    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "effect": effect})
+    return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "effect": effect, **asked})
 
 
 @router.post("/upload/{token}/load")
@@ -169,49 +157,28 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_upload(meta["org"])
     path = folder / meta["name"]
     if meta["kind"] == "contracts" and is_json(path):
-        return _load_ocds(request, ctx, folder, meta, form)
+        return _submit(ctx, request, token, meta, buyers=_confirmed_buyers(ctx, folder, meta, form))
     chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
     try:  # a file refused here (loaded without its preview being opened) is not kept either
         pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
                           limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
+        raise without_server_path(exc, folder) from None
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
-    mapping_file = write_mapping_file(pv.mapping, folder / "mapping.json")
-    try:
-        if meta["kind"] == "workforce":
-            summary = ingest_staff(ctx.ws, path, meta["org"], mapping_file=mapping_file,
-                                   as_at=dt.date.fromisoformat(meta["as_at"]) if meta.get("as_at") else None)
-        elif meta["kind"] == "spend":
-            before = spend_headline(ctx.ws, meta["org"])
-            order = str(form.get("date_order") or "") or None
-            summary = ingest_spend(ctx.ws, path, meta["org"], mapping_file=mapping_file,
-                                   date_order=order if order in ("dmy", "mdy") else None,
-                                   accept_warnings=form.get("accept_warnings") == "yes")
-        else:
-            summary = KINDS[meta["kind"]](ctx.ws, path, meta["org"], mapping_file=mapping_file)
-    except (SanityWarning, DateOrderError) as exc:  # the user can answer these on the preview and go on
-        problem = _without_server_path(exc, folder)
-        return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "error": problem.message,
-                                                "ask_accept": isinstance(exc, SanityWarning)}, status=400)
-    except AnchorageError as exc:
-        if meta["kind"] in PERSONAL_KINDS:  # nothing of a staff file stays behind on the server
-            shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),
-                     detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
-                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate})
-        s.commit()
-    shutil.rmtree(folder, ignore_errors=True)
-    page = {"s": summary, "org": meta["org"]}
-    if meta["kind"] == "spend" and summary.upload_id:  # what the file covers, and what it changed
-        page.update(dates=upload_dates(ctx.ws, summary.upload_id), before=before,
-                    after=spend_headline(ctx.ws, meta["org"]))
-    return render(request, "reconcile.html", page)
+    write_mapping_file(pv.mapping, folder / "mapping.json")
+    order = str(form.get("date_order") or "")
+    return _submit(ctx, request, token, meta, date_order=order if order in ("dmy", "mdy") else None,
+                   accept_warnings=form.get("accept_warnings") == "yes")
+
+
+def _submit(ctx: CtxDep, request: Request, token: str, meta: dict[str, str], **options: Any) -> Response:
+    """Queue the staged file's load as a job and send the uploader to its page."""
+    job_id = queue.submit(ctx.ws, "load", requested_by=ctx.user.email, org=meta["org"],
+                          params={"token": token, "name": meta["name"], "ip": client_ip(request), **options})
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 def _buyers(ctx: CtxDep, folder: Path, meta: dict[str, str]) -> list[dict[str, Any]]:
@@ -219,31 +186,19 @@ def _buyers(ctx: CtxDep, folder: Path, meta: dict[str, str]) -> list[dict[str, A
         return preview_buyers(ctx.ws, folder / meta["name"], meta["org"])
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise _without_server_path(exc, folder) from None
+        raise without_server_path(exc, folder) from None
 
 
-def _load_ocds(request: Request, ctx: CtxDep, folder: Path, meta: dict[str, str], form: FormDep) -> Response:
-    """Load a file of contract notices for the uploader's anchor, with the buyers they confirmed on the
-    preview: theirs (this anchor) or not an anchor (a public notice). Another anchor's notices stay theirs."""
+def _confirmed_buyers(ctx: CtxDep, folder: Path, meta: dict[str, str], form: FormDep) -> list[str]:
+    """The buyers the uploader confirmed on the preview of a file of contract notices: theirs (this anchor) or
+    not an anchor (a public notice). Another anchor's notices stay theirs."""
     confirmed = []
     for i, b in enumerate(_buyers(ctx, folder, meta)):
         choice = str(form.get(f"buyer_{i}") or "")
         key = str(b["buyer"]) if b["buyer"] != "(no buyer given)" else next(iter(b["identifiers"]), "")
         if key and choice in ("anchor", "public"):
             confirmed.append(f"{key}={meta['org'] if choice == 'anchor' else 'public'}")
-    try:
-        summary = import_contracts(ctx.ws, folder / meta["name"], meta["org"], buyers=confirmed)
-    except AnchorageError as exc:
-        raise _without_server_path(exc, folder) from None
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "upload", org=meta["org"], ip=client_ip(request),
-                     detail={"file": meta["name"], "kind": "ocds", "upload_id": summary.upload_id,
-                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate,
-                             "buyers_confirmed": confirmed})
-        s.commit()
-    shutil.rmtree(folder, ignore_errors=True)
-    return render(request, "reconcile.html", {"s": summary, "org": meta["org"],
-                                              "anchor_names": {a.slug: a.name for a in ctx.ws.config.anchors}})
+    return confirmed
 
 
 @router.get("/uploads")

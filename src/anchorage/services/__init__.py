@@ -1,0 +1,1 @@
+"""Services: what the command line and the web both ask for, with the data boundary applied (ARCHITECTURE.md)."""

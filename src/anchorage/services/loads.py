@@ -1,0 +1,125 @@
+"""Loads as jobs: a web upload's load (the staged file, with the columns chosen on its preview) and a command's
+load of a file on this machine. Kept apart from the other kinds so that a command loading a file does not
+import the analysis and reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from anchorage.access import audit
+from anchorage.assets.register import import_assets
+from anchorage.assets.utilisation import import_utilisation
+from anchorage.contracts.importer import import_contracts
+from anchorage.errors import AnchorageError, NotFound
+from anchorage.ingest import kinds
+from anchorage.ingest.dates import DateOrderError
+from anchorage.ingest.headline import load_effect, spend_headline
+from anchorage.ingest.sanity import SanityWarning
+from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.staff import ingest_staff
+from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.jobs import worker
+from anchorage.jobs.worker import JobRun
+from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
+from anchorage.workspace import Workspace
+
+LOADERS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
+           "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
+           "contracts": import_contracts, "assets": import_assets, "utilisation": import_utilisation}
+
+
+def personal(kind: str) -> bool:
+    """A kind of file that is personal data (a staff extract): nothing of it is kept on the server."""
+    found = kinds.REGISTRY.get(kind)
+    return found is not None and found.personal
+
+
+def staged_folder(ws: Workspace, token: str) -> Path:
+    """Where a web upload waits between its preview and its load (tmp/web-uploads/TOKEN)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
+        raise NotFound("There is no staged upload here.", fix="Upload the file again.")
+    return ws.tmp_dir / "web-uploads" / token
+
+
+def without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
+    """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
+    exc.message = exc.message.replace(f"{folder}/", "")
+    if exc.fix:
+        exc.fix = exc.fix.replace("pass --mapping FILE naming the columns", "choose the columns on the preview page")
+    return exc
+
+
+def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    """A web upload's load: the staged file, with the columns chosen on its preview."""
+    p = run.params
+    folder = staged_folder(ws, p["token"])
+    meta = json.loads((folder / "meta.json").read_text())
+    path, mapping_file = folder / meta["name"], folder / "mapping.json"
+    run.step(f"Loading {meta['name']}")
+    options: dict[str, Any] = {}
+    if meta["kind"] == "workforce" and meta.get("as_at"):
+        options["as_at"] = dt.date.fromisoformat(meta["as_at"])
+    if meta["kind"] == "spend":
+        options.update(date_order=p.get("date_order"), accept_warnings=bool(p.get("accept_warnings")))
+        before = spend_headline(ws, meta["org"])
+    if meta["kind"] == "contracts" and p.get("buyers") is not None:
+        options["buyers"] = p["buyers"]
+    try:
+        summary = LOADERS[meta["kind"]](ws, path, meta["org"], progress=run.fraction, **options,
+                                        mapping_file=mapping_file if mapping_file.exists() else None)
+    except (SanityWarning, DateOrderError) as exc:  # answered on the preview: the staged file stays for that
+        raise without_server_path(exc, folder) from None
+    except AnchorageError as exc:
+        if personal(meta["kind"]):  # nothing of a staff file stays behind on the server
+            shutil.rmtree(folder, ignore_errors=True)
+        raise without_server_path(exc, folder) from None
+    with ws.session() as s:
+        audit.record(s, run.job.requested_by, "upload", org=meta["org"], ip=p.get("ip"),
+                     detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
+                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate, "job": run.job.id})
+        s.commit()
+    shutil.rmtree(folder, ignore_errors=True)
+    if not summary.duplicate:
+        run.then("refresh")
+    out = summary.to_json()
+    out["link"] = f"/uploads/{summary.upload_id}" if summary.upload_id else None
+    if meta["kind"] == "spend" and summary.upload_id:  # what the file covers, and what it changed
+        out["effect"] = load_effect(ws, meta["org"], summary.upload_id, before)
+    return out
+
+
+def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    """A command's load of a file on this machine (`anchorage spend ingest` and the like)."""
+    p = run.params
+    options = dict(p.get("options") or {})
+    if options.get("as_at"):
+        options["as_at"] = dt.date.fromisoformat(options["as_at"])
+    run.step(f"Loading {p['name']}")
+    summary = LOADERS[p["kind"]](ws, Path(p["path"]), p["org"], mapping_file=Path(p["mapping"]) if p.get("mapping")
+                                 else None, progress=run.fraction, **options)
+    run.value = summary
+    if not summary.duplicate:
+        run.then("refresh")
+    return summary.to_json()
+
+
+def loader_kind(load: Any) -> str | None:
+    """The job kind name of a loader function, None when it does not load as a job."""
+    return next((k for k, f in LOADERS.items() if f is load), None)
+
+
+def _load_failure(exc: AnchorageError, run: JobRun) -> dict[str, Any] | None:
+    """A question the preview can answer (which way dates are written; go ahead despite a warning)."""
+    if isinstance(exc, (SanityWarning, DateOrderError)):
+        return {"preview": run.params["token"], "ask_accept": isinstance(exc, SanityWarning)}
+    return None
+
+
+def register() -> None:
+    worker.register("load", _load, _load_failure)
+    worker.register("ingest", _ingest)
