@@ -140,9 +140,8 @@ ADMIN_ROUTES = [  # the council's admin (and the collaborative admin, for what i
 
 
 def _missing(ids: dict) -> dict:
-    return {**{k: secrets.randbelow(10**6) + 10**6 for k in ("decision", "pledge", "start", "collab_start", "space",
-                                                             "request",
-                                                             "notification", "user")},
+    return {**{k: secrets.token_hex(10) for k in ("decision", "pledge", "start", "collab_start", "space", "request",
+                                                  "notification", "user", "transfer")},
             "record": secrets.token_hex(12), "upload": secrets.token_hex(8), "token": secrets.token_urlsafe(24),
             "apprentice": "XA" + secrets.token_hex(3), "placement": "XP" + secrets.token_hex(3)}
 
