@@ -117,8 +117,9 @@ def tokens_list(user: Annotated[str | None, typer.Option("--user", help="Only th
     if not rows:
         out.print("No API tokens work" + (f" for {user}." if user else "."))
     for r in rows:
-        out.print(f"{r['id']}  {r['email']}  {r['name']}  made {r['created_at'][:16]}  "
-                  f"last used {(r['last_used_at'] or 'never')[:16]}", markup=False, highlight=False)
+        used = str(r["last_used_at"] or "never")[:16]
+        out.print(f"{r['id']}  {r['email']}  {r['name']}  made {str(r['created_at'])[:16]}  last used {used}",
+                  markup=False, highlight=False)
     if rows:
         out.print("Revoke one with: anchorage tokens revoke ID", markup=False)
 
