@@ -102,7 +102,7 @@ def test_the_unguarded_reader_really_dies_on_the_far_cell(files):
 
 
 def test_the_unguarded_reader_really_dies_on_a_declared_xls_size(files):
-    """calamine sizes an .xls sheet by its DIMENSIONS record: a 9 KB file that declares 65,536 x 65,535 cells
+    """calamine sizes an .xls sheet by its DIMENSIONS record: a 43 KB file that declares 65,536 x 65,535 cells
     kills it (capped here) before it reads a cell. The guard reads that record first."""
     root, _ = files
     code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"

@@ -94,6 +94,8 @@ def xls_corpus() -> dict[str, tuple[bytes, str]]:
         "huge-dimensions.xls": (compound_file(workbook_stream({"Payments": huge})), "cells"),
         "wide-dimensions.xls": (compound_file(workbook_stream({"Payments": payments(), "Padding": wide})),
                                 'sheet "Padding"'),
+        "many-sheets.xls": (compound_file(workbook_stream({f"S{i}": dimensions(0, 1, 0, 1) for i in range(1001)})),
+                            "more than 1,000 sheets"),
         "truncated.xls": (good[: len(good) // 2], "damaged or incomplete"),
         "garbled-header.xls": (bytes(header_only), "damaged"),
         "no-workbook.xls": (compound_file(workbook_stream({"Payments": payments()}), name="Pictures"),

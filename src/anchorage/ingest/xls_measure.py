@@ -1,6 +1,6 @@
 """Measure a legacy .xls (BIFF records in an OLE2 compound file) without reading its cells.
 
-calamine sizes each sheet from its DIMENSIONS record before it reads a cell: a 4 KB file that declares 65,536
+calamine sizes each sheet from its DIMENSIONS record before it reads a cell: a small file that declares 65,536
 rows by 65,535 columns asks for 171 GB and aborts the process. So, before any reader opens it, we check the
 compound file's header and its allocation tables (every sector it names lies inside the file, no chain loops),
 find the workbook stream, read the sheet list from its globals and, for each worksheet, the DIMENSIONS
@@ -18,6 +18,7 @@ END, FREE = 0xFFFFFFFE, 0xFFFFFFFF
 BOF, EOF, BOUNDSHEET, DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x0200
 HEAD_RECORDS = 2_000  # records read at a sheet's start looking for DIMENSIONS (real files: under 50)
 GLOBAL_RECORDS = 2_000_000  # records in the workbook globals (the shared strings can be many)
+MAX_SHEETS = 1_000
 
 
 class XlsDamaged(Exception):
@@ -182,6 +183,8 @@ def _sheets(stream: _Stream) -> list[SheetSize]:
                 name = raw[7:7 + cch].decode("latin-1", "replace")
             if sheet_type == 0:  # a worksheet (not a chart, macro sheet or module)
                 listed.append((name, offset))
+            if len(listed) > MAX_SHEETS:
+                raise XlsDamaged(f"it lists more than {MAX_SHEETS:,} sheets")
     return [_sheet_size(stream, name, offset, biff8) for name, offset in listed]
 
 
