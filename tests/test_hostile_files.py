@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from python_calamine import CalamineWorkbook
 from tests.conftest import make_workspace
 from tests.hostile_files import (
     ROWS,
@@ -27,7 +28,7 @@ from tests.hostile_files import (
     xlsx_bytes,
 )
 from tests.web_support import build_web, csrf_of, login, signed_in
-from tests.xls_files import good_xls
+from tests.xls_files import dimensions, good_xls, payments, small_compound_file, workbook_stream
 
 from anchorage.errors import InputFileError
 from anchorage.ingest import workbook_guard
@@ -130,6 +131,19 @@ def test_a_sound_xls_passes_the_guard_previews_and_loads(files, tmp_path):
         workbook_guard.check_workbook(path, "xls")
     finally:
         workbook_guard.MAX_AREA = old
+
+
+def test_a_small_xls_in_the_mini_stream_is_measured_too(tmp_path):
+    """Under 4,096 bytes a workbook lives in the compound file's mini stream: measured all the same."""
+    small = tmp_path / "small.xls"
+    small.write_bytes(small_compound_file(workbook_stream({"Payments": payments(5)})))
+    assert len(CalamineWorkbook.from_path(str(small)).get_sheet_by_index(0).to_python()) == 6  # a real .xls
+    workbook_guard.check_workbook(small, "xls")
+    hostile = tmp_path / "small-hostile.xls"
+    body = dimensions(0, 65536, 0, 0xFFFF) + payments(5)[len(dimensions(0, 1, 0, 1)):]
+    hostile.write_bytes(small_compound_file(workbook_stream({"Payments": body})))
+    with pytest.raises(InputFileError, match=r'sheet "Payments" uses 4,294,901,760 cells'):
+        workbook_guard.check_workbook(hostile, "xls")
 
 
 def test_an_unknown_attack_only_kills_the_reading_child(files):

@@ -64,6 +64,27 @@ def compound_file(stream: bytes, name: str = "Workbook") -> bytes:
     return header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + data
 
 
+def small_compound_file(stream: bytes) -> bytes:
+    """The same for a stream under 4,096 bytes, as Excel stores it: in 64-byte pieces of the mini stream."""
+    if len(stream) >= 4096:
+        raise ValueError("a small stream only")
+    mini = stream + bytes(-len(stream) % 64)
+    pieces = len(mini) // 64
+    data = mini + bytes(-len(mini) % SECTOR)
+    n = len(data) // SECTOR
+    fat = [FATSECT, END, END] + [3 + i + 1 for i in range(n - 1)] + [END]
+    fat += [FREE] * (SECTOR // 4 - len(fat))
+    minifat = [i + 1 for i in range(pieces - 1)] + [END]
+    minifat += [FREE] * (SECTOR // 4 - len(minifat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + bytes(6) + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, 2, 1, END, 0)
+              + struct.pack("<109I", 0, *([FREE] * 108)))
+    directory = (_entry("Root Entry", 5, 3, len(mini), child=1) + _entry("Workbook", 2, 0, len(stream))
+                 + _entry("", 0, 0, 0) + _entry("", 0, 0, 0))
+    return (header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + struct.pack(f"<{SECTOR // 4}I", *minifat)
+            + data)
+
+
 def _entry(name: str, kind: int, start: int, size: int, child: int = NOSTREAM) -> bytes:
     raw = name.encode("utf-16-le") + b"\0\0" if name else b""
     return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, NOSTREAM, NOSTREAM,
