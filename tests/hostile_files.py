@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
+from tests.xls_files import xls_corpus
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 CONTENT_TYPES = (
@@ -154,7 +155,7 @@ def corpus() -> dict[str, tuple[bytes, str]]:
         # Looks like an OpenDocument file by its first bytes, read as XLSX by its name: its XLSX parts count.
         "opendocument-disguise.xlsx": (_mimetype_first(xlsx_bytes(sheet_xml(far))), "17,179,869,184 cells"),
         "truncated.xlsx": (real[: len(real) // 2], "damaged or incomplete"),
-        # A legacy .xls cannot be measured beforehand: its reader fails in the capped child, plainly.
+        # Random bytes after the compound-file signature: the .xls guard finds no sound header.
         "garbage.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(random.Random(3).getrandbits(8) for _ in range(5000)),
                         "cannot be read"),
         "bad-xml.xlsx": (xlsx_bytes(sheet_xml(ROWS).replace("</sheetData>", "")), "cannot be read"),
@@ -165,6 +166,7 @@ def corpus() -> dict[str, tuple[bytes, str]]:
                                 "cells: sheet \"Payments\" spans A1:GR1000001"),
         "xxe.ods": (ods_bytes(ODS_HEADER.replace("Supplier", "&xxe;"),
                               prolog=XXE.replace("worksheet", "office:document-content")), "DTD"),
+        **xls_corpus(),
     }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from python_calamine import CalamineWorkbook
 from tests.conftest import make_workspace
 from tests.hostile_files import (
     ROWS,
@@ -27,6 +28,7 @@ from tests.hostile_files import (
     xlsx_bytes,
 )
 from tests.web_support import build_web, csrf_of, login, signed_in
+from tests.xls_files import dimensions, good_xls, payments, small_compound_file, workbook_stream
 
 from anchorage.errors import InputFileError
 from anchorage.ingest import workbook_guard
@@ -98,6 +100,50 @@ def test_the_unguarded_reader_really_dies_on_the_far_cell(files):
             f"CalamineWorkbook.from_path({str(root / 'corpus' / 'far-cell.xlsx')!r}).get_sheet_by_index(0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode != 0
+
+
+def test_the_unguarded_reader_really_dies_on_a_declared_xls_size(files):
+    """calamine sizes an .xls sheet by its DIMENSIONS record: a 43 KB file that declares 65,536 x 65,535 cells
+    kills it (capped here) before it reads a cell. The guard reads that record first."""
+    root, _ = files
+    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"
+            "from python_calamine import CalamineWorkbook\n"
+            f"CalamineWorkbook.from_path({str(root / 'corpus' / 'wide-dimensions.xls')!r})")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode != 0 and b"memory allocation" in done.stderr
+
+
+def test_a_sound_xls_passes_the_guard_previews_and_loads(files, tmp_path):
+    root, _ = files
+    path = tmp_path / "payments.xls"
+    path.write_bytes(good_xls())
+    assert detect_format(path) == "xls"
+    out = run_child(root, path)
+    assert out["preview"] == ["Supplier", "Amount", "Date"], out
+    assert out["load"] == 300, out
+    # The measure is the declared one, exactly: 301 rows x 3 columns.
+    old = workbook_guard.MAX_AREA
+    try:
+        workbook_guard.MAX_AREA = 903 - 1
+        with pytest.raises(InputFileError, match=r'sheet "Payments" uses 903 cells \(A1:C301\)'):
+            workbook_guard.check_workbook(path, "xls")
+        workbook_guard.MAX_AREA = 903
+        workbook_guard.check_workbook(path, "xls")
+    finally:
+        workbook_guard.MAX_AREA = old
+
+
+def test_a_small_xls_in_the_mini_stream_is_measured_too(tmp_path):
+    """Under 4,096 bytes a workbook lives in the compound file's mini stream: measured all the same."""
+    small = tmp_path / "small.xls"
+    small.write_bytes(small_compound_file(workbook_stream({"Payments": payments(5)})))
+    assert len(CalamineWorkbook.from_path(str(small)).get_sheet_by_index(0).to_python()) == 6  # a real .xls
+    workbook_guard.check_workbook(small, "xls")
+    hostile = tmp_path / "small-hostile.xls"
+    body = dimensions(0, 65536, 0, 0xFFFF) + payments(5)[len(dimensions(0, 1, 0, 1)):]
+    hostile.write_bytes(small_compound_file(workbook_stream({"Payments": body})))
+    with pytest.raises(InputFileError, match=r'sheet "Payments" uses 4,294,901,760 cells'):
+        workbook_guard.check_workbook(hostile, "xls")
 
 
 def test_an_unknown_attack_only_kills_the_reading_child(files):

@@ -185,7 +185,7 @@ def test_spaces_matches_and_the_booking_workflow(estate):
     assert post(council, "/spaces/requests", req).status_code == 303
     reqs = council.get("/spaces/requests").text
     assert GROUP_EMAIL in reqs and "requested" in reqs  # the handling anchor sees the group's contact
-    rid = re.search(r"<tr><td>(\d+)</td><td>Sutton Hall main room", reqs).group(1)
+    rid = re.search(r'<tr><td>Sutton Hall main room.*?action="/spaces/requests/([0-9a-f]{20})"', reqs, re.S).group(1)
     assert post(council, f"/spaces/requests/{rid}", {"action": "accept"}).status_code == 400  # must be offered first
     assert post(trust, f"/spaces/requests/{rid}", {"action": "offer"}).status_code == 404
     assert post(council, f"/spaces/requests/{rid}", {"action": "offer", "note": "Wednesdays are free"}).status_code == 303
@@ -198,7 +198,7 @@ def test_spaces_matches_and_the_booking_workflow(estate):
     assert GROUP_EMAIL in council.get("/spaces").text
     notes = council.get("/notifications").text
     assert "asks to use" in notes and "is now booked" in notes
-    nid = re.search(r'action="/notifications/(\d+)/read"', notes).group(1)
+    nid = re.search(r'action="/notifications/([0-9a-f]{20})/read"', notes).group(1)
     assert post(trust, f"/notifications/{nid}/read", {}).status_code == 404  # not the trust's notification
     assert post(council, f"/notifications/{nid}/read", {}).status_code == 303
     assert council.get("/notifications").text.count("<strong>New:</strong>") == notes.count("<strong>New:</strong>") - 1
@@ -211,7 +211,7 @@ def test_acv_and_transfers(estate):
     assert post(council, "/assets/acv/nominate", nom).status_code == 303
     assert post(council, "/assets/acv/nominate", {**nom, "nominated_on": "1st March"}).status_code == 400
     page = council.get("/assets/acv").text
-    acv_id = re.search(r"<tr><td>(\d+)</td><td>The Red Lion &lt;script&gt;", page).group(1)
+    acv_id = re.search(r'<option value="([0-9a-f]{20})">The Red Lion &lt;script&gt;', page).group(1)
     assert "2025-04-26" in page  # decision due 8 weeks after receipt
     assert post(council, "/assets/acv/decide", {"acv_id": acv_id, "listed": "yes", "decided_on": "2025-03-01"}
                 ).status_code == 303
@@ -223,6 +223,7 @@ def test_acv_and_transfers(estate):
 
     with estate.ws.session() as s:
         notice = s.scalars(select(DisposalNotice)).one()
+    assert f'<option value="{notice.id}">The Red Lion' in council.get("/assets/acv").text  # chosen by name
     assert post(council, "/assets/acv/bid", {"notice_id": str(notice.id), "group": "Friends", "on": "2026-03-20"}
                 ).status_code == 303
     assert "2026-08-31" in council.get("/assets/acv").text  # the 6-month full moratorium
@@ -231,8 +232,8 @@ def test_acv_and_transfers(estate):
     assert post(council, "/assets/transfers", {"asset_key": "ID:T1", "recipient": "X", "terms": "lease"}
                 ).status_code == 400  # not the council's asset
     page = council.get("/assets/acv").text
-    tid = re.search(r'name="transfer_id" value="(\d+)"', page).group(1)
-    assert post(trust, "/assets/transfers", {"transfer_id": tid, "status": "expression-of-interest"}).status_code == 403
+    tid = re.search(r'name="transfer_id" value="([0-9a-f]{20})"', page).group(1)
+    assert post(trust, "/assets/transfers", {"transfer_id": tid, "status": "expression-of-interest"}).status_code == 404
     assert post(council, "/assets/transfers", {"transfer_id": tid, "status": "completed"}).status_code == 400
     assert post(council, "/assets/transfers", {"transfer_id": tid, "status": "expression-of-interest"}).status_code == 303
     assert "<td>expression-of-interest</td>" in council.get("/assets/acv").text

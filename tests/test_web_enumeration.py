@@ -5,6 +5,7 @@ random, not computable from the anchor and the supplier's name."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import secrets
 from pathlib import Path
@@ -14,6 +15,8 @@ from sqlalchemy import select
 from tests.test_suppliers import _extra_sql
 from tests.web_support import build_web, csrf_of, signed_in
 
+from anchorage.access import accounts
+from anchorage.assets.community import propose_transfer
 from anchorage.assets.spaces import add_need, add_space
 from anchorage.assets.workflow import request_space
 from anchorage.reference.load import import_reference
@@ -87,6 +90,7 @@ def estate(tmp_path_factory):
     need = add_need(ws, group_name="Lunch Club", contact_email="club@example.org", activity="Lunch", people="20",
                     area="SM1 1AA")
     trust_request = request_space(ws, need.id, trust_space.id)
+    trust_transfer = propose_transfer(ws, "acute-trust", "ID:T1", recipient="Sutton Community Trust", terms="lease")
     staged = t.post("/upload", data={"csrf_token": csrf_of(t.get("/upload").text), "org": "acute-trust",
                                      "kind": "spend"},
                     files={"file": ("t.csv", b"Supplier,Amount,Date\nA Ltd,10,01/04/2024\n", "text/csv")},
@@ -97,11 +101,14 @@ def estate(tmp_path_factory):
         collab_start = s.scalar(select(BidStart.id).where(BidStart.participant_ref == "P1"))
         upload = s.scalar(select(Upload.id).where(Upload.org == "acute-trust"))
         trust_user = s.scalar(select(User.id).where(User.email == "analyst@trust.org"))
+        accounts.new_api_token(s, s.get(User, trust_user), "Trust feed")
+        s.commit()
+        api_token = accounts.api_tokens(s, s.get(User, trust_user))[0].public_id
     web.ids = {  # type: ignore[attr-defined]
         "record": trust_record, "decision": next(x["id"] for x in list_decisions(ws) if x["record_id"] == trust_record),
         "pledge": trust_pledge, "start": start, "collab_start": collab_start, "space": trust_space.id, "request": trust_request.id,
         "notification": notification, "upload": upload, "token": staged.headers["location"].rsplit("/", 1)[1],
-        "user": trust_user, "need": need.id, "council_space": council_space.id,
+        "user": trust_user, "need": need.id, "transfer": trust_transfer.id, "api_token": api_token, "council_space": council_space.id,
         "council_record": resolved_suppliers(ws).query("org == 'council'")["record_id"].iloc[0],
     }
     return web
@@ -123,9 +130,11 @@ def _routes(ids: dict, other: dict) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", "/spaces/requests", {"need_id": str(ids["need"]), "space_id": str(other["space"])}),
         ("POST", f"/spaces/requests/{other['request']}", {"action": "offer", "note": ""}),
         ("POST", f"/notifications/{other['notification']}/read", {}),
+        ("POST", "/assets/transfers", {"transfer_id": other["transfer"], "status": "expression-of-interest"}),
         ("GET", f"/uploads/{other['upload']}", {}),
         ("GET", f"/uploads/{other['upload']}/quarantine.csv", {}),
         ("GET", f"/uploads/{other['upload']}/quarantine.xlsx", {}),
+        ("POST", f"/account/tokens/{other['api_token']}/revoke", {}),
         ("GET", f"/upload/{other['token']}", {}),
         ("POST", f"/upload/{other['token']}/load", {}),
     ]
@@ -136,14 +145,15 @@ ADMIN_ROUTES = [  # the council's admin (and the collaborative admin, for what i
     ("/workforce/apprenticeships/replan", lambda o: {"placement": o["placement"], "from_month": "2026-03"}),
     ("/admin/users/{user}/role", lambda o: {"role": "viewer"}),
     ("/admin/users/{user}/reset", lambda o: {}),
+    ("/admin/users/{user}/tokens/{api_token}/revoke", lambda o: {}),
 ]
 
 
 def _missing(ids: dict) -> dict:
-    return {**{k: secrets.randbelow(10**6) + 10**6 for k in ("decision", "pledge", "start", "collab_start", "space",
-                                                             "request",
-                                                             "notification", "user")},
+    return {**{k: secrets.token_hex(10) for k in ("decision", "pledge", "start", "collab_start", "space", "request",
+                                                  "notification", "user", "transfer")},
             "record": secrets.token_hex(12), "upload": secrets.token_hex(8), "token": secrets.token_urlsafe(24),
+            "api_token": secrets.token_urlsafe(12),
             "apprentice": "XA" + secrets.token_hex(3), "placement": "XP" + secrets.token_hex(3)}
 
 
@@ -183,7 +193,7 @@ def test_admin_powers_are_the_permission_tables_and_refusals_match(estate, email
     placement; a reference that exists and one that does not get the same answer."""
     ids, c = estate.ids, signed_in(estate, email)
     token = csrf_of(c.get("/workforce/apprenticeships").text)
-    other = {"apprentice": "TA1", "placement": "T1", "user": ids["user"]}
+    other = {"apprentice": "TA1", "placement": "T1", "user": ids["user"], "api_token": ids["api_token"]}
     missing = _missing(ids)
     routes = ADMIN_ROUTES if email != "collab@x.org" else ADMIN_ROUTES[:2]  # the collaborative admin may manage users
     for path, form in routes:
@@ -191,6 +201,9 @@ def test_admin_powers_are_the_permission_tables_and_refusals_match(estate, email
         b = c.post(path.format(**missing), data={**form(missing), "csrf_token": token})
         assert a.status_code == 404, (email, path, a.status_code, a.text[:300])
         assert (a.status_code, a.content) == (b.status_code, b.content), (email, path)
+    if email != "collab@x.org":  # another anchor's user's tokens are not listed to this admin either
+        a, b = c.get(f"/admin/users/{other['user']}/tokens"), c.get(f"/admin/users/{missing['user']}/tokens")
+        assert a.status_code == 404 and (a.status_code, a.content) == (b.status_code, b.content)
     assert employers(estate.ws, active_only=True).get("TA1") == "acute-trust"  # still there
     with estate.ws.session() as s:
         assert s.get(User, ids["user"]).role == "anchor-analyst"
@@ -204,6 +217,60 @@ def test_the_collaborative_admin_cannot_withdraw_the_councils_own_apprentice(est
     assert r.status_code == 404 and employers(estate.ws, active_only=True).get("CA1") == "council"
     page = c.get("/workforce/apprenticeships").text
     assert 'name="apprentice"' not in page  # the button follows the same table
+
+
+# Path parameters that do not name an anchor's object, and why each is safe to leave as it is.
+NOT_AN_ANCHORS_OBJECT = {
+    "org": "an anchor's slug: anchors are public, and each page shows only what its viewer may see",
+    "fmt": "a file format",
+    "action": "what to do to the Assets of Community Value list, which the council alone keeps",
+    "token": "a one-time secret link (invitation, confirmation, survey); staged uploads are probed above",
+    "opp_id": "a collaborative opportunity: every viewer sees each one, with what is not shared withheld",
+}
+
+
+class _Placeholder(dict):
+    def __missing__(self, key: str) -> str:
+        return "{}"
+
+
+def _paths_naming_objects(app) -> set[tuple[str, str]]:
+    """(method, a pattern its paths match) for every route with a path parameter that names an object."""
+    out = set()
+    for r in app.routes:  # included routers are wrapped: read their own route lists
+        for route in getattr(getattr(r, "original_router", None), "routes", [r]):
+            params = set(re.findall(r"\{(\w+)", getattr(route, "path", "")))
+            if params - set(NOT_AN_ANCHORS_OBJECT):
+                pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{\w+\}", route.path))
+                out |= {(m, pattern) for m in route.methods or () if m != "HEAD"}
+    return out
+
+
+def test_every_route_whose_path_names_an_object_is_probed(estate):
+    """A new route that takes an id fails here until it is added to the probes above."""
+    any_id = _Placeholder()
+    probed = {(m, p) for m, p, _ in _routes(any_id, any_id)} | {("POST", p.format_map(any_id))
+                                                                  for p, _ in ADMIN_ROUTES}
+    probed.add(("GET", "/admin/users/{}/tokens"))
+    needed = _paths_naming_objects(estate.app)
+    missing = {(m, p) for m, p in needed if not any(m == pm and re.fullmatch(p, pp) for pm, pp in probed)}
+    assert len(needed) >= 12 and not missing, missing
+
+
+def test_ids_are_random_not_sequential(estate):
+    """Every object a URL or form names has a random id: nothing to count, nothing to guess from a neighbour."""
+    ids = estate.ids
+    for kind in ("decision", "pledge", "start", "collab_start", "space", "request", "notification", "user", "need",
+                 "transfer"):
+        assert re.fullmatch(r"[0-9a-f]{20}", str(ids[kind])), (kind, ids[kind])
+    made = [add_need(estate.ws, group_name=f"Club {n}", contact_email="club@example.org", activity="Lunch",
+                     people="5", area="SM1 1AA").id for n in range(12)]
+    assert len(set(made)) == 12
+    assert made != sorted(made) and made != sorted(made, reverse=True)  # 1 chance in 12!/2 by luck
+    assert not any(abs(int(a, 16) - int(b, 16)) < 10**6 for a, b in itertools.pairwise(made))
+    with estate.ws.session() as s:
+        users = s.scalars(select(User.id)).all()
+    assert all(re.fullmatch(r"[0-9a-f]{20}", u) for u in users) and len(users) >= 6
 
 
 def test_supplier_record_ids_are_random_not_derived_from_names(estate):

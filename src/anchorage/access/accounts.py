@@ -282,6 +282,28 @@ def api_tokens(s: Session, user: User) -> list[ApiToken]:
                           .order_by(ApiToken.created_at.desc())).all())
 
 
+def working_tokens(s: Session, email: str | None = None) -> list[tuple[ApiToken, User]]:
+    """Every token that still works, with its user (only `email`'s when given), by user then newest first."""
+    q = (select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.revoked_at.is_(None))
+         .order_by(User.email, ApiToken.created_at.desc()))
+    if email is not None:
+        user = s.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound(f"There is no user {email}.", fix="See who there is with: anchorage users list")
+        q = q.where(ApiToken.user_id == user.id)
+    return [(t, u) for t, u in s.execute(q).tuples()]
+
+
+def token_owner(s: Session, public_id: str) -> User:
+    """The user whose working token this is."""
+    owner = s.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                     .where(ApiToken.public_id == public_id, ApiToken.revoked_at.is_(None)))
+    if owner is None:
+        raise NotFound("There is no such API token (it may have been revoked already).",
+                       fix="See the tokens that still work with: anchorage tokens list")
+    return owner
+
+
 def revoke_token(s: Session, by: str, owner: User, public_id: str) -> None:
     """Revoke one of `owner`'s tokens (the caller has checked that `by` may manage `owner`)."""
     row = s.scalar(select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.user_id == owner.id,

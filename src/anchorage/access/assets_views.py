@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.access.accounts import Forbidden
-from anchorage.access.gate import UPLOAD_ROLES, Viewer
+from anchorage.access.gate import UPLOAD_ROLES, Viewer, refuse
 from anchorage.assets import community
 from anchorage.assets.colocation import colocation_candidates
 from anchorage.assets.dedupe import collaborative_register
@@ -196,22 +196,19 @@ def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str
         except ValueError:
             raise AnchorageError(f"The {key.replace('_', ' ')} is not a date.", fix="Use the form YYYY-MM-DD.") from None
 
-    def num(key: str) -> int:
-        try:
-            return int(values.get(key) or "")
-        except ValueError:
-            raise AnchorageError(f"The {key.replace('_', ' ')} is not a number.") from None
+    def ref(key: str) -> str:
+        return (values.get(key) or "").strip()[:64]
 
     if action == "nominate":
         community.nominate(ws, values.get("name", "")[:200], nominated_by=values.get("nominated_by", "")[:200],
                            nominated_on=day("nominated_on"), address=values.get("address", "")[:500])
     elif action == "decide":
-        community.decide_nomination(ws, num("acv_id"), listed=values.get("listed") == "yes",
+        community.decide_nomination(ws, ref("acv_id"), listed=values.get("listed") == "yes",
                                     decided_on=day("decided_on"), note=values.get("note", "")[:2000])
     elif action == "notice":
-        community.notify_disposal(ws, num("acv_id"), notified_on=day("notified_on"))
+        community.notify_disposal(ws, ref("acv_id"), notified_on=day("notified_on"))
     elif action == "bid":
-        community.intent_to_bid(ws, num("notice_id"), group=values.get("group", "")[:200], on=day("on"))
+        community.intent_to_bid(ws, ref("notice_id"), group=values.get("group", "")[:200], on=day("on"))
     else:
         raise AnchorageError(f'"{action}" is not something we do to the ACV list.')
 
@@ -219,14 +216,10 @@ def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str
 def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> None:
     """Propose a community asset transfer of one's own asset, or move one to its next status."""
     if values.get("transfer_id"):
-        try:
-            tid = int(values["transfer_id"])
-        except ValueError:
-            raise AnchorageError("That is not a transfer number.") from None
+        tid = values["transfer_id"].strip()[:64]
         row = next((t for t in community.transfers(ws) if t.id == tid), None)
-        if row is None:
-            raise AnchorageError(f"There is no asset transfer {tid}.")
-        require_editor(viewer, row.org)
+        if row is None or viewer.role not in UPLOAD_ROLES or viewer.org != row.org:  # one answer for both
+            refuse(ws, viewer, "asset transfer", tid, "missing" if row is None else f"of {row.org}")
         community.advance_transfer(ws, tid, values.get("status", ""), note=values.get("note", "")[:2000])
         return
     if viewer.org is None:

@@ -47,7 +47,7 @@ class BidView:
     pledged: list[tuple[str, int]]  # placements by employer (seen) or "through <anchor>" (not seen)
     pledges: list[Pledge] = field(default_factory=list)  # seen
     starts: list[BidStart] = field(default_factory=list)  # in this viewer's own pledges (`lists_starts`)
-    editable: set[int] = field(default_factory=set)  # pledge ids this viewer may withdraw and record starts in
+    editable: set[str] = field(default_factory=set)  # pledge ids this viewer may withdraw and record starts in
 
 
 def bid(ws: Workspace, viewer: Viewer, programme: str | None = None, bid_date: dt.date | None = None) -> BidView:
@@ -68,7 +68,7 @@ def bid(ws: Workspace, viewer: Viewer, programme: str | None = None, bid_date: d
                    [s for s in starts if s.pledge_id in seen_ids and lists_starts(viewer, org_of[s.pledge_id])], mine)
 
 
-def _require_own(ws: Workspace, viewer: Viewer, pledge_id: int, *, what: str = "pledge", ref: object = None,
+def _require_own(ws: Workspace, viewer: Viewer, pledge_id: str, *, what: str = "pledge", ref: object = None,
                  ip: str | None = None) -> None:
     """A pledge this viewer may change. A missing pledge and one they cannot see get the same refusal (for a
     start: one whose pledge's starts are not listed to them)."""
@@ -89,20 +89,20 @@ def add_pledge(ws: Workspace, viewer: Viewer, values: dict[str, Any]) -> PledgeC
     return bid_entry.add_pledge(ws, viewer.org or "", values)
 
 
-def withdraw_pledge(ws: Workspace, viewer: Viewer, pledge_id: int, *, ip: str | None = None) -> None:
+def withdraw_pledge(ws: Workspace, viewer: Viewer, pledge_id: str, *, ip: str | None = None) -> None:
     _require_own(ws, viewer, pledge_id, ip=ip)
     bid_entry.withdraw_pledge(ws, pledge_id)
 
 
-def record_start(ws: Workspace, viewer: Viewer, pledge_id: int, values: dict[str, Any], *,
-                 ip: str | None = None) -> int:
+def record_start(ws: Workspace, viewer: Viewer, pledge_id: str, values: dict[str, Any], *,
+                 ip: str | None = None) -> str:
     _require_own(ws, viewer, pledge_id, ip=ip)
     return bid_entry.record_start(ws, pledge_id, values)
 
 
-def record_outcome(ws: Workspace, viewer: Viewer, start_id: int, outcome: str, outcome_date: str, *,
+def record_outcome(ws: Workspace, viewer: Viewer, start_id: str, outcome: str, outcome_date: str, *,
                    ip: str | None = None) -> None:
     with ws.session() as s:
         pledge_id = s.scalar(select(BidStart.pledge_id).where(BidStart.id == start_id))
-    _require_own(ws, viewer, pledge_id or 0, what="start", ref=start_id, ip=ip)
+    _require_own(ws, viewer, pledge_id or "", what="start", ref=start_id, ip=ip)
     bid_entry.record_outcome(ws, start_id, outcome, outcome_date)

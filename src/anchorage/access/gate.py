@@ -42,7 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 class Viewer:
     """A signed-in user as the gate sees them."""
 
-    user_id: int
+    user_id: str
     email: str
     role: str
     org: str | None

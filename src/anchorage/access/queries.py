@@ -40,7 +40,7 @@ def data_version(ws: Workspace) -> str:
     with ws.session() as s:
         rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
         decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
-                            .order_by(SupplierDecision.id)).all()
+                            .order_by(SupplierDecision.created_at, SupplierDecision.id)).all()
     # Writes by this process (the owner) count; the file's time catches another process's (the WAL first).
     wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
     written = (ws.warehouse_writes, *(p.stat().st_mtime_ns for p in (ws.warehouse_path, wal) if p.exists()))

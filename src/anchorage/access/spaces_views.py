@@ -50,7 +50,7 @@ def _handled_needs(s: Any, viewer: Viewer) -> set[int]:
 
 @dataclass
 class NeedView:
-    id: int
+    id: str
     activity: str
     description: str
     people: int
@@ -68,7 +68,7 @@ def needs(ws: Workspace, viewer: Viewer) -> list[NeedView]:
     """Published needs; the group's name and email only where the viewer's anchor handles its request."""
     with ws.session() as s:
         handled = _handled_needs(s, viewer)
-        rows = s.scalars(select(Need).where(Need.status == "published").order_by(Need.id)).all()
+        rows = s.scalars(select(Need).where(Need.status == "published").order_by(Need.created_at, Need.id)).all()
         return [NeedView(n.id, n.activity, n.description, n.people, list(n.times), list(n.accessibility),
                          list(n.facilities), n.area, n.budget_per_hour, n.max_distance_m,
                          n.group_name if n.id in handled else None, n.contact_email if n.id in handled else None)
@@ -88,13 +88,13 @@ def matches(ws: Workspace) -> list[dict[str, Any]]:
 
 @dataclass
 class RequestView:
-    id: int
+    id: str
     status: str
-    need_id: int
+    need_id: str
     activity: str
     people: int
     times: list[str]
-    space_id: int
+    space_id: str
     space: str
     org: str
     message: str
@@ -108,7 +108,7 @@ def requests(ws: Workspace, viewer: Viewer) -> list[RequestView]:
     """Requests for spaces of anchors whose detail the viewer sees, newest first."""
     with ws.session() as s:
         q = (select(SpaceRequest, Space, Need).join(Space, Space.id == SpaceRequest.space_id)
-             .join(Need, Need.id == SpaceRequest.need_id).order_by(SpaceRequest.id.desc()))
+             .join(Need, Need.id == SpaceRequest.need_id).order_by(SpaceRequest.created_at.desc(), SpaceRequest.id))
         out = []
         for req, space, need in s.execute(q).all():
             if not viewer.sees_detail(space.org):
@@ -128,7 +128,7 @@ def _editable(ws: Workspace, viewer: Viewer, org: str | None, what: str, ref: ob
     require_editor(viewer, org)
 
 
-def record_request(ws: Workspace, viewer: Viewer, need_id: int, space_id: int, message: str = "") -> SpaceRequest:
+def record_request(ws: Workspace, viewer: Viewer, need_id: str, space_id: str, message: str = "") -> SpaceRequest:
     """Record a group's request for a space (its anchor's staff, on hearing from the group)."""
     with ws.session() as s:
         space = s.get(Space, space_id)
@@ -136,7 +136,7 @@ def record_request(ws: Workspace, viewer: Viewer, need_id: int, space_id: int, m
     return workflow.request_space(ws, need_id, space_id, message[:2000])
 
 
-def act(ws: Workspace, viewer: Viewer, request_id: int, action: str, note: str = "") -> SpaceRequest:
+def act(ws: Workspace, viewer: Viewer, request_id: str, action: str, note: str = "") -> SpaceRequest:
     with ws.session() as s:
         req = s.get(SpaceRequest, request_id)
         space = s.get(Space, req.space_id) if req else None
@@ -154,7 +154,7 @@ def unread_count(ws: Workspace, viewer: Viewer) -> int:
     return len(workflow.notifications_for(ws, viewer.org, unread_only=True)) if viewer.org else 0
 
 
-def mark_read(ws: Workspace, viewer: Viewer, notification_id: int) -> None:
+def mark_read(ws: Workspace, viewer: Viewer, notification_id: str) -> None:
     with ws.session() as s:
         n = s.get(Notification, notification_id)
     if n is None or viewer.org is None or n.recipient != viewer.org:
@@ -162,7 +162,7 @@ def mark_read(ws: Workspace, viewer: Viewer, notification_id: int) -> None:
     workflow.mark_read(ws, notification_id)
 
 
-def group_notifications(ws: Workspace, viewer: Viewer, need_id: int) -> list[Notification]:
+def group_notifications(ws: Workspace, viewer: Viewer, need_id: str) -> list[Notification]:
     """What the group was told (to pass on by email): for the users handling its request."""
     with ws.session() as s:
         if need_id not in _handled_needs(s, viewer):

@@ -56,7 +56,7 @@ def decisions(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
 
 
 def decide(ws: Workspace, viewer: Viewer, action: str, record_id: str, *, register: str | None = None,
-           other_record_id: str | None = None, note: str | None = None, ip: str | None = None) -> int:
+           other_record_id: str | None = None, note: str | None = None, ip: str | None = None) -> str:
     """Record a decision as this user (gated and audited); returns its id. A merge needs the right to
     decide on the first record and to see the second."""
     org = _record_org(ws, viewer, record_id, ip=ip)
@@ -74,7 +74,7 @@ def decide(ws: Workspace, viewer: Viewer, action: str, record_id: str, *, regist
     return d.id
 
 
-def undo(ws: Workspace, viewer: Viewer, decision_id: int, *, ip: str | None = None) -> None:
+def undo(ws: Workspace, viewer: Viewer, decision_id: str, *, ip: str | None = None) -> None:
     """Withdraw a decision on a record the viewer may decide on (gated and audited)."""
     found = next((d for d in review.list_decisions(ws) if d["id"] == decision_id), None)
     org = _record_orgs(ws, [found["record_id"]]).get(found["record_id"]) if found else None

@@ -50,7 +50,7 @@ def nominate(ws: Workspace, name: str, *, nominated_by: str, nominated_on: dt.da
     return row
 
 
-def decide_nomination(ws: Workspace, acv_id: int, *, listed: bool, decided_on: dt.date, note: str = "") -> AcvListing:
+def decide_nomination(ws: Workspace, acv_id: str, *, listed: bool, decided_on: dt.date, note: str = "") -> AcvListing:
     """List the asset (for 5 years) or record the nomination as unsuccessful."""
     with ws.session() as s:
         row = s.get(AcvListing, acv_id)
@@ -66,7 +66,7 @@ def decide_nomination(ws: Workspace, acv_id: int, *, listed: bool, decided_on: d
         return row
 
 
-def notify_disposal(ws: Workspace, acv_id: int, *, notified_on: dt.date) -> DisposalNotice:
+def notify_disposal(ws: Workspace, acv_id: str, *, notified_on: dt.date) -> DisposalNotice:
     """The owner's notice of intended disposal: starts the interim moratorium and the protected period."""
     with ws.session() as s:
         acv = s.get(AcvListing, acv_id)
@@ -83,7 +83,7 @@ def notify_disposal(ws: Workspace, acv_id: int, *, notified_on: dt.date) -> Disp
         return notice
 
 
-def intent_to_bid(ws: Workspace, notice_id: int, *, group: str, on: dt.date) -> DisposalNotice:
+def intent_to_bid(ws: Workspace, notice_id: str, *, group: str, on: dt.date) -> DisposalNotice:
     """A community interest group's written request to be a bidder: in the interim period it extends the
     moratorium to 6 months from the notice; after it, it changes nothing (and is refused here)."""
     with ws.session() as s:
@@ -102,7 +102,7 @@ def intent_to_bid(ws: Workspace, notice_id: int, *, group: str, on: dt.date) -> 
 
 @dataclass
 class AcvStatus:
-    id: int
+    id: str
     name: str
     status: str
     decision_due: dt.date | None
@@ -110,6 +110,7 @@ class AcvStatus:
     moratorium_ends: dt.date | None
     protected_ends: dt.date | None
     note: str
+    notice_id: str | None = None  # the live disposal notice, which a community group's intent to bid names
 
 
 def acv_register(ws: Workspace, *, today: dt.date | None = None) -> list[AcvStatus]:
@@ -117,7 +118,7 @@ def acv_register(ws: Workspace, *, today: dt.date | None = None) -> list[AcvStat
     today = today or dt.date.today()
     out = []
     with ws.session() as s:
-        for acv in s.scalars(select(AcvListing).order_by(AcvListing.id)):
+        for acv in s.scalars(select(AcvListing).order_by(AcvListing.nominated_on, AcvListing.name, AcvListing.id)):
             status = "expired" if acv.status == "listed" and acv.expires_on and acv.expires_on < today else acv.status
             notice = s.scalars(select(DisposalNotice).where(DisposalNotice.acv_id == acv.id)
                                .order_by(DisposalNotice.notified_on.desc())).first()
@@ -129,7 +130,8 @@ def acv_register(ws: Workspace, *, today: dt.date | None = None) -> list[AcvStat
                 note = "moratorium: the owner may not dispose of it yet"
             out.append(AcvStatus(acv.id, acv.name, status, acv.decision_due if status == "nominated" else None,
                                  acv.expires_on, notice.full_ends if live and notice else None,
-                                 notice.protected_ends if live and notice else None, note))
+                                 notice.protected_ends if live and notice else None, note,
+                                 notice.id if live and notice else None))
     return out
 
 
@@ -144,7 +146,7 @@ def propose_transfer(ws: Workspace, org: str, asset_key: str, *, recipient: str,
     return row
 
 
-def advance_transfer(ws: Workspace, transfer_id: int, status: str, *, note: str = "") -> AssetTransfer:
+def advance_transfer(ws: Workspace, transfer_id: str, status: str, *, note: str = "") -> AssetTransfer:
     """Move a transfer to its next status (see TRANSFER_STEPS); other moves are refused."""
     with ws.session() as s:
         row = s.get(AssetTransfer, transfer_id)
@@ -163,4 +165,4 @@ def advance_transfer(ws: Workspace, transfer_id: int, status: str, *, note: str 
 
 def transfers(ws: Workspace) -> list[AssetTransfer]:
     with ws.session() as s:
-        return list(s.scalars(select(AssetTransfer).order_by(AssetTransfer.id)))
+        return list(s.scalars(select(AssetTransfer).order_by(AssetTransfer.created_at, AssetTransfer.id)))

@@ -26,9 +26,9 @@ CELL_M = 500.0
 
 @dataclass
 class Match:
-    need_id: int
+    need_id: str
     rank: int
-    space_id: int
+    space_id: str
     org: str
     space: str
     distance_m: float
@@ -83,6 +83,7 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
         n = _prepared(needs, vocab, ["id", "people", "easting", "northing", "max_distance_m", "budget_per_hour"])
         s = _prepared(spaces, vocab, ["id", "org", "name", "capacity", "hourly_cost", "easting", "northing"])
         n["n_fac"] = [len(f) for f in needs["facilities"]]
+        s["ord"] = s["id"].rank(method="first")  # ties go to the first space by id (ids may be text)
         con.register("needs_in", n)
         con.register("spaces_in", s)
         con.register("needs_words", needs[["id", "accessibility"]])
@@ -94,7 +95,7 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
             WITH ok AS (
                 SELECT p.l_id, p.r_id, p.distance_m, p.l_radius, n.people, n.n_fac, n.budget_per_hour,
                        n.any_time AS n_any, s.any_time AS s_any, s.org, s.name, s.capacity, s.hourly_cost,
-                       bit_count(n.fac & s.fac) AS fac_hits,
+                       s.ord AS s_ord, bit_count(n.fac & s.fac) AS fac_hits,
                        {w['distance']} * (1 - p.distance_m / p.l_radius) + {w['fit']} * (n.people / s.capacity)
                        + {w['facilities']} * CASE WHEN n.n_fac = 0 THEN 1.0 ELSE bit_count(n.fac & s.fac) / n.n_fac END
                        + {w['cost']} * CASE WHEN s.hourly_cost = 0 THEN 1.0 WHEN n.budget_per_hour IS NULL THEN 0.5
@@ -106,9 +107,9 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
                   AND (n.any_time OR s.any_time OR ({cover}))
             ), best AS (
                 -- Top k per need by score, then nearer, then lower space id: an aggregate, not a full sort.
-                SELECT l_id, unnest(max_by(ok, struct_pack(s := score, d := -distance_m, i := -r_id), {int(top)}))
+                SELECT l_id, unnest(max_by(ok, struct_pack(s := score, d := -distance_m, i := -s_ord), {int(top)}))
                            AS m,
-                       generate_subscripts(max_by(ok, struct_pack(s := score, d := -distance_m, i := -r_id),
+                       generate_subscripts(max_by(ok, struct_pack(s := score, d := -distance_m, i := -s_ord),
                                                   {int(top)}), 1) AS rank
                 FROM ok GROUP BY l_id
             )

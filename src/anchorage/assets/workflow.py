@@ -28,11 +28,11 @@ class WorkflowError(AnchorageError):
     """A status change that the request's current status does not allow."""
 
 
-def _notify(s: Session, recipient: str, kind: str, message: str, request_id: int) -> None:
+def _notify(s: Session, recipient: str, kind: str, message: str, request_id: str) -> None:
     s.add(Notification(recipient=recipient, kind=kind, message=message, request_id=request_id))
 
 
-def request_space(ws: Workspace, need_id: int, space_id: int, message: str = "") -> SpaceRequest:
+def request_space(ws: Workspace, need_id: str, space_id: str, message: str = "") -> SpaceRequest:
     """A group asks for a space for its published need; the anchor is notified."""
     with ws.session() as s:
         need, space = s.get(Need, need_id), s.get(Space, space_id)
@@ -55,7 +55,7 @@ def request_space(ws: Workspace, need_id: int, space_id: int, message: str = "")
         return req
 
 
-def change_request(ws: Workspace, request_id: int, action: str, *, by: str, note: str = "") -> SpaceRequest:
+def change_request(ws: Workspace, request_id: str, action: str, *, by: str, note: str = "") -> SpaceRequest:
     """Apply an action (offer, accept, decline, withdraw, cancel) taken by `by` ("group" or an anchor slug)."""
     with ws.session() as s:
         req = s.get(SpaceRequest, request_id)
@@ -110,7 +110,7 @@ def notifications_for(ws: Workspace, recipient: str, *, unread_only: bool = Fals
         return list(s.scalars(q.order_by(Notification.created_at.desc(), Notification.id.desc())))
 
 
-def mark_read(ws: Workspace, notification_id: int) -> None:
+def mark_read(ws: Workspace, notification_id: str) -> None:
     with ws.session() as s:
         n = s.get(Notification, notification_id)
         if n is None:

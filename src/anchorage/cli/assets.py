@@ -148,7 +148,7 @@ def acv_nominate(name: str, by: Annotated[str, typer.Option(help="Who nominated 
 
 
 @assets_app.command("acv-decide")
-def acv_decide(acv_id: int, on: DateOpt, listed: Annotated[bool, typer.Option("--listed/--unsuccessful")],
+def acv_decide(acv_id: str, on: DateOpt, listed: Annotated[bool, typer.Option("--listed/--unsuccessful")],
                workspace: WorkspaceOpt = None) -> None:
     """List a nominated asset for 5 years, or record the nomination as unsuccessful."""
     from anchorage.assets.community import decide_nomination
@@ -158,7 +158,7 @@ def acv_decide(acv_id: int, on: DateOpt, listed: Annotated[bool, typer.Option("-
 
 
 @assets_app.command("acv-disposal")
-def acv_disposal(acv_id: int, on: DateOpt, workspace: WorkspaceOpt = None) -> None:
+def acv_disposal(acv_id: str, on: DateOpt, workspace: WorkspaceOpt = None) -> None:
     """Record an owner's notice of intended disposal; prints the moratorium dates."""
     from anchorage.assets.community import notify_disposal
 
@@ -168,7 +168,7 @@ def acv_disposal(acv_id: int, on: DateOpt, workspace: WorkspaceOpt = None) -> No
 
 
 @assets_app.command("acv-intent")
-def acv_intent(notice_id: int, group: Annotated[str, typer.Option(help="The community interest group.")],
+def acv_intent(notice_id: str, group: Annotated[str, typer.Option(help="The community interest group.")],
                on: DateOpt, workspace: WorkspaceOpt = None) -> None:
     """Record a community group's intent to bid (extends the moratorium to 6 months)."""
     from anchorage.assets.community import intent_to_bid
@@ -208,7 +208,7 @@ def transfer(asset_key: str, org: OrgOpt, to: Annotated[str, typer.Option("--to"
 
 
 @assets_app.command("transfer-status")
-def transfer_status(transfer_id: int, status: str, workspace: WorkspaceOpt = None, note: str = "") -> None:
+def transfer_status(transfer_id: str, status: str, workspace: WorkspaceOpt = None, note: str = "") -> None:
     """Move a transfer on (expression-of-interest, business-case, approved, completed, refused, withdrawn)."""
     from anchorage.assets.community import advance_transfer
 
@@ -249,7 +249,7 @@ def spaces_match(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 
 
 @spaces_app.command("request")
-def spaces_request(need_id: int, space_id: int, workspace: WorkspaceOpt = None, message: str = "") -> None:
+def spaces_request(need_id: str, space_id: str, workspace: WorkspaceOpt = None, message: str = "") -> None:
     """A group requests a space for its need (the anchor is notified)."""
     from anchorage.assets.workflow import request_space
 
@@ -258,7 +258,7 @@ def spaces_request(need_id: int, space_id: int, workspace: WorkspaceOpt = None, 
 
 
 @spaces_app.command("respond")
-def spaces_respond(request_id: int, action: Annotated[str, typer.Argument(help="offer, accept, decline, withdraw or cancel")],
+def spaces_respond(request_id: str, action: Annotated[str, typer.Argument(help="offer, accept, decline, withdraw or cancel")],
                    by: Annotated[str, typer.Option(help='"group", or the anchor\'s slug')],
                    workspace: WorkspaceOpt = None, note: str = "") -> None:
     """Move a space request on: the anchor offers or declines, the group accepts (booking) or withdraws."""

@@ -195,7 +195,7 @@ def review_decisions(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -
 
 
 @review_app.command("undo")
-def review_undo(decision: int, workspace: WorkspaceOpt = None) -> None:
+def review_undo(decision: str, workspace: WorkspaceOpt = None) -> None:
     """Withdraw a decision."""
     from anchorage.suppliers.review import undo
 

@@ -1,4 +1,4 @@
-"""`anchorage serve` and `anchorage users`: the web workspace and its accounts."""
+"""`anchorage serve`, `anchorage users` and `anchorage tokens`: the web workspace, its accounts and API tokens."""
 
 from __future__ import annotations
 
@@ -95,3 +95,43 @@ def users_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None
     else:
         for r in rows:
             out.print(f"{r['email']}  {r['role']}  {r['org'] or '(whole collaborative)'}")
+
+
+tokens_app = typer.Typer(help="API tokens: list the ones that work and revoke them.", no_args_is_help=True)
+
+
+@tokens_app.command("list")
+def tokens_list(user: Annotated[str | None, typer.Option("--user", help="Only this user's tokens (their email).")] = None,
+                workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """List the API tokens that still work: their id, user, name, when made and last used (never the secret)."""
+    from anchorage.access import accounts
+
+    with open_workspace(workspace).session() as s:
+        rows = [{"id": t.public_id, "email": u.email, "org": u.org, "name": t.name,
+                 "created_at": t.created_at.isoformat(timespec="seconds"),
+                 "last_used_at": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else None}
+                for t, u in accounts.working_tokens(s, user)]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print("No API tokens work" + (f" for {user}." if user else "."))
+    for r in rows:
+        used = str(r["last_used_at"] or "never")[:16]
+        out.print(f"{r['id']}  {r['email']}  {r['name']}  made {str(r['created_at'])[:16]}  last used {used}",
+                  markup=False, highlight=False)
+    if rows:
+        out.print("Revoke one with: anchorage tokens revoke ID", markup=False)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id, from `anchorage tokens list`.")],
+                  workspace: WorkspaceOpt = None) -> None:
+    """Revoke an API token: it stops working at once. Recorded in the audit log."""
+    from anchorage.access import accounts
+
+    with open_workspace(workspace).session() as s:
+        owner = accounts.token_owner(s, token_id)
+        accounts.revoke_token(s, "command line", owner, token_id)
+        s.commit()
+    out.print(f"Revoked the token {token_id} of {owner.email}: it no longer works.", markup=False, highlight=False)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anchorage.errors import InputFileError
+from anchorage.ingest.xls_measure import XlsDamaged, measure_xls
 
 MAX_AREA = 30_000_000  # cells in one sheet's used rectangle: a 1M-row export of 28 columns fits
 MAX_MEMBERS = 10_000  # files inside the zip
@@ -28,7 +29,7 @@ MAX_UNZIPPED = 3 * 1024**3  # bytes, all parts together
 MAX_RATIO = 100  # unzipped/zipped for a part over RATIO_FLOOR bytes: real sheet XML compresses 5-30x
 RATIO_FLOOR = 1024**2
 MAX_RUN = 1024**2  # bytes between two tags: a cell holds at most 32,767 characters
-MAX_XLS = 250 * 1024**2  # a legacy .xls is not measured (see check_workbook)
+MAX_XLS = 250 * 1024**2  # a legacy .xls: larger ones are refused unread
 CHUNK = 4 * 1024**2
 FIX_SAVE = "Open it in Excel or LibreOffice and save it again as XLSX, or export the sheet as CSV."
 FIX_AREA = ("If the sheet really is that big, export it as CSV. Otherwise a stray value far below or to the "
@@ -95,13 +96,12 @@ def column_index(letters: str) -> int:
 def check_workbook(path: Path, fmt: str) -> None:
     """Refuse (InputFileError) a spreadsheet that is broken, disguised, or would need too much memory.
 
-    A legacy .xls (BIFF in an OLE2 compound file) cannot be measured without parsing its record stream, so
-    only its size is capped here; reading any spreadsheet runs in a child process with a memory cap
-    (ingest.workbook_reader), which is what keeps a hostile .xls from harming the server."""
+    A legacy .xls (BIFF in an OLE2 compound file) is measured by the size each sheet declares
+    (ingest.xls_measure), which is what its reader allocates. Reading any spreadsheet also runs in a child
+    process with a memory cap (ingest.workbook_reader), for the attacks we do not know."""
     name = str(path)
     if fmt == "xls":
-        if path.stat().st_size > MAX_XLS:
-            raise InputFileError(name, f"this .xls file is larger than {MAX_XLS // 1024**2} MB.", fix=FIX_SAVE)
+        _check_xls(path, name)
         return
     try:
         with zipfile.ZipFile(path) as zf:
@@ -112,6 +112,26 @@ def check_workbook(path: Path, fmt: str) -> None:
                              + FIX_SAVE[1:]) from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError) as exc:
         raise InputFileError(name, f"the spreadsheet cannot be read safely ({exc}).", fix=FIX_SAVE) from None
+
+
+def _check_xls(path: Path, name: str) -> None:
+    size = path.stat().st_size
+    if size > MAX_XLS:
+        raise InputFileError(name, f"this .xls file is larger than {MAX_XLS // 1024**2} MB.", fix=FIX_SAVE)
+    try:
+        with path.open("rb") as fh:
+            sheets = measure_xls(fh, size)
+    except XlsDamaged as exc:
+        raise InputFileError(name, f"this .xls file cannot be read safely: {exc}.",
+                             fix="Download or export it again; if that fails, " + FIX_SAVE[0].lower()
+                             + FIX_SAVE[1:]) from None
+    for sheet in sheets:
+        if sheet.area > MAX_AREA:
+            box = Box(sheet.first_row, sheet.first_col, sheet.first_row + sheet.rows - 1,
+                      sheet.first_col + sheet.cols - 1)
+            raise InputFileError(
+                name, f'this spreadsheet says sheet "{sheet.name[:60]}" uses {sheet.area:,} cells '
+                f"({box.label()}). We read at most {MAX_AREA:,} cells in a sheet.", fix=FIX_AREA)
 
 
 def _check_package(zf: zipfile.ZipFile, name: str, fmt: str) -> None:

@@ -46,7 +46,7 @@ class Submission:
 
     status: str  # pending-confirmation | rejected | discarded
     message: str
-    record_id: int | None = None
+    record_id: int | str | None = None
     token: str | None = None
     reason: str | None = None
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from anchorage.store.records import Base
+from anchorage.store.records import OPAQUE_ID_LENGTH, Base, opaque_id
 
 
 def _now() -> dt.datetime:
@@ -46,7 +46,7 @@ class Space(Base):
 
     __tablename__ = "spaces"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     org: Mapped[str] = mapped_column(String(120), index=True)
     ref: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200))
@@ -68,7 +68,7 @@ class Need(Base):
 
     __tablename__ = "needs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     ref: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     group_name: Mapped[str] = mapped_column(String(120))
     contact_email: Mapped[str] = mapped_column(String(254))
@@ -98,9 +98,9 @@ class SpaceRequest(Base):
 
     __tablename__ = "space_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
+    need_id: Mapped[str] = mapped_column(ForeignKey("needs.id"), index=True)
+    space_id: Mapped[str] = mapped_column(ForeignKey("spaces.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="requested")
     message: Mapped[str] = mapped_column(Text, default="")
     history: Mapped[list] = mapped_column(JSON, default=list)
@@ -113,11 +113,11 @@ class Notification(Base):
 
     __tablename__ = "notifications"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     recipient: Mapped[str] = mapped_column(String(140), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
-    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(OPAQUE_ID_LENGTH), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -127,7 +127,7 @@ class AcvListing(Base):
 
     __tablename__ = "acv_listings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(500), default="")
     org: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -146,8 +146,8 @@ class DisposalNotice(Base):
 
     __tablename__ = "disposal_notices"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    acv_id: Mapped[int] = mapped_column(ForeignKey("acv_listings.id"), index=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
+    acv_id: Mapped[str] = mapped_column(ForeignKey("acv_listings.id"), index=True)
     notified_on: Mapped[dt.date] = mapped_column(Date)
     interim_ends: Mapped[dt.date] = mapped_column(Date)
     full_ends: Mapped[dt.date] = mapped_column(Date)
@@ -161,7 +161,7 @@ class AssetTransfer(Base):
 
     __tablename__ = "asset_transfers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     org: Mapped[str] = mapped_column(String(120), index=True)
     asset_key: Mapped[str] = mapped_column(String(300))
     recipient: Mapped[str] = mapped_column(String(200))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 class Base(DeclarativeBase):
     pass
+
+
+OPAQUE_ID_LENGTH = 32  # the column width; new ids are 20 hex digits
+
+
+def opaque_id() -> str:
+    """A random id for an object that a URL or a form names: not sequential and derived from nothing, so one
+    anchor cannot guess or count another's."""
+    return secrets.token_hex(10)
 
 
 class Upload(Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from anchorage.store.records import Base
+from anchorage.store.records import OPAQUE_ID_LENGTH, Base, opaque_id
 
 ACTIONS = ("accept", "reject", "merge", "split")
 
@@ -17,7 +17,7 @@ class SupplierDecision(Base):
 
     __tablename__ = "supplier_decisions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     action: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[str] = mapped_column(String(32), index=True)
     register_source: Mapped[str | None] = mapped_column(String(32), nullable=True)

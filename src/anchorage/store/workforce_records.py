@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from anchorage.store.records import Base
+from anchorage.store.records import OPAQUE_ID_LENGTH, Base, opaque_id
 
 
 def _now() -> dt.datetime:
@@ -120,7 +120,7 @@ class Pledge(Base):
 
     __tablename__ = "wf_pledges"
     upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
     # The anchor whose admin or analyst entered it on the web ("": the collaborative's list, loaded by file).
     org: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
     programme: Mapped[str] = mapped_column(String(64))
@@ -143,8 +143,8 @@ class BidStart(Base):
 
     __tablename__ = "wf_bid_starts"
     upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    pledge_id: Mapped[int] = mapped_column(ForeignKey("wf_pledges.id"), index=True)
+    id: Mapped[str] = mapped_column(String(OPAQUE_ID_LENGTH), primary_key=True, default=opaque_id)
+    pledge_id: Mapped[str] = mapped_column(ForeignKey("wf_pledges.id"), index=True)
     participant_ref: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[dt.date] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(64), default="in placement")

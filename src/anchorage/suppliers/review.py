@@ -37,7 +37,7 @@ class QueueItem:
 
 def active_decisions(session: Session) -> list[SupplierDecision]:
     return list(session.scalars(select(SupplierDecision).where(SupplierDecision.active.is_(True))
-                                .order_by(SupplierDecision.id)))
+                                .order_by(SupplierDecision.created_at, SupplierDecision.id)))
 
 
 def review_queue(ws: Workspace, *, limit: int | None = 50) -> list[QueueItem]:
@@ -128,7 +128,7 @@ def decide(ws: Workspace, action: str, record_id: str, *, register: str | None =
     return d
 
 
-def undo(ws: Workspace, decision_id: int) -> None:
+def undo(ws: Workspace, decision_id: str) -> None:
     """Withdraw a decision; the next finalise behaves as if it had never been made."""
     with ws.session() as session:
         d = session.get(SupplierDecision, decision_id)

@@ -100,7 +100,7 @@ def pledges_view(ws: Workspace, viewer: Viewer, programme: str | None = None) ->
     v = bq.bid(ws, viewer, programme)
     checks = {c.pledge_id: c for c in v.summary.checks}
     label = names(ws)
-    started: dict[int, int] = {}
+    started: dict[str, int] = {}
     for s in v.starts:
         started[s.pledge_id] = started.get(s.pledge_id, 0) + 1
     rows = [{"p": p, "check": checks.get(p.id), "anchor": label.get(p.org, "Collaborative list") if p.org else

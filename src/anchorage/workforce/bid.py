@@ -61,7 +61,7 @@ WEEKS_PER_MONTH = Decimal("52") / 12
 
 @dataclass
 class PledgeCheck:
-    pledge_id: int
+    pledge_id: str
     employer: str
     role: str
     placements: int

@@ -58,7 +58,7 @@ def add_pledge(ws: Workspace, org: str, values: dict[str, str | None]) -> Pledge
         return check_pledge(pledge, prog)
 
 
-def pledge_org(ws: Workspace, pledge_id: int) -> str:
+def pledge_org(ws: Workspace, pledge_id: str) -> str:
     """The anchor a pledge belongs to ("" for the collaborative's list)."""
     with ws.session() as session:
         org = session.scalar(select(Pledge.org).where(Pledge.id == pledge_id))
@@ -67,7 +67,7 @@ def pledge_org(ws: Workspace, pledge_id: int) -> str:
     return org
 
 
-def withdraw_pledge(ws: Workspace, pledge_id: int) -> None:
+def withdraw_pledge(ws: Workspace, pledge_id: str) -> None:
     """Remove a pledge and any starts recorded in it."""
     with ws.session() as session:
         session.execute(delete(BidStart).where(BidStart.pledge_id == pledge_id))
@@ -82,7 +82,7 @@ def _outcome(text: str | None) -> str:
     return outcome
 
 
-def record_start(ws: Workspace, pledge_id: int, values: dict[str, str | None]) -> int:
+def record_start(ws: Workspace, pledge_id: str, values: dict[str, str | None]) -> str:
     """A young person's start in a pledged placement, under a pseudonymous reference (never a name)."""
     row = _parsed(values, START_FORM, "start")
     if not REFERENCE.match(row["participant"]):
@@ -107,7 +107,7 @@ def record_start(ws: Workspace, pledge_id: int, values: dict[str, str | None]) -
         return start.id
 
 
-def start_pledge(ws: Workspace, start_id: int) -> int:
+def start_pledge(ws: Workspace, start_id: str) -> str:
     with ws.session() as session:
         pledge_id = session.scalar(select(BidStart.pledge_id).where(BidStart.id == start_id))
     if pledge_id is None:
@@ -115,7 +115,7 @@ def start_pledge(ws: Workspace, start_id: int) -> int:
     return pledge_id
 
 
-def record_outcome(ws: Workspace, start_id: int, outcome: str, outcome_date: str) -> None:
+def record_outcome(ws: Workspace, start_id: str, outcome: str, outcome_date: str) -> None:
     """What happened next: the outcome and its date."""
     row = _parsed({"outcome_date": outcome_date}, [Column("outcome_date", "date", required=False)], "outcome")
     with ws.session() as session:

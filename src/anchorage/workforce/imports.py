@@ -298,7 +298,7 @@ def pledges_kind(ws: Workspace) -> RecordsKind:
                 _positive("hourly_wage", "hourly wage"), _positive("duration_months", "duration months")])
 
 
-def _pledge_ids(session: Session, scope: set[str]) -> dict[tuple[str, str, str], int]:
+def _pledge_ids(session: Session, scope: set[str]) -> dict[tuple[str, str, str], str]:
     return {(p.org, p.employer.lower(), p.role.lower()): p.id
             for p in session.scalars(select(Pledge).where(Pledge.org.in_(sorted(scope))))}
 

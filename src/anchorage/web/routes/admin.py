@@ -68,7 +68,7 @@ def _with_link(request: Request, ctx: CtxDep, link: str, sent: Delivery) -> Resp
                                                 "link_for": sent.to, "sent": sent})
 
 
-def _target(ctx: CtxDep, user_id: int) -> User:
+def _target(ctx: CtxDep, user_id: str) -> User:
     ctx.viewer.require_admin(ctx.viewer.org)  # not an admin at all: refused as such, whatever the id
     with ctx.ws.session() as s:
         user = s.get(User, user_id)
@@ -79,7 +79,7 @@ def _target(ctx: CtxDep, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/role")
-def change_role(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def change_role(request: Request, user_id: str, ctx: CtxDep, form: FormDep) -> Response:
     user = _target(ctx, user_id)
     org = _org_or_none(ctx, form.get("org")) if ctx.viewer.is_collaborative_admin else user.org
     role = str(form.get("role", ""))
@@ -92,7 +92,7 @@ def change_role(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> R
 
 
 @router.post("/users/{user_id}/reset")
-def reset(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def reset(request: Request, user_id: str, ctx: CtxDep, form: FormDep) -> Response:
     user = _target(ctx, user_id)
     with ctx.ws.session() as s:
         token = accounts.reset_link(s, s.merge(ctx.user), s.merge(user))
@@ -107,7 +107,7 @@ def reset(request: Request, user_id: int, ctx: CtxDep, form: FormDep) -> Respons
 
 
 @router.get("/users/{user_id}/tokens")
-def user_tokens(request: Request, user_id: int, ctx: CtxDep) -> Response:
+def user_tokens(request: Request, user_id: str, ctx: CtxDep) -> Response:
     user = _target(ctx, user_id)
     with ctx.ws.session() as s:
         tokens = accounts.api_tokens(s, user)
@@ -115,7 +115,7 @@ def user_tokens(request: Request, user_id: int, ctx: CtxDep) -> Response:
 
 
 @router.post("/users/{user_id}/tokens/{public_id}/revoke")
-def revoke_token(request: Request, user_id: int, public_id: str, ctx: CtxDep, form: FormDep) -> Response:
+def revoke_token(request: Request, user_id: str, public_id: str, ctx: CtxDep, form: FormDep) -> Response:
     user = _target(ctx, user_id)
     with ctx.ws.session() as s:
         accounts.revoke_token(s, ctx.user.email, s.merge(user), public_id)

@@ -15,11 +15,11 @@ from anchorage.web.render import done_redirect, render
 router = APIRouter()
 
 
-def _id(value: object, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise AnchorageError(f"That is not a {what} number.") from None
+def _id(value: object, what: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise AnchorageError(f"Say which {what}.")
+    return text[:64]
 
 
 
@@ -57,7 +57,7 @@ def new_request(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 @router.post("/spaces/requests/{request_id}")
-def change(request: Request, request_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def change(request: Request, request_id: str, ctx: CtxDep, form: FormDep) -> Response:
     req = sv.act(ctx.ws, ctx.viewer, request_id, str(form.get("action") or ""), str(form.get("note") or ""))
     return done_redirect("/spaces/requests", f"Request {req.id} is now {req.status}.")
 
@@ -68,6 +68,6 @@ def notifications_page(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.post("/notifications/{notification_id}/read")
-def read(request: Request, notification_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def read(request: Request, notification_id: str, ctx: CtxDep, form: FormDep) -> Response:
     sv.mark_read(ctx.ws, ctx.viewer, notification_id)
     return RedirectResponse("/notifications", status_code=303)

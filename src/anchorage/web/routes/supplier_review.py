@@ -34,7 +34,7 @@ def decide(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 @router.post("/review/decisions/{decision_id}/undo")
-def undo(request: Request, decision_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def undo(request: Request, decision_id: str, ctx: CtxDep, form: FormDep) -> Response:
     register.undo(ctx.ws, ctx.viewer, decision_id, ip=client_ip(request))
     return RedirectResponse(f"/suppliers/review?undone={decision_id}", status_code=303)
 

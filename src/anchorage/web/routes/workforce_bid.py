@@ -59,7 +59,7 @@ def add_pledge(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 
 
 @router.post("/workforce/bid/pledges/{pledge_id}/withdraw")
-def withdraw(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def withdraw(request: Request, pledge_id: str, ctx: CtxDep, form: FormDep) -> Response:
     try:
         bq.withdraw_pledge(ctx.ws, ctx.viewer, pledge_id, ip=client_ip(request))
     except (Forbidden, NotFound):
@@ -71,7 +71,7 @@ def withdraw(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> Re
 
 
 @router.post("/workforce/bid/pledges/{pledge_id}/starts")
-def add_start(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def add_start(request: Request, pledge_id: str, ctx: CtxDep, form: FormDep) -> Response:
     values = {k: str(form.get(k, "")) for k in ("participant", "start_date", "outcome", "outcome_date")}
     try:
         start_id = bq.record_start(ctx.ws, ctx.viewer, pledge_id, values, ip=client_ip(request))
@@ -84,7 +84,7 @@ def add_start(request: Request, pledge_id: int, ctx: CtxDep, form: FormDep) -> R
 
 
 @router.post("/workforce/bid/starts/{start_id}/outcome")
-def set_outcome(request: Request, start_id: int, ctx: CtxDep, form: FormDep) -> Response:
+def set_outcome(request: Request, start_id: str, ctx: CtxDep, form: FormDep) -> Response:
     outcome = str(form.get("outcome", ""))
     try:
         bq.record_outcome(ctx.ws, ctx.viewer, start_id, outcome, str(form.get("outcome_date", "")),
