@@ -72,7 +72,7 @@ def test_an_old_workspace_migrates_and_migrating_twice_changes_nothing(tmp_path:
     cli = [sys.executable, "-m", "anchorage.cli.main", "migrate", "--workspace", str(ws.root)]
     first = subprocess.run(cli, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
-    assert "records database: 0007_opportunities -> 0012_opaque_ids" in first.stdout
+    assert "records database: 0007_opportunities -> 0013_jobs" in first.stdout
     assert f"now at {warehouse_migrations.LATEST} of {warehouse_migrations.LATEST}" in first.stdout
     after = _state(ws.root)
     versions, spend, tables, rev, cols = after

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_jobs"
-down_revision = "0011_supplier_record_keys"
+down_revision = "0012_opaque_ids"
 branch_labels = None
 depends_on = None
 
