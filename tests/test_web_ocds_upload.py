@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from tests.ocds_support import write_area_file
-from tests.web_support import build_web, csrf_of, signed_in
+from tests.web_support import build_web, csrf_of, job_outcome, signed_in
 
 BUYERS = [("c", "GB-X-1", "Council", ("GB-X", "1")),
           ("cp", "GB-X-9", "Council Procurement Team", ("GB-X", "9")),  # the council under another name
@@ -39,8 +39,8 @@ def test_notices_upload_previews_buyers_and_loads_what_the_uploader_confirmed(tm
     pick = {f"buyer_{i}": "anchor" for i, n in enumerate(names) if n == "Council Procurement Team"}
     assert pick, names
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview).group(1)
-    done = c.post(load_url, data={"csrf_token": csrf_of(preview), **pick})
-    assert done.status_code == 200, done.text
+    done = job_outcome(web, c, c.post(load_url, data={"csrf_token": csrf_of(preview), **pick}, follow_redirects=False))
+    assert done.status_code == 200 and "Finished" in done.text, done.text
     split = re.sub(r"\s+", " ", done.text[done.text.index('id="split"'):]).replace("> <", "><")
     # The council's 6 + the confirmed 6 + the release with no buyer (their file); Barnet's 6 are public.
     assert 'Council</th><td class="num">13' in split
