@@ -67,13 +67,15 @@ def import_cic(files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt
 
 @suppliers_app.command("resolve")
 def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
-            backend: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb") -> None:
+            engine: Annotated[str, typer.Option("--engine", "--backend", help="duckdb (default) or spark: Splink and the "
+                                                "clustering run on a Spark session from [compute] in anchorage.toml, "
+                                                "on tables passed through the lake.")] = "duckdb") -> None:
     """Link every anchor's suppliers to the registers and to each other; print a summary."""
     from anchorage.suppliers.resolve import resolve as run
 
     ws = open_workspace(workspace)
     with progress_bar(not as_json) as progress:
-        s = run(ws, backend=backend, progress=progress)
+        s = run(ws, engine=engine, progress=progress)
     if as_json:
         print_json(s.to_json())
         return

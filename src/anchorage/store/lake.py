@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -256,3 +257,49 @@ def write_analysis(root: Path, tables: dict[str, Any], engine: str) -> None:
         finally:
             con.close()
         commit(root, old, new)
+
+
+def root_for(base: Path, configured: str, to: str | Path | None = None) -> Path:
+    """The lake folder: `to`, else the configured one, else lake/; relative paths are under `base` (the workspace)."""
+    chosen = Path(to or configured or "lake").expanduser()
+    return chosen if chosen.is_absolute() else (base / chosen).resolve()
+
+
+def fresh_dir(root: Path, table: str) -> Path:
+    """A new, empty folder for the next version of a table: written first, published (committed) after."""
+    path = root / "tables" / table / f"v{read_manifest(root)['version'] + 1}-{secrets.token_hex(4)}"
+    path.mkdir(parents=True)
+    return path
+
+
+def publish(root: Path, folders: dict[str, Path], rows: dict[str, int] | None = None) -> None:
+    """Make the Parquet files written into each fresh_dir folder the table's content, in one commit."""
+    with locked(root):
+        old = read_manifest(root)
+        new = json.loads(json.dumps(old))
+        for table, folder in folders.items():
+            for extra in [p for p in folder.iterdir() if p.suffix != ".parquet"]:  # Spark's _SUCCESS, .crc files
+                extra.unlink()
+            files = sorted(str(p.relative_to(root)) for p in folder.glob("*.parquet"))
+            new["tables"][table] = {"files": files, "rows": (rows or {}).get(table)}
+        commit(root, old, new)
+
+
+def copy_tables(con: duckdb.DuckDBPyConnection, root: Path, selects: dict[str, str]) -> dict[str, int]:
+    """Write each SELECT (run by DuckDB, never through Python) as a lake table; one commit for all."""
+    folders, rows = {}, {}
+    for table, select in selects.items():
+        folders[table] = fresh_dir(root, table)
+        done = con.execute(f"COPY ({select}) TO {_sql_str(folders[table] / 'part_0.parquet')} (FORMAT parquet)")
+        rows[table] = int(done.fetchone()[0])  # type: ignore[index]  # COPY answers with its row count
+    publish(root, folders, rows)
+    return rows
+
+
+def read_sql(root: Path, table: str) -> str:
+    """DuckDB SQL that reads a lake table as the manifest lists it now."""
+    files = table_files(root, read_manifest(root), table)
+    if not files:
+        raise LakeError(f"The lake at {root.name} has no table {table}.",
+                        fix="Run the command that writes it again (it may have been stopped part way).")
+    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}])"
