@@ -168,18 +168,19 @@ def duckdb_runner(con: Any) -> tuple[Materialise, Scalar, Callable[[str, str], N
 
 
 def spark_runner(spark: Any) -> tuple[Materialise, Scalar, Callable[[str, str], None]]:
-    """The callables on a Spark session: each table is checkpointed (the session's checkpoint folder,
-    inside the workspace) so the label passes never build one ever-longer plan."""
-    frames: dict[str, Any] = {}
+    """The callables on a Spark session: each table is written once as Parquet into the session's checkpoint
+    folder (inside the workspace, deleted with the session) and read back, so the label passes never build one
+    ever-longer plan, and nothing is computed twice (as a reliable checkpoint of an uncached frame would)."""
+    folder = spark.sparkContext.getCheckpointDir() or spark.conf.get("spark.sql.warehouse.dir")
+    counter = iter(range(1_000_000))
 
     def materialise(name: str, sql: str) -> None:
-        frame = spark.sql(sql).checkpoint(eager=True)
-        frame.createOrReplaceTempView(name)
-        frames[name] = frame
+        path = f"{folder}/clusters-{name}-{next(counter)}"
+        spark.sql(sql).write.mode("overwrite").parquet(path)
+        spark.read.parquet(path).createOrReplaceTempView(name)
 
     def rename(old: str, new: str) -> None:
-        frames[new] = frames.pop(old)
-        frames[new].createOrReplaceTempView(new)
+        spark.table(old).createOrReplaceTempView(new)
         spark.catalog.dropTempView(old)
 
     return materialise, lambda sql: spark.sql(sql).collect()[0][0], rename

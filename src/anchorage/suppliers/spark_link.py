@@ -1,7 +1,7 @@
 """Splink on Spark DataFrames: the same model as link.py, scored by Spark on tables it reads from the lake.
 
-Splink's Spark settings used: lineage is broken by checkpointing (into the session's checkpoint folder, inside
-the workspace) after blocking, comparison and scoring; blocked pairs are repartitioned; Splink's own Spark
+Splink's Spark settings used: lineage is broken by writing Parquet into the session's checkpoint folder (inside
+the workspace, deleted with the session) after blocking, comparison and scoring; blocked pairs are repartitioned; Splink's own Spark
 similarity functions (jaro_winkler and others, in the Spark 4 jar its wheel ships) are registered when the
 session was started with that jar. The model itself needs only Spark's built-in levenshtein.
 """
@@ -32,7 +32,7 @@ def _api(spark: Any) -> Any:
 
     jars = spark.sparkContext.getConf().get("spark.jars", "") if hasattr(spark, "sparkContext") else ""
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
-    return SparkAPI(spark_session=spark, break_lineage_method="checkpoint", repartition_after_blocking=True,
+    return SparkAPI(spark_session=spark, break_lineage_method="parquet", repartition_after_blocking=True,
                     num_partitions_on_repartition=max(partitions, 1),
                     register_udfs_automatically="scala-udf-similarity" in jars)
 
@@ -54,7 +54,7 @@ def predict(spark: Any, left: Any, right: Any, threshold: float = model.CANDIDAT
     api = _api(spark)
     first = _predict(api, [left, right], model.BLOCKING_RULES, threshold, "")
     settled = first.where(f"match_probability >= {model.REVIEW_THRESHOLD}").select(first.uid_l.alias("uid"))
-    rest = left.join(settled.distinct(), on="uid", how="left_anti").checkpoint(eager=True)
+    rest = left.join(settled.distinct(), on="uid", how="left_anti").localCheckpoint(eager=True)
     if rest.isEmpty():
         return first
     keys = model.FALLBACK_KEYS
