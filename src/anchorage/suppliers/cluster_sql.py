@@ -169,12 +169,17 @@ def duckdb_runner(con: Any) -> tuple[Materialise, Scalar, Callable[[str, str], N
 
 def spark_runner(spark: Any) -> tuple[Materialise, Scalar, Callable[[str, str], None]]:
     """The callables on a Spark session: each table is written once as Parquet into the session's checkpoint
-    folder (inside the workspace, deleted with the session) and read back, so the label passes never build one
+    folder (inside the workspace, deleted with the session; over Spark Connect, a local checkpoint on the
+    server) and read back, so the label passes never build one
     ever-longer plan, and nothing is computed twice (as a reliable checkpoint of an uncached frame would)."""
-    folder = spark.sparkContext.getCheckpointDir() or spark.conf.get("spark.sql.warehouse.dir")
+    connect = type(spark).__module__.startswith("pyspark.sql.connect")
+    folder = None if connect else spark.sparkContext.getCheckpointDir()
     counter = iter(range(1_000_000))
 
     def materialise(name: str, sql: str) -> None:
+        if folder is None:  # Spark Connect: the server checkpoints (its own local storage)
+            spark.sql(sql).localCheckpoint(eager=True).createOrReplaceTempView(name)
+            return
         path = f"{folder}/clusters-{name}-{next(counter)}"
         spark.sql(sql).write.mode("overwrite").parquet(path)
         spark.read.parquet(path).createOrReplaceTempView(name)

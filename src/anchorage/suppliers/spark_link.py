@@ -27,13 +27,20 @@ def splink_jars() -> list[str]:
     return [path] if Path(path).exists() else []
 
 
+def is_connect(spark: Any) -> bool:
+    """A Spark Connect session (no JVM here: no SparkContext, no checkpoint folder of ours)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def _api(spark: Any) -> Any:
     from splink.backends.spark import SparkAPI
 
-    jars = spark.sparkContext.getConf().get("spark.jars", "") if hasattr(spark, "sparkContext") else ""
+    connect = is_connect(spark)
+    jars = "" if connect else spark.sparkContext.getConf().get("spark.jars", "")
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
-    return SparkAPI(spark_session=spark, break_lineage_method="parquet", repartition_after_blocking=True,
-                    num_partitions_on_repartition=max(partitions, 1),
+    # Over Spark Connect the server keeps intermediate tables (persist): Splink's Parquet method needs the JVM.
+    return SparkAPI(spark_session=spark, break_lineage_method="persist" if connect else "parquet",
+                    repartition_after_blocking=True, num_partitions_on_repartition=max(partitions, 1),
                     register_udfs_automatically="scala-udf-similarity" in jars)
 
 
