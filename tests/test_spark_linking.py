@@ -13,38 +13,22 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.conftest import make_workspace
 from tests.test_spark_cli import cli, set_compute
 
-from anchorage.ingest.spend import ingest_spend
 from anchorage.store import lake
-from anchorage.suppliers.generate import (
-    labelled_suppliers,
-    write_companies_house,
-    write_spend_files,
-)
-from anchorage.suppliers.registers import import_register
 from anchorage.suppliers.resolve import resolve
 from anchorage.suppliers.review import decide
+from anchorage.suppliers.synthetic import linking_workspace
 from anchorage.workspace import Workspace
 
 pytestmark = pytest.mark.spark
 
-ANCHORS = [("Council", "council"), ("Acute Trust", "nhs-trust"), ("College", "college")]
 RESOLUTION = ("SELECT record_id, supplier_id, register_source, register_id, register_name, method, "
               "round(match_probability, 9), explanation FROM supplier_resolution ORDER BY record_id")
 
 
 def generated(root: Path, *, register_rows: int, suppliers: int, seed: int = 3) -> Workspace:
-    ws = make_workspace(root / "ws", ANCHORS)
-    registered = int(suppliers * 0.8)
-    with duckdb.connect() as con:
-        sups = labelled_suppliers(con, registered=registered, unregistered=suppliers - registered,
-                                  register_rows=register_rows, orgs=tuple(a for a, _ in ANCHORS), seed=seed)
-    for org, path in write_spend_files(root / "in", sups, [a for a, _ in ANCHORS], seed=seed).items():
-        ingest_spend(ws, path, org, accept_warnings=True)
-    import_register(ws, "companies_house", write_companies_house(root / "ch", register_rows, parts=2))
-    return ws
+    return linking_workspace(root, register_rows=register_rows, suppliers=suppliers, seed=seed)[0]
 
 
 def resolution(ws: Workspace) -> list[tuple[object, ...]]:
