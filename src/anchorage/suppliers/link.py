@@ -61,6 +61,7 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
         frames = [spark.createDataFrame(t, schema=", ".join(f"{c} string" for c in t.column_names))
                   for t in (left, right)]
         out = spark_link.predict(spark, frames[0], frames[1], threshold).toPandas()
+        out[["uid_l", "uid_r"]] = out[["uid_l", "uid_r"]].astype(object)  # as DuckDB's frame gives them
         out["explanation"] = _explanations(out) if len(out) else []
         return out[CANDIDATE_COLUMNS]
     if backend == "duckdb":
