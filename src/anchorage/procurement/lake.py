@@ -19,8 +19,7 @@ ANALYSIS_TABLES = {"spend": "payments", "supplier_profile": "supplier_profile",
 
 def lake_root(ws: Workspace, to: str | Path | None = None) -> Path:
     """--to, else [compute] lake in the config (relative to the workspace), else the workspace's lake/."""
-    chosen = Path(to or ws.config.compute.lake or "lake").expanduser()
-    return chosen if chosen.is_absolute() else (ws.root / chosen).resolve()
+    return lake.root_for(ws.root, ws.config.compute.lake, to)
 
 
 def loaded_upload_ids(ws: Workspace) -> set[str]:

@@ -35,7 +35,7 @@ def _refresh(ws: Workspace, run: JobRun) -> dict[str, Any]:
 
 def _resolve(ws: Workspace, run: JobRun) -> dict[str, Any]:
     run.step("Matching suppliers to the registers")
-    found = run.value = resolve(ws, backend=run.params.get("backend", "duckdb"), progress=run.fraction)
+    found = run.value = resolve(ws, engine=run.params.get("backend", "duckdb"), progress=run.fraction)
     out = found.to_json()
     run.then("refresh")
     out["link"] = "/suppliers/review"

@@ -26,6 +26,8 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,7 +75,7 @@ class ExportSummary:
 
 
 def empty_manifest() -> dict[str, Any]:
-    return {"format": FORMAT, "version": 0, "uploads": {}, "tables": {}, "analysis": {}}
+    return {"format": FORMAT, "version": 0, "uploads": {}, "tables": {}, "analysis": {}, "sources": {}}
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
@@ -92,8 +94,28 @@ def read_manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
+# Tables whose rows belong to one anchor each: a national lake's is the union of its sources' (lake ingest).
+BY_ANCHOR = (*PER_UPLOAD, "uploads", "supplier_profile", "supplier_master", "supplier_candidates",
+             "supplier_resolution")
+
+
 def table_files(root: Path, manifest: dict[str, Any], table: str) -> list[str]:
-    """Absolute paths of the files that make up a table now (empty if the lake has none)."""
+    """Absolute paths of the files that make up a table now (empty if the lake has none).
+
+    In a lake built by `lake ingest`, an anchor table is the union of every source's; a shared table (reference
+    geography, registers) is the lake's own if it has one, else the first source's that does."""
+    own = _own_files(root, manifest, table)
+    sources = [root / s["path"] for _, s in sorted(manifest.get("sources", {}).items())]
+    if table in BY_ANCHOR:
+        return own + [f for sub in sources for f in _own_files(sub, read_manifest(sub), table)]
+    for sub in ([] if own else sources):
+        found = _own_files(sub, read_manifest(sub), table)
+        if found:
+            return found
+    return own
+
+
+def _own_files(root: Path, manifest: dict[str, Any], table: str) -> list[str]:
     if table in PER_UPLOAD:
         rel = [f for u in manifest["uploads"].values() for f in u["files"].get(table, [])]
     elif table in manifest["tables"]:
@@ -257,3 +279,83 @@ def write_analysis(root: Path, tables: dict[str, Any], engine: str) -> None:
         finally:
             con.close()
         commit(root, old, new)
+
+
+# Object stores and HDFS: what a user installs or configures instead (the lake needs a file system: it renames
+# its manifest atomically and locks a file, which object stores do not offer).
+_REMOTE = {
+    "s3": "mount the bucket as a folder (mountpoint-s3 or s3fs) and give that folder; Spark nodes read the same "
+          "files as s3a:// once hadoop-aws is on their class path",
+    "gs": "mount the bucket as a folder (gcsfuse) and give that folder",
+    "abfss": "mount the container as a folder (blobfuse2) and give that folder",
+    "hdfs": "mount HDFS as a folder (the HDFS NFS gateway or fuse-dfs) and give that folder",
+}
+_REMOTE.update({"s3a": _REMOTE["s3"], "s3n": _REMOTE["s3"], "gcs": _REMOTE["gs"], "abfs": _REMOTE["abfss"],
+                "wasbs": _REMOTE["abfss"], "az": _REMOTE["abfss"]})
+
+
+def location(text: str | Path) -> Path:
+    """A lake location given as a plain path or a file:// URI, as a path; other schemes refused plainly."""
+    raw = str(text)
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if not scheme:
+        return Path(raw).expanduser()
+    if scheme == "file":
+        parsed = urllib.parse.urlparse(raw)
+        if parsed.netloc not in ("", "localhost"):
+            raise LakeError(f"The lake location {raw} names another machine ({parsed.netloc}).",
+                            fix="Use file:///path (three slashes) for a folder on this machine, or a plain path.")
+        return Path(urllib.parse.unquote(parsed.path))
+    fix = _REMOTE.get(scheme)
+    if fix is None:
+        raise LakeError(f"The lake location {raw} uses {scheme}://, which Anchorage does not know.",
+                        fix="Give a folder (a plain path or file:///path).")
+    raise LakeError(f"The lake cannot be written to {scheme}:// directly: it needs a file system (an atomic rename "
+                    "for its manifest and a lock file).", fix=f"To use {raw}: {fix}.")
+
+
+def root_for(base: Path, configured: str, to: str | Path | None = None) -> Path:
+    """The lake folder: `to`, else the configured one, else lake/ (paths or file:// URIs); relative paths are
+    under `base` (the workspace)."""
+    chosen = location(to or configured or "lake")
+    return chosen if chosen.is_absolute() else (base / chosen).resolve()
+
+
+def fresh_dir(root: Path, table: str) -> Path:
+    """A new, empty folder for the next version of a table: written first, published (committed) after."""
+    path = root / "tables" / table / f"v{read_manifest(root)['version'] + 1}-{secrets.token_hex(4)}"
+    path.mkdir(parents=True)
+    return path
+
+
+def publish(root: Path, folders: dict[str, Path], rows: dict[str, int] | None = None) -> None:
+    """Make the Parquet files written into each fresh_dir folder the table's content, in one commit."""
+    with locked(root):
+        old = read_manifest(root)
+        new = json.loads(json.dumps(old))
+        for table, folder in folders.items():
+            for extra in [p for p in folder.iterdir() if p.suffix != ".parquet"]:  # Spark's _SUCCESS, .crc files
+                extra.unlink()
+            files = sorted(str(p.relative_to(root)) for p in folder.glob("*.parquet"))
+            new["tables"][table] = {"files": files, "rows": (rows or {}).get(table)}
+        commit(root, old, new)
+
+
+def copy_tables(con: duckdb.DuckDBPyConnection, root: Path, selects: dict[str, str]) -> dict[str, int]:
+    """Write each SELECT (run by DuckDB, never through Python) as a lake table; one commit for all."""
+    folders, rows = {}, {}
+    for table, select in selects.items():
+        folders[table] = fresh_dir(root, table)
+        done = con.execute(f"COPY ({select}) TO {_sql_str(folders[table] / 'part_0.parquet')} (FORMAT parquet)")
+        rows[table] = int(done.fetchone()[0])  # type: ignore[index]  # COPY answers with its row count
+    publish(root, folders, rows)
+    return rows
+
+
+def read_sql(root: Path, table: str) -> str:
+    """DuckDB SQL that reads a lake table as the manifest lists it now."""
+    files = table_files(root, read_manifest(root), table)
+    if not files:
+        raise LakeError(f"The lake at {root.name} has no table {table}.",
+                        fix="Run the command that writes it again (it may have been stopped part way).")
+    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}])"

@@ -92,15 +92,19 @@ appender.console.layout.pattern = Spark %p %c{1}: %m%n
 
 
 @contextlib.contextmanager
-def spark_session(compute: Compute, scratch_parent: Path, app_name: str = "anchorage") -> Iterator[Any]:
-    """A Spark session for one run, stopped and its scratch deleted afterwards; failures become SparkRunError."""
+def spark_session(compute: Compute, scratch_parent: Path, app_name: str = "anchorage",
+                  jars: list[str] | None = None) -> Iterator[Any]:
+    """A Spark session for one run, stopped and its scratch deleted afterwards; failures become SparkRunError.
+
+    `jars` (local files) are put on the session's class path; a Spark Connect server must have them already.
+    """
     scratch = Path(tempfile.mkdtemp(prefix="spark-", dir=scratch_parent))
     watchdog = _Watchdog()
     session = None
     failed = False
     try:
         with watchdog.limit(compute.start_timeout_seconds, "start"):
-            session = _start(compute, scratch, app_name)
+            session = _start(compute, scratch, app_name, jars or [])
         with watchdog.limit(compute.timeout_minutes * 60, "run"):
             yield session
     except SparkRunError:
@@ -134,7 +138,7 @@ def _forget_dead_jvm() -> None:
         SparkSession._activeSession = None
 
 
-def _start(compute: Compute, scratch: Path, app_name: str) -> Any:
+def _start(compute: Compute, scratch: Path, app_name: str, jars: list[str]) -> Any:
     builder = _builder()
     if compute.spark_remote:
         _check_reachable(compute.spark_remote, "Spark Connect server")
@@ -152,6 +156,8 @@ def _start(compute: Compute, scratch: Path, app_name: str) -> Any:
     builder = builder.master(compute.spark_master).appName(app_name).config("spark.driver.memory", compute.driver_memory)
     for key, value in _conf(compute, scratch).items():
         builder = builder.config(key, value)
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
     session = builder.getOrCreate()
     session.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
     return session

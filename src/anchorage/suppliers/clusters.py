@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from anchorage.reference.names import legal_name_sql, name_norm_sql, trading_name_sql
+from anchorage.store import lake
 from anchorage.store.ties import modal_sql
-from anchorage.suppliers import model, record_keys
+from anchorage.suppliers import cluster_sql, record_keys
 from anchorage.suppliers.enrich import enrich_resolution
 from anchorage.suppliers.review import active_decisions, review_queue
 from anchorage.workspace import Workspace
@@ -84,166 +83,95 @@ class ResolveSummary:
         return asdict(self)
 
 
-class _Clusters:
-    """Union-find over record ids, refusing to join two clusters linked to different register entities."""
-
-    def __init__(self, ids: list[str], links: dict[str, str | None]) -> None:
-        self.parent = {i: i for i in ids}
-        self.link = {i: links.get(i) for i in ids}
-
-    def find(self, i: str) -> str:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: str, b: str, *, force: bool = False) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        la, lb = self.link[ra], self.link[rb]
-        if la and lb and la != lb and not force:
-            return
-        if rb < ra:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.link[ra] = la or lb
+_INPUTS = ("cl_records", "cl_candidates", "cl_decisions")
+_RESOLUTION_COLUMNS = ("org, supplier_name_norm, record_id, supplier_name, supplier_id, register_source, register_id, "
+                       "register_name, match_probability, method, explanation")
 
 
-def _choose_links(records: pd.DataFrame, cands: pd.DataFrame, decisions: list[Any]) -> dict[str, dict[str, Any]]:
-    """Each record's link: an accepted one, else the best candidate not rejected, if probable enough."""
-    rejected = {(d.record_id, f"{d.register_source}:{d.register_id}") for d in decisions if d.action == "reject"}
-    accepted = {d.record_id: d for d in decisions if d.action == "accept"}
-    chosen: dict[str, dict[str, Any]] = {}
-    cands = cands.sort_values(["record_id", "match_probability", "match_weight", "target"],
-                              ascending=[True, False, False, True], na_position="first")
-    for rid, group in cands.groupby("record_id", sort=False):
-        rows = [r for r in group.to_dict("records") if (rid, r["target"]) not in rejected]
-        if not rows:
-            continue
-        best = rows[0]
-        runner = rows[1] if len(rows) > 1 else None
-        ambiguous = (best["method"] == "model" and runner is not None
-                     and runner["match_probability"] >= best["match_probability"] - 1e-9)
-        if best["match_probability"] >= model.REVIEW_THRESHOLD and not ambiguous:
-            chosen[str(rid)] = best
-    for rid, d in accepted.items():
-        chosen[rid] = {"target": f"{d.register_source}:{d.register_id}", "match_probability": 1.0,
-                       "method": "review: accepted", "explanation": f"accepted by {d.decided_by or 'a reviewer'}"
-                       + (f": {d.note}" if d.note else "")}
-    return chosen
+def _inputs(con: Any, decisions: list[Any]) -> None:
+    """The clustering's three input tables (cluster_sql.py) as temporary tables of this connection."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cl_all_records AS {RECORDS_SQL}")
+    # Names compare without spaces ("MatherCare" is "Mather Care"); the trading name of "ABC Ltd T/A Tasty Food"
+    # is kept to join records named just "Tasty Food" (cluster_sql.py).
+    con.execute("CREATE OR REPLACE TEMP TABLE cl_records AS SELECT record_id, org, supplier_name_norm, "
+                "replace(supplier_name_norm, ' ', '') AS name_squash, "
+                "replace(trading_name_norm, ' ', '') AS trading_squash, "
+                + ", ".join(f"nullif(trim({k}), '') AS {k}" for k in ("company_number", "charity_number", "vat_number"))
+                + " FROM cl_all_records")
+    con.execute("CREATE OR REPLACE TEMP TABLE cl_candidates AS SELECT record_id, source || ':' || register_id AS target, "
+                "match_probability, match_weight, method, explanation FROM supplier_candidates")
+    con.execute("CREATE OR REPLACE TEMP TABLE cl_decisions (record_id VARCHAR, action VARCHAR, target VARCHAR, "
+                "other_record_id VARCHAR, explanation VARCHAR)")
+    accepted = {d.record_id: d for d in decisions if d.action == "accept"}  # a later acceptance replaces one before
+    rows = [(d.record_id, d.action, f"{d.register_source}:{d.register_id}" if d.register_id else None,
+             d.other_record_id, f"accepted by {d.decided_by or 'a reviewer'}" + (f": {d.note}" if d.note else ""))
+            for d in decisions if d.action != "accept" or accepted[d.record_id] is d]
+    if rows:
+        con.executemany("INSERT INTO cl_decisions VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _trading_name_pairs(records: pd.DataFrame) -> list[tuple[str, str]]:
-    """(record, record) pairs to join: "ABC Ltd T/A Tasty Food" with another record named just "Tasty Food".
-
-    Names compare without spaces ("MatherCare" is "Mather Care"). A plain name claimed as the trading name of
-    two different legal names (two franchisees of one brand) joins neither: that would join the two firms.
-    """
-    squash = records["supplier_name_norm"].str.replace(" ", "", regex=False)
-    plain: dict[str, list[str]] = {}
-    for rid, name, trading in zip(records["record_id"], squash, records["trading_name_norm"], strict=True):
-        if not isinstance(trading, str):
-            plain.setdefault(name, []).append(rid)
-    claims: dict[str, list[tuple[str, str]]] = {}
-    for rid, name, trading in zip(records["record_id"], squash, records["trading_name_norm"], strict=True):
-        if isinstance(trading, str):
-            claims.setdefault(trading.replace(" ", ""), []).append((rid, name))
-    pairs = []
-    for trading, claimants in claims.items():
-        if trading in plain and len({name for _, name in claimants}) == 1:
-            pairs += [(rid, other) for rid, _ in claimants for other in plain[trading]]
-    return pairs
-
-
-def finalise(ws: Workspace) -> ResolveSummary:
-    """Apply decisions to the stored candidates and (re)write supplier_resolution; returns the summary."""
-    with ws.session() as session:
-        decisions = active_decisions(session)
+def _cluster_on_spark(ws: Workspace, spark: Any, decisions: list[Any]) -> str:
+    """Send the inputs to Spark through the lake, cluster there, and return DuckDB SQL reading the clusters."""
+    root = lake.root_for(ws.root, ws.config.compute.lake)
     with ws.warehouse() as con:
         record_keys.sync(ws, con)
-        records = con.execute(RECORDS_SQL).df()
-        cands = con.execute("SELECT *, source || ':' || register_id AS target FROM supplier_candidates").df()
-        # An entity filed under several names shows the alphabetically first (as suppliers/enrich.py does).
-        names = dict(con.execute("SELECT source || ':' || register_id, min(name) FROM register_entities "
-                                 "GROUP BY 1").fetchall()) if len(cands) or decisions else {}
-        chosen = _choose_links(records, cands, decisions)
-        ids = records["record_id"].tolist()
-        uf = _Clusters(ids, {r: c["target"] for r, c in chosen.items()})
-        split = {d.record_id for d in decisions if d.action == "split"}
-        records["name_squash"] = records["supplier_name_norm"].str.replace(" ", "", regex=False)
-        for key in ("target", "company_number", "charity_number", "vat_number", "name_squash"):
-            values = (records["record_id"].map(lambda r: chosen.get(r, {}).get("target")) if key == "target"
-                      else records[key])
-            first: dict[str, str] = {}
-            for rid, v in zip(ids, values.tolist(), strict=True):
-                if v is None or v != v or rid in split:
-                    continue
-                if v in first:
-                    uf.union(first[v], rid)
-                else:
-                    first[v] = rid
-        for a, b in _trading_name_pairs(records):
-            if a not in split and b not in split:
-                uf.union(a, b)
-        for d in decisions:
-            if d.action == "merge" and d.other_record_id in uf.parent and d.record_id in uf.parent:
-                uf.union(d.record_id, d.other_record_id, force=True)
-        out = _rows(records, chosen, uf, names, record_keys.cluster_key(ws))
+        _inputs(con, decisions)
+        lake.copy_tables(con, root, {t: f"SELECT * FROM {t}" for t in _INPUTS})
+    # No warehouse lock while Spark runs: it reads only the lake.
+    manifest = lake.read_manifest(root)
+    for t in _INPUTS:
+        spark.read.parquet(*lake.table_files(root, manifest, t)).createOrReplaceTempView(t)
+    cluster_sql.cluster(*cluster_sql.spark_runner(spark))
+    folder = lake.fresh_dir(root, "supplier_clusters")
+    spark.table("cl_clusters").write.mode("overwrite").parquet(str(folder))
+    lake.publish(root, {"supplier_clusters": folder})
+    return lake.read_sql(root, "supplier_clusters")
+
+
+def finalise(ws: Workspace, *, spark: Any = None) -> ResolveSummary:
+    """Apply decisions to the stored candidates and (re)write supplier_resolution; returns the summary.
+
+    The clustering runs in DuckDB, or in Spark when a session is given (inputs and clusters then pass through
+    the lake, and DuckDB reads the clusters back from its Parquet files).
+    """
+    with ws.session() as session:
+        decisions = active_decisions(session)
+    from_spark = _cluster_on_spark(ws, spark, decisions) if spark is not None else None
+    with ws.warehouse() as con:
+        record_keys.sync(ws, con)
+        _inputs(con, decisions)
+        if from_spark is None:
+            cluster_sql.cluster(*cluster_sql.duckdb_runner(con))
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE cl_clusters AS SELECT * FROM {from_spark}")
+        supplier_id, pads = record_keys.cluster_id_sql(record_keys.cluster_key(ws), "coalesce(c.root, r.record_id)")
         con.begin()
         try:
             con.execute("DELETE FROM supplier_resolution")
-            if len(out):
-                con.register("resolution_frame", out)
-                con.execute("INSERT INTO supplier_resolution SELECT * FROM resolution_frame")
-                con.unregister("resolution_frame")
+            # An entity filed under several names shows the alphabetically first (as suppliers/enrich.py does).
+            con.execute(f"""
+                INSERT INTO supplier_resolution ({_RESOLUTION_COLUMNS})
+                SELECT r.org, r.supplier_name_norm, r.record_id, r.supplier_name, {supplier_id},
+                       split_part(c.target, ':', 1), nullif(substr(c.target, length(split_part(c.target, ':', 1)) + 2), ''),
+                       n.name, c.match_probability, c.method, c.explanation
+                FROM cl_all_records r LEFT JOIN cl_clusters c ON c.record_id = r.record_id
+                LEFT JOIN (SELECT source || ':' || register_id AS target, min(name) AS name FROM register_entities
+                           GROUP BY 1) n ON n.target = c.target
+            """, pads)
             enrich_resolution(con)
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        summary = _summarise(con, records)
+        summary = _summarise(con)
     summary.decisions_applied = len(decisions)
     summary.to_review = len(review_queue(ws, limit=None))
     return summary
 
 
-def _rows(records: pd.DataFrame, chosen: dict[str, dict[str, Any]], uf: _Clusters,
-          names: dict[str, str], key: bytes) -> pd.DataFrame:
-    rows = []
-    for r in records.to_dict("records"):
-        rid = r["record_id"]
-        root = uf.find(rid)
-        own = chosen.get(rid)
-        link = own
-        if own is None and uf.link[root]:
-            donor = next((c for k, c in chosen.items() if c["target"] == uf.link[root] and uf.find(k) == root), None)
-            if donor is not None:
-                link = {**donor, "method": "same supplier as another record",
-                        "explanation": f"clustered with a record linked by {donor['method']}"}
-        source, register_id = (link["target"].split(":", 1) if link else (None, None))
-        rows.append({
-            "org": r["org"], "supplier_name_norm": r["supplier_name_norm"], "record_id": rid,
-            "supplier_name": r["supplier_name"], "supplier_id": record_keys.cluster_id(key, root),
-            "register_source": source, "register_id": register_id,
-            "register_name": names.get(link["target"]) if link else None,
-            "match_probability": float(link["match_probability"]) if link else None,
-            "method": link["method"] if link else None,
-            "explanation": link["explanation"] if link else None,
-            "registered_postcode": None, "sector": None, "register_sme": None, "register_vcse": None,
-            "warning": None,
-        })
-    cols = ["org", "supplier_name_norm", "record_id", "supplier_name", "supplier_id", "register_source",
-            "register_id", "register_name", "match_probability", "method", "explanation", "registered_postcode",
-            "sector", "register_sme", "register_vcse", "warning"]
-    frame = pd.DataFrame(rows, columns=cols)
-    for c in ("register_sme", "register_vcse"):
-        frame[c] = frame[c].astype("boolean")
-    return frame
-
-
-def _summarise(con: Any, records: pd.DataFrame) -> ResolveSummary:
-    s = ResolveSummary(records=len(records), anchors=int(records["org"].nunique()) if len(records) else 0)
+def _summarise(con: Any) -> ResolveSummary:
+    s = ResolveSummary(**dict(zip(("records", "anchors"), con.execute(
+        "SELECT count(*), count(DISTINCT org) FROM cl_all_records").fetchone(), strict=True)))
     row = con.execute("""
         SELECT count(*) FILTER (method IN ('company number', 'charity number')),
                count(*) FILTER (method = 'model'), count(*) FILTER (method LIKE 'review%'),

@@ -276,3 +276,24 @@ def labelled_suppliers(con: duckdb.DuckDBPyConnection, *, registered: int, unreg
         out.append(LabelledSupplier(rnd.choice(orgs), name, pc, None))
     rnd.shuffle(out)
     return out
+
+
+def write_spend_files(folder: Path, suppliers: list[LabelledSupplier], orgs: list[str], *, seed: int = 5,
+                      shared_share: float = 0.3) -> dict[str, Path]:
+    """One spend CSV per anchor paying these suppliers; a share of them is paid by a second anchor too (under
+    the same name), so resolution has suppliers across anchors to cluster. Returns {anchor: file}."""
+    rnd = random.Random(seed)
+    rows: dict[str, list[str]] = {o: [] for o in orgs}
+    for s in suppliers:
+        payers = [s.org] + ([rnd.choice([o for o in orgs if o != s.org])] if len(orgs) > 1
+                            and rnd.random() < shared_share else [])
+        for org in payers:
+            name = s.name if org == s.org or rnd.random() < 0.5 else s.name.upper()
+            rows[org].append(f'"{name.replace(chr(34), chr(34) * 2)}",{s.postcode or ""},'
+                             f'{rnd.randint(100, 90_000)}.{rnd.randint(0, 99):02d},{rnd.randint(13, 28)}/0{rnd.randint(4, 9)}/2024')
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for org, lines in rows.items():
+        out[org] = folder / f"spend-{org.lower().replace(' ', '-')}.csv"
+        out[org].write_text("Supplier,Supplier Postcode,Amount,Date\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return out

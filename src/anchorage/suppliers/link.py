@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from anchorage.suppliers import model
+from anchorage.suppliers import model, spark_link
 
 CANDIDATE_COLUMNS = ["uid_l", "uid_r", "match_probability", "match_weight", "explanation"]
 
@@ -53,20 +53,18 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
         from anchorage.config import Compute
         from anchorage.store.spark import spark_session
 
-        with spark_session(Compute(engine="spark"), Path(tempfile.gettempdir()), "anchorage-suppliers") as session:
+        with spark_session(Compute(engine="spark"), Path(tempfile.gettempdir()), "anchorage-suppliers",
+                           jars=spark_link.splink_jars()) as session:
             return link(left, right, backend=backend, spark=session, threshold=threshold)
     if backend == "spark":
-        from splink.backends.spark import SparkAPI
-
-        if spark.sparkContext.getCheckpointDir() is None:  # Splink checkpoints between its steps
-            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="anchorage-spark-checkpoints-"))
-
-        db_api: Any = SparkAPI(spark_session=spark, register_udfs_automatically=False)
         # Every feature is text; an explicit schema stops Spark guessing from an all-empty column.
-        tables = [spark.createDataFrame(t.to_pylist(), schema=", ".join(f"{c} string" for c in t.column_names))
+        frames = [spark.createDataFrame(t, schema=", ".join(f"{c} string" for c in t.column_names))
                   for t in (left, right)]
-        con = None
-    elif backend == "duckdb":
+        out = spark_link.predict(spark, frames[0], frames[1], threshold).toPandas()
+        out[["uid_l", "uid_r"]] = out[["uid_l", "uid_r"]].astype(object)  # as DuckDB's frame gives them
+        out["explanation"] = _explanations(out) if len(out) else []
+        return out[CANDIDATE_COLUMNS]
+    if backend == "duckdb":
         from splink.backends.duckdb import DuckDBAPI
 
         con = duckdb.connect()
@@ -86,29 +84,18 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
         out = _predict(db_api, tables, model.BLOCKING_RULES, threshold, con, "")
         # The looser rules only for records the tight ones found no likely match for: far fewer pairs.
         settled = out.loc[out["match_probability"] >= model.REVIEW_THRESHOLD, "uid_l"].unique()
-        if backend == "spark":
-            done = spark.createDataFrame([(str(u),) for u in settled], schema="uid string")
-            rest: Any = tables[0].join(done, on="uid", how="left_anti")
-            keys = model.FALLBACK_KEYS
-            near: Any = tables[1].join(rest.select(*keys).distinct(), on=keys, how="left_semi")
-            more = rest.count() > 0
-        else:
-            assert con is not None
-            con.register("settled_uids", pd.DataFrame({"uid": pd.Series(settled, dtype="object")}))
-            con.execute("CREATE OR REPLACE TABLE suppliers_rest AS SELECT * FROM suppliers "
-                        "WHERE uid NOT IN (SELECT uid FROM settled_uids)")
-            # Only the register entities these rules could pair with them: a small table, not all 5M again.
-            key_list = ", ".join(model.FALLBACK_KEYS)
-            con.execute(f"CREATE OR REPLACE TABLE register_near AS SELECT * FROM register "
-                        f"SEMI JOIN (SELECT DISTINCT {key_list} FROM suppliers_rest) USING ({key_list})")
-            rest, near = "suppliers_rest", "register_near"
-            more = con.execute("SELECT count(*) FROM suppliers_rest").fetchone()[0] > 0  # type: ignore[index]
-        if more:
-            again = _predict(db_api, [rest, near], model.FALLBACK_RULES, threshold, con, "_rest")
+        con.register("settled_uids", pd.DataFrame({"uid": pd.Series(settled, dtype="object")}))
+        con.execute("CREATE OR REPLACE TABLE suppliers_rest AS SELECT * FROM suppliers "
+                    "WHERE uid NOT IN (SELECT uid FROM settled_uids)")
+        # Only the register entities these rules could pair with them: a small table, not all 5M again.
+        key_list = ", ".join(model.FALLBACK_KEYS)
+        con.execute(f"CREATE OR REPLACE TABLE register_near AS SELECT * FROM register "
+                    f"SEMI JOIN (SELECT DISTINCT {key_list} FROM suppliers_rest) USING ({key_list})")
+        if con.execute("SELECT count(*) FROM suppliers_rest").fetchone()[0] > 0:  # type: ignore[index]
+            again = _predict(db_api, ["suppliers_rest", "register_near"], model.FALLBACK_RULES, threshold, con, "_rest")
             out = pd.concat([out, again], ignore_index=True).drop_duplicates(["uid_l", "uid_r"])
     finally:
-        if con is not None:
-            con.close()
+        con.close()
     # Each pair once: blocking rules overlap, and Splink already keeps the first rule that finds a pair.
     out["explanation"] = _explanations(out) if len(out) else []
     return out[CANDIDATE_COLUMNS]

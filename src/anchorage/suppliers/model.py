@@ -149,3 +149,18 @@ def explain(weights: dict[str, float]) -> str:
         label = min(levels, key=lambda lv: abs(lv[0] - w))[1]
         parts.append(f"{label} ({w:+.1f})" if abs(w) >= 0.05 else f"{label} (0)")
     return "; ".join(parts)
+
+
+def explain_sql(prefix: str = "mw_") -> str:
+    """`explain` as one DuckDB SQL expression over the mw_* columns, so predictions never pass through Python."""
+    parts = []
+    for name, levels in LEVEL_WEIGHTS.items():
+        w = f"{prefix}{name}"
+        # The nearest level wins, the first of equals (as `min` does in explain).
+        cases = " ".join(
+            "WHEN " + " AND ".join([f"abs({w} - ({wi!r})) <= abs({w} - ({wj!r}))"
+                                    for j, (wj, _) in enumerate(levels) if j != i] or ["TRUE"])
+            + f" THEN '{label}'" for i, (wi, label) in enumerate(levels))
+        parts.append(f"(CASE {cases} END) || ' (' || "
+                     f"(CASE WHEN abs({w}) >= 0.05 THEN printf('%+.1f', {w}) ELSE '0' END) || ')'")
+    return " || '; ' || ".join(parts)

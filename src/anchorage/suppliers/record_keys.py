@@ -132,3 +132,11 @@ def _assign(ws: Workspace, unkeyed: list[tuple[str, str, str]]) -> list[tuple[st
             out.append((org, name, rid, legacy))
         s.commit()
     return out
+
+
+def cluster_id_sql(key: bytes, column: str) -> tuple[str, list[bytes]]:
+    """`cluster_id` as DuckDB SQL over a column (HMAC-SHA256 spelt out), with its two parameters: the
+    key's inner and outer pads, passed as parameters so the key never appears in the SQL text."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    pads = [bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)]
+    return f"'S-' || left(sha256($2 || unhex(sha256($1 || encode({column})))), 16)", pads
