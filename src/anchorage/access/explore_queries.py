@@ -1,0 +1,188 @@
+"""The supplier explorer, an anchor's payments and one supplier's page, read from the explore tables
+(procurement/explore.py) through the gate: only anchors whose detail the viewer may see, every value bound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from anchorage.access.gate import Viewer, refuse
+from anchorage.access.table import (
+    Column,
+    TablePage,
+    TableRequest,
+    TableSpec,
+    sql_page,
+    sql_rows,
+)
+from anchorage.config import TIERS
+from anchorage.procurement import explore
+from anchorage.reports.tables import TIER_NAMES
+from anchorage.workspace import Workspace
+
+TIER_CHOICES = tuple((t, TIER_NAMES.get(t, t)) for t in TIERS)
+COUNTED_CHOICES = (("yes", "Counted in the figures"), ("no", "Left out by an exclusion rule"))
+
+
+def _common_filters(prefix: str) -> tuple[Column, ...]:
+    return (Column("year", "Financial year", sql=f"{prefix}financial_year", sortable=False, filter="year"),
+            Column("ward", "Ward", sql=f"{prefix}ward", sortable=False, filter="equals"),
+            Column("counted", "Counted", sql=f"CASE WHEN {prefix}counted THEN 'yes' ELSE 'no' END", sortable=False,
+                   filter="equals", choices=COUNTED_CHOICES),
+            Column("supplier_key", "Supplier", sql=f"{prefix}supplier_name_norm", sortable=False, filter="equals"))
+
+
+PAYMENTS = TableSpec(
+    name="Payments",
+    columns=(Column("payment_date", "Date", "date"),
+             Column("supplier", "Supplier", sql="supplier_name", filter="contains"),
+             Column("amount", "Amount", "money"),
+             Column("category", "Category", filter="equals"),
+             Column("service", "Service", filter="contains"),
+             Column("transaction_id", "Reference", sortable=False),
+             Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
+             Column("excluded_by", "Left out by rule", sortable=True)),
+    default_sort="-payment_date",
+    tie=("upload_id", "row_no"),
+    search=("supplier_name", "category", "service", "description"),
+    hidden_filters=_common_filters(""),
+)
+
+SUPPLIERS = TableSpec(
+    name="Suppliers",
+    columns=(Column("supplier", "Supplier", sql="any_value(n.supplier_name)", filter=None),
+             Column("anchor", "Anchor", "anchor", sql="s.org", filter="equals"),
+             Column("tier", "Where the supplier is", "tier", sql="any_value(s.tier)", where="s.tier", filter="equals",
+                    choices=TIER_CHOICES),
+             Column("spend", "Spend", "money", sql="sum(s.spend)"),
+             Column("payments", "Payments", "int", sql="sum(s.payments)"),
+             Column("last_paid", "Last paid", "date", sql="max(s.last_paid)")),
+    default_sort="-spend",
+    tie=("s.supplier_name_norm", "s.org"),
+    search=("n.supplier_name",),
+    hidden_filters=(*_common_filters("s."), Column("category", "Category", sql="s.category", sortable=False,
+                                                   filter="equals")),
+    group_by="s.org, s.supplier_name_norm",
+)
+
+
+def _marks(orgs: list[str]) -> str:
+    return ", ".join("?" for _ in orgs)
+
+
+def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> TablePage:
+    """One page of an anchor's payments (detail: gated)."""
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        page = sql_page(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]),
+                        extra="supplier_name_norm AS supplier_key")
+        page.extra["categories"] = [r[0] for r in con.execute(
+            "SELECT DISTINCT category FROM explore_spend WHERE org = ? AND category IS NOT NULL ORDER BY 1",
+            [slug]).fetchall()]
+    return page
+
+
+def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        return sql_rows(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]))
+
+
+def _supplier_scope(viewer: Viewer) -> tuple[str, list[Any]]:
+    orgs = sorted(viewer.detail_orgs)
+    return f"s.org IN ({_marks(orgs)}) AND NOT s.is_redacted", list(orgs)
+
+
+SUPPLIER_SOURCE = "explore_spend s JOIN explore_names n USING (org, supplier_name_norm)"
+
+
+def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
+    """Supplier explorer: suppliers of the anchors whose detail the viewer may see, one row per anchor."""
+    if not viewer.detail_orgs:
+        return TablePage(SUPPLIERS, req, [], 0)
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        page = sql_page(con, SUPPLIERS, req, SUPPLIER_SOURCE, _supplier_scope(viewer),
+                        extra="s.supplier_name_norm AS supplier_key")
+        scope, params = _supplier_scope(viewer)
+        page.extra["categories"] = [r[0] for r in con.execute(
+            f"SELECT DISTINCT category FROM explore_spend s WHERE {scope} AND category IS NOT NULL ORDER BY 1",
+            params).fetchall()]
+    return page
+
+
+def supplier_rows(ws: Workspace, viewer: Viewer, req: TableRequest) -> list[dict[str, Any]]:
+    if not viewer.detail_orgs:
+        return []
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        return sql_rows(con, SUPPLIERS, req, SUPPLIER_SOURCE, _supplier_scope(viewer))
+
+
+@dataclass
+class SupplierPage:
+    key: str
+    name: str
+    by_anchor: list[dict[str, Any]]
+    by_year: list[dict[str, Any]]
+    by_category: list[dict[str, Any]]
+    registers: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
+    """One supplier across the anchors whose detail the viewer may see. A supplier none of them pays is
+    refused exactly as one that does not exist."""
+    key = key.strip()[:200]
+    orgs = sorted(viewer.detail_orgs)
+    if not orgs or not key:
+        refuse(ws, viewer, "supplier", key, "no detail" if key else "empty")
+    explore.refresh(ws)
+    marks, both = _marks(orgs), [*orgs, key]
+    where = f"org IN ({marks}) AND supplier_name_norm = ?"
+    with ws.warehouse(read_only=True) as con:
+        by_anchor = _rows(con, f"SELECT org, sum(spend) AS spend, sum(payments) AS payments, "
+                               f"sum(spend) FILTER (WHERE counted) AS counted_spend, max(last_paid) AS last_paid "
+                               f"FROM explore_spend WHERE {where} GROUP BY org ORDER BY spend DESC, org", both)
+        if not by_anchor:
+            refuse(ws, viewer, "supplier", key, "not paid by a visible anchor")
+        name_row = con.execute(f"SELECT supplier_name FROM explore_names WHERE {where} ORDER BY org LIMIT 1",
+                               both).fetchone()
+        by_year = _rows(con, f"SELECT financial_year, sum(spend) AS spend, sum(payments) AS payments "
+                             f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY 1 DESC", both)
+        by_category = _rows(con, f"SELECT category, sum(spend) AS spend, sum(payments) AS payments "
+                                 f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY spend DESC, category NULLS LAST",
+                            both)
+        registers = _rows(con, f"""
+            SELECT DISTINCT source, ref FROM (
+                SELECT register_source AS source, register_id AS ref FROM supplier_resolution
+                WHERE {where} AND register_id IS NOT NULL
+                UNION ALL
+                SELECT 'companies_house', company_number FROM spend_suppliers JOIN spend_uploads USING (upload_no)
+                WHERE {where} AND company_number IS NOT NULL
+                UNION ALL
+                SELECT 'charity_commission', charity_number FROM spend_suppliers JOIN spend_uploads USING (upload_no)
+                WHERE {where} AND charity_number IS NOT NULL)
+            ORDER BY source, ref""", both * 3)
+        places = _rows(con, f"""
+            SELECT p.org, p.place_tier AS tier, p.ward, w.name AS ward_name, b.name AS borough_name,
+                   coalesce(sp.postcode, r.registered_postcode) AS postcode
+            FROM explore_places p
+            LEFT JOIN supplier_profile sp ON sp.org = p.org AND sp.supplier_name_norm = p.supplier_name_norm
+            LEFT JOIN supplier_resolution r ON r.org = p.org AND r.supplier_name_norm = p.supplier_name_norm
+            LEFT JOIN areas w ON w.kind = 'ward' AND w.code = p.ward
+            LEFT JOIN areas b ON b.code = w.parent
+            WHERE p.org IN ({marks}) AND p.supplier_name_norm = ?
+            ORDER BY p.org""", both)
+    return SupplierPage(key, str(name_row[0]) if name_row else key, by_anchor, by_year, by_category,
+                        registers, places)
