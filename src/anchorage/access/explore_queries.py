@@ -172,8 +172,14 @@ def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
                 WHERE {where} AND company_number IS NOT NULL
                 UNION ALL
                 SELECT 'charity_commission', charity_number FROM spend_suppliers JOIN spend_uploads USING (upload_no)
-                WHERE {where} AND charity_number IS NOT NULL)
-            ORDER BY source, ref""", both * 3)
+                WHERE {where} AND charity_number IS NOT NULL
+                UNION ALL
+                SELECT 'companies_house', company_number FROM supplier_profile WHERE {where}
+                    AND company_number IS NOT NULL
+                UNION ALL
+                SELECT 'charity_commission', charity_number FROM supplier_profile WHERE {where}
+                    AND charity_number IS NOT NULL)
+            ORDER BY source, ref""", both * 5)
         places = _rows(con, f"""
             SELECT p.org, p.place_tier AS tier, p.ward, w.name AS ward_name, b.name AS borough_name,
                    coalesce(sp.postcode, r.registered_postcode) AS postcode

@@ -77,6 +77,7 @@ class TableRequest:
     sort: str = ""
     page: int = 1
     per_page: int = PER_PAGE
+    default_sort: str = ""  # left out of links, so they stay short
 
     @property
     def sort_key(self) -> str:
@@ -94,7 +95,8 @@ class TableRequest:
         q: dict[str, str] = {"q": self.search, **dict(self.filters), "sort": self.sort, "page": str(self.page)}
         for k, v in changes.items():
             q[k] = "" if v is None else str(v)
-        return {k: v for k, v in q.items() if v and not (k == "page" and v == "1")}
+        return {k: v for k, v in q.items()
+                if v and not (k == "page" and v == "1") and not (k == "sort" and v == self.default_sort)}
 
 
 @dataclass
@@ -148,7 +150,7 @@ def read_request(spec: TableSpec, params: Mapping[str, str], *, per_page: int = 
     raw_page = (params.get("page") or "1").strip()
     page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 9 else 1
     return TableRequest(search=(params.get("q") or "").strip()[:100], filters=tuple(filters), sort=sort,
-                        page=min(max(page, 1), MAX_PAGE), per_page=per_page)
+                        page=min(max(page, 1), MAX_PAGE), per_page=per_page, default_sort=spec.default_sort)
 
 
 # --- SQL (DuckDB) ------------------------------------------------------------------------------------
@@ -185,7 +187,8 @@ def order_sql(spec: TableSpec, req: TableRequest) -> str:
     col = spec.column(req.sort_key)
     assert col is not None and col.sortable
     way = "DESC" if req.descending else "ASC"
-    return ", ".join([f"{col.expr} {way} NULLS LAST", *spec.tie])
+    key = f"lower({col.expr})" if col.kind in ("text", "anchor", "tier") else col.expr  # people sort text by letter
+    return ", ".join([f"{key} {way} NULLS LAST", *spec.tie])
 
 
 def _select(spec: TableSpec) -> str:

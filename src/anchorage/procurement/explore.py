@@ -12,8 +12,9 @@ payment on each request:
   anchor and date (newest first) so a page of one anchor's payments reads only that anchor's blocks.
 - `explore_state`: what the tables were built from (the stamp); `refresh` rebuilds them when it changes.
 
-`refresh` is called at the end of the analysis (procurement/run.py) and by the web before it reads them,
-so whatever runs the analysis refresh, after an upload or on demand, builds them too.
+`refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, and by the web's
+data version (access/queries.py) before any page is built from it, so whatever runs the analysis refresh,
+after an upload or on demand, builds them too, and a page never reads them out of date.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ SELECT (SELECT coalesce(string_agg(CAST(upload_no AS VARCHAR), ',' ORDER BY uplo
 
 def stamp(con: duckdb.DuckDBPyConnection, cfg: Config) -> str:
     row = con.execute(_STAMP_SQL).fetchone()
-    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}"
+    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -8,8 +8,8 @@ import ibis
 
 from anchorage.config import ENGINES
 from anchorage.errors import ConfigError
-from anchorage.procurement.analysis import AnalysisResult, analyse
 from anchorage.procurement import explore
+from anchorage.procurement.analysis import AnalysisResult, analyse
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.lake import export_lake, lake_root, spark_backend
 from anchorage.store import lake

@@ -11,7 +11,14 @@ import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
 
-from anchorage.access.table import PER_PAGE, TablePage, TableRequest, TableSpec, export_frame_rows, read_request
+from anchorage.access.table import (
+    PER_PAGE,
+    TablePage,
+    TableRequest,
+    TableSpec,
+    export_frame_rows,
+    read_request,
+)
 from anchorage.errors import AnchorageError
 from anchorage.exports import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
 from anchorage.reports.tables import TIER_NAMES
