@@ -17,10 +17,9 @@ from anchorage.access.table import (
 )
 from anchorage.config import TIERS
 from anchorage.procurement import explore
-from anchorage.reports.tables import TIER_NAMES
 from anchorage.workspace import Workspace
 
-TIER_CHOICES = tuple((t, TIER_NAMES.get(t, t)) for t in TIERS)
+TIER_CHOICES = tuple((t, t) for t in TIERS)  # the web shows them in words (web/table.py)
 COUNTED_CHOICES = (("yes", "Counted in the figures"), ("no", "Left out by an exclusion rule"))
 
 

@@ -49,16 +49,18 @@ def table_view(page: TablePage, path: str, *, export: bool = True,
         heads.append({"key": c.key, "label": c.label, "kind": c.kind, "sortable": c.sortable,
                       "href": href(path, req.query(sort=nxt, page=None)),
                       "aria": ("descending" if req.descending else "ascending") if sorted_here else None})
+    choices = {c.key: [(v, TIER_NAMES.get(v, label) if c.kind == "tier" else label) for v, label in c.choices]
+               for c in page.spec.filters if c.choices}
     active = []
     for key, value in req.filters:
         col = page.spec.column(key)
         assert col is not None
-        shown = dict(col.choices).get(value) or (labels or {}).get(key, {}).get(value) or value
+        shown = dict(choices.get(key, ())).get(value) or (labels or {}).get(key, {}).get(value) or value
         active.append({"label": col.label, "value": shown, "remove": href(path, req.query(**{key: None}, page=None))})
     pages = page.pages
     base = req.query(page=None)
     return {
-        "page": page, "heads": heads, "active": active, "path": path, "query": base,
+        "page": page, "heads": heads, "active": active, "path": path, "query": base, "choices": choices,
         "summary": f"rows {page.first:,}–{page.last:,} of {page.total:,}" if page.total else "no rows",
         "prev": href(path, req.query(page=req.page - 1)) if req.page > 1 else None,
         "next": href(path, req.query(page=req.page + 1)) if req.page < pages else None,
