@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from anchorage.access.gate import Viewer, refuse
@@ -12,6 +12,8 @@ from anchorage.access.table import (
     TablePage,
     TableRequest,
     TableSpec,
+    records,
+    select_sql,
     sql_page,
     sql_rows,
 )
@@ -65,6 +67,23 @@ SUPPLIERS = TableSpec(
 )
 
 
+# The explorer without a category or exclusion filter reads one row per supplier and anchor (and year).
+SUPPLIERS_FLAT = TableSpec(
+    name="Suppliers",
+    columns=(Column("supplier", "Supplier", sql="supplier_name"),
+             Column("anchor", "Anchor", "anchor", sql="org", filter="equals"),
+             Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
+             Column("spend", "Spend", "money"),
+             Column("payments", "Payments", "int"),
+             Column("last_paid", "Last paid", "date")),
+    default_sort="-spend",
+    tie=("supplier_name_norm", "org"),
+    search=("supplier_name",),
+    hidden_filters=tuple(c for c in _common_filters("") if c.key != "counted"),
+)
+FLAT_FILTERS = frozenset(c.key for c in SUPPLIERS_FLAT.filters)
+
+
 def _marks(orgs: list[str]) -> str:
     return ", ".join("?" for _ in orgs)
 
@@ -75,12 +94,29 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     viewer.require_detail(slug)
     explore.refresh(ws)
     with ws.warehouse(read_only=True) as con:
-        page = sql_page(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]),
-                        extra="supplier_name_norm AS supplier_key")
+        page = _default_order_page(con, slug, req) or sql_page(
+            con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]), extra="supplier_name_norm AS supplier_key")
         page.extra["categories"] = [r[0] for r in con.execute(
             "SELECT DISTINCT category FROM explore_spend WHERE org = ? AND category IS NOT NULL ORDER BY 1",
             [slug]).fetchall()]
     return page
+
+
+def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
+    """The newest payments first, all or of one year: a range of the stored numbering (no sort, no count)."""
+    if req.search or req.sort != PAYMENTS.default_sort or {k for k, _ in req.filters} - {"year"}:
+        return None
+    year = req.value("year")
+    row = con.execute("SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? AND "
+                      + ("financial_year = ?" if year else "financial_year IS NULL"),
+                      [slug, *([int(year[:4])] if year else [])]).fetchone()
+    total, first = (int(row[0]), int(row[1])) if row else (0, 0)
+    req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
+    start = first + (req.page - 1) * req.per_page
+    end = min(start + req.per_page, first + total) - 1
+    cur = con.execute(f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
+                      f"WHERE pos BETWEEN ? AND ? ORDER BY pos", [start, end])
+    return TablePage(PAYMENTS, req, records(cur), total)
 
 
 def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
@@ -99,18 +135,29 @@ def _supplier_scope(viewer: Viewer) -> tuple[str, list[Any]]:
 SUPPLIER_SOURCE = "explore_spend s JOIN explore_names n USING (org, supplier_name_norm)"
 
 
+def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[str, list[Any]]]:
+    """The flat table when the filters allow it (every year, or one), else spend grouped per supplier."""
+    orgs = sorted(viewer.detail_orgs)
+    if {k for k, _ in req.filters} <= FLAT_FILTERS:
+        year = "" if req.value("year") else " AND financial_year IS NULL"
+        return SUPPLIERS_FLAT, "explore_suppliers", (f"org IN ({_marks(orgs)}){year}", list(orgs))
+    return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
+
+
 def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     """Supplier explorer: suppliers of the anchors whose detail the viewer may see, one row per anchor."""
     if not viewer.detail_orgs:
         return TablePage(SUPPLIERS, req, [], 0)
     explore.refresh(ws)
+    spec, source, scope = _explorer(viewer, req)
+    key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
     with ws.warehouse(read_only=True) as con:
-        page = sql_page(con, SUPPLIERS, req, SUPPLIER_SOURCE, _supplier_scope(viewer),
-                        extra="s.supplier_name_norm AS supplier_key")
-        scope, params = _supplier_scope(viewer)
+        page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
+        scope_sql, params = _supplier_scope(viewer)
         page.extra["categories"] = [r[0] for r in con.execute(
-            f"SELECT DISTINCT category FROM explore_spend s WHERE {scope} AND category IS NOT NULL ORDER BY 1",
+            f"SELECT DISTINCT category FROM explore_spend s WHERE {scope_sql} AND category IS NOT NULL ORDER BY 1",
             params).fetchall()]
+    page.spec = SUPPLIERS  # the page offers every filter, whichever table answered
     return page
 
 
@@ -118,8 +165,9 @@ def supplier_rows(ws: Workspace, viewer: Viewer, req: TableRequest) -> list[dict
     if not viewer.detail_orgs:
         return []
     explore.refresh(ws)
+    spec, source, scope = _explorer(viewer, req)
     with ws.warehouse(read_only=True) as con:
-        return sql_rows(con, SUPPLIERS, req, SUPPLIER_SOURCE, _supplier_scope(viewer))
+        return sql_rows(con, spec, req, source, scope)
 
 
 @dataclass

@@ -191,11 +191,11 @@ def order_sql(spec: TableSpec, req: TableRequest) -> str:
     return ", ".join([f"{key} {way} NULLS LAST", *spec.tie])
 
 
-def _select(spec: TableSpec) -> str:
+def select_sql(spec: TableSpec) -> str:
     return ", ".join(f"{c.expr} AS {c.key}" for c in spec.columns)
 
 
-def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -220,19 +220,19 @@ def sql_page(con: duckdb.DuckDBPyConnection, spec: TableSpec, req: TableRequest,
     last_page = max(1, -(-total // req.per_page))
     if req.page > last_page:
         req = replace(req, page=last_page)
-    cols = _select(spec) + (f", {extra}" if extra else "")
+    cols = select_sql(spec) + (f", {extra}" if extra else "")
     cur = con.execute(f"SELECT {cols} {body} ORDER BY {order_sql(spec, req)} LIMIT ? OFFSET ?",
                       [*params, req.per_page, (req.page - 1) * req.per_page])
-    return TablePage(spec, req, _records(cur), total)
+    return TablePage(spec, req, records(cur), total)
 
 
 def sql_rows(con: duckdb.DuckDBPyConnection, spec: TableSpec, req: TableRequest, source: str,
              scope: Scope = ("TRUE", ())) -> list[dict[str, Any]]:
     """Every row the request matches, in its order (for an export), up to EXPORT_LIMIT."""
     body, params = _from(spec, req, source, scope)
-    cur = con.execute(f"SELECT {_select(spec)} {body} ORDER BY {order_sql(spec, req)} LIMIT ?",
+    cur = con.execute(f"SELECT {select_sql(spec)} {body} ORDER BY {order_sql(spec, req)} LIMIT ?",
                       [*params, EXPORT_LIMIT + 1])
-    rows = _records(cur)
+    rows = records(cur)
     too_many(len(rows))
     return rows
 

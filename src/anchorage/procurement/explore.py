@@ -8,8 +8,12 @@ payment on each request:
 - `explore_names`: the name each (anchor, supplier) is shown by: the spelling on most payments, then with
   most spend, then the first alphabetically (store/ties.py).
 - `explore_spend`: spend per anchor, supplier, financial year and category (a few rows per supplier).
+- `explore_suppliers`: spend per anchor and supplier, in each financial year and in every year (year NULL):
+  the explorer's rows, read without grouping unless a category or the exclusion rules are filtered on.
 - `explore_payments`: every payment with its financial year and its supplier's tier, stored in order of
-  anchor and date (newest first) so a page of one anchor's payments reads only that anchor's blocks.
+  anchor and date (newest first) and numbered in that order (`pos`), so a page of one anchor's payments in
+  the default order is a range of numbers (zone maps skip every other block); `explore_payment_counts`
+  holds the count and first number of each anchor and anchor-year.
 - `explore_state`: what the tables were built from (the stamp); `refresh` rebuilds them when it changes.
 
 `refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, and by the web's
@@ -30,8 +34,10 @@ from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, suppli
 from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
-TABLES = ("explore_places", "explore_names", "explore_spend", "explore_payments")
+TABLES = ("explore_places", "explore_names", "explore_spend", "explore_suppliers", "explore_payments",
+          "explore_payment_counts")
 _lock = threading.Lock()
+_checked: dict[str, tuple[object, ...]] = {}  # warehouse -> what _written was when its tables were last current
 
 # Everything the tables depend on: the payments (by upload), what is known of suppliers and where places are.
 _STAMP_SQL = """
@@ -107,8 +113,19 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
             ORDER BY g.org, g.supplier_name_norm
         """)
         con.execute("""
+            CREATE OR REPLACE TABLE explore_suppliers AS
+            SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
+                   any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
+                   sum(s.payments) AS payments, max(s.last_paid) AS last_paid
+            FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
+            WHERE NOT s.is_redacted
+            GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.financial_year), (s.org, s.supplier_name_norm))
+            ORDER BY s.org, s.financial_year NULLS FIRST, spend DESC
+        """)
+        con.execute("""
             CREATE OR REPLACE TABLE explore_payments AS
-            SELECT s.org, s.upload_id, s.row_no, s.payment_date, e.financial_year, s.supplier_name,
+            SELECT row_number() OVER (ORDER BY s.org, s.payment_date DESC, s.upload_id, s.row_no) AS pos,
+                   s.org, s.upload_id, s.row_no, s.payment_date, e.financial_year, s.supplier_name,
                    s.supplier_name_norm, s.amount, s.category, s.service, s.description, s.transaction_id,
                    e.tier, e.ward, e.excluded_by, e.counted
             FROM spend s
@@ -117,6 +134,11 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
                  AND e.financial_year = CAST(year(s.payment_date) - CASE WHEN month(s.payment_date) < 4
                                              THEN 1 ELSE 0 END AS INTEGER)
             ORDER BY s.org, s.payment_date DESC, s.upload_id, s.row_no
+        """)
+        con.execute("""
+            CREATE OR REPLACE TABLE explore_payment_counts AS
+            SELECT org, financial_year, count(*) AS payments, min(pos) AS first_pos FROM explore_payments
+            GROUP BY GROUPING SETS ((org, financial_year), (org))
         """)
         con.execute("DROP TABLE explore_enriched_tmp")
         con.execute("DROP TABLE explore_grain_tmp")
@@ -128,14 +150,29 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         raise
 
 
+def _written(ws: Workspace) -> tuple[object, ...]:
+    """Changes whenever the warehouse may have changed: this process's writes, the file's (and its WAL's) time
+    for another process's, and the settings the tables depend on."""
+    wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
+    files = tuple(p.stat().st_mtime_ns for p in (ws.warehouse_path, wal) if p.exists())
+    cfg = ws.config
+    return (ws.warehouse_writes, files, repr(cfg.place), cfg.imd_version, repr(cfg.exclusions))
+
+
 def refresh(ws: Workspace) -> bool:
     """Build the explore tables if the data changed since they were built; True when it built them.
-    Checked on a reader first, so an up-to-date workspace is never written (nor its caches invalidated)."""
+    Nothing is read when nothing was written since the last check (every page asks); then the stamp is
+    compared on a reader, so an up-to-date workspace is never written (nor its caches invalidated)."""
+    key, token = str(ws.warehouse_path), _written(ws)  # taken first: a write after it is seen next time
+    if _checked.get(key) == token:
+        return False
     with ws.warehouse(read_only=True) as con:
-        if is_current(con, ws.config):
-            return False
-    with _lock, ws.warehouse() as con:
-        if is_current(con, ws.config):  # another request built them while this one waited
-            return False
-        build(con, ws.config)
-        return True
+        current = is_current(con, ws.config)
+    if not current:
+        with _lock, ws.warehouse() as con:
+            current = is_current(con, ws.config)  # another request may have built them while this one waited
+            if not current:
+                build(con, ws.config)
+                return True  # building wrote the warehouse: the next call checks the stamp once more
+    _checked[key] = token
+    return False
