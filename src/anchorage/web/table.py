@@ -36,18 +36,25 @@ def href(path: str, query: Mapping[str, str]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def table_view(page: TablePage, path: str, *, export: bool = True,
+def table_view(page: TablePage, path: str, *, export: bool = True, export_path: str | None = None,
+               keep: Mapping[str, str] | None = None,
                labels: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
     """What _table.html needs: headers with their sort links, the active filters (each with a link that
-    removes it), page links, 'rows 51–100 of 3,512' and the export links for exactly these rows."""
+    removes it), page links, 'rows 51–100 of 3,512' and the export links for exactly these rows.
+    `keep` holds the page's own parameters (e.g. ?org=), kept in every link; exports go to `export_path`
+    (default: the page's path) + .csv / .xlsx."""
     req = page.request
+
+    def query(**changes: Any) -> dict[str, str]:
+        return {**(keep or {}), **req.query(**changes)}
+
     heads = []
     for c in page.spec.columns:
         sorted_here = req.sort_key == c.key
         nxt = ("" if req.descending else "-") + c.key if sorted_here else \
             ("-" if c.kind in ("money", "int", "date", "pct") else "") + c.key
         heads.append({"key": c.key, "label": c.label, "kind": c.kind, "sortable": c.sortable,
-                      "href": href(path, req.query(sort=nxt, page=None)),
+                      "href": href(path, query(sort=nxt, page=None)),
                       "aria": ("descending" if req.descending else "ascending") if sorted_here else None})
     choices = {c.key: [(v, TIER_NAMES.get(v, label) if c.kind == "tier" else label) for v, label in c.choices]
                for c in page.spec.filters if c.choices}
@@ -56,19 +63,21 @@ def table_view(page: TablePage, path: str, *, export: bool = True,
         col = page.spec.column(key)
         assert col is not None
         shown = dict(choices.get(key, ())).get(value) or (labels or {}).get(key, {}).get(value) or value
-        active.append({"label": col.label, "value": shown, "remove": href(path, req.query(**{key: None}, page=None))})
+        active.append({"label": col.label, "value": shown, "remove": href(path, query(**{key: None}, page=None))})
     pages = page.pages
-    base = req.query(page=None)
+    base = query(page=None)
     return {
         "page": page, "heads": heads, "active": active, "path": path, "query": base, "choices": choices,
         "summary": f"rows {page.first:,}–{page.last:,} of {page.total:,}" if page.total else "no rows",
-        "prev": href(path, req.query(page=req.page - 1)) if req.page > 1 else None,
-        "next": href(path, req.query(page=req.page + 1)) if req.page < pages else None,
-        "first": href(path, req.query(page=None)) if req.page > 2 else None,
-        "last": href(path, req.query(page=pages)) if req.page < pages - 1 else None,
-        "csv": href(path + ".csv", base) if export else None,
-        "xlsx": href(path + ".xlsx", base) if export else None,
+        "prev": href(path, query(page=req.page - 1)) if req.page > 1 else None,
+        "next": href(path, query(page=req.page + 1)) if req.page < pages else None,
+        "first": href(path, query(page=None)) if req.page > 2 else None,
+        "last": href(path, query(page=pages)) if req.page < pages - 1 else None,
+        "csv": href((export_path or path) + ".csv", base) if export else None,
+        "xlsx": href((export_path or path) + ".xlsx", base) if export else None,
+        "keep": dict(keep or {}),
     }
+
 
 
 def _words(spec: TableSpec, rows: Sequence[Mapping[str, Any]], anchors: Mapping[str, str]) -> list[dict[str, Any]]:
