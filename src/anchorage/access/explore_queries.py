@@ -99,6 +99,7 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
         page.extra["categories"] = [r[0] for r in con.execute(
             "SELECT DISTINCT category FROM explore_spend WHERE org = ? AND category IS NOT NULL ORDER BY 1",
             [slug]).fetchall()]
+        _ward_label(con, page)
     return page
 
 
@@ -117,6 +118,14 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     cur = con.execute(f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
                       f"WHERE pos BETWEEN ? AND ? ORDER BY pos", [start, end])
     return TablePage(PAYMENTS, req, records(cur), total)
+
+
+def _ward_label(con: Any, page: TablePage) -> None:
+    """The name of a ward filtered on (from a dashboard link), for the page to show instead of its code."""
+    code = page.request.value("ward")
+    if code:
+        row = con.execute("SELECT name FROM areas WHERE kind = 'ward' AND code = ? LIMIT 1", [code]).fetchone()
+        page.extra["ward_names"] = {code: str(row[0]) if row else "a ward without a loaded name"}
 
 
 def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
@@ -157,6 +166,7 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
         page.extra["categories"] = [r[0] for r in con.execute(
             f"SELECT DISTINCT category FROM explore_spend s WHERE {scope_sql} AND category IS NOT NULL ORDER BY 1",
             params).fetchall()]
+        _ward_label(con, page)
     page.spec = SUPPLIERS  # the page offers every filter, whichever table answered
     return page
 

@@ -63,7 +63,8 @@ def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
     anchors = _anchors(ctx)
     choices = {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
                "category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
-    view = table_view(page, "/suppliers", labels={"anchor": anchors}, export=bool(ctx.viewer.detail_orgs))
+    view = table_view(page, "/suppliers", labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
+                      export=bool(ctx.viewer.detail_orgs))
     return render(request, "suppliers.html", {"t": view, "choices": choices})
 
 
@@ -88,7 +89,7 @@ def transactions(request: Request, org: str, ctx: CtxDep) -> Response:
     for r in page.rows:
         r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
     choices = {"category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
-    view = table_view(page, f"/anchors/{slug}/transactions")
+    view = table_view(page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})})
     return render(request, "transactions.html", {"org": slug, "t": view, "choices": choices})
 
 
