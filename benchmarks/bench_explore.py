@@ -16,8 +16,10 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,8 +30,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_web  # noqa: E402
 
+from anchorage.access import explore_queries, queries  # noqa: E402
+from anchorage.access.gate import Viewer  # noqa: E402
+from anchorage.access.table import read_request  # noqa: E402
 from anchorage.procurement import explore  # noqa: E402
 from anchorage.store import warehouse  # noqa: E402
+from anchorage.workspace import Workspace  # noqa: E402
 
 
 def summary(lat: dict[str, list[float]], cold: dict[str, float]) -> dict[str, object]:
@@ -39,6 +45,41 @@ def summary(lat: dict[str, list[float]], cold: dict[str, float]) -> dict[str, ob
                             "first_ms": cold[u] * 1000} for u, xs in lat.items() if xs}}
 
 
+def in_process(ws: Workspace, org: str, top: str, fy: str, repeat: int) -> dict[str, dict[str, float]]:
+    """One request's query cost without queueing: each new query and its old counterpart, called in turn on
+    the warehouse held as the server holds it (median and p95 of `repeat` calls, ms)."""
+    ws.hold_warehouse()
+    viewer = Viewer(0, "bench", "anchor-analyst", org, frozenset({org}))
+    s, p = explore_queries.SUPPLIERS, explore_queries.PAYMENTS
+    calls: dict[str, Callable[[], object]] = {
+        "new explorer (all years, by spend)": lambda: explore_queries.suppliers(ws, viewer, read_request(s, {})),
+        "new explorer (a year, page 3, by payments)": lambda: explore_queries.suppliers(
+            ws, viewer, read_request(s, {"year": fy, "sort": "-payments", "page": "3"})),
+        "new explorer (category filter: grouped)": lambda: explore_queries.suppliers(
+            ws, viewer, read_request(s, {"category": "Catering", "counted": "yes"})),
+        "new payments (newest first)": lambda: explore_queries.payments(ws, viewer, org, read_request(p, {})),
+        "new payments (by amount, page 40)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"sort": "-amount", "page": "40"})),
+        "new payments (year, tier, supplier text)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"year": fy, "tier": "local", "supplier": "care"})),
+        "new supplier page": lambda: explore_queries.supplier(ws, viewer, top),
+        "old explorer (queries.suppliers, 100 rows)": lambda: queries.suppliers(ws, viewer, limit=100),
+        "old payments (queries.transactions, newest first)": lambda: queries.transactions(ws, viewer, org),
+        "old payments (search, offset 1950)": lambda: queries.transactions(ws, viewer, org, search="care",
+                                                                            offset=1950),
+    }
+    out = {}
+    for name, call in calls.items():
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+        out[name] = {"p50_ms": statistics.median(times) * 1000, "p95_ms": bench_web.p95(times) * 1000}
+        print(f"  {name}: p50 {out[name]['p50_ms']:.0f} ms, p95 {out[name]['p95_ms']:.0f} ms", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -46,13 +87,19 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=40)
     ap.add_argument("--data", type=Path, default=ROOT / "bench-data")
     ap.add_argument("--keep", action="store_true", help="reuse the workspace built by an earlier run")
+    ap.add_argument("--no-build", action="store_true", help="do not time a full build of the explore tables")
+    ap.add_argument("--repeat", type=int, default=15, help="calls of each query in the serial in-process phase")
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     ws = bench_web.build(a.data, a.rows, a.keep)
     org = ws.config.anchors[0].slug
-    t0 = time.perf_counter()
-    built = explore.refresh(ws)
-    build_s = time.perf_counter() - t0
+    build_s = None
+    if not a.no_build:
+        with ws.warehouse() as con:  # a full build, timed (what the refresh after an upload costs)
+            t0 = time.perf_counter()
+            explore.build(con, ws.config)
+            build_s = time.perf_counter() - t0
+    explore.refresh(ws)
     with ws.warehouse(read_only=True) as con:
         payments = int((con.execute("SELECT count(*) FROM spend").fetchone() or (0,))[0])
         suppliers = int((con.execute("SELECT count(*) FROM explore_names").fetchone() or (0,))[0])
@@ -61,6 +108,7 @@ def main() -> None:
         mid = (con.execute("SELECT supplier_name_norm FROM explore_spend GROUP BY 1 ORDER BY sum(spend) DESC, 1 "
                            "LIMIT 1 OFFSET 500").fetchone() or ("",))[0]
         year = (con.execute("SELECT max(financial_year) FROM explore_spend").fetchone() or (2023,))[0]
+    serial = in_process(ws, org, top, fy, a.repeat)
     warehouse.close(ws.warehouse_path)  # the server owns it from here
     fy = f"{year}-{(year + 1) % 100:02d}"
     new = ["/suppliers", f"/suppliers?year={fy}&sort=-payments&page=3", "/suppliers?q=ltd&tier=local",
@@ -88,9 +136,12 @@ def main() -> None:
             phases[name] = {**summary(lat, cold), "errors": errors, "requests_per_second": done / a.seconds}
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     result = {"rows": a.rows, "payments_loaded": payments, "suppliers": suppliers, "clients": a.clients,
-              "seconds_per_phase": a.seconds, "explore_build_s": build_s if built else None, **phases}
+              "seconds_per_phase": a.seconds, "explore_build_s": build_s, "serial_in_process": serial, **phases}
     (a.data / "explore-results.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
     ok = phases["new"]["p95_ms"] < 200 and phases["new"]["errors"] == 0  # type: ignore[operator]

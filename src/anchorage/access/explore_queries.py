@@ -120,6 +120,16 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     return TablePage(PAYMENTS, req, records(cur), total)
 
 
+def years(ws: Workspace) -> list[tuple[str, str]]:
+    """The financial years with payments, newest first, as (2024-25, 2024-25) choices (from the explore
+    tables: a page's year picker never scans the payments)."""
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        found = [int(r[0]) for r in con.execute("SELECT DISTINCT financial_year FROM explore_payment_counts "
+                                                "WHERE financial_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+    return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
+
+
 def _ward_label(con: Any, page: TablePage) -> None:
     """The name of a ward filtered on (from a dashboard link), for the page to show instead of its code."""
     code = page.request.value("ward")

@@ -57,7 +57,7 @@ class Coverage:
 
 
 def coverage(ws: Workspace) -> Coverage:
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never takes a writer's turn nor counts as a write
         row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend").fetchone() or (None, None)
         years = [int(y) for (y,) in con.execute(
             "SELECT DISTINCT year(payment_date) - CASE WHEN month(payment_date) < 4 THEN 1 ELSE 0 END AS fy "

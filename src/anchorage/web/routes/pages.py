@@ -43,7 +43,7 @@ def benchmark(request: Request, ctx: CtxDep, year: str = "") -> Response:
 
 
 def _years(ctx: Any) -> list[tuple[str, str]]:
-    return [(value, text) for value, text in period_of(ctx.ws, None)["years"]]
+    return explore_queries.years(ctx.ws)
 
 
 def _anchors(ctx: Any) -> dict[str, str]:
