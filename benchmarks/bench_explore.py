@@ -108,9 +108,9 @@ def main() -> None:
         mid = (con.execute("SELECT supplier_name_norm FROM explore_spend GROUP BY 1 ORDER BY sum(spend) DESC, 1 "
                            "LIMIT 1 OFFSET 500").fetchone() or ("",))[0]
         year = (con.execute("SELECT max(financial_year) FROM explore_spend").fetchone() or (2023,))[0]
+    fy = f"{year}-{(year + 1) % 100:02d}"
     serial = in_process(ws, org, top, fy, a.repeat)
     warehouse.close(ws.warehouse_path)  # the server owns it from here
-    fy = f"{year}-{(year + 1) % 100:02d}"
     new = ["/suppliers", f"/suppliers?year={fy}&sort=-payments&page=3", "/suppliers?q=ltd&tier=local",
            f"/anchors/{org}/transactions", f"/anchors/{org}/transactions?sort=-amount&page=40",
            f"/anchors/{org}/transactions?year={fy}&tier=local&supplier=care",

@@ -96,9 +96,7 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     with ws.warehouse(read_only=True) as con:
         page = _default_order_page(con, slug, req) or sql_page(
             con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]), extra="supplier_name_norm AS supplier_key")
-        page.extra["categories"] = [r[0] for r in con.execute(
-            "SELECT DISTINCT category FROM explore_spend WHERE org = ? AND category IS NOT NULL ORDER BY 1",
-            [slug]).fetchall()]
+        page.extra["categories"] = categories(con, [slug])
         _ward_label(con, page)
     return page
 
@@ -128,6 +126,12 @@ def years(ws: Workspace) -> list[tuple[str, str]]:
         found = [int(r[0]) for r in con.execute("SELECT DISTINCT financial_year FROM explore_payment_counts "
                                                 "WHERE financial_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
     return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
+
+
+def categories(con: Any, orgs: list[str]) -> list[str]:
+    """The categories these anchors' payments name (the category filter's choices)."""
+    return [r[0] for r in con.execute(f"SELECT DISTINCT category FROM explore_categories WHERE org IN ({_marks(orgs)}) "
+                                      "ORDER BY 1", orgs).fetchall()]
 
 
 def _ward_label(con: Any, page: TablePage) -> None:
@@ -172,10 +176,7 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
     with ws.warehouse(read_only=True) as con:
         page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
-        scope_sql, params = _supplier_scope(viewer)
-        page.extra["categories"] = [r[0] for r in con.execute(
-            f"SELECT DISTINCT category FROM explore_spend s WHERE {scope_sql} AND category IS NOT NULL ORDER BY 1",
-            params).fetchall()]
+        page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
         _ward_label(con, page)
     page.spec = SUPPLIERS  # the page offers every filter, whichever table answered
     return page

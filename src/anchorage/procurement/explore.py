@@ -13,7 +13,8 @@ payment on each request:
 - `explore_payments`: every payment with its financial year and its supplier's tier, stored in order of
   anchor and date (newest first) and numbered in that order (`pos`), so a page of one anchor's payments in
   the default order is a range of numbers (zone maps skip every other block); `explore_payment_counts`
-  holds the count and first number of each anchor and anchor-year.
+  holds the count and first number of each anchor and anchor-year; `explore_categories` the categories
+  each anchor's payments name (the filters' drop-downs).
 - `explore_state`: what the tables were built from (the stamp); `refresh` rebuilds them when it changes.
 
 `refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, and by the web's
@@ -35,7 +36,7 @@ from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
 TABLES = ("explore_places", "explore_names", "explore_spend", "explore_suppliers", "explore_payments",
-          "explore_payment_counts")
+          "explore_payment_counts", "explore_categories")
 _lock = threading.Lock()
 _checked: dict[str, tuple[object, ...]] = {}  # warehouse -> what _written was when its tables were last current
 
@@ -52,7 +53,7 @@ SELECT (SELECT coalesce(string_agg(CAST(upload_no AS VARCHAR), ',' ORDER BY uplo
 
 def stamp(con: duckdb.DuckDBPyConnection, cfg: Config) -> str:
     row = con.execute(_STAMP_SQL).fetchone()
-    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}"
+    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}|{TABLES}"  # new tables: rebuilt
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -139,6 +140,11 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
             CREATE OR REPLACE TABLE explore_payment_counts AS
             SELECT org, financial_year, count(*) AS payments, min(pos) AS first_pos FROM explore_payments
             GROUP BY GROUPING SETS ((org, financial_year), (org))
+        """)
+        con.execute("""
+            CREATE OR REPLACE TABLE explore_categories AS
+            SELECT DISTINCT org, category FROM explore_spend WHERE category IS NOT NULL AND NOT is_redacted
+            ORDER BY org, category
         """)
         con.execute("DROP TABLE explore_enriched_tmp")
         con.execute("DROP TABLE explore_grain_tmp")
