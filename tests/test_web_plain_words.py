@@ -15,7 +15,9 @@ PAGES = ["/dashboard", "/dashboard/council", "/dashboard/college", "/benchmark",
          "/suppliers/review", "/anchors/council/transactions", "/pipeline", "/pipeline/opportunities", "/directory",
          "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3", "/workforce",
          "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he", "/assets",
-         "/assets/review", "/assets/acv", "/spaces", "/upload", "/uploads", "/reports", "/account", "/no-such-page"]
+         "/assets/review", "/assets/acv", "/spaces", "/upload", "/uploads", "/reports", "/account", "/no-such-page",
+         "/supplier?name=LOCAL+CATERERS", "/anchors/council/transactions?ward=E05013720&tier=local",
+         "/suppliers?ward=E05013720&counted=yes"]
 PUBLIC = ["/opportunities", "/opportunities/register", "/community/need", "/login", "/no-such-page"]
 FORBIDDEN = {
     "command line": re.compile(r"\banchorage [a-z]+"),

@@ -12,6 +12,8 @@ KNOWN = {
     ("GET", "/admin/users/{user_id}/tokens"), ("POST", "/admin/users/{user_id}/tokens/{public_id}/revoke"),
     ("GET", "/sso/callback"), ("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/{org}"),
     ("GET", "/benchmark"), ("GET", "/suppliers"), ("GET", "/anchors/{org}/transactions"), ("GET", "/upload"),
+    ("GET", "/suppliers.{fmt}"), ("GET", "/supplier"), ("GET", "/anchors/{org}/transactions.{fmt}"),
+    ("GET", "/uploads.{fmt}"),  # the table component's exports and a supplier's page (tests/test_web_explore.py)
     ("POST", "/upload"), ("GET", "/upload/{token}"), ("POST", "/upload/{token}/load"), ("GET", "/uploads"),
     ("GET", "/uploads/{upload_id}"), ("GET", "/uploads/{upload_id}/quarantine.{fmt}"), ("GET", "/reports"),
     ("GET", "/jobs"), ("GET", "/jobs/{job_id}"), ("GET", "/jobs/{job_id}/download"),
@@ -58,6 +60,7 @@ def test_every_route_is_known_and_pages_answer(web):
     c = signed_in(web, "admin@council.org")
     assert c.get("/", follow_redirects=False).headers["location"] == "/dashboard/council"
     for path in ("/dashboard", "/dashboard/council", "/benchmark", "/suppliers?q=local", "/anchors/council/transactions?page=2",
+                 "/supplier?name=LOCAL+CATERERS",
                  "/upload", "/uploads", "/reports", "/jobs", "/admin/users", "/admin/sharing", "/admin/audit", "/account",
                  "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",
                  "/spaces/matches", "/spaces/requests", "/notifications", "/community/need",

@@ -38,7 +38,7 @@ class Coverage:
 
 
 def coverage(ws: Workspace) -> Coverage:
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never takes a writer's turn nor counts as a write
         row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend").fetchone() or (None, None)
         years = [int(y) for (y,) in con.execute(
             f"SELECT DISTINCT {FINANCIAL_YEAR_SQL.format(col='payment_date')} AS fy "

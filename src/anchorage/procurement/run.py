@@ -8,6 +8,7 @@ import ibis
 
 from anchorage.config import ENGINES
 from anchorage.errors import ConfigError
+from anchorage.procurement import explore
 from anchorage.procurement.analysis import AnalysisResult, analyse
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.lake import export_lake, lake_root, spark_backend
@@ -20,7 +21,8 @@ def analyse_workspace(ws: Workspace, opts: AnalysisOptions | None = None, *, eng
                       session: Any = None) -> AnalysisResult:
     """Analyse every loaded payment (anchor names accepted in opts.orgs) on the engine asked for, else the
     config's. On Spark the lake is brought up to date first, Spark reads it, and the result tables are
-    written back to it; `session` reuses a Spark session the caller owns."""
+    written back to it; `session` reuses a Spark session the caller owns. On DuckDB the explore tables
+    (procurement/explore.py) are brought up to date first."""
     opts = opts or AnalysisOptions()
     if opts.orgs:
         opts.orgs = [ws.config.anchor(o).slug for o in opts.orgs]
@@ -28,6 +30,7 @@ def analyse_workspace(ws: Workspace, opts: AnalysisOptions | None = None, *, eng
     if engine not in ENGINES:
         raise ConfigError([f'engine "{engine}" must be one of {", ".join(ENGINES)}'], "--engine")
     if engine == "duckdb":
+        explore.refresh(ws)  # the web's explore tables follow the data the analysis reads
         with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
             return analyse(ibis.duckdb.from_connection(con), ws.config, opts)
     export_lake(ws)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from anchorage.access import committed, periods, queries
 from anchorage.access.gate import Viewer
@@ -91,6 +93,32 @@ def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queri
     return out
 
 
+@dataclass(frozen=True)
+class Drill:
+    """Links from a dashboard's figures to the rows behind them: an anchor's payments, or the supplier
+    explorer for the whole collaborative, with the figure's period and filter (counted rows only)."""
+
+    path: str
+    year: str | None
+
+    def href(self, **filters: Any) -> str:
+        q = {**({"year": self.year} if self.year else {}), "counted": "yes",
+             **{k: str(v) for k, v in filters.items() if v is not None}}
+        return f"{self.path}?{urlencode(q)}"
+
+    def supplier(self, key: str) -> str:
+        return "/supplier?" + urlencode({"name": key})
+
+
+def drill(ws: Workspace, viewer: Viewer, org: str, period: dict[str, Any]) -> Drill | None:
+    """Drill-down for those who may see every row behind the figures; None (figures without links) otherwise."""
+    year = periods.fy_label(period["year"]) if period["year"] is not None else None
+    if org == COLLABORATIVE:
+        every = {a.slug for a in ws.config.anchors}
+        return Drill("/suppliers", year) if every <= viewer.detail_orgs else None
+    return Drill(f"/anchors/{org}/transactions", year) if viewer.sees_detail(org) else None
+
+
 def dashboard_view(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE, year: str | None = None) -> dict[str, Any]:
     period = period_of(ws, year)
     return cached(f"page:{period['param']}", ws, viewer, org, lambda: _dashboard_view(ws, viewer, org, period))
@@ -123,6 +151,7 @@ def _dashboard_view(ws: Workspace, viewer: Viewer, org: str, period: dict[str, A
     return {
         "dash": dash,
         "period": period,
+        "drill": drill(ws, viewer, org, period),
         "tiles": _tiles(dash, prev, whole, fy_label(period["previous"]) if prev else ""),
         "charts": built,
         "tiers": frame_records(dash.tables["tiers"]),

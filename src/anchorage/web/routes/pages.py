@@ -1,20 +1,22 @@
-"""Dashboards (collaborative and per anchor), the anchor-vs-anchor benchmark and the supplier explorer."""
+"""Dashboards (collaborative and per anchor), the anchor-vs-anchor benchmark, the supplier explorer, one\nsupplier's page and an anchor's payments (tables from web/table.py, with CSV/XLSX of the filtered rows)."""
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anchorage.access import queries
+from anchorage.access import explore_queries
 from anchorage.access.committed import FiguresPending
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.web.deps import CtxDep
-from anchorage.web.paging import PageNo
 from anchorage.web.render import render
+from anchorage.web.table import export_response, table_request, table_view
 from anchorage.web.views import benchmark_rows, dashboard_view, period_of, refresh_note
 
 router = APIRouter()
-PAGE = 100
 
 
 @router.get("/")
@@ -48,16 +50,60 @@ def benchmark(request: Request, ctx: CtxDep, year: str = "") -> Response:
                                               "period": period})
 
 
+def _years(ctx: Any) -> list[tuple[str, str]]:
+    return explore_queries.years(ctx.ws)
+
+
+def _anchors(ctx: Any) -> dict[str, str]:
+    return {a.slug: a.name for a in ctx.ws.config.anchors}
+
+
+def _supplier_link(key: str) -> str:
+    return "/supplier?" + urlencode({"name": key})
+
+
 @router.get("/suppliers")
-def supplier_explorer(request: Request, ctx: CtxDep, q: str = "") -> Response:
-    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q.strip()[:100], limit=100)
-    return render(request, "suppliers.html", {"rows": rows, "q": q})
+def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
+    req = table_request(request, explore_queries.SUPPLIERS)
+    page = explore_queries.suppliers(ctx.ws, ctx.viewer, req)
+    for r in page.rows:
+        r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
+    anchors = _anchors(ctx)
+    choices = {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
+               "category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
+    view = table_view(page, "/suppliers", labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
+                      export=bool(ctx.viewer.detail_orgs))
+    return render(request, "suppliers.html", {"t": view, "choices": choices})
+
+
+@router.get("/suppliers.{fmt}")
+def supplier_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
+    req = table_request(request, explore_queries.SUPPLIERS)
+    rows = explore_queries.supplier_rows(ctx.ws, ctx.viewer, req)
+    return export_response(explore_queries.SUPPLIERS, rows, fmt, "suppliers", _anchors(ctx))
+
+
+@router.get("/supplier")
+def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
+    sup = explore_queries.supplier(ctx.ws, ctx.viewer, name)
+    return render(request, "supplier.html", {"s": sup, "link": _supplier_link(sup.key)})
 
 
 @router.get("/anchors/{org}/transactions")
-def transactions(request: Request, org: str, ctx: CtxDep, page: PageNo, q: str = "") -> Response:
+def transactions(request: Request, org: str, ctx: CtxDep) -> Response:
     slug = ctx.ws.config.anchor(org).slug
-    rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q.strip()[:100], limit=PAGE,
-                                       offset=(page - 1) * PAGE)
-    return render(request, "transactions.html", {"org": slug, "rows": rows, "total": total, "q": q,
-                                                 "page": page, "pages": max(1, -(-total // PAGE))})
+    req = table_request(request, explore_queries.PAYMENTS)
+    page = explore_queries.payments(ctx.ws, ctx.viewer, slug, req)
+    for r in page.rows:
+        r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
+    choices = {"category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
+    view = table_view(page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})})
+    return render(request, "transactions.html", {"org": slug, "t": view, "choices": choices})
+
+
+@router.get("/anchors/{org}/transactions.{fmt}")
+def transactions_export(request: Request, org: str, fmt: str, ctx: CtxDep) -> Response:
+    slug = ctx.ws.config.anchor(org).slug
+    req = table_request(request, explore_queries.PAYMENTS)
+    rows = explore_queries.payment_rows(ctx.ws, ctx.viewer, slug, req)
+    return export_response(explore_queries.PAYMENTS, rows, fmt, f"payments-{slug}", _anchors(ctx))

@@ -9,6 +9,7 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from starlette.datastructures import UploadFile
 from anchorage.access import audit, jobs_views, queries
 from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
+from anchorage.access.table import Column, TableSpec, memory_page, memory_rows
 from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.errors import AnchorageError, InputFileError
@@ -31,8 +33,10 @@ from anchorage.jobs import queue
 from anchorage.services.loads import LOADERS, without_server_path
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
+from anchorage.web.nav import upload_kind
 from anchorage.web.render import render
 from anchorage.web.settings import UPLOAD_TYPES
+from anchorage.web.table import export_response, table_request, table_view
 
 router = APIRouter()
 LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
@@ -201,15 +205,50 @@ def _confirmed_buyers(ctx: CtxDep, folder: Path, meta: dict[str, str], form: For
     return confirmed
 
 
+UPLOADS = TableSpec(
+    name="Uploads",
+    columns=(Column("filename", "File", filter="contains"), Column("kind_name", "Kind", filter="equals"),
+             Column("status", "Status", filter="equals"), Column("rows_read", "Read", "int"),
+             Column("rows_loaded", "Loaded", "int"), Column("rows_quarantined", "Quarantined", "int"),
+             Column("created_at", "When", "datetime")),
+    default_sort="-created_at", tie=("id",), search=("filename", "kind_name", "status"))
+QUARANTINE = TableSpec(
+    name="Quarantine",
+    columns=(Column("row_no", "Row", "int"), Column("line_no", "Line", "int"),
+             Column("column_name", "Column", filter="equals"), Column("reason", "Reason", filter="contains"),
+             Column("raw", "Content", sortable=False)),
+    default_sort="row_no", tie=("row_no", "line_no"), search=("reason", "column_name", "raw"))
+
+
+def _upload_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"id": u.id, "filename": u.filename, "kind_name": upload_kind(u.kind), "status": u.status,
+             "rows_read": u.rows_read, "rows_loaded": u.rows_loaded, "rows_quarantined": u.rows_quarantined,
+             "created_at": u.created_at, "_links": {"filename": f"/uploads/{u.id}"}} for u in rows]
+
+
+def _uploads_of(request: Request, ctx: CtxDep, org: str) -> tuple[str | None, list[dict[str, Any]]]:
+    slug = ctx.ws.config.anchor(org or ctx.viewer.org or "").slug if (org or ctx.viewer.org) else None
+    return slug, _upload_rows(queries.uploads(ctx.ws, ctx.viewer, slug) if slug else [])
+
+
 @router.get("/uploads")
 def uploads(request: Request, ctx: CtxDep, org: str = "") -> Response:
-    slug = ctx.ws.config.anchor(org or ctx.viewer.org or "").slug if (org or ctx.viewer.org) else None
-    rows = queries.uploads(ctx.ws, ctx.viewer, slug) if slug else []
+    slug, rows = _uploads_of(request, ctx, org)
+    page = memory_page(UPLOADS, table_request(request, UPLOADS), rows)
     visible = sorted(ctx.viewer.detail_orgs)
+    view = table_view(page, "/uploads", keep={"org": slug} if slug else None, export=bool(slug))
     # A superseded register, supplier master or staff extract can be made the one counted again.
-    restorable = ({u.id for u in rows if u.status == "replaced" and getattr(kinds.REGISTRY.get(u.kind), "snapshot", None)}
-                  if slug and ctx.viewer.may("upload", slug) else set())
-    return render(request, "uploads.html", {"rows": rows, "org": slug, "visible": visible, "restorable": restorable})
+    restore_rows = ([u for u in queries.uploads(ctx.ws, ctx.viewer, slug) if u.status == "replaced"
+                     and getattr(kinds.REGISTRY.get(u.kind), "snapshot", None)]
+                    if slug and ctx.viewer.may("upload", slug) else [])
+    return render(request, "uploads.html", {"t": view, "org": slug, "visible": visible, "restorable": restore_rows})
+
+
+@router.get("/uploads.{fmt}")
+def uploads_export(request: Request, fmt: str, ctx: CtxDep, org: str = "") -> Response:
+    slug, rows = _uploads_of(request, ctx, org)
+    kept = memory_rows(UPLOADS, table_request(request, UPLOADS), rows)
+    return export_response(UPLOADS, kept, fmt, f"uploads-{slug or 'none'}")
 
 
 @router.post("/uploads/{upload_id}/restore")
@@ -228,14 +267,19 @@ def upload_restore(request: Request, upload_id: str, ctx: CtxDep) -> Response:
 def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     up = queries.upload(ctx.ws, ctx.viewer, upload_id)
     rows = queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
-    return render(request, "upload_detail.html", {"up": up, "rows": rows[:200], "count": len(rows)})
+    page = memory_page(QUARANTINE, table_request(request, QUARANTINE), rows)
+    view = table_view(page, f"/uploads/{up.id}", export_path=f"/uploads/{up.id}/quarantine")
+    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows)})
 
 
 @router.get("/uploads/{upload_id}/quarantine.{fmt}")
 def quarantine_download(request: Request, upload_id: str, fmt: str, ctx: CtxDep) -> Response:
+    """The quarantined rows the page's filters and sort show (every one without them), every column kept."""
     if fmt not in ("csv", "xlsx"):
         raise AnchorageError(f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx.")
-    df = pd.DataFrame(queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id))
+    rows = queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
+    df = pd.DataFrame([dict(r) for r in memory_rows(QUARANTINE, table_request(request, QUARANTINE), rows)],
+                      columns=list(rows[0]) if rows else None)
     with ctx.ws.session() as s:
         audit.record(s, ctx.user.email, "export", org=queries.upload(ctx.ws, ctx.viewer, upload_id).org,
                      ip=client_ip(request), detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})

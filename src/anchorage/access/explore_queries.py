@@ -1,0 +1,262 @@
+"""The supplier explorer, an anchor's payments and one supplier's page, read from the explore tables
+(procurement/explore.py) through the gate: only anchors whose detail the viewer may see, every value bound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from anchorage.access.gate import Viewer, refuse
+from anchorage.access.table import (
+    Column,
+    TablePage,
+    TableRequest,
+    TableSpec,
+    records,
+    select_sql,
+    sql_page,
+    sql_rows,
+)
+from anchorage.config import TIERS
+from anchorage.procurement import explore
+from anchorage.workspace import Workspace
+
+TIER_CHOICES = tuple((t, t) for t in TIERS)  # the web shows them in words (web/table.py)
+COUNTED_CHOICES = (("yes", "Counted in the figures"), ("no", "Left out by an exclusion rule"))
+
+
+def _common_filters(prefix: str) -> tuple[Column, ...]:
+    return (Column("year", "Financial year", sql=f"{prefix}financial_year", sortable=False, filter="year"),
+            Column("ward", "Ward", sql=f"{prefix}ward", sortable=False, filter="equals"),
+            Column("counted", "Counted", sql=f"CASE WHEN {prefix}counted THEN 'yes' ELSE 'no' END", sortable=False,
+                   filter="equals", choices=COUNTED_CHOICES),
+            Column("supplier_key", "Supplier", sql=f"{prefix}supplier_name_norm", sortable=False, filter="equals"))
+
+
+PAYMENTS = TableSpec(
+    name="Payments",
+    columns=(Column("payment_date", "Date", "date"),
+             Column("supplier", "Supplier", sql="supplier_name", filter="contains"),
+             Column("amount", "Amount", "money"),
+             Column("category", "Category", filter="equals"),
+             Column("service", "Service", filter="contains"),
+             Column("transaction_id", "Reference", sortable=False),
+             Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
+             Column("excluded_by", "Left out by rule", sortable=True)),
+    default_sort="-payment_date",
+    tie=("upload_id", "row_no"),
+    search=("supplier_name", "category", "service", "description"),
+    hidden_filters=_common_filters(""),
+)
+
+SUPPLIERS = TableSpec(
+    name="Suppliers",
+    columns=(Column("supplier", "Supplier", sql="any_value(n.supplier_name)", filter=None),
+             Column("anchor", "Anchor", "anchor", sql="s.org", filter="equals"),
+             Column("tier", "Where the supplier is", "tier", sql="any_value(s.tier)", where="s.tier", filter="equals",
+                    choices=TIER_CHOICES),
+             Column("spend", "Spend", "money", sql="sum(s.spend)"),
+             Column("payments", "Payments", "int", sql="sum(s.payments)"),
+             Column("last_paid", "Last paid", "date", sql="max(s.last_paid)")),
+    default_sort="-spend",
+    tie=("s.supplier_name_norm", "s.org"),
+    search=("n.supplier_name",),
+    hidden_filters=(*_common_filters("s."), Column("category", "Category", sql="s.category", sortable=False,
+                                                   filter="equals")),
+    group_by="s.org, s.supplier_name_norm",
+)
+
+
+# The explorer without a category or exclusion filter reads one row per supplier and anchor (and year).
+SUPPLIERS_FLAT = TableSpec(
+    name="Suppliers",
+    columns=(Column("supplier", "Supplier", sql="supplier_name"),
+             Column("anchor", "Anchor", "anchor", sql="org", filter="equals"),
+             Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
+             Column("spend", "Spend", "money"),
+             Column("payments", "Payments", "int"),
+             Column("last_paid", "Last paid", "date")),
+    default_sort="-spend",
+    tie=("supplier_name_norm", "org"),
+    search=("supplier_name",),
+    hidden_filters=tuple(c for c in _common_filters("") if c.key != "counted"),
+)
+FLAT_FILTERS = frozenset(c.key for c in SUPPLIERS_FLAT.filters)
+
+
+def _marks(orgs: list[str]) -> str:
+    return ", ".join("?" for _ in orgs)
+
+
+def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> TablePage:
+    """One page of an anchor's payments (detail: gated)."""
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        page = _default_order_page(con, slug, req) or sql_page(
+            con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]), extra="supplier_name_norm AS supplier_key")
+        page.extra["categories"] = categories(con, [slug])
+        _ward_label(con, page)
+    return page
+
+
+def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
+    """The newest payments first, all or of one year: a range of the stored numbering (no sort, no count)."""
+    if req.search or req.sort != PAYMENTS.default_sort or {k for k, _ in req.filters} - {"year"}:
+        return None
+    year = req.value("year")
+    row = con.execute("SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? AND "
+                      + ("financial_year = ?" if year else "financial_year IS NULL"),
+                      [slug, *([int(year[:4])] if year else [])]).fetchone()
+    total, first = (int(row[0]), int(row[1])) if row else (0, 0)
+    req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
+    start = first + (req.page - 1) * req.per_page
+    end = min(start + req.per_page, first + total) - 1
+    cur = con.execute(f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
+                      f"WHERE pos BETWEEN ? AND ? ORDER BY pos", [start, end])
+    return TablePage(PAYMENTS, req, records(cur), total)
+
+
+def years(ws: Workspace) -> list[tuple[str, str]]:
+    """The financial years with payments, newest first, as (2024-25, 2024-25) choices (from the explore
+    tables: a page's year picker never scans the payments)."""
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        found = [int(r[0]) for r in con.execute("SELECT DISTINCT financial_year FROM explore_payment_counts "
+                                                "WHERE financial_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+    return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
+
+
+def categories(con: Any, orgs: list[str]) -> list[str]:
+    """The categories these anchors' payments name (the category filter's choices)."""
+    return [r[0] for r in con.execute(f"SELECT DISTINCT category FROM explore_categories WHERE org IN ({_marks(orgs)}) "
+                                      "ORDER BY 1", orgs).fetchall()]
+
+
+def _ward_label(con: Any, page: TablePage) -> None:
+    """The name of a ward filtered on (from a dashboard link), for the page to show instead of its code."""
+    code = page.request.value("ward")
+    if code:
+        row = con.execute("SELECT name FROM areas WHERE kind = 'ward' AND code = ? LIMIT 1", [code]).fetchone()
+        page.extra["ward_names"] = {code: str(row[0]) if row else "a ward without a loaded name"}
+
+
+def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    explore.refresh(ws)
+    with ws.warehouse(read_only=True) as con:
+        return sql_rows(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]))
+
+
+def _supplier_scope(viewer: Viewer) -> tuple[str, list[Any]]:
+    orgs = sorted(viewer.detail_orgs)
+    return f"s.org IN ({_marks(orgs)}) AND NOT s.is_redacted", list(orgs)
+
+
+SUPPLIER_SOURCE = "explore_spend s JOIN explore_names n USING (org, supplier_name_norm)"
+
+
+def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[str, list[Any]]]:
+    """The flat table when the filters allow it (every year, or one), else spend grouped per supplier."""
+    orgs = sorted(viewer.detail_orgs)
+    if {k for k, _ in req.filters} <= FLAT_FILTERS:
+        year = "" if req.value("year") else " AND financial_year IS NULL"
+        return SUPPLIERS_FLAT, "explore_suppliers", (f"org IN ({_marks(orgs)}){year}", list(orgs))
+    return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
+
+
+def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
+    """Supplier explorer: suppliers of the anchors whose detail the viewer may see, one row per anchor."""
+    if not viewer.detail_orgs:
+        return TablePage(SUPPLIERS, req, [], 0)
+    explore.refresh(ws)
+    spec, source, scope = _explorer(viewer, req)
+    key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
+    with ws.warehouse(read_only=True) as con:
+        page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
+        page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
+        _ward_label(con, page)
+    page.spec = SUPPLIERS  # the page offers every filter, whichever table answered
+    return page
+
+
+def supplier_rows(ws: Workspace, viewer: Viewer, req: TableRequest) -> list[dict[str, Any]]:
+    if not viewer.detail_orgs:
+        return []
+    explore.refresh(ws)
+    spec, source, scope = _explorer(viewer, req)
+    with ws.warehouse(read_only=True) as con:
+        return sql_rows(con, spec, req, source, scope)
+
+
+@dataclass
+class SupplierPage:
+    key: str
+    name: str
+    by_anchor: list[dict[str, Any]]
+    by_year: list[dict[str, Any]]
+    by_category: list[dict[str, Any]]
+    registers: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
+    """One supplier across the anchors whose detail the viewer may see. A supplier none of them pays is
+    refused exactly as one that does not exist."""
+    key = key.strip()[:200]
+    orgs = sorted(viewer.detail_orgs)
+    if not orgs or not key:
+        refuse(ws, viewer, "supplier", key, "no detail" if key else "empty")
+    explore.refresh(ws)
+    marks, both = _marks(orgs), [*orgs, key]
+    where = f"org IN ({marks}) AND supplier_name_norm = ?"
+    with ws.warehouse(read_only=True) as con:
+        by_anchor = _rows(con, f"SELECT org, sum(spend) AS spend, sum(payments) AS payments, "
+                               f"sum(spend) FILTER (WHERE counted) AS counted_spend, max(last_paid) AS last_paid "
+                               f"FROM explore_spend WHERE {where} GROUP BY org ORDER BY spend DESC, org", both)
+        if not by_anchor:
+            refuse(ws, viewer, "supplier", key, "not paid by a visible anchor")
+        name_row = con.execute(f"SELECT supplier_name FROM explore_names WHERE {where} ORDER BY org LIMIT 1",
+                               both).fetchone()
+        by_year = _rows(con, f"SELECT financial_year, sum(spend) AS spend, sum(payments) AS payments "
+                             f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY 1 DESC", both)
+        by_category = _rows(con, f"SELECT category, sum(spend) AS spend, sum(payments) AS payments "
+                                 f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY spend DESC, category NULLS LAST",
+                            both)
+        registers = _rows(con, f"""
+            SELECT DISTINCT source, ref FROM (
+                SELECT register_source AS source, register_id AS ref FROM supplier_resolution
+                WHERE {where} AND register_id IS NOT NULL
+                UNION ALL
+                SELECT 'companies_house', company_number FROM spend_suppliers JOIN spend_uploads USING (upload_no)
+                WHERE {where} AND company_number IS NOT NULL
+                UNION ALL
+                SELECT 'charity_commission', charity_number FROM spend_suppliers JOIN spend_uploads USING (upload_no)
+                WHERE {where} AND charity_number IS NOT NULL
+                UNION ALL
+                SELECT 'companies_house', company_number FROM supplier_profile WHERE {where}
+                    AND company_number IS NOT NULL
+                UNION ALL
+                SELECT 'charity_commission', charity_number FROM supplier_profile WHERE {where}
+                    AND charity_number IS NOT NULL)
+            ORDER BY source, ref""", both * 5)
+        places = _rows(con, f"""
+            SELECT p.org, p.place_tier AS tier, p.ward, w.name AS ward_name, b.name AS borough_name,
+                   coalesce(sp.postcode, r.registered_postcode) AS postcode
+            FROM explore_places p
+            LEFT JOIN supplier_profile sp ON sp.org = p.org AND sp.supplier_name_norm = p.supplier_name_norm
+            LEFT JOIN supplier_resolution r ON r.org = p.org AND r.supplier_name_norm = p.supplier_name_norm
+            LEFT JOIN areas w ON w.kind = 'ward' AND w.code = p.ward
+            LEFT JOIN areas b ON b.code = w.parent
+            WHERE p.org IN ({marks}) AND p.supplier_name_norm = ?
+            ORDER BY p.org""", both)
+    return SupplierPage(key, str(name_row[0]) if name_row else key, by_anchor, by_year, by_category,
+                        registers, places)
