@@ -28,6 +28,18 @@ CREATE TABLE IF NOT EXISTS upload_journal (
 );
 """
 
+QUARANTINE_FIXES = """
+-- Which quarantined source rows of an upload a later fix upload (ingest/quarantine_fix.py) read, and whether it loaded them.
+CREATE TABLE IF NOT EXISTS quarantine_fixes (
+    fix_upload_id VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,            -- the row in the fix upload
+    original_upload_id VARCHAR NOT NULL,
+    original_row_no BIGINT NOT NULL,   -- the row in the original file
+    loaded BOOLEAN NOT NULL,
+    workbook_sha VARCHAR NOT NULL
+);
+"""
+
 
 def _tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
@@ -48,6 +60,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (3, "the upload journal (store/journal.py)", _journal),
     (4, "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
      _history),
+    (8, "which quarantined rows a fix workbook loaded later (ingest/quarantine_fix.py)",
+     lambda con: con.execute(QUARANTINE_FIXES)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import secrets
@@ -29,6 +30,7 @@ from anchorage.ingest import kinds, restore
 from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import preview_file, write_mapping_file
+from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import ingest_staff
@@ -266,6 +268,20 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     up = queries.upload(ctx.ws, ctx.viewer, upload_id)
     rows = queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
     return render(request, "upload_detail.html", {"up": up, "rows": rows[:200], "count": len(rows)})
+
+
+@router.get("/uploads/{upload_id}/fix.xlsx")
+def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Response:
+    """The quarantine as a workbook to fix in Excel and upload again (ingest/quarantine_fix.py)."""
+    up = queries.upload(ctx.ws, ctx.viewer, upload_id)
+    buf = io.BytesIO()
+    write_fix_workbook(ctx.ws, up, buf)
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "export", org=up.org, ip=client_ip(request),
+                     detail={"what": "quarantine fix workbook", "upload_id": up.id})
+        s.commit()
+    return Response(buf.getvalue(), media_type=XLSX_MEDIA,
+                    headers={"Content-Disposition": f'attachment; filename="fix-{up.id}.xlsx"'})
 
 
 @router.get("/uploads/{upload_id}/quarantine.{fmt}")
