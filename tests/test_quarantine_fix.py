@@ -127,15 +127,24 @@ def test_cli_round_trip_loads_each_fixed_row_once(tmp_path):
     assert _totals(ws, "acute-trust") == (0, Decimal(0))
 
 
+def _load(client, location: str, **extra: str):
+    """Open the preview and load with the columns it proposes (what pressing Load does)."""
+    preview = client.get(location).text
+    form = {}
+    for block in preview.split("<select")[1:]:
+        name, chosen = re.search(r'name="(map_[^"]+)"', block), re.search(r'<option value="([^"]*)" selected', block)
+        if name and chosen and chosen.start() < block.find("</select>"):
+            form[name.group(1)] = chosen.group(1)
+    return client.post(location + "/load", data={**form, **extra, "csrf_token": csrf_of(preview)})
+
+
 def test_web_round_trip_and_another_anchor_is_refused(web):
     council = signed_in(web, "analyst@council.org")
     text = SPEND.replace("Acme Builders Ltd", "Web Acme Ltd").replace("05/04/2023", "05/04/2021")
     page = council.get("/upload").text
     staged = council.post("/upload", data={"csrf_token": csrf_of(page), "org": "council", "kind": "spend"},
                           files={"file": ("web-spend.csv", text.encode(), "text/csv")}, follow_redirects=False)
-    preview = council.get(staged.headers["location"])
-    loaded = council.post(staged.headers["location"] + "/load",
-                          data={"csrf_token": csrf_of(preview.text), "accept_warnings": "yes"})
+    loaded = _load(council, staged.headers["location"], accept_warnings="yes")
     assert loaded.status_code == 200, loaded.text[:800]
     detail_url = re.search(r'href="(/uploads/[0-9a-f]+)"', loaded.text).group(1)
     assert "Download a workbook to fix these rows" in council.get(detail_url).text
@@ -148,28 +157,30 @@ def test_web_round_trip_and_another_anchor_is_refused(web):
     original.write_bytes(workbook.content)
     _fix(original, fixed)
 
-    def send(client, org: str):
+    def send(client, org: str, **extra: str):
         form = client.get("/upload").text
         r = client.post("/upload", data={"csrf_token": csrf_of(form), "org": org, "kind": "spend"},
                         files={"file": ("web-fix.xlsx", fixed.read_bytes(), "application/octet-stream")},
                         follow_redirects=False)
         if r.status_code != 303:
             return r
-        pv = client.get(r.headers["location"])
-        return client.post(r.headers["location"] + "/load", data={"csrf_token": csrf_of(pv.text)})
+        return _load(client, r.headers["location"], **extra)
 
-    before = _totals(web.ws)
+    before, theirs = _totals(web.ws), _totals(web.ws, "acute-trust")
+    warned = send(council, "council")  # its dates overlap the council's other file, as the original's did
+    assert warned.status_code == 400 and "overlaps" in warned.text and "web-fix.xlsx:" in warned.text
+    assert "/tmp" not in warned.text and str(web.root) not in warned.text
     assert send(trust, "council").status_code == 403  # may not upload for the council
     refused = send(trust, "acute-trust")  # their own anchor: the workbook is the council's
     assert refused.status_code == 400 and "another anchor" in refused.text
-    assert _totals(web.ws, "acute-trust")[0] == _totals(web.ws, "acute-trust")[0]
-    done = send(council, "council")
-    assert done.status_code == 200, done.text[:800]
+    assert _totals(web.ws, "acute-trust") == theirs
+    done = send(council, "council", accept_warnings="yes")
+    assert done.status_code == 200, done.text.split("<main")[-1][:1500]
     cells = re.findall(r'<td class="num">(\d+)</td>', done.text.split('id="reconciliation"')[1])
     assert cells[:3] == ["5", "4", "1"]
     after = _totals(web.ws)
-    assert after == (before[0] + 3, before[1] + Decimal("260.50"))
-    assert send(council, "council").status_code == 200  # the same fix again
+    assert after == (before[0] + 4, before[1] + Decimal("260.50"))
+    assert send(council, "council", accept_warnings="yes").status_code == 200  # the same fix again
     assert _totals(web.ws) == after
     fix_id = re.search(r'href="(/uploads/[0-9a-f]+)"', done.text).group(1).rsplit("/", 1)[1]
     assert f"upload {fix_id}" in council.get(detail_url).text  # the original shows which rows were fixed

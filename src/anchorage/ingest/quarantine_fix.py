@@ -282,4 +282,10 @@ def fix_source(ws: Workspace, path: Path, org: str, kind: str) -> Iterator[Fix |
         mapping.write_text(json.dumps({k: v for k, v in (original.mapping or {}).items() if not k.startswith("_")}),
                            encoding="utf-8")
         related = [original.id, *sorted({d[0] for d in done})]
-        yield Fix(original, clean, mapping, sha, sources, related, duplicate, skipped)
+        try:
+            yield Fix(original, clean, mapping, sha, sources, related, duplicate, skipped)
+        except AnchorageError as exc:  # name the user's workbook, never where the server keeps its copy
+            exc.message = exc.message.replace(str(clean), str(path)).replace(str(tmp), "")
+            if isinstance(exc, InputFileError):
+                exc.path = str(path)
+            raise
