@@ -3,7 +3,6 @@ openpyxl, as a person would), upload it again: the rows now right are loaded onc
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from decimal import Decimal

@@ -106,7 +106,7 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
         for i, c in enumerate(columns):
             wb.cell(sheet, 0, i, c, helper if c in (ROW_COL, WHAT_COL, LINE_COL) else head)
         for n, (row, cells) in enumerate(zip(rows, parsed, strict=True), start=1):
-            src, line, column, reason, raw = row
+            src, _line, column, reason, raw = row
             values = [src if src >= 0 else f"line {-src}", *[(cells or {}).get(h) for h in headers]]
             if unsplit:
                 values.append(raw if cells is None else None)

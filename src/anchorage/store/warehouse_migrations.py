@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS upload_journal (
 """
 
 QUARANTINE_FIXES = """
--- Which quarantined source rows of an upload a later fix upload (ingest/quarantine_fix.py) read, and whether it loaded them.
+-- Which quarantined source rows of an upload a later fix upload read, and whether it loaded them
+-- (ingest/quarantine_fix.py).
 CREATE TABLE IF NOT EXISTS quarantine_fixes (
     fix_upload_id VARCHAR NOT NULL,
     row_no BIGINT NOT NULL,            -- the row in the fix upload
@@ -49,6 +50,10 @@ def _journal(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(JOURNAL)
 
 
+def _quarantine_fixes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(QUARANTINE_FIXES)
+
+
 def _history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(snapshots.history_sql())
 
@@ -61,7 +66,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (4, "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
      _history),
     (8, "which quarantined rows a fix workbook loaded later (ingest/quarantine_fix.py)",
-     lambda con: con.execute(QUARANTINE_FIXES)),
+     _quarantine_fixes),
 ]
 LATEST = MIGRATIONS[-1][0]
 
