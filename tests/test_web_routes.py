@@ -13,7 +13,7 @@ KNOWN = {
     ("GET", "/sso/callback"), ("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/{org}"),
     ("GET", "/benchmark"), ("GET", "/suppliers"), ("GET", "/anchors/{org}/transactions"), ("GET", "/upload"),
     ("POST", "/upload"), ("GET", "/upload/{token}"), ("POST", "/upload/{token}/load"), ("GET", "/uploads"),
-    ("GET", "/uploads/{upload_id}"), ("GET", "/uploads/{upload_id}/quarantine.{fmt}"), ("GET", "/reports"),
+    ("GET", "/uploads/{upload_id}"), ("GET", "/uploads/{upload_id}/quarantine.{fmt}"), ("GET", "/uploads/{upload_id}/fix.xlsx"), ("GET", "/reports"),
     ("GET", "/reports/report.{fmt}"), ("GET", "/admin/users"), ("POST", "/admin/users/invite"),
     ("POST", "/admin/users/{user_id}/role"), ("POST", "/admin/users/{user_id}/reset"), ("GET", "/admin/sharing"),
     ("POST", "/admin/sharing"), ("GET", "/admin/audit"), ("GET", "/api/v1/me"), ("GET", "/api/v1/dashboard"),
