@@ -107,4 +107,4 @@ def test_opening_the_warehouse_twice_in_a_process_uses_one_instance_and_migrates
         writer.execute("CREATE TABLE probe AS SELECT 1 AS x")
         assert reader.execute("SELECT x FROM probe").fetchall() == [(1,)]
         assert warehouse.migrated(ws.warehouse_path) == []  # made by init; opening again applied nothing
-        assert reader.execute("SELECT count(*) FROM schema_version").fetchone() == (warehouse_migrations.LATEST,)
+        assert reader.execute("SELECT count(*) FROM schema_version").fetchone() == (len(warehouse_migrations.MIGRATIONS),)

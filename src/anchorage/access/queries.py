@@ -172,8 +172,11 @@ def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[
     shown, and values quoted in a reason are replaced: row, line, column and reason are enough to fix it."""
     up = upload(ws, viewer, upload_id)
     with ws.warehouse() as con:
-        cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw "
-                          "FROM quarantine WHERE upload_id = ? ORDER BY row_no", [up.id])
+        # fixed_by: the later upload (a fix workbook) that loaded the row (ingest/quarantine_fix.py)
+        cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw, "
+                          "(SELECT any_value(f.fix_upload_id) FROM quarantine_fixes f WHERE f.original_upload_id "
+                          "= q.upload_id AND f.original_row_no = coalesce(q.row_no, -q.line_no, 0) AND f.loaded) AS fixed_by "
+                          "FROM quarantine q WHERE upload_id = ? ORDER BY row_no", [up.id])
         rows = _records(cur)
     if up.kind in PERSONAL_KINDS:
         for r in rows:

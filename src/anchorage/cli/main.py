@@ -33,7 +33,7 @@ from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.reference import reference_app
 from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
-from anchorage.cli.uploads import uploads_app
+from anchorage.cli.uploads import quarantine_app, uploads_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
 from anchorage.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
@@ -51,6 +51,7 @@ spend_app = typer.Typer(help="Spend: load payments and analyse where they go.", 
 geo_app = typer.Typer(help="Reference geography: ONSPD/NSPL postcodes, IMD, area names, boundaries.",
                       no_args_is_help=True)
 app.add_typer(org_app, name="org")
+app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(spend_app, name="spend")
 app.add_typer(suppliers_app, name="suppliers")
 app.add_typer(geo_app, name="geo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,12 +11,17 @@ import typer
 from anchorage.assets import register as _asset_kinds  # noqa: F401
 from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
+from anchorage.errors import AnchorageError
 from anchorage.ingest import restore as restoring
 from anchorage.ingest.effect import uploads_of
+from anchorage.ingest.quarantine_fix import write_fix_workbook
+from anchorage.store.records import Upload
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 
 uploads_app = typer.Typer(help="Uploads: list what was loaded; restore an earlier asset register, supplier master "
                                "or staff extract.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Quarantine: the rows an upload did not load, as a workbook to fix and upload "
+                                  "again.", no_args_is_help=True)
 UploadArg = Annotated[str, typer.Argument(help="The upload id (from `anchorage uploads list`).")]
 
 
@@ -58,3 +64,23 @@ def _show(done: restoring.Restored, as_json: bool) -> None:
     for old in done.superseded:
         out.print(f"  Upload {old} no longer counts (restore it with `anchorage uploads restore {old}`).",
                   highlight=False)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    upload: Annotated[str, typer.Option("--upload", help="The upload id (from `anchorage uploads list`).")],
+    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")] = Path("fix.xlsx"),
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Write an upload's quarantined rows as a workbook to fix in Excel and load again with the same ingest."""
+    if out_file.suffix.lower() != ".xlsx":
+        raise AnchorageError(f"{out_file.name} is not an .xlsx file.", fix="Name the workbook with .xlsx, e.g. fix.xlsx.")
+    ws = open_workspace(workspace)
+    with ws.session() as s:
+        up = s.get(Upload, upload[:64])
+    if up is None:
+        raise AnchorageError(f"There is no upload {upload}.", fix="See the uploads with `anchorage uploads list --org X`.")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    n = write_fix_workbook(ws, up, out_file)
+    out.print(f"Wrote {n:,} rows to fix to {out_file}. Correct them, then load it again: "
+              f"anchorage {'spend' if up.kind == 'spend' else up.kind} ingest {out_file} --org {up.org}", highlight=False)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from anchorage.errors import InputFileError
-from anchorage.ingest import infer, parsers, sniff
+from anchorage.ingest import infer, parsers, quarantine_fix, sniff
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
@@ -173,6 +173,7 @@ def run_import(
     slug = ws.config.anchor(org).slug if org else ""
     path = Path(path)
     fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
+    quarantine_fix.refuse_other_kinds(path, kind)  # spend reads its fix workbooks before this point
     sha, encoding = sniff.fingerprint(path, text=fmt == "csv")
     summary = ImportSummary(kind=kind, file=path.name, org=slug)
     if money:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from anchorage.ingest import dates, history, sanity
+from anchorage.ingest import dates, history, quarantine_fix, sanity
 from anchorage.ingest import progress as prog
 from anchorage.ingest.identifiers import identifiers_sql
 from anchorage.ingest.mapping import ColumnMapping
@@ -386,6 +386,14 @@ def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
     """, {"org": org})
 
 
+def _nothing_new(path: Path, org: str, fix: quarantine_fix.Fix) -> ImportSummary:
+    """A fix workbook with nothing new in it: loaded before, or every row in it fixed already."""
+    out = ImportSummary(kind="spend", file=Path(path).name, org=org, duplicate=True, upload_id=fix.duplicate_of)
+    out.notes.append(f"this fix workbook was loaded already as upload {fix.duplicate_of}; nothing added"
+                     if fix.duplicate_of else "every row in this fix workbook was fixed already; nothing added")
+    return out
+
+
 def ingest_spend(
     ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None, progress: prog.Progress | None = None,
     date_order: str | None = None, accept_warnings: bool = False,
@@ -395,10 +403,20 @@ def ingest_spend(
     `date_order` ("dmy" or "mdy") says how to read numeric dates when the file's values cannot; the sanity
     checks refuse a suspect file unless `accept_warnings`."""
     anchor = ws.config.anchor(org)
-    run = SpendRun(str(path), date_order, accept_warnings)
-    with ws.session() as session:
-        run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
-    summary = _run(ws, path, org, run, mapping_file, progress)
+    with quarantine_fix.fix_source(ws, Path(path), anchor.slug, "spend") as fix:
+        if fix is not None:  # a quarantine fix workbook: read as the original was, never against it
+            if fix.duplicate_of or not fix.source_rows:
+                return _nothing_new(path, anchor.slug, fix)
+            path, mapping_file, date_order = fix.path, fix.mapping_file, date_order or fix.date_order
+        run = SpendRun(str(path), date_order, accept_warnings)
+        with ws.session() as session:
+            run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
+        for related in fix.related if fix else []:  # its rows were never loaded: no overlap with them
+            run.context.upload_files.pop(related, None)
+        summary = _run(ws, path, org, run, mapping_file, progress, fix)
+        if fix is not None:
+            summary.notes.append(f"the fix of upload {fix.original.id} ({fix.original.filename})"
+                                 + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else ""))
     summary.date_order = run.decided_order
     summary.date_precision = run.date_precision
     summary.warnings = run.warnings
@@ -410,7 +428,7 @@ def ingest_spend(
 
 
 def _run(ws: Workspace, path: Path, org: str, run: SpendRun, mapping_file: Path | None,
-         progress: prog.Progress | None) -> ImportSummary:
+         progress: prog.Progress | None, fix: quarantine_fix.Fix | None = None) -> ImportSummary:
     def load(b: Batch) -> ImportSummary:
         if run.check_only:  # every part has been prepared, so checked, before the first is loaded
             raise _Checked()
@@ -421,8 +439,9 @@ def _run(ws: Workspace, path: Path, org: str, run: SpendRun, mapping_file: Path 
         # A check-only run keeps no raw copy: nothing of it stays behind.
         Transform(lambda b: _prepare(b, run), load, personal=run.check_only,
                   staged=lambda m, columns: _staged_sql(m, columns, run.date_order or "dmy")),
-        delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?"],
-        after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress,
+        delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?", quarantine_fix.DELETE_FIXES],
+        after_load=fix.after_load(rebuild_supplier_profile) if fix else rebuild_supplier_profile,
+        mapping_file=mapping_file, progress=progress,
     )
 
 

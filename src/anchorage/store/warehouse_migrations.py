@@ -45,6 +45,19 @@ CREATE TABLE IF NOT EXISTS analysis_tables (
 );
 """
 
+QUARANTINE_FIXES = """
+-- Which quarantined source rows of an upload a later fix upload read, and whether it loaded them
+-- (ingest/quarantine_fix.py).
+CREATE TABLE IF NOT EXISTS quarantine_fixes (
+    fix_upload_id VARCHAR NOT NULL,
+    row_no BIGINT NOT NULL,            -- the row in the fix upload
+    original_upload_id VARCHAR NOT NULL,
+    original_row_no BIGINT NOT NULL,   -- the row in the original file
+    loaded BOOLEAN NOT NULL,
+    workbook_sha VARCHAR NOT NULL
+);
+"""
+
 
 def _tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
@@ -52,6 +65,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _journal(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(JOURNAL)
+
+
+def _quarantine_fixes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(QUARANTINE_FIXES)
 
 
 def _history(con: duckdb.DuckDBPyConnection) -> None:
@@ -70,6 +87,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (4, "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
      _history),
     (5, "the last committed analysis, which pages read (access/committed.py)", _analysis),
+    (6, "which quarantined rows a fix workbook loaded later (ingest/quarantine_fix.py)",
+     _quarantine_fixes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -4,6 +4,7 @@ reconciliation and quarantine when done)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import secrets
@@ -29,6 +30,7 @@ from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import kinds, restore
 from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
+from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.jobs import queue
 from anchorage.services.loads import LOADERS, without_server_path
 from anchorage.web.body_limit import too_large
@@ -270,6 +272,20 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     page = memory_page(QUARANTINE, table_request(request, QUARANTINE), rows)
     view = table_view(page, f"/uploads/{up.id}", export_path=f"/uploads/{up.id}/quarantine")
     return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows)})
+
+
+@router.get("/uploads/{upload_id}/fix.xlsx")
+def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Response:
+    """The quarantine as a workbook to fix in Excel and upload again (ingest/quarantine_fix.py)."""
+    up = queries.upload(ctx.ws, ctx.viewer, upload_id)
+    buf = io.BytesIO()
+    write_fix_workbook(ctx.ws, up, buf)
+    with ctx.ws.session() as s:
+        audit.record(s, ctx.user.email, "export", org=up.org, ip=client_ip(request),
+                     detail={"what": "quarantine fix workbook", "upload_id": up.id})
+        s.commit()
+    return Response(buf.getvalue(), media_type=XLSX_MEDIA,
+                    headers={"Content-Disposition": f'attachment; filename="fix-{up.id}.xlsx"'})
 
 
 @router.get("/uploads/{upload_id}/quarantine.{fmt}")
