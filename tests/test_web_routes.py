@@ -14,7 +14,7 @@ KNOWN = {
     ("GET", "/benchmark"), ("GET", "/suppliers"), ("GET", "/anchors/{org}/transactions"), ("GET", "/upload"),
     ("GET", "/suppliers.{fmt}"), ("GET", "/supplier"), ("GET", "/anchors/{org}/transactions.{fmt}"),
     ("GET", "/uploads.{fmt}"),  # the table component's exports and a supplier's page (tests/test_web_explore.py)
-    ("POST", "/upload"), ("GET", "/upload/{token}"), ("POST", "/upload/{token}/load"), ("GET", "/uploads"), ("GET", "/uploads.{fmt}"), ("POST", "/uploads/{upload_id}/restore"),
+    ("POST", "/upload"), ("GET", "/upload/{token}"), ("POST", "/upload/{token}/load"), ("GET", "/uploads"), ("POST", "/uploads/{upload_id}/restore"),
     ("GET", "/uploads/{upload_id}"), ("GET", "/uploads/{upload_id}/quarantine.{fmt}"), ("GET", "/uploads/{upload_id}/fix.xlsx"), ("GET", "/reports"),
     ("GET", "/jobs"), ("GET", "/jobs/{job_id}"), ("GET", "/jobs/{job_id}/download"),
     ("GET", "/reports/report.{fmt}"), ("GET", "/admin/users"), ("POST", "/admin/users/invite"),
