@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.test_suppliers import _extra_sql
-from tests.web_support import build_web, csrf_of, signed_in
+from tests.web_support import build_web, csrf_of, signed_in, wait_for_jobs
 
 from anchorage.access import accounts
 from anchorage.assets.community import propose_transfer
 from anchorage.assets.spaces import add_need, add_space
 from anchorage.assets.workflow import request_space
+from anchorage.jobs import queue
 from anchorage.reference.load import import_reference
 from anchorage.store.accounts import AuditEvent, User
 from anchorage.store.assets_records import Notification
@@ -104,11 +105,13 @@ def estate(tmp_path_factory):
         accounts.new_api_token(s, s.get(User, trust_user), "Trust feed")
         s.commit()
         api_token = accounts.api_tokens(s, s.get(User, trust_user))[0].public_id
+    job = queue.submit(ws, "report", requested_by="analyst@trust.org", org="acute-trust", params={"format": "html"})
+    wait_for_jobs(ws)
     web.ids = {  # type: ignore[attr-defined]
         "record": trust_record, "decision": next(x["id"] for x in list_decisions(ws) if x["record_id"] == trust_record),
         "pledge": trust_pledge, "start": start, "collab_start": collab_start, "space": trust_space.id, "request": trust_request.id,
         "notification": notification, "upload": upload, "token": staged.headers["location"].rsplit("/", 1)[1],
-        "user": trust_user, "need": need.id, "transfer": trust_transfer.id, "api_token": api_token, "council_space": council_space.id,
+        "user": trust_user, "need": need.id, "transfer": trust_transfer.id, "api_token": api_token, "council_space": council_space.id, "job": job,
         "council_record": resolved_suppliers(ws).query("org == 'council'")["record_id"].iloc[0],
     }
     return web
@@ -134,6 +137,10 @@ def _routes(ids: dict, other: dict) -> list[tuple[str, str, dict[str, str]]]:
         ("GET", f"/uploads/{other['upload']}", {}),
         ("GET", f"/uploads/{other['upload']}/quarantine.csv", {}),
         ("GET", f"/uploads/{other['upload']}/quarantine.xlsx", {}),
+        ("GET", f"/uploads/{other['upload']}/fix.xlsx", {}),
+        ("POST", f"/uploads/{other['upload']}/restore", {}),
+        ("GET", f"/jobs/{other['job']}", {}),
+        ("GET", f"/jobs/{other['job']}/download", {}),
         ("POST", f"/account/tokens/{other['api_token']}/revoke", {}),
         ("GET", f"/upload/{other['token']}", {}),
         ("POST", f"/upload/{other['token']}/load", {}),
@@ -153,6 +160,7 @@ def _missing(ids: dict) -> dict:
     return {**{k: secrets.token_hex(10) for k in ("decision", "pledge", "start", "collab_start", "space", "request",
                                                   "notification", "user", "transfer")},
             "record": secrets.token_hex(12), "upload": secrets.token_hex(8), "token": secrets.token_urlsafe(24),
+            "job": secrets.token_hex(16),
             "api_token": secrets.token_urlsafe(12),
             "apprentice": "XA" + secrets.token_hex(3), "placement": "XP" + secrets.token_hex(3)}
 
