@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import xlsxwriter
+from tests.cli_support import cli
 
 from anchorage.errors import MappingError, UnknownAnchorError
 from anchorage.ingest.quarantine import quarantine_frame
@@ -146,11 +144,6 @@ def test_unknown_anchor(workspace, tmp_path):
     f.write_text("Supplier,Amount,Date\nA,1,01/01/2024\n")
     with pytest.raises(UnknownAnchorError, match="no anchor called"):
         ingest_spend(workspace, f, "Nobody")
-
-
-def cli(*args: str, ws: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws)],
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_support import run_cli
 
 from anchorage.demo.run import REFERENCE, run_demo
 from anchorage.workspace import Workspace
 
 
 def cli(*args: str, env_ws: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = None
-    if env_ws is not None:
-        import os
-
-        env = {**os.environ, "ANCHORAGE_WORKSPACE": str(env_ws)}
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=cwd)
+    return run_cli(args, env={"ANCHORAGE_WORKSPACE": str(env_ws)} if env_ws is not None else None, cwd=cwd)
 
 
 def ok(r: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
