@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from anchorage import config as cfgmod
 from anchorage.access import accounts
+from anchorage.ingest import parsers
 from anchorage.workspace import CONFIG_NAME, Workspace
 
 pytest_plugins = ["tests.web_support"]  # the `web` fixture for the web tests
@@ -59,6 +61,16 @@ def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) 
         return Workspace.create(root, _config(anchors, place))  # (it refuses a folder that is a workspace)
     shutil.copytree(_template(anchors, place), root, dirs_exist_ok=True)
     return Workspace(root, _config(anchors, place))
+
+
+@pytest.fixture(scope="module")
+def memory_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """One in-memory DuckDB connection for a test module, with the parsing macros installed: property tests
+    pass it to the parsers so each Hypothesis example does not open a connection of its own."""
+    con = duckdb.connect()
+    parsers.install(con)
+    yield con
+    con.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
