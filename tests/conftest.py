@@ -95,6 +95,14 @@ def shared_data() -> Path:
     return SHARED
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser and Spark tests are slow by nature (a Chromium or a JVM each): `-m "not slow"` leaves them out
+    of the quick loop along with the tests marked slow one by one."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     url = os.environ.get("ANCHORAGE_TEST_PG_URL")

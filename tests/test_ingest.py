@@ -20,6 +20,7 @@ def count(ws, sql="SELECT count(*), coalesce(sum(amount), 0) FROM spend"):
         return con.execute(sql).fetchone()
 
 
+@pytest.mark.slow
 def test_every_shared_spend_file_reconciles(workspace, shared_data):
     files = sorted((shared_data / "spend").rglob("*.csv"))
     assert len(files) >= 20

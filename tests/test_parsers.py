@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,6 +63,7 @@ def test_date_examples():
 names = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(names, min_size=1, max_size=20))
 def test_name_normalisation_is_idempotent_and_never_empties(memory_con, values):

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from tests.cli_support import run_cli
 
 from anchorage.demo.run import REFERENCE, run_demo
@@ -58,6 +59,7 @@ def test_cli_workflow(tmp_path, shared_data):
     assert q.read_text().startswith("org,kind,file")
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     messages: list[str] = []
     report = run_demo(tmp_path / "demo", transactions=12_000, say=messages.append)
