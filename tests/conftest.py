@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
 from anchorage import config as cfgmod
-from anchorage.workspace import Workspace
+from anchorage.access import accounts
+from anchorage.ingest import parsers
+from anchorage.workspace import CONFIG_NAME, Workspace
 
 pytest_plugins = ["tests.web_support"]  # the `web` fixture for the web tests
 
@@ -21,12 +28,59 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ANCHORAGE_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 
-def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) -> Workspace:
+def _config(anchors: list[tuple[str, str]], place: dict[str, object]) -> cfgmod.Config:
     place = {"local": ["E09000023"], "sub_region": ["E09000011"], "region": "E12000007", **place}
     cfg = cfgmod.Config(collaborative="Test collaborative", place=cfgmod.Place(**place))  # type: ignore[arg-type]
     for name, kind in anchors:
         cfg.add_anchor(name, kind)
-    return Workspace.create(root, cfg)
+    return cfg
+
+
+# Creating a workspace migrates a records database and a warehouse from empty (about a second); a copy of
+# one made earlier in the session with the same anchors and place is the same files, in milliseconds.
+_templates: dict[str, Path] = {}
+_template_root: list[Path] = []
+
+
+def _template(anchors: list[tuple[str, str]], place: dict[str, object]) -> Path:
+    key = repr((anchors, sorted(place.items())))
+    if key not in _templates:
+        if not _template_root:
+            _template_root.append(Path(tempfile.mkdtemp(prefix="anchorage-test-templates-")))
+            atexit.register(shutil.rmtree, _template_root[0], True)
+        folder = _template_root[0] / f"t{len(_templates)}"
+        Workspace.create(folder, _config(anchors, place))
+        _templates[key] = folder
+    return _templates[key]
+
+
+def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) -> Workspace:
+    """A new workspace at root: a copy of a session template when its records are in the folder (SQLite),
+    else created from scratch (records in a PostgreSQL database given by ANCHORAGE_RECORDS_URL)."""
+    if os.environ.get("ANCHORAGE_RECORDS_URL") or (root / CONFIG_NAME).exists():
+        return Workspace.create(root, _config(anchors, place))  # (it refuses a folder that is a workspace)
+    shutil.copytree(_template(anchors, place), root, dirs_exist_ok=True)
+    return Workspace(root, _config(anchors, place))
+
+
+@pytest.fixture(scope="module")
+def memory_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """One in-memory DuckDB connection for a test module, with the parsing macros installed: property tests
+    pass it to the parsers so each Hypothesis example does not open a connection of its own."""
+    con = duckdb.connect()
+    parsers.install(con)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _light_password_hashing() -> Iterator[None]:
+    """Argon2 at its lightest for the test session: the production parameters cost about 0.2 s of CPU a hash
+    and the suite signs in hundreds of times. Only the test process's hasher changes; nothing a deployment
+    can set weakens it, and a hash made either way verifies either way (the parameters live in the hash)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
 
 
 @pytest.fixture
@@ -39,6 +93,14 @@ def shared_data() -> Path:
     if not SHARED.exists():
         pytest.fail(f"the shared data folder {SHARED} is missing; tests read real files from it")
     return SHARED
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser and Spark tests are slow by nature (a Chromium or a JVM each): `-m "not slow"` leaves them out
+    of the quick loop along with the tests marked slow one by one."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

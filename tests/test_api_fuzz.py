@@ -40,6 +40,7 @@ def check_answer(response: Any) -> None:
         assert body["error"]["message"], body
 
 
+@pytest.mark.slow
 def test_no_server_error_in_any_operation(fuzz_web: tuple[Web, str]) -> None:
     web, token = fuzz_web
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", web.app).include(path_regex="^/api/")

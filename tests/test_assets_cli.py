@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_support import cli
 
 from anchorage.assets.synthetic import Location, write_transparency_register
 from anchorage.workspace import Workspace
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str, ws: Workspace) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws.root)],
-                          capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_import_review_match_and_report(workspace: Workspace, tmp_path: Path):

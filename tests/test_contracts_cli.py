@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_support import cli
 
 from anchorage.workspace import Workspace
 
-REPO = Path(__file__).resolve().parents[1]
 COUNCIL = """Title,Supplier,Value,Start Date,End Date,CPV
 Civic catering,Local Caterers Ltd,"900,000",01/04/2025,31/03/2028,55520000
 Bad row,X Ltd,lots,01/04/2025,31/03/2028,55520000
@@ -18,12 +16,6 @@ Bad row,X Ltd,lots,01/04/2025,31/03/2028,55520000
 TRUST = """Title,Supplier,Value,Start Date,End Date,Category
 Patient meals,Far Away Foods plc,"3,000,000",01/01/2025,31/12/2027,Patient catering
 """
-
-
-def cli(*args: str, ws: Workspace) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws.root)],
-                          capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_import_opportunities_and_briefs(workspace: Workspace, tmp_path: Path, shared_data: Path):

@@ -103,6 +103,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, bytes]]:
             _everything(backward, root / "out3"), _everything(shuffled, root / "out4")]
 
 
+@pytest.mark.slow
 def test_every_output_is_the_same_bytes_each_run_and_whatever_the_row_order(runs):
     first = runs[0]
     assert {"analysis", "explorer", "resolution", "profile"} <= set(first)

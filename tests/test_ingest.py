@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import xlsxwriter
+from tests.cli_support import cli
 
 from anchorage.errors import MappingError, UnknownAnchorError
 from anchorage.ingest.quarantine import quarantine_frame
@@ -22,6 +20,7 @@ def count(ws, sql="SELECT count(*), coalesce(sum(amount), 0) FROM spend"):
         return con.execute(sql).fetchone()
 
 
+@pytest.mark.slow
 def test_every_shared_spend_file_reconciles(workspace, shared_data):
     files = sorted((shared_data / "spend").rglob("*.csv"))
     assert len(files) >= 20
@@ -146,11 +145,6 @@ def test_unknown_anchor(workspace, tmp_path):
     f.write_text("Supplier,Amount,Date\nA,1,01/01/2024\n")
     with pytest.raises(UnknownAnchorError, match="no anchor called"):
         ingest_spend(workspace, f, "Nobody")
-
-
-def cli(*args: str, ws: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws)],
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.cli_support import run_cli
 
 from anchorage.errors import MappingError
 from anchorage.ingest import dates, infer
@@ -87,12 +84,11 @@ SEPARATORS = st.sampled_from(["/", "-", "."])
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), min_size=1, max_size=30), ORDERS,
        SEPARATORS, st.booleans())
-def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(days, order, sep, pad):
+def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(memory_con, days, order, sep, pad):
     fmt = ("%d{0}%m{0}%Y" if order == "dmy" else "%m{0}%d{0}%Y").format(sep)
     values = [d.strftime(fmt) if pad else d.strftime(fmt).lstrip("0").replace(sep + "0", sep) for d in days]
-    con = duckdb.connect()
-    con.execute("CREATE TABLE t AS SELECT unnest(?) AS v", [values])
-    ev = dates.gather(con, f"SELECT {dates.evidence_sql('v')} FROM t")
+    memory_con.execute("CREATE OR REPLACE TEMP TABLE t AS SELECT unnest(?) AS v", [values])
+    ev = dates.gather(memory_con, f"SELECT {dates.evidence_sql('v')} FROM t")
     try:
         decision = dates.decide(ev, path="f.csv", column="Date")
     except dates.DateOrderError:
@@ -103,7 +99,7 @@ def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(days, order, 
         assert decision.order == order
     from anchorage.ingest.parsers import parse_dates
 
-    assert parse_dates(values, decision.order) == days
+    assert parse_dates(values, decision.order, con=memory_con) == days
 
 
 # --- columns from content ------------------------------------------------------------------------------
@@ -248,23 +244,21 @@ def test_a_supplier_given_only_as_a_number_is_kept_as_unknown_with_its_reference
 
 def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     f = _csv(tmp_path, "a.csv", "Body,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,01/02/2023\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    cmd = [sys.executable, "-m", "anchorage.cli.main", "spend", "ingest", str(f), "--org", "Council",
-           "--workspace", str(workspace.root)]
-    ask = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    cmd = ["spend", "ingest", str(f), "--org", "Council", "--workspace", str(workspace.root)]
+    ask = run_cli(cmd)
     assert ask.returncode != 0 and "--date-order" in ask.stdout + ask.stderr and "Traceback" not in ask.stderr
-    warn = subprocess.run([*cmd, "--date-order", "dmy"], capture_output=True, text=True, env=env)
+    warn = run_cli([*cmd, "--date-order", "dmy"])
     assert warn.returncode != 0 and "Leeds City Council" in warn.stdout + warn.stderr
-    ok = subprocess.run([*cmd, "--date-order", "dmy", "--accept-warnings", "--json"], capture_output=True,
-                        text=True, env=env)
+    ok = run_cli([*cmd, "--date-order", "dmy", "--accept-warnings", "--json"])
     out = json.loads(ok.stdout)
     assert out["rows_loaded"] == 1 and out["date_order"] == "dmy" and out["warnings"]
     assert {c["field"] for c in out["columns"]} >= {"supplier_name", "amount", "payment_date"}
     # `spend check` runs the same checks on another file and loads nothing.
     g = _csv(tmp_path, "b.csv", "Body,Supplier,Amount,Date\nLeeds City Council,B Ltd,10,01/02/2023\n")
-    check = [sys.executable, "-m", "anchorage.cli.main", "spend", "check", str(g), "--org", "Council",
-             "--workspace", str(workspace.root), "--date-order", "dmy", "--json"]
-    checked = json.loads(subprocess.run(check, capture_output=True, text=True, env=env, check=True).stdout)
+    checked_run = run_cli(["spend", "check", str(g), "--org", "Council", "--workspace", str(workspace.root),
+                           "--date-order", "dmy", "--json"])
+    assert checked_run.returncode == 0, checked_run.stderr
+    checked = json.loads(checked_run.stdout)
     assert any("Leeds City Council" in w for w in checked["warnings"])
     assert any("overlaps 1 payments (£10.00)" in w for w in checked["warnings"])
     assert len(_stored(workspace, out["upload_id"])) == 1

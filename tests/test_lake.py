@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from tests.cli_support import cli
 from tests.fixtures import COUNCIL_SPEND, load_reference, write_fixture_files
 
 from anchorage import config as cfgmod
@@ -85,10 +83,7 @@ def test_export_writes_partitions_and_then_only_what_changed(loaded, tmp_path):
 def test_export_to_another_folder_and_cli_json(loaded, tmp_path):
     ws, _ = loaded
     target = tmp_path / "national-lake"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-m", "anchorage.cli.main", "lake", "export", "--workspace", str(ws.root),
-                           "--to", str(target), "--json"], capture_output=True, text=True, env=env, timeout=120,
-                          cwd=tmp_path)
+    done = cli("lake", "export", "--to", str(target), "--json", ws=ws, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["payments_in_lake"] == warehouse_payments(ws)[0] and len(report["uploads_written"]) == 2

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
+from tests.cli_support import run_cli
 from tests.conftest import make_workspace
 
 from anchorage.store import records, warehouse, warehouse_migrations
@@ -69,8 +68,8 @@ def _state(root: Path) -> tuple:
 def test_an_old_workspace_migrates_and_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
     _old_layout(ws.root)
-    cli = [sys.executable, "-m", "anchorage.cli.main", "migrate", "--workspace", str(ws.root)]
-    first = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    cli = ["migrate", "--workspace", str(ws.root)]
+    first = run_cli(cli)
     assert first.returncode == 0, first.stderr
     assert "records database: 0007_opportunities -> 0013_jobs" in first.stdout
     assert f"now at {warehouse_migrations.LATEST} of {warehouse_migrations.LATEST}" in first.stdout
@@ -80,7 +79,7 @@ def test_an_old_workspace_migrates_and_migrating_twice_changes_nothing(tmp_path:
     assert spend == ROWS
     assert ("spend", "VIEW") in tables and ("upload_journal", "BASE TABLE") in tables
     assert rev == records.revision(f"sqlite:///{ws.root / 'records.db'}")[1] and "org" in cols  # at the head
-    second = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    second = run_cli(cli)
     assert second.returncode == 0, second.stderr
     assert "up to date" in second.stdout
     assert _state(ws.root) == after

@@ -66,6 +66,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
     assert not ws.server_file.exists(), "a stopped server leaves no lock file behind"
 
 
+@pytest.mark.slow
 def test_commands_run_on_the_server_while_it_serves(served: tuple[Workspace, str], tmp_path: Path) -> None:
     ws, base = served
     stop = threading.Event()

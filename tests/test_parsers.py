@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,16 +25,16 @@ def uk_format(d: Decimal) -> list[str]:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(money, min_size=1, max_size=20))
-def test_amounts_in_every_usual_format_parse_to_the_same_value(values):
+def test_amounts_in_every_usual_format_parse_to_the_same_value(memory_con, values):
     texts = [t for v in values for t in uk_format(v)]
     expected = [v for v in values for _ in uk_format(v)]
-    assert parse_amounts(texts) == expected
+    assert parse_amounts(texts, con=memory_con) == expected
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="abcxyz!?#", min_size=1, max_size=6), min_size=1, max_size=10))
-def test_text_is_never_an_amount(values):
-    assert all(v is None for v in parse_amounts(values))
+def test_text_is_never_an_amount(memory_con, values):
+    assert all(v is None for v in parse_amounts(values, con=memory_con))
 
 
 def test_amount_examples():
@@ -46,12 +47,12 @@ dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2068, 12, 31))
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(dates, min_size=1, max_size=10))
-def test_uk_dates_in_every_usual_format(values):
+def test_uk_dates_in_every_usual_format(memory_con, values):
     fmts = ["%d/%m/%Y", "%d/%m/%y", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
             "%d/%m/%Y %H:%M"]
     texts = [d.strftime(f) for d in values for f in fmts]
     expected = [d for d in values for _ in fmts]
-    assert parse_dates(texts) == expected
+    assert parse_dates(texts, con=memory_con) == expected
 
 
 def test_date_examples():
@@ -62,12 +63,13 @@ def test_date_examples():
 names = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(names, min_size=1, max_size=20))
-def test_name_normalisation_is_idempotent_and_never_empties(values):
-    once = normalise_names(values)
+def test_name_normalisation_is_idempotent_and_never_empties(memory_con, values):
+    once = normalise_names(values, con=memory_con)
     assert all(n for n in once)
-    assert normalise_names(once) == once
+    assert normalise_names(once, con=memory_con) == once
 
 
 def test_name_variants_group_together():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 
@@ -23,10 +24,10 @@ valid_keys = st.from_regex(UK_POSTCODE_RE, fullmatch=True)
 separators = st.text(alphabet=" \t-.", max_size=2)
 
 
-def sql_values(expr: str, values: list[str | None]) -> list[object]:
-    """Evaluate a SQL expression of x over a list in DuckDB."""
-    with duckdb.connect() as con:
-        row = con.execute(f"SELECT [{expr} FOR x IN $1::VARCHAR[]]", [values]).fetchone()
+def sql_values(expr: str, values: list[str | None], con: duckdb.DuckDBPyConnection | None = None) -> list[object]:
+    """Evaluate a SQL expression of x over a list in DuckDB (on con if given, else a new connection)."""
+    with duckdb.connect() if con is None else contextlib.nullcontext(con) as c:
+        row = c.execute(f"SELECT [{expr} FOR x IN $1::VARCHAR[]]", [values]).fetchone()
     assert row is not None
     return list(row[0])
 
@@ -65,29 +66,29 @@ def test_regex_follows_the_uk_format() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(valid_keys.flatmap(lambda k: st.tuples(st.just(k), messy(k))), min_size=1, max_size=20))
-def test_valid_postcodes_with_any_spacing_and_case_normalise_to_the_display_form(pairs: list[tuple[str, str]]) -> None:
+def test_valid_postcodes_with_any_spacing_and_case_normalise_to_the_display_form(memory_con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> None:
     keys, raws = zip(*pairs, strict=True)
-    displays = normalise_postcodes(list(raws))
+    displays = normalise_postcodes(list(raws), con=memory_con)
     assert displays == [k[:-3] + " " + k[-3:] for k in keys]
     assert all(DISPLAY_RE.fullmatch(d or "") for d in displays)
-    assert normalise_postcodes(list(raws), as_key=True) == list(keys)
+    assert normalise_postcodes(list(raws), as_key=True, con=memory_con) == list(keys)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=20))
-def test_normalising_is_idempotent_and_yields_none_or_a_uk_postcode(values: list[str | None]) -> None:
-    once = normalise_postcodes(values)
-    assert normalise_postcodes(once) == once
+def test_normalising_is_idempotent_and_yields_none_or_a_uk_postcode(memory_con: duckdb.DuckDBPyConnection, values: list[str | None]) -> None:
+    once = normalise_postcodes(values, con=memory_con)
+    assert normalise_postcodes(once, con=memory_con) == once
     for out in once:
         assert out is None or (DISPLAY_RE.fullmatch(out) and UK_POSTCODE_RE.fullmatch(out.replace(" ", "")))
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet=string.ascii_letters + string.digits + " -", max_size=10), max_size=20))
-def test_case_and_spaces_do_not_matter(values: list[str]) -> None:
-    base = normalise_postcodes(values)
-    assert normalise_postcodes([v.upper() for v in values]) == base
-    assert normalise_postcodes([v.lower().replace(" ", "") for v in values]) == base
-    keys = sql_values(postcode_key_sql("x"), values)
-    assert sql_values(postcode_key_sql("x"), keys) == keys  # type: ignore[arg-type]
+def test_case_and_spaces_do_not_matter(memory_con: duckdb.DuckDBPyConnection, values: list[str]) -> None:
+    base = normalise_postcodes(values, con=memory_con)
+    assert normalise_postcodes([v.upper() for v in values], con=memory_con) == base
+    assert normalise_postcodes([v.lower().replace(" ", "") for v in values], con=memory_con) == base
+    keys = sql_values(postcode_key_sql("x"), values, memory_con)
+    assert sql_values(postcode_key_sql("x"), keys, memory_con) == keys  # type: ignore[arg-type]
     assert all(k is None or re.fullmatch(r"[A-Z0-9]+", k) for k in keys)  # type: ignore[arg-type]

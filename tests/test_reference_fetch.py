@@ -6,11 +6,9 @@ import base64
 import datetime as dt
 import hashlib
 import io
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.cli_support import run_cli
 
 from anchorage.errors import ConfigError
 from anchorage.reference import fetch as ref
@@ -133,9 +132,7 @@ def serve(server: Server, published: dict[str, bytes]) -> None:
 
 
 def cli(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_PROXY": "127.0.0.1", "CI": "1"}
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "-w", str(ws.root)],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return run_cli([*args, "-w", str(ws.root)], env={"NO_PROXY": "127.0.0.1"})
 
 
 def counts(ws: Workspace) -> dict[str, int]:

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli_support import cli
 from tests.fixtures import load_reference, write_fixture_files
 
 from anchorage.ingest.spend import ingest_spend
 from anchorage.workspace import Workspace
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str, ws: Workspace) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws.root)],
-                          capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_commands_end_to_end(workspace: Workspace, tmp_path: Path):

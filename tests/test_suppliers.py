@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 import zipfile
 from types import SimpleNamespace
 
@@ -13,6 +11,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.cli_support import cli
 from tests.fixtures import load_reference, write_fixture_files
 
 from anchorage.errors import AnchorageError, InputFileError
@@ -89,9 +88,9 @@ NAMES = st.text(alphabet=st.sampled_from(list("ABCabc &.'-/()TtLlDdOoMPpCcIi 123
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(NAMES, min_size=1, max_size=20))
-def test_name_normalisation_is_idempotent_and_never_empties(names):
-    once = normalise_names(names)
-    assert normalise_names(once) == once
+def test_name_normalisation_is_idempotent_and_never_empties(memory_con, names):
+    once = normalise_names(names, con=memory_con)
+    assert normalise_names(once, con=memory_con) == once
     for raw, norm in zip(names, once, strict=True):
         if raw.strip():
             assert norm, raw
@@ -235,8 +234,7 @@ def test_review_queue_lists_uncertain_matches(workspace, tmp_path, register_file
 
 def test_cli_resolve_json_and_errors(resolved, tmp_path):
     ws, _ = resolved
-    run = lambda *a: subprocess.run([sys.executable, "-m", "anchorage.cli.main", *a, "--workspace", str(ws.root)],  # noqa: E731
-                                    capture_output=True, text=True)
+    run = lambda *a: cli(*a, ws=ws)  # noqa: E731
     p = run("suppliers", "resolve", "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["spend_matched"] == pytest.approx(9300 + 1000)  # + the trust's £1,000

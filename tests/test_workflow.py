@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+from tests.cli_support import run_cli
 
 from anchorage.demo.run import REFERENCE, run_demo
 from anchorage.workspace import Workspace
 
 
 def cli(*args: str, env_ws: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = None
-    if env_ws is not None:
-        import os
-
-        env = {**os.environ, "ANCHORAGE_WORKSPACE": str(env_ws)}
-    return subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=cwd)
+    return run_cli(args, env={"ANCHORAGE_WORKSPACE": str(env_ws)} if env_ws is not None else None, cwd=cwd)
 
 
 def ok(r: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -63,6 +59,7 @@ def test_cli_workflow(tmp_path, shared_data):
     assert q.read_text().startswith("org,kind,file")
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     messages: list[str] = []
     report = run_demo(tmp_path / "demo", transactions=12_000, say=messages.append)

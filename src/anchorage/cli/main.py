@@ -28,6 +28,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.cli.docs import docs_app
 from anchorage.cli.lake import EngineOpt, lake_app
 from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.reference import reference_app
@@ -71,6 +72,7 @@ app.add_typer(lm3_app, name="lm3")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(lake_app, name="lake")
 app.add_typer(uploads_app, name="uploads")
+app.add_typer(docs_app, name="docs")
 
 
 

@@ -76,9 +76,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MACROS)
 
 
-def _run(expr: str, values: list[str | None]) -> list:
-    con = duckdb.connect()
-    install(con)
+def _run(expr: str, values: list[str | None], con: duckdb.DuckDBPyConnection | None) -> list:
+    if con is None:  # a private in-memory connection: thread-safe and independent of any warehouse
+        con = duckdb.connect()
+        install(con)
     rows = con.execute(
         f"SELECT i, {expr} FROM (SELECT unnest($v) AS v, generate_subscripts($v, 1) AS i) ORDER BY i",
         {"v": values},
@@ -86,13 +87,16 @@ def _run(expr: str, values: list[str | None]) -> list:
     return [r[1] for r in rows]
 
 
-def parse_amounts(values: list[str | None]) -> list[Decimal | None]:
-    """Parse amounts like '£1,234.56', '(123.45)', '-', '1.2E+05'; None where not a number."""
-    return _run("anchorage_amount(trim(v))", values) if values else []
+def parse_amounts(values: list[str | None], *, con: duckdb.DuckDBPyConnection | None = None) -> list[Decimal | None]:
+    """Parse amounts like '£1,234.56', '(123.45)', '-', '1.2E+05'; None where not a number.
+
+    `con`: a connection to reuse, with the macros installed (`install`); by default a new one."""
+    return _run("anchorage_amount(trim(v))", values, con) if values else []
 
 
-def parse_dates(values: list[str | None], order: str = "dmy") -> list[dt.date | None]:
+def parse_dates(values: list[str | None], order: str = "dmy", *,
+                con: duckdb.DuckDBPyConnection | None = None) -> list[dt.date | None]:
     """Parse dates in the usual formats (numeric ones day first, or month first with order="mdy"), and
-    Excel serial numbers."""
+    Excel serial numbers. `con` as for `parse_amounts`."""
     fn = "anchorage_date_m" if order == "mdy" else "anchorage_date"
-    return _run(f"{fn}(trim(v))", values) if values else []
+    return _run(f"{fn}(trim(v))", values, con) if values else []

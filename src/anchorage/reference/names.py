@@ -70,11 +70,12 @@ def name_norm_sql(expr: str) -> str:
             f"ELSE trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g')) END")
 
 
-def normalise_names(values: list[str | None]) -> list[str | None]:
-    """Normalise a list of names with the same SQL the warehouse uses."""
+def normalise_names(values: list[str | None], *, con: duckdb.DuckDBPyConnection | None = None) -> list[str | None]:
+    """Normalise a list of names with the same SQL the warehouse uses (on `con` if given, else a new
+    in-memory connection)."""
     if not values:
         return []
-    con = duckdb.connect()
+    con = duckdb.connect() if con is None else con
     rows = con.execute(
         f"SELECT i, {name_norm_sql('v')} FROM (SELECT unnest($v) AS v, "
         "generate_subscripts($v, 1) AS i) ORDER BY i",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import re
@@ -41,16 +42,18 @@ def is_uk_postcode_sql(key_expr: str) -> str:
     return f"coalesce(regexp_full_match({key_expr}, '{UK_POSTCODE_PATTERN}'), false)"
 
 
-def normalise_postcodes(values: list[str | None], *, as_key: bool = False) -> list[str | None]:
-    """Display form ('SE6 4RU') or key ('SE64RU') of each value; None when empty or not a UK postcode."""
+def normalise_postcodes(values: list[str | None], *, as_key: bool = False,
+                        con: duckdb.DuckDBPyConnection | None = None) -> list[str | None]:
+    """Display form ('SE6 4RU') or key ('SE64RU') of each value; None when empty or not a UK postcode.
+    On `con` when given (a caller evaluating many lists), else a new in-memory connection."""
     if not values:
         return []
     key = postcode_key_sql("x")
     out = key if as_key else postcode_display_sql("x")
     sql = f"SELECT [CASE WHEN {is_uk_postcode_sql(key)} THEN {out} END FOR x IN $1::VARCHAR[]]"
     # A private in-memory connection keeps this thread-safe and independent of any warehouse.
-    with duckdb.connect() as con:
-        row = con.execute(sql, [[None if v is None else str(v) for v in values]]).fetchone()
+    with duckdb.connect() if con is None else contextlib.nullcontext(con) as c:
+        row = c.execute(sql, [[None if v is None else str(v) for v in values]]).fetchone()
     assert row is not None
     return list(row[0])
 

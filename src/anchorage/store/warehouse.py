@@ -23,7 +23,7 @@ import duckdb
 from anchorage.store import warehouse_migrations
 from anchorage.store.warehouse_schema import SCHEMA
 
-__all__ = ["SCHEMA", "Database", "WarehouseBusy", "close", "connect", "hold", "use", "writes"]
+__all__ = ["SCHEMA", "Database", "WarehouseBusy", "close", "connect", "hold", "open_databases", "use", "writes"]
 
 
 class WarehouseBusy(Exception):
@@ -176,6 +176,12 @@ def close(path: Path) -> None:
         if db.users == 0:
             del _databases[db.path]
             db.close()
+
+
+def open_databases() -> list[Path]:
+    """The warehouse files this process has open now (a command-line run should leave none)."""
+    with _registry:
+        return list(_databases)
 
 
 def migrated(path: Path) -> list[int]:
