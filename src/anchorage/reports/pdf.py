@@ -83,7 +83,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def _table(header: list[str], rows: list[list[str]], widths: list[float], st: dict[str, ParagraphStyle],
-           numeric: set[int], bold_rows: set[int] = frozenset()) -> Table:  # type: ignore[assignment]
+           numeric: set[int], bold_rows: set[int] | frozenset[int] = frozenset()) -> Table:
     """A table whose cells wrap (Paragraphs), whose header repeats on each page, numbers right-aligned."""
     def cell(i: int, text: str, head: bool = False) -> Paragraph:
         style = ("headnum" if i in numeric else "head") if head else ("num" if i in numeric else "cell")
