@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tests.test_assets_cli import cli
 from tests.test_assets_register import places
-from tests.web_support import build_web, csrf_of, signed_in
+from tests.web_support import build_web, csrf_of, job_outcome, signed_in
 
 from anchorage.assets.register import import_assets
 from anchorage.assets.synthetic import write_transparency_register
@@ -173,7 +173,8 @@ def test_web_preview_says_replaces_and_a_restore_button_for_those_allowed(tmp_pa
     preview = c.get(r.headers["location"])
     assert "This file replaces the asset register loaded on" in preview.text and files["2021"].name in preview.text
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1)
-    assert c.post(load_url, data={"csrf_token": csrf_of(preview.text)}).status_code == 200
+    done = job_outcome(web, c, c.post(load_url, data={"csrf_token": csrf_of(preview.text)}, follow_redirects=False))
+    assert done.status_code == 200 and "Finished" in done.text
     page = c.get("/uploads?org=council").text
     assert f'action="/uploads/{old.upload_id}/restore"' in page
     # The trust's analyst cannot restore the council's register, nor see the button.

@@ -270,11 +270,12 @@ def test_spark_backend_links_like_duckdb():
 
 
 def test_a_command_line_resolve_refreshes_the_web_analysis(resolved):
-    from anchorage.access.queries import data_version, full_analysis
+    from anchorage.access.periods import coverage
+    from anchorage.access.queries import data_version
 
     ws, _ = resolved
     before = data_version(ws)
-    full_analysis(ws)
+    coverage(ws)
     assert data_version(ws) == before  # reading the warehouse leaves the cache key alone
     resolve(ws)  # as `anchorage suppliers resolve` does, outside the web app
     assert data_version(ws) != before

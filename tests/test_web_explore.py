@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import openpyxl
 import pytest
-from tests.web_support import MARKERS, Web, build_web, signed_in
+from tests.web_support import MARKERS, Web, build_web, refresh_figures, signed_in
 
 from anchorage.access import periods, queries
 from anchorage.access.gate import Viewer
@@ -49,6 +49,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     root = tmp_path_factory.mktemp("explore")
     w = build_web(root)
     ingest_spend(w.ws, _more_council_payments(root), "Council", accept_warnings=True)
+    refresh_figures(w.ws)  # loaded behind the server's back: the figures refresh the server would queue
     yield w
 
 

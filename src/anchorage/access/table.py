@@ -16,10 +16,10 @@ from typing import Any
 
 import duckdb
 
+from anchorage.core.numbers import MAX_PAGE, whole_number
 from anchorage.errors import AnchorageError
 
 PER_PAGE = 50
-MAX_PAGE = 100_000
 EXPORT_LIMIT = 1_000_000  # an XLSX sheet holds 1,048,576 rows
 RESERVED = frozenset({"q", "sort", "page"})
 
@@ -147,10 +147,9 @@ def read_request(spec: TableSpec, params: Mapping[str, str], *, per_page: int = 
             if c.filter == "year":
                 _fy(v, c.label)
             filters.append((c.key, v))
-    raw_page = (params.get("page") or "1").strip()
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 9 else 1
+    page = whole_number(params.get("page") or "1", "page number", 1, MAX_PAGE)
     return TableRequest(search=(params.get("q") or "").strip()[:100], filters=tuple(filters), sort=sort,
-                        page=min(max(page, 1), MAX_PAGE), per_page=per_page, default_sort=spec.default_sort)
+                        page=page, per_page=per_page, default_sort=spec.default_sort)
 
 
 # --- SQL (DuckDB) ------------------------------------------------------------------------------------

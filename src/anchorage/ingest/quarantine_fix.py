@@ -32,6 +32,7 @@ import openpyxl
 
 from anchorage.errors import AnchorageError, InputFileError
 from anchorage.exports import Workbook
+from anchorage.ingest.workbook_guard import check_workbook
 from anchorage.store import records
 from anchorage.workspace import Workspace
 
@@ -203,9 +204,14 @@ def _text(value: Any, order: str | None) -> str | None:
 
 
 def _open(path: Path) -> Any:
+    """The workbook, to look for the fix marker, or None when openpyxl cannot read it (the normal reader then
+    says what is wrong). The spreadsheet guard runs first: nothing reads a hostile file."""
+    if not zipfile.is_zipfile(path):  # not a workbook at all: the normal reader says what it is
+        return None
+    check_workbook(path, "xlsx")
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+    except Exception:
         return None
 
 

@@ -218,7 +218,7 @@ QUARANTINE = TableSpec(
     name="Quarantine",
     columns=(Column("row_no", "Row", "int"), Column("line_no", "Line", "int"),
              Column("column_name", "Column", filter="equals"), Column("reason", "Reason", filter="contains"),
-             Column("raw", "Content", sortable=False)),
+             Column("raw", "Content", sortable=False), Column("fixed_label", "Fixed by", sortable=False)),
     default_sort="row_no", tie=("row_no", "line_no"), search=("reason", "column_name", "raw"))
 
 
@@ -268,7 +268,9 @@ def upload_restore(request: Request, upload_id: str, ctx: CtxDep) -> Response:
 @router.get("/uploads/{upload_id}")
 def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     up = queries.upload(ctx.ws, ctx.viewer, upload_id)
-    rows = queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
+    rows = [{**r, "fixed_label": f"upload {r['fixed_by']}" if r.get("fixed_by") else None,
+             "_links": {"fixed_label": f"/uploads/{r['fixed_by']}"} if r.get("fixed_by") else {}}
+            for r in queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)]
     page = memory_page(QUARANTINE, table_request(request, QUARANTINE), rows)
     view = table_view(page, f"/uploads/{up.id}", export_path=f"/uploads/{up.id}/quarantine")
     return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows)})
