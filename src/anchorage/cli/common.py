@@ -111,7 +111,7 @@ def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspa
         show_summary(summary, as_json)
         return
     loads.register()
-    slug = ws.config.anchor(org).slug
+    slug = ws.config.anchor(org).slug if org else None  # none: a whole area's file (contract notices by buyer)
     params = {"kind": kind, "path": str(Path(file).resolve()), "name": Path(file).name, "org": slug,
               "mapping": str(Path(mapping).resolve()) if mapping else None,
               "options": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in options.items()}}
