@@ -183,7 +183,7 @@ def _content_score(fld: str, p: Profile) -> float:
         "service": s["text"] * 0.5,
         "description": s["text"] * (0.5 + 0.5 * s["long_text"]),
     }[fld]
-    strict = fld in ("payment_date", "amount", "supplier_postcode", "company_number", "vat_number")
+    strict = fld in ("payment_date", "amount", "supplier_postcode", "company_number", "charity_number", "vat_number")
     if strict and fit < 0.2:
         return -1.5 * (1 - fit)  # a named column still wins over none: its rows are then quarantined with reasons
     real_money = s["money"] > 0.8 and s["decimal"] >= 0.3

@@ -94,9 +94,11 @@ def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], Non
                                "Try again, and if it happens again tell your administrator (the server's log has "
                                "the details).")
     else:
-        queue.finish(ws, job.id, result)
+        # Follow-ups are queued before the job is marked done, so no one ever sees "nothing left to do" between
+        # a load and the figures refresh it asks for.
         for kind, org in run.follow_ups:
             queue.submit_once(ws, kind, requested_by=job.requested_by, org=org)
+        queue.finish(ws, job.id, result)
     return run
 
 
