@@ -41,24 +41,24 @@ def history_sql() -> str:
     return "\n".join(f"CREATE TABLE IF NOT EXISTS {t}_history AS SELECT * FROM {t} LIMIT 0;" for t in HISTORY_TABLES)
 
 
-def archive(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str) -> int:
-    """Move an upload's rows to history (inside the caller's transaction); the number of rows moved."""
+def _move(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str, source: str, target: str) -> int:
+    """Move an upload's rows from each table `{t}{source}` to `{t}{target}`; the number of rows moved."""
     moved = 0
     for t in snapshot.all_tables:
-        con.execute(f"INSERT INTO {t}_history BY NAME SELECT * FROM {t} WHERE upload_id = ?", [upload_id])
-        row = con.execute(f"DELETE FROM {t} WHERE upload_id = ?", [upload_id]).fetchone()
+        con.execute(f"INSERT INTO {t}{target} BY NAME SELECT * FROM {t}{source} WHERE upload_id = ?", [upload_id])
+        row = con.execute(f"DELETE FROM {t}{source} WHERE upload_id = ?", [upload_id]).fetchone()
         moved += int(row[0]) if row else 0
     return moved
+
+
+def archive(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str) -> int:
+    """Move an upload's rows to history (inside the caller's transaction); the number of rows moved."""
+    return _move(con, snapshot, upload_id, "", "_history")
 
 
 def bring_back(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str) -> int:
     """Move an upload's rows back from history (inside the caller's transaction); the number of rows moved."""
-    moved = 0
-    for t in snapshot.all_tables:
-        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {t}_history WHERE upload_id = ?", [upload_id])
-        row = con.execute(f"DELETE FROM {t}_history WHERE upload_id = ?", [upload_id]).fetchone()
-        moved += int(row[0]) if row else 0
-    return moved
+    return _move(con, snapshot, upload_id, "_history", "")
 
 
 def kept_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str) -> int:
