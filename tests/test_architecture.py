@@ -8,7 +8,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
 # Lower layers never import higher ones (ARCHITECTURE.md); ingest, reference and the public forms' shared
 # protection form one layer.
-LAYERS = [{"core", "errors", "config", "exports"}, {"store"}, {"workspace"}, {"jobs"}, {"ingest", "reference", "public_forms"}, {"suppliers"},
+LAYERS = [{"core", "config", "exports"}, {"store"}, {"workspace"}, {"jobs"}, {"ingest", "reference", "public_forms"}, {"suppliers"},
           {"procurement", "workforce", "assets", "contracts", "opportunities",
            "socialvalue"}, {"access"}, {"reports"}, {"demo"}, {"services"},
           {"web"}, {"cli"}]

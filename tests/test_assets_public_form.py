@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anchorage.assets.public_form import FormInvalid, FormLimits, confirm_need, submit_need
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.reference.load import import_reference
 from anchorage.store.assets_records import Need
 from anchorage.store.forms_records import FormAttempt

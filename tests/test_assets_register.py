@@ -19,7 +19,7 @@ from anchorage.assets.synthetic import (
     write_eric_sites,
     write_transparency_register,
 )
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.workspace import Workspace
 
 

@@ -29,7 +29,7 @@ from anchorage.assets.workflow import (
     notifications_for,
     request_space,
 )
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace
 

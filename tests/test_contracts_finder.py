@@ -18,7 +18,7 @@ from anchorage.contracts.finder import (
     suggest_lots,
 )
 from anchorage.contracts.register import import_register
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 AS_OF = date(2026, 1, 1)
 

@@ -11,7 +11,7 @@ import pytest
 
 from anchorage.contracts.ocds_load import import_ocds
 from anchorage.contracts.pipeline import pipeline_rows
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import xlsxwriter
 from anchorage.contracts.categories import cpv_code, cpv_label, cpv_prefix, load_category_map
 from anchorage.contracts.pipeline import PipelineFilter, pipeline_rows
 from anchorage.contracts.register import extension_months, import_register
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 REGISTER = """Contract Reference,Contract Title,Supplier Name,Contract Value (£),Start Date,End Date,Extension Options,CPV Code,Category,Anchor
 C-001,Staff restaurant catering,Tasty Food Ltd,"£1,200,000.00",01/04/2024,31/03/2027,1+1,55520000-1,Catering,Council

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.boundaries import import_boundaries, load_boundaries
 from anchorage.reference.geography import import_any, import_areas, import_imd, import_postcodes

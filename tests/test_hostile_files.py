@@ -30,7 +30,7 @@ from tests.hostile_files import (
 from tests.web_support import build_web, csrf_of, login, signed_in
 from tests.xls_files import dimensions, good_xls, payments, small_compound_file, workbook_stream
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest import workbook_guard
 from anchorage.ingest.sniff import detect_format
 from anchorage.ingest.workbook_reader import read_sheets
@@ -45,7 +45,7 @@ CHILD = f"""
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
 from pathlib import Path
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.preview import preview_file
 from anchorage.ingest.spend import ingest_spend
 from anchorage.workspace import Workspace

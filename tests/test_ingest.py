@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 from tests.cli_support import cli
 
-from anchorage.errors import MappingError, UnknownAnchorError
+from anchorage.core.errors import MappingError, UnknownAnchorError
 from anchorage.ingest.quarantine import quarantine_frame
 from anchorage.ingest.spend import ingest_spend
 from anchorage.store import records

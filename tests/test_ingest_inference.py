@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.cli_support import run_cli
 
-from anchorage.errors import MappingError
+from anchorage.core.errors import MappingError
 from anchorage.ingest import dates, infer
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend

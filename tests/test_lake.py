@@ -11,7 +11,7 @@ from tests.cli_support import cli
 from tests.fixtures import COUNCIL_SPEND, load_reference, write_fixture_files
 
 from anchorage import config as cfgmod
-from anchorage.errors import ConfigError
+from anchorage.core.errors import ConfigError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.procurement.lake import export_lake, lake_root

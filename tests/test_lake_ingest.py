@@ -17,7 +17,7 @@ from tests.fixtures import COUNCIL_SPEND, load_reference, write_fixture_files
 from tests.test_lake import lake_payments, warehouse_payments
 from tests.test_spark_cli import cli
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.procurement.lake import duckdb_backend, export_lake
 from anchorage.procurement.lake_ingest import ingest

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from tests.fixtures import load_reference, write_fixture_files
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.procurement.run import analyse_workspace
 from anchorage.socialvalue.framework import DEFAULT_PATH, read_framework

@@ -20,7 +20,7 @@ from tests.web_support import Web, build_web, csrf_of, signed_in
 
 from anchorage import config as cfgmod
 from anchorage.assets import workflow
-from anchorage.errors import ConfigError
+from anchorage.core.errors import ConfigError
 from anchorage.opportunities.registration import register_supplier
 from anchorage.public_forms.outbox import PASSWORD_ENV, outbox_dir, send_email
 from anchorage.store.assets_records import Need, Space

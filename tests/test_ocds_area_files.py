@@ -15,7 +15,7 @@ from tests.ocds_support import BUYERS, area_workspace, write_area_file
 
 import anchorage.contracts.kinds  # noqa: F401  (registers the procurement kinds)
 from anchorage.contracts.ocds_load import import_ocds, preview_buyers
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import kinds
 from anchorage.workspace import Workspace
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from tests.fixtures import load_reference
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.opportunities.directory import export, search
 from anchorage.opportunities.registration import (
     confirm_registration,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from tests.conftest import make_workspace
 
-from anchorage.errors import WorkspaceError
+from anchorage.core.errors import WorkspaceError
 from anchorage.workspace import Workspace
 
 CLI = [sys.executable, "-m", "anchorage.cli.main"]

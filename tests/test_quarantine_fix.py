@@ -15,7 +15,7 @@ from tests.web_support import csrf_of, job_outcome, signed_in
 from typer.testing import CliRunner
 
 from anchorage.cli.main import app as cli
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.quarantine_fix import FIX_SHEET, HELP_SHEET, LINE_COL, ROW_COL, WHAT_COL
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers

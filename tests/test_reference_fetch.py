@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from tests.cli_support import run_cli
 
-from anchorage.errors import ConfigError
+from anchorage.core.errors import ConfigError
 from anchorage.reference import fetch as ref
 from anchorage.reference.download import DownloadError
 from anchorage.suppliers import generate

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from tests.test_load_faults import Bench, Injected, backend  # noqa: F401 (backend is a fixture)
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest import kinds, pipeline
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.reference.kinds import import_geography

@@ -16,7 +16,7 @@ from tests.test_load_faults import Bench, Injected, backend  # noqa: F401 (backe
 
 from anchorage.assets.register import import_assets
 from anchorage.assets.synthetic import write_transparency_register
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import pipeline
 from anchorage.ingest import restore as restoring
 from anchorage.workspace import Workspace

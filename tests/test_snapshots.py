@@ -15,7 +15,7 @@ from tests.web_support import build_web, csrf_of, job_outcome, signed_in
 
 from anchorage.assets.register import import_assets
 from anchorage.assets.synthetic import write_transparency_register
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.effect import describe
 from anchorage.ingest.restore import restore, revert
 from anchorage.ingest.spend import ingest_spend

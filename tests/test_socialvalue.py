@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from anchorage.errors import ConfigError
+from anchorage.core.errors import ConfigError
 from anchorage.socialvalue.entries import EntryInvalid, add_commitment, add_delivery
 from anchorage.socialvalue.framework import (
     DEFAULT_PATH,

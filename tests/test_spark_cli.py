@@ -105,7 +105,7 @@ def test_running_out_of_memory_mid_run_ends_plainly(tmp_path):
     script = """
 from pathlib import Path
 from anchorage.config import Compute
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.spark import spark_session
 try:
     with spark_session(Compute(engine="spark", driver_memory="512m"), Path.cwd()) as s:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.cli_support import cli
 from tests.fixtures import load_reference, write_fixture_files
 
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.procurement.run import analyse_workspace

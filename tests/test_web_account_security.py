@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from tests.web_support import csrf_of, login, signed_in
 
 from anchorage.access import accounts
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.store.accounts import ApiToken, AuditEvent, User
 from anchorage.web.app import create_app
 from anchorage.web.errors import public_text

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.conftest import make_workspace
 from tests.test_workflow import cli, ok
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import kinds
 from anchorage.workforce import imports
 from anchorage.workforce.levy_io import pay_bills

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.workforce.levy import Commitment, PayBill, check_caps, levy_ledger, monthly_levy
 from anchorage.workforce.settings import WorkforceSettings
 
@@ -88,7 +88,7 @@ def test_transfer_cap_by_the_rules_of_each_year():
 
 
 def test_settings_from_the_workspace_report_every_problem(workspace):
-    from anchorage.errors import ConfigError
+    from anchorage.core.errors import ConfigError
     from anchorage.workforce.settings import settings_to_toml, workforce_settings
 
     workspace.config.workforce = {"suppression_threshold": -1, "living_wage": [{"start": "soon", "value": 1}],

@@ -8,7 +8,7 @@ import json
 import pytest
 from tests.fixtures import load_reference
 
-from anchorage.errors import MappingError
+from anchorage.core.errors import MappingError
 from anchorage.ingest.quarantine import quarantine_frame
 from anchorage.ingest.staff import ingest_staff
 from anchorage.workforce.profile import workforce_profile

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from anchorage.errors import AnchorageError, ConfigError
+from anchorage.core.errors import AnchorageError, ConfigError
 from anchorage.workforce import programmes
 from anchorage.workforce.bid_io import load_pledges, workspace_bid
 from anchorage.workspace import Workspace

@@ -10,7 +10,7 @@ from typing import Any
 
 import tomli_w
 
-from anchorage.errors import ConfigError, UnknownAnchorError
+from anchorage.core.errors import ConfigError, UnknownAnchorError
 
 ANCHOR_TYPES = ("council", "nhs-trust", "college", "housing-association", "university", "other")
 LAD_CODE = re.compile(r"^[EWSN]\d{8}$")

@@ -17,7 +17,7 @@ import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchorage import config as cfgmod
-from anchorage.errors import WorkspaceError
+from anchorage.core.errors import WorkspaceError
 from anchorage.store import journal, records, warehouse
 
 CONFIG_NAME = "anchorage.toml"

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from anchorage.access import audit
-from anchorage.errors import AnchorageError, NotFound
+from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.store.accounts import ROLES, ApiToken, AuditEvent, Invitation, User, WebSession, now
 
 _hasher = PasswordHasher()

@@ -29,7 +29,7 @@ from anchorage.assets.dedupe import collaborative_register
 from anchorage.assets.dedupe import register_summary as summarise
 from anchorage.assets.review import ReviewItem, record_decision, review_assets
 from anchorage.assets.utilisation import enter_utilisation
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.store.assets_records import Space
 from anchorage.workspace import Workspace

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.procurement.analysis import AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from anchorage.access import audit
 from anchorage.access.accounts import Forbidden
-from anchorage.errors import NotFound
+from anchorage.core.errors import NotFound
 from anchorage.store.accounts import Share, User
 from anchorage.workspace import Workspace
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from anchorage.access.accounts import Forbidden
 from anchorage.access.gate import Viewer, refuse
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.workforce import apprenticeships as appr
 from anchorage.workforce import levy_io
 from anchorage.workforce.he_partners import engagement_summary

@@ -7,7 +7,7 @@ import pandas as pd
 
 from anchorage.assets.dedupe import register_sql
 from anchorage.assets.geo import near_pairs_sql
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 COLS = ["org", "asset_key", "name", "postcode", "uprn"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from anchorage.core.periods import add_months
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.assets_records import AcvListing, AssetTransfer, DisposalNotice
 from anchorage.workspace import Workspace
 

@@ -16,7 +16,7 @@ import duckdb
 from sqlalchemy import select
 
 from anchorage.assets.spaces import need_from, space_from
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest import sniff
 from anchorage.ingest.readers import stage_file

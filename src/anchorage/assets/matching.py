@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from anchorage.assets.geo import near_pairs_sql
 from anchorage.assets.times import parse_times
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from anchorage.assets.spaces import MAX_DISTANCE_M, locate_area, need_from
 from anchorage.assets.times import parse_times
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.public_forms.protection import (
     HONEYPOT,
     FormInvalid,

@@ -12,7 +12,7 @@ import numpy as np
 from anchorage.assets import fields as f
 from anchorage.assets.dedupe import uprn_duplicates
 from anchorage.assets.geo import BNG_MAX_E, BNG_MAX_N, UK_LAT, UK_LON, fill_coordinates, locate
-from anchorage.errors import MappingError
+from anchorage.core.errors import MappingError
 from anchorage.ingest import progress as prog
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.assets_records import AssetDecision
 from anchorage.workspace import Workspace
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from anchorage.assets.geo import latlon_to_bng
 from anchorage.assets.times import parse_times
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.mapping import register_kind
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reference.postcode import normalise_postcodes

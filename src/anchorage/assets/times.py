@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 GROUPS = {"weekdays": range(0, 5), "weekday": range(0, 5), "weekends": range(5, 7), "weekend": range(5, 7),

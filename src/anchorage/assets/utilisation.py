@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from anchorage.assets import fields as f
-from anchorage.errors import AnchorageError, MappingError
+from anchorage.core.errors import AnchorageError, MappingError
 from anchorage.ingest import progress as prog
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons

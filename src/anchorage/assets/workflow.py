@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anchorage.assets.times import overlaps, parse_times
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.public_forms.outbox import send_email
 from anchorage.store.assets_records import Need, Notification, Space, SpaceRequest
 from anchorage.workspace import Workspace

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from anchorage.cli.common import out
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 docs_app = typer.Typer(help="Documentation written from Anchorage itself.", no_args_is_help=True)
 

@@ -46,7 +46,7 @@ def lake_ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a national lake from many workspaces, or from files; only what changed is written again."""
-    from anchorage.errors import AnchorageError
+    from anchorage.core.errors import AnchorageError
     from anchorage.procurement.lake_ingest import ingest
     from anchorage.store import lake
 

@@ -36,7 +36,7 @@ from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.uploads import quarantine_app, uploads_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.workspace import Workspace, resolve
 
 

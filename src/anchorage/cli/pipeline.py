@@ -21,7 +21,7 @@ from anchorage.cli.common import (
     print_json,
     run_ingest,
 )
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 pipeline_app = typer.Typer(help="Contracts and the pipeline: registers, OCDS, and contracts to buy together.",
                            no_args_is_help=True)

@@ -20,7 +20,7 @@ from anchorage.cli.common import (
     print_rows,
     run_ingest,
 )
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 socialvalue_app = typer.Typer(help="Social value: the measures framework, suppliers' commitments and delivery.",
                               no_args_is_help=True)

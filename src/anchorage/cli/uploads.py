@@ -11,7 +11,7 @@ import typer
 from anchorage.assets import register as _asset_kinds  # noqa: F401
 from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import restore as restoring
 from anchorage.ingest.effect import uploads_of
 from anchorage.ingest.quarantine_fix import write_fix_workbook

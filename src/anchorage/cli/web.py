@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.core.errors import AnchorageError, InputFileError
 
 DATA = Path(__file__).parent / "data"
 WORKSPACE_MAP = "category_map.csv"  # a workspace's own rows, read after (and winning over) the defaults

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from anchorage.contracts.ocds_load import import_ocds
 from anchorage.contracts.register import import_register
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.result import ImportSummary
 from anchorage.workspace import Workspace

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from anchorage.config import Config
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 PUBLIC = ""  # the org of the area's public notices: releases of buyers that are not anchors
 NOT_ANCHOR_WORDS = ("public", "public notice", "public notices", "not an anchor", "none", "-")

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import ijson
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 
 EXACT_POSITION_LIMIT = 64 * 1024 * 1024  # re-read smaller documents with `json` to name the exact line
 

@@ -1,1 +1,1 @@
-"""The bottom layer: rules every other layer shares (periods; errors live in anchorage.errors)."""
+"""The bottom layer: rules every other layer shares (periods; errors live in anchorage.core.errors)."""

@@ -3,7 +3,7 @@ brought into range; text that is not a whole number is refused with a plain mess
 
 from __future__ import annotations
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 MAX_PAGE = 100_000
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from anchorage import config as cfgmod
 from anchorage.access.demo_users import create_demo_users
-from anchorage.errors import WorkspaceError
+from anchorage.core.errors import WorkspaceError
 from anchorage.ingest.progress import Progress
 from anchorage.workspace import CONFIG_NAME, Workspace
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 
 ORDERS = ("dmy", "mdy")
 ORDER_WORDS = {"dmy": "day-first (DD/MM/YYYY)", "mdy": "month-first (MM/DD/YYYY)"}

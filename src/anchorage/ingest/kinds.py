@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.staff import STAFF_SNAPSHOT, ingest_staff

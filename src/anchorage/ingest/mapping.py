@@ -13,7 +13,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from anchorage.errors import MappingError
+from anchorage.core.errors import MappingError
 
 # Canonical field -> header names seen in Transparency Code, NHS "over £25k", LGA template and finance
 # exports. Keys are compared after `header_key` (lower-case, letters and digits only).

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest import infer, parsers, quarantine_fix, sniff
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from anchorage.errors import AnchorageError, HeaderNotFound
+from anchorage.core.errors import AnchorageError, HeaderNotFound
 from anchorage.ingest import dates, infer, sanity
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import stage_file

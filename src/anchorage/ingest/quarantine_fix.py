@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import openpyxl
 
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.exports import Workbook
 from anchorage.ingest.workbook_guard import check_workbook
 from anchorage.store import records

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from anchorage.errors import HeaderNotFound
+from anchorage.core.errors import HeaderNotFound
 from anchorage.ingest import sniff
 from anchorage.ingest.workbook_reader import cell_text, read_sheets
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from anchorage.errors import MappingError
+from anchorage.core.errors import MappingError
 from anchorage.ingest import progress as prog
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons
 from anchorage.ingest.result import ImportSummary

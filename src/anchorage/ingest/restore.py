@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import kinds, pipeline
 from anchorage.store import journal, records, snapshots
 from anchorage.workspace import Workspace

@@ -9,7 +9,7 @@ from decimal import Decimal
 import duckdb
 from rapidfuzz import fuzz
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.infer import BODY_HEADER_RE
 
 FAR_DAYS = 730  # a file more than two years away from the anchor's other payments is probably not theirs

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy.orm import Session
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest import pipeline
 from anchorage.ingest.result import ImportSummary
 from anchorage.store import journal, records

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.xls_measure import XlsDamaged, measure_xls
 
 MAX_AREA = 30_000_000  # cells in one sheet's used rectangle: a 1M-row export of 28 columns fits

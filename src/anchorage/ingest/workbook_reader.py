@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 
 MB = 1024 * 1024
 # Address space for the child: reading a sheet at the guard's 30M-cell cap takes about 4 GB.

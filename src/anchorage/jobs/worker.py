@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.jobs import queue
 from anchorage.jobs.queue import JobInfo
 from anchorage.workspace import Workspace

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from anchorage.contracts.categories import load_category_map
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.public_forms.outbox import send_email
 from anchorage.public_forms.protection import (
     FormInvalid,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from anchorage import config as cfgmod
-from anchorage.errors import UnknownAnchorError
+from anchorage.core.errors import UnknownAnchorError
 from anchorage.ingest import kinds
 from anchorage.procurement.lake import export_lake
 from anchorage.store import lake

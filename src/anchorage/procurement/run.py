@@ -7,7 +7,7 @@ from typing import Any
 import ibis
 
 from anchorage.config import ENGINES
-from anchorage.errors import ConfigError
+from anchorage.core.errors import ConfigError
 from anchorage.procurement import explore
 from anchorage.procurement.analysis import AnalysisResult, analyse
 from anchorage.procurement.enrich import AnalysisOptions

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.forms_records import FormAttempt
 from anchorage.workspace import Workspace
 

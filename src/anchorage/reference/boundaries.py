@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
 from anchorage.reference.geography import add_quarantine, reasons, transaction
 from anchorage.workspace import file_sha256

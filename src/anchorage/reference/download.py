@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes if known)
 CHUNK = 1 << 20

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from anchorage.errors import AnchorageError, ConfigError
+from anchorage.core.errors import AnchorageError, ConfigError
 from anchorage.reference.download import AddressMoved, Progress, download, md5_of
 from anchorage.workspace import Workspace
 

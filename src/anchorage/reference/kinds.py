@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.unit import run_unit

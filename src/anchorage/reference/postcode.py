@@ -16,7 +16,7 @@ from typing import IO
 
 import duckdb
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 
 # BS 7666 shape on the key (no space): outward code, then digit + two letters (never C, I, K, M, O, V).
 UK_POSTCODE_PATTERN = (

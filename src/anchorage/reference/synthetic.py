@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 # Exact NSPL Nov 2021 (2011-census-based) header, as in NSPL_NOV_2021_UK_*.csv.
 NSPL_HEADER = (

@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter
 
 from anchorage.contracts.finder import Opportunity
 from anchorage.contracts.timeline import QuarterRow, quarters_of
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.reports.charts import (
     LINE_COLOURS,
     RC,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from anchorage.access import audit, committed, periods, queries
 from anchorage.access.gate import viewer_for
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
 from anchorage.reports.build import build_report

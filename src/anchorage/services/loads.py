@@ -15,7 +15,7 @@ from anchorage.access import audit
 from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
 from anchorage.contracts.importer import import_contracts
-from anchorage.errors import AnchorageError, NotFound
+from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.ingest import kinds
 from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.headline import load_effect, spend_headline

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Mapping
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.reference.names import normalise_names
 from anchorage.socialvalue.framework import Framework, load_framework
 from anchorage.workspace import Workspace

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anchorage.errors import ConfigError, WorkspaceError
+from anchorage.core.errors import ConfigError, WorkspaceError
 from anchorage.workspace import Workspace
 
 DEFAULT_PATH = Path(__file__).with_name("default_framework.toml")

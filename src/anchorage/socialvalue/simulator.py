@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import process
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.procurement.analysis import COLLABORATIVE
 from anchorage.procurement.run import analyse_workspace
 from anchorage.socialvalue.framework import Framework, load_framework

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.reference.names import normalise_names
 from anchorage.store.socialvalue_records import Lm3SurveyLink
 from anchorage.workspace import Workspace

@@ -37,7 +37,7 @@ from typing import Any
 import duckdb
 
 from anchorage.core.periods import FINANCIAL_YEAR_SQL
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 MANIFEST = "_manifest.json"
 FORMAT = "anchorage-lake/1"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from anchorage.config import Compute
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 
 class SparkRunError(AnchorageError):

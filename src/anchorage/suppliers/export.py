@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.exports import write_table
 from anchorage.reference.names import legal_name_sql, trading_name_sql
 from anchorage.workspace import Workspace

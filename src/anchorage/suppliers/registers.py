@@ -20,7 +20,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest import progress as prog
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.result import ImportSummary

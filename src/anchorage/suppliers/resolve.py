@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest import progress as prog
 from anchorage.store import lake
 from anchorage.store.spark import spark_session

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.suppliers_records import ACTIONS, SupplierDecision
 from anchorage.suppliers import model, record_keys
 from anchorage.workspace import Workspace

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 
 MB = 1024 * 1024
 FORM_LIMIT = 5 * MB  # any request but a file upload: form fields are at most 1 MB each (Starlette's own cap)

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from anchorage.access import accounts
 from anchorage.access.gate import Viewer, viewer_for
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.accounts import User
 from anchorage.workspace import Workspace
 

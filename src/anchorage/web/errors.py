@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from anchorage.access import audit
 from anchorage.access.accounts import AccessError, Forbidden, LoginRefused
-from anchorage.errors import AnchorageError, InputFileError, NotFound, UnknownAnchorError
+from anchorage.core.errors import AnchorageError, InputFileError, NotFound, UnknownAnchorError
 from anchorage.web.body_limit import RequestTooLarge
 from anchorage.web.deps import CsrfError, LoginRequired
 from anchorage.web.render import render

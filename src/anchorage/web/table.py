@@ -19,7 +19,7 @@ from anchorage.access.table import (
     export_frame_rows,
     read_request,
 )
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.exports import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
 from anchorage.reports.tables import TIER_NAMES
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.exports import write_xlsx_frames
 from anchorage.workforce.bid_pdf import write_bid_pdf
 

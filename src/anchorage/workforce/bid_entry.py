@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.store.workforce_records import BidStart, Pledge
 from anchorage.workforce import programmes
 from anchorage.workforce.bid import PledgeCheck, check_pledge

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.errors import InputFileError
+from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import HEEngagement
 from anchorage.workforce.imports import HE_KINDS, import_engagements

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.record_files import (

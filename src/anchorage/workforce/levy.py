@@ -15,7 +15,7 @@ from typing import Any
 
 from anchorage.core.periods import add_months
 from anchorage.core.periods import tax_year_of_month as tax_year
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.workforce.settings import WorkforceSettings
 
 PENNY = Decimal("0.01")

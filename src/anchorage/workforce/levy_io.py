@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.exports import write_csv, write_xlsx_frames
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import LevyCommitment, LevyPayBill

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from anchorage.errors import AnchorageError, ConfigError
+from anchorage.core.errors import AnchorageError, ConfigError
 from anchorage.workforce.bid import EmploymentProgramme, WageBand
 from anchorage.workspace import Workspace
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from anchorage.config import Config
-from anchorage.errors import ConfigError
+from anchorage.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

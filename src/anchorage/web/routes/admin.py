@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from anchorage.access import accounts, audit, gate
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.public_forms.outbox import Delivery, send_email
 from anchorage.store.accounts import ROLES, User
 from anchorage.web.deps import CtxDep, FormDep

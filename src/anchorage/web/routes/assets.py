@@ -10,7 +10,7 @@ from markupsafe import Markup
 from anchorage.access import assets_views as av
 from anchorage.assets.community import TERMS, TRANSFER_STEPS, acv_register, transfers
 from anchorage.assets.review import DECISIONS
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.reports.assets_map import asset_map_html
 from anchorage.web.deps import CtxDep, FormDep
 from anchorage.web.render import done_redirect, render

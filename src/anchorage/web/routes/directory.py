@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from anchorage.access import audit
 from anchorage.access.accounts import Forbidden
 from anchorage.config import TIERS
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.opportunities.directory import export, search
 from anchorage.opportunities.registration import FORM, SIZES, purge_unconfirmed, supplier_categories
 from anchorage.opportunities.source import public_pipelines, set_pipeline_public

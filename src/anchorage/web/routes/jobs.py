@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from anchorage.access import jobs_views
-from anchorage.errors import NotFound
+from anchorage.core.errors import NotFound
 from anchorage.services.job_kinds import report_folder
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.render import render

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from anchorage.access import audit, queries
 from anchorage.access import socialvalue as gated
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports.socialvalue_charts import lm3_chart
 from anchorage.socialvalue.framework import load_framework

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.opportunities import feeds, ical
 from anchorage.opportunities.notices import Notice, filter_notices
 from anchorage.opportunities.registration import (

@@ -18,7 +18,7 @@ from anchorage.contracts.categories import load_category_map
 from anchorage.contracts.finder import FinderOptions, Opportunity
 from anchorage.contracts.pipeline import PipelineFilter
 from anchorage.contracts.timeline import quarters_of
-from anchorage.errors import AnchorageError, NotFound
+from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.reports.pipeline_out import BRIEF_FORMATS, timeline_chart, write_brief
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.paging import bounded

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import audit
 from anchorage.access import socialvalue as gated
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports.socialvalue_charts import delivery_chart
 from anchorage.reports.tables import org_name

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import assets_views as av
 from anchorage.access import spaces_views as sv
-from anchorage.errors import AnchorageError
+from anchorage.core.errors import AnchorageError
 from anchorage.web.deps import CtxDep, FormDep
 from anchorage.web.render import done_redirect, render
 

@@ -25,7 +25,7 @@ from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.access.table import Column, TableSpec, memory_page, memory_rows
 from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
-from anchorage.errors import AnchorageError, InputFileError
+from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import kinds, restore
 from anchorage.ingest.effect import describe

@@ -17,7 +17,7 @@ from anchorage.access import audit
 from anchorage.access import workforce_queries as wq
 from anchorage.access.accounts import Forbidden
 from anchorage.access.bid_queries import lists_starts, sees_pledge
-from anchorage.errors import AnchorageError, NotFound
+from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import bid_view, he_view, levy_view, profile_view, rotations_view

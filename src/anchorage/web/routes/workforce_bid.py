@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from anchorage.access import audit
 from anchorage.access import bid_queries as bq
 from anchorage.access.accounts import Forbidden
-from anchorage.errors import AnchorageError, NotFound
+from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import pledges_view
