@@ -16,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from anchorage.core.numbers import MAX_PAGE, whole_number
 from anchorage.core.errors import AnchorageError
+from anchorage.core.numbers import MAX_PAGE, whole_number
 
 PER_PAGE = 50
 EXPORT_LIMIT = 1_000_000  # an XLSX sheet holds 1,048,576 rows

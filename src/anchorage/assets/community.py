@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from anchorage.core.periods import add_months
 from anchorage.core.errors import AnchorageError
+from anchorage.core.periods import add_months
 from anchorage.store.assets_records import AcvListing, AssetTransfer, DisposalNotice
 from anchorage.workspace import Workspace
 

@@ -23,8 +23,8 @@ from anchorage.contracts.categories import (
 )
 from anchorage.contracts.local import UNKNOWN, LocalCapacity, local_capacity, supplier_places
 from anchorage.contracts.pipeline import pipeline_rows
-from anchorage.core.periods import add_months
 from anchorage.core.errors import AnchorageError
+from anchorage.core.periods import add_months
 from anchorage.reference.names import normalise_names
 from anchorage.workspace import Workspace
 

@@ -36,8 +36,8 @@ from typing import Any
 
 import duckdb
 
-from anchorage.core.periods import FINANCIAL_YEAR_SQL
 from anchorage.core.errors import AnchorageError
+from anchorage.core.periods import FINANCIAL_YEAR_SQL
 
 MANIFEST = "_manifest.json"
 FORMAT = "anchorage-lake/1"

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from anchorage.core.errors import AnchorageError
 from anchorage.core.periods import add_months
 from anchorage.core.periods import tax_year_of_month as tax_year
-from anchorage.core.errors import AnchorageError
 from anchorage.workforce.settings import WorkforceSettings
 
 PENNY = Decimal("0.01")
