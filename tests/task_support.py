@@ -61,3 +61,8 @@ def tile(page: Any, label: str) -> str:
     """The figure of the dashboard's headline tile with this label (e.g. "Total spend")."""
     tiles = page.get_by_role("list", name=re.compile("^Headline figures"))
     return tiles.locator("li", has_text=label).first.locator(".value").inner_text()
+
+
+def unexpected(problems: list[str]) -> list[str]:
+    """Console and page errors, less the browser's note of a form sent back for correction (a 400 by design)."""
+    return [p for p in problems if "the server responded with a status of 400" not in p]

@@ -65,7 +65,8 @@ def check_role(role: str, org: str | None) -> None:
     if role not in ROLES:
         raise AccessError(f"'{role}' is not a role.", fix=f"Use one of: {', '.join(ROLES)}.")
     if role in ("anchor-admin", "anchor-analyst") and org is None:
-        raise AccessError(f"A {role} belongs to an anchor.", fix="Name the anchor.")
+        who = "An anchor admin" if role == "anchor-admin" else "An analyst"
+        raise AccessError(f"{who} works for one anchor.", fix="Choose the anchor they work for.")
     if role == "collaborative-admin" and org is not None:
         raise AccessError("A collaborative admin is not tied to one anchor.", fix="Leave the anchor empty.")
 

@@ -50,9 +50,16 @@ def invite(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     ctx.viewer.require_admin(org)
     if role == "collaborative-admin" and not ctx.viewer.is_collaborative_admin:
         raise accounts.Forbidden("Only a collaborative admin can make another.", fix="Ask the collaborative admin.")
-    with ctx.ws.session() as s:
-        token = accounts.invite(s, s.merge(ctx.user), str(form.get("email", "")), role=role, org=org)
-        s.commit()
+    try:
+        with ctx.ws.session() as s:
+            token = accounts.invite(s, s.merge(ctx.user), str(form.get("email", "")), role=role, org=org)
+            s.commit()
+    except accounts.AccessError as exc:  # a mistake in the form: back to it, with what was typed
+        if isinstance(exc, accounts.Forbidden):
+            raise
+        typed = {"email": str(form.get("email", ""))[:254], "role": role, "org": org or ""}
+        return render(request, "admin_users.html", {"users": _users(ctx), "roles": _grantable(ctx),
+                                                    "invite_error": exc, "typed": typed}, status=400)
     link = str(request.url_for("invite_page", token=token))
     where = ctx.ws.config.anchor(org).name if org else "the whole collaborative"
     sent = send_email(ctx.ws, str(form.get("email", "")), f"You are invited to {ctx.ws.config.collaborative}",
