@@ -18,10 +18,10 @@ def _field(form: FormDep, name: str, limit: int = 200) -> str:
 
 
 @router.get("/review")
-def review_page(request: Request, ctx: CtxDep, saved: int | None = None, undone: int | None = None) -> Response:
+def review_page(request: Request, ctx: CtxDep, saved: str = "", undone: str = "") -> Response:
     return render(request, "supplier_review.html", {
         "items": register.queue(ctx.ws, ctx.viewer), "decisions": register.decisions(ctx.ws, ctx.viewer),
-        "saved": saved, "undone": undone, "actions": ACTIONS,
+        "saved": bool(saved), "undone": bool(undone), "actions": ACTIONS,
     })
 
 
