@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
+from sqlalchemy import select
 from tests.fixtures import POSTCODES
 from tests.web_support import Web, build_web, signed_in
+
+from anchorage.access import accounts
+from anchorage.store.accounts import User
 
 PAGES = ["/dashboard", "/dashboard/council", "/dashboard/college", "/benchmark", "/suppliers", "/suppliers/resolved",
          "/suppliers/review", "/anchors/council/transactions", "/pipeline", "/pipeline/opportunities", "/directory",
@@ -52,6 +57,53 @@ def visible_text(html: str) -> str:
 def offences(html: str) -> list[str]:
     text = visible_text(html)
     return [f"{what}: {m.group(0)!r}" for what, pattern in FORBIDDEN.items() for m in pattern.finditer(text)]
+
+
+def invitation(web: Web) -> str:
+    """A new invitation link's token: an anchor admin invites an analyst."""
+    with web.ws.session() as s:
+        admin = s.scalar(select(User).where(User.email == "admin@council.org"))
+        token = accounts.invite(s, admin, "newcomer@council.org", role="anchor-analyst", org="council")
+        s.commit()
+    return token
+
+
+LINK = re.compile(r'href="(/[^"#]*)"')
+NOT_A_PAGE = re.compile(r"\.(csv|xlsx|pdf|geojson|json|css|png|svg)(\?|$)|^/(reports/report|static|api|logout)")
+CRAWL_LIMIT = 250
+
+
+def crawl(client, start: list[str]) -> dict[str, str]:
+    """Every page reachable by links from `start` (one of each path and set of URL parameters, so sorting and
+    paging variants are not walked one by one): {url: html}."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo, pages = list(start), {}
+    while todo and len(pages) < CRAWL_LIMIT:
+        url = todo.pop(0)
+        parts = urlsplit(url)
+        shape = (parts.path, frozenset(k for k, _ in parse_qsl(parts.query)))
+        if shape in seen or NOT_A_PAGE.search(parts.path):
+            continue
+        seen.add(shape)
+        r = client.get(url)
+        assert r.status_code < 500, url
+        if not r.headers.get("content-type", "").startswith("text/html"):
+            continue
+        pages[url] = r.text
+        todo += [urljoin(url, href.replace("&amp;", "&")) for href in LINK.findall(r.text)]
+    return pages
+
+
+@pytest.mark.parametrize("email", ["analyst@council.org", "viewer@college.org", None])
+def test_every_page_a_link_leads_to_speaks_plain_words(web: Web, email: str | None):
+    """Beyond the listed pages: every page their links lead to (a supplier's page, filtered payments, a job...),
+    as each user who is not an admin would follow them."""
+    client = signed_in(web, email) if email else web.client()
+    start = PAGES if email else [*PUBLIC, f"/invite/{invitation(web)}"]  # the page an invited person opens
+    pages = crawl(client, start)
+    assert len(pages) > len(start)  # the links led somewhere new
+    found = {url: bad[:3] for url, html in pages.items() if (bad := offences(html))}
+    assert found == {}
 
 
 @pytest.mark.parametrize("email", ["analyst@council.org", "viewer@college.org", None])
