@@ -99,4 +99,6 @@ def test_procurement_lead_loads_payments_and_reports_on_2024_25(server, tmp_path
     assert pdf[:5] == b"%PDF-"
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "2024-25" in text and "Council" in text
+    assert "data to" in text  # how far the figures go, as on every page
+    assert not re.search(r"docs/\w+\.md|\banchorage [a-z]+", text)  # no file citations or commands for a board
     assert problems == []
