@@ -135,3 +135,15 @@ def test_invitation_reset_and_role_change(web):
     audit = admin.get("/admin/audit").text
     for action in ("user-invited", "invitation-accepted", "password-reset", "role-changed", "login"):
         assert action in audit, action
+
+
+def test_a_mistaken_invitation_comes_back_to_the_form_with_what_was_typed(web):
+    admin = signed_in(web, "collab@x.org")
+    token = csrf_of(admin.get("/admin/users").text)
+    for data, problem in (({"email": "someone.new@council.org", "role": "anchor-analyst", "org": ""}, "anchor"),
+                          ({"email": "Analyst@Council.org", "role": "viewer", "org": "council"}, "already")):
+        r = admin.post("/admin/users/invite", data={"csrf_token": token, **data})
+        assert r.status_code == 400 and problem in r.text
+        assert f'value="{data["email"]}"' in r.text  # the email as typed
+        assert f'<option value="{data["role"]}" selected>' in r.text
+        assert 'id="invite-link"' not in r.text and "anchor-analyst belongs" not in r.text
