@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
+from tests.test_web_axe import WCAG
 from tests.test_web_browser import browser_page
 from tests.web_support import PASSWORD
 
@@ -36,6 +38,14 @@ def fits_and_shot(page: Any, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 5_000, path
     return path
+
+
+def accessible(page: Any) -> None:
+    """axe-core finds no serious or critical violation on the page as it stands (e.g. showing a form's errors)."""
+    result = Axe().run(page, options=WCAG).response
+    serious = [f"{v['id']}: {v['help']} at {v['nodes'][0]['target'][0]}" for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], (page.url, serious)
 
 
 def sign_in_at(page: Any, base: str, path: str, email: str) -> None:

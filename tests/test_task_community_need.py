@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 from tests.fixtures import POSTCODES
-from tests.task_support import WIDTHS, fits_and_shot, task_page, unexpected
+from tests.task_support import WIDTHS, accessible, fits_and_shot, task_page, unexpected
 from tests.test_web_browser import server  # noqa: F401  (server is a fixture)
 
 from anchorage.public_forms.outbox import outbox_dir
@@ -64,6 +64,7 @@ def test_community_group_posts_a_need_from_a_postcode_of_the_area(server, width)
         assert page.get_by_label(re.compile("^Where")).input_value() == "Atlantis"
         assert page.get_by_label(re.compile("^When")).input_value() == "Wed 11:00-14:00"
         fits_and_shot(page, "community-2-problems")
+        accessible(page)
 
         # A problem's link in the summary takes the person to its field.
         summary.get_by_role("link", name=re.compile("^How many people")).click()

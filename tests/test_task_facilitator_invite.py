@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.task_support import WIDTHS, fits_and_shot, sign_in_at, task_page, unexpected
+from tests.task_support import WIDTHS, accessible, fits_and_shot, sign_in_at, task_page, unexpected
 from tests.test_web_browser import server  # noqa: F401  (server is a fixture)
 
 from anchorage.public_forms.outbox import outbox_dir
@@ -63,6 +63,7 @@ def test_facilitator_invites_an_anchor_admin(server, width):  # noqa: F811
         assert form.get_by_label("Email address").input_value() == NEW_ADMIN
         assert role.locator("option:checked").inner_text().strip() == "Anchor admin"
         fits_and_shot(page, "facilitator-2-mistake")
+        accessible(page)
         assert outbox_messages(web.ws) == []  # nothing was sent for the mistaken form
 
         anchor.select_option(label="Council")
