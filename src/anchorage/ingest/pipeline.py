@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from anchorage.core.errors import InputFileError
-from anchorage.ingest import infer, parsers, quarantine_fix, sniff
+from anchorage.ingest import infer, parsers, quarantine_fix, sniff, unit_of_work
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
@@ -147,11 +146,6 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
     total.split.update(part.split)
 
 
-# Test seam for fault injection: called with each step's name as a load passes it (see STEPS).
-STEPS = ("journal-staged", "records-staged", "prepared", "loaded", "warehouse-committed", "records-committed")
-checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
-
-
 def run_import(
     ws: Workspace,
     path: Path,
@@ -168,8 +162,8 @@ def run_import(
     """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id.
 
     `org` None (or "") is a collaborative-wide file: its upload belongs to no one anchor (org "").
-    One unit of work across both stores (store/journal.py): killed at any instant, the workspace is left
-    as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock)."""
+    One unit of work across both stores (ingest/unit_of_work.py): killed at any instant, the workspace is
+    left as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock)."""
     slug = ws.config.anchor(org).slug if org else ""
     path = Path(path)
     fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
@@ -202,17 +196,12 @@ def run_import(
             id=uuid.uuid4().hex[:16], org=slug, kind=kind, filename=path.name, sha256=sha,
             raw_path="", status="staged", mapping={},
         )
+        summary.upload_id = upload.id
         # The raw copy is written alongside the load (the copy waits on the disk, the load on the CPU).
         copier = ThreadPoolExecutor(1)
         kept = None if transform.personal else copier.submit(ws.keep_raw, path, sha)
         if transform.personal:
             summary.notes.append("personal data: no copy of the file was kept")
-        journal.stage(con, upload.id, slug, kind, delete_sql)
-        checkpoint("journal-staged")
-        session.add(upload)
-        session.commit()
-        checkpoint("records-staged")
-        summary.upload_id = upload.id
 
         chosen: dict[tuple[str, ...], mapmod.ColumnMapping] = {}  # a part's mapping, chosen once
 
@@ -229,82 +218,58 @@ def run_import(
             return transform.staged(m, columns) if transform.staged else "*"
 
         batches: list[Batch] = []
+        parts: list[StagedPart] = []
+
+        def prepare() -> None:
+            parsers.install(con)
+            if transform.stage is not None:
+                parts[:], notes = transform.stage(con, path, workdir)
+            else:
+                parts[:], notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
+                                             kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
+                                             encoding=encoding if fmt == "csv" else None, computed=computed)
+            summary.notes.extend(notes)
+            for part in parts:
+                m = mapping_for(part.columns, part.sample) if transform.stage is None else mapmod.ColumnMapping({}, kind)
+                batch = Batch(con, part, m, upload.id, slug, path.name, progress)
+                _add(summary, transform.prepare(batch))
+                batches.append(batch)
+                summary.mapping.update(m.fields)
+                upload.mapping_source = m.source
+
+        def load() -> unit_of_work.Loaded:
+            if transform.snapshot is not None:
+                for old in superseded:  # kept in history, no longer counted
+                    snapshots.archive(con, transform.snapshot, old.id)
+            elif previous is not None:
+                for sql in delete_sql:
+                    con.execute(sql, [previous.id])
+            for batch in batches:
+                _add(summary, _reject_rows(batch, kind, not transform.personal))
+                loaded = transform.load(batch)
+                if loaded is not None:
+                    _add(summary, loaded)
+            if after_load is not None:
+                after_load(con, slug)
+            if kept is not None:
+                upload.raw_path = str(kept.result())
+            finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
+                      "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
+                      "also_replaces": [u.id for u in superseded[1:]],
+                      **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
+            return unit_of_work.Loaded(summary, finish, previous.id if previous else None)
+
+        records_load = transform.records_load
         # Transcoded copies of the input live only for the import (they may hold personal data).
         with tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
-            parsers.install(con)
-            parts: list[StagedPart] = []
             try:
-                if transform.stage is not None:
-                    parts, notes = transform.stage(con, path, workdir)
-                else:
-                    parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
-                                              kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
-                                              encoding=encoding if fmt == "csv" else None, computed=computed)
-                summary.notes.extend(notes)
-                for part in parts:
-                    m = (mapping_for(part.columns, part.sample) if transform.stage is None
-                         else mapmod.ColumnMapping({}, kind))
-                    batch = Batch(con, part, m, upload.id, slug, path.name, progress)
-                    _add(summary, transform.prepare(batch))
-                    batches.append(batch)
-                    summary.mapping.update(m.fields)
-                    upload.mapping_source = m.source
-                checkpoint("prepared")
-                con.begin()
-                try:
-                    if transform.snapshot is not None:
-                        for old in superseded:  # kept in history, no longer counted
-                            snapshots.archive(con, transform.snapshot, old.id)
-                    elif previous is not None:
-                        for sql in delete_sql:
-                            con.execute(sql, [previous.id])
-                    for batch in batches:
-                        _add(summary, _reject_rows(batch, kind, not transform.personal))
-                        loaded = transform.load(batch)
-                        if loaded is not None:
-                            _add(summary, loaded)
-                    if after_load is not None:
-                        after_load(con, slug)
-                    if kept is not None:
-                        upload.raw_path = str(kept.result())
-                    if not summary.balanced:  # a bug, not bad input: never let it pass, nor commit
-                        raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
-                    finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
-                              "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
-                              "also_replaces": [u.id for u in superseded[1:]],
-                              **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
-                    journal.mark_loaded(con, upload.id, previous.id if previous else None, finish)
-                    checkpoint("loaded")
-                    con.commit()
-                except BaseException:
-                    con.rollback()
-                    raise
-            except BaseException:
-                journal.forget(con, upload.id)
-                session.delete(upload)
-                session.commit()
-                raise
+                unit_of_work.commit_load(
+                    con, session, upload, label=str(path), delete_sql=delete_sql, load=load, prepare=prepare,
+                    records_load=(lambda s: records_load(s, batches)) if records_load is not None else None)
             finally:
                 for part in parts:
                     con.execute(f"DROP TABLE IF EXISTS {part.table}; DROP TABLE IF EXISTS parsed_{part.table}")
-        checkpoint("warehouse-committed")
-        # From here the load has happened: if this step fails, the next sweep completes it from the journal.
-        if transform.records_load is not None:
-            # A kind whose rows live in records: they go in with the upload's "loaded" mark, in one records
-            # commit. If they cannot, the load is undone in the warehouse too (and a sweep undoes such a
-            # load, whose journal says it is records-backed, instead of completing it).
-            try:
-                transform.records_load(session, batches)
-            except BaseException:
-                session.rollback()
-                journal.undo(con, upload.id, delete_sql)
-                session.delete(upload)
-                session.commit()
-                raise
-        journal.finish_records(session, upload, finish, previous.id if previous else None)
-        checkpoint("records-committed")
-        journal.mark_committed(con, upload.id)
         if previous is not None:
             summary.replaced_upload = previous.id
             if transform.snapshot is not None:
