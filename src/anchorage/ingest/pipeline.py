@@ -45,6 +45,8 @@ class Batch:
     source_file: str
     progress: Progress | None
     state: dict[str, Any] = field(default_factory=dict)  # what a kind's prepare hands to its load
+    # A quarantine fix workbook: its rows are added to the anchor's, replacing none (ingest/quarantine_fix.py).
+    adds_only: bool = False
 
     def cell(self, fld: str) -> str | None:
         """The staged column (c0..cN) a field is mapped to, untrimmed; None when unmapped."""
@@ -163,11 +165,32 @@ def run_import(
 
     `org` None (or "") is a collaborative-wide file: its upload belongs to no one anchor (org "").
     One unit of work across both stores (ingest/unit_of_work.py): killed at any instant, the workspace is
-    left as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock)."""
+    left as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock).
+
+    A quarantine fix workbook (ingest/quarantine_fix.py) of an upload of this kind is read with that upload's
+    mapping and ADDS the rows now right to what is loaded: it supersedes and replaces nothing, and which
+    source rows it loaded is kept, so no row is ever loaded twice."""
     slug = ws.config.anchor(org).slug if org else ""
     path = Path(path)
-    fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
-    quarantine_fix.refuse_other_kinds(path, kind)  # spend reads its fix workbooks before this point
+    sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
+    with quarantine_fix.fix_source(ws, path, slug, kind) as fix:
+        if fix is None:
+            return _run(ws, path, slug, kind, transform, delete_sql, after_load, mapping_file, progress, money)
+        if fix.duplicate_of or not fix.source_rows:
+            return quarantine_fix.nothing_new(path, slug, kind, fix)
+        summary = _run(ws, fix.path, slug, kind, transform, [*delete_sql, quarantine_fix.DELETE_FIXES],
+                       fix.after_load(after_load or (lambda con, org: None)), fix.mapping_file, progress, money,
+                       adds_only=True)
+        summary.file = path.name
+        summary.notes.append(f"the fix of upload {fix.original.id} ({fix.original.filename})"
+                             + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else ""))
+        return summary
+
+
+def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, delete_sql: list[str],
+         after_load: Callable[[duckdb.DuckDBPyConnection, str], None] | None, mapping_file: Path | None,
+         progress: Progress | None, money: bool, *, adds_only: bool = False) -> ImportSummary:
+    fmt = sniff.detect_format(path)
     sha, encoding = sniff.fingerprint(path, text=fmt == "csv")
     summary = ImportSummary(kind=kind, file=path.name, org=slug)
     if money:
@@ -181,13 +204,15 @@ def run_import(
             summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
             summary.mapping = dict(done.mapping)
             return summary
-        if transform.snapshot is not None:
+        if adds_only:  # a fix workbook's rows are added to the anchor's
+            superseded = []
+        elif transform.snapshot is not None:
             superseded = records.current_uploads(session, slug, kind)
         else:
             named = records.previous_version(session, slug, kind, path.name) if transform.replaces_by_name else None
             superseded = [named] if named is not None else []
         previous = superseded[0] if superseded else None
-        if previous is None and transform.replaces_by_name and slug:
+        if previous is None and transform.replaces_by_name and slug and not adds_only:
             others = len(records.current_uploads(session, slug, kind))
             if others:
                 summary.notes.append(f"this file adds to the {others} file{'s' if others > 1 else ''} of this "
@@ -231,7 +256,7 @@ def run_import(
             summary.notes.extend(notes)
             for part in parts:
                 m = mapping_for(part.columns, part.sample) if transform.stage is None else mapmod.ColumnMapping({}, kind)
-                batch = Batch(con, part, m, upload.id, slug, path.name, progress)
+                batch = Batch(con, part, m, upload.id, slug, path.name, progress, adds_only=adds_only)
                 _add(summary, transform.prepare(batch))
                 batches.append(batch)
                 summary.mapping.update(m.fields)

@@ -32,7 +32,7 @@ from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
 from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.jobs import queue
-from anchorage.services.loads import is_snapshot, upload_kinds, without_server_path
+from anchorage.services.loads import is_snapshot, personal, upload_kinds, without_server_path
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.nav import upload_kind
@@ -276,6 +276,8 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
 def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     """The quarantine as a workbook to fix in Excel and upload again (ingest/quarantine_fix.py)."""
     up = queries.upload(ctx.ws, ctx.viewer, upload_id)
+    if personal(up.kind):  # what a staff extract's quarantine keeps goes only to those who may upload it again
+        ctx.viewer.require_upload(up.org)
     buf = io.BytesIO()
     write_fix_workbook(ctx.ws, up, buf)
     with ctx.ws.session() as s:
