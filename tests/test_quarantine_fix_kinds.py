@@ -17,7 +17,13 @@ from typer.testing import CliRunner
 from anchorage.cli.main import app as cli
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest import kinds
-from anchorage.ingest.quarantine_fix import FIX_SHEET, HELP_SHEET, ROW_COL, WHAT_COL, write_fix_workbook
+from anchorage.ingest.quarantine_fix import (
+    FIX_SHEET,
+    HELP_SHEET,
+    ROW_COL,
+    WHAT_COL,
+    write_fix_workbook,
+)
 from anchorage.ingest.staff import ingest_staff
 from anchorage.store.records import Upload
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401 (registers the workforce kinds)
