@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import make_workspace
+from tests.conftest import SHARED, make_workspace
 from tests.ocds_support import BUYERS, write_area_file
 from tests.test_load_faults import Bench, Injected
 
@@ -26,7 +26,6 @@ from anchorage.ingest import unit_of_work
 from anchorage.socialvalue.imports import import_deliveries, import_lm3_survey
 from anchorage.workspace import Workspace
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CONFIRM = ["Lewisham Council=Council", "LGT=acute-trust"]  # Goldsmiths and Barnet: the area's public notices
 TABLES = ("contracts", "ocds_releases", "quarantine", "sv_deliveries", "lm3_responses")
 
