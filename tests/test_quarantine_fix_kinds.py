@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 from tests.conftest import make_workspace
+from tests.test_quarantine_fix import _load
+from tests.web_support import csrf_of, signed_in
 from typer.testing import CliRunner
 
 from anchorage.cli.main import app as cli
@@ -167,3 +170,35 @@ def test_a_pay_bill_fix_adds_the_fixed_months_to_that_anchor_only(ws, tmp_path):
     with pytest.raises(AnchorageError, match="another anchor"):
         load(ws, fixed, "Acute Trust")
     assert bills("nhs-trust") == trust
+
+
+def test_web_staff_fix_round_trip_keeps_the_extract_date_and_nothing_personal(web):
+    council = signed_in(web, "analyst@council.org")
+
+    def send(name: str, body: bytes, as_at: str):
+        form = council.get("/upload").text
+        r = council.post("/upload", data={"csrf_token": csrf_of(form), "org": "council", "kind": "workforce",
+                                          "as_at": as_at}, files={"file": (name, body, "application/octet-stream")},
+                         follow_redirects=False)
+        assert r.status_code == 303, r.text[:500]
+        done = _load(web, council, r.headers["location"])
+        assert done.status_code == 200 and "Finished" in done.text, done.text.split("<main")[-1][:1500]
+        return re.search(r'href="(/uploads/[0-9a-f]+)"', done.text).group(1)
+
+    detail = send("web-staff.csv", STAFF.encode(), AS_AT.isoformat())
+    page = council.get(detail).text
+    assert "Download a workbook to fix these rows" in page
+    book = Path(web.root) / "web-staff-fix.xlsx"
+    book.write_bytes(council.get(detail + "/fix.xlsx").content)
+    assert not [p for p in PERSONAL if p in " ".join(str(c) for r in _rows(book) for c in r if c)]
+    viewer = signed_in(web, "viewer@college.org")
+    assert viewer.get(detail + "/fix.xlsx").status_code in (403, 404)
+    fixed = Path(web.root) / "web-staff-fixed.xlsx"
+    _edit(book, fixed, {2: {"Hourly Rate": "15.50"}})
+    before = len(_staff(web.ws))
+    fix_page = send("web-staff-fixed.xlsx", fixed.read_bytes(), "")  # the form's date defaults to today
+    assert len(_staff(web.ws)) == before + 2  # S2 (pay fixed) and S3 (postcode left empty); S4 still wrong
+    assert {s[1] for s in _staff(web.ws)} == {AS_AT}  # the fixed rows are as at the extract they came from
+    fix_id = fix_page.rsplit("/", 1)[1]
+    assert f"upload {fix_id}" in council.get(detail).text
+    assert not any((web.ws.tmp_dir / "web-uploads").iterdir())  # nothing of the staff files stays on the server

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import SHARED
 from tests.test_load_faults import Bench, Injected, backend  # noqa: F401 (backend is a fixture)
 
 from anchorage.core.errors import InputFileError
@@ -24,7 +25,6 @@ from anchorage.suppliers import generate
 from anchorage.suppliers.registers import import_register
 from anchorage.workspace import Workspace, file_sha256
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GEO = SHARED / "geography"
 # Every geography file of the shared data that is reference data (lsoa_latlong.csv is not: it is refused).
 REAL = [GEO / "drkane" / "la_all_codes.csv", GEO / "drkane" / "ward_all_codes.csv", GEO / "nspl",

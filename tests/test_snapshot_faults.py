@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import SHARED
 from tests.test_assets_register import places
 from tests.test_load_faults import Bench, Injected, backend  # noqa: F401 (backend is a fixture)
 
@@ -20,8 +21,6 @@ from anchorage.core.errors import AnchorageError
 from anchorage.ingest import restore as restoring
 from anchorage.ingest import unit_of_work
 from anchorage.workspace import Workspace
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def state(ws: Workspace) -> dict[str, Any]:

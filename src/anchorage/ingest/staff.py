@@ -148,8 +148,9 @@ def ingest_staff(
     progress: prog.Progress | None = None,
 ) -> ImportSummary:
     """Load an anchor's staff extract (as at a date, default today); a new version of the file replaces it."""
-    if as_at is None and (fixed := quarantine_fix.fixed_upload(ws, path)) is not None:
-        as_at = _as_at_of(ws, fixed.id)  # a fix workbook's rows are as at the extract they were quarantined from
+    if (fixed := quarantine_fix.fixed_upload(ws, path)) is not None:
+        # A fix workbook's rows are as at the extract they were quarantined from, whatever date is given.
+        as_at = _as_at_of(ws, fixed.id) or as_at
     as_at = as_at or dt.date.today()
     summary = run_import(
         ws, path, org, "workforce", Transform(partial(_prepare, as_at=as_at), partial(_load, as_at=as_at),

@@ -269,7 +269,10 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
             for r in queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)]
     page = memory_page(QUARANTINE, table_request(request, QUARANTINE), rows)
     view = table_view(page, f"/uploads/{up.id}", export_path=f"/uploads/{up.id}/quarantine")
-    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows)})
+    # A fix workbook for a file read from named columns; a staff extract's only for those who may upload it.
+    fixable = bool(rows) and any(not k.startswith("_") for k in up.mapping or {}) \
+        and (not personal(up.kind) or ctx.viewer.may("upload", up.org))
+    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows), "fixable": fixable})
 
 
 @router.get("/uploads/{upload_id}/fix.xlsx")
