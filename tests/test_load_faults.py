@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 from tests.conftest import make_workspace
 
-from anchorage.ingest import pipeline
+from anchorage.ingest import unit_of_work
 from anchorage.ingest.spend import ingest_spend
 from anchorage.workspace import Workspace
 
@@ -140,7 +140,7 @@ class Injected(Exception):
     pass
 
 
-@pytest.mark.parametrize("step", pipeline.STEPS)
+@pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_counts_once(bench: Bench, step: str,
                                                                                     monkeypatch) -> None:
     ws = bench.copy(f"exc-{step}")
@@ -149,13 +149,13 @@ def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_counts_once
         if at == step:
             raise Injected(at)
 
-    monkeypatch.setattr(pipeline, "checkpoint", fail)
+    monkeypatch.setattr(unit_of_work, "checkpoint", fail)
     with pytest.raises(Injected):
         ingest_spend(ws, bench.v2, "Council")
-    monkeypatch.setattr(pipeline, "checkpoint", lambda at: None)
+    monkeypatch.setattr(unit_of_work, "checkpoint", lambda at: None)
     got = snapshot(ws)  # opening the warehouse again sweeps what the failed load left
     # Before the warehouse commit the load never happened; from it on, it has (and is completed).
-    expected = bench.after if pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed") \
+    expected = bench.after if unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed") \
         else bench.before
     assert got == expected
     again = ingest_spend(ws, bench.v2, "Council")
@@ -166,13 +166,13 @@ def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_counts_once
 CHILD = """
 import os, sys
 from pathlib import Path
-from anchorage.ingest import pipeline
+from anchorage.ingest import unit_of_work
 from anchorage.ingest.spend import ingest_spend
 from anchorage.workspace import Workspace
 ws = Workspace.open(Path(sys.argv[1]))
 step = sys.argv[3]
 if step != "-":
-    pipeline.checkpoint = lambda at: os.kill(os.getpid(), 9) if at == step else None
+    unit_of_work.checkpoint = lambda at: os.kill(os.getpid(), 9) if at == step else None
 print("ready", flush=True)
 ingest_spend(ws, Path(sys.argv[2]), "Council")
 print("done", flush=True)
@@ -195,13 +195,13 @@ def _check_then_retry(ws: Workspace, bench: Bench) -> dict[str, Any]:
     return got
 
 
-@pytest.mark.parametrize("step", pipeline.STEPS)
+@pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_kill_9_at_each_step(bench: Bench, step: str) -> None:
     ws = bench.copy(f"kill-{step}")
     proc = _child(ws, bench, step)
     assert proc.wait(timeout=120) == -signal.SIGKILL
     got = _check_then_retry(ws, bench)
-    assert (got == bench.after) == (pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed"))
+    assert (got == bench.after) == (unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed"))
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

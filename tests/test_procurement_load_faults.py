@@ -16,17 +16,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import make_workspace
+from tests.conftest import SHARED, make_workspace
 from tests.ocds_support import BUYERS, write_area_file
 from tests.test_load_faults import Bench, Injected
 
 from anchorage.contracts.ocds_load import import_ocds
 from anchorage.contracts.register import import_register
-from anchorage.ingest import pipeline
+from anchorage.ingest import unit_of_work
 from anchorage.socialvalue.imports import import_deliveries, import_lm3_survey
 from anchorage.workspace import Workspace
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CONFIRM = ["Lewisham Council=Council", "LGT=acute-trust"]  # Goldsmiths and Barnet: the area's public notices
 TABLES = ("contracts", "ocds_releases", "quarantine", "sv_deliveries", "lm3_responses")
 
@@ -135,7 +134,7 @@ def bench(request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest
             os.environ["ANCHORAGE_RECORDS_URL"] = saved
 
 
-@pytest.mark.parametrize("step", pipeline.STEPS)
+@pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_equals_a_clean_load(
         bench: KindBench, step: str, monkeypatch: pytest.MonkeyPatch) -> None:
     ws = bench.copy(f"exc-{step}")
@@ -144,12 +143,12 @@ def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_equals_a_cl
         if at == step:
             raise Injected(at)
 
-    monkeypatch.setattr(pipeline, "checkpoint", fail)
+    monkeypatch.setattr(unit_of_work, "checkpoint", fail)
     with pytest.raises(Injected):
         bench.load(ws, bench.v2)
-    monkeypatch.setattr(pipeline, "checkpoint", lambda at: None)
+    monkeypatch.setattr(unit_of_work, "checkpoint", lambda at: None)
     got = snapshot(ws)  # opening the warehouse again sweeps what the failed load left
-    committed = pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed")
+    committed = unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed")
     assert got == (bench.after if committed else bench.before)
     again = bench.load(ws, bench.v2)
     assert again.duplicate == committed
@@ -160,11 +159,11 @@ CHILD = """
 import os, sys
 from pathlib import Path
 from anchorage.contracts.ocds_load import import_ocds
-from anchorage.ingest import pipeline
+from anchorage.ingest import unit_of_work
 from anchorage.workspace import Workspace
 ws = Workspace.open(Path(sys.argv[1]))
 step = sys.argv[3]
-pipeline.checkpoint = lambda at: os.kill(os.getpid(), 9) if at == step else None
+unit_of_work.checkpoint = lambda at: os.kill(os.getpid(), 9) if at == step else None
 print("ready", flush=True)
 import_ocds(ws, Path(sys.argv[2]), None, buyers=sys.argv[4:])
 print("done", flush=True)
@@ -172,7 +171,7 @@ print("done", flush=True)
 
 
 @pytest.mark.parametrize("bench", ["ocds"], indirect=True)  # the other kinds share its pipeline steps
-@pytest.mark.parametrize("step", pipeline.STEPS)
+@pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_an_area_file_killed_at_each_step_is_before_or_after_and_a_retry_equals_a_clean_load(
         bench: KindBench, step: str) -> None:
     ws = bench.copy(f"kill-{step}")
@@ -184,7 +183,7 @@ def test_an_area_file_killed_at_each_step_is_before_or_after_and_a_retry_equals_
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     assert proc.wait(timeout=300) == -signal.SIGKILL
     got = snapshot(ws)
-    committed = pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed")
+    committed = unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed")
     assert got == (bench.after if committed else bench.before)
     bench.load(ws, bench.v2)
     assert snapshot(ws) == bench.after

@@ -196,7 +196,7 @@ def test_other_kinds_refuse_a_fix_workbook_rather_than_load_its_helper_columns(t
     first = ingest_spend(ws, src, "Council")
     _run("quarantine", "export", "--upload", first.upload_id, "--out", str(tmp_path / "fix.xlsx"),
          "--workspace", str(ws.root))
-    with pytest.raises(InputFileError, match="only spend files"):
+    with pytest.raises(InputFileError, match="fix workbook for a \"spend\" file"):
         ingest_suppliers(ws, tmp_path / "fix.xlsx", "Council")  # a supplier master would be replaced by it
     with ws.session() as s:
         assert s.query(Upload).filter(Upload.filename == "fix.xlsx").count() == 0

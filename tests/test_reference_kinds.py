@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import SHARED
 from tests.test_load_faults import Bench, Injected, backend  # noqa: F401 (backend is a fixture)
 
 from anchorage.core.errors import InputFileError
-from anchorage.ingest import kinds, pipeline
+from anchorage.ingest import kinds, unit_of_work
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.reference.kinds import import_geography
 from anchorage.reference.load import import_reference
@@ -24,7 +25,6 @@ from anchorage.suppliers import generate
 from anchorage.suppliers.registers import import_register
 from anchorage.workspace import Workspace, file_sha256
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GEO = SHARED / "geography"
 # Every geography file of the shared data that is reference data (lsoa_latlong.csv is not: it is refused).
 REAL = [GEO / "drkane" / "la_all_codes.csv", GEO / "drkane" / "ward_all_codes.csv", GEO / "nspl",
@@ -149,7 +149,7 @@ def bench(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Re
 
 
 @pytest.mark.parametrize("what", ["nspl", "register"])
-@pytest.mark.parametrize("step", pipeline.STEPS)
+@pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_an_exception_at_any_step_leaves_before_or_after(bench: ReferenceBench, what: str, step: str,
                                                          monkeypatch) -> None:
     ws = bench.copy(f"exc-{what}-{step}")
@@ -159,11 +159,11 @@ def test_an_exception_at_any_step_leaves_before_or_after(bench: ReferenceBench, 
         if at == step:
             raise Injected(at)
 
-    monkeypatch.setattr(pipeline, "checkpoint", fail)
+    monkeypatch.setattr(unit_of_work, "checkpoint", fail)
     with pytest.raises(Injected):
         load(ws)
-    monkeypatch.setattr(pipeline, "checkpoint", lambda at: None)
-    done = pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed")
+    monkeypatch.setattr(unit_of_work, "checkpoint", lambda at: None)
+    done = unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed")
     assert state(ws) == (bench.after[what] if done else bench.before)
     assert load(ws).duplicate == done
     assert state(ws) == bench.after[what]

@@ -11,17 +11,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import SHARED
 from tests.test_assets_register import places
 from tests.test_load_faults import Bench, Injected, backend  # noqa: F401 (backend is a fixture)
 
 from anchorage.assets.register import import_assets
 from anchorage.assets.synthetic import write_transparency_register
 from anchorage.core.errors import AnchorageError
-from anchorage.ingest import pipeline
 from anchorage.ingest import restore as restoring
+from anchorage.ingest import unit_of_work
 from anchorage.workspace import Workspace
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def state(ws: Workspace) -> dict[str, Any]:
@@ -87,16 +86,16 @@ def _fail_at(step: str) -> Callable[[str], None]:
     return fail
 
 
-@pytest.mark.parametrize("step", pipeline.STEPS)
+@pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_a_fault_while_a_newer_register_supersedes_leaves_before_or_after(bench: AssetBench, step: str,
                                                                          monkeypatch) -> None:
     ws = bench.copy(f"load-{step}")
-    monkeypatch.setattr(pipeline, "checkpoint", _fail_at(step))
+    monkeypatch.setattr(unit_of_work, "checkpoint", _fail_at(step))
     with pytest.raises(Injected):
         import_assets(ws, bench.v2, "Council")
-    monkeypatch.setattr(pipeline, "checkpoint", lambda at: None)
+    monkeypatch.setattr(unit_of_work, "checkpoint", lambda at: None)
     got = state(ws)  # opening the warehouse again sweeps what the failed load left
-    done = pipeline.STEPS.index(step) >= pipeline.STEPS.index("warehouse-committed")
+    done = unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed")
     assert got == (bench.after if done else bench.before)
     assert import_assets(ws, bench.v2, "Council").duplicate == done
     assert state(ws) == bench.after
@@ -107,10 +106,10 @@ def test_a_fault_while_restoring_leaves_before_or_after(bench: AssetBench, step:
     ws = bench.copy(f"restore-{step}")
     import_assets(ws, bench.v2, "Council")
     assert state(ws) == bench.after
-    monkeypatch.setattr(pipeline, "checkpoint", _fail_at(step))
+    monkeypatch.setattr(unit_of_work, "checkpoint", _fail_at(step))
     with pytest.raises(Injected):
         restoring.restore(ws, str(bench.old_id))
-    monkeypatch.setattr(pipeline, "checkpoint", lambda at: None)
+    monkeypatch.setattr(unit_of_work, "checkpoint", lambda at: None)
     got = state(ws)
     done = restoring.STEPS.index(step) >= restoring.STEPS.index("restore-warehouse-committed")
     assert got == (bench.restored if done else bench.after)

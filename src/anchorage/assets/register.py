@@ -216,4 +216,4 @@ def import_assets(ws: Workspace, path: Path, org: str, *, mapping_file: Path | N
 
 
 register(ImportKind("assets", "Land and buildings register (Transparency Code, ERIC or your own)", import_assets,
-                    snapshot=ASSET_SNAPSHOT))
+                    snapshot=ASSET_SNAPSHOT, web=True))

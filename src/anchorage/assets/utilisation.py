@@ -109,4 +109,4 @@ def enter_utilisation(ws: Workspace, org: str, asset_key: str, *, period: str, o
                      hours_per_week, vacancy_pct, surplus])
 
 
-register(ImportKind("utilisation", "Occupancy of land and buildings", import_utilisation))
+register(ImportKind("utilisation", "Occupancy of land and buildings", import_utilisation, web=True))

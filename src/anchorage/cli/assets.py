@@ -38,18 +38,14 @@ DateOpt = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD.")]
 def assets_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                   as_json: JsonOpt = False) -> None:
     """Load an anchor's land and buildings register (Transparency Code, ERIC or any layout with --mapping)."""
-    from anchorage.assets.register import import_assets
-
-    run_ingest(import_assets, file, org, workspace, mapping, as_json)
+    run_ingest("assets", file, org, workspace, mapping, as_json)
 
 
 @assets_app.command("utilisation")
 def assets_utilisation(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                        as_json: JsonOpt = False) -> None:
     """Load an occupancy survey: occupied floor area, hours used a week, vacancy, surplus."""
-    from anchorage.assets.utilisation import import_utilisation
-
-    run_ingest(import_utilisation, file, org, workspace, mapping, as_json)
+    run_ingest("utilisation", file, org, workspace, mapping, as_json)
 
 
 @assets_app.command("occupancy")

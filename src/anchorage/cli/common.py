@@ -97,21 +97,16 @@ def job_progress(ws: Workspace, bar: Callable[[str, float], None] | None) -> Cal
     return say
 
 
-def run_ingest(load: Callable[..., ImportSummary], file: Path, org: str, workspace: Path | None,
-               mapping: Path | None, as_json: bool, **options: Any) -> None:
-    """Run one anchor-file import as a job (inline here, or on the web server that owns the workspace) with its
-    progress, and print its reconciliation."""
+def run_ingest(kind: str, file: Path, org: str | None, workspace: Path | None, mapping: Path | None, as_json: bool,
+               **options: Any) -> None:
+    """Load one file as the import kind named (ingest/kinds.py) as a job (inline here, or on the web server that
+    owns the workspace) with its progress, and print its reconciliation: the same summary for every kind."""
     from anchorage.services import loads  # lazily, as every command's loaders are
 
     ws = open_workspace(workspace)
-    kind = loads.loader_kind(load)
-    if kind is None:  # a loader that does not run as a job
-        with progress_bar(not as_json) as progress:
-            summary = load(ws, file, org, mapping_file=mapping, progress=progress, **options)
-        show_summary(summary, as_json)
-        return
+    loads.kind(kind)  # an unknown kind fails here, in plain words
     loads.register()
-    slug = ws.config.anchor(org).slug if org else None  # none: a whole area's file (contract notices by buyer)
+    slug = ws.config.anchor(org).slug if org else None  # none: a collaborative-wide file (rows name their anchors)
     params = {"kind": kind, "path": str(Path(file).resolve()), "name": Path(file).name, "org": slug,
               "mapping": str(Path(mapping).resolve()) if mapping else None,
               "options": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in options.items()}}

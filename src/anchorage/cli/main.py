@@ -139,9 +139,7 @@ def spend_ingest(
         "future dates, a period already loaded, totals that disagree).")] = False,
 ) -> None:
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
-    from anchorage.ingest.spend import ingest_spend
-
-    run_ingest(ingest_spend, file, org, workspace, mapping, as_json,
+    run_ingest("spend", file, org, workspace, mapping, as_json,
                date_order=date_order.value if date_order else None, accept_warnings=accept_warnings)
 
 
@@ -205,9 +203,7 @@ def spend_analyse(
 def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                      as_json: JsonOpt = False) -> None:
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
-    from anchorage.ingest.suppliers import ingest_suppliers
-
-    run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
+    run_ingest("suppliers", file, org, workspace, mapping, as_json)
 
 
 @geo_app.command("import")

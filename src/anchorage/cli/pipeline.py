@@ -59,9 +59,7 @@ AreaOrgOpt = Annotated[str | None, typer.Option(
 def pipeline_import(file: Path, org: AreaOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                     buyer: BuyerOpt = None, as_json: JsonOpt = False) -> None:
     """Load a contract register (CSV/XLSX) or an OCDS file (package, record, release or JSON lines)."""
-    from anchorage.contracts.importer import import_contracts
-
-    run_ingest(import_contracts, file, org or "", workspace, mapping, as_json, buyers=buyer or None)
+    run_ingest("contracts", file, org or None, workspace, mapping, as_json, buyers=buyer or None)
 
 
 @pipeline_app.command("buyers")

@@ -57,18 +57,14 @@ def framework(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 def import_commitments(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                        as_json: JsonOpt = False) -> None:
     """Load suppliers' social value commitments: contract, supplier, measure, quantity, contract start and end."""
-    from anchorage.socialvalue.imports import import_commitments as load
-
-    run_ingest(load, file, org, workspace, mapping, as_json)
+    run_ingest("sv_commitments", file, org, workspace, mapping, as_json)
 
 
 @socialvalue_app.command("import-delivery")
 def import_delivery(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                     as_json: JsonOpt = False) -> None:
     """Load a delivery report: contract, supplier, measure, quantity delivered and period end."""
-    from anchorage.socialvalue.imports import import_deliveries as load
-
-    run_ingest(load, file, org, workspace, mapping, as_json)
+    run_ingest("sv_delivery", file, org, workspace, mapping, as_json)
 
 
 @socialvalue_app.command("status")
@@ -103,9 +99,7 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 def lm3_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                as_json: JsonOpt = False) -> None:
     """Load supplier re-spend survey answers: supplier, income from the anchor and four percentages."""
-    from anchorage.socialvalue.imports import import_lm3_survey
-
-    run_ingest(import_lm3_survey, file, org, workspace, mapping, as_json)
+    run_ingest("lm3", file, org, workspace, mapping, as_json)
 
 
 @lm3_app.command("results")

@@ -37,9 +37,7 @@ FilesArg = Annotated[list[Path], typer.Argument(help="The downloaded files (zips
 def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
                      as_json: JsonOpt = False) -> None:
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
-    from anchorage.ingest.suppliers import ingest_suppliers
-
-    run_ingest(ingest_suppliers, file, org, workspace, mapping, as_json)
+    run_ingest("suppliers", file, org, workspace, mapping, as_json)
 
 
 def _import(kind: str, files: list[Path], workspace: Path | None, as_json: bool) -> None:

@@ -82,5 +82,6 @@ def quarantine_export(
         raise AnchorageError(f"There is no upload {upload}.", fix="See the uploads with `anchorage uploads list --org X`.")
     out_file.parent.mkdir(parents=True, exist_ok=True)
     n = write_fix_workbook(ws, up, out_file)
-    out.print(f"Wrote {n:,} rows to fix to {out_file}. Correct them, then load it again: "
-              f"anchorage {'spend' if up.kind == 'spend' else up.kind} ingest {out_file} --org {up.org}", highlight=False)
+    again = (f"anchorage spend ingest {out_file} --org {up.org}" if up.kind == "spend"
+             else f"the command that loaded {up.filename}, with {out_file} and --org {up.org}")
+    out.print(f"Wrote {n:,} rows to fix to {out_file}. Correct them, then load it again: {again}", highlight=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +18,7 @@ from anchorage.cli.common import (
     out,
     parse_date,
     print_json,
-    progress_bar,
-    show_summary,
+    run_ingest,
 )
 
 workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
@@ -38,13 +36,10 @@ FileOrgOpt = Annotated[str | None, typer.Option(
                   "row's anchor and replaces only the anchors it names.")]
 
 
-def _load(loader: Callable, file: Path, workspace: Path | None, org: str | None, mapping: Path | None,
+def _load(kind: str, file: Path, workspace: Path | None, org: str | None, mapping: Path | None,
           as_json: bool) -> None:
-    """Every workforce file goes through the one import pipeline and prints the same summary."""
-    ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = loader(ws, file, org, mapping_file=mapping, progress=progress)
-    show_summary(summary, as_json)
+    """Every workforce file is an import kind on the one pipeline, loaded as a job; the same summary."""
+    run_ingest(kind, file, org, workspace, mapping, as_json)
 
 
 @workforce_app.command("import")
@@ -52,12 +47,7 @@ def workforce_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, ma
                      as_at: Annotated[str | None, typer.Option(help="Date the extract describes (YYYY-MM-DD; default today).")] = None,
                      as_json: JsonOpt = False) -> None:
     """Load an anchor's staff extract; home postcodes become LSOA and are then discarded."""
-    from anchorage.ingest.staff import ingest_staff
-
-    ws = open_workspace(workspace)
-    with progress_bar(not as_json) as progress:
-        summary = ingest_staff(ws, file, org, as_at=parse_date(as_at), mapping_file=mapping, progress=progress)
-    show_summary(summary, as_json)
+    run_ingest("workforce", file, org, workspace, mapping, as_json, as_at=parse_date(as_at))
 
 
 @workforce_app.command("profile")
@@ -84,27 +74,21 @@ def workforce_profile(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) 
 def load_programmes(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Programmes: id, standard, level, duration_months, off_the_job_hours, start_date."""
-    from anchorage.workforce.apprenticeships import load_programmes as load
-
-    _load(load, file, workspace, org, mapping, as_json)
+    _load("programmes", file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("load-placements")
 def load_placements(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Host placements: id, anchor, department, skill, capacity, location, prerequisites, open_from, open_until."""
-    from anchorage.workforce.apprenticeships import load_placements as load
-
-    _load(load, file, workspace, org, mapping, as_json)
+    _load("placements", file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("load-apprentices")
 def load_apprentices(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Apprentices: id, programme, employer, start_date, preferences, unavailable, pinned (2:PLACEMENT), status."""
-    from anchorage.workforce.apprenticeships import load_apprentices as load
-
-    _load(load, file, workspace, org, mapping, as_json)
+    _load("apprentices", file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("solve")
@@ -154,18 +138,14 @@ def calendar_cmd(out_file: Annotated[Path, typer.Option("--out", help="XLSX file
 def load_paybill(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Monthly pay bills: anchor, month, pay_bill, english_share (optional, default 1)."""
-    from anchorage.workforce.levy_io import load_pay_bills
-
-    _load(load_pay_bills, file, workspace, org, mapping, as_json)
+    _load("levy-paybill", file, workspace, org, mapping, as_json)
 
 
 @levy_app.command("load-commitments")
 def load_commitments(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Commitments: anchor, apprentice, start_month, duration_months, total_price, recipient, recipient_type."""
-    from anchorage.workforce.levy_io import load_commitments as load
-
-    _load(load, file, workspace, org, mapping, as_json)
+    _load("levy-commitments", file, workspace, org, mapping, as_json)
 
 
 @levy_app.command("ledger")
@@ -204,18 +184,14 @@ def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 def load_pledges(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Pledges: employer, company/charity number, role, placements, hours, wage, duration, location, additionality."""
-    from anchorage.workforce.bid_io import load_pledges as load
-
-    _load(load, file, workspace, org, mapping, as_json)
+    _load("pledges", file, workspace, org, mapping, as_json)
 
 
 @bid_app.command("load-starts")
 def load_starts(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Starts and outcomes: employer, role, participant, start_date, outcome, outcome_date."""
-    from anchorage.workforce.bid_io import load_starts as load
-
-    _load(load, file, workspace, org, mapping, as_json)
+    _load("starts", file, workspace, org, mapping, as_json)
 
 
 @bid_app.command("build")
@@ -282,9 +258,7 @@ def bid_new_programme(new_id: Annotated[str, typer.Argument(help="Id for the new
 def he_load(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
         as_json: JsonOpt = False) -> None:
     """Engagements: anchor, partner, partner_type, kind, title, start_date, outcome, people."""
-    from anchorage.workforce.he_partners import load_engagements
-
-    _load(load_engagements, file, workspace, org, mapping, as_json)
+    _load("he-engagements", file, workspace, org, mapping, as_json)
 
 
 class HeBy(enum.StrEnum):

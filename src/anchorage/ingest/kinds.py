@@ -1,7 +1,8 @@
-"""The registry of import kinds: every file Anchorage loads goes through `pipeline.run_import` as one of these.
+"""The registry of import kinds: every file Anchorage loads is one of these, and is loaded by its `load`.
 
 Kinds of the ingest layer (spend, suppliers, staff) are registered here; a domain registers its own kinds
-when its import module is loaded (workforce.imports registers the eight workforce files)."""
+when its import module is loaded (workforce.imports registers the eight workforce files). The CLI and the web
+look a kind up by name (services/loads.py imports every domain's kind module): there is no other list."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class ImportKind:
     # A snapshot (asset register, supplier master, staff extract): a new file supersedes the anchor's current
     # one, which is kept and can be restored (ingest/restore.py). None: each file adds to the others.
     snapshot: Snapshot | None = None
+    # Uploaded on the web, with a preview of its columns to check before it loads (the others load from
+    # the command line).
+    web: bool = False
 
 
 REGISTRY: dict[str, ImportKind] = {}
@@ -51,6 +55,6 @@ def get(name: str) -> ImportKind:
                              fix=f"Choose one of: {', '.join(sorted(REGISTRY))}.") from None
 
 
-register(ImportKind("spend", "Spend (payments)", ingest_spend, money=True))
-register(ImportKind("suppliers", "Supplier master", ingest_suppliers, snapshot=SUPPLIER_SNAPSHOT))
-register(ImportKind("workforce", "Staff extract (HR)", ingest_staff, personal=True, snapshot=STAFF_SNAPSHOT))
+register(ImportKind("spend", "Spend (payments)", ingest_spend, money=True, web=True))
+register(ImportKind("suppliers", "Supplier master", ingest_suppliers, snapshot=SUPPLIER_SNAPSHOT, web=True))
+register(ImportKind("workforce", "Staff extract (HR)", ingest_staff, personal=True, snapshot=STAFF_SNAPSHOT, web=True))

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from anchorage.core.errors import InputFileError
-from anchorage.ingest import infer, parsers, quarantine_fix, sniff
+from anchorage.ingest import infer, parsers, quarantine_fix, sniff, unit_of_work
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
@@ -46,6 +45,8 @@ class Batch:
     source_file: str
     progress: Progress | None
     state: dict[str, Any] = field(default_factory=dict)  # what a kind's prepare hands to its load
+    # A quarantine fix workbook: its rows are added to the anchor's, replacing none (ingest/quarantine_fix.py).
+    adds_only: bool = False
 
     def cell(self, fld: str) -> str | None:
         """The staged column (c0..cN) a field is mapped to, untrimmed; None when unmapped."""
@@ -147,11 +148,6 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
     total.split.update(part.split)
 
 
-# Test seam for fault injection: called with each step's name as a load passes it (see STEPS).
-STEPS = ("journal-staged", "records-staged", "prepared", "loaded", "warehouse-committed", "records-committed")
-checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
-
-
 def run_import(
     ws: Workspace,
     path: Path,
@@ -168,12 +164,33 @@ def run_import(
     """Load one file all-or-nothing and idempotently; `delete_sql` removes an upload's rows by id.
 
     `org` None (or "") is a collaborative-wide file: its upload belongs to no one anchor (org "").
-    One unit of work across both stores (store/journal.py): killed at any instant, the workspace is left
-    as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock)."""
+    One unit of work across both stores (ingest/unit_of_work.py): killed at any instant, the workspace is
+    left as before the load or as after it. Loads run one at a time (they hold the warehouse's write lock).
+
+    A quarantine fix workbook (ingest/quarantine_fix.py) of an upload of this kind is read with that upload's
+    mapping and ADDS the rows now right to what is loaded: it supersedes and replaces nothing, and which
+    source rows it loaded is kept, so no row is ever loaded twice."""
     slug = ws.config.anchor(org).slug if org else ""
     path = Path(path)
-    fmt = sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
-    quarantine_fix.refuse_other_kinds(path, kind)  # spend reads its fix workbooks before this point
+    sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
+    with quarantine_fix.fix_source(ws, path, slug, kind) as fix:
+        if fix is None:
+            return _run(ws, path, slug, kind, transform, delete_sql, after_load, mapping_file, progress, money)
+        if fix.duplicate_of or not fix.source_rows:
+            return quarantine_fix.nothing_new(path, slug, kind, fix)
+        summary = _run(ws, fix.path, slug, kind, transform, [*delete_sql, quarantine_fix.DELETE_FIXES],
+                       fix.after_load(after_load or (lambda con, org: None)), fix.mapping_file, progress, money,
+                       adds_only=True)
+        summary.file = path.name
+        summary.notes.append(f"the fix of upload {fix.original.id} ({fix.original.filename})"
+                             + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else ""))
+        return summary
+
+
+def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, delete_sql: list[str],
+         after_load: Callable[[duckdb.DuckDBPyConnection, str], None] | None, mapping_file: Path | None,
+         progress: Progress | None, money: bool, *, adds_only: bool = False) -> ImportSummary:
+    fmt = sniff.detect_format(path)
     sha, encoding = sniff.fingerprint(path, text=fmt == "csv")
     summary = ImportSummary(kind=kind, file=path.name, org=slug)
     if money:
@@ -187,13 +204,15 @@ def run_import(
             summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
             summary.mapping = dict(done.mapping)
             return summary
-        if transform.snapshot is not None:
+        if adds_only:  # a fix workbook's rows are added to the anchor's
+            superseded = []
+        elif transform.snapshot is not None:
             superseded = records.current_uploads(session, slug, kind)
         else:
             named = records.previous_version(session, slug, kind, path.name) if transform.replaces_by_name else None
             superseded = [named] if named is not None else []
         previous = superseded[0] if superseded else None
-        if previous is None and transform.replaces_by_name and slug:
+        if previous is None and transform.replaces_by_name and slug and not adds_only:
             others = len(records.current_uploads(session, slug, kind))
             if others:
                 summary.notes.append(f"this file adds to the {others} file{'s' if others > 1 else ''} of this "
@@ -202,17 +221,12 @@ def run_import(
             id=uuid.uuid4().hex[:16], org=slug, kind=kind, filename=path.name, sha256=sha,
             raw_path="", status="staged", mapping={},
         )
+        summary.upload_id = upload.id
         # The raw copy is written alongside the load (the copy waits on the disk, the load on the CPU).
         copier = ThreadPoolExecutor(1)
         kept = None if transform.personal else copier.submit(ws.keep_raw, path, sha)
         if transform.personal:
             summary.notes.append("personal data: no copy of the file was kept")
-        journal.stage(con, upload.id, slug, kind, delete_sql)
-        checkpoint("journal-staged")
-        session.add(upload)
-        session.commit()
-        checkpoint("records-staged")
-        summary.upload_id = upload.id
 
         chosen: dict[tuple[str, ...], mapmod.ColumnMapping] = {}  # a part's mapping, chosen once
 
@@ -229,82 +243,58 @@ def run_import(
             return transform.staged(m, columns) if transform.staged else "*"
 
         batches: list[Batch] = []
+        parts: list[StagedPart] = []
+
+        def prepare() -> None:
+            parsers.install(con)
+            if transform.stage is not None:
+                parts[:], notes = transform.stage(con, path, workdir)
+            else:
+                parts[:], notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
+                                             kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
+                                             encoding=encoding if fmt == "csv" else None, computed=computed)
+            summary.notes.extend(notes)
+            for part in parts:
+                m = mapping_for(part.columns, part.sample) if transform.stage is None else mapmod.ColumnMapping({}, kind)
+                batch = Batch(con, part, m, upload.id, slug, path.name, progress, adds_only=adds_only)
+                _add(summary, transform.prepare(batch))
+                batches.append(batch)
+                summary.mapping.update(m.fields)
+                upload.mapping_source = m.source
+
+        def load() -> unit_of_work.Loaded:
+            if transform.snapshot is not None:
+                for old in superseded:  # kept in history, no longer counted
+                    snapshots.archive(con, transform.snapshot, old.id)
+            elif previous is not None:
+                for sql in delete_sql:
+                    con.execute(sql, [previous.id])
+            for batch in batches:
+                _add(summary, _reject_rows(batch, kind, not transform.personal))
+                loaded = transform.load(batch)
+                if loaded is not None:
+                    _add(summary, loaded)
+            if after_load is not None:
+                after_load(con, slug)
+            if kept is not None:
+                upload.raw_path = str(kept.result())
+            finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
+                      "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
+                      "also_replaces": [u.id for u in superseded[1:]],
+                      **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
+            return unit_of_work.Loaded(summary, finish, previous.id if previous else None)
+
+        records_load = transform.records_load
         # Transcoded copies of the input live only for the import (they may hold personal data).
         with tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
-            parsers.install(con)
-            parts: list[StagedPart] = []
             try:
-                if transform.stage is not None:
-                    parts, notes = transform.stage(con, path, workdir)
-                else:
-                    parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
-                                              kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
-                                              encoding=encoding if fmt == "csv" else None, computed=computed)
-                summary.notes.extend(notes)
-                for part in parts:
-                    m = (mapping_for(part.columns, part.sample) if transform.stage is None
-                         else mapmod.ColumnMapping({}, kind))
-                    batch = Batch(con, part, m, upload.id, slug, path.name, progress)
-                    _add(summary, transform.prepare(batch))
-                    batches.append(batch)
-                    summary.mapping.update(m.fields)
-                    upload.mapping_source = m.source
-                checkpoint("prepared")
-                con.begin()
-                try:
-                    if transform.snapshot is not None:
-                        for old in superseded:  # kept in history, no longer counted
-                            snapshots.archive(con, transform.snapshot, old.id)
-                    elif previous is not None:
-                        for sql in delete_sql:
-                            con.execute(sql, [previous.id])
-                    for batch in batches:
-                        _add(summary, _reject_rows(batch, kind, not transform.personal))
-                        loaded = transform.load(batch)
-                        if loaded is not None:
-                            _add(summary, loaded)
-                    if after_load is not None:
-                        after_load(con, slug)
-                    if kept is not None:
-                        upload.raw_path = str(kept.result())
-                    if not summary.balanced:  # a bug, not bad input: never let it pass, nor commit
-                        raise InputFileError(str(path), f"reconciliation failed: {summary.to_json()}")
-                    finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
-                              "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
-                              "also_replaces": [u.id for u in superseded[1:]],
-                              **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
-                    journal.mark_loaded(con, upload.id, previous.id if previous else None, finish)
-                    checkpoint("loaded")
-                    con.commit()
-                except BaseException:
-                    con.rollback()
-                    raise
-            except BaseException:
-                journal.forget(con, upload.id)
-                session.delete(upload)
-                session.commit()
-                raise
+                unit_of_work.commit_load(
+                    con, session, upload, label=str(path), delete_sql=delete_sql, load=load, prepare=prepare,
+                    records_load=(lambda s: records_load(s, batches)) if records_load is not None else None)
             finally:
                 for part in parts:
                     con.execute(f"DROP TABLE IF EXISTS {part.table}; DROP TABLE IF EXISTS parsed_{part.table}")
-        checkpoint("warehouse-committed")
-        # From here the load has happened: if this step fails, the next sweep completes it from the journal.
-        if transform.records_load is not None:
-            # A kind whose rows live in records: they go in with the upload's "loaded" mark, in one records
-            # commit. If they cannot, the load is undone in the warehouse too (and a sweep undoes such a
-            # load, whose journal says it is records-backed, instead of completing it).
-            try:
-                transform.records_load(session, batches)
-            except BaseException:
-                session.rollback()
-                journal.undo(con, upload.id, delete_sql)
-                session.delete(upload)
-                session.commit()
-                raise
-        journal.finish_records(session, upload, finish, previous.id if previous else None)
-        checkpoint("records-committed")
-        journal.mark_committed(con, upload.id)
         if previous is not None:
             summary.replaced_upload = previous.id
             if transform.snapshot is not None:

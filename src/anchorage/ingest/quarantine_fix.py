@@ -32,6 +32,7 @@ import openpyxl
 
 from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.exports import Workbook
+from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.workbook_guard import check_workbook
 from anchorage.store import records
 from anchorage.workspace import Workspace
@@ -42,8 +43,6 @@ ROW_COL = "Source row"
 WHAT_COL = "What to fix"
 MARKER = "Anchorage fix of upload"
 LINE_COL = "Line as the file had it"
-PERSONAL_KINDS = ("workforce",)
-FIXABLE_KINDS = ("spend",)  # kinds whose load reads a fix workbook (ingest/spend.py)
 
 DELETE_FIXES = "DELETE FROM quarantine_fixes WHERE fix_upload_id = ?"
 # A quarantined row's key: its row number, or minus its line number for a line the reader could not split.
@@ -88,11 +87,9 @@ def what_to_fix(column: str | None, reason: str) -> str:
 
 def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.BytesIO) -> int:
     """Write the fix workbook of an upload (already checked to be the user's); returns the rows in it."""
-    if upload.kind in PERSONAL_KINDS:
-        raise AnchorageError("A staff extract's quarantine has no fix workbook: it would copy personal data.",
-                             fix="Correct the rows in your HR system and upload the extract again.")
-    if upload.kind not in FIXABLE_KINDS:
-        raise AnchorageError(f"Only spend uploads have a fix workbook for now; this upload is \"{upload.kind}\".",
+    columns_read = [str(v) for k, v in (upload.mapping or {}).items() if not k.startswith("_")]
+    if not columns_read:  # a file read by its own reader (OCDS notices, reference data, registers)
+        raise AnchorageError("This kind of file has no fix workbook: its rows are not read from named columns.",
                              fix="Download the quarantine as CSV or Excel, correct the original file and upload it "
                                  "again.")
     with ws.warehouse(read_only=True) as con:
@@ -103,6 +100,14 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
         for h in cells or {}:
             if h not in headers:
                 headers.append(h)
+    # Personal data keeps only some columns in quarantine: the others it was read from are there, empty, to
+    # be typed in again (a staff extract's home postcode), so the workbook reads back with the same mapping.
+    headers += [c for c in columns_read if c not in headers]
+    # lazily: the kinds import their loaders, which import this module
+    from anchorage.ingest import kinds
+
+    found = kinds.REGISTRY.get(upload.kind)
+    personal = found is not None and found.personal
     unsplit = any(c is None and r[4] for c, r in zip(parsed, rows, strict=True))
     columns = [ROW_COL, *headers, *([LINE_COL] if unsplit else []), WHAT_COL]
     with Workbook(target) as wb:
@@ -132,6 +137,9 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
             "3. Save as Excel (.xlsx) and upload it again for the same anchor and kind of file.",
             "Rows now right are loaded; rows still wrong stay in quarantine with their reason.",
             "Rows already fixed are never loaded twice, and uploading the same workbook twice adds nothing.",
+            *(["This is personal data: only the columns Anchorage keeps are filled in. Type any empty ones (such "
+               "as a home postcode) from your own system if you can, and delete this workbook when done."]
+              if personal else []),
             "",
         ]
         for i, text in enumerate(lines):
@@ -215,21 +223,27 @@ def _open(path: Path) -> Any:
         return None
 
 
-def refuse_other_kinds(path: Path, kind: str) -> None:
-    """A fix workbook reaches a kind's load only when that kind cannot read it (spend reads it first)."""
-    if path.suffix.lower() != ".xlsx":
-        return
-    book = _open(path)
+def fixed_upload(ws: Workspace, path: Path) -> records.Upload | None:
+    """The upload a fix workbook fixes (None for any other file), before it is checked or loaded."""
+    book = _open(Path(path)) if Path(path).suffix.lower() == ".xlsx" else None
     if book is None:
-        return
+        return None
     try:
         marker = _marker(book)
     finally:
         book.close()
-    if marker is not None:
-        raise InputFileError(path.name, f'is a quarantine fix workbook, and only spend files can be fixed this way '
-                             f'for now, not "{kind}".',
-                             fix="Correct the rows in the original file and upload it again.")
+    if marker is None:
+        return None
+    with ws.session() as s:
+        return s.get(records.Upload, marker[MARKER][:64])
+
+
+def nothing_new(path: Path, org: str, kind: str, fix: Fix) -> ImportSummary:
+    """A fix workbook with nothing new in it: loaded before, or every row in it fixed already."""
+    out = ImportSummary(kind=kind, file=Path(path).name, org=org, duplicate=True, upload_id=fix.duplicate_of)
+    out.notes.append(f"this fix workbook was loaded already as upload {fix.duplicate_of}; nothing added"
+                     if fix.duplicate_of else "every row in this fix workbook was fixed already; nothing added")
+    return out
 
 
 @contextmanager

@@ -241,7 +241,10 @@ def _apply_row_check(b: Batch, spec: RecordsKind) -> None:
 
 
 def _scope(b: Batch, spec: RecordsKind) -> set[str]:
-    """The anchors whose rows this file replaces: the upload's anchor, or each anchor a collaborative file names."""
+    """The anchors whose rows this file replaces: the upload's anchor, or each anchor a collaborative file names;
+    none for a quarantine fix workbook, whose rows are added to the anchor's."""
+    if b.adds_only:
+        return set()
     if b.org or spec.anchor_field is None:
         return {b.org}
     if spec.anchor_optional and spec.anchor_field not in b.mapping.fields:

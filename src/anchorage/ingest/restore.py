@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from anchorage.core.errors import AnchorageError
-from anchorage.ingest import kinds, pipeline
+from anchorage.ingest import kinds, unit_of_work
 from anchorage.store import journal, records, snapshots
 from anchorage.workspace import Workspace
 
-# Test seam steps (pipeline.checkpoint is called with each as a restore passes it).
+# Test seam steps (unit_of_work.checkpoint is called with each as a restore passes it).
 STEPS = ("restore-swapped", "restore-warehouse-committed", "restore-records-committed")
 
 
@@ -74,14 +74,14 @@ def restore(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restore
             if snap.after_swap is not None:
                 snap.after_swap(con, up.org)
             journal.mark_restoring(con, up.id, up.org, up.kind, superseded)
-            pipeline.checkpoint("restore-swapped")
+            unit_of_work.checkpoint("restore-swapped")
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        pipeline.checkpoint("restore-warehouse-committed")
+        unit_of_work.checkpoint("restore-warehouse-committed")
         journal.finish_restore(session, up, superseded)
-        pipeline.checkpoint("restore-records-committed")
+        unit_of_work.checkpoint("restore-records-committed")
         journal.mark_committed(con, up.id)
         note = (f"the {snap.what} {up.filename} (loaded {up.created_at.day} {up.created_at:%B %Y}) counts again"
                 + ("; the one it replaces is kept and can be restored" if superseded else ""))

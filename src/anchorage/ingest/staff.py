@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from anchorage.ingest import progress as prog
+from anchorage.ingest import quarantine_fix
 from anchorage.ingest.pipeline import Batch, Transform, run_import
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.suppliers import flag_sql
@@ -38,6 +39,20 @@ def _quarantine_json(b: Batch) -> str:
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
 
 
+def _already_loaded(b: Batch) -> str:
+    """A fix workbook's rows are added to the anchor's extract: a staff id already in it would count twice."""
+    if not b.adds_only:
+        return "false"
+    org = b.org.replace("'", "''")
+    return f"{b.col('staff_id')} IN (SELECT staff_id FROM staff WHERE org = '{org}')"
+
+
+def _as_at_of(ws: Workspace, upload_id: str) -> dt.date | None:
+    with ws.warehouse(read_only=True) as con:
+        row = con.execute("SELECT max(as_at) FROM staff WHERE upload_id = ?", [upload_id]).fetchone()
+    return row[0] if row else None
+
+
 def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
     t = b.parsed
     h = {f: b.column_header(f).replace("'", "''") for f in ("staff_id", "home_postcode", "hourly_pay",
@@ -54,7 +69,7 @@ def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
                    {b.col("is_apprentice")} AS apprentice_raw, {b.col("is_new_hire")} AS new_hire_raw,
                    {b.col("pay_band")} AS pay_band, {b.col("contract_type")} AS contract_type,
                    {b.col("role_family")} AS role_family,
-                   {_quarantine_json(b)} AS kept
+                   {_quarantine_json(b)} AS kept, {_already_loaded(b)} AS already
             FROM {b.part.table} s WHERE NOT ({b.all_blank_sql()})
         )
         SELECT row_no, line_no, staff_id, {key} AS pc_key,
@@ -67,6 +82,7 @@ def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
                    CASE WHEN staff_id IS NULL THEN 'staff id is empty' END,
                    CASE WHEN staff_id IS NOT NULL AND id_count > 1
                         THEN 'staff id "' || staff_id || '" appears ' || id_count || ' times in the file' END,
+                   CASE WHEN already THEN 'staff id "' || staff_id || '" is already loaded for this anchor' END,
                    CASE WHEN pc_raw IS NOT NULL AND NOT {is_uk_postcode_sql(key)}
                         THEN 'home postcode is not a UK postcode (the value is not kept)' END,
                    CASE WHEN hourly_raw IS NOT NULL AND (hourly IS NULL OR hourly <= 0 OR hourly > 1000)
@@ -83,7 +99,7 @@ def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
                         THEN 'new hire flag "' || new_hire_raw || '" is not Y or N' END
                ) AS reason,
                CASE WHEN reason = '' THEN NULL
-                    WHEN staff_id IS NULL OR id_count > 1 THEN '{h["staff_id"]}'
+                    WHEN staff_id IS NULL OR id_count > 1 OR reason LIKE 'staff id%' THEN '{h["staff_id"]}'
                     WHEN reason LIKE 'home postcode%' THEN '{h["home_postcode"]}'
                     WHEN reason LIKE 'hourly pay%' THEN '{h["hourly_pay"]}'
                     WHEN reason LIKE 'annual salary%' THEN '{h["annual_salary"]}'
@@ -132,6 +148,9 @@ def ingest_staff(
     progress: prog.Progress | None = None,
 ) -> ImportSummary:
     """Load an anchor's staff extract (as at a date, default today); a new version of the file replaces it."""
+    if (fixed := quarantine_fix.fixed_upload(ws, path)) is not None:
+        # A fix workbook's rows are as at the extract they were quarantined from, whatever date is given.
+        as_at = _as_at_of(ws, fixed.id) or as_at
     as_at = as_at or dt.date.today()
     summary = run_import(
         ws, path, org, "workforce", Transform(partial(_prepare, as_at=as_at), partial(_load, as_at=as_at),

@@ -2,9 +2,10 @@
 
 Such files are read by their own fast readers (an NSPL release is 2.7M rows in one set-based statement, a
 register comes in many zipped parts), not through the column mapper; they get everything else of the import
-contract from here, with the same steps, journal and test seam as `pipeline.run_import`: an upload record,
-the journal (staged → loaded → committed, swept on open), all-or-nothing, the balance check before the
-commit, a second load of the same content is a duplicate, and the reconciliation in the same summary.
+contract from here, through the same unit of work as `pipeline.run_import` (ingest/unit_of_work.py): an
+upload record, the journal (staged → loaded → committed, swept on open), all-or-nothing, the balance check
+before the commit, a second load of the same content is a duplicate, and the reconciliation in the same
+summary.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy.orm import Session
 
-from anchorage.core.errors import InputFileError
-from anchorage.ingest import pipeline
+from anchorage.ingest import unit_of_work
 from anchorage.ingest.result import ImportSummary
 from anchorage.store import journal, records
 from anchorage.workspace import Workspace, file_sha256
@@ -51,52 +51,35 @@ def run_unit(ws: Workspace, *, kind: str, label: str, load: Load, delete_sql: li
             return _duplicate(summary, done)
         upload = records.Upload(id=uuid.uuid4().hex[:16], org=org, kind=kind, filename=label[:500],
                                 sha256=sha or "", raw_path="", status="staged", mapping={})
-        journal.stage(con, upload.id, org, kind, delete_sql)
-        pipeline.checkpoint("journal-staged")
-        session.add(upload)
-        session.commit()
-        pipeline.checkpoint("records-staged")
-        old = supersedes(session) if supersedes is not None else []
-        try:
+        old: list[str] = []
+        found: list[records.Upload] = []
+
+        def before() -> None:
+            old.extend(supersedes(session) if supersedes is not None else [])
             if prepare is not None:
                 prepare(con, upload.id)
-            pipeline.checkpoint("prepared")
-            con.begin()
-            try:
-                got = load(con, upload.id)
-                content = sha or got.upload_id or ""
-                done = records.loaded_upload(session, org, kind, content) if sha is None else None
-                if done is not None:
-                    con.rollback()
-                    journal.forget(con, upload.id)
-                    session.delete(upload)
-                    session.commit()
-                    return _duplicate(summary, done)
-                if not got.balanced:  # a bug, not bad input: never let it pass, nor commit
-                    raise InputFileError(label, f"reconciliation failed: {got.to_json()}")
-                upload.sha256 = content
-                for f in raw_files or []:
-                    upload.raw_path = str(ws.keep_raw(f, file_sha256(f)))
-                finish = {"mapping": got.mapping, "raw_path": upload.raw_path, "records_backed": False,
-                          "sha256": content,
-                          "also_replaces": old[1:], **{k: getattr(got, k) for k in journal.SUMMARY_FIELDS}}
-                journal.mark_loaded(con, upload.id, old[0] if old else None, finish)
-                pipeline.checkpoint("loaded")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-        except BaseException:
-            journal.forget(con, upload.id)
-            session.delete(upload)
-            session.commit()
-            raise
-        pipeline.checkpoint("warehouse-committed")
-        session.add(upload)
-        journal.finish_records(session, upload, finish, old[0] if old else None)
-        pipeline.checkpoint("records-committed")
-        journal.mark_committed(con, upload.id)
+
+        def run() -> unit_of_work.Loaded | None:
+            got = load(con, upload.id)
+            content = sha or got.upload_id or ""
+            done = records.loaded_upload(session, org, kind, content) if sha is None else None
+            if done is not None:
+                found.append(done)
+                return None
+            upload.sha256 = content
+            for f in raw_files or []:
+                upload.raw_path = str(ws.keep_raw(f, file_sha256(f)))
+            finish = {"mapping": got.mapping, "raw_path": upload.raw_path, "records_backed": False,
+                      "sha256": content, "also_replaces": old[1:],
+                      **{k: getattr(got, k) for k in journal.SUMMARY_FIELDS}}
+            return unit_of_work.Loaded(got, finish, old[0] if old else None)
+
+        loaded = unit_of_work.commit_load(con, session, upload, label=label, delete_sql=delete_sql, load=run,
+                                          prepare=before)
+        if loaded is None:
+            return _duplicate(summary, found[0])
+    got = loaded.summary
     got.kind, got.file, got.org, got.upload_id = got.kind or kind, got.file or label, org, upload.id
-    if old:
-        got.replaced_upload = old[0]
+    if loaded.replaces:
+        got.replaced_upload = loaded.replaces
     return got

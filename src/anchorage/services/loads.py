@@ -1,6 +1,10 @@
 """Loads as jobs: a web upload's load (the staged file, with the columns chosen on its preview) and a command's
 load of a file on this machine. Kept apart from the other kinds so that a command loading a file does not
-import the analysis and reports."""
+import the analysis and reports.
+
+Every kind of file is looked up in the one registry of import kinds (ingest/kinds.py): importing this module
+imports the domains' kind modules, which register theirs, so the CLI and the web name a kind, never a loader
+function."""
 
 from __future__ import annotations
 
@@ -11,31 +15,56 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+# The domains' kind modules: importing them registers their import kinds.
 from anchorage.access import audit
-from anchorage.assets.register import import_assets
-from anchorage.assets.utilisation import import_utilisation
-from anchorage.contracts.importer import import_contracts
+from anchorage.assets import register as _asset_kinds  # noqa: F401
+from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
+from anchorage.contracts import kinds as _procurement_kinds  # noqa: F401
 from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.ingest import kinds
 from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.headline import load_effect, spend_headline
+from anchorage.ingest.kinds import ImportKind
+from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.sanity import SanityWarning
-from anchorage.ingest.spend import ingest_spend
-from anchorage.ingest.staff import ingest_staff
-from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
-from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
+from anchorage.reference import kinds as _reference_kinds  # noqa: F401
+from anchorage.suppliers import registers as _register_kinds  # noqa: F401
+from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 from anchorage.workspace import Workspace
 
-LOADERS = {"spend": ingest_spend, "suppliers": ingest_suppliers, "workforce": ingest_staff,
-           "sv_commitments": import_commitments, "sv_delivery": import_deliveries, "lm3": import_lm3_survey,
-           "contracts": import_contracts, "assets": import_assets, "utilisation": import_utilisation}
+
+def kind(name: str) -> ImportKind:
+    """An import kind by name; a plain error naming the kinds there are when there is none."""
+    return kinds.get(name)
 
 
-def personal(kind: str) -> bool:
+def all_kinds() -> list[ImportKind]:
+    """Every kind of file Anchorage loads, in plain-word order."""
+    return sorted(kinds.REGISTRY.values(), key=lambda k: k.label)
+
+
+def upload_kinds() -> dict[str, str]:
+    """The kinds a web upload takes (those with a preview of their columns), name -> plain words."""
+    return {k.name: k.label for k in kinds.REGISTRY.values() if k.web}
+
+
+def load_file(ws: Workspace, name: str, path: Path, org: str | None, **options: Any) -> ImportSummary:
+    """Load one file as the kind it is (options: progress, mapping_file when one is given, and the kind's
+    own, such as a staff extract's as_at)."""
+    return kind(name).load(ws, path, org, **options)
+
+
+def is_snapshot(name: str) -> bool:
+    """A kind whose new file supersedes the anchor's current one (kept, and restorable)."""
+    found = kinds.REGISTRY.get(name)
+    return found is not None and found.snapshot is not None
+
+
+def personal(name: str) -> bool:
     """A kind of file that is personal data (a staff extract): nothing of it is kept on the server."""
-    found = kinds.REGISTRY.get(kind)
+    found = kinds.REGISTRY.get(name)
     return found is not None and found.personal
 
 
@@ -70,8 +99,9 @@ def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
     if meta["kind"] == "contracts" and p.get("buyers") is not None:
         options["buyers"] = p["buyers"]
     try:
-        summary = LOADERS[meta["kind"]](ws, path, meta["org"], progress=run.fraction, **options,
-                                        mapping_file=mapping_file if mapping_file.exists() else None)
+        if mapping_file.exists():
+            options["mapping_file"] = mapping_file
+        summary = load_file(ws, meta["kind"], path, meta["org"], progress=run.fraction, **options)
     except (SanityWarning, DateOrderError) as exc:  # answered on the preview: the staged file stays for that
         raise without_server_path(exc, folder) from None
     except AnchorageError as exc:
@@ -100,17 +130,13 @@ def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
     if options.get("as_at"):
         options["as_at"] = dt.date.fromisoformat(options["as_at"])
     run.step(f"Loading {p['name']}")
-    summary = LOADERS[p["kind"]](ws, Path(p["path"]), p["org"], mapping_file=Path(p["mapping"]) if p.get("mapping")
-                                 else None, progress=run.fraction, **options)
+    if p.get("mapping"):
+        options["mapping_file"] = Path(p["mapping"])
+    summary = load_file(ws, p["kind"], Path(p["path"]), p["org"], progress=run.fraction, **options)
     run.value = summary
     if not summary.duplicate:
         run.then("refresh")
     return summary.to_json()
-
-
-def loader_kind(load: Any) -> str | None:
-    """The job kind name of a loader function, None when it does not load as a job."""
-    return next((k for k, f in LOADERS.items() if f is load), None)
 
 
 def _load_failure(exc: AnchorageError, run: JobRun) -> dict[str, Any] | None:

@@ -27,12 +27,12 @@ from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
-from anchorage.ingest import kinds, restore
+from anchorage.ingest import restore
 from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
 from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.jobs import queue
-from anchorage.services.loads import LOADERS, without_server_path
+from anchorage.services.loads import is_snapshot, personal, upload_kinds, without_server_path
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.nav import upload_kind
@@ -41,11 +41,6 @@ from anchorage.web.settings import UPLOAD_TYPES
 from anchorage.web.table import export_response, table_request, table_view
 
 router = APIRouter()
-LABELS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract (HR)",
-          "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
-          "lm3": "LM3 supplier re-spend survey answers", "contracts": "Contract register, or published contract notices",
-          "assets": "Land and buildings register (Transparency Code, ERIC or your own)",
-          "utilisation": "Occupancy of land and buildings"}
 CHUNK = 1024 * 1024
 OCDS_TYPES = (".json", ".jsonl")  # published contract notices (Contracts Finder, Find a Tender)
 
@@ -93,7 +88,7 @@ def _staging(ctx: CtxDep, token: str) -> tuple[Path, dict[str, str]]:
 
 @router.get("/upload")
 def upload_form(request: Request, ctx: CtxDep, kind: str = "spend") -> Response:
-    return render(request, "upload.html", {"kinds": LABELS, "kind": kind, "types": UPLOAD_TYPES,
+    return render(request, "upload.html", {"kinds": upload_kinds(), "kind": kind, "types": UPLOAD_TYPES,
                                            "today": dt.date.today().isoformat()})
 
 
@@ -102,8 +97,9 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     org = ctx.ws.config.anchor(str(form.get("org") or ctx.viewer.org or "")).slug
     ctx.viewer.require_upload(org)
     kind = str(form.get("kind", "spend"))
-    if kind not in LOADERS:
-        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose one of: " + ", ".join(LABELS.values()))
+    labels = upload_kinds()
+    if kind not in labels:
+        raise AnchorageError(f"'{kind}' is not something we load here.", fix="Choose one of: " + ", ".join(labels.values()))
     as_at = _extract_date(str(form.get("as_at") or "")) if kind in PERSONAL_KINDS else None
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
@@ -241,7 +237,7 @@ def uploads(request: Request, ctx: CtxDep, org: str = "") -> Response:
     view = table_view(page, "/uploads", keep={"org": slug} if slug else None, export=bool(slug))
     # A superseded register, supplier master or staff extract can be made the one counted again.
     restore_rows = ([u for u in queries.uploads(ctx.ws, ctx.viewer, slug) if u.status == "replaced"
-                     and getattr(kinds.REGISTRY.get(u.kind), "snapshot", None)]
+                     and is_snapshot(u.kind)]
                     if slug and ctx.viewer.may("upload", slug) else [])
     return render(request, "uploads.html", {"t": view, "org": slug, "visible": visible, "restorable": restore_rows})
 
@@ -273,13 +269,18 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
             for r in queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)]
     page = memory_page(QUARANTINE, table_request(request, QUARANTINE), rows)
     view = table_view(page, f"/uploads/{up.id}", export_path=f"/uploads/{up.id}/quarantine")
-    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows)})
+    # A fix workbook for a file read from named columns; a staff extract's only for those who may upload it.
+    fixable = bool(rows) and any(not k.startswith("_") for k in up.mapping or {}) \
+        and (not personal(up.kind) or ctx.viewer.may("upload", up.org))
+    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows), "fixable": fixable})
 
 
 @router.get("/uploads/{upload_id}/fix.xlsx")
 def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     """The quarantine as a workbook to fix in Excel and upload again (ingest/quarantine_fix.py)."""
     up = queries.upload(ctx.ws, ctx.viewer, upload_id)
+    if personal(up.kind):  # what a staff extract's quarantine keeps goes only to those who may upload it again
+        ctx.viewer.require_upload(up.org)
     buf = io.BytesIO()
     write_fix_workbook(ctx.ws, up, buf)
     with ctx.ws.session() as s:
