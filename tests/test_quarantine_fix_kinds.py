@@ -167,6 +167,17 @@ def test_a_pay_bill_fix_adds_the_fixed_months_to_that_anchor_only(ws, tmp_path):
                             "--json"))
     assert again["duplicate"]
     assert len(bills("council")) == 3
+
+    # A month typed in that the anchor already has would count twice: it goes back to quarantine.
+    twice = tmp_path / "fix-twice.xlsx"
+    _edit(book, twice, {2: {"pay_bill": 110000}, 3: {"month": "04/2024", "pay_bill": 90000}})
+    out = json.loads(_cli("levy", "load-paybill", str(twice), "--org", "Council", "--workspace", str(ws.root),
+                          "--json"))
+    assert (out["rows_loaded"], out["rows_quarantined"]) == (0, 1), out
+    with ws.warehouse(read_only=True) as con:
+        assert con.execute("SELECT reason FROM quarantine WHERE upload_id = ?", [out["upload_id"]]).fetchall() == [
+            ('month "2024-04-01" is already loaded for this anchor',)]
+    assert [b[1] for b in bills("council")] == [Decimal("100000.00"), Decimal("110000.00"), Decimal("120000.00")]
     with pytest.raises(AnchorageError, match="another anchor"):
         load(ws, fixed, "Acute Trust")
     assert bills("nhs-trust") == trust

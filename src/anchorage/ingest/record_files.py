@@ -74,6 +74,10 @@ class RecordsKind:
     # Large files: the table's columns as SQL over the parsed rows ("_anchor" is the row's anchor). The rows
     # then go from DuckDB to the records database as plain tuples (`write` receives a BulkRows).
     bulk: dict[str, str] | None = None
+    # The fields that name a row once per anchor (the model's own columns, beside its `org`): a quarantine fix
+    # workbook adds rows and replaces none, so a fixed row whose key is already loaded goes back to quarantine
+    # instead of counting twice.
+    key: tuple[str, ...] = ()
 
 
 @dataclass
@@ -207,6 +211,8 @@ def _prepare(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
     """, stage=f"Checking {b.source_file}", progress=b.progress)
     if spec.row_check is not None:
         _apply_row_check(b, spec)
+    if b.adds_only and spec.key:
+        _quarantine_loaded_keys(b, spec, ws)
     out = ImportSummary(kind=spec.kind, file=b.source_file)
     amt = f'"{spec.money}"' if spec.money else "0"
     row = b.con.execute(f"SELECT count(*), count(*) FILTER (reason = ''), coalesce(sum({amt}), 0), "
@@ -238,6 +244,23 @@ def _apply_row_check(b: Batch, spec: RecordsKind) -> None:
     b.con.executemany("INSERT INTO wf_row_fixes VALUES (?, ?, ?)", fixes)
     b.con.execute(f"UPDATE {b.parsed} t SET reason = f.reason, bad_column = f.bad_column FROM wf_row_fixes f "
                   "WHERE t.row_no = f.row_no")
+
+
+def _quarantine_loaded_keys(b: Batch, spec: RecordsKind, ws: Workspace) -> None:
+    """A fix workbook's good rows whose key the anchor already has are quarantined, with that reason."""
+    with ws.session() as s:
+        have = s.execute(select(*(getattr(spec.model, k) for k in spec.key)).where(spec.model.org == b.org)).all()
+    if not have:
+        return
+    names = ", ".join(f'"{k}"' for k in spec.key)
+    b.con.execute(f"CREATE OR REPLACE TEMP TABLE wf_loaded_keys AS SELECT {names} FROM {b.parsed} LIMIT 0")
+    b.con.executemany(f"INSERT INTO wf_loaded_keys VALUES ({', '.join('?' for _ in spec.key)})",
+                      [tuple(r) for r in have])
+    said = " || ', ' || ".join(f"'{k.replace('_', ' ')} \"' || CAST(t.\"{k}\" AS VARCHAR) || '\"'" for k in spec.key)
+    same = " AND ".join(f't."{k}" = k."{k}"' for k in spec.key)
+    b.con.execute(f"UPDATE {b.parsed} t SET reason = {said} || ' is already loaded for this anchor', "
+                  f"bad_column = '{_q(b.column_header(spec.key[0]))}' "
+                  f"FROM wf_loaded_keys k WHERE t.reason = '' AND {same}")
 
 
 def _scope(b: Batch, spec: RecordsKind) -> set[str]:

@@ -93,7 +93,7 @@ def paybill_kind(ws: Workspace) -> RecordsKind:
         checks=[_positive("pay_bill", "pay bill", zero_ok=True),
                 Check('"english_share" < 0 OR "english_share" > 1',
                       """'english share "' || "english_share_raw" || '" is not between 0 and 1'""", "english_share"),
-                _duplicate('_anchor, "month"', "the anchor's pay bill for this month", "month")])
+                _duplicate('_anchor, "month"', "the anchor's pay bill for this month", "month")], key=("month",))
 
 
 def _commitment(r: Row) -> Commitment:
