@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.access.accounts import Forbidden
-from anchorage.access.gate import UPLOAD_ROLES, Viewer, refuse
+from anchorage.access.gate import Viewer, refuse
 from anchorage.assets import community
 from anchorage.assets.colocation import colocation_candidates
 from anchorage.assets.dedupe import collaborative_register
@@ -44,14 +44,15 @@ NOT_SHARED = "not shared"
 
 def require_editor(viewer: Viewer, org: str | None) -> None:
     """Only an admin or analyst of the anchor changes its assets, spaces and requests."""
-    if viewer.role not in UPLOAD_ROLES or viewer.org is None or viewer.org != org:
+    if org is None or not viewer.may("edit-assets", org):
         raise Forbidden(f"Only an admin or analyst of {org} can change its assets and spaces.",
                         fix="Ask that anchor's admin or analyst.")
 
 
 def require_council_editor(ws: Workspace, viewer: Viewer) -> None:
     """The Assets of Community Value list is kept by the local authority (Localism Act 2011, s.87)."""
-    if viewer.role not in UPLOAD_ROLES or viewer.org is None or ws.config.anchor(viewer.org).type != "council":
+    councils = [a.slug for a in ws.config.anchors if a.type == "council"]
+    if not any(viewer.may("keep-acv", c) for c in councils):
         raise Forbidden("Only an admin or analyst of the council keeps the Assets of Community Value list.",
                         fix="Ask the council's asset team.")
 
@@ -218,7 +219,7 @@ def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> No
     if values.get("transfer_id"):
         tid = values["transfer_id"].strip()[:64]
         row = next((t for t in community.transfers(ws) if t.id == tid), None)
-        if row is None or viewer.role not in UPLOAD_ROLES or viewer.org != row.org:  # one answer for both
+        if row is None or not viewer.may("edit-assets", row.org):  # one answer for both
             refuse(ws, viewer, "asset transfer", tid, "missing" if row is None else f"of {row.org}")
         community.advance_transfer(ws, tid, values.get("status", ""), note=values.get("note", "")[:2000])
         return
