@@ -92,10 +92,12 @@ def assets_review(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 @assets_app.command("decide")
 def assets_decide(asset_key: str, org: OrgOpt, decision: Annotated[str, typer.Option(help="retain, share, community-use, transfer, dispose, investigate, not-underused")],
                   workspace: WorkspaceOpt = None, note: str = "", by: str = "") -> None:
-    """Record a review decision on an asset (kept across reviews)."""
-    from anchorage.assets.review import record_decision
+    """Record a review decision on an asset (kept across reviews; audited, as ANCHORAGE_AS's user if set)."""
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
 
-    record_decision(open_workspace(workspace), org, asset_key, decision, note=note, decided_by=by)
+    ws = open_workspace(workspace)
+    assets.decide(ws, command_viewer(ws, by), org, asset_key, decision, note=note)
     out.print(f"Recorded: {asset_key} → {decision}.")
 
 
@@ -210,10 +212,12 @@ def transfer(asset_key: str, org: OrgOpt, to: Annotated[str, typer.Option("--to"
 @assets_app.command("transfer-status")
 def transfer_status(transfer_id: str, status: str, workspace: WorkspaceOpt = None, note: str = "") -> None:
     """Move a transfer on (expression-of-interest, business-case, approved, completed, refused, withdrawn)."""
-    from anchorage.assets.community import advance_transfer
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
 
-    row = advance_transfer(open_workspace(workspace), transfer_id, status, note=note)
-    out.print(f"Transfer {row.id} is now {row.status}.")
+    ws = open_workspace(workspace)
+    assets.transfer_action(ws, command_viewer(ws), {"transfer_id": transfer_id, "status": status, "note": note})
+    out.print(f"Transfer {transfer_id} is now {status}.")
 
 
 @spaces_app.command("load")

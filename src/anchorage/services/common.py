@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -24,11 +25,14 @@ def audited(ws: Workspace, viewer: Viewer, action: str, *, org: str | None = Non
         s.commit()
 
 
-def command_viewer(ws: Workspace) -> Viewer:
-    """Who a command runs as: the local operator (every anchor), or the user named by ANCHORAGE_AS."""
+def command_viewer(ws: Workspace, by: str = "") -> Viewer:
+    """Who a command runs as: the local operator (every anchor; `by` names them in the audit log, else their OS
+    user), or the workspace user named by ANCHORAGE_AS, whose boundary and permissions then apply."""
     email = os.environ.get(AS_USER_ENV, "").strip()
     if not email:
-        return local_operator(ws)
+        operator = local_operator(ws)
+        name = by.strip()[:200]
+        return replace(operator, email=f"{name} (command line)") if name and name != "command line" else operator
     with ws.session() as s:
         user = s.scalar(select(User).where(User.email == email.lower()))
         if user is None or not user.active:
