@@ -79,7 +79,7 @@ def web_answer(status: int) -> int:
 
 def cli_answer(web: Web, email: str, args: list[str]) -> int:
     result = CliRunner().invoke(cli_app, [*args, "--workspace", str(web.ws.root)], env={AS_USER_ENV: email})
-    if result.exception is None or isinstance(result.exception, SystemExit) and result.exit_code == 0:
+    if result.exception is None or (isinstance(result.exception, SystemExit) and result.exit_code == 0):
         return 200
     assert not isinstance(result.exception, SystemExit), result.output  # a usage error is the test's own
     return status_for(result.exception)

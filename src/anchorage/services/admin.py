@@ -92,7 +92,7 @@ def _actor(s: Any, viewer: Viewer) -> User:
     user = s.get(User, viewer.user_id)
     if user is None:  # the local operator has no account: invitations are made by an account holder
         raise accounts.Forbidden("Invitations are made by a signed-in admin.", fix="Use `anchorage users add`.")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def invite(ws: Workspace, viewer: Viewer, values: dict[str, str], *, link_for: Callable[[str], str],

@@ -24,8 +24,10 @@ from anchorage.workforce.he_partners import KINDS
 from anchorage.workforce.levy import Commitment
 from anchorage.workforce.levy_io import export_ledger
 from anchorage.workforce.profile import INDICATORS
-from anchorage.workforce.programmes import EmploymentProgramme, load_programmes
-from anchorage.workforce.programmes import status as programme_status
+
+# mypy takes the programmes/ data folder beside programmes.py for a namespace package (as in workforce/imports.py)
+from anchorage.workforce.programmes import EmploymentProgramme, load_programmes  # type: ignore[attr-defined]
+from anchorage.workforce.programmes import status as programme_status  # type: ignore[attr-defined]
 from anchorage.workspace import Workspace
 
 __all__ = ["COLLABORATIVE", "INDICATORS", "KINDS", "LABELS", "OUTCOMES", "Commitment", "EmploymentProgramme",
