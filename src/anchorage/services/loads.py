@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from anchorage.access import audit
+from anchorage.access.accounts import Forbidden
+from anchorage.access.gate import Viewer
 from anchorage.assets.register import import_assets
 from anchorage.assets.utilisation import import_utilisation
 from anchorage.contracts.importer import import_contracts
@@ -25,6 +27,7 @@ from anchorage.ingest.staff import ingest_staff
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
+from anchorage.services.common import command_viewer
 from anchorage.socialvalue.imports import import_commitments, import_deliveries, import_lm3_survey
 from anchorage.workspace import Workspace
 
@@ -103,9 +106,26 @@ def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
     summary = LOADERS[p["kind"]](ws, Path(p["path"]), p["org"], mapping_file=Path(p["mapping"]) if p.get("mapping")
                                  else None, progress=run.fraction, **options)
     run.value = summary
+    with ws.session() as s:  # audited as the web's loads are: the command line's viewer is audited too
+        audit.record(s, run.job.requested_by, "upload", org=p["org"],
+                     detail={"file": p["name"], "kind": p["kind"], "upload_id": summary.upload_id,
+                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate, "job": run.job.id})
+        s.commit()
     if not summary.duplicate:
         run.then("refresh")
     return summary.to_json()
+
+
+def command_uploader(ws: Workspace, org: str | None) -> Viewer:
+    """Who a command's load runs as (services.common.command_viewer), once the permission table lets them load
+    the anchor's file; a whole area's file (no anchor) is the local operator's or a collaborative admin's."""
+    viewer = command_viewer(ws)
+    if org is not None:
+        viewer.require_upload(org)
+    elif not viewer.is_collaborative_admin:
+        raise Forbidden("Only the collaborative admin can load a whole area's file.",
+                        fix="Load your anchor's own file with --org.")
+    return viewer
 
 
 def loader_kind(load: Any) -> str | None:
