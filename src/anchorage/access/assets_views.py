@@ -187,7 +187,7 @@ def own_assets(ws: Workspace, viewer: Viewer) -> list[tuple[str, str]]:
 
 
 # Assets of Community Value and community asset transfers ----------------------------------------------
-def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str]) -> None:
+def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str]) -> Any:
     """One change to the ACV list: nominate, decide, notice (of disposal) or bid (intent to bid)."""
     require_council_editor(ws, viewer)
 
@@ -201,17 +201,16 @@ def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str
         return (values.get(key) or "").strip()[:64]
 
     if action == "nominate":
-        community.nominate(ws, values.get("name", "")[:200], nominated_by=values.get("nominated_by", "")[:200],
-                           nominated_on=day("nominated_on"), address=values.get("address", "")[:500])
-    elif action == "decide":
-        community.decide_nomination(ws, ref("acv_id"), listed=values.get("listed") == "yes",
-                                    decided_on=day("decided_on"), note=values.get("note", "")[:2000])
-    elif action == "notice":
-        community.notify_disposal(ws, ref("acv_id"), notified_on=day("notified_on"))
-    elif action == "bid":
-        community.intent_to_bid(ws, ref("notice_id"), group=values.get("group", "")[:200], on=day("on"))
-    else:
-        raise AnchorageError(f'"{action}" is not something we do to the ACV list.')
+        return community.nominate(ws, values.get("name", "")[:200], nominated_by=values.get("nominated_by", "")[:200],
+                                  nominated_on=day("nominated_on"), address=values.get("address", "")[:500])
+    if action == "decide":
+        return community.decide_nomination(ws, ref("acv_id"), listed=values.get("listed") == "yes",
+                                           decided_on=day("decided_on"), note=values.get("note", "")[:2000])
+    if action == "notice":
+        return community.notify_disposal(ws, ref("acv_id"), notified_on=day("notified_on"))
+    if action == "bid":
+        return community.intent_to_bid(ws, ref("notice_id"), group=values.get("group", "")[:200], on=day("on"))
+    raise AnchorageError(f'"{action}" is not something we do to the ACV list.')
 
 
 def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> None:

@@ -7,6 +7,8 @@ access/assets_views.py, the permissions come from the one table (`Viewer.may`), 
 
 from __future__ import annotations
 
+from typing import Any
+
 from anchorage.access import assets_views as av
 from anchorage.access.gate import Viewer
 from anchorage.assets.community import TERMS, TRANSFER_STEPS, acv_register, transfers
@@ -51,10 +53,12 @@ def keeps_acv(ws: Workspace, viewer: Viewer) -> bool:
     return any(viewer.may("keep-acv", a.slug) for a in ws.config.anchors if a.type == "council")
 
 
-def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str], *, ip: str | None = None) -> None:
-    av.acv_action(ws, viewer, action, values)
+def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str], *, ip: str | None = None) -> Any:
+    """One change to the ACV list (nominate, decide, notice, bid) by a council's admin or analyst; the changed row."""
+    row = av.acv_action(ws, viewer, action, values)
     audited(ws, viewer, f"acv-{action}"[:40], org=viewer.org, ip=ip,
             detail={k: v[:80] for k, v in values.items() if k in ("acv_id", "notice_id", "name")})
+    return row
 
 
 def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str], *, ip: str | None = None) -> None:
