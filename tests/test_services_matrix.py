@@ -5,6 +5,7 @@ Real SQLite records and a real DuckDB warehouse; the command runs in-process thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -160,3 +161,22 @@ def test_a_command_load_is_audited_as_its_user(estate: Web) -> None:
                                           "--workspace", str(estate.ws.root)], env={AS_USER_ENV: email})
     assert result.exit_code == 0, result.output
     assert audited_as(estate, email, "upload") == before + 1
+
+
+def test_the_acv_list_by_command_is_kept_by_the_council_and_audited(estate: Web) -> None:
+    def run(*args: str, as_user: str | None = None):
+        return CliRunner().invoke(cli_app, [*args, "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user})
+
+    refused = run("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "2024-03-01",
+                  as_user="analyst@trust.org")
+    assert status_for(refused.exception) == 403  # the list is the local authority's
+    done = run("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "2024-03-01",
+               as_user="analyst@council.org")
+    assert done.exit_code == 0, done.output
+    acv_id = re.search(r"Nomination (\S+) recorded", done.output).group(1)
+    listed = run("assets", "acv-decide", acv_id, "--on", "2024-04-01", "--listed")
+    assert listed.exit_code == 0 and "listed" in listed.output, listed.output
+    assert audited_as(estate, "analyst@council.org", "acv-nominate") == 1
+    with estate.ws.session() as s:
+        decided = [e for e in audit.events(s, limit=20) if e.action == "acv-decide"]
+    assert decided and decided[0].actor.endswith("(command line)") and decided[0].detail["acv_id"] == acv_id
