@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +18,19 @@ from anchorage.store.accounts import User
 from anchorage.workspace import Workspace
 
 AS_USER_ENV = "ANCHORAGE_AS"  # run a command as a workspace user: their boundary and permissions apply
+# A command handed to the running web server runs in its process: the user it runs as comes with it, not from the
+# server's own environment (cli/handoff.py).
+_handed_over_as: ContextVar[str | None] = ContextVar("anchorage_handed_over_as", default=None)
+
+
+@contextmanager
+def acting_as(email: str | None) -> Iterator[None]:
+    """Run the commands inside as the user a handed-over command was run as (None: the local operator)."""
+    token = _handed_over_as.set(email or "")
+    try:
+        yield
+    finally:
+        _handed_over_as.reset(token)
 
 
 def audited(ws: Workspace, viewer: Viewer, action: str, *, org: str | None = None, ip: str | None = None,
@@ -28,7 +44,8 @@ def audited(ws: Workspace, viewer: Viewer, action: str, *, org: str | None = Non
 def command_viewer(ws: Workspace, by: str = "") -> Viewer:
     """Who a command runs as: the local operator (every anchor; `by` names them in the audit log, else their OS
     user), or the workspace user named by ANCHORAGE_AS, whose boundary and permissions then apply."""
-    email = os.environ.get(AS_USER_ENV, "").strip()
+    handed = _handed_over_as.get()
+    email = (handed if handed is not None else os.environ.get(AS_USER_ENV, "")).strip()
     if not email:
         operator = local_operator(ws)
         name = by.strip()[:200]
