@@ -180,3 +180,21 @@ def test_the_acv_list_by_command_is_kept_by_the_council_and_audited(estate: Web)
     with estate.ws.session() as s:
         decided = [e for e in audit.events(s, limit=20) if e.action == "acv-decide"]
     assert decided and decided[0].actor.endswith("(command line)") and decided[0].detail["acv_id"] == acv_id
+
+
+def test_users_added_by_command_are_audited_and_checked(estate: Web) -> None:
+    def add(email: str, role: str, org: str | None, as_user: str | None = None):
+        return CliRunner().invoke(cli_app, ["users", "add", email, "--role", role, *(["--org", org] if org else []),
+                                            "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user})
+
+    made = add("new.analyst@council.org", "anchor-analyst", "council")
+    assert made.exit_code == 0, made.output
+    with estate.ws.session() as s:
+        added = [e for e in audit.events(s, limit=20) if e.action == "user-added"]
+    assert added and added[0].detail["email"] == "new.analyst@council.org"
+    assert added[0].actor.endswith("(command line)")
+    # As an anchor admin: their own anchor only, and never a collaborative admin.
+    assert status_for(add("x@trust.org", "viewer", "acute-trust", "admin@council.org").exception) == 403
+    assert status_for(add("y@x.org", "collaborative-admin", None, "admin@council.org").exception) == 403
+    unknown = add("z@council.org", "chief", "council", "admin@council.org")
+    assert "not a role" in str(unknown.exception)
