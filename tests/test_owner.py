@@ -4,6 +4,7 @@ command waits (saying so) for another command, and nobody ever sees a lock error
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -141,3 +142,18 @@ def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: P
     assert "Waiting: another Anchorage command" in r.stderr
     assert json.loads(r.stdout)["rows_loaded"] == 5
     assert time.monotonic() - started > 1  # it did wait
+
+
+def test_a_command_handed_to_the_server_runs_as_its_user(served: tuple[Workspace, str], tmp_path: Path) -> None:
+    """ANCHORAGE_AS goes with a handed-over command: the server's process applies that user's permissions."""
+    ws, _ = served
+    added = _cli("users", "add", "viewer@council.org", "--role", "viewer", "--org", "council", "--workspace", str(ws.root))
+    assert added.returncode == 0, added.stderr
+    spend = str(_spend(tmp_path / "as.csv", 3, "As"))
+    env = {**os.environ, "ANCHORAGE_AS": "viewer@council.org"}
+    refused = subprocess.run([*CLI, "spend", "ingest", spend, "--org", "council", "--date-order", "dmy",
+                              "--workspace", str(ws.root)], capture_output=True, text=True, timeout=180, env=env)
+    assert refused.returncode == 1 and "runs there" in refused.stderr
+    assert "Only an admin or analyst" in refused.stderr, refused.stderr
+    done = _cli("spend", "ingest", spend, "--org", "council", "--date-order", "dmy", "--workspace", str(ws.root))
+    assert done.returncode == 0 and "runs there" in done.stderr, done.stderr

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.access.accounts import Forbidden
-from anchorage.access.gate import UPLOAD_ROLES, Viewer, refuse
+from anchorage.access.gate import Viewer, refuse
 from anchorage.assets import community
 from anchorage.assets.colocation import colocation_candidates
 from anchorage.assets.dedupe import collaborative_register
@@ -44,14 +44,15 @@ NOT_SHARED = "not shared"
 
 def require_editor(viewer: Viewer, org: str | None) -> None:
     """Only an admin or analyst of the anchor changes its assets, spaces and requests."""
-    if viewer.role not in UPLOAD_ROLES or viewer.org is None or viewer.org != org:
+    if org is None or not viewer.may("edit-assets", org):
         raise Forbidden(f"Only an admin or analyst of {org} can change its assets and spaces.",
                         fix="Ask that anchor's admin or analyst.")
 
 
 def require_council_editor(ws: Workspace, viewer: Viewer) -> None:
     """The Assets of Community Value list is kept by the local authority (Localism Act 2011, s.87)."""
-    if viewer.role not in UPLOAD_ROLES or viewer.org is None or ws.config.anchor(viewer.org).type != "council":
+    councils = [a.slug for a in ws.config.anchors if a.type == "council"]
+    if not any(viewer.may("keep-acv", c) for c in councils):
         raise Forbidden("Only an admin or analyst of the council keeps the Assets of Community Value list.",
                         fix="Ask the council's asset team.")
 
@@ -186,7 +187,7 @@ def own_assets(ws: Workspace, viewer: Viewer) -> list[tuple[str, str]]:
 
 
 # Assets of Community Value and community asset transfers ----------------------------------------------
-def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str]) -> None:
+def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str]) -> Any:
     """One change to the ACV list: nominate, decide, notice (of disposal) or bid (intent to bid)."""
     require_council_editor(ws, viewer)
 
@@ -200,17 +201,16 @@ def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str
         return (values.get(key) or "").strip()[:64]
 
     if action == "nominate":
-        community.nominate(ws, values.get("name", "")[:200], nominated_by=values.get("nominated_by", "")[:200],
-                           nominated_on=day("nominated_on"), address=values.get("address", "")[:500])
-    elif action == "decide":
-        community.decide_nomination(ws, ref("acv_id"), listed=values.get("listed") == "yes",
-                                    decided_on=day("decided_on"), note=values.get("note", "")[:2000])
-    elif action == "notice":
-        community.notify_disposal(ws, ref("acv_id"), notified_on=day("notified_on"))
-    elif action == "bid":
-        community.intent_to_bid(ws, ref("notice_id"), group=values.get("group", "")[:200], on=day("on"))
-    else:
-        raise AnchorageError(f'"{action}" is not something we do to the ACV list.')
+        return community.nominate(ws, values.get("name", "")[:200], nominated_by=values.get("nominated_by", "")[:200],
+                                  nominated_on=day("nominated_on"), address=values.get("address", "")[:500])
+    if action == "decide":
+        return community.decide_nomination(ws, ref("acv_id"), listed=values.get("listed") == "yes",
+                                           decided_on=day("decided_on"), note=values.get("note", "")[:2000])
+    if action == "notice":
+        return community.notify_disposal(ws, ref("acv_id"), notified_on=day("notified_on"))
+    if action == "bid":
+        return community.intent_to_bid(ws, ref("notice_id"), group=values.get("group", "")[:200], on=day("on"))
+    raise AnchorageError(f'"{action}" is not something we do to the ACV list.')
 
 
 def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> None:
@@ -218,7 +218,7 @@ def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> No
     if values.get("transfer_id"):
         tid = values["transfer_id"].strip()[:64]
         row = next((t for t in community.transfers(ws) if t.id == tid), None)
-        if row is None or viewer.role not in UPLOAD_ROLES or viewer.org != row.org:  # one answer for both
+        if row is None or not viewer.may("edit-assets", row.org):  # one answer for both
             refuse(ws, viewer, "asset transfer", tid, "missing" if row is None else f"of {row.org}")
         community.advance_transfer(ws, tid, values.get("status", ""), note=values.get("note", "")[:2000])
         return

@@ -7,6 +7,8 @@ the collaborative. Every page, export and API route asks this gate; none decides
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -21,20 +23,39 @@ from anchorage.workspace import Workspace
 
 ADMIN_ROLES = {"collaborative-admin", "anchor-admin"}
 UPLOAD_ROLES = {"anchor-admin", "anchor-analyst"}
+# The person running a command on the workspace's own machine: they hold its files, so they act for every anchor
+# (as the owner of the files could anyway); their actions are audited as the OS user "(command line)".
+LOCAL_OPERATOR = "local-operator"
+ANCHOR_WIDE = frozenset({"collaborative-admin", LOCAL_OPERATOR})  # roles that belong to no one anchor
+
+
+def _roles(*names: str) -> frozenset[str]:
+    return frozenset({*names, LOCAL_OPERATOR})
+
 
 # The permission table: who may change an anchor's objects. Roles name users *of that same anchor*; the
-# collaborative admin (who belongs to no anchor) may act for every anchor only where it is listed. The checks
-# (`Viewer.may`) and the pages' buttons both read this table; nothing else grants a power.
+# collaborative admin (who belongs to no anchor) may act for every anchor only where it is listed; the local
+# operator everywhere. The checks (`Viewer.may`) and the pages' buttons both read this table; nothing else
+# grants a power.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "upload": frozenset(UPLOAD_ROLES),
-    "review-suppliers": frozenset({*UPLOAD_ROLES, "collaborative-admin"}),
-    "pledge": frozenset(UPLOAD_ROLES),
-    "withdraw-apprentice": frozenset({"anchor-admin"}),
-    "withdraw-placement": frozenset({"anchor-admin"}),
-    "transfer-levy": frozenset({"anchor-admin"}),
-    "share-detail": frozenset({"anchor-admin"}),
+    "upload": _roles(*UPLOAD_ROLES),
+    "review-suppliers": _roles(*UPLOAD_ROLES, "collaborative-admin"),
+    "pledge": _roles(*UPLOAD_ROLES),
+    "withdraw-apprentice": _roles("anchor-admin"),
+    "withdraw-placement": _roles("anchor-admin"),
+    "transfer-levy": _roles("anchor-admin"),
+    "share-detail": _roles("anchor-admin"),
+    "stop-sharing": _roles("anchor-admin", "collaborative-admin"),
     # An anchor's jobs (loads of its files) name its files and figures: its own users, and the collaborative admin.
-    "see-jobs": frozenset({"anchor-admin", "anchor-analyst", "viewer", "collaborative-admin"}),
+    "see-jobs": _roles("anchor-admin", "anchor-analyst", "viewer", "collaborative-admin"),
+    "edit-assets": _roles(*UPLOAD_ROLES),  # review decisions, occupancy, transfers, spaces and their requests
+    "keep-acv": _roles(*UPLOAD_ROLES),  # the ACV list: only of a council anchor (services/assets.py)
+    "issue-survey": _roles(*UPLOAD_ROLES),  # LM3 one-time survey links
+    "record-social-value": _roles(*UPLOAD_ROLES),
+    "administer": _roles("anchor-admin", "collaborative-admin"),  # users, sharing, audit log of the anchor
+    "grant-collaborative-admin": _roles("collaborative-admin"),
+    "publish-pipeline": _roles("anchor-admin", "collaborative-admin"),
+    "purge-registrations": _roles("collaborative-admin"),
 }
 
 
@@ -56,11 +77,12 @@ class Viewer:
             raise Forbidden(f"You cannot see {org}'s transactions, suppliers or uploads.",
                             fix="Its anchor admin can share them with your anchor.")
 
-    def may(self, action: str, org: str) -> bool:
-        """Whether the permission table lets this user do `action` to an object of anchor `org`."""
+    def may(self, action: str, org: str | None = None) -> bool:
+        """Whether the permission table lets this user do `action` to an object of anchor `org` (None: an object
+        of no one anchor, which only the anchor-wide roles may change)."""
         roles = PERMISSIONS[action]
-        if self.role == "collaborative-admin":
-            return "collaborative-admin" in roles
+        if self.role in ANCHOR_WIDE:
+            return self.role in roles
         return self.role in roles and bool(self.org) and self.org == org
 
     def require_upload(self, org: str) -> None:
@@ -80,15 +102,28 @@ class Viewer:
 
     def require_admin(self, org: str | None = None) -> None:
         """Collaborative admins administer everyone; anchor admins only their own anchor."""
-        if self.role == "collaborative-admin":
-            return
-        if self.role == "anchor-admin" and org is not None and org == self.org:
+        if self.may("administer", org):
             return
         raise Forbidden("This needs an admin.", fix="Ask your anchor admin or the collaborative admin.")
 
     @property
     def is_collaborative_admin(self) -> bool:
-        return self.role == "collaborative-admin"
+        """Acts for the whole collaborative (a collaborative admin, or the local operator)."""
+        return self.role in ANCHOR_WIDE
+
+    @property
+    def is_local_operator(self) -> bool:
+        return self.role == LOCAL_OPERATOR
+
+
+def local_operator(ws: Workspace) -> Viewer:
+    """The command line's viewer: the person at the workspace's own machine, audited as their OS user."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. some containers)
+        who = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return Viewer("local-operator", f"{who} (command line)", LOCAL_OPERATOR, None,
+                  frozenset(a.slug for a in ws.config.anchors))
 
 
 def refuse(ws: Workspace, viewer: Viewer, what: str, ref: object, reason: str, *, ip: str | None = None) -> NoReturn:
@@ -120,7 +155,7 @@ def shares(s: Session, owner: str | None = None) -> list[Share]:
 
 def grant(s: Session, by: Viewer, owner: str, grantee: str) -> None:
     """Let `grantee`'s users see `owner`'s detail. Only `owner`'s admin may share its data."""
-    if by.role != "anchor-admin" or by.org != owner:
+    if not by.may("share-detail", owner):
         raise Forbidden("Only the anchor's own admin can share its detail.", fix="Ask that anchor's admin.")
     if owner == grantee:
         return
@@ -130,7 +165,7 @@ def grant(s: Session, by: Viewer, owner: str, grantee: str) -> None:
 
 
 def revoke(s: Session, by: Viewer, owner: str, grantee: str) -> None:
-    if not (by.is_collaborative_admin or (by.role == "anchor-admin" and by.org == owner)):
+    if not by.may("stop-sharing", owner):
         raise Forbidden("Only the anchor's own admin can stop sharing its detail.", fix="Ask that anchor's admin.")
     row = s.scalar(select(Share).where(Share.owner == owner, Share.grantee == grantee))
     if row is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,10 +56,12 @@ def assets_occupancy(asset_key: str, org: OrgOpt, period: Annotated[str, typer.O
                      vacancy: Annotated[float | None, typer.Option(help="% vacant.")] = None,
                      surplus: Annotated[bool | None, typer.Option("--surplus/--not-surplus")] = None) -> None:
     """Enter one asset's occupancy by hand."""
-    from anchorage.assets.utilisation import enter_utilisation
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
 
-    enter_utilisation(open_workspace(workspace), org, asset_key, period=period, occupied_floor_m2=occupied_m2,
-                      hours_per_week=hours, vacancy_pct=vacancy, surplus=surplus)
+    ws = open_workspace(workspace)
+    assets.record_occupancy(ws, command_viewer(ws), org, asset_key, period=period, occupied_floor_m2=occupied_m2,
+                            hours_per_week=hours, vacancy_pct=vacancy, surplus=surplus)
     out.print(f"Recorded occupancy of {asset_key} for {period}.")
 
 
@@ -88,10 +90,12 @@ def assets_review(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 @assets_app.command("decide")
 def assets_decide(asset_key: str, org: OrgOpt, decision: Annotated[str, typer.Option(help="retain, share, community-use, transfer, dispose, investigate, not-underused")],
                   workspace: WorkspaceOpt = None, note: str = "", by: str = "") -> None:
-    """Record a review decision on an asset (kept across reviews)."""
-    from anchorage.assets.review import record_decision
+    """Record a review decision on an asset (kept across reviews; audited, as ANCHORAGE_AS's user if set)."""
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
 
-    record_decision(open_workspace(workspace), org, asset_key, decision, note=note, decided_by=by)
+    ws = open_workspace(workspace)
+    assets.decide(ws, command_viewer(ws, by), org, asset_key, decision, note=note)
     out.print(f"Recorded: {asset_key} → {decision}.")
 
 
@@ -133,13 +137,21 @@ def assets_report(workspace: WorkspaceOpt = None,
     out.print(f"Assets report written: {path}")
 
 
+def _acv(workspace: Path | None, action: str, **values: str) -> Any:
+    """One change to the ACV list through the assets service (a council's admin or analyst; audited)."""
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
+
+    ws = open_workspace(workspace)
+    return assets.acv_action(ws, command_viewer(ws), action, values)
+
+
 @assets_app.command("acv-nominate")
 def acv_nominate(name: str, by: Annotated[str, typer.Option(help="Who nominated it.")], on: DateOpt,
                  workspace: WorkspaceOpt = None, address: str = "") -> None:
     """Record a nomination of an Asset of Community Value (decision due in 8 weeks)."""
-    from anchorage.assets.community import nominate
-
-    row = nominate(open_workspace(workspace), name, nominated_by=by, nominated_on=parse_date(on), address=address)
+    row = _acv(workspace, "nominate", name=name, nominated_by=by, nominated_on=parse_date(on).isoformat(),
+               address=address)
     out.print(f"Nomination {row.id} recorded; decision due {row.decision_due:%d %B %Y}.")
 
 
@@ -147,18 +159,15 @@ def acv_nominate(name: str, by: Annotated[str, typer.Option(help="Who nominated 
 def acv_decide(acv_id: str, on: DateOpt, listed: Annotated[bool, typer.Option("--listed/--unsuccessful")],
                workspace: WorkspaceOpt = None) -> None:
     """List a nominated asset for 5 years, or record the nomination as unsuccessful."""
-    from anchorage.assets.community import decide_nomination
-
-    row = decide_nomination(open_workspace(workspace), acv_id, listed=listed, decided_on=parse_date(on))
+    row = _acv(workspace, "decide", acv_id=acv_id, listed="yes" if listed else "no",
+               decided_on=parse_date(on).isoformat())
     out.print(f"ACV {row.id} {row.status}" + (f" until {row.expires_on:%d %B %Y}." if row.expires_on else "."))
 
 
 @assets_app.command("acv-disposal")
 def acv_disposal(acv_id: str, on: DateOpt, workspace: WorkspaceOpt = None) -> None:
     """Record an owner's notice of intended disposal; prints the moratorium dates."""
-    from anchorage.assets.community import notify_disposal
-
-    n = notify_disposal(open_workspace(workspace), acv_id, notified_on=parse_date(on))
+    n = _acv(workspace, "notice", acv_id=acv_id, notified_on=parse_date(on).isoformat())
     out.print(f"Notice {n.id}: interim moratorium to {n.interim_ends:%d %B %Y}; protected period to "
               f"{n.protected_ends:%d %B %Y}. A community group's intent to bid by then extends it to 6 months.")
 
@@ -167,9 +176,7 @@ def acv_disposal(acv_id: str, on: DateOpt, workspace: WorkspaceOpt = None) -> No
 def acv_intent(notice_id: str, group: Annotated[str, typer.Option(help="The community interest group.")],
                on: DateOpt, workspace: WorkspaceOpt = None) -> None:
     """Record a community group's intent to bid (extends the moratorium to 6 months)."""
-    from anchorage.assets.community import intent_to_bid
-
-    n = intent_to_bid(open_workspace(workspace), notice_id, group=group, on=parse_date(on))
+    n = _acv(workspace, "bid", notice_id=notice_id, group=group, on=parse_date(on).isoformat())
     out.print(f"Full moratorium to {n.full_ends:%d %B %Y}.")
 
 
@@ -206,10 +213,12 @@ def transfer(asset_key: str, org: OrgOpt, to: Annotated[str, typer.Option("--to"
 @assets_app.command("transfer-status")
 def transfer_status(transfer_id: str, status: str, workspace: WorkspaceOpt = None, note: str = "") -> None:
     """Move a transfer on (expression-of-interest, business-case, approved, completed, refused, withdrawn)."""
-    from anchorage.assets.community import advance_transfer
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
 
-    row = advance_transfer(open_workspace(workspace), transfer_id, status, note=note)
-    out.print(f"Transfer {row.id} is now {row.status}.")
+    ws = open_workspace(workspace)
+    assets.transfer_action(ws, command_viewer(ws), {"transfer_id": transfer_id, "status": status, "note": note})
+    out.print(f"Transfer {transfer_id} is now {status}.")
 
 
 @spaces_app.command("load")

@@ -107,11 +107,12 @@ def run_ingest(kind: str, file: Path, org: str | None, workspace: Path | None, m
     loads.kind(kind)  # an unknown kind fails here, in plain words
     loads.register()
     slug = ws.config.anchor(org).slug if org else None  # none: a collaborative-wide file (rows name their anchors)
+    viewer = loads.command_uploader(ws, slug)  # the local operator, or ANCHORAGE_AS's user if they may upload
     params = {"kind": kind, "path": str(Path(file).resolve()), "name": Path(file).name, "org": slug,
               "mapping": str(Path(mapping).resolve()) if mapping else None,
               "options": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in options.items()}}
     with progress_bar(not as_json) as bar:
-        job, made = worker.run_and_wait(ws, "ingest", requested_by=operator(), org=slug, params=params,
+        job, made = worker.run_and_wait(ws, "ingest", requested_by=viewer.email, org=slug, params=params,
                                         listener=job_progress(ws, bar))
     show_summary(made if made is not None else summary_of(job.result or {}), as_json)
 

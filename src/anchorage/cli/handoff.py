@@ -81,14 +81,19 @@ def install(app: Any, token: str) -> None:
         given = request.headers.get("x-anchorage-token", "")
         if request.client is None or request.client.host not in LOCAL or not hmac.compare_digest(given, token):
             return JSONResponse({"ok": False, "error": "Not found."}, status_code=404)
-        argv = [str(a) for a in (await request.json())["argv"]]
+        body = await request.json()
+        argv = [str(a) for a in body["argv"]]
+        as_user = str(body.get("as") or "")[:320]  # the user the command was run as (ANCHORAGE_AS), if any
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
         def work() -> None:
+            from anchorage.services.common import acting_as
+
             _local.out = lambda s: events.put({"o": s})
             _local.err = lambda s: events.put({"e": s})
             try:
-                code = run(argv)
+                with acting_as(as_user):
+                    code = run(argv)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             finally:
@@ -139,12 +144,14 @@ def forward(argv: list[str]) -> int | None:
         return None
     import httpx
 
+    from anchorage.services.common import AS_USER_ENV
+
     host = "127.0.0.1" if server["host"] in ("0.0.0.0", "::", "") else server["host"]
     url = f"http://{host}:{server['port']}{PATH}"
     sent = [_absolute(a) for a in argv]
     print("The web workspace is running on this workspace: the command runs there.", file=sys.stderr)
     try:
-        with httpx.stream("POST", url, json={"argv": sent}, headers={"x-anchorage-token": server["token"]},
+        with httpx.stream("POST", url, json={"argv": sent, "as": os.environ.get(AS_USER_ENV) or None}, headers={"x-anchorage-token": server["token"]},
                           timeout=httpx.Timeout(10.0, read=None)) as response:
             if response.status_code != 200:
                 print(f"The web workspace refused the command (HTTP {response.status_code}). Run it again after "

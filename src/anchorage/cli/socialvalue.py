@@ -124,10 +124,12 @@ def lm3_link(supplier: str, org: OrgOpt, workspace: WorkspaceOpt = None,
              base_url: Annotated[str, typer.Option(help="The web workspace's address.")] = "http://127.0.0.1:8000",
              by: Annotated[str, typer.Option(help="Who issues it (for the record).")] = "command line") -> None:
     """Issue a one-time survey link for a supplier (it works once and expires after 30 days)."""
-    from anchorage.socialvalue.survey import issue_link
+    from anchorage.services import socialvalue
+    from anchorage.services.common import command_viewer
 
-    issued = issue_link(open_workspace(workspace), org, supplier, created_by=by,
-                        income=Decimal(str(spend)) if spend is not None else None, year=year)
+    ws = open_workspace(workspace)
+    issued = socialvalue.issue_survey_link(ws, command_viewer(ws, by), org, supplier,
+                                           income=Decimal(str(spend)) if spend is not None else None, year=year)
     out.print(f"{base_url.rstrip('/')}/survey/{issued.token}  (until {issued.expires_at:%d %B %Y})")
 
 

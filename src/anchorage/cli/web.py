@@ -69,14 +69,11 @@ def users_add(email: str, role: Annotated[str, typer.Option(help="collaborative-
               org: Annotated[str | None, typer.Option(help="The user's anchor (not for a collaborative admin).")] = None,
               workspace: WorkspaceOpt = None) -> None:
     """Create a user and print a one-time link to set their password."""
-    from anchorage.access import accounts
+    from anchorage.services import admin
+    from anchorage.services.common import command_viewer
 
     ws = open_workspace(workspace)
-    slug = ws.config.anchor(org).slug if org else None
-    with ws.session() as s:
-        user = accounts.create_user(s, email, role=role, org=slug)
-        token = accounts.reset_link(s, None, user)
-        s.commit()
+    user, token = admin.add_user(ws, command_viewer(ws), email, role, org)
     out.print(f"Created {user.email} ({role}). They set their password at: http://127.0.0.1:8000/invite/{token}")
 
 

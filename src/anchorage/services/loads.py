@@ -17,6 +17,8 @@ from typing import Any
 
 # The domains' kind modules: importing them registers their import kinds.
 from anchorage.access import audit
+from anchorage.access.accounts import Forbidden
+from anchorage.access.gate import Viewer
 from anchorage.assets import register as _asset_kinds  # noqa: F401
 from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.contracts import kinds as _procurement_kinds  # noqa: F401
@@ -30,6 +32,7 @@ from anchorage.ingest.sanity import SanityWarning
 from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
 from anchorage.reference import kinds as _reference_kinds  # noqa: F401
+from anchorage.services.common import command_viewer
 from anchorage.suppliers import registers as _register_kinds  # noqa: F401
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 from anchorage.workspace import Workspace
@@ -134,9 +137,26 @@ def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
         options["mapping_file"] = Path(p["mapping"])
     summary = load_file(ws, p["kind"], Path(p["path"]), p["org"], progress=run.fraction, **options)
     run.value = summary
+    with ws.session() as s:  # audited as the web's loads are: the command line's viewer is audited too
+        audit.record(s, run.job.requested_by, "upload", org=p["org"],
+                     detail={"file": p["name"], "kind": p["kind"], "upload_id": summary.upload_id,
+                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate, "job": run.job.id})
+        s.commit()
     if not summary.duplicate:
         run.then("refresh")
     return summary.to_json()
+
+
+def command_uploader(ws: Workspace, org: str | None) -> Viewer:
+    """Who a command's load runs as (services.common.command_viewer), once the permission table lets them load
+    the anchor's file; a whole area's file (no anchor) is the local operator's or a collaborative admin's."""
+    viewer = command_viewer(ws)
+    if org is not None:
+        viewer.require_upload(org)
+    elif not viewer.is_collaborative_admin:
+        raise Forbidden("Only the collaborative admin can load a file covering several anchors.",
+                        fix="Load your anchor's own file with --org.")
+    return viewer
 
 
 def _load_failure(exc: AnchorageError, run: JobRun) -> dict[str, Any] | None:

@@ -9,10 +9,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from anchorage.access import committed
 from anchorage.access.oidc import OidcClient, OidcConfig
-from anchorage.jobs import queue, worker
-from anchorage.services import job_kinds
+from anchorage.services.runtime import Workspace, start_owner
 from anchorage.web import errors
 from anchorage.web.body_limit import BodyLimit
 from anchorage.web.routes import (
@@ -37,7 +35,6 @@ from anchorage.web.routes import (
     workforce_bid,
 )
 from anchorage.web.settings import WebSettings
-from anchorage.workspace import Workspace
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -51,13 +48,7 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     # The server owns the warehouse while it runs: one instance, a cursor per request (store/warehouse.py).
     # Should a command-line program hold it at this moment, a request waits up to 30 s, then says "busy".
     ws.on_busy = lambda pid, waited: waited < 30.0
-    ws.hold_warehouse()
-    # The server runs the jobs (loads, supplier matching, new figures, reports) in one worker thread; jobs cut off
-    # by a stop are queued again (the warehouse's open has already rolled their loads back or completed them).
-    job_kinds.register_all()
-    worker.start(ws)
-    if committed.stale(ws):
-        queue.submit_once(ws, "refresh", requested_by="anchorage")
+    start_owner(ws)  # holds the warehouse and runs the jobs (services/runtime.py)
     app.state.settings = settings or WebSettings.from_env()
     sso = app.state.settings.oidc
     app.state.oidc = OidcClient(OidcConfig(sso.issuer, sso.client_id, sso.client_secret, sso.redirect_url)) \

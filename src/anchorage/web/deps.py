@@ -12,8 +12,7 @@ from starlette.datastructures import FormData
 from anchorage.access import accounts
 from anchorage.access.gate import Viewer, viewer_for
 from anchorage.core.errors import AnchorageError
-from anchorage.store.accounts import User
-from anchorage.workspace import Workspace
+from anchorage.services.runtime import User, Workspace
 
 SESSION_COOKIE = "anchorage_session"
 CSRF_COOKIE = "anchorage_csrf"  # double-submit token for forms shown before login

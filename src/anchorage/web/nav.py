@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from anchorage.access.gate import Viewer
+
 ROLE_NAMES = {"collaborative-admin": "Collaborative admin", "anchor-admin": "Anchor admin",
               "anchor-analyst": "Analyst", "viewer": "Viewer"}
-UPLOADERS = ("anchor-admin", "anchor-analyst")
-ADMINS = ("collaborative-admin", "anchor-admin")
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ def role_name(role: str | None) -> str:
     return ROLE_NAMES.get(role or "", (role or "").replace("-", " ").capitalize())
 
 
-def _groups(user: Any, anchors: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    org, role = user.org, user.role
+def _groups(viewer: Viewer, anchors: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    org = viewer.org
     procurement = [("Whole collaborative", "/dashboard")]
     if org:
         procurement.append((anchors.get(org, org), f"/dashboard/{org}"))
@@ -44,11 +44,11 @@ def _groups(user: Any, anchors: dict[str, str]) -> list[tuple[str, list[tuple[st
     procurement += [("Pipeline", "/pipeline"), ("Contracts to buy together", "/pipeline/opportunities"),
                     ("Local supplier directory", "/directory"), ("Social value", "/socialvalue"),
                     ("Local multiplier (LM3)", "/lm3")]
-    workspace = [("Upload", "/upload")] if role in UPLOADERS else []
+    workspace = [("Upload", "/upload")] if org and viewer.may("upload", org) else []
     if org:
         workspace.append(("Uploads", "/uploads"))
     workspace += [("Reports", "/reports"), ("Your jobs", "/jobs"), ("Opportunities", "/opportunities")]
-    if role in ADMINS:
+    if viewer.may("administer", org):
         workspace += [("Users", "/admin/users"), ("Sharing", "/admin/sharing"), ("Audit log", "/admin/audit")]
     workspace.append(("Your account", "/account"))
     return [("Procurement", procurement), ("Workforce", [("Workforce profile", "/workforce")]),
@@ -64,9 +64,9 @@ def _current(path: str, hrefs: list[str]) -> str | None:
     return max(folders, key=len) if folders else None
 
 
-def menu(user: Any, path: str, anchors: dict[str, str]) -> list[Group]:
-    """The signed-in user's menu, with the link for `path` marked current."""
-    groups = _groups(user, anchors)
+def menu(viewer: Viewer, path: str, anchors: dict[str, str]) -> list[Group]:
+    """The signed-in user's menu (its buttons from the permission table), with the link for `path` marked current."""
+    groups = _groups(viewer, anchors)
     current = _current(path, [href for _, links in groups for _, href in links])
     if current is None and path.startswith("/anchors/"):  # an anchor's payments and uploads
         slug = path.split("/")[2]

@@ -20,8 +20,8 @@ from anchorage.access.table import (
     read_request,
 )
 from anchorage.core.errors import AnchorageError
-from anchorage.exports import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
 from anchorage.reports.tables import TIER_NAMES
+from anchorage.services.runtime import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
 
 
 class UnknownFormat(AnchorageError):

@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from anchorage.access import committed, periods, queries
 from anchorage.access.gate import Viewer
 from anchorage.core.periods import ALL, fy_label
-from anchorage.jobs import queue
-from anchorage.procurement.analysis import COLLABORATIVE, frame_records
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports import charts, maps
 from anchorage.reports.build import ward_geography
-from anchorage.workspace import Workspace
+from anchorage.services.procurement import frame_records
+from anchorage.services.runtime import Workspace, latest_refresh
 
 _views: dict[tuple[str, str, str, str, frozenset[str]], dict[str, Any]] = {}
 _lock = threading.Lock()
@@ -49,10 +49,7 @@ TILE_ROWS = (("spend", "Total spend", "money"), ("local_pct", "Local", "pct"),
 
 def refresh_note(ws: Workspace) -> str | None:
     """'Newer figures are being worked out (started 10:02)' while a refresh is queued or running."""
-    job = queue.latest(ws, "refresh")
-    if job is None and committed.stale(ws):  # data changed outside a job (e.g. a command run with no server)
-        queue.submit_once(ws, "refresh", requested_by="anchorage")
-        job = queue.latest(ws, "refresh")
+    job = latest_refresh(ws)
     if job is None:
         return None
     at = (job.started_at or job.created_at).astimezone().strftime("%H:%M")

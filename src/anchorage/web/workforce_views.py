@@ -11,11 +11,16 @@ from anchorage.access import bid_queries as bq
 from anchorage.access import workforce_queries as wq
 from anchorage.access.gate import Viewer
 from anchorage.reports.workforce_charts import count_chart, share_chart
-from anchorage.workforce.bid_entry import OUTCOMES
-from anchorage.workforce.he_partners import KINDS
-from anchorage.workforce.profile import COLLABORATIVE, INDICATORS
-from anchorage.workforce.programmes import load_programmes, status
-from anchorage.workspace import Workspace
+from anchorage.services.runtime import Workspace
+from anchorage.services.workforce import (
+    COLLABORATIVE,
+    INDICATORS,
+    KINDS,
+    OUTCOMES,
+    can_transfer_levy,
+)
+from anchorage.services.workforce import programme_status as status
+from anchorage.services.workforce import programmes as load_programmes
 
 CHARTED = ("living_locally", "deprived20", "below_living_wage", "apprentices")
 
@@ -68,7 +73,7 @@ def levy_view(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> di
     label = names(ws)
     return {"years": records(v.years), "rows": v.ledger.rows, "caps": v.ledger.caps, "warnings": v.ledger.warnings,
             "commitments": v.commitments, "names": label,
-            "can_transfer": viewer.role == "anchor-admin" and viewer.org is not None}
+            "can_transfer": can_transfer_levy(viewer)}
 
 
 def levy_json(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
 
-from anchorage.access import audit, queries
-from anchorage.procurement.analysis import COLLABORATIVE
+from anchorage.access import queries
+from anchorage.core.scope import COLLABORATIVE
+from anchorage.services.procurement import exported
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.paging import Window, window
 from anchorage.web.views import api_dashboard, benchmark_rows
@@ -58,10 +59,7 @@ def transactions(request: Request, org: str, ctx: CtxDep, page: PaymentRows,
     slug = ctx.ws.config.anchor(org).slug
     rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q[:100], limit=page.limit,
                                        offset=page.offset)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "export", org=slug, ip=client_ip(request),
-                     detail={"what": "transactions api", "rows": len(rows)})
-        s.commit()
+    exported(ctx.ws, ctx.viewer, "transactions api", org=slug, ip=client_ip(request), rows=len(rows))
     return {"ok": True, "total": total, "rows": jsonable_encoder(rows)}
 
 

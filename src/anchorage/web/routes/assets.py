@@ -7,12 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from anchorage.access import assets_views as av
-from anchorage.assets.community import TERMS, TRANSFER_STEPS, acv_register, transfers
-from anchorage.assets.review import DECISIONS
 from anchorage.core.errors import AnchorageError
 from anchorage.reports.assets_map import asset_map_html
-from anchorage.web.deps import CtxDep, FormDep
+from anchorage.services import assets as av
+from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import done_redirect, render
 
 router = APIRouter()
@@ -60,13 +58,13 @@ def asset_map(request: Request, ctx: CtxDep, distance: float = 250) -> Response:
 @router.get("/assets/review")
 def review(request: Request, ctx: CtxDep, done: str = "") -> Response:
     view = av.review(ctx.ws, ctx.viewer)
-    return render(request, "assets_review.html", {"view": view, "decisions": DECISIONS, "done": done})
+    return render(request, "assets_review.html", {"view": view, "decisions": av.DECISIONS, "done": done})
 
 
 @router.post("/assets/review/decide")
 def decide(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     av.decide(ctx.ws, ctx.viewer, str(form.get("org") or ""), str(form.get("asset_key") or ""),
-              str(form.get("decision") or ""), str(form.get("note") or ""))
+              str(form.get("decision") or ""), str(form.get("note") or ""), ip=client_ip(request))
     return done_redirect("/assets/review", f"Decision recorded for {form.get('asset_key')}.")
 
 
@@ -82,26 +80,28 @@ def occupancy(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     av.record_occupancy(ctx.ws, ctx.viewer, ctx.viewer.org or "", key, period=str(form.get("period") or "").strip(),
                         occupied_floor_m2=_number(form, "occupied_floor_m2", "Occupied floor area"),
                         hours_per_week=_number(form, "hours_per_week", "Hours used per week"),
-                        vacancy_pct=_number(form, "vacancy_pct", "Vacancy"), surplus=surplus)
+                        vacancy_pct=_number(form, "vacancy_pct", "Vacancy"), surplus=surplus,
+                        ip=client_ip(request))
     return done_redirect("/assets/occupancy", f"Occupancy recorded for {key}.")
 
 
 @router.get("/assets/acv")
 def acv(request: Request, ctx: CtxDep, done: str = "") -> Response:
-    rows = transfers(ctx.ws)
+    rows = av.transfers(ctx.ws)
     return render(request, "assets_acv.html", {
-        "acv": acv_register(ctx.ws), "transfers": rows, "steps": TRANSFER_STEPS, "terms": TERMS,
-        "own_assets": av.own_assets(ctx.ws, ctx.viewer), "done": done,
-        "is_council": ctx.viewer.org is not None and ctx.ws.config.anchor(ctx.viewer.org).type == "council"})
+        "acv": av.acv_register(ctx.ws), "transfers": rows, "steps": av.TRANSFER_STEPS, "terms": av.TERMS,
+        "own_assets": av.own_assets(ctx.ws, ctx.viewer), "done": done, "keeps_acv": av.keeps_acv(ctx.ws, ctx.viewer)})
 
 
 @router.post("/assets/acv/{action}")
 def acv_change(request: Request, action: str, ctx: CtxDep, form: FormDep) -> Response:
-    av.acv_action(ctx.ws, ctx.viewer, action, {k: str(v) for k, v in form.items() if k != "csrf_token"})
+    av.acv_action(ctx.ws, ctx.viewer, action, {k: str(v) for k, v in form.items() if k != "csrf_token"},
+                  ip=client_ip(request))
     return done_redirect("/assets/acv", "The Assets of Community Value list is updated.")
 
 
 @router.post("/assets/transfers")
 def transfer_change(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    av.transfer_action(ctx.ws, ctx.viewer, {k: str(v) for k, v in form.items() if k != "csrf_token"})
+    av.transfer_action(ctx.ws, ctx.viewer, {k: str(v) for k, v in form.items() if k != "csrf_token"},
+                       ip=client_ip(request))
     return done_redirect("/assets/acv", "The transfer is recorded.")

@@ -10,9 +10,17 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from anchorage.assets.public_form import HONEYPOT, LIMITS, FormInvalid, confirm_need, submit_need
-from anchorage.public_forms.outbox import send_email
-from anchorage.public_forms.protection import form_secret, stamp, stamped_time
+from anchorage.services.public import NEED_HONEYPOT as HONEYPOT
+from anchorage.services.public import NEED_LIMITS as LIMITS
+from anchorage.services.public import NeedInvalid as FormInvalid
+from anchorage.services.public import (
+    confirm_need,
+    form_secret,
+    send_email,
+    stamp,
+    stamped_time,
+    submit_need,
+)
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.render import render
 from anchorage.web.routes.opportunities import small_body

@@ -3,19 +3,12 @@ opportunities (which anchors publish their own pipeline, registration outcomes, 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anchorage.access import audit
-from anchorage.access.accounts import Forbidden
-from anchorage.config import TIERS
 from anchorage.core.errors import AnchorageError
-from anchorage.opportunities.directory import export, search
-from anchorage.opportunities.registration import FORM, SIZES, purge_unconfirmed, supplier_categories
-from anchorage.opportunities.source import public_pipelines, set_pipeline_public
-from anchorage.public_forms.protection import attempt_outcomes
+from anchorage.services import procurement as svc
+from anchorage.services.procurement import SIZES, TIERS
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.routes.opportunities import notice_cache
@@ -33,10 +26,10 @@ def _filters(category: str, tier: str, size: str, vcse: str, q: str) -> dict[str
 @router.get("/directory")
 def directory(request: Request, ctx: CtxDep, category: str = "", tier: str = "", size: str = "", vcse: str = "",
               q: str = "") -> Response:
-    rows = search(ctx.ws, include_contact=True, **_filters(category, tier, size, vcse, q))  # type: ignore[arg-type]
+    rows = svc.directory(ctx.ws, ctx.viewer, **_filters(category, tier, size, vcse, q))
     query = request.url.query
     return render(request, "directory.html", {
-        "rows": rows, "categories": supplier_categories(ctx.ws), "tiers": TIERS, "sizes": SIZES,
+        "rows": rows, "categories": svc.supplier_categories(ctx.ws), "tiers": TIERS, "sizes": SIZES,
         "chosen": {"category": category, "tier": tier, "size": size, "vcse": vcse, "q": q}, "query": query})
 
 
@@ -45,44 +38,28 @@ def directory_export(request: Request, fmt: str, ctx: CtxDep, category: str = ""
                      vcse: str = "", q: str = "") -> Response:
     if fmt not in MEDIA:
         raise AnchorageError(f"We do not export .{fmt}.", fix="Use export.csv or export.xlsx.")
-    rows = search(ctx.ws, include_contact=True, **_filters(category, tier, size, vcse, q))  # type: ignore[arg-type]
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "export", org=ctx.viewer.org, ip=client_ip(request),
-                     detail={"what": "supplier-directory", "format": fmt, "rows": len(rows)})
-        s.commit()
-    return Response(export(rows, fmt), media_type=MEDIA[fmt],
+    body = svc.directory_export(ctx.ws, ctx.viewer, fmt, ip=client_ip(request),
+                                **_filters(category, tier, size, vcse, q))
+    return Response(body, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="local-suppliers.{fmt}"'})
 
 
 @router.get("/opportunities/manage")
 def manage(request: Request, ctx: CtxDep) -> Response:
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
     return render(request, "opportunities_manage.html", {
-        "published": public_pipelines(ctx.ws), "outcomes": attempt_outcomes(ctx.ws, since, FORM)})
+        "published": svc.published_pipelines(ctx.ws), "outcomes": svc.registration_outcomes(ctx.ws)})
 
 
 @router.post("/opportunities/manage/publish")
 def publish(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    org = ctx.ws.config.anchor(str(form.get("org", ""))).slug
-    ctx.viewer.require_admin(org)
-    public = form.get("public") == "yes"
-    set_pipeline_public(ctx.ws, org, public, ctx.user.email)
+    svc.publish_pipeline(ctx.ws, ctx.viewer, str(form.get("org", "")), form.get("public") == "yes",
+                         ip=client_ip(request))
     notice_cache(request).clear()  # the public page shows the change at once
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "pipeline-published" if public else "pipeline-unpublished", org=org,
-                     ip=client_ip(request))
-        s.commit()
     return RedirectResponse("/opportunities/manage", status_code=303)
 
 
 @router.post("/opportunities/manage/purge")
 def purge(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    if not ctx.viewer.is_collaborative_admin:
-        raise Forbidden("Only the collaborative admin can purge registrations.", fix="Ask the collaborative admin.")
-    gone = purge_unconfirmed(ctx.ws)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "registrations-purged", ip=client_ip(request), detail={"deleted": gone})
-        s.commit()
+    gone = svc.purge_registrations(ctx.ws, ctx.viewer, ip=client_ip(request))
     return render(request, "opportunities_manage.html", {
-        "published": public_pipelines(ctx.ws), "purged": gone,
-        "outcomes": attempt_outcomes(ctx.ws, dt.datetime.now(dt.UTC) - dt.timedelta(days=7), FORM)})
+        "published": svc.published_pipelines(ctx.ws), "purged": gone, "outcomes": svc.registration_outcomes(ctx.ws)})

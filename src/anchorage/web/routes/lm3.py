@@ -10,22 +10,12 @@ from decimal import Decimal, InvalidOperation
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from anchorage.access import audit, queries
-from anchorage.access import socialvalue as gated
+from anchorage.access import queries
 from anchorage.core.errors import AnchorageError
-from anchorage.procurement.analysis import COLLABORATIVE, frame_records
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports.socialvalue_charts import lm3_chart
-from anchorage.socialvalue.framework import load_framework
-from anchorage.socialvalue.simulator import simulate
-from anchorage.socialvalue.survey import (
-    PERCENT_FIELDS,
-    LinkNotValid,
-    SurveyInvalid,
-    issue_link,
-    links,
-    open_link,
-)
-from anchorage.socialvalue.survey import submit_answers as submit
+from anchorage.services import socialvalue as sv
+from anchorage.services.procurement import frame_records
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 
@@ -34,16 +24,16 @@ router = APIRouter()
 
 def _lm3_page(request: Request, ctx: CtxDep, *, issued: dict | None = None, error: str = "",
               status: int = 200) -> Response:
-    fw = load_framework(ctx.ws)
-    res = gated.lm3(ctx.ws, ctx.viewer, fw)
+    fw = sv.framework(ctx.ws)
+    res = sv.lm3(ctx.ws, ctx.viewer, fw)
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     org = ctx.viewer.org
-    can_issue = org is not None and ctx.viewer.role in ("anchor-admin", "anchor-analyst")
+    can_issue = sv.can_issue_links(ctx.viewer, org)
     return render(request, "lm3.html", {
         "table": frame_records(res.table), "chart": lm3_chart(res.table, anchors), "fw": fw,
         "responses": frame_records(res.responses.sort_values(["org", "supplier_name"]))
         if not res.responses.empty else [],
-        "links": links(ctx.ws, org) if can_issue and org else [], "can_issue": can_issue, "issued": issued,
+        "links": sv.survey_links(ctx.ws, ctx.viewer, org), "can_issue": can_issue, "issued": issued,
         "error": error}, status=status)
 
 
@@ -54,8 +44,9 @@ def lm3_page(request: Request, ctx: CtxDep) -> Response:
 
 @router.post("/lm3/links")
 def new_link(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    org = ctx.viewer.org or ""
-    ctx.viewer.require_upload(org)
+    # The viewer's own anchor unless the form names another (the service refuses what they may not do).
+    org = str(form.get("org") or ctx.viewer.org or "")
+    sv.require_survey_issuer(ctx.ws, ctx.viewer, org)
     raw = str(form.get("income", "")).replace(",", "").replace("£", "").strip()
     try:
         income = Decimal(raw) if raw else None
@@ -65,28 +56,24 @@ def new_link(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         return _lm3_page(request, ctx, error="Spend with the supplier: enter an amount in pounds, or leave it blank.",
                          status=400)
     try:
-        issued = issue_link(ctx.ws, org, str(form.get("supplier_name", "")), created_by=ctx.user.email,
-                            income=income)
+        issued = sv.issue_survey_link(ctx.ws, ctx.viewer, org, str(form.get("supplier_name", "")), income=income,
+                                      ip=client_ip(request))
     except AnchorageError as exc:
         return _lm3_page(request, ctx, error=f"{exc.message} {exc.fix or ''}", status=400)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "lm3-survey-link", org=org, ip=client_ip(request),
-                     detail={"link_id": issued.link_id})
-        s.commit()
     url = str(request.base_url).rstrip("/") + f"/survey/{issued.token}"
     return _lm3_page(request, ctx, issued={"url": url, "expires": issued.expires_at})
 
 
-def _survey_page(request: Request, token: str, *, error: SurveyInvalid | None = None, form: dict | None = None,
+def _survey_page(request: Request, token: str, *, error: sv.SurveyInvalid | None = None, form: dict | None = None,
                  status: int = 200) -> Response:
     try:
-        link = open_link(request.app.state.ws, token)
-    except LinkNotValid as exc:
+        link = sv.open_link(request.app.state.ws, token)
+    except sv.LinkNotValid as exc:
         return render(request, "error.html", {"status": 404, "message": exc.message, "fix": exc.fix}, status=404)
     ws = request.app.state.ws
     return render(request, "survey.html", {
         "token": token, "link": link, "anchor": ws.config.anchor(link.org).name, "place": ws.config.place.name
-        or "the local area", "fields": PERCENT_FIELDS, "error": error, "form": form or {}}, status=status)
+        or "the local area", "fields": sv.PERCENT_FIELDS, "error": error, "form": form or {}}, status=status)
 
 
 @router.get("/survey/{token}")
@@ -98,10 +85,10 @@ def survey(request: Request, token: str) -> Response:
 def survey_answer(request: Request, token: str, form: FormDep) -> Response:
     data = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}
     try:
-        link = submit(request.app.state.ws, token, data)
-    except SurveyInvalid as exc:
+        link = sv.submit_answers(request.app.state.ws, token, data)
+    except sv.SurveyInvalid as exc:
         return _survey_page(request, token, error=exc, form=data, status=400)
-    except LinkNotValid as exc:
+    except sv.LinkNotValid as exc:
         return render(request, "error.html", {"status": 404, "message": exc.message, "fix": exc.fix}, status=404)
     return render(request, "survey_done.html", {"anchor": request.app.state.ws.config.anchor(link.org).name})
 
@@ -121,9 +108,9 @@ def simulator(request: Request, ctx: CtxDep, category: str = "", shift: str = ""
         except ValueError:
             error = "Enter the shift as a percentage from 0 to 100, and LM3 (if given) as a number like 1.6."
         else:
-            fw = load_framework(ctx.ws)
+            fw = sv.framework(ctx.ws)
             try:
-                result = simulate(tables, gated.all_responses(ctx.ws, fw), fw, category=category[:200],
+                result = sv.simulate(tables, sv.all_responses(ctx.ws, fw), fw, category=category[:200],
                                   shift_pct=pct, org=slug, lm3_override=override)
             except AnchorageError as exc:
                 error = f"{exc.message} {exc.fix or ''}"

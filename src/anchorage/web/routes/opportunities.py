@@ -13,28 +13,28 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from anchorage.core.errors import AnchorageError
-from anchorage.opportunities import feeds, ical
-from anchorage.opportunities.notices import Notice, filter_notices
-from anchorage.opportunities.registration import (
+from anchorage.services.public import (
+    HONEYPOT,
     ORG_TYPES,
     SIZES,
-    confirm_registration,
-    pending_registration,
-    register_supplier,
-    supplier_categories,
-)
-from anchorage.opportunities.source import public_notices
-from anchorage.public_forms.protection import (
-    HONEYPOT,
     FormInvalid,
+    Notice,
+    confirm_registration,
+    feeds,
+    filter_notices,
     form_secret,
+    ical,
+    pending_registration,
+    public_notices,
+    register_supplier,
     stamp,
     stamped_time,
+    supplier_categories,
 )
+from anchorage.services.runtime import Workspace
 from anchorage.web.deps import FormDep, client_ip, form_token, workspace
 from anchorage.web.paging import PageNo
 from anchorage.web.render import render
-from anchorage.workspace import Workspace
 
 router = APIRouter()
 MAX_BODY = 16_384  # bytes: far more than an honest registration needs

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import explore_queries
 from anchorage.access.committed import FiguresPending
-from anchorage.procurement.analysis import COLLABORATIVE
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.web.deps import CtxDep
 from anchorage.web.render import render
 from anchorage.web.table import export_response, table_request, table_view

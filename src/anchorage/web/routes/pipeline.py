@@ -12,14 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from anchorage.access import audit
-from anchorage.access.pipeline import opportunities_for, pipeline_for
-from anchorage.contracts.categories import load_category_map
-from anchorage.contracts.finder import FinderOptions, Opportunity
-from anchorage.contracts.pipeline import PipelineFilter
-from anchorage.contracts.timeline import quarters_of
 from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.reports.pipeline_out import BRIEF_FORMATS, timeline_chart, write_brief
+from anchorage.services import procurement as svc
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.paging import bounded
 from anchorage.web.render import render
@@ -38,37 +33,30 @@ def _money(text: str, label: str) -> Decimal | None:
         raise AnchorageError(f'The {label} "{text[:40]}" is not a number.', fix="Write it like 250000.") from None
 
 
-def _finder_options(window: int) -> FinderOptions:
-    return FinderOptions(window_months=window)
-
-
 @router.get("/pipeline")
 def pipeline_page(request: Request, ctx: CtxDep, org: str = "", category: str = "", cpv: str = "",
                   min_value: str = "", max_value: str = "") -> Response:
-    cmap = load_category_map(ctx.ws.root)
+    cmap = svc.categories(ctx.ws)
     prefixes = cmap.cpv_prefixes(category) if category else []
     slug = ctx.ws.config.anchor(org).slug if org else None
-    flt = PipelineFilter(orgs=[slug] if slug else None, cpv_prefix=cpv.strip()[:8] or None,
-                         min_value=_money(min_value, "minimum value"), max_value=_money(max_value, "maximum value"))
-    # A shared category matches by CPV prefix, ProClass name or the anchors' own labels.
-    keep = (lambda r: cmap.category_of(r.get("cpv"), r.get("proclass"), r.get("category")) == category) \
-        if category else None
-    view = pipeline_for(ctx.ws, ctx.viewer, flt, keep)
+    flt = svc.PipelineFilter(orgs=[slug] if slug else None, cpv_prefix=cpv.strip()[:8] or None,
+                             min_value=_money(min_value, "minimum value"), max_value=_money(max_value, "maximum value"))
+    view = svc.pipeline(ctx.ws, ctx.viewer, flt, category)
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     return render(request, "pipeline.html", {
-        "view": view, "chart": timeline_chart(view.quarters, anchors), "quarters": quarters_of(view.quarters),
+        "view": view, "chart": timeline_chart(view.quarters, anchors), "quarters": svc.quarters_of(view.quarters),
         "categories": cmap.categories, "prefixes": prefixes,
         "f": {"org": slug or "", "category": category, "cpv": cpv, "min_value": min_value, "max_value": max_value}})
 
 
 @router.get("/pipeline/opportunities")
 def opportunities_page(request: Request, ctx: CtxDep, window: WindowMonths) -> Response:
-    found = opportunities_for(ctx.ws, ctx.viewer, _finder_options(window))
+    found = svc.opportunities(ctx.ws, ctx.viewer, window)
     return render(request, "opportunities.html", {"found": found, "window": window})
 
 
-def _one(ctx: CtxDep, opp_id: str, window: int) -> Opportunity:
-    for o in opportunities_for(ctx.ws, ctx.viewer, _finder_options(window)):
+def _one(ctx: CtxDep, opp_id: str, window: int) -> svc.Opportunity:
+    for o in svc.opportunities(ctx.ws, ctx.viewer, window):
         if o.id == opp_id:
             return o
     raise NotFound("There is no such opportunity (contracts may have changed since).",
@@ -89,9 +77,6 @@ def opportunity_brief(request: Request, opp_id: str, fmt: str, ctx: CtxDep, wind
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
     path = write_brief(o, tmp / f"brief.{fmt}", fmt, collaborative=ctx.ws.config.collaborative,
                        anchors={a.slug: a.name for a in ctx.ws.config.anchors})
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "export", org=ctx.viewer.org, ip=client_ip(request),
-                     detail={"what": "opportunity brief", "id": opp_id, "format": fmt})
-        s.commit()
+    svc.exported(ctx.ws, ctx.viewer, "opportunity brief", ip=client_ip(request), id=opp_id, format=fmt)
     return FileResponse(path, media_type=MEDIA[fmt], filename=f"opportunity-{opp_id}.{fmt}",
                         background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))

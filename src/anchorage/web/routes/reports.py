@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anchorage.core.errors import AnchorageError
-from anchorage.jobs import queue
+from anchorage.services.procurement import ask_report
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.views import period_of
@@ -25,6 +25,5 @@ def reports_page(request: Request, ctx: CtxDep, year: str = "") -> Response:
 def download(request: Request, fmt: str, ctx: CtxDep, year: str = "") -> Response:
     if fmt not in MEDIA:
         raise AnchorageError(f"There is no .{fmt} report.", fix="Choose HTML, XLSX or PDF.")
-    job_id = queue.submit(ctx.ws, "report", requested_by=ctx.user.email, org=ctx.viewer.org,
-                          params={"format": fmt, "ip": client_ip(request), "year": year})
+    job_id = ask_report(ctx.ws, ctx.viewer, fmt, year, ip=client_ip(request))
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)

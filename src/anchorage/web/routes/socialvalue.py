@@ -4,18 +4,17 @@ record a commitment or a delivery report line."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anchorage.access import audit
-from anchorage.access import socialvalue as gated
 from anchorage.core.errors import AnchorageError
-from anchorage.procurement.analysis import COLLABORATIVE, frame_records
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports.socialvalue_charts import delivery_chart
 from anchorage.reports.tables import org_name
-from anchorage.socialvalue.entries import EntryInvalid, add_commitment, add_delivery
-from anchorage.socialvalue.framework import load_framework
+from anchorage.services import socialvalue as sv
+from anchorage.services.procurement import frame_records
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 
@@ -35,7 +34,7 @@ def _as_of(text: str) -> dt.date | None:
 def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> Response:
     slug = ctx.ws.config.anchor(org).slug if org else COLLABORATIVE
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
-    st, counts = gated.status(ctx.ws, ctx.viewer, _as_of(as_of))
+    st, counts = sv.status(ctx.ws, ctx.viewer, _as_of(as_of))
     label = org_name(slug, anchors)
 
     def rows(name: str, by_org: bool = True) -> list[dict]:
@@ -61,16 +60,16 @@ def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> 
 
 @router.get("/socialvalue/framework")
 def framework(request: Request, ctx: CtxDep) -> Response:
-    fw = load_framework(ctx.ws)
+    fw = sv.framework(ctx.ws)
     return render(request, "socialvalue_framework.html", {"fw": fw, "rows": fw.rows()})
 
 
-def _record_page(request: Request, ctx: CtxDep, *, error: EntryInvalid | None = None, which: str = "",
+def _record_page(request: Request, ctx: CtxDep, *, error: sv.EntryInvalid | None = None, which: str = "",
                  form: dict | None = None, done: str = "", status: int = 200) -> Response:
-    fw = load_framework(ctx.ws)
+    fw = sv.framework(ctx.ws)
     return render(request, "socialvalue_record.html", {
         "measures": list(fw.measures.values()), "error": error, "which": which, "form": form or {}, "done": done,
-        "can_record": ctx.viewer.org is not None and ctx.viewer.role in ("anchor-admin", "anchor-analyst"),
+        "can_record": sv.can_record(ctx.viewer, ctx.viewer.org),
     }, status=status)
 
 
@@ -80,18 +79,12 @@ def record_form(request: Request, ctx: CtxDep, done: str = "") -> Response:
                         "delivery" if done == "delivery" else "")
 
 
-async def _record(request: Request, ctx: CtxDep, form: FormDep, which: str) -> Response:
-    org = ctx.viewer.org or ""
-    ctx.viewer.require_upload(org)
+async def _record(request: Request, ctx: CtxDep, form: FormDep, which: Literal["commitment", "delivery"]) -> Response:
     data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     try:
-        (add_commitment if which == "commitment" else add_delivery)(ctx.ws, org, data)
-    except EntryInvalid as exc:
+        sv.record_entry(ctx.ws, ctx.viewer, ctx.viewer.org or "", which, data, ip=client_ip(request))
+    except sv.EntryInvalid as exc:
         return _record_page(request, ctx, error=exc, which=which, form=data, status=400)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, f"socialvalue-{which}", org=org, ip=client_ip(request),
-                     detail={"contract_ref": data.get("contract_ref", "")[:200]})
-        s.commit()
     return RedirectResponse(f"/socialvalue/record?done={which}", status_code=303)
 
 

@@ -28,7 +28,7 @@ def spaces_page(request: Request, ctx: CtxDep, done: str = "") -> Response:
     return render(request, "spaces.html", {
         "spaces": sv.spaces(ctx.ws), "needs": sv.needs(ctx.ws, ctx.viewer), "done": done,
         "own_assets": av.own_assets(ctx.ws, ctx.viewer), "unread": sv.unread_count(ctx.ws, ctx.viewer),
-        "can_edit": ctx.viewer.org is not None and ctx.viewer.role in ("anchor-admin", "anchor-analyst")})
+        "can_edit": ctx.viewer.org is not None and ctx.viewer.may("edit-assets", ctx.viewer.org)})
 
 
 @router.post("/spaces")

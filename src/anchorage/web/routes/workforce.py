@@ -13,18 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from anchorage.access import audit
-from anchorage.access import workforce_queries as wq
 from anchorage.access.accounts import Forbidden
-from anchorage.access.bid_queries import lists_starts, sees_pledge
 from anchorage.core.errors import AnchorageError, NotFound
-from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
+from anchorage.services import workforce as wf
+from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import bid_view, he_view, levy_view, profile_view, rotations_view
-from anchorage.workforce.apprenticeships import write_calendars
-from anchorage.workforce.bid_io import build_bid_pack
-from anchorage.workforce.levy import Commitment
-from anchorage.workforce.levy_io import export_ledger
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,10 +41,8 @@ def day(text: str) -> dt.date | None:
         raise AnchorageError(f'"{text}" is not a date.', fix="Use the form YYYY-MM-DD.") from None
 
 
-def download(ctx: Ctx, request: Request, tmp: Path, path: Path, media: str, what: str) -> Response:
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "export", org=ctx.viewer.org, ip=client_ip(request), detail={"what": what})
-        s.commit()
+def download(tmp: Path, path: Path, media: str) -> Response:
+    """A file the service wrote (and audited) into `tmp`, which goes once it is sent."""
     return FileResponse(path, media_type=media, filename=path.name,
                         background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
 
@@ -69,25 +61,21 @@ def apprenticeships(request: Request, ctx: CtxDep) -> Response:
 def replan(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     dropout, placement = str(form.get("apprentice", "")), str(form.get("placement", ""))
     try:
-        result = wq.replan(ctx.ws, ctx.viewer, dropout=dropout, placement=placement,
+        result = wf.replan(ctx.ws, ctx.viewer, dropout=dropout, placement=placement,
                            from_month=month(str(form.get("from_month", "")), "the change"), ip=client_ip(request))
     except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
         return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "error": exc},
                       status=400)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "replan", org=ctx.viewer.org, ip=client_ip(request),
-                     detail={"apprentice": dropout, "placement": placement, "status": result["status"]})
-        s.commit()
     return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "replanned": result})
 
 
 @router.get("/workforce/apprenticeships/calendar.xlsx")
 def calendar_xlsx(request: Request, ctx: CtxDep) -> Response:
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    path = write_calendars(ctx.ws, tmp / "rotations.xlsx", orgs=set(ctx.viewer.detail_orgs))
-    return download(ctx, request, tmp, path, XLSX, "rotation calendar")
+    path = wf.calendars_file(ctx.ws, ctx.viewer, tmp / "rotations.xlsx", ip=client_ip(request))
+    return download(tmp, path, XLSX)
 
 
 @router.get("/workforce/levy")
@@ -103,29 +91,25 @@ def transfer(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         months = int(str(form.get("duration_months", "")).strip())
     except (InvalidOperation, ValueError):
         price, months = Decimal(0), 0
-    t = Commitment(org, str(form.get("apprentice", "")).strip()[:64] or "transfer", month(
+    t = wf.Commitment(org, str(form.get("apprentice", "")).strip()[:64] or "transfer", month(
         str(form.get("start_month", "")), "the transfer's first payment"), months, price,
         str(form.get("recipient", "")).strip()[:200], str(form.get("recipient_type", "small-employer")))
     if t.recipient_type not in ("anchor", "small-employer"):
         raise AnchorageError("A transfer goes to another anchor or a small local employer.", fix="Choose one.")
     try:
-        wq.add_transfer(ctx.ws, ctx.viewer, t)
+        wf.levy_transfer(ctx.ws, ctx.viewer, t, ip=client_ip(request))
     except Forbidden:
         raise
     except AnchorageError as exc:
         return render(request, "levy.html", {**levy_view(ctx.ws, ctx.viewer), "error": exc}, status=400)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "levy-transfer", org=org, ip=client_ip(request),
-                     detail={"recipient": t.recipient, "total_price": str(t.total_price)})
-        s.commit()
     return RedirectResponse("/workforce/levy#transfers", status_code=303)
 
 
 @router.get("/workforce/levy/ledger.xlsx")
 def ledger_xlsx(request: Request, ctx: CtxDep) -> Response:
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    path = export_ledger(wq.levy(ctx.ws, ctx.viewer).ledger, tmp / "levy-ledger.xlsx")
-    return download(ctx, request, tmp, path, XLSX, "levy ledger")
+    path = wf.ledger_file(ctx.ws, ctx.viewer, tmp / "levy-ledger.xlsx", ip=client_ip(request))
+    return download(tmp, path, XLSX)
 
 
 @router.get("/workforce/bid")
@@ -138,9 +122,8 @@ def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "", bid_d
     if fmt not in PACK:
         raise AnchorageError(f"There is no .{fmt} bid pack.", fix="Choose XLSX, PDF or HTML.")
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    _, paths = build_bid_pack(ctx.ws, tmp, programme or None, day(bid_date), visible=lambda org: sees_pledge(ctx.viewer, org),
-                              known=lambda org: lists_starts(ctx.viewer, org))
-    return download(ctx, request, tmp, paths[fmt], PACK[fmt], f"bid pack ({fmt})")
+    path = wf.bid_pack(ctx.ws, ctx.viewer, tmp, fmt, programme or None, day(bid_date), ip=client_ip(request))
+    return download(tmp, path, PACK[fmt])
 
 
 @router.get("/workforce/he")

@@ -9,14 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anchorage.access import audit
 from anchorage.access import bid_queries as bq
 from anchorage.access.accounts import Forbidden
 from anchorage.core.errors import AnchorageError, NotFound
+from anchorage.services.workforce import LABELS, audited
 from anchorage.web.deps import Ctx, CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import pledges_view
-from anchorage.workforce.bid_entry import LABELS
 
 router = APIRouter()
 PAGE = "bid_pledges.html"
@@ -24,9 +23,7 @@ PLEDGE_FIELDS = ("programme", *(k for k in LABELS if k not in ("participant", "s
 
 
 def _audit(ctx: Ctx, request: Request, action: str, detail: dict[str, Any]) -> None:
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, action, org=ctx.viewer.org, ip=client_ip(request), detail=detail)
-        s.commit()
+    audited(ctx.ws, ctx.viewer, action, org=ctx.viewer.org, ip=client_ip(request), detail=detail)
 
 
 def _failed(request: Request, ctx: Ctx, exc: AnchorageError, values: dict[str, str] | None = None) -> Response:

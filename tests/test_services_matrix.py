@@ -1,0 +1,200 @@
+"""The authorization matrix through the services layer, for the web and the command line alike: for each
+protected action × role × own/other anchor, the answer (done, refused 403, or 404) is the same whether asked over
+HTTP or by the `anchorage` command run as that user (ANCHORAGE_AS), and each action done is audited as its user.
+Real SQLite records and a real DuckDB warehouse; the command runs in-process through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.test_web_assets import COUNCIL, REFERENCE, TRUST
+from tests.web_support import USERS, Web, build_web, csrf_of, signed_in
+from typer.testing import CliRunner
+
+from anchorage.access import audit
+from anchorage.assets.community import propose_transfer
+from anchorage.assets.register import import_assets
+from anchorage.cli.main import app as cli_app
+from anchorage.reference.load import import_reference
+from anchorage.services.common import AS_USER_ENV
+from anchorage.store.accounts import AuditEvent
+from anchorage.web.errors import status_for
+
+TARGETS = ("council", "acute-trust")  # the two anchors with assets: each user's own anchor and another's
+ASSET = {"council": "ID:H1", "acute-trust": "ID:T1"}
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    web = build_web(tmp_path_factory.mktemp("matrix"))
+    import_reference(web.ws, [REFERENCE / "nspl_SM.csv"])
+    for org, text in (("council", COUNCIL), ("acute-trust", TRUST)):
+        path = web.root / f"{org}-assets.csv"
+        path.write_text(text, encoding="utf-8")
+        assert import_assets(web.ws, path, org).rows_quarantined == 0
+    yield web
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    audit_action: str | None  # None: the web's step is not yet the audited one (an upload's preview)
+    web: Callable[[Web, TestClient, str, str], int]  # (web, signed-in client, anchor, case id) -> HTTP status
+    cli: Callable[[Web, str, str], list[str]]  # (web, anchor, case id) -> the command's arguments
+
+
+def _post(c: TestClient, page: str, path: str, data: dict[str, str]) -> int:
+    token = csrf_of(c.get(page).text)
+    return c.post(path, data={**data, "csrf_token": token}, follow_redirects=False).status_code
+
+
+def _spend_file(web: Web, case: str) -> str:
+    path = web.root / f"spend-{abs(hash(case))}.csv"
+    path.write_text(f"Supplier,Amount,Date\nMatrix {case} Ltd,12.50,01/04/2024\n", encoding="utf-8")
+    return str(path)
+
+
+def _upload(c: TestClient, org: str, case: str) -> int:
+    token = csrf_of(c.get("/upload").text)
+    return c.post("/upload", data={"csrf_token": token, "org": org, "kind": "spend"},
+                  files={"file": ("spend.csv", f"Supplier,Amount,Date\nMatrix {case} Ltd,12.50,01/04/2024\n".encode(),
+                                  "text/csv")}, follow_redirects=False).status_code
+
+
+def _transfer(web: Web, org: str) -> str:
+    """A fresh proposed transfer of the anchor's asset (made directly in the library: the setting, not the test)."""
+    return str(propose_transfer(web.ws, org, ASSET[org], recipient="Lunch Club", terms="lease").id)
+
+
+ACTIONS = [
+    Action("asset decision", "asset-decision",
+           lambda w, c, org, case: _post(c, "/assets/review", "/assets/review/decide",
+                                         {"org": org, "asset_key": ASSET[org], "decision": "retain", "note": case}),
+           lambda w, org, case: ["assets", "decide", ASSET[org], "--org", org, "--decision", "retain", "--note", case]),
+    Action("LM3 survey link", "lm3-survey-link",
+           lambda w, c, org, case: _post(c, "/lm3", "/lm3/links", {"org": org, "supplier_name": f"Supplier {case}"}),
+           lambda w, org, case: ["lm3", "link", f"Supplier {case}", "--org", org]),
+    Action("asset transfer step", "asset-transfer",
+           lambda w, c, org, case: _post(c, "/assets/acv", "/assets/transfers",
+                                         {"transfer_id": _transfer(w, org), "status": "withdrawn"}),
+           lambda w, org, case: ["assets", "transfer-status", _transfer(w, org), "withdrawn"]),
+    Action("upload an anchor's file", None,
+           lambda w, c, org, case: _upload(c, org, case),
+           lambda w, org, case: ["spend", "ingest", _spend_file(w, case), "--org", org, "--accept-warnings"]),
+]
+
+
+def web_answer(status: int) -> int:
+    """A form that did its work answers with its page (200) or a redirect to it (303): both are 'done'."""
+    return 200 if status in (200, 303) else status
+
+
+def cli_answer(web: Web, email: str, args: list[str]) -> int:
+    result = CliRunner().invoke(cli_app, [*args, "--workspace", str(web.ws.root)], env={AS_USER_ENV: email})
+    if result.exception is None or (isinstance(result.exception, SystemExit) and result.exit_code == 0):
+        return 200
+    assert not isinstance(result.exception, SystemExit), result.output  # a usage error is the test's own
+    return status_for(result.exception)
+
+
+def audited_as(web: Web, email: str, action: str | None) -> int:
+    if action is None:
+        return 0
+    with web.ws.session() as s:
+        return len(s.scalars(select(AuditEvent).where(AuditEvent.actor == email, AuditEvent.action == action)).all())
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_web_and_command_line_give_the_same_answer(estate: Web, action: Action) -> None:
+    answers: dict[tuple[str, str], int] = {}
+    for email, (_, org) in USERS.items():
+        c = signed_in(estate, email)
+        for target in TARGETS:
+            case = f"{email}-{target}"
+            before = audited_as(estate, email, action.audit_action)
+            over_http = web_answer(action.web(estate, c, target, case))
+            after_http = audited_as(estate, email, action.audit_action)
+            by_command = cli_answer(estate, email, action.cli(estate, target, case))
+            after_cli = audited_as(estate, email, action.audit_action)
+            assert over_http == by_command, (action.name, email, target, over_http, by_command)
+            assert over_http in (200, 403, 404), (action.name, email, target, over_http)
+            # Done is audited as the user, once per way of asking; refused is not recorded as done.
+            if action.audit_action is not None:
+                assert after_http - before == (over_http == 200), (action.name, email, target)
+                assert after_cli - after_http == (by_command == 200), (action.name, email, target)
+            answers[(email, target)] = over_http
+            if target != org and org is not None:
+                assert over_http != 200 or USERS[email][0] == "collaborative-admin", (email, target)
+    # The gate is neither open nor shut: someone may, someone may not.
+    assert 200 in answers.values() and set(answers.values()) - {200}, answers
+
+
+def test_the_local_operator_acts_for_every_anchor_and_is_audited(estate: Web) -> None:
+    for target in TARGETS:
+        result = CliRunner().invoke(cli_app, ["assets", "decide", ASSET[target], "--org", target, "--decision",
+                                              "investigate", "--workspace", str(estate.ws.root)],
+                                    env={AS_USER_ENV: None})
+        assert result.exit_code == 0, result.output
+    with estate.ws.session() as s:
+        mine = [e for e in audit.events(s, limit=50) if e.action == "asset-decision" and
+                e.detail.get("decision") == "investigate"]
+    assert {e.org for e in mine} == set(TARGETS)
+    assert all(e.actor.endswith("(command line)") for e in mine), [e.actor for e in mine]
+
+
+def test_a_command_as_an_unknown_user_is_refused_in_words(estate: Web) -> None:
+    result = CliRunner().invoke(cli_app, ["assets", "decide", ASSET["council"], "--org", "council", "--decision",
+                                          "retain", "--workspace", str(estate.ws.root)],
+                                env={AS_USER_ENV: "nobody@nowhere.org"})
+    assert result.exception is not None and AS_USER_ENV in str(result.exception)
+
+
+def test_a_command_load_is_audited_as_its_user(estate: Web) -> None:
+    email = "analyst@council.org"
+    before = audited_as(estate, email, "upload")
+    result = CliRunner().invoke(cli_app, ["spend", "ingest", _spend_file(estate, "audited"), "--org", "council", "--accept-warnings",
+                                          "--workspace", str(estate.ws.root)], env={AS_USER_ENV: email})
+    assert result.exit_code == 0, result.output
+    assert audited_as(estate, email, "upload") == before + 1
+
+
+def test_the_acv_list_by_command_is_kept_by_the_council_and_audited(estate: Web) -> None:
+    def run(*args: str, as_user: str | None = None):
+        return CliRunner().invoke(cli_app, [*args, "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user})
+
+    refused = run("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "2024-03-01",
+                  as_user="analyst@trust.org")
+    assert status_for(refused.exception) == 403  # the list is the local authority's
+    done = run("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "2024-03-01",
+               as_user="analyst@council.org")
+    assert done.exit_code == 0, done.output
+    acv_id = re.search(r"Nomination (\S+) recorded", done.output).group(1)
+    listed = run("assets", "acv-decide", acv_id, "--on", "2024-04-01", "--listed")
+    assert listed.exit_code == 0 and "listed" in listed.output, listed.output
+    assert audited_as(estate, "analyst@council.org", "acv-nominate") == 1
+    with estate.ws.session() as s:
+        decided = [e for e in audit.events(s, limit=20) if e.action == "acv-decide"]
+    assert decided and decided[0].actor.endswith("(command line)") and decided[0].detail["acv_id"] == acv_id
+
+
+def test_users_added_by_command_are_audited_and_checked(estate: Web) -> None:
+    def add(email: str, role: str, org: str | None, as_user: str | None = None):
+        return CliRunner().invoke(cli_app, ["users", "add", email, "--role", role, *(["--org", org] if org else []),
+                                            "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user})
+
+    made = add("new.analyst@council.org", "anchor-analyst", "council")
+    assert made.exit_code == 0, made.output
+    with estate.ws.session() as s:
+        added = [e for e in audit.events(s, limit=20) if e.action == "user-added"]
+    assert added and added[0].detail["email"] == "new.analyst@council.org"
+    assert added[0].actor.endswith("(command line)")
+    # As an anchor admin: their own anchor only, and never a collaborative admin.
+    assert status_for(add("x@trust.org", "viewer", "acute-trust", "admin@council.org").exception) == 403
+    assert status_for(add("y@x.org", "collaborative-admin", None, "admin@council.org").exception) == 403
+    unknown = add("z@council.org", "chief", "council", "admin@council.org")
+    assert "not a role" in str(unknown.exception)
