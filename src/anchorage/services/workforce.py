@@ -24,7 +24,6 @@ from anchorage.workforce.he_partners import KINDS
 from anchorage.workforce.levy import Commitment
 from anchorage.workforce.levy_io import export_ledger
 from anchorage.workforce.profile import INDICATORS
-
 from anchorage.workforce.programmes import EmploymentProgramme, load_programmes
 from anchorage.workforce.programmes import status as programme_status
 from anchorage.workspace import Workspace
