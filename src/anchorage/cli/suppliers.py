@@ -121,7 +121,7 @@ def export(out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX fil
 def review_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
                 limit: Annotated[int, typer.Option(help="How many to show (largest spend first).")] = 30) -> None:
     """Uncertain matches not yet decided, largest spend first."""
-    from anchorage.suppliers.review import review_queue
+    from anchorage.suppliers.records import review_queue
 
     items = review_queue(open_workspace(workspace), limit=limit)
     if as_json:

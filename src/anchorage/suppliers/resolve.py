@@ -15,7 +15,7 @@ from anchorage.core.errors import AnchorageError
 from anchorage.ingest import progress as prog
 from anchorage.store import lake
 from anchorage.store.spark import spark_session
-from anchorage.suppliers import clusters, model, record_keys, spark_link
+from anchorage.suppliers import clusters, model, record_keys, records, spark_link
 from anchorage.suppliers.link import link
 from anchorage.workspace import Workspace
 
@@ -65,7 +65,7 @@ _MODEL_ROWS_SQL = f"""
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     """The records, the register (one row an entity) and the rule links, as temporary tables."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE records AS {clusters.RECORDS_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE records AS {records.RECORDS_SQL}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE register AS {_register_sql()}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE rules AS {_RULES_SQL}")
 
