@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from anchorage.core import values
 from anchorage.core.errors import InputFileError
-from anchorage.ingest import infer, parsers, quarantine_fix, sniff
+from anchorage.ingest import infer, quarantine_fix, sniff
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
@@ -232,7 +233,7 @@ def run_import(
         # Transcoded copies of the input live only for the import (they may hold personal data).
         with tempfile.TemporaryDirectory(dir=ws.tmp_dir) as tmp, copier:
             workdir = Path(tmp)
-            parsers.install(con)
+            values.install(con)
             parts: list[StagedPart] = []
             try:
                 if transform.stage is not None:
