@@ -7,14 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from anchorage.demo.anchors import VCSE_GRANT, AnchorSpec
-from anchorage.demo.suppliers_gen import (
-    N_STYLES,
-    SECTOR_INDEX,
-    SECTORS,
-    VCSE,
-    Universe,
-    variant_name,
-)
+from anchorage.demo.suppliers_gen import N_STYLES, Universe, variant_name
+from anchorage.demo.vocabulary import SECTOR_INDEX, SECTORS, VCSE
 
 N_DAYS = 1096  # 1 April 2022 .. 31 March 2025 inclusive
 FIRST_DAY = np.datetime64("2022-04-01")
