@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +21,7 @@ from anchorage.cli.common import (
     progress_bar,
     show_summary,
 )
+from anchorage.workforce.he_partners import HeBy
 
 workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
                             no_args_is_help=True)
@@ -285,12 +285,6 @@ def he_load(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = Non
     from anchorage.workforce.he_partners import load_engagements
 
     _load(load_engagements, file, workspace, org, mapping, as_json)
-
-
-class HeBy(enum.StrEnum):
-    anchor = "anchor"
-    partner = "partner"
-    outcome = "outcome"
 
 
 @he_app.command("summary")

@@ -7,13 +7,22 @@ One implementation, as DuckDB macros: `money_sql`/`date_sql`/`month_sql` parse a
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import threading
 from decimal import Decimal
 
 import duckdb
 
-DATE_ORDERS = ("dmy", "mdy")  # numeric dates day first (UK, the default) or month first (US)
+
+class DateOrder(enum.StrEnum):
+    """How numeric dates read: day first (UK, the default) or month first (US)."""
+
+    dmy = "dmy"
+    mdy = "mdy"
+
+
+DATE_ORDERS = tuple(o.value for o in DateOrder)
 MONEY = "DECIMAL(18, 2)"  # the type of every parsed amount: pounds and pence
 
 # Day-first (UK) formats; two-digit years are tried before four so that "14/05/23" is 2023, not 0023.

@@ -12,11 +12,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from anchorage.config import ENGINES
 from anchorage.core.errors import AnchorageError
 from anchorage.suppliers import model, spark_link
 
 CANDIDATE_COLUMNS = ["uid_l", "uid_r", "match_probability", "match_weight", "explanation"]
-ENGINES = ("duckdb", "spark")  # where Splink runs
+
 
 
 def _explanations(pred: pd.DataFrame) -> list[str]:
