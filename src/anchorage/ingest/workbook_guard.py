@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from anchorage.core.errors import InputFileError
+from anchorage.ingest import sheet_measure
 from anchorage.ingest.sheet_measure import (
     FIX_AREA,
     FIX_SAVE,
-    MAX_AREA,
     Box,
     ExactXlsxScan,
     FastXlsxScan,
@@ -72,12 +72,12 @@ def _check_xls(path: Path, name: str) -> None:
                              fix="Download or export it again; if that fails, " + FIX_SAVE[0].lower()
                              + FIX_SAVE[1:]) from None
     for sheet in sheets:
-        if sheet.area > MAX_AREA:
+        if sheet.area > sheet_measure.MAX_AREA:
             box = Box(sheet.first_row, sheet.first_col, sheet.first_row + sheet.rows - 1,
                       sheet.first_col + sheet.cols - 1)
             raise InputFileError(
                 name, f'this spreadsheet says sheet "{sheet.name[:60]}" uses {sheet.area:,} cells '
-                f"({box.label()}). We read at most {MAX_AREA:,} cells in a sheet.", fix=FIX_AREA)
+                f"({box.label()}). We read at most {sheet_measure.MAX_AREA:,} cells in a sheet.", fix=FIX_AREA)
 
 
 def _check_package(zf: zipfile.ZipFile, name: str, fmt: str) -> None:
