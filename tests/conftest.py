@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from anchorage import config as cfgmod
 from anchorage.access import accounts
-from anchorage.ingest import parsers
+from anchorage.core import values
 from anchorage.workspace import CONFIG_NAME, Workspace
 
 pytest_plugins = ["tests.web_support"]  # the `web` fixture for the web tests
@@ -68,7 +68,7 @@ def memory_con() -> Iterator[duckdb.DuckDBPyConnection]:
     """One in-memory DuckDB connection for a test module, with the parsing macros installed: property tests
     pass it to the parsers so each Hypothesis example does not open a connection of its own."""
     con = duckdb.connect()
-    parsers.install(con)
+    values.install(con)
     yield con
     con.close()
 

@@ -19,10 +19,24 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node, at module level or inside functions, except under `if TYPE_CHECKING:` (never run)."""
+    out: list[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def imports(path: Path, modules: set[str]) -> set[str]:
-    """Modules imported at module level (imports inside functions are deliberate lazy loads)."""
+    """Modules imported anywhere in the file: a lazy import inside a function is still a dependency."""
     found: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("anchorage"):
             subs = {f"{node.module}.{a.name}" for a in node.names} & modules
             # "from pkg import submodule" depends on the submodule; anything else on the module itself.
@@ -63,6 +77,14 @@ def test_lower_layers_do_not_import_higher_ones():
     bad = [f"{m} imports {n}" for m, deps in graph().items() for n in deps
            if layer(m) >= 0 and layer(n) > layer(m)]
     assert not bad, bad
+
+
+def test_function_level_imports_are_seen(tmp_path):
+    """A lazy import inside a function counts; one under `if TYPE_CHECKING:` does not."""
+    f = tmp_path / "m.py"
+    f.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import anchorage.web\n"
+                 "def f():\n    from anchorage.cli import main\n    import anchorage.store\n")
+    assert imports(f, {"anchorage.cli.main"}) == {"anchorage.cli.main", "anchorage.store"}
 
 
 def test_modules_stay_small():

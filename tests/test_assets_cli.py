@@ -50,7 +50,7 @@ def test_cli_errors_are_sentences(workspace: Workspace, tmp_path: Path):
     r = cli("assets", "import", str(tmp_path / "x.csv"), "--org", "Nobody", ws=workspace)
     assert r.returncode == 1 and 'no anchor called "Nobody"' in r.stderr
     r = cli("assets", "decide", "ID:X", "--org", "council", "--decision", "burn", ws=workspace)
-    assert r.returncode == 1 and "not a review decision" in r.stderr
+    assert r.returncode == 2 and "retain" in r.stderr and "Traceback" not in r.stderr  # not a choice
     r = cli("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "1/3/2024", ws=workspace)
     assert r.returncode == 1 and "YYYY-MM-DD" in r.stderr
     r = cli("spaces", "respond", "99", "offer", "--by", "council", ws=workspace)

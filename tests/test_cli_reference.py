@@ -90,7 +90,9 @@ def test_the_real_program_runs_in_its_own_process(tmp_path):
     listed = run("org", "list", "--json", "-w", str(ws))
     assert listed.returncode == 0 and json.loads(listed.stdout) == [
         {"name": "Lewisham Council", "slug": "lewisham-council", "type": "council"}]
-    bad = run("org", "add", "Bad", "--type", "bank", "-w", str(ws))
+    bad = run("org", "add", "Lewisham Council", "--type", "council", "-w", str(ws))  # already there
     assert bad.returncode == 1 and "Error:" in bad.stderr and "Traceback" not in bad.stderr and not bad.stdout
+    wrong = run("org", "add", "Bad", "--type", "bank", "-w", str(ws))  # not a choice: a usage error
+    assert wrong.returncode == 2 and "council" in wrong.stderr and "Traceback" not in wrong.stderr
     usage = run("spend", "ingest")
     assert usage.returncode == 2 and "Missing argument" in usage.stderr

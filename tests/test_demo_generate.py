@@ -11,7 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from anchorage.demo.anchors import ANCHORS
-from anchorage.demo.generate import DemoFile, generate_demo_files
+from anchorage.demo.files import DemoFile, generate_demo_files
 
 N = 20_000
 REFERENCE = Path(__file__).resolve().parents[1] / "src" / "anchorage" / "demo" / "reference"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.conftest import SHARED
 
 from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
@@ -19,7 +20,7 @@ from anchorage.reference.geography import import_any, import_areas, import_imd, 
 from anchorage.reference.synthetic import NSPL_HEADER, write_nspl_like
 from anchorage.store.warehouse import connect
 
-GEO = Path(__file__).parents[1].parent / "shared" / "data" / "geography"
+GEO = SHARED / "geography"
 NSPL = sorted((GEO / "nspl").glob("NSPL_NOV_2021_UK_*.csv"))
 ONSPD = GEO / "onspd_fixture.csv"
 LBL_LOOKUP = GEO / "lewisham" / "lbl_postcode_oa11_lsoa11_msoa11_wd22.csv"

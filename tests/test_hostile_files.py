@@ -31,7 +31,7 @@ from tests.web_support import build_web, csrf_of, login, signed_in
 from tests.xls_files import dimensions, good_xls, payments, small_compound_file, workbook_stream
 
 from anchorage.core.errors import InputFileError
-from anchorage.ingest import workbook_guard
+from anchorage.ingest import sheet_measure, workbook_guard
 from anchorage.ingest.sniff import detect_format
 from anchorage.ingest.workbook_reader import read_sheets
 from anchorage.web.paging import BadNumber, whole_number
@@ -122,15 +122,15 @@ def test_a_sound_xls_passes_the_guard_previews_and_loads(files, tmp_path):
     assert out["preview"] == ["Supplier", "Amount", "Date"], out
     assert out["load"] == 300, out
     # The measure is the declared one, exactly: 301 rows x 3 columns.
-    old = workbook_guard.MAX_AREA
+    old = sheet_measure.MAX_AREA
     try:
-        workbook_guard.MAX_AREA = 903 - 1
+        sheet_measure.MAX_AREA = 903 - 1
         with pytest.raises(InputFileError, match=r'sheet "Payments" uses 903 cells \(A1:C301\)'):
             workbook_guard.check_workbook(path, "xls")
-        workbook_guard.MAX_AREA = 903
+        sheet_measure.MAX_AREA = 903
         workbook_guard.check_workbook(path, "xls")
     finally:
-        workbook_guard.MAX_AREA = old
+        sheet_measure.MAX_AREA = old
 
 
 def test_a_small_xls_in_the_mini_stream_is_measured_too(tmp_path):
@@ -190,15 +190,15 @@ def test_the_guard_measures_what_it_says(tmp_path):
     # A value at Z5000 after A1:C3: 26 columns x 5,000 rows.
     path = tmp_path / "box.xlsx"
     path.write_bytes(xlsx_bytes(sheet_xml(ROWS + '<row r="5000"><c r="Z5000"><v>1</v></c></row>')))
-    old = workbook_guard.MAX_AREA
-    workbook_guard.MAX_AREA = 26 * 5000 - 1
+    old = sheet_measure.MAX_AREA
+    sheet_measure.MAX_AREA = 26 * 5000 - 1
     try:
         with pytest.raises(InputFileError, match=r"130,000 cells: .* spans A1:Z5000, though only 10 cells"):
             workbook_guard.check_workbook(path, "xlsx")
-        workbook_guard.MAX_AREA = 26 * 5000
+        sheet_measure.MAX_AREA = 26 * 5000
         workbook_guard.check_workbook(path, "xlsx")
     finally:
-        workbook_guard.MAX_AREA = old
+        sheet_measure.MAX_AREA = old
     # Just under the longest run allowed between two tags passes; just over is refused.
     ok = tmp_path / "long-ok.xlsx"
     ok.write_bytes(xlsx_bytes(sheet_xml(ROWS.replace("<v>80</v>", f"<v>80{whitespace(900_000)}</v>"))))

@@ -7,7 +7,7 @@ import datetime as dt
 
 import duckdb
 
-from anchorage.ingest.parsers import parse_amounts, parse_dates
+from anchorage.core.values import parse_amounts, parse_dates
 from anchorage.ingest.spend import ingest_spend
 
 # Amounts and dates in the plain shapes (fast path) and every other shape (full parsers), with the cell

@@ -97,7 +97,7 @@ def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(memory_con, d
         return
     if any(d.day != d.month for d in days):
         assert decision.order == order
-    from anchorage.ingest.parsers import parse_dates
+    from anchorage.core.values import parse_dates
 
     assert parse_dates(values, decision.order, con=memory_con) == days
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anchorage.ingest.parsers import parse_amounts, parse_dates
+from anchorage.core.values import parse_amounts, parse_dates
 from anchorage.reference.names import normalise_names
 
 money = st.decimals(min_value=Decimal("-9999999"), max_value=Decimal("9999999"), places=2, allow_nan=False)

@@ -21,9 +21,10 @@ from anchorage.procurement.run import analyse_workspace
 from anchorage.reference.names import normalise_names
 from anchorage.suppliers import generate
 from anchorage.suppliers.export import export_suppliers, resolved_suppliers
+from anchorage.suppliers.records import review_queue
 from anchorage.suppliers.registers import import_register
 from anchorage.suppliers.resolve import resolve
-from anchorage.suppliers.review import decide, list_decisions, review_queue, undo
+from anchorage.suppliers.review import decide, list_decisions, undo
 
 # Companies the hand-computed fixture's suppliers really are, plus near-miss decoys.
 # (i, name, number, postcode, town, category, status, accounts, sic, incorporated)

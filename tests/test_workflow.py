@@ -29,7 +29,7 @@ def test_cli_workflow(tmp_path, shared_data):
            "--sub-region", "E09000011,E09000029"))
     ok(cli("org", "add", "Lewisham Council", "--type", "council", env_ws=ws))
     r = cli("org", "add", "Bad", "--type", "bank", env_ws=ws)
-    assert r.returncode == 1 and "must be one of" in r.stderr
+    assert r.returncode == 2 and "housing-association" in r.stderr  # not a choice: refused before any work
     empty = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)  # nothing loaded yet: no crash
     assert [t["spend"] for t in empty["totals"]] in ([], [0], [0.0])
     ok(cli("report", "--out", str(tmp_path / "empty-report"), env_ws=ws))

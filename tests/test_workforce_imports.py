@@ -225,14 +225,14 @@ def test_cli_json_summary_balances(tmp_path):
 def test_fast_paths_give_what_the_shared_parsers_give(kind):
     import duckdb
 
-    from anchorage.ingest import parsers
+    from anchorage.core.values import install
     from anchorage.ingest.record_files import FileColumn, _parsed
 
     values = ["£1,234.56", "1234.5", "1,234", "£0.01", "1.005", "12,34", "£1,234,567.89", "999999999999999999",
               "(12.00)", "12CR", "-5", "£ 5", "1,2345", "01/2025", "1/2025", "13/2025", "2025-01", "04/1940",
               "15/03/2024", "Jan-24", "", "abc", "45000", "0/2024"]
     con = duckdb.connect()
-    parsers.install(con)
+    install(con)
     con.execute("CREATE TABLE v AS SELECT unnest(?) AS x_raw", [values])
     fast = _parsed(FileColumn("x", kind))[0]
     shared = ("anchorage_amount(x_raw)" if kind == "money"

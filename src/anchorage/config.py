@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -12,7 +13,17 @@ import tomli_w
 
 from anchorage.core.errors import ConfigError, UnknownAnchorError
 
-ANCHOR_TYPES = ("council", "nhs-trust", "college", "housing-association", "university", "other")
+
+class AnchorType(enum.StrEnum):
+    council = "council"
+    nhs_trust = "nhs-trust"
+    college = "college"
+    housing_association = "housing-association"
+    university = "university"
+    other = "other"
+
+
+ANCHOR_TYPES = tuple(t.value for t in AnchorType)
 LAD_CODE = re.compile(r"^[EWSN]\d{8}$")
 TIERS = ("local", "sub-region", "region", "uk", "abroad", "unknown")
 UK_COUNTRY_CODES = ("E92000001", "W92000004", "S92000003", "N92000002")
@@ -76,7 +87,14 @@ class Place:
     name: str = ""
 
 
-ENGINES = ("duckdb", "spark")
+class Engine(enum.StrEnum):
+    """Where the analysis, linking and lake run."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+ENGINES = tuple(e.value for e in Engine)
 MEMORY = re.compile(r"^\d+[kmgt]?$", re.IGNORECASE)
 
 

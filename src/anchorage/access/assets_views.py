@@ -30,6 +30,7 @@ from anchorage.assets.dedupe import register_summary as summarise
 from anchorage.assets.review import ReviewItem, record_decision, review_assets
 from anchorage.assets.utilisation import enter_utilisation
 from anchorage.core.errors import AnchorageError
+from anchorage.core.values import parse_date
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.store.assets_records import Space
 from anchorage.workspace import Workspace
@@ -192,10 +193,10 @@ def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str
     require_council_editor(ws, viewer)
 
     def day(key: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(values.get(key) or "")
-        except ValueError:
-            raise AnchorageError(f"The {key.replace('_', ' ')} is not a date.", fix="Use the form YYYY-MM-DD.") from None
+        found = parse_date(values.get(key))
+        if found is None:
+            raise AnchorageError(f"The {key.replace('_', ' ')} is not a date.", fix="Use the form YYYY-MM-DD.")
+        return found
 
     def ref(key: str) -> str:
         return (values.get(key) or "").strip()[:64]

@@ -15,7 +15,7 @@ import pandas as pd
 from anchorage.access import audit
 from anchorage.access.gate import Viewer, refuse
 from anchorage.exports import csv_bytes
-from anchorage.suppliers import review
+from anchorage.suppliers import records, review
 from anchorage.suppliers.export import resolved_suppliers
 from anchorage.workspace import Workspace
 
@@ -40,11 +40,11 @@ def _record_org(ws: Workspace, viewer: Viewer, record_id: str, *, ip: str | None
     return org
 
 
-def queue(ws: Workspace, viewer: Viewer, *, limit: int = 100) -> list[review.QueueItem]:
+def queue(ws: Workspace, viewer: Viewer, *, limit: int = 100) -> list[records.QueueItem]:
     """The review queue, for the anchors whose detail the viewer sees."""
     if not viewer.detail_orgs:
         return []
-    return [i for i in review.review_queue(ws, limit=None) if viewer.sees_detail(i.org)][:limit]
+    return [i for i in records.review_queue(ws, limit=None) if viewer.sees_detail(i.org)][:limit]
 
 
 def decisions(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:

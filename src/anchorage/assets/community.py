@@ -11,6 +11,7 @@ A period "beginning with" a day includes that day, so it ends the day before the
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -27,7 +28,26 @@ TRANSFER_STEPS: dict[str, tuple[str, ...]] = {
     "approved": ("completed", "withdrawn"),
     "completed": (), "refused": (), "withdrawn": (),
 }
-TERMS = ("freehold", "long-lease", "lease", "licence")
+class Terms(enum.StrEnum):
+    freehold = "freehold"
+    long_lease = "long-lease"
+    lease = "lease"
+    licence = "licence"
+
+
+TERMS = tuple(t.value for t in Terms)
+
+
+class TransferStatus(enum.StrEnum):
+    """Where a community asset transfer stands (TRANSFER_STEPS: which may follow which)."""
+
+    proposed = "proposed"
+    expression_of_interest = "expression-of-interest"
+    business_case = "business-case"
+    approved = "approved"
+    completed = "completed"
+    refused = "refused"
+    withdrawn = "withdrawn"
 
 
 

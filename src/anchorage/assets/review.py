@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -14,7 +15,20 @@ from anchorage.core.errors import AnchorageError
 from anchorage.store.assets_records import AssetDecision
 from anchorage.workspace import Workspace
 
-DECISIONS = ("retain", "share", "community-use", "transfer", "dispose", "investigate", "not-underused")
+
+class Decision(enum.StrEnum):
+    """What an anchor decides about an asset under review."""
+
+    retain = "retain"
+    share = "share"
+    community_use = "community-use"
+    transfer = "transfer"
+    dispose = "dispose"
+    investigate = "investigate"
+    not_underused = "not-underused"
+
+
+DECISIONS = tuple(d.value for d in Decision)
 
 
 @dataclass

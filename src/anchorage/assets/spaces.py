@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from anchorage.assets.geo import latlon_to_bng
 from anchorage.assets.times import parse_times
 from anchorage.core.errors import AnchorageError
+from anchorage.core.values import parse_money
 from anchorage.ingest.mapping import register_kind
 from anchorage.reference.boundaries import load_boundaries
 from anchorage.reference.postcode import normalise_postcodes
@@ -68,10 +69,9 @@ def word_list(value: Any) -> list[str]:
 def money(value: Any, what: str) -> Decimal | None:
     if value in (None, ""):
         return None
-    try:
-        amount = Decimal(re.sub(r"[£,\s]|per hour|/h(ou)?r?", "", str(value).lower()) or "x")
-    except InvalidOperation:
-        raise AnchorageError(f'{what} "{value}" is not an amount of money.') from None
+    amount = parse_money(re.sub(r"per hour|/h(ou)?r?", "", str(value).lower()))
+    if amount is None:
+        raise AnchorageError(f'{what} "{value}" is not an amount of money.')
     if amount < 0:
         raise AnchorageError(f"{what} cannot be negative.")
     return amount

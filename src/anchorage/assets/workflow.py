@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,14 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "booked": {"cancel": "cancelled"},
     "declined": {}, "withdrawn": {}, "cancelled": {},
 }
+class SpaceAction(enum.StrEnum):
+    offer = "offer"
+    accept = "accept"
+    decline = "decline"
+    withdraw = "withdraw"
+    cancel = "cancel"
+
+
 BY_ANCHOR = {"offer", "decline", "cancel"}
 BY_GROUP = {"withdraw", "accept", "cancel"}
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from anchorage.assets.community import Terms, TransferStatus
+from anchorage.assets.review import Decision
+from anchorage.assets.workflow import SpaceAction
 from anchorage.cli.common import (
     JsonOpt,
     MappingOpt,
@@ -88,15 +90,15 @@ def assets_review(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 
 
 @assets_app.command("decide")
-def assets_decide(asset_key: str, org: OrgOpt, decision: Annotated[str, typer.Option(help="retain, share, community-use, transfer, dispose, investigate, not-underused")],
+def assets_decide(asset_key: str, org: OrgOpt, decision: Annotated[Decision, typer.Option(help="The decision.")],
                   workspace: WorkspaceOpt = None, note: str = "", by: str = "") -> None:
     """Record a review decision on an asset (kept across reviews; audited, as ANCHORAGE_AS's user if set)."""
     from anchorage.services import assets
     from anchorage.services.common import command_viewer
 
     ws = open_workspace(workspace)
-    assets.decide(ws, command_viewer(ws, by), org, asset_key, decision, note=note)
-    out.print(f"Recorded: {asset_key} → {decision}.")
+    assets.decide(ws, command_viewer(ws, by), org, asset_key, decision.value, note=note)
+    out.print(f"Recorded: {asset_key} → {decision.value}.")
 
 
 @assets_app.command("duplicates")
@@ -192,13 +194,6 @@ def acv_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
         print_rows("Assets of Community Value", rows, ["id", "name", "status", "expires_on", "moratorium_ends", "note"])
 
 
-class Terms(enum.StrEnum):
-    freehold = "freehold"
-    long_lease = "long-lease"
-    lease = "lease"
-    licence = "licence"
-
-
 @assets_app.command("transfer")
 def transfer(asset_key: str, org: OrgOpt, to: Annotated[str, typer.Option("--to", help="Receiving organisation.")],
              terms: Annotated[Terms, typer.Option(help="The terms of the transfer.")],
@@ -211,14 +206,15 @@ def transfer(asset_key: str, org: OrgOpt, to: Annotated[str, typer.Option("--to"
 
 
 @assets_app.command("transfer-status")
-def transfer_status(transfer_id: str, status: str, workspace: WorkspaceOpt = None, note: str = "") -> None:
-    """Move a transfer on (expression-of-interest, business-case, approved, completed, refused, withdrawn)."""
+def transfer_status(transfer_id: str, status: Annotated[TransferStatus, typer.Argument(help="The next status.")],
+                    workspace: WorkspaceOpt = None, note: str = "") -> None:
+    """Move a transfer on to its next status."""
     from anchorage.services import assets
     from anchorage.services.common import command_viewer
 
     ws = open_workspace(workspace)
-    assets.transfer_action(ws, command_viewer(ws), {"transfer_id": transfer_id, "status": status, "note": note})
-    out.print(f"Transfer {transfer_id} is now {status}.")
+    assets.transfer_action(ws, command_viewer(ws), {"transfer_id": transfer_id, "status": status.value, "note": note})
+    out.print(f"Transfer {transfer_id} is now {status.value}.")
 
 
 @spaces_app.command("load")
@@ -263,11 +259,11 @@ def spaces_request(need_id: str, space_id: str, workspace: WorkspaceOpt = None, 
 
 
 @spaces_app.command("respond")
-def spaces_respond(request_id: str, action: Annotated[str, typer.Argument(help="offer, accept, decline, withdraw or cancel")],
+def spaces_respond(request_id: str, action: Annotated[SpaceAction, typer.Argument(help="The anchor offers, declines or cancels; the group accepts or withdraws.")],
                    by: Annotated[str, typer.Option(help='"group", or the anchor\'s slug')],
                    workspace: WorkspaceOpt = None, note: str = "") -> None:
     """Move a space request on: the anchor offers or declines, the group accepts (booking) or withdraws."""
     from anchorage.assets.workflow import change_request
 
-    req = change_request(open_workspace(workspace), request_id, action, by=by, note=note)
+    req = change_request(open_workspace(workspace), request_id, action.value, by=by, note=note)
     out.print(f"Request {req.id}: {req.status}.")

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
+from anchorage.config import AnchorType, Engine
+from anchorage.procurement.lake_ingest import LakeKind
 
 lake_app = typer.Typer(help="The lake: the warehouse as Parquet files for Spark (national scale).",
                        no_args_is_help=True)
-EngineOpt = Annotated[str | None, typer.Option("--engine", help="duckdb or spark (default: [compute] engine in "
+EngineOpt = Annotated[Engine | None, typer.Option("--engine", help="Where to run (default: [compute] engine in "
                                                                 "anchorage.toml, else duckdb).")]
 
 
@@ -38,23 +40,20 @@ def lake_ingest(
     files: Annotated[list[Path] | None, typer.Argument(help="Files to load (with --kind and --org).")] = None,
     from_workspace: Annotated[list[Path] | None, typer.Option(
         "--from-workspace", help="A workspace whose payments and supplier tables join the lake (repeatable).")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="What the files are: spend or suppliers.")] = None,
+    kind: Annotated[LakeKind | None, typer.Option("--kind", help="What the files are.")] = None,
     org: Annotated[str | None, typer.Option("--org", help="The anchor the files belong to.")] = None,
-    org_type: Annotated[str, typer.Option("--org-type", help="The anchor's type, if the lake has not seen it.")] = "council",
+    org_type: Annotated[AnchorType, typer.Option("--org-type", help="The anchor's type, if the lake has not seen it.")] = AnchorType.council,
     accept_warnings: Annotated[bool, typer.Option("--accept-warnings", help="Load spend files even if the sanity "
                                                                             "checks warn.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build a national lake from many workspaces, or from files; only what changed is written again."""
-    from anchorage.core.errors import AnchorageError
     from anchorage.procurement.lake_ingest import ingest
     from anchorage.store import lake
 
-    if kind not in (None, "spend", "suppliers"):
-        raise AnchorageError(f"A lake takes spend or suppliers files, not {kind}.", fix="Use --kind spend or --kind suppliers.")
     options = {"accept_warnings": accept_warnings} if kind == "spend" else {}
-    summary = ingest(lake.root_for(Path.cwd(), "", to), workspaces=from_workspace, kind=kind, org=org, files=files,
-                     org_type=org_type, **options)
+    summary = ingest(lake.root_for(Path.cwd(), "", to), workspaces=from_workspace, kind=kind.value if kind else None,
+                     org=org, files=files, org_type=org_type.value, **options)
     if as_json:
         print_json(summary.to_json())
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import os
 import sys
 from decimal import Decimal
@@ -36,14 +35,10 @@ from anchorage.cli.socialvalue import lm3_app, socialvalue_app
 from anchorage.cli.suppliers import suppliers_app
 from anchorage.cli.uploads import quarantine_app, uploads_app
 from anchorage.cli.workforce import apprenticeships_app, bid_app, he_app, levy_app, workforce_app
+from anchorage.config import AnchorType
 from anchorage.core.errors import AnchorageError
+from anchorage.core.values import DateOrder
 from anchorage.workspace import Workspace, resolve
-
-
-class DateOrder(enum.StrEnum):
-    dmy = "dmy"
-    mdy = "mdy"
-
 
 app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -106,12 +101,12 @@ def migrate(workspace: WorkspaceOpt = None) -> None:
 @org_app.command("add")
 def org_add(
     name: str,
-    type_: Annotated[str, typer.Option("--type", help="|".join(cfgmod.ANCHOR_TYPES))] = "other",
+    type_: Annotated[AnchorType, typer.Option("--type", help="The kind of anchor.")] = AnchorType.other,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add an anchor to the collaborative."""
     ws = open_workspace(workspace)
-    anchor = ws.config.add_anchor(name, type_)
+    anchor = ws.config.add_anchor(name, type_.value)
     ws.save_config()
     out.print(f'Added {anchor.type} "{anchor.name}" (slug {anchor.slug}).')
 

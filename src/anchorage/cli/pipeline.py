@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
@@ -21,24 +20,13 @@ from anchorage.cli.common import (
     print_json,
     run_ingest,
 )
+from anchorage.contracts.categories import CpvLevel
+from anchorage.contracts.finder import Grouping
 from anchorage.core.errors import AnchorageError
 
 pipeline_app = typer.Typer(help="Contracts and the pipeline: registers, OCDS, and contracts to buy together.",
                            no_args_is_help=True)
 WindowOpt = Annotated[int, typer.Option("--window-months", help="End dates within this many months of each other.")]
-class CpvLevel(enum.StrEnum):
-    division = "division"
-    group = "group"
-    class_ = "class"
-    category = "category"
-    code = "code"
-
-
-class Grouping(enum.StrEnum):
-    mapped = "mapped"
-    cpv = "cpv"
-
-
 LevelOpt = Annotated[CpvLevel, typer.Option("--cpv-level", help="How finely to group by CPV code.")]
 GroupingOpt = Annotated[Grouping, typer.Option("--grouping", help="mapped (shared categories, else CPV) or cpv.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Leave out contracts re-procured before this date "

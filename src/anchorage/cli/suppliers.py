@@ -23,6 +23,7 @@ from anchorage.cli.common import (
     run_ingest,
     show_summary,
 )
+from anchorage.config import Engine
 from anchorage.jobs import worker
 
 suppliers_app = typer.Typer(help="Suppliers: supplier files, the registers, one supplier across all anchors.",
@@ -69,9 +70,9 @@ def import_cic(files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt
 
 @suppliers_app.command("resolve")
 def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
-            engine: Annotated[str, typer.Option("--engine", "--backend", help="duckdb (default) or spark: Splink and the "
+            engine: Annotated[Engine, typer.Option("--engine", "--backend", help="On spark, Splink and the "
                                                 "clustering run on a Spark session from [compute] in anchorage.toml, "
-                                                "on tables passed through the lake.")] = "duckdb") -> None:
+                                                "on tables passed through the lake.")] = Engine.duckdb) -> None:
     """Link every anchor's suppliers to the registers and to each other; print a summary."""
     from anchorage.services import job_kinds  # lazily, as every command's heavy imports are
     from anchorage.suppliers.clusters import ResolveSummary
@@ -79,7 +80,7 @@ def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     ws = open_workspace(workspace)
     job_kinds.register_all()
     with progress_bar(not as_json) as bar:  # a job: inline here, or on the web server that owns the workspace
-        job, made = worker.run_and_wait(ws, "resolve", requested_by=operator(), params={"backend": engine},
+        job, made = worker.run_and_wait(ws, "resolve", requested_by=operator(), params={"backend": engine.value},
                                         listener=job_progress(ws, bar))
     known = {f.name for f in fields(ResolveSummary)}
     s = made if made is not None else ResolveSummary(**{k: v for k, v in (job.result or {}).items() if k in known})
@@ -119,7 +120,7 @@ def export(out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX fil
 def review_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
                 limit: Annotated[int, typer.Option(help="How many to show (largest spend first).")] = 30) -> None:
     """Uncertain matches not yet decided, largest spend first."""
-    from anchorage.suppliers.review import review_queue
+    from anchorage.suppliers.records import review_queue
 
     items = review_queue(open_workspace(workspace), limit=limit)
     if as_json:

@@ -10,6 +10,7 @@ import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.core.errors import AnchorageError
+from anchorage.store.accounts import Role
 
 users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
 
@@ -65,7 +66,7 @@ def serve(workspace: WorkspaceOpt = None,
 
 
 @users_app.command("add")
-def users_add(email: str, role: Annotated[str, typer.Option(help="collaborative-admin, anchor-admin, anchor-analyst or viewer.")],
+def users_add(email: str, role: Annotated[Role, typer.Option(help="What the user may do.")],
               org: Annotated[str | None, typer.Option(help="The user's anchor (not for a collaborative admin).")] = None,
               workspace: WorkspaceOpt = None) -> None:
     """Create a user and print a one-time link to set their password."""
@@ -73,7 +74,7 @@ def users_add(email: str, role: Annotated[str, typer.Option(help="collaborative-
     from anchorage.services.common import command_viewer
 
     ws = open_workspace(workspace)
-    user, token = admin.add_user(ws, command_viewer(ws), email, role, org)
+    user, token = admin.add_user(ws, command_viewer(ws), email, role.value, org)
     out.print(f"Created {user.email} ({role}). They set their password at: http://127.0.0.1:8000/invite/{token}")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from anchorage.cli.common import (
     print_json,
     run_ingest,
 )
+from anchorage.workforce.he_partners import HeBy
 
 workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
                             no_args_is_help=True)
@@ -259,12 +259,6 @@ def he_load(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = Non
         as_json: JsonOpt = False) -> None:
     """Engagements: anchor, partner, partner_type, kind, title, start_date, outcome, people."""
     _load("he-engagements", file, workspace, org, mapping, as_json)
-
-
-class HeBy(enum.StrEnum):
-    anchor = "anchor"
-    partner = "partner"
-    outcome = "outcome"
 
 
 @he_app.command("summary")

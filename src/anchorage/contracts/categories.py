@@ -4,6 +4,7 @@ and the anchors' own category labels (docs/pipeline.md)."""
 from __future__ import annotations
 
 import csv
+import enum
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,7 +17,17 @@ WORKSPACE_MAP = "category_map.csv"  # a workspace's own rows, read after (and wi
 SCHEMES = ("cpv", "sic", "proclass", "anchor")
 # CPV levels by the number of significant digits: XX000000 division, XXX00000 group, XXXX0000 class,
 # XXXXX000 category; the last three digits refine further.
-CPV_LEVELS = {"division": 2, "group": 3, "class": 4, "category": 5, "code": 8}
+class CpvLevel(enum.StrEnum):
+    """How finely contracts group by CPV code."""
+
+    division = "division"
+    group = "group"
+    class_ = "class"
+    category = "category"
+    code = "code"
+
+
+CPV_LEVELS = dict(zip((lv.value for lv in CpvLevel), (2, 3, 4, 5, 8), strict=True))  # the digits each keeps
 
 
 def cpv_code(text: str | None) -> str | None:

@@ -6,6 +6,7 @@ local capacity). Definitions in docs/pipeline.md."""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import math
 from collections import defaultdict
@@ -29,6 +30,13 @@ from anchorage.reference.names import normalise_names
 from anchorage.workspace import Workspace
 
 
+class Grouping(enum.StrEnum):
+    """What groups contracts to buy together: the shared category (else the CPV prefix), or CPV only."""
+
+    mapped = "mapped"
+    cpv = "cpv"
+
+
 @dataclass
 class FinderOptions:
     """The finder's settings; every default is documented in docs/pipeline.md."""
@@ -44,7 +52,7 @@ class FinderOptions:
         problems = []
         if self.window_months < 0 or self.window_months > 120:
             problems.append("the window must be between 0 and 120 months")
-        if self.grouping not in ("mapped", "cpv"):
+        if self.grouping not in tuple(Grouping):
             problems.append('grouping must be "mapped" or "cpv"')
         if self.cpv_level not in CPV_LEVELS or self.cpv_level == "code":
             problems.append("the CPV level must be division, group, class or category")

@@ -16,7 +16,8 @@ import xlsxwriter
 
 from anchorage.contracts.finder import add_months
 from anchorage.contracts.importer import import_contracts
-from anchorage.demo.suppliers_gen import SECTOR_INDEX, Universe, build_universe, variant_name
+from anchorage.demo.suppliers_gen import Universe, build_universe, variant_name
+from anchorage.demo.vocabulary import SECTOR_INDEX
 from anchorage.workspace import Workspace
 
 # (anchor key, sector, title, own category, CPV, value £, term years, months from now to the end, extensions)

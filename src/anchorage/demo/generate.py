@@ -1,24 +1,14 @@
-"""Deterministic generator of a realistic demo anchor collaborative's raw spend files."""
+"""Deterministic generator of a realistic demo anchor collaborative's transactions (files.py writes them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from anchorage.demo.anchors import ANCHORS, VCSE_GRANT, AnchorSpec
-from anchorage.demo.suppliers_gen import (
-    N_STYLES,
-    SECTOR_INDEX,
-    SECTORS,
-    VCSE,
-    Universe,
-    build_universe,
-    variant_name,
-)
-
-__all__ = ["DemoFile", "generate_demo_files"]
+from anchorage.demo.anchors import VCSE_GRANT, AnchorSpec
+from anchorage.demo.suppliers_gen import N_STYLES, Universe, variant_name
+from anchorage.demo.vocabulary import SECTOR_INDEX, SECTORS, VCSE
 
 N_DAYS = 1096  # 1 April 2022 .. 31 March 2025 inclusive
 FIRST_DAY = np.datetime64("2022-04-01")
@@ -26,16 +16,6 @@ REDACTED_NAMES = ("REDACTED", "Redacted - personal data")
 # Bad-row kinds: 1 amount "TBC", 2 missing date, 3 impossible date, 4 empty supplier.
 BAD_KINDS = 4
 ACUTE_THRESHOLD = 25_000.0
-
-
-@dataclass
-class DemoFile:
-    """One generated raw file and the anchor it belongs to."""
-
-    anchor: str  # anchor display name
-    anchor_type: str  # council|nhs-trust|college|housing-association
-    kind: str  # "spend" or "suppliers"
-    path: Path
 
 
 @dataclass
@@ -175,30 +155,3 @@ def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int,
         label=label[order], area=area[order], bad=bad[order], pick=rng.random(n),
         labels=labels, names=_anchor_names(u, spec, rng), rng_seed=int(rng.integers(2**31)),
     )
-
-
-def split_counts(transactions: int) -> list[int]:
-    """Rows per anchor, in ANCHORS order, summing exactly to the request."""
-    counts = [round(transactions * a.share) for a in ANCHORS]
-    counts[0] += transactions - sum(counts)
-    return [max(c, 50) for c in counts]
-
-
-def generate_demo_files(out_dir: Path, *, seed: int = 2026,
-                        transactions: int = 300_000) -> list[DemoFile]:
-    """Write the five anchors' raw spend files and three supplier masters into out_dir."""
-    # `transactions` counts payments made, split 40/25/15/8/12 % across ANCHORS. The acute
-    # trust publishes only payments of £25,000 and over, so its file holds ~7% of the total.
-    from anchorage.demo import writers
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    u = build_universe(seed)
-    files: list[DemoFile] = []
-    for index, (spec, n) in enumerate(zip(ANCHORS, split_counts(transactions), strict=True)):
-        t = make_transactions(u, spec, n, seed, index)
-        spend_path, master_path = writers.WRITERS[spec.key](t, u, out_dir)
-        files.append(DemoFile(spec.name, spec.anchor_type, "spend", spend_path))
-        if master_path is not None:
-            files.append(DemoFile(spec.name, spec.anchor_type, "suppliers", master_path))
-    return files

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anchorage.demo.suppliers_gen import LARGE, SECTORS, VCSE, Universe
+from anchorage.demo.suppliers_gen import Universe
+from anchorage.demo.vocabulary import LARGE, SECTORS, VCSE
 from anchorage.suppliers.generate import write_charity_extract, write_companies_house
 
 _SIC = {"catering": "56290 - Other food services", "cleaning": "81210 - General cleaning of buildings",

@@ -34,7 +34,7 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
              say: Callable[[str], None] = print) -> Path:
     """Create the demo workspace at `root` (replacing an earlier demo there); return the report's path."""
     from anchorage.demo.assets_gen import load_demo_assets
-    from anchorage.demo.generate import generate_demo_files
+    from anchorage.demo.files import generate_demo_files
     from anchorage.ingest.spend import ingest_spend
     from anchorage.ingest.suppliers import ingest_suppliers
     from anchorage.reference.load import import_reference

@@ -11,7 +11,8 @@ import numpy as np
 import xlsxwriter
 
 from anchorage.demo.generate import N_DAYS, AnchorTxns
-from anchorage.demo.suppliers_gen import LARGE, SME, VCSE, Universe, format_postcode
+from anchorage.demo.suppliers_gen import Universe, format_postcode
+from anchorage.demo.vocabulary import LARGE, SME, VCSE
 
 FIRST = dt.date(2022, 4, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)

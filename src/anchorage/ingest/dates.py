@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import duckdb
 
 from anchorage.core.errors import InputFileError
+from anchorage.core.values import DATE_ORDERS
 
-ORDERS = ("dmy", "mdy")
 ORDER_WORDS = {"dmy": "day-first (DD/MM/YYYY)", "mdy": "month-first (MM/DD/YYYY)"}
 
 # A numeric date with two small fields that could swap: 7/31/2020, 31.07.20, 07-31-2020 10:00.
@@ -108,7 +108,7 @@ def decide(ev: DateEvidence, *, path: str, column: str, given: str | None = None
                             f'dates read {ORDER_WORDS[order]}: "{example}" can only be read that way'
                             if order == "mdy" else None)
     if ev.either:
-        if earlier in ORDERS:
+        if earlier in DATE_ORDERS:
             return DateDecision(earlier, "the anchor's earlier files",
                                 f"every date fits both day-first and month-first; read {ORDER_WORDS[earlier]} "
                                 "as in this anchor's earlier files")
@@ -117,7 +117,7 @@ def decide(ev: DateEvidence, *, path: str, column: str, given: str | None = None
             f"is {_both(ev.example_either)}), and this anchor has no earlier file to follow.",
             fix="Pass --date-order dmy (day first, as in the UK) or --date-order mdy (month first); on the web, "
                 "choose the date order in the preview.")
-    return DateDecision(earlier if earlier in ORDERS else "dmy", "no numeric dates")
+    return DateDecision(earlier if earlier in DATE_ORDERS else "dmy", "no numeric dates")
 
 
 def _both(example: str | None) -> str:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from anchorage.ingest import infer, parsers, quarantine_fix, sniff, unit_of_work
+from anchorage.core import values
+from anchorage.ingest import infer, quarantine_fix, sniff, unit_of_work
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.readers import StagedPart, stage_file
@@ -246,7 +247,7 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
         parts: list[StagedPart] = []
 
         def prepare() -> None:
-            parsers.install(con)
+            values.install(con)
             if transform.stage is not None:
                 parts[:], notes = transform.stage(con, path, workdir)
             else:

@@ -8,37 +8,32 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
 from anchorage.ingest import dates, history, quarantine_fix, sanity
 from anchorage.ingest import progress as prog
 from anchorage.ingest.identifiers import identifiers_sql
 from anchorage.ingest.mapping import ColumnMapping
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons, trimmed_sql
 from anchorage.ingest.result import ImportSummary
+from anchorage.ingest.spend_load import (
+    key_columns,
+    keyed_cells,
+    load_part,
+    rebuild_supplier_profile,
+    salt_for,
+)
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
 from anchorage.store.spend_store import (
     DELETE_UPLOAD,
     LINE_CELLS,
     SUPPLIER_CELLS,
-    key_sql,
-    next_upload_no,
-    transaction_sql,
 )
-from anchorage.store.ties import heaviest_sql, modal_sql
 from anchorage.workspace import Workspace
 
 GLUED_DATE_SQL = r"(\d{1,2}/\d{1,2}/\d{4})\s*$"
 REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFORMATION|PRIVATE INDIVIDUAL|INDIVIDUAL|NOT DISCLOSED)\b|REDACT"
 EARLIEST = "1990-01-01"
 ROW_CELLS = ("description", "transaction_id")  # stored with each payment row
-
-
-def company_number_sql(expr: str) -> str:
-    """Companies House numbers: upper-case, no spaces, all-digit ones zero-padded to 8."""
-    s = f"upper(regexp_replace({expr}, '\\s', '', 'g'))"
-    return f"CASE WHEN regexp_full_match({s}, '[0-9]{{1,8}}') THEN lpad({s}, 8, '0') ELSE NULLIF({s}, '') END"
 
 
 def date_cell_sql(m: ColumnMapping, columns: list[str]) -> str:
@@ -67,15 +62,6 @@ def _staged_sql(m: ColumnMapping, columns: list[str], order: str = "dmy") -> str
             f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
             f"AND (length({amt}) < 8 OR contains({amt}, '.')) "
             f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast, {', '.join(cells)}")
-
-
-def _keyed(b: Batch) -> dict[str, str]:
-    """The mapped supplier and line fields (what keys a payment's supplier and line) → their untrimmed cells."""
-    return {f: c for f in SUPPLIER_CELLS + LINE_CELLS if (c := b.cell(f))}
-
-
-def _key_columns(keyed: dict[str, str], fields: tuple[str, ...]) -> list[str]:
-    return [f"k_{f}" for f in fields if f in keyed]
 
 
 @dataclass
@@ -151,7 +137,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     everything = " || ' ' || ".join(f"coalesce(c{i}, '')" for i in range(len(b.part.columns)))
     q = lambda s: s.replace("'", "''")  # noqa: E731
     h_sup, h_amt, h_dat = (q(b.column_header(f)) for f in ("supplier_name", "amount", "payment_date"))
-    keyed = _keyed(b)
+    keyed = keyed_cells(b)
     as_keys = ", ".join(f"{c} AS k_{f}" for f, c in keyed.items())
     reference = _reference_sql(b)
     prog.run(b.con, f"""
@@ -198,7 +184,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     # Supplier and line cells repeat: each distinct combination of the loaded rows is stored once, and
     # names and postcodes are normalised once per distinct cell (tens of thousands, not millions).
     ks = [f"k_{f}" for f in keyed]
-    sup_k, line_k = _key_columns(keyed, SUPPLIER_CELLS), _key_columns(keyed, LINE_CELLS)
+    sup_k, line_k = key_columns(keyed, SUPPLIER_CELLS), key_columns(keyed, LINE_CELLS)
     pc_cell = "k_supplier_postcode" if "supplier_postcode" in keyed else "CAST(NULL AS VARCHAR)"
     b.con.execute(f"""
         CREATE TEMP TABLE dims_{stg} AS
@@ -235,7 +221,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
         b.state.setdefault("notes", []).append(
             f"{coded[0]:,} payments give their supplier only as a number ({', '.join(coded[1])}): they are loaded "
             "and counted like a withheld name (supplier unknown), the number kept as the supplier reference")
-    b.state["salt"] = _salt(b.con, f"dims_{stg}", sup_k, line_k)
+    b.state["salt"] = salt_for(b.con, f"dims_{stg}", sup_k, line_k)
     out = ImportSummary(kind="spend", file=b.source_file)
     # The fast-path rows are counted as _load inserts them.
     totals = b.con.execute(f"""
@@ -272,118 +258,6 @@ def _check(b: Batch, run: SpendRun, slow_loaded: Decimal) -> None:
     total_line = sanity.total_line_check(b.con, t, total)
     if total_line and total_line not in run.warnings:
         run.warnings.append(total_line)
-
-
-def _salt(con: duckdb.DuckDBPyConnection, dims: str, sup_k: list[str], line_k: list[str]) -> int:
-    """The first salt under which no two distinct supplier (or line) combinations share a key."""
-    for salt in range(8):
-        row = con.execute(f"""
-            SELECT count(*) FILTER (is_supplier) - count(DISTINCT {key_sql(salt, sup_k)}) FILTER (is_supplier),
-                   count(*) FILTER (NOT is_supplier) - count(DISTINCT {key_sql(salt, line_k)}) FILTER (NOT is_supplier)
-            FROM {dims}
-        """).fetchone()
-        if row == (0, 0):
-            return salt
-    raise RuntimeError("could not key the payments' suppliers; please report this")  # pragma: no cover
-
-
-def _load(b: Batch) -> ImportSummary:
-    """Store the upload's suppliers, lines and good rows, and bad rows in quarantine (inside the import's
-    transaction); return the reconciliation of the fast-path rows, counted as inserted."""
-    t, stg, salt = b.parsed, b.part.table, b.state["salt"]
-    keyed = _keyed(b)
-    sup_k, line_k = _key_columns(keyed, SUPPLIER_CELLS), _key_columns(keyed, LINE_CELLS)
-
-    def value(f: str, sql: str = "{}") -> str:
-        return f"CASE WHEN k_{f} IS NOT NULL THEN {sql.replace('{}', trimmed_sql(f'k_{f}'))} END" if f in keyed else "NULL"
-
-    vat = value("vat_number", "upper(regexp_replace({}, '[\\s-]', '', 'g'))")
-    upload_no = next_upload_no(b.con, b.upload_id, b.org)
-    b.con.execute(f"""
-        INSERT INTO spend_suppliers
-        SELECT $u, {key_sql(salt, sup_k)}, n.supplier_raw, n.norm,
-               coalesce({value("supplier_ref")}, n.name_supplier_ref), pc.postcode,
-               coalesce({value("company_number", company_number_sql("{}"))}, n.name_company_number),
-               {value("charity_number")},
-               {vat}, n.is_redacted, payments
-        FROM dims_{stg} d JOIN names_{stg} n ON d.k_supplier_name = n.cell
-        LEFT JOIN postcodes_{stg} pc ON {"d.k_supplier_postcode = pc.cell" if "supplier_postcode" in keyed else "false"}
-        WHERE is_supplier
-    """, {"u": upload_no})
-    b.con.execute(f"""
-        INSERT INTO spend_lines
-        SELECT $u, {key_sql(salt, line_k)}, {value("category")}, {value("service")}
-        FROM dims_{stg} WHERE NOT is_supplier
-    """, {"u": upload_no})
-    sup_cells = [keyed[f] for f in SUPPLIER_CELLS if f in keyed]
-    line_cells = [keyed[f] for f in LINE_CELLS if f in keyed]
-    prog.run(b.con, f"""
-        INSERT INTO spend_rows
-        SELECT ?, rowid + 1, _date, _amount, {key_sql(salt, sup_cells)}, {key_sql(salt, line_cells)},
-               {b.col("description")}, {transaction_sql(b.col("transaction_id"))}
-        FROM {stg} WHERE _fast
-    """, [upload_no], stage=f"Loading {b.source_file}", progress=b.progress)
-    fast = b.con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM spend_rows WHERE upload_no = ?",
-                         [upload_no]).fetchone()
-    assert fast is not None
-    out = ImportSummary(kind="spend", file=b.source_file, rows_read=fast[0], rows_loaded=fast[0],
-                        amount_read=Decimal(fast[1]), amount_loaded=Decimal(fast[1]), amount_quarantined=Decimal(0))
-    # Rows that took the full parsers and passed.
-    b.con.execute(f"""
-        INSERT INTO spend_rows
-        SELECT ?, row_no, payment_date, amount, {key_sql(salt, sup_k)}, {key_sql(salt, line_k)},
-               description, {transaction_sql("transaction_id")}
-        FROM {t} WHERE reason = ''
-    """, [upload_no])
-    b.con.execute(f"""
-        INSERT INTO quarantine
-        SELECT ?, ?, 'spend', ?, ?, row_no, line_no, bad_column, reason, amount, raw
-        FROM {t} WHERE reason <> ''
-    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
-    b.con.execute(f"DROP TABLE dims_{stg}; DROP TABLE names_{stg}; DROP TABLE postcodes_{stg}")
-    return out
-
-
-def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
-    """One row per (anchor, supplier) with what is known of it: the seam the supplier register replaces.
-    A supplier's postcode and numbers are the ones its payments give most often (from the stored supplier
-    combinations and their payment counts, not from every payment), ties to the first in code-point order;
-    its supplier-master values likewise the most frequent (store/ties.py)."""
-    con.execute("DELETE FROM supplier_profile WHERE org = ?", [org])
-    most = lambda col: (  # noqa: E731
-        f"{heaviest_sql(col, 'w')} AS {col} FROM (SELECT supplier_name_norm, {col}, sum(payments) AS w FROM d "
-        f"WHERE {col} IS NOT NULL GROUP BY ALL) GROUP BY ALL")
-    con.execute(f"""
-        INSERT INTO supplier_profile
-        WITH d AS (
-            SELECT s.* FROM spend_suppliers s JOIN spend_uploads u USING (upload_no)
-            WHERE u.org = $org AND NOT s.is_redacted
-        ), s AS (
-            SELECT $org AS org, supplier_name_norm, p.supplier_postcode AS postcode, c.company_number,
-                   ch.charity_number
-            FROM (SELECT DISTINCT supplier_name_norm FROM d) n
-            LEFT JOIN (SELECT supplier_name_norm, {most("supplier_postcode")}) p USING (supplier_name_norm)
-            LEFT JOIN (SELECT supplier_name_norm, {most("company_number")}) c USING (supplier_name_norm)
-            LEFT JOIN (SELECT supplier_name_norm, {most("charity_number")}) ch USING (supplier_name_norm)
-        ), ms AS (SELECT * FROM supplier_master WHERE org = $org), m AS (
-            SELECT org, supplier_name_norm, mp.postcode, mc.country, mn.company_number, mh.charity_number,
-                   bool_or(is_sme) AS is_sme, bool_or(is_vcse) AS is_vcse
-            FROM ms
-            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "postcode")}) mp USING (supplier_name_norm)
-            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "country")}) mc USING (supplier_name_norm)
-            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "company_number")}) mn USING (supplier_name_norm)
-            LEFT JOIN ({modal_sql("ms", ["supplier_name_norm"], "charity_number")}) mh USING (supplier_name_norm)
-            GROUP BY ALL
-        )
-        SELECT org, supplier_name_norm,
-               coalesce(m.postcode, s.postcode), m.country,
-               coalesce(m.company_number, s.company_number),
-               coalesce(m.charity_number, s.charity_number),
-               m.is_sme,
-               coalesce(m.is_vcse, CASE WHEN coalesce(m.charity_number, s.charity_number) IS NOT NULL THEN TRUE END),
-               CASE WHEN m.supplier_name_norm IS NOT NULL THEN 'supplier master' ELSE 'spend file' END
-        FROM s FULL JOIN m USING (org, supplier_name_norm)
-    """, {"org": org})
 
 
 def _nothing_new(path: Path, org: str, fix: quarantine_fix.Fix) -> ImportSummary:
@@ -432,7 +306,7 @@ def _run(ws: Workspace, path: Path, org: str, run: SpendRun, mapping_file: Path 
     def load(b: Batch) -> ImportSummary:
         if run.check_only:  # every part has been prepared, so checked, before the first is loaded
             raise _Checked()
-        return _load(b)
+        return load_part(b)
 
     return run_import(
         ws, path, org, "spend",

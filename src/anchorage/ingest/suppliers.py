@@ -7,7 +7,7 @@ from pathlib import Path
 from anchorage.ingest.pipeline import Batch, Transform, run_import
 from anchorage.ingest.progress import Progress
 from anchorage.ingest.result import ImportSummary
-from anchorage.ingest.spend import company_number_sql, rebuild_supplier_profile
+from anchorage.ingest.spend_load import company_number_sql, rebuild_supplier_profile
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
 from anchorage.store.snapshots import Snapshot

@@ -10,6 +10,7 @@ again.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -17,13 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from anchorage import config as cfgmod
-from anchorage.core.errors import UnknownAnchorError
+from anchorage.core.errors import AnchorageError, UnknownAnchorError
 from anchorage.ingest import kinds
 from anchorage.procurement.lake import export_lake
 from anchorage.store import lake
 from anchorage.workspace import Workspace
 
 FILES_SOURCE = "files"
+
+
+class LakeKind(enum.StrEnum):
+    """What files a lake takes: payments, or an anchor's supplier master."""
+
+    spend = "spend"
+    suppliers = "suppliers"
 
 
 @dataclass
@@ -104,6 +112,8 @@ def ingest_files(root: Path, kind: str, org: str, files: list[Path], *, org_type
 def ingest(root: Path, *, workspaces: list[Path] | None = None, kind: str | None = None, org: str | None = None,
            files: list[Path] | None = None, org_type: str = "council", **options: Any) -> IngestSummary:
     """Every workspace given, then the files (if any), into the lake at `root`."""
+    if kind is not None and kind not in tuple(LakeKind):
+        raise AnchorageError(f"A lake takes spend or suppliers files, not {kind}.", fix="Use --kind spend or --kind suppliers.")
     if files and not (kind and org):
         raise lake.LakeError("Files to ingest need their kind and their anchor.",
                              fix="Add --kind spend --org \"Anchor name\" before the files.")

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
-from anchorage.reference.geography import add_quarantine, reasons, transaction
+from anchorage.reference.staging import add_quarantine, reasons, transaction
 from anchorage.workspace import file_sha256
 
 # Property-name stem -> boundary kind (WD25CD, LSOA11CD, LSOA21CD, MSOA21CD, LAD24CD...).

@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
+from anchorage.reference.boundaries import import_boundaries
 from anchorage.reference.postcode import (
     POSTCODE_ALIASES,
     CsvSource,
@@ -24,6 +23,14 @@ from anchorage.reference.postcode import (
     map_columns,
     postcode_key_sql,
     read_header,
+)
+from anchorage.reference.staging import (
+    ROW_NO,
+    add_quarantine,
+    code_sql,
+    reasons,
+    run_staging,
+    transaction,
 )
 from anchorage.workspace import file_sha256
 
@@ -39,75 +46,6 @@ AREA_ALIASES: dict[str, tuple[str, ...]] = {
 }
 COUNTRY_BY_LETTER = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
 NOT_RECOGNISED = "this does not look like ONSPD, NSPL, an IMD file, an area-names file or GeoJSON boundaries"
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All-or-nothing block; joins the caller's transaction when one is already open."""
-    # A failed BEGIN would abort the caller's transaction, so detect one first: in autocommit mode
-    # every statement gets a new transaction id, inside an explicit transaction the id stays put.
-    ids = [con.execute("SELECT txid_current()").fetchone() for _ in range(2)]
-    if ids[0] == ids[1]:
-        yield
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
-def csv_scan(source: CsvSource) -> str:
-    """A deterministic read_csv() over a source: every column VARCHAR and named c0..cN (no sniffing)."""
-    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(source.header)))
-    path = str(source.path).replace("'", "''")
-    return (f"read_csv('{path}', header = true, auto_detect = false, columns = {{{cols}}}, delim = ',', "
-            f"quote = '\"', escape = '\"', encoding = '{source.encoding}')")
-
-
-def run_staging(con: duckdb.DuckDBPyConnection, sql: str, source: CsvSource) -> None:
-    """Run a statement that reads a source ({scan} in sql), turning DuckDB errors into advice."""
-    try:
-        con.execute(sql.replace("{scan}", csv_scan(source)))
-    except duckdb.Error as exc:
-        raise _unreadable(source, exc) from None
-
-
-def _unreadable(source: CsvSource, exc: Exception) -> InputFileError:
-    text = str(exc)
-    line = re.search(r"CSV Error on Line: (\d+)", text)
-    shape = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    if line and shape:  # DuckDB's own message is long and suggests parser flags; say it plainly
-        detail = f"line {line[1]} has {shape[2]} fields but the header has {shape[1]}"
-    else:
-        detail = text.strip().splitlines()[0].removeprefix("Invalid Input Error: ") if text.strip() else type(exc).__name__
-    return InputFileError(source.label, f"could not be read as CSV: {detail}; nothing was imported.",
-                          fix="Use the unmodified CSV as published (comma-separated, one header row).")
-
-
-def code_sql(col: str) -> str:
-    """SQL for an ONS code column: trimmed, with '' and pseudo codes such as E99999999 as NULL."""
-    return f"nullif(regexp_replace(trim({col}), '^[A-Za-z]9{{8}}$', ''), '')"
-
-
-# Data row number from rowid (in file order; offset by an internal base inside a transaction).
-_ROW_NO = "rowid - (SELECT min(rowid) FROM {table}) + 1"
-
-
-def add_quarantine(con: duckdb.DuckDBPyConnection, kind: str, select_sql: str, params: list[Any] | None = None) -> None:
-    """Insert quarantine rows from a SELECT of (upload_id, source_file, row_no, column_name, reason, raw)."""
-    con.execute(f"INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw) "
-                f"SELECT upload_id, '', '{kind}', source_file, row_no, column_name, reason, raw FROM ({select_sql})",
-                params)
-
-
-def reasons(con: duckdb.DuckDBPyConnection, kind: str, upload_ids: list[str]) -> dict[str, int]:
-    """Quarantine reason counts for these uploads."""
-    rows = con.execute("SELECT reason, count(*) FROM quarantine WHERE kind = ? AND list_contains(?, upload_id) "
-                       "GROUP BY reason ORDER BY reason", [kind, upload_ids]).fetchall()
-    return {r: int(n) for r, n in rows}
 
 
 # ---------------------------------------------------------------- postcodes
@@ -267,7 +205,7 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str | Non
                          f"{rank} AS imd_rank FROM {{scan}})", src)
         con.execute("DELETE FROM quarantine WHERE kind = 'imd' AND upload_id = ?", [src.upload_id])
         add_quarantine(con, "imd", f"""SELECT $1 AS upload_id, $2 AS source_file,
-            {_ROW_NO.format(table="_imd_stage")} AS row_no, CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
+            {ROW_NO.format(table="_imd_stage")} AS row_no, CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
             CASE WHEN lsoa IS NULL THEN 'empty LSOA code' ELSE 'IMD decile missing or not 1-10' END AS reason,
             CASE WHEN lsoa IS NULL THEN lsoa_raw ELSE decile_raw END AS raw FROM _imd_stage WHERE NOT ok""",
                        [src.upload_id, str(path), header[m["lsoa"]], header[m["decile"]]])
@@ -317,7 +255,7 @@ def import_areas(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
         run_staging(con, "CREATE TEMP TABLE _ar_stage AS SELECT * FROM {scan}", src)
         con.execute("DELETE FROM quarantine WHERE kind = 'areas' AND upload_id = ?", [src.upload_id])
         add_quarantine(con, "areas", f"SELECT $1 AS upload_id, $2 AS source_file, "
-                                     f"{_ROW_NO.format(table='_ar_stage')} AS row_no, "
+                                     f"{ROW_NO.format(table='_ar_stage')} AS row_no, "
                                      f"$3 AS column_name, 'missing code or name' AS reason, "
                                      f"{c[key]} AS raw FROM _ar_stage WHERE NOT ({ok})",
                        [src.upload_id, str(path), header[m[key]]])
@@ -348,9 +286,6 @@ def import_any(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
     with path.open("rb") as fh:
         start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if path.suffix.lower() in (".geojson", ".json") or start.startswith(b"{"):
-        # Imported here because boundaries imports this module's helpers.
-        from anchorage.reference.boundaries import import_boundaries
-
         return import_boundaries(con, path)
     header = read_header(path)
     if is_postcode_header(header):

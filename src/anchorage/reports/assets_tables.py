@@ -11,7 +11,7 @@ import pandas as pd
 from anchorage.assets.dedupe import collaborative_register, register_summary
 from anchorage.assets.matching import match_needs, needs_frame, spaces_frame
 from anchorage.assets.review import review_assets
-from anchorage.reports.html import ReportSection, Table, frame_table
+from anchorage.reports.blocks import ReportSection, Table, frame_table
 from anchorage.reports.tables import TABLE_TITLES
 from anchorage.workspace import Workspace
 

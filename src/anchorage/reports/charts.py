@@ -28,6 +28,7 @@ from anchorage.reports.tables import (
     fmt_pct,
     org_name,
     org_order,
+    org_rows,
 )
 
 # Okabe-Ito colour-blind-safe palette; unknown is always neutral grey.
@@ -150,11 +151,6 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", facecolor="white")
 
 
-def _org_rows(df: pd.DataFrame, org: str) -> pd.DataFrame:
-    """Rows of a result table for one org slug."""
-    return df[df["org"].astype(str) == org] if "org" in df.columns else df.iloc[0:0]
-
-
 def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "tier-chart") -> str:
     """Stacked horizontal bars: each anchor's share of spend by tier, local first, unknown in grey."""
     if tiers.empty:
@@ -199,7 +195,7 @@ def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str
 def deprivation_chart(dep: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
                       chart_id: str = "deprivation-chart") -> str:
     """Bars of share of spend by IMD decile of the supplier's area (1 = most deprived), plus unknown."""
-    rows = _org_rows(dep, org)
+    rows = org_rows(dep, org)
     if rows.empty:
         return ""
     dec = pd.to_numeric(rows["imd_decile"].astype(object), errors="coerce")
@@ -241,7 +237,7 @@ def trend_chart(trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: st
         ax = fig.add_subplot()
         peak = 0.0
         for i, org in enumerate(orgs):
-            rows = _org_rows(trend, org).assign(financial_year=lambda d: d["financial_year"].astype(str))
+            rows = org_rows(trend, org).assign(financial_year=lambda d: d["financial_year"].astype(str))
             s = rows.set_index("financial_year")["local_pct"].astype(float).reindex(years)
             x = [years.index(y) for y in s.index]
             name = org_name(org, anchors)
@@ -291,7 +287,7 @@ def _hbar(items: list[tuple[str, float]], colours: list[str], *, title: str, xla
 def leakage_chart(leakage: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
                   n: int = 10, chart_id: str = "leakage-chart") -> str:
     """Horizontal bars of the categories with the most spend with known non-local suppliers."""
-    rows = _org_rows(leakage, org)
+    rows = org_rows(leakage, org)
     rows = rows[rows["non_local_spend"] > 0].nlargest(n, "non_local_spend") if not rows.empty else rows
     if rows.empty:
         return ""
@@ -305,7 +301,7 @@ def leakage_chart(leakage: pd.DataFrame, org: str = COLLABORATIVE, *, org_label:
 def suppliers_chart(top: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
                     n: int = 10, chart_id: str = "suppliers-chart") -> str:
     """Horizontal bars of the largest suppliers by spend, coloured by their tier."""
-    rows = _org_rows(top, org)
+    rows = org_rows(top, org)
     if rows.empty:
         return ""
     rows = rows.sort_values("rank").head(n) if "rank" in rows.columns else rows.nlargest(n, "spend")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 
 from anchorage.reports import charts
+from anchorage.reports.blocks import (
+    Cell,
+    ReportSection,
+    Section,
+    Table,
+    frame_table,
+    inline_svg,
+    per_org,
+)
 from anchorage.reports.maps import ward_map_svg, ward_names_from
 from anchorage.reports.markdown import markdown_to_html
 from anchorage.reports.tables import (
@@ -21,115 +27,16 @@ from anchorage.reports.tables import (
     TIER_NAMES,
     TIER_ORDER,
     column_kind,
-    decile_label,
     fmt_int,
     fmt_money,
     fmt_pct,
     fmt_value,
-    human_title,
     org_name,
     org_order,
+    org_rows,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-@dataclass
-class Cell:
-    """One table cell: display text, right-aligned when numeric."""
-
-    text: str
-    num: bool = False
-
-
-@dataclass
-class Table:
-    """A captioned table; column header_col holds the row headers."""
-
-    caption: str
-    columns: list[str]
-    rows: list[list[Cell]]
-    numeric_cols: list[bool] = field(default_factory=list)
-    header_col: int = 0
-
-
-@dataclass
-class Section:
-    """A titled group of per-anchor tables, shown collapsed under a chart."""
-
-    summary: str
-    tables: list[Table]
-
-
-@dataclass
-class ReportSection:
-    """A section another workstream adds to the report: charts each with its table, more tables, notes."""
-
-    anchor: str
-    title: str
-    intro: str
-    pairs: list[tuple[Any, Table | None]]
-    more: Section | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-def inline_svg(svg: str) -> Markup:
-    """A matplotlib SVG made ready for an HTML page (namespace declarations dropped; HTML parsers add them)."""
-    if not svg:
-        return Markup("")
-    return Markup(re.sub(r'\s+(?:xmlns(?::\w+)?|version)="[^"]*"', "", svg))
-
-
-def _text(v: Any, col: str, anchors: Mapping[str, str], ward_names: Mapping[str, str]) -> str:
-    """Display text for one value of a machine-named column."""
-    if col == "org":
-        return org_name(v, anchors)
-    if col == "tier":
-        return TIER_NAMES.get(str(v), "Unknown") if pd.notna(v) else "Unknown"
-    if col == "imd_decile":
-        return str(decile_label(v))
-    if col == "ward_name":
-        return ward_names.get(str(v), str(v))
-    return fmt_value(v, column_kind(col))
-
-
-def frame_table(df: pd.DataFrame, cols: Sequence[str], caption: str, *, anchors: Mapping[str, str],
-                ward_names: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> Table:
-    """A display table from selected machine-named columns of a result frame."""
-    names = ward_names or {}
-    src = df.assign(ward_name=df["ward"]) if "ward_name" in cols and "ward" in df.columns else df
-    cols = [c for c in cols if c in src.columns]
-    nums = [column_kind(c) != "text" or c == "imd_decile" for c in cols]
-    rows = [[Cell(_text(v, c, anchors, names), n) for v, c, n in zip(rec, cols, nums, strict=True)]
-            for rec in src[cols].itertuples(index=False, name=None)]
-    heads = [(titles or {}).get(c, "Ward" if c == "ward_name" else human_title(c)) for c in cols]
-    header = next((i for i, c in enumerate(cols) if column_kind(c) == "text" and c != "imd_decile"), 0)
-    return Table(caption, heads, rows, nums, header)
-
-
-def _org_rows(df: pd.DataFrame, org: str) -> pd.DataFrame:
-    """Rows of a result table for one org slug."""
-    return df[df["org"].astype(str) == org]
-
-
-def per_org(df: pd.DataFrame, cols: Sequence[str], caption: str, orgs: Sequence[str], *,
-            anchors: Mapping[str, str], ward_names: Mapping[str, str] | None = None,
-            limit: int | None = None, sort: str | None = None,
-            titles: Mapping[str, str] | None = None) -> list[Table]:
-    """One table per anchor (not the collaborative), each optionally sorted and limited."""
-    out = []
-    for org in orgs:
-        if org == COLLABORATIVE:
-            continue
-        rows = _org_rows(df, org)
-        if sort:
-            rows = rows.sort_values(sort, ascending=False)
-        if limit:
-            rows = rows.head(limit)
-        if not rows.empty:
-            out.append(frame_table(rows, cols, f"{caption}: {org_name(org, anchors)}", anchors=anchors,
-                                   ward_names=ward_names, titles=titles))
-    return out
 
 
 def headline_tiles(totals: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -163,7 +70,7 @@ def tier_table(tiers: pd.DataFrame, orgs: Sequence[str], anchors: Mapping[str, s
     """Anchors × tiers: share of spend (and £) in each tier, unknown always included."""
     rows = []
     for org in orgs:
-        sub = _org_rows(tiers, org).assign(tier=lambda d: d["tier"].astype(str)).set_index("tier")
+        sub = org_rows(tiers, org).assign(tier=lambda d: d["tier"].astype(str)).set_index("tier")
         total = sub["spend"].sum()
         cells = [Cell(org_name(org, anchors))]
         for t in TIER_ORDER:
@@ -240,25 +147,25 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
     leak, cats = t["leakage"], t["categories"]
     leak_cols = ["category", "non_local_spend", "spend", "local_spend", "unknown_spend", "local_pct"]
     ctx["leak_chart"] = inline_svg(charts.leakage_chart(leak, org_label=whole)) if not leak.empty else ""
-    ctx["leak_table"] = (frame_table(_org_rows(leak, collab).head(15), leak_cols,
+    ctx["leak_table"] = (frame_table(org_rows(leak, collab).head(15), leak_cols,
                                      f"Top categories by non-local spend: {whole}", **kw)
                          if not leak.empty else None)
     ctx["leak_more"] = Section("Leakage tables for each anchor",
                                per_org(leak, leak_cols, "Top categories by non-local spend", orgs, limit=15,
                                        **kw)) if not leak.empty else None
     cat_cols = ["category", "spend", "local_spend", "local_pct", "non_local_spend", "unknown_spend"]
-    ctx["cat_table"] = (frame_table(_org_rows(cats, collab).sort_values("spend", ascending=False).head(15),
+    ctx["cat_table"] = (frame_table(org_rows(cats, collab).sort_values("spend", ascending=False).head(15),
                                     cat_cols, f"Largest 15 categories by spend: {whole}", **kw)
                         if not cats.empty else None)
     ctx["cat_more"] = Section("Largest categories for each anchor",
                               per_org(cats, cat_cols, "Largest 15 categories by spend", orgs, limit=15,
                                       sort="spend", **kw)) if not cats.empty else None
-    ctx["cat_count"] = int(_org_rows(cats, collab).shape[0]) if not cats.empty else 0
+    ctx["cat_count"] = int(org_rows(cats, collab).shape[0]) if not cats.empty else 0
 
     top = t["top_suppliers"]
     sup_cols = ["rank", "supplier", "spend", "share", "tier", "imd_decile", "transactions"]
     ctx["sup_chart"] = inline_svg(charts.suppliers_chart(top, org_label=whole)) if not top.empty else ""
-    ctx["sup_table"] = (frame_table(_org_rows(top, collab), [*sup_cols, "anchors"],
+    ctx["sup_table"] = (frame_table(org_rows(top, collab), [*sup_cols, "anchors"],
                                     f"Largest suppliers: {whole}", **kw) if not top.empty else None)
     ctx["sup_more"] = Section("Largest suppliers for each anchor",
                               per_org(top, sup_cols, "Largest suppliers", orgs, **kw)) if not top.empty else None
@@ -281,7 +188,7 @@ def build_context(*, title: str, collaborative: str, anchors: Mapping[str, str],
                                    titles=TABLE_COLUMN_TITLES["exclusions"]) if not ex.empty else None)
 
     wards = t["wards"]
-    cw = _org_rows(wards, collab) if not wards.empty else wards
+    cw = org_rows(wards, collab) if not wards.empty else wards
     ctx["ward_map"] = ""
     if ward_features and not cw.empty:
         values = {str(w): float(v) for w, v in zip(cw["ward"], cw["spend"], strict=True)}

@@ -10,7 +10,7 @@ import pandas as pd
 from anchorage.contracts.finder import FinderOptions, find_opportunities
 from anchorage.contracts.pipeline import pipeline_rows
 from anchorage.contracts.timeline import by_quarter
-from anchorage.reports.html import ReportSection, frame_table, inline_svg
+from anchorage.reports.blocks import ReportSection, frame_table, inline_svg
 from anchorage.reports.pipeline_out import timeline_chart
 
 

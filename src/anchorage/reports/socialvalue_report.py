@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from anchorage.reports.html import ReportSection, Section, Table, frame_table, inline_svg, per_org
+from anchorage.reports.blocks import ReportSection, Section, Table, frame_table, inline_svg, per_org
 from anchorage.reports.socialvalue_charts import delivery_chart, lm3_chart
 from anchorage.reports.tables import COLLABORATIVE, org_name
 from anchorage.socialvalue.framework import load_framework

@@ -258,3 +258,8 @@ def sheet_name(name: str) -> str:
     """A valid, readable Excel sheet name (≤31 chars, no []:*?/\\) for a result table name."""
     title = TABLE_TITLES.get(name, name.replace("_", " ").capitalize())
     return re.sub(r"[\[\]:*?/\\]", "-", title)[:31]
+
+
+def org_rows(df: pd.DataFrame, org: str) -> pd.DataFrame:
+    """Rows of a result table for one org slug (none when the table has no org column)."""
+    return df[df["org"].astype(str) == org] if "org" in df.columns else df.iloc[0:0]

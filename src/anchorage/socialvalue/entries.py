@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from anchorage.core.errors import AnchorageError
+from anchorage.core.values import parse_date
 from anchorage.reference.names import normalise_names
 from anchorage.socialvalue.framework import Framework, load_framework
 from anchorage.workspace import Workspace
@@ -35,12 +36,10 @@ def _text(form: Mapping[str, str], key: str, label: str, problems: dict[str, str
 
 
 def _date(form: Mapping[str, str], key: str, label: str, problems: dict[str, str]) -> dt.date | None:
-    raw = str(form.get(key, "")).strip()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
+    day = parse_date(str(form.get(key, "")))
+    if day is None:
         problems[key] = f"{label}: enter a date as YYYY-MM-DD"
-        return None
+    return day
 
 
 def _common(form: Mapping[str, str], fw: Framework) -> tuple[dict[str, object], dict[str, str]]:

@@ -11,11 +11,12 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from anchorage.core.errors import AnchorageError
+from anchorage.core.values import parse_money
 from anchorage.reference.names import normalise_names
 from anchorage.store.socialvalue_records import Lm3SurveyLink
 from anchorage.workspace import Workspace
@@ -118,14 +119,11 @@ def validate_answers(form: Mapping[str, str], *, income_known: bool) -> dict[str
     if not problems and float(out["wages_pct"]) + float(out["purchases_pct"]) > 1.0000001:  # type: ignore[arg-type]
         problems["purchases_pct"] = "Wages and purchases together cannot be more than 100% of the income"
     if not income_known:
-        raw = str(form.get("income", "")).replace(",", "").replace("£", "").strip()
-        try:
-            income = Decimal(raw)
-            if not income.is_finite() or income <= 0 or income > Decimal("1e12"):
-                raise InvalidOperation
-            out["income"] = income.quantize(Decimal("0.01"))
-        except InvalidOperation:
+        income = parse_money(str(form.get("income", "")))
+        if income is None or income <= 0 or income > Decimal("1e12"):
             problems["income"] = "Income from the anchor: enter an amount in pounds above £0"
+        else:
+            out["income"] = income
     postcode = _clean(str(form.get("postcode", "")), 12).upper()
     if postcode and not re.fullmatch(r"[A-Z0-9 ]{5,8}", postcode):
         problems["postcode"] = "Postcode: enter a UK postcode like SE6 4RU, or leave it blank"

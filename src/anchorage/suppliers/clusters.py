@@ -6,52 +6,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from anchorage.reference.names import legal_name_sql, name_norm_sql, trading_name_sql
 from anchorage.store import lake
-from anchorage.store.ties import modal_sql
 from anchorage.suppliers import cluster_sql, record_keys
 from anchorage.suppliers.enrich import enrich_resolution
-from anchorage.suppliers.review import active_decisions, review_queue
+from anchorage.suppliers.records import RECORDS_SQL, active_decisions, review_queue
 from anchorage.workspace import Workspace
-
-_SPEND = "(SELECT * FROM spend WHERE NOT is_redacted)"
-_KEYS = ["org", "supplier_name_norm"]
-# Every spelling's trading name ("ABC Ltd T/A Tasty Food" -> "Tasty Food"), weighted by spend.
-_TRADING = (f"(SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')} AS trading_name, amount "
-            f"FROM {_SPEND} UNION ALL SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')}, 0 "
-            "FROM supplier_master)")
-# One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say, under its
-# random id (record_keys.sync must have run on the connection first). Its
-# display name is the spelling on most payments, then with most spend, then alphabetically first (ties.py).
-RECORDS_SQL = f"""
-    WITH sp AS (
-        SELECT org, supplier_name_norm, n.supplier_name, v.vat, t.spend
-        FROM (SELECT org, supplier_name_norm, sum(amount) AS spend FROM {_SPEND} GROUP BY ALL) t
-        LEFT JOIN ({modal_sql(_SPEND, _KEYS, "supplier_name", "amount")}) n USING (org, supplier_name_norm)
-        LEFT JOIN ({modal_sql(_SPEND, _KEYS, "vat_number", "amount", alias="vat")}) v USING (org, supplier_name_norm)
-    ), ms AS (
-        SELECT org, supplier_name_norm, n.supplier_name, v.vat
-        FROM (SELECT DISTINCT org, supplier_name_norm FROM supplier_master) t
-        LEFT JOIN ({modal_sql("supplier_master", _KEYS, "supplier_name")}) n USING (org, supplier_name_norm)
-        LEFT JOIN ({modal_sql("supplier_master", _KEYS, "vat_number", alias="vat")}) v
-            USING (org, supplier_name_norm)
-    ), named AS (
-        SELECT k.record_id, p.org, p.supplier_name_norm,
-           coalesce(ms.supplier_name, sp.supplier_name, p.supplier_name_norm) AS supplier_name, tr.trading_name,
-           p.postcode, p.company_number, nullif(trim(p.charity_number), '') AS charity_number,
-           nullif(coalesce(ms.vat, sp.vat), '') AS vat_number, coalesce(sp.spend, 0) AS spend
-    FROM supplier_profile p
-    JOIN supplier_record_keys k USING (org, supplier_name_norm)
-    LEFT JOIN sp USING (org, supplier_name_norm)
-    LEFT JOIN ms USING (org, supplier_name_norm)
-    LEFT JOIN ({modal_sql(_TRADING, _KEYS, "trading_name", "amount")}) tr USING (org, supplier_name_norm)
-    WHERE p.supplier_name_norm <> 'REDACTED'
-    )
-    SELECT *, {legal_name_sql('supplier_name')} AS legal_name,
-           {name_norm_sql('trading_name')} AS trading_name_norm
-    FROM named
-    ORDER BY record_id  -- clusters are built in this order, so it must not vary
-"""
 
 
 @dataclass

@@ -12,9 +12,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from anchorage.config import ENGINES
+from anchorage.core.errors import AnchorageError
 from anchorage.suppliers import model, spark_link
 
 CANDIDATE_COLUMNS = ["uid_l", "uid_r", "match_probability", "match_weight", "explanation"]
+
 
 
 def _explanations(pred: pd.DataFrame) -> list[str]:
@@ -45,6 +48,9 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
 
     Both tables carry the columns in model.FEATURES (see model.features_sql).
     """
+    if backend not in ENGINES:
+        raise AnchorageError(f"There is no linking engine called {backend!r}.",
+                             fix=f"Use one of: {', '.join(ENGINES)}.")
     left, right = (t.read_all() if isinstance(t, pa.RecordBatchReader) else t for t in (left, right))
     if left.num_rows == 0 or right.num_rows == 0:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
@@ -64,22 +70,19 @@ def link(left: pa.Table | pa.RecordBatchReader, right: pa.Table | pa.RecordBatch
         out[["uid_l", "uid_r"]] = out[["uid_l", "uid_r"]].astype(object)  # as DuckDB's frame gives them
         out["explanation"] = _explanations(out) if len(out) else []
         return out[CANDIDATE_COLUMNS]
-    if backend == "duckdb":
-        from splink.backends.duckdb import DuckDBAPI
+    from splink.backends.duckdb import DuckDBAPI
 
-        con = duckdb.connect()
-        con.execute(f"SET memory_limit = '{os.environ.get('ANCHORAGE_MEMORY_LIMIT', '2GB')}'")
-        con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/anchorage-splink-{os.getpid()}'")
-        con.execute("SET preserve_insertion_order = false")
-        con.register("left_arrow", left)
-        con.register("right_arrow", right)
-        con.execute("CREATE TABLE suppliers AS SELECT * FROM left_arrow; CREATE TABLE register AS SELECT * FROM right_arrow")
-        con.unregister("left_arrow")
-        con.unregister("right_arrow")
-        db_api = DuckDBAPI(connection=con)
-        tables = ["suppliers", "register"]
-    else:
-        raise ValueError(f"unknown linking backend {backend!r}; use duckdb or spark")
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{os.environ.get('ANCHORAGE_MEMORY_LIMIT', '2GB')}'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/anchorage-splink-{os.getpid()}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.register("left_arrow", left)
+    con.register("right_arrow", right)
+    con.execute("CREATE TABLE suppliers AS SELECT * FROM left_arrow; CREATE TABLE register AS SELECT * FROM right_arrow")
+    con.unregister("left_arrow")
+    con.unregister("right_arrow")
+    db_api = DuckDBAPI(connection=con)
+    tables = ["suppliers", "register"]
     try:
         out = _predict(db_api, tables, model.BLOCKING_RULES, threshold, con, "")
         # The looser rules only for records the tight ones found no likely match for: far fewer pairs.

@@ -2,7 +2,7 @@
 
 Ids were once md5(anchor|name), so anyone could compute another anchor's ids from a guessed supplier name and
 probe for them. Now each record gets a random id the first time the warehouse lists it; the warehouse keeps a
-copy (`supplier_record_keys`) that `clusters.RECORDS_SQL` joins. A record that had a name-derived id which a
+copy (`supplier_record_keys`) that `records.RECORDS_SQL` joins. A record that had a name-derived id which a
 decision named (re-keyed by records migration 0013) takes over that decision's new id, and the warehouse's
 candidates and resolution written under the old id are re-keyed in the same step.
 

@@ -24,7 +24,7 @@ from anchorage.core.errors import InputFileError
 from anchorage.ingest import progress as prog
 from anchorage.ingest.kinds import ImportKind, register
 from anchorage.ingest.result import ImportSummary
-from anchorage.ingest.spend import company_number_sql
+from anchorage.ingest.spend_load import company_number_sql
 from anchorage.ingest.unit import run_unit
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql

@@ -15,8 +15,8 @@ from anchorage.core.errors import AnchorageError
 from anchorage.ingest import progress as prog
 from anchorage.store import lake
 from anchorage.store.spark import spark_session
-from anchorage.suppliers import clusters, model, record_keys, spark_link
-from anchorage.suppliers.link import link
+from anchorage.suppliers import clusters, model, record_keys, records, spark_link
+from anchorage.suppliers.link import ENGINES, link
 from anchorage.workspace import Workspace
 
 _TRADING_UID = "|trading"  # suffix of the linking id under which a record's trading name is compared
@@ -65,7 +65,7 @@ _MODEL_ROWS_SQL = f"""
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     """The records, the register (one row an entity) and the rule links, as temporary tables."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE records AS {clusters.RECORDS_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE records AS {records.RECORDS_SQL}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE register AS {_register_sql()}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE rules AS {_RULES_SQL}")
 
@@ -141,7 +141,7 @@ def resolve(ws: Workspace, *, engine: str = "duckdb", spark: Any = None,
     scoring and the clustering run in Spark, on tables passed through the lake.
     """
     start = time.perf_counter()
-    if engine not in ("duckdb", "spark"):
+    if engine not in ENGINES:
         raise AnchorageError(f"There is no linking engine called {engine!r}.", fix="Use --engine duckdb or --engine spark.")
     if engine == "spark" and spark is None:
         with spark_session(ws.config.compute, ws.tmp_dir, "anchorage-suppliers", jars=spark_link.splink_jars()) as session:

@@ -1,75 +1,16 @@
-"""The review queue: matches a person should look at, and their decisions (kept in the records store)."""
+"""Review decisions on supplier matches (kept in the records store); each one re-runs finalise."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from anchorage.core.errors import AnchorageError
 from anchorage.store.suppliers_records import ACTIONS, SupplierDecision
-from anchorage.suppliers import model, record_keys
+from anchorage.suppliers.clusters import finalise
+from anchorage.suppliers.records import active_decisions
 from anchorage.workspace import Workspace
-
-
-@dataclass
-class QueueItem:
-    """One supplier record to review, with its best candidate register entity."""
-
-    record_id: str
-    org: str
-    supplier_name: str
-    postcode: str | None
-    spend: float
-    register_source: str
-    register_id: str
-    register_name: str | None
-    register_postcode: str | None
-    match_probability: float
-    explanation: str | None
-    linked: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def active_decisions(session: Session) -> list[SupplierDecision]:
-    return list(session.scalars(select(SupplierDecision).where(SupplierDecision.active.is_(True))
-                                .order_by(SupplierDecision.created_at, SupplierDecision.id)))
-
-
-def review_queue(ws: Workspace, *, limit: int | None = 50) -> list[QueueItem]:
-    """Undecided records whose best candidate is uncertain (below the automatic-link threshold), by spend."""
-    with ws.session() as session:
-        decided = {d.record_id for d in active_decisions(session)}
-    from anchorage.suppliers.clusters import RECORDS_SQL
-
-    with ws.warehouse(read_only=False) as con:
-        record_keys.sync(ws, con)
-        rows = con.execute(f"""
-            WITH rec AS ({RECORDS_SQL}),
-            best AS (
-                SELECT record_id, arg_max(source, match_probability) AS source,
-                       arg_max(register_id, match_probability) AS register_id,
-                       max(match_probability) AS p, arg_max(explanation, match_probability) AS explanation
-                FROM supplier_candidates WHERE method = 'model' GROUP BY 1
-            )
-            SELECT r.record_id, r.org, r.supplier_name, r.postcode, r.spend, b.source, b.register_id,
-                   e.name, e.postcode, b.p, b.explanation, res.register_id IS NOT NULL
-            FROM best b JOIN rec r USING (record_id)
-            LEFT JOIN register_entities e ON e.source = b.source AND e.register_id = b.register_id
-            LEFT JOIN supplier_resolution res ON res.record_id = r.record_id
-            WHERE b.p < {model.LINK_THRESHOLD}
-              AND (res.method IS NULL OR res.method = 'model')
-            ORDER BY r.spend DESC, r.record_id
-        """).fetchall()
-    items = [QueueItem(record_id=r[0], org=r[1], supplier_name=r[2], postcode=r[3], spend=float(r[4]),
-                       register_source=r[5], register_id=r[6], register_name=r[7], register_postcode=r[8],
-                       match_probability=float(r[9]), explanation=r[10], linked=bool(r[11]))
-             for r in rows if r[0] not in decided]
-    return items[:limit] if limit else items
 
 
 def _known_record(ws: Workspace, record_id: str) -> None:
@@ -122,8 +63,6 @@ def decide(ws: Workspace, action: str, record_id: str, *, register: str | None =
                 old.active = False
         session.add(d)
         session.commit()
-    from anchorage.suppliers.clusters import finalise
-
     finalise(ws)
     return d
 
@@ -137,8 +76,6 @@ def undo(ws: Workspace, decision_id: str) -> None:
                                  fix="See them with `anchorage suppliers review decisions`.")
         d.active = False
         session.commit()
-    from anchorage.suppliers.clusters import finalise
-
     finalise(ws)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,15 @@ def engagements(ws: Workspace) -> pd.DataFrame:
                                                   "outcome", "people"])
 
 
-GROUPINGS = ("anchor", "partner", "outcome")
+class HeBy(enum.StrEnum):
+    """What the engagement summary's rows are."""
+
+    anchor = "anchor"
+    partner = "partner"
+    outcome = "outcome"
+
+
+GROUPINGS = tuple(b.value for b in HeBy)
 
 
 def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[str, str], int | None]:

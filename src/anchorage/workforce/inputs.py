@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from anchorage.ingest.parsers import parse_amounts, parse_dates
+from anchorage.core.values import parse_date, parse_money
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,14 @@ def _int(text: str) -> int:
 
 
 def _money(text: str) -> Decimal:
-    value = parse_amounts([text])[0]
+    value = parse_money(text)
     if value is None:
         raise ValueError(f'"{text}" is not an amount')
-    return Decimal(value)
+    return value
 
 
 def _date(text: str) -> dt.date:
-    value = parse_dates([text])[0]
+    value = parse_date(text)
     if value is None:
         raise ValueError(f'"{text}" is not a date (use DD/MM/YYYY)')
     return value

@@ -124,7 +124,9 @@ class LevyLedger:
     caps: list[TransferCap] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        conv = lambda d: {k: (float(v) if isinstance(v, Decimal) else v) for k, v in asdict(d).items()}  # noqa: E731
+        def conv(d: Any) -> dict[str, Any]:
+            return {k: (float(v) if isinstance(v, Decimal) else v) for k, v in asdict(d).items()}
+
         return {"rows": [conv(r) for r in self.rows], "warnings": [w.sentence() for w in self.warnings],
                 "transfer_caps": [{**conv(c), "breached": c.breached} for c in self.caps]}
 
