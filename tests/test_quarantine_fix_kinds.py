@@ -148,7 +148,7 @@ def test_a_pay_bill_fix_adds_the_fixed_months_to_that_anchor_only(ws, tmp_path):
     trust = bills("nhs-trust")
     book = tmp_path / "fix.xlsx"
     with ws.session() as s:
-        assert write_fix_workbook(ws, s.get(Upload, first.upload_id), book) == 2
+        assert write_fix_workbook(ws, s.get(Upload, first.upload_id), book, personal=False) == 2
     rows = _rows(book)
     assert rows[0] == (ROW_COL, "month", "pay_bill", WHAT_COL)
     assert [r[:3] for r in rows[1:]] == [(2, "05/2024", "lots"), (3, "06/2024", "-5")]  # as the file had them

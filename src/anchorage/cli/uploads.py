@@ -14,7 +14,6 @@ from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, pri
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest import restore as restoring
 from anchorage.ingest.effect import uploads_of
-from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.store.records import Upload
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 
@@ -73,6 +72,7 @@ def quarantine_export(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write an upload's quarantined rows as a workbook to fix in Excel and load again with the same ingest."""
+    from anchorage.services import loads  # lazily, as every command's loaders are
     if out_file.suffix.lower() != ".xlsx":
         raise AnchorageError(f"{out_file.name} is not an .xlsx file.", fix="Name the workbook with .xlsx, e.g. fix.xlsx.")
     ws = open_workspace(workspace)
@@ -81,7 +81,7 @@ def quarantine_export(
     if up is None:
         raise AnchorageError(f"There is no upload {upload}.", fix="See the uploads with `anchorage uploads list --org X`.")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    n = write_fix_workbook(ws, up, out_file)
+    n = loads.fix_workbook(ws, up, out_file)
     again = (f"anchorage spend ingest {out_file} --org {up.org}" if up.kind == "spend"
              else f"the command that loaded {up.filename}, with {out_file} and --org {up.org}")
     out.print(f"Wrote {n:,} rows to fix to {out_file}. Correct them, then load it again: {again}", highlight=False)

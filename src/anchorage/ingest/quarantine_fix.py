@@ -85,8 +85,9 @@ def what_to_fix(column: str | None, reason: str) -> str:
     return f"{reason[:1].upper()}{reason[1:]}: retype this row into the file's columns."
 
 
-def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.BytesIO) -> int:
-    """Write the fix workbook of an upload (already checked to be the user's); returns the rows in it."""
+def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.BytesIO, *, personal: bool) -> int:
+    """Write the fix workbook of an upload (already checked to be the user's); returns the rows in it.
+    `personal`: the upload's kind is personal data (its workbook says which columns to type in again)."""
     columns_read = [str(v) for k, v in (upload.mapping or {}).items() if not k.startswith("_")]
     if not columns_read:  # a file read by its own reader (OCDS notices, reference data, registers)
         raise AnchorageError("This kind of file has no fix workbook: its rows are not read from named columns.",
@@ -103,11 +104,6 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
     # Personal data keeps only some columns in quarantine: the others it was read from are there, empty, to
     # be typed in again (a staff extract's home postcode), so the workbook reads back with the same mapping.
     headers += [c for c in columns_read if c not in headers]
-    # lazily: the kinds import their loaders, which import this module
-    from anchorage.ingest import kinds
-
-    found = kinds.REGISTRY.get(upload.kind)
-    personal = found is not None and found.personal
     unsplit = any(c is None and r[4] for c, r in zip(parsed, rows, strict=True))
     columns = [ROW_COL, *headers, *([LINE_COL] if unsplit else []), WHAT_COL]
     with Workbook(target) as wb:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import select
 
 from anchorage.access import accounts, audit, gate
@@ -63,6 +63,17 @@ class InviteForm(BaseModel):
             raise ValueError("Choose a role from the list.")
         return v
 
+    @field_validator("org")
+    @classmethod
+    def _org_fits_role(cls, v: str, info: ValidationInfo) -> str:
+        role = info.data.get("role")  # absent when the role itself was wrong (said once, under the role)
+        if role is not None:
+            try:
+                accounts.check_role(role, v or None)
+            except accounts.AccessError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
 
 def grantable_roles(viewer: Viewer) -> list[str]:
     """The roles this admin may give, least powerful first (so a form never defaults to the most powerful)."""
@@ -102,9 +113,14 @@ def invite(ws: Workspace, viewer: Viewer, values: dict[str, str], *, link_for: C
     org = _org(ws, form.org)
     viewer.require_admin(org)
     _require_grant(viewer, form.role)
-    with ws.session() as s:
-        token = accounts.invite(s, _actor(s, viewer), form.email, role=form.role, org=org)
-        s.commit()
+    try:
+        with ws.session() as s:
+            token = accounts.invite(s, _actor(s, viewer), form.email, role=form.role, org=org)
+            s.commit()
+    except accounts.Forbidden:
+        raise
+    except accounts.AccessError as exc:  # the address already has an account
+        raise FormProblems({"email": str(exc)}) from None
     link = link_for(token)
     where = ws.config.anchor(org).name if org else "the whole collaborative"
     sent = send_email(ws, form.email, f"You are invited to {ws.config.collaborative}",

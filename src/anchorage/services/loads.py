@@ -9,6 +9,7 @@ function."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import shutil
@@ -27,12 +28,14 @@ from anchorage.ingest import kinds
 from anchorage.ingest.dates import DateOrderError
 from anchorage.ingest.headline import load_effect, spend_headline
 from anchorage.ingest.kinds import ImportKind
+from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
 from anchorage.reference import kinds as _reference_kinds  # noqa: F401
 from anchorage.services.common import command_viewer
+from anchorage.store.records import Upload
 from anchorage.suppliers import registers as _register_kinds  # noqa: F401
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 from anchorage.workspace import Workspace
@@ -69,6 +72,11 @@ def personal(name: str) -> bool:
     """A kind of file that is personal data (a staff extract): nothing of it is kept on the server."""
     found = kinds.REGISTRY.get(name)
     return found is not None and found.personal
+
+
+def fix_workbook(ws: Workspace, upload: Upload, target: Path | io.BytesIO) -> int:
+    """The quarantine fix workbook of an upload (already checked to be the viewer's); the rows in it."""
+    return write_fix_workbook(ws, upload, target, personal=personal(upload.kind))
 
 
 def staged_folder(ws: Workspace, token: str) -> Path:

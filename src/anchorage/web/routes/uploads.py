@@ -30,9 +30,14 @@ from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import restore
 from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
-from anchorage.ingest.quarantine_fix import write_fix_workbook
 from anchorage.jobs import queue
-from anchorage.services.loads import is_snapshot, personal, upload_kinds, without_server_path
+from anchorage.services.loads import (
+    fix_workbook,
+    is_snapshot,
+    personal,
+    upload_kinds,
+    without_server_path,
+)
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.nav import upload_kind
@@ -282,7 +287,7 @@ def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Re
     if personal(up.kind):  # what a staff extract's quarantine keeps goes only to those who may upload it again
         ctx.viewer.require_upload(up.org)
     buf = io.BytesIO()
-    write_fix_workbook(ctx.ws, up, buf)
+    fix_workbook(ctx.ws, up, buf)
     with ctx.ws.session() as s:
         audit.record(s, ctx.user.email, "export", org=up.org, ip=client_ip(request),
                      detail={"what": "quarantine fix workbook", "upload_id": up.id})
