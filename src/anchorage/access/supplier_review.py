@@ -40,8 +40,8 @@ def _record_org(ws: Workspace, viewer: Viewer, record_id: str, *, ip: str | None
     return org
 
 
-def queue(ws: Workspace, viewer: Viewer, *, limit: int = 100) -> list[review.QueueItem]:
-    """The review queue, for the anchors whose detail the viewer sees."""
+def queue(ws: Workspace, viewer: Viewer, *, limit: int | None = 100) -> list[review.QueueItem]:
+    """The review queue, for the anchors whose detail the viewer sees (all of it when `limit` is None)."""
     if not viewer.detail_orgs:
         return []
     return [i for i in review.review_queue(ws, limit=None) if viewer.sees_detail(i.org)][:limit]

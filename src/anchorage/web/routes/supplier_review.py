@@ -1,27 +1,41 @@
-"""The supplier register in the workspace: review queue and decisions, resolved suppliers, CSV export."""
+"""The supplier register in the workspace: review one record at a time (with "same as…" found by name),
+decisions and their undo, the resolved suppliers, CSV export."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import supplier_review as register
+from anchorage.access import supplier_review_item as one
 from anchorage.store.suppliers_records import ACTIONS
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 
 router = APIRouter(prefix="/suppliers")
+DECISIONS_SHOWN = 20
 
 
 def _field(form: FormDep, name: str, limit: int = 200) -> str:
     return str(form.get(name, "")).strip()[:limit]
 
 
+def _position(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 8 else 1
+
+
 @router.get("/review")
-def review_page(request: Request, ctx: CtxDep, saved: int | None = None, undone: int | None = None) -> Response:
+def review_page(request: Request, ctx: CtxDep, at: str = "1", q: str = "", saved: str = "",
+                undone: str = "") -> Response:
+    item = one.review_item(ctx.ws, ctx.viewer, _position(at))
+    found = one.find_suppliers(ctx.ws, ctx.viewer, q, besides=item.item.record_id) if item and q.strip() else []
+    decisions = one.decisions_in_words(ctx.ws, ctx.viewer)
     return render(request, "supplier_review.html", {
-        "items": register.queue(ctx.ws, ctx.viewer), "decisions": register.decisions(ctx.ws, ctx.viewer),
-        "saved": saved, "undone": undone, "actions": ACTIONS,
+        "r": item, "q": q.strip()[:100], "found": found, "decisions": decisions[:DECISIONS_SHOWN],
+        "decision_count": len(decisions), "saved": next((d for d in decisions if d["id"] == saved), None),
+        "undone": bool(undone), "actions": ACTIONS, "words": one.DECISION_WORDS,
     })
 
 
@@ -30,13 +44,16 @@ def decide(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     decision = register.decide(ctx.ws, ctx.viewer, _field(form, "action", 16), _field(form, "record_id", 32), register=_field(form, "register", 60) or None,
                                other_record_id=_field(form, "other_record_id", 32) or None,
                                note=_field(form, "note", 1000) or None, ip=client_ip(request))
-    return RedirectResponse(f"/suppliers/review?saved={decision}", status_code=303)
+    # The decided record leaves the queue: the same position now holds the next one.
+    at = _position(_field(form, "at", 8))
+    return RedirectResponse("/suppliers/review?" + urlencode({"saved": decision, "at": at}), status_code=303)
 
 
 @router.post("/review/decisions/{decision_id}/undo")
 def undo(request: Request, decision_id: str, ctx: CtxDep, form: FormDep) -> Response:
     register.undo(ctx.ws, ctx.viewer, decision_id, ip=client_ip(request))
-    return RedirectResponse(f"/suppliers/review?undone={decision_id}", status_code=303)
+    at = _position(_field(form, "at", 8))
+    return RedirectResponse("/suppliers/review?" + urlencode({"undone": decision_id, "at": at}), status_code=303)
 
 
 @router.get("/resolved")
