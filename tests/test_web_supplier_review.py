@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +14,8 @@ from tests.test_suppliers import _extra_sql
 from tests.web_support import MARKERS, csrf_of, refresh_figures, signed_in
 
 from anchorage.access import gate
+from anchorage.access.supplier_review import queue as register_queue
+from anchorage.reports.tables import fmt_money
 from anchorage.store.accounts import AuditEvent, User
 from anchorage.suppliers import generate
 from anchorage.suppliers.export import resolved_suppliers
@@ -220,3 +224,134 @@ def test_a_resolution_written_with_record_ids_as_supplier_ids_is_renamed(reg):
     after = resolved_suppliers(reg.ws)
     assert dict(zip(after["record_id"], after["supplier_id"], strict=True)) == dict(
         zip(df["record_id"], df["supplier_id"], strict=True))
+
+
+class Forms(HTMLParser):
+    """The forms of a page as a person's browser sees them: action, method, fields and buttons (name, value, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self._button: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action"), "method": a.get("method", "get"), "fields": {}, "buttons": []})
+        elif tag == "input" and self.forms and a.get("name"):
+            self.forms[-1]["fields"][a["name"]] = a.get("value") or ""
+        elif tag == "button" and self.forms:
+            self._button = {"name": a.get("name"), "value": a.get("value"), "text": ""}
+            self.forms[-1]["buttons"].append(self._button)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button":
+            self._button = None
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button["text"] += data
+
+
+def forms_of(html: str) -> list[dict]:
+    parser = Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+def press(c, html: str, button_text: str, **typed: str):
+    """Press the first button whose words start with `button_text`, sending its form as a browser would."""
+    for f in forms_of(html):
+        for b in f["buttons"]:
+            if b["text"].strip().startswith(button_text):
+                data = {**f["fields"], **typed, **({b["name"]: b["value"]} if b["name"] else {})}
+                if f["method"] == "post":
+                    return c.post(f["action"], data=data)
+                return c.get(f["action"].split("#")[0], params=data)
+    raise AssertionError(f"no button {button_text!r} on the page")
+
+
+def outside_advanced(html: str) -> str:
+    """The words a person reads on the page without opening an "advanced" disclosure (no tags, no hidden fields)."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<details class=\"advanced\">.*?</details>", "", html, flags=re.S))
+
+
+def test_review_shows_one_record_at_a_time_beside_its_candidates_in_plain_words(reg):
+    c = signed_in(reg, "analyst@council.org")
+    with reg.ws.session() as s:
+        mine = register_queue(reg.ws, viewer(s, "analyst@council.org"), limit=None)
+    assert mine, "the fixture needs records to review"
+    seen = []
+    for at in range(1, len(mine) + 1):
+        page = c.get(f"/suppliers/review?at={at}").text
+        assert f"{at} of {len(mine)} to review" in page
+        item = mine[at - 1]
+        assert f'<h2 id="item">{item.supplier_name}' in page and "As Council has it" in page
+        assert fmt_money(item.spend) in page
+        plain = outside_advanced(page)
+        # Plain reasons on the page; weights, probabilities and record ids only in the "advanced" disclosure.
+        assert "Why it may be the same" in plain and item.record_id not in plain
+        assert not re.search(r"\([+-]\d+\.\d\)", plain) and "(+" in page
+        assert f'{item.register_id}" rel="noopener">see it on' in page  # the register's own page
+        seen.append(item.supplier_name)
+    assert len(set(seen)) == len(seen)
+    past_the_end = c.get(f"/suppliers/review?at={len(mine) + 5}").text
+    assert f"{len(mine)} of {len(mine)} to review" in past_the_end and "Skip to the next" not in past_the_end
+
+
+def test_plain_reasons_drop_the_weights():
+    from anchorage.access.supplier_review_item import plain_reasons
+    from anchorage.suppliers import model
+
+    weights = {name: levels[0][0] for name, levels in model.LEVEL_WEIGHTS.items()}
+    text = model.explain(weights)
+    reasons = plain_reasons(text)
+    assert len(reasons) == len(weights) and all("(" not in r and r[0].isupper() for r in reasons)
+    assert [r.lower() for r in reasons] == [levels[0][1] for levels in model.LEVEL_WEIGHTS.values()]
+
+
+def test_same_as_is_chosen_by_searching_names_and_can_be_undone(reg):
+    ws = reg.ws
+    c = signed_in(reg, "analyst@council.org")
+    at = position_of(c, "Central Consulting PLC")
+    assert at is not None
+    page = c.get(f"/suppliers/review?at={at}").text
+    # Search by name: the other anchor's supplier is not offered to the council, its own is.
+    found = press(c, page, "Find", q="caterers")
+    assert found.status_code == 200 and "Local Caterers" in found.text and "Same as this one" in found.text
+    assert MARKERS["acute-trust"] not in press(c, page, "Find", q="Quokka").text
+    assert "No supplier of your anchors has a name like" in press(c, page, "Find", q="Quokka").text
+    def together() -> bool:
+        return record(ws, "council", "Central Consulting PLC")["supplier_id"] == \
+            record(ws, "council", "Local Caterers Ltd")["supplier_id"]
+
+    assert not together()
+    decisions_before = len(list_decisions(ws))
+    done = press(c, found.text, "Same as this one")
+    assert done.status_code == 200 and "Saved: same as another supplier for Central Consulting PLC" in done.text
+    assert together()
+    assert audit_actions(ws, "analyst@council.org")[-1] == "supplier-merge"
+    assert len(list_decisions(ws)) == decisions_before + 1
+    # Undo from the notice: the two are apart again, and that is audited too.
+    undone = press(c, done.text, "Undo this decision")
+    assert undone.status_code == 200 and "The decision is withdrawn" in undone.text
+    assert not together()
+    assert audit_actions(ws, "analyst@council.org")[-1] == "supplier-undo"
+    assert len(list_decisions(ws)) == decisions_before
+
+
+def test_search_is_gated_and_leaves_out_the_record_under_review(reg):
+    from anchorage.access.supplier_review_item import find_suppliers
+
+    with reg.ws.session() as s:
+        council, trust = viewer(s, "analyst@council.org"), viewer(s, "analyst@trust.org")
+    zebra = find_suppliers(reg.ws, council, "zebra")
+    assert [f["names"] for f in zebra] == [[MARKERS["council"]]] and zebra[0]["orgs"] == ["council"]
+    assert find_suppliers(reg.ws, trust, "zebra") == []
+    assert find_suppliers(reg.ws, council, "zebra", besides=zebra[0]["record_id"]) == []
+    assert find_suppliers(reg.ws, council, "z") == []  # one letter finds nothing: too many
+    assert find_suppliers(reg.ws, council, "%") == []  # a wildcard is a character, not "anything"
+    # A shared anchor's suppliers are offered, each once, with every anchor it supplies.
+    both = gate.Viewer(1, "x@council.org", "anchor-analyst", "council", frozenset({"council", "acute-trust"}))
+    caterers = find_suppliers(reg.ws, both, "caterers")
+    assert len(caterers) == 1 and caterers[0]["orgs"] == ["acute-trust", "council"] and caterers[0]["spend"] > 0
