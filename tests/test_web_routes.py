@@ -41,7 +41,7 @@ KNOWN = {
     ("GET", "/api/v1/workforce/apprenticeships"), ("GET", "/api/v1/workforce/levy"), ("GET", "/api/v1/workforce/bid"),
     ("GET", "/api/v1/workforce/he"), ("GET", "/suppliers/review"), ("POST", "/suppliers/review/decide"),
     ("POST", "/suppliers/review/decisions/{decision_id}/undo"), ("GET", "/suppliers/resolved"),
-    ("GET", "/suppliers/resolved.csv"), ("GET", "/pipeline"), ("GET", "/pipeline/opportunities"),
+    ("GET", "/suppliers/resolved.csv"), ("GET", "/suppliers/resolved/table.{fmt}"), ("GET", "/pipeline"), ("GET", "/pipeline/opportunities"),
     ("GET", "/pipeline/opportunities/{opp_id}"), ("GET", "/pipeline/opportunities/{opp_id}/brief.{fmt}"),
     ("GET", "/opportunities"), ("GET", "/opportunities/feed.{fmt}"),
     ("GET", "/opportunities/register"), ("POST", "/opportunities/register"),

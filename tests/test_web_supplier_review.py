@@ -355,3 +355,31 @@ def test_search_is_gated_and_leaves_out_the_record_under_review(reg):
     both = gate.Viewer(1, "x@council.org", "anchor-analyst", "council", frozenset({"council", "acute-trust"}))
     caterers = find_suppliers(reg.ws, both, "caterers")
     assert len(caterers) == 1 and caterers[0]["orgs"] == ["acute-trust", "council"] and caterers[0]["spend"] > 0
+
+
+def test_resolved_suppliers_page_sort_filter_and_export_from_the_address(reg):
+    ws = reg.ws
+    c = signed_in(reg, "analyst@council.org")
+    council = resolved_suppliers(ws).query("org == 'council'")
+    page = c.get("/suppliers/resolved").text
+    assert f"rows 1–{min(50, len(council))} of {len(council)}" in page
+    assert 'href="https://find-and-update.company-information.service.gov.uk/company/02222222"' in page
+    # Filters and search from the URL, and exports of exactly those rows, with the page's labels.
+    linked = council[council["register_id"].notna()]
+    r = c.get("/suppliers/resolved/table.csv?matched=model&sort=supplier")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert r.headers["content-type"].startswith("text/csv") and rows
+    assert [x["Supplier as given"] for x in rows] == sorted(
+        council[council["method"] == "model"]["supplier_name"], key=str.casefold)
+    assert {x["Anchor"] for x in rows} == {"Council"} and len(rows) <= len(linked)
+    xlsx = c.get("/suppliers/resolved/table.xlsx?q=caterers")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert audit_actions(ws, "analyst@council.org")[-1] == "export"
+    one_row = c.get("/suppliers/resolved?q=caterers").text
+    assert "Local Caterers" in one_row and "rows 1–1 of 1" in one_row and "Greenwich" not in one_row
+    assert c.get("/suppliers/resolved?sort=nope").status_code == 400
+    # Another anchor's people see none of the council's records, in the page or the export.
+    for email in ("analyst@trust.org", "viewer@college.org", "collab@x.org"):
+        other = signed_in(reg, email)
+        assert MARKERS["council"] not in other.get("/suppliers/resolved?q=zebra").text, email
+        assert MARKERS["council"] not in other.get("/suppliers/resolved/table.csv").text, email

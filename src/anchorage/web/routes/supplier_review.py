@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from anchorage.access import resolved_suppliers as resolved
 from anchorage.access import supplier_review as register
 from anchorage.access import supplier_review_item as one
 from anchorage.store.suppliers_records import ACTIONS
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
+from anchorage.web.table import export_response, table_request, table_view
 
 router = APIRouter(prefix="/suppliers")
 DECISIONS_SHOWN = 20
@@ -57,9 +59,22 @@ def undo(request: Request, decision_id: str, ctx: CtxDep, form: FormDep) -> Resp
 
 
 @router.get("/resolved")
-def resolved_page(request: Request, ctx: CtxDep, q: str = "") -> Response:
-    rows, total = register.clusters(ctx.ws, ctx.viewer, search=q.strip()[:100])
-    return render(request, "suppliers_resolved.html", {"clusters": rows, "total": total, "q": q})
+def resolved_page(request: Request, ctx: CtxDep) -> Response:
+    page = resolved.page(ctx.ws, ctx.viewer, table_request(request, resolved.RESOLVED))
+    for r in page.rows:
+        links = {"supplier": "/supplier?" + urlencode({"name": r["supplier_key"]})}
+        if one.register_page(r["register_source"], r["register_id"]):
+            links["entry"] = one.register_page(r["register_source"], r["register_id"])
+        r["_links"] = links
+    view = table_view(page, "/suppliers/resolved", export=bool(ctx.viewer.detail_orgs),
+                      export_path="/suppliers/resolved/table")
+    return render(request, "suppliers_resolved.html", {"t": view})
+
+
+@router.get("/resolved/table.{fmt}")
+def resolved_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
+    rows = resolved.rows(ctx.ws, ctx.viewer, table_request(request, resolved.RESOLVED), ip=client_ip(request))
+    return export_response(resolved.RESOLVED, rows, fmt, "resolved-suppliers", {a.slug: a.name for a in ctx.ws.config.anchors})
 
 
 @router.get("/resolved.csv")
