@@ -62,10 +62,8 @@ def undo(request: Request, decision_id: str, ctx: CtxDep, form: FormDep) -> Resp
 def resolved_page(request: Request, ctx: CtxDep) -> Response:
     page = resolved.page(ctx.ws, ctx.viewer, table_request(request, resolved.RESOLVED))
     for r in page.rows:
-        links = {"supplier": "/supplier?" + urlencode({"name": r["supplier_key"]})}
-        if one.register_page(r["register_source"], r["register_id"]):
-            links["entry"] = one.register_page(r["register_source"], r["register_id"])
-        r["_links"] = links
+        entry = one.register_page(r["register_source"], r["register_id"])
+        r["_links"] = {"supplier": "/supplier?" + urlencode({"name": r["supplier_key"]}), **({"entry": entry} if entry else {})}
     view = table_view(page, "/suppliers/resolved", export=bool(ctx.viewer.detail_orgs),
                       export_path="/suppliers/resolved/table")
     return render(request, "suppliers_resolved.html", {"t": view})
