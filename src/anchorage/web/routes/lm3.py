@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from anchorage.access import audit, queries
 from anchorage.access import socialvalue as gated
+from anchorage.access.page_periods import lm3_period
 from anchorage.core.errors import AnchorageError
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports.socialvalue_charts import lm3_chart
@@ -35,7 +36,8 @@ router = APIRouter()
 def _lm3_page(request: Request, ctx: CtxDep, *, issued: dict | None = None, error: str = "",
               status: int = 200) -> Response:
     fw = load_framework(ctx.ws)
-    res = gated.lm3(ctx.ws, ctx.viewer, fw)
+    period = lm3_period(ctx.ws, str(request.query_params.get("year", ""))[:10] or None)
+    res = gated.lm3(ctx.ws, ctx.viewer, fw, year=period["year"])
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     org = ctx.viewer.org
     can_issue = org is not None and ctx.viewer.role in ("anchor-admin", "anchor-analyst")
@@ -44,7 +46,7 @@ def _lm3_page(request: Request, ctx: CtxDep, *, issued: dict | None = None, erro
         "responses": frame_records(res.responses.sort_values(["org", "supplier_name"]))
         if not res.responses.empty else [],
         "links": links(ctx.ws, org) if can_issue and org else [], "can_issue": can_issue, "issued": issued,
-        "error": error}, status=status)
+        "error": error, "period": period}, status=status)
 
 
 @router.get("/lm3")

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import audit
 from anchorage.access import socialvalue as gated
+from anchorage.access.page_periods import socialvalue_period
 from anchorage.core.errors import AnchorageError
 from anchorage.procurement.analysis import COLLABORATIVE, frame_records
 from anchorage.reports.socialvalue_charts import delivery_chart
@@ -32,10 +33,12 @@ def _as_of(text: str) -> dt.date | None:
 
 
 @router.get("/socialvalue")
-def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> Response:
+def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "", year: str = "") -> Response:
     slug = ctx.ws.config.anchor(org).slug if org else COLLABORATIVE
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
-    st, counts = gated.status(ctx.ws, ctx.viewer, _as_of(as_of))
+    period, year_end = socialvalue_period(ctx.ws, year[:10] or None)
+    period["keep"] = {"org": slug} if org else {}
+    st, counts = gated.status(ctx.ws, ctx.viewer, _as_of(as_of) or year_end)
     label = org_name(slug, anchors)
 
     def rows(name: str, by_org: bool = True) -> list[dict]:
@@ -53,7 +56,7 @@ def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> 
         "themes": rows("themes"),
         "measures": rows("measures"), "years": rows("years"),
         "suppliers": rows("suppliers") if slug != COLLABORATIVE else [], "behind": behind,
-        "counts": counts, "detail": detail, "hidden": sum(n for o, n in counts.items()
+        "counts": counts, "detail": detail, "period": period, "hidden": sum(n for o, n in counts.items()
                                                           if not ctx.viewer.sees_detail(o)
                                                           and (slug == COLLABORATIVE or o == slug)),
     })

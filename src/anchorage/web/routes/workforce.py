@@ -56,8 +56,8 @@ def download(ctx: Ctx, request: Request, tmp: Path, path: Path, media: str, what
 
 
 @router.get("/workforce")
-def profile(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "workforce.html", profile_view(ctx.ws, ctx.viewer))
+def profile(request: Request, ctx: CtxDep, year: str = "") -> Response:
+    return render(request, "workforce.html", profile_view(ctx.ws, ctx.viewer, year[:10] or None))
 
 
 @router.get("/workforce/apprenticeships")
