@@ -383,3 +383,21 @@ def test_resolved_suppliers_page_sort_filter_and_export_from_the_address(reg):
         other = signed_in(reg, email)
         assert MARKERS["council"] not in other.get("/suppliers/resolved?q=zebra").text, email
         assert MARKERS["council"] not in other.get("/suppliers/resolved/table.csv").text, email
+
+
+def test_the_overview_lists_the_queue_and_leads_to_each_item(reg):
+    c = signed_in(reg, "analyst@council.org")
+    with reg.ws.session() as s:
+        mine = register_queue(reg.ws, viewer(s, "analyst@council.org"), limit=None)
+    page = c.get("/suppliers/review/all").text
+    assert f"rows 1–{len(mine)} of {len(mine)}" in page
+    for n, item in enumerate(mine, start=1):
+        link = f'<a href="/suppliers/review?at={n}#item">{item.supplier_name}</a>'
+        assert link in page
+        assert f'<h2 id="item">{item.supplier_name}' in c.get(f"/suppliers/review?at={n}").text
+    body = c.get("/suppliers/review/all.csv?sort=-spend").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["Supplier as given"] for r in rows] == [i.supplier_name for i in sorted(mine, key=lambda i: -i.spend)]
+    assert {r["Anchor"] for r in rows} == {"Council"}
+    other = signed_in(reg, "analyst@trust.org").get("/suppliers/review/all.csv").content.decode("utf-8-sig")
+    assert not [i for i in mine if i.supplier_name in other]

@@ -12,6 +12,7 @@ from typing import Any
 
 from anchorage.access import supplier_review as register
 from anchorage.access.gate import Viewer
+from anchorage.access.table import Column, TableSpec
 from anchorage.suppliers.review import QueueItem
 from anchorage.workspace import Workspace
 
@@ -164,3 +165,23 @@ def decisions_in_words(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
                     "other": other[0] if other and viewer.sees_detail(other[1]) else ("another supplier" if other else ""),
                     "register_source": source or None, "register_id": ref or None})
     return out
+
+
+QUEUE = TableSpec(
+    name="Suppliers to review",
+    columns=(Column("position", "Place in the review", "int"),
+             Column("supplier", "Supplier as given", filter="contains"),
+             Column("anchor", "Anchor", "anchor", filter="equals"),
+             Column("postcode", "Postcode"),
+             Column("spend", "Spend", "money"),
+             Column("candidate", "Possible match in the registers")),
+    default_sort="position",
+    tie=("position",),
+    search=("supplier", "candidate", "postcode"),
+)
+
+
+def queue_rows(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
+    """The whole review queue the viewer sees, in its order (largest spend first), as the overview's rows."""
+    return [{"position": n, "supplier": i.supplier_name, "anchor": i.org, "postcode": i.postcode, "spend": i.spend,
+             "candidate": i.register_name} for n, i in enumerate(register.queue(ws, viewer, limit=None), start=1)]

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from anchorage.access import resolved_suppliers as resolved
 from anchorage.access import supplier_review as register
 from anchorage.access import supplier_review_item as one
+from anchorage.access.table import memory_page, memory_rows
 from anchorage.store.suppliers_records import ACTIONS
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
@@ -39,6 +40,23 @@ def review_page(request: Request, ctx: CtxDep, at: str = "1", q: str = "", saved
         "decision_count": len(decisions), "saved": next((d for d in decisions if d["id"] == saved), None),
         "undone": bool(undone), "actions": ACTIONS, "words": one.DECISION_WORDS,
     })
+
+
+@router.get("/review/all")
+def review_overview(request: Request, ctx: CtxDep) -> Response:
+    page = memory_page(one.QUEUE, table_request(request, one.QUEUE), one.queue_rows(ctx.ws, ctx.viewer))
+    for r in page.rows:
+        r["_links"] = {"supplier": f"/suppliers/review?at={r['position']}#item"}
+    anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
+    return render(request, "supplier_review_all.html", {
+        "t": table_view(page, "/suppliers/review/all", export=bool(ctx.viewer.detail_orgs)),
+        "choices": {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)]}})
+
+
+@router.get("/review/all.{fmt}")
+def review_overview_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
+    rows = memory_rows(one.QUEUE, table_request(request, one.QUEUE), one.queue_rows(ctx.ws, ctx.viewer))
+    return export_response(one.QUEUE, rows, fmt, "suppliers-to-review", {a.slug: a.name for a in ctx.ws.config.anchors})
 
 
 @router.post("/review/decide")
