@@ -176,21 +176,6 @@ def test_dashboard_shows_matched_and_unmatched_spend(reg):
     assert "Matched to Companies House / Charity Commission" in c.get("/dashboard/council").text
 
 
-def test_clusters_show_only_the_anchors_a_viewer_sees(reg):
-    from anchorage.access.supplier_review import clusters
-
-    both = gate.Viewer(1, "x@council.org", "anchor-analyst", "council", frozenset({"council", "acute-trust"}))
-    rows, total = clusters(reg.ws, both)
-    first = rows[0]  # used by the most anchors first: Local Caterers (the college's record is not shown)
-    assert (first["register_id"], first["orgs"]) == ("01234567", ["acute-trust", "council"])
-    assert [r["org"] for r in first["records"]] == ["acute-trust", "council"]
-    assert total == len(rows) and all(set(c["orgs"]) <= {"council", "acute-trust"} for c in rows)
-    greenwich = next(c for c in rows if c["register_id"] == "02222222")
-    assert greenwich["warning"] == "Companies House status: Liquidation" and greenwich["sector"] == "Construction"
-    assert clusters(reg.ws, both, search="zebra")[0][0]["records"][0]["supplier_name"] == MARKERS["council"]
-    assert clusters(reg.ws, gate.Viewer(2, "c@x.org", "collaborative-admin", None, frozenset())) == ([], 0)
-
-
 def test_resolved_csv_names_no_record_id_of_another_anchor(reg):
     """A supplier several anchors use was named 'S-<smallest record id>', which could be another anchor's record:
     now it is a keyed hash of it, the same from run to run."""
