@@ -386,3 +386,21 @@ def test_the_overview_lists_the_queue_and_leads_to_each_item(reg):
     assert {r["Anchor"] for r in rows} == {"Council"}
     other = signed_in(reg, "analyst@trust.org").get("/suppliers/review/all.csv").content.decode("utf-8-sig")
     assert not [i for i in mine if i.supplier_name in other]
+
+
+def test_the_populated_review_pages_speak_plain_words(reg):
+    from tests.test_web_plain_words import offences
+
+    c = signed_in(reg, "analyst@council.org")
+    pages = ["/suppliers/review/all", "/suppliers/resolved", "/suppliers/resolved?q=caterers",
+             "/suppliers/review?q=ltd", "/suppliers/review?q=caterers"]
+    at = 1
+    while True:  # every record in the review, one at a time
+        page = c.get(f"/suppliers/review?at={at}").text
+        pages.append(f"/suppliers/review?at={at}")
+        if "Skip to the next" not in page:
+            break
+        at += 1
+    found = {p: bad[:3] for p in pages if (bad := offences(c.get(p).text))}
+    assert found == {}
+    assert "Same as this one" in c.get("/suppliers/review?q=ltd").text
