@@ -380,3 +380,24 @@ def test_register_table_sorts_searches_pages_and_exports_from_the_address(estate
     assert len(trust) == 4 and all(x["Running cost"] == "" and x["Backlog"] == "" for x in trust)
     assert c.get("/assets/register.xlsx").content[:2] == b"PK"
     assert c.get("/assets?page=2").status_code == 200 and c.get("/assets?sort=nope").status_code == 400
+
+
+def test_review_list_is_one_table_with_its_forms_and_exports_only_what_the_viewer_sees(estate):
+    import csv
+    import io
+
+    from anchorage.access import assets_views as av
+    from anchorage.access.gate import Viewer
+
+    council = signed_in(estate, "analyst@council.org")
+    flagged = av.review(estate.ws, Viewer(0, "x@council.org", "anchor-analyst", "council", frozenset({"council"}))).items
+    page = council.get("/assets/review").text
+    assert f"rows 1–{len(flagged)} of {len(flagged)}" in page and page.count('action="/assets/review/decide"') == len(flagged)
+    one = council.get("/assets/review?q=library").text
+    assert "rows 1–1 of 1" in one and "Old Depot" not in one.split('id="review"')[1]
+    rows = list(csv.DictReader(io.StringIO(council.get("/assets/review.csv?sort=asset").content.decode("utf-8-sig"))))
+    assert [r["Asset"] for r in rows] == sorted((i.name or i.asset_key for i in flagged), key=str.casefold)
+    assert {r["Anchor"] for r in rows} == {"Council"}
+    for email in ("admin@trust.org", "collab@x.org", "viewer@college.org"):
+        body = signed_in(estate, email).get("/assets/review.csv").content.decode("utf-8-sig")
+        assert "Sutton Library" not in body and "12 hours" not in body, email

@@ -26,7 +26,7 @@ KNOWN = {
     ("GET", "/socialvalue/record"), ("POST", "/socialvalue/commitments"), ("POST", "/socialvalue/deliveries"),
     ("GET", "/lm3"), ("POST", "/lm3/links"), ("GET", "/survey/{token}"), ("POST", "/survey/{token}"),
     ("GET", "/lm3/simulate"),
-    ("GET", "/assets"), ("GET", "/assets/register.{fmt}"), ("GET", "/assets/map"), ("GET", "/assets/review"), ("POST", "/assets/review/decide"),
+    ("GET", "/assets"), ("GET", "/assets/register.{fmt}"), ("GET", "/assets/map"), ("GET", "/assets/review"), ("GET", "/assets/review.{fmt}"), ("POST", "/assets/review/decide"),
     ("GET", "/assets/occupancy"), ("POST", "/assets/occupancy"), ("GET", "/assets/acv"), ("POST", "/assets/acv/{action}"),
     ("POST", "/assets/transfers"), ("GET", "/spaces"), ("POST", "/spaces"), ("GET", "/spaces/matches"),
     ("GET", "/spaces/requests"), ("POST", "/spaces/requests"), ("POST", "/spaces/requests/{request_id}"),

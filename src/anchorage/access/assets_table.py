@@ -27,3 +27,20 @@ def table_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "asset": r.get("name") or r.get("asset_key"),
              "address": " ".join(str(v) for v in (r.get("address"), r.get("postcode")) if v),
              "floor_m2": r.get("gross_floor_m2") or r.get("building_m2")} for r in rows]
+
+
+REVIEW = TableSpec(
+    name="Underused assets",
+    columns=(Column("asset", "Asset"), Column("anchor", "Anchor", "anchor", filter="equals"),
+             Column("why", "Why"), Column("decision", "Decision so far", filter="equals")),
+    default_sort="anchor",
+    tie=("anchor", "asset", "asset_key"),
+    search=("asset", "why", "decision"),
+)
+
+
+def review_rows(items: Sequence[Any]) -> list[dict[str, Any]]:
+    """The underused review's flagged assets (assets.review.ReviewItem, already gated) as the table shows them."""
+    return [{"n": n, "asset": i.name or i.asset_key, "asset_key": i.asset_key, "anchor": i.org, "org": i.org,
+             "why": "; ".join(i.reasons), "decision": i.decision, "decision_note": i.decision_note}
+            for n, i in enumerate(items, start=1)]

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from anchorage.access import assets_views as av
-from anchorage.access.assets_table import REGISTER, table_rows
+from anchorage.access.assets_table import REGISTER, REVIEW, review_rows, table_rows
 from anchorage.access.table import memory_page, memory_rows
 from anchorage.assets.community import TERMS, TRANSFER_STEPS, acv_register, transfers
 from anchorage.assets.review import DECISIONS
@@ -72,7 +72,17 @@ def asset_map(request: Request, ctx: CtxDep, distance: float = 250) -> Response:
 @router.get("/assets/review")
 def review(request: Request, ctx: CtxDep, done: str = "") -> Response:
     view = av.review(ctx.ws, ctx.viewer)
-    return render(request, "assets_review.html", {"view": view, "decisions": DECISIONS, "done": done})
+    page = memory_page(REVIEW, table_request(request, REVIEW), review_rows(view.items))
+    anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
+    return render(request, "assets_review.html", {
+        "view": view, "decisions": DECISIONS, "done": done, "t": table_view(page, "/assets/review"),
+        "choices": {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)]}})
+
+
+@router.get("/assets/review.{fmt}")
+def review_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
+    rows = memory_rows(REVIEW, table_request(request, REVIEW), review_rows(av.review(ctx.ws, ctx.viewer).items))
+    return export_response(REVIEW, rows, fmt, "underused-assets", {a.slug: a.name for a in ctx.ws.config.anchors})
 
 
 @router.post("/assets/review/decide")
