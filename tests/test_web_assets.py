@@ -357,3 +357,47 @@ def test_need_form_mistakes_keep_the_input_list_every_error_and_never_lock_out(e
     assert 'href="#group_name"' in r.text and 'href="#area"' in r.text and 'href="#people"' in r.text
     assert 'value="Atlantis"' in r.text and 'value="library@group.example.org"' in r.text  # input kept
     assert send_need(c, contact_email="library@group.example.org").status_code == 200
+
+
+def test_register_table_sorts_searches_pages_and_exports_from_the_address(estate):
+    import csv
+    import io
+
+    c = signed_in(estate, "analyst@council.org")
+    page = c.get("/assets?sort=-floor_m2").text
+    names = re.findall(r'<tr><td>([^<]+)</td><td>[^<]*</td>', page.split('id="register"')[1])
+    assert names[:2] == ["Old Depot", "Sutton Hall"] and "rows 1–4 of 4" in page
+    # The register's own filters (a key may repeat) are kept in the table's links and its exports.
+    both = c.get("/assets?org=council&org=acute-trust&tenure=Freehold&q=sutton").text
+    assert "rows 1–2 of 2" in both and "Trust Annex" not in both.split('id="register"')[1]
+    assert 'href="/assets/register.csv?org=acute-trust&amp;org=council&amp;tenure=Freehold&amp;q=sutton"' in both
+    r = c.get("/assets/register.csv?org=council&tenure=Freehold&sort=asset")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [x["Asset"] for x in rows] == ["Sutton Hall", "Sutton Library"]
+    assert COUNCIL_COST.replace("£", "").replace(",", "") in {x["Running cost"].split(".")[0] for x in rows}
+    trust = list(csv.DictReader(io.StringIO(
+        signed_in(estate, "viewer@college.org").get("/assets/register.csv").content.decode("utf-8-sig"))))
+    assert len(trust) == 4 and all(x["Running cost"] == "" and x["Backlog"] == "" for x in trust)
+    assert c.get("/assets/register.xlsx").content[:2] == b"PK"
+    assert c.get("/assets?page=2").status_code == 200 and c.get("/assets?sort=nope").status_code == 400
+
+
+def test_review_list_is_one_table_with_its_forms_and_exports_only_what_the_viewer_sees(estate):
+    import csv
+    import io
+
+    from anchorage.access import assets_views as av
+    from anchorage.access.gate import Viewer
+
+    council = signed_in(estate, "analyst@council.org")
+    flagged = av.review(estate.ws, Viewer(0, "x@council.org", "anchor-analyst", "council", frozenset({"council"}))).items
+    page = council.get("/assets/review").text
+    assert f"rows 1–{len(flagged)} of {len(flagged)}" in page and page.count('action="/assets/review/decide"') == len(flagged)
+    one = council.get("/assets/review?q=library").text
+    assert "rows 1–1 of 1" in one and "Old Depot" not in one.split('id="review"')[1]
+    rows = list(csv.DictReader(io.StringIO(council.get("/assets/review.csv?sort=asset").content.decode("utf-8-sig"))))
+    assert [r["Asset"] for r in rows] == sorted((i.name or i.asset_key for i in flagged), key=str.casefold)
+    assert {r["Anchor"] for r in rows} == {"Council"}
+    for email in ("admin@trust.org", "collab@x.org", "viewer@college.org"):
+        body = signed_in(estate, email).get("/assets/review.csv").content.decode("utf-8-sig")
+        assert "Sutton Library" not in body and "12 hours" not in body, email

@@ -12,7 +12,8 @@ from tests.web_support import PASSWORD
 pytestmark = pytest.mark.browser
 
 SIGNED_IN = ["/dashboard", "/dashboard/council", "/benchmark", "/suppliers", "/suppliers/resolved",
-             "/suppliers/review", "/anchors/council/transactions", "/pipeline", "/pipeline/opportunities",
+             "/suppliers/review", "/suppliers/review/all", "/anchors/council/transactions", "/pipeline",
+             "/pipeline/opportunities",
              "/directory", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3", "/lm3/simulate",
              "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
              "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",

@@ -17,7 +17,7 @@ from anchorage.access import accounts
 from anchorage.store.accounts import User
 
 PAGES = ["/dashboard", "/dashboard/council", "/dashboard/college", "/benchmark", "/suppliers", "/suppliers/resolved",
-         "/suppliers/review", "/anchors/council/transactions", "/pipeline", "/pipeline/opportunities", "/directory",
+         "/suppliers/review", "/suppliers/review/all", "/anchors/council/transactions", "/pipeline", "/pipeline/opportunities", "/directory",
          "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3", "/workforce",
          "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he", "/assets",
          "/assets/review", "/assets/acv", "/spaces", "/upload", "/uploads", "/reports", "/account", "/no-such-page",

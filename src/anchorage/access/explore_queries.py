@@ -33,6 +33,25 @@ def _common_filters(prefix: str) -> tuple[Column, ...]:
             Column("supplier_key", "Supplier", sql=f"{prefix}supplier_name_norm", sortable=False, filter="equals"))
 
 
+YES_NO_UNKNOWN = (("yes", "yes"), ("no", "no"), ("unknown", "not known"))
+
+
+def _yes_no(expr: str) -> str:
+    return f"CASE WHEN {expr} THEN 'yes' WHEN NOT {expr} THEN 'no' ELSE 'unknown' END"
+
+
+def _profile_filters(prefix: str) -> tuple[Column, ...]:
+    """The dashboard's deprivation, SME and VCSE figures, as filters (their drill-downs): as the analysis
+    counts them (procurement/analysis.py), e.g. "20% most deprived" is IMD decile 1 or 2."""
+    return (Column("decile", "Deprivation decile of the supplier's area", sql=f"{prefix}imd_decile", sortable=False,
+                   filter="equals"),
+            Column("deprived", "In the 20% most deprived areas", sql=_yes_no(f"{prefix}imd_decile <= 2"),
+                   sortable=False, filter="equals", choices=YES_NO_UNKNOWN),
+            Column("sme", "SME", sql=_yes_no(f"{prefix}is_sme"), sortable=False, filter="equals", choices=YES_NO_UNKNOWN),
+            Column("vcse", "VCSE", sql=_yes_no(f"{prefix}is_vcse"), sortable=False, filter="equals",
+                   choices=YES_NO_UNKNOWN))
+
+
 PAYMENTS = TableSpec(
     name="Payments",
     columns=(Column("payment_date", "Date", "date"),
@@ -46,7 +65,7 @@ PAYMENTS = TableSpec(
     default_sort="-payment_date",
     tie=("upload_id", "row_no"),
     search=("supplier_name", "category", "service", "description"),
-    hidden_filters=_common_filters(""),
+    hidden_filters=(*_common_filters(""), *_profile_filters("")),
 )
 
 SUPPLIERS = TableSpec(
@@ -61,8 +80,8 @@ SUPPLIERS = TableSpec(
     default_sort="-spend",
     tie=("s.supplier_name_norm", "s.org"),
     search=("n.supplier_name",),
-    hidden_filters=(*_common_filters("s."), Column("category", "Category", sql="s.category", sortable=False,
-                                                   filter="equals")),
+    hidden_filters=(*_common_filters("s."), *_profile_filters("s."),
+                    Column("category", "Category", sql="s.category", sortable=False, filter="equals")),
     group_by="s.org, s.supplier_name_norm",
 )
 

@@ -26,9 +26,10 @@ def status(ws: Workspace, viewer: Viewer, as_of: dt.date | None = None,
     return visible(full, set(viewer.detail_orgs)), behind_counts(full)
 
 
-def lm3(ws: Workspace, viewer: Viewer, fw: Framework | None = None) -> Lm3Result:
-    """LM3 per anchor (aggregate); the per-supplier answers only of anchors the viewer sees in detail."""
-    res = lm3_results(ws, fw)
+def lm3(ws: Workspace, viewer: Viewer, fw: Framework | None = None, *, year: int | None = None) -> Lm3Result:
+    """LM3 per anchor (aggregate), of the surveys of one year or of all; the per-supplier answers only of
+    anchors the viewer sees in detail."""
+    res = lm3_results(ws, fw, year=year)
     if not res.responses.empty:
         res.responses = res.responses[res.responses["org"].isin(viewer.detail_orgs)].reset_index(drop=True)
     return res

@@ -19,9 +19,6 @@ from anchorage.suppliers import records, review
 from anchorage.suppliers.export import resolved_suppliers
 from anchorage.workspace import Workspace
 
-CLUSTER_COLUMNS = ("register_source", "register_id", "register_name", "registered_postcode", "sector",
-                   "register_sme", "register_vcse", "warning")
-
 
 def _record_orgs(ws: Workspace, record_ids: list[str]) -> dict[str, str]:
     if not record_ids:
@@ -40,8 +37,8 @@ def _record_org(ws: Workspace, viewer: Viewer, record_id: str, *, ip: str | None
     return org
 
 
-def queue(ws: Workspace, viewer: Viewer, *, limit: int = 100) -> list[records.QueueItem]:
-    """The review queue, for the anchors whose detail the viewer sees."""
+def queue(ws: Workspace, viewer: Viewer, *, limit: int | None = 100) -> list[records.QueueItem]:
+    """The review queue, for the anchors whose detail the viewer sees (all of it when `limit` is None)."""
     if not viewer.detail_orgs:
         return []
     return [i for i in records.review_queue(ws, limit=None) if viewer.sees_detail(i.org)][:limit]
@@ -98,32 +95,6 @@ def resolved(ws: Workspace, viewer: Viewer, *, search: str = "") -> pd.DataFrame
                | df["register_id"].eq(search))
         df = df[hit]
     return df.reset_index(drop=True)
-
-
-def clusters(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 200) -> tuple[list[dict[str, Any]], int]:
-    """Resolved suppliers (clusters across anchors) with their visible records; largest clusters first.
-    Returns the first `limit` clusters and how many there are."""
-    df = resolved(ws, viewer, search=search)
-    if df.empty:
-        return [], 0
-    # Order clusters without building them all (a collaborative has tens of thousands of records).
-    df["_linked"] = df["register_id"].notna()
-    size = df.groupby("supplier_id").agg(orgs=("org", "nunique"), records=("record_id", "size"),
-                                         name=("supplier_name", "min"))
-    size["label"] = df[df["_linked"]].groupby("supplier_id")["register_name"].min().reindex(size.index)
-    size["label"] = size["label"].fillna(size["name"]).astype(str)
-    top = size.sort_values(["orgs", "records", "label"], ascending=[False, False, True]).index[:limit]
-    shown = df[df["supplier_id"].isin(top)].sort_values(["_linked", "org", "supplier_name"],
-                                                         ascending=[False, True, True])
-    groups = {sid: g for sid, g in shown.drop(columns="_linked").groupby("supplier_id", sort=False)}
-    out = []
-    for sid in top:
-        g = groups[sid]
-        head = g.iloc[0]  # a linked record first, when the cluster has one
-        out.append({"supplier_id": sid, "orgs": sorted(set(g["org"])),
-                    **{c: (None if pd.isna(head[c]) else head[c]) for c in CLUSTER_COLUMNS},
-                    "records": g.astype(object).where(g.notna(), None).to_dict("records")})
-    return out, len(size)
 
 
 def export_csv(ws: Workspace, viewer: Viewer, *, ip: str | None = None) -> bytes:

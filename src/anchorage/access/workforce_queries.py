@@ -30,9 +30,10 @@ from anchorage.workforce.suppression import SuppressionRule, protect_family, sup
 from anchorage.workspace import Workspace
 
 
-def profile(ws: Workspace, viewer: Viewer) -> WorkforceProfile:
-    """The suppressed indicators of every anchor and the collaborative (aggregates: open to all)."""
-    return workforce_profile(ws)
+def profile(ws: Workspace, viewer: Viewer, *, to: dt.date | None = None) -> WorkforceProfile:
+    """The suppressed indicators of every anchor and the collaborative (aggregates: open to all), from each
+    anchor's latest staff extract (up to `to`, when given)."""
+    return workforce_profile(ws, to=to)
 
 
 def he_summary(ws: Workspace, viewer: Viewer, by: str = "anchor") -> pd.DataFrame:

@@ -37,6 +37,7 @@ from anchorage.workspace import Workspace
 
 TABLES = ("explore_places", "explore_names", "explore_spend", "explore_suppliers", "explore_payments",
           "explore_payment_counts", "explore_categories")
+SHAPE = 2  # the explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs)
 _lock = threading.Lock()
 _checked: dict[str, tuple[object, ...]] = {}  # warehouse -> what _written was when its tables were last current
 
@@ -53,7 +54,8 @@ SELECT (SELECT coalesce(string_agg(CAST(upload_no AS VARCHAR), ',' ORDER BY uplo
 
 def stamp(con: duckdb.DuckDBPyConnection, cfg: Config) -> str:
     row = con.execute(_STAMP_SQL).fetchone()
-    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}|{TABLES}"  # new tables: rebuilt
+    # New tables or columns (SHAPE): rebuilt.
+    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}|{TABLES}|{SHAPE}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -104,7 +106,7 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         con.execute("""
             CREATE OR REPLACE TABLE explore_spend AS
             SELECT g.org, g.supplier_name_norm, g.financial_year, g.category, g.is_redacted, e.tier, e.ward,
-                   e.imd_decile, e.excluded_by, e.excluded_by IS NULL AS counted,
+                   e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by, e.excluded_by IS NULL AS counted,
                    sum(g.spend) AS spend, sum(g.payments) AS payments, max(g.last_paid) AS last_paid
             FROM explore_grain_tmp g
             JOIN explore_enriched_tmp e ON g.org = e.org AND g.supplier_name_norm = e.supplier_name_norm
@@ -128,7 +130,7 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
             SELECT row_number() OVER (ORDER BY s.org, s.payment_date DESC, s.upload_id, s.row_no) AS pos,
                    s.org, s.upload_id, s.row_no, s.payment_date, e.financial_year, s.supplier_name,
                    s.supplier_name_norm, s.amount, s.category, s.service, s.description, s.transaction_id,
-                   e.tier, e.ward, e.excluded_by, e.counted
+                   e.tier, e.ward, e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by, e.counted
             FROM spend s
             JOIN explore_spend e ON s.org = e.org AND s.supplier_name_norm = e.supplier_name_norm
                  AND s.category IS NOT DISTINCT FROM e.category AND s.is_redacted = e.is_redacted

@@ -106,8 +106,11 @@ class Lm3Result:
             "staff_local_respend": self.staff_local_respend, "supplier_local_respend": self.supplier_local_respend}}
 
 
-def lm3_results(ws: Workspace, fw: Framework | None = None) -> Lm3Result:
+def lm3_results(ws: Workspace, fw: Framework | None = None, *, year: int | None = None) -> Lm3Result:
+    """LM3 of every survey answer, or of those of one survey year."""
     fw = fw or load_framework(ws)
     raw = read_responses(ws)
+    if year is not None and not raw.empty:
+        raw = raw[raw["year"] == year].reset_index(drop=True)
     detail = with_rounds(raw, fw) if not raw.empty else raw
     return Lm3Result(lm3_table(raw, fw), detail, fw.staff_local_respend, fw.supplier_local_respend)

@@ -32,12 +32,13 @@ def table_request(request: Request, spec: TableSpec, *, per_page: int = PER_PAGE
     return read_request(spec, dict(request.query_params), per_page=per_page)
 
 
-def href(path: str, query: Mapping[str, str]) -> str:
-    return f"{path}?{urlencode(query)}" if query else path
+def href(path: str, query: Mapping[str, str | Sequence[str]]) -> str:
+    """A link with its query; a key may repeat (a page's own multi-choice filters, e.g. ?org=a&org=b)."""
+    return f"{path}?{urlencode(query, doseq=True)}" if query else path
 
 
 def table_view(page: TablePage, path: str, *, export: bool = True, export_path: str | None = None,
-               keep: Mapping[str, str] | None = None,
+               keep: Mapping[str, str | Sequence[str]] | None = None,
                labels: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
     """What _table.html needs: headers with their sort links, the active filters (each with a link that
     removes it), page links, 'rows 51–100 of 3,512' and the export links for exactly these rows.
@@ -45,7 +46,7 @@ def table_view(page: TablePage, path: str, *, export: bool = True, export_path: 
     (default: the page's path) + .csv / .xlsx."""
     req = page.request
 
-    def query(**changes: Any) -> dict[str, str]:
+    def query(**changes: Any) -> dict[str, str | Sequence[str]]:
         return {**(keep or {}), **req.query(**changes)}
 
     heads = []

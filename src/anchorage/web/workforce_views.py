@@ -10,6 +10,7 @@ import pandas as pd
 from anchorage.access import bid_queries as bq
 from anchorage.access import workforce_queries as wq
 from anchorage.access.gate import Viewer
+from anchorage.access.page_periods import workforce_period
 from anchorage.reports.workforce_charts import count_chart, share_chart
 from anchorage.services.runtime import Workspace
 from anchorage.services.workforce import (
@@ -35,8 +36,9 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for r in frame.astype(object).to_dict("records")]
 
 
-def profile_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
-    p = wq.profile(ws, viewer)
+def profile_view(ws: Workspace, viewer: Viewer, year: str | None = None) -> dict[str, Any]:
+    period, to = workforce_period(ws, year)
+    p = wq.profile(ws, viewer, to=to)
     label = names(ws)
     sections = []
     for ind in CHARTED:
@@ -52,7 +54,7 @@ def profile_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:
     grid = p.grid(label)
     return {"sections": sections, "grid_columns": list(grid.columns), "grid": grid.values.tolist(),
             "threshold": p.threshold, "round_to": p.round_to, "as_at": {label.get(k, k): v for k, v in p.as_at.items()},
-            "living_wage": {label.get(k, k): v for k, v in p.living_wage.items()}}
+            "living_wage": {label.get(k, k): v for k, v in p.living_wage.items()}, "period": period}
 
 
 def rotations_view(ws: Workspace, viewer: Viewer) -> dict[str, Any]:

@@ -8,6 +8,7 @@ same in every table, so a headcount hidden in one is hidden in all (repeated unt
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -77,8 +78,9 @@ class WorkforceProfile:
                 "as_at": self.as_at, "rows": [asdict(r) for r in self.rows]}
 
 
-def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str) -> tuple[str, list[Any]]:
-    """Per anchor: headcount, new hires and each indicator's count (latest extract of each anchor)."""
+def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str,
+                to: dt.date | None = None) -> tuple[str, list[Any]]:
+    """Per anchor: headcount, new hires and each indicator's count (latest extract of each anchor, up to `to`)."""
     lsoa = "lsoa11" if imd_version == "2019" else "lsoa21"
     rates = sorted(s.living_wage, key=lambda r: r.start, reverse=True)
     llw = "CASE " + " ".join(f"WHEN st.as_at >= DATE '{r.start}' THEN {r.value}" for r in rates) + " END"
@@ -86,7 +88,8 @@ def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str) -> tup
     band_join = (f"LEFT JOIN (VALUES {bands}) AS b(band, rate) ON upper(b.band) = upper(st.pay_band)"
                  if bands else "LEFT JOIN (SELECT NULL::VARCHAR AS band, NULL::DECIMAL AS rate) b ON false")
     sql = f"""
-        WITH latest AS (SELECT * FROM staff QUALIFY as_at = max(as_at) OVER (PARTITION BY org)),
+        WITH latest AS (SELECT * FROM staff WHERE as_at <= coalesce(CAST(? AS DATE), DATE '9999-12-31')
+                        QUALIFY as_at = max(as_at) OVER (PARTITION BY org)),
         st AS (
             SELECT st.*, i.imd_decile, coalesce(st.hourly_pay, b.rate) AS pay, {llw} AS llw
             FROM latest st LEFT JOIN imd i ON i.lsoa = st.{lsoa} AND i.version = ?
@@ -110,13 +113,15 @@ def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str) -> tup
                count(*) FILTER (is_new_hire AND (imd_decile IS NULL OR imd_decile > 2)) AS nh_decile_other
         FROM st GROUP BY org ORDER BY org
     """
-    return sql, [imd_version, local, local]
+    return sql, [to, imd_version, local, local]
 
 
-def workforce_profile(ws: Workspace, settings: WorkforceSettings | None = None) -> WorkforceProfile:
-    """The indicators for every anchor with a staff extract, and for the collaborative, suppressed."""
+def workforce_profile(ws: Workspace, settings: WorkforceSettings | None = None, *,
+                      to: dt.date | None = None) -> WorkforceProfile:
+    """The indicators for every anchor with a staff extract (its latest, or its latest up to `to`), and for
+    the collaborative, suppressed."""
     s = settings or workforce_settings(ws.config)
-    sql, params = _counts_sql(s, ws.config.place.local, ws.config.imd_version)
+    sql, params = _counts_sql(s, ws.config.place.local, ws.config.imd_version, to)
     with ws.warehouse(read_only=True) as con:
         frame = con.execute(sql, params).df()
     rule = SuppressionRule(s.suppression_threshold, s.round_to)

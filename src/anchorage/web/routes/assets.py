@@ -7,11 +7,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from anchorage.access.assets_table import REGISTER, REVIEW, review_rows, table_rows
+from anchorage.access.table import memory_page, memory_rows
 from anchorage.core.errors import AnchorageError
 from anchorage.reports.assets_map import asset_map_html
 from anchorage.services import assets as av
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import done_redirect, render
+from anchorage.web.table import export_response, table_request, table_view
 
 router = APIRouter()
 SHOWN = 500  # register rows on one page
@@ -37,11 +40,20 @@ def _number(form: FormDep, key: str, what: str) -> float | None:
 @router.get("/assets")
 def register(request: Request, ctx: CtxDep) -> Response:
     rows, shown, chosen = _filtered(request, ctx)
+    page = memory_page(REGISTER, table_request(request, REGISTER), table_rows(shown))
+    keep = {k: sorted(v) for k, v in chosen.chosen.items() if v}
     return render(request, "assets_register.html", {
-        "rows": shown[:SHOWN], "count": len(shown), "total": len(rows), "options": av.filter_options(rows),
+        "t": table_view(page, "/assets", keep=keep, export_path="/assets/register"),
+        "count": len(shown), "total": len(rows), "options": av.filter_options(rows),
         "chosen": chosen.chosen, "by_anchor": av.register_summary(shown, "org"),
-        "by_type": av.register_summary(shown, "type")[:20], "by_tenure": av.register_summary(shown, "tenure"),
-        "any_detail": any(r["detail"] for r in shown), "limit": SHOWN})
+        "by_type": av.register_summary(shown, "type")[:20], "by_tenure": av.register_summary(shown, "tenure")})
+
+
+@router.get("/assets/register.{fmt}")
+def register_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
+    _rows, shown, _chosen = _filtered(request, ctx)
+    kept = memory_rows(REGISTER, table_request(request, REGISTER), table_rows(shown))
+    return export_response(REGISTER, kept, fmt, "land-and-buildings", {a.slug: a.name for a in ctx.ws.config.anchors})
 
 
 @router.get("/assets/map")
@@ -58,7 +70,17 @@ def asset_map(request: Request, ctx: CtxDep, distance: float = 250) -> Response:
 @router.get("/assets/review")
 def review(request: Request, ctx: CtxDep, done: str = "") -> Response:
     view = av.review(ctx.ws, ctx.viewer)
-    return render(request, "assets_review.html", {"view": view, "decisions": av.DECISIONS, "done": done})
+    page = memory_page(REVIEW, table_request(request, REVIEW), review_rows(view.items))
+    anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
+    return render(request, "assets_review.html", {
+        "view": view, "decisions": av.DECISIONS, "done": done, "t": table_view(page, "/assets/review"),
+        "choices": {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)]}})
+
+
+@router.get("/assets/review.{fmt}")
+def review_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
+    rows = memory_rows(REVIEW, table_request(request, REVIEW), review_rows(av.review(ctx.ws, ctx.viewer).items))
+    return export_response(REVIEW, rows, fmt, "underused-assets", {a.slug: a.name for a in ctx.ws.config.anchors})
 
 
 @router.post("/assets/review/decide")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from anchorage.access import queries
+from anchorage.access.page_periods import lm3_period
 from anchorage.core.errors import AnchorageError
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports.socialvalue_charts import lm3_chart
@@ -25,7 +26,8 @@ router = APIRouter()
 def _lm3_page(request: Request, ctx: CtxDep, *, issued: dict | None = None, error: str = "",
               status: int = 200) -> Response:
     fw = sv.framework(ctx.ws)
-    res = sv.lm3(ctx.ws, ctx.viewer, fw)
+    period = lm3_period(ctx.ws, str(request.query_params.get("year", ""))[:10] or None)
+    res = sv.lm3(ctx.ws, ctx.viewer, fw, year=period["year"])
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     org = ctx.viewer.org
     can_issue = sv.can_issue_links(ctx.viewer, org)
@@ -34,7 +36,7 @@ def _lm3_page(request: Request, ctx: CtxDep, *, issued: dict | None = None, erro
         "responses": frame_records(res.responses.sort_values(["org", "supplier_name"]))
         if not res.responses.empty else [],
         "links": sv.survey_links(ctx.ws, ctx.viewer, org), "can_issue": can_issue, "issued": issued,
-        "error": error}, status=status)
+        "error": error, "period": period}, status=status)
 
 
 @router.get("/lm3")

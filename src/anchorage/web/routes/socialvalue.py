@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from anchorage.access.page_periods import socialvalue_period
 from anchorage.core.errors import AnchorageError
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports.socialvalue_charts import delivery_chart
@@ -31,10 +32,12 @@ def _as_of(text: str) -> dt.date | None:
 
 
 @router.get("/socialvalue")
-def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> Response:
+def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "", year: str = "") -> Response:
     slug = ctx.ws.config.anchor(org).slug if org else COLLABORATIVE
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
-    st, counts = sv.status(ctx.ws, ctx.viewer, _as_of(as_of))
+    period, year_end = socialvalue_period(ctx.ws, year[:10] or None)
+    period["keep"] = {"org": slug} if org else {}
+    st, counts = sv.status(ctx.ws, ctx.viewer, _as_of(as_of) or year_end)
     label = org_name(slug, anchors)
 
     def rows(name: str, by_org: bool = True) -> list[dict]:
@@ -52,7 +55,7 @@ def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "") -> 
         "themes": rows("themes"),
         "measures": rows("measures"), "years": rows("years"),
         "suppliers": rows("suppliers") if slug != COLLABORATIVE else [], "behind": behind,
-        "counts": counts, "detail": detail, "hidden": sum(n for o, n in counts.items()
+        "counts": counts, "detail": detail, "period": period, "hidden": sum(n for o, n in counts.items()
                                                           if not ctx.viewer.sees_detail(o)
                                                           and (slug == COLLABORATIVE or o == slug)),
     })

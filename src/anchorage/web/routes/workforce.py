@@ -48,8 +48,8 @@ def download(tmp: Path, path: Path, media: str) -> Response:
 
 
 @router.get("/workforce")
-def profile(request: Request, ctx: CtxDep) -> Response:
-    return render(request, "workforce.html", profile_view(ctx.ws, ctx.viewer))
+def profile(request: Request, ctx: CtxDep, year: str = "") -> Response:
+    return render(request, "workforce.html", profile_view(ctx.ws, ctx.viewer, year[:10] or None))
 
 
 @router.get("/workforce/apprenticeships")
