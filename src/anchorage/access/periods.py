@@ -105,13 +105,19 @@ def data_to(cov: Coverage, year: int | None) -> dt.date | None:
     return min(cov.last_paid, dt.date(year + 1, 3, 31))
 
 
+def comparable(cov: Coverage, year: int | None) -> bool:
+    """Whether `year`'s figures can be set against the year before's: both are whole years (a part year's
+    spend against a whole year's would show a fall that is only the months not yet loaded)."""
+    return year is not None and {year, year - 1} <= set(cov.complete_years)
+
+
 def period_line(ws: Workspace, asked: str | None) -> tuple[int | None, int | None, str]:
-    """The year a report covers (from ?year=, else the default), the year before it (None if it has no data),
-    and its line: "2024-25 · data to 31 Mar 2025 · last upload 6 Dec 2026"."""
+    """The year a report covers (from ?year=, else the default), the year before it (None when the two are not
+    both whole years), and its line: "2024-25 · data to 31 Mar 2025 · last upload 6 Dec 2026"."""
     cov = committed_coverage(ws)
     year = chosen_year(cov, asked)
-    line = fy_label(year) if year is not None else "All years"
+    line = "All years" if year is None else fy_label(year) + ("" if year in cov.complete_years else " (part year)")
     for words, value in (("data to", data_to(cov, year)), ("last upload", cov.last_upload)):
         if value:
             line += f" · {words} {value.day} {value:%b %Y}"
-    return year, (year - 1 if year is not None and year - 1 in cov.years else None), line
+    return year, (year - 1 if comparable(cov, year) else None), line

@@ -67,19 +67,23 @@ def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
                       for y in reversed(cov.years)],
             "default": cov.default_year, "data_to": periods.data_to(cov, year), "last_upload": cov.last_upload,
             "previous": year - 1 if year is not None and year - 1 in cov.years else None,
+            "comparable": periods.comparable(cov, year),
             "refreshing": refresh_note(ws)}
 
 
 def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queries.Dashboard | None,
-           prev_label: str) -> list[dict[str, Any]]:
-    """Headline tiles with the change on the previous year and the collaborative's figure beside an anchor's."""
+           prev_label: str, whole_years: bool = True) -> list[dict[str, Any]]:
+    """Headline tiles with the change on the previous year and the collaborative's figure beside an anchor's.
+    £ of a part year are not set against a whole year (`whole_years` False); shares still are."""
     out = []
     for key, label, kind in TILE_ROWS:
         value = dash.tiles.get(key)
         before = prev.tiles.get(key) if prev else None
         change = None
         if value is not None and before is not None:
-            if kind == "money":
+            if kind == "money" and not whole_years:
+                change = f"Part year: not compared with {prev_label}"
+            elif kind == "money":
                 change = f"{(value - before) / before:+.1%} on {prev_label}" if before else None
             else:
                 change = f"{(value - before) * 100:+.1f} points on {prev_label}"
@@ -149,7 +153,7 @@ def _dashboard_view(ws: Workspace, viewer: Viewer, org: str, period: dict[str, A
         "dash": dash,
         "period": period,
         "drill": drill(ws, viewer, org, period),
-        "tiles": _tiles(dash, prev, whole, fy_label(period["previous"]) if prev else ""),
+        "tiles": _tiles(dash, prev, whole, fy_label(period["previous"]) if prev else "", period["comparable"]),
         "charts": built,
         "tiers": frame_records(dash.tables["tiers"]),
         "trend": frame_records(every_year["trend"][every_year["trend"]["org"] == org].drop(columns="org")),
