@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from anchorage.access import committed
 from anchorage.access.gate import Viewer, refuse
-from anchorage.procurement import explore
 from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
 from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
@@ -37,9 +36,7 @@ def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def data_version(ws: Workspace) -> str:
     """Changes whenever an upload is loaded or replaced, a supplier review decision is made or withdrawn
     (decisions change matched spend and enrichment), or anything writes the warehouse (e.g. `anchorage
-    suppliers resolve` on the command line): the analysis cache key. The explore tables are brought up to
-    date first (a no-op unless the data changed), so building them never invalidates a key just computed."""
-    explore.refresh(ws)
+    suppliers resolve` on the command line): the analysis cache key. A read: it never builds anything."""
     with ws.session() as s:
         rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
         decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
