@@ -27,7 +27,6 @@ from anchorage.config import TIERS
 from anchorage.procurement import explore
 from anchorage.workspace import Workspace
 
-
 TIER_CHOICES = tuple((t, t) for t in TIERS)  # the web shows them in words (web/table.py)
 COUNTED_CHOICES = (("yes", "Counted in the figures"), ("no", "Left out by an exclusion rule"))
 

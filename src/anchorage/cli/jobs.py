@@ -9,9 +9,16 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from anchorage.cli.common import JsonOpt, WorkspaceOpt, err, open_workspace, out, print_json, progress_bar
+from anchorage.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    err,
+    open_workspace,
+    out,
+    print_json,
+    progress_bar,
+)
 from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.jobs import queue
 from anchorage.jobs.queue import JobInfo
@@ -67,15 +74,12 @@ def list_jobs(
     if not rows:
         out.print("No jobs" + (" in that state." if state else " yet."))
         return
-    t = Table()
-    for head in ("id", "asked for", "job", "anchor", "state", "progress"):
-        t.add_column(head)
-    for j in rows:
+    for j in rows:  # one line each, the id whole (to copy into `jobs show` / `jobs wait`)
         what = j.label + (f": {j.params['name']}" if j.params.get("name") else "")
-        progress = f"{j.fraction:.0%} {j.step}" if j.state == "running" and j.fraction is not None else \
-            (j.step if j.state in queue.ACTIVE else "")
-        t.add_row(j.id, _when(j), what, j.org or "collaborative", j.state_words, progress)
-    out.print(t)
+        progress = f" ({j.fraction:.0%}: {j.step})" if j.state == "running" and j.fraction is not None else \
+            (f" ({j.step})" if j.state in queue.ACTIVE else "")
+        out.print(f"{j.id}  {_when(j)}  {j.state_words + progress:<24}  {j.org or 'collaborative':<20}  {what}",
+                  highlight=False)
 
 
 @jobs_app.command("show")
@@ -136,4 +140,4 @@ def wait(job_id: JobArg, workspace: WorkspaceOpt = None, as_json_: JsonOpt = Fal
     else:
         _describe(job)
     if job.state == "failed":
-        raise typer.Exit(1)
+        raise SystemExit(1)  # cli.main.run turns it into the exit status
