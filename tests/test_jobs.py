@@ -7,11 +7,12 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import make_workspace
+from tests.conftest import make_workspace, new_pg_database
 from tests.test_owner import CLI, _free_port, _spend
 from tests.web_support import Web, csrf_of, job_outcome, signed_in, wait_for_jobs
 
@@ -121,6 +122,19 @@ def test_first_dashboard_before_any_analysis_says_figures_are_being_worked_out(t
     assert period_of(ws, None)["years"] == []
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def records_on(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The records database a restart or kill test's server uses: its own SQLite file, or a new PostgreSQL
+    database (the server process inherits the URL from the environment)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+        yield "sqlite"
+        return
+    with new_pg_database(request.getfixturevalue("pg_url")) as url:
+        monkeypatch.setenv("ANCHORAGE_RECORDS_URL", url)
+        yield "postgres"
+
+
 def _serve(ws: Workspace) -> tuple[subprocess.Popen[str], str]:
     port = _free_port()
     proc = subprocess.Popen([*CLI, "serve", "--workspace", str(ws.root), "--port", str(port)],
@@ -165,9 +179,9 @@ def _totals(ws: Workspace) -> tuple:
         return con.execute("SELECT count(*), sum(amount) FROM spend").fetchone()
 
 
-def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, records_on: str):
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    assert ws.records_url.startswith(records_on)
     proc, _ = _serve(ws)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
@@ -185,13 +199,14 @@ def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, monkey
     assert _totals(ws)[0] == 30
 
 
-def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(tmp_path: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(tmp_path: Path, records_on: str):
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    assert ws.records_url.startswith(records_on)
     big = _spend(tmp_path / "big.csv", 300_000, "Big")
-    reference = make_workspace(tmp_path / "ref", [("Council", "council")])
-    expected = ingest_spend(reference, big, "Council", date_order="dmy").to_json()
+    with pytest.MonkeyPatch.context() as mp:  # the clean load to compare with: a workspace of its own, records and all
+        mp.delenv("ANCHORAGE_RECORDS_URL", raising=False)
+        reference = make_workspace(tmp_path / "ref", [("Council", "council")])
+        expected = ingest_spend(reference, big, "Council", date_order="dmy").to_json()
     proc, _ = _serve(ws)
     token = _stage(ws, big, "big.csv")
     job_id = queue.submit(ws, "load", requested_by="test", org="council", params={"token": token, "name": "big.csv",
