@@ -95,8 +95,12 @@ def web_upload(c: httpx.Client, path: Path, org: str) -> tuple[str, list[int]]:
     statuses.append(preview.status_code)
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text)
     assert load_url, preview.text[-2000:]
+    # The columns the preview chose, sent back as a browser sends the form.
+    chosen = {name: value for name, options in re.findall(r'<select id="(map_\w+)" name="map_\w+">(.*?)</select>',
+                                                          preview.text, re.S)
+              for value in re.findall(r'<option value="([^"]*)" selected>', options)}
     r = c.post(load_url.group(1), data={"csrf_token": _csrf(preview.text), "accept_warnings": "yes",
-                                        "date_order": "dmy"})
+                                        "date_order": "dmy", **chosen})
     statuses.append(r.status_code)
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), r.text[-2000:]
     return r.headers["location"].rsplit("/", 1)[1], statuses
