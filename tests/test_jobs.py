@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,33 @@ def test_no_request_works_out_the_analysis(web: Web):
     assert queue.get(web.ws, job_id).state == "done"
     assert _analysis_rows(web.ws) != stored
     assert "Newer figures" not in c.get("/dashboard/council").text
+
+
+def test_api_reads_never_wait_for_a_writer(web: Web):
+    """Payments, suppliers and a quarantine through the API read on a cursor of their own: a load holding the
+    warehouse's write turn (here, a writer held open) delays none of them, and none counts as a write."""
+    c = signed_in(web, "analyst@council.org")
+    upload_id = c.get("/api/v1/anchors/council/uploads").json()["rows"][0]["id"]
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with web.ws.warehouse():
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    try:
+        assert held.wait(30)
+        writes, started = web.ws.warehouse_writes, time.monotonic()
+        for url in ("/api/v1/anchors/council/transactions", "/api/v1/anchors/council/transactions?q=a",
+                    "/api/v1/suppliers", f"/uploads/{upload_id}"):
+            assert c.get(url).status_code == 200, url
+        assert time.monotonic() - started < 30  # a request taking the write turn would wait the writer's 60 s
+        assert web.ws.warehouse_writes == writes
+    finally:
+        release.set()
+        holder.join()
 
 
 def test_an_anchors_job_is_invisible_to_another_anchor(web: Web):

@@ -119,7 +119,7 @@ def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", l
     if search:
         where += " AND (supplier_name ILIKE ? OR category ILIKE ?)"
         params += [f"%{search}%", f"%{search}%"]
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
         total = (con.execute(f"SELECT count(*) FROM spend WHERE {where}", params).fetchone() or (0,))[0]
         cur = con.execute(
             f"SELECT payment_date, supplier_name, amount, category, service, transaction_id FROM spend "
@@ -133,7 +133,7 @@ def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 5
     if not orgs:
         return []
     marks = ", ".join("?" for _ in orgs)
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
         # The name shown is the spelling on most payments, then with most spend, then alphabetically first;
         # equal spends are ordered by name key and anchor, so the same request gives the same rows.
         cur = con.execute(
@@ -168,7 +168,7 @@ def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[
     """An upload's quarantined rows. For a staff extract (personal data) the row's content is never
     shown, and values quoted in a reason are replaced: row, line, column and reason are enough to fix it."""
     up = upload(ws, viewer, upload_id)
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
         # fixed_by: the later upload (a fix workbook) that loaded the row (ingest/quarantine_fix.py)
         cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw, "
                           "(SELECT any_value(f.fix_upload_id) FROM quarantine_fixes f WHERE f.original_upload_id "
