@@ -47,6 +47,7 @@ from tests.soak_support import (  # noqa: E402
 from anchorage.access import accounts  # noqa: E402
 from anchorage.jobs import queue  # noqa: E402
 from anchorage.store.accounts import User  # noqa: E402
+from anchorage.workspace import Workspace  # noqa: E402
 
 UPLOADER = "uploader@anchorage.test"
 
@@ -62,7 +63,9 @@ def main() -> None:
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ws = bench_web.build(a.data, a.rows, a.keep)
+    built = bench_web.build(a.data, a.rows, a.keep)
+    # Each run on a fresh copy: the upload it makes must be new to the workspace.
+    ws = Workspace.open(generate.fresh_workspace(built.root, a.data / f"soak-ws-{a.rows}"))
     print(f"workspace ready in {time.perf_counter() - t0:.0f}s", flush=True)
     if len(ws.config.anchors) < 2:  # the upload goes to another anchor (its rows are not the workspace's)
         ws.config.add_anchor("Soak Trust", "nhs-trust")
@@ -116,8 +119,10 @@ def main() -> None:
         job = wait_for_job(ws, uploaded["job"])
         assert job.state == "done", job.error
         committed = job.finished_at.timestamp() if job.finished_at else time.time()
-        shown = None
+        assert not (job.result or {}).get("duplicate"), "the upload was loaded before"
+        shown, give_up = None, time.time() + 1800
         while shown is None:
+            assert time.time() < give_up, "the dashboard never showed the upload"
             r = httpx.get(f"{base}/api/v1/dashboard/{other}", headers={"Authorization": f"Bearer {token}"},
                           timeout=60).json()
             if r["tiles"]["spend"] != before:

@@ -91,7 +91,7 @@ FLAT_FILTERS = frozenset(c.key for c in SUPPLIERS_FLAT.filters)
 
 
 @contextmanager
-def _reader(ws: Workspace) -> Iterator[Any]:
+def reader(ws: Workspace) -> Iterator[Any]:
     """A read-only cursor on the last explore tables built; FiguresPending before the first build."""
     with ws.warehouse(read_only=True) as con:
         if not explore.ready(con):
@@ -108,7 +108,7 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     """One page of an anchor's payments (detail: gated)."""
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
-    with _reader(ws) as con:
+    with reader(ws) as con:
         page = _default_order_page(con, slug, req) or sql_page(
             con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]), extra="supplier_name_norm AS supplier_key")
         page.extra["categories"] = categories(con, [slug])
@@ -136,7 +136,7 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
 def years(ws: Workspace) -> list[tuple[str, str]]:
     """The financial years with payments, newest first, as (2024-25, 2024-25) choices (from the explore
     tables: a page's year picker never scans the payments)."""
-    with _reader(ws) as con:
+    with reader(ws) as con:
         found = [int(r[0]) for r in con.execute("SELECT DISTINCT financial_year FROM explore_payment_counts "
                                                 "WHERE financial_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
     return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
@@ -159,7 +159,7 @@ def _ward_label(con: Any, page: TablePage) -> None:
 def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
-    with _reader(ws) as con:
+    with reader(ws) as con:
         return sql_rows(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]))
 
 
@@ -186,7 +186,7 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
         return TablePage(SUPPLIERS, req, [], 0)
     spec, source, scope = _explorer(viewer, req)
     key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
-    with _reader(ws) as con:
+    with reader(ws) as con:
         page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
         page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
         _ward_label(con, page)
@@ -198,7 +198,7 @@ def supplier_rows(ws: Workspace, viewer: Viewer, req: TableRequest) -> list[dict
     if not viewer.detail_orgs:
         return []
     spec, source, scope = _explorer(viewer, req)
-    with _reader(ws) as con:
+    with reader(ws) as con:
         return sql_rows(con, spec, req, source, scope)
 
 
@@ -228,7 +228,7 @@ def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
         refuse(ws, viewer, "supplier", key, "no detail" if key else "empty")
     marks, both = _marks(orgs), [*orgs, key]
     where = f"org IN ({marks}) AND supplier_name_norm = ?"
-    with _reader(ws) as con:
+    with reader(ws) as con:
         by_anchor = _rows(con, f"SELECT org, sum(spend) AS spend, sum(payments) AS payments, "
                                f"sum(spend) FILTER (WHERE counted) AS counted_spend, max(last_paid) AS last_paid "
                                f"FROM explore_spend WHERE {where} GROUP BY org ORDER BY spend DESC, org", both)
