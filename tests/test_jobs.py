@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -18,8 +19,10 @@ from tests.test_owner import CLI, _free_port, _spend
 from tests.web_support import Web, csrf_of, job_outcome, signed_in, wait_for_jobs
 
 from anchorage.access import committed
+from anchorage.access.gate import Viewer
 from anchorage.ingest.spend import ingest_spend
 from anchorage.jobs import queue, worker
+from anchorage.web import views
 from anchorage.workspace import Workspace
 
 SPEND = "Supplier,Amount,Date\n" + "".join(f"Job Test Supplier {i} Ltd,{100 + i}.25,1{i % 9}/06/2023\n"
@@ -122,6 +125,25 @@ def test_api_reads_never_wait_for_a_writer(web: Web):
     finally:
         release.set()
         holder.join()
+
+
+def test_the_first_requests_for_a_view_after_new_figures_build_it_once(web: Web):
+    """When new figures commit, every client's next dashboard is a first request: they wait for one build of
+    the view instead of all drawing the same charts at once."""
+    viewer = Viewer("1", "analyst@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    builds: list[int] = []
+
+    def build() -> dict[str, object]:
+        builds.append(1)
+        time.sleep(0.5)
+        return {"built": len(builds)}
+
+    kind = f"test-view-{time.monotonic_ns()}"
+    with ThreadPoolExecutor(10) as pool:
+        seen = list(pool.map(lambda _: views.cached(kind, web.ws, viewer, "council", build), range(10)))
+    assert len(builds) == 1 and all(v is seen[0] for v in seen)
+    assert views.cached(kind, web.ws, viewer, "acute-trust", build) is not seen[0]  # another view builds its own
+    assert len(builds) == 2
 
 
 def test_an_anchors_job_is_invisible_to_another_anchor(web: Web):
