@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -115,7 +116,14 @@ def pg_url() -> str:
 
 @pytest.fixture(scope="module")
 def fresh_pg_database(pg_url: str) -> Iterator[str]:
-    """A new, empty database for one test, dropped afterwards."""
+    """A new, empty database for one test module, dropped afterwards."""
+    with new_pg_database(pg_url) as url:
+        yield url
+
+
+@contextmanager
+def new_pg_database(pg_url: str) -> Iterator[str]:
+    """A new, empty database on the server of pg_url, dropped afterwards."""
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
     name = f"anchorage_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as c:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import make_workspace
 from tests.fixtures import load_reference
-from tests.web_support import PASSWORD, login
+from tests.web_support import PASSWORD, login, wait_for_jobs
 
 from anchorage.access import accounts
 from anchorage.access.gate import Viewer
@@ -69,6 +69,7 @@ def _everything(ws: Workspace, out: Path) -> dict[str, bytes]:
         "explorer limit 2": json.dumps(suppliers(ws, viewer, limit=2), default=str).encode(),
     }
     client = TestClient(create_app(ws.root, WebSettings()))
+    wait_for_jobs(ws)  # the figures the server works out when it starts (pages say so while it runs)
     assert login(client, "analyst@council.org").status_code == 303
     got["explorer API"] = client.get("/api/v1/suppliers").content
     page = client.get("/suppliers")

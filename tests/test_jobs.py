@@ -6,18 +6,23 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import make_workspace
+from tests.conftest import make_workspace, new_pg_database
 from tests.test_owner import CLI, _free_port, _spend
 from tests.web_support import Web, csrf_of, job_outcome, signed_in, wait_for_jobs
 
 from anchorage.access import committed
+from anchorage.access.gate import Viewer
 from anchorage.ingest.spend import ingest_spend
 from anchorage.jobs import queue, worker
+from anchorage.web import views
 from anchorage.workspace import Workspace
 
 SPEND = "Supplier,Amount,Date\n" + "".join(f"Job Test Supplier {i} Ltd,{100 + i}.25,1{i % 9}/06/2023\n"
@@ -95,6 +100,52 @@ def test_no_request_works_out_the_analysis(web: Web):
     assert "Newer figures" not in c.get("/dashboard/council").text
 
 
+def test_api_reads_never_wait_for_a_writer(web: Web):
+    """Payments, suppliers and a quarantine through the API read on a cursor of their own: a load holding the
+    warehouse's write turn (here, a writer held open) delays none of them, and none counts as a write."""
+    c = signed_in(web, "analyst@council.org")
+    upload_id = c.get("/api/v1/anchors/council/uploads").json()["rows"][0]["id"]
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with web.ws.warehouse():
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    try:
+        assert held.wait(30)
+        writes, started = web.ws.warehouse_writes, time.monotonic()
+        for url in ("/api/v1/anchors/council/transactions", "/api/v1/anchors/council/transactions?q=a",
+                    "/api/v1/suppliers", f"/uploads/{upload_id}"):
+            assert c.get(url).status_code == 200, url
+        assert time.monotonic() - started < 30  # a request taking the write turn would wait the writer's 60 s
+        assert web.ws.warehouse_writes == writes
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_the_first_requests_for_a_view_after_new_figures_build_it_once(web: Web):
+    """When new figures commit, every client's next dashboard is a first request: they wait for one build of
+    the view instead of all drawing the same charts at once."""
+    viewer = Viewer("1", "analyst@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    builds: list[int] = []
+
+    def build() -> dict[str, object]:
+        builds.append(1)
+        time.sleep(0.5)
+        return {"built": len(builds)}
+
+    kind = f"test-view-{time.monotonic_ns()}"
+    with ThreadPoolExecutor(10) as pool:
+        seen = list(pool.map(lambda _: views.cached(kind, web.ws, viewer, "council", build), range(10)))
+    assert len(builds) == 1 and all(v is seen[0] for v in seen)
+    assert views.cached(kind, web.ws, viewer, "acute-trust", build) is not seen[0]  # another view builds its own
+    assert len(builds) == 2
+
+
 def test_an_anchors_job_is_invisible_to_another_anchor(web: Web):
     council = signed_in(web, "analyst@council.org")
     r = _web_load(web, council, "private.csv", SPEND.replace("Job Test", "Secret Council"))
@@ -119,6 +170,19 @@ def test_first_dashboard_before_any_analysis_says_figures_are_being_worked_out(t
         period_of,  # the page's period comes from the committed analysis: empty
     )
     assert period_of(ws, None)["years"] == []
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def records_on(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The records database a restart or kill test's server uses: its own SQLite file, or a new PostgreSQL
+    database (the server process inherits the URL from the environment)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+        yield "sqlite"
+        return
+    with new_pg_database(request.getfixturevalue("pg_url")) as url:
+        monkeypatch.setenv("ANCHORAGE_RECORDS_URL", url)
+        yield "postgres"
 
 
 def _serve(ws: Workspace) -> tuple[subprocess.Popen[str], str]:
@@ -165,9 +229,9 @@ def _totals(ws: Workspace) -> tuple:
         return con.execute("SELECT count(*), sum(amount) FROM spend").fetchone()
 
 
-def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, records_on: str):
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    assert ws.records_url.startswith(records_on)
     proc, _ = _serve(ws)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
@@ -185,13 +249,14 @@ def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, monkey
     assert _totals(ws)[0] == 30
 
 
-def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(tmp_path: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(tmp_path: Path, records_on: str):
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    assert ws.records_url.startswith(records_on)
     big = _spend(tmp_path / "big.csv", 300_000, "Big")
-    reference = make_workspace(tmp_path / "ref", [("Council", "council")])
-    expected = ingest_spend(reference, big, "Council", date_order="dmy").to_json()
+    with pytest.MonkeyPatch.context() as mp:  # the clean load to compare with: a workspace of its own, records and all
+        mp.delenv("ANCHORAGE_RECORDS_URL", raising=False)
+        reference = make_workspace(tmp_path / "ref", [("Council", "council")])
+        expected = ingest_spend(reference, big, "Council", date_order="dmy").to_json()
     proc, _ = _serve(ws)
     token = _stage(ws, big, "big.csv")
     job_id = queue.submit(ws, "load", requested_by="test", org="council", params={"token": token, "name": "big.csv",

@@ -19,11 +19,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import openpyxl
 import pytest
-from tests.web_support import MARKERS, Web, build_web, refresh_figures, signed_in
+from tests.conftest import make_workspace
+from tests.web_support import MARKERS, Web, build_web, refresh_figures, signed_in, wait_for_jobs
 
-from anchorage.access import periods, queries
+from anchorage.access import explore_queries, periods, queries
+from anchorage.access.committed import FiguresPending
 from anchorage.access.gate import Viewer
+from anchorage.access.table import TableRequest
 from anchorage.ingest.spend import ingest_spend
+from anchorage.jobs import queue, worker
+from anchorage.procurement import explore
 
 SUPPLIERS = ["Local Caterers Ltd", "Central Consulting PLC", "Harrogate Supplies", "Berlin GmbH",
              "Helping Hands Trust", "Acme 100% Widgets", "Under_Score Ltd", "=SUM(A1) Ltd"]
@@ -262,12 +267,50 @@ def test_supplier_page_shows_spend_by_anchor_year_and_category_with_its_register
     assert sum(Decimal(x["Amount"]) for x in rows) == sum(s for _, s in years)
 
 
-def test_an_upload_shows_at_once(web, tmp_path):
+def _built(ws) -> str | None:
+    with ws.warehouse(read_only=True) as con:
+        return explore.built_stamp(con)
+
+
+def test_an_upload_shows_once_the_refresh_job_has_built_the_tables_and_no_request_builds_them(web, tmp_path):
     c = signed_in(web, "analyst@trust.org")
     before = _csv(c.get("/anchors/acute-trust/transactions.csv").content)
     extra = tmp_path / "trust-more.csv"
     extra.write_text("Supplier,Supplier Postcode,Amount,Date\nNew Trust Supplier Ltd,,77,2025-01-10\n")
-    ingest_spend(web.ws, extra, "Acute Trust", accept_warnings=True)
+    worker.stop(web.ws)  # hold the queue still: the refresh the new data needs waits
+    try:
+        ingest_spend(web.ws, extra, "Acute Trust", accept_warnings=True)
+        stamp, writes = _built(web.ws), web.ws.warehouse_writes
+        assert explore.outdated(web.ws)
+        pages = {u: c.get(u) for u in ("/anchors/acute-trust/transactions", "/suppliers",
+                                        "/supplier?name=NEW+TRUST+SUPPLIER", "/anchors/acute-trust/transactions.csv",
+                                        "/suppliers.csv", "/api/v1/dashboard/acute-trust")}
+        for url, r in pages.items():
+            assert r.status_code in (200, 404), url  # the new supplier is not in the last tables built: not found
+        assert pages["/supplier?name=NEW+TRUST+SUPPLIER"].status_code == 404
+        assert _csv(pages["/anchors/acute-trust/transactions.csv"].content) == before  # the last tables built
+        assert "Newer figures are being worked out" in pages["/anchors/acute-trust/transactions"].text
+        assert "Newer figures are being worked out" in pages["/suppliers"].text
+        # No request built the tables nor wrote the warehouse; the refresh they asked for is queued, not run.
+        assert (_built(web.ws), web.ws.warehouse_writes) == (stamp, writes)
+        assert queue.latest(web.ws, "refresh", ("queued",)) is not None
+    finally:
+        worker.start(web.ws)
+    wait_for_jobs(web.ws)
+    assert _built(web.ws) != stamp and not explore.outdated(web.ws)
     after = _csv(c.get("/anchors/acute-trust/transactions.csv").content)
     assert len(after) == len(before) + 1 and after[0]["Supplier"] == "New Trust Supplier Ltd"
-    assert queries.data_version(web.ws) == queries.data_version(web.ws)  # built once, then stable
+    assert c.get("/supplier?name=NEW+TRUST+SUPPLIER").status_code == 200
+    assert "Newer figures" not in c.get("/suppliers").text
+    assert queries.data_version(web.ws) == queries.data_version(web.ws)  # stable while nothing changes
+
+
+def test_the_explorer_before_the_first_build_says_the_figures_are_being_worked_out(tmp_path):
+    ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    ingest_spend(ws, _more_council_payments(tmp_path), "Council")
+    viewer = Viewer("1", "a@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    with pytest.raises(FiguresPending) as raised:
+        explore_queries.suppliers(ws, viewer, TableRequest())
+    assert raised.value.http_status == 503
+    with ws.warehouse(read_only=True) as con:
+        assert not explore.ready(con)  # asking built nothing

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.core.errors import AnchorageError
+from anchorage.procurement import explore
 from anchorage.procurement.analysis import AnalysisResult
 from anchorage.procurement.enrich import AnalysisOptions
 from anchorage.procurement.run import analyse_workspace
@@ -69,9 +70,10 @@ def source_version(ws: Workspace) -> str:
 
 
 def stale(ws: Workspace) -> bool:
-    """No committed analysis yet, or one worked out before the latest change of uploads or decisions."""
+    """No committed analysis yet, or one worked out before the latest change of uploads or decisions, or
+    explore tables older than the warehouse's data (e.g. suppliers matched by a command with no server)."""
     found = current(ws)
-    return found is None or found.coverage.get("source") != source_version(ws)
+    return found is None or found.coverage.get("source") != source_version(ws) or explore.outdated(ws)
 
 
 def run_id(ws: Workspace) -> str | None:

@@ -1,11 +1,17 @@
 """The supplier explorer, an anchor's payments and one supplier's page, read from the explore tables
-(procurement/explore.py) through the gate: only anchors whose detail the viewer may see, every value bound."""
+(procurement/explore.py) through the gate: only anchors whose detail the viewer may see, every value bound.
+
+The tables are the last ones the figures refresh job built: a page reads them and never builds them (before
+the first build it says the figures are being worked out, as a dashboard does)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from anchorage.access.committed import FiguresPending
 from anchorage.access.gate import Viewer, refuse
 from anchorage.access.table import (
     Column,
@@ -103,6 +109,16 @@ SUPPLIERS_FLAT = TableSpec(
 FLAT_FILTERS = frozenset(c.key for c in SUPPLIERS_FLAT.filters)
 
 
+@contextmanager
+def reader(ws: Workspace) -> Iterator[Any]:
+    """A read-only cursor on the last explore tables built; FiguresPending before the first build."""
+    with ws.warehouse(read_only=True) as con:
+        if not explore.ready(con):
+            raise FiguresPending("The figures are being worked out for the first time.",
+                                 fix="Try again in a minute or two.")
+        yield con
+
+
 def _marks(orgs: list[str]) -> str:
     return ", ".join("?" for _ in orgs)
 
@@ -111,8 +127,7 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     """One page of an anchor's payments (detail: gated)."""
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
-    explore.refresh(ws)
-    with ws.warehouse(read_only=True) as con:
+    with reader(ws) as con:
         page = _default_order_page(con, slug, req) or sql_page(
             con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]), extra="supplier_name_norm AS supplier_key")
         page.extra["categories"] = categories(con, [slug])
@@ -140,8 +155,7 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
 def years(ws: Workspace) -> list[tuple[str, str]]:
     """The financial years with payments, newest first, as (2024-25, 2024-25) choices (from the explore
     tables: a page's year picker never scans the payments)."""
-    explore.refresh(ws)
-    with ws.warehouse(read_only=True) as con:
+    with reader(ws) as con:
         found = [int(r[0]) for r in con.execute("SELECT DISTINCT financial_year FROM explore_payment_counts "
                                                 "WHERE financial_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
     return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
@@ -164,8 +178,7 @@ def _ward_label(con: Any, page: TablePage) -> None:
 def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
-    explore.refresh(ws)
-    with ws.warehouse(read_only=True) as con:
+    with reader(ws) as con:
         return sql_rows(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]))
 
 
@@ -190,10 +203,9 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     """Supplier explorer: suppliers of the anchors whose detail the viewer may see, one row per anchor."""
     if not viewer.detail_orgs:
         return TablePage(SUPPLIERS, req, [], 0)
-    explore.refresh(ws)
     spec, source, scope = _explorer(viewer, req)
     key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
-    with ws.warehouse(read_only=True) as con:
+    with reader(ws) as con:
         page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
         page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
         _ward_label(con, page)
@@ -204,9 +216,8 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
 def supplier_rows(ws: Workspace, viewer: Viewer, req: TableRequest) -> list[dict[str, Any]]:
     if not viewer.detail_orgs:
         return []
-    explore.refresh(ws)
     spec, source, scope = _explorer(viewer, req)
-    with ws.warehouse(read_only=True) as con:
+    with reader(ws) as con:
         return sql_rows(con, spec, req, source, scope)
 
 
@@ -234,10 +245,9 @@ def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
     orgs = sorted(viewer.detail_orgs)
     if not orgs or not key:
         refuse(ws, viewer, "supplier", key, "no detail" if key else "empty")
-    explore.refresh(ws)
     marks, both = _marks(orgs), [*orgs, key]
     where = f"org IN ({marks}) AND supplier_name_norm = ?"
-    with ws.warehouse(read_only=True) as con:
+    with reader(ws) as con:
         by_anchor = _rows(con, f"SELECT org, sum(spend) AS spend, sum(payments) AS payments, "
                                f"sum(spend) FILTER (WHERE counted) AS counted_spend, max(last_paid) AS last_paid "
                                f"FROM explore_spend WHERE {where} GROUP BY org ORDER BY spend DESC, org", both)

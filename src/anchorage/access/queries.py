@@ -17,13 +17,11 @@ import duckdb
 import pandas as pd
 from sqlalchemy import select
 
-from anchorage.access import committed
+from anchorage.access import committed, explore_queries
 from anchorage.access.gate import Viewer, refuse
-from anchorage.procurement import explore
 from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
 from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
-from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
 DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
@@ -37,9 +35,7 @@ def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def data_version(ws: Workspace) -> str:
     """Changes whenever an upload is loaded or replaced, a supplier review decision is made or withdrawn
     (decisions change matched spend and enrichment), or anything writes the warehouse (e.g. `anchorage
-    suppliers resolve` on the command line): the analysis cache key. The explore tables are brought up to
-    date first (a no-op unless the data changed), so building them never invalidates a key just computed."""
-    explore.refresh(ws)
+    suppliers resolve` on the command line): the analysis cache key. A read: it never builds anything."""
     with ws.session() as s:
         rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
         decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
@@ -115,37 +111,39 @@ def benchmark(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
 
 def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", limit: int = 100,
                  offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """One anchor's payments, newest first (detail: gated)."""
+    """One anchor's payments, newest first (detail: gated), from the explore tables the refresh job built: the
+    default order is a range of their numbering, so a page costs the same at any size."""
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
-    where, params = "org = ?", [slug]
-    if search:
-        where += " AND (supplier_name ILIKE ? OR category ILIKE ?)"
-        params += [f"%{search}%", f"%{search}%"]
-    with ws.warehouse() as con:
-        total = (con.execute(f"SELECT count(*) FROM spend WHERE {where}", params).fetchone() or (0,))[0]
-        cur = con.execute(
-            f"SELECT payment_date, supplier_name, amount, category, service, transaction_id FROM spend "
-            f"WHERE {where} ORDER BY payment_date DESC, row_no LIMIT ? OFFSET ?", [*params, limit, offset])
+    cols = "payment_date, supplier_name, amount, category, service, transaction_id"
+    with explore_queries.reader(ws) as con:
+        if not search:
+            row = con.execute("SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? "
+                              "AND financial_year IS NULL", [slug]).fetchone()
+            total, first = (int(row[0]), int(row[1])) if row else (0, 0)
+            start, end = first + offset, first + min(total, offset + limit) - 1
+            cur = con.execute(f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? ORDER BY pos",
+                              [start, end])
+            return _records(cur), total
+        where, params = "org = ? AND (supplier_name ILIKE ? OR category ILIKE ?)", [slug, f"%{search}%", f"%{search}%"]
+        total = (con.execute(f"SELECT count(*) FROM explore_payments WHERE {where}", params).fetchone() or (0,))[0]
+        cur = con.execute(f"SELECT {cols} FROM explore_payments WHERE {where} ORDER BY pos LIMIT ? OFFSET ?",
+                          [*params, limit, offset])
         return _records(cur), total
 
 
 def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
-    """Supplier explorer: suppliers of the anchors whose detail the viewer may see, with spend per anchor."""
+    """Supplier explorer: suppliers of the anchors whose detail the viewer may see, with spend per anchor (the
+    explore tables' every-year rows: the name shown is the one on most payments, procurement/explore.py)."""
     orgs = sorted(viewer.detail_orgs)
     if not orgs:
         return []
     marks = ", ".join("?" for _ in orgs)
-    with ws.warehouse() as con:
-        # The name shown is the spelling on most payments, then with most spend, then alphabetically first;
-        # equal spends are ordered by name key and anchor, so the same request gives the same rows.
+    with explore_queries.reader(ws) as con:
         cur = con.execute(
-            f"SELECT {heaviest_sql('supplier_name', 'n', 'spend')} AS supplier, supplier_name_norm AS key, org, "
-            f"sum(spend) AS spend, sum(n) AS payments, max(last_paid) AS last_paid FROM ("
-            f"SELECT org, supplier_name_norm, supplier_name, count(*) AS n, sum(amount) AS spend, "
-            f"max(payment_date) AS last_paid FROM spend "
-            f"WHERE org IN ({marks}) AND NOT is_redacted AND supplier_name ILIKE ? GROUP BY ALL) "
-            f"GROUP BY supplier_name_norm, org ORDER BY spend DESC, key, org LIMIT ?", [*orgs, f"%{search}%", limit])
+            f"SELECT supplier_name AS supplier, supplier_name_norm AS key, org, spend, payments, last_paid "
+            f"FROM explore_suppliers WHERE org IN ({marks}) AND financial_year IS NULL AND supplier_name ILIKE ? "
+            f"ORDER BY spend DESC, key, org LIMIT ?", [*orgs, f"%{search}%", limit])
         return _records(cur)
 
 
@@ -171,7 +169,7 @@ def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[
     """An upload's quarantined rows. For a staff extract (personal data) the row's content is never
     shown, and values quoted in a reason are replaced: row, line, column and reason are enough to fix it."""
     up = upload(ws, viewer, upload_id)
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
         # fixed_by: the later upload (a fix workbook) that loaded the row (ingest/quarantine_fix.py)
         cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw, "
                           "(SELECT any_value(f.fix_upload_id) FROM quarantine_fixes f WHERE f.original_upload_id "

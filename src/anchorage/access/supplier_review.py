@@ -23,7 +23,7 @@ from anchorage.workspace import Workspace
 def _record_orgs(ws: Workspace, record_ids: list[str]) -> dict[str, str]:
     if not record_ids:
         return {}
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:
         rows = con.execute("SELECT record_id, org FROM supplier_resolution WHERE record_id IN "
                            "(SELECT unnest($ids))", {"ids": record_ids}).fetchall()
     return {r[0]: r[1] for r in rows}

@@ -27,9 +27,9 @@ from anchorage.workspace import ENV_VAR, resolve, running_server
 
 PATH = "/_owner/command"
 LOCAL = {"127.0.0.1", "::1", "localhost"}
-# Commands that never go to a server: it runs them itself, they make a workspace, they ask questions, or they
-# do not touch a workspace at all.
-OWN = {"serve", "init", "demo", "docs", "--help", "--install-completion", "--show-completion"}
+# Commands that never go to a server: it runs them itself, they make a workspace, they ask questions, they
+# do not touch a workspace at all, or they read the records database only (jobs: the server does not lock it).
+OWN = {"serve", "init", "demo", "docs", "jobs", "--help", "--install-completion", "--show-completion"}
 _local = threading.local()
 # How this process runs one command (cli.main registers it), so that `serve`, below it, need not import it.
 _runner: Callable[[list[str]], int] | None = None

@@ -28,6 +28,7 @@ from anchorage.cli.common import (
     show_summary,
 )
 from anchorage.cli.docs import docs_app
+from anchorage.cli.jobs import jobs_app
 from anchorage.cli.lake import EngineOpt, lake_app
 from anchorage.cli.pipeline import pipeline_app
 from anchorage.cli.reference import reference_app
@@ -68,6 +69,7 @@ app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(lake_app, name="lake")
 app.add_typer(uploads_app, name="uploads")
 app.add_typer(docs_app, name="docs")
+app.add_typer(jobs_app, name="jobs")
 
 
 

@@ -17,6 +17,7 @@ from anchorage.workspace import Workspace
 ACTIVE = ("queued", "running")
 LABELS = {"load": "Loading a file", "ingest": "Loading a file (command line)", "refresh": "Working out the figures", "resolve": "Matching suppliers",
           "report": "Building a report"}
+STATES = {"queued": "Waiting for its turn", "running": "Under way", "done": "Finished", "failed": "Stopped with a problem"}
 # Set whenever a job is queued in this process, so an idle worker starts it at once instead of at its next look.
 wake = threading.Event()
 
@@ -53,6 +54,10 @@ class JobInfo:
     @property
     def label(self) -> str:
         return LABELS.get(self.kind, self.kind)
+
+    @property
+    def state_words(self) -> str:
+        return STATES.get(self.state, self.state)
 
     @property
     def finished(self) -> bool:
@@ -96,6 +101,15 @@ def get(ws: Workspace, job_id: str) -> JobInfo | None:
         return JobInfo.of(job) if job is not None else None
 
 
+def find(ws: Workspace, start: str) -> list[JobInfo]:
+    """The jobs whose id begins with `start` (a command line accepts the first few characters of an id)."""
+    start = start.strip().lower()
+    if not start or not all(ch in "0123456789abcdef" for ch in start):
+        return []
+    with ws.session() as s:
+        return [JobInfo.of(j) for j in s.scalars(select(Job).where(Job.id.startswith(start)).limit(2))]
+
+
 def latest(ws: Workspace, kind: str, states: Iterable[str] = ACTIVE) -> JobInfo | None:
     """The most recently queued job of a kind in one of the states (e.g. the refresh under way)."""
     with ws.session() as s:
@@ -104,11 +118,15 @@ def latest(ws: Workspace, kind: str, states: Iterable[str] = ACTIVE) -> JobInfo 
         return JobInfo.of(job) if job is not None else None
 
 
-def listing(ws: Workspace, *, orgs: Iterable[str] | None, limit: int = 100) -> list[JobInfo]:
-    """The newest jobs: of the given anchors and of the whole collaborative, or every job when orgs is None."""
+def listing(ws: Workspace, *, orgs: Iterable[str] | None, limit: int = 100,
+            states: Iterable[str] | None = None) -> list[JobInfo]:
+    """The newest jobs: of the given anchors and of the whole collaborative, or every job when orgs is None;
+    only those in the given states when states are given."""
     q = select(Job).order_by(Job.created_at.desc()).limit(limit)
     if orgs is not None:
         q = q.where(or_(Job.org.in_(tuple(orgs)), Job.org.is_(None)))
+    if states is not None:
+        q = q.where(Job.state.in_(tuple(states)))
     with ws.session() as s:
         return [JobInfo.of(j) for j in s.scalars(q)]
 

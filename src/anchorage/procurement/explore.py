@@ -17,9 +17,9 @@ payment on each request:
   each anchor's payments name (the filters' drop-downs).
 - `explore_state`: what the tables were built from (the stamp); `refresh` rebuilds them when it changes.
 
-`refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, and by the web's
-data version (access/queries.py) before any page is built from it, so whatever runs the analysis refresh,
-after an upload or on demand, builds them too, and a page never reads them out of date.
+`refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, so the figures
+refresh job (services/job_kinds.py), or a command that analyses, builds them. A page only reads the last
+tables built (`ready`), and asks for a refresh when they are `outdated`: no request builds them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ TABLES = ("explore_places", "explore_names", "explore_spend", "explore_suppliers
 SHAPE = 2  # the explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs)
 _lock = threading.Lock()
 _checked: dict[str, tuple[object, ...]] = {}  # warehouse -> what _written was when its tables were last current
+_seen: dict[str, tuple[tuple[object, ...], bool]] = {}  # warehouse -> (what _written was, outdated then)
 
 # Everything the tables depend on: the payments (by upload), what is known of suppliers and where places are.
 _STAMP_SQL = """
@@ -167,10 +168,29 @@ def _written(ws: Workspace) -> tuple[object, ...]:
     return (ws.warehouse_writes, files, repr(cfg.place), cfg.imd_version, repr(cfg.exclusions))
 
 
+def ready(con: duckdb.DuckDBPyConnection) -> bool:
+    """The tables have been built at least once (a page can read them, however old)."""
+    return built_stamp(con) is not None
+
+
+def outdated(ws: Workspace) -> bool:
+    """The data changed since the tables were built (or they never were): a read, never a write. Worked out
+    again only when something wrote the warehouse since the last look (pages ask on every request)."""
+    key, token = str(ws.warehouse_path), _written(ws)
+    seen = _seen.get(key)
+    if seen is not None and seen[0] == token:
+        return seen[1]
+    with ws.warehouse(read_only=True) as con:
+        found = not is_current(con, ws.config)
+    _seen[key] = (token, found)
+    return found
+
+
 def refresh(ws: Workspace) -> bool:
-    """Build the explore tables if the data changed since they were built; True when it built them.
-    Nothing is read when nothing was written since the last check (every page asks); then the stamp is
-    compared on a reader, so an up-to-date workspace is never written (nor its caches invalidated)."""
+    """Build the explore tables if the data changed since they were built; True when it built them (the
+    refresh job, through the analysis). Nothing is read when nothing was written since the last check; then
+    the stamp is compared on a reader, so an up-to-date workspace is never written (nor its caches
+    invalidated)."""
     key, token = str(ws.warehouse_path), _written(ws)  # taken first: a write after it is seen next time
     if _checked.get(key) == token:
         return False
@@ -178,7 +198,7 @@ def refresh(ws: Workspace) -> bool:
         current = is_current(con, ws.config)
     if not current:
         with _lock, ws.warehouse() as con:
-            current = is_current(con, ws.config)  # another request may have built them while this one waited
+            current = is_current(con, ws.config)  # another thread may have built them while this one waited
             if not current:
                 build(con, ws.config)
                 return True  # building wrote the warehouse: the next call checks the stamp once more

@@ -20,6 +20,7 @@ from anchorage.services.procurement import frame_records
 from anchorage.services.runtime import Workspace, latest_refresh
 
 _views: dict[tuple[str, str, str, str, frozenset[str]], dict[str, Any]] = {}
+_building: dict[tuple[str, str, str, str, frozenset[str]], threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -30,15 +31,25 @@ def cached(kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[
     if version is None:
         committed.required(ws)  # says the figures are being worked out
     key = (str(ws.root), str(version), kind, org, viewer.detail_orgs)
-    with _lock:  # held for the dictionary only: two first requests may both build, neither waits for the other
+    with _lock:  # held for the dictionaries only
         found = _views.get(key)
+        building = _building.setdefault(key, threading.Lock())
     if found is not None:
         return found
-    built = build()
-    with _lock:
-        for old in [k for k in _views if k[0] == key[0] and k[1] != key[1]]:
-            del _views[old]
-        return _views.setdefault(key, built)
+    # One build per view: when new figures commit, the many first requests for a view wait for one of them
+    # to build it instead of all drawing the same charts at once (other views are not held up).
+    with building:
+        with _lock:
+            found = _views.get(key)
+        if found is not None:
+            return found
+        built = build()
+        with _lock:
+            for old in [k for k in _views if k[0] == key[0] and k[1] != key[1]]:
+                del _views[old]
+            for old in [k for k in _building if k[0] == key[0] and k[1] != key[1]]:
+                del _building[old]
+            return _views.setdefault(key, built)
 
 
 TILE_ROWS = (("spend", "Total spend", "money"), ("local_pct", "Local", "pct"),

@@ -73,7 +73,7 @@ def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
                "category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
     view = table_view(page, "/suppliers", labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
                       export=bool(ctx.viewer.detail_orgs))
-    return render(request, "suppliers.html", {"t": view, "choices": choices})
+    return render(request, "suppliers.html", {"t": view, "choices": choices, "refreshing": refresh_note(ctx.ws)})
 
 
 @router.get("/suppliers.{fmt}")
@@ -86,7 +86,8 @@ def supplier_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
 @router.get("/supplier")
 def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
     sup = explore_queries.supplier(ctx.ws, ctx.viewer, name)
-    return render(request, "supplier.html", {"s": sup, "link": _supplier_link(sup.key)})
+    return render(request, "supplier.html", {"s": sup, "link": _supplier_link(sup.key),
+                                              "refreshing": refresh_note(ctx.ws)})
 
 
 @router.get("/anchors/{org}/transactions")
@@ -98,7 +99,8 @@ def transactions(request: Request, org: str, ctx: CtxDep) -> Response:
         r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
     choices = {"category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
     view = table_view(page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})})
-    return render(request, "transactions.html", {"org": slug, "t": view, "choices": choices})
+    return render(request, "transactions.html", {"org": slug, "t": view, "choices": choices,
+                                                  "refreshing": refresh_note(ctx.ws)})
 
 
 @router.get("/anchors/{org}/transactions.{fmt}")
