@@ -120,4 +120,4 @@ def period_line(ws: Workspace, asked: str | None) -> tuple[int | None, int | Non
     for words, value in (("data to", data_to(cov, year)), ("last upload", cov.last_upload)):
         if value:
             line += f" · {words} {value.day} {value:%b %Y}"
-    return year, (year - 1 if comparable(cov, year) else None), line
+    return year, (year - 1 if year is not None and comparable(cov, year) else None), line
