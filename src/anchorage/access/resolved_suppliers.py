@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from anchorage.access import audit
+from anchorage.access import explore_queries
 from anchorage.access.gate import Viewer
 from anchorage.access.table import Column, TablePage, TableRequest, TableSpec, sql_page, sql_rows
-from anchorage.procurement import explore
 from anchorage.workspace import Workspace
 
 YES_NO = (("yes", "yes"), ("no", "no"), ("unknown", "unknown"))
@@ -50,20 +49,13 @@ def page(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     """One page of the resolved supplier records the viewer may see (none for a viewer without detail)."""
     if not viewer.detail_orgs:
         return TablePage(RESOLVED, req, [], 0)
-    explore.refresh(ws)
-    with ws.warehouse(read_only=True) as con:
+    with explore_queries.reader(ws) as con:  # the tables the figures refresh built; pages never build them
         return sql_page(con, RESOLVED, req, SOURCE, _scope(viewer), extra=EXTRA)
 
 
-def rows(ws: Workspace, viewer: Viewer, req: TableRequest, *, ip: str | None = None) -> list[dict[str, Any]]:
-    """Every row the request matches, for the CSV/XLSX export (audited as an export)."""
-    found: list[dict[str, Any]] = []
-    if viewer.detail_orgs:
-        explore.refresh(ws)
-        with ws.warehouse(read_only=True) as con:
-            found = sql_rows(con, RESOLVED, req, SOURCE, _scope(viewer))
-    with ws.session() as s:
-        audit.record(s, viewer.email, "export", org=viewer.org, ip=ip,
-                     detail={"what": "resolved suppliers table", "rows": len(found)})
-        s.commit()
-    return found
+def rows(ws: Workspace, viewer: Viewer, req: TableRequest) -> list[dict[str, Any]]:
+    """Every row the request matches, for the CSV/XLSX export."""
+    if not viewer.detail_orgs:
+        return []
+    with explore_queries.reader(ws) as con:
+        return sql_rows(con, RESOLVED, req, SOURCE, _scope(viewer))

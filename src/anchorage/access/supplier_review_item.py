@@ -80,7 +80,7 @@ def review_item(ws: Workspace, viewer: Viewer, position: int) -> ReviewItem | No
         return None
     position = min(max(1, position), len(items))
     item = items[position - 1]
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:
         payments = con.execute("SELECT count(*) FROM spend s JOIN supplier_resolution r USING (org, supplier_name_norm) "
                                "WHERE NOT s.is_redacted AND r.record_id = ?", [item.record_id]).fetchone()
         rows = con.execute("""
@@ -120,7 +120,7 @@ def find_suppliers(ws: Workspace, viewer: Viewer, text: str, *, besides: str | N
     if len(text) < 2 or not viewer.detail_orgs:
         return []
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:
         rows = con.execute(r"""
             WITH mine AS (SELECT * FROM supplier_resolution WHERE org IN (SELECT unnest($orgs))),
             hit AS (SELECT DISTINCT supplier_id FROM mine
@@ -151,7 +151,7 @@ def decisions_in_words(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
     ids = sorted({d["record_id"] for d in rows} | {d["other_record_id"] for d in rows if d["other_record_id"]})
     names: dict[str, tuple[str, str]] = {}
     if ids:
-        with ws.warehouse() as con:
+        with ws.warehouse(read_only=True) as con:
             names = {r[0]: (r[1], r[2]) for r in con.execute(
                 "SELECT record_id, supplier_name, org FROM supplier_resolution WHERE record_id IN (SELECT unnest($ids))",
                 {"ids": ids}).fetchall()}

@@ -21,7 +21,9 @@ from anchorage.access.table import (
 )
 from anchorage.core.errors import AnchorageError
 from anchorage.reports.tables import TIER_NAMES
+from anchorage.services.procurement import exported
 from anchorage.services.runtime import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
+from anchorage.web.deps import Ctx, client_ip
 
 
 class UnknownFormat(AnchorageError):
@@ -97,14 +99,19 @@ def _words(spec: TableSpec, rows: Sequence[Mapping[str, Any]], anchors: Mapping[
     return out
 
 
-def export_response(spec: TableSpec, rows: Sequence[Mapping[str, Any]], fmt: str, filename: str,
-                    anchors: Mapping[str, str] | None = None) -> Response:
-    """Exactly these rows, with the columns and labels of the page, as CSV or XLSX (through exports.py)."""
-    headers, cells = export_frame_rows(spec, _words(spec, rows, anchors or {}))
+def export_response(ctx: Ctx, request: Request, spec: TableSpec, rows: Sequence[Mapping[str, Any]], fmt: str,
+                    filename: str, *, org: str | None = None) -> Response:
+    """Exactly these rows, with the columns and labels of the page, as CSV or XLSX (through exports.py); every
+    table export is audited here (what, format, rows), whoever's table it is."""
+    anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
+    headers, cells = export_frame_rows(spec, _words(spec, rows, anchors))
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "csv":
-        return Response(csv_rows_bytes(headers, cells), media_type="text/csv; charset=utf-8", headers=disposition)
-    if fmt == "xlsx":
-        frame = pd.DataFrame(cells, columns=headers, dtype=object)
-        return Response(xlsx_bytes({spec.name: frame}), media_type=XLSX_MEDIA, headers=disposition)
-    raise UnknownFormat(f'We cannot export a table as "{fmt[:10]}".', fix="Use the CSV or XLSX link under the table.")
+        body, media = csv_rows_bytes(headers, cells), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body, media = xlsx_bytes({spec.name: pd.DataFrame(cells, columns=headers, dtype=object)}), XLSX_MEDIA
+    else:
+        raise UnknownFormat(f'We cannot export a table as "{fmt[:10]}".',
+                            fix="Use the CSV or XLSX link under the table.")
+    exported(ctx.ws, ctx.viewer, spec.name, org=org, ip=client_ip(request), format=fmt, rows=len(rows))
+    return Response(body, media_type=media, headers=disposition)

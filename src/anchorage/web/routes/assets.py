@@ -53,7 +53,7 @@ def register(request: Request, ctx: CtxDep) -> Response:
 def register_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
     _rows, shown, _chosen = _filtered(request, ctx)
     kept = memory_rows(REGISTER, table_request(request, REGISTER), table_rows(shown))
-    return export_response(REGISTER, kept, fmt, "land-and-buildings", {a.slug: a.name for a in ctx.ws.config.anchors})
+    return export_response(ctx, request, REGISTER, kept, fmt, "land-and-buildings")
 
 
 @router.get("/assets/map")
@@ -80,7 +80,7 @@ def review(request: Request, ctx: CtxDep, done: str = "") -> Response:
 @router.get("/assets/review.{fmt}")
 def review_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
     rows = memory_rows(REVIEW, table_request(request, REVIEW), review_rows(av.review(ctx.ws, ctx.viewer).items))
-    return export_response(REVIEW, rows, fmt, "underused-assets", {a.slug: a.name for a in ctx.ws.config.anchors})
+    return export_response(ctx, request, REVIEW, rows, fmt, "underused-assets")
 
 
 @router.post("/assets/review/decide")

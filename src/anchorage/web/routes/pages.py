@@ -80,7 +80,7 @@ def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
 def supplier_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
     req = table_request(request, explore_queries.SUPPLIERS)
     rows = explore_queries.supplier_rows(ctx.ws, ctx.viewer, req)
-    return export_response(explore_queries.SUPPLIERS, rows, fmt, "suppliers", _anchors(ctx))
+    return export_response(ctx, request, explore_queries.SUPPLIERS, rows, fmt, "suppliers")
 
 
 @router.get("/supplier")
@@ -108,4 +108,4 @@ def transactions_export(request: Request, org: str, fmt: str, ctx: CtxDep) -> Re
     slug = ctx.ws.config.anchor(org).slug
     req = table_request(request, explore_queries.PAYMENTS)
     rows = explore_queries.payment_rows(ctx.ws, ctx.viewer, slug, req)
-    return export_response(explore_queries.PAYMENTS, rows, fmt, f"payments-{slug}", _anchors(ctx))
+    return export_response(ctx, request, explore_queries.PAYMENTS, rows, fmt, f"payments-{slug}", org=slug)

@@ -56,7 +56,7 @@ def review_overview(request: Request, ctx: CtxDep) -> Response:
 @router.get("/review/all.{fmt}")
 def review_overview_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
     rows = memory_rows(one.QUEUE, table_request(request, one.QUEUE), one.queue_rows(ctx.ws, ctx.viewer))
-    return export_response(one.QUEUE, rows, fmt, "suppliers-to-review", {a.slug: a.name for a in ctx.ws.config.anchors})
+    return export_response(ctx, request, one.QUEUE, rows, fmt, "suppliers-to-review")
 
 
 @router.post("/review/decide")
@@ -89,8 +89,8 @@ def resolved_page(request: Request, ctx: CtxDep) -> Response:
 
 @router.get("/resolved/table.{fmt}")
 def resolved_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
-    rows = resolved.rows(ctx.ws, ctx.viewer, table_request(request, resolved.RESOLVED), ip=client_ip(request))
-    return export_response(resolved.RESOLVED, rows, fmt, "resolved-suppliers", {a.slug: a.name for a in ctx.ws.config.anchors})
+    rows = resolved.rows(ctx.ws, ctx.viewer, table_request(request, resolved.RESOLVED))
+    return export_response(ctx, request, resolved.RESOLVED, rows, fmt, "resolved-suppliers")
 
 
 @router.get("/resolved.csv")

@@ -251,7 +251,7 @@ def uploads(request: Request, ctx: CtxDep, org: str = "") -> Response:
 def uploads_export(request: Request, fmt: str, ctx: CtxDep, org: str = "") -> Response:
     slug, rows = _uploads_of(request, ctx, org)
     kept = memory_rows(UPLOADS, table_request(request, UPLOADS), rows)
-    return export_response(UPLOADS, kept, fmt, f"uploads-{slug or 'none'}")
+    return export_response(ctx, request, UPLOADS, kept, fmt, f"uploads-{slug or 'none'}", org=slug or None)
 
 
 @router.post("/uploads/{upload_id}/restore")
