@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import make_workspace
 from tests.web_support import MARKERS, Web, build_web, refresh_figures, signed_in, wait_for_jobs
 
-from anchorage.access import explore_queries, periods, queries
+from anchorage.access import audit, explore_queries, periods, queries
 from anchorage.access.committed import FiguresPending
 from anchorage.access.gate import Viewer
 from anchorage.access.table import TableRequest
@@ -130,6 +130,12 @@ def test_xlsx_export_equals_the_csv_and_the_filtered_rows(web):
     # A supplier named like a formula never runs: quoted in the CSV, stored as text in the workbook.
     formula = [r for r in _csv(c.get("/anchors/council/transactions.csv?supplier=sum").content)]
     assert formula and all(r["Supplier"] == "'=SUM(A1) Ltd" for r in formula)
+    # Every table export is audited: what, for which anchor, in which format, how many rows.
+    with web.ws.session() as s:
+        events = [e for e in audit.events(s, limit=50) if e.action == "export" and e.actor == "analyst@council.org"]
+    got = sorted((e.org, e.detail["what"], e.detail["format"], e.detail["rows"]) for e in events)
+    assert (("council", explore_queries.PAYMENTS.name, "xlsx", len(rows)) in got
+            and ("council", explore_queries.PAYMENTS.name, "csv", len(formula)) in got), got
 
 
 def test_supplier_explorer_pages_every_supplier_and_matches_the_payments(web):
