@@ -21,7 +21,6 @@ from anchorage.core.errors import NotFound
 from anchorage.store.accounts import Share, User
 from anchorage.workspace import Workspace
 
-ADMIN_ROLES = {"collaborative-admin", "anchor-admin"}
 UPLOAD_ROLES = {"anchor-admin", "anchor-analyst"}
 # The person running a command on the workspace's own machine: they hold its files, so they act for every anchor
 # (as the owner of the files could anyway); their actions are audited as the OS user "(command line)".

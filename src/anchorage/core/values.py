@@ -23,7 +23,6 @@ class DateOrder(enum.StrEnum):
 
 
 DATE_ORDERS = tuple(o.value for o in DateOrder)
-MONEY = "DECIMAL(18, 2)"  # the type of every parsed amount: pounds and pence
 
 # Day-first (UK) formats; two-digit years are tried before four so that "14/05/23" is 2023, not 0023.
 DATE_FORMATS = [

@@ -45,7 +45,8 @@ def record_occupancy(ws: Workspace, viewer: Viewer, org: str, asset_key: str, *,
                      surplus: bool | None, ip: str | None = None) -> None:
     av.record_occupancy(ws, viewer, org, asset_key, period=period, occupied_floor_m2=occupied_floor_m2,
                         hours_per_week=hours_per_week, vacancy_pct=vacancy_pct, surplus=surplus)
-    audited(ws, viewer, "asset-occupancy", org=org, ip=ip, detail={"asset_key": asset_key[:80], "period": period[:40]})
+    audited(ws, viewer, "asset-occupancy", org=ws.config.anchor(org).slug, ip=ip,
+            detail={"asset_key": asset_key[:80], "period": period[:40]})
 
 
 def keeps_acv(ws: Workspace, viewer: Viewer) -> bool:
