@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from anchorage.access import committed, queries
 from anchorage.access.gate import Viewer
-from anchorage.core.periods import ALL, FINANCIAL_YEAR_SQL, fy_label, parse_fy
+from anchorage.core.periods import ALL, FINANCIAL_YEAR_SQL, fy_end, fy_label, parse_fy
 from anchorage.procurement.analysis import AnalysisResult
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
@@ -102,7 +102,7 @@ def data_to(cov: Coverage, year: int | None) -> dt.date | None:
     """The last payment date the figures of `year` (None: every year) include."""
     if year is None or cov.last_paid is None:
         return cov.last_paid
-    return min(cov.last_paid, dt.date(year + 1, 3, 31))
+    return min(cov.last_paid, fy_end(year))
 
 
 def comparable(cov: Coverage, year: int | None) -> bool:

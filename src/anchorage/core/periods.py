@@ -27,6 +27,11 @@ def tax_year_of_month(month: dt.date) -> int:
     return financial_year(month)
 
 
+def fy_end(year: int) -> dt.date:
+    """The last day of a financial year: 2024 -> 31 March 2025."""
+    return dt.date(year + 1, 3, 31)
+
+
 def fy_label(year: int) -> str:
     """2024 -> '2024-25'."""
     return f"{year}-{(year + 1) % 100:02d}"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from anchorage.access import committed, periods, queries
+from anchorage.access import committed, page_periods, periods, queries
 from anchorage.access.gate import Viewer
-from anchorage.core.periods import ALL, fy_label
+from anchorage.core.periods import fy_label
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports import charts, maps
 from anchorage.reports.build import ward_geography
@@ -72,14 +72,9 @@ def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
     of the committed analysis, which is what the page's figures are."""
     cov = periods.committed_coverage(ws)
     year = periods.chosen_year(cov, asked)
-    return {"year": year, "label": fy_label(year) if year is not None else "All years",
-            "param": fy_label(year) if year is not None else ALL,
-            "years": [(fy_label(y), fy_label(y) + ("" if y in cov.complete_years else " (part year)"))
-                      for y in reversed(cov.years)],
-            "default": cov.default_year, "data_to": periods.data_to(cov, year), "last_upload": cov.last_upload,
-            "previous": year - 1 if year is not None and year - 1 in cov.years else None,
-            "comparable": periods.comparable(cov, year),
-            "refreshing": refresh_note(ws)}
+    return page_periods.period_view(year, list(cov.years), lambda y: y in cov.complete_years,
+                                    data_to=periods.data_to(cov, year), uploaded=cov.last_upload,
+                                    comparable=periods.comparable(cov, year), refreshing=refresh_note(ws))
 
 
 def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queries.Dashboard | None,
