@@ -240,7 +240,7 @@ def test_cli_resolve_json_and_errors(resolved, tmp_path):
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["spend_matched"] == pytest.approx(9300 + 1000)  # + the trust's £1,000
     p = run("suppliers", "review", "accept", "nope")
-    assert p.returncode == 1 and "Error: There is no supplier record nope." in p.stderr and "Traceback" not in p.stderr
+    assert p.returncode == 1 and "Error: There is no supplier record here that you can open or change." in p.stderr and "Traceback" not in p.stderr
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
     p = run("suppliers", "import-companies", str(bad))

@@ -145,40 +145,46 @@ NoteOpt = Annotated[str | None, typer.Option(help="Why (kept with the decision).
 ByOpt = Annotated[str, typer.Option("--by", help="Who decided.")]
 
 
-def _decide(action: str, record: str, workspace: Path | None, **kw: object) -> None:
-    from anchorage.suppliers.review import decide
+def _decide(action: str, record: str, workspace: Path | None, *, by: str, **kw: str | None) -> None:
+    """A review decision as the command's viewer (the local operator, or ANCHORAGE_AS's user): gated and
+    audited as on the web."""
+    from anchorage.access import supplier_review
+    from anchorage.services.common import command_viewer
 
-    d = decide(open_workspace(workspace), action, record, **kw)  # type: ignore[arg-type]
-    target = f" → {d.register_source}:{d.register_id}" if d.register_id else (
-        f" + {d.other_record_id}" if d.other_record_id else "")
-    out.print(f"Decision {d.id}: {action} {record}{target}. It applies now and to every future run.")
+    ws = open_workspace(workspace)
+    viewer = command_viewer(ws, by)
+    did = supplier_review.decide(ws, viewer, action, record, **kw)
+    d = next((d for d in supplier_review.decisions(ws, viewer) if d["id"] == did), {})
+    target = f" → {d['register']}" if d.get("register") else (
+        f" + {d['other_record_id']}" if d.get("other_record_id") else "")
+    out.print(f"Decision {did}: {action} {record}{target}. It applies now and to every future run.")
 
 
 @review_app.command("accept")
 def review_accept(record: RecordArg, register: Annotated[str | None, typer.Argument(help="SOURCE:NUMBER; default: the best candidate.")] = None,
                   workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = "") -> None:
     """Accept a match between a supplier record and a register entity."""
-    _decide("accept", record, workspace, register=register, note=note, decided_by=by)
+    _decide("accept", record, workspace, register=register, note=note, by=by)
 
 
 @review_app.command("reject")
 def review_reject(record: RecordArg, register: Annotated[str | None, typer.Argument(help="SOURCE:NUMBER; default: the best candidate.")] = None,
                   workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = "") -> None:
     """Reject a match: that record is never linked to that entity again."""
-    _decide("reject", record, workspace, register=register, note=note, decided_by=by)
+    _decide("reject", record, workspace, register=register, note=note, by=by)
 
 
 @review_app.command("merge")
 def review_merge(record: RecordArg, other: RecordArg, workspace: WorkspaceOpt = None, note: NoteOpt = None,
                  by: ByOpt = "") -> None:
     """Two supplier records are the same supplier."""
-    _decide("merge", record, workspace, other_record_id=other, note=note, decided_by=by)
+    _decide("merge", record, workspace, other_record_id=other, note=note, by=by)
 
 
 @review_app.command("split")
 def review_split(record: RecordArg, workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = "") -> None:
     """This record is not the same supplier as the others in its cluster."""
-    _decide("split", record, workspace, note=note, decided_by=by)
+    _decide("split", record, workspace, note=note, by=by)
 
 
 @review_app.command("decisions")
@@ -197,8 +203,10 @@ def review_decisions(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -
 
 @review_app.command("undo")
 def review_undo(decision: str, workspace: WorkspaceOpt = None) -> None:
-    """Withdraw a decision."""
-    from anchorage.suppliers.review import undo
+    """Withdraw a decision (gated and audited as on the web)."""
+    from anchorage.access import supplier_review
+    from anchorage.services.common import command_viewer
 
-    undo(open_workspace(workspace), decision)
+    ws = open_workspace(workspace)
+    supplier_review.undo(ws, command_viewer(ws), decision)
     out.print(f"Decision {decision} withdrawn.")
