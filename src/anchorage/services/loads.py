@@ -56,6 +56,12 @@ def upload_kinds() -> dict[str, str]:
     return {k.name: k.label for k in kinds.REGISTRY.values() if k.web}
 
 
+def kind_label(name: str) -> str | None:
+    """A registered import kind's plain words (an upload's kind as the pages name it), or None."""
+    kind = kinds.REGISTRY.get(name)
+    return kind.label if kind else None
+
+
 def load_file(ws: Workspace, name: str, path: Path, org: str | None, **options: Any) -> ImportSummary:
     """Load one file as the kind it is (options: progress, mapping_file when one is given, and the kind's
     own, such as a staff extract's as_at)."""

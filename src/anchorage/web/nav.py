@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anchorage.access.gate import Viewer
+from anchorage.services import loads
 
 ROLE_NAMES = {"collaborative-admin": "Collaborative admin", "anchor-admin": "Anchor admin",
               "anchor-analyst": "Analyst", "viewer": "Viewer"}
@@ -91,7 +92,8 @@ REGISTERS = {"companies_house": "Company number", "charity_commission": "Charity
 
 
 def upload_kind(kind: str | None) -> str:
-    return UPLOAD_KINDS.get(kind or "", (kind or "").replace("_", " ").capitalize())
+    name = kind or ""
+    return UPLOAD_KINDS.get(name) or loads.kind_label(name) or name.replace("_", " ").capitalize()
 
 
 def register_ref(source: str | None, ref: str | None) -> str:
