@@ -26,6 +26,7 @@ from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.services import uploads as staged
 from anchorage.services.loads import fix_workbook, is_snapshot, personal, upload_kinds
 from anchorage.services.runtime import XLSX_MEDIA
+from anchorage.web import forms
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.nav import upload_kind
@@ -47,12 +48,7 @@ def safe_filename(name: str) -> str:
 
 def _extract_date(text: str) -> dt.date:
     """The date a staff extract was taken (default today): it sets the Living Wage rate and new hires."""
-    if not text.strip():
-        return dt.date.today()
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Give the extract date as YYYY-MM-DD.") from None
+    day = forms.date(text, "the extract", fix="Give the extract date as YYYY-MM-DD.") or dt.date.today()
     if day > dt.date.today():
         raise AnchorageError("The extract date is in the future.", fix="Give the date the extract was taken.")
     return day
