@@ -128,7 +128,11 @@ def preview(request: Request, token: str, ctx: CtxDep, job: str = "") -> Respons
         stopped = jobs_views.job(ctx.ws, ctx.viewer, job, ip=client_ip(request))
         if stopped.state == "failed" and (stopped.result or {}).get("preview") == token:
             asked = {"error": stopped.error, "ask_accept": bool((stopped.result or {}).get("ask_accept"))}
-    pv = staged.preview(ctx.ws, folder, meta, checks=True)
+    pv = staged.preview(ctx.ws, folder, meta)
+    if meta["kind"] == "spend" and (checking := staged.spend_checks(
+            ctx.ws, ctx.viewer, token, folder, meta, pv, ip=client_ip(request),
+            inline_bytes=request.app.state.settings.preview_checks_inline_mb * CHUNK)):
+        return RedirectResponse(f"/jobs/{checking}", status_code=303)
     effect = staged.effect(ctx.ws, meta)
     return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "effect": effect, **asked})
 
