@@ -41,6 +41,16 @@ def test_every_kind_is_named_once_and_looked_up_by_name():
     assert err.value.fix and "spend" in err.value.fix
 
 
+def test_the_web_names_an_uploads_kind_in_the_registrys_words():
+    from anchorage.web.nav import upload_kind
+
+    for k in loads.all_kinds():  # the uploads list and an upload's page say what the upload form offered
+        assert upload_kind(k.name) == k.label
+    assert upload_kind("no_longer_a_kind") == "No longer a kind" and upload_kind(None) == ""
+    nav = (SRC / "web" / "nav.py").read_text(encoding="utf-8")
+    assert all(f'"{k.label}"' not in nav for k in loads.all_kinds())  # no second list of the labels
+
+
 def test_no_command_or_route_names_a_loader_function():
     """The CLI passes kind names to run_ingest; nothing outside the domains imports a loader to call it."""
     loaders = {k.load.__name__ for k in loads.all_kinds()} - {"load"}

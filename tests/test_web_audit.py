@@ -96,6 +96,9 @@ def test_search_and_paging_reach_the_first_event(logged):
     assert items("/admin/audit?who=bulk&page=-4") == first and items("/admin/audit?who=bulk&page=abc") == first
     day = (start + dt.timedelta(days=10)).date()
     assert items(f"/admin/audit?who=bulk&since={day}&until={day + dt.timedelta(days=2)}") == ["012", "011", "010"]
+    # the form takes a day as a file's cell does (core/values), not only as YYYY-MM-DD
+    assert items(f"/admin/audit?who=bulk&since={day:%d/%m/%Y}&until={day + dt.timedelta(days=2):%d %b %Y}") \
+        == ["012", "011", "010"]
     assert items("/admin/audit?who=nobody-at-all") == []
     assert items("/admin/audit?what=export&who=BULK")[:1] == ["129"]
     bad = admin.get("/admin/audit?since=yesterday")

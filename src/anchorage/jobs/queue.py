@@ -16,7 +16,7 @@ from anchorage.workspace import Workspace
 
 ACTIVE = ("queued", "running")
 LABELS = {"load": "Loading a file", "ingest": "Loading a file (command line)", "refresh": "Working out the figures", "resolve": "Matching suppliers",
-          "report": "Building a report"}
+          "report": "Building a report", "preview-checks": "Checking a file before it is loaded"}
 STATES = {"queued": "Waiting for its turn", "running": "Under way", "done": "Finished", "failed": "Stopped with a problem"}
 # Set whenever a job is queued in this process, so an idle worker starts it at once instead of at its next look.
 wake = threading.Event()

@@ -17,7 +17,7 @@ from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
 from anchorage.reports.build import build_report
 from anchorage.reports.pdf import write_pdf
-from anchorage.services import loads
+from anchorage.services import loads, uploads
 from anchorage.store.accounts import User
 from anchorage.suppliers.resolve import resolve
 from anchorage.workspace import Workspace
@@ -79,6 +79,7 @@ def _report(ws: Workspace, run: JobRun) -> dict[str, Any]:
 
 def register_all() -> None:
     loads.register()
+    uploads.register()
     worker.register("refresh", _refresh)
     worker.register("resolve", _resolve)
     worker.register("report", _report)

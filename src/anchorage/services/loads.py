@@ -56,10 +56,11 @@ def upload_kinds() -> dict[str, str]:
     return {k.name: k.label for k in kinds.REGISTRY.values() if k.web}
 
 
-def kind_label(name: str) -> str | None:
-    """A registered import kind's plain words (an upload's kind as the pages name it), or None."""
-    kind = kinds.REGISTRY.get(name)
-    return kind.label if kind else None
+def kind_label(name: str | None) -> str:
+    """A kind's plain words from the registry (what the upload form offers); a kind no longer registered, as its
+    name in words."""
+    found = kinds.REGISTRY.get(name or "")
+    return found.label if found is not None else (name or "").replace("_", " ").capitalize()
 
 
 def load_file(ws: Workspace, name: str, path: Path, org: str | None, **options: Any) -> ImportSummary:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anchorage.access.gate import Viewer
-from anchorage.services import loads
+from anchorage.services.loads import kind_label
 
 ROLE_NAMES = {"collaborative-admin": "Collaborative admin", "anchor-admin": "Anchor admin",
               "anchor-analyst": "Analyst", "viewer": "Viewer"}
@@ -84,16 +84,12 @@ def public_menu(path: str) -> list[Link]:
     return [Link(label, href, href == path) for label, href in PUBLIC]
 
 
-UPLOAD_KINDS = {"spend": "Spend (payments)", "suppliers": "Supplier master", "workforce": "Staff extract",
-                "sv_commitments": "Social value commitments", "sv_delivery": "Social value delivery report",
-                "lm3": "Local re-spend survey answers", "contracts": "Contract register",
-                "assets": "Land and buildings register", "utilisation": "Occupancy of land and buildings"}
 REGISTERS = {"companies_house": "Company number", "charity_commission": "Charity number"}
 
 
 def upload_kind(kind: str | None) -> str:
-    name = kind or ""
-    return UPLOAD_KINDS.get(name) or loads.kind_label(name) or name.replace("_", " ").capitalize()
+    """A kind of upload in the words of the import-kind registry (the upload form's own list)."""
+    return kind_label(kind)
 
 
 def register_ref(source: str | None, ref: str | None) -> str:

@@ -30,6 +30,8 @@ class OidcSettings:
 class WebSettings:
     secure_cookies: bool = False  # True behind HTTPS (required outside one's own machine)
     max_upload_mb: int = 200
+    # A spend file bigger than this is checked in full for its preview as a job, not within the request.
+    preview_checks_inline_mb: int = 5
     oidc: OidcSettings = field(default_factory=OidcSettings)
     # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For/-Proto are believed. None by default:
     # otherwise anyone who can reach the port could claim any address and dodge the login throttle.
@@ -41,6 +43,7 @@ class WebSettings:
         return cls(
             secure_cookies=_env("SECURE_COOKIES", "0") == "1",
             max_upload_mb=int(_env("MAX_UPLOAD_MB", "200")),
+            preview_checks_inline_mb=int(_env("PREVIEW_CHECKS_INLINE_MB", "5")),
             trusted_proxies=tuple(p.strip() for p in _env("TRUSTED_PROXIES").split(",") if p.strip()),
             hsts=_env("HSTS", "0") == "1",
             oidc=OidcSettings(_env("OIDC_ISSUER"), _env("OIDC_CLIENT_ID"), _env("OIDC_CLIENT_SECRET"),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anchorage.core.errors import AnchorageError
 from anchorage.services import admin
+from anchorage.web import forms
 from anchorage.web.deps import CtxDep, FormDep
 from anchorage.web.nav import role_name
 from anchorage.web.render import render
@@ -78,17 +77,10 @@ def change_sharing(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     return RedirectResponse("/admin/sharing", status_code=303)
 
 
-def _day(text: str, what: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        raise AnchorageError(f'"{text[:40]}" is not a date for {what}.', fix="Use the form YYYY-MM-DD.") from None
-
-
 @router.get("/audit")
 def audit_log(request: Request, ctx: CtxDep, who: str = "", what: str = "", since: str = "", until: str = "",
               page: str = "1") -> Response:
-    filters = admin.AuditSearch(who[:320], what[:40], _day(since, "From"), _day(until, "To"))
+    filters = admin.AuditSearch(who[:320], what[:40], forms.date(since, "From"), forms.date(until, "To"))
     number = int(page) if page.strip().isdigit() and len(page.strip()) < 9 else 1
     found = admin.audit_log(ctx.ws, ctx.viewer, filters, number)
     query = {k: v for k, v in (("who", who), ("what", what), ("since", since), ("until", until)) if v}

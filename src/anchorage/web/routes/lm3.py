@@ -5,8 +5,6 @@ anchor user issued, so a stranger cannot add answers and each link adds at most 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -17,6 +15,7 @@ from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports.socialvalue_charts import lm3_chart
 from anchorage.services import socialvalue as sv
 from anchorage.services.procurement import frame_records
+from anchorage.web import forms
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 
@@ -49,12 +48,9 @@ def new_link(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     # The viewer's own anchor unless the form names another (the service refuses what they may not do).
     org = str(form.get("org") or ctx.viewer.org or "")
     sv.require_survey_issuer(ctx.ws, ctx.viewer, org)
-    raw = str(form.get("income", "")).replace(",", "").replace("£", "").strip()
     try:
-        income = Decimal(raw) if raw else None
-        if income is not None and not income.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
+        income = forms.money(str(form.get("income", "")), "spend with the supplier")
+    except AnchorageError:
         return _lm3_page(request, ctx, error="Spend with the supplier: enter an amount in pounds, or leave it blank.",
                          status=400)
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from starlette.background import BackgroundTask
 from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.reports.pipeline_out import BRIEF_FORMATS, timeline_chart, write_brief
 from anchorage.services import procurement as svc
+from anchorage.web import forms
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.paging import bounded
 from anchorage.web.render import render
@@ -24,15 +24,6 @@ router = APIRouter()
 WindowMonths = Annotated[int, Depends(bounded("window", 18, 1, 120))]  # how far ahead the finder looks
 
 
-def _money(text: str, label: str) -> Decimal | None:
-    if not text.strip():
-        return None
-    try:
-        return Decimal(text.replace(",", "").replace("£", "").strip())
-    except InvalidOperation:
-        raise AnchorageError(f'The {label} "{text[:40]}" is not a number.', fix="Write it like 250000.") from None
-
-
 @router.get("/pipeline")
 def pipeline_page(request: Request, ctx: CtxDep, org: str = "", category: str = "", cpv: str = "",
                   min_value: str = "", max_value: str = "") -> Response:
@@ -40,7 +31,7 @@ def pipeline_page(request: Request, ctx: CtxDep, org: str = "", category: str = 
     prefixes = cmap.cpv_prefixes(category) if category else []
     slug = ctx.ws.config.anchor(org).slug if org else None
     flt = svc.PipelineFilter(orgs=[slug] if slug else None, cpv_prefix=cpv.strip()[:8] or None,
-                             min_value=_money(min_value, "minimum value"), max_value=_money(max_value, "maximum value"))
+                             min_value=forms.money(min_value, "minimum value"), max_value=forms.money(max_value, "maximum value"))
     view = svc.pipeline(ctx.ws, ctx.viewer, flt, category)
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     return render(request, "pipeline.html", {

@@ -3,32 +3,22 @@ record a commitment or a delivery report line."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access.page_periods import socialvalue_period
-from anchorage.core.errors import AnchorageError
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.reports.socialvalue_charts import delivery_chart
 from anchorage.reports.tables import org_name
 from anchorage.services import socialvalue as sv
 from anchorage.services.procurement import frame_records
+from anchorage.web import forms
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 
 router = APIRouter()
-
-
-def _as_of(text: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise AnchorageError(f'"{text[:20]}" is not a date.', fix="Use YYYY-MM-DD.") from None
 
 
 @router.get("/socialvalue")
@@ -37,7 +27,7 @@ def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "", yea
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     period, year_end = socialvalue_period(ctx.ws, year[:10] or None)
     period["keep"] = {"org": slug} if org else {}
-    st, counts = sv.status(ctx.ws, ctx.viewer, _as_of(as_of) or year_end)
+    st, counts = sv.status(ctx.ws, ctx.viewer, forms.date(as_of, "the status") or year_end)
     label = org_name(slug, anchors)
 
     def rows(name: str, by_org: bool = True) -> list[dict]:

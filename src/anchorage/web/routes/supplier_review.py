@@ -12,7 +12,7 @@ from anchorage.access import resolved_suppliers as resolved
 from anchorage.access import supplier_review as register
 from anchorage.access import supplier_review_item as one
 from anchorage.access.table import memory_page, memory_rows
-from anchorage.store.suppliers_records import ACTIONS
+from anchorage.services.suppliers import review_actions
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.table import export_response, table_request, table_view
@@ -38,7 +38,7 @@ def review_page(request: Request, ctx: CtxDep, at: str = "1", q: str = "", saved
     return render(request, "supplier_review.html", {
         "r": item, "q": q.strip()[:100], "found": found, "decisions": decisions[:DECISIONS_SHOWN],
         "decision_count": len(decisions), "saved": next((d for d in decisions if d["id"] == saved), None),
-        "undone": bool(undone), "actions": ACTIONS, "words": one.DECISION_WORDS,
+        "undone": bool(undone), "actions": review_actions(), "words": one.DECISION_WORDS,
     })
 
 

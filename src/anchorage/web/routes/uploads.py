@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
@@ -23,21 +22,11 @@ from anchorage.access import audit, jobs_views, queries
 from anchorage.access.gate import refuse
 from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.access.table import Column, TableSpec, memory_page, memory_rows
-from anchorage.contracts.importer import is_json
-from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.core.errors import AnchorageError, InputFileError
-from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
-from anchorage.ingest import restore
-from anchorage.ingest.effect import describe
-from anchorage.ingest.preview import preview_file, run_spend_checks, write_mapping_file
-from anchorage.jobs import queue
-from anchorage.services.loads import (
-    fix_workbook,
-    is_snapshot,
-    personal,
-    upload_kinds,
-    without_server_path,
-)
+from anchorage.services import uploads as staged
+from anchorage.services.loads import fix_workbook, is_snapshot, personal, upload_kinds
+from anchorage.services.runtime import XLSX_MEDIA
+from anchorage.web import forms
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.nav import upload_kind
@@ -59,12 +48,7 @@ def safe_filename(name: str) -> str:
 
 def _extract_date(text: str) -> dt.date:
     """The date a staff extract was taken (default today): it sets the Living Wage rate and new hires."""
-    if not text.strip():
-        return dt.date.today()
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Give the extract date as YYYY-MM-DD.") from None
+    day = forms.date(text, "the extract", fix="Give the extract date as YYYY-MM-DD.") or dt.date.today()
     if day > dt.date.today():
         raise AnchorageError("The extract date is in the future.", fix="Give the date the extract was taken.")
     return day
@@ -135,8 +119,8 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
 @router.get("/upload/{token}")
 def preview(request: Request, token: str, ctx: CtxDep, job: str = "") -> Response:
     folder, meta = _staging(ctx, token)
-    if meta["kind"] == "contracts" and is_json(folder / meta["name"]):  # published notices: whose buyer is whose
-        return render(request, "ocds_buyers.html", {"buyers": _buyers(ctx, folder, meta), "token": token,
+    if staged.is_notices(meta["kind"], folder / meta["name"]):  # published notices: whose buyer is whose
+        return render(request, "ocds_buyers.html", {"buyers": staged.buyers(ctx.ws, folder, meta), "token": token,
                                                     "file": meta["name"],
                                                     "anchor": ctx.ws.config.anchor(meta["org"]).name})
     asked: dict[str, object] = {}
@@ -144,17 +128,12 @@ def preview(request: Request, token: str, ctx: CtxDep, job: str = "") -> Respons
         stopped = jobs_views.job(ctx.ws, ctx.viewer, job, ip=client_ip(request))
         if stopped.state == "failed" and (stopped.result or {}).get("preview") == token:
             asked = {"error": stopped.error, "ask_accept": bool((stopped.result or {}).get("ask_accept"))}
-    try:
-        # A staff extract is personal data: only its column names are shown, never its rows.
-        pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder,
-                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
-                          anchor_name=ctx.ws.config.anchor(meta["org"]).name)
-        if meta["kind"] == "spend":
-            run_spend_checks(ctx.ws, pv, folder / meta["name"], meta["org"], folder)
-    except AnchorageError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise without_server_path(exc, folder) from None
-    effect = describe(ctx.ws, meta["org"], meta["kind"], meta["name"])
+    pv = staged.preview(ctx.ws, folder, meta)
+    if meta["kind"] == "spend" and (checking := staged.spend_checks(
+            ctx.ws, ctx.viewer, token, folder, meta, pv, ip=client_ip(request),
+            inline_bytes=request.app.state.settings.preview_checks_inline_mb * CHUNK)):
+        return RedirectResponse(f"/jobs/{checking}", status_code=303)
+    effect = staged.effect(ctx.ws, meta)
     return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta, "effect": effect, **asked})
 
 
@@ -162,20 +141,15 @@ def preview(request: Request, token: str, ctx: CtxDep, job: str = "") -> Respons
 def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     folder, meta = _staging(ctx, token)
     ctx.viewer.require_upload(meta["org"])
-    path = folder / meta["name"]
-    if meta["kind"] == "contracts" and is_json(path):
+    if staged.is_notices(meta["kind"], folder / meta["name"]):
         return _submit(ctx, request, token, meta, buyers=_confirmed_buyers(ctx, folder, meta, form))
     chosen = {k[4:]: str(v) for k, v in form.items() if k.startswith("map_") and v}
-    try:  # a file refused here (loaded without its preview being opened) is not kept either
-        pv = preview_file(path, meta["kind"], workdir=folder, mapping=chosen,
-                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10)
-    except AnchorageError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise without_server_path(exc, folder) from None
+    # a file refused here (loaded without its preview being opened) is not kept either
+    pv = staged.preview(ctx.ws, folder, meta, mapping=chosen)
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
                                                 "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
-    write_mapping_file(pv.mapping, folder / "mapping.json")
+    staged.save_mapping(pv, folder)
     order = str(form.get("date_order") or "")
     return _submit(ctx, request, token, meta, date_order=order if order in ("dmy", "mdy") else None,
                    accept_warnings=form.get("accept_warnings") == "yes")
@@ -183,24 +157,15 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
 
 def _submit(ctx: CtxDep, request: Request, token: str, meta: dict[str, str], **options: Any) -> Response:
     """Queue the staged file's load as a job and send the uploader to its page."""
-    job_id = queue.submit(ctx.ws, "load", requested_by=ctx.user.email, org=meta["org"],
-                          params={"token": token, "name": meta["name"], "ip": client_ip(request), **options})
+    job_id = staged.load_as_job(ctx.ws, ctx.viewer, token, meta, ip=client_ip(request), **options)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
-
-
-def _buyers(ctx: CtxDep, folder: Path, meta: dict[str, str]) -> list[dict[str, Any]]:
-    try:
-        return preview_buyers(ctx.ws, folder / meta["name"], meta["org"])
-    except AnchorageError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise without_server_path(exc, folder) from None
 
 
 def _confirmed_buyers(ctx: CtxDep, folder: Path, meta: dict[str, str], form: FormDep) -> list[str]:
     """The buyers the uploader confirmed on the preview of a file of contract notices: theirs (this anchor) or
     not an anchor (a public notice). Another anchor's notices stay theirs."""
     confirmed = []
-    for i, b in enumerate(_buyers(ctx, folder, meta)):
+    for i, b in enumerate(staged.buyers(ctx.ws, folder, meta)):
         choice = str(form.get(f"buyer_{i}") or "")
         key = str(b["buyer"]) if b["buyer"] != "(no buyer given)" else next(iter(b["identifiers"]), "")
         if key and choice in ("anchor", "public"):
@@ -256,14 +221,8 @@ def uploads_export(request: Request, fmt: str, ctx: CtxDep, org: str = "") -> Re
 
 @router.post("/uploads/{upload_id}/restore")
 def upload_restore(request: Request, upload_id: str, ctx: CtxDep) -> Response:
-    up = queries.upload(ctx.ws, ctx.viewer, upload_id)
-    ctx.viewer.require_upload(up.org)
-    done = restore.restore(ctx.ws, up.id, org=up.org)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "restore-upload", org=up.org, ip=client_ip(request),
-                     detail={"upload_id": up.id, "file": up.filename, "superseded": done.superseded})
-        s.commit()
-    return RedirectResponse(f"/uploads?org={up.org}", status_code=303)
+    org = staged.restore_upload(ctx.ws, ctx.viewer, upload_id, ip=client_ip(request))
+    return RedirectResponse(f"/uploads?org={org}", status_code=303)
 
 
 @router.get("/uploads/{upload_id}")
@@ -299,15 +258,10 @@ def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Re
 @router.get("/uploads/{upload_id}/quarantine.{fmt}")
 def quarantine_download(request: Request, upload_id: str, fmt: str, ctx: CtxDep) -> Response:
     """The quarantined rows the page's filters and sort show (every one without them), every column kept."""
-    if fmt not in ("csv", "xlsx"):
-        raise AnchorageError(f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx.")
     rows = queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
-    df = pd.DataFrame([dict(r) for r in memory_rows(QUARANTINE, table_request(request, QUARANTINE), rows)],
-                      columns=list(rows[0]) if rows else None)
-    with ctx.ws.session() as s:
-        audit.record(s, ctx.user.email, "export", org=queries.upload(ctx.ws, ctx.viewer, upload_id).org,
-                     ip=client_ip(request), detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})
-        s.commit()
-    body, media = (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA) if fmt == "xlsx" else (csv_bytes(df), "text/csv")
+    kept = [dict(r) for r in memory_rows(QUARANTINE, table_request(request, QUARANTINE), rows)] \
+        if fmt in ("csv", "xlsx") else []
+    body, media = staged.quarantine_file(ctx.ws, ctx.viewer, upload_id, kept, list(rows[0]) if rows else [], fmt,
+                                         ip=client_ip(request))
     return Response(body, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="quarantine-{upload_id}.{fmt}"'})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 from anchorage.access.accounts import Forbidden
 from anchorage.core.errors import AnchorageError, NotFound
 from anchorage.services import workforce as wf
+from anchorage.web import forms
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.render import render
 from anchorage.web.workforce_views import bid_view, he_view, levy_view, profile_view, rotations_view
@@ -26,19 +27,11 @@ PACK = {"xlsx": XLSX, "pdf": "application/pdf", "html": "text/html"}
 
 
 def month(text: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(f"{text.strip()[:7]}-01")
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a month for {what}.', fix="Use the form YYYY-MM, e.g. 2026-01.") from None
+    return forms.month(text, what)
 
 
 def day(text: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Use the form YYYY-MM-DD.") from None
+    return forms.date(text, "the day asked")
 
 
 def download(tmp: Path, path: Path, media: str) -> Response:
@@ -86,11 +79,11 @@ def levy(request: Request, ctx: CtxDep) -> Response:
 @router.post("/workforce/levy/transfers")
 def transfer(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     org = ctx.viewer.org or ""
+    price = forms.money(str(form.get("total_price", "")), "total price") or Decimal(0)
     try:
-        price = Decimal(str(form.get("total_price", "")).replace(",", "").replace("£", "").strip())
         months = int(str(form.get("duration_months", "")).strip())
-    except (InvalidOperation, ValueError):
-        price, months = Decimal(0), 0
+    except ValueError:
+        months = 0
     t = wf.Commitment(org, str(form.get("apprentice", "")).strip()[:64] or "transfer", month(
         str(form.get("start_month", "")), "the transfer's first payment"), months, price,
         str(form.get("recipient", "")).strip()[:200], str(form.get("recipient_type", "small-employer")))

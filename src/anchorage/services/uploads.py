@@ -1,0 +1,150 @@
+"""A web upload between its staging and its load: the preview of its columns (and, for spend, every check the
+load would make), the buyers of a file of contract notices, what loading it would change, the load queued as a
+job; and, once loaded, an upload's restore and its quarantine as a file. The web routes reach the ingest,
+contracts, jobs and exports modules only through here (tests/test_architecture.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from anchorage.access import audit, jobs_views, queries
+from anchorage.access.gate import Viewer
+from anchorage.access.queries import PERSONAL_KINDS
+from anchorage.contracts.importer import is_json
+from anchorage.contracts.ocds_load import preview_buyers
+from anchorage.core.errors import AnchorageError
+from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
+from anchorage.ingest import restore
+from anchorage.ingest.effect import describe
+from anchorage.ingest.preview import Preview, preview_file, run_spend_checks, write_mapping_file
+from anchorage.jobs import queue, worker
+from anchorage.jobs.worker import JobRun
+from anchorage.services.loads import staged_folder, without_server_path
+from anchorage.workspace import Workspace
+
+__all__ = ["Preview", "buyers", "effect", "is_notices", "load_as_job", "preview", "quarantine_file",
+           "restore_upload", "save_mapping"]
+
+
+def is_notices(kind: str, path: Path) -> bool:
+    """A file of published contract notices (OCDS JSON), whose buyers are confirmed rather than columns mapped."""
+    return kind == "contracts" and is_json(path)
+
+
+def preview(ws: Workspace, folder: Path, meta: dict[str, str], *, mapping: dict[str, str] | None = None) -> Preview:
+    """The staged file's header, first rows (none of a staff extract: personal data) and proposed or chosen
+    columns (a spend file's whole-file checks: `spend_checks`). A file refused here is not kept on the server, and
+    its error does not name where the server keeps it."""
+    try:
+        pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder, mapping=mapping,
+                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
+                          anchor_name=ws.config.anchor(meta["org"]).name)
+    except AnchorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise without_server_path(exc, folder) from None
+    return pv
+
+
+def spend_checks(ws: Workspace, viewer: Viewer, token: str, folder: Path, meta: dict[str, str], pv: Preview, *,
+                 inline_bytes: int, ip: str | None) -> str | None:
+    """Every check a spend file's load would make, onto its preview: within the request for a file of up to
+    `inline_bytes`; for a bigger one (a million rows take a minute) as a job, whose page links back here. The id
+    of that job while it runs (the uploader waits on its page), None once `pv` has the checks."""
+    path = folder / meta["name"]
+    if pv.missing or path.stat().st_size <= inline_bytes:
+        _checks(ws, pv, folder, meta)
+        return None
+    job_id = meta.get("checks_job")
+    if not job_id:
+        job_id = queue.submit(ws, "preview-checks", requested_by=viewer.email, org=meta["org"],
+                              params={"token": token, "ip": ip})
+        (folder / "meta.json").write_text(json.dumps({**meta, "checks_job": job_id}))
+        return job_id
+    ran = jobs_views.job(ws, viewer, job_id, ip=ip)
+    if ran.state in queue.ACTIVE:
+        return job_id
+    found = ran.result or {}
+    pv.warnings = list(found.get("warnings") or [])
+    pv.notes += list(found.get("notes") or ([] if ran.state == "done" else [f"The checks stopped: {ran.error}"]))
+    return None
+
+
+def _checks(ws: Workspace, pv: Preview, folder: Path, meta: dict[str, str]) -> None:
+    try:
+        run_spend_checks(ws, pv, folder / meta["name"], meta["org"], folder)
+    except AnchorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise without_server_path(exc, folder) from None
+
+
+def _checks_job(ws: Workspace, run: JobRun) -> dict[str, Any]:
+    """A big spend file's checks for its preview: read in full with the proposed columns, nothing loaded."""
+    token = run.params["token"]
+    folder = staged_folder(ws, token)
+    meta = json.loads((folder / "meta.json").read_text())
+    run.step(f"Checking {meta['name']}")
+    pv = preview(ws, folder, meta)
+    noted = len(pv.notes)
+    _checks(ws, pv, folder, meta)
+    return {"warnings": pv.warnings, "notes": pv.notes[noted:], "preview": token, "link": f"/upload/{token}"}
+
+
+def register() -> None:
+    worker.register("preview-checks", _checks_job)
+
+
+def save_mapping(pv: Preview, folder: Path) -> Path:
+    """The columns chosen on the preview, kept beside the staged file for its load."""
+    return write_mapping_file(pv.mapping, folder / "mapping.json")
+
+
+def buyers(ws: Workspace, folder: Path, meta: dict[str, str]) -> list[dict[str, Any]]:
+    """The buyers a staged file of contract notices names, and where each one's notices would go."""
+    try:
+        return preview_buyers(ws, folder / meta["name"], meta["org"])
+    except AnchorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise without_server_path(exc, folder) from None
+
+
+def effect(ws: Workspace, meta: dict[str, str]) -> str:
+    """In words, what loading the staged file would do to the anchor's current files of its kind."""
+    return describe(ws, meta["org"], meta["kind"], meta["name"])
+
+
+def load_as_job(ws: Workspace, viewer: Viewer, token: str, meta: dict[str, str], *, ip: str | None,
+                **options: Any) -> str:
+    """Queue the staged file's load (services/loads.py `_load`) as a job of the viewer; its id."""
+    viewer.require_upload(meta["org"])
+    return queue.submit(ws, "load", requested_by=viewer.email, org=meta["org"],
+                        params={"token": token, "name": meta["name"], "ip": ip, **options})
+
+
+def restore_upload(ws: Workspace, viewer: Viewer, upload_id: str, *, ip: str | None) -> str:
+    """Make a superseded upload (register, supplier master, staff extract) the one counted again; its anchor."""
+    up = queries.upload(ws, viewer, upload_id)
+    viewer.require_upload(up.org)
+    done = restore.restore(ws, up.id, org=up.org)
+    with ws.session() as s:
+        audit.record(s, viewer.email, "restore-upload", org=up.org, ip=ip,
+                     detail={"upload_id": up.id, "file": up.filename, "superseded": done.superseded})
+        s.commit()
+    return up.org
+
+
+def quarantine_file(ws: Workspace, viewer: Viewer, upload_id: str, rows: list[dict[str, Any]], columns: list[str],
+                    fmt: str, *, ip: str | None) -> tuple[bytes, str]:
+    """The quarantined rows kept (all columns) as CSV or XLSX, audited as an export; the bytes and media type."""
+    if fmt not in ("csv", "xlsx"):
+        raise AnchorageError(f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx.")
+    df = pd.DataFrame(rows, columns=columns or None)
+    with ws.session() as s:
+        audit.record(s, viewer.email, "export", org=queries.upload(ws, viewer, upload_id).org,
+                     ip=ip, detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})
+        s.commit()
+    return (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA) if fmt == "xlsx" else (csv_bytes(df), "text/csv")
