@@ -74,9 +74,7 @@ class RecordsKind:
     # Large files: the table's columns as SQL over the parsed rows ("_anchor" is the row's anchor). The rows
     # then go from DuckDB to the records database as plain tuples (`write` receives a BulkRows).
     bulk: dict[str, str] | None = None
-    # The fields that name a row once per anchor (the model's own columns, beside its `org`): a quarantine fix
-    # workbook adds rows and replaces none, so a fixed row whose key is already loaded goes back to quarantine
-    # instead of counting twice.
+    # The fields naming a row once per anchor (model columns): a fix workbook's row with a loaded key is quarantined.
     key: tuple[str, ...] = ()
 
 
