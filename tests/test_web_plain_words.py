@@ -118,6 +118,14 @@ def test_pages_speak_plain_words(web: Web, email: str | None):
     assert found == {}
 
 
+def test_error_pages_give_no_command_line_advice(web: Web):
+    """An unknown anchor in the address: the error says so in words; the command that adds one is not for a
+    web user (it was "Add it with: anchorage org add ...")."""
+    r = signed_in(web, "analyst@council.org").get("/dashboard/no-such-anchor")
+    assert r.status_code == 404 and "no-such-anchor" in r.text
+    assert offences(r.text) == []
+
+
 def test_ward_names_replace_codes_on_the_dashboard(web: Web):
     text = visible_text(signed_in(web, "analyst@council.org").get("/dashboard").text)
     assert "Rushey Green" in text and "E05013720" not in text

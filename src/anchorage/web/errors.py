@@ -42,6 +42,9 @@ def status_for(exc: Exception) -> int:
 # An absolute path (POSIX, or Windows with a drive letter): only its last part is for the user.
 _PATH = re.compile(r"""(?<![\w:/.])(?:[A-Za-z]:[\\/]|/)(?:[^\s'"`<>|\\/]+[\\/])+([^\s'"`<>|\\/]*)""")
 _PID = re.compile(r"\s*\(?\bPID[:= ]*\d+\)?", re.IGNORECASE)
+# Advice naming a command (`anchorage org add …`) is for whoever runs the workspace, not for a web user.
+_COMMAND = re.compile(r"\banchorage [a-z]|--[a-z]")
+WEB_FIX = "Check the address or what you entered; if it still fails, ask your collaborative admin."
 
 
 def public_text(text: str | None) -> str | None:
@@ -53,7 +56,8 @@ def public_text(text: str | None) -> str | None:
 
 def message_of(exc: Exception) -> tuple[str, str | None]:
     if isinstance(exc, AnchorageError):
-        return public_text(exc.message) or "", public_text(exc.fix)
+        fix = public_text(exc.fix)
+        return public_text(exc.message) or "", WEB_FIX if fix and _COMMAND.search(fix) else fix
     if isinstance(exc, HTTPException):
         return str(exc.detail), None
     if isinstance(exc, RequestValidationError):
