@@ -137,3 +137,12 @@ def test_the_checker_catches_what_it_should():
             '<details class="advanced"><summary>Advanced</summary>E05000001</details>')
     assert {o.split(":")[0] for o in offences(page)} == set(FORBIDDEN)
     assert "E05000001" not in " ".join(offences(page))
+
+
+def test_the_public_find_their_forms_from_the_sign_in_page(web: Web):
+    """Suppliers and community groups reach their pages from where everyone lands (/ sends them to sign in)."""
+    client = web.client()
+    page = client.get("/", follow_redirects=True).text
+    for path in ("/opportunities", "/opportunities/register", "/community/need"):
+        assert f'href="{path}"' in page, path
+        assert client.get(path).status_code == 200, path
