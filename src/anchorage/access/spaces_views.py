@@ -11,6 +11,7 @@ signed-in user may see and change them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,13 +65,24 @@ class NeedView:
     contact_email: str | None
 
 
+_POSTCODE = re.compile(r"\s*([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*\d[A-Za-z]{2}\s*")
+
+
+def public_area(area: str) -> str:
+    """Where a group meets, as others see it: a full postcode (perhaps a home) only as its district ("SE6")."""
+    found = _POSTCODE.fullmatch(area)
+    return f"{found.group(1).upper()} (postcode district)" if found else area
+
+
 def needs(ws: Workspace, viewer: Viewer) -> list[NeedView]:
-    """Published needs; the group's name and email only where the viewer's anchor handles its request."""
+    """Published needs; the group's name, email and full postcode only where the viewer's anchor handles its
+    request (others see the postcode's district)."""
     with ws.session() as s:
         handled = _handled_needs(s, viewer)
         rows = s.scalars(select(Need).where(Need.status == "published").order_by(Need.created_at, Need.id)).all()
         return [NeedView(n.id, n.activity, n.description, n.people, list(n.times), list(n.accessibility),
-                         list(n.facilities), n.area, n.budget_per_hour, n.max_distance_m,
+                         list(n.facilities), n.area if n.id in handled else public_area(n.area),
+                         n.budget_per_hour, n.max_distance_m,
                          n.group_name if n.id in handled else None, n.contact_email if n.id in handled else None)
                 for n in rows]
 
@@ -79,7 +91,8 @@ def matches(ws: Workspace) -> list[dict[str, Any]]:
     """Ranked matches with the need's activity and area (no contact details)."""
     found = match_needs(ws)
     with ws.session() as s:
-        info = {n.id: (n.activity, n.area, n.people) for n in s.scalars(select(Need).where(Need.status == "published"))}
+        info = {n.id: (n.activity, public_area(n.area), n.people)
+                for n in s.scalars(select(Need).where(Need.status == "published"))}
     return [{"need_id": m.need_id, "rank": m.rank, "space_id": m.space_id, "org": m.org, "space": m.space,
              "distance_m": m.distance_m, "score": m.score, "reasons": m.reasons,
              "activity": info.get(m.need_id, ("", "", 0))[0], "area": info.get(m.need_id, ("", "", 0))[1],
