@@ -32,7 +32,8 @@ def test_cli_workflow(tmp_path, shared_data):
     assert r.returncode == 2 and "housing-association" in r.stderr  # not a choice: refused before any work
     empty = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)  # nothing loaded yet: no crash
     assert [t["spend"] for t in empty["totals"]] in ([], [0], [0.0])
-    ok(cli("report", "--out", str(tmp_path / "empty-report"), env_ws=ws))
+    ok(cli("report", env_ws=ws))  # by default into the workspace, wherever the command is run from
+    assert (ws / "report" / "report.html").exists()
     geo = ok(cli("geo", "import", str(REFERENCE / "la_all_codes.csv"), str(REFERENCE / "lewisham_wards.csv"),
                  str(REFERENCE / "lewisham_postcodes.csv"), str(REFERENCE / "imd2019_lsoa11.csv"),
                  str(REFERENCE / "lewisham_wards.geojson"), "--json", env_ws=ws))

@@ -131,11 +131,13 @@ def assets_colocate(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 
 @assets_app.command("report")
 def assets_report(workspace: WorkspaceOpt = None,
-                  out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("report")) -> None:
+                  out_dir: Annotated[Path | None, typer.Option(
+                      "--out", help="Folder to write into (default: report/ in the workspace).")] = None) -> None:
     """Write the offline assets report (map with filters, review, co-location, matches, ACV) as HTML."""
     from anchorage.reports.assets_report import build_assets_report
 
-    path = build_assets_report(open_workspace(workspace), out_dir)
+    ws = open_workspace(workspace)
+    path = build_assets_report(ws, out_dir or ws.root / "report")
     out.print(f"Assets report written: {path}")
 
 

@@ -77,7 +77,7 @@ def list_jobs(
     for j in rows:  # one line each, the id whole (to copy into `jobs show` / `jobs wait`)
         what = j.label + (f": {j.params['name']}" if j.params.get("name") else "")
         progress = f" ({j.fraction:.0%}: {j.step})" if j.state == "running" and j.fraction is not None else \
-            (f" ({j.step})" if j.state in queue.ACTIVE else "")
+            (f" ({j.step})" if j.state in queue.ACTIVE and j.step and j.step != j.state_words else "")
         out.print(f"{j.id}  {_when(j)}  {j.state_words + progress:<24}  {j.org or 'collaborative':<20}  {what}",
                   highlight=False)
 

@@ -219,14 +219,15 @@ def geo_import(files: list[Path], workspace: WorkspaceOpt = None, as_json: JsonO
 
 @app.command()
 def report(workspace: WorkspaceOpt = None,
-           out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report"),
+           out_dir: Annotated[Path | None, typer.Option(
+               "--out", help="Folder to write the report into (default: report/ in the workspace).")] = None,
            engine: EngineOpt = None) -> None:
     """Write the offline HTML report, an XLSX workbook and a CSV of every table."""
     from anchorage.procurement.run import analyse_workspace
     from anchorage.reports.build import build_report
 
     ws = open_workspace(workspace)
-    paths = build_report(ws, out_dir, result=analyse_workspace(ws, engine=engine))
+    paths = build_report(ws, out_dir or ws.root / "report", result=analyse_workspace(ws, engine=engine))
     out.print(f"Report written: {paths['html']}")
 
 
