@@ -125,3 +125,23 @@ def test_a_big_spend_files_whole_file_checks_run_as_a_job_and_its_preview_shows_
     assert [j.kind for j in queue.listing(web.ws, orgs=None)].count("preview-checks") == 1
     # Another user cannot read the checks of the uploader's staged file.
     assert signed_in(web, "analyst@trust.org").get(staged).status_code in (403, 404)
+
+
+def test_a_files_own_total_line_is_shown_apart_on_its_upload_page(tmp_path):
+    # The total line is quarantined with its £ (the reconciliation balances), and the page says what it is, so
+    # that half the money does not look lost.
+    web = build_web(tmp_path)
+    c = signed_in(web, "analyst@council.org")
+    text = (b"Supplier,Amount,Date\nLocal Caterers Ltd,1000,01/05/2024\nMystery Co,600,02/05/2024\n"
+            b"Total,1600,\n")
+    preview = c.get(upload(c, "with-total.csv", text).headers["location"])
+    done = job_outcome(web, c, c.post(re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1),
+                                      data={"csrf_token": csrf_of(preview.text), "accept_warnings": "yes",
+                                            "map_supplier_name": "Supplier", "map_amount": "Amount",
+                                            "map_payment_date": "Date"},
+                                      follow_redirects=False))
+    assert "Finished" in done.text, done.text
+    upload_id = re.search(r'/uploads/([0-9a-f]+)/quarantine.csv', done.text).group(1)
+    detail = re.sub(r"\s+", " ", c.get(f"/uploads/{upload_id}").text)
+    assert re.search(r"of which the file.s own total line \(not payments, nothing lost\)</th>"
+                     r'<td class="num">1</td><td class="num">£1,600(\.00)?</td>', detail), detail[:3000]

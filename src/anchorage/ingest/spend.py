@@ -35,6 +35,8 @@ REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFO
 EARLIEST = "1990-01-01"
 ROW_CELLS = ("description", "transaction_id")  # stored with each payment row
 
+TOTAL_LINE = "this looks like a total line, not a payment"  # the quarantine reason of a file's own total
+
 
 def date_cell_sql(m: ColumnMapping, columns: list[str]) -> str:
     """The staged cell holding the payment date; for a date glued to the end of a text cell, that tail."""
@@ -154,7 +156,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
             CASE WHEN date_raw IS NULL THEN regexp_matches(upper({everything}), '\\b(TOTALS?|SUM|GRAND TOTAL)\\b')
                  ELSE false END AS is_total,
             concat_ws('; ',
-                CASE WHEN is_total THEN 'this looks like a total line, not a payment' END,
+                CASE WHEN is_total THEN '{TOTAL_LINE}' END,
                 CASE WHEN supplier_raw IS NULL AND NOT is_total
                      THEN 'supplier name is empty (write REDACTED if it was withheld)' END,
                 CASE WHEN is_total THEN NULL

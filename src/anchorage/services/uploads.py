@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import restore
 from anchorage.ingest.effect import describe
 from anchorage.ingest.preview import Preview, preview_file, run_spend_checks, write_mapping_file
+from anchorage.ingest.spend import TOTAL_LINE
 from anchorage.jobs import queue, worker
 from anchorage.jobs.worker import JobRun
 from anchorage.services.loads import staged_folder, without_server_path
@@ -148,3 +150,9 @@ def quarantine_file(ws: Workspace, viewer: Viewer, upload_id: str, rows: list[di
                      ip=ip, detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})
         s.commit()
     return (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA) if fmt == "xlsx" else (csv_bytes(df), "text/csv")
+
+
+def total_lines(rows: list[dict[str, Any]]) -> tuple[int, Decimal]:
+    """The file's own total lines among an upload's quarantined rows (not payments, so nothing lost): count, £."""
+    found = [r for r in rows if r.get("reason") == TOTAL_LINE]
+    return len(found), sum((Decimal(str(r["amount"])) for r in found if r.get("amount") is not None), Decimal(0))

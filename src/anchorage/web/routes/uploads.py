@@ -148,7 +148,7 @@ def load(request: Request, token: str, ctx: CtxDep, form: FormDep) -> Response:
     pv = staged.preview(ctx.ws, folder, meta, mapping=chosen)
     if pv.missing:
         return render(request, "preview.html", {"pv": pv, "token": token, "meta": meta,
-                                                "error": "Choose a column for: " + ", ".join(pv.missing)}, status=400)
+                                                "error": "Choose a column for: " + ", ".join(f.replace("_", " ") for f in pv.missing)}, status=400)
     staged.save_mapping(pv, folder)
     order = str(form.get("date_order") or "")
     return _submit(ctx, request, token, meta, date_order=order if order in ("dmy", "mdy") else None,
@@ -236,7 +236,9 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     # A fix workbook for a file read from named columns; a staff extract's only for those who may upload it.
     fixable = bool(rows) and any(not k.startswith("_") for k in up.mapping or {}) \
         and (not personal(up.kind) or ctx.viewer.may("upload", up.org))
-    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows), "fixable": fixable})
+    totals = staged.total_lines(rows)
+    return render(request, "upload_detail.html", {"up": up, "t": view, "count": len(rows), "fixable": fixable,
+                                                  "total_rows": totals[0], "total_amount": totals[1]})
 
 
 @router.get("/uploads/{upload_id}/fix.xlsx")
