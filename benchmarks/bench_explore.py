@@ -40,33 +40,60 @@ from anchorage.workspace import Workspace  # noqa: E402
 
 def summary(lat: dict[str, list[float]], cold: dict[str, float]) -> dict[str, object]:
     every = [x for xs in lat.values() for x in xs]
-    return {"requests": len(every), "p50_ms": statistics.median(every) * 1000, "p95_ms": bench_web.p95(every) * 1000,
-            "per_url": {u: {"n": len(xs), "p50_ms": statistics.median(xs) * 1000, "p95_ms": bench_web.p95(xs) * 1000,
-                            "first_ms": cold[u] * 1000} for u, xs in lat.items() if xs}}
+    return {
+        "requests": len(every),
+        "p50_ms": statistics.median(every) * 1000,
+        "p95_ms": bench_web.p95(every) * 1000,
+        "per_url": {
+            u: {
+                "n": len(xs),
+                "p50_ms": statistics.median(xs) * 1000,
+                "p95_ms": bench_web.p95(xs) * 1000,
+                "first_ms": cold[u] * 1000,
+            }
+            for u, xs in lat.items()
+            if xs
+        },
+    }
 
 
-def in_process(ws: Workspace, org: str, top: str, fy: str, repeat: int) -> dict[str, dict[str, float]]:
+def in_process(
+    ws: Workspace, org: str, top: str, fy: str, repeat: int
+) -> dict[str, dict[str, float]]:
     """One request's query cost without queueing: each new query and its old counterpart, called in turn on
     the warehouse held as the server holds it (median and p95 of `repeat` calls, ms)."""
     ws.hold_warehouse()
     viewer = Viewer(0, "bench", "anchor-analyst", org, frozenset({org}))
     s, p = explore_queries.SUPPLIERS, explore_queries.PAYMENTS
     calls: dict[str, Callable[[], object]] = {
-        "new explorer (all years, by spend)": lambda: explore_queries.suppliers(ws, viewer, read_request(s, {})),
+        "new explorer (all years, by spend)": lambda: explore_queries.suppliers(
+            ws, viewer, read_request(s, {})
+        ),
         "new explorer (a year, page 3, by payments)": lambda: explore_queries.suppliers(
-            ws, viewer, read_request(s, {"year": fy, "sort": "-payments", "page": "3"})),
+            ws, viewer, read_request(s, {"year": fy, "sort": "-payments", "page": "3"})
+        ),
         "new explorer (category filter: grouped)": lambda: explore_queries.suppliers(
-            ws, viewer, read_request(s, {"category": "Catering", "counted": "yes"})),
-        "new payments (newest first)": lambda: explore_queries.payments(ws, viewer, org, read_request(p, {})),
+            ws, viewer, read_request(s, {"category": "Catering", "counted": "yes"})
+        ),
+        "new payments (newest first)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {})
+        ),
         "new payments (by amount, page 40)": lambda: explore_queries.payments(
-            ws, viewer, org, read_request(p, {"sort": "-amount", "page": "40"})),
+            ws, viewer, org, read_request(p, {"sort": "-amount", "page": "40"})
+        ),
         "new payments (year, tier, supplier text)": lambda: explore_queries.payments(
-            ws, viewer, org, read_request(p, {"year": fy, "tier": "local", "supplier": "care"})),
+            ws, viewer, org, read_request(p, {"year": fy, "tier": "local", "supplier": "care"})
+        ),
         "new supplier page": lambda: explore_queries.supplier(ws, viewer, top),
-        "old explorer (queries.suppliers, 100 rows)": lambda: queries.suppliers(ws, viewer, limit=100),
-        "old payments (queries.transactions, newest first)": lambda: queries.transactions(ws, viewer, org),
-        "old payments (search, offset 1950)": lambda: queries.transactions(ws, viewer, org, search="care",
-                                                                            offset=1950),
+        "old explorer (queries.suppliers, 100 rows)": lambda: queries.suppliers(
+            ws, viewer, limit=100
+        ),
+        "old payments (queries.transactions, newest first)": lambda: queries.transactions(
+            ws, viewer, org
+        ),
+        "old payments (search, offset 1950)": lambda: queries.transactions(
+            ws, viewer, org, search="care", offset=1950
+        ),
     }
     out = {}
     for name, call in calls.items():
@@ -75,8 +102,14 @@ def in_process(ws: Workspace, org: str, top: str, fy: str, repeat: int) -> dict[
             t0 = time.perf_counter()
             call()
             times.append(time.perf_counter() - t0)
-        out[name] = {"p50_ms": statistics.median(times) * 1000, "p95_ms": bench_web.p95(times) * 1000}
-        print(f"  {name}: p50 {out[name]['p50_ms']:.0f} ms, p95 {out[name]['p95_ms']:.0f} ms", flush=True)
+        out[name] = {
+            "p50_ms": statistics.median(times) * 1000,
+            "p95_ms": bench_web.p95(times) * 1000,
+        }
+        print(
+            f"  {name}: p50 {out[name]['p50_ms']:.0f} ms, p95 {out[name]['p95_ms']:.0f} ms",
+            flush=True,
+        )
     return out
 
 
@@ -86,9 +119,15 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=40)
     ap.add_argument("--data", type=Path, default=ROOT / "bench-data")
-    ap.add_argument("--keep", action="store_true", help="reuse the workspace built by an earlier run")
-    ap.add_argument("--no-build", action="store_true", help="do not time a full build of the explore tables")
-    ap.add_argument("--repeat", type=int, default=15, help="calls of each query in the serial in-process phase")
+    ap.add_argument(
+        "--keep", action="store_true", help="reuse the workspace built by an earlier run"
+    )
+    ap.add_argument(
+        "--no-build", action="store_true", help="do not time a full build of the explore tables"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=15, help="calls of each query in the serial in-process phase"
+    )
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     ws = bench_web.build(a.data, a.rows, a.keep)
@@ -103,20 +142,42 @@ def main() -> None:
     with ws.warehouse(read_only=True) as con:
         payments = int((con.execute("SELECT count(*) FROM spend").fetchone() or (0,))[0])
         suppliers = int((con.execute("SELECT count(*) FROM explore_names").fetchone() or (0,))[0])
-        top = (con.execute("SELECT supplier_name_norm FROM explore_spend GROUP BY 1 ORDER BY sum(spend) DESC, 1 "
-                           "LIMIT 1").fetchone() or ("",))[0]
-        mid = (con.execute("SELECT supplier_name_norm FROM explore_spend GROUP BY 1 ORDER BY sum(spend) DESC, 1 "
-                           "LIMIT 1 OFFSET 500").fetchone() or ("",))[0]
-        year = (con.execute("SELECT max(financial_year) FROM explore_spend").fetchone() or (2023,))[0]
+        top = (
+            con.execute(
+                "SELECT supplier_name_norm FROM explore_spend GROUP BY 1 ORDER BY sum(spend) DESC, 1 "
+                "LIMIT 1"
+            ).fetchone()
+            or ("",)
+        )[0]
+        mid = (
+            con.execute(
+                "SELECT supplier_name_norm FROM explore_spend GROUP BY 1 ORDER BY sum(spend) DESC, 1 "
+                "LIMIT 1 OFFSET 500"
+            ).fetchone()
+            or ("",)
+        )[0]
+        year = (con.execute("SELECT max(financial_year) FROM explore_spend").fetchone() or (2023,))[
+            0
+        ]
     fy = f"{year}-{(year + 1) % 100:02d}"
     serial = in_process(ws, org, top, fy, a.repeat)
     warehouse.close(ws.warehouse_path)  # the server owns it from here
-    new = ["/suppliers", f"/suppliers?year={fy}&sort=-payments&page=3", "/suppliers?q=ltd&tier=local",
-           f"/anchors/{org}/transactions", f"/anchors/{org}/transactions?sort=-amount&page=40",
-           f"/anchors/{org}/transactions?year={fy}&tier=local&supplier=care",
-           "/supplier?" + urlencode({"name": top}), "/supplier?" + urlencode({"name": mid})]
-    old = ["/api/v1/suppliers?limit=100", "/api/v1/suppliers?q=ltd&limit=100",
-           f"/api/v1/anchors/{org}/transactions", f"/api/v1/anchors/{org}/transactions?offset=1950&q=care"]
+    new = [
+        "/suppliers",
+        f"/suppliers?year={fy}&sort=-payments&page=3",
+        "/suppliers?q=ltd&tier=local",
+        f"/anchors/{org}/transactions",
+        f"/anchors/{org}/transactions?sort=-amount&page=40",
+        f"/anchors/{org}/transactions?year={fy}&tier=local&supplier=care",
+        "/supplier?" + urlencode({"name": top}),
+        "/supplier?" + urlencode({"name": mid}),
+    ]
+    old = [
+        "/api/v1/suppliers?limit=100",
+        "/api/v1/suppliers?q=ltd&limit=100",
+        f"/api/v1/anchors/{org}/transactions",
+        f"/api/v1/anchors/{org}/transactions?offset=1950&q=care",
+    ]
     port = bench_web.free_port()
     base = f"http://127.0.0.1:{port}"
     proc = bench_web.start_server(ws, port)
@@ -125,28 +186,48 @@ def main() -> None:
         cookies, token = bench_web.sign_in(base)
         for name, urls in (("new", new), ("old", old)):
             cold = {}
-            with httpx.Client(base_url=base, cookies=cookies, timeout=300,
-                              headers={"Authorization": f"Bearer {token}"}) as c:
+            with httpx.Client(
+                base_url=base,
+                cookies=cookies,
+                timeout=300,
+                headers={"Authorization": f"Bearer {token}"},
+            ) as c:
                 for u in urls:
                     t = time.perf_counter()
                     r = c.get(u)
                     assert r.status_code == 200, (u, r.status_code, r.text[:300])
                     cold[u] = time.perf_counter() - t
-            lat, done, errors = asyncio.run(bench_web.load(base, urls, cookies, token, a.clients, a.seconds))
-            phases[name] = {**summary(lat, cold), "errors": errors, "requests_per_second": done / a.seconds}
+            lat, done, errors = asyncio.run(
+                bench_web.load(base, urls, cookies, token, a.clients, a.seconds)
+            )
+            phases[name] = {
+                **summary(lat, cold),
+                "errors": errors,
+                "requests_per_second": done / a.seconds,
+            }
     finally:
         proc.terminate()
         try:
             proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
-    result = {"rows": a.rows, "payments_loaded": payments, "suppliers": suppliers, "clients": a.clients,
-              "seconds_per_phase": a.seconds, "explore_build_s": build_s, "serial_in_process": serial, **phases}
+    result = {
+        "rows": a.rows,
+        "payments_loaded": payments,
+        "suppliers": suppliers,
+        "clients": a.clients,
+        "seconds_per_phase": a.seconds,
+        "explore_build_s": build_s,
+        "serial_in_process": serial,
+        **phases,
+    }
     (a.data / "explore-results.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
     ok = phases["new"]["p95_ms"] < 200 and phases["new"]["errors"] == 0  # type: ignore[operator]
-    print(f"\nnew pages p95 {phases['new']['p95_ms']:.0f} ms; old routes p95 {phases['old']['p95_ms']:.0f} ms "
-          f"({'PASS' if ok else 'FAIL'}: target p95 < 200 ms, 0 errors)")
+    print(
+        f"\nnew pages p95 {phases['new']['p95_ms']:.0f} ms; old routes p95 {phases['old']['p95_ms']:.0f} ms "
+        f"({'PASS' if ok else 'FAIL'}: target p95 < 200 ms, 0 errors)"
+    )
 
 
 if __name__ == "__main__":

@@ -66,7 +66,9 @@ def stage(name: str, data: Path, rows: int) -> dict[str, Any]:
 
         summary = export_lake(Workspace.open(_ws(data, rows)))
         out["payments"] = summary.payments
-        out["lake_bytes"] = sum(p.stat().st_size for p in (_ws(data, rows) / "lake").rglob("*.parquet"))
+        out["lake_bytes"] = sum(
+            p.stat().st_size for p in (_ws(data, rows) / "lake").rglob("*.parquet")
+        )
     else:
         from anchorage.procurement.run import analyse_workspace
 
@@ -76,7 +78,10 @@ def stage(name: str, data: Path, rows: int) -> dict[str, Any]:
             ws.config.compute.driver_memory = "2g"
             ws.config.compute.shuffle_partitions = 8
         result = analyse_workspace(ws, engine=name)
-        tables = {k: json.loads(v.to_json(orient="records", double_precision=10)) for k, v in result.tables.items()}
+        tables = {
+            k: json.loads(v.to_json(orient="records", double_precision=10))
+            for k, v in result.tables.items()
+        }
         (data / f"tables-{name}-{rows}.json").write_text(json.dumps(tables))
         out["spend"] = float(pd.DataFrame(tables["totals"])["spend"].sum())
     out["seconds"] = time.perf_counter() - start
@@ -128,16 +133,28 @@ def penny_mismatches(data: Path, rows: int) -> list[str]:
 
 
 def _row_key(row: dict[str, Any]) -> str:
-    return json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, sort_keys=True)
+    return json.dumps(
+        {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, sort_keys=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rows", default="50000000", help="payments, or several sizes comma-separated (default 50M)")
-    p.add_argument("--data", type=Path, default=ROOT / "bench-data" / "lake", help="where generated data goes")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--rows",
+        default="50000000",
+        help="payments, or several sizes comma-separated (default 50M)",
+    )
+    p.add_argument(
+        "--data", type=Path, default=ROOT / "bench-data" / "lake", help="where generated data goes"
+    )
     p.add_argument("--keep", action="store_true", help="keep the generated workspaces")
     p.add_argument("--out", type=Path, default=HERE / "results_lake.json")
-    p.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)  # one stage, in a child process
+    p.add_argument(
+        "--stage", choices=STAGES, help=argparse.SUPPRESS
+    )  # one stage, in a child process
     a = p.parse_args(argv)
     sizes = [int(r.replace("_", "")) for r in a.rows.split(",")]
     a.data.mkdir(parents=True, exist_ok=True)
@@ -150,19 +167,38 @@ def main(argv: list[str] | None = None) -> int:
         for rows in sizes:
             runs[str(rows)] = measured = {}
             for name in STAGES:
-                cmd = [sys.executable, __file__, "--stage", name, "--rows", str(rows), "--data", str(a.data)]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--stage",
+                    name,
+                    "--rows",
+                    str(rows),
+                    "--data",
+                    str(a.data),
+                ]
                 code, wall, peak, cpu = run_with_cpu(cmd)
                 if code != 0:
-                    raise RuntimeError(f"stage {name} at {rows:,} rows failed with exit code {code}")
+                    raise RuntimeError(
+                        f"stage {name} at {rows:,} rows failed with exit code {code}"
+                    )
                 r = json.loads((a.data / f"stage-{name}.json").read_text())
                 r.update(wall=wall, peak_rss=peak, cpu_seconds=cpu)
                 measured[name] = r
-                print(f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  cpu {cpu:8.1f} s  peak {report.fmt_gb(peak)}  "
-                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
+                print(
+                    f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  cpu {cpu:8.1f} s  peak {report.fmt_gb(peak)}  "
+                    f"(load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
             measured["mismatches"] = penny_mismatches(a.data, rows)
-            measured["spark_vs_duckdb"] = measured["spark"]["seconds"] / measured["duckdb"]["seconds"]
-            print(f"{rows:>12,} Spark/DuckDB time {measured['spark_vs_duckdb']:.1f}x; "
-                  f"{len(measured['mismatches'])} figure(s) differ", flush=True)
+            measured["spark_vs_duckdb"] = (
+                measured["spark"]["seconds"] / measured["duckdb"]["seconds"]
+            )
+            print(
+                f"{rows:>12,} Spark/DuckDB time {measured['spark_vs_duckdb']:.1f}x; "
+                f"{len(measured['mismatches'])} figure(s) differ",
+                flush=True,
+            )
             if not a.keep:
                 shutil.rmtree(_ws(a.data, rows), ignore_errors=True)
     finally:
@@ -170,16 +206,25 @@ def main(argv: list[str] | None = None) -> int:
             for child in a.data.glob("*"):
                 if child.name.startswith(("ws-", "tables-", "stage-")):
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
-    result = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": report.machine(),
-              "command": " ".join(["python benchmarks/bench_lake.py", *(argv if argv is not None else sys.argv[1:])]),
-              "load_average": os.getloadavg(), "git": _git(), "sizes": runs}
+    result = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": report.machine(),
+        "command": " ".join(
+            ["python benchmarks/bench_lake.py", *(argv if argv is not None else sys.argv[1:])]
+        ),
+        "load_average": os.getloadavg(),
+        "git": _git(),
+        "sizes": runs,
+    }
     a.out.write_text(json.dumps(report.finite(result), indent=1, default=str) + "\n")
     print(f"Wrote {a.out}")
     return 1 if any(r["mismatches"] for r in runs.values()) else 0
 
 
 def _git() -> str:
-    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
     return done.stdout.strip()
 
 

@@ -36,9 +36,14 @@ def main() -> None:
     ap.add_argument("--baseline-sample", type=int, default=300)
     ap.add_argument("--data", type=Path, default=Path("/tmp/bench-linking"))
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--reuse", action="store_true",
-                    help="reuse the register written and imported into --data by an earlier run of the same size")
-    ap.add_argument("--prepare-only", action="store_true", help="write and import the register, then stop")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the register written and imported into --data by an earlier run of the same size",
+    )
+    ap.add_argument(
+        "--prepare-only", action="store_true", help="write and import the register, then stop"
+    )
     args = ap.parse_args()
 
     from rapidfuzz import fuzz, process
@@ -54,11 +59,15 @@ def main() -> None:
 
     report: dict[str, object] = {"register_rows": args.register, "suppliers": args.suppliers}
     prepared_file = args.data / "prepared.json"
-    prepared = json.loads(prepared_file.read_text()) if args.reuse and prepared_file.exists() else None
+    prepared = (
+        json.loads(prepared_file.read_text()) if args.reuse and prepared_file.exists() else None
+    )
     if prepared is not None and prepared["register_rows"] == args.register:
         # The register stage's figures come from the run that wrote it; the linking is measured now.
         ws = Workspace.open(args.data / "ws")
-        report.update({k: prepared[k] for k in ("generate_seconds", "import_seconds", "import_rows_loaded")})
+        report.update(
+            {k: prepared[k] for k in ("generate_seconds", "import_seconds", "import_rows_loaded")}
+        )
         report["register_reused_from_earlier_run"] = True
     else:
         shutil.rmtree(args.data, ignore_errors=True)
@@ -67,8 +76,10 @@ def main() -> None:
         parts = write_companies_house(args.data / "ch", args.register, parts=7)
         report["generate_seconds"] = round(time.perf_counter() - t, 1)
 
-        ws = Workspace.create(args.data / "ws", cfgmod.Config(collaborative="bench",
-                                                              place=cfgmod.Place(local=["E09000023"])))
+        ws = Workspace.create(
+            args.data / "ws",
+            cfgmod.Config(collaborative="bench", place=cfgmod.Place(local=["E09000023"])),
+        )
         t = time.perf_counter()
         imp = import_register(ws, "companies_house", parts)
         report["import_seconds"] = round(time.perf_counter() - t, 1)
@@ -80,25 +91,39 @@ def main() -> None:
 
     con = duckdb.connect()
     registered = int(args.suppliers * 0.8)
-    sups = labelled_suppliers(con, registered=registered, unregistered=args.suppliers - registered,
-                              register_rows=args.register, seed=2026)
+    sups = labelled_suppliers(
+        con,
+        registered=registered,
+        unregistered=args.suppliers - registered,
+        register_rows=args.register,
+        seed=2026,
+    )
     names = [s.name for s in sups]
-    con.execute("CREATE TABLE sup AS SELECT unnest($n) AS name, unnest($p) AS postcode, unnest($i) AS i",
-                {"n": names, "p": [s.postcode for s in sups], "i": list(range(len(sups)))})
+    con.execute(
+        "CREATE TABLE sup AS SELECT unnest($n) AS name, unnest($p) AS postcode, unnest($i) AS i",
+        {"n": names, "p": [s.postcode for s in sups], "i": list(range(len(sups)))},
+    )
     truth = {f"s{i}": s.true_register_id for i, s in enumerate(sups)}
     con.close()
 
     # The linking stage: features from the imported register, then Splink (what `suppliers resolve` runs).
     t = time.perf_counter()
     with ws.warehouse() as wcon:
-        right = wcon.execute(model.features_sql(
-            "SELECT register_id AS uid, name_norm, postcode, town FROM register_entities")).to_arrow_table()
+        right = wcon.execute(
+            model.features_sql(
+                "SELECT register_id AS uid, name_norm, postcode, town FROM register_entities"
+            )
+        ).to_arrow_table()
     con = duckdb.connect()
-    con.execute("CREATE TABLE sup AS SELECT unnest($n) AS name, unnest($p) AS postcode, unnest($i) AS i",
-                {"n": names, "p": [s.postcode for s in sups], "i": list(range(len(sups)))})
-    left = con.execute(model.features_sql(
-        f"SELECT 's' || i AS uid, {name_norm_sql('name')} AS name_norm, postcode, NULL::VARCHAR AS town FROM sup"
-    )).to_arrow_table()
+    con.execute(
+        "CREATE TABLE sup AS SELECT unnest($n) AS name, unnest($p) AS postcode, unnest($i) AS i",
+        {"n": names, "p": [s.postcode for s in sups], "i": list(range(len(sups)))},
+    )
+    left = con.execute(
+        model.features_sql(
+            f"SELECT 's' || i AS uid, {name_norm_sql('name')} AS name_norm, postcode, NULL::VARCHAR AS town FROM sup"
+        )
+    ).to_arrow_table()
     found = link(left, right)
     chosen = best_links(found)
     report["splink_seconds"] = round(time.perf_counter() - t, 1)
@@ -111,7 +136,9 @@ def main() -> None:
     reg_names = right.column("name_norm").to_pylist()
     reg_ids = right.column("uid").to_pylist()
     del right, found
-    left_names = dict(zip(left.column("uid").to_pylist(), left.column("name_norm").to_pylist(), strict=True))
+    left_names = dict(
+        zip(left.column("uid").to_pylist(), left.column("name_norm").to_pylist(), strict=True)
+    )
     sample = random.Random(1).sample(sorted(truth), min(args.baseline_sample, len(truth)))
     t = time.perf_counter()
     base: dict[str, str] = {}
@@ -126,8 +153,9 @@ def main() -> None:
     report["rapidfuzz_extrapolated_seconds"] = round(took * len(truth) / len(sample), 0)
     report["rapidfuzz"] = b.to_json()
     # Splink on the same sample, for a like-for-like comparison of accuracy.
-    report["splink_on_sample"] = score({u: chosen[u] for u in sample if u in chosen},
-                                       {u: truth[u] for u in sample}).to_json()
+    report["splink_on_sample"] = score(
+        {u: chosen[u] for u in sample if u in chosen}, {u: truth[u] for u in sample}
+    ).to_json()
     report["peak_gb"] = round(peak_gb(), 2)
     text = json.dumps(report, indent=2)
     print(text)

@@ -24,8 +24,19 @@ import psutil
 from measure import run_measured
 
 HERE = Path(__file__).resolve().parent
-SAMPLE = HERE.parent.parent / "shared" / "data" / "ocds" / "fictional" / "ocds-213czf-000-00001.json"
-CPVS = ["55520000", "55524000", "55330000", "90910000", "45233130", "79710000", "72000000", "85100000"]
+SAMPLE = (
+    HERE.parent.parent / "shared" / "data" / "ocds" / "fictional" / "ocds-213czf-000-00001.json"
+)
+CPVS = [
+    "55520000",
+    "55524000",
+    "55330000",
+    "90910000",
+    "45233130",
+    "79710000",
+    "72000000",
+    "85100000",
+]
 
 
 def generate(path: Path, target_bytes: int, seed: int = 6) -> int:
@@ -44,10 +55,15 @@ def generate(path: Path, target_bytes: int, seed: int = 6) -> int:
             for r in template:
                 r = dict(r)
                 r["ocid"], r["id"] = ocid, f"{ocid}-{r['id'][-14:]}"
-                r["date"] = f"{year - 1}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T09:30:00Z"
+                r["date"] = (
+                    f"{year - 1}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T09:30:00Z"
+                )
                 for c in r.get("contracts") or []:
                     c["value"] = {"amount": value, "currency": "GBP"}
-                    c["period"] = {"startDate": f"{year - 3}-04-01T00:00:00Z", "endDate": f"{year}-03-31T23:59:00Z"}
+                    c["period"] = {
+                        "startDate": f"{year - 3}-04-01T00:00:00Z",
+                        "endDate": f"{year}-03-31T23:59:00Z",
+                    }
                     for item in c.get("items") or []:
                         item["classification"] = {"scheme": "CPV", "id": cpv}
                 fh.write(json.dumps(r, separators=(",", ":")) + "\n")
@@ -85,12 +101,29 @@ def measure(stage: str, path: Path, scratch: Path) -> dict:
     """Run one stage in a child process; wall time and peak RSS of its process tree."""
     out = scratch / f"{stage}.json"
     env = {**os.environ, "ANCHORAGE_MEMORY_LIMIT": "512MB", "ANCHORAGE_THREADS": "2"}
-    code, wall, peak = run_measured([sys.executable, __file__, "--stage", stage, "--file", str(path),
-                                     "--data", str(scratch), "--out", str(out)], env)
+    code, wall, peak = run_measured(
+        [
+            sys.executable,
+            __file__,
+            "--stage",
+            stage,
+            "--file",
+            str(path),
+            "--data",
+            str(scratch),
+            "--out",
+            str(out),
+        ],
+        env,
+    )
     if code:
         raise SystemExit(f"{stage} failed with exit code {code}")
     report = json.loads(out.read_text())
-    return {**report, "seconds": round(wall, 1), "peak_rss_mb": round(max(peak, report["maxrss_kb"] * 1024) / 2**20)}
+    return {
+        **report,
+        "seconds": round(wall, 1),
+        "peak_rss_mb": round(max(peak, report["maxrss_kb"] * 1024) / 2**20),
+    }
 
 
 def main() -> None:
@@ -105,7 +138,11 @@ def main() -> None:
     if args.stage:  # the child process
         import resource
 
-        report = stage_baseline(args.file) if args.stage == "baseline" else stage_import(args.file, args.data)
+        report = (
+            stage_baseline(args.file)
+            if args.stage == "baseline"
+            else stage_import(args.file, args.data)
+        )
         report["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         args.out.write_text(json.dumps(report))
         return
@@ -117,11 +154,18 @@ def main() -> None:
     print(f"generated {n:,} releases, {mb:,.0f} MB in {time.perf_counter() - t0:.0f} s")
     base = measure("baseline", path, args.data)
     ours = measure("import", path, args.data)
-    result = {"machine": f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-                         f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM, Python {platform.python_version()}",
-              "file_mb": round(mb), "releases": n}
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM, Python {platform.python_version()}",
+        "file_mb": round(mb),
+        "releases": n,
+    }
     for name, r in (("baseline json.loads per line", base), ("anchorage import_ocds", ours)):
-        result[name] = {**r, "releases_per_s": round(n / r["seconds"]), "mb_per_s": round(mb / r["seconds"], 1)}
+        result[name] = {
+            **r,
+            "releases_per_s": round(n / r["seconds"]),
+            "mb_per_s": round(mb / r["seconds"], 1),
+        }
     result["import_vs_baseline_time"] = round(ours["seconds"] / base["seconds"], 2)
     print(json.dumps(result, indent=2))
     (HERE / "results_ocds.json").write_text(json.dumps(result, indent=2) + "\n")

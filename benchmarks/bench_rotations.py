@@ -33,14 +33,24 @@ ANCHORS = ["council", "acute-trust", "mental-health-trust", "college", "housing"
 SKILLS = ["admin", "finance", "estates", "it", "hr", "care", "catering", "facilities"]
 
 
-def instance(n_apprentices: int = 300, n_placements: int = 60, horizon: int = 24, seed: int = 7) -> RotationProblem:
+def instance(
+    n_apprentices: int = 300, n_placements: int = 60, horizon: int = 24, seed: int = 7
+) -> RotationProblem:
     rng = random.Random(seed)
     placements = []
     for i in range(n_placements):
         anchor = ANCHORS[i % len(ANCHORS)]
         prereq = (SKILLS[i % 3],) if i % 8 == 7 else ()
-        placements.append(Placement(f"P{i:02}", anchor, SKILLS[i % len(SKILLS)], rng.randint(3, 8),
-                                    location=anchor, prerequisites=prereq))
+        placements.append(
+            Placement(
+                f"P{i:02}",
+                anchor,
+                SKILLS[i % len(SKILLS)],
+                rng.randint(3, 8),
+                location=anchor,
+                prerequisites=prereq,
+            )
+        )
     weights = [1 + (i % 10) for i in range(n_placements)]  # some placements are popular
     apprentices = []
     for i in range(n_apprentices):
@@ -52,7 +62,9 @@ def instance(n_apprentices: int = 300, n_placements: int = 60, horizon: int = 24
             if pick not in prefs:
                 prefs.append(pick)
         away = (rng.randint(start, horizon - 1),) if rng.random() < 0.1 else ()
-        apprentices.append(Apprentice(f"A{i:03}", "business-admin", start, months, tuple(prefs), away))
+        apprentices.append(
+            Apprentice(f"A{i:03}", "business-admin", start, months, tuple(prefs), away)
+        )
     return RotationProblem(placements, apprentices, horizon=horizon, block_months=6)
 
 
@@ -82,21 +94,30 @@ def main() -> int:
         f"- CP-SAT ({args.workers} workers, limit {args.time_limit:.0f} s in all, {how}): "
         f"status {result.status}, objective {result.objective:.0f}, bound {result.bound:.0f}, "
         f"gap {100 * (result.gap or 0):.2f}%, {result.seconds:.1f} s (model build included)"
-        if result.objective is not None else f"- CP-SAT: status {result.status} in {result.seconds:.1f} s",
+        if result.objective is not None
+        else f"- CP-SAT: status {result.status} in {result.seconds:.1f} s",
         f"- greedy baseline: objective {greedy_score}, {greedy_unplaced} of {blocks} blocks left unplaced "
         f"(CP-SAT places every block), {greedy_s:.2f} s",
     ]
     if start is not None:
-        lines.append(f"- repaired greedy (CP-SAT's start): objective {score(problem, start)}, "
-                     f"{blocks - len(start)} of {blocks} blocks unplaced")
+        lines.append(
+            f"- repaired greedy (CP-SAT's start): objective {score(problem, start)}, "
+            f"{blocks - len(start)} of {blocks} blocks unplaced"
+        )
     if result.objective is not None:
-        lines.append(f"- CP-SAT objective / greedy objective: {result.objective / max(1, greedy_score):.2f}×")
+        lines.append(
+            f"- CP-SAT objective / greedy objective: {result.objective / max(1, greedy_score):.2f}×"
+        )
     print("\n".join(lines))
     if args.append:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
         flags = " ".join(sys.argv[1:])
-        text = (f"\n## Apprenticeship rotations (issue 7)\n\nCommand: `PYTHONPATH=src python "
-                f"benchmarks/bench_rotations.py {flags}` on {machine}.\n\n" + "\n".join(lines) + "\n")
+        text = (
+            f"\n## Apprenticeship rotations (issue 7)\n\nCommand: `PYTHONPATH=src python "
+            f"benchmarks/bench_rotations.py {flags}` on {machine}.\n\n" + "\n".join(lines) + "\n"
+        )
         with args.append.open("a", encoding="utf-8") as fh:
             fh.write(text)
     return 0 if result.status in ("optimal", "feasible") else 1

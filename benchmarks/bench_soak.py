@@ -58,7 +58,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--data", type=Path, default=ROOT / "bench-data")
-    ap.add_argument("--keep", action="store_true", help="reuse the workspace built by an earlier run")
+    ap.add_argument(
+        "--keep", action="store_true", help="reuse the workspace built by an earlier run"
+    )
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -66,24 +68,45 @@ def main() -> None:
     # Each run on a fresh copy: the upload it makes must be new to the workspace.
     ws = Workspace.open(generate.fresh_workspace(built.root, a.data / f"soak-ws-{a.rows}"))
     print(f"workspace ready in {time.perf_counter() - t0:.0f}s", flush=True)
-    if len(ws.config.anchors) < 2:  # the upload goes to another anchor (its rows are not the workspace's)
+    if (
+        len(ws.config.anchors) < 2
+    ):  # the upload goes to another anchor (its rows are not the workspace's)
         ws.config.add_anchor("Soak Trust", "nhs-trust")
         ws.save_config()
     org, other = ws.config.anchors[0].slug, ws.config.anchors[1].slug
     with ws.session() as s:
         if s.scalars(select(User).where(User.email == UPLOADER)).first() is None:
-            accounts.create_user(s, UPLOADER, role="anchor-analyst", org=other, password=bench_web.PASSWORD)
+            accounts.create_user(
+                s, UPLOADER, role="anchor-analyst", org=other, password=bench_web.PASSWORD
+            )
             s.commit()
-    upload = generate.spend_csv(a.data / f"spend_{a.upload_rows}.csv", a.upload_rows,
-                                generate.template_workspace(a.data / "template") / "warehouse.duckdb")
-    urls = ["/dashboard", f"/dashboard/{org}", "/benchmark", "/suppliers", f"/anchors/{org}/transactions",
-            "/api/v1/dashboard", f"/api/v1/dashboard/{org}", "/api/v1/benchmark", "/api/v1/suppliers",
-            f"/api/v1/anchors/{org}/transactions"]
+    upload = generate.spend_csv(
+        a.data / f"spend_{a.upload_rows}.csv",
+        a.upload_rows,
+        generate.template_workspace(a.data / "template") / "warehouse.duckdb",
+    )
+    urls = [
+        "/dashboard",
+        f"/dashboard/{org}",
+        "/benchmark",
+        "/suppliers",
+        f"/anchors/{org}/transactions",
+        "/api/v1/dashboard",
+        f"/api/v1/dashboard/{org}",
+        "/api/v1/benchmark",
+        "/api/v1/suppliers",
+        f"/api/v1/anchors/{org}/transactions",
+    ]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = serve(ws.root, port)
-    result: dict[str, Any] = {"rows": a.rows, "upload_rows": a.upload_rows, "clients": a.clients,
-                              "seconds": a.seconds, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    result: dict[str, Any] = {
+        "rows": a.rows,
+        "upload_rows": a.upload_rows,
+        "clients": a.clients,
+        "seconds": a.seconds,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     try:
         t0 = time.perf_counter()
         wait_until_idle(ws)
@@ -94,16 +117,21 @@ def main() -> None:
             assert c.get(u, headers={"Authorization": f"Bearer {token}"}).status_code == 200, u
         result["load_before"] = os.getloadavg()
         print("clients alone…", flush=True)
-        result["without_upload"] = run_clients(base, urls, dict(c.cookies), token, a.clients, a.seconds) \
-            .summary(a.seconds)
-        before = httpx.get(f"{base}/api/v1/dashboard/{other}", headers={"Authorization": f"Bearer {token}"},
-                           timeout=60).json()["tiles"]["spend"]
+        result["without_upload"] = run_clients(
+            base, urls, dict(c.cookies), token, a.clients, a.seconds
+        ).summary(a.seconds)
+        before = httpx.get(
+            f"{base}/api/v1/dashboard/{other}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ).json()["tiles"]["spend"]
         uploaded: dict[str, Any] = {}
 
         def upload_it() -> None:
             started = time.time()
-            uploaded["job"], uploaded["statuses"] = web_upload(sign_in(base, UPLOADER, bench_web.PASSWORD),
-                                                               upload, other)
+            uploaded["job"], uploaded["statuses"] = web_upload(
+                sign_in(base, UPLOADER, bench_web.PASSWORD), upload, other
+            )
             uploaded["submitted_s"] = round(time.time() - started, 1)
 
         print(f"uploading {a.upload_rows:,} rows (upload, preview, Load)…", flush=True)
@@ -113,8 +141,9 @@ def main() -> None:
             time.sleep(0.05)
         print("clients while it loads…", flush=True)
         window_start = time.time()
-        result["with_upload"] = run_clients(base, urls, dict(c.cookies), token, a.clients, a.seconds) \
-            .summary(a.seconds)
+        result["with_upload"] = run_clients(
+            base, urls, dict(c.cookies), token, a.clients, a.seconds
+        ).summary(a.seconds)
         window_end = time.time()
         result["load_during"] = os.getloadavg()
         job = wait_for_job(ws, uploaded["job"])
@@ -124,8 +153,11 @@ def main() -> None:
         shown, give_up = None, time.time() + 1800
         while shown is None:
             assert time.time() < give_up, "the dashboard never showed the upload"
-            r = httpx.get(f"{base}/api/v1/dashboard/{other}", headers={"Authorization": f"Bearer {token}"},
-                          timeout=60).json()
+            r = httpx.get(
+                f"{base}/api/v1/dashboard/{other}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            ).json()
             if r["tiles"]["spend"] != before:
                 shown = time.time()
             else:
@@ -133,18 +165,30 @@ def main() -> None:
         refresh = queue.latest(ws, "refresh", ("done",))
         started = job.started_at.timestamp() if job.started_at else window_start
         result["upload"] = {
-            "http_statuses": uploaded["statuses"], "upload_and_preview_s": uploaded["submitted_s"],
+            "http_statuses": uploaded["statuses"],
+            "upload_and_preview_s": uploaded["submitted_s"],
             "load_job_s": round(committed - started, 1),
-            "rows_read": (job.result or {}).get("rows_read"), "rows_loaded": (job.result or {}).get("rows_loaded"),
+            "rows_read": (job.result or {}).get("rows_read"),
+            "rows_loaded": (job.result or {}).get("rows_loaded"),
             "rows_quarantined": (job.result or {}).get("rows_quarantined"),
-            "load_ran_during_window_s": round(max(0.0, min(committed, window_end) - max(started, window_start)), 1),
+            "load_ran_during_window_s": round(
+                max(0.0, min(committed, window_end) - max(started, window_start)), 1
+            ),
         }
         if refresh is not None and refresh.started_at and refresh.finished_at:
-            result["refresh_ran_during_window_s"] = round(max(0.0, min(refresh.finished_at.timestamp(), window_end)
-                                                              - max(refresh.started_at.timestamp(), window_start)), 1)
+            result["refresh_ran_during_window_s"] = round(
+                max(
+                    0.0,
+                    min(refresh.finished_at.timestamp(), window_end)
+                    - max(refresh.started_at.timestamp(), window_start),
+                ),
+                1,
+            )
         result["committed_to_dashboard_s"] = round(shown - committed, 1)
         if refresh is not None and refresh.started_at and refresh.finished_at:
-            result["refresh_job_s"] = round((refresh.finished_at - refresh.started_at).total_seconds(), 1)
+            result["refresh_job_s"] = round(
+                (refresh.finished_at - refresh.started_at).total_seconds(), 1
+            )
     finally:
         proc.terminate()
         proc.wait(60)
@@ -152,7 +196,9 @@ def main() -> None:
     print(json.dumps(result, indent=1))
     for label in ("without_upload", "with_upload"):
         r = result[label]
-        print(f"{label}: p95 {r['p95_ms']:.0f} ms over {r['requests']:,} requests, {r['errors']} errors")
+        print(
+            f"{label}: p95 {r['p95_ms']:.0f} ms over {r['requests']:,} requests, {r['errors']} errors"
+        )
     print(f"upload committed -> dashboard shows it: {result['committed_to_dashboard_s']} s")
 
 

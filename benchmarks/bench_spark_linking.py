@@ -24,8 +24,10 @@ from pathlib import Path
 import duckdb
 from measure import run_measured
 
-RESOLUTION = ("SELECT org, supplier_name_norm, supplier_id, register_id, method, round(match_probability, 9) "
-              "FROM supplier_resolution ORDER BY ALL")
+RESOLUTION = (
+    "SELECT org, supplier_name_norm, supplier_id, register_id, method, round(match_probability, 9) "
+    "FROM supplier_resolution ORDER BY ALL"
+)
 
 
 def score(ws_path: Path, truth_file: Path) -> dict[str, float | int]:
@@ -37,7 +39,7 @@ def score(ws_path: Path, truth_file: Path) -> dict[str, float | int]:
     row = con.execute(f"""
         WITH truth AS (
             SELECT DISTINCT lower(regexp_replace(org, '[^A-Za-z0-9]+', '-', 'g')) AS org,
-                   {name_norm_sql('name')} AS supplier_name_norm, true_register_id
+                   {name_norm_sql("name")} AS supplier_name_norm, true_register_id
             FROM read_csv('{truth_file}', all_varchar = true)
         ), joined AS (
             SELECT t.true_register_id AS truth, r.register_id AS got
@@ -49,8 +51,14 @@ def score(ws_path: Path, truth_file: Path) -> dict[str, float | int]:
     """).fetchone()
     assert row is not None
     tp, fp, fn, n = map(int, row)
-    return {"records_scored": n, "true_positives": tp, "false_positives": fp, "false_negatives": fn,
-            "precision": round(tp / max(1, tp + fp), 4), "recall": round(tp / max(1, tp + fn), 4)}
+    return {
+        "records_scored": n,
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+        "precision": round(tp / max(1, tp + fp), 4),
+        "recall": round(tp / max(1, tp + fn), 4),
+    }
 
 
 def main() -> None:
@@ -70,35 +78,62 @@ def main() -> None:
 
     shutil.rmtree(args.data, ignore_errors=True)
     args.data.mkdir(parents=True)
-    report: dict[str, object] = {"register_rows": args.register, "suppliers": args.suppliers,
-                                 "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"}
+    report: dict[str, object] = {
+        "register_rows": args.register,
+        "suppliers": args.suppliers,
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start",
+    }
     t = time.perf_counter()
-    ws, sups = linking_workspace(args.data, register_rows=args.register, suppliers=args.suppliers, seed=2026)
+    ws, sups = linking_workspace(
+        args.data, register_rows=args.register, suppliers=args.suppliers, seed=2026
+    )
     report["prepare_seconds"] = round(time.perf_counter() - t, 1)
     truth = args.data / "truth.csv"
     with duckdb.connect() as con:
         con.execute("CREATE TABLE t (org VARCHAR, name VARCHAR, true_register_id VARCHAR)")
-        con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(s.org, s.name, s.true_register_id) for s in sups])
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?, ?)", [(s.org, s.name, s.true_register_id) for s in sups]
+        )
         con.execute(f"COPY t TO '{truth}' (HEADER)")
     raw = tomllib.loads(ws.config_path.read_text(encoding="utf-8"))
-    raw["compute"] = {"spark_master": "local[2]", "driver_memory": args.driver_memory, "shuffle_partitions": 4,
-                      "timeout_minutes": 60}
+    raw["compute"] = {
+        "spark_master": "local[2]",
+        "driver_memory": args.driver_memory,
+        "shuffle_partitions": 4,
+        "timeout_minutes": 60,
+    }
     ws.config_path.write_text(tomli_w.dumps(raw), encoding="utf-8")
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     results = {}
     for engine in ("duckdb", "spark"):
         out_file = args.data / f"{engine}.json"
-        cmd = [sys.executable, "-m", "anchorage.cli.main",
-               "suppliers", "resolve", "--engine", engine, "--json", "--workspace", str(ws.root)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "anchorage.cli.main",
+            "suppliers",
+            "resolve",
+            "--engine",
+            engine,
+            "--json",
+            "--workspace",
+            str(ws.root),
+        ]
         with out_file.open("w") as fh:
             code, wall, peak = run_measured_to(cmd, env, fh)
         summary = json.loads(out_file.read_text()) if code == 0 else {}
         with duckdb.connect(str(ws.warehouse_path), read_only=True) as con:
             results[engine] = con.execute(RESOLUTION).fetchall()
-        report[engine] = {"exit": code, "wall_seconds": round(wall, 1), "peak_gb": round(peak / 1e9, 2),
-                          "records": summary.get("records"), "suppliers_clustered": summary.get("suppliers"),
-                          "linked_by_model": summary.get("linked_by_model"), **score(ws.root, truth)}
+        report[engine] = {
+            "exit": code,
+            "wall_seconds": round(wall, 1),
+            "peak_gb": round(peak / 1e9, 2),
+            "records": summary.get("records"),
+            "suppliers_clustered": summary.get("suppliers"),
+            "linked_by_model": summary.get("linked_by_model"),
+            **score(ws.root, truth),
+        }
         print(json.dumps({engine: report[engine]}), flush=True)
     report["same_resolution_on_both"] = results["duckdb"] == results["spark"]
     text = json.dumps(report, indent=2)

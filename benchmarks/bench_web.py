@@ -50,7 +50,9 @@ def build(data: Path, rows: int, keep: bool) -> Workspace:
     s = ingest_spend(ws, csv, generate.BODY)
     print(f"  {s.rows_loaded:,} rows in {time.perf_counter() - t0:.1f}s", flush=True)
     with ws.session() as sess:
-        accounts.create_user(sess, EMAIL, role="anchor-analyst", org=ws.config.anchors[0].slug, password=PASSWORD)
+        accounts.create_user(
+            sess, EMAIL, role="anchor-analyst", org=ws.config.anchors[0].slug, password=PASSWORD
+        )
         sess.commit()
     return ws
 
@@ -62,8 +64,20 @@ def free_port() -> int:
 
 
 def start_server(ws: Workspace, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "anchorage.cli.main", "serve", "--workspace", str(ws.root),
-                             "--port", str(port)], stdout=subprocess.DEVNULL, env={**os.environ, "CI": "1"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "anchorage.cli.main",
+            "serve",
+            "--workspace",
+            str(ws.root),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "CI": "1"},
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -79,7 +93,9 @@ def sign_in(base: str) -> tuple[dict[str, str], str]:
     c = httpx.Client(base_url=base, follow_redirects=False)
     page = c.get("/login").text
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    r = c.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token, "next": "/"})
+    r = c.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token, "next": "/"}
+    )
     assert r.status_code == 303, r.text
     cookies = dict(c.cookies)
     page = c.get("/account").text
@@ -88,8 +104,9 @@ def sign_in(base: str) -> tuple[dict[str, str], str]:
     return cookies, api.split('id="api-token">')[1].split("<")[0]
 
 
-async def load(base: str, urls: list[str], cookies: dict[str, str], token: str, clients: int,
-               seconds: float) -> tuple[dict[str, list[float]], int, int]:
+async def load(
+    base: str, urls: list[str], cookies: dict[str, str], token: str, clients: int, seconds: float
+) -> tuple[dict[str, list[float]], int, int]:
     lat: dict[str, list[float]] = {u: [] for u in urls}
     errors = 0
     done = 0
@@ -97,8 +114,9 @@ async def load(base: str, urls: list[str], cookies: dict[str, str], token: str, 
 
     async def client(i: int) -> None:
         nonlocal errors, done
-        async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30,
-                                     headers={"Authorization": f"Bearer {token}"}) as c:
+        async with httpx.AsyncClient(
+            base_url=base, cookies=cookies, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        ) as c:
             k = i
             while time.perf_counter() < stop:
                 url = urls[k % len(urls)]
@@ -127,13 +145,21 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--data", type=Path, default=ROOT / "bench-data")
-    ap.add_argument("--keep", action="store_true", help="reuse the workspace built by an earlier run")
+    ap.add_argument(
+        "--keep", action="store_true", help="reuse the workspace built by an earlier run"
+    )
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     ws = build(a.data, a.rows, a.keep)
     org = ws.config.anchors[0].slug
-    urls = ["/dashboard", f"/dashboard/{org}", "/benchmark", "/api/v1/dashboard", f"/api/v1/dashboard/{org}",
-            "/api/v1/benchmark"]
+    urls = [
+        "/dashboard",
+        f"/dashboard/{org}",
+        "/benchmark",
+        "/api/v1/dashboard",
+        f"/api/v1/dashboard/{org}",
+        "/api/v1/benchmark",
+    ]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_server(ws, port)
@@ -151,16 +177,30 @@ def main() -> None:
         proc.wait(10)
     every = [x for xs in lat.values() for x in xs]
     result = {
-        "rows": a.rows, "clients": a.clients, "seconds": a.seconds, "requests": done, "errors": errors,
-        "requests_per_second": done / a.seconds, "p95_ms": p95(every) * 1000,
+        "rows": a.rows,
+        "clients": a.clients,
+        "seconds": a.seconds,
+        "requests": done,
+        "errors": errors,
+        "requests_per_second": done / a.seconds,
+        "p95_ms": p95(every) * 1000,
         "p50_ms": statistics.median(every) * 1000,
-        "per_url": {u: {"n": len(xs), "p50_ms": statistics.median(xs) * 1000, "p95_ms": p95(xs) * 1000,
-                        "cold_ms": cold[u] * 1000} for u, xs in lat.items()},
+        "per_url": {
+            u: {
+                "n": len(xs),
+                "p50_ms": statistics.median(xs) * 1000,
+                "p95_ms": p95(xs) * 1000,
+                "cold_ms": cold[u] * 1000,
+            }
+            for u, xs in lat.items()
+        },
     }
     (a.data / "web-results.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
-    print(f"\np95 {result['p95_ms']:.0f} ms over {done:,} requests, {errors} errors "
-          f"({'PASS' if result['p95_ms'] < 300 and errors == 0 else 'FAIL'}: target p95 < 300 ms, 0 errors)")
+    print(
+        f"\np95 {result['p95_ms']:.0f} ms over {done:,} requests, {errors} errors "
+        f"({'PASS' if result['p95_ms'] < 300 and errors == 0 else 'FAIL'}: target p95 < 300 ms, 0 errors)"
+    )
 
 
 if __name__ == "__main__":

@@ -50,9 +50,16 @@ def write_csv(path: Path, rows: int, version: int = 1) -> None:
                 if n == rows:
                     return
                 year, month = 1940 + m // 12, m % 12 + 1
-                amount = "TBC" if n % 200 == 7 else f"{(a * 7919 + m * 104729 * version) % 900_000 + 100_000}.{n % 100:02}"
-                fh.write(f"Anchor {a:02},{month:02}/{year},\"£{amount}\",1\n" if amount != "TBC" else
-                         f"Anchor {a:02},{month:02}/{year},TBC,1\n")
+                amount = (
+                    "TBC"
+                    if n % 200 == 7
+                    else f"{(a * 7919 + m * 104729 * version) % 900_000 + 100_000}.{n % 100:02}"
+                )
+                fh.write(
+                    f'Anchor {a:02},{month:02}/{year},"£{amount}",1\n'
+                    if amount != "TBC"
+                    else f"Anchor {a:02},{month:02}/{year},TBC,1\n"
+                )
                 n += 1
 
 
@@ -60,8 +67,10 @@ def make_template(root: Path) -> Path:
     from anchorage import config as cfgmod
     from anchorage.workspace import Workspace
 
-    cfg = cfgmod.Config(collaborative="Bench", place=cfgmod.Place(local=["E09000023"], sub_region=[],
-                                                                   region="E12000007"))
+    cfg = cfgmod.Config(
+        collaborative="Bench",
+        place=cfgmod.Place(local=["E09000023"], sub_region=[], region="E12000007"),
+    )
     for a in range(ANCHORS):
         cfg.add_anchor(f"Anchor {a:02}", "council")
     Workspace.create(root, cfg)
@@ -83,7 +92,9 @@ def child(stage: str, csv: Path, ws_dir: Path, out: Path) -> None:
             FROM read_csv('{csv}', all_varchar = true, header = true)""")
         row = con.execute("SELECT count(*), count(pay_bill), sum(pay_bill) FROM bills").fetchone()
         con.close()
-        report.update(seconds=time.perf_counter() - t0, rows=row[0], parsed=row[1], amount=float(row[2]))
+        report.update(
+            seconds=time.perf_counter() - t0, rows=row[0], parsed=row[1], amount=float(row[2])
+        )
     else:
         import pandas  # noqa: F401  (imported by the pipeline's readers; start-up, not the load)
         from sqlalchemy import func, select
@@ -97,9 +108,15 @@ def child(stage: str, csv: Path, ws_dir: Path, out: Path) -> None:
             import_pay_bills(ws, csv.with_name("paybill-v1.csv"))
         t0 = time.perf_counter()
         s = import_pay_bills(ws, csv)
-        report.update(seconds=time.perf_counter() - t0, rows=s.rows_read, loaded=s.rows_loaded,
-                      quarantined=s.rows_quarantined, amount=float(s.amount_read or 0),
-                      amount_loaded=float(s.amount_loaded or 0), balanced=s.balanced)
+        report.update(
+            seconds=time.perf_counter() - t0,
+            rows=s.rows_read,
+            loaded=s.rows_loaded,
+            quarantined=s.rows_quarantined,
+            amount=float(s.amount_read or 0),
+            amount_loaded=float(s.amount_loaded or 0),
+            balanced=s.balanced,
+        )
         with ws.session() as session:
             report["stored"] = session.scalar(select(func.count()).select_from(LevyPayBill))
     report["ru_maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -111,8 +128,21 @@ def measure(stage: str, csv: Path, template: Path, work: Path) -> dict[str, Any]
     shutil.rmtree(ws_dir, ignore_errors=True)
     shutil.copytree(template, ws_dir)
     out = work / f"{stage}.json"
-    code, wall, peak = run_measured([sys.executable, __file__, "--child", stage, "--csv", str(csv), "--ws",
-                                     str(ws_dir), "--out", str(out)], dict(os.environ))
+    code, wall, peak = run_measured(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            stage,
+            "--csv",
+            str(csv),
+            "--ws",
+            str(ws_dir),
+            "--out",
+            str(out),
+        ],
+        dict(os.environ),
+    )
     if code != 0:
         raise RuntimeError(f"stage {stage} failed (exit {code})")
     report = json.loads(out.read_text())
@@ -163,10 +193,14 @@ def update_markdown(md: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--rows", type=int, default=30_000)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--update", type=Path, help="write the results into this markdown file (its own section)")
+    p.add_argument(
+        "--update", type=Path, help="write the results into this markdown file (its own section)"
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--ws", type=Path, help=argparse.SUPPRESS)
@@ -191,11 +225,22 @@ def main(argv: list[str] | None = None) -> int:
                 got.append(measure(stage, csv, template, work))
                 print(f"run {i + 1} {stage}: {got[-1]['seconds']:.2f} s", flush=True)
     best = {k: min(v, key=lambda r: r["seconds"]) for k, v in runs.items()}
-    result = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "rows": a.rows, "repeats": a.repeats,
-              "command": "PYTHONPATH=src python benchmarks/bench_workforce.py" + (" " + " ".join(argv) if argv else ""),
-              "machine": f"{m['cpu']}, {m['nproc']} cores, Python {m['python']}, DuckDB {m['duckdb']}",
-              "load_average": (load_before, os.getloadavg()[0]), "best": best, "runs": {k: [r["seconds"] for r in v] for k, v in runs.items()}}
-    if not (best["load"]["balanced"] and best["load"]["rows"] == a.rows and best["floor"]["rows"] == a.rows):
+    result = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "rows": a.rows,
+        "repeats": a.repeats,
+        "command": "PYTHONPATH=src python benchmarks/bench_workforce.py"
+        + (" " + " ".join(argv) if argv else ""),
+        "machine": f"{m['cpu']}, {m['nproc']} cores, Python {m['python']}, DuckDB {m['duckdb']}",
+        "load_average": (load_before, os.getloadavg()[0]),
+        "best": best,
+        "runs": {k: [r["seconds"] for r in v] for k, v in runs.items()},
+    }
+    if not (
+        best["load"]["balanced"]
+        and best["load"]["rows"] == a.rows
+        and best["floor"]["rows"] == a.rows
+    ):
         print("!!! the load did not reconcile !!!", flush=True)
         return 1
     (HERE / "results_workforce.json").write_text(json.dumps(result, indent=1, default=str) + "\n")

@@ -19,41 +19,114 @@ from anchorage.workspace import Workspace
 SEED = 20260501
 BODY = "Lewisham Council"
 N_SUPPLIERS = 50_000  # 250 first words x 200 trade names, so every normalised name is distinct
-_SYL = ["ar", "bel", "cor", "den", "el", "fal", "gor", "har", "in", "jor", "kel", "lan", "mor", "nor", "ost",
-        "pen", "quin", "ros", "sal", "tor", "ul", "ven", "wes", "yar", "zen"]
+_SYL = [
+    "ar",
+    "bel",
+    "cor",
+    "den",
+    "el",
+    "fal",
+    "gor",
+    "har",
+    "in",
+    "jor",
+    "kel",
+    "lan",
+    "mor",
+    "nor",
+    "ost",
+    "pen",
+    "quin",
+    "ros",
+    "sal",
+    "tor",
+    "ul",
+    "ven",
+    "wes",
+    "yar",
+    "zen",
+]
 FIRST = [(a + b).capitalize() for a in _SYL for b in _SYL if a != b][:250]
 # Trade word -> the anchor's expenditure category for it (none of these match an exclusion rule).
 TRADES = {
-    "Building": "Building Repairs & Maintenance", "Care": "Residential Care", "Cleaning": "Contract Cleaning",
-    "Catering": "Catering", "Security": "Security", "Transport": "Transport - Contract Hire",
-    "Legal": "Legal Fees", "Consulting": "Consultancy", "Digital": "IT Services", "Print": "Printing",
-    "Energy": "Energy", "Waste": "Waste Disposal", "Grounds": "Grounds Maintenance", "Plumbing": "Plumbing",
-    "Electrical": "Electrical Works", "Roofing": "Capital Works - Buildings", "Scaffolding": "Scaffolding",
-    "Medical": "Public Health - Clinical Services", "Dental": "Dental Services", "Pharmacy": "Pharmacy",
-    "Education": "Education - Independent Schools", "Training": "Training", "Recruitment": "Agency Staff",
-    "Staffing": "Agency Staff", "Office": "Stationery", "Furniture": "Furniture & Fittings",
-    "Software": "IT Software", "Network": "IT Hardware", "Data": "IT Services", "Facilities": "Facilities",
-    "Property": "Property Rental", "Housing": "Temporary Accommodation", "Landscape": "Grounds Maintenance",
-    "Highways": "Highways Maintenance", "Fleet": "Vehicle Maintenance", "Logistics": "Postage",
-    "Events": "Events & Venues", "Marketing": "Advertising", "Design": "Professional Fees",
+    "Building": "Building Repairs & Maintenance",
+    "Care": "Residential Care",
+    "Cleaning": "Contract Cleaning",
+    "Catering": "Catering",
+    "Security": "Security",
+    "Transport": "Transport - Contract Hire",
+    "Legal": "Legal Fees",
+    "Consulting": "Consultancy",
+    "Digital": "IT Services",
+    "Print": "Printing",
+    "Energy": "Energy",
+    "Waste": "Waste Disposal",
+    "Grounds": "Grounds Maintenance",
+    "Plumbing": "Plumbing",
+    "Electrical": "Electrical Works",
+    "Roofing": "Capital Works - Buildings",
+    "Scaffolding": "Scaffolding",
+    "Medical": "Public Health - Clinical Services",
+    "Dental": "Dental Services",
+    "Pharmacy": "Pharmacy",
+    "Education": "Education - Independent Schools",
+    "Training": "Training",
+    "Recruitment": "Agency Staff",
+    "Staffing": "Agency Staff",
+    "Office": "Stationery",
+    "Furniture": "Furniture & Fittings",
+    "Software": "IT Software",
+    "Network": "IT Hardware",
+    "Data": "IT Services",
+    "Facilities": "Facilities",
+    "Property": "Property Rental",
+    "Housing": "Temporary Accommodation",
+    "Landscape": "Grounds Maintenance",
+    "Highways": "Highways Maintenance",
+    "Fleet": "Vehicle Maintenance",
+    "Logistics": "Postage",
+    "Events": "Events & Venues",
+    "Marketing": "Advertising",
+    "Design": "Professional Fees",
     "Engineering": "Professional Fees",
 }
 FORMS = ["Services", "Solutions", "Supplies", "Group", "Partners"]
 SECOND = [f"{t} {f}" for t in TRADES for f in FORMS]
 CATEGORY = [TRADES[s.split()[0]] for s in SECOND]
-SERVICES = ["Adult Social Care", "Children & Young People", "Community Services", "Housing", "Environment",
-            "Corporate Resources", "Public Health", "Regeneration & Place", "Chief Executive's"]
+SERVICES = [
+    "Adult Social Care",
+    "Children & Young People",
+    "Community Services",
+    "Housing",
+    "Environment",
+    "Corporate Resources",
+    "Public Health",
+    "Regeneration & Place",
+    "Chief Executive's",
+]
 # Payees the CLES exclusion rules remove (ids after the ordinary suppliers), with their category.
-SPECIAL = [("HM Revenue & Customs", "Tax & National Insurance", ""),
-           ("London Pension Fund Authority", "Pension Contributions", "EC2M 4PQ"),
-           ("Royal Borough of Greenwich", "Payments to Other Local Authorities", "SE18 6PW"),
-           ("Deptford Community Trust", "Grants to voluntary organisations", None),
-           ("REDACTED - personal data", "Foster Care - Independent", "")]
+SPECIAL = [
+    ("HM Revenue & Customs", "Tax & National Insurance", ""),
+    ("London Pension Fund Authority", "Pension Contributions", "EC2M 4PQ"),
+    ("Royal Borough of Greenwich", "Payments to Other Local Authorities", "SE18 6PW"),
+    ("Deptford Community Trust", "Grants to voluntary organisations", None),
+    ("REDACTED - personal data", "Foster Care - Independent", ""),
+]
 # Postcode mix of the supplier base by tier of the LAD it is in (the demo extracts' LADs).
-GROUPS = {"local": ["E09000023"], "sub-region": ["E09000029"], "region": ["E09000007", "E09000019", "E09000033"],
-          "uk": ["E06000020", "E07000165"]}
-WEIGHTS = [("local", 0.30), ("sub-region", 0.10), ("region", 0.20), ("uk", 0.32), ("elsewhere", 0.03),
-           ("blank", 0.05)]
+GROUPS = {
+    "local": ["E09000023"],
+    "sub-region": ["E09000029"],
+    "region": ["E09000007", "E09000019", "E09000033"],
+    "uk": ["E06000020", "E07000165"],
+}
+WEIGHTS = [
+    ("local", 0.30),
+    ("sub-region", 0.10),
+    ("region", 0.20),
+    ("uk", 0.32),
+    ("elsewhere", 0.03),
+    ("blank", 0.05),
+]
 
 
 def lit(values: list[str]) -> str:
@@ -80,11 +153,15 @@ def fresh_workspace(template: Path, dest: Path) -> Path:
 
 def _suppliers_sql(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-    groups = " ".join(f"WHEN lad IN {tuple(lads)!r} THEN '{g}'".replace(",)", ")") for g, lads in GROUPS.items())
+    groups = " ".join(
+        f"WHEN lad IN {tuple(lads)!r} THEN '{g}'".replace(",)", ")") for g, lads in GROUPS.items()
+    )
     con.execute(f"""CREATE TABLE pcs AS SELECT CASE {groups} END AS grp, pcds,
                         row_number() OVER (PARTITION BY grp ORDER BY pcds) - 1 AS idx
                     FROM wh.postcodes WHERE terminated IS NULL""")
-    con.execute("CREATE TABLE grp_n AS SELECT grp, count(*) AS n FROM pcs WHERE grp IS NOT NULL GROUP BY grp")
+    con.execute(
+        "CREATE TABLE grp_n AS SELECT grp, count(*) AS n FROM pcs WHERE grp IS NOT NULL GROUP BY grp"
+    )
     cum, cases = 0.0, []
     for g, w in WEIGHTS:
         cum += w
@@ -94,7 +171,7 @@ def _suppliers_sql(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
         WITH s AS (
             SELECT sid, {lit(FIRST)}[1 + sid % 250] || ' ' || {lit(SECOND)}[1 + sid // 250] AS base,
                    {lit(CATEGORY)}[1 + sid // 250] AS category,
-                   CASE {' '.join(cases)} ELSE 'blank' END AS grp,
+                   CASE {" ".join(cases)} ELSE 'blank' END AS grp,
                    (hash(sid, {SEED}, 'pc') >> 1)::BIGINT AS h
             FROM (SELECT range AS sid, ((hash(range, {SEED}, 'grp') >> 1)::BIGINT % 1000000) / 1e6 AS u FROM range({N_SUPPLIERS}))
         )
@@ -106,16 +183,23 @@ def _suppliers_sql(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     """)
     special = " UNION ALL ".join(
         f"SELECT {N_SUPPLIERS + i}, '{n}', '{c}', " + (f"'{p}'" if p is not None else "NULL")
-        for i, (n, c, p) in enumerate(SPECIAL))
+        for i, (n, c, p) in enumerate(SPECIAL)
+    )
     con.execute(f"INSERT INTO suppliers {special}")
     # The grant recipient is a local charity.
-    con.execute(f"UPDATE suppliers SET postcode = (SELECT pcds FROM pcs WHERE grp = 'local' AND idx = 0) "
-                f"WHERE sid = {N_SUPPLIERS + 3}")
+    con.execute(
+        f"UPDATE suppliers SET postcode = (SELECT pcds FROM pcs WHERE grp = 'local' AND idx = 0) "
+        f"WHERE sid = {N_SUPPLIERS + 3}"
+    )
 
 
 def spend_csv(path: Path, rows: int, warehouse: Path) -> Path:
     """Write `rows` payments in the Transparency Code layout; postcodes come from the workspace's table."""
-    if path.exists() and path.with_suffix(".rows").exists() and path.with_suffix(".rows").read_text() == str(rows):
+    if (
+        path.exists()
+        and path.with_suffix(".rows").exists()
+        and path.with_suffix(".rows").read_text() == str(rows)
+    ):
         return path
     with duckdb.connect() as con:
         _suppliers_sql(con, warehouse)
@@ -165,7 +249,11 @@ def spend_csv(path: Path, rows: int, warehouse: Path) -> Path:
 
 def nspl_csv(path: Path, rows: int) -> Path:
     """NSPL-layout postcode rows (the exact published header, quoted like the ONS files)."""
-    if path.exists() and path.with_suffix(".rows").exists() and path.with_suffix(".rows").read_text() == str(rows):
+    if (
+        path.exists()
+        and path.with_suffix(".rows").exists()
+        and path.with_suffix(".rows").read_text() == str(rows)
+    ):
         return path
     write_nspl_like(path, rows, seed=SEED % 1000)
     path.with_suffix(".rows").write_text(str(rows))

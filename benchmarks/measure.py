@@ -55,13 +55,28 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int
     return code, wall, peak
 
 
-def run_stage(stage: str, data: Path, rows: int, extra: list[str] | None = None,
-              env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_stage(
+    stage: str,
+    data: Path,
+    rows: int,
+    extra: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Run `stages.py STAGE` in a child process; return its JSON report plus wall time and peak RSS."""
     out = data / f"stage-{stage}.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(HERE / "stages.py"), stage, "--data", str(data), "--rows", str(rows),
-           "--out", str(out), *(extra or [])]
+    cmd = [
+        sys.executable,
+        str(HERE / "stages.py"),
+        stage,
+        "--data",
+        str(data),
+        "--rows",
+        str(rows),
+        "--out",
+        str(out),
+        *(extra or []),
+    ]
     code, wall, peak = run_measured(cmd, {**os.environ, **(env or {})})
     if code != 0:
         raise RuntimeError(f"stage {stage} failed with exit code {code}: {' '.join(cmd)}")

@@ -59,10 +59,13 @@ def profile_ingest(data: Path, rows: int) -> dict[str, Any]:
             out = fn(*a, **k)
             steps.append((time.perf_counter() - t, label))
             return out
+
         return wrapper
 
     wsmod.warehouse.connect = lambda *a, **k: Timed(real_connect(*a, **k))
-    sniff.fingerprint = timed(sniff.fingerprint, "fingerprint: SHA-256 and encoding check (whole file)")
+    sniff.fingerprint = timed(
+        sniff.fingerprint, "fingerprint: SHA-256 and encoding check (whole file)"
+    )
     wsmod.Workspace.keep_raw = timed(wsmod.Workspace.keep_raw, "keep_raw (copy of the file)")
     ws = wsmod.Workspace.open(generate.fresh_workspace(data / "template", data / "ws_profile"))
     t0 = time.perf_counter()
@@ -78,20 +81,35 @@ def profile_analyse(data: Path) -> dict[str, Any]:
     from anchorage.workspace import Workspace
 
     steps: list[tuple[float, str]] = []
-    names = iter(["totals", "tiers", "deprivation", "categories", "top suppliers (per anchor)",
-                  "top suppliers (collaborative)", "trend", "exclusions", "wards"])
+    names = iter(
+        [
+            "totals",
+            "tiers",
+            "deprivation",
+            "categories",
+            "top suppliers (per anchor)",
+            "top suppliers (collaborative)",
+            "trend",
+            "exclusions",
+            "wards",
+        ]
+    )
     real_pandas, real_cache = rel.Table.to_pandas, rel.Table.cache
 
     def to_pandas(self: Any, *a: Any, **k: Any) -> Any:
         t = time.perf_counter()
         out = real_pandas(self, *a, **k)
-        steps.append((time.perf_counter() - t, f"query for {next(names, 'table')} ({len(out)} rows)"))
+        steps.append(
+            (time.perf_counter() - t, f"query for {next(names, 'table')} ({len(out)} rows)")
+        )
         return out
 
     def cache(self: Any, *a: Any, **k: Any) -> Any:
         t = time.perf_counter()
         out = real_cache(self, *a, **k)
-        steps.append((time.perf_counter() - t, "cache() the enriched relation (every payment, materialised)"))
+        steps.append(
+            (time.perf_counter() - t, "cache() the enriched relation (every payment, materialised)")
+        )
         return out
 
     rel.Table.to_pandas, rel.Table.cache = to_pandas, cache

@@ -103,22 +103,53 @@ def other_sections(md: Path) -> str:
 
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     best = min(runs, key=lambda r: r["seconds"])
-    return {**best, "best": best["seconds"], "runs": ", ".join(f"{r['seconds']:.2f}" for r in runs),
-            "peak_rss": max(r["peak_rss"] for r in runs), "all_seconds": [r["seconds"] for r in runs]}
+    return {
+        **best,
+        "best": best["seconds"],
+        "runs": ", ".join(f"{r['seconds']:.2f}" for r in runs),
+        "peak_rss": max(r["peak_rss"] for r in runs),
+        "all_seconds": [r["seconds"] for r in runs],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rows", type=int, default=10_000_000, help="payments in the spend CSV (default 10,000,000)")
-    p.add_argument("--quick", action="store_true", help="smoke run: 1,000,000 payments, 270,000 NSPL rows")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=10_000_000,
+        help="payments in the spend CSV (default 10,000,000)",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="smoke run: 1,000,000 payments, 270,000 NSPL rows"
+    )
     p.add_argument("--nspl-rows", type=int, default=None, help="NSPL rows (default 2,700,000)")
-    p.add_argument("--repeats", type=int, default=2, help="runs of analysis and hand SQL, interleaved")
-    p.add_argument("--data", type=Path, default=ROOT / "bench-data", help="where generated data goes")
-    p.add_argument("--keep", action="store_true", help="keep generated data (reused by the next run)")
-    p.add_argument("--profile", action="store_true",
-                   help="also profile an extra ingest and analysis run, statement by statement")
-    p.add_argument("--skip", default="", help="comma-separated stages to skip (pandas, nspl, load_floor, workforce)")
-    p.add_argument("--lake", default="", help="also run bench_lake.py at these payments (comma-separated sizes)")
+    p.add_argument(
+        "--repeats", type=int, default=2, help="runs of analysis and hand SQL, interleaved"
+    )
+    p.add_argument(
+        "--data", type=Path, default=ROOT / "bench-data", help="where generated data goes"
+    )
+    p.add_argument(
+        "--keep", action="store_true", help="keep generated data (reused by the next run)"
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile an extra ingest and analysis run, statement by statement",
+    )
+    p.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated stages to skip (pandas, nspl, load_floor, workforce)",
+    )
+    p.add_argument(
+        "--lake",
+        default="",
+        help="also run bench_lake.py at these payments (comma-separated sizes)",
+    )
     a = p.parse_args(argv)
     rows = 1_000_000 if a.quick else a.rows
     nspl_rows = a.nspl_rows or (270_000 if a.quick else 2_700_000)
@@ -132,14 +163,24 @@ def main(argv: list[str] | None = None) -> int:
     def run(name: str) -> dict[str, Any]:
         print(f"[{time.perf_counter() - t0:7.1f}s] {name} …", flush=True)
         r = run_stage(name, a.data, rows, extra)
-        print(f"           {name}: {r['seconds']:.2f} s, peak {report.fmt_gb(r['peak_rss'])}", flush=True)
+        print(
+            f"           {name}: {r['seconds']:.2f} s, peak {report.fmt_gb(r['peak_rss'])}",
+            flush=True,
+        )
         return r
 
-    print(f"Anchorage benchmark: {rows:,} payments, {nspl_rows:,} NSPL rows, data in {a.data}", flush=True)
+    print(
+        f"Anchorage benchmark: {rows:,} payments, {nspl_rows:,} NSPL rows, data in {a.data}",
+        flush=True,
+    )
     try:
         stages["generate"] = run("generate")
         stages["ingest"] = run("ingest")
-        repeated: dict[str, list[dict[str, Any]]] = {"analyse": [], "hand_full": [], "hand_floor": []}
+        repeated: dict[str, list[dict[str, Any]]] = {
+            "analyse": [],
+            "hand_full": [],
+            "hand_floor": [],
+        }
         for _ in range(a.repeats):
             for name, runs in repeated.items():
                 runs.append(run(name))
@@ -154,42 +195,80 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("hand_full", "hand_floor", "pandas"):
             if name in stages:
                 mismatches += report.compare_figures(ref, stages[name]["figures"], name)
-        mismatches += report.compare_tables(a.data / "tables-anchorage.json", a.data / "tables-hand_full.json")
+        mismatches += report.compare_tables(
+            a.data / "tables-anchorage.json", a.data / "tables-hand_full.json"
+        )
     finally:
         if not a.keep:
             for child in a.data.iterdir() if a.data.exists() else []:
-                if child.name.startswith(("spend_", "nspl_", "ws", "template", "floor", "tables-", "stage-")):
+                if child.name.startswith(
+                    ("spend_", "nspl_", "ws", "template", "floor", "tables-", "stage-")
+                ):
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
-    if a.lake:  # national scale: its own process, data and results file (BENCHMARKS.md section by hand)
-        lake_cmd = [sys.executable, str(HERE / "bench_lake.py"), "--rows", a.lake, "--data", str(a.data / "lake"),
-                    *(["--keep"] if a.keep else [])]
+    if (
+        a.lake
+    ):  # national scale: its own process, data and results file (BENCHMARKS.md section by hand)
+        lake_cmd = [
+            sys.executable,
+            str(HERE / "bench_lake.py"),
+            "--rows",
+            a.lake,
+            "--data",
+            str(a.data / "lake"),
+            *(["--keep"] if a.keep else []),
+        ]
         if subprocess.run(lake_cmd).returncode != 0:
             mismatches.append("bench_lake.py: Spark and DuckDB figures differ, or a stage failed")
     for m in mismatches:
         print(f"!!! MISMATCH !!! {m}", flush=True)
-    result = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "rows": rows,
-              "command": " ".join(["python3 run.py bench", *(argv if argv is not None else sys.argv[1:])]),
-              "nspl_rows": nspl_rows, "repeats": a.repeats, "quick": a.quick, "machine": report.machine(),
-              "stages": stages, "profile": profile, "mismatches": mismatches, "total_seconds": time.perf_counter() - t0}
+    result = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "rows": rows,
+        "command": " ".join(
+            ["python3 run.py bench", *(argv if argv is not None else sys.argv[1:])]
+        ),
+        "nspl_rows": nspl_rows,
+        "repeats": a.repeats,
+        "quick": a.quick,
+        "machine": report.machine(),
+        "stages": stages,
+        "profile": profile,
+        "mismatches": mismatches,
+        "total_seconds": time.perf_counter() - t0,
+    }
     table = report.rows_table(result)
-    result["table"] = [dict(zip(("measure", "target", "measured", "ratio", "result"), r, strict=True)) for r in table]
+    result["table"] = [
+        dict(zip(("measure", "target", "measured", "ratio", "result"), r, strict=True))
+        for r in table
+    ]
     print()
     print(report.console(table))
     if profile:
         print()
         print(report.profile_text(profile))
     if mismatches:
-        print(f"\n!!! {len(mismatches)} FIGURE MISMATCH(ES) BETWEEN IMPLEMENTATIONS — SEE ABOVE !!!")
-    out_json, out_md = ((a.data / "results-quick.json", a.data / "BENCHMARKS-quick.md") if a.quick
-                        else (HERE / "results.json", ROOT / "BENCHMARKS.md"))
+        print(
+            f"\n!!! {len(mismatches)} FIGURE MISMATCH(ES) BETWEEN IMPLEMENTATIONS — SEE ABOVE !!!"
+        )
+    out_json, out_md = (
+        (a.data / "results-quick.json", a.data / "BENCHMARKS-quick.md")
+        if a.quick
+        else (HERE / "results.json", ROOT / "BENCHMARKS.md")
+    )
     out_json.write_text(json.dumps(report.finite(result), indent=1, default=str) + "\n")
     out_md.write_text(report.markdown(result, table, NOTES) + other_sections(out_md))
-    print(f"\nWrote {out_json.relative_to(ROOT)} and {out_md.relative_to(ROOT)} "
-          f"({time.perf_counter() - t0:.0f} s in all).")
+    print(
+        f"\nWrote {out_json.relative_to(ROOT)} and {out_md.relative_to(ROOT)} "
+        f"({time.perf_counter() - t0:.0f} s in all)."
+    )
     workforce = 0
-    if "workforce" not in skip:  # the workforce loaders (issue 14) write their own section of the same file
+    if (
+        "workforce" not in skip
+    ):  # the workforce loaders (issue 14) write their own section of the same file
         print("\nWorkforce loaders: a 30,000-row pay bill …", flush=True)
-        workforce = subprocess.call([sys.executable, str(HERE / "bench_workforce.py"), "--update", str(out_md)])
+        workforce = subprocess.call(
+            [sys.executable, str(HERE / "bench_workforce.py"), "--update", str(out_md)]
+        )
     return 1 if mismatches or workforce else 0
 
 

@@ -37,10 +37,14 @@ def figures_from_tables(t: dict[str, pd.DataFrame]) -> dict[str, dict]:
         tiers = t["tiers"][t["tiers"]["org"] == org]
         dep = t["deprivation"][t["deprivation"]["org"] == org]
         out[org] = {
-            "spend": pence(row.spend), "transactions": int(row.transactions), "local_spend": pence(row.local_spend),
+            "spend": pence(row.spend),
+            "transactions": int(row.transactions),
+            "local_spend": pence(row.local_spend),
             "tiers": {r.tier: pence(r.spend) for r in tiers.itertuples()},
-            "deciles": {("none" if pd.isna(r.imd_decile) else str(int(r.imd_decile))): pence(r.spend)
-                        for r in dep.itertuples()},
+            "deciles": {
+                ("none" if pd.isna(r.imd_decile) else str(int(r.imd_decile))): pence(r.spend)
+                for r in dep.itertuples()
+            },
         }
     return out
 
@@ -51,15 +55,20 @@ def figures_from_floor(df: pd.DataFrame) -> dict[str, dict]:
         tiers = g.groupby("tier")["spend"].sum()
         dec = g.groupby(g["imd_decile"].fillna(0).astype(int))["spend"].sum()
         out[str(org)] = {
-            "spend": pence(g["spend"].sum()), "transactions": int(g["transactions"].sum()),
-            "local_spend": pence(tiers.get("local", 0)), "tiers": {k: pence(tiers.get(k, 0)) for k in TIERS},
+            "spend": pence(g["spend"].sum()),
+            "transactions": int(g["transactions"].sum()),
+            "local_spend": pence(tiers.get("local", 0)),
+            "tiers": {k: pence(tiers.get(k, 0)) for k in TIERS},
             "deciles": {(str(k) if k else "none"): pence(v) for k, v in dec.items()},
         }
     return out
 
 
 def dump_tables(path: Path, tables: dict[str, pd.DataFrame]) -> None:
-    data = {k: df.astype(object).where(df.notna(), None).to_dict(orient="records") for k, df in tables.items()}
+    data = {
+        k: df.astype(object).where(df.notna(), None).to_dict(orient="records")
+        for k, df in tables.items()
+    }
     path.write_text(json.dumps(data, default=str))
 
 
@@ -71,9 +80,16 @@ def stage_generate(a: argparse.Namespace) -> dict[str, Any]:
     t2 = time.perf_counter()
     nspl = generate.nspl_csv(a.data / f"nspl_{a.nspl_rows}.csv", a.nspl_rows)
     t3 = time.perf_counter()
-    return {"seconds": t3 - t0, "template_seconds": t1 - t0, "spend_seconds": t2 - t1, "nspl_seconds": t3 - t2,
-            "spend_csv": str(csv), "spend_bytes": csv.stat().st_size, "nspl_csv": str(nspl),
-            "nspl_bytes": nspl.stat().st_size}
+    return {
+        "seconds": t3 - t0,
+        "template_seconds": t1 - t0,
+        "spend_seconds": t2 - t1,
+        "nspl_seconds": t3 - t2,
+        "spend_csv": str(csv),
+        "spend_bytes": csv.stat().st_size,
+        "nspl_csv": str(nspl),
+        "nspl_bytes": nspl.stat().st_size,
+    }
 
 
 def stage_ingest(a: argparse.Namespace) -> dict[str, Any]:
@@ -84,10 +100,17 @@ def stage_ingest(a: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     s = ingest_spend(ws, csv, generate.BODY)
     secs = time.perf_counter() - t0
-    return {"seconds": secs, "rows_per_second": s.rows_read / secs, "rows_read": s.rows_read,
-            "rows_loaded": s.rows_loaded, "rows_quarantined": s.rows_quarantined,
-            "amount_loaded": float(s.amount_loaded or 0), "quarantine_reasons": s.quarantine_reasons,
-            "csv_bytes": csv.stat().st_size, "warehouse_bytes": ws.warehouse_path.stat().st_size}
+    return {
+        "seconds": secs,
+        "rows_per_second": s.rows_read / secs,
+        "rows_read": s.rows_read,
+        "rows_loaded": s.rows_loaded,
+        "rows_quarantined": s.rows_quarantined,
+        "amount_loaded": float(s.amount_loaded or 0),
+        "quarantine_reasons": s.quarantine_reasons,
+        "csv_bytes": csv.stat().st_size,
+        "warehouse_bytes": ws.warehouse_path.stat().st_size,
+    }
 
 
 def stage_analyse(a: argparse.Namespace) -> dict[str, Any]:
@@ -125,8 +148,12 @@ def stage_pandas(a: argparse.Namespace) -> dict[str, Any]:
     import pandas_baseline as pb
 
     ws = Workspace.open(a.data / "ws")
-    with duckdb.connect(str(ws.warehouse_path), read_only=True) as con:  # reference frames: set-up, untimed
-        postcodes = con.execute("SELECT pcd_key, lad, rgn, ctry, lsoa11, lsoa21 FROM postcodes").df()
+    with duckdb.connect(
+        str(ws.warehouse_path), read_only=True
+    ) as con:  # reference frames: set-up, untimed
+        postcodes = con.execute(
+            "SELECT pcd_key, lad, rgn, ctry, lsoa11, lsoa21 FROM postcodes"
+        ).df()
         imd = con.execute("SELECT lsoa, version, imd_decile FROM imd").df()
     slug_of = {a_.name: a_.slug for a_ in ws.config.anchors}
     t0 = time.perf_counter()
@@ -134,9 +161,15 @@ def stage_pandas(a: argparse.Namespace) -> dict[str, Any]:
     t1 = time.perf_counter()
     figures = pb.analyse(df, postcodes, imd, ws.config)
     t2 = time.perf_counter()
-    return {"seconds": t2 - t0, "load_seconds": t1 - t0, "analysis_seconds": t2 - t1,
-            "rows_per_second": (len(df) + dropped) / (t1 - t0), "rows_kept": len(df), "rows_dropped": dropped,
-            "figures": figures}
+    return {
+        "seconds": t2 - t0,
+        "load_seconds": t1 - t0,
+        "analysis_seconds": t2 - t1,
+        "rows_per_second": (len(df) + dropped) / (t1 - t0),
+        "rows_kept": len(df),
+        "rows_dropped": dropped,
+        "figures": figures,
+    }
 
 
 def stage_nspl(a: argparse.Namespace) -> dict[str, Any]:
@@ -149,9 +182,15 @@ def stage_nspl(a: argparse.Namespace) -> dict[str, Any]:
     secs = time.perf_counter() - t0
     with ws.warehouse(read_only=True) as con:
         n = con.execute("SELECT count(*) FROM postcodes").fetchone()
-    return {"seconds": secs, "rows_read": s.rows_read, "rows_loaded": s.rows_loaded,
-            "rows_quarantined": s.rows_quarantined, "postcodes_table_rows": n[0] if n else 0,
-            "rows_per_second": s.rows_read / secs, "csv_bytes": path.stat().st_size}
+    return {
+        "seconds": secs,
+        "rows_read": s.rows_read,
+        "rows_loaded": s.rows_loaded,
+        "rows_quarantined": s.rows_quarantined,
+        "postcodes_table_rows": n[0] if n else 0,
+        "rows_per_second": s.rows_read / secs,
+        "csv_bytes": path.stat().st_size,
+    }
 
 
 def stage_load_floor(a: argparse.Namespace) -> dict[str, Any]:
@@ -194,7 +233,9 @@ def stage_profile_analyse(a: argparse.Namespace) -> dict[str, Any]:
     return profile_stages.profile_analyse(a.data)
 
 
-STAGES = {name.removeprefix("stage_"): fn for name, fn in globals().items() if name.startswith("stage_")}
+STAGES = {
+    name.removeprefix("stage_"): fn for name, fn in globals().items() if name.startswith("stage_")
+}
 
 
 def main() -> None:

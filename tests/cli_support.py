@@ -30,8 +30,13 @@ from anchorage.workspace import Workspace
 BASE_ENV: dict[str, str | None] = {"CI": "1", "ANCHORAGE_DEBUG": None}
 
 
-def run_cli(args: Sequence[str | Path], *, env: Mapping[str, str | None] | None = None,
-            cwd: Path | str | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: Sequence[str | Path],
+    *,
+    env: Mapping[str, str | None] | None = None,
+    cwd: Path | str | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run `anchorage ARGS` in this process; returns what `subprocess.run(..., text=True)` would."""
     argv = [str(a) for a in args]
     before = set(warehouse.open_databases())
@@ -43,21 +48,33 @@ def run_cli(args: Sequence[str | Path], *, env: Mapping[str, str | None] | None 
             sys.stdout.flush()  # `print` output sits in the text wrapper's buffer until flushed
             sys.stderr.flush()
         stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
-    for path in set(warehouse.open_databases()) - before:  # a command that held its warehouse: let it go
+    for path in (
+        set(warehouse.open_databases()) - before
+    ):  # a command that held its warehouse: let it go
         warehouse.close(path)
     return subprocess.CompletedProcess(["anchorage", *argv], code, stdout, stderr)
 
 
-def cli(*args: str | Path, ws: Workspace | Path | None = None, env: Mapping[str, str | None] | None = None,
-        cwd: Path | str | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str | Path,
+    ws: Workspace | Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    cwd: Path | str | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     """`anchorage ARGS --workspace WS` in this process (the form most CLI tests use)."""
     root = ws.root if isinstance(ws, Workspace) else ws
-    return run_cli([*args, *(["--workspace", str(root)] if root is not None else [])], env=env, cwd=cwd,
-                   input=input)
+    return run_cli(
+        [*args, *(["--workspace", str(root)] if root is not None else [])],
+        env=env,
+        cwd=cwd,
+        input=input,
+    )
 
 
 def ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     """The result, after checking the command succeeded (its output in the failure message otherwise)."""
-    assert done.returncode == 0, f"exit {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, (
+        f"exit {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    )
     return done
-

@@ -59,7 +59,9 @@ def make_workspace(root: Path, anchors: list[tuple[str, str]], **place: object) 
     """A new workspace at root: a copy of a session template when its records are in the folder (SQLite),
     else created from scratch (records in a PostgreSQL database given by ANCHORAGE_RECORDS_URL)."""
     if os.environ.get("ANCHORAGE_RECORDS_URL") or (root / CONFIG_NAME).exists():
-        return Workspace.create(root, _config(anchors, place))  # (it refuses a folder that is a workspace)
+        return Workspace.create(
+            root, _config(anchors, place)
+        )  # (it refuses a folder that is a workspace)
     shutil.copytree(_template(anchors, place), root, dirs_exist_ok=True)
     return Workspace(root, _config(anchors, place))
 

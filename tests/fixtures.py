@@ -47,15 +47,21 @@ def load_reference(ws: Workspace) -> None:
     with ws.warehouse() as con:
         for row in POSTCODES:
             pcd_key, pcds, lad, ward, lsoa, rgn, ctry = row
-            con.execute("INSERT INTO postcodes VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, NULL, 'test')",
-                        [pcd_key, pcds, lad, ward, lsoa, rgn, ctry])
+            con.execute(
+                "INSERT INTO postcodes VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, NULL, 'test')",
+                [pcd_key, pcds, lad, ward, lsoa, rgn, ctry],
+            )
         for lsoa, decile in IMD:
             con.execute("INSERT INTO imd VALUES (?, '2019', NULL, ?)", [lsoa, decile])
 
 
 def write_fixture_files(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"council_spend": COUNCIL_SPEND, "council_suppliers": COUNCIL_SUPPLIERS, "trust_spend": TRUST_SPEND}
+    files = {
+        "council_spend": COUNCIL_SPEND,
+        "council_suppliers": COUNCIL_SUPPLIERS,
+        "trust_spend": TRUST_SPEND,
+    }
     out = {}
     for name, text in files.items():
         out[name] = folder / f"{name}.csv"

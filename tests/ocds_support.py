@@ -15,8 +15,18 @@ SAMPLE = "ocds/fictional/ocds-213czf-000-00001.json"
 # (ocid suffix, buyer id, buyer name, legal identifier): who publishes each copy of the process.
 BUYERS = [
     ("lbl", "GB-LAC-E09000023", "Lewisham Council", ("GB-LAC", "E09000023")),
-    ("lgt", "GB-NHS-RJ2", "LGT", ("GB-NHS", "RJ2")),  # an anchor only by identifier (the config's buyers)
-    ("gold", "GB-EDU-133874", "Goldsmiths, University of London", ("GB-EDU", "133874")),  # confirmed or public
+    (
+        "lgt",
+        "GB-NHS-RJ2",
+        "LGT",
+        ("GB-NHS", "RJ2"),
+    ),  # an anchor only by identifier (the config's buyers)
+    (
+        "gold",
+        "GB-EDU-133874",
+        "Goldsmiths, University of London",
+        ("GB-EDU", "133874"),
+    ),  # confirmed or public
 ]
 
 
@@ -29,7 +39,9 @@ def area_workspace(root: Path) -> Workspace:
     return Workspace.create(root, cfg)
 
 
-def _rebuy(release: dict[str, Any], suffix: str, buyer_id: str, name: str, ident: tuple[str, str]) -> dict[str, Any]:
+def _rebuy(
+    release: dict[str, Any], suffix: str, buyer_id: str, name: str, ident: tuple[str, str]
+) -> dict[str, Any]:
     r = copy.deepcopy(release)
     r["ocid"] = f"{r['ocid']}-{suffix}"
     r["id"] = f"{r['id']}-{suffix}"
@@ -37,12 +49,21 @@ def _rebuy(release: dict[str, Any], suffix: str, buyer_id: str, name: str, ident
     r["buyer"] = {"id": buyer_id, "name": name}
     for p in r.get("parties", []):
         if p.get("id") == old:
-            p.update(id=buyer_id, name=name, identifier={"scheme": ident[0], "id": ident[1], "legalName": name})
+            p.update(
+                id=buyer_id,
+                name=name,
+                identifier={"scheme": ident[0], "id": ident[1], "legalName": name},
+            )
     return r
 
 
-def write_area_file(shared: Path, path: Path, buyers: list[tuple[str, str, str, tuple[str, str]]] | None = None,
-                    barnet: bool = True, no_buyer: bool = True) -> Path:
+def write_area_file(
+    shared: Path,
+    path: Path,
+    buyers: list[tuple[str, str, str, tuple[str, str]]] | None = None,
+    barnet: bool = True,
+    no_buyer: bool = True,
+) -> Path:
     """Barnet's six real releases (not an anchor: public notices), six for each of `buyers`, and one release
     that names no buyer."""
     package = json.loads((shared / SAMPLE).read_text(encoding="utf-8"))

@@ -33,7 +33,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def spend_csv(path: Path, rows: int, tag: str, *, bad_every: int = 50, year: int = 2023) -> tuple[Path, int]:
+def spend_csv(
+    path: Path, rows: int, tag: str, *, bad_every: int = 50, year: int = 2023
+) -> tuple[Path, int]:
     """`rows` payments in a Transparency Code-like layout, written by DuckDB (no Python loop over rows); every
     `bad_every`-th has an amount nobody can read (quarantined). Returns the file and how many rows are bad."""
     with duckdb.connect() as con:
@@ -50,9 +52,12 @@ def spend_csv(path: Path, rows: int, tag: str, *, bad_every: int = 50, year: int
 
 def serve(root: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`anchorage serve` in its own process, once it answers."""
-    proc = subprocess.Popen([*CLI, "serve", "--workspace", str(root), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "CI": "1", **(env or {})})
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--workspace", str(root), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "CI": "1", **(env or {})},
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the server stopped while starting"
@@ -74,33 +79,56 @@ def _csrf(html: str) -> str:
 
 def sign_in(base: str, email: str, password: str) -> httpx.Client:
     c = httpx.Client(base_url=base, follow_redirects=False, timeout=600)
-    r = c.post("/login", data={"email": email, "password": password, "csrf_token": _csrf(c.get("/login").text),
-                               "next": "/"})
+    r = c.post(
+        "/login",
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": _csrf(c.get("/login").text),
+            "next": "/",
+        },
+    )
     assert r.status_code == 303, r.text
     return c
 
 
 def api_token(c: httpx.Client) -> str:
-    page = c.post("/account/tokens", data={"name": "soak", "csrf_token": _csrf(c.get("/account").text)}).text
+    page = c.post(
+        "/account/tokens", data={"name": "soak", "csrf_token": _csrf(c.get("/account").text)}
+    ).text
     return page.split('id="api-token">')[1].split("<")[0]
 
 
 def web_upload(c: httpx.Client, path: Path, org: str) -> tuple[str, list[int]]:
     """Upload a spend file, open its preview and press Load: the load job's id, and each step's HTTP status."""
     with path.open("rb") as fh:
-        r = c.post("/upload", data={"csrf_token": _csrf(c.get("/upload").text), "org": org, "kind": "spend"},
-                   files={"file": (path.name, fh, "text/csv")})
+        r = c.post(
+            "/upload",
+            data={"csrf_token": _csrf(c.get("/upload").text), "org": org, "kind": "spend"},
+            files={"file": (path.name, fh, "text/csv")},
+        )
     statuses = [r.status_code]
     preview = c.get(r.headers["location"])
     statuses.append(preview.status_code)
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text)
     assert load_url, preview.text[-2000:]
     # The columns the preview chose, sent back as a browser sends the form.
-    chosen = {name: value for name, options in re.findall(r'<select id="(map_\w+)" name="map_\w+">(.*?)</select>',
-                                                          preview.text, re.S)
-              for value in re.findall(r'<option value="([^"]*)" selected>', options)}
-    r = c.post(load_url.group(1), data={"csrf_token": _csrf(preview.text), "accept_warnings": "yes",
-                                        "date_order": "dmy", **chosen})
+    chosen = {
+        name: value
+        for name, options in re.findall(
+            r'<select id="(map_\w+)" name="map_\w+">(.*?)</select>', preview.text, re.S
+        )
+        for value in re.findall(r'<option value="([^"]*)" selected>', options)
+    }
+    r = c.post(
+        load_url.group(1),
+        data={
+            "csrf_token": _csrf(preview.text),
+            "accept_warnings": "yes",
+            "date_order": "dmy",
+            **chosen,
+        },
+    )
     statuses.append(r.status_code)
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), r.text[-2000:]
     return r.headers["location"].rsplit("/", 1)[1], statuses
@@ -125,19 +153,31 @@ class Load:
 
     def p95_ms(self, url: str | None = None) -> float:
         xs = self.latencies.get(url, []) if url else [x for v in self.latencies.values() for x in v]
-        return (statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs, default=0.0)) * 1000
+        return (
+            statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs, default=0.0)
+        ) * 1000
 
     def summary(self, seconds: float) -> dict[str, Any]:
         every = [x for v in self.latencies.values() for x in v]
-        return {"requests": self.requests, "errors": self.errors, "statuses": dict(self.statuses),
-                "failures": self.failures[:5], "examples": self.examples[:5], "requests_per_second": round(self.requests / seconds, 1),
-                "p50_ms": round(statistics.median(every) * 1000, 1) if every else None,
-                "p95_ms": round(self.p95_ms(), 1),
-                "per_url": {u: {"n": len(xs), "p95_ms": round(self.p95_ms(u), 1)} for u, xs in self.latencies.items()}}
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "statuses": dict(self.statuses),
+            "failures": self.failures[:5],
+            "examples": self.examples[:5],
+            "requests_per_second": round(self.requests / seconds, 1),
+            "p50_ms": round(statistics.median(every) * 1000, 1) if every else None,
+            "p95_ms": round(self.p95_ms(), 1),
+            "per_url": {
+                u: {"n": len(xs), "p95_ms": round(self.p95_ms(u), 1)}
+                for u, xs in self.latencies.items()
+            },
+        }
 
 
-def run_clients(base: str, urls: list[str], cookies: dict[str, str], token: str, clients: int,
-                seconds: float) -> Load:
+def run_clients(
+    base: str, urls: list[str], cookies: dict[str, str], token: str, clients: int, seconds: float
+) -> Load:
     """`clients` clients, each requesting the URLs in turn (API URLs with the token) for `seconds`."""
     seen = Load({u: [] for u in urls})
 
@@ -185,8 +225,13 @@ def wait_until_idle(ws: Workspace, timeout: float = 1800) -> None:
 
 
 def cli(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "CI": "1"})
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "CI": "1"},
+    )
 
 
 def cli_json(*args: str, timeout: float = 1800) -> Any:

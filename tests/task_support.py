@@ -24,7 +24,9 @@ WIDTH = "() => ({scroll: document.scrollingElement.scrollWidth, width: window.in
 @contextmanager
 def task_page(problems: list[str], width: int) -> Iterator[Any]:
     """A Chromium page `width` px wide that takes downloads and records console and page errors."""
-    with browser_page(problems, viewport={"width": width, "height": 900}, accept_downloads=True) as page:
+    with browser_page(
+        problems, viewport={"width": width, "height": 900}, accept_downloads=True
+    ) as page:
         yield page
 
 
@@ -32,7 +34,9 @@ def fits_and_shot(page: Any, name: str) -> Path:
     """The page does not scroll sideways; a full-page screenshot of it is saved (and is not blank)."""
     page.wait_for_load_state()
     m = page.evaluate(WIDTH)
-    assert m["scroll"] <= m["width"], f"{name} ({page.url}) scrolls sideways: {m['scroll']} px in {m['width']} px"
+    assert m["scroll"] <= m["width"], (
+        f"{name} ({page.url}) scrolls sideways: {m['scroll']} px in {m['width']} px"
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}-{m['width']}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -43,8 +47,11 @@ def fits_and_shot(page: Any, name: str) -> Path:
 def accessible(page: Any) -> None:
     """axe-core finds no serious or critical violation on the page as it stands (e.g. showing a form's errors)."""
     result = Axe().run(page, options=WCAG).response
-    serious = [f"{v['id']}: {v['help']} at {v['nodes'][0]['target'][0]}" for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = [
+        f"{v['id']}: {v['help']} at {v['nodes'][0]['target'][0]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], (page.url, serious)
 
 

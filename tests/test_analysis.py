@@ -57,8 +57,16 @@ def test_totals_tiers_and_deprivation(loaded):
     assert c["sme_known_pct"] == pytest.approx(0.64)
     assert c["vcse_pct_of_known"] == pytest.approx(800 / 2200, abs=1e-4)
     shares = {r.tier: r.share for r in t["tiers"][t["tiers"]["org"] == "council"].itertuples()}
-    assert shares == pytest.approx({"local": 0.22, "sub-region": 0.20, "region": 0.30, "uk": 0.15,
-                                    "abroad": 0.04, "unknown": 0.09})
+    assert shares == pytest.approx(
+        {
+            "local": 0.22,
+            "sub-region": 0.20,
+            "region": 0.30,
+            "uk": 0.15,
+            "abroad": 0.04,
+            "unknown": 0.09,
+        }
+    )
     whole = row(t["totals"], "collaborative")
     assert whole["spend"] == pytest.approx(11000)
     assert whole["local_spend"] == pytest.approx(3200)
@@ -66,7 +74,8 @@ def test_totals_tiers_and_deprivation(loaded):
     assert row(t["totals"], "acute-trust")["local_pct"] == pytest.approx(1.0)
     dec = t["deprivation"][t["deprivation"]["org"] == "council"]
     assert dict(zip(dec["imd_decile"].fillna(0), dec["spend"], strict=True)) == pytest.approx(
-        {1: 2200, 2: 2000, 5: 3000, 9: 1500, 0: 1300})
+        {1: 2200, 2: 2000, 5: 3000, 9: 1500, 0: 1300}
+    )
 
 
 def test_exclusions_trend_categories_and_suppliers(loaded):
@@ -75,7 +84,10 @@ def test_exclusions_trend_categories_and_suppliers(loaded):
     ex = row(t["exclusions"], "council")
     assert (ex["rule"], ex["spend"], ex["transactions"]) == ("HMRC and taxes", 5000, 1)
     trend = t["trend"][t["trend"]["org"] == "council"]
-    assert dict(zip(trend["financial_year"], trend["spend"], strict=True)) == {"2022-23": 2000, "2023-24": 8000}
+    assert dict(zip(trend["financial_year"], trend["spend"], strict=True)) == {
+        "2022-23": 2000,
+        "2023-24": 8000,
+    }
     cat = row(t["categories"], "council", category="Catering")
     assert (cat["spend"], cat["local_spend"], cat["unknown_spend"]) == (2000, 1400, 600)
     top = row(t["top_suppliers"], "council", rank=1)

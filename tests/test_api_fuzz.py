@@ -36,29 +36,43 @@ def check_answer(response: Any) -> None:
     if response.status_code >= 400:
         body = response.json()
         assert body["ok"] is False, body
-        assert isinstance(body["error"], dict) and body["error"]["status"] == response.status_code, body
+        assert (
+            isinstance(body["error"], dict) and body["error"]["status"] == response.status_code
+        ), body
         assert body["error"]["message"], body
 
 
 @pytest.mark.slow
 def test_no_server_error_in_any_operation(fuzz_web: tuple[Web, str]) -> None:
     web, token = fuzz_web
-    schema = schemathesis.openapi.from_asgi("/api/openapi.json", web.app).include(path_regex="^/api/")
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", web.app).include(
+        path_regex="^/api/"
+    )
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12, "the OpenAPI lists fewer operations than the API has"
     failures: dict[str, str] = {}
     answered: dict[str, set[int]] = {}
     for operation in operations:
         # Valid and invalid requests alike: a wrong type or a missing field must be a 4xx, never a 5xx.
-        strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
-                             operation.as_strategy(GenerationMode.NEGATIVE))
+        strategy = st.one_of(
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        )
 
         @given(case=strategy, org=st.sampled_from([None, *ORGS]))
-        @settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                  suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def call(case: Any, org: str | None) -> None:
             if org and "org" in (case.path_parameters or {}):
-                case.path_parameters["org"] = org  # real anchors too, not only random names that are 404
+                case.path_parameters["org"] = (
+                    org  # real anchors too, not only random names that are 404
+                )
             response = case.call(headers={"Authorization": f"Bearer {token}"})
             answered.setdefault(case.operation.label, set()).add(response.status_code)
             check_answer(response)
@@ -69,4 +83,6 @@ def test_no_server_error_in_any_operation(fuzz_web: tuple[Web, str]) -> None:
             failures[operation.label] = f"{type(exc).__name__}: {str(exc)[:800]}"
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
     # The token worked and the fuzzing reached the handlers: every operation answered 200 at least once.
-    assert all(200 in codes for codes in answered.values()) and len(answered) == len(operations), answered
+    assert all(200 in codes for codes in answered.values()) and len(answered) == len(operations), (
+        answered
+    )

@@ -8,10 +8,21 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
 # Lower layers never import higher ones (ARCHITECTURE.md); ingest, reference and the public forms' shared
 # protection form one layer.
-LAYERS = [{"core", "config", "exports"}, {"store"}, {"workspace"}, {"jobs"}, {"ingest", "reference", "public_forms"}, {"suppliers"},
-          {"procurement", "workforce", "assets", "contracts", "opportunities",
-           "socialvalue"}, {"access"}, {"reports"}, {"demo"}, {"services"},
-          {"web"}, {"cli"}]
+LAYERS = [
+    {"core", "config", "exports"},
+    {"store"},
+    {"workspace"},
+    {"jobs"},
+    {"ingest", "reference", "public_forms"},
+    {"suppliers"},
+    {"procurement", "workforce", "assets", "contracts", "opportunities", "socialvalue"},
+    {"access"},
+    {"reports"},
+    {"demo"},
+    {"services"},
+    {"web"},
+    {"cli"},
+]
 
 
 def module_name(path: Path) -> str:
@@ -74,27 +85,43 @@ def test_no_import_cycles():
 
 
 def test_lower_layers_do_not_import_higher_ones():
-    bad = [f"{m} imports {n}" for m, deps in graph().items() for n in deps
-           if layer(m) >= 0 and layer(n) > layer(m)]
+    bad = [
+        f"{m} imports {n}"
+        for m, deps in graph().items()
+        for n in deps
+        if layer(m) >= 0 and layer(n) > layer(m)
+    ]
     assert not bad, bad
 
 
 def test_function_level_imports_are_seen(tmp_path):
     """A lazy import inside a function counts; one under `if TYPE_CHECKING:` does not."""
     f = tmp_path / "m.py"
-    f.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import anchorage.web\n"
-                 "def f():\n    from anchorage.cli import main\n    import anchorage.store\n")
+    f.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import anchorage.web\n"
+        "def f():\n    from anchorage.cli import main\n    import anchorage.store\n"
+    )
     assert imports(f, {"anchorage.cli.main"}) == {"anchorage.cli.main", "anchorage.store"}
 
 
 def test_modules_stay_small():
-    big = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py") if (n := len(p.read_text().splitlines())) > 500}
+    big = {
+        str(p.relative_to(SRC)): n
+        for p in SRC.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 500
+    }
     assert not big, big
 
 
 # The web reaches the rest only through the services layer (plus the gate, the reports and core): the data
 # boundary, permissions and audit are applied there, for the web and the command line alike (ARCHITECTURE.md).
-WEB_MAY_IMPORT = ("anchorage.services", "anchorage.access", "anchorage.reports", "anchorage.core", "anchorage.web")
+WEB_MAY_IMPORT = (
+    "anchorage.services",
+    "anchorage.access",
+    "anchorage.reports",
+    "anchorage.core",
+    "anchorage.web",
+)
 
 
 def every_import(path: Path) -> list[tuple[int, str]]:
@@ -113,8 +140,11 @@ def every_import(path: Path) -> list[tuple[int, str]]:
 def web_imports_outside_services() -> list[str]:
     bad = []
     for p in sorted((SRC / "web").rglob("*.py")):
-        bad += [f"{module_name(p)}:{line} imports {mod}" for line, mod in every_import(p)
-                if not any(mod == ok or mod.startswith(ok + ".") for ok in WEB_MAY_IMPORT)]
+        bad += [
+            f"{module_name(p)}:{line} imports {mod}"
+            for line, mod in every_import(p)
+            if not any(mod == ok or mod.startswith(ok + ".") for ok in WEB_MAY_IMPORT)
+        ]
     return bad
 
 
@@ -125,5 +155,7 @@ def test_web_imports_only_services_access_reports_and_core():
 
 def test_the_web_import_rule_sees_imports_inside_functions(tmp_path):
     probe = tmp_path / "probe.py"
-    probe.write_text("def f():\n    from anchorage.workspace import Workspace\n    import anchorage.jobs.queue\n")
+    probe.write_text(
+        "def f():\n    from anchorage.workspace import Workspace\n    import anchorage.jobs.queue\n"
+    )
     assert every_import(probe) == [(2, "anchorage.workspace"), (3, "anchorage.jobs.queue")]

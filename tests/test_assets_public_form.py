@@ -26,9 +26,17 @@ def ws(workspace: Workspace) -> Workspace:
 
 
 def form(**over: str) -> dict[str, str]:
-    base = {"group_name": "Sutton Seniors", "contact_email": "chair@seniors.example.org", "activity": "Tea dance",
-            "people": "25", "area": "SM1 1AA", "times": "Wed 14:00-16:00", "accessibility": "step free",
-            "description": "Weekly social for older people.", "website": ""}
+    base = {
+        "group_name": "Sutton Seniors",
+        "contact_email": "chair@seniors.example.org",
+        "activity": "Tea dance",
+        "people": "25",
+        "area": "SM1 1AA",
+        "times": "Wed 14:00-16:00",
+        "accessibility": "step free",
+        "description": "Weekly social for older people.",
+        "website": "",
+    }
     return {**base, **over}
 
 
@@ -38,11 +46,15 @@ def needs(ws: Workspace) -> list[Need]:
 
 
 def test_accepted_need_waits_for_confirmation(ws: Workspace):
-    sub = submit_need(ws, form(), ip="203.0.113.5", now=T0, rendered_at=T0 - dt.timedelta(seconds=40))
+    sub = submit_need(
+        ws, form(), ip="203.0.113.5", now=T0, rendered_at=T0 - dt.timedelta(seconds=40)
+    )
     assert sub.status == "pending-confirmation" and sub.token
     [need] = needs(ws)
     assert need.status == "pending-confirmation" and need.accessibility == ["step-free"]
-    assert need.token_hash != sub.token and "203.0.113.5" not in (need.ip_hash or "")  # only hashes stored
+    assert need.token_hash != sub.token and "203.0.113.5" not in (
+        need.ip_hash or ""
+    )  # only hashes stored
     with pytest.raises(AnchorageError, match="expired"):
         confirm_need(ws, sub.token, now=T0 + dt.timedelta(hours=73))
     published = confirm_need(ws, sub.token, now=T0 + dt.timedelta(hours=1))
@@ -53,19 +65,37 @@ def test_accepted_need_waits_for_confirmation(ws: Workspace):
 
 def test_honeypot_and_time_trap_store_nothing(ws: Workspace):
     bot = submit_need(ws, form(website="http://spam.example"), ip="198.51.100.1", now=T0)
-    fast = submit_need(ws, form(), ip="198.51.100.2", now=T0, rendered_at=T0 - dt.timedelta(seconds=1))
-    assert (bot.status, bot.reason, fast.status, fast.reason) == ("discarded", "honeypot", "discarded", "too-fast")
+    fast = submit_need(
+        ws, form(), ip="198.51.100.2", now=T0, rendered_at=T0 - dt.timedelta(seconds=1)
+    )
+    assert (bot.status, bot.reason, fast.status, fast.reason) == (
+        "discarded",
+        "honeypot",
+        "discarded",
+        "too-fast",
+    )
     assert bot.message == fast.message == "Thank you."  # a bot learns nothing
     assert needs(ws) == []
 
 
 def test_validation_lists_every_problem(ws: Workspace):
     with pytest.raises(FormInvalid) as exc:
-        submit_need(ws, form(group_name="", contact_email="not-an-email", people="9000",
-                             description="x" * 2001), ip="192.0.2.1", now=T0)
+        submit_need(
+            ws,
+            form(
+                group_name="", contact_email="not-an-email", people="9000", description="x" * 2001
+            ),
+            ip="192.0.2.1",
+            now=T0,
+        )
     assert set(exc.value.problems) == {"group_name", "contact_email", "people", "description"}
     with pytest.raises(FormInvalid) as exc:
-        submit_need(ws, form(description="see http://a.example and http://b.example"), ip="192.0.2.1", now=T0)
+        submit_need(
+            ws,
+            form(description="see http://a.example and http://b.example"),
+            ip="192.0.2.1",
+            now=T0,
+        )
     assert "web link" in exc.value.problems["description"]
     with pytest.raises(FormInvalid) as exc:
         submit_need(ws, form(area="Atlantis"), ip="192.0.2.1", now=T0)
@@ -80,25 +110,61 @@ def test_per_ip_rate_limit_counts_only_accepted_submissions(ws: Workspace):
     limits = FormLimits(per_ip_per_hour=3)
     for i in range(5):
         with pytest.raises(FormInvalid):
-            submit_need(ws, form(people="lots"), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=i), limits=limits)
+            submit_need(
+                ws,
+                form(people="lots"),
+                ip="192.0.2.9",
+                now=T0 + dt.timedelta(minutes=i),
+                limits=limits,
+            )
     for i, activity in enumerate(("Yoga", "Choir", "Chess")):
-        ok = submit_need(ws, form(activity=activity), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=6 + i),
-                         limits=limits)
+        ok = submit_need(
+            ws,
+            form(activity=activity),
+            ip="192.0.2.9",
+            now=T0 + dt.timedelta(minutes=6 + i),
+            limits=limits,
+        )
         assert ok.status == "pending-confirmation"
-    blocked = submit_need(ws, form(activity="Knitting"), ip="192.0.2.9", now=T0 + dt.timedelta(minutes=10),
-                          limits=limits)
+    blocked = submit_need(
+        ws,
+        form(activity="Knitting"),
+        ip="192.0.2.9",
+        now=T0 + dt.timedelta(minutes=10),
+        limits=limits,
+    )
     assert (blocked.status, blocked.reason) == ("rejected", "rate-limited")
-    other_ip = submit_need(ws, form(activity="Knitting", contact_email="b@x.example.org"), ip="192.0.2.10", now=T0 + dt.timedelta(minutes=10),
-                           limits=limits)
-    later = submit_need(ws, form(activity="Drama", contact_email="c@x.example.org"), ip="192.0.2.9",
-                        now=T0 + dt.timedelta(minutes=70), limits=limits)
+    other_ip = submit_need(
+        ws,
+        form(activity="Knitting", contact_email="b@x.example.org"),
+        ip="192.0.2.10",
+        now=T0 + dt.timedelta(minutes=10),
+        limits=limits,
+    )
+    later = submit_need(
+        ws,
+        form(activity="Drama", contact_email="c@x.example.org"),
+        ip="192.0.2.9",
+        now=T0 + dt.timedelta(minutes=70),
+        limits=limits,
+    )
     assert other_ip.status == later.status == "pending-confirmation"
 
 
 def test_area_and_every_other_problem_reported_together(ws: Workspace):
     with pytest.raises(FormInvalid) as exc:
-        submit_need(ws, form(group_name="", area="Atlantis", people="lots", max_distance_km="far",
-                             times="whenever you like"), ip="192.0.2.1", now=T0)
+        submit_need(
+            ws,
+            form(
+                group_name="",
+                area="Atlantis",
+                people="lots",
+                max_distance_km="far",
+                times="whenever you like",
+            ),
+            ip="192.0.2.1",
+            now=T0,
+        )
     assert set(exc.value.problems) == {"group_name", "area", "people", "max_distance_km", "times"}
     assert "postcode" in exc.value.problems["area"]
 
@@ -106,14 +172,31 @@ def test_area_and_every_other_problem_reported_together(ws: Workspace):
 def test_per_email_rate_limit_and_duplicates(ws: Workspace):
     limits = FormLimits(per_email_per_day=2)
     first = submit_need(ws, form(), ip="10.0.0.1", now=T0, limits=limits)
-    dup = submit_need(ws, form(contact_email="CHAIR@seniors.example.org ", activity="tea dance!"), ip="10.0.0.2",
-                      now=T0 + dt.timedelta(minutes=1), limits=limits)
-    assert first.status == "pending-confirmation" and (dup.status, dup.reason) == ("rejected", "duplicate")
-    submit_need(ws, form(activity="Bingo"), ip="10.0.0.3", now=T0 + dt.timedelta(minutes=2), limits=limits)
-    third = submit_need(ws, form(activity="Knitting"), ip="10.0.0.4", now=T0 + dt.timedelta(minutes=3),
-                        limits=limits)
+    dup = submit_need(
+        ws,
+        form(contact_email="CHAIR@seniors.example.org ", activity="tea dance!"),
+        ip="10.0.0.2",
+        now=T0 + dt.timedelta(minutes=1),
+        limits=limits,
+    )
+    assert first.status == "pending-confirmation" and (dup.status, dup.reason) == (
+        "rejected",
+        "duplicate",
+    )
+    submit_need(
+        ws, form(activity="Bingo"), ip="10.0.0.3", now=T0 + dt.timedelta(minutes=2), limits=limits
+    )
+    third = submit_need(
+        ws,
+        form(activity="Knitting"),
+        ip="10.0.0.4",
+        now=T0 + dt.timedelta(minutes=3),
+        limits=limits,
+    )
     assert (third.status, third.reason) == ("rejected", "rate-limited")
     assert len(needs(ws)) == 2
     with ws.session() as s:
-        outcomes = dict(s.execute(select(FormAttempt.outcome, func.count()).group_by(FormAttempt.outcome)).all())
+        outcomes = dict(
+            s.execute(select(FormAttempt.outcome, func.count()).group_by(FormAttempt.outcome)).all()
+        )
     assert outcomes == {"accepted": 2, "duplicate": 1, "rate-limited-email": 1}

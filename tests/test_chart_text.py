@@ -11,17 +11,31 @@ from anchorage.reports import charts
 
 
 def test_percentage_ticks_keep_their_decimal():
-    assert [charts.share_tick(v) for v in (0, 0.025, 0.05, 0.1, 0.125, 1.0)] == \
-        ["0%", "2.5%", "5%", "10%", "12.5%", "100%"]
+    assert [charts.share_tick(v) for v in (0, 0.025, 0.05, 0.1, 0.125, 1.0)] == [
+        "0%",
+        "2.5%",
+        "5%",
+        "10%",
+        "12.5%",
+        "100%",
+    ]
 
 
 def test_no_text_under_12_points_and_min_width_keeps_12_px():
     tiers = pd.DataFrame({"org": ["a", "a"], "tier": ["local", "uk"], "spend": [30.0, 70.0]})
-    for svg in (charts.tier_chart(tiers, {"a": "A"}),
-                charts.suppliers_chart(pd.DataFrame({"org": ["a"], "supplier": ["X"], "spend": [5.0], "tier": ["uk"],
-                                                     "rank": [1]}), "a")):
+    for svg in (
+        charts.tier_chart(tiers, {"a": "A"}),
+        charts.suppliers_chart(
+            pd.DataFrame(
+                {"org": ["a"], "supplier": ["X"], "spend": [5.0], "tier": ["uk"], "rank": [1]}
+            ),
+            "a",
+        ),
+    ):
         sizes = [float(s) for s in re.findall(r"font-size: ?([\d.]+)px", svg)]
         assert sizes and min(sizes) >= 12
         view_width = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))
         min_width = int(re.search(r'style="min-width: (\d+)px"', svg).group(1))
-        assert min_width * min(sizes) / view_width >= 12  # drawn at its min-width, the smallest text is 12 px
+        assert (
+            min_width * min(sizes) / view_width >= 12
+        )  # drawn at its min-width, the smallest text is 12 px

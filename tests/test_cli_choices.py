@@ -42,4 +42,8 @@ def test_the_choices_are_shown_in_help():
 
 def test_the_enums_cover_the_rules_they_stand_for():
     assert set(TransferStatus) == set(TRANSFER_STEPS)
-    assert set(SpaceAction) == BY_ANCHOR | BY_GROUP == {a for moves in TRANSITIONS.values() for a in moves}
+    assert (
+        set(SpaceAction)
+        == BY_ANCHOR | BY_GROUP
+        == {a for moves in TRANSITIONS.values() for a in moves}
+    )

@@ -19,8 +19,10 @@ PAIRS = 10
 
 def _file(org: str, n: int, rows: int = 40) -> bytes:
     lines = ["Supplier,Amount,Date,Transaction Number"]
-    lines += [f"{org} Supplier {n}-{i} Ltd,{100 + i}.00,0{1 + i % 9}/06/2023,{org[:3].upper()}-{n}-{i}"
-              for i in range(rows)]
+    lines += [
+        f"{org} Supplier {n}-{i} Ltd,{100 + i}.00,0{1 + i % 9}/06/2023,{org[:3].upper()}-{n}-{i}"
+        for i in range(rows)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -28,19 +30,32 @@ def _upload_and_load(web: Web, email: str, org: str, n: int, barrier: threading.
     c = signed_in(web, email)
     token = csrf_of(c.get("/upload").text)
     barrier.wait(timeout=60)  # both anchors of a pair send at the same instant
-    r = c.post("/upload", data={"csrf_token": token, "org": org, "kind": "spend"},
-               files={"file": (f"{org}-{n}.csv", _file(org, n), "text/csv")}, follow_redirects=False)
+    r = c.post(
+        "/upload",
+        data={"csrf_token": token, "org": org, "kind": "spend"},
+        files={"file": (f"{org}-{n}.csv", _file(org, n), "text/csv")},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     preview = c.get(r.headers["location"])
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text)
     assert load_url, preview.text
-    chosen = {name: m.group(1) for name, body in re.findall(r'<select[^>]*name="(map_[a-z_]+)"[^>]*>(.*?)</select>',
-                                                            preview.text, re.S)
-              if (m := re.search(r'<option value="([^"]*)" selected', body))}
-    assert {"map_supplier_name", "map_amount", "map_payment_date", "map_transaction_id"} <= set(chosen), chosen
+    chosen = {
+        name: m.group(1)
+        for name, body in re.findall(
+            r'<select[^>]*name="(map_[a-z_]+)"[^>]*>(.*?)</select>', preview.text, re.S
+        )
+        if (m := re.search(r'<option value="([^"]*)" selected', body))
+    }
+    assert {"map_supplier_name", "map_amount", "map_payment_date", "map_transaction_id"} <= set(
+        chosen
+    ), chosen
     # Each anchor's uploads cover the same June: the overlap check warns, and the user goes on.
-    r = c.post(load_url.group(1), data={"csrf_token": csrf_of(preview.text), **chosen, "accept_warnings": "yes"},
-               follow_redirects=True)
+    r = c.post(
+        load_url.group(1),
+        data={"csrf_token": csrf_of(preview.text), **chosen, "accept_warnings": "yes"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200, r.text
     return f"{org}-{n}.csv"
 
@@ -60,7 +75,9 @@ def test_simultaneous_uploads_of_two_anchors_are_never_merged(web: Web) -> None:
             FROM spend WHERE supplier_name LIKE '% Supplier %-% Ltd'
             GROUP BY ALL
         """).fetchall()
-        numbers = con.execute("SELECT count(*), count(DISTINCT upload_no) FROM spend_uploads").fetchone()
+        numbers = con.execute(
+            "SELECT count(*), count(DISTINCT upload_no) FROM spend_uploads"
+        ).fetchone()
         per_upload = con.execute("""
             SELECT upload_id, count(*), count(DISTINCT split_part(transaction_id, '-', 2))
             FROM spend WHERE supplier_name LIKE '% Supplier %-% Ltd' GROUP BY 1

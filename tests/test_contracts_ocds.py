@@ -27,10 +27,15 @@ def _only(ws) -> dict:
 
 def _check_compiled(row: dict) -> None:
     assert row["ocid"] == "ocds-213czf-000-00001" and row["stage"] == "implementation"
-    assert row["value"] == Decimal("11000000.00") and row["supplier_name"] == "AnyCorp Cycle Provision"
+    assert (
+        row["value"] == Decimal("11000000.00") and row["supplier_name"] == "AnyCorp Cycle Provision"
+    )
     assert row["supplier_id"] == "GB-COH-11111111" and row["cpv"] == "45233130"
     assert (row["start_date"], row["end_date"], row["end_date_max"]) == (
-        date(2010, 7, 1), date(2011, 6, 30), date(2011, 12, 31))
+        date(2010, 7, 1),
+        date(2011, 6, 30),
+        date(2011, 12, 31),
+    )
     assert row["tender_deadline"] == date(2010, 4, 8) and row["award_date"] == date(2010, 5, 10)
     assert row["buyer_name"] == "London Borough of Barnet" and row["is_public"] is True
     assert row["reprocure_date"] == date(2011, 12, 31)
@@ -89,13 +94,22 @@ def test_bad_lines_and_bad_releases_are_quarantined_with_reasons(workspace, ocds
     bad_date["contracts"][0]["period"]["endDate"] = "31/06/2011"
     bad_value = json.loads(json.dumps(package["releases"][1]))
     bad_value["tender"]["value"]["amount"] = "lots"
-    lines = [json.dumps(package["releases"][0]), '{"ocid": "x", "tag": [', json.dumps(no_ocid),
-             json.dumps(bad_date), json.dumps(bad_value), json.dumps({"hello": 1}), "42"]
+    lines = [
+        json.dumps(package["releases"][0]),
+        '{"ocid": "x", "tag": [',
+        json.dumps(no_ocid),
+        json.dumps(bad_date),
+        json.dumps(bad_value),
+        json.dumps({"hello": 1}),
+        "42",
+    ]
     (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n")
     s = import_ocds(workspace, tmp_path / "mixed.jsonl", "Council")
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (7, 1, 6) and s.balanced
     with workspace.warehouse(read_only=True) as con:
-        q = dict(con.execute("SELECT line_no, reason FROM quarantine WHERE kind = 'ocds'").fetchall())
+        q = dict(
+            con.execute("SELECT line_no, reason FROM quarantine WHERE kind = 'ocds'").fetchall()
+        )
     assert q[2].startswith("line 2, column") and "is not valid JSON" in q[2]
     assert q[3] == "the release has no ocid"
     assert q[4].startswith('contracts[0].period.endDate "31/06/2011" is not a date')
@@ -110,7 +124,9 @@ def test_malformed_documents_are_plain_errors_with_position(workspace, ocds, tmp
     lines = text.splitlines()
     lines[40] = lines[40] + ' "oops"'
     broken.write_text("\n".join(lines))
-    with pytest.raises(AnchorageError, match=r"broken.json: the JSON is broken at line 41, column \d+"):
+    with pytest.raises(
+        AnchorageError, match=r"broken.json: the JSON is broken at line 41, column \d+"
+    ):
         import_ocds(workspace, broken, "Council")
     truncated = tmp_path / "truncated.json"
     truncated.write_text(text[: len(text) // 2])
@@ -129,7 +145,11 @@ def test_malformed_documents_are_plain_errors_with_position(workspace, ocds, tmp
         assert con.execute("SELECT count(*) FROM contracts").fetchone() == (0,)
     with workspace.session() as session:
         from anchorage.store.records import Upload
-        assert session.query(Upload).filter(Upload.kind == "ocds", Upload.status == "loaded").count() == 0
+
+        assert (
+            session.query(Upload).filter(Upload.kind == "ocds", Upload.status == "loaded").count()
+            == 0
+        )
 
 
 def test_record_with_only_linked_releases_is_quarantined(workspace, ocds, tmp_path: Path):

@@ -14,8 +14,11 @@ from anchorage.workspace import Workspace
 
 def test_demo_contracts_surface_catering_and_concessions(tmp_path: Path):
     cfg = demo_config()
-    for name, kind in zip(NAMES.values(), ("council", "nhs-trust", "nhs-trust", "college", "housing-association"),
-                          strict=True):
+    for name, kind in zip(
+        NAMES.values(),
+        ("council", "nhs-trust", "nhs-trust", "college", "housing-association"),
+        strict=True,
+    ):
         cfg.add_anchor(name, kind)
     ws = Workspace.create(tmp_path / "ws", cfg)
     lines: list[str] = []
@@ -24,7 +27,10 @@ def test_demo_contracts_surface_catering_and_concessions(tmp_path: Path):
     rows = pipeline_rows(ws)
     assert len(rows) == 20 and sum(r["is_public"] for r in rows) == 2
     pipeline_notice = next(r for r in rows if r["ocid"] == "ocds-demo-lbl-0001")
-    assert pipeline_notice["stage"] == "planning" and pipeline_notice["procurement_start"] > date.today()
+    assert (
+        pipeline_notice["stage"] == "planning"
+        and pipeline_notice["procurement_start"] > date.today()
+    )
     found = {o.category: o for o in find_opportunities(ws)}
     assert len(found["Catering"].anchors) == 4 and len(found["Concessions"].anchors) == 3
     assert list(found)[:2] == ["Catering", "Concessions"]

@@ -17,26 +17,78 @@ N = 20_000
 REFERENCE = Path(__file__).resolve().parents[1] / "src" / "anchorage" / "demo" / "reference"
 SPEC = {a.name: a for a in ANCHORS}
 
-COUNCIL_HEADER = ["Body Name", "Body", "Service Area", "Expenditure Category", "Expenditure Code",
-                  "Payment Date", "Transaction Number", "Amount", "Capital or Revenue",
-                  "Supplier Name", "Supplier ID"]
-ACUTE_HEADER = ["Department Family", "Entity", "Date", "Expense Type", "Expense Area", "Supplier",
-                "Transaction Number", "Amount", "Supplier Postcode"]
-COMMUNITY_HEADER = ["Expense Type", "Expense Area", "Supplier", "Date", "Transaction Number",
-                    "AP Amount", "VAT Registration Number"]
-COLLEGE_HEADER = ["Organisation Name", "Effective Date", "Supplier Name",
-                  "Beneficiary Registration Number", "Expense Type", "Purpose of Spend", "Amount",
-                  "Payment Date"]
-HOUSING_HEADER = ["Vendor", "Vendor Postcode", "Invoice Nett Amount", "Paid Date", "Expense Type",
-                  "Cost Centre", "Invoice No"]
-MASTER_HEADER = ["Supplier Name", "Supplier ID", "Postcode", "Country", "Company Number",
-                 "Charity Number", "VAT Number", "SME", "VCSE"]
+COUNCIL_HEADER = [
+    "Body Name",
+    "Body",
+    "Service Area",
+    "Expenditure Category",
+    "Expenditure Code",
+    "Payment Date",
+    "Transaction Number",
+    "Amount",
+    "Capital or Revenue",
+    "Supplier Name",
+    "Supplier ID",
+]
+ACUTE_HEADER = [
+    "Department Family",
+    "Entity",
+    "Date",
+    "Expense Type",
+    "Expense Area",
+    "Supplier",
+    "Transaction Number",
+    "Amount",
+    "Supplier Postcode",
+]
+COMMUNITY_HEADER = [
+    "Expense Type",
+    "Expense Area",
+    "Supplier",
+    "Date",
+    "Transaction Number",
+    "AP Amount",
+    "VAT Registration Number",
+]
+COLLEGE_HEADER = [
+    "Organisation Name",
+    "Effective Date",
+    "Supplier Name",
+    "Beneficiary Registration Number",
+    "Expense Type",
+    "Purpose of Spend",
+    "Amount",
+    "Payment Date",
+]
+HOUSING_HEADER = [
+    "Vendor",
+    "Vendor Postcode",
+    "Invoice Nett Amount",
+    "Paid Date",
+    "Expense Type",
+    "Cost Centre",
+    "Invoice No",
+]
+MASTER_HEADER = [
+    "Supplier Name",
+    "Supplier ID",
+    "Postcode",
+    "Country",
+    "Company Number",
+    "Charity Number",
+    "VAT Number",
+    "SME",
+    "VCSE",
+]
 
 
 def _sheet(path: Path, name: str) -> list[list[object]]:
     """All cells of one worksheet as Python values."""
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(
-        skip_empty_area=False)
+    return (
+        CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name(name)
+        .to_python(skip_empty_area=False)
+    )
 
 
 def _csv(path: Path, encoding: str) -> list[list[str]]:
@@ -98,7 +150,8 @@ def test_deterministic(demo: list[DemoFile], tmp_path: Path) -> None:
     again = generate_demo_files(tmp_path / "again", transactions=N)
     assert _hashes(again) == _hashes(demo)
     assert [(f.anchor, f.kind, f.path.name) for f in again] == [
-        (f.anchor, f.kind, f.path.name) for f in demo]
+        (f.anchor, f.kind, f.path.name) for f in demo
+    ]
 
 
 def test_other_seed_differs(demo: list[DemoFile], tmp_path: Path) -> None:
@@ -110,10 +163,17 @@ def test_file_list(demo: list[DemoFile]) -> None:
     spend = [f for f in demo if f.kind == "spend"]
     masters = [f for f in demo if f.kind == "suppliers"]
     assert [f.anchor for f in spend] == [a.name for a in ANCHORS]
-    assert {f.anchor_type for f in spend} == {"council", "nhs-trust", "college",
-                                              "housing-association"}
-    assert {f.anchor for f in masters} == {"Lewisham Council", "Lewisham College",
-                                           "Riverside Homes"}
+    assert {f.anchor_type for f in spend} == {
+        "council",
+        "nhs-trust",
+        "college",
+        "housing-association",
+    }
+    assert {f.anchor for f in masters} == {
+        "Lewisham Council",
+        "Lewisham College",
+        "Riverside Homes",
+    }
     assert all(f.path.exists() and f.path.stat().st_size > 0 for f in demo)
 
 
@@ -164,8 +224,11 @@ def test_housing_has_bom_and_messy_amounts(demo: list[DemoFile]) -> None:
 
 
 def _amount_col(name: str) -> str:
-    return {"Lewisham Council": "Amount", "South London Community and Mental Health Trust":
-            "AP Amount", "Riverside Homes": "Invoice Nett Amount"}.get(name, "Amount")
+    return {
+        "Lewisham Council": "Amount",
+        "South London Community and Mental Health Trust": "AP Amount",
+        "Riverside Homes": "Invoice Nett Amount",
+    }.get(name, "Amount")
 
 
 def _is_negative(v: object) -> bool:
@@ -187,7 +250,8 @@ def _category_col(name: str) -> str:
 
 
 def test_catering_and_concessions_everywhere(
-        tables: dict[str, tuple[list[str], list[dict[str, object]]]]) -> None:
+    tables: dict[str, tuple[list[str], list[dict[str, object]]]],
+) -> None:
     for name, (_, rows) in tables.items():
         cats = {r[_category_col(name)] for r in rows}
         for sector in ("catering", "concessions"):
@@ -195,10 +259,16 @@ def test_catering_and_concessions_everywhere(
 
 
 def test_bad_rows(tables: dict[str, tuple[list[str], list[dict[str, object]]]]) -> None:
-    supplier = {"Lewisham Council": "Supplier Name", "Lewisham College": "Supplier Name",
-                "Riverside Homes": "Vendor"}
-    date = {"Lewisham Council": "Payment Date", "Lewisham College": "Payment Date",
-            "Riverside Homes": "Paid Date"}
+    supplier = {
+        "Lewisham Council": "Supplier Name",
+        "Lewisham College": "Supplier Name",
+        "Riverside Homes": "Vendor",
+    }
+    date = {
+        "Lewisham Council": "Payment Date",
+        "Lewisham College": "Payment Date",
+        "Riverside Homes": "Paid Date",
+    }
     impossible = {"31/02/2023", "31-Feb-2023", "2023-02-31"}
     for name, (_, rows) in tables.items():
         amounts = [r[_amount_col(name)] for r in rows]
@@ -210,21 +280,25 @@ def test_bad_rows(tables: dict[str, tuple[list[str], list[dict[str, object]]]]) 
 
 
 def test_exclusions_and_redactions(
-        tables: dict[str, tuple[list[str], list[dict[str, object]]]]) -> None:
+    tables: dict[str, tuple[list[str], list[dict[str, object]]]],
+) -> None:
     _, council = tables["Lewisham Council"]
     payees = {r["Supplier Name"] for r in council}
-    assert {"HM Revenue & Customs", "London Pension Fund Authority",
-            "Royal Borough of Greenwich"} <= payees
+    assert {
+        "HM Revenue & Customs",
+        "London Pension Fund Authority",
+        "Royal Borough of Greenwich",
+    } <= payees
     assert "Grants to voluntary organisations" in {r["Expenditure Category"] for r in council}
     _, acute = tables["Lewisham and Greenwich NHS Trust"]
     assert "NHS Business Services Authority" in {r["Supplier"] for r in acute}
-    redacted = sum(r["Supplier Name"] in ("REDACTED", "Redacted - personal data")
-                   for r in council)
+    redacted = sum(r["Supplier Name"] in ("REDACTED", "Redacted - personal data") for r in council)
     assert redacted / len(council) == pytest.approx(0.005, abs=0.002)
 
 
 def test_name_variants_differ_between_anchors(
-        tables: dict[str, tuple[list[str], list[dict[str, object]]]]) -> None:
+    tables: dict[str, tuple[list[str], list[dict[str, object]]]],
+) -> None:
     council = {str(r["Supplier Name"]) for r in tables["Lewisham Council"][1]}
     housing = {str(r["Vendor"]) for r in tables["Riverside Homes"][1]}
     assert any(n.isupper() for n in council)
@@ -232,8 +306,9 @@ def test_name_variants_differ_between_anchors(
     assert any(n.count(".") >= 3 for n in council | housing)  # "A.B.C. CATERING LIMITED"
 
 
-def test_supplier_masters(demo: list[DemoFile],
-                          tables: dict[str, tuple[list[str], list[dict[str, object]]]]) -> None:
+def test_supplier_masters(
+    demo: list[DemoFile], tables: dict[str, tuple[list[str], list[dict[str, object]]]]
+) -> None:
     for f in (f for f in demo if f.kind == "suppliers"):
         rows = _csv(f.path, "utf-8")
         assert rows[0] == MASTER_HEADER

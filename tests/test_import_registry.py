@@ -19,10 +19,15 @@ from anchorage.store.jobs_records import Job
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "anchorage"
 FILES = {  # kind -> (command, file text, anchor)
-    "spend": (["spend", "ingest"], "Supplier Name,Amount,Payment Date\nAcme Ltd,100.00,25/04/2024\nBad Ltd,x,26/04/2024\n"),
+    "spend": (
+        ["spend", "ingest"],
+        "Supplier Name,Amount,Payment Date\nAcme Ltd,100.00,25/04/2024\nBad Ltd,x,26/04/2024\n",
+    ),
     "levy-paybill": (["levy", "load-paybill"], "month,pay_bill\n04/2024,1000.00\nnot a month,5\n"),
-    "programmes": (["apprenticeships", "load-programmes"],
-                   "id,standard,level,duration_months,off_the_job_hours,start_date\nDA1,ST0001,3,18,400,01/09/2025\n"),
+    "programmes": (
+        ["apprenticeships", "load-programmes"],
+        "id,standard,level,duration_months,off_the_job_hours,start_date\nDA1,ST0001,3,18,400,01/09/2025\n",
+    ),
     "utilisation": (["assets", "utilisation"], "UPRN,Period,Occupied floor m2\n,2024-25,10\n"),
 }
 
@@ -30,10 +35,28 @@ FILES = {  # kind -> (command, file text, anchor)
 def test_every_kind_is_named_once_and_looked_up_by_name():
     names = [k.name for k in loads.all_kinds()]
     assert len(names) == len(set(names))
-    for expected in ("spend", "suppliers", "workforce", "levy-paybill", "levy-commitments", "programmes",
-                     "placements", "apprentices", "pledges", "starts", "he-engagements", "assets", "utilisation",
-                     "contracts", "ocds", "sv_commitments", "sv_delivery", "lm3", "geography",
-                     "register:companies_house"):
+    for expected in (
+        "spend",
+        "suppliers",
+        "workforce",
+        "levy-paybill",
+        "levy-commitments",
+        "programmes",
+        "placements",
+        "apprentices",
+        "pledges",
+        "starts",
+        "he-engagements",
+        "assets",
+        "utilisation",
+        "contracts",
+        "ocds",
+        "sv_commitments",
+        "sv_delivery",
+        "lm3",
+        "geography",
+        "register:companies_house",
+    ):
         assert loads.kind(expected).name == expected
     assert set(loads.upload_kinds()) <= set(names) and "spend" in loads.upload_kinds()
     with pytest.raises(AnchorageError, match='no import kind "payroll"') as err:
@@ -44,7 +67,9 @@ def test_every_kind_is_named_once_and_looked_up_by_name():
 def test_the_web_names_an_uploads_kind_in_the_registrys_words():
     from anchorage.web.nav import upload_kind
 
-    for k in loads.all_kinds():  # the uploads list and an upload's page say what the upload form offered
+    for k in (
+        loads.all_kinds()
+    ):  # the uploads list and an upload's page say what the upload form offered
         assert upload_kind(k.name) == k.label
     assert upload_kind("no_longer_a_kind") == "No longer a kind" and upload_kind(None) == ""
     nav = (SRC / "web" / "nav.py").read_text(encoding="utf-8")
@@ -55,14 +80,25 @@ def test_no_command_or_route_names_a_loader_function():
     """The CLI passes kind names to run_ingest; nothing outside the domains imports a loader to call it."""
     loaders = {k.load.__name__ for k in loads.all_kinds()} - {"load"}
     named: list[str] = []
-    for path in [*(SRC / "cli").glob("*.py"), SRC / "web" / "routes" / "uploads.py", SRC / "services" / "loads.py"]:
+    for path in [
+        *(SRC / "cli").glob("*.py"),
+        SRC / "web" / "routes" / "uploads.py",
+        SRC / "services" / "loads.py",
+    ]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        imported = {
+            a.asname or a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom)
+            for a in n.names
+        }
         assert not imported & loaders, f"{path.name} imports {imported & loaders}"
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             if getattr(call.func, "id", None) in ("run_ingest", "_load") and call.args:
                 first = call.args[0]
-                assert isinstance(first, ast.Constant | ast.Name), ast.dump(first)  # a kind's name, never a function
+                assert isinstance(first, ast.Constant | ast.Name), ast.dump(
+                    first
+                )  # a kind's name, never a function
                 if isinstance(first, ast.Constant):
                     named.append(first.value)
     assert set(named) <= {k.name for k in loads.all_kinds()}
@@ -75,10 +111,14 @@ def test_every_load_command_runs_as_a_job_and_prints_the_same_summary(tmp_path):
     for kind, (command, text) in FILES.items():
         path = tmp_path / f"{kind}.csv"
         path.write_text(text)
-        r = CliRunner().invoke(cli, [*command, str(path), "--org", "Council", "--workspace", str(ws.root), "--json"])
+        r = CliRunner().invoke(
+            cli, [*command, str(path), "--org", "Council", "--workspace", str(ws.root), "--json"]
+        )
         assert r.exit_code == 0, r.output
         out = json.loads(r.output)
-        assert out["kind"] == kind and out["rows_read"] == out["rows_loaded"] + out["rows_quarantined"]
+        assert (
+            out["kind"] == kind and out["rows_read"] == out["rows_loaded"] + out["rows_quarantined"]
+        )
         money = {"amount_read", "amount_loaded", "amount_quarantined"}
         assert (money <= set(out)) == loads.kind(kind).money
         shapes[kind] = set(out) - money

@@ -39,15 +39,30 @@ def test_every_shared_spend_file_reconciles(workspace, shared_data):
 
 
 def test_leeds_raw_file_counts_and_blank_lines(workspace, shared_data):
-    s = ingest_spend(workspace, shared_data / "spend/messy/leeds_raw_2010-12.csv", "Council", accept_warnings=True)
+    s = ingest_spend(
+        workspace,
+        shared_data / "spend/messy/leeds_raw_2010-12.csv",
+        "Council",
+        accept_warnings=True,
+    )
     # 10,306 csv records, of which the last three are blank lines (not data).
     assert (s.rows_read, s.rows_quarantined) == (10303, 0)
-    cp = ingest_spend(workspace, shared_data / "spend/messy/leeds_raw_2011-01.csv", "Council", accept_warnings=True)
+    cp = ingest_spend(
+        workspace,
+        shared_data / "spend/messy/leeds_raw_2011-01.csv",
+        "Council",
+        accept_warnings=True,
+    )
     assert cp.rows_loaded == 8837  # the cp1252 byte deep in the file is read, not fatal
 
 
 def test_oxford_file_without_dates_is_quarantined_with_reasons(workspace, shared_data):
-    s = ingest_spend(workspace, shared_data / "spend/oxford/expenditure-over-500-apr-jun-2014.csv", "Council", accept_warnings=True)
+    s = ingest_spend(
+        workspace,
+        shared_data / "spend/oxford/expenditure-over-500-apr-jun-2014.csv",
+        "Council",
+        accept_warnings=True,
+    )
     assert s.rows_loaded == 0 and s.rows_quarantined == 3836
     q = quarantine_frame(workspace)
     assert set(q["column"]) == {"Paid Date"}
@@ -107,11 +122,20 @@ def test_xlsx_with_junk_title_rows_and_several_sheets(workspace, tmp_path):
     data = wb.add_worksheet("Expenditure")
     data.write(0, 0, "Acute Trust")
     data.write(1, 0, "Expenditure over £25k")
-    header = ["Department Family", "Entity", "Date", "Expense Type", "Expense Area", "Supplier",
-              "Transaction Number", "Amount"]
+    header = [
+        "Department Family",
+        "Entity",
+        "Date",
+        "Expense Type",
+        "Expense Area",
+        "Supplier",
+        "Transaction Number",
+        "Amount",
+    ]
     data.write_row(4, 1, header)  # header at B5
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     import datetime as dt
+
     for i, (sup, amt) in enumerate([("Big Co Ltd", 30000.5), ("Small Co", 26000), ("", 27000)]):
         r = 5 + i
         data.write_row(r, 1, ["Health", "Trust"])
@@ -123,13 +147,17 @@ def test_xlsx_with_junk_title_rows_and_several_sheets(workspace, tmp_path):
     assert s.amount_loaded == Decimal("56000.50")
     assert any("Read me" in n for n in s.notes)
     q = quarantine_frame(workspace)
-    assert (q.iloc[0]["sheet"], q.iloc[0]["line"], q.iloc[0]["column"]) == ("Expenditure", 8, "Supplier")
+    assert (q.iloc[0]["sheet"], q.iloc[0]["line"], q.iloc[0]["column"]) == (
+        "Expenditure",
+        8,
+        "Supplier",
+    )
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig", "utf-16", "latin-1"])
 def test_encodings(workspace, tmp_path, encoding):
     f = tmp_path / f"{encoding}.csv"
-    text = "Report of payments\n\nSupplier,Amount,Date\nCafé Nero Ltd,100,01/05/2023\nO’Brien – Builders,\"£2,000.00\",02/05/2023\n"
+    text = 'Report of payments\n\nSupplier,Amount,Date\nCafé Nero Ltd,100,01/05/2023\nO’Brien – Builders,"£2,000.00",02/05/2023\n'
     if encoding == "latin-1":
         text = text.replace("’", "'").replace("–", "-")
     f.write_bytes(text.encode(encoding))
@@ -175,10 +203,24 @@ def test_cli_unknown_anchor_and_json(workspace, tmp_path):
     r = cli("spend", "ingest", str(f), "--org", "council", "--json", ws=workspace.root)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert {k: out[k] for k in ("rows_read", "rows_loaded", "rows_quarantined", "amount_read", "amount_loaded",
-                                "amount_quarantined")} == {
-        "rows_read": 2, "rows_loaded": 1, "rows_quarantined": 1, "amount_read": 1.5, "amount_loaded": 1.5,
-        "amount_quarantined": 0.0}
+    assert {
+        k: out[k]
+        for k in (
+            "rows_read",
+            "rows_loaded",
+            "rows_quarantined",
+            "amount_read",
+            "amount_loaded",
+            "amount_quarantined",
+        )
+    } == {
+        "rows_read": 2,
+        "rows_loaded": 1,
+        "rows_quarantined": 1,
+        "amount_read": 1.5,
+        "amount_loaded": 1.5,
+        "amount_quarantined": 0.0,
+    }
     r = cli("spend", "ingest", str(f), "--org", "council", "--json", ws=workspace.root)
     assert json.loads(r.stdout)["duplicate"] is True
 
@@ -187,9 +229,13 @@ def test_ods_with_a_title_row(workspace, tmp_path):
     import pandas as pd
 
     path = tmp_path / "college.ods"
-    rows = pd.DataFrame({"Supplier": ["A Ltd", "B Ltd"], "Amount": [100.5, 200], "Date": ["01/05/2023", "x"]})
+    rows = pd.DataFrame(
+        {"Supplier": ["A Ltd", "B Ltd"], "Amount": [100.5, 200], "Date": ["01/05/2023", "x"]}
+    )
     with pd.ExcelWriter(path, engine="odf") as w:
-        pd.DataFrame([["Payments report"]]).to_excel(w, sheet_name="Spend", index=False, header=False)
+        pd.DataFrame([["Payments report"]]).to_excel(
+            w, sheet_name="Spend", index=False, header=False
+        )
         rows.to_excel(w, sheet_name="Spend", index=False, startrow=2)
     s = ingest_spend(workspace, path, "Council", date_order="dmy")
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (2, 1, 1)
@@ -205,5 +251,9 @@ def test_a_total_line_is_quarantined_as_a_total(workspace, tmp_path):
     s = ingest_spend(workspace, f, "Council", date_order="dmy")
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (3, 1, 2)
     reasons = quarantine_frame(workspace)["reason"].tolist()
-    assert "this looks like a total line, not a payment" in reasons  # "Total" alone, on a line without a date
-    assert sum("total line" in r for r in reasons) == 1  # a supplier called Totalcare is not a total line
+    assert (
+        "this looks like a total line, not a payment" in reasons
+    )  # "Total" alone, on a line without a date
+    assert (
+        sum("total line" in r for r in reasons) == 1
+    )  # a supplier called Totalcare is not a total line

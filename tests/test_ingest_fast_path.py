@@ -12,12 +12,51 @@ from anchorage.ingest.spend import ingest_spend
 
 # Amounts and dates in the plain shapes (fast path) and every other shape (full parsers), with the cell
 # padding (spaces, tabs, no-break spaces) that decides which path a row takes.
-AMOUNTS = ["12.50", " 12.50 ", "£1,234.56", "(12.00)", "-", "1.2E+05", "1e3", "+5", "10 ", "TBC", "", "0.005",
-           "99999999999999999999", "12.5CR", "NaN", "\u00a07.25", "3.\u00a0"]
-DATES = ["01/04/2021", " 01/04/2021", "01/04/2021 ", "2021-04-01", "1/4/2021", "31/02/2021", "01/04/1980",
-         "01/04/2099", "", "29/02/2024", "00/04/2021", "01-04-2021", "\t02/04/2021"]
-SUPPLIERS = ["ABC Ltd", " ABC Ltd ", "\tABC Ltd", "Émile Services Ltd", "", "   ", "\u00a0NBSP Trading Ltd\u00a0",
-             "REDACTED personal data", "A & B (t/a Zed)"]
+AMOUNTS = [
+    "12.50",
+    " 12.50 ",
+    "£1,234.56",
+    "(12.00)",
+    "-",
+    "1.2E+05",
+    "1e3",
+    "+5",
+    "10 ",
+    "TBC",
+    "",
+    "0.005",
+    "99999999999999999999",
+    "12.5CR",
+    "NaN",
+    "\u00a07.25",
+    "3.\u00a0",
+]
+DATES = [
+    "01/04/2021",
+    " 01/04/2021",
+    "01/04/2021 ",
+    "2021-04-01",
+    "1/4/2021",
+    "31/02/2021",
+    "01/04/1980",
+    "01/04/2099",
+    "",
+    "29/02/2024",
+    "00/04/2021",
+    "01-04-2021",
+    "\t02/04/2021",
+]
+SUPPLIERS = [
+    "ABC Ltd",
+    " ABC Ltd ",
+    "\tABC Ltd",
+    "Émile Services Ltd",
+    "",
+    "   ",
+    "\u00a0NBSP Trading Ltd\u00a0",
+    "REDACTED personal data",
+    "A & B (t/a Zed)",
+]
 
 
 def _trim(values: list[str]) -> list[str | None]:
@@ -28,7 +67,9 @@ def _trim(values: list[str]) -> list[str | None]:
 
 def test_fast_path_rows_load_as_the_full_parsers_read_them(workspace, tmp_path):
     pairs = [(s, a) for s in SUPPLIERS for a in AMOUNTS]
-    rows = [(s, a, DATES[i % len(DATES)]) for i, (s, a) in enumerate(pairs)]  # 17 and 13: every pairing varies
+    rows = [
+        (s, a, DATES[i % len(DATES)]) for i, (s, a) in enumerate(pairs)
+    ]  # 17 and 13: every pairing varies
     f = tmp_path / "spend.csv"
     with f.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -39,13 +80,20 @@ def test_fast_path_rows_load_as_the_full_parsers_read_them(workspace, tmp_path):
     amounts, dates = parse_amounts(amts), parse_dates(dats)
     latest = dt.date.today() + dt.timedelta(days=366)
     expected = {
-        i + 1: (sups[i], amounts[i], dates[i]) for i in range(len(rows))
-        if sups[i] is not None and amounts[i] is not None and dates[i] is not None
+        i + 1: (sups[i], amounts[i], dates[i])
+        for i in range(len(rows))
+        if sups[i] is not None
+        and amounts[i] is not None
+        and dates[i] is not None
         and dt.date(1990, 1, 1) <= dates[i] <= latest
     }
     with workspace.warehouse(read_only=True) as con:
-        got = {n: (s, a, d) for n, s, a, d in con.execute(
-            "SELECT row_no, supplier_name, amount, payment_date FROM spend").fetchall()}
+        got = {
+            n: (s, a, d)
+            for n, s, a, d in con.execute(
+                "SELECT row_no, supplier_name, amount, payment_date FROM spend"
+            ).fetchall()
+        }
         quarantined = {n for (n,) in con.execute("SELECT row_no FROM quarantine").fetchall()}
     assert got == expected
     assert quarantined == set(range(1, len(rows) + 1)) - set(expected)

@@ -20,11 +20,14 @@ from anchorage.ingest.spend import ingest_spend
 
 def _stored(ws, upload_id: str) -> list[tuple]:
     with ws.warehouse() as con:
-        return con.execute("""SELECT r.payment_date, r.amount, s.supplier_name, s.supplier_name_norm,
+        return con.execute(
+            """SELECT r.payment_date, r.amount, s.supplier_name, s.supplier_name_norm,
                                      s.company_number, s.supplier_ref
                               FROM spend_rows r JOIN spend_uploads u USING (upload_no)
                               JOIN spend_suppliers s USING (upload_no, supplier_key)
-                              WHERE u.upload_id = ? ORDER BY r.row_no""", [upload_id]).fetchall()
+                              WHERE u.upload_id = ? ORDER BY r.row_no""",
+            [upload_id],
+        ).fetchall()
 
 
 def _csv(tmp_path: Path, name: str, text: str) -> Path:
@@ -35,13 +38,21 @@ def _csv(tmp_path: Path, name: str, text: str) -> Path:
 
 # --- dates ---------------------------------------------------------------------------------------------
 
+
 def test_month_first_file_reads_every_row_month_first(workspace, tmp_path):
     # 1/12/2021 fits both readings; 7/31/2020 proves month-first, so 1/12/2021 is 12 January, not 1 December.
-    f = _csv(tmp_path, "us.csv", "Supplier,Amount,Date\nA Ltd,10,1/12/2021\nB Ltd,20,7/31/2020\nC Ltd,30,02/03/2021\n")
+    f = _csv(
+        tmp_path,
+        "us.csv",
+        "Supplier,Amount,Date\nA Ltd,10,1/12/2021\nB Ltd,20,7/31/2020\nC Ltd,30,02/03/2021\n",
+    )
     s = ingest_spend(workspace, f, "Council")
     assert (s.rows_loaded, s.rows_quarantined, s.date_order) == (3, 0, "mdy")
-    assert [r[0] for r in _stored(workspace, s.upload_id)] == [dt.date(2021, 1, 12), dt.date(2020, 7, 31),
-                                                              dt.date(2021, 2, 3)]
+    assert [r[0] for r in _stored(workspace, s.upload_id)] == [
+        dt.date(2021, 1, 12),
+        dt.date(2020, 7, 31),
+        dt.date(2021, 2, 3),
+    ]
 
 
 def test_ambiguous_file_asks_then_follows_the_anchors_earlier_files(workspace, tmp_path):
@@ -50,7 +61,10 @@ def test_ambiguous_file_asks_then_follows_the_anchors_earlier_files(workspace, t
         ingest_spend(workspace, f, "Council")
     assert "--date-order" in (e.value.fix or "")
     first = ingest_spend(workspace, f, "Council", date_order="mdy")
-    assert [r[0] for r in _stored(workspace, first.upload_id)] == [dt.date(2023, 1, 2), dt.date(2023, 3, 4)]
+    assert [r[0] for r in _stored(workspace, first.upload_id)] == [
+        dt.date(2023, 1, 2),
+        dt.date(2023, 3, 4),
+    ]
     g = _csv(tmp_path, "b.csv", "Supplier,Amount,Date\nC Ltd,30,05/06/2023\n")
     second = ingest_spend(workspace, g, "Council")
     assert second.date_order == "mdy" and any("earlier files" in n for n in second.notes)
@@ -60,18 +74,28 @@ def test_ambiguous_file_asks_then_follows_the_anchors_earlier_files(workspace, t
 
 
 def test_mixed_orders_are_refused_or_split_by_the_given_order(workspace, tmp_path):
-    f = _csv(tmp_path, "mixed.csv", "Supplier,Amount,Date\nA Ltd,10,31/01/2023\nB Ltd,20,7/31/2023\nC Ltd,5,02/03/2023\n")
+    f = _csv(
+        tmp_path,
+        "mixed.csv",
+        "Supplier,Amount,Date\nA Ltd,10,31/01/2023\nB Ltd,20,7/31/2023\nC Ltd,5,02/03/2023\n",
+    )
     with pytest.raises(dates.DateOrderError, match="mixes day-first"):
         ingest_spend(workspace, f, "Council")
     s = ingest_spend(workspace, f, "Council", date_order="dmy")
     assert (s.rows_loaded, s.rows_quarantined, s.amount_quarantined) == (2, 1, Decimal("20"))
-    assert [r[0] for r in _stored(workspace, s.upload_id)] == [dt.date(2023, 1, 31), dt.date(2023, 3, 2)]
+    assert [r[0] for r in _stored(workspace, s.upload_id)] == [
+        dt.date(2023, 1, 31),
+        dt.date(2023, 3, 2),
+    ]
 
 
 def test_iso_excel_serials_and_month_only(workspace, tmp_path):
     f = _csv(tmp_path, "iso.csv", "Supplier,Amount,Date\nA Ltd,10,2023-05-01\nB Ltd,20,45000\n")
     s = ingest_spend(workspace, f, "Council")
-    assert [r[0] for r in _stored(workspace, s.upload_id)] == [dt.date(2023, 5, 1), dt.date(2023, 3, 15)]
+    assert [r[0] for r in _stored(workspace, s.upload_id)] == [
+        dt.date(2023, 5, 1),
+        dt.date(2023, 3, 15),
+    ]
     g = _csv(tmp_path, "months.csv", "Supplier,Amount,Date\nA Ltd,10,2024-03\nB Ltd,20,2024-04\n")
     m = ingest_spend(workspace, g, "Acute Trust")
     assert m.date_precision == "month" and any("give only a month" in n for n in m.notes)
@@ -82,18 +106,29 @@ SEPARATORS = st.sampled_from(["/", "-", "."])
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), min_size=1, max_size=30), ORDERS,
-       SEPARATORS, st.booleans())
-def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(memory_con, days, order, sep, pad):
+@given(
+    st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), min_size=1, max_size=30),
+    ORDERS,
+    SEPARATORS,
+    st.booleans(),
+)
+def test_inferred_order_is_right_or_declared_ambiguous_never_wrong(
+    memory_con, days, order, sep, pad
+):
     fmt = ("%d{0}%m{0}%Y" if order == "dmy" else "%m{0}%d{0}%Y").format(sep)
-    values = [d.strftime(fmt) if pad else d.strftime(fmt).lstrip("0").replace(sep + "0", sep) for d in days]
+    values = [
+        d.strftime(fmt) if pad else d.strftime(fmt).lstrip("0").replace(sep + "0", sep)
+        for d in days
+    ]
     memory_con.execute("CREATE OR REPLACE TEMP TABLE t AS SELECT unnest(?) AS v", [values])
     ev = dates.gather(memory_con, f"SELECT {dates.evidence_sql('v')} FROM t")
     try:
         decision = dates.decide(ev, path="f.csv", column="Date")
     except dates.DateOrderError:
         # Only when no value tells: every date has day and month both 12 or under.
-        assert all(d.day <= 12 and d.month <= 12 for d in days) and any(d.day != d.month for d in days)
+        assert all(d.day <= 12 and d.month <= 12 for d in days) and any(
+            d.day != d.month for d in days
+        )
         return
     if any(d.day != d.month for d in days):
         assert decision.order == order
@@ -109,14 +144,27 @@ HEADER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=0, max_size=14
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(HEADER, HEADER, HEADER, st.permutations([0, 1, 2, 3]), st.randoms(use_true_random=False))
-def test_dates_money_and_postcodes_are_found_whatever_their_header(h_date, h_money, h_pc, order, rnd):
+def test_dates_money_and_postcodes_are_found_whatever_their_header(
+    h_date, h_money, h_pc, order, rnd
+):
     n = 40
     cols = {
-        "supplier_name": ("Supplier", [f"{rnd.choice(['Acme', 'Bolt', 'Cray', 'Dune'])} {i} Ltd" for i in range(n)]),
-        "payment_date": (h_date, [(dt.date(2023, 1, 1) + dt.timedelta(days=rnd.randrange(700))).strftime("%d/%m/%Y")
-                                  for _ in range(n)]),
+        "supplier_name": (
+            "Supplier",
+            [f"{rnd.choice(['Acme', 'Bolt', 'Cray', 'Dune'])} {i} Ltd" for i in range(n)],
+        ),
+        "payment_date": (
+            h_date,
+            [
+                (dt.date(2023, 1, 1) + dt.timedelta(days=rnd.randrange(700))).strftime("%d/%m/%Y")
+                for _ in range(n)
+            ],
+        ),
         "amount": (h_money, [f"{rnd.uniform(-500, 90000):,.2f}" for _ in range(n)]),
-        "supplier_postcode": (h_pc, [rnd.choice(["SE6 4RU", "WC1A 1AA", "HG1 1AA", "M1 1AE"]) for _ in range(n)]),
+        "supplier_postcode": (
+            h_pc,
+            [rnd.choice(["SE6 4RU", "WC1A 1AA", "HG1 1AA", "M1 1AE"]) for _ in range(n)],
+        ),
     }
     fields = [list(cols)[i] for i in order]
     headers = [cols[f][0] for f in fields]
@@ -129,8 +177,12 @@ def test_dates_money_and_postcodes_are_found_whatever_their_header(h_date, h_mon
 def test_header_lies_and_odd_headers(workspace, tmp_path):
     # 'Transaction Date' holds numbers, the dates sit under an unknown header, ' Amount ' has spaces and
     # 'Supplier\xa0Name' a no-break space.
-    f = _csv(tmp_path, "odd.csv", "Supplier\xa0Name,Transaction Date,When, Amount \n"
-             "A Ltd,1168648,16/06/2020,\"1,014,642.50\"\nB Ltd,1165124,25/06/2020,309983.38\n")
+    f = _csv(
+        tmp_path,
+        "odd.csv",
+        "Supplier\xa0Name,Transaction Date,When, Amount \n"
+        'A Ltd,1168648,16/06/2020,"1,014,642.50"\nB Ltd,1165124,25/06/2020,309983.38\n',
+    )
     s = ingest_spend(workspace, f, "Council")
     assert s.mapping["payment_date"] == "When" and s.mapping["transaction_id"] == "Transaction Date"
     assert s.mapping["amount"] == "Amount" and s.mapping["supplier_name"] == "Supplier\xa0Name"
@@ -139,19 +191,49 @@ def test_header_lies_and_odd_headers(workspace, tmp_path):
     assert when["chosen_by"] == "values" and when["samples"][0] == "16/06/2020"
 
 
-TYPES = ["Rent and rates", "Agency staff", "Drugs", "Equipment maintenance", "Professional fees", "Gas",
-         "Software licences", "Consultancy", "Catering supplies", "Cleaning contract"]
-AREAS = ["Adult Social Care", "Children's Services", "Highways", "Estates and Facilities", "Corporate Finance",
-         "Housing", "Acute Commissioning", "Mental Health", "Libraries", "Public Health"]
+TYPES = [
+    "Rent and rates",
+    "Agency staff",
+    "Drugs",
+    "Equipment maintenance",
+    "Professional fees",
+    "Gas",
+    "Software licences",
+    "Consultancy",
+    "Catering supplies",
+    "Cleaning contract",
+]
+AREAS = [
+    "Adult Social Care",
+    "Children's Services",
+    "Highways",
+    "Estates and Facilities",
+    "Corporate Finance",
+    "Housing",
+    "Acute Commissioning",
+    "Mental Health",
+    "Libraries",
+    "Public Health",
+]
 
 
-@pytest.mark.parametrize(("type_header", "area_header"), [
-    ("Expense Area", "Expense Type"), ("Service Area", "Expenditure Category"), ("Directorate", "Account"),
-])
-def test_a_header_that_lies_about_type_and_area_is_overruled_by_the_values(type_header, area_header):
+@pytest.mark.parametrize(
+    ("type_header", "area_header"),
+    [
+        ("Expense Area", "Expense Type"),
+        ("Service Area", "Expenditure Category"),
+        ("Directorate", "Account"),
+    ],
+)
+def test_a_header_that_lies_about_type_and_area_is_overruled_by_the_values(
+    type_header, area_header
+):
     """The class behind NHS Newham's file: expense types under an area header and areas under a type header."""
     headers = ["Supplier", "Date", type_header, area_header, "Amount"]
-    rows = [[f"Firm {i} Ltd", "15/05/2023", TYPES[i % 10], AREAS[(i * 3) % 10], f"{100 + i}.50"] for i in range(30)]
+    rows = [
+        [f"Firm {i} Ltd", "15/05/2023", TYPES[i % 10], AREAS[(i * 3) % 10], f"{100 + i}.50"]
+        for i in range(30)
+    ]
     got = infer.infer_mapping(headers, rows)
     assert (got.fields["category"], got.fields["service"]) == (type_header, area_header)
     # Told the truth, the same headers are kept.
@@ -162,11 +244,17 @@ def test_a_header_that_lies_about_type_and_area_is_overruled_by_the_values(type_
 def test_a_header_is_kept_when_the_values_do_not_say_otherwise():
     # Codes and names without the words of either: nothing to overrule the headers with.
     headers = ["Supplier", "Date", "Expense Area", "Expense Type", "Amount"]
-    rows = [[f"Firm {i} Ltd", "15/05/2023", f"Code X{i % 7}", f"Ref Q{i % 5}", "10.00"] for i in range(30)]
+    rows = [
+        [f"Firm {i} Ltd", "15/05/2023", f"Code X{i % 7}", f"Ref Q{i % 5}", "10.00"]
+        for i in range(30)
+    ]
     got = infer.infer_mapping(headers, rows)
     assert (got.fields["category"], got.fields["service"]) == ("Expense Type", "Expense Area")
     # A few type words among area values (2 in 10) do not overrule a header either.
-    mixed = [[r[0], r[1], AREAS[i % 10] if i % 10 > 1 else TYPES[i % 10], "Ref", "10.00"] for i, r in enumerate(rows)]
+    mixed = [
+        [r[0], r[1], AREAS[i % 10] if i % 10 > 1 else TYPES[i % 10], "Ref", "10.00"]
+        for i, r in enumerate(rows)
+    ]
     assert infer.infer_mapping(headers, mixed).fields["service"] == "Expense Area"
 
 
@@ -177,7 +265,7 @@ def test_a_blank_column_loses_to_a_filled_one_with_a_close_header():
 
 
 def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):
-    f = _csv(tmp_path, "agg.csv", "Supplier,Total\nA Ltd,\"1,000.00\"\nB Ltd,250.50\n")
+    f = _csv(tmp_path, "agg.csv", 'Supplier,Total\nA Ltd,"1,000.00"\nB Ltd,250.50\n')
     with pytest.raises(MappingError, match="aggregate") as e:
         ingest_spend(workspace, f, "Council")
     assert '"Total": money (e.g. "1,000.00")' in e.value.message
@@ -185,68 +273,141 @@ def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):
 
 # --- sanity checks -------------------------------------------------------------------------------------
 
+
 def test_another_bodys_file_warns_and_loads_only_when_accepted(workspace, tmp_path):
-    f = _csv(tmp_path, "leeds.csv", "Body Name,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,15/05/2023\n")
+    f = _csv(
+        tmp_path,
+        "leeds.csv",
+        "Body Name,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,15/05/2023\n",
+    )
     with pytest.raises(SanityWarning, match='names "Leeds City Council", not "Acute Trust"'):
         ingest_spend(workspace, f, "Acute Trust")
     s = ingest_spend(workspace, f, "Acute Trust", accept_warnings=True)
     assert s.rows_loaded == 1 and s.warnings
-    own = _csv(tmp_path, "own.csv", "Entity,Supplier,Amount,Date\nThe Council,B Ltd,10,15/05/2023\n")
+    own = _csv(
+        tmp_path, "own.csv", "Entity,Supplier,Amount,Date\nThe Council,B Ltd,10,15/05/2023\n"
+    )
     assert ingest_spend(workspace, own, "Council").warnings == []  # its own name: no warning
 
 
 def test_overlap_future_far_dates_and_total_lines(workspace, tmp_path):
-    ingest_spend(workspace, _csv(tmp_path, "may.csv", "Supplier,Amount,Date\nA Ltd,100,15/05/2023\nB Ltd,50,20/05/2023\n"),
-                 "Council")
-    merged = _csv(tmp_path, "merged.csv", "Supplier,Amount,Date\nA Ltd,100,15/05/2023\nC Ltd,70,13/06/2023\n")
+    ingest_spend(
+        workspace,
+        _csv(
+            tmp_path, "may.csv", "Supplier,Amount,Date\nA Ltd,100,15/05/2023\nB Ltd,50,20/05/2023\n"
+        ),
+        "Council",
+    )
+    merged = _csv(
+        tmp_path, "merged.csv", "Supplier,Amount,Date\nA Ltd,100,15/05/2023\nC Ltd,70,13/06/2023\n"
+    )
     with pytest.raises(SanityWarning) as e:
         ingest_spend(workspace, merged, "Council")
-    assert "overlaps 2 payments (£150.00) already loaded for this anchor from may.csv" in e.value.message
+    assert (
+        "overlaps 2 payments (£150.00) already loaded for this anchor from may.csv"
+        in e.value.message
+    )
     future = (dt.date.today() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
     with pytest.raises(SanityWarning, match="dated in the future"):
-        ingest_spend(workspace, _csv(tmp_path, "fut.csv", f"Supplier,Amount,Date\nA Ltd,1,{future}\n"), "Council")
+        ingest_spend(
+            workspace,
+            _csv(tmp_path, "fut.csv", f"Supplier,Amount,Date\nA Ltd,1,{future}\n"),
+            "Council",
+        )
     with pytest.raises(SanityWarning, match="years or more away"):
-        ingest_spend(workspace, _csv(tmp_path, "old.csv", "Supplier,Amount,Date\nA Ltd,1,15/05/2011\n"), "Council")
+        ingest_spend(
+            workspace,
+            _csv(tmp_path, "old.csv", "Supplier,Amount,Date\nA Ltd,1,15/05/2011\n"),
+            "Council",
+        )
     # A total line that disagrees is reported with the load (its rows quarantined as a total line).
-    s = ingest_spend(workspace, _csv(tmp_path, "tot.csv", "Supplier,Amount,Date\nA Ltd,10,15/05/2024\n"
-                                     "B Ltd,20,16/05/2024\nTotal,999,\n"), "Acute Trust")
+    s = ingest_spend(
+        workspace,
+        _csv(
+            tmp_path,
+            "tot.csv",
+            "Supplier,Amount,Date\nA Ltd,10,15/05/2024\nB Ltd,20,16/05/2024\nTotal,999,\n",
+        ),
+        "Acute Trust",
+    )
     assert (s.rows_loaded, s.amount_loaded, s.quarantine_reasons) == (
-        2, Decimal("30"), {"this looks like a total line, not a payment": 1})
-    assert any("total line says £999.00 but the payments loaded add up to £30.00" in w for w in s.warnings)
+        2,
+        Decimal("30"),
+        {"this looks like a total line, not a payment": 1},
+    )
+    assert any(
+        "total line says £999.00 but the payments loaded add up to £30.00" in w for w in s.warnings
+    )
 
 
 # --- identifiers in supplier names ---------------------------------------------------------------------
 
+
 def test_identifiers_in_names_go_to_their_own_fields(workspace, tmp_path):
-    f = _csv(tmp_path, "ids.csv", "Supplier,Amount,Date\nKINGS COLLEGE LONDON:03529700,10,15/05/2023\n"
-             "HRB851100001 : ACME LTD,20,15/05/2023\nSupply Chain Coordination Ltd (Sccl) ( 905),30,15/05/2023\n"
-             "Supply Chain Coordination Ltd (Sccl) ( 101),40,15/05/2023\n")
+    f = _csv(
+        tmp_path,
+        "ids.csv",
+        "Supplier,Amount,Date\nKINGS COLLEGE LONDON:03529700,10,15/05/2023\n"
+        "HRB851100001 : ACME LTD,20,15/05/2023\nSupply Chain Coordination Ltd (Sccl) ( 905),30,15/05/2023\n"
+        "Supply Chain Coordination Ltd (Sccl) ( 101),40,15/05/2023\n",
+    )
     s = ingest_spend(workspace, f, "Council")
     rows = _stored(workspace, s.upload_id)
-    assert rows[0][2:] == ("KINGS COLLEGE LONDON:03529700", "KINGS COLLEGE LONDON", "03529700", None)
+    assert rows[0][2:] == (
+        "KINGS COLLEGE LONDON:03529700",
+        "KINGS COLLEGE LONDON",
+        "03529700",
+        None,
+    )
     assert rows[1][2:] == ("HRB851100001 : ACME LTD", "ACME", None, "HRB851100001")
     # One supplier under two account numbers groups as one, its numbers kept as references.
-    assert rows[2][3] == rows[3][3] and "905" not in rows[2][3] and (rows[2][5], rows[3][5]) == ("905", "101")
+    assert (
+        rows[2][3] == rows[3][3]
+        and "905" not in rows[2][3]
+        and (rows[2][5], rows[3][5]) == ("905", "101")
+    )
 
 
-def test_a_supplier_given_only_as_a_number_is_kept_as_unknown_with_its_reference(workspace, tmp_path):
+def test_a_supplier_given_only_as_a_number_is_kept_as_unknown_with_its_reference(
+    workspace, tmp_path
+):
     # EPSH gives a supplier code for 13 payments; SEL_10's PDF extraction left transaction numbers.
-    f = _csv(tmp_path, "codes.csv", "Supplier,Amount,Date\n10008721,100.50,15/05/2023\n10008721,50,16/05/2023\n"
-             "35333734,25,17/05/2023\n3M United Kingdom PLC,10,18/05/2023\n")
+    f = _csv(
+        tmp_path,
+        "codes.csv",
+        "Supplier,Amount,Date\n10008721,100.50,15/05/2023\n10008721,50,16/05/2023\n"
+        "35333734,25,17/05/2023\n3M United Kingdom PLC,10,18/05/2023\n",
+    )
     s = ingest_spend(workspace, f, "Council")
-    assert (s.rows_loaded, s.amount_loaded, s.rows_quarantined) == (4, Decimal("185.50"), 0)  # nothing lost
+    assert (s.rows_loaded, s.amount_loaded, s.rows_quarantined) == (
+        4,
+        Decimal("185.50"),
+        0,
+    )  # nothing lost
     rows = _stored(workspace, s.upload_id)
     assert [(r[2], r[3], r[5]) for r in rows] == [
-        ("10008721", "REDACTED", "10008721"), ("10008721", "REDACTED", "10008721"),
-        ("35333734", "REDACTED", "35333734"), ("3M United Kingdom PLC", "3M UNITED KINGDOM", None)]
-    assert any(n.startswith("3 payments give their supplier only as a number (10008721, 35333734)") for n in s.notes)
+        ("10008721", "REDACTED", "10008721"),
+        ("10008721", "REDACTED", "10008721"),
+        ("35333734", "REDACTED", "35333734"),
+        ("3M United Kingdom PLC", "3M UNITED KINGDOM", None),
+    ]
+    assert any(
+        n.startswith("3 payments give their supplier only as a number (10008721, 35333734)")
+        for n in s.notes
+    )
 
 
 def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
-    f = _csv(tmp_path, "a.csv", "Body,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,01/02/2023\n")
+    f = _csv(
+        tmp_path, "a.csv", "Body,Supplier,Amount,Date\nLeeds City Council,A Ltd,10,01/02/2023\n"
+    )
     cmd = ["spend", "ingest", str(f), "--org", "Council", "--workspace", str(workspace.root)]
     ask = run_cli(cmd)
-    assert ask.returncode != 0 and "--date-order" in ask.stdout + ask.stderr and "Traceback" not in ask.stderr
+    assert (
+        ask.returncode != 0
+        and "--date-order" in ask.stdout + ask.stderr
+        and "Traceback" not in ask.stderr
+    )
     warn = run_cli([*cmd, "--date-order", "dmy"])
     assert warn.returncode != 0 and "Leeds City Council" in warn.stdout + warn.stderr
     ok = run_cli([*cmd, "--date-order", "dmy", "--accept-warnings", "--json"])
@@ -254,24 +415,48 @@ def test_cli_date_order_accept_warnings_and_json(workspace, tmp_path):
     assert out["rows_loaded"] == 1 and out["date_order"] == "dmy" and out["warnings"]
     assert {c["field"] for c in out["columns"]} >= {"supplier_name", "amount", "payment_date"}
     # `spend check` runs the same checks on another file and loads nothing.
-    g = _csv(tmp_path, "b.csv", "Body,Supplier,Amount,Date\nLeeds City Council,B Ltd,10,01/02/2023\n")
-    checked_run = run_cli(["spend", "check", str(g), "--org", "Council", "--workspace", str(workspace.root),
-                           "--date-order", "dmy", "--json"])
+    g = _csv(
+        tmp_path, "b.csv", "Body,Supplier,Amount,Date\nLeeds City Council,B Ltd,10,01/02/2023\n"
+    )
+    checked_run = run_cli(
+        [
+            "spend",
+            "check",
+            str(g),
+            "--org",
+            "Council",
+            "--workspace",
+            str(workspace.root),
+            "--date-order",
+            "dmy",
+            "--json",
+        ]
+    )
     assert checked_run.returncode == 0, checked_run.stderr
     checked = json.loads(checked_run.stdout)
     assert any("Leeds City Council" in w for w in checked["warnings"])
     assert any("overlaps 1 payments (£10.00)" in w for w in checked["warnings"])
     assert len(_stored(workspace, out["upload_id"])) == 1
     with workspace.warehouse() as con:
-        assert con.execute("SELECT count(*) FROM spend WHERE supplier_name = 'B Ltd'").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM spend WHERE supplier_name = 'B Ltd'"
+        ).fetchone() == (0,)
 
 
 def test_a_date_glued_onto_text_is_read_with_a_mapping_file_too(workspace, tmp_path):
-    f = _csv(tmp_path, "glued.csv", "Entity,Supplier,Amount\nNHS South East London CCG31/01/2021,A Ltd,10\n"
-             "NHS South East London CCG31/01/2021,B Ltd,20\n")
+    f = _csv(
+        tmp_path,
+        "glued.csv",
+        "Entity,Supplier,Amount\nNHS South East London CCG31/01/2021,A Ltd,10\n"
+        "NHS South East London CCG31/01/2021,B Ltd,20\n",
+    )
     m = tmp_path / "map.json"
-    m.write_text(json.dumps({"payment_date": "Entity", "supplier_name": "Supplier", "amount": "Amount"}))
-    for s in (ingest_spend(workspace, f, "Council", accept_warnings=True),
-              ingest_spend(workspace, f, "Acute Trust", mapping_file=m, accept_warnings=True)):
+    m.write_text(
+        json.dumps({"payment_date": "Entity", "supplier_name": "Supplier", "amount": "Amount"})
+    )
+    for s in (
+        ingest_spend(workspace, f, "Council", accept_warnings=True),
+        ingest_spend(workspace, f, "Acute Trust", mapping_file=m, accept_warnings=True),
+    ):
         assert (s.rows_loaded, s.rows_quarantined) == (2, 0)
         assert {r[0] for r in _stored(workspace, s.upload_id)} == {dt.date(2021, 1, 31)}

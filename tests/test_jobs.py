@@ -25,33 +25,54 @@ from anchorage.jobs import queue, worker
 from anchorage.web import views
 from anchorage.workspace import Workspace
 
-SPEND = "Supplier,Amount,Date\n" + "".join(f"Job Test Supplier {i} Ltd,{100 + i}.25,1{i % 9}/06/2023\n"
-                                           for i in range(40)) + "Bad Row Ltd,oops,12/06/2023\n"
+SPEND = (
+    "Supplier,Amount,Date\n"
+    + "".join(f"Job Test Supplier {i} Ltd,{100 + i}.25,1{i % 9}/06/2023\n" for i in range(40))
+    + "Bad Row Ltd,oops,12/06/2023\n"
+)
 
 
 def _web_load(web: Web, c, name: str, content: str, org: str = "council"):
     """Upload, preview and press Load: the response to the Load."""
     token = csrf_of(c.get("/upload").text)
-    r = c.post("/upload", data={"csrf_token": token, "org": org, "kind": "spend"},
-               files={"file": (name, content.encode(), "text/csv")}, follow_redirects=False)
+    r = c.post(
+        "/upload",
+        data={"csrf_token": token, "org": org, "kind": "spend"},
+        files={"file": (name, content.encode(), "text/csv")},
+        follow_redirects=False,
+    )
     preview = c.get(r.headers["location"])
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1)
-    return c.post(load_url, data={"csrf_token": csrf_of(preview.text), "accept_warnings": "yes", "map_supplier_name": "Supplier",
-                                  "map_amount": "Amount", "map_payment_date": "Date"},
-                  follow_redirects=False)
+    return c.post(
+        load_url,
+        data={
+            "csrf_token": csrf_of(preview.text),
+            "accept_warnings": "yes",
+            "map_supplier_name": "Supplier",
+            "map_amount": "Amount",
+            "map_payment_date": "Date",
+        },
+        follow_redirects=False,
+    )
 
 
 def _analysis_rows(ws: Workspace) -> list[tuple]:
     with ws.warehouse(read_only=True) as con:
-        return con.execute("SELECT r.run_id, r.finished_at, t.period, t.name, md5(t.frame::VARCHAR) FROM analysis_runs r "
-                           "JOIN analysis_tables t USING (run_id) ORDER BY t.period, t.name").fetchall()
+        return con.execute(
+            "SELECT r.run_id, r.finished_at, t.period, t.name, md5(t.frame::VARCHAR) FROM analysis_runs r "
+            "JOIN analysis_tables t USING (run_id) ORDER BY t.period, t.name"
+        ).fetchall()
 
 
-def test_web_upload_returns_at_once_and_loads_as_a_job_with_the_cli_totals(web: Web, tmp_path: Path):
+def test_web_upload_returns_at_once_and_loads_as_a_job_with_the_cli_totals(
+    web: Web, tmp_path: Path
+):
     c = signed_in(web, "analyst@council.org")
     before = c.get("/api/v1/dashboard/council").json()["tiles"]["spend"]
     r = _web_load(web, c, "june.csv", SPEND)
-    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), re.sub(r"<[^>]+>", " ", r.text)[-1500:]
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), re.sub(
+        r"<[^>]+>", " ", r.text
+    )[-1500:]
     job_id = r.headers["location"].rsplit("/", 1)[1]
     assert re.fullmatch(r"[0-9a-f]{32}", job_id)  # opaque and random
     page = c.get(r.headers["location"]).text  # the page works whatever the job's state
@@ -67,7 +88,14 @@ def test_web_upload_returns_at_once_and_loads_as_a_job_with_the_cli_totals(web: 
         mp.delenv("ANCHORAGE_RECORDS_URL", raising=False)
         other = make_workspace(tmp_path / "cli", [("Council", "council")])
         cli = ingest_spend(other, path, "Council", accept_warnings=True).to_json()
-    for key in ("rows_read", "rows_loaded", "rows_quarantined", "amount_read", "amount_loaded", "amount_quarantined"):
+    for key in (
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "amount_read",
+        "amount_loaded",
+        "amount_quarantined",
+    ):
         assert job.result[key] == cli[key], key
     assert job.result["rows_quarantined"] == 1
     # The load queued the analysis refresh; once it ran the dashboard has the new spend.
@@ -80,16 +108,25 @@ def test_no_request_works_out_the_analysis(web: Web):
     c = signed_in(web, "analyst@council.org")
     worker.stop(web.ws)  # hold the queue still: a refresh waits
     try:
-        ingest_spend(web.ws, _spend(web.root / "more.csv", 5, "Pending"), "Council", accept_warnings=True)
+        ingest_spend(
+            web.ws, _spend(web.root / "more.csv", 5, "Pending"), "Council", accept_warnings=True
+        )
         job_id = queue.submit_once(web.ws, "refresh", requested_by="test")
         stored = _analysis_rows(web.ws)
         assert stored
-        for url in ("/dashboard", "/dashboard/council", "/benchmark", "/api/v1/dashboard/council",
-                    "/dashboard/council?year=all"):
+        for url in (
+            "/dashboard",
+            "/dashboard/council",
+            "/benchmark",
+            "/api/v1/dashboard/council",
+            "/dashboard/council?year=all",
+        ):
             r = c.get(url)
             assert r.status_code == 200, url
         page = c.get("/dashboard/council").text
-        assert re.search(r"Newer figures are being worked out \((started|asked for at) \d\d:\d\d\)", page)
+        assert re.search(
+            r"Newer figures are being worked out \((started|asked for at) \d\d:\d\d\)", page
+        )
         assert _analysis_rows(web.ws) == stored  # GETs changed nothing
         assert queue.get(web.ws, job_id).state == "queued"  # nor ran the refresh
     finally:
@@ -117,10 +154,16 @@ def test_api_reads_never_wait_for_a_writer(web: Web):
     try:
         assert held.wait(30)
         writes, started = web.ws.warehouse_writes, time.monotonic()
-        for url in ("/api/v1/anchors/council/transactions", "/api/v1/anchors/council/transactions?q=a",
-                    "/api/v1/suppliers", f"/uploads/{upload_id}"):
+        for url in (
+            "/api/v1/anchors/council/transactions",
+            "/api/v1/anchors/council/transactions?q=a",
+            "/api/v1/suppliers",
+            f"/uploads/{upload_id}",
+        ):
             assert c.get(url).status_code == 200, url
-        assert time.monotonic() - started < 30  # a request taking the write turn would wait the writer's 60 s
+        assert (
+            time.monotonic() - started < 30
+        )  # a request taking the write turn would wait the writer's 60 s
         assert web.ws.warehouse_writes == writes
     finally:
         release.set()
@@ -140,9 +183,13 @@ def test_the_first_requests_for_a_view_after_new_figures_build_it_once(web: Web)
 
     kind = f"test-view-{time.monotonic_ns()}"
     with ThreadPoolExecutor(10) as pool:
-        seen = list(pool.map(lambda _: views.cached(kind, web.ws, viewer, "council", build), range(10)))
+        seen = list(
+            pool.map(lambda _: views.cached(kind, web.ws, viewer, "council", build), range(10))
+        )
     assert len(builds) == 1 and all(v is seen[0] for v in seen)
-    assert views.cached(kind, web.ws, viewer, "acute-trust", build) is not seen[0]  # another view builds its own
+    assert (
+        views.cached(kind, web.ws, viewer, "acute-trust", build) is not seen[0]
+    )  # another view builds its own
     assert len(builds) == 2
 
 
@@ -159,7 +206,9 @@ def test_an_anchors_job_is_invisible_to_another_anchor(web: Web):
     assert mine.text.replace(job_url.rsplit("/", 1)[1], "X") == missing.text.replace("0" * 32, "X")
     listing = trust.get("/jobs").text
     assert "private.csv" not in listing and job_url not in listing
-    assert job_url in signed_in(web, "collab@x.org").get("/jobs").text  # the collaborative admin sees it
+    assert (
+        job_url in signed_in(web, "collab@x.org").get("/jobs").text
+    )  # the collaborative admin sees it
 
 
 def test_first_dashboard_before_any_analysis_says_figures_are_being_worked_out(tmp_path: Path):
@@ -169,6 +218,7 @@ def test_first_dashboard_before_any_analysis_says_figures_are_being_worked_out(t
     from anchorage.web.views import (
         period_of,  # the page's period comes from the committed analysis: empty
     )
+
     assert period_of(ws, None)["years"] == []
 
 
@@ -177,7 +227,9 @@ def records_on(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     """The records database a restart or kill test's server uses: its own SQLite file, or a new PostgreSQL
     database (the server process inherits the URL from the environment)."""
     if request.param == "sqlite":
-        monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)  # its own SQLite records, whatever ran before
+        monkeypatch.delenv(
+            "ANCHORAGE_RECORDS_URL", raising=False
+        )  # its own SQLite records, whatever ran before
         yield "sqlite"
         return
     with new_pg_database(request.getfixturevalue("pg_url")) as url:
@@ -187,8 +239,12 @@ def records_on(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 def _serve(ws: Workspace) -> tuple[subprocess.Popen[str], str]:
     port = _free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--workspace", str(ws.root), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--workspace", str(ws.root), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -202,7 +258,9 @@ def _serve(ws: Workspace) -> tuple[subprocess.Popen[str], str]:
     pytest.fail("the server did not start")
 
 
-def _wait_state(ws: Workspace, job_id: str, states: tuple[str, ...], timeout: float = 180) -> queue.JobInfo:
+def _wait_state(
+    ws: Workspace, job_id: str, states: tuple[str, ...], timeout: float = 180
+) -> queue.JobInfo:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = queue.get(ws, job_id)
@@ -218,9 +276,12 @@ def _stage(ws: Workspace, path: Path, name: str) -> str:
     folder = ws.tmp_dir / "web-uploads" / token
     folder.mkdir(parents=True)
     (folder / name).write_bytes(path.read_bytes())
-    (folder / "meta.json").write_text(f'{{"user": 1, "org": "council", "kind": "spend", "name": "{name}", '
-                                      '"as_at": null}')
-    (folder / "mapping.json").write_text('{"supplier_name": "Supplier", "amount": "Amount", "payment_date": "Date"}')
+    (folder / "meta.json").write_text(
+        f'{{"user": 1, "org": "council", "kind": "spend", "name": "{name}", "as_at": null}}'
+    )
+    (folder / "mapping.json").write_text(
+        '{"supplier_name": "Supplier", "amount": "Amount", "payment_date": "Date"}'
+    )
     return token
 
 
@@ -236,8 +297,13 @@ def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, record
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     token = _stage(ws, _spend(tmp_path / "queued.csv", 30, "Queued"), "queued.csv")
-    job_id = queue.submit(ws, "load", requested_by="test", org="council", params={"token": token, "name": "queued.csv",
-                                                                                  "date_order": "dmy"})
+    job_id = queue.submit(
+        ws,
+        "load",
+        requested_by="test",
+        org="council",
+        params={"token": token, "name": "queued.csv", "date_order": "dmy"},
+    )
     proc, _ = _serve(ws)
     try:
         job = _wait_state(ws, job_id, ("done", "failed"))
@@ -249,18 +315,27 @@ def test_a_job_queued_before_a_restart_completes_after_it(tmp_path: Path, record
     assert _totals(ws)[0] == 30
 
 
-def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(tmp_path: Path, records_on: str):
+def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(
+    tmp_path: Path, records_on: str
+):
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
     assert ws.records_url.startswith(records_on)
     big = _spend(tmp_path / "big.csv", 300_000, "Big")
-    with pytest.MonkeyPatch.context() as mp:  # the clean load to compare with: a workspace of its own, records and all
+    with (
+        pytest.MonkeyPatch.context() as mp
+    ):  # the clean load to compare with: a workspace of its own, records and all
         mp.delenv("ANCHORAGE_RECORDS_URL", raising=False)
         reference = make_workspace(tmp_path / "ref", [("Council", "council")])
         expected = ingest_spend(reference, big, "Council", date_order="dmy").to_json()
     proc, _ = _serve(ws)
     token = _stage(ws, big, "big.csv")
-    job_id = queue.submit(ws, "load", requested_by="test", org="council", params={"token": token, "name": "big.csv",
-                                                                                  "date_order": "dmy"})
+    job_id = queue.submit(
+        ws,
+        "load",
+        requested_by="test",
+        org="council",
+        params={"token": token, "name": "big.csv", "date_order": "dmy"},
+    )
     try:
         _wait_state(ws, job_id, ("running",))
         time.sleep(0.5)  # mid-way through the load

@@ -21,7 +21,9 @@ from anchorage.store import lake
 def lake_payments(root: Path) -> tuple[int, float]:
     """Rows and £ of the payments the lake's manifest lists, read by DuckDB from the Parquet files."""
     files = lake.table_files(root, lake.read_manifest(root), "payments")
-    row = duckdb.sql(f"SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet({files!r})").fetchone()
+    row = duckdb.sql(
+        f"SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet({files!r})"
+    ).fetchone()
     assert row is not None
     return int(row[0]), float(row[1])
 
@@ -49,7 +51,9 @@ def test_export_writes_partitions_and_then_only_what_changed(loaded, tmp_path):
     root = lake_root(ws)
     assert root == ws.root / "lake"
     assert len(first.uploads_written) == 2 and first.uploads_removed == []
-    assert {"postcodes", "imd", "supplier_profile", "supplier_resolution", "uploads"} <= set(first.tables_written)
+    assert {"postcodes", "imd", "supplier_profile", "supplier_resolution", "uploads"} <= set(
+        first.tables_written
+    )
     # Partitioned by anchor and financial year; each upload's files in their own folder.
     parts = sorted(p.relative_to(root).parts[:3] for p in (root / "payments").rglob("*.parquet"))
     assert ("payments", "org=council", "financial_year=2022") in parts
@@ -66,7 +70,10 @@ def test_export_writes_partitions_and_then_only_what_changed(loaded, tmp_path):
     # A new version of the council's file replaces its upload: only that upload's files change.
     changed = tmp_path / "in2" / files["council_spend"].name
     changed.parent.mkdir()
-    changed.write_text(COUNCIL_SPEND.replace("Local Caterers Ltd,1000,", "Local Caterers Ltd,1234,"), encoding="utf-8")
+    changed.write_text(
+        COUNCIL_SPEND.replace("Local Caterers Ltd,1000,", "Local Caterers Ltd,1234,"),
+        encoding="utf-8",
+    )
     replaced = ingest_spend(ws, changed, "Council").replaced_upload
     third = export_lake(ws)
     assert third.uploads_removed == [replaced] and len(third.uploads_written) == 1
@@ -86,7 +93,10 @@ def test_export_to_another_folder_and_cli_json(loaded, tmp_path):
     done = cli("lake", "export", "--to", str(target), "--json", ws=ws, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["payments_in_lake"] == warehouse_payments(ws)[0] and len(report["uploads_written"]) == 2
+    assert (
+        report["payments_in_lake"] == warehouse_payments(ws)[0]
+        and len(report["uploads_written"]) == 2
+    )
     assert lake_payments(target) == warehouse_payments(ws)
     assert not (ws.root / "lake").exists()
 
@@ -102,7 +112,8 @@ def test_a_folder_that_is_not_a_lake_is_refused(loaded, tmp_path):
 
 def test_compute_config_problems_are_listed_all_at_once(tmp_path):
     path = tmp_path / "anchorage.toml"
-    path.write_text("""collaborative = "C"
+    path.write_text(
+        """collaborative = "C"
 [place]
 local = ["E09000023"]
 [compute]
@@ -110,19 +121,32 @@ engine = "sparky"
 driver_memory = "lots"
 shuffle_partitions = 0
 spark_remote = "http://example"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as caught:
         cfgmod.load(path)
     problems = caught.value.problems
     assert len(problems) == 4, problems
-    assert any("compute.engine" in p for p in problems) and any("driver_memory" in p for p in problems)
-    assert any("shuffle_partitions" in p for p in problems) and any("spark_remote" in p for p in problems)
+    assert any("compute.engine" in p for p in problems) and any(
+        "driver_memory" in p for p in problems
+    )
+    assert any("shuffle_partitions" in p for p in problems) and any(
+        "spark_remote" in p for p in problems
+    )
 
 
 def test_compute_section_round_trips(tmp_path):
-    cfg = cfgmod.Config(collaborative="C", place=cfgmod.Place(local=["E09000023"]),
-                        compute=cfgmod.Compute(engine="spark", spark_master="spark://10.0.0.5:7077",
-                                               driver_memory="8g", shuffle_partitions=200))
+    cfg = cfgmod.Config(
+        collaborative="C",
+        place=cfgmod.Place(local=["E09000023"]),
+        compute=cfgmod.Compute(
+            engine="spark",
+            spark_master="spark://10.0.0.5:7077",
+            driver_memory="8g",
+            shuffle_partitions=200,
+        ),
+    )
     cfgmod.save(cfg, tmp_path / "a.toml")
     back = cfgmod.load(tmp_path / "a.toml")
     assert back.compute == cfg.compute

@@ -44,7 +44,9 @@ def test_workspaces_join_one_lake_incrementally(two_workspaces, tmp_path):
     root = tmp_path / "national"
     first = ingest(root, workspaces=[ws.root, other.root])
     assert len(first.sources) == 2 and all(s["uploads_written"] for s in first.sources)
-    rows, pounds = (a + b for a, b in zip(warehouse_payments(ws), warehouse_payments(other), strict=True))
+    rows, pounds = (
+        a + b for a, b in zip(warehouse_payments(ws), warehouse_payments(other), strict=True)
+    )
     assert lake_payments(root) == (rows, pytest.approx(pounds))
     orgs = {o for s in lake.read_manifest(root)["sources"].values() for o in s["orgs"]}
     assert orgs == {"council", "acute-trust", "city-college"}
@@ -52,12 +54,16 @@ def test_workspaces_join_one_lake_incrementally(two_workspaces, tmp_path):
     backend = duckdb_backend(root)
     assert backend.raw_sql("SELECT count(DISTINCT org) FROM spend").fetchone()[0] == 3
     with duckdb.connect() as con:
-        postcodes = con.execute(f"SELECT count(*) FROM {lake.read_sql(root, 'postcodes')}").fetchone()[0]
+        postcodes = con.execute(
+            f"SELECT count(*) FROM {lake.read_sql(root, 'postcodes')}"
+        ).fetchone()[0]
         assert postcodes == 4  # one copy, not one per source
 
     version = lake.read_manifest(root)["version"]
     again = ingest(root, workspaces=[ws.root, other.root])
-    assert again.version == version and not any(s["uploads_written"] or s["uploads_removed"] for s in again.sources)
+    assert again.version == version and not any(
+        s["uploads_written"] or s["uploads_removed"] for s in again.sources
+    )
 
     more = tmp_path / "in" / "more.csv"
     more.write_text("Supplier,Amount,Date\nNew Supplier Ltd,250,14/06/2024\n", encoding="utf-8")
@@ -81,20 +87,39 @@ def test_an_anchor_from_two_workspaces_is_refused(two_workspaces, tmp_path):
 def test_files_are_loaded_with_the_import_kinds_from_the_cli(tmp_path):
     files = write_fixture_files(tmp_path / "in")
     uri = (tmp_path / "national").as_uri()  # file:///...
-    args = ["lake", "ingest", "--to", uri, "--kind", "spend", "--org", "Council", str(files["council_spend"]), "--json"]
+    args = [
+        "lake",
+        "ingest",
+        "--to",
+        uri,
+        "--kind",
+        "spend",
+        "--org",
+        "Council",
+        str(files["council_spend"]),
+        "--json",
+    ]
     done, _ = cli_here(tmp_path, *args)
     assert done.returncode == 0, done.stderr
     first = json.loads(done.stdout)
     loaded = first["files_loaded"][0]
-    assert loaded["rows_loaded"] == 11 and loaded["rows_quarantined"] == 3  # bad amount, no date, total line
+    assert (
+        loaded["rows_loaded"] == 11 and loaded["rows_quarantined"] == 3
+    )  # bad amount, no date, total line
     root = tmp_path / "national"
     payments = lake_payments(root)
     assert payments == warehouse_payments(Workspace.open(root / "_files")) and payments[0] > 0
     done, _ = cli_here(tmp_path, *args)  # the same file again: nothing new
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["version"] == first["version"] and lake_payments(root) == payments
+    assert (
+        json.loads(done.stdout)["version"] == first["version"] and lake_payments(root) == payments
+    )
     done, _ = cli_here(tmp_path, "lake", "ingest", "--to", uri, str(files["council_spend"]))
-    assert done.returncode == 1 and "need their kind and their anchor" in done.stderr and "Traceback" not in done.stderr
+    assert (
+        done.returncode == 1
+        and "need their kind and their anchor" in done.stderr
+        and "Traceback" not in done.stderr
+    )
 
 
 def cli_here(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -102,8 +127,14 @@ def cli_here(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[st
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("ANCHORAGE_WORKSPACE", None)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=240)
+    done = subprocess.run(
+        [sys.executable, "-m", "anchorage.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=240,
+    )
     return done, time.perf_counter() - start
 
 
@@ -112,10 +143,15 @@ def test_lake_locations_file_uris_and_refused_schemes(two_workspaces, tmp_path):
     target = tmp_path / "exported lake"
     summary = export_lake(ws, target.as_uri())  # file:///…/exported%20lake
     assert Path(summary.lake) == target and lake_payments(target)[0] > 0
-    for uri, hint in (("s3://bucket/lake", "mountpoint-s3"), ("abfss://c@acct.dfs.core.windows.net/lake", "blobfuse2"),
-                      ("hdfs://namenode/lake", "fuse-dfs")):
+    for uri, hint in (
+        ("s3://bucket/lake", "mountpoint-s3"),
+        ("abfss://c@acct.dfs.core.windows.net/lake", "blobfuse2"),
+        ("hdfs://namenode/lake", "fuse-dfs"),
+    ):
         done, _ = cli(ws, "lake", "export", "--to", uri, cwd=tmp_path, timeout=120)
-        assert done.returncode == 1 and hint in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == 1 and hint in done.stderr and "Traceback" not in done.stderr, (
+            done.stderr
+        )
         assert "needs a file system" in done.stderr
     with pytest.raises(AnchorageError, match="names another machine"):
         lake.location("file://server/share/lake")

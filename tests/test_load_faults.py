@@ -38,7 +38,9 @@ def _write_spend(path: Path, rows: int, bump: int) -> Path:
     lines = ["Supplier Name,Amount,Payment Date,Transaction Number"]
     for i in range(rows):
         amount = "n/a" if i % 97 == 0 else f"{(i * 37 + bump) % 5000 + 1}.{i % 100:02d}"
-        lines.append(f"Supplier {i % 300} Ltd,{amount},{1 + i % 28:02d}/0{1 + i % 9}/2024,T{bump}-{i}")
+        lines.append(
+            f"Supplier {i % 300} Ltd,{amount},{1 + i % 28:02d}/0{1 + i % 9}/2024,T{bump}-{i}"
+        )
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -48,22 +50,35 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     stored uploads, unfinished journal rows, and the uploads in records with their reconciliation."""
     with ws.warehouse(read_only=True) as con:
         wh = {
-            "spend": con.execute("SELECT org, count(*), sum(amount) FROM spend GROUP BY 1 ORDER BY 1").fetchall(),
-            "quarantine": con.execute("SELECT org, count(*), sum(amount) FROM quarantine GROUP BY 1 ORDER BY 1")
-            .fetchall(),
+            "spend": con.execute(
+                "SELECT org, count(*), sum(amount) FROM spend GROUP BY 1 ORDER BY 1"
+            ).fetchall(),
+            "quarantine": con.execute(
+                "SELECT org, count(*), sum(amount) FROM quarantine GROUP BY 1 ORDER BY 1"
+            ).fetchall(),
             "spend_uploads": con.execute("SELECT count(*) FROM spend_uploads").fetchone(),
-            "unfinished": con.execute("SELECT count(*) FROM upload_journal WHERE state <> 'committed'").fetchone(),
+            "unfinished": con.execute(
+                "SELECT count(*) FROM upload_journal WHERE state <> 'committed'"
+            ).fetchone(),
         }
     engine = sa.create_engine(ws.records_url)
     with engine.connect() as c:
-        rec = sorted(tuple(str(v) for v in r) for r in c.execute(sa.text(
-            "SELECT org, filename, status, rows_read, rows_loaded, rows_quarantined, amount_read, amount_loaded, "
-            "amount_quarantined FROM uploads")))
+        rec = sorted(
+            tuple(str(v) for v in r)
+            for r in c.execute(
+                sa.text(
+                    "SELECT org, filename, status, rows_read, rows_loaded, rows_quarantined, amount_read, amount_loaded, "
+                    "amount_quarantined FROM uploads"
+                )
+            )
+        )
     engine.dispose()
     return {**wh, "records": rec}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module")
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module"
+)
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgres":
         request.getfixturevalue("pg_url")
@@ -93,7 +108,9 @@ class Bench:
         db = f"anchorage_fault_{uuid.uuid4().hex[:10]}"
         admin = sa.create_engine(self.pg_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{db}"' + (f' TEMPLATE "{template}"' if template else "")))
+            c.execute(
+                sa.text(f'CREATE DATABASE "{db}"' + (f' TEMPLATE "{template}"' if template else ""))
+            )
         admin.dispose()
         self.dbs.append(db)
         return make_url(self.pg_url).set(database=db).render_as_string(hide_password=False)
@@ -102,7 +119,9 @@ class Bench:
         url = self._url(name)
         if url:
             os.environ["ANCHORAGE_RECORDS_URL"] = url
-        return make_workspace(self.root / name, [("Council", "council"), ("Acute Trust", "nhs-trust")])
+        return make_workspace(
+            self.root / name, [("Council", "council"), ("Acute Trust", "nhs-trust")]
+        )
 
     def copy(self, name: str) -> Workspace:
         """A copy of the template (files, and its PostgreSQL database), opened with its own records URL."""
@@ -141,8 +160,9 @@ class Injected(Exception):
 
 
 @pytest.mark.parametrize("step", unit_of_work.STEPS)
-def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_counts_once(bench: Bench, step: str,
-                                                                                    monkeypatch) -> None:
+def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_counts_once(
+    bench: Bench, step: str, monkeypatch
+) -> None:
     ws = bench.copy(f"exc-{step}")
 
     def fail(at: str) -> None:
@@ -155,8 +175,11 @@ def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_counts_once
     monkeypatch.setattr(unit_of_work, "checkpoint", lambda at: None)
     got = snapshot(ws)  # opening the warehouse again sweeps what the failed load left
     # Before the warehouse commit the load never happened; from it on, it has (and is completed).
-    expected = bench.after if unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed") \
+    expected = (
+        bench.after
+        if unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed")
         else bench.before
+    )
     assert got == expected
     again = ingest_spend(ws, bench.v2, "Council")
     assert again.duplicate == (expected is bench.after)
@@ -181,8 +204,12 @@ print("done", flush=True)
 
 def _child(ws: Workspace, bench: Bench, step: str = "-") -> subprocess.Popen[str]:
     env = {**os.environ, "ANCHORAGE_RECORDS_URL": ws.records_url}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ws.root), str(bench.v2), step], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(ws.root), str(bench.v2), step],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
 
@@ -201,7 +228,9 @@ def test_kill_9_at_each_step(bench: Bench, step: str) -> None:
     proc = _child(ws, bench, step)
     assert proc.wait(timeout=120) == -signal.SIGKILL
     got = _check_then_retry(ws, bench)
-    assert (got == bench.after) == (unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed"))
+    assert (got == bench.after) == (
+        unit_of_work.STEPS.index(step) >= unit_of_work.STEPS.index("warehouse-committed")
+    )
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

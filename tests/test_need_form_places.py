@@ -19,8 +19,19 @@ def lewisham(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     from tests.conftest import make_workspace
 
     ws = make_workspace(tmp_path_factory.mktemp("need") / "ws", [("Council", "council")])
-    import_reference(ws, [REFERENCE / n for n in ("la_all_codes.csv", "lewisham_wards.csv", "lewisham_postcodes.csv",
-                                                  "lewisham_wards.geojson", "nspl_SM.csv")])
+    import_reference(
+        ws,
+        [
+            REFERENCE / n
+            for n in (
+                "la_all_codes.csv",
+                "lewisham_wards.csv",
+                "lewisham_postcodes.csv",
+                "lewisham_wards.geojson",
+                "nspl_SM.csv",
+            )
+        ],
+    )
     return ws
 
 
@@ -31,7 +42,9 @@ def place(ws: Workspace, text: str):
 
 def test_wards_by_name_as_people_write_them(lewisham: Workspace):
     with lewisham.warehouse(read_only=True) as con:
-        code, name = con.execute("SELECT code, name FROM areas WHERE kind = 'ward' ORDER BY name LIMIT 1").fetchone()
+        code, name = con.execute(
+            "SELECT code, name FROM areas WHERE kind = 'ward' ORDER BY name LIMIT 1"
+        ).fetchone()
     exact = place(lewisham, name)
     assert exact is not None
     for variant in (name.upper(), f"{name.lower()} ward", f"  {name}  ", code):
@@ -44,12 +57,16 @@ def test_wards_by_name_as_people_write_them(lewisham: Workspace):
 
 def test_any_postcode_of_the_area_is_placed(lewisham: Workspace):
     with lewisham.warehouse(read_only=True) as con:
-        pcds = con.execute("SELECT pcds FROM postcodes WHERE lad = 'E09000023' AND terminated IS NULL "
-                           "ORDER BY pcds LIMIT 1").fetchone()[0]
+        pcds = con.execute(
+            "SELECT pcds FROM postcodes WHERE lad = 'E09000023' AND terminated IS NULL "
+            "ORDER BY pcds LIMIT 1"
+        ).fetchone()[0]
     outward, inward = pcds.split(" ")
     known = place(lewisham, pcds)
     assert known is not None
-    unknown_in_sector = f"{outward} {inward[0]}ZZ"  # a real-looking postcode missing from the extract
+    unknown_in_sector = (
+        f"{outward} {inward[0]}ZZ"  # a real-looking postcode missing from the extract
+    )
     assert place(lewisham, unknown_in_sector) is not None
     assert place(lewisham, outward.lower()) is not None  # a district alone
     assert place(lewisham, "SM1 1AA") is not None  # a postcode with coordinates

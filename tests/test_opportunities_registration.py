@@ -33,14 +33,25 @@ SLOW = T0 - dt.timedelta(seconds=30)
 
 @pytest.fixture
 def ws(workspace: Workspace) -> Workspace:
-    load_reference(workspace)  # SE6 4RU local, SE10 0AA sub-region, WC1A 1AA region, HG1 1AA elsewhere in the UK
+    load_reference(
+        workspace
+    )  # SE6 4RU local, SE10 0AA sub-region, WC1A 1AA region, HG1 1AA elsewhere in the UK
     return workspace
 
 
 def form(**over: object) -> dict[str, object]:
-    base = {"name": "Sunrise Catering CIC", "categories": ["Catering"], "postcode": "se64ru", "size": "micro",
-            "org_type": "cic", "company_number": "12345678", "charity_number": "", "contact_email": "hello@sunrise.example",
-            "description": "Hot lunches, cooked locally.", "website": ""}
+    base = {
+        "name": "Sunrise Catering CIC",
+        "categories": ["Catering"],
+        "postcode": "se64ru",
+        "size": "micro",
+        "org_type": "cic",
+        "company_number": "12345678",
+        "charity_number": "",
+        "contact_email": "hello@sunrise.example",
+        "description": "Hot lunches, cooked locally.",
+        "website": "",
+    }
     return {**base, **over}
 
 
@@ -48,10 +59,22 @@ def url(token: str) -> str:
     return f"https://anchors.example/opportunities/register/confirm/{token}"
 
 
-def register(ws: Workspace, at: dt.datetime = T0, ip: str = "203.0.113.7", limits: FormLimits | None = None,
-             **over: object):  # type: ignore[no-untyped-def]
-    return register_supplier(ws, form(**over), ip=ip, confirm_url=url, now=at,
-                             rendered_at=at - dt.timedelta(seconds=30), limits=limits)
+def register(
+    ws: Workspace,
+    at: dt.datetime = T0,
+    ip: str = "203.0.113.7",
+    limits: FormLimits | None = None,
+    **over: object,
+):  # type: ignore[no-untyped-def]
+    return register_supplier(
+        ws,
+        form(**over),
+        ip=ip,
+        confirm_url=url,
+        now=at,
+        rendered_at=at - dt.timedelta(seconds=30),
+        limits=limits,
+    )
 
 
 def registrations(ws: Workspace) -> list[SupplierRegistration]:
@@ -73,7 +96,11 @@ def test_confirmation_flow_through_the_outbox(ws: Workspace):
     sub = register(ws)
     assert sub.status == "pending-confirmation"
     [reg] = registrations(ws)
-    assert (reg.status, reg.postcode, reg.categories) == ("pending-confirmation", "SE6 4RU", ["Catering"])
+    assert (reg.status, reg.postcode, reg.categories) == (
+        "pending-confirmation",
+        "SE6 4RU",
+        ["Catering"],
+    )
     assert reg.token_hash and sub.token and reg.token_hash != sub.token  # only the digest is kept
     token = link_in_outbox(ws, "hello@sunrise.example")
     assert token == sub.token
@@ -83,22 +110,43 @@ def test_confirmation_flow_through_the_outbox(ws: Workspace):
     confirm_registration(ws, token, now=T0 + dt.timedelta(hours=2))
     [entry] = search(ws, include_contact=True)
     assert (entry.name, entry.tier, entry.vcse, entry.contact_email) == (
-        "Sunrise Catering CIC", "local", True, "hello@sunrise.example")
+        "Sunrise Catering CIC",
+        "local",
+        True,
+        "hello@sunrise.example",
+    )
     with pytest.raises(AnchorageError, match="not valid or has already been used"):
         confirm_registration(ws, token)
 
 
 def test_validation_lists_every_problem_and_stores_nothing(ws: Workspace):
     with pytest.raises(FormInvalid) as exc:
-        register(ws, name="", categories=[], postcode="NOT A POSTCODE", size="huge", org_type="charity",
-                 contact_email="nope", description="x" * 501)
-    assert set(exc.value.problems) == {"name", "categories", "postcode", "size", "charity_number", "contact_email",
-                                       "description"}
+        register(
+            ws,
+            name="",
+            categories=[],
+            postcode="NOT A POSTCODE",
+            size="huge",
+            org_type="charity",
+            contact_email="nope",
+            description="x" * 501,
+        )
+    assert set(exc.value.problems) == {
+        "name",
+        "categories",
+        "postcode",
+        "size",
+        "charity_number",
+        "contact_email",
+        "description",
+    }
     with pytest.raises(FormInvalid) as exc:
         register(ws, postcode="SE1 9ZZ", categories=["Catering", "Made up"], company_number="")
-    assert exc.value.problems == {"postcode": "we do not recognise this postcode",
-                                  "categories": "choose up to 6 of the listed categories",
-                                  "company_number": "a community interest company (cic) needs its registered number"}
+    assert exc.value.problems == {
+        "postcode": "we do not recognise this postcode",
+        "categories": "choose up to 6 of the listed categories",
+        "company_number": "a community interest company (cic) needs its registered number",
+    }
     with pytest.raises(FormInvalid) as exc:
         register(ws, description="see http://a.example and www.b.example", name="Bad\x00byte")
     assert set(exc.value.problems) == {"description", "name"}
@@ -115,22 +163,39 @@ def test_oversized_input_is_refused_per_field(ws: Workspace):
 
 
 def test_honeypot_and_time_trap_look_like_success_and_store_nothing(ws: Workspace):
-    bot = register_supplier(ws, form(website="http://spam.example"), ip="198.51.100.1", confirm_url=url, now=T0)
+    bot = register_supplier(
+        ws, form(website="http://spam.example"), ip="198.51.100.1", confirm_url=url, now=T0
+    )
     fast = register_supplier(ws, form(), ip="198.51.100.2", confirm_url=url, now=T0, rendered_at=T0)
-    assert (bot.reason, fast.reason) == ("honeypot", "too-fast") and bot.message == fast.message == "Thank you."
+    assert (bot.reason, fast.reason) == (
+        "honeypot",
+        "too-fast",
+    ) and bot.message == fast.message == "Thank you."
     assert registrations(ws) == [] and not outbox_dir(ws).exists()
 
 
 def test_a_flood_from_one_address_is_cut_off(ws: Workspace):
     limits = FormLimits(per_ip_per_hour=5)
-    results = [register(ws, at=T0 + dt.timedelta(seconds=i), limits=limits, name=f"Flood {i}",
-                        contact_email=f"f{i}@flood.example") for i in range(50)]
+    results = [
+        register(
+            ws,
+            at=T0 + dt.timedelta(seconds=i),
+            limits=limits,
+            name=f"Flood {i}",
+            contact_email=f"f{i}@flood.example",
+        )
+        for i in range(50)
+    ]
     assert [r.status for r in results[:5]] == ["pending-confirmation"] * 5
     assert {r.reason for r in results[5:]} == {"rate-limited"}
     assert len(registrations(ws)) == 5 and len(list(outbox_dir(ws).glob("*.eml"))) == 5
     assert attempt_outcomes(ws, T0 - dt.timedelta(hours=1), "supplier-registration") == {
-        "accepted": 5, "rate-limited-ip": 45}
-    assert attempt_outcomes(ws, T0 - dt.timedelta(hours=1), "space-need") == {}  # each form counts its own
+        "accepted": 5,
+        "rate-limited-ip": 45,
+    }
+    assert (
+        attempt_outcomes(ws, T0 - dt.timedelta(hours=1), "space-need") == {}
+    )  # each form counts its own
     later = register(ws, at=T0 + dt.timedelta(minutes=61), limits=limits, name="Later")
     assert later.status == "pending-confirmation"
 
@@ -138,10 +203,18 @@ def test_a_flood_from_one_address_is_cut_off(ws: Workspace):
 def test_per_email_limit_and_duplicates(ws: Workspace):
     limits = FormLimits(per_email_per_day=2)
     first = register(ws, limits=limits, ip="10.0.0.1")
-    dup = register(ws, limits=limits, ip="10.0.0.2", name="sunrise catering cic!", at=T0 + dt.timedelta(minutes=1))
+    dup = register(
+        ws,
+        limits=limits,
+        ip="10.0.0.2",
+        name="sunrise catering cic!",
+        at=T0 + dt.timedelta(minutes=1),
+    )
     assert first.status == "pending-confirmation" and dup.reason == "duplicate"
     register(ws, limits=limits, ip="10.0.0.3", name="Second", at=T0 + dt.timedelta(minutes=2))
-    third = register(ws, limits=limits, ip="10.0.0.4", name="Third", at=T0 + dt.timedelta(minutes=3))
+    third = register(
+        ws, limits=limits, ip="10.0.0.4", name="Third", at=T0 + dt.timedelta(minutes=3)
+    )
     assert third.reason == "rate-limited" and len(registrations(ws)) == 2
     again = register(ws, ip="10.0.0.5", at=T0 + dt.timedelta(days=4))  # the first link has expired
     assert again.status == "pending-confirmation" and len(registrations(ws)) == 2
@@ -154,7 +227,9 @@ def test_unconfirmed_registrations_are_purged(ws: Workspace):
     assert purge_unconfirmed(ws, days=7, now=T0 + dt.timedelta(days=8)) == 1
     assert [r.name for r in registrations(ws)] == ["Kept", "Confirmed"]
     assert keep.status == "pending-confirmation"
-    register(ws, name="Newest", at=T0 + dt.timedelta(days=14))  # every new registration purges the stale ones
+    register(
+        ws, name="Newest", at=T0 + dt.timedelta(days=14)
+    )  # every new registration purges the stale ones
     assert [r.name for r in registrations(ws)] == ["Confirmed", "Newest"]
 
 
@@ -166,21 +241,45 @@ def confirmed(ws: Workspace, ip: str, **over: object) -> None:
 
 def test_directory_search_by_category_tier_size_and_vcse(ws: Workspace):
     confirmed(ws, "10.0.0.1")
-    confirmed(ws, "10.0.0.2", name="Greenwich Cleaners Ltd", categories=["Cleaning", "Catering"], postcode="SE10 0AA",
-              size="small", org_type="company", company_number="", contact_email="c@gc.example",
-              description="Offices")
-    confirmed(ws, "10.0.0.3", name="Harrogate Helpers", categories=["Cleaning"], postcode="HG1 1AA", size="medium",
-              org_type="charity", company_number="", charity_number="1234567", contact_email="h@hh.example",
-              description="")
+    confirmed(
+        ws,
+        "10.0.0.2",
+        name="Greenwich Cleaners Ltd",
+        categories=["Cleaning", "Catering"],
+        postcode="SE10 0AA",
+        size="small",
+        org_type="company",
+        company_number="",
+        contact_email="c@gc.example",
+        description="Offices",
+    )
+    confirmed(
+        ws,
+        "10.0.0.3",
+        name="Harrogate Helpers",
+        categories=["Cleaning"],
+        postcode="HG1 1AA",
+        size="medium",
+        org_type="charity",
+        company_number="",
+        charity_number="1234567",
+        contact_email="h@hh.example",
+        description="",
+    )
     names = lambda **f: [e.name for e in search(ws, **f)]  # noqa: E731
     assert names() == ["Greenwich Cleaners Ltd", "Harrogate Helpers", "Sunrise Catering CIC"]
     assert names(category="Catering") == ["Greenwich Cleaners Ltd", "Sunrise Catering CIC"]
-    assert names(tier="sub-region") == ["Greenwich Cleaners Ltd"] and names(tier="uk") == ["Harrogate Helpers"]
+    assert names(tier="sub-region") == ["Greenwich Cleaners Ltd"] and names(tier="uk") == [
+        "Harrogate Helpers"
+    ]
     assert names(size="medium") == ["Harrogate Helpers"]
-    assert names(vcse=True) == ["Harrogate Helpers", "Sunrise Catering CIC"] and names(vcse=False) == [
-        "Greenwich Cleaners Ltd"]
+    assert names(vcse=True) == ["Harrogate Helpers", "Sunrise Catering CIC"] and names(
+        vcse=False
+    ) == ["Greenwich Cleaners Ltd"]
     assert names(q="lunches") == ["Sunrise Catering CIC"]
-    assert {e.contact_email for e in search(ws)} == {None}  # minimised unless asked for by a signed-in page
+    assert {e.contact_email for e in search(ws)} == {
+        None
+    }  # minimised unless asked for by a signed-in page
 
 
 def test_directory_exports_parse_back_without_formulas(ws: Workspace):

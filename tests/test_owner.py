@@ -36,8 +36,10 @@ def _free_port() -> int:
 
 
 def _spend(path: Path, rows: int, tag: str) -> Path:
-    path.write_text("Supplier,Amount,Date\n" + "".join(f"{tag} Supplier {i} Ltd,{10 + i}.50,0{1 + i % 9}/05/2023\n"
-                                                         for i in range(rows)))
+    path.write_text(
+        "Supplier,Amount,Date\n"
+        + "".join(f"{tag} Supplier {i} Ltd,{10 + i}.50,0{1 + i % 9}/05/2023\n" for i in range(rows))
+    )
     return path
 
 
@@ -45,8 +47,12 @@ def _spend(path: Path, rows: int, tag: str) -> Path:
 def served(tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
     ws = make_workspace(tmp_path / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust")])
     port = _free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--workspace", str(ws.root), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--workspace", str(ws.root), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -68,7 +74,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
 
 
 @pytest.mark.slow
-def test_commands_run_on_the_server_while_it_serves(served: tuple[Workspace, str], tmp_path: Path) -> None:
+def test_commands_run_on_the_server_while_it_serves(
+    served: tuple[Workspace, str], tmp_path: Path
+) -> None:
     ws, base = served
     stop = threading.Event()
     answers: list[int] = []
@@ -80,8 +88,21 @@ def test_commands_run_on_the_server_while_it_serves(served: tuple[Workspace, str
 
     with ThreadPoolExecutor(1) as pool:
         web = pool.submit(browse)
-        loads = [_cli("spend", "ingest", str(_spend(tmp_path / f"{org}.csv", 400, org)), "--org", org,
-                      "--date-order", "dmy", "--workspace", str(ws.root), "--json") for org in ("council", "acute-trust")]
+        loads = [
+            _cli(
+                "spend",
+                "ingest",
+                str(_spend(tmp_path / f"{org}.csv", 400, org)),
+                "--org",
+                org,
+                "--date-order",
+                "dmy",
+                "--workspace",
+                str(ws.root),
+                "--json",
+            )
+            for org in ("council", "acute-trust")
+        ]
         analysed = _cli("spend", "analyse", "--workspace", str(ws.root), "--json")
         listed = _cli("org", "list", "--workspace", str(ws.root), "--json")
         stop.set()
@@ -106,8 +127,12 @@ def test_the_command_endpoint_needs_the_owners_secret(served: tuple[Workspace, s
     ws, base = served
     r = httpx.post(f"{base}/_owner/command", json={"argv": ["org", "list"]}, timeout=30)
     assert r.status_code == 404
-    r = httpx.post(f"{base}/_owner/command", json={"argv": ["org", "list"]}, timeout=30,
-                   headers={"x-anchorage-token": "guess"})
+    r = httpx.post(
+        f"{base}/_owner/command",
+        json={"argv": ["org", "list"]},
+        timeout=30,
+        headers={"x-anchorage-token": "guess"},
+    )
     assert r.status_code == 404
     assert oct(ws.server_file.stat().st_mode & 0o777) == "0o600"
 
@@ -125,7 +150,9 @@ with ws.warehouse() as con:
 
 def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(ws.root), "6"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(ws.root), "6"], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     # In-process, as a web request would: a short wait, then a plain sentence.
     other = Workspace.open(ws.root)
@@ -133,10 +160,25 @@ def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: P
     with pytest.raises(WorkspaceError) as busy, other.warehouse(read_only=True):
         pass
     said = f"{busy.value.message} {busy.value.fix}"
-    assert "busy" in said and str(holder.pid) not in said and str(tmp_path) not in said and "PID" not in said
+    assert (
+        "busy" in said
+        and str(holder.pid) not in said
+        and str(tmp_path) not in said
+        and "PID" not in said
+    )
     started = time.monotonic()
-    r = _cli("spend", "ingest", str(_spend(tmp_path / "s.csv", 5, "x")), "--org", "council", "--date-order", "dmy",
-             "--workspace", str(ws.root), "--json")
+    r = _cli(
+        "spend",
+        "ingest",
+        str(_spend(tmp_path / "s.csv", 5, "x")),
+        "--org",
+        "council",
+        "--date-order",
+        "dmy",
+        "--workspace",
+        str(ws.root),
+        "--json",
+    )
     assert holder.wait(timeout=60) == 0
     assert r.returncode == 0, r.stderr
     assert "Waiting: another Anchorage command" in r.stderr
@@ -144,16 +186,54 @@ def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: P
     assert time.monotonic() - started > 1  # it did wait
 
 
-def test_a_command_handed_to_the_server_runs_as_its_user(served: tuple[Workspace, str], tmp_path: Path) -> None:
+def test_a_command_handed_to_the_server_runs_as_its_user(
+    served: tuple[Workspace, str], tmp_path: Path
+) -> None:
     """ANCHORAGE_AS goes with a handed-over command: the server's process applies that user's permissions."""
     ws, _ = served
-    added = _cli("users", "add", "viewer@council.org", "--role", "viewer", "--org", "council", "--workspace", str(ws.root))
+    added = _cli(
+        "users",
+        "add",
+        "viewer@council.org",
+        "--role",
+        "viewer",
+        "--org",
+        "council",
+        "--workspace",
+        str(ws.root),
+    )
     assert added.returncode == 0, added.stderr
     spend = str(_spend(tmp_path / "as.csv", 3, "As"))
     env = {**os.environ, "ANCHORAGE_AS": "viewer@council.org"}
-    refused = subprocess.run([*CLI, "spend", "ingest", spend, "--org", "council", "--date-order", "dmy",
-                              "--workspace", str(ws.root)], capture_output=True, text=True, timeout=180, env=env)
+    refused = subprocess.run(
+        [
+            *CLI,
+            "spend",
+            "ingest",
+            spend,
+            "--org",
+            "council",
+            "--date-order",
+            "dmy",
+            "--workspace",
+            str(ws.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
     assert refused.returncode == 1 and "runs there" in refused.stderr
     assert "Only an admin or analyst" in refused.stderr, refused.stderr
-    done = _cli("spend", "ingest", spend, "--org", "council", "--date-order", "dmy", "--workspace", str(ws.root))
+    done = _cli(
+        "spend",
+        "ingest",
+        spend,
+        "--org",
+        "council",
+        "--date-order",
+        "dmy",
+        "--workspace",
+        str(ws.root),
+    )
     assert done.returncode == 0 and "runs there" in done.stderr, done.stderr

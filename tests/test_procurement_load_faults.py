@@ -26,7 +26,10 @@ from anchorage.ingest import unit_of_work
 from anchorage.socialvalue.imports import import_deliveries, import_lm3_survey
 from anchorage.workspace import Workspace
 
-CONFIRM = ["Lewisham Council=Council", "LGT=acute-trust"]  # Goldsmiths and Barnet: the area's public notices
+CONFIRM = [
+    "Lewisham Council=Council",
+    "LGT=acute-trust",
+]  # Goldsmiths and Barnet: the area's public notices
 TABLES = ("contracts", "ocds_releases", "quarantine", "sv_deliveries", "lm3_responses")
 
 
@@ -42,12 +45,16 @@ def _delivery(rows: int, bump: int) -> str:
     lines = ["Contract ref,Supplier name,Measure id,Delivered,Period end,Evidence"]
     for i in range(rows):
         qty = "-1" if i % 11 == 0 else str(i + bump)
-        lines.append(f"C-{i % 5},Supplier {i % 5} Ltd,local-job-years,{qty},31/03/202{4 + i % 2},report {bump}")
+        lines.append(
+            f"C-{i % 5},Supplier {i % 5} Ltd,local-job-years,{qty},31/03/202{4 + i % 2},report {bump}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def _survey(rows: int, bump: int) -> str:
-    lines = ["Supplier,Income from anchor,Wages %,Local staff %,Purchases %,Local purchases %,Postcode,Year"]
+    lines = [
+        "Supplier,Income from anchor,Wages %,Local staff %,Purchases %,Local purchases %,Postcode,Year"
+    ]
     for i in range(rows):
         income = "abc" if i % 9 == 0 else f"{1000 * (i + bump)}"
         lines.append(f"Supplier {i} Ltd,{income},40,{i % 100},30,20,SE6 4RU,2024")
@@ -62,15 +69,24 @@ def _write(path: Path, text: str) -> Path:
 
 # kind -> (write version 1 and 2 of the file under a folder, load one)
 CASES: dict[str, tuple[Callable[[Path, int], Path], Callable[[Workspace, Path], Any]]] = {
-    "ocds": (lambda d, v: write_area_file(SHARED, d / "area.json", buyers=BUYERS if v == 2 else BUYERS[:1],
-                                          no_buyer=v == 2),
-             lambda ws, p: import_ocds(ws, p, None, buyers=CONFIRM)),
-    "contracts": (lambda d, v: _write(d / "register.csv", _register(40 * v, v)),
-                  lambda ws, p: import_register(ws, p, "Council")),
-    "sv_delivery": (lambda d, v: _write(d / "delivery.csv", _delivery(30 * v, v)),
-                    lambda ws, p: import_deliveries(ws, p, "Council")),
-    "lm3": (lambda d, v: _write(d / "survey.csv", _survey(30 * v, v)),
-            lambda ws, p: import_lm3_survey(ws, p, "Council")),
+    "ocds": (
+        lambda d, v: write_area_file(
+            SHARED, d / "area.json", buyers=BUYERS if v == 2 else BUYERS[:1], no_buyer=v == 2
+        ),
+        lambda ws, p: import_ocds(ws, p, None, buyers=CONFIRM),
+    ),
+    "contracts": (
+        lambda d, v: _write(d / "register.csv", _register(40 * v, v)),
+        lambda ws, p: import_register(ws, p, "Council"),
+    ),
+    "sv_delivery": (
+        lambda d, v: _write(d / "delivery.csv", _delivery(30 * v, v)),
+        lambda ws, p: import_deliveries(ws, p, "Council"),
+    ),
+    "lm3": (
+        lambda d, v: _write(d / "survey.csv", _survey(30 * v, v)),
+        lambda ws, p: import_lm3_survey(ws, p, "Council"),
+    ),
 }
 
 
@@ -78,14 +94,24 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     """Every row the procurement kinds write (without upload ids, which differ between workspaces),
     unfinished journal rows, and the uploads in records with their reconciliation."""
     with ws.warehouse(read_only=True) as con:
-        wh: dict[str, Any] = {t: con.execute(f"SELECT * EXCLUDE (upload_id) FROM {t} ORDER BY ALL").fetchall()
-                              for t in TABLES}
-        wh["unfinished"] = con.execute("SELECT count(*) FROM upload_journal WHERE state <> 'committed'").fetchone()
+        wh: dict[str, Any] = {
+            t: con.execute(f"SELECT * EXCLUDE (upload_id) FROM {t} ORDER BY ALL").fetchall()
+            for t in TABLES
+        }
+        wh["unfinished"] = con.execute(
+            "SELECT count(*) FROM upload_journal WHERE state <> 'committed'"
+        ).fetchone()
     engine = sa.create_engine(ws.records_url)
     with engine.connect() as c:
-        rec = sorted(tuple(str(v) for v in r) for r in c.execute(sa.text(
-            "SELECT org, kind, filename, status, rows_read, rows_loaded, rows_quarantined, amount_read, "
-            "amount_loaded, amount_quarantined FROM uploads")))
+        rec = sorted(
+            tuple(str(v) for v in r)
+            for r in c.execute(
+                sa.text(
+                    "SELECT org, kind, filename, status, rows_read, rows_loaded, rows_quarantined, amount_read, "
+                    "amount_loaded, amount_quarantined FROM uploads"
+                )
+            )
+        )
     engine.dispose()
     return {**wh, "records": rec}
 
@@ -100,7 +126,9 @@ class KindBench(Bench):
         url = self._url("template")
         if url:
             os.environ["ANCHORAGE_RECORDS_URL"] = url
-        self.template = make_workspace(root / "template", [("Council", "council"), ("Acute Trust", "nhs-trust")])
+        self.template = make_workspace(
+            root / "template", [("Council", "council"), ("Acute Trust", "nhs-trust")]
+        )
         self.load(self.template, self.v1)
         self.before = snapshot(self.template)
         self.template.session().get_bind().dispose()
@@ -110,7 +138,9 @@ class KindBench(Bench):
         assert self.after != self.before
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module")
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module"
+)
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgres":
         request.getfixturevalue("pg_url")
@@ -118,11 +148,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(params=list(CASES), scope="module")
-def bench(request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[KindBench]:
+def bench(
+    request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KindBench]:
     saved = os.environ.get("ANCHORAGE_RECORDS_URL")
     pg = os.environ.get("ANCHORAGE_TEST_PG_URL") if backend == "postgres" else None
-    b = KindBench(tmp_path_factory.mktemp(f"faults-{request.param}-{backend}"), backend, pg, request.param)
+    b = KindBench(
+        tmp_path_factory.mktemp(f"faults-{request.param}-{backend}"), backend, pg, request.param
+    )
     try:
         yield b
     finally:
@@ -136,7 +169,8 @@ def bench(request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest
 
 @pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_an_exception_at_any_step_leaves_before_or_after_and_a_retry_equals_a_clean_load(
-        bench: KindBench, step: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    bench: KindBench, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = bench.copy(f"exc-{step}")
 
     def fail(at: str) -> None:
@@ -170,16 +204,27 @@ print("done", flush=True)
 """
 
 
-@pytest.mark.parametrize("bench", ["ocds"], indirect=True)  # the other kinds share its pipeline steps
+@pytest.mark.parametrize(
+    "bench", ["ocds"], indirect=True
+)  # the other kinds share its pipeline steps
 @pytest.mark.parametrize("step", unit_of_work.STEPS)
 def test_an_area_file_killed_at_each_step_is_before_or_after_and_a_retry_equals_a_clean_load(
-        bench: KindBench, step: str) -> None:
+    bench: KindBench, step: str
+) -> None:
     ws = bench.copy(f"kill-{step}")
-    env = {**os.environ, "ANCHORAGE_RECORDS_URL": ws.records_url,
-           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"),
-                                          os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ws.root), str(bench.v2), step, *CONFIRM], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "ANCHORAGE_RECORDS_URL": ws.records_url,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parents[1] / "src"), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(ws.root), str(bench.v2), step, *CONFIRM],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     assert proc.wait(timeout=300) == -signal.SIGKILL
     got = snapshot(ws)

@@ -41,7 +41,9 @@ def _run(*args: str) -> str:
 
 def _totals(ws, org: str = "council") -> tuple[int, Decimal]:
     with ws.warehouse(read_only=True) as con:
-        row = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM spend WHERE org = ?", [org]).fetchone()
+        row = con.execute(
+            "SELECT count(*), coalesce(sum(amount), 0) FROM spend WHERE org = ?", [org]
+        ).fetchone()
     return row[0], Decimal(row[1])
 
 
@@ -59,8 +61,12 @@ def _fix(src: Path, dst: Path) -> None:
             cells["Supplier Name"].value = "Hyperlink Catering Ltd"
         elif cells["Payment Date"].value == "31/02/2023":
             cells["Payment Date"].value = "28/02/2023"
-        elif cells[ROW_COL].value == "line 8":  # a line the reader could not split, typed into the columns
-            for column, value in zip(head[1:5], ["Broken Line Ltd", "10.00", "10/04/2023", "Repairs"], strict=True):
+        elif (
+            cells[ROW_COL].value == "line 8"
+        ):  # a line the reader could not split, typed into the columns
+            for column, value in zip(
+                head[1:5], ["Broken Line Ltd", "10.00", "10/04/2023", "Repairs"], strict=True
+            ):
                 cells[column].value = value
     book.save(dst)
 
@@ -75,24 +81,52 @@ def test_cli_round_trip_loads_each_fixed_row_once(tmp_path):
     assert before == (2, Decimal("1040.00"))
 
     wb_path = tmp_path / "fix.xlsx"
-    out = _run("quarantine", "export", "--upload", first.upload_id, "--out", str(wb_path), "--workspace", str(ws.root))
+    out = _run(
+        "quarantine",
+        "export",
+        "--upload",
+        first.upload_id,
+        "--out",
+        str(wb_path),
+        "--workspace",
+        str(ws.root),
+    )
     assert "5 rows to fix" in out
     book = openpyxl.load_workbook(wb_path)
     assert book.sheetnames == [FIX_SHEET, HELP_SHEET]
     rows = list(book[FIX_SHEET].iter_rows(values_only=True))
-    assert rows[0] == (ROW_COL, "Supplier Name", "Amount", "Payment Date", "Expense Type", LINE_COL, WHAT_COL)
+    assert rows[0] == (
+        ROW_COL,
+        "Supplier Name",
+        "Amount",
+        "Payment Date",
+        "Expense Type",
+        LINE_COL,
+        WHAT_COL,
+    )
     assert [r[0] for r in rows[1:]] == [2, 3, 4, 6, "line 8"]  # the source rows, in file order
     assert rows[5][5] == "Broken Line Ltd,10.00,10/04/2023,Repairs,stray"
-    assert rows[1][1:5] == ("Bad Amount Ltd", "12O.50", "06/04/2023", "Repairs")  # the text as the file had it
+    assert rows[1][1:5] == (
+        "Bad Amount Ltd",
+        "12O.50",
+        "06/04/2023",
+        "Repairs",
+    )  # the text as the file had it
     assert rows[1][6].startswith('Fix the "Amount" column: amount "12O.50" is not a number')
     hostile = book[FIX_SHEET].cell(row=3, column=2)
-    assert hostile.value == HOSTILE and hostile.data_type == "s" and hostile.quotePrefix  # text, never a formula
-    help_text = " ".join(str(c) for r in book[HELP_SHEET].iter_rows(values_only=True) for c in r if c)
+    assert (
+        hostile.value == HOSTILE and hostile.data_type == "s" and hostile.quotePrefix
+    )  # text, never a formula
+    help_text = " ".join(
+        str(c) for r in book[HELP_SHEET].iter_rows(values_only=True) for c in r if c
+    )
     assert first.upload_id in help_text and "council" in help_text
 
     fixed = tmp_path / "fix-edited.xlsx"
     _fix(wb_path, fixed)
-    out = _run("spend", "ingest", str(fixed), "--org", "Council", "--workspace", str(ws.root), "--json")
+    out = _run(
+        "spend", "ingest", str(fixed), "--org", "Council", "--workspace", str(ws.root), "--json"
+    )
     summary = json.loads(out)
     # Read = loaded + quarantined for the fix; no warning about the original's period (never loaded).
     assert (summary["rows_read"], summary["rows_loaded"], summary["rows_quarantined"]) == (5, 4, 1)
@@ -100,10 +134,16 @@ def test_cli_round_trip_loads_each_fixed_row_once(tmp_path):
     assert not summary["warnings"]
     assert _totals(ws) == (6, Decimal("1300.50"))
     with ws.warehouse(read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM spend WHERE org = 'council' AND supplier_name LIKE '=%'").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM spend WHERE org = 'council' AND supplier_name LIKE '=%'"
+        ).fetchone() == (0,)
 
     # The same workbook again: nothing new. An edited copy: rows fixed already are not loaded again.
-    again = json.loads(_run("spend", "ingest", str(fixed), "--org", "Council", "--workspace", str(ws.root), "--json"))
+    again = json.loads(
+        _run(
+            "spend", "ingest", str(fixed), "--org", "Council", "--workspace", str(ws.root), "--json"
+        )
+    )
     assert again["duplicate"] and again["rows_loaded"] == 0
     book = openpyxl.load_workbook(fixed)
     book[HELP_SHEET].cell(row=1, column=1).value = "edited again"
@@ -114,12 +154,25 @@ def test_cli_round_trip_loads_each_fixed_row_once(tmp_path):
 
     # The original's quarantine now says which rows were fixed, and its next workbook holds only the one left.
     with ws.warehouse(read_only=True) as con:
-        fixes = con.execute("SELECT original_row_no, fix_upload_id FROM quarantine_fixes WHERE loaded "
-                            "ORDER BY 1").fetchall()
-    assert [f[0] for f in fixes] == [-8, 2, 3, 6] and {f[1] for f in fixes} == {summary["upload_id"]}
-    _run("quarantine", "export", "--upload", first.upload_id, "--out", str(tmp_path / "left.xlsx"),
-         "--workspace", str(ws.root))
-    left = list(openpyxl.load_workbook(tmp_path / "left.xlsx")[FIX_SHEET].iter_rows(values_only=True))
+        fixes = con.execute(
+            "SELECT original_row_no, fix_upload_id FROM quarantine_fixes WHERE loaded ORDER BY 1"
+        ).fetchall()
+    assert [f[0] for f in fixes] == [-8, 2, 3, 6] and {f[1] for f in fixes} == {
+        summary["upload_id"]
+    }
+    _run(
+        "quarantine",
+        "export",
+        "--upload",
+        first.upload_id,
+        "--out",
+        str(tmp_path / "left.xlsx"),
+        "--workspace",
+        str(ws.root),
+    )
+    left = list(
+        openpyxl.load_workbook(tmp_path / "left.xlsx")[FIX_SHEET].iter_rows(values_only=True)
+    )
     assert [r[0] for r in left[1:]] == [4]
 
     # Another anchor cannot use the workbook to load into the council, nor into itself.
@@ -134,10 +187,17 @@ def _load(web, client, location: str, **extra: str):
     preview = client.get(location).text
     form = {}
     for block in preview.split("<select")[1:]:
-        name, chosen = re.search(r'name="(map_[^"]+)"', block), re.search(r'<option value="([^"]*)" selected', block)
+        name, chosen = (
+            re.search(r'name="(map_[^"]+)"', block),
+            re.search(r'<option value="([^"]*)" selected', block),
+        )
         if name and chosen and chosen.start() < block.find("</select>"):
             form[name.group(1)] = chosen.group(1)
-    r = client.post(location + "/load", data={**form, **extra, "csrf_token": csrf_of(preview)}, follow_redirects=False)
+    r = client.post(
+        location + "/load",
+        data={**form, **extra, "csrf_token": csrf_of(preview)},
+        follow_redirects=False,
+    )
     return job_outcome(web, client, r) if r.status_code == 303 else r
 
 
@@ -145,8 +205,12 @@ def test_web_round_trip_and_another_anchor_is_refused(web):
     council = signed_in(web, "analyst@council.org")
     text = SPEND.replace("Acme Builders Ltd", "Web Acme Ltd").replace("05/04/2023", "05/04/2021")
     page = council.get("/upload").text
-    staged = council.post("/upload", data={"csrf_token": csrf_of(page), "org": "council", "kind": "spend"},
-                          files={"file": ("web-spend.csv", text.encode(), "text/csv")}, follow_redirects=False)
+    staged = council.post(
+        "/upload",
+        data={"csrf_token": csrf_of(page), "org": "council", "kind": "spend"},
+        files={"file": ("web-spend.csv", text.encode(), "text/csv")},
+        follow_redirects=False,
+    )
     loaded = _load(web, council, staged.headers["location"], accept_warnings="yes")
     assert loaded.status_code == 200, loaded.text[:800]
     detail_url = re.search(r'href="(/uploads/[0-9a-f]+)"', loaded.text).group(1)
@@ -162,16 +226,25 @@ def test_web_round_trip_and_another_anchor_is_refused(web):
 
     def send(client, org: str, **extra: str):
         form = client.get("/upload").text
-        r = client.post("/upload", data={"csrf_token": csrf_of(form), "org": org, "kind": "spend"},
-                        files={"file": ("web-fix.xlsx", fixed.read_bytes(), "application/octet-stream")},
-                        follow_redirects=False)
+        r = client.post(
+            "/upload",
+            data={"csrf_token": csrf_of(form), "org": org, "kind": "spend"},
+            files={"file": ("web-fix.xlsx", fixed.read_bytes(), "application/octet-stream")},
+            follow_redirects=False,
+        )
         if r.status_code != 303:
             return r
         return _load(web, client, r.headers["location"], **extra)
 
     before, theirs = _totals(web.ws), _totals(web.ws, "acute-trust")
-    warned = send(council, "council")  # its dates overlap the council's other file, as the original's did
-    assert "Stopped with a problem" in warned.text and "overlaps" in warned.text and "web-fix.xlsx:" in warned.text
+    warned = send(
+        council, "council"
+    )  # its dates overlap the council's other file, as the original's did
+    assert (
+        "Stopped with a problem" in warned.text
+        and "overlaps" in warned.text
+        and "web-fix.xlsx:" in warned.text
+    )
     assert "/tmp" not in warned.text and str(web.root) not in warned.text
     assert send(trust, "council").status_code == 403  # may not upload for the council
     refused = send(trust, "acute-trust")  # their own anchor: the workbook is the council's
@@ -186,7 +259,9 @@ def test_web_round_trip_and_another_anchor_is_refused(web):
     assert send(council, "council", accept_warnings="yes").status_code == 200  # the same fix again
     assert _totals(web.ws) == after
     fix_id = re.search(r'href="(/uploads/[0-9a-f]+)"', done.text).group(1).rsplit("/", 1)[1]
-    assert f"upload {fix_id}" in council.get(detail_url).text  # the original shows which rows were fixed
+    assert (
+        f"upload {fix_id}" in council.get(detail_url).text
+    )  # the original shows which rows were fixed
 
 
 def test_other_kinds_refuse_a_fix_workbook_rather_than_load_its_helper_columns(tmp_path):
@@ -194,9 +269,19 @@ def test_other_kinds_refuse_a_fix_workbook_rather_than_load_its_helper_columns(t
     src = tmp_path / "spend.csv"
     src.write_text(SPEND)
     first = ingest_spend(ws, src, "Council")
-    _run("quarantine", "export", "--upload", first.upload_id, "--out", str(tmp_path / "fix.xlsx"),
-         "--workspace", str(ws.root))
-    with pytest.raises(InputFileError, match="fix workbook for a \"spend\" file"):
-        ingest_suppliers(ws, tmp_path / "fix.xlsx", "Council")  # a supplier master would be replaced by it
+    _run(
+        "quarantine",
+        "export",
+        "--upload",
+        first.upload_id,
+        "--out",
+        str(tmp_path / "fix.xlsx"),
+        "--workspace",
+        str(ws.root),
+    )
+    with pytest.raises(InputFileError, match='fix workbook for a "spend" file'):
+        ingest_suppliers(
+            ws, tmp_path / "fix.xlsx", "Council"
+        )  # a supplier master would be replaced by it
     with ws.session() as s:
         assert s.query(Upload).filter(Upload.filename == "fix.xlsx").count() == 0

@@ -79,8 +79,9 @@ def ws(tmp_path: Path) -> Workspace:
 
 def _staff(ws: Workspace) -> list[tuple]:
     with ws.warehouse(read_only=True) as con:
-        return con.execute("SELECT staff_id, as_at, hourly_pay FROM staff WHERE org = 'council' "
-                           "ORDER BY staff_id").fetchall()
+        return con.execute(
+            "SELECT staff_id, as_at, hourly_pay FROM staff WHERE org = 'council' ORDER BY staff_id"
+        ).fetchall()
 
 
 def test_a_staff_extract_fix_holds_only_what_is_kept_and_adds_the_fixed_staff_once(ws, tmp_path):
@@ -90,45 +91,105 @@ def test_a_staff_extract_fix_holds_only_what_is_kept_and_adds_the_fixed_staff_on
     assert (first.rows_loaded, first.rows_quarantined) == (1, 3)
 
     book = tmp_path / "fix.xlsx"
-    out = _cli("quarantine", "export", "--upload", first.upload_id, "--out", str(book), "--workspace", str(ws.root))
+    out = _cli(
+        "quarantine",
+        "export",
+        "--upload",
+        first.upload_id,
+        "--out",
+        str(book),
+        "--workspace",
+        str(ws.root),
+    )
     assert "3 rows to fix" in out
     rows = _rows(book)
     head = list(rows[0])
-    assert head[0] == ROW_COL and head[-1] == WHAT_COL and "Home Postcode" in head and "Full Name" not in head
+    assert (
+        head[0] == ROW_COL
+        and head[-1] == WHAT_COL
+        and "Home Postcode" in head
+        and "Full Name" not in head
+    )
     assert [r[0] for r in rows[1:]] == [2, 3, 4]  # the data rows, as the quarantine numbers them
-    assert all(r[head.index("Home Postcode")] is None for r in rows[1:])  # there to type in, never copied
-    text = " ".join(str(c) for r in openpyxl.load_workbook(book)[HELP_SHEET].iter_rows(values_only=True)
-                    for c in r if c) + " ".join(str(c) for r in rows for c in r if c)
+    assert all(
+        r[head.index("Home Postcode")] is None for r in rows[1:]
+    )  # there to type in, never copied
+    text = " ".join(
+        str(c)
+        for r in openpyxl.load_workbook(book)[HELP_SHEET].iter_rows(values_only=True)
+        for c in r
+        if c
+    ) + " ".join(str(c) for r in rows for c in r if c)
     assert not [p for p in PERSONAL if p in text]
     assert "personal data" in text
 
     # Fix S2's pay; S3 (its postcode was not kept) loads with no home area; S4 is given an id already loaded.
     fixed = tmp_path / "fix-edited.xlsx"
-    _edit(book, fixed, {2: {"Hourly Rate": 15.5}, 4: {"Weekly Hours": "37.5", "Employee Number": "S1"}})
-    got = json.loads(_cli("workforce", "import", str(fixed), "--org", "Council", "--workspace", str(ws.root),
-                          "--json"))
+    _edit(
+        book,
+        fixed,
+        {2: {"Hourly Rate": 15.5}, 4: {"Weekly Hours": "37.5", "Employee Number": "S1"}},
+    )
+    got = json.loads(
+        _cli(
+            "workforce",
+            "import",
+            str(fixed),
+            "--org",
+            "Council",
+            "--workspace",
+            str(ws.root),
+            "--json",
+        )
+    )
     assert (got["rows_read"], got["rows_loaded"], got["rows_quarantined"]) == (3, 2, 1)
     with ws.warehouse(read_only=True) as con:
-        assert con.execute("SELECT reason FROM quarantine WHERE upload_id = ?", [got["upload_id"]]).fetchall() == [
-            ('staff id "S1" is already loaded for this anchor',)]
+        assert con.execute(
+            "SELECT reason FROM quarantine WHERE upload_id = ?", [got["upload_id"]]
+        ).fetchall() == [('staff id "S1" is already loaded for this anchor',)]
     assert [(s[0], s[1]) for s in _staff(ws)] == [("S1", AS_AT), ("S2", AS_AT), ("S3", AS_AT)]
     assert Decimal(str(_staff(ws)[1][2])) == Decimal("15.50")
-    assert _status(ws, first.upload_id) == "loaded"  # the fix adds to the extract, never supersedes it
+    assert (
+        _status(ws, first.upload_id) == "loaded"
+    )  # the fix adds to the extract, never supersedes it
     with ws.session() as s:
         assert s.get(Upload, got["upload_id"]).raw_path == ""  # no copy of personal data is kept
 
-    again = json.loads(_cli("workforce", "import", str(fixed), "--org", "Council", "--workspace", str(ws.root),
-                            "--json"))
+    again = json.loads(
+        _cli(
+            "workforce",
+            "import",
+            str(fixed),
+            "--org",
+            "Council",
+            "--workspace",
+            str(ws.root),
+            "--json",
+        )
+    )
     assert again["duplicate"] and again["rows_loaded"] == 0
     assert len(_staff(ws)) == 3
     left = tmp_path / "left.xlsx"
-    _cli("quarantine", "export", "--upload", first.upload_id, "--out", str(left), "--workspace", str(ws.root))
+    _cli(
+        "quarantine",
+        "export",
+        "--upload",
+        first.upload_id,
+        "--out",
+        str(left),
+        "--workspace",
+        str(ws.root),
+    )
     assert [r[0] for r in _rows(left)[1:]] == [4]
 
     # A new extract supersedes the first one and its fix together.
-    src.write_text(STAFF.replace("fifteen", "15.00") + "S5,Eve Example,SE6 4RU,18.00,37.5,01/04/2023\n")
+    src.write_text(
+        STAFF.replace("fifteen", "15.00") + "S5,Eve Example,SE6 4RU,18.00,37.5,01/04/2023\n"
+    )
     ingest_staff(ws, src, "Council", as_at=AS_AT)
-    assert _status(ws, first.upload_id) == "replaced" and _status(ws, got["upload_id"]) == "replaced"
+    assert (
+        _status(ws, first.upload_id) == "replaced" and _status(ws, got["upload_id"]) == "replaced"
+    )
     assert [s[0] for s in _staff(ws)] == ["S1", "S2", "S5"]  # its S3 and S4 are quarantined again
 
 
@@ -138,7 +199,9 @@ def test_a_pay_bill_fix_adds_the_fixed_months_to_that_anchor_only(ws, tmp_path):
     theirs.write_text("month,pay_bill\n04/2024,50000.00\n")
     load(ws, theirs, "Acute Trust")
     src = tmp_path / "council-paybill.csv"
-    src.write_text("month,pay_bill\n04/2024,100000.00\n05/2024,lots\n06/2024,-5\n07/2024,120000.00\n")
+    src.write_text(
+        "month,pay_bill\n04/2024,100000.00\n05/2024,lots\n06/2024,-5\n07/2024,120000.00\n"
+    )
     first = load(ws, src, "Council")
     assert (first.rows_loaded, first.rows_quarantined) == (2, 2)
 
@@ -151,33 +214,75 @@ def test_a_pay_bill_fix_adds_the_fixed_months_to_that_anchor_only(ws, tmp_path):
         assert write_fix_workbook(ws, s.get(Upload, first.upload_id), book, personal=False) == 2
     rows = _rows(book)
     assert rows[0] == (ROW_COL, "month", "pay_bill", WHAT_COL)
-    assert [r[:3] for r in rows[1:]] == [(2, "05/2024", "lots"), (3, "06/2024", "-5")]  # as the file had them
+    assert [r[:3] for r in rows[1:]] == [
+        (2, "05/2024", "lots"),
+        (3, "06/2024", "-5"),
+    ]  # as the file had them
 
     fixed = tmp_path / "fix-edited.xlsx"
     _edit(book, fixed, {2: {"pay_bill": 110000}})
-    out = json.loads(_cli("levy", "load-paybill", str(fixed), "--org", "Council", "--workspace", str(ws.root),
-                          "--json"))
+    out = json.loads(
+        _cli(
+            "levy",
+            "load-paybill",
+            str(fixed),
+            "--org",
+            "Council",
+            "--workspace",
+            str(ws.root),
+            "--json",
+        )
+    )
     assert (out["rows_read"], out["rows_loaded"], out["rows_quarantined"]) == (2, 1, 1)
     assert Decimal(out["amount_loaded"]) == Decimal("110000")
-    assert [b[1] for b in bills("council")] == [Decimal("100000.00"), Decimal("110000.00"), Decimal("120000.00")]
+    assert [b[1] for b in bills("council")] == [
+        Decimal("100000.00"),
+        Decimal("110000.00"),
+        Decimal("120000.00"),
+    ]
     assert bills("nhs-trust") == trust
     assert _status(ws, first.upload_id) == "loaded"
 
-    again = json.loads(_cli("levy", "load-paybill", str(fixed), "--org", "Council", "--workspace", str(ws.root),
-                            "--json"))
+    again = json.loads(
+        _cli(
+            "levy",
+            "load-paybill",
+            str(fixed),
+            "--org",
+            "Council",
+            "--workspace",
+            str(ws.root),
+            "--json",
+        )
+    )
     assert again["duplicate"]
     assert len(bills("council")) == 3
 
     # A month typed in that the anchor already has would count twice: it goes back to quarantine.
     twice = tmp_path / "fix-twice.xlsx"
     _edit(book, twice, {2: {"pay_bill": 110000}, 3: {"month": "04/2024", "pay_bill": 90000}})
-    out = json.loads(_cli("levy", "load-paybill", str(twice), "--org", "Council", "--workspace", str(ws.root),
-                          "--json"))
+    out = json.loads(
+        _cli(
+            "levy",
+            "load-paybill",
+            str(twice),
+            "--org",
+            "Council",
+            "--workspace",
+            str(ws.root),
+            "--json",
+        )
+    )
     assert (out["rows_loaded"], out["rows_quarantined"]) == (0, 1), out
     with ws.warehouse(read_only=True) as con:
-        assert con.execute("SELECT reason FROM quarantine WHERE upload_id = ?", [out["upload_id"]]).fetchall() == [
-            ('month "2024-04-01" is already loaded for this anchor',)]
-    assert [b[1] for b in bills("council")] == [Decimal("100000.00"), Decimal("110000.00"), Decimal("120000.00")]
+        assert con.execute(
+            "SELECT reason FROM quarantine WHERE upload_id = ?", [out["upload_id"]]
+        ).fetchall() == [('month "2024-04-01" is already loaded for this anchor',)]
+    assert [b[1] for b in bills("council")] == [
+        Decimal("100000.00"),
+        Decimal("110000.00"),
+        Decimal("120000.00"),
+    ]
     with pytest.raises(AnchorageError, match="another anchor"):
         load(ws, fixed, "Acute Trust")
     assert bills("nhs-trust") == trust
@@ -188,12 +293,22 @@ def test_web_staff_fix_round_trip_keeps_the_extract_date_and_nothing_personal(we
 
     def send(name: str, body: bytes, as_at: str):
         form = council.get("/upload").text
-        r = council.post("/upload", data={"csrf_token": csrf_of(form), "org": "council", "kind": "workforce",
-                                          "as_at": as_at}, files={"file": (name, body, "application/octet-stream")},
-                         follow_redirects=False)
+        r = council.post(
+            "/upload",
+            data={
+                "csrf_token": csrf_of(form),
+                "org": "council",
+                "kind": "workforce",
+                "as_at": as_at,
+            },
+            files={"file": (name, body, "application/octet-stream")},
+            follow_redirects=False,
+        )
         assert r.status_code == 303, r.text[:500]
         done = _load(web, council, r.headers["location"])
-        assert done.status_code == 200 and "Finished" in done.text, done.text.split("<main")[-1][:1500]
+        assert done.status_code == 200 and "Finished" in done.text, done.text.split("<main")[-1][
+            :1500
+        ]
         return re.search(r'href="(/uploads/[0-9a-f]+)"', done.text).group(1)
 
     detail = send("web-staff.csv", STAFF.encode(), AS_AT.isoformat())
@@ -207,9 +322,17 @@ def test_web_staff_fix_round_trip_keeps_the_extract_date_and_nothing_personal(we
     fixed = Path(web.root) / "web-staff-fixed.xlsx"
     _edit(book, fixed, {2: {"Hourly Rate": "15.50"}})
     before = len(_staff(web.ws))
-    fix_page = send("web-staff-fixed.xlsx", fixed.read_bytes(), "")  # the form's date defaults to today
-    assert len(_staff(web.ws)) == before + 2  # S2 (pay fixed) and S3 (postcode left empty); S4 still wrong
-    assert {s[1] for s in _staff(web.ws)} == {AS_AT}  # the fixed rows are as at the extract they came from
+    fix_page = send(
+        "web-staff-fixed.xlsx", fixed.read_bytes(), ""
+    )  # the form's date defaults to today
+    assert (
+        len(_staff(web.ws)) == before + 2
+    )  # S2 (pay fixed) and S3 (postcode left empty); S4 still wrong
+    assert {s[1] for s in _staff(web.ws)} == {
+        AS_AT
+    }  # the fixed rows are as at the extract they came from
     fix_id = fix_page.rsplit("/", 1)[1]
     assert f"upload {fix_id}" in council.get(detail).text
-    assert not any((web.ws.tmp_dir / "web-uploads").iterdir())  # nothing of the staff files stays on the server
+    assert not any(
+        (web.ws.tmp_dir / "web-uploads").iterdir()
+    )  # nothing of the staff files stays on the server

@@ -18,16 +18,39 @@ from anchorage.ingest.spend import ingest_spend
 from conftest import make_workspace
 
 REAL = "realworld/spend"
-FILES = [*sorted(f"{REAL}/{d}/{n}" for d in ("nhs", "councils") for n in (
-    "EPSH_01_April.csv", "NCL_01_April.pdf.csv", "NCL_06_September.pdf.csv", "NENW_01_April.pdf.csv",
-    "NEWF_02_May.pdf.csv", "SWL_01_April.pdf.csv", "SEL_10_January.pdf.csv", "SEL_03_June.pdf.csv",
-    "SEL_03_June_earlier-version.pdf.csv", "KICO_03_June.csv", "IMPC_04_July.csv", "WHIT_03_June.csv",
-    "CROY_01_April.csv", "LNWU_12_March.csv", "SGEO_01_April.csv", "LEGR_01_April.csv",
-    "NMID_08_November.xlsx", "HILL_03-05_June-August.xlsx", "BHR_Merged.xlsx",
-    "calderdale_clean_2022-08.csv", "harrogate_clean_2017-02.csv",
-) if (d == "councils") == n.startswith(("calderdale", "harrogate"))),
-    "spend/messy/darlington_clean_2010-12.csv", "spend/messy/darlington_clean_2011-01.csv",
-    "spend/messy/leeds_raw_2011-02.csv", "spend/gla_2008_2013.csv",
+FILES = [
+    *sorted(
+        f"{REAL}/{d}/{n}"
+        for d in ("nhs", "councils")
+        for n in (
+            "EPSH_01_April.csv",
+            "NCL_01_April.pdf.csv",
+            "NCL_06_September.pdf.csv",
+            "NENW_01_April.pdf.csv",
+            "NEWF_02_May.pdf.csv",
+            "SWL_01_April.pdf.csv",
+            "SEL_10_January.pdf.csv",
+            "SEL_03_June.pdf.csv",
+            "SEL_03_June_earlier-version.pdf.csv",
+            "KICO_03_June.csv",
+            "IMPC_04_July.csv",
+            "WHIT_03_June.csv",
+            "CROY_01_April.csv",
+            "LNWU_12_March.csv",
+            "SGEO_01_April.csv",
+            "LEGR_01_April.csv",
+            "NMID_08_November.xlsx",
+            "HILL_03-05_June-August.xlsx",
+            "BHR_Merged.xlsx",
+            "calderdale_clean_2022-08.csv",
+            "harrogate_clean_2017-02.csv",
+        )
+        if (d == "councils") == n.startswith(("calderdale", "harrogate"))
+    ),
+    "spend/messy/darlington_clean_2010-12.csv",
+    "spend/messy/darlington_clean_2011-01.csv",
+    "spend/messy/leeds_raw_2011-02.csv",
+    "spend/gla_2008_2013.csv",
 ]
 AMOUNT_HEADERS = {"amount", "net amount", "invoice line value (net of vat)"}
 
@@ -45,7 +68,9 @@ def _records(path: Path) -> tuple[list[str], list[list[str]]]:
     if path.suffix == ".xlsx":
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         for ws in wb.worksheets:
-            rows = [["" if c is None else str(c) for c in r] for r in ws.iter_rows(values_only=True)]
+            rows = [
+                ["" if c is None else str(c) for c in r] for r in ws.iter_rows(values_only=True)
+            ]
             rows = [r for r in rows if any(c.strip() for c in r)]
             if rows:
                 return rows[0], rows[1:]
@@ -70,11 +95,24 @@ def expected(path: Path) -> tuple[int, Decimal, int]:
     header, rows = _records(path)
     keys = [h.replace("\xa0", " ").strip().lower() for h in header]
     amount_at = next(i for i, k in enumerate(keys) if k in AMOUNT_HEADERS)
-    supplier_at = next(i for i, k in enumerate(keys) if (k.startswith(("supplier", "vendor")) and "id" not in k
-                       and "number" not in k and "postcode" not in k) or k == "supplier(beneficiary) name")
-    date_at = next((i for i, k in enumerate(keys) if k in ("date", "date paid", "payment date", "paid date")), None)
+    supplier_at = next(
+        i
+        for i, k in enumerate(keys)
+        if (
+            k.startswith(("supplier", "vendor"))
+            and "id" not in k
+            and "number" not in k
+            and "postcode" not in k
+        )
+        or k == "supplier(beneficiary) name"
+    )
+    date_at = next(
+        (i for i, k in enumerate(keys) if k in ("date", "date paid", "payment date", "paid date")),
+        None,
+    )
     loaded, total, bad = 0, Decimal(0), 0
     for r in rows:
+
         def cell(i: int, r: list[str] = r) -> str:
             return (r[i] if i < len(r) else "").replace("\xa0", " ").strip()
 
@@ -84,7 +122,10 @@ def expected(path: Path) -> tuple[int, Decimal, int]:
             or not cell(supplier_at)  # no supplier (SEL_10's lost names; LNWU's footer)
             or "Sum:" in r  # LNWU's footer total: a total line, never a payment
             # SEL_10: 8-digit whole numbers in the amount column are its transaction numbers (35xxxxxx).
-            or (path.name.startswith("SEL_10") and re.fullmatch(r"35\d{6}", cell(amount_at)) is not None)
+            or (
+                path.name.startswith("SEL_10")
+                and re.fullmatch(r"35\d{6}", cell(amount_at)) is not None
+            )
             # SWL: every date is Excel's '######' overflow marker, so no row has a date.
             or (date_at is not None and cell(date_at).startswith("###"))
         )
@@ -102,7 +143,10 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
     if not SHARED.exists():
         pytest.fail(f"the shared data folder {SHARED} is missing; tests read real files from it")
-    ws = make_workspace(tmp_path_factory.mktemp("real") / "ws", [(f"Anchor {i}", "nhs-trust") for i in range(len(FILES))])
+    ws = make_workspace(
+        tmp_path_factory.mktemp("real") / "ws",
+        [(f"Anchor {i}", "nhs-trust") for i in range(len(FILES))],
+    )
     out = {}
     for i, rel in enumerate(FILES):
         # One anchor per file, so no file overlaps another; bodies differ from "Anchor i", hence accepted.
@@ -125,15 +169,21 @@ def test_real_file_loads_with_its_expected_totals(loaded: dict, rel: str) -> Non
 
 def _dates(ws, upload_id: str) -> tuple[dt.date, dt.date, int]:
     with ws.warehouse() as con:
-        return con.execute("""SELECT min(payment_date), max(payment_date), count(*) FROM spend_rows
-                              JOIN spend_uploads USING (upload_no) WHERE upload_id = ?""", [upload_id]).fetchone()
+        return con.execute(
+            """SELECT min(payment_date), max(payment_date), count(*) FROM spend_rows
+                              JOIN spend_uploads USING (upload_no) WHERE upload_id = ?""",
+            [upload_id],
+        ).fetchone()
 
 
 def test_month_first_files_are_read_month_first(loaded: dict) -> None:
     for rel in (f"{REAL}/nhs/EPSH_01_April.csv", f"{REAL}/nhs/NCL_01_April.pdf.csv"):
         s = loaded[rel]
         assert s.date_order == "mdy"
-        assert _dates(loaded["_ws"], s.upload_id)[:2] == (dt.date(2020, 4, 30), dt.date(2020, 4, 30))
+        assert _dates(loaded["_ws"], s.upload_id)[:2] == (
+            dt.date(2020, 4, 30),
+            dt.date(2020, 4, 30),
+        )
     s = loaded[f"{REAL}/nhs/NCL_06_September.pdf.csv"]  # the same publisher, later, day-first
     assert s.date_order == "dmy"
     assert _dates(loaded["_ws"], s.upload_id)[:2] == (dt.date(2020, 9, 30), dt.date(2020, 9, 30))
@@ -147,7 +197,11 @@ def test_text_and_real_date_cells_and_two_digit_years(loaded: dict) -> None:
     first, last, n = _dates(loaded["_ws"], nmid.upload_id)
     assert (first.month, last.month, n) == (11, 11, 63)
     kico = loaded[f"{REAL}/nhs/KICO_03_June.csv"]  # dd-Mon-yy: '03-May-20', back to '31-May-19'
-    assert _dates(loaded["_ws"], kico.upload_id) == (dt.date(2019, 5, 31), dt.date(2020, 6, 29), 227)
+    assert _dates(loaded["_ws"], kico.upload_id) == (
+        dt.date(2019, 5, 31),
+        dt.date(2020, 6, 29),
+        227,
+    )
 
 
 def test_month_only_dates_are_flagged(loaded: dict) -> None:
@@ -158,7 +212,10 @@ def test_month_only_dates_are_flagged(loaded: dict) -> None:
 
 def test_columns_chosen_by_content(loaded: dict) -> None:
     whit = loaded[f"{REAL}/nhs/WHIT_03_June.csv"]
-    assert whit.mapping["payment_date"] == "Date" and whit.mapping["transaction_id"] == "Transaction Date"
+    assert (
+        whit.mapping["payment_date"] == "Date"
+        and whit.mapping["transaction_id"] == "Transaction Date"
+    )
     assert whit.mapping["amount"] == "Amount"  # the header is ' Amount '
     chosen = {c["field"]: c for c in whit.columns}
     assert chosen["transaction_id"]["values_look_like"] == "numbers or codes"
@@ -184,9 +241,14 @@ def test_footer_total_is_quarantined_and_agrees(loaded: dict) -> None:
 def test_companies_house_numbers_kept_as_text_and_padded(loaded: dict) -> None:
     s = loaded[f"{REAL}/councils/calderdale_clean_2022-08.csv"]
     with loaded["_ws"].warehouse() as con:
-        numbers = {r[0] for r in con.execute("""SELECT company_number FROM spend_suppliers
+        numbers = {
+            r[0]
+            for r in con.execute(
+                """SELECT company_number FROM spend_suppliers
             JOIN spend_uploads USING (upload_no) WHERE upload_id = ? AND company_number IS NOT NULL""",
-                                             [s.upload_id]).fetchall()}
+                [s.upload_id],
+            ).fetchall()
+        }
     assert "08911274" in numbers and "8911274" not in numbers and "NI050833" in numbers
 
 
@@ -197,19 +259,27 @@ def test_swapped_type_and_area_headers_are_read_by_their_values(loaded: dict) ->
     chosen = {c["field"]: c for c in s.columns}
     assert "whatever the header says" in chosen["category"]["chosen_by"]
     with loaded["_ws"].warehouse() as con:
-        rows = con.execute("SELECT DISTINCT category, service FROM spend WHERE upload_id = ?",
-                           [s.upload_id]).fetchall()
+        rows = con.execute(
+            "SELECT DISTINCT category, service FROM spend WHERE upload_id = ?", [s.upload_id]
+        ).fetchall()
     assert ("Hcare Srv Rec NHS Trust-Non Contract", "NCAS/OATS") in rows
-    cal = loaded[f"{REAL}/councils/calderdale_clean_2022-08.csv"]  # 'Proclass' is blank on every row
-    assert cal.mapping["category"] == "Procurement Classification: Council's Procurement Category Name"
+    cal = loaded[
+        f"{REAL}/councils/calderdale_clean_2022-08.csv"
+    ]  # 'Proclass' is blank on every row
+    assert (
+        cal.mapping["category"] == "Procurement Classification: Council's Procurement Category Name"
+    )
 
 
 def test_supplier_numbers_are_not_suppliers(loaded: dict) -> None:
     """SEL_10's 'Supplier' holds transaction numbers on 1,989 rows: loaded, but as no one's name."""
     s = loaded[f"{REAL}/nhs/SEL_10_January.pdf.csv"]
     with loaded["_ws"].warehouse() as con:
-        coded, named_by_number = con.execute("""
+        coded, named_by_number = con.execute(
+            """
             SELECT count(*) FILTER (is_redacted AND supplier_ref = supplier_name),
                    count(*) FILTER (NOT is_redacted AND regexp_full_match(supplier_name_norm, '[0-9 ]+'))
-            FROM spend WHERE upload_id = ?""", [s.upload_id]).fetchone()
+            FROM spend WHERE upload_id = ?""",
+            [s.upload_id],
+        ).fetchone()
     assert (coded, named_by_number) == (1989, 0)

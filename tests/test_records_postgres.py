@@ -25,7 +25,10 @@ def test_workspace_records_on_postgresql(tmp_path, fresh_pg_database, monkeypatc
     assert (first.rows_loaded, first.rows_quarantined, again.duplicate) == (1, 1, True)
     engine = sa.create_engine(fresh_pg_database)
     with engine.connect() as c:
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+        assert (
+            c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
+        )
         row = c.execute(sa.text("SELECT org, status, rows_read, amount_loaded FROM uploads")).one()
     engine.dispose()
     assert tuple(row) == ("council", "loaded", 2, 100)

@@ -27,20 +27,31 @@ from anchorage.workspace import Workspace, file_sha256
 
 GEO = SHARED / "geography"
 # Every geography file of the shared data that is reference data (lsoa_latlong.csv is not: it is refused).
-REAL = [GEO / "drkane" / "la_all_codes.csv", GEO / "drkane" / "ward_all_codes.csv", GEO / "nspl",
-        GEO / "onspd_fixture.csv", GEO / "imd2019_england_lsoa11.csv",
-        GEO / "lewisham" / "lbl_postcode_oa11_lsoa11_msoa11_wd22.csv", GEO / "lewisham" / "lbl_wd22_proposed.csv",
-        GEO / "lewisham" / "lbl_imd_2019_lsoa11.csv", GEO / "lewisham" / "lbl_wd22_proposed.geojson",
-        *sorted((GEO / "drkane" / "boundaries").rglob("*.geojson"))]
+REAL = [
+    GEO / "drkane" / "la_all_codes.csv",
+    GEO / "drkane" / "ward_all_codes.csv",
+    GEO / "nspl",
+    GEO / "onspd_fixture.csv",
+    GEO / "imd2019_england_lsoa11.csv",
+    GEO / "lewisham" / "lbl_postcode_oa11_lsoa11_msoa11_wd22.csv",
+    GEO / "lewisham" / "lbl_wd22_proposed.csv",
+    GEO / "lewisham" / "lbl_imd_2019_lsoa11.csv",
+    GEO / "lewisham" / "lbl_wd22_proposed.geojson",
+    *sorted((GEO / "drkane" / "boundaries").rglob("*.geojson")),
+]
 
 
 def uploads(ws: Workspace) -> list[tuple[Any, ...]]:
     with ws.session() as s:
-        return sorted((u.org, u.kind, u.filename, u.status, u.rows_read, u.rows_loaded, u.rows_quarantined)
-                      for u in s.query(records.Upload))
+        return sorted(
+            (u.org, u.kind, u.filename, u.status, u.rows_read, u.rows_loaded, u.rows_quarantined)
+            for u in s.query(records.Upload)
+        )
 
 
-def test_the_real_geography_files_load_as_uploads_of_the_collaborative(workspace: Workspace, tmp_path: Path):
+def test_the_real_geography_files_load_as_uploads_of_the_collaborative(
+    workspace: Workspace, tmp_path: Path
+):
     supplier_file = tmp_path / "suppliers.csv"
     supplier_file.write_text("Supplier Name,Postcode\nAcme Ltd,SE6 4RU\n")
     ingest_suppliers(workspace, supplier_file, "Council")
@@ -53,11 +64,17 @@ def test_the_real_geography_files_load_as_uploads_of_the_collaborative(workspace
     nspl = summaries[REAL.index(GEO / "nspl")]
     with workspace.warehouse(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM postcodes").fetchone()[0] >= nspl.rows_loaded // 2
-        assert con.execute("SELECT count(*) FROM upload_journal WHERE state <> 'committed'").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM upload_journal WHERE state <> 'committed'"
+        ).fetchone() == (0,)
         assert con.execute("SELECT * FROM supplier_master ORDER BY ALL").fetchall() == council
     geo = [u for u in uploads(workspace) if u[1] == "geography"]
-    assert len(geo) == len(REAL) and {u[0] for u in geo} == {""} and {u[3] for u in geo} == {"loaded"}
-    assert sorted(u[4:] for u in geo) == sorted((s.rows_read, s.rows_loaded, s.rows_quarantined) for s in summaries)
+    assert (
+        len(geo) == len(REAL) and {u[0] for u in geo} == {""} and {u[3] for u in geo} == {"loaded"}
+    )
+    assert sorted(u[4:] for u in geo) == sorted(
+        (s.rows_read, s.rows_loaded, s.rows_quarantined) for s in summaries
+    )
     # The same content again adds nothing, under another name too.
     again = import_reference(workspace, [GEO / "onspd_fixture.csv"])[0]
     copy = tmp_path / "renamed.csv"
@@ -73,7 +90,9 @@ def test_the_real_geography_files_load_as_uploads_of_the_collaborative(workspace
     assert kinds.get("geography").scope == "collaborative"
 
 
-def test_a_register_snapshot_replaces_the_last_and_keeps_its_raw_files(workspace: Workspace, tmp_path: Path):
+def test_a_register_snapshot_replaces_the_last_and_keeps_its_raw_files(
+    workspace: Workspace, tmp_path: Path
+):
     one = generate.write_companies_house(tmp_path / "ch1", 200, parts=2)
     two = generate.write_companies_house(tmp_path / "ch2", 250, parts=1, seed=5)
     first = import_register(workspace, "companies_house", one)
@@ -81,7 +100,9 @@ def test_a_register_snapshot_replaces_the_last_and_keeps_its_raw_files(workspace
     second = import_register(workspace, "companies_house", two)
     assert second.replaced_upload == first.upload_id
     with workspace.warehouse(read_only=True) as con:
-        assert con.execute("SELECT count(*), count(DISTINCT upload_id) FROM register_entities").fetchone() == (250, 1)
+        assert con.execute(
+            "SELECT count(*), count(DISTINCT upload_id) FROM register_entities"
+        ).fetchone() == (250, 1)
     assert [u[3] for u in sorted(uploads(workspace), key=lambda u: u[4])] == ["replaced", "loaded"]
     assert import_register(workspace, "companies_house", two).duplicate
     assert all((workspace.raw_dir / f"{file_sha256(p)}.zip").exists() for p in [*one, *two])
@@ -90,20 +111,37 @@ def test_a_register_snapshot_replaces_the_last_and_keeps_its_raw_files(workspace
 
 # ------------------------------------------------------------------ faults
 
+
 def state(ws: Workspace) -> dict[str, Any]:
     with ws.warehouse(read_only=True) as con:
         wh = {
-            "postcodes": con.execute("SELECT count(*), sum(hash(pcd_key, lad, lsoa11, lat)) FROM postcodes").fetchall(),
-            "areas": con.execute("SELECT count(*), sum(hash(code, name, kind)) FROM areas").fetchall(),
-            "registers": con.execute("SELECT source, count(*), sum(hash(register_id, name)) FROM register_entities "
-                                     "GROUP BY 1 ORDER BY 1").fetchall(),
-            "quarantine": con.execute("SELECT kind, count(*) FROM quarantine GROUP BY 1 ORDER BY 1").fetchall(),
-            "unfinished": con.execute("SELECT count(*) FROM upload_journal WHERE state <> 'committed'").fetchall(),
+            "postcodes": con.execute(
+                "SELECT count(*), sum(hash(pcd_key, lad, lsoa11, lat)) FROM postcodes"
+            ).fetchall(),
+            "areas": con.execute(
+                "SELECT count(*), sum(hash(code, name, kind)) FROM areas"
+            ).fetchall(),
+            "registers": con.execute(
+                "SELECT source, count(*), sum(hash(register_id, name)) FROM register_entities "
+                "GROUP BY 1 ORDER BY 1"
+            ).fetchall(),
+            "quarantine": con.execute(
+                "SELECT kind, count(*) FROM quarantine GROUP BY 1 ORDER BY 1"
+            ).fetchall(),
+            "unfinished": con.execute(
+                "SELECT count(*) FROM upload_journal WHERE state <> 'committed'"
+            ).fetchall(),
         }
     engine = sa.create_engine(ws.records_url)
     with engine.connect() as c:
-        rec = sorted(tuple(str(v) for v in r) for r in c.execute(sa.text(
-            "SELECT org, kind, filename, status, rows_read, rows_loaded, rows_quarantined FROM uploads")))
+        rec = sorted(
+            tuple(str(v) for v in r)
+            for r in c.execute(
+                sa.text(
+                    "SELECT org, kind, filename, status, rows_read, rows_loaded, rows_quarantined FROM uploads"
+                )
+            )
+        )
     engine.dispose()
     return {**wh, "records": rec}
 
@@ -129,8 +167,10 @@ class ReferenceBench(Bench):
             assert self.after[name] != self.before
 
     def loads(self) -> dict[str, Callable[[Workspace], Any]]:
-        return {"nspl": lambda ws: import_geography(ws, GEO / "onspd_fixture.csv"),
-                "register": lambda ws: import_register(ws, "companies_house", self.ch2)}
+        return {
+            "nspl": lambda ws: import_geography(ws, GEO / "onspd_fixture.csv"),
+            "register": lambda ws: import_register(ws, "companies_house", self.ch2),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -150,8 +190,9 @@ def bench(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Re
 
 @pytest.mark.parametrize("what", ["nspl", "register"])
 @pytest.mark.parametrize("step", unit_of_work.STEPS)
-def test_an_exception_at_any_step_leaves_before_or_after(bench: ReferenceBench, what: str, step: str,
-                                                         monkeypatch) -> None:
+def test_an_exception_at_any_step_leaves_before_or_after(
+    bench: ReferenceBench, what: str, step: str, monkeypatch
+) -> None:
     ws = bench.copy(f"exc-{what}-{step}")
     load = bench.loads()[what]
 

@@ -25,7 +25,10 @@ from anchorage.services.common import AS_USER_ENV
 from anchorage.store.accounts import AuditEvent
 from anchorage.web.errors import status_for
 
-TARGETS = ("council", "acute-trust")  # the two anchors with assets: each user's own anchor and another's
+TARGETS = (
+    "council",
+    "acute-trust",
+)  # the two anchors with assets: each user's own anchor and another's
 ASSET = {"council": "ID:H1", "acute-trust": "ID:T1"}
 
 
@@ -43,8 +46,12 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
 @dataclass(frozen=True)
 class Action:
     name: str
-    audit_action: str | None  # None: the web's step is not yet the audited one (an upload's preview)
-    web: Callable[[Web, TestClient, str, str], int]  # (web, signed-in client, anchor, case id) -> HTTP status
+    audit_action: (
+        str | None
+    )  # None: the web's step is not yet the audited one (an upload's preview)
+    web: Callable[
+        [Web, TestClient, str, str], int
+    ]  # (web, signed-in client, anchor, case id) -> HTTP status
     cli: Callable[[Web, str, str], list[str]]  # (web, anchor, case id) -> the command's arguments
 
 
@@ -61,9 +68,18 @@ def _spend_file(web: Web, case: str) -> str:
 
 def _upload(c: TestClient, org: str, case: str) -> int:
     token = csrf_of(c.get("/upload").text)
-    return c.post("/upload", data={"csrf_token": token, "org": org, "kind": "spend"},
-                  files={"file": ("spend.csv", f"Supplier,Amount,Date\nMatrix {case} Ltd,12.50,01/04/2024\n".encode(),
-                                  "text/csv")}, follow_redirects=False).status_code
+    return c.post(
+        "/upload",
+        data={"csrf_token": token, "org": org, "kind": "spend"},
+        files={
+            "file": (
+                "spend.csv",
+                f"Supplier,Amount,Date\nMatrix {case} Ltd,12.50,01/04/2024\n".encode(),
+                "text/csv",
+            )
+        },
+        follow_redirects=False,
+    ).status_code
 
 
 def _transfer(web: Web, org: str) -> str:
@@ -72,20 +88,59 @@ def _transfer(web: Web, org: str) -> str:
 
 
 ACTIONS = [
-    Action("asset decision", "asset-decision",
-           lambda w, c, org, case: _post(c, "/assets/review", "/assets/review/decide",
-                                         {"org": org, "asset_key": ASSET[org], "decision": "retain", "note": case}),
-           lambda w, org, case: ["assets", "decide", ASSET[org], "--org", org, "--decision", "retain", "--note", case]),
-    Action("LM3 survey link", "lm3-survey-link",
-           lambda w, c, org, case: _post(c, "/lm3", "/lm3/links", {"org": org, "supplier_name": f"Supplier {case}"}),
-           lambda w, org, case: ["lm3", "link", f"Supplier {case}", "--org", org]),
-    Action("asset transfer step", "asset-transfer",
-           lambda w, c, org, case: _post(c, "/assets/acv", "/assets/transfers",
-                                         {"transfer_id": _transfer(w, org), "status": "withdrawn"}),
-           lambda w, org, case: ["assets", "transfer-status", _transfer(w, org), "withdrawn"]),
-    Action("upload an anchor's file", None,
-           lambda w, c, org, case: _upload(c, org, case),
-           lambda w, org, case: ["spend", "ingest", _spend_file(w, case), "--org", org, "--accept-warnings"]),
+    Action(
+        "asset decision",
+        "asset-decision",
+        lambda w, c, org, case: _post(
+            c,
+            "/assets/review",
+            "/assets/review/decide",
+            {"org": org, "asset_key": ASSET[org], "decision": "retain", "note": case},
+        ),
+        lambda w, org, case: [
+            "assets",
+            "decide",
+            ASSET[org],
+            "--org",
+            org,
+            "--decision",
+            "retain",
+            "--note",
+            case,
+        ],
+    ),
+    Action(
+        "LM3 survey link",
+        "lm3-survey-link",
+        lambda w, c, org, case: _post(
+            c, "/lm3", "/lm3/links", {"org": org, "supplier_name": f"Supplier {case}"}
+        ),
+        lambda w, org, case: ["lm3", "link", f"Supplier {case}", "--org", org],
+    ),
+    Action(
+        "asset transfer step",
+        "asset-transfer",
+        lambda w, c, org, case: _post(
+            c,
+            "/assets/acv",
+            "/assets/transfers",
+            {"transfer_id": _transfer(w, org), "status": "withdrawn"},
+        ),
+        lambda w, org, case: ["assets", "transfer-status", _transfer(w, org), "withdrawn"],
+    ),
+    Action(
+        "upload an anchor's file",
+        None,
+        lambda w, c, org, case: _upload(c, org, case),
+        lambda w, org, case: [
+            "spend",
+            "ingest",
+            _spend_file(w, case),
+            "--org",
+            org,
+            "--accept-warnings",
+        ],
+    ),
 ]
 
 
@@ -95,10 +150,16 @@ def web_answer(status: int) -> int:
 
 
 def cli_answer(web: Web, email: str, args: list[str]) -> int:
-    result = CliRunner().invoke(cli_app, [*args, "--workspace", str(web.ws.root)], env={AS_USER_ENV: email})
-    if result.exception is None or (isinstance(result.exception, SystemExit) and result.exit_code == 0):
+    result = CliRunner().invoke(
+        cli_app, [*args, "--workspace", str(web.ws.root)], env={AS_USER_ENV: email}
+    )
+    if result.exception is None or (
+        isinstance(result.exception, SystemExit) and result.exit_code == 0
+    ):
         return 200
-    assert not isinstance(result.exception, SystemExit), result.output  # a usage error is the test's own
+    assert not isinstance(result.exception, SystemExit), (
+        result.output
+    )  # a usage error is the test's own
     return status_for(result.exception)
 
 
@@ -106,7 +167,11 @@ def audited_as(web: Web, email: str, action: str | None) -> int:
     if action is None:
         return 0
     with web.ws.session() as s:
-        return len(s.scalars(select(AuditEvent).where(AuditEvent.actor == email, AuditEvent.action == action)).all())
+        return len(
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.actor == email, AuditEvent.action == action)
+            ).all()
+        )
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
@@ -136,42 +201,99 @@ def test_web_and_command_line_give_the_same_answer(estate: Web, action: Action) 
 
 def test_the_local_operator_acts_for_every_anchor_and_is_audited(estate: Web) -> None:
     for target in TARGETS:
-        result = CliRunner().invoke(cli_app, ["assets", "decide", ASSET[target], "--org", target, "--decision",
-                                              "investigate", "--workspace", str(estate.ws.root)],
-                                    env={AS_USER_ENV: None})
+        result = CliRunner().invoke(
+            cli_app,
+            [
+                "assets",
+                "decide",
+                ASSET[target],
+                "--org",
+                target,
+                "--decision",
+                "investigate",
+                "--workspace",
+                str(estate.ws.root),
+            ],
+            env={AS_USER_ENV: None},
+        )
         assert result.exit_code == 0, result.output
     with estate.ws.session() as s:
-        mine = [e for e in audit.events(s, limit=50) if e.action == "asset-decision" and
-                e.detail.get("decision") == "investigate"]
+        mine = [
+            e
+            for e in audit.events(s, limit=50)
+            if e.action == "asset-decision" and e.detail.get("decision") == "investigate"
+        ]
     assert {e.org for e in mine} == set(TARGETS)
     assert all(e.actor.endswith("(command line)") for e in mine), [e.actor for e in mine]
 
 
 def test_a_command_as_an_unknown_user_is_refused_in_words(estate: Web) -> None:
-    result = CliRunner().invoke(cli_app, ["assets", "decide", ASSET["council"], "--org", "council", "--decision",
-                                          "retain", "--workspace", str(estate.ws.root)],
-                                env={AS_USER_ENV: "nobody@nowhere.org"})
+    result = CliRunner().invoke(
+        cli_app,
+        [
+            "assets",
+            "decide",
+            ASSET["council"],
+            "--org",
+            "council",
+            "--decision",
+            "retain",
+            "--workspace",
+            str(estate.ws.root),
+        ],
+        env={AS_USER_ENV: "nobody@nowhere.org"},
+    )
     assert result.exception is not None and AS_USER_ENV in str(result.exception)
 
 
 def test_a_command_load_is_audited_as_its_user(estate: Web) -> None:
     email = "analyst@council.org"
     before = audited_as(estate, email, "upload")
-    result = CliRunner().invoke(cli_app, ["spend", "ingest", _spend_file(estate, "audited"), "--org", "council", "--accept-warnings",
-                                          "--workspace", str(estate.ws.root)], env={AS_USER_ENV: email})
+    result = CliRunner().invoke(
+        cli_app,
+        [
+            "spend",
+            "ingest",
+            _spend_file(estate, "audited"),
+            "--org",
+            "council",
+            "--accept-warnings",
+            "--workspace",
+            str(estate.ws.root),
+        ],
+        env={AS_USER_ENV: email},
+    )
     assert result.exit_code == 0, result.output
     assert audited_as(estate, email, "upload") == before + 1
 
 
 def test_the_acv_list_by_command_is_kept_by_the_council_and_audited(estate: Web) -> None:
     def run(*args: str, as_user: str | None = None):
-        return CliRunner().invoke(cli_app, [*args, "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user})
+        return CliRunner().invoke(
+            cli_app, [*args, "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user}
+        )
 
-    refused = run("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "2024-03-01",
-                  as_user="analyst@trust.org")
+    refused = run(
+        "assets",
+        "acv-nominate",
+        "The Crown",
+        "--by",
+        "Friends",
+        "--on",
+        "2024-03-01",
+        as_user="analyst@trust.org",
+    )
     assert status_for(refused.exception) == 403  # the list is the local authority's
-    done = run("assets", "acv-nominate", "The Crown", "--by", "Friends", "--on", "2024-03-01",
-               as_user="analyst@council.org")
+    done = run(
+        "assets",
+        "acv-nominate",
+        "The Crown",
+        "--by",
+        "Friends",
+        "--on",
+        "2024-03-01",
+        as_user="analyst@council.org",
+    )
     assert done.exit_code == 0, done.output
     acv_id = re.search(r"Nomination (\S+) recorded", done.output).group(1)
     listed = run("assets", "acv-decide", acv_id, "--on", "2024-04-01", "--listed")
@@ -179,13 +301,29 @@ def test_the_acv_list_by_command_is_kept_by_the_council_and_audited(estate: Web)
     assert audited_as(estate, "analyst@council.org", "acv-nominate") == 1
     with estate.ws.session() as s:
         decided = [e for e in audit.events(s, limit=20) if e.action == "acv-decide"]
-    assert decided and decided[0].actor.endswith("(command line)") and decided[0].detail["acv_id"] == acv_id
+    assert (
+        decided
+        and decided[0].actor.endswith("(command line)")
+        and decided[0].detail["acv_id"] == acv_id
+    )
 
 
 def test_users_added_by_command_are_audited_and_checked(estate: Web) -> None:
     def add(email: str, role: str, org: str | None, as_user: str | None = None):
-        return CliRunner().invoke(cli_app, ["users", "add", email, "--role", role, *(["--org", org] if org else []),
-                                            "--workspace", str(estate.ws.root)], env={AS_USER_ENV: as_user})
+        return CliRunner().invoke(
+            cli_app,
+            [
+                "users",
+                "add",
+                email,
+                "--role",
+                role,
+                *(["--org", org] if org else []),
+                "--workspace",
+                str(estate.ws.root),
+            ],
+            env={AS_USER_ENV: as_user},
+        )
 
     made = add("new.analyst@council.org", "anchor-analyst", "council")
     assert made.exit_code == 0, made.output
@@ -194,7 +332,15 @@ def test_users_added_by_command_are_audited_and_checked(estate: Web) -> None:
     assert added and added[0].detail["email"] == "new.analyst@council.org"
     assert added[0].actor.endswith("(command line)")
     # As an anchor admin: their own anchor only, and never a collaborative admin.
-    assert status_for(add("x@trust.org", "viewer", "acute-trust", "admin@council.org").exception) == 403
-    assert status_for(add("y@x.org", "collaborative-admin", None, "admin@council.org").exception) == 403
+    assert (
+        status_for(add("x@trust.org", "viewer", "acute-trust", "admin@council.org").exception)
+        == 403
+    )
+    assert (
+        status_for(add("y@x.org", "collaborative-admin", None, "admin@council.org").exception)
+        == 403
+    )
     unknown = add("z@council.org", "chief", "council", "admin@council.org")
-    assert unknown.exit_code == 2 and "chief" in unknown.output  # a usage error: the role is one of a list
+    assert (
+        unknown.exit_code == 2 and "chief" in unknown.output
+    )  # a usage error: the role is one of a list

@@ -27,13 +27,23 @@ def state(ws: Workspace) -> dict[str, Any]:
     """What a supersede or restore changes: each anchor's counted and kept rows (every column but the upload
     id, which a fresh load draws anew), unfinished journal rows, and the uploads in records."""
     with ws.warehouse(read_only=True) as con:
-        wh = {t: con.execute(f"SELECT * EXCLUDE (upload_id) FROM {t} ORDER BY ALL").fetchall()
-              for t in ("assets", "assets_history", "quarantine", "quarantine_history")}
-        wh["unfinished"] = con.execute("SELECT count(*) FROM upload_journal WHERE state <> 'committed'").fetchall()
+        wh = {
+            t: con.execute(f"SELECT * EXCLUDE (upload_id) FROM {t} ORDER BY ALL").fetchall()
+            for t in ("assets", "assets_history", "quarantine", "quarantine_history")
+        }
+        wh["unfinished"] = con.execute(
+            "SELECT count(*) FROM upload_journal WHERE state <> 'committed'"
+        ).fetchall()
     engine = sa.create_engine(ws.records_url)
     with engine.connect() as c:
-        rec = sorted(tuple(str(v) for v in r) for r in c.execute(sa.text(
-            "SELECT org, filename, status, rows_read, rows_loaded, rows_quarantined FROM uploads")))
+        rec = sorted(
+            tuple(str(v) for v in r)
+            for r in c.execute(
+                sa.text(
+                    "SELECT org, filename, status, rows_read, rows_loaded, rows_quarantined FROM uploads"
+                )
+            )
+        )
     engine.dispose()
     return {**wh, "records": rec}
 
@@ -45,12 +55,15 @@ class AssetBench(Bench):
         self.root, self.backend, self.pg_url = root, engine, pg_url
         self.dbs: list[str] = []
         pl = places(SHARED)
-        trust = write_transparency_register(root / "in" / "trust.csv", 200, pl, org_name="Acute Trust", seed=3,
-                                            uprn_base=900_000).path
-        self.v1 = write_transparency_register(root / "in" / "council-2021.csv", 300, pl, org_name="Council",
-                                              seed=1).path
-        self.v2 = write_transparency_register(root / "in" / "council-2023.csv", 400, pl, org_name="Council",
-                                              seed=2).path
+        trust = write_transparency_register(
+            root / "in" / "trust.csv", 200, pl, org_name="Acute Trust", seed=3, uprn_base=900_000
+        ).path
+        self.v1 = write_transparency_register(
+            root / "in" / "council-2021.csv", 300, pl, org_name="Council", seed=1
+        ).path
+        self.v2 = write_transparency_register(
+            root / "in" / "council-2023.csv", 400, pl, org_name="Council", seed=2
+        ).path
         self.template = self._workspace("template")
         import_assets(self.template, trust, "Acute Trust")
         self.old_id = import_assets(self.template, self.v1, "Council").upload_id
@@ -83,12 +96,14 @@ def _fail_at(step: str) -> Callable[[str], None]:
     def fail(at: str) -> None:
         if at == step:
             raise Injected(at)
+
     return fail
 
 
 @pytest.mark.parametrize("step", unit_of_work.STEPS)
-def test_a_fault_while_a_newer_register_supersedes_leaves_before_or_after(bench: AssetBench, step: str,
-                                                                         monkeypatch) -> None:
+def test_a_fault_while_a_newer_register_supersedes_leaves_before_or_after(
+    bench: AssetBench, step: str, monkeypatch
+) -> None:
     ws = bench.copy(f"load-{step}")
     monkeypatch.setattr(unit_of_work, "checkpoint", _fail_at(step))
     with pytest.raises(Injected):
@@ -102,7 +117,9 @@ def test_a_fault_while_a_newer_register_supersedes_leaves_before_or_after(bench:
 
 
 @pytest.mark.parametrize("step", restoring.STEPS)
-def test_a_fault_while_restoring_leaves_before_or_after(bench: AssetBench, step: str, monkeypatch) -> None:
+def test_a_fault_while_restoring_leaves_before_or_after(
+    bench: AssetBench, step: str, monkeypatch
+) -> None:
     ws = bench.copy(f"restore-{step}")
     import_assets(ws, bench.v2, "Council")
     assert state(ws) == bench.after

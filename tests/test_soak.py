@@ -50,17 +50,24 @@ EMAIL, PASSWORD = "analyst@council.org", "soak test password 1"
 def _balanced(result: dict[str, Any], rows: int, bad: int) -> None:
     assert (result["rows_read"], result["rows_quarantined"]) == (rows, bad)
     assert result["rows_read"] == result["rows_loaded"] + result["rows_quarantined"]
-    read, loaded, quarantined = (Decimal(str(result[k] or 0)) for k in ("amount_read", "amount_loaded",
-                                                                          "amount_quarantined"))
+    read, loaded, quarantined = (
+        Decimal(str(result[k] or 0)) for k in ("amount_read", "amount_loaded", "amount_quarantined")
+    )
     assert read == loaded + quarantined and loaded > 0
 
 
 def test_twenty_clients_see_no_error_while_a_web_upload_a_cli_ingest_and_a_resolve_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ANCHORAGE_RECORDS_URL", raising=False)
     ws = make_workspace(tmp_path / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust")])
     load_reference(ws)
-    ingest_spend(ws, spend_csv(tmp_path / "base.csv", 20_000, "Base", year=2022)[0], "Council", date_order="dmy")
+    ingest_spend(
+        ws,
+        spend_csv(tmp_path / "base.csv", 20_000, "Base", year=2022)[0],
+        "Council",
+        date_order="dmy",
+    )
     with ws.session() as s:
         accounts.create_user(s, EMAIL, role="anchor-analyst", org="council", password=PASSWORD)
         s.commit()
@@ -76,11 +83,22 @@ def test_twenty_clients_see_no_error_while_a_web_upload_a_cli_ingest_and_a_resol
         c = sign_in(base, EMAIL, PASSWORD)
         token = api_token(c)
         before = c.get("/api/v1/dashboard/council").json()["tiles"]["spend"]
-        urls = ["/dashboard", "/dashboard/council", "/dashboard/council?year=2022-23", "/benchmark", "/suppliers",
-                "/suppliers?q=Base+Supplier+1", "/anchors/council/transactions",
-                "/anchors/council/transactions?sort=-amount", "/supplier?name=BASE+SUPPLIER+7",
-                "/api/v1/dashboard", "/api/v1/dashboard/council", "/api/v1/suppliers",
-                "/api/v1/anchors/council/transactions", "/jobs"]
+        urls = [
+            "/dashboard",
+            "/dashboard/council",
+            "/dashboard/council?year=2022-23",
+            "/benchmark",
+            "/suppliers",
+            "/suppliers?q=Base+Supplier+1",
+            "/anchors/council/transactions",
+            "/anchors/council/transactions?sort=-amount",
+            "/supplier?name=BASE+SUPPLIER+7",
+            "/api/v1/dashboard",
+            "/api/v1/dashboard/council",
+            "/api/v1/suppliers",
+            "/api/v1/anchors/council/transactions",
+            "/jobs",
+        ]
 
         def clients() -> None:
             outcome["load"] = run_clients(base, urls, dict(c.cookies), token, 20, SECONDS)
@@ -89,12 +107,24 @@ def test_twenty_clients_see_no_error_while_a_web_upload_a_cli_ingest_and_a_resol
             uploader = sign_in(base, EMAIL, PASSWORD)
             job_id, outcome["upload_statuses"] = web_upload(uploader, upload, "council")
             # The command line follows the web upload's job while the server owns the workspace.
-            outcome["jobs_wait"] = cli("jobs", "wait", job_id, "--json", "--workspace", str(ws.root))
+            outcome["jobs_wait"] = cli(
+                "jobs", "wait", job_id, "--json", "--workspace", str(ws.root)
+            )
             outcome["upload_job"] = job_id
 
         def ingest() -> None:
-            outcome["ingest"] = cli_json("spend", "ingest", str(by_cli), "--org", "acute-trust", "--date-order",
-                                         "dmy", "--json", "--workspace", str(ws.root))
+            outcome["ingest"] = cli_json(
+                "spend",
+                "ingest",
+                str(by_cli),
+                "--org",
+                "acute-trust",
+                "--date-order",
+                "dmy",
+                "--json",
+                "--workspace",
+                str(ws.root),
+            )
 
         def resolve() -> None:
             outcome["resolve"] = cli("suppliers", "resolve", "--json", "--workspace", str(ws.root))
@@ -109,7 +139,9 @@ def test_twenty_clients_see_no_error_while_a_web_upload_a_cli_ingest_and_a_resol
         load = outcome["load"]
         print(json.dumps(load.summary(SECONDS), indent=1))
         assert load.requests > 20 and load.errors == 0, (load.failures[:5], load.examples[:5])
-        assert all(code in (200, 303) for code in outcome["upload_statuses"]), outcome["upload_statuses"]
+        assert all(code in (200, 303) for code in outcome["upload_statuses"]), outcome[
+            "upload_statuses"
+        ]
         assert outcome["resolve"].returncode == 0, outcome["resolve"].stderr[-2000:]
         assert "Traceback" not in outcome["resolve"].stderr + outcome["jobs_wait"].stderr
 
@@ -133,9 +165,15 @@ def test_twenty_clients_see_no_error_while_a_web_upload_a_cli_ingest_and_a_resol
         uploads = {u.id: u for u in s.query(Upload).all()}
     assert {u.status for u in uploads.values()} == {"loaded"}
     with ws.warehouse(read_only=True) as con:
-        stored = {r[0]: (r[1], r[2]) for r in con.execute(
-            "SELECT upload_id, count(*), sum(amount) FROM spend GROUP BY 1").fetchall()}
-        unfinished = con.execute("SELECT count(*) FROM upload_journal WHERE state <> 'committed'").fetchone()
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in con.execute(
+                "SELECT upload_id, count(*), sum(amount) FROM spend GROUP BY 1"
+            ).fetchall()
+        }
+        unfinished = con.execute(
+            "SELECT count(*) FROM upload_journal WHERE state <> 'committed'"
+        ).fetchone()
     assert unfinished == (0,)
     assert set(stored) == set(uploads)
     for upload_id, (rows, amount) in stored.items():

@@ -47,9 +47,11 @@ def test_default_framework_is_valid_and_sourced():
 
 def test_framework_errors_are_all_listed(tmp_path):
     bad = tmp_path / "fw.toml"
-    bad.write_text('[lm3]\nstaff_local_respend = 2\n[[theme]]\nid = "t"\nname = "T"\n'
-                   '[[theme.outcome]]\nid = "o"\nname = "O"\n[[theme.outcome.measure]]\nid = "m"\n'
-                   'name = "M"\nunit = "hours"\nproxy = -3\nsource = ""\nyear = "2025"\n')
+    bad.write_text(
+        '[lm3]\nstaff_local_respend = 2\n[[theme]]\nid = "t"\nname = "T"\n'
+        '[[theme.outcome]]\nid = "o"\nname = "O"\n[[theme.outcome.measure]]\nid = "m"\n'
+        'name = "M"\nunit = "hours"\nproxy = -3\nsource = ""\nyear = "2025"\n'
+    )
     with pytest.raises(ConfigError) as e:
         read_framework(bad)
     text = str(e.value)
@@ -77,13 +79,21 @@ def test_imports_load_or_quarantine_every_row(workspace, tmp_path):
     assert (com.rows_read, com.rows_loaded, com.rows_quarantined) == (7, 3, 4)
     assert com.balanced and dlv.balanced
     assert (dlv.rows_read, dlv.rows_loaded, dlv.rows_quarantined) == (5, 4, 1)
-    assert set(com.quarantine_reasons) == {"measure …", "the contract ends on or before it starts", "quantity …",
-                                           "the contract reference is blank"}
+    assert set(com.quarantine_reasons) == {
+        "measure …",
+        "the contract ends on or before it starts",
+        "quantity …",
+        "the contract reference is blank",
+    }
     with workspace.warehouse(read_only=True) as con:
-        rows = con.execute("SELECT column_name, reason FROM quarantine WHERE kind = 'sv_commitments' "
-                           "ORDER BY row_no").fetchall()
-    assert rows[0] == ("Measure", 'measure "no-such-measure" is not in the framework (see anchorage socialvalue '
-                                  'framework)')
+        rows = con.execute(
+            "SELECT column_name, reason FROM quarantine WHERE kind = 'sv_commitments' "
+            "ORDER BY row_no"
+        ).fetchall()
+    assert rows[0] == (
+        "Measure",
+        'measure "no-such-measure" is not in the framework (see anchorage socialvalue framework)',
+    )
     again = import_commitments(workspace, tmp_path / "commitments.csv", "Council")
     assert again.duplicate and again.rows_loaded == 0
 
@@ -108,7 +118,10 @@ def test_committed_vs_delivered_and_behind_hand_computed(workspace, tmp_path):
     behind = {b["contract_ref"]: b for b in later.behind}
     assert set(behind) == {"C-1", "C-2"}
     assert behind["C-2"]["reasons"][0].startswith("no delivery report for over 365 days")
-    assert "1 of 4 apprentice years delivered; 2 expected by 01 Apr 2026" in behind["C-2"]["reasons"][1]
+    assert (
+        "1 of 4 apprentice years delivered; 2 expected by 01 Apr 2026"
+        in behind["C-2"]["reasons"][1]
+    )
     assert behind["C-2"]["pro_rata_pct"] == pytest.approx(1 / (4 * 730 / 1461), abs=1e-4)
     # The theme table in £: whole-contract commitments.
     themes = st.tables["themes"].set_index(["org", "theme"])
@@ -126,23 +139,51 @@ def test_detail_is_gated_but_aggregates_are_not(workspace, tmp_path):
     _load(workspace, tmp_path)
     st = social_value_status(workspace, as_of=dt.date(2026, 4, 1))
     other = visible(st, {"acute-trust"})
-    assert other.tables["contracts"].empty and other.behind == [] and other.tables["suppliers"].empty
+    assert (
+        other.tables["contracts"].empty and other.behind == [] and other.tables["suppliers"].empty
+    )
     assert not other.tables["themes"].empty
     assert len(visible(st, {"council"}).behind) == 2
 
 
 def test_form_entries_are_checked_and_counted(workspace):
     with pytest.raises(EntryInvalid) as e:
-        add_commitment(workspace, "council", {"contract_ref": "", "supplier_name": "X", "measure_id": "nope",
-                                              "quantity": "-1", "contract_start": "2025-01-01",
-                                              "contract_end": "2024-01-01"})
+        add_commitment(
+            workspace,
+            "council",
+            {
+                "contract_ref": "",
+                "supplier_name": "X",
+                "measure_id": "nope",
+                "quantity": "-1",
+                "contract_start": "2025-01-01",
+                "contract_end": "2024-01-01",
+            },
+        )
     assert set(e.value.problems) == {"contract_ref", "measure_id", "quantity", "contract_end"}
-    add_commitment(workspace, "council", {"contract_ref": "F-1", "supplier_name": "Form Ltd",
-                                          "measure_id": "community-hours", "quantity": "100",
-                                          "contract_start": "2025-04-01", "contract_end": "2026-04-01"})
-    add_delivery(workspace, "council", {"contract_ref": "F-1", "supplier_name": "Form Ltd",
-                                        "measure_id": "community-hours", "quantity": "10",
-                                        "period_end": "2025-09-30"})
+    add_commitment(
+        workspace,
+        "council",
+        {
+            "contract_ref": "F-1",
+            "supplier_name": "Form Ltd",
+            "measure_id": "community-hours",
+            "quantity": "100",
+            "contract_start": "2025-04-01",
+            "contract_end": "2026-04-01",
+        },
+    )
+    add_delivery(
+        workspace,
+        "council",
+        {
+            "contract_ref": "F-1",
+            "supplier_name": "Form Ltd",
+            "measure_id": "community-hours",
+            "quantity": "10",
+            "period_end": "2025-09-30",
+        },
+    )
     st = social_value_status(workspace, as_of=dt.date(2025, 10, 1))
     b = st.behind[0]
     assert b["contract_ref"] == "F-1" and b["delivered_value"] == pytest.approx(10 * 12.21)

@@ -16,30 +16,65 @@ from anchorage.workspace import Workspace
 def test_commands_end_to_end(workspace: Workspace, tmp_path: Path):
     load_reference(workspace)
     ingest_spend(workspace, write_fixture_files(tmp_path / "in")["council_spend"], "Council")
-    (tmp_path / "c.csv").write_text("Contract,Contractor,Metric,Target,Start date,End date\n"
-                                    "K-1,Local Caterers Ltd,community-hours,1000,01/04/2024,01/04/2026\n"
-                                    "K-2,Other Ltd,,5,01/04/2024,01/04/2026\n")
-    (tmp_path / "d.csv").write_text("Contract,Supplier,Measure,Delivered,Period end\n"
-                                    "K-1,Local Caterers Ltd,community-hours,100,31/03/2025\n")
-    (tmp_path / "s.csv").write_text("Supplier,Income,Wages %,Local staff %,Purchases %,Local purchases %,Postcode\n"
-                                    "Local Caterers Ltd,100000,40,50,30,20,SE6 4RU\n")
-    r = cli("socialvalue", "import-commitments", str(tmp_path / "c.csv"), "--org", "Council", "--json", ws=workspace)
+    (tmp_path / "c.csv").write_text(
+        "Contract,Contractor,Metric,Target,Start date,End date\n"
+        "K-1,Local Caterers Ltd,community-hours,1000,01/04/2024,01/04/2026\n"
+        "K-2,Other Ltd,,5,01/04/2024,01/04/2026\n"
+    )
+    (tmp_path / "d.csv").write_text(
+        "Contract,Supplier,Measure,Delivered,Period end\n"
+        "K-1,Local Caterers Ltd,community-hours,100,31/03/2025\n"
+    )
+    (tmp_path / "s.csv").write_text(
+        "Supplier,Income,Wages %,Local staff %,Purchases %,Local purchases %,Postcode\n"
+        "Local Caterers Ltd,100000,40,50,30,20,SE6 4RU\n"
+    )
+    r = cli(
+        "socialvalue",
+        "import-commitments",
+        str(tmp_path / "c.csv"),
+        "--org",
+        "Council",
+        "--json",
+        ws=workspace,
+    )
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert (s["rows_read"], s["rows_loaded"], s["rows_quarantined"]) == (2, 1, 1)
-    assert cli("socialvalue", "import-delivery", str(tmp_path / "d.csv"), "--org", "council",
-               ws=workspace).returncode == 0
+    assert (
+        cli(
+            "socialvalue",
+            "import-delivery",
+            str(tmp_path / "d.csv"),
+            "--org",
+            "council",
+            ws=workspace,
+        ).returncode
+        == 0
+    )
     r = cli("socialvalue", "status", "--as-of", "2025-04-01", "--json", ws=workspace)
     st = json.loads(r.stdout)
     # 364 of 730 days elapsed at the report: 498.6 hours expected, 100 delivered (20% of pro-rata): behind.
     assert [b["contract_ref"] for b in st["behind"]] == ["K-1"]
     assert st["behind"][0]["pro_rata_pct"] == pytest.approx(100 / (1000 * 364 / 730), abs=1e-4)
-    assert "Contracts behind" not in r.stdout and cli("socialvalue", "status", ws=workspace).returncode == 0
-    assert cli("lm3", "import", str(tmp_path / "s.csv"), "--org", "council", ws=workspace).returncode == 0
+    assert (
+        "Contracts behind" not in r.stdout
+        and cli("socialvalue", "status", ws=workspace).returncode == 0
+    )
+    assert (
+        cli("lm3", "import", str(tmp_path / "s.csv"), "--org", "council", ws=workspace).returncode
+        == 0
+    )
     res = json.loads(cli("lm3", "results", "--json", ws=workspace).stdout)
-    assert {r["org"]: r["lm3"] for r in res["lm3"]} == {"council": pytest.approx(1.332),
-                                                         "collaborative": pytest.approx(1.332)}
-    sim = json.loads(cli("lm3", "simulate", "--category", "catering", "--shift", "50", "--json", ws=workspace).stdout)
+    assert {r["org"]: r["lm3"] for r in res["lm3"]} == {
+        "council": pytest.approx(1.332),
+        "collaborative": pytest.approx(1.332),
+    }
+    sim = json.loads(
+        cli(
+            "lm3", "simulate", "--category", "catering", "--shift", "50", "--json", ws=workspace
+        ).stdout
+    )
     assert sim["label"] == "Estimate" and sim["lm3_local"] == pytest.approx(1.332)
     assert sim["shifted"] == pytest.approx((sim["category_spend"] - sim["category_local"]) / 2)
     fw = json.loads(cli("socialvalue", "framework", "--json", ws=workspace).stdout)

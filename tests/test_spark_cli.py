@@ -22,12 +22,20 @@ from anchorage.workspace import Workspace
 pytestmark = pytest.mark.spark
 
 
-def cli(ws: Workspace, *args: str, cwd: Path, timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], float]:
+def cli(
+    ws: Workspace, *args: str, cwd: Path, timeout: float = 300
+) -> tuple[subprocess.CompletedProcess[str], float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("ANCHORAGE_DEBUG", None)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws.root)],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "anchorage.cli.main", *args, "--workspace", str(ws.root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
     return done, time.perf_counter() - start
 
 
@@ -59,9 +67,13 @@ def test_analyse_on_spark_from_the_cli_matches_duckdb_and_leaves_nothing_behind(
     a, b = json.loads(on_duckdb.stdout), json.loads(on_spark.stdout)
     assert [r["org"] for r in a["totals"]] == [r["org"] for r in b["totals"]]
     for ra, rb in zip(a["totals"], b["totals"], strict=True):
-        assert round(ra["spend"], 2) == round(rb["spend"], 2) and round(ra["local_spend"], 2) == round(rb["local_spend"], 2)
+        assert round(ra["spend"], 2) == round(rb["spend"], 2) and round(
+            ra["local_spend"], 2
+        ) == round(rb["local_spend"], 2)
     assert list(cwd.iterdir()) == [], "nothing of Spark's in the current folder"
-    assert not [p for p in (loaded.root / "tmp").iterdir() if p.name.startswith("spark-")], "scratch cleaned up"
+    assert not [p for p in (loaded.root / "tmp").iterdir() if p.name.startswith("spark-")], (
+        "scratch cleaned up"
+    )
     assert (loaded.root / "lake" / "analysis").is_dir()
 
 
@@ -116,8 +128,14 @@ except AnchorageError as exc:
 """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=400)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=400,
+    )
     assert done.returncode == 1, done.stderr
     assert "Spark stopped during the run" in done.stdout and "ran out of memory" in done.stdout
     assert time.perf_counter() - start < 400

@@ -37,12 +37,32 @@ def connect_server(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     log = (scratch / "server.log").open("w")
     proc = subprocess.Popen(
-        [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-         "--master", "local[2]", "--driver-memory", "1g", "--conf", f"spark.connect.grpc.binding.port={port}",
-         "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", "spark.ui.enabled=false",
-         "--conf", "spark.driver.host=127.0.0.1", "--conf", f"spark.local.dir={scratch}", "spark-internal"],
-        cwd=scratch, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SPARK_HOME": str(home)},
-        start_new_session=True)
+        [
+            str(home / "bin" / "spark-submit"),
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--master",
+            "local[2]",
+            "--driver-memory",
+            "1g",
+            "--conf",
+            f"spark.connect.grpc.binding.port={port}",
+            "--conf",
+            "spark.connect.grpc.binding.address=127.0.0.1",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--conf",
+            f"spark.local.dir={scratch}",
+            "spark-internal",
+        ],
+        cwd=scratch,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SPARK_HOME": str(home)},
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -56,7 +76,9 @@ def connect_server(tmp_path_factory) -> Iterator[str]:
             pytest.fail("the Spark Connect server did not start in 240 seconds")
         yield f"sc://127.0.0.1:{port}"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and its JVM: the group this fixture started
+        os.killpg(
+            proc.pid, signal.SIGTERM
+        )  # the server and its JVM: the group this fixture started
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -68,11 +90,14 @@ def test_analysis_through_spark_connect_matches_duckdb(loaded, tmp_path, connect
     on_duckdb, _ = cli(loaded, "spend", "analyse", "--json", "--engine", "duckdb", cwd=tmp_path)
     assert on_duckdb.returncode == 0, on_duckdb.stderr
     set_compute(loaded, spark_remote=connect_server, shuffle_partitions=2)
-    on_spark, _ = cli(loaded, "spend", "analyse", "--json", "--engine", "spark", cwd=tmp_path, timeout=900)
+    on_spark, _ = cli(
+        loaded, "spend", "analyse", "--json", "--engine", "spark", cwd=tmp_path, timeout=900
+    )
     assert on_spark.returncode == 0, on_spark.stderr
     a, b = json.loads(on_duckdb.stdout), json.loads(on_spark.stdout)
-    assert [(r["org"], round(r["spend"], 2), round(r["local_spend"], 2)) for r in a["totals"]] == \
-           [(r["org"], round(r["spend"], 2), round(r["local_spend"], 2)) for r in b["totals"]]
+    assert [(r["org"], round(r["spend"], 2), round(r["local_spend"], 2)) for r in a["totals"]] == [
+        (r["org"], round(r["spend"], 2), round(r["local_spend"], 2)) for r in b["totals"]
+    ]
 
 
 def test_linking_through_spark_connect_gives_the_duckdb_clusters(tmp_path, connect_server):
@@ -82,7 +107,9 @@ def test_linking_through_spark_connect_gives_the_duckdb_clusters(tmp_path, conne
     with ws.warehouse(read_only=True) as con:
         expected = con.execute(RESOLUTION).fetchall()
     set_compute(ws, spark_remote=connect_server, shuffle_partitions=2)
-    done, _ = cli(ws, "suppliers", "resolve", "--engine", "spark", "--json", cwd=tmp_path, timeout=1200)
+    done, _ = cli(
+        ws, "suppliers", "resolve", "--engine", "spark", "--json", cwd=tmp_path, timeout=1200
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["backend"] == "spark"
     with ws.warehouse(read_only=True) as con:

@@ -23,8 +23,10 @@ from anchorage.workspace import Workspace
 
 pytestmark = pytest.mark.spark
 
-RESOLUTION = ("SELECT record_id, supplier_id, register_source, register_id, register_name, method, "
-              "round(match_probability, 9), explanation FROM supplier_resolution ORDER BY record_id")
+RESOLUTION = (
+    "SELECT record_id, supplier_id, register_source, register_id, register_name, method, "
+    "round(match_probability, 9), explanation FROM supplier_resolution ORDER BY record_id"
+)
 
 
 def generated(root: Path, *, register_rows: int, suppliers: int, seed: int = 3) -> Workspace:
@@ -39,10 +41,14 @@ def resolution(ws: Workspace) -> list[tuple[object, ...]]:
 def some_decisions(ws: Workspace) -> None:
     """A rejection, a merge across two registered firms and a split, so the review rules are compared too."""
     with ws.warehouse(read_only=True) as con:
-        linked = con.execute("SELECT record_id, register_source || ':' || register_id FROM supplier_resolution "
-                             "WHERE method = 'model' ORDER BY record_id LIMIT 3").fetchall()
-        shared = con.execute("SELECT min(record_id) FROM supplier_resolution GROUP BY supplier_id "
-                             "HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchone()
+        linked = con.execute(
+            "SELECT record_id, register_source || ':' || register_id FROM supplier_resolution "
+            "WHERE method = 'model' ORDER BY record_id LIMIT 3"
+        ).fetchall()
+        shared = con.execute(
+            "SELECT min(record_id) FROM supplier_resolution GROUP BY supplier_id "
+            "HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
+        ).fetchone()
     decide(ws, "reject", linked[0][0], register=linked[0][1])
     decide(ws, "merge", linked[1][0], other_record_id=linked[2][0])
     assert shared is not None
@@ -55,7 +61,9 @@ def test_linking_on_spark_gives_the_duckdb_clusters_without_holding_the_warehous
     some_decisions(ws)
     on_duckdb = resolve(ws)
     expected = resolution(ws)
-    assert on_duckdb.suppliers_across_anchors > 20 and on_duckdb.linked_by_model > 150  # real clustering work
+    assert (
+        on_duckdb.suppliers_across_anchors > 20 and on_duckdb.linked_by_model > 150
+    )  # real clustering work
 
     done: dict[str, object] = {}
     run = threading.Thread(target=lambda: done.update(summary=resolve(ws, engine="spark")))
@@ -76,13 +84,24 @@ def test_linking_on_spark_gives_the_duckdb_clusters_without_holding_the_warehous
     assert summary.backend == "spark"  # type: ignore[attr-defined]
     assert resolution(ws) == expected
     assert {**summary.to_json(), "backend": "", "seconds": 0} == {  # type: ignore[attr-defined]
-        **on_duckdb.to_json(), "backend": "", "seconds": 0}
+        **on_duckdb.to_json(),
+        "backend": "",
+        "seconds": 0,
+    }
     tables = lake.read_manifest(root)["tables"]
     for name in ("link_suppliers", "link_register", "link_predictions", "supplier_clusters"):
-        assert tables[name]["files"] and all((root / f).exists() for f in tables[name]["files"]), name
-    assert not any(p.name.startswith("spark-") for p in ws.tmp_dir.iterdir()), "Spark's scratch is removed"
-    with duckdb.connect() as con:  # the lake's predictions carry Splink's scores for the model's links
-        n = con.execute(f"SELECT count(*) FROM {lake.read_sql(root, 'link_predictions')}").fetchone()[0]
+        assert tables[name]["files"] and all((root / f).exists() for f in tables[name]["files"]), (
+            name
+        )
+    assert not any(p.name.startswith("spark-") for p in ws.tmp_dir.iterdir()), (
+        "Spark's scratch is removed"
+    )
+    with (
+        duckdb.connect() as con
+    ):  # the lake's predictions carry Splink's scores for the model's links
+        n = con.execute(
+            f"SELECT count(*) FROM {lake.read_sql(root, 'link_predictions')}"
+        ).fetchone()[0]
     assert n >= on_duckdb.linked_by_model
 
 
@@ -92,7 +111,9 @@ def test_thousands_of_suppliers_cluster_alike_from_the_command_line(tmp_path):
     done, _ = cli(ws, "suppliers", "resolve", "--json", cwd=tmp_path, timeout=900)
     assert done.returncode == 0, done.stderr
     expected = resolution(ws)
-    done, _ = cli(ws, "suppliers", "resolve", "--engine", "spark", "--json", cwd=tmp_path, timeout=1800)
+    done, _ = cli(
+        ws, "suppliers", "resolve", "--engine", "spark", "--json", cwd=tmp_path, timeout=1800
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["records"] >= 3000
     assert resolution(ws) == expected
@@ -105,7 +126,10 @@ def test_resolve_on_an_unreachable_master_ends_plainly_and_leaves_the_resolution
     set_compute(ws, spark_master="spark://127.0.0.1:9")
     done, seconds = cli(ws, "suppliers", "resolve", "--engine", "spark", cwd=tmp_path, timeout=120)
     assert done.returncode == 1
-    assert "Cannot reach the Spark master at spark://127.0.0.1:9" in done.stderr and "Fix:" in done.stderr
+    assert (
+        "Cannot reach the Spark master at spark://127.0.0.1:9" in done.stderr
+        and "Fix:" in done.stderr
+    )
     assert "Traceback" not in done.stderr and seconds < 60
     assert resolution(ws) == before
     done, _ = cli(ws, "suppliers", "resolve", "--engine", "sparkle", cwd=tmp_path, timeout=120)

@@ -25,7 +25,10 @@ from anchorage.procurement.run import analyse_workspace
 from anchorage.store import lake
 from anchorage.workspace import Workspace
 
-ENGINES = [pytest.param("duckdb", id="duckdb-lake"), pytest.param("spark", marks=pytest.mark.spark, id="spark-lake")]
+ENGINES = [
+    pytest.param("duckdb", id="duckdb-lake"),
+    pytest.param("spark", marks=pytest.mark.spark, id="spark-lake"),
+]
 TEXT = ("org", "tier", "category", "supplier", "rule", "ward", "financial_year")
 
 
@@ -33,7 +36,9 @@ TEXT = ("org", "tier", "category", "supplier", "rule", "ward", "financial_year")
 def spark(tmp_path_factory):
     from anchorage.store.spark import spark_session
 
-    with spark_session(Compute(engine="spark", shuffle_partitions=2), tmp_path_factory.mktemp("spark")) as session:
+    with spark_session(
+        Compute(engine="spark", shuffle_partitions=2), tmp_path_factory.mktemp("spark")
+    ) as session:
         yield session
 
 
@@ -43,12 +48,27 @@ def comparable(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if col not in TEXT:
             df[col] = pd.to_numeric(df[col]).astype(float).round(2)
-    keys = [c for c in ("org", "tier", "imd_decile", "category", "supplier", "rule", "ward", "financial_year", "rank")
-            if c in df.columns]
+    keys = [
+        c
+        for c in (
+            "org",
+            "tier",
+            "imd_decile",
+            "category",
+            "supplier",
+            "rule",
+            "ward",
+            "financial_year",
+            "rank",
+        )
+        if c in df.columns
+    ]
     return df.sort_values(keys).reset_index(drop=True)
 
 
-def on_lake(engine: str, ws: Workspace, opts: AnalysisOptions, request: pytest.FixtureRequest) -> AnalysisResult:
+def on_lake(
+    engine: str, ws: Workspace, opts: AnalysisOptions, request: pytest.FixtureRequest
+) -> AnalysisResult:
     export_lake(ws)
     if engine == "duckdb":
         return analyse(duckdb_backend(lake_root(ws)), ws.config, opts)
@@ -64,8 +84,11 @@ def assert_same_figures(reference: AnalysisResult, other: AnalysisResult) -> Non
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("opts", [AnalysisOptions(), AnalysisOptions(top_n=3, min_amount=None, apply_exclusions=False)],
-                         ids=["default", "top-n-no-exclusions"])
+@pytest.mark.parametrize(
+    "opts",
+    [AnalysisOptions(), AnalysisOptions(top_n=3, min_amount=None, apply_exclusions=False)],
+    ids=["default", "top-n-no-exclusions"],
+)
 def test_lake_gives_the_warehouse_figures(workspace, tmp_path, engine, opts, request, monkeypatch):
     monkeypatch.chdir(tmp_path)
     load_reference(workspace)
@@ -80,8 +103,12 @@ def test_lake_gives_the_warehouse_figures(workspace, tmp_path, engine, opts, req
         root = lake_root(workspace)
         written = lake.table_files(root, lake.read_manifest(root), "totals")
         back = pd.read_parquet(written[0])
-        pd.testing.assert_frame_equal(comparable(back), comparable(result.tables["totals"]), check_dtype=False)
-        assert not (tmp_path / "spark-warehouse").exists() and not (tmp_path / "metastore_db").exists()
+        pd.testing.assert_frame_equal(
+            comparable(back), comparable(result.tables["totals"]), check_dtype=False
+        )
+        assert (
+            not (tmp_path / "spark-warehouse").exists() and not (tmp_path / "metastore_db").exists()
+        )
 
 
 @pytest.mark.slow
@@ -94,6 +121,8 @@ def test_national_million_payments_equal_to_the_penny(tmp_path, engine, request)
     reference = analyse_workspace(ws, engine="duckdb")
     start = time.perf_counter()
     result = on_lake(engine, ws, AnalysisOptions(), request)
-    print(f"\n{engine} on the lake, {rows:,} payments: {time.perf_counter() - start:.1f}s (export included)")
+    print(
+        f"\n{engine} on the lake, {rows:,} payments: {time.perf_counter() - start:.1f}s (export included)"
+    )
     assert int(reference.tables["totals"]["transactions"].sum()) > 0
     assert_same_figures(reference, result)

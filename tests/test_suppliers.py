@@ -29,33 +29,107 @@ from anchorage.suppliers.review import decide, list_decisions, undo
 # Companies the hand-computed fixture's suppliers really are, plus near-miss decoys.
 # (i, name, number, postcode, town, category, status, accounts, sic, incorporated)
 FIXTURE_COMPANIES = [
-    ("LOCAL CATERERS LIMITED", "01234567", "SE6 4RU", "LONDON", "Private Limited Company", "Active", "MICRO ENTITY", "56290 - Other food services"),
-    ("LOCAL CATERING SUPPLIES LIMITED", "07654321", "M1 1AA", "MANCHESTER", "Private Limited Company", "Active", "SMALL", "56290 - Other food services"),
-    ("GREENWICH BUILDRES LTD", "02222222", "SE10 0AA", "LONDON", "Private Limited Company", "Liquidation", "SMALL", "41202 - Construction of domestic buildings"),
-    ("CENTRAL CONSULTING PLC", "03333333", "EC1A 1BB", "LONDON", "Public Limited Company", "Active", "GROUP", "70229 - Management consultancy activities other than financial management"),
-    ("HARROGATE SUPPLIES LIMITED", "04444444", "HG1 1AA", "HARROGATE", "Private Limited Company", "Active", "FULL", "47620 - Retail sale of newspapers and stationery in specialised stores"),
-    ("MYSTERY CO LIMITED", "05555555", "SE6 4RU", "LONDON", "Community Interest Company", "Active", "MICRO ENTITY", "88100 - Social work activities without accommodation for the elderly and disabled"),
+    (
+        "LOCAL CATERERS LIMITED",
+        "01234567",
+        "SE6 4RU",
+        "LONDON",
+        "Private Limited Company",
+        "Active",
+        "MICRO ENTITY",
+        "56290 - Other food services",
+    ),
+    (
+        "LOCAL CATERING SUPPLIES LIMITED",
+        "07654321",
+        "M1 1AA",
+        "MANCHESTER",
+        "Private Limited Company",
+        "Active",
+        "SMALL",
+        "56290 - Other food services",
+    ),
+    (
+        "GREENWICH BUILDRES LTD",
+        "02222222",
+        "SE10 0AA",
+        "LONDON",
+        "Private Limited Company",
+        "Liquidation",
+        "SMALL",
+        "41202 - Construction of domestic buildings",
+    ),
+    (
+        "CENTRAL CONSULTING PLC",
+        "03333333",
+        "EC1A 1BB",
+        "LONDON",
+        "Public Limited Company",
+        "Active",
+        "GROUP",
+        "70229 - Management consultancy activities other than financial management",
+    ),
+    (
+        "HARROGATE SUPPLIES LIMITED",
+        "04444444",
+        "HG1 1AA",
+        "HARROGATE",
+        "Private Limited Company",
+        "Active",
+        "FULL",
+        "47620 - Retail sale of newspapers and stationery in specialised stores",
+    ),
+    (
+        "MYSTERY CO LIMITED",
+        "05555555",
+        "SE6 4RU",
+        "LONDON",
+        "Community Interest Company",
+        "Active",
+        "MICRO ENTITY",
+        "88100 - Social work activities without accommodation for the elderly and disabled",
+    ),
 ]
 
 
 def _extra_sql() -> str:
     rows = ", ".join(
-        "(" + ", ".join([str(10_000 + k), *("'" + v.replace("'", "''") + "'" for v in c), "DATE '2001-01-01'"]) + ")"
-        for k, c in enumerate(FIXTURE_COMPANIES))
-    return ("SELECT * FROM (VALUES " + rows + ") t(i, name, number, postcode, town, category, status, accounts, "
-            "sic, incorporated)")
+        "("
+        + ", ".join(
+            [str(10_000 + k), *("'" + v.replace("'", "''") + "'" for v in c), "DATE '2001-01-01'"]
+        )
+        + ")"
+        for k, c in enumerate(FIXTURE_COMPANIES)
+    )
+    return (
+        "SELECT * FROM (VALUES "
+        + rows
+        + ") t(i, name, number, postcode, town, category, status, accounts, "
+        "sic, incorporated)"
+    )
 
 
 @pytest.fixture
 def register_files(tmp_path):
     ch = generate.write_companies_house(tmp_path / "ch", 300, parts=3, extra_sql=_extra_sql())
-    charity = generate.write_charity_extract(tmp_path / "cc" / "publicextract.charity.txt", [
-        {"registered_charity_number": "1234567", "charity_name": "HELPING HANDS TRUST", "latest_income": "52000.00",
-         "charity_contact_postcode": "SE6 4RU"},
-        {"registered_charity_number": "1234567", "linked_charity_number": "1", "charity_name": "HELPING HANDS SHOP",
-         "latest_income": "1000"},
-        {"registered_charity_number": "", "charity_name": "NO NUMBER CHARITY"},
-    ])
+    charity = generate.write_charity_extract(
+        tmp_path / "cc" / "publicextract.charity.txt",
+        [
+            {
+                "registered_charity_number": "1234567",
+                "charity_name": "HELPING HANDS TRUST",
+                "latest_income": "52000.00",
+                "charity_contact_postcode": "SE6 4RU",
+            },
+            {
+                "registered_charity_number": "1234567",
+                "linked_charity_number": "1",
+                "charity_name": "HELPING HANDS SHOP",
+                "latest_income": "1000",
+            },
+            {"registered_charity_number": "", "charity_name": "NO NUMBER CHARITY"},
+        ],
+    )
     return ch, charity
 
 
@@ -84,7 +158,9 @@ def by_name(ws):
 
 # ------------------------------------------------------------------ names
 
-NAMES = st.text(alphabet=st.sampled_from(list("ABCabc &.'-/()TtLlDdOoMPpCcIi 123")), min_size=1, max_size=30)
+NAMES = st.text(
+    alphabet=st.sampled_from(list("ABCabc &.'-/()TtLlDdOoMPpCcIi 123")), min_size=1, max_size=30
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -99,27 +175,43 @@ def test_name_normalisation_is_idempotent_and_never_empties(memory_con, names):
 
 def test_names_some_libraries_empty_survive():
     assert normalise_names(["COOP", "AMBA", "S.C.S & COMPANY", "The Co", "LIMITED"]) == [
-        "COOP", "AMBA", "SCS", "CO", "LIMITED"]
-    assert normalise_names(["ABC Catering Ltd", "A.B.C. CATERING LIMITED", "Abc Catering (t/a Tasty Food)",
-                            "ABC Catering Svcs"]) == ["ABC CATERING", "ABC CATERING", "ABC CATERING",
-                                                      "ABC CATERING SERVICES"]
+        "COOP",
+        "AMBA",
+        "SCS",
+        "CO",
+        "LIMITED",
+    ]
+    assert normalise_names(
+        [
+            "ABC Catering Ltd",
+            "A.B.C. CATERING LIMITED",
+            "Abc Catering (t/a Tasty Food)",
+            "ABC Catering Svcs",
+        ]
+    ) == ["ABC CATERING", "ABC CATERING", "ABC CATERING", "ABC CATERING SERVICES"]
 
 
 # ------------------------------------------------------------------ imports
+
 
 def test_companies_house_import_streams_parts_and_is_idempotent(workspace, register_files):
     ch, _ = register_files
     with zipfile.ZipFile(ch[0]) as zf:
         header = zf.open(zf.namelist()[0]).readline().decode()
-    assert header.startswith("CompanyName, CompanyNumber,RegAddress.CareOf") and "ConfStmtLastMadeUpDate" in header
+    assert (
+        header.startswith("CompanyName, CompanyNumber,RegAddress.CareOf")
+        and "ConfStmtLastMadeUpDate" in header
+    )
     s = import_register(workspace, "companies_house", ch)
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (306, 306, 0)
     again = import_register(workspace, "companies_house", ch)
     assert again.duplicate and again.rows_loaded == 0
     with workspace.warehouse() as con:
         assert con.execute("SELECT count(*) FROM register_entities").fetchone()[0] == 306
-        row = con.execute("SELECT name_norm, postcode, status, accounts_category FROM register_entities "
-                          "WHERE register_id = '02222222'").fetchone()
+        row = con.execute(
+            "SELECT name_norm, postcode, status, accounts_category FROM register_entities "
+            "WHERE register_id = '02222222'"
+        ).fetchone()
     assert row == ("GREENWICH BUILDRES", "SE10 0AA", "Liquidation", "SMALL")
 
 
@@ -129,7 +221,9 @@ def test_charity_extract_quarantines_rows_without_a_number(workspace, register_f
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (3, 2, 1)
     assert s.quarantine_reasons == {"the registration number is empty": 1}
     with workspace.warehouse() as con:
-        q = con.execute("SELECT source_file, row_no, reason FROM quarantine WHERE kind = 'charity_commission'").fetchall()
+        q = con.execute(
+            "SELECT source_file, row_no, reason FROM quarantine WHERE kind = 'charity_commission'"
+        ).fetchall()
     assert q == [("publicextract.charity.txt", 3, "the registration number is empty")]
 
 
@@ -142,6 +236,7 @@ def test_a_file_in_another_layout_is_refused_with_the_missing_columns(workspace,
 
 # ------------------------------------------------------------------ resolution
 
+
 def test_resolution_links_clusters_and_enriches(resolved):
     ws, s = resolved
     r = by_name(ws)
@@ -151,7 +246,9 @@ def test_resolution_links_clusters_and_enriches(resolved):
     caterers = r[("council", "LOCAL CATERERS")]
     assert (caterers.register_id, caterers.method) == ("01234567", "model")
     assert caterers.explanation.startswith("same name (+25.0); same postcode (+16.2)")
-    assert caterers.supplier_id == r[("acute-trust", "LOCAL CATERERS")].supplier_id  # one supplier, two anchors
+    assert (
+        caterers.supplier_id == r[("acute-trust", "LOCAL CATERERS")].supplier_id
+    )  # one supplier, two anchors
     greenwich = r[("council", "GREENWICH BUILDERS")]  # a typo in the register, same postcode
     assert greenwich.register_id == "02222222" and greenwich.match_probability > 0.99
     assert greenwich.warning == "Companies House status: Liquidation"
@@ -161,7 +258,13 @@ def test_resolution_links_clusters_and_enriches(resolved):
     assert mystery.register_id == "05555555" and 0.9 < mystery.match_probability < 1
     assert mystery.register_vcse is True and mystery.registered_postcode == "SE6 4RU"
     assert r[("council", "BERLIN GMBH")].register_id is None
-    assert (s.records, s.linked_by_number, s.unmatched, s.suppliers, s.suppliers_across_anchors) == (9, 1, 2, 8, 1)  # unmatched: Berlin GmbH, HMRC
+    assert (
+        s.records,
+        s.linked_by_number,
+        s.unmatched,
+        s.suppliers,
+        s.suppliers_across_anchors,
+    ) == (9, 1, 2, 8, 1)  # unmatched: Berlin GmbH, HMRC
 
 
 def test_analysis_reports_matched_spend_and_uses_the_registered_office(resolved):
@@ -187,7 +290,9 @@ def test_export_has_one_row_per_anchor_supplier(resolved, tmp_path):
     with open(tmp_path / "out.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert n == len(rows) == 9
-    assert {"org", "supplier_name", "supplier_id", "register_id", "match_probability"} <= set(rows[0])
+    assert {"org", "supplier_name", "supplier_id", "register_id", "match_probability"} <= set(
+        rows[0]
+    )
     berlin = next(r for r in rows if r["supplier_name"] == "Berlin GmbH")
     assert berlin["register_id"] == "" and berlin["match_probability"] == ""
 
@@ -196,7 +301,14 @@ def test_review_decisions_survive_a_rerun(resolved):
     ws, _ = resolved
     key = ("council", "MYSTERY")
     rid = by_name(ws)[key].record_id
-    decide(ws, "reject", rid, register="companies_house:05555555", note="a different Mystery", decided_by="amy")
+    decide(
+        ws,
+        "reject",
+        rid,
+        register="companies_house:05555555",
+        note="a different Mystery",
+        decided_by="amy",
+    )
     assert by_name(ws)[key].register_id is None
     resolve(ws)
     assert by_name(ws)[key].register_id is None  # still rejected after the model runs again
@@ -211,7 +323,10 @@ def test_review_decisions_survive_a_rerun(resolved):
     decide(ws, "split", caterer.record_id)
     resolve(ws)
     after = by_name(ws)
-    assert after[("acute-trust", "LOCAL CATERERS")].supplier_id != after[("council", "LOCAL CATERERS")].supplier_id
+    assert (
+        after[("acute-trust", "LOCAL CATERERS")].supplier_id
+        != after[("council", "LOCAL CATERERS")].supplier_id
+    )
     assert [d["action"] for d in list_decisions(ws)] == ["reject", "accept", "merge", "split"]
     undo(ws, list_decisions(ws)[0]["id"])
     assert by_name(ws)[key].register_id == "05555555"
@@ -220,12 +335,16 @@ def test_review_decisions_survive_a_rerun(resolved):
 def test_review_queue_lists_uncertain_matches(workspace, tmp_path, register_files):
     load_reference(workspace)
     f = tmp_path / "sup.csv"
-    f.write_text("Supplier Name,Postcode,SME\nGreenwich Builders,,Y\n")  # a typo away, no postcode: uncertain
+    f.write_text(
+        "Supplier Name,Postcode,SME\nGreenwich Builders,,Y\n"
+    )  # a typo away, no postcode: uncertain
     ingest_suppliers(workspace, f, "Council")
     import_register(workspace, "companies_house", register_files[0])
     resolve(workspace)
     q = review_queue(workspace)
-    assert [(i.supplier_name, i.register_id, i.linked) for i in q] == [("Greenwich Builders", "02222222", True)]
+    assert [(i.supplier_name, i.register_id, i.linked) for i in q] == [
+        ("Greenwich Builders", "02222222", True)
+    ]
     assert 0.5 <= q[0].match_probability < 0.9 and "two letters different" in q[0].explanation
     decide(workspace, "accept", q[0].record_id)
     assert review_queue(workspace) == []
@@ -238,9 +357,15 @@ def test_cli_resolve_json_and_errors(resolved, tmp_path):
     run = lambda *a: cli(*a, ws=ws)  # noqa: E731
     p = run("suppliers", "resolve", "--json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["spend_matched"] == pytest.approx(9300 + 1000)  # + the trust's £1,000
+    assert json.loads(p.stdout)["spend_matched"] == pytest.approx(
+        9300 + 1000
+    )  # + the trust's £1,000
     p = run("suppliers", "review", "accept", "nope")
-    assert p.returncode == 1 and "Error: There is no supplier record here that you can open or change." in p.stderr and "Traceback" not in p.stderr
+    assert (
+        p.returncode == 1
+        and "Error: There is no supplier record here that you can open or change." in p.stderr
+        and "Traceback" not in p.stderr
+    )
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
     p = run("suppliers", "import-companies", str(bad))
@@ -248,6 +373,7 @@ def test_cli_resolve_json_and_errors(resolved, tmp_path):
 
 
 # ------------------------------------------------------------------ accuracy on generated noise
+
 
 def test_accuracy_on_a_labelled_gold_set():
     from anchorage.suppliers.accuracy import gold_accuracy
@@ -264,7 +390,9 @@ def test_spark_backend_links_like_duckdb():
     con = duckdb.connect()
     left, right, _ = gold_tables(con, register_rows=400, registered=60, unregistered=10, seed=3)
     on_duckdb = link(left, right).sort_values(["uid_l", "uid_r"]).reset_index(drop=True)
-    on_spark = link(left, right, backend="spark").sort_values(["uid_l", "uid_r"]).reset_index(drop=True)
+    on_spark = (
+        link(left, right, backend="spark").sort_values(["uid_l", "uid_r"]).reset_index(drop=True)
+    )
     assert len(on_duckdb) > 50
     assert on_spark[["uid_l", "uid_r"]].equals(on_duckdb[["uid_l", "uid_r"]])
     assert (on_spark["match_probability"] - on_duckdb["match_probability"]).abs().max() < 1e-9

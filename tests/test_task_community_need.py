@@ -20,10 +20,17 @@ from anchorage.public_forms.outbox import outbox_dir
 pytestmark = pytest.mark.browser
 # A postcode of the area: one whose borough is the collaborative's place ("local" in the workspace config).
 LOCAL_POSTCODE = next(pcds for _, pcds, lad, *_ in POSTCODES if lad == "E09000023")
-WHERE_IT_IS = (51.4415, -0.0190)  # its latitude and longitude, as the ONS postcode directory gives them
+WHERE_IT_IS = (
+    51.4415,
+    -0.0190,
+)  # its latitude and longitude, as the ONS postcode directory gives them
 GROUP = "Rushey Green Lunch Club"
-DESCRIPTION = "We are twenty retired neighbours.\nWe cook together and need a kitchen on Wednesdays."
-THINKING_TIME_MS = 3_200  # people take a few seconds to fill in a form; the form discards faster posts as a bot's
+DESCRIPTION = (
+    "We are twenty retired neighbours.\nWe cook together and need a kitchen on Wednesdays."
+)
+THINKING_TIME_MS = (
+    3_200  # people take a few seconds to fill in a form; the form discards faster posts as a bot's
+)
 
 
 def send(page) -> None:
@@ -35,8 +42,12 @@ def send(page) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_community_group_posts_a_need_from_a_postcode_of_the_area(server, width):  # noqa: F811
     base, web = server
-    with web.ws.warehouse() as con:  # the postcodes as loaded from the directory, with their positions
-        con.execute("UPDATE postcodes SET lat = ?, long = ? WHERE pcds = ?", [*WHERE_IT_IS, LOCAL_POSTCODE])
+    with (
+        web.ws.warehouse() as con
+    ):  # the postcodes as loaded from the directory, with their positions
+        con.execute(
+            "UPDATE postcodes SET lat = ?, long = ? WHERE pcds = ?", [*WHERE_IT_IS, LOCAL_POSTCODE]
+        )
     problems: list[str] = []
     with task_page(problems, width) as page:
         page.goto(base + "/community/need")
@@ -56,7 +67,10 @@ def test_community_group_posts_a_need_from_a_postcode_of_the_area(server, width)
         listed = summary.get_by_role("listitem").all_inner_texts()
         # Every problem at once, each named by the label the person sees on the form.
         for label in ("What is the space for?", "How many people?", "Where?"):
-            assert any(item.startswith(label.rstrip("?") + ": ") for item in listed), (label, listed)
+            assert any(item.startswith(label.rstrip("?") + ": ") for item in listed), (
+                label,
+                listed,
+            )
         assert len(listed) == 3, listed
         # Nothing typed is lost.
         assert page.get_by_label("Your group's name").input_value() == GROUP

@@ -24,7 +24,9 @@ EVERY_ROLE = {"Collaborative admin", "Anchor admin", "Analyst", "Viewer"}
 
 
 def invite_form(page: Any) -> Any:
-    return page.locator("form").filter(has=page.get_by_role("button", name="Create invitation link"))
+    return page.locator("form").filter(
+        has=page.get_by_role("button", name="Create invitation link")
+    )
 
 
 def options(select: Any) -> list[str]:
@@ -44,9 +46,14 @@ def test_facilitator_invites_an_anchor_admin(server, width):  # noqa: F811
     with task_page(problems, width) as page:
         sign_in_at(page, base, "/admin/users", "collab@x.org")
         form = invite_form(page)
-        role, anchor = form.get_by_label("Role", exact=True), form.get_by_label("Anchor", exact=True)
+        role, anchor = (
+            form.get_by_label("Role", exact=True),
+            form.get_by_label("Anchor", exact=True),
+        )
         assert set(options(role)) == EVERY_ROLE  # a collaborative admin may grant every role...
-        assert options(role)[0] != "Collaborative admin"  # ...but the form never starts on the most powerful
+        assert (
+            options(role)[0] != "Collaborative admin"
+        )  # ...but the form never starts on the most powerful
         fits_and_shot(page, "facilitator-1-users")
 
         # A mistake: an anchor admin for no anchor. The form comes back saying so, with what was typed.
@@ -59,7 +66,10 @@ def test_facilitator_invites_an_anchor_admin(server, width):  # noqa: F811
         assert "anchor" in alert.inner_text().lower()
         assert not re.search(r"anchor-admin|collaborative-admin|anchor-analyst", alert.inner_text())
         form = invite_form(page)
-        role, anchor = form.get_by_label("Role", exact=True), form.get_by_label("Anchor", exact=True)
+        role, anchor = (
+            form.get_by_label("Role", exact=True),
+            form.get_by_label("Anchor", exact=True),
+        )
         assert form.get_by_label("Email address").input_value() == NEW_ADMIN
         assert role.locator("option:checked").inner_text().strip() == "Anchor admin"
         fits_and_shot(page, "facilitator-2-mistake")
@@ -72,7 +82,9 @@ def test_facilitator_invites_an_anchor_admin(server, width):  # noqa: F811
         status = page.get_by_role("status")
         assert NEW_ADMIN in status.inner_text() and "outbox" in status.inner_text()
         link = page.locator("#invite-link").inner_text().strip()
-        assert page.get_by_role("cell", name=NEW_ADMIN, exact=True).count() == 0  # invited, not yet a user
+        assert (
+            page.get_by_role("cell", name=NEW_ADMIN, exact=True).count() == 0
+        )  # invited, not yet a user
         fits_and_shot(page, "facilitator-3-invited")
 
         # The invitation email is in the outbox, addressed to the new admin, with the link the page showed.
@@ -85,7 +97,9 @@ def test_facilitator_invites_an_anchor_admin(server, width):  # noqa: F811
         page.context.clear_cookies()
         page.goto(link)
         joining = page.locator("main").inner_text()
-        assert "anchor admin at Council" in joining and "anchor-admin" not in joining  # the role in words
+        assert (
+            "anchor admin at Council" in joining and "anchor-admin" not in joining
+        )  # the role in words
         page.get_by_label("Your name").fill("New Admin")
         page.get_by_label(re.compile("^Password")).fill(NEW_PASSWORD)
         page.get_by_label("The same password again").fill(NEW_PASSWORD)
@@ -94,7 +108,9 @@ def test_facilitator_invites_an_anchor_admin(server, width):  # noqa: F811
         fits_and_shot(page, "facilitator-4-joined")
         page.goto(base + "/admin/users")
         form = invite_form(page)
-        assert set(options(form.get_by_label("Role", exact=True))) == EVERY_ROLE - {"Collaborative admin"}
+        assert set(options(form.get_by_label("Role", exact=True))) == EVERY_ROLE - {
+            "Collaborative admin"
+        }
         assert options(form.get_by_label("Anchor", exact=True)) == ["Council"]
         assert page.get_by_role("cell", name=NEW_ADMIN, exact=True).is_visible()
         fits_and_shot(page, "facilitator-5-new-admin-users")

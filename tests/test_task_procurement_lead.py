@@ -24,7 +24,9 @@ Local Caterers Ltd,700.00,2024-03-15,Catering
 Local Caterers Ltd,2400.00,2024-05-10,Catering
 Central Consulting PLC,3600.00,2024-06-12,Consultancy
 """
-LOCAL_2024 = [("Local Caterers Ltd", "2024-05-10")]  # (supplier, date) of the 2024-25 local payments above
+LOCAL_2024 = [
+    ("Local Caterers Ltd", "2024-05-10")
+]  # (supplier, date) of the 2024-25 local payments above
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -42,8 +44,12 @@ def test_procurement_lead_loads_payments_and_reports_on_2024_25(server, tmp_path
 
         # The preview shows the file's rows and proposes a column for each field, which the lead checks.
         assert page.get_by_role("cell", name="Central Consulting PLC").first.is_visible()
-        proposed = {"supplier name (required)": "Supplier Name", "amount (required)": "Amount",
-                    "payment date (required)": "Payment Date", "category": "Expense Type"}
+        proposed = {
+            "supplier name (required)": "Supplier Name",
+            "amount (required)": "Amount",
+            "payment date (required)": "Payment Date",
+            "category": "Expense Type",
+        }
         for field, column in proposed.items():
             assert page.get_by_label(field, exact=True).input_value() == column, field
         fits_and_shot(page, "lead-1-preview")
@@ -71,7 +77,9 @@ def test_procurement_lead_loads_payments_and_reports_on_2024_25(server, tmp_path
         page.wait_for_url(re.compile(r"year=2024-25"))
         assert "2024-25" in page.locator(".period-line").inner_text()
         after = {label: tile(page, label) for label in before}
-        assert after["Total spend"] != before["Total spend"] and after["Local"] != before["Local"], (before, after)
+        assert (
+            after["Total spend"] != before["Total spend"] and after["Local"] != before["Local"]
+        ), (before, after)
         fits_and_shot(page, "lead-4-dashboard-2024-25")
 
         # From "Local" to the payments behind it: this anchor's local payments of 2024-25, nothing else.
@@ -79,8 +87,13 @@ def test_procurement_lead_loads_payments_and_reports_on_2024_25(server, tmp_path
         page.wait_for_url(re.compile(r"/anchors/council/transactions\?"))
         assert "tier=local" in page.url and "year=2024-25" in page.url
         rows = page.locator("table.data-table tbody tr")
-        seen = sorted((rows.nth(i).locator("td").nth(1).inner_text().strip(),
-                       rows.nth(i).locator("td").nth(0).inner_text().strip()) for i in range(rows.count()))
+        seen = sorted(
+            (
+                rows.nth(i).locator("td").nth(1).inner_text().strip(),
+                rows.nth(i).locator("td").nth(0).inner_text().strip(),
+            )
+            for i in range(rows.count())
+        )
         shown = [(name.upper(), dt.datetime.strptime(day, "%d %b %Y").date()) for name, day in seen]
         assert shown == [(n.upper(), dt.date.fromisoformat(d)) for n, d in LOCAL_2024], seen
         fits_and_shot(page, "lead-5-local-payments")
@@ -100,5 +113,7 @@ def test_procurement_lead_loads_payments_and_reports_on_2024_25(server, tmp_path
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "2024-25" in text and "Council" in text
     assert "data to" in text  # how far the figures go, as on every page
-    assert not re.search(r"docs/\w+\.md|\banchorage [a-z]+", text)  # no file citations or commands for a board
+    assert not re.search(
+        r"docs/\w+\.md|\banchorage [a-z]+", text
+    )  # no file citations or commands for a board
     assert problems == []

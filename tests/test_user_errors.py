@@ -34,8 +34,12 @@ def builtin_raises(path: Path, root: Path = SRC) -> list[str]:
 
 
 def test_no_builtin_exceptions_for_users():
-    bad = [hit for p in sorted(SRC.rglob("*.py")) if str(p.relative_to(SRC)) not in ALLOWED
-           for hit in builtin_raises(p)]
+    bad = [
+        hit
+        for p in sorted(SRC.rglob("*.py"))
+        if str(p.relative_to(SRC)) not in ALLOWED
+        for hit in builtin_raises(p)
+    ]
     assert not bad, bad
 
 

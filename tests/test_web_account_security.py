@@ -28,19 +28,25 @@ def from_address(web, ip: str, **kw) -> TestClient:
 
 def forget_logins(web) -> None:
     with web.ws.session() as s:
-        s.execute(delete(AuditEvent).where(AuditEvent.action.in_(["login-failed", "login-blocked", "login-throttled"])))
+        s.execute(
+            delete(AuditEvent).where(
+                AuditEvent.action.in_(["login-failed", "login-blocked", "login-throttled"])
+            )
+        )
         s.commit()
 
 
 def new_token(c: TestClient, name: str) -> str:
-    r = c.post("/account/tokens", data={"name": name, "csrf_token": csrf_of(c.get("/account").text)})
+    r = c.post(
+        "/account/tokens", data={"name": name, "csrf_token": csrf_of(c.get("/account").text)}
+    )
     return re.search(r'id="api-token">([^<]+)<', r.text).group(1)
 
 
 def listed(html: str) -> set[str]:
     """The token names in the page's table of tokens."""
-    table = html[html.index('id="tokens"'):]
-    return set(re.findall(r"<tr><td>([^<]+)</td>", table[:table.find("</table>")]))
+    table = html[html.index('id="tokens"') :]
+    return set(re.findall(r"<tr><td>([^<]+)</td>", table[: table.find("</table>")]))
 
 
 def works(web, token: str) -> bool:
@@ -56,20 +62,36 @@ def user_id(web, email: str) -> int:
 
 def public_ids(web, email: str) -> dict[str, str]:
     with web.ws.session() as s:
-        return {t.name: t.public_id for t in s.scalars(select(ApiToken).join(User, User.id == ApiToken.user_id)
-                                                       .where(User.email == email, ApiToken.revoked_at.is_(None)))}
+        return {
+            t.name: t.public_id
+            for t in s.scalars(
+                select(ApiToken)
+                .join(User, User.id == ApiToken.user_id)
+                .where(User.email == email, ApiToken.revoked_at.is_(None))
+            )
+        }
 
 
 def test_tokens_are_listed_without_their_secret_and_revocable_by_owner_and_admin(web):
     c = signed_in(web, "analyst@council.org")
-    first, second, third = new_token(c, "Power BI"), new_token(c, "Nightly sync"), new_token(c, "Spare")
+    first, second, third = (
+        new_token(c, "Power BI"),
+        new_token(c, "Nightly sync"),
+        new_token(c, "Spare"),
+    )
     assert works(web, first) and works(web, second)
     page = c.get("/account").text
-    assert listed(page) == {"Power BI", "Nightly sync", "Spare"} and "never" in page  # unused so far
+    assert (
+        listed(page) == {"Power BI", "Nightly sync", "Spare"} and "never" in page
+    )  # unused so far
     assert first not in page and second not in page and accounts.digest(first) not in page
     ids = public_ids(web, "analyst@council.org")
     # The owner revokes one: it stops working at once; the others still work.
-    r = c.post(f"/account/tokens/{ids['Power BI']}/revoke", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    r = c.post(
+        f"/account/tokens/{ids['Power BI']}/revoke",
+        data={"csrf_token": csrf_of(page)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert not works(web, first) and works(web, second)
     assert listed(c.get("/account").text) == {"Nightly sync", "Spare"}
@@ -78,32 +100,57 @@ def test_tokens_are_listed_without_their_secret_and_revocable_by_owner_and_admin
     other_token = new_token(other, "Trust feed")
     theirs = public_ids(web, "analyst@trust.org")["Trust feed"]
     token = csrf_of(c.get("/account").text)
-    answers = {c.post(f"/account/tokens/{x}/revoke", data={"csrf_token": token}).status_code
-               for x in (theirs, ids["Power BI"], "made-up-id")}
+    answers = {
+        c.post(f"/account/tokens/{x}/revoke", data={"csrf_token": token}).status_code
+        for x in (theirs, ids["Power BI"], "made-up-id")
+    }
     assert answers == {404} and works(web, other_token)
     # Admins as the permission table says: the trust's admin cannot touch the council analyst's tokens...
     uid = user_id(web, "analyst@council.org")
     trust_admin = signed_in(web, "admin@trust.org")
-    theirs_page, made_up = trust_admin.get(f"/admin/users/{uid}/tokens"), trust_admin.get("/admin/users/987654/tokens")
-    assert theirs_page.status_code == made_up.status_code == 404 and theirs_page.text == made_up.text
-    assert trust_admin.post(f"/admin/users/{uid}/tokens/{ids['Nightly sync']}/revoke",
-                            data={"csrf_token": csrf_of(trust_admin.get("/account").text)}).status_code == 404
-    assert signed_in(web, "analyst@trust.org").get(f"/admin/users/{uid}/tokens").status_code == 403  # not an admin
+    theirs_page, made_up = (
+        trust_admin.get(f"/admin/users/{uid}/tokens"),
+        trust_admin.get("/admin/users/987654/tokens"),
+    )
+    assert (
+        theirs_page.status_code == made_up.status_code == 404 and theirs_page.text == made_up.text
+    )
+    assert (
+        trust_admin.post(
+            f"/admin/users/{uid}/tokens/{ids['Nightly sync']}/revoke",
+            data={"csrf_token": csrf_of(trust_admin.get("/account").text)},
+        ).status_code
+        == 404
+    )
+    assert (
+        signed_in(web, "analyst@trust.org").get(f"/admin/users/{uid}/tokens").status_code == 403
+    )  # not an admin
     assert works(web, second)
     # ...the council's admin and the collaborative admin can.
     admin = signed_in(web, "admin@council.org")
     listing = admin.get(f"/admin/users/{uid}/tokens").text
     assert listed(listing) == {"Nightly sync", "Spare"} and second not in listing
-    r = admin.post(f"/admin/users/{uid}/tokens/{ids['Nightly sync']}/revoke", data={"csrf_token": csrf_of(listing)},
-                   follow_redirects=False)
+    r = admin.post(
+        f"/admin/users/{uid}/tokens/{ids['Nightly sync']}/revoke",
+        data={"csrf_token": csrf_of(listing)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and not works(web, second)
     collab = signed_in(web, "collab@x.org")
     listing = collab.get(f"/admin/users/{uid}/tokens").text
-    collab.post(f"/admin/users/{uid}/tokens/{ids['Spare']}/revoke", data={"csrf_token": csrf_of(listing)})
+    collab.post(
+        f"/admin/users/{uid}/tokens/{ids['Spare']}/revoke", data={"csrf_token": csrf_of(listing)}
+    )
     assert not works(web, third)
     with web.ws.session() as s:
-        revoked = s.scalars(select(AuditEvent).where(AuditEvent.action == "api-token-revoked")).all()
-        assert {e.actor for e in revoked} >= {"analyst@council.org", "admin@council.org", "collab@x.org"}
+        revoked = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "api-token-revoked")
+        ).all()
+        assert {e.actor for e in revoked} >= {
+            "analyst@council.org",
+            "admin@council.org",
+            "collab@x.org",
+        }
 
 
 def test_last_used_is_noted(web):
@@ -112,31 +159,64 @@ def test_last_used_is_noted(web):
     assert works(web, token)
     page = c.get("/account").text
     row = re.search(r"<tr><td>Dashboard</td><td>[^<]+</td><td>([^<]+)</td>", page)
-    assert row and row.group(1) != "never" and row.group(1).startswith(str(dt.datetime.now(dt.UTC).year))
+    assert (
+        row
+        and row.group(1) != "never"
+        and row.group(1).startswith(str(dt.datetime.now(dt.UTC).year))
+    )
 
 
 def test_password_reset_password_change_and_role_change_revoke_every_token(web):
     admin = signed_in(web, "admin@council.org")
     token = csrf_of(admin.get("/admin/users").text)
-    r = admin.post("/admin/users/invite", data={"csrf_token": token, "email": "tokens@council.org",
-                                                "role": "anchor-analyst", "org": "council"})
+    r = admin.post(
+        "/admin/users/invite",
+        data={
+            "csrf_token": token,
+            "email": "tokens@council.org",
+            "role": "anchor-analyst",
+            "org": "council",
+        },
+    )
     path = re.search(r'id="invite-link">([^<]+)<', r.text).group(1).replace("http://testserver", "")
     me = web.client()
-    me.post(path, data={"csrf_token": csrf_of(me.get(path).text), "password": "first long password",
-                        "password2": "first long password"})
+    me.post(
+        path,
+        data={
+            "csrf_token": csrf_of(me.get(path).text),
+            "password": "first long password",
+            "password2": "first long password",
+        },
+    )
     uid = user_id(web, "tokens@council.org")
     # 1. The user changes their own password (a wrong current password changes nothing).
     a, b = new_token(me, "a"), new_token(me, "b")
     page = me.get("/account").text
-    bad = me.post("/account/password", data={"csrf_token": csrf_of(page), "current_password": "not it at all",
-                                              "new_password": "second long password", "new_password2": "second long password"})
+    bad = me.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(page),
+            "current_password": "not it at all",
+            "new_password": "second long password",
+            "new_password2": "second long password",
+        },
+    )
     assert bad.status_code == 400 and "current password is not right" in bad.text and works(web, a)
-    r = me.post("/account/password", data={"csrf_token": csrf_of(page), "current_password": "first long password",
-                                            "new_password": "second long password", "new_password2": "second long password"},
-                follow_redirects=False)
+    r = me.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(page),
+            "current_password": "first long password",
+            "new_password": "second long password",
+            "new_password2": "second long password",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and not works(web, a) and not works(web, b)
     me.cookies.update(r.cookies)
-    assert me.get("/api/v1/me").json()["email"] == "tokens@council.org"  # this browser stays signed in
+    assert (
+        me.get("/api/v1/me").json()["email"] == "tokens@council.org"
+    )  # this browser stays signed in
     assert login(web.client(), "tokens@council.org", "second long password").status_code == 303
     # 2. An admin resets the password.
     t = new_token(signed_in_as(web, "tokens@council.org", "second long password"), "c")
@@ -144,8 +224,14 @@ def test_password_reset_password_change_and_role_change_revoke_every_token(web):
     assert not works(web, t)
     path = re.search(r'id="invite-link">([^<]+)<', r.text).group(1).replace("http://testserver", "")
     c = web.client()
-    c.post(path, data={"csrf_token": csrf_of(c.get(path).text), "password": "third long password",
-                       "password2": "third long password"})
+    c.post(
+        path,
+        data={
+            "csrf_token": csrf_of(c.get(path).text),
+            "password": "third long password",
+            "password2": "third long password",
+        },
+    )
     # 3. A role change.
     c = signed_in_as(web, "tokens@council.org", "third long password")
     t = new_token(c, "d")
@@ -153,8 +239,15 @@ def test_password_reset_password_change_and_role_change_revoke_every_token(web):
     admin.post(f"/admin/users/{uid}/role", data={"csrf_token": token, "role": "viewer"})
     assert not works(web, t)
     with web.ws.session() as s:
-        reasons = [e.detail["reason"] for e in s.scalars(select(AuditEvent).where(
-            AuditEvent.action == "api-tokens-revoked", AuditEvent.org == "council")) if e.detail["email"] == "tokens@council.org"]
+        reasons = [
+            e.detail["reason"]
+            for e in s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "api-tokens-revoked", AuditEvent.org == "council"
+                )
+            )
+            if e.detail["email"] == "tokens@council.org"
+        ]
     assert reasons == ["password changed", "password reset", "role changed"]
 
 
@@ -178,8 +271,16 @@ def test_known_and_unknown_emails_get_the_same_answers_in_the_same_time(web):
     for _ in range(accounts.THROTTLE_AFTER + 2):
         for email in (real, nobody):
             t0 = time.perf_counter()  # the POST alone: the password check is most of its time
-            r = c.post("/login", data={"email": email, "password": "wrong password!!", "csrf_token": token,
-                                       "next": "/"}, follow_redirects=False)
+            r = c.post(
+                "/login",
+                data={
+                    "email": email,
+                    "password": "wrong password!!",
+                    "csrf_token": token,
+                    "next": "/",
+                },
+                follow_redirects=False,
+            )
             times[email].append(time.perf_counter() - t0)
             answers[email].append((r.status_code, _normal(r.text, email)))
     assert answers[real] == answers[nobody]
@@ -187,7 +288,10 @@ def test_known_and_unknown_emails_get_the_same_answers_in_the_same_time(web):
     assert "not right" in answers[real][0][1]
     checked = accounts.THROTTLE_AFTER  # attempts that got as far as the password check
     ratio = statistics.median(times[real][:checked]) / statistics.median(times[nobody][:checked])
-    assert 1 / 3 < ratio < 3, (ratio, times)  # without the dummy hash an unknown email answers ~10x faster
+    assert 1 / 3 < ratio < 3, (
+        ratio,
+        times,
+    )  # without the dummy hash an unknown email answers ~10x faster
     forget_logins(web)
 
 
@@ -196,9 +300,13 @@ def test_a_stranger_cannot_lock_out_a_real_user(web):
     stranger = from_address(web, "198.51.100.66")
     for _ in range(accounts.THROTTLE_AFTER + 3):
         assert login(stranger, "analyst@trust.org", "guessing wrongly").status_code == 401
-    r = login(stranger, "analyst@trust.org")  # even the right password waits, from the stranger's address
+    r = login(
+        stranger, "analyst@trust.org"
+    )  # even the right password waits, from the stranger's address
     assert r.status_code == 401 and "Wait" in r.text
-    assert login(from_address(web, "192.0.2.44"), "analyst@trust.org").status_code == 303  # the real user
+    assert (
+        login(from_address(web, "192.0.2.44"), "analyst@trust.org").status_code == 303
+    )  # the real user
     forget_logins(web)
 
 
@@ -244,11 +352,16 @@ def test_forwarded_headers_only_from_configured_proxies_and_hsts(web):
     def failed_from(app) -> str:
         c = TestClient(app, base_url="http://testserver", client=("127.0.0.1", 4000))
         token = csrf_of(c.get("/login").text)
-        r = c.post("/login", data={"email": "x@y.org", "password": "p", "csrf_token": token}, headers=spoof)
+        r = c.post(
+            "/login", data={"email": "x@y.org", "password": "p", "csrf_token": token}, headers=spoof
+        )
         assert r.status_code == 401
         with web.ws.session() as s:
-            return s.scalars(select(AuditEvent.ip).where(AuditEvent.action == "login-failed")
-                             .order_by(AuditEvent.id.desc())).first()
+            return s.scalars(
+                select(AuditEvent.ip)
+                .where(AuditEvent.action == "login-failed")
+                .order_by(AuditEvent.id.desc())
+            ).first()
 
     plain = create_app(web.ws.root, WebSettings())
     assert failed_from(plain) == "127.0.0.1"  # a local process cannot claim another address
@@ -256,7 +369,9 @@ def test_forwarded_headers_only_from_configured_proxies_and_hsts(web):
     assert "Strict-Transport-Security" not in c.get("/login", headers=spoof).headers
     proxied = create_app(web.ws.root, WebSettings(trusted_proxies=("127.0.0.1",)))
     assert failed_from(proxied) == "203.0.113.99"
-    r = TestClient(proxied, base_url="http://testserver", client=("127.0.0.1", 4000)).get("/login", headers=spoof)
+    r = TestClient(proxied, base_url="http://testserver", client=("127.0.0.1", 4000)).get(
+        "/login", headers=spoof
+    )
     assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     untrusted = TestClient(proxied, base_url="http://testserver", client=("192.0.2.1", 4000))
     assert "Strict-Transport-Security" not in untrusted.get("/login", headers=spoof).headers
@@ -274,13 +389,17 @@ def test_error_pages_show_no_server_path_or_process_id(web):
 
     @boom.get("/boom")
     def _boom() -> None:
-        raise InputFileError(f"{root}/tmp/web-uploads/abc/council spend.csv",
-                             f"cannot be opened: {root}/warehouse.duckdb is locked by PID 31337.",
-                             fix=f"Close {root}/warehouse.duckdb elsewhere.")
+        raise InputFileError(
+            f"{root}/tmp/web-uploads/abc/council spend.csv",
+            f"cannot be opened: {root}/warehouse.duckdb is locked by PID 31337.",
+            fix=f"Close {root}/warehouse.duckdb elsewhere.",
+        )
 
     @boom.get("/api/v1/boom")
     def _boom_api() -> None:
-        raise AnchorageError(f"Conflicting lock is held in /usr/bin/python3 (PID 4242) on {root}/x.duckdb")
+        raise AnchorageError(
+            f"Conflicting lock is held in /usr/bin/python3 (PID 4242) on {root}/x.duckdb"
+        )
 
     @boom.get("/crash")
     def _crash() -> None:
@@ -299,7 +418,6 @@ def test_error_pages_show_no_server_path_or_process_id(web):
     assert public_text("Use 10/20 and see docs/web.md") == "Use 10/20 and see docs/web.md"
 
 
-
 def test_the_migration_gives_existing_tokens_an_id(tmp_path):
     """Tokens made before 0010 get a random public id (so they can be listed and revoked) and keep working."""
     from alembic import command
@@ -311,16 +429,26 @@ def test_the_migration_gives_existing_tokens_an_id(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'records.db'}"
     cfg = Config()
-    cfg.set_main_option("script_location", str(records.__file__).replace("records.py", "migrations"))
+    cfg.set_main_option(
+        "script_location", str(records.__file__).replace("records.py", "migrations")
+    )
     cfg.set_main_option("sqlalchemy.url", url)
     command.upgrade(cfg, "0009_workforce_uploads")
     engine = create_engine(url)
     with engine.begin() as c:
-        c.execute(text("INSERT INTO users (id, email, name, role, active, failed_logins, must_change_password, "
-                       "created_at) VALUES (1, 'a@b.org', '', 'viewer', 1, 0, 0, '2025-01-01')"))
+        c.execute(
+            text(
+                "INSERT INTO users (id, email, name, role, active, failed_logins, must_change_password, "
+                "created_at) VALUES (1, 'a@b.org', '', 'viewer', 1, 0, 0, '2025-01-01')"
+            )
+        )
         for i in range(3):
-            c.execute(text("INSERT INTO api_tokens (token_hash, user_id, name, created_at) "
-                           f"VALUES ('{accounts.digest(f'old{i}')}', 1, 'old {i}', '2025-01-01')"))
+            c.execute(
+                text(
+                    "INSERT INTO api_tokens (token_hash, user_id, name, created_at) "
+                    f"VALUES ('{accounts.digest(f'old{i}')}', 1, 'old {i}', '2025-01-01')"
+                )
+            )
     records.migrate(url)
     with engine.connect() as c:
         ids = [r[0] for r in c.execute(text("SELECT public_id FROM api_tokens"))]

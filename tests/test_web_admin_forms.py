@@ -15,7 +15,10 @@ def test_the_invite_form_reports_every_problem_at_once_and_keeps_the_input(web):
     admin = signed_in(web, "admin@council.org")
     token = csrf_of(admin.get("/admin/users").text)
     typed = "not-an-email"
-    r = admin.post("/admin/users/invite", data={"csrf_token": token, "email": typed, "role": "chief", "org": "council"})
+    r = admin.post(
+        "/admin/users/invite",
+        data={"csrf_token": token, "email": typed, "role": "chief", "org": "council"},
+    )
     assert r.status_code == 400
     summary = re.search(r'<div class="error-summary".*?</div>', r.text, re.S)
     assert summary, r.text[:500]
@@ -29,10 +32,12 @@ def test_the_invite_form_reports_every_problem_at_once_and_keeps_the_input(web):
 def test_the_invite_form_offers_only_roles_the_inviter_may_grant(web):
     def offered(email: str) -> set[str]:
         page = signed_in(web, email).get("/admin/users").text
-        form = page[page.index('action="/admin/users/invite"'):]
-        select_box = form[form.index('id="role"'):form.index("</select>")]
+        form = page[page.index('action="/admin/users/invite"') :]
+        select_box = form[form.index('id="role"') : form.index("</select>")]
         return set(re.findall(r'<option value="([^"]+)"', select_box))
 
     anchor_admin, collaborative_admin = offered("admin@council.org"), offered("collab@x.org")
-    assert "collaborative-admin" not in anchor_admin and "collaborative-admin" in collaborative_admin
+    assert (
+        "collaborative-admin" not in anchor_admin and "collaborative-admin" in collaborative_admin
+    )
     assert anchor_admin < collaborative_admin

@@ -27,7 +27,9 @@ def test_map_filters_and_public_need_form_in_chromium(server, tmp_path):  # noqa
         # A community group, not signed in, posts a need.
         page.goto(f"{base}/community/need")
         box = page.locator("#website").bounding_box()
-        assert box is None or box["x"] + box["width"] <= 0  # the honeypot is off the screen, out of tab order
+        assert (
+            box is None or box["x"] + box["width"] <= 0
+        )  # the honeypot is off the screen, out of tab order
         page.get_by_label("Your group's name").fill("Sutton Seniors")
         page.get_by_label("Email address").fill("chair@seniors.example.org")
         page.get_by_label("What is the space for?").fill("Tea dance")
@@ -37,8 +39,12 @@ def test_map_filters_and_public_need_form_in_chromium(server, tmp_path):  # noqa
         page.get_by_role("button", name="Send").click()
         assert page.get_by_role("heading", name="Thank you").is_visible()
         with web.ws.session() as s:
-            assert s.scalars(select(Need.status).where(Need.contact_email == "chair@seniors.example.org")).one() \
+            assert (
+                s.scalars(
+                    select(Need.status).where(Need.contact_email == "chair@seniors.example.org")
+                ).one()
                 == "pending-confirmation"
+            )
         # An analyst filters the map to one anchor.
         page.goto(f"{base}/login")
         page.get_by_label("Email address").fill("analyst@council.org")

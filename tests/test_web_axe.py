@@ -9,8 +9,13 @@ from tests.test_web_browser import browser_page, server  # noqa: F401  (server i
 from tests.test_web_pages_layout import PUBLIC, SIGNED_IN, sign_in
 
 pytestmark = pytest.mark.browser
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
-        "resultTypes": ["violations"]}
+WCAG = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
 
 
 @pytest.mark.parametrize("width", [375, 1280])
@@ -29,6 +34,8 @@ def test_no_serious_accessibility_violations_on_any_page(server, width):  # noqa
                 for v in result["violations"]:
                     if v["impact"] in ("serious", "critical"):
                         where = "; ".join(n["target"][0] for n in v["nodes"][:3])
-                        found.append(f"{email or 'public'} {path}: {v['id']} ({v['impact']}): {v['help']} at {where}")
+                        found.append(
+                            f"{email or 'public'} {path}: {v['id']} ({v['impact']}): {v['help']} at {where}"
+                        )
     assert checked == len(PUBLIC) + len(SIGNED_IN)
     assert found == [], "\n".join(found)

@@ -12,16 +12,31 @@ ANCHORS = list(MARKERS)
 # Routes that show aggregates to everyone; none may carry another anchor's single-anchor supplier.
 # Every year (?year=all): the markers are paid in different financial years, and a page must hide none of
 # them by period where the boundary is what is tested.
-OPEN_ROUTES = ["/dashboard", "/dashboard?year=all", *[f"/dashboard/{a}{y}" for a in ANCHORS for y in ("", "?year=all")],
-               "/benchmark", "/suppliers",
-               "/api/v1/dashboard", *[f"/api/v1/dashboard/{a}" for a in ANCHORS], "/api/v1/benchmark",
-               "/api/v1/suppliers", "/reports/report.html", "/reports/report.pdf"]
+OPEN_ROUTES = [
+    "/dashboard",
+    "/dashboard?year=all",
+    *[f"/dashboard/{a}{y}" for a in ANCHORS for y in ("", "?year=all")],
+    "/benchmark",
+    "/suppliers",
+    "/api/v1/dashboard",
+    *[f"/api/v1/dashboard/{a}" for a in ANCHORS],
+    "/api/v1/benchmark",
+    "/api/v1/suppliers",
+    "/reports/report.html",
+    "/reports/report.pdf",
+]
 
 
 def detail_routes(anchor: str, upload_id: str) -> list[str]:
-    return [f"/anchors/{anchor}/transactions", f"/api/v1/anchors/{anchor}/transactions",
-            f"/uploads?org={anchor}", f"/api/v1/anchors/{anchor}/uploads", f"/uploads/{upload_id}",
-            f"/uploads/{upload_id}/quarantine.csv", f"/uploads/{upload_id}/quarantine.xlsx"]
+    return [
+        f"/anchors/{anchor}/transactions",
+        f"/api/v1/anchors/{anchor}/transactions",
+        f"/uploads?org={anchor}",
+        f"/api/v1/anchors/{anchor}/uploads",
+        f"/uploads/{upload_id}",
+        f"/uploads/{upload_id}/quarantine.csv",
+        f"/uploads/{upload_id}/quarantine.xlsx",
+    ]
 
 
 def upload_ids(web) -> dict[str, str]:
@@ -36,7 +51,9 @@ def upload_ids(web) -> dict[str, str]:
 def body_text(response) -> str:
     if response.headers.get("content-type", "").startswith("application/vnd.openxml"):
         wb = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+        return "\n".join(
+            str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
+        )
     return response.text
 
 
@@ -63,17 +80,25 @@ def test_authorization_matrix(web, email):
             if anchor in sees:
                 assert r.status_code == 200, (email, route, r.text[:300])
             else:  # an upload of another anchor: the same 404 as an upload that does not exist
-                assert r.status_code == (404 if route.startswith("/uploads/") else 403), (email, route, r.status_code)
+                assert r.status_code == (404 if route.startswith("/uploads/") else 403), (
+                    email,
+                    route,
+                    r.status_code,
+                )
                 assert not shows(MARKERS[anchor], r.text)
     for route in OPEN_ROUTES:
         r = c.get(route)
         assert r.status_code == 200, (email, route, r.text[:300])
         text = body_text(r) if not route.endswith(".pdf") else r.content.decode("latin-1")
         for anchor, marker in MARKERS.items():
-            assert shows(marker, text) <= (anchor in sees), f"{email} saw {anchor}'s supplier via {route}"
+            assert shows(marker, text) <= (anchor in sees), (
+                f"{email} saw {anchor}'s supplier via {route}"
+            )
     xlsx = body_text(report(web, c, "xlsx"))
     for anchor, marker in MARKERS.items():
-        assert shows(marker, xlsx) <= (anchor in sees), f"{email} saw {anchor}'s supplier in the XLSX report"
+        assert shows(marker, xlsx) <= (anchor in sees), (
+            f"{email} saw {anchor}'s supplier in the XLSX report"
+        )
     # An anchor's own users do see their own supplier on their dashboard: the gate is not just closed.
     for org in sees:
         assert shows(MARKERS[org], c.get(f"/dashboard/{org}?year=all").text)
@@ -85,7 +110,9 @@ def test_sharing_grants_and_revokes_detail(web):
     assert trust.get("/api/v1/anchors/council/transactions").status_code == 403
     council_admin = signed_in(web, "admin@council.org")
     token = csrf_of(council_admin.get("/admin/sharing").text)
-    r = council_admin.post("/admin/sharing", data={"csrf_token": token, "owner": "council", "grantee": "acute-trust"})
+    r = council_admin.post(
+        "/admin/sharing", data={"csrf_token": token, "owner": "council", "grantee": "acute-trust"}
+    )
     assert r.status_code == 200 and "Acute Trust" in r.text
     shared = {"council": {"acute-trust"}}
     for route in detail_routes("council", ids["council"]):
@@ -94,13 +121,28 @@ def test_sharing_grants_and_revokes_detail(web):
     assert shows(MARKERS["council"], trust.get("/dashboard/council?year=all").text)
     assert own_detail("analyst@trust.org", shared) == {"acute-trust", "council"}
     # The college was not granted anything.
-    assert signed_in(web, "viewer@college.org").get("/api/v1/anchors/council/transactions").status_code == 403
+    assert (
+        signed_in(web, "viewer@college.org").get("/api/v1/anchors/council/transactions").status_code
+        == 403
+    )
     # Only the owner's admin can share; a trust admin cannot share the council's data.
     trust_admin = signed_in(web, "admin@trust.org")
     t2 = csrf_of(trust_admin.get("/admin/sharing").text)
-    assert trust_admin.post("/admin/sharing", data={"csrf_token": t2, "owner": "council", "grantee": "college"}).status_code == 403
-    r = council_admin.post("/admin/sharing", data={"csrf_token": token, "owner": "council", "grantee": "acute-trust",
-                                                  "action": "revoke"})
+    assert (
+        trust_admin.post(
+            "/admin/sharing", data={"csrf_token": t2, "owner": "council", "grantee": "college"}
+        ).status_code
+        == 403
+    )
+    r = council_admin.post(
+        "/admin/sharing",
+        data={
+            "csrf_token": token,
+            "owner": "council",
+            "grantee": "acute-trust",
+            "action": "revoke",
+        },
+    )
     assert r.status_code == 200
     assert trust.get("/api/v1/anchors/council/transactions").status_code == 403
     audit = council_admin.get("/admin/audit").text
@@ -109,7 +151,9 @@ def test_sharing_grants_and_revokes_detail(web):
 
 def test_supplier_names_render_inert(web):
     c = signed_in(web, "viewer@college.org")
-    assert XSS not in c.get("/dashboard/college?year=all").text  # charts and tables show it normalised, and escaped
+    assert (
+        XSS not in c.get("/dashboard/college?year=all").text
+    )  # charts and tables show it normalised, and escaped
     for route in ("/suppliers", "/anchors/college/transactions"):
         html = c.get(route).text
         assert XSS not in html, route

@@ -21,10 +21,16 @@ pytestmark = pytest.mark.browser
 
 
 def chromium_path() -> str:
-    path = os.environ.get("ANCHORAGE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        os.environ.get("ANCHORAGE_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
     if not path:
         if os.environ.get("CI"):
-            pytest.fail("CI must install Chromium (Debian package chromium): the browser tests always run there")
+            pytest.fail(
+                "CI must install Chromium (Debian package chromium): the browser tests always run there"
+            )
         pytest.skip("install Chromium (Debian: apt-get install chromium) to run the browser tests")
     return path
 
@@ -35,9 +41,14 @@ def browser_page(problems: list[str], **page_options: Any) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox"]
+        )
         page = browser.new_page(**page_options)
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         try:
             yield page
@@ -85,11 +96,15 @@ def test_login_upload_fix_mapping_dashboard_and_report(server, tmp_path):
         page.get_by_label("amount (required)").select_option("How much (GBP)")
         page.get_by_label("payment date (required)").select_option("When")
         page.get_by_label("category").select_option("Kind of spend")
-        page.get_by_label("Date order").select_option("dmy")  # 01/06/2023 could be either: the lead says
+        page.get_by_label("Date order").select_option(
+            "dmy"
+        )  # 01/06/2023 could be either: the lead says
         page.get_by_role("button", name="Load the file").click()
         page.wait_for_url("**/jobs/*")  # the load is a job: its page follows it, refreshing itself
         # The council already has a payment in these days: the check says so, and the lead loads it anyway.
-        page.get_by_role("link", name="Go back to the file's preview to answer this").click(timeout=60_000)
+        page.get_by_role("link", name="Go back to the file's preview to answer this").click(
+            timeout=60_000
+        )
         summary = page.locator(".error-summary")
         assert "overlaps 1 payments (£500.00)" in summary.inner_text()
         page.get_by_label("supplier name (required)").select_option("Who we paid")

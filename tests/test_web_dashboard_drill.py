@@ -21,7 +21,9 @@ NUMERATORS = {"deprived": "deprived20_spend", "sme": "sme_spend", "vcse": "vcse_
 
 
 def links(page: str) -> list[str]:
-    return [html.unescape(h) for h in re.findall(r'href="(/anchors/council/transactions\?[^"]+)"', page)]
+    return [
+        html.unescape(h) for h in re.findall(r'href="(/anchors/council/transactions\?[^"]+)"', page)
+    ]
 
 
 def total(c, href: str) -> tuple[float, int]:
@@ -58,12 +60,18 @@ def test_deprivation_sme_and_vcse_figures_lead_to_the_payments_that_make_them(we
     assert shown > 0, "the fixture needs deprived, SME or VCSE spend"
     # The supplier explorer (where the whole collaborative's figures lead) filters the same way.
     for key, column in NUMERATORS.items():
-        body = c.get(f"/suppliers.csv?{key}=yes&counted=yes&anchor=council&year={year}").content.decode("utf-8-sig")
+        body = c.get(
+            f"/suppliers.csv?{key}=yes&counted=yes&anchor=council&year={year}"
+        ).content.decode("utf-8-sig")
         spend = sum(float(r["Spend"]) for r in csv.DictReader(io.StringIO(body)))
         assert spend == pytest.approx(float(row[column]), abs=0.005), key
     # Each decile's row of the deprivation table adds up to its spend; deciles 1 and 2 to the "20%" figure.
-    by_decile = {int(parse_qs(urlparse(h).query)["decile"][0]): total(c, h)[0] for h in found["decile"]}
-    assert sum(v for d, v in by_decile.items() if d <= 2) == pytest.approx(float(row["deprived20_spend"]), abs=0.005)
+    by_decile = {
+        int(parse_qs(urlparse(h).query)["decile"][0]): total(c, h)[0] for h in found["decile"]
+    }
+    assert sum(v for d, v in by_decile.items() if d <= 2) == pytest.approx(
+        float(row["deprived20_spend"]), abs=0.005
+    )
 
 
 def test_no_links_for_those_who_may_not_see_the_detail(web):

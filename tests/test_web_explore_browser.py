@@ -28,7 +28,9 @@ def test_tables_scroll_inside_their_box_and_a_figure_leads_to_its_rows(server, w
             assert whole["scroll"] <= whole["width"], (path, width, whole)
             boxes = page.evaluate(BOXES)
             assert boxes, path
-            if width == 375 and path.startswith("/anchors"):  # eight columns cannot fit: the box scrolls
+            if width == 375 and path.startswith(
+                "/anchors"
+            ):  # eight columns cannot fit: the box scrolls
                 assert boxes[0]["scroll"] > boxes[0]["width"] and boxes[0]["moved"] > 0, boxes
         # A drill-down: the dashboard's "Local" tier row opens the local payments of the same period.
         page.goto(base + "/dashboard/council?year=all")

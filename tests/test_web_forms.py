@@ -24,14 +24,17 @@ def test_a_month_is_its_first_day_however_it_is_written():
     assert months == {forms.date("01/01/2026", "the start")}
 
 
-@pytest.mark.parametrize(("call", "words"), [
-    (lambda: forms.money("lots", "minimum value"), 'The minimum value "lots" is not a number'),
-    (lambda: forms.money("9" * 200_000, "income"), "is not a number"),
-    (lambda: forms.date("yesterday", "From"), '"yesterday" is not a date for From'),
-    (lambda: forms.date("31/02/2026", "To"), "is not a date"),
-    (lambda: forms.month("", "the transfer"), "is not a month for the transfer"),
-    (lambda: forms.month("13/2026", "the change"), "is not a month"),
-])
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: forms.money("lots", "minimum value"), 'The minimum value "lots" is not a number'),
+        (lambda: forms.money("9" * 200_000, "income"), "is not a number"),
+        (lambda: forms.date("yesterday", "From"), '"yesterday" is not a date for From'),
+        (lambda: forms.date("31/02/2026", "To"), "is not a date"),
+        (lambda: forms.month("", "the transfer"), "is not a month for the transfer"),
+        (lambda: forms.month("13/2026", "the change"), "is not a month"),
+    ],
+)
 def test_what_is_not_a_value_is_a_plain_error_naming_the_field(call, words):
     with pytest.raises(AnchorageError, match=words) as err:
         call()

@@ -17,9 +17,27 @@ from fastapi.testclient import TestClient
 from tests.web_support import USERS, Web, build_web, signed_in
 
 BUDGET_S = 30.0
-HOSTILE = ["99999999999999999999999999", "-1", "0", "1e309", "NaN", "-9223372036854775809", "ünïcødé ✓ 𝔘 ٣",
-           "' OR '1'='1' --", '"; DROP TABLE users; --', "<script>alert(1)</script>", "\x00", "A" * 5000,
-           "../../../../etc/passwd", "", "[]", "{{7*7}}", "%s%s%n", "2024-13-45", "£1,000.00"]
+HOSTILE = [
+    "99999999999999999999999999",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "-9223372036854775809",
+    "ünïcødé ✓ 𝔘 ٣",
+    "' OR '1'='1' --",
+    '"; DROP TABLE users; --',
+    "<script>alert(1)</script>",
+    "\x00",
+    "A" * 5000,
+    "../../../../etc/passwd",
+    "",
+    "[]",
+    "{{7*7}}",
+    "%s%s%n",
+    "2024-13-45",
+    "£1,000.00",
+]
 # Real values for path parameters, tried first: a page that works must keep working under hostile queries.
 REAL = {"org": ["council", "acute-trust", "college"], "fmt": ["csv", "xlsx", "html", "json", "ics"]}
 LEAKS = re.compile(r"Traceback|File \"|site-packages|/tmp/|/work/|/home/|/root/|\bPID\b")
@@ -27,7 +45,9 @@ LEAKS = re.compile(r"Traceback|File \"|site-packages|/tmp/|/work/|/home/|/root/|
 
 def _params(d: Dependant, kind: str) -> set[str]:
     """The names of `kind` ("path_params" or "query_params") a route reads, its dependencies' included."""
-    return {p.alias or p.name for p in getattr(d, kind)} | {n for sub in d.dependencies for n in _params(sub, kind)}
+    return {p.alias or p.name for p in getattr(d, kind)} | {
+        n for sub in d.dependencies for n in _params(sub, kind)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -42,25 +62,39 @@ def get_routes(web: Web) -> list[tuple[str, list[str], list[str]]]:
         for route in getattr(getattr(r, "original_router", None), "routes", [r]):
             if not isinstance(route, APIRoute) or "GET" not in route.methods:
                 continue
-            out.append((route.path, sorted(_params(route.dependant, "path_params")),
-                        sorted(_params(route.dependant, "query_params"))))
+            out.append(
+                (
+                    route.path,
+                    sorted(_params(route.dependant, "path_params")),
+                    sorted(_params(route.dependant, "query_params")),
+                )
+            )
     return sorted(out)
 
 
 def _url(path: str, path_params: list[str], query: list[str], n: int) -> str:
-    values = {p: (REAL.get(p, []) + HOSTILE)[n % len(REAL.get(p, []) + HOSTILE)] or "x" for p in path_params}
+    values = {
+        p: (REAL.get(p, []) + HOSTILE)[n % len(REAL.get(p, []) + HOSTILE)] or "x"
+        for p in path_params
+    }
     url = path.format(**{p: quote(v, safe="") for p, v in values.items()})
     if query:
-        url += "?" + "&".join(f"{q}={quote(HOSTILE[(n + i) % len(HOSTILE)], safe='')}" for i, q in enumerate(query))
+        url += "?" + "&".join(
+            f"{q}={quote(HOSTILE[(n + i) % len(HOSTILE)], safe='')}" for i, q in enumerate(query)
+        )
     return url
 
 
 @pytest.fixture(scope="module")
 def by_role(fuzz_web: Web) -> dict[str, TestClient]:
-    return {"signed out": fuzz_web.client()} | {email: signed_in(fuzz_web, email) for email in USERS}
+    return {"signed out": fuzz_web.client()} | {
+        email: signed_in(fuzz_web, email) for email in USERS
+    }
 
 
-def test_every_get_route_survives_hostile_values_as_every_role(fuzz_web: Web, by_role: dict[str, TestClient]) -> None:
+def test_every_get_route_survives_hostile_values_as_every_role(
+    fuzz_web: Web, by_role: dict[str, TestClient]
+) -> None:
     routes = get_routes(fuzz_web)
     pages = [r for r in routes if not r[0].startswith("/api/")]
     assert len(pages) >= 50 and any(q for _, _, q in pages), "the app lists fewer pages than it has"
@@ -71,7 +105,9 @@ def test_every_get_route_survives_hostile_values_as_every_role(fuzz_web: Web, by
     started = time.monotonic()
     # Round n sends route i as role (i + n): the first round reaches every route, later ones every role.
     for n in itertools.count():
-        if n > 0 and (time.monotonic() - started > BUDGET_S or len(seen) == len(routes) * len(clients)):
+        if n > 0 and (
+            time.monotonic() - started > BUDGET_S or len(seen) == len(routes) * len(clients)
+        ):
             break
         for i, (path, path_params, query) in enumerate(routes):
             if n > 0 and time.monotonic() - started > BUDGET_S:  # the first round always completes
@@ -91,5 +127,9 @@ def test_every_get_route_survives_hostile_values_as_every_role(fuzz_web: Web, by
     assert not problems, "\n".join(problems[:20])
     assert {p for p, _ in seen} == {p for p, _, _ in routes}  # every route
     assert {w for _, w in seen} == {w for w, _ in clients}  # as every role
-    assert time.monotonic() - started < BUDGET_S + 10 or n == 1  # the budget, or the first round if longer
-    assert by_role["analyst@council.org"].get("/dashboard").status_code == 200  # the server still answers
+    assert (
+        time.monotonic() - started < BUDGET_S + 10 or n == 1
+    )  # the budget, or the first round if longer
+    assert (
+        by_role["analyst@council.org"].get("/dashboard").status_code == 200
+    )  # the server still answers

@@ -19,8 +19,14 @@ from anchorage.workforce.profile import workforce_profile
 
 # A staff extract replaces the anchor's one before: the council's is of 2024-25, the trust's of 2025-26.
 EXTRACTS = {dt.date(2024, 11, 1): ("Council", 30), dt.date(2025, 11, 1): ("Acute Trust", 40)}
-SURVEYS = {2023: 100_000, 2024: 250_000}  # the council's surveyed supplier income in each survey year
-DELIVERED = {dt.date(2024, 3, 31): 1, dt.date(2025, 3, 31): 4}  # local job years reported, by period end
+SURVEYS = {
+    2023: 100_000,
+    2024: 250_000,
+}  # the council's surveyed supplier income in each survey year
+DELIVERED = {
+    dt.date(2024, 3, 31): 1,
+    dt.date(2025, 3, 31): 4,
+}  # local job years reported, by period end
 STAFF = "Assignment Number,Postcode,Basic Hourly Rate,Hire Date,Apprenticeship,New Hire\n"
 
 
@@ -32,13 +38,23 @@ def pw(web):
         f = folder / f"staff-{day}.csv"
         f.write_text(STAFF + "".join(f"T{i:03},SE6 4RU,20.00,01/01/2020,N,N\n" for i in range(n)))
         ingest_staff(web.ws, f, anchor, as_at=day)
-    (folder / "c.csv").write_text("Contract reference,Supplier,Measure,Committed,Contract start,Contract end\n"
-                                  "P-1,Local Caterers Ltd,local-job-years,10,01/04/2023,01/04/2026\n")
-    (folder / "d.csv").write_text("Contract reference,Supplier,Measure,Delivered,Period end\n" + "".join(
-        f"P-1,Local Caterers Ltd,local-job-years,{n},{d:%d/%m/%Y}\n" for d, n in DELIVERED.items()))
-    (folder / "s.csv").write_text("Supplier,Income,Wages %,Local staff %,Purchases %,Local purchases %,Postcode,Year\n"
-                                  + "".join(f"Supplier {y},{income},40,50,30,20,SE6 4RU,{y}\n"
-                                            for y, income in SURVEYS.items()))
+    (folder / "c.csv").write_text(
+        "Contract reference,Supplier,Measure,Committed,Contract start,Contract end\n"
+        "P-1,Local Caterers Ltd,local-job-years,10,01/04/2023,01/04/2026\n"
+    )
+    (folder / "d.csv").write_text(
+        "Contract reference,Supplier,Measure,Delivered,Period end\n"
+        + "".join(
+            f"P-1,Local Caterers Ltd,local-job-years,{n},{d:%d/%m/%Y}\n"
+            for d, n in DELIVERED.items()
+        )
+    )
+    (folder / "s.csv").write_text(
+        "Supplier,Income,Wages %,Local staff %,Purchases %,Local purchases %,Postcode,Year\n"
+        + "".join(
+            f"Supplier {y},{income},40,50,30,20,SE6 4RU,{y}\n" for y, income in SURVEYS.items()
+        )
+    )
     import_commitments(web.ws, folder / "c.csv", "council")
     import_deliveries(web.ws, folder / "d.csv", "council")
     import_lm3_survey(web.ws, folder / "s.csv", "council")
@@ -63,12 +79,18 @@ def test_workforce_reads_the_latest_extract_up_to_the_chosen_year(pw):
     c = signed_in(pw, "analyst@trust.org")
     page = c.get("/workforce").text
     latest, earlier = max(EXTRACTS), min(EXTRACTS)
-    assert options(page) == [fy_label(financial_year(d)) for d in sorted(EXTRACTS, reverse=True)] + ["all"]
+    assert options(page) == [
+        fy_label(financial_year(d)) for d in sorted(EXTRACTS, reverse=True)
+    ] + ["all"]
     assert line(page).startswith(f"All years · data to {day_text(latest)} · last upload ")
     assert str(latest) in page and str(earlier) in page  # all years: each anchor's latest extract
     chosen = c.get(f"/workforce?year={fy_label(financial_year(earlier))}").text
-    assert line(chosen).startswith(f"{fy_label(financial_year(earlier))} · data to {day_text(earlier)}")
-    assert str(earlier) in chosen and str(latest) not in chosen  # the trust's later extract is left out
+    assert line(chosen).startswith(
+        f"{fy_label(financial_year(earlier))} · data to {day_text(earlier)}"
+    )
+    assert (
+        str(earlier) in chosen and str(latest) not in chosen
+    )  # the trust's later extract is left out
     then = workforce_profile(pw.ws, to=dt.date(financial_year(earlier) + 1, 3, 31))
     assert {r.org for r in then.rows} == {"council", "collaborative"}
     headcount = next(r.headcount for r in then.rows if r.org == "council")
@@ -80,14 +102,18 @@ def test_social_value_compares_to_the_end_of_the_chosen_year(pw):
     c = signed_in(pw, "admin@council.org")
     year = financial_year(min(DELIVERED))  # 2023-24: only the first report counts
     page = c.get(f"/socialvalue?org=council&year={fy_label(year)}").text
-    assert line(page).startswith(f"{fy_label(year)} · data to {day_text(min(DELIVERED))} · last upload ")
+    assert line(page).startswith(
+        f"{fy_label(year)} · data to {day_text(min(DELIVERED))} · last upload "
+    )
     end = dt.date(year + 1, 3, 31)
     assert f"on {day_text(end)}" in page  # the comparison's day, in the lede
     assert '<input type="hidden" name="org" value="council">' in page  # the picker keeps the anchor
     st = social_value_status(pw.ws, end)
     every = social_value_status(pw.ws)
     assert st.as_of == end and every.as_of == dt.date.today()
-    assert line(c.get("/socialvalue?org=council").text).startswith(f"All years · data to {day_text(max(DELIVERED))}")
+    assert line(c.get("/socialvalue?org=council").text).startswith(
+        f"All years · data to {day_text(max(DELIVERED))}"
+    )
     assert c.get("/socialvalue?year=1999-00").status_code == 200  # a year with no data: every year
 
 

@@ -11,14 +11,46 @@ from tests.web_support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-SIGNED_IN = ["/dashboard", "/dashboard/council", "/benchmark", "/suppliers", "/suppliers/resolved",
-             "/suppliers/review", "/suppliers/review/all", "/anchors/council/transactions", "/pipeline",
-             "/pipeline/opportunities",
-             "/directory", "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3", "/lm3/simulate",
-             "/workforce", "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he",
-             "/assets", "/assets/map", "/assets/review", "/assets/occupancy", "/assets/acv", "/spaces",
-             "/spaces/requests", "/spaces/matches", "/upload", "/uploads", "/reports", "/notifications",
-             "/admin/users", "/admin/sharing", "/admin/audit", "/account", "/no-such-page"]
+SIGNED_IN = [
+    "/dashboard",
+    "/dashboard/council",
+    "/benchmark",
+    "/suppliers",
+    "/suppliers/resolved",
+    "/suppliers/review",
+    "/suppliers/review/all",
+    "/anchors/council/transactions",
+    "/pipeline",
+    "/pipeline/opportunities",
+    "/directory",
+    "/socialvalue",
+    "/socialvalue/framework",
+    "/socialvalue/record",
+    "/lm3",
+    "/lm3/simulate",
+    "/workforce",
+    "/workforce/apprenticeships",
+    "/workforce/levy",
+    "/workforce/bid",
+    "/workforce/he",
+    "/assets",
+    "/assets/map",
+    "/assets/review",
+    "/assets/occupancy",
+    "/assets/acv",
+    "/spaces",
+    "/spaces/requests",
+    "/spaces/matches",
+    "/upload",
+    "/uploads",
+    "/reports",
+    "/notifications",
+    "/admin/users",
+    "/admin/sharing",
+    "/admin/audit",
+    "/account",
+    "/no-such-page",
+]
 PUBLIC = ["/login", "/opportunities", "/opportunities/register", "/community/need", "/no-such-page"]
 ROLES = [None, "collab@x.org", "admin@council.org", "analyst@council.org", "viewer@college.org"]
 HEADER_MAX = {375: 80, 1280: 200}  # px; the header was 718 px tall at 375 px
@@ -77,7 +109,9 @@ def test_every_page_fits_the_screen_as_every_role(server, width):  # noqa: F811
 def test_phone_menu_opens_without_script_and_marks_the_current_page(server):  # noqa: F811
     base, _web = server
     problems: list[str] = []
-    with browser_page(problems, viewport={"width": 375, "height": 800}, java_script_enabled=False) as page:
+    with browser_page(
+        problems, viewport={"width": 375, "height": 800}, java_script_enabled=False
+    ) as page:
         sign_in(page, base, "analyst@council.org")
         page.goto(f"{base}/workforce/levy")
         menu_link = page.get_by_role("link", name="Benchmark", exact=True)
@@ -92,5 +126,7 @@ def test_phone_menu_opens_without_script_and_marks_the_current_page(server):  # 
     with browser_page(problems, viewport={"width": 1280, "height": 800}) as page:
         sign_in(page, base, "analyst@council.org")
         page.goto(f"{base}/benchmark")
-        assert page.get_by_role("link", name="Benchmark", exact=True).is_visible()  # always shown on a wide screen
+        assert page.get_by_role(
+            "link", name="Benchmark", exact=True
+        ).is_visible()  # always shown on a wide screen
     assert problems == []

@@ -44,7 +44,9 @@ def pounds(text: str) -> int:
 def test_parse_and_choose_years():
     cov = Coverage((2022, 2023, 2024, 2025), dt.date(2022, 6, 1), dt.date(2025, 4, 2), None)
     assert cov.complete_years == (2023, 2024) and cov.default_year == 2024  # 2022-23 starts in June
-    assert Coverage((2022, 2023), dt.date(2023, 3, 1), dt.date(2023, 7, 1), None).default_year == 2023
+    assert (
+        Coverage((2022, 2023), dt.date(2023, 3, 1), dt.date(2023, 7, 1), None).default_year == 2023
+    )
     assert parse_fy("2023-24") == 2023 and parse_fy("ALL") == "all" and parse_fy("x") is None
     assert chosen_year(cov, "2023-24") == 2023 and chosen_year(cov, "1999-00") == 2024
     assert chosen_year(cov, "all") is None and chosen_year(cov, "") == 2024
@@ -54,8 +56,12 @@ def test_default_is_the_latest_complete_year_with_its_period_line(web: Web):
     c = signed_in(web, "analyst@council.org")
     html = c.get("/dashboard/council").text
     assert '<option value="2024-25" selected>' in html  # 2025-26 has only April: not complete
-    assert "2025-26 (part year)" in html and "2022-23 (part year)" in html  # the base data starts in March
-    assert re.search(r"2024-25</strong> · data to 31 Mar 2025 · last upload \d{1,2} [A-Z][a-z]{2} \d{4}", html)
+    assert (
+        "2025-26 (part year)" in html and "2022-23 (part year)" in html
+    )  # the base data starts in March
+    assert re.search(
+        r"2024-25</strong> · data to 31 Mar 2025 · last upload \d{1,2} [A-Z][a-z]{2} \d{4}", html
+    )
     assert tiles(html)["Total spend"] == "£24,000"  # 11,000 + 13,000: that year only
     assert "on 2023-24" in html  # change on the previous year
 
@@ -67,8 +73,10 @@ def test_a_year_from_the_url_and_all_years(web: Web):
     # A part year's £ are not set against a whole year's (only April of 2025-26 is loaded); shares still are.
     part = c.get("/dashboard/council?year=2025-26").text
     assert "Part year: not compared with 2024-25" in part and not re.search(r"%\s+on 2024-25", part)
-    spend = {y: pounds(tiles(c.get(f"/dashboard/council?year={y}").text)["Total spend"])
-             for y in ("2022-23", "2023-24", "2024-25", "2025-26", "all")}
+    spend = {
+        y: pounds(tiles(c.get(f"/dashboard/council?year={y}").text)["Total spend"])
+        for y in ("2022-23", "2023-24", "2024-25", "2025-26", "all")
+    }
     assert spend["2024-25"] == 24_000 and spend["2025-26"] == 17_000 and spend["2023-24"] > 7_000
     assert spend["all"] == spend["2022-23"] + spend["2023-24"] + spend["2024-25"] + spend["2025-26"]
     every = c.get("/dashboard/council?year=all").text

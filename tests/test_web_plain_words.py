@@ -16,13 +16,41 @@ from tests.web_support import Web, build_web, signed_in
 from anchorage.access import accounts
 from anchorage.store.accounts import User
 
-PAGES = ["/dashboard", "/dashboard/council", "/dashboard/college", "/benchmark", "/suppliers", "/suppliers/resolved",
-         "/suppliers/review", "/suppliers/review/all", "/anchors/council/transactions", "/pipeline", "/pipeline/opportunities", "/directory",
-         "/socialvalue", "/socialvalue/framework", "/socialvalue/record", "/lm3", "/workforce",
-         "/workforce/apprenticeships", "/workforce/levy", "/workforce/bid", "/workforce/he", "/assets",
-         "/assets/review", "/assets/acv", "/spaces", "/upload", "/uploads", "/reports", "/account", "/no-such-page",
-         "/supplier?name=LOCAL+CATERERS", "/anchors/council/transactions?ward=E05013720&tier=local",
-         "/suppliers?ward=E05013720&counted=yes"]
+PAGES = [
+    "/dashboard",
+    "/dashboard/council",
+    "/dashboard/college",
+    "/benchmark",
+    "/suppliers",
+    "/suppliers/resolved",
+    "/suppliers/review",
+    "/suppliers/review/all",
+    "/anchors/council/transactions",
+    "/pipeline",
+    "/pipeline/opportunities",
+    "/directory",
+    "/socialvalue",
+    "/socialvalue/framework",
+    "/socialvalue/record",
+    "/lm3",
+    "/workforce",
+    "/workforce/apprenticeships",
+    "/workforce/levy",
+    "/workforce/bid",
+    "/workforce/he",
+    "/assets",
+    "/assets/review",
+    "/assets/acv",
+    "/spaces",
+    "/upload",
+    "/uploads",
+    "/reports",
+    "/account",
+    "/no-such-page",
+    "/supplier?name=LOCAL+CATERERS",
+    "/anchors/council/transactions?ward=E05013720&tier=local",
+    "/suppliers?ward=E05013720&counted=yes",
+]
 PUBLIC = ["/opportunities", "/opportunities/register", "/community/need", "/login", "/no-such-page"]
 FORBIDDEN = {
     "command line": re.compile(r"\banchorage [a-z]+"),
@@ -34,8 +62,12 @@ FORBIDDEN = {
     "hash": re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{12,}\b"),
     "solver term": re.compile(r"Solver|Objective \(|\bGap\b"),
 }
-WARD_NAMES = {"E05013720": "Rushey Green", "E05000001": "Blackheath Westcombe", "E05000002": "Holborn",
-              "E05000003": "Harrogate Central"}
+WARD_NAMES = {
+    "E05013720": "Rushey Green",
+    "E05000001": "Blackheath Westcombe",
+    "E05000002": "Holborn",
+    "E05000003": "Harrogate Central",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +75,10 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     web = build_web(tmp_path_factory.mktemp("plain"))
     with web.ws.warehouse() as con:  # the wards' names, as the ONS names file loads them
         for _, _, lad, ward, *_ in POSTCODES:
-            con.execute("INSERT INTO areas (code, name, kind, parent) VALUES (?, ?, 'ward', ?)",
-                        [ward, WARD_NAMES[ward], lad])
+            con.execute(
+                "INSERT INTO areas (code, name, kind, parent) VALUES (?, ?, 'ward', ?)",
+                [ward, WARD_NAMES[ward], lad],
+            )
     yield web
 
 
@@ -56,20 +90,28 @@ def visible_text(html: str) -> str:
 
 def offences(html: str) -> list[str]:
     text = visible_text(html)
-    return [f"{what}: {m.group(0)!r}" for what, pattern in FORBIDDEN.items() for m in pattern.finditer(text)]
+    return [
+        f"{what}: {m.group(0)!r}"
+        for what, pattern in FORBIDDEN.items()
+        for m in pattern.finditer(text)
+    ]
 
 
 def invitation(web: Web) -> str:
     """A new invitation link's token: an anchor admin invites an analyst."""
     with web.ws.session() as s:
         admin = s.scalar(select(User).where(User.email == "admin@council.org"))
-        token = accounts.invite(s, admin, "newcomer@council.org", role="anchor-analyst", org="council")
+        token = accounts.invite(
+            s, admin, "newcomer@council.org", role="anchor-analyst", org="council"
+        )
         s.commit()
     return token
 
 
 LINK = re.compile(r'href="(/[^"#]*)"')
-NOT_A_PAGE = re.compile(r"\.(csv|xlsx|pdf|geojson|json|css|png|svg)(\?|$)|^/(reports/report|static|api|logout)")
+NOT_A_PAGE = re.compile(
+    r"\.(csv|xlsx|pdf|geojson|json|css|png|svg)(\?|$)|^/(reports/report|static|api|logout)"
+)
 CRAWL_LIMIT = 250
 
 
@@ -99,7 +141,9 @@ def test_every_page_a_link_leads_to_speaks_plain_words(web: Web, email: str | No
     """Beyond the listed pages: every page their links lead to (a supplier's page, filtered payments, a job...),
     as each user who is not an admin would follow them."""
     client = signed_in(web, email) if email else web.client()
-    start = PAGES if email else [*PUBLIC, f"/invite/{invitation(web)}"]  # the page an invited person opens
+    start = (
+        PAGES if email else [*PUBLIC, f"/invite/{invitation(web)}"]
+    )  # the page an invited person opens
     pages = crawl(client, start)
     assert len(pages) > len(start)  # the links led somewhere new
     found = {url: bad[:3] for url, html in pages.items() if (bad := offences(html))}
@@ -132,9 +176,11 @@ def test_ward_names_replace_codes_on_the_dashboard(web: Web):
 
 
 def test_the_checker_catches_what_it_should():
-    page = ('<p>Run <code>anchorage suppliers resolve</code>, see docs/methodology.md. Ward E05013720, '
-            'companies_house:05275332, anchor-analyst, sv_delivery, 3f2a9c81d0e4b7aa, Solver\'s bound</p>'
-            '<details class="advanced"><summary>Advanced</summary>E05000001</details>')
+    page = (
+        "<p>Run <code>anchorage suppliers resolve</code>, see docs/methodology.md. Ward E05013720, "
+        "companies_house:05275332, anchor-analyst, sv_delivery, 3f2a9c81d0e4b7aa, Solver's bound</p>"
+        '<details class="advanced"><summary>Advanced</summary>E05000001</details>'
+    )
     assert {o.split(":")[0] for o in offences(page)} == set(FORBIDDEN)
     assert "E05000001" not in " ".join(offences(page))
 

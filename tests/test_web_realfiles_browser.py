@@ -23,8 +23,10 @@ def _upload(page, base: str, path) -> None:
 
 def _stored(web, supplier: str) -> list[tuple]:
     with web.ws.warehouse() as con:
-        return con.execute("SELECT payment_date, amount FROM spend WHERE org = 'council' AND supplier_name = ?",
-                           [supplier]).fetchall()
+        return con.execute(
+            "SELECT payment_date, amount FROM spend WHERE org = 'council' AND supplier_name = ?",
+            [supplier],
+        ).fetchall()
 
 
 def _load_and_wait(page, web) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +55,10 @@ def test_month_first_and_another_bodys_file_through_the_browser(server, tmp_path
         assert "Dates will be read month first (MM/DD/YYYY)" in page.locator("main").inner_text()
         assert page.locator("#checks").count() == 0  # nothing to warn about
         _load_and_wait(page, web)
-        assert "The payments loaded are dated 12/01/2022 to 31/07/2022." in page.locator("#file-dates").inner_text()
+        assert (
+            "The payments loaded are dated 12/01/2022 to 31/07/2022."
+            in page.locator("#file-dates").inner_text()
+        )
         assert _stored(web, "US Style Ltd") == [(dt.date(2022, 1, 12), 10)]
         assert _stored(web, "Other US Ltd") == [(dt.date(2022, 7, 31), 20)]
 
@@ -61,7 +66,9 @@ def test_month_first_and_another_bodys_file_through_the_browser(server, tmp_path
         _upload(page, base, leeds)
         checks = page.locator("#checks").inner_text()
         assert 'names "Leeds City Council", not "Council"' in checks
-        _load_and_wait(page, web)  # the load job stops on the warning and sends the user back to answer it
+        _load_and_wait(
+            page, web
+        )  # the load job stops on the warning and sends the user back to answer it
         assert "Leeds City Council" in page.locator(".error-summary").inner_text()
         assert _stored(web, "Leeds Paid Ltd") == []
         page.get_by_role("link", name="Go back to the file's preview to answer this").click()

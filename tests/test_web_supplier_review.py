@@ -27,7 +27,9 @@ from anchorage.suppliers.review import list_decisions
 @pytest.fixture(scope="module")
 def reg(web, tmp_path_factory):
     """The web fixture's anchors resolved against a small register (Central Consulting is uncertain: 82%)."""
-    ch = generate.write_companies_house(tmp_path_factory.mktemp("ch"), 300, parts=1, extra_sql=_extra_sql())
+    ch = generate.write_companies_house(
+        tmp_path_factory.mktemp("ch"), 300, parts=1, extra_sql=_extra_sql()
+    )
     import_register(web.ws, "companies_house", ch)
     resolve(web.ws)
     refresh_figures(web.ws)  # resolved behind the server's back: the refresh the server would queue
@@ -64,8 +66,12 @@ def page_of(c, name: str) -> str | None:
 
 def audit_actions(ws, actor: str) -> list[str]:
     with ws.session() as s:
-        return [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.actor == actor)
-                                            .order_by(AuditEvent.id))]
+        return [
+            e.action
+            for e in s.scalars(
+                select(AuditEvent).where(AuditEvent.actor == actor).order_by(AuditEvent.id)
+            )
+        ]
 
 
 def test_review_queue_and_register_are_gated(reg):
@@ -78,7 +84,11 @@ def test_review_queue_and_register_are_gated(reg):
     assert MARKERS["council"] in resolved and MARKERS["acute-trust"] not in resolved
     assert "Local Caterers" in council.get("/suppliers/resolved?q=caterers").text
     assert "Greenwich" not in council.get("/suppliers/resolved?q=caterers").text
-    for email in ("analyst@trust.org", "viewer@college.org", "collab@x.org"):  # no detail of the council
+    for email in (
+        "analyst@trust.org",
+        "viewer@college.org",
+        "collab@x.org",
+    ):  # no detail of the council
         c = signed_in(reg, email)
         assert page_of(c, "Central Consulting") is None, email
         text = c.get("/suppliers/resolved").text
@@ -88,8 +98,12 @@ def test_review_queue_and_register_are_gated(reg):
     trust = signed_in(reg, "analyst@trust.org").get("/suppliers/resolved.csv")
     rows = list(csv.DictReader(io.StringIO(trust.text)))
     assert trust.headers["content-type"].startswith("text/csv")
-    assert {"org", "supplier_name", "supplier_id", "register_id", "match_probability"} <= set(rows[0])
-    assert {r["org"] for r in rows} == {"acute-trust"} and MARKERS["acute-trust"] in {r["supplier_name"] for r in rows}
+    assert {"org", "supplier_name", "supplier_id", "register_id", "match_probability"} <= set(
+        rows[0]
+    )
+    assert {r["org"] for r in rows} == {"acute-trust"} and MARKERS["acute-trust"] in {
+        r["supplier_name"] for r in rows
+    }
     assert audit_actions(reg.ws, "analyst@trust.org")[-1] == "export"
 
 
@@ -99,11 +113,19 @@ def test_decisions_need_csrf_and_the_anchors_analyst_or_admin(reg):
     council = signed_in(reg, "analyst@council.org")
     council.get("/suppliers/review")
     assert council.post("/suppliers/review/decide", data=form).status_code == 403  # no token
-    assert council.post("/suppliers/review/decide", data={**form, "csrf_token": "forged"}).status_code == 403
+    assert (
+        council.post("/suppliers/review/decide", data={**form, "csrf_token": "forged"}).status_code
+        == 403
+    )
     for email in ("analyst@trust.org", "viewer@college.org", "collab@x.org"):
         c = signed_in(reg, email)
-        r = c.post("/suppliers/review/decide", data={**form, "csrf_token": csrf_of(c.get("/suppliers/review").text)})
-        assert r.status_code == 404 and "belongs" not in r.text, email  # the same answer as for no such record
+        r = c.post(
+            "/suppliers/review/decide",
+            data={**form, "csrf_token": csrf_of(c.get("/suppliers/review").text)},
+        )
+        assert r.status_code == 404 and "belongs" not in r.text, (
+            email
+        )  # the same answer as for no such record
     # Shared detail lets the trust see the council's queue, but only the council's own people decide.
     with reg.ws.session() as s:
         gate.grant(s, viewer(s, "admin@council.org"), "council", "acute-trust")
@@ -120,10 +142,18 @@ def test_decisions_need_csrf_and_the_anchors_analyst_or_admin(reg):
             s.commit()
     assert list_decisions(reg.ws) == []
     token = csrf_of(council.get("/suppliers/review").text)
-    r = council.post("/suppliers/review/decide", data={**form, "action": "approve", "csrf_token": token})
+    r = council.post(
+        "/suppliers/review/decide", data={**form, "action": "approve", "csrf_token": token}
+    )
     assert r.status_code == 400 and "Unknown review action" in r.text
-    r = council.post("/suppliers/review/decide", data={**form, "record_id": "nope", "csrf_token": token})
-    assert r.status_code == 404 and "There is no supplier record here" in r.text and "nope" not in r.text
+    r = council.post(
+        "/suppliers/review/decide", data={**form, "record_id": "nope", "csrf_token": token}
+    )
+    assert (
+        r.status_code == 404
+        and "There is no supplier record here" in r.text
+        and "nope" not in r.text
+    )
 
 
 def test_web_decisions_persist_override_resolve_and_can_be_undone(reg):
@@ -134,35 +164,73 @@ def test_web_decisions_persist_override_resolve_and_can_be_undone(reg):
     assert central["register_id"] == "03333333"
     c = signed_in(reg, "analyst@council.org")
     token = csrf_of(c.get("/suppliers/review").text)
-    r = c.post("/suppliers/review/decide", follow_redirects=False, data={
-        "csrf_token": token, "action": "reject", "record_id": central["record_id"],
-        "register": "companies_house:03333333", "note": "another Central Consulting"})
+    r = c.post(
+        "/suppliers/review/decide",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "action": "reject",
+            "record_id": central["record_id"],
+            "register": "companies_house:03333333",
+            "note": "another Central Consulting",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"].startswith("/suppliers/review?saved=")
-    assert "Saved: different from the register entry for Central Consulting PLC" in c.get(r.headers["location"]).text
-    for action, extra in (("accept", {"register": "05555555"}), ("merge", {"other_record_id": mystery})):
-        r = c.post("/suppliers/review/decide", data={"csrf_token": token, "action": action, "record_id": berlin,
-                                                     **extra}, follow_redirects=False)
+    assert (
+        "Saved: different from the register entry for Central Consulting PLC"
+        in c.get(r.headers["location"]).text
+    )
+    for action, extra in (
+        ("accept", {"register": "05555555"}),
+        ("merge", {"other_record_id": mystery}),
+    ):
+        r = c.post(
+            "/suppliers/review/decide",
+            data={"csrf_token": token, "action": action, "record_id": berlin, **extra},
+            follow_redirects=False,
+        )
         assert r.status_code == 303, r.text
     made = list_decisions(ws)
-    assert [(d["action"], d["decided_by"]) for d in made] == [("reject", "analyst@council.org"),
-                                                              ("accept", "analyst@council.org"),
-                                                              ("merge", "analyst@council.org")]
-    assert audit_actions(ws, "analyst@council.org")[-3:] == ["supplier-reject", "supplier-accept", "supplier-merge"]
+    assert [(d["action"], d["decided_by"]) for d in made] == [
+        ("reject", "analyst@council.org"),
+        ("accept", "analyst@council.org"),
+        ("merge", "analyst@council.org"),
+    ]
+    assert audit_actions(ws, "analyst@council.org")[-3:] == [
+        "supplier-reject",
+        "supplier-accept",
+        "supplier-merge",
+    ]
     resolve(ws)  # the next run of the model keeps every decision made on the web
     assert record(ws, "council", "Central Consulting PLC")["register_id"] is None
     after_berlin = record(ws, "council", "Berlin GmbH")
-    assert after_berlin["method"] == "review: accepted" and after_berlin["register_id"] == "05555555"
+    assert (
+        after_berlin["method"] == "review: accepted" and after_berlin["register_id"] == "05555555"
+    )
     assert after_berlin["supplier_id"] == record(ws, "council", "Mystery Co")["supplier_id"]
     page = c.get("/suppliers/review").text
-    assert "another Central Consulting" in page and page_of(c, "Central Consulting PLC") is None  # decided: off the queue
+    assert (
+        "another Central Consulting" in page and page_of(c, "Central Consulting PLC") is None
+    )  # decided: off the queue
     # Undo: only the anchor's own people, with a token; then the model's link returns.
     first = made[0]["id"]
     other = signed_in(reg, "analyst@trust.org")
-    assert other.post(f"/suppliers/review/decisions/{first}/undo",
-                      data={"csrf_token": csrf_of(other.get("/suppliers/review").text)}).status_code == 404
+    assert (
+        other.post(
+            f"/suppliers/review/decisions/{first}/undo",
+            data={"csrf_token": csrf_of(other.get("/suppliers/review").text)},
+        ).status_code
+        == 404
+    )
     assert c.post(f"/suppliers/review/decisions/{first}/undo", data={}).status_code == 403
-    r = c.post(f"/suppliers/review/decisions/{first}/undo", data={"csrf_token": token}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"/suppliers/review?undone={first}&at=1"
+    r = c.post(
+        f"/suppliers/review/decisions/{first}/undo",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert (
+        r.status_code == 303 and r.headers["location"] == f"/suppliers/review?undone={first}&at=1"
+    )
     assert audit_actions(ws, "analyst@council.org")[-1] == "supplier-undo"
     resolve(ws)
     assert record(ws, "council", "Central Consulting PLC")["register_id"] == "03333333"
@@ -183,32 +251,50 @@ def test_resolved_csv_names_no_record_id_of_another_anchor(reg):
     ids_of = {org: set(g["record_id"]) for org, g in df.groupby("org")}
     orgs = df.groupby("supplier_id")["org"].agg(set)
     # A supplier of both anchors checked below: one of them then saw the other's record id under the old naming.
-    assert any({"council", "acute-trust"} <= o for o in orgs), "the fixture needs a supplier of both anchors"
+    assert any({"council", "acute-trust"} <= o for o in orgs), (
+        "the fixture needs a supplier of both anchors"
+    )
     for email, org in (("analyst@council.org", "council"), ("analyst@trust.org", "acute-trust")):
         body = signed_in(reg, email).get("/suppliers/resolved.csv").text
         rows = list(csv.DictReader(io.StringIO(body)))
         assert rows and {r["org"] for r in rows} == {org}
         others = set().union(*(ids for o, ids in ids_of.items() if o != org))
         assert not [rid for rid in others if rid in body], email
-        assert not [r["supplier_id"] for r in rows if r["supplier_id"].removeprefix("S-") in others], email
+        assert not [
+            r["supplier_id"] for r in rows if r["supplier_id"].removeprefix("S-") in others
+        ], email
     resolve(reg.ws)  # stable between runs
-    assert dict(zip(resolved_suppliers(reg.ws)["record_id"], resolved_suppliers(reg.ws)["supplier_id"],
-                    strict=True)) == dict(zip(df["record_id"], df["supplier_id"], strict=True))
+    assert dict(
+        zip(
+            resolved_suppliers(reg.ws)["record_id"],
+            resolved_suppliers(reg.ws)["supplier_id"],
+            strict=True,
+        )
+    ) == dict(zip(df["record_id"], df["supplier_id"], strict=True))
 
 
 def test_a_resolution_written_with_record_ids_as_supplier_ids_is_renamed(reg):
     from anchorage.suppliers import record_keys
 
     df = resolved_suppliers(reg.ws)
-    with reg.ws.warehouse() as wh:  # as an older version wrote it: the smallest record id of each supplier
-        wh.execute("UPDATE supplier_resolution r SET supplier_id = 'S-' || m.root FROM (SELECT supplier_id, "
-                   "min(record_id) AS root FROM supplier_resolution GROUP BY 1) m WHERE r.supplier_id = m.supplier_id")
-        assert wh.execute("SELECT count(*) FROM supplier_resolution WHERE supplier_id = 'S-' || record_id"
-                          ).fetchone()[0] > 0
+    with (
+        reg.ws.warehouse() as wh
+    ):  # as an older version wrote it: the smallest record id of each supplier
+        wh.execute(
+            "UPDATE supplier_resolution r SET supplier_id = 'S-' || m.root FROM (SELECT supplier_id, "
+            "min(record_id) AS root FROM supplier_resolution GROUP BY 1) m WHERE r.supplier_id = m.supplier_id"
+        )
+        assert (
+            wh.execute(
+                "SELECT count(*) FROM supplier_resolution WHERE supplier_id = 'S-' || record_id"
+            ).fetchone()[0]
+            > 0
+        )
         record_keys.sync(reg.ws, wh)
     after = resolved_suppliers(reg.ws)
     assert dict(zip(after["record_id"], after["supplier_id"], strict=True)) == dict(
-        zip(df["record_id"], df["supplier_id"], strict=True))
+        zip(df["record_id"], df["supplier_id"], strict=True)
+    )
 
 
 class Forms(HTMLParser):
@@ -222,7 +308,14 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action"), "method": a.get("method", "get"), "fields": {}, "buttons": []})
+            self.forms.append(
+                {
+                    "action": a.get("action"),
+                    "method": a.get("method", "get"),
+                    "fields": {},
+                    "buttons": [],
+                }
+            )
         elif tag == "input" and self.forms and a.get("name"):
             self.forms[-1]["fields"][a["name"]] = a.get("value") or ""
         elif tag == "button" and self.forms:
@@ -258,7 +351,9 @@ def press(c, html: str, button_text: str, **typed: str):
 
 def outside_advanced(html: str) -> str:
     """The words a person reads on the page without opening an "advanced" disclosure (no tags, no hidden fields)."""
-    return re.sub(r"<[^>]+>", " ", re.sub(r"<details class=\"advanced\">.*?</details>", "", html, flags=re.S))
+    return re.sub(
+        r"<[^>]+>", " ", re.sub(r"<details class=\"advanced\">.*?</details>", "", html, flags=re.S)
+    )
 
 
 def test_review_shows_one_record_at_a_time_beside_its_candidates_in_plain_words(reg):
@@ -281,7 +376,10 @@ def test_review_shows_one_record_at_a_time_beside_its_candidates_in_plain_words(
         seen.append(item.supplier_name)
     assert len(set(seen)) == len(seen)
     past_the_end = c.get(f"/suppliers/review?at={len(mine) + 5}").text
-    assert f"{len(mine)} of {len(mine)} to review" in past_the_end and "Skip to the next" not in past_the_end
+    assert (
+        f"{len(mine)} of {len(mine)} to review" in past_the_end
+        and "Skip to the next" not in past_the_end
+    )
 
 
 def test_plain_reasons_drop_the_weights():
@@ -303,17 +401,27 @@ def test_same_as_is_chosen_by_searching_names_and_can_be_undone(reg):
     page = c.get(f"/suppliers/review?at={at}").text
     # Search by name: the other anchor's supplier is not offered to the council, its own is.
     found = press(c, page, "Find", q="caterers")
-    assert found.status_code == 200 and "Local Caterers" in found.text and "Same as this one" in found.text
+    assert (
+        found.status_code == 200
+        and "Local Caterers" in found.text
+        and "Same as this one" in found.text
+    )
     assert MARKERS["acute-trust"] not in press(c, page, "Find", q="Quokka").text
     assert "No supplier of your anchors has a name like" in press(c, page, "Find", q="Quokka").text
+
     def together() -> bool:
-        return record(ws, "council", "Central Consulting PLC")["supplier_id"] == \
-            record(ws, "council", "Local Caterers Ltd")["supplier_id"]
+        return (
+            record(ws, "council", "Central Consulting PLC")["supplier_id"]
+            == record(ws, "council", "Local Caterers Ltd")["supplier_id"]
+        )
 
     assert not together()
     decisions_before = len(list_decisions(ws))
     done = press(c, found.text, "Same as this one")
-    assert done.status_code == 200 and "Saved: same as another supplier for Central Consulting PLC" in done.text
+    assert (
+        done.status_code == 200
+        and "Saved: same as another supplier for Central Consulting PLC" in done.text
+    )
     assert together()
     assert audit_actions(ws, "analyst@council.org")[-1] == "supplier-merge"
     assert len(list_decisions(ws)) == decisions_before + 1
@@ -337,9 +445,15 @@ def test_search_is_gated_and_leaves_out_the_record_under_review(reg):
     assert find_suppliers(reg.ws, council, "z") == []  # one letter finds nothing: too many
     assert find_suppliers(reg.ws, council, "%") == []  # a wildcard is a character, not "anything"
     # A shared anchor's suppliers are offered, each once, with every anchor it supplies.
-    both = gate.Viewer(1, "x@council.org", "anchor-analyst", "council", frozenset({"council", "acute-trust"}))
+    both = gate.Viewer(
+        1, "x@council.org", "anchor-analyst", "council", frozenset({"council", "acute-trust"})
+    )
     caterers = find_suppliers(reg.ws, both, "caterers")
-    assert len(caterers) == 1 and caterers[0]["orgs"] == ["acute-trust", "council"] and caterers[0]["spend"] > 0
+    assert (
+        len(caterers) == 1
+        and caterers[0]["orgs"] == ["acute-trust", "council"]
+        and caterers[0]["spend"] > 0
+    )
 
 
 def test_resolved_suppliers_page_sort_filter_and_export_from_the_address(reg):
@@ -348,14 +462,17 @@ def test_resolved_suppliers_page_sort_filter_and_export_from_the_address(reg):
     council = resolved_suppliers(ws).query("org == 'council'")
     page = c.get("/suppliers/resolved").text
     assert f"rows 1–{min(50, len(council))} of {len(council)}" in page
-    assert 'href="https://find-and-update.company-information.service.gov.uk/company/02222222"' in page
+    assert (
+        'href="https://find-and-update.company-information.service.gov.uk/company/02222222"' in page
+    )
     # Filters and search from the URL, and exports of exactly those rows, with the page's labels.
     linked = council[council["register_id"].notna()]
     r = c.get("/suppliers/resolved/table.csv?matched=model&sort=supplier")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert r.headers["content-type"].startswith("text/csv") and rows
     assert [x["Supplier as given"] for x in rows] == sorted(
-        council[council["method"] == "model"]["supplier_name"], key=str.casefold)
+        council[council["method"] == "model"]["supplier_name"], key=str.casefold
+    )
     assert {x["Anchor"] for x in rows} == {"Council"} and len(rows) <= len(linked)
     xlsx = c.get("/suppliers/resolved/table.xlsx?q=caterers")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -382,9 +499,15 @@ def test_the_overview_lists_the_queue_and_leads_to_each_item(reg):
         assert f'<h2 id="item">{item.supplier_name}' in c.get(f"/suppliers/review?at={n}").text
     body = c.get("/suppliers/review/all.csv?sort=-spend").content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert [r["Supplier as given"] for r in rows] == [i.supplier_name for i in sorted(mine, key=lambda i: -i.spend)]
+    assert [r["Supplier as given"] for r in rows] == [
+        i.supplier_name for i in sorted(mine, key=lambda i: -i.spend)
+    ]
     assert {r["Anchor"] for r in rows} == {"Council"}
-    other = signed_in(reg, "analyst@trust.org").get("/suppliers/review/all.csv").content.decode("utf-8-sig")
+    other = (
+        signed_in(reg, "analyst@trust.org")
+        .get("/suppliers/review/all.csv")
+        .content.decode("utf-8-sig")
+    )
     assert not [i for i in mine if i.supplier_name in other]
 
 
@@ -392,8 +515,13 @@ def test_the_populated_review_pages_speak_plain_words(reg):
     from tests.test_web_plain_words import offences
 
     c = signed_in(reg, "analyst@council.org")
-    pages = ["/suppliers/review/all", "/suppliers/resolved", "/suppliers/resolved?q=caterers",
-             "/suppliers/review?q=ltd", "/suppliers/review?q=caterers"]
+    pages = [
+        "/suppliers/review/all",
+        "/suppliers/resolved",
+        "/suppliers/resolved?q=caterers",
+        "/suppliers/review?q=ltd",
+        "/suppliers/review?q=caterers",
+    ]
     at = 1
     while True:  # every record in the review, one at a time
         page = c.get(f"/suppliers/review?at={at}").text

@@ -28,8 +28,11 @@ def supplier_of(ws, name: str) -> str:
 
 def serious(axe: Axe, page, where: str) -> list[str]:
     result = axe.run(page, options=WCAG).response
-    return [f"{where}: {v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{where}: {v['id']} ({v['impact']}): {v['help']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_an_anchor_admin_merges_two_suppliers_by_name_at_desktop_and_phone_widths(server, tmp_path):  # noqa: F811
@@ -52,7 +55,9 @@ def test_an_anchor_admin_merges_two_suppliers_by_name_at_desktop_and_phone_width
                 page.wait_for_load_state()
             assert page.get_by_role("heading", name="As Council has it").is_visible()
             assert page.get_by_role("link", name="see it on Companies House").first.is_visible()
-            assert supplier_of(web.ws, "Central Consulting PLC") != supplier_of(web.ws, "Local Caterers Ltd")
+            assert supplier_of(web.ws, "Central Consulting PLC") != supplier_of(
+                web.ws, "Local Caterers Ltd"
+            )
             page.get_by_label("Supplier name").fill("caterers")
             page.get_by_role("button", name="Find").click()
             page.wait_for_load_state()
@@ -62,14 +67,20 @@ def test_an_anchor_admin_merges_two_suppliers_by_name_at_desktop_and_phone_width
             page.wait_for_load_state()
             status = page.get_by_role("status").first.inner_text()
             assert "Saved: same as another supplier for Central Consulting PLC" in status
-            assert supplier_of(web.ws, "Central Consulting PLC") == supplier_of(web.ws, "Local Caterers Ltd")
+            assert supplier_of(web.ws, "Central Consulting PLC") == supplier_of(
+                web.ws, "Local Caterers Ltd"
+            )
             page.get_by_role("button", name="Undo this decision").click()
             page.wait_for_load_state()
             assert "The decision is withdrawn" in page.get_by_role("status").first.inner_text()
-            assert supplier_of(web.ws, "Central Consulting PLC") != supplier_of(web.ws, "Local Caterers Ltd")
+            assert supplier_of(web.ws, "Central Consulting PLC") != supplier_of(
+                web.ws, "Local Caterers Ltd"
+            )
             page.goto(f"{base}/suppliers/resolved")
             found += serious(axe, page, f"{width} px resolved suppliers")
-            assert page.evaluate(FITS), f"the resolved suppliers page scrolls sideways at {width} px"
+            assert page.evaluate(FITS), (
+                f"the resolved suppliers page scrolls sideways at {width} px"
+            )
             height = page.evaluate("document.documentElement.scrollHeight")
             assert height < 6000, f"the resolved suppliers page is {height} px tall at {width} px"
     assert found == [], "\n".join(found)

@@ -23,8 +23,12 @@ Another Firm Ltd,250,03/06/2023,Catering
 
 def upload(c, name: str, content: bytes, kind: str = "spend"):
     token = csrf_of(c.get("/upload").text)
-    return c.post("/upload", data={"csrf_token": token, "org": "council", "kind": kind},
-                  files={"file": (name, content, "text/csv")}, follow_redirects=False)
+    return c.post(
+        "/upload",
+        data={"csrf_token": token, "org": "council", "kind": kind},
+        files={"file": (name, content, "text/csv")},
+        follow_redirects=False,
+    )
 
 
 def test_upload_preview_fix_mapping_reconcile_and_dashboard_follows(tmp_path):
@@ -35,21 +39,36 @@ def test_upload_preview_fix_mapping_reconcile_and_dashboard_follows(tmp_path):
     assert r.status_code == 303
     preview = c.get(r.headers["location"])
     assert preview.status_code == 200
-    assert "New Local Bakery" in preview.text and "Who we paid" in preview.text  # the first rows, below junk lines
+    assert (
+        "New Local Bakery" in preview.text and "Who we paid" in preview.text
+    )  # the first rows, below junk lines
     load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1)
     token = csrf_of(preview.text)
     # Nothing maps these columns automatically: loading without a mapping says what is missing.
     r = c.post(load_url, data={"csrf_token": token})
     assert r.status_code == 400 and "Choose a column for" in r.text
     # June 2023 is already covered by a council file: the overlap check warns, and the user goes on.
-    r = job_outcome(web, c, c.post(load_url, data={
-        "csrf_token": token, "map_supplier_name": "Who we paid", "map_amount": "How much (GBP)",
-        "map_payment_date": "When", "map_category": "Kind of spend", "accept_warnings": "yes"}, follow_redirects=False))
+    r = job_outcome(
+        web,
+        c,
+        c.post(
+            load_url,
+            data={
+                "csrf_token": token,
+                "map_supplier_name": "Who we paid",
+                "map_amount": "How much (GBP)",
+                "map_payment_date": "When",
+                "map_category": "Kind of spend",
+                "accept_warnings": "yes",
+            },
+            follow_redirects=False,
+        ),
+    )
     assert r.status_code == 200 and "Finished" in r.text, r.text
-    rec = re.sub(r"\s+", " ", r.text[r.text.index('id="reconciliation"'):])
-    assert "Read</th><td class=\"num\">3" in rec.replace("> <", "><")
-    assert "Quarantined</th><td class=\"num\">1" in rec.replace("> <", "><")
-    upload_id = re.search(r'/uploads/([0-9a-f]+)/quarantine.csv', r.text).group(1)
+    rec = re.sub(r"\s+", " ", r.text[r.text.index('id="reconciliation"') :])
+    assert 'Read</th><td class="num">3' in rec.replace("> <", "><")
+    assert 'Quarantined</th><td class="num">1' in rec.replace("> <", "><")
+    upload_id = re.search(r"/uploads/([0-9a-f]+)/quarantine.csv", r.text).group(1)
     q = c.get(f"/uploads/{upload_id}/quarantine.csv")
     assert q.status_code == 200 and "oops" in q.text and "amount" in q.text.lower()
     detail = c.get(f"/uploads/{upload_id}").text
@@ -60,10 +79,20 @@ def test_upload_preview_fix_mapping_reconcile_and_dashboard_follows(tmp_path):
     # The same file again is a duplicate and changes nothing.
     r = upload(c, "odd.csv", ODD_COLUMNS.encode())
     preview = c.get(r.headers["location"])
-    r = job_outcome(web, c, c.post(re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1),
-                                   data={"csrf_token": token, "map_supplier_name": "Who we paid",
-                                         "map_amount": "How much (GBP)", "map_payment_date": "When"},
-                                   follow_redirects=False))
+    r = job_outcome(
+        web,
+        c,
+        c.post(
+            re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1),
+            data={
+                "csrf_token": token,
+                "map_supplier_name": "Who we paid",
+                "map_amount": "How much (GBP)",
+                "map_payment_date": "When",
+            },
+            follow_redirects=False,
+        ),
+    )
     assert "Already loaded" in r.text
     assert c.get("/api/v1/dashboard/council").json()["tiles"]["spend"] == after
     assert "upload" in signed_in(web, "admin@council.org").get("/admin/audit").text
@@ -97,21 +126,31 @@ def test_upload_limits_types_roles_and_traversal(tmp_path):
     assert signed_in(web, "admin@council.org").get(r.headers["location"]).status_code == 404
 
 
-def test_a_big_spend_files_whole_file_checks_run_as_a_job_and_its_preview_shows_what_they_found(tmp_path):
+def test_a_big_spend_files_whole_file_checks_run_as_a_job_and_its_preview_shows_what_they_found(
+    tmp_path,
+):
     # Every file counts as big here (0 MB inline): the checks of the preview run as a job, then the preview shows
     # what they found, the same as the checks run within the request for a small file.
     web = build_web(tmp_path, WebSettings(preview_checks_inline_mb=0))
     c = signed_in(web, "analyst@council.org")
-    text = (b"Supplier,Amount,Date\nLocal Caterers Ltd,1000,01/05/2023\nMystery Co,600,02/05/2023\n"
-            b"Total,9999,\n")
+    text = (
+        b"Supplier,Amount,Date\nLocal Caterers Ltd,1000,01/05/2023\nMystery Co,600,02/05/2023\n"
+        b"Total,9999,\n"
+    )
     staged = upload(c, "again.csv", text).headers["location"]
     asked = c.get(staged, follow_redirects=False)
     assert asked.status_code == 303 and asked.headers["location"].startswith("/jobs/")
     done = job_outcome(web, c, asked)
     assert "Finished" in done.text and f'href="{staged}"' in done.text
     by_job = c.get(staged)
-    assert by_job.status_code == 200 and 'id="checks"' in by_job.text and 'name="accept_warnings"' in by_job.text
-    assert c.get(staged).text.count("<li>") == by_job.text.count("<li>")  # the job's result is shown again, not rerun
+    assert (
+        by_job.status_code == 200
+        and 'id="checks"' in by_job.text
+        and 'name="accept_warnings"' in by_job.text
+    )
+    assert c.get(staged).text.count("<li>") == by_job.text.count(
+        "<li>"
+    )  # the job's result is shown again, not rerun
     assert [j.kind for j in queue.listing(web.ws, orgs=None)].count("preview-checks") == 1
     # The same file checked within the request (a small file) finds the same.
     web.app.state.settings.preview_checks_inline_mb = 5  # type: ignore[attr-defined]
@@ -119,7 +158,9 @@ def test_a_big_spend_files_whole_file_checks_run_as_a_job_and_its_preview_shows_
     assert inline.status_code == 200
 
     def found(page: str) -> str:
-        return html.unescape(re.search(r'<div class="notice" id="checks">.*?</div>', page, re.S).group(0))
+        return html.unescape(
+            re.search(r'<div class="notice" id="checks">.*?</div>', page, re.S).group(0)
+        )
 
     assert found(by_job.text) == found(inline.text)
     assert [j.kind for j in queue.listing(web.ws, orgs=None)].count("preview-checks") == 1
@@ -132,16 +173,31 @@ def test_a_files_own_total_line_is_shown_apart_on_its_upload_page(tmp_path):
     # that half the money does not look lost.
     web = build_web(tmp_path)
     c = signed_in(web, "analyst@council.org")
-    text = (b"Supplier,Amount,Date\nLocal Caterers Ltd,1000,01/05/2024\nMystery Co,600,02/05/2024\n"
-            b"Total,1600,\n")
+    text = (
+        b"Supplier,Amount,Date\nLocal Caterers Ltd,1000,01/05/2024\nMystery Co,600,02/05/2024\n"
+        b"Total,1600,\n"
+    )
     preview = c.get(upload(c, "with-total.csv", text).headers["location"])
-    done = job_outcome(web, c, c.post(re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1),
-                                      data={"csrf_token": csrf_of(preview.text), "accept_warnings": "yes",
-                                            "map_supplier_name": "Supplier", "map_amount": "Amount",
-                                            "map_payment_date": "Date"},
-                                      follow_redirects=False))
+    done = job_outcome(
+        web,
+        c,
+        c.post(
+            re.search(r'action="(/upload/[^"]+/load)"', preview.text).group(1),
+            data={
+                "csrf_token": csrf_of(preview.text),
+                "accept_warnings": "yes",
+                "map_supplier_name": "Supplier",
+                "map_amount": "Amount",
+                "map_payment_date": "Date",
+            },
+            follow_redirects=False,
+        ),
+    )
     assert "Finished" in done.text, done.text
-    upload_id = re.search(r'/uploads/([0-9a-f]+)/quarantine.csv', done.text).group(1)
+    upload_id = re.search(r"/uploads/([0-9a-f]+)/quarantine.csv", done.text).group(1)
     detail = re.sub(r"\s+", " ", c.get(f"/uploads/{upload_id}").text)
-    assert re.search(r"of which the file.s own total line \(not payments, nothing lost\)</th>"
-                     r'<td class="num">1</td><td class="num">£1,600(\.00)?</td>', detail), detail[:3000]
+    assert re.search(
+        r"of which the file.s own total line \(not payments, nothing lost\)</th>"
+        r'<td class="num">1</td><td class="num">£1,600(\.00)?</td>',
+        detail,
+    ), detail[:3000]

@@ -13,8 +13,12 @@ from anchorage.demo.run import REFERENCE, run_demo
 from anchorage.workspace import Workspace
 
 
-def cli(*args: str, env_ws: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return run_cli(args, env={"ANCHORAGE_WORKSPACE": str(env_ws)} if env_ws is not None else None, cwd=cwd)
+def cli(
+    *args: str, env_ws: Path | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        args, env={"ANCHORAGE_WORKSPACE": str(env_ws)} if env_ws is not None else None, cwd=cwd
+    )
 
 
 def ok(r: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -25,31 +29,75 @@ def ok(r: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
 
 def test_cli_workflow(tmp_path, shared_data):
     ws = tmp_path / "ws"
-    ok(cli("init", "--workspace", str(ws), "--name", "Lewisham test", "--local", "E09000023",
-           "--sub-region", "E09000011,E09000029"))
+    ok(
+        cli(
+            "init",
+            "--workspace",
+            str(ws),
+            "--name",
+            "Lewisham test",
+            "--local",
+            "E09000023",
+            "--sub-region",
+            "E09000011,E09000029",
+        )
+    )
     ok(cli("org", "add", "Lewisham Council", "--type", "council", env_ws=ws))
     r = cli("org", "add", "Bad", "--type", "bank", env_ws=ws)
-    assert r.returncode == 2 and "housing-association" in r.stderr  # not a choice: refused before any work
-    empty = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)  # nothing loaded yet: no crash
+    assert (
+        r.returncode == 2 and "housing-association" in r.stderr
+    )  # not a choice: refused before any work
+    empty = json.loads(
+        ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout
+    )  # nothing loaded yet: no crash
     assert [t["spend"] for t in empty["totals"]] in ([], [0], [0.0])
     ok(cli("report", env_ws=ws))  # by default into the workspace, wherever the command is run from
     assert (ws / "report" / "report.html").exists()
-    geo = ok(cli("geo", "import", str(REFERENCE / "la_all_codes.csv"), str(REFERENCE / "lewisham_wards.csv"),
-                 str(REFERENCE / "lewisham_postcodes.csv"), str(REFERENCE / "imd2019_lsoa11.csv"),
-                 str(REFERENCE / "lewisham_wards.geojson"), "--json", env_ws=ws))
+    geo = ok(
+        cli(
+            "geo",
+            "import",
+            str(REFERENCE / "la_all_codes.csv"),
+            str(REFERENCE / "lewisham_wards.csv"),
+            str(REFERENCE / "lewisham_postcodes.csv"),
+            str(REFERENCE / "imd2019_lsoa11.csv"),
+            str(REFERENCE / "lewisham_wards.geojson"),
+            "--json",
+            env_ws=ws,
+        )
+    )
     summaries = json.loads(geo.stdout)
-    assert [s["rows_read"] == s["rows_loaded"] + s["rows_quarantined"] for s in summaries] == [True] * 5
+    assert [s["rows_read"] == s["rows_loaded"] + s["rows_quarantined"] for s in summaries] == [
+        True
+    ] * 5
     spend = tmp_path / "spend.csv"
-    spend.write_text("Supplier Name,Supplier Postcode,Amount,Payment Date,Expense Type\n"
-                     "Brockley Bakers Ltd,se4 1aa,1000,01/05/2023,Catering\n"
-                     "Far Away Ltd,,3000,02/05/2023,Consultancy\n")
+    spend.write_text(
+        "Supplier Name,Supplier Postcode,Amount,Payment Date,Expense Type\n"
+        "Brockley Bakers Ltd,se4 1aa,1000,01/05/2023,Catering\n"
+        "Far Away Ltd,,3000,02/05/2023,Consultancy\n"
+    )
     with Workspace.open(ws).warehouse(read_only=True) as con:
-        pcd = con.execute("SELECT pcds FROM postcodes WHERE lad = 'E09000023' AND terminated IS NULL LIMIT 1").fetchone()[0]
+        pcd = con.execute(
+            "SELECT pcds FROM postcodes WHERE lad = 'E09000023' AND terminated IS NULL LIMIT 1"
+        ).fetchone()[0]
     spend.write_text(spend.read_text().replace("se4 1aa", pcd.lower().replace(" ", "")))
-    ok(cli("spend", "ingest", str(spend), "--org", "lewisham-council", "--date-order", "dmy", env_ws=ws))
+    ok(
+        cli(
+            "spend",
+            "ingest",
+            str(spend),
+            "--org",
+            "lewisham-council",
+            "--date-order",
+            "dmy",
+            env_ws=ws,
+        )
+    )
     res = json.loads(ok(cli("spend", "analyse", "--json", env_ws=ws)).stdout)
     council = next(r for r in res["totals"] if r["org"] == "lewisham-council")
-    assert council["spend"] == 4000 and council["local_pct"] == 0.25 and council["unknown_pct"] == 0.75
+    assert (
+        council["spend"] == 4000 and council["local_pct"] == 0.25 and council["unknown_pct"] == 0.75
+    )
     out = tmp_path / "report"
     ok(cli("report", "--out", str(out), env_ws=ws))
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -79,7 +127,8 @@ def test_demo_end_to_end(tmp_path):
     with ws.warehouse(read_only=True) as con:
         matched, total = con.execute(
             "SELECT sum(s.amount) FILTER (r.register_id IS NOT NULL), sum(s.amount) FROM spend s "
-            "LEFT JOIN supplier_resolution r USING (org, supplier_name_norm)").fetchone()
+            "LEFT JOIN supplier_resolution r USING (org, supplier_name_norm)"
+        ).fetchone()
     assert 0.5 < matched / total < 1
     assert any("of spend matched to a register" in m for m in messages)
     # Social value: commitments and delivery for every anchor, some contracts behind; LM3 from survey answers.
@@ -87,7 +136,10 @@ def test_demo_end_to_end(tmp_path):
     from anchorage.socialvalue.status import social_value_status
 
     st = social_value_status(ws)
-    assert set(st.tables["anchors"]["org"]) == {*(a.slug for a in ws.config.anchors), "collaborative"}
+    assert set(st.tables["anchors"]["org"]) == {
+        *(a.slug for a in ws.config.anchors),
+        "collaborative",
+    }
     assert 0 < len(st.behind) < len(st.tables["contracts"])
     lm3 = lm3_results(ws).table.set_index("org")
     assert len(lm3) == 6 and (lm3["lm3"] > 1).all()

@@ -13,7 +13,10 @@ from anchorage.workforce.settings import WorkforceSettings
 
 
 def months(first: dt.date, n: int) -> list[dt.date]:
-    return [dt.date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1) for i in range(n)]
+    return [
+        dt.date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
+        for i in range(n)
+    ]
 
 
 def steady(org: str, first: dt.date, n: int, pay: str) -> list[PayBill]:
@@ -32,9 +35,15 @@ def test_levy_is_half_a_percent_above_the_allowance():
 
 def test_levy_is_cumulative_within_the_tax_year():
     s = WorkforceSettings()
-    bills = [PayBill("c", dt.date(2024, 4, 1), D("100000")), PayBill("c", dt.date(2024, 5, 1), D("900000"))]
+    bills = [
+        PayBill("c", dt.date(2024, 4, 1), D("100000")),
+        PayBill("c", dt.date(2024, 5, 1), D("900000")),
+    ]
     # April: 0.5% of £100k = £500 < £1,250 allowance → 0. May: 0.5% of £1m = £5,000 − £2,500 = £2,500.
-    assert monthly_levy(bills, s) == {dt.date(2024, 4, 1): D("0"), dt.date(2024, 5, 1): D("2500.00")}
+    assert monthly_levy(bills, s) == {
+        dt.date(2024, 4, 1): D("0"),
+        dt.date(2024, 5, 1): D("2500.00"),
+    }
 
 
 def test_funds_in_add_the_top_up_and_english_share():
@@ -63,16 +72,21 @@ def test_unspent_funds_expire_after_24_months_oldest_first():
     assert by_month[dt.date(2024, 4, 1)].expired == D("2625.00")
     assert by_month[dt.date(2024, 4, 1)].closing == 0
     assert [w.sentence() for w in ledger.warnings] == [
-        "c: £2,625.00 of levy funds that entered in April 2022 will expire in April 2024 unless spent."]
+        "c: £2,625.00 of levy funds that entered in April 2022 will expire in April 2024 unless spent."
+    ]
 
 
 def test_transfer_cap_by_the_rules_of_each_year():
     s = WorkforceSettings()
-    bills = steady("c", dt.date(2022, 4, 1), 36, "400000")  # £9,900 in each tax year 2022-23 .. 2024-25
+    bills = steady(
+        "c", dt.date(2022, 4, 1), 36, "400000"
+    )  # £9,900 in each tax year 2022-23 .. 2024-25
     # 2023-24 (25% rule): cap £2,475. 2024-25 (50% of the previous year's funds): cap £4,950.
     # T-1 pays £200 a month April 2023 – March 2024 (£2,400) and £600 on completion in April 2024;
     # T-2 pays £333.33 a month April 2024 – March 2025 (£4,000) and £1,000 in April 2025.
-    t1 = Commitment("c", "T-1", dt.date(2023, 4, 1), 12, D("3000"), "Corner Cafe Ltd", "small-employer")
+    t1 = Commitment(
+        "c", "T-1", dt.date(2023, 4, 1), 12, D("3000"), "Corner Cafe Ltd", "small-employer"
+    )
     t2 = Commitment("c", "T-2", dt.date(2024, 4, 1), 12, D("5000"), "Housing Trust", "anchor")
     ledger = levy_ledger(bills, [t1, t2], s, as_at=dt.date(2025, 3, 1))
     caps = {c.tax_year: c for c in ledger.caps}
@@ -82,7 +96,9 @@ def test_transfer_cap_by_the_rules_of_each_year():
     assert caps[2024].cap == D("4950.00") and caps[2024].transfers == D("4600.00")
     check_caps(ledger)
     # £500 more in 2024-25 (£400 over 5 months, £100 on completion in November) breaks the cap.
-    t3 = Commitment("c", "T-3", dt.date(2024, 6, 1), 5, D("500"), "Corner Cafe Ltd", "small-employer")
+    t3 = Commitment(
+        "c", "T-3", dt.date(2024, 6, 1), 5, D("500"), "Corner Cafe Ltd", "small-employer"
+    )
     with pytest.raises(AnchorageError, match=r"over its cap of £4,950\.00"):
         check_caps(levy_ledger(bills, [t1, t2, t3], s, as_at=dt.date(2025, 3, 1)))
 
@@ -91,8 +107,11 @@ def test_settings_from_the_workspace_report_every_problem(workspace):
     from anchorage.core.errors import ConfigError
     from anchorage.workforce.settings import settings_to_toml, workforce_settings
 
-    workspace.config.workforce = {"suppression_threshold": -1, "living_wage": [{"start": "soon", "value": 1}],
-                                  "colour": "blue"}
+    workspace.config.workforce = {
+        "suppression_threshold": -1,
+        "living_wage": [{"start": "soon", "value": 1}],
+        "colour": "blue",
+    }
     with pytest.raises(ConfigError) as exc:
         workforce_settings(workspace.config)
     assert len(exc.value.problems) == 3
@@ -101,4 +120,7 @@ def test_settings_from_the_workspace_report_every_problem(workspace):
     workspace.config.workforce = settings_to_toml(s)
     back = workforce_settings(workspace.config)
     assert back == s and back.living_wage_on(dt.date(2025, 11, 1)) == D("14.80")
-    assert back.minimum_duration_on(dt.date(2025, 7, 31)) == 12 and back.minimum_duration_on(dt.date(2025, 8, 1)) == 8
+    assert (
+        back.minimum_duration_on(dt.date(2025, 7, 31)) == 12
+        and back.minimum_duration_on(dt.date(2025, 8, 1)) == 8
+    )

@@ -18,17 +18,23 @@ AS_AT = dt.date(2025, 11, 1)  # London Living Wage £14.80
 
 
 def council_extract() -> str:
-    rows = ["Employee Number,Home Postcode,Hourly Rate,Contract Type,Start Date,Job Family,Apprentice,New Starter"]
+    rows = [
+        "Employee Number,Home Postcode,Hourly Rate,Contract Type,Start Date,Job Family,Apprentice,New Starter"
+    ]
     for i in range(10):  # local, decile 1: 6 below the LLW, 5 apprentices, 6 new hires
-        rows.append(f"C{i:03},SE6 4RU,{'12.00' if i < 6 else '15.00'},Permanent,01/09/2025,Admin,"
-                    f"{'Y' if i < 5 else 'N'},{'Y' if i < 6 else 'N'}")
+        rows.append(
+            f"C{i:03},SE6 4RU,{'12.00' if i < 6 else '15.00'},Permanent,01/09/2025,Admin,"
+            f"{'Y' if i < 5 else 'N'},{'Y' if i < 6 else 'N'}"
+        )
     for i in range(10, 18):  # sub-region, decile 2
         rows.append(f"C{i:03},se100aa,20.00,Permanent,01/01/2020,Nursing,N,N")
     for i in range(18, 25):  # elsewhere, decile 5, paid exactly the LLW (not below)
         rows.append(f"C{i:03},WC1A 1AA,£14.80,Fixed term,2019-04-01,Estates,N,N")
     for i in range(25, 30):  # no postcode, no pay
         rows.append(f"C{i:03},,,Bank,01/01/2021,Estates,N,N")
-    rows.append("C030,SE1 9ZZ,30.00,Permanent,01/01/2018,Medical,N,N")  # a postcode not in the table
+    rows.append(
+        "C030,SE1 9ZZ,30.00,Permanent,01/01/2018,Medical,N,N"
+    )  # a postcode not in the table
     rows.append("C031,NOT A PC,12.00,Permanent,01/01/2018,Admin,N,N")  # quarantined
     rows.append(",SE6 4RU,12.00,Permanent,01/01/2018,Admin,N,N")  # quarantined: no id
     rows.append("C032,SE6 4RU,12.00,Permanent,01/01/2018,Admin,N,N")  # quarantined: id twice
@@ -91,9 +97,15 @@ def test_profile_figures_by_hand(loaded):
     p = workforce_profile(ws, workforce_settings(ws.config))
     got = {r.indicator: (r.count, r.headcount) for r in p.rows if r.org == "council"}
     assert got == {
-        "living_locally": (10, 31), "home_unknown": (6, 31), "deprived10": (10, 31), "deprived20": (18, 31),
-        "below_living_wage": (6, 31), "pay_unknown": (5, 31), "apprentices": (5, 31),
-        "new_hire_deprived10": (6, 6), "new_hire_deprived20": (6, 6),
+        "living_locally": (10, 31),
+        "home_unknown": (6, 31),
+        "deprived10": (10, 31),
+        "deprived20": (18, 31),
+        "below_living_wage": (6, 31),
+        "pay_unknown": (5, 31),
+        "apprentices": (5, 31),
+        "new_hire_deprived10": (6, 6),
+        "new_hire_deprived20": (6, 6),
     }
     assert p.living_wage == {"council": 14.8}
 

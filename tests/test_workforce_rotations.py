@@ -20,9 +20,15 @@ from anchorage.workforce.rotations_greedy import (
 
 
 def two_anchor_problem(**kw) -> RotationProblem:
-    placements = [Placement("A1", "council", "admin", 1), Placement("A2", "council", "finance", 1),
-                  Placement("B1", "trust", "estates", 1)]
-    apprentices = [Apprentice("x", "business", 0, 12, ("A1", "B1")), Apprentice("y", "business", 0, 12, ("A1", "B1"))]
+    placements = [
+        Placement("A1", "council", "admin", 1),
+        Placement("A2", "council", "finance", 1),
+        Placement("B1", "trust", "estates", 1),
+    ]
+    apprentices = [
+        Apprentice("x", "business", 0, 12, ("A1", "B1")),
+        Apprentice("y", "business", 0, 12, ("A1", "B1")),
+    ]
     return RotationProblem(placements, apprentices, horizon=12, block_months=6, **kw)
 
 
@@ -61,7 +67,10 @@ def test_infeasible_pins_are_named():
     assert len(r.conflicts) == 3, r.conflicts
     assert "pinned: apprentice x at A1 in block 1" in r.conflicts
     assert "pinned: apprentice y at A1 in block 1" in r.conflicts
-    assert any(c.startswith("placement A1 (council) takes at most 1 apprentice(s) in month") for c in r.conflicts)
+    assert any(
+        c.startswith("placement A1 (council) takes at most 1 apprentice(s) in month")
+        for c in r.conflicts
+    )
 
 
 def test_too_few_anchor_places_is_explained():
@@ -75,13 +84,25 @@ def test_too_few_anchor_places_is_explained():
 
 
 def test_replan_after_withdrawn_placement_changes_only_what_it_must():
-    placements = [Placement(f"{a}{i}", anchor, "general", 4) for a, anchor in (("A", "council"), ("B", "trust"))
-                  for i in (1, 2)]
-    apprentices = [Apprentice(n, "business", 0, 12, prefs) for n, prefs in
-                   (("p", ("A1", "B1")), ("q", ("B1", "A1")), ("r", ("A2", "B2")), ("s", ("B1", "A2")))]
+    placements = [
+        Placement(f"{a}{i}", anchor, "general", 4)
+        for a, anchor in (("A", "council"), ("B", "trust"))
+        for i in (1, 2)
+    ]
+    apprentices = [
+        Apprentice(n, "business", 0, 12, prefs)
+        for n, prefs in (
+            ("p", ("A1", "B1")),
+            ("q", ("B1", "A1")),
+            ("r", ("A2", "B2")),
+            ("s", ("B1", "A2")),
+        )
+    ]
     problem = RotationProblem(placements, apprentices, horizon=12, block_months=6)
     first = solve_rotations(problem, time_limit=10)
-    assert first.status == "optimal" and first.objective == 4 * (3 + 2)  # everyone gets both choices
+    assert first.status == "optimal" and first.objective == 4 * (
+        3 + 2
+    )  # everyone gets both choices
     plan = {(x.apprentice, x.block): x.placement for x in first.assignments}
     # The trust withdraws a placement used in second blocks from month 7: only those blocks need to move.
     gone = next(v for k, v in sorted(plan.items()) if k[1] == 1 and v.startswith("B"))
@@ -92,8 +113,12 @@ def test_replan_after_withdrawn_placement_changes_only_what_it_must():
     again = solve_rotations(problem, time_limit=10, previous=first.assignments, frozen_before=6)
     new = {(x.apprentice, x.block): x.placement for x in again.assignments}
     assert again.changes == len(moved)
-    assert all(new[k] == other for k in moved)  # the other trust placement, keeping the two-anchor rule
-    assert {k: v for k, v in new.items() if k not in moved} == {k: v for k, v in plan.items() if k not in moved}
+    assert all(
+        new[k] == other for k in moved
+    )  # the other trust placement, keeping the two-anchor rule
+    assert {k: v for k, v in new.items() if k not in moved} == {
+        k: v for k, v in plan.items() if k not in moved
+    }
 
 
 def test_replan_after_dropout_keeps_everyone_else():
@@ -102,25 +127,39 @@ def test_replan_after_dropout_keeps_everyone_else():
     p.apprentices = [a for a in p.apprentices if a.id != "y"]
     again = solve_rotations(p, time_limit=10, previous=first.assignments, frozen_before=0)
     assert again.changes == 0
-    assert [(x.block, x.placement) for x in again.assignments] == \
-        [(x.block, x.placement) for x in first.assignments if x.apprentice == "x"]
+    assert [(x.block, x.placement) for x in again.assignments] == [
+        (x.block, x.placement) for x in first.assignments if x.apprentice == "x"
+    ]
 
 
 def test_greedy_respects_capacity_and_scores_no_better():
     p = two_anchor_problem()
     g = greedy_rotations(p)
     # x takes A1 then B1; y finds A1 and B1 taken in block 1, takes A2, then needs the trust: B1 is x's.
-    assert [(x.apprentice, x.placement) for x in g] == [("x", "A1"), ("x", "B1"), ("y", "B1"), ("y", "A1")]
+    assert [(x.apprentice, x.placement) for x in g] == [
+        ("x", "A1"),
+        ("x", "B1"),
+        ("y", "B1"),
+        ("y", "A1"),
+    ]
     assert score(p, g) <= solve_rotations(p, time_limit=10).objective
 
 
 def gappy_problem() -> RotationProblem:
     """Five apprentices where taking each one's best free placement in turn leaves one block empty."""
-    placements = [Placement("P0", "council", "s0", 1), Placement("P1", "trust", "s1", 2),
-                  Placement("P2", "council", "s2", 2), Placement("P3", "trust", "s3", 1)]
-    apprentices = [Apprentice("a0", "p", 0, 12, ("P1", "P2")), Apprentice("a1", "p", 6, 12, ("P2", "P1")),
-                   Apprentice("a2", "p", 0, 12, ("P2", "P1")), Apprentice("a3", "p", 0, 12, ("P3", "P2")),
-                   Apprentice("a4", "p", 0, 12, ("P1", "P2"))]
+    placements = [
+        Placement("P0", "council", "s0", 1),
+        Placement("P1", "trust", "s1", 2),
+        Placement("P2", "council", "s2", 2),
+        Placement("P3", "trust", "s3", 1),
+    ]
+    apprentices = [
+        Apprentice("a0", "p", 0, 12, ("P1", "P2")),
+        Apprentice("a1", "p", 6, 12, ("P2", "P1")),
+        Apprentice("a2", "p", 0, 12, ("P2", "P1")),
+        Apprentice("a3", "p", 0, 12, ("P3", "P2")),
+        Apprentice("a4", "p", 0, 12, ("P1", "P2")),
+    ]
     return RotationProblem(placements, apprentices, horizon=18, block_months=6)
 
 
@@ -137,7 +176,9 @@ def valid(p: RotationProblem, plan) -> bool:
     anchors: dict = {}
     for x in plan:
         anchors.setdefault(x.apprentice, set()).add(x.anchor)
-    return all(n <= cap[pl] for (pl, _), n in use.items()) and all(len(v) >= 2 for v in anchors.values())
+    return all(n <= cap[pl] for (pl, _), n in use.items()) and all(
+        len(v) >= 2 for v in anchors.values()
+    )
 
 
 def test_warm_start_from_repaired_greedy_is_valid_and_never_worse():
@@ -149,12 +190,16 @@ def test_warm_start_from_repaired_greedy_is_valid_and_never_worse():
     result, start = solve_from_greedy(p, time_limit=10)
     assert start is not None and valid(p, start) and valid(p, result.assignments)
     assert result.objective >= score(p, start) and result.objective >= score(p, g)
-    assert result.objective == solve_rotations(p, time_limit=10).objective  # small: both prove the optimum
+    assert (
+        result.objective == solve_rotations(p, time_limit=10).objective
+    )  # small: both prove the optimum
 
 
 def test_repair_gives_up_on_an_infeasible_problem():
     p = two_anchor_problem()
-    p.apprentices.append(Apprentice("z", "business", 0, 12, ("A1",)))  # three people, two places at once
+    p.apprentices.append(
+        Apprentice("z", "business", 0, 12, ("A1",))
+    )  # three people, two places at once
     p.placements.pop(1)
     assert repaired_greedy(p, time_limit=3) is None
     result, start = solve_from_greedy(p, time_limit=5)

@@ -45,8 +45,11 @@ def derivable(values: list[list[int | None]]) -> set[tuple[int, int]]:
 tables = st.integers(1, 5).flatmap(
     lambda n_rows: st.integers(1, 4).flatmap(
         lambda n_cols: st.lists(
-            st.lists(st.one_of(st.integers(0, 6), st.integers(0, 200)), min_size=n_cols, max_size=n_cols),
-            min_size=n_rows, max_size=n_rows,
+            st.lists(
+                st.one_of(st.integers(0, 6), st.integers(0, 200)), min_size=n_cols, max_size=n_cols
+            ),
+            min_size=n_rows,
+            max_size=n_rows,
         )
     )
 )
@@ -68,8 +71,9 @@ def test_no_small_count_is_shown_or_derivable(counts, threshold):
     assert not (derivable(out.values) & out.hidden), (counts, out.values)
     # The hidden cells of a row or column add up to a derivable figure: it is never small either.
     n_rows, n_cols = len(full) - 1, len(full[0]) - 1
-    for line in [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)] + \
-                [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]:
+    for line in [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)] + [
+        [(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)
+    ]:
         if line[-1] in out.hidden:  # the line's total is hidden: its hidden cells' sum is not known
             continue
         total = sum(full[r][c] for r, c in line if (r, c) in out.hidden)

@@ -25,10 +25,13 @@ from anchorage.workspace import Workspace
 PASSWORD = "correct horse battery staple"
 XSS = "<script>alert(1)</script>"
 # A supplier only one anchor uses: it must never reach a user who may not see that anchor's detail.
-MARKERS = {"council": "Zebra Council Only Ltd", "acute-trust": "Quokka Trust Only Ltd",
-           "college": "Narwhal College Only Ltd"}
+MARKERS = {
+    "council": "Zebra Council Only Ltd",
+    "acute-trust": "Quokka Trust Only Ltd",
+    "college": "Narwhal College Only Ltd",
+}
 COLLEGE_SPEND = f"""Payee,Net Amount,Paid Date,Expense Type
-{MARKERS['college']},700,02/05/2023,Catering
+{MARKERS["college"]},700,02/05/2023,Catering
 {XSS},50,03/05/2023,Catering
 Local Caterers Ltd,250,04/05/2023,Catering
 """
@@ -60,8 +63,11 @@ def csrf_of(html: str) -> str:
 
 def login(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
 
 
 def signed_in(web: Web, email: str) -> TestClient:
@@ -72,7 +78,9 @@ def signed_in(web: Web, email: str) -> TestClient:
 
 
 def build_web(root: Path, settings: WebSettings | None = None) -> Web:
-    ws = make_workspace(root / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust"), ("College", "college")])
+    ws = make_workspace(
+        root / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust"), ("College", "college")]
+    )
     load_reference(ws)
     files = write_fixture_files(root / "in")
     council = files["council_spend"].read_text().replace("Greenwich Builders", MARKERS["council"])
@@ -96,7 +104,9 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
 
 def job_outcome(web: Web, c: TestClient, response: httpx.Response) -> httpx.Response:
     """Follow a request that queued a job (303 to its page) to the job's page once the job has ended."""
-    assert response.status_code == 303 and response.headers["location"].startswith("/jobs/"), response.text
+    assert response.status_code == 303 and response.headers["location"].startswith("/jobs/"), (
+        response.text
+    )
     wait_for_jobs(web.ws)
     return c.get(response.headers["location"])
 

@@ -19,7 +19,9 @@ def bof(kind: int) -> bytes:  # 0x0005 workbook globals, 0x0010 worksheet
 
 
 def dimensions(first_row: int, rows: int, first_col: int, cols: int) -> bytes:
-    return record(0x0200, struct.pack("<IIHHH", first_row, first_row + rows, first_col, first_col + cols, 0))
+    return record(
+        0x0200, struct.pack("<IIHHH", first_row, first_row + rows, first_col, first_col + cols, 0)
+    )
 
 
 def number(row: int, col: int, value: float) -> bytes:
@@ -32,9 +34,12 @@ def label(row: int, col: int, text: str) -> bytes:
 
 def workbook_stream(sheets: dict[str, bytes]) -> bytes:
     """sheets: name -> the records between the sheet's BOF and EOF (DIMENSIONS first)."""
+
     def boundsheets(offsets: list[int]) -> bytes:
-        return b"".join(record(0x0085, struct.pack("<IBBBB", at, 0, 0, len(name), 0) + name.encode("latin-1"))
-                        for at, name in zip(offsets, sheets, strict=True))
+        return b"".join(
+            record(0x0085, struct.pack("<IBBBB", at, 0, 0, len(name), 0) + name.encode("latin-1"))
+            for at, name in zip(offsets, sheets, strict=True)
+        )
 
     head = bof(0x0005) + record(0x0042, struct.pack("<H", 1200))
     globals_size = len(head) + len(boundsheets([0] * len(sheets))) + 4
@@ -56,11 +61,20 @@ def compound_file(stream: bytes, name: str = "Workbook") -> bytes:
     if len(fat) > SECTOR // 4:
         raise ValueError("one FAT sector is enough for these tests")
     fat += [FREE] * (SECTOR // 4 - len(fat))
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-              + bytes(6) + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
-              + struct.pack("<109I", 0, *([FREE] * 108)))
-    directory = (_entry("Root Entry", 5, END, 0, child=1) + _entry(name, 2, 2, len(stream))
-                 + _entry("", 0, 0, 0) + _entry("", 0, 0, 0))
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
+        + struct.pack("<109I", 0, *([FREE] * 108))
+    )
+    directory = (
+        _entry("Root Entry", 5, END, 0, child=1)
+        + _entry(name, 2, 2, len(stream))
+        + _entry("", 0, 0, 0)
+        + _entry("", 0, 0, 0)
+    )
     return header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + data
 
 
@@ -76,27 +90,48 @@ def small_compound_file(stream: bytes) -> bytes:
     fat += [FREE] * (SECTOR // 4 - len(fat))
     minifat = [i + 1 for i in range(pieces - 1)] + [END]
     minifat += [FREE] * (SECTOR // 4 - len(minifat))
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-              + bytes(6) + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, 2, 1, END, 0)
-              + struct.pack("<109I", 0, *([FREE] * 108)))
-    directory = (_entry("Root Entry", 5, 3, len(mini), child=1) + _entry("Workbook", 2, 0, len(stream))
-                 + _entry("", 0, 0, 0) + _entry("", 0, 0, 0))
-    return (header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + struct.pack(f"<{SECTOR // 4}I", *minifat)
-            + data)
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, 2, 1, END, 0)
+        + struct.pack("<109I", 0, *([FREE] * 108))
+    )
+    directory = (
+        _entry("Root Entry", 5, 3, len(mini), child=1)
+        + _entry("Workbook", 2, 0, len(stream))
+        + _entry("", 0, 0, 0)
+        + _entry("", 0, 0, 0)
+    )
+    return (
+        header
+        + struct.pack(f"<{SECTOR // 4}I", *fat)
+        + directory
+        + struct.pack(f"<{SECTOR // 4}I", *minifat)
+        + data
+    )
 
 
 def _entry(name: str, kind: int, start: int, size: int, child: int = NOSTREAM) -> bytes:
     raw = name.encode("utf-16-le") + b"\0\0" if name else b""
-    return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, NOSTREAM, NOSTREAM,
-                                               child if kind else NOSTREAM)
-            + bytes(16 + 4 + 16) + struct.pack("<IQ", start, size))
+    return (
+        raw.ljust(64, b"\0")
+        + struct.pack("<HBBIII", len(raw), kind, 1, NOSTREAM, NOSTREAM, child if kind else NOSTREAM)
+        + bytes(16 + 4 + 16)
+        + struct.pack("<IQ", start, size)
+    )
 
 
 def payments(rows: int = 300) -> bytes:
     """A sheet's records: a header row and `rows` payments (enough to fill a regular, not mini, stream)."""
     cells = [label(0, 0, "Supplier"), label(0, 1, "Amount"), label(0, 2, "Date")]
     for r in range(1, rows + 1):
-        cells += [label(r, 0, f"Supplier {r % 7} Ltd"), number(r, 1, 100.0 + r), label(r, 2, f"{r % 28 + 1:02d}/04/2023")]
+        cells += [
+            label(r, 0, f"Supplier {r % 7} Ltd"),
+            number(r, 1, 100.0 + r),
+            label(r, 2, f"{r % 28 + 1:02d}/04/2023"),
+        ]
     return dimensions(0, rows + 1, 0, 3) + b"".join(cells)
 
 
@@ -107,19 +142,28 @@ def good_xls() -> bytes:
 def xls_corpus() -> dict[str, tuple[bytes, str]]:
     """File name -> (content, a phrase its refusal contains)."""
     good = good_xls()
-    huge = dimensions(0, 0xFFFFFFF0, 0, 0xFF00) + payments()[len(dimensions(0, 1, 0, 1)):]
-    wide = dimensions(0, 65536, 0, 0xFFFF) + payments()[len(dimensions(0, 1, 0, 1)):]
+    huge = dimensions(0, 0xFFFFFFF0, 0, 0xFF00) + payments()[len(dimensions(0, 1, 0, 1)) :]
+    wide = dimensions(0, 65536, 0, 0xFFFF) + payments()[len(dimensions(0, 1, 0, 1)) :]
     header_only = bytearray(good)
     header_only[0x1E] = 30  # a sector 2**30 bytes long
     return {
         "huge-dimensions.xls": (compound_file(workbook_stream({"Payments": huge})), "cells"),
-        "wide-dimensions.xls": (compound_file(workbook_stream({"Payments": payments(), "Padding": wide})),
-                                'sheet "Padding"'),
-        "many-sheets.xls": (compound_file(workbook_stream({f"S{i}": dimensions(0, 1, 0, 1) for i in range(1001)})),
-                            "more than 1,000 sheets"),
+        "wide-dimensions.xls": (
+            compound_file(workbook_stream({"Payments": payments(), "Padding": wide})),
+            'sheet "Padding"',
+        ),
+        "many-sheets.xls": (
+            compound_file(workbook_stream({f"S{i}": dimensions(0, 1, 0, 1) for i in range(1001)})),
+            "more than 1,000 sheets",
+        ),
         "truncated.xls": (good[: len(good) // 2], "damaged or incomplete"),
         "garbled-header.xls": (bytes(header_only), "damaged"),
-        "no-workbook.xls": (compound_file(workbook_stream({"Payments": payments()}), name="Pictures"),
-                            "no workbook"),
-        "program-renamed.xls": (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(4000), "binary file"),
+        "no-workbook.xls": (
+            compound_file(workbook_stream({"Payments": payments()}), name="Pictures"),
+            "no workbook",
+        ),
+        "program-renamed.xls": (
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(4000),
+            "binary file",
+        ),
     }

@@ -34,7 +34,9 @@ class Anchor:
     name: str
     type: str
     slug: str = ""
-    contact_email: str = ""  # the procurement team's address, shown to suppliers on the public opportunities
+    contact_email: str = (
+        ""  # the procurement team's address, shown to suppliers on the public opportunities
+    )
     contact_page: str = ""  # or its web page (https://...)
     # Other names and identifiers its notices use as buyer (OCDS / Contracts Finder), e.g. "Lewisham Council"
     # or "GB-LAC-E09000023": multi-buyer files file those releases under this anchor.
@@ -56,7 +58,9 @@ class ExclusionRule:
 
 
 DEFAULT_EXCLUSIONS = [
-    ExclusionRule("HMRC and taxes", "supplier", r"\bHMRC\b|\bH ?M REVENUE|INLAND REVENUE|REVENUE AND CUSTOMS"),
+    ExclusionRule(
+        "HMRC and taxes", "supplier", r"\bHMRC\b|\bH ?M REVENUE|INLAND REVENUE|REVENUE AND CUSTOMS"
+    ),
     ExclusionRule(
         "Pension funds", "supplier", r"PENSION FUND|PENSIONS? SCHEME|\bLGPS\b|NHS PENSIONS"
     ),
@@ -73,7 +77,9 @@ DEFAULT_EXCLUSIONS = [
         r"SALAR|PAYROLL|WAGES|PENSION|NATIONAL INSURANCE|\bPAYE\b|BENEFIT PAYMENTS|HOUSING BENEFIT",
     ),
     ExclusionRule("Grants", "category", r"\bGRANTS?\b"),
-    ExclusionRule("Taxes and levies", "category", r"\bVAT\b|\bTAX(ES)?\b|\bLEVY\b|BUSINESS RATES|PRECEPT"),
+    ExclusionRule(
+        "Taxes and levies", "category", r"\bVAT\b|\bTAX(ES)?\b|\bLEVY\b|BUSINESS RATES|PRECEPT"
+    ),
 ]
 
 
@@ -109,7 +115,9 @@ class Compute:
     driver_memory: str = "2g"
     executor_memory: str = "2g"
     shuffle_partitions: int = 4
-    lake: str = ""  # where `lake export` writes and Spark reads; empty: the lake/ folder of the workspace
+    lake: str = (
+        ""  # where `lake export` writes and Spark reads; empty: the lake/ folder of the workspace
+    )
     start_timeout_seconds: int = 120  # a Spark session that has not started by then is given up
     timeout_minutes: int = 240  # a Spark run still going after this is stopped, never left hanging
 
@@ -140,7 +148,9 @@ class Config:
     imd_version: str = "2019"
     records_url: str = ""  # empty: SQLite file in the workspace
     workforce: dict[str, Any] = field(default_factory=dict)  # read by anchorage.workforce.settings
-    reference: dict[str, Any] = field(default_factory=dict)  # [reference.sources.X] overrides, see reference/fetch
+    reference: dict[str, Any] = field(
+        default_factory=dict
+    )  # [reference.sources.X] overrides, see reference/fetch
     compute: Compute = field(default_factory=Compute)
     mail: Mail = field(default_factory=Mail)
 
@@ -157,7 +167,9 @@ class Config:
 
     def add_anchor(self, name: str, type_: str) -> Anchor:
         if type_ not in ANCHOR_TYPES:
-            raise ConfigError([f'anchor type "{type_}" must be one of {", ".join(ANCHOR_TYPES)}'], "org add")
+            raise ConfigError(
+                [f'anchor type "{type_}" must be one of {", ".join(ANCHOR_TYPES)}'], "org add"
+            )
         anchor = Anchor(name=name, type=type_)
         if any(a.slug == anchor.slug for a in self.anchors):
             raise ConfigError([f'an anchor called "{name}" already exists'], "org add")
@@ -180,19 +192,27 @@ def validate(cfg: Config) -> list[str]:
         if not LAD_CODE.match(code):
             problems.append(f'"{code}" is not a local-authority code (like E09000012)')
     if cfg.place.region and not re.match(r"^[EWSN]\d{8}$", cfg.place.region):
-        problems.append(f'place.region "{cfg.place.region}" is not an ONS region code (like E12000007)')
+        problems.append(
+            f'place.region "{cfg.place.region}" is not an ONS region code (like E12000007)'
+        )
     for a in cfg.anchors:
         if a.type not in ANCHOR_TYPES:
-            problems.append(f'anchor "{a.name}" has type "{a.type}"; use one of {", ".join(ANCHOR_TYPES)}')
+            problems.append(
+                f'anchor "{a.name}" has type "{a.type}"; use one of {", ".join(ANCHOR_TYPES)}'
+            )
         if a.contact_page and not a.contact_page.startswith("https://"):
-            problems.append(f'anchor "{a.name}": contact_page must be a web address starting https://')
+            problems.append(
+                f'anchor "{a.name}": contact_page must be a web address starting https://'
+            )
     for r in cfg.exclusions:
         if r.field not in ("supplier", "category"):
             problems.append(f'exclusion "{r.name}": field must be "supplier" or "category"')
         try:
             re.compile(r.pattern)
         except re.error as exc:
-            problems.append(f'exclusion "{r.name}": pattern is not a valid regular expression ({exc})')
+            problems.append(
+                f'exclusion "{r.name}": pattern is not a valid regular expression ({exc})'
+            )
     if cfg.imd_version not in ("2019", "2025"):
         problems.append('imd_version must be "2019" or "2025"')
     return problems + compute_problems(cfg.compute) + mail_problems(cfg.mail)
@@ -205,10 +225,18 @@ def mail_problems(m: Mail) -> list[str]:
         problems.append(f'mail.security "{m.security}" must be one of {", ".join(SECURITY)}')
     if not isinstance(m.port, int) or isinstance(m.port, bool) or not 0 < m.port < 65536:
         problems.append(f"mail.port must be a port number from 1 to 65535 (it is {m.port!r})")
-    if not isinstance(m.timeout_seconds, int) or isinstance(m.timeout_seconds, bool) or m.timeout_seconds < 1:
-        problems.append(f"mail.timeout_seconds must be a whole number of at least 1 (it is {m.timeout_seconds!r})")
+    if (
+        not isinstance(m.timeout_seconds, int)
+        or isinstance(m.timeout_seconds, bool)
+        or m.timeout_seconds < 1
+    ):
+        problems.append(
+            f"mail.timeout_seconds must be a whole number of at least 1 (it is {m.timeout_seconds!r})"
+        )
     if m.sender and "@" not in m.sender:
-        problems.append(f'mail.sender "{m.sender}" is not an email address (like "Anchors <anchors@example.gov.uk>")')
+        problems.append(
+            f'mail.sender "{m.sender}" is not an email address (like "Anchors <anchors@example.gov.uk>")'
+        )
     return problems
 
 
@@ -218,17 +246,27 @@ def compute_problems(c: Compute) -> list[str]:
     if c.engine not in ENGINES:
         problems.append(f'compute.engine "{c.engine}" must be one of {", ".join(ENGINES)}')
     if c.spark_remote and not re.match(r"^sc://[^/:]+(:\d+)?(/.*)?$", c.spark_remote):
-        problems.append(f'compute.spark_remote "{c.spark_remote}" is not a Spark Connect address (like sc://host:15002)')
-    if not re.match(r"^(local(\[(\d+|\*)\])?|spark://[^/]+|yarn|k8s://.+|mesos://.+)$", c.spark_master):
-        problems.append(f'compute.spark_master "{c.spark_master}" is not a Spark master (like local[2] or spark://host:7077)')
+        problems.append(
+            f'compute.spark_remote "{c.spark_remote}" is not a Spark Connect address (like sc://host:15002)'
+        )
+    if not re.match(
+        r"^(local(\[(\d+|\*)\])?|spark://[^/]+|yarn|k8s://.+|mesos://.+)$", c.spark_master
+    ):
+        problems.append(
+            f'compute.spark_master "{c.spark_master}" is not a Spark master (like local[2] or spark://host:7077)'
+        )
     for name in ("driver_memory", "executor_memory"):
         value = getattr(c, name)
         if not isinstance(value, str) or not MEMORY.match(value):
-            problems.append(f'compute.{name} "{value}" is not an amount of memory (like 4g or 512m)')
+            problems.append(
+                f'compute.{name} "{value}" is not an amount of memory (like 4g or 512m)'
+            )
     for name in ("shuffle_partitions", "start_timeout_seconds", "timeout_minutes"):
         value = getattr(c, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            problems.append(f"compute.{name} must be a whole number of at least 1 (it is {value!r})")
+            problems.append(
+                f"compute.{name} must be a whole number of at least 1 (it is {value!r})"
+            )
     return problems
 
 

@@ -27,8 +27,12 @@ from xlsxwriter.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-                 "nan_inf_to_errors": False}
+_SAFE_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": False,
+}
 _MAX_SHEET_NAME = 31
 
 
@@ -59,7 +63,9 @@ def csv_bytes(df: pd.DataFrame, *, bom: bool = True, lineterminator: str = "\r\n
     return text.encode("utf-8-sig" if bom else "utf-8")
 
 
-def csv_rows_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool = True) -> bytes:
+def csv_rows_bytes(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool = True
+) -> bytes:
     """Rows of plain values as CSV, without pandas (for streamed or hand-built tables)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -87,7 +93,9 @@ class Workbook:
     """An xlsxwriter workbook that writes every cell through `cell`: text as text, formula-like text quoted."""
 
     def __init__(self, target: Path | str | BinaryIO) -> None:
-        self._wb = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target), _SAFE_OPTIONS)
+        self._wb = xlsxwriter.Workbook(
+            target if not isinstance(target, Path) else str(target), _SAFE_OPTIONS
+        )
         self._props: dict[int, dict[str, Any]] = {}
         self._quoted: dict[int | None, Format] = {}
         self._date = self.add_format({"num_format": "yyyy-mm-dd"})
@@ -118,7 +126,9 @@ class Workbook:
             self._quoted[key] = self._wb.add_format({**base, "quote_prefix": True})
         return self._quoted[key]
 
-    def cell(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    def cell(
+        self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None
+    ) -> None:
         """Write one value: blank, boolean, number, date or text (formula-like text with a quote prefix)."""
         if _blank(value):
             if fmt is not None:
@@ -132,17 +142,28 @@ class Workbook:
             naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
             ws.write_datetime(row, col, naive, fmt or self._datetime)
         elif isinstance(value, dt.date):
-            ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt or self._date)
+            ws.write_datetime(
+                row, col, dt.datetime(value.year, value.month, value.day), fmt or self._date
+            )
         else:
             text = str(value)
             ws.write_string(row, col, text, self._quote(fmt) if is_formula_like(text) else fmt)
 
-    def row(self, ws: Worksheet, row: int, col: int, values: Iterable[Any], fmt: Format | None = None) -> None:
+    def row(
+        self, ws: Worksheet, row: int, col: int, values: Iterable[Any], fmt: Format | None = None
+    ) -> None:
         for i, v in enumerate(values):
             self.cell(ws, row, col + i, v, fmt)
 
-    def frame(self, name: str, df: pd.DataFrame, *, width: float | None = 16, freeze: tuple[int, int] = (1, 0),
-              header: Format | None = None) -> Worksheet:
+    def frame(
+        self,
+        name: str,
+        df: pd.DataFrame,
+        *,
+        width: float | None = 16,
+        freeze: tuple[int, int] = (1, 0),
+        header: Format | None = None,
+    ) -> Worksheet:
         """A sheet holding the frame: a bold header row, then its rows (no index)."""
         ws = self.add_worksheet(name)
         self.row(ws, 0, 0, [str(c) for c in df.columns], header or self._head)
@@ -162,8 +183,13 @@ def sheet_title(name: str) -> str:
     return cleaned[:_MAX_SHEET_NAME]
 
 
-def write_xlsx_frames(target: Path | str | BinaryIO, sheets: Mapping[str, pd.DataFrame], *,
-                      width: float | None = 16, freeze: tuple[int, int] = (1, 0)) -> None:
+def write_xlsx_frames(
+    target: Path | str | BinaryIO,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    width: float | None = 16,
+    freeze: tuple[int, int] = (1, 0),
+) -> None:
     """One sheet per frame, in order."""
     with Workbook(target) as wb:
         for name, df in sheets.items():

@@ -90,7 +90,9 @@ class Workspace:
     @classmethod
     def create(cls, root: Path, cfg: cfgmod.Config) -> Workspace:
         if (root / CONFIG_NAME).exists():
-            raise WorkspaceError(f"{root} is already a workspace.", fix="Use it, or choose another folder.")
+            raise WorkspaceError(
+                f"{root} is already a workspace.", fix="Use it, or choose another folder."
+            )
         root.mkdir(parents=True, exist_ok=True)
         ws = cls(root, cfg)
         cfgmod.save(cfg, ws.config_path)
@@ -110,7 +112,9 @@ class Workspace:
             )
         ws = cls(root, cfgmod.load(path))
         if migrate:
-            records.migrate(ws.records_url)  # a cheap check of the revision unless the schema is behind
+            records.migrate(
+                ws.records_url
+            )  # a cheap check of the revision unless the schema is behind
         return ws
 
     def migrate(self) -> list[str]:
@@ -120,8 +124,10 @@ class Workspace:
             applied = warehouse.migrated(self.warehouse_path)
             at, latest = warehouse.version(con)
         if applied:
-            done.append(f"warehouse: applied migration{'s' if len(applied) > 1 else ''} "
-                        f"{', '.join(map(str, applied))} (now at {at} of {latest})")
+            done.append(
+                f"warehouse: applied migration{'s' if len(applied) > 1 else ''} "
+                f"{', '.join(map(str, applied))} (now at {at} of {latest})"
+            )
         return done
 
     # The owner process -----------------------------------------------------------------------------
@@ -132,13 +138,18 @@ class Workspace:
 
     def announce_server(self, host: str, port: int, token: str) -> None:
         tmp = self.server_file.with_suffix(".part")
-        tmp.touch(mode=0o600)  # the token lets a local command run as the server: the owner alone reads it
+        tmp.touch(
+            mode=0o600
+        )  # the token lets a local command run as the server: the owner alone reads it
         tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid(), "token": token}))
         tmp.replace(self.server_file)
 
     def withdraw_server(self) -> None:
         try:
-            if self.running_server() is None or json.loads(self.server_file.read_text())["pid"] == os.getpid():
+            if (
+                self.running_server() is None
+                or json.loads(self.server_file.read_text())["pid"] == os.getpid()
+            ):
                 self.server_file.unlink()
         except (FileNotFoundError, ValueError, KeyError):
             pass
@@ -153,8 +164,10 @@ class Workspace:
     # Stores -----------------------------------------------------------------------------------
     def _busy(self) -> WorkspaceError:
         # Never the path or the other process's id: this message may reach a web user.
-        return WorkspaceError("The workspace is busy: another Anchorage program is using its data.",
-                              fix="Wait for it to finish (or stop it) and try again.")
+        return WorkspaceError(
+            "The workspace is busy: another Anchorage program is using its data.",
+            fix="Wait for it to finish (or stop it) and try again.",
+        )
 
     def _sweep(self, db: warehouse.Database) -> None:
         cur = db.cursor()
@@ -177,8 +190,11 @@ class Workspace:
         Opening the instance migrates the schema and finishes any interrupted load (store/journal.py)."""
         stack = ExitStack()
         try:
-            con = stack.enter_context(warehouse.use(self.warehouse_path, write=not read_only,
-                                                    on_open=self._sweep, wait=self.on_busy))
+            con = stack.enter_context(
+                warehouse.use(
+                    self.warehouse_path, write=not read_only, on_open=self._sweep, wait=self.on_busy
+                )
+            )
         except warehouse.WarehouseBusy:
             raise self._busy() from None
         with stack:
@@ -191,7 +207,9 @@ class Workspace:
 
     def session(self) -> Session:
         if self._session_factory is None:
-            self._session_factory = sessionmaker(records.make_engine(self.records_url), expire_on_commit=False)
+            self._session_factory = sessionmaker(
+                records.make_engine(self.records_url), expire_on_commit=False
+            )
         return self._session_factory()
 
     def secret(self, name: str) -> str:

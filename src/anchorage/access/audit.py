@@ -18,13 +18,35 @@ from anchorage.store.accounts import AuditEvent, now
 
 # Fields about accounts and requests rather than an anchor's data: whoever may read the event sees them.
 # Anything else is the anchor's detail (a new field is hidden until it is listed here).
-ADMIN_FIELDS = frozenset({"email", "role", "before", "after", "grantee", "reason", "what", "format", "method",
-                          "token_name", "tokens", "path", "status"})
+ADMIN_FIELDS = frozenset(
+    {
+        "email",
+        "role",
+        "before",
+        "after",
+        "grantee",
+        "reason",
+        "what",
+        "format",
+        "method",
+        "token_name",
+        "tokens",
+        "path",
+        "status",
+    }
+)
 PER_PAGE = 50
 
 
-def record(s: Session, actor: str, action: str, *, org: str | None = None, ip: str | None = None,
-           detail: dict[str, Any] | None = None) -> None:
+def record(
+    s: Session,
+    actor: str,
+    action: str,
+    *,
+    org: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     s.add(AuditEvent(at=now(), actor=actor, action=action, org=org, ip=ip, detail=detail or {}))
     s.flush()
 
@@ -64,7 +86,9 @@ class AuditPage:
     total: int
     page: int
     pages: int
-    actions: list[str] = field(default_factory=list)  # every action in the reader's scope, for the filter
+    actions: list[str] = field(
+        default_factory=list
+    )  # every action in the reader's scope, for the filter
 
 
 def shown(e: AuditEvent, reader_email: str, detail_orgs: frozenset[str]) -> ShownEvent:
@@ -85,17 +109,35 @@ def _filtered(q: Select[Any], scope: str | None, f: AuditSearch) -> Select[Any]:
     if f.since:
         q = q.where(AuditEvent.at >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
     if f.until:
-        q = q.where(AuditEvent.at < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC))
+        q = q.where(
+            AuditEvent.at < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        )
     return q
 
 
-def search(s: Session, *, reader_email: str, detail_orgs: frozenset[str], scope: str | None,
-           filters: AuditSearch = AuditSearch(), page: int = 1, per_page: int = PER_PAGE) -> AuditPage:
+def search(
+    s: Session,
+    *,
+    reader_email: str,
+    detail_orgs: frozenset[str],
+    scope: str | None,
+    filters: AuditSearch = AuditSearch(),
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> AuditPage:
     """One page of events, newest first. `scope` is the one anchor whose events the reader may read (None: all)."""
     total = s.scalar(_filtered(select(func.count()).select_from(AuditEvent), scope, filters)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = s.scalars(_filtered(select(AuditEvent), scope, filters).order_by(AuditEvent.id.desc())
-                     .offset((page - 1) * per_page).limit(per_page)).all()
-    actions = sorted(s.scalars(_filtered(select(AuditEvent.action).distinct(), scope, AuditSearch())).all())
-    return AuditPage([shown(e, reader_email, detail_orgs) for e in rows], total, page, pages, actions)
+    rows = s.scalars(
+        _filtered(select(AuditEvent), scope, filters)
+        .order_by(AuditEvent.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    actions = sorted(
+        s.scalars(_filtered(select(AuditEvent.action).distinct(), scope, AuditSearch())).all()
+    )
+    return AuditPage(
+        [shown(e, reader_email, detail_orgs) for e in rows], total, page, pages, actions
+    )

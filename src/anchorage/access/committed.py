@@ -64,8 +64,11 @@ def source_version(ws: Workspace) -> str:
     review decisions in force. A committed analysis of another version is out of date."""
     with ws.session() as s:
         uploads = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
-        decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
-                            .order_by(SupplierDecision.id)).all()
+        decided = s.execute(
+            select(SupplierDecision.id)
+            .where(SupplierDecision.active.is_(True))
+            .order_by(SupplierDecision.id)
+        ).all()
     return hashlib.sha256(repr((uploads, decided)).encode()).hexdigest()[:16]
 
 
@@ -73,7 +76,9 @@ def stale(ws: Workspace) -> bool:
     """No committed analysis yet, or one worked out before the latest change of uploads or decisions, or
     explore tables older than the warehouse's data (e.g. suppliers matched by a command with no server)."""
     found = current(ws)
-    return found is None or found.coverage.get("source") != source_version(ws) or explore.outdated(ws)
+    return (
+        found is None or found.coverage.get("source") != source_version(ws) or explore.outdated(ws)
+    )
 
 
 def run_id(ws: Workspace) -> str | None:
@@ -95,16 +100,26 @@ def current(ws: Workspace) -> Committed | None:
             return have
         with ws.warehouse(read_only=True) as con:
             con.begin()  # the run and its tables from one snapshot, whatever commits meanwhile
-            run = con.execute("SELECT run_id, coverage, finished_at FROM analysis_runs LIMIT 1").fetchone()
-            rows = con.execute("SELECT period, name, frame FROM analysis_tables WHERE run_id = ?",
-                               [run[0] if run else ""]).fetchall()
+            run = con.execute(
+                "SELECT run_id, coverage, finished_at FROM analysis_runs LIMIT 1"
+            ).fetchone()
+            rows = con.execute(
+                "SELECT period, name, frame FROM analysis_tables WHERE run_id = ?",
+                [run[0] if run else ""],
+            ).fetchall()
             con.commit()
         if run is None:
             return None
         results: dict[str, AnalysisResult] = {}
         for period, name, frame in rows:
-            opts = AnalysisOptions() if period == EVERY_YEAR else AnalysisOptions(financial_years=(int(period),))
-            results.setdefault(period, AnalysisResult(options=opts)).tables[name] = pd.read_parquet(io.BytesIO(frame))
+            opts = (
+                AnalysisOptions()
+                if period == EVERY_YEAR
+                else AnalysisOptions(financial_years=(int(period),))
+            )
+            results.setdefault(period, AnalysisResult(options=opts)).tables[name] = pd.read_parquet(
+                io.BytesIO(frame)
+            )
         found = _cache[key] = Committed(str(run[0]), run[2], json.loads(run[1]), results)
         return found
 
@@ -112,15 +127,22 @@ def current(ws: Workspace) -> Committed | None:
 def required(ws: Workspace) -> Committed:
     found = current(ws)
     if found is None:
-        raise FiguresPending("The figures are being worked out for the first time.",
-                             fix="Try again in a minute or two.")
+        raise FiguresPending(
+            "The figures are being worked out for the first time.",
+            fix="Try again in a minute or two.",
+        )
     return found
 
 
-def refresh(ws: Workspace, coverage: dict[str, Any], step: Callable[[str, int, int], None]) -> dict[str, Any]:
+def refresh(
+    ws: Workspace, coverage: dict[str, Any], step: Callable[[str, int, int], None]
+) -> dict[str, Any]:
     """Work out the analysis of every year and of each financial year in `coverage`, then commit it in one go."""
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    coverage = {**coverage, "source": source_version(ws)}  # before the work: a change meanwhile means stale
+    coverage = {
+        **coverage,
+        "source": source_version(ws),
+    }  # before the work: a change meanwhile means stale
     years: list[int] = list(coverage.get("years", []))
     periods: list[int | None] = [None, *years]
     results: dict[str, AnalysisResult] = {}
@@ -131,16 +153,26 @@ def refresh(ws: Workspace, coverage: dict[str, Any], step: Callable[[str, int, i
         results[EVERY_YEAR if year is None else str(year)] = analyse_workspace(ws, opts)
     step("Saving the new figures", len(periods), len(periods) + 1)
     rid = secrets.token_hex(8)
-    rows = [(rid, period, name, _frame_bytes(df)) for period, r in results.items() for name, df in r.tables.items()]
+    rows = [
+        (rid, period, name, _frame_bytes(df))
+        for period, r in results.items()
+        for name, df in r.tables.items()
+    ]
     with ws.warehouse() as con:
         con.begin()
         try:
             con.execute("DELETE FROM analysis_tables")
             con.execute("DELETE FROM analysis_runs")
             con.executemany("INSERT INTO analysis_tables VALUES (?, ?, ?, ?)", rows)
-            con.execute("INSERT INTO analysis_runs VALUES (?, ?, ?, ?)",
-                        [rid, json.dumps(coverage, default=str), started,
-                         dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+            con.execute(
+                "INSERT INTO analysis_runs VALUES (?, ?, ?, ?)",
+                [
+                    rid,
+                    json.dumps(coverage, default=str),
+                    started,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                ],
+            )
             con.commit()
         except BaseException:
             con.rollback()

@@ -32,11 +32,27 @@ COUNTED_CHOICES = (("yes", "Counted in the figures"), ("no", "Left out by an exc
 
 
 def _common_filters(prefix: str) -> tuple[Column, ...]:
-    return (Column("year", "Financial year", sql=f"{prefix}financial_year", sortable=False, filter="year"),
-            Column("ward", "Ward", sql=f"{prefix}ward", sortable=False, filter="equals"),
-            Column("counted", "Counted", sql=f"CASE WHEN {prefix}counted THEN 'yes' ELSE 'no' END", sortable=False,
-                   filter="equals", choices=COUNTED_CHOICES),
-            Column("supplier_key", "Supplier", sql=f"{prefix}supplier_name_norm", sortable=False, filter="equals"))
+    return (
+        Column(
+            "year", "Financial year", sql=f"{prefix}financial_year", sortable=False, filter="year"
+        ),
+        Column("ward", "Ward", sql=f"{prefix}ward", sortable=False, filter="equals"),
+        Column(
+            "counted",
+            "Counted",
+            sql=f"CASE WHEN {prefix}counted THEN 'yes' ELSE 'no' END",
+            sortable=False,
+            filter="equals",
+            choices=COUNTED_CHOICES,
+        ),
+        Column(
+            "supplier_key",
+            "Supplier",
+            sql=f"{prefix}supplier_name_norm",
+            sortable=False,
+            filter="equals",
+        ),
+    )
 
 
 YES_NO_UNKNOWN = (("yes", "yes"), ("no", "no"), ("unknown", "not known"))
@@ -49,25 +65,53 @@ def _yes_no(expr: str) -> str:
 def _profile_filters(prefix: str) -> tuple[Column, ...]:
     """The dashboard's deprivation, SME and VCSE figures, as filters (their drill-downs): as the analysis
     counts them (procurement/analysis.py), e.g. "20% most deprived" is IMD decile 1 or 2."""
-    return (Column("decile", "Deprivation decile of the supplier's area", sql=f"{prefix}imd_decile", sortable=False,
-                   filter="equals"),
-            Column("deprived", "In the 20% most deprived areas", sql=_yes_no(f"{prefix}imd_decile <= 2"),
-                   sortable=False, filter="equals", choices=YES_NO_UNKNOWN),
-            Column("sme", "SME", sql=_yes_no(f"{prefix}is_sme"), sortable=False, filter="equals", choices=YES_NO_UNKNOWN),
-            Column("vcse", "VCSE", sql=_yes_no(f"{prefix}is_vcse"), sortable=False, filter="equals",
-                   choices=YES_NO_UNKNOWN))
+    return (
+        Column(
+            "decile",
+            "Deprivation decile of the supplier's area",
+            sql=f"{prefix}imd_decile",
+            sortable=False,
+            filter="equals",
+        ),
+        Column(
+            "deprived",
+            "In the 20% most deprived areas",
+            sql=_yes_no(f"{prefix}imd_decile <= 2"),
+            sortable=False,
+            filter="equals",
+            choices=YES_NO_UNKNOWN,
+        ),
+        Column(
+            "sme",
+            "SME",
+            sql=_yes_no(f"{prefix}is_sme"),
+            sortable=False,
+            filter="equals",
+            choices=YES_NO_UNKNOWN,
+        ),
+        Column(
+            "vcse",
+            "VCSE",
+            sql=_yes_no(f"{prefix}is_vcse"),
+            sortable=False,
+            filter="equals",
+            choices=YES_NO_UNKNOWN,
+        ),
+    )
 
 
 PAYMENTS = TableSpec(
     name="Payments",
-    columns=(Column("payment_date", "Date", "date"),
-             Column("supplier", "Supplier", sql="supplier_name", filter="contains"),
-             Column("amount", "Amount", "money"),
-             Column("category", "Category", filter="equals"),
-             Column("service", "Service", filter="contains"),
-             Column("transaction_id", "Reference", sortable=False),
-             Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
-             Column("excluded_by", "Left out by rule", sortable=True)),
+    columns=(
+        Column("payment_date", "Date", "date"),
+        Column("supplier", "Supplier", sql="supplier_name", filter="contains"),
+        Column("amount", "Amount", "money"),
+        Column("category", "Category", filter="equals"),
+        Column("service", "Service", filter="contains"),
+        Column("transaction_id", "Reference", sortable=False),
+        Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
+        Column("excluded_by", "Left out by rule", sortable=True),
+    ),
     default_sort="-payment_date",
     tie=("upload_id", "row_no"),
     search=("supplier_name", "category", "service", "description"),
@@ -76,18 +120,30 @@ PAYMENTS = TableSpec(
 
 SUPPLIERS = TableSpec(
     name="Suppliers",
-    columns=(Column("supplier", "Supplier", sql="any_value(n.supplier_name)", filter=None),
-             Column("anchor", "Anchor", "anchor", sql="s.org", filter="equals"),
-             Column("tier", "Where the supplier is", "tier", sql="any_value(s.tier)", where="s.tier", filter="equals",
-                    choices=TIER_CHOICES),
-             Column("spend", "Spend", "money", sql="sum(s.spend)"),
-             Column("payments", "Payments", "int", sql="sum(s.payments)"),
-             Column("last_paid", "Last paid", "date", sql="max(s.last_paid)")),
+    columns=(
+        Column("supplier", "Supplier", sql="any_value(n.supplier_name)", filter=None),
+        Column("anchor", "Anchor", "anchor", sql="s.org", filter="equals"),
+        Column(
+            "tier",
+            "Where the supplier is",
+            "tier",
+            sql="any_value(s.tier)",
+            where="s.tier",
+            filter="equals",
+            choices=TIER_CHOICES,
+        ),
+        Column("spend", "Spend", "money", sql="sum(s.spend)"),
+        Column("payments", "Payments", "int", sql="sum(s.payments)"),
+        Column("last_paid", "Last paid", "date", sql="max(s.last_paid)"),
+    ),
     default_sort="-spend",
     tie=("s.supplier_name_norm", "s.org"),
     search=("n.supplier_name",),
-    hidden_filters=(*_common_filters("s."), *_profile_filters("s."),
-                    Column("category", "Category", sql="s.category", sortable=False, filter="equals")),
+    hidden_filters=(
+        *_common_filters("s."),
+        *_profile_filters("s."),
+        Column("category", "Category", sql="s.category", sortable=False, filter="equals"),
+    ),
     group_by="s.org, s.supplier_name_norm",
 )
 
@@ -95,12 +151,14 @@ SUPPLIERS = TableSpec(
 # The explorer without a category or exclusion filter reads one row per supplier and anchor (and year).
 SUPPLIERS_FLAT = TableSpec(
     name="Suppliers",
-    columns=(Column("supplier", "Supplier", sql="supplier_name"),
-             Column("anchor", "Anchor", "anchor", sql="org", filter="equals"),
-             Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
-             Column("spend", "Spend", "money"),
-             Column("payments", "Payments", "int"),
-             Column("last_paid", "Last paid", "date")),
+    columns=(
+        Column("supplier", "Supplier", sql="supplier_name"),
+        Column("anchor", "Anchor", "anchor", sql="org", filter="equals"),
+        Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
+        Column("spend", "Spend", "money"),
+        Column("payments", "Payments", "int"),
+        Column("last_paid", "Last paid", "date"),
+    ),
     default_sort="-spend",
     tie=("supplier_name_norm", "org"),
     search=("supplier_name",),
@@ -114,8 +172,10 @@ def reader(ws: Workspace) -> Iterator[Any]:
     """A read-only cursor on the last explore tables built; FiguresPending before the first build."""
     with ws.warehouse(read_only=True) as con:
         if not explore.ready(con):
-            raise FiguresPending("The figures are being worked out for the first time.",
-                                 fix="Try again in a minute or two.")
+            raise FiguresPending(
+                "The figures are being worked out for the first time.",
+                fix="Try again in a minute or two.",
+            )
         yield con
 
 
@@ -129,7 +189,13 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     viewer.require_detail(slug)
     with reader(ws) as con:
         page = _default_order_page(con, slug, req) or sql_page(
-            con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]), extra="supplier_name_norm AS supplier_key")
+            con,
+            PAYMENTS,
+            req,
+            "explore_payments",
+            ("org = ?", [slug]),
+            extra="supplier_name_norm AS supplier_key",
+        )
         page.extra["categories"] = categories(con, [slug])
         _ward_label(con, page)
     return page
@@ -140,15 +206,20 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     if req.search or req.sort != PAYMENTS.default_sort or {k for k, _ in req.filters} - {"year"}:
         return None
     year = req.value("year")
-    row = con.execute("SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? AND "
-                      + ("financial_year = ?" if year else "financial_year IS NULL"),
-                      [slug, *([int(year[:4])] if year else [])]).fetchone()
+    row = con.execute(
+        "SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? AND "
+        + ("financial_year = ?" if year else "financial_year IS NULL"),
+        [slug, *([int(year[:4])] if year else [])],
+    ).fetchone()
     total, first = (int(row[0]), int(row[1])) if row else (0, 0)
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     start = first + (req.page - 1) * req.per_page
     end = min(start + req.per_page, first + total) - 1
-    cur = con.execute(f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
-                      f"WHERE pos BETWEEN ? AND ? ORDER BY pos", [start, end])
+    cur = con.execute(
+        f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
+        f"WHERE pos BETWEEN ? AND ? ORDER BY pos",
+        [start, end],
+    )
     return TablePage(PAYMENTS, req, records(cur), total)
 
 
@@ -156,26 +227,41 @@ def years(ws: Workspace) -> list[tuple[str, str]]:
     """The financial years with payments, newest first, as (2024-25, 2024-25) choices (from the explore
     tables: a page's year picker never scans the payments)."""
     with reader(ws) as con:
-        found = [int(r[0]) for r in con.execute("SELECT DISTINCT financial_year FROM explore_payment_counts "
-                                                "WHERE financial_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+        found = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT financial_year FROM explore_payment_counts "
+                "WHERE financial_year IS NOT NULL ORDER BY 1 DESC"
+            ).fetchall()
+        ]
     return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
 
 
 def categories(con: Any, orgs: list[str]) -> list[str]:
     """The categories these anchors' payments name (the category filter's choices)."""
-    return [r[0] for r in con.execute(f"SELECT DISTINCT category FROM explore_categories WHERE org IN ({_marks(orgs)}) "
-                                      "ORDER BY 1", orgs).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT category FROM explore_categories WHERE org IN ({_marks(orgs)}) "
+            "ORDER BY 1",
+            orgs,
+        ).fetchall()
+    ]
 
 
 def _ward_label(con: Any, page: TablePage) -> None:
     """The name of a ward filtered on (from a dashboard link), for the page to show instead of its code."""
     code = page.request.value("ward")
     if code:
-        row = con.execute("SELECT name FROM areas WHERE kind = 'ward' AND code = ? LIMIT 1", [code]).fetchone()
+        row = con.execute(
+            "SELECT name FROM areas WHERE kind = 'ward' AND code = ? LIMIT 1", [code]
+        ).fetchone()
         page.extra["ward_names"] = {code: str(row[0]) if row else "a ward without a loaded name"}
 
 
-def payment_rows(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> list[dict[str, Any]]:
+def payment_rows(
+    ws: Workspace, viewer: Viewer, org: str, req: TableRequest
+) -> list[dict[str, Any]]:
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
     with reader(ws) as con:
@@ -248,19 +334,33 @@ def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
     marks, both = _marks(orgs), [*orgs, key]
     where = f"org IN ({marks}) AND supplier_name_norm = ?"
     with reader(ws) as con:
-        by_anchor = _rows(con, f"SELECT org, sum(spend) AS spend, sum(payments) AS payments, "
-                               f"sum(spend) FILTER (WHERE counted) AS counted_spend, max(last_paid) AS last_paid "
-                               f"FROM explore_spend WHERE {where} GROUP BY org ORDER BY spend DESC, org", both)
+        by_anchor = _rows(
+            con,
+            f"SELECT org, sum(spend) AS spend, sum(payments) AS payments, "
+            f"sum(spend) FILTER (WHERE counted) AS counted_spend, max(last_paid) AS last_paid "
+            f"FROM explore_spend WHERE {where} GROUP BY org ORDER BY spend DESC, org",
+            both,
+        )
         if not by_anchor:
             refuse(ws, viewer, "supplier", key, "not paid by a visible anchor")
-        name_row = con.execute(f"SELECT supplier_name FROM explore_names WHERE {where} ORDER BY org LIMIT 1",
-                               both).fetchone()
-        by_year = _rows(con, f"SELECT financial_year, sum(spend) AS spend, sum(payments) AS payments "
-                             f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY 1 DESC", both)
-        by_category = _rows(con, f"SELECT category, sum(spend) AS spend, sum(payments) AS payments "
-                                 f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY spend DESC, category NULLS LAST",
-                            both)
-        registers = _rows(con, f"""
+        name_row = con.execute(
+            f"SELECT supplier_name FROM explore_names WHERE {where} ORDER BY org LIMIT 1", both
+        ).fetchone()
+        by_year = _rows(
+            con,
+            f"SELECT financial_year, sum(spend) AS spend, sum(payments) AS payments "
+            f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY 1 DESC",
+            both,
+        )
+        by_category = _rows(
+            con,
+            f"SELECT category, sum(spend) AS spend, sum(payments) AS payments "
+            f"FROM explore_spend WHERE {where} GROUP BY 1 ORDER BY spend DESC, category NULLS LAST",
+            both,
+        )
+        registers = _rows(
+            con,
+            f"""
             SELECT DISTINCT source, ref FROM (
                 SELECT register_source AS source, register_id AS ref FROM supplier_resolution
                 WHERE {where} AND register_id IS NOT NULL
@@ -276,8 +376,12 @@ def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
                 UNION ALL
                 SELECT 'charity_commission', charity_number FROM supplier_profile WHERE {where}
                     AND charity_number IS NOT NULL)
-            ORDER BY source, ref""", both * 5)
-        places = _rows(con, f"""
+            ORDER BY source, ref""",
+            both * 5,
+        )
+        places = _rows(
+            con,
+            f"""
             SELECT p.org, p.place_tier AS tier, p.ward, w.name AS ward_name, b.name AS borough_name,
                    coalesce(sp.postcode, r.registered_postcode) AS postcode
             FROM explore_places p
@@ -286,6 +390,15 @@ def supplier(ws: Workspace, viewer: Viewer, key: str) -> SupplierPage:
             LEFT JOIN areas w ON w.kind = 'ward' AND w.code = p.ward
             LEFT JOIN areas b ON b.code = w.parent
             WHERE p.org IN ({marks}) AND p.supplier_name_norm = ?
-            ORDER BY p.org""", both)
-    return SupplierPage(key, str(name_row[0]) if name_row else key, by_anchor, by_year, by_category,
-                        registers, places)
+            ORDER BY p.org""",
+            both,
+        )
+    return SupplierPage(
+        key,
+        str(name_row[0]) if name_row else key,
+        by_anchor,
+        by_year,
+        by_category,
+        registers,
+        places,
+    )

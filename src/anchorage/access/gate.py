@@ -25,7 +25,9 @@ UPLOAD_ROLES = {"anchor-admin", "anchor-analyst"}
 # The person running a command on the workspace's own machine: they hold its files, so they act for every anchor
 # (as the owner of the files could anyway); their actions are audited as the OS user "(command line)".
 LOCAL_OPERATOR = "local-operator"
-ANCHOR_WIDE = frozenset({"collaborative-admin", LOCAL_OPERATOR})  # roles that belong to no one anchor
+ANCHOR_WIDE = frozenset(
+    {"collaborative-admin", LOCAL_OPERATOR}
+)  # roles that belong to no one anchor
 
 
 def _roles(*names: str) -> frozenset[str]:
@@ -47,11 +49,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stop-sharing": _roles("anchor-admin", "collaborative-admin"),
     # An anchor's jobs (loads of its files) name its files and figures: its own users, and the collaborative admin.
     "see-jobs": _roles("anchor-admin", "anchor-analyst", "viewer", "collaborative-admin"),
-    "edit-assets": _roles(*UPLOAD_ROLES),  # review decisions, occupancy, transfers, spaces and their requests
-    "keep-acv": _roles(*UPLOAD_ROLES),  # the ACV list: only of a council anchor (services/assets.py)
+    "edit-assets": _roles(
+        *UPLOAD_ROLES
+    ),  # review decisions, occupancy, transfers, spaces and their requests
+    "keep-acv": _roles(
+        *UPLOAD_ROLES
+    ),  # the ACV list: only of a council anchor (services/assets.py)
     "issue-survey": _roles(*UPLOAD_ROLES),  # LM3 one-time survey links
     "record-social-value": _roles(*UPLOAD_ROLES),
-    "administer": _roles("anchor-admin", "collaborative-admin"),  # users, sharing, audit log of the anchor
+    "administer": _roles(
+        "anchor-admin", "collaborative-admin"
+    ),  # users, sharing, audit log of the anchor
     "grant-collaborative-admin": _roles("collaborative-admin"),
     "publish-pipeline": _roles("anchor-admin", "collaborative-admin"),
     "purge-registrations": _roles("collaborative-admin"),
@@ -73,8 +81,10 @@ class Viewer:
 
     def require_detail(self, org: str) -> None:
         if not self.sees_detail(org):
-            raise Forbidden(f"You cannot see {org}'s transactions, suppliers or uploads.",
-                            fix="Its anchor admin can share them with your anchor.")
+            raise Forbidden(
+                f"You cannot see {org}'s transactions, suppliers or uploads.",
+                fix="Its anchor admin can share them with your anchor.",
+            )
 
     def may(self, action: str, org: str | None = None) -> bool:
         """Whether the permission table lets this user do `action` to an object of anchor `org` (None: an object
@@ -86,8 +96,10 @@ class Viewer:
 
     def require_upload(self, org: str) -> None:
         if not self.may("upload", org):
-            raise Forbidden("Only an admin or analyst of this anchor can upload its files.",
-                            fix="Ask your anchor admin for the analyst role.")
+            raise Forbidden(
+                "Only an admin or analyst of this anchor can upload its files.",
+                fix="Ask your anchor admin for the analyst role.",
+            )
 
     def can_review(self, org: str) -> bool:
         """Deciding on an anchor's supplier matches: its detail, and its analyst or admin role (or collaborative admin)."""
@@ -96,14 +108,18 @@ class Viewer:
     def require_review(self, org: str) -> None:
         self.require_detail(org)
         if not self.can_review(org):
-            raise Forbidden("Only an admin or analyst of this anchor can decide on its supplier matches.",
-                            fix="Ask your anchor admin for the analyst role.")
+            raise Forbidden(
+                "Only an admin or analyst of this anchor can decide on its supplier matches.",
+                fix="Ask your anchor admin for the analyst role.",
+            )
 
     def require_admin(self, org: str | None = None) -> None:
         """Collaborative admins administer everyone; anchor admins only their own anchor."""
         if self.may("administer", org):
             return
-        raise Forbidden("This needs an admin.", fix="Ask your anchor admin or the collaborative admin.")
+        raise Forbidden(
+            "This needs an admin.", fix="Ask your anchor admin or the collaborative admin."
+        )
 
     @property
     def is_collaborative_admin(self) -> bool:
@@ -121,28 +137,46 @@ def local_operator(ws: Workspace) -> Viewer:
         who = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (e.g. some containers)
         who = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return Viewer("local-operator", f"{who} (command line)", LOCAL_OPERATOR, None,
-                  frozenset(a.slug for a in ws.config.anchors))
+    return Viewer(
+        "local-operator",
+        f"{who} (command line)",
+        LOCAL_OPERATOR,
+        None,
+        frozenset(a.slug for a in ws.config.anchors),
+    )
 
 
-def refuse(ws: Workspace, viewer: Viewer, what: str, ref: object, reason: str, *, ip: str | None = None) -> NoReturn:
+def refuse(
+    ws: Workspace, viewer: Viewer, what: str, ref: object, reason: str, *, ip: str | None = None
+) -> NoReturn:
     """The one answer for a reference this user may not use: it does not exist, or it is another anchor's.
 
     Both give the same 404 and the same words (never the reference, nor whose it is), so references cannot be
     probed; the attempt is audited as refused, with the real reason for the admins."""
     with ws.session() as s:
-        audit.record(s, viewer.email, "refused", org=viewer.org, ip=ip,
-                     detail={"what": what, "ref": str(ref)[:80], "reason": reason})
+        audit.record(
+            s,
+            viewer.email,
+            "refused",
+            org=viewer.org,
+            ip=ip,
+            detail={"what": what, "ref": str(ref)[:80], "reason": reason},
+        )
         s.commit()
-    refused = NotFound(f"There is no {what} here that you can open or change.",
-                       fix="Go back to the list and choose one from it.")
+    refused = NotFound(
+        f"There is no {what} here that you can open or change.",
+        fix="Go back to the list and choose one from it.",
+    )
     refused.audited = True  # the web's error handler does not record it a second time
     raise refused
 
 
 def viewer_for(s: Session, user: User) -> Viewer:
-    shared = set() if user.org is None else set(
-        s.scalars(select(Share.owner).where(Share.grantee == user.org)).all())
+    shared = (
+        set()
+        if user.org is None
+        else set(s.scalars(select(Share.owner).where(Share.grantee == user.org)).all())
+    )
     own = {user.org} if user.org else set()
     return Viewer(user.id, user.email, user.role, user.org, frozenset(own | shared))
 
@@ -155,7 +189,9 @@ def shares(s: Session, owner: str | None = None) -> list[Share]:
 def grant(s: Session, by: Viewer, owner: str, grantee: str) -> None:
     """Let `grantee`'s users see `owner`'s detail. Only `owner`'s admin may share its data."""
     if not by.may("share-detail", owner):
-        raise Forbidden("Only the anchor's own admin can share its detail.", fix="Ask that anchor's admin.")
+        raise Forbidden(
+            "Only the anchor's own admin can share its detail.", fix="Ask that anchor's admin."
+        )
     if owner == grantee:
         return
     if s.scalar(select(Share).where(Share.owner == owner, Share.grantee == grantee)) is None:
@@ -165,7 +201,10 @@ def grant(s: Session, by: Viewer, owner: str, grantee: str) -> None:
 
 def revoke(s: Session, by: Viewer, owner: str, grantee: str) -> None:
     if not by.may("stop-sharing", owner):
-        raise Forbidden("Only the anchor's own admin can stop sharing its detail.", fix="Ask that anchor's admin.")
+        raise Forbidden(
+            "Only the anchor's own admin can stop sharing its detail.",
+            fix="Ask that anchor's admin.",
+        )
     row = s.scalar(select(Share).where(Share.owner == owner, Share.grantee == grantee))
     if row is not None:
         s.delete(row)

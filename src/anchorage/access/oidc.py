@@ -60,8 +60,10 @@ class OidcClient:
             try:
                 meta = self.http.get(url).raise_for_status().json()
             except (httpx.HTTPError, ValueError) as exc:
-                raise LoginRefused("The single sign-on provider cannot be reached.",
-                                   fix=f"Check ANCHORAGE_WEB_OIDC_ISSUER ({self.cfg.issuer}): {exc}") from None
+                raise LoginRefused(
+                    "The single sign-on provider cannot be reached.",
+                    fix=f"Check ANCHORAGE_WEB_OIDC_ISSUER ({self.cfg.issuer}): {exc}",
+                ) from None
             self._meta = meta
             self._jwks = jwt.PyJWKClient(meta["jwks_uri"])
         return self._meta
@@ -69,38 +71,77 @@ class OidcClient:
     def start(self, next_path: str = "/") -> tuple[str, str]:
         """The provider URL to send the browser to, and the state to keep in a cookie."""
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
         with self._lock:
             now = time.time()
             self._flows = {k: f for k, f in self._flows.items() if now - f.started < FLOW_LIFETIME}
             self._flows[state] = _Flow(nonce, verifier, next_path, now)
-        query = urlencode({"response_type": "code", "client_id": self.cfg.client_id, "scope": "openid email profile",
-                           "redirect_uri": self.cfg.redirect_url, "state": state, "nonce": nonce,
-                           "code_challenge": challenge, "code_challenge_method": "S256"})
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.cfg.client_id,
+                "scope": "openid email profile",
+                "redirect_uri": self.cfg.redirect_url,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
         return f"{self.metadata()['authorization_endpoint']}?{query}", state
 
     def finish(self, code: str, state: str, cookie_state: str | None) -> tuple[dict[str, Any], str]:
         """Exchange the code and verify the ID token (signature, issuer, audience, expiry, nonce)."""
         with self._lock:
             flow = self._flows.pop(state, None)
-        if flow is None or not cookie_state or not secrets.compare_digest(state, cookie_state) \
-                or time.time() - flow.started > FLOW_LIFETIME:
-            raise LoginRefused("This sign-in link has expired or was not started here.", fix="Start again.")
+        if (
+            flow is None
+            or not cookie_state
+            or not secrets.compare_digest(state, cookie_state)
+            or time.time() - flow.started > FLOW_LIFETIME
+        ):
+            raise LoginRefused(
+                "This sign-in link has expired or was not started here.", fix="Start again."
+            )
         meta = self.metadata()
         try:
-            tokens = self.http.post(meta["token_endpoint"], data={
-                "grant_type": "authorization_code", "code": code, "redirect_uri": self.cfg.redirect_url,
-                "client_id": self.cfg.client_id, "client_secret": self.cfg.client_secret,
-                "code_verifier": flow.verifier}).raise_for_status().json()
+            tokens = (
+                self.http.post(
+                    meta["token_endpoint"],
+                    data={
+                        "grant_type": "authorization_code",
+                        "code": code,
+                        "redirect_uri": self.cfg.redirect_url,
+                        "client_id": self.cfg.client_id,
+                        "client_secret": self.cfg.client_secret,
+                        "code_verifier": flow.verifier,
+                    },
+                )
+                .raise_for_status()
+                .json()
+            )
             assert self._jwks is not None
             key = self._jwks.get_signing_key_from_jwt(tokens["id_token"])
-            claims = jwt.decode(tokens["id_token"], key.key, algorithms=["RS256", "ES256"],
-                                audience=self.cfg.client_id, issuer=meta.get("issuer", self.cfg.issuer))
+            claims = jwt.decode(
+                tokens["id_token"],
+                key.key,
+                algorithms=["RS256", "ES256"],
+                audience=self.cfg.client_id,
+                issuer=meta.get("issuer", self.cfg.issuer),
+            )
         except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWTError) as exc:
-            raise LoginRefused("The single sign-on provider's answer could not be verified.",
-                               fix=f"Try again, or ask your admin to check the SSO settings ({exc}).") from None
+            raise LoginRefused(
+                "The single sign-on provider's answer could not be verified.",
+                fix=f"Try again, or ask your admin to check the SSO settings ({exc}).",
+            ) from None
         if claims.get("nonce") != flow.nonce:
-            raise LoginRefused("The single sign-on answer does not match this sign-in.", fix="Start again.")
+            raise LoginRefused(
+                "The single sign-on answer does not match this sign-in.", fix="Start again."
+            )
         return claims, flow.next
 
 
@@ -114,8 +155,16 @@ def user_for_claims(s: Session, claims: dict[str, Any], ip: str | None = None) -
         if user is not None and user.oidc_subject is None:
             user.oidc_subject = subject
     if user is None or not user.active:
-        audit.record(s, email or subject, "login-failed", ip=ip, detail={"reason": "single sign-on: no account"})
-        raise LoginRefused(f"There is no Anchorage account for {email or 'this identity'}.",
-                           fix="Ask your anchor's admin to invite you with this email address.")
+        audit.record(
+            s,
+            email or subject,
+            "login-failed",
+            ip=ip,
+            detail={"reason": "single sign-on: no account"},
+        )
+        raise LoginRefused(
+            f"There is no Anchorage account for {email or 'this identity'}.",
+            fix="Ask your anchor's admin to invite you with this email address.",
+        )
     audit.record(s, user.email, "login", org=user.org, ip=ip, detail={"method": "single sign-on"})
     return user

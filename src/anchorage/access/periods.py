@@ -30,7 +30,9 @@ class Coverage:
         first, last = self.first_paid, self.last_paid
         if first is None or last is None:
             return ()
-        return tuple(y for y in self.years if first < dt.date(y, 5, 1) and last >= dt.date(y + 1, 3, 1))
+        return tuple(
+            y for y in self.years if first < dt.date(y, 5, 1) and last >= dt.date(y + 1, 3, 1)
+        )
 
     @property
     def default_year(self) -> int | None:
@@ -38,11 +40,20 @@ class Coverage:
 
 
 def coverage(ws: Workspace) -> Coverage:
-    with ws.warehouse(read_only=True) as con:  # a reader: never takes a writer's turn nor counts as a write
-        row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend").fetchone() or (None, None)
-        years = [int(y) for (y,) in con.execute(
-            f"SELECT DISTINCT {FINANCIAL_YEAR_SQL.format(col='payment_date')} AS fy "
-            "FROM spend WHERE payment_date IS NOT NULL ORDER BY fy").fetchall()]
+    with ws.warehouse(
+        read_only=True
+    ) as con:  # a reader: never takes a writer's turn nor counts as a write
+        row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend").fetchone() or (
+            None,
+            None,
+        )
+        years = [
+            int(y)
+            for (y,) in con.execute(
+                f"SELECT DISTINCT {FINANCIAL_YEAR_SQL.format(col='payment_date')} AS fy "
+                "FROM spend WHERE payment_date IS NOT NULL ORDER BY fy"
+            ).fetchall()
+        ]
     with ws.session() as s:
         last_upload = s.scalar(select(func.max(Upload.created_at)).where(Upload.status == "loaded"))
     return Coverage(tuple(years), row[0], row[1], last_upload)
@@ -50,9 +61,12 @@ def coverage(ws: Workspace) -> Coverage:
 
 def coverage_record(cov: Coverage) -> dict[str, Any]:
     """A coverage as the committed analysis keeps it (JSON)."""
-    return {"years": list(cov.years), "first_paid": cov.first_paid and cov.first_paid.isoformat(),
-            "last_paid": cov.last_paid and cov.last_paid.isoformat(),
-            "last_upload": cov.last_upload and cov.last_upload.isoformat()}
+    return {
+        "years": list(cov.years),
+        "first_paid": cov.first_paid and cov.first_paid.isoformat(),
+        "last_paid": cov.last_paid and cov.last_paid.isoformat(),
+        "last_upload": cov.last_upload and cov.last_upload.isoformat(),
+    }
 
 
 def committed_coverage(ws: Workspace) -> Coverage:
@@ -61,10 +75,16 @@ def committed_coverage(ws: Workspace) -> Coverage:
     if found is None:
         return Coverage((), None, None, None)
     c = found.coverage
+
     def day(v: str | None) -> dt.date | None:
         return dt.date.fromisoformat(v) if v else None
-    return Coverage(tuple(int(y) for y in c.get("years", [])), day(c.get("first_paid")), day(c.get("last_paid")),
-                    dt.datetime.fromisoformat(c["last_upload"]) if c.get("last_upload") else None)
+
+    return Coverage(
+        tuple(int(y) for y in c.get("years", [])),
+        day(c.get("first_paid")),
+        day(c.get("last_paid")),
+        dt.datetime.fromisoformat(c["last_upload"]) if c.get("last_upload") else None,
+    )
 
 
 def chosen_year(cov: Coverage, asked: str | None) -> int | None:
@@ -81,21 +101,29 @@ def year_analysis(ws: Workspace, viewer: Viewer, year: int | None) -> AnalysisRe
         return queries.analysis(ws, viewer)
     result = committed.required(ws).of_year(year)
     if result is None:
-        raise committed.FiguresPending(f"The figures for {fy_label(year)} are being worked out.",
-                                       fix="Try again in a minute or two, or choose another year.")
+        raise committed.FiguresPending(
+            f"The figures for {fy_label(year)} are being worked out.",
+            fix="Try again in a minute or two, or choose another year.",
+        )
     return queries.gated(result, viewer, {a.slug for a in ws.config.anchors})
 
 
-def dashboard_of(ws: Workspace, viewer: Viewer, org: str, result: AnalysisResult) -> queries.Dashboard:
+def dashboard_of(
+    ws: Workspace, viewer: Viewer, org: str, result: AnalysisResult
+) -> queries.Dashboard:
     """queries.dashboard, on the analysis of a chosen period."""
     if org != queries.COLLABORATIVE:
         ws.config.anchor(org)  # unknown anchors are a plain error, not an empty page
-    mine = {name: df[df["org"] == org].drop(columns="org").reset_index(drop=True)
-            for name, df in result.tables.items()}
+    mine = {
+        name: df[df["org"] == org].drop(columns="org").reset_index(drop=True)
+        for name, df in result.tables.items()
+    }
     row = mine["totals"].iloc[0] if len(mine["totals"]) else None
     tiles = {k: (None if row is None or row[k] != row[k] else float(row[k])) for k in queries.TILES}
     label = "Whole collaborative" if org == queries.COLLABORATIVE else ws.config.anchor(org).name
-    return queries.Dashboard(org, label, tiles, mine, org == queries.COLLABORATIVE or viewer.sees_detail(org))
+    return queries.Dashboard(
+        org, label, tiles, mine, org == queries.COLLABORATIVE or viewer.sees_detail(org)
+    )
 
 
 def data_to(cov: Coverage, year: int | None) -> dt.date | None:
@@ -116,7 +144,11 @@ def period_line(ws: Workspace, asked: str | None) -> tuple[int | None, int | Non
     both whole years), and its line: "2024-25 · data to 31 Mar 2025 · last upload 6 Dec 2026"."""
     cov = committed_coverage(ws)
     year = chosen_year(cov, asked)
-    line = "All years" if year is None else fy_label(year) + ("" if year in cov.complete_years else " (part year)")
+    line = (
+        "All years"
+        if year is None
+        else fy_label(year) + ("" if year in cov.complete_years else " (part year)")
+    )
     for words, value in (("data to", data_to(cov, year)), ("last upload", cov.last_upload)):
         if value:
             line += f" · {words} {value.day} {value:%b %Y}"

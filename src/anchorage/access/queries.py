@@ -24,7 +24,9 @@ from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
 from anchorage.workspace import Workspace
 
-DETAIL_TABLES = ("top_suppliers",)  # per-anchor rows of these tables name suppliers: detail, not aggregate
+DETAIL_TABLES = (
+    "top_suppliers",
+)  # per-anchor rows of these tables name suppliers: detail, not aggregate
 
 
 def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -38,11 +40,17 @@ def data_version(ws: Workspace) -> str:
     suppliers resolve` on the command line): the analysis cache key. A read: it never builds anything."""
     with ws.session() as s:
         rows = s.execute(select(Upload.id, Upload.status).order_by(Upload.id)).all()
-        decided = s.execute(select(SupplierDecision.id).where(SupplierDecision.active.is_(True))
-                            .order_by(SupplierDecision.created_at, SupplierDecision.id)).all()
+        decided = s.execute(
+            select(SupplierDecision.id)
+            .where(SupplierDecision.active.is_(True))
+            .order_by(SupplierDecision.created_at, SupplierDecision.id)
+        ).all()
     # Writes by this process (the owner) count; the file's time catches another process's (the WAL first).
     wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
-    written = (ws.warehouse_writes, *(p.stat().st_mtime_ns for p in (ws.warehouse_path, wal) if p.exists()))
+    written = (
+        ws.warehouse_writes,
+        *(p.stat().st_mtime_ns for p in (ws.warehouse_path, wal) if p.exists()),
+    )
     return hashlib.sha256(repr((rows, decided, written)).encode()).hexdigest()[:16]
 
 
@@ -84,17 +92,25 @@ class Dashboard:
     detail_visible: bool = False
 
 
-TILES = {"spend": "Total spend", "local_pct": "Local", "deprived20_pct": "In the 20% most deprived areas",
-         "sme_pct_of_known": "SME (of known)", "vcse_pct_of_known": "VCSE (of known)",
-         "matched_pct": "Matched to a register", "unmatched_spend": "Not matched to a register"}
+TILES = {
+    "spend": "Total spend",
+    "local_pct": "Local",
+    "deprived20_pct": "In the 20% most deprived areas",
+    "sme_pct_of_known": "SME (of known)",
+    "vcse_pct_of_known": "VCSE (of known)",
+    "matched_pct": "Matched to a register",
+    "unmatched_spend": "Not matched to a register",
+}
 
 
 def dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> Dashboard:
     if org != COLLABORATIVE:
         ws.config.anchor(org)  # unknown anchors are a plain error, not an empty page
     result = analysis(ws, viewer)
-    mine = {name: df[df["org"] == org].drop(columns="org").reset_index(drop=True)
-            for name, df in result.tables.items()}
+    mine = {
+        name: df[df["org"] == org].drop(columns="org").reset_index(drop=True)
+        for name, df in result.tables.items()
+    }
     row = mine["totals"].iloc[0] if len(mine["totals"]) else None
     tiles = {k: (None if row is None or pd.isna(row[k]) else float(row[k])) for k in TILES}
     label = "Whole collaborative" if org == COLLABORATIVE else ws.config.anchor(org).name
@@ -104,13 +120,22 @@ def dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> Dashbo
 def benchmark(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
     """Anchor against anchor on the headline shares (aggregates only)."""
     totals = analysis(ws, viewer).tables["totals"]
-    cols = ["org", "spend", "suppliers", "local_pct", "deprived20_pct", "sme_pct_of_known", "vcse_pct_of_known",
-            "unknown_pct"]
+    cols = [
+        "org",
+        "spend",
+        "suppliers",
+        "local_pct",
+        "deprived20_pct",
+        "sme_pct_of_known",
+        "vcse_pct_of_known",
+        "unknown_pct",
+    ]
     return totals[cols].reset_index(drop=True)
 
 
-def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", limit: int = 100,
-                 offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+def transactions(
+    ws: Workspace, viewer: Viewer, org: str, *, search: str = "", limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
     """One anchor's payments, newest first (detail: gated), from the explore tables the refresh job built: the
     default order is a range of their numbering, so a page costs the same at any size."""
     slug = ws.config.anchor(org).slug
@@ -118,21 +143,36 @@ def transactions(ws: Workspace, viewer: Viewer, org: str, *, search: str = "", l
     cols = "payment_date, supplier_name, amount, category, service, transaction_id"
     with explore_queries.reader(ws) as con:
         if not search:
-            row = con.execute("SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? "
-                              "AND financial_year IS NULL", [slug]).fetchone()
+            row = con.execute(
+                "SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? "
+                "AND financial_year IS NULL",
+                [slug],
+            ).fetchone()
             total, first = (int(row[0]), int(row[1])) if row else (0, 0)
             start, end = first + offset, first + min(total, offset + limit) - 1
-            cur = con.execute(f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? ORDER BY pos",
-                              [start, end])
+            cur = con.execute(
+                f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? ORDER BY pos",
+                [start, end],
+            )
             return _records(cur), total
-        where, params = "org = ? AND (supplier_name ILIKE ? OR category ILIKE ?)", [slug, f"%{search}%", f"%{search}%"]
-        total = (con.execute(f"SELECT count(*) FROM explore_payments WHERE {where}", params).fetchone() or (0,))[0]
-        cur = con.execute(f"SELECT {cols} FROM explore_payments WHERE {where} ORDER BY pos LIMIT ? OFFSET ?",
-                          [*params, limit, offset])
+        where, params = (
+            "org = ? AND (supplier_name ILIKE ? OR category ILIKE ?)",
+            [slug, f"%{search}%", f"%{search}%"],
+        )
+        total = (
+            con.execute(f"SELECT count(*) FROM explore_payments WHERE {where}", params).fetchone()
+            or (0,)
+        )[0]
+        cur = con.execute(
+            f"SELECT {cols} FROM explore_payments WHERE {where} ORDER BY pos LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
         return _records(cur), total
 
 
-def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
+def suppliers(
+    ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 50
+) -> list[dict[str, Any]]:
     """Supplier explorer: suppliers of the anchors whose detail the viewer may see, with spend per anchor (the
     explore tables' every-year rows: the name shown is the one on most payments, procurement/explore.py)."""
     orgs = sorted(viewer.detail_orgs)
@@ -143,7 +183,9 @@ def suppliers(ws: Workspace, viewer: Viewer, *, search: str = "", limit: int = 5
         cur = con.execute(
             f"SELECT supplier_name AS supplier, supplier_name_norm AS key, org, spend, payments, last_paid "
             f"FROM explore_suppliers WHERE org IN ({marks}) AND financial_year IS NULL AND supplier_name ILIKE ? "
-            f"ORDER BY spend DESC, key, org LIMIT ?", [*orgs, f"%{search}%", limit])
+            f"ORDER BY spend DESC, key, org LIMIT ?",
+            [*orgs, f"%{search}%", limit],
+        )
         return _records(cur)
 
 
@@ -151,7 +193,9 @@ def uploads(ws: Workspace, viewer: Viewer, org: str) -> Sequence[Upload]:
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
     with ws.session() as s:
-        return s.scalars(select(Upload).where(Upload.org == slug).order_by(Upload.created_at.desc())).all()
+        return s.scalars(
+            select(Upload).where(Upload.org == slug).order_by(Upload.created_at.desc())
+        ).all()
 
 
 def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
@@ -171,10 +215,13 @@ def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[
     up = upload(ws, viewer, upload_id)
     with ws.warehouse(read_only=True) as con:  # a reader: never waits for a load
         # fixed_by: the later upload (a fix workbook) that loaded the row (ingest/quarantine_fix.py)
-        cur = con.execute("SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw, "
-                          "(SELECT any_value(f.fix_upload_id) FROM quarantine_fixes f WHERE f.original_upload_id "
-                          "= q.upload_id AND f.original_row_no = coalesce(q.row_no, -q.line_no, 0) AND f.loaded) AS fixed_by "
-                          "FROM quarantine q WHERE upload_id = ? ORDER BY row_no", [up.id])
+        cur = con.execute(
+            "SELECT source_file, sheet, row_no, line_no, column_name, reason, amount, raw, "
+            "(SELECT any_value(f.fix_upload_id) FROM quarantine_fixes f WHERE f.original_upload_id "
+            "= q.upload_id AND f.original_row_no = coalesce(q.row_no, -q.line_no, 0) AND f.loaded) AS fixed_by "
+            "FROM quarantine q WHERE upload_id = ? ORDER BY row_no",
+            [up.id],
+        )
         rows = _records(cur)
     if up.kind in PERSONAL_KINDS:
         for r in rows:

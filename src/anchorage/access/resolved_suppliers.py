@@ -17,26 +17,32 @@ def _yes_no(col: str) -> str:
     return f"CASE WHEN r.{col} THEN 'yes' WHEN NOT r.{col} THEN 'no' ELSE 'unknown' END"
 
 
-ENTRY_SQL = ("CASE r.register_source WHEN 'companies_house' THEN 'Company number ' || r.register_id "
-             "WHEN 'charity_commission' THEN 'Charity number ' || r.register_id ELSE r.register_id END")
+ENTRY_SQL = (
+    "CASE r.register_source WHEN 'companies_house' THEN 'Company number ' || r.register_id "
+    "WHEN 'charity_commission' THEN 'Charity number ' || r.register_id ELSE r.register_id END"
+)
 RESOLVED = TableSpec(
     name="Resolved suppliers",
-    columns=(Column("supplier", "Supplier as given", sql="r.supplier_name", filter="contains"),
-             Column("anchor", "Anchor", "anchor", sql="r.org", filter="equals"),
-             Column("register_name", "Register entity", sql="r.register_name", filter="contains"),
-             Column("entry", "Register entry", sql=ENTRY_SQL, sortable=False),
-             Column("sector", "Sector", sql="r.sector", filter="contains"),
-             Column("sme", "SME", sql=_yes_no("register_sme"), filter="equals", choices=YES_NO),
-             Column("vcse", "VCSE", sql=_yes_no("register_vcse"), filter="equals", choices=YES_NO),
-             Column("warning", "Warning", sql="r.warning"),
-             Column("matched", "How matched", sql="coalesce(r.method, 'not matched')", filter="equals"),
-             Column("spend", "Spend", "money", sql="coalesce(t.spend, 0)")),
+    columns=(
+        Column("supplier", "Supplier as given", sql="r.supplier_name", filter="contains"),
+        Column("anchor", "Anchor", "anchor", sql="r.org", filter="equals"),
+        Column("register_name", "Register entity", sql="r.register_name", filter="contains"),
+        Column("entry", "Register entry", sql=ENTRY_SQL, sortable=False),
+        Column("sector", "Sector", sql="r.sector", filter="contains"),
+        Column("sme", "SME", sql=_yes_no("register_sme"), filter="equals", choices=YES_NO),
+        Column("vcse", "VCSE", sql=_yes_no("register_vcse"), filter="equals", choices=YES_NO),
+        Column("warning", "Warning", sql="r.warning"),
+        Column("matched", "How matched", sql="coalesce(r.method, 'not matched')", filter="equals"),
+        Column("spend", "Spend", "money", sql="coalesce(t.spend, 0)"),
+    ),
     default_sort="-spend",
     tie=("r.org", "r.record_id"),
     search=("r.supplier_name", "r.register_name", "r.register_id"),
 )
-SOURCE = ("supplier_resolution r LEFT JOIN explore_suppliers t ON t.org = r.org "
-          "AND t.supplier_name_norm = r.supplier_name_norm AND t.financial_year IS NULL")
+SOURCE = (
+    "supplier_resolution r LEFT JOIN explore_suppliers t ON t.org = r.org "
+    "AND t.supplier_name_norm = r.supplier_name_norm AND t.financial_year IS NULL"
+)
 EXTRA = "r.register_source AS register_source, r.register_id AS register_id, r.supplier_name_norm AS supplier_key"
 
 
@@ -49,7 +55,9 @@ def page(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     """One page of the resolved supplier records the viewer may see (none for a viewer without detail)."""
     if not viewer.detail_orgs:
         return TablePage(RESOLVED, req, [], 0)
-    with explore_queries.reader(ws) as con:  # the tables the figures refresh built; pages never build them
+    with explore_queries.reader(
+        ws
+    ) as con:  # the tables the figures refresh built; pages never build them
         return sql_page(con, RESOLVED, req, SOURCE, _scope(viewer), extra=EXTRA)
 
 

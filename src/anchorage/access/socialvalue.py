@@ -19,19 +19,24 @@ from anchorage.socialvalue.status import (
 from anchorage.workspace import Workspace
 
 
-def status(ws: Workspace, viewer: Viewer, as_of: dt.date | None = None,
-           fw: Framework | None = None) -> tuple[SocialValueStatus, dict[str, int]]:
+def status(
+    ws: Workspace, viewer: Viewer, as_of: dt.date | None = None, fw: Framework | None = None
+) -> tuple[SocialValueStatus, dict[str, int]]:
     """The gated status, and how many contracts each anchor has behind (an aggregate)."""
     full = social_value_status(ws, as_of, fw=fw or load_framework(ws))
     return visible(full, set(viewer.detail_orgs)), behind_counts(full)
 
 
-def lm3(ws: Workspace, viewer: Viewer, fw: Framework | None = None, *, year: int | None = None) -> Lm3Result:
+def lm3(
+    ws: Workspace, viewer: Viewer, fw: Framework | None = None, *, year: int | None = None
+) -> Lm3Result:
     """LM3 per anchor (aggregate), of the surveys of one year or of all; the per-supplier answers only of
     anchors the viewer sees in detail."""
     res = lm3_results(ws, fw, year=year)
     if not res.responses.empty:
-        res.responses = res.responses[res.responses["org"].isin(viewer.detail_orgs)].reset_index(drop=True)
+        res.responses = res.responses[res.responses["org"].isin(viewer.detail_orgs)].reset_index(
+            drop=True
+        )
     return res
 
 

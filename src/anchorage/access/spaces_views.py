@@ -30,14 +30,25 @@ GROUP_ACTIONS = {"accept", "withdraw"}  # recorded by the anchor's staff on the 
 
 def spaces(ws: Workspace) -> list[Space]:
     with ws.session() as s:
-        return list(s.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.org, Space.name)))
+        return list(
+            s.scalars(select(Space).where(Space.active.is_(True)).order_by(Space.org, Space.name))
+        )
 
 
 def new_space(ws: Workspace, viewer: Viewer, org: str, values: dict[str, str]) -> Space:
     require_editor(viewer, org)  # before the anchor look-up: users of no anchor get a plain refusal
     slug = ws.config.anchor(org).slug
-    fields = ("ref", "name", "asset_key", "postcode", "capacity", "times", "facilities", "accessibility",
-              "hourly_cost")
+    fields = (
+        "ref",
+        "name",
+        "asset_key",
+        "postcode",
+        "capacity",
+        "times",
+        "facilities",
+        "accessibility",
+        "hourly_cost",
+    )
     return add_space(ws, slug, **{k: (values.get(k) or "").strip()[:300] or None for k in fields})
 
 
@@ -45,8 +56,13 @@ def _handled_needs(s: Any, viewer: Viewer) -> set[int]:
     """Needs that asked for one of the viewer's own anchor's spaces: its users handle them."""
     if viewer.org is None:
         return set()
-    return set(s.scalars(select(SpaceRequest.need_id).join(Space, Space.id == SpaceRequest.space_id)
-                         .where(Space.org == viewer.org)).all())
+    return set(
+        s.scalars(
+            select(SpaceRequest.need_id)
+            .join(Space, Space.id == SpaceRequest.space_id)
+            .where(Space.org == viewer.org)
+        ).all()
+    )
 
 
 @dataclass
@@ -79,24 +95,52 @@ def needs(ws: Workspace, viewer: Viewer) -> list[NeedView]:
     request (others see the postcode's district)."""
     with ws.session() as s:
         handled = _handled_needs(s, viewer)
-        rows = s.scalars(select(Need).where(Need.status == "published").order_by(Need.created_at, Need.id)).all()
-        return [NeedView(n.id, n.activity, n.description, n.people, list(n.times), list(n.accessibility),
-                         list(n.facilities), n.area if n.id in handled else public_area(n.area),
-                         n.budget_per_hour, n.max_distance_m,
-                         n.group_name if n.id in handled else None, n.contact_email if n.id in handled else None)
-                for n in rows]
+        rows = s.scalars(
+            select(Need).where(Need.status == "published").order_by(Need.created_at, Need.id)
+        ).all()
+        return [
+            NeedView(
+                n.id,
+                n.activity,
+                n.description,
+                n.people,
+                list(n.times),
+                list(n.accessibility),
+                list(n.facilities),
+                n.area if n.id in handled else public_area(n.area),
+                n.budget_per_hour,
+                n.max_distance_m,
+                n.group_name if n.id in handled else None,
+                n.contact_email if n.id in handled else None,
+            )
+            for n in rows
+        ]
 
 
 def matches(ws: Workspace) -> list[dict[str, Any]]:
     """Ranked matches with the need's activity and area (no contact details)."""
     found = match_needs(ws)
     with ws.session() as s:
-        info = {n.id: (n.activity, public_area(n.area), n.people)
-                for n in s.scalars(select(Need).where(Need.status == "published"))}
-    return [{"need_id": m.need_id, "rank": m.rank, "space_id": m.space_id, "org": m.org, "space": m.space,
-             "distance_m": m.distance_m, "score": m.score, "reasons": m.reasons,
-             "activity": info.get(m.need_id, ("", "", 0))[0], "area": info.get(m.need_id, ("", "", 0))[1],
-             "people": info.get(m.need_id, ("", "", 0))[2]} for m in found]
+        info = {
+            n.id: (n.activity, public_area(n.area), n.people)
+            for n in s.scalars(select(Need).where(Need.status == "published"))
+        }
+    return [
+        {
+            "need_id": m.need_id,
+            "rank": m.rank,
+            "space_id": m.space_id,
+            "org": m.org,
+            "space": m.space,
+            "distance_m": m.distance_m,
+            "score": m.score,
+            "reasons": m.reasons,
+            "activity": info.get(m.need_id, ("", "", 0))[0],
+            "area": info.get(m.need_id, ("", "", 0))[1],
+            "people": info.get(m.need_id, ("", "", 0))[2],
+        }
+        for m in found
+    ]
 
 
 @dataclass
@@ -120,17 +164,35 @@ class RequestView:
 def requests(ws: Workspace, viewer: Viewer) -> list[RequestView]:
     """Requests for spaces of anchors whose detail the viewer sees, newest first."""
     with ws.session() as s:
-        q = (select(SpaceRequest, Space, Need).join(Space, Space.id == SpaceRequest.space_id)
-             .join(Need, Need.id == SpaceRequest.need_id).order_by(SpaceRequest.created_at.desc(), SpaceRequest.id))
+        q = (
+            select(SpaceRequest, Space, Need)
+            .join(Space, Space.id == SpaceRequest.space_id)
+            .join(Need, Need.id == SpaceRequest.need_id)
+            .order_by(SpaceRequest.created_at.desc(), SpaceRequest.id)
+        )
         out = []
         for req, space, need in s.execute(q).all():
             if not viewer.sees_detail(space.org):
                 continue
             mine = viewer.org == space.org
-            out.append(RequestView(req.id, req.status, need.id, need.activity, need.people, list(need.times),
-                                   space.id, space.name, space.org, req.message, list(req.history),
-                                   need.group_name if mine else None, need.contact_email if mine else None,
-                                   list(workflow.TRANSITIONS[req.status]) if mine else []))
+            out.append(
+                RequestView(
+                    req.id,
+                    req.status,
+                    need.id,
+                    need.activity,
+                    need.people,
+                    list(need.times),
+                    space.id,
+                    space.name,
+                    space.org,
+                    req.message,
+                    list(req.history),
+                    need.group_name if mine else None,
+                    need.contact_email if mine else None,
+                    list(workflow.TRANSITIONS[req.status]) if mine else [],
+                )
+            )
         return out
 
 
@@ -141,7 +203,9 @@ def _editable(ws: Workspace, viewer: Viewer, org: str | None, what: str, ref: ob
     require_editor(viewer, org)
 
 
-def record_request(ws: Workspace, viewer: Viewer, need_id: str, space_id: str, message: str = "") -> SpaceRequest:
+def record_request(
+    ws: Workspace, viewer: Viewer, need_id: str, space_id: str, message: str = ""
+) -> SpaceRequest:
     """Record a group's request for a space (its anchor's staff, on hearing from the group)."""
     with ws.session() as s:
         space = s.get(Space, space_id)
@@ -149,7 +213,9 @@ def record_request(ws: Workspace, viewer: Viewer, need_id: str, space_id: str, m
     return workflow.request_space(ws, need_id, space_id, message[:2000])
 
 
-def act(ws: Workspace, viewer: Viewer, request_id: str, action: str, note: str = "") -> SpaceRequest:
+def act(
+    ws: Workspace, viewer: Viewer, request_id: str, action: str, note: str = ""
+) -> SpaceRequest:
     with ws.session() as s:
         req = s.get(SpaceRequest, request_id)
         space = s.get(Space, req.space_id) if req else None
@@ -171,7 +237,13 @@ def mark_read(ws: Workspace, viewer: Viewer, notification_id: str) -> None:
     with ws.session() as s:
         n = s.get(Notification, notification_id)
     if n is None or viewer.org is None or n.recipient != viewer.org:
-        refuse(ws, viewer, "notification", notification_id, "missing" if n is None else f"for {n.recipient}")
+        refuse(
+            ws,
+            viewer,
+            "notification",
+            notification_id,
+            "missing" if n is None else f"for {n.recipient}",
+        )
     workflow.mark_read(ws, notification_id)
 
 

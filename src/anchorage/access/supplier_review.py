@@ -24,8 +24,11 @@ def _record_orgs(ws: Workspace, record_ids: list[str]) -> dict[str, str]:
     if not record_ids:
         return {}
     with ws.warehouse(read_only=True) as con:
-        rows = con.execute("SELECT record_id, org FROM supplier_resolution WHERE record_id IN "
-                           "(SELECT unnest($ids))", {"ids": record_ids}).fetchall()
+        rows = con.execute(
+            "SELECT record_id, org FROM supplier_resolution WHERE record_id IN "
+            "(SELECT unnest($ids))",
+            {"ids": record_ids},
+        ).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
@@ -33,7 +36,14 @@ def _record_org(ws: Workspace, viewer: Viewer, record_id: str, *, ip: str | None
     """The anchor of a record this viewer sees; one refusal for a missing record and another anchor's."""
     org = _record_orgs(ws, [record_id]).get(record_id)
     if org is None or not viewer.sees_detail(org):
-        refuse(ws, viewer, "supplier record", record_id, "missing" if org is None else f"belongs to {org}", ip=ip)
+        refuse(
+            ws,
+            viewer,
+            "supplier record",
+            record_id,
+            "missing" if org is None else f"belongs to {org}",
+            ip=ip,
+        )
     return org
 
 
@@ -48,25 +58,53 @@ def decisions(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
     """Active decisions on records the viewer may see, newest first, each with its record's anchor."""
     rows = review.list_decisions(ws)
     orgs = _record_orgs(ws, [d["record_id"] for d in rows])
-    return [{**d, "org": orgs[d["record_id"]]} for d in reversed(rows)
-            if d["record_id"] in orgs and viewer.sees_detail(orgs[d["record_id"]])]
+    return [
+        {**d, "org": orgs[d["record_id"]]}
+        for d in reversed(rows)
+        if d["record_id"] in orgs and viewer.sees_detail(orgs[d["record_id"]])
+    ]
 
 
-def decide(ws: Workspace, viewer: Viewer, action: str, record_id: str, *, register: str | None = None,
-           other_record_id: str | None = None, note: str | None = None, ip: str | None = None) -> str:
+def decide(
+    ws: Workspace,
+    viewer: Viewer,
+    action: str,
+    record_id: str,
+    *,
+    register: str | None = None,
+    other_record_id: str | None = None,
+    note: str | None = None,
+    ip: str | None = None,
+) -> str:
     """Record a decision as this user (gated and audited); returns its id. A merge needs the right to
     decide on the first record and to see the second."""
     org = _record_org(ws, viewer, record_id, ip=ip)
     viewer.require_review(org)
     if action == "merge" and other_record_id:
         _record_org(ws, viewer, other_record_id, ip=ip)
-    d = review.decide(ws, action, record_id, register=register or None, other_record_id=other_record_id or None,
-                      note=note or None, decided_by=viewer.email)
+    d = review.decide(
+        ws,
+        action,
+        record_id,
+        register=register or None,
+        other_record_id=other_record_id or None,
+        note=note or None,
+        decided_by=viewer.email,
+    )
     with ws.session() as s:
-        audit.record(s, viewer.email, f"supplier-{action}", org=org, ip=ip,
-                     detail={"decision": d.id, "record_id": record_id,
-                             "register": f"{d.register_source}:{d.register_id}" if d.register_id else None,
-                             "other_record_id": d.other_record_id})
+        audit.record(
+            s,
+            viewer.email,
+            f"supplier-{action}",
+            org=org,
+            ip=ip,
+            detail={
+                "decision": d.id,
+                "record_id": record_id,
+                "register": f"{d.register_source}:{d.register_id}" if d.register_id else None,
+                "other_record_id": d.other_record_id,
+            },
+        )
         s.commit()
     return d.id
 
@@ -76,12 +114,29 @@ def undo(ws: Workspace, viewer: Viewer, decision_id: str, *, ip: str | None = No
     found = next((d for d in review.list_decisions(ws) if d["id"] == decision_id), None)
     org = _record_orgs(ws, [found["record_id"]]).get(found["record_id"]) if found else None
     if found is None or org is None or not viewer.sees_detail(org):
-        refuse(ws, viewer, "decision", decision_id, "missing" if org is None else f"belongs to {org}", ip=ip)
+        refuse(
+            ws,
+            viewer,
+            "decision",
+            decision_id,
+            "missing" if org is None else f"belongs to {org}",
+            ip=ip,
+        )
     viewer.require_review(org)
     review.undo(ws, decision_id)
     with ws.session() as s:
-        audit.record(s, viewer.email, "supplier-undo", org=org, ip=ip,
-                     detail={"decision": decision_id, "action": found["action"], "record_id": found["record_id"]})
+        audit.record(
+            s,
+            viewer.email,
+            "supplier-undo",
+            org=org,
+            ip=ip,
+            detail={
+                "decision": decision_id,
+                "action": found["action"],
+                "record_id": found["record_id"],
+            },
+        )
         s.commit()
 
 
@@ -90,9 +145,11 @@ def resolved(ws: Workspace, viewer: Viewer, *, search: str = "") -> pd.DataFrame
     df = resolved_suppliers(ws)
     df = df[df["org"].isin(viewer.detail_orgs)]
     if search:
-        hit = (df["supplier_name"].str.contains(search, case=False, regex=False, na=False)
-               | df["register_name"].str.contains(search, case=False, regex=False, na=False)
-               | df["register_id"].eq(search))
+        hit = (
+            df["supplier_name"].str.contains(search, case=False, regex=False, na=False)
+            | df["register_name"].str.contains(search, case=False, regex=False, na=False)
+            | df["register_id"].eq(search)
+        )
         df = df[hit]
     return df.reset_index(drop=True)
 
@@ -102,7 +159,13 @@ def export_csv(ws: Workspace, viewer: Viewer, *, ip: str | None = None) -> bytes
     df = resolved(ws, viewer)
     df["register_id"] = df["register_id"].fillna("")
     with ws.session() as s:
-        audit.record(s, viewer.email, "export", org=viewer.org, ip=ip,
-                     detail={"what": "resolved suppliers", "rows": len(df)})
+        audit.record(
+            s,
+            viewer.email,
+            "export",
+            org=viewer.org,
+            ip=ip,
+            detail={"what": "resolved suppliers", "rows": len(df)},
+        )
         s.commit()
     return csv_bytes(df, bom=False, lineterminator="\n")

@@ -16,8 +16,12 @@ from anchorage.access.table import Column, TableSpec
 from anchorage.suppliers.records import QueueItem
 from anchorage.workspace import Workspace
 
-DECISION_WORDS = {"accept": "Same supplier as the register entry", "reject": "Different from the register entry",
-                  "merge": "Same as another supplier", "split": "Split off its supplier"}
+DECISION_WORDS = {
+    "accept": "Same supplier as the register entry",
+    "reject": "Different from the register entry",
+    "merge": "Same as another supplier",
+    "split": "Split off its supplier",
+}
 REGISTER_NAMES = {"companies_house": "Companies House", "charity_commission": "Charity Commission"}
 REGISTER_PAGES = {
     "companies_house": "https://find-and-update.company-information.service.gov.uk/company/{}",
@@ -81,9 +85,13 @@ def review_item(ws: Workspace, viewer: Viewer, position: int) -> ReviewItem | No
     position = min(max(1, position), len(items))
     item = items[position - 1]
     with ws.warehouse(read_only=True) as con:
-        payments = con.execute("SELECT count(*) FROM spend s JOIN supplier_resolution r USING (org, supplier_name_norm) "
-                               "WHERE NOT s.is_redacted AND r.record_id = ?", [item.record_id]).fetchone()
-        rows = con.execute("""
+        payments = con.execute(
+            "SELECT count(*) FROM spend s JOIN supplier_resolution r USING (org, supplier_name_norm) "
+            "WHERE NOT s.is_redacted AND r.record_id = ?",
+            [item.record_id],
+        ).fetchone()
+        rows = con.execute(
+            """
             WITH c AS (SELECT source, register_id, max(match_probability) AS p,
                               arg_max(explanation, match_probability) AS explanation
                        FROM supplier_candidates WHERE record_id = $rid GROUP BY ALL
@@ -103,16 +111,37 @@ def review_item(ws: Workspace, viewer: Viewer, position: int) -> ReviewItem | No
                    USING (source, register_id)
             LEFT JOIN linked l USING (source, register_id)
             ORDER BY c.p DESC, c.source, c.register_id
-        """, {"rid": item.record_id, "n": CANDIDATES_SHOWN, "orgs": sorted(viewer.detail_orgs)}).fetchall()
-    candidates = [Candidate(source=r[0], register_id=r[1], name=r[2], postcode=r[3], status=r[4],
-                            probability=float(r[5]), explanation=r[6], reasons=plain_reasons(r[6]),
-                            page=register_page(r[0], r[1]), register=REGISTER_NAMES.get(r[0], r[0]),
-                            linked_records=int(r[7]), linked_spend=float(r[8])) for r in rows]
+        """,
+            {"rid": item.record_id, "n": CANDIDATES_SHOWN, "orgs": sorted(viewer.detail_orgs)},
+        ).fetchall()
+    candidates = [
+        Candidate(
+            source=r[0],
+            register_id=r[1],
+            name=r[2],
+            postcode=r[3],
+            status=r[4],
+            probability=float(r[5]),
+            explanation=r[6],
+            reasons=plain_reasons(r[6]),
+            page=register_page(r[0], r[1]),
+            register=REGISTER_NAMES.get(r[0], r[0]),
+            linked_records=int(r[7]),
+            linked_spend=float(r[8]),
+        )
+        for r in rows
+    ]
     return ReviewItem(position, len(items), item, int(payments[0]) if payments else 0, candidates)
 
 
-def find_suppliers(ws: Workspace, viewer: Viewer, text: str, *, besides: str | None = None,
-                   limit: int = FOUND_SHOWN) -> list[dict[str, Any]]:
+def find_suppliers(
+    ws: Workspace,
+    viewer: Viewer,
+    text: str,
+    *,
+    besides: str | None = None,
+    limit: int = FOUND_SHOWN,
+) -> list[dict[str, Any]]:
     """Suppliers of the anchors the viewer sees whose name (as an anchor has it, or in the register) contains
     `text`: one row per supplier with a record to merge with, its names, anchors, register entry and spend.
     The supplier of record `besides` (the one under review) is left out."""
@@ -121,7 +150,8 @@ def find_suppliers(ws: Workspace, viewer: Viewer, text: str, *, besides: str | N
         return []
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with ws.warehouse(read_only=True) as con:
-        rows = con.execute(r"""
+        rows = con.execute(
+            r"""
             WITH mine AS (SELECT * FROM supplier_resolution WHERE org IN (SELECT unnest($orgs))),
             hit AS (SELECT DISTINCT supplier_id FROM mine
                     WHERE (supplier_name ILIKE $p ESCAPE '\' OR register_name ILIKE $p ESCAPE '\')
@@ -139,42 +169,79 @@ def find_suppliers(ws: Workspace, viewer: Viewer, text: str, *, besides: str | N
                    coalesce(sum(s.spend), 0) AS spend, coalesce(sum(s.payments), 0)
             FROM mine m JOIN hit USING (supplier_id) LEFT JOIN spend s USING (org, supplier_name_norm)
             GROUP BY m.supplier_id ORDER BY spend DESC, m.supplier_id LIMIT $n
-        """, {"orgs": sorted(viewer.detail_orgs), "p": pattern, "besides": besides or "", "n": limit}).fetchall()
-    return [{"record_id": r[1], "names": r[2], "orgs": r[3], "register_source": r[4], "register_id": r[5],
-             "register_name": r[6], "register_postcode": r[7], "register": REGISTER_NAMES.get(r[4] or "", r[4]),
-             "page": register_page(r[4], r[5]), "spend": float(r[8]), "payments": int(r[9])} for r in rows]
+        """,
+            {
+                "orgs": sorted(viewer.detail_orgs),
+                "p": pattern,
+                "besides": besides or "",
+                "n": limit,
+            },
+        ).fetchall()
+    return [
+        {
+            "record_id": r[1],
+            "names": r[2],
+            "orgs": r[3],
+            "register_source": r[4],
+            "register_id": r[5],
+            "register_name": r[6],
+            "register_postcode": r[7],
+            "register": REGISTER_NAMES.get(r[4] or "", r[4]),
+            "page": register_page(r[4], r[5]),
+            "spend": float(r[8]),
+            "payments": int(r[9]),
+        }
+        for r in rows
+    ]
 
 
 def decisions_in_words(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
     """The decisions in force the viewer may see, newest first, with supplier names instead of record ids."""
     rows = register.decisions(ws, viewer)
-    ids = sorted({d["record_id"] for d in rows} | {d["other_record_id"] for d in rows if d["other_record_id"]})
+    ids = sorted(
+        {d["record_id"] for d in rows}
+        | {d["other_record_id"] for d in rows if d["other_record_id"]}
+    )
     names: dict[str, tuple[str, str]] = {}
     if ids:
         with ws.warehouse(read_only=True) as con:
-            names = {r[0]: (r[1], r[2]) for r in con.execute(
-                "SELECT record_id, supplier_name, org FROM supplier_resolution WHERE record_id IN (SELECT unnest($ids))",
-                {"ids": ids}).fetchall()}
+            names = {
+                r[0]: (r[1], r[2])
+                for r in con.execute(
+                    "SELECT record_id, supplier_name, org FROM supplier_resolution WHERE record_id IN (SELECT unnest($ids))",
+                    {"ids": ids},
+                ).fetchall()
+            }
     out = []
     for d in rows:
         other = names.get(d["other_record_id"] or "")
         source, _, ref = (d["register"] or "").partition(":")
-        out.append({**d, "words": DECISION_WORDS.get(d["action"], d["action"]),
-                    "supplier": names.get(d["record_id"], ("", ""))[0],
-                    # Another anchor's record the viewer cannot see is named by nothing but "another supplier".
-                    "other": other[0] if other and viewer.sees_detail(other[1]) else ("another supplier" if other else ""),
-                    "register_source": source or None, "register_id": ref or None})
+        out.append(
+            {
+                **d,
+                "words": DECISION_WORDS.get(d["action"], d["action"]),
+                "supplier": names.get(d["record_id"], ("", ""))[0],
+                # Another anchor's record the viewer cannot see is named by nothing but "another supplier".
+                "other": other[0]
+                if other and viewer.sees_detail(other[1])
+                else ("another supplier" if other else ""),
+                "register_source": source or None,
+                "register_id": ref or None,
+            }
+        )
     return out
 
 
 QUEUE = TableSpec(
     name="Suppliers to review",
-    columns=(Column("position", "Place in the review", "int"),
-             Column("supplier", "Supplier as given", filter="contains"),
-             Column("anchor", "Anchor", "anchor", filter="equals"),
-             Column("postcode", "Postcode"),
-             Column("spend", "Spend", "money"),
-             Column("candidate", "Possible match in the registers")),
+    columns=(
+        Column("position", "Place in the review", "int"),
+        Column("supplier", "Supplier as given", filter="contains"),
+        Column("anchor", "Anchor", "anchor", filter="equals"),
+        Column("postcode", "Postcode"),
+        Column("spend", "Spend", "money"),
+        Column("candidate", "Possible match in the registers"),
+    ),
     default_sort="position",
     tie=("position",),
     search=("supplier", "candidate", "postcode"),
@@ -183,5 +250,14 @@ QUEUE = TableSpec(
 
 def queue_rows(ws: Workspace, viewer: Viewer) -> list[dict[str, Any]]:
     """The whole review queue the viewer sees, in its order (largest spend first), as the overview's rows."""
-    return [{"position": n, "supplier": i.supplier_name, "anchor": i.org, "postcode": i.postcode, "spend": i.spend,
-             "candidate": i.register_name} for n, i in enumerate(register.queue(ws, viewer, limit=None), start=1)]
+    return [
+        {
+            "position": n,
+            "supplier": i.supplier_name,
+            "anchor": i.org,
+            "postcode": i.postcode,
+            "spend": i.spend,
+            "candidate": i.register_name,
+        }
+        for n, i in enumerate(register.queue(ws, viewer, limit=None), start=1)
+    ]

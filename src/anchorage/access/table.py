@@ -41,7 +41,9 @@ class Column:
     sortable: bool = True
     filter: str | None = None
     choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a drop-down filter
-    where: str | None = None  # what a filter compares, when not `sql` (e.g. a row's value under an aggregate)
+    where: str | None = (
+        None  # what a filter compares, when not `sql` (e.g. a row's value under an aggregate)
+    )
 
     @property
     def expr(self) -> str:
@@ -92,11 +94,19 @@ class TableRequest:
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The URL query of this request with `changes` (None drops a key): for links that keep filters."""
-        q: dict[str, str] = {"q": self.search, **dict(self.filters), "sort": self.sort, "page": str(self.page)}
+        q: dict[str, str] = {
+            "q": self.search,
+            **dict(self.filters),
+            "sort": self.sort,
+            "page": str(self.page),
+        }
         for k, v in changes.items():
             q[k] = "" if v is None else str(v)
-        return {k: v for k, v in q.items()
-                if v and not (k == "page" and v == "1") and not (k == "sort" and v == self.default_sort)}
+        return {
+            k: v
+            for k, v in q.items()
+            if v and not (k == "page" and v == "1") and not (k == "sort" and v == self.default_sort)
+        }
 
 
 @dataclass
@@ -126,20 +136,26 @@ def _fy(text: str, column: str) -> int:
     t = text.strip()
     head = t.split("-")[0].split("/")[0]
     if not (head.isdigit() and len(head) == 4):
-        raise BadTableQuery(f'The financial year "{t[:20]}" for {column} is not one we know.',
-                            fix="Write it like 2024-25.")
+        raise BadTableQuery(
+            f'The financial year "{t[:20]}" for {column} is not one we know.',
+            fix="Write it like 2024-25.",
+        )
     return int(head)
 
 
-def read_request(spec: TableSpec, params: Mapping[str, str], *, per_page: int = PER_PAGE) -> TableRequest:
+def read_request(
+    spec: TableSpec, params: Mapping[str, str], *, per_page: int = PER_PAGE
+) -> TableRequest:
     """The request in a URL's query. Unknown parameters are ignored (they may belong to the page, such as
     ?done=); a sort on a column the table cannot sort by is refused."""
     sort = (params.get("sort") or spec.default_sort).strip()
     col = spec.column(sort.lstrip("-"))
     if col is None or not col.sortable or sort.count("-") > 1:
         names = ", ".join(c.key for c in spec.columns if c.sortable)
-        raise BadTableQuery(f'This table cannot be sorted by "{sort[:40]}".',
-                            fix=f"Sort by one of: {names} (with a leading - for largest or latest first).")
+        raise BadTableQuery(
+            f'This table cannot be sorted by "{sort[:40]}".',
+            fix=f"Sort by one of: {names} (with a leading - for largest or latest first).",
+        )
     filters = []
     for c in spec.filters:
         v = (params.get(c.key) or "").strip()[:100]
@@ -148,8 +164,14 @@ def read_request(spec: TableSpec, params: Mapping[str, str], *, per_page: int = 
                 _fy(v, c.label)
             filters.append((c.key, v))
     page = whole_number(params.get("page") or "1", "page number", 1, MAX_PAGE)
-    return TableRequest(search=(params.get("q") or "").strip()[:100], filters=tuple(filters), sort=sort,
-                        page=page, per_page=per_page, default_sort=spec.default_sort)
+    return TableRequest(
+        search=(params.get("q") or "").strip()[:100],
+        filters=tuple(filters),
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        default_sort=spec.default_sort,
+    )
 
 
 # --- SQL (DuckDB) ------------------------------------------------------------------------------------
@@ -186,7 +208,9 @@ def order_sql(spec: TableSpec, req: TableRequest) -> str:
     col = spec.column(req.sort_key)
     assert col is not None and col.sortable
     way = "DESC" if req.descending else "ASC"
-    key = f"lower({col.expr})" if col.kind in ("text", "anchor", "tier") else col.expr  # people sort text by letter
+    key = (
+        f"lower({col.expr})" if col.kind in ("text", "anchor", "tier") else col.expr
+    )  # people sort text by letter
     return ", ".join([f"{key} {way} NULLS LAST", *spec.tie])
 
 
@@ -209,8 +233,15 @@ def _from(spec: TableSpec, req: TableRequest, source: str, scope: Scope) -> tupl
     return f"FROM {source} WHERE ({scope[0]}) AND {where}{group}", [*scope[1], *wparams]
 
 
-def sql_page(con: duckdb.DuckDBPyConnection, spec: TableSpec, req: TableRequest, source: str,
-             scope: Scope = ("TRUE", ()), *, extra: str = "") -> TablePage:
+def sql_page(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    req: TableRequest,
+    source: str,
+    scope: Scope = ("TRUE", ()),
+    *,
+    extra: str = "",
+) -> TablePage:
     """One page of `source` (a FROM clause) under the request, within `scope` (a condition with its bound
     values, which the gate sets). `extra` adds columns to each row that are not shown (e.g. a link's key)."""
     body, params = _from(spec, req, source, scope)
@@ -220,17 +251,26 @@ def sql_page(con: duckdb.DuckDBPyConnection, spec: TableSpec, req: TableRequest,
     if req.page > last_page:
         req = replace(req, page=last_page)
     cols = select_sql(spec) + (f", {extra}" if extra else "")
-    cur = con.execute(f"SELECT {cols} {body} ORDER BY {order_sql(spec, req)} LIMIT ? OFFSET ?",
-                      [*params, req.per_page, (req.page - 1) * req.per_page])
+    cur = con.execute(
+        f"SELECT {cols} {body} ORDER BY {order_sql(spec, req)} LIMIT ? OFFSET ?",
+        [*params, req.per_page, (req.page - 1) * req.per_page],
+    )
     return TablePage(spec, req, records(cur), total)
 
 
-def sql_rows(con: duckdb.DuckDBPyConnection, spec: TableSpec, req: TableRequest, source: str,
-             scope: Scope = ("TRUE", ())) -> list[dict[str, Any]]:
+def sql_rows(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    req: TableRequest,
+    source: str,
+    scope: Scope = ("TRUE", ()),
+) -> list[dict[str, Any]]:
     """Every row the request matches, in its order (for an export), up to EXPORT_LIMIT."""
     body, params = _from(spec, req, source, scope)
-    cur = con.execute(f"SELECT {select_sql(spec)} {body} ORDER BY {order_sql(spec, req)} LIMIT ?",
-                      [*params, EXPORT_LIMIT + 1])
+    cur = con.execute(
+        f"SELECT {select_sql(spec)} {body} ORDER BY {order_sql(spec, req)} LIMIT ?",
+        [*params, EXPORT_LIMIT + 1],
+    )
     rows = records(cur)
     too_many(len(rows))
     return rows
@@ -238,8 +278,10 @@ def sql_rows(con: duckdb.DuckDBPyConnection, spec: TableSpec, req: TableRequest,
 
 def too_many(n: int) -> None:
     if n > EXPORT_LIMIT:
-        raise BadTableQuery(f"This export would hold more than {EXPORT_LIMIT:,} rows, more than a spreadsheet takes.",
-                            fix="Filter the table (for example by financial year) and export again.")
+        raise BadTableQuery(
+            f"This export would hold more than {EXPORT_LIMIT:,} rows, more than a spreadsheet takes.",
+            fix="Filter the table (for example by financial year) and export again.",
+        )
 
 
 # --- In memory ---------------------------------------------------------------------------------------
@@ -278,14 +320,18 @@ def _sort_value(v: Any) -> tuple[int, Any]:
     return (2, str(v).casefold())
 
 
-def memory_rows(spec: TableSpec, req: TableRequest, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def memory_rows(
+    spec: TableSpec, req: TableRequest, rows: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
     """Every matching row, in the request's order, ties broken by the spec's tie keys (ascending)."""
     kept = [r for r in rows if _matches(spec, req, r)]
     ordered = sorted(kept, key=lambda r: tuple(_sort_value(r.get(t)) for t in spec.tie))
     key: Callable[[Mapping[str, Any]], tuple[int, Any]] = lambda r: _sort_value(r.get(req.sort_key))  # noqa: E731
     present = [r for r in ordered if r.get(req.sort_key) is not None]
     missing = [r for r in ordered if r.get(req.sort_key) is None]
-    return sorted(present, key=key, reverse=req.descending) + missing  # sorted() is stable: ties keep order
+    return (
+        sorted(present, key=key, reverse=req.descending) + missing
+    )  # sorted() is stable: ties keep order
 
 
 def memory_page(spec: TableSpec, req: TableRequest, rows: Sequence[Mapping[str, Any]]) -> TablePage:
@@ -293,9 +339,11 @@ def memory_page(spec: TableSpec, req: TableRequest, rows: Sequence[Mapping[str, 
     last_page = max(1, -(-len(kept) // req.per_page))
     req = replace(req, page=min(req.page, last_page))
     start = (req.page - 1) * req.per_page
-    return TablePage(spec, req, [dict(r) for r in kept[start:start + req.per_page]], len(kept))
+    return TablePage(spec, req, [dict(r) for r in kept[start : start + req.per_page]], len(kept))
 
 
-def export_frame_rows(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+def export_frame_rows(
+    spec: TableSpec, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[list[Any]]]:
     """Headers (the column labels people see) and cells of rows, for exports.py."""
     return [c.label for c in spec.columns], [[r.get(c.key) for c in spec.columns] for r in rows]

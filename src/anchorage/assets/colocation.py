@@ -12,12 +12,16 @@ from anchorage.core.errors import AnchorageError
 COLS = ["org", "asset_key", "name", "postcode", "uprn"]
 
 
-def colocation_candidates(con: duckdb.DuckDBPyConnection, distance_m: float = 250.0) -> pd.DataFrame:
+def colocation_candidates(
+    con: duckdb.DuckDBPyConnection, distance_m: float = 250.0
+) -> pd.DataFrame:
     """Pairs of assets held by different anchors within `distance_m` metres (British National Grid), nearest
     first. Assets that share a UPRN are one asset (see dedupe), not a pair."""
     if distance_m <= 0:
-        raise AnchorageError(f"The distance between assets must be more than 0 metres (it was {distance_m:g}).",
-                             fix="Give a distance in metres, such as 250.")
+        raise AnchorageError(
+            f"The distance between assets must be more than 0 metres (it was {distance_m:g}).",
+            fix="Give a distance in metres, such as 250.",
+        )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _reg AS {register_sql()}")
     cell = max(float(distance_m), 50.0)
     pairs = near_pairs_sql("_reg", "_reg", COLS, COLS, str(float(distance_m)), cell)

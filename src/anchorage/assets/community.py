@@ -26,8 +26,12 @@ TRANSFER_STEPS: dict[str, tuple[str, ...]] = {
     "expression-of-interest": ("business-case", "withdrawn", "refused"),
     "business-case": ("approved", "refused", "withdrawn"),
     "approved": ("completed", "withdrawn"),
-    "completed": (), "refused": (), "withdrawn": (),
+    "completed": (),
+    "refused": (),
+    "withdrawn": (),
 }
+
+
 class Terms(enum.StrEnum):
     freehold = "freehold"
     long_lease = "long-lease"
@@ -50,27 +54,45 @@ class TransferStatus(enum.StrEnum):
     withdrawn = "withdrawn"
 
 
-
 def period_end(start: dt.date, *, weeks: int = 0, months: int = 0) -> dt.date:
     """Last day of a period of `weeks` or `months` beginning with `start` (inclusive)."""
-    return (start + dt.timedelta(weeks=weeks) if weeks else add_months(start, months)) - dt.timedelta(days=1)
+    return (
+        start + dt.timedelta(weeks=weeks) if weeks else add_months(start, months)
+    ) - dt.timedelta(days=1)
 
 
-def nominate(ws: Workspace, name: str, *, nominated_by: str, nominated_on: dt.date, address: str = "",
-             org: str | None = None, asset_key: str | None = None) -> AcvListing:
+def nominate(
+    ws: Workspace,
+    name: str,
+    *,
+    nominated_by: str,
+    nominated_on: dt.date,
+    address: str = "",
+    org: str | None = None,
+    asset_key: str | None = None,
+) -> AcvListing:
     """Record a community nomination of land as an Asset of Community Value; the decision is due in 8 weeks."""
     if not name.strip() or not nominated_by.strip():
         raise AnchorageError("A nomination needs the asset's name and who nominated it.")
-    row = AcvListing(name=name.strip(), address=address, nominated_by=nominated_by.strip(),
-                     nominated_on=nominated_on, decision_due=nominated_on + dt.timedelta(weeks=8),
-                     org=ws.config.anchor(org).slug if org else None, asset_key=asset_key, status="nominated")
+    row = AcvListing(
+        name=name.strip(),
+        address=address,
+        nominated_by=nominated_by.strip(),
+        nominated_on=nominated_on,
+        decision_due=nominated_on + dt.timedelta(weeks=8),
+        org=ws.config.anchor(org).slug if org else None,
+        asset_key=asset_key,
+        status="nominated",
+    )
     with ws.session() as s:
         s.add(row)
         s.commit()
     return row
 
 
-def decide_nomination(ws: Workspace, acv_id: str, *, listed: bool, decided_on: dt.date, note: str = "") -> AcvListing:
+def decide_nomination(
+    ws: Workspace, acv_id: str, *, listed: bool, decided_on: dt.date, note: str = ""
+) -> AcvListing:
     """List the asset (for 5 years) or record the nomination as unsuccessful."""
     with ws.session() as s:
         row = s.get(AcvListing, acv_id)
@@ -80,7 +102,11 @@ def decide_nomination(ws: Workspace, acv_id: str, *, listed: bool, decided_on: d
             raise AnchorageError(f"Nomination {acv_id} was already decided ({row.status}).")
         if decided_on < row.nominated_on:
             raise AnchorageError("The decision date is before the nomination date.")
-        row.status, row.decided_on, row.note = ("listed" if listed else "unsuccessful"), decided_on, note
+        row.status, row.decided_on, row.note = (
+            ("listed" if listed else "unsuccessful"),
+            decided_on,
+            note,
+        )
         row.expires_on = period_end(decided_on, months=60) if listed else None
         s.commit()
         return row
@@ -93,11 +119,16 @@ def notify_disposal(ws: Workspace, acv_id: str, *, notified_on: dt.date) -> Disp
         if acv is None or acv.status != "listed":
             raise AnchorageError(f"ACV {acv_id} is not a listed asset, so no moratorium applies.")
         if acv.expires_on and notified_on > acv.expires_on:
-            raise AnchorageError(f"The listing of ACV {acv_id} expired on {acv.expires_on:%d %B %Y}.")
-        notice = DisposalNotice(acv_id=acv_id, notified_on=notified_on,
-                                interim_ends=period_end(notified_on, weeks=6),
-                                full_ends=period_end(notified_on, weeks=6),
-                                protected_ends=period_end(notified_on, months=18))
+            raise AnchorageError(
+                f"The listing of ACV {acv_id} expired on {acv.expires_on:%d %B %Y}."
+            )
+        notice = DisposalNotice(
+            acv_id=acv_id,
+            notified_on=notified_on,
+            interim_ends=period_end(notified_on, weeks=6),
+            full_ends=period_end(notified_on, weeks=6),
+            protected_ends=period_end(notified_on, months=18),
+        )
         s.add(notice)
         s.commit()
         return notice
@@ -111,8 +142,10 @@ def intent_to_bid(ws: Workspace, notice_id: str, *, group: str, on: dt.date) -> 
         if notice is None:
             raise AnchorageError(f"There is no disposal notice {notice_id}.")
         if not notice.notified_on <= on <= notice.interim_ends:
-            raise AnchorageError(f"An intent to bid must arrive in the interim moratorium "
-                                 f"({notice.notified_on:%d %B %Y} to {notice.interim_ends:%d %B %Y}).")
+            raise AnchorageError(
+                f"An intent to bid must arrive in the interim moratorium "
+                f"({notice.notified_on:%d %B %Y} to {notice.interim_ends:%d %B %Y})."
+            )
         if notice.intent_to_bid_on is None:
             notice.intent_to_bid_on, notice.intent_from = on, group
             notice.full_ends = period_end(notice.notified_on, months=6)
@@ -130,7 +163,9 @@ class AcvStatus:
     moratorium_ends: dt.date | None
     protected_ends: dt.date | None
     note: str
-    notice_id: str | None = None  # the live disposal notice, which a community group's intent to bid names
+    notice_id: str | None = (
+        None  # the live disposal notice, which a community group's intent to bid names
+    )
 
 
 def acv_register(ws: Workspace, *, today: dt.date | None = None) -> list[AcvStatus]:
@@ -138,35 +173,65 @@ def acv_register(ws: Workspace, *, today: dt.date | None = None) -> list[AcvStat
     today = today or dt.date.today()
     out = []
     with ws.session() as s:
-        for acv in s.scalars(select(AcvListing).order_by(AcvListing.nominated_on, AcvListing.name, AcvListing.id)):
-            status = "expired" if acv.status == "listed" and acv.expires_on and acv.expires_on < today else acv.status
-            notice = s.scalars(select(DisposalNotice).where(DisposalNotice.acv_id == acv.id)
-                               .order_by(DisposalNotice.notified_on.desc())).first()
+        for acv in s.scalars(
+            select(AcvListing).order_by(AcvListing.nominated_on, AcvListing.name, AcvListing.id)
+        ):
+            status = (
+                "expired"
+                if acv.status == "listed" and acv.expires_on and acv.expires_on < today
+                else acv.status
+            )
+            notice = s.scalars(
+                select(DisposalNotice)
+                .where(DisposalNotice.acv_id == acv.id)
+                .order_by(DisposalNotice.notified_on.desc())
+            ).first()
             live = notice is not None and notice.protected_ends >= today
             note = ""
             if status == "nominated" and today > acv.decision_due:
                 note = "decision overdue"
             elif live and notice is not None and notice.full_ends >= today:
                 note = "moratorium: the owner may not dispose of it yet"
-            out.append(AcvStatus(acv.id, acv.name, status, acv.decision_due if status == "nominated" else None,
-                                 acv.expires_on, notice.full_ends if live and notice else None,
-                                 notice.protected_ends if live and notice else None, note,
-                                 notice.id if live and notice else None))
+            out.append(
+                AcvStatus(
+                    acv.id,
+                    acv.name,
+                    status,
+                    acv.decision_due if status == "nominated" else None,
+                    acv.expires_on,
+                    notice.full_ends if live and notice else None,
+                    notice.protected_ends if live and notice else None,
+                    note,
+                    notice.id if live and notice else None,
+                )
+            )
     return out
 
 
-def propose_transfer(ws: Workspace, org: str, asset_key: str, *, recipient: str, terms: str) -> AssetTransfer:
+def propose_transfer(
+    ws: Workspace, org: str, asset_key: str, *, recipient: str, terms: str
+) -> AssetTransfer:
     if terms not in TERMS:
-        raise AnchorageError(f'"{terms}" is not a transfer term.', fix=f"Use one of: {', '.join(TERMS)}.")
-    row = AssetTransfer(org=ws.config.anchor(org).slug, asset_key=asset_key, recipient=recipient, terms=terms,
-                        status="proposed", history=[{"status": "proposed", "at": dt.date.today().isoformat()}])
+        raise AnchorageError(
+            f'"{terms}" is not a transfer term.', fix=f"Use one of: {', '.join(TERMS)}."
+        )
+    row = AssetTransfer(
+        org=ws.config.anchor(org).slug,
+        asset_key=asset_key,
+        recipient=recipient,
+        terms=terms,
+        status="proposed",
+        history=[{"status": "proposed", "at": dt.date.today().isoformat()}],
+    )
     with ws.session() as s:
         s.add(row)
         s.commit()
     return row
 
 
-def advance_transfer(ws: Workspace, transfer_id: str, status: str, *, note: str = "") -> AssetTransfer:
+def advance_transfer(
+    ws: Workspace, transfer_id: str, status: str, *, note: str = ""
+) -> AssetTransfer:
     """Move a transfer to its next status (see TRANSFER_STEPS); other moves are refused."""
     with ws.session() as s:
         row = s.get(AssetTransfer, transfer_id)
@@ -174,15 +239,22 @@ def advance_transfer(ws: Workspace, transfer_id: str, status: str, *, note: str 
             raise AnchorageError(f"There is no asset transfer {transfer_id}.")
         nxt = TRANSFER_STEPS[row.status]
         if status not in nxt:
-            raise AnchorageError(f"Transfer {transfer_id} is {row.status}; it cannot move to {status} "
-                                 f"(next: {', '.join(nxt) or 'none, it is closed'}).")
+            raise AnchorageError(
+                f"Transfer {transfer_id} is {row.status}; it cannot move to {status} "
+                f"(next: {', '.join(nxt) or 'none, it is closed'})."
+            )
         row.status = status
         row.updated_at = dt.datetime.now(dt.UTC)
-        row.history = [*row.history, {"status": status, "note": note, "at": row.updated_at.isoformat()}]
+        row.history = [
+            *row.history,
+            {"status": status, "note": note, "at": row.updated_at.isoformat()},
+        ]
         s.commit()
         return row
 
 
 def transfers(ws: Workspace) -> list[AssetTransfer]:
     with ws.session() as s:
-        return list(s.scalars(select(AssetTransfer).order_by(AssetTransfer.created_at, AssetTransfer.id)))
+        return list(
+            s.scalars(select(AssetTransfer).order_by(AssetTransfer.created_at, AssetTransfer.id))
+        )

@@ -10,7 +10,8 @@ def uprn_duplicates(con: duckdb.DuckDBPyConnection, *, org: str | None = None) -
     """UPRNs that appear more than once in the registers (across anchors or within one), with who holds them.
 
     `org` limits the answer to UPRNs that anchor holds."""
-    return con.execute("""
+    return con.execute(
+        """
         SELECT uprn, count(DISTINCT org) AS anchors, count(*) AS records,
                string_agg(DISTINCT org, ', ' ORDER BY org) AS held_by,
                string_agg(DISTINCT coalesce(name, asset_ref, ''), ' | ') AS names,
@@ -18,7 +19,9 @@ def uprn_duplicates(con: duckdb.DuckDBPyConnection, *, org: str | None = None) -
         FROM assets WHERE uprn IS NOT NULL
         GROUP BY uprn HAVING count(*) > 1 AND ($org IS NULL OR bool_or(org = $org))
         ORDER BY anchors DESC, uprn
-    """, {"org": org}).df()
+    """,
+        {"org": org},
+    ).df()
 
 
 def register_sql() -> str:
@@ -50,12 +53,26 @@ def register_summary(register: pd.DataFrame, by: str) -> pd.DataFrame:
     cols = [by, "assets", "floor_m2", "land_ha"]
     if register.empty:
         return pd.DataFrame(columns=cols)
-    floor = register["gross_floor_m2"].fillna(register["building_m2"]) if "gross_floor_m2" in register else \
-        register["building_m2"]
-    df = pd.DataFrame({by: register[by].fillna("unknown").astype(str), "floor_m2": floor,
-                       "land_ha": register["land_ha"], "asset_key": register["asset_key"]})
-    out = df.groupby(by).agg(assets=("asset_key", "count"), floor_m2=("floor_m2", "sum"),
-                             land_ha=("land_ha", "sum")).reset_index()
+    floor = (
+        register["gross_floor_m2"].fillna(register["building_m2"])
+        if "gross_floor_m2" in register
+        else register["building_m2"]
+    )
+    df = pd.DataFrame(
+        {
+            by: register[by].fillna("unknown").astype(str),
+            "floor_m2": floor,
+            "land_ha": register["land_ha"],
+            "asset_key": register["asset_key"],
+        }
+    )
+    out = (
+        df.groupby(by)
+        .agg(
+            assets=("asset_key", "count"), floor_m2=("floor_m2", "sum"), land_ha=("land_ha", "sum")
+        )
+        .reset_index()
+    )
     out["floor_m2"] = out["floor_m2"].round(0)
     out["land_ha"] = out["land_ha"].round(2)
     return out.sort_values(["assets", by], ascending=[False, True])[cols].reset_index(drop=True)

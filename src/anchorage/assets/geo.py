@@ -41,29 +41,40 @@ def fill_coordinates(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Complete each row's pair of coordinates: lat/lon from easting/northing and the reverse.
 
     `table` has row_no, easting, northing, lat, lon; pyproj converts in one vectorised call each way."""
-    for have, want, convert in (("easting", ("lat", "lon"), bng_to_latlon), ("lat", ("easting", "northing"),
-                                                                            latlon_to_bng)):
+    for have, want, convert in (
+        ("easting", ("lat", "lon"), bng_to_latlon),
+        ("lat", ("easting", "northing"), latlon_to_bng),
+    ):
         a, b = ("easting", "northing") if have == "easting" else ("lat", "lon")
-        rows = con.execute(f"SELECT row_no, {a}, {b} FROM {table} WHERE {a} IS NOT NULL AND {want[0]} IS NULL"
-                           ).fetchnumpy()
+        rows = con.execute(
+            f"SELECT row_no, {a}, {b} FROM {table} WHERE {a} IS NOT NULL AND {want[0]} IS NULL"
+        ).fetchnumpy()
         if not len(rows["row_no"]):
             continue
         x, y = convert(rows[a], rows[b])
         conv = {"row_no": rows["row_no"], "x": x, "y": y}
         con.register("_conv", conv)
         try:
-            con.execute(f"UPDATE {table} t SET {want[0]} = c.x, {want[1]} = c.y FROM _conv c "
-                        "WHERE t.row_no = c.row_no")
+            con.execute(
+                f"UPDATE {table} t SET {want[0]} = c.x, {want[1]} = c.y FROM _conv c "
+                "WHERE t.row_no = c.row_no"
+            )
         finally:
             con.unregister("_conv")
 
 
 def _rings(geometry: dict) -> list[np.ndarray]:
-    polys = [geometry["coordinates"]] if geometry.get("type") == "Polygon" else geometry.get("coordinates", [])
+    polys = (
+        [geometry["coordinates"]]
+        if geometry.get("type") == "Polygon"
+        else geometry.get("coordinates", [])
+    )
     return [np.asarray(ring, float)[:, :2] for poly in polys for ring in poly[:1] if len(ring) >= 3]
 
 
-def locate(con: duckdb.DuckDBPyConnection, kind: str, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
+def locate(
+    con: duckdb.DuckDBPyConnection, kind: str, lon: np.ndarray, lat: np.ndarray
+) -> list[str | None]:
     """The code of the stored boundary (ward, lsoa) each point falls in; None outside them all."""
     from matplotlib.path import Path
 
@@ -72,10 +83,18 @@ def locate(con: duckdb.DuckDBPyConnection, kind: str, lon: np.ndarray, lat: np.n
         return out
     pts = np.column_stack([lon, lat])
     todo = np.ones(len(lon), bool)
-    for code, geom in con.execute("SELECT code, geometry FROM boundaries WHERE kind = ?", [kind]).fetchall():
+    for code, geom in con.execute(
+        "SELECT code, geometry FROM boundaries WHERE kind = ?", [kind]
+    ).fetchall():
         for ring in _rings(json.loads(geom)):
             lo, hi = ring.min(axis=0), ring.max(axis=0)
-            cand = todo & (pts[:, 0] >= lo[0]) & (pts[:, 0] <= hi[0]) & (pts[:, 1] >= lo[1]) & (pts[:, 1] <= hi[1])
+            cand = (
+                todo
+                & (pts[:, 0] >= lo[0])
+                & (pts[:, 0] <= hi[0])
+                & (pts[:, 1] >= lo[1])
+                & (pts[:, 1] <= hi[1])
+            )
             if not cand.any():
                 continue
             idx = np.flatnonzero(cand)
@@ -86,8 +105,9 @@ def locate(con: duckdb.DuckDBPyConnection, kind: str, lon: np.ndarray, lat: np.n
     return out
 
 
-def near_pairs_sql(left: str, right: str, left_cols: list[str], right_cols: list[str], radius: str,
-                   cell_m: float) -> str:
+def near_pairs_sql(
+    left: str, right: str, left_cols: list[str], right_cols: list[str], radius: str, cell_m: float
+) -> str:
     """SQL for every (left, right) pair of rows within `radius` metres (an SQL expression over the left
     table's columns), found by joining nearby grid cells rather than comparing all pairs. Both tables have
     easting and northing; output columns are l_<col>, r_<col> and distance_m."""

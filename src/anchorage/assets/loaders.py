@@ -26,8 +26,15 @@ from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace, file_sha256
 
 
-def _load(ws: Workspace, path: Path, org: str, kind: str, make: Callable[[dict[str, Any], duckdb.DuckDBPyConnection], Any],
-          save: Callable[[Any, Any], None], mapping_file: Path | None) -> ImportSummary:
+def _load(
+    ws: Workspace,
+    path: Path,
+    org: str,
+    kind: str,
+    make: Callable[[dict[str, Any], duckdb.DuckDBPyConnection], Any],
+    save: Callable[[Any, Any], None],
+    mapping_file: Path | None,
+) -> ImportSummary:
     path = Path(path)
     sniff.detect_format(path)
     sha = file_sha256(path)
@@ -42,17 +49,28 @@ def _load(ws: Workspace, path: Path, org: str, kind: str, make: Callable[[dict[s
     good: list[Any] = []
     bad: list[tuple[int, str | None, str | None, str, str]] = []
     with ws.warehouse() as con:
-        parts, notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), ws.tmp_dir, kind=kind,
-                                  what=mapmod.HEADER_HINTS[kind])
+        parts, notes = stage_file(
+            con,
+            path,
+            mapmod.header_scorer(kind, mapping_file),
+            ws.tmp_dir,
+            kind=kind,
+            what=mapmod.HEADER_HINTS[kind],
+        )
         summary.notes += notes
         for part in parts:
-            m = (mapmod.load_mapping_file(mapping_file, part.columns, kind) if mapping_file
-                 else mapmod.automatic_mapping(part.columns, kind))
+            m = (
+                mapmod.load_mapping_file(mapping_file, part.columns, kind)
+                if mapping_file
+                else mapmod.automatic_mapping(part.columns, kind)
+            )
             m.require(kind, str(path), part.columns)
             summary.mapping.update(m.fields)
             names = [f"c{i}" for i in range(len(part.columns))]
             line = "_line_no" if part.sheet is not None else "NULL"
-            rows = con.execute(f"SELECT rowid + 1, {line}, {', '.join(names)} FROM {part.table} ORDER BY rowid").fetchall()
+            rows = con.execute(
+                f"SELECT rowid + 1, {line}, {', '.join(names)} FROM {part.table} ORDER BY rowid"
+            ).fetchall()
             for r in part.rejects:
                 bad.append((r.line_no, part.sheet, None, r.reason, r.raw))
             for row_no, line_no, *cells in rows:
@@ -72,17 +90,33 @@ def _load(ws: Workspace, path: Path, org: str, kind: str, make: Callable[[dict[s
         with ws.session() as s:
             previous = records.previous_version(s, org, kind, path.name)
             con.begin()
-            con.execute("DELETE FROM quarantine WHERE org = ? AND kind = ? AND source_file = ?", [org, kind, path.name])
-            con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?)",
-                            [[upload_id, org, kind, path.name, sheet, row, col, reason, raw]
-                             for row, sheet, col, reason, raw in bad])
+            con.execute(
+                "DELETE FROM quarantine WHERE org = ? AND kind = ? AND source_file = ?",
+                [org, kind, path.name],
+            )
+            con.executemany(
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?)",
+                [
+                    [upload_id, org, kind, path.name, sheet, row, col, reason, raw]
+                    for row, sheet, col, reason, raw in bad
+                ],
+            )
             for item in good:
                 save(s, item)
-            up = records.Upload(id=upload_id, org=org, kind=kind, filename=path.name, sha256=sha,
-                                raw_path=str(ws.keep_raw(path, sha)), status="loaded", mapping=summary.mapping,
-                                rows_read=summary.rows_read, rows_loaded=summary.rows_loaded,
-                                rows_quarantined=summary.rows_quarantined,
-                                replaces=previous.id if previous else None)
+            up = records.Upload(
+                id=upload_id,
+                org=org,
+                kind=kind,
+                filename=path.name,
+                sha256=sha,
+                raw_path=str(ws.keep_raw(path, sha)),
+                status="loaded",
+                mapping=summary.mapping,
+                rows_read=summary.rows_read,
+                rows_loaded=summary.rows_loaded,
+                rows_quarantined=summary.rows_quarantined,
+                replaces=previous.id if previous else None,
+            )
             if previous is not None:
                 previous.status = "replaced"
                 summary.replaced_upload = previous.id
@@ -111,13 +145,19 @@ def _save_need(s: Any, need: Need) -> None:
     s.merge(need)
 
 
-def load_spaces(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None) -> ImportSummary:
+def load_spaces(
+    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None
+) -> ImportSummary:
     """Load an anchor's list of spaces (name, capacity, times, facilities, accessibility, cost, postcode)."""
     slug = ws.config.anchor(org).slug
-    return _load(ws, path, slug, "spaces", lambda v, con: space_from(v, slug, con), _save_space, mapping_file)
+    return _load(
+        ws, path, slug, "spaces", lambda v, con: space_from(v, slug, con), _save_space, mapping_file
+    )
 
 
-def load_needs(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None) -> ImportSummary:
+def load_needs(
+    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None
+) -> ImportSummary:
     """Load needs gathered by an anchor's staff (e.g. from a partner's intake sheet); they are published."""
     slug = ws.config.anchor(org).slug
     return _load(ws, path, slug, "needs", need_from, _save_need, mapping_file)

@@ -46,7 +46,9 @@ def _bits(words: pd.Series, vocab: dict[str, int]) -> list[int]:
     return [sum(1 << vocab[w] for w in ws if w in vocab) for ws in words]
 
 
-def _prepared(frame: pd.DataFrame, vocab: dict[str, dict[str, int]], keep: list[str]) -> pd.DataFrame:
+def _prepared(
+    frame: pd.DataFrame, vocab: dict[str, dict[str, int]], keep: list[str]
+) -> pd.DataFrame:
     """The columns SQL needs: times as 7 day masks, accessibility and facilities as bit masks."""
     out = frame[keep].copy()
     masks = [_parsed(tuple(t)) for t in frame["times"]]
@@ -64,14 +66,21 @@ def _vocabulary(needs: pd.DataFrame) -> dict[str, dict[str, int]]:
     for col in ("accessibility", "facilities"):
         words = sorted({w for ws in needs[col] for w in ws})
         if len(words) > 63:
-            raise AnchorageError(f"Needs ask for {len(words)} different {col} words; matching handles up to 63.",
-                                 fix="Use the standard words (see docs/assets.md).")
+            raise AnchorageError(
+                f"Needs ask for {len(words)} different {col} words; matching handles up to 63.",
+                fix="Use the standard words (see docs/assets.md).",
+            )
         vocab[col] = {w: i for i, w in enumerate(words)}
     return vocab
 
 
-def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
-                 con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+def match_frames(
+    needs: pd.DataFrame,
+    spaces: pd.DataFrame,
+    *,
+    top: int = 5,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
     """Rank spaces for needs. needs: id, people, times (list of str), accessibility, facilities (lists),
     easting, northing, max_distance_m, budget_per_hour; spaces: id, org, name, capacity, times, facilities,
     accessibility, hourly_cost, easting, northing. A space with no times listed is open any time; a need
@@ -80,10 +89,18 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
     con = con or duckdb.connect()
     try:
         vocab = _vocabulary(needs)
-        n = _prepared(needs, vocab, ["id", "people", "easting", "northing", "max_distance_m", "budget_per_hour"])
-        s = _prepared(spaces, vocab, ["id", "org", "name", "capacity", "hourly_cost", "easting", "northing"])
+        n = _prepared(
+            needs,
+            vocab,
+            ["id", "people", "easting", "northing", "max_distance_m", "budget_per_hour"],
+        )
+        s = _prepared(
+            spaces, vocab, ["id", "org", "name", "capacity", "hourly_cost", "easting", "northing"]
+        )
         n["n_fac"] = [len(f) for f in needs["facilities"]]
-        s["ord"] = s["id"].rank(method="first")  # ties go to the first space by id (ids may be text)
+        s["ord"] = s["id"].rank(
+            method="first"
+        )  # ties go to the first space by id (ids may be text)
         con.register("needs_in", n)
         con.register("spaces_in", s)
         con.register("needs_words", needs[["id", "accessibility"]])
@@ -96,9 +113,9 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
                 SELECT p.l_id, p.r_id, p.distance_m, p.l_radius, n.people, n.n_fac, n.budget_per_hour,
                        n.any_time AS n_any, s.any_time AS s_any, s.org, s.name, s.capacity, s.hourly_cost,
                        s.ord AS s_ord, bit_count(n.fac & s.fac) AS fac_hits,
-                       {w['distance']} * (1 - p.distance_m / p.l_radius) + {w['fit']} * (n.people / s.capacity)
-                       + {w['facilities']} * CASE WHEN n.n_fac = 0 THEN 1.0 ELSE bit_count(n.fac & s.fac) / n.n_fac END
-                       + {w['cost']} * CASE WHEN s.hourly_cost = 0 THEN 1.0 WHEN n.budget_per_hour IS NULL THEN 0.5
+                       {w["distance"]} * (1 - p.distance_m / p.l_radius) + {w["fit"]} * (n.people / s.capacity)
+                       + {w["facilities"]} * CASE WHEN n.n_fac = 0 THEN 1.0 ELSE bit_count(n.fac & s.fac) / n.n_fac END
+                       + {w["cost"]} * CASE WHEN s.hourly_cost = 0 THEN 1.0 WHEN n.budget_per_hour IS NULL THEN 0.5
                                             ELSE 1 - s.hourly_cost / n.budget_per_hour END AS score
                 FROM ({pairs}) p JOIN needs_in n ON n.id = p.l_id JOIN spaces_in s ON s.id = p.r_id
                 WHERE s.capacity >= n.people
@@ -137,26 +154,75 @@ def match_frames(needs: pd.DataFrame, spaces: pd.DataFrame, *, top: int = 5,
 def needs_frame(ws: Workspace) -> pd.DataFrame:
     """Published needs that have a location, as the frame match_frames takes."""
     with ws.session() as s:
-        rows = s.scalars(select(Need).where(Need.status == "published", Need.easting.is_not(None))).all()
-    return pd.DataFrame([{
-        "id": r.id, "people": r.people, "times": list(r.times), "accessibility": list(r.accessibility),
-        "facilities": list(r.facilities), "easting": r.easting, "northing": r.northing,
-        "max_distance_m": float(r.max_distance_m),
-        "budget_per_hour": float(r.budget_per_hour) if r.budget_per_hour is not None else None}
-        for r in rows], columns=["id", "people", "times", "accessibility", "facilities", "easting", "northing",
-                                 "max_distance_m", "budget_per_hour"])
+        rows = s.scalars(
+            select(Need).where(Need.status == "published", Need.easting.is_not(None))
+        ).all()
+    return pd.DataFrame(
+        [
+            {
+                "id": r.id,
+                "people": r.people,
+                "times": list(r.times),
+                "accessibility": list(r.accessibility),
+                "facilities": list(r.facilities),
+                "easting": r.easting,
+                "northing": r.northing,
+                "max_distance_m": float(r.max_distance_m),
+                "budget_per_hour": float(r.budget_per_hour)
+                if r.budget_per_hour is not None
+                else None,
+            }
+            for r in rows
+        ],
+        columns=[
+            "id",
+            "people",
+            "times",
+            "accessibility",
+            "facilities",
+            "easting",
+            "northing",
+            "max_distance_m",
+            "budget_per_hour",
+        ],
+    )
 
 
 def spaces_frame(ws: Workspace) -> pd.DataFrame:
     """Active spaces that have a location, as the frame match_frames takes."""
     with ws.session() as s:
-        rows = s.scalars(select(Space).where(Space.active.is_(True), Space.easting.is_not(None))).all()
-    return pd.DataFrame([{
-        "id": r.id, "org": r.org, "name": r.name, "capacity": r.capacity, "times": list(r.times),
-        "facilities": list(r.facilities), "accessibility": list(r.accessibility),
-        "hourly_cost": float(r.hourly_cost), "easting": r.easting, "northing": r.northing} for r in rows],
-        columns=["id", "org", "name", "capacity", "times", "facilities", "accessibility", "hourly_cost",
-                 "easting", "northing"])
+        rows = s.scalars(
+            select(Space).where(Space.active.is_(True), Space.easting.is_not(None))
+        ).all()
+    return pd.DataFrame(
+        [
+            {
+                "id": r.id,
+                "org": r.org,
+                "name": r.name,
+                "capacity": r.capacity,
+                "times": list(r.times),
+                "facilities": list(r.facilities),
+                "accessibility": list(r.accessibility),
+                "hourly_cost": float(r.hourly_cost),
+                "easting": r.easting,
+                "northing": r.northing,
+            }
+            for r in rows
+        ],
+        columns=[
+            "id",
+            "org",
+            "name",
+            "capacity",
+            "times",
+            "facilities",
+            "accessibility",
+            "hourly_cost",
+            "easting",
+            "northing",
+        ],
+    )
 
 
 def match_needs(ws: Workspace, *, top: int = 5) -> list[Match]:
@@ -165,8 +231,10 @@ def match_needs(ws: Workspace, *, top: int = 5) -> list[Match]:
     if needs.empty or spaces.empty:
         return []
     df = match_frames(needs, spaces, top=top)
-    return [Match(**{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()})
-            for r in df.to_dict("records")]
+    return [
+        Match(**{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()})
+        for r in df.to_dict("records")
+    ]
 
 
 def matches_json(matches: list[Match]) -> list[dict[str, Any]]:

@@ -31,11 +31,27 @@ from anchorage.public_forms.protection import (
 from anchorage.store.assets_records import Need
 from anchorage.workspace import Workspace
 
-__all__ = ["HONEYPOT", "FormInvalid", "FormLimits", "Submission", "confirm_need", "submit_need", "validate"]
+__all__ = [
+    "HONEYPOT",
+    "FormInvalid",
+    "FormLimits",
+    "Submission",
+    "confirm_need",
+    "submit_need",
+    "validate",
+]
 
 FORM = "space-need"
-LIMITS = {"group_name": 120, "contact_email": 254, "activity": 200, "description": 2000, "area": 120,
-          "times": 300, "accessibility": 300, "facilities": 300}
+LIMITS = {
+    "group_name": 120,
+    "contact_email": 254,
+    "activity": 200,
+    "description": 2000,
+    "area": 120,
+    "times": 300,
+    "accessibility": 300,
+    "facilities": 300,
+}
 REQUIRED = ("group_name", "contact_email", "activity", "people", "area")
 
 
@@ -61,8 +77,10 @@ def validate(form: Mapping[str, Any], limits: FormLimits) -> dict[str, str]:
     return problems
 
 
-AREA_UNKNOWN = ("we could not find this place: give a postcode (such as SE6 4RU) or the name of a ward or borough "
-                "of the area")
+AREA_UNKNOWN = (
+    "we could not find this place: give a postcode (such as SE6 4RU) or the name of a ward or borough "
+    "of the area"
+)
 
 
 def area_problems(ws: Workspace, form: Mapping[str, Any], problems: dict[str, str]) -> None:
@@ -74,8 +92,15 @@ def area_problems(ws: Workspace, form: Mapping[str, Any], problems: dict[str, st
                 problems["area"] = AREA_UNKNOWN
 
 
-def submit_need(ws: Workspace, form: Mapping[str, Any], *, ip: str, now: dt.datetime | None = None,
-                rendered_at: dt.datetime | None = None, limits: FormLimits | None = None) -> Submission:
+def submit_need(
+    ws: Workspace,
+    form: Mapping[str, Any],
+    *,
+    ip: str,
+    now: dt.datetime | None = None,
+    rendered_at: dt.datetime | None = None,
+    limits: FormLimits | None = None,
+) -> Submission:
     """Take one public submission. Raises FormInvalid (with every problem) for a form a person can fix."""
     limits = limits or FormLimits()
     now = now or dt.datetime.now(dt.UTC)
@@ -97,24 +122,42 @@ def submit_need(ws: Workspace, form: Mapping[str, Any], *, ip: str, now: dt.date
             screen.record("invalid")
             raise FormInvalid(problems)
         if screen.email_over_limit():
-            return Submission("rejected", "This email address has posted several needs today. Please try tomorrow.",
-                              reason="rate-limited")
+            return Submission(
+                "rejected",
+                "This email address has posted several needs today. Please try tomorrow.",
+                reason="rate-limited",
+            )
         digest = fingerprint(*(form.get(k) for k in ("contact_email", "activity", "area")))
-        dup = s.scalars(select(Need).where(Need.fingerprint == digest,
-                                           Need.status.in_(("pending-confirmation", "published")),
-                                           Need.created_at >= now - dt.timedelta(days=limits.duplicate_days))).first()
+        dup = s.scalars(
+            select(Need).where(
+                Need.fingerprint == digest,
+                Need.status.in_(("pending-confirmation", "published")),
+                Need.created_at >= now - dt.timedelta(days=limits.duplicate_days),
+            )
+        ).first()
         if dup is not None:
             screen.record("duplicate")
-            return Submission("rejected", "You have already posted this need; we will be in touch about it.",
-                              reason="duplicate")
+            return Submission(
+                "rejected",
+                "You have already posted this need; we will be in touch about it.",
+                reason="duplicate",
+            )
         token, need.token_hash, need.token_expires_at = screen.new_token()
         need.status = "pending-confirmation"
-        need.ip_hash, need.email_hash, need.fingerprint, need.created_at = (screen.ip_hash, screen.email_hash,
-                                                                           digest, now)
+        need.ip_hash, need.email_hash, need.fingerprint, need.created_at = (
+            screen.ip_hash,
+            screen.email_hash,
+            digest,
+            now,
+        )
         s.add(need)
         screen.record("accepted")
-        return Submission("pending-confirmation", "Thank you. Please follow the link we have emailed you to publish "
-                          "your request.", record_id=need.id, token=token)
+        return Submission(
+            "pending-confirmation",
+            "Thank you. Please follow the link we have emailed you to publish your request.",
+            record_id=need.id,
+            token=token,
+        )
 
 
 def confirm_need(ws: Workspace, token: str, *, now: dt.datetime | None = None) -> Need:

@@ -35,11 +35,11 @@ DECISIONS = tuple(d.value for d in Decision)
 class ReviewRules:
     """Thresholds; None switches a rule off. Figures are defined in docs/assets.md."""
 
-    min_space_utilisation: float | None = 0.6   # occupied ÷ gross floor area
-    min_hours_per_week: float | None = 25.0     # hours the asset is in use
-    max_vacancy_pct: float | None = 20.0        # % of the asset vacant
-    max_cost_per_m2: float | None = 250.0       # £ running cost a year per m² of floor area
-    flag_surplus: bool = True                   # declared surplus (or held vacant)
+    min_space_utilisation: float | None = 0.6  # occupied ÷ gross floor area
+    min_hours_per_week: float | None = 25.0  # hours the asset is in use
+    max_vacancy_pct: float | None = 20.0  # % of the asset vacant
+    max_cost_per_m2: float | None = 250.0  # £ running cost a year per m² of floor area
+    flag_surplus: bool = True  # declared surplus (or held vacant)
 
 
 @dataclass
@@ -67,8 +67,12 @@ class ReviewResult:
     items: list[ReviewItem]
 
     def to_json(self) -> dict[str, Any]:
-        return {"rules": asdict(self.rules), "assets_checked": self.assets_checked, "flagged": len(self.items),
-                "items": [asdict(i) for i in self.items]}
+        return {
+            "rules": asdict(self.rules),
+            "assets_checked": self.assets_checked,
+            "flagged": len(self.items),
+            "items": [asdict(i) for i in self.items],
+        }
 
 
 METRICS_SQL = """
@@ -109,10 +113,20 @@ def reasons_for(m: dict[str, Any], rules: ReviewRules) -> list[str]:
     floor, occ = _num(m.get("floor_m2")), _num(m.get("occupied_m2"))
     util = occ / floor if floor and occ is not None else None
     m["space_utilisation"] = util
-    if rules.min_space_utilisation is not None and util is not None and util < rules.min_space_utilisation:
-        out.append(f"uses {util:.0%} of its floor area (rule: under {rules.min_space_utilisation:.0%})")
+    if (
+        rules.min_space_utilisation is not None
+        and util is not None
+        and util < rules.min_space_utilisation
+    ):
+        out.append(
+            f"uses {util:.0%} of its floor area (rule: under {rules.min_space_utilisation:.0%})"
+        )
     hours = _num(m.get("hours_per_week"))
-    if rules.min_hours_per_week is not None and hours is not None and hours < rules.min_hours_per_week:
+    if (
+        rules.min_hours_per_week is not None
+        and hours is not None
+        and hours < rules.min_hours_per_week
+    ):
         out.append(f"in use {hours:g} hours a week (rule: under {rules.min_hours_per_week:g})")
     vac = _num(m.get("vacancy_pct"))
     if rules.max_vacancy_pct is not None and vac is not None and vac > rules.max_vacancy_pct:
@@ -121,7 +135,9 @@ def reasons_for(m: dict[str, Any], rules: ReviewRules) -> list[str]:
     per_m2 = cost / floor if floor and cost is not None else None
     m["cost_per_m2"] = per_m2
     if rules.max_cost_per_m2 is not None and per_m2 is not None and per_m2 > rules.max_cost_per_m2:
-        out.append(f"costs £{per_m2:,.0f} per m² a year to run (rule: over £{rules.max_cost_per_m2:,.0f})")
+        out.append(
+            f"costs £{per_m2:,.0f} per m² a year to run (rule: over £{rules.max_cost_per_m2:,.0f})"
+        )
     if rules.flag_surplus and _flag(m.get("surplus")):
         out.append("declared surplus or held vacant")
     return out
@@ -129,11 +145,15 @@ def reasons_for(m: dict[str, Any], rules: ReviewRules) -> list[str]:
 
 def latest_decisions(ws: Workspace) -> dict[tuple[str, str], AssetDecision]:
     with ws.session() as s:
-        rows = s.scalars(select(AssetDecision).order_by(AssetDecision.decided_at, AssetDecision.id)).all()
+        rows = s.scalars(
+            select(AssetDecision).order_by(AssetDecision.decided_at, AssetDecision.id)
+        ).all()
     return {(d.org, d.asset_key): d for d in rows}
 
 
-def review_assets(ws: Workspace, rules: ReviewRules | None = None, *, org: str | None = None) -> ReviewResult:
+def review_assets(
+    ws: Workspace, rules: ReviewRules | None = None, *, org: str | None = None
+) -> ReviewResult:
     """Every asset that breaks at least one rule, with its reasons and the latest decision on it."""
     rules = rules or ReviewRules()
     with ws.warehouse(read_only=True) as con:
@@ -150,26 +170,48 @@ def review_assets(ws: Workspace, rules: ReviewRules | None = None, *, org: str |
         if not reasons:
             continue
         d = decisions.get((m["org"], m["asset_key"]))
-        items.append(ReviewItem(
-            m["org"], m["asset_key"], m["name"], m["postcode"], _num(m["floor_m2"]), m["space_utilisation"],
-            _num(m["hours_per_week"]), _num(m["vacancy_pct"]), m["cost_per_m2"],
-            _flag(m["surplus"]), reasons,
-            d.decision if d else None, d.note if d else None, d.decided_at if d else None))
+        items.append(
+            ReviewItem(
+                m["org"],
+                m["asset_key"],
+                m["name"],
+                m["postcode"],
+                _num(m["floor_m2"]),
+                m["space_utilisation"],
+                _num(m["hours_per_week"]),
+                _num(m["vacancy_pct"]),
+                m["cost_per_m2"],
+                _flag(m["surplus"]),
+                reasons,
+                d.decision if d else None,
+                d.note if d else None,
+                d.decided_at if d else None,
+            )
+        )
     return ReviewResult(rules, checked, items)
 
 
-def record_decision(ws: Workspace, org: str, asset_key: str, decision: str, *, note: str = "",
-                    decided_by: str = "") -> AssetDecision:
+def record_decision(
+    ws: Workspace, org: str, asset_key: str, decision: str, *, note: str = "", decided_by: str = ""
+) -> AssetDecision:
     """Record a decision on an asset; it is kept across reviews, and a later decision supersedes it."""
     if decision not in DECISIONS:
-        raise AnchorageError(f'"{decision}" is not a review decision.', fix=f"Use one of: {', '.join(DECISIONS)}.")
+        raise AnchorageError(
+            f'"{decision}" is not a review decision.', fix=f"Use one of: {', '.join(DECISIONS)}."
+        )
     slug = ws.config.anchor(org).slug
     with ws.warehouse(read_only=True) as con:
-        known = con.execute("SELECT 1 FROM assets WHERE org = ? AND asset_key = ? LIMIT 1", [slug, asset_key]).fetchone()
+        known = con.execute(
+            "SELECT 1 FROM assets WHERE org = ? AND asset_key = ? LIMIT 1", [slug, asset_key]
+        ).fetchone()
     if known is None:
-        raise AnchorageError(f'{slug} has no asset "{asset_key}" in its register.',
-                             fix="Use the asset key shown by `anchorage assets review`.")
-    row = AssetDecision(org=slug, asset_key=asset_key, decision=decision, note=note, decided_by=decided_by)
+        raise AnchorageError(
+            f'{slug} has no asset "{asset_key}" in its register.',
+            fix="Use the asset key shown by `anchorage assets review`.",
+        )
+    row = AssetDecision(
+        org=slug, asset_key=asset_key, decision=decision, note=note, decided_by=decided_by
+    )
     with ws.session() as s:
         s.add(row)
         s.commit()

@@ -21,21 +21,49 @@ from anchorage.store.assets_records import Need, Space
 from anchorage.workspace import Workspace
 
 # Accessibility and facility words, normalised so a need's "wheelchair access" meets a space's "step-free".
-SYNONYMS = {"wheelchair": "step-free", "wheelchair access": "step-free", "step free": "step-free",
-            "level access": "step-free", "ramp": "step-free", "disabled toilet": "accessible toilet",
-            "accessible wc": "accessible toilet", "induction loop": "hearing loop", "loop": "hearing loop",
-            "lift access": "lift", "elevator": "lift", "kitchenette": "kitchen", "wi-fi": "wifi",
-            "internet": "wifi", "car park": "parking", "projector": "av", "screen": "av"}
+SYNONYMS = {
+    "wheelchair": "step-free",
+    "wheelchair access": "step-free",
+    "step free": "step-free",
+    "level access": "step-free",
+    "ramp": "step-free",
+    "disabled toilet": "accessible toilet",
+    "accessible wc": "accessible toilet",
+    "induction loop": "hearing loop",
+    "loop": "hearing loop",
+    "lift access": "lift",
+    "elevator": "lift",
+    "kitchenette": "kitchen",
+    "wi-fi": "wifi",
+    "internet": "wifi",
+    "car park": "parking",
+    "projector": "av",
+    "screen": "av",
+}
 SPACE_FIELDS = {
     "ref": ["space id", "space ref", "space reference", "room id", "room ref", "ref", "id"],
     "name": ["space name", "room", "room name", "name", "space"],
     "asset_key": ["asset key", "asset id", "asset ref", "site code"],
     "postcode": ["postcode", "post code"],
     "capacity": ["capacity", "max people", "maximum capacity", "seats", "people"],
-    "times": ["available times", "availability", "times", "available", "opening hours", "when available"],
+    "times": [
+        "available times",
+        "availability",
+        "times",
+        "available",
+        "opening hours",
+        "when available",
+    ],
     "facilities": ["facilities", "equipment"],
     "accessibility": ["accessibility", "access", "accessibility features"],
-    "hourly_cost": ["cost per hour", "hourly rate", "£ per hour", "cost", "price per hour", "hourly cost"],
+    "hourly_cost": [
+        "cost per hour",
+        "hourly rate",
+        "£ per hour",
+        "cost",
+        "price per hour",
+        "hourly cost",
+    ],
 }
 NEED_FIELDS = {
     "ref": ["need id", "need ref", "reference", "ref", "id"],
@@ -52,7 +80,9 @@ NEED_FIELDS = {
     "budget_per_hour": ["budget per hour", "budget", "max cost per hour", "budget (£ per hour)"],
 }
 register_kind("spaces", SPACE_FIELDS, ("name", "capacity"), "the space name and capacity")
-register_kind("needs", NEED_FIELDS, ("group_name", "activity", "people"), "the group, activity and size")
+register_kind(
+    "needs", NEED_FIELDS, ("group_name", "activity", "people"), "the group, activity and size"
+)
 MAX_DISTANCE_M = 20_000
 DEFAULT_DISTANCE_M = 3_000
 
@@ -62,7 +92,9 @@ def word_list(value: Any) -> list[str]:
     if value is None:
         return []
     parts = value if isinstance(value, list) else re.split(r"[;,/]|\band\b", str(value))
-    words = {SYNONYMS.get(w, w) for p in parts if (w := re.sub(r"\s+", " ", str(p).strip().lower()))}
+    words = {
+        SYNONYMS.get(w, w) for p in parts if (w := re.sub(r"\s+", " ", str(p).strip().lower()))
+    }
     return sorted(words - {"", "none", "n/a", "no"})
 
 
@@ -95,7 +127,9 @@ class Place:
 
 def _place_name(text: str) -> str:
     """A ward or borough name as people write it: 'Rushey Green ward', 'rushey-green' -> 'rusheygreen'."""
-    t = re.sub(r"\b(ward|the|london borough of|borough of)\b", " ", text.lower().replace("&", " and "))
+    t = re.sub(
+        r"\b(ward|the|london borough of|borough of)\b", " ", text.lower().replace("&", " and ")
+    )
     return re.sub(r"[^a-z0-9]+", "", t)
 
 
@@ -113,22 +147,35 @@ def locate_area(con: duckdb.DuckDBPyConnection, area: str) -> Place | None:
     where: list[tuple[str, str | list[str]]]
     if pc:
         outward, inward = pc.split(" ")
-        where = [("pcds = ?", pc), ("starts_with(pcds, ?)", f"{outward} {inward[0]}"),
-                 ("starts_with(pcds, ?)", f"{outward} ")]
+        where = [
+            ("pcds = ?", pc),
+            ("starts_with(pcds, ?)", f"{outward} {inward[0]}"),
+            ("starts_with(pcds, ?)", f"{outward} "),
+        ]
     elif OUTWARD.match(text.upper().replace(" ", "")):
         where = [("starts_with(pcds, ?)", text.upper().replace(" ", "") + " ")]
     else:
         wanted = _place_name(text)
-        codes = [code for code, name in con.execute("SELECT code, name FROM areas WHERE kind IN ('ward', 'lad')")
-                 .fetchall() if code == text.upper() or (wanted and _place_name(name or "") == wanted)]
+        codes = [
+            code
+            for code, name in con.execute(
+                "SELECT code, name FROM areas WHERE kind IN ('ward', 'lad')"
+            ).fetchall()
+            if code == text.upper() or (wanted and _place_name(name or "") == wanted)
+        ]
         where = [("(list_contains(?, ward) OR list_contains(?, lad))", codes)] if codes else []
     for condition, value in where:
         params = [value, value] if condition.count("?") == 2 else [value]
-        row = con.execute(f"SELECT avg(lat), avg(long), list(DISTINCT ward) FROM postcodes "
-                          f"WHERE terminated IS NULL AND {condition}", params).fetchone()
+        row = con.execute(
+            f"SELECT avg(lat), avg(long), list(DISTINCT ward) FROM postcodes "
+            f"WHERE terminated IS NULL AND {condition}",
+            params,
+        ).fetchone()
         if not row or not row[2]:
             continue
-        lat_long = (row[0], row[1]) if row[0] is not None else _centre(con, [w for w in row[2] if w])
+        lat_long = (
+            (row[0], row[1]) if row[0] is not None else _centre(con, [w for w in row[2] if w])
+        )
         if lat_long is not None:
             e, n = latlon_to_bng([lat_long[0]], [lat_long[1]])
             return Place(float(e[0]), float(n[0]))
@@ -137,7 +184,11 @@ def locate_area(con: duckdb.DuckDBPyConnection, area: str) -> Place | None:
 
 def _centre(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[float, float] | None:
     """(lat, long) of the middle of the wards' loaded boundaries (the mean of their vertices)."""
-    points = [pt for f in load_boundaries(con, "ward", wards)["features"] for pt in _vertices(f["geometry"])]
+    points = [
+        pt
+        for f in load_boundaries(con, "ward", wards)["features"]
+        for pt in _vertices(f["geometry"])
+    ]
     if not points:
         return None
     return sum(p[1] for p in points) / len(points), sum(p[0] for p in points) / len(points)
@@ -161,12 +212,21 @@ def space_from(values: dict[str, Any], org: str, con: duckdb.DuckDBPyConnection)
         raise AnchorageError(f'postcode "{values["postcode"]}" is not a UK postcode')
     times = [str(values.get("times") or "").strip()] if values.get("times") else []
     parse_times(times)  # validates
-    return Space(org=org, ref=str(values.get("ref") or name).strip()[:120], name=name[:200],
-                 asset_key=values.get("asset_key") or None, postcode=postcode,
-                 easting=where.easting if where else None, northing=where.northing if where else None,
-                 capacity=whole(values.get("capacity"), "capacity", 1, 10_000), times=times,
-                 facilities=word_list(values.get("facilities")), accessibility=word_list(values.get("accessibility")),
-                 hourly_cost=money(values.get("hourly_cost"), "cost per hour") or Decimal(0), active=True)
+    return Space(
+        org=org,
+        ref=str(values.get("ref") or name).strip()[:120],
+        name=name[:200],
+        asset_key=values.get("asset_key") or None,
+        postcode=postcode,
+        easting=where.easting if where else None,
+        northing=where.northing if where else None,
+        capacity=whole(values.get("capacity"), "capacity", 1, 10_000),
+        times=times,
+        facilities=word_list(values.get("facilities")),
+        accessibility=word_list(values.get("accessibility")),
+        hourly_cost=money(values.get("hourly_cost"), "cost per hour") or Decimal(0),
+        active=True,
+    )
 
 
 def need_from(values: dict[str, Any], con: duckdb.DuckDBPyConnection) -> Need:
@@ -177,21 +237,35 @@ def need_from(values: dict[str, Any], con: duckdb.DuckDBPyConnection) -> Need:
     area = str(values["area"]).strip()
     where = locate_area(con, area)
     if where is None:
-        raise AnchorageError(f'area "{area}" is not a postcode or ward we know',
-                             fix="Give a full postcode such as SE6 4RU, or a ward name.")
+        raise AnchorageError(
+            f'area "{area}" is not a postcode or ward we know',
+            fix="Give a full postcode such as SE6 4RU, or a ward name.",
+        )
     times = [str(values.get("times")).strip()] if values.get("times") else []
     parse_times(times)
     km = values.get("max_distance_km")
     dist = int(float(km) * 1000) if km not in (None, "") else DEFAULT_DISTANCE_M
     if not 100 <= dist <= MAX_DISTANCE_M:
-        raise AnchorageError(f"the distance a group will travel must be between 0.1 and {MAX_DISTANCE_M // 1000} km")
-    return Need(ref=values.get("ref") or None, group_name=str(values["group_name"]).strip()[:120],
-                contact_email=str(values.get("contact_email") or "").strip()[:254],
-                activity=str(values["activity"]).strip()[:200], description=str(values.get("description") or "")[:2000],
-                people=whole(values.get("people"), "group size", 1, 10_000), times=times,
-                accessibility=word_list(values.get("accessibility")), facilities=word_list(values.get("facilities")),
-                area=area[:120], easting=where.easting, northing=where.northing, max_distance_m=dist,
-                budget_per_hour=money(values.get("budget_per_hour"), "budget per hour"), status="published")
+        raise AnchorageError(
+            f"the distance a group will travel must be between 0.1 and {MAX_DISTANCE_M // 1000} km"
+        )
+    return Need(
+        ref=values.get("ref") or None,
+        group_name=str(values["group_name"]).strip()[:120],
+        contact_email=str(values.get("contact_email") or "").strip()[:254],
+        activity=str(values["activity"]).strip()[:200],
+        description=str(values.get("description") or "")[:2000],
+        people=whole(values.get("people"), "group size", 1, 10_000),
+        times=times,
+        accessibility=word_list(values.get("accessibility")),
+        facilities=word_list(values.get("facilities")),
+        area=area[:120],
+        easting=where.easting,
+        northing=where.northing,
+        max_distance_m=dist,
+        budget_per_hour=money(values.get("budget_per_hour"), "budget per hour"),
+        status="published",
+    )
 
 
 def add_space(ws: Workspace, org: str, **values: Any) -> Space:

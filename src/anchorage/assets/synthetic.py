@@ -11,44 +11,76 @@ from pathlib import Path
 # LGA practitioner's guide (columns A-M mandatory under Part 2 of the Code, N-U recommended under Part 3),
 # with the headings councils publish it under (e.g. Gosport Borough Council's Land and Property Asset List).
 TRANSPARENCY_COLUMNS = [
-    "Organisation Name",                          # A
-    "Unique Property Reference Number (UPRN)",    # B
-    "Unique Asset ID",                            # C
-    "Name",                                       # D
-    "No",                                         # E street number
-    "Street",                                     # F
-    "Post Town",                                  # G
-    "Post Code",                                  # H
-    "X Co-ordinate",                              # I OS easting
-    "Y Co-ordinate",                              # J OS northing
-    "Tenure",                                     # K Freehold / Leasehold
-    "Tenure Category",                            # L holding type
-    "Other Holding Description",                  # M free text for other assets
-    "Size of Asset",                              # N floor area (m²) or land (ha)
-    "Services Offered",                           # O
-    "Reason for Holding",                         # P
-    "Asset of Community Value",                   # Q
-    "Total Building Operation Costs",             # R £ a year
-    "Required Maintenance",                       # S £ backlog
-    "Functional Suitability",                     # T
-    "Energy Performance Rating",                  # U
+    "Organisation Name",  # A
+    "Unique Property Reference Number (UPRN)",  # B
+    "Unique Asset ID",  # C
+    "Name",  # D
+    "No",  # E street number
+    "Street",  # F
+    "Post Town",  # G
+    "Post Code",  # H
+    "X Co-ordinate",  # I OS easting
+    "Y Co-ordinate",  # J OS northing
+    "Tenure",  # K Freehold / Leasehold
+    "Tenure Category",  # L holding type
+    "Other Holding Description",  # M free text for other assets
+    "Size of Asset",  # N floor area (m²) or land (ha)
+    "Services Offered",  # O
+    "Reason for Holding",  # P
+    "Asset of Community Value",  # Q
+    "Total Building Operation Costs",  # R £ a year
+    "Required Maintenance",  # S £ backlog
+    "Functional Suitability",  # T
+    "Energy Performance Rating",  # U
 ]
 # NHS ERIC site-level fields (Estates Returns Information Collection), as named in the published CSVs.
 ERIC_COLUMNS = [
-    "Trust Code", "Trust Name", "Site Code", "Site Name", "Site Type", "Post Code",
-    "Gross internal floor area (m²)", "Occupied floor area (m²)", "Hard FM (Estates) costs (£)",
-    "Soft FM (Facilities) costs (£)", "Energy costs (All energy supplies) (£)",
-    "Cost to eradicate high risk backlog (£)", "Cost to eradicate significant risk backlog (£)",
-    "Cost to eradicate moderate risk backlog (£)", "Cost to eradicate low risk backlog (£)",
+    "Trust Code",
+    "Trust Name",
+    "Site Code",
+    "Site Name",
+    "Site Type",
+    "Post Code",
+    "Gross internal floor area (m²)",
+    "Occupied floor area (m²)",
+    "Hard FM (Estates) costs (£)",
+    "Soft FM (Facilities) costs (£)",
+    "Energy costs (All energy supplies) (£)",
+    "Cost to eradicate high risk backlog (£)",
+    "Cost to eradicate significant risk backlog (£)",
+    "Cost to eradicate moderate risk backlog (£)",
+    "Cost to eradicate low risk backlog (£)",
 ]
 FREEHOLD_CATEGORIES = ["Occupied by the LA", "Ground Leasehold", "Leasehold", "Licence", "Vacant"]
 LEASEHOLD_CATEGORIES = ["Occupied by the LA", "Ground Leasehold", "Sub Leasehold", "Licence"]
-KINDS = [("Community Centre", "Community centre"), ("Library", "Library"), ("Depot", "Depot"),
-         ("Office", "Office"), ("Youth Club", "Youth centre"), ("Park Pavilion", "Pavilion"),
-         ("Health Centre", "Clinic"), ("Car Park", "Car park"), ("Shop", "Retail unit"),
-         ("Open Space", "Land"), ("Hall", "Hall"), ("Children's Centre", "Children's centre")]
-STREETS = ["High Street", "Church Road", "Station Road", "Park Road", "Mill Lane", "Hill Rise", "Albert Road",
-           "Queens Road", "Manor Way", "Grove Park", "Rushey Green", "Brockley Rise"]
+KINDS = [
+    ("Community Centre", "Community centre"),
+    ("Library", "Library"),
+    ("Depot", "Depot"),
+    ("Office", "Office"),
+    ("Youth Club", "Youth centre"),
+    ("Park Pavilion", "Pavilion"),
+    ("Health Centre", "Clinic"),
+    ("Car Park", "Car park"),
+    ("Shop", "Retail unit"),
+    ("Open Space", "Land"),
+    ("Hall", "Hall"),
+    ("Children's Centre", "Children's centre"),
+]
+STREETS = [
+    "High Street",
+    "Church Road",
+    "Station Road",
+    "Park Road",
+    "Mill Lane",
+    "Hill Rise",
+    "Albert Road",
+    "Queens Road",
+    "Manor Way",
+    "Grove Park",
+    "Rushey Green",
+    "Brockley Rise",
+]
 
 
 @dataclass
@@ -71,8 +103,16 @@ class GeneratedRegister:
         return self.rows - sum(self.bad.values())
 
 
-def transparency_rows(n: int, places: list[Location], *, org_name: str, seed: int = 1, uprn_base: int = 100_000,
-                      broken: bool = True, jitter_m: float = 150.0) -> tuple[list[list[str]], dict[str, int], list[str]]:
+def transparency_rows(
+    n: int,
+    places: list[Location],
+    *,
+    org_name: str,
+    seed: int = 1,
+    uprn_base: int = 100_000,
+    broken: bool = True,
+    jitter_m: float = 150.0,
+) -> tuple[list[list[str]], dict[str, int], list[str]]:
     """Rows of a Transparency Code register; with `broken`, about 2% have a known, deliberate fault."""
     rng = random.Random(seed)
     rows: list[list[str]] = []
@@ -90,14 +130,26 @@ def transparency_rows(n: int, places: list[Location], *, org_name: str, seed: in
         uprn = str(uprn_base + i)
         uprns.append(uprn)
         row = [
-            org_name, uprn, f"A{seed:02d}{i:06d}", f"{street.split()[0]} {label}", str(rng.randrange(1, 300)),
-            street, loc.town, loc.postcode,
+            org_name,
+            uprn,
+            f"A{seed:02d}{i:06d}",
+            f"{street.split()[0]} {label}",
+            str(rng.randrange(1, 300)),
+            street,
+            loc.town,
+            loc.postcode,
             f"{loc.easting + rng.uniform(-jitter_m, jitter_m):.0f}",
             f"{loc.northing + rng.uniform(-jitter_m, jitter_m):.0f}",
-            "Freehold" if freehold else "Leasehold", category, "" if rng.random() < 0.95 else "Right of way",
-            size, kind, rng.choice(["Operational", "Investment", "Surplus", "Community use"]),
-            rng.choice(["N", "N", "N", "Y"]), f"{rng.randrange(2_000, 250_000)}",
-            f"{rng.randrange(0, 400_000)}", rng.choice(["A", "B", "C", "D"]),
+            "Freehold" if freehold else "Leasehold",
+            category,
+            "" if rng.random() < 0.95 else "Right of way",
+            size,
+            kind,
+            rng.choice(["Operational", "Investment", "Surplus", "Community use"]),
+            rng.choice(["N", "N", "N", "Y"]),
+            f"{rng.randrange(2_000, 250_000)}",
+            f"{rng.randrange(0, 400_000)}",
+            rng.choice(["A", "B", "C", "D"]),
             rng.choice(["A", "B", "C", "D", "E", "F", "G", "N/A"]),
         ]
         if broken and rng.random() < 0.02:
@@ -116,17 +168,34 @@ def transparency_rows(n: int, places: list[Location], *, org_name: str, seed: in
     return rows, bad, uprns
 
 
-def write_transparency_register(path: Path, n: int, places: list[Location], *, org_name: str, seed: int = 1,
-                                uprn_base: int = 100_000, broken: bool = True) -> GeneratedRegister:
+def write_transparency_register(
+    path: Path,
+    n: int,
+    places: list[Location],
+    *,
+    org_name: str,
+    seed: int = 1,
+    uprn_base: int = 100_000,
+    broken: bool = True,
+) -> GeneratedRegister:
     """Write a Transparency Code land and building assets CSV (or XLSX, by suffix) in the published layout."""
-    rows, bad, uprns = transparency_rows(n, places, org_name=org_name, seed=seed, uprn_base=uprn_base,
-                                         broken=broken)
+    rows, bad, uprns = transparency_rows(
+        n, places, org_name=org_name, seed=seed, uprn_base=uprn_base, broken=broken
+    )
     _write(path, TRANSPARENCY_COLUMNS, rows)
     return GeneratedRegister(path, n, bad, uprns)
 
 
-def write_eric_sites(path: Path, n: int, places: list[Location], *, trust_code: str, trust_name: str,
-                     seed: int = 2, with_coordinates: bool = False) -> GeneratedRegister:
+def write_eric_sites(
+    path: Path,
+    n: int,
+    places: list[Location],
+    *,
+    trust_code: str,
+    trust_name: str,
+    seed: int = 2,
+    with_coordinates: bool = False,
+) -> GeneratedRegister:
     """Write an NHS ERIC-style site list (floor areas, running costs, backlog by risk) with real postcodes;
     `with_coordinates` adds Easting and Northing columns, as trusts' own estates exports often do."""
     rng = random.Random(seed)
@@ -134,17 +203,41 @@ def write_eric_sites(path: Path, n: int, places: list[Location], *, trust_code: 
     for i in range(n):
         loc = places[rng.randrange(len(places))]
         gia = rng.randrange(200, 30_000)
-        rows.append([trust_code, trust_name, f"{trust_code}{i:02d}", f"{STREETS[i % len(STREETS)].split()[0]} "
-                     f"{rng.choice(['Hospital', 'Health Centre', 'Clinic', 'Community Hub'])}",
-                     rng.choice(["General acute hospital", "Community hospital", "Support facilities",
-                                 "Mental health (including specialist services)"]),
-                     loc.postcode, str(gia), str(int(gia * rng.uniform(0.4, 1.0))),
-                     str(rng.randrange(10_000, 900_000)), str(rng.randrange(5_000, 500_000)),
-                     str(rng.randrange(2_000, 300_000)), str(rng.randrange(0, 200_000)),
-                     str(rng.randrange(0, 300_000)), str(rng.randrange(0, 300_000)),
-                     str(rng.randrange(0, 100_000))]
-                    + ([f"{loc.easting + rng.uniform(-150, 150):.0f}", f"{loc.northing + rng.uniform(-150, 150):.0f}"]
-                       if with_coordinates else []))
+        rows.append(
+            [
+                trust_code,
+                trust_name,
+                f"{trust_code}{i:02d}",
+                f"{STREETS[i % len(STREETS)].split()[0]} "
+                f"{rng.choice(['Hospital', 'Health Centre', 'Clinic', 'Community Hub'])}",
+                rng.choice(
+                    [
+                        "General acute hospital",
+                        "Community hospital",
+                        "Support facilities",
+                        "Mental health (including specialist services)",
+                    ]
+                ),
+                loc.postcode,
+                str(gia),
+                str(int(gia * rng.uniform(0.4, 1.0))),
+                str(rng.randrange(10_000, 900_000)),
+                str(rng.randrange(5_000, 500_000)),
+                str(rng.randrange(2_000, 300_000)),
+                str(rng.randrange(0, 200_000)),
+                str(rng.randrange(0, 300_000)),
+                str(rng.randrange(0, 300_000)),
+                str(rng.randrange(0, 100_000)),
+            ]
+            + (
+                [
+                    f"{loc.easting + rng.uniform(-150, 150):.0f}",
+                    f"{loc.northing + rng.uniform(-150, 150):.0f}",
+                ]
+                if with_coordinates
+                else []
+            )
+        )
     _write(path, ERIC_COLUMNS + (["Easting", "Northing"] if with_coordinates else []), rows)
     return GeneratedRegister(path, n)
 

@@ -7,8 +7,15 @@ import re
 from anchorage.core.errors import AnchorageError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-GROUPS = {"weekdays": range(0, 5), "weekday": range(0, 5), "weekends": range(5, 7), "weekend": range(5, 7),
-          "daily": range(0, 7), "every day": range(0, 7), "any day": range(0, 7)}
+GROUPS = {
+    "weekdays": range(0, 5),
+    "weekday": range(0, 5),
+    "weekends": range(5, 7),
+    "weekend": range(5, 7),
+    "daily": range(0, 7),
+    "every day": range(0, 7),
+    "any day": range(0, 7),
+}
 SLOTS = 48  # half-hours in a day
 _TIME = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
 _RANGE = re.compile(rf"{_TIME}\s*(?:-|–|to)\s*{_TIME}", re.I)
@@ -46,14 +53,18 @@ def parse_times(entries: list[str] | str) -> list[int]:
             rng = _RANGE.search(entry)
             days = _days(entry[: rng.start()] if rng else entry)
             if not rng or not days:
-                raise AnchorageError(f'"{entry.strip()}" is not a time we understand.',
-                                     fix='Write days and hours like "Mon-Fri 09:00-17:00" or "Tue 7pm-9pm".')
+                raise AnchorageError(
+                    f'"{entry.strip()}" is not a time we understand.',
+                    fix='Write days and hours like "Mon-Fri 09:00-17:00" or "Tue 7pm-9pm".',
+                )
             start = _minutes(rng.group(1), rng.group(2), rng.group(3) or rng.group(6))
             end = _minutes(rng.group(4), rng.group(5), rng.group(6))
             if end == 0:
                 end = 24 * 60
             if not 0 <= start < end <= 24 * 60:
-                raise AnchorageError(f'"{entry.strip()}": the end time must be after the start time.')
+                raise AnchorageError(
+                    f'"{entry.strip()}": the end time must be after the start time.'
+                )
             bits = sum(1 << s for s in range(start // 30, -(-end // 30)))
             for d in days:
                 masks[d] |= bits

@@ -19,8 +19,12 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "requested": {"offer": "offered", "decline": "declined", "withdraw": "withdrawn"},
     "offered": {"accept": "booked", "decline": "declined", "withdraw": "withdrawn"},
     "booked": {"cancel": "cancelled"},
-    "declined": {}, "withdrawn": {}, "cancelled": {},
+    "declined": {},
+    "withdrawn": {},
+    "cancelled": {},
 }
+
+
 class SpaceAction(enum.StrEnum):
     offer = "offer"
     accept = "accept"
@@ -46,25 +50,46 @@ def request_space(ws: Workspace, need_id: str, space_id: str, message: str = "")
     with ws.session() as s:
         need, space = s.get(Need, need_id), s.get(Space, space_id)
         if need is None or need.status != "published":
-            raise WorkflowError(f"Need {need_id} is not a published need.", fix="Confirm the need first.")
+            raise WorkflowError(
+                f"Need {need_id} is not a published need.", fix="Confirm the need first."
+            )
         if space is None or not space.active:
             raise WorkflowError(f"Space {space_id} is not an active space.")
-        open_ = s.scalars(select(SpaceRequest).where(
-            SpaceRequest.need_id == need_id, SpaceRequest.space_id == space_id,
-            SpaceRequest.status.in_(("requested", "offered", "booked")))).first()
+        open_ = s.scalars(
+            select(SpaceRequest).where(
+                SpaceRequest.need_id == need_id,
+                SpaceRequest.space_id == space_id,
+                SpaceRequest.status.in_(("requested", "offered", "booked")),
+            )
+        ).first()
         if open_ is not None:
-            raise WorkflowError(f"Need {need_id} already has request {open_.id} for this space ({open_.status}).")
-        req = SpaceRequest(need_id=need_id, space_id=space_id, status="requested", message=message[:2000],
-                           history=[{"status": "requested", "at": dt.datetime.now(dt.UTC).isoformat()}])
+            raise WorkflowError(
+                f"Need {need_id} already has request {open_.id} for this space ({open_.status})."
+            )
+        req = SpaceRequest(
+            need_id=need_id,
+            space_id=space_id,
+            status="requested",
+            message=message[:2000],
+            history=[{"status": "requested", "at": dt.datetime.now(dt.UTC).isoformat()}],
+        )
         s.add(req)
         s.flush()
-        _notify(s, space.org, "request", f'{need.group_name} asks to use "{space.name}" for {need.activity} '
-                f"({need.people} people).", req.id)
+        _notify(
+            s,
+            space.org,
+            "request",
+            f'{need.group_name} asks to use "{space.name}" for {need.activity} '
+            f"({need.people} people).",
+            req.id,
+        )
         s.commit()
         return req
 
 
-def change_request(ws: Workspace, request_id: str, action: str, *, by: str, note: str = "") -> SpaceRequest:
+def change_request(
+    ws: Workspace, request_id: str, action: str, *, by: str, note: str = ""
+) -> SpaceRequest:
     """Apply an action (offer, accept, decline, withdraw, cancel) taken by `by` ("group" or an anchor slug)."""
     with ws.session() as s:
         req = s.get(SpaceRequest, request_id)
@@ -75,42 +100,70 @@ def change_request(ws: Workspace, request_id: str, action: str, *, by: str, note
         allowed = TRANSITIONS[req.status]
         if action not in allowed:
             can = ", ".join(allowed) or "nothing (it is closed)"
-            raise WorkflowError(f"Request {request_id} is {req.status}; '{action}' is not possible (possible: {can}).")
+            raise WorkflowError(
+                f"Request {request_id} is {req.status}; '{action}' is not possible (possible: {can})."
+            )
         is_group = by == "group"
-        if (is_group and action not in BY_GROUP) or (not is_group and (action not in BY_ANCHOR or by != space.org)):
+        if (is_group and action not in BY_GROUP) or (
+            not is_group and (action not in BY_ANCHOR or by != space.org)
+        ):
             who = "the group" if is_group else by
-            raise WorkflowError(f"{who} cannot {action} request {request_id}.",
-                                fix=f"Only {space.org} can offer or decline; only the group can accept or withdraw.")
+            raise WorkflowError(
+                f"{who} cannot {action} request {request_id}.",
+                fix=f"Only {space.org} can offer or decline; only the group can accept or withdraw.",
+            )
         if action == "accept":
             _check_free(s, req, need, space)
         req.status = allowed[action]
         req.updated_at = dt.datetime.now(dt.UTC)
-        req.history = [*req.history, {"status": req.status, "by": by, "note": note, "at": req.updated_at.isoformat()}]
+        req.history = [
+            *req.history,
+            {"status": req.status, "by": by, "note": note, "at": req.updated_at.isoformat()},
+        ]
         to = f"need:{need.id}" if not is_group else space.org
-        message = (f'Request {req.id} for "{space.name}" by {need.group_name} is now {req.status}.'
-                   + (f" {note}" if note else ""))
+        message = (
+            f'Request {req.id} for "{space.name}" by {need.group_name} is now {req.status}.'
+            + (f" {note}" if note else "")
+        )
         _notify(s, to, req.status, message, req.id)
         s.commit()
         group_email = need.contact_email if not is_group else None
-    if group_email:  # the group has no login: its notice goes by email (after the commit, outside the session)
-        send_email(ws, group_email, f'Your request for "{space.name}" is now {req.status}',
-                   f"Hello {need.group_name},\n\n{message}\n\nWith thanks,\n{ws.config.collaborative}")
+    if (
+        group_email
+    ):  # the group has no login: its notice goes by email (after the commit, outside the session)
+        send_email(
+            ws,
+            group_email,
+            f'Your request for "{space.name}" is now {req.status}',
+            f"Hello {need.group_name},\n\n{message}\n\nWith thanks,\n{ws.config.collaborative}",
+        )
     return req
 
 
 def _check_free(s: Session, req: SpaceRequest, need: Need, space: Space) -> None:
     """A space cannot be booked twice at overlapping times."""
     mine = parse_times(need.times)
-    for other in s.scalars(select(SpaceRequest).where(SpaceRequest.space_id == space.id,
-                                                      SpaceRequest.status == "booked", SpaceRequest.id != req.id)):
+    for other in s.scalars(
+        select(SpaceRequest).where(
+            SpaceRequest.space_id == space.id,
+            SpaceRequest.status == "booked",
+            SpaceRequest.id != req.id,
+        )
+    ):
         other_need = s.get(Need, other.need_id)
-        theirs = parse_times(other_need.times if other_need else "")  # unknown times count as a clash
+        theirs = parse_times(
+            other_need.times if other_need else ""
+        )  # unknown times count as a clash
         if not any(mine) or not any(theirs) or overlaps(mine, theirs):
-            raise WorkflowError(f'"{space.name}" is already booked at those times (request {other.id}).',
-                                fix="Ask the anchor for other times or choose another space.")
+            raise WorkflowError(
+                f'"{space.name}" is already booked at those times (request {other.id}).',
+                fix="Ask the anchor for other times or choose another space.",
+            )
 
 
-def notifications_for(ws: Workspace, recipient: str, *, unread_only: bool = False) -> list[Notification]:
+def notifications_for(
+    ws: Workspace, recipient: str, *, unread_only: bool = False
+) -> list[Notification]:
     """Notifications for an anchor (its slug) or a group ('need:<id>'), newest first."""
     with ws.session() as s:
         q = select(Notification).where(Notification.recipient == recipient)

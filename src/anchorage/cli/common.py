@@ -28,11 +28,23 @@ err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     Path | None,
-    typer.Option("--workspace", "-w", help="Workspace folder (default: $ANCHORAGE_WORKSPACE, else the current folder)."),
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $ANCHORAGE_WORKSPACE, else the current folder).",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.")]
-OrgOpt = Annotated[str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="Column mapping file (TOML, JSON or CSV field,column); overrides the automatic mapping.",
+    ),
+]
+OrgOpt = Annotated[
+    str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")
+]
 
 
 def open_workspace(path: Path | None) -> Workspace:
@@ -41,8 +53,11 @@ def open_workspace(path: Path | None) -> Workspace:
 
     def wait(pid: int | None, waited: float) -> bool:
         if not said:  # once; the command then carries on by itself when the other one finishes
-            err.print("Waiting: another Anchorage command is using this workspace's data; this one starts when "
-                      "it finishes (Ctrl+C to stop).", highlight=False)
+            err.print(
+                "Waiting: another Anchorage command is using this workspace's data; this one starts when "
+                "it finishes (Ctrl+C to stop).",
+                highlight=False,
+            )
             said.append(True)
         return True
 
@@ -60,8 +75,14 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
     if not enabled or os.environ.get("CI") or not err.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, fraction: float) -> None:
@@ -80,7 +101,9 @@ def operator() -> str:
         return "command line"
 
 
-def job_progress(ws: Workspace, bar: Callable[[str, float], None] | None) -> Callable[[str, int, int], None] | None:
+def job_progress(
+    ws: Workspace, bar: Callable[[str, float], None] | None
+) -> Callable[[str, int, int], None] | None:
     """How a command shows its job's progress: the Rich bar here, or a line per step when the command was handed
     to the web server (its output streams back to the terminal that ran it)."""
     if bar is not None:
@@ -97,8 +120,15 @@ def job_progress(ws: Workspace, bar: Callable[[str, float], None] | None) -> Cal
     return say
 
 
-def run_ingest(kind: str, file: Path, org: str | None, workspace: Path | None, mapping: Path | None, as_json: bool,
-               **options: Any) -> None:
+def run_ingest(
+    kind: str,
+    file: Path,
+    org: str | None,
+    workspace: Path | None,
+    mapping: Path | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
     """Load one file as the import kind named (ingest/kinds.py) as a job (inline here, or on the web server that
     owns the workspace) with its progress, and print its reconciliation: the same summary for every kind."""
     from anchorage.services import loads  # lazily, as every command's loaders are
@@ -106,14 +136,29 @@ def run_ingest(kind: str, file: Path, org: str | None, workspace: Path | None, m
     ws = open_workspace(workspace)
     loads.kind(kind)  # an unknown kind fails here, in plain words
     loads.register()
-    slug = ws.config.anchor(org).slug if org else None  # none: a collaborative-wide file (rows name their anchors)
-    viewer = loads.command_uploader(ws, slug)  # the local operator, or ANCHORAGE_AS's user if they may upload
-    params = {"kind": kind, "path": str(Path(file).resolve()), "name": Path(file).name, "org": slug,
-              "mapping": str(Path(mapping).resolve()) if mapping else None,
-              "options": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in options.items()}}
+    slug = (
+        ws.config.anchor(org).slug if org else None
+    )  # none: a collaborative-wide file (rows name their anchors)
+    viewer = loads.command_uploader(
+        ws, slug
+    )  # the local operator, or ANCHORAGE_AS's user if they may upload
+    params = {
+        "kind": kind,
+        "path": str(Path(file).resolve()),
+        "name": Path(file).name,
+        "org": slug,
+        "mapping": str(Path(mapping).resolve()) if mapping else None,
+        "options": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in options.items()},
+    }
     with progress_bar(not as_json) as bar:
-        job, made = worker.run_and_wait(ws, "ingest", requested_by=viewer.email, org=slug, params=params,
-                                        listener=job_progress(ws, bar))
+        job, made = worker.run_and_wait(
+            ws,
+            "ingest",
+            requested_by=viewer.email,
+            org=slug,
+            params=params,
+            listener=job_progress(ws, bar),
+        )
     show_summary(made if made is not None else summary_of(job.result or {}), as_json)
 
 
@@ -132,7 +177,9 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
         print_json(summary.to_json())
         return
     if summary.duplicate:
-        out.print(f"[yellow]{summary.file}: already loaded[/] — nothing added. {' '.join(summary.notes)}")
+        out.print(
+            f"[yellow]{summary.file}: already loaded[/] — nothing added. {' '.join(summary.notes)}"
+        )
         return
     t = Table(title=f"{summary.file} → {summary.org or 'the collaborative'} ({summary.kind})")
     t.add_column("")
@@ -152,28 +199,41 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
         for head in ("field", "column", "values look like", "e.g.", "confidence"):
             c.add_column(head)
         for col in summary.columns:
-            c.add_row(col["field"].replace("_", " "), col["column"] or "(no name)", col["values_look_like"],
-                      ", ".join(col["samples"][:2])[:60], f"{col['confidence']:.0%}")
+            c.add_row(
+                col["field"].replace("_", " "),
+                col["column"] or "(no name)",
+                col["values_look_like"],
+                ", ".join(col["samples"][:2])[:60],
+                f"{col['confidence']:.0%}",
+            )
         out.print(c)
     if summary.date_order:
-        word = {"dmy": "day first (DD/MM/YYYY)", "mdy": "month first (MM/DD/YYYY)"}[summary.date_order]
-        month = "; dates give only a month (month-level)" if summary.date_precision == "month" else ""
+        word = {"dmy": "day first (DD/MM/YYYY)", "mdy": "month first (MM/DD/YYYY)"}[
+            summary.date_order
+        ]
+        month = (
+            "; dates give only a month (month-level)" if summary.date_precision == "month" else ""
+        )
         out.print(f"  dates read {word}{month}")
     for warning in summary.warnings:
         out.print(f"  [yellow]warning:[/] {warning}")
     for reason, n in summary.quarantine_reasons.items():
         out.print(f"  quarantined {n:,}: {reason}")
     if summary.replaced_upload:
-        out.print(f"  replaces the earlier version (upload {summary.replaced_upload}; "
-                  f"`anchorage uploads restore {summary.replaced_upload}` brings it back if it is an asset register, "
-                  "supplier master or staff extract)")
+        out.print(
+            f"  replaces the earlier version (upload {summary.replaced_upload}; "
+            f"`anchorage uploads restore {summary.replaced_upload}` brings it back if it is an asset register, "
+            "supplier master or staff extract)"
+        )
     if summary.split:
         _show_split(summary.split)
     for note in summary.notes:
         out.print(f"  note: {note}")
     if summary.rows_quarantined:
         only = f"--org {summary.org} " if summary.org else ""
-        out.print(f"  See every quarantined row with: anchorage spend quarantine {only}--out quarantine.csv")
+        out.print(
+            f"  See every quarantined row with: anchorage spend quarantine {only}--out quarantine.csv"
+        )
 
 
 def _show_split(split: dict[str, Any]) -> None:
@@ -184,9 +244,17 @@ def _show_split(split: dict[str, Any]) -> None:
     for org, part in split.get("anchors", {}).items():
         t.add_row(org, f"{part['releases']:,}", f"{part['amount']:,.2f}")
     public = split.get("public_notices", {})
-    t.add_row("the area's public notices", f"{public.get('releases', 0):,}", f"{public.get('amount', 0):,.2f}")
+    t.add_row(
+        "the area's public notices",
+        f"{public.get('releases', 0):,}",
+        f"{public.get('amount', 0):,.2f}",
+    )
     t.add_row("not placed (no buyer)", f"{split.get('unmapped', {}).get('releases', 0):,}", "")
-    t.add_row("another anchor's (quarantined)", f"{split.get('other_anchors_quarantined', {}).get('releases', 0):,}", "")
+    t.add_row(
+        "another anchor's (quarantined)",
+        f"{split.get('other_anchors_quarantined', {}).get('releases', 0):,}",
+        "",
+    )
     out.print(t)
 
 
@@ -201,7 +269,9 @@ def parse_date(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise AnchorageError(f'"{text}" is not a date.', fix="Write it as YYYY-MM-DD, e.g. 2025-11-01.") from None
+        raise AnchorageError(
+            f'"{text}" is not a date.', fix="Write it as YYYY-MM-DD, e.g. 2025-11-01."
+        ) from None
 
 
 def _cell(v: Any) -> str:

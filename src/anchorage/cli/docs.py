@@ -52,7 +52,16 @@ def _section(ctx: typer.Context, command: Any) -> list[str]:
         usage.append(name if p.required else f"[{name}]")
     if hasattr(command, "list_commands"):
         usage.append("COMMAND [ARGS]...")
-    lines = [f"## `{ctx.command_path}`", "", _cell(command.help or ""), "", "```", " ".join(usage), "```", ""]
+    lines = [
+        f"## `{ctx.command_path}`",
+        "",
+        _cell(command.help or ""),
+        "",
+        "```",
+        " ".join(usage),
+        "```",
+        "",
+    ]
     if params:
         lines += ["| Argument or option | What it does |", "| --- | --- |"]
         for p in params:
@@ -69,7 +78,9 @@ def _section(ctx: typer.Context, command: Any) -> list[str]:
         for name, sub in subs:
             if sub is not None and not sub.hidden:
                 anchor = f"{ctx.command_path} {name}".replace(" ", "-")
-                lines.append(f"| [`{name}`](#{anchor}) | {_cell(sub.get_short_help_str(limit=200))} |")
+                lines.append(
+                    f"| [`{name}`](#{anchor}) | {_cell(sub.get_short_help_str(limit=200))} |"
+                )
         lines.append("")
     return lines
 
@@ -85,16 +96,22 @@ def cli_reference(root: Any, prog: str = "anchorage") -> str:
 @docs_app.command("cli")
 def docs_cli(
     ctx: typer.Context,
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the reference.")] = Path("docs/cli.md"),
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; fail if the file is out of date.")] = False,
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the reference.")] = Path(
+        "docs/cli.md"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; fail if the file is out of date.")
+    ] = False,
 ) -> None:
     """Write the command-line reference (docs/cli.md) from the commands themselves."""
     text = cli_reference(ctx.find_root().command)
     if check:
         current = out_file.read_text(encoding="utf-8") if out_file.exists() else ""
         if current != text:
-            raise AnchorageError(f"{out_file} does not match the commands.",
-                                 fix="Run `anchorage docs cli` and commit the file it writes.")
+            raise AnchorageError(
+                f"{out_file} does not match the commands.",
+                fix="Run `anchorage docs cli` and commit the file it writes.",
+            )
         out.print(f"{out_file} is up to date.")
         return
     out_file.parent.mkdir(parents=True, exist_ok=True)

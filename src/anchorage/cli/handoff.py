@@ -29,7 +29,16 @@ PATH = "/_owner/command"
 LOCAL = {"127.0.0.1", "::1", "localhost"}
 # Commands that never go to a server: it runs them itself, they make a workspace, they ask questions, they
 # do not touch a workspace at all, or they read the records database only (jobs: the server does not lock it).
-OWN = {"serve", "init", "demo", "docs", "jobs", "--help", "--install-completion", "--show-completion"}
+OWN = {
+    "serve",
+    "init",
+    "demo",
+    "docs",
+    "jobs",
+    "--help",
+    "--install-completion",
+    "--show-completion",
+}
 _local = threading.local()
 # How this process runs one command (cli.main registers it), so that `serve`, below it, need not import it.
 _runner: Callable[[list[str]], int] | None = None
@@ -79,11 +88,17 @@ def install(app: Any, token: str) -> None:
 
     async def command(request: Request) -> Any:
         given = request.headers.get("x-anchorage-token", "")
-        if request.client is None or request.client.host not in LOCAL or not hmac.compare_digest(given, token):
+        if (
+            request.client is None
+            or request.client.host not in LOCAL
+            or not hmac.compare_digest(given, token)
+        ):
             return JSONResponse({"ok": False, "error": "Not found."}, status_code=404)
         body = await request.json()
         argv = [str(a) for a in body["argv"]]
-        as_user = str(body.get("as") or "")[:320]  # the user the command was run as (ANCHORAGE_AS), if any
+        as_user = str(body.get("as") or "")[
+            :320
+        ]  # the user the command was run as (ANCHORAGE_AS), if any
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
         def work() -> None:
@@ -109,7 +124,9 @@ def install(app: Any, token: str) -> None:
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 
-    command.__annotations__["request"] = Request  # FastAPI reads it; this module imports FastAPI lazily
+    command.__annotations__["request"] = (
+        Request  # FastAPI reads it; this module imports FastAPI lazily
+    )
     app.add_api_route(PATH, command, methods=["POST"], include_in_schema=False)
 
 
@@ -130,7 +147,9 @@ def _absolute(arg: str) -> str:
     if arg.startswith("-") or "@" in arg or "://" in arg:
         return arg
     p = Path(arg).expanduser()
-    looks_like_file = re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,5}", p.suffix) is not None and p.parent.exists()
+    looks_like_file = (
+        re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,5}", p.suffix) is not None and p.parent.exists()
+    )
     return str(p.resolve()) if p.exists() or looks_like_file or "/" in arg else arg
 
 
@@ -149,13 +168,23 @@ def forward(argv: list[str]) -> int | None:
     host = "127.0.0.1" if server["host"] in ("0.0.0.0", "::", "") else server["host"]
     url = f"http://{host}:{server['port']}{PATH}"
     sent = [_absolute(a) for a in argv]
-    print("The web workspace is running on this workspace: the command runs there.", file=sys.stderr)
+    print(
+        "The web workspace is running on this workspace: the command runs there.", file=sys.stderr
+    )
     try:
-        with httpx.stream("POST", url, json={"argv": sent, "as": os.environ.get(AS_USER_ENV) or None}, headers={"x-anchorage-token": server["token"]},
-                          timeout=httpx.Timeout(10.0, read=None)) as response:
+        with httpx.stream(
+            "POST",
+            url,
+            json={"argv": sent, "as": os.environ.get(AS_USER_ENV) or None},
+            headers={"x-anchorage-token": server["token"]},
+            timeout=httpx.Timeout(10.0, read=None),
+        ) as response:
             if response.status_code != 200:
-                print(f"The web workspace refused the command (HTTP {response.status_code}). Run it again after "
-                      "stopping the web workspace, or report this.", file=sys.stderr)
+                print(
+                    f"The web workspace refused the command (HTTP {response.status_code}). Run it again after "
+                    "stopping the web workspace, or report this.",
+                    file=sys.stderr,
+                )
                 return 1
             code = 0
             for line in response.iter_lines():

@@ -24,9 +24,14 @@ from anchorage.jobs import queue
 from anchorage.jobs.queue import JobInfo
 from anchorage.workspace import Workspace
 
-jobs_app = typer.Typer(help="Jobs: loads, supplier matching, new figures and reports that run in the background.",
-                       no_args_is_help=True)
-JobArg = Annotated[str, typer.Argument(help="The job's id, or its first few characters (from `anchorage jobs list`).")]
+jobs_app = typer.Typer(
+    help="Jobs: loads, supplier matching, new figures and reports that run in the background.",
+    no_args_is_help=True,
+)
+JobArg = Annotated[
+    str,
+    typer.Argument(help="The job's id, or its first few characters (from `anchorage jobs list`)."),
+]
 
 
 class State(enum.StrEnum):
@@ -41,33 +46,56 @@ def _when(job: JobInfo) -> str:
 
 
 def as_json(job: JobInfo) -> dict[str, Any]:
-    return {"id": job.id, "kind": job.kind, "label": job.label, "org": job.org, "requested_by": job.requested_by,
-            "state": job.state, "state_words": job.state_words, "step": job.step, "done": job.done,
-            "total": job.total, "fraction": job.fraction, "attempts": job.attempts, "error": job.error,
-            "result": job.result, "name": job.params.get("name"), "created_at": job.created_at.isoformat(),
-            "started_at": job.started_at.isoformat() if job.started_at else None,
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "label": job.label,
+        "org": job.org,
+        "requested_by": job.requested_by,
+        "state": job.state,
+        "state_words": job.state_words,
+        "step": job.step,
+        "done": job.done,
+        "total": job.total,
+        "fraction": job.fraction,
+        "attempts": job.attempts,
+        "error": job.error,
+        "result": job.result,
+        "name": job.params.get("name"),
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
 
 
 def _one(ws: Workspace, start: str) -> JobInfo:
     found = queue.find(ws, start)
     if not found:
-        raise NotFound(f'No job has an id beginning "{start}".', fix="See the jobs with `anchorage jobs list`.")
+        raise NotFound(
+            f'No job has an id beginning "{start}".', fix="See the jobs with `anchorage jobs list`."
+        )
     if len(found) > 1:
-        raise AnchorageError(f'More than one job has an id beginning "{start}".',
-                             fix="Give more of the id (`anchorage jobs list` shows them whole).")
+        raise AnchorageError(
+            f'More than one job has an id beginning "{start}".',
+            fix="Give more of the id (`anchorage jobs list` shows them whole).",
+        )
     return found[0]
 
 
 @jobs_app.command("list")
 def list_jobs(
-    workspace: WorkspaceOpt = None, as_json_: JsonOpt = False,
-    state: Annotated[list[State] | None, typer.Option("--state", help="Only jobs in this state (repeatable).")] = None,
+    workspace: WorkspaceOpt = None,
+    as_json_: JsonOpt = False,
+    state: Annotated[
+        list[State] | None, typer.Option("--state", help="Only jobs in this state (repeatable).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
 ) -> None:
     """The newest jobs of every anchor and of the whole collaborative, with their state and progress."""
     ws = open_workspace(workspace)
-    rows = queue.listing(ws, orgs=None, limit=max(1, limit), states=[s.value for s in state] if state else None)
+    rows = queue.listing(
+        ws, orgs=None, limit=max(1, limit), states=[s.value for s in state] if state else None
+    )
     if as_json_:
         print_json([as_json(j) for j in rows])
         return
@@ -76,10 +104,19 @@ def list_jobs(
         return
     for j in rows:  # one line each, the id whole (to copy into `jobs show` / `jobs wait`)
         what = j.label + (f": {j.params['name']}" if j.params.get("name") else "")
-        progress = f" ({j.fraction:.0%}: {j.step})" if j.state == "running" and j.fraction is not None else \
-            (f" ({j.step})" if j.state in queue.ACTIVE and j.step and j.step != j.state_words else "")
-        out.print(f"{j.id}  {_when(j)}  {j.state_words + progress:<24}  {j.org or 'collaborative':<20}  {what}",
-                  highlight=False)
+        progress = (
+            f" ({j.fraction:.0%}: {j.step})"
+            if j.state == "running" and j.fraction is not None
+            else (
+                f" ({j.step})"
+                if j.state in queue.ACTIVE and j.step and j.step != j.state_words
+                else ""
+            )
+        )
+        out.print(
+            f"{j.id}  {_when(j)}  {j.state_words + progress:<24}  {j.org or 'collaborative':<20}  {what}",
+            highlight=False,
+        )
 
 
 @jobs_app.command("show")
@@ -102,9 +139,15 @@ def _describe(job: JobInfo) -> None:
         share = f" ({job.fraction:.0%})" if job.fraction is not None else ""
         out.print(f"  doing now     {job.step}{share}", highlight=False)
     if job.attempts > 1:
-        out.print(f"  attempts      {job.attempts} (the server stopped while it ran; it ran again)", highlight=False)
+        out.print(
+            f"  attempts      {job.attempts} (the server stopped while it ran; it ran again)",
+            highlight=False,
+        )
     if job.finished_at is not None:
-        out.print(f"  ended         {job.finished_at.astimezone().strftime('%d %b %Y %H:%M')}", highlight=False)
+        out.print(
+            f"  ended         {job.finished_at.astimezone().strftime('%d %b %Y %H:%M')}",
+            highlight=False,
+        )
     if job.state == "failed":
         out.print(f"  what went wrong: {job.error or 'it stopped'}", highlight=False)
     elif job.state == "done" and job.result:
@@ -114,8 +157,12 @@ def _describe(job: JobInfo) -> None:
 
 
 @jobs_app.command("wait")
-def wait(job_id: JobArg, workspace: WorkspaceOpt = None, as_json_: JsonOpt = False,
-         timeout: Annotated[float | None, typer.Option(help="Give up after this many seconds.")] = None) -> None:
+def wait(
+    job_id: JobArg,
+    workspace: WorkspaceOpt = None,
+    as_json_: JsonOpt = False,
+    timeout: Annotated[float | None, typer.Option(help="Give up after this many seconds.")] = None,
+) -> None:
     """Follow a job with a progress bar until it ends; fails (exit 1) when the job stopped with a problem."""
     ws = open_workspace(workspace)
     job = _one(ws, job_id)
@@ -124,8 +171,11 @@ def wait(job_id: JobArg, workspace: WorkspaceOpt = None, as_json_: JsonOpt = Fal
         said = ""
         while not job.finished:
             if deadline is not None and time.monotonic() > deadline:
-                raise AnchorageError(f"The job is still {job.state_words.lower()} after {timeout:g} seconds "
-                                     f"({job.step}).", fix="Wait again, or see it with `anchorage jobs show`.")
+                raise AnchorageError(
+                    f"The job is still {job.state_words.lower()} after {timeout:g} seconds "
+                    f"({job.step}).",
+                    fix="Wait again, or see it with `anchorage jobs show`.",
+                )
             if bar is not None:
                 bar(job.step if job.state == "running" else job.state_words, job.fraction or 0.0)
             elif not as_json_ and job.step != said:

@@ -41,12 +41,19 @@ from anchorage.core.errors import AnchorageError
 from anchorage.core.values import DateOrder
 from anchorage.workspace import Workspace, resolve
 
-app = typer.Typer(help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Anchorage: where an anchor collaborative's spend, jobs and buildings go.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 org_app = typer.Typer(help="Anchors (the institutions in the collaborative).", no_args_is_help=True)
-spend_app = typer.Typer(help="Spend: load payments and analyse where they go.", no_args_is_help=True)
-geo_app = typer.Typer(help="Reference geography: ONSPD/NSPL postcodes, IMD, area names, boundaries.",
-                      no_args_is_help=True)
+spend_app = typer.Typer(
+    help="Spend: load payments and analyse where they go.", no_args_is_help=True
+)
+geo_app = typer.Typer(
+    help="Reference geography: ONSPD/NSPL postcodes, IMD, area names, boundaries.",
+    no_args_is_help=True,
+)
 app.add_typer(org_app, name="org")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(spend_app, name="spend")
@@ -72,19 +79,28 @@ app.add_typer(docs_app, name="docs")
 app.add_typer(jobs_app, name="jobs")
 
 
-
 @app.command()
 def init(
     workspace: WorkspaceOpt = None,
-    name: Annotated[str, typer.Option(help="The collaborative's name.")] = "Our anchor collaborative",
-    local: Annotated[str, typer.Option(help="Comma-separated local-authority codes that count as local.")] = "E09000012,E09000001",
-    sub_region: Annotated[str, typer.Option(help="Comma-separated LAD codes of the sub-region.")] = "",
-    region: Annotated[str, typer.Option(help="ONS region code (E12000007 is London).")] = "E12000007",
+    name: Annotated[
+        str, typer.Option(help="The collaborative's name.")
+    ] = "Our anchor collaborative",
+    local: Annotated[
+        str, typer.Option(help="Comma-separated local-authority codes that count as local.")
+    ] = "E09000012,E09000001",
+    sub_region: Annotated[
+        str, typer.Option(help="Comma-separated LAD codes of the sub-region.")
+    ] = "",
+    region: Annotated[
+        str, typer.Option(help="ONS region code (E12000007 is London).")
+    ] = "E12000007",
 ) -> None:
     """Create a workspace: config, DuckDB warehouse, records DB and a folder for raw files."""
     codes = lambda s: [c.strip().upper() for c in s.split(",") if c.strip()]  # noqa: E731
-    cfg = cfgmod.Config(collaborative=name,
-                        place=cfgmod.Place(local=codes(local), sub_region=codes(sub_region), region=region))
+    cfg = cfgmod.Config(
+        collaborative=name,
+        place=cfgmod.Place(local=codes(local), sub_region=codes(sub_region), region=region),
+    )
     ws = Workspace.create(resolve(workspace), cfg)
     out.print(f"Created workspace {ws.root}. Next: anchorage org add NAME --type council")
 
@@ -103,7 +119,9 @@ def migrate(workspace: WorkspaceOpt = None) -> None:
 @org_app.command("add")
 def org_add(
     name: str,
-    type_: Annotated[AnchorType, typer.Option("--type", help="The kind of anchor.")] = AnchorType.other,
+    type_: Annotated[
+        AnchorType, typer.Option("--type", help="The kind of anchor.")
+    ] = AnchorType.other,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add an anchor to the collaborative."""
@@ -127,30 +145,66 @@ def org_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 
 @spend_app.command("ingest")
 def spend_ingest(
-    file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None, as_json: JsonOpt = False,
-    date_order: Annotated[DateOrder | None, typer.Option(
-        "--date-order", help="How to read dates like 03/04/2024 when the file's values cannot tell: dmy (day "
-        "first, UK) or mdy (month first, US).")] = None,
-    accept_warnings: Annotated[bool, typer.Option(
-        "--accept-warnings", help="Load even if the sanity checks warn (another body's file, far-off or "
-        "future dates, a period already loaded, totals that disagree).")] = False,
+    file: Path,
+    org: OrgOpt,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+    date_order: Annotated[
+        DateOrder | None,
+        typer.Option(
+            "--date-order",
+            help="How to read dates like 03/04/2024 when the file's values cannot tell: dmy (day "
+            "first, UK) or mdy (month first, US).",
+        ),
+    ] = None,
+    accept_warnings: Annotated[
+        bool,
+        typer.Option(
+            "--accept-warnings",
+            help="Load even if the sanity checks warn (another body's file, far-off or "
+            "future dates, a period already loaded, totals that disagree).",
+        ),
+    ] = False,
 ) -> None:
     """Load a spend file (CSV, XLSX, XLS, ODS) for an anchor: all-or-nothing, and safe to repeat."""
-    run_ingest("spend", file, org, workspace, mapping, as_json,
-               date_order=date_order.value if date_order else None, accept_warnings=accept_warnings)
+    run_ingest(
+        "spend",
+        file,
+        org,
+        workspace,
+        mapping,
+        as_json,
+        date_order=date_order.value if date_order else None,
+        accept_warnings=accept_warnings,
+    )
 
 
 @spend_app.command("check")
 def spend_check(
-    file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None, as_json: JsonOpt = False,
-    date_order: Annotated[DateOrder | None, typer.Option(
-        "--date-order", help="How to read dates like 03/04/2024 when the file's values cannot tell.")] = None,
+    file: Path,
+    org: OrgOpt,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+    date_order: Annotated[
+        DateOrder | None,
+        typer.Option(
+            "--date-order",
+            help="How to read dates like 03/04/2024 when the file's values cannot tell.",
+        ),
+    ] = None,
 ) -> None:
     """Run every check a load would make (another body, far or future dates, overlap, totals) and load nothing."""
     from anchorage.ingest.spend import check_spend
 
-    warnings = check_spend(open_workspace(workspace), file, org, mapping_file=mapping,
-                           date_order=date_order.value if date_order else None)
+    warnings = check_spend(
+        open_workspace(workspace),
+        file,
+        org,
+        mapping_file=mapping,
+        date_order=date_order.value if date_order else None,
+    )
     if as_json:
         print_json({"file": file.name, "warnings": warnings})
     elif warnings:
@@ -162,8 +216,13 @@ def spend_check(
 
 
 @spend_app.command("quarantine")
-def spend_quarantine(workspace: WorkspaceOpt = None, org: Annotated[str | None, typer.Option(help="Only this anchor.")] = None,
-                     out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX file to write.")] = Path("quarantine.csv")) -> None:
+def spend_quarantine(
+    workspace: WorkspaceOpt = None,
+    org: Annotated[str | None, typer.Option(help="Only this anchor.")] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX file to write.")] = Path(
+        "quarantine.csv"
+    ),
+) -> None:
     """Export every quarantined row with its file, row, column and reason."""
     from anchorage.ingest.quarantine import export_quarantine
 
@@ -176,17 +235,27 @@ def spend_analyse(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
     org: Annotated[list[str] | None, typer.Option(help="Only these anchors (repeatable).")] = None,
-    min_amount: Annotated[float | None, typer.Option(help="Ignore payments below this £ amount.")] = None,
-    top_n: Annotated[int | None, typer.Option(help="Only each anchor's top N suppliers (CLES uses 300).")] = None,
-    no_exclusions: Annotated[bool, typer.Option("--no-exclusions", help="Keep non-procurement payments in.")] = False,
+    min_amount: Annotated[
+        float | None, typer.Option(help="Ignore payments below this £ amount.")
+    ] = None,
+    top_n: Annotated[
+        int | None, typer.Option(help="Only each anchor's top N suppliers (CLES uses 300).")
+    ] = None,
+    no_exclusions: Annotated[
+        bool, typer.Option("--no-exclusions", help="Keep non-procurement payments in.")
+    ] = False,
     engine: EngineOpt = None,
 ) -> None:
     """Where the spend goes: tiers, deprivation, SME/VCSE, categories, leakage, trend."""
     from anchorage.procurement.enrich import AnalysisOptions
     from anchorage.procurement.run import analyse_workspace
 
-    opts = AnalysisOptions(orgs=org or None, min_amount=Decimal(str(min_amount)) if min_amount is not None else None,
-                           top_n=top_n, apply_exclusions=not no_exclusions)
+    opts = AnalysisOptions(
+        orgs=org or None,
+        min_amount=Decimal(str(min_amount)) if min_amount is not None else None,
+        top_n=top_n,
+        apply_exclusions=not no_exclusions,
+    )
     result = analyse_workspace(open_workspace(workspace), opts, engine=engine)
     if as_json:
         print_json(result.to_json())
@@ -197,8 +266,13 @@ def spend_analyse(
 
 
 @suppliers_app.command("ingest")
-def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-                     as_json: JsonOpt = False) -> None:
+def suppliers_ingest(
+    file: Path,
+    org: OrgOpt,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
     run_ingest("suppliers", file, org, workspace, mapping, as_json)
 
@@ -211,48 +285,83 @@ def geo_import(files: list[Path], workspace: WorkspaceOpt = None, as_json: JsonO
     ws = open_workspace(workspace)
     summaries = import_reference(ws, files)
     if as_json:
-        print_json([s.to_json() for s in summaries] if len(summaries) > 1 else summaries[0].to_json())
+        print_json(
+            [s.to_json() for s in summaries] if len(summaries) > 1 else summaries[0].to_json()
+        )
     else:
         for s in summaries:
             show_summary(s, False)
 
 
 @app.command()
-def report(workspace: WorkspaceOpt = None,
-           out_dir: Annotated[Path | None, typer.Option(
-               "--out", help="Folder to write the report into (default: report/ in the workspace).")] = None,
-           engine: EngineOpt = None) -> None:
+def report(
+    workspace: WorkspaceOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder to write the report into (default: report/ in the workspace)."
+        ),
+    ] = None,
+    engine: EngineOpt = None,
+) -> None:
     """Write the offline HTML report, an XLSX workbook and a CSV of every table."""
     from anchorage.procurement.run import analyse_workspace
     from anchorage.reports.build import build_report
 
     ws = open_workspace(workspace)
-    paths = build_report(ws, out_dir or ws.root / "report", result=analyse_workspace(ws, engine=engine))
+    paths = build_report(
+        ws, out_dir or ws.root / "report", result=analyse_workspace(ws, engine=engine)
+    )
     out.print(f"Report written: {paths['html']}")
 
 
 @app.command()
 def demo(
-    workspace: Annotated[Path, typer.Option("--workspace", "-w", help="Where to build the demo workspace.")] = Path("demo-workspace"),
-    transactions: Annotated[int, typer.Option(help="How many payments to generate (the acute trust publishes only those over £25k, so fewer rows are written).")] = 370_000,
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="Where to build the demo workspace.")
+    ] = Path("demo-workspace"),
+    transactions: Annotated[
+        int,
+        typer.Option(
+            help="How many payments to generate (the acute trust publishes only those over £25k, so fewer rows are written)."
+        ),
+    ] = 370_000,
     seed: Annotated[int, typer.Option(help="Random seed (the demo is deterministic).")] = 2026,
-    serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help="Start the web workspace afterwards (default: ask when interactive).")] = None,
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Start the web workspace afterwards (default: ask when interactive).",
+        ),
+    ] = None,
 ) -> None:
     """Build the demo collaborative (5 anchors, 3 years of spend), analyse it, write the report and offer the web workspace."""
     from anchorage.access.demo_users import DEMO_PASSWORD, create_demo_users
     from anchorage.demo.run import run_demo
 
     with progress_bar() as progress:
-        report_path = run_demo(workspace.resolve(), transactions=transactions, seed=seed, progress=progress,
-                               say=lambda m: err.print(m))
-    out.print(f"\nDemo report: {report_path}\nOpen it in a browser; the workspace is {workspace.resolve()}.")
+        report_path = run_demo(
+            workspace.resolve(),
+            transactions=transactions,
+            seed=seed,
+            progress=progress,
+            say=lambda m: err.print(m),
+        )
+    out.print(
+        f"\nDemo report: {report_path}\nOpen it in a browser; the workspace is {workspace.resolve()}."
+    )
     logins = create_demo_users(open_workspace(workspace))
     out.print(f"\nWeb workspace demo logins (password for all: {DEMO_PASSWORD}):")
     for email, role, org in logins:
         out.print(f"  {email:<58} {role}{f' at {org}' if org else ''}")
     if serve is None:
-        serve = sys.stdin.isatty() and not os.environ.get("CI") and typer.confirm(
-            "Start the web workspace now at http://127.0.0.1:8000/ ?", default=True)
+        serve = (
+            sys.stdin.isatty()
+            and not os.environ.get("CI")
+            and typer.confirm(
+                "Start the web workspace now at http://127.0.0.1:8000/ ?", default=True
+            )
+        )
     if serve:
         web.serve(workspace)
     else:
@@ -275,13 +384,17 @@ def run(argv: list[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except Exception as exc:  # the last line of defence: still a sentence, not a traceback
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):  # a usage error
+        if hasattr(exc, "show") and isinstance(
+            getattr(exc, "exit_code", None), int
+        ):  # a usage error
             exc.show()
             return int(getattr(exc, "exit_code"))  # noqa: B009
         if os.environ.get("ANCHORAGE_DEBUG"):
             raise
         err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}", highlight=False)
-        err.print("This is a bug in Anchorage. Run again with ANCHORAGE_DEBUG=1 to see the details, and report it.")
+        err.print(
+            "This is a bug in Anchorage. Run again with ANCHORAGE_DEBUG=1 to see the details, and report it."
+        )
         return 2
 
 

@@ -29,19 +29,31 @@ from anchorage.ingest.result import ImportSummary
 from anchorage.reference import fetch as ref
 from anchorage.workspace import Workspace
 
-reference_app = typer.Typer(help="Reference data: download NSPL, IMD, Companies House and the charity register, "
-                                 "check them and import them.", no_args_is_help=True)
+reference_app = typer.Typer(
+    help="Reference data: download NSPL, IMD, Companies House and the charity register, "
+    "check them and import them.",
+    no_args_is_help=True,
+)
 
-NamesArg = Annotated[list[str], typer.Argument(help="nspl, imd, imd2025, companies-house, charities, or all.")]
+NamesArg = Annotated[
+    list[str], typer.Argument(help="nspl, imd, imd2025, companies-house, charities, or all.")
+]
 
 
 @reference_app.command("fetch")
 def fetch(
     names: NamesArg,
-    from_dir: Annotated[Path | None, typer.Option("--from", help="Import the files already in this folder; no download.")] = None,
+    from_dir: Annotated[
+        Path | None,
+        typer.Option("--from", help="Import the files already in this folder; no download."),
+    ] = None,
     workspace: WorkspaceOpt = None,
-    retries: Annotated[int, typer.Option(help="Times to resume a cut connection before stopping.")] = 3,
-    download_only: Annotated[bool, typer.Option("--download-only", help="Download and check, but do not import.")] = False,
+    retries: Annotated[
+        int, typer.Option(help="Times to resume a cut connection before stopping.")
+    ] = 3,
+    download_only: Annotated[
+        bool, typer.Option("--download-only", help="Download and check, but do not import.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Download (resuming), check and import reference files; every file is checked before any is imported."""
@@ -68,19 +80,30 @@ def fetch(
 @reference_app.command("sources")
 def sources(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Where each reference file is downloaded from (override them in the reference.sources table of anchorage.toml)."""
-    rows = [{"name": s.name, "label": s.label, "url": s.url, "page": s.page}
-            for s in ref.load_sources(open_workspace(workspace)).values()]
+    rows = [
+        {"name": s.name, "label": s.label, "url": s.url, "page": s.page}
+        for s in ref.load_sources(open_workspace(workspace)).values()
+    ]
     if as_json:
         print_json(rows)
         return
     for r in rows:
-        out.print(f"[bold]{r['name']}[/]: {r['label']}\n  {r['url'] or '(no address set: see ' + r['page'] + ')'}")
+        out.print(
+            f"[bold]{r['name']}[/]: {r['label']}\n  {r['url'] or '(no address set: see ' + r['page'] + ')'}"
+        )
 
 
 def _download(ws: Workspace, source: ref.Source, retries: int, show: bool) -> ref.Prepared:
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=err, disable=not show or not err.is_terminal, transient=True) as bar:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(
+        *columns, console=err, disable=not show or not err.is_terminal, transient=True
+    ) as bar:
         task = bar.add_task(f"Downloading {source.name}", total=None)
 
         def update(done: int, total: int | None) -> None:

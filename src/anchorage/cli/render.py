@@ -17,11 +17,28 @@ def _pct(v: float | None) -> str:
 def render_analysis(result: AnalysisResult) -> None:
     totals = result.tables["totals"]
     t = Table(title="Where the spend goes (after exclusions)")
-    for col in ("anchor", "spend £", "suppliers", "% local", "% unknown", "% 20% most deprived", "% SME*", "% VCSE*"):
+    for col in (
+        "anchor",
+        "spend £",
+        "suppliers",
+        "% local",
+        "% unknown",
+        "% 20% most deprived",
+        "% SME*",
+        "% VCSE*",
+    ):
         t.add_column(col, justify="left" if col == "anchor" else "right")
     for r in totals.itertuples():
-        t.add_row(str(r.org), f"{r.spend:,.0f}", f"{int(r.suppliers):,}", _pct(r.local_pct), _pct(r.unknown_pct),
-                  _pct(r.deprived20_pct), _pct(r.sme_pct_of_known), _pct(r.vcse_pct_of_known))
+        t.add_row(
+            str(r.org),
+            f"{r.spend:,.0f}",
+            f"{int(r.suppliers):,}",
+            _pct(r.local_pct),
+            _pct(r.unknown_pct),
+            _pct(r.deprived20_pct),
+            _pct(r.sme_pct_of_known),
+            _pct(r.vcse_pct_of_known),
+        )
     out.print(t)
     out.print("* of spend with suppliers whose SME/VCSE status is known.")
     tiers = result.tables["tiers"].pivot(index="org", columns="tier", values="share")

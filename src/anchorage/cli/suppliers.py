@@ -26,17 +26,28 @@ from anchorage.cli.common import (
 from anchorage.config import Engine
 from anchorage.jobs import worker
 
-suppliers_app = typer.Typer(help="Suppliers: supplier files, the registers, one supplier across all anchors.",
-                            no_args_is_help=True)
-review_app = typer.Typer(help="Review uncertain matches: accept, reject, merge, split.", no_args_is_help=True)
+suppliers_app = typer.Typer(
+    help="Suppliers: supplier files, the registers, one supplier across all anchors.",
+    no_args_is_help=True,
+)
+review_app = typer.Typer(
+    help="Review uncertain matches: accept, reject, merge, split.", no_args_is_help=True
+)
 suppliers_app.add_typer(review_app, name="review")
 
-FilesArg = Annotated[list[Path], typer.Argument(help="The downloaded files (zips, CSV/TXT parts or a folder).")]
+FilesArg = Annotated[
+    list[Path], typer.Argument(help="The downloaded files (zips, CSV/TXT parts or a folder).")
+]
 
 
 @suppliers_app.command("ingest")
-def suppliers_ingest(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-                     as_json: JsonOpt = False) -> None:
+def suppliers_ingest(
+    file: Path,
+    org: OrgOpt,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
     run_ingest("suppliers", file, org, workspace, mapping, as_json)
 
@@ -51,13 +62,17 @@ def _import(kind: str, files: list[Path], workspace: Path | None, as_json: bool)
 
 
 @suppliers_app.command("import-companies")
-def import_companies(files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def import_companies(
+    files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False
+) -> None:
     """Import Companies House BasicCompanyData (every part of one snapshot); replaces the previous one."""
     _import("companies_house", files, workspace, as_json)
 
 
 @suppliers_app.command("import-charities")
-def import_charities(files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def import_charities(
+    files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False
+) -> None:
     """Import the Charity Commission register extract (publicextract.charity.zip or .txt)."""
     _import("charity_commission", files, workspace, as_json)
 
@@ -69,21 +84,42 @@ def import_cic(files: FilesArg, workspace: WorkspaceOpt = None, as_json: JsonOpt
 
 
 @suppliers_app.command("resolve")
-def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
-            engine: Annotated[Engine, typer.Option("--engine", "--backend", help="On spark, Splink and the "
-                                                "clustering run on a Spark session from [compute] in anchorage.toml, "
-                                                "on tables passed through the lake.")] = Engine.duckdb) -> None:
+def resolve(
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            "--backend",
+            help="On spark, Splink and the "
+            "clustering run on a Spark session from [compute] in anchorage.toml, "
+            "on tables passed through the lake.",
+        ),
+    ] = Engine.duckdb,
+) -> None:
     """Link every anchor's suppliers to the registers and to each other; print a summary."""
     from anchorage.services import job_kinds  # lazily, as every command's heavy imports are
     from anchorage.suppliers.clusters import ResolveSummary
 
     ws = open_workspace(workspace)
     job_kinds.register_all()
-    with progress_bar(not as_json) as bar:  # a job: inline here, or on the web server that owns the workspace
-        job, made = worker.run_and_wait(ws, "resolve", requested_by=operator(), params={"backend": engine.value},
-                                        listener=job_progress(ws, bar))
+    with progress_bar(
+        not as_json
+    ) as bar:  # a job: inline here, or on the web server that owns the workspace
+        job, made = worker.run_and_wait(
+            ws,
+            "resolve",
+            requested_by=operator(),
+            params={"backend": engine.value},
+            listener=job_progress(ws, bar),
+        )
     known = {f.name for f in fields(ResolveSummary)}
-    s = made if made is not None else ResolveSummary(**{k: v for k, v in (job.result or {}).items() if k in known})
+    s = (
+        made
+        if made is not None
+        else ResolveSummary(**{k: v for k, v in (job.result or {}).items() if k in known})
+    )
     if as_json:
         print_json(s.to_json())
         return
@@ -92,13 +128,19 @@ def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     t.add_column("", justify="right")
     pct = "—" if s.matched_spend_pct is None else f"{s.matched_spend_pct * 100:.1f}%"
     for label, value in (
-        ("supplier records (anchor × name)", s.records), ("register entities", s.register_entities),
-        ("linked by company/charity number", s.linked_by_number), ("linked by name and postcode", s.linked_by_model),
-        ("linked by a reviewer", s.linked_by_review), ("linked through another anchor's record", s.linked_via_cluster),
-        ("not matched", s.unmatched), ("suppliers (clusters)", s.suppliers),
+        ("supplier records (anchor × name)", s.records),
+        ("register entities", s.register_entities),
+        ("linked by company/charity number", s.linked_by_number),
+        ("linked by name and postcode", s.linked_by_model),
+        ("linked by a reviewer", s.linked_by_review),
+        ("linked through another anchor's record", s.linked_via_cluster),
+        ("not matched", s.unmatched),
+        ("suppliers (clusters)", s.suppliers),
         ("suppliers used by more than one anchor", s.suppliers_across_anchors),
-        ("matches to review", s.to_review), ("with a register warning", s.warnings),
-        ("spend matched £", f"{s.spend_matched:,.0f} ({pct})"), ("spend not matched £", f"{s.spend_unmatched:,.0f}"),
+        ("matches to review", s.to_review),
+        ("with a register warning", s.warnings),
+        ("spend matched £", f"{s.spend_matched:,.0f} ({pct})"),
+        ("spend not matched £", f"{s.spend_unmatched:,.0f}"),
     ):
         t.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
     out.print(t)
@@ -107,8 +149,12 @@ def resolve(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 
 
 @suppliers_app.command("export")
-def export(out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX file to write.")] = Path("suppliers.csv"),
-           workspace: WorkspaceOpt = None) -> None:
+def export(
+    out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX file to write.")] = Path(
+        "suppliers.csv"
+    ),
+    workspace: WorkspaceOpt = None,
+) -> None:
     """Write one row per supplier as each anchor gave it, with its cluster, register link and probability."""
     from anchorage.suppliers.export import export_suppliers
 
@@ -117,8 +163,11 @@ def export(out_file: Annotated[Path, typer.Option("--out", help="CSV or XLSX fil
 
 
 @review_app.command("list")
-def review_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
-                limit: Annotated[int, typer.Option(help="How many to show (largest spend first).")] = 30) -> None:
+def review_list(
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(help="How many to show (largest spend first).")] = 30,
+) -> None:
     """Uncertain matches not yet decided, largest spend first."""
     from anchorage.suppliers.records import review_queue
 
@@ -130,17 +179,37 @@ def review_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
         out.print("Nothing to review.")
         return
     t = Table(title="Matches to review")
-    for col in ("record", "anchor", "supplier", "postcode", "spend £", "register", "register name", "p", "why"):
+    for col in (
+        "record",
+        "anchor",
+        "supplier",
+        "postcode",
+        "spend £",
+        "register",
+        "register name",
+        "p",
+        "why",
+    ):
         t.add_column(col)
     for i in items:
-        t.add_row(i.record_id, i.org, i.supplier_name, i.postcode or "", f"{i.spend:,.0f}",
-                  f"{i.register_source}:{i.register_id}", i.register_name or "", f"{i.match_probability:.2f}",
-                  i.explanation or "")
+        t.add_row(
+            i.record_id,
+            i.org,
+            i.supplier_name,
+            i.postcode or "",
+            f"{i.spend:,.0f}",
+            f"{i.register_source}:{i.register_id}",
+            i.register_name or "",
+            f"{i.match_probability:.2f}",
+            i.explanation or "",
+        )
     out.print(t)
     out.print("Decide with: anchorage suppliers review accept|reject RECORD [SOURCE:NUMBER]")
 
 
-RecordArg = Annotated[str, typer.Argument(help="A supplier record id (from review list or export).")]
+RecordArg = Annotated[
+    str, typer.Argument(help="A supplier record id (from review list or export).")
+]
 NoteOpt = Annotated[str | None, typer.Option(help="Why (kept with the decision).")]
 ByOpt = Annotated[str, typer.Option("--by", help="Who decided.")]
 
@@ -155,34 +224,58 @@ def _decide(action: str, record: str, workspace: Path | None, *, by: str, **kw: 
     viewer = command_viewer(ws, by)
     did = supplier_review.decide(ws, viewer, action, record, **kw)
     d = next((d for d in supplier_review.decisions(ws, viewer) if d["id"] == did), {})
-    target = f" → {d['register']}" if d.get("register") else (
-        f" + {d['other_record_id']}" if d.get("other_record_id") else "")
+    target = (
+        f" → {d['register']}"
+        if d.get("register")
+        else (f" + {d['other_record_id']}" if d.get("other_record_id") else "")
+    )
     out.print(f"Decision {did}: {action} {record}{target}. It applies now and to every future run.")
 
 
 @review_app.command("accept")
-def review_accept(record: RecordArg, register: Annotated[str | None, typer.Argument(help="SOURCE:NUMBER; default: the best candidate.")] = None,
-                  workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = "") -> None:
+def review_accept(
+    record: RecordArg,
+    register: Annotated[
+        str | None, typer.Argument(help="SOURCE:NUMBER; default: the best candidate.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    note: NoteOpt = None,
+    by: ByOpt = "",
+) -> None:
     """Accept a match between a supplier record and a register entity."""
     _decide("accept", record, workspace, register=register, note=note, by=by)
 
 
 @review_app.command("reject")
-def review_reject(record: RecordArg, register: Annotated[str | None, typer.Argument(help="SOURCE:NUMBER; default: the best candidate.")] = None,
-                  workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = "") -> None:
+def review_reject(
+    record: RecordArg,
+    register: Annotated[
+        str | None, typer.Argument(help="SOURCE:NUMBER; default: the best candidate.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    note: NoteOpt = None,
+    by: ByOpt = "",
+) -> None:
     """Reject a match: that record is never linked to that entity again."""
     _decide("reject", record, workspace, register=register, note=note, by=by)
 
 
 @review_app.command("merge")
-def review_merge(record: RecordArg, other: RecordArg, workspace: WorkspaceOpt = None, note: NoteOpt = None,
-                 by: ByOpt = "") -> None:
+def review_merge(
+    record: RecordArg,
+    other: RecordArg,
+    workspace: WorkspaceOpt = None,
+    note: NoteOpt = None,
+    by: ByOpt = "",
+) -> None:
     """Two supplier records are the same supplier."""
     _decide("merge", record, workspace, other_record_id=other, note=note, by=by)
 
 
 @review_app.command("split")
-def review_split(record: RecordArg, workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = "") -> None:
+def review_split(
+    record: RecordArg, workspace: WorkspaceOpt = None, note: NoteOpt = None, by: ByOpt = ""
+) -> None:
     """This record is not the same supplier as the others in its cluster."""
     _decide("split", record, workspace, note=note, by=by)
 
@@ -197,8 +290,10 @@ def review_decisions(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -
         print_json(rows)
         return
     for r in rows:
-        out.print(f"{r['id']:>5}  {r['action']:<7} {r['record_id']}  {r['register'] or r['other_record_id'] or ''}  "
-                  f"{r['decided_by']}  {r['note'] or ''}")
+        out.print(
+            f"{r['id']:>5}  {r['action']:<7} {r['record_id']}  {r['register'] or r['other_record_id'] or ''}  "
+            f"{r['decided_by']}  {r['note'] or ''}"
+        )
 
 
 @review_app.command("undo")

@@ -17,18 +17,26 @@ from anchorage.ingest.effect import uploads_of
 from anchorage.store.records import Upload
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 
-uploads_app = typer.Typer(help="Uploads: list what was loaded; restore an earlier asset register, supplier master "
-                               "or staff extract.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Quarantine: the rows an upload did not load, as a workbook to fix and upload "
-                                  "again.", no_args_is_help=True)
+uploads_app = typer.Typer(
+    help="Uploads: list what was loaded; restore an earlier asset register, supplier master "
+    "or staff extract.",
+    no_args_is_help=True,
+)
+quarantine_app = typer.Typer(
+    help="Quarantine: the rows an upload did not load, as a workbook to fix and upload again.",
+    no_args_is_help=True,
+)
 UploadArg = Annotated[str, typer.Argument(help="The upload id (from `anchorage uploads list`).")]
 
 
 @uploads_app.command("list")
 def list_uploads(
     org: Annotated[str, typer.Option("--org", help="The anchor (name or slug).")],
-    kind: Annotated[str | None, typer.Option(help="Only this kind (assets, suppliers, workforce, spend …).")] = None,
-    workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind (assets, suppliers, workforce, spend …).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """An anchor's uploads, newest first: which count now (loaded) and which were superseded (replaced)."""
     ws = open_workspace(workspace)
@@ -37,8 +45,11 @@ def list_uploads(
         print_json(rows)
         return
     for r in rows:
-        out.print(f"{r['upload_id']}  {r['loaded_on']}  {r['kind']:<12} {r['status']:<9} {r['rows_loaded']:>9,} rows  "
-                  f"{r['file']}", highlight=False)
+        out.print(
+            f"{r['upload_id']}  {r['loaded_on']}  {r['kind']:<12} {r['status']:<9} {r['rows_loaded']:>9,} rows  "
+            f"{r['file']}",
+            highlight=False,
+        )
 
 
 @uploads_app.command("restore")
@@ -61,27 +72,46 @@ def _show(done: restoring.Restored, as_json: bool) -> None:
         return
     out.print(f"Restored upload {done.upload_id}: {done.note}.", highlight=False)
     for old in done.superseded:
-        out.print(f"  Upload {old} no longer counts (restore it with `anchorage uploads restore {old}`).",
-                  highlight=False)
+        out.print(
+            f"  Upload {old} no longer counts (restore it with `anchorage uploads restore {old}`).",
+            highlight=False,
+        )
 
 
 @quarantine_app.command("export")
 def quarantine_export(
-    upload: Annotated[str, typer.Option("--upload", help="The upload id (from `anchorage uploads list`).")],
-    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")] = Path("fix.xlsx"),
+    upload: Annotated[
+        str, typer.Option("--upload", help="The upload id (from `anchorage uploads list`).")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")] = Path(
+        "fix.xlsx"
+    ),
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write an upload's quarantined rows as a workbook to fix in Excel and load again with the same ingest."""
     from anchorage.services import loads  # lazily, as every command's loaders are
+
     if out_file.suffix.lower() != ".xlsx":
-        raise AnchorageError(f"{out_file.name} is not an .xlsx file.", fix="Name the workbook with .xlsx, e.g. fix.xlsx.")
+        raise AnchorageError(
+            f"{out_file.name} is not an .xlsx file.",
+            fix="Name the workbook with .xlsx, e.g. fix.xlsx.",
+        )
     ws = open_workspace(workspace)
     with ws.session() as s:
         up = s.get(Upload, upload[:64])
     if up is None:
-        raise AnchorageError(f"There is no upload {upload}.", fix="See the uploads with `anchorage uploads list --org X`.")
+        raise AnchorageError(
+            f"There is no upload {upload}.",
+            fix="See the uploads with `anchorage uploads list --org X`.",
+        )
     out_file.parent.mkdir(parents=True, exist_ok=True)
     n = loads.fix_workbook(ws, up, out_file)
-    again = (f"anchorage spend ingest {out_file} --org {up.org}" if up.kind == "spend"
-             else f"the command that loaded {up.filename}, with {out_file} and --org {up.org}")
-    out.print(f"Wrote {n:,} rows to fix to {out_file}. Correct them, then load it again: {again}", highlight=False)
+    again = (
+        f"anchorage spend ingest {out_file} --org {up.org}"
+        if up.kind == "spend"
+        else f"the command that loaded {up.filename}, with {out_file} and --org {up.org}"
+    )
+    out.print(
+        f"Wrote {n:,} rows to fix to {out_file}. Correct them, then load it again: {again}",
+        highlight=False,
+    )

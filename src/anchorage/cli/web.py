@@ -15,10 +15,19 @@ from anchorage.store.accounts import Role
 users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
 
 
-def serve(workspace: WorkspaceOpt = None,
-          host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this machine only).")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port.")] = 8000,
-          workers: Annotated[int, typer.Option(help="Server processes: only 1 (one process owns the warehouse; it serves many users at once).")] = 1) -> None:
+def serve(
+    workspace: WorkspaceOpt = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1 = this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes: only 1 (one process owns the warehouse; it serves many users at once)."
+        ),
+    ] = 1,
+) -> None:
     """Start the web workspace (pages and JSON API) on this workspace; it owns the workspace's data while it runs."""
     import secrets
 
@@ -32,12 +41,16 @@ def serve(workspace: WorkspaceOpt = None,
         raise AnchorageError(
             f"--workers {workers}: one server process per workspace is supported.",
             fix="Run `anchorage serve` once (it answers many users at once) and, for HTTPS or more machines, put "
-                "a reverse proxy such as nginx or Caddy in front of it (docs/web.md).")
+            "a reverse proxy such as nginx or Caddy in front of it (docs/web.md).",
+        )
     ws = open_workspace(workspace)
     other = ws.running_server()
     if other is not None:
-        raise AnchorageError(f"The web workspace is already running on this workspace at "
-                             f"http://{other['host']}:{other['port']}/.", fix="Use that one, or stop it first.")
+        raise AnchorageError(
+            f"The web workspace is already running on this workspace at "
+            f"http://{other['host']}:{other['port']}/.",
+            fix="Use that one, or stop it first.",
+        )
     for line in ws.migrate():
         out.print(line)
     ws.hold_warehouse()  # waits (saying so) while a command finishes with the warehouse
@@ -56,26 +69,37 @@ def serve(workspace: WorkspaceOpt = None,
                 ws.withdraw_server()
 
     app.router.lifespan_context = lifespan
-    out.print(f"Anchorage web workspace for {ws.config.collaborative}: http://{host}:{port}/  (Ctrl+C to stop)")
+    out.print(
+        f"Anchorage web workspace for {ws.config.collaborative}: http://{host}:{port}/  (Ctrl+C to stop)"
+    )
     try:
         # Forwarded headers are handled by the app, and only from ANCHORAGE_WEB_TRUSTED_PROXIES (docs/deploy.md);
         # uvicorn's own default would believe them from any process on this machine.
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False
+        )
     finally:
         ws.withdraw_server()
 
 
 @users_app.command("add")
-def users_add(email: str, role: Annotated[Role, typer.Option(help="What the user may do.")],
-              org: Annotated[str | None, typer.Option(help="The user's anchor (not for a collaborative admin).")] = None,
-              workspace: WorkspaceOpt = None) -> None:
+def users_add(
+    email: str,
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
+    org: Annotated[
+        str | None, typer.Option(help="The user's anchor (not for a collaborative admin).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
     """Create a user and print a one-time link to set their password."""
     from anchorage.services import admin
     from anchorage.services.common import command_viewer
 
     ws = open_workspace(workspace)
     user, token = admin.add_user(ws, command_viewer(ws), email, role.value, org)
-    out.print(f"Created {user.email} ({role}). They set their password at: http://127.0.0.1:8000/invite/{token}")
+    out.print(
+        f"Created {user.email} ({role}). They set their password at: http://127.0.0.1:8000/invite/{token}"
+    )
 
 
 @users_app.command("list")
@@ -86,8 +110,10 @@ def users_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None
     from anchorage.store.accounts import User
 
     with open_workspace(workspace).session() as s:
-        rows = [{"email": u.email, "role": u.role, "org": u.org, "active": u.active}
-                for u in s.scalars(select(User).order_by(User.email))]
+        rows = [
+            {"email": u.email, "role": u.role, "org": u.org, "active": u.active}
+            for u in s.scalars(select(User).order_by(User.email))
+        ]
     if as_json:
         print_json(rows)
     else:
@@ -95,20 +121,36 @@ def users_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None
             out.print(f"{r['email']}  {r['role']}  {r['org'] or '(whole collaborative)'}")
 
 
-tokens_app = typer.Typer(help="API tokens: list the ones that work and revoke them.", no_args_is_help=True)
+tokens_app = typer.Typer(
+    help="API tokens: list the ones that work and revoke them.", no_args_is_help=True
+)
 
 
 @tokens_app.command("list")
-def tokens_list(user: Annotated[str | None, typer.Option("--user", help="Only this user's tokens (their email).")] = None,
-                workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def tokens_list(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's tokens (their email).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """List the API tokens that still work: their id, user, name, when made and last used (never the secret)."""
     from anchorage.access import accounts
 
     with open_workspace(workspace).session() as s:
-        rows = [{"id": t.public_id, "email": u.email, "org": u.org, "name": t.name,
-                 "created_at": t.created_at.isoformat(timespec="seconds"),
-                 "last_used_at": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else None}
-                for t, u in accounts.working_tokens(s, user)]
+        rows = [
+            {
+                "id": t.public_id,
+                "email": u.email,
+                "org": u.org,
+                "name": t.name,
+                "created_at": t.created_at.isoformat(timespec="seconds"),
+                "last_used_at": t.last_used_at.isoformat(timespec="seconds")
+                if t.last_used_at
+                else None,
+            }
+            for t, u in accounts.working_tokens(s, user)
+        ]
     if as_json:
         print_json(rows)
         return
@@ -116,15 +158,22 @@ def tokens_list(user: Annotated[str | None, typer.Option("--user", help="Only th
         out.print("No API tokens work" + (f" for {user}." if user else "."))
     for r in rows:
         used = str(r["last_used_at"] or "never")[:16]
-        out.print(f"{r['id']}  {r['email']}  {r['name']}  made {str(r['created_at'])[:16]}  last used {used}",
-                  markup=False, highlight=False)
+        out.print(
+            f"{r['id']}  {r['email']}  {r['name']}  made {str(r['created_at'])[:16]}  last used {used}",
+            markup=False,
+            highlight=False,
+        )
     if rows:
         out.print("Revoke one with: anchorage tokens revoke ID", markup=False)
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id, from `anchorage tokens list`.")],
-                  workspace: WorkspaceOpt = None) -> None:
+def tokens_revoke(
+    token_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The token's id, from `anchorage tokens list`.")
+    ],
+    workspace: WorkspaceOpt = None,
+) -> None:
     """Revoke an API token: it stops working at once. Recorded in the audit log."""
     from anchorage.access import accounts
 
@@ -132,4 +181,8 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="Th
         owner = accounts.token_owner(s, token_id)
         accounts.revoke_token(s, "command line", owner, token_id)
         s.commit()
-    out.print(f"Revoked the token {token_id} of {owner.email}: it no longer works.", markup=False, highlight=False)
+    out.print(
+        f"Revoked the token {token_id} of {owner.email}: it no longer works.",
+        markup=False,
+        highlight=False,
+    )

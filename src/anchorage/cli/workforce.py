@@ -21,31 +21,56 @@ from anchorage.cli.common import (
 )
 from anchorage.workforce.he_partners import HeBy
 
-workforce_app = typer.Typer(help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
-                            no_args_is_help=True)
-apprenticeships_app = typer.Typer(help="Shared apprenticeships: programmes, host placements, rotations.",
-                                  no_args_is_help=True)
-levy_app = typer.Typer(help="Levy pool: pay bills, commitments, transfers and the ledger.", no_args_is_help=True)
-bid_app = typer.Typer(help="Collective employment-programme bids, checked against a programme's rules (editable templates).",
-                      no_args_is_help=True)
+workforce_app = typer.Typer(
+    help="Workforce: load staff extracts and see the anchor indicators (suppressed).",
+    no_args_is_help=True,
+)
+apprenticeships_app = typer.Typer(
+    help="Shared apprenticeships: programmes, host placements, rotations.", no_args_is_help=True
+)
+levy_app = typer.Typer(
+    help="Levy pool: pay bills, commitments, transfers and the ledger.", no_args_is_help=True
+)
+bid_app = typer.Typer(
+    help="Collective employment-programme bids, checked against a programme's rules (editable templates).",
+    no_args_is_help=True,
+)
 he_app = typer.Typer(help="Higher-education partners register.", no_args_is_help=True)
 
 FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
-FileOrgOpt = Annotated[str | None, typer.Option(
-    "--org", help="The anchor the file belongs to (replaces only its rows). Without it, the file names each "
-                  "row's anchor and replaces only the anchors it names.")]
+FileOrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        help="The anchor the file belongs to (replaces only its rows). Without it, the file names each "
+        "row's anchor and replaces only the anchors it names.",
+    ),
+]
 
 
-def _load(kind: str, file: Path, workspace: Path | None, org: str | None, mapping: Path | None,
-          as_json: bool) -> None:
+def _load(
+    kind: str,
+    file: Path,
+    workspace: Path | None,
+    org: str | None,
+    mapping: Path | None,
+    as_json: bool,
+) -> None:
     """Every workforce file is an import kind on the one pipeline, loaded as a job; the same summary."""
     run_ingest(kind, file, org, workspace, mapping, as_json)
 
 
 @workforce_app.command("import")
-def workforce_import(file: Path, org: OrgOpt, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-                     as_at: Annotated[str | None, typer.Option(help="Date the extract describes (YYYY-MM-DD; default today).")] = None,
-                     as_json: JsonOpt = False) -> None:
+def workforce_import(
+    file: Path,
+    org: OrgOpt,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_at: Annotated[
+        str | None, typer.Option(help="Date the extract describes (YYYY-MM-DD; default today).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Load an anchor's staff extract; home postcodes become LSOA and are then discarded."""
     run_ingest("workforce", file, org, workspace, mapping, as_json, as_at=parse_date(as_at))
 
@@ -66,45 +91,84 @@ def workforce_profile(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) 
     for row in grid.itertuples(index=False):
         t.add_row(*map(str, row))
     out.print(t)
-    out.print("London Living Wage used: " + ", ".join(f"{k} £{v:.2f} (extract as at {p.as_at[k]})"
-                                                     for k, v in p.living_wage.items()))
+    out.print(
+        "London Living Wage used: "
+        + ", ".join(f"{k} £{v:.2f} (extract as at {p.as_at[k]})" for k, v in p.living_wage.items())
+    )
 
 
 @apprenticeships_app.command("load-programmes")
-def load_programmes(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_programmes(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Programmes: id, standard, level, duration_months, off_the_job_hours, start_date."""
     _load("programmes", file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("load-placements")
-def load_placements(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_placements(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Host placements: id, anchor, department, skill, capacity, location, prerequisites, open_from, open_until."""
     _load("placements", file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("load-apprentices")
-def load_apprentices(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_apprentices(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Apprentices: id, programme, employer, start_date, preferences, unavailable, pinned (2:PLACEMENT), status."""
     _load("apprentices", file, workspace, org, mapping, as_json)
 
 
 @apprenticeships_app.command("solve")
-def solve(workspace: WorkspaceOpt = None, months: Annotated[int, typer.Option(help="Months to plan.")] = 24,
-          block_months: Annotated[int, typer.Option(help="Months in each placement block.")] = 6,
-          time_limit: Annotated[float, typer.Option(help="Seconds the solver may take.")] = 60.0,
-          replan: Annotated[bool, typer.Option("--replan", help="Change the latest plan as little as possible (after a dropout or a withdrawn placement).")] = False,
-          changed_from: Annotated[str | None, typer.Option(help="With --replan: the month the change takes effect (YYYY-MM-01); blocks ended before it stay.")] = None,
-          calendar: Annotated[Path | None, typer.Option(help="Also write the calendars to this XLSX file.")] = None,
-          as_json: JsonOpt = False) -> None:
+def solve(
+    workspace: WorkspaceOpt = None,
+    months: Annotated[int, typer.Option(help="Months to plan.")] = 24,
+    block_months: Annotated[int, typer.Option(help="Months in each placement block.")] = 6,
+    time_limit: Annotated[float, typer.Option(help="Seconds the solver may take.")] = 60.0,
+    replan: Annotated[
+        bool,
+        typer.Option(
+            "--replan",
+            help="Change the latest plan as little as possible (after a dropout or a withdrawn placement).",
+        ),
+    ] = False,
+    changed_from: Annotated[
+        str | None,
+        typer.Option(
+            help="With --replan: the month the change takes effect (YYYY-MM-01); blocks ended before it stay."
+        ),
+    ] = None,
+    calendar: Annotated[
+        Path | None, typer.Option(help="Also write the calendars to this XLSX file.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Plan the rotations on CP-SAT; reports the objective, gap and time, or the constraints in conflict."""
     from anchorage.workforce.apprenticeships import solve_and_save, write_calendars
 
     ws = open_workspace(workspace)
-    result, plan_id = solve_and_save(ws, months=months, block_months=block_months, time_limit=time_limit,
-                                     replan=replan, changed_from=parse_date(changed_from))
+    result, plan_id = solve_and_save(
+        ws,
+        months=months,
+        block_months=block_months,
+        time_limit=time_limit,
+        replan=replan,
+        changed_from=parse_date(changed_from),
+    )
     if calendar is not None and result.assignments:
         write_calendars(ws, calendar, plan_id)
     if as_json:
@@ -118,16 +182,26 @@ def solve(workspace: WorkspaceOpt = None, months: Annotated[int, typer.Option(he
     if not result.assignments:
         out.print(f"No plan found: {'; '.join(result.conflicts)}")
         raise SystemExit(1)
-    out.print(f"Plan {plan_id}: {result.status}, objective {result.objective:.0f} (bound {result.bound:.0f}, "
-              f"gap {100 * (result.gap or 0):.1f}%), {result.seconds:.1f} s, {len(result.assignments)} blocks placed"
-              + (f", {result.changes} changed from the previous plan" if result.changes is not None else ""))
+    out.print(
+        f"Plan {plan_id}: {result.status}, objective {result.objective:.0f} (bound {result.bound:.0f}, "
+        f"gap {100 * (result.gap or 0):.1f}%), {result.seconds:.1f} s, {len(result.assignments)} blocks placed"
+        + (
+            f", {result.changes} changed from the previous plan"
+            if result.changes is not None
+            else ""
+        )
+    )
     if calendar is not None:
         out.print(f"Calendars written to {calendar}")
 
 
 @apprenticeships_app.command("calendar")
-def calendar_cmd(out_file: Annotated[Path, typer.Option("--out", help="XLSX file to write.")] = Path("rotations.xlsx"),
-                 workspace: WorkspaceOpt = None) -> None:
+def calendar_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="XLSX file to write.")] = Path(
+        "rotations.xlsx"
+    ),
+    workspace: WorkspaceOpt = None,
+) -> None:
     """Write the latest plan as calendars per apprentice and per host placement (XLSX)."""
     from anchorage.workforce.apprenticeships import write_calendars
 
@@ -135,23 +209,40 @@ def calendar_cmd(out_file: Annotated[Path, typer.Option("--out", help="XLSX file
 
 
 @levy_app.command("load-paybill")
-def load_paybill(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_paybill(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Monthly pay bills: anchor, month, pay_bill, english_share (optional, default 1)."""
     _load("levy-paybill", file, workspace, org, mapping, as_json)
 
 
 @levy_app.command("load-commitments")
-def load_commitments(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_commitments(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Commitments: anchor, apprentice, start_month, duration_months, total_price, recipient, recipient_type."""
     _load("levy-commitments", file, workspace, org, mapping, as_json)
 
 
 @levy_app.command("ledger")
-def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
-           out_file: Annotated[Path | None, typer.Option("--out", help="Write the ledger to XLSX or CSV.")] = None,
-           as_at: Annotated[str | None, typer.Option(help="Date for the expiry warnings (default today).")] = None) -> None:
+def ledger(
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the ledger to XLSX or CSV.")
+    ] = None,
+    as_at: Annotated[
+        str | None, typer.Option(help="Date for the expiry warnings (default today).")
+    ] = None,
+) -> None:
     """Funds in, payments, transfers, expiry and caps per anchor, month by month, with warnings."""
     from anchorage.workforce.levy_io import export_ledger, workspace_ledger
 
@@ -162,7 +253,15 @@ def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
         print_json(led.to_json())
         return
     t = Table(title="Levy pool: each anchor's year")
-    for col in ("anchor", "tax year", "funds in £", "spent £", "transferred £", "expired £", "closing £"):
+    for col in (
+        "anchor",
+        "tax year",
+        "funds in £",
+        "spent £",
+        "transferred £",
+        "expired £",
+        "closing £",
+    ):
         t.add_column(col, justify="left" if col == "anchor" else "right")
     from anchorage.workforce.levy import tax_year
 
@@ -170,9 +269,15 @@ def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
     for r in led.rows:
         years.setdefault((r.org, tax_year(r.month)), []).append(r)
     for (org, year), rows in years.items():
-        t.add_row(org, f"{year}-{(year + 1) % 100:02}", f"{sum(r.funds_in for r in rows):,.2f}",
-                  f"{sum(r.own_payments for r in rows):,.2f}", f"{sum(r.transfers_out for r in rows):,.2f}",
-                  f"{sum(r.expired for r in rows):,.2f}", f"{rows[-1].closing:,.2f}")
+        t.add_row(
+            org,
+            f"{year}-{(year + 1) % 100:02}",
+            f"{sum(r.funds_in for r in rows):,.2f}",
+            f"{sum(r.own_payments for r in rows):,.2f}",
+            f"{sum(r.transfers_out for r in rows):,.2f}",
+            f"{sum(r.expired for r in rows):,.2f}",
+            f"{rows[-1].closing:,.2f}",
+        )
     out.print(t)
     for w in led.warnings:
         out.print(f"[yellow]Warning:[/] {w.sentence()}")
@@ -181,30 +286,54 @@ def ledger(workspace: WorkspaceOpt = None, as_json: JsonOpt = False,
 
 
 @bid_app.command("load-pledges")
-def load_pledges(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_pledges(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Pledges: employer, company/charity number, role, placements, hours, wage, duration, location, additionality."""
     _load("pledges", file, workspace, org, mapping, as_json)
 
 
 @bid_app.command("load-starts")
-def load_starts(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def load_starts(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Starts and outcomes: employer, role, participant, start_date, outcome, outcome_date."""
     _load("starts", file, workspace, org, mapping, as_json)
 
 
 @bid_app.command("build")
-def bid_build(workspace: WorkspaceOpt = None,
-              programme: Annotated[str | None, typer.Option(help="Programme rules to apply (default: one open today; "
-                                                            "see `anchorage bid programmes`).")] = None,
-              bid_date: Annotated[str | None, typer.Option(help="Date of the bid (YYYY-MM-DD; default the latest pledge).")] = None,
-              out_dir: Annotated[Path, typer.Option("--out", help="Folder for bid-pack.xlsx, bid-pack.html and bid-pack.pdf.")] = Path("bid-pack"),
-              as_json: JsonOpt = False) -> None:
+def bid_build(
+    workspace: WorkspaceOpt = None,
+    programme: Annotated[
+        str | None,
+        typer.Option(
+            help="Programme rules to apply (default: one open today; "
+            "see `anchorage bid programmes`)."
+        ),
+    ] = None,
+    bid_date: Annotated[
+        str | None, typer.Option(help="Date of the bid (YYYY-MM-DD; default the latest pledge).")
+    ] = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for bid-pack.xlsx, bid-pack.html and bid-pack.pdf."),
+    ] = Path("bid-pack"),
+    as_json: JsonOpt = False,
+) -> None:
     """Check every pledge, add up to the threshold and write the bid pack."""
     from anchorage.workforce.bid_io import build_bid_pack
 
-    summary, paths = build_bid_pack(open_workspace(workspace), out_dir, programme, parse_date(bid_date))
+    summary, paths = build_bid_pack(
+        open_workspace(workspace), out_dir, programme, parse_date(bid_date)
+    )
     if as_json:
         print_json({**summary.to_json(), "files": {k: str(v) for k, v in paths.items()}})
         return
@@ -225,9 +354,18 @@ def bid_programmes(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> 
     ws = open_workspace(workspace)
     progs, today = programmes.load_programmes(ws), dt.date.today()
     default = programmes.default_id(progs, today)
-    rows = [{"id": p.id, "name": p.name, "status": programmes.status(p, today), "default": p.id == default,
-             "open_from": p.open_from.isoformat(), "last_start": p.last_start.isoformat(),
-             "editable_copy": (programmes.folder(ws) / f"{p.id}.toml").exists()} for p in progs.values()]
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "status": programmes.status(p, today),
+            "default": p.id == default,
+            "open_from": p.open_from.isoformat(),
+            "last_start": p.last_start.isoformat(),
+            "editable_copy": (programmes.folder(ws) / f"{p.id}.toml").exists(),
+        }
+        for p in progs.values()
+    ]
     if as_json:
         print_json({"programmes": rows})
         return
@@ -235,35 +373,59 @@ def bid_programmes(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> 
     for col in ("Id", "Name", "Status", "Rules"):
         t.add_column(col)
     for r in rows:
-        t.add_row(f"{r['id']}{' (default)' if r['default'] else ''}", str(r["name"]), str(r["status"]),
-                  f"programmes/{r['id']}.toml in the workspace" if r["editable_copy"] else "shipped template")
+        t.add_row(
+            f"{r['id']}{' (default)' if r['default'] else ''}",
+            str(r["name"]),
+            str(r["status"]),
+            f"programmes/{r['id']}.toml in the workspace"
+            if r["editable_copy"]
+            else "shipped template",
+        )
     out.print(t)
-    out.print("Make your own: anchorage bid new-programme NEW-ID --from ID, then edit the file it names.")
+    out.print(
+        "Make your own: anchorage bid new-programme NEW-ID --from ID, then edit the file it names."
+    )
 
 
 @bid_app.command("new-programme")
-def bid_new_programme(new_id: Annotated[str, typer.Argument(help="Id for the new programme, like lewisham-placements.")],
-                      from_id: Annotated[str, typer.Option("--from", help="The programme to copy.")] = "local-paid-placements",
-                      workspace: WorkspaceOpt = None) -> None:
+def bid_new_programme(
+    new_id: Annotated[
+        str, typer.Argument(help="Id for the new programme, like lewisham-placements.")
+    ],
+    from_id: Annotated[
+        str, typer.Option("--from", help="The programme to copy.")
+    ] = "local-paid-placements",
+    workspace: WorkspaceOpt = None,
+) -> None:
     """Copy a programme's rules into the workspace as a template to edit (ages, hours, wage floors, thresholds,
     grants, dates)."""
     from anchorage.workforce import programmes
 
     ws = open_workspace(workspace)
     path = programmes.new_programme(ws, new_id, from_id)
-    out.print(f"Wrote programmes/{path.name} in the workspace: edit it, then `anchorage bid programmes` checks it.")
+    out.print(
+        f"Wrote programmes/{path.name} in the workspace: edit it, then `anchorage bid programmes` checks it."
+    )
 
 
 @he_app.command("load")
-def he_load(file: FileArg, org: FileOrgOpt = None, workspace: WorkspaceOpt = None, mapping: MappingOpt = None,
-        as_json: JsonOpt = False) -> None:
+def he_load(
+    file: FileArg,
+    org: FileOrgOpt = None,
+    workspace: WorkspaceOpt = None,
+    mapping: MappingOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Engagements: anchor, partner, partner_type, kind, title, start_date, outcome, people."""
     _load("he-engagements", file, workspace, org, mapping, as_json)
 
 
 @he_app.command("summary")
-def he_summary(workspace: WorkspaceOpt = None, by: Annotated[HeBy, typer.Option(help="Group the engagements by this.")] = HeBy.anchor,
-               as_json: JsonOpt = False) -> None:
+def he_summary(
+    workspace: WorkspaceOpt = None,
+    by: Annotated[HeBy, typer.Option(help="Group the engagements by this.")] = HeBy.anchor,
+    as_json: JsonOpt = False,
+) -> None:
     """Engagements by anchor, partner or outcome, by kind."""
     from anchorage.workforce.he_partners import engagement_summary
 

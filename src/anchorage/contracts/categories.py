@@ -13,8 +13,12 @@ from pathlib import Path
 from anchorage.core.errors import AnchorageError, InputFileError
 
 DATA = Path(__file__).parent / "data"
-WORKSPACE_MAP = "category_map.csv"  # a workspace's own rows, read after (and winning over) the defaults
+WORKSPACE_MAP = (
+    "category_map.csv"  # a workspace's own rows, read after (and winning over) the defaults
+)
 SCHEMES = ("cpv", "sic", "proclass", "anchor")
+
+
 # CPV levels by the number of significant digits: XX000000 division, XXX00000 group, XXXX0000 class,
 # XXXXX000 category; the last three digits refine further.
 class CpvLevel(enum.StrEnum):
@@ -27,7 +31,9 @@ class CpvLevel(enum.StrEnum):
     code = "code"
 
 
-CPV_LEVELS = dict(zip((lv.value for lv in CpvLevel), (2, 3, 4, 5, 8), strict=True))  # the digits each keeps
+CPV_LEVELS = dict(
+    zip((lv.value for lv in CpvLevel), (2, 3, 4, 5, 8), strict=True)
+)  # the digits each keeps
 
 
 def cpv_code(text: str | None) -> str | None:
@@ -44,7 +50,9 @@ def cpv_code(text: str | None) -> str | None:
 def cpv_prefix(code: str, level: str = "group") -> str:
     """The code's digits that name it at a hierarchy level: cpv_prefix("55524000", "group") == "555"."""
     if level not in CPV_LEVELS:
-        raise AnchorageError(f'"{level}" is not a CPV level.', fix=f"Use one of: {', '.join(CPV_LEVELS)}.")
+        raise AnchorageError(
+            f'"{level}" is not a CPV level.', fix=f"Use one of: {', '.join(CPV_LEVELS)}."
+        )
     return code[: CPV_LEVELS[level]]
 
 
@@ -80,7 +88,9 @@ class CategoryMap:
     """Shared category ← (scheme, code) rows; CPV and SIC match by longest prefix, labels exactly."""
 
     prefixes: dict[str, dict[str, str]] = field(default_factory=lambda: {"cpv": {}, "sic": {}})
-    labels: dict[str, dict[str, str]] = field(default_factory=lambda: {"proclass": {}, "anchor": {}})
+    labels: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"proclass": {}, "anchor": {}}
+    )
 
     def add(self, category: str, scheme: str, code: str) -> None:
         if scheme in self.prefixes:
@@ -116,7 +126,9 @@ class CategoryMap:
         k = _key(label)
         return self.labels["anchor"].get(k) or self.labels["proclass"].get(k)
 
-    def category_of(self, cpv: str | None, proclass: str | None = None, label: str | None = None) -> str | None:
+    def category_of(
+        self, cpv: str | None, proclass: str | None = None, label: str | None = None
+    ) -> str | None:
         """A contract's shared category: by its CPV code, else its ProClass, else the anchor's label."""
         return self.for_cpv(cpv) or self.for_label(proclass) or self.for_label(label)
 
@@ -131,14 +143,21 @@ def _read_rows(path: Path, into: CategoryMap) -> None:
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"category", "scheme", "code"} <= set(reader.fieldnames):
-                raise InputFileError(str(path), "the category map needs the columns category, scheme, code.",
-                                     fix="Use the layout of contracts/data/category_map.csv.")
+            if not reader.fieldnames or not {"category", "scheme", "code"} <= set(
+                reader.fieldnames
+            ):
+                raise InputFileError(
+                    str(path),
+                    "the category map needs the columns category, scheme, code.",
+                    fix="Use the layout of contracts/data/category_map.csv.",
+                )
             problems = []
             for i, row in enumerate(reader, start=2):
                 scheme = (row["scheme"] or "").strip().lower()
                 if scheme not in SCHEMES:
-                    problems.append(f"line {i}: scheme {row['scheme']!r} is not one of {', '.join(SCHEMES)}")
+                    problems.append(
+                        f"line {i}: scheme {row['scheme']!r} is not one of {', '.join(SCHEMES)}"
+                    )
                 elif (row["category"] or "").strip() and (row["code"] or "").strip():
                     into.add(row["category"].strip(), scheme, row["code"].strip())
             if problems:

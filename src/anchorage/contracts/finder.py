@@ -42,10 +42,12 @@ class FinderOptions:
     """The finder's settings; every default is documented in docs/pipeline.md."""
 
     window_months: int = 18
-    grouping: str = "mapped"        # "mapped": the shared category (else the CPV prefix); "cpv": CPV only
-    cpv_level: str = "group"        # division / group / class / category
-    as_of: date | None = None       # contracts re-procured before this are past (default: today)
-    lot_annual_cap: Decimal = Decimal(1_000_000)  # a lot's yearly value within reach of a small firm
+    grouping: str = "mapped"  # "mapped": the shared category (else the CPV prefix); "cpv": CPV only
+    cpv_level: str = "group"  # division / group / class / category
+    as_of: date | None = None  # contracts re-procured before this are past (default: today)
+    lot_annual_cap: Decimal = Decimal(
+        1_000_000
+    )  # a lot's yearly value within reach of a small firm
     min_anchors: int = 2
 
     def check(self) -> None:
@@ -86,22 +88,63 @@ class Opportunity:
     explanation: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        keep = ("org", "title", "supplier_name", "value", "start_date", "end_date", "end_date_max",
-                "reprocure_date", "cpv", "category", "stage", "contract_key", "source_url", "is_public")
+        keep = (
+            "org",
+            "title",
+            "supplier_name",
+            "value",
+            "start_date",
+            "end_date",
+            "end_date_max",
+            "reprocure_date",
+            "cpv",
+            "category",
+            "stage",
+            "contract_key",
+            "source_url",
+            "is_public",
+        )
         return {
-            "id": self.id, "rank": self.rank, "category": self.category, "anchors": self.anchors,
-            "combined_value": float(self.combined_value), "values_missing": self.values_missing,
-            "window_start": self.window_start.isoformat(), "window_end": self.window_end.isoformat(),
-            "explanation": self.explanation, "incumbents": self.incumbents,
-            "local_capacity": {"firms": self.capacity.firms, "sme_firms": self.capacity.sme_firms,
-                               "examples": self.capacity.examples, "sic_prefixes": self.capacity.sic_prefixes,
-                               "register_loaded": self.capacity.register_loaded},
-            "lots": [{"label": lot.label, "annual_value": float(lot.annual_value), "contracts": lot.contracts}
-                     for lot in self.lots],
-            "contracts": [{k: (v.isoformat() if isinstance(v, date) else float(v) if isinstance(v, Decimal) else v)
-                           for k, v in c.items() if k in keep} for c in self.contracts],
+            "id": self.id,
+            "rank": self.rank,
+            "category": self.category,
+            "anchors": self.anchors,
+            "combined_value": float(self.combined_value),
+            "values_missing": self.values_missing,
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "explanation": self.explanation,
+            "incumbents": self.incumbents,
+            "local_capacity": {
+                "firms": self.capacity.firms,
+                "sme_firms": self.capacity.sme_firms,
+                "examples": self.capacity.examples,
+                "sic_prefixes": self.capacity.sic_prefixes,
+                "register_loaded": self.capacity.register_loaded,
+            },
+            "lots": [
+                {
+                    "label": lot.label,
+                    "annual_value": float(lot.annual_value),
+                    "contracts": lot.contracts,
+                }
+                for lot in self.lots
+            ],
+            "contracts": [
+                {
+                    k: (
+                        v.isoformat()
+                        if isinstance(v, date)
+                        else float(v)
+                        if isinstance(v, Decimal)
+                        else v
+                    )
+                    for k, v in c.items()
+                    if k in keep
+                }
+                for c in self.contracts
+            ],
         }
-
 
 
 def group_key(row: dict[str, Any], opts: FinderOptions, cmap: CategoryMap) -> str | None:
@@ -138,7 +181,9 @@ def suggest_lots(contracts: list[dict[str, Any]], cap: Decimal, names: dict[str,
         parts = max(1, math.ceil(yearly / cap)) if yearly else 1
         keys = [r["contract_key"] for r in rows]
         for i in range(parts):
-            label = names.get(org, org) + (f" — lot {i + 1} of {parts} (by site or service)" if parts > 1 else "")
+            label = names.get(org, org) + (
+                f" — lot {i + 1} of {parts} (by site or service)" if parts > 1 else ""
+            )
             lots.append(Lot(label, (yearly / parts).quantize(Decimal("1")), keys))
     return lots
 
@@ -150,14 +195,19 @@ def _best_window(rows: list[dict[str, Any]], months: int) -> list[dict[str, Any]
     for i, first in enumerate(rows):
         end = add_months(first["reprocure_date"], months)
         inside = [r for r in rows[i:] if r["reprocure_date"] <= end]
-        score = (len({r["org"] for r in inside}), sum((r["value"] or Decimal(0) for r in inside), Decimal(0)), -i)
+        score = (
+            len({r["org"] for r in inside}),
+            sum((r["value"] or Decimal(0) for r in inside), Decimal(0)),
+            -i,
+        )
         if best is None or score > best:
             best, chosen = score, inside
     return chosen
 
 
-def group_opportunities(rows: list[dict[str, Any]], opts: FinderOptions | None = None,
-                        cmap: CategoryMap | None = None) -> list[Opportunity]:
+def group_opportunities(
+    rows: list[dict[str, Any]], opts: FinderOptions | None = None, cmap: CategoryMap | None = None
+) -> list[Opportunity]:
     """Group pipeline rows (see pipeline_rows) into opportunities: ≥ min_anchors anchors, one category,
     re-procurement dates within `window_months` of the group's first; best windows first, no contract twice."""
     opts = opts or FinderOptions()
@@ -178,13 +228,21 @@ def group_opportunities(rows: list[dict[str, Any]], opts: FinderOptions | None =
                 break
             ids = {id(r) for r in chosen}
             members = [r for r in members if id(r) not in ids]
-            digest = hashlib.sha1("|".join([key, *sorted(f"{r['org']}/{r['contract_key']}" for r in chosen)])
-                                  .encode()).hexdigest()[:10]
-            found.append(Opportunity(
-                id=digest, category=key, contracts=chosen, anchors=sorted({r["org"] for r in chosen}),
-                combined_value=sum((r["value"] or Decimal(0) for r in chosen), Decimal(0)),
-                values_missing=sum(1 for r in chosen if r["value"] is None),
-                window_start=chosen[0]["reprocure_date"], window_end=chosen[-1]["reprocure_date"]))
+            digest = hashlib.sha1(
+                "|".join([key, *sorted(f"{r['org']}/{r['contract_key']}" for r in chosen)]).encode()
+            ).hexdigest()[:10]
+            found.append(
+                Opportunity(
+                    id=digest,
+                    category=key,
+                    contracts=chosen,
+                    anchors=sorted({r["org"] for r in chosen}),
+                    combined_value=sum((r["value"] or Decimal(0) for r in chosen), Decimal(0)),
+                    values_missing=sum(1 for r in chosen if r["value"] is None),
+                    window_start=chosen[0]["reprocure_date"],
+                    window_end=chosen[-1]["reprocure_date"],
+                )
+            )
     found.sort(key=lambda o: (-len(o.anchors), -o.combined_value, o.window_start, o.category))
     for i, o in enumerate(found, start=1):
         o.rank = i
@@ -198,18 +256,26 @@ def _money(v: Decimal) -> str:
 def explain(o: Opportunity, names: dict[str, str], window_months: int) -> str:
     """Why the opportunity is there and where it ranks, in a sentence or three."""
     who = ", ".join(names.get(a, a) for a in o.anchors)
-    span = (o.window_end.year - o.window_start.year) * 12 + o.window_end.month - o.window_start.month
-    text = (f"{len(o.anchors)} anchors ({who}) re-procure {o.category.lower() if not o.category.startswith('CPV') else o.category} "
-            f"between {o.window_start:%b %Y} and {o.window_end:%b %Y} ({span} months apart, within the "
-            f"{window_months}-month window): {len(o.contracts)} contracts worth {_money(o.combined_value)} combined")
+    span = (
+        (o.window_end.year - o.window_start.year) * 12 + o.window_end.month - o.window_start.month
+    )
+    text = (
+        f"{len(o.anchors)} anchors ({who}) re-procure {o.category.lower() if not o.category.startswith('CPV') else o.category} "
+        f"between {o.window_start:%b %Y} and {o.window_end:%b %Y} ({span} months apart, within the "
+        f"{window_months}-month window): {len(o.contracts)} contracts worth {_money(o.combined_value)} combined"
+    )
     text += f" ({o.values_missing} without a value)." if o.values_missing else "."
     places = [i["place"] for i in o.incumbents]
     if places:
-        text += (f" Incumbents: {places.count('local')} of {len(places)} local, "
-                 f"{places.count(UNKNOWN)} unknown.")
+        text += (
+            f" Incumbents: {places.count('local')} of {len(places)} local, "
+            f"{places.count(UNKNOWN)} unknown."
+        )
     if o.capacity.register_loaded:
-        text += (f" {o.capacity.firms} local firms ({o.capacity.sme_firms} SMEs) are registered with SIC codes "
-                 "of this category.")
+        text += (
+            f" {o.capacity.firms} local firms ({o.capacity.sme_firms} SMEs) are registered with SIC codes "
+            "of this category."
+        )
     text += f" Ranked {o.rank}: more anchors first, then more combined value."
     return text
 
@@ -221,16 +287,27 @@ def find_opportunities(ws: Workspace, opts: FinderOptions | None = None) -> list
     cmap = load_category_map(ws.root)
     found = group_opportunities(pipeline_rows(ws), opts, cmap)
     names = {a.slug: a.name for a in ws.config.anchors}
-    seen = sorted({(c["org"], n.strip(), c.get("supplier_postcode")) for o in found for c in o.contracts
-                   for n in (c.get("supplier_name") or "").split(";") if n.strip()})
+    seen = sorted(
+        {
+            (c["org"], n.strip(), c.get("supplier_postcode"))
+            for o in found
+            for c in o.contracts
+            for n in (c.get("supplier_name") or "").split(";")
+            if n.strip()
+        }
+    )
     norms = dict(zip([s[1] for s in seen], normalise_names([s[1] for s in seen]), strict=True))
     places = supplier_places(ws, [(org, norms[name] or name, pc) for org, name, pc in seen])
     with ws.warehouse(read_only=True) as con:
         for o in found:
             incumbents: dict[str, dict[str, Any]] = {}
             for c in o.contracts:
-                for name in [s.strip() for s in (c.get("supplier_name") or "").split(";") if s.strip()]:
-                    entry = incumbents.setdefault(name, {"name": name, "anchors": [], "place": UNKNOWN})
+                for name in [
+                    s.strip() for s in (c.get("supplier_name") or "").split(";") if s.strip()
+                ]:
+                    entry = incumbents.setdefault(
+                        name, {"name": name, "anchors": [], "place": UNKNOWN}
+                    )
                     entry["anchors"] = sorted({*entry["anchors"], c["org"]})
                     place = places.get((c["org"], norms[name] or name), UNKNOWN)
                     entry["place"] = place if entry["place"] == UNKNOWN else entry["place"]

@@ -20,7 +20,9 @@ def _sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def supplier_places(ws: Workspace, suppliers: list[tuple[str, str, str | None]]) -> dict[tuple[str, str], str]:
+def supplier_places(
+    ws: Workspace, suppliers: list[tuple[str, str, str | None]]
+) -> dict[tuple[str, str], str]:
     """(anchor, normalised name, postcode from the contract) → local / not local / unknown.
 
     The postcode is the contract's, else the anchor's own supplier data, else any anchor's, else the
@@ -39,7 +41,7 @@ def supplier_places(ws: Workspace, suppliers: list[tuple[str, str, str | None]])
                  anyreg AS (SELECT norm, max(pc) AS pc FROM reg GROUP BY 1),
                  placed AS (
                      SELECT w.org, w.norm,
-                            {postcode_key_sql('coalesce(w.postcode, p.pc, ap.pc, r.pc, ar.pc)')} AS pcd_key
+                            {postcode_key_sql("coalesce(w.postcode, p.pc, ap.pc, r.pc, ar.pc)")} AS pcd_key
                      FROM _who w
                      LEFT JOIN prof p ON p.org = w.org AND p.norm = w.norm
                      LEFT JOIN anyprof ap ON ap.norm = w.norm
@@ -64,24 +66,33 @@ class LocalCapacity:
     register_loaded: bool = False
 
 
-def local_capacity(con: duckdb.DuckDBPyConnection, local_lads: list[str], sic_prefixes: list[str],
-                   examples: int = 8) -> LocalCapacity:
+def local_capacity(
+    con: duckdb.DuckDBPyConnection,
+    local_lads: list[str],
+    sic_prefixes: list[str],
+    examples: int = 8,
+) -> LocalCapacity:
     """Count active register entities with a registered office in a local LAD and a SIC code starting with
     any of the prefixes; `sme_firms` of them file small or medium company accounts."""
     out = LocalCapacity(sic_prefixes=sic_prefixes)
-    loaded = con.execute("SELECT count(*) FROM register_entities WHERE source = 'companies_house'").fetchone()
+    loaded = con.execute(
+        "SELECT count(*) FROM register_entities WHERE source = 'companies_house'"
+    ).fetchone()
     out.register_loaded = bool(loaded and loaded[0])
     if not sic_prefixes or not local_lads or not out.register_loaded:
         return out
     pattern = "(^|; )(" + "|".join(sorted(sic_prefixes)) + ")"
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT e.name, e.accounts_category IN {_sql_list(SME_ACCOUNTS)} AS sme
-        FROM register_entities e JOIN postcodes pc ON pc.pcd_key = {postcode_key_sql('e.postcode')}
+        FROM register_entities e JOIN postcodes pc ON pc.pcd_key = {postcode_key_sql("e.postcode")}
         WHERE e.source = 'companies_house' AND pc.lad IN {_sql_list(local_lads)} AND e.dissolved IS NULL
           AND coalesce(e.status NOT IN {_sql_list(WARNING_STATUSES)}, true)
           AND regexp_matches(coalesce(e.sic_codes, ''), ?)
         ORDER BY sme DESC, e.name
-    """, [pattern]).fetchall()
+    """,
+        [pattern],
+    ).fetchall()
     out.firms = len(rows)
     out.sme_firms = sum(1 for _, sme in rows if sme)
     out.examples = [name for name, _ in rows[:examples]]

@@ -32,11 +32,15 @@ def parse_confirmed(cfg: Config, options: list[str] | None) -> dict[str, str]:
     for text in options or []:
         buyer, sep, anchor = text.rpartition("=")
         if not sep or not buyer.strip() or not anchor.strip():
-            raise AnchorageError(f'--buyer "{text}" does not say which anchor the buyer is.',
-                                 fix='Write it as --buyer "Buyer name=anchor", e.g. --buyer "Lewisham Council=lewisham",'
-                                     ' or --buyer "Buyer name=public" for a buyer that is not an anchor.')
+            raise AnchorageError(
+                f'--buyer "{text}" does not say which anchor the buyer is.',
+                fix='Write it as --buyer "Buyer name=anchor", e.g. --buyer "Lewisham Council=lewisham",'
+                ' or --buyer "Buyer name=public" for a buyer that is not an anchor.',
+            )
         target = anchor.strip()
-        confirmed[norm(buyer)] = PUBLIC if target.lower() in NOT_ANCHOR_WORDS else cfg.anchor(target).slug
+        confirmed[norm(buyer)] = (
+            PUBLIC if target.lower() in NOT_ANCHOR_WORDS else cfg.anchor(target).slug
+        )
     return confirmed
 
 
@@ -49,28 +53,43 @@ class Placed:
 
 
 def _keys(name: str | None, ids: str | None) -> list[str]:
-    return [norm(k) for k in [*(ids.split("|") if ids else []), *([name] if name else [])] if norm(k)]
+    return [
+        norm(k) for k in [*(ids.split("|") if ids else []), *([name] if name else [])] if norm(k)
+    ]
 
 
-def place_buyers(cfg: Config, buyers: list[tuple[str | None, str | None]], org: str | None,
-                 confirmed: dict[str, str]) -> dict[tuple[str | None, str | None], Placed]:
+def place_buyers(
+    cfg: Config,
+    buyers: list[tuple[str | None, str | None]],
+    org: str | None,
+    confirmed: dict[str, str],
+) -> dict[tuple[str | None, str | None], Placed]:
     """Each (buyer name, buyer ids) of a file → where its releases go."""
     known: dict[str, tuple[str, str]] = {}  # normalised name or id -> (slug, how)
     for a in cfg.anchors:
         known[norm(a.slug)] = known[norm(a.name)] = (a.slug, "name")
         for alias in a.buyers:
-            known[norm(alias)] = (a.slug, "identifier" if re.search(r"\d", alias) else "name in the config")
+            known[norm(alias)] = (
+                a.slug,
+                "identifier" if re.search(r"\d", alias) else "name in the config",
+            )
     out: dict[tuple[str | None, str | None], Placed] = {}
     for name, ids in buyers:
         keys = _keys(name, ids)
         if not keys:
-            out[(name, ids)] = Placed(org or None, "the anchor the file was loaded for" if org else "no buyer")
+            out[(name, ids)] = Placed(
+                org or None, "the anchor the file was loaded for" if org else "no buyer"
+            )
             continue
         hit = next((Placed(confirmed[k], "confirmed") for k in keys if k in confirmed), None)
         hit = hit or next((Placed(*known[k]) for k in keys if k in known), None)
         out[(name, ids)] = hit or Placed(PUBLIC, "not an anchor")
     named = [k for k in out if _keys(*k)]
-    if org and len({k[0] or k[1] for k in named}) == 1 and all(out[k].how == "not an anchor" for k in named):
+    if (
+        org
+        and len({k[0] or k[1] for k in named}) == 1
+        and all(out[k].how == "not an anchor" for k in named)
+    ):
         for k in named:  # a single-buyer file loaded for one anchor: the uploader said whose it is
             out[k] = Placed(org, "the anchor the file was loaded for")
     return out

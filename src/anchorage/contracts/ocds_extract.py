@@ -10,18 +10,58 @@ from anchorage.contracts.categories import cpv_code
 
 STAGES = ("planning", "tender", "award", "contract", "implementation")
 TAG_STAGE = {
-    "planning": 0, "planningUpdate": 0,
-    "tender": 1, "tenderAmendment": 1, "tenderUpdate": 1, "tenderCancellation": 1,
-    "award": 2, "awardUpdate": 2, "awardCancellation": 2,
-    "contract": 3, "contractUpdate": 3, "contractAmendment": 3, "contractTermination": 3,
-    "implementation": 4, "implementationUpdate": 4,
+    "planning": 0,
+    "planningUpdate": 0,
+    "tender": 1,
+    "tenderAmendment": 1,
+    "tenderUpdate": 1,
+    "tenderCancellation": 1,
+    "award": 2,
+    "awardUpdate": 2,
+    "awardCancellation": 2,
+    "contract": 3,
+    "contractUpdate": 3,
+    "contractAmendment": 3,
+    "contractTermination": 3,
+    "implementation": 4,
+    "implementationUpdate": 4,
 }
-NOTICE_TYPES = ("plannedProcurementNotice", "tenderNotice", "awardNotice", "contractNotice", "contractSigned")
+NOTICE_TYPES = (
+    "plannedProcurementNotice",
+    "tenderNotice",
+    "awardNotice",
+    "contractNotice",
+    "contractSigned",
+)
 # The staged columns, in order (ocds_load creates its staging table from these).
-FIELDS = ("seq", "line_no", "ocid", "release_id", "release_ts", "stage_rank", "buyer_name", "buyer_ids", "title",
-          "description", "supplier_name", "supplier_id", "supplier_postcode", "value", "currency", "start_date",
-          "end_date", "end_date_max", "cpv", "tender_deadline", "procurement_start", "award_date", "status",
-          "source_url", "reason", "raw")
+FIELDS = (
+    "seq",
+    "line_no",
+    "ocid",
+    "release_id",
+    "release_ts",
+    "stage_rank",
+    "buyer_name",
+    "buyer_ids",
+    "title",
+    "description",
+    "supplier_name",
+    "supplier_id",
+    "supplier_postcode",
+    "value",
+    "currency",
+    "start_date",
+    "end_date",
+    "end_date_max",
+    "cpv",
+    "tender_deadline",
+    "procurement_start",
+    "award_date",
+    "status",
+    "source_url",
+    "reason",
+    "raw",
+)
 
 
 class Bad(ValueError):
@@ -50,7 +90,9 @@ def _when(v: Any, path: str) -> datetime | None:
         return None
     when = _iso(str(v))
     if when is None:
-        raise Bad(f'{path} "{v}" is not a date (OCDS dates are ISO 8601, e.g. 2026-03-31T00:00:00Z)')
+        raise Bad(
+            f'{path} "{v}" is not a date (OCDS dates are ISO 8601, e.g. 2026-03-31T00:00:00Z)'
+        )
     return when
 
 
@@ -94,7 +136,10 @@ def _cpv(r: dict[str, Any]) -> str | None:
     candidates = [_obj(tender.get("classification"))]
     for b in blocks:
         for item in _list(b.get("items")):
-            candidates += [_obj(item.get("classification")), *_list(item.get("additionalClassifications"))]
+            candidates += [
+                _obj(item.get("classification")),
+                *_list(item.get("additionalClassifications")),
+            ]
     for c in candidates:
         if str(c.get("scheme", "")).upper() == "CPV":
             code = cpv_code(str(c.get("id", "")))
@@ -104,7 +149,12 @@ def _cpv(r: dict[str, Any]) -> str | None:
 
 
 def _notice_url(r: dict[str, Any], uri: str | None) -> str | None:
-    sections = [_obj(r.get("planning")), _obj(r.get("tender")), *_list(r.get("awards")), *_list(r.get("contracts"))]
+    sections = [
+        _obj(r.get("planning")),
+        _obj(r.get("tender")),
+        *_list(r.get("awards")),
+        *_list(r.get("contracts")),
+    ]
     for s in sections:
         for d in _list(s.get("documents")):
             if d.get("documentType") in NOTICE_TYPES and d.get("url"):
@@ -120,10 +170,16 @@ def buyer_ids(r: dict[str, Any]) -> str | None:
     buyer = _obj(r.get("buyer"))
     ids = [str(buyer["id"])] if buyer.get("id") else []
     for p in _list(r.get("parties")):
-        if (buyer.get("id") and p.get("id") == buyer.get("id")) or "buyer" in (p.get("roles") or []):
+        if (buyer.get("id") and p.get("id") == buyer.get("id")) or "buyer" in (
+            p.get("roles") or []
+        ):
             for ident in [_obj(p.get("identifier")), *_list(p.get("additionalIdentifiers"))]:
                 if ident.get("id"):
-                    ids.append(f"{ident.get('scheme')}-{ident['id']}" if ident.get("scheme") else str(ident["id"]))
+                    ids.append(
+                        f"{ident.get('scheme')}-{ident['id']}"
+                        if ident.get("scheme")
+                        else str(ident["id"])
+                    )
     return "|".join(dict.fromkeys(ids)) or None
 
 
@@ -133,46 +189,85 @@ def extract(r: dict[str, Any], uri: str | None) -> dict[str, Any]:
     if not ocid or not isinstance(ocid, str):
         raise Bad("the release has no ocid")
     tender, planning = _obj(r.get("tender")), _obj(r.get("planning"))
-    awards = [a for a in _list(r.get("awards")) if a.get("status") not in ("cancelled", "unsuccessful")]
+    awards = [
+        a for a in _list(r.get("awards")) if a.get("status") not in ("cancelled", "unsuccessful")
+    ]
     contracts = [c for c in _list(r.get("contracts")) if c.get("status") != "cancelled"]
-    postcodes = {p.get("id"): _obj(p.get("address")).get("postalCode") for p in _list(r.get("parties"))}
+    postcodes = {
+        p.get("id"): _obj(p.get("address")).get("postalCode") for p in _list(r.get("parties"))
+    }
     suppliers = [s for a in awards for s in _list(a.get("suppliers"))]
-    contract_values = [_amount(c.get("value"), f"contracts[{i}].value") for i, c in enumerate(contracts)]
+    contract_values = [
+        _amount(c.get("value"), f"contracts[{i}].value") for i, c in enumerate(contracts)
+    ]
     award_values = [_amount(a.get("value"), f"awards[{i}].value") for i, a in enumerate(awards)]
-    values = ([v for v in contract_values if v is not None] or [v for v in award_values if v is not None])
+    values = [v for v in contract_values if v is not None] or [
+        v for v in award_values if v is not None
+    ]
     value = sum(values) if values else _amount(tender.get("value"), "tender.value")
     if value is None:
         value = _amount(_obj(planning.get("budget")).get("amount"), "planning.budget")
-    currency = next((_obj(x.get("value")).get("currency") for x in [*contracts, *awards, tender]
-                     if _obj(x.get("value")).get("currency")), None)
+    currency = next(
+        (
+            _obj(x.get("value")).get("currency")
+            for x in [*contracts, *awards, tender]
+            if _obj(x.get("value")).get("currency")
+        ),
+        None,
+    )
     periods = [(f"contracts[{i}].period", _obj(c.get("period"))) for i, c in enumerate(contracts)]
-    periods += [(f"awards[{i}].contractPeriod", _obj(a.get("contractPeriod"))) for i, a in enumerate(awards)]
+    periods += [
+        (f"awards[{i}].contractPeriod", _obj(a.get("contractPeriod"))) for i, a in enumerate(awards)
+    ]
     periods.append(("tender.contractPeriod", _obj(tender.get("contractPeriod"))))
-    path, period = next(((p, x) for p, x in periods if x.get("endDate") or x.get("startDate")), ("", {}))
-    title = tender.get("title") or next((x.get("title") for x in [*contracts, *awards] if x.get("title")), None)
+    path, period = next(
+        ((p, x) for p, x in periods if x.get("endDate") or x.get("startDate")), ("", {})
+    )
+    title = tender.get("title") or next(
+        (x.get("title") for x in [*contracts, *awards] if x.get("title")), None
+    )
     title = title or _obj(planning.get("budget")).get("project")
     communication = _obj(tender.get("communication"))
     start = _day(period.get("startDate"), f"{path}.startDate")
     future = _day(communication.get("futureNoticeDate"), "tender.communication.futureNoticeDate")
     return {
-        "ocid": ocid, "release_id": str(r.get("id")) if r.get("id") is not None else None,
-        "release_ts": _when(r.get("date"), "date"), "stage_rank": _stage(r),
-        "buyer_name": _obj(r.get("buyer")).get("name"), "buyer_ids": buyer_ids(r), "title": title,
-        "description": tender.get("description") or next(
-            (x.get("description") for x in [*contracts, *awards] if x.get("description")), None),
+        "ocid": ocid,
+        "release_id": str(r.get("id")) if r.get("id") is not None else None,
+        "release_ts": _when(r.get("date"), "date"),
+        "stage_rank": _stage(r),
+        "buyer_name": _obj(r.get("buyer")).get("name"),
+        "buyer_ids": buyer_ids(r),
+        "title": title,
+        "description": tender.get("description")
+        or next(
+            (x.get("description") for x in [*contracts, *awards] if x.get("description")), None
+        ),
         "supplier_name": "; ".join(str(s.get("name")) for s in suppliers if s.get("name")) or None,
         "supplier_id": next((str(s["id"]) for s in suppliers if s.get("id")), None),
-        "supplier_postcode": next((postcodes.get(s.get("id")) for s in suppliers if postcodes.get(s.get("id"))), None),
-        "value": value, "currency": currency, "start_date": start,
+        "supplier_postcode": next(
+            (postcodes.get(s.get("id")) for s in suppliers if postcodes.get(s.get("id"))), None
+        ),
+        "value": value,
+        "currency": currency,
+        "start_date": start,
         "end_date": _day(period.get("endDate"), f"{path}.endDate"),
         "end_date_max": _day(period.get("maxExtentDate"), f"{path}.maxExtentDate"),
         "cpv": _cpv(r),
-        "tender_deadline": _day(_obj(tender.get("tenderPeriod")).get("endDate"), "tender.tenderPeriod.endDate"),
+        "tender_deadline": _day(
+            _obj(tender.get("tenderPeriod")).get("endDate"), "tender.tenderPeriod.endDate"
+        ),
         # Procurement Act 2023 pipeline and planned procurement notices give the expected tender date.
-        "procurement_start": future or _day(_obj(tender.get("tenderPeriod")).get("startDate"),
-                                            "tender.tenderPeriod.startDate"),
-        "award_date": max((d for d in (_day(a.get("date"), f"awards[{i}].date") for i, a in enumerate(awards))
-                           if d), default=None),
-        "status": next((c.get("status") for c in contracts if c.get("status")), None) or tender.get("status"),
+        "procurement_start": future
+        or _day(_obj(tender.get("tenderPeriod")).get("startDate"), "tender.tenderPeriod.startDate"),
+        "award_date": max(
+            (
+                d
+                for d in (_day(a.get("date"), f"awards[{i}].date") for i, a in enumerate(awards))
+                if d
+            ),
+            default=None,
+        ),
+        "status": next((c.get("status") for c in contracts if c.get("status")), None)
+        or tender.get("status"),
         "source_url": _notice_url(r, uri),
     }

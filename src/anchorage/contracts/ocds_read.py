@@ -16,7 +16,9 @@ import ijson
 
 from anchorage.core.errors import InputFileError
 
-EXACT_POSITION_LIMIT = 64 * 1024 * 1024  # re-read smaller documents with `json` to name the exact line
+EXACT_POSITION_LIMIT = (
+    64 * 1024 * 1024
+)  # re-read smaller documents with `json` to name the exact line
 
 
 @dataclass
@@ -24,10 +26,10 @@ class Item:
     """One release (or the reason it cannot be one), with where it came from."""
 
     release: dict[str, Any] | None
-    seq: int                      # 1-based position among the file's releases and bad items
-    line_no: int | None           # the JSON line, for JSON lines files
+    seq: int  # 1-based position among the file's releases and bad items
+    line_no: int | None  # the JSON line, for JSON lines files
     package_uri: str | None = None
-    problem: str | None = None    # why this item is not a release (quarantined)
+    problem: str | None = None  # why this item is not a release (quarantined)
     raw: str | None = None
 
 
@@ -41,7 +43,9 @@ class _Counting:
         data = self.fh.read(n)
         first = self.pos == 0
         self.pos += len(data)
-        return data[3:] if first and data.startswith(b"\xef\xbb\xbf") else data  # a UTF-8 byte-order mark
+        return (
+            data[3:] if first and data.startswith(b"\xef\xbb\xbf") else data
+        )  # a UTF-8 byte-order mark
 
 
 def _first_char(path: Path) -> str:
@@ -68,11 +72,17 @@ def _broken(path: Path, exc: Exception, pos: int | None) -> InputFileError:
         try:
             json.loads(path.read_bytes().decode("utf-8-sig"))
         except json.JSONDecodeError as err:
-            return InputFileError(str(path), f"the JSON is broken at line {err.lineno}, column {err.colno}: "
-                                  f"{err.msg}.", fix="Fix the file (or download it again) and re-import it.")
+            return InputFileError(
+                str(path),
+                f"the JSON is broken at line {err.lineno}, column {err.colno}: {err.msg}.",
+                fix="Fix the file (or download it again) and re-import it.",
+            )
         except UnicodeDecodeError as err:
-            return InputFileError(str(path), f"the file is not UTF-8 text (byte {err.start}).",
-                                  fix="OCDS files are UTF-8 JSON; export it again as UTF-8.")
+            return InputFileError(
+                str(path),
+                f"the file is not UTF-8 text (byte {err.start}).",
+                fix="OCDS files are UTF-8 JSON; export it again as UTF-8.",
+            )
         except ValueError:
             pass
     where = ""
@@ -81,8 +91,11 @@ def _broken(path: Path, exc: Exception, pos: int | None) -> InputFileError:
             line = fh.read(pos).count(b"\n") + 1
         where = f" near line {line} (byte {pos:,})"
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return InputFileError(str(path), f"the JSON is broken{where}: {msg}.",
-                          fix="Fix the file (or download it again) and re-import it.")
+    return InputFileError(
+        str(path),
+        f"the JSON is broken{where}: {msg}.",
+        fix="Fix the file (or download it again) and re-import it.",
+    )
 
 
 def _shape(obj: Any) -> str:
@@ -94,7 +107,9 @@ def _shape(obj: Any) -> str:
         return "record package"
     if "ocid" in obj and ("compiledRelease" in obj or ("releases" in obj and "tag" not in obj)):
         return "record"
-    if "ocid" in obj or "tag" in obj:  # a release without an ocid is still a release (quarantined for it)
+    if (
+        "ocid" in obj or "tag" in obj
+    ):  # a release without an ocid is still a release (quarantined for it)
         return "release"
     return "unknown"
 
@@ -105,8 +120,11 @@ def record_releases(record: dict[str, Any]) -> list[dict[str, Any]] | str:
     if isinstance(compiled, dict):
         compiled.setdefault("ocid", record.get("ocid"))
         return [compiled]
-    embedded = [r for r in record.get("releases") or [] if isinstance(r, dict) and ("ocid" in r or "tag" in r)
-                and set(r) - {"url", "date", "tag"}]
+    embedded = [
+        r
+        for r in record.get("releases") or []
+        if isinstance(r, dict) and ("ocid" in r or "tag" in r) and set(r) - {"url", "date", "tag"}
+    ]
     if embedded:
         for r in embedded:
             r.setdefault("ocid", record.get("ocid"))
@@ -139,24 +157,51 @@ def _explode(obj: Any, seq: _Counter, line: int | None, uri: str | None) -> Iter
         yield from _explode_release(obj, seq, line, uri)
     elif isinstance(obj, dict) and ("releases" in obj or "records" in obj):
         key = "releases" if "releases" in obj else "records"
-        yield Item(None, seq.next(), line, uri, f'{where}: "{key}" must be a list',
-                   json.dumps(obj, default=str)[:2000])
+        yield Item(
+            None,
+            seq.next(),
+            line,
+            uri,
+            f'{where}: "{key}" must be a list',
+            json.dumps(obj, default=str)[:2000],
+        )
     else:
         keys = ", ".join(list(obj)[:8]) if isinstance(obj, dict) else type(obj).__name__
-        yield Item(None, seq.next(), line, uri, f"{where} is not an OCDS release, record or package "
-                   f'(no "ocid", "releases" or "records"; found: {keys})', json.dumps(obj, default=str)[:2000])
+        yield Item(
+            None,
+            seq.next(),
+            line,
+            uri,
+            f"{where} is not an OCDS release, record or package "
+            f'(no "ocid", "releases" or "records"; found: {keys})',
+            json.dumps(obj, default=str)[:2000],
+        )
 
 
 def _explode_release(r: Any, seq: _Counter, line: int | None, uri: str | None) -> Iterator[Item]:
     if isinstance(r, dict):
         yield Item(r, seq.next(), line, uri)
     else:
-        yield Item(None, seq.next(), line, uri, "a release is not a JSON object", json.dumps(r, default=str)[:2000])
+        yield Item(
+            None,
+            seq.next(),
+            line,
+            uri,
+            "a release is not a JSON object",
+            json.dumps(r, default=str)[:2000],
+        )
 
 
 def _explode_record(rec: Any, seq: _Counter, line: int | None, uri: str | None) -> Iterator[Item]:
     if not isinstance(rec, dict):
-        yield Item(None, seq.next(), line, uri, "a record is not a JSON object", json.dumps(rec, default=str)[:2000])
+        yield Item(
+            None,
+            seq.next(),
+            line,
+            uri,
+            "a record is not a JSON object",
+            json.dumps(rec, default=str)[:2000],
+        )
         return
     got = record_releases(rec)
     if isinstance(got, str):
@@ -176,8 +221,14 @@ def _json_lines(path: Path, seq: _Counter) -> Iterator[Item]:
             except ValueError as err:
                 col = f", column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
                 msg = err.msg if isinstance(err, json.JSONDecodeError) else str(err)
-                yield Item(None, seq.next(), line_no, None, f"line {line_no}{col} is not valid JSON: {msg}",
-                           line[:2000].decode("utf-8", "replace"))
+                yield Item(
+                    None,
+                    seq.next(),
+                    line_no,
+                    None,
+                    f"line {line_no}{col} is not valid JSON: {msg}",
+                    line[:2000].decode("utf-8", "replace"),
+                )
                 continue
             yield from _explode(obj, seq, line_no, None)
 
@@ -197,9 +248,12 @@ def _top_level(path: Path) -> tuple[str | None, str | None]:
                 elif prefix == "" and event == "map_key" and value in ("releases", "records"):
                     _, kind, _ = next(events)
                     if kind != "start_array":
-                        raise InputFileError(str(path), f'"{value}" must be a list, but it is '
-                                             f"{'an object' if kind == 'start_map' else 'a ' + kind}.",
-                                             fix="Check that this is an OCDS package as published.")
+                        raise InputFileError(
+                            str(path),
+                            f'"{value}" must be a list, but it is '
+                            f"{'an object' if kind == 'start_map' else 'a ' + kind}.",
+                            fix="Check that this is an OCDS package as published.",
+                        )
                     return value, uri
         except ijson.JSONError as exc:
             raise _broken(path, exc, fh.pos) from None
@@ -211,8 +265,11 @@ def iter_items(path: Path) -> Iterator[Item]:
     seq = _Counter()
     first = _first_char(path)
     if first not in ("{", "["):
-        raise InputFileError(str(path), "is not JSON (it should start with { or [).",
-                             fix="Pass an OCDS release package, record package, release, record or JSON lines file.")
+        raise InputFileError(
+            str(path),
+            "is not JSON (it should start with { or [).",
+            fix="Pass an OCDS release package, record package, release, record or JSON lines file.",
+        )
     if first == "{" and _is_json_lines(path):
         yield from _json_lines(path, seq)
         return
@@ -230,9 +287,12 @@ def iter_items(path: Path) -> Iterator[Item]:
                 doc = json.load(raw)
                 if _shape(doc) in ("unknown", "not an object"):
                     keys = ", ".join(list(doc)[:8]) if isinstance(doc, dict) else type(doc).__name__
-                    raise InputFileError(str(path), "is not an OCDS release, record or package (no \"ocid\", "
-                                         f'"releases" or "records"; found: {keys}).',
-                                         fix="Pass the file as published by Contracts Finder or Find a Tender.")
+                    raise InputFileError(
+                        str(path),
+                        'is not an OCDS release, record or package (no "ocid", '
+                        f'"releases" or "records"; found: {keys}).',
+                        fix="Pass the file as published by Contracts Finder or Find a Tender.",
+                    )
                 yield from _explode(doc, seq, None, uri)
                 return
             for obj in ijson.items(fh, prefix, use_float=True):

@@ -15,11 +15,35 @@ from anchorage.workspace import Workspace
 
 # The keys of every row `pipeline_rows` returns, in order (stable: other packages read them by name).
 PIPELINE_COLUMNS = (
-    "org", "contract_key", "ocid", "reference", "title", "description", "buyer_name",
-    "supplier_name", "supplier_name_norm", "supplier_id", "supplier_postcode", "value", "currency",
-    "start_date", "end_date", "end_date_max", "extension_options", "category", "cpv", "proclass",
-    "stage", "status", "tender_deadline", "procurement_start", "award_date", "source_url", "is_public",
-    "source", "upload_id",
+    "org",
+    "contract_key",
+    "ocid",
+    "reference",
+    "title",
+    "description",
+    "buyer_name",
+    "supplier_name",
+    "supplier_name_norm",
+    "supplier_id",
+    "supplier_postcode",
+    "value",
+    "currency",
+    "start_date",
+    "end_date",
+    "end_date_max",
+    "extension_options",
+    "category",
+    "cpv",
+    "proclass",
+    "stage",
+    "status",
+    "tender_deadline",
+    "procurement_start",
+    "award_date",
+    "source_url",
+    "is_public",
+    "source",
+    "upload_id",
 )
 
 
@@ -28,19 +52,21 @@ class PipelineFilter:
     """Which contracts to show; every field is optional (None = no filter)."""
 
     orgs: list[str] | None = None
-    cpv_prefix: str | None = None       # e.g. "5552" = CPV group 555 2… (catering services)
-    category: str | None = None          # the anchor's own category text, case-insensitive substring
+    cpv_prefix: str | None = None  # e.g. "5552" = CPV group 555 2… (catering services)
+    category: str | None = None  # the anchor's own category text, case-insensitive substring
     min_value: Decimal | None = None
     max_value: Decimal | None = None
-    ending_from: date | None = None      # re-procurement date (see `reprocurement_date`) on or after
-    ending_to: date | None = None        # … and on or before
-    public_only: bool = False            # only rows published openly (OCDS from public notices)
+    ending_from: date | None = None  # re-procurement date (see `reprocurement_date`) on or after
+    ending_to: date | None = None  # … and on or before
+    public_only: bool = False  # only rows published openly (OCDS from public notices)
 
 
 def reprocurement_date(row: dict[str, Any]) -> date | None:
     """When the contract is next procured: a planned procurement start, else a tender deadline still to come
     for a process not yet awarded, else the end date including extensions, else the end date."""
-    if row["stage"] in ("planning", "tender") and (row["procurement_start"] or row["tender_deadline"]):
+    if row["stage"] in ("planning", "tender") and (
+        row["procurement_start"] or row["tender_deadline"]
+    ):
         return row["procurement_start"] or row["tender_deadline"]
     return row["end_date_max"] or row["end_date"]
 
@@ -80,7 +106,9 @@ def pipeline_rows(ws: Workspace, flt: PipelineFilter | None = None) -> list[dict
     flt = flt or PipelineFilter()
     where, args = _where(flt)
     with ws.warehouse(read_only=True) as con:
-        cur = con.execute(f"SELECT {', '.join(PIPELINE_COLUMNS)} FROM contracts WHERE {where}", args)
+        cur = con.execute(
+            f"SELECT {', '.join(PIPELINE_COLUMNS)} FROM contracts WHERE {where}", args
+        )
         rows = [dict(zip(PIPELINE_COLUMNS, r, strict=True)) for r in cur.fetchall()]
     out = []
     for row in rows:
@@ -92,5 +120,12 @@ def pipeline_rows(ws: Workspace, flt: PipelineFilter | None = None) -> list[dict
         row["reprocure_date"] = when
         row["quarter"] = quarter_of(when) if when else None
         out.append(row)
-    out.sort(key=lambda r: (r["reprocure_date"] is None, r["reprocure_date"] or date.max, r["org"], r["title"]))
+    out.sort(
+        key=lambda r: (
+            r["reprocure_date"] is None,
+            r["reprocure_date"] or date.max,
+            r["org"],
+            r["title"],
+        )
+    )
     return out

@@ -25,46 +25,172 @@ KIND = "contracts"
 # Canonical field -> headings seen in council contract registers (Transparency Code "contracts over £5,000"),
 # NHS and housing association registers and e-tendering system exports.
 CONTRACT_FIELDS: dict[str, list[str]] = {
-    "title": ["title", "contract title", "contract name", "title of agreement", "name of contract",
-              "contract", "subject of contract", "project title"],
-    "description": ["description", "contract description", "description of goods and services",
-                    "scope", "summary", "details", "description of contract"],
-    "reference": ["reference", "contract reference", "contract ref", "reference number", "contract id",
-                  "contract number", "ref", "contract no", "ocid", "notice id"],
-    "supplier_name": ["supplier", "supplier name", "contractor", "contractor name", "provider",
-                      "provider name", "awarded supplier", "incumbent", "incumbent supplier", "vendor",
-                      "name of supplier", "supplier(s)"],
-    "supplier_postcode": ["supplier postcode", "postcode", "supplier post code", "contractor postcode"],
-    "company_number": ["company number", "companies house number", "company registration number",
-                       "supplier company number", "registered company number"],
-    "value": ["value", "contract value", "total value", "total contract value", "estimated value",
-              "value (£)", "contract value (£)", "estimated total value", "total value (£)",
-              "whole life value", "value of contract", "estimated contract value"],
-    "start_date": ["start date", "contract start date", "start", "commencement date", "date from",
-                   "contract start"],
-    "end_date": ["end date", "contract end date", "end", "expiry date", "expiry", "date to", "contract end",
-                 "contract expiry date"],
-    "end_date_max": ["end date including extensions", "end date incl extensions", "final end date",
-                     "max end date", "latest end date", "end date with extensions",
-                     "maximum end date", "end date if extended"],
-    "extension_options": ["extension options", "extension", "extensions", "option to extend",
-                          "extension period", "possible extension", "review date / extension",
-                          "extension option", "options to extend"],
-    "category": ["category", "procurement category", "service category", "contract category",
-                 "spend category", "category of spend", "service area", "department", "directorate"],
+    "title": [
+        "title",
+        "contract title",
+        "contract name",
+        "title of agreement",
+        "name of contract",
+        "contract",
+        "subject of contract",
+        "project title",
+    ],
+    "description": [
+        "description",
+        "contract description",
+        "description of goods and services",
+        "scope",
+        "summary",
+        "details",
+        "description of contract",
+    ],
+    "reference": [
+        "reference",
+        "contract reference",
+        "contract ref",
+        "reference number",
+        "contract id",
+        "contract number",
+        "ref",
+        "contract no",
+        "ocid",
+        "notice id",
+    ],
+    "supplier_name": [
+        "supplier",
+        "supplier name",
+        "contractor",
+        "contractor name",
+        "provider",
+        "provider name",
+        "awarded supplier",
+        "incumbent",
+        "incumbent supplier",
+        "vendor",
+        "name of supplier",
+        "supplier(s)",
+    ],
+    "supplier_postcode": [
+        "supplier postcode",
+        "postcode",
+        "supplier post code",
+        "contractor postcode",
+    ],
+    "company_number": [
+        "company number",
+        "companies house number",
+        "company registration number",
+        "supplier company number",
+        "registered company number",
+    ],
+    "value": [
+        "value",
+        "contract value",
+        "total value",
+        "total contract value",
+        "estimated value",
+        "value (£)",
+        "contract value (£)",
+        "estimated total value",
+        "total value (£)",
+        "whole life value",
+        "value of contract",
+        "estimated contract value",
+    ],
+    "start_date": [
+        "start date",
+        "contract start date",
+        "start",
+        "commencement date",
+        "date from",
+        "contract start",
+    ],
+    "end_date": [
+        "end date",
+        "contract end date",
+        "end",
+        "expiry date",
+        "expiry",
+        "date to",
+        "contract end",
+        "contract expiry date",
+    ],
+    "end_date_max": [
+        "end date including extensions",
+        "end date incl extensions",
+        "final end date",
+        "max end date",
+        "latest end date",
+        "end date with extensions",
+        "maximum end date",
+        "end date if extended",
+    ],
+    "extension_options": [
+        "extension options",
+        "extension",
+        "extensions",
+        "option to extend",
+        "extension period",
+        "possible extension",
+        "review date / extension",
+        "extension option",
+        "options to extend",
+    ],
+    "category": [
+        "category",
+        "procurement category",
+        "service category",
+        "contract category",
+        "spend category",
+        "category of spend",
+        "service area",
+        "department",
+        "directorate",
+    ],
     "cpv": ["cpv", "cpv code", "cpv codes", "main cpv", "main cpv code", "cpv classification"],
     "proclass": ["proclass", "proclass code", "proclass category", "proclass description"],
-    "anchor": ["anchor", "organisation", "organisation name", "buyer", "authority", "contracting authority",
-               "body", "commissioning organisation"],
+    "anchor": [
+        "anchor",
+        "organisation",
+        "organisation name",
+        "buyer",
+        "authority",
+        "contracting authority",
+        "body",
+        "commissioning organisation",
+    ],
     "status": ["status", "stage", "contract status"],
-    "procurement_start": ["procurement start", "re-procurement date", "reprocurement date",
-                          "planned procurement start", "expected procurement start", "next procurement",
-                          "procurement start date"],
-    "tender_deadline": ["tender deadline", "tender closing date", "closing date", "tender return date"],
+    "procurement_start": [
+        "procurement start",
+        "re-procurement date",
+        "reprocurement date",
+        "planned procurement start",
+        "expected procurement start",
+        "next procurement",
+        "procurement start date",
+    ],
+    "tender_deadline": [
+        "tender deadline",
+        "tender closing date",
+        "closing date",
+        "tender return date",
+    ],
 }
 register_kind(KIND, CONTRACT_FIELDS, ("title",), "the contract title")
-UNITS = {"month": 1, "months": 1, "mth": 1, "mths": 1, "m": 1, "year": 12, "years": 12, "yr": 12, "yrs": 12,
-         "y": 12, "week": 0, "weeks": 0}
+UNITS = {
+    "month": 1,
+    "months": 1,
+    "mth": 1,
+    "mths": 1,
+    "m": 1,
+    "year": 12,
+    "years": 12,
+    "yr": 12,
+    "yrs": 12,
+    "y": 12,
+    "week": 0,
+    "weeks": 0,
+}
 
 
 def extension_months(text: str | None) -> int | None:
@@ -81,9 +207,13 @@ def extension_months(text: str | None) -> int | None:
     times = re.fullmatch(r"(\d+)\s*[x×]\s*(\d+(?:\.\d+)?)\s*[a-z ]*", t)
     if times:
         return round(int(times.group(1)) * float(times.group(2)) * unit)
-    parts = re.fullmatch(r"(\d+(?:\.\d+)?)((?:\s*\+\s*\d+(?:\.\d+)?)*)\s*(?:[a-z]+(?:\s+[a-z]+)*)?", t)
+    parts = re.fullmatch(
+        r"(\d+(?:\.\d+)?)((?:\s*\+\s*\d+(?:\.\d+)?)*)\s*(?:[a-z]+(?:\s+[a-z]+)*)?", t
+    )
     if parts:
-        total = float(parts.group(1)) + sum(float(x) for x in re.findall(r"\d+(?:\.\d+)?", parts.group(2)))
+        total = float(parts.group(1)) + sum(
+            float(x) for x in re.findall(r"\d+(?:\.\d+)?", parts.group(2))
+        )
         return round(total * unit)
     return None
 
@@ -104,32 +234,63 @@ def _prepare(b: Batch, slug: str, name: str) -> ImportSummary:
     t = b.parsed
     head = {k: _q(b.column_header(k)) for k in CONTRACT_FIELDS}
     cols = ",\n".join(f"{b.col(k)} AS {k}_raw" for k in CONTRACT_FIELDS)
-    prog.run(b.con, f"""
+    prog.run(
+        b.con,
+        f"""
         CREATE TEMP TABLE {t} AS
         SELECT rowid + 1 AS row_no, {b.line_sql()} AS line_no, {cols},
                {b.raw_json_sql("s")} AS raw
         FROM {b.part.table} s WHERE NOT ({b.all_blank_sql()})
-    """, stage=f"Reading {b.source_file}", progress=b.progress)
+    """,
+        stage=f"Reading {b.source_file}",
+        progress=b.progress,
+    )
     _distinct_lookup(b, "extension_options_raw", "_ext", lambda v: extension_months(v))
     _distinct_lookup(b, "cpv_raw", "_cpv", cpv_code)
-    _distinct_lookup(b, "anchor_raw", "_anchor",
-                     lambda v: "ok" if v is None or slugify(v) == slug or v.strip().lower() == name.lower() else None)
+    _distinct_lookup(
+        b,
+        "anchor_raw",
+        "_anchor",
+        lambda v: (
+            "ok" if v is None or slugify(v) == slug or v.strip().lower() == name.lower() else None
+        ),
+    )
     dates = ("start_date", "end_date", "end_date_max", "procurement_start", "tender_deadline")
     date_cols = ", ".join(f"anchorage_date({d}_raw) AS {d}" for d in dates)
     checks = [
         ("title_raw IS NULL", "'contract title is empty'", "title"),
-        ("value_raw IS NOT NULL AND value IS NULL", """'value "' || value_raw || '" is not a number'""", "value"),
+        (
+            "value_raw IS NOT NULL AND value IS NULL",
+            """'value "' || value_raw || '" is not a number'""",
+            "value",
+        ),
         ("value < 0", """'value "' || value_raw || '" is negative'""", "value"),
-        *[(f"{d}_raw IS NOT NULL AND {d} IS NULL",
-           f"""'{d.replace('_', ' ')} "' || {d}_raw || '" is not a date we recognise (use DD/MM/YYYY)'""", d)
-          for d in dates],
+        *[
+            (
+                f"{d}_raw IS NOT NULL AND {d} IS NULL",
+                f"""'{d.replace("_", " ")} "' || {d}_raw || '" is not a date we recognise (use DD/MM/YYYY)'""",
+                d,
+            )
+            for d in dates
+        ],
         ("end_date < start_date", "'the end date is before the start date'", "end_date"),
-        ("ext.out IS NULL", """'extension options "' || extension_options_raw || '" are not a period we """
-         """recognise (write e.g. "1+1 years" or "24 months")'""", "extension_options"),
-        ("cpv_raw IS NOT NULL AND cpv.out IS NULL",
-         """'CPV "' || cpv_raw || '" is not a CPV code (8 digits, e.g. 55520000)'""", "cpv"),
-        ("an.out IS NULL", f"""'this row is for "' || anchor_raw || '", not {_q(name)}: load it with --org "' ||
-         anchor_raw || '"'""", "anchor"),
+        (
+            "ext.out IS NULL",
+            """'extension options "' || extension_options_raw || '" are not a period we """
+            """recognise (write e.g. "1+1 years" or "24 months")'""",
+            "extension_options",
+        ),
+        (
+            "cpv_raw IS NOT NULL AND cpv.out IS NULL",
+            """'CPV "' || cpv_raw || '" is not a CPV code (8 digits, e.g. 55520000)'""",
+            "cpv",
+        ),
+        (
+            "an.out IS NULL",
+            f"""'this row is for "' || anchor_raw || '", not {_q(name)}: load it with --org "' ||
+         anchor_raw || '"'""",
+            "anchor",
+        ),
     ]
     b.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {t} AS
@@ -143,23 +304,29 @@ def _prepare(b: Batch, slug: str, name: str) -> ImportSummary:
         LEFT JOIN _anchor an ON an.v IS NOT DISTINCT FROM p.anchor_raw
     """)
     out = ImportSummary(kind=KIND, file=b.source_file)
-    row = b.con.execute(f"SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> ''), "
-                        f"count(*) FILTER (reason = '' AND end_date IS NULL), coalesce(sum(value), 0), "
-                        f"coalesce(sum(value) FILTER (reason = ''), 0), coalesce(sum(value) FILTER (reason <> ''), 0) "
-                        f"FROM {t}").fetchone()
+    row = b.con.execute(
+        f"SELECT count(*), count(*) FILTER (reason = ''), count(*) FILTER (reason <> ''), "
+        f"count(*) FILTER (reason = '' AND end_date IS NULL), coalesce(sum(value), 0), "
+        f"coalesce(sum(value) FILTER (reason = ''), 0), coalesce(sum(value) FILTER (reason <> ''), 0) "
+        f"FROM {t}"
+    ).fetchone()
     assert row is not None
     out.rows_read, out.rows_loaded, out.rows_quarantined, no_end = row[:4]
     out.amount_read, out.amount_loaded, out.amount_quarantined = (Decimal(x) for x in row[4:])
     tally_reasons(out, b.con, t)
     if no_end:
-        out.notes.append(f"{no_end:,} contracts have no end date, so are not on the pipeline timeline")
+        out.notes.append(
+            f"{no_end:,} contracts have no end date, so are not on the pipeline timeline"
+        )
     return out
 
 
 def _stage_sql(status: str) -> str:
     s = f"lower(coalesce({status}, ''))"
-    return (f"CASE WHEN regexp_matches({s}, 'plan|pipeline|future|intend') THEN 'planning' "
-            f"WHEN regexp_matches({s}, 'tender|procur|out to') THEN 'tender' ELSE 'contract' END")
+    return (
+        f"CASE WHEN regexp_matches({s}, 'plan|pipeline|future|intend') THEN 'planning' "
+        f"WHEN regexp_matches({s}, 'tender|procur|out to') THEN 'tender' ELSE 'contract' END"
+    )
 
 
 def _supersede(b: Batch) -> ImportSummary:
@@ -172,7 +339,9 @@ def _supersede(b: Batch) -> ImportSummary:
             OR (p.reference_raw IS NULL AND c.reference IS NULL AND lower(c.title) = lower(p.title_raw)
                 AND c.supplier_name IS NOT DISTINCT FROM p.supplier_name_raw
                 AND c.start_date IS NOT DISTINCT FROM p.start_date)))"""
-    gone = b.con.execute(f"SELECT count(*) FROM contracts c WHERE {same}", [b.org, b.upload_id]).fetchone()
+    gone = b.con.execute(
+        f"SELECT count(*) FROM contracts c WHERE {same}", [b.org, b.upload_id]
+    ).fetchone()
     b.con.execute(f"DELETE FROM contracts c WHERE {same}", [b.org, b.upload_id])
     out = ImportSummary(kind=KIND, file=b.source_file)
     if gone and gone[0]:
@@ -183,35 +352,59 @@ def _supersede(b: Batch) -> ImportSummary:
 def _load(b: Batch) -> ImportSummary:
     t = b.parsed
     out = _supersede(b)
-    end_max = ("coalesce(end_date_max, CASE WHEN end_date IS NOT NULL "
-               "THEN CAST(end_date + to_months(coalesce(ext_months, 0)) AS DATE) END)")
-    prog.run(b.con, f"""
+    end_max = (
+        "coalesce(end_date_max, CASE WHEN end_date IS NOT NULL "
+        "THEN CAST(end_date + to_months(coalesce(ext_months, 0)) AS DATE) END)"
+    )
+    prog.run(
+        b.con,
+        f"""
         INSERT INTO contracts
         SELECT ?, ?, row_no, 'register', coalesce(reference_raw, 'row:' || row_no), NULL, reference_raw,
                title_raw, description_raw, NULL, supplier_name_raw,
-               CASE WHEN supplier_name_raw IS NOT NULL THEN {name_norm_sql('supplier_name_raw')} END,
-               company_number_raw, {postcode_display_sql('supplier_postcode_raw')},
+               CASE WHEN supplier_name_raw IS NOT NULL THEN {name_norm_sql("supplier_name_raw")} END,
+               company_number_raw, {postcode_display_sql("supplier_postcode_raw")},
                CAST(value AS DECIMAL(18, 2)), 'GBP', start_date, end_date, {end_max}, extension_options_raw,
-               category_raw, cpv, proclass_raw, {_stage_sql('status_raw')}, status_raw,
+               category_raw, cpv, proclass_raw, {_stage_sql("status_raw")}, status_raw,
                tender_deadline, procurement_start, NULL, NULL, 1, NULL, false
         FROM {t} WHERE reason = ''
-    """, [b.upload_id, b.org], stage=f"Loading {b.source_file}", progress=b.progress)
-    b.con.execute(f"""
+    """,
+        [b.upload_id, b.org],
+        stage=f"Loading {b.source_file}",
+        progress=b.progress,
+    )
+    b.con.execute(
+        f"""
         INSERT INTO quarantine
         SELECT ?, ?, '{KIND}', ?, ?, row_no, line_no, bad_column, reason, value, raw
         FROM {t} WHERE reason <> ''
-    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
+    """,
+        [b.upload_id, b.org, b.source_file, b.part.sheet],
+    )
     return out
 
 
-def import_register(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None,
-                    progress: prog.Progress | None = None) -> ImportSummary:
+def import_register(
+    ws: Workspace,
+    path: Path,
+    org: str,
+    *,
+    mapping_file: Path | None = None,
+    progress: prog.Progress | None = None,
+) -> ImportSummary:
     """Add an anchor's contract register to its contracts (a contract held again is updated, not doubled);
     returns the reconciliation (rows in = loaded + quarantined)."""
     anchor = ws.config.anchor(org)
     return run_import(
-        ws, path, org, KIND,
+        ws,
+        path,
+        org,
+        KIND,
         Transform(lambda b: _prepare(b, anchor.slug, anchor.name), _load, replaces_by_name=False),
-        delete_sql=["DELETE FROM contracts WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
-        mapping_file=mapping_file, progress=progress,
+        delete_sql=[
+            "DELETE FROM contracts WHERE upload_id = ?",
+            "DELETE FROM quarantine WHERE upload_id = ?",
+        ],
+        mapping_file=mapping_file,
+        progress=progress,
     )

@@ -52,4 +52,6 @@ class NotFound(AnchorageError):
     """There is nothing by that reference that this user may open: the same answer whether it does not exist or
     belongs to an anchor they cannot see, so that references cannot be probed (rendered as 404)."""
 
-    audited = False  # set when the access layer has already recorded the refusal, with its real reason
+    audited = (
+        False  # set when the access layer has already recorded the refusal, with its real reason
+    )

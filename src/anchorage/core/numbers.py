@@ -17,8 +17,10 @@ def whole_number(text: str, name: str, low: int, high: int) -> int:
     text = text.strip()
     digits = text[1:] if text[:1] in "+-" else text
     if not digits.isdigit() or not digits.isascii():
-        raise BadNumber(f'The {name} "{text[:20]}" is not a whole number.',
-                        fix=f"Use a whole number from {low:,} to {high:,}.")
+        raise BadNumber(
+            f'The {name} "{text[:20]}" is not a whole number.',
+            fix=f"Use a whole number from {low:,} to {high:,}.",
+        )
     if len(digits) > 18:  # far out of any range, and int() of a huge string is slow
         return low if text.startswith("-") else high
     return min(max(int(text), low), high)

@@ -26,14 +26,38 @@ DATE_ORDERS = tuple(o.value for o in DateOrder)
 
 # Day-first (UK) formats; two-digit years are tried before four so that "14/05/23" is 2023, not 0023.
 DATE_FORMATS = [
-    "%d/%m/%y", "%d/%m/%Y", "%d-%m-%y", "%d-%m-%Y", "%d.%m.%y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d",
-    "%d-%b-%y", "%d-%b-%Y", "%d %b %y", "%d %b %Y", "%d %B %Y", "%d-%B-%Y", "%d %B %y",
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y%m%d",
-    "%Y-%m", "%b-%y", "%b-%Y", "%b %Y", "%B %Y", "%m/%Y",
+    "%d/%m/%y",
+    "%d/%m/%Y",
+    "%d-%m-%y",
+    "%d-%m-%Y",
+    "%d.%m.%y",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %b %y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%B-%Y",
+    "%d %B %y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y%m%d",
+    "%Y-%m",
+    "%b-%y",
+    "%b-%Y",
+    "%b %Y",
+    "%B %Y",
+    "%m/%Y",
 ]
 # Month-first (US) formats: the numeric day-first ones with day and month swapped; the rest are the same.
 DATE_FORMATS_MDY = [
-    f.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m") if re.match(r"%d[/.-]%m", f) else f
+    f.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    if re.match(r"%d[/.-]%m", f)
+    else f
     for f in DATE_FORMATS
 ]
 
@@ -123,22 +147,29 @@ def month_sql(expr: str, order: str = "dmy") -> str:
 
 
 def _run(expr: str, values: list[str | None], con: duckdb.DuckDBPyConnection | None) -> list:
-    rows = (con or _connection()).execute(
-        f"SELECT i, {expr} FROM (SELECT unnest($v) AS v, generate_subscripts($v, 1) AS i) ORDER BY i",
-        {"v": values},
-    ).fetchall()
+    rows = (
+        (con or _connection())
+        .execute(
+            f"SELECT i, {expr} FROM (SELECT unnest($v) AS v, generate_subscripts($v, 1) AS i) ORDER BY i",
+            {"v": values},
+        )
+        .fetchall()
+    )
     return [r[1] for r in rows]
 
 
-def parse_amounts(values: list[str | None], *, con: duckdb.DuckDBPyConnection | None = None) -> list[Decimal | None]:
+def parse_amounts(
+    values: list[str | None], *, con: duckdb.DuckDBPyConnection | None = None
+) -> list[Decimal | None]:
     """Parse amounts like '£1,234.56', '(123.45)', '-', '1.2E+05'; None where not a number.
 
     `con`: a connection to reuse, with the macros installed (`install`); by default this thread's own."""
     return _run(money_sql("v"), values, con) if values else []
 
 
-def parse_dates(values: list[str | None], order: str = "dmy", *,
-                con: duckdb.DuckDBPyConnection | None = None) -> list[dt.date | None]:
+def parse_dates(
+    values: list[str | None], order: str = "dmy", *, con: duckdb.DuckDBPyConnection | None = None
+) -> list[dt.date | None]:
     """Parse dates in the usual formats (numeric ones day first, or month first with order="mdy"), and
     Excel serial numbers. `con` as for `parse_amounts`."""
     return _run(date_sql("v", order), values, con) if values else []

@@ -21,7 +21,6 @@ class DemoFile:
     path: Path
 
 
-
 def split_counts(transactions: int) -> list[int]:
     """Rows per anchor, in ANCHORS order, summing exactly to the request."""
     counts = [round(transactions * a.share) for a in ANCHORS]
@@ -29,8 +28,9 @@ def split_counts(transactions: int) -> list[int]:
     return [max(c, 50) for c in counts]
 
 
-def generate_demo_files(out_dir: Path, *, seed: int = 2026,
-                        transactions: int = 300_000) -> list[DemoFile]:
+def generate_demo_files(
+    out_dir: Path, *, seed: int = 2026, transactions: int = 300_000
+) -> list[DemoFile]:
     """Write the five anchors' raw spend files and three supplier masters into out_dir."""
     # `transactions` counts payments made, split 40/25/15/8/12 % across ANCHORS. The acute
     # trust publishes only payments of £25,000 and over, so its file holds ~7% of the total.

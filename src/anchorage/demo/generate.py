@@ -82,8 +82,9 @@ def _amounts(u: Universe, sup: np.ndarray, acute: bool, rng: np.random.Generator
     return np.round(np.minimum(a, 2_000_000.0), 2)
 
 
-def _sector_rows(u: Universe, p: np.ndarray, sector: str, k: int,
-                 rng: np.random.Generator) -> np.ndarray:
+def _sector_rows(
+    u: Universe, p: np.ndarray, sector: str, k: int, rng: np.random.Generator
+) -> np.ndarray:
     """k suppliers from one sector, drawn with the anchor's own weights."""
     in_sector = u.sector == SECTOR_INDEX[sector]
     q = np.where(in_sector, p, 0.0)
@@ -92,8 +93,7 @@ def _sector_rows(u: Universe, p: np.ndarray, sector: str, k: int,
     return rng.choice(u.n, size=k, p=q / q.sum())
 
 
-def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int,
-                      index: int) -> AnchorTxns:
+def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int, index: int) -> AnchorTxns:
     """Generate one anchor's transactions with numpy, sorted by payment date."""
     rng = np.random.default_rng([seed, index, 17])
     labels = [lab for s in SECTORS for lab in spec.categories.get(s, (0.0, ()))[1]]
@@ -125,9 +125,9 @@ def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int,
     free = rng.permutation(np.arange(10, n))
     n_np, n_red, n_cr = round(0.02 * n), round(0.005 * n), round(0.015 * n)
     n_bad = max(BAD_KINDS, round(0.0005 * n))
-    np_rows, red_rows = free[:n_np], free[n_np:n_np + n_red]
-    cr_rows = free[n_np + n_red:n_np + n_red + n_cr]
-    bad_rows = free[n_np + n_red + n_cr:n_np + n_red + n_cr + n_bad]
+    np_rows, red_rows = free[:n_np], free[n_np : n_np + n_red]
+    cr_rows = free[n_np + n_red : n_np + n_red + n_cr]
+    bad_rows = free[n_np + n_red + n_cr : n_np + n_red + n_cr + n_bad]
     w = np.array([x for _, _, x in spec.non_procurement])
     k = rng.choice(len(w), size=len(np_rows), p=w / w.sum())
     label[np_rows] = len(labels) - len(w) + k
@@ -151,7 +151,15 @@ def make_transactions(u: Universe, spec: AnchorSpec, n: int, seed: int,
         area[care] = rng.integers(0, 2, int(care.sum()))  # adults' or children's
     order = np.argsort(day, kind="stable")
     return AnchorTxns(
-        spec=spec, day=day[order], amount=amount[order], payee=payee[order],
-        label=label[order], area=area[order], bad=bad[order], pick=rng.random(n),
-        labels=labels, names=_anchor_names(u, spec, rng), rng_seed=int(rng.integers(2**31)),
+        spec=spec,
+        day=day[order],
+        amount=amount[order],
+        payee=payee[order],
+        label=label[order],
+        area=area[order],
+        bad=bad[order],
+        pick=rng.random(n),
+        labels=labels,
+        names=_anchor_names(u, spec, rng),
+        rng_seed=int(rng.integers(2**31)),
     )

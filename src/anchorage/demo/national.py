@@ -12,16 +12,49 @@ import datetime as dt
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
 
-CATEGORIES = ["Building Repairs", "Residential Care", "Contract Cleaning", "Catering", "Security", "Transport",
-              "Legal Fees", "Consultancy", "IT Services", "Printing", "Energy", "Waste Disposal",
-              "Grounds Maintenance", "Agency Staff", "Stationery", "Furniture", "IT Software", "Facilities",
-              "Property Rental", "Temporary Accommodation", "Highways Maintenance", "Vehicle Maintenance",
-              "Postage", "Advertising", "Professional Fees", "Training", "Medical Supplies", "Pharmacy",
-              "Salaries", "Grants to voluntary organisations"]  # the last two are excluded by CLES rules
+CATEGORIES = [
+    "Building Repairs",
+    "Residential Care",
+    "Contract Cleaning",
+    "Catering",
+    "Security",
+    "Transport",
+    "Legal Fees",
+    "Consultancy",
+    "IT Services",
+    "Printing",
+    "Energy",
+    "Waste Disposal",
+    "Grounds Maintenance",
+    "Agency Staff",
+    "Stationery",
+    "Furniture",
+    "IT Software",
+    "Facilities",
+    "Property Rental",
+    "Temporary Accommodation",
+    "Highways Maintenance",
+    "Vehicle Maintenance",
+    "Postage",
+    "Advertising",
+    "Professional Fees",
+    "Training",
+    "Medical Supplies",
+    "Pharmacy",
+    "Salaries",
+    "Grants to voluntary organisations",
+]  # the last two are excluded by CLES rules
 
 
-def generate_national(ws: Workspace, rows: int, *, bodies: int = 400, years: int = 3, first_year: int = 2021,
-                      seed: int = 2026) -> int:
+def generate_national(
+    ws: Workspace,
+    rows: int,
+    *,
+    bodies: int = 400,
+    years: int = 3,
+    first_year: int = 2021,
+    seed: int = 2026,
+) -> int:
     """Write `rows` payments for `bodies` bodies over `years` financial years; returns the uploads written."""
     uploads = bodies * years
     pool = max(2_000, rows // 100)  # distinct suppliers nationally
@@ -74,7 +107,18 @@ def generate_national(ws: Workspace, rows: int, *, bodies: int = 400, years: int
         con.execute("COMMIT")
     now = dt.datetime.now(dt.UTC)
     with ws.session() as s:
-        s.add_all(Upload(id=uid, org=org, kind="spend", filename=f"{uid}.csv", sha256=uid, raw_path="",
-                         status="loaded", created_at=now) for uid, org in ids)
+        s.add_all(
+            Upload(
+                id=uid,
+                org=org,
+                kind="spend",
+                filename=f"{uid}.csv",
+                sha256=uid,
+                raw_path="",
+                status="loaded",
+                created_at=now,
+            )
+            for uid, org in ids
+        )
         s.commit()
     return len(ids)

@@ -16,22 +16,50 @@ DEMO_NAME = "Lewisham Anchor Collaborative (demo)"
 REFERENCE = Path(__file__).parent / "reference"
 # Lewisham is local; the South London boroughs are the sub-region; London (E12000007) is the region.
 LEWISHAM = "E09000023"
-SOUTH_LONDON = ["E09000004", "E09000006", "E09000008", "E09000011", "E09000021", "E09000022", "E09000024",
-                "E09000027", "E09000028", "E09000029", "E09000032"]
-REFERENCE_FILES = ["la_all_codes.csv", "lewisham_wards.csv", "lewisham_postcodes.csv", "nspl_WC.csv",
-                   "nspl_SM.csv", "nspl_HG.csv", "nspl_TF.csv", "imd2019_lsoa11.csv", "lewisham_wards.geojson",
-                   "lewisham_lsoa11.geojson"]
+SOUTH_LONDON = [
+    "E09000004",
+    "E09000006",
+    "E09000008",
+    "E09000011",
+    "E09000021",
+    "E09000022",
+    "E09000024",
+    "E09000027",
+    "E09000028",
+    "E09000029",
+    "E09000032",
+]
+REFERENCE_FILES = [
+    "la_all_codes.csv",
+    "lewisham_wards.csv",
+    "lewisham_postcodes.csv",
+    "nspl_WC.csv",
+    "nspl_SM.csv",
+    "nspl_HG.csv",
+    "nspl_TF.csv",
+    "imd2019_lsoa11.csv",
+    "lewisham_wards.geojson",
+    "lewisham_lsoa11.geojson",
+]
 
 
 def demo_config() -> cfgmod.Config:
     return cfgmod.Config(
         collaborative=DEMO_NAME,
-        place=cfgmod.Place(local=[LEWISHAM], sub_region=SOUTH_LONDON, region="E12000007", name="Lewisham"),
+        place=cfgmod.Place(
+            local=[LEWISHAM], sub_region=SOUTH_LONDON, region="E12000007", name="Lewisham"
+        ),
     )
 
 
-def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progress: Progress | None = None,
-             say: Callable[[str], None] = print) -> Path:
+def run_demo(
+    root: Path,
+    *,
+    transactions: int = 300_000,
+    seed: int = 2026,
+    progress: Progress | None = None,
+    say: Callable[[str], None] = print,
+) -> Path:
     """Create the demo workspace at `root` (replacing an earlier demo there); return the report's path."""
     from anchorage.demo.assets_gen import load_demo_assets
     from anchorage.demo.files import generate_demo_files
@@ -43,8 +71,10 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
 
     if (root / CONFIG_NAME).exists():
         if cfgmod.load(root / CONFIG_NAME).collaborative != DEMO_NAME:
-            raise WorkspaceError(f"{root} holds a real workspace, not the demo; it was left untouched.",
-                                 fix="Choose another folder with --workspace.")
+            raise WorkspaceError(
+                f"{root} holds a real workspace, not the demo; it was left untouched.",
+                fix="Choose another folder with --workspace.",
+            )
         shutil.rmtree(root)
     say(f"Generating {transactions:,} payments for 5 anchors (seed {seed})…")
     files = generate_demo_files(root / "inputs", seed=seed, transactions=transactions)
@@ -59,8 +89,10 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
         load = ingest_suppliers if f.kind == "suppliers" else ingest_spend
         s = load(ws, f.path, f.anchor, progress=progress)
         money = f" (£{s.amount_loaded:,.0f})" if s.amount_loaded is not None else ""
-        say(f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
-            f"{s.rows_quarantined:,} quarantined")
+        say(
+            f"  {f.anchor}: {f.path.name}: {s.rows_read:,} read, {s.rows_loaded:,} loaded{money}, "
+            f"{s.rows_quarantined:,} quarantined"
+        )
     say("Importing the demo's generated Companies House and Charity Commission registers…")
     from anchorage.demo.register import write_demo_registers
     from anchorage.demo.suppliers_gen import build_universe
@@ -72,8 +104,10 @@ def run_demo(root: Path, *, transactions: int = 300_000, seed: int = 2026, progr
     import_register(ws, "charity_commission", [charities], progress=progress)
     r = resolve(ws, progress=progress)
     pct = f"{r.matched_spend_pct * 100:.0f}%" if r.matched_spend_pct is not None else "—"
-    say(f"  {r.records:,} anchor suppliers → {r.suppliers:,} suppliers; {pct} of spend matched to a register "
-        f"(£{r.spend_matched:,.0f}), £{r.spend_unmatched:,.0f} not matched; {r.to_review:,} matches to review")
+    say(
+        f"  {r.records:,} anchor suppliers → {r.suppliers:,} suppliers; {pct} of spend matched to a register "
+        f"(£{r.spend_matched:,.0f}), £{r.spend_unmatched:,.0f} not matched; {r.to_review:,} matches to review"
+    )
     say("Importing the anchors' contract registers and the council's OCDS notices…")
     from anchorage.demo.contracts_gen import load_demo_contracts
 

@@ -39,6 +39,7 @@ from anchorage.demo.vocabulary import (
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 
+
 @dataclass
 class Universe:
     """Arrays and lists describing every fictional supplier."""
@@ -101,8 +102,10 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
     sector = rng.choice(len(SECTORS), size=n, p=np.array(_BUSINESS_SECTOR_SHARE) / 1.0)
     vcse_idx = np.flatnonzero(kind == VCSE)
     vs = list(_VCSE_SECTOR_SHARE)
-    sector[vcse_idx] = [SECTOR_INDEX[s] for s in
-                        rng.choice(vs, size=len(vcse_idx), p=list(_VCSE_SECTOR_SHARE.values()))]
+    sector[vcse_idx] = [
+        SECTOR_INDEX[s]
+        for s in rng.choice(vs, size=len(vcse_idx), p=list(_VCSE_SECTOR_SHARE.values()))
+    ]
     band = np.empty(n, dtype=np.int8)
     for k, probs in _BAND_PROBS.items():
         idx = np.flatnonzero(kind == k)
@@ -127,9 +130,20 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
         **{a: rng.integers(0, len(pools[a][0]), size=n) for a in ("SM", "WC", "HG", "TF")},
     }
     names: set[str] = set()
-    out: dict[str, list[str]] = {k: [] for k in (
-        "core", "suffix", "initials", "trading_as", "postcode", "country", "company_no",
-        "charity_no", "vat_no")}
+    out: dict[str, list[str]] = {
+        k: []
+        for k in (
+            "core",
+            "suffix",
+            "initials",
+            "trading_as",
+            "postcode",
+            "country",
+            "company_no",
+            "charity_no",
+            "vat_no",
+        )
+    }
     for i in range(n):
         k, b, sec = int(kind[i]), int(band[i]), SECTORS[sector[i]]
         ri, ui = r[i], u[i]
@@ -158,23 +172,39 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
         if k == VCSE:
             cause = VCSE_CAUSES[ri[6] % len(VCSE_CAUSES)]
             org = VCSE_ORGS[ri[7] % len(VCSE_ORGS)]
-            core = (f"{surname} Foundation" if ui[1] < 0.08 else
-                    f"{'The ' if ui[2] < 0.15 else ''}{place} {cause} {org}")
+            core = (
+                f"{surname} Foundation"
+                if ui[1] < 0.08
+                else f"{'The ' if ui[2] < 0.15 else ''}{place} {cause} {org}"
+            )
             suffix = ""
             if org == "CIC":
                 company_no = f"{11_000_000 + ri[8] % 4_000_000:08d}"
             else:
-                charity_no = (f"{1_000_000 + ri[8] % 210_000}" if ui[3] < 0.8
-                              else f"{200_000 + ri[8] % 100_000}")
+                charity_no = (
+                    f"{1_000_000 + ri[8] % 210_000}"
+                    if ui[3] < 0.8
+                    else f"{200_000 + ri[8] % 100_000}"
+                )
                 if ui[4] < 0.4:
                     company_no = _company_number(0.5, int(ri[9]))
         else:
             pattern = ri[6] % 10
             if k == LARGE:
-                core = (f"{adj} {word}" if pattern < 6 else f"{place} {word}" if pattern < 8
-                        else f"{surname} {word}")
-                core += (" Group" if pattern % 3 == 0 else
-                         " UK" if pattern % 3 == 1 and b != ABROAD else "")
+                core = (
+                    f"{adj} {word}"
+                    if pattern < 6
+                    else f"{place} {word}"
+                    if pattern < 8
+                    else f"{surname} {word}"
+                )
+                core += (
+                    " Group"
+                    if pattern % 3 == 0
+                    else " UK"
+                    if pattern % 3 == 1 and b != ABROAD
+                    else ""
+                )
             elif pattern < 3:
                 core = f"{place} {word}"
             elif pattern < 5:
@@ -194,8 +224,11 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
                 if core.count(" & ") and sec in ("legal", "consultancy") and k == SME:
                     company_no, suffix = f"OC{ri[8] % 1_000_000:06d}", "LLP"
                 else:
-                    suffix = "plc" if k == LARGE and ui[3] < 0.3 else (
-                        "Ltd" if ui[4] < 0.6 else "Limited")
+                    suffix = (
+                        "plc"
+                        if k == LARGE and ui[3] < 0.3
+                        else ("Ltd" if ui[4] < 0.6 else "Limited")
+                    )
             else:
                 suffix = foreign_suffix
             if k == SME and ui[5] < 0.12:
@@ -207,14 +240,24 @@ def build_universe(seed: int, n: int = 6000) -> Universe:
         bump = 0
         while full.upper() in names:  # keep canonical names unique
             bump += 1
-            core = f"{core} ({LEWISHAM_PLACES[(ri[11] + bump) % len(LEWISHAM_PLACES)]})" \
-                if bump == 1 else f"{core.rsplit(' (', 1)[0]} ({bump})"
+            core = (
+                f"{core} ({LEWISHAM_PLACES[(ri[11] + bump) % len(LEWISHAM_PLACES)]})"
+                if bump == 1
+                else f"{core.rsplit(' (', 1)[0]} ({bump})"
+            )
             full = f"{core} {suffix}".strip()
         names.add(full.upper())
-        for key, val in (("core", core), ("suffix", suffix), ("initials", initials),
-                         ("trading_as", trading_as), ("postcode", postcode),
-                         ("country", country), ("company_no", company_no),
-                         ("charity_no", charity_no), ("vat_no", vat_no)):
+        for key, val in (
+            ("core", core),
+            ("suffix", suffix),
+            ("initials", initials),
+            ("trading_as", trading_as),
+            ("postcode", postcode),
+            ("country", country),
+            ("company_no", company_no),
+            ("charity_no", charity_no),
+            ("vat_no", vat_no),
+        ):
             out[key].append(val)
     return Universe(kind=kind, sector=sector, band=band, weight=weight, **out)
 
@@ -237,8 +280,7 @@ def variant_name(u: Universe, i: int, style: int) -> str:
     if style == 3:
         if u.initials[i]:
             dotted = ".".join(u.initials[i]) + "."
-            return f"{core.replace(u.initials[i], dotted, 1)} {_LONG.get(suffix, suffix)}" \
-                .strip().upper()
+            return f"{core.replace(u.initials[i], dotted, 1)} {_LONG.get(suffix, suffix)}".strip().upper()
         return f"{core} {suffix}".strip().upper()
     if style == 4:
         if u.trading_as[i]:

@@ -29,22 +29,34 @@ from anchorage.workforce.levy_io import (
 from anchorage.workspace import Workspace
 
 
-def run_workforce_demo(ws: Workspace, root: Path, *, seed: int = 2026, say: Callable[[str], None] = print) -> Path:
+def run_workforce_demo(
+    ws: Workspace, root: Path, *, seed: int = 2026, say: Callable[[str], None] = print
+) -> Path:
     """Load the generated workforce inputs and write the workforce report; returns its HTML path."""
     files = generate_workforce_files(root / "inputs" / "workforce", seed)
     say("Workforce: staff extracts (home postcodes become LSOA, then are discarded)…")
     for spec in ANCHORS:
         s = ingest_staff(ws, files[f"staff:{spec.key}"], spec.name, as_at=AS_AT)
-        say(f"  {spec.name}: {s.rows_read:,} staff read, {s.rows_loaded:,} loaded, {s.rows_quarantined:,} quarantined")
+        say(
+            f"  {spec.name}: {s.rows_read:,} staff read, {s.rows_loaded:,} loaded, {s.rows_quarantined:,} quarantined"
+        )
+
     def loaded(s: ImportSummary) -> None:
-        say(f"  {s.file}: {s.rows_read:,} read, {s.rows_loaded:,} loaded, {s.rows_quarantined:,} quarantined")
+        say(
+            f"  {s.file}: {s.rows_read:,} read, {s.rows_loaded:,} loaded, {s.rows_quarantined:,} quarantined"
+        )
 
     # The collaborative's files name each row's anchor; each replaces only the anchors it names.
-    for load, key in ((load_programmes, "programmes"), (load_placements, "placements"),
-                      (load_apprentices, "apprentices")):
+    for load, key in (
+        (load_programmes, "programmes"),
+        (load_placements, "placements"),
+        (load_apprentices, "apprentices"),
+    ):
         loaded(load(ws, files[key]))
     result, plan = solve_and_save(ws, months=24, block_months=6, time_limit=10)
-    say(f"  Rotations: {result.status}, objective {result.objective}, {len(result.assignments)} blocks placed")
+    say(
+        f"  Rotations: {result.status}, objective {result.objective}, {len(result.assignments)} blocks placed"
+    )
     report_dir = root / "report"
     if result.assignments:
         write_calendars(ws, report_dir / "rotations.xlsx", plan)
@@ -53,7 +65,9 @@ def run_workforce_demo(ws: Workspace, root: Path, *, seed: int = 2026, say: Call
     export_ledger(workspace_ledger(ws, dt.date(2025, 11, 1)), report_dir / "levy-ledger.xlsx")
     loaded(load_pledges(ws, files["pledges"]))
     loaded(load_starts(ws, files["starts"]))
-    summary, _ = build_bid_pack(ws, report_dir / "bid-pack", "kickstart")  # a closed scheme, as a worked example
+    summary, _ = build_bid_pack(
+        ws, report_dir / "bid-pack", "kickstart"
+    )  # a closed scheme, as a worked example
     say(f"  Kickstart bid (closed 2022; a worked example): {summary.headline()}")
     loaded(load_engagements(ws, files["he"]))
     page = write_workforce_report(ws, report_dir)["html"]

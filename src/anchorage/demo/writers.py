@@ -17,8 +17,17 @@ from anchorage.demo.vocabulary import LARGE, SME, VCSE
 FIRST = dt.date(2022, 4, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 CREATED = dt.datetime(2025, 4, 30, 9, 0, 0)  # fixed workbook metadata for byte-identical output
-MASTER_HEADER = ["Supplier Name", "Supplier ID", "Postcode", "Country", "Company Number",
-                 "Charity Number", "VAT Number", "SME", "VCSE"]
+MASTER_HEADER = [
+    "Supplier Name",
+    "Supplier ID",
+    "Postcode",
+    "Country",
+    "Company Number",
+    "Charity Number",
+    "VAT Number",
+    "SME",
+    "VCSE",
+]
 Row = Sequence[object]
 
 
@@ -27,8 +36,9 @@ def _day_strings(fmt: str) -> list[str]:
     return [(FIRST + dt.timedelta(days=d)).strftime(fmt) for d in range(N_DAYS)]
 
 
-def _dates(t: AnchorTxns, fmts: Sequence[str], impossible: str,
-           weights: Sequence[float] = (1.0,)) -> list[str]:
+def _dates(
+    t: AnchorTxns, fmts: Sequence[str], impossible: str, weights: Sequence[float] = (1.0,)
+) -> list[str]:
     """Per-row date text in one or more formats, with bad rows blanked or impossible."""
     tables = [_day_strings(f) for f in fmts]
     cum = np.cumsum(weights) / sum(weights)
@@ -54,9 +64,16 @@ def _row_ids(t: AnchorTxns, ids: list[str], special: list[str]) -> list[str]:
     return [ids[p] if p >= 0 else "" if p >= -2 else special[-3 - p] for p in t.payee.tolist()]
 
 
-def _write_csv(path: Path, header: Row | None, rows: list[Row], *, encoding: str = "utf-8",
-               pre: Sequence[str] = (), post: Sequence[Row] = (), lineterminator: str = "\r\n",
-               ) -> None:
+def _write_csv(
+    path: Path,
+    header: Row | None,
+    rows: list[Row],
+    *,
+    encoding: str = "utf-8",
+    pre: Sequence[str] = (),
+    post: Sequence[Row] = (),
+    lineterminator: str = "\r\n",
+) -> None:
     """Write a CSV with optional junk lines before the header and footer rows."""
     with open(path, "w", newline="", encoding=encoding, errors="strict") as f:
         for line in pre:
@@ -76,8 +93,19 @@ def _amount_text(t: AnchorTxns, fmt: Callable[[float], str]) -> list[str]:
     return out
 
 
-def write_master(t: AnchorTxns, u: Universe, path: Path, ids: list[str], special: list[str],
-                 *, uk: str, fill: float, pc_style: int, excel_zeros: bool, vat_gb: bool) -> None:
+def write_master(
+    t: AnchorTxns,
+    u: Universe,
+    path: Path,
+    ids: list[str],
+    special: list[str],
+    *,
+    uk: str,
+    fill: float,
+    pc_style: int,
+    excel_zeros: bool,
+    vat_gb: bool,
+) -> None:
     """Supplier master for the suppliers this anchor paid, in its own name variants."""
     rng = np.random.default_rng(t.rng_seed + 1)
     used = sorted(set(t.payee[t.payee >= 0].tolist()), key=lambda i: ids[i])
@@ -95,10 +123,19 @@ def write_master(t: AnchorTxns, u: Universe, path: Path, ids: list[str], special
         vcse = ("Y" if kind == VCSE else "N") if not gaps[i, 2] else ""
         country = uk if u.country[i] == "United Kingdom" else u.country[i]
         pc = format_postcode(u.postcode[i], pc_style if style[i, 2] < 0.5 else 0)
-        rows.append([
-            t.names[i], ids[i], pc if not gaps[i, 4] else "", country,
-            co if not gaps[i, 0] else "", u.charity_no[i] if not gaps[i, 1] else "",
-            vat if not gaps[i, 3] else "", sme, vcse])
+        rows.append(
+            [
+                t.names[i],
+                ids[i],
+                pc if not gaps[i, 4] else "",
+                country,
+                co if not gaps[i, 0] else "",
+                u.charity_no[i] if not gaps[i, 1] else "",
+                vat if not gaps[i, 3] else "",
+                sme,
+                vcse,
+            ]
+        )
     for (who, _, _), sid in zip(t.spec.non_procurement, special, strict=True):
         if who:
             rows.append([who, sid, "", uk, "", "", "", "N", "N"])
@@ -115,18 +152,54 @@ def write_council(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path | N
     rows: list[Row] = []
     for j, (lab, area) in enumerate(zip(t.label.tolist(), t.area.tolist(), strict=True)):
         label = t.labels[lab]
-        rows.append(["Lewisham Council", "E09000023", t.spec.areas[area], label, codes[lab],
-                     dates[j], f"{5_100_000_000 + j}", amounts[j],
-                     "Capital" if label in capital else "Revenue", names[j], sids[j]])
+        rows.append(
+            [
+                "Lewisham Council",
+                "E09000023",
+                t.spec.areas[area],
+                label,
+                codes[lab],
+                dates[j],
+                f"{5_100_000_000 + j}",
+                amounts[j],
+                "Capital" if label in capital else "Revenue",
+                names[j],
+                sids[j],
+            ]
+        )
     total = float(t.amount[t.bad != 1].sum())
     path = out / "lewisham-council-spend.csv"
-    _write_csv(path, ["Body Name", "Body", "Service Area", "Expenditure Category",
-                      "Expenditure Code", "Payment Date", "Transaction Number", "Amount",
-                      "Capital or Revenue", "Supplier Name", "Supplier ID"], rows,
-               post=[["Total", "", "", "", "", "", "", f"{total:.2f}", "", "", ""]])
+    _write_csv(
+        path,
+        [
+            "Body Name",
+            "Body",
+            "Service Area",
+            "Expenditure Category",
+            "Expenditure Code",
+            "Payment Date",
+            "Transaction Number",
+            "Amount",
+            "Capital or Revenue",
+            "Supplier Name",
+            "Supplier ID",
+        ],
+        rows,
+        post=[["Total", "", "", "", "", "", "", f"{total:.2f}", "", "", ""]],
+    )
     master = out / "lewisham-council-suppliers.csv"
-    write_master(t, u, master, ids, special, uk="United Kingdom", fill=0.85, pc_style=1,
-                 excel_zeros=False, vat_gb=False)
+    write_master(
+        t,
+        u,
+        master,
+        ids,
+        special,
+        uk="United Kingdom",
+        fill=0.85,
+        pc_style=1,
+        excel_zeros=False,
+        vat_gb=False,
+    )
     return path, master
 
 
@@ -134,33 +207,55 @@ def write_acute(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path | Non
     """Acute trust 'Expenditure over £25k' XLSX with a Read me sheet and junk title lines."""
     path = out / "lgt-spend-over-25k.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    wb.set_properties({"title": "Expenditure over £25,000", "author": "Finance",
-                       "created": CREATED})
-    date_fmt, money = wb.add_format({"num_format": "dd/mm/yyyy"}), wb.add_format(
-        {"num_format": "#,##0.00"})
+    wb.set_properties(
+        {"title": "Expenditure over £25,000", "author": "Finance", "created": CREATED}
+    )
+    date_fmt, money = (
+        wb.add_format({"num_format": "dd/mm/yyyy"}),
+        wb.add_format({"num_format": "#,##0.00"}),
+    )
     bold = wb.add_format({"bold": True})
     readme = wb.add_worksheet("Read me")
-    for r, line in enumerate((
+    for r, line in enumerate(
+        (
             "Lewisham and Greenwich NHS Trust — expenditure over £25,000",
             "Published under the Government transparency commitments.",
             "Payments to suppliers with a value over £25,000, including VAT where not recoverable.",
             "Individual names of payees have been redacted where they are personal data.",
             "Amounts are in pounds sterling; negative amounts are credit notes.",
-            "Data covers April 2022 to March 2025. Queries: foi@example.nhs.uk")):
+            "Data covers April 2022 to March 2025. Queries: foi@example.nhs.uk",
+        )
+    ):
         readme.write_string(r, 0, line, bold if r == 0 else None)
     ws = wb.add_worksheet("Expenditure over £25k")
     ws.write_string(0, 0, "Lewisham and Greenwich NHS Trust", bold)
     ws.write_string(1, 0, "Expenditure over £25,000 — 2022/23 to 2024/25")
-    header = ["Department Family", "Entity", "Date", "Expense Type", "Expense Area", "Supplier",
-              "Transaction Number", "Amount", "Supplier Postcode"]
+    header = [
+        "Department Family",
+        "Entity",
+        "Date",
+        "Expense Type",
+        "Expense Area",
+        "Supplier",
+        "Transaction Number",
+        "Amount",
+        "Supplier Postcode",
+    ]
     for c, h in enumerate(header):
         ws.write_string(3, c, h, bold)
     serial = (FIRST - EXCEL_EPOCH).days
     names = t.payee_names()
     postcodes = [format_postcode(u.postcode[p], 0) if p >= 0 else "" for p in t.payee.tolist()]
-    for j, (d, lab, area, amt, bad) in enumerate(zip(
-            t.day.tolist(), t.label.tolist(), t.area.tolist(), t.amount.tolist(),
-            t.bad.tolist(), strict=True)):
+    for j, (d, lab, area, amt, bad) in enumerate(
+        zip(
+            t.day.tolist(),
+            t.label.tolist(),
+            t.area.tolist(),
+            t.amount.tolist(),
+            t.bad.tolist(),
+            strict=True,
+        )
+    ):
         r = 4 + j
         ws.write_string(r, 0, "Department of Health and Social Care")
         ws.write_string(r, 1, "Lewisham and Greenwich NHS Trust")
@@ -189,19 +284,43 @@ def write_community(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path |
     amounts = _amount_text(t, "{:,.2f}".format)
     vat_style = np.random.default_rng(t.rng_seed).random(u.n)
     rows: list[Row] = []
-    for j, (p, lab, area) in enumerate(zip(t.payee.tolist(), t.label.tolist(),
-                                           t.area.tolist(), strict=True)):
+    for j, (p, lab, area) in enumerate(
+        zip(t.payee.tolist(), t.label.tolist(), t.area.tolist(), strict=True)
+    ):
         vat = u.vat_no[p] if p >= 0 else ""
         if vat and vat_style[p] < 0.4:
             vat = f"GB {vat[:3]} {vat[3:7]} {vat[7:]}"
-        rows.append([t.labels[lab], t.spec.areas[area].replace("'", "’"), names[j], dates[j],
-                     f"AP{3_400_000 + 3 * j}", amounts[j], vat])
+        rows.append(
+            [
+                t.labels[lab],
+                t.spec.areas[area].replace("'", "’"),
+                names[j],
+                dates[j],
+                f"AP{3_400_000 + 3 * j}",
+                amounts[j],
+                vat,
+            ]
+        )
     path = out / "slcmh-ap-payments.csv"
-    _write_csv(path, ["Expense Type", "Expense Area", "Supplier", "Date", "Transaction Number",
-                      "AP Amount", "VAT Registration Number"], rows, encoding="cp1252",
-               pre=["South London Community and Mental Health Trust – Invoices Paid Report "
-                    "(£ inc. irrecoverable VAT)",
-                    "Period: 01/04/2022 – 31/03/2025,,,,,,"])
+    _write_csv(
+        path,
+        [
+            "Expense Type",
+            "Expense Area",
+            "Supplier",
+            "Date",
+            "Transaction Number",
+            "AP Amount",
+            "VAT Registration Number",
+        ],
+        rows,
+        encoding="cp1252",
+        pre=[
+            "South London Community and Mental Health Trust – Invoices Paid Report "
+            "(£ inc. irrecoverable VAT)",
+            "Period: 01/04/2022 – 31/03/2025,,,,,,",
+        ],
+    )
     return path, None
 
 
@@ -213,15 +332,23 @@ def write_college(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path | N
     wb.set_properties({"title": "Lewisham College payments", "created": CREATED})
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     ws = wb.add_worksheet("Payments")
-    header = ["Organisation Name", "Effective Date", "Supplier Name",
-              "Beneficiary Registration Number", "Expense Type", "Purpose of Spend", "Amount",
-              "Payment Date"]
+    header = [
+        "Organisation Name",
+        "Effective Date",
+        "Supplier Name",
+        "Beneficiary Registration Number",
+        "Expense Type",
+        "Purpose of Spend",
+        "Amount",
+        "Payment Date",
+    ]
     for c, h in enumerate(header):
         ws.write_string(2, 1 + c, h)
     names, dates = t.payee_names(), _dates(t, ["%Y-%m-%d"], "2023-02-31")
     effective = (dt.date(2025, 3, 31) - EXCEL_EPOCH).days
-    for j, (p, lab, amt, bad) in enumerate(zip(t.payee.tolist(), t.label.tolist(),
-                                               t.amount.tolist(), t.bad.tolist(), strict=True)):
+    for j, (p, lab, amt, bad) in enumerate(
+        zip(t.payee.tolist(), t.label.tolist(), t.amount.tolist(), t.bad.tolist(), strict=True)
+    ):
         r = 3 + j
         label = t.labels[lab]
         reg = (u.company_no[p] or u.charity_no[p]) if p >= 0 else ""
@@ -242,8 +369,9 @@ def write_college(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path | N
             ws.write_string(r, 8, dates[j])
     wb.close()
     master = out / "lewisham-college-suppliers.csv"
-    write_master(t, u, master, ids, special, uk="UK", fill=0.7, pc_style=0,
-                 excel_zeros=False, vat_gb=True)
+    write_master(
+        t, u, master, ids, special, uk="UK", fill=0.7, pc_style=0, excel_zeros=False, vat_gb=True
+    )
     return path, master
 
 
@@ -269,23 +397,59 @@ def write_housing(t: AnchorTxns, u: Universe, out: Path) -> tuple[Path, Path | N
     inv = np.random.default_rng(t.rng_seed).integers(1000, 999_999, len(t.day))
     pc_style = np.random.default_rng(t.rng_seed + 2).integers(0, 4, u.n)
     rows: list[Row] = []
-    for j, (p, lab, area) in enumerate(zip(t.payee.tolist(), t.label.tolist(),
-                                           t.area.tolist(), strict=True)):
+    for j, (p, lab, area) in enumerate(
+        zip(t.payee.tolist(), t.label.tolist(), t.area.tolist(), strict=True)
+    ):
         pc = format_postcode(u.postcode[p], int(pc_style[p])) if p >= 0 else ""
-        rows.append([names[j], pc, amounts[j], dates[j], t.labels[lab], t.spec.areas[area],
-                     f"INV-{inv[j]:06d}" if inv[j] % 3 else str(inv[j])])
+        rows.append(
+            [
+                names[j],
+                pc,
+                amounts[j],
+                dates[j],
+                t.labels[lab],
+                t.spec.areas[area],
+                f"INV-{inv[j]:06d}" if inv[j] % 3 else str(inv[j]),
+            ]
+        )
     total = float(t.amount[(t.bad != 1) & (t.pick <= 0.999)].sum())
     path = out / "riverside-homes-payments.csv"
-    _write_csv(path, ["Vendor", "Vendor Postcode", "Invoice Nett Amount", "Paid Date",
-                      "Expense Type", "Cost Centre", "Invoice No"], rows, encoding="utf-8-sig",
-               post=[["Total", "", f"£{total:,.2f}", "", "", "", ""]], lineterminator="\n")
+    _write_csv(
+        path,
+        [
+            "Vendor",
+            "Vendor Postcode",
+            "Invoice Nett Amount",
+            "Paid Date",
+            "Expense Type",
+            "Cost Centre",
+            "Invoice No",
+        ],
+        rows,
+        encoding="utf-8-sig",
+        post=[["Total", "", f"£{total:,.2f}", "", "", "", ""]],
+        lineterminator="\n",
+    )
     master = out / "riverside-homes-vendors.csv"
-    write_master(t, u, master, ids, special, uk="United Kingdom", fill=0.6, pc_style=3,
-                 excel_zeros=True, vat_gb=True)
+    write_master(
+        t,
+        u,
+        master,
+        ids,
+        special,
+        uk="United Kingdom",
+        fill=0.6,
+        pc_style=3,
+        excel_zeros=True,
+        vat_gb=True,
+    )
     return path, master
 
 
 WRITERS: dict[str, Callable[[AnchorTxns, Universe, Path], tuple[Path, Path | None]]] = {
-    "council": write_council, "acute": write_acute, "community": write_community,
-    "college": write_college, "housing": write_housing,
+    "council": write_council,
+    "acute": write_acute,
+    "community": write_community,
+    "college": write_college,
+    "housing": write_housing,
 }

@@ -44,19 +44,23 @@ def evidence_sql(raw: str, where: str = "true") -> str:
     mdy = f"{b} BETWEEN 13 AND 31 AND {a} BETWEEN 1 AND 12"
     either = f"{a} BETWEEN 1 AND 12 AND {b} BETWEEN 1 AND 12 AND {a} <> {b}"
     month = f"regexp_full_match({raw}, '{MONTH_ONLY_RE}')"
-    return (f"count(*) FILTER (({where}) AND {dmy}), count(*) FILTER (({where}) AND {mdy}), "
-            f"count(*) FILTER (({where}) AND {either}), count(*) FILTER (({where}) AND {month}), "
-            f"any_value({raw}) FILTER (({where}) AND {dmy}), any_value({raw}) FILTER (({where}) AND {mdy}), "
-            f"any_value({raw}) FILTER (({where}) AND {either}), any_value({raw}) FILTER (({where}) AND {month})")
+    return (
+        f"count(*) FILTER (({where}) AND {dmy}), count(*) FILTER (({where}) AND {mdy}), "
+        f"count(*) FILTER (({where}) AND {either}), count(*) FILTER (({where}) AND {month}), "
+        f"any_value({raw}) FILTER (({where}) AND {dmy}), any_value({raw}) FILTER (({where}) AND {mdy}), "
+        f"any_value({raw}) FILTER (({where}) AND {either}), any_value({raw}) FILTER (({where}) AND {month})"
+    )
 
 
 def fast_evidence_sql(date: str, fast: str) -> str:
     """The same counts for rows already read day-first on the fast path (DD/MM/YYYY): from the parsed date."""
     shown = f"strftime({date}, '%d/%m/%Y')"
-    return (f"count(*) FILTER ({fast} AND day({date}) > 12), 0, "
-            f"count(*) FILTER ({fast} AND day({date}) <= 12 AND day({date}) <> month({date})), 0, "
-            f"any_value({shown}) FILTER ({fast} AND day({date}) > 12), NULL, "
-            f"any_value({shown}) FILTER ({fast} AND day({date}) <= 12 AND day({date}) <> month({date})), NULL")
+    return (
+        f"count(*) FILTER ({fast} AND day({date}) > 12), 0, "
+        f"count(*) FILTER ({fast} AND day({date}) <= 12 AND day({date}) <> month({date})), 0, "
+        f"any_value({shown}) FILTER ({fast} AND day({date}) > 12), NULL, "
+        f"any_value({shown}) FILTER ({fast} AND day({date}) <= 12 AND day({date}) <> month({date})), NULL"
+    )
 
 
 def gather(con: duckdb.DuckDBPyConnection, sql: str) -> DateEvidence:
@@ -87,8 +91,14 @@ class DateDecision:
     note: str | None = None
 
 
-def decide(ev: DateEvidence, *, path: str, column: str, given: str | None = None,
-           earlier: str | None = None) -> DateDecision:
+def decide(
+    ev: DateEvidence,
+    *,
+    path: str,
+    column: str,
+    given: str | None = None,
+    earlier: str | None = None,
+) -> DateDecision:
     """Choose the order all of a column's numeric dates are read in; never a guess.
 
     A given order wins (values that contradict it are quarantined); otherwise the values must prove one
@@ -97,26 +107,37 @@ def decide(ev: DateEvidence, *, path: str, column: str, given: str | None = None
         return DateDecision(given, "given")
     if ev.day_first and ev.month_first:
         raise DateOrderError(
-            path, f'column "{column}" mixes day-first dates ({ev.day_first:,} rows, e.g. "{ev.example_dmy}") and '
+            path,
+            f'column "{column}" mixes day-first dates ({ev.day_first:,} rows, e.g. "{ev.example_dmy}") and '
             f'month-first dates ({ev.month_first:,} rows, e.g. "{ev.example_mdy}"), so no single reading fits it.',
             fix="Pass --date-order dmy or --date-order mdy (on the web, choose the date order); the rows that "
-                "do not fit it are quarantined.")
+            "do not fit it are quarantined.",
+        )
     if ev.day_first or ev.month_first:
         order = "dmy" if ev.day_first else "mdy"
         example = ev.example_dmy if ev.day_first else ev.example_mdy
-        return DateDecision(order, "proven by the values",
-                            f'dates read {ORDER_WORDS[order]}: "{example}" can only be read that way'
-                            if order == "mdy" else None)
+        return DateDecision(
+            order,
+            "proven by the values",
+            f'dates read {ORDER_WORDS[order]}: "{example}" can only be read that way'
+            if order == "mdy"
+            else None,
+        )
     if ev.either:
         if earlier in DATE_ORDERS:
-            return DateDecision(earlier, "the anchor's earlier files",
-                                f"every date fits both day-first and month-first; read {ORDER_WORDS[earlier]} "
-                                "as in this anchor's earlier files")
+            return DateDecision(
+                earlier,
+                "the anchor's earlier files",
+                f"every date fits both day-first and month-first; read {ORDER_WORDS[earlier]} "
+                "as in this anchor's earlier files",
+            )
         raise DateOrderError(
-            path, f'every date in column "{column}" fits both day-first and month-first (e.g. "{ev.example_either}" '
+            path,
+            f'every date in column "{column}" fits both day-first and month-first (e.g. "{ev.example_either}" '
             f"is {_both(ev.example_either)}), and this anchor has no earlier file to follow.",
             fix="Pass --date-order dmy (day first, as in the UK) or --date-order mdy (month first); on the web, "
-                "choose the date order in the preview.")
+            "choose the date order in the preview.",
+        )
     return DateDecision(earlier if earlier in DATE_ORDERS else "dmy", "no numeric dates")
 
 
@@ -132,5 +153,7 @@ def _both(example: str | None) -> str:
 def month_level_note(ev: DateEvidence) -> str | None:
     if not ev.month_only:
         return None
-    return (f'{ev.month_only:,} dates give only a month (e.g. "{ev.example_month}"): they are stored as the '
-            "month's first day and the upload is flagged as month-level, so no day is claimed for them")
+    return (
+        f'{ev.month_only:,} dates give only a month (e.g. "{ev.example_month}"): they are stored as the '
+        "month's first day and the upload is flagged as month-level, so no day is claimed for them"
+    )

@@ -23,9 +23,12 @@ class Headline:
 
 def spend_headline(ws: Workspace, org: str) -> Headline:
     with ws.warehouse() as con:
-        row = con.execute("""SELECT count(*), coalesce(sum(amount), 0), count(DISTINCT supplier_name_norm)
+        row = con.execute(
+            """SELECT count(*), coalesce(sum(amount), 0), count(DISTINCT supplier_name_norm)
                                     FILTER (NOT is_redacted), min(payment_date), max(payment_date)
-                             FROM spend WHERE org = ?""", [org]).fetchone()
+                             FROM spend WHERE org = ?""",
+            [org],
+        ).fetchone()
     assert row is not None
     return Headline(int(row[0]), Decimal(row[1]), int(row[2]), row[3], row[4])
 
@@ -33,18 +36,29 @@ def spend_headline(ws: Workspace, org: str) -> Headline:
 def upload_dates(ws: Workspace, upload_id: str) -> tuple[dt.date | None, dt.date | None]:
     """The first and last payment dates an upload loaded."""
     with ws.warehouse() as con:
-        row = con.execute("SELECT min(payment_date), max(payment_date) FROM spend WHERE upload_id = ?",
-                          [upload_id]).fetchone()
+        row = con.execute(
+            "SELECT min(payment_date), max(payment_date) FROM spend WHERE upload_id = ?",
+            [upload_id],
+        ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
 def _plain(h: Headline) -> dict[str, Any]:
-    return {"payments": h.payments, "amount": float(h.amount), "suppliers": h.suppliers,
-            "first": f"{h.first:%d/%m/%Y}" if h.first else None, "last": f"{h.last:%d/%m/%Y}" if h.last else None}
+    return {
+        "payments": h.payments,
+        "amount": float(h.amount),
+        "suppliers": h.suppliers,
+        "first": f"{h.first:%d/%m/%Y}" if h.first else None,
+        "last": f"{h.last:%d/%m/%Y}" if h.last else None,
+    }
 
 
 def load_effect(ws: Workspace, org: str, upload_id: str, before: Headline) -> dict[str, Any]:
     """What a committed spend load covers and changed, as plain values a job keeps with its result."""
     first, last = upload_dates(ws, upload_id)
-    return {"first": f"{first:%d/%m/%Y}" if first else None, "last": f"{last:%d/%m/%Y}" if last else None,
-            "before": _plain(before), "after": _plain(spend_headline(ws, org))}
+    return {
+        "first": f"{first:%d/%m/%Y}" if first else None,
+        "last": f"{last:%d/%m/%Y}" if last else None,
+        "before": _plain(before),
+        "after": _plain(spend_headline(ws, org)),
+    }

@@ -12,22 +12,37 @@ DATE_ORDER_KEY = "_date_order"  # kept in an upload's mapping: how its numeric d
 DATE_PRECISION_KEY = "_date_precision"
 
 
-def spend_context(session: Session, org: str, name: str, filename: str) -> tuple[str | None, sanity.Context]:
+def spend_context(
+    session: Session, org: str, name: str, filename: str
+) -> tuple[str | None, sanity.Context]:
     """The date order of the anchor's latest spend file that recorded one, and the context of the checks."""
     uploads = session.scalars(
-        select(records.Upload).where(records.Upload.org == org, records.Upload.kind == "spend",
-                                     records.Upload.status == "loaded").order_by(records.Upload.created_at.desc())
+        select(records.Upload)
+        .where(
+            records.Upload.org == org,
+            records.Upload.kind == "spend",
+            records.Upload.status == "loaded",
+        )
+        .order_by(records.Upload.created_at.desc())
     ).all()
-    earlier = next((u.mapping[DATE_ORDER_KEY] for u in uploads if (u.mapping or {}).get(DATE_ORDER_KEY)), None)
+    earlier = next(
+        (u.mapping[DATE_ORDER_KEY] for u in uploads if (u.mapping or {}).get(DATE_ORDER_KEY)), None
+    )
     replaced = next((u.id for u in uploads if u.filename == filename), None)
     ctx = sanity.Context(name, org, {u.id: u.filename for u in uploads}, replaced)
     return earlier, ctx
 
 
-def remember_date_order(session: Session, upload_id: str | None, order: str, precision: str) -> None:
+def remember_date_order(
+    session: Session, upload_id: str | None, order: str, precision: str
+) -> None:
     upload = session.get(records.Upload, upload_id) if upload_id else None
     if upload is None:
         return
-    upload.mapping = {**(upload.mapping or {}), DATE_ORDER_KEY: order, DATE_PRECISION_KEY: precision}
+    upload.mapping = {
+        **(upload.mapping or {}),
+        DATE_ORDER_KEY: order,
+        DATE_PRECISION_KEY: precision,
+    }
     session.add(upload)
     session.commit()

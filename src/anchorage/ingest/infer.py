@@ -21,23 +21,75 @@ _DATE_RES = [
     re.compile(r"\d{1,2}[- ]?[A-Za-z]{3,9}[- ]?(\d{4}|\d{2})"),
     re.compile(r"\d{4}-\d{1,2}|[A-Za-z]{3,9}[- ]\d{2}(\d{2})?"),
 ]
-GLUED_DATE_RE = re.compile(r".*\D(\d{1,2}/\d{1,2}/\d{4})\s*$")  # "NHS South East London CCG31/01/2021"
-_MONTHS = {m.lower() for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"]}
-_MONEY_RE = re.compile(r"[-(]?\s*£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,4})?\s*\)?\s*(CR|DR|-)?", re.I)
+GLUED_DATE_RE = re.compile(
+    r".*\D(\d{1,2}/\d{1,2}/\d{4})\s*$"
+)  # "NHS South East London CCG31/01/2021"
+_MONTHS = {
+    m.lower()
+    for m in [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+}
+_MONEY_RE = re.compile(
+    r"[-(]?\s*£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,4})?\s*\)?\s*(CR|DR|-)?", re.I
+)
 _INT_RE = re.compile(r"-?\d+")
 _ID_RE = re.compile(r"[A-Z0-9][A-Z0-9/_.-]*\d[A-Z0-9/_.-]*", re.I)
 _POSTCODE_RE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}", re.I)
 _COMPANY_RE = re.compile(r"(\d{6,8}|(SC|NI|OC|SO|NC|R0|GE|LP|SL|FC|IP|SP|RS|NO)\d{6})", re.I)
 _VAT_RE = re.compile(r"(GB)?\s*\d{3}\s*\d{4}\s*\d{2}(\s*\d{3})?", re.I)
 _OVERFLOW_RE = re.compile(r"#{3,}")  # Excel's '####' for a too-narrow column: unknown, not evidence
-_NAME_WORDS = re.compile(r"\b(LTD|LIMITED|PLC|LLP|NHS|TRUST|COUNCIL|UNIVERSITY|CIC|INC|GROUP|SERVICES|CARE|"
-                         r"HOSPITAL|FOUNDATION|CHARITY|ASSOCIATION|PARTNERSHIP|CLINIC|HOMES|SOLUTIONS)\b", re.I)
+_NAME_WORDS = re.compile(
+    r"\b(LTD|LIMITED|PLC|LLP|NHS|TRUST|COUNCIL|UNIVERSITY|CIC|INC|GROUP|SERVICES|CARE|"
+    r"HOSPITAL|FOUNDATION|CHARITY|ASSOCIATION|PARTNERSHIP|CLINIC|HOMES|SOLUTIONS)\b",
+    re.I,
+)
 # Words a header may contain that hint at a field although the whole header is not an alias.
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "payment_date": ("date", "paid", "posted"),
     "amount": ("amount", "value", "gbp", "£", "net", "sum", "paid", "spend", "cost"),
-    "supplier_name": ("supplier", "vendor", "payee", "beneficiary", "creditor", "merchant", "recipient"),
-    "transaction_id": ("transaction", "trans", "reference", "ref", "invoice", "document", "doc", "voucher"),
+    "supplier_name": (
+        "supplier",
+        "vendor",
+        "payee",
+        "beneficiary",
+        "creditor",
+        "merchant",
+        "recipient",
+    ),
+    "transaction_id": (
+        "transaction",
+        "trans",
+        "reference",
+        "ref",
+        "invoice",
+        "document",
+        "doc",
+        "voucher",
+    ),
     "supplier_ref": ("supplierid", "vendorid", "suppliercode", "vendorcode", "account"),
     "supplier_postcode": ("postcode", "post code"),
     "company_number": ("company", "companies", "crn", "registration"),
@@ -48,7 +100,9 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "description": ("description", "narrative", "details", "purpose"),
 }
 # A body's own name (Body, Entity, Organisation): used for a sanity check, never mapped to a field.
-BODY_HEADER_RE = re.compile(r"^(body( name)?|entity|entuty|organi[sz]ation( name)?|client|authority|trust)$", re.I)
+BODY_HEADER_RE = re.compile(
+    r"^(body( name)?|entity|entuty|organi[sz]ation( name)?|client|authority|trust)$", re.I
+)
 
 
 @dataclass
@@ -72,11 +126,24 @@ class Profile:
         if not self.filled:
             return "empty"
         order = ["date", "glued_date", "postcode", "money", "id", "name", "text"]
-        best = max(order, key=lambda k: (self.shares.get(k, 0) >= 0.8, -order.index(k)) if k != "money"
-                   else (self.shares.get(k, 0) >= 0.8 and self.shares.get("decimal", 0) >= 0.3, -order.index(k)))
+        best = max(
+            order,
+            key=lambda k: (
+                (self.shares.get(k, 0) >= 0.8, -order.index(k))
+                if k != "money"
+                else (
+                    self.shares.get(k, 0) >= 0.8 and self.shares.get("decimal", 0) >= 0.3,
+                    -order.index(k),
+                )
+            ),
+        )
         if self.shares.get(best, 0) < 0.8:
             return "text"
-        return {"glued_date": "text ending with a date", "id": "numbers or codes", "name": "names"}.get(best, best)
+        return {
+            "glued_date": "text ending with a date",
+            "id": "numbers or codes",
+            "name": "names",
+        }.get(best, best)
 
 
 def _is_date(v: str) -> bool:
@@ -94,8 +161,25 @@ def profile(column: str, values: Sequence[str | None]) -> Profile:
     if not vals:
         return p
     n = len(vals)
-    counts = dict.fromkeys(("date", "glued_date", "money", "decimal", "int", "id", "postcode", "company",
-                            "vat", "name", "text", "long_text", "type_words", "area_words"), 0)
+    counts = dict.fromkeys(
+        (
+            "date",
+            "glued_date",
+            "money",
+            "decimal",
+            "int",
+            "id",
+            "postcode",
+            "company",
+            "vat",
+            "name",
+            "text",
+            "long_text",
+            "type_words",
+            "area_words",
+        ),
+        0,
+    )
     for v in vals:
         if _is_date(v):
             counts["date"] += 1
@@ -105,7 +189,9 @@ def profile(column: str, values: Sequence[str | None]) -> Profile:
             counts["money"] += 1
             counts["decimal"] += "." in v or "," in v
             counts["int"] += bool(_INT_RE.fullmatch(v))
-        if (_ID_RE.fullmatch(v) and not _MONEY_RE.fullmatch(v)) or (_INT_RE.fullmatch(v) and len(v) >= 5):
+        if (_ID_RE.fullmatch(v) and not _MONEY_RE.fullmatch(v)) or (
+            _INT_RE.fullmatch(v) and len(v) >= 5
+        ):
             counts["id"] += 1
         if _POSTCODE_RE.fullmatch(v):
             counts["postcode"] += 1
@@ -142,12 +228,17 @@ def _header_score(fld: str, column: str) -> float:
         return 2.5
     words = re.sub(r"[^a-z£ ]", " ", column.lower().replace("\xa0", " "))
     squashed = words.replace(" ", "")
-    if any(re.search(rf"\b{w}\b", words) or (len(w) > 7 and w in squashed) for w in HEADER_WORDS.get(fld, ())):
+    if any(
+        re.search(rf"\b{w}\b", words) or (len(w) > 7 and w in squashed)
+        for w in HEADER_WORDS.get(fld, ())
+    ):
         return 1.5
     # "Expense type" and "Expense area" are siblings: a file may put either's values under the other's header.
     sibling = _SIBLINGS.get(fld)
-    if sibling and (key in {mapmod.header_key(a) for a in mapmod.SPEND_FIELDS[sibling]}
-                    or mapmod.match_header(column) == sibling):
+    if sibling and (
+        key in {mapmod.header_key(a) for a in mapmod.SPEND_FIELDS[sibling]}
+        or mapmod.match_header(column) == sibling
+    ):
         return 1.5
     return 0.0
 
@@ -167,12 +258,16 @@ def _lean_penalty(fld: str, p: Profile) -> float:
 def _content_score(fld: str, p: Profile) -> float:
     """+2 for a perfect fit, down to -1.5 where the values clearly contradict the field; -1 when all blank."""
     if not p.filled:
-        return -1.0  # a header over an always-blank column loses to a close header over filled values
+        return (
+            -1.0
+        )  # a header over an always-blank column loses to a close header over filled values
     s = p.shares
     fit = {
         "payment_date": max(s["date"], s["glued_date"] * 0.8),
         "amount": s["money"] * (1.0 if s["decimal"] >= 0.3 else 0.6),
-        "supplier_name": s["text"] * (0.5 + 0.5 * s["name"]) * (1.0 if p.distinct > 0.05 or p.filled < 10 else 0.3),
+        "supplier_name": s["text"]
+        * (0.5 + 0.5 * s["name"])
+        * (1.0 if p.distinct > 0.05 or p.filled < 10 else 0.3),
         "transaction_id": s["id"] * (1.0 if p.distinct > 0.2 else 0.5),
         "supplier_ref": s["id"] * 0.5,
         "supplier_postcode": s["postcode"],
@@ -183,11 +278,22 @@ def _content_score(fld: str, p: Profile) -> float:
         "service": s["text"] * 0.5,
         "description": s["text"] * (0.5 + 0.5 * s["long_text"]),
     }[fld]
-    strict = fld in ("payment_date", "amount", "supplier_postcode", "company_number", "charity_number", "vat_number")
+    strict = fld in (
+        "payment_date",
+        "amount",
+        "supplier_postcode",
+        "company_number",
+        "charity_number",
+        "vat_number",
+    )
     if strict and fit < 0.2:
-        return -1.5 * (1 - fit)  # a named column still wins over none: its rows are then quarantined with reasons
+        return -1.5 * (
+            1 - fit
+        )  # a named column still wins over none: its rows are then quarantined with reasons
     real_money = s["money"] > 0.8 and s["decimal"] >= 0.3
-    if fld in ("supplier_name", "category", "service", "description") and (s["date"] > 0.8 or real_money):
+    if fld in ("supplier_name", "category", "service", "description") and (
+        s["date"] > 0.8 or real_money
+    ):
         return -2.0
     if fld == "transaction_id" and s["date"] > 0.8:
         return -2.0
@@ -220,9 +326,13 @@ class Inferred:
     glued_date: bool = False
 
 
-def infer_mapping(columns: list[str], sample: list[list[str | None]], kind: str = "spend") -> Inferred:
+def infer_mapping(
+    columns: list[str], sample: list[list[str | None]], kind: str = "spend"
+) -> Inferred:
     """The mapping with the best total score over headers and sample values."""
-    profiles = [profile(c, [r[i] if i < len(r) else None for r in sample]) for i, c in enumerate(columns)]
+    profiles = [
+        profile(c, [r[i] if i < len(r) else None for r in sample]) for i, c in enumerate(columns)
+    ]
     flds = list(mapmod.SPEND_FIELDS)
     score: dict[tuple[str, int], float] = {}
     why: dict[tuple[str, int], str] = {}
@@ -230,32 +340,50 @@ def infer_mapping(columns: list[str], sample: list[list[str | None]], kind: str 
         for i, c in enumerate(columns):
             if not c.strip() and not profiles[i].filled:
                 continue
-            if BODY_HEADER_RE.match(c.strip()) and f != "service" and not (
-                    f == "payment_date" and profiles[i].shares.get("glued_date", 0) >= 0.8):
+            if (
+                BODY_HEADER_RE.match(c.strip())
+                and f != "service"
+                and not (f == "payment_date" and profiles[i].shares.get("glued_date", 0) >= 0.8)
+            ):
                 continue
             h, v = _header_score(f, c), _content_score(f, profiles[i])
             total = h + v
             if total >= _min_score(f, h):
                 score[(f, i)] = total
-                why[(f, i)] = ("header and values" if h and v > 0 else "header" if h else "values")
+                why[(f, i)] = "header and values" if h and v > 0 else "header" if h else "values"
                 if f in _SIBLINGS and mapmod.match_header(c) == _SIBLINGS[f]:
-                    why[(f, i)] = (f"values: worded like expense {'types' if f == 'category' else 'areas'}, "
-                                   "whatever the header says")
+                    why[(f, i)] = (
+                        f"values: worded like expense {'types' if f == 'category' else 'areas'}, "
+                        "whatever the header says"
+                    )
     chosen = _best_assignment(score, flds, len(columns))
     choices = []
     for f, i in chosen.items():
         rivals = [s for (g, j), s in score.items() if g == f and j != i]
         margin = score[(f, i)] - max(rivals, default=0.0)
         conf = max(0.05, min(1.0, score[(f, i)] / 5.0) * (0.6 + 0.4 * min(1.0, margin / 2.0)))
-        choices.append(Choice(f, columns[i], round(score[(f, i)], 2), round(conf, 2), profiles[i].samples,
-                              profiles[i].kind, why[(f, i)]))
+        choices.append(
+            Choice(
+                f,
+                columns[i],
+                round(score[(f, i)], 2),
+                round(conf, 2),
+                profiles[i].samples,
+                profiles[i].kind,
+                why[(f, i)],
+            )
+        )
     fields = {c.field: c.column for c in choices}
     date_col = fields.get("payment_date")
-    glued = date_col is not None and profiles[columns.index(date_col)].kind == "text ending with a date"
+    glued = (
+        date_col is not None and profiles[columns.index(date_col)].kind == "text ending with a date"
+    )
     return Inferred(fields, choices, profiles, glued)
 
 
-def _best_assignment(score: dict[tuple[str, int], float], flds: list[str], ncols: int) -> dict[str, int]:
+def _best_assignment(
+    score: dict[tuple[str, int], float], flds: list[str], ncols: int
+) -> dict[str, int]:
     """One column per field and one field per column, maximising the total score (greedy, then swaps)."""
     chosen: dict[str, int] = {}
     for (f, i), _ in sorted(score.items(), key=lambda kv: -kv[1]):
@@ -276,7 +404,11 @@ def _best_assignment(score: dict[tuple[str, int], float], flds: list[str], ncols
             used = set(chosen.values())
             for col in range(ncols):
                 current = score.get((f, chosen[f]), 0) if f in chosen else None
-                if col not in used and (f, col) in score and (current is None or score[(f, col)] > current + 1e-9):
+                if (
+                    col not in used
+                    and (f, col) in score
+                    and (current is None or score[(f, col)] > current + 1e-9)
+                ):
                     chosen[f] = col
                     used = set(chosen.values())
                     improved = True
@@ -285,23 +417,37 @@ def _best_assignment(score: dict[tuple[str, int], float], flds: list[str], ncols
 
 def found_instead(profiles: list[Profile]) -> str:
     """What the file's columns hold, for a refusal message."""
-    return "; ".join(f'"{p.column or "(no name)"}": {p.kind}' + (f' (e.g. "{p.samples[0]}")' if p.samples else "")
-                     for p in profiles)
+    return "; ".join(
+        f'"{p.column or "(no name)"}": {p.kind}'
+        + (f' (e.g. "{p.samples[0]}")' if p.samples else "")
+        for p in profiles
+    )
 
 
-def automatic(columns: list[str], sample: list[list[str | None]], kind: str = "spend") -> mapmod.ColumnMapping:
+def automatic(
+    columns: list[str], sample: list[list[str | None]], kind: str = "spend"
+) -> mapmod.ColumnMapping:
     """The automatic mapping: from headers and values for spend, from headers alone for other kinds."""
     if kind != "spend" or not sample:
         return mapmod.automatic_mapping(columns, kind)
     inferred = infer_mapping(columns, sample, kind)
-    return mapmod.ColumnMapping(inferred.fields, "automatic", inferred.choices, inferred.glued_date,
-                                found_instead(inferred.profiles))
+    return mapmod.ColumnMapping(
+        inferred.fields,
+        "automatic",
+        inferred.choices,
+        inferred.glued_date,
+        found_instead(inferred.profiles),
+    )
 
 
-def annotate(m: mapmod.ColumnMapping, columns: list[str], sample: list[list[str | None]]) -> mapmod.ColumnMapping:
+def annotate(
+    m: mapmod.ColumnMapping, columns: list[str], sample: list[list[str | None]]
+) -> mapmod.ColumnMapping:
     """A mapping from a file (or the web preview): note a date glued onto text, as the automatic one would."""
     col = m.fields.get("payment_date")
     if col in columns and sample:
-        p = profile(col, [r[columns.index(col)] if columns.index(col) < len(r) else None for r in sample])
+        p = profile(
+            col, [r[columns.index(col)] if columns.index(col) < len(r) else None for r in sample]
+        )
         m.glued_date = p.kind == "text ending with a date"
     return m

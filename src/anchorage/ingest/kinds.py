@@ -51,10 +51,25 @@ def get(name: str) -> ImportKind:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise AnchorageError(f'There is no import kind "{name}".',
-                             fix=f"Choose one of: {', '.join(sorted(REGISTRY))}.") from None
+        raise AnchorageError(
+            f'There is no import kind "{name}".',
+            fix=f"Choose one of: {', '.join(sorted(REGISTRY))}.",
+        ) from None
 
 
 register(ImportKind("spend", "Spend (payments)", ingest_spend, money=True, web=True))
-register(ImportKind("suppliers", "Supplier master", ingest_suppliers, snapshot=SUPPLIER_SNAPSHOT, web=True))
-register(ImportKind("workforce", "Staff extract (HR)", ingest_staff, personal=True, snapshot=STAFF_SNAPSHOT, web=True))
+register(
+    ImportKind(
+        "suppliers", "Supplier master", ingest_suppliers, snapshot=SUPPLIER_SNAPSHOT, web=True
+    )
+)
+register(
+    ImportKind(
+        "workforce",
+        "Staff extract (HR)",
+        ingest_staff,
+        personal=True,
+        snapshot=STAFF_SNAPSHOT,
+        web=True,
+    )
+)

@@ -28,12 +28,17 @@ REQUIRED = {
     "workforce": ("staff_id", "home_postcode"),
 }
 FIELDS = {"spend": SPEND_FIELDS, "suppliers": SUPPLIER_FIELDS, "workforce": STAFF_FIELDS}
-HEADER_HINTS = {"spend": "the supplier, amount and date", "suppliers": "the supplier name",
-                "workforce": "the staff id and home postcode"}
+HEADER_HINTS = {
+    "spend": "the supplier, amount and date",
+    "suppliers": "the supplier name",
+    "workforce": "the staff id and home postcode",
+}
 FUZZY_CUTOFF = 90  # catches publication typos ("Expenditure Catergory", "Service divison label")
 
 
-def register_kind(kind: str, fields: dict[str, list[str]], required: tuple[str, ...], hint: str) -> None:
+def register_kind(
+    kind: str, fields: dict[str, list[str]], required: tuple[str, ...], hint: str
+) -> None:
     """Add an import kind's field aliases (a higher layer's kind, e.g. asset registers) to the mapper."""
     FIELDS[kind] = fields
     REQUIRED[kind] = required
@@ -45,7 +50,9 @@ def header_key(name: str) -> str:
 
 
 def _lookup(kind: str) -> dict[str, str]:
-    return {header_key(alias): field for field, aliases in FIELDS[kind].items() for alias in aliases}
+    return {
+        header_key(alias): field for field, aliases in FIELDS[kind].items() for alias in aliases
+    }
 
 
 def match_header(cell: str, kind: str = "spend") -> str | None:
@@ -77,13 +84,19 @@ class ColumnMapping:
         missing = [f for f in REQUIRED[kind] if f not in self.fields]
         if missing:
             names = ", ".join(f.replace("_", " ") for f in missing)
-            found = f"columns found: {self.found}" if self.found else f"columns found: {', '.join(columns)}"
+            found = (
+                f"columns found: {self.found}"
+                if self.found
+                else f"columns found: {', '.join(columns)}"
+            )
             if kind == "spend" and missing == ["payment_date"]:
                 raise MappingError(
-                    path, f"no column holds payment dates ({found}). A file of supplier totals without dates is "
+                    path,
+                    f"no column holds payment dates ({found}). A file of supplier totals without dates is "
                     "an aggregate, not a list of payments, and cannot be analysed by period.",
                     fix="Load the payments file the totals were made from (one row per payment, with its date), "
-                    'or pass --mapping FILE with a line like "payment_date = \"Your column name\"".')
+                    'or pass --mapping FILE with a line like "payment_date = "Your column name"".',
+                )
             raise MappingError(
                 path,
                 f"no column holds the {names} ({found}).",
@@ -121,7 +134,11 @@ def read_mapping_file(path: Path) -> dict[str, str]:
             raw = json.loads(path.read_text(encoding="utf-8"))
         else:
             with path.open(encoding="utf-8-sig", newline="") as fh:
-                raw = {r[0].strip(): r[1].strip() for r in csv.reader(fh) if len(r) >= 2 and r[0].strip()}
+                raw = {
+                    r[0].strip(): r[1].strip()
+                    for r in csv.reader(fh)
+                    if len(r) >= 2 and r[0].strip()
+                }
                 raw.pop("field", None)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise MappingError(str(path), f"the mapping file cannot be read ({exc}).") from None
@@ -130,10 +147,14 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 
 def header_scorer(kind: str, mapping_file: Path | None = None) -> Callable[[list[str]], int]:
     """Score a candidate header row: how many fields it names (by alias, or by the mapping file)."""
-    named = {header_key(c) for c in read_mapping_file(mapping_file).values()} if mapping_file else set()
+    named = (
+        {header_key(c) for c in read_mapping_file(mapping_file).values()} if mapping_file else set()
+    )
 
     def score(row: list[str]) -> int:
-        return len({match_header(c, kind) for c in row} - {None}) + sum(header_key(c) in named for c in row if c)
+        return len({match_header(c, kind) for c in row} - {None}) + sum(
+            header_key(c) in named for c in row if c
+        )
 
     return score
 
@@ -154,7 +175,9 @@ def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> Co
         else:
             explicit[fld] = actual
     if problems:
-        raise MappingError(str(path), "; ".join(problems) + f" (columns found: {', '.join(columns)}).")
+        raise MappingError(
+            str(path), "; ".join(problems) + f" (columns found: {', '.join(columns)})."
+        )
     auto = automatic_mapping([c for c in columns if c not in explicit.values()], kind)
     merged = {**{k: v for k, v in auto.fields.items() if k not in explicit}, **explicit}
     return ColumnMapping(merged, str(path))
@@ -162,5 +185,9 @@ def load_mapping_file(path: Path, columns: list[str], kind: str = "spend") -> Co
 
 # The workforce import kinds (workforce/imports.py) map their files' columns here too.
 for _kind, _fields in WORKFORCE_FILE_FIELDS.items():
-    register_kind(_kind, _fields, WORKFORCE_FILE_REQUIRED[_kind],
-                  "the " + ", ".join(f.replace("_", " ") for f in WORKFORCE_FILE_REQUIRED[_kind][:2]))
+    register_kind(
+        _kind,
+        _fields,
+        WORKFORCE_FILE_REQUIRED[_kind],
+        "the " + ", ".join(f.replace("_", " ") for f in WORKFORCE_FILE_REQUIRED[_kind][:2]),
+    )

@@ -30,8 +30,10 @@ def trimmed_sql(c: str) -> str:
     """SQL for NULLIF(trim(c), ''), skipping trim() (a copy of every string) when it cannot change the value:
     an ASCII cell that neither starts nor ends with a space. trim() removes only spaces (U+0020 and the
     non-ASCII space separators), so the shortcut gives the same value as trim() for every input."""
-    return (f"CASE WHEN strlen({c}) = length({c}) AND {c} <> '' AND NOT starts_with({c}, ' ') "
-            f"AND NOT ends_with({c}, ' ') THEN {c} ELSE NULLIF(trim({c}), '') END")
+    return (
+        f"CASE WHEN strlen({c}) = length({c}) AND {c} <> '' AND NOT starts_with({c}, ' ') "
+        f"AND NOT ends_with({c}, ' ') THEN {c} ELSE NULLIF(trim({c}), '') END"
+    )
 
 
 @dataclass
@@ -106,7 +108,9 @@ class Transform:
     replaces_by_name: bool = True
     # A kind that reads its own format (OCDS JSON) stages the file itself: `stage(con, path, workdir)` gives
     # its parts and notes, and its parts are not column-mapped.
-    stage: Callable[[duckdb.DuckDBPyConnection, Path, Path], tuple[list[StagedPart], list[str]]] | None = None
+    stage: (
+        Callable[[duckdb.DuckDBPyConnection, Path, Path], tuple[list[StagedPart], list[str]]] | None
+    ) = None
     # A snapshot kind (an asset register, a supplier master, a staff extract): a new file for an anchor
     # supersedes the anchor's current one whatever its name; the old rows are kept in history, restorable.
     snapshot: snapshots.Snapshot | None = None
@@ -118,7 +122,16 @@ def _reject_rows(b: Batch, kind: str, keep_text: bool = True) -> ImportSummary:
     for r in b.part.rejects:
         b.con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?)",
-            [b.upload_id, b.org, kind, b.source_file, b.part.sheet, r.line_no, r.reason, r.raw if keep_text else None],
+            [
+                b.upload_id,
+                b.org,
+                kind,
+                b.source_file,
+                b.part.sheet,
+                r.line_no,
+                r.reason,
+                r.raw if keep_text else None,
+            ],
         )
         out.quarantine_reasons[r.reason] = out.quarantine_reasons.get(r.reason, 0) + 1
     out.rows_read = out.rows_quarantined = len(b.part.rejects)
@@ -142,7 +155,9 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
     if part.amount_read is not None:
         total.amount_read = (total.amount_read or Decimal(0)) + part.amount_read
         total.amount_loaded = (total.amount_loaded or Decimal(0)) + (part.amount_loaded or 0)
-        total.amount_quarantined = (total.amount_quarantined or Decimal(0)) + (part.amount_quarantined or 0)
+        total.amount_quarantined = (total.amount_quarantined or Decimal(0)) + (
+            part.amount_quarantined or 0
+        )
     for k, v in part.quarantine_reasons.items():
         total.quarantine_reasons[k] = total.quarantine_reasons.get(k, 0) + v
     total.notes.extend(part.notes)
@@ -176,21 +191,55 @@ def run_import(
     sniff.detect_format(path)  # empty / binary / missing files fail before anything is written
     with quarantine_fix.fix_source(ws, path, slug, kind) as fix:
         if fix is None:
-            return _run(ws, path, slug, kind, transform, delete_sql, after_load, mapping_file, progress, money)
+            return _run(
+                ws,
+                path,
+                slug,
+                kind,
+                transform,
+                delete_sql,
+                after_load,
+                mapping_file,
+                progress,
+                money,
+            )
         if fix.duplicate_of or not fix.source_rows:
             return quarantine_fix.nothing_new(path, slug, kind, fix)
-        summary = _run(ws, fix.path, slug, kind, transform, [*delete_sql, quarantine_fix.DELETE_FIXES],
-                       fix.after_load(after_load or (lambda con, org: None)), fix.mapping_file, progress, money,
-                       adds_only=True)
+        summary = _run(
+            ws,
+            fix.path,
+            slug,
+            kind,
+            transform,
+            [*delete_sql, quarantine_fix.DELETE_FIXES],
+            fix.after_load(after_load or (lambda con, org: None)),
+            fix.mapping_file,
+            progress,
+            money,
+            adds_only=True,
+        )
         summary.file = path.name
-        summary.notes.append(f"the fix of upload {fix.original.id} ({fix.original.filename})"
-                             + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else ""))
+        summary.notes.append(
+            f"the fix of upload {fix.original.id} ({fix.original.filename})"
+            + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else "")
+        )
         return summary
 
 
-def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, delete_sql: list[str],
-         after_load: Callable[[duckdb.DuckDBPyConnection, str], None] | None, mapping_file: Path | None,
-         progress: Progress | None, money: bool, *, adds_only: bool = False) -> ImportSummary:
+def _run(
+    ws: Workspace,
+    path: Path,
+    slug: str,
+    kind: str,
+    transform: Transform,
+    delete_sql: list[str],
+    after_load: Callable[[duckdb.DuckDBPyConnection, str], None] | None,
+    mapping_file: Path | None,
+    progress: Progress | None,
+    money: bool,
+    *,
+    adds_only: bool = False,
+) -> ImportSummary:
     fmt = sniff.detect_format(path)
     sha, encoding = sniff.fingerprint(path, text=fmt == "csv")
     summary = ImportSummary(kind=kind, file=path.name, org=slug)
@@ -202,7 +251,9 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
         if done is not None:
             summary.duplicate = True
             summary.upload_id = done.id
-            summary.notes.append(f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added")
+            summary.notes.append(
+                f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added"
+            )
             summary.mapping = dict(done.mapping)
             return summary
         if adds_only:  # a fix workbook's rows are added to the anchor's
@@ -210,17 +261,29 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
         elif transform.snapshot is not None:
             superseded = records.current_uploads(session, slug, kind)
         else:
-            named = records.previous_version(session, slug, kind, path.name) if transform.replaces_by_name else None
+            named = (
+                records.previous_version(session, slug, kind, path.name)
+                if transform.replaces_by_name
+                else None
+            )
             superseded = [named] if named is not None else []
         previous = superseded[0] if superseded else None
         if previous is None and transform.replaces_by_name and slug and not adds_only:
             others = len(records.current_uploads(session, slug, kind))
             if others:
-                summary.notes.append(f"this file adds to the {others} file{'s' if others > 1 else ''} of this "
-                                     "kind already loaded for this anchor")
+                summary.notes.append(
+                    f"this file adds to the {others} file{'s' if others > 1 else ''} of this "
+                    "kind already loaded for this anchor"
+                )
         upload = records.Upload(
-            id=uuid.uuid4().hex[:16], org=slug, kind=kind, filename=path.name, sha256=sha,
-            raw_path="", status="staged", mapping={},
+            id=uuid.uuid4().hex[:16],
+            org=slug,
+            kind=kind,
+            filename=path.name,
+            sha256=sha,
+            raw_path="",
+            status="staged",
+            mapping={},
         )
         summary.upload_id = upload.id
         # The raw copy is written alongside the load (the copy waits on the disk, the load on the CPU).
@@ -231,10 +294,17 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
 
         chosen: dict[tuple[str, ...], mapmod.ColumnMapping] = {}  # a part's mapping, chosen once
 
-        def mapping_for(columns: list[str], sample: list[list[str | None]] | None = None) -> mapmod.ColumnMapping:
+        def mapping_for(
+            columns: list[str], sample: list[list[str | None]] | None = None
+        ) -> mapmod.ColumnMapping:
             if tuple(columns) not in chosen:
-                m = (infer.annotate(mapmod.load_mapping_file(mapping_file, columns, kind), columns, sample or [])
-                     if mapping_file else infer.automatic(columns, sample or [], kind))
+                m = (
+                    infer.annotate(
+                        mapmod.load_mapping_file(mapping_file, columns, kind), columns, sample or []
+                    )
+                    if mapping_file
+                    else infer.automatic(columns, sample or [], kind)
+                )
                 m.require(kind, str(path), columns)
                 chosen[tuple(columns)] = m
             return chosen[tuple(columns)]
@@ -251,13 +321,26 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
             if transform.stage is not None:
                 parts[:], notes = transform.stage(con, path, workdir)
             else:
-                parts[:], notes = stage_file(con, path, mapmod.header_scorer(kind, mapping_file), workdir,
-                                             kind=kind, what=mapmod.HEADER_HINTS.get(kind, "its"),
-                                             encoding=encoding if fmt == "csv" else None, computed=computed)
+                parts[:], notes = stage_file(
+                    con,
+                    path,
+                    mapmod.header_scorer(kind, mapping_file),
+                    workdir,
+                    kind=kind,
+                    what=mapmod.HEADER_HINTS.get(kind, "its"),
+                    encoding=encoding if fmt == "csv" else None,
+                    computed=computed,
+                )
             summary.notes.extend(notes)
             for part in parts:
-                m = mapping_for(part.columns, part.sample) if transform.stage is None else mapmod.ColumnMapping({}, kind)
-                batch = Batch(con, part, m, upload.id, slug, path.name, progress, adds_only=adds_only)
+                m = (
+                    mapping_for(part.columns, part.sample)
+                    if transform.stage is None
+                    else mapmod.ColumnMapping({}, kind)
+                )
+                batch = Batch(
+                    con, part, m, upload.id, slug, path.name, progress, adds_only=adds_only
+                )
                 _add(summary, transform.prepare(batch))
                 batches.append(batch)
                 summary.mapping.update(m.fields)
@@ -279,10 +362,14 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
                 after_load(con, slug)
             if kept is not None:
                 upload.raw_path = str(kept.result())
-            finish = {"mapping": summary.mapping, "mapping_source": upload.mapping_source,
-                      "raw_path": upload.raw_path, "records_backed": transform.records_load is not None,
-                      "also_replaces": [u.id for u in superseded[1:]],
-                      **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS}}
+            finish = {
+                "mapping": summary.mapping,
+                "mapping_source": upload.mapping_source,
+                "raw_path": upload.raw_path,
+                "records_backed": transform.records_load is not None,
+                "also_replaces": [u.id for u in superseded[1:]],
+                **{k: getattr(summary, k) for k in journal.SUMMARY_FIELDS},
+            }
             return unit_of_work.Loaded(summary, finish, previous.id if previous else None)
 
         records_load = transform.records_load
@@ -291,16 +378,28 @@ def _run(ws: Workspace, path: Path, slug: str, kind: str, transform: Transform, 
             workdir = Path(tmp)
             try:
                 unit_of_work.commit_load(
-                    con, session, upload, label=str(path), delete_sql=delete_sql, load=load, prepare=prepare,
-                    records_load=(lambda s: records_load(s, batches)) if records_load is not None else None)
+                    con,
+                    session,
+                    upload,
+                    label=str(path),
+                    delete_sql=delete_sql,
+                    load=load,
+                    prepare=prepare,
+                    records_load=(lambda s: records_load(s, batches))
+                    if records_load is not None
+                    else None,
+                )
             finally:
                 for part in parts:
-                    con.execute(f"DROP TABLE IF EXISTS {part.table}; DROP TABLE IF EXISTS parsed_{part.table}")
+                    con.execute(
+                        f"DROP TABLE IF EXISTS {part.table}; DROP TABLE IF EXISTS parsed_{part.table}"
+                    )
         if previous is not None:
             summary.replaced_upload = previous.id
             if transform.snapshot is not None:
                 summary.notes.append(
                     f"this file replaces the {transform.snapshot.what} loaded on "
                     f"{previous.created_at.day} {previous.created_at:%B %Y} "
-                    f"({previous.filename}); that one is kept in history and can be restored")
+                    f"({previous.filename}); that one is kept in history and can be restored"
+                )
     return summary

@@ -29,9 +29,13 @@ class Preview:
     # field -> {samples, confidence, looks_like, chosen_by}: how the automatic choice was made
     chosen: dict[str, dict] = field(default_factory=dict)
     date_order: str | None = None  # "dmy"/"mdy" when the values prove it (or no numeric dates)
-    date_question: str | None = None  # why the user must choose the date order, when the values cannot tell
+    date_question: str | None = (
+        None  # why the user must choose the date order, when the values cannot tell
+    )
     date_note: str | None = None
-    warnings: list[str] = field(default_factory=list)  # sanity checks that can be told from the file alone
+    warnings: list[str] = field(
+        default_factory=list
+    )  # sanity checks that can be told from the file alone
 
     @property
     def missing(self) -> list[str]:
@@ -40,31 +44,77 @@ class Preview:
 
 def text_cells(row: list[str]) -> int:
     """Fallback header score: how many cells hold a label rather than a number."""
-    return sum(1 for c in row if c and c.strip() and not c.strip().replace(".", "").replace(",", "").isdigit())
+    return sum(
+        1
+        for c in row
+        if c and c.strip() and not c.strip().replace(".", "").replace(",", "").isdigit()
+    )
 
 
-def preview_file(path: Path, kind: str = "spend", *, workdir: Path, limit: int = 10,
-                 mapping: dict[str, str] | None = None, anchor_name: str = "") -> Preview:
+def preview_file(
+    path: Path,
+    kind: str = "spend",
+    *,
+    workdir: Path,
+    limit: int = 10,
+    mapping: dict[str, str] | None = None,
+    anchor_name: str = "",
+) -> Preview:
     """Find the header, read the first `limit` data rows and propose (or check) the mapping."""
     con = duckdb.connect()
     try:
         try:
-            parts, notes = stage_file(con, path, mapmod.header_scorer(kind), workdir, kind=kind,
-                                      what=mapmod.HEADER_HINTS.get(kind, "its"))
+            parts, notes = stage_file(
+                con,
+                path,
+                mapmod.header_scorer(kind),
+                workdir,
+                kind=kind,
+                what=mapmod.HEADER_HINTS.get(kind, "its"),
+            )
         except HeaderNotFound:
             parts, notes = stage_file(con, path, text_cells, workdir)
-            notes.append("We did not recognise the column names, so we took the first row with several "
-                         "labels as the header. Choose the columns below.")
+            notes.append(
+                "We did not recognise the column names, so we took the first row with several "
+                "labels as the header. Choose the columns below."
+            )
         part = parts[0]
         cols = ", ".join(f"c{i}" for i in range(len(part.columns)))
-        rows = [list(r) for r in con.execute(f"SELECT {cols} FROM {part.table} LIMIT {int(limit)}").fetchall()]
-        sample = [list(r) for r in con.execute(f"SELECT {cols} FROM {part.table} LIMIT {infer.SAMPLE_ROWS}").fetchall()]
+        rows = [
+            list(r)
+            for r in con.execute(f"SELECT {cols} FROM {part.table} LIMIT {int(limit)}").fetchall()
+        ]
+        sample = [
+            list(r)
+            for r in con.execute(
+                f"SELECT {cols} FROM {part.table} LIMIT {infer.SAMPLE_ROWS}"
+            ).fetchall()
+        ]
         auto = infer.automatic(part.columns, sample, kind)
-        chosen = auto.fields if mapping is None else {f: c for f, c in mapping.items() if c in part.columns}
-        pv = Preview(path.name, part.sheet, part.columns, rows, chosen, list(mapmod.FIELDS[kind]),
-                     list(mapmod.REQUIRED[kind]), notes)
-        pv.chosen = {c.field: {"samples": c.samples, "confidence": c.confidence, "looks_like": c.kind,
-                               "chosen_by": c.why} for c in auto.choices}
+        chosen = (
+            auto.fields
+            if mapping is None
+            else {f: c for f, c in mapping.items() if c in part.columns}
+        )
+        pv = Preview(
+            path.name,
+            part.sheet,
+            part.columns,
+            rows,
+            chosen,
+            list(mapmod.FIELDS[kind]),
+            list(mapmod.REQUIRED[kind]),
+            notes,
+        )
+        pv.chosen = {
+            c.field: {
+                "samples": c.samples,
+                "confidence": c.confidence,
+                "looks_like": c.kind,
+                "chosen_by": c.why,
+            }
+            for c in auto.choices
+        }
         if kind == "spend" and chosen.get("payment_date") in part.columns:
             _dates(con, pv, part.table, part.columns.index(chosen["payment_date"]), auto.glued_date)
             body = sanity.other_body(part.columns, sample, sanity.Context(anchor_name, anchor_name))
@@ -78,7 +128,11 @@ def preview_file(path: Path, kind: str = "spend", *, workdir: Path, limit: int =
 
 def _dates(con: duckdb.DuckDBPyConnection, pv: Preview, table: str, col: int, glued: bool) -> None:
     """The date order all the column's values prove, or the question to ask when they cannot tell."""
-    cell = f"NULLIF(regexp_extract(trim(c{col}), '{GLUED_DATE_SQL}', 1), '')" if glued else f"trim(c{col})"
+    cell = (
+        f"NULLIF(regexp_extract(trim(c{col}), '{GLUED_DATE_SQL}', 1), '')"
+        if glued
+        else f"trim(c{col})"
+    )
     ev = dates.gather(con, f"SELECT {dates.evidence_sql(cell)} FROM {table}")
     try:
         decision = dates.decide(ev, path=pv.file, column=pv.columns[col])
@@ -101,10 +155,19 @@ def run_spend_checks(ws: Workspace, pv: Preview, path: Path, org: str, workdir: 
         return
     order = pv.date_order
     try:
-        pv.warnings = check_spend(ws, path, org, mapping_file=write_mapping_file(pv.mapping, workdir / "mapping.json"),
-                                  date_order=order)
+        pv.warnings = check_spend(
+            ws,
+            path,
+            org,
+            mapping_file=write_mapping_file(pv.mapping, workdir / "mapping.json"),
+            date_order=order,
+        )
     except dates.DateOrderError:
-        pv.notes.append("The checks on the file's dates (far away, in the future, already loaded) run when you "
-                        "load it, once the date order is chosen.")
-    except AnchorageError as exc:  # the load will say the same, with the fix; the preview still shows the file
+        pv.notes.append(
+            "The checks on the file's dates (far away, in the future, already loaded) run when you "
+            "load it, once the date order is chosen."
+        )
+    except (
+        AnchorageError
+    ) as exc:  # the load will say the same, with the fix; the preview still shows the file
         pv.notes.append(f"When loaded as proposed: {exc.message.replace(f'{path.parent}/', '')}")

@@ -11,8 +11,14 @@ import duckdb
 Progress = Callable[[str, float], None]  # (stage description, fraction 0..1)
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, *, stage: str = "",
-        progress: Progress | None = None) -> None:
+def run(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Any = None,
+    *,
+    stage: str = "",
+    progress: Progress | None = None,
+) -> None:
     """Execute one statement; while it runs, report DuckDB's progress for it to `progress`."""
     if progress is None:
         con.execute(sql, params)

@@ -10,7 +10,9 @@ from anchorage.exports import write_table
 from anchorage.workspace import Workspace
 
 
-def quarantine_frame(ws: Workspace, org: str | None = None, kind: str | None = None) -> pd.DataFrame:
+def quarantine_frame(
+    ws: Workspace, org: str | None = None, kind: str | None = None
+) -> pd.DataFrame:
     """Quarantined rows of live uploads (rows of replaced uploads were deleted with them)."""
     where, params = ["TRUE"], []
     if org:
@@ -27,7 +29,9 @@ def quarantine_frame(ws: Workspace, org: str | None = None, kind: str | None = N
         ).df()
 
 
-def export_quarantine(ws: Workspace, out: Path, org: str | None = None, kind: str | None = None) -> int:
+def export_quarantine(
+    ws: Workspace, out: Path, org: str | None = None, kind: str | None = None
+) -> int:
     """Write the quarantine to CSV or XLSX (by the file's suffix); returns the row count."""
     df = quarantine_frame(ws, org, kind)
     write_table(out, df, sheet="Quarantine")

@@ -53,20 +53,27 @@ LINE_RE = re.compile(r"\s*line\s+(\d+)\s*", re.IGNORECASE)
 # ---------------------------------------------------------------- export
 
 
-def _root_and_rows(con: duckdb.DuckDBPyConnection, upload_id: str) -> tuple[str, list[tuple[Any, ...]]]:
+def _root_and_rows(
+    con: duckdb.DuckDBPyConnection, upload_id: str
+) -> tuple[str, list[tuple[Any, ...]]]:
     """The upload a workbook fixes (the original, for a fix upload) and the quarantined rows still open:
     (source row, line, column, reason, raw), in file order; rows fixed since are left out."""
-    root = con.execute("SELECT any_value(original_upload_id) FROM quarantine_fixes WHERE fix_upload_id = ?",
-                       [upload_id]).fetchone()
+    root = con.execute(
+        "SELECT any_value(original_upload_id) FROM quarantine_fixes WHERE fix_upload_id = ?",
+        [upload_id],
+    ).fetchone()
     original = root[0] if root and root[0] else upload_id
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT coalesce(f.original_row_no, {KEY_SQL}) AS src, q.line_no, q.column_name, q.reason, q.raw
         FROM quarantine q
         LEFT JOIN quarantine_fixes f ON f.fix_upload_id = q.upload_id AND f.row_no = {KEY_SQL}
         WHERE q.upload_id = $u AND src NOT IN (
             SELECT original_row_no FROM quarantine_fixes WHERE original_upload_id = $o AND loaded)
         ORDER BY src < 0, abs(src)
-    """, {"u": upload_id, "o": original}).fetchall()
+    """,
+        {"u": upload_id, "o": original},
+    ).fetchall()
     return original, rows
 
 
@@ -85,14 +92,18 @@ def what_to_fix(column: str | None, reason: str) -> str:
     return f"{reason[:1].upper()}{reason[1:]}: retype this row into the file's columns."
 
 
-def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.BytesIO, *, personal: bool) -> int:
+def write_fix_workbook(
+    ws: Workspace, upload: records.Upload, target: Path | io.BytesIO, *, personal: bool
+) -> int:
     """Write the fix workbook of an upload (already checked to be the user's); returns the rows in it.
     `personal`: the upload's kind is personal data (its workbook says which columns to type in again)."""
     columns_read = [str(v) for k, v in (upload.mapping or {}).items() if not k.startswith("_")]
     if not columns_read:  # a file read by its own reader (OCDS notices, reference data, registers)
-        raise AnchorageError("This kind of file has no fix workbook: its rows are not read from named columns.",
-                             fix="Download the quarantine as CSV or Excel, correct the original file and upload it "
-                                 "again.")
+        raise AnchorageError(
+            "This kind of file has no fix workbook: its rows are not read from named columns.",
+            fix="Download the quarantine as CSV or Excel, correct the original file and upload it "
+            "again.",
+        )
     with ws.warehouse(read_only=True) as con:
         original, rows = _root_and_rows(con, upload.id)
     headers: list[str] = []
@@ -118,7 +129,9 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
             if unsplit:
                 values.append(raw if cells is None else None)
             values.append(what_to_fix(column, reason))
-            for i, v in enumerate(values):  # the file's text stays text (a number typed in stays a number)
+            for i, v in enumerate(
+                values
+            ):  # the file's text stays text (a number typed in stays a number)
                 wb.cell(sheet, n, i, v if i == 0 or v is None else str(v))
         sheet.set_column(0, 0, 10)
         sheet.set_column(1, max(1, len(columns) - 2), 18)
@@ -133,15 +146,24 @@ def write_fix_workbook(ws: Workspace, upload: records.Upload, target: Path | io.
             "3. Save as Excel (.xlsx) and upload it again for the same anchor and kind of file.",
             "Rows now right are loaded; rows still wrong stay in quarantine with their reason.",
             "Rows already fixed are never loaded twice, and uploading the same workbook twice adds nothing.",
-            *(["This is personal data: only the columns Anchorage keeps are filled in. Type any empty ones (such "
-               "as a home postcode) from your own system if you can, and delete this workbook when done."]
-              if personal else []),
+            *(
+                [
+                    "This is personal data: only the columns Anchorage keeps are filled in. Type any empty ones (such "
+                    "as a home postcode) from your own system if you can, and delete this workbook when done."
+                ]
+                if personal
+                else []
+            ),
             "",
         ]
         for i, text in enumerate(lines):
             wb.cell(help_sheet, i, 0, text)
-        marker = [(MARKER, original), ("Anchor", upload.org), ("Kind", upload.kind),
-                  ("Written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+        marker = [
+            (MARKER, original),
+            ("Anchor", upload.org),
+            ("Kind", upload.kind),
+            ("Written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ]
         for i, (label, value) in enumerate(marker, start=len(lines)):
             wb.row(help_sheet, i, 0, [label, value])
         help_sheet.set_column(0, 0, 90)
@@ -169,20 +191,36 @@ class Fix:
         value = (self.original.mapping or {}).get("_date_order")
         return str(value) if value else None
 
-    def after_load(self, then: Callable[[duckdb.DuckDBPyConnection, str], None]
-                   ) -> Callable[[duckdb.DuckDBPyConnection, str], None]:
+    def after_load(
+        self, then: Callable[[duckdb.DuckDBPyConnection, str], None]
+    ) -> Callable[[duckdb.DuckDBPyConnection, str], None]:
         """The load's after-load step, which also records (in the load's transaction) which rows were fixed."""
+
         def run(con: duckdb.DuckDBPyConnection, org: str) -> None:
             then(con, org)
-            staged = con.execute("SELECT upload_id FROM upload_journal WHERE state = 'staged' AND org = ? AND kind = ?",
-                                 [org, self.original.kind]).fetchall()
+            staged = con.execute(
+                "SELECT upload_id FROM upload_journal WHERE state = 'staged' AND org = ? AND kind = ?",
+                [org, self.original.kind],
+            ).fetchall()
             if len(staged) != 1:  # one load at a time holds the write lock
-                raise RuntimeError("could not tell which upload is loading; please report this")  # pragma: no cover
+                raise RuntimeError(
+                    "could not tell which upload is loading; please report this"
+                )  # pragma: no cover
             fix_id = staged[0][0]
-            bad = {r[0] for r in con.execute("SELECT row_no FROM quarantine WHERE upload_id = ?", [fix_id]).fetchall()}
-            con.executemany("INSERT INTO quarantine_fixes VALUES (?, ?, ?, ?, ?, ?)", [
-                [fix_id, n, self.original.id, src, n not in bad, self.workbook_sha]
-                for n, src in enumerate(self.source_rows, start=1)])
+            bad = {
+                r[0]
+                for r in con.execute(
+                    "SELECT row_no FROM quarantine WHERE upload_id = ?", [fix_id]
+                ).fetchall()
+            }
+            con.executemany(
+                "INSERT INTO quarantine_fixes VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    [fix_id, n, self.original.id, src, n not in bad, self.workbook_sha]
+                    for n, src in enumerate(self.source_rows, start=1)
+                ],
+            )
+
         return run
 
 
@@ -236,9 +274,14 @@ def fixed_upload(ws: Workspace, path: Path) -> records.Upload | None:
 
 def nothing_new(path: Path, org: str, kind: str, fix: Fix) -> ImportSummary:
     """A fix workbook with nothing new in it: loaded before, or every row in it fixed already."""
-    out = ImportSummary(kind=kind, file=Path(path).name, org=org, duplicate=True, upload_id=fix.duplicate_of)
-    out.notes.append(f"this fix workbook was loaded already as upload {fix.duplicate_of}; nothing added"
-                     if fix.duplicate_of else "every row in this fix workbook was fixed already; nothing added")
+    out = ImportSummary(
+        kind=kind, file=Path(path).name, org=org, duplicate=True, upload_id=fix.duplicate_of
+    )
+    out.notes.append(
+        f"this fix workbook was loaded already as upload {fix.duplicate_of}; nothing added"
+        if fix.duplicate_of
+        else "every row in this fix workbook was fixed already; nothing added"
+    )
     return out
 
 
@@ -260,30 +303,54 @@ def fix_source(ws: Workspace, path: Path, org: str, kind: str) -> Iterator[Fix |
         original_id = marker[MARKER]
         with ws.session() as s:
             original = s.get(records.Upload, original_id[:64])
-            if original is None or original.status != "loaded" or original.org != org or marker.get("Anchor") != org:
-                raise InputFileError(path.name, "is a fix workbook for an upload of another anchor (or one that is "
-                                     "no longer loaded), so it cannot be loaded for this anchor.",
-                                     fix="Upload it for the anchor it came from, as a user of that anchor.")
+            if (
+                original is None
+                or original.status != "loaded"
+                or original.org != org
+                or marker.get("Anchor") != org
+            ):
+                raise InputFileError(
+                    path.name,
+                    "is a fix workbook for an upload of another anchor (or one that is "
+                    "no longer loaded), so it cannot be loaded for this anchor.",
+                    fix="Upload it for the anchor it came from, as a user of that anchor.",
+                )
             if original.kind != kind:
-                raise InputFileError(path.name, f'is a fix workbook for a "{original.kind}" file, not "{kind}".',
-                                     fix=f'Upload it as a "{original.kind}" file.')
-            fixes = s.query(records.Upload.id).filter(records.Upload.org == org, records.Upload.kind == kind,
-                                                      records.Upload.status == "loaded").all()
+                raise InputFileError(
+                    path.name,
+                    f'is a fix workbook for a "{original.kind}" file, not "{kind}".',
+                    fix=f'Upload it as a "{original.kind}" file.',
+                )
+            fixes = (
+                s.query(records.Upload.id)
+                .filter(
+                    records.Upload.org == org,
+                    records.Upload.kind == kind,
+                    records.Upload.status == "loaded",
+                )
+                .all()
+            )
         live = {u[0] for u in fixes}
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         rows = list(book[FIX_SHEET].iter_rows(values_only=True))
     finally:
         book.close()
     with ws.warehouse(read_only=True) as con:
-        done = con.execute("SELECT DISTINCT fix_upload_id, workbook_sha, loaded, original_row_no FROM quarantine_fixes "
-                           "WHERE original_upload_id = ?", [original.id]).fetchall()
+        done = con.execute(
+            "SELECT DISTINCT fix_upload_id, workbook_sha, loaded, original_row_no FROM quarantine_fixes "
+            "WHERE original_upload_id = ?",
+            [original.id],
+        ).fetchall()
     done = [d for d in done if d[0] in live]
     fixed = {d[3] for d in done if d[2]}
     duplicate = next((d[0] for d in done if d[1] == sha), None)
     header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else ())]
     if ROW_COL not in header:
-        raise InputFileError(path.name, f'has no "{ROW_COL}" column on its "{FIX_SHEET}" sheet.',
-                             fix="Download the fix workbook again and edit only the cells that are wrong.")
+        raise InputFileError(
+            path.name,
+            f'has no "{ROW_COL}" column on its "{FIX_SHEET}" sheet.',
+            fix="Download the fix workbook again and edit only the cells that are wrong.",
+        )
     keep = [i for i, h in enumerate(header) if h and h not in (ROW_COL, WHAT_COL, LINE_COL)]
     src_at = header.index(ROW_COL)
     order = (original.mapping or {}).get("_date_order")
@@ -299,10 +366,13 @@ def fix_source(ws: Workspace, path: Path, org: str, kind: str) -> Iterator[Fix |
         if isinstance(src, str) and (line := LINE_RE.fullmatch(src)):
             src = -int(line.group(1))
         if not isinstance(src, int | float) or int(src) != src or int(src) in seen:
-            raise InputFileError(path.name, f'row {n} of the "{FIX_SHEET}" sheet has '
-                                 f'{"no" if src is None else "a changed or repeated"} "{ROW_COL}".',
-                                 fix="Put new payments in a new file, not in the fix workbook; keep each row's "
-                                     f'"{ROW_COL}" as it was written.')
+            raise InputFileError(
+                path.name,
+                f'row {n} of the "{FIX_SHEET}" sheet has '
+                f'{"no" if src is None else "a changed or repeated"} "{ROW_COL}".',
+                fix="Put new payments in a new file, not in the fix workbook; keep each row's "
+                f'"{ROW_COL}" as it was written.',
+            )
         seen.add(int(src))
         if int(src) in fixed:
             skipped += 1
@@ -317,12 +387,18 @@ def fix_source(ws: Workspace, path: Path, org: str, kind: str) -> Iterator[Fix |
             for r, cells in enumerate(out_rows, start=1):
                 wb.row(sheet, r, 0, cells)
         mapping = Path(tmp) / "mapping.json"
-        mapping.write_text(json.dumps({k: v for k, v in (original.mapping or {}).items() if not k.startswith("_")}),
-                           encoding="utf-8")
+        mapping.write_text(
+            json.dumps(
+                {k: v for k, v in (original.mapping or {}).items() if not k.startswith("_")}
+            ),
+            encoding="utf-8",
+        )
         related = [original.id, *sorted({d[0] for d in done})]
         try:
             yield Fix(original, clean, mapping, sha, sources, related, duplicate, skipped)
-        except AnchorageError as exc:  # name the user's workbook, never where the server keeps its copy
+        except (
+            AnchorageError
+        ) as exc:  # name the user's workbook, never where the server keeps its copy
             exc.message = exc.message.replace(str(clean), str(path)).replace(str(tmp), "")
             if isinstance(exc, InputFileError):
                 exc.path = str(path)

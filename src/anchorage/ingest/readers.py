@@ -35,7 +35,9 @@ class StagedPart:
     sheet: str | None
     header_line: int
     rejects: list[Reject] = field(default_factory=list)
-    sample: list[list[str | None]] = field(default_factory=list)  # the first data rows, for column inference
+    sample: list[list[str | None]] = field(
+        default_factory=list
+    )  # the first data rows, for column inference
 
 
 # Given a part's header and its first data rows, the select list that stages its cells c0..cN (default "*"):
@@ -45,8 +47,14 @@ SAMPLE_ROWS = 2000
 
 
 def stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path,
-    *, kind: str = "spend", what: str = "the supplier, amount and date", encoding: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    score: Callable[[list[str]], int],
+    workdir: Path,
+    *,
+    kind: str = "spend",
+    what: str = "the supplier, amount and date",
+    encoding: str | None = None,
     computed: Computed | None = None,
 ) -> tuple[list[StagedPart], list[str]]:
     """Stage every table in the file that has a recognisable header; return the parts and notes.
@@ -72,8 +80,16 @@ def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> Heade
     )
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], workdir: Path,
-               kind: str, what: str, encoding: str | None, extra: Computed) -> StagedPart:
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    score: Callable[[list[str]], int],
+    workdir: Path,
+    kind: str,
+    what: str,
+    encoding: str | None,
+    extra: Computed,
+) -> StagedPart:
     encoding = encoding or sniff.detect_encoding(path)
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
@@ -90,10 +106,14 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
     rej = f"rejects_{table}"
     skip = guess.lines_before + 1
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
-    sample = [list(r) for r in con.execute(
-        f"SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip={skip}, columns={cols!r}, "
-        f"auto_detect=false, null_padding=true, parallel=false, ignore_errors=true, max_line_size=10000000) LIMIT {SAMPLE_ROWS}",
-        [str(source), delimiter]).fetchall()]
+    sample = [
+        list(r)
+        for r in con.execute(
+            f"SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip={skip}, columns={cols!r}, "
+            f"auto_detect=false, null_padding=true, parallel=false, ignore_errors=true, max_line_size=10000000) LIMIT {SAMPLE_ROWS}",
+            [str(source), delimiter],
+        ).fetchall()
+    ]
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT {extra(header, sample)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
@@ -115,7 +135,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list
 
 def _reject_reason(kinds: str, ncols: int) -> str:
     if "TOO MANY" in kinds:
-        return f"the line has more cells than the header's {ncols} columns (a stray comma or quote?)"
+        return (
+            f"the line has more cells than the header's {ncols} columns (a stray comma or quote?)"
+        )
     if "MISSING" in kinds:
         return f"the line has fewer cells than the header's {ncols} columns"
     if "UNQUOTED" in kinds or "QUOTE" in kinds:
@@ -124,7 +146,11 @@ def _reject_reason(kinds: str, ncols: int) -> str:
 
 
 def _stage_workbook(
-    con: duckdb.DuckDBPyConnection, path: Path, score: Callable[[list[str]], int], kind: str, what: str,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    score: Callable[[list[str]], int],
+    kind: str,
+    what: str,
     extra: Computed,
 ) -> tuple[list[StagedPart], list[str]]:
     parts: list[StagedPart] = []
@@ -142,18 +168,27 @@ def _stage_workbook(
         while header and not header[-1]:
             header = header[:-1]
         width = len(header)
-        data = rows[guess.row_index + 1:]
+        data = rows[guess.row_index + 1 :]
         arrays = {
-            f"c{j}": pa.array([r[start + j] if start + j < len(r) else None for r in data], pa.string())
+            f"c{j}": pa.array(
+                [r[start + j] if start + j < len(r) else None for r in data], pa.string()
+            )
             for j in range(width)
         }
-        arrays["_line_no"] = pa.array(range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64())
+        arrays["_line_no"] = pa.array(
+            range(guess.row_index + 2, guess.row_index + 2 + len(data)), pa.int64()
+        )
         table = f"staged_{next(_ids)}"
         con.register(f"{table}_arrow", pa.table(arrays))
-        sample = [[arrays[f"c{j}"][i].as_py() for j in range(width)] for i in range(min(len(data), SAMPLE_ROWS))]
+        sample = [
+            [arrays[f"c{j}"][i].as_py() for j in range(width)]
+            for i in range(min(len(data), SAMPLE_ROWS))
+        ]
         select = extra(header, sample)
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select}{'' if select == '*' else ', _line_no'} "
-                    f"FROM {table}_arrow")
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT {select}{'' if select == '*' else ', _line_no'} "
+            f"FROM {table}_arrow"
+        )
         con.unregister(f"{table}_arrow")
         parts.append(StagedPart(table, header, name, guess.row_index + 1, sample=sample))
     if not parts:

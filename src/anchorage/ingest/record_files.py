@@ -58,7 +58,9 @@ class RecordsKind:
     columns: list[FileColumn]
     # Replace the rows of these anchors with these rows (each has "upload_id"); returns the upload ids whose
     # rows it deleted.
-    write: Callable[[Session, set[str], Any], set[str]]  # rows: list[Row], or BulkRows for a `bulk` kind
+    write: Callable[
+        [Session, set[str], Any], set[str]
+    ]  # rows: list[Row], or BulkRows for a `bulk` kind
     model: Any  # the records table (for the upload each row came from)
     anchor_field: str | None = "anchor"
     # A collaborative file without an anchor column is the collaborative's own list (org "").
@@ -103,31 +105,47 @@ def _parsed(c: FileColumn) -> tuple[str, str]:
     raw = f'"{c.name}_raw"'
     if c.kind == "int":
         num = f"TRY_CAST(replace({raw}, ',', '') AS DECIMAL(18, 4))"
-        return f"CASE WHEN {num} = trunc({num}) THEN CAST({num} AS BIGINT) END", "is not a whole number"
+        return (
+            f"CASE WHEN {num} = trunc({num}) THEN CAST({num} AS BIGINT) END",
+            "is not a whole number",
+        )
     if c.kind == "money":
         # "£1,234.56" straight away (anchorage_amount gives the same for at most two decimals); the rest
         # go through anchorage_amount.
-        return (f"COALESCE(CASE WHEN regexp_full_match({raw}, '{PLAIN_POUNDS}') "
-                f"THEN TRY_CAST(replace(replace({raw}, '£', ''), ',', '') AS DECIMAL(18, 2)) END, "
-                f"anchorage_amount({raw}))"), "is not an amount"
+        return (
+            f"COALESCE(CASE WHEN regexp_full_match({raw}, '{PLAIN_POUNDS}') "
+            f"THEN TRY_CAST(replace(replace({raw}, '£', ''), ',', '') AS DECIMAL(18, 2)) END, "
+            f"anchorage_amount({raw}))"
+        ), "is not an amount"
     if c.kind == "date":
         return f"anchorage_date({raw})", "is not a date (use DD/MM/YYYY)"
     if c.kind == "month":
         # MM/YYYY straight away: anchorage_date would reach that format only after trying every other one
         # (gives the same month; ~50 times faster on a pay bill).
-        return (f"COALESCE(CASE WHEN regexp_full_match({raw}, '[0-9]{{1,2}}/[0-9]{{4}}') "
-                f"THEN CAST(try_strptime({raw}, '%m/%Y') AS DATE) END, "
-                f"CAST(date_trunc('month', anchorage_date({raw})) AS DATE))"), "is not a month (use MM/YYYY)"
+        return (
+            f"COALESCE(CASE WHEN regexp_full_match({raw}, '[0-9]{{1,2}}/[0-9]{{4}}') "
+            f"THEN CAST(try_strptime({raw}, '%m/%Y') AS DATE) END, "
+            f"CAST(date_trunc('month', anchorage_date({raw})) AS DATE))"
+        ), "is not a month (use MM/YYYY)"
     if c.kind == "flag":
-        return (f"CASE WHEN upper({raw}) IN ('Y', 'YES', 'TRUE', '1') THEN TRUE "
-                f"WHEN upper({raw}) IN ('N', 'NO', 'FALSE', '0') THEN FALSE END"), "is not Y or N"
-    items = (f"list_filter(list_transform(string_split(regexp_replace({raw}, '[;|]', ',', 'g'), ','), "
-             "x -> trim(x)), x -> x <> '')")
+        return (
+            f"CASE WHEN upper({raw}) IN ('Y', 'YES', 'TRUE', '1') THEN TRUE "
+            f"WHEN upper({raw}) IN ('N', 'NO', 'FALSE', '0') THEN FALSE END"
+        ), "is not Y or N"
+    items = (
+        f"list_filter(list_transform(string_split(regexp_replace({raw}, '[;|]', ',', 'g'), ','), "
+        "x -> trim(x)), x -> x <> '')"
+    )
     if c.kind == "list":
         return items, "is not a list"
     if c.kind == "monthlist":  # NULL when any item is not a date
-        months = f"list_transform({items}, x -> CAST(date_trunc('month', anchorage_date(x)) AS DATE))"
-        return f"CASE WHEN list_count({months}) = len({months}) THEN {months} END", "has an item that is not a month"
+        months = (
+            f"list_transform({items}, x -> CAST(date_trunc('month', anchorage_date(x)) AS DATE))"
+        )
+        return (
+            f"CASE WHEN list_count({months}) = len({months}) THEN {months} END",
+            "has an item that is not a month",
+        )
     return raw, ""
 
 
@@ -140,20 +158,35 @@ def _checks(b: Batch, spec: RecordsKind, org_name: str) -> list[Check]:
     out: list[Check] = []
     af = spec.anchor_field
     if af is not None and af in b.mapping.fields:
-        out.append(Check("_anchor_raw IS NOT NULL AND _anchor_found IS NULL",
-                         f"""'{af} "' || _anchor_raw || '" is not an anchor of this workspace'""", af))
+        out.append(
+            Check(
+                "_anchor_raw IS NOT NULL AND _anchor_found IS NULL",
+                f"""'{af} "' || _anchor_raw || '" is not an anchor of this workspace'""",
+                af,
+            )
+        )
         if b.org:
-            out.append(Check(f"_anchor_found IS NOT NULL AND _anchor_found <> '{_q(b.org)}'",
-                             f"""'{af} "' || _anchor_raw || '" is not {_q(org_name)}: load a file naming """
-                             "several anchors without --org'", af))
+            out.append(
+                Check(
+                    f"_anchor_found IS NOT NULL AND _anchor_found <> '{_q(b.org)}'",
+                    f"""'{af} "' || _anchor_raw || '" is not {_q(org_name)}: load a file naming """
+                    "several anchors without --org'",
+                    af,
+                )
+            )
         elif not spec.anchor_optional:
             out.append(Check("_anchor_raw IS NULL", f"'the {af} is empty'", af))
     for c in spec.columns:
         if c.required:
             out.append(Check(f'"{c.name}_raw" IS NULL', f"'the {c.label} is empty'", c.name))
         if c.kind != "text":
-            out.append(Check(f'"{c.name}_raw" IS NOT NULL AND "{c.name}" IS NULL',
-                             f"'{c.label}{_value(c)} {_parsed(c)[1]}'", c.name))
+            out.append(
+                Check(
+                    f'"{c.name}_raw" IS NOT NULL AND "{c.name}" IS NULL',
+                    f"'{c.label}{_value(c)} {_parsed(c)[1]}'",
+                    c.name,
+                )
+            )
     return out + spec.checks
 
 
@@ -163,37 +196,69 @@ def _anchor_sql(b: Batch, spec: RecordsKind) -> str:
         return f"'{_q(b.org)}'"
     if b.org:
         return f"CASE WHEN _anchor_found IS NULL OR _anchor_found = '{_q(b.org)}' THEN '{_q(b.org)}' END"
-    return "CASE WHEN _anchor_raw IS NULL THEN '' ELSE _anchor_found END" if spec.anchor_optional else "_anchor_found"
+    return (
+        "CASE WHEN _anchor_raw IS NULL THEN '' ELSE _anchor_found END"
+        if spec.anchor_optional
+        else "_anchor_found"
+    )
 
 
 def _kept_json(b: Batch, spec: RecordsKind) -> str:
     """What quarantine keeps of a row: all of it, or for personal data only its mapped non-personal fields."""
     if not spec.personal:
         return b.raw_json_sql("r0")
-    pairs = [f"'{_q(b.column_header(c.name))}', {b.col(c.name)}"
-             for c in spec.columns if not c.personal and c.name in b.mapping.fields]
+    pairs = [
+        f"'{_q(b.column_header(c.name))}', {b.col(c.name)}"
+        for c in spec.columns
+        if not c.personal and c.name in b.mapping.fields
+    ]
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "CAST(NULL AS VARCHAR)"
 
 
 def _prepare(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
-    if spec.anchor_field is not None and not b.org and not spec.anchor_optional \
-            and spec.anchor_field not in b.mapping.fields:
-        raise MappingError(b.source_file, f"no column for the {spec.anchor_field} (columns found: "
-                           f"{', '.join(b.part.columns)}), and no anchor was chosen.",
-                           fix=f"Add a column naming each row's {spec.anchor_field}, or load the file for one "
-                               "anchor with --org.")
+    if (
+        spec.anchor_field is not None
+        and not b.org
+        and not spec.anchor_optional
+        and spec.anchor_field not in b.mapping.fields
+    ):
+        raise MappingError(
+            b.source_file,
+            f"no column for the {spec.anchor_field} (columns found: "
+            f"{', '.join(b.part.columns)}), and no anchor was chosen.",
+            fix=f"Add a column naming each row's {spec.anchor_field}, or load the file for one "
+            "anchor with --org.",
+        )
     org_name = ws.config.anchor(b.org).name if b.org else ""
-    anchors = ", ".join(f"('{_q(a.slug)}', '{_q(a.name.lower())}')" for a in ws.config.anchors) or "(NULL, NULL)"
-    b.con.execute(f"CREATE OR REPLACE TEMP TABLE wf_anchor_slugs AS SELECT * FROM (VALUES {anchors}) a(slug, name)")
+    anchors = (
+        ", ".join(f"('{_q(a.slug)}', '{_q(a.name.lower())}')" for a in ws.config.anchors)
+        or "(NULL, NULL)"
+    )
+    b.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE wf_anchor_slugs AS SELECT * FROM (VALUES {anchors}) a(slug, name)"
+    )
     t = b.parsed
     checks = _checks(b, spec, org_name)
     raws = ", ".join(f'{b.col(c.name)} AS "{c.name}_raw"' for c in spec.columns)
     anchor_raw = b.col(spec.anchor_field) if spec.anchor_field else "NULL"
     parsed = ", ".join(f'{_parsed(c)[0]} AS "{c.name}"' for c in spec.columns)
-    reason = "concat_ws('; ', " + ", ".join(f"CASE WHEN {c.cond} THEN {c.reason} END" for c in checks) + ")"
-    bad_col = ("CASE " + " ".join(f"WHEN {c.cond} THEN '{_q(b.column_header(c.column))}'" for c in checks)
-               + " END") if checks else "NULL"
-    prog.run(b.con, f"""
+    reason = (
+        "concat_ws('; ', "
+        + ", ".join(f"CASE WHEN {c.cond} THEN {c.reason} END" for c in checks)
+        + ")"
+    )
+    bad_col = (
+        (
+            "CASE "
+            + " ".join(f"WHEN {c.cond} THEN '{_q(b.column_header(c.column))}'" for c in checks)
+            + " END"
+        )
+        if checks
+        else "NULL"
+    )
+    prog.run(
+        b.con,
+        f"""
         CREATE TEMP TABLE {t} AS
         WITH r AS (
             SELECT r0.rowid + 1 AS row_no, {b.line_sql()} AS line_no, {raws},
@@ -206,15 +271,20 @@ def _prepare(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
             FROM r
         ), q AS (SELECT *, {_anchor_sql(b, spec)} AS _anchor FROM p)
         SELECT *, {reason} AS reason, {bad_col} AS bad_column FROM q
-    """, stage=f"Checking {b.source_file}", progress=b.progress)
+    """,
+        stage=f"Checking {b.source_file}",
+        progress=b.progress,
+    )
     if spec.row_check is not None:
         _apply_row_check(b, spec)
     if b.adds_only and spec.key:
         _quarantine_loaded_keys(b, spec, ws)
     out = ImportSummary(kind=spec.kind, file=b.source_file)
     amt = f'"{spec.money}"' if spec.money else "0"
-    row = b.con.execute(f"SELECT count(*), count(*) FILTER (reason = ''), coalesce(sum({amt}), 0), "
-                        f"coalesce(sum({amt}) FILTER (reason = ''), 0) FROM {t}").fetchone()
+    row = b.con.execute(
+        f"SELECT count(*), count(*) FILTER (reason = ''), coalesce(sum({amt}), 0), "
+        f"coalesce(sum({amt}) FILTER (reason = ''), 0) FROM {t}"
+    ).fetchone()
     assert row is not None
     out.rows_read, out.rows_loaded = int(row[0]), int(row[1])
     out.rows_quarantined = out.rows_read - out.rows_loaded
@@ -227,7 +297,9 @@ def _prepare(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
 
 def _good_rows(b: Batch, spec: RecordsKind) -> list[Row]:
     names = ", ".join(f'"{c.name}"' for c in spec.columns)
-    cur = b.con.execute(f"SELECT row_no, _anchor, {names} FROM {b.parsed} WHERE reason = '' ORDER BY row_no")
+    cur = b.con.execute(
+        f"SELECT row_no, _anchor, {names} FROM {b.parsed} WHERE reason = '' ORDER BY row_no"
+    )
     keys = [d[0] for d in cur.description]
     return [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
 
@@ -238,27 +310,41 @@ def _apply_row_check(b: Batch, spec: RecordsKind) -> None:
     if not failed:
         return
     fixes = [(row_no, b.column_header(col), why) for row_no, (col, why) in failed.items()]
-    b.con.execute("CREATE OR REPLACE TEMP TABLE wf_row_fixes (row_no BIGINT, bad_column VARCHAR, reason VARCHAR)")
+    b.con.execute(
+        "CREATE OR REPLACE TEMP TABLE wf_row_fixes (row_no BIGINT, bad_column VARCHAR, reason VARCHAR)"
+    )
     b.con.executemany("INSERT INTO wf_row_fixes VALUES (?, ?, ?)", fixes)
-    b.con.execute(f"UPDATE {b.parsed} t SET reason = f.reason, bad_column = f.bad_column FROM wf_row_fixes f "
-                  "WHERE t.row_no = f.row_no")
+    b.con.execute(
+        f"UPDATE {b.parsed} t SET reason = f.reason, bad_column = f.bad_column FROM wf_row_fixes f "
+        "WHERE t.row_no = f.row_no"
+    )
 
 
 def _quarantine_loaded_keys(b: Batch, spec: RecordsKind, ws: Workspace) -> None:
     """A fix workbook's good rows whose key the anchor already has are quarantined, with that reason."""
     with ws.session() as s:
-        have = s.execute(select(*(getattr(spec.model, k) for k in spec.key)).where(spec.model.org == b.org)).all()
+        have = s.execute(
+            select(*(getattr(spec.model, k) for k in spec.key)).where(spec.model.org == b.org)
+        ).all()
     if not have:
         return
     names = ", ".join(f'"{k}"' for k in spec.key)
-    b.con.execute(f"CREATE OR REPLACE TEMP TABLE wf_loaded_keys AS SELECT {names} FROM {b.parsed} LIMIT 0")
-    b.con.executemany(f"INSERT INTO wf_loaded_keys VALUES ({', '.join('?' for _ in spec.key)})",
-                      [tuple(r) for r in have])
-    said = " || ', ' || ".join(f"'{k.replace('_', ' ')} \"' || CAST(t.\"{k}\" AS VARCHAR) || '\"'" for k in spec.key)
+    b.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE wf_loaded_keys AS SELECT {names} FROM {b.parsed} LIMIT 0"
+    )
+    b.con.executemany(
+        f"INSERT INTO wf_loaded_keys VALUES ({', '.join('?' for _ in spec.key)})",
+        [tuple(r) for r in have],
+    )
+    said = " || ', ' || ".join(
+        f"'{k.replace('_', ' ')} \"' || CAST(t.\"{k}\" AS VARCHAR) || '\"'" for k in spec.key
+    )
     same = " AND ".join(f't."{k}" = k."{k}"' for k in spec.key)
-    b.con.execute(f"UPDATE {b.parsed} t SET reason = {said} || ' is already loaded for this anchor', "
-                  f"bad_column = '{_q(b.column_header(spec.key[0]))}' "
-                  f"FROM wf_loaded_keys k WHERE t.reason = '' AND {same}")
+    b.con.execute(
+        f"UPDATE {b.parsed} t SET reason = {said} || ' is already loaded for this anchor', "
+        f"bad_column = '{_q(b.column_header(spec.key[0]))}' "
+        f"FROM wf_loaded_keys k WHERE t.reason = '' AND {same}"
+    )
 
 
 def _scope(b: Batch, spec: RecordsKind) -> set[str]:
@@ -270,8 +356,12 @@ def _scope(b: Batch, spec: RecordsKind) -> set[str]:
         return {b.org}
     if spec.anchor_optional and spec.anchor_field not in b.mapping.fields:
         return {""}
-    return {r[0] for r in b.con.execute(f"SELECT DISTINCT _anchor FROM {b.parsed} WHERE _anchor IS NOT NULL")
-            .fetchall()}
+    return {
+        r[0]
+        for r in b.con.execute(
+            f"SELECT DISTINCT _anchor FROM {b.parsed} WHERE _anchor IS NOT NULL"
+        ).fetchall()
+    }
 
 
 def _bulk_rows(b: Batch, spec: RecordsKind, sqlite: bool) -> BulkRows:
@@ -279,8 +369,12 @@ def _bulk_rows(b: Batch, spec: RecordsKind, sqlite: bool) -> BulkRows:
     REAL (what SQLAlchemy's Date and Numeric write there), so they are cast in DuckDB, not per value."""
     assert spec.bulk is not None
     names = list(spec.bulk)
-    kinds = {r[0]: r[1] for r in b.con.execute(
-        f"DESCRIBE SELECT {', '.join(f'{e} AS {n}' for n, e in spec.bulk.items())} FROM {b.parsed}").fetchall()}
+    kinds = {
+        r[0]: r[1]
+        for r in b.con.execute(
+            f"DESCRIBE SELECT {', '.join(f'{e} AS {n}' for n, e in spec.bulk.items())} FROM {b.parsed}"
+        ).fetchall()
+    }
     cols = []
     for n, e in spec.bulk.items():
         if sqlite and kinds[n] == "DATE":
@@ -288,8 +382,10 @@ def _bulk_rows(b: Batch, spec: RecordsKind, sqlite: bool) -> BulkRows:
         elif sqlite and kinds[n].startswith("DECIMAL"):
             e = f"CAST({e} AS DOUBLE)"
         cols.append(e)
-    rows = b.con.execute(f"SELECT {', '.join(cols)}, ? FROM {b.parsed} WHERE reason = '' ORDER BY row_no",
-                         [b.upload_id]).fetchall()
+    rows = b.con.execute(
+        f"SELECT {', '.join(cols)}, ? FROM {b.parsed} WHERE reason = '' ORDER BY row_no",
+        [b.upload_id],
+    ).fetchall()
     return BulkRows([*names, "upload_id"], rows)
 
 
@@ -298,14 +394,19 @@ def _load(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
     amt = f'"{spec.money}"' if spec.money else "NULL"
     if scope:  # quarantine of the anchors replaced goes with their rows
         marks = ", ".join("?" for _ in scope)
-        b.con.execute(f"DELETE FROM quarantine WHERE kind = ? AND upload_id <> ? AND org IN ({marks})",
-                      [spec.kind, b.upload_id, *sorted(scope)])
+        b.con.execute(
+            f"DELETE FROM quarantine WHERE kind = ? AND upload_id <> ? AND org IN ({marks})",
+            [spec.kind, b.upload_id, *sorted(scope)],
+        )
     # What is kept of a bad row is read back from the staged part (only bad rows pay for it).
-    b.con.execute(f"""
+    b.con.execute(
+        f"""
         INSERT INTO quarantine
         SELECT ?, coalesce(_anchor, ?), ?, ?, ?, row_no, line_no, bad_column, reason, {amt}, {_kept_json(b, spec)}
         FROM {b.parsed} p JOIN {b.part.table} r0 ON r0.rowid = p._source_rowid WHERE reason <> ''
-    """, [b.upload_id, b.org, spec.kind, b.source_file, b.part.sheet])
+    """,
+        [b.upload_id, b.org, spec.kind, b.source_file, b.part.sheet],
+    )
     if spec.bulk is not None:
         b.state["bulk"] = _bulk_rows(b, spec, ws.records_url.startswith("sqlite"))
     else:
@@ -318,7 +419,9 @@ def _load(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
     names = {a.slug: a.name for a in ws.config.anchors}
     if spec.anchor_field is not None and scope:
         who = ", ".join(sorted(names.get(s, "the collaborative's own list") for s in scope))
-        out.notes.append(f"replaces the {spec.what} of {who} only; other anchors' rows are unchanged")
+        out.notes.append(
+            f"replaces the {spec.what} of {who} only; other anchors' rows are unchanged"
+        )
     return out
 
 
@@ -333,12 +436,19 @@ def _write(session: Session, batches: list[Batch], spec: RecordsKind) -> None:
     gone = spec.write(session, scope, rows)
     current = {b.upload_id for b in batches}
     for uid in sorted(gone - current):  # an upload none of whose rows are left has been replaced
-        if not session.scalar(select(func.count()).select_from(spec.model).where(spec.model.upload_id == uid)):
-            session.execute(update(Upload).where(Upload.id == uid, Upload.status == "loaded")
-                            .values(status="replaced"))
+        if not session.scalar(
+            select(func.count()).select_from(spec.model).where(spec.model.upload_id == uid)
+        ):
+            session.execute(
+                update(Upload)
+                .where(Upload.id == uid, Upload.status == "loaded")
+                .values(status="replaced")
+            )
 
 
-def replace_rows(session: Session, model: Any, where: ColumnElement[bool], rows: list[Row] | BulkRows) -> set[str]:
+def replace_rows(
+    session: Session, model: Any, where: ColumnElement[bool], rows: list[Row] | BulkRows
+) -> set[str]:
     """Delete the rows `where` selects and insert `rows`; the upload ids of the rows deleted."""
     gone = {u for u in session.scalars(select(model.upload_id).where(where).distinct()) if u}
     session.execute(delete(model).where(where))
@@ -346,21 +456,44 @@ def replace_rows(session: Session, model: Any, where: ColumnElement[bool], rows:
         if rows.rows:  # one DB-API executemany of plain tuples, in the session's transaction
             conn = session.connection()
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            conn.exec_driver_sql(f"INSERT INTO {model.__tablename__} ({', '.join(rows.columns)}) "
-                                 f"VALUES ({', '.join(mark for _ in rows.columns)})", rows.rows)
+            conn.exec_driver_sql(
+                f"INSERT INTO {model.__tablename__} ({', '.join(rows.columns)}) "
+                f"VALUES ({', '.join(mark for _ in rows.columns)})",
+                rows.rows,
+            )
     elif rows:  # Core executemany: no ORM objects
         session.execute(insert(model.__table__), rows)
     return gone
 
 
 def transform_for(spec: RecordsKind, ws: Workspace) -> Transform:
-    return Transform(lambda b: _prepare(b, spec, ws), lambda b: _load(b, spec, ws), personal=spec.personal,
-                     records_load=lambda session, batches: _write(session, batches, spec), replaces_by_name=False)
+    return Transform(
+        lambda b: _prepare(b, spec, ws),
+        lambda b: _load(b, spec, ws),
+        personal=spec.personal,
+        records_load=lambda session, batches: _write(session, batches, spec),
+        replaces_by_name=False,
+    )
 
 
-def import_records_file(ws: Workspace, spec: RecordsKind, path: Path, org: str | None = None, *,
-                        mapping_file: Path | None = None, progress: prog.Progress | None = None) -> ImportSummary:
+def import_records_file(
+    ws: Workspace,
+    spec: RecordsKind,
+    path: Path,
+    org: str | None = None,
+    *,
+    mapping_file: Path | None = None,
+    progress: prog.Progress | None = None,
+) -> ImportSummary:
     """Load one records file for an anchor (`org`), or collaborative-wide (None: rows name their anchors)."""
-    return run_import(ws, Path(path), org, spec.kind, transform_for(spec, ws),
-                      delete_sql=["DELETE FROM quarantine WHERE upload_id = ?"], mapping_file=mapping_file,
-                      progress=progress, money=spec.money is not None)
+    return run_import(
+        ws,
+        Path(path),
+        org,
+        spec.kind,
+        transform_for(spec, ws),
+        delete_sql=["DELETE FROM quarantine WHERE upload_id = ?"],
+        mapping_file=mapping_file,
+        progress=progress,
+        money=spec.money is not None,
+    )

@@ -32,8 +32,15 @@ class Restored:
     note: str = ""
 
     def to_json(self) -> dict[str, object]:
-        return {"upload_id": self.upload_id, "org": self.org, "kind": self.kind, "file": self.filename,
-                "rows_restored": self.rows, "superseded": self.superseded, "note": self.note}
+        return {
+            "upload_id": self.upload_id,
+            "org": self.org,
+            "kind": self.kind,
+            "file": self.filename,
+            "rows_restored": self.rows,
+            "superseded": self.superseded,
+            "note": self.note,
+        }
 
 
 def _snapshot_of(upload: records.Upload) -> snapshots.Snapshot:
@@ -43,7 +50,8 @@ def _snapshot_of(upload: records.Upload) -> snapshots.Snapshot:
         raise AnchorageError(
             f"Upload {upload.id} ({upload.filename}) is a {label} file: each such file adds to the others, so "
             "there is no earlier version to restore.",
-            fix="Only asset registers, supplier masters and staff extracts replace each other and can be restored.")
+            fix="Only asset registers, supplier masters and staff extracts replace each other and can be restored.",
+        )
     return kind.snapshot
 
 
@@ -53,18 +61,27 @@ def restore(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restore
         journal.sweep(con, ws.session)
         up = session.get(records.Upload, upload_id.strip()[:64])
         if up is None or (org is not None and up.org != org):
-            raise AnchorageError(f'There is no upload "{upload_id}".',
-                                 fix="Copy the upload id from `anchorage uploads list` or the uploads page.")
+            raise AnchorageError(
+                f'There is no upload "{upload_id}".',
+                fix="Copy the upload id from `anchorage uploads list` or the uploads page.",
+            )
         snap = _snapshot_of(up)
         if up.status == "loaded":
-            raise AnchorageError(f"Upload {up.id} ({up.filename}) is already the {snap.what} counted; "
-                                 "nothing was changed.")
+            raise AnchorageError(
+                f"Upload {up.id} ({up.filename}) is already the {snap.what} counted; "
+                "nothing was changed."
+            )
         if up.status != "replaced":
-            raise AnchorageError(f"Upload {up.id} ({up.filename}) did not finish loading, so it cannot be restored.",
-                                 fix="Load the file again.")
+            raise AnchorageError(
+                f"Upload {up.id} ({up.filename}) did not finish loading, so it cannot be restored.",
+                fix="Load the file again.",
+            )
         if up.rows_read and not snapshots.kept_rows(con, snap, up.id):
-            raise AnchorageError(f"The rows of upload {up.id} ({up.filename}) were not kept: it was superseded "
-                                 "before Anchorage kept earlier versions.", fix="Load the file again.")
+            raise AnchorageError(
+                f"The rows of upload {up.id} ({up.filename}) were not kept: it was superseded "
+                "before Anchorage kept earlier versions.",
+                fix="Load the file again.",
+            )
         superseded = [u.id for u in records.current_uploads(session, up.org, up.kind)]
         con.begin()
         try:
@@ -83,8 +100,10 @@ def restore(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restore
         journal.finish_restore(session, up, superseded)
         unit_of_work.checkpoint("restore-records-committed")
         journal.mark_committed(con, up.id)
-        note = (f"the {snap.what} {up.filename} (loaded {up.created_at.day} {up.created_at:%B %Y}) counts again"
-                + ("; the one it replaces is kept and can be restored" if superseded else ""))
+        note = (
+            f"the {snap.what} {up.filename} (loaded {up.created_at.day} {up.created_at:%B %Y}) counts again"
+            + ("; the one it replaces is kept and can be restored" if superseded else "")
+        )
         return Restored(up.id, up.org, up.kind, up.filename, moved, superseded, note)
 
 
@@ -93,11 +112,15 @@ def revert(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restored
     with ws.session() as session:
         up = session.get(records.Upload, upload_id.strip()[:64])
         if up is None or (org is not None and up.org != org):
-            raise AnchorageError(f'There is no upload "{upload_id}".',
-                                 fix="Copy the upload id from `anchorage uploads list` or the uploads page.")
+            raise AnchorageError(
+                f'There is no upload "{upload_id}".',
+                fix="Copy the upload id from `anchorage uploads list` or the uploads page.",
+            )
         snap = _snapshot_of(up)
         if up.replaces is None:
-            raise AnchorageError(f"Upload {up.id} ({up.filename}) replaced no earlier {snap.what}; "
-                                 "there is nothing to go back to.")
+            raise AnchorageError(
+                f"Upload {up.id} ({up.filename}) replaced no earlier {snap.what}; "
+                "there is nothing to go back to."
+            )
         earlier = up.replaces
     return restore(ws, earlier, org=org)

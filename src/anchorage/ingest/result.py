@@ -29,7 +29,9 @@ class ImportSummary:
     date_order: str | None = None  # how numeric dates were read: "dmy" or "mdy" (spend)
     date_precision: str | None = None  # "day", or "month" when dates give only a month
     warnings: list[str] = field(default_factory=list)  # sanity checks the user accepted
-    columns: list[dict[str, Any]] = field(default_factory=list)  # how each field's column was chosen
+    columns: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # how each field's column was chosen
     # Where a file's rows went when it holds several anchors' rows (an area's OCDS notices): per anchor
     # rows and £, the area's public notices, and what could not be placed.
     split: dict[str, Any] = field(default_factory=dict)
@@ -39,7 +41,9 @@ class ImportSummary:
         rows_ok = self.rows_read == self.rows_loaded + self.rows_quarantined
         if self.amount_read is None:
             return rows_ok
-        return rows_ok and self.amount_read == (self.amount_loaded or 0) + (self.amount_quarantined or 0)
+        return rows_ok and self.amount_read == (self.amount_loaded or 0) + (
+            self.amount_quarantined or 0
+        )
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

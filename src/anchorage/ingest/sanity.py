@@ -12,11 +12,45 @@ from rapidfuzz import fuzz
 from anchorage.core.errors import InputFileError
 from anchorage.ingest.infer import BODY_HEADER_RE
 
-FAR_DAYS = 730  # a file more than two years away from the anchor's other payments is probably not theirs
-_GENERIC = {"nhs", "the", "of", "and", "council", "trust", "foundation", "university", "hospital", "hospitals",
-            "borough", "city", "county", "district", "metropolitan", "london", "ccg", "healthcare", "health",
-            "services", "college", "housing", "association", "group", "limited", "ltd", "department", "http",
-            "https", "www", "org", "gov", "uk", "id"}
+FAR_DAYS = (
+    730  # a file more than two years away from the anchor's other payments is probably not theirs
+)
+_GENERIC = {
+    "nhs",
+    "the",
+    "of",
+    "and",
+    "council",
+    "trust",
+    "foundation",
+    "university",
+    "hospital",
+    "hospitals",
+    "borough",
+    "city",
+    "county",
+    "district",
+    "metropolitan",
+    "london",
+    "ccg",
+    "healthcare",
+    "health",
+    "services",
+    "college",
+    "housing",
+    "association",
+    "group",
+    "limited",
+    "ltd",
+    "department",
+    "http",
+    "https",
+    "www",
+    "org",
+    "gov",
+    "uk",
+    "id",
+}
 
 
 class SanityWarning(InputFileError):
@@ -29,19 +63,27 @@ class Context:
 
     anchor_name: str = ""
     anchor_slug: str = ""
-    upload_files: dict[str, str] = field(default_factory=dict)  # upload id -> file name, loaded for the anchor
+    upload_files: dict[str, str] = field(
+        default_factory=dict
+    )  # upload id -> file name, loaded for the anchor
     replaced_upload: str | None = None  # the earlier version of this file, replaced by this load
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower().replace("-", " ")) if w not in _GENERIC and len(w) > 1}
+    return {
+        w
+        for w in re.findall(r"[a-z0-9]+", text.lower().replace("-", " "))
+        if w not in _GENERIC and len(w) > 1
+    }
 
 
 def body_names(columns: list[str], sample: list[list[str | None]]) -> tuple[str, list[str]] | None:
     """The file's Body/Entity/Organisation column and the distinct bodies it names (from the sample)."""
     for i, c in enumerate(columns):
         if BODY_HEADER_RE.match(c.strip()):
-            names = sorted({(r[i] or "").strip() for r in sample if i < len(r) and (r[i] or "").strip()})
+            names = sorted(
+                {(r[i] or "").strip() for r in sample if i < len(r) and (r[i] or "").strip()}
+            )
             if names:
                 return c, names
     return None
@@ -64,7 +106,7 @@ def other_body(columns: list[str], sample: list[list[str | None]], ctx: Context)
         if fuzz.token_set_ratio(" ".join(sorted(mine)), " ".join(sorted(theirs))) >= 85:
             return None
     shown = ", ".join(f'"{n}"' for n in names[:3])
-    return (f'the file\'s "{column}" column names {shown}, not "{ctx.anchor_name}": is this another body\'s file?')
+    return f'the file\'s "{column}" column names {shown}, not "{ctx.anchor_name}": is this another body\'s file?'
 
 
 def _subsequence(short: str, long: str) -> bool:
@@ -72,11 +114,13 @@ def _subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
-def date_and_overlap_checks(con: duckdb.DuckDBPyConnection, loaded_sql: str, org: str,
-                            ctx: Context) -> list[str]:
+def date_and_overlap_checks(
+    con: duckdb.DuckDBPyConnection, loaded_sql: str, org: str, ctx: Context
+) -> list[str]:
     """Warnings about the file's dates: in the future, far from the anchor's other data, or overlapping it."""
-    row = con.execute(f"SELECT min(d), max(d), count(*) FILTER (d > current_date), count(*) FROM ({loaded_sql})"
-                      ).fetchone()
+    row = con.execute(
+        f"SELECT min(d), max(d), count(*) FILTER (d > current_date), count(*) FROM ({loaded_sql})"
+    ).fetchone()
     if row is None or row[0] is None:
         return []
     first, last, future, _ = row
@@ -86,45 +130,62 @@ def date_and_overlap_checks(con: duckdb.DuckDBPyConnection, loaded_sql: str, org
     skip = [u for u in ctx.upload_files if u != ctx.replaced_upload]
     if not skip:
         return out
-    theirs = con.execute("""
+    theirs = con.execute(
+        """
         SELECT min(r.payment_date), max(r.payment_date) FROM spend_rows r JOIN spend_uploads u USING (upload_no)
         WHERE u.org = ? AND list_contains(?, u.upload_id)
-    """, [org, skip]).fetchone()
+    """,
+        [org, skip],
+    ).fetchone()
     if theirs and theirs[0] is not None:
         gap = max((theirs[0] - last).days, (first - theirs[1]).days)
         if gap > FAR_DAYS:
-            out.append(f"the file's payments ({first:%d/%m/%Y} to {last:%d/%m/%Y}) are {gap // 365} years or more "
-                       f"away from this anchor's other payments ({theirs[0]:%d/%m/%Y} to {theirs[1]:%d/%m/%Y})")
-    overlap = con.execute("""
+            out.append(
+                f"the file's payments ({first:%d/%m/%Y} to {last:%d/%m/%Y}) are {gap // 365} years or more "
+                f"away from this anchor's other payments ({theirs[0]:%d/%m/%Y} to {theirs[1]:%d/%m/%Y})"
+            )
+    overlap = con.execute(
+        """
         SELECT u.upload_id, count(*), sum(r.amount) FROM spend_rows r JOIN spend_uploads u USING (upload_no)
         WHERE u.org = ? AND list_contains(?, u.upload_id) AND r.payment_date BETWEEN ? AND ?
         GROUP BY 1 ORDER BY 2 DESC
-    """, [org, skip, first, last]).fetchall()
+    """,
+        [org, skip, first, last],
+    ).fetchall()
     if overlap:
         n = sum(r[1] for r in overlap)
         amount = sum((Decimal(r[2]) for r in overlap), Decimal(0))
         files = ", ".join(ctx.upload_files.get(r[0], r[0]) for r in overlap[:3])
-        out.append(f"the file's period ({first:%d/%m/%Y} to {last:%d/%m/%Y}) overlaps {n:,} payments "
-                   f"(£{amount:,.2f}) already loaded for this anchor from {files}: if they are the same payments "
-                   "they would be counted twice")
+        out.append(
+            f"the file's period ({first:%d/%m/%Y} to {last:%d/%m/%Y}) overlaps {n:,} payments "
+            f"(£{amount:,.2f}) already loaded for this anchor from {files}: if they are the same payments "
+            "they would be counted twice"
+        )
     return out
 
 
-def total_line_check(con: duckdb.DuckDBPyConnection, parsed: str, loaded_amount: Decimal) -> str | None:
+def total_line_check(
+    con: duckdb.DuckDBPyConnection, parsed: str, loaded_amount: Decimal
+) -> str | None:
     """A warning when a total line in the file disagrees with the payments' sum."""
-    row = con.execute(f"SELECT list(amount ORDER BY row_no) FROM {parsed} WHERE is_total AND amount IS NOT NULL"
-                      ).fetchone()
+    row = con.execute(
+        f"SELECT list(amount ORDER BY row_no) FROM {parsed} WHERE is_total AND amount IS NOT NULL"
+    ).fetchone()
     totals = [Decimal(v) for v in (row[0] if row and row[0] else [])]
     if not totals or any(abs(t - loaded_amount) < Decimal("0.01") for t in totals):
         return None
-    return (f"the file's total line says £{totals[-1]:,.2f} but the payments loaded add up to "
-            f"£{loaded_amount:,.2f} (a difference of £{totals[-1] - loaded_amount:,.2f})")
+    return (
+        f"the file's total line says £{totals[-1]:,.2f} but the payments loaded add up to "
+        f"£{loaded_amount:,.2f} (a difference of £{totals[-1] - loaded_amount:,.2f})"
+    )
 
 
 def refuse_unless_accepted(path: str, warnings: list[str], accepted: bool) -> None:
     if warnings and not accepted:
         lines = "\n".join(f"  - {w}" for w in warnings)
-        raise SanityWarning(path, f"nothing was loaded, because {len(warnings)} check(s) need a look:\n{lines}\n",
-                            fix="If the file is right, load it again with --accept-warnings (on the web, tick "
-                                "\"Load it anyway\").")
-
+        raise SanityWarning(
+            path,
+            f"nothing was loaded, because {len(warnings)} check(s) need a look:\n{lines}\n",
+            fix="If the file is right, load it again with --accept-warnings (on the web, tick "
+            '"Load it anyway").',
+        )

@@ -14,9 +14,11 @@ from anchorage.core.errors import InputFileError
 MAX_AREA = 30_000_000  # cells in one sheet's used rectangle: a 1M-row export of 28 columns fits
 MAX_RUN = 1024**2  # bytes between two tags: a cell holds at most 32,767 characters
 FIX_SAVE = "Open it in Excel or LibreOffice and save it again as XLSX, or export the sheet as CSV."
-FIX_AREA = ("If the sheet really is that big, export it as CSV. Otherwise a stray value far below or to the "
-            "right of the data is stretching it: delete the empty rows and columns after the data in Excel, "
-            "save, and try again.")
+FIX_AREA = (
+    "If the sheet really is that big, export it as CSV. Otherwise a stray value far below or to the "
+    "right of the data is stretching it: delete the empty rows and columns after the data in Excel, "
+    "save, and try again."
+)
 
 # The fast pass trusts only cells written `<c r="A1" ...>`: any other way of writing a cell tag (a prefix, other
 # whitespace, no attributes) sends the part to the exact pass.
@@ -24,7 +26,9 @@ _ODD_CELL = (re.compile(rb":c[\s/>]"), re.compile(rb"<c[\t\r\n/>]"))
 _CELL_COL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _DECL = re.compile(rb"\A<\?xml[^>]*\?>")
-_UNUSUAL = re.compile(rb"<[!?]")  # comments, CDATA, DTDs, processing instructions: measured by expat
+_UNUSUAL = re.compile(
+    rb"<[!?]"
+)  # comments, CDATA, DTDs, processing instructions: measured by expat
 _LONG_RUN = re.compile(rb"<[^<]{%d}" % MAX_RUN)  # tried only where a tag starts: linear time
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -76,13 +80,20 @@ def column_index(letters: str) -> int:
 
 def too_many_cells(name: str, where: str, box: Box) -> InputFileError:
     return InputFileError(
-        name, f"this spreadsheet says it uses {box.area:,} cells: {where} spans {box.label()}, though only "
-        f"{box.cells:,} cells hold anything. We read at most {MAX_AREA:,} cells in a sheet.", fix=FIX_AREA)
+        name,
+        f"this spreadsheet says it uses {box.area:,} cells: {where} spans {box.label()}, though only "
+        f"{box.cells:,} cells hold anything. We read at most {MAX_AREA:,} cells in a sheet.",
+        fix=FIX_AREA,
+    )
 
 
 def long_run(name: str, part: str) -> InputFileError:
-    return InputFileError(name, f'part "{part}" holds over {MAX_RUN // 1024**2} MB of text or spaces with no '
-                          "cell boundary, which real spreadsheets never do.", fix=FIX_SAVE)
+    return InputFileError(
+        name,
+        f'part "{part}" holds over {MAX_RUN // 1024**2} MB of text or spaces with no '
+        "cell boundary, which real spreadsheets never do.",
+        fix=FIX_SAVE,
+    )
 
 
 class Unusual(Exception):
@@ -111,7 +122,7 @@ class FastXlsxScan(Scan):
                 if decl is not None:
                     if b"encoding" in decl.group(0) and b"utf-8" not in decl.group(0).lower():
                         raise Unusual
-                    data = data[decl.end():]
+                    data = data[decl.end() :]
                 if not data.lstrip()[:1] == b"<":
                     raise Unusual  # a byte-order mark, or not UTF-8
             size += len(chunk)
@@ -119,8 +130,11 @@ class FastXlsxScan(Scan):
                 raise Unusual
             cut = data.rfind(b"<")
             whole, tail = (data[:cut], data[cut:]) if cut >= 0 else (b"", data)
-            if len(tail) > MAX_RUN or _LONG_RUN.search(whole) or (whole and whole[0:1] != b"<"
-                                                                 and whole.find(b"<") > MAX_RUN):
+            if (
+                len(tail) > MAX_RUN
+                or _LONG_RUN.search(whole)
+                or (whole and whole[0:1] != b"<" and whole.find(b"<") > MAX_RUN)
+            ):
                 raise long_run(self.name, self.part)
             found = whole.count(b"<c ")
             if found:
@@ -156,8 +170,12 @@ class _Expat(Scan):
         self.last = 0
 
     def _dtd(self, *args: object) -> None:
-        raise InputFileError(self.name, f'part "{self.part}" declares a document type (DTD), which spreadsheets '
-                             "never do and attacks on XML readers use.", fix=FIX_SAVE)
+        raise InputFileError(
+            self.name,
+            f'part "{self.part}" declares a document type (DTD), which spreadsheets '
+            "never do and attacks on XML readers use.",
+            fix=FIX_SAVE,
+        )
 
     def _gap(self) -> None:
         at = self.parser.CurrentByteIndex
@@ -187,9 +205,12 @@ class _Expat(Scan):
                 self.parser.Parse(chunk, False)
             self.parser.Parse(b"", True)
         except xml.parsers.expat.ExpatError as exc:
-            raise InputFileError(self.name, f'part "{self.part}" is not well-formed XML '
-                                 f"({xml.parsers.expat.ErrorString(exc.code)}, line {exc.lineno}).",
-                                 fix=FIX_SAVE) from None
+            raise InputFileError(
+                self.name,
+                f'part "{self.part}" is not well-formed XML '
+                f"({xml.parsers.expat.ErrorString(exc.code)}, line {exc.lineno}).",
+                fix=FIX_SAVE,
+            ) from None
         if size - self.last > MAX_RUN:
             raise long_run(self.name, self.part)
         self.finish()
@@ -280,7 +301,12 @@ class OdsScan(_Expat):
             self.table, self.box, self.row = attrs.get(f"{TABLE_NS} name", "a sheet"), Box(), 0
         elif tag == "table-row":
             self.row_repeat, self.col, self.row_cells, self.row_left, self.row_right = (
-                self._repeat(attrs, self.REPEAT_ROWS), 0, 0, None, -1)
+                self._repeat(attrs, self.REPEAT_ROWS),
+                0,
+                0,
+                None,
+                -1,
+            )
         elif tag in ("table-cell", "covered-table-cell"):
             self.cell = (self.col, self._repeat(attrs, self.REPEAT_COLS))
             self.filled = self.VALUE_TYPE in attrs
@@ -295,8 +321,13 @@ class OdsScan(_Expat):
             self.cell, self.filled = None, False
         elif tag == "table-row":
             if self.row_left is not None:
-                self.box.add(self.row, self.row_left, self.row + self.row_repeat - 1, self.row_right,
-                             self.row_cells * self.row_repeat)
+                self.box.add(
+                    self.row,
+                    self.row_left,
+                    self.row + self.row_repeat - 1,
+                    self.row_right,
+                    self.row_cells * self.row_repeat,
+                )
                 if self.box.area > MAX_AREA:
                     raise too_many_cells(self.name, f'sheet "{self.table}"', self.box)
             self.row += self.row_repeat

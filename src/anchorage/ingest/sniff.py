@@ -40,13 +40,17 @@ _checked_lock = threading.Lock()
 
 def _content_format(path: Path) -> str:
     if not path.exists():
-        raise InputFileError(str(path), "the file does not exist.", fix="Check the path and try again.")
+        raise InputFileError(
+            str(path), "the file does not exist.", fix="Check the path and try again."
+        )
     if path.is_dir():
         raise InputFileError(str(path), "is a folder, not a file.")
     with path.open("rb") as fh:
         head = fh.read(65536)
     if not head.strip():
-        raise InputFileError(str(path), "the file is empty.", fix="Export the data again and check it has rows.")
+        raise InputFileError(
+            str(path), "the file is empty.", fix="Export the data again and check it has rows."
+        )
     if head.startswith(b"PK\x03\x04"):
         if b"opendocument.spreadsheet" in head:
             return "ods"
@@ -109,7 +113,10 @@ def fingerprint(path: Path, *, text: bool = True) -> tuple[str, str]:
 
 def transcode_to_utf8(path: Path, encoding: str, out: Path) -> Path:
     """Stream a non-UTF-8 text file into a UTF-8 copy that DuckDB can read."""
-    with path.open("r", encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+    with (
+        path.open("r", encoding=encoding, newline="") as src,
+        out.open("w", encoding="utf-8", newline="") as dst,
+    ):
         while chunk := src.read(CHUNK):
             dst.write(chunk)
     return out
@@ -123,7 +130,9 @@ class HeaderGuess:
     score: int
 
 
-def find_header(rows: list[list[str]], score: Callable[[list[str]], int], line_ends: list[int]) -> HeaderGuess | None:
+def find_header(
+    rows: list[list[str]], score: Callable[[list[str]], int], line_ends: list[int]
+) -> HeaderGuess | None:
     """The first row that names at least two known fields, preferring the best-scoring one near the top."""
     best: HeaderGuess | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -141,7 +150,7 @@ def read_head(path: Path, encoding: str) -> tuple[list[list[str]], list[int], st
     with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(256 * 1024)
     try:
-        delimiter = csv.Sniffer().sniff(sample[:64 * 1024], delimiters=",;\t|").delimiter
+        delimiter = csv.Sniffer().sniff(sample[: 64 * 1024], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
     # Drop a possibly cut last line so the sample parses cleanly.

@@ -35,7 +35,9 @@ REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFO
 EARLIEST = "1990-01-01"
 ROW_CELLS = ("description", "transaction_id")  # stored with each payment row
 
-TOTAL_LINE = "this looks like a total line, not a payment"  # the quarantine reason of a file's own total
+TOTAL_LINE = (
+    "this looks like a total line, not a payment"  # the quarantine reason of a file's own total
+)
 
 
 def date_cell_sql(m: ColumnMapping, columns: list[str]) -> str:
@@ -56,14 +58,22 @@ def _staged_sql(m: ColumnMapping, columns: list[str], order: str = "dmy") -> str
     # The mapping has passed require(): supplier, amount and date are mapped.
     sup, amt = (f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount"))
     dat = date_cell_sql(m, columns)
-    stored = {f"c{columns.index(m.fields[f])}" for f in (*SUPPLIER_CELLS, *LINE_CELLS, *ROW_CELLS) if f in m.fields}
-    cells = [c if c in stored else f"CASE WHEN _fast THEN NULL ELSE {c} END AS {c}"
-             for c in (f"c{i}" for i in range(len(columns)))]
+    stored = {
+        f"c{columns.index(m.fields[f])}"
+        for f in (*SUPPLIER_CELLS, *LINE_CELLS, *ROW_CELLS)
+        if f in m.fields
+    }
+    cells = [
+        c if c in stored else f"CASE WHEN _fast THEN NULL ELSE {c} END AS {c}"
+        for c in (f"c{i}" for i in range(len(columns)))
+    ]
     fast_date = "anchorage_date_mdy" if order == "mdy" else "anchorage_date_dmy"
-    return (f"TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, {fast_date}({dat}) AS _date, "
-            f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
-            f"AND (length({amt}) < 8 OR contains({amt}, '.')) "
-            f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast, {', '.join(cells)}")
+    return (
+        f"TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, {fast_date}({dat}) AS _date, "
+        f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
+        f"AND (length({amt}) < 8 OR contains({amt}, '.')) "
+        f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast, {', '.join(cells)}"
+    )
 
 
 @dataclass
@@ -91,18 +101,33 @@ def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
     the fast path read day-first round to it: a column is read one way, never some rows each way."""
     stg, dat = b.part.table, trimmed_sql(date_cell_sql(b.mapping, b.part.columns))
     slow = dates.gather(b.con, f"SELECT {dates.evidence_sql(dat)} FROM {stg} WHERE NOT _fast")
-    fast = dates.DateEvidence() if run.date_order else dates.gather(
-        b.con, f"SELECT {dates.fast_evidence_sql('_date', '_fast')} FROM {stg}")
+    fast = (
+        dates.DateEvidence()
+        if run.date_order
+        else dates.gather(b.con, f"SELECT {dates.fast_evidence_sql('_date', '_fast')} FROM {stg}")
+    )
     ev = dates.combine(fast, slow)
-    decision = dates.decide(ev, path=run.path, column=b.column_header("payment_date"), given=run.date_order,
-                            earlier=run.earlier_order)
+    decision = dates.decide(
+        ev,
+        path=run.path,
+        column=b.column_header("payment_date"),
+        given=run.date_order,
+        earlier=run.earlier_order,
+    )
     if decision.order == "mdy" and not run.date_order:
         # The fast path read DD/MM/YYYY; no value proved day-first, so every such date swaps cleanly.
-        b.con.execute(f"UPDATE {stg} SET _date = make_date(year(_date), day(_date), month(_date)) WHERE _fast")
-        late = b.con.execute(f"SELECT count(*) FROM {stg} WHERE _fast AND _date > current_date + 366").fetchone()
+        b.con.execute(
+            f"UPDATE {stg} SET _date = make_date(year(_date), day(_date), month(_date)) WHERE _fast"
+        )
+        late = b.con.execute(
+            f"SELECT count(*) FROM {stg} WHERE _fast AND _date > current_date + 366"
+        ).fetchone()
         if late and late[0]:
-            raise dates.DateOrderError(run.path, f"{late[0]:,} dates lie more than a year ahead when read month-first.",
-                                       fix="Check the file's dates, or pass --date-order dmy.")
+            raise dates.DateOrderError(
+                run.path,
+                f"{late[0]:,} dates lie more than a year ahead when read month-first.",
+                fix="Check the file's dates, or pass --date-order dmy.",
+            )
     run.decided_order = decision.order
     for note in (decision.note, dates.month_level_note(ev)):
         if note and note not in b.state.setdefault("notes", []):
@@ -117,14 +142,20 @@ def _reference_sql(b: Batch) -> str:
     a whole number of 8+ digits in the range of the long numbers the file's other columns hold (its
     transaction numbers), widened by 1%. Learnt from the sample, so no step per row."""
     i = b.part.columns.index(b.mapping.fields["amount"])
-    ids = [int(v) for r in b.part.sample for j, v in enumerate(r)
-           if j != i and v is not None and re.fullmatch(r"[0-9]{8,18}", str(v).strip())]
+    ids = [
+        int(v)
+        for r in b.part.sample
+        for j, v in enumerate(r)
+        if j != i and v is not None and re.fullmatch(r"[0-9]{8,18}", str(v).strip())
+    ]
     if len(ids) < 5:
         return "false"
     lo, hi = min(ids), max(ids)
     span = max(hi - lo, hi // 100)
-    return (f"coalesce(regexp_full_match(amount_raw, '[0-9]{{8,18}}') "
-            f"AND TRY_CAST(amount_raw AS HUGEINT) BETWEEN {lo - span} AND {hi + span}, false)")
+    return (
+        f"coalesce(regexp_full_match(amount_raw, '[0-9]{{8,18}}') "
+        f"AND TRY_CAST(amount_raw AS HUGEINT) BETWEEN {lo - span} AND {hi + span}, false)"
+    )
 
 
 def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
@@ -138,11 +169,15 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     dat = trimmed_sql(date_cell_sql(b.mapping, b.part.columns))
     everything = " || ' ' || ".join(f"coalesce(c{i}, '')" for i in range(len(b.part.columns)))
     q = lambda s: s.replace("'", "''")  # noqa: E731
-    h_sup, h_amt, h_dat = (q(b.column_header(f)) for f in ("supplier_name", "amount", "payment_date"))
+    h_sup, h_amt, h_dat = (
+        q(b.column_header(f)) for f in ("supplier_name", "amount", "payment_date")
+    )
     keyed = keyed_cells(b)
     as_keys = ", ".join(f"{c} AS k_{f}" for f, c in keyed.items())
     reference = _reference_sql(b)
-    prog.run(b.con, f"""
+    prog.run(
+        b.con,
+        f"""
         CREATE TEMP TABLE {t} AS
         SELECT
             row_no,
@@ -182,7 +217,10 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
             {as_keys}
         FROM (SELECT rowid + 1 AS row_no, * FROM {stg} WHERE NOT _fast) s
         WHERE NOT ({b.all_blank_sql()})
-    """, stage=f"Checking {b.source_file}", progress=b.progress)
+    """,
+        stage=f"Checking {b.source_file}",
+        progress=b.progress,
+    )
     # Supplier and line cells repeat: each distinct combination of the loaded rows is stored once, and
     # names and postcodes are normalised once per distinct cell (tens of thousands, not millions).
     ks = [f"k_{f}" for f in keyed]
@@ -202,17 +240,17 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
                -- kept as the supplier reference.
                coalesce(NOT regexp_matches(supplier_raw, '\\pL'), false) AS code_only,
                code_only OR regexp_matches(upper(supplier_raw), '{REDACTED_RE}') AS is_redacted,
-               CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql('ids.name')} END AS norm,
+               CASE WHEN is_redacted THEN 'REDACTED' ELSE {name_norm_sql("ids.name")} END AS norm,
                ids.company_number AS name_company_number,
                CASE WHEN code_only THEN supplier_raw ELSE ids.supplier_ref END AS name_supplier_ref
-        FROM (SELECT cell, supplier_raw, {identifiers_sql('supplier_raw')} AS ids
-              FROM (SELECT cell, {trimmed_sql('cell')} AS supplier_raw
+        FROM (SELECT cell, supplier_raw, {identifiers_sql("supplier_raw")} AS ids
+              FROM (SELECT cell, {trimmed_sql("cell")} AS supplier_raw
                     FROM (SELECT DISTINCT k_supplier_name AS cell FROM dims_{stg} WHERE is_supplier)))
     """)
     b.con.execute(f"""
         CREATE TEMP TABLE postcodes_{stg} AS
-        SELECT cell, {postcode_display_sql('postcode_raw')} AS postcode
-        FROM (SELECT cell, {trimmed_sql('cell')} AS postcode_raw
+        SELECT cell, {postcode_display_sql("postcode_raw")} AS postcode
+        FROM (SELECT cell, {trimmed_sql("cell")} AS postcode_raw
               FROM (SELECT DISTINCT {pc_cell} AS cell FROM dims_{stg} WHERE is_supplier))
         WHERE postcode_raw IS NOT NULL
     """)
@@ -222,7 +260,8 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     if coded and coded[0]:
         b.state.setdefault("notes", []).append(
             f"{coded[0]:,} payments give their supplier only as a number ({', '.join(coded[1])}): they are loaded "
-            "and counted like a withheld name (supplier unknown), the number kept as the supplier reference")
+            "and counted like a withheld name (supplier unknown), the number kept as the supplier reference"
+        )
     b.state["salt"] = salt_for(b.con, f"dims_{stg}", sup_k, line_k)
     out = ImportSummary(kind="spend", file=b.source_file)
     # The fast-path rows are counted as _load inserts them.
@@ -234,7 +273,11 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     """).fetchone()
     assert totals is not None
     out.rows_read, out.rows_loaded, out.rows_quarantined, read, loaded, bad = totals
-    out.amount_read, out.amount_loaded, out.amount_quarantined = Decimal(read), Decimal(loaded), Decimal(bad)
+    out.amount_read, out.amount_loaded, out.amount_quarantined = (
+        Decimal(read),
+        Decimal(loaded),
+        Decimal(bad),
+    )
     tally_reasons(out, b.con, t)
     out.notes.extend(b.state.get("notes", []))
     _check(b, run, Decimal(loaded))
@@ -244,14 +287,27 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
 def _check(b: Batch, run: SpendRun, slow_loaded: Decimal) -> None:
     """The sanity checks, before anything is written; refuse unless the user has accepted the warnings."""
     t, stg = b.parsed, b.part.table
-    run.columns = [{"field": c.field, "column": c.column, "confidence": c.confidence, "samples": c.samples,
-                    "values_look_like": c.kind, "chosen_by": c.why} for c in b.mapping.choices]
-    loaded = f"SELECT _date AS d, _amount AS a FROM {stg} WHERE _fast UNION ALL " \
-             f"SELECT payment_date, amount FROM {t} WHERE reason = ''"
+    run.columns = [
+        {
+            "field": c.field,
+            "column": c.column,
+            "confidence": c.confidence,
+            "samples": c.samples,
+            "values_look_like": c.kind,
+            "chosen_by": c.why,
+        }
+        for c in b.mapping.choices
+    ]
+    loaded = (
+        f"SELECT _date AS d, _amount AS a FROM {stg} WHERE _fast UNION ALL "
+        f"SELECT payment_date, amount FROM {t} WHERE reason = ''"
+    )
     fast = b.con.execute(f"SELECT coalesce(sum(_amount), 0) FROM {stg} WHERE _fast").fetchone()
     total = slow_loaded + Decimal(fast[0] if fast else 0)
-    found = [sanity.other_body(b.part.columns, b.part.sample, run.context),
-             *sanity.date_and_overlap_checks(b.con, loaded, b.org, run.context)]
+    found = [
+        sanity.other_body(b.part.columns, b.part.sample, run.context),
+        *sanity.date_and_overlap_checks(b.con, loaded, b.org, run.context),
+    ]
     warnings = [w for w in found if w and w not in run.warnings]
     run.warnings.extend(warnings)
     if not run.check_only:
@@ -264,15 +320,26 @@ def _check(b: Batch, run: SpendRun, slow_loaded: Decimal) -> None:
 
 def _nothing_new(path: Path, org: str, fix: quarantine_fix.Fix) -> ImportSummary:
     """A fix workbook with nothing new in it: loaded before, or every row in it fixed already."""
-    out = ImportSummary(kind="spend", file=Path(path).name, org=org, duplicate=True, upload_id=fix.duplicate_of)
-    out.notes.append(f"this fix workbook was loaded already as upload {fix.duplicate_of}; nothing added"
-                     if fix.duplicate_of else "every row in this fix workbook was fixed already; nothing added")
+    out = ImportSummary(
+        kind="spend", file=Path(path).name, org=org, duplicate=True, upload_id=fix.duplicate_of
+    )
+    out.notes.append(
+        f"this fix workbook was loaded already as upload {fix.duplicate_of}; nothing added"
+        if fix.duplicate_of
+        else "every row in this fix workbook was fixed already; nothing added"
+    )
     return out
 
 
 def ingest_spend(
-    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None, progress: prog.Progress | None = None,
-    date_order: str | None = None, accept_warnings: bool = False,
+    ws: Workspace,
+    path: Path,
+    org: str,
+    *,
+    mapping_file: Path | None = None,
+    progress: prog.Progress | None = None,
+    date_order: str | None = None,
+    accept_warnings: bool = False,
 ) -> ImportSummary:
     """Load a spend file for an anchor; returns the reconciliation (rows and £).
 
@@ -283,53 +350,92 @@ def ingest_spend(
         if fix is not None:  # a quarantine fix workbook: read as the original was, never against it
             if fix.duplicate_of or not fix.source_rows:
                 return _nothing_new(path, anchor.slug, fix)
-            path, mapping_file, date_order = fix.path, fix.mapping_file, date_order or fix.date_order
+            path, mapping_file, date_order = (
+                fix.path,
+                fix.mapping_file,
+                date_order or fix.date_order,
+            )
         run = SpendRun(str(path), date_order, accept_warnings)
         with ws.session() as session:
-            run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
-        for related in fix.related if fix else []:  # its rows were never loaded: no overlap with them
+            run.earlier_order, run.context = history.spend_context(
+                session, anchor.slug, anchor.name, Path(path).name
+            )
+        for related in (
+            fix.related if fix else []
+        ):  # its rows were never loaded: no overlap with them
             run.context.upload_files.pop(related, None)
         summary = _run(ws, path, org, run, mapping_file, progress, fix)
         if fix is not None:
-            summary.notes.append(f"the fix of upload {fix.original.id} ({fix.original.filename})"
-                                 + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else ""))
+            summary.notes.append(
+                f"the fix of upload {fix.original.id} ({fix.original.filename})"
+                + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else "")
+            )
     summary.date_order = run.decided_order
     summary.date_precision = run.date_precision
     summary.warnings = run.warnings
     summary.columns = run.columns
     if not summary.duplicate and run.decided_order:
         with ws.session() as session:
-            history.remember_date_order(session, summary.upload_id, run.decided_order, run.date_precision)
+            history.remember_date_order(
+                session, summary.upload_id, run.decided_order, run.date_precision
+            )
     return summary
 
 
-def _run(ws: Workspace, path: Path, org: str, run: SpendRun, mapping_file: Path | None,
-         progress: prog.Progress | None, fix: quarantine_fix.Fix | None = None) -> ImportSummary:
+def _run(
+    ws: Workspace,
+    path: Path,
+    org: str,
+    run: SpendRun,
+    mapping_file: Path | None,
+    progress: prog.Progress | None,
+    fix: quarantine_fix.Fix | None = None,
+) -> ImportSummary:
     def load(b: Batch) -> ImportSummary:
         if run.check_only:  # every part has been prepared, so checked, before the first is loaded
             raise _Checked()
         return load_part(b)
 
     return run_import(
-        ws, path, org, "spend",
+        ws,
+        path,
+        org,
+        "spend",
         # A check-only run keeps no raw copy: nothing of it stays behind.
-        Transform(lambda b: _prepare(b, run), load, personal=run.check_only,
-                  staged=lambda m, columns: _staged_sql(m, columns, run.date_order or "dmy")),
-        delete_sql=[*DELETE_UPLOAD, "DELETE FROM quarantine WHERE upload_id = ?", quarantine_fix.DELETE_FIXES],
+        Transform(
+            lambda b: _prepare(b, run),
+            load,
+            personal=run.check_only,
+            staged=lambda m, columns: _staged_sql(m, columns, run.date_order or "dmy"),
+        ),
+        delete_sql=[
+            *DELETE_UPLOAD,
+            "DELETE FROM quarantine WHERE upload_id = ?",
+            quarantine_fix.DELETE_FIXES,
+        ],
         after_load=fix.after_load(rebuild_supplier_profile) if fix else rebuild_supplier_profile,
-        mapping_file=mapping_file, progress=progress,
+        mapping_file=mapping_file,
+        progress=progress,
     )
 
 
-def check_spend(ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None,
-                date_order: str | None = None) -> list[str]:
+def check_spend(
+    ws: Workspace,
+    path: Path,
+    org: str,
+    *,
+    mapping_file: Path | None = None,
+    date_order: str | None = None,
+) -> list[str]:
     """Every warning a load would give, without loading: another body named, dates far away or in the future,
     overlap with files already loaded (rows and £), a total line that disagrees. Nothing is written; a file
     already loaded gives none (loading it again adds nothing)."""
     anchor = ws.config.anchor(org)
     run = SpendRun(str(path), date_order, check_only=True)
     with ws.session() as session:
-        run.earlier_order, run.context = history.spend_context(session, anchor.slug, anchor.name, Path(path).name)
+        run.earlier_order, run.context = history.spend_context(
+            session, anchor.slug, anchor.name, Path(path).name
+        )
     with contextlib.suppress(_Checked):  # how a check-only run stops, its staging undone
         _run(ws, path, org, run, mapping_file, None)
     return run.warnings

@@ -45,7 +45,9 @@ def salt_for(con: duckdb.DuckDBPyConnection, dims: str, sup_k: list[str], line_k
         """).fetchone()
         if row == (0, 0):
             return salt
-    raise RuntimeError("could not key the payments' suppliers; please report this")  # pragma: no cover
+    raise RuntimeError(
+        "could not key the payments' suppliers; please report this"
+    )  # pragma: no cover
 
 
 def load_part(b: Batch) -> ImportSummary:
@@ -56,11 +58,16 @@ def load_part(b: Batch) -> ImportSummary:
     sup_k, line_k = key_columns(keyed, SUPPLIER_CELLS), key_columns(keyed, LINE_CELLS)
 
     def value(f: str, sql: str = "{}") -> str:
-        return f"CASE WHEN k_{f} IS NOT NULL THEN {sql.replace('{}', trimmed_sql(f'k_{f}'))} END" if f in keyed else "NULL"
+        return (
+            f"CASE WHEN k_{f} IS NOT NULL THEN {sql.replace('{}', trimmed_sql(f'k_{f}'))} END"
+            if f in keyed
+            else "NULL"
+        )
 
     vat = value("vat_number", "upper(regexp_replace({}, '[\\s-]', '', 'g'))")
     upload_no = next_upload_no(b.con, b.upload_id, b.org)
-    b.con.execute(f"""
+    b.con.execute(
+        f"""
         INSERT INTO spend_suppliers
         SELECT $u, {key_sql(salt, sup_k)}, n.supplier_raw, n.norm,
                coalesce({value("supplier_ref")}, n.name_supplier_ref), pc.postcode,
@@ -70,37 +77,62 @@ def load_part(b: Batch) -> ImportSummary:
         FROM dims_{stg} d JOIN names_{stg} n ON d.k_supplier_name = n.cell
         LEFT JOIN postcodes_{stg} pc ON {"d.k_supplier_postcode = pc.cell" if "supplier_postcode" in keyed else "false"}
         WHERE is_supplier
-    """, {"u": upload_no})
-    b.con.execute(f"""
+    """,
+        {"u": upload_no},
+    )
+    b.con.execute(
+        f"""
         INSERT INTO spend_lines
         SELECT $u, {key_sql(salt, line_k)}, {value("category")}, {value("service")}
         FROM dims_{stg} WHERE NOT is_supplier
-    """, {"u": upload_no})
+    """,
+        {"u": upload_no},
+    )
     sup_cells = [keyed[f] for f in SUPPLIER_CELLS if f in keyed]
     line_cells = [keyed[f] for f in LINE_CELLS if f in keyed]
-    prog.run(b.con, f"""
+    prog.run(
+        b.con,
+        f"""
         INSERT INTO spend_rows
         SELECT ?, rowid + 1, _date, _amount, {key_sql(salt, sup_cells)}, {key_sql(salt, line_cells)},
                {b.col("description")}, {transaction_sql(b.col("transaction_id"))}
         FROM {stg} WHERE _fast
-    """, [upload_no], stage=f"Loading {b.source_file}", progress=b.progress)
-    fast = b.con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM spend_rows WHERE upload_no = ?",
-                         [upload_no]).fetchone()
+    """,
+        [upload_no],
+        stage=f"Loading {b.source_file}",
+        progress=b.progress,
+    )
+    fast = b.con.execute(
+        "SELECT count(*), coalesce(sum(amount), 0) FROM spend_rows WHERE upload_no = ?", [upload_no]
+    ).fetchone()
     assert fast is not None
-    out = ImportSummary(kind="spend", file=b.source_file, rows_read=fast[0], rows_loaded=fast[0],
-                        amount_read=Decimal(fast[1]), amount_loaded=Decimal(fast[1]), amount_quarantined=Decimal(0))
+    out = ImportSummary(
+        kind="spend",
+        file=b.source_file,
+        rows_read=fast[0],
+        rows_loaded=fast[0],
+        amount_read=Decimal(fast[1]),
+        amount_loaded=Decimal(fast[1]),
+        amount_quarantined=Decimal(0),
+    )
     # Rows that took the full parsers and passed.
-    b.con.execute(f"""
+    b.con.execute(
+        f"""
         INSERT INTO spend_rows
         SELECT ?, row_no, payment_date, amount, {key_sql(salt, sup_k)}, {key_sql(salt, line_k)},
                description, {transaction_sql("transaction_id")}
         FROM {t} WHERE reason = ''
-    """, [upload_no])
-    b.con.execute(f"""
+    """,
+        [upload_no],
+    )
+    b.con.execute(
+        f"""
         INSERT INTO quarantine
         SELECT ?, ?, 'spend', ?, ?, row_no, line_no, bad_column, reason, amount, raw
         FROM {t} WHERE reason <> ''
-    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
+    """,
+        [b.upload_id, b.org, b.source_file, b.part.sheet],
+    )
     b.con.execute(f"DROP TABLE dims_{stg}; DROP TABLE names_{stg}; DROP TABLE postcodes_{stg}")
     return out
 
@@ -113,8 +145,10 @@ def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
     con.execute("DELETE FROM supplier_profile WHERE org = ?", [org])
     most = lambda col: (  # noqa: E731
         f"{heaviest_sql(col, 'w')} AS {col} FROM (SELECT supplier_name_norm, {col}, sum(payments) AS w FROM d "
-        f"WHERE {col} IS NOT NULL GROUP BY ALL) GROUP BY ALL")
-    con.execute(f"""
+        f"WHERE {col} IS NOT NULL GROUP BY ALL) GROUP BY ALL"
+    )
+    con.execute(
+        f"""
         INSERT INTO supplier_profile
         WITH d AS (
             SELECT s.* FROM spend_suppliers s JOIN spend_uploads u USING (upload_no)
@@ -144,4 +178,6 @@ def rebuild_supplier_profile(con: duckdb.DuckDBPyConnection, org: str) -> None:
                coalesce(m.is_vcse, CASE WHEN coalesce(m.charity_number, s.charity_number) IS NOT NULL THEN TRUE END),
                CASE WHEN m.supplier_name_norm IS NOT NULL THEN 'supplier master' ELSE 'spend file' END
         FROM s FULL JOIN m USING (org, supplier_name_norm)
-    """, {"org": org})
+    """,
+        {"org": org},
+    )

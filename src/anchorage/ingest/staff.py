@@ -25,8 +25,18 @@ from anchorage.store.snapshots import Snapshot
 from anchorage.workspace import Workspace
 
 WEEKS_PER_YEAR = "52.1429"
-KEPT_IN_QUARANTINE = ("staff_id", "hourly_pay", "annual_salary", "weekly_hours", "pay_band", "contract_type",
-                      "start_date", "role_family", "is_apprentice", "is_new_hire")
+KEPT_IN_QUARANTINE = (
+    "staff_id",
+    "hourly_pay",
+    "annual_salary",
+    "weekly_hours",
+    "pay_band",
+    "contract_type",
+    "start_date",
+    "role_family",
+    "is_apprentice",
+    "is_new_hire",
+)
 # A staff extract is a snapshot: a new one supersedes the anchor's last (kept in history, restorable).
 STAFF_SNAPSHOT = Snapshot("staff extract", ("staff",))
 FLAG_WORDS = "('Y', 'YES', 'TRUE', '1', 'N', 'NO', 'FALSE', '0')"
@@ -34,8 +44,11 @@ FLAG_WORDS = "('Y', 'YES', 'TRUE', '1', 'N', 'NO', 'FALSE', '0')"
 
 def _quarantine_json(b: Batch) -> str:
     """The row's mapped work fields as JSON: what a user needs to find and fix it, and nothing more."""
-    pairs = [f"'{b.column_header(f).replace(chr(39), chr(39) * 2)}', {b.col(f)}"
-             for f in KEPT_IN_QUARANTINE if f in b.mapping.fields]
+    pairs = [
+        f"'{b.column_header(f).replace(chr(39), chr(39) * 2)}', {b.col(f)}"
+        for f in KEPT_IN_QUARANTINE
+        if f in b.mapping.fields
+    ]
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
 
 
@@ -49,17 +62,31 @@ def _already_loaded(b: Batch) -> str:
 
 def _as_at_of(ws: Workspace, upload_id: str) -> dt.date | None:
     with ws.warehouse(read_only=True) as con:
-        row = con.execute("SELECT max(as_at) FROM staff WHERE upload_id = ?", [upload_id]).fetchone()
+        row = con.execute(
+            "SELECT max(as_at) FROM staff WHERE upload_id = ?", [upload_id]
+        ).fetchone()
     return row[0] if row else None
 
 
 def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
     t = b.parsed
-    h = {f: b.column_header(f).replace("'", "''") for f in ("staff_id", "home_postcode", "hourly_pay",
-                                                            "annual_salary", "weekly_hours", "start_date",
-                                                            "is_apprentice", "is_new_hire")}
+    h = {
+        f: b.column_header(f).replace("'", "''")
+        for f in (
+            "staff_id",
+            "home_postcode",
+            "hourly_pay",
+            "annual_salary",
+            "weekly_hours",
+            "start_date",
+            "is_apprentice",
+            "is_new_hire",
+        )
+    }
     key = postcode_key_sql("pc_raw")
-    prog.run(b.con, f"""
+    prog.run(
+        b.con,
+        f"""
         CREATE TEMP TABLE {t} AS
         WITH rows AS (
             SELECT rowid + 1 AS row_no, {b.line_sql()} AS line_no,
@@ -109,12 +136,18 @@ def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
                     ELSE '{h["is_new_hire"]}' END AS bad_column,
                CASE WHEN reason <> '' THEN kept END AS raw
         FROM rows
-    """, stage=f"Checking {b.source_file}", progress=b.progress)
+    """,
+        stage=f"Checking {b.source_file}",
+        progress=b.progress,
+    )
     out = ImportSummary(kind="workforce", file=b.source_file)
     out.rows_read, out.rows_loaded = b.con.execute(  # type: ignore[misc]
-        f"SELECT count(*), count(*) FILTER (reason = '') FROM {t}").fetchone()
+        f"SELECT count(*), count(*) FILTER (reason = '') FROM {t}"
+    ).fetchone()
     out.rows_quarantined = out.rows_read - out.rows_loaded
-    for reason, n in b.con.execute(f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1").fetchall():
+    for reason, n in b.con.execute(
+        f"SELECT reason, count(*) FROM {t} WHERE reason <> '' GROUP BY 1"
+    ).fetchall():
         key_ = reason.split('"')[0].strip() + (" …" if '"' in reason else "")
         out.quarantine_reasons[key_] = out.quarantine_reasons.get(key_, 0) + n
     return out
@@ -122,7 +155,8 @@ def _prepare(b: Batch, as_at: dt.date) -> ImportSummary:
 
 def _load(b: Batch, as_at: dt.date) -> None:
     t = b.parsed
-    b.con.execute(f"""
+    b.con.execute(
+        f"""
         INSERT INTO staff
         WITH pc AS (
             SELECT pcd_key, any_value(lad) AS lad, any_value(lsoa11) AS lsoa11, any_value(lsoa21) AS lsoa21
@@ -135,16 +169,26 @@ def _load(b: Batch, as_at: dt.date) -> None:
                coalesce(p.is_new_hire, p.start_date > DATE '{as_at}' - INTERVAL 365 DAY, false)
         FROM {t} p LEFT JOIN pc ON pc.pcd_key = p.pc_key
         WHERE p.reason = ''
-    """, [b.upload_id, b.org])
-    b.con.execute(f"""
+    """,
+        [b.upload_id, b.org],
+    )
+    b.con.execute(
+        f"""
         INSERT INTO quarantine
         SELECT ?, ?, 'workforce', ?, ?, row_no, line_no, bad_column, reason, NULL, raw
         FROM {t} WHERE reason <> ''
-    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
+    """,
+        [b.upload_id, b.org, b.source_file, b.part.sheet],
+    )
 
 
 def ingest_staff(
-    ws: Workspace, path: Path, org: str, *, as_at: dt.date | None = None, mapping_file: Path | None = None,
+    ws: Workspace,
+    path: Path,
+    org: str,
+    *,
+    as_at: dt.date | None = None,
+    mapping_file: Path | None = None,
     progress: prog.Progress | None = None,
 ) -> ImportSummary:
     """Load an anchor's staff extract (as at a date, default today); a new version of the file replaces it."""
@@ -153,20 +197,42 @@ def ingest_staff(
         as_at = _as_at_of(ws, fixed.id) or as_at
     as_at = as_at or dt.date.today()
     summary = run_import(
-        ws, path, org, "workforce", Transform(partial(_prepare, as_at=as_at), partial(_load, as_at=as_at),
-                                              personal=True, snapshot=STAFF_SNAPSHOT),
-        delete_sql=["DELETE FROM staff WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
-        mapping_file=mapping_file, progress=progress, money=False,
+        ws,
+        path,
+        org,
+        "workforce",
+        Transform(
+            partial(_prepare, as_at=as_at),
+            partial(_load, as_at=as_at),
+            personal=True,
+            snapshot=STAFF_SNAPSHOT,
+        ),
+        delete_sql=[
+            "DELETE FROM staff WHERE upload_id = ?",
+            "DELETE FROM quarantine WHERE upload_id = ?",
+        ],
+        mapping_file=mapping_file,
+        progress=progress,
+        money=False,
     )
     if not summary.duplicate:
         with ws.warehouse(read_only=True) as con:
-            row = con.execute("SELECT count(*) FILTER (lad IS NULL), count(*) FILTER (hourly_pay IS NULL "
-                              "AND pay_band IS NULL) FROM staff WHERE upload_id = ?", [summary.upload_id]).fetchone()
+            row = con.execute(
+                "SELECT count(*) FILTER (lad IS NULL), count(*) FILTER (hourly_pay IS NULL "
+                "AND pay_band IS NULL) FROM staff WHERE upload_id = ?",
+                [summary.upload_id],
+            ).fetchone()
         assert row is not None
         if row[0]:
-            summary.notes.append(f"{row[0]:,} staff have no known home area (postcode empty or not in the "
-                                 "postcode table); they count as 'unknown', never dropped")
+            summary.notes.append(
+                f"{row[0]:,} staff have no known home area (postcode empty or not in the "
+                "postcode table); they count as 'unknown', never dropped"
+            )
         if row[1]:
-            summary.notes.append(f"{row[1]:,} staff have no hourly pay or band; their pay is 'unknown'")
-        summary.notes.append("home postcodes were turned into LSOA and local authority, then discarded")
+            summary.notes.append(
+                f"{row[1]:,} staff have no hourly pay or band; their pay is 'unknown'"
+            )
+        summary.notes.append(
+            "home postcodes were turned into LSOA and local authority, then discarded"
+        )
     return summary

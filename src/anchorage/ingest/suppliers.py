@@ -14,13 +14,17 @@ from anchorage.store.snapshots import Snapshot
 from anchorage.workspace import Workspace
 
 # An anchor's supplier master is a snapshot: a new one supersedes the last (kept, restorable).
-SUPPLIER_SNAPSHOT = Snapshot("supplier master", ("supplier_master",), after_swap=rebuild_supplier_profile)
+SUPPLIER_SNAPSHOT = Snapshot(
+    "supplier master", ("supplier_master",), after_swap=rebuild_supplier_profile
+)
 
 
 def flag_sql(expr: str) -> str:
     """Y/N, Yes/No, True/False, 1/0 → boolean; anything else unknown (NULL)."""
-    return (f"CASE WHEN upper({expr}) IN ('Y', 'YES', 'TRUE', '1') THEN TRUE "
-            f"WHEN upper({expr}) IN ('N', 'NO', 'FALSE', '0') THEN FALSE END")
+    return (
+        f"CASE WHEN upper({expr}) IN ('Y', 'YES', 'TRUE', '1') THEN TRUE "
+        f"WHEN upper({expr}) IN ('N', 'NO', 'FALSE', '0') THEN FALSE END"
+    )
 
 
 def _rows_sql(b: Batch) -> str:
@@ -45,7 +49,8 @@ def _load(b: Batch) -> None:
     name = b.col("supplier_name")
     h_name = b.column_header("supplier_name").replace("'", "''")
     base = _rows_sql(b)
-    b.con.execute(f"""
+    b.con.execute(
+        f"""
         INSERT INTO supplier_master
         SELECT ?, ?, row_no, {b.col("supplier_ref")}, {name}, {name_norm_sql(name)},
                {postcode_display_sql(b.col("postcode"))}, {b.col("country")},
@@ -53,21 +58,41 @@ def _load(b: Batch) -> None:
                upper(regexp_replace({b.col("vat_number")}, '[\\s-]', '', 'g')),
                {flag_sql(b.col("is_sme"))}, {flag_sql(b.col("is_vcse"))}
         FROM ({base}) WHERE {name} IS NOT NULL
-    """, [b.upload_id, b.org])
-    b.con.execute(f"""
+    """,
+        [b.upload_id, b.org],
+    )
+    b.con.execute(
+        f"""
         INSERT INTO quarantine
         SELECT ?, ?, 'suppliers', ?, ?, row_no, line_no, '{h_name}', 'supplier name is empty', NULL,
                {b.raw_json_sql("q")}
         FROM ({base}) q WHERE {name.replace("trim(c", "trim(q.c")} IS NULL
-    """, [b.upload_id, b.org, b.source_file, b.part.sheet])
+    """,
+        [b.upload_id, b.org, b.source_file, b.part.sheet],
+    )
 
 
 def ingest_suppliers(
-    ws: Workspace, path: Path, org: str, *, mapping_file: Path | None = None, progress: Progress | None = None
+    ws: Workspace,
+    path: Path,
+    org: str,
+    *,
+    mapping_file: Path | None = None,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Load an anchor's supplier master; it refines the supplier profile used by the analysis."""
     return run_import(
-        ws, path, org, "suppliers", Transform(_prepare, _load, snapshot=SUPPLIER_SNAPSHOT),
-        delete_sql=["DELETE FROM supplier_master WHERE upload_id = ?", "DELETE FROM quarantine WHERE upload_id = ?"],
-        after_load=rebuild_supplier_profile, mapping_file=mapping_file, progress=progress, money=False,
+        ws,
+        path,
+        org,
+        "suppliers",
+        Transform(_prepare, _load, snapshot=SUPPLIER_SNAPSHOT),
+        delete_sql=[
+            "DELETE FROM supplier_master WHERE upload_id = ?",
+            "DELETE FROM quarantine WHERE upload_id = ?",
+        ],
+        after_load=rebuild_supplier_profile,
+        mapping_file=mapping_file,
+        progress=progress,
+        money=False,
     )

@@ -30,14 +30,25 @@ def _duplicate(summary: ImportSummary, done: records.Upload) -> ImportSummary:
     summary.duplicate, summary.upload_id = True, done.id
     summary.rows_read = summary.rows_loaded = summary.rows_quarantined = 0
     summary.quarantine_reasons = {}
-    summary.notes = [f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added"]
+    summary.notes = [
+        f"already loaded as upload {done.id} on {done.created_at:%Y-%m-%d}; nothing added"
+    ]
     return summary
 
 
-def run_unit(ws: Workspace, *, kind: str, label: str, load: Load, delete_sql: list[str], org: str = "",
-             sha: str | None = None, prepare: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
-             supersedes: Callable[[Session], list[str]] | None = None,
-             raw_files: list[Path] | None = None) -> ImportSummary:
+def run_unit(
+    ws: Workspace,
+    *,
+    kind: str,
+    label: str,
+    load: Load,
+    delete_sql: list[str],
+    org: str = "",
+    sha: str | None = None,
+    prepare: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+    supersedes: Callable[[Session], list[str]] | None = None,
+    raw_files: list[Path] | None = None,
+) -> ImportSummary:
     """Load one file (or one release of several files) as one upload of `kind`, all-or-nothing.
 
     `sha` identifies the content when it is cheap to know beforehand; otherwise the load's summary carries
@@ -49,8 +60,16 @@ def run_unit(ws: Workspace, *, kind: str, label: str, load: Load, delete_sql: li
         journal.sweep(con, ws.session)
         if sha is not None and (done := records.loaded_upload(session, org, kind, sha)) is not None:
             return _duplicate(summary, done)
-        upload = records.Upload(id=uuid.uuid4().hex[:16], org=org, kind=kind, filename=label[:500],
-                                sha256=sha or "", raw_path="", status="staged", mapping={})
+        upload = records.Upload(
+            id=uuid.uuid4().hex[:16],
+            org=org,
+            kind=kind,
+            filename=label[:500],
+            sha256=sha or "",
+            raw_path="",
+            status="staged",
+            mapping={},
+        )
         old: list[str] = []
         found: list[records.Upload] = []
 
@@ -69,13 +88,19 @@ def run_unit(ws: Workspace, *, kind: str, label: str, load: Load, delete_sql: li
             upload.sha256 = content
             for f in raw_files or []:
                 upload.raw_path = str(ws.keep_raw(f, file_sha256(f)))
-            finish = {"mapping": got.mapping, "raw_path": upload.raw_path, "records_backed": False,
-                      "sha256": content, "also_replaces": old[1:],
-                      **{k: getattr(got, k) for k in journal.SUMMARY_FIELDS}}
+            finish = {
+                "mapping": got.mapping,
+                "raw_path": upload.raw_path,
+                "records_backed": False,
+                "sha256": content,
+                "also_replaces": old[1:],
+                **{k: getattr(got, k) for k in journal.SUMMARY_FIELDS},
+            }
             return unit_of_work.Loaded(got, finish, old[0] if old else None)
 
-        loaded = unit_of_work.commit_load(con, session, upload, label=label, delete_sql=delete_sql, load=run,
-                                          prepare=before)
+        loaded = unit_of_work.commit_load(
+            con, session, upload, label=label, delete_sql=delete_sql, load=run, prepare=before
+        )
         if loaded is None:
             return _duplicate(summary, found[0])
     got = loaded.summary

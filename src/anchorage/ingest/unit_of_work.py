@@ -19,7 +19,14 @@ from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
 from anchorage.store import journal, records
 
-STEPS = ("journal-staged", "records-staged", "prepared", "loaded", "warehouse-committed", "records-committed")
+STEPS = (
+    "journal-staged",
+    "records-staged",
+    "prepared",
+    "loaded",
+    "warehouse-committed",
+    "records-committed",
+)
 checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
 
 
@@ -40,10 +47,17 @@ def _abandon(con: duckdb.DuckDBPyConnection, session: Session, upload: records.U
     session.commit()
 
 
-def commit_load(con: duckdb.DuckDBPyConnection, session: Session, upload: records.Upload, *, label: str,
-                delete_sql: list[str], load: Callable[[], Loaded | None],
-                prepare: Callable[[], None] | None = None,
-                records_load: Callable[[Session], None] | None = None) -> Loaded | None:
+def commit_load(
+    con: duckdb.DuckDBPyConnection,
+    session: Session,
+    upload: records.Upload,
+    *,
+    label: str,
+    delete_sql: list[str],
+    load: Callable[[], Loaded | None],
+    prepare: Callable[[], None] | None = None,
+    records_load: Callable[[Session], None] | None = None,
+) -> Loaded | None:
     """Run one upload's load as one unit of work across the warehouse and the records database.
 
     The caller has swept the journal and holds the warehouse's write lock. `prepare` runs before the load's

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-TYPE_WORDS = frozenset(str.split("""
+TYPE_WORDS = frozenset(
+    str.split("""
     contract contracts cont fees fee rent rents rates supplies supply equipment maintenance repairs repair drugs drug
     prescribing staff agency locum pension pensions payment payments purchase purchases materials furniture water
     utilities utility cleaning consultancy consultants professional prof hcare srv rec baseline cost costs grant grants
@@ -22,8 +23,10 @@ TYPE_WORDS = frozenset(str.split("""
     subscription charges charge fixtures fittings plant provisions creditors accrual accruals gms pms apms des qof
     premises notional pco voids placements allowances wages salaries salary instruments appliances dressings
     consumables reagents uniforms laundry food expenses recharge reimbursement contribution contributions levy
-"""))
-AREA_WORDS = frozenset(str.split("""
+""")
+)
+AREA_WORDS = frozenset(
+    str.split("""
     commissioning commissioned directorate directorates department departments depts dept division divisions team
     teams unit units programme programmes projects project acute community communities mental children childrens
     child adult adults social wellbeing corporate estates facilities finance sheet executive nursing pathology
@@ -32,7 +35,8 @@ AREA_WORDS = frozenset(str.split("""
     wards ward clinic neighbourhood neighbourhoods regeneration planning governance strategy board office offices
     resources workforce quality safety operations locality localities borough city countryside parks libraries
     museums sport waste recycling
-"""))
+""")
+)
 _WORD = re.compile(r"[a-z]+")
 
 

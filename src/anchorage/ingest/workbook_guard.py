@@ -33,7 +33,9 @@ from anchorage.ingest.xls_measure import XlsDamaged, measure_xls
 
 MAX_MEMBERS = 10_000  # files inside the zip
 MAX_UNZIPPED = 3 * 1024**3  # bytes, all parts together
-MAX_RATIO = 100  # unzipped/zipped for a part over RATIO_FLOOR bytes: real sheet XML compresses 5-30x
+MAX_RATIO = (
+    100  # unzipped/zipped for a part over RATIO_FLOOR bytes: real sheet XML compresses 5-30x
+)
 RATIO_FLOOR = 1024**2
 MAX_XLS = 250 * 1024**2  # a legacy .xls: larger ones are refused unread
 CHUNK = 4 * 1024**2
@@ -53,46 +55,77 @@ def check_workbook(path: Path, fmt: str) -> None:
         with zipfile.ZipFile(path) as zf:
             _check_package(zf, name, fmt)
     except zipfile.BadZipFile as exc:
-        raise InputFileError(name, f"the spreadsheet is damaged or incomplete ({exc}).",
-                             fix="Download or export it again; if that fails, " + FIX_SAVE[0].lower()
-                             + FIX_SAVE[1:]) from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise InputFileError(name, f"the spreadsheet cannot be read safely ({exc}).", fix=FIX_SAVE) from None
+        raise InputFileError(
+            name,
+            f"the spreadsheet is damaged or incomplete ({exc}).",
+            fix="Download or export it again; if that fails, " + FIX_SAVE[0].lower() + FIX_SAVE[1:],
+        ) from None
+    except (
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise InputFileError(
+            name, f"the spreadsheet cannot be read safely ({exc}).", fix=FIX_SAVE
+        ) from None
 
 
 def _check_xls(path: Path, name: str) -> None:
     size = path.stat().st_size
     if size > MAX_XLS:
-        raise InputFileError(name, f"this .xls file is larger than {MAX_XLS // 1024**2} MB.", fix=FIX_SAVE)
+        raise InputFileError(
+            name, f"this .xls file is larger than {MAX_XLS // 1024**2} MB.", fix=FIX_SAVE
+        )
     try:
         with path.open("rb") as fh:
             sheets = measure_xls(fh, size)
     except XlsDamaged as exc:
-        raise InputFileError(name, f"this .xls file cannot be read safely: {exc}.",
-                             fix="Download or export it again; if that fails, " + FIX_SAVE[0].lower()
-                             + FIX_SAVE[1:]) from None
+        raise InputFileError(
+            name,
+            f"this .xls file cannot be read safely: {exc}.",
+            fix="Download or export it again; if that fails, " + FIX_SAVE[0].lower() + FIX_SAVE[1:],
+        ) from None
     for sheet in sheets:
         if sheet.area > sheet_measure.MAX_AREA:
-            box = Box(sheet.first_row, sheet.first_col, sheet.first_row + sheet.rows - 1,
-                      sheet.first_col + sheet.cols - 1)
+            box = Box(
+                sheet.first_row,
+                sheet.first_col,
+                sheet.first_row + sheet.rows - 1,
+                sheet.first_col + sheet.cols - 1,
+            )
             raise InputFileError(
-                name, f'this spreadsheet says sheet "{sheet.name[:60]}" uses {sheet.area:,} cells '
-                f"({box.label()}). We read at most {sheet_measure.MAX_AREA:,} cells in a sheet.", fix=FIX_AREA)
+                name,
+                f'this spreadsheet says sheet "{sheet.name[:60]}" uses {sheet.area:,} cells '
+                f"({box.label()}). We read at most {sheet_measure.MAX_AREA:,} cells in a sheet.",
+                fix=FIX_AREA,
+            )
 
 
 def _check_package(zf: zipfile.ZipFile, name: str, fmt: str) -> None:
     infos = [i for i in zf.infolist() if not i.is_dir()]
     if len(infos) > MAX_MEMBERS:
-        raise InputFileError(name, f"the file holds {len(infos):,} parts, where a spreadsheet has a few dozen.",
-                             fix=FIX_SAVE)
+        raise InputFileError(
+            name,
+            f"the file holds {len(infos):,} parts, where a spreadsheet has a few dozen.",
+            fix=FIX_SAVE,
+        )
     names = {i.filename for i in infos}
     if "content.xml" not in names and "[Content_Types].xml" not in names:
         what = "an OpenDocument spreadsheet" if fmt == "ods" else "an Excel workbook"
-        raise InputFileError(name, f"this is a zip archive, not {what} (another kind of file renamed?).",
-                             fix=FIX_SAVE)
+        raise InputFileError(
+            name,
+            f"this is a zip archive, not {what} (another kind of file renamed?).",
+            fix=FIX_SAVE,
+        )
     if any(n.lower().startswith("xl/worksheets/") and n.lower().endswith(".bin") for n in names):
-        raise InputFileError(name, "this is an Excel binary workbook (.xlsb), which we do not read.",
-                             fix="Save it in Excel as .xlsx (Excel Workbook), or export the sheet as CSV.")
+        raise InputFileError(
+            name,
+            "this is an Excel binary workbook (.xlsb), which we do not read.",
+            fix="Save it in Excel as .xlsx (Excel Workbook), or export the sheet as CSV.",
+        )
     if sum(i.file_size for i in infos) > MAX_UNZIPPED:
         raise _too_large(name)
     total = 0
@@ -100,7 +133,9 @@ def _check_package(zf: zipfile.ZipFile, name: str, fmt: str) -> None:
         # The reader chooses its format by the file's name, not ours by its content: every part is checked
         # as what either reader would take it for (content.xml as an OpenDocument sheet, the rest as XLSX).
         if not info.filename.lower().endswith((".xml", ".rels")):
-            total += sum(len(c) for c in _chunks(zf, info, name, total))  # inflated: sizes, ratio, CRC
+            total += sum(
+                len(c) for c in _chunks(zf, info, name, total)
+            )  # inflated: sizes, ratio, CRC
             continue
         scan: Scan
         if info.filename == "content.xml":
@@ -123,13 +158,18 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, before: int) 
             if before + size > MAX_UNZIPPED:
                 raise _too_large(name)
             if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
-                raise InputFileError(name, f'part "{info.filename}" unzips to over {MAX_RATIO} times its '
-                                     "size, which real spreadsheets never do (a zip bomb?).", fix=FIX_SAVE)
+                raise InputFileError(
+                    name,
+                    f'part "{info.filename}" unzips to over {MAX_RATIO} times its '
+                    "size, which real spreadsheets never do (a zip bomb?).",
+                    fix=FIX_SAVE,
+                )
             yield chunk
 
 
 def _too_large(name: str) -> InputFileError:
-    return InputFileError(name, f"unzipped, the file would take more than {MAX_UNZIPPED // 1024**3} GB.",
-                          fix="Split it, or export the sheets as CSV.")
-
-
+    return InputFileError(
+        name,
+        f"unzipped, the file would take more than {MAX_UNZIPPED // 1024**3} GB.",
+        fix="Split it, or export the sheets as CSV.",
+    )

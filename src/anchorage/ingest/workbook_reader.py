@@ -36,31 +36,55 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.date().isoformat()
+        return (
+            value.strftime("%Y-%m-%d %H:%M:%S")
+            if value.time() != dt.time()
+            else value.date().isoformat()
+        )
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 
 
-def read_sheets(path: Path, *, first_only: bool = False, skip_empty_area: bool = False) -> list[Sheet]:
+def read_sheets(
+    path: Path, *, first_only: bool = False, skip_empty_area: bool = False
+) -> list[Sheet]:
     """Every sheet (or the first) as (name, rows of cell text or None), read in a memory-capped child."""
-    args = [sys.executable, "-m", "anchorage.ingest.workbook_reader", str(path), str(MEMORY_CAP),
-            "first" if first_only else "all", "skip" if skip_empty_area else "keep"]
+    args = [
+        sys.executable,
+        "-m",
+        "anchorage.ingest.workbook_reader",
+        str(path),
+        str(MEMORY_CAP),
+        "first" if first_only else "all",
+        "skip" if skip_empty_area else "keep",
+    ]
     try:
         done = subprocess.run(args, capture_output=True, timeout=TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
-        raise InputFileError(str(path), f"reading the spreadsheet took over {TIMEOUT_S // 60} minutes.",
-                             fix=FIX) from None
+        raise InputFileError(
+            str(path), f"reading the spreadsheet took over {TIMEOUT_S // 60} minutes.", fix=FIX
+        ) from None
     if done.returncode != 0:
         died = -done.returncode if done.returncode < 0 else None
-        why = (f"stopped by signal {signal.Signals(died).name}" if died else "ran out of memory"
-               if b"MemoryError" in done.stderr or b"memory allocation" in done.stderr else "failed")
+        why = (
+            f"stopped by signal {signal.Signals(died).name}"
+            if died
+            else "ran out of memory"
+            if b"MemoryError" in done.stderr or b"memory allocation" in done.stderr
+            else "failed"
+        )
         raise InputFileError(
-            str(path), f"the spreadsheet could not be read within the {MEMORY_CAP // 1024**3} GB we allow "
-            f"for it (the reader {why}); it may be damaged, or built to exhaust memory.", fix=FIX)
+            str(path),
+            f"the spreadsheet could not be read within the {MEMORY_CAP // 1024**3} GB we allow "
+            f"for it (the reader {why}); it may be damaged, or built to exhaust memory.",
+            fix=FIX,
+        )
     result = json.loads(done.stdout)
     if "error" in result:
-        raise InputFileError(str(path), f"the spreadsheet cannot be read ({result['error']}).", fix=FIX)
+        raise InputFileError(
+            str(path), f"the spreadsheet cannot be read ({result['error']}).", fix=FIX
+        )
     return [(name, rows) for name, rows in result["sheets"]]
 
 
@@ -74,13 +98,22 @@ def _child(path: str, cap: int, first_only: bool, skip_empty_area: bool) -> None
     try:
         wb = CalamineWorkbook.from_path(path)
         names = wb.sheet_names[:1] if first_only else wb.sheet_names
-        sheets = [(name, [[cell_text(c) for c in row]
-                          for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=skip_empty_area)])
-                  for name in names]
+        sheets = [
+            (
+                name,
+                [
+                    [cell_text(c) for c in row]
+                    for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=skip_empty_area)
+                ],
+            )
+            for name in names
+        ]
         out: dict[str, object] = {"sheets": sheets}
     except (CalamineError, OSError, ValueError) as exc:
         out = {"error": str(exc)[:300]}
-    sys.stdout.write(json.dumps(out))  # one write: json.dump's many small ones are several times slower
+    sys.stdout.write(
+        json.dumps(out)
+    )  # one write: json.dump's many small ones are several times slower
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ from typing import BinaryIO
 SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 END, FREE = 0xFFFFFFFE, 0xFFFFFFFF
 BOF, EOF, BOUNDSHEET, DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x0200
-HEAD_RECORDS = 2_000  # records read at a sheet's start looking for DIMENSIONS (real files: under 50)
+HEAD_RECORDS = (
+    2_000  # records read at a sheet's start looking for DIMENSIONS (real files: under 50)
+)
 GLOBAL_RECORDS = 2_000_000  # records in the workbook globals (the shared strings can be many)
 MAX_SHEETS = 1_000
 
@@ -47,8 +49,16 @@ def measure_xls(fh: BinaryIO, size: int) -> list[SheetSize]:
 class _Stream:
     """Random access to one stream of the compound file, by sector: nothing is read until asked for."""
 
-    def __init__(self, fh: BinaryIO, sectors: list[int], sector_size: int, length: int, base: int) -> None:
-        self.fh, self.sectors, self.sector_size, self.length, self.base = fh, sectors, sector_size, length, base
+    def __init__(
+        self, fh: BinaryIO, sectors: list[int], sector_size: int, length: int, base: int
+    ) -> None:
+        self.fh, self.sectors, self.sector_size, self.length, self.base = (
+            fh,
+            sectors,
+            sector_size,
+            length,
+            base,
+        )
 
     def read(self, at: int, n: int) -> bytes:
         if at < 0 or at + n > self.length:
@@ -73,7 +83,7 @@ class _Bytes(_Stream):
     def read(self, at: int, n: int) -> bytes:
         if at < 0 or at + n > self.length:
             raise XlsDamaged("a record runs past the end of the workbook")
-        return self.data[at:at + n]
+        return self.data[at : at + n]
 
 
 def _u32s(data: bytes) -> list[int]:
@@ -87,8 +97,15 @@ def _workbook_stream(fh: BinaryIO, size: int) -> _Stream:
         raise XlsDamaged("not an Excel 97-2003 workbook (it does not start as one)")
     major, order, shift, mini_shift = struct.unpack_from("<HHHH", head, 0x1A)
     n_fat, first_dir = struct.unpack_from("<II", head, 0x2C)
-    cutoff, first_minifat, n_minifat, first_difat, n_difat = struct.unpack_from("<IIIII", head, 0x38)
-    if order != 0xFFFE or (major, shift) not in ((3, 9), (4, 12)) or mini_shift != 6 or cutoff != 4096:
+    cutoff, first_minifat, n_minifat, first_difat, n_difat = struct.unpack_from(
+        "<IIIII", head, 0x38
+    )
+    if (
+        order != 0xFFFE
+        or (major, shift) not in ((3, 9), (4, 12))
+        or mini_shift != 6
+        or cutoff != 4096
+    ):
         raise XlsDamaged("its compound-file header is damaged")
     sector = 1 << shift
     base = sector  # sector 0 starts after the header (which takes a whole sector in version 4)
@@ -100,7 +117,9 @@ def _workbook_stream(fh: BinaryIO, size: int) -> _Stream:
         seen = 0
         while start != END:
             if start >= limit or seen >= limit:
-                raise XlsDamaged("a chain of sectors leaves the file or loops (damaged or incomplete)")
+                raise XlsDamaged(
+                    "a chain of sectors leaves the file or loops (damaged or incomplete)"
+                )
             yield start
             seen += 1
             start = table[start] if start < len(table) else FREE
@@ -124,7 +143,7 @@ def _workbook_stream(fh: BinaryIO, size: int) -> _Stream:
     root_start = root_size = None
     found = None
     for off in range(0, len(entries) - 127, 128):
-        e = entries[off:off + 128]
+        e = entries[off : off + 128]
         name_len, kind = struct.unpack_from("<HB", e, 0x40)
         start, length = struct.unpack_from("<IQ", e, 0x74)
         name = e[: max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace")
@@ -146,7 +165,9 @@ def _workbook_stream(fh: BinaryIO, size: int) -> _Stream:
     if root_start is None or root_size is None:
         raise XlsDamaged("its compound-file directory has no root")
     minifat = [v for i in chain(first_minifat, fat, count) for v in _u32s(sector_bytes(i))]
-    root = _Stream(fh, list(chain(root_start, fat, count)), sector, min(root_size, count * sector), base)
+    root = _Stream(
+        fh, list(chain(root_start, fat, count)), sector, min(root_size, count * sector), base
+    )
     pieces = chain(start, minifat, max(len(minifat), 1))
     data = b"".join(root.read(p * 64, 64) for p in pieces)
     if len(data) < length:
@@ -178,9 +199,11 @@ def _sheets(stream: _Stream) -> list[SheetSize]:
             offset, _state, sheet_type, cch = struct.unpack_from("<IBBB", raw)
             if biff8 and n >= 8:
                 wide = raw[7] & 1
-                name = raw[8:8 + cch * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1", "replace")
+                name = raw[8 : 8 + cch * (2 if wide else 1)].decode(
+                    "utf-16-le" if wide else "latin-1", "replace"
+                )
             else:
-                name = raw[7:7 + cch].decode("latin-1", "replace")
+                name = raw[7 : 7 + cch].decode("latin-1", "replace")
             if sheet_type == 0:  # a worksheet (not a chart, macro sheet or module)
                 listed.append((name, offset))
             if len(listed) > MAX_SHEETS:

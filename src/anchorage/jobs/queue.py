@@ -15,9 +15,20 @@ from anchorage.store.jobs_records import Job
 from anchorage.workspace import Workspace
 
 ACTIVE = ("queued", "running")
-LABELS = {"load": "Loading a file", "ingest": "Loading a file (command line)", "refresh": "Working out the figures", "resolve": "Matching suppliers",
-          "report": "Building a report", "preview-checks": "Checking a file before it is loaded"}
-STATES = {"queued": "Waiting for its turn", "running": "Under way", "done": "Finished", "failed": "Stopped with a problem"}
+LABELS = {
+    "load": "Loading a file",
+    "ingest": "Loading a file (command line)",
+    "refresh": "Working out the figures",
+    "resolve": "Matching suppliers",
+    "report": "Building a report",
+    "preview-checks": "Checking a file before it is loaded",
+}
+STATES = {
+    "queued": "Waiting for its turn",
+    "running": "Under way",
+    "done": "Finished",
+    "failed": "Stopped with a problem",
+}
 # Set whenever a job is queued in this process, so an idle worker starts it at once instead of at its next look.
 wake = threading.Event()
 
@@ -69,29 +80,73 @@ class JobInfo:
 
     @classmethod
     def of(cls, j: Job) -> JobInfo:
-        return cls(j.id, j.kind, j.org, j.requested_by, dict(j.params or {}), j.state, j.done, j.total, j.step,
-                   j.result, j.error, j.attempts, as_utc(j.created_at) or now(), as_utc(j.started_at),
-                   as_utc(j.finished_at))
+        return cls(
+            j.id,
+            j.kind,
+            j.org,
+            j.requested_by,
+            dict(j.params or {}),
+            j.state,
+            j.done,
+            j.total,
+            j.step,
+            j.result,
+            j.error,
+            j.attempts,
+            as_utc(j.created_at) or now(),
+            as_utc(j.started_at),
+            as_utc(j.finished_at),
+        )
 
 
-def submit(ws: Workspace, kind: str, *, requested_by: str, org: str | None = None,
-           params: dict[str, Any] | None = None) -> str:
+def submit(
+    ws: Workspace,
+    kind: str,
+    *,
+    requested_by: str,
+    org: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> str:
     """Queue a job; return its id (random, so one anchor cannot guess another's)."""
     job_id = secrets.token_hex(16)
     with ws.session() as s:
-        s.add(Job(id=job_id, kind=kind, org=org, requested_by=requested_by, params=params or {}, state="queued",
-                  done=0, total=0, step="Waiting for its turn", attempts=0, created_at=now()))
+        s.add(
+            Job(
+                id=job_id,
+                kind=kind,
+                org=org,
+                requested_by=requested_by,
+                params=params or {},
+                state="queued",
+                done=0,
+                total=0,
+                step="Waiting for its turn",
+                attempts=0,
+                created_at=now(),
+            )
+        )
         s.commit()
     wake.set()
     return job_id
 
 
-def submit_once(ws: Workspace, kind: str, *, requested_by: str, org: str | None = None,
-                params: dict[str, Any] | None = None) -> str:
+def submit_once(
+    ws: Workspace,
+    kind: str,
+    *,
+    requested_by: str,
+    org: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> str:
     """Queue a job unless the same kind is already waiting (one queued refresh covers every change before it)."""
     with ws.session() as s:
-        waiting = s.scalars(select(Job.id).where(Job.kind == kind, Job.state == "queued", Job.org.is_(None)
-                                                 if org is None else Job.org == org)).first()
+        waiting = s.scalars(
+            select(Job.id).where(
+                Job.kind == kind,
+                Job.state == "queued",
+                Job.org.is_(None) if org is None else Job.org == org,
+            )
+        ).first()
     return waiting or submit(ws, kind, requested_by=requested_by, org=org, params=params)
 
 
@@ -107,19 +162,29 @@ def find(ws: Workspace, start: str) -> list[JobInfo]:
     if not start or not all(ch in "0123456789abcdef" for ch in start):
         return []
     with ws.session() as s:
-        return [JobInfo.of(j) for j in s.scalars(select(Job).where(Job.id.startswith(start)).limit(2))]
+        return [
+            JobInfo.of(j) for j in s.scalars(select(Job).where(Job.id.startswith(start)).limit(2))
+        ]
 
 
 def latest(ws: Workspace, kind: str, states: Iterable[str] = ACTIVE) -> JobInfo | None:
     """The most recently queued job of a kind in one of the states (e.g. the refresh under way)."""
     with ws.session() as s:
-        job = s.scalars(select(Job).where(Job.kind == kind, Job.state.in_(tuple(states)))
-                        .order_by(Job.created_at.desc())).first()
+        job = s.scalars(
+            select(Job)
+            .where(Job.kind == kind, Job.state.in_(tuple(states)))
+            .order_by(Job.created_at.desc())
+        ).first()
         return JobInfo.of(job) if job is not None else None
 
 
-def listing(ws: Workspace, *, orgs: Iterable[str] | None, limit: int = 100,
-            states: Iterable[str] | None = None) -> list[JobInfo]:
+def listing(
+    ws: Workspace,
+    *,
+    orgs: Iterable[str] | None,
+    limit: int = 100,
+    states: Iterable[str] | None = None,
+) -> list[JobInfo]:
     """The newest jobs: of the given anchors and of the whole collaborative, or every job when orgs is None;
     only those in the given states when states are given."""
     q = select(Job).order_by(Job.created_at.desc()).limit(limit)
@@ -135,11 +200,16 @@ def claim(ws: Workspace, job_id: str | None = None) -> JobInfo | None:
     """Take the oldest queued job (or the one named) for running; None when there is none (or another took it)."""
     with ws.session() as s:
         if job_id is None:
-            job_id = s.scalars(select(Job.id).where(Job.state == "queued").order_by(Job.created_at)).first()
+            job_id = s.scalars(
+                select(Job.id).where(Job.state == "queued").order_by(Job.created_at)
+            ).first()
             if job_id is None:
                 return None
-        took = s.execute(update(Job).where(Job.id == job_id, Job.state == "queued").values(
-            state="running", started_at=now(), attempts=Job.attempts + 1, step="Starting"))
+        took = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "queued")
+            .values(state="running", started_at=now(), attempts=Job.attempts + 1, step="Starting")
+        )
         s.commit()
         if took.rowcount != 1:  # type: ignore[attr-defined]
             return None
@@ -151,21 +221,36 @@ def claim(ws: Workspace, job_id: str | None = None) -> JobInfo | None:
 
 def progress(ws: Workspace, job_id: str, step: str, done: int, total: int) -> None:
     with ws.session() as s:
-        s.execute(update(Job).where(Job.id == job_id).values(step=step[:300], done=done, total=total))
+        s.execute(
+            update(Job).where(Job.id == job_id).values(step=step[:300], done=done, total=total)
+        )
         s.commit()
 
 
 def finish(ws: Workspace, job_id: str, result: dict[str, Any] | None) -> None:
     with ws.session() as s:
-        s.execute(update(Job).where(Job.id == job_id).values(state="done", result=result or {}, finished_at=now(),
-                                                              step="Finished", done=1, total=1))
+        s.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                state="done",
+                result=result or {},
+                finished_at=now(),
+                step="Finished",
+                done=1,
+                total=1,
+            )
+        )
         s.commit()
 
 
 def fail(ws: Workspace, job_id: str, message: str, result: dict[str, Any] | None = None) -> None:
     with ws.session() as s:
-        s.execute(update(Job).where(Job.id == job_id).values(state="failed", error=message, result=result,
-                                                              finished_at=now(), step="Stopped"))
+        s.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(state="failed", error=message, result=result, finished_at=now(), step="Stopped")
+        )
         s.commit()
 
 
@@ -177,8 +262,16 @@ def requeue_interrupted(ws: Workspace) -> list[str]:
     with ws.session() as s:
         ids = list(s.scalars(select(Job.id).where(Job.state == "running")))
         if ids:
-            s.execute(update(Job).where(Job.id.in_(ids)).values(
-                state="queued", done=0, total=0, started_at=None,
-                step="Waiting to start again (the server stopped while it ran)"))
+            s.execute(
+                update(Job)
+                .where(Job.id.in_(ids))
+                .values(
+                    state="queued",
+                    done=0,
+                    total=0,
+                    started_at=None,
+                    step="Waiting to start again (the server stopped while it ran)",
+                )
+            )
             s.commit()
     return ids

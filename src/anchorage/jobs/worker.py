@@ -33,7 +33,9 @@ class JobRun:
     job: JobInfo
     listener: Callable[[str, int, int], None] | None = None
     follow_ups: list[tuple[str, str | None]] = field(default_factory=list)
-    value: Any = None  # what the handler made, for a caller in the same process (a command run inline)
+    value: Any = (
+        None  # what the handler made, for a caller in the same process (a command run inline)
+    )
     _last: tuple[str, float] = ("", 0.0)
 
     @property
@@ -72,16 +74,23 @@ def register(kind: str, handler: Handler, failure_detail: FailureDetail | None =
         FAILURE_DETAIL[kind] = failure_detail
 
 
-def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], None] | None = None, *,
-            reraise: bool = False) -> JobRun:
+def execute(
+    ws: Workspace,
+    job: JobInfo,
+    listener: Callable[[str, int, int], None] | None = None,
+    *,
+    reraise: bool = False,
+) -> JobRun:
     """Run one claimed job to its end (done or failed); return its run. With `reraise`, a job that fails with an
     AnchorageError raises it after it is recorded (a command run inline shows it as the command's error)."""
     run = JobRun(ws, job, listener)
     handler = HANDLERS.get(job.kind)
     try:
         if handler is None:
-            raise AnchorageError("This kind of job is not known to this version of Anchorage.",
-                                 fix="Start it again from its page.")
+            raise AnchorageError(
+                "This kind of job is not known to this version of Anchorage.",
+                fix="Start it again from its page.",
+            )
         result = handler(ws, run)
     except AnchorageError as exc:
         detail = FAILURE_DETAIL.get(job.kind)
@@ -90,9 +99,13 @@ def execute(ws: Workspace, job: JobInfo, listener: Callable[[str, int, int], Non
             raise
     except Exception:
         log.exception("job %s (%s) failed", job.id, job.kind)
-        queue.fail(ws, job.id, f"Something went wrong while {job.label.lower()}; nothing of it was kept. "
-                               "Try again, and if it happens again tell your administrator (the server's log has "
-                               "the details).")
+        queue.fail(
+            ws,
+            job.id,
+            f"Something went wrong while {job.label.lower()}; nothing of it was kept. "
+            "Try again, and if it happens again tell your administrator (the server's log has "
+            "the details).",
+        )
     else:
         # Follow-ups are queued before the job is marked done, so no one ever sees "nothing left to do" between
         # a load and the figures refresh it asks for.
@@ -116,7 +129,9 @@ class Worker(threading.Thread):
             try:
                 job = queue.claim(self.ws)
                 unreachable = False
-            except Exception:  # the records database is briefly unreachable: look again shortly (said once)
+            except (
+                Exception
+            ):  # the records database is briefly unreachable: look again shortly (said once)
                 if not unreachable:
                     log.exception("could not look for jobs")
                 unreachable, job = True, None
@@ -160,9 +175,15 @@ def has_worker(ws: Workspace) -> bool:
     return worker is not None and worker.is_alive()
 
 
-def run_and_wait(ws: Workspace, kind: str, *, requested_by: str, org: str | None = None,
-                 params: dict[str, Any] | None = None,
-                 listener: Callable[[str, int, int], None] | None = None) -> tuple[JobInfo, Any]:
+def run_and_wait(
+    ws: Workspace,
+    kind: str,
+    *,
+    requested_by: str,
+    org: str | None = None,
+    params: dict[str, Any] | None = None,
+    listener: Callable[[str, int, int], None] | None = None,
+) -> tuple[JobInfo, Any]:
     """Run a job to its end for a command: through this process's worker when it has one (the command was
     handed to the server), following its progress; else here and now. Returns how it ended and, when it ran
     here, what its handler made. A job that fails raises an AnchorageError with the job's words."""

@@ -41,13 +41,25 @@ def postcode_tiers(ws: Workspace, postcodes: Sequence[str]) -> dict[str, str]:
     with ws.warehouse(read_only=True) as con:
         t = ibis.duckdb.from_connection(con).table("postcodes")
         t = t.filter(t.pcds.isin(wanted))
-        expr = t.select(t.pcds, tier=tier_expr(ws.config, t.lad, t.rgn, t.ctry, ibis.literal("UK"),
-                                               ibis.literal(False)))
+        expr = t.select(
+            t.pcds,
+            tier=tier_expr(
+                ws.config, t.lad, t.rgn, t.ctry, ibis.literal("UK"), ibis.literal(False)
+            ),
+        )
         return dict(expr.execute().itertuples(index=False, name=None))
 
 
-def search(ws: Workspace, *, category: str | None = None, tier: str | None = None, size: str | None = None,
-           vcse: bool | None = None, q: str = "", include_contact: bool = False) -> list[DirectoryEntry]:
+def search(
+    ws: Workspace,
+    *,
+    category: str | None = None,
+    tier: str | None = None,
+    size: str | None = None,
+    vcse: bool | None = None,
+    q: str = "",
+    include_contact: bool = False,
+) -> list[DirectoryEntry]:
     """Confirmed registrations matching every filter given, by name."""
     query = select(SupplierRegistration).where(SupplierRegistration.status == "confirmed")
     if size:
@@ -61,15 +73,29 @@ def search(ws: Workspace, *, category: str | None = None, tier: str | None = Non
         is_vcse = r.org_type in VCSE_TYPES or bool(r.charity_number)
         r_tier = tiers.get(r.postcode, "unknown")
         text = f"{r.name} {r.description}".lower()
-        if (category and category not in r.categories) or (tier and r_tier != tier) \
-                or (vcse is not None and is_vcse != vcse) or not all(w in text for w in words):
+        if (
+            (category and category not in r.categories)
+            or (tier and r_tier != tier)
+            or (vcse is not None and is_vcse != vcse)
+            or not all(w in text for w in words)
+        ):
             continue
-        out.append(DirectoryEntry(
-            name=r.name, categories="; ".join(r.categories), postcode=r.postcode,
-            tier=r_tier, size=SIZES.get(r.size, r.size), organisation=ORG_TYPES.get(r.org_type, r.org_type),
-            vcse=is_vcse, charity_number=r.charity_number or "", company_number=r.company_number or "",
-            description=r.description, contact_email=r.contact_email if include_contact else None,
-            registered_on=f"{r.confirmed_at:%Y-%m-%d}" if r.confirmed_at else ""))
+        out.append(
+            DirectoryEntry(
+                name=r.name,
+                categories="; ".join(r.categories),
+                postcode=r.postcode,
+                tier=r_tier,
+                size=SIZES.get(r.size, r.size),
+                organisation=ORG_TYPES.get(r.org_type, r.org_type),
+                vcse=is_vcse,
+                charity_number=r.charity_number or "",
+                company_number=r.company_number or "",
+                description=r.description,
+                contact_email=r.contact_email if include_contact else None,
+                registered_on=f"{r.confirmed_at:%Y-%m-%d}" if r.confirmed_at else "",
+            )
+        )
     return out
 
 

@@ -14,8 +14,21 @@ from anchorage.opportunities.notices import Notice
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-CSV_COLUMNS = ("id", "title", "buyer", "category", "stage", "value_band", "expected_tender", "deadline",
-               "contract_start", "suitable_for_small_firms", "summary", "how_to_take_part", "link")
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "buyer",
+    "category",
+    "stage",
+    "value_band",
+    "expected_tender",
+    "deadline",
+    "contract_start",
+    "suitable_for_small_firms",
+    "summary",
+    "how_to_take_part",
+    "link",
+)
 
 
 def xml_text(value: object) -> str:
@@ -48,7 +61,11 @@ def rss(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.datetim
     ch = _sub(root, "channel")
     _sub(ch, "title", title)
     _sub(ch, "link", f"{base_url.rstrip('/')}/opportunities")
-    _sub(ch, "description", "Upcoming contracts of the anchor institutions, for local and small suppliers.")
+    _sub(
+        ch,
+        "description",
+        "Upcoming contracts of the anchor institutions, for local and small suppliers.",
+    )
     _sub(ch, "language", "en-gb")
     _sub(ch, "lastBuildDate", format_datetime(now))
     for n in notices:
@@ -62,7 +79,9 @@ def rss(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.datetim
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def atom(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.datetime, feed_id: str) -> bytes:
+def atom(
+    notices: Sequence[Notice], *, title: str, base_url: str, now: dt.datetime, feed_id: str
+) -> bytes:
     ET.register_namespace("", ATOM_NS)
 
     def a(parent: ET.Element, tag: str, text: object | None = None, **attrs: str) -> ET.Element:
@@ -87,7 +106,22 @@ def atom(notices: Sequence[Notice], *, title: str, base_url: str, now: dt.dateti
 
 
 def csv_bytes(notices: Sequence[Notice], *, base_url: str) -> bytes:
-    rows = ((n.uid, n.title, n.buyer, n.category, n.stage_label, n.value_band, n.expected_tender, n.deadline,
-             n.contract_start, "; ".join(n.small_firm_lots), n.summary, n.how_to_take_part, _link(n, base_url))
-            for n in notices)
+    rows = (
+        (
+            n.uid,
+            n.title,
+            n.buyer,
+            n.category,
+            n.stage_label,
+            n.value_band,
+            n.expected_tender,
+            n.deadline,
+            n.contract_start,
+            "; ".join(n.small_firm_lots),
+            n.summary,
+            n.how_to_take_part,
+            _link(n, base_url),
+        )
+        for n in notices
+    )
     return csv_rows_bytes(CSV_COLUMNS, rows)

@@ -41,11 +41,21 @@ def _utc(t: dt.datetime) -> str:
 
 
 def calendar(notices: Sequence[Notice], *, name: str, base_url: str, now: dt.datetime) -> bytes:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Anchorage//Open opportunities//EN",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Anchorage//Open opportunities//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+    ]
     page = f"{base_url.rstrip('/')}/opportunities"
     for n in notices:
-        link = n.link if n.link and re.fullmatch(r"https?://[^\s\"<>\\^`{|}]+", n.link) else f"{page}#n-{n.uid}"
+        link = (
+            n.link
+            if n.link and re.fullmatch(r"https?://[^\s\"<>\\^`{|}]+", n.link)
+            else f"{page}#n-{n.uid}"
+        )
         about = escape_text(n.summary + "\n" + n.how_to_take_part)
         for d in n.key_dates:
             lines += [

@@ -25,7 +25,11 @@ VALUE_BANDS: tuple[tuple[Decimal, str], ...] = (
 # A contract (or lot) whose yearly value is at most this is within reach of a small firm: the collaboration
 # finder's lot cap, so the two pages agree (docs/pipeline.md).
 SMALL_FIRM_ANNUAL = FinderOptions().lot_annual_cap
-STAGES = {"planning": "Planned", "tender": "Open for bids", "reprocurement": "Due for re-procurement"}
+STAGES = {
+    "planning": "Planned",
+    "tender": "Open for bids",
+    "reprocurement": "Due for re-procurement",
+}
 OTHER = "Other"
 
 
@@ -64,7 +68,9 @@ class Notice:
     contract_start: dt.date | None = None
     link: str | None = None
     annual_value: Decimal | None = None  # the value per year of the term, when the term is known
-    lots: list[tuple[str, Decimal | None]] = field(default_factory=list)  # as published: (name, yearly value)
+    lots: list[tuple[str, Decimal | None]] = field(
+        default_factory=list
+    )  # as published: (name, yearly value)
     updated: dt.datetime | None = None
 
     @property
@@ -82,10 +88,14 @@ class Notice:
 
     @property
     def key_dates(self) -> list[KeyDate]:
-        tender = "Tender expected (estimate)" if self.stage == "reprocurement" else "Tender expected"
-        dates = [("expected-tender", tender, self.expected_tender),
-                 ("deadline", "Deadline for bids", self.deadline),
-                 ("contract-start", "Contract starts", self.contract_start)]
+        tender = (
+            "Tender expected (estimate)" if self.stage == "reprocurement" else "Tender expected"
+        )
+        dates = [
+            ("expected-tender", tender, self.expected_tender),
+            ("deadline", "Deadline for bids", self.deadline),
+            ("contract-start", "Contract starts", self.contract_start),
+        ]
         return [KeyDate(k, label, on) for k, label, on in dates if on is not None]
 
     @property
@@ -99,7 +109,9 @@ class Notice:
     @property
     def summary(self) -> str:
         """One plain sentence: who is buying what, roughly how much, and when."""
-        what = f"{self.buyer} {'plans to buy' if self.stage != 'tender' else 'is buying'} {self.title}"
+        what = (
+            f"{self.buyer} {'plans to buy' if self.stage != 'tender' else 'is buying'} {self.title}"
+        )
         band = self.value_band
         money = f" ({band})" if band != "value not yet known" else ""
         when = [f"{d.label.lower()} {long_date(d.on)}" for d in self.key_dates]
@@ -110,25 +122,40 @@ class Notice:
     def how_to_take_part(self) -> str:
         steps = []
         if self.stage == "tender":
-            steps.append("Bids are open: read the tender documents at the notice's link and bid before the deadline."
-                         if self.link else "Bids are open: ask the buyer for the tender documents and bid before "
-                         "the deadline.")
+            steps.append(
+                "Bids are open: read the tender documents at the notice's link and bid before the deadline."
+                if self.link
+                else "Bids are open: ask the buyer for the tender documents and bid before "
+                "the deadline."
+            )
         elif self.stage == "planning":
-            steps.append("The buyer has announced this in advance: watch for the tender notice, and ask the buyer "
-                         "about any market engagement events.")
+            steps.append(
+                "The buyer has announced this in advance: watch for the tender notice, and ask the buyer "
+                "about any market engagement events."
+            )
         else:
-            steps.append("The current contract is ending: the buyer expects to tender again, and welcomes "
-                         "early conversations with local suppliers.")
-        steps.append("Register on the government's Central Digital Platform (Find a Tender), which the "
-                     "Procurement Act 2023 requires of bidders, and join our local supplier directory so the "
-                     "anchors can find you.")
+            steps.append(
+                "The current contract is ending: the buyer expects to tender again, and welcomes "
+                "early conversations with local suppliers."
+            )
+        steps.append(
+            "Register on the government's Central Digital Platform (Find a Tender), which the "
+            "Procurement Act 2023 requires of bidders, and join our local supplier directory so the "
+            "anchors can find you."
+        )
         if self.small_firm_lots:
             steps.append("Suitable for small firms: " + ", ".join(self.small_firm_lots) + ".")
         return " ".join(steps)
 
 
-def filter_notices(notices: Iterable[Notice], *, category: str | None = None, org: str | None = None) -> list[Notice]:
+def filter_notices(
+    notices: Iterable[Notice], *, category: str | None = None, org: str | None = None
+) -> list[Notice]:
     """The notices of one category and/or anchor, soonest key date first."""
-    out = [n for n in notices if (not category or n.category == category) and (not org or n.org == org)]
+    out = [
+        n for n in notices if (not category or n.category == category) and (not org or n.org == org)
+    ]
     far = dt.date.max
-    return sorted(out, key=lambda n: (min((d.on for d in n.key_dates), default=far), n.buyer, n.title))
+    return sorted(
+        out, key=lambda n: (min((d.on for d in n.key_dates), default=far), n.buyer, n.title)
+    )

@@ -30,14 +30,30 @@ from anchorage.store.opportunities_records import SupplierRegistration
 from anchorage.workspace import Workspace
 
 FORM = "supplier-registration"
-LIMITS = {"name": 160, "contact_email": 254, "postcode": 10, "description": 500, "charity_number": 12,
-          "company_number": 10}
+LIMITS = {
+    "name": 160,
+    "contact_email": 254,
+    "postcode": 10,
+    "description": 500,
+    "charity_number": 12,
+    "company_number": 10,
+}
 REQUIRED = ("name", "contact_email", "postcode", "size", "org_type")
-SIZES = {"micro": "Micro (fewer than 10 staff)", "small": "Small (10 to 49 staff)",
-         "medium": "Medium (50 to 249 staff)", "large": "Large (250 staff or more)"}
-ORG_TYPES = {"company": "Company", "sole-trader": "Sole trader", "partnership": "Partnership",
-             "cic": "Community interest company (CIC)", "charity": "Registered charity",
-             "cooperative": "Co-operative or community benefit society", "other": "Other"}
+SIZES = {
+    "micro": "Micro (fewer than 10 staff)",
+    "small": "Small (10 to 49 staff)",
+    "medium": "Medium (50 to 249 staff)",
+    "large": "Large (250 staff or more)",
+}
+ORG_TYPES = {
+    "company": "Company",
+    "sole-trader": "Sole trader",
+    "partnership": "Partnership",
+    "cic": "Community interest company (CIC)",
+    "charity": "Registered charity",
+    "cooperative": "Co-operative or community benefit society",
+    "other": "Other",
+}
 VCSE_TYPES = frozenset({"cic", "charity", "cooperative"})
 MAX_CATEGORIES = 6
 PURGE_DAYS = 7  # unconfirmed registrations are deleted after this many days
@@ -58,7 +74,9 @@ def supplier_categories(ws: Workspace) -> list[str]:
     return load_category_map(ws.root).categories
 
 
-def validate(form: Mapping[str, Any], limits: FormLimits, categories: list[str], con: Any = None) -> dict[str, str]:
+def validate(
+    form: Mapping[str, Any], limits: FormLimits, categories: list[str], con: Any = None
+) -> dict[str, str]:
     """Every problem with the registration (empty when it is fine). With a warehouse connection, the postcode
     must also be one the workspace's reference geography knows, when it has any."""
     problems = field_problems(form, required=REQUIRED, lengths=LIMITS, max_links=limits.max_links)
@@ -71,8 +89,10 @@ def validate(form: Mapping[str, Any], limits: FormLimits, categories: list[str],
         if text_of(form, key) and text_of(form, key) not in allowed:
             problems[key] = "choose one of the options"
     org_type = text_of(form, "org_type")
-    for key, pattern, needed_for in (("charity_number", CHARITY_NUMBER, "charity"),
-                                     ("company_number", COMPANY_NUMBER, "cic")):
+    for key, pattern, needed_for in (
+        ("charity_number", CHARITY_NUMBER, "charity"),
+        ("company_number", COMPANY_NUMBER, "cic"),
+    ):
         value = text_of(form, key).upper().replace(" ", "")
         if key in problems:
             continue
@@ -84,15 +104,27 @@ def validate(form: Mapping[str, Any], limits: FormLimits, categories: list[str],
     if text_of(form, "postcode") and "postcode" not in problems:
         if postcode is None:
             problems["postcode"] = "this is not a UK postcode"
-        elif con is not None and con.execute("SELECT count(*) FROM postcodes").fetchone()[0] and not \
-                con.execute("SELECT 1 FROM postcodes WHERE pcds = ? LIMIT 1", [postcode]).fetchone():
+        elif (
+            con is not None
+            and con.execute("SELECT count(*) FROM postcodes").fetchone()[0]
+            and not con.execute(
+                "SELECT 1 FROM postcodes WHERE pcds = ? LIMIT 1", [postcode]
+            ).fetchone()
+        ):
             problems["postcode"] = "we do not recognise this postcode"
     return problems
 
 
-def register_supplier(ws: Workspace, form: Mapping[str, Any], *, ip: str, confirm_url: Callable[[str], str],
-                      now: dt.datetime | None = None, rendered_at: dt.datetime | None = None,
-                      limits: FormLimits | None = None) -> Submission:
+def register_supplier(
+    ws: Workspace,
+    form: Mapping[str, Any],
+    *,
+    ip: str,
+    confirm_url: Callable[[str], str],
+    now: dt.datetime | None = None,
+    rendered_at: dt.datetime | None = None,
+    limits: FormLimits | None = None,
+) -> Submission:
     """Take one public registration; on acceptance write the confirmation email to the outbox.
     Raises FormInvalid (with every problem) for a form a person can fix."""
     limits = limits or FormLimits()
@@ -109,40 +141,72 @@ def register_supplier(ws: Workspace, form: Mapping[str, Any], *, ip: str, confir
             screen.record("invalid")
             raise FormInvalid(problems)
         if screen.email_over_limit():
-            return Submission("rejected", "This email address has registered several times today. Please try "
-                              "tomorrow.", reason="rate-limited")
+            return Submission(
+                "rejected",
+                "This email address has registered several times today. Please try tomorrow.",
+                reason="rate-limited",
+            )
         digest = fingerprint(email, text_of(form, "name"))
-        dup = s.scalars(select(SupplierRegistration).where(SupplierRegistration.fingerprint == digest)).first()
-        if dup is not None and dup.status == "pending-confirmation" and dup.token_expires_at is not None \
-                and aware(dup.token_expires_at) < now:
+        dup = s.scalars(
+            select(SupplierRegistration).where(SupplierRegistration.fingerprint == digest)
+        ).first()
+        if (
+            dup is not None
+            and dup.status == "pending-confirmation"
+            and dup.token_expires_at is not None
+            and aware(dup.token_expires_at) < now
+        ):
             s.delete(dup)  # its link has expired: this registration replaces it
             dup = None
         if dup is not None:
             screen.record("duplicate")
-            return Submission("rejected", "This organisation is already registered with this email address. "
-                              "If you did not get the confirmation email, it is valid for "
-                              f"{limits.token_hours} hours.", reason="duplicate")
+            return Submission(
+                "rejected",
+                "This organisation is already registered with this email address. "
+                "If you did not get the confirmation email, it is valid for "
+                f"{limits.token_hours} hours.",
+                reason="duplicate",
+            )
         token, token_hash, expires = screen.new_token()
         entry = SupplierRegistration(
-            name=text_of(form, "name"), categories=categories_of(form),
-            postcode=normalise_postcodes([text_of(form, "postcode")])[0], size=text_of(form, "size"),
+            name=text_of(form, "name"),
+            categories=categories_of(form),
+            postcode=normalise_postcodes([text_of(form, "postcode")])[0],
+            size=text_of(form, "size"),
             org_type=text_of(form, "org_type"),
             charity_number=text_of(form, "charity_number").upper().replace(" ", "") or None,
             company_number=text_of(form, "company_number").upper().replace(" ", "") or None,
-            description=text_of(form, "description"), contact_email=email, status="pending-confirmation",
-            token_hash=token_hash, token_expires_at=expires, fingerprint=digest, created_at=now)
+            description=text_of(form, "description"),
+            contact_email=email,
+            status="pending-confirmation",
+            token_hash=token_hash,
+            token_expires_at=expires,
+            fingerprint=digest,
+            created_at=now,
+        )
         s.add(entry)
         screen.record("accepted")
-    send_email(ws, email, f"Confirm your registration with {ws.config.collaborative}",
-                  f"Someone (we hope you) registered {entry.name} in the local supplier directory of "
-                  f"{ws.config.collaborative}.\n\nTo confirm, open this link within {limits.token_hours} hours:\n"
-                  f"{confirm_url(token)}\n\nIf it was not you, ignore this message: the registration will be "
-                  f"deleted after {PURGE_DAYS} days.\n", now=now)
-    return Submission("pending-confirmation", "Thank you. Please follow the link we have emailed you to join the "
-                      "directory.", record_id=entry.id, token=token)
+    send_email(
+        ws,
+        email,
+        f"Confirm your registration with {ws.config.collaborative}",
+        f"Someone (we hope you) registered {entry.name} in the local supplier directory of "
+        f"{ws.config.collaborative}.\n\nTo confirm, open this link within {limits.token_hours} hours:\n"
+        f"{confirm_url(token)}\n\nIf it was not you, ignore this message: the registration will be "
+        f"deleted after {PURGE_DAYS} days.\n",
+        now=now,
+    )
+    return Submission(
+        "pending-confirmation",
+        "Thank you. Please follow the link we have emailed you to join the directory.",
+        record_id=entry.id,
+        token=token,
+    )
 
 
-def confirm_registration(ws: Workspace, token: str, *, now: dt.datetime | None = None) -> SupplierRegistration:
+def confirm_registration(
+    ws: Workspace, token: str, *, now: dt.datetime | None = None
+) -> SupplierRegistration:
     """Add the registration whose token this is to the directory (once; tokens expire)."""
     now = now or dt.datetime.now(dt.UTC)
     with ws.session() as s:
@@ -157,19 +221,27 @@ def confirm_registration(ws: Workspace, token: str, *, now: dt.datetime | None =
 def pending_registration(ws: Workspace, token: str) -> SupplierRegistration:
     """The registration a confirmation link is for (to show before confirming); raises for a bad link."""
     with ws.session() as s:
-        entry = s.scalars(select(SupplierRegistration).where(
-            SupplierRegistration.token_hash == token_digest(token))).first()
+        entry = s.scalars(
+            select(SupplierRegistration).where(
+                SupplierRegistration.token_hash == token_digest(token)
+            )
+        ).first()
     if entry is None:
         raise AnchorageError("This confirmation link is not valid or has already been used.")
     return entry
 
 
-def purge_unconfirmed(ws: Workspace, *, days: int = PURGE_DAYS, now: dt.datetime | None = None) -> int:
+def purge_unconfirmed(
+    ws: Workspace, *, days: int = PURGE_DAYS, now: dt.datetime | None = None
+) -> int:
     """Delete registrations never confirmed within `days` days; returns how many went."""
     now = now or dt.datetime.now(dt.UTC)
     with ws.session() as s:
-        result = s.execute(delete(SupplierRegistration).where(
-            SupplierRegistration.status == "pending-confirmation",
-            SupplierRegistration.created_at < now - dt.timedelta(days=days)))
+        result = s.execute(
+            delete(SupplierRegistration).where(
+                SupplierRegistration.status == "pending-confirmation",
+                SupplierRegistration.created_at < now - dt.timedelta(days=days),
+            )
+        )
         s.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

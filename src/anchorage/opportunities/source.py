@@ -44,27 +44,50 @@ def set_pipeline_public(ws: Workspace, org: str, public: bool, by: str) -> None:
         s.commit()
 
 
-def _notice(row: dict[str, Any], buyer: str, category: str, today: dt.date, horizon: dt.date) -> Notice | None:
-    base = {"key": row["contract_key"], "title": row["title"], "buyer": buyer, "org": row["org"],
-            "category": category, "value": row["value"], "description": row["description"] or "",
-            "link": row["source_url"], "annual_value": annual_value(row)}
+def _notice(
+    row: dict[str, Any], buyer: str, category: str, today: dt.date, horizon: dt.date
+) -> Notice | None:
+    base = {
+        "key": row["contract_key"],
+        "title": row["title"],
+        "buyer": buyer,
+        "org": row["org"],
+        "category": category,
+        "value": row["value"],
+        "description": row["description"] or "",
+        "link": row["source_url"],
+        "annual_value": annual_value(row),
+    }
     if row["stage"] in ("planning", "tender"):
-        dates = {"expected_tender": row["procurement_start"], "deadline": row["tender_deadline"],
-                 "contract_start": row["start_date"]}
+        dates = {
+            "expected_tender": row["procurement_start"],
+            "deadline": row["tender_deadline"],
+            "contract_start": row["start_date"],
+        }
         if not any(d is not None and d >= today for d in dates.values()):
             return None
-        if row["stage"] == "tender" and row["tender_deadline"] is not None and row["tender_deadline"] < today:
+        if (
+            row["stage"] == "tender"
+            and row["tender_deadline"] is not None
+            and row["tender_deadline"] < today
+        ):
             return None  # bids have closed
         return Notice(stage=row["stage"], **dates, **base)
     end = row["end_date_max"] or row["end_date"]
     if end is None or not today <= end <= horizon:
         return None
     start = end + dt.timedelta(days=1)
-    return Notice(stage="reprocurement", expected_tender=max(add_months(start, -LEAD_MONTHS), today),
-                  contract_start=start, **base)
+    return Notice(
+        stage="reprocurement",
+        expected_tender=max(add_months(start, -LEAD_MONTHS), today),
+        contract_start=start,
+        **base,
+    )
 
 
-def public_notices(ws: Workspace, *, today: dt.date | None = None, horizon_months: int = HORIZON_MONTHS) -> list[Notice]:
+def public_notices(
+    ws: Workspace, *, today: dt.date | None = None, horizon_months: int = HORIZON_MONTHS
+) -> list[Notice]:
     """Every contract that counts as a public opportunity today, as a notice."""
     today = today or dt.date.today()
     horizon = add_months(today, horizon_months)

@@ -13,8 +13,17 @@ import ibis.expr.types as ir
 
 from anchorage.config import UK_COUNTRY_CODES, Config
 
-UK_COUNTRY_NAMES = ("UK", "GB", "GBR", "UNITED KINGDOM", "GREAT BRITAIN", "ENGLAND", "SCOTLAND", "WALES",
-                    "NORTHERN IRELAND")
+UK_COUNTRY_NAMES = (
+    "UK",
+    "GB",
+    "GBR",
+    "UNITED KINGDOM",
+    "GREAT BRITAIN",
+    "ENGLAND",
+    "SCOTLAND",
+    "WALES",
+    "NORTHERN IRELAND",
+)
 
 
 @dataclass
@@ -26,11 +35,19 @@ class AnalysisOptions:
     top_n: int | None = None
     apply_exclusions: bool = True
     top_suppliers: int = 20
-    financial_years: tuple[int, ...] | None = None  # starting years (2024 = 2024-25); None = every year
+    financial_years: tuple[int, ...] | None = (
+        None  # starting years (2024 = 2024-25); None = every year
+    )
 
 
-def tier_expr(cfg: Config, lad: ir.StringValue, rgn: ir.StringValue, ctry: ir.StringValue,
-              country: ir.StringValue, redacted: ir.BooleanValue) -> ir.StringValue:
+def tier_expr(
+    cfg: Config,
+    lad: ir.StringValue,
+    rgn: ir.StringValue,
+    ctry: ir.StringValue,
+    country: ir.StringValue,
+    redacted: ir.BooleanValue,
+) -> ir.StringValue:
     """local → sub-region → region → uk → abroad → unknown, innermost tier first."""
     place = cfg.place
     cases = [(redacted, "unknown"), (lad.isin(place.local), "local")]
@@ -57,19 +74,28 @@ _NO_RULE = 1_000_000
 
 def _supplier_rule(cfg: Config, supplier: ir.StringValue) -> ir.IntegerValue:
     rules = [r for r in cfg.exclusions if r.enabled]
-    return _rule_index([(i, supplier.re_search(r.pattern)) for i, r in enumerate(rules) if r.field == "supplier"])
+    return _rule_index(
+        [(i, supplier.re_search(r.pattern)) for i, r in enumerate(rules) if r.field == "supplier"]
+    )
 
 
 def _category_rule(cfg: Config, category: ir.StringValue) -> ir.IntegerValue:
     rules = [r for r in cfg.exclusions if r.enabled]
-    return _rule_index([(i, category.upper().re_search(r.pattern)) for i, r in enumerate(rules)
-                        if r.field != "supplier"])
+    return _rule_index(
+        [
+            (i, category.upper().re_search(r.pattern))
+            for i, r in enumerate(rules)
+            if r.field != "supplier"
+        ]
+    )
 
 
 def _rule_name(rules: list, idx: ir.IntegerValue) -> ir.StringValue:
     if not rules:
         return ibis.null().cast("string")
-    return ibis.cases(*[(idx == i, r.name) for i, r in enumerate(rules)], else_=ibis.null().cast("string"))
+    return ibis.cases(
+        *[(idx == i, r.name) for i, r in enumerate(rules)], else_=ibis.null().cast("string")
+    )
 
 
 def spend_grain(con: ibis.BaseBackend, opts: AnalysisOptions) -> ir.Table:
@@ -81,10 +107,16 @@ def spend_grain(con: ibis.BaseBackend, opts: AnalysisOptions) -> ir.Table:
         spend = spend.filter(spend.amount >= opts.min_amount)
     d = spend.payment_date
     grain = spend.group_by(
-        "org", "supplier_name_norm", "category", "is_redacted",
+        "org",
+        "supplier_name_norm",
+        "category",
+        "is_redacted",
         financial_year=(d.year() - ibis.ifelse(d.month() < 4, 1, 0)).cast("int32"),
-    ).agg(amount=spend.amount.sum(), transactions=spend.count(),
-          credit_notes=spend.amount.sum(where=spend.amount < 0))
+    ).agg(
+        amount=spend.amount.sum(),
+        transactions=spend.count(),
+        credit_notes=spend.amount.sum(where=spend.amount < 0),
+    )
     if opts.financial_years:
         grain = grain.filter(grain.financial_year.isin(list(opts.financial_years)))
     return grain
@@ -101,13 +133,21 @@ def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> 
 
     # What any anchor knows of a supplier (by normalised name) fills gaps in what this anchor knows.
     known = prof.group_by("supplier_name_norm").agg(
-        any_postcode=prof.postcode.max(), any_country=prof.country.max(),
-        any_sme=prof.is_sme.cast("int8").max(), any_vcse=prof.is_vcse.cast("int8").max(),
+        any_postcode=prof.postcode.max(),
+        any_country=prof.country.max(),
+        any_sme=prof.is_sme.cast("int8").max(),
+        any_vcse=prof.is_vcse.cast("int8").max(),
     )
     # The supplier register (issue 5) fills what no anchor knows: registered office, SME, VCSE.
     reg = con.table("supplier_resolution")
-    reg = reg.select(reg_org=reg.org, reg_name=reg.supplier_name_norm, reg_postcode=reg.registered_postcode,
-                     reg_sme=reg.register_sme, reg_vcse=reg.register_vcse, reg_id=reg.register_id)
+    reg = reg.select(
+        reg_org=reg.org,
+        reg_name=reg.supplier_name_norm,
+        reg_postcode=reg.registered_postcode,
+        reg_sme=reg.register_sme,
+        reg_vcse=reg.register_vcse,
+        reg_id=reg.register_id,
+    )
     o = suppliers
     anchor_postcode = prof.postcode.fill_null(known.any_postcode)
     pcd_key = anchor_postcode.fill_null(reg.reg_postcode).replace(" ", "")
@@ -118,13 +158,18 @@ def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> 
         .left_join(pc, pcd_key == pc.pcd_key)
         .left_join(imd, pc[lsoa_col] == imd.lsoa)
         .select(
-            o.org, o.supplier_name_norm,
+            o.org,
+            o.supplier_name_norm,
             country=prof.country.fill_null(known.any_country),
             is_sme=prof.is_sme.fill_null(known.any_sme == 1).fill_null(reg.reg_sme),
             is_vcse=prof.is_vcse.fill_null(known.any_vcse == 1).fill_null(reg.reg_vcse),
             matched=reg.reg_id.notnull(),
             placed_by_registered_office=anchor_postcode.isnull() & reg.reg_postcode.notnull(),
-            lad=pc.lad, ward=pc.ward, rgn=pc.rgn, ctry=pc.ctry, imd_decile=imd.imd_decile,
+            lad=pc.lad,
+            ward=pc.ward,
+            rgn=pc.rgn,
+            ctry=pc.ctry,
+            imd_decile=imd.imd_decile,
         )
     )
     return s.mutate(
@@ -133,8 +178,9 @@ def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> 
     ).drop("lad", "rgn", "ctry", "country")
 
 
-def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions,
-                   grain: ir.Table | None = None) -> ir.Table:
+def enriched_spend(
+    con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions, grain: ir.Table | None = None
+) -> ir.Table:
     """Spend summed per anchor, supplier, category, financial year and redaction, with tier, ward, IMD
     decile, SME/VCSE and exclusion rule attached.
 
@@ -147,16 +193,30 @@ def enriched_spend(con: ibis.BaseBackend, cfg: Config, opts: AnalysisOptions,
     cats = g.select("category").distinct()
     cats = cats.mutate(category_rule=_category_rule(cfg, cats.category))
     rules = [r for r in cfg.exclusions if r.enabled]
-    j = (
-        g.inner_join(sup, ["org", "supplier_name_norm"])  # the name is never NULL (store/spend_store.py)
-        .left_join(cats, g.category.identical_to(cats.category))
+    j = g.inner_join(
+        sup, ["org", "supplier_name_norm"]
+    ).left_join(  # the name is never NULL (store/spend_store.py)
+        cats, g.category.identical_to(cats.category)
     )
     j = j.select(
-        g.org, g.supplier_name_norm, g.category, g.is_redacted, g.financial_year, g.amount, g.transactions,
-        g.credit_notes, sup.is_sme, sup.is_vcse, sup.matched, sup.placed_by_registered_office, sup.ward,
+        g.org,
+        g.supplier_name_norm,
+        g.category,
+        g.is_redacted,
+        g.financial_year,
+        g.amount,
+        g.transactions,
+        g.credit_notes,
+        sup.is_sme,
+        sup.is_vcse,
+        sup.matched,
+        sup.placed_by_registered_office,
+        sup.ward,
         sup.imd_decile,
         tier=ibis.ifelse(g.is_redacted, "unknown", sup.place_tier),
-        excluded_by=_rule_name(rules, ibis.least(sup.supplier_rule, cats.category_rule.fill_null(_NO_RULE))),
+        excluded_by=_rule_name(
+            rules, ibis.least(sup.supplier_rule, cats.category_rule.fill_null(_NO_RULE))
+        ),
     )
     return j
 
@@ -167,8 +227,10 @@ def in_scope(base: ir.Table, opts: AnalysisOptions) -> ir.Table:
     if opts.top_n:
         totals = s.group_by(["org", "supplier_name_norm"]).agg(supplier_total=s.amount.sum())
         totals = totals.mutate(
-            rank=ibis.row_number().over(group_by=totals.org,
-                                        order_by=[ibis.desc(totals.supplier_total), totals.supplier_name_norm])
+            rank=ibis.row_number().over(
+                group_by=totals.org,
+                order_by=[ibis.desc(totals.supplier_total), totals.supplier_name_norm],
+            )
         )
         keep = totals.filter(totals["rank"] < opts.top_n).select("org", "supplier_name_norm")
         s = s.semi_join(keep, ["org", "supplier_name_norm"])

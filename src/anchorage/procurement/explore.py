@@ -35,12 +35,23 @@ from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, suppli
 from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
-TABLES = ("explore_places", "explore_names", "explore_spend", "explore_suppliers", "explore_payments",
-          "explore_payment_counts", "explore_categories")
+TABLES = (
+    "explore_places",
+    "explore_names",
+    "explore_spend",
+    "explore_suppliers",
+    "explore_payments",
+    "explore_payment_counts",
+    "explore_categories",
+)
 SHAPE = 2  # the explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs)
 _lock = threading.Lock()
-_checked: dict[str, tuple[object, ...]] = {}  # warehouse -> what _written was when its tables were last current
-_seen: dict[str, tuple[tuple[object, ...], bool]] = {}  # warehouse -> (what _written was, outdated then)
+_checked: dict[
+    str, tuple[object, ...]
+] = {}  # warehouse -> what _written was when its tables were last current
+_seen: dict[
+    str, tuple[tuple[object, ...], bool]
+] = {}  # warehouse -> (what _written was, outdated then)
 
 # Everything the tables depend on: the payments (by upload), what is known of suppliers and where places are.
 _STAMP_SQL = """
@@ -61,8 +72,10 @@ def stamp(con: duckdb.DuckDBPyConnection, cfg: Config) -> str:
 
 
 def built_stamp(con: duckdb.DuckDBPyConnection) -> str | None:
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'explore_state' "
-                         "AND table_schema = 'main' AND table_catalog = current_database()").fetchone()
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'explore_state' "
+        "AND table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchone()
     if exists == (0,):
         return None
     row = con.execute("SELECT stamp FROM explore_state").fetchone()
@@ -88,16 +101,23 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         """)
         backend = ibis.duckdb.from_connection(con)
         g = backend.table("explore_grain_tmp")
-        grain = g.group_by("org", "supplier_name_norm", "category", "is_redacted", "financial_year").agg(
-            amount=g.spend.sum(), transactions=g.payments.sum(), credit_notes=g.credit_notes.sum())
+        grain = g.group_by(
+            "org", "supplier_name_norm", "category", "is_redacted", "financial_year"
+        ).agg(
+            amount=g.spend.sum(), transactions=g.payments.sum(), credit_notes=g.credit_notes.sum()
+        )
         # The analysis's own enrichment: tier, ward, IMD decile and the exclusion rule, exactly as counted.
         enriched = enriched_spend(backend, cfg, AnalysisOptions(), grain)
         places = supplier_places(backend, cfg, grain.select("org", "supplier_name_norm").distinct())
-        con.execute(f"CREATE OR REPLACE TABLE explore_places AS {ibis.to_sql(places, dialect='duckdb')}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE explore_enriched_tmp AS {ibis.to_sql(enriched, dialect='duckdb')}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE explore_places AS {ibis.to_sql(places, dialect='duckdb')}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE explore_enriched_tmp AS {ibis.to_sql(enriched, dialect='duckdb')}"
+        )
         con.execute(f"""
             CREATE OR REPLACE TABLE explore_names AS
-            SELECT org, supplier_name_norm, {heaviest_sql('supplier_name', 'n', 'spend')} AS supplier_name,
+            SELECT org, supplier_name_norm, {heaviest_sql("supplier_name", "n", "spend")} AS supplier_name,
                    bool_or(is_redacted) AS is_redacted
             FROM (SELECT org, supplier_name_norm, supplier_name, bool_or(is_redacted) AS is_redacted,
                          sum(payments) AS n, sum(spend) AS spend
@@ -151,8 +171,12 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         """)
         con.execute("DROP TABLE explore_enriched_tmp")
         con.execute("DROP TABLE explore_grain_tmp")
-        con.execute("CREATE OR REPLACE TABLE explore_state (stamp VARCHAR NOT NULL, rows BIGINT NOT NULL)")
-        con.execute("INSERT INTO explore_state SELECT ?, count(*) FROM explore_payments", [stamp(con, cfg)])
+        con.execute(
+            "CREATE OR REPLACE TABLE explore_state (stamp VARCHAR NOT NULL, rows BIGINT NOT NULL)"
+        )
+        con.execute(
+            "INSERT INTO explore_state SELECT ?, count(*) FROM explore_payments", [stamp(con, cfg)]
+        )
         con.commit()
     except BaseException:
         con.rollback()
@@ -191,16 +215,23 @@ def refresh(ws: Workspace) -> bool:
     refresh job, through the analysis). Nothing is read when nothing was written since the last check; then
     the stamp is compared on a reader, so an up-to-date workspace is never written (nor its caches
     invalidated)."""
-    key, token = str(ws.warehouse_path), _written(ws)  # taken first: a write after it is seen next time
+    key, token = (
+        str(ws.warehouse_path),
+        _written(ws),
+    )  # taken first: a write after it is seen next time
     if _checked.get(key) == token:
         return False
     with ws.warehouse(read_only=True) as con:
         current = is_current(con, ws.config)
     if not current:
         with _lock, ws.warehouse() as con:
-            current = is_current(con, ws.config)  # another thread may have built them while this one waited
+            current = is_current(
+                con, ws.config
+            )  # another thread may have built them while this one waited
             if not current:
                 build(con, ws.config)
-                return True  # building wrote the warehouse: the next call checks the stamp once more
+                return (
+                    True  # building wrote the warehouse: the next call checks the stamp once more
+                )
     _checked[key] = token
     return False

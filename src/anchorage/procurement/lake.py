@@ -13,8 +13,13 @@ from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
 
 # The warehouse tables the analysis reads, and the lake table each comes from.
-ANALYSIS_TABLES = {"spend": "payments", "supplier_profile": "supplier_profile",
-                   "supplier_resolution": "supplier_resolution", "postcodes": "postcodes", "imd": "imd"}
+ANALYSIS_TABLES = {
+    "spend": "payments",
+    "supplier_profile": "supplier_profile",
+    "supplier_resolution": "supplier_resolution",
+    "postcodes": "postcodes",
+    "imd": "imd",
+}
 
 
 def lake_root(ws: Workspace, to: str | Path | None = None) -> Path:
@@ -41,8 +46,10 @@ def spark_backend(session: Any, root: Path) -> Any:
     for view, table in ANALYSIS_TABLES.items():
         files = lake.table_files(root, manifest, table)
         if not files:
-            raise lake.LakeError(f"The lake at {root.name} has no {table} yet.",
-                                 fix="Load some payments, then run: anchorage lake export")
+            raise lake.LakeError(
+                f"The lake at {root.name} has no {table} yet.",
+                fix="Load some payments, then run: anchorage lake export",
+            )
         session.read.parquet(*files).createOrReplaceTempView(view)
     return ibis.pyspark.connect(session)
 
@@ -54,8 +61,12 @@ def duckdb_backend(root: Path) -> Any:
     for view, table in ANALYSIS_TABLES.items():
         files = lake.table_files(root, manifest, table)
         if not files:
-            raise lake.LakeError(f"The lake at {root.name} has no {table} yet.",
-                                 fix="Load some payments, then run: anchorage lake export")
+            raise lake.LakeError(
+                f"The lake at {root.name} has no {table} yet.",
+                fix="Load some payments, then run: anchorage lake export",
+            )
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        backend.raw_sql(f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{listed}], hive_partitioning = false)")
+        backend.raw_sql(
+            f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
+        )
     return backend

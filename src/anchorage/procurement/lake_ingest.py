@@ -44,7 +44,12 @@ class IngestSummary:
     files_loaded: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"lake": self.lake, "version": self.version, "sources": self.sources, "files_loaded": self.files_loaded}
+        return {
+            "lake": self.lake,
+            "version": self.version,
+            "sources": self.sources,
+            "files_loaded": self.files_loaded,
+        }
 
 
 def source_name(ws: Workspace) -> str:
@@ -55,18 +60,32 @@ def source_name(ws: Workspace) -> str:
 
 def _register(root: Path, name: str, ws: Workspace, export: lake.ExportSummary) -> None:
     """List the source in the national manifest; an anchor may come from one source only."""
-    orgs = sorted({u["org"] for u in lake.read_manifest(root / "sources" / name)["uploads"].values()})
+    orgs = sorted(
+        {u["org"] for u in lake.read_manifest(root / "sources" / name)["uploads"].values()}
+    )
     with lake.locked(root):
         old = lake.read_manifest(root)
-        clash = {org: other for other, s in old.get("sources", {}).items() if other != name
-                 for org in s["orgs"] if org in orgs}
+        clash = {
+            org: other
+            for other, s in old.get("sources", {}).items()
+            if other != name
+            for org in s["orgs"]
+            if org in orgs
+        }
         if clash:
             org, other = next(iter(clash.items()))
-            raise lake.LakeError(f"The anchor {org} is already in this lake from the source {other}; a lake takes "
-                                 "each anchor's payments from one workspace, so the totals are not doubled.",
-                                 fix="Load that anchor's files in one workspace only, or ingest into another lake.")
-        entry = {"path": f"sources/{name}", "orgs": orgs, "workspace": ws.root.name,
-                 "version": export.version, "payments": export.payments}
+            raise lake.LakeError(
+                f"The anchor {org} is already in this lake from the source {other}; a lake takes "
+                "each anchor's payments from one workspace, so the totals are not doubled.",
+                fix="Load that anchor's files in one workspace only, or ingest into another lake.",
+            )
+        entry = {
+            "path": f"sources/{name}",
+            "orgs": orgs,
+            "workspace": ws.root.name,
+            "version": export.version,
+            "payments": export.payments,
+        }
         if old.get("sources", {}).get(name) == entry:
             return
         new = json.loads(json.dumps(old))
@@ -87,12 +106,15 @@ def files_workspace(root: Path) -> Workspace:
     path = root / "_files"
     if (path / "anchorage.toml").exists():
         return Workspace.open(path)
-    cfg = cfgmod.Config(collaborative="National lake", place=cfgmod.Place(local=["E06000001"], name="(national)"))
+    cfg = cfgmod.Config(
+        collaborative="National lake", place=cfgmod.Place(local=["E06000001"], name="(national)")
+    )
     return Workspace.create(path, cfg)
 
 
-def ingest_files(root: Path, kind: str, org: str, files: list[Path], *, org_type: str = "council",
-                 **options: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def ingest_files(
+    root: Path, kind: str, org: str, files: list[Path], *, org_type: str = "council", **options: Any
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Load files with the import kind (as `anchorage load` does), then ingest the files' source."""
     import_kind = kinds.get(kind)
     ws = files_workspace(root)
@@ -104,28 +126,51 @@ def ingest_files(root: Path, kind: str, org: str, files: list[Path], *, org_type
     loaded = []
     for path in files:
         s = import_kind.load(ws, path, org, **options)
-        loaded.append({"file": path.name, "org": s.org, "rows_loaded": s.rows_loaded,
-                       "rows_quarantined": s.rows_quarantined})
+        loaded.append(
+            {
+                "file": path.name,
+                "org": s.org,
+                "rows_loaded": s.rows_loaded,
+                "rows_quarantined": s.rows_quarantined,
+            }
+        )
     return loaded, ingest_workspace(root, ws, FILES_SOURCE)
 
 
-def ingest(root: Path, *, workspaces: list[Path] | None = None, kind: str | None = None, org: str | None = None,
-           files: list[Path] | None = None, org_type: str = "council", **options: Any) -> IngestSummary:
+def ingest(
+    root: Path,
+    *,
+    workspaces: list[Path] | None = None,
+    kind: str | None = None,
+    org: str | None = None,
+    files: list[Path] | None = None,
+    org_type: str = "council",
+    **options: Any,
+) -> IngestSummary:
     """Every workspace given, then the files (if any), into the lake at `root`."""
     if kind is not None and kind not in tuple(LakeKind):
-        raise AnchorageError(f"A lake takes spend or suppliers files, not {kind}.", fix="Use --kind spend or --kind suppliers.")
+        raise AnchorageError(
+            f"A lake takes spend or suppliers files, not {kind}.",
+            fix="Use --kind spend or --kind suppliers.",
+        )
     if files and not (kind and org):
-        raise lake.LakeError("Files to ingest need their kind and their anchor.",
-                             fix="Add --kind spend --org \"Anchor name\" before the files.")
+        raise lake.LakeError(
+            "Files to ingest need their kind and their anchor.",
+            fix='Add --kind spend --org "Anchor name" before the files.',
+        )
     if not files and not workspaces:
-        raise lake.LakeError("Nothing to ingest.", fix="Give --from-workspace PATH (repeatable), or --kind, --org "
-                                                       "and the files.")
+        raise lake.LakeError(
+            "Nothing to ingest.",
+            fix="Give --from-workspace PATH (repeatable), or --kind, --org and the files.",
+        )
     summary = IngestSummary(lake=str(root))
     for path in workspaces or []:
         summary.sources.append(ingest_workspace(root, Workspace.open(Path(path))))
     if files:
         assert kind is not None and org is not None
-        summary.files_loaded, source = ingest_files(root, kind, org, list(files), org_type=org_type, **options)
+        summary.files_loaded, source = ingest_files(
+            root, kind, org, list(files), org_type=org_type, **options
+        )
         summary.sources.append(source)
     summary.version = lake.read_manifest(root)["version"]
     return summary

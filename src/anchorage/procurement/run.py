@@ -17,8 +17,13 @@ from anchorage.store.spark import spark_session
 from anchorage.workspace import Workspace
 
 
-def analyse_workspace(ws: Workspace, opts: AnalysisOptions | None = None, *, engine: str | None = None,
-                      session: Any = None) -> AnalysisResult:
+def analyse_workspace(
+    ws: Workspace,
+    opts: AnalysisOptions | None = None,
+    *,
+    engine: str | None = None,
+    session: Any = None,
+) -> AnalysisResult:
     """Analyse every loaded payment (anchor names accepted in opts.orgs) on the engine asked for, else the
     config's. On Spark the lake is brought up to date first, Spark reads it, and the result tables are
     written back to it; `session` reuses a Spark session the caller owns. On DuckDB the explore tables

@@ -75,7 +75,9 @@ def _smtp_send(mail: Mail, msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-def send_email(ws: Workspace, to: str, subject: str, body: str, *, now: dt.datetime | None = None) -> Delivery:
+def send_email(
+    ws: Workspace, to: str, subject: str, body: str, *, now: dt.datetime | None = None
+) -> Delivery:
     """Send one plain-text message; on no server, or a server that refuses or does not answer, keep it in the
     outbox and say why (the caller shows people "emailed" or "waiting to be sent", never the error's details)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -87,7 +89,17 @@ def send_email(ws: Workspace, to: str, subject: str, body: str, *, now: dt.datet
     try:
         _smtp_send(mail, msg)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("mail to %s not sent through %s:%s (%s); kept in the outbox", to, mail.host, mail.port, exc)
+        log.warning(
+            "mail to %s not sent through %s:%s (%s); kept in the outbox",
+            to,
+            mail.host,
+            mail.port,
+            exc,
+        )
         _to_outbox(ws, msg, now)
-        return Delivery("outbox", to, problem=f"the mail server {mail.host} did not take it ({type(exc).__name__})")
+        return Delivery(
+            "outbox",
+            to,
+            problem=f"the mail server {mail.host} did not take it ({type(exc).__name__})",
+        )
     return Delivery("sent", to)

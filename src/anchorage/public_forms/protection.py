@@ -55,7 +55,10 @@ class FormInvalid(AnchorageError):
     """The form has problems; all are listed, keyed by field."""
 
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("Please correct: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in problems.items()))
+        super().__init__(
+            "Please correct: "
+            + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in problems.items())
+        )
         self.problems = problems
 
 
@@ -82,9 +85,15 @@ def text_of(form: Mapping[str, Any], key: str) -> str:
     return str(form.get(key) or "").strip()
 
 
-def field_problems(form: Mapping[str, Any], *, required: Iterable[str], lengths: Mapping[str, int],
-                   max_links: int, link_field: str = "description",
-                   email_field: str = "contact_email") -> dict[str, str]:
+def field_problems(
+    form: Mapping[str, Any],
+    *,
+    required: Iterable[str],
+    lengths: Mapping[str, int],
+    max_links: int,
+    link_field: str = "description",
+    email_field: str = "contact_email",
+) -> dict[str, str]:
     """The generic problems of a form's text fields: missing, too long, control characters, a bad email
     address, too many web links. Forms add their own checks to the dict this returns."""
     problems: dict[str, str] = {}
@@ -112,45 +121,88 @@ COUNTED = ("accepted", "honeypot", "too-fast")
 class Screen:
     """One submission's passage through the shared checks, recording an attempt at each exit."""
 
-    def __init__(self, ws: Workspace, s: Session, form_name: str, *, ip: str, email: str,
-                 now: dt.datetime, limits: FormLimits) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        s: Session,
+        form_name: str,
+        *,
+        ip: str,
+        email: str,
+        now: dt.datetime,
+        limits: FormLimits,
+    ) -> None:
         self.s, self.form_name, self.now, self.limits = s, form_name, now, limits
         self.ip_hash = salted_hash(ws, ip)
         self.email_hash = salted_hash(ws, email) if email else None
 
     def record(self, outcome: str) -> None:
-        self.s.add(FormAttempt(form=self.form_name, ip_hash=self.ip_hash, email_hash=self.email_hash,
-                               outcome=outcome, at=self.now))
+        self.s.add(
+            FormAttempt(
+                form=self.form_name,
+                ip_hash=self.ip_hash,
+                email_hash=self.email_hash,
+                outcome=outcome,
+                at=self.now,
+            )
+        )
         self.s.commit()
 
-    def _count(self, column: Any, value: str, since: dt.datetime, outcomes: tuple[str, ...] | None = None) -> int:
-        q = select(func.count()).select_from(FormAttempt).where(
-            FormAttempt.form == self.form_name, column == value, FormAttempt.at >= since)
+    def _count(
+        self, column: Any, value: str, since: dt.datetime, outcomes: tuple[str, ...] | None = None
+    ) -> int:
+        q = (
+            select(func.count())
+            .select_from(FormAttempt)
+            .where(FormAttempt.form == self.form_name, column == value, FormAttempt.at >= since)
+        )
         if outcomes:
             q = q.where(FormAttempt.outcome.in_(outcomes))
         return int(self.s.scalar(q) or 0)
 
-    def before_validation(self, form: Mapping[str, Any], rendered_at: dt.datetime | None) -> Submission | None:
+    def before_validation(
+        self, form: Mapping[str, Any], rendered_at: dt.datetime | None
+    ) -> Submission | None:
         """The per-IP limit, the honeypot and the time trap: a Submission to return at once, or None to go on."""
         # Accepted submissions (and bots' posts) count; a form sent back to be corrected does not, so a person on
         # a shared library PC who mistypes is never locked out.
-        if self._count(FormAttempt.ip_hash, self.ip_hash, self.now - dt.timedelta(hours=1), COUNTED) \
-                >= self.limits.per_ip_per_hour:
+        if (
+            self._count(
+                FormAttempt.ip_hash, self.ip_hash, self.now - dt.timedelta(hours=1), COUNTED
+            )
+            >= self.limits.per_ip_per_hour
+        ):
             self.record("rate-limited-ip")
-            return Submission("rejected", "Too many submissions from your connection. Please try again in an hour.",
-                              reason="rate-limited")
+            return Submission(
+                "rejected",
+                "Too many submissions from your connection. Please try again in an hour.",
+                reason="rate-limited",
+            )
         if text_of(form, HONEYPOT):
             self.record("honeypot")
-            return Submission("discarded", "Thank you.", reason="honeypot")  # look like success to a bot
-        if rendered_at is not None and (self.now - aware(rendered_at)).total_seconds() < self.limits.min_seconds_to_fill:
+            return Submission(
+                "discarded", "Thank you.", reason="honeypot"
+            )  # look like success to a bot
+        if (
+            rendered_at is not None
+            and (self.now - aware(rendered_at)).total_seconds() < self.limits.min_seconds_to_fill
+        ):
             self.record("too-fast")
             return Submission("discarded", "Thank you.", reason="too-fast")
         return None
 
     def email_over_limit(self) -> bool:
         """True (and recorded) when this email address has had its accepted submissions for the day."""
-        if self.email_hash and self._count(FormAttempt.email_hash, self.email_hash, self.now - dt.timedelta(days=1),
-                                           ("accepted",)) >= self.limits.per_email_per_day:
+        if (
+            self.email_hash
+            and self._count(
+                FormAttempt.email_hash,
+                self.email_hash,
+                self.now - dt.timedelta(days=1),
+                ("accepted",),
+            )
+            >= self.limits.per_email_per_day
+        ):
             self.record("rate-limited-email")
             return True
         return False
@@ -176,12 +228,16 @@ def redeem(s: Session, model: type[C], token: str, now: dt.datetime) -> C:
     if entry is None:
         raise AnchorageError("This confirmation link is not valid or has already been used.")
     if entry.token_expires_at is not None and aware(entry.token_expires_at) < now:
-        raise AnchorageError("This confirmation link has expired.", fix="Please fill in the form again.")
+        raise AnchorageError(
+            "This confirmation link has expired.", fix="Please fill in the form again."
+        )
     entry.token_hash = None
     return entry
 
 
-def attempt_outcomes(ws: Workspace, since: dt.datetime, form_name: str | None = None) -> dict[str, int]:
+def attempt_outcomes(
+    ws: Workspace, since: dt.datetime, form_name: str | None = None
+) -> dict[str, int]:
     """How many attempts had each outcome since a time (for moderation pages)."""
     q = select(FormAttempt.outcome, func.count()).where(FormAttempt.at >= since)
     if form_name:
@@ -206,6 +262,8 @@ def stamp(key: str, now: dt.datetime) -> str:
 def stamped_time(key: str, value: str) -> dt.datetime | None:
     """When the form was shown, from `stamp`'s value; None when missing or forged."""
     ts, _, sig = value.partition(".")
-    if not ts.isdigit() or not hmac.compare_digest(sig, stamp(key, dt.datetime.fromtimestamp(int(ts), dt.UTC))[len(ts) + 1:]):
+    if not ts.isdigit() or not hmac.compare_digest(
+        sig, stamp(key, dt.datetime.fromtimestamp(int(ts), dt.UTC))[len(ts) + 1 :]
+    ):
         return None
     return dt.datetime.fromtimestamp(int(ts), dt.UTC)

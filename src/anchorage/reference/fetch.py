@@ -25,8 +25,18 @@ from anchorage.workspace import Workspace
 
 IMPORTERS = ("geography", "companies_house", "charity_commission")
 GROUPS = {"all": ("nspl", "imd", "companies-house", "charities")}
-FIELDS = {"label": str, "url": str, "page": str, "filename": str, "zip": bool, "columns": list, "min_bytes": int,
-          "sha256": str, "patterns": list, "importer": str}
+FIELDS = {
+    "label": str,
+    "url": str,
+    "page": str,
+    "filename": str,
+    "zip": bool,
+    "columns": list,
+    "min_bytes": int,
+    "sha256": str,
+    "patterns": list,
+    "importer": str,
+}
 
 
 class ReferenceFileError(AnchorageError):
@@ -61,19 +71,34 @@ class Prepared:
 def load_sources(ws: Workspace | None = None) -> dict[str, Source]:
     """The package's sources with the workspace's [reference.sources.*] overrides; all problems at once."""
     raw: dict[str, dict[str, Any]] = tomllib.loads(
-        resources.files("anchorage.reference").joinpath("sources.toml").read_text(encoding="utf-8"))
+        resources.files("anchorage.reference").joinpath("sources.toml").read_text(encoding="utf-8")
+    )
     overrides = (ws.config.reference.get("sources", {}) if ws else {}) or {}
     problems: list[str] = []
     for name, fields in overrides.items():
         if not isinstance(fields, dict):
             problems.append(f"reference.sources.{name} must be a table of settings")
             continue
-        base = raw.setdefault(name, {"label": name, "url": "", "page": "", "filename": name, "zip": False,
-                                     "columns": [], "min_bytes": 1, "sha256": "", "patterns": [],
-                                     "importer": ""})
+        base = raw.setdefault(
+            name,
+            {
+                "label": name,
+                "url": "",
+                "page": "",
+                "filename": name,
+                "zip": False,
+                "columns": [],
+                "min_bytes": 1,
+                "sha256": "",
+                "patterns": [],
+                "importer": "",
+            },
+        )
         for key, value in fields.items():
             if key not in FIELDS:
-                problems.append(f"reference.sources.{name}.{key} is not a setting (use {', '.join(FIELDS)})")
+                problems.append(
+                    f"reference.sources.{name}.{key} is not a setting (use {', '.join(FIELDS)})"
+                )
             elif not isinstance(value, FIELDS[key]):
                 problems.append(f"reference.sources.{name}.{key} must be a {FIELDS[key].__name__}")
             else:
@@ -81,7 +106,9 @@ def load_sources(ws: Workspace | None = None) -> dict[str, Source]:
     out = {}
     for name, fields in raw.items():
         if fields.get("importer") not in IMPORTERS:
-            problems.append(f"reference.sources.{name}.importer must be one of {', '.join(IMPORTERS)}")
+            problems.append(
+                f"reference.sources.{name}.importer must be one of {', '.join(IMPORTERS)}"
+            )
             continue
         out[name] = Source(name=name, **{k: fields.get(k, "") for k in FIELDS})
     if problems:
@@ -95,8 +122,10 @@ def select(sources: dict[str, Source], names: list[str]) -> list[Source]:
     for name in names:
         for n in GROUPS.get(name, (name,)):
             if n not in sources:
-                raise AnchorageError(f'There is no reference source called "{n}".',
-                                     fix=f"Use one of: {', '.join([*sources, *GROUPS])}.")
+                raise AnchorageError(
+                    f'There is no reference source called "{n}".',
+                    fix=f"Use one of: {', '.join([*sources, *GROUPS])}.",
+                )
             if n not in chosen:
                 chosen.append(n)
     return [sources[n] for n in chosen]
@@ -111,20 +140,35 @@ def resolve_url(url: str, today: dt.date) -> list[str]:
     return [url.replace("{month}", d.isoformat()) for d in (this, last)]
 
 
-def fetch(ws: Workspace, source: Source, *, progress: Progress | None = None, retries: int = 3,
-          today: dt.date | None = None) -> Prepared:
+def fetch(
+    ws: Workspace,
+    source: Source,
+    *,
+    progress: Progress | None = None,
+    retries: int = 3,
+    today: dt.date | None = None,
+) -> Prepared:
     """Download one source into the workspace's reference folder (resuming) and check it."""
     if not source.url:
-        raise AnchorageError(f"No download address is set for {source.label}.",
-                             fix=f"Find the file at {source.page} and either set its url in the reference.sources.{source.name} "
-                                 f"table of {ws.config_path.name}, or download it and "
-                                 f"run: anchorage reference fetch {source.name} --from FOLDER")
+        raise AnchorageError(
+            f"No download address is set for {source.label}.",
+            fix=f"Find the file at {source.page} and either set its url in the reference.sources.{source.name} "
+            f"table of {ws.config_path.name}, or download it and "
+            f"run: anchorage reference fetch {source.name} --from FOLDER",
+        )
     dest = ws.root / "reference" / source.filename
     candidates = resolve_url(source.url, today or dt.date.today())
     for k, url in enumerate(candidates):
         try:
-            got = download(url, dest, label=source.label, page=source.page, name=source.name, progress=progress,
-                           retries=retries)
+            got = download(
+                url,
+                dest,
+                label=source.label,
+                page=source.page,
+                name=source.name,
+                progress=progress,
+                retries=retries,
+            )
             break
         except AddressMoved:
             if k + 1 < len(candidates):
@@ -133,14 +177,21 @@ def fetch(ws: Workspace, source: Source, *, progress: Progress | None = None, re
             raise AddressMoved(
                 f"The publisher's address for {source.label} was not found (404): {tried}. Portals move files.",
                 fix=f"Find the current file at {source.page} and set its url in the reference.sources.{source.name} "
-                    f"table of {ws.config_path.name}; or download it yourself and run: "
-                    f"anchorage reference fetch {source.name} --from FOLDER") from None
-    notes = [f"downloaded {got.size:,} bytes from {url}" + (f" (resumed at {got.resumed_from:,})" if got.resumed_from else "")]
+                f"table of {ws.config_path.name}; or download it yourself and run: "
+                f"anchorage reference fetch {source.name} --from FOLDER",
+            ) from None
+    notes = [
+        f"downloaded {got.size:,} bytes from {url}"
+        + (f" (resumed at {got.resumed_from:,})" if got.resumed_from else "")
+    ]
     try:
         check(source, got.path, downloaded=True)
         if got.publisher_md5 and md5_of(got.path) != got.publisher_md5:
-            raise ReferenceFileError(f"{got.path.name}: its MD5 does not match the one {url} gives for it, so the "
-                                     "download is damaged; nothing was imported.", fix="Run the command again.")
+            raise ReferenceFileError(
+                f"{got.path.name}: its MD5 does not match the one {url} gives for it, so the "
+                "download is damaged; nothing was imported.",
+                fix="Run the command again.",
+            )
     except ReferenceFileError:
         got.path.unlink(missing_ok=True)  # a bad download must not be resumed or imported later
         raise
@@ -152,45 +203,71 @@ def fetch(ws: Workspace, source: Source, *, progress: Progress | None = None, re
 def from_folder(folder: Path, sources: list[Source], *, explicit: bool) -> list[Prepared]:
     """Files a user already has: each source's files found by its name patterns, then checked."""
     if not folder.is_dir():
-        raise AnchorageError(f"{folder} is not a folder.", fix="Give the folder holding the downloaded files.")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith((".part", ".part.json")))
+        raise AnchorageError(
+            f"{folder} is not a folder.", fix="Give the folder holding the downloaded files."
+        )
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.endswith((".part", ".part.json"))
+    )
     out = []
     for s in sources:
-        found = [p for p in files if any(fnmatch.fnmatch(p.name.lower(), pat.lower()) for pat in s.patterns)]
+        found = [
+            p
+            for p in files
+            if any(fnmatch.fnmatch(p.name.lower(), pat.lower()) for pat in s.patterns)
+        ]
         if not found:
             if explicit:
-                raise AnchorageError(f"No file for {s.label} in {folder} (looked for {', '.join(s.patterns)}).",
-                                     fix=f"Download it from {s.page} into that folder, or rename it to match.")
+                raise AnchorageError(
+                    f"No file for {s.label} in {folder} (looked for {', '.join(s.patterns)}).",
+                    fix=f"Download it from {s.page} into that folder, or rename it to match.",
+                )
             continue
         for p in found:
             check(s, p, downloaded=False)
-        out.append(Prepared(s, found, False, [f"found {', '.join(p.name for p in found)} in {folder}"]))
+        out.append(
+            Prepared(s, found, False, [f"found {', '.join(p.name for p in found)} in {folder}"])
+        )
     if not out:
-        raise AnchorageError(f"No reference file found in {folder}.",
-                             fix="Put the downloaded files there with their published names (e.g. NSPL*.zip).")
+        raise AnchorageError(
+            f"No reference file found in {folder}.",
+            fix="Put the downloaded files there with their published names (e.g. NSPL*.zip).",
+        )
     return out
 
 
 # ---------------------------------------------------------------- checks
 
+
 def check(source: Source, path: Path, *, downloaded: bool) -> None:
     """Size (of a download: a user's own files may be regional parts), checksum, zip integrity, columns."""
     size = path.stat().st_size
     if downloaded and size < source.min_bytes:
-        raise ReferenceFileError(f"{path.name} is only {size:,} bytes; {source.label} is at least "
-                                 f"{source.min_bytes:,}, so it is incomplete or not the right file; nothing was imported.",
-                                 fix=f"Download it again (from {source.page}).")
+        raise ReferenceFileError(
+            f"{path.name} is only {size:,} bytes; {source.label} is at least "
+            f"{source.min_bytes:,}, so it is incomplete or not the right file; nothing was imported.",
+            fix=f"Download it again (from {source.page}).",
+        )
     if source.sha256 and _sha256(path) != source.sha256.lower():
-        raise ReferenceFileError(f"{path.name}: its SHA-256 is not the one given for {source.label}; nothing was "
-                                 "imported.", fix="Download it again, or update sha256 if the publisher has a new file.")
+        raise ReferenceFileError(
+            f"{path.name}: its SHA-256 is not the one given for {source.label}; nothing was "
+            "imported.",
+            fix="Download it again, or update sha256 if the publisher has a new file.",
+        )
     with path.open("rb") as fh:
         start = fh.read(512).lstrip().lower()
-    if start.startswith((b"<!doctype html", b"<html", b"<?xml")):  # portals answer a moved file with a page
-        raise ReferenceFileError(f"{path.name} is a web page, not {source.label}: the address has probably moved "
-                                 "or needs a login; nothing was imported.",
-                                 fix=f"Find the file at {source.page} and set its url in the reference.sources."
-                                     f"{source.name} table of anchorage.toml, or download it and use --from.")
-    if path.suffix.lower() == ".zip" or (source.zip and path.suffix.lower() not in (".csv", ".txt")):
+    if start.startswith(
+        (b"<!doctype html", b"<html", b"<?xml")
+    ):  # portals answer a moved file with a page
+        raise ReferenceFileError(
+            f"{path.name} is a web page, not {source.label}: the address has probably moved "
+            "or needs a login; nothing was imported.",
+            fix=f"Find the file at {source.page} and set its url in the reference.sources."
+            f"{source.name} table of anchorage.toml, or download it and use --from.",
+        )
+    if path.suffix.lower() == ".zip" or (
+        source.zip and path.suffix.lower() not in (".csv", ".txt")
+    ):
         headers = _zip_headers(source, path)
     else:
         with path.open("rb") as fh:
@@ -201,11 +278,16 @@ def check(source: Source, path: Path, *, downloaded: bool) -> None:
         if all(any(a in have for a in alts) for alts in want):
             return
     shown = ", ".join(headers[0][:10]) if headers and headers[0] else "nothing readable"
-    missing = [col.split("|")[0] for col, alts in zip(source.columns, want, strict=True)
-               if not any(any(a in {_norm(h) for h in hd} for a in alts) for hd in headers)]
-    raise ReferenceFileError(f"{path.name} is not {source.label}: no column {', '.join(missing)} (its header starts "
-                             f"{shown}); nothing was imported.",
-                             fix=f"Check it is the file from {source.page}, as published.")
+    missing = [
+        col.split("|")[0]
+        for col, alts in zip(source.columns, want, strict=True)
+        if not any(any(a in {_norm(h) for h in hd} for a in alts) for hd in headers)
+    ]
+    raise ReferenceFileError(
+        f"{path.name} is not {source.label}: no column {', '.join(missing)} (its header starts "
+        f"{shown}); nothing was imported.",
+        fix=f"Check it is the file from {source.page}, as published.",
+    )
 
 
 def _zip_headers(source: Source, path: Path) -> list[list[str]]:
@@ -214,12 +296,18 @@ def _zip_headers(source: Source, path: Path) -> list[list[str]]:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
             if bad is not None:
-                raise ReferenceFileError(f"{path.name} is damaged: {bad} inside it fails its checksum; nothing was "
-                                         "imported.", fix="Download it again.")
+                raise ReferenceFileError(
+                    f"{path.name} is damaged: {bad} inside it fails its checksum; nothing was "
+                    "imported.",
+                    fix="Download it again.",
+                )
             names = [n for n in zf.namelist() if n.lower().endswith((".csv", ".txt"))]
             if not names:
-                raise ReferenceFileError(f"{path.name} holds no CSV or TXT file, so it is not {source.label}; "
-                                         "nothing was imported.", fix=f"Check it is the file from {source.page}.")
+                raise ReferenceFileError(
+                    f"{path.name} holds no CSV or TXT file, so it is not {source.label}; "
+                    "nothing was imported.",
+                    fix=f"Check it is the file from {source.page}.",
+                )
             out = []
             for n in names:
                 with zf.open(n) as fh:
@@ -228,12 +316,19 @@ def _zip_headers(source: Source, path: Path) -> list[list[str]]:
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         if isinstance(exc, ReferenceFileError):
             raise
-        raise ReferenceFileError(f"{path.name} is not a readable zip file (it may be cut short or damaged); "
-                                 "nothing was imported.", fix="Download it again.") from None
+        raise ReferenceFileError(
+            f"{path.name} is not a readable zip file (it may be cut short or damaged); "
+            "nothing was imported.",
+            fix="Download it again.",
+        ) from None
 
 
 def _header_of(start: bytes) -> list[str]:
-    first = io.TextIOWrapper(io.BytesIO(start), encoding="utf-8-sig", errors="replace").readline().rstrip("\r\n")
+    first = (
+        io.TextIOWrapper(io.BytesIO(start), encoding="utf-8-sig", errors="replace")
+        .readline()
+        .rstrip("\r\n")
+    )
     delim = "\t" if first.count("\t") > first.count(",") else ","
     return [h.strip().strip('"').strip() for h in first.split(delim)]
 
@@ -248,4 +343,3 @@ def _sha256(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-

@@ -45,24 +45,33 @@ AREA_ALIASES: dict[str, tuple[str, ...]] = {
     "ctry_nm": ("ctrynm", r"ctry\d\dnm"),
 }
 COUNTRY_BY_LETTER = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
-NOT_RECOGNISED = "this does not look like ONSPD, NSPL, an IMD file, an area-names file or GeoJSON boundaries"
+NOT_RECOGNISED = (
+    "this does not look like ONSPD, NSPL, an IMD file, an area-names file or GeoJSON boundaries"
+)
 
 
 # ---------------------------------------------------------------- postcodes
 
+
 def _terminated_sql(col: str) -> str:
     # yyyymm, also tolerating '200903.0' (spreadsheet round-trips) and yyyy-mm; else keep the raw text.
     v = f"trim({col})"
-    return (f"CASE WHEN {v} = '' THEN NULL WHEN regexp_matches({v}, '^\\d{{6}}(\\.0*)?$') THEN left({v}, 6) "
-            f"WHEN regexp_matches({v}, '^\\d{{4}}-\\d{{2}}') THEN left({v}, 4) || substr({v}, 6, 2) ELSE {v} END")
+    return (
+        f"CASE WHEN {v} = '' THEN NULL WHEN regexp_matches({v}, '^\\d{{6}}(\\.0*)?$') THEN left({v}, 6) "
+        f"WHEN regexp_matches({v}, '^\\d{{4}}-\\d{{2}}') THEN left({v}, 4) || substr({v}, 6, 2) ELSE {v} END"
+    )
 
 
 def _upload_id(source: CsvSource) -> str:
     return source.upload_id or file_sha256(source.path)  # zip members were hashed while extracting
 
 
-def import_postcodes(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
-                     progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+def import_postcodes(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
     """Import ONSPD / NSPL / ONS postcode lookups (files, folders or zips); later files win per postcode."""
     paths = [Path(p) for p in paths]
     summary = ImportSummary(kind="postcodes", file="; ".join(map(str, paths)))
@@ -82,15 +91,23 @@ def import_postcodes(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
     return summary
 
 
-def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], total: int,
-                     progress: Callable[[int, int], None] | None) -> None:
+def _stage_postcodes(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[CsvSource],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     """Load every source into one temp table (insertion order = file order, so rowid gives row numbers)."""
     con.execute("DROP TABLE IF EXISTS _pc_stage; DROP TABLE IF EXISTS _pc_files")
-    con.execute("CREATE TEMP TABLE _pc_stage (file_no INTEGER, raw VARCHAR, pcd_key VARCHAR, valid BOOLEAN, "
-                "lad VARCHAR, ward VARCHAR, lsoa11 VARCHAR, lsoa21 VARCHAR, rgn VARCHAR, ctry VARCHAR, "
-                "lat DOUBLE, long DOUBLE, terminated VARCHAR)")
-    con.execute("CREATE TEMP TABLE _pc_files (file_no INTEGER, first_rowid BIGINT, upload_id VARCHAR, "
-                "source_file VARCHAR, source VARCHAR, column_name VARCHAR)")
+    con.execute(
+        "CREATE TEMP TABLE _pc_stage (file_no INTEGER, raw VARCHAR, pcd_key VARCHAR, valid BOOLEAN, "
+        "lad VARCHAR, ward VARCHAR, lsoa11 VARCHAR, lsoa21 VARCHAR, rgn VARCHAR, ctry VARCHAR, "
+        "lat DOUBLE, long DOUBLE, terminated VARCHAR)"
+    )
+    con.execute(
+        "CREATE TEMP TABLE _pc_files (file_no INTEGER, first_rowid BIGINT, upload_id VARCHAR, "
+        "source_file VARCHAR, source VARCHAR, column_name VARCHAR)"
+    )
     done = 0
     for no, s in enumerate(sources):
         if progress:
@@ -104,39 +121,62 @@ def _stage_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], t
         lat = f"nullif(TRY_CAST({col['lat']} AS DOUBLE), 99.999999)" if "lat" in col else "NULL"
         lon = f"TRY_CAST({col['long']} AS DOUBLE)" if "long" in col else "NULL"
         key = postcode_key_sql(col["postcode"])
-        used = ", ".join(sorted(set(col.values())))  # project early: the scan then skips other columns
+        used = ", ".join(
+            sorted(set(col.values()))
+        )  # project early: the scan then skips other columns
         # raw is kept only for rejected rows (it is what the quarantine shows), to keep the stage small.
-        run_staging(con, f"INSERT INTO _pc_stage SELECT {no}, CASE WHEN NOT ok THEN raw END, k, ok, "
-                         f"{get('lad')}, {get('ward')}, {get('lsoa11')}, {get('lsoa21')}, {get('rgn')}, "
-                         f"{get('ctry')}, {lat} AS lat, CASE WHEN {lat} IS NULL THEN NULL ELSE {lon} END, "
-                         f"{get('terminated', _terminated_sql)} FROM (SELECT *, {is_uk_postcode_sql('k')} AS ok "
-                         f"FROM (SELECT {used}, {col['postcode']} AS raw, {key} AS k FROM {{scan}}))", s)
+        run_staging(
+            con,
+            f"INSERT INTO _pc_stage SELECT {no}, CASE WHEN NOT ok THEN raw END, k, ok, "
+            f"{get('lad')}, {get('ward')}, {get('lsoa11')}, {get('lsoa21')}, {get('rgn')}, "
+            f"{get('ctry')}, {lat} AS lat, CASE WHEN {lat} IS NULL THEN NULL ELSE {lon} END, "
+            f"{get('terminated', _terminated_sql)} FROM (SELECT *, {is_uk_postcode_sql('k')} AS ok "
+            f"FROM (SELECT {used}, {col['postcode']} AS raw, {key} AS k FROM {{scan}}))",
+            s,
+        )
         # Row ids are in file order but, inside a transaction, start at an internal offset: keep the first.
-        con.execute("INSERT INTO _pc_files SELECT ?, min(rowid), NULL, ?, ?, ? FROM _pc_stage "
-                    "WHERE file_no = ?", [no, s.label, s.name, s.header[m["postcode"]], no])
+        con.execute(
+            "INSERT INTO _pc_files SELECT ?, min(rowid), NULL, ?, ?, ? FROM _pc_stage "
+            "WHERE file_no = ?",
+            [no, s.label, s.name, s.header[m["postcode"]], no],
+        )
         done += s.path.stat().st_size
 
 
-def _merge_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], summary: ImportSummary) -> None:
+def _merge_postcodes(
+    con: duckdb.DuckDBPyConnection, sources: list[CsvSource], summary: ImportSummary
+) -> None:
     """Quarantine bad rows, keep the last row per postcode, fill region/country, replace by key."""
     for no, s in enumerate(sources):
         con.execute("UPDATE _pc_files SET upload_id = ? WHERE file_no = ?", [s.upload_id, no])
     ids = [s.upload_id or "" for s in sources]
-    con.execute("DELETE FROM quarantine WHERE kind = 'postcodes' AND list_contains(?, upload_id)", [ids])
-    add_quarantine(con, "postcodes",
-                   "SELECT f.upload_id, f.source_file, s.rowid - f.first_rowid + 1 AS row_no, f.column_name, "
-                   "CASE WHEN s.pcd_key IS NULL THEN 'empty postcode' ELSE 'not a valid UK postcode' END AS reason, "
-                   "s.raw FROM _pc_stage s JOIN _pc_files f USING (file_no) WHERE NOT s.valid")
-    stats = con.execute("SELECT count(*), count(*) FILTER (WHERE valid), "
-                        "count(DISTINCT pcd_key) FILTER (WHERE valid) FROM _pc_stage").fetchone()
+    con.execute(
+        "DELETE FROM quarantine WHERE kind = 'postcodes' AND list_contains(?, upload_id)", [ids]
+    )
+    add_quarantine(
+        con,
+        "postcodes",
+        "SELECT f.upload_id, f.source_file, s.rowid - f.first_rowid + 1 AS row_no, f.column_name, "
+        "CASE WHEN s.pcd_key IS NULL THEN 'empty postcode' ELSE 'not a valid UK postcode' END AS reason, "
+        "s.raw FROM _pc_stage s JOIN _pc_files f USING (file_no) WHERE NOT s.valid",
+    )
+    stats = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE valid), "
+        "count(DISTINCT pcd_key) FILTER (WHERE valid) FROM _pc_stage"
+    ).fetchone()
     assert stats is not None
     summary.rows_read, valid, distinct = (int(v) for v in stats)
     summary.rows_loaded, summary.rows_quarantined = valid, summary.rows_read - valid
     # The window is only paid for when postcodes repeat (overlapping files); later rowid = later file/row.
-    new = ("(SELECT * FROM _pc_stage WHERE valid QUALIFY row_number() OVER "
-           "(PARTITION BY pcd_key ORDER BY rowid DESC) = 1)" if distinct < valid else
-           "(SELECT * FROM _pc_stage WHERE valid)")
-    con.execute("DELETE FROM postcodes WHERE pcd_key IN (SELECT pcd_key FROM _pc_stage WHERE valid)")
+    new = (
+        "(SELECT * FROM _pc_stage WHERE valid QUALIFY row_number() OVER "
+        "(PARTITION BY pcd_key ORDER BY rowid DESC) = 1)"
+        if distinct < valid
+        else "(SELECT * FROM _pc_stage WHERE valid)"
+    )
+    con.execute(
+        "DELETE FROM postcodes WHERE pcd_key IN (SELECT pcd_key FROM _pc_stage WHERE valid)"
+    )
     letters = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in COUNTRY_BY_LETTER.items())
     con.execute(f"""
         INSERT INTO postcodes
@@ -150,19 +190,26 @@ def _merge_postcodes(con: duckdb.DuckDBPyConnection, sources: list[CsvSource], s
         FROM {new} n JOIN _pc_files f USING (file_no) LEFT JOIN lad ON lad.code = n.lad
         LEFT JOIN reg ON reg.code = coalesce(n.rgn, lad.parent)
         LEFT JOIN cty ON cty.code = lad.parent""")
-    summary.upload_id = ids[0] if len(ids) == 1 else hashlib.sha256("".join(ids).encode()).hexdigest()
+    summary.upload_id = (
+        ids[0] if len(ids) == 1 else hashlib.sha256("".join(ids).encode()).hexdigest()
+    )
     summary.quarantine_reasons = reasons(con, "postcodes", ids)
     for s in sources:  # field -> every distinct header used for it, in file order
         for field, i in map_columns(s.header, POSTCODE_ALIASES).items():
             used = summary.mapping.get(field, "").split(" | ") if field in summary.mapping else []
-            summary.mapping[field] = " | ".join(used if s.header[i] in used else [*used, s.header[i]])
+            summary.mapping[field] = " | ".join(
+                used if s.header[i] in used else [*used, s.header[i]]
+            )
     if distinct < valid:
-        summary.notes.append(f"{valid - distinct:,} rows repeat an earlier postcode; the later file's row was kept")
+        summary.notes.append(
+            f"{valid - distinct:,} rows repeat an earlier postcode; the later file's row was kept"
+        )
     summary.notes.append(f"{len(sources)} file(s) read; {distinct:,} distinct postcodes written")
     con.execute("DROP TABLE _pc_stage; DROP TABLE _pc_files")
 
 
 # ---------------------------------------------------------------- IMD and area names
+
 
 def _imd_columns(header: list[str]) -> dict[str, int]:
     """LSOA / rank / decile columns of humaniverse, Lewisham and MHCLG File 1 layouts (long names too)."""
@@ -180,7 +227,9 @@ def _imd_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str | None = None) -> ImportSummary:
+def import_imd(
+    con: duckdb.DuckDBPyConnection, path: Path, *, version: str | None = None
+) -> ImportSummary:
     """Import IMD rank and decile by LSOA (IoD2025 when the LSOA codes are 2021-based, else 2019)."""
     path = Path(path)
     header = read_header(path)
@@ -189,29 +238,52 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str | Non
         version = "2025" if "2021" in header[m["lsoa"]] else "2019"
     version = version or "2019"
     if not {"lsoa", "decile"} <= m.keys():
-        raise InputFileError(str(path), f"is not an IMD file: it needs an LSOA code column and an IMD decile column; its header is {', '.join(header[:12])}.",
-                             fix="Use MHCLG's File 1 (saved as CSV) or a CSV with lsoa_code, IMD_rank and IMD_decile.")
+        raise InputFileError(
+            str(path),
+            f"is not an IMD file: it needs an LSOA code column and an IMD decile column; its header is {', '.join(header[:12])}.",
+            fix="Use MHCLG's File 1 (saved as CSV) or a CSV with lsoa_code, IMD_rank and IMD_decile.",
+        )
     src = CsvSource(path, str(path), header, path.name, file_sha256(path))
-    summary = ImportSummary(kind="imd", file=str(path), upload_id=src.upload_id,
-                            mapping={f: header[i] for f, i in m.items()})
+    summary = ImportSummary(
+        kind="imd",
+        file=str(path),
+        upload_id=src.upload_id,
+        mapping={f: header[i] for f, i in m.items()},
+    )
     lsoa, dec = f"c{m['lsoa']}", f"c{m['decile']}"
-    rank = f"TRY_CAST(round(TRY_CAST(replace(trim(c{m['rank']}), ',', '') AS DOUBLE)) AS INTEGER)" if "rank" in m else "NULL"
+    rank = (
+        f"TRY_CAST(round(TRY_CAST(replace(trim(c{m['rank']}), ',', '') AS DOUBLE)) AS INTEGER)"
+        if "rank" in m
+        else "NULL"
+    )
     with transaction(con):
         con.execute("DROP TABLE IF EXISTS _imd_stage")
-        run_staging(con, "CREATE TEMP TABLE _imd_stage AS SELECT *, lsoa IS NOT NULL AND "
-                         "coalesce(decile BETWEEN 1 AND 10, false) AS ok FROM ("
-                         f"SELECT {lsoa} AS lsoa_raw, {code_sql(lsoa)} AS lsoa, {dec} AS decile_raw, "
-                         f"TRY_CAST(round(TRY_CAST(trim({dec}) AS DOUBLE)) AS INTEGER) AS decile, "
-                         f"{rank} AS imd_rank FROM {{scan}})", src)
+        run_staging(
+            con,
+            "CREATE TEMP TABLE _imd_stage AS SELECT *, lsoa IS NOT NULL AND "
+            "coalesce(decile BETWEEN 1 AND 10, false) AS ok FROM ("
+            f"SELECT {lsoa} AS lsoa_raw, {code_sql(lsoa)} AS lsoa, {dec} AS decile_raw, "
+            f"TRY_CAST(round(TRY_CAST(trim({dec}) AS DOUBLE)) AS INTEGER) AS decile, "
+            f"{rank} AS imd_rank FROM {{scan}})",
+            src,
+        )
         con.execute("DELETE FROM quarantine WHERE kind = 'imd' AND upload_id = ?", [src.upload_id])
-        add_quarantine(con, "imd", f"""SELECT $1 AS upload_id, $2 AS source_file,
+        add_quarantine(
+            con,
+            "imd",
+            f"""SELECT $1 AS upload_id, $2 AS source_file,
             {ROW_NO.format(table="_imd_stage")} AS row_no, CASE WHEN lsoa IS NULL THEN $3 ELSE $4 END AS column_name,
             CASE WHEN lsoa IS NULL THEN 'empty LSOA code' ELSE 'IMD decile missing or not 1-10' END AS reason,
             CASE WHEN lsoa IS NULL THEN lsoa_raw ELSE decile_raw END AS raw FROM _imd_stage WHERE NOT ok""",
-                       [src.upload_id, str(path), header[m["lsoa"]], header[m["decile"]]])
-        con.execute("CREATE OR REPLACE TEMP TABLE _imd_new AS SELECT lsoa, imd_rank, decile FROM _imd_stage "
-                    "WHERE ok QUALIFY row_number() OVER (PARTITION BY lsoa ORDER BY rowid DESC) = 1")
-        con.execute("DELETE FROM imd WHERE version = ? AND lsoa IN (SELECT lsoa FROM _imd_new)", [version])
+            [src.upload_id, str(path), header[m["lsoa"]], header[m["decile"]]],
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _imd_new AS SELECT lsoa, imd_rank, decile FROM _imd_stage "
+            "WHERE ok QUALIFY row_number() OVER (PARTITION BY lsoa ORDER BY rowid DESC) = 1"
+        )
+        con.execute(
+            "DELETE FROM imd WHERE version = ? AND lsoa IN (SELECT lsoa FROM _imd_new)", [version]
+        )
         con.execute("INSERT INTO imd SELECT lsoa, ?, imd_rank, decile FROM _imd_new", [version])
         row = con.execute("SELECT count(*), count(*) FILTER (WHERE ok) FROM _imd_stage").fetchone()
         assert row is not None
@@ -220,7 +292,9 @@ def import_imd(con: duckdb.DuckDBPyConnection, path: Path, *, version: str | Non
         summary.quarantine_reasons = reasons(con, "imd", [src.upload_id or ""])
         con.execute("DROP TABLE _imd_stage; DROP TABLE _imd_new")
     if "2021" in header[m["lsoa"]] and version == "2019":
-        summary.notes.append("LSOA codes are 2021-based but version is '2019'; pass version='2025' for IoD2025")
+        summary.notes.append(
+            "LSOA codes are 2021-based but version is '2019'; pass version='2025' for IoD2025"
+        )
     summary.notes.append(f"stored as IMD {version}")
     return summary
 
@@ -233,40 +307,69 @@ def import_areas(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
     c = {f: f"c{i}" for f, i in m.items()}
     if {"wd_cd", "wd_nm"} <= m.keys():
         key, name = "wd_cd", "wd_nm"
-        parts = [f"SELECT {code_sql(c['wd_cd'])}, trim({c['wd_nm']}), 'ward', "
-                 f"{code_sql(c['lad_cd']) if 'lad_cd' in c else 'NULL'}, rowid FROM _ar_stage"]
+        parts = [
+            f"SELECT {code_sql(c['wd_cd'])}, trim({c['wd_nm']}), 'ward', "
+            f"{code_sql(c['lad_cd']) if 'lad_cd' in c else 'NULL'}, rowid FROM _ar_stage"
+        ]
     elif {"lad_cd", "lad_nm"} <= m.keys():
         key, name = "lad_cd", "lad_nm"
         rgn, cty = (code_sql(c[f]) if f in c else "NULL" for f in ("rgn_cd", "ctry_cd"))
-        parts = [f"SELECT {code_sql(c['lad_cd'])}, trim({c['lad_nm']}), 'lad', coalesce({rgn}, {cty}), rowid FROM _ar_stage"]
+        parts = [
+            f"SELECT {code_sql(c['lad_cd'])}, trim({c['lad_nm']}), 'lad', coalesce({rgn}, {cty}), rowid FROM _ar_stage"
+        ]
         if {"rgn_cd", "rgn_nm"} <= m.keys():
-            parts.append(f"SELECT {rgn}, trim({c['rgn_nm']}), 'region', {cty}, rowid FROM _ar_stage")
+            parts.append(
+                f"SELECT {rgn}, trim({c['rgn_nm']}), 'region', {cty}, rowid FROM _ar_stage"
+            )
         if {"ctry_cd", "ctry_nm"} <= m.keys():
-            parts.append(f"SELECT {cty}, trim({c['ctry_nm']}), 'country', NULL, rowid FROM _ar_stage")
+            parts.append(
+                f"SELECT {cty}, trim({c['ctry_nm']}), 'country', NULL, rowid FROM _ar_stage"
+            )
     else:
-        raise InputFileError(str(path), f"is not an area-names file: it needs LADCD and LADNM (or WDxxCD and WDxxNM) columns; its header is {', '.join(header[:12])}.",
-                             fix="Use the ONS LAD or ward names-and-codes lookup CSV.")
+        raise InputFileError(
+            str(path),
+            f"is not an area-names file: it needs LADCD and LADNM (or WDxxCD and WDxxNM) columns; its header is {', '.join(header[:12])}.",
+            fix="Use the ONS LAD or ward names-and-codes lookup CSV.",
+        )
     src = CsvSource(path, str(path), header, path.name, file_sha256(path))
-    summary = ImportSummary(kind="areas", file=str(path), upload_id=src.upload_id,
-                            mapping={f: header[i] for f, i in m.items()})
+    summary = ImportSummary(
+        kind="areas",
+        file=str(path),
+        upload_id=src.upload_id,
+        mapping={f: header[i] for f, i in m.items()},
+    )
     ok = f"{code_sql(c[key])} IS NOT NULL AND nullif(trim({c[name]}), '') IS NOT NULL"
     with transaction(con):
         con.execute("DROP TABLE IF EXISTS _ar_stage")
         run_staging(con, "CREATE TEMP TABLE _ar_stage AS SELECT * FROM {scan}", src)
-        con.execute("DELETE FROM quarantine WHERE kind = 'areas' AND upload_id = ?", [src.upload_id])
-        add_quarantine(con, "areas", f"SELECT $1 AS upload_id, $2 AS source_file, "
-                                     f"{ROW_NO.format(table='_ar_stage')} AS row_no, "
-                                     f"$3 AS column_name, 'missing code or name' AS reason, "
-                                     f"{c[key]} AS raw FROM _ar_stage WHERE NOT ({ok})",
-                       [src.upload_id, str(path), header[m[key]]])
+        con.execute(
+            "DELETE FROM quarantine WHERE kind = 'areas' AND upload_id = ?", [src.upload_id]
+        )
+        add_quarantine(
+            con,
+            "areas",
+            f"SELECT $1 AS upload_id, $2 AS source_file, "
+            f"{ROW_NO.format(table='_ar_stage')} AS row_no, "
+            f"$3 AS column_name, 'missing code or name' AS reason, "
+            f"{c[key]} AS raw FROM _ar_stage WHERE NOT ({ok})",
+            [src.upload_id, str(path), header[m[key]]],
+        )
         union = " UNION ALL ".join(parts)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _ar_new AS SELECT code, name, kind, parent FROM ({union}) "
-                    f"t(code, name, kind, parent, ord) WHERE code IS NOT NULL AND nullif(name, '') IS NOT NULL "
-                    f"QUALIFY row_number() OVER (PARTITION BY code, kind ORDER BY ord DESC) = 1")
-        con.execute("DELETE FROM areas USING _ar_new n WHERE areas.code = n.code AND areas.kind = n.kind")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _ar_new AS SELECT code, name, kind, parent FROM ({union}) "
+            f"t(code, name, kind, parent, ord) WHERE code IS NOT NULL AND nullif(name, '') IS NOT NULL "
+            f"QUALIFY row_number() OVER (PARTITION BY code, kind ORDER BY ord DESC) = 1"
+        )
+        con.execute(
+            "DELETE FROM areas USING _ar_new n WHERE areas.code = n.code AND areas.kind = n.kind"
+        )
         con.execute("INSERT INTO areas SELECT code, name, kind, parent FROM _ar_new")
-        row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {ok}) FROM _ar_stage").fetchone()
-        kinds = con.execute("SELECT kind, count(*) FROM _ar_new GROUP BY kind ORDER BY kind").fetchall()
+        row = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {ok}) FROM _ar_stage"
+        ).fetchone()
+        kinds = con.execute(
+            "SELECT kind, count(*) FROM _ar_new GROUP BY kind ORDER BY kind"
+        ).fetchall()
         assert row is not None
         summary.rows_read, summary.rows_loaded = int(row[0]), int(row[1])
         summary.rows_quarantined = summary.rows_read - summary.rows_loaded
@@ -295,5 +398,8 @@ def import_any(con: duckdb.DuckDBPyConnection, path: Path) -> ImportSummary:
     m = map_columns(header, AREA_ALIASES)
     if {"wd_cd", "wd_nm"} <= m.keys() or {"lad_cd", "lad_nm"} <= m.keys():
         return import_areas(con, path)
-    raise InputFileError(str(path), f"{NOT_RECOGNISED}; its header is {', '.join(header[:15])}.",
-                         fix="Check you picked the right file, or import it with the command for its kind.")
+    raise InputFileError(
+        str(path),
+        f"{NOT_RECOGNISED}; its header is {', '.join(header[:15])}.",
+        fix="Check you picked the right file, or import it with the command for its kind.",
+    )

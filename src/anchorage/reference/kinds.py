@@ -28,8 +28,12 @@ def import_geography(ws: Workspace, path: Path, org: str | None = None, **_: Any
     """Load one reference file (or one postcode release: a folder or a zip) for the whole collaborative."""
     path = Path(path)
     if org:
-        raise InputFileError(path.name, "is reference data, which the whole collaborative shares; it is not "
-                             "loaded for one anchor.", fix="Load it without naming an anchor.")
+        raise InputFileError(
+            path.name,
+            "is reference data, which the whole collaborative shares; it is not "
+            "loaded for one anchor.",
+            fix="Load it without naming an anchor.",
+        )
     if not path.exists():
         raise InputFileError(str(path), "does not exist.", fix="Check the path and try again.")
     release = path.is_dir() or path.suffix.lower() == ".zip"
@@ -37,11 +41,22 @@ def import_geography(ws: Workspace, path: Path, org: str | None = None, **_: Any
     def load(con: duckdb.DuckDBPyConnection, upload_id: str) -> ImportSummary:
         return import_postcodes(con, [path]) if release else import_any(con, path)
 
-    summary = run_unit(ws, kind=KIND, label=path.name, load=load,
-                       delete_sql=["DELETE FROM quarantine WHERE upload_id = ?"])
+    summary = run_unit(
+        ws,
+        kind=KIND,
+        label=path.name,
+        load=load,
+        delete_sql=["DELETE FROM quarantine WHERE upload_id = ?"],
+    )
     summary.notes.append(SHARED_NOTE)
     return summary
 
 
-register(ImportKind(KIND, "Reference geography (ONS postcodes, IMD, area names, boundaries)", import_geography,
-                    scope="collaborative"))
+register(
+    ImportKind(
+        KIND,
+        "Reference geography (ONS postcodes, IMD, area names, boundaries)",
+        import_geography,
+        scope="collaborative",
+    )
+)

@@ -7,11 +7,24 @@ import duckdb
 # Abbreviations written out in full, so "ABC Cleaning Svcs" and "ABC Cleaning Services" agree. Only
 # unambiguous ones: "ASSOC" (association or associates?) and "TECH" (a name in its own right) stay.
 ABBREVIATIONS: list[tuple[str, str]] = [
-    ("SVCS|SVCES|SERVS", "SERVICES"), ("SVC", "SERVICE"), ("MGMT|MGT", "MANAGEMENT"),
-    ("INTL", "INTERNATIONAL"), ("BROS", "BROTHERS"), ("HLDGS", "HOLDINGS"), ("GRP", "GROUP"),
-    ("ENGG|ENGRG", "ENGINEERING"), ("CONSTR|CONSTRN", "CONSTRUCTION"), ("DEVT", "DEVELOPMENT"), ("DEVTS", "DEVELOPMENTS"),
-    ("CTR|CNTR|CENTER", "CENTRE"), ("ASSN", "ASSOCIATION"), ("ASSOCS", "ASSOCIATES"),
-    ("UNIV", "UNIVERSITY"), ("DEPT", "DEPARTMENT"), ("SOLNS", "SOLUTIONS"), ("CONSULTS", "CONSULTANTS"),
+    ("SVCS|SVCES|SERVS", "SERVICES"),
+    ("SVC", "SERVICE"),
+    ("MGMT|MGT", "MANAGEMENT"),
+    ("INTL", "INTERNATIONAL"),
+    ("BROS", "BROTHERS"),
+    ("HLDGS", "HOLDINGS"),
+    ("GRP", "GROUP"),
+    ("ENGG|ENGRG", "ENGINEERING"),
+    ("CONSTR|CONSTRN", "CONSTRUCTION"),
+    ("DEVT", "DEVELOPMENT"),
+    ("DEVTS", "DEVELOPMENTS"),
+    ("CTR|CNTR|CENTER", "CENTRE"),
+    ("ASSN", "ASSOCIATION"),
+    ("ASSOCS", "ASSOCIATES"),
+    ("UNIV", "UNIVERSITY"),
+    ("DEPT", "DEPARTMENT"),
+    ("SOLNS", "SOLUTIONS"),
+    ("CONSULTS", "CONSULTANTS"),
     ("NHS FT", "NHS FOUNDATION TRUST"),
 ]
 
@@ -37,7 +50,11 @@ _STEPS: list[tuple[str, str, str]] = [
     (r"^\s+", "", ""),
     (r"^(THE\s+)+", "", ""),
     *[(rf"\b({short})\b", full, "g") for short, full in ABBREVIATIONS],  # see _ABBREVIATED
-    (r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|UK LIMITED|COMMUNITY INTEREST COMPANY))+\s*$", "", ""),
+    (
+        r"(\s+(LIMITED|LTD|PLC|LLP|CIC|CIO|INC|LLC|CO|COMPANY|AND CO|AND COMPANY|UK LTD|UK LIMITED|COMMUNITY INTEREST COMPANY))+\s*$",
+        "",
+        "",
+    ),
 ]
 
 
@@ -58,19 +75,25 @@ def name_norm_sql(expr: str) -> str:
         if n == _FIRST_ABBREVIATION:
             before = s
         pattern = pattern.replace("'", "''")
-        s = f"regexp_replace({s}, '{pattern}', '{repl}', '{flags}')" if flags else (
-            f"regexp_replace({s}, '{pattern}', '{repl}')"
+        s = (
+            f"regexp_replace({s}, '{pattern}', '{repl}', '{flags}')"
+            if flags
+            else (f"regexp_replace({s}, '{pattern}', '{repl}')")
         )
         if n == _FIRST_ABBREVIATION + len(ABBREVIATIONS) - 1:
             s = f"CASE WHEN regexp_matches({before}, '{_ABBREVIATED}') THEN {s} ELSE {before} END"
     # A name that is nothing but legal words ("LIMITED", "THE CO") keeps them, cleaned of punctuation only:
     # that form normalises to itself, so normalising twice changes nothing.
     fallback = f"trim({light})"
-    return (f"CASE WHEN trim({s}) <> '' THEN trim({s}) WHEN {fallback} <> '' THEN {fallback} "
-            f"ELSE trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g')) END")
+    return (
+        f"CASE WHEN trim({s}) <> '' THEN trim({s}) WHEN {fallback} <> '' THEN {fallback} "
+        f"ELSE trim(regexp_replace(upper({expr}), '\\s+', ' ', 'g')) END"
+    )
 
 
-def normalise_names(values: list[str | None], *, con: duckdb.DuckDBPyConnection | None = None) -> list[str | None]:
+def normalise_names(
+    values: list[str | None], *, con: duckdb.DuckDBPyConnection | None = None
+) -> list[str | None]:
     """Normalise a list of names with the same SQL the warehouse uses (on `con` if given, else a new
     in-memory connection)."""
     if not values:
@@ -86,8 +109,10 @@ def normalise_names(values: list[str | None], *, con: duckdb.DuckDBPyConnection 
 
 def legal_name_sql(expr: str) -> str:
     """DuckDB expression: the name before "T/A"/"trading as" as written, or the whole name when it has none."""
-    return (f"CASE WHEN regexp_matches({expr}, '{_SPLIT}') "
-            f"THEN nullif(regexp_extract({expr}, '{_SPLIT}', 1), '') ELSE trim({expr}) END")
+    return (
+        f"CASE WHEN regexp_matches({expr}, '{_SPLIT}') "
+        f"THEN nullif(regexp_extract({expr}, '{_SPLIT}', 1), '') ELSE trim({expr}) END"
+    )
 
 
 def trading_name_sql(expr: str) -> str:

@@ -42,8 +42,9 @@ def is_uk_postcode_sql(key_expr: str) -> str:
     return f"coalesce(regexp_full_match({key_expr}, '{UK_POSTCODE_PATTERN}'), false)"
 
 
-def normalise_postcodes(values: list[str | None], *, as_key: bool = False,
-                        con: duckdb.DuckDBPyConnection | None = None) -> list[str | None]:
+def normalise_postcodes(
+    values: list[str | None], *, as_key: bool = False, con: duckdb.DuckDBPyConnection | None = None
+) -> list[str | None]:
     """Display form ('SE6 4RU') or key ('SE64RU') of each value; None when empty or not a UK postcode.
     On `con` when given (a caller evaluating many lists), else a new in-memory connection."""
     if not values:
@@ -62,8 +63,19 @@ def normalise_postcodes(values: list[str | None], *, as_key: bool = False,
 
 # Field -> header patterns (lower-cased, full match), best first: ONSPD, NSPL (old and new), ONS lookups.
 POSTCODE_ALIASES: dict[str, tuple[str, ...]] = {
-    "postcode": ("pcds", "pcd", "pcd7", "pcd2", "pcd8", "postcodenatural", "postcode7", "postcode8",
-                 "postcode", "post_code", "pcd_key"),
+    "postcode": (
+        "pcds",
+        "pcd",
+        "pcd7",
+        "pcd2",
+        "pcd8",
+        "postcodenatural",
+        "postcode7",
+        "postcode8",
+        "postcode",
+        "post_code",
+        "pcd_key",
+    ),
     "lad": ("laua", "oslaua", "lad", r"lad\d\dcd", "ladcd", "lad_code"),
     "ward": ("ward", "osward", r"wd\d\dcd(_proposed)?", "wdcd", "ward_code"),
     "lsoa11": ("lsoa11", "lsoa11cd", "lsoa11_code"),
@@ -98,7 +110,9 @@ def file_encoding(path: Path) -> str:
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(8 << 20):
-                if not chunk.isascii():  # ASCII chunks are checked at memchr speed and need no decoding
+                if (
+                    not chunk.isascii()
+                ):  # ASCII chunks are checked at memchr speed and need no decoding
                     decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -131,10 +145,16 @@ def read_header(path: Path, stream: IO[bytes] | None = None) -> list[str]:
     else:
         raw = stream.readline(1 << 20)
     if b"\x00" in raw:
-        raise InputFileError(str(path), "looks like a binary file, not CSV.", fix="Export it as CSV (comma-separated) and try again.")
+        raise InputFileError(
+            str(path),
+            "looks like a binary file, not CSV.",
+            fix="Export it as CSV (comma-separated) and try again.",
+        )
     text = raw.decode("utf-8-sig", errors="replace").strip()
     if not text:
-        raise InputFileError(str(path), "is empty (no header row).", fix="Check you chose the right file.")
+        raise InputFileError(
+            str(path), "is empty (no header row).", fix="Check you chose the right file."
+        )
     return next(csv.reader([text]))
 
 
@@ -176,22 +196,37 @@ def find_postcode_csvs(paths: list[Path], tmp: Path, notes: list[str]) -> list[C
         if path.is_dir():
             # Names start with the folder's own name so that pointing at the Data folder itself works too.
             base = path.parent
-            names = sorted(p.relative_to(base).as_posix() for p in path.rglob("*") if p.suffix.lower() == ".csv")
+            names = sorted(
+                p.relative_to(base).as_posix()
+                for p in path.rglob("*")
+                if p.suffix.lower() == ".csv"
+            )
             chosen = _pick(names, partial(_in_dir_is_postcode_file, base))
-            sources += [CsvSource(base / n, str(base / n), read_header(base / n), PurePosixPath(n).name) for n in chosen]
+            sources += [
+                CsvSource(base / n, str(base / n), read_header(base / n), PurePosixPath(n).name)
+                for n in chosen
+            ]
             if len(chosen) < len(names):
-                notes.append(f"{path}: skipped {len(names) - len(chosen)} CSV(s) (not postcode files, or copies)")
+                notes.append(
+                    f"{path}: skipped {len(names) - len(chosen)} CSV(s) (not postcode files, or copies)"
+                )
         elif path.suffix.lower() == ".zip":
             sources += _extract_zip(path, tmp / f"zip{no}")
         else:
             header = read_header(path)
             if not is_postcode_header(header):
-                raise InputFileError(str(path), f"is not a postcode directory file (ONSPD, NSPL or an ONS postcode lookup); its header is {', '.join(header[:12])}.",
-                                     fix="Give the ONSPD or NSPL CSV (or its zip), which has pcds and laua/oslaua columns.")
+                raise InputFileError(
+                    str(path),
+                    f"is not a postcode directory file (ONSPD, NSPL or an ONS postcode lookup); its header is {', '.join(header[:12])}.",
+                    fix="Give the ONSPD or NSPL CSV (or its zip), which has pcds and laua/oslaua columns.",
+                )
             sources.append(CsvSource(path, str(path), header, path.name))
     if not sources:
-        raise InputFileError(", ".join(map(str, paths)), "contains no postcode CSV (ONSPD, NSPL or an ONS postcode lookup).",
-                             fix="Point at the ONS zip, its Data folder, or the CSV itself.")
+        raise InputFileError(
+            ", ".join(map(str, paths)),
+            "contains no postcode CSV (ONSPD, NSPL or an ONS postcode lookup).",
+            fix="Point at the ONS zip, its Data folder, or the CSV itself.",
+        )
     return sources
 
 
@@ -199,7 +234,11 @@ def _extract_zip(path: Path, dest: Path) -> list[CsvSource]:
     """Stream the postcode CSVs under Data/ out of an ONS zip, hashing them on the way."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = [i.filename for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
+            names = [
+                i.filename
+                for i in zf.infolist()
+                if not i.is_dir() and i.filename.lower().endswith(".csv")
+            ]
 
             def peek(name: str) -> bool:
                 with zf.open(name) as fh:
@@ -214,9 +253,17 @@ def _extract_zip(path: Path, dest: Path) -> list[CsvSource]:
                     while chunk := src.read(1 << 20):
                         digest.update(chunk)
                         dst.write(chunk)
-                out.append(CsvSource(target, f"{path}!{name}", read_header(target), PurePosixPath(name).name,
-                                   digest.hexdigest()))
+                out.append(
+                    CsvSource(
+                        target,
+                        f"{path}!{name}",
+                        read_header(target),
+                        PurePosixPath(name).name,
+                        digest.hexdigest(),
+                    )
+                )
             return out
     except zipfile.BadZipFile:
-        raise InputFileError(str(path), "is not a readable zip file.", fix="Download it again; it may be incomplete.") from None
-
+        raise InputFileError(
+            str(path), "is not a readable zip file.", fix="Download it again; it may be incomplete."
+        ) from None

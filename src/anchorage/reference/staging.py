@@ -35,8 +35,10 @@ def csv_scan(source: CsvSource) -> str:
     """A deterministic read_csv() over a source: every column VARCHAR and named c0..cN (no sniffing)."""
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(source.header)))
     path = str(source.path).replace("'", "''")
-    return (f"read_csv('{path}', header = true, auto_detect = false, columns = {{{cols}}}, delim = ',', "
-            f"quote = '\"', escape = '\"', encoding = '{source.encoding}')")
+    return (
+        f"read_csv('{path}', header = true, auto_detect = false, columns = {{{cols}}}, delim = ',', "
+        f"quote = '\"', escape = '\"', encoding = '{source.encoding}')"
+    )
 
 
 def run_staging(con: duckdb.DuckDBPyConnection, sql: str, source: CsvSource) -> None:
@@ -54,9 +56,16 @@ def _unreadable(source: CsvSource, exc: Exception) -> InputFileError:
     if line and shape:  # DuckDB's own message is long and suggests parser flags; say it plainly
         detail = f"line {line[1]} has {shape[2]} fields but the header has {shape[1]}"
     else:
-        detail = text.strip().splitlines()[0].removeprefix("Invalid Input Error: ") if text.strip() else type(exc).__name__
-    return InputFileError(source.label, f"could not be read as CSV: {detail}; nothing was imported.",
-                          fix="Use the unmodified CSV as published (comma-separated, one header row).")
+        detail = (
+            text.strip().splitlines()[0].removeprefix("Invalid Input Error: ")
+            if text.strip()
+            else type(exc).__name__
+        )
+    return InputFileError(
+        source.label,
+        f"could not be read as CSV: {detail}; nothing was imported.",
+        fix="Use the unmodified CSV as published (comma-separated, one header row).",
+    )
 
 
 def code_sql(col: str) -> str:
@@ -68,15 +77,22 @@ def code_sql(col: str) -> str:
 ROW_NO = "rowid - (SELECT min(rowid) FROM {table}) + 1"
 
 
-def add_quarantine(con: duckdb.DuckDBPyConnection, kind: str, select_sql: str, params: list[Any] | None = None) -> None:
+def add_quarantine(
+    con: duckdb.DuckDBPyConnection, kind: str, select_sql: str, params: list[Any] | None = None
+) -> None:
     """Insert quarantine rows from a SELECT of (upload_id, source_file, row_no, column_name, reason, raw)."""
-    con.execute(f"INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw) "
-                f"SELECT upload_id, '', '{kind}', source_file, row_no, column_name, reason, raw FROM ({select_sql})",
-                params)
+    con.execute(
+        f"INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw) "
+        f"SELECT upload_id, '', '{kind}', source_file, row_no, column_name, reason, raw FROM ({select_sql})",
+        params,
+    )
 
 
 def reasons(con: duckdb.DuckDBPyConnection, kind: str, upload_ids: list[str]) -> dict[str, int]:
     """Quarantine reason counts for these uploads."""
-    rows = con.execute("SELECT reason, count(*) FROM quarantine WHERE kind = ? AND list_contains(?, upload_id) "
-                       "GROUP BY reason ORDER BY reason", [kind, upload_ids]).fetchall()
+    rows = con.execute(
+        "SELECT reason, count(*) FROM quarantine WHERE kind = ? AND list_contains(?, upload_id) "
+        "GROUP BY reason ORDER BY reason",
+        [kind, upload_ids],
+    ).fetchall()
     return {r: int(n) for r, n in rows}

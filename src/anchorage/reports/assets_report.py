@@ -40,7 +40,10 @@ def _rows(df: pd.DataFrame | list[dict[str, Any]], cols: list[str]) -> list[dict
     frame = pd.DataFrame(df) if not isinstance(df, pd.DataFrame) else df
     if frame.empty:
         return []
-    return [{c: ("" if pd.isna(v) else v) for c, v in r.items()} for r in frame[cols].head(LIMIT).to_dict("records")]
+    return [
+        {c: ("" if pd.isna(v) else v) for c, v in r.items()}
+        for r in frame[cols].head(LIMIT).to_dict("records")
+    ]
 
 
 def build_assets_report(ws: Workspace, out_dir: Path) -> Path:
@@ -53,47 +56,124 @@ def build_assets_report(ws: Workspace, out_dir: Path) -> Path:
         register = collaborative_register(con)
         dups = uprn_duplicates(con)
         coloc = colocation_candidates(con, 250)
-        imd = dict(con.execute("SELECT lsoa, imd_decile FROM imd WHERE version = ?", [ws.config.imd_version]).fetchall())
-        local_wards = [c for (c,) in con.execute("SELECT code FROM areas WHERE kind = 'ward' AND list_contains(?, parent)",
-                                                 [ws.config.place.local]).fetchall()]
+        imd = dict(
+            con.execute(
+                "SELECT lsoa, imd_decile FROM imd WHERE version = ?", [ws.config.imd_version]
+            ).fetchall()
+        )
+        local_wards = [
+            c
+            for (c,) in con.execute(
+                "SELECT code FROM areas WHERE kind = 'ward' AND list_contains(?, parent)",
+                [ws.config.place.local],
+            ).fetchall()
+        ]
         lsoas = load_boundaries(con, "lsoa")
         wards = load_boundaries(con, "ward", local_wards or None)
     flagged = {(i.org, i.asset_key) for i in review.items}
-    points = [{**r, "type": r.get("asset_type") or r.get("services"),
-               "availability": "available" if (r["org"], r["asset_key"]) in flagged else "in use"}
-              for r in register.to_dict("records")]
+    points = [
+        {
+            **r,
+            "type": r.get("asset_type") or r.get("services"),
+            "availability": "available" if (r["org"], r["asset_key"]) in flagged else "in use",
+        }
+        for r in register.to_dict("records")
+    ]
     matches = matches_json(match_needs(ws))
     review_rows = [{**asdict(i), "reasons": "; ".join(i.reasons)} for i in review.items]
-    per_anchor = (register.groupby("org").agg(assets=("asset_key", "count"), floor_m2=("building_m2", "sum"),
-                                              land_ha=("land_ha", "sum")).reset_index()
-                  if not register.empty else pd.DataFrame())
+    per_anchor = (
+        register.groupby("org")
+        .agg(
+            assets=("asset_key", "count"),
+            floor_m2=("building_m2", "sum"),
+            land_ha=("land_ha", "sum"),
+        )
+        .reset_index()
+        if not register.empty
+        else pd.DataFrame()
+    )
     sections = [
-        {"id": "register", "title": "The register", "cols": ["org", "assets", "floor_m2", "land_ha"],
-         "rows": _rows(per_anchor, ["org", "assets", "floor_m2", "land_ha"]),
-         "text": f"{len(register):,} assets after merging {len(dups):,} UPRNs held more than once."},
-        {"id": "map", "title": "Map", "html": Markup(asset_map_html(lsoas, imd, wards, points, anchors))},
-        {"id": "review", "title": f"Underused asset review ({len(review.items):,} of {review.assets_checked:,})",
-         "cols": ["org", "asset_key", "name", "reasons", "decision"],
-         "rows": _rows(review_rows, ["org", "asset_key", "name", "reasons", "decision"])},
-        {"id": "duplicates", "title": "UPRNs held more than once", "cols": ["uprn", "held_by", "names"],
-         "rows": _rows(dups, ["uprn", "held_by", "names"])},
-        {"id": "colocation", "title": "Co-location candidates (within 250 m)",
-         "cols": ["org_a", "name_a", "org_b", "name_b", "distance_m"],
-         "rows": _rows(coloc, ["org_a", "name_a", "org_b", "name_b", "distance_m"])},
-        {"id": "matches", "title": "Community space matches", "cols": ["need_id", "rank", "space", "org", "reasons"],
-         "rows": _rows(matches, ["need_id", "rank", "space", "org", "reasons"])},
-        {"id": "acv", "title": "Assets of Community Value", "cols": ["name", "status", "expires_on", "moratorium_ends"],
-         "rows": _rows([asdict(a) for a in acv_register(ws)], ["name", "status", "expires_on", "moratorium_ends"])},
-        {"id": "transfers", "title": "Community asset transfers", "cols": ["org", "asset_key", "recipient", "status"],
-         "rows": _rows([{"org": t.org, "asset_key": t.asset_key, "recipient": t.recipient, "status": t.status}
-                        for t in transfers(ws)], ["org", "asset_key", "recipient", "status"])},
+        {
+            "id": "register",
+            "title": "The register",
+            "cols": ["org", "assets", "floor_m2", "land_ha"],
+            "rows": _rows(per_anchor, ["org", "assets", "floor_m2", "land_ha"]),
+            "text": f"{len(register):,} assets after merging {len(dups):,} UPRNs held more than once.",
+        },
+        {
+            "id": "map",
+            "title": "Map",
+            "html": Markup(asset_map_html(lsoas, imd, wards, points, anchors)),
+        },
+        {
+            "id": "review",
+            "title": f"Underused asset review ({len(review.items):,} of {review.assets_checked:,})",
+            "cols": ["org", "asset_key", "name", "reasons", "decision"],
+            "rows": _rows(review_rows, ["org", "asset_key", "name", "reasons", "decision"]),
+        },
+        {
+            "id": "duplicates",
+            "title": "UPRNs held more than once",
+            "cols": ["uprn", "held_by", "names"],
+            "rows": _rows(dups, ["uprn", "held_by", "names"]),
+        },
+        {
+            "id": "colocation",
+            "title": "Co-location candidates (within 250 m)",
+            "cols": ["org_a", "name_a", "org_b", "name_b", "distance_m"],
+            "rows": _rows(coloc, ["org_a", "name_a", "org_b", "name_b", "distance_m"]),
+        },
+        {
+            "id": "matches",
+            "title": "Community space matches",
+            "cols": ["need_id", "rank", "space", "org", "reasons"],
+            "rows": _rows(matches, ["need_id", "rank", "space", "org", "reasons"]),
+        },
+        {
+            "id": "acv",
+            "title": "Assets of Community Value",
+            "cols": ["name", "status", "expires_on", "moratorium_ends"],
+            "rows": _rows(
+                [asdict(a) for a in acv_register(ws)],
+                ["name", "status", "expires_on", "moratorium_ends"],
+            ),
+        },
+        {
+            "id": "transfers",
+            "title": "Community asset transfers",
+            "cols": ["org", "asset_key", "recipient", "status"],
+            "rows": _rows(
+                [
+                    {
+                        "org": t.org,
+                        "asset_key": t.asset_key,
+                        "recipient": t.recipient,
+                        "status": t.status,
+                    }
+                    for t in transfers(ws)
+                ],
+                ["org", "asset_key", "recipient", "status"],
+            ),
+        },
     ]
-    for name, frame in (("register", register.drop(columns=["source_row"], errors="ignore")), ("review", review_rows),
-                        ("duplicates", dups), ("colocation", coloc), ("matches", matches)):
+    for name, frame in (
+        ("register", register.drop(columns=["source_row"], errors="ignore")),
+        ("review", review_rows),
+        ("duplicates", dups),
+        ("colocation", coloc),
+        ("matches", matches),
+    ):
         write_csv(out / "csv" / f"assets-{name}.csv", pd.DataFrame(frame))
     now = dt.datetime.now()
-    page = Environment(autoescape=True).from_string(TEMPLATE).render(
-        title=f"{ws.config.collaborative}: land and buildings", generated=f"{now:%d %B %Y, %H:%M}", sections=sections)
+    page = (
+        Environment(autoescape=True)
+        .from_string(TEMPLATE)
+        .render(
+            title=f"{ws.config.collaborative}: land and buildings",
+            generated=f"{now:%d %B %Y, %H:%M}",
+            sections=sections,
+        )
+    )
     path = out / "assets.html"
     path.write_text(page, encoding="utf-8")
     return path

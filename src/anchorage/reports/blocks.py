@@ -81,24 +81,43 @@ def _text(v: Any, col: str, anchors: Mapping[str, str], ward_names: Mapping[str,
     return fmt_value(v, column_kind(col))
 
 
-def frame_table(df: pd.DataFrame, cols: Sequence[str], caption: str, *, anchors: Mapping[str, str],
-                ward_names: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> Table:
+def frame_table(
+    df: pd.DataFrame,
+    cols: Sequence[str],
+    caption: str,
+    *,
+    anchors: Mapping[str, str],
+    ward_names: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> Table:
     """A display table from selected machine-named columns of a result frame."""
     names = ward_names or {}
     src = df.assign(ward_name=df["ward"]) if "ward_name" in cols and "ward" in df.columns else df
     cols = [c for c in cols if c in src.columns]
     nums = [column_kind(c) != "text" or c == "imd_decile" for c in cols]
-    rows = [[Cell(_text(v, c, anchors, names), n) for v, c, n in zip(rec, cols, nums, strict=True)]
-            for rec in src[cols].itertuples(index=False, name=None)]
+    rows = [
+        [Cell(_text(v, c, anchors, names), n) for v, c, n in zip(rec, cols, nums, strict=True)]
+        for rec in src[cols].itertuples(index=False, name=None)
+    ]
     heads = [(titles or {}).get(c, "Ward" if c == "ward_name" else human_title(c)) for c in cols]
-    header = next((i for i, c in enumerate(cols) if column_kind(c) == "text" and c != "imd_decile"), 0)
+    header = next(
+        (i for i, c in enumerate(cols) if column_kind(c) == "text" and c != "imd_decile"), 0
+    )
     return Table(caption, heads, rows, nums, header)
 
 
-def per_org(df: pd.DataFrame, cols: Sequence[str], caption: str, orgs: Sequence[str], *,
-            anchors: Mapping[str, str], ward_names: Mapping[str, str] | None = None,
-            limit: int | None = None, sort: str | None = None,
-            titles: Mapping[str, str] | None = None) -> list[Table]:
+def per_org(
+    df: pd.DataFrame,
+    cols: Sequence[str],
+    caption: str,
+    orgs: Sequence[str],
+    *,
+    anchors: Mapping[str, str],
+    ward_names: Mapping[str, str] | None = None,
+    limit: int | None = None,
+    sort: str | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> list[Table]:
     """One table per anchor (not the collaborative), each optionally sorted and limited."""
     out = []
     for org in orgs:
@@ -110,6 +129,14 @@ def per_org(df: pd.DataFrame, cols: Sequence[str], caption: str, orgs: Sequence[
         if limit:
             rows = rows.head(limit)
         if not rows.empty:
-            out.append(frame_table(rows, cols, f"{caption}: {org_name(org, anchors)}", anchors=anchors,
-                                   ward_names=ward_names, titles=titles))
+            out.append(
+                frame_table(
+                    rows,
+                    cols,
+                    f"{caption}: {org_name(org, anchors)}",
+                    anchors=anchors,
+                    ward_names=ward_names,
+                    titles=titles,
+                )
+            )
     return out

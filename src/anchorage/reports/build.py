@@ -25,7 +25,8 @@ def ward_geography(ws: Workspace) -> tuple[dict[str, Any] | None, dict[str, str]
     """The local wards' boundaries (GeoJSON, None when none are loaded) and their names."""
     with ws.warehouse() as con:
         ward_rows = con.execute(
-            "SELECT code, name FROM areas WHERE kind = 'ward' AND list_contains(?, parent)", [ws.config.place.local]
+            "SELECT code, name FROM areas WHERE kind = 'ward' AND list_contains(?, parent)",
+            [ws.config.place.local],
         ).fetchall()
         features = load_boundaries(con, "ward", [c for c, _ in ward_rows] or None)
         # Suppliers' wards lie outside the place too: name every ward that is loaded, not only the local ones.
@@ -33,8 +34,14 @@ def ward_geography(ws: Workspace) -> tuple[dict[str, Any] | None, dict[str, str]
     return (features if features["features"] else None), names
 
 
-def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = None, *,
-                 result: AnalysisResult | None = None, orgs: set[str] | None = None) -> dict[str, Path]:
+def build_report(
+    ws: Workspace,
+    out_dir: Path,
+    opts: AnalysisOptions | None = None,
+    *,
+    result: AnalysisResult | None = None,
+    orgs: set[str] | None = None,
+) -> dict[str, Path]:
     """Analyse the workspace (or take a result already made) and write report.html, the XLSX workbook and
     the CSVs into out_dir; `orgs` limits the upload notes, the social value detail and the underused-asset
     list to those anchors."""
@@ -42,19 +49,24 @@ def build_report(ws: Workspace, out_dir: Path, opts: AnalysisOptions | None = No
     features, ward_names = ward_geography(ws)
     notes = []
     with ws.session() as session:
-        for up in session.query(records.Upload).filter_by(status="loaded").order_by(records.Upload.org):
+        for up in (
+            session.query(records.Upload).filter_by(status="loaded").order_by(records.Upload.org)
+        ):
             if orgs is not None and up.org not in orgs:
                 continue
             if up.rows_quarantined:
-                notes.append(f"{ws.config.anchor(up.org).name}: {up.filename}: {up.rows_quarantined:,} of "
-                             f"{up.rows_read:,} rows quarantined (see `anchorage spend quarantine`).")
+                notes.append(
+                    f"{ws.config.anchor(up.org).name}: {up.filename}: {up.rows_quarantined:,} of "
+                    f"{up.rows_read:,} rows quarantined (see `anchorage spend quarantine`)."
+                )
     anchors = {a.slug: a.name for a in ws.config.anchors}
     sv_tables, sv_notes, _ = socialvalue_tables(ws, orgs)
     sv = socialvalue_section(sv_tables, sv_notes, anchors, org_order(result.tables, anchors))
     land = assets_tables(ws, orgs)
     estate = assets_section(land, anchors)
     paths = write_report(
-        result, out_dir,
+        result,
+        out_dir,
         collaborative=ws.config.collaborative,
         anchors=anchors,
         ward_features=features,

@@ -32,10 +32,24 @@ from anchorage.reports.tables import (
 )
 
 # Okabe-Ito colour-blind-safe palette; unknown is always neutral grey.
-TIER_COLOURS = {"local": "#009E73", "sub-region": "#56B4E9", "region": "#0072B2", "uk": "#E69F00",
-                "abroad": "#D55E00", "unknown": "#BBBBBB"}
+TIER_COLOURS = {
+    "local": "#009E73",
+    "sub-region": "#56B4E9",
+    "region": "#0072B2",
+    "uk": "#E69F00",
+    "abroad": "#D55E00",
+    "unknown": "#BBBBBB",
+}
 LINE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
-LINE_STYLES = (("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", "-"), ("P", "--"), ("X", "-."))
+LINE_STYLES = (
+    ("o", "-"),
+    ("s", "--"),
+    ("^", "-."),
+    ("D", ":"),
+    ("v", "-"),
+    ("P", "--"),
+    ("X", "-."),
+)
 UNKNOWN_GREY = "#BBBBBB"
 BAR_BLUE = "#0072B2"
 
@@ -58,7 +72,9 @@ RC: dict[Any, Any] = {
 }
 
 
-MIN_FONT_PT = 12  # no chart text smaller: with the SVG's min-width below, >= 12 CSS px at every screen width
+MIN_FONT_PT = (
+    12  # no chart text smaller: with the SVG's min-width below, >= 12 CSS px at every screen width
+)
 MIN_TEXT_PX = 12
 
 
@@ -91,7 +107,7 @@ def axis_money(v: float, _pos: Any = None) -> str:
 
 def _luminance(hex_colour: str) -> float:
     """WCAG relative luminance of a #rrggbb colour."""
-    rgb = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    rgb = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -107,8 +123,14 @@ def xml_id(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", s).strip("_") or "x"
 
 
-def figure_to_svg(fig: Figure, *, chart_id: str, title: str, desc: str,
-                  gid_titles: Mapping[str, str] | None = None) -> str:
+def figure_to_svg(
+    fig: Figure,
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    gid_titles: Mapping[str, str] | None = None,
+) -> str:
     """Serialise a figure to an inline <svg>: no prolog or metadata, ids prefixed, <title>/<desc> added."""
     for text in fig.findobj(Text):
         if float(text.get_fontsize()) < MIN_FONT_PT:
@@ -116,20 +138,28 @@ def figure_to_svg(fig: Figure, *, chart_id: str, title: str, desc: str,
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
     cid = xml_id(chart_id)
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{cid}-{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{cid}-{m.group(1)})", svg)
-    svg = re.sub(r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{cid}-{m.group(2)}"', svg)
+    svg = re.sub(
+        r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{cid}-{m.group(2)}"', svg
+    )
     for gid, tip in (gid_titles or {}).items():
-        svg = svg.replace(f'<g id="{cid}-{gid}">', f'<g id="{cid}-{gid}"><title>{html.escape(tip)}</title>', 1)
-    head = (f'<svg role="img" class="chart" id="{cid}" aria-labelledby="{cid}-title {cid}-desc" '
-            f'style="min-width: {min_width_px(svg)}px" ')
+        svg = svg.replace(
+            f'<g id="{cid}-{gid}">', f'<g id="{cid}-{gid}"><title>{html.escape(tip)}</title>', 1
+        )
+    head = (
+        f'<svg role="img" class="chart" id="{cid}" aria-labelledby="{cid}-title {cid}-desc" '
+        f'style="min-width: {min_width_px(svg)}px" '
+    )
     svg = svg.replace("<svg ", head, 1)
     close = svg.index(">") + 1
-    svg = (svg[:close] + f'\n <title id="{cid}-title">{html.escape(title)}</title>'
-           f'\n <desc id="{cid}-desc">{html.escape(desc)}</desc>' + svg[close:])
+    svg = (
+        svg[:close] + f'\n <title id="{cid}-title">{html.escape(title)}</title>'
+        f'\n <desc id="{cid}-desc">{html.escape(desc)}</desc>' + svg[close:]
+    )
     return svg.strip()
 
 
@@ -151,13 +181,18 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", facecolor="white")
 
 
-def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "tier-chart") -> str:
+def tier_chart(
+    tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "tier-chart"
+) -> str:
     """Stacked horizontal bars: each anchor's share of spend by tier, local first, unknown in grey."""
     if tiers.empty:
         return ""
     orgs = org_order({"tiers": tiers}, anchors)
-    spend = tiers.assign(org=tiers["org"].astype(str), tier=tiers["tier"].astype(str)).pivot_table(
-        index="org", columns="tier", values="spend", aggfunc="sum").reindex(index=orgs, columns=list(TIER_ORDER))
+    spend = (
+        tiers.assign(org=tiers["org"].astype(str), tier=tiers["tier"].astype(str))
+        .pivot_table(index="org", columns="tier", values="spend", aggfunc="sum")
+        .reindex(index=orgs, columns=list(TIER_ORDER))
+    )
     spend = spend.fillna(0.0).clip(lower=0)
     totals = spend.sum(axis=1).replace(0, float("nan"))
     shares = spend.div(totals, axis=0).fillna(0.0)
@@ -171,10 +206,20 @@ def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str
         for tier in TIER_ORDER:
             vals = shares[tier].tolist()
             colour = TIER_COLOURS[tier]
-            bars = ax.barh(ypos, vals, left=left, color=colour, edgecolor="white", linewidth=0.8,
-                           label=TIER_NAMES[tier], height=0.7)
+            bars = ax.barh(
+                ypos,
+                vals,
+                left=left,
+                color=colour,
+                edgecolor="white",
+                linewidth=0.8,
+                label=TIER_NAMES[tier],
+                height=0.7,
+            )
             labels = [fmt_pct(v, digits=0) if v >= 0.06 else "" for v in vals]
-            ax.bar_label(bars, labels=labels, label_type="center", color=text_colour_on(colour), fontsize=10)
+            ax.bar_label(
+                bars, labels=labels, label_type="center", color=text_colour_on(colour), fontsize=10
+            )
             left = [a + b for a, b in zip(left, vals, strict=True)]
         ax.set_yticks(ypos, labels=[safe_text(n, 32) for n in names])
         for lab, org in zip(ax.get_yticklabels(), orgs, strict=True):
@@ -186,14 +231,22 @@ def tier_chart(tiers: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str
         ax.set_ylabel("Anchor")
         chart_title(fig, title)
         fig.legend(ncol=3, loc="outside lower center", frameon=False, fontsize=10)
-        parts = [f"{n}: " + ", ".join(f"{TIER_NAMES[t]} {fmt_pct(shares.loc[o, t])}" for t in TIER_ORDER)
-                 for o, n in zip(orgs, names, strict=True)]
-        return figure_to_svg(fig, chart_id=chart_id, title=title,
-                             desc="Stacked bar chart. " + "; ".join(parts) + ".")
+        parts = [
+            f"{n}: " + ", ".join(f"{TIER_NAMES[t]} {fmt_pct(shares.loc[o, t])}" for t in TIER_ORDER)
+            for o, n in zip(orgs, names, strict=True)
+        ]
+        return figure_to_svg(
+            fig, chart_id=chart_id, title=title, desc="Stacked bar chart. " + "; ".join(parts) + "."
+        )
 
 
-def deprivation_chart(dep: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
-                      chart_id: str = "deprivation-chart") -> str:
+def deprivation_chart(
+    dep: pd.DataFrame,
+    org: str = COLLABORATIVE,
+    *,
+    org_label: str = "Whole collaborative",
+    chart_id: str = "deprivation-chart",
+) -> str:
     """Bars of share of spend by IMD decile of the supplier's area (1 = most deprived), plus unknown."""
     rows = org_rows(dep, org)
     if rows.empty:
@@ -210,21 +263,33 @@ def deprivation_chart(dep: pd.DataFrame, org: str = COLLABORATIVE, *, org_label:
         fig = new_figure(7.5, 4.2)
         ax = fig.add_subplot()
         bars = ax.bar(labels, vals, color=colours, edgecolor="white")
-        ax.bar_label(bars, labels=[fmt_pct(v, digits=0) if v else "" for v in vals], fontsize=9, padding=2)
+        ax.bar_label(
+            bars, labels=[fmt_pct(v, digits=0) if v else "" for v in vals], fontsize=9, padding=2
+        )
         ax.yaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_ylim(0, max(max(vals) * 1.15, 0.05))
         ax.set_xlabel("IMD decile of supplier's LSOA (1 = most deprived 10%)")
         ax.set_ylabel("% of in-scope spend")
         chart_title(fig, safe_text(title))
-        ax.legend(handles=[Patch(color=BAR_BLUE, label="20% most deprived"),
-                           Patch(color="#56B4E9", label="Other deciles"),
-                           Patch(color=UNKNOWN_GREY, label="Unknown")], frameon=False, fontsize=10)
-        desc = "Bar chart. " + "; ".join(f"decile {lab}: {fmt_pct(v)}" if lab != "Unknown" else
-                                         f"unknown: {fmt_pct(v)}" for lab, v in zip(labels, vals, strict=True))
+        ax.legend(
+            handles=[
+                Patch(color=BAR_BLUE, label="20% most deprived"),
+                Patch(color="#56B4E9", label="Other deciles"),
+                Patch(color=UNKNOWN_GREY, label="Unknown"),
+            ],
+            frameon=False,
+            fontsize=10,
+        )
+        desc = "Bar chart. " + "; ".join(
+            f"decile {lab}: {fmt_pct(v)}" if lab != "Unknown" else f"unknown: {fmt_pct(v)}"
+            for lab, v in zip(labels, vals, strict=True)
+        )
         return figure_to_svg(fig, chart_id=chart_id, title=title, desc=desc + ".")
 
 
-def trend_chart(trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "trend-chart") -> str:
+def trend_chart(
+    trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "trend-chart"
+) -> str:
     """Lines of % local spend by financial year, one per anchor and a heavier one for the collaborative."""
     if trend.empty:
         return ""
@@ -237,21 +302,37 @@ def trend_chart(trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: st
         ax = fig.add_subplot()
         peak = 0.0
         for i, org in enumerate(orgs):
-            rows = org_rows(trend, org).assign(financial_year=lambda d: d["financial_year"].astype(str))
+            rows = org_rows(trend, org).assign(
+                financial_year=lambda d: d["financial_year"].astype(str)
+            )
             s = rows.set_index("financial_year")["local_pct"].astype(float).reindex(years)
             x = [years.index(y) for y in s.index]
             name = org_name(org, anchors)
             if org == COLLABORATIVE:
-                kw: dict[str, Any] = {"color": "#0b0c0c", "linewidth": 3, "marker": "o", "linestyle": "-", "zorder": 5}
+                kw: dict[str, Any] = {
+                    "color": "#0b0c0c",
+                    "linewidth": 3,
+                    "marker": "o",
+                    "linestyle": "-",
+                    "zorder": 5,
+                }
             else:
                 marker, style = LINE_STYLES[i % len(LINE_STYLES)]
-                kw = {"color": LINE_COLOURS[i % len(LINE_COLOURS)], "linewidth": 1.8, "marker": marker,
-                      "linestyle": style}
+                kw = {
+                    "color": LINE_COLOURS[i % len(LINE_COLOURS)],
+                    "linewidth": 1.8,
+                    "marker": marker,
+                    "linestyle": style,
+                }
             ax.plot(x, s.tolist(), label=safe_text(name, 32), markersize=5, **kw)
             peak = max(peak, float(s.max()) if s.notna().any() else 0.0)
-            descs.append(f"{name}: " + ", ".join(f"{y} {fmt_pct(v)}" for y, v in s.items() if pd.notna(v)))
+            descs.append(
+                f"{name}: " + ", ".join(f"{y} {fmt_pct(v)}" for y, v in s.items() if pd.notna(v))
+            )
         step = max(1, len(years) // 12)
-        ax.set_xticks(range(0, len(years), step), labels=years[::step], rotation=45 if len(years) > 8 else 0)
+        ax.set_xticks(
+            range(0, len(years), step), labels=years[::step], rotation=45 if len(years) > 8 else 0
+        )
         ax.set_ylim(0, max(peak * 1.15, 0.05))
         ax.yaxis.set_major_formatter(PERCENT_TICKS)
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
@@ -259,11 +340,22 @@ def trend_chart(trend: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: st
         ax.set_ylabel("% of spend that is local")
         chart_title(fig, title)
         ax.legend(frameon=False, fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1))
-        return figure_to_svg(fig, chart_id=chart_id, title=title, desc="Line chart. " + "; ".join(descs) + ".")
+        return figure_to_svg(
+            fig, chart_id=chart_id, title=title, desc="Line chart. " + "; ".join(descs) + "."
+        )
 
 
-def _hbar(items: list[tuple[str, float]], colours: list[str], *, title: str, xlabel: str, ylabel: str,
-          chart_id: str, desc_prefix: str, handles: list[Patch] | None = None) -> str:
+def _hbar(
+    items: list[tuple[str, float]],
+    colours: list[str],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    chart_id: str,
+    desc_prefix: str,
+    handles: list[Patch] | None = None,
+) -> str:
     """A ranked horizontal bar chart of £ values, largest at the top."""
     with matplotlib.rc_context(RC):
         fig = new_figure(7.5, 1.6 + 0.38 * len(items))
@@ -279,27 +371,54 @@ def _hbar(items: list[tuple[str, float]], colours: list[str], *, title: str, xla
         ax.set_ylabel(ylabel)
         chart_title(fig, safe_text(title))
         if handles:
-            fig.legend(handles=handles, ncol=len(handles), loc="outside lower center", frameon=False, fontsize=10)
+            fig.legend(
+                handles=handles,
+                ncol=len(handles),
+                loc="outside lower center",
+                frameon=False,
+                fontsize=10,
+            )
         desc = desc_prefix + "; ".join(f"{lab}: {fmt_money(v)}" for lab, v in items) + "."
         return figure_to_svg(fig, chart_id=chart_id, title=title, desc=desc)
 
 
-def leakage_chart(leakage: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
-                  n: int = 10, chart_id: str = "leakage-chart") -> str:
+def leakage_chart(
+    leakage: pd.DataFrame,
+    org: str = COLLABORATIVE,
+    *,
+    org_label: str = "Whole collaborative",
+    n: int = 10,
+    chart_id: str = "leakage-chart",
+) -> str:
     """Horizontal bars of the categories with the most spend with known non-local suppliers."""
     rows = org_rows(leakage, org)
-    rows = rows[rows["non_local_spend"] > 0].nlargest(n, "non_local_spend") if not rows.empty else rows
+    rows = (
+        rows[rows["non_local_spend"] > 0].nlargest(n, "non_local_spend") if not rows.empty else rows
+    )
     if rows.empty:
         return ""
-    items = [(str(c), float(v)) for c, v in zip(rows["category"], rows["non_local_spend"], strict=True)]
-    return _hbar(items, [TIER_COLOURS["abroad"]] * len(items),
-                 title=f"Leakage: top categories by non-local spend: {org_label}",
-                 xlabel="Spend with known non-local suppliers (£)", ylabel="Category", chart_id=chart_id,
-                 desc_prefix="Bar chart of non-local spend by category. ")
+    items = [
+        (str(c), float(v)) for c, v in zip(rows["category"], rows["non_local_spend"], strict=True)
+    ]
+    return _hbar(
+        items,
+        [TIER_COLOURS["abroad"]] * len(items),
+        title=f"Leakage: top categories by non-local spend: {org_label}",
+        xlabel="Spend with known non-local suppliers (£)",
+        ylabel="Category",
+        chart_id=chart_id,
+        desc_prefix="Bar chart of non-local spend by category. ",
+    )
 
 
-def suppliers_chart(top: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
-                    n: int = 10, chart_id: str = "suppliers-chart") -> str:
+def suppliers_chart(
+    top: pd.DataFrame,
+    org: str = COLLABORATIVE,
+    *,
+    org_label: str = "Whole collaborative",
+    n: int = 10,
+    chart_id: str = "suppliers-chart",
+) -> str:
     """Horizontal bars of the largest suppliers by spend, coloured by their tier."""
     rows = org_rows(top, org)
     if rows.empty:
@@ -309,7 +428,13 @@ def suppliers_chart(top: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: s
     items = [(str(s), float(v)) for s, v in zip(rows["supplier"], rows["spend"], strict=True)]
     present = [t for t in TIER_ORDER if t in tiers]
     handles = [Patch(color=TIER_COLOURS[t], label=TIER_NAMES[t]) for t in present]
-    return _hbar(items, [TIER_COLOURS.get(t, UNKNOWN_GREY) for t in tiers],
-                 title=f"Top {len(items)} suppliers by spend: {org_label}", xlabel="Spend (£)",
-                 ylabel="Supplier", chart_id=chart_id, handles=handles,
-                 desc_prefix="Bar chart of the largest suppliers, coloured by tier. ")
+    return _hbar(
+        items,
+        [TIER_COLOURS.get(t, UNKNOWN_GREY) for t in tiers],
+        title=f"Top {len(items)} suppliers by spend: {org_label}",
+        xlabel="Spend (£)",
+        ylabel="Supplier",
+        chart_id=chart_id,
+        handles=handles,
+        desc_prefix="Bar chart of the largest suppliers, coloured by tier. ",
+    )

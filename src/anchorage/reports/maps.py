@@ -40,7 +40,9 @@ def _first(props: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def iter_wards(features: Mapping[str, Any]) -> Iterator[tuple[str, str, list[list[list[list[float]]]]]]:
+def iter_wards(
+    features: Mapping[str, Any],
+) -> Iterator[tuple[str, str, list[list[list[list[float]]]]]]:
     """(code, name, polygons) for each Polygon/MultiPolygon feature; other geometries are skipped."""
     for i, feat in enumerate(features.get("features") or []):
         geom = feat.get("geometry") or {}
@@ -86,8 +88,14 @@ def _ward_path(polys: list[list[list[list[float]]]], kx: float) -> Path:
     return Path(np.concatenate(verts), np.concatenate(codes))
 
 
-def ward_map_svg(features: Mapping[str, Any], values: Mapping[str, float], title: str, *,
-                 chart_id: str = "ward-map", value_label: str = "£ local spend") -> str:
+def ward_map_svg(
+    features: Mapping[str, Any],
+    values: Mapping[str, float],
+    title: str,
+    *,
+    chart_id: str = "ward-map",
+    value_label: str = "£ local spend",
+) -> str:
     """A choropleth of wards (GeoJSON lon/lat) shaded by value; zero or absent wards in light grey."""
     wards = [(c, n, p) for c, n, p in iter_wards(features) if p]
     if not wards:
@@ -106,8 +114,15 @@ def ward_map_svg(features: Mapping[str, Any], values: Mapping[str, float], title
             v = vals.get(code, 0.0)
             colour = cmap(norm(v)) if v > 0 else NO_SPEND_GREY
             gid = f"ward-{xml_id(code)}"
-            ax.add_patch(PathPatch(_ward_path(polys, kx), facecolor=colour, edgecolor="white", linewidth=0.8,
-                                   gid=gid))
+            ax.add_patch(
+                PathPatch(
+                    _ward_path(polys, kx),
+                    facecolor=colour,
+                    edgecolor="white",
+                    linewidth=0.8,
+                    gid=gid,
+                )
+            )
             tips[gid] = f"{name}: {fmt_money(v) if v > 0 else 'no local spend recorded'}"
         ax.autoscale_view()
         ax.set_aspect("equal")
@@ -115,12 +130,21 @@ def ward_map_svg(features: Mapping[str, Any], values: Mapping[str, float], title
         chart_title(fig, safe_text(title))
         sm = ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(sm, ax=ax, shrink=0.6, label=value_label, format=FuncFormatter(axis_money))
-        ax.legend(handles=[Patch(facecolor=NO_SPEND_GREY, edgecolor="#b1b4b6", label="No local spend recorded")],
-                  loc="upper left", bbox_to_anchor=(0, 0), frameon=False, fontsize=10)
+        ax.legend(
+            handles=[
+                Patch(facecolor=NO_SPEND_GREY, edgecolor="#b1b4b6", label="No local spend recorded")
+            ],
+            loc="upper left",
+            bbox_to_anchor=(0, 0),
+            frameon=False,
+            fontsize=10,
+        )
         ranked = sorted(((vals.get(c, 0.0), n) for c, n, _ in wards), reverse=True)
         top = [f"{n} ({fmt_money(v)})" for v, n in ranked[:3] if v > 0]
         none = sum(1 for v, _ in ranked if v <= 0)
-        desc = (f"Map of {len(wards)} wards shaded by {value_label}. "
-                + (f"Highest: {', '.join(top)}. " if top else "")
-                + f"{none} ward{'s' if none != 1 else ''} with no local spend recorded.")
+        desc = (
+            f"Map of {len(wards)} wards shaded by {value_label}. "
+            + (f"Highest: {', '.join(top)}. " if top else "")
+            + f"{none} ward{'s' if none != 1 else ''} with no local spend recorded."
+        )
         return figure_to_svg(fig, chart_id=chart_id, title=title, desc=desc, gid_titles=tips)

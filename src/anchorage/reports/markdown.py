@@ -19,14 +19,23 @@ def _inline_text(part: str) -> str:
 
     def link(m: re.Match[str]) -> str:
         label, url = inline(m.group(1)), m.group(2)
-        links.append(f'<a href="{html.escape(url, quote=True)}">{label}</a>' if _SAFE_URL.match(url) else label)
+        links.append(
+            f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+            if _SAFE_URL.match(url)
+            else label
+        )
         return f"\x00{len(links) - 1}\x00"
 
     s = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", link, part.replace("\x00", ""))
     s = html.escape(s, quote=True)
-    s = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>", s)
-    s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w])_(?!\s)(.+?)(?<!\s)_(?!\w)",
-               lambda m: f"<em>{m.group(1) or m.group(2)}</em>", s)
+    s = re.sub(
+        r"\*\*(.+?)\*\*|__(.+?)__", lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>", s
+    )
+    s = re.sub(
+        r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w])_(?!\s)(.+?)(?<!\s)_(?!\w)",
+        lambda m: f"<em>{m.group(1) or m.group(2)}</em>",
+        s,
+    )
     return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], s)
 
 

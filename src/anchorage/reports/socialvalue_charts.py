@@ -19,12 +19,20 @@ from anchorage.reports.charts import (
 )
 from anchorage.reports.tables import COLLABORATIVE, fmt_money, org_name
 
-SERIES = (("committed_value", "Committed", "#B3D3EA"), ("expected_value", "Expected by now (pro-rata)", "#56B4E9"),
-          ("delivered_value", "Delivered", "#0072B2"))
+SERIES = (
+    ("committed_value", "Committed", "#B3D3EA"),
+    ("expected_value", "Expected by now (pro-rata)", "#56B4E9"),
+    ("delivered_value", "Delivered", "#0072B2"),
+)
 
 
-def delivery_chart(themes: pd.DataFrame, org: str = COLLABORATIVE, *, org_label: str = "Whole collaborative",
-                   chart_id: str = "sv-theme-chart") -> str:
+def delivery_chart(
+    themes: pd.DataFrame,
+    org: str = COLLABORATIVE,
+    *,
+    org_label: str = "Whole collaborative",
+    chart_id: str = "sv-theme-chart",
+) -> str:
     """Committed, pro-rata expected and delivered £ proxy value by theme, as grouped horizontal bars."""
     rows = themes[themes["org"].astype(str) == org] if not themes.empty else themes
     if rows.empty:
@@ -40,21 +48,35 @@ def delivery_chart(themes: pd.DataFrame, org: str = COLLABORATIVE, *, org_label:
         for i, (col, name, colour) in enumerate(SERIES):
             vals = rows[col].astype(float).to_numpy()
             bars = ax.barh(y + (1 - i) * h, vals, height=h, color=colour, label=name)
-            ax.bar_label(bars, labels=[fmt_money(v, short=True) for v in vals], padding=3, fontsize=8)
+            ax.bar_label(
+                bars, labels=[fmt_money(v, short=True) for v in vals], padding=3, fontsize=8
+            )
         ax.set_yticks(y, labels=labels)
         ax.set_xlim(0, max(float(rows["committed_value"].max()), 1.0) * 1.2)
         ax.xaxis.set_major_formatter(FuncFormatter(axis_money))
         ax.set_xlabel("£ proxy value")
         chart_title(fig, safe_text(title))
         fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=10)
-        desc = "Grouped bar chart. " + "; ".join(
-            f"{t}: committed {fmt_money(c)}, expected {fmt_money(e)}, delivered {fmt_money(d)}"
-            for t, c, e, d in zip(rows["theme"], rows["committed_value"], rows["expected_value"],
-                                  rows["delivered_value"], strict=True)) + "."
+        desc = (
+            "Grouped bar chart. "
+            + "; ".join(
+                f"{t}: committed {fmt_money(c)}, expected {fmt_money(e)}, delivered {fmt_money(d)}"
+                for t, c, e, d in zip(
+                    rows["theme"],
+                    rows["committed_value"],
+                    rows["expected_value"],
+                    rows["delivered_value"],
+                    strict=True,
+                )
+            )
+            + "."
+        )
         return figure_to_svg(fig, chart_id=chart_id, title=title, desc=desc)
 
 
-def lm3_chart(table: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "lm3-chart") -> str:
+def lm3_chart(
+    table: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str = "lm3-chart"
+) -> str:
     """LM3 per anchor and for the collaborative, as horizontal bars from 1 (no local re-spend)."""
     rows = table.dropna(subset=["lm3"]) if not table.empty else table
     if rows.empty:
@@ -73,5 +95,9 @@ def lm3_chart(table: pd.DataFrame, anchors: Mapping[str, str], *, chart_id: str 
         ax.set_xlim(1, max(vals.max(), 1.5) * 1.08)
         ax.set_xlabel("LM3 = (round 1 + round 2 + round 3) / round 1")
         chart_title(fig, title)
-        desc = "Bar chart. " + "; ".join(f"{n}: {v:.2f}" for n, v in zip(names, vals, strict=True)) + "."
+        desc = (
+            "Bar chart. "
+            + "; ".join(f"{n}: {v:.2f}" for n, v in zip(names, vals, strict=True))
+            + "."
+        )
         return figure_to_svg(fig, chart_id=chart_id, title=title, desc=desc)

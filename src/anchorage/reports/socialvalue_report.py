@@ -19,8 +19,9 @@ from anchorage.workspace import Workspace
 VALUE_COLS = ["committed_value", "expected_value", "delivered_value", "delivered_pct"]
 
 
-def socialvalue_tables(ws: Workspace, detail_orgs: set[str] | None = None,
-                       as_of: dt.date | None = None) -> tuple[dict[str, pd.DataFrame], list[str], float]:
+def socialvalue_tables(
+    ws: Workspace, detail_orgs: set[str] | None = None, as_of: dt.date | None = None
+) -> tuple[dict[str, pd.DataFrame], list[str], float]:
     """The report's social value tables (detail only for `detail_orgs`; None: all), notes and threshold."""
     fw = load_framework(ws)
     st = visible(social_value_status(ws, as_of, fw=fw), detail_orgs)
@@ -32,19 +33,37 @@ def socialvalue_tables(ws: Workspace, detail_orgs: set[str] | None = None,
                 tables[f"sv_{name}"] = st.tables[name]
         tables["sv_behind"] = pd.DataFrame(
             [{**b, "reasons": "; ".join(b["reasons"])} for b in st.behind],
-            columns=["org", "contract_ref", "supplier", "measured_to", "elapsed", "committed_value", "expected_value",
-                     "delivered_value", "pro_rata_pct", "reasons"])
+            columns=[
+                "org",
+                "contract_ref",
+                "supplier",
+                "measured_to",
+                "elapsed",
+                "committed_value",
+                "expected_value",
+                "delivered_value",
+                "pro_rata_pct",
+                "reasons",
+            ],
+        )
     if not lm3.table.empty:
         tables["lm3"] = lm3.table
-    notes = [*st.notes, f"Social value is measured on {st.as_of:%d %B %Y}; a contract is behind when its "
-                        f"delivery is below {st.threshold:.0%} of pro-rata delivery to its latest report.",
-             f"LM3 round 3 assumes local staff re-spend {fw.staff_local_respend:.0%} and local suppliers "
-             f"{fw.supplier_local_respend:.0%} of what they receive locally (see docs/socialvalue.md)."]
+    notes = [
+        *st.notes,
+        f"Social value is measured on {st.as_of:%d %B %Y}; a contract is behind when its "
+        f"delivery is below {st.threshold:.0%} of pro-rata delivery to its latest report.",
+        f"LM3 round 3 assumes local staff re-spend {fw.staff_local_respend:.0%} and local suppliers "
+        f"{fw.supplier_local_respend:.0%} of what they receive locally (see docs/socialvalue.md).",
+    ]
     return tables, notes, st.threshold
 
 
-def socialvalue_section(tables: Mapping[str, pd.DataFrame], notes: list[str], anchors: Mapping[str, str],
-                        orgs: list[str]) -> ReportSection | None:
+def socialvalue_section(
+    tables: Mapping[str, pd.DataFrame],
+    notes: list[str],
+    anchors: Mapping[str, str],
+    orgs: list[str],
+) -> ReportSection | None:
     """The HTML section, or None when there is no social value or LM3 data."""
     if "sv_anchors" not in tables and "lm3" not in tables:
         return None
@@ -54,31 +73,94 @@ def socialvalue_section(tables: Mapping[str, pd.DataFrame], notes: list[str], an
     more: list[Table] = []
     if "sv_themes" in tables:
         th = tables["sv_themes"]
-        pairs.append((inline_svg(delivery_chart(th, org_label=whole)),
-                      frame_table(th[th["org"] == COLLABORATIVE], ["theme", *VALUE_COLS],
-                                  f"Social value by theme (£ proxy): {whole}", **kw)))
-        pairs.append(("", frame_table(tables["sv_anchors"], ["org", *VALUE_COLS], "Social value by anchor (£ proxy)",
-                                      **kw)))
+        pairs.append(
+            (
+                inline_svg(delivery_chart(th, org_label=whole)),
+                frame_table(
+                    th[th["org"] == COLLABORATIVE],
+                    ["theme", *VALUE_COLS],
+                    f"Social value by theme (£ proxy): {whole}",
+                    **kw,
+                ),
+            )
+        )
+        pairs.append(
+            (
+                "",
+                frame_table(
+                    tables["sv_anchors"],
+                    ["org", *VALUE_COLS],
+                    "Social value by anchor (£ proxy)",
+                    **kw,
+                ),
+            )
+        )
         more += per_org(th, ["theme", *VALUE_COLS], "Social value by theme (£ proxy)", orgs, **kw)
         ms = tables["sv_measures"].round({"committed": 2, "expected": 2, "delivered": 2})
-        more.append(frame_table(ms[ms["org"] == COLLABORATIVE],
-                                ["measure", "unit", "committed", "expected", "delivered", "committed_value",
-                                 "delivered_value"], f"Social value by measure (units and £): {whole}", **kw))
-        more.append(frame_table(tables["sv_years"], ["org", "financial_year", "committed_value", "delivered_value",
-                                                     "delivered_pct"], "Social value by financial year", **kw))
+        more.append(
+            frame_table(
+                ms[ms["org"] == COLLABORATIVE],
+                [
+                    "measure",
+                    "unit",
+                    "committed",
+                    "expected",
+                    "delivered",
+                    "committed_value",
+                    "delivered_value",
+                ],
+                f"Social value by measure (units and £): {whole}",
+                **kw,
+            )
+        )
+        more.append(
+            frame_table(
+                tables["sv_years"],
+                ["org", "financial_year", "committed_value", "delivered_value", "delivered_pct"],
+                "Social value by financial year",
+                **kw,
+            )
+        )
         if not tables["sv_suppliers"].empty:
-            more += per_org(tables["sv_suppliers"], ["supplier", *VALUE_COLS], "Social value by supplier", orgs,
-                            sort="committed_value", **kw)
+            more += per_org(
+                tables["sv_suppliers"],
+                ["supplier", *VALUE_COLS],
+                "Social value by supplier",
+                orgs,
+                sort="committed_value",
+                **kw,
+            )
         behind = tables["sv_behind"]
-        pairs.append(("", frame_table(behind, ["org", "contract_ref", "supplier", "pro_rata_pct", "reasons"],
-                                      f"Contracts behind ({len(behind)})", **kw)))
+        pairs.append(
+            (
+                "",
+                frame_table(
+                    behind,
+                    ["org", "contract_ref", "supplier", "pro_rata_pct", "reasons"],
+                    f"Contracts behind ({len(behind)})",
+                    **kw,
+                ),
+            )
+        )
     if "lm3" in tables:
-        pairs.append((inline_svg(lm3_chart(tables["lm3"], anchors)),
-                      frame_table(tables["lm3"], ["org", "responses", "round1", "round2", "round3", "lm3"],
-                                  "Local multiplier (LM3) from supplier re-spend surveys", **kw)))
+        pairs.append(
+            (
+                inline_svg(lm3_chart(tables["lm3"], anchors)),
+                frame_table(
+                    tables["lm3"],
+                    ["org", "responses", "round1", "round2", "round3", "lm3"],
+                    "Local multiplier (LM3) from supplier re-spend surveys",
+                    **kw,
+                ),
+            )
+        )
     return ReportSection(
-        anchor="socialvalue", title="Social value and local multiplier",
+        anchor="socialvalue",
+        title="Social value and local multiplier",
         intro="What suppliers committed to deliver for the area, what they have delivered (valued with the "
-              "framework's £ proxies), the contracts that are behind, and how much of each £ the anchors spend "
-              "is re-spent locally (NEF's LM3).",
-        pairs=pairs, more=Section("More social value tables", more) if more else None, notes=notes)
+        "framework's £ proxies), the contracts that are behind, and how much of each £ the anchors spend "
+        "is re-spent locally (NEF's LM3).",
+        pairs=pairs,
+        more=Section("More social value tables", more) if more else None,
+        notes=notes,
+    )

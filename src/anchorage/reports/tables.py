@@ -13,8 +13,14 @@ from anchorage.core.scope import COLLABORATIVE
 
 COLLABORATIVE_NAME = "Whole collaborative"
 TIER_ORDER = ("local", "sub-region", "region", "uk", "abroad", "unknown")
-TIER_NAMES = {"local": "Local", "sub-region": "Sub-region", "region": "Region", "uk": "Rest of UK",
-              "abroad": "Abroad", "unknown": "Unknown"}
+TIER_NAMES = {
+    "local": "Local",
+    "sub-region": "Sub-region",
+    "region": "Region",
+    "uk": "Rest of UK",
+    "abroad": "Abroad",
+    "unknown": "Unknown",
+}
 
 TABLE_TITLES = {
     "totals": "Headline totals",
@@ -117,9 +123,23 @@ TABLE_COLUMN_TITLES = {
 }
 
 Kind = Literal["money", "pct", "int", "text"]
-_INT_COLUMNS = {"transactions", "suppliers", "rank", "anchors", "responses", "assets", "floor_m2", "flagged", "spaces",
-                "needs", "matched_needs"}
-_INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS} | {"Local suppliers", "Excluded transactions"}
+_INT_COLUMNS = {
+    "transactions",
+    "suppliers",
+    "rank",
+    "anchors",
+    "responses",
+    "assets",
+    "floor_m2",
+    "flagged",
+    "spaces",
+    "needs",
+    "matched_needs",
+}
+_INT_TITLES = {COLUMN_TITLES[c] for c in _INT_COLUMNS} | {
+    "Local suppliers",
+    "Excluded transactions",
+}
 
 
 def human_title(col: str) -> str:
@@ -225,33 +245,48 @@ def decile_label(d: Any) -> str | int:
     return "Unknown" if _missing(d) else int(d)
 
 
-def display_frame(name: str, df: pd.DataFrame, anchors: Mapping[str, str],
-                  ward_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+def display_frame(
+    name: str,
+    df: pd.DataFrame,
+    anchors: Mapping[str, str],
+    ward_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One result table with org names, readable tier/decile/ward values and human column titles."""
     out = df.copy()
     if "org" in out.columns:
         out["org"] = out["org"].map(lambda s: org_name(s, anchors)).astype(object)
     if "tier" in out.columns:
-        out["tier"] = out["tier"].map(lambda t: TIER_NAMES.get(str(t), str(t)) if not _missing(t) else "Unknown")
+        out["tier"] = out["tier"].map(
+            lambda t: TIER_NAMES.get(str(t), str(t)) if not _missing(t) else "Unknown"
+        )
     if "imd_decile" in out.columns:
         out["imd_decile"] = out["imd_decile"].astype(object).map(decile_label)
     if "ward" in out.columns:
         names = ward_names or {}
         pos = list(out.columns).index("ward") + 1
-        out.insert(pos, "ward_name", out["ward"].map(lambda c: names.get(str(c), "")).astype(object))
+        out.insert(
+            pos, "ward_name", out["ward"].map(lambda c: names.get(str(c), "")).astype(object)
+        )
     for col in out.columns:
         if column_kind(col) in ("money", "pct"):
             out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
         elif column_kind(col) == "int":
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
     special = TABLE_COLUMN_TITLES.get(name, {})
-    return out.rename(columns={c: special.get(c, human_title(c)) for c in out.columns}).reset_index(drop=True)
+    return out.rename(columns={c: special.get(c, human_title(c)) for c in out.columns}).reset_index(
+        drop=True
+    )
 
 
-def display_frames(result_tables: Mapping[str, pd.DataFrame], anchors: Mapping[str, str],
-                   ward_names: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
+def display_frames(
+    result_tables: Mapping[str, pd.DataFrame],
+    anchors: Mapping[str, str],
+    ward_names: Mapping[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Every result table made readable: org slugs → anchor names, machine columns → human titles."""
-    return {name: display_frame(name, df, anchors, ward_names) for name, df in result_tables.items()}
+    return {
+        name: display_frame(name, df, anchors, ward_names) for name, df in result_tables.items()
+    }
 
 
 def sheet_name(name: str) -> str:

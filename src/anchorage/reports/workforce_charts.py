@@ -19,7 +19,9 @@ from anchorage.reports.charts import (
 SUPPRESSED = "suppressed"
 
 
-def share_chart(items: list[tuple[str, float | None]], *, title: str, chart_id: str, xlabel: str) -> str:
+def share_chart(
+    items: list[tuple[str, float | None]], *, title: str, chart_id: str, xlabel: str
+) -> str:
     """Horizontal bars of a share per anchor; None (suppressed) is written as a word, with no bar."""
     if not items:
         return ""
@@ -30,13 +32,22 @@ def share_chart(items: list[tuple[str, float | None]], *, title: str, chart_id: 
         vals = [v or 0.0 for _, v in items]
         colours = [UNKNOWN_GREY if lab == "Collaborative" else BAR_BLUE for lab, _ in items]
         bars = ax.barh(ypos, vals, color=colours, height=0.65)
-        ax.bar_label(bars, labels=[SUPPRESSED if v is None else f"{v:.1%}" for _, v in items], padding=3, fontsize=9)
+        ax.bar_label(
+            bars,
+            labels=[SUPPRESSED if v is None else f"{v:.1%}" for _, v in items],
+            padding=3,
+            fontsize=9,
+        )
         ax.set_yticks(ypos, labels=[safe_text(lab, 40) for lab, _ in items])
         ax.set_xlim(0, max(max(vals), 0.05) * 1.25)
         ax.xaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_xlabel(xlabel)
         chart_title(fig, safe_text(title))
-        desc = "Bar chart. " + "; ".join(f"{lab}: {SUPPRESSED if v is None else f'{v:.1%}'}" for lab, v in items) + "."
+        desc = (
+            "Bar chart. "
+            + "; ".join(f"{lab}: {SUPPRESSED if v is None else f'{v:.1%}'}" for lab, v in items)
+            + "."
+        )
         return figure_to_svg(fig, chart_id=chart_id, title=title, desc=desc)
 
 

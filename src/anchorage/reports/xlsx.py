@@ -28,9 +28,9 @@ SHEET_NOTES = {
     "assets_by_tenure": "Assets by tenure as each register gives it.",
     "assets_review_summary": "Assets checked and flagged by the underused asset review rules, by anchor.",
     "assets_review": "Each flagged asset with its reasons and latest decision (only anchors whose detail this "
-                     "report may show).",
+    "report may show).",
     "space_matching": "Spaces anchors offer, needs community groups posted, and needs with at least one matching "
-                      "space.",
+    "space.",
 }
 
 
@@ -55,8 +55,14 @@ def _width(title: str, values: list[str]) -> float:
     return float(min(60, max(8, len(title) * 0.9 + 2, longest + 2)))
 
 
-def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame], *, title: str,
-               generated: str | None = None, notes: Sequence[str] = ()) -> Path:
+def write_xlsx(
+    path: Path | str,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    title: str,
+    generated: str | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
     """Write display frames to an .xlsx: bold frozen headers, £/% formats, autofilters, fitted widths."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -64,8 +70,15 @@ def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame], *, title: s
     sheets = _unique_sheet_names(list(tables))
     # Every cell goes through exports.Workbook.cell: text that looks like a formula is stored quoted.
     with Workbook(out) as wb:
-        head = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "bottom": 1,
-                              "bg_color": "#F3F2F1"})
+        head = wb.add_format(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "bottom",
+                "bottom": 1,
+                "bg_color": "#F3F2F1",
+            }
+        )
         fmts = {k: wb.add_format({"num_format": f}) for k, f in NUMBER_FORMATS.items()}
         bold = wb.add_format({"bold": True, "font_size": 14})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -75,11 +88,15 @@ def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame], *, title: s
         about.set_column(1, 1, 90, wrap)
         wb.cell(about, 0, 0, title, bold)
         wb.row(about, 2, 0, ["Generated", generated])
-        wb.row(about, 3, 0, ["Produced by", "Anchorage (open-source anchor collaborative workbench)"])
+        wb.row(
+            about, 3, 0, ["Produced by", "Anchorage (open-source anchor collaborative workbench)"]
+        )
         wb.row(about, 5, 0, ["Sheet", "What it shows"], head)
         row = 6
         for name in tables:
-            wb.row(about, row, 0, [sheets[name], SHEET_NOTES.get(name, TABLE_TITLES.get(name, name))])
+            wb.row(
+                about, row, 0, [sheets[name], SHEET_NOTES.get(name, TABLE_TITLES.get(name, name))]
+            )
             row += 1
         for i, note in enumerate(notes):
             wb.row(about, row + 1 + i, 0, ["Note" if i == 0 else "", str(note)])

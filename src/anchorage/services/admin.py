@@ -24,8 +24,10 @@ class FormProblems(AnchorageError):
     """A form with problems: `problems` names each field's, all at once (GOV.UK error summary)."""
 
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("There is a problem with what you entered: " + " ".join(problems.values()),
-                         fix="Correct the fields named and send the form again.")
+        super().__init__(
+            "There is a problem with what you entered: " + " ".join(problems.values()),
+            fix="Correct the fields named and send the form again.",
+        )
         self.problems = problems
 
 
@@ -66,7 +68,9 @@ class InviteForm(BaseModel):
     @field_validator("org")
     @classmethod
     def _org_fits_role(cls, v: str, info: ValidationInfo) -> str:
-        role = info.data.get("role")  # absent when the role itself was wrong (said once, under the role)
+        role = info.data.get(
+            "role"
+        )  # absent when the role itself was wrong (said once, under the role)
         if role is not None:
             try:
                 accounts.check_role(role, v or None)
@@ -77,12 +81,20 @@ class InviteForm(BaseModel):
 
 def grantable_roles(viewer: Viewer) -> list[str]:
     """The roles this admin may give, least powerful first (so a form never defaults to the most powerful)."""
-    return [r for r in reversed(ROLES) if r != "collaborative-admin" or viewer.may("grant-collaborative-admin")]
+    return [
+        r
+        for r in reversed(ROLES)
+        if r != "collaborative-admin" or viewer.may("grant-collaborative-admin")
+    ]
 
 
 def _require_grant(viewer: Viewer, role: str) -> None:
-    if role in ROLES and role not in grantable_roles(viewer):  # an unknown role: check_role names it
-        raise accounts.Forbidden("Only a collaborative admin can make another.", fix="Ask the collaborative admin.")
+    if role in ROLES and role not in grantable_roles(
+        viewer
+    ):  # an unknown role: check_role names it
+        raise accounts.Forbidden(
+            "Only a collaborative admin can make another.", fix="Ask the collaborative admin."
+        )
 
 
 def users(ws: Workspace, viewer: Viewer) -> list[User]:
@@ -102,12 +114,20 @@ def _org(ws: Workspace, value: str) -> str | None:
 def _actor(s: Any, viewer: Viewer) -> User:
     user = s.get(User, viewer.user_id)
     if user is None:  # the local operator has no account: invitations are made by an account holder
-        raise accounts.Forbidden("Invitations are made by a signed-in admin.", fix="Use `anchorage users add`.")
+        raise accounts.Forbidden(
+            "Invitations are made by a signed-in admin.", fix="Use `anchorage users add`."
+        )
     return user
 
 
-def invite(ws: Workspace, viewer: Viewer, values: dict[str, str], *, link_for: Callable[[str], str],
-           role_words: Callable[[str], str]) -> tuple[str, Delivery]:
+def invite(
+    ws: Workspace,
+    viewer: Viewer,
+    values: dict[str, str],
+    *,
+    link_for: Callable[[str], str],
+    role_words: Callable[[str], str],
+) -> tuple[str, Delivery]:
     """Invite someone (every problem of the form at once); the one-time link, and what happened to its email."""
     form: InviteForm = checked(InviteForm, values)
     org = _org(ws, form.org)
@@ -123,22 +143,30 @@ def invite(ws: Workspace, viewer: Viewer, values: dict[str, str], *, link_for: C
         raise FormProblems({"email": str(exc)}) from None
     link = link_for(token)
     where = ws.config.anchor(org).name if org else "the whole collaborative"
-    sent = send_email(ws, form.email, f"You are invited to {ws.config.collaborative}",
-                      f"{viewer.email} has invited you to the Anchorage workspace of "
-                      f"{ws.config.collaborative}, as {role_words(form.role).lower()} for {where}.\n\n"
-                      f"To choose your password and sign in, open this link within 7 days:\n{link}\n\n"
-                      "If you did not expect this, ignore this message.")
+    sent = send_email(
+        ws,
+        form.email,
+        f"You are invited to {ws.config.collaborative}",
+        f"{viewer.email} has invited you to the Anchorage workspace of "
+        f"{ws.config.collaborative}, as {role_words(form.role).lower()} for {where}.\n\n"
+        f"To choose your password and sign in, open this link within 7 days:\n{link}\n\n"
+        "If you did not expect this, ignore this message.",
+    )
     return link, sent
 
 
-def add_user(ws: Workspace, viewer: Viewer, email: str, role: str, org: str | None) -> tuple[User, str]:
+def add_user(
+    ws: Workspace, viewer: Viewer, email: str, role: str, org: str | None
+) -> tuple[User, str]:
     """Create a user with a one-time link to set their password (the command line's `users add`); audited."""
     slug = _org(ws, org or "")
     viewer.require_admin(slug)
     _require_grant(viewer, role)
     with ws.session() as s:
         user = accounts.create_user(s, email, role=role, org=slug)
-        audit.record(s, viewer.email, "user-added", org=slug, detail={"email": user.email, "role": role})
+        audit.record(
+            s, viewer.email, "user-added", org=slug, detail={"email": user.email, "role": role}
+        )
         token = accounts.reset_link(s, None, user)
         s.commit()
         return user, token
@@ -149,8 +177,12 @@ def target(ws: Workspace, viewer: Viewer, user_id: str, *, ip: str | None = None
     viewer.require_admin(viewer.org)  # not an admin at all: refused as such, whatever the id
     with ws.session() as s:
         user = s.get(User, user_id)
-    if user is None or not (viewer.is_collaborative_admin or (user.org is not None and user.org == viewer.org)):
-        gate.refuse(ws, viewer, "user", user_id, "missing" if user is None else f"of {user.org}", ip=ip)
+    if user is None or not (
+        viewer.is_collaborative_admin or (user.org is not None and user.org == viewer.org)
+    ):
+        gate.refuse(
+            ws, viewer, "user", user_id, "missing" if user is None else f"of {user.org}", ip=ip
+        )
     return user
 
 
@@ -163,17 +195,23 @@ def change_role(ws: Workspace, viewer: Viewer, user_id: str, role: str, org: str
         s.commit()
 
 
-def reset_password(ws: Workspace, viewer: Viewer, user_id: str, *, link_for: Callable[[str], str]) -> tuple[str, Delivery]:
+def reset_password(
+    ws: Workspace, viewer: Viewer, user_id: str, *, link_for: Callable[[str], str]
+) -> tuple[str, Delivery]:
     user = target(ws, viewer, user_id)
     with ws.session() as s:
         token = accounts.reset_link(s, _actor(s, viewer), s.merge(user))
         s.commit()
     link = link_for(token)
-    sent = send_email(ws, user.email, f"Choose a new password for {ws.config.collaborative}",
-                      f"{viewer.email} has reset your password for the Anchorage workspace of "
-                      f"{ws.config.collaborative}. Your old password no longer works.\n\n"
-                      f"To choose a new one, open this link within 7 days:\n{link}\n\n"
-                      "If you did not ask for this, tell your admin.")
+    sent = send_email(
+        ws,
+        user.email,
+        f"Choose a new password for {ws.config.collaborative}",
+        f"{viewer.email} has reset your password for the Anchorage workspace of "
+        f"{ws.config.collaborative}. Your old password no longer works.\n\n"
+        f"To choose a new one, open this link within 7 days:\n{link}\n\n"
+        "If you did not ask for this, tell your admin.",
+    )
     return link, sent
 
 
@@ -204,11 +242,19 @@ def set_sharing(ws: Workspace, viewer: Viewer, owner: str, grantee: str, share: 
         s.commit()
 
 
-def audit_log(ws: Workspace, viewer: Viewer, filters: audit.AuditSearch, page: int) -> audit.AuditPage:
+def audit_log(
+    ws: Workspace, viewer: Viewer, filters: audit.AuditSearch, page: int
+) -> audit.AuditPage:
     viewer.require_admin(viewer.org)
     with ws.session() as s:
-        return audit.search(s, reader_email=viewer.email, detail_orgs=viewer.detail_orgs,
-                            scope=None if viewer.is_collaborative_admin else viewer.org, filters=filters, page=page)
+        return audit.search(
+            s,
+            reader_email=viewer.email,
+            detail_orgs=viewer.detail_orgs,
+            scope=None if viewer.is_collaborative_admin else viewer.org,
+            filters=filters,
+            page=page,
+        )
 
 
 AuditSearch = audit.AuditSearch

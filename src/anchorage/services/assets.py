@@ -27,26 +27,82 @@ map_layers = av.map_layers
 review = av.review
 own_assets = av.own_assets
 
-__all__ = ["DECISIONS", "FILTERS", "TERMS", "TRANSFER_STEPS", "Filters", "ReviewView", "acv_register",
-           "colocation", "decide", "filter_options", "keeps_acv", "map_layers", "own_assets",
-           "record_occupancy", "register_rows", "register_summary", "review", "transfers"]
+__all__ = [
+    "DECISIONS",
+    "FILTERS",
+    "TERMS",
+    "TRANSFER_STEPS",
+    "Filters",
+    "ReviewView",
+    "acv_register",
+    "colocation",
+    "decide",
+    "filter_options",
+    "keeps_acv",
+    "map_layers",
+    "own_assets",
+    "record_occupancy",
+    "register_rows",
+    "register_summary",
+    "review",
+    "transfers",
+]
 
 
-def decide(ws: Workspace, viewer: Viewer, org: str, asset_key: str, decision: str, note: str = "", *,
-           ip: str | None = None) -> None:
+def decide(
+    ws: Workspace,
+    viewer: Viewer,
+    org: str,
+    asset_key: str,
+    decision: str,
+    note: str = "",
+    *,
+    ip: str | None = None,
+) -> None:
     """Record a review decision on one of the anchor's assets (its admin or analyst, or the local operator)."""
     av.decide(ws, viewer, org, asset_key, decision, note)
-    audited(ws, viewer, "asset-decision", org=ws.config.anchor(org).slug, ip=ip,
-            detail={"asset_key": asset_key[:80], "decision": decision})
+    audited(
+        ws,
+        viewer,
+        "asset-decision",
+        org=ws.config.anchor(org).slug,
+        ip=ip,
+        detail={"asset_key": asset_key[:80], "decision": decision},
+    )
 
 
-def record_occupancy(ws: Workspace, viewer: Viewer, org: str, asset_key: str, *, period: str,
-                     occupied_floor_m2: float | None, hours_per_week: float | None, vacancy_pct: float | None,
-                     surplus: bool | None, ip: str | None = None) -> None:
-    av.record_occupancy(ws, viewer, org, asset_key, period=period, occupied_floor_m2=occupied_floor_m2,
-                        hours_per_week=hours_per_week, vacancy_pct=vacancy_pct, surplus=surplus)
-    audited(ws, viewer, "asset-occupancy", org=ws.config.anchor(org).slug, ip=ip,
-            detail={"asset_key": asset_key[:80], "period": period[:40]})
+def record_occupancy(
+    ws: Workspace,
+    viewer: Viewer,
+    org: str,
+    asset_key: str,
+    *,
+    period: str,
+    occupied_floor_m2: float | None,
+    hours_per_week: float | None,
+    vacancy_pct: float | None,
+    surplus: bool | None,
+    ip: str | None = None,
+) -> None:
+    av.record_occupancy(
+        ws,
+        viewer,
+        org,
+        asset_key,
+        period=period,
+        occupied_floor_m2=occupied_floor_m2,
+        hours_per_week=hours_per_week,
+        vacancy_pct=vacancy_pct,
+        surplus=surplus,
+    )
+    audited(
+        ws,
+        viewer,
+        "asset-occupancy",
+        org=ws.config.anchor(org).slug,
+        ip=ip,
+        detail={"asset_key": asset_key[:80], "period": period[:40]},
+    )
 
 
 def keeps_acv(ws: Workspace, viewer: Viewer) -> bool:
@@ -54,15 +110,33 @@ def keeps_acv(ws: Workspace, viewer: Viewer) -> bool:
     return any(viewer.may("keep-acv", a.slug) for a in ws.config.anchors if a.type == "council")
 
 
-def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str], *, ip: str | None = None) -> Any:
+def acv_action(
+    ws: Workspace, viewer: Viewer, action: str, values: dict[str, str], *, ip: str | None = None
+) -> Any:
     """One change to the ACV list (nominate, decide, notice, bid) by a council's admin or analyst; the changed row."""
     row = av.acv_action(ws, viewer, action, values)
-    audited(ws, viewer, f"acv-{action}"[:40], org=viewer.org, ip=ip,
-            detail={k: v[:80] for k, v in values.items() if k in ("acv_id", "notice_id", "name")})
+    audited(
+        ws,
+        viewer,
+        f"acv-{action}"[:40],
+        org=viewer.org,
+        ip=ip,
+        detail={k: v[:80] for k, v in values.items() if k in ("acv_id", "notice_id", "name")},
+    )
     return row
 
 
-def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str], *, ip: str | None = None) -> None:
+def transfer_action(
+    ws: Workspace, viewer: Viewer, values: dict[str, str], *, ip: str | None = None
+) -> None:
     av.transfer_action(ws, viewer, values)
-    audited(ws, viewer, "asset-transfer", org=viewer.org, ip=ip,
-            detail={k: v[:80] for k, v in values.items() if k in ("transfer_id", "asset_key", "status")})
+    audited(
+        ws,
+        viewer,
+        "asset-transfer",
+        org=viewer.org,
+        ip=ip,
+        detail={
+            k: v[:80] for k, v in values.items() if k in ("transfer_id", "asset_key", "status")
+        },
+    )

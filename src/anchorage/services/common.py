@@ -17,7 +17,9 @@ from anchorage.core.errors import AnchorageError
 from anchorage.store.accounts import User
 from anchorage.workspace import Workspace
 
-AS_USER_ENV = "ANCHORAGE_AS"  # run a command as a workspace user: their boundary and permissions apply
+AS_USER_ENV = (
+    "ANCHORAGE_AS"  # run a command as a workspace user: their boundary and permissions apply
+)
 # A command handed to the running web server runs in its process: the user it runs as comes with it, not from the
 # server's own environment (cli/handoff.py).
 _handed_over_as: ContextVar[str | None] = ContextVar("anchorage_handed_over_as", default=None)
@@ -33,8 +35,15 @@ def acting_as(email: str | None) -> Iterator[None]:
         _handed_over_as.reset(token)
 
 
-def audited(ws: Workspace, viewer: Viewer, action: str, *, org: str | None = None, ip: str | None = None,
-            detail: dict[str, Any] | None = None) -> None:
+def audited(
+    ws: Workspace,
+    viewer: Viewer,
+    action: str,
+    *,
+    org: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """One audit record of what `viewer` did (web and command line alike)."""
     with ws.session() as s:
         audit.record(s, viewer.email, action, org=org, ip=ip, detail=detail)
@@ -49,10 +58,16 @@ def command_viewer(ws: Workspace, by: str = "") -> Viewer:
     if not email:
         operator = local_operator(ws)
         name = by.strip()[:200]
-        return replace(operator, email=f"{name} (command line)") if name and name != "command line" else operator
+        return (
+            replace(operator, email=f"{name} (command line)")
+            if name and name != "command line"
+            else operator
+        )
     with ws.session() as s:
         user = s.scalar(select(User).where(User.email == email.lower()))
         if user is None or not user.active:
-            raise AnchorageError(f"{AS_USER_ENV}={email}: there is no active user with that email.",
-                                 fix="Use the email of a user in `anchorage users list`, or unset it.")
+            raise AnchorageError(
+                f"{AS_USER_ENV}={email}: there is no active user with that email.",
+                fix="Use the email of a user in `anchorage users list`, or unset it.",
+            )
         return viewer_for(s, user)

@@ -35,7 +35,9 @@ def _refresh(ws: Workspace, run: JobRun) -> dict[str, Any]:
 
 def _resolve(ws: Workspace, run: JobRun) -> dict[str, Any]:
     run.step("Matching suppliers to the registers")
-    found = run.value = resolve(ws, engine=run.params.get("backend", "duckdb"), progress=run.fraction)
+    found = run.value = resolve(
+        ws, engine=run.params.get("backend", "duckdb"), progress=run.fraction
+    )
     out = found.to_json()
     run.then("refresh")
     out["link"] = "/suppliers/review"
@@ -52,8 +54,10 @@ def _report(ws: Workspace, run: JobRun) -> dict[str, Any]:
     with ws.session() as s:
         user = s.scalars(select(User).where(User.email == run.job.requested_by)).first()
         if user is None or not user.active:
-            raise AnchorageError("The account that asked for this report is no longer active.",
-                                 fix="Sign in and ask for the report again.")
+            raise AnchorageError(
+                "The account that asked for this report is no longer active.",
+                fix="Sign in and ask for the report again.",
+            )
         viewer = viewer_for(s, user)
     run.step("Reading the figures")
     folder = report_folder(ws, run.job.id)
@@ -61,18 +65,31 @@ def _report(ws: Workspace, run: JobRun) -> dict[str, Any]:
     run.step(f"Writing the {fmt.upper()} report", 1, 2)
     if fmt == "pdf":  # the board report: one financial year, with the year before for the changes
         year, before, line = periods.period_line(ws, run.params.get("year") or None)
-        path = write_pdf(folder / "report.pdf", periods.year_analysis(ws, viewer, year).tables,
-                         collaborative=ws.config.collaborative, anchors={a.slug: a.name for a in ws.config.anchors},
-                         period=line, previous=periods.year_analysis(ws, viewer, before).tables if before else None)
+        path = write_pdf(
+            folder / "report.pdf",
+            periods.year_analysis(ws, viewer, year).tables,
+            collaborative=ws.config.collaborative,
+            anchors={a.slug: a.name for a in ws.config.anchors},
+            period=line,
+            previous=periods.year_analysis(ws, viewer, before).tables if before else None,
+        )
     else:
-        built = build_report(ws, folder, result=queries.analysis(ws, viewer), orgs=set(viewer.detail_orgs))
+        built = build_report(
+            ws, folder, result=queries.analysis(ws, viewer), orgs=set(viewer.detail_orgs)
+        )
         path = built[fmt]
         for other in folder.iterdir():  # only the file asked for is kept
             if other != path:
                 shutil.rmtree(other, ignore_errors=True) if other.is_dir() else other.unlink()
     with ws.session() as s:
-        audit.record(s, run.job.requested_by, "export", org=viewer.org, ip=run.params.get("ip"),
-                     detail={"what": "report", "format": fmt, "job": run.job.id})
+        audit.record(
+            s,
+            run.job.requested_by,
+            "export",
+            org=viewer.org,
+            ip=run.params.get("ip"),
+            detail={"what": "report", "format": fmt, "job": run.job.id},
+        )
         s.commit()
     return {"format": fmt, "file": path.name, "link": f"/jobs/{run.job.id}/download"}
 

@@ -63,7 +63,9 @@ def kind_label(name: str | None) -> str:
     return found.label if found is not None else (name or "").replace("_", " ").capitalize()
 
 
-def load_file(ws: Workspace, name: str, path: Path, org: str | None, **options: Any) -> ImportSummary:
+def load_file(
+    ws: Workspace, name: str, path: Path, org: str | None, **options: Any
+) -> ImportSummary:
     """Load one file as the kind it is (options: progress, mapping_file when one is given, and the kind's
     own, such as a staff extract's as_at)."""
     return kind(name).load(ws, path, org, **options)
@@ -97,7 +99,9 @@ def without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
     """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
     exc.message = exc.message.replace(f"{folder}/", "")
     if exc.fix:
-        exc.fix = exc.fix.replace("pass --mapping FILE naming the columns", "choose the columns on the preview page")
+        exc.fix = exc.fix.replace(
+            "pass --mapping FILE naming the columns", "choose the columns on the preview page"
+        )
     return exc
 
 
@@ -112,7 +116,9 @@ def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
     if meta["kind"] == "workforce" and meta.get("as_at"):
         options["as_at"] = dt.date.fromisoformat(meta["as_at"])
     if meta["kind"] == "spend":
-        options.update(date_order=p.get("date_order"), accept_warnings=bool(p.get("accept_warnings")))
+        options.update(
+            date_order=p.get("date_order"), accept_warnings=bool(p.get("accept_warnings"))
+        )
         before = spend_headline(ws, meta["org"])
     if meta["kind"] == "contracts" and p.get("buyers") is not None:
         options["buyers"] = p["buyers"]
@@ -120,16 +126,31 @@ def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
         if mapping_file.exists():
             options["mapping_file"] = mapping_file
         summary = load_file(ws, meta["kind"], path, meta["org"], progress=run.fraction, **options)
-    except (SanityWarning, DateOrderError) as exc:  # answered on the preview: the staged file stays for that
+    except (
+        SanityWarning,
+        DateOrderError,
+    ) as exc:  # answered on the preview: the staged file stays for that
         raise without_server_path(exc, folder) from None
     except AnchorageError as exc:
         if personal(meta["kind"]):  # nothing of a staff file stays behind on the server
             shutil.rmtree(folder, ignore_errors=True)
         raise without_server_path(exc, folder) from None
     with ws.session() as s:
-        audit.record(s, run.job.requested_by, "upload", org=meta["org"], ip=p.get("ip"),
-                     detail={"file": meta["name"], "kind": meta["kind"], "upload_id": summary.upload_id,
-                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate, "job": run.job.id})
+        audit.record(
+            s,
+            run.job.requested_by,
+            "upload",
+            org=meta["org"],
+            ip=p.get("ip"),
+            detail={
+                "file": meta["name"],
+                "kind": meta["kind"],
+                "upload_id": summary.upload_id,
+                "rows_loaded": summary.rows_loaded,
+                "duplicate": summary.duplicate,
+                "job": run.job.id,
+            },
+        )
         s.commit()
     shutil.rmtree(folder, ignore_errors=True)
     if not summary.duplicate:
@@ -152,10 +173,23 @@ def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
         options["mapping_file"] = Path(p["mapping"])
     summary = load_file(ws, p["kind"], Path(p["path"]), p["org"], progress=run.fraction, **options)
     run.value = summary
-    with ws.session() as s:  # audited as the web's loads are: the command line's viewer is audited too
-        audit.record(s, run.job.requested_by, "upload", org=p["org"],
-                     detail={"file": p["name"], "kind": p["kind"], "upload_id": summary.upload_id,
-                             "rows_loaded": summary.rows_loaded, "duplicate": summary.duplicate, "job": run.job.id})
+    with (
+        ws.session() as s
+    ):  # audited as the web's loads are: the command line's viewer is audited too
+        audit.record(
+            s,
+            run.job.requested_by,
+            "upload",
+            org=p["org"],
+            detail={
+                "file": p["name"],
+                "kind": p["kind"],
+                "upload_id": summary.upload_id,
+                "rows_loaded": summary.rows_loaded,
+                "duplicate": summary.duplicate,
+                "job": run.job.id,
+            },
+        )
         s.commit()
     if not summary.duplicate:
         run.then("refresh")
@@ -169,8 +203,10 @@ def command_uploader(ws: Workspace, org: str | None) -> Viewer:
     if org is not None:
         viewer.require_upload(org)
     elif not viewer.is_collaborative_admin:
-        raise Forbidden("Only the collaborative admin can load a file covering several anchors.",
-                        fix="Load your anchor's own file with --org.")
+        raise Forbidden(
+            "Only the collaborative admin can load a file covering several anchors.",
+            fix="Load your anchor's own file with --org.",
+        )
     return viewer
 
 

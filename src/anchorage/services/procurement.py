@@ -29,29 +29,67 @@ from anchorage.public_forms.protection import attempt_outcomes
 from anchorage.services.common import audited
 from anchorage.workspace import Workspace
 
-__all__ = ["COLLABORATIVE", "SIZES", "TIERS", "CategoryMap", "FinderOptions", "Opportunity", "PipelineFilter",
-           "PipelineView", "ask_report", "categories", "directory", "directory_export", "exported", "frame_records",
-           "opportunities", "pipeline", "publish_pipeline", "published_pipelines", "purge_registrations",
-           "quarters_of", "registration_outcomes", "supplier_categories"]
+__all__ = [
+    "COLLABORATIVE",
+    "SIZES",
+    "TIERS",
+    "CategoryMap",
+    "FinderOptions",
+    "Opportunity",
+    "PipelineFilter",
+    "PipelineView",
+    "ask_report",
+    "categories",
+    "directory",
+    "directory_export",
+    "exported",
+    "frame_records",
+    "opportunities",
+    "pipeline",
+    "publish_pipeline",
+    "published_pipelines",
+    "purge_registrations",
+    "quarters_of",
+    "registration_outcomes",
+    "supplier_categories",
+]
 
 
-def exported(ws: Workspace, viewer: Viewer, what: str, *, org: str | None = None, ip: str | None = None,
-             **detail: Any) -> None:
+def exported(
+    ws: Workspace,
+    viewer: Viewer,
+    what: str,
+    *,
+    org: str | None = None,
+    ip: str | None = None,
+    **detail: Any,
+) -> None:
     """The audit record of rows leaving the workspace (a download, an API page of rows)."""
-    audited(ws, viewer, "export", org=org if org is not None else viewer.org, ip=ip, detail={"what": what, **detail})
+    audited(
+        ws,
+        viewer,
+        "export",
+        org=org if org is not None else viewer.org,
+        ip=ip,
+        detail={"what": what, **detail},
+    )
 
 
 def categories(ws: Workspace) -> CategoryMap:
     return load_category_map(ws.root)
 
 
-def pipeline(ws: Workspace, viewer: Viewer, flt: PipelineFilter, category: str = "") -> PipelineView:
+def pipeline(
+    ws: Workspace, viewer: Viewer, flt: PipelineFilter, category: str = ""
+) -> PipelineView:
     """The matching contracts this viewer may see; a shared category matches by CPV prefix, ProClass name or the
     anchors' own labels."""
     cmap = categories(ws)
     keep: Callable[[dict[str, Any]], bool] | None = (
         (lambda r: cmap.category_of(r.get("cpv"), r.get("proclass"), r.get("category")) == category)
-        if category else None)
+        if category
+        else None
+    )
     return pipeline_for(ws, viewer, flt, keep)
 
 
@@ -64,7 +102,9 @@ def directory(ws: Workspace, viewer: Viewer, **filters: Any) -> list[DirectoryEn
     return search(ws, include_contact=True, **filters)
 
 
-def directory_export(ws: Workspace, viewer: Viewer, fmt: str, *, ip: str | None = None, **filters: Any) -> bytes:
+def directory_export(
+    ws: Workspace, viewer: Viewer, fmt: str, *, ip: str | None = None, **filters: Any
+) -> bytes:
     rows = directory(ws, viewer, **filters)
     exported(ws, viewer, "supplier-directory", ip=ip, format=fmt, rows=len(rows))
     return export(rows, fmt)
@@ -74,12 +114,16 @@ def published_pipelines(ws: Workspace) -> set[str]:
     return public_pipelines(ws)
 
 
-def publish_pipeline(ws: Workspace, viewer: Viewer, org: str, public: bool, *, ip: str | None = None) -> None:
+def publish_pipeline(
+    ws: Workspace, viewer: Viewer, org: str, public: bool, *, ip: str | None = None
+) -> None:
     """Show (or stop showing) the anchor's own pipeline on the public opportunities page."""
     slug = ws.config.anchor(org).slug
     if not viewer.may("publish-pipeline", slug):
-        raise Forbidden("Only the anchor's admin or the collaborative admin can publish its pipeline.",
-                        fix="Ask your anchor admin.")
+        raise Forbidden(
+            "Only the anchor's admin or the collaborative admin can publish its pipeline.",
+            fix="Ask your anchor admin.",
+        )
     set_pipeline_public(ws, slug, public, viewer.email)
     audited(ws, viewer, "pipeline-published" if public else "pipeline-unpublished", org=slug, ip=ip)
 
@@ -87,7 +131,10 @@ def publish_pipeline(ws: Workspace, viewer: Viewer, org: str, public: bool, *, i
 def purge_registrations(ws: Workspace, viewer: Viewer, *, ip: str | None = None) -> int:
     """Delete supplier registrations never confirmed; how many went."""
     if not viewer.may("purge-registrations"):
-        raise Forbidden("Only the collaborative admin can purge registrations.", fix="Ask the collaborative admin.")
+        raise Forbidden(
+            "Only the collaborative admin can purge registrations.",
+            fix="Ask the collaborative admin.",
+        )
     gone = purge_unconfirmed(ws)
     audited(ws, viewer, "registrations-purged", ip=ip, detail={"deleted": gone})
     return gone
@@ -97,7 +144,14 @@ def registration_outcomes(ws: Workspace, days: int = 7) -> dict[str, int]:
     return attempt_outcomes(ws, dt.datetime.now(dt.UTC) - dt.timedelta(days=days), FORM)
 
 
-def ask_report(ws: Workspace, viewer: Viewer, fmt: str, year: str = "", *, ip: str | None = None) -> str:
+def ask_report(
+    ws: Workspace, viewer: Viewer, fmt: str, year: str = "", *, ip: str | None = None
+) -> str:
     """Queue a report as the viewer may see it (the job audits its export); the job's id."""
-    return queue.submit(ws, "report", requested_by=viewer.email, org=viewer.org,
-                        params={"format": fmt, "ip": ip, "year": year})
+    return queue.submit(
+        ws,
+        "report",
+        requested_by=viewer.email,
+        org=viewer.org,
+        params={"format": fmt, "ip": ip, "year": year},
+    )

@@ -30,7 +30,28 @@ from anchorage.public_forms.protection import (
     stamped_time,
 )
 
-__all__ = ["HONEYPOT", "NEED_HONEYPOT", "NEED_LIMITS", "ORG_TYPES", "SIZES", "Delivery", "FormInvalid", "NeedInvalid",
-           "Notice", "confirm_need", "confirm_registration", "feeds", "filter_notices", "form_secret", "ical",
-           "pending_registration", "public_notices", "register_supplier", "send_email", "stamp", "stamped_time",
-           "submit_need", "supplier_categories"]
+__all__ = [
+    "HONEYPOT",
+    "NEED_HONEYPOT",
+    "NEED_LIMITS",
+    "ORG_TYPES",
+    "SIZES",
+    "Delivery",
+    "FormInvalid",
+    "NeedInvalid",
+    "Notice",
+    "confirm_need",
+    "confirm_registration",
+    "feeds",
+    "filter_notices",
+    "form_secret",
+    "ical",
+    "pending_registration",
+    "public_notices",
+    "register_supplier",
+    "send_email",
+    "stamp",
+    "stamped_time",
+    "submit_need",
+    "supplier_categories",
+]

@@ -11,8 +11,17 @@ from anchorage.services import job_kinds
 from anchorage.store.accounts import ROLES, User
 from anchorage.workspace import Workspace
 
-__all__ = ["ROLES", "XLSX_MEDIA", "JobInfo", "User", "Workspace", "csv_rows_bytes", "latest_refresh", "start_owner",
-           "xlsx_bytes"]
+__all__ = [
+    "ROLES",
+    "XLSX_MEDIA",
+    "JobInfo",
+    "User",
+    "Workspace",
+    "csv_rows_bytes",
+    "latest_refresh",
+    "start_owner",
+    "xlsx_bytes",
+]
 
 
 def start_owner(ws: Workspace) -> None:

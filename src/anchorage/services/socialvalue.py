@@ -33,9 +33,27 @@ status = gated.status
 lm3 = gated.lm3
 all_responses = gated.all_responses
 
-__all__ = ["PERCENT_FIELDS", "EntryInvalid", "Framework", "Issued", "LinkNotValid", "SurveyInvalid", "all_responses",
-           "can_issue_links", "can_record", "framework", "issue_survey_link", "lm3", "open_link", "record_entry", "require_survey_issuer",
-           "simulate", "status", "submit_answers", "survey_links"]
+__all__ = [
+    "PERCENT_FIELDS",
+    "EntryInvalid",
+    "Framework",
+    "Issued",
+    "LinkNotValid",
+    "SurveyInvalid",
+    "all_responses",
+    "can_issue_links",
+    "can_record",
+    "framework",
+    "issue_survey_link",
+    "lm3",
+    "open_link",
+    "record_entry",
+    "require_survey_issuer",
+    "simulate",
+    "status",
+    "submit_answers",
+    "survey_links",
+]
 
 
 def framework(ws: Workspace) -> Framework:
@@ -46,16 +64,31 @@ def can_record(viewer: Viewer, org: str | None) -> bool:
     return org is not None and viewer.may("record-social-value", org)
 
 
-def record_entry(ws: Workspace, viewer: Viewer, org: str, which: Literal["commitment", "delivery"],
-                 form: Mapping[str, str], *, ip: str | None = None) -> None:
+def record_entry(
+    ws: Workspace,
+    viewer: Viewer,
+    org: str,
+    which: Literal["commitment", "delivery"],
+    form: Mapping[str, str],
+    *,
+    ip: str | None = None,
+) -> None:
     """Record one commitment or delivery line for the anchor; EntryInvalid lists every problem of the form."""
     if not can_record(viewer, org):
-        raise Forbidden("Only an admin or analyst of this anchor can record its social value.",
-                        fix="Ask your anchor admin for the analyst role.")
+        raise Forbidden(
+            "Only an admin or analyst of this anchor can record its social value.",
+            fix="Ask your anchor admin for the analyst role.",
+        )
     slug = ws.config.anchor(org).slug
     (add_commitment if which == "commitment" else add_delivery)(ws, slug, form)
-    audited(ws, viewer, f"socialvalue-{which}", org=slug, ip=ip,
-            detail={"contract_ref": str(form.get("contract_ref", ""))[:200]})
+    audited(
+        ws,
+        viewer,
+        f"socialvalue-{which}",
+        org=slug,
+        ip=ip,
+        detail={"contract_ref": str(form.get("contract_ref", ""))[:200]},
+    )
 
 
 def can_issue_links(viewer: Viewer, org: str | None) -> bool:
@@ -70,16 +103,25 @@ def survey_links(ws: Workspace, viewer: Viewer, org: str | None) -> list[Lm3Surv
 def require_survey_issuer(ws: Workspace, viewer: Viewer, org: str) -> str:
     """The anchor's slug, if this viewer may send its suppliers survey links; else Forbidden."""
     if not org or not can_issue_links(viewer, ws.config.anchor(org).slug):
-        raise Forbidden("Only an admin or analyst of this anchor can send its suppliers survey links.",
-                        fix="Ask your anchor admin for the analyst role.")
+        raise Forbidden(
+            "Only an admin or analyst of this anchor can send its suppliers survey links.",
+            fix="Ask your anchor admin for the analyst role.",
+        )
     return ws.config.anchor(org).slug
 
 
-def issue_survey_link(ws: Workspace, viewer: Viewer, org: str, supplier_name: str, *, income: Decimal | None = None,
-                      year: int | None = None, ip: str | None = None) -> Issued:
+def issue_survey_link(
+    ws: Workspace,
+    viewer: Viewer,
+    org: str,
+    supplier_name: str,
+    *,
+    income: Decimal | None = None,
+    year: int | None = None,
+    ip: str | None = None,
+) -> Issued:
     """A one-time LM3 survey link for one supplier of the anchor (its admin or analyst, or the local operator)."""
     slug = require_survey_issuer(ws, viewer, org)
     issued = issue_link(ws, slug, supplier_name, created_by=viewer.email, income=income, year=year)
     audited(ws, viewer, "lm3-survey-link", org=slug, ip=ip, detail={"link_id": issued.link_id})
     return issued
-

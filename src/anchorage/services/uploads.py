@@ -29,8 +29,17 @@ from anchorage.jobs.worker import JobRun
 from anchorage.services.loads import staged_folder, without_server_path
 from anchorage.workspace import Workspace
 
-__all__ = ["Preview", "buyers", "effect", "is_notices", "load_as_job", "preview", "quarantine_file",
-           "restore_upload", "save_mapping"]
+__all__ = [
+    "Preview",
+    "buyers",
+    "effect",
+    "is_notices",
+    "load_as_job",
+    "preview",
+    "quarantine_file",
+    "restore_upload",
+    "save_mapping",
+]
 
 
 def is_notices(kind: str, path: Path) -> bool:
@@ -38,22 +47,38 @@ def is_notices(kind: str, path: Path) -> bool:
     return kind == "contracts" and is_json(path)
 
 
-def preview(ws: Workspace, folder: Path, meta: dict[str, str], *, mapping: dict[str, str] | None = None) -> Preview:
+def preview(
+    ws: Workspace, folder: Path, meta: dict[str, str], *, mapping: dict[str, str] | None = None
+) -> Preview:
     """The staged file's header, first rows (none of a staff extract: personal data) and proposed or chosen
     columns (a spend file's whole-file checks: `spend_checks`). A file refused here is not kept on the server, and
     its error does not name where the server keeps it."""
     try:
-        pv = preview_file(folder / meta["name"], meta["kind"], workdir=folder, mapping=mapping,
-                          limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
-                          anchor_name=ws.config.anchor(meta["org"]).name)
+        pv = preview_file(
+            folder / meta["name"],
+            meta["kind"],
+            workdir=folder,
+            mapping=mapping,
+            limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
+            anchor_name=ws.config.anchor(meta["org"]).name,
+        )
     except AnchorageError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise without_server_path(exc, folder) from None
     return pv
 
 
-def spend_checks(ws: Workspace, viewer: Viewer, token: str, folder: Path, meta: dict[str, str], pv: Preview, *,
-                 inline_bytes: int, ip: str | None) -> str | None:
+def spend_checks(
+    ws: Workspace,
+    viewer: Viewer,
+    token: str,
+    folder: Path,
+    meta: dict[str, str],
+    pv: Preview,
+    *,
+    inline_bytes: int,
+    ip: str | None,
+) -> str | None:
     """Every check a spend file's load would make, onto its preview: within the request for a file of up to
     `inline_bytes`; for a bigger one (a million rows take a minute) as a job, whose page links back here. The id
     of that job while it runs (the uploader waits on its page), None once `pv` has the checks."""
@@ -63,8 +88,13 @@ def spend_checks(ws: Workspace, viewer: Viewer, token: str, folder: Path, meta: 
         return None
     job_id = meta.get("checks_job")
     if not job_id:
-        job_id = queue.submit(ws, "preview-checks", requested_by=viewer.email, org=meta["org"],
-                              params={"token": token, "ip": ip})
+        job_id = queue.submit(
+            ws,
+            "preview-checks",
+            requested_by=viewer.email,
+            org=meta["org"],
+            params={"token": token, "ip": ip},
+        )
         (folder / "meta.json").write_text(json.dumps({**meta, "checks_job": job_id}))
         return job_id
     ran = jobs_views.job(ws, viewer, job_id, ip=ip)
@@ -72,7 +102,9 @@ def spend_checks(ws: Workspace, viewer: Viewer, token: str, folder: Path, meta: 
         return job_id
     found = ran.result or {}
     pv.warnings = list(found.get("warnings") or [])
-    pv.notes += list(found.get("notes") or ([] if ran.state == "done" else [f"The checks stopped: {ran.error}"]))
+    pv.notes += list(
+        found.get("notes") or ([] if ran.state == "done" else [f"The checks stopped: {ran.error}"])
+    )
     return None
 
 
@@ -93,7 +125,12 @@ def _checks_job(ws: Workspace, run: JobRun) -> dict[str, Any]:
     pv = preview(ws, folder, meta)
     noted = len(pv.notes)
     _checks(ws, pv, folder, meta)
-    return {"warnings": pv.warnings, "notes": pv.notes[noted:], "preview": token, "link": f"/upload/{token}"}
+    return {
+        "warnings": pv.warnings,
+        "notes": pv.notes[noted:],
+        "preview": token,
+        "link": f"/upload/{token}",
+    }
 
 
 def register() -> None:
@@ -119,12 +156,24 @@ def effect(ws: Workspace, meta: dict[str, str]) -> str:
     return describe(ws, meta["org"], meta["kind"], meta["name"])
 
 
-def load_as_job(ws: Workspace, viewer: Viewer, token: str, meta: dict[str, str], *, ip: str | None,
-                **options: Any) -> str:
+def load_as_job(
+    ws: Workspace,
+    viewer: Viewer,
+    token: str,
+    meta: dict[str, str],
+    *,
+    ip: str | None,
+    **options: Any,
+) -> str:
     """Queue the staged file's load (services/loads.py `_load`) as a job of the viewer; its id."""
     viewer.require_upload(meta["org"])
-    return queue.submit(ws, "load", requested_by=viewer.email, org=meta["org"],
-                        params={"token": token, "name": meta["name"], "ip": ip, **options})
+    return queue.submit(
+        ws,
+        "load",
+        requested_by=viewer.email,
+        org=meta["org"],
+        params={"token": token, "name": meta["name"], "ip": ip, **options},
+    )
 
 
 def restore_upload(ws: Workspace, viewer: Viewer, upload_id: str, *, ip: str | None) -> str:
@@ -133,26 +182,54 @@ def restore_upload(ws: Workspace, viewer: Viewer, upload_id: str, *, ip: str | N
     viewer.require_upload(up.org)
     done = restore.restore(ws, up.id, org=up.org)
     with ws.session() as s:
-        audit.record(s, viewer.email, "restore-upload", org=up.org, ip=ip,
-                     detail={"upload_id": up.id, "file": up.filename, "superseded": done.superseded})
+        audit.record(
+            s,
+            viewer.email,
+            "restore-upload",
+            org=up.org,
+            ip=ip,
+            detail={"upload_id": up.id, "file": up.filename, "superseded": done.superseded},
+        )
         s.commit()
     return up.org
 
 
-def quarantine_file(ws: Workspace, viewer: Viewer, upload_id: str, rows: list[dict[str, Any]], columns: list[str],
-                    fmt: str, *, ip: str | None) -> tuple[bytes, str]:
+def quarantine_file(
+    ws: Workspace,
+    viewer: Viewer,
+    upload_id: str,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    fmt: str,
+    *,
+    ip: str | None,
+) -> tuple[bytes, str]:
     """The quarantined rows kept (all columns) as CSV or XLSX, audited as an export; the bytes and media type."""
     if fmt not in ("csv", "xlsx"):
-        raise AnchorageError(f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx.")
+        raise AnchorageError(
+            f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx."
+        )
     df = pd.DataFrame(rows, columns=columns or None)
     with ws.session() as s:
-        audit.record(s, viewer.email, "export", org=queries.upload(ws, viewer, upload_id).org,
-                     ip=ip, detail={"what": "quarantine", "upload_id": upload_id, "format": fmt})
+        audit.record(
+            s,
+            viewer.email,
+            "export",
+            org=queries.upload(ws, viewer, upload_id).org,
+            ip=ip,
+            detail={"what": "quarantine", "upload_id": upload_id, "format": fmt},
+        )
         s.commit()
-    return (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA) if fmt == "xlsx" else (csv_bytes(df), "text/csv")
+    return (
+        (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA)
+        if fmt == "xlsx"
+        else (csv_bytes(df), "text/csv")
+    )
 
 
 def total_lines(rows: list[dict[str, Any]]) -> tuple[int, Decimal]:
     """The file's own total lines among an upload's quarantined rows (not payments, so nothing lost): count, £."""
     found = [r for r in rows if r.get("reason") == TOTAL_LINE]
-    return len(found), sum((Decimal(str(r["amount"])) for r in found if r.get("amount") is not None), Decimal(0))
+    return len(found), sum(
+        (Decimal(str(r["amount"])) for r in found if r.get("amount") is not None), Decimal(0)
+    )

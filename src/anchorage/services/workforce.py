@@ -28,21 +28,51 @@ from anchorage.workforce.programmes import EmploymentProgramme, load_programmes
 from anchorage.workforce.programmes import status as programme_status
 from anchorage.workspace import Workspace
 
-__all__ = ["COLLABORATIVE", "INDICATORS", "KINDS", "LABELS", "OUTCOMES", "Commitment", "EmploymentProgramme",
-           "audited", "bid_pack", "calendars_file", "can_transfer_levy", "ledger_file", "levy_transfer",
-           "programme_status", "programmes", "replan"]
+__all__ = [
+    "COLLABORATIVE",
+    "INDICATORS",
+    "KINDS",
+    "LABELS",
+    "OUTCOMES",
+    "Commitment",
+    "EmploymentProgramme",
+    "audited",
+    "bid_pack",
+    "calendars_file",
+    "can_transfer_levy",
+    "ledger_file",
+    "levy_transfer",
+    "programme_status",
+    "programmes",
+    "replan",
+]
 
 
 def programmes(ws: Workspace) -> dict[str, EmploymentProgramme]:
     return load_programmes(ws)
 
 
-def replan(ws: Workspace, viewer: Viewer, *, dropout: str, placement: str, from_month: dt.date,
-           ip: str | None = None) -> dict[str, Any]:
+def replan(
+    ws: Workspace,
+    viewer: Viewer,
+    *,
+    dropout: str,
+    placement: str,
+    from_month: dt.date,
+    ip: str | None = None,
+) -> dict[str, Any]:
     """Record a dropout or a withdrawn placement and re-plan the rotations (the boundary refuses other anchors')."""
-    result = wq.replan(ws, viewer, dropout=dropout, placement=placement, from_month=from_month, ip=ip)
-    audited(ws, viewer, "replan", org=viewer.org, ip=ip,
-            detail={"apprentice": dropout, "placement": placement, "status": result["status"]})
+    result = wq.replan(
+        ws, viewer, dropout=dropout, placement=placement, from_month=from_month, ip=ip
+    )
+    audited(
+        ws,
+        viewer,
+        "replan",
+        org=viewer.org,
+        ip=ip,
+        detail={"apprentice": dropout, "placement": placement, "status": result["status"]},
+    )
     return result
 
 
@@ -50,11 +80,19 @@ def can_transfer_levy(viewer: Viewer) -> bool:
     return viewer.org is not None and viewer.may("transfer-levy", viewer.org)
 
 
-def levy_transfer(ws: Workspace, viewer: Viewer, transfer: Commitment, *, ip: str | None = None) -> None:
+def levy_transfer(
+    ws: Workspace, viewer: Viewer, transfer: Commitment, *, ip: str | None = None
+) -> None:
     """A transfer out of an anchor's levy funds (its own admin), within the year's cap."""
     wq.add_transfer(ws, viewer, transfer)
-    audited(ws, viewer, "levy-transfer", org=transfer.org, ip=ip,
-            detail={"recipient": transfer.recipient, "total_price": str(transfer.total_price)})
+    audited(
+        ws,
+        viewer,
+        "levy-transfer",
+        org=transfer.org,
+        ip=ip,
+        detail={"recipient": transfer.recipient, "total_price": str(transfer.total_price)},
+    )
 
 
 def calendars_file(ws: Workspace, viewer: Viewer, out: Path, *, ip: str | None = None) -> Path:
@@ -70,10 +108,24 @@ def ledger_file(ws: Workspace, viewer: Viewer, out: Path, *, ip: str | None = No
     return path
 
 
-def bid_pack(ws: Workspace, viewer: Viewer, out_dir: Path, fmt: str, programme: str | None,
-             bid_date: dt.date | None, *, ip: str | None = None) -> Path:
+def bid_pack(
+    ws: Workspace,
+    viewer: Viewer,
+    out_dir: Path,
+    fmt: str,
+    programme: str | None,
+    bid_date: dt.date | None,
+    *,
+    ip: str | None = None,
+) -> Path:
     """The bid pack in one format: totals over every pledge, the pledges listed only of anchors this viewer sees."""
-    _, paths = build_bid_pack(ws, out_dir, programme, bid_date, visible=lambda org: sees_pledge(viewer, org),
-                              known=lambda org: lists_starts(viewer, org))
+    _, paths = build_bid_pack(
+        ws,
+        out_dir,
+        programme,
+        bid_date,
+        visible=lambda org: sees_pledge(viewer, org),
+        known=lambda org: lists_starts(viewer, org),
+    )
     exported(ws, viewer, f"bid pack ({fmt})", ip=ip)
     return paths[fmt]

@@ -35,7 +35,9 @@ def _text(form: Mapping[str, str], key: str, label: str, problems: dict[str, str
     return v[:MAX_TEXT]
 
 
-def _date(form: Mapping[str, str], key: str, label: str, problems: dict[str, str]) -> dt.date | None:
+def _date(
+    form: Mapping[str, str], key: str, label: str, problems: dict[str, str]
+) -> dt.date | None:
     day = parse_date(str(form.get(key, "")))
     if day is None:
         problems[key] = f"{label}: enter a date as YYYY-MM-DD"
@@ -66,10 +68,15 @@ def _insert(ws: Workspace, table: str, values: list[object], form: Mapping[str, 
     raw = json.dumps({k: str(v)[:MAX_TEXT] for k, v in form.items() if k != "csrf_token"})
     marks = ", ".join("?" * (len(values) + 3))
     with ws.warehouse() as con:
-        con.execute(f"INSERT INTO {table} VALUES ({marks})", [FORM_UPLOAD, *values[:1], None, *values[1:], raw])
+        con.execute(
+            f"INSERT INTO {table} VALUES ({marks})",
+            [FORM_UPLOAD, *values[:1], None, *values[1:], raw],
+        )
 
 
-def add_commitment(ws: Workspace, org: str, form: Mapping[str, str], fw: Framework | None = None) -> None:
+def add_commitment(
+    ws: Workspace, org: str, form: Mapping[str, str], fw: Framework | None = None
+) -> None:
     """Record one commitment (contract, supplier, measure, quantity, contract start and end)."""
     fw = fw or load_framework(ws)
     out, problems = _common(form, fw)
@@ -80,18 +87,48 @@ def add_commitment(ws: Workspace, org: str, form: Mapping[str, str], fw: Framewo
     if problems:
         raise EntryInvalid(problems)
     key = normalise_names([str(out["supplier_name"])])[0]
-    _insert(ws, "sv_commitments", [ws.config.anchor(org).slug, out["contract_ref"], out["supplier_name"], key,
-                                   out["measure_id"], out["quantity"], start, end], form)
+    _insert(
+        ws,
+        "sv_commitments",
+        [
+            ws.config.anchor(org).slug,
+            out["contract_ref"],
+            out["supplier_name"],
+            key,
+            out["measure_id"],
+            out["quantity"],
+            start,
+            end,
+        ],
+        form,
+    )
 
 
-def add_delivery(ws: Workspace, org: str, form: Mapping[str, str], fw: Framework | None = None) -> None:
+def add_delivery(
+    ws: Workspace, org: str, form: Mapping[str, str], fw: Framework | None = None
+) -> None:
     """Record one delivery report line (contract, supplier, measure, quantity delivered, period end)."""
     fw = fw or load_framework(ws)
     out, problems = _common(form, fw)
     period_end = _date(form, "period_end", "Period end", problems)
-    evidence = re.sub(r"[\x00-\x1f\x7f]", " ", str(form.get("evidence", ""))).strip()[:MAX_TEXT] or None
+    evidence = (
+        re.sub(r"[\x00-\x1f\x7f]", " ", str(form.get("evidence", ""))).strip()[:MAX_TEXT] or None
+    )
     if problems:
         raise EntryInvalid(problems)
     key = normalise_names([str(out["supplier_name"])])[0]
-    _insert(ws, "sv_deliveries", [ws.config.anchor(org).slug, out["contract_ref"], out["supplier_name"], key,
-                                  out["measure_id"], out["quantity"], period_end, evidence], form)
+    _insert(
+        ws,
+        "sv_deliveries",
+        [
+            ws.config.anchor(org).slug,
+            out["contract_ref"],
+            out["supplier_name"],
+            key,
+            out["measure_id"],
+            out["quantity"],
+            period_end,
+            evidence,
+        ],
+        form,
+    )

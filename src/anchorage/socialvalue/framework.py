@@ -50,9 +50,20 @@ class Framework:
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per measure, with its theme and outcome: the framework as a table."""
-        return [{"theme": m.theme, "outcome": m.outcome, "measure_id": m.id, "measure": m.name, "unit": m.unit,
-                 "proxy": m.proxy, "source": m.source, "year": m.year, "basis": m.basis}
-                for m in self.measures.values()]
+        return [
+            {
+                "theme": m.theme,
+                "outcome": m.outcome,
+                "measure_id": m.id,
+                "measure": m.name,
+                "unit": m.unit,
+                "proxy": m.proxy,
+                "source": m.source,
+                "year": m.year,
+                "basis": m.basis,
+            }
+            for m in self.measures.values()
+        ]
 
 
 def _text(obj: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
@@ -63,10 +74,14 @@ def _text(obj: dict[str, Any], key: str, where: str, problems: list[str]) -> str
     return v.strip()
 
 
-def _share(section: dict[str, Any], key: str, default: float, where: str, problems: list[str]) -> float:
+def _share(
+    section: dict[str, Any], key: str, default: float, where: str, problems: list[str]
+) -> float:
     v = section.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
-        problems.append(f'[{where}] {key} = {v!r} must be a number between 0 and 1 (e.g. 0.3 for 30%)')
+        problems.append(
+            f"[{where}] {key} = {v!r} must be a number between 0 and 1 (e.g. 0.3 for 30%)"
+        )
         return default
     return float(v)
 
@@ -108,20 +123,39 @@ def parse_framework(data: dict[str, Any], path: str) -> Framework:
                 proxy, year = m.get("proxy"), m.get("year")
                 label = f'measure "{mid or mi}"'
                 if isinstance(proxy, bool) or not isinstance(proxy, int | float) or proxy < 0:
-                    problems.append(f"{label}: proxy = {proxy!r} must be a £ value of 0 or more per unit")
+                    problems.append(
+                        f"{label}: proxy = {proxy!r} must be a £ value of 0 or more per unit"
+                    )
                     proxy = 0.0
                 if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
-                    problems.append(f"{label}: year = {year!r} must be the source's year, e.g. 2025")
+                    problems.append(
+                        f"{label}: year = {year!r} must be the source's year, e.g. 2025"
+                    )
                     year = 0
                 if mid in measures:
                     problems.append(f'measure id "{mid}" is used twice')
-                measures[mid] = Measure(mid, name, unit, float(proxy), source, int(year), str(m.get("basis", "")),
-                                        tid, tname, oid, oname)
+                measures[mid] = Measure(
+                    mid,
+                    name,
+                    unit,
+                    float(proxy),
+                    source,
+                    int(year),
+                    str(m.get("basis", "")),
+                    tid,
+                    tname,
+                    oid,
+                    oname,
+                )
     behind = data.get("behind", {}) if isinstance(data.get("behind"), dict) else {}
     lm3 = data.get("lm3", {}) if isinstance(data.get("lm3"), dict) else {}
     fw = Framework(
-        name=str(head.get("name", "Social value framework")), version=str(head.get("version", "")),
-        measures=measures, themes=themes, themes_ppn002=ppn, path=path,
+        name=str(head.get("name", "Social value framework")),
+        version=str(head.get("version", "")),
+        measures=measures,
+        themes=themes,
+        themes_ppn002=ppn,
+        path=path,
         behind_threshold=_share(behind, "threshold", 0.8, "behind", problems),
         staff_local_respend=_share(lm3, "staff_local_respend", 0.3, "lm3", problems),
         supplier_local_respend=_share(lm3, "supplier_local_respend", 0.2, "lm3", problems),
@@ -135,7 +169,9 @@ def read_framework(path: Path) -> Framework:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise WorkspaceError(f"{path} cannot be read ({exc.strerror}).", fix="Check the file exists.") from None
+        raise WorkspaceError(
+            f"{path} cannot be read ({exc.strerror}).", fix="Check the file exists."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"it is not valid TOML ({exc})"], str(path)) from None
     return parse_framework(data, str(path))
@@ -155,7 +191,9 @@ def init_framework(ws: Workspace) -> Path:
     """Copy the default framework into the workspace for editing (an existing file is kept)."""
     dest = ws.root / WORKSPACE_NAME
     if dest.exists():
-        raise WorkspaceError(f"{dest} already exists; it was left as it is.",
-                             fix="Edit it, or delete it to start again from the default.")
+        raise WorkspaceError(
+            f"{dest} already exists; it was left as it is.",
+            fix="Edit it, or delete it to start again from the default.",
+        )
     shutil.copyfile(DEFAULT_PATH, dest)
     return dest

@@ -39,13 +39,24 @@ class Rounds:
         return (self.round2 + self.round3) / self.round1 if self.round1 > 0 else None
 
 
-def response_rounds(income: float, wages_share: float, local_staff_share: float, purchases_share: float,
-                    local_purchases_share: float, staff_respend: float, supplier_respend: float) -> Rounds:
+def response_rounds(
+    income: float,
+    wages_share: float,
+    local_staff_share: float,
+    purchases_share: float,
+    local_purchases_share: float,
+    staff_respend: float,
+    supplier_respend: float,
+) -> Rounds:
     """One supplier's three rounds (shares as fractions 0-1)."""
     local_wages = income * wages_share * local_staff_share
     local_purchases = income * purchases_share * local_purchases_share
-    return Rounds(income, local_wages + local_purchases,
-                  local_wages * staff_respend + local_purchases * supplier_respend, 1)
+    return Rounds(
+        income,
+        local_wages + local_purchases,
+        local_wages * staff_respend + local_purchases * supplier_respend,
+        1,
+    )
 
 
 def with_rounds(responses: pd.DataFrame, fw: Framework) -> pd.DataFrame:
@@ -56,14 +67,18 @@ def with_rounds(responses: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     local_purchases = inc * df["purchases_share"] * df["local_purchases_share"]
     df["round1"] = inc
     df["round2"] = local_wages + local_purchases
-    df["round3"] = local_wages * fw.staff_local_respend + local_purchases * fw.supplier_local_respend
+    df["round3"] = (
+        local_wages * fw.staff_local_respend + local_purchases * fw.supplier_local_respend
+    )
     return df
 
 
 def total_rounds(df: pd.DataFrame) -> Rounds:
     if df.empty:
         return Rounds(0.0, 0.0, 0.0, 0)
-    return Rounds(float(df["round1"].sum()), float(df["round2"].sum()), float(df["round3"].sum()), len(df))
+    return Rounds(
+        float(df["round1"].sum()), float(df["round2"].sum()), float(df["round3"].sum()), len(df)
+    )
 
 
 def read_responses(ws: Workspace) -> pd.DataFrame:
@@ -71,13 +86,16 @@ def read_responses(ws: Workspace) -> pd.DataFrame:
     authorities; unknown when no postcode is given or the postcode is not in the reference data)."""
     local = ws.config.place.local
     with ws.warehouse(read_only=True) as con:
-        return con.execute(f"""
+        return con.execute(
+            f"""
             SELECT r.org, r.supplier_name, r.supplier_key, r.year, r.income, r.wages_share, r.local_staff_share,
                    r.purchases_share, r.local_purchases_share, r.postcode,
                    CASE WHEN p.lad IS NULL THEN NULL ELSE list_contains(?, p.lad) END AS supplier_local
             FROM lm3_responses r
-            LEFT JOIN postcodes p ON p.pcd_key = {postcode_key_sql('r.postcode')}
-        """, [local]).df()
+            LEFT JOIN postcodes p ON p.pcd_key = {postcode_key_sql("r.postcode")}
+        """,
+            [local],
+        ).df()
 
 
 def lm3_table(responses: pd.DataFrame, fw: Framework) -> pd.DataFrame:
@@ -89,8 +107,16 @@ def lm3_table(responses: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     rows = []
     for org, part in [*df.groupby("org"), (COLLABORATIVE, df)]:
         r = total_rounds(part)
-        rows.append({"org": org, "responses": r.responses, "round1": r.round1, "round2": r.round2,
-                     "round3": r.round3, "lm3": round(r.lm3, 4) if r.lm3 is not None else None})
+        rows.append(
+            {
+                "org": org,
+                "responses": r.responses,
+                "round1": r.round1,
+                "round2": r.round2,
+                "round3": r.round3,
+                "lm3": round(r.lm3, 4) if r.lm3 is not None else None,
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -102,11 +128,18 @@ class Lm3Result:
     supplier_local_respend: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"lm3": frame_records(self.table), "assumptions": {
-            "staff_local_respend": self.staff_local_respend, "supplier_local_respend": self.supplier_local_respend}}
+        return {
+            "lm3": frame_records(self.table),
+            "assumptions": {
+                "staff_local_respend": self.staff_local_respend,
+                "supplier_local_respend": self.supplier_local_respend,
+            },
+        }
 
 
-def lm3_results(ws: Workspace, fw: Framework | None = None, *, year: int | None = None) -> Lm3Result:
+def lm3_results(
+    ws: Workspace, fw: Framework | None = None, *, year: int | None = None
+) -> Lm3Result:
     """LM3 of every survey answer, or of those of one survey year."""
     fw = fw or load_framework(ws)
     raw = read_responses(ws)

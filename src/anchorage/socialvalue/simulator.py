@@ -52,9 +52,12 @@ def _find_category(cats: pd.DataFrame, category: str) -> pd.Series:
     if category.strip().casefold() in exact:
         return cats.iloc[exact[category.strip().casefold()]]
     near = [m[0] for m in process.extract(category, names, limit=5)] if names else []
-    raise AnchorageError(f'There is no spend category "{category}" here.',
-                         fix=("Categories with spend include: " + "; ".join(near) + ".") if near else
-                         "Load spend first (anchorage spend ingest).")
+    raise AnchorageError(
+        f'There is no spend category "{category}" here.',
+        fix=("Categories with spend include: " + "; ".join(near) + ".")
+        if near
+        else "Load spend first (anchorage spend ingest).",
+    )
 
 
 def lm3_inputs(responses: pd.DataFrame, fw: Framework, org: str) -> tuple[float, float, list[str]]:
@@ -64,40 +67,62 @@ def lm3_inputs(responses: pd.DataFrame, fw: Framework, org: str) -> tuple[float,
     df = with_rounds(responses, fw) if not responses.empty else responses
     scope = df if org == COLLABORATIVE or df.empty else df[df["org"] == org]
     if scope.empty and not df.empty:
-        notes.append("this anchor has no survey responses, so the whole collaborative's responses are used")
+        notes.append(
+            "this anchor has no survey responses, so the whole collaborative's responses are used"
+        )
         scope = df
     if scope.empty:
-        raise AnchorageError("There are no LM3 survey responses to estimate the local multiplier from.",
-                             fix="Import survey answers (anchorage lm3 import FILE --org ANCHOR), collect them "
-                                 "on the web, or give a multiplier with --lm3.")
+        raise AnchorageError(
+            "There are no LM3 survey responses to estimate the local multiplier from.",
+            fix="Import survey answers (anchorage lm3 import FILE --org ANCHOR), collect them "
+            "on the web, or give a multiplier with --lm3.",
+        )
     local = scope[scope["supplier_local"].fillna(False).astype(bool)]
     if local.empty:
-        notes.append("no surveyed supplier is known to be local, so LM3 of all surveyed suppliers is used")
+        notes.append(
+            "no surveyed supplier is known to be local, so LM3 of all surveyed suppliers is used"
+        )
         local = scope
     lm3 = total_rounds(local).lm3 or 1.0
     notes.append(f"LM3 of local suppliers = {lm3:.3f}, from {len(local)} survey response(s)")
     non_local = scope[scope["supplier_local"].eq(False)]
     if non_local.empty:
-        notes.append("no surveyed supplier is known to be non-local: their local re-spend is taken as £0 per £1, "
-                     "which may overstate the net gain")
+        notes.append(
+            "no surveyed supplier is known to be non-local: their local re-spend is taken as £0 per £1, "
+            "which may overstate the net gain"
+        )
         return lm3, 0.0, notes
     r = total_rounds(non_local).local_respend_per_pound or 0.0
-    notes.append(f"non-local suppliers re-spend £{r:.3f} locally per £1 (rounds 2 and 3), from "
-                 f"{len(non_local)} response(s)")
+    notes.append(
+        f"non-local suppliers re-spend £{r:.3f} locally per £1 (rounds 2 and 3), from "
+        f"{len(non_local)} response(s)"
+    )
     return lm3, r, notes
 
 
-def simulate(tables: dict[str, pd.DataFrame], responses: pd.DataFrame, fw: Framework, *, category: str,
-             shift_pct: float, org: str = COLLABORATIVE, lm3_override: float | None = None) -> Simulation:
+def simulate(
+    tables: dict[str, pd.DataFrame],
+    responses: pd.DataFrame,
+    fw: Framework,
+    *,
+    category: str,
+    shift_pct: float,
+    org: str = COLLABORATIVE,
+    lm3_override: float | None = None,
+) -> Simulation:
     """Shift `shift_pct`% of `category`'s non-local spend (known non-local and unknown) to local suppliers."""
     if not 0 <= shift_pct <= 100:
-        raise AnchorageError(f"A shift of {shift_pct:g}% is not possible.", fix="Give a percentage from 0 to 100.")
+        raise AnchorageError(
+            f"A shift of {shift_pct:g}% is not possible.", fix="Give a percentage from 0 to 100."
+        )
     cats = tables["categories"]
     cats = cats[cats["org"] == org]
     totals = tables["totals"]
     totals = totals[totals["org"] == org]
     if totals.empty or cats.empty:
-        raise AnchorageError(f'There is no analysed spend for "{org}".', fix="Load spend for this anchor first.")
+        raise AnchorageError(
+            f'There is no analysed spend for "{org}".', fix="Load spend for this anchor first."
+        )
     row = _find_category(cats, category)
     spend, local = float(row["spend"]), float(row["local_spend"])
     not_local = spend - local
@@ -108,9 +133,17 @@ def simulate(tables: dict[str, pd.DataFrame], responses: pd.DataFrame, fw: Frame
     pct_after = local_after / total if total else None
     if lm3_override is not None:
         if lm3_override < 1:
-            raise AnchorageError(f"An LM3 of {lm3_override:g} is below 1.", fix="LM3 is 1 or more, e.g. 1.6.")
-        lm3, respend, notes = lm3_override, 0.0, [f"LM3 of {lm3_override:g} was given; non-local suppliers' local "
-                                                  "re-spend is taken as £0 per £1"]
+            raise AnchorageError(
+                f"An LM3 of {lm3_override:g} is below 1.", fix="LM3 is 1 or more, e.g. 1.6."
+            )
+        lm3, respend, notes = (
+            lm3_override,
+            0.0,
+            [
+                f"LM3 of {lm3_override:g} was given; non-local suppliers' local "
+                "re-spend is taken as £0 per £1"
+            ],
+        )
     else:
         lm3, respend, notes = lm3_inputs(responses, fw, org)
     gross, lost = shifted * lm3, shifted * respend
@@ -126,23 +159,54 @@ def simulate(tables: dict[str, pd.DataFrame], responses: pd.DataFrame, fw: Frame
         "local suppliers have the capacity to take the work; prices, quality and displacement are not modelled",
     ]
     return Simulation(
-        org=org, category=str(row["category"]), shift_pct=shift_pct, category_spend=spend, category_local=local,
-        category_not_local=not_local, shifted=shifted, total_spend=total, local_before=local_before,
-        local_after=local_after, pct_before=pct_before, pct_after=pct_after,
-        change_pp=(pct_after - pct_before) * 100 if pct_before is not None and pct_after is not None else None,
-        lm3_local=lm3, respend_non_local=respend, gross_impact=gross, lost_impact=lost, net_impact=gross - lost,
-        assumptions=assumptions)
+        org=org,
+        category=str(row["category"]),
+        shift_pct=shift_pct,
+        category_spend=spend,
+        category_local=local,
+        category_not_local=not_local,
+        shifted=shifted,
+        total_spend=total,
+        local_before=local_before,
+        local_after=local_after,
+        pct_before=pct_before,
+        pct_after=pct_after,
+        change_pp=(pct_after - pct_before) * 100
+        if pct_before is not None and pct_after is not None
+        else None,
+        lm3_local=lm3,
+        respend_non_local=respend,
+        gross_impact=gross,
+        lost_impact=lost,
+        net_impact=gross - lost,
+        assumptions=assumptions,
+    )
 
 
-def simulate_workspace(ws: Workspace, *, category: str, shift_pct: float, org: str | None = None,
-                       lm3_override: float | None = None) -> Simulation:
+def simulate_workspace(
+    ws: Workspace,
+    *,
+    category: str,
+    shift_pct: float,
+    org: str | None = None,
+    lm3_override: float | None = None,
+) -> Simulation:
     """Run the what-if on the workspace's spend analysis and LM3 survey answers."""
     with ws.warehouse(read_only=True) as con:
         row = con.execute("SELECT count(*) FROM spend").fetchone()
     if not row or not row[0]:
-        raise AnchorageError("There is no spend to simulate with.",
-                             fix="Load spend first: anchorage spend ingest FILE --org ANCHOR.")
+        raise AnchorageError(
+            "There is no spend to simulate with.",
+            fix="Load spend first: anchorage spend ingest FILE --org ANCHOR.",
+        )
     slug = ws.config.anchor(org).slug if org else COLLABORATIVE
     fw = load_framework(ws)
-    return simulate(analyse_workspace(ws).tables, lm3_results(ws, fw).responses, fw, category=category,
-                    shift_pct=shift_pct, org=slug, lm3_override=lm3_override)
+    return simulate(
+        analyse_workspace(ws).tables,
+        lm3_results(ws, fw).responses,
+        fw,
+        category=category,
+        shift_pct=shift_pct,
+        org=slug,
+        lm3_override=lm3_override,
+    )

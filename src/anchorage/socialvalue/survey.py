@@ -23,10 +23,12 @@ from anchorage.workspace import Workspace
 
 LINK_DAYS = 30
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-PERCENT_FIELDS = {"wages_pct": "Share of the income spent on wages",
-                  "local_staff_pct": "Share of those wages paid to staff living locally",
-                  "purchases_pct": "Share of the income spent on goods and services from other suppliers",
-                  "local_purchases_pct": "Share of those purchases made from local suppliers"}
+PERCENT_FIELDS = {
+    "wages_pct": "Share of the income spent on wages",
+    "local_staff_pct": "Share of those wages paid to staff living locally",
+    "purchases_pct": "Share of the income spent on goods and services from other suppliers",
+    "local_purchases_pct": "Share of those purchases made from local suppliers",
+}
 MAX_TEXT = 200
 
 
@@ -57,20 +59,37 @@ def _clean(text: str, limit: int = MAX_TEXT) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", " ", text).strip()[:limit]
 
 
-def issue_link(ws: Workspace, org: str, supplier_name: str, *, created_by: str, income: Decimal | None = None,
-               year: int | None = None, days: int = LINK_DAYS) -> Issued:
+def issue_link(
+    ws: Workspace,
+    org: str,
+    supplier_name: str,
+    *,
+    created_by: str,
+    income: Decimal | None = None,
+    year: int | None = None,
+    days: int = LINK_DAYS,
+) -> Issued:
     """Issue a one-time survey link for one supplier of the anchor."""
     slug = ws.config.anchor(org).slug
     name = _clean(supplier_name)
     if not name:
         raise AnchorageError("The supplier's name is blank.", fix="Give the supplier's name.")
     if income is not None and income <= 0:
-        raise AnchorageError("The spend with the supplier must be above £0.", fix="Leave it blank to ask them.")
+        raise AnchorageError(
+            "The spend with the supplier must be above £0.", fix="Leave it blank to ask them."
+        )
     token = secrets.token_urlsafe(24)
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
     with ws.session() as s:
-        link = Lm3SurveyLink(org=slug, supplier_name=name, income=income, year=year, token_hash=_hash(token),
-                             created_by=created_by, expires_at=expires)
+        link = Lm3SurveyLink(
+            org=slug,
+            supplier_name=name,
+            income=income,
+            year=year,
+            token_hash=_hash(token),
+            created_by=created_by,
+            expires_at=expires,
+        )
         s.add(link)
         s.commit()
         return Issued(link.id, token, expires)
@@ -78,8 +97,10 @@ def issue_link(ws: Workspace, org: str, supplier_name: str, *, created_by: str, 
 
 def open_link(ws: Workspace, token: str) -> Lm3SurveyLink:
     """The link a token opens; LinkNotValid when it is malformed, unknown, used or expired."""
-    bad = LinkNotValid("This survey link is not valid: it may have been used already or have expired.",
-                       fix="Ask the anchor that sent it for a new link.")
+    bad = LinkNotValid(
+        "This survey link is not valid: it may have been used already or have expired.",
+        fix="Ask the anchor that sent it for a new link.",
+    )
     if not TOKEN.fullmatch(token or ""):
         raise bad
     with ws.session() as s:
@@ -94,8 +115,13 @@ def open_link(ws: Workspace, token: str) -> Lm3SurveyLink:
 
 def links(ws: Workspace, org: str) -> list[Lm3SurveyLink]:
     with ws.session() as s:
-        return list(s.scalars(select(Lm3SurveyLink).where(Lm3SurveyLink.org == org)
-                              .order_by(Lm3SurveyLink.created_at.desc())).all())
+        return list(
+            s.scalars(
+                select(Lm3SurveyLink)
+                .where(Lm3SurveyLink.org == org)
+                .order_by(Lm3SurveyLink.created_at.desc())
+            ).all()
+        )
 
 
 def _percent(raw: str, label: str, problems: dict[str, str], key: str) -> float:
@@ -117,7 +143,9 @@ def validate_answers(form: Mapping[str, str], *, income_known: bool) -> dict[str
     for key, label in PERCENT_FIELDS.items():
         out[key] = _percent(str(form.get(key, "")), label, problems, key)
     if not problems and float(out["wages_pct"]) + float(out["purchases_pct"]) > 1.0000001:  # type: ignore[arg-type]
-        problems["purchases_pct"] = "Wages and purchases together cannot be more than 100% of the income"
+        problems["purchases_pct"] = (
+            "Wages and purchases together cannot be more than 100% of the income"
+        )
     if not income_known:
         income = parse_money(str(form.get("income", "")))
         if income is None or income <= 0 or income > Decimal("1e12"):
@@ -141,16 +169,30 @@ def submit_answers(ws: Workspace, token: str, form: Mapping[str, str]) -> Lm3Sur
     with ws.session() as s:  # claim the link first, so two tabs cannot both answer
         row = s.get(Lm3SurveyLink, link.id)
         if row is None or row.used_at is not None:
-            raise LinkNotValid("This survey link has already been used.", fix="Ask the anchor for a new link.")
+            raise LinkNotValid(
+                "This survey link has already been used.", fix="Ask the anchor for a new link."
+            )
         row.used_at = dt.datetime.now(dt.UTC)
         s.commit()
     try:
         key = normalise_names([link.supplier_name])[0]
         with ws.warehouse() as con:
-            con.execute("INSERT INTO lm3_responses VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                        [f"survey-{link.id}", link.org, link.supplier_name, key, link.year, income,
-                         answers["wages_pct"], answers["local_staff_pct"], answers["purchases_pct"],
-                         answers["local_purchases_pct"], answers["postcode"]])
+            con.execute(
+                "INSERT INTO lm3_responses VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [
+                    f"survey-{link.id}",
+                    link.org,
+                    link.supplier_name,
+                    key,
+                    link.year,
+                    income,
+                    answers["wages_pct"],
+                    answers["local_staff_pct"],
+                    answers["purchases_pct"],
+                    answers["local_purchases_pct"],
+                    answers["postcode"],
+                ],
+            )
     except BaseException:
         with ws.session() as s:
             row = s.get(Lm3SurveyLink, link.id)

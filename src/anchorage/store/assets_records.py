@@ -85,7 +85,9 @@ class Need(Base):
     budget_per_hour: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
     status: Mapped[str] = mapped_column(String(24), default="published", index=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    token_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -23,7 +23,9 @@ class FormAttempt(Base):
     __tablename__ = "form_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    form: Mapped[str] = mapped_column(String(32), default="space-need", server_default="space-need", index=True)
+    form: Mapped[str] = mapped_column(
+        String(32), default="space-need", server_default="space-need", index=True
+    )
     ip_hash: Mapped[str] = mapped_column(String(64), index=True)
     email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     outcome: Mapped[str] = mapped_column(String(24))

@@ -18,9 +18,13 @@ class Job(Base):
 
     __tablename__ = "jobs"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # opaque and random: never guessable
+    id: Mapped[str] = mapped_column(
+        String(32), primary_key=True
+    )  # opaque and random: never guessable
     kind: Mapped[str] = mapped_column(String(32), index=True)
-    org: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)  # None: the whole collaborative
+    org: Mapped[str | None] = mapped_column(
+        String(120), nullable=True, index=True
+    )  # None: the whole collaborative
     requested_by: Mapped[str] = mapped_column(String(320))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)

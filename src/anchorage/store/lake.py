@@ -42,8 +42,17 @@ from anchorage.core.periods import FINANCIAL_YEAR_SQL
 MANIFEST = "_manifest.json"
 FORMAT = "anchorage-lake/1"
 # Whole tables copied as they are: reference geography, registers, supplier knowledge and resolution.
-WHOLE_TABLES = ("supplier_profile", "supplier_master", "postcodes", "imd", "areas", "boundaries",
-                "register_entities", "supplier_candidates", "supplier_resolution")
+WHOLE_TABLES = (
+    "supplier_profile",
+    "supplier_master",
+    "postcodes",
+    "imd",
+    "areas",
+    "boundaries",
+    "register_entities",
+    "supplier_candidates",
+    "supplier_resolution",
+)
 PER_UPLOAD = ("payments", "suppliers", "lines")
 FINANCIAL_YEAR = FINANCIAL_YEAR_SQL.format(col="payment_date")
 PAYMENTS_SQL = f"""
@@ -69,13 +78,25 @@ class ExportSummary:
     payments: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"lake": self.lake, "version": self.version, "uploads_written": self.uploads_written,
-                "uploads_removed": self.uploads_removed, "tables_written": self.tables_written,
-                "payments_in_lake": self.payments}
+        return {
+            "lake": self.lake,
+            "version": self.version,
+            "uploads_written": self.uploads_written,
+            "uploads_removed": self.uploads_removed,
+            "tables_written": self.tables_written,
+            "payments_in_lake": self.payments,
+        }
 
 
 def empty_manifest() -> dict[str, Any]:
-    return {"format": FORMAT, "version": 0, "uploads": {}, "tables": {}, "analysis": {}, "sources": {}}
+    return {
+        "format": FORMAT,
+        "version": 0,
+        "uploads": {},
+        "tables": {},
+        "analysis": {},
+        "sources": {},
+    }
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
@@ -86,17 +107,27 @@ def read_manifest(root: Path) -> dict[str, Any]:
     try:
         manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise LakeError(f"The lake's manifest {MANIFEST} cannot be read ({exc}).",
-                        fix="Export the lake again into an empty folder: anchorage lake export --to NEW_FOLDER") from None
+        raise LakeError(
+            f"The lake's manifest {MANIFEST} cannot be read ({exc}).",
+            fix="Export the lake again into an empty folder: anchorage lake export --to NEW_FOLDER",
+        ) from None
     if manifest.get("format") != FORMAT:
-        raise LakeError(f"The folder {root.name} holds something other than an Anchorage lake.",
-                        fix="Choose another folder with --to, or empty this one.")
+        raise LakeError(
+            f"The folder {root.name} holds something other than an Anchorage lake.",
+            fix="Choose another folder with --to, or empty this one.",
+        )
     return manifest
 
 
 # Tables whose rows belong to one anchor each: a national lake's is the union of its sources' (lake ingest).
-BY_ANCHOR = (*PER_UPLOAD, "uploads", "supplier_profile", "supplier_master", "supplier_candidates",
-             "supplier_resolution")
+BY_ANCHOR = (
+    *PER_UPLOAD,
+    "uploads",
+    "supplier_profile",
+    "supplier_master",
+    "supplier_candidates",
+    "supplier_resolution",
+)
 
 
 def table_files(root: Path, manifest: dict[str, Any], table: str) -> list[str]:
@@ -108,7 +139,7 @@ def table_files(root: Path, manifest: dict[str, Any], table: str) -> list[str]:
     sources = [root / s["path"] for _, s in sorted(manifest.get("sources", {}).items())]
     if table in BY_ANCHOR:
         return own + [f for sub in sources for f in _own_files(sub, read_manifest(sub), table)]
-    for sub in ([] if own else sources):
+    for sub in [] if own else sources:
         found = _own_files(sub, read_manifest(sub), table)
         if found:
             return found
@@ -146,8 +177,12 @@ def commit(root: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     before, after = set(_all_files(old)), set(_all_files(new))
     log = root / "_log"
     log.mkdir(exist_ok=True)
-    entry = {"version": new["version"], "at": new["written_at"], "added": sorted(after - before),
-             "removed": sorted(before - after)}
+    entry = {
+        "version": new["version"],
+        "at": new["written_at"],
+        "added": sorted(after - before),
+        "removed": sorted(before - after),
+    }
     (log / f"{new['version']:08d}.json").write_text(json.dumps(entry, indent=1), encoding="utf-8")
     tmp = root / f"{MANIFEST}.tmp"
     tmp.write_text(json.dumps(new, indent=1), encoding="utf-8")
@@ -168,7 +203,9 @@ def _all_files(manifest: dict[str, Any]) -> Iterator[str]:
 
 def _prune_empty_dirs(root: Path) -> None:
     for top in ("payments", "suppliers", "lines", "tables"):
-        for d in sorted((p for p in (root / top).rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        for d in sorted(
+            (p for p in (root / top).rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)
+        ):
             if not any(d.iterdir()):
                 d.rmdir()
 
@@ -179,12 +216,16 @@ def _sql_str(path: Path | str) -> str:
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, int]:
     """A cheap fingerprint of a table's content (row count and an order-free hash of its rows)."""
-    row = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {table} AS t").fetchone()
+    row = con.execute(
+        f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {table} AS t"
+    ).fetchone()
     assert row is not None
     return hashlib.sha256(f"{row[0]}:{row[1]}".encode()).hexdigest()[:16], int(row[0])
 
 
-def committed_uploads(con: duckdb.DuckDBPyConnection, loaded_ids: set[str]) -> dict[str, tuple[int, str]]:
+def committed_uploads(
+    con: duckdb.DuckDBPyConnection, loaded_ids: set[str]
+) -> dict[str, tuple[int, str]]:
     """upload_id -> (upload_no, org) for every spend upload the warehouse holds and the records call loaded."""
     rows = con.execute("SELECT upload_id, upload_no, org FROM spend_uploads").fetchall()
     return {uid: (int(no), org) for uid, no, org in rows if uid in loaded_ids}
@@ -234,7 +275,9 @@ def _upload_files(root: Path, top: str) -> dict[int, list[Path]]:
     return found
 
 
-def _write_uploads(con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, tuple[int, str]]) -> dict[str, Any]:
+def _write_uploads(
+    con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, tuple[int, str]]
+) -> dict[str, Any]:
     """Write the payments, suppliers and lines of new uploads: one COPY per table for all of them."""
     numbers = {no for no, _ in fresh.values()}
     nos = ", ".join(str(no) for no in sorted(numbers))
@@ -244,17 +287,28 @@ def _write_uploads(con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, 
                 for path in paths:
                     path.unlink()
     common = "FORMAT parquet, OVERWRITE_OR_IGNORE, WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part_{i}'"
-    con.execute(f"COPY ({PAYMENTS_SQL.format(nos=nos)}) TO {_sql_str(root / 'payments')} "
-                f"({common}, PARTITION_BY (org, financial_year, upload_no))")
+    con.execute(
+        f"COPY ({PAYMENTS_SQL.format(nos=nos)}) TO {_sql_str(root / 'payments')} "
+        f"({common}, PARTITION_BY (org, financial_year, upload_no))"
+    )
     for top, table in (("suppliers", "spend_suppliers"), ("lines", "spend_lines")):
-        con.execute(f"COPY (SELECT * FROM {table} WHERE upload_no IN ({nos})) TO {_sql_str(root / top)} "
-                    f"({common}, PARTITION_BY (upload_no))")
-    counts = dict(con.execute(f"SELECT upload_no, count(*) FROM spend_rows WHERE upload_no IN ({nos}) "
-                              "GROUP BY upload_no").fetchall())
+        con.execute(
+            f"COPY (SELECT * FROM {table} WHERE upload_no IN ({nos})) TO {_sql_str(root / top)} "
+            f"({common}, PARTITION_BY (upload_no))"
+        )
+    counts = dict(
+        con.execute(
+            f"SELECT upload_no, count(*) FROM spend_rows WHERE upload_no IN ({nos}) "
+            "GROUP BY upload_no"
+        ).fetchall()
+    )
     written = {top: _upload_files(root, top) for top in PER_UPLOAD}
     entries: dict[str, Any] = {}
     for uid, (no, org) in fresh.items():
-        files = {top: sorted(str(p.relative_to(root)) for p in written[top].get(no, [])) for top in PER_UPLOAD}
+        files = {
+            top: sorted(str(p.relative_to(root)) for p in written[top].get(no, []))
+            for top in PER_UPLOAD
+        }
         entries[uid] = {"upload_no": no, "org": org, "rows": int(counts.get(no, 0)), "files": files}
     return entries
 
@@ -285,13 +339,21 @@ def write_analysis(root: Path, tables: dict[str, Any], engine: str) -> None:
 # its manifest atomically and locks a file, which object stores do not offer).
 _REMOTE = {
     "s3": "mount the bucket as a folder (mountpoint-s3 or s3fs) and give that folder; Spark nodes read the same "
-          "files as s3a:// once hadoop-aws is on their class path",
+    "files as s3a:// once hadoop-aws is on their class path",
     "gs": "mount the bucket as a folder (gcsfuse) and give that folder",
     "abfss": "mount the container as a folder (blobfuse2) and give that folder",
     "hdfs": "mount HDFS as a folder (the HDFS NFS gateway or fuse-dfs) and give that folder",
 }
-_REMOTE.update({"s3a": _REMOTE["s3"], "s3n": _REMOTE["s3"], "gcs": _REMOTE["gs"], "abfs": _REMOTE["abfss"],
-                "wasbs": _REMOTE["abfss"], "az": _REMOTE["abfss"]})
+_REMOTE.update(
+    {
+        "s3a": _REMOTE["s3"],
+        "s3n": _REMOTE["s3"],
+        "gcs": _REMOTE["gs"],
+        "abfs": _REMOTE["abfss"],
+        "wasbs": _REMOTE["abfss"],
+        "az": _REMOTE["abfss"],
+    }
+)
 
 
 def location(text: str | Path) -> Path:
@@ -303,15 +365,22 @@ def location(text: str | Path) -> Path:
     if scheme == "file":
         parsed = urllib.parse.urlparse(raw)
         if parsed.netloc not in ("", "localhost"):
-            raise LakeError(f"The lake location {raw} names another machine ({parsed.netloc}).",
-                            fix="Use file:///path (three slashes) for a folder on this machine, or a plain path.")
+            raise LakeError(
+                f"The lake location {raw} names another machine ({parsed.netloc}).",
+                fix="Use file:///path (three slashes) for a folder on this machine, or a plain path.",
+            )
         return Path(urllib.parse.unquote(parsed.path))
     fix = _REMOTE.get(scheme)
     if fix is None:
-        raise LakeError(f"The lake location {raw} uses {scheme}://, which Anchorage does not know.",
-                        fix="Give a folder (a plain path or file:///path).")
-    raise LakeError(f"The lake cannot be written to {scheme}:// directly: it needs a file system (an atomic rename "
-                    "for its manifest and a lock file).", fix=f"To use {raw}: {fix}.")
+        raise LakeError(
+            f"The lake location {raw} uses {scheme}://, which Anchorage does not know.",
+            fix="Give a folder (a plain path or file:///path).",
+        )
+    raise LakeError(
+        f"The lake cannot be written to {scheme}:// directly: it needs a file system (an atomic rename "
+        "for its manifest and a lock file).",
+        fix=f"To use {raw}: {fix}.",
+    )
 
 
 def root_for(base: Path, configured: str, to: str | Path | None = None) -> Path:
@@ -334,19 +403,25 @@ def publish(root: Path, folders: dict[str, Path], rows: dict[str, int] | None = 
         old = read_manifest(root)
         new = json.loads(json.dumps(old))
         for table, folder in folders.items():
-            for extra in [p for p in folder.iterdir() if p.suffix != ".parquet"]:  # Spark's _SUCCESS, .crc files
+            for extra in [
+                p for p in folder.iterdir() if p.suffix != ".parquet"
+            ]:  # Spark's _SUCCESS, .crc files
                 extra.unlink()
             files = sorted(str(p.relative_to(root)) for p in folder.glob("*.parquet"))
             new["tables"][table] = {"files": files, "rows": (rows or {}).get(table)}
         commit(root, old, new)
 
 
-def copy_tables(con: duckdb.DuckDBPyConnection, root: Path, selects: dict[str, str]) -> dict[str, int]:
+def copy_tables(
+    con: duckdb.DuckDBPyConnection, root: Path, selects: dict[str, str]
+) -> dict[str, int]:
     """Write each SELECT (run by DuckDB, never through Python) as a lake table; one commit for all."""
     folders, rows = {}, {}
     for table, select in selects.items():
         folders[table] = fresh_dir(root, table)
-        done = con.execute(f"COPY ({select}) TO {_sql_str(folders[table] / 'part_0.parquet')} (FORMAT parquet)")
+        done = con.execute(
+            f"COPY ({select}) TO {_sql_str(folders[table] / 'part_0.parquet')} (FORMAT parquet)"
+        )
         rows[table] = int(done.fetchone()[0])  # type: ignore[index]  # COPY answers with its row count
     publish(root, folders, rows)
     return rows
@@ -356,6 +431,8 @@ def read_sql(root: Path, table: str) -> str:
     """DuckDB SQL that reads a lake table as the manifest lists it now."""
     files = table_files(root, read_manifest(root), table)
     if not files:
-        raise LakeError(f"The lake at {root.name} has no table {table}.",
-                        fix="Run the command that writes it again (it may have been stopped part way).")
+        raise LakeError(
+            f"The lake at {root.name} has no table {table}.",
+            fix="Run the command that writes it again (it may have been stopped part way).",
+        )
     return f"read_parquet([{', '.join(_sql_str(f) for f in files)}])"

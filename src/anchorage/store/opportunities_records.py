@@ -31,9 +31,13 @@ class SupplierRegistration(Base):
     contact_email: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(24), default="pending-confirmation", index=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    token_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, index=True
+    )
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 

@@ -46,7 +46,9 @@ class Upload(Base):
     filename: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     raw_path: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(16), default="staged")  # staged|loaded|replaced (journal.py)
+    status: Mapped[str] = mapped_column(
+        String(16), default="staged"
+    )  # staged|loaded|replaced (journal.py)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
     mapping_source: Mapped[str] = mapped_column(String(1000), default="automatic")
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
@@ -56,7 +58,9 @@ class Upload(Base):
     amount_loaded: Mapped[float | None] = mapped_column(Numeric(18, 2), nullable=True)
     amount_quarantined: Mapped[float | None] = mapped_column(Numeric(18, 2), nullable=True)
     replaces: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
+    )
 
 
 def make_engine(url: str) -> Engine:
@@ -64,9 +68,16 @@ def make_engine(url: str) -> Engine:
 
 
 # The revisions were renumbered into the order they apply; a database stamped before keeps working.
-RENUMBERED = {"0001": "0001_uploads", "0002": "0002_accounts", "0004": "0003_workforce", "0005": "0004_assets",
-              "0003": "0005_suppliers", "0007": "0006_socialvalue", "0011": "0007_opportunities",
-              "0012": "0008_pledge_org"}
+RENUMBERED = {
+    "0001": "0001_uploads",
+    "0002": "0002_accounts",
+    "0004": "0003_workforce",
+    "0005": "0004_assets",
+    "0003": "0005_suppliers",
+    "0007": "0006_socialvalue",
+    "0011": "0007_opportunities",
+    "0012": "0008_pledge_org",
+}
 
 
 def _alembic_config(url: str) -> Any:
@@ -106,8 +117,12 @@ def migrate(url: str) -> list[str]:
         with engine.begin() as conn:
             if inspect(conn).has_table("alembic_version"):
                 for old, new in RENUMBERED.items():
-                    conn.execute(text("UPDATE alembic_version SET version_num = :new WHERE version_num = :old"),
-                                 {"new": new, "old": old})
+                    conn.execute(
+                        text(
+                            "UPDATE alembic_version SET version_num = :new WHERE version_num = :old"
+                        ),
+                        {"new": new, "old": old},
+                    )
     finally:
         engine.dispose()
     command.upgrade(_alembic_config(url), "head")
@@ -116,7 +131,12 @@ def migrate(url: str) -> list[str]:
 
 def loaded_upload(session: Session, org: str, kind: str, sha256: str) -> Upload | None:
     return session.scalars(
-        select(Upload).where(Upload.org == org, Upload.kind == kind, Upload.sha256 == sha256, Upload.status == "loaded")
+        select(Upload).where(
+            Upload.org == org,
+            Upload.kind == kind,
+            Upload.sha256 == sha256,
+            Upload.status == "loaded",
+        )
     ).first()
 
 
@@ -124,14 +144,20 @@ def previous_version(session: Session, org: str, kind: str, filename: str) -> Up
     """The loaded upload that a new version of the same file (same anchor, kind and name) replaces."""
     return session.scalars(
         select(Upload).where(
-            Upload.org == org, Upload.kind == kind, Upload.filename == filename, Upload.status == "loaded"
+            Upload.org == org,
+            Upload.kind == kind,
+            Upload.filename == filename,
+            Upload.status == "loaded",
         )
     ).first()
 
 
 def current_uploads(session: Session, org: str, kind: str) -> list[Upload]:
     """The uploads of a kind an anchor has loaded (counted now), newest first."""
-    return list(session.scalars(
-        select(Upload).where(Upload.org == org, Upload.kind == kind, Upload.status == "loaded")
-        .order_by(Upload.created_at.desc(), Upload.id)
-    ).all())
+    return list(
+        session.scalars(
+            select(Upload)
+            .where(Upload.org == org, Upload.kind == kind, Upload.status == "loaded")
+            .order_by(Upload.created_at.desc(), Upload.id)
+        ).all()
+    )

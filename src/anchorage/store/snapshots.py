@@ -38,14 +38,22 @@ class Snapshot:
 
 def history_sql() -> str:
     """Warehouse migration 4: an empty twin of each table, with the same columns."""
-    return "\n".join(f"CREATE TABLE IF NOT EXISTS {t}_history AS SELECT * FROM {t} LIMIT 0;" for t in HISTORY_TABLES)
+    return "\n".join(
+        f"CREATE TABLE IF NOT EXISTS {t}_history AS SELECT * FROM {t} LIMIT 0;"
+        for t in HISTORY_TABLES
+    )
 
 
-def _move(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str, source: str, target: str) -> int:
+def _move(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str, source: str, target: str
+) -> int:
     """Move an upload's rows from each table `{t}{source}` to `{t}{target}`; the number of rows moved."""
     moved = 0
     for t in snapshot.all_tables:
-        con.execute(f"INSERT INTO {t}{target} BY NAME SELECT * FROM {t}{source} WHERE upload_id = ?", [upload_id])
+        con.execute(
+            f"INSERT INTO {t}{target} BY NAME SELECT * FROM {t}{source} WHERE upload_id = ?",
+            [upload_id],
+        )
         row = con.execute(f"DELETE FROM {t}{source} WHERE upload_id = ?", [upload_id]).fetchone()
         moved += int(row[0]) if row else 0
     return moved
@@ -65,6 +73,8 @@ def kept_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, upload_id: str
     """How many rows of an upload history holds."""
     total = 0
     for t in snapshot.all_tables:
-        row = con.execute(f"SELECT count(*) FROM {t}_history WHERE upload_id = ?", [upload_id]).fetchone()
+        row = con.execute(
+            f"SELECT count(*) FROM {t}_history WHERE upload_id = ?", [upload_id]
+        ).fetchone()
         total += int(row[0]) if row else 0
     return total

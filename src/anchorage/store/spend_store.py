@@ -63,13 +63,21 @@ JOIN spend_suppliers s USING (upload_no, supplier_key)
 JOIN spend_lines l USING (upload_no, line_key);
 """
 
-SUPPLIER_CELLS = ("supplier_name", "supplier_postcode", "supplier_ref", "company_number", "charity_number",
-                  "vat_number")
+SUPPLIER_CELLS = (
+    "supplier_name",
+    "supplier_postcode",
+    "supplier_ref",
+    "company_number",
+    "charity_number",
+    "vat_number",
+)
 LINE_CELLS = ("category", "service")
 
 DELETE_UPLOAD = [
-    *(f"DELETE FROM {t} WHERE upload_no IN (SELECT upload_no FROM spend_uploads WHERE upload_id = ?)"
-      for t in ("spend_rows", "spend_suppliers", "spend_lines")),
+    *(
+        f"DELETE FROM {t} WHERE upload_no IN (SELECT upload_no FROM spend_uploads WHERE upload_id = ?)"
+        for t in ("spend_rows", "spend_suppliers", "spend_lines")
+    ),
     "DELETE FROM spend_uploads WHERE upload_id = ?",
 ]
 
@@ -84,7 +92,9 @@ def transaction_sql(cell: str) -> str:
     """transaction_no, transaction_id for a trimmed cell: a plain number (no sign, no leading zero, at most
     18 digits, so it reads back as the same text) as a number, which costs a tenth as much to store."""
     plain = f"regexp_full_match({cell}, '[1-9][0-9]{{0,17}}')"
-    return f"CASE WHEN {plain} THEN CAST({cell} AS BIGINT) END, CASE WHEN NOT {plain} THEN {cell} END"
+    return (
+        f"CASE WHEN {plain} THEN CAST({cell} AS BIGINT) END, CASE WHEN NOT {plain} THEN {cell} END"
+    )
 
 
 def next_upload_no(con: duckdb.DuckDBPyConnection, upload_id: str, org: str) -> int:
@@ -101,8 +111,10 @@ def next_upload_no(con: duckdb.DuckDBPyConnection, upload_id: str, org: str) -> 
 
 def _ensure_sequence(con: duckdb.DuckDBPyConnection) -> None:
     """The upload-number sequence, started after the highest number a warehouse already holds."""
-    if con.execute("SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'spend_upload_no' "
-                   "AND database_name = current_database()").fetchone() == (0,):
+    if con.execute(
+        "SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'spend_upload_no' "
+        "AND database_name = current_database()"
+    ).fetchone() == (0,):
         row = con.execute("SELECT coalesce(max(upload_no), 0) + 1 FROM spend_uploads").fetchone()
         assert row is not None
         con.execute(f"CREATE SEQUENCE IF NOT EXISTS spend_upload_no START {int(row[0])}")
@@ -138,7 +150,7 @@ def _convert(con: duckdb.DuckDBPyConnection) -> None:
         lk = key_sql(salt, list(LINE_CELLS))
         clashes = con.execute(f"""
             SELECT (SELECT count(*) - count(DISTINCT (upload_no, k)) FROM (
-                        SELECT DISTINCT upload_no, {sk} AS k, {', '.join(SUPPLIER_CELLS)}, is_redacted,
+                        SELECT DISTINCT upload_no, {sk} AS k, {", ".join(SUPPLIER_CELLS)}, is_redacted,
                                supplier_name_norm
                         FROM spend_wide_old JOIN spend_uploads USING (upload_id, org)))
                  + (SELECT count(*) - count(DISTINCT (upload_no, k)) FROM (

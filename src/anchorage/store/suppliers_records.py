@@ -26,7 +26,9 @@ class SupplierDecision(Base):
     note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
+    )
 
 
 class SupplierRecordKey(Base):
@@ -35,7 +37,9 @@ class SupplierRecordKey(Base):
     record had before (kept only until the record is seen again, so that older decisions follow it)."""
 
     __tablename__ = "supplier_record_keys"
-    __table_args__ = (UniqueConstraint("org", "supplier_name_norm", name="uq_supplier_record_keys_name"),)
+    __table_args__ = (
+        UniqueConstraint("org", "supplier_name_norm", name="uq_supplier_record_keys_name"),
+    )
 
     record_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     org: Mapped[str | None] = mapped_column(String(120), nullable=True)

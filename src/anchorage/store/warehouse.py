@@ -23,7 +23,17 @@ import duckdb
 from anchorage.store import warehouse_migrations
 from anchorage.store.warehouse_schema import SCHEMA
 
-__all__ = ["SCHEMA", "Database", "WarehouseBusy", "close", "connect", "hold", "open_databases", "use", "writes"]
+__all__ = [
+    "SCHEMA",
+    "Database",
+    "WarehouseBusy",
+    "close",
+    "connect",
+    "hold",
+    "open_databases",
+    "use",
+    "writes",
+]
 
 
 class WarehouseBusy(Exception):
@@ -71,7 +81,9 @@ class Database:
         self._con = con
         self._write = threading.RLock()
         self.users = 0
-        self.held = False  # held open for the life of the process (the web server), not just while used
+        self.held = (
+            False  # held open for the life of the process (the web server), not just while used
+        )
         self.migrated: list[int] = []  # the migrations applied when this instance opened
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -87,8 +99,11 @@ _writes: dict[Path, int] = {}
 _registry = threading.Lock()
 
 
-def _acquire(path: Path, on_open: Callable[[Database], None] | None,
-             wait: Callable[[int | None, float], bool] | None) -> Database:
+def _acquire(
+    path: Path,
+    on_open: Callable[[Database], None] | None,
+    wait: Callable[[int | None, float], bool] | None,
+) -> Database:
     with _registry:
         db = _databases.get(path)
         if db is None:
@@ -125,8 +140,13 @@ def _release(db: Database) -> None:
 
 
 @contextmanager
-def use(path: Path, *, write: bool, on_open: Callable[[Database], None] | None = None,
-        wait: Callable[[int | None, float], bool] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def use(
+    path: Path,
+    *,
+    write: bool,
+    on_open: Callable[[Database], None] | None = None,
+    wait: Callable[[int | None, float], bool] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor on the process's instance of a warehouse, opening it (migrated, then `on_open` run) first
     if nobody in the process has it open. Writers take turns; readers never wait for them.
 
@@ -147,8 +167,12 @@ def use(path: Path, *, write: bool, on_open: Callable[[Database], None] | None =
         _release(db)
 
 
-def hold(path: Path, *, on_open: Callable[[Database], None] | None = None,
-         wait: Callable[[int | None, float], bool] | None = None) -> Database:
+def hold(
+    path: Path,
+    *,
+    on_open: Callable[[Database], None] | None = None,
+    wait: Callable[[int | None, float], bool] | None = None,
+) -> Database:
     """Open a warehouse for the life of the process (or until `close`): the web server owns it."""
     db = _acquire(Path(path).resolve(), on_open, wait)
     db.held = True

@@ -80,23 +80,38 @@ def _analysis(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
-    (1, "the warehouse tables (quarantine, suppliers, reference, staff, assets, contracts, social value)", _tables),
-    (2, "payments in narrow per-upload tables behind the `spend` view (converts an old wide `spend` table)",
-     spend_store.ensure),
+    (
+        1,
+        "the warehouse tables (quarantine, suppliers, reference, staff, assets, contracts, social value)",
+        _tables,
+    ),
+    (
+        2,
+        "payments in narrow per-upload tables behind the `spend` view (converts an old wide `spend` table)",
+        spend_store.ensure,
+    ),
     (3, "the upload journal (store/journal.py)", _journal),
-    (4, "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
-     _history),
+    (
+        4,
+        "history twins of the snapshot tables: a superseded register's rows are kept (store/snapshots.py)",
+        _history,
+    ),
     (5, "the last committed analysis, which pages read (access/committed.py)", _analysis),
-    (6, "which quarantined rows a fix workbook loaded later (ingest/quarantine_fix.py)",
-     _quarantine_fixes),
+    (
+        6,
+        "which quarantined rows a fix workbook loaded later (ingest/quarantine_fix.py)",
+        _quarantine_fixes,
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest migration applied (0 for a new or pre-migration warehouse)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
-                         "AND table_schema = 'main' AND table_catalog = current_database()").fetchone()
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
+        "AND table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchone()
     if exists == (0,):
         return 0
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
@@ -105,8 +120,10 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the migrations a warehouse lacks, each in its own transaction; return the numbers applied."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, description VARCHAR, "
-                "applied_at TIMESTAMP DEFAULT current_timestamp)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, description VARCHAR, "
+        "applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
     have = current_version(con)
     applied = []
     for number, description, step in MIGRATIONS:
@@ -115,7 +132,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.begin()
         try:
             step(con)
-            con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [number, description])
+            con.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                [number, description],
+            )
             con.commit()
         except BaseException:
             con.rollback()

@@ -42,7 +42,9 @@ class HostPlacement(Base):
     prerequisites: Mapped[list] = mapped_column(JSON, default=list)
     programmes: Mapped[list] = mapped_column(JSON, default=list)
     open_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    open_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # withdrawn from this date
+    open_until: Mapped[dt.date | None] = mapped_column(
+        Date, nullable=True
+    )  # withdrawn from this date
 
 
 class ApprenticeRecord(Base):
@@ -56,7 +58,9 @@ class ApprenticeRecord(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     preferences: Mapped[list] = mapped_column(JSON, default=list)
     unavailable: Mapped[list] = mapped_column(JSON, default=list)  # ISO months "YYYY-MM"
-    pinned: Mapped[dict] = mapped_column(JSON, default=dict)  # block number (from 1) -> placement id
+    pinned: Mapped[dict] = mapped_column(
+        JSON, default=dict
+    )  # block number (from 1) -> placement id
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | withdrawn
 
 
@@ -108,8 +112,12 @@ class LevyCommitment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(String(120), index=True)
     apprentice_ref: Mapped[str] = mapped_column(String(64))
-    recipient: Mapped[str] = mapped_column(String(300), default="")  # empty: the anchor's own apprentice
-    recipient_type: Mapped[str] = mapped_column(String(32), default="own")  # own | anchor | small-employer
+    recipient: Mapped[str] = mapped_column(
+        String(300), default=""
+    )  # empty: the anchor's own apprentice
+    recipient_type: Mapped[str] = mapped_column(
+        String(32), default="own"
+    )  # own | anchor | small-employer
     start_month: Mapped[dt.date] = mapped_column(Date)
     duration_months: Mapped[int] = mapped_column(Integer)
     total_price: Mapped[float] = mapped_column(Numeric(12, 2))
@@ -160,7 +168,9 @@ class HEEngagement(Base):
     org: Mapped[str] = mapped_column(String(120), index=True)
     partner: Mapped[str] = mapped_column(String(300))
     partner_type: Mapped[str] = mapped_column(String(32))  # university | college
-    kind: Mapped[str] = mapped_column(String(32))  # placements | curriculum | research | recruitment | civic
+    kind: Mapped[str] = mapped_column(
+        String(32)
+    )  # placements | curriculum | research | recruitment | civic
     title: Mapped[str] = mapped_column(String(500))
     start_date: Mapped[dt.date] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(64), default="ongoing")

@@ -57,14 +57,20 @@ WHERE a.record_id IS NULL AND r.rank_no = 1 AND r.match_probability >= {model.RE
 
 # Every (key, value) a record holds, with its link: splits share nothing.
 _KEYED = " UNION ALL ".join(
-    [f"SELECT r.record_id, '{k}' AS key, CAST(r.{k} AS STRING) AS value, c.target FROM cl_records r "
-     f"LEFT JOIN cl_chosen c ON c.record_id = r.record_id WHERE r.{k} IS NOT NULL" for k in KEYS]
-    + ["SELECT record_id, 'target' AS key, target AS value, target FROM cl_chosen",
-       # A trading name claimed by one legal name only counts as that record's name too.
-       "SELECT r.record_id, 'name_squash' AS key, r.trading_squash AS value, c.target FROM cl_records r "
-       "LEFT JOIN cl_chosen c ON c.record_id = r.record_id WHERE r.trading_squash IN (SELECT trading_squash "
-       "FROM cl_records WHERE trading_squash IS NOT NULL GROUP BY trading_squash "
-       "HAVING count(DISTINCT name_squash) = 1)"])
+    [
+        f"SELECT r.record_id, '{k}' AS key, CAST(r.{k} AS STRING) AS value, c.target FROM cl_records r "
+        f"LEFT JOIN cl_chosen c ON c.record_id = r.record_id WHERE r.{k} IS NOT NULL"
+        for k in KEYS
+    ]
+    + [
+        "SELECT record_id, 'target' AS key, target AS value, target FROM cl_chosen",
+        # A trading name claimed by one legal name only counts as that record's name too.
+        "SELECT r.record_id, 'name_squash' AS key, r.trading_squash AS value, c.target FROM cl_records r "
+        "LEFT JOIN cl_chosen c ON c.record_id = r.record_id WHERE r.trading_squash IN (SELECT trading_squash "
+        "FROM cl_records WHERE trading_squash IS NOT NULL GROUP BY trading_squash "
+        "HAVING count(DISTINCT name_squash) = 1)",
+    ]
+)
 KEYED_SQL = f"""
 SELECT k.* FROM ({_KEYED}) k
 LEFT JOIN (SELECT DISTINCT record_id FROM cl_decisions WHERE action = 'split') s ON s.record_id = k.record_id
@@ -98,8 +104,10 @@ WITH spread AS (
 SELECT s.record_id, least(s.label, coalesce(j.label, s.label)) AS label
 FROM spread s LEFT JOIN spread j ON j.record_id = s.label
 """
-CHANGED_SQL = ("SELECT count(*) FROM cl_labels a JOIN cl_labels_next b ON a.record_id = b.record_id "
-               "WHERE a.label <> b.label")
+CHANGED_SQL = (
+    "SELECT count(*) FROM cl_labels a JOIN cl_labels_next b ON a.record_id = b.record_id "
+    "WHERE a.label <> b.label"
+)
 
 # 3. Unlinked components that touch exactly one linked component join it; then the root of each cluster.
 CLUSTERS_SQL = """
@@ -139,7 +147,9 @@ SELECT r.record_id, r.root, coalesce(r.target, d.target) AS target,
 FROM rooted r LEFT JOIN donor d ON d.root = r.root
 """
 
-Materialise = Callable[[str, str], None]  # (table name, SELECT): make the table, replacing any of that name
+Materialise = Callable[
+    [str, str], None
+]  # (table name, SELECT): make the table, replacing any of that name
 Scalar = Callable[[str], Any]
 
 
@@ -165,6 +175,7 @@ def cluster(materialise: Materialise, scalar: Scalar, rename: Callable[[str, str
 
 def duckdb_runner(con: Any) -> tuple[Materialise, Scalar, Callable[[str, str], None]]:
     """The three callables for `cluster` on a DuckDB connection (temporary tables)."""
+
     def materialise(name: str, sql: str) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 

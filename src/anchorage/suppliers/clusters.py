@@ -43,8 +43,10 @@ class ResolveSummary:
 
 
 _INPUTS = ("cl_records", "cl_candidates", "cl_decisions")
-_RESOLUTION_COLUMNS = ("org, supplier_name_norm, record_id, supplier_name, supplier_id, register_source, register_id, "
-                       "register_name, match_probability, method, explanation")
+_RESOLUTION_COLUMNS = (
+    "org, supplier_name_norm, record_id, supplier_name, supplier_id, register_source, register_id, "
+    "register_name, match_probability, method, explanation"
+)
 
 
 def _inputs(con: Any, decisions: list[Any]) -> None:
@@ -52,19 +54,38 @@ def _inputs(con: Any, decisions: list[Any]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE cl_all_records AS {RECORDS_SQL}")
     # Names compare without spaces ("MatherCare" is "Mather Care"); the trading name of "ABC Ltd T/A Tasty Food"
     # is kept to join records named just "Tasty Food" (cluster_sql.py).
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_records AS SELECT record_id, org, supplier_name_norm, "
-                "replace(supplier_name_norm, ' ', '') AS name_squash, "
-                "replace(trading_name_norm, ' ', '') AS trading_squash, "
-                + ", ".join(f"nullif(trim({k}), '') AS {k}" for k in ("company_number", "charity_number", "vat_number"))
-                + " FROM cl_all_records")
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_candidates AS SELECT record_id, source || ':' || register_id AS target, "
-                "match_probability, match_weight, method, explanation FROM supplier_candidates")
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_decisions (record_id VARCHAR, action VARCHAR, target VARCHAR, "
-                "other_record_id VARCHAR, explanation VARCHAR)")
-    accepted = {d.record_id: d for d in decisions if d.action == "accept"}  # a later acceptance replaces one before
-    rows = [(d.record_id, d.action, f"{d.register_source}:{d.register_id}" if d.register_id else None,
-             d.other_record_id, f"accepted by {d.decided_by or 'a reviewer'}" + (f": {d.note}" if d.note else ""))
-            for d in decisions if d.action != "accept" or accepted[d.record_id] is d]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cl_records AS SELECT record_id, org, supplier_name_norm, "
+        "replace(supplier_name_norm, ' ', '') AS name_squash, "
+        "replace(trading_name_norm, ' ', '') AS trading_squash, "
+        + ", ".join(
+            f"nullif(trim({k}), '') AS {k}"
+            for k in ("company_number", "charity_number", "vat_number")
+        )
+        + " FROM cl_all_records"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cl_candidates AS SELECT record_id, source || ':' || register_id AS target, "
+        "match_probability, match_weight, method, explanation FROM supplier_candidates"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cl_decisions (record_id VARCHAR, action VARCHAR, target VARCHAR, "
+        "other_record_id VARCHAR, explanation VARCHAR)"
+    )
+    accepted = {
+        d.record_id: d for d in decisions if d.action == "accept"
+    }  # a later acceptance replaces one before
+    rows = [
+        (
+            d.record_id,
+            d.action,
+            f"{d.register_source}:{d.register_id}" if d.register_id else None,
+            d.other_record_id,
+            f"accepted by {d.decided_by or 'a reviewer'}" + (f": {d.note}" if d.note else ""),
+        )
+        for d in decisions
+        if d.action != "accept" or accepted[d.record_id] is d
+    ]
     if rows:
         con.executemany("INSERT INTO cl_decisions VALUES (?, ?, ?, ?, ?)", rows)
 
@@ -103,12 +124,15 @@ def finalise(ws: Workspace, *, spark: Any = None) -> ResolveSummary:
             cluster_sql.cluster(*cluster_sql.duckdb_runner(con))
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE cl_clusters AS SELECT * FROM {from_spark}")
-        supplier_id, pads = record_keys.cluster_id_sql(record_keys.cluster_key(ws), "coalesce(c.root, r.record_id)")
+        supplier_id, pads = record_keys.cluster_id_sql(
+            record_keys.cluster_key(ws), "coalesce(c.root, r.record_id)"
+        )
         con.begin()
         try:
             con.execute("DELETE FROM supplier_resolution")
             # An entity filed under several names shows the alphabetically first (as suppliers/enrich.py does).
-            con.execute(f"""
+            con.execute(
+                f"""
                 INSERT INTO supplier_resolution ({_RESOLUTION_COLUMNS})
                 SELECT r.org, r.supplier_name_norm, r.record_id, r.supplier_name, {supplier_id},
                        split_part(c.target, ':', 1), nullif(substr(c.target, length(split_part(c.target, ':', 1)) + 2), ''),
@@ -116,7 +140,9 @@ def finalise(ws: Workspace, *, spark: Any = None) -> ResolveSummary:
                 FROM cl_all_records r LEFT JOIN cl_clusters c ON c.record_id = r.record_id
                 LEFT JOIN (SELECT source || ':' || register_id AS target, min(name) AS name FROM register_entities
                            GROUP BY 1) n ON n.target = c.target
-            """, pads)
+            """,
+                pads,
+            )
             enrich_resolution(con)
             con.commit()
         except BaseException:
@@ -129,8 +155,15 @@ def finalise(ws: Workspace, *, spark: Any = None) -> ResolveSummary:
 
 
 def _summarise(con: Any) -> ResolveSummary:
-    s = ResolveSummary(**dict(zip(("records", "anchors"), con.execute(
-        "SELECT count(*), count(DISTINCT org) FROM cl_all_records").fetchone(), strict=True)))
+    s = ResolveSummary(
+        **dict(
+            zip(
+                ("records", "anchors"),
+                con.execute("SELECT count(*), count(DISTINCT org) FROM cl_all_records").fetchone(),
+                strict=True,
+            )
+        )
+    )
     row = con.execute("""
         SELECT count(*) FILTER (method IN ('company number', 'charity number')),
                count(*) FILTER (method = 'model'), count(*) FILTER (method LIKE 'review%'),
@@ -138,8 +171,15 @@ def _summarise(con: Any) -> ResolveSummary:
                count(DISTINCT supplier_id), count(*) FILTER (warning IS NOT NULL)
         FROM supplier_resolution
     """).fetchone()
-    (s.linked_by_number, s.linked_by_model, s.linked_by_review, s.linked_via_cluster, s.unmatched,
-     s.suppliers, s.warnings) = row
+    (
+        s.linked_by_number,
+        s.linked_by_model,
+        s.linked_by_review,
+        s.linked_via_cluster,
+        s.unmatched,
+        s.suppliers,
+        s.warnings,
+    ) = row
     s.suppliers_across_anchors = con.execute(
         "SELECT count(*) FROM (SELECT supplier_id FROM supplier_resolution GROUP BY 1 HAVING count(DISTINCT org) > 1)"
     ).fetchone()[0]

@@ -13,8 +13,8 @@ from anchorage.workspace import Workspace
 
 # The legal and trading names are the two parts of "X T/A Y" as written (the legal name alone otherwise).
 EXPORT_SQL = f"""
-    SELECT org, supplier_name, {legal_name_sql('supplier_name')} AS legal_name,
-           {trading_name_sql('supplier_name')} AS trading_name, supplier_id, register_id, match_probability, register_source, register_name,
+    SELECT org, supplier_name, {legal_name_sql("supplier_name")} AS legal_name,
+           {trading_name_sql("supplier_name")} AS trading_name, supplier_id, register_id, match_probability, register_source, register_name,
            method, explanation, registered_postcode, sector, register_sme, register_vcse, warning, record_id,
            supplier_name_norm
     FROM supplier_resolution ORDER BY supplier_id, org, supplier_name, record_id
@@ -31,8 +31,10 @@ def export_suppliers(ws: Workspace, out: Path) -> int:
     """Write CSV (or XLSX by extension); returns the number of rows. register_id is '' when unmatched."""
     df = resolved_suppliers(ws)
     if df.empty:
-        raise AnchorageError("No suppliers have been resolved yet.",
-                             fix="Load spend or supplier files, then run `anchorage suppliers resolve`.")
+        raise AnchorageError(
+            "No suppliers have been resolved yet.",
+            fix="Load spend or supplier files, then run `anchorage suppliers resolve`.",
+        )
     df["register_id"] = df["register_id"].fillna("")
     write_table(out, df, sheet="Suppliers")
     return len(df)

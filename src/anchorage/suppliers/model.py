@@ -46,9 +46,23 @@ def features_sql(select: str) -> str:
     """
 
 
-FEATURES = ["uid", "name_norm", "name_squash", "name_key", "postcode", "pc_sector", "pc_district", "town",
-            "name_pre", "name_half", "name_initial", "name_first", "name_last", "name_second_initial",
-            "name_rest"]
+FEATURES = [
+    "uid",
+    "name_norm",
+    "name_squash",
+    "name_key",
+    "postcode",
+    "pc_sector",
+    "pc_district",
+    "town",
+    "name_pre",
+    "name_half",
+    "name_initial",
+    "name_first",
+    "name_last",
+    "name_second_initial",
+    "name_rest",
+]
 
 # Each rule is an equi-join, so 100k suppliers against 5M companies stays tractable; together they
 # catch exact names, reordered words, a typo in the first word (same initial and the rest), in a middle
@@ -71,7 +85,9 @@ FALLBACK_KEYS = ["name_first", "name_last"]
 FALLBACK_RULES = [" AND ".join(f"l.{k} = r.{k}" for k in FALLBACK_KEYS)]
 
 
-def _level(sql: str, label: str, m: float | None = None, u: float | None = None, null: bool = False) -> dict[str, Any]:
+def _level(
+    sql: str, label: str, m: float | None = None, u: float | None = None, null: bool = False
+) -> dict[str, Any]:
     lv: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if null:
         lv["is_null_level"] = True
@@ -82,36 +98,66 @@ def _level(sql: str, label: str, m: float | None = None, u: float | None = None,
 
 _NEAR_LENGTH = "abs(length(name_squash_l) - length(name_squash_r)) <= {k}"
 COMPARISONS: list[dict[str, Any]] = [
-    {"output_column_name": "name", "comparison_description": "name", "comparison_levels": [
-        _level("name_norm_l IS NULL OR name_norm_r IS NULL", "name missing", null=True),
-        _level("name_norm_l = name_norm_r", "same name", 0.80, 2.4e-8),
-        _level("name_squash_l = name_squash_r", "same name, other spacing", 0.04, 1.2e-9),
-        _level("name_key_l = name_key_r", "same words, other order", 0.02, 1.2e-9),
-        # The length test is cheap and implied by the distance: most blocked pairs fail it, so the
-        # Levenshtein distance is computed only for names that could be that close.
-        _level(f"{_NEAR_LENGTH.format(k=1)} AND levenshtein(name_squash_l, name_squash_r) <= 1",
-               "name one letter different", 0.07, 6e-8),
-        _level(f"length(name_squash_l) >= 15 AND {_NEAR_LENGTH.format(k=2)} "
-               "AND levenshtein(name_squash_l, name_squash_r) <= 2", "long name two letters different", 0.04, 3e-8),
-        _level(f"length(name_squash_l) >= 10 AND {_NEAR_LENGTH.format(k=2)} "
-               "AND levenshtein(name_squash_l, name_squash_r) <= 2", "name two letters different", 0.02, 2e-7),
-        _level("length(name_squash_l) >= 8 AND (left(name_squash_r, length(name_squash_l)) = name_squash_l "
-               "OR left(name_squash_l, length(name_squash_r)) = name_squash_r)",
-               "one name starts with the other", 0.02, 1e-6),
-        _level("ELSE", "different names", 0.03, 0.99999),
-    ]},
-    {"output_column_name": "postcode", "comparison_description": "postcode", "comparison_levels": [
-        _level("postcode_l IS NULL OR postcode_r IS NULL", "postcode missing", null=True),
-        _level("postcode_l = postcode_r", "same postcode", 0.75, 1e-5),
-        _level("pc_sector_l = pc_sector_r", "same postcode sector", 0.06, 1e-4),
-        _level("pc_district_l = pc_district_r", "same postcode district", 0.05, 1e-3),
-        _level("ELSE", "different postcode area", 0.14, 0.999),
-    ]},
-    {"output_column_name": "town", "comparison_description": "town", "comparison_levels": [
-        _level("town_l IS NULL OR town_r IS NULL", "town missing", null=True),
-        _level("town_l = town_r", "same town", 0.85, 0.02),
-        _level("ELSE", "different town", 0.15, 0.98),
-    ]},
+    {
+        "output_column_name": "name",
+        "comparison_description": "name",
+        "comparison_levels": [
+            _level("name_norm_l IS NULL OR name_norm_r IS NULL", "name missing", null=True),
+            _level("name_norm_l = name_norm_r", "same name", 0.80, 2.4e-8),
+            _level("name_squash_l = name_squash_r", "same name, other spacing", 0.04, 1.2e-9),
+            _level("name_key_l = name_key_r", "same words, other order", 0.02, 1.2e-9),
+            # The length test is cheap and implied by the distance: most blocked pairs fail it, so the
+            # Levenshtein distance is computed only for names that could be that close.
+            _level(
+                f"{_NEAR_LENGTH.format(k=1)} AND levenshtein(name_squash_l, name_squash_r) <= 1",
+                "name one letter different",
+                0.07,
+                6e-8,
+            ),
+            _level(
+                f"length(name_squash_l) >= 15 AND {_NEAR_LENGTH.format(k=2)} "
+                "AND levenshtein(name_squash_l, name_squash_r) <= 2",
+                "long name two letters different",
+                0.04,
+                3e-8,
+            ),
+            _level(
+                f"length(name_squash_l) >= 10 AND {_NEAR_LENGTH.format(k=2)} "
+                "AND levenshtein(name_squash_l, name_squash_r) <= 2",
+                "name two letters different",
+                0.02,
+                2e-7,
+            ),
+            _level(
+                "length(name_squash_l) >= 8 AND (left(name_squash_r, length(name_squash_l)) = name_squash_l "
+                "OR left(name_squash_l, length(name_squash_r)) = name_squash_r)",
+                "one name starts with the other",
+                0.02,
+                1e-6,
+            ),
+            _level("ELSE", "different names", 0.03, 0.99999),
+        ],
+    },
+    {
+        "output_column_name": "postcode",
+        "comparison_description": "postcode",
+        "comparison_levels": [
+            _level("postcode_l IS NULL OR postcode_r IS NULL", "postcode missing", null=True),
+            _level("postcode_l = postcode_r", "same postcode", 0.75, 1e-5),
+            _level("pc_sector_l = pc_sector_r", "same postcode sector", 0.06, 1e-4),
+            _level("pc_district_l = pc_district_r", "same postcode district", 0.05, 1e-3),
+            _level("ELSE", "different postcode area", 0.14, 0.999),
+        ],
+    },
+    {
+        "output_column_name": "town",
+        "comparison_description": "town",
+        "comparison_levels": [
+            _level("town_l IS NULL OR town_r IS NULL", "town missing", null=True),
+            _level("town_l = town_r", "same town", 0.85, 0.02),
+            _level("ELSE", "different town", 0.15, 0.98),
+        ],
+    },
 ]
 
 
@@ -121,7 +167,9 @@ def settings(rules: list[str] | None = None) -> dict[str, Any]:
         "link_type": "link_only",
         "unique_id_column_name": "uid",
         "probability_two_random_records_match": PRIOR,
-        "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in rules or BLOCKING_RULES],
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": r} for r in rules or BLOCKING_RULES
+        ],
         "comparisons": COMPARISONS,
         "retain_intermediate_calculation_columns": True,
         "retain_matching_columns": False,
@@ -133,8 +181,14 @@ def _level_weights() -> dict[str, list[tuple[float, str]]]:
     out: dict[str, list[tuple[float, str]]] = {}
     for c in COMPARISONS:
         out[c["output_column_name"]] = [
-            (0.0 if lv.get("is_null_level") else math.log2(lv["m_probability"] / lv["u_probability"]),
-             lv["label_for_charts"]) for lv in c["comparison_levels"]]
+            (
+                0.0
+                if lv.get("is_null_level")
+                else math.log2(lv["m_probability"] / lv["u_probability"]),
+                lv["label_for_charts"],
+            )
+            for lv in c["comparison_levels"]
+        ]
     return out
 
 
@@ -158,9 +212,20 @@ def explain_sql(prefix: str = "mw_") -> str:
         w = f"{prefix}{name}"
         # The nearest level wins, the first of equals (as `min` does in explain).
         cases = " ".join(
-            "WHEN " + " AND ".join([f"abs({w} - ({wi!r})) <= abs({w} - ({wj!r}))"
-                                    for j, (wj, _) in enumerate(levels) if j != i] or ["TRUE"])
-            + f" THEN '{label}'" for i, (wi, label) in enumerate(levels))
-        parts.append(f"(CASE {cases} END) || ' (' || "
-                     f"(CASE WHEN abs({w}) >= 0.05 THEN printf('%+.1f', {w}) ELSE '0' END) || ')'")
+            "WHEN "
+            + " AND ".join(
+                [
+                    f"abs({w} - ({wi!r})) <= abs({w} - ({wj!r}))"
+                    for j, (wj, _) in enumerate(levels)
+                    if j != i
+                ]
+                or ["TRUE"]
+            )
+            + f" THEN '{label}'"
+            for i, (wi, label) in enumerate(levels)
+        )
+        parts.append(
+            f"(CASE {cases} END) || ' (' || "
+            f"(CASE WHEN abs({w}) >= 0.05 THEN printf('%+.1f', {w}) ELSE '0' END) || ')'"
+        )
     return " || '; ' || ".join(parts)

@@ -56,17 +56,27 @@ def cluster_id(key: bytes, root: str) -> str:
 
 def _rename_old_clusters(ws: Workspace, con: duckdb.DuckDBPyConnection) -> None:
     """A resolution written before suppliers had keyed ids named them 'S-<record id>': rename them in place."""
-    roots = [r for (r,) in con.execute(
-        "SELECT DISTINCT k.record_id FROM supplier_resolution r JOIN supplier_record_keys k "
-        "ON r.supplier_id = 'S-' || k.record_id").fetchall()]
+    roots = [
+        r
+        for (r,) in con.execute(
+            "SELECT DISTINCT k.record_id FROM supplier_resolution r JOIN supplier_record_keys k "
+            "ON r.supplier_id = 'S-' || k.record_id"
+        ).fetchall()
+    ]
     if not roots:
         return
     key = cluster_key(ws)
-    con.register("renamed_clusters", pd.DataFrame({"old": [f"S-{r}" for r in roots],
-                                                   "new": [cluster_id(key, r) for r in roots]}))
+    con.register(
+        "renamed_clusters",
+        pd.DataFrame(
+            {"old": [f"S-{r}" for r in roots], "new": [cluster_id(key, r) for r in roots]}
+        ),
+    )
     try:
-        con.execute("UPDATE supplier_resolution r SET supplier_id = c.new FROM renamed_clusters c "
-                    "WHERE r.supplier_id = c.old")
+        con.execute(
+            "UPDATE supplier_resolution r SET supplier_id = c.new FROM renamed_clusters c "
+            "WHERE r.supplier_id = c.old"
+        )
     finally:
         con.unregister("renamed_clusters")
 
@@ -83,7 +93,9 @@ def sync(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
         try:
             rows = _assign(ws, unkeyed)
             break
-        except IntegrityError:  # another request keyed some of the same records at the same time: read theirs
+        except (
+            IntegrityError
+        ):  # another request keyed some of the same records at the same time: read theirs
             if attempt == 2:
                 raise
     frame = pd.DataFrame(rows, columns=["org", "supplier_name_norm", "record_id", "legacy"])
@@ -92,15 +104,23 @@ def sync(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
     con.register("new_record_keys", frame)
     try:
         con.begin()
-        con.execute("INSERT INTO supplier_record_keys SELECT k.org, k.supplier_name_norm, k.record_id "
-                    "FROM new_record_keys k ANTI JOIN supplier_record_keys o USING (org, supplier_name_norm)")
+        con.execute(
+            "INSERT INTO supplier_record_keys SELECT k.org, k.supplier_name_norm, k.record_id "
+            "FROM new_record_keys k ANTI JOIN supplier_record_keys o USING (org, supplier_name_norm)"
+        )
         # Rows written under a name-derived id before the change take the record's random id.
-        con.execute("UPDATE supplier_candidates c SET record_id = k.record_id FROM new_record_keys k "
-                    "WHERE c.record_id = k.legacy")
-        con.execute("UPDATE supplier_resolution r SET record_id = k.record_id FROM new_record_keys k "
-                    "WHERE r.record_id = k.legacy")
-        con.execute("UPDATE supplier_resolution r SET supplier_id = k.cluster FROM new_record_keys k "
-                    "WHERE r.supplier_id = 'S-' || k.legacy")
+        con.execute(
+            "UPDATE supplier_candidates c SET record_id = k.record_id FROM new_record_keys k "
+            "WHERE c.record_id = k.legacy"
+        )
+        con.execute(
+            "UPDATE supplier_resolution r SET record_id = k.record_id FROM new_record_keys k "
+            "WHERE r.record_id = k.legacy"
+        )
+        con.execute(
+            "UPDATE supplier_resolution r SET supplier_id = k.cluster FROM new_record_keys k "
+            "WHERE r.supplier_id = 'S-' || k.legacy"
+        )
         con.commit()
     except BaseException:
         con.rollback()
@@ -114,10 +134,18 @@ def _assign(ws: Workspace, unkeyed: list[tuple[str, str, str]]) -> list[tuple[st
     """The records store's id for each (anchor, name): its existing one, the one migrated from its old id,
     or a new random one."""
     with ws.session() as s:
-        known = {(k.org, k.supplier_name_norm): k.record_id
-                 for k in s.scalars(select(SupplierRecordKey).where(SupplierRecordKey.org.is_not(None)))}
-        waiting = {k.legacy_id: k for k in s.scalars(
-            select(SupplierRecordKey).where(SupplierRecordKey.org.is_(None), SupplierRecordKey.legacy_id.is_not(None)))}
+        known = {
+            (k.org, k.supplier_name_norm): k.record_id
+            for k in s.scalars(select(SupplierRecordKey).where(SupplierRecordKey.org.is_not(None)))
+        }
+        waiting = {
+            k.legacy_id: k
+            for k in s.scalars(
+                select(SupplierRecordKey).where(
+                    SupplierRecordKey.org.is_(None), SupplierRecordKey.legacy_id.is_not(None)
+                )
+            )
+        }
         out = []
         for org, name, legacy in unkeyed:
             rid = known.get((org, name))

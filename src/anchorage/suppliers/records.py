@@ -18,9 +18,11 @@ from anchorage.workspace import Workspace
 _SPEND = "(SELECT * FROM spend WHERE NOT is_redacted)"
 _KEYS = ["org", "supplier_name_norm"]
 # Every spelling's trading name ("ABC Ltd T/A Tasty Food" -> "Tasty Food"), weighted by spend.
-_TRADING = (f"(SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')} AS trading_name, amount "
-            f"FROM {_SPEND} UNION ALL SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')}, 0 "
-            "FROM supplier_master)")
+_TRADING = (
+    f"(SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')} AS trading_name, amount "
+    f"FROM {_SPEND} UNION ALL SELECT org, supplier_name_norm, {trading_name_sql('supplier_name')}, 0 "
+    "FROM supplier_master)"
+)
 # One record per (anchor, normalised supplier name): what the anchor's spend and supplier files say, under its
 # random id (record_keys.sync must have run on the connection first). Its
 # display name is the spelling on most payments, then with most spend, then alphabetically first (ties.py).
@@ -48,12 +50,11 @@ RECORDS_SQL = f"""
     LEFT JOIN ({modal_sql(_TRADING, _KEYS, "trading_name", "amount")}) tr USING (org, supplier_name_norm)
     WHERE p.supplier_name_norm <> 'REDACTED'
     )
-    SELECT *, {legal_name_sql('supplier_name')} AS legal_name,
-           {name_norm_sql('trading_name')} AS trading_name_norm
+    SELECT *, {legal_name_sql("supplier_name")} AS legal_name,
+           {name_norm_sql("trading_name")} AS trading_name_norm
     FROM named
     ORDER BY record_id  -- clusters are built in this order, so it must not vary
 """
-
 
 
 @dataclass
@@ -78,8 +79,13 @@ class QueueItem:
 
 
 def active_decisions(session: Session) -> list[SupplierDecision]:
-    return list(session.scalars(select(SupplierDecision).where(SupplierDecision.active.is_(True))
-                                .order_by(SupplierDecision.created_at, SupplierDecision.id)))
+    return list(
+        session.scalars(
+            select(SupplierDecision)
+            .where(SupplierDecision.active.is_(True))
+            .order_by(SupplierDecision.created_at, SupplierDecision.id)
+        )
+    )
 
 
 def review_queue(ws: Workspace, *, limit: int | None = 50) -> list[QueueItem]:
@@ -105,8 +111,22 @@ def review_queue(ws: Workspace, *, limit: int | None = 50) -> list[QueueItem]:
               AND (res.method IS NULL OR res.method = 'model')
             ORDER BY r.spend DESC, r.record_id
         """).fetchall()
-    items = [QueueItem(record_id=r[0], org=r[1], supplier_name=r[2], postcode=r[3], spend=float(r[4]),
-                       register_source=r[5], register_id=r[6], register_name=r[7], register_postcode=r[8],
-                       match_probability=float(r[9]), explanation=r[10], linked=bool(r[11]))
-             for r in rows if r[0] not in decided]
+    items = [
+        QueueItem(
+            record_id=r[0],
+            org=r[1],
+            supplier_name=r[2],
+            postcode=r[3],
+            spend=float(r[4]),
+            register_source=r[5],
+            register_id=r[6],
+            register_name=r[7],
+            register_postcode=r[8],
+            match_probability=float(r[9]),
+            explanation=r[10],
+            linked=bool(r[11]),
+        )
+        for r in rows
+        if r[0] not in decided
+    ]
     return items[:limit] if limit else items

@@ -52,8 +52,15 @@ def _ddmmyyyy(col: str) -> str:
 COMPANIES_HOUSE = Layout(
     source="companies_house",
     label="Companies House BasicCompanyData",
-    required=("CompanyName", "CompanyNumber", "RegAddress.PostCode", "CompanyCategory", "CompanyStatus",
-              "Accounts.AccountCategory", "SICCode.SicText_1"),
+    required=(
+        "CompanyName",
+        "CompanyNumber",
+        "RegAddress.PostCode",
+        "CompanyCategory",
+        "CompanyStatus",
+        "Accounts.AccountCategory",
+        "SICCode.SicText_1",
+    ),
     fields={
         "register_id": company_number_sql("{CompanyNumber}"),
         "name": "trim({CompanyName})",
@@ -62,7 +69,7 @@ COMPANIES_HOUSE = Layout(
         "entity_type": "nullif(trim({CompanyCategory}), '')",
         "status": "nullif(trim({CompanyStatus}), '')",
         "sic_codes": "nullif(concat_ws('; ', nullif({SICCode.SicText_1}, ''), nullif({SICCode.SicText_2}, ''), "
-                     "nullif({SICCode.SicText_3}, ''), nullif({SICCode.SicText_4}, '')), '')",
+        "nullif({SICCode.SicText_3}, ''), nullif({SICCode.SicText_4}, '')), '')",
         "accounts_category": "nullif(upper(trim({Accounts.AccountCategory})), '')",
         "income": "NULL",
         "company_number": company_number_sql("{CompanyNumber}"),
@@ -75,22 +82,28 @@ COMPANIES_HOUSE = Layout(
 CHARITY_COMMISSION = Layout(
     source="charity_commission",
     label="Charity Commission register extract (publicextract.charity)",
-    required=("registered_charity_number", "linked_charity_number", "charity_name",
-              "charity_registration_status", "charity_contact_postcode", "latest_income"),
+    required=(
+        "registered_charity_number",
+        "linked_charity_number",
+        "charity_name",
+        "charity_registration_status",
+        "charity_contact_postcode",
+        "latest_income",
+    ),
     fields={
         "register_id": "trim({registered_charity_number})",
         "name": "trim({charity_name})",
         "postcode": postcode_display_sql("nullif(trim({charity_contact_postcode}), '')"),
         "town": "nullif(upper(trim(coalesce(nullif({charity_contact_address3}, ''), "
-                "nullif({charity_contact_address2}, '')))), '')",
+        "nullif({charity_contact_address2}, '')))), '')",
         "entity_type": "CASE WHEN upper({charity_is_cio}) = 'TRUE' THEN 'Charitable Incorporated Organisation' "
-                       "ELSE coalesce(nullif(trim({charity_type}), ''), 'Registered charity') END",
+        "ELSE coalesce(nullif(trim({charity_type}), ''), 'Registered charity') END",
         "status": "nullif(trim({charity_registration_status}), '')",
         "sic_codes": "NULL",
         "accounts_category": "NULL",
         "income": "try_cast(nullif(trim({latest_income}), '') AS DECIMAL(18, 2))",
         "company_number": "CASE WHEN nullif(trim({charity_company_registration_number}), '') IS NOT NULL "
-                          f"THEN {company_number_sql('{charity_company_registration_number}')} END",
+        f"THEN {company_number_sql('{charity_company_registration_number}')} END",
         "incorporated": "try_cast(left({date_of_registration}, 10) AS DATE)",
         "dissolved": "try_cast(left({date_of_removal}, 10) AS DATE)",
     },
@@ -105,18 +118,39 @@ CIC_LIST = Layout(
         "register_id": company_number_sql("{company_number}"),
         "name": "trim({name})",
         "postcode": postcode_display_sql("nullif(trim({postcode}), '')"),
-        "town": "NULL", "entity_type": "'Community Interest Company'", "status": "NULL",
-        "sic_codes": "NULL", "accounts_category": "NULL", "income": "NULL",
+        "town": "NULL",
+        "entity_type": "'Community Interest Company'",
+        "status": "NULL",
+        "sic_codes": "NULL",
+        "accounts_category": "NULL",
+        "income": "NULL",
         "company_number": company_number_sql("{company_number}"),
-        "incorporated": "NULL", "dissolved": "NULL",
+        "incorporated": "NULL",
+        "dissolved": "NULL",
     },
     fix="Give a CSV with at least the columns company_number and name (postcode optional).",
 )
-LAYOUTS = {"companies_house": COMPANIES_HOUSE, "charity_commission": CHARITY_COMMISSION, "cic": CIC_LIST}
-_OPTIONAL = {"postcode", "charity_contact_address2", "charity_contact_address3", "charity_type",
-             "charity_is_cio", "charity_company_registration_number", "date_of_registration",
-             "date_of_removal", "RegAddress.PostTown", "SICCode.SicText_2", "SICCode.SicText_3",
-             "SICCode.SicText_4", "IncorporationDate", "DissolutionDate"}
+LAYOUTS = {
+    "companies_house": COMPANIES_HOUSE,
+    "charity_commission": CHARITY_COMMISSION,
+    "cic": CIC_LIST,
+}
+_OPTIONAL = {
+    "postcode",
+    "charity_contact_address2",
+    "charity_contact_address3",
+    "charity_type",
+    "charity_is_cio",
+    "charity_company_registration_number",
+    "date_of_registration",
+    "date_of_removal",
+    "RegAddress.PostTown",
+    "SICCode.SicText_2",
+    "SICCode.SicText_3",
+    "SICCode.SicText_4",
+    "IncorporationDate",
+    "DissolutionDate",
+}
 
 
 def _members(paths: list[Path]) -> list[tuple[Path, str | None]]:
@@ -127,21 +161,30 @@ def _members(paths: list[Path]) -> list[tuple[Path, str | None]]:
         if not path.exists():
             raise InputFileError(str(path), "does not exist.", fix="Check the path.")
         if path.is_dir():
-            out += _members(sorted(p for p in path.iterdir() if p.suffix.lower() in (".zip", ".csv", ".txt")))
+            out += _members(
+                sorted(p for p in path.iterdir() if p.suffix.lower() in (".zip", ".csv", ".txt"))
+            )
         elif path.suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(path) as zf:
                     names = sorted(n for n in zf.namelist() if n.lower().endswith((".csv", ".txt")))
             except zipfile.BadZipFile:
-                raise InputFileError(str(path), "is not a readable zip file.", fix="Download it again.") from None
+                raise InputFileError(
+                    str(path), "is not a readable zip file.", fix="Download it again."
+                ) from None
             if not names:
-                raise InputFileError(str(path), "holds no CSV or TXT file.", fix="Check it is the right download.")
+                raise InputFileError(
+                    str(path), "holds no CSV or TXT file.", fix="Check it is the right download."
+                )
             out += [(path, n) for n in names]
         else:
             out.append((path, None))
     if not out:
-        raise InputFileError(", ".join(map(str, paths)) or "(no files)", "no register files were given.",
-                             fix="Pass the downloaded files or the folder holding them.")
+        raise InputFileError(
+            ", ".join(map(str, paths)) or "(no files)",
+            "no register files were given.",
+            fix="Pass the downloaded files or the folder holding them.",
+        )
     return out
 
 
@@ -170,8 +213,11 @@ def _header(path: Path) -> tuple[list[str], str]:
 def _select_sql(layout: Layout, header: list[str], label: str) -> str:
     missing = [h for h in layout.required if h not in header]
     if missing:
-        raise InputFileError(label, f"is not the {layout.label} layout: no column {', '.join(missing)}.",
-                             fix=layout.fix)
+        raise InputFileError(
+            label,
+            f"is not the {layout.label} layout: no column {', '.join(missing)}.",
+            fix=layout.fix,
+        )
     cols = {h: f"c{i}" for i, h in enumerate(header)}
     exprs = []
     for name, sql in layout.fields.items():
@@ -181,29 +227,45 @@ def _select_sql(layout: Layout, header: list[str], label: str) -> str:
     return ", ".join(exprs)
 
 
-def _stage_part(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path, label: str, upload_id: str,
-                progress: prog.Progress | None) -> None:
+def _stage_part(
+    con: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    path: Path,
+    label: str,
+    upload_id: str,
+    progress: prog.Progress | None,
+) -> None:
     """Parse one part into the temp table `register_stage` (every row, with its reason if bad)."""
     header, delim = _header(path)
     select = _select_sql(layout, header, label)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    scan = (f"read_csv('{str(path).replace(chr(39), chr(39) * 2)}', header = true, auto_detect = false, "
-            f"columns = {cols}, delim = '{delim}', quote = '\"', escape = '\"', max_line_size = 10000000)")
+    scan = (
+        f"read_csv('{str(path).replace(chr(39), chr(39) * 2)}', header = true, auto_detect = false, "
+        f"columns = {cols}, delim = '{delim}', quote = '\"', escape = '\"', max_line_size = 10000000)"
+    )
     try:
-        prog.run(con, f"""
+        prog.run(
+            con,
+            f"""
             INSERT INTO register_stage
             SELECT '{upload_id}', '{layout.source}', '{label.replace("'", "''")}', row_no, * EXCLUDE (row_no),
                    CASE WHEN register_id IS NULL OR register_id = '' THEN 'the registration number is empty'
                         WHEN name IS NULL OR name = '' THEN 'the name is empty' END
             FROM (SELECT row_number() OVER () AS row_no, {select} FROM {scan})
-        """, stage=f"Reading {label}", progress=progress)
+        """,
+            stage=f"Reading {label}",
+            progress=progress,
+        )
     except duckdb.Error as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputFileError(label, f"could not be read: {detail}; nothing was imported.", fix=layout.fix) from None
+        raise InputFileError(
+            label, f"could not be read: {detail}; nothing was imported.", fix=layout.fix
+        ) from None
 
 
-def import_register(ws: Workspace, kind: str, paths: list[Path], *,
-                    progress: prog.Progress | None = None) -> ImportSummary:
+def import_register(
+    ws: Workspace, kind: str, paths: list[Path], *, progress: prog.Progress | None = None
+) -> ImportSummary:
     """Import one snapshot of a register (all parts at once); it replaces the previous snapshot. One upload
     of the collaborative on the one unit of work (ingest/unit.py): journaled, all-or-nothing, raw copies kept."""
     layout = LAYOUTS[kind]
@@ -214,15 +276,26 @@ def import_register(ws: Workspace, kind: str, paths: list[Path], *,
     previous: list[str] = []
 
     def supersedes(session: Session) -> list[str]:
-        previous[:] = [u.id for u in session.scalars(select(records.Upload).where(
-            records.Upload.org == REGISTER_ORG, records.Upload.kind == f"register:{kind}",
-            records.Upload.status == "loaded").order_by(records.Upload.created_at.desc()))]
+        previous[:] = [
+            u.id
+            for u in session.scalars(
+                select(records.Upload)
+                .where(
+                    records.Upload.org == REGISTER_ORG,
+                    records.Upload.kind == f"register:{kind}",
+                    records.Upload.status == "loaded",
+                )
+                .order_by(records.Upload.created_at.desc())
+            )
+        ]
         return previous
 
     def prepare(con: duckdb.DuckDBPyConnection, upload_id: str) -> None:
-        con.execute("CREATE OR REPLACE TEMP TABLE register_stage AS SELECT upload_id, source, "
-                    "'' AS file, 0::BIGINT AS row_no, * EXCLUDE (upload_id, source, name_norm), '' AS reason "
-                    "FROM register_entities LIMIT 0")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE register_stage AS SELECT upload_id, source, "
+            "'' AS file, 0::BIGINT AS row_no, * EXCLUDE (upload_id, source, name_norm), '' AS reason "
+            "FROM register_entities LIMIT 0"
+        )
         for path, member in members:
             with _as_file(path, member, ws.tmp_dir) as plain:
                 _stage_part(con, layout, plain, member or path.name, upload_id, progress)
@@ -233,33 +306,58 @@ def import_register(ws: Workspace, kind: str, paths: list[Path], *,
         con.execute("DROP TABLE register_stage")
         return summary
 
-    summary = run_unit(ws, kind=f"register:{kind}", label=label, org=REGISTER_ORG, sha=sha, prepare=prepare,
-                       load=load, supersedes=supersedes, raw_files=files,
-                       delete_sql=["DELETE FROM register_entities WHERE upload_id = ?",
-                                   "DELETE FROM quarantine WHERE upload_id = ?"])
+    summary = run_unit(
+        ws,
+        kind=f"register:{kind}",
+        label=label,
+        org=REGISTER_ORG,
+        sha=sha,
+        prepare=prepare,
+        load=load,
+        supersedes=supersedes,
+        raw_files=files,
+        delete_sql=[
+            "DELETE FROM register_entities WHERE upload_id = ?",
+            "DELETE FROM quarantine WHERE upload_id = ?",
+        ],
+    )
     if not summary.duplicate:
-        summary.notes.append("a register is reference data: shared by the whole collaborative, not one anchor's")
+        summary.notes.append(
+            "a register is reference data: shared by the whole collaborative, not one anchor's"
+        )
     return summary
 
 
-def _load(con: duckdb.DuckDBPyConnection, layout: Layout, previous: list[str], summary: ImportSummary,
-          progress: prog.Progress | None) -> None:
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    previous: list[str],
+    summary: ImportSummary,
+    progress: prog.Progress | None,
+) -> None:
     """Swap the staged snapshot in (inside the unit's transaction); fill the summary."""
     read, bad = con.execute("SELECT count(*), count(reason) FROM register_stage").fetchone()  # type: ignore[misc]
     summary.rows_read, summary.rows_quarantined, summary.rows_loaded = read, bad, read - bad
-    for reason, n in con.execute("SELECT reason, count(*) FROM register_stage WHERE reason IS NOT NULL "
-                                 "GROUP BY 1 ORDER BY 2 DESC").fetchall():
+    for reason, n in con.execute(
+        "SELECT reason, count(*) FROM register_stage WHERE reason IS NOT NULL "
+        "GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall():
         summary.quarantine_reasons[reason] = n
     con.execute("DELETE FROM register_entities WHERE source = ?", [layout.source])
     for old in previous:
         con.execute("DELETE FROM quarantine WHERE upload_id = ?", [old])
     # Names repeat little, but normalising distinct values keeps the regex work minimal.
-    prog.run(con, f"""
+    prog.run(
+        con,
+        f"""
         INSERT INTO register_entities
-        SELECT upload_id, source, register_id, name, {name_norm_sql('name')}, postcode, town, entity_type,
+        SELECT upload_id, source, register_id, name, {name_norm_sql("name")}, postcode, town, entity_type,
                status, sic_codes, accounts_category, income, company_number, incorporated, dissolved
         FROM register_stage WHERE reason IS NULL
-    """, stage="Loading the register", progress=progress)
+    """,
+        stage="Loading the register",
+        progress=progress,
+    )
     con.execute("""
         INSERT INTO quarantine (upload_id, org, kind, source_file, row_no, column_name, reason, raw)
         SELECT upload_id, '', source, file, row_no,
@@ -270,14 +368,26 @@ def _load(con: duckdb.DuckDBPyConnection, layout: Layout, previous: list[str], s
 
 
 def _register_kind(kind: str) -> ImportKind:
-    def load(ws: Workspace, path: Path, org: str | None = None, *, progress: prog.Progress | None = None,
-             **_: object) -> ImportSummary:
+    def load(
+        ws: Workspace,
+        path: Path,
+        org: str | None = None,
+        *,
+        progress: prog.Progress | None = None,
+        **_: object,
+    ) -> ImportSummary:
         if org:
-            raise InputFileError(Path(path).name, "is a register, which the whole collaborative shares; it is "
-                                 "not loaded for one anchor.", fix="Load it without naming an anchor.")
+            raise InputFileError(
+                Path(path).name,
+                "is a register, which the whole collaborative shares; it is "
+                "not loaded for one anchor.",
+                fix="Load it without naming an anchor.",
+            )
         return import_register(ws, kind, [Path(path)], progress=progress)
 
-    return register(ImportKind(f"register:{kind}", LAYOUTS[kind].label, load, scope="collaborative"))
+    return register(
+        ImportKind(f"register:{kind}", LAYOUTS[kind].label, load, scope="collaborative")
+    )
 
 
 for _kind in LAYOUTS:

@@ -19,7 +19,9 @@ from anchorage.suppliers import clusters, model, record_keys, records, spark_lin
 from anchorage.suppliers.link import ENGINES, link
 from anchorage.workspace import Workspace
 
-_TRADING_UID = "|trading"  # suffix of the linking id under which a record's trading name is compared
+_TRADING_UID = (
+    "|trading"  # suffix of the linking id under which a record's trading name is compared
+)
 # Deterministic rules: the same company number or charity number as a register entity.
 _RULES_SQL = """
     SELECT r.record_id, e.source, e.register_id, 1.0 AS match_probability, NULL::DOUBLE AS match_weight,
@@ -34,8 +36,10 @@ _RULES_SQL = """
 
 def _register_sql() -> str:
     """One row per register entity (a charity's linked subsidiaries share its number)."""
-    return ("SELECT * FROM register_entities "
-            "QUALIFY row_number() OVER (PARTITION BY source, register_id ORDER BY name) = 1")
+    return (
+        "SELECT * FROM register_entities "
+        "QUALIFY row_number() OVER (PARTITION BY source, register_id ORDER BY name) = 1"
+    )
 
 
 # A record with a trading name ("ABC Ltd T/A Tasty Food") is compared under both names.
@@ -43,9 +47,14 @@ _LEFT_SQL = model.features_sql(
     "SELECT record_id AS uid, supplier_name_norm AS name_norm, postcode, NULL::VARCHAR AS town FROM records "
     "WHERE record_id NOT IN (SELECT record_id FROM rules) UNION ALL "
     f"SELECT record_id || '{_TRADING_UID}', trading_name_norm, postcode, NULL FROM records "
-    "WHERE trading_name_norm IS NOT NULL AND record_id NOT IN (SELECT record_id FROM rules)")
-_RIGHT_SQL = model.features_sql("SELECT source || ':' || register_id AS uid, name_norm, postcode, town FROM register")
-_CANDIDATE_COLUMNS = "record_id, source, register_id, match_probability, match_weight, method, explanation"
+    "WHERE trading_name_norm IS NOT NULL AND record_id NOT IN (SELECT record_id FROM rules)"
+)
+_RIGHT_SQL = model.features_sql(
+    "SELECT source || ':' || register_id AS uid, name_norm, postcode, town FROM register"
+)
+_CANDIDATE_COLUMNS = (
+    "record_id, source, register_id, match_probability, match_weight, method, explanation"
+)
 # Splink's scored pairs as candidate rows, explained in SQL (model.explain_sql), never through Python.
 # Scored pairs as candidate rows (explained in SQL, never through Python): a match under the trading name says
 # so, and a register entity found under both names keeps the better of the two.
@@ -76,7 +85,9 @@ def _replace_candidates(con: duckdb.DuckDBPyConnection, *selects: str) -> None:
     try:
         con.execute("DELETE FROM supplier_candidates")
         for select in selects:
-            con.execute(f"INSERT INTO supplier_candidates SELECT {_CANDIDATE_COLUMNS} FROM ({select})")
+            con.execute(
+                f"INSERT INTO supplier_candidates SELECT {_CANDIDATE_COLUMNS} FROM ({select})"
+            )
         con.commit()
     except BaseException:
         con.rollback()
@@ -84,13 +95,17 @@ def _replace_candidates(con: duckdb.DuckDBPyConnection, *selects: str) -> None:
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    row = con.execute("SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM register), "
-                      "(SELECT count(*) FROM rules)").fetchone()
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM register), "
+        "(SELECT count(*) FROM rules)"
+    ).fetchone()
     assert row is not None
     return dict(zip(("records", "register_entities", "rule_links"), map(int, row), strict=True))
 
 
-def find_candidates(con: duckdb.DuckDBPyConnection, *, progress: prog.Progress | None = None) -> dict[str, int]:
+def find_candidates(
+    con: duckdb.DuckDBPyConnection, *, progress: prog.Progress | None = None
+) -> dict[str, int]:
     """Rebuild supplier_candidates on DuckDB: rule links, then Splink for records no rule linked."""
     _prepare(con)
     if progress:
@@ -99,13 +114,22 @@ def find_candidates(con: duckdb.DuckDBPyConnection, *, progress: prog.Progress |
     if progress:
         progress("Linking suppliers to the registers", 0.9)
     con.register("found_frame", found)
-    _replace_candidates(con, "SELECT * FROM rules", *([] if found.empty else [
-        _MODEL_ROWS_SQL.format(predictions="found_frame", explanation="explanation")]))
+    _replace_candidates(
+        con,
+        "SELECT * FROM rules",
+        *(
+            []
+            if found.empty
+            else [_MODEL_ROWS_SQL.format(predictions="found_frame", explanation="explanation")]
+        ),
+    )
     con.unregister("found_frame")
     return {**_counts(con), "model_candidates": len(found)}
 
 
-def find_candidates_on_spark(ws: Workspace, spark: Any, progress: prog.Progress | None = None) -> dict[str, int]:
+def find_candidates_on_spark(
+    ws: Workspace, spark: Any, progress: prog.Progress | None = None
+) -> dict[str, int]:
     """Rebuild supplier_candidates with Splink on Spark: DuckDB writes the features to the lake, Spark scores
     them and writes its predictions there, DuckDB reads them back. The warehouse is not locked while Spark runs."""
     root = lake.root_for(ws.root, ws.config.compute.lake)
@@ -113,28 +137,50 @@ def find_candidates_on_spark(ws: Workspace, spark: Any, progress: prog.Progress 
         record_keys.sync(ws, con)
         _prepare(con)
         counts = _counts(con)
-        lake.copy_tables(con, root, {"link_suppliers": _LEFT_SQL, "link_register": _RIGHT_SQL,
-                                     "link_rules": "SELECT * FROM rules"})
+        lake.copy_tables(
+            con,
+            root,
+            {
+                "link_suppliers": _LEFT_SQL,
+                "link_register": _RIGHT_SQL,
+                "link_rules": "SELECT * FROM rules",
+            },
+        )
     if progress:
         progress("Linking suppliers to the registers on Spark", 0.1)
     manifest = lake.read_manifest(root)
-    left, right = (spark.read.parquet(*lake.table_files(root, manifest, t)) for t in ("link_suppliers", "link_register"))
+    left, right = (
+        spark.read.parquet(*lake.table_files(root, manifest, t))
+        for t in ("link_suppliers", "link_register")
+    )
     folder = lake.fresh_dir(root, "link_predictions")
     spark_link.predict(spark, left, right).write.mode("overwrite").parquet(str(folder))
     lake.publish(root, {"link_predictions": folder})
     if progress:
         progress("Linking suppliers to the registers on Spark", 0.9)
     with ws.warehouse() as con:
-        _replace_candidates(con, f"SELECT * FROM {lake.read_sql(root, 'link_rules')}",
-                            _MODEL_ROWS_SQL.format(predictions=lake.read_sql(root, "link_predictions"),
-                                                   explanation=model.explain_sql()))
-        counts["model_candidates"] = int(con.execute(  # type: ignore[index]
-            "SELECT count(*) FROM supplier_candidates WHERE method = 'model'").fetchone()[0])
+        _replace_candidates(
+            con,
+            f"SELECT * FROM {lake.read_sql(root, 'link_rules')}",
+            _MODEL_ROWS_SQL.format(
+                predictions=lake.read_sql(root, "link_predictions"), explanation=model.explain_sql()
+            ),
+        )
+        counts["model_candidates"] = int(
+            con.execute(  # type: ignore[index]
+                "SELECT count(*) FROM supplier_candidates WHERE method = 'model'"
+            ).fetchone()[0]
+        )
     return counts
 
 
-def resolve(ws: Workspace, *, engine: str = "duckdb", spark: Any = None,
-            progress: prog.Progress | None = None) -> clusters.ResolveSummary:
+def resolve(
+    ws: Workspace,
+    *,
+    engine: str = "duckdb",
+    spark: Any = None,
+    progress: prog.Progress | None = None,
+) -> clusters.ResolveSummary:
     """Resolve every anchor's suppliers against the imported registers; decisions are re-applied.
 
     On Spark (engine "spark", a session from the workspace's [compute] config unless one is given) both the
@@ -142,9 +188,14 @@ def resolve(ws: Workspace, *, engine: str = "duckdb", spark: Any = None,
     """
     start = time.perf_counter()
     if engine not in ENGINES:
-        raise AnchorageError(f"There is no linking engine called {engine!r}.", fix="Use --engine duckdb or --engine spark.")
+        raise AnchorageError(
+            f"There is no linking engine called {engine!r}.",
+            fix="Use --engine duckdb or --engine spark.",
+        )
     if engine == "spark" and spark is None:
-        with spark_session(ws.config.compute, ws.tmp_dir, "anchorage-suppliers", jars=spark_link.splink_jars()) as session:
+        with spark_session(
+            ws.config.compute, ws.tmp_dir, "anchorage-suppliers", jars=spark_link.splink_jars()
+        ) as session:
             return resolve(ws, engine=engine, spark=session, progress=progress)
     if engine == "spark":
         counts = find_candidates_on_spark(ws, spark, progress)

@@ -14,7 +14,9 @@ from typing import Any
 
 from anchorage.suppliers import model
 
-SCORE_COLUMNS = ["uid_l", "uid_r", "match_probability", "match_weight"] + [f"mw_{n}" for n in model.LEVEL_WEIGHTS]
+SCORE_COLUMNS = ["uid_l", "uid_r", "match_probability", "match_weight"] + [
+    f"mw_{n}" for n in model.LEVEL_WEIGHTS
+]
 
 
 def splink_jars() -> list[str]:
@@ -39,9 +41,13 @@ def _api(spark: Any) -> Any:
     jars = "" if connect else spark.sparkContext.getConf().get("spark.jars", "")
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
     # Over Spark Connect the server keeps intermediate tables (persist): Splink's Parquet method needs the JVM.
-    return SparkAPI(spark_session=spark, break_lineage_method="persist" if connect else "parquet",
-                    repartition_after_blocking=True, num_partitions_on_repartition=max(partitions, 1),
-                    register_udfs_automatically="scala-udf-similarity" in jars)
+    return SparkAPI(
+        spark_session=spark,
+        break_lineage_method="persist" if connect else "parquet",
+        repartition_after_blocking=True,
+        num_partitions_on_repartition=max(partitions, 1),
+        register_udfs_automatically="scala-udf-similarity" in jars,
+    )
 
 
 def _predict(api: Any, frames: list[Any], rules: list[str], threshold: float, run: str) -> Any:
@@ -60,7 +66,9 @@ def predict(spark: Any, left: Any, right: Any, threshold: float = model.CANDIDAT
     logging.getLogger("splink").setLevel(logging.WARNING)
     api = _api(spark)
     first = _predict(api, [left, right], model.BLOCKING_RULES, threshold, "")
-    settled = first.where(f"match_probability >= {model.REVIEW_THRESHOLD}").select(first.uid_l.alias("uid"))
+    settled = first.where(f"match_probability >= {model.REVIEW_THRESHOLD}").select(
+        first.uid_l.alias("uid")
+    )
     rest = left.join(settled.distinct(), on="uid", how="left_anti").localCheckpoint(eager=True)
     if rest.isEmpty():
         return first

@@ -8,7 +8,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from anchorage.core.errors import AnchorageError
 
 MB = 1024 * 1024
-FORM_LIMIT = 5 * MB  # any request but a file upload: form fields are at most 1 MB each (Starlette's own cap)
+FORM_LIMIT = (
+    5 * MB
+)  # any request but a file upload: form fields are at most 1 MB each (Starlette's own cap)
 UPLOAD_SLACK = 256 * 1024  # the multipart wrapping and the form's other fields around the file
 UPLOAD_PATHS = ("/upload",)
 
@@ -19,8 +21,10 @@ class RequestTooLarge(AnchorageError):
 
 def too_large(limit: int, upload: bool) -> RequestTooLarge:
     if upload:
-        return RequestTooLarge(f"The file is larger than the {limit // MB} MB limit.",
-                               fix="Split it by year, or ask your admin to raise ANCHORAGE_WEB_MAX_UPLOAD_MB.")
+        return RequestTooLarge(
+            f"The file is larger than the {limit // MB} MB limit.",
+            fix="Split it by year, or ask your admin to raise ANCHORAGE_WEB_MAX_UPLOAD_MB.",
+        )
     return RequestTooLarge("What was sent is too large.", fix="Shorten it and send it again.")
 
 

@@ -92,8 +92,10 @@ async def checked_form(request: Request) -> FormData:
     sent = str(form.get("csrf_token", ""))
     expected = _session(request) or request.cookies.get(CSRF_COOKIE)
     if not expected or not secrets.compare_digest(sent, expected):
-        raise CsrfError("This form has expired or did not come from this site.",
-                        fix="Go back, reload the page and send the form again.")
+        raise CsrfError(
+            "This form has expired or did not come from this site.",
+            fix="Go back, reload the page and send the form again.",
+        )
     return form
 
 

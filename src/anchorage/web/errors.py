@@ -22,7 +22,9 @@ from anchorage.web.render import render
 def status_for(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
-    if isinstance(getattr(exc, "http_status", None), int):  # an error that knows its status (e.g. 503 for later)
+    if isinstance(
+        getattr(exc, "http_status", None), int
+    ):  # an error that knows its status (e.g. 503 for later)
         return int(exc.http_status)  # type: ignore[attr-defined]
     if isinstance(exc, (LoginRequired, LoginRefused)):
         return 401
@@ -40,7 +42,9 @@ def status_for(exc: Exception) -> int:
 
 
 # An absolute path (POSIX, or Windows with a drive letter): only its last part is for the user.
-_PATH = re.compile(r"""(?<![\w:/.])(?:[A-Za-z]:[\\/]|/)(?:[^\s'"`<>|\\/]+[\\/])+([^\s'"`<>|\\/]*)""")
+_PATH = re.compile(
+    r"""(?<![\w:/.])(?:[A-Za-z]:[\\/]|/)(?:[^\s'"`<>|\\/]+[\\/])+([^\s'"`<>|\\/]*)"""
+)
 _PID = re.compile(r"\s*\(?\bPID[:= ]*\d+\)?", re.IGNORECASE)
 # Advice naming a command (`anchorage org add …`) is for whoever runs the workspace, not for a web user.
 _COMMAND = re.compile(r"\banchorage [a-z]|--[a-z]")
@@ -61,7 +65,9 @@ def message_of(exc: Exception) -> tuple[str, str | None]:
     if isinstance(exc, HTTPException):
         return str(exc.detail), None
     if isinstance(exc, RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
         return f"Some of what was sent is not valid: {problems}.", "Correct it and send again."
     return "Something went wrong on our side.", "Try again; if it keeps happening, tell your admin."
 
@@ -74,9 +80,14 @@ def _audit_refusal(request: Request, exc: Exception, status: int) -> None:
         return
     try:
         with ctx.ws.session() as s:
-            audit.record(s, ctx.user.email, "refused", org=ctx.user.org, ip=request.client.host if request.client
-                         else None, detail={"method": request.method, "path": request.url.path[:300],
-                                            "status": status})
+            audit.record(
+                s,
+                ctx.user.email,
+                "refused",
+                org=ctx.user.org,
+                ip=request.client.host if request.client else None,
+                detail={"method": request.method, "path": request.url.path[:300], "status": status},
+            )
             s.commit()
     except Exception:  # the refusal itself must still reach the user
         pass
@@ -91,7 +102,9 @@ def render_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(body, status_code=status)
     if isinstance(exc, LoginRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return render(request, "error.html", {"status": status, "message": message, "fix": fix}, status=status)
+    return render(
+        request, "error.html", {"status": status, "message": message, "fix": fix}, status=status
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -13,7 +13,9 @@ from anchorage.core.values import parse_date, parse_money
 LONGEST = 40  # characters: no amount or date is longer, and an error quotes no more
 
 
-def money(text: str, what: str, *, fix: str = "Write it like 250000 or £250,000.") -> Decimal | None:
+def money(
+    text: str, what: str, *, fix: str = "Write it like 250000 or £250,000."
+) -> Decimal | None:
     """An amount of money, or None for a blank field."""
     if not text.strip():
         return None
@@ -23,7 +25,9 @@ def money(text: str, what: str, *, fix: str = "Write it like 250000 or £250,000
     return value
 
 
-def date(text: str, what: str, *, fix: str = "Use the form YYYY-MM-DD, e.g. 2026-12-06.") -> dt.date | None:
+def date(
+    text: str, what: str, *, fix: str = "Use the form YYYY-MM-DD, e.g. 2026-12-06."
+) -> dt.date | None:
     """A day, or None for a blank field."""
     if not text.strip():
         return None
@@ -37,5 +41,8 @@ def month(text: str, what: str) -> dt.date:
     """The first day of a month (a field that must be given)."""
     value = parse_date(text) if text.strip() and len(text) <= LONGEST else None
     if value is None:
-        raise AnchorageError(f'"{text[:LONGEST]}" is not a month for {what}.', fix="Use the form YYYY-MM, e.g. 2026-01.")
+        raise AnchorageError(
+            f'"{text[:LONGEST]}" is not a month for {what}.',
+            fix="Use the form YYYY-MM, e.g. 2026-01.",
+        )
     return value.replace(day=1)

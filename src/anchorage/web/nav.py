@@ -8,8 +8,12 @@ from typing import Any
 from anchorage.access.gate import Viewer
 from anchorage.services.loads import kind_label
 
-ROLE_NAMES = {"collaborative-admin": "Collaborative admin", "anchor-admin": "Anchor admin",
-              "anchor-analyst": "Analyst", "viewer": "Viewer"}
+ROLE_NAMES = {
+    "collaborative-admin": "Collaborative admin",
+    "anchor-admin": "Anchor admin",
+    "anchor-analyst": "Analyst",
+    "viewer": "Viewer",
+}
 
 
 @dataclass(frozen=True)
@@ -41,20 +45,38 @@ def _groups(viewer: Viewer, anchors: dict[str, str]) -> list[tuple[str, list[tup
         procurement.append((anchors.get(org, org), f"/dashboard/{org}"))
     procurement += [("Benchmark", "/benchmark"), ("Suppliers", "/suppliers")]
     if org:
-        procurement += [("Resolved suppliers", "/suppliers/resolved"), ("Supplier review", "/suppliers/review")]
-    procurement += [("Pipeline", "/pipeline"), ("Contracts to buy together", "/pipeline/opportunities"),
-                    ("Local supplier directory", "/directory"), ("Social value", "/socialvalue"),
-                    ("Local multiplier (LM3)", "/lm3")]
+        procurement += [
+            ("Resolved suppliers", "/suppliers/resolved"),
+            ("Supplier review", "/suppliers/review"),
+        ]
+    procurement += [
+        ("Pipeline", "/pipeline"),
+        ("Contracts to buy together", "/pipeline/opportunities"),
+        ("Local supplier directory", "/directory"),
+        ("Social value", "/socialvalue"),
+        ("Local multiplier (LM3)", "/lm3"),
+    ]
     workspace = [("Upload", "/upload")] if org and viewer.may("upload", org) else []
     if org:
         workspace.append(("Uploads", "/uploads"))
-    workspace += [("Reports", "/reports"), ("Your jobs", "/jobs"), ("Opportunities", "/opportunities")]
+    workspace += [
+        ("Reports", "/reports"),
+        ("Your jobs", "/jobs"),
+        ("Opportunities", "/opportunities"),
+    ]
     if viewer.may("administer", org):
-        workspace += [("Users", "/admin/users"), ("Sharing", "/admin/sharing"), ("Audit log", "/admin/audit")]
+        workspace += [
+            ("Users", "/admin/users"),
+            ("Sharing", "/admin/sharing"),
+            ("Audit log", "/admin/audit"),
+        ]
     workspace.append(("Your account", "/account"))
-    return [("Procurement", procurement), ("Workforce", [("Workforce profile", "/workforce")]),
-            ("Assets", [("Land and buildings", "/assets"), ("Community spaces", "/spaces")]),
-            ("Workspace", workspace)]
+    return [
+        ("Procurement", procurement),
+        ("Workforce", [("Workforce profile", "/workforce")]),
+        ("Assets", [("Land and buildings", "/assets"), ("Community spaces", "/spaces")]),
+        ("Workspace", workspace),
+    ]
 
 
 def _current(path: str, hrefs: list[str]) -> str | None:
@@ -71,13 +93,22 @@ def menu(viewer: Viewer, path: str, anchors: dict[str, str]) -> list[Group]:
     current = _current(path, [href for _, links in groups for _, href in links])
     if current is None and path.startswith("/anchors/"):  # an anchor's payments and uploads
         slug = path.split("/")[2]
-        current = f"/dashboard/{slug}" if any(href == f"/dashboard/{slug}" for _, ls in groups for _, href in ls) \
+        current = (
+            f"/dashboard/{slug}"
+            if any(href == f"/dashboard/{slug}" for _, ls in groups for _, href in ls)
             else None
-    return [Group(label, tuple(Link(lab, href, href == current) for lab, href in links)) for label, links in groups]
+        )
+    return [
+        Group(label, tuple(Link(lab, href, href == current) for lab, href in links))
+        for label, links in groups
+    ]
 
 
-PUBLIC = (("Opportunities", "/opportunities"), ("Register as a local supplier", "/opportunities/register"),
-          ("Sign in", "/login"))
+PUBLIC = (
+    ("Opportunities", "/opportunities"),
+    ("Register as a local supplier", "/opportunities/register"),
+    ("Sign in", "/login"),
+)
 
 
 def public_menu(path: str) -> list[Link]:

@@ -18,10 +18,16 @@ from anchorage.core.numbers import MAX_PAGE, BadNumber, whole_number
 MAX_OFFSET = 10_000_000
 
 
-__all__ = ["MAX_PAGE", "BadNumber", "whole_number"]  # kept here for the routes and tests that import them
+__all__ = [
+    "MAX_PAGE",
+    "BadNumber",
+    "whole_number",
+]  # kept here for the routes and tests that import them
 
 
-def page_number(page: Annotated[str, Query(description=f"Page, from 1 to {MAX_PAGE:,}.")] = "1") -> int:
+def page_number(
+    page: Annotated[str, Query(description=f"Page, from 1 to {MAX_PAGE:,}.")] = "1",
+) -> int:
     return whole_number(page, "page number", 1, MAX_PAGE)
 
 
@@ -39,9 +45,13 @@ class Window:
 def window(default: int, most: int) -> Callable[..., Window]:
     """A dependency reading `?limit=` (1 to `most`, default `default`) and `?offset=` (0 to MAX_OFFSET)."""
 
-    def read(limit: Annotated[str, Query(description=f"Rows to return, 1 to {most}.")] = str(default),
-             offset: Annotated[str, Query(description="Rows to skip.")] = "0") -> Window:
-        return Window(whole_number(limit, "limit", 1, most), whole_number(offset, "offset", 0, MAX_OFFSET))
+    def read(
+        limit: Annotated[str, Query(description=f"Rows to return, 1 to {most}.")] = str(default),
+        offset: Annotated[str, Query(description="Rows to skip.")] = "0",
+    ) -> Window:
+        return Window(
+            whole_number(limit, "limit", 1, most), whole_number(offset, "offset", 0, MAX_OFFSET)
+        )
 
     return read
 

@@ -25,10 +25,19 @@ from anchorage.web.nav import (
 )
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.autoescape = True  # every template, whatever its extension: supplier names are untrusted
-TEMPLATES.env.filters.update(money=fmt_money, pct=fmt_pct, int=fmt_int, tier=lambda t: TIER_NAMES.get(t, t))
-TEMPLATES.env.filters.update(role=role_name, upload_kind=upload_kind, register_ref=register_ref, date=date_text,
-                             datetime=datetime_text)
+TEMPLATES.env.autoescape = (
+    True  # every template, whatever its extension: supplier names are untrusted
+)
+TEMPLATES.env.filters.update(
+    money=fmt_money, pct=fmt_pct, int=fmt_int, tier=lambda t: TIER_NAMES.get(t, t)
+)
+TEMPLATES.env.filters.update(
+    role=role_name,
+    upload_kind=upload_kind,
+    register_ref=register_ref,
+    date=date_text,
+    datetime=datetime_text,
+)
 TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu)
 
 
@@ -40,14 +49,18 @@ def chart_box(svg: str) -> Markup:
         return Markup("")
     m = re.search(r'<title id="[^"]*">([^<]*)</title>', svg)
     name = m.group(1) if m else "Chart"
-    return Markup(f'<div class="chart-scroll" tabindex="0" role="region" aria-label="{name}, scrolls sideways">'
-                  f"{svg}</div>")
+    return Markup(
+        f'<div class="chart-scroll" tabindex="0" role="region" aria-label="{name}, scrolls sideways">'
+        f"{svg}</div>"
+    )
 
 
 TEMPLATES.env.globals["svg"] = chart_box
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
     ctx = getattr(request.state, "ctx", None)
     data = {
         "request": request,
@@ -62,8 +75,13 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     response = TEMPLATES.TemplateResponse(request, template, data, status_code=status)
     new = getattr(request.state, "new_csrf_cookie", None)
     if new:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax",
-                            secure=request.app.state.settings.secure_cookies)
+        response.set_cookie(
+            CSRF_COOKIE,
+            new,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+        )
     return response
 
 

@@ -36,7 +36,9 @@ class WebSettings:
     # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For/-Proto are believed. None by default:
     # otherwise anyone who can reach the port could claim any address and dodge the login throttle.
     trusted_proxies: tuple[str, ...] = ()
-    hsts: bool = False  # send Strict-Transport-Security even when the request did not arrive as https
+    hsts: bool = (
+        False  # send Strict-Transport-Security even when the request did not arrive as https
+    )
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -44,8 +46,14 @@ class WebSettings:
             secure_cookies=_env("SECURE_COOKIES", "0") == "1",
             max_upload_mb=int(_env("MAX_UPLOAD_MB", "200")),
             preview_checks_inline_mb=int(_env("PREVIEW_CHECKS_INLINE_MB", "5")),
-            trusted_proxies=tuple(p.strip() for p in _env("TRUSTED_PROXIES").split(",") if p.strip()),
+            trusted_proxies=tuple(
+                p.strip() for p in _env("TRUSTED_PROXIES").split(",") if p.strip()
+            ),
             hsts=_env("HSTS", "0") == "1",
-            oidc=OidcSettings(_env("OIDC_ISSUER"), _env("OIDC_CLIENT_ID"), _env("OIDC_CLIENT_SECRET"),
-                              _env("OIDC_REDIRECT_URL")),
+            oidc=OidcSettings(
+                _env("OIDC_ISSUER"),
+                _env("OIDC_CLIENT_ID"),
+                _env("OIDC_CLIENT_SECRET"),
+                _env("OIDC_REDIRECT_URL"),
+            ),
         )

@@ -39,9 +39,15 @@ def href(path: str, query: Mapping[str, str | Sequence[str]]) -> str:
     return f"{path}?{urlencode(query, doseq=True)}" if query else path
 
 
-def table_view(page: TablePage, path: str, *, export: bool = True, export_path: str | None = None,
-               keep: Mapping[str, str | Sequence[str]] | None = None,
-               labels: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+def table_view(
+    page: TablePage,
+    path: str,
+    *,
+    export: bool = True,
+    export_path: str | None = None,
+    keep: Mapping[str, str | Sequence[str]] | None = None,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
     """What _table.html needs: headers with their sort links, the active filters (each with a link that
     removes it), page links, 'rows 51–100 of 3,512' and the export links for exactly these rows.
     `keep` holds the page's own parameters (e.g. ?org=), kept in every link; exports go to `export_path`
@@ -54,24 +60,54 @@ def table_view(page: TablePage, path: str, *, export: bool = True, export_path: 
     heads = []
     for c in page.spec.columns:
         sorted_here = req.sort_key == c.key
-        nxt = ("" if req.descending else "-") + c.key if sorted_here else \
-            ("-" if c.kind in ("money", "int", "date", "pct") else "") + c.key
-        heads.append({"key": c.key, "label": c.label, "kind": c.kind, "sortable": c.sortable,
-                      "href": href(path, query(sort=nxt, page=None)),
-                      "aria": ("descending" if req.descending else "ascending") if sorted_here else None})
-    choices = {c.key: [(v, TIER_NAMES.get(v, label) if c.kind == "tier" else label) for v, label in c.choices]
-               for c in page.spec.filters if c.choices}
+        nxt = (
+            ("" if req.descending else "-") + c.key
+            if sorted_here
+            else ("-" if c.kind in ("money", "int", "date", "pct") else "") + c.key
+        )
+        heads.append(
+            {
+                "key": c.key,
+                "label": c.label,
+                "kind": c.kind,
+                "sortable": c.sortable,
+                "href": href(path, query(sort=nxt, page=None)),
+                "aria": ("descending" if req.descending else "ascending") if sorted_here else None,
+            }
+        )
+    choices = {
+        c.key: [
+            (v, TIER_NAMES.get(v, label) if c.kind == "tier" else label) for v, label in c.choices
+        ]
+        for c in page.spec.filters
+        if c.choices
+    }
     active = []
     for key, value in req.filters:
         col = page.spec.column(key)
         assert col is not None
-        shown = dict(choices.get(key, ())).get(value) or (labels or {}).get(key, {}).get(value) or value
-        active.append({"label": col.label, "value": shown, "remove": href(path, query(**{key: None}, page=None))})
+        shown = (
+            dict(choices.get(key, ())).get(value) or (labels or {}).get(key, {}).get(value) or value
+        )
+        active.append(
+            {
+                "label": col.label,
+                "value": shown,
+                "remove": href(path, query(**{key: None}, page=None)),
+            }
+        )
     pages = page.pages
     base = query(page=None)
     return {
-        "page": page, "heads": heads, "active": active, "path": path, "query": base, "choices": choices,
-        "summary": f"rows {page.first:,}–{page.last:,} of {page.total:,}" if page.total else "no rows",
+        "page": page,
+        "heads": heads,
+        "active": active,
+        "path": path,
+        "query": base,
+        "choices": choices,
+        "summary": f"rows {page.first:,}–{page.last:,} of {page.total:,}"
+        if page.total
+        else "no rows",
         "prev": href(path, query(page=req.page - 1)) if req.page > 1 else None,
         "next": href(path, query(page=req.page + 1)) if req.page < pages else None,
         "first": href(path, query(page=None)) if req.page > 2 else None,
@@ -82,8 +118,9 @@ def table_view(page: TablePage, path: str, *, export: bool = True, export_path: 
     }
 
 
-
-def _words(spec: TableSpec, rows: Sequence[Mapping[str, Any]], anchors: Mapping[str, str]) -> list[dict[str, Any]]:
+def _words(
+    spec: TableSpec, rows: Sequence[Mapping[str, Any]], anchors: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """Rows with codes in words, as the page shows them: anchor names and tier names."""
     named = {c.key: c.kind for c in spec.columns if c.kind in ("tier", "anchor")}
     if not named:
@@ -99,8 +136,16 @@ def _words(spec: TableSpec, rows: Sequence[Mapping[str, Any]], anchors: Mapping[
     return out
 
 
-def export_response(ctx: Ctx, request: Request, spec: TableSpec, rows: Sequence[Mapping[str, Any]], fmt: str,
-                    filename: str, *, org: str | None = None) -> Response:
+def export_response(
+    ctx: Ctx,
+    request: Request,
+    spec: TableSpec,
+    rows: Sequence[Mapping[str, Any]],
+    fmt: str,
+    filename: str,
+    *,
+    org: str | None = None,
+) -> Response:
     """Exactly these rows, with the columns and labels of the page, as CSV or XLSX (through exports.py); every
     table export is audited here (what, format, rows), whoever's table it is."""
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
@@ -109,9 +154,16 @@ def export_response(ctx: Ctx, request: Request, spec: TableSpec, rows: Sequence[
     if fmt == "csv":
         body, media = csv_rows_bytes(headers, cells), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
-        body, media = xlsx_bytes({spec.name: pd.DataFrame(cells, columns=headers, dtype=object)}), XLSX_MEDIA
+        body, media = (
+            xlsx_bytes({spec.name: pd.DataFrame(cells, columns=headers, dtype=object)}),
+            XLSX_MEDIA,
+        )
     else:
-        raise UnknownFormat(f'We cannot export a table as "{fmt[:10]}".',
-                            fix="Use the CSV or XLSX link under the table.")
-    exported(ctx.ws, ctx.viewer, spec.name, org=org, ip=client_ip(request), format=fmt, rows=len(rows))
+        raise UnknownFormat(
+            f'We cannot export a table as "{fmt[:10]}".',
+            fix="Use the CSV or XLSX link under the table.",
+        )
+    exported(
+        ctx.ws, ctx.viewer, spec.name, org=org, ip=client_ip(request), format=fmt, rows=len(rows)
+    )
     return Response(body, media_type=media, headers=disposition)

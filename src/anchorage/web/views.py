@@ -24,7 +24,9 @@ _building: dict[tuple[str, str, str, str, frozenset[str]], threading.Lock] = {}
 _lock = threading.Lock()
 
 
-def cached(kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def cached(
+    kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
     """A view depends only on the committed analysis, the anchor and what the viewer may see: build it once.
     Views of an older analysis are dropped, so new figures show as soon as they commit."""
     version = committed.run_id(ws)
@@ -52,10 +54,14 @@ def cached(kind: str, ws: Workspace, viewer: Viewer, org: str, build: Callable[[
             return _views.setdefault(key, built)
 
 
-TILE_ROWS = (("spend", "Total spend", "money"), ("local_pct", "Local", "pct"),
-             ("deprived20_pct", "In the 20% most deprived areas", "pct"), ("sme_pct_of_known", "SME (where known)", "pct"),
-             ("vcse_pct_of_known", "VCSE (where known)", "pct"),
-             ("matched_pct", "Matched to Companies House / Charity Commission", "pct"))
+TILE_ROWS = (
+    ("spend", "Total spend", "money"),
+    ("local_pct", "Local", "pct"),
+    ("deprived20_pct", "In the 20% most deprived areas", "pct"),
+    ("sme_pct_of_known", "SME (where known)", "pct"),
+    ("vcse_pct_of_known", "VCSE (where known)", "pct"),
+    ("matched_pct", "Matched to Companies House / Charity Commission", "pct"),
+)
 
 
 def refresh_note(ws: Workspace) -> str | None:
@@ -72,13 +78,24 @@ def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
     of the committed analysis, which is what the page's figures are."""
     cov = periods.committed_coverage(ws)
     year = periods.chosen_year(cov, asked)
-    return page_periods.period_view(year, list(cov.years), lambda y: y in cov.complete_years,
-                                    data_to=periods.data_to(cov, year), uploaded=cov.last_upload,
-                                    comparable=periods.comparable(cov, year), refreshing=refresh_note(ws))
+    return page_periods.period_view(
+        year,
+        list(cov.years),
+        lambda y: y in cov.complete_years,
+        data_to=periods.data_to(cov, year),
+        uploaded=cov.last_upload,
+        comparable=periods.comparable(cov, year),
+        refreshing=refresh_note(ws),
+    )
 
 
-def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queries.Dashboard | None,
-           prev_label: str, whole_years: bool = True) -> list[dict[str, Any]]:
+def _tiles(
+    dash: queries.Dashboard,
+    prev: queries.Dashboard | None,
+    whole: queries.Dashboard | None,
+    prev_label: str,
+    whole_years: bool = True,
+) -> list[dict[str, Any]]:
     """Headline tiles with the change on the previous year and the collaborative's figure beside an anchor's.
     £ of a part year are not set against a whole year (`whole_years` False); shares still are."""
     out = []
@@ -95,8 +112,16 @@ def _tiles(dash: queries.Dashboard, prev: queries.Dashboard | None, whole: queri
                 change = f"{(value - before) * 100:+.1f} points on {prev_label}"
             if change and change.lstrip("+-").startswith(("0.0%", "0.0 ")):  # never "-0.0"
                 change = f"No change on {prev_label}"
-        out.append({"key": key, "label": label, "kind": kind, "value": value, "change": change,
-                    "whole": whole.tiles.get(key) if whole else None})
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "value": value,
+                "change": change,
+                "whole": whole.tiles.get(key) if whole else None,
+            }
+        )
     return out
 
 
@@ -109,8 +134,11 @@ class Drill:
     year: str | None
 
     def href(self, **filters: Any) -> str:
-        q = {**({"year": self.year} if self.year else {}), "counted": "yes",
-             **{k: str(v) for k, v in filters.items() if v is not None}}
+        q = {
+            **({"year": self.year} if self.year else {}),
+            "counted": "yes",
+            **{k: str(v) for k, v in filters.items() if v is not None},
+        }
         return f"{self.path}?{urlencode(q)}"
 
     def supplier(self, key: str) -> str:
@@ -126,22 +154,39 @@ def drill(ws: Workspace, viewer: Viewer, org: str, period: dict[str, Any]) -> Dr
     return Drill(f"/anchors/{org}/transactions", year) if viewer.sees_detail(org) else None
 
 
-def dashboard_view(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE, year: str | None = None) -> dict[str, Any]:
+def dashboard_view(
+    ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE, year: str | None = None
+) -> dict[str, Any]:
     period = period_of(ws, year)
-    return cached(f"page:{period['param']}", ws, viewer, org, lambda: _dashboard_view(ws, viewer, org, period))
+    return cached(
+        f"page:{period['param']}", ws, viewer, org, lambda: _dashboard_view(ws, viewer, org, period)
+    )
 
 
-def _dashboard_view(ws: Workspace, viewer: Viewer, org: str, period: dict[str, Any]) -> dict[str, Any]:
+def _dashboard_view(
+    ws: Workspace, viewer: Viewer, org: str, period: dict[str, Any]
+) -> dict[str, Any]:
     result = periods.year_analysis(ws, viewer, period["year"])
     dash = periods.dashboard_of(ws, viewer, org, result)
-    prev = periods.dashboard_of(ws, viewer, org, periods.year_analysis(ws, viewer, period["previous"])) \
-        if period["previous"] is not None else None
-    whole = periods.dashboard_of(ws, viewer, COLLABORATIVE, result) if org != COLLABORATIVE else None
+    prev = (
+        periods.dashboard_of(ws, viewer, org, periods.year_analysis(ws, viewer, period["previous"]))
+        if period["previous"] is not None
+        else None
+    )
+    whole = (
+        periods.dashboard_of(ws, viewer, COLLABORATIVE, result) if org != COLLABORATIVE else None
+    )
     t = result.tables
-    every_year = queries.analysis(ws, viewer).tables  # the trend runs over every year, whatever is chosen
+    every_year = queries.analysis(
+        ws, viewer
+    ).tables  # the trend runs over every year, whatever is chosen
     anchors = {a.slug: a.name for a in ws.config.anchors}
     tiers = t["tiers"] if org == COLLABORATIVE else t["tiers"][t["tiers"]["org"] == org]
-    trend = every_year["trend"] if org == COLLABORATIVE else every_year["trend"][every_year["trend"]["org"] == org]
+    trend = (
+        every_year["trend"]
+        if org == COLLABORATIVE
+        else every_year["trend"][every_year["trend"]["org"] == org]
+    )
     features, ward_names = ward_geography(ws)
     wards = t["wards"][t["wards"]["org"] == org]
     built = {
@@ -150,22 +195,34 @@ def _dashboard_view(ws: Workspace, viewer: Viewer, org: str, period: dict[str, A
         "leakage": charts.leakage_chart(t["leakage"], org, org_label=dash.label),
         "deprivation": charts.deprivation_chart(t["deprivation"], org, org_label=dash.label),
         "suppliers": charts.suppliers_chart(t["top_suppliers"], org, org_label=dash.label)
-        if dash.detail_visible else "",
-        "map": maps.ward_map_svg(features, dict(zip(wards["ward"], wards["spend"], strict=True)),
-                                 f"Local spend by ward: {dash.label}") if features else "",
+        if dash.detail_visible
+        else "",
+        "map": maps.ward_map_svg(
+            features,
+            dict(zip(wards["ward"], wards["spend"], strict=True)),
+            f"Local spend by ward: {dash.label}",
+        )
+        if features
+        else "",
     }
     named = dash.tables["wards"].assign(name=lambda d: d["ward"].map(ward_names).fillna(d["ward"]))
     return {
         "dash": dash,
         "period": period,
         "drill": drill(ws, viewer, org, period),
-        "tiles": _tiles(dash, prev, whole, fy_label(period["previous"]) if prev else "", period["comparable"]),
+        "tiles": _tiles(
+            dash, prev, whole, fy_label(period["previous"]) if prev else "", period["comparable"]
+        ),
         "charts": built,
         "tiers": frame_records(dash.tables["tiers"]),
-        "trend": frame_records(every_year["trend"][every_year["trend"]["org"] == org].drop(columns="org")),
+        "trend": frame_records(
+            every_year["trend"][every_year["trend"]["org"] == org].drop(columns="org")
+        ),
         "leakage": frame_records(dash.tables["leakage"].head(10)),
         "deprivation": frame_records(dash.tables["deprivation"]),
-        "top_suppliers": frame_records(dash.tables["top_suppliers"].head(20)) if dash.detail_visible else [],
+        "top_suppliers": frame_records(dash.tables["top_suppliers"].head(20))
+        if dash.detail_visible
+        else [],
         "wards": frame_records(named.sort_values("spend", ascending=False)),
     }
 
@@ -177,18 +234,37 @@ def api_dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> by
 
 def _api_dashboard(ws: Workspace, viewer: Viewer, org: str) -> bytes:
     dash = queries.dashboard(ws, viewer, org)
-    tables = {name: frame_records(df) for name, df in dash.tables.items()
-              if dash.detail_visible or name not in queries.DETAIL_TABLES}
-    body = {"ok": True, "org": org, "label": dash.label, "tiles": dash.tiles,
-            "detail_visible": dash.detail_visible, "tables": tables}
+    tables = {
+        name: frame_records(df)
+        for name, df in dash.tables.items()
+        if dash.detail_visible or name not in queries.DETAIL_TABLES
+    }
+    body = {
+        "ok": True,
+        "org": org,
+        "label": dash.label,
+        "tiles": dash.tiles,
+        "detail_visible": dash.detail_visible,
+        "tables": tables,
+    }
     return json.dumps(body, default=str).encode()
 
 
 def benchmark_rows(ws: Workspace, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:
     """Anchor against anchor on the headline shares of one financial year (every year when None)."""
+
     def build() -> dict[str, Any]:
         totals = periods.year_analysis(ws, viewer, year).tables["totals"]
-        cols = ["org", "spend", "suppliers", "local_pct", "deprived20_pct", "sme_pct_of_known", "vcse_pct_of_known",
-                "unknown_pct"]
+        cols = [
+            "org",
+            "spend",
+            "suppliers",
+            "local_pct",
+            "deprived20_pct",
+            "sme_pct_of_known",
+            "vcse_pct_of_known",
+            "unknown_pct",
+        ]
         return {"rows": frame_records(totals[cols].reset_index(drop=True))}
+
     return cached(f"benchmark:{year}", ws, viewer, COLLABORATIVE, build)["rows"]

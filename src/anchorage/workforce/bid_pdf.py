@@ -32,9 +32,18 @@ def _page(title: str, frame: pd.DataFrame, widths: list[int], lines: list[str] =
     if frame.empty:
         ax.text(0, 0.98, "None.", fontsize=10, va="top")
         return fig
-    cells = [[_plain(v, w) for v, w in zip(row, widths, strict=True)] for row in frame.itertuples(index=False)]
-    table = ax.table(cellText=cells, colLabels=[_plain(c, w) for c, w in zip(frame.columns, widths, strict=True)],
-                     colWidths=[w / sum(widths) for w in widths], loc="upper center", cellLoc="left", colLoc="left")
+    cells = [
+        [_plain(v, w) for v, w in zip(row, widths, strict=True)]
+        for row in frame.itertuples(index=False)
+    ]
+    table = ax.table(
+        cellText=cells,
+        colLabels=[_plain(c, w) for c, w in zip(frame.columns, widths, strict=True)],
+        colWidths=[w / sum(widths) for w in widths],
+        loc="upper center",
+        cellLoc="left",
+        colLoc="left",
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(7)
     for (r, _c), cell in table.get_celld().items():
@@ -45,23 +54,67 @@ def _page(title: str, frame: pd.DataFrame, widths: list[int], lines: list[str] =
     return fig
 
 
-def write_bid_pdf(path: Path, head: pd.DataFrame, pledges: pd.DataFrame, starts: pd.DataFrame,
-                  *, title: str, headline: str) -> Path:
+def write_bid_pdf(
+    path: Path,
+    head: pd.DataFrame,
+    pledges: pd.DataFrame,
+    starts: pd.DataFrame,
+    *,
+    title: str,
+    headline: str,
+) -> Path:
     """One summary page, the pledges over as many pages as they need, then the starts and outcomes."""
-    keep = [c for c in ("employer", "companies house number", "charity number", "role", "placements",
-                        "hours a week", "hourly wage £", "eligible", "reasons") if c in pledges.columns]
+    keep = [
+        c
+        for c in (
+            "employer",
+            "companies house number",
+            "charity number",
+            "role",
+            "placements",
+            "hours a week",
+            "hourly wage £",
+            "eligible",
+            "reasons",
+        )
+        if c in pledges.columns
+    ]
     pledges = pledges[keep] if len(pledges.columns) else pledges
-    widths = {"employer": 18, "companies house number": 10, "charity number": 9, "role": 14, "placements": 6,
-              "hours a week": 6, "hourly wage £": 7, "eligible": 5, "reasons": 34}
-    chunks = [pledges.iloc[i:i + ROWS_PER_PAGE] for i in range(0, max(1, len(pledges)), ROWS_PER_PAGE)]
+    widths = {
+        "employer": 18,
+        "companies house number": 10,
+        "charity number": 9,
+        "role": 14,
+        "placements": 6,
+        "hours a week": 6,
+        "hourly wage £": 7,
+        "eligible": 5,
+        "reasons": 34,
+    }
+    chunks = [
+        pledges.iloc[i : i + ROWS_PER_PAGE] for i in range(0, max(1, len(pledges)), ROWS_PER_PAGE)
+    ]
     with PdfPages(path, metadata={"Title": title, "Creator": "Anchorage"}) as pdf:
         pdf.savefig(_page(title, head.rename(columns={"": "item"}), [40, 50], [headline]))
         for n, chunk in enumerate(chunks, start=1):
-            pdf.savefig(_page(f"Pledges ({n} of {len(chunks)})", chunk, [widths[c] for c in chunk.columns] or [1],
-                              ["Every reason a pledge does not meet the programme's rules is listed."]))
+            pdf.savefig(
+                _page(
+                    f"Pledges ({n} of {len(chunks)})",
+                    chunk,
+                    [widths[c] for c in chunk.columns] or [1],
+                    ["Every reason a pledge does not meet the programme's rules is listed."],
+                )
+            )
         cols = [str(c) for c in starts.columns]
-        pdf.savefig(_page("Starts and outcomes", starts.astype(object).where(starts.notna(), "*"),
-                          [18] + [10] * (len(cols) - 1) if cols else [1],
-                          ["Counts of young people: counts below the threshold, and cells that would reveal them, "
-                           "are shown as *."]))
+        pdf.savefig(
+            _page(
+                "Starts and outcomes",
+                starts.astype(object).where(starts.notna(), "*"),
+                [18] + [10] * (len(cols) - 1) if cols else [1],
+                [
+                    "Counts of young people: counts below the threshold, and cells that would reveal them, "
+                    "are shown as *."
+                ],
+            )
+        )
     return path

@@ -20,18 +20,43 @@ from anchorage.workspace import Workspace
 KINDS = HE_KINDS
 
 
-def load_engagements(ws: Workspace, path: Path, org: str | None = None, **options: Any) -> ImportSummary:
+def load_engagements(
+    ws: Workspace, path: Path, org: str | None = None, **options: Any
+) -> ImportSummary:
     """Engagements of the anchors the file covers (an anchor's own file, or a collaborative one)."""
     return import_engagements(ws, path, org, **options)
 
 
 def engagements(ws: Workspace) -> pd.DataFrame:
     with ws.session() as session:
-        rows = session.scalars(select(HEEngagement).order_by(HEEngagement.org, HEEngagement.partner)).all()
-    return pd.DataFrame([{"anchor": r.org, "partner": r.partner, "partner_type": r.partner_type, "kind": r.kind,
-                          "title": r.title, "start_date": r.start_date, "outcome": r.outcome, "people": r.people}
-                         for r in rows], columns=["anchor", "partner", "partner_type", "kind", "title", "start_date",
-                                                  "outcome", "people"])
+        rows = session.scalars(
+            select(HEEngagement).order_by(HEEngagement.org, HEEngagement.partner)
+        ).all()
+    return pd.DataFrame(
+        [
+            {
+                "anchor": r.org,
+                "partner": r.partner,
+                "partner_type": r.partner_type,
+                "kind": r.kind,
+                "title": r.title,
+                "start_date": r.start_date,
+                "outcome": r.outcome,
+                "people": r.people,
+            }
+            for r in rows
+        ],
+        columns=[
+            "anchor",
+            "partner",
+            "partner_type",
+            "kind",
+            "title",
+            "start_date",
+            "outcome",
+            "people",
+        ],
+    )
 
 
 class HeBy(enum.StrEnum):
@@ -45,7 +70,9 @@ class HeBy(enum.StrEnum):
 GROUPINGS = tuple(b.value for b in HeBy)
 
 
-def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[str, str], int | None]:
+def people_hidden(
+    ws: Workspace, df: pd.DataFrame | None = None
+) -> dict[tuple[str, str], int | None]:
     """People involved per (grouping, group), suppressed as one family: the groupings are sums of the same
     people, so a count hidden in one must not follow from the others (e.g. by anchor minus by partner)."""
     df = engagements(ws) if df is None else df
@@ -66,18 +93,24 @@ def people_hidden(ws: Workspace, df: pd.DataFrame | None = None) -> dict[tuple[s
             labels.append((by, group))
             figures.append(frozenset(i for i, k in enumerate(keys) if k[g] == group))
         # Each grouping suppressed as a table first (its complementary cells in the same list); then the family.
-        one = suppress_column([sum(values[a] for a in figures[first + i]) for i in range(len(groups))], rule)
+        one = suppress_column(
+            [sum(values[a] for a in figures[first + i]) for i in range(len(groups))], rule
+        )
         seed |= {first + r for r, c in one.hidden if r < len(groups) and c == 0}
     hidden = protect_family(values, figures, rule, hide=seed).hidden
-    return {label: None if f in hidden else rule.shown(sum(values[a] for a in figures[f]))
-            for f, label in enumerate(labels)}
+    return {
+        label: None if f in hidden else rule.shown(sum(values[a] for a in figures[f]))
+        for f, label in enumerate(labels)
+    }
 
 
 def engagement_summary(ws: Workspace, by: str = "anchor") -> pd.DataFrame:
     """Engagements by anchor, partner or outcome (rows) and kind (columns), with totals; the people
     involved are counts of individuals, so they go through the suppression function (as one family)."""
     if by not in GROUPINGS:
-        raise InputFileError("he summary", f'cannot summarise by "{by}"; use anchor, partner or outcome.')
+        raise InputFileError(
+            "he summary", f'cannot summarise by "{by}"; use anchor, partner or outcome.'
+        )
     df = engagements(ws)
     table = df.pivot_table(index=by, columns="kind", values="title", aggfunc="count", fill_value=0)
     table = table.reindex(columns=[k for k in KINDS if k in table.columns])

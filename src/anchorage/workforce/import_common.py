@@ -28,14 +28,22 @@ def sql_in(values: tuple[str, ...]) -> str:
 
 def duplicate(fields: str, what: str, column: str) -> Check:
     """Rows repeating a key the file should hold once are all quarantined (which one is right is unknown)."""
-    return Check(f"count(*) OVER (PARTITION BY {fields}) > 1 AND {fields.split(',')[-1]} IS NOT NULL",
-                 f"'{quoted(what)} appears ' || count(*) OVER (PARTITION BY {fields}) || ' times in the file'", column)
+    return Check(
+        f"count(*) OVER (PARTITION BY {fields}) > 1 AND {fields.split(',')[-1]} IS NOT NULL",
+        f"'{quoted(what)} appears ' || count(*) OVER (PARTITION BY {fields}) || ' times in the file'",
+        column,
+    )
 
 
 def positive(name: str, words: str, zero_ok: bool = False) -> Check:
     op = "<" if zero_ok else "<="
-    return Check(f'"{name}" {op} 0', f"""'{words} "' || "{name}_raw" || '" must be {"0 or more" if zero_ok
-                 else "more than 0"}'""", name)
+    return Check(
+        f'"{name}" {op} 0',
+        f"""'{words} "' || "{name}_raw" || '" must be {
+            "0 or more" if zero_ok else "more than 0"
+        }'""",
+        name,
+    )
 
 
 def where_anchor(col: Any, scope: set[str]) -> ColumnElement[bool]:
@@ -43,9 +51,19 @@ def where_anchor(col: Any, scope: set[str]) -> ColumnElement[bool]:
 
 
 def importer(build: Callable[[Workspace], RecordsKind]) -> Callable[..., ImportSummary]:
-    def load(ws: Workspace, path: Path, org: str | None = None, *, mapping_file: Path | None = None,
-             progress: Progress | None = None) -> ImportSummary:
-        return import_records_file(ws, build(ws), path, org, mapping_file=mapping_file, progress=progress)
+    def load(
+        ws: Workspace,
+        path: Path,
+        org: str | None = None,
+        *,
+        mapping_file: Path | None = None,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        return import_records_file(
+            ws, build(ws), path, org, mapping_file=mapping_file, progress=progress
+        )
 
-    load.__doc__ = f"Load a {build.__name__.removesuffix('_kind')} file for an anchor, or collaborative-wide."
+    load.__doc__ = (
+        f"Load a {build.__name__.removesuffix('_kind')} file for an anchor, or collaborative-wide."
+    )
     return load

@@ -21,7 +21,9 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-def parse_record(values: dict[str, str | None], columns: list[Column]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def parse_record(
+    values: dict[str, str | None], columns: list[Column]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """One record (a file's row or a web form) parsed column by column, with every (column, problem)."""
     parsed: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
@@ -80,5 +82,11 @@ def _list(text: str) -> list[str]:
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {
-    "text": str.strip, "int": _int, "money": _money, "date": _date, "month": _month, "flag": _flag, "list": _list,
+    "text": str.strip,
+    "int": _int,
+    "money": _money,
+    "date": _date,
+    "month": _month,
+    "flag": _flag,
+    "list": _list,
 }

@@ -22,8 +22,6 @@ PENNY = Decimal("0.01")
 COMPLETION_SHARE = Decimal("0.20")  # held back until the apprentice completes
 
 
-
-
 def _money(x: Decimal) -> Decimal:
     return x.quantize(PENNY, rounding=ROUND_HALF_UP)
 
@@ -100,8 +98,10 @@ class Warning:
     amount: Decimal
 
     def sentence(self) -> str:
-        return (f"{self.org}: £{self.amount:,.2f} of levy funds that entered in {self.entered:%B %Y} will expire "
-                f"in {self.expires:%B %Y} unless spent.")
+        return (
+            f"{self.org}: £{self.amount:,.2f} of levy funds that entered in {self.entered:%B %Y} will expire "
+            f"in {self.expires:%B %Y} unless spent."
+        )
 
 
 @dataclass
@@ -127,12 +127,19 @@ class LevyLedger:
         def conv(d: Any) -> dict[str, Any]:
             return {k: (float(v) if isinstance(v, Decimal) else v) for k, v in asdict(d).items()}
 
-        return {"rows": [conv(r) for r in self.rows], "warnings": [w.sentence() for w in self.warnings],
-                "transfer_caps": [{**conv(c), "breached": c.breached} for c in self.caps]}
+        return {
+            "rows": [conv(r) for r in self.rows],
+            "warnings": [w.sentence() for w in self.warnings],
+            "transfer_caps": [{**conv(c), "breached": c.breached} for c in self.caps],
+        }
 
 
-def levy_ledger(bills: list[PayBill], commitments: list[Commitment], s: WorkforceSettings,
-                as_at: dt.date | None = None) -> LevyLedger:
+def levy_ledger(
+    bills: list[PayBill],
+    commitments: list[Commitment],
+    s: WorkforceSettings,
+    as_at: dt.date | None = None,
+) -> LevyLedger:
     """Month by month for each anchor: funds in, payments (oldest funds first), expiry, and the cap."""
     ledger = LevyLedger([])
     for org in sorted({b.org for b in bills} | {c.org for c in commitments}):
@@ -150,11 +157,15 @@ def levy_ledger(bills: list[PayBill], commitments: list[Commitment], s: Workforc
         funds_in = {}
         for m in months:
             rule = s.levy_rule_on(dt.date(tax_year(m), 4, 6))
-            funds_in[m] = _money(levy.get(m, Decimal(0)) * shares.get(m, Decimal(1)) * (1 + rule.top_up))
+            funds_in[m] = _money(
+                levy.get(m, Decimal(0)) * shares.get(m, Decimal(1)) * (1 + rule.top_up)
+            )
         tranches: list[list[Any]] = []  # [entered, remaining]
         today = as_at or dt.date.today()
         this_month = dt.date(today.year, today.month, 1)
-        snapshot: list[list[Any]] | None = None  # the funds as they stand at `as_at`, for the warnings
+        snapshot: list[list[Any]] | None = (
+            None  # the funds as they stand at `as_at`, for the warnings
+        )
         month, balance = months[0], Decimal(0)
         while month <= months[-1]:
             expired = Decimal(0)
@@ -172,8 +183,20 @@ def levy_ledger(bills: list[PayBill], commitments: list[Commitment], s: Workforc
                 t[1] -= take
                 due -= take
             balance = sum((t[1] for t in tranches), Decimal(0))
-            ledger.rows.append(LedgerRow(org, month, opening, levy.get(month, Decimal(0)), fin, own[month],
-                                         out[month], expired, due, balance))
+            ledger.rows.append(
+                LedgerRow(
+                    org,
+                    month,
+                    opening,
+                    levy.get(month, Decimal(0)),
+                    fin,
+                    own[month],
+                    out[month],
+                    expired,
+                    due,
+                    balance,
+                )
+            )
             if month == this_month:
                 snapshot = [list(t) for t in tranches]
             month = add_months(month, 1)
@@ -186,8 +209,12 @@ def levy_ledger(bills: list[PayBill], commitments: list[Commitment], s: Workforc
     return ledger
 
 
-def _caps(org: str, funds_in: dict[dt.date, Decimal], transfers: dict[dt.date, Decimal],
-          s: WorkforceSettings) -> list[TransferCap]:
+def _caps(
+    org: str,
+    funds_in: dict[dt.date, Decimal],
+    transfers: dict[dt.date, Decimal],
+    s: WorkforceSettings,
+) -> list[TransferCap]:
     """Each tax year's transfer cap by the rule in force that year, against the transfers paid in it."""
     by_year_in: dict[int, Decimal] = defaultdict(Decimal)
     by_year_out: dict[int, Decimal] = defaultdict(Decimal)
@@ -199,9 +226,18 @@ def _caps(org: str, funds_in: dict[dt.date, Decimal], transfers: dict[dt.date, D
     for year in sorted(set(by_year_out)):
         rule = s.levy_rule_on(dt.date(year, 4, 6))
         basis = by_year_in[year - 1] if rule.cap_basis == "previous-year" else by_year_in[year]
-        words = "the previous tax year's" if rule.cap_basis == "previous-year" else "this tax year's"
-        caps.append(TransferCap(org, year, _money(basis * rule.transfer_cap), by_year_out[year],
-                                f"{rule.transfer_cap * 100:.0f}% of {words} funds (rule from {rule.start:%d/%m/%Y})"))
+        words = (
+            "the previous tax year's" if rule.cap_basis == "previous-year" else "this tax year's"
+        )
+        caps.append(
+            TransferCap(
+                org,
+                year,
+                _money(basis * rule.transfer_cap),
+                by_year_out[year],
+                f"{rule.transfer_cap * 100:.0f}% of {words} funds (rule from {rule.start:%d/%m/%Y})",
+            )
+        )
     return caps
 
 
@@ -213,4 +249,5 @@ def check_caps(ledger: LevyLedger) -> None:
         raise AnchorageError(
             f"{c.org} would transfer £{c.transfers:,.2f} in tax year {c.tax_year}-{(c.tax_year + 1) % 100:02}, "
             f"over its cap of £{c.cap:,.2f} ({c.rule}).",
-            fix="Reduce or move the transfer commitments, or fund part of them from another anchor.")
+            fix="Reduce or move the transfer commitments, or fund part of them from another anchor.",
+        )

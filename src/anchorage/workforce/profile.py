@@ -37,8 +37,16 @@ INDICATORS: dict[str, tuple[str, tuple[int, ...], str]] = {
     "below_living_wage": ("pay", (0,), "paid below the London Living Wage"),
     "pay_unknown": ("pay", (2,), "pay unknown"),
     "apprentices": ("apprentices", (0,), "apprentices"),
-    "new_hire_deprived10": ("new_hire_deprivation", (0,), "new hires living in the 10% most deprived LSOAs"),
-    "new_hire_deprived20": ("new_hire_deprivation", (0, 1), "new hires living in the 20% most deprived LSOAs"),
+    "new_hire_deprived10": (
+        "new_hire_deprivation",
+        (0,),
+        "new hires living in the 10% most deprived LSOAs",
+    ),
+    "new_hire_deprived20": (
+        "new_hire_deprivation",
+        (0, 1),
+        "new hires living in the 20% most deprived LSOAs",
+    ),
 }
 
 
@@ -58,7 +66,9 @@ class WorkforceProfile:
     rows: list[IndicatorRow]
     threshold: int
     round_to: int
-    living_wage: dict[str, float] = field(default_factory=dict)  # anchor -> rate used (as at its extract)
+    living_wage: dict[str, float] = field(
+        default_factory=dict
+    )  # anchor -> rate used (as at its extract)
     as_at: dict[str, str] = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
@@ -69,24 +79,41 @@ class WorkforceProfile:
         names = names or {}
         cells: dict[str, dict[str, str]] = {}
         for r in self.rows:
-            text = "*" if r.count is None or r.share is None else f"{r.count:,} of {r.headcount:,} ({r.share:.1%})"
+            text = (
+                "*"
+                if r.count is None or r.share is None
+                else f"{r.count:,} of {r.headcount:,} ({r.share:.1%})"
+            )
             cells.setdefault(r.label, {})[names.get(r.org, r.org)] = text
         return pd.DataFrame.from_dict(cells, orient="index").rename_axis("indicator").reset_index()
 
     def to_json(self) -> dict[str, Any]:
-        return {"threshold": self.threshold, "round_to": self.round_to, "living_wage": self.living_wage,
-                "as_at": self.as_at, "rows": [asdict(r) for r in self.rows]}
+        return {
+            "threshold": self.threshold,
+            "round_to": self.round_to,
+            "living_wage": self.living_wage,
+            "as_at": self.as_at,
+            "rows": [asdict(r) for r in self.rows],
+        }
 
 
-def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str,
-                to: dt.date | None = None) -> tuple[str, list[Any]]:
+def _counts_sql(
+    s: WorkforceSettings, local: list[str], imd_version: str, to: dt.date | None = None
+) -> tuple[str, list[Any]]:
     """Per anchor: headcount, new hires and each indicator's count (latest extract of each anchor, up to `to`)."""
     lsoa = "lsoa11" if imd_version == "2019" else "lsoa21"
     rates = sorted(s.living_wage, key=lambda r: r.start, reverse=True)
-    llw = "CASE " + " ".join(f"WHEN st.as_at >= DATE '{r.start}' THEN {r.value}" for r in rates) + " END"
+    llw = (
+        "CASE "
+        + " ".join(f"WHEN st.as_at >= DATE '{r.start}' THEN {r.value}" for r in rates)
+        + " END"
+    )
     bands = ", ".join(f"('{b.replace(chr(39), chr(39) * 2)}', {v})" for b, v in s.pay_bands.items())
-    band_join = (f"LEFT JOIN (VALUES {bands}) AS b(band, rate) ON upper(b.band) = upper(st.pay_band)"
-                 if bands else "LEFT JOIN (SELECT NULL::VARCHAR AS band, NULL::DECIMAL AS rate) b ON false")
+    band_join = (
+        f"LEFT JOIN (VALUES {bands}) AS b(band, rate) ON upper(b.band) = upper(st.pay_band)"
+        if bands
+        else "LEFT JOIN (SELECT NULL::VARCHAR AS band, NULL::DECIMAL AS rate) b ON false"
+    )
     sql = f"""
         WITH latest AS (SELECT * FROM staff WHERE as_at <= coalesce(CAST(? AS DATE), DATE '9999-12-31')
                         QUALIFY as_at = max(as_at) OVER (PARTITION BY org)),
@@ -116,8 +143,9 @@ def _counts_sql(s: WorkforceSettings, local: list[str], imd_version: str,
     return sql, [to, imd_version, local, local]
 
 
-def workforce_profile(ws: Workspace, settings: WorkforceSettings | None = None, *,
-                      to: dt.date | None = None) -> WorkforceProfile:
+def workforce_profile(
+    ws: Workspace, settings: WorkforceSettings | None = None, *, to: dt.date | None = None
+) -> WorkforceProfile:
     """The indicators for every anchor with a staff extract (its latest, or its latest up to `to`), and for
     the collaborative, suppressed."""
     s = settings or workforce_settings(ws.config)
@@ -127,8 +155,12 @@ def workforce_profile(ws: Workspace, settings: WorkforceSettings | None = None, 
     rule = SuppressionRule(s.suppression_threshold, s.round_to)
     if frame.empty:  # no staff extract loaded yet: nothing to show (and no table to suppress)
         return WorkforceProfile([], rule.threshold, rule.round_to)
-    return profile_from_counts(frame, rule, living_wage={r.org: float(r.llw) for r in frame.itertuples()},
-                               as_at={r.org: r.as_at for r in frame.itertuples()})
+    return profile_from_counts(
+        frame,
+        rule,
+        living_wage={r.org: float(r.llw) for r in frame.itertuples()},
+        as_at={r.org: r.as_at for r in frame.itertuples()},
+    )
 
 
 def _cross_check(frame: pd.DataFrame, rule: SuppressionRule) -> set[tuple[int, int]]:
@@ -136,13 +168,17 @@ def _cross_check(frame: pd.DataFrame, rule: SuppressionRule) -> set[tuple[int, i
     decile) would be a small count: hidden up front, so that the two tables cannot be subtracted."""
     out: set[tuple[int, int]] = set()
     for c, (all_col, nh_col) in enumerate([("decile1", "nh_decile1"), ("decile2", "nh_decile2")]):
-        totals = [*zip(frame[all_col], frame[nh_col], strict=True),
-                  (frame[all_col].sum(), frame[nh_col].sum())]
+        totals = [
+            *zip(frame[all_col], frame[nh_col], strict=True),
+            (frame[all_col].sum(), frame[nh_col].sum()),
+        ]
         out |= {(r, c) for r, (a, b) in enumerate(totals) if 0 < int(a) - int(b) < rule.threshold}
     return out
 
 
-def profile_from_counts(frame: pd.DataFrame, rule: SuppressionRule, **extra: Any) -> WorkforceProfile:
+def profile_from_counts(
+    frame: pd.DataFrame, rule: SuppressionRule, **extra: Any
+) -> WorkforceProfile:
     """Suppress each table (anchors × its columns, with margins); headcounts hidden in one are hidden
     in every table of the same population, until nothing changes."""
     orgs = list(frame["org"])
@@ -154,8 +190,12 @@ def profile_from_counts(frame: pd.DataFrame, rule: SuppressionRule, **extra: Any
         for name, (pop, cols) in TABLES.items():
             counts = [[int(frame[c].iloc[r]) for c in cols] for r in range(n)]
             m = len(cols)  # the row-total column
-            out = suppress(counts, rule, hide={(r, m) for r in hidden_margin[pop]} | forced.get(name, set()),
-                           avoid={(r, m) for r in range(n + 1)})
+            out = suppress(
+                counts,
+                rule,
+                hide={(r, m) for r in hidden_margin[pop]} | forced.get(name, set()),
+                avoid={(r, m) for r in range(n + 1)},
+            )
             results[name] = out
             newly = {r for r in range(n + 1) if out.cell(r, m) is None} - hidden_margin[pop]
             if newly:

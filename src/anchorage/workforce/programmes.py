@@ -45,7 +45,9 @@ def _money(value: object, key: str, problems: list[str]) -> Decimal:
     except InvalidOperation:
         amount = Decimal(-1)
     if not amount.is_finite() or amount < 0:
-        problems.append(f'{key} must be an amount in pounds like "1500" or "12.71" (it is {value!r})')
+        problems.append(
+            f'{key} must be an amount in pounds like "1500" or "12.71" (it is {value!r})'
+        )
         return Decimal(0)
     return amount
 
@@ -55,7 +57,9 @@ def parse(raw: dict[str, Any], where: str) -> EmploymentProgramme:
     problems: list[str] = []
     pid = str(raw.get("id", ""))
     if not ID.match(pid):
-        problems.append(f'id "{pid}" must be lower-case letters, digits and hyphens (like "local-paid-placements")')
+        problems.append(
+            f'id "{pid}" must be lower-case letters, digits and hyphens (like "local-paid-placements")'
+        )
     name = str(raw.get("name", "")).strip()
     if not name:
         problems.append("name is missing")
@@ -65,23 +69,44 @@ def parse(raw: dict[str, Any], where: str) -> EmploymentProgramme:
         problems.append("last_start is before open_from")
     wages: list[tuple[dt.date, tuple[WageBand, ...]]] = []
     for i, block in enumerate(raw.get("minimum_wage", [])):
-        bands = tuple(WageBand(int(b.get("min_age", 0)), int(b.get("max_age", 0)),
-                               _money(b.get("hourly"), f"minimum_wage[{i + 1}] hourly", problems))
-                      for b in block.get("bands", []))
+        bands = tuple(
+            WageBand(
+                int(b.get("min_age", 0)),
+                int(b.get("max_age", 0)),
+                _money(b.get("hourly"), f"minimum_wage[{i + 1}] hourly", problems),
+            )
+            for b in block.get("bands", [])
+        )
         ages = {a for b in bands for a in range(b.min_age, b.max_age + 1)}
         if not set(range(min_age, max_age + 1)) <= ages:
-            problems.append(f"minimum_wage[{i + 1}] must give a rate for every age from {min_age} to {max_age}")
+            problems.append(
+                f"minimum_wage[{i + 1}] must give a rate for every age from {min_age} to {max_age}"
+            )
         wages.append((_date(block, "from", problems), bands))
     if not wages:
-        problems.append("at least one [[minimum_wage]] block is needed (from = a date, bands = the rates by age)")
-    thresholds = tuple((_date(t, "from", problems), _int(t, "placements", problems)) for t in raw.get("threshold", []))
+        problems.append(
+            "at least one [[minimum_wage]] block is needed (from = a date, bands = the rates by age)"
+        )
+    thresholds = tuple(
+        (_date(t, "from", problems), _int(t, "placements", problems))
+        for t in raw.get("threshold", [])
+    )
     prog = EmploymentProgramme(
-        id=pid, name=name, min_age=min_age, max_age=max_age, universal_credit=bool(raw.get("universal_credit", False)),
-        hours_per_week=_int(raw, "hours_per_week", problems, 1), duration_months=_int(raw, "duration_months", problems, 1),
-        open_from=open_from, last_start=last_start, minimum_wage=tuple(wages), thresholds=thresholds,
+        id=pid,
+        name=name,
+        min_age=min_age,
+        max_age=max_age,
+        universal_credit=bool(raw.get("universal_credit", False)),
+        hours_per_week=_int(raw, "hours_per_week", problems, 1),
+        duration_months=_int(raw, "duration_months", problems, 1),
+        open_from=open_from,
+        last_start=last_start,
+        minimum_wage=tuple(wages),
+        thresholds=thresholds,
         setup_grant=_money(raw.get("setup_grant", "0"), "setup_grant", problems),
         gateway_grant=_money(raw.get("gateway_grant", "0"), "gateway_grant", problems),
-        description=str(raw.get("description", "")))
+        description=str(raw.get("description", "")),
+    )
     if problems:
         raise ConfigError(problems, where)
     return prog
@@ -100,13 +125,15 @@ def load_programmes(ws: Workspace) -> dict[str, EmploymentProgramme]:
     found: dict[str, EmploymentProgramme] = {}
     for base, label in ((SHIPPED, "the shipped programme"), (folder(ws), "programmes")):
         for path in sorted(base.glob("*.toml")) if base.is_dir() else []:
-            prog = _read(path, f"{label}/{path.name}" if label == "programmes" else f"{label} {path.name}")
+            prog = _read(
+                path, f"{label}/{path.name}" if label == "programmes" else f"{label} {path.name}"
+            )
             found[prog.id] = prog
     return found
 
 
 def status(prog: EmploymentProgramme, today: dt.date) -> str:
-    """"open", "opens on 01/04/2027" or "closed on 31/03/2022"."""
+    """ "open", "opens on 01/04/2027" or "closed on 31/03/2022"."""
     if today < prog.open_from:
         return f"opens on {prog.open_from:%d/%m/%Y}"
     if today > prog.last_start:
@@ -128,28 +155,42 @@ def programme(ws: Workspace, pid: str | None, today: dt.date | None = None) -> E
     progs = load_programmes(ws)
     key = (pid or "").strip().lower() or default_id(progs, today or dt.date.today())
     if key not in progs:
-        raise AnchorageError(f'There is no programme "{pid}".',
-                             fix="Choose one of: " + ", ".join(f"{p.id} ({p.name})" for p in progs.values()) + ".")
+        raise AnchorageError(
+            f'There is no programme "{pid}".',
+            fix="Choose one of: " + ", ".join(f"{p.id} ({p.name})" for p in progs.values()) + ".",
+        )
     return progs[key]
 
 
 def new_programme(ws: Workspace, new_id: str, from_id: str) -> Path:
     """Copy a programme's template into the workspace under a new id, for the collaborative to edit."""
     if not ID.match(new_id):
-        raise AnchorageError(f'"{new_id}" cannot be a programme id.',
-                             fix='Use lower-case letters, digits and hyphens, like "lewisham-placements".')
+        raise AnchorageError(
+            f'"{new_id}" cannot be a programme id.',
+            fix='Use lower-case letters, digits and hyphens, like "lewisham-placements".',
+        )
     source = programme(ws, from_id)
     target = folder(ws) / f"{new_id}.toml"
     if target.exists() or new_id in load_programmes(ws):
-        raise AnchorageError(f'There is already a programme "{new_id}".', fix="Choose another id, or edit that one.")
-    origin = next((p for p in [folder(ws) / f"{source.id}.toml", SHIPPED / f"{source.id}.toml"] if p.exists()), None)
+        raise AnchorageError(
+            f'There is already a programme "{new_id}".', fix="Choose another id, or edit that one."
+        )
+    origin = next(
+        (
+            p
+            for p in [folder(ws) / f"{source.id}.toml", SHIPPED / f"{source.id}.toml"]
+            if p.exists()
+        ),
+        None,
+    )
     if origin is None:  # a workspace file whose name differs from its id
         origin = next(p for p in folder(ws).glob("*.toml") if _read(p, p.name).id == source.id)
     target.parent.mkdir(exist_ok=True)
     text = origin.read_text(encoding="utf-8")
     text = re.sub(r'(?m)^id = "[^"]*"', f'id = "{new_id}"', text, count=1)
-    text = re.sub(r'(?m)^name = "([^"]*)"', lambda m: f'name = "{m.group(1)} (copy)"', text, count=1)
+    text = re.sub(
+        r'(?m)^name = "([^"]*)"', lambda m: f'name = "{m.group(1)} (copy)"', text, count=1
+    )
     target.write_text(text, encoding="utf-8")
     _read(target, f"programmes/{target.name}")  # what was written must load
     return target
-

@@ -55,13 +55,20 @@ class RotationProblem:
     block_months: int = 6
     min_anchors: int = 2
     pins: list[Pin] = field(default_factory=list)
-    fairness_weight: int | None = None  # bonus for an apprentice given any choice (default: a first choice)
-    taken: dict[tuple[str, int], int] = field(default_factory=dict)  # (placement, month) -> places already used
+    fairness_weight: int | None = (
+        None  # bonus for an apprentice given any choice (default: a first choice)
+    )
+    taken: dict[tuple[str, int], int] = field(
+        default_factory=dict
+    )  # (placement, month) -> places already used
 
     def blocks(self, a: Apprentice) -> list[tuple[int, int]]:
         """(first period, first period after) of each whole block inside the horizon."""
         end = min(a.start + a.months, self.horizon)
-        return [(s, s + self.block_months) for s in range(a.start, end - self.block_months + 1, self.block_months)]
+        return [
+            (s, s + self.block_months)
+            for s in range(a.start, end - self.block_months + 1, self.block_months)
+        ]
 
 
 @dataclass
@@ -91,9 +98,16 @@ class RotationResult:
         return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "objective": self.objective, "bound": self.bound, "gap": self.gap,
-                "seconds": round(self.seconds, 3), "conflicts": self.conflicts, "changes": self.changes,
-                "assignments": [a.__dict__ for a in self.assignments]}
+        return {
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "seconds": round(self.seconds, 3),
+            "conflicts": self.conflicts,
+            "changes": self.changes,
+            "assignments": [a.__dict__ for a in self.assignments],
+        }
 
 
 def preference_weight(a: Apprentice, placement_id: str) -> int:
@@ -115,7 +129,9 @@ def score(problem: RotationProblem, assignments: list[Assignment]) -> int:
     per: dict[str, int] = dict.fromkeys(by_id, 0)
     for x in assignments:
         per[x.apprentice] += preference_weight(by_id[x.apprentice], x.placement)
-    return sum(per.values()) + sum(fairness_bonus(problem, by_id[k]) for k, v in per.items() if v > 0)
+    return sum(per.values()) + sum(
+        fairness_bonus(problem, by_id[k]) for k, v in per.items() if v > 0
+    )
 
 
 class _Model:
@@ -139,7 +155,9 @@ class _Model:
 
     def _build(self) -> None:
         p, m = self.p, self.m
-        self.per_block: dict[tuple[str, int], list[tuple[Placement, cp_model.IntVar]]] = defaultdict(list)
+        self.per_block: dict[tuple[str, int], list[tuple[Placement, cp_model.IntVar]]] = (
+            defaultdict(list)
+        )
         for a in p.apprentices:
             for b, _ in enumerate(p.blocks(a)):
                 for pl in p.placements:
@@ -152,30 +170,51 @@ class _Model:
         for a in p.apprentices:
             blocks = p.blocks(a)
             for b, (s, e) in enumerate(blocks):
-                self._guard(m.add(sum(v for _, v in self.per_block[a.id, b]) == 1),
-                            f"apprentice {a.id} needs a placement for block {b + 1} (months {s + 1}–{e})")
+                self._guard(
+                    m.add(sum(v for _, v in self.per_block[a.id, b]) == 1),
+                    f"apprentice {a.id} needs a placement for block {b + 1} (months {s + 1}–{e})",
+                )
             for pl in p.placements:  # no repeat placement
-                vs = [self.x[a.id, b, pl.id] for b in range(len(blocks)) if (a.id, b, pl.id) in self.x]
+                vs = [
+                    self.x[a.id, b, pl.id] for b in range(len(blocks)) if (a.id, b, pl.id) in self.x
+                ]
                 if len(vs) > 1:
                     m.add_at_most_one(vs)
             if len(blocks) >= p.min_anchors > 1:
                 used = []
                 for anchor in anchors:
                     u = m.new_bool_var(f"u[{a.id},{anchor}]")
-                    vs = [v for b in range(len(blocks)) for pl, v in self.per_block[a.id, b] if pl.anchor == anchor]
+                    vs = [
+                        v
+                        for b in range(len(blocks))
+                        for pl, v in self.per_block[a.id, b]
+                        if pl.anchor == anchor
+                    ]
                     m.add(sum(vs) >= 1).only_enforce_if(u)
                     used.append(u)
-                self._guard(m.add(sum(used) >= p.min_anchors),
-                            f"apprentice {a.id} must rotate through at least {p.min_anchors} anchors")
+                self._guard(
+                    m.add(sum(used) >= p.min_anchors),
+                    f"apprentice {a.id} must rotate through at least {p.min_anchors} anchors",
+                )
             elif p.min_anchors > 1:
-                self._guard(m.add_bool_or([]), f"apprentice {a.id} has only {len(blocks)} block(s) of "
-                            f"{p.block_months} months, too few to rotate through {p.min_anchors} anchors")
+                self._guard(
+                    m.add_bool_or([]),
+                    f"apprentice {a.id} has only {len(blocks)} block(s) of "
+                    f"{p.block_months} months, too few to rotate through {p.min_anchors} anchors",
+                )
             for b in range(len(blocks)):  # prerequisites: a skill met in an earlier block
                 for pl, v in self.per_block[a.id, b]:
                     for skill in pl.prerequisites:
-                        earlier = [w for bi in range(b) for q, w in self.per_block[a.id, bi] if q.skill == skill]
-                        self._guard(m.add(v <= sum(earlier)),
-                                    f"placement {pl.id} needs {skill} experience in an earlier block")
+                        earlier = [
+                            w
+                            for bi in range(b)
+                            for q, w in self.per_block[a.id, bi]
+                            if q.skill == skill
+                        ]
+                        self._guard(
+                            m.add(v <= sum(earlier)),
+                            f"placement {pl.id} needs {skill} experience in an earlier block",
+                        )
         for pin in p.pins:
             pinned = self.x.get((pin.apprentice, pin.block, pin.placement))
             why = f"pinned: apprentice {pin.apprentice} at {pin.placement} in block {pin.block + 1}"
@@ -201,15 +240,21 @@ class _Model:
                 vs = occupying.get((pl.id, t), [])
                 cap = max(0, pl.capacity - p.taken.get((pl.id, t), 0)) if pl.open_at(t) else 0
                 if len(vs) > cap:
-                    self._guard(self.m.add(sum(vs) <= cap),
-                                f"placement {pl.id} ({pl.anchor}) takes at most {cap} apprentice(s) in month {t + 1}")
+                    self._guard(
+                        self.m.add(sum(vs) <= cap),
+                        f"placement {pl.id} ({pl.anchor}) takes at most {cap} apprentice(s) in month {t + 1}",
+                    )
 
     def _objective(self) -> None:
         p = self.p
         terms = []
         for a in p.apprentices:
-            chosen = [(preference_weight(a, pl.id), v) for b in range(len(p.blocks(a)))
-                      for pl, v in self.per_block[a.id, b] if preference_weight(a, pl.id)]
+            chosen = [
+                (preference_weight(a, pl.id), v)
+                for b in range(len(p.blocks(a)))
+                for pl, v in self.per_block[a.id, b]
+                if preference_weight(a, pl.id)
+            ]
             if not chosen:
                 continue
             got = self.m.new_bool_var(f"got[{a.id}]")
@@ -234,9 +279,16 @@ def _hint(model: _Model, assignments: list[Assignment]) -> None:
         model.m.add_hint(v, key in chosen)
 
 
-def solve_rotations(problem: RotationProblem, *, time_limit: float = 60.0, workers: int = 2,
-                    previous: list[Assignment] | None = None, frozen_before: int = 0,
-                    hint: list[Assignment] | None = None, explain: bool = True) -> RotationResult:
+def solve_rotations(
+    problem: RotationProblem,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    previous: list[Assignment] | None = None,
+    frozen_before: int = 0,
+    hint: list[Assignment] | None = None,
+    explain: bool = True,
+) -> RotationResult:
     """Best rotation plan within the time limit; when infeasible, the constraints in conflict.
 
     With `previous` (a re-plan after a dropout or a withdrawn placement), blocks that ended by
@@ -274,19 +326,38 @@ def solve_rotations(problem: RotationProblem, *, time_limit: float = 60.0, worke
         objective = float(solver.value(model.objective))
         n_changed = int(solver.value(changed)) if changed is not None else None
         bound = float(solver.best_objective_bound)
-        if changed is not None:  # the bound is on the combined objective; report it on the plan's own
+        if (
+            changed is not None
+        ):  # the bound is on the combined objective; report it on the plan's own
             bound = bound + (_upper_bound(problem) + 1) * (n_changed or 0)
-        return RotationResult("optimal" if status == cp_model.OPTIMAL else "feasible", assignments,
-                              objective, bound, seconds, changes=n_changed)
+        return RotationResult(
+            "optimal" if status == cp_model.OPTIMAL else "feasible",
+            assignments,
+            objective,
+            bound,
+            seconds,
+            changes=n_changed,
+        )
     if status == cp_model.INFEASIBLE:
-        return RotationResult("infeasible", [], seconds=seconds,
-                              conflicts=explain_infeasibility(problem, max(5.0, time_limit / 4)) if explain else [])
-    return RotationResult("unknown", [], seconds=seconds,
-                          conflicts=[f"no plan was found within {time_limit:.0f} s; allow more time"])
+        return RotationResult(
+            "infeasible",
+            [],
+            seconds=seconds,
+            conflicts=explain_infeasibility(problem, max(5.0, time_limit / 4)) if explain else [],
+        )
+    return RotationResult(
+        "unknown",
+        [],
+        seconds=seconds,
+        conflicts=[f"no plan was found within {time_limit:.0f} s; allow more time"],
+    )
 
 
 def _upper_bound(problem: RotationProblem) -> int:
-    return sum(len(a.preferences) * len(problem.blocks(a)) + fairness_bonus(problem, a) for a in problem.apprentices)
+    return sum(
+        len(a.preferences) * len(problem.blocks(a)) + fairness_bonus(problem, a)
+        for a in problem.apprentices
+    )
 
 
 def explain_infeasibility(problem: RotationProblem, time_limit: float = 10.0) -> list[str]:
@@ -298,7 +369,9 @@ def explain_infeasibility(problem: RotationProblem, time_limit: float = 10.0) ->
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1  # assumption cores need a single worker
     if solver.solve(model.m) != cp_model.INFEASIBLE:
-        return ["the plan is infeasible, but the conflict could not be isolated in the time allowed"]
+        return [
+            "the plan is infeasible, but the conflict could not be isolated in the time allowed"
+        ]
     core = list(solver.sufficient_assumptions_for_infeasibility())
     if len(core) <= 40:
         core = _shrink(model, core, time_limit / max(1, len(core)))

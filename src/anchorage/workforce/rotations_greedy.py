@@ -36,19 +36,28 @@ def greedy_rotations(problem: RotationProblem) -> list[Assignment]:
         away = set(a.unavailable)
         for b, (s, e) in enumerate(blocks):
             anchors = {x.anchor for x in mine}
-            need_new = len(anchors) < problem.min_anchors and len(blocks) - b <= problem.min_anchors - len(anchors)
-            skills = {next(p.skill for p in problem.placements if p.id == x.placement) for x in mine}
+            need_new = len(anchors) < problem.min_anchors and len(
+                blocks
+            ) - b <= problem.min_anchors - len(anchors)
+            skills = {
+                next(p.skill for p in problem.placements if p.id == x.placement) for x in mine
+            }
             options = [
-                p for p in problem.placements
+                p
+                for p in problem.placements
                 if (not p.programmes or a.programme in p.programmes)
                 and p.id not in {x.placement for x in mine}
                 and set(p.prerequisites) <= skills
                 and not (need_new and p.anchor in anchors)
-                and all(t in away or (p.open_at(t) and used[p.id, t] < p.capacity) for t in range(s, e))
+                and all(
+                    t in away or (p.open_at(t) and used[p.id, t] < p.capacity) for t in range(s, e)
+                )
             ]
             if not options:
                 continue
-            best = max(options, key=lambda p: (preference_weight(a, p.id), -problem.placements.index(p)))
+            best = max(
+                options, key=lambda p: (preference_weight(a, p.id), -problem.placements.index(p))
+            )
             for t in range(s, e):
                 if t not in away:
                     used[best.id, t] += 1
@@ -68,8 +77,11 @@ def _failed(problem: RotationProblem, plan: list[Assignment]) -> set[str]:
     for a in problem.apprentices:
         n = len(problem.blocks(a))
         got = mine[a.id]
-        if len(got) < n or len({x.anchor for x in got}) < min(problem.min_anchors, n) \
-                or any(pins.get((a.id, x.block), x.placement) != x.placement for x in got):
+        if (
+            len(got) < n
+            or len({x.anchor for x in got}) < min(problem.min_anchors, n)
+            or any(pins.get((a.id, x.block), x.placement) != x.placement for x in got)
+        ):
             out.add(a.id)
     return out
 
@@ -82,12 +94,17 @@ def _around(problem: RotationProblem, free: set[str], kept: list[Assignment]) ->
         for t in range(x.start, x.end):
             if t not in away[x.apprentice]:
                 taken[x.placement, t] += 1
-    return replace(problem, apprentices=[a for a in problem.apprentices if a.id in free],
-                   pins=[p for p in problem.pins if p.apprentice in free], taken=dict(taken))
+    return replace(
+        problem,
+        apprentices=[a for a in problem.apprentices if a.id in free],
+        pins=[p for p in problem.pins if p.apprentice in free],
+        taken=dict(taken),
+    )
 
 
-def repaired_greedy(problem: RotationProblem, time_limit: float = 10.0, workers: int = 2,
-                    seed: int = 0) -> list[Assignment] | None:
+def repaired_greedy(
+    problem: RotationProblem, time_limit: float = 10.0, workers: int = 2, seed: int = 0
+) -> list[Assignment] | None:
     """The greedy plan with every broken apprentice re-planned (see the module's note), or None when no
     repair was found in the time (e.g. the problem itself is infeasible)."""
     plan = greedy_rotations(problem)
@@ -101,22 +118,36 @@ def repaired_greedy(problem: RotationProblem, time_limit: float = 10.0, workers:
         kept = [x for x in plan if x.apprentice not in free]
         sub = _around(problem, free, kept)
         # A short search each time: any valid plan for the freed apprentices will do as a start.
-        got = solve_rotations(sub, time_limit=min(left, max(2.0, time_limit / 4)), workers=workers, explain=False,
-                              hint=[x for x in plan if x.apprentice in free])
+        got = solve_rotations(
+            sub,
+            time_limit=min(left, max(2.0, time_limit / 4)),
+            workers=workers,
+            explain=False,
+            hint=[x for x in plan if x.apprentice in free],
+        )
         if got.status in ("optimal", "feasible"):
             return kept + got.assignments
         if len(free) == len(problem.apprentices):
             return None
         # Free as many more apprentices again, among those whose programme overlaps a free one's.
-        overlap = sorted(a.id for a in problem.apprentices if a.id not in free and any(
-            spans[a.id][0] < spans[f][1] and spans[f][0] < spans[a.id][1] for f in free))
+        overlap = sorted(
+            a.id
+            for a in problem.apprentices
+            if a.id not in free
+            and any(spans[a.id][0] < spans[f][1] and spans[f][0] < spans[a.id][1] for f in free)
+        )
         others = overlap or sorted(a.id for a in problem.apprentices if a.id not in free)
         free |= set(rng.sample(others, min(len(others), max(10, len(free)))))
     return None
 
 
-def solve_from_greedy(problem: RotationProblem, *, time_limit: float = 60.0, workers: int = 2,
-                      repair_share: float = 0.25) -> tuple[RotationResult, list[Assignment] | None]:
+def solve_from_greedy(
+    problem: RotationProblem,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    repair_share: float = 0.25,
+) -> tuple[RotationResult, list[Assignment] | None]:
     """CP-SAT started from the repaired greedy plan (at most `repair_share` of the time goes to the
     repair). The result is never below the repaired plan: CP-SAT takes it as its first solution, and if
     the search ends with less (it should not), the repaired plan is returned instead."""
@@ -127,6 +158,11 @@ def solve_from_greedy(problem: RotationProblem, *, time_limit: float = 60.0, wor
     result.seconds = time.perf_counter() - started
     if start is not None and (result.objective is None or result.objective < score(problem, start)):
         # The search ran out of time before it loaded the start, or ended below it: the start stands.
-        result = replace(result, status="feasible", assignments=sorted(start, key=lambda x: (x.apprentice, x.block)),
-                         objective=float(score(problem, start)), conflicts=[])
+        result = replace(
+            result,
+            status="feasible",
+            assignments=sorted(start, key=lambda x: (x.apprentice, x.block)),
+            objective=float(score(problem, start)),
+            conflicts=[],
+        )
     return result, start

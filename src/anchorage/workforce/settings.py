@@ -32,7 +32,9 @@ class LevyRule:
     allowance: Decimal = Decimal("15000")
     top_up: Decimal = Decimal("0.10")  # government top-up on English levy funds
     transfer_cap: Decimal = Decimal("0.50")
-    cap_basis: str = "previous-year"  # funds that entered in the previous tax year, or "current-year"
+    cap_basis: str = (
+        "previous-year"  # funds that entered in the previous tax year, or "current-year"
+    )
 
 
 # London Living Wage (Living Wage Foundation), by the date each rate was announced; employers have
@@ -69,8 +71,12 @@ class WorkforceSettings:
     levy_rules: list[LevyRule] = field(default_factory=lambda: list(LEVY_RULES))
     levy_expiry_months: int = 24
     expiry_warning_months: int = 3
-    minimum_duration_months: list[DatedRate] = field(default_factory=lambda: list(MINIMUM_DURATION_MONTHS))
-    pay_bands: dict[str, Decimal] = field(default_factory=dict)  # band -> hourly rate, for extracts with bands
+    minimum_duration_months: list[DatedRate] = field(
+        default_factory=lambda: list(MINIMUM_DURATION_MONTHS)
+    )
+    pay_bands: dict[str, Decimal] = field(
+        default_factory=dict
+    )  # band -> hourly rate, for extracts with bands
 
     def living_wage_on(self, day: dt.date) -> Decimal:
         return rate_on(self.living_wage, day, "London Living Wage")
@@ -78,7 +84,9 @@ class WorkforceSettings:
     def levy_rule_on(self, day: dt.date) -> LevyRule:
         rules = [r for r in sorted(self.levy_rules, key=lambda r: r.start) if r.start <= day]
         if not rules:
-            raise ConfigError([f"no levy rule is in force on {day:%d/%m/%Y}"], "[workforce] levy_rules")
+            raise ConfigError(
+                [f"no levy rule is in force on {day:%d/%m/%Y}"], "[workforce] levy_rules"
+            )
         return rules[-1]
 
     def minimum_duration_on(self, day: dt.date) -> int:
@@ -89,8 +97,13 @@ def rate_on(rates: list[DatedRate], day: dt.date, what: str) -> Decimal:
     """The rate in force on `day`."""
     earlier = [r for r in sorted(rates, key=lambda r: r.start) if r.start <= day]
     if not earlier:
-        raise ConfigError([f"no {what} is set for {day:%d/%m/%Y} (the earliest starts "
-                           f"{min(r.start for r in rates):%d/%m/%Y})"], "[workforce]")
+        raise ConfigError(
+            [
+                f"no {what} is set for {day:%d/%m/%Y} (the earliest starts "
+                f"{min(r.start for r in rates):%d/%m/%Y})"
+            ],
+            "[workforce]",
+        )
     return earlier[-1].value
 
 
@@ -108,7 +121,12 @@ def _rates(raw: Any, where: str, problems: list[str]) -> list[DatedRate]:
     out = []
     for i, item in enumerate(raw or []):
         try:
-            out.append(DatedRate(_date(item["start"], f"{where}[{i}].start", problems), Decimal(str(item["value"]))))
+            out.append(
+                DatedRate(
+                    _date(item["start"], f"{where}[{i}].start", problems),
+                    Decimal(str(item["value"])),
+                )
+            )
         except (KeyError, TypeError, ArithmeticError):
             problems.append(f'{where}[{i}] needs start = "YYYY-MM-DD" and value = a number')
     return out
@@ -122,7 +140,9 @@ def workforce_settings(cfg: Config) -> WorkforceSettings:
     known = {f.name for f in fields(WorkforceSettings)}
     for key in raw:
         if key not in known:
-            problems.append(f'"{key}" is not a workforce setting (settings: {", ".join(sorted(known))})')
+            problems.append(
+                f'"{key}" is not a workforce setting (settings: {", ".join(sorted(known))})'
+            )
     for key in ("suppression_threshold", "round_to", "levy_expiry_months", "expiry_warning_months"):
         if key in raw:
             value = raw[key]
@@ -148,7 +168,9 @@ def workforce_settings(cfg: Config) -> WorkforceSettings:
                 start = _date(item.pop("start"), f"workforce.levy_rules[{i}].start", problems)
                 basis = item.get("cap_basis", "previous-year")
                 if basis not in ("previous-year", "current-year"):
-                    problems.append(f'workforce.levy_rules[{i}].cap_basis must be "previous-year" or "current-year"')
+                    problems.append(
+                        f'workforce.levy_rules[{i}].cap_basis must be "previous-year" or "current-year"'
+                    )
                 numbers = {k: Decimal(str(v)) for k, v in item.items() if k != "cap_basis"}
                 rules.append(LevyRule(start, cap_basis=str(basis), **numbers))
             except (KeyError, TypeError, ArithmeticError) as exc:
@@ -163,10 +185,22 @@ def settings_to_toml(s: WorkforceSettings) -> dict[str, Any]:
     """The settings as a [workforce] table (dates ISO, numbers as strings where exact)."""
     rates = lambda rs: [{"start": r.start.isoformat(), "value": str(r.value)} for r in rs]  # noqa: E731
     return {
-        "suppression_threshold": s.suppression_threshold, "round_to": s.round_to,
-        "levy_expiry_months": s.levy_expiry_months, "expiry_warning_months": s.expiry_warning_months,
-        "pay_bands": {k: str(v) for k, v in s.pay_bands.items()}, "living_wage": rates(s.living_wage), "minimum_duration_months": rates(s.minimum_duration_months),
-        "levy_rules": [{"start": r.start.isoformat(), "rate": str(r.rate), "allowance": str(r.allowance),
-                        "top_up": str(r.top_up), "transfer_cap": str(r.transfer_cap), "cap_basis": r.cap_basis}
-                       for r in s.levy_rules],
+        "suppression_threshold": s.suppression_threshold,
+        "round_to": s.round_to,
+        "levy_expiry_months": s.levy_expiry_months,
+        "expiry_warning_months": s.expiry_warning_months,
+        "pay_bands": {k: str(v) for k, v in s.pay_bands.items()},
+        "living_wage": rates(s.living_wage),
+        "minimum_duration_months": rates(s.minimum_duration_months),
+        "levy_rules": [
+            {
+                "start": r.start.isoformat(),
+                "rate": str(r.rate),
+                "allowance": str(r.allowance),
+                "top_up": str(r.top_up),
+                "transfer_cap": str(r.transfer_cap),
+                "cap_basis": r.cap_basis,
+            }
+            for r in s.levy_rules
+        ],
     }

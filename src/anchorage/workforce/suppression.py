@@ -18,7 +18,9 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-Cell = tuple[int, int]  # (row, column); row == n_rows is the column-total row, column == n_cols the row totals
+Cell = tuple[
+    int, int
+]  # (row, column); row == n_rows is the column-total row, column == n_cols the row totals
 FORBIDDEN = 10**12
 
 
@@ -74,7 +76,9 @@ def _bridges(n_nodes: int, edges: dict[Cell, tuple[int, int]]) -> set[Cell]:
         if disc[root] != -1:
             continue
         disc[root] = low[root] = next(counter)
-        stack: list[tuple[int, Cell | None, Iterable[tuple[int, Cell]]]] = [(root, None, iter(adj[root]))]
+        stack: list[tuple[int, Cell | None, Iterable[tuple[int, Cell]]]] = [
+            (root, None, iter(adj[root]))
+        ]
         while stack:
             node, via, it = stack[-1]
             advanced = False
@@ -127,7 +131,11 @@ def suppress(
             return 0
         if full[r][c] == 0:
             return FORBIDDEN  # a zero cell could pin its cycle (counts are never negative)
-        return full[r][c] + (FORBIDDEN // 1000 if cell in avoid_set else 0) + (1 if r == n_rows or c == n_cols else 0)
+        return (
+            full[r][c]
+            + (FORBIDDEN // 1000 if cell in avoid_set else 0)
+            + (1 if r == n_rows or c == n_cols else 0)
+        )
 
     n_nodes = n_rows + n_cols + 2
     lines = [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
@@ -144,7 +152,9 @@ def suppress(
             continue
         # The hidden cells of one row (or column) sum to its total less what is shown: that sum is a
         # derivable count too, so it must not be small either; otherwise hide one more cell of the line.
-        small = next((line for line in lines if 0 < _hidden_sum(full, line, hidden) < rule.threshold), None)
+        small = next(
+            (line for line in lines if 0 < _hidden_sum(full, line, hidden) < rule.threshold), None
+        )
         if small is None:
             break
         extra = [cell for cell in small if cell not in hidden and cost(cell) < FORBIDDEN]
@@ -153,7 +163,8 @@ def suppress(
             break
         hidden.add(min(extra, key=lambda cell: (cost(cell), cell)))
     values: list[list[int | None]] = [
-        [None if (r, c) in hidden else rule.shown(full[r][c]) for c in range(n_cols + 1)] for r in range(n_rows + 1)
+        [None if (r, c) in hidden else rule.shown(full[r][c]) for c in range(n_cols + 1)]
+        for r in range(n_rows + 1)
     ]
     return SuppressedTable(values, primary, hidden - primary)
 
@@ -166,7 +177,9 @@ def _hidden_sum(full: list[list[int]], line: list[Cell], hidden: set[Cell]) -> i
     return sum(full[r][c] for r, c in line if (r, c) in hidden)
 
 
-def _cheapest_path(ends: tuple[int, int], exclude: Cell, cells: list[Cell], node, cost, n_nodes: int) -> list[Cell] | None:
+def _cheapest_path(
+    ends: tuple[int, int], exclude: Cell, cells: list[Cell], node, cost, n_nodes: int
+) -> list[Cell] | None:
     """Cheapest path of cells between the two ends of `exclude` that does not use it."""
     adj: list[list[tuple[int, Cell, int]]] = [[] for _ in range(n_nodes)]
     for cell in cells:
@@ -224,8 +237,14 @@ class FamilyResult:
     pinned_rounds: int = 0
 
 
-def _pinned(values: Sequence[int], figures: Sequence[frozenset[int]], hidden: set[int], known: set[int],
-            rule: SuppressionRule, checks: set[int]) -> int | None:
+def _pinned(
+    values: Sequence[int],
+    figures: Sequence[frozenset[int]],
+    hidden: set[int],
+    known: set[int],
+    rule: SuppressionRule,
+    checks: set[int],
+) -> int | None:
     """The first hidden figure (of `checks`) that the shown figures and the known atoms fix to one value."""
     from ortools.sat.python import cp_model  # the solver is needed only where a family is audited
 
@@ -242,34 +261,55 @@ def _pinned(values: Sequence[int], figures: Sequence[frozenset[int]], hidden: se
         target = open_checks.pop(0)
         true = sum(values[a] for a in figures[target])
         model = cp_model.CpModel()
-        x = [model.new_constant(values[a]) if a in known else model.new_int_var(0, cap[a], f"a{a}")
-             for a in range(len(values))]
+        x = [
+            model.new_constant(values[a]) if a in known else model.new_int_var(0, cap[a], f"a{a}")
+            for a in range(len(values))
+        ]
         for f, atoms in enumerate(figures):
             if f in hidden:
                 continue
-            shown, expr = sum(values[a] for a in atoms), cp_model.LinearExpr.sum([x[a] for a in atoms])
+            shown, expr = (
+                sum(values[a] for a in atoms),
+                cp_model.LinearExpr.sum([x[a] for a in atoms]),
+            )
             if rule.round_to > 1:
                 centre = rule.shown(shown)
                 model.add(expr >= centre - rule.round_to // 2)
                 model.add(expr <= centre + (rule.round_to - 1) // 2)
             else:
                 model.add(expr == shown)
-        model.add_linear_expression_in_domain(cp_model.LinearExpr.sum([x[a] for a in figures[target]]),
-                                          cp_model.Domain.from_intervals([[0, true - 1], [true + 1, bound * len(values)]])
-                                          if true > 0 else cp_model.Domain(1, bound * len(values)))
+        model.add_linear_expression_in_domain(
+            cp_model.LinearExpr.sum([x[a] for a in figures[target]]),
+            cp_model.Domain.from_intervals([[0, true - 1], [true + 1, bound * len(values)]])
+            if true > 0
+            else cp_model.Domain(1, bound * len(values)),
+        )
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10.0
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return target
-        moved = {f for f in open_checks if sum(solver.value(x[a]) for a in figures[f]) != sum(values[a] for a in figures[f])}
-        open_checks = [f for f in open_checks if f not in moved]  # a second value found for these too
+        moved = {
+            f
+            for f in open_checks
+            if sum(solver.value(x[a]) for a in figures[f]) != sum(values[a] for a in figures[f])
+        }
+        open_checks = [
+            f for f in open_checks if f not in moved
+        ]  # a second value found for these too
     return None
 
 
-def protect_family(values: Sequence[int], figures: Sequence[frozenset[int]], rule: SuppressionRule | None = None,
-                   *, known: Iterable[int] = (), hide: Iterable[int] = (), max_rounds: int = 200) -> FamilyResult:
+def protect_family(
+    values: Sequence[int],
+    figures: Sequence[frozenset[int]],
+    rule: SuppressionRule | None = None,
+    *,
+    known: Iterable[int] = (),
+    hide: Iterable[int] = (),
+    max_rounds: int = 200,
+) -> FamilyResult:
     """Figures to hide so that no hidden one can be worked out from all the others.
 
     `values[a]` is atom a's count; `figures[f]` the atoms figure f adds up (a cell, a total, a list's count);
@@ -280,7 +320,9 @@ def protect_family(values: Sequence[int], figures: Sequence[frozenset[int]], rul
     known_set = set(known)
     total = [sum(values[a] for a in f) for f in figures]
     knowable = {f for f, atoms in enumerate(figures) if atoms <= known_set}
-    primary = {f for f in range(len(figures)) if 0 < total[f] < rule.threshold and f not in knowable}
+    primary = {
+        f for f in range(len(figures)) if 0 < total[f] < rule.threshold and f not in knowable
+    }
     hidden = (primary | set(hide)) - knowable
     rounds = 0
     while hidden and rounds < max_rounds:
@@ -288,8 +330,14 @@ def protect_family(values: Sequence[int], figures: Sequence[frozenset[int]], rul
         if target is None:
             break
         rounds += 1
-        near = [f for f in range(len(figures)) if f not in hidden and f not in knowable
-                and figures[f] & figures[target] and total[f] > 0]
+        near = [
+            f
+            for f in range(len(figures))
+            if f not in hidden
+            and f not in knowable
+            and figures[f] & figures[target]
+            and total[f] > 0
+        ]
         if not near:  # nothing shown can protect it: hide everything the reader does not know
             hidden = set(range(len(figures))) - knowable
             break

@@ -22,8 +22,13 @@ PaymentRows = Annotated[Window, Depends(window(100, 1000))]
 @router.get("/me")
 def me(ctx: CtxDep) -> dict[str, Any]:
     """Who the token or session belongs to, and whose detail they may see."""
-    return {"ok": True, "email": ctx.user.email, "role": ctx.user.role, "org": ctx.user.org,
-            "detail_orgs": sorted(ctx.viewer.detail_orgs)}
+    return {
+        "ok": True,
+        "email": ctx.user.email,
+        "role": ctx.user.role,
+        "org": ctx.user.org,
+        "detail_orgs": sorted(ctx.viewer.detail_orgs),
+    }
 
 
 @router.get("/dashboard")
@@ -53,13 +58,17 @@ def suppliers(ctx: CtxDep, shown: SupplierRows, q: str = "") -> dict[str, Any]:
 
 
 @router.get("/anchors/{org}/transactions")
-def transactions(request: Request, org: str, ctx: CtxDep, page: PaymentRows,
-                 q: str = "") -> dict[str, Any]:
+def transactions(
+    request: Request, org: str, ctx: CtxDep, page: PaymentRows, q: str = ""
+) -> dict[str, Any]:
     """One anchor's payments (detail: only its users and anchors it shares with)."""
     slug = ctx.ws.config.anchor(org).slug
-    rows, total = queries.transactions(ctx.ws, ctx.viewer, slug, search=q[:100], limit=page.limit,
-                                       offset=page.offset)
-    exported(ctx.ws, ctx.viewer, "transactions api", org=slug, ip=client_ip(request), rows=len(rows))
+    rows, total = queries.transactions(
+        ctx.ws, ctx.viewer, slug, search=q[:100], limit=page.limit, offset=page.offset
+    )
+    exported(
+        ctx.ws, ctx.viewer, "transactions api", org=slug, ip=client_ip(request), rows=len(rows)
+    )
     return {"ok": True, "total": total, "rows": jsonable_encoder(rows)}
 
 
@@ -67,6 +76,18 @@ def transactions(request: Request, org: str, ctx: CtxDep, page: PaymentRows,
 def uploads(org: str, ctx: CtxDep) -> dict[str, Any]:
     """One anchor's uploads with their reconciliation."""
     rows = queries.uploads(ctx.ws, ctx.viewer, ctx.ws.config.anchor(org).slug)
-    keys = ("id", "org", "kind", "filename", "status", "rows_read", "rows_loaded", "rows_quarantined",
-            "amount_read", "amount_loaded", "amount_quarantined", "created_at")
+    keys = (
+        "id",
+        "org",
+        "kind",
+        "filename",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "amount_read",
+        "amount_loaded",
+        "amount_quarantined",
+        "created_at",
+    )
     return {"ok": True, "rows": jsonable_encoder([{k: getattr(u, k) for k in keys} for u in rows])}

@@ -33,8 +33,9 @@ def _number(form: FormDep, key: str, what: str) -> float | None:
     try:
         return float(raw.replace(",", ""))
     except ValueError:
-        raise AnchorageError(f'{what} "{raw[:40]}" is not a number.', fix="Enter a number, or leave it empty.") from None
-
+        raise AnchorageError(
+            f'{what} "{raw[:40]}" is not a number.', fix="Enter a number, or leave it empty."
+        ) from None
 
 
 @router.get("/assets")
@@ -42,11 +43,20 @@ def register(request: Request, ctx: CtxDep) -> Response:
     rows, shown, chosen = _filtered(request, ctx)
     page = memory_page(REGISTER, table_request(request, REGISTER), table_rows(shown))
     keep = {k: sorted(v) for k, v in chosen.chosen.items() if v}
-    return render(request, "assets_register.html", {
-        "t": table_view(page, "/assets", keep=keep, export_path="/assets/register"),
-        "count": len(shown), "total": len(rows), "options": av.filter_options(rows),
-        "chosen": chosen.chosen, "by_anchor": av.register_summary(shown, "org"),
-        "by_type": av.register_summary(shown, "type")[:20], "by_tenure": av.register_summary(shown, "tenure")})
+    return render(
+        request,
+        "assets_register.html",
+        {
+            "t": table_view(page, "/assets", keep=keep, export_path="/assets/register"),
+            "count": len(shown),
+            "total": len(rows),
+            "options": av.filter_options(rows),
+            "chosen": chosen.chosen,
+            "by_anchor": av.register_summary(shown, "org"),
+            "by_type": av.register_summary(shown, "type")[:20],
+            "by_tenure": av.register_summary(shown, "tenure"),
+        },
+    )
 
 
 @router.get("/assets/register.{fmt}")
@@ -61,10 +71,22 @@ def asset_map(request: Request, ctx: CtxDep, distance: float = 250) -> Response:
     rows, shown, chosen = _filtered(request, ctx)
     lsoas, imd, wards = av.map_layers(ctx.ws)
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
-    svg = Markup(asset_map_html(lsoas, imd, wards, shown, anchors, controls=False))  # labels escaped there
-    return render(request, "assets_map.html", {
-        "map": svg, "count": len(shown), "total": len(rows), "options": av.filter_options(rows),
-        "chosen": chosen.chosen, "distance": distance, "pairs": av.colocation(ctx.ws, shown, distance)[:SHOWN]})
+    svg = Markup(
+        asset_map_html(lsoas, imd, wards, shown, anchors, controls=False)
+    )  # labels escaped there
+    return render(
+        request,
+        "assets_map.html",
+        {
+            "map": svg,
+            "count": len(shown),
+            "total": len(rows),
+            "options": av.filter_options(rows),
+            "chosen": chosen.chosen,
+            "distance": distance,
+            "pairs": av.colocation(ctx.ws, shown, distance)[:SHOWN],
+        },
+    )
 
 
 @router.get("/assets/review")
@@ -72,58 +94,105 @@ def review(request: Request, ctx: CtxDep, done: str = "") -> Response:
     view = av.review(ctx.ws, ctx.viewer)
     page = memory_page(REVIEW, table_request(request, REVIEW), review_rows(view.items))
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
-    return render(request, "assets_review.html", {
-        "view": view, "decisions": av.DECISIONS, "done": done, "t": table_view(page, "/assets/review"),
-        "choices": {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)]}})
+    return render(
+        request,
+        "assets_review.html",
+        {
+            "view": view,
+            "decisions": av.DECISIONS,
+            "done": done,
+            "t": table_view(page, "/assets/review"),
+            "choices": {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)]},
+        },
+    )
 
 
 @router.get("/assets/review.{fmt}")
 def review_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
-    rows = memory_rows(REVIEW, table_request(request, REVIEW), review_rows(av.review(ctx.ws, ctx.viewer).items))
+    rows = memory_rows(
+        REVIEW, table_request(request, REVIEW), review_rows(av.review(ctx.ws, ctx.viewer).items)
+    )
     return export_response(ctx, request, REVIEW, rows, fmt, "underused-assets")
 
 
 @router.post("/assets/review/decide")
 def decide(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    av.decide(ctx.ws, ctx.viewer, str(form.get("org") or ""), str(form.get("asset_key") or ""),
-              str(form.get("decision") or ""), str(form.get("note") or ""), ip=client_ip(request))
+    av.decide(
+        ctx.ws,
+        ctx.viewer,
+        str(form.get("org") or ""),
+        str(form.get("asset_key") or ""),
+        str(form.get("decision") or ""),
+        str(form.get("note") or ""),
+        ip=client_ip(request),
+    )
     return done_redirect("/assets/review", f"Decision recorded for {form.get('asset_key')}.")
 
 
 @router.get("/assets/occupancy")
 def occupancy_form(request: Request, ctx: CtxDep, done: str = "") -> Response:
-    return render(request, "assets_occupancy.html", {"assets": av.own_assets(ctx.ws, ctx.viewer), "done": done})
+    return render(
+        request,
+        "assets_occupancy.html",
+        {"assets": av.own_assets(ctx.ws, ctx.viewer), "done": done},
+    )
 
 
 @router.post("/assets/occupancy")
 def occupancy(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     surplus = {"yes": True, "no": False}.get(str(form.get("surplus") or ""))
     key = str(form.get("asset_key") or "")
-    av.record_occupancy(ctx.ws, ctx.viewer, ctx.viewer.org or "", key, period=str(form.get("period") or "").strip(),
-                        occupied_floor_m2=_number(form, "occupied_floor_m2", "Occupied floor area"),
-                        hours_per_week=_number(form, "hours_per_week", "Hours used per week"),
-                        vacancy_pct=_number(form, "vacancy_pct", "Vacancy"), surplus=surplus,
-                        ip=client_ip(request))
+    av.record_occupancy(
+        ctx.ws,
+        ctx.viewer,
+        ctx.viewer.org or "",
+        key,
+        period=str(form.get("period") or "").strip(),
+        occupied_floor_m2=_number(form, "occupied_floor_m2", "Occupied floor area"),
+        hours_per_week=_number(form, "hours_per_week", "Hours used per week"),
+        vacancy_pct=_number(form, "vacancy_pct", "Vacancy"),
+        surplus=surplus,
+        ip=client_ip(request),
+    )
     return done_redirect("/assets/occupancy", f"Occupancy recorded for {key}.")
 
 
 @router.get("/assets/acv")
 def acv(request: Request, ctx: CtxDep, done: str = "") -> Response:
     rows = av.transfers(ctx.ws)
-    return render(request, "assets_acv.html", {
-        "acv": av.acv_register(ctx.ws), "transfers": rows, "steps": av.TRANSFER_STEPS, "terms": av.TERMS,
-        "own_assets": av.own_assets(ctx.ws, ctx.viewer), "done": done, "keeps_acv": av.keeps_acv(ctx.ws, ctx.viewer)})
+    return render(
+        request,
+        "assets_acv.html",
+        {
+            "acv": av.acv_register(ctx.ws),
+            "transfers": rows,
+            "steps": av.TRANSFER_STEPS,
+            "terms": av.TERMS,
+            "own_assets": av.own_assets(ctx.ws, ctx.viewer),
+            "done": done,
+            "keeps_acv": av.keeps_acv(ctx.ws, ctx.viewer),
+        },
+    )
 
 
 @router.post("/assets/acv/{action}")
 def acv_change(request: Request, action: str, ctx: CtxDep, form: FormDep) -> Response:
-    av.acv_action(ctx.ws, ctx.viewer, action, {k: str(v) for k, v in form.items() if k != "csrf_token"},
-                  ip=client_ip(request))
+    av.acv_action(
+        ctx.ws,
+        ctx.viewer,
+        action,
+        {k: str(v) for k, v in form.items() if k != "csrf_token"},
+        ip=client_ip(request),
+    )
     return done_redirect("/assets/acv", "The Assets of Community Value list is updated.")
 
 
 @router.post("/assets/transfers")
 def transfer_change(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    av.transfer_action(ctx.ws, ctx.viewer, {k: str(v) for k, v in form.items() if k != "csrf_token"},
-                       ip=client_ip(request))
+    av.transfer_action(
+        ctx.ws,
+        ctx.viewer,
+        {k: str(v) for k, v in form.items() if k != "csrf_token"},
+        ip=client_ip(request),
+    )
     return done_redirect("/assets/acv", "The transfer is recorded.")

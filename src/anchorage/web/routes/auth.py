@@ -31,8 +31,14 @@ def _signed_in(request: Request, user: accounts.User, target: str) -> Response:
         new = accounts.start_session(s, s.merge(user))
         s.commit()
     response = RedirectResponse(_safe_next(target), status_code=303)
-    response.set_cookie(SESSION_COOKIE, new.cookie, httponly=True, samesite="lax",
-                        secure=request.app.state.settings.secure_cookies, max_age=8 * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.cookie,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        max_age=8 * 3600,
+    )
     return response
 
 
@@ -41,12 +47,21 @@ def login(request: Request, form: FormDep) -> Response:
     ws = workspace(request)
     with ws.session() as s:
         try:
-            user = accounts.authenticate(s, str(form.get("email", "")), str(form.get("password", "")),
-                                         client_ip(request))
+            user = accounts.authenticate(
+                s, str(form.get("email", "")), str(form.get("password", "")), client_ip(request)
+            )
         except accounts.LoginRefused as exc:
             s.commit()  # keep the failed-login count and audit entry
-            return render(request, "login.html", {"error": exc, "next": _safe_next(str(form.get("next", "/"))),
-                                                  "email": form.get("email", "")}, status=401)
+            return render(
+                request,
+                "login.html",
+                {
+                    "error": exc,
+                    "next": _safe_next(str(form.get("next", "/"))),
+                    "email": form.get("email", ""),
+                },
+                status=401,
+            )
         s.commit()
     return _signed_in(request, user, str(form.get("next", "/")))
 
@@ -75,17 +90,30 @@ def accept_invite(request: Request, token: str, form: FormDep) -> Response:
     with ws.session() as s:
         inv = accounts.pending_invitation(s, token)
         if form.get("password") != form.get("password2"):
-            return render(request, "invite.html", {"invitation": inv, "token": token,
-                                                   "error": "The two passwords are not the same."}, status=400)
+            return render(
+                request,
+                "invite.html",
+                {"invitation": inv, "token": token, "error": "The two passwords are not the same."},
+                status=400,
+            )
         try:
-            user = accounts.accept(s, token, str(form.get("password", "")), str(form.get("name", "")))
+            user = accounts.accept(
+                s, token, str(form.get("password", "")), str(form.get("name", ""))
+            )
         except accounts.AccessError as exc:
-            return render(request, "invite.html", {"invitation": inv, "token": token, "error": exc}, status=400)
+            return render(
+                request,
+                "invite.html",
+                {"invitation": inv, "token": token, "error": exc},
+                status=400,
+            )
         s.commit()
     return _signed_in(request, user, "/")
 
 
-def _account(request: Request, ctx: Ctx, extra: dict[str, object] | None = None, status: int = 200) -> Response:
+def _account(
+    request: Request, ctx: Ctx, extra: dict[str, object] | None = None, status: int = 200
+) -> Response:
     with ctx.ws.session() as s:
         tokens = accounts.api_tokens(s, s.merge(ctx.user))
     return render(request, "account.html", {"tokens": tokens, **(extra or {})}, status=status)
@@ -99,7 +127,9 @@ def account(request: Request, ctx: CtxDep, done: str = "") -> Response:
 @router.post("/account/tokens")
 def new_token(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     with ctx.ws.session() as s:
-        token = accounts.new_api_token(s, s.merge(ctx.user), str(form.get("name", "API token")) or "API token")
+        token = accounts.new_api_token(
+            s, s.merge(ctx.user), str(form.get("name", "API token")) or "API token"
+        )
         s.commit()
     return _account(request, ctx, {"new_token": token})
 
@@ -116,7 +146,9 @@ def revoke_token(request: Request, public_id: str, ctx: CtxDep, form: FormDep) -
 def change_password(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     new = str(form.get("new_password", ""))
     if new != str(form.get("new_password2", "")):
-        return _account(request, ctx, {"password_error": "The two new passwords are not the same."}, status=400)
+        return _account(
+            request, ctx, {"password_error": "The two new passwords are not the same."}, status=400
+        )
     with ctx.ws.session() as s:
         try:
             user = s.merge(ctx.user)
@@ -125,8 +157,14 @@ def change_password(request: Request, ctx: CtxDep, form: FormDep) -> Response:
             return _account(request, ctx, {"password_error": exc.message}, status=400)
         s.commit()
     # Every session ended, this one too: sign this browser in again with the new password.
-    return _signed_in(request, user, "/account?done=" + quote("Your password was changed; your API tokens "
-                                                             "were revoked and other sessions signed out."))
+    return _signed_in(
+        request,
+        user,
+        "/account?done="
+        + quote(
+            "Your password was changed; your API tokens were revoked and other sessions signed out."
+        ),
+    )
 
 
 # Single sign-on (OpenID Connect) ----------------------------------------------------------------
@@ -136,7 +174,9 @@ SSO_STATE_COOKIE = "anchorage_sso_state"
 def _oidc(request: Request) -> OidcClient:
     client: OidcClient | None = request.app.state.oidc
     if client is None:
-        raise accounts.AccessError("Single sign-on is not set up here.", fix="Sign in with your password.")
+        raise accounts.AccessError(
+            "Single sign-on is not set up here.", fix="Sign in with your password."
+        )
     return client
 
 
@@ -144,8 +184,14 @@ def _oidc(request: Request) -> OidcClient:
 def sso_login(request: Request, next: str = "/") -> Response:
     url, state = _oidc(request).start(_safe_next(next))
     response = RedirectResponse(url, status_code=303)
-    response.set_cookie(SSO_STATE_COOKIE, state, httponly=True, samesite="lax", max_age=600,
-                        secure=request.app.state.settings.secure_cookies)
+    response.set_cookie(
+        SSO_STATE_COOKIE,
+        state,
+        httponly=True,
+        samesite="lax",
+        max_age=600,
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response
 
 

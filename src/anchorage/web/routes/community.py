@@ -26,8 +26,19 @@ from anchorage.web.render import render
 from anchorage.web.routes.opportunities import small_body
 
 router = APIRouter()
-FIELDS = ("group_name", "contact_email", "activity", "description", "people", "times", "accessibility",
-          "facilities", "area", "max_distance_km", "budget_per_hour")
+FIELDS = (
+    "group_name",
+    "contact_email",
+    "activity",
+    "description",
+    "people",
+    "times",
+    "accessibility",
+    "facilities",
+    "area",
+    "max_distance_km",
+    "budget_per_hour",
+)
 MAX_FIELD = 5000  # anything longer is cut before it is echoed back; the library reports the limit
 
 
@@ -38,16 +49,30 @@ def _stamp_key(request: Request, csrf: str) -> str:
 def _rendered_at(request: Request, form: FormDep) -> dt.datetime:
     """When our page showed the form (a signed hidden field); a missing or forged stamp counts as 'just now',
     so the time trap discards the post (and the sender sees the same thanks as a person)."""
-    shown = stamped_time(_stamp_key(request, str(form.get("csrf_token", ""))), str(form.get("rendered_at", "")))
+    shown = stamped_time(
+        _stamp_key(request, str(form.get("csrf_token", ""))), str(form.get("rendered_at", ""))
+    )
     return shown or dt.datetime.now(dt.UTC)
 
 
-def _page(request: Request, values: dict[str, str], problems: dict[str, str] | None = None,
-          status: int = 200) -> Response:
-    return render(request, "need_form.html", {"values": values, "problems": problems or {}, "limits": LIMITS,
-                                              "honeypot": HONEYPOT,
-                                              "now": stamp(_stamp_key(request, form_token(request)), dt.datetime.now(dt.UTC))},
-                  status=status)
+def _page(
+    request: Request,
+    values: dict[str, str],
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "need_form.html",
+        {
+            "values": values,
+            "problems": problems or {},
+            "limits": LIMITS,
+            "honeypot": HONEYPOT,
+            "now": stamp(_stamp_key(request, form_token(request)), dt.datetime.now(dt.UTC)),
+        },
+        status=status,
+    )
 
 
 @router.get("/community/need")
@@ -60,16 +85,23 @@ def post_need(request: Request, form: FormDep) -> Response:
     ws = workspace(request)
     values = {k: str(form.get(k) or "")[:MAX_FIELD] for k in (*FIELDS, HONEYPOT)}
     try:
-        sub = submit_need(ws, values, ip=client_ip(request) or "unknown",
-                          rendered_at=_rendered_at(request, form))
+        sub = submit_need(
+            ws, values, ip=client_ip(request) or "unknown", rendered_at=_rendered_at(request, form)
+        )
     except FormInvalid as exc:
-        return _page(request, {k: v for k, v in values.items() if k != HONEYPOT}, exc.problems, status=400)
+        return _page(
+            request, {k: v for k, v in values.items() if k != HONEYPOT}, exc.problems, status=400
+        )
     if sub.token:
         link = f"{str(request.base_url).rstrip('/')}/community/need/confirm/{sub.token}"
-        send_email(ws, values["contact_email"], "Please confirm your request for a space",
-                    f"Thank you for telling {ws.config.collaborative} what space you need.\n\n"
-                    f"To publish your request, open this link within 72 hours:\n{link}\n\n"
-                    "If you did not fill in the form, ignore this message and nothing will be published.")
+        send_email(
+            ws,
+            values["contact_email"],
+            "Please confirm your request for a space",
+            f"Thank you for telling {ws.config.collaborative} what space you need.\n\n"
+            f"To publish your request, open this link within 72 hours:\n{link}\n\n"
+            "If you did not fill in the form, ignore this message and nothing will be published.",
+        )
     status = 429 if sub.reason == "rate-limited" else 200
     return render(request, "need_sent.html", {"sub": sub}, status=status)
 

@@ -41,8 +41,12 @@ MAX_BODY = 16_384  # bytes: far more than an honest registration needs
 PAGE = 50  # notices per page
 FEED_ITEMS = 500  # the soonest notices in an RSS, Atom or iCal feed
 CACHE_SECONDS = 300
-FEEDS = {"rss": "application/rss+xml", "atom": "application/atom+xml", "ics": "text/calendar",
-         "csv": "text/csv"}
+FEEDS = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "ics": "text/calendar",
+    "csv": "text/csv",
+}
 
 
 def small_body(request: Request) -> None:
@@ -65,7 +69,11 @@ class NoticeCache:
     def get(self, ws: Workspace) -> list[Notice]:
         with self._lock:  # one rebuild at a time; the others wait for it rather than repeat it
             now, today = time.monotonic(), dt.date.today()
-            if self._entry is None or now - self._entry[0] > CACHE_SECONDS or self._entry[1] != today:
+            if (
+                self._entry is None
+                or now - self._entry[0] > CACHE_SECONDS
+                or self._entry[1] != today
+            ):
                 self._entry = (now, today, public_notices(ws, today=today))
             return self._entry[2]
 
@@ -99,18 +107,35 @@ def opportunities(request: Request, page: PageNo, category: str = "", anchor: st
     everything = notice_cache(request).get(workspace(request))
     pages = max(1, -(-len(notices) // PAGE))
     page = min(page, pages)
-    return render(request, "public_opportunities.html", {
-        "notices": notices[(page - 1) * PAGE:page * PAGE], "count": len(notices), "page": page, "pages": pages,
-        "chosen": chosen, "query": urlencode(chosen),
-        "categories": sorted({n.category for n in everything} | set(supplier_categories(workspace(request)))),
-        "contacts": {a.slug: a for a in workspace(request).config.anchors if a.contact_page.startswith("https://")
-                     or a.contact_email}, "public": True})
+    return render(
+        request,
+        "public_opportunities.html",
+        {
+            "notices": notices[(page - 1) * PAGE : page * PAGE],
+            "count": len(notices),
+            "page": page,
+            "pages": pages,
+            "chosen": chosen,
+            "query": urlencode(chosen),
+            "categories": sorted(
+                {n.category for n in everything} | set(supplier_categories(workspace(request)))
+            ),
+            "contacts": {
+                a.slug: a
+                for a in workspace(request).config.anchors
+                if a.contact_page.startswith("https://") or a.contact_email
+            },
+            "public": True,
+        },
+    )
 
 
 @router.get("/opportunities/feed.{fmt}")
 def feed(request: Request, fmt: str, category: str = "", anchor: str = "") -> Response:
     if fmt not in FEEDS:
-        raise AnchorageError(f"There is no .{fmt} feed.", fix="Use feed.rss, feed.atom, feed.ics or feed.csv.")
+        raise AnchorageError(
+            f"There is no .{fmt} feed.", fix="Use feed.rss, feed.atom, feed.ics or feed.csv."
+        )
     ws = workspace(request)
     notices, _ = _selected(request, category, anchor)
     if fmt != "csv":
@@ -120,13 +145,24 @@ def feed(request: Request, fmt: str, category: str = "", anchor: str = "") -> Re
     if fmt == "rss":
         body = feeds.rss(notices, title=title, base_url=base, now=now)
     elif fmt == "atom":
-        body = feeds.atom(notices, title=title, base_url=base, now=now, feed_id=f"{base.rstrip('/')}/opportunities")
+        body = feeds.atom(
+            notices,
+            title=title,
+            base_url=base,
+            now=now,
+            feed_id=f"{base.rstrip('/')}/opportunities",
+        )
     elif fmt == "ics":
         body = ical.calendar(notices, name=title, base_url=base, now=now)
     else:
         body = feeds.csv_bytes(notices, base_url=base)
-    headers = {"Content-Disposition": f'inline; filename="opportunities.{fmt}"', "Cache-Control": "max-age=900"}
-    return Response(body, media_type=FEEDS[fmt] + ("; charset=utf-8" if fmt != "csv" else ""), headers=headers)
+    headers = {
+        "Content-Disposition": f'inline; filename="opportunities.{fmt}"',
+        "Cache-Control": "max-age=900",
+    }
+    return Response(
+        body, media_type=FEEDS[fmt] + ("; charset=utf-8" if fmt != "csv" else ""), headers=headers
+    )
 
 
 def _stamp_key(request: Request, csrf: str) -> str:
@@ -135,10 +171,20 @@ def _stamp_key(request: Request, csrf: str) -> str:
 
 def _form_page(request: Request, extra: dict[str, object], status: int = 200) -> Response:
     key = _stamp_key(request, form_token(request))
-    return render(request, "opportunities_register.html", {
-        "categories": supplier_categories(workspace(request)), "sizes": SIZES, "org_types": ORG_TYPES,
-        "honeypot": HONEYPOT, "shown": stamp(key, dt.datetime.now(dt.UTC)), "public": True, **extra},
-        status=status)
+    return render(
+        request,
+        "opportunities_register.html",
+        {
+            "categories": supplier_categories(workspace(request)),
+            "sizes": SIZES,
+            "org_types": ORG_TYPES,
+            "honeypot": HONEYPOT,
+            "shown": stamp(key, dt.datetime.now(dt.UTC)),
+            "public": True,
+            **extra,
+        },
+        status=status,
+    )
 
 
 @router.get("/opportunities/register")
@@ -149,17 +195,31 @@ def register_page(request: Request) -> Response:
 @router.post("/opportunities/register", dependencies=[Depends(small_body)])
 def register(request: Request, form: FormDep) -> Response:
     ws = workspace(request)
-    shown = stamped_time(_stamp_key(request, str(form.get("csrf_token", ""))), str(form.get("shown", "")))
+    shown = stamped_time(
+        _stamp_key(request, str(form.get("csrf_token", ""))), str(form.get("shown", ""))
+    )
     base = str(request.base_url).rstrip("/")
     values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "categories", "shown")}
     again = {"values": values, "chosen_categories": form.getlist("categories")}
-    if shown is None:  # no stamp from our own page (or a forged one): ask for the page to be sent again
-        return _form_page(request, {"problems": {"form": "this form has expired; please check it and send it "
-                                                 "again"}, **again}, status=400)
+    if (
+        shown is None
+    ):  # no stamp from our own page (or a forged one): ask for the page to be sent again
+        return _form_page(
+            request,
+            {
+                "problems": {"form": "this form has expired; please check it and send it again"},
+                **again,
+            },
+            status=400,
+        )
     try:
-        sub = register_supplier(ws, form, ip=client_ip(request) or "unknown",
-                                confirm_url=lambda t: f"{base}/opportunities/register/confirm/{t}",
-                                rendered_at=shown)
+        sub = register_supplier(
+            ws,
+            form,
+            ip=client_ip(request) or "unknown",
+            confirm_url=lambda t: f"{base}/opportunities/register/confirm/{t}",
+            rendered_at=shown,
+        )
     except FormInvalid as exc:
         return _form_page(request, {"problems": exc.problems, **again}, status=400)
     status = 429 if sub.reason == "rate-limited" else 200
@@ -169,10 +229,14 @@ def register(request: Request, form: FormDep) -> Response:
 @router.get("/opportunities/register/confirm/{token}")
 def confirm_page(request: Request, token: str) -> Response:
     entry = pending_registration(workspace(request), token)  # a link checker's GET changes nothing
-    return render(request, "opportunities_confirm.html", {"entry": entry, "token": token, "public": True})
+    return render(
+        request, "opportunities_confirm.html", {"entry": entry, "token": token, "public": True}
+    )
 
 
 @router.post("/opportunities/register/confirm/{token}", dependencies=[Depends(small_body)])
 def confirm(request: Request, token: str, form: FormDep) -> Response:
     entry = confirm_registration(workspace(request), token)
-    return render(request, "opportunities_confirm.html", {"entry": entry, "confirmed": True, "public": True})
+    return render(
+        request, "opportunities_confirm.html", {"entry": entry, "confirmed": True, "public": True}
+    )

@@ -28,9 +28,15 @@ def home(ctx: CtxDep) -> Response:
 def _dashboard(request: Request, ctx: CtxDep, org: str, year: str) -> Response:
     try:
         return render(request, "dashboard.html", dashboard_view(ctx.ws, ctx.viewer, org, year[:10]))
-    except FiguresPending as pending:  # nothing worked out yet: say so, and look again shortly (no request computes it)
-        return render(request, "figures_pending.html", {"message": pending.message, "note": refresh_note(ctx.ws)},
-                      status=503)
+    except (
+        FiguresPending
+    ) as pending:  # nothing worked out yet: say so, and look again shortly (no request computes it)
+        return render(
+            request,
+            "figures_pending.html",
+            {"message": pending.message, "note": refresh_note(ctx.ws)},
+            status=503,
+        )
 
 
 @router.get("/dashboard")
@@ -46,8 +52,11 @@ def anchor_dashboard(request: Request, org: str, ctx: CtxDep, year: str = "") ->
 @router.get("/benchmark")
 def benchmark(request: Request, ctx: CtxDep, year: str = "") -> Response:
     period = period_of(ctx.ws, year[:10])
-    return render(request, "benchmark.html", {"rows": benchmark_rows(ctx.ws, ctx.viewer, period["year"]),
-                                              "period": period})
+    return render(
+        request,
+        "benchmark.html",
+        {"rows": benchmark_rows(ctx.ws, ctx.viewer, period["year"]), "period": period},
+    )
 
 
 def _years(ctx: Any) -> list[tuple[str, str]]:
@@ -69,11 +78,22 @@ def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
     for r in page.rows:
         r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
     anchors = _anchors(ctx)
-    choices = {"anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
-               "category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
-    view = table_view(page, "/suppliers", labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
-                      export=bool(ctx.viewer.detail_orgs))
-    return render(request, "suppliers.html", {"t": view, "choices": choices, "refreshing": refresh_note(ctx.ws)})
+    choices = {
+        "anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
+        "category": [(c, c) for c in page.extra.get("categories", [])],
+        "year": _years(ctx),
+    }
+    view = table_view(
+        page,
+        "/suppliers",
+        labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
+        export=bool(ctx.viewer.detail_orgs),
+    )
+    return render(
+        request,
+        "suppliers.html",
+        {"t": view, "choices": choices, "refreshing": refresh_note(ctx.ws)},
+    )
 
 
 @router.get("/suppliers.{fmt}")
@@ -86,8 +106,11 @@ def supplier_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
 @router.get("/supplier")
 def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
     sup = explore_queries.supplier(ctx.ws, ctx.viewer, name)
-    return render(request, "supplier.html", {"s": sup, "link": _supplier_link(sup.key),
-                                              "refreshing": refresh_note(ctx.ws)})
+    return render(
+        request,
+        "supplier.html",
+        {"s": sup, "link": _supplier_link(sup.key), "refreshing": refresh_note(ctx.ws)},
+    )
 
 
 @router.get("/anchors/{org}/transactions")
@@ -98,9 +121,14 @@ def transactions(request: Request, org: str, ctx: CtxDep) -> Response:
     for r in page.rows:
         r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
     choices = {"category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
-    view = table_view(page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})})
-    return render(request, "transactions.html", {"org": slug, "t": view, "choices": choices,
-                                                  "refreshing": refresh_note(ctx.ws)})
+    view = table_view(
+        page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})}
+    )
+    return render(
+        request,
+        "transactions.html",
+        {"org": slug, "t": view, "choices": choices, "refreshing": refresh_note(ctx.ws)},
+    )
 
 
 @router.get("/anchors/{org}/transactions.{fmt}")
@@ -108,4 +136,6 @@ def transactions_export(request: Request, org: str, fmt: str, ctx: CtxDep) -> Re
     slug = ctx.ws.config.anchor(org).slug
     req = table_request(request, explore_queries.PAYMENTS)
     rows = explore_queries.payment_rows(ctx.ws, ctx.viewer, slug, req)
-    return export_response(ctx, request, explore_queries.PAYMENTS, rows, fmt, f"payments-{slug}", org=slug)
+    return export_response(
+        ctx, request, explore_queries.PAYMENTS, rows, fmt, f"payments-{slug}", org=slug
+    )

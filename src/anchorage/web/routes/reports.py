@@ -12,8 +12,11 @@ from anchorage.web.render import render
 from anchorage.web.views import period_of
 
 router = APIRouter()
-MEDIA = {"html": "text/html", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "pdf": "application/pdf"}
+MEDIA = {
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
 
 
 @router.get("/reports")

@@ -22,7 +22,9 @@ router = APIRouter()
 
 
 @router.get("/socialvalue")
-def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "", year: str = "") -> Response:
+def dashboard(
+    request: Request, ctx: CtxDep, org: str = "", as_of: str = "", year: str = ""
+) -> Response:
     slug = ctx.ws.config.anchor(org).slug if org else COLLABORATIVE
     anchors = {a.slug: a.name for a in ctx.ws.config.anchors}
     period, year_end = socialvalue_period(ctx.ws, year[:10] or None)
@@ -38,17 +40,34 @@ def dashboard(request: Request, ctx: CtxDep, org: str = "", as_of: str = "", yea
 
     detail = slug == COLLABORATIVE or ctx.viewer.sees_detail(slug)
     behind = [b for b in st.behind if slug == COLLABORATIVE or b["org"] == slug]
-    return render(request, "socialvalue.html", {
-        "org": slug, "label": label, "st": st, "empty": st.empty,
-        "chart": delivery_chart(st.tables["themes"], slug, org_label=label) if not st.empty else "",
-        "totals": rows("anchors"), "by_anchor": rows("anchors", by_org=False) if slug == COLLABORATIVE else [],
-        "themes": rows("themes"),
-        "measures": rows("measures"), "years": rows("years"),
-        "suppliers": rows("suppliers") if slug != COLLABORATIVE else [], "behind": behind,
-        "counts": counts, "detail": detail, "period": period, "hidden": sum(n for o, n in counts.items()
-                                                          if not ctx.viewer.sees_detail(o)
-                                                          and (slug == COLLABORATIVE or o == slug)),
-    })
+    return render(
+        request,
+        "socialvalue.html",
+        {
+            "org": slug,
+            "label": label,
+            "st": st,
+            "empty": st.empty,
+            "chart": delivery_chart(st.tables["themes"], slug, org_label=label)
+            if not st.empty
+            else "",
+            "totals": rows("anchors"),
+            "by_anchor": rows("anchors", by_org=False) if slug == COLLABORATIVE else [],
+            "themes": rows("themes"),
+            "measures": rows("measures"),
+            "years": rows("years"),
+            "suppliers": rows("suppliers") if slug != COLLABORATIVE else [],
+            "behind": behind,
+            "counts": counts,
+            "detail": detail,
+            "period": period,
+            "hidden": sum(
+                n
+                for o, n in counts.items()
+                if not ctx.viewer.sees_detail(o) and (slug == COLLABORATIVE or o == slug)
+            ),
+        },
+    )
 
 
 @router.get("/socialvalue/framework")
@@ -57,25 +76,49 @@ def framework(request: Request, ctx: CtxDep) -> Response:
     return render(request, "socialvalue_framework.html", {"fw": fw, "rows": fw.rows()})
 
 
-def _record_page(request: Request, ctx: CtxDep, *, error: sv.EntryInvalid | None = None, which: str = "",
-                 form: dict | None = None, done: str = "", status: int = 200) -> Response:
+def _record_page(
+    request: Request,
+    ctx: CtxDep,
+    *,
+    error: sv.EntryInvalid | None = None,
+    which: str = "",
+    form: dict | None = None,
+    done: str = "",
+    status: int = 200,
+) -> Response:
     fw = sv.framework(ctx.ws)
-    return render(request, "socialvalue_record.html", {
-        "measures": list(fw.measures.values()), "error": error, "which": which, "form": form or {}, "done": done,
-        "can_record": sv.can_record(ctx.viewer, ctx.viewer.org),
-    }, status=status)
+    return render(
+        request,
+        "socialvalue_record.html",
+        {
+            "measures": list(fw.measures.values()),
+            "error": error,
+            "which": which,
+            "form": form or {},
+            "done": done,
+            "can_record": sv.can_record(ctx.viewer, ctx.viewer.org),
+        },
+        status=status,
+    )
 
 
 @router.get("/socialvalue/record")
 def record_form(request: Request, ctx: CtxDep, done: str = "") -> Response:
-    return _record_page(request, ctx, done="commitment" if done == "commitment" else
-                        "delivery" if done == "delivery" else "")
+    return _record_page(
+        request,
+        ctx,
+        done="commitment" if done == "commitment" else "delivery" if done == "delivery" else "",
+    )
 
 
-async def _record(request: Request, ctx: CtxDep, form: FormDep, which: Literal["commitment", "delivery"]) -> Response:
+async def _record(
+    request: Request, ctx: CtxDep, form: FormDep, which: Literal["commitment", "delivery"]
+) -> Response:
     data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     try:
-        sv.record_entry(ctx.ws, ctx.viewer, ctx.viewer.org or "", which, data, ip=client_ip(request))
+        sv.record_entry(
+            ctx.ws, ctx.viewer, ctx.viewer.org or "", which, data, ip=client_ip(request)
+        )
     except sv.EntryInvalid as exc:
         return _record_page(request, ctx, error=exc, which=which, form=data, status=400)
     return RedirectResponse(f"/socialvalue/record?done={which}", status_code=303)

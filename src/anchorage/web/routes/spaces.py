@@ -22,18 +22,28 @@ def _id(value: object, what: str) -> str:
     return text[:64]
 
 
-
 @router.get("/spaces")
 def spaces_page(request: Request, ctx: CtxDep, done: str = "") -> Response:
-    return render(request, "spaces.html", {
-        "spaces": sv.spaces(ctx.ws), "needs": sv.needs(ctx.ws, ctx.viewer), "done": done,
-        "own_assets": av.own_assets(ctx.ws, ctx.viewer), "unread": sv.unread_count(ctx.ws, ctx.viewer),
-        "can_edit": ctx.viewer.org is not None and ctx.viewer.may("edit-assets", ctx.viewer.org)})
+    return render(
+        request,
+        "spaces.html",
+        {
+            "spaces": sv.spaces(ctx.ws),
+            "needs": sv.needs(ctx.ws, ctx.viewer),
+            "done": done,
+            "own_assets": av.own_assets(ctx.ws, ctx.viewer),
+            "unread": sv.unread_count(ctx.ws, ctx.viewer),
+            "can_edit": ctx.viewer.org is not None
+            and ctx.viewer.may("edit-assets", ctx.viewer.org),
+        },
+    )
 
 
 @router.post("/spaces")
 def add_space(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    space = sv.new_space(ctx.ws, ctx.viewer, ctx.viewer.org or "", {k: str(v) for k, v in form.items()})
+    space = sv.new_space(
+        ctx.ws, ctx.viewer, ctx.viewer.org or "", {k: str(v) for k, v in form.items()}
+    )
     return done_redirect("/spaces", f'Space "{space.name}" saved.')
 
 
@@ -45,20 +55,33 @@ def matches_page(request: Request, ctx: CtxDep) -> Response:
 @router.get("/spaces/requests")
 def requests_page(request: Request, ctx: CtxDep, done: str = "") -> Response:
     rows = sv.requests(ctx.ws, ctx.viewer)
-    told = {r.need_id: sv.group_notifications(ctx.ws, ctx.viewer, r.need_id) for r in rows if r.contact_email}
+    told = {
+        r.need_id: sv.group_notifications(ctx.ws, ctx.viewer, r.need_id)
+        for r in rows
+        if r.contact_email
+    }
     return render(request, "space_requests.html", {"rows": rows, "told": told, "done": done})
 
 
 @router.post("/spaces/requests")
 def new_request(request: Request, ctx: CtxDep, form: FormDep) -> Response:
-    req = sv.record_request(ctx.ws, ctx.viewer, _id(form.get("need_id"), "need"), _id(form.get("space_id"), "space"),
-                            str(form.get("message") or ""))
-    return done_redirect("/spaces/requests", f"Request {req.id} recorded; you can now offer the space.")
+    req = sv.record_request(
+        ctx.ws,
+        ctx.viewer,
+        _id(form.get("need_id"), "need"),
+        _id(form.get("space_id"), "space"),
+        str(form.get("message") or ""),
+    )
+    return done_redirect(
+        "/spaces/requests", f"Request {req.id} recorded; you can now offer the space."
+    )
 
 
 @router.post("/spaces/requests/{request_id}")
 def change(request: Request, request_id: str, ctx: CtxDep, form: FormDep) -> Response:
-    req = sv.act(ctx.ws, ctx.viewer, request_id, str(form.get("action") or ""), str(form.get("note") or ""))
+    req = sv.act(
+        ctx.ws, ctx.viewer, request_id, str(form.get("action") or ""), str(form.get("note") or "")
+    )
     return done_redirect("/spaces/requests", f"Request {req.id} is now {req.status}.")
 
 

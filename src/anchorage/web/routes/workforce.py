@@ -36,8 +36,12 @@ def day(text: str) -> dt.date | None:
 
 def download(tmp: Path, path: Path, media: str) -> Response:
     """A file the service wrote (and audited) into `tmp`, which goes once it is sent."""
-    return FileResponse(path, media_type=media, filename=path.name,
-                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
+    )
 
 
 @router.get("/workforce")
@@ -54,14 +58,26 @@ def apprenticeships(request: Request, ctx: CtxDep) -> Response:
 def replan(request: Request, ctx: CtxDep, form: FormDep) -> Response:
     dropout, placement = str(form.get("apprentice", "")), str(form.get("placement", ""))
     try:
-        result = wf.replan(ctx.ws, ctx.viewer, dropout=dropout, placement=placement,
-                           from_month=month(str(form.get("from_month", "")), "the change"), ip=client_ip(request))
+        result = wf.replan(
+            ctx.ws,
+            ctx.viewer,
+            dropout=dropout,
+            placement=placement,
+            from_month=month(str(form.get("from_month", "")), "the change"),
+            ip=client_ip(request),
+        )
     except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:
-        return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "error": exc},
-                      status=400)
-    return render(request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "replanned": result})
+        return render(
+            request,
+            "apprenticeships.html",
+            {**rotations_view(ctx.ws, ctx.viewer), "error": exc},
+            status=400,
+        )
+    return render(
+        request, "apprenticeships.html", {**rotations_view(ctx.ws, ctx.viewer), "replanned": result}
+    )
 
 
 @router.get("/workforce/apprenticeships/calendar.xlsx")
@@ -84,17 +100,27 @@ def transfer(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         months = int(str(form.get("duration_months", "")).strip())
     except ValueError:
         months = 0
-    t = wf.Commitment(org, str(form.get("apprentice", "")).strip()[:64] or "transfer", month(
-        str(form.get("start_month", "")), "the transfer's first payment"), months, price,
-        str(form.get("recipient", "")).strip()[:200], str(form.get("recipient_type", "small-employer")))
+    t = wf.Commitment(
+        org,
+        str(form.get("apprentice", "")).strip()[:64] or "transfer",
+        month(str(form.get("start_month", "")), "the transfer's first payment"),
+        months,
+        price,
+        str(form.get("recipient", "")).strip()[:200],
+        str(form.get("recipient_type", "small-employer")),
+    )
     if t.recipient_type not in ("anchor", "small-employer"):
-        raise AnchorageError("A transfer goes to another anchor or a small local employer.", fix="Choose one.")
+        raise AnchorageError(
+            "A transfer goes to another anchor or a small local employer.", fix="Choose one."
+        )
     try:
         wf.levy_transfer(ctx.ws, ctx.viewer, t, ip=client_ip(request))
     except Forbidden:
         raise
     except AnchorageError as exc:
-        return render(request, "levy.html", {**levy_view(ctx.ws, ctx.viewer), "error": exc}, status=400)
+        return render(
+            request, "levy.html", {**levy_view(ctx.ws, ctx.viewer), "error": exc}, status=400
+        )
     return RedirectResponse("/workforce/levy#transfers", status_code=303)
 
 
@@ -107,15 +133,21 @@ def ledger_xlsx(request: Request, ctx: CtxDep) -> Response:
 
 @router.get("/workforce/bid")
 def bid(request: Request, ctx: CtxDep, programme: str = "", bid_date: str = "") -> Response:
-    return render(request, "bid.html", bid_view(ctx.ws, ctx.viewer, programme or None, day(bid_date)))
+    return render(
+        request, "bid.html", bid_view(ctx.ws, ctx.viewer, programme or None, day(bid_date))
+    )
 
 
 @router.get("/workforce/bid/pack.{fmt}")
-def bid_pack(request: Request, ctx: CtxDep, fmt: str, programme: str = "", bid_date: str = "") -> Response:
+def bid_pack(
+    request: Request, ctx: CtxDep, fmt: str, programme: str = "", bid_date: str = ""
+) -> Response:
     if fmt not in PACK:
         raise AnchorageError(f"There is no .{fmt} bid pack.", fix="Choose XLSX, PDF or HTML.")
     tmp = Path(tempfile.mkdtemp(dir=ctx.ws.tmp_dir))
-    path = wf.bid_pack(ctx.ws, ctx.viewer, tmp, fmt, programme or None, day(bid_date), ip=client_ip(request))
+    path = wf.bid_pack(
+        ctx.ws, ctx.viewer, tmp, fmt, programme or None, day(bid_date), ip=client_ip(request)
+    )
     return download(tmp, path, PACK[fmt])
 
 

@@ -43,12 +43,22 @@ def bid(ctx: CtxDep, programme: str = "", bid_date: str = "") -> dict[str, Any]:
     v = bq.bid(ctx.ws, ctx.viewer, programme or None, day(bid_date))
     seen = {c.pledge_id for c in v.checks}
     out = v.summary.to_json()
-    out["pledges"] = [p for p in out["pledges"] if p["pledge_id"] in seen]  # others' pledges are their detail
-    return {"ok": True, **jsonable_encoder(out), "pledged": [{"employer": e, "placements": n} for e, n in v.pledged],
-            "starts_and_outcomes": jsonable_encoder(records(bq.starts_table(ctx.ws, ctx.viewer)))}
+    out["pledges"] = [
+        p for p in out["pledges"] if p["pledge_id"] in seen
+    ]  # others' pledges are their detail
+    return {
+        "ok": True,
+        **jsonable_encoder(out),
+        "pledged": [{"employer": e, "placements": n} for e, n in v.pledged],
+        "starts_and_outcomes": jsonable_encoder(records(bq.starts_table(ctx.ws, ctx.viewer))),
+    }
 
 
 @router.get("/he")
 def he(ctx: CtxDep, by: str = "anchor") -> dict[str, Any]:
     """HE partner engagements by anchor, partner or outcome, and kind; people involved suppressed."""
-    return {"ok": True, "by": by, "rows": jsonable_encoder(records(wq.he_summary(ctx.ws, ctx.viewer, by)))}
+    return {
+        "ok": True,
+        "by": by,
+        "rows": jsonable_encoder(records(wq.he_summary(ctx.ws, ctx.viewer, by))),
+    }

@@ -19,14 +19,19 @@ from anchorage.web.workforce_views import pledges_view
 
 router = APIRouter()
 PAGE = "bid_pledges.html"
-PLEDGE_FIELDS = ("programme", *(k for k in LABELS if k not in ("participant", "start_date", "outcome", "outcome_date")))
+PLEDGE_FIELDS = (
+    "programme",
+    *(k for k in LABELS if k not in ("participant", "start_date", "outcome", "outcome_date")),
+)
 
 
 def _audit(ctx: Ctx, request: Request, action: str, detail: dict[str, Any]) -> None:
     audited(ctx.ws, ctx.viewer, action, org=ctx.viewer.org, ip=client_ip(request), detail=detail)
 
 
-def _failed(request: Request, ctx: Ctx, exc: AnchorageError, values: dict[str, str] | None = None) -> Response:
+def _failed(
+    request: Request, ctx: Ctx, exc: AnchorageError, values: dict[str, str] | None = None
+) -> Response:
     chosen = (values or {}).get("programme") or None
     try:
         view = pledges_view(ctx.ws, ctx.viewer, chosen)
@@ -50,9 +55,22 @@ def add_pledge(request: Request, ctx: CtxDep, form: FormDep) -> Response:
         raise
     except AnchorageError as exc:
         return _failed(request, ctx, exc, values)
-    _audit(ctx, request, "bid-pledge", {"pledge_id": check.pledge_id, "employer": check.employer,
-                                        "placements": check.placements, "eligible": check.eligible})
-    return render(request, PAGE, {**pledges_view(ctx.ws, ctx.viewer, values["programme"] or None), "checked": check})
+    _audit(
+        ctx,
+        request,
+        "bid-pledge",
+        {
+            "pledge_id": check.pledge_id,
+            "employer": check.employer,
+            "placements": check.placements,
+            "eligible": check.eligible,
+        },
+    )
+    return render(
+        request,
+        PAGE,
+        {**pledges_view(ctx.ws, ctx.viewer, values["programme"] or None), "checked": check},
+    )
 
 
 @router.post("/workforce/bid/pledges/{pledge_id}/withdraw")
@@ -69,7 +87,9 @@ def withdraw(request: Request, pledge_id: str, ctx: CtxDep, form: FormDep) -> Re
 
 @router.post("/workforce/bid/pledges/{pledge_id}/starts")
 def add_start(request: Request, pledge_id: str, ctx: CtxDep, form: FormDep) -> Response:
-    values = {k: str(form.get(k, "")) for k in ("participant", "start_date", "outcome", "outcome_date")}
+    values = {
+        k: str(form.get(k, "")) for k in ("participant", "start_date", "outcome", "outcome_date")
+    }
     try:
         start_id = bq.record_start(ctx.ws, ctx.viewer, pledge_id, values, ip=client_ip(request))
     except (Forbidden, NotFound):
@@ -84,8 +104,14 @@ def add_start(request: Request, pledge_id: str, ctx: CtxDep, form: FormDep) -> R
 def set_outcome(request: Request, start_id: str, ctx: CtxDep, form: FormDep) -> Response:
     outcome = str(form.get("outcome", ""))
     try:
-        bq.record_outcome(ctx.ws, ctx.viewer, start_id, outcome, str(form.get("outcome_date", "")),
-                          ip=client_ip(request))
+        bq.record_outcome(
+            ctx.ws,
+            ctx.viewer,
+            start_id,
+            outcome,
+            str(form.get("outcome_date", "")),
+            ip=client_ip(request),
+        )
     except (Forbidden, NotFound):
         raise
     except AnchorageError as exc:

@@ -3,6 +3,7 @@
 Revision ID: 0001_uploads (before renumbering: 0001)
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 

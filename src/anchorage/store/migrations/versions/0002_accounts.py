@@ -3,6 +3,7 @@
 Revision ID: 0002_accounts (before renumbering: 0002)
 Revises: 0001_uploads
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@
 Revision ID: 0005_suppliers (before renumbering: 0003)
 Revises: 0004_assets
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@
 Revision ID: 0008_pledge_org (before renumbering: 0012)
 Revises: 0007_opportunities
 """
+
 import sqlalchemy as sa
 from alembic import op
 

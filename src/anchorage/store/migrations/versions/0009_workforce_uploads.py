@@ -3,6 +3,7 @@
 Revision ID: 0009_workforce_uploads
 Revises: 0008_pledge_org
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -11,8 +12,16 @@ down_revision = "0008_pledge_org"
 branch_labels = None
 depends_on = None
 
-TABLES = ("wf_programmes", "wf_placements", "wf_apprentices", "wf_levy_paybill", "wf_levy_commitments",
-          "wf_pledges", "wf_bid_starts", "wf_he_engagements")
+TABLES = (
+    "wf_programmes",
+    "wf_placements",
+    "wf_apprentices",
+    "wf_levy_paybill",
+    "wf_levy_commitments",
+    "wf_pledges",
+    "wf_bid_starts",
+    "wf_he_engagements",
+)
 
 
 def upgrade() -> None:

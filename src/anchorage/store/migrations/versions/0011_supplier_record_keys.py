@@ -3,6 +3,7 @@
 Revision ID: 0011_supplier_record_keys
 Revises: 0010_api_token_ids
 """
+
 import hashlib
 import secrets
 
@@ -28,23 +29,35 @@ def upgrade() -> None:
     # and name are filled in when the warehouse next lists it (suppliers.record_keys.sync), which also re-keys
     # the warehouse's candidates and resolution.
     bind = op.get_bind()
-    old = {r for row in bind.execute(sa.text("SELECT record_id, other_record_id FROM supplier_decisions"))
-           for r in row if r}
+    old = {
+        r
+        for row in bind.execute(
+            sa.text("SELECT record_id, other_record_id FROM supplier_decisions")
+        )
+        for r in row
+        if r
+    }
     keys = sa.table("supplier_record_keys", sa.column("record_id"), sa.column("legacy_id"))
     for legacy in sorted(old):
         new = secrets.token_hex(12)
         bind.execute(keys.insert().values(record_id=new, legacy_id=legacy[:12]))
         for col in ("record_id", "other_record_id"):
-            bind.execute(sa.text(f"UPDATE supplier_decisions SET {col} = :new WHERE {col} = :old"),
-                         {"new": new, "old": legacy})
+            bind.execute(
+                sa.text(f"UPDATE supplier_decisions SET {col} = :new WHERE {col} = :old"),
+                {"new": new, "old": legacy},
+            )
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT record_id, org, supplier_name_norm, legacy_id FROM supplier_record_keys"))
+    rows = bind.execute(
+        sa.text("SELECT record_id, org, supplier_name_norm, legacy_id FROM supplier_record_keys")
+    )
     for new, org, name, legacy in rows.fetchall():
         old = hashlib.md5(f"{org}|{name}".encode()).hexdigest()[:12] if org is not None else legacy
         for col in ("record_id", "other_record_id"):
-            bind.execute(sa.text(f"UPDATE supplier_decisions SET {col} = :old WHERE {col} = :new"),
-                         {"new": new, "old": old})
+            bind.execute(
+                sa.text(f"UPDATE supplier_decisions SET {col} = :old WHERE {col} = :new"),
+                {"new": new, "old": old},
+            )
     op.drop_table("supplier_record_keys")

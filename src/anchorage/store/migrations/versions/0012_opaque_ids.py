@@ -5,6 +5,7 @@ asset transfers. Every existing row gets a random id, and every column that refe
 Revision ID: 0012_opaque_ids
 Revises: 0011_supplier_record_keys
 """
+
 import secrets
 from collections.abc import Callable
 
@@ -18,8 +19,12 @@ depends_on = None
 
 # table -> the (table, column) pairs that hold its id
 REFERENCES: dict[str, list[tuple[str, str]]] = {
-    "users": [("invitations", "invited_by"), ("web_sessions", "user_id"), ("api_tokens", "user_id"),
-              ("shares", "granted_by")],
+    "users": [
+        ("invitations", "invited_by"),
+        ("web_sessions", "user_id"),
+        ("api_tokens", "user_id"),
+        ("shares", "granted_by"),
+    ],
     "supplier_decisions": [],
     "wf_pledges": [("wf_bid_starts", "pledge_id")],
     "wf_bid_starts": [],
@@ -31,9 +36,17 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
     "disposal_notices": [],
     "asset_transfers": [],
 }
-FOREIGN_KEYS = [(child, col, parent) for parent, refs in REFERENCES.items() for child, col in refs
-                if (child, col) != ("notifications", "request_id")]  # request_id was never a foreign key
-NULLABLE = {("invitations", "invited_by"), ("shares", "granted_by"), ("notifications", "request_id")}
+FOREIGN_KEYS = [
+    (child, col, parent)
+    for parent, refs in REFERENCES.items()
+    for child, col in refs
+    if (child, col) != ("notifications", "request_id")
+]  # request_id was never a foreign key
+NULLABLE = {
+    ("invitations", "invited_by"),
+    ("shares", "granted_by"),
+    ("notifications", "request_id"),
+}
 OPAQUE = sa.String(32)
 
 
@@ -61,12 +74,18 @@ def _drop_foreign_keys() -> list[tuple[str, str, str, str]]:
 def _retype(to: sa.types.TypeEngine, using: str) -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, cols in _columns().items():
-        if postgres and "id" in cols and to is OPAQUE:  # ids come from the application now, not a sequence
+        if (
+            postgres and "id" in cols and to is OPAQUE
+        ):  # ids come from the application now, not a sequence
             op.execute(f"ALTER TABLE {table} ALTER COLUMN id DROP DEFAULT")
         with op.batch_alter_table(table) as batch:
             for col in cols:
-                batch.alter_column(col, type_=to, existing_nullable=(table, col) in NULLABLE,
-                                   postgresql_using=f"{col}::{using}")
+                batch.alter_column(
+                    col,
+                    type_=to,
+                    existing_nullable=(table, col) in NULLABLE,
+                    postgresql_using=f"{col}::{using}",
+                )
 
 
 def _convert(to: sa.types.TypeEngine, using: str, new_id: Callable[[str, str, int], str]) -> None:
@@ -87,15 +106,20 @@ def _rekey(new_id: Callable[[str, str, int], str]) -> None:
     bind = op.get_bind()
     for table, refs in REFERENCES.items():
         old = [str(r) for r in bind.execute(sa.text(f"SELECT id FROM {table}")).scalars()]
-        pairs = [{"old": o, "new": new_id(table, o, n)} for n, o in enumerate(sorted(old, key=_order), start=1)]
+        pairs = [
+            {"old": o, "new": new_id(table, o, n)}
+            for n, o in enumerate(sorted(old, key=_order), start=1)
+        ]
         if not pairs:
             continue
         bind.execute(sa.text(f"UPDATE {table} SET id = :new WHERE id = :old"), pairs)
         for child, col in refs:
             bind.execute(sa.text(f"UPDATE {child} SET {col} = :new WHERE {col} = :old"), pairs)
         if table == "needs":  # a group's notifications are addressed to 'need:<id>'
-            bind.execute(sa.text("UPDATE notifications SET recipient = :new WHERE recipient = :old"),
-                         [{"old": f"need:{p['old']}", "new": f"need:{p['new']}"} for p in pairs])
+            bind.execute(
+                sa.text("UPDATE notifications SET recipient = :new WHERE recipient = :old"),
+                [{"old": f"need:{p['old']}", "new": f"need:{p['new']}"} for p in pairs],
+            )
 
 
 def _order(value: str) -> tuple[int, str]:
@@ -112,4 +136,6 @@ def downgrade() -> None:
         for table in REFERENCES:
             op.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_id_seq OWNED BY {table}.id")
             op.execute(f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')")
-            op.execute(f"SELECT setval('{table}_id_seq', COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
+            op.execute(
+                f"SELECT setval('{table}_id_seq', COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )

@@ -3,6 +3,7 @@
 Revision ID: 0013_jobs
 Revises: 0011_supplier_record_keys
 """
+
 import sqlalchemy as sa
 from alembic import op
 
