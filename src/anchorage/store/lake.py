@@ -38,6 +38,7 @@ import duckdb
 
 from anchorage.core.errors import AnchorageError
 from anchorage.core.periods import FINANCIAL_YEAR_SQL
+from anchorage.store.spend_store import spend_select
 
 MANIFEST = "_manifest.json"
 FORMAT = "anchorage-lake/1"
@@ -46,11 +47,12 @@ WHOLE_TABLES = ("supplier_profile", "supplier_master", "postcodes", "imd", "area
                 "register_entities", "supplier_candidates", "supplier_resolution")
 PER_UPLOAD = ("payments", "suppliers", "lines")
 FINANCIAL_YEAR = FINANCIAL_YEAR_SQL.format(col="payment_date")
-PAYMENTS_SQL = f"""
-SELECT s.*, {FINANCIAL_YEAR} AS financial_year, u.upload_no
-FROM spend s JOIN spend_uploads u ON u.upload_id = s.upload_id AND u.org = s.org
-WHERE u.upload_no IN ({{nos}})
-"""
+
+
+def payments_sql(nos: str) -> str:
+    """The rows of the `spend` view for these upload numbers, with their financial year and upload number."""
+    return (f"SELECT s.*, {FINANCIAL_YEAR} AS financial_year, u.upload_no FROM ({spend_select(nos)}) s "
+            f"JOIN spend_uploads u ON u.upload_id = s.upload_id AND u.org = s.org")
 
 
 # DuckDB keeps at most 100 partition files open in a partitioned COPY (partitioned_write_max_open_files); past
@@ -254,7 +256,7 @@ def _write_uploads(con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, 
     ordered = sorted(numbers)
     for i in range(0, len(ordered), UPLOADS_PER_COPY):
         batch = ", ".join(str(no) for no in ordered[i:i + UPLOADS_PER_COPY])
-        con.execute(f"COPY ({PAYMENTS_SQL.format(nos=batch)}) TO {_sql_str(root / 'payments')} "
+        con.execute(f"COPY ({payments_sql(batch)}) TO {_sql_str(root / 'payments')} "
                     f"({common}, PARTITION_BY (org, financial_year, upload_no))")
         for top, table in (("suppliers", "spend_suppliers"), ("lines", "spend_lines")):
             con.execute(f"COPY (SELECT * FROM {table} WHERE upload_no IN ({batch})) TO {_sql_str(root / top)} "
