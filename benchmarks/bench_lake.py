@@ -46,7 +46,7 @@ def _ws(data: Path, rows: int) -> Path:
     return data / f"ws-{rows}"
 
 
-def stage(name: str, data: Path, rows: int, *, parallel: bool = False) -> dict[str, Any]:
+def stage(name: str, data: Path, rows: int, *, parallel: bool = False, driver_memory: str = "2g") -> dict[str, Any]:
     """Run one stage in this (child) process; returns what it measured itself. `parallel`: the DuckDB stage
     runs at the same time and holds the warehouse file (DuckDB allows one process), so the Spark stage skips
     the incremental export's look at it (the export stage has just brought the lake up to date) and runs the
@@ -85,7 +85,7 @@ def stage(name: str, data: Path, rows: int, *, parallel: bool = False) -> dict[s
             start = time.perf_counter()
         if name == "spark":
             ws.config.compute.spark_master = "local[2]"
-            ws.config.compute.driver_memory = "2g"
+            ws.config.compute.driver_memory = driver_memory
             ws.config.compute.shuffle_partitions = 8
         if name == "spark" and parallel:
             from anchorage.procurement.analysis import analyse
@@ -105,19 +105,21 @@ def stage(name: str, data: Path, rows: int, *, parallel: bool = False) -> dict[s
     return out
 
 
-def run_stages(names: list[str], rows: int, data: Path, *, parallel: bool) -> dict[str, dict[str, Any]]:
+def run_stages(names: list[str], rows: int, data: Path, *, parallel: bool,
+               driver_memory: str = "2g") -> dict[str, dict[str, Any]]:
     """Run these stages, each in a fresh process (at the same time if more than one), measured by
     measure.run_measured_cpu: wall, peak memory and CPU seconds of the process tree, JVM included."""
     out: dict[str, dict[str, Any]] = {}
 
     def one(name: str) -> None:
         cmd = [sys.executable, __file__, "--stage", name, "--rows", str(rows), "--data", str(data),
-               *(["--parallel"] if parallel else [])]
+               "--driver-memory", driver_memory, *(["--parallel"] if parallel else [])]
         code, wall, peak, cpu = run_measured_cpu(cmd, {**os.environ})
         if code != 0:
             raise RuntimeError(f"stage {name} at {rows:,} rows failed with exit code {code}")
         r = json.loads((data / f"stage-{name}.json").read_text())
-        r.update(wall=wall, peak_rss=peak, cpu_seconds=cpu, load_after=os.getloadavg()[0], parallel=parallel)
+        r.update(wall=wall, peak_rss=peak, cpu_seconds=cpu, load_after=os.getloadavg()[0], parallel=parallel,
+                 driver_memory=driver_memory, duckdb_memory_limit=os.environ.get("ANCHORAGE_MEMORY_LIMIT", "default"))
         (data / f"measured-{name}-{rows}.json").write_text(json.dumps(r))
         out[name] = r
         print(f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  cpu {cpu:8.1f} s  peak {report.fmt_gb(peak)}  "
@@ -170,13 +172,14 @@ def main(argv: list[str] | None = None) -> int:
                         "in --data (that run needs --keep)")
     p.add_argument("--parallel", action="store_true",
                    help="run the DuckDB and Spark analyses at the same time (each in its own process)")
+    p.add_argument("--driver-memory", default="2g", help="the Spark stage's driver memory (local mode: all of Spark's)")
     p.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)  # one stage, in a child process
     a = p.parse_args(argv)
     sizes = [int(r.replace("_", "")) for r in a.rows.split(",")]
     chosen = [n for n in STAGES if n in a.stages.split(",")]
     a.data.mkdir(parents=True, exist_ok=True)
     if a.stage:
-        result = stage(a.stage, a.data, sizes[0], parallel=a.parallel)
+        result = stage(a.stage, a.data, sizes[0], parallel=a.parallel, driver_memory=a.driver_memory)
         (a.data / f"stage-{a.stage}.json").write_text(json.dumps(result))
         return 0
     runs: dict[str, Any] = {}
@@ -192,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             if a.parallel and {"duckdb", "spark"} <= set(chosen):
                 batches = [[n] for n in chosen if n not in ("duckdb", "spark")] + [["duckdb", "spark"]]
             for batch in batches:
-                measured.update(run_stages(batch, rows, a.data, parallel=a.parallel and len(batch) > 1))
+                measured.update(run_stages(batch, rows, a.data, parallel=a.parallel and len(batch) > 1,
+                                          driver_memory=a.driver_memory))
             if "duckdb" in measured and "spark" in measured:
                 measured["mismatches"] = penny_mismatches(a.data, rows)
                 measured["spark_vs_duckdb"] = measured["spark"]["seconds"] / measured["duckdb"]["seconds"]
