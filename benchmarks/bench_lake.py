@@ -8,15 +8,19 @@ Each size: `generate` writes the payments straight into a fresh workspace's ware
 (anchorage.demo.national; demo config and the demo's real ONS reference extracts); `export` is
 `anchorage lake export` (first export, every upload written); `duckdb` is the analysis on the warehouse;
 `spark` is `--engine spark` (Spark local[2], 2 GB driver, the lake's Parquet read by Spark; the export it
-does first finds nothing to write). Every stage runs in a fresh process (measure.run_measured): wall time
-and peak resident memory of the whole process tree (Python, DuckDB, and for Spark the JVM). Spark's tables
-must equal DuckDB's to the penny. Generated data goes to --data and is deleted unless --keep.
+does first finds nothing to write). Every stage runs in a fresh process (measure.run_measured_cpu): wall
+time, peak resident memory and CPU seconds of the whole process tree (Python, DuckDB, and for Spark the JVM).
+Spark's tables must equal DuckDB's to the penny. Generated data goes to --data and is deleted unless --keep.
+
+On a shared machine a large size may not fit one sitting: `--keep` keeps each stage's figures
+(measured-STAGE-ROWS.json) and workspace, and `--stages duckdb,spark` later runs only those, reading the
+others' figures. `--parallel` runs the two analyses at the same time (Spark then reads the lake without the
+export's look at the warehouse, which the DuckDB process holds); their CPU seconds stay comparable.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -30,9 +34,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import psutil
 import report
-from measure import run_measured
+from measure import run_measured_cpu
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -43,8 +46,13 @@ def _ws(data: Path, rows: int) -> Path:
     return data / f"ws-{rows}"
 
 
-def stage(name: str, data: Path, rows: int) -> dict[str, Any]:
-    """Run one stage in this (child) process; returns what it measured itself."""
+def stage(
+    name: str, data: Path, rows: int, *, parallel: bool = False, driver_memory: str = "2g"
+) -> dict[str, Any]:
+    """Run one stage in this (child) process; returns what it measured itself. `parallel`: the DuckDB stage
+    runs at the same time and holds the warehouse file (DuckDB allows one process), so the Spark stage skips
+    the incremental export's look at it (the export stage has just brought the lake up to date) and runs the
+    rest of analyse_workspace's Spark path: read the lake, analyse, write the results back."""
     import pandas as pd
 
     from anchorage.workspace import Workspace
@@ -73,11 +81,29 @@ def stage(name: str, data: Path, rows: int) -> dict[str, Any]:
         from anchorage.procurement.run import analyse_workspace
 
         ws = Workspace.open(_ws(data, rows))
+        if (
+            name == "duckdb"
+        ):  # the explore tables the DuckDB analysis brings up to date first, timed apart
+            from anchorage.procurement import explore
+
+            explore.refresh(ws)
+            out["explore_refresh_seconds"] = time.perf_counter() - start
+            start = time.perf_counter()
         if name == "spark":
             ws.config.compute.spark_master = "local[2]"
-            ws.config.compute.driver_memory = "2g"
+            ws.config.compute.driver_memory = driver_memory
             ws.config.compute.shuffle_partitions = 8
-        result = analyse_workspace(ws, engine=name)
+        if name == "spark" and parallel:
+            from anchorage.procurement.analysis import analyse
+            from anchorage.procurement.lake import lake_root, spark_backend
+            from anchorage.store import lake
+            from anchorage.store.spark import spark_session
+
+            with spark_session(ws.config.compute, ws.tmp_dir) as spark:
+                result = analyse(spark_backend(spark, lake_root(ws)), ws.config)
+            lake.write_analysis(lake_root(ws), result.tables, "spark")
+        else:
+            result = analyse_workspace(ws, engine=name)
         tables = {
             k: json.loads(v.to_json(orient="records", double_precision=10))
             for k, v in result.tables.items()
@@ -88,27 +114,57 @@ def stage(name: str, data: Path, rows: int) -> dict[str, Any]:
     return out
 
 
-def run_with_cpu(cmd: list[str]) -> tuple[int, float, int, float]:
-    """run_measured, plus the CPU seconds (user + system) of the whole process tree, JVM included: on a
-    shared machine wall time depends on the neighbours, CPU time much less."""
-    cpu: dict[int, float] = {}
-    done = threading.Event()
+def run_stages(
+    names: list[str], rows: int, data: Path, *, parallel: bool, driver_memory: str = "2g"
+) -> dict[str, dict[str, Any]]:
+    """Run these stages, each in a fresh process (at the same time if more than one), measured by
+    measure.run_measured_cpu: wall, peak memory and CPU seconds of the process tree, JVM included."""
+    out: dict[str, dict[str, Any]] = {}
 
-    def sample() -> None:
-        me = psutil.Process()
-        while not done.is_set():
-            for proc in me.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    t = proc.cpu_times()
-                    cpu[proc.pid] = t.user + t.system + t.children_user + t.children_system
-            done.wait(0.25)
+    def one(name: str) -> None:
+        cmd = [
+            sys.executable,
+            __file__,
+            "--stage",
+            name,
+            "--rows",
+            str(rows),
+            "--data",
+            str(data),
+            "--driver-memory",
+            driver_memory,
+            *(["--parallel"] if parallel else []),
+        ]
+        code, wall, peak, cpu = run_measured_cpu(cmd, {**os.environ})
+        if code != 0:
+            raise RuntimeError(f"stage {name} at {rows:,} rows failed with exit code {code}")
+        r = json.loads((data / f"stage-{name}.json").read_text())
+        r.update(
+            wall=wall,
+            peak_rss=peak,
+            cpu_seconds=cpu,
+            load_after=os.getloadavg()[0],
+            parallel=parallel,
+            driver_memory=driver_memory,
+            duckdb_memory_limit=os.environ.get("ANCHORAGE_MEMORY_LIMIT", "default"),
+        )
+        (data / f"measured-{name}-{rows}.json").write_text(json.dumps(r))
+        out[name] = r
+        print(
+            f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  cpu {cpu:8.1f} s  peak {report.fmt_gb(peak)}  "
+            f"(load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code, wall, peak = run_measured(cmd, {**os.environ})
-    done.set()
-    sampler.join()
-    return code, wall, peak, sum(cpu.values())
+    threads = [threading.Thread(target=one, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    missing = [n for n in names if n not in out]
+    if missing:
+        raise RuntimeError(f"stage(s) {', '.join(missing)} at {rows:,} rows failed")
+    return out
 
 
 def penny_mismatches(data: Path, rows: int) -> list[str]:
@@ -153,58 +209,77 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the generated workspaces")
     p.add_argument("--out", type=Path, default=HERE / "results_lake.json")
     p.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help="stages to run; the others' figures are read from an earlier run's measured-STAGE-ROWS.json "
+        "in --data (that run needs --keep)",
+    )
+    p.add_argument(
+        "--parallel",
+        action="store_true",
+        help="run the DuckDB and Spark analyses at the same time (each in its own process)",
+    )
+    p.add_argument(
+        "--driver-memory",
+        default="2g",
+        help="the Spark stage's driver memory (local mode: all of Spark's)",
+    )
+    p.add_argument(
         "--stage", choices=STAGES, help=argparse.SUPPRESS
     )  # one stage, in a child process
     a = p.parse_args(argv)
     sizes = [int(r.replace("_", "")) for r in a.rows.split(",")]
+    chosen = [n for n in STAGES if n in a.stages.split(",")]
     a.data.mkdir(parents=True, exist_ok=True)
     if a.stage:
-        result = stage(a.stage, a.data, sizes[0])
+        result = stage(
+            a.stage, a.data, sizes[0], parallel=a.parallel, driver_memory=a.driver_memory
+        )
         (a.data / f"stage-{a.stage}.json").write_text(json.dumps(result))
         return 0
     runs: dict[str, Any] = {}
+    load_start = os.getloadavg()
     try:
         for rows in sizes:
             runs[str(rows)] = measured = {}
             for name in STAGES:
-                cmd = [
-                    sys.executable,
-                    __file__,
-                    "--stage",
-                    name,
-                    "--rows",
-                    str(rows),
-                    "--data",
-                    str(a.data),
+                earlier = a.data / f"measured-{name}-{rows}.json"
+                if name not in chosen and earlier.exists():
+                    measured[name] = json.loads(earlier.read_text()) | {"from_earlier_run": True}
+            batches = [[n] for n in chosen]
+            if a.parallel and {"duckdb", "spark"} <= set(chosen):
+                batches = [[n] for n in chosen if n not in ("duckdb", "spark")] + [
+                    ["duckdb", "spark"]
                 ]
-                code, wall, peak, cpu = run_with_cpu(cmd)
-                if code != 0:
-                    raise RuntimeError(
-                        f"stage {name} at {rows:,} rows failed with exit code {code}"
+            for batch in batches:
+                measured.update(
+                    run_stages(
+                        batch,
+                        rows,
+                        a.data,
+                        parallel=a.parallel and len(batch) > 1,
+                        driver_memory=a.driver_memory,
                     )
-                r = json.loads((a.data / f"stage-{name}.json").read_text())
-                r.update(wall=wall, peak_rss=peak, cpu_seconds=cpu)
-                measured[name] = r
+                )
+            if "duckdb" in measured and "spark" in measured:
+                measured["mismatches"] = penny_mismatches(a.data, rows)
+                measured["spark_vs_duckdb"] = (
+                    measured["spark"]["seconds"] / measured["duckdb"]["seconds"]
+                )
+                measured["spark_vs_duckdb_cpu"] = (
+                    measured["spark"]["cpu_seconds"] / measured["duckdb"]["cpu_seconds"]
+                )
                 print(
-                    f"{rows:>12,} {name:<9} {r['seconds']:8.1f} s  cpu {cpu:8.1f} s  peak {report.fmt_gb(peak)}  "
-                    f"(load {os.getloadavg()[0]:.1f})",
+                    f"{rows:>12,} Spark/DuckDB time {measured['spark_vs_duckdb']:.1f}x, CPU "
+                    f"{measured['spark_vs_duckdb_cpu']:.1f}x; {len(measured['mismatches'])} figure(s) differ",
                     flush=True,
                 )
-            measured["mismatches"] = penny_mismatches(a.data, rows)
-            measured["spark_vs_duckdb"] = (
-                measured["spark"]["seconds"] / measured["duckdb"]["seconds"]
-            )
-            print(
-                f"{rows:>12,} Spark/DuckDB time {measured['spark_vs_duckdb']:.1f}x; "
-                f"{len(measured['mismatches'])} figure(s) differ",
-                flush=True,
-            )
             if not a.keep:
                 shutil.rmtree(_ws(a.data, rows), ignore_errors=True)
     finally:
         if not a.keep:
             for child in a.data.glob("*"):
-                if child.name.startswith(("ws-", "tables-", "stage-")):
+                if child.name.startswith(("ws-", "tables-", "stage-", "measured-")):
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
     result = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -212,13 +287,14 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(
             ["python benchmarks/bench_lake.py", *(argv if argv is not None else sys.argv[1:])]
         ),
+        "load_average_start": load_start,
         "load_average": os.getloadavg(),
         "git": _git(),
         "sizes": runs,
     }
     a.out.write_text(json.dumps(report.finite(result), indent=1, default=str) + "\n")
     print(f"Wrote {a.out}")
-    return 1 if any(r["mismatches"] for r in runs.values()) else 0
+    return 1 if any(r.get("mismatches") for r in runs.values()) else 0
 
 
 def _git() -> str:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from measure import run_measured
+from measure import run_measured_cpu
 
 RESOLUTION = (
     "SELECT org, supplier_name_norm, supplier_id, register_id, method, round(match_probability, 9) "
@@ -67,6 +67,9 @@ def main() -> None:
     ap.add_argument("--suppliers", type=int, default=10_000)
     ap.add_argument("--data", type=Path, default=Path("/tmp/bench-spark-linking"))
     ap.add_argument("--driver-memory", default="2g")
+    ap.add_argument(
+        "--engines", default="duckdb,spark", help="which engines to run, comma-separated"
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
@@ -82,6 +85,7 @@ def main() -> None:
         "register_rows": args.register,
         "suppliers": args.suppliers,
         "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start",
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     t = time.perf_counter()
     ws, sups = linking_workspace(
@@ -89,10 +93,21 @@ def main() -> None:
     )
     report["prepare_seconds"] = round(time.perf_counter() - t, 1)
     truth = args.data / "truth.csv"
-    with duckdb.connect() as con:
-        con.execute("CREATE TABLE t (org VARCHAR, name VARCHAR, true_register_id VARCHAR)")
-        con.executemany(
-            "INSERT INTO t VALUES (?, ?, ?)", [(s.org, s.name, s.true_register_id) for s in sups]
+    import pandas as pd
+
+    with (
+        duckdb.connect() as con
+    ):  # a DataFrame, not executemany: a million rows one by one take minutes
+        con.register(
+            "t",
+            pd.DataFrame(
+                {
+                    "org": [s.org for s in sups],
+                    "name": [s.name for s in sups],
+                    "true_register_id": [s.true_register_id for s in sups],
+                },
+                dtype="string",
+            ),
         )
         con.execute(f"COPY t TO '{truth}' (HEADER)")
     raw = tomllib.loads(ws.config_path.read_text(encoding="utf-8"))
@@ -106,7 +121,8 @@ def main() -> None:
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     results = {}
-    for engine in ("duckdb", "spark"):
+    engines = args.engines.split(",")
+    for engine in engines:
         out_file = args.data / f"{engine}.json"
         cmd = [
             sys.executable,
@@ -121,36 +137,28 @@ def main() -> None:
             str(ws.root),
         ]
         with out_file.open("w") as fh:
-            code, wall, peak = run_measured_to(cmd, env, fh)
+            code, wall, peak, cpu = run_measured_cpu(cmd, env, stdout=fh)
         summary = json.loads(out_file.read_text()) if code == 0 else {}
         with duckdb.connect(str(ws.warehouse_path), read_only=True) as con:
             results[engine] = con.execute(RESOLUTION).fetchall()
         report[engine] = {
             "exit": code,
             "wall_seconds": round(wall, 1),
+            "cpu_seconds": round(cpu, 1),
             "peak_gb": round(peak / 1e9, 2),
+            "load_average_after": round(os.getloadavg()[0], 1),
             "records": summary.get("records"),
             "suppliers_clustered": summary.get("suppliers"),
             "linked_by_model": summary.get("linked_by_model"),
             **score(ws.root, truth),
         }
         print(json.dumps({engine: report[engine]}), flush=True)
-    report["same_resolution_on_both"] = results["duckdb"] == results["spark"]
+    if len(results) == 2:
+        report["same_resolution_on_both"] = results["duckdb"] == results["spark"]
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
-
-
-def run_measured_to(cmd: list[str], env: dict[str, str], stdout: object) -> tuple[int, float, int]:
-    """measure.run_measured with the child's stdout sent to a file (its JSON summary)."""
-    saved = os.dup(1)
-    os.dup2(stdout.fileno(), 1)  # type: ignore[attr-defined]
-    try:
-        return run_measured(cmd, env=env)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 if __name__ == "__main__":

@@ -150,3 +150,21 @@ def test_compute_section_round_trips(tmp_path):
     cfgmod.save(cfg, tmp_path / "a.toml")
     back = cfgmod.load(tmp_path / "a.toml")
     assert back.compute == cfg.compute
+
+
+@pytest.mark.slow
+def test_each_upload_is_one_file_however_many_uploads_are_exported(workspace):
+    # 150 uploads (over DuckDB's 100 open partition files) and enough rows for each writer thread to flush
+    # (every 524,288 rows): written in one COPY, most uploads came out as several small files.
+    from anchorage.demo.national import generate_national
+
+    load_reference(workspace)
+    uploads = generate_national(workspace, 1_500_000, bodies=50)
+    export_lake(workspace)
+    root = lake_root(workspace)
+    files: dict[str, int] = {}
+    for path in (root / "payments").rglob("*.parquet"):
+        files[path.parent.name] = files.get(path.parent.name, 0) + 1
+    assert len(files) == uploads == 150
+    assert max(files.values()) == 1, sorted(files.items(), key=lambda kv: -kv[1])[:5]
+    assert lake_payments(root) == warehouse_payments(workspace)

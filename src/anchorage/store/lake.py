@@ -38,6 +38,7 @@ import duckdb
 
 from anchorage.core.errors import AnchorageError
 from anchorage.core.periods import FINANCIAL_YEAR_SQL
+from anchorage.store.spend_store import spend_select
 
 MANIFEST = "_manifest.json"
 FORMAT = "anchorage-lake/1"
@@ -55,11 +56,21 @@ WHOLE_TABLES = (
 )
 PER_UPLOAD = ("payments", "suppliers", "lines")
 FINANCIAL_YEAR = FINANCIAL_YEAR_SQL.format(col="payment_date")
-PAYMENTS_SQL = f"""
-SELECT s.*, {FINANCIAL_YEAR} AS financial_year, u.upload_no
-FROM spend s JOIN spend_uploads u ON u.upload_id = s.upload_id AND u.org = s.org
-WHERE u.upload_no IN ({{nos}})
-"""
+
+
+def payments_sql(nos: str) -> str:
+    """The rows of the `spend` view for these upload numbers, with their financial year and upload number."""
+    return (
+        f"SELECT s.*, {FINANCIAL_YEAR} AS financial_year, u.upload_no FROM ({spend_select(nos)}) s "
+        f"JOIN spend_uploads u ON u.upload_id = s.upload_id AND u.org = s.org"
+    )
+
+
+# DuckDB keeps at most 100 partition files open in a partitioned COPY (partitioned_write_max_open_files); past
+# that it closes one and, at the next flush (every 524,288 rows a thread), starts another file for the same
+# partition: 50M payments in 1,200 uploads became 33,000 files of 20 KB. A COPY of 30 uploads (each with a few
+# financial years at most) stays under the limit, so each upload gets one file per thread that wrote it.
+UPLOADS_PER_COPY = 30
 
 
 class LakeError(AnchorageError):
@@ -278,7 +289,7 @@ def _upload_files(root: Path, top: str) -> dict[int, list[Path]]:
 def _write_uploads(
     con: duckdb.DuckDBPyConnection, root: Path, fresh: dict[str, tuple[int, str]]
 ) -> dict[str, Any]:
-    """Write the payments, suppliers and lines of new uploads: one COPY per table for all of them."""
+    """Write the payments, suppliers and lines of new uploads: one COPY per table for each UPLOADS_PER_COPY."""
     numbers = {no for no, _ in fresh.values()}
     nos = ", ".join(str(no) for no in sorted(numbers))
     for top in PER_UPLOAD:  # what a crashed export may have left of the same uploads
@@ -287,15 +298,18 @@ def _write_uploads(
                 for path in paths:
                     path.unlink()
     common = "FORMAT parquet, OVERWRITE_OR_IGNORE, WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part_{i}'"
-    con.execute(
-        f"COPY ({PAYMENTS_SQL.format(nos=nos)}) TO {_sql_str(root / 'payments')} "
-        f"({common}, PARTITION_BY (org, financial_year, upload_no))"
-    )
-    for top, table in (("suppliers", "spend_suppliers"), ("lines", "spend_lines")):
+    ordered = sorted(numbers)
+    for i in range(0, len(ordered), UPLOADS_PER_COPY):
+        batch = ", ".join(str(no) for no in ordered[i : i + UPLOADS_PER_COPY])
         con.execute(
-            f"COPY (SELECT * FROM {table} WHERE upload_no IN ({nos})) TO {_sql_str(root / top)} "
-            f"({common}, PARTITION_BY (upload_no))"
+            f"COPY ({payments_sql(batch)}) TO {_sql_str(root / 'payments')} "
+            f"({common}, PARTITION_BY (org, financial_year, upload_no))"
         )
+        for top, table in (("suppliers", "spend_suppliers"), ("lines", "spend_lines")):
+            con.execute(
+                f"COPY (SELECT * FROM {table} WHERE upload_no IN ({batch})) TO {_sql_str(root / top)} "
+                f"({common}, PARTITION_BY (upload_no))"
+            )
     counts = dict(
         con.execute(
             f"SELECT upload_no, count(*) FROM spend_rows WHERE upload_no IN ({nos}) "

@@ -53,15 +53,30 @@ CREATE TABLE IF NOT EXISTS spend_rows (
     transaction_id VARCHAR
 );
 CREATE VIEW IF NOT EXISTS spend AS
-SELECT u.upload_id, u.org, r.row_no, r.payment_date, r.amount, s.supplier_name, s.supplier_name_norm,
+{spend};
+"""
+SPEND_SELECT = """SELECT u.upload_id, u.org, r.row_no, r.payment_date, r.amount, s.supplier_name, s.supplier_name_norm,
        s.supplier_ref, s.supplier_postcode, s.company_number, s.charity_number, s.vat_number, l.category,
        l.service, r.description, coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
        s.is_redacted
-FROM spend_rows r
-JOIN spend_uploads u USING (upload_no)
-JOIN spend_suppliers s USING (upload_no, supplier_key)
-JOIN spend_lines l USING (upload_no, line_key);
-"""
+FROM {spend_rows} r
+JOIN {spend_uploads} u USING (upload_no)
+JOIN {spend_suppliers} s USING (upload_no, supplier_key)
+JOIN {spend_lines} l USING (upload_no, line_key)"""
+
+
+def spend_select(uploads: str | None = None) -> str:
+    """The view `spend`'s query; with `uploads` (a list of upload numbers, "1, 2, 3") each of its four tables is
+    filtered to them first, so a reader of a few uploads never joins every payment (the lake's export)."""
+    names = ("spend_rows", "spend_uploads", "spend_suppliers", "spend_lines")
+    if uploads is None:
+        return SPEND_SELECT.format(**{t: t for t in names})
+    return SPEND_SELECT.format(
+        **{t: f"(SELECT * FROM {t} WHERE upload_no IN ({uploads}))" for t in names}
+    )
+
+
+TABLES = TABLES.replace("{spend}", spend_select())
 
 SUPPLIER_CELLS = (
     "supplier_name",
