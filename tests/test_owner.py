@@ -144,14 +144,17 @@ from anchorage.workspace import Workspace
 ws = Workspace.open(Path(sys.argv[1]))
 with ws.warehouse() as con:
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()  # until the test lets go (a fixed sleep raced the other command's start on a busy machine)
 """
 
 
 def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", [("Council", "council")])
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(ws.root), "6"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD, str(ws.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     # In-process, as a web request would: a short wait, then a plain sentence.
@@ -166,24 +169,38 @@ def test_a_command_waits_for_another_and_a_web_user_never_sees_a_pid(tmp_path: P
         and str(tmp_path) not in said
         and "PID" not in said
     )
-    started = time.monotonic()
-    r = _cli(
-        "spend",
-        "ingest",
-        str(_spend(tmp_path / "s.csv", 5, "x")),
-        "--org",
-        "council",
-        "--date-order",
-        "dmy",
-        "--workspace",
-        str(ws.root),
-        "--json",
+    command = subprocess.Popen(
+        [
+            *CLI,
+            "spend",
+            "ingest",
+            str(_spend(tmp_path / "s.csv", 5, "x")),
+            "--org",
+            "council",
+            "--date-order",
+            "dmy",
+            "--workspace",
+            str(ws.root),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    assert command.stderr is not None
+    first = (
+        command.stderr.readline()
+    )  # the command says it waits, and does, while the other holds the data
+    assert "Waiting: another Anchorage command" in first, first
+    time.sleep(1)
+    assert command.poll() is None
+    assert holder.stdin is not None
+    holder.stdin.write("go\n")
+    holder.stdin.flush()
     assert holder.wait(timeout=60) == 0
-    assert r.returncode == 0, r.stderr
-    assert "Waiting: another Anchorage command" in r.stderr
-    assert json.loads(r.stdout)["rows_loaded"] == 5
-    assert time.monotonic() - started > 1  # it did wait
+    out, err = command.communicate(timeout=180)
+    assert command.returncode == 0, first + err
+    assert json.loads(out)["rows_loaded"] == 5
 
 
 def test_a_command_handed_to_the_server_runs_as_its_user(
