@@ -108,10 +108,18 @@ def web_upload(c: httpx.Client, path: Path, org: str) -> tuple[str, list[int]]:
             files={"file": (path.name, fh, "text/csv")},
         )
     statuses = [r.status_code]
-    preview = c.get(r.headers["location"])
+    staged = r.headers["location"]
+    preview = c.get(staged)
     statuses.append(preview.status_code)
-    load_url = re.search(r'action="(/upload/[^"]+/load)"', preview.text)
-    assert load_url, preview.text[-2000:]
+    # A big file's whole-file checks run as a job first (the preview sends its reader to the job's page): once
+    # it has finished, the preview shows what it found, with the Load button.
+    deadline = time.monotonic() + 900
+    while not (load_url := re.search(r'action="(/upload/[^"]+/load)"', preview.text)):
+        assert preview.status_code in (200, 303) and time.monotonic() < deadline, preview.text[
+            -2000:
+        ]
+        time.sleep(1)
+        preview = c.get(staged)
     # The columns the preview chose, sent back as a browser sends the form.
     chosen = {
         name: value

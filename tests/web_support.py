@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from tests.conftest import make_workspace
 from tests.fixtures import load_reference, write_fixture_files
 
-from anchorage.access import accounts
+from anchorage.access import accounts, committed
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
 from anchorage.jobs import queue
+from anchorage.procurement import explore
 from anchorage.web.app import create_app
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
@@ -98,7 +99,7 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
             accounts.create_user(s, email, role=role, org=org, password=PASSWORD)
         s.commit()
     app = create_app(ws.root, settings or WebSettings())
-    wait_for_jobs(ws)  # the server works out the figures as a job when it starts
+    wait_for_first_figures(ws)  # the server works out the figures as a job when it starts
     return Web(ws, app, root)
 
 
@@ -124,6 +125,20 @@ def refresh_figures(ws: Workspace) -> None:
     refresh the server would queue, and wait for it."""
     queue.submit_once(ws, "refresh", requested_by="test")
     wait_for_jobs(ws)
+
+
+def wait_for_first_figures(ws: Workspace, timeout: float = 300.0) -> None:
+    """Until the server's first figures (the analysis and the explore tables) are committed and no job waits:
+    the job is queued by the server's worker, which may not have queued it yet when the app is made."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with ws.warehouse(read_only=True) as con:
+            built = explore.ready(con)
+        if built and committed.current(ws) is not None:
+            break
+        assert time.monotonic() < deadline, "the first figures were not worked out in time"
+        time.sleep(0.1)
+    wait_for_jobs(ws, timeout)
 
 
 def wait_for_jobs(ws: Workspace, timeout: float = 120.0) -> None:
