@@ -15,7 +15,10 @@ import duckdb
 import pytest
 from tests.test_spark_cli import cli, set_compute
 
+from anchorage.jobs import worker
 from anchorage.store import lake
+from anchorage.store.spark import spark_session
+from anchorage.suppliers import spark_link
 from anchorage.suppliers.resolve import resolve
 from anchorage.suppliers.review import decide
 from anchorage.suppliers.synthetic import linking_workspace
@@ -66,18 +69,26 @@ def test_linking_on_spark_gives_the_duckdb_clusters_without_holding_the_warehous
     )  # real clustering work
 
     done: dict[str, object] = {}
-    run = threading.Thread(target=lambda: done.update(summary=resolve(ws, engine="spark")))
-    run.start()
-    root = lake.root_for(ws.root, "")
-    while run.is_alive() and "link_suppliers" not in lake.read_manifest(root)["tables"]:
-        time.sleep(0.2)
-    # Spark is scoring now: another writer gets its turn on the warehouse at once.
-    start = time.perf_counter()
-    with ws.warehouse() as con:
-        con.execute("SELECT count(*) FROM supplier_candidates").fetchone()
-    waited = time.perf_counter() - start
-    spark_busy = "link_predictions" not in lake.read_manifest(root)["tables"]
-    run.join(timeout=900)
+    # Spark's JVM is launched here, in the main thread, with no job workers of earlier tests running: pyspark
+    # starts it with a preexec_fn, which can crash the forked child of a process busy in other threads.
+    worker.stop_all()
+    with spark_session(
+        ws.config.compute, ws.tmp_dir, "anchorage-suppliers", jars=spark_link.splink_jars()
+    ) as session:
+        run = threading.Thread(
+            target=lambda: done.update(summary=resolve(ws, engine="spark", spark=session))
+        )
+        run.start()
+        root = lake.root_for(ws.root, "")
+        while run.is_alive() and "link_suppliers" not in lake.read_manifest(root)["tables"]:
+            time.sleep(0.2)
+        # Spark is scoring now: another writer gets its turn on the warehouse at once.
+        start = time.perf_counter()
+        with ws.warehouse() as con:
+            con.execute("SELECT count(*) FROM supplier_candidates").fetchone()
+        waited = time.perf_counter() - start
+        spark_busy = "link_predictions" not in lake.read_manifest(root)["tables"]
+        run.join(timeout=900)
     assert spark_busy and waited < 5, (spark_busy, waited)
 
     summary = done["summary"]

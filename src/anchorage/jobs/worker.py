@@ -8,6 +8,7 @@ fails it with a plain sentence, and the details go to the server's log only.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -168,6 +169,21 @@ def stop(ws: Workspace) -> None:
         worker = _workers.pop(ws.root, None)
     if worker is not None:
         worker.stop()
+
+
+def stop_all(timeout: float = 10.0) -> None:
+    """Stop every worker of this process and let each finish its step (run at exit: a daemon thread cut off
+    inside DuckDB while the interpreter shuts down aborts the whole process)."""
+    with _workers_lock:
+        found = list(_workers.values())
+        _workers.clear()
+    for worker in found:
+        worker.stop()
+    for worker in found:
+        worker.join(timeout)
+
+
+atexit.register(stop_all)
 
 
 def has_worker(ws: Workspace) -> bool:
