@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grant-collaborative-admin": _roles("collaborative-admin"),
     "publish-pipeline": _roles("anchor-admin", "collaborative-admin"),
     "purge-registrations": _roles("collaborative-admin"),
+    # The employment programmes' rules a bid is checked against are the collaborative's (workforce/programmes.py).
+    "edit-programmes": _roles("collaborative-admin"),
 }
 
 
