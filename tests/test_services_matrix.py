@@ -20,9 +20,11 @@ from anchorage.access import audit
 from anchorage.assets.community import propose_transfer
 from anchorage.assets.register import import_assets
 from anchorage.cli.main import app as cli_app
+from anchorage.ingest.spend import ingest_spend
 from anchorage.reference.load import import_reference
 from anchorage.services.common import AS_USER_ENV
 from anchorage.store.accounts import AuditEvent
+from anchorage.store.records import Upload
 from anchorage.web.errors import status_for
 
 TARGETS = (
@@ -30,6 +32,9 @@ TARGETS = (
     "acute-trust",
 )  # the two anchors with assets: each user's own anchor and another's
 ASSET = {"council": "ID:H1", "acute-trust": "ID:T1"}
+QUARANTINED: dict[
+    str, str
+] = {}  # anchor: its spend upload with a quarantined row (made by `estate`)
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +45,20 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
         path = web.root / f"{org}-assets.csv"
         path.write_text(text, encoding="utf-8")
         assert import_assets(web.ws, path, org).rows_quarantined == 0
+        # A second version of the register (one more shed): the first is kept, replaced, and can be restored.
+        again = web.root / f"{org}-assets-2.csv"
+        again.write_text(
+            text + f"S9,,{org} shed,SM1 1AA,526100,164000,10,100,Freehold,Vacant,Store\n"
+        )
+        assert import_assets(web.ws, again, org).replaced_upload
+        # A spend file with a row that cannot load: its quarantine is the anchor's detail.
+        spend = web.root / f"{org}-spend.csv"
+        spend.write_text(
+            f"Supplier,Amount,Date\n{org} Ltd,12.50,01/04/2024\nNo Amount Ltd,lots,01/04/2024\n"
+        )
+        summary = ingest_spend(web.ws, spend, org, accept_warnings=True)
+        assert summary.rows_quarantined == 1
+        QUARANTINED[org] = summary.upload_id
     yield web
 
 
@@ -87,6 +106,20 @@ def _transfer(web: Web, org: str) -> str:
     return str(propose_transfer(web.ws, org, ASSET[org], recipient="Lunch Club", terms="lease").id)
 
 
+def _replaced(web: Web, org: str) -> str:
+    """The anchor's asset register upload that no longer counts (restoring it makes the other one so)."""
+    with web.ws.session() as s:
+        return s.scalars(
+            select(Upload.id).where(
+                Upload.org == org, Upload.kind == "assets", Upload.status == "replaced"
+            )
+        ).one()
+
+
+def _fetch(c: TestClient, path: str) -> int:
+    return c.get(path, follow_redirects=False).status_code
+
+
 ACTIONS = [
     Action(
         "asset decision",
@@ -127,6 +160,48 @@ ACTIONS = [
             {"transfer_id": _transfer(w, org), "status": "withdrawn"},
         ),
         lambda w, org, case: ["assets", "transfer-status", _transfer(w, org), "withdrawn"],
+    ),
+    Action(
+        "propose an asset transfer",
+        "asset-transfer",
+        lambda w, c, org, case: _post(
+            c,
+            "/assets/review",
+            "/assets/transfers",
+            {"org": org, "asset_key": ASSET[org], "recipient": f"Group {case}", "terms": "lease"},
+        ),
+        lambda w, org, case: [
+            "assets",
+            "transfer",
+            ASSET[org],
+            "--org",
+            org,
+            "--to",
+            f"Group {case}",
+            "--terms",
+            "lease",
+        ],
+    ),
+    Action(
+        "restore an earlier register",
+        "restore-upload",
+        lambda w, c, org, case: _post(
+            c, "/assets/review", f"/uploads/{_replaced(w, org)}/restore", {}
+        ),
+        lambda w, org, case: ["uploads", "restore", _replaced(w, org)],
+    ),
+    Action(
+        "quarantine fix workbook",
+        "export",
+        lambda w, c, org, case: _fetch(c, f"/uploads/{QUARANTINED[org]}/fix.xlsx"),
+        lambda w, org, case: [
+            "quarantine",
+            "export",
+            "--upload",
+            QUARANTINED[org],
+            "--out",
+            str(w.root / f"fix-{abs(hash(case))}.xlsx"),
+        ],
     ),
     Action(
         "upload an anchor's file",
@@ -344,3 +419,27 @@ def test_users_added_by_command_are_audited_and_checked(estate: Web) -> None:
     assert (
         unknown.exit_code == 2 and "chief" in unknown.output
     )  # a usage error: the role is one of a list
+
+
+def test_going_back_to_an_earlier_register_by_command_is_the_anchors_and_audited(
+    estate: Web,
+) -> None:
+    with estate.ws.session() as s:
+        later = s.scalars(
+            select(Upload).where(
+                Upload.org == "council", Upload.kind == "assets", Upload.replaces.is_not(None)
+            )
+        ).one()
+    if later.status != "loaded":  # the actions' matrix may have restored the earlier one
+        assert cli_answer(estate, "analyst@council.org", ["uploads", "restore", later.id]) == 200
+    revert = ["uploads", "revert", later.id]
+    assert (
+        cli_answer(estate, "analyst@trust.org", revert) == 404
+    )  # another anchor's: as if not there
+    assert cli_answer(estate, "viewer@college.org", revert) == 404
+    before = audited_as(estate, "admin@council.org", "restore-upload")
+    assert cli_answer(estate, "admin@council.org", revert) == 200
+    assert audited_as(estate, "admin@council.org", "restore-upload") == before + 1
+    with estate.ws.session() as s:
+        assert s.get(Upload, later.id).status == "replaced"
+        assert s.get(Upload, later.replaces).status == "loaded"
