@@ -443,3 +443,18 @@ def test_going_back_to_an_earlier_register_by_command_is_the_anchors_and_audited
     with estate.ws.session() as s:
         assert s.get(Upload, later.id).status == "replaced"
         assert s.get(Upload, later.replaces).status == "loaded"
+
+
+def test_a_file_loaded_again_by_command_says_so_once(estate: Web) -> None:
+    path = _spend_file(estate, "twice")
+    args = ["spend", "ingest", path, "--org", "council", "--accept-warnings"]
+    runs = [
+        CliRunner().invoke(
+            cli_app, [*args, "--workspace", str(estate.ws.root)], env={AS_USER_ENV: None}
+        )
+        for _ in range(2)
+    ]
+    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    assert "nothing added" not in runs[0].output
+    assert runs[1].output.count("already loaded") == 1, runs[1].output
+    assert runs[1].output.count("nothing added") == 1, runs[1].output

@@ -16,7 +16,6 @@ import pandas as pd
 
 from anchorage.access import audit, jobs_views, queries
 from anchorage.access.gate import Viewer
-from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.core.errors import AnchorageError
@@ -61,7 +60,7 @@ def preview(
             meta["kind"],
             workdir=folder,
             mapping=mapping,
-            limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
+            limit=0 if personal(meta["kind"]) else 10,
             anchor_name=ws.config.anchor(meta["org"]).name,
         )
     except AnchorageError as exc:
@@ -211,7 +210,9 @@ def quarantine_workbook(
     who see the anchor's detail (a staff extract's: only those who may upload it again); audited as an export.
     The upload and the rows written."""
     up = queries.upload(ws, viewer, upload_id)
-    if personal(up.kind):  # what a staff extract's quarantine keeps goes only to those who may load it again
+    if personal(
+        up.kind
+    ):  # what a staff extract's quarantine keeps goes only to those who may load it again
         viewer.require_upload(up.org)
     n = fix_workbook(ws, up, target)
     with ws.session() as s:

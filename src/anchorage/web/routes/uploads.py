@@ -20,7 +20,6 @@ from starlette.datastructures import UploadFile
 
 from anchorage.access import jobs_views, queries
 from anchorage.access.gate import refuse
-from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.access.table import Column, TableSpec, memory_page, memory_rows
 from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.services import uploads as staged
@@ -115,7 +114,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
             f"'{kind}' is not something we load here.",
             fix="Choose one of: " + ", ".join(labels.values()),
         )
-    as_at = _extract_date(str(form.get("as_at") or "")) if kind in PERSONAL_KINDS else None
+    as_at = _extract_date(str(form.get("as_at") or "")) if personal(kind) else None
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
