@@ -78,7 +78,9 @@ def test_jobs_listed_are_the_same_for_the_web_and_the_command_line(wf: Web, tmp_
         listed = json.loads(command(wf, email, "jobs", "list", "--json", "--limit", "100").stdout)
         assert {j["id"] for j in listed} == on_page, email
         shown = {j["org"] for j in listed}
-        if org is None:  # the collaborative admin sees every anchor's jobs (the permission table's see-jobs)
+        if (
+            org is None
+        ):  # the collaborative admin sees every anchor's jobs (the permission table's see-jobs)
             assert {"council", "acute-trust"} <= shown, (email, shown)
         else:
             assert shown <= {None, org}, (email, shown)

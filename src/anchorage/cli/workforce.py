@@ -255,7 +255,9 @@ def ledger(
     viewer, day = command_viewer(ws), parse_date(as_at)
     if out_file is not None:
         wf.ledger_file(ws, viewer, out_file, day)
-    levy = wf.levy(ws, viewer, day)  # ledger lines of the anchors you see; the totals of every anchor
+    levy = wf.levy(
+        ws, viewer, day
+    )  # ledger lines of the anchors you see; the totals of every anchor
     led = levy.ledger
     if as_json:
         print_json(led.to_json())

@@ -197,7 +197,7 @@ def command_uploader(ws: Workspace, org: str | None) -> Viewer:
     viewer = command_viewer(ws)
     if org is not None:
         viewer.require_upload(org)
-    elif not viewer.is_collaborative_admin:
+    elif not viewer.may("load-area-wide"):
         raise Forbidden(
             "Only the collaborative admin can load a file covering several anchors.",
             fix="Load your anchor's own file with --org.",

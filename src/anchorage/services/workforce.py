@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from anchorage.access import workforce_queries as wq
+from anchorage.access.accounts import Forbidden
 from anchorage.access.bid_queries import BidView, lists_starts, sees_pledge
 from anchorage.access.bid_queries import bid as bid_view
-from anchorage.access.accounts import Forbidden
 from anchorage.access.gate import Viewer
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.services.common import audited
@@ -186,6 +186,6 @@ def bid_pack(
     ip: str | None = None,
 ) -> Path:
     """The bid pack in one format (see `bid_packs`)."""
-    return bid_packs(ws, viewer, out_dir, programme, bid_date, ip=ip, what=f"bid pack ({fmt})")[
-        1
-    ][fmt]
+    return bid_packs(ws, viewer, out_dir, programme, bid_date, ip=ip, what=f"bid pack ({fmt})")[1][
+        fmt
+    ]
