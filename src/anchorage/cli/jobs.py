@@ -95,8 +95,8 @@ def list_jobs(
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
 ) -> None:
-    """The newest jobs you may see (your anchor's and the whole collaborative's; every anchor's for the local
-    operator), with their state and progress."""
+    """The newest jobs you may see (the collaborative's and your anchor's; every anchor's for the collaborative
+    admin and the local operator), with their state and progress."""
     from anchorage.services import jobs as jobs_service
     from anchorage.services.common import command_viewer
 
