@@ -65,9 +65,8 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
 @dataclass(frozen=True)
 class Action:
     name: str
-    audit_action: (
-        str | None
-    )  # None: the web's step is not yet the audited one (an upload's preview)
+    # None: not an audited change (a page read), or the web's step is not yet the audited one (an upload's preview)
+    audit_action: str | None
     web: Callable[
         [Web, TestClient, str, str], int
     ]  # (web, signed-in client, anchor, case id) -> HTTP status
@@ -202,6 +201,12 @@ ACTIONS = [
             "--out",
             str(w.root / f"fix-{abs(hash(case))}.xlsx"),
         ],
+    ),
+    Action(
+        "list an anchor's uploads",
+        None,  # a page read, not a change: not audited
+        lambda w, c, org, case: _fetch(c, f"/uploads?org={org}"),
+        lambda w, org, case: ["uploads", "list", "--org", org],
     ),
     Action(
         "upload an anchor's file",

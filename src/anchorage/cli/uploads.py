@@ -13,7 +13,6 @@ from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest import restore as restoring
-from anchorage.ingest.effect import uploads_of
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 
 uploads_app = typer.Typer(
@@ -38,8 +37,11 @@ def list_uploads(
     as_json: JsonOpt = False,
 ) -> None:
     """An anchor's uploads, newest first: which count now (loaded) and which were superseded (replaced)."""
+    from anchorage.services import uploads
+    from anchorage.services.common import command_viewer
+
     ws = open_workspace(workspace)
-    rows = uploads_of(ws, ws.config.anchor(org).slug, kind)
+    rows = uploads.listing(ws, command_viewer(ws), org, kind)
     if as_json:
         print_json(rows)
         return

@@ -21,7 +21,7 @@ from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.core.errors import AnchorageError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import restore
-from anchorage.ingest.effect import describe
+from anchorage.ingest.effect import describe, uploads_of
 from anchorage.ingest.preview import Preview, preview_file, run_spend_checks, write_mapping_file
 from anchorage.ingest.spend import TOTAL_LINE
 from anchorage.jobs import queue, worker
@@ -175,6 +175,16 @@ def load_as_job(
         org=meta["org"],
         params={"token": token, "name": meta["name"], "ip": ip, **options},
     )
+
+
+def listing(
+    ws: Workspace, viewer: Viewer, org: str, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """An anchor's finished uploads, newest first, for those who see its detail (its own users and those it
+    shares with)."""
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    return uploads_of(ws, slug, kind)
 
 
 def restore_upload(
