@@ -20,9 +20,11 @@ from anchorage.access import audit
 from anchorage.assets.community import propose_transfer
 from anchorage.assets.register import import_assets
 from anchorage.cli.main import app as cli_app
+from anchorage.ingest.spend import ingest_spend
 from anchorage.reference.load import import_reference
 from anchorage.services.common import AS_USER_ENV
 from anchorage.store.accounts import AuditEvent
+from anchorage.store.records import Upload
 from anchorage.web.errors import status_for
 
 TARGETS = (
@@ -30,6 +32,9 @@ TARGETS = (
     "acute-trust",
 )  # the two anchors with assets: each user's own anchor and another's
 ASSET = {"council": "ID:H1", "acute-trust": "ID:T1"}
+QUARANTINED: dict[
+    str, str
+] = {}  # anchor: its spend upload with a quarantined row (made by `estate`)
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +45,28 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
         path = web.root / f"{org}-assets.csv"
         path.write_text(text, encoding="utf-8")
         assert import_assets(web.ws, path, org).rows_quarantined == 0
+        # A second version of the register (one more shed): the first is kept, replaced, and can be restored.
+        again = web.root / f"{org}-assets-2.csv"
+        again.write_text(
+            text + f"S9,,{org} shed,SM1 1AA,526100,164000,10,100,Freehold,Vacant,Store\n"
+        )
+        assert import_assets(web.ws, again, org).replaced_upload
+        # A spend file with a row that cannot load: its quarantine is the anchor's detail.
+        spend = web.root / f"{org}-spend.csv"
+        spend.write_text(
+            f"Supplier,Amount,Date\n{org} Ltd,12.50,01/04/2024\nNo Amount Ltd,lots,01/04/2024\n"
+        )
+        summary = ingest_spend(web.ws, spend, org, accept_warnings=True)
+        assert summary.rows_quarantined == 1
+        QUARANTINED[org] = summary.upload_id
     yield web
 
 
 @dataclass(frozen=True)
 class Action:
     name: str
-    audit_action: (
-        str | None
-    )  # None: the web's step is not yet the audited one (an upload's preview)
+    # None: not an audited change (a page read), or the web's step is not yet the audited one (an upload's preview)
+    audit_action: str | None
     web: Callable[
         [Web, TestClient, str, str], int
     ]  # (web, signed-in client, anchor, case id) -> HTTP status
@@ -85,6 +103,20 @@ def _upload(c: TestClient, org: str, case: str) -> int:
 def _transfer(web: Web, org: str) -> str:
     """A fresh proposed transfer of the anchor's asset (made directly in the library: the setting, not the test)."""
     return str(propose_transfer(web.ws, org, ASSET[org], recipient="Lunch Club", terms="lease").id)
+
+
+def _replaced(web: Web, org: str) -> str:
+    """The anchor's asset register upload that no longer counts (restoring it makes the other one so)."""
+    with web.ws.session() as s:
+        return s.scalars(
+            select(Upload.id).where(
+                Upload.org == org, Upload.kind == "assets", Upload.status == "replaced"
+            )
+        ).one()
+
+
+def _fetch(c: TestClient, path: str) -> int:
+    return c.get(path, follow_redirects=False).status_code
 
 
 ACTIONS = [
@@ -127,6 +159,54 @@ ACTIONS = [
             {"transfer_id": _transfer(w, org), "status": "withdrawn"},
         ),
         lambda w, org, case: ["assets", "transfer-status", _transfer(w, org), "withdrawn"],
+    ),
+    Action(
+        "propose an asset transfer",
+        "asset-transfer",
+        lambda w, c, org, case: _post(
+            c,
+            "/assets/review",
+            "/assets/transfers",
+            {"org": org, "asset_key": ASSET[org], "recipient": f"Group {case}", "terms": "lease"},
+        ),
+        lambda w, org, case: [
+            "assets",
+            "transfer",
+            ASSET[org],
+            "--org",
+            org,
+            "--to",
+            f"Group {case}",
+            "--terms",
+            "lease",
+        ],
+    ),
+    Action(
+        "restore an earlier register",
+        "restore-upload",
+        lambda w, c, org, case: _post(
+            c, "/assets/review", f"/uploads/{_replaced(w, org)}/restore", {}
+        ),
+        lambda w, org, case: ["uploads", "restore", _replaced(w, org)],
+    ),
+    Action(
+        "quarantine fix workbook",
+        "export",
+        lambda w, c, org, case: _fetch(c, f"/uploads/{QUARANTINED[org]}/fix.xlsx"),
+        lambda w, org, case: [
+            "quarantine",
+            "export",
+            "--upload",
+            QUARANTINED[org],
+            "--out",
+            str(w.root / f"fix-{abs(hash(case))}.xlsx"),
+        ],
+    ),
+    Action(
+        "list an anchor's uploads",
+        None,  # a page read, not a change: not audited
+        lambda w, c, org, case: _fetch(c, f"/uploads?org={org}"),
+        lambda w, org, case: ["uploads", "list", "--org", org],
     ),
     Action(
         "upload an anchor's file",
@@ -344,3 +424,42 @@ def test_users_added_by_command_are_audited_and_checked(estate: Web) -> None:
     assert (
         unknown.exit_code == 2 and "chief" in unknown.output
     )  # a usage error: the role is one of a list
+
+
+def test_going_back_to_an_earlier_register_by_command_is_the_anchors_and_audited(
+    estate: Web,
+) -> None:
+    with estate.ws.session() as s:
+        later = s.scalars(
+            select(Upload).where(
+                Upload.org == "council", Upload.kind == "assets", Upload.replaces.is_not(None)
+            )
+        ).one()
+    if later.status != "loaded":  # the actions' matrix may have restored the earlier one
+        assert cli_answer(estate, "analyst@council.org", ["uploads", "restore", later.id]) == 200
+    revert = ["uploads", "revert", later.id]
+    assert (
+        cli_answer(estate, "analyst@trust.org", revert) == 404
+    )  # another anchor's: as if not there
+    assert cli_answer(estate, "viewer@college.org", revert) == 404
+    before = audited_as(estate, "admin@council.org", "restore-upload")
+    assert cli_answer(estate, "admin@council.org", revert) == 200
+    assert audited_as(estate, "admin@council.org", "restore-upload") == before + 1
+    with estate.ws.session() as s:
+        assert s.get(Upload, later.id).status == "replaced"
+        assert s.get(Upload, later.replaces).status == "loaded"
+
+
+def test_a_file_loaded_again_by_command_says_so_once(estate: Web) -> None:
+    path = _spend_file(estate, "twice")
+    args = ["spend", "ingest", path, "--org", "council", "--accept-warnings"]
+    runs = [
+        CliRunner().invoke(
+            cli_app, [*args, "--workspace", str(estate.ws.root)], env={AS_USER_ENV: None}
+        )
+        for _ in range(2)
+    ]
+    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    assert "nothing added" not in runs[0].output
+    assert runs[1].output.count("already loaded") == 1, runs[1].output
+    assert runs[1].output.count("nothing added") == 1, runs[1].output

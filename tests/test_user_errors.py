@@ -17,7 +17,6 @@ BUILTIN = {"ValueError", "KeyError", "TypeError", "LookupError", "IndexError", "
 # declaration that no user input reaches.
 ALLOWED = {
     "workforce/inputs.py": "each column parser's ValueError becomes one problem in parse_record",
-    "socialvalue/entries.py": "a bad quantity's ValueError becomes the field's problem in _common",
     "store/snapshots.py": "a Snapshot declared with a table that has no history twin (code, not input)",
     "services/admin.py": "pydantic validators raise ValueError; checked() turns each into the field's problem",
 }

@@ -32,7 +32,7 @@ from anchorage.assets.utilisation import enter_utilisation
 from anchorage.core.errors import AnchorageError
 from anchorage.core.values import parse_date
 from anchorage.reference.boundaries import load_boundaries
-from anchorage.store.assets_records import Space
+from anchorage.store.assets_records import AssetTransfer, Space
 from anchorage.workspace import Workspace
 
 PUBLIC = [
@@ -75,10 +75,14 @@ def require_editor(viewer: Viewer, org: str | None) -> None:
         )
 
 
+def keeps_acv(ws: Workspace, viewer: Viewer) -> bool:
+    """The Assets of Community Value list is kept by the local authority (Localism Act 2011, s.87): whether this
+    viewer may change it (a council anchor's admin or analyst, per the permission table)."""
+    return any(viewer.may("keep-acv", a.slug) for a in ws.config.anchors if a.type == "council")
+
+
 def require_council_editor(ws: Workspace, viewer: Viewer) -> None:
-    """The Assets of Community Value list is kept by the local authority (Localism Act 2011, s.87)."""
-    councils = [a.slug for a in ws.config.anchors if a.type == "council"]
-    if not any(viewer.may("keep-acv", c) for c in councils):
+    if not keeps_acv(ws, viewer):
         raise Forbidden(
             "Only an admin or analyst of the council keeps the Assets of Community Value list.",
             fix="Ask the council's asset team.",
@@ -249,14 +253,17 @@ def record_occupancy(
 
 def own_assets(ws: Workspace, viewer: Viewer) -> list[tuple[str, str]]:
     """(asset key, name) of the viewer's own anchor, for its forms."""
-    if viewer.org is None:
-        return []
+    return [] if viewer.org is None else anchor_assets(ws, viewer.org)
+
+
+def anchor_assets(ws: Workspace, org: str) -> list[tuple[str, str]]:
+    """(asset key, name) of one anchor's assets."""
     with ws.warehouse(read_only=True) as con:
         return [
             (k, n or k)
             for k, n in con.execute(
                 "SELECT asset_key, min(name) FROM assets WHERE org = ? GROUP BY asset_key ORDER BY 2, 1",
-                [viewer.org],
+                [org],
             ).fetchall()
         ]
 
@@ -302,30 +309,30 @@ def acv_action(ws: Workspace, viewer: Viewer, action: str, values: dict[str, str
     raise AnchorageError(f'"{action}" is not something we do to the ACV list.')
 
 
-def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> None:
-    """Propose a community asset transfer of one's own asset, or move one to its next status."""
+def transfer_action(ws: Workspace, viewer: Viewer, values: dict[str, str]) -> AssetTransfer:
+    """Propose a community asset transfer of an anchor's asset (`org`, else the viewer's own anchor), or move one
+    to its next status; the transfer as it now is."""
     if values.get("transfer_id"):
         tid = values["transfer_id"].strip()[:64]
         row = next((t for t in community.transfers(ws) if t.id == tid), None)
         if row is None or not viewer.may("edit-assets", row.org):  # one answer for both
             refuse(ws, viewer, "asset transfer", tid, "missing" if row is None else f"of {row.org}")
-        community.advance_transfer(
+        return community.advance_transfer(
             ws, tid, values.get("status", ""), note=values.get("note", "")[:2000]
         )
-        return
-    if viewer.org is None:
+    named = values.get("org", "").strip()
+    org = ws.config.anchor(named).slug if named else viewer.org
+    if org is None or not viewer.may("edit-assets", org):
         raise Forbidden(
-            "Only an admin or analyst of the anchor that holds the asset can propose its transfer."
+            "Only an admin or analyst of the anchor that holds the asset can propose its transfer.",
+            fix="Ask that anchor's admin or analyst.",
         )
-    require_editor(viewer, viewer.org)
     key = values.get("asset_key", "")
-    if key not in dict(own_assets(ws, viewer)):
-        raise AnchorageError(
-            f'{viewer.org} has no asset "{key}".', fix="Choose one of your anchor's assets."
-        )
+    if key not in dict(anchor_assets(ws, org)):
+        raise AnchorageError(f'{org} has no asset "{key}".', fix="Choose one of its assets.")
     recipient = values.get("recipient", "").strip()[:200]
     if not recipient:
         raise AnchorageError("Name the community organisation the asset would transfer to.")
-    community.propose_transfer(
-        ws, viewer.org, key, recipient=recipient, terms=values.get("terms", "")
+    return community.propose_transfer(
+        ws, org, key, recipient=recipient, terms=values.get("terms", "")
     )

@@ -28,7 +28,7 @@ def sees_pledge(viewer: Viewer, org: str) -> bool:
 def lists_starts(viewer: Viewer, org: str) -> bool:
     """The young people's starts in a pledge (reference, date, outcome) are listed only to the anchor that
     entered it (the collaborative's own list: to the collaborative admin), never to anchors it shares with."""
-    return (bool(org) and viewer.org == org) or (org == "" and viewer.is_collaborative_admin)
+    return viewer.may("see-starts", org) if org else viewer.may("see-collaborative-starts")
 
 
 def starts_table(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
@@ -39,7 +39,9 @@ def starts_table(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
 
 
 def can_pledge(viewer: Viewer) -> bool:
-    return bool(viewer.org) and viewer.may("pledge", viewer.org or "")
+    """Whether this viewer enters pledges (for their own anchor: the local operator and the collaborative admin
+    belong to none)."""
+    return viewer.org is not None and viewer.may("pledge", viewer.org)
 
 
 @dataclass

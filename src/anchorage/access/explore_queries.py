@@ -14,6 +14,7 @@ from typing import Any
 from anchorage.access.committed import FiguresPending
 from anchorage.access.gate import Viewer, refuse
 from anchorage.access.table import (
+    YES_NO_UNKNOWN,
     Column,
     TablePage,
     TableRequest,
@@ -22,6 +23,7 @@ from anchorage.access.table import (
     select_sql,
     sql_page,
     sql_rows,
+    yes_no_sql,
 )
 from anchorage.config import TIERS
 from anchorage.procurement import explore
@@ -55,13 +57,6 @@ def _common_filters(prefix: str) -> tuple[Column, ...]:
     )
 
 
-YES_NO_UNKNOWN = (("yes", "yes"), ("no", "no"), ("unknown", "not known"))
-
-
-def _yes_no(expr: str) -> str:
-    return f"CASE WHEN {expr} THEN 'yes' WHEN NOT {expr} THEN 'no' ELSE 'unknown' END"
-
-
 def _profile_filters(prefix: str) -> tuple[Column, ...]:
     """The dashboard's deprivation, SME and VCSE figures, as filters (their drill-downs): as the analysis
     counts them (procurement/analysis.py), e.g. "20% most deprived" is IMD decile 1 or 2."""
@@ -76,7 +71,7 @@ def _profile_filters(prefix: str) -> tuple[Column, ...]:
         Column(
             "deprived",
             "In the 20% most deprived areas",
-            sql=_yes_no(f"{prefix}imd_decile <= 2"),
+            sql=yes_no_sql(f"{prefix}imd_decile <= 2"),
             sortable=False,
             filter="equals",
             choices=YES_NO_UNKNOWN,
@@ -84,7 +79,7 @@ def _profile_filters(prefix: str) -> tuple[Column, ...]:
         Column(
             "sme",
             "SME",
-            sql=_yes_no(f"{prefix}is_sme"),
+            sql=yes_no_sql(f"{prefix}is_sme"),
             sortable=False,
             filter="equals",
             choices=YES_NO_UNKNOWN,
@@ -92,7 +87,7 @@ def _profile_filters(prefix: str) -> tuple[Column, ...]:
         Column(
             "vcse",
             "VCSE",
-            sql=_yes_no(f"{prefix}is_vcse"),
+            sql=yes_no_sql(f"{prefix}is_vcse"),
             sortable=False,
             filter="equals",
             choices=YES_NO_UNKNOWN,

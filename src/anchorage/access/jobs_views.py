@@ -28,7 +28,15 @@ def job(ws: Workspace, viewer: Viewer, job_id: str, *, ip: str | None = None) ->
     return found
 
 
-def jobs(ws: Workspace, viewer: Viewer, limit: int = 100) -> list[JobInfo]:
-    """The newest jobs this user may see."""
+def jobs(
+    ws: Workspace, viewer: Viewer, limit: int = 100, states: list[str] | None = None
+) -> list[JobInfo]:
+    """The newest jobs this user may see (only those in `states`, when given)."""
     orgs = None if viewer.is_collaborative_admin else ({viewer.org} if viewer.org else set())
-    return [j for j in queue.listing(ws, orgs=orgs, limit=limit * 2) if may_see(viewer, j)][:limit]
+    listed = queue.listing(ws, orgs=orgs, limit=limit * 2, states=states)
+    return [j for j in listed if may_see(viewer, j)][:limit]
+
+
+def job_by_start(ws: Workspace, viewer: Viewer, start: str) -> list[JobInfo]:
+    """The jobs this user may see whose id begins `start` (the command line takes the first few characters)."""
+    return [j for j in queue.find(ws, start) if may_see(viewer, j)]

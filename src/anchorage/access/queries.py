@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from anchorage.access import committed, explore_queries
 from anchorage.access.gate import Viewer, refuse
+from anchorage.ingest import kinds
 from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
 from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
+from anchorage.workforce import imports as _workforce_kinds  # noqa: F401  (registers its personal kinds)
 from anchorage.workspace import Workspace
 
 DETAIL_TABLES = (
@@ -206,7 +208,11 @@ def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
     return row
 
 
-PERSONAL_KINDS = ("workforce",)  # staff extracts: personal data
+def personal(kind: str) -> bool:
+    """A kind of file that is personal data (the import-kind registry's `personal` flag: a staff extract, the
+    workforce files naming people): no raw copy is kept and its quarantined rows' content is never shown."""
+    found = kinds.REGISTRY.get(kind)
+    return found is not None and found.personal
 
 
 def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[str, Any]]:
@@ -223,7 +229,7 @@ def quarantine_rows(ws: Workspace, viewer: Viewer, upload_id: str) -> list[dict[
             [up.id],
         )
         rows = _records(cur)
-    if up.kind in PERSONAL_KINDS:
+    if personal(up.kind):
         for r in rows:
             r["raw"] = None
             r["reason"] = re.sub(r'"[^"]*"', "(value not shown)", r["reason"] or "")

@@ -7,15 +7,17 @@ from typing import Any
 
 from anchorage.access import explore_queries
 from anchorage.access.gate import Viewer
-from anchorage.access.table import Column, TablePage, TableRequest, TableSpec, sql_page, sql_rows
+from anchorage.access.table import (
+    YES_NO_UNKNOWN,
+    Column,
+    TablePage,
+    TableRequest,
+    TableSpec,
+    sql_page,
+    sql_rows,
+    yes_no_sql,
+)
 from anchorage.workspace import Workspace
-
-YES_NO = (("yes", "yes"), ("no", "no"), ("unknown", "unknown"))
-
-
-def _yes_no(col: str) -> str:
-    return f"CASE WHEN r.{col} THEN 'yes' WHEN NOT r.{col} THEN 'no' ELSE 'unknown' END"
-
 
 ENTRY_SQL = (
     "CASE r.register_source WHEN 'companies_house' THEN 'Company number ' || r.register_id "
@@ -29,8 +31,16 @@ RESOLVED = TableSpec(
         Column("register_name", "Register entity", sql="r.register_name", filter="contains"),
         Column("entry", "Register entry", sql=ENTRY_SQL, sortable=False),
         Column("sector", "Sector", sql="r.sector", filter="contains"),
-        Column("sme", "SME", sql=_yes_no("register_sme"), filter="equals", choices=YES_NO),
-        Column("vcse", "VCSE", sql=_yes_no("register_vcse"), filter="equals", choices=YES_NO),
+        Column(
+            "sme", "SME", sql=yes_no_sql("r.register_sme"), filter="equals", choices=YES_NO_UNKNOWN
+        ),
+        Column(
+            "vcse",
+            "VCSE",
+            sql=yes_no_sql("r.register_vcse"),
+            filter="equals",
+            choices=YES_NO_UNKNOWN,
+        ),
         Column("warning", "Warning", sql="r.warning"),
         Column("matched", "How matched", sql="coalesce(r.method, 'not matched')", filter="equals"),
         Column("spend", "Spend", "money", sql="coalesce(t.spend, 0)"),

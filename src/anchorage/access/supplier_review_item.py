@@ -13,6 +13,7 @@ from typing import Any
 from anchorage.access import supplier_review as register
 from anchorage.access.gate import Viewer
 from anchorage.access.table import Column, TableSpec
+from anchorage.suppliers import register_names
 from anchorage.suppliers.records import QueueItem
 from anchorage.workspace import Workspace
 
@@ -22,11 +23,8 @@ DECISION_WORDS = {
     "merge": "Same as another supplier",
     "split": "Split off its supplier",
 }
-REGISTER_NAMES = {"companies_house": "Companies House", "charity_commission": "Charity Commission"}
-REGISTER_PAGES = {
-    "companies_house": "https://find-and-update.company-information.service.gov.uk/company/{}",
-    "charity_commission": "https://register-of-charities.charitycommission.gov.uk/charity-search/-/charity-details/{}",
-}
+REGISTER_NAMES = register_names.NAMES
+REGISTER_PAGES = register_names.PAGES
 CANDIDATES_SHOWN = 3
 FOUND_SHOWN = 10
 _WEIGHT = re.compile(r"\s*\([+-]?[\d.]+\)\s*$")

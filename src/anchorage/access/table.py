@@ -22,6 +22,13 @@ from anchorage.core.numbers import MAX_PAGE, whole_number
 PER_PAGE = 50
 EXPORT_LIMIT = 1_000_000  # an XLSX sheet holds 1,048,576 rows
 RESERVED = frozenset({"q", "sort", "page"})
+# A yes/no column's filter: its values and the words the page shows for them (a missing value is "not known").
+YES_NO_UNKNOWN = (("yes", "yes"), ("no", "no"), ("unknown", "not known"))
+
+
+def yes_no_sql(expr: str) -> str:
+    """SQL giving 'yes', 'no' or 'unknown' (NULL) for a true/false expression: the values of YES_NO_UNKNOWN."""
+    return f"CASE WHEN {expr} THEN 'yes' WHEN NOT {expr} THEN 'no' ELSE 'unknown' END"
 
 
 class BadTableQuery(AnchorageError):

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import select
 
 from anchorage.assets.spaces import MAX_DISTANCE_M, locate_area, need_from
 from anchorage.assets.times import parse_times
 from anchorage.core.errors import AnchorageError
+from anchorage.core.forms import problem
 from anchorage.public_forms.protection import (
     HONEYPOT,
     FormInvalid,
@@ -24,10 +26,10 @@ from anchorage.public_forms.protection import (
     Screen,
     Submission,
     attempt_outcomes,
-    field_problems,
     fingerprint,
     redeem,
 )
+from anchorage.public_forms.typed import PublicForm
 from anchorage.store.assets_records import Need
 from anchorage.workspace import Workspace
 
@@ -55,41 +57,76 @@ LIMITS = {
 REQUIRED = ("group_name", "contact_email", "activity", "people", "area")
 
 
-def validate(form: Mapping[str, Any], limits: FormLimits) -> dict[str, str]:
-    """Every problem with the form's fields (empty when it is fine)."""
-    problems = field_problems(form, required=REQUIRED, lengths=LIMITS, max_links=limits.max_links)
-    people = str(form.get("people") or "").strip()
-    if people and not (people.isdigit() and 1 <= int(people) <= 500):
-        problems["people"] = "give the number of people, from 1 to 500"
-    km = str(form.get("max_distance_km") or "").strip()
-    try:
-        ok = not km or 0.1 <= float(km) <= MAX_DISTANCE_M / 1000
-    except ValueError:
-        ok = False
-    if not ok:
-        problems["max_distance_km"] = f"give a distance in km, from 0.1 to {MAX_DISTANCE_M // 1000}"
-    times = str(form.get("times") or "").strip()
-    if times and "times" not in problems:
-        try:
-            parse_times([times])
-        except AnchorageError as exc:
-            problems["times"] = exc.message
-    return problems
-
-
 AREA_UNKNOWN = (
     "we could not find this place: give a postcode (such as SE6 4RU) or the name of a ward or borough "
     "of the area"
 )
 
 
-def area_problems(ws: Workspace, form: Mapping[str, Any], problems: dict[str, str]) -> None:
-    """Checks the area against the loaded geography, whatever else is wrong, so every error shows at once."""
-    area = str(form.get("area") or "").strip()
-    if area and "area" not in problems:
-        with ws.warehouse(read_only=True) as con:
-            if locate_area(con, area) is None:
-                problems["area"] = AREA_UNKNOWN
+class NeedForm(PublicForm):
+    """A community group's need: who they are, the activity, the group's size, the area (any postcode or ward or
+    borough name the loaded geography knows), the times and how far they would travel."""
+
+    REQUIRED = REQUIRED
+    LIMITS = LIMITS
+
+    group_name: str = ""
+    contact_email: str = ""
+    activity: str = ""
+    people: int | None = None  # checked even when missing (refused like an empty field)
+    description: str = ""
+    area: str = ""
+    times: str = ""
+    accessibility: str = ""
+    facilities: str = ""
+    max_distance_km: float | None = None
+
+    @field_validator("people", mode="before")
+    @classmethod
+    def _people(cls, v: Any) -> int:
+        people = str(v if v is not None else "").strip()
+        if not people:
+            raise problem("this is required")
+        if not (people.isdigit() and 1 <= int(people) <= 500):
+            raise problem("give the number of people, from 1 to 500")
+        return int(people)
+
+    @field_validator("max_distance_km", mode="before")
+    @classmethod
+    def _distance(cls, v: Any) -> float | None:
+        km = str(v if v is not None else "").strip()
+        try:
+            ok = not km or 0.1 <= float(km) <= MAX_DISTANCE_M / 1000
+        except ValueError:
+            ok = False
+        if not ok:
+            raise problem(f"give a distance in km, from 0.1 to {MAX_DISTANCE_M // 1000}")
+        return float(km) if km else None
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, v: str) -> str:
+        if v:
+            try:
+                parse_times([v])
+            except AnchorageError as exc:
+                raise problem(exc.message) from None
+        return v
+
+    @field_validator("area")
+    @classmethod
+    def _known_area(cls, v: str, info: ValidationInfo) -> str:
+        """Checked against the loaded geography whatever else is wrong, so every error shows at once."""
+        con = (info.context or {}).get("con")
+        if v and con is not None and locate_area(con, v) is None:
+            raise problem(AREA_UNKNOWN)
+        return v
+
+
+def validate(form: Mapping[str, Any], limits: FormLimits, con: Any = None) -> NeedForm:
+    """The need as its typed form, or FormInvalid with every problem at once (with a warehouse connection, the
+    area must be one the loaded geography knows)."""
+    return NeedForm.of(form, limits, con=con)
 
 
 def submit_need(
@@ -109,15 +146,16 @@ def submit_need(
         screen = Screen(ws, s, FORM, ip=ip, email=email, now=now, limits=limits)
         if (early := screen.before_validation(form, rendered_at)) is not None:
             return early
-        problems = validate(form, limits)
-        area_problems(ws, form, problems)
+        problems: dict[str, str] = {}
         need = None
-        if not problems:
-            try:
-                with ws.warehouse(read_only=True) as con:
-                    need = need_from(dict(form), con)
-            except AnchorageError as exc:
-                problems["area" if "area" in exc.message else "times"] = exc.message
+        try:
+            with ws.warehouse(read_only=True) as con:
+                entered = validate(form, limits, con)
+                need = need_from({**dict(form), **entered.model_dump()}, con)
+        except FormInvalid as exc:
+            problems = exc.problems
+        except AnchorageError as exc:
+            problems["area" if "area" in exc.message else "times"] = exc.message
         if problems or need is None:
             screen.record("invalid")
             raise FormInvalid(problems)

@@ -294,10 +294,16 @@ def transfer(
     terms: Annotated[Terms, typer.Option(help="The terms of the transfer.")],
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Propose a community asset transfer."""
-    from anchorage.assets.community import propose_transfer
+    """Propose a community asset transfer (an admin or analyst of the anchor; audited, as ANCHORAGE_AS's user if set)."""
+    from anchorage.services import assets
+    from anchorage.services.common import command_viewer
 
-    row = propose_transfer(open_workspace(workspace), org, asset_key, recipient=to, terms=terms)
+    ws = open_workspace(workspace)
+    row = assets.transfer_action(
+        ws,
+        command_viewer(ws),
+        {"org": org, "asset_key": asset_key, "recipient": to, "terms": terms.value},
+    )
     out.print(f"Transfer {row.id} proposed.")
 
 

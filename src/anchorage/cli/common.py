@@ -177,9 +177,9 @@ def show_summary(summary: ImportSummary, as_json: bool) -> None:
         print_json(summary.to_json())
         return
     if summary.duplicate:
-        out.print(
-            f"[yellow]{summary.file}: already loaded[/] — nothing added. {' '.join(summary.notes)}"
-        )
+        # The load's own note says it (ingest/unit.py: "already loaded as upload … ; nothing added"): once.
+        said = " ".join(summary.notes) or "already loaded; nothing added."
+        out.print(f"[yellow]{summary.file}[/]: {said}", highlight=False)
         return
     t = Table(title=f"{summary.file} → {summary.org or 'the collaborative'} ({summary.kind})")
     t.add_column("")

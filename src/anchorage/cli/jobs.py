@@ -69,7 +69,11 @@ def as_json(job: JobInfo) -> dict[str, Any]:
 
 
 def _one(ws: Workspace, start: str) -> JobInfo:
-    found = queue.find(ws, start)
+    """The one job this command's user may see whose id begins `start` (another anchor's: as if there were none)."""
+    from anchorage.services import jobs as jobs_service
+    from anchorage.services.common import command_viewer
+
+    found = jobs_service.find(ws, command_viewer(ws), start)
     if not found:
         raise NotFound(
             f'No job has an id beginning "{start}".', fix="See the jobs with `anchorage jobs list`."
@@ -91,10 +95,14 @@ def list_jobs(
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
 ) -> None:
-    """The newest jobs of every anchor and of the whole collaborative, with their state and progress."""
+    """The newest jobs you may see (the collaborative's and your anchor's; every anchor's for the collaborative
+    admin and the local operator), with their state and progress."""
+    from anchorage.services import jobs as jobs_service
+    from anchorage.services.common import command_viewer
+
     ws = open_workspace(workspace)
-    rows = queue.listing(
-        ws, orgs=None, limit=max(1, limit), states=[s.value for s in state] if state else None
+    rows = jobs_service.listing(
+        ws, command_viewer(ws), max(1, limit), [s.value for s in state] if state else None
     )
     if as_json_:
         print_json([as_json(j) for j in rows])

@@ -13,8 +13,6 @@ from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest import restore as restoring
-from anchorage.ingest.effect import uploads_of
-from anchorage.store.records import Upload
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 
 uploads_app = typer.Typer(
@@ -39,8 +37,11 @@ def list_uploads(
     as_json: JsonOpt = False,
 ) -> None:
     """An anchor's uploads, newest first: which count now (loaded) and which were superseded (replaced)."""
+    from anchorage.services import uploads
+    from anchorage.services.common import command_viewer
+
     ws = open_workspace(workspace)
-    rows = uploads_of(ws, ws.config.anchor(org).slug, kind)
+    rows = uploads.listing(ws, command_viewer(ws), org, kind)
     if as_json:
         print_json(rows)
         return
@@ -55,15 +56,22 @@ def list_uploads(
 @uploads_app.command("restore")
 def restore(upload: UploadArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Make a superseded register, supplier master or staff extract the one counted again (the current one is kept)."""
-    done = restoring.restore(open_workspace(workspace), upload)
-    _show(done, as_json)
+    _show(_restore(workspace, upload, revert=False), as_json)
 
 
 @uploads_app.command("revert")
 def revert(upload: UploadArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Go back from this upload to the register, supplier master or staff extract it replaced."""
-    done = restoring.revert(open_workspace(workspace), upload)
-    _show(done, as_json)
+    _show(_restore(workspace, upload, revert=True), as_json)
+
+
+def _restore(workspace: Path | None, upload: str, *, revert: bool) -> restoring.Restored:
+    """Through the uploads service: the anchor's admin or analyst (or the local operator); audited."""
+    from anchorage.services import uploads
+    from anchorage.services.common import command_viewer
+
+    ws = open_workspace(workspace)
+    return uploads.restore_upload(ws, command_viewer(ws), upload, ip=None, revert=revert)
 
 
 def _show(done: restoring.Restored, as_json: bool) -> None:
@@ -89,7 +97,8 @@ def quarantine_export(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write an upload's quarantined rows as a workbook to fix in Excel and load again with the same ingest."""
-    from anchorage.services import loads  # lazily, as every command's loaders are
+    from anchorage.services import uploads  # lazily, as every command's services are
+    from anchorage.services.common import command_viewer
 
     if out_file.suffix.lower() != ".xlsx":
         raise AnchorageError(
@@ -97,15 +106,8 @@ def quarantine_export(
             fix="Name the workbook with .xlsx, e.g. fix.xlsx.",
         )
     ws = open_workspace(workspace)
-    with ws.session() as s:
-        up = s.get(Upload, upload[:64])
-    if up is None:
-        raise AnchorageError(
-            f"There is no upload {upload}.",
-            fix="See the uploads with `anchorage uploads list --org X`.",
-        )
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    n = loads.fix_workbook(ws, up, out_file)
+    up, n = uploads.quarantine_workbook(ws, command_viewer(ws), upload, out_file, ip=None)
     again = (
         f"anchorage spend ingest {out_file} --org {up.org}"
         if up.kind == "spend"

@@ -158,7 +158,9 @@ def solve(
     as_json: JsonOpt = False,
 ) -> None:
     """Plan the rotations on CP-SAT; reports the objective, gap and time, or the constraints in conflict."""
-    from anchorage.workforce.apprenticeships import solve_and_save, write_calendars
+    from anchorage.services.common import command_viewer
+    from anchorage.services.workforce import calendars_file
+    from anchorage.workforce.apprenticeships import solve_and_save
 
     ws = open_workspace(workspace)
     result, plan_id = solve_and_save(
@@ -170,7 +172,7 @@ def solve(
         changed_from=parse_date(changed_from),
     )
     if calendar is not None and result.assignments:
-        write_calendars(ws, calendar, plan_id)
+        calendars_file(ws, command_viewer(ws), calendar, plan_id)
     if as_json:
         print_json({"plan_id": plan_id, **result.to_json()})
         return
@@ -203,9 +205,11 @@ def calendar_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the latest plan as calendars per apprentice and per host placement (XLSX)."""
-    from anchorage.workforce.apprenticeships import write_calendars
+    from anchorage.services.common import command_viewer
+    from anchorage.services.workforce import calendars_file
 
-    out.print(f"Calendars written to {write_calendars(open_workspace(workspace), out_file)}")
+    ws = open_workspace(workspace)
+    out.print(f"Calendars written to {calendars_file(ws, command_viewer(ws), out_file)}")
 
 
 @levy_app.command("load-paybill")
@@ -244,40 +248,26 @@ def ledger(
     ] = None,
 ) -> None:
     """Funds in, payments, transfers, expiry and caps per anchor, month by month, with warnings."""
-    from anchorage.workforce.levy_io import export_ledger, workspace_ledger
+    from anchorage.services import workforce as wf
+    from anchorage.services.common import command_viewer
 
-    led = workspace_ledger(open_workspace(workspace), parse_date(as_at))
+    ws = open_workspace(workspace)
+    viewer, day = command_viewer(ws), parse_date(as_at)
     if out_file is not None:
-        export_ledger(led, out_file)
+        wf.ledger_file(ws, viewer, out_file, day)
+    levy = wf.levy(
+        ws, viewer, day
+    )  # ledger lines of the anchors you see; the totals of every anchor
+    led = levy.ledger
     if as_json:
         print_json(led.to_json())
         return
     t = Table(title="Levy pool: each anchor's year")
-    for col in (
-        "anchor",
-        "tax year",
-        "funds in £",
-        "spent £",
-        "transferred £",
-        "expired £",
-        "closing £",
-    ):
+    columns = ("funds in £", "spent £", "transferred £", "expired £", "closing £")
+    for col in ("anchor", "tax year", *columns):
         t.add_column(col, justify="left" if col == "anchor" else "right")
-    from anchorage.workforce.levy import tax_year
-
-    years: dict[tuple[str, int], list] = {}
-    for r in led.rows:
-        years.setdefault((r.org, tax_year(r.month)), []).append(r)
-    for (org, year), rows in years.items():
-        t.add_row(
-            org,
-            f"{year}-{(year + 1) % 100:02}",
-            f"{sum(r.funds_in for r in rows):,.2f}",
-            f"{sum(r.own_payments for r in rows):,.2f}",
-            f"{sum(r.transfers_out for r in rows):,.2f}",
-            f"{sum(r.expired for r in rows):,.2f}",
-            f"{rows[-1].closing:,.2f}",
-        )
+    for row in levy.years.to_dict("records"):
+        t.add_row(row["anchor"], row["tax year"], *(f"{row[c]:,.2f}" for c in columns))
     out.print(t)
     for w in led.warnings:
         out.print(f"[yellow]Warning:[/] {w.sentence()}")
@@ -329,16 +319,20 @@ def bid_build(
     as_json: JsonOpt = False,
 ) -> None:
     """Check every pledge, add up to the threshold and write the bid pack."""
-    from anchorage.workforce.bid_io import build_bid_pack
+    from anchorage.services import workforce as wf
+    from anchorage.services.common import command_viewer
 
-    summary, paths = build_bid_pack(
-        open_workspace(workspace), out_dir, programme, parse_date(bid_date)
-    )
+    ws = open_workspace(workspace)
+    view, paths = wf.bid_packs(ws, command_viewer(ws), out_dir, programme, parse_date(bid_date))
+    summary = view.summary
     if as_json:
-        print_json({**summary.to_json(), "files": {k: str(v) for k, v in paths.items()}})
+        seen = {c.pledge_id for c in view.checks}  # others' pledges are their detail
+        made = summary.to_json()
+        made["pledges"] = [p for p in made["pledges"] if p["pledge_id"] in seen]
+        print_json({**made, "files": {k: str(v) for k, v in paths.items()}})
         return
     out.print(summary.headline())
-    for c in summary.checks:
+    for c in view.checks:
         if not c.eligible:
             out.print(f"  [yellow]not eligible:[/] {c.employer}, {c.role}: {'; '.join(c.reasons)}")
     out.print(f"Bid pack: {paths['xlsx']}, {paths['html']} and {paths['pdf']}")
@@ -399,10 +393,11 @@ def bid_new_programme(
 ) -> None:
     """Copy a programme's rules into the workspace as a template to edit (ages, hours, wage floors, thresholds,
     grants, dates)."""
-    from anchorage.workforce import programmes
+    from anchorage.services import workforce as wf
+    from anchorage.services.common import command_viewer
 
     ws = open_workspace(workspace)
-    path = programmes.new_programme(ws, new_id, from_id)
+    path = wf.new_programme(ws, command_viewer(ws), new_id, from_id)
     out.print(
         f"Wrote programmes/{path.name} in the workspace: edit it, then `anchorage bid programmes` checks it."
     )

@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import delete, select
 
 from anchorage.contracts.categories import load_category_map
 from anchorage.core.errors import AnchorageError
+from anchorage.core.forms import problem
 from anchorage.public_forms.outbox import send_email
 from anchorage.public_forms.protection import (
     FormInvalid,
@@ -19,12 +21,12 @@ from anchorage.public_forms.protection import (
     Screen,
     Submission,
     aware,
-    field_problems,
     fingerprint,
     redeem,
     text_of,
     token_digest,
 )
+from anchorage.public_forms.typed import PublicForm
 from anchorage.reference.postcode import normalise_postcodes
 from anchorage.store.opportunities_records import SupplierRegistration
 from anchorage.workspace import Workspace
@@ -74,45 +76,82 @@ def supplier_categories(ws: Workspace) -> list[str]:
     return load_category_map(ws.root).categories
 
 
-def validate(
-    form: Mapping[str, Any], limits: FormLimits, categories: list[str], con: Any = None
-) -> dict[str, str]:
-    """Every problem with the registration (empty when it is fine). With a warehouse connection, the postcode
-    must also be one the workspace's reference geography knows, when it has any."""
-    problems = field_problems(form, required=REQUIRED, lengths=LIMITS, max_links=limits.max_links)
-    cats = categories_of(form)
-    if not cats:
-        problems["categories"] = "choose at least one category"
-    elif len(cats) > MAX_CATEGORIES or any(c not in categories for c in cats):
-        problems["categories"] = f"choose up to {MAX_CATEGORIES} of the listed categories"
-    for key, allowed in (("size", SIZES), ("org_type", ORG_TYPES)):
-        if text_of(form, key) and text_of(form, key) not in allowed:
-            problems[key] = "choose one of the options"
-    org_type = text_of(form, "org_type")
-    for key, pattern, needed_for in (
-        ("charity_number", CHARITY_NUMBER, "charity"),
-        ("company_number", COMPANY_NUMBER, "cic"),
-    ):
-        value = text_of(form, key).upper().replace(" ", "")
-        if key in problems:
-            continue
+class RegistrationForm(PublicForm):
+    """A supplier's registration: who they are, their postcode (one the area's geography knows, when loaded), size,
+    kind of organisation (a charity or CIC gives its registered number) and up to six of the categories."""
+
+    REQUIRED = REQUIRED
+    LIMITS = LIMITS
+
+    name: str = ""
+    contact_email: str = ""
+    postcode: str = ""
+    size: str = ""
+    org_type: str = ""
+    charity_number: str = ""
+    company_number: str = ""
+    description: str = ""
+    categories: list[str] = Field(default_factory=list)
+
+    @field_validator("size", "org_type")
+    @classmethod
+    def _one_of_the_options(cls, v: str, info: ValidationInfo) -> str:
+        if v and v not in (SIZES if info.field_name == "size" else ORG_TYPES):
+            raise problem("choose one of the options")
+        return v
+
+    @field_validator("charity_number", "company_number")
+    @classmethod
+    def _registered_number(cls, v: str, info: ValidationInfo) -> str:
+        value = v.upper().replace(" ", "")
+        pattern, needed_for = (
+            (CHARITY_NUMBER, "charity")
+            if info.field_name == "charity_number"
+            else (COMPANY_NUMBER, "cic")
+        )
         if value and not pattern.fullmatch(value):
-            problems[key] = "this does not look like a registered number"
-        elif not value and org_type == needed_for:
-            problems[key] = f"a {ORG_TYPES[needed_for].lower()} needs its registered number"
-    postcode = normalise_postcodes([text_of(form, "postcode")])[0]
-    if text_of(form, "postcode") and "postcode" not in problems:
+            raise problem("this does not look like a registered number")
+        if not value and info.data.get("org_type") == needed_for:
+            raise problem(f"a {ORG_TYPES[needed_for].lower()} needs its registered number")
+        return value
+
+    @field_validator("postcode")
+    @classmethod
+    def _known_postcode(cls, v: str, info: ValidationInfo) -> str:
+        if not v:
+            return v
+        postcode = normalise_postcodes([v])[0]
         if postcode is None:
-            problems["postcode"] = "this is not a UK postcode"
-        elif (
+            raise problem("this is not a UK postcode")
+        con = (info.context or {}).get("con")
+        if (
             con is not None
             and con.execute("SELECT count(*) FROM postcodes").fetchone()[0]
             and not con.execute(
                 "SELECT 1 FROM postcodes WHERE pcds = ? LIMIT 1", [postcode]
             ).fetchone()
         ):
-            problems["postcode"] = "we do not recognise this postcode"
-    return problems
+            raise problem("we do not recognise this postcode")
+        return str(postcode)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if not v:
+            raise problem("choose at least one category")
+        if len(v) > MAX_CATEGORIES or any(c not in (info.context or {})["categories"] for c in v):
+            raise problem(f"choose up to {MAX_CATEGORIES} of the listed categories")
+        return v
+
+
+def validate(
+    form: Mapping[str, Any], limits: FormLimits, categories: list[str], con: Any = None
+) -> RegistrationForm:
+    """The registration as its typed form, or FormInvalid with every problem at once. With a warehouse connection,
+    the postcode must also be one the workspace's reference geography knows, when it has any."""
+    return RegistrationForm.of(
+        form, limits, values={"categories": categories_of(form)}, categories=categories, con=con
+    )
 
 
 def register_supplier(
@@ -135,18 +174,19 @@ def register_supplier(
         screen = Screen(ws, s, FORM, ip=ip, email=email, now=now, limits=limits)
         if (early := screen.before_validation(form, rendered_at)) is not None:
             return early
-        with ws.warehouse(read_only=True) as con:
-            problems = validate(form, limits, supplier_categories(ws), con)
-        if problems:
+        try:
+            with ws.warehouse(read_only=True) as con:
+                entered = validate(form, limits, supplier_categories(ws), con)
+        except FormInvalid:
             screen.record("invalid")
-            raise FormInvalid(problems)
+            raise
         if screen.email_over_limit():
             return Submission(
                 "rejected",
                 "This email address has registered several times today. Please try tomorrow.",
                 reason="rate-limited",
             )
-        digest = fingerprint(email, text_of(form, "name"))
+        digest = fingerprint(email, entered.name)
         dup = s.scalars(
             select(SupplierRegistration).where(SupplierRegistration.fingerprint == digest)
         ).first()
@@ -169,14 +209,14 @@ def register_supplier(
             )
         token, token_hash, expires = screen.new_token()
         entry = SupplierRegistration(
-            name=text_of(form, "name"),
-            categories=categories_of(form),
-            postcode=normalise_postcodes([text_of(form, "postcode")])[0],
-            size=text_of(form, "size"),
-            org_type=text_of(form, "org_type"),
-            charity_number=text_of(form, "charity_number").upper().replace(" ", "") or None,
-            company_number=text_of(form, "company_number").upper().replace(" ", "") or None,
-            description=text_of(form, "description"),
+            name=entered.name,
+            categories=entered.categories,
+            postcode=entered.postcode,
+            size=entered.size,
+            org_type=entered.org_type,
+            charity_number=entered.charity_number or None,
+            company_number=entered.company_number or None,
+            description=entered.description,
             contact_email=email,
             status="pending-confirmation",
             token_hash=token_hash,

@@ -7,40 +7,17 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import select
 
 from anchorage.access import accounts, audit, gate
 from anchorage.access.gate import Viewer
-from anchorage.core.errors import AnchorageError
+from anchorage.core.forms import FormProblems, checked
 from anchorage.public_forms.outbox import Delivery, send_email
 from anchorage.store.accounts import ROLES, ApiToken, Share, User
 from anchorage.workspace import Workspace
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-class FormProblems(AnchorageError):
-    """A form with problems: `problems` names each field's, all at once (GOV.UK error summary)."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(
-            "There is a problem with what you entered: " + " ".join(problems.values()),
-            fix="Correct the fields named and send the form again.",
-        )
-        self.problems = problems
-
-
-def checked(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    """The form as its typed model, or FormProblems listing every field's problem at once."""
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        problems: dict[str, str] = {}
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "form"
-            problems.setdefault(field, str(err["msg"]).removeprefix("Value error, "))
-        raise FormProblems(problems) from None
 
 
 class InviteForm(BaseModel):

@@ -14,6 +14,7 @@ from anchorage.access.gate import Viewer
 from anchorage.assets.community import TERMS, TRANSFER_STEPS, acv_register, transfers
 from anchorage.assets.review import DECISIONS
 from anchorage.services.common import audited
+from anchorage.store.assets_records import AssetTransfer
 from anchorage.workspace import Workspace
 
 FILTERS = av.FILTERS
@@ -26,6 +27,7 @@ colocation = av.colocation
 map_layers = av.map_layers
 review = av.review
 own_assets = av.own_assets
+keeps_acv = av.keeps_acv
 
 __all__ = [
     "DECISIONS",
@@ -45,6 +47,7 @@ __all__ = [
     "register_rows",
     "register_summary",
     "review",
+    "transfer_action",
     "transfers",
 ]
 
@@ -105,11 +108,6 @@ def record_occupancy(
     )
 
 
-def keeps_acv(ws: Workspace, viewer: Viewer) -> bool:
-    """Whether this viewer may change the Assets of Community Value list (a council's admin or analyst)."""
-    return any(viewer.may("keep-acv", a.slug) for a in ws.config.anchors if a.type == "council")
-
-
 def acv_action(
     ws: Workspace, viewer: Viewer, action: str, values: dict[str, str], *, ip: str | None = None
 ) -> Any:
@@ -128,15 +126,15 @@ def acv_action(
 
 def transfer_action(
     ws: Workspace, viewer: Viewer, values: dict[str, str], *, ip: str | None = None
-) -> None:
-    av.transfer_action(ws, viewer, values)
+) -> AssetTransfer:
+    """Propose a community asset transfer (of `org`'s asset, else the viewer's anchor's) or move one on; audited."""
+    row = av.transfer_action(ws, viewer, values)
     audited(
         ws,
         viewer,
         "asset-transfer",
-        org=viewer.org,
+        org=row.org,
         ip=ip,
-        detail={
-            k: v[:80] for k, v in values.items() if k in ("transfer_id", "asset_key", "status")
-        },
+        detail={"transfer_id": row.id, "asset_key": row.asset_key[:80], "status": row.status},
     )
+    return row

@@ -20,6 +20,7 @@ from typing import Any
 from anchorage.access import audit
 from anchorage.access.accounts import Forbidden
 from anchorage.access.gate import Viewer
+from anchorage.access.queries import personal
 from anchorage.assets import register as _asset_kinds  # noqa: F401
 from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.contracts import kinds as _procurement_kinds  # noqa: F401
@@ -75,12 +76,6 @@ def is_snapshot(name: str) -> bool:
     """A kind whose new file supersedes the anchor's current one (kept, and restorable)."""
     found = kinds.REGISTRY.get(name)
     return found is not None and found.snapshot is not None
-
-
-def personal(name: str) -> bool:
-    """A kind of file that is personal data (a staff extract): nothing of it is kept on the server."""
-    found = kinds.REGISTRY.get(name)
-    return found is not None and found.personal
 
 
 def fix_workbook(ws: Workspace, upload: Upload, target: Path | io.BytesIO) -> int:
@@ -202,7 +197,7 @@ def command_uploader(ws: Workspace, org: str | None) -> Viewer:
     viewer = command_viewer(ws)
     if org is not None:
         viewer.require_upload(org)
-    elif not viewer.is_collaborative_admin:
+    elif not viewer.may("load-area-wide"):
         raise Forbidden(
             "Only the collaborative admin can load a file covering several anchors.",
             fix="Load your anchor's own file with --org.",

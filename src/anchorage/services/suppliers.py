@@ -4,8 +4,9 @@ merge, split), from the one list the records and the review itself check against
 from __future__ import annotations
 
 from anchorage.store.suppliers_records import ACTIONS
+from anchorage.suppliers.register_names import register_ref
 
-__all__ = ["ACTIONS", "review_actions"]
+__all__ = ["ACTIONS", "register_ref", "review_actions"]
 
 
 def review_actions() -> tuple[str, ...]:

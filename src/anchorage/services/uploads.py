@@ -5,6 +5,7 @@ contracts, jobs and exports modules only through here (tests/test_architecture.p
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from decimal import Decimal
@@ -15,18 +16,18 @@ import pandas as pd
 
 from anchorage.access import audit, jobs_views, queries
 from anchorage.access.gate import Viewer
-from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.core.errors import AnchorageError
 from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
 from anchorage.ingest import restore
-from anchorage.ingest.effect import describe
+from anchorage.ingest.effect import describe, uploads_of
 from anchorage.ingest.preview import Preview, preview_file, run_spend_checks, write_mapping_file
 from anchorage.ingest.spend import TOTAL_LINE
 from anchorage.jobs import queue, worker
 from anchorage.jobs.worker import JobRun
-from anchorage.services.loads import staged_folder, without_server_path
+from anchorage.services.loads import fix_workbook, personal, staged_folder, without_server_path
+from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
 
 __all__ = [
@@ -59,7 +60,7 @@ def preview(
             meta["kind"],
             workdir=folder,
             mapping=mapping,
-            limit=0 if meta["kind"] in PERSONAL_KINDS else 10,
+            limit=0 if personal(meta["kind"]) else 10,
             anchor_name=ws.config.anchor(meta["org"]).name,
         )
     except AnchorageError as exc:
@@ -176,11 +177,24 @@ def load_as_job(
     )
 
 
-def restore_upload(ws: Workspace, viewer: Viewer, upload_id: str, *, ip: str | None) -> str:
-    """Make a superseded upload (register, supplier master, staff extract) the one counted again; its anchor."""
+def listing(
+    ws: Workspace, viewer: Viewer, org: str, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """An anchor's finished uploads, newest first, for those who see its detail (its own users and those it
+    shares with)."""
+    slug = ws.config.anchor(org).slug
+    viewer.require_detail(slug)
+    return uploads_of(ws, slug, kind)
+
+
+def restore_upload(
+    ws: Workspace, viewer: Viewer, upload_id: str, *, ip: str | None, revert: bool = False
+) -> restore.Restored:
+    """Make a superseded upload (register, supplier master, staff extract) the one counted again, or with `revert`
+    go back from this upload to the one it replaced; only by those who may upload the anchor's files; audited."""
     up = queries.upload(ws, viewer, upload_id)
     viewer.require_upload(up.org)
-    done = restore.restore(ws, up.id, org=up.org)
+    done = (restore.revert if revert else restore.restore)(ws, up.id, org=up.org)
     with ws.session() as s:
         audit.record(
             s,
@@ -188,10 +202,40 @@ def restore_upload(ws: Workspace, viewer: Viewer, upload_id: str, *, ip: str | N
             "restore-upload",
             org=up.org,
             ip=ip,
-            detail={"upload_id": up.id, "file": up.filename, "superseded": done.superseded},
+            detail={
+                "upload_id": done.upload_id,
+                "file": done.filename,
+                "superseded": done.superseded,
+                **({"reverted": up.id} if revert else {}),
+            },
         )
         s.commit()
-    return up.org
+    return done
+
+
+def quarantine_workbook(
+    ws: Workspace, viewer: Viewer, upload_id: str, target: Path | io.BytesIO, *, ip: str | None
+) -> tuple[Upload, int]:
+    """An upload's quarantine as a workbook to fix in Excel and load again (ingest/quarantine_fix.py), for those
+    who see the anchor's detail (a staff extract's: only those who may upload it again); audited as an export.
+    The upload and the rows written."""
+    up = queries.upload(ws, viewer, upload_id)
+    if personal(
+        up.kind
+    ):  # what a staff extract's quarantine keeps goes only to those who may load it again
+        viewer.require_upload(up.org)
+    n = fix_workbook(ws, up, target)
+    with ws.session() as s:
+        audit.record(
+            s,
+            viewer.email,
+            "export",
+            org=up.org,
+            ip=ip,
+            detail={"what": "quarantine fix workbook", "upload_id": up.id},
+        )
+        s.commit()
+    return up, n
 
 
 def quarantine_file(

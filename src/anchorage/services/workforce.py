@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from anchorage.access import workforce_queries as wq
-from anchorage.access.bid_queries import lists_starts, sees_pledge
+from anchorage.access.accounts import Forbidden
+from anchorage.access.bid_queries import BidView, lists_starts, sees_pledge
+from anchorage.access.bid_queries import bid as bid_view
 from anchorage.access.gate import Viewer
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.services.common import audited
@@ -25,6 +27,7 @@ from anchorage.workforce.levy import Commitment
 from anchorage.workforce.levy_io import export_ledger
 from anchorage.workforce.profile import INDICATORS
 from anchorage.workforce.programmes import EmploymentProgramme, load_programmes
+from anchorage.workforce.programmes import new_programme as copy_programme
 from anchorage.workforce.programmes import status as programme_status
 from anchorage.workspace import Workspace
 
@@ -38,10 +41,14 @@ __all__ = [
     "EmploymentProgramme",
     "audited",
     "bid_pack",
+    "bid_packs",
+    "bid_view",
     "calendars_file",
     "can_transfer_levy",
     "ledger_file",
+    "levy",
     "levy_transfer",
+    "new_programme",
     "programme_status",
     "programmes",
     "replan",
@@ -50,6 +57,19 @@ __all__ = [
 
 def programmes(ws: Workspace) -> dict[str, EmploymentProgramme]:
     return load_programmes(ws)
+
+
+def new_programme(ws: Workspace, viewer: Viewer, new_id: str, from_id: str) -> Path:
+    """Copy a programme's rules into the workspace as a template to edit (the collaborative's: its admin, or the
+    local operator); audited."""
+    if not viewer.may("edit-programmes"):
+        raise Forbidden(
+            "Only the collaborative admin can add an employment programme's rules.",
+            fix="Ask the collaborative admin.",
+        )
+    path = copy_programme(ws, new_id, from_id)
+    audited(ws, viewer, "programme-added", detail={"programme": new_id, "from": from_id})
+    return path
 
 
 def replan(
@@ -95,17 +115,64 @@ def levy_transfer(
     )
 
 
-def calendars_file(ws: Workspace, viewer: Viewer, out: Path, *, ip: str | None = None) -> Path:
-    """The rotation calendars of the anchors whose detail this viewer sees, as XLSX."""
-    path = write_calendars(ws, out, orgs=set(viewer.detail_orgs))
+def calendars_file(
+    ws: Workspace,
+    viewer: Viewer,
+    out: Path,
+    plan_id: int | None = None,
+    *,
+    ip: str | None = None,
+) -> Path:
+    """The rotation calendars (of the latest plan, or `plan_id`) of the anchors whose detail this viewer sees, as
+    XLSX; audited as an export."""
+    path = write_calendars(ws, out, plan_id, orgs=set(viewer.detail_orgs))
     exported(ws, viewer, "rotation calendar", ip=ip)
     return path
 
 
-def ledger_file(ws: Workspace, viewer: Viewer, out: Path, *, ip: str | None = None) -> Path:
-    path = export_ledger(wq.levy(ws, viewer).ledger, out)
+def levy(ws: Workspace, viewer: Viewer, as_at: dt.date | None = None) -> wq.LevyView:
+    """The levy pool: tax-year totals, caps and warnings for all; ledger lines and commitments of the anchors whose
+    detail this viewer sees."""
+    return wq.levy(ws, viewer, as_at)
+
+
+def ledger_file(
+    ws: Workspace,
+    viewer: Viewer,
+    out: Path,
+    as_at: dt.date | None = None,
+    *,
+    ip: str | None = None,
+) -> Path:
+    """The ledger lines this viewer sees (with every cap and warning) as XLSX or CSV; audited as an export."""
+    path = export_ledger(wq.levy(ws, viewer, as_at).ledger, out)
     exported(ws, viewer, "levy ledger", ip=ip)
     return path
+
+
+def bid_packs(
+    ws: Workspace,
+    viewer: Viewer,
+    out_dir: Path,
+    programme: str | None,
+    bid_date: dt.date | None,
+    *,
+    ip: str | None = None,
+    what: str = "bid pack",
+) -> tuple[BidView, dict[str, Path]]:
+    """The bid pack (XLSX, HTML, PDF): totals over every pledge, the pledges listed only of anchors this viewer
+    sees; with the bid as this viewer sees it. Audited as an export."""
+    view = bid_view(ws, viewer, programme, bid_date)
+    _, paths = build_bid_pack(
+        ws,
+        out_dir,
+        programme,
+        bid_date,
+        visible=lambda org: sees_pledge(viewer, org),
+        known=lambda org: lists_starts(viewer, org),
+    )
+    exported(ws, viewer, what, ip=ip)
+    return view, paths
 
 
 def bid_pack(
@@ -118,14 +185,7 @@ def bid_pack(
     *,
     ip: str | None = None,
 ) -> Path:
-    """The bid pack in one format: totals over every pledge, the pledges listed only of anchors this viewer sees."""
-    _, paths = build_bid_pack(
-        ws,
-        out_dir,
-        programme,
-        bid_date,
-        visible=lambda org: sees_pledge(viewer, org),
-        known=lambda org: lists_starts(viewer, org),
-    )
-    exported(ws, viewer, f"bid pack ({fmt})", ip=ip)
-    return paths[fmt]
+    """The bid pack in one format (see `bid_packs`)."""
+    return bid_packs(ws, viewer, out_dir, programme, bid_date, ip=ip, what=f"bid pack ({fmt})")[1][
+        fmt
+    ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from anchorage.suppliers.register_names import status_word_sql
+
 # SIC 2007 sections by two-digit division.
 SIC_SECTIONS = [
     (1, 3, "Agriculture, forestry and fishing"),
@@ -118,7 +120,6 @@ def enrich_resolution(con: duckdb.DuckDBPyConnection) -> None:
         WHERE e.source = r.register_source AND e.register_id = r.register_id
     """.replace(
             "'{source} status: '",
-            "CASE e.source WHEN 'charity_commission' THEN 'Charity Commission' "
-            "ELSE 'Companies House' END || ' status: '",
+            status_word_sql("e.source") + " || ' status: '",
         )
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from anchorage.access.gate import Viewer
 from anchorage.services.loads import kind_label
+from anchorage.services.suppliers import register_ref as register_ref  # the pages' filter
 
 ROLE_NAMES = {
     "collaborative-admin": "Collaborative admin",
@@ -115,19 +116,9 @@ def public_menu(path: str) -> list[Link]:
     return [Link(label, href, href == path) for label, href in PUBLIC]
 
 
-REGISTERS = {"companies_house": "Company number", "charity_commission": "Charity number"}
-
-
 def upload_kind(kind: str | None) -> str:
     """A kind of upload in the words of the import-kind registry (the upload form's own list)."""
     return kind_label(kind)
-
-
-def register_ref(source: str | None, ref: str | None) -> str:
-    """'companies_house', '05275332' -> 'Company number 05275332'."""
-    if not ref:
-        return ""
-    return f"{REGISTERS.get(source or '', (source or 'Register').replace('_', ' ').capitalize())} {ref}"
 
 
 def date_text(value: Any) -> str:

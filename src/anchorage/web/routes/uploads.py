@@ -18,13 +18,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from anchorage.access import audit, jobs_views, queries
+from anchorage.access import jobs_views, queries
 from anchorage.access.gate import refuse
-from anchorage.access.queries import PERSONAL_KINDS
 from anchorage.access.table import Column, TableSpec, memory_page, memory_rows
 from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.services import uploads as staged
-from anchorage.services.loads import fix_workbook, is_snapshot, personal, upload_kinds
+from anchorage.services.loads import is_snapshot, personal, upload_kinds
 from anchorage.services.runtime import XLSX_MEDIA
 from anchorage.web import forms
 from anchorage.web.body_limit import too_large
@@ -115,7 +114,7 @@ async def upload(request: Request, ctx: CtxDep, form: FormDep) -> Response:
             f"'{kind}' is not something we load here.",
             fix="Choose one of: " + ", ".join(labels.values()),
         )
-    as_at = _extract_date(str(form.get("as_at") or "")) if kind in PERSONAL_KINDS else None
+    as_at = _extract_date(str(form.get("as_at") or "")) if personal(kind) else None
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         raise AnchorageError("No file was chosen.", fix="Choose a CSV, XLSX, XLS or ODS file.")
@@ -341,8 +340,8 @@ def uploads_export(request: Request, fmt: str, ctx: CtxDep, org: str = "") -> Re
 
 @router.post("/uploads/{upload_id}/restore")
 def upload_restore(request: Request, upload_id: str, ctx: CtxDep) -> Response:
-    org = staged.restore_upload(ctx.ws, ctx.viewer, upload_id, ip=client_ip(request))
-    return RedirectResponse(f"/uploads?org={org}", status_code=303)
+    done = staged.restore_upload(ctx.ws, ctx.viewer, upload_id, ip=client_ip(request))
+    return RedirectResponse(f"/uploads?org={done.org}", status_code=303)
 
 
 @router.get("/uploads/{upload_id}")
@@ -382,23 +381,8 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
 @router.get("/uploads/{upload_id}/fix.xlsx")
 def quarantine_fix_download(request: Request, upload_id: str, ctx: CtxDep) -> Response:
     """The quarantine as a workbook to fix in Excel and upload again (ingest/quarantine_fix.py)."""
-    up = queries.upload(ctx.ws, ctx.viewer, upload_id)
-    if personal(
-        up.kind
-    ):  # what a staff extract's quarantine keeps goes only to those who may upload it again
-        ctx.viewer.require_upload(up.org)
     buf = io.BytesIO()
-    fix_workbook(ctx.ws, up, buf)
-    with ctx.ws.session() as s:
-        audit.record(
-            s,
-            ctx.user.email,
-            "export",
-            org=up.org,
-            ip=client_ip(request),
-            detail={"what": "quarantine fix workbook", "upload_id": up.id},
-        )
-        s.commit()
+    up, _ = staged.quarantine_workbook(ctx.ws, ctx.viewer, upload_id, buf, ip=client_ip(request))
     return Response(
         buf.getvalue(),
         media_type=XLSX_MEDIA,
