@@ -33,9 +33,17 @@ class Preview:
         None  # why the user must choose the date order, when the values cannot tell
     )
     date_note: str | None = None
+    # How the order was decided ("proven by the values", "the anchor's earlier files", "no numeric dates"):
+    # the order is worth telling only when the file has dates whose day and month could be swapped.
+    date_how: str | None = None
     warnings: list[str] = field(
         default_factory=list
     )  # sanity checks that can be told from the file alone
+
+    @property
+    def date_order_shown(self) -> bool:
+        """Whether to tell the user the day/month order: only when it was decided from dates that have one."""
+        return self.date_order is not None and self.date_how != "no numeric dates"
 
     @property
     def missing(self) -> list[str]:
@@ -136,7 +144,7 @@ def _dates(con: duckdb.DuckDBPyConnection, pv: Preview, table: str, col: int, gl
     ev = dates.gather(con, f"SELECT {dates.evidence_sql(cell)} FROM {table}")
     try:
         decision = dates.decide(ev, path=pv.file, column=pv.columns[col])
-        pv.date_order, pv.date_note = decision.order, decision.note
+        pv.date_order, pv.date_note, pv.date_how = decision.order, decision.note, decision.how
     except dates.DateOrderError as exc:
         pv.date_question = exc.message.split(": ", 1)[-1]
     pv.date_note = pv.date_note or dates.month_level_note(ev)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from anchorage.core.errors import HeaderNotFound
 from anchorage.ingest import sniff
 from anchorage.ingest.workbook_reader import cell_text, read_sheets
 
-__all__ = ["Reject", "StagedPart", "cell_text", "stage_file"]
+__all__ = ["Reject", "StagedPart", "cell_text", "name_blanks", "stage_file", "unnamed"]
 
 _ids = itertools.count()
 
@@ -69,6 +70,19 @@ def stage_file(
     return _stage_workbook(con, path, score, kind, what, extra)
 
 
+UNNAMED = re.compile(r"\(column \d+, no name\)")
+
+
+def name_blanks(header: list[str]) -> list[str]:
+    """A header cell left blank gets a name of its place ("(column 3, no name)"), so that columns are told apart
+    by name (two blank cells would otherwise be one name) and a person can see which one is meant."""
+    return [c if c and c.strip() else f"(column {i + 1}, no name)" for i, c in enumerate(header)]
+
+
+def unnamed(column: str) -> bool:
+    return not column.strip() or bool(UNNAMED.fullmatch(column))
+
+
 def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> HeaderNotFound:
     seen = " | ".join(", ".join(c for c in r if c)[:80] for r in rows[:3] if any(r)) or "nothing"
     if kind == "workforce":  # staff files are personal data: never echo their content
@@ -101,6 +115,7 @@ def _stage_csv(
     header = guess.cells
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells from spreadsheet exports
+    header = name_blanks(header)
     cols = {f"c{i}": "VARCHAR" for i in range(len(header))}
     table = f"staged_{next(_ids)}"
     rej = f"rejects_{table}"
@@ -167,6 +182,7 @@ def _stage_workbook(
         header = guess.cells[start:]
         while header and not header[-1]:
             header = header[:-1]
+        header = name_blanks(header)
         width = len(header)
         data = rows[guess.row_index + 1 :]
         arrays = {
