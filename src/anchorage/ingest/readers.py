@@ -90,6 +90,7 @@ def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> Heade
     return HeaderNotFound(
         str(path),
         f"cannot find a header row naming {what} columns (the top of the file shows: {seen}).",
+        web_fix=f"Check this is a {kind} file, or choose the columns on the preview page.",
         fix=f"Check this is a {kind} file, or pass --mapping FILE naming the columns.",
     )
 

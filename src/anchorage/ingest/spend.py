@@ -129,6 +129,7 @@ def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
             raise dates.DateOrderError(
                 run.path,
                 f"{late[0]:,} dates lie more than a year ahead when read month-first.",
+                web_fix="Check the file's dates, or choose day first on the preview page.",
                 fix="Check the file's dates, or pass --date-order dmy.",
             )
     run.decided_order = decision.order
