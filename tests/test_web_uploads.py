@@ -73,6 +73,11 @@ def test_upload_preview_fix_mapping_reconcile_and_dashboard_follows(tmp_path):
     assert q.status_code == 200 and "oops" in q.text and "amount" in q.text.lower()
     detail = c.get(f"/uploads/{upload_id}").text
     assert "Who we paid" in detail  # the mapping used is kept with the upload
+    # The quarantined row is a row of a table under the file's own column names, with its reason; not JSON.
+    held = html.unescape(detail[detail.index("Quarantined rows (") :])
+    assert '{"' not in held and re.search(r"<th[^>]*>(<a[^>]*>)?How much \(GBP\)", held)
+    assert re.search(r"<td[^>]*>oops</td>", held) and "is not a number" in held
+    assert f"/uploads/{upload_id}/fix.xlsx" in detail  # the workbook to fix it in
     after = c.get("/api/v1/dashboard/council").json()["tiles"]["spend"]
     assert after == before + 1250  # the cached analysis was invalidated by the upload
     assert "New Local Bakery".upper() in c.get("/dashboard/council").text.upper()

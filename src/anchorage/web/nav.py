@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,10 +131,35 @@ def register_ref(source: str | None, ref: str | None) -> str:
     return f"{REGISTERS.get(source or '', (source or 'Register').replace('_', ' ').capitalize())} {ref}"
 
 
+def _when(value: Any) -> Any:
+    """A date or datetime, whether given as one or as ISO text ("2026-12-06", "2026-12-06T14:05:00+00:00");
+    a time with a zone is shown in the server's own."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = (
+                dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+            )
+        except ValueError:
+            return text  # not a date after all: shown as it is
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone()
+    return value
+
+
 def date_text(value: Any) -> str:
     """The one date format of every page: 6 Dec 2026."""
-    return "" if value is None else f"{value.day} {value.strftime('%b %Y')}"
+    value = _when(value)
+    if value is None or isinstance(value, str):
+        return value or ""
+    return f"{value.day} {value.strftime('%b %Y')}"
 
 
 def datetime_text(value: Any) -> str:
-    return "" if value is None else f"{date_text(value)} {value.strftime('%H:%M')}"
+    """A date with its time: 6 Dec 2026 14:05 (a plain date is shown without one)."""
+    value = _when(value)
+    if not isinstance(value, dt.datetime):
+        return date_text(value)
+    return f"{date_text(value)} {value.strftime('%H:%M')}"
