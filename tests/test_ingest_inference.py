@@ -323,6 +323,35 @@ def test_a_mostly_blank_or_one_value_column_loses_to_a_filled_one():
     assert infer.infer_mapping(headers, rows).fields["service"] == "Cost centre"
 
 
+def test_the_preview_reads_the_top_of_a_big_file_and_the_checks_read_all_of_it(
+    workspace, tmp_path, monkeypatch
+):
+    from anchorage.ingest import preview
+
+    monkeypatch.setattr(preview, "HEAD_BYTES", 4096)
+    rows = [f"Firm {i} Ltd,{10 + i}.50,{i % 28 + 1:02d}/05/2023" for i in range(2000)]
+    # Day-first at the top; one month-first date at the very end, so the whole file mixes the two.
+    f = _csv(
+        tmp_path,
+        "big.csv",
+        "Supplier,Amount,Date\n" + "\n".join(rows) + "\nLast Ltd,1.00,05/31/2023\n",
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    pv = preview.preview_file(f, workdir=work)
+    assert pv.head_only and pv.file == "big.csv" and pv.date_order == "dmy"
+    assert pv.mapping == {"supplier_name": "Supplier", "amount": "Amount", "payment_date": "Date"}
+    assert (
+        work / "head" / "big.csv"
+    ).stat().st_size <= 4096  # what was read: the top of the file only
+    assert pv.rows[0] == ["Firm 0 Ltd", "10.50", "01/05/2023"]
+    preview.run_spend_checks(workspace, pv, f, "Council", work)
+    assert any(
+        "once the date order is chosen" in n for n in pv.notes
+    )  # the whole file's mix is found
+    assert not preview.preview_file(f, workdir=work, head=None).head_only
+
+
 def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):
     f = _csv(tmp_path, "agg.csv", 'Supplier,Total\nA Ltd,"1,000.00"\nB Ltd,250.50\n')
     with pytest.raises(MappingError, match="aggregate") as e:

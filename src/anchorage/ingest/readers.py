@@ -57,17 +57,19 @@ def stage_file(
     what: str = "the supplier, amount and date",
     encoding: str | None = None,
     computed: Computed | None = None,
+    head: int | None = None,
 ) -> tuple[list[StagedPart], list[str]]:
     """Stage every table in the file that has a recognisable header; return the parts and notes.
 
     `computed` gives the select list that stages a part (columns worked out in the same pass over the rows,
     a kind's checks say, and cells left out), and `encoding` saves reading a CSV through once more when the
-    caller has already checked it."""
+    caller has already checked it. `head` stages only that many data rows of each part (a preview's look at
+    the top of a file, which must not read a million rows)."""
     fmt = sniff.detect_format(path)
     extra = computed or (lambda header, sample: "*")
     if fmt == "csv":
-        return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra)], []
-    return _stage_workbook(con, path, score, kind, what, extra)
+        return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra, head)], []
+    return _stage_workbook(con, path, score, kind, what, extra, head)
 
 
 UNNAMED = re.compile(r"\(column \d+, no name\)")
@@ -104,6 +106,7 @@ def _stage_csv(
     what: str,
     encoding: str | None,
     extra: Computed,
+    head: int | None = None,
 ) -> StagedPart:
     encoding = encoding or sniff.detect_encoding(path)
     source = path
@@ -133,7 +136,8 @@ def _stage_csv(
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT {extra(header, sample)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
-        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)",
+        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)"
+        + ("" if head is None else f" LIMIT {int(head)}"),
         [str(source), delimiter],
     )
     rejects = [
@@ -168,6 +172,7 @@ def _stage_workbook(
     kind: str,
     what: str,
     extra: Computed,
+    head: int | None = None,
 ) -> tuple[list[StagedPart], list[str]]:
     parts: list[StagedPart] = []
     notes: list[str] = []
@@ -185,7 +190,7 @@ def _stage_workbook(
             header = header[:-1]
         header = name_blanks(header)
         width = len(header)
-        data = rows[guess.row_index + 1 :]
+        data = rows[guess.row_index + 1 :][:head]
         arrays = {
             f"c{j}": pa.array(
                 [r[start + j] if start + j < len(r) else None for r in data], pa.string()
