@@ -20,6 +20,9 @@ def test_dates_and_times_in_every_form_they_come_in_read_the_same():
     assert datetime_text(dt.date(2026, 1, 2)) == "2 Jan 2026"  # a plain date gets no made-up time
     assert date_text(None) == date_text("") == datetime_text(None) == ""
     assert date_text("not a date") == "not a date"
+    assert (
+        date_text("2027-Q4") == "Oct to Dec 2027"
+    )  # a contract's date not shared, only its quarter
 
 
 # Formatting a date by hand in a template (an ISO slice, a strftime of numbers) instead of `| date`/`| datetime`;

@@ -382,7 +382,7 @@ def ingest_spend(
     if not summary.duplicate and run.decided_order:
         with ws.session() as session:
             history.remember_date_order(
-                session, summary.upload_id, run.decided_order, run.date_precision
+                session, summary.upload_id, run.decided_order, run.date_precision, run.order_told
             )
     return summary
 
