@@ -126,6 +126,16 @@ def test_upload_limits_types_roles_and_traversal(tmp_path):
     assert upload(v, "s.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n").status_code == 403
     t = signed_in(web, "analyst@trust.org")
     assert upload(t, "s.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n").status_code == 403
+    # Year-first dates have no day/month order to tell: the preview claims none; day-first dates say so.
+    iso = c.get(
+        upload(c, "iso.csv", b"Supplier,Amount,Date\nA Ltd,1.00,2024-01-31\n").headers["location"]
+    )
+    dmy = c.get(
+        upload(c, "dmy.csv", b"Supplier,Amount,Date\nA Ltd,1.00,31/01/2024\n").headers["location"]
+    )
+    assert iso.status_code == dmy.status_code == 200
+    assert "Dates will be read" not in iso.text and "day first (DD/MM/YYYY)." not in iso.text
+    assert "Dates will be read day first (DD/MM/YYYY)." in dmy.text
     # Someone else's staged upload cannot be previewed or loaded.
     r = upload(c, "mine.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n")
     assert signed_in(web, "admin@council.org").get(r.headers["location"]).status_code == 404
