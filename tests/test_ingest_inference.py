@@ -99,6 +99,8 @@ def test_iso_excel_serials_and_month_only(workspace, tmp_path):
     g = _csv(tmp_path, "months.csv", "Supplier,Amount,Date\nA Ltd,10,2024-03\nB Ltd,20,2024-04\n")
     m = ingest_spend(workspace, g, "Acute Trust")
     assert m.date_precision == "month" and any("give only a month" in n for n in m.notes)
+    # Year-first dates have no day/month order to tell: none is claimed (a "day-first" note would be made up).
+    assert s.date_order is None and m.date_order is None
 
 
 ORDERS = st.sampled_from(["dmy", "mdy"])
@@ -262,6 +264,92 @@ def test_a_blank_column_loses_to_a_filled_one_with_a_close_header():
     headers = ["Supplier", "Date", "Amount", "Proclass", "Procurement Category Name"]
     rows = [[f"Firm {i} Ltd", "15/05/2023", "10.00", "", TYPES[i % 10]] for i in range(20)]
     assert infer.infer_mapping(headers, rows).fields["category"] == "Procurement Category Name"
+
+
+def test_an_empty_named_column_does_not_win_over_the_filled_unnamed_one_beside_it(
+    workspace, tmp_path
+):
+    """The shape of NCL_06: a PDF-to-CSV header shifted off its values. "Expense area" is blank on every row and
+    the areas sit, on some rows, in the unnamed column beside it; a second unnamed column is always blank."""
+    rows = [
+        f"30/09/2020,{TYPES[i % 10]},{AREAS[i % 10] if i % 9 == 0 else ''},,Firm {i} Ltd,,{1000 + i},{10 + i}.50"
+        for i in range(60)
+    ]
+    f = _csv(
+        tmp_path,
+        "shifted.csv",
+        "Date,Expense Type,,Expense area,Supplier,,Transaction,amount\n" + "\n".join(rows) + "\n",
+    )
+    s = ingest_spend(workspace, f, "Council")
+    chosen = {c["field"]: c["column"] for c in s.columns}
+    assert chosen["service"] == "(column 3, no name)" and chosen["category"] == "Expense Type"
+    with workspace.warehouse() as con:
+        areas = con.execute(
+            """SELECT DISTINCT l.service FROM spend_rows r JOIN spend_lines l USING (upload_no, line_key)
+               JOIN spend_uploads u USING (upload_no)
+               WHERE u.upload_id = ? AND l.service IS NOT NULL""",
+            [s.upload_id],
+        ).fetchall()
+    assert {a[0] for a in areas} == {AREAS[i % 10] for i in range(0, 60, 9)}
+
+
+def test_a_mostly_blank_or_one_value_column_loses_to_a_filled_one():
+    # "Department family" (an alias of the expense area) holds one value on every row; the real areas have gaps.
+    headers = ["Department family", "Supplier", "Date", "Expense Type", "Expense area", "Amount"]
+    rows = [
+        [
+            "Department of Health",
+            f"Firm {i} Ltd",
+            "31/05/2020",
+            TYPES[i % 10],
+            "" if i % 8 == 0 else AREAS[i % 10],
+            "10.00",
+        ]
+        for i in range(80)
+    ]
+    assert infer.infer_mapping(headers, rows).fields["service"] == "Expense area"
+    # The same areas on only a few rows under a near header lose to a filled column under a weaker one.
+    headers = ["Supplier", "Date", "Amount", "Service area", "Cost centre"]
+    rows = [
+        [
+            f"Firm {i} Ltd",
+            "15/05/2023",
+            "10.00",
+            AREAS[i % 10] if i % 10 == 0 else "",
+            AREAS[(i + 3) % 10],
+        ]
+        for i in range(50)
+    ]
+    assert infer.infer_mapping(headers, rows).fields["service"] == "Cost centre"
+
+
+def test_the_preview_reads_the_top_of_a_big_file_and_the_checks_read_all_of_it(
+    workspace, tmp_path, monkeypatch
+):
+    from anchorage.ingest import preview
+
+    monkeypatch.setattr(preview, "HEAD_BYTES", 4096)
+    rows = [f"Firm {i} Ltd,{10 + i}.50,{i % 28 + 1:02d}/05/2023" for i in range(2000)]
+    # Day-first at the top; one month-first date at the very end, so the whole file mixes the two.
+    f = _csv(
+        tmp_path,
+        "big.csv",
+        "Supplier,Amount,Date\n" + "\n".join(rows) + "\nLast Ltd,1.00,05/31/2023\n",
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    pv = preview.preview_file(f, workdir=work)
+    assert pv.head_only and pv.file == "big.csv" and pv.date_order == "dmy"
+    assert pv.mapping == {"supplier_name": "Supplier", "amount": "Amount", "payment_date": "Date"}
+    assert (
+        work / "head" / "big.csv"
+    ).stat().st_size <= 4096  # what was read: the top of the file only
+    assert pv.rows[0] == ["Firm 0 Ltd", "10.50", "01/05/2023"]
+    preview.run_spend_checks(workspace, pv, f, "Council", work)
+    assert any(
+        "once the date order is chosen" in n for n in pv.notes
+    )  # the whole file's mix is found
+    assert not preview.preview_file(f, workdir=work, head=None).head_only
 
 
 def test_aggregate_is_refused_saying_what_was_found(workspace, tmp_path):

@@ -231,6 +231,22 @@ def test_columns_chosen_by_content(loaded: dict) -> None:
     assert nbsp.amount_loaded == loaded[f"{REAL}/nhs/SEL_03_June.pdf.csv"].amount_loaded
 
 
+def test_an_empty_or_one_value_column_does_not_take_the_expense_area(loaded: dict) -> None:
+    # NCL_06: "Expense area" is blank on all 258 rows; the areas (19 rows) sit in the unnamed column before it.
+    ncl = loaded[f"{REAL}/nhs/NCL_06_September.pdf.csv"]
+    assert ncl.mapping["service"] == "(column 3, no name)"
+    with loaded["_ws"].warehouse() as con:
+        areas = con.execute(
+            """SELECT count(*) FILTER (WHERE service = 'CHC ADULT FULLY FUNDED'), count(service)
+               FROM spend_rows JOIN spend_lines USING (upload_no, line_key)
+               JOIN spend_uploads USING (upload_no) WHERE upload_id = ?""",
+            [ncl.upload_id],
+        ).fetchone()
+    assert areas[0] >= 1 and areas[1] == 19
+    # NEWF: the areas (blank on 25 rows) beat "Department family", which says "Department of Health" on every row.
+    assert loaded[f"{REAL}/nhs/NEWF_02_May.pdf.csv"].mapping["service"] == "Expense area"
+
+
 def test_footer_total_is_quarantined_and_agrees(loaded: dict) -> None:
     s = loaded[f"{REAL}/nhs/LNWU_12_March.csv"]
     assert s.quarantine_reasons == {"this looks like a total line, not a payment": 1}

@@ -45,10 +45,10 @@ def test_procurement_lead_loads_payments_and_reports_on_2024_25(server, tmp_path
         # The preview shows the file's rows and proposes a column for each field, which the lead checks.
         assert page.get_by_role("cell", name="Central Consulting PLC").first.is_visible()
         proposed = {
-            "supplier name (required)": "Supplier Name",
-            "amount (required)": "Amount",
-            "payment date (required)": "Payment Date",
-            "category": "Expense Type",
+            "Supplier (required)": "Supplier Name",
+            "Amount (required)": "Amount",
+            "Payment date (required)": "Payment Date",
+            "Expense type": "Expense Type",
         }
         for field, column in proposed.items():
             assert page.get_by_label(field, exact=True).input_value() == column, field

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -59,3 +60,71 @@ def test_an_unknown_linking_engine_is_a_plain_error(engine):
     with pytest.raises(AnchorageError) as err:
         link(table, table, backend=engine)
     assert repr(engine) in err.value.message and all(e in (err.value.fix or "") for e in ENGINES)
+
+
+# Advice that names a command: `anchorage org add …`, or an option such as --mapping.
+COMMAND = re.compile(r"\banchorage [a-z]|(?<![\w-])--[a-z]")
+# Only the command line raises these: their advice may name commands alone.
+CLI_ONLY = ("cli/", "demo/")
+
+
+def _text(node: ast.AST) -> str:
+    """A string expression's literal text (f-string holes as {})."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join("{}" if isinstance(v, ast.FormattedValue) else _text(v) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _text(node.left) + _text(node.right)
+    if isinstance(node, ast.IfExp):
+        return _text(node.body) + " | " + _text(node.orelse)
+    return ""
+
+
+def command_advice_without_web_advice(path: Path, root: Path = SRC) -> list[str]:
+    """Raise sites whose `fix` names a command but that give the web no advice of its own, or web advice that
+    names a command."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        kw = {k.arg: k.value for k in node.keywords}
+        where = f"{path.relative_to(root)}:{node.lineno}"
+        if "web_fix" in kw and COMMAND.search(_text(kw["web_fix"])):
+            found.append(f"{where} web advice names a command")
+        elif "fix" in kw and "web_fix" not in kw and COMMAND.search(_text(kw["fix"])):
+            found.append(f"{where} names a command and has no web advice")
+    return found
+
+
+def test_advice_naming_a_command_has_plain_web_advice_too():
+    bad = [
+        hit
+        for p in sorted(SRC.rglob("*.py"))
+        if not str(p.relative_to(SRC)).startswith(CLI_ONLY)
+        for hit in command_advice_without_web_advice(p)
+    ]
+    assert not bad, bad
+
+
+def test_the_command_check_sees_command_advice(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text(
+        "E(1, fix='Run anchorage init.')\nE(2, fix=f'Pass --org {x}.', web_fix='Choose one.')\n"
+        "E(3, fix='Check it.')\nE(4, fix='x', web_fix='Use --org.')\n"
+    )
+    assert command_advice_without_web_advice(f, tmp_path) == [
+        "m.py:1 names a command and has no web advice",
+        "m.py:4 web advice names a command",
+    ]
+
+
+def test_the_web_gets_its_own_advice_and_the_command_line_the_command():
+    err = AnchorageError("No such anchor.", fix="Run anchorage org add X.", web_fix="Choose one.")
+    assert (str(err), err.web_fix, err.for_web()) == (
+        "No such anchor. Run anchorage org add X.",
+        "Choose one.",
+        "No such anchor. Choose one.",
+    )
+    plain = AnchorageError("Too long.", fix="Shorten it.")
+    assert plain.web_fix == "Shorten it." and plain.for_web() == str(plain)

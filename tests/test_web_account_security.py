@@ -162,7 +162,9 @@ def test_last_used_is_noted(web):
     assert (
         row
         and row.group(1) != "never"
-        and row.group(1).startswith(str(dt.datetime.now(dt.UTC).year))
+        and re.fullmatch(
+            rf"\d{{1,2}} [A-Z][a-z]{{2}} {dt.datetime.now(dt.UTC).year} \d\d:\d\d", row.group(1)
+        )
     )
 
 

@@ -420,3 +420,19 @@ def test_many_notices_are_paged_capped_in_feeds_and_cached(tmp_path, monkeypatch
     assert "121 upcoming" not in c.get("/opportunities").text  # served from the cache
     monkeypatch.setattr(routes, "CACHE_SECONDS", -1)
     assert "121 upcoming" in c.get("/opportunities").text
+
+
+def test_an_open_tender_without_a_link_is_never_called_not_yet_published():
+    from anchorage.opportunities.notices import Notice
+
+    def notice(stage: str, link: str | None) -> Notice:
+        return Notice("k", "Catering", "College", "college", "Catering", stage, link=link)
+
+    open_bids = notice("tender", None)
+    assert open_bids.stage_label == "Open for bids" and open_bids.web_link is None
+    assert "Not yet published" not in open_bids.notice_status
+    assert "ask the buyer" in open_bids.notice_status
+    assert "Not yet published" not in notice("tender", "javascript:alert(1)").notice_status
+    assert notice("tender", "https://x.example/n/1").web_link == "https://x.example/n/1"
+    for stage in ("planning", "reprocurement"):
+        assert notice(stage, None).notice_status.startswith("Not yet published")

@@ -73,6 +73,11 @@ def test_upload_preview_fix_mapping_reconcile_and_dashboard_follows(tmp_path):
     assert q.status_code == 200 and "oops" in q.text and "amount" in q.text.lower()
     detail = c.get(f"/uploads/{upload_id}").text
     assert "Who we paid" in detail  # the mapping used is kept with the upload
+    # The quarantined row is a row of a table under the file's own column names, with its reason; not JSON.
+    held = html.unescape(detail[detail.index("Quarantined rows (") :])
+    assert '{"' not in held and re.search(r"<th[^>]*>(<a[^>]*>)?How much \(GBP\)", held)
+    assert re.search(r"<td[^>]*>oops</td>", held) and "is not a number" in held
+    assert f"/uploads/{upload_id}/fix.xlsx" in detail  # the workbook to fix it in
     after = c.get("/api/v1/dashboard/council").json()["tiles"]["spend"]
     assert after == before + 1250  # the cached analysis was invalidated by the upload
     assert "New Local Bakery".upper() in c.get("/dashboard/council").text.upper()
@@ -121,6 +126,16 @@ def test_upload_limits_types_roles_and_traversal(tmp_path):
     assert upload(v, "s.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n").status_code == 403
     t = signed_in(web, "analyst@trust.org")
     assert upload(t, "s.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n").status_code == 403
+    # Year-first dates have no day/month order to tell: the preview claims none; day-first dates say so.
+    iso = c.get(
+        upload(c, "iso.csv", b"Supplier,Amount,Date\nA Ltd,1.00,2024-01-31\n").headers["location"]
+    )
+    dmy = c.get(
+        upload(c, "dmy.csv", b"Supplier,Amount,Date\nA Ltd,1.00,31/01/2024\n").headers["location"]
+    )
+    assert iso.status_code == dmy.status_code == 200
+    assert "Dates will be read" not in iso.text and "day first (DD/MM/YYYY)." not in iso.text
+    assert "Dates will be read day first (DD/MM/YYYY)." in dmy.text
     # Someone else's staged upload cannot be previewed or loaded.
     r = upload(c, "mine.csv", b"Supplier,Amount,Date\nA Ltd,1,01/01/2024\n")
     assert signed_in(web, "admin@council.org").get(r.headers["location"]).status_code == 404

@@ -162,6 +162,7 @@ class Config:
         known = ", ".join(a.name for a in self.anchors) or "none yet"
         raise UnknownAnchorError(
             f'There is no anchor called "{name_or_slug}" in this workspace (anchors: {known}).',
+            web_fix="Choose one of the anchors listed; the collaborative admin can add a new one.",
             fix=f'Add it with: anchorage org add "{name_or_slug}" --type council',
         )
 

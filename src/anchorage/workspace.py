@@ -108,6 +108,7 @@ class Workspace:
         if not path.exists():
             raise WorkspaceError(
                 f"{root} is not an Anchorage workspace (no {CONFIG_NAME}).",
+                web_fix="Ask whoever runs the workspace for Anchorage to do this.",
                 fix="Create one with `anchorage init --workspace DIR`, or pass --workspace / set ANCHORAGE_WORKSPACE.",
             )
         ws = cls(root, cfgmod.load(path))

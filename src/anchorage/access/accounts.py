@@ -387,7 +387,9 @@ def working_tokens(s: Session, email: str | None = None) -> list[tuple[ApiToken,
         user = s.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise NotFound(
-                f"There is no user {email}.", fix="See who there is with: anchorage users list"
+                f"There is no user {email}.",
+                web_fix="Check the email on the users page.",
+                fix="See who there is with: anchorage users list",
             )
         q = q.where(ApiToken.user_id == user.id)
     return [(t, u) for t, u in s.execute(q).tuples()]
@@ -403,6 +405,7 @@ def token_owner(s: Session, public_id: str) -> User:
     if owner is None:
         raise NotFound(
             "There is no such API token (it may have been revoked already).",
+            web_fix="See the tokens that still work on the API tokens page.",
             fix="See the tokens that still work with: anchorage tokens list",
         )
     return owner

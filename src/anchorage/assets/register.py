@@ -117,6 +117,7 @@ def _prepare(b: Batch) -> ImportSummary:
             b.source_file,
             "no column for the UPRN, asset id or name (columns found: "
             f"{', '.join(b.part.columns)}).",
+            web_fix="Rename the column in the file, or choose the columns on the preview page.",
             fix='Rename a column, or pass --mapping FILE with a line like asset_ref = "Your id column".',
         )
     t = b.parsed

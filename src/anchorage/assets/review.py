@@ -207,6 +207,7 @@ def record_decision(
     if known is None:
         raise AnchorageError(
             f'{slug} has no asset "{asset_key}" in its register.',
+            web_fix="Choose the asset from the register or the review page.",
             fix="Use the asset key shown by `anchorage assets review`.",
         )
     row = AssetDecision(

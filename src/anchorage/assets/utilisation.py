@@ -57,6 +57,7 @@ def _prepare(b: Batch) -> ImportSummary:
         raise MappingError(
             b.source_file,
             f"no column for the asset id or UPRN (columns found: {', '.join(b.part.columns)}).",
+            web_fix="Rename the column in the file, or choose the columns on the preview page.",
             fix='Rename a column, or pass --mapping FILE with a line like asset_ref = "Your id column".',
         )
     v = {k: f.present_sql(b.col(k)) for k in f.UTILISATION_FIELDS}
@@ -159,6 +160,7 @@ def enter_utilisation(
         if found is None:
             raise AnchorageError(
                 f'{slug} has no asset "{asset_key}" in its register.',
+                web_fix="Choose the asset from the register or the review page.",
                 fix="Use the asset key shown by `anchorage assets review` or the register.",
             )
         con.execute(

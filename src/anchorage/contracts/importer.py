@@ -40,6 +40,7 @@ def import_contracts(
             raise InputFileError(
                 str(path),
                 "is OCDS JSON, which needs no column mapping.",
+                web_fix="Upload it without a column mapping.",
                 fix="Leave out --mapping.",
             )
         return import_ocds(ws, path, org or None, buyers=buyers, progress=progress)
@@ -48,11 +49,13 @@ def import_contracts(
             str(path),
             "is a contract register, whose rows are the anchor's own: --buyer is for "
             "OCDS files that name several buyers.",
+            web_fix="Upload it without choosing buyers.",
             fix="Leave out --buyer.",
         )
     if not org:
         raise AnchorageError(
             f"{path.name} is a contract register: say whose it is.",
+            web_fix="Choose the anchor whose register it is, then upload it again.",
             fix='Load it with --org "Anchor name".',
         )
     return import_register(ws, path, org, mapping_file=mapping_file, progress=progress)

@@ -34,6 +34,7 @@ def parse_confirmed(cfg: Config, options: list[str] | None) -> dict[str, str]:
         if not sep or not buyer.strip() or not anchor.strip():
             raise AnchorageError(
                 f'--buyer "{text}" does not say which anchor the buyer is.',
+                web_fix='Choose an anchor (or "publish") for each buyer on the preview page.',
                 fix='Write it as --buyer "Buyer name=anchor", e.g. --buyer "Lewisham Council=lewisham",'
                 ' or --buyer "Buyer name=public" for a buyer that is not an anchor.',
             )

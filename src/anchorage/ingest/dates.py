@@ -110,6 +110,7 @@ def decide(
             path,
             f'column "{column}" mixes day-first dates ({ev.day_first:,} rows, e.g. "{ev.example_dmy}") and '
             f'month-first dates ({ev.month_first:,} rows, e.g. "{ev.example_mdy}"), so no single reading fits it.',
+            web_fix="Choose the date order on the preview page; the rows that do not fit it are quarantined.",
             fix="Pass --date-order dmy or --date-order mdy (on the web, choose the date order); the rows that "
             "do not fit it are quarantined.",
         )
@@ -135,6 +136,7 @@ def decide(
             path,
             f'every date in column "{column}" fits both day-first and month-first (e.g. "{ev.example_either}" '
             f"is {_both(ev.example_either)}), and this anchor has no earlier file to follow.",
+            web_fix="Choose the date order (day first, as in the UK, or month first) on the preview page.",
             fix="Pass --date-order dmy (day first, as in the UK) or --date-order mdy (month first); on the web, "
             "choose the date order in the preview.",
         )

@@ -10,6 +10,9 @@ from anchorage.store import records
 
 DATE_ORDER_KEY = "_date_order"  # kept in an upload's mapping: how its numeric dates were read
 DATE_PRECISION_KEY = "_date_precision"
+# Whether the order was decided from dates whose day and month could be swapped (not so for year-first dates):
+# only then is it worth telling a person.
+DATE_TOLD_KEY = "_date_order_told"
 
 
 def spend_context(
@@ -34,7 +37,7 @@ def spend_context(
 
 
 def remember_date_order(
-    session: Session, upload_id: str | None, order: str, precision: str
+    session: Session, upload_id: str | None, order: str, precision: str, told: bool = True
 ) -> None:
     upload = session.get(records.Upload, upload_id) if upload_id else None
     if upload is None:
@@ -43,6 +46,7 @@ def remember_date_order(
         **(upload.mapping or {}),
         DATE_ORDER_KEY: order,
         DATE_PRECISION_KEY: precision,
+        DATE_TOLD_KEY: told,
     }
     session.add(upload)
     session.commit()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from anchorage.ingest import mapping as mapmod
+from anchorage.ingest.readers import unnamed
 from anchorage.ingest.vocabulary import word_kind
 
 SAMPLE_ROWS = 2000
@@ -255,13 +256,31 @@ def _lean_penalty(fld: str, p: Profile) -> float:
     return _LEAN_WEIGHT * max(0.0, wrong_way - _LEAN_FLOOR)
 
 
-def _content_score(fld: str, p: Profile) -> float:
-    """+2 for a perfect fit, down to -1.5 where the values clearly contradict the field; -1 when all blank."""
+def _shifted_header(fld: str, i: int, columns: list[str], profiles: list[Profile]) -> float:
+    """A header shifted off its values (a PDF converted to CSV): an unnamed column with values beside a named
+    column that is always blank takes that name's header score, a little less than a header of its own."""
+    if not unnamed(columns[i]) or not profiles[i].filled:
+        return 0.0
+    beside = [j for j in (i + 1, i - 1) if 0 <= j < len(columns) and not profiles[j].filled]
+    return max((0.9 * _header_score(fld, columns[j]) for j in beside), default=0.0)
+
+
+def _content_score(fld: str, p: Profile, rows: int = 0) -> float:
+    """+2 for a perfect fit, down to -1.5 where the values clearly contradict the field; -1 when all blank,
+    and up to 1 less for a column that is mostly blank, so that a filled column wins a field over it."""
     if not p.filled:
         return (
             -1.0
         )  # a header over an always-blank column loses to a close header over filled values
+    # A column under half filled loses up to 1 (nothing for a column with a few gaps: blanks are common there).
+    blank = 2.0 * max(0.0, 0.5 - p.filled / rows) if rows else 0.0
+    return _values_score(fld, p) - blank
+
+
+def _values_score(fld: str, p: Profile) -> float:
     s = p.shares
+    # One value on every row ("Department of Health") tells rows apart no better than an emptier column.
+    one_value = 0.5 if p.filled >= 10 and p.distinct * p.filled <= 1 else 1.0
     fit = {
         "payment_date": max(s["date"], s["glued_date"] * 0.8),
         "amount": s["money"] * (1.0 if s["decimal"] >= 0.3 else 0.6),
@@ -274,8 +293,8 @@ def _content_score(fld: str, p: Profile) -> float:
         "company_number": s["company"],
         "charity_number": s["company"] * 0.5,
         "vat_number": s["vat"],
-        "category": s["text"] * 0.5,
-        "service": s["text"] * 0.5,
+        "category": s["text"] * 0.5 * one_value,
+        "service": s["text"] * 0.5 * one_value,
         "description": s["text"] * (0.5 + 0.5 * s["long_text"]),
     }[fld]
     strict = fld in (
@@ -338,7 +357,7 @@ def infer_mapping(
     why: dict[tuple[str, int], str] = {}
     for f in flds:
         for i, c in enumerate(columns):
-            if not c.strip() and not profiles[i].filled:
+            if unnamed(c) and not profiles[i].filled:
                 continue
             if (
                 BODY_HEADER_RE.match(c.strip())
@@ -346,7 +365,10 @@ def infer_mapping(
                 and not (f == "payment_date" and profiles[i].shares.get("glued_date", 0) >= 0.8)
             ):
                 continue
-            h, v = _header_score(f, c), _content_score(f, profiles[i])
+            h, v = (
+                _header_score(f, c) or _shifted_header(f, i, columns, profiles),
+                _content_score(f, profiles[i], len(sample)),
+            )
             total = h + v
             if total >= _min_score(f, h):
                 score[(f, i)] = total

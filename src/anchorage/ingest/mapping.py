@@ -94,12 +94,14 @@ class ColumnMapping:
                     path,
                     f"no column holds payment dates ({found}). A file of supplier totals without dates is "
                     "an aggregate, not a list of payments, and cannot be analysed by period.",
+                    web_fix="Upload the payments file the totals were made from (one row per payment, with its date), or choose the date column on the preview page.",
                     fix="Load the payments file the totals were made from (one row per payment, with its date), "
                     'or pass --mapping FILE with a line like "payment_date = "Your column name"".',
                 )
             raise MappingError(
                 path,
                 f"no column holds the {names} ({found}).",
+                web_fix="Rename the column in the file, or choose the columns on the preview page.",
                 fix="Rename the column, or pass --mapping FILE with lines like "
                 f'"{missing[0]} = \\"Your column name\\"".',
             )

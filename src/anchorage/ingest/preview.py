@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from anchorage.core.errors import AnchorageError, HeaderNotFound
-from anchorage.ingest import dates, infer, sanity
+from anchorage.ingest import dates, infer, sanity, sniff
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import stage_file
 from anchorage.ingest.spend import GLUED_DATE_SQL, check_spend
@@ -33,9 +34,20 @@ class Preview:
         None  # why the user must choose the date order, when the values cannot tell
     )
     date_note: str | None = None
+    # How the order was decided ("proven by the values", "the anchor's earlier files", "no numeric dates"):
+    # the order is worth telling only when the file has dates whose day and month could be swapped.
+    date_how: str | None = None
+    head_only: bool = (
+        False  # read from the top of the file only (the date order too): the file is longer
+    )
     warnings: list[str] = field(
         default_factory=list
     )  # sanity checks that can be told from the file alone
+
+    @property
+    def date_order_shown(self) -> bool:
+        """Whether to tell the user the day/month order: only when it was decided from dates that have one."""
+        return self.date_order is not None and self.date_how != "no numeric dates"
 
     @property
     def missing(self) -> list[str]:
@@ -51,6 +63,29 @@ def text_cells(row: list[str]) -> int:
     )
 
 
+# The preview reads this many rows (of a CSV, at most this many bytes) from the top of a file: enough to choose
+# the columns and, nearly always, the date order; every row is checked by the whole-file checks (a job for a big
+# file) and by the load. A million-row file is not read through within the request.
+HEAD_ROWS = 20_000
+HEAD_BYTES = 8 * 1024 * 1024
+
+
+def head_of(path: Path, workdir: Path, size: int | None = None) -> Path:
+    """A CSV's first `size` bytes, cut after its last whole line, as a file of its own in `workdir` (the file
+    itself when it is no bigger, or is UTF-16, whose line ends are two bytes)."""
+    size = size or HEAD_BYTES
+    if sniff.detect_format(path) != "csv" or path.stat().st_size <= size:
+        return path
+    with path.open("rb") as fh:
+        chunk = fh.read(size)
+    if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in chunk:
+        return path
+    (workdir / "head").mkdir(exist_ok=True)
+    head = workdir / "head" / path.name  # the same name: a message about it names the user's file
+    head.write_bytes(chunk[: chunk.rindex(b"\n") + 1])
+    return head
+
+
 def preview_file(
     path: Path,
     kind: str = "spend",
@@ -59,21 +94,25 @@ def preview_file(
     limit: int = 10,
     mapping: dict[str, str] | None = None,
     anchor_name: str = "",
+    head: int | None = HEAD_ROWS,
 ) -> Preview:
-    """Find the header, read the first `limit` data rows and propose (or check) the mapping."""
+    """Find the header, read the first `limit` data rows and propose (or check) the mapping, from the first
+    `head` rows of the file (None: all of it)."""
+    source = path if head is None else head_of(path, workdir)
     con = duckdb.connect()
     try:
         try:
             parts, notes = stage_file(
                 con,
-                path,
+                source,
                 mapmod.header_scorer(kind),
                 workdir,
                 kind=kind,
                 what=mapmod.HEADER_HINTS.get(kind, "its"),
+                head=head,
             )
         except HeaderNotFound:
-            parts, notes = stage_file(con, path, text_cells, workdir)
+            parts, notes = stage_file(con, source, text_cells, workdir, head=head)
             notes.append(
                 "We did not recognise the column names, so we took the first row with several "
                 "labels as the header. Choose the columns below."
@@ -106,6 +145,7 @@ def preview_file(
             list(mapmod.REQUIRED[kind]),
             notes,
         )
+        pv.head_only = source != path
         pv.chosen = {
             c.field: {
                 "samples": c.samples,
@@ -136,7 +176,7 @@ def _dates(con: duckdb.DuckDBPyConnection, pv: Preview, table: str, col: int, gl
     ev = dates.gather(con, f"SELECT {dates.evidence_sql(cell)} FROM {table}")
     try:
         decision = dates.decide(ev, path=pv.file, column=pv.columns[col])
-        pv.date_order, pv.date_note = decision.order, decision.note
+        pv.date_order, pv.date_note, pv.date_how = decision.order, decision.note, decision.how
     except dates.DateOrderError as exc:
         pv.date_question = exc.message.split(": ", 1)[-1]
     pv.date_note = pv.date_note or dates.month_level_note(ev)
@@ -153,7 +193,8 @@ def run_spend_checks(ws: Workspace, pv: Preview, path: Path, org: str, workdir: 
     full with the proposed columns and date order (nothing is loaded), and pv.warnings gets what it finds."""
     if pv.missing:
         return
-    order = pv.date_order
+    # An order seen in the top of the file only is not given: the whole file must prove it (or ask).
+    order = None if pv.head_only else pv.date_order
     try:
         pv.warnings = check_spend(
             ws,

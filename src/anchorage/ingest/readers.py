@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from anchorage.core.errors import HeaderNotFound
 from anchorage.ingest import sniff
 from anchorage.ingest.workbook_reader import cell_text, read_sheets
 
-__all__ = ["Reject", "StagedPart", "cell_text", "stage_file"]
+__all__ = ["Reject", "StagedPart", "cell_text", "name_blanks", "stage_file", "unnamed"]
 
 _ids = itertools.count()
 
@@ -56,17 +57,32 @@ def stage_file(
     what: str = "the supplier, amount and date",
     encoding: str | None = None,
     computed: Computed | None = None,
+    head: int | None = None,
 ) -> tuple[list[StagedPart], list[str]]:
     """Stage every table in the file that has a recognisable header; return the parts and notes.
 
     `computed` gives the select list that stages a part (columns worked out in the same pass over the rows,
     a kind's checks say, and cells left out), and `encoding` saves reading a CSV through once more when the
-    caller has already checked it."""
+    caller has already checked it. `head` stages only that many data rows of each part (a preview's look at
+    the top of a file, which must not read a million rows)."""
     fmt = sniff.detect_format(path)
     extra = computed or (lambda header, sample: "*")
     if fmt == "csv":
-        return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra)], []
-    return _stage_workbook(con, path, score, kind, what, extra)
+        return [_stage_csv(con, path, score, workdir, kind, what, encoding, extra, head)], []
+    return _stage_workbook(con, path, score, kind, what, extra, head)
+
+
+UNNAMED = re.compile(r"\(column \d+, no name\)")
+
+
+def name_blanks(header: list[str]) -> list[str]:
+    """A header cell left blank gets a name of its place ("(column 3, no name)"), so that columns are told apart
+    by name (two blank cells would otherwise be one name) and a person can see which one is meant."""
+    return [c if c and c.strip() else f"(column {i + 1}, no name)" for i, c in enumerate(header)]
+
+
+def unnamed(column: str) -> bool:
+    return not column.strip() or bool(UNNAMED.fullmatch(column))
 
 
 def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> HeaderNotFound:
@@ -76,6 +92,7 @@ def _no_header(path: Path, rows: list[list[str]], kind: str, what: str) -> Heade
     return HeaderNotFound(
         str(path),
         f"cannot find a header row naming {what} columns (the top of the file shows: {seen}).",
+        web_fix=f"Check this is a {kind} file, or choose the columns on the preview page.",
         fix=f"Check this is a {kind} file, or pass --mapping FILE naming the columns.",
     )
 
@@ -89,6 +106,7 @@ def _stage_csv(
     what: str,
     encoding: str | None,
     extra: Computed,
+    head: int | None = None,
 ) -> StagedPart:
     encoding = encoding or sniff.detect_encoding(path)
     source = path
@@ -101,6 +119,7 @@ def _stage_csv(
     header = guess.cells
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells from spreadsheet exports
+    header = name_blanks(header)
     cols = {f"c{i}": "VARCHAR" for i in range(len(header))}
     table = f"staged_{next(_ids)}"
     rej = f"rejects_{table}"
@@ -117,7 +136,8 @@ def _stage_csv(
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT {extra(header, sample)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
-        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)",
+        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)"
+        + ("" if head is None else f" LIMIT {int(head)}"),
         [str(source), delimiter],
     )
     rejects = [
@@ -152,6 +172,7 @@ def _stage_workbook(
     kind: str,
     what: str,
     extra: Computed,
+    head: int | None = None,
 ) -> tuple[list[StagedPart], list[str]]:
     parts: list[StagedPart] = []
     notes: list[str] = []
@@ -167,8 +188,9 @@ def _stage_workbook(
         header = guess.cells[start:]
         while header and not header[-1]:
             header = header[:-1]
+        header = name_blanks(header)
         width = len(header)
-        data = rows[guess.row_index + 1 :]
+        data = rows[guess.row_index + 1 :][:head]
         arrays = {
             f"c{j}": pa.array(
                 [r[start + j] if start + j < len(r) else None for r in data], pa.string()

@@ -226,6 +226,7 @@ def _prepare(b: Batch, spec: RecordsKind, ws: Workspace) -> ImportSummary:
             b.source_file,
             f"no column for the {spec.anchor_field} (columns found: "
             f"{', '.join(b.part.columns)}), and no anchor was chosen.",
+            web_fix="Add a column naming each row's anchor, or upload the file for one anchor.",
             fix=f"Add a column naming each row's {spec.anchor_field}, or load the file for one "
             "anchor with --org.",
         )

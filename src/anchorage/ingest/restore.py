@@ -63,6 +63,7 @@ def restore(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restore
         if up is None or (org is not None and up.org != org):
             raise AnchorageError(
                 f'There is no upload "{upload_id}".',
+                web_fix="Choose the upload from the uploads page.",
                 fix="Copy the upload id from `anchorage uploads list` or the uploads page.",
             )
         snap = _snapshot_of(up)
@@ -114,6 +115,7 @@ def revert(ws: Workspace, upload_id: str, *, org: str | None = None) -> Restored
         if up is None or (org is not None and up.org != org):
             raise AnchorageError(
                 f'There is no upload "{upload_id}".',
+                web_fix="Choose the upload from the uploads page.",
                 fix="Copy the upload id from `anchorage uploads list` or the uploads page.",
             )
         snap = _snapshot_of(up)

@@ -186,6 +186,7 @@ def refuse_unless_accepted(path: str, warnings: list[str], accepted: bool) -> No
         raise SanityWarning(
             path,
             f"nothing was loaded, because {len(warnings)} check(s) need a look:\n{lines}\n",
+            web_fix='If the file is right, tick "Load it anyway" and load it again.',
             fix="If the file is right, load it again with --accept-warnings (on the web, tick "
             '"Load it anyway").',
         )

@@ -86,6 +86,9 @@ class SpendRun:
     earlier_order: str | None = None  # the anchor's earlier files' date order
     context: sanity.Context = field(default_factory=sanity.Context)
     decided_order: str | None = None
+    order_told: bool = (
+        False  # the order was decided from dates whose day and month could be swapped
+    )
     date_precision: str = "day"
     warnings: list[str] = field(default_factory=list)
     columns: list[dict] = field(default_factory=list)
@@ -126,9 +129,11 @@ def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
             raise dates.DateOrderError(
                 run.path,
                 f"{late[0]:,} dates lie more than a year ahead when read month-first.",
+                web_fix="Check the file's dates, or choose day first on the preview page.",
                 fix="Check the file's dates, or pass --date-order dmy.",
             )
     run.decided_order = decision.order
+    run.order_told = decision.how != "no numeric dates"
     for note in (decision.note, dates.month_level_note(ev)):
         if note and note not in b.state.setdefault("notes", []):
             b.state["notes"].append(note)
@@ -370,14 +375,14 @@ def ingest_spend(
                 f"the fix of upload {fix.original.id} ({fix.original.filename})"
                 + (f"; {fix.skipped:,} rows fixed earlier were left out" if fix.skipped else "")
             )
-    summary.date_order = run.decided_order
+    summary.date_order = run.decided_order if run.order_told else None
     summary.date_precision = run.date_precision
     summary.warnings = run.warnings
     summary.columns = run.columns
     if not summary.duplicate and run.decided_order:
         with ws.session() as session:
             history.remember_date_order(
-                session, summary.upload_id, run.decided_order, run.date_precision
+                session, summary.upload_id, run.decided_order, run.date_precision, run.order_told
             )
     return summary
 

@@ -95,7 +95,7 @@ def execute(
         result = handler(ws, run)
     except AnchorageError as exc:
         detail = FAILURE_DETAIL.get(job.kind)
-        queue.fail(ws, job.id, str(exc), detail(exc, run) if detail is not None else None)
+        queue.fail(ws, job.id, exc.for_web(), detail(exc, run) if detail is not None else None)
         if reraise:
             raise
     except Exception:

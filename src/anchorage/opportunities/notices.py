@@ -119,6 +119,28 @@ class Notice:
         return f"{what}{money}." + (f" {dates[:1].upper()}{dates[1:]}." if when else "")
 
     @property
+    def web_link(self) -> str | None:
+        """The notice's own page, when it has a web address (a link is never made of anything else)."""
+        return self.link if self.link and self.link.startswith(("https://", "http://")) else None
+
+    @property
+    def notice_status(self) -> str:
+        """Where the full notice is, in words that agree with the stage: an open tender is published even
+        when its link is not known here, and only a plan or a coming re-procurement is not yet."""
+        if self.web_link:
+            return "Read the full notice"
+        if self.stage == "tender":
+            return (
+                "Published by the buyer, but its link is not given here: ask the buyer's procurement "
+                "team for the tender documents."
+            )
+        if self.stage == "reprocurement":
+            return "Not yet published: the current contract is ending and the buyer expects to tender again."
+        return (
+            "Not yet published: this is the buyer's own plan, so there are no tender documents yet."
+        )
+
+    @property
     def how_to_take_part(self) -> str:
         steps = []
         if self.stage == "tender":

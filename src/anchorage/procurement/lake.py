@@ -48,6 +48,7 @@ def spark_backend(session: Any, root: Path) -> Any:
         if not files:
             raise lake.LakeError(
                 f"The lake at {root.name} has no {table} yet.",
+                web_fix="Load some payments, then ask whoever runs the workspace to export the lake.",
                 fix="Load some payments, then run: anchorage lake export",
             )
         session.read.parquet(*files).createOrReplaceTempView(view)
@@ -63,6 +64,7 @@ def duckdb_backend(root: Path) -> Any:
         if not files:
             raise lake.LakeError(
                 f"The lake at {root.name} has no {table} yet.",
+                web_fix="Load some payments, then ask whoever runs the workspace to export the lake.",
                 fix="Load some payments, then run: anchorage lake export",
             )
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)

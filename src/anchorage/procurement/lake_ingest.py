@@ -151,16 +151,19 @@ def ingest(
     if kind is not None and kind not in tuple(LakeKind):
         raise AnchorageError(
             f"A lake takes spend or suppliers files, not {kind}.",
+            web_fix="Ask whoever runs the workspace for Anchorage to do this.",
             fix="Use --kind spend or --kind suppliers.",
         )
     if files and not (kind and org):
         raise lake.LakeError(
             "Files to ingest need their kind and their anchor.",
+            web_fix="Ask whoever runs the workspace for Anchorage to do this.",
             fix='Add --kind spend --org "Anchor name" before the files.',
         )
     if not files and not workspaces:
         raise lake.LakeError(
             "Nothing to ingest.",
+            web_fix="Ask whoever runs the workspace for Anchorage to do this.",
             fix="Give --from-workspace PATH (repeatable), or --kind, --org and the files.",
         )
     summary = IngestSummary(lake=str(root))

@@ -111,6 +111,7 @@ def download(
                 raise DownloadError(
                     f"Cannot reach {_host(url)} to download {label}: the network is unreachable, or the name does "
                     "not resolve, or a firewall or proxy blocks it.",
+                    web_fix="Try again later; if it keeps failing, ask whoever runs the workspace to download the file by hand.",
                     fix=f"Check the connection (and HTTPS_PROXY if you use a proxy), or download the file from {page} "
                     f"yourself and run: anchorage reference fetch {name} --from FOLDER",
                 ) from None
@@ -160,6 +161,7 @@ def _one_request(
         if resp.status_code not in (200, 206):
             raise DownloadError(
                 f"{_host(url)} answered {resp.status_code} {resp.reason_phrase} for {url}.",
+                web_fix="Try again later; if it keeps failing, ask whoever runs the workspace to download the file by hand.",
                 fix="Try again later; if it persists, the address may have changed (see the page "
                 "named in sources.toml) or download the file yourself and use --from.",
             )

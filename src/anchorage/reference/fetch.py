@@ -152,6 +152,7 @@ def fetch(
     if not source.url:
         raise AnchorageError(
             f"No download address is set for {source.label}.",
+            web_fix="Ask whoever runs the workspace to set the file's download address or load it by hand.",
             fix=f"Find the file at {source.page} and either set its url in the reference.sources.{source.name} "
             f"table of {ws.config_path.name}, or download it and "
             f"run: anchorage reference fetch {source.name} --from FOLDER",
@@ -176,6 +177,7 @@ def fetch(
             tried = " and ".join(candidates)
             raise AddressMoved(
                 f"The publisher's address for {source.label} was not found (404): {tried}. Portals move files.",
+                web_fix="Ask whoever runs the workspace to set the file's download address or load it by hand.",
                 fix=f"Find the current file at {source.page} and set its url in the reference.sources.{source.name} "
                 f"table of {ws.config_path.name}; or download it yourself and run: "
                 f"anchorage reference fetch {source.name} --from FOLDER",
@@ -262,6 +264,7 @@ def check(source: Source, path: Path, *, downloaded: bool) -> None:
         raise ReferenceFileError(
             f"{path.name} is a web page, not {source.label}: the address has probably moved "
             "or needs a login; nothing was imported.",
+            web_fix="Ask whoever runs the workspace to set the file's download address or load it by hand.",
             fix=f"Find the file at {source.page} and set its url in the reference.sources."
             f"{source.name} table of anchorage.toml, or download it and use --from.",
         )

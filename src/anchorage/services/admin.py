@@ -92,7 +92,9 @@ def _actor(s: Any, viewer: Viewer) -> User:
     user = s.get(User, viewer.user_id)
     if user is None:  # the local operator has no account: invitations are made by an account holder
         raise accounts.Forbidden(
-            "Invitations are made by a signed-in admin.", fix="Use `anchorage users add`."
+            "Invitations are made by a signed-in admin.",
+            web_fix="Sign in as an admin to invite people.",
+            fix="Use `anchorage users add`.",
         )
     return user
 

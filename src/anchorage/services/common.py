@@ -68,6 +68,7 @@ def command_viewer(ws: Workspace, by: str = "") -> Viewer:
         if user is None or not user.active:
             raise AnchorageError(
                 f"{AS_USER_ENV}={email}: there is no active user with that email.",
+                web_fix="Ask whoever runs the workspace for Anchorage to do this.",
                 fix="Use the email of a user in `anchorage users list`, or unset it.",
             )
         return viewer_for(s, user)

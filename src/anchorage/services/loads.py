@@ -91,12 +91,8 @@ def staged_folder(ws: Workspace, token: str) -> Path:
 
 
 def without_server_path(exc: AnchorageError, folder: Path) -> AnchorageError:
-    """Users see their file's name, not where the server keeps it; `--mapping` is command-line advice."""
+    """Users see their file's name, not where the server keeps it."""
     exc.message = exc.message.replace(f"{folder}/", "")
-    if exc.fix:
-        exc.fix = exc.fix.replace(
-            "pass --mapping FILE naming the columns", "choose the columns on the preview page"
-        )
     return exc
 
 
@@ -200,6 +196,7 @@ def command_uploader(ws: Workspace, org: str | None) -> Viewer:
     elif not viewer.may("load-area-wide"):
         raise Forbidden(
             "Only the collaborative admin can load a file covering several anchors.",
+            web_fix="Upload your anchor's own file, choosing your anchor.",
             fix="Load your anchor's own file with --org.",
         )
     return viewer

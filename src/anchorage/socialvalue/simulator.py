@@ -54,6 +54,7 @@ def _find_category(cats: pd.DataFrame, category: str) -> pd.Series:
     near = [m[0] for m in process.extract(category, names, limit=5)] if names else []
     raise AnchorageError(
         f'There is no spend category "{category}" here.',
+        web_fix="Choose a spend category from the list; upload a spend file first if there is none.",
         fix=("Categories with spend include: " + "; ".join(near) + ".")
         if near
         else "Load spend first (anchorage spend ingest).",
@@ -74,6 +75,7 @@ def lm3_inputs(responses: pd.DataFrame, fw: Framework, org: str) -> tuple[float,
     if scope.empty:
         raise AnchorageError(
             "There are no LM3 survey responses to estimate the local multiplier from.",
+            web_fix="Collect survey answers on the LM3 survey page, or give a multiplier.",
             fix="Import survey answers (anchorage lm3 import FILE --org ANCHOR), collect them "
             "on the web, or give a multiplier with --lm3.",
         )
@@ -197,6 +199,7 @@ def simulate_workspace(
     if not row or not row[0]:
         raise AnchorageError(
             "There is no spend to simulate with.",
+            web_fix="Upload a spend file first.",
             fix="Load spend first: anchorage spend ingest FILE --org ANCHOR.",
         )
     slug = ws.config.anchor(org).slug if org else COLLABORATIVE

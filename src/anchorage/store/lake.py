@@ -120,11 +120,13 @@ def read_manifest(root: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise LakeError(
             f"The lake's manifest {MANIFEST} cannot be read ({exc}).",
+            web_fix="Ask whoever runs the workspace for Anchorage to do this.",
             fix="Export the lake again into an empty folder: anchorage lake export --to NEW_FOLDER",
         ) from None
     if manifest.get("format") != FORMAT:
         raise LakeError(
             f"The folder {root.name} holds something other than an Anchorage lake.",
+            web_fix="Ask whoever runs the workspace for Anchorage to do this.",
             fix="Choose another folder with --to, or empty this one.",
         )
     return manifest

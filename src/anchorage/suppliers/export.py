@@ -33,6 +33,7 @@ def export_suppliers(ws: Workspace, out: Path) -> int:
     if df.empty:
         raise AnchorageError(
             "No suppliers have been resolved yet.",
+            web_fix="Upload spend or supplier files; the suppliers are then matched.",
             fix="Load spend or supplier files, then run `anchorage suppliers resolve`.",
         )
     df["register_id"] = df["register_id"].fillna("")

@@ -190,6 +190,7 @@ def resolve(
     if engine not in ENGINES:
         raise AnchorageError(
             f"There is no linking engine called {engine!r}.",
+            web_fix="Ask whoever runs the workspace for Anchorage to do this.",
             fix="Use --engine duckdb or --engine spark.",
         )
     if engine == "spark" and spark is None:

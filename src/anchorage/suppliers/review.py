@@ -21,6 +21,7 @@ def _known_record(ws: Workspace, record_id: str) -> None:
     if not found or not found[0]:
         raise AnchorageError(
             f"There is no supplier record {record_id}.",
+            web_fix="Choose the supplier from the review page.",
             fix="Use a record id from `anchorage suppliers review list` or `suppliers export`.",
         )
 
@@ -107,6 +108,7 @@ def undo(ws: Workspace, decision_id: str) -> None:
         if d is None or not d.active:
             raise AnchorageError(
                 f"There is no active decision {decision_id}.",
+                web_fix="See the decisions on the supplier review page.",
                 fix="See them with `anchorage suppliers review decisions`.",
             )
         d.active = False

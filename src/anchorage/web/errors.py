@@ -1,5 +1,5 @@
 """One handler turns every error into a response: an HTML page, or {"ok": false, "error": ...} for the API.
-Only the plain message and fix reach the user, with any server path cut to its file name and any process id
+Only the plain message and its web advice (AnchorageError.web_fix, never a command) reach the user, with any server path cut to its file name and any process id
 removed; a refusal (403, or 404 for something that is not there or not yours) of a signed-in user is audited."""
 
 from __future__ import annotations
@@ -46,9 +46,6 @@ _PATH = re.compile(
     r"""(?<![\w:/.])(?:[A-Za-z]:[\\/]|/)(?:[^\s'"`<>|\\/]+[\\/])+([^\s'"`<>|\\/]*)"""
 )
 _PID = re.compile(r"\s*\(?\bPID[:= ]*\d+\)?", re.IGNORECASE)
-# Advice naming a command (`anchorage org add …`) is for whoever runs the workspace, not for a web user.
-_COMMAND = re.compile(r"\banchorage [a-z]|--[a-z]")
-WEB_FIX = "Check the address or what you entered; if it still fails, ask your collaborative admin."
 
 
 def public_text(text: str | None) -> str | None:
@@ -60,8 +57,7 @@ def public_text(text: str | None) -> str | None:
 
 def message_of(exc: Exception) -> tuple[str, str | None]:
     if isinstance(exc, AnchorageError):
-        fix = public_text(exc.fix)
-        return public_text(exc.message) or "", WEB_FIX if fix and _COMMAND.search(fix) else fix
+        return public_text(exc.message) or "", public_text(exc.web_fix)
     if isinstance(exc, HTTPException):
         return str(exc.detail), None
     if isinstance(exc, RequestValidationError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,10 +123,72 @@ def upload_kind(kind: str | None) -> str:
     return kind_label(kind)
 
 
+def _when(value: Any) -> Any:
+    """A date or datetime, whether given as one or as ISO text ("2026-12-06", "2026-12-06T14:05:00+00:00");
+    a time with a zone is shown in the server's own."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = (
+                dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+            )
+        except ValueError:
+            return text  # not a date after all: shown as it is
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone()
+    return value
+
+
+_QUARTER = re.compile(r"(\d{4})-Q([1-4])")
+_QUARTER_MONTHS = ("Jan to Mar", "Apr to Jun", "Jul to Sep", "Oct to Dec")
+
+
 def date_text(value: Any) -> str:
-    """The one date format of every page: 6 Dec 2026."""
-    return "" if value is None else f"{value.day} {value.strftime('%b %Y')}"
+    """The one date format of every page: 6 Dec 2026 (a quarter, given only as such: Oct to Dec 2027)."""
+    quarter = _QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
+    if quarter:
+        return f"{_QUARTER_MONTHS[int(quarter.group(2)) - 1]} {quarter.group(1)}"
+    value = _when(value)
+    if value is None or isinstance(value, str):
+        return value or ""
+    return f"{value.day} {value.strftime('%b %Y')}"
+
+
+# The fields of a column mapping, as a person calls them (a kind's other fields: their name in words).
+FIELD_NAMES = {
+    "supplier_name": "Supplier",
+    "amount": "Amount",
+    "payment_date": "Payment date",
+    "transaction_id": "Transaction number",
+    "supplier_ref": "Supplier's reference",
+    "supplier_postcode": "Supplier's postcode",
+    "company_number": "Company number",
+    "charity_number": "Charity number",
+    "vat_number": "VAT number",
+    "category": "Expense type",
+    "service": "Expense area",
+    "description": "Description",
+}
+
+
+def field_name(field: str) -> str:
+    """A mapping field in words ('payment_date' -> 'Payment date')."""
+    return FIELD_NAMES.get(field, field.replace("_", " ").strip().capitalize())
+
+
+def month_text(value: Any) -> str:
+    """A month (a date standing for its month): Dec 2026."""
+    value = _when(value)
+    if value is None or isinstance(value, str):
+        return value or ""
+    return value.strftime("%b %Y")
 
 
 def datetime_text(value: Any) -> str:
-    return "" if value is None else f"{date_text(value)} {value.strftime('%H:%M')}"
+    """A date with its time: 6 Dec 2026 14:05 (a plain date is shown without one)."""
+    value = _when(value)
+    if not isinstance(value, dt.datetime):
+        return date_text(value)
+    return f"{date_text(value)} {value.strftime('%H:%M')}"

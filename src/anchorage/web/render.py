@@ -17,7 +17,9 @@ from anchorage.web.deps import CSRF_COOKIE, form_token
 from anchorage.web.nav import (
     date_text,
     datetime_text,
+    field_name,
     menu,
+    month_text,
     public_menu,
     register_ref,
     role_name,
@@ -37,6 +39,8 @@ TEMPLATES.env.filters.update(
     register_ref=register_ref,
     date=date_text,
     datetime=datetime_text,
+    month=month_text,
+    field=field_name,
 )
 TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu)
 

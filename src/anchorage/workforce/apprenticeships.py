@@ -86,6 +86,7 @@ def build_problem(
     if not apps or not places:
         raise AnchorageError(
             "There are no apprentices or no host placements to plan.",
+            web_fix="Upload the apprentices and the host placements first.",
             fix="Load them with `anchorage apprenticeships load-placements FILE` and "
             "`anchorage apprenticeships load-apprentices FILE`.",
         )
@@ -140,6 +141,7 @@ def solve_and_save(
         if latest is None:
             raise AnchorageError(
                 "There is no plan to re-plan from.",
+                web_fix="Make a plan first on the apprenticeships page.",
                 fix="Run `anchorage apprenticeships solve` first.",
             )
         sched = build_problem(

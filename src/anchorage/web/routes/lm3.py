@@ -80,7 +80,7 @@ def new_link(request: Request, ctx: CtxDep, form: FormDep) -> Response:
             ip=client_ip(request),
         )
     except AnchorageError as exc:
-        return _lm3_page(request, ctx, error=f"{exc.message} {exc.fix or ''}", status=400)
+        return _lm3_page(request, ctx, error=f"{exc.message} {exc.web_fix or ''}", status=400)
     url = str(request.base_url).rstrip("/") + f"/survey/{issued.token}"
     return _lm3_page(request, ctx, issued={"url": url, "expires": issued.expires_at})
 
@@ -99,7 +99,7 @@ def _survey_page(
         return render(
             request,
             "error.html",
-            {"status": 404, "message": exc.message, "fix": exc.fix},
+            {"status": 404, "message": exc.message, "fix": exc.web_fix},
             status=404,
         )
     ws = request.app.state.ws
@@ -135,7 +135,7 @@ def survey_answer(request: Request, token: str, form: FormDep) -> Response:
         return render(
             request,
             "error.html",
-            {"status": 404, "message": exc.message, "fix": exc.fix},
+            {"status": 404, "message": exc.message, "fix": exc.web_fix},
             status=404,
         )
     return render(
@@ -175,7 +175,7 @@ def simulator(
                     lm3_override=override,
                 )
             except AnchorageError as exc:
-                error = f"{exc.message} {exc.fix or ''}"
+                error = f"{exc.message} {exc.web_fix or ''}"
     return render(
         request,
         "simulate.html",

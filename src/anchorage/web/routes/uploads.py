@@ -25,7 +25,7 @@ from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.services import uploads as staged
 from anchorage.services.loads import is_snapshot, personal, upload_kinds
 from anchorage.services.runtime import XLSX_MEDIA
-from anchorage.web import forms
+from anchorage.web import forms, quarantine_view
 from anchorage.web.body_limit import too_large
 from anchorage.web.deps import CtxDep, FormDep, client_ip
 from anchorage.web.nav import upload_kind
@@ -355,7 +355,8 @@ def upload_detail(request: Request, upload_id: str, ctx: CtxDep) -> Response:
         }
         for r in queries.quarantine_rows(ctx.ws, ctx.viewer, upload_id)
     ]
-    page = memory_page(QUARANTINE, table_request(request, QUARANTINE), rows)
+    spec, rows = quarantine_view.shaped(rows)
+    page = memory_page(spec, table_request(request, spec), rows)
     view = table_view(page, f"/uploads/{up.id}", export_path=f"/uploads/{up.id}/quarantine")
     # A fix workbook for a file read from named columns; a staff extract's only for those who may upload it.
     fixable = (
