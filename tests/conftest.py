@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -98,12 +99,61 @@ def shared_data() -> Path:
     return SHARED
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`python3 run.py test` runs the suite on several workers) each worker has a
+    PostgreSQL database of its own: ANCHORAGE_TEST_PG_URL's database name with the worker's id added, made on
+    first use and kept for the next run. The tests' own databases are made from it, on the same server."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("ANCHORAGE_TEST_PG_URL")
+    if not worker or not url or url.endswith(f"_{worker}"):
+        return
+    base = make_url(url)
+    name = f"{base.database or 'postgres'}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            if (
+                c.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                is None
+            ):
+                with contextlib.suppress(sa.exc.ProgrammingError):  # another run made it meanwhile
+                    c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    os.environ["ANCHORAGE_TEST_PG_URL"] = base.set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+# What xdist schedules as one unit (--dist loadgroup): every Spark test together (one JVM at a time on the
+# machine), and otherwise a test module, so a module's shared fixtures (a built web app, a Spark session) are
+# made once. The units that hold slow tests are handed out first, so none of them starts last.
+SPARK_GROUP = "spark"
+
+
+def _slow(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(m) for m in ("slow", "browser", "spark"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser and Spark tests are slow by nature (a Chromium or a JVM each): `-m "not slow"` leaves them out
-    of the quick loop along with the tests marked slow one by one."""
+    of the quick loop along with the tests marked slow one by one. Under xdist, tests are grouped (above)."""
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.slow)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    groups: dict[str, str] = {}
+    for item in items:
+        groups[item.nodeid] = (
+            SPARK_GROUP if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
+        )
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    slow_groups = {groups[i.nodeid] for i in items if _slow(i)}
+    order = {nodeid: n for n, nodeid in enumerate(groups)}
+    items.sort(key=lambda i: (groups[i.nodeid] not in slow_groups, order[i.nodeid]))
 
 
 @pytest.fixture(scope="session")
