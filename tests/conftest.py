@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -126,34 +127,49 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-# What xdist schedules as one unit (--dist loadgroup): every Spark test together (one JVM at a time on the
-# machine), and otherwise a test module, so a module's shared fixtures (a built web app, a Spark session) are
-# made once. The units that hold slow tests are handed out first, so none of them starts last.
+# What xdist hands a worker as one unit (`--dist loadgroup`, as run.py runs the suite): every Spark test together
+# (one JVM at a time on the machine), and otherwise a test module, so a module's shared fixtures (a built web
+# app, a Spark session) are made once. The units holding slow tests are handed out first, so that none of them
+# starts last. (pytest 9 ignores the nodeid suffix that xdist's own `xdist_group` marks rely on, so the units
+# are worked out from the test ids here, by the scheduler below.)
 SPARK_GROUP = "spark"
+
+
+def xdist_group(nodeid: str) -> str:
+    """The unit a test is scheduled in: "spark" for a Spark test, else its module's path."""
+    module, _, name = nodeid.partition("::")
+    return SPARK_GROUP if "test_spark_" in module or "spark" in name.lower() else module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndSparkScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ModuleAndSparkScheduling(config, log)
 
 
 def _slow(item: pytest.Item) -> bool:
     return any(item.get_closest_marker(m) for m in ("slow", "browser", "spark"))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser and Spark tests are slow by nature (a Chromium or a JVM each): `-m "not slow"` leaves them out
-    of the quick loop along with the tests marked slow one by one. Under xdist, tests are grouped (above)."""
+    of the quick loop along with the tests marked slow one by one. On an xdist worker, the units that hold a
+    slow test come first (the order the scheduler hands the units out in, with --no-loadscope-reorder)."""
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.slow)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    groups: dict[str, str] = {}
-    for item in items:
-        groups[item.nodeid] = (
-            SPARK_GROUP if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
-        )
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
-    slow_groups = {groups[i.nodeid] for i in items if _slow(i)}
-    order = {nodeid: n for n, nodeid in enumerate(groups)}
-    items.sort(key=lambda i: (groups[i.nodeid] not in slow_groups, order[i.nodeid]))
+    slow = {xdist_group(i.nodeid) for i in items if _slow(i)}
+    order = {i.nodeid: n for n, i in enumerate(items)}
+    items.sort(key=lambda i: (xdist_group(i.nodeid) not in slow, order[i.nodeid]))
 
 
 @pytest.fixture(scope="session")
