@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,10 +114,17 @@ def _build_fresh(root: Path, settings: WebSettings | None = None) -> Web:
 # Building the collaborative (reference data, four loads, users, the server's first figures) takes seconds;
 # the session builds it once per records store and each caller gets a copy: the same files, and for
 # PostgreSQL the same database (CREATE DATABASE ... TEMPLATE), in a fraction of a second.
-_templates: dict[
-    str, Path
-] = {}  # "sqlite" or the PostgreSQL server: the built folder (ws/ and in/)
-_template_dbs: dict[str, str] = {}  # the PostgreSQL server: the built records database's name
+# By "sqlite" or the PostgreSQL server: the built folder (ws/ and in/), and the built records database's name.
+_templates: dict[str, Path] = {}
+_template_dbs: dict[str, str] = {}
+# Run when the session ends: the built folders and databases go (an xdist worker may skip atexit).
+_cleanups: list[Callable[[], object]] = []
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The built collaboratives go when the session ends: their folders, and their PostgreSQL databases."""
+    while _cleanups:
+        _cleanups.pop()()
 
 
 def _admin_url(records_url: str) -> str:
@@ -164,14 +170,14 @@ def _template(records_url: str | None) -> tuple[Path, str | None]:
     key = "sqlite" if records_url is None else _server_key(records_url)
     if key not in _templates:
         folder = Path(tempfile.mkdtemp(prefix="anchorage-test-web-"))
-        atexit.register(shutil.rmtree, folder, True)
+        _cleanups.append(lambda: shutil.rmtree(folder, True))
         db = None
         with pytest.MonkeyPatch.context() as mp:
             if records_url is not None:
                 db = f"anchorage_webtpl_{uuid.uuid4().hex[:10]}"
                 admin = _admin_url(records_url)
                 _pg(admin, f'CREATE DATABASE "{db}"')
-                atexit.register(_pg, admin, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                _cleanups.append(lambda: _pg(admin, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
                 mp.setenv(
                     "ANCHORAGE_RECORDS_URL",
                     make_url(records_url).set(database=db).render_as_string(hide_password=False),
