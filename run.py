@@ -35,6 +35,18 @@ def ensure_environment() -> None:
         stamp.write_text(want)
 
 
+# The suite runs on two pytest-xdist workers (tests/conftest.py groups them: a module's tests together, every
+# Spark test together, slow groups handed out first). Your own -n, -p no:xdist or a debugger runs it your way.
+WORKERS = ["-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder"]
+
+
+def parallel(rest: list[str]) -> list[str]:
+    """The xdist options for `run.py test ARGS`, unless ARGS choose how to run already."""
+    yours = ("-n", "--numprocesses", "--dist", "--pdb", "--trace", "no:xdist", "-pno:xdist")
+    chosen = any(a == y or a.startswith(y + "=") for a in rest for y in yours)
+    return [] if chosen or any(a.startswith("-n") for a in rest) else WORKERS
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test", "bench"):
         print(__doc__)
@@ -45,7 +57,7 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         args = [str(PY), "-m", "anchorage.cli.main", "demo", *rest]
     elif command == "test":
-        args = [str(PY), "-m", "pytest", *rest]
+        args = [str(PY), "-m", "pytest", *parallel(rest), *rest]
     else:
         args = [str(PY), str(ROOT / "benchmarks" / "run_all.py"), *rest]
     return subprocess.call(args, cwd=ROOT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -98,12 +100,76 @@ def shared_data() -> Path:
     return SHARED
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`python3 run.py test` runs the suite on several workers) each worker has a
+    PostgreSQL database of its own: ANCHORAGE_TEST_PG_URL's database name with the worker's id added, made on
+    first use and kept for the next run. The tests' own databases are made from it, on the same server."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("ANCHORAGE_TEST_PG_URL")
+    if not worker or not url or url.endswith(f"_{worker}"):
+        return
+    base = make_url(url)
+    name = f"{base.database or 'postgres'}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            if (
+                c.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                is None
+            ):
+                with contextlib.suppress(sa.exc.ProgrammingError):  # another run made it meanwhile
+                    c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    os.environ["ANCHORAGE_TEST_PG_URL"] = base.set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+# What xdist hands a worker as one unit (`--dist loadgroup`, as run.py runs the suite): every Spark test together
+# (one JVM at a time on the machine), and otherwise a test module, so a module's shared fixtures (a built web
+# app, a Spark session) are made once. The units holding slow tests are handed out first, so that none of them
+# starts last. (pytest 9 ignores the nodeid suffix that xdist's own `xdist_group` marks rely on, so the units
+# are worked out from the test ids here, by the scheduler below.)
+SPARK_GROUP = "spark"
+
+
+def xdist_group(nodeid: str) -> str:
+    """The unit a test is scheduled in: "spark" for a Spark test, else its module's path."""
+    module, _, name = nodeid.partition("::")
+    return SPARK_GROUP if "test_spark_" in module or "spark" in name.lower() else module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndSparkScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ModuleAndSparkScheduling(config, log)
+
+
+def _slow(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(m) for m in ("slow", "browser", "spark"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser and Spark tests are slow by nature (a Chromium or a JVM each): `-m "not slow"` leaves them out
-    of the quick loop along with the tests marked slow one by one."""
+    of the quick loop along with the tests marked slow one by one. On an xdist worker, the units that hold a
+    slow test come first (the order the scheduler hands the units out in, with --no-loadscope-reorder)."""
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.slow)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow = {xdist_group(i.nodeid) for i in items if _slow(i)}
+    order = {i.nodeid: n for n, i in enumerate(items)}
+    items.sort(key=lambda i: (xdist_group(i.nodeid) not in slow, order[i.nodeid]))
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -184,16 +185,28 @@ class Load:
 
 
 def run_clients(
-    base: str, urls: list[str], cookies: dict[str, str], token: str, clients: int, seconds: float
+    base: str,
+    urls: list[str],
+    cookies: dict[str, str],
+    token: str,
+    clients: int,
+    seconds: float,
+    until: threading.Event | None = None,
 ) -> Load:
-    """`clients` clients, each requesting the URLs in turn (API URLs with the token) for `seconds`."""
+    """`clients` clients, each requesting the URLs in turn (API URLs with the token) for `seconds`; given
+    `until`, for as long as that is not set, and at least `seconds`."""
     seen = Load({u: [] for u in urls})
+    started = time.perf_counter()
+
+    def going() -> bool:
+        if time.perf_counter() < started + seconds:
+            return True
+        return until is not None and not until.is_set()
 
     async def client(i: int) -> None:
-        stop = time.perf_counter() + seconds
         async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as c:
             k = i
-            while time.perf_counter() < stop:
+            while going():
                 url = urls[k % len(urls)]
                 k += 1
                 headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import os
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +37,50 @@ def chromium_path() -> str:
     return path
 
 
-@contextmanager
-def browser_page(problems: list[str], **page_options: Any) -> Iterator[Any]:
-    """A page in Debian's Chromium that records console errors and page errors in `problems`."""
-    from playwright.sync_api import sync_playwright
+# One Chromium for the test process, started on first use: (Playwright, Browser, Playwright's event loop).
+# Playwright's sync API leaves its event loop marked as running in this thread between calls, which would
+# stop the other tests' asyncio.run(); the mark is put back only while a page is in use (below).
+_chromium: list[Any] = []
+_open_pages: list[object] = []  # pages open now (one inside another keeps the loop marked)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
+
+def _browser() -> Any:
+    """The process's Chromium, launched once (a launch costs seconds); again should it have gone away."""
+    if _chromium and not _chromium[0][1].is_connected():
+        _stop_browser()
+    if not _chromium:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        loop = asyncio.events._get_running_loop()
+        browser = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=["--no-sandbox"]
         )
-        page = browser.new_page(**page_options)
+        _chromium.append((playwright, browser, loop))
+        atexit.register(_stop_browser)
+    asyncio.events._set_running_loop(_chromium[0][2])
+    return _chromium[0][1]
+
+
+def _stop_browser() -> None:
+    while _chromium:
+        playwright, browser, loop = _chromium.pop()
+        asyncio.events._set_running_loop(loop)
+        with suppress(Exception):
+            browser.close()
+        with suppress(Exception):
+            playwright.stop()
+        asyncio.events._set_running_loop(None)
+
+
+@contextmanager
+def browser_page(problems: list[str], **page_options: Any) -> Iterator[Any]:
+    """A page in Debian's Chromium that records console errors and page errors in `problems`: a context of its
+    own (cookies, storage, cache and downloads start empty, as in a new browser), closed afterwards."""
+    _open_pages.append(page_options)
+    try:
+        context = _browser().new_context(**page_options)
+        page = context.new_page()
         page.on(
             "console",
             lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
@@ -53,7 +89,11 @@ def browser_page(problems: list[str], **page_options: Any) -> Iterator[Any]:
         try:
             yield page
         finally:
-            browser.close()
+            context.close()
+    finally:
+        _open_pages.pop()
+        if not _open_pages:  # this thread runs no event loop between pages
+            asyncio.events._set_running_loop(None)
 
 
 @pytest.fixture

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 from tests.conftest import make_workspace
 from tests.fixtures import load_reference, write_fixture_files
 
 from anchorage.access import accounts, committed
 from anchorage.ingest.spend import ingest_spend
 from anchorage.ingest.suppliers import ingest_suppliers
-from anchorage.jobs import queue
+from anchorage.jobs import queue, worker
 from anchorage.procurement import explore
+from anchorage.store import warehouse
 from anchorage.web.app import create_app
 from anchorage.web.settings import WebSettings
 from anchorage.workspace import Workspace
@@ -78,7 +85,8 @@ def signed_in(web: Web, email: str) -> TestClient:
     return c
 
 
-def build_web(root: Path, settings: WebSettings | None = None) -> Web:
+def _build_fresh(root: Path, settings: WebSettings | None = None) -> Web:
+    """The collaborative built from nothing: workspace, reference data, three anchors' files, users, app."""
     ws = make_workspace(
         root / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust"), ("College", "college")]
     )
@@ -100,6 +108,119 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
         s.commit()
     app = create_app(ws.root, settings or WebSettings())
     wait_for_first_figures(ws)  # the server works out the figures as a job when it starts
+    return Web(ws, app, root)
+
+
+# Building the collaborative (reference data, four loads, users, the server's first figures) takes seconds;
+# the session builds it once per records store and each caller gets a copy: the same files, and for
+# PostgreSQL the same database (CREATE DATABASE ... TEMPLATE), in a fraction of a second.
+# By "sqlite" or the PostgreSQL server: the built folder (ws/ and in/), and the built records database's name.
+_templates: dict[str, Path] = {}
+_template_dbs: dict[str, str] = {}
+# Run when the session ends: the built folders and databases go (an xdist worker may skip atexit).
+_cleanups: list[Callable[[], object]] = []
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The built collaboratives go when the session ends: their folders, and their PostgreSQL databases."""
+    while _cleanups:
+        _cleanups.pop()()
+
+
+def _admin_url(records_url: str) -> str:
+    """A database on the same server to run CREATE/DROP DATABASE from (never the one being replaced)."""
+    given = os.environ.get("ANCHORAGE_TEST_PG_URL")
+    if given and make_url(given).set(database="").render_as_string(False) == make_url(
+        records_url
+    ).set(database="").render_as_string(False):
+        return given
+    return make_url(records_url).set(database="postgres").render_as_string(hide_password=False)
+
+
+def _server_key(records_url: str) -> str:
+    return make_url(records_url).set(database="").render_as_string(hide_password=False)
+
+
+def _pg(admin_url: str, *statements: str) -> None:
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            for statement in statements:
+                c.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
+def shut_down(web: Web) -> None:
+    """Stop a built app's job worker (after its current job) and let go of its warehouse and records
+    connections, as the server does when it stops: nothing of it keeps polling or holding files."""
+    ws = web.app.state.ws  # type: ignore[attr-defined]
+    running = worker._workers.get(ws.root)  # (the worker thread, to wait for its current job)
+    worker.stop(ws)
+    if running is not None:
+        running.join(60)
+    warehouse.close(ws.warehouse_path)
+    for each in (ws, web.ws):
+        if each._session_factory is not None:
+            each._session_factory.kw["bind"].dispose()
+
+
+def _template(records_url: str | None) -> tuple[Path, str | None]:
+    """The session's built collaborative for this records store (built on first use), and its database."""
+    key = "sqlite" if records_url is None else _server_key(records_url)
+    if key not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="anchorage-test-web-"))
+        _cleanups.append(lambda: shutil.rmtree(folder, True))
+        db = None
+        with pytest.MonkeyPatch.context() as mp:
+            if records_url is not None:
+                db = f"anchorage_webtpl_{uuid.uuid4().hex[:10]}"
+                admin = _admin_url(records_url)
+                _pg(admin, f'CREATE DATABASE "{db}"')
+                _cleanups.append(lambda: _pg(admin, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+                mp.setenv(
+                    "ANCHORAGE_RECORDS_URL",
+                    make_url(records_url).set(database=db).render_as_string(hide_password=False),
+                )
+            shut_down(_build_fresh(folder))
+        _templates[key] = folder
+        if db is not None:
+            _template_dbs[key] = db
+    return _templates[key], _template_dbs.get(key)
+
+
+def _empty_database(url: str) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        return not sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def build_web(root: Path, settings: WebSettings | None = None) -> Web:
+    """The collaborative behind a new app at root: a copy of the session's built one (its files, and its
+    records in a copy of its PostgreSQL database when ANCHORAGE_RECORDS_URL names an empty one)."""
+    records_url = os.environ.get("ANCHORAGE_RECORDS_URL")
+    if (root / "ws").exists() or (records_url is not None and not _empty_database(records_url)):
+        return _build_fresh(root, settings)  # (not a place a copy can go: build it as asked)
+    template, template_db = _template(records_url)
+    shutil.copytree(template, root, dirs_exist_ok=True)
+    if records_url is not None and template_db is not None:
+        name = make_url(records_url).database
+        _pg(
+            _admin_url(records_url),
+            f'DROP DATABASE "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"',
+        )
+    ws = Workspace.open(root / "ws")
+    with ws.session() as s:  # the kept raw files' paths, as a build in this folder writes them
+        s.execute(
+            sa.text("UPDATE uploads SET raw_path = replace(raw_path, :old, :new)"),
+            {"old": str(template), "new": str(root)},
+        )
+        s.commit()
+    app = create_app(ws.root, settings or WebSettings())
+    wait_for_first_figures(ws)  # committed in the copy already: no job to wait for
     return Web(ws, app, root)
 
 
@@ -156,4 +277,6 @@ def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     with pytest.MonkeyPatch.context() as mp:
         if request.param == "postgres":
             mp.setenv("ANCHORAGE_RECORDS_URL", request.getfixturevalue("fresh_pg_database"))
-        yield build_web(tmp_path_factory.mktemp("web"))
+        built = build_web(tmp_path_factory.mktemp("web"))
+        yield built
+        shut_down(built)  # its worker stops polling and its database can be dropped
