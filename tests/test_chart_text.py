@@ -1,5 +1,5 @@
 """Chart text and ticks: percentages to the precision they have, no text under 12 pt, and an SVG min-width
-that keeps the smallest text at 12 CSS px however narrow the screen."""
+that keeps the smallest text at 12 CSS px and still fits a 375 px phone's content box (351 px)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,6 @@ def test_no_text_under_12_points_and_min_width_keeps_12_px():
         assert (
             min_width * min(sizes) / view_width >= 12
         )  # drawn at its min-width, the smallest text is 12 px
+        assert (
+            min_width <= 351
+        )  # ... and the chart fits a phone's screen whole, with no sideways scroll

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.cli_support import run_cli
 
 from anchorage.core.errors import MappingError
-from anchorage.ingest import dates, infer
+from anchorage.ingest import dates, history, infer
 from anchorage.ingest.sanity import SanityWarning
 from anchorage.ingest.spend import ingest_spend
 
@@ -71,6 +71,32 @@ def test_ambiguous_file_asks_then_follows_the_anchors_earlier_files(workspace, t
     assert _stored(workspace, second.upload_id)[0][0] == dt.date(2023, 5, 6)
     with pytest.raises(dates.DateOrderError):  # another anchor has no earlier files
         ingest_spend(workspace, g, "Acute Trust")
+
+
+def test_a_year_first_file_leaves_the_anchors_date_order_as_it_was(workspace, tmp_path):
+    # An ISO file decides no day/month order: a later file that cannot tell still asks...
+    iso = _csv(tmp_path, "iso.csv", "Supplier,Amount,Date\nA Ltd,10,2024-01-31\n")
+    assert ingest_spend(workspace, iso, "Council").date_order is None
+    both = _csv(tmp_path, "both.csv", "Supplier,Amount,Date\nB Ltd,20,03/04/2024\n")
+    with pytest.raises(
+        dates.DateOrderError, match="no earlier file of this anchor settled the order"
+    ):
+        ingest_spend(workspace, both, "Council")
+    ask = run_cli(
+        ["spend", "ingest", str(both), "--org", "Council", "--workspace", str(workspace.root)]
+    )
+    assert ask.returncode != 0 and "fits both day-first and month-first" in ask.stdout + ask.stderr
+    # ...and an order the user chose before an ISO file is still the one followed after it.
+    us = _csv(tmp_path, "us.csv", "Supplier,Amount,Date\nC Ltd,30,01/02/2024\n")
+    ingest_spend(workspace, us, "Council", date_order="mdy")
+    iso2 = _csv(tmp_path, "iso2.csv", "Supplier,Amount,Date\nD Ltd,40,2024-02-29\n")
+    ingest_spend(workspace, iso2, "Council")
+    later = ingest_spend(workspace, both, "Council")
+    assert later.date_order == "mdy" and any("earlier files" in n for n in later.notes)
+    assert _stored(workspace, later.upload_id)[0][0] == dt.date(2024, 3, 4)
+    # An upload stored before this rule, with an order marked as not decided, speaks for nothing either.
+    assert history.decided_order({"_date_order": "dmy", "_date_order_told": False}) is None
+    assert history.decided_order({"_date_order": "mdy"}) == "mdy"
 
 
 def test_mixed_orders_are_refused_or_split_by_the_given_order(workspace, tmp_path):

@@ -1,5 +1,5 @@
 """Every page type, as every role, in Chromium at 375 px and 1280 px: no sideways page scroll, a compact
-header with a working menu, chart text >= 12 px."""
+header with a working menu, every chart whole on the screen and in its box, chart text >= 12 px."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from tests.test_web_browser import browser_page, server  # noqa: F401  (server is a fixture)
+from tests.test_web_browser_workforce import load_workforce
 from tests.web_support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -57,17 +58,24 @@ HEADER_MAX = {375: 80, 1280: 200}  # px; the header was 718 px tall at 375 px
 
 MEASURE = """() => {
   const header = document.querySelector('header.site').getBoundingClientRect().height;
-  const small = [];
+  const small = [], cut = [], right = document.documentElement.clientWidth;
   for (const svg of document.querySelectorAll('svg.chart')) {
-    const view = svg.viewBox.baseVal, box = svg.getBoundingClientRect();
+    const view = svg.viewBox.baseVal, box = svg.getBoundingClientRect(), holder = svg.parentElement;
     if (!view || !view.width || !box.width) continue;
+    // The whole chart is on the screen and in its box (a box that must scroll hides the chart's right side)...
+    if (box.left < -0.5 || box.right > right + 0.5 || holder.scrollWidth > holder.clientWidth + 1)
+      cut.push(`${svg.id}: ${box.left.toFixed(0)}-${box.right.toFixed(0)} px in a ${holder.clientWidth} px box`);
     for (const t of svg.querySelectorAll('text')) {
       const px = parseFloat(getComputedStyle(t).fontSize) * box.width / view.width;
       if (px < 11.95) small.push(`${svg.id}: "${t.textContent}" ${px.toFixed(1)} px`);
+      // ...and so is each of its words: none runs past the chart's edge.
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
+        cut.push(`${svg.id}: "${t.textContent}" runs past the chart's edge`);
     }
   }
   return {scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth, header,
-          small: small.slice(0, 3)};
+          small: small.slice(0, 3), cut: cut.slice(0, 3)};
 }"""
 
 
@@ -80,8 +88,11 @@ def sign_in(page: Any, base: str, email: str) -> None:
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_every_page_fits_the_screen_as_every_role(server, width):  # noqa: F811
-    base, _web = server
+def test_every_page_fits_the_screen_as_every_role(server, width, tmp_path):  # noqa: F811
+    base, web = server
+    load_workforce(
+        web, tmp_path / "workforce"
+    )  # the workforce pages draw their charts (cut off at 375 px once)
     problems: list[str] = []
     failures: list[str] = []
     visited = 0
@@ -102,6 +113,8 @@ def test_every_page_fits_the_screen_as_every_role(server, width):  # noqa: F811
                     failures.append(f"{who}: header {m['header']:.0f} px tall")
                 if m["small"]:
                     failures.append(f"{who}: chart text under 12 px: {m['small']}")
+                if m["cut"]:
+                    failures.append(f"{who}: chart cut off: {m['cut']}")
     assert visited == 4 * len(SIGNED_IN) + len(PUBLIC)
     assert failures == []
 

@@ -135,7 +135,7 @@ def decide(
         raise DateOrderError(
             path,
             f'every date in column "{column}" fits both day-first and month-first (e.g. "{ev.example_either}" '
-            f"is {_both(ev.example_either)}), and this anchor has no earlier file to follow.",
+            f"is {_both(ev.example_either)}), and no earlier file of this anchor settled the order.",
             web_fix="Choose the date order (day first, as in the UK, or month first) on the preview page.",
             fix="Pass --date-order dmy (day first, as in the UK) or --date-order mdy (month first); on the web, "
             "choose the date order in the preview.",

@@ -15,6 +15,14 @@ DATE_PRECISION_KEY = "_date_precision"
 DATE_TOLD_KEY = "_date_order_told"
 
 
+def decided_order(mapping: dict | None) -> str | None:
+    """The date order an upload's values proved or its user chose; None for one that decided nothing (e.g.
+    year-first dates), so it never speaks for the anchor's later files. Uploads from before the flag count."""
+    m = mapping or {}
+    order = m.get(DATE_ORDER_KEY)
+    return str(order) if order and m.get(DATE_TOLD_KEY, True) else None
+
+
 def spend_context(
     session: Session, org: str, name: str, filename: str
 ) -> tuple[str | None, sanity.Context]:
@@ -28,9 +36,7 @@ def spend_context(
         )
         .order_by(records.Upload.created_at.desc())
     ).all()
-    earlier = next(
-        (u.mapping[DATE_ORDER_KEY] for u in uploads if (u.mapping or {}).get(DATE_ORDER_KEY)), None
-    )
+    earlier = next((o for u in uploads if (o := decided_order(u.mapping))), None)
     replaced = next((u.id for u in uploads if u.filename == filename), None)
     ctx = sanity.Context(name, org, {u.id: u.filename for u in uploads}, replaced)
     return earlier, ctx
@@ -42,11 +48,14 @@ def remember_date_order(
     upload = session.get(records.Upload, upload_id) if upload_id else None
     if upload is None:
         return
+    # An order nothing decided is not kept at all: neither later files nor a fix workbook may follow it.
+    kept = {
+        k: v for k, v in (upload.mapping or {}).items() if k not in (DATE_ORDER_KEY, DATE_TOLD_KEY)
+    }
     upload.mapping = {
-        **(upload.mapping or {}),
-        DATE_ORDER_KEY: order,
+        **kept,
+        **({DATE_ORDER_KEY: order, DATE_TOLD_KEY: True} if told else {DATE_TOLD_KEY: False}),
         DATE_PRECISION_KEY: precision,
-        DATE_TOLD_KEY: told,
     }
     session.add(upload)
     session.commit()

@@ -32,6 +32,7 @@ import openpyxl
 
 from anchorage.core.errors import AnchorageError, InputFileError
 from anchorage.exports import Workbook
+from anchorage.ingest.history import decided_order
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.workbook_guard import check_workbook
 from anchorage.store import records
@@ -188,8 +189,7 @@ class Fix:
 
     @property
     def date_order(self) -> str | None:
-        value = (self.original.mapping or {}).get("_date_order")
-        return str(value) if value else None
+        return decided_order(self.original.mapping)
 
     def after_load(
         self, then: Callable[[duckdb.DuckDBPyConnection, str], None]
@@ -235,11 +235,12 @@ def _marker(book: Any) -> dict[str, str] | None:
 
 
 def _text(value: Any, order: str | None) -> str | None:
-    """A cell as the text a file would hold (what a person typed into Excel may have become a number or date)."""
+    """A cell as the text a file would hold (what a person typed into Excel may have become a number or date).
+    A date is written in the original's decided order; with none, year-first, which needs no order to read."""
     if value is None:
         return None
     if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%m/%d/%Y" if order == "mdy" else "%d/%m/%Y")
+        return value.strftime({"mdy": "%m/%d/%Y", "dmy": "%d/%m/%Y"}.get(order or "", "%Y-%m-%d"))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -353,7 +354,7 @@ def fix_source(ws: Workspace, path: Path, org: str, kind: str) -> Iterator[Fix |
         )
     keep = [i for i, h in enumerate(header) if h and h not in (ROW_COL, WHAT_COL, LINE_COL)]
     src_at = header.index(ROW_COL)
-    order = (original.mapping or {}).get("_date_order")
+    order = decided_order(original.mapping)
     out_rows: list[list[str | None]] = []
     sources: list[int] = []
     seen: set[int] = set()

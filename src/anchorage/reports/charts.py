@@ -6,6 +6,7 @@ import html
 import io
 import re
 import sys
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,6 +77,9 @@ MIN_FONT_PT = (
     12  # no chart text smaller: with the SVG's min-width below, >= 12 CSS px at every screen width
 )
 MIN_TEXT_PX = 12
+# The widest a chart is drawn (inches): at 72 viewBox units an inch and no text under MIN_FONT_PT, it fits the
+# 351 px content box of a 375 px phone with its text >= 12 px, so it never needs to scroll (or be cut off).
+CHART_WIDTH_IN = 4.75
 
 
 def share_tick(v: float, _pos: Any = None) -> str:
@@ -93,6 +97,15 @@ def safe_text(s: Any, limit: int | None = None) -> str:
     if limit and len(t) > limit:
         t = t[: limit - 1].rstrip() + "…"
     return t.replace("$", r"\$")
+
+
+def wrap_label(s: Any, width: int = 18, lines: int = 2) -> str:
+    """A bar's label on up to `lines` lines of about `width` characters (clipped after), so long names leave
+    room for the bars in a phone-width chart."""
+    parts = textwrap.wrap(str(s), width) or [""]
+    if len(parts) > lines:
+        parts = [*parts[: lines - 1], safe_text(" ".join(parts[lines - 1 :]), width)]
+    return "\n".join(safe_text(p) for p in parts)
 
 
 def axis_money(v: float, _pos: Any = None) -> str:
@@ -135,6 +148,9 @@ def figure_to_svg(
     for text in fig.findobj(Text):
         if float(text.get_fontsize()) < MIN_FONT_PT:
             text.set_fontsize(MIN_FONT_PT)
+    # A long title or axis label breaks onto lines, never runs past the chart's edge.
+    for text in (*fig.texts, *(a.xaxis.label for a in fig.axes), *(a.title for a in fig.axes)):
+        text.set_wrap(True)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
@@ -172,13 +188,15 @@ def min_width_px(svg: str) -> int:
 
 
 def chart_title(fig: Figure, text: str) -> None:
-    """A bold chart title aligned with the figure's left edge."""
-    fig.suptitle(text, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    """A bold chart title aligned with the figure's left edge, on as many lines as it needs."""
+    fig.suptitle(textwrap.fill(text, 44), x=0.01, ha="left", fontsize=13, fontweight="bold")
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A white, constrained-layout figure sized in inches."""
-    return Figure(figsize=(width, height), layout="constrained", facecolor="white")
+    """A white, constrained-layout figure sized in inches, never wider than CHART_WIDTH_IN."""
+    return Figure(
+        figsize=(min(width, CHART_WIDTH_IN), height), layout="constrained", facecolor="white"
+    )
 
 
 def tier_chart(
@@ -221,7 +239,7 @@ def tier_chart(
                 bars, labels=labels, label_type="center", color=text_colour_on(colour), fontsize=10
             )
             left = [a + b for a, b in zip(left, vals, strict=True)]
-        ax.set_yticks(ypos, labels=[safe_text(n, 32) for n in names])
+        ax.set_yticks(ypos, labels=[wrap_label(n) for n in names])
         for lab, org in zip(ax.get_yticklabels(), orgs, strict=True):
             if org == COLLABORATIVE:
                 lab.set_fontweight("bold")
@@ -268,6 +286,10 @@ def deprivation_chart(
         )
         ax.yaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_ylim(0, max(max(vals) * 1.15, 0.05))
+        # Slanted, the eleven labels ("Unknown" the widest) do not run into each other on a phone-width chart.
+        ax.tick_params(axis="x", labelrotation=45)
+        for label in ax.get_xticklabels():
+            label.set(ha="right", rotation_mode="anchor")
         ax.set_xlabel("IMD decile of supplier's LSOA (1 = most deprived 10%)")
         ax.set_ylabel("% of in-scope spend")
         chart_title(fig, safe_text(title))
@@ -331,7 +353,7 @@ def trend_chart(
             )
         step = max(1, len(years) // 12)
         ax.set_xticks(
-            range(0, len(years), step), labels=years[::step], rotation=45 if len(years) > 8 else 0
+            range(0, len(years), step), labels=years[::step], rotation=45 if len(years) > 4 else 0
         )
         ax.set_ylim(0, max(peak * 1.15, 0.05))
         ax.yaxis.set_major_formatter(PERCENT_TICKS)
@@ -339,7 +361,7 @@ def trend_chart(
         ax.set_xlabel("Financial year")
         ax.set_ylabel("% of spend that is local")
         chart_title(fig, title)
-        ax.legend(frameon=False, fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.legend(frameon=False, fontsize=10, loc="outside lower center", ncol=1)
         return figure_to_svg(
             fig, chart_id=chart_id, title=title, desc="Line chart. " + "; ".join(descs) + "."
         )
@@ -364,7 +386,7 @@ def _hbar(
         vals = [v for _, v in items]
         bars = ax.barh(ypos, vals, color=colours, height=0.7)
         ax.bar_label(bars, labels=[fmt_money(v, short=True) for v in vals], padding=3, fontsize=9)
-        ax.set_yticks(ypos, labels=[safe_text(lab, 40) for lab, _ in items])
+        ax.set_yticks(ypos, labels=[wrap_label(lab) for lab, _ in items])
         ax.set_xlim(0, max(max(vals), 1) * 1.18)
         ax.xaxis.set_major_formatter(FuncFormatter(axis_money))
         ax.set_xlabel(xlabel)
@@ -373,7 +395,7 @@ def _hbar(
         if handles:
             fig.legend(
                 handles=handles,
-                ncol=len(handles),
+                ncol=min(len(handles), 3),
                 loc="outside lower center",
                 frameon=False,
                 fontsize=10,

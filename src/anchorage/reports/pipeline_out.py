@@ -72,14 +72,14 @@ def timeline_chart(
         ax.set_xticks(
             range(0, len(quarters), step),
             labels=quarters[::step],
-            rotation=45 if len(quarters) > 8 else 0,
+            rotation=45 if len(quarters) > 4 else 0,
         )
         ax.yaxis.set_major_formatter(FuncFormatter(axis_money))
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.set_xlabel("Quarter of re-procurement")
         ax.set_ylabel("Contract value")
         chart_title(fig, title)
-        ax.legend(frameon=False, fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.legend(frameon=False, fontsize=10, loc="outside lower center", ncol=1)
         return figure_to_svg(
             fig, chart_id=chart_id, title=title, desc="Stacked bar chart. " + "; ".join(descs) + "."
         )

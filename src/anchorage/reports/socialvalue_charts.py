@@ -16,6 +16,7 @@ from anchorage.reports.charts import (
     figure_to_svg,
     new_figure,
     safe_text,
+    wrap_label,
 )
 from anchorage.reports.tables import COLLABORATIVE, fmt_money, org_name
 
@@ -38,7 +39,7 @@ def delivery_chart(
     if rows.empty:
         return ""
     rows = rows.sort_values("committed_value")
-    labels = [safe_text(t, 38) for t in rows["theme"]]
+    labels = [wrap_label(t) for t in rows["theme"]]
     title = f"Social value committed and delivered by theme: {org_label}"
     with matplotlib.rc_context(RC):
         fig = new_figure(7.5, 1.8 + 0.75 * len(rows))
@@ -56,7 +57,7 @@ def delivery_chart(
         ax.xaxis.set_major_formatter(FuncFormatter(axis_money))
         ax.set_xlabel("£ proxy value")
         chart_title(fig, safe_text(title))
-        fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=10)
+        fig.legend(loc="outside lower center", ncol=1, frameon=False, fontsize=10)
         desc = (
             "Grouped bar chart. "
             + "; ".join(
@@ -91,7 +92,7 @@ def lm3_chart(
         colours = ["#009E73" if o != COLLABORATIVE else "#0b0c0c" for o in rows["org"]]
         bars = ax.barh(ypos, vals - 1, left=1, color=colours, height=0.65)
         ax.bar_label(bars, labels=[f"{v:.2f}" for v in vals], padding=3, fontsize=9)
-        ax.set_yticks(ypos, labels=names)
+        ax.set_yticks(ypos, labels=[wrap_label(n) for n in names])
         ax.set_xlim(1, max(vals.max(), 1.5) * 1.08)
         ax.set_xlabel("LM3 = (round 1 + round 2 + round 3) / round 1")
         chart_title(fig, title)

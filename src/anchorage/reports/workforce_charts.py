@@ -14,6 +14,7 @@ from anchorage.reports.charts import (
     figure_to_svg,
     new_figure,
     safe_text,
+    wrap_label,
 )
 
 SUPPRESSED = "suppressed"
@@ -38,7 +39,7 @@ def share_chart(
             padding=3,
             fontsize=9,
         )
-        ax.set_yticks(ypos, labels=[safe_text(lab, 40) for lab, _ in items])
+        ax.set_yticks(ypos, labels=[wrap_label(lab) for lab, _ in items])
         ax.set_xlim(0, max(max(vals), 0.05) * 1.25)
         ax.xaxis.set_major_formatter(PERCENT_TICKS)
         ax.set_xlabel(xlabel)
@@ -61,7 +62,7 @@ def count_chart(items: list[tuple[str, int]], *, title: str, chart_id: str, xlab
         ypos = list(range(len(items)))[::-1]
         bars = ax.barh(ypos, [v for _, v in items], color=BAR_BLUE, height=0.65)
         ax.bar_label(bars, labels=[f"{v:,}" for _, v in items], padding=3, fontsize=9)
-        ax.set_yticks(ypos, labels=[safe_text(lab, 40) for lab, _ in items])
+        ax.set_yticks(ypos, labels=[wrap_label(lab) for lab, _ in items])
         ax.set_xlim(0, max(max(v for _, v in items), 1) * 1.2)
         ax.set_xlabel(xlabel)
         chart_title(fig, safe_text(title))
