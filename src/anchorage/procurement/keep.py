@@ -28,8 +28,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-SCRATCH = "anchorage_scratch"
-
 
 class Keeper:
     """Computes tables once and keeps them (`keeper(t)`), and splits a run into parts that fit in memory."""
@@ -120,21 +118,24 @@ def _duckdb_folder(con: Any) -> Path | None:
 @contextlib.contextmanager
 def _duckdb_scratch(con: Any, folder: Path) -> Iterator[Callable[[ir.Table], ir.Table]]:
     folder.mkdir(parents=True, exist_ok=True)
-    file = folder / f"analysis-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+    run = uuid.uuid4().hex[:12]
+    file = folder / f"analysis-{os.getpid()}-{run}.duckdb"
+    # an attached database is seen by the instance's every cursor: each run has its own name
+    scratch = f"anchorage_scratch_{run}"
     con.raw_sql("SET SESSION preserve_insertion_order = false")
-    con.raw_sql(f"ATTACH '{_quote(str(file))}' AS {SCRATCH} (READ_WRITE)")
+    con.raw_sql(f"ATTACH '{_quote(str(file))}' AS {scratch} (READ_WRITE)")
     names = iter(range(1_000_000))
 
     def keep(t: ir.Table) -> ir.Table:
         name = f"kept_{next(names)}"
-        con.raw_sql(f"CREATE TABLE {SCRATCH}.main.{name} AS {con.compile(t)}")
-        return con.table(name, database=(SCRATCH, "main"))
+        con.raw_sql(f"CREATE TABLE {scratch}.main.{name} AS {con.compile(t)}")
+        return con.table(name, database=(scratch, "main"))
 
     try:
         yield keep
     finally:
         with contextlib.suppress(Exception):
-            con.raw_sql(f"DETACH {SCRATCH}")
+            con.raw_sql(f"DETACH {scratch}")
         con.raw_sql("RESET SESSION preserve_insertion_order")
         for f in (file, file.with_name(file.name + ".wal")):
             f.unlink(missing_ok=True)
