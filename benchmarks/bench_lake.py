@@ -92,7 +92,8 @@ def stage(
         if name == "spark":
             ws.config.compute.spark_master = "local[2]"
             ws.config.compute.driver_memory = driver_memory
-            ws.config.compute.shuffle_partitions = 8
+            # about a million payments a shuffle partition (8 at least): smaller tasks, less heap each
+            ws.config.compute.shuffle_partitions = max(8, rows // 1_000_000)
         if name == "spark" and parallel:
             from anchorage.procurement.analysis import analyse
             from anchorage.procurement.lake import lake_root, spark_backend

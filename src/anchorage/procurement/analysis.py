@@ -15,6 +15,7 @@ import pandas as pd
 from anchorage.config import TIERS, Config
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope, spend_grain
+from anchorage.procurement.keep import keeper
 
 NON_LOCAL_KNOWN = ("sub-region", "region", "uk", "abroad")
 
@@ -79,12 +80,20 @@ def analyse(
     # cube is kept so the join reads it rather than the payments again.
     # The tables that need neither category nor year read the in-scope spend summed once more per supplier
     # (several times fewer rows).
-    with (
-        spend_grain(con, opts).cache() as grain,
-        enriched_spend(con, cfg, opts, grain).cache() as base,
-        per_supplier(in_scope(base, opts)).cache() as sup,
-    ):
-        return _analyse(base, sup, opts)
+    # Kept in bounded memory: on disk beside the warehouse on DuckDB, memory-and-disk on Spark (keep.py).
+    # When the payments do not fit the memory limit, the kept tables are built a group of anchors at a time
+    # (every kept row belongs to one anchor) and read back as one.
+    with keeper(con) as keep:
+        bases, sups = [], []
+        for part in keep.parts(opts):
+            grain = keep(spend_grain(con, part))
+            bases.append(keep(enriched_spend(con, cfg, part, grain)))
+            sups.append(keep(per_supplier(in_scope(bases[-1], part))))
+        return _analyse(_union(bases), _union(sups), opts)
+
+
+def _union(tables: list[ir.Table]) -> ir.Table:
+    return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
 
 
 def per_supplier(s: ir.Table) -> ir.Table:

@@ -122,9 +122,11 @@ def spend_grain(con: ibis.BaseBackend, opts: AnalysisOptions) -> ir.Table:
     return grain
 
 
-def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> ir.Table:
+def supplier_places(
+    con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table, orgs: list[str] | None = None
+) -> ir.Table:
     """Each (anchor, supplier) once: tier (before redaction), ward, IMD decile, SME/VCSE, register match
-    and the index of the first supplier exclusion rule it matches."""
+    and the index of the first supplier exclusion rule it matches (`orgs`: the suppliers' anchors)."""
     prof = con.table("supplier_profile")
     pc = con.table("postcodes")
     imd = con.table("imd")
@@ -140,6 +142,9 @@ def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> 
     )
     # The supplier register (issue 5) fills what no anchor knows: registered office, SME, VCSE.
     reg = con.table("supplier_resolution")
+    own = prof  # these anchors' own rows (what any anchor knows is still read from all of them)
+    if orgs:
+        own, reg = prof.filter(prof.org.isin(orgs)), reg.filter(reg.org.isin(orgs))
     reg = reg.select(
         reg_org=reg.org,
         reg_name=reg.supplier_name_norm,
@@ -149,10 +154,10 @@ def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> 
         reg_id=reg.register_id,
     )
     o = suppliers
-    anchor_postcode = prof.postcode.fill_null(known.any_postcode)
+    anchor_postcode = own.postcode.fill_null(known.any_postcode)
     pcd_key = anchor_postcode.fill_null(reg.reg_postcode).replace(" ", "")
     s = (
-        o.left_join(prof, [o.org == prof.org, o.supplier_name_norm == prof.supplier_name_norm])
+        o.left_join(own, [o.org == own.org, o.supplier_name_norm == own.supplier_name_norm])
         .left_join(known, o.supplier_name_norm == known.supplier_name_norm)
         .left_join(reg, [o.org == reg.reg_org, o.supplier_name_norm == reg.reg_name])
         .left_join(pc, pcd_key == pc.pcd_key)
@@ -160,9 +165,9 @@ def supplier_places(con: ibis.BaseBackend, cfg: Config, suppliers: ir.Table) -> 
         .select(
             o.org,
             o.supplier_name_norm,
-            country=prof.country.fill_null(known.any_country),
-            is_sme=prof.is_sme.fill_null(known.any_sme == 1).fill_null(reg.reg_sme),
-            is_vcse=prof.is_vcse.fill_null(known.any_vcse == 1).fill_null(reg.reg_vcse),
+            country=own.country.fill_null(known.any_country),
+            is_sme=own.is_sme.fill_null(known.any_sme == 1).fill_null(reg.reg_sme),
+            is_vcse=own.is_vcse.fill_null(known.any_vcse == 1).fill_null(reg.reg_vcse),
             matched=reg.reg_id.notnull(),
             placed_by_registered_office=anchor_postcode.isnull() & reg.reg_postcode.notnull(),
             lad=pc.lad,
@@ -189,7 +194,7 @@ def enriched_spend(
     are joined back (pass `grain`, e.g. spend_grain(...) cached, to reuse one pass over the payments).
     """
     g = grain if grain is not None else spend_grain(con, opts)
-    sup = supplier_places(con, cfg, g.select("org", "supplier_name_norm").distinct())
+    sup = supplier_places(con, cfg, g.select("org", "supplier_name_norm").distinct(), opts.orgs)
     cats = g.select("category").distinct()
     cats = cats.mutate(category_rule=_category_rule(cfg, cats.category))
     rules = [r for r in cfg.exclusions if r.enabled]
