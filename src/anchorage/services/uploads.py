@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from anchorage.access import audit, jobs_views, queries
+from anchorage.access import jobs_views, queries
 from anchorage.access.gate import Viewer
 from anchorage.contracts.importer import is_json
 from anchorage.contracts.ocds_load import preview_buyers
@@ -26,6 +26,7 @@ from anchorage.ingest.preview import Preview, preview_file, run_spend_checks, wr
 from anchorage.ingest.spend import TOTAL_LINE
 from anchorage.jobs import queue, worker
 from anchorage.jobs.worker import JobRun
+from anchorage.services.common import audited
 from anchorage.services.loads import fix_workbook, personal, staged_folder, without_server_path
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
@@ -195,21 +196,19 @@ def restore_upload(
     up = queries.upload(ws, viewer, upload_id)
     viewer.require_upload(up.org)
     done = (restore.revert if revert else restore.restore)(ws, up.id, org=up.org)
-    with ws.session() as s:
-        audit.record(
-            s,
-            viewer.email,
-            "restore-upload",
-            org=up.org,
-            ip=ip,
-            detail={
-                "upload_id": done.upload_id,
-                "file": done.filename,
-                "superseded": done.superseded,
-                **({"reverted": up.id} if revert else {}),
-            },
-        )
-        s.commit()
+    audited(
+        ws,
+        viewer,
+        "restore-upload",
+        org=up.org,
+        ip=ip,
+        detail={
+            "upload_id": done.upload_id,
+            "file": done.filename,
+            "superseded": done.superseded,
+            **({"reverted": up.id} if revert else {}),
+        },
+    )
     return done
 
 
@@ -225,16 +224,14 @@ def quarantine_workbook(
     ):  # what a staff extract's quarantine keeps goes only to those who may load it again
         viewer.require_upload(up.org)
     n = fix_workbook(ws, up, target)
-    with ws.session() as s:
-        audit.record(
-            s,
-            viewer.email,
-            "export",
-            org=up.org,
-            ip=ip,
-            detail={"what": "quarantine fix workbook", "upload_id": up.id},
-        )
-        s.commit()
+    audited(
+        ws,
+        viewer,
+        "export",
+        org=up.org,
+        ip=ip,
+        detail={"what": "quarantine fix workbook", "upload_id": up.id},
+    )
     return up, n
 
 
@@ -254,16 +251,14 @@ def quarantine_file(
             f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx."
         )
     df = pd.DataFrame(rows, columns=columns or None)
-    with ws.session() as s:
-        audit.record(
-            s,
-            viewer.email,
-            "export",
-            org=queries.upload(ws, viewer, upload_id).org,
-            ip=ip,
-            detail={"what": "quarantine", "upload_id": upload_id, "format": fmt},
-        )
-        s.commit()
+    audited(
+        ws,
+        viewer,
+        "export",
+        org=queries.upload(ws, viewer, upload_id).org,
+        ip=ip,
+        detail={"what": "quarantine", "upload_id": upload_id, "format": fmt},
+    )
     return (
         (xlsx_bytes({"Quarantine": df}), XLSX_MEDIA)
         if fmt == "xlsx"
