@@ -8,6 +8,8 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import make_workspace
 
 from anchorage.ingest.spend import ingest_spend
@@ -30,13 +32,20 @@ def _tables(con) -> dict[str, object]:
     """Every explore table's rows, payments in their stored numbering per anchor (not the numbers)."""
     out: dict[str, object] = {}
     for t in explore.TABLES:
-        cols = [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall() if r[0] not in ("pos", "first_pos")]
+        cols = [
+            r[0]
+            for r in con.execute(f"DESCRIBE {t}").fetchall()
+            if r[0] not in ("pos", "first_pos")
+        ]
         order = "org, pos" if t == "explore_payments" else ", ".join(cols)
         out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY {order}").fetchall()
     return out
 
 
-def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(tmp_path: Path) -> None:
+def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(explore, "CHUNK", 400)  # payments numbered a few months at a time
     ws = make_workspace(tmp_path / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust")])
     ingest_spend(ws, _payments(tmp_path / "c.csv", 1, 3000), "Council", accept_warnings=True)
     with ws.warehouse() as con:
@@ -53,13 +62,21 @@ def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(t
         order = con.execute(
             "SELECT upload_id, row_no FROM explore_payments ORDER BY pos"
         ).fetchall()
-        assert order == con.execute(
-            "SELECT upload_id, row_no FROM spend ORDER BY org, payment_date DESC, upload_id, row_no"
-        ).fetchall()
-        counts = dict(con.execute(
-            "SELECT financial_year, payments FROM explore_payment_counts WHERE org = 'council'"
-        ).fetchall())
-        assert counts[None] == want[0] and sum(v for k, v in counts.items() if k is not None) == want[0]
+        assert (
+            order
+            == con.execute(
+                "SELECT upload_id, row_no FROM spend ORDER BY org, payment_date DESC, upload_id, row_no"
+            ).fetchall()
+        )
+        counts = dict(
+            con.execute(
+                "SELECT financial_year, payments FROM explore_payment_counts WHERE org = 'council'"
+            ).fetchall()
+        )
+        assert (
+            counts[None] == want[0]
+            and sum(v for k, v in counts.items() if k is not None) == want[0]
+        )
         assert con.execute("SELECT sum(spend) FROM explore_spend").fetchone()[0] == want[1]
         before = con.execute(
             "SELECT pos, upload_id, row_no FROM explore_payments ORDER BY pos"
@@ -83,9 +100,11 @@ def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(t
         incremental = _tables(con)
         assert explore.build(con, ws.config, full=True) == ["acute-trust", "council"]
         assert _tables(con) == incremental  # the same tables as a full build
-        first = dict(con.execute(
-            "SELECT org, first_pos FROM explore_payment_counts WHERE financial_year IS NULL"
-        ).fetchall())
+        first = dict(
+            con.execute(
+                "SELECT org, first_pos FROM explore_payment_counts WHERE financial_year IS NULL"
+            ).fetchall()
+        )
         runs = con.execute(
             "SELECT org, min(pos), max(pos), count(*) FROM explore_payments GROUP BY org"
         ).fetchall()

@@ -148,16 +148,20 @@ def _org_tables(
 ) -> None:
     """One anchor's supplier tables (a few rows per supplier), from its payments grouped once on their integer
     keys (store/spend_store.py) before any name is joined."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE explore_keys_tmp AS
+        SELECT upload_no, supplier_key, line_key, {_fy("payment_date")} AS financial_year,
+               sum(amount) AS spend, count(*) AS payments, max(payment_date) AS last_paid,
+               sum(amount) FILTER (WHERE amount < 0) AS credit_notes
+        FROM spend_rows WHERE upload_no IN ({uploads}) GROUP BY ALL
+    """)
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE explore_grain_tmp AS
         SELECT u.org, s.supplier_name_norm, s.supplier_name, s.is_redacted, r.financial_year, l.category,
                sum(r.spend) AS spend, sum(r.payments) AS payments, max(r.last_paid) AS last_paid,
                sum(r.credit_notes) AS credit_notes
-        FROM (SELECT upload_no, supplier_key, line_key, {_fy("payment_date")} AS financial_year,
-                     sum(amount) AS spend, count(*) AS payments, max(payment_date) AS last_paid,
-                     sum(amount) FILTER (WHERE amount < 0) AS credit_notes
-              FROM spend_rows WHERE upload_no IN ({uploads}) GROUP BY ALL) r
+        FROM explore_keys_tmp r
         JOIN spend_uploads u USING (upload_no)
         JOIN spend_suppliers s USING (upload_no, supplier_key)
         JOIN spend_lines l USING (upload_no, line_key)
@@ -234,64 +238,83 @@ def _org_tables(
         create,
         [org],
     )
-    con.execute("DROP TABLE explore_enriched_tmp")
-    con.execute("DROP TABLE explore_grain_tmp")
+    # What a payment shows besides its own cells, per upload, supplier cells, line and year: the payments
+    # then join on integers alone.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
+        SELECT k.upload_no, k.supplier_key, k.line_key, k.financial_year, u.org, u.upload_id,
+               s.supplier_name, s.supplier_name_norm, l.category, l.service, e.tier, e.ward, e.imd_decile,
+               e.is_sme, e.is_vcse, e.excluded_by, e.counted
+        FROM explore_keys_tmp k
+        JOIN spend_uploads u USING (upload_no)
+        JOIN spend_suppliers s USING (upload_no, supplier_key)
+        JOIN spend_lines l USING (upload_no, line_key)
+        JOIN (SELECT * FROM explore_spend WHERE org = ?) e
+             ON e.supplier_name_norm = s.supplier_name_norm AND e.category IS NOT DISTINCT FROM l.category
+             AND e.is_redacted = s.is_redacted AND e.financial_year = k.financial_year
+    """,
+        [org],
+    )
+    for tmp in ("explore_enriched_tmp", "explore_grain_tmp", "explore_keys_tmp"):
+        con.execute(f"DROP TABLE {tmp}")
 
 
-_PAYMENTS_SQL = """
-    SELECT CAST(? AS BIGINT) + row_number() OVER (ORDER BY r.payment_date DESC, u.upload_id, r.row_no) - 1
+_PAYMENTS_SQL = f"""
+    SELECT CAST(? AS BIGINT) + row_number() OVER (ORDER BY r.payment_date DESC, k.upload_id, r.row_no) - 1
                AS pos,
-           u.org, u.upload_id, r.row_no, r.payment_date, e.financial_year, s.supplier_name,
-           s.supplier_name_norm, r.amount, l.category, l.service, r.description,
+           k.org, k.upload_id, r.row_no, r.payment_date, k.financial_year, k.supplier_name,
+           k.supplier_name_norm, r.amount, k.category, k.service, r.description,
            coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
-           e.tier, e.ward, e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by, e.counted
-    FROM spend_rows r
-    JOIN spend_uploads u USING (upload_no)
-    JOIN spend_suppliers s USING (upload_no, supplier_key)
-    JOIN spend_lines l USING (upload_no, line_key)
-    JOIN (SELECT * FROM explore_spend WHERE org = ? AND financial_year = ?) e
-         ON e.supplier_name_norm = s.supplier_name_norm AND e.category IS NOT DISTINCT FROM l.category
-         AND e.is_redacted = s.is_redacted
-    WHERE r.upload_no IN ({uploads}) AND r.payment_date >= ? AND r.payment_date < ?
+           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted
+    FROM (SELECT *, {_fy("payment_date")} AS financial_year FROM spend_rows
+          WHERE upload_no IN ({{uploads}}) AND payment_date >= ? AND payment_date < ?) r
+    JOIN explore_rowkeys_tmp k USING (upload_no, supplier_key, line_key, financial_year)
     ORDER BY pos
 """
+CHUNK = 2_000_000  # payments numbered in one sort at most (a run of whole months, newest first)
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, uploads: str) -> list[tuple[dt.date, dt.date]]:
+    """Runs of whole months, newest first, of at most CHUNK payments each (or one month, if bigger)."""
+    months = con.execute(
+        "SELECT CAST(date_trunc('month', payment_date) AS DATE) AS m, count(*) FROM spend_rows "
+        f"WHERE upload_no IN ({uploads}) GROUP BY m ORDER BY m DESC"
+    ).fetchall()
+    out: list[tuple[dt.date, dt.date]] = []
+    size = 0
+    for month, n in months:
+        end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if out and size + n <= CHUNK:
+            out[-1], size = (month, out[-1][1]), size + n
+        else:
+            out.append((month, end))
+            size = n
+    return out
 
 
 def _org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
-    """One anchor's payments, newest first, a month at a time (memory holds one month of one anchor, not
-    every payment), numbered after every number already used: the anchor's payments are one run of numbers
-    stored in that order, so a page is a range read that zone maps narrow to a few blocks."""
-    months = [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT CAST(date_trunc('month', payment_date) AS DATE) FROM spend_rows "
-            f"WHERE upload_no IN ({uploads}) ORDER BY 1 DESC"
-        ).fetchall()
-    ]
+    """One anchor's payments, newest first, a run of months at a time (memory holds a chunk of one anchor,
+    not every payment), numbered after every number already used: the anchor's payments are one run of
+    numbers stored in that order, so a page is a range read that zone maps narrow to a few blocks."""
     row = None if create else con.execute("SELECT max(pos) FROM explore_payments").fetchone()
     nxt = int(row[0]) + 1 if row and row[0] is not None else 1
-    if not months and create:  # no payments yet: the table is made, empty
-        _put(
-            con,
-            "explore_payments",
-            _PAYMENTS_SQL.format(uploads="NULL"),
-            True,
-            [nxt, org, 0, dt.date(1900, 1, 1), dt.date(1900, 1, 1)],
-        )
-    for i, month in enumerate(months):
-        end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        fy = month.year - (1 if month.month < 4 else 0)
+    chunks = _chunks(con, uploads) or [
+        (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
+    ]  # none: made empty
+    for i, (start, end) in enumerate(chunks):
         _put(
             con,
             "explore_payments",
             _PAYMENTS_SQL.format(uploads=uploads),
             create and i == 0,
-            [nxt, org, fy, month, end],
+            [nxt, start, end],
         )
         added = con.execute(
             "SELECT count(*) FROM explore_payments WHERE pos >= ?", [nxt]
         ).fetchone()
         nxt += int(added[0]) if added else 0
+    con.execute("DROP TABLE explore_rowkeys_tmp")
     _put(
         con,
         "explore_payment_counts",
