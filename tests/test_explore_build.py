@@ -9,7 +9,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_workspace
 
 from anchorage.ingest.spend import ingest_spend
@@ -29,16 +28,18 @@ def _payments(path: Path, seed: int, rows: int) -> Path:
 
 
 def _tables(con) -> dict[str, object]:
-    """Every explore table's rows, payments in their stored numbering per anchor (not the numbers)."""
+    """Every explore table's rows, payments in their stored numberings per anchor (not the numbers)."""
+    numbers = ("pos", "first_pos", "by_amount_desc", "by_amount_asc")
     out: dict[str, object] = {}
     for t in explore.TABLES:
-        cols = [
-            r[0]
-            for r in con.execute(f"DESCRIBE {t}").fetchall()
-            if r[0] not in ("pos", "first_pos")
-        ]
+        cols = [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall() if r[0] not in numbers]
         order = "org, pos" if t == "explore_payments" else ", ".join(cols)
         out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY {order}").fetchall()
+    for by in numbers[2:]:
+        out[by] = con.execute(
+            "SELECT a.org, p.upload_id, p.row_no FROM explore_payment_amounts a "
+            f"JOIN explore_payments p USING (pos) ORDER BY a.org, a.{by}"
+        ).fetchall()
     return out
 
 
@@ -110,3 +111,15 @@ def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(
         ).fetchall()
         for org, lo, hi, n in runs:  # each anchor's payments are one run of numbers
             assert (lo, hi - lo + 1) == (first[org], n)
+            for by, way in (("by_amount_desc", "DESC"), ("by_amount_asc", "ASC")):  # and by amount
+                ranked = con.execute(
+                    f"SELECT a.{by}, p.upload_id, p.row_no FROM explore_payment_amounts a "
+                    f"JOIN explore_payments p USING (pos) WHERE a.org = ? ORDER BY a.{by}",
+                    [org],
+                ).fetchall()
+                assert [r[0] for r in ranked] == list(range(lo, hi + 1))
+                assert [r[1:] for r in ranked] == con.execute(
+                    f"SELECT upload_id, row_no FROM spend WHERE org = ? "
+                    f"ORDER BY amount {way}, upload_id, row_no",
+                    [org],
+                ).fetchall()

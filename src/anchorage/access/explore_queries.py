@@ -179,7 +179,7 @@ def reader(ws: Workspace) -> Iterator[Any]:
         yield con
 
 
-def _marks(orgs: list[str]) -> str:
+def _marks(orgs: list[Any]) -> str:
     return ", ".join("?" for _ in orgs)
 
 
@@ -201,11 +201,23 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     return page
 
 
+_NUMBERED = {  # sorts whose order is stored as a numbering (procurement/explore.py): column to read pos from
+    "-payment_date": None,
+    "-amount": "by_amount_desc",
+    "amount": "by_amount_asc",
+}
+
+
 def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
-    """The newest payments first, all or of one year: a range of the stored numbering (no sort, no count)."""
-    if req.search or req.sort != PAYMENTS.default_sort or {k for k, _ in req.filters} - {"year"}:
+    """The newest payments first (all or of one year), or every payment by amount: a range of a stored
+    numbering (no sort, no count, nothing that grows with the payments)."""
+    filters = {k for k, _ in req.filters}
+    if req.search or req.sort not in _NUMBERED or filters - {"year"}:
         return None
+    by = _NUMBERED[req.sort]
     year = req.value("year")
+    if year and by is not None:  # the amount numbering is of every year
+        return None
     row = con.execute(
         "SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? AND "
         + ("financial_year = ?" if year else "financial_year IS NULL"),
@@ -215,12 +227,27 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     start = first + (req.page - 1) * req.per_page
     end = min(start + req.per_page, first + total) - 1
-    cur = con.execute(
-        f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
-        f"WHERE pos BETWEEN ? AND ? ORDER BY pos",
+    cols = f"{select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key"
+    if by is None:
+        cur = con.execute(
+            f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? ORDER BY pos",
+            [start, end],
+        )
+        return TablePage(PAYMENTS, req, records(cur), total)
+    found = con.execute(
+        f"SELECT pos FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
         [start, end],
-    )
-    return TablePage(PAYMENTS, req, records(cur), total)
+    ).fetchall()
+    positions = [int(r[0]) for r in found]
+    rows: list[dict[str, Any]] = []
+    if positions:  # each a point read of the payments' numbering (zone maps find its block)
+        cur = con.execute(
+            f"SELECT {cols}, pos FROM explore_payments WHERE pos IN ({_marks(positions)})",
+            positions,
+        )
+        at = {r.pop("pos"): r for r in records(cur)}
+        rows = [at[p] for p in positions if p in at]
+    return TablePage(PAYMENTS, req, rows, total)
 
 
 def years(ws: Workspace) -> list[tuple[str, str]]:

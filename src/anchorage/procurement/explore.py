@@ -43,9 +43,12 @@ TABLES = (
     "explore_suppliers",
     "explore_payments",
     "explore_payment_counts",
+    "explore_payment_amounts",
     "explore_categories",
 )
-SHAPE = 2  # the explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs)
+# The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);
+# 3 the numbering by amount.
+SHAPE = 3
 _lock = threading.Lock()
 _checked: dict[
     str, tuple[object, ...]
@@ -298,7 +301,7 @@ def _org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create
     not every payment), numbered after every number already used: the anchor's payments are one run of
     numbers stored in that order, so a page is a range read that zone maps narrow to a few blocks."""
     row = None if create else con.execute("SELECT max(pos) FROM explore_payments").fetchone()
-    nxt = int(row[0]) + 1 if row and row[0] is not None else 1
+    nxt = first = int(row[0]) + 1 if row and row[0] is not None else 1
     chunks = _chunks(con, uploads) or [
         (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
     ]  # none: made empty
@@ -324,6 +327,24 @@ def _org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create
     """,
         create,
         [org],
+    )
+    # The same payments numbered by amount, biggest first and smallest first (ties as the table's tie-break),
+    # stored biggest first: a page of an anchor's payments by amount is a range of one of the numbers (the
+    # smallest-first numbers of a block are a narrow range too, the reverse order but for ties). They reuse
+    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well.
+    _put(
+        con,
+        "explore_payment_amounts",
+        """
+        SELECT org, CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount DESC, upload_id, row_no) - 1
+                   AS by_amount_desc,
+               CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
+                   AS by_amount_asc,
+               pos
+        FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
+    """,
+        create,
+        [first, first, org],
     )
 
 
