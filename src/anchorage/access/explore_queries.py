@@ -240,13 +240,10 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     ).fetchall()
     positions = [int(r[0]) for r in found]
     rows: list[dict[str, Any]] = []
-    if positions:  # each a point read of the payments' numbering (zone maps find its block)
-        cur = con.execute(
-            f"SELECT {cols}, pos FROM explore_payments WHERE pos IN ({_marks(positions)})",
-            positions,
-        )
-        at = {r.pop("pos"): r for r in records(cur)}
-        rows = [at[p] for p in positions if p in at]
+    for (
+        pos
+    ) in positions:  # each a point read of the payments' numbering: zone maps find its one block
+        rows += records(con.execute(f"SELECT {cols} FROM explore_payments WHERE pos = ?", [pos]))
     return TablePage(PAYMENTS, req, rows, total)
 
 

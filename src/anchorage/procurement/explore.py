@@ -246,16 +246,21 @@ def _org_tables(
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
-        SELECT k.upload_no, k.supplier_key, k.line_key, k.financial_year, u.org, u.upload_id,
-               s.supplier_name, s.supplier_name_norm, l.category, l.service, e.tier, e.ward, e.imd_decile,
-               e.is_sme, e.is_vcse, e.excluded_by, e.counted
-        FROM explore_keys_tmp k
-        JOIN spend_uploads u USING (upload_no)
-        JOIN spend_suppliers s USING (upload_no, supplier_key)
-        JOIN spend_lines l USING (upload_no, line_key)
-        JOIN (SELECT * FROM explore_spend WHERE org = ?) e
-             ON e.supplier_name_norm = s.supplier_name_norm AND e.category IS NOT DISTINCT FROM l.category
-             AND e.is_redacted = s.is_redacted AND e.financial_year = k.financial_year
+        WITH named AS MATERIALIZED (  -- first on integers alone (a join order the planner cannot spoil)
+            SELECT k.upload_no, k.supplier_key, k.line_key, k.financial_year, u.org, u.upload_id,
+                   s.supplier_name, s.supplier_name_norm, s.is_redacted, l.category, l.service
+            FROM explore_keys_tmp k
+            JOIN spend_uploads u USING (upload_no)
+            JOIN spend_suppliers s USING (upload_no, supplier_key)
+            JOIN spend_lines l USING (upload_no, line_key)
+            WHERE u.org = ?)
+        SELECT n.* EXCLUDE (is_redacted), e.tier, e.ward, e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by,
+               e.excluded_by IS NULL AS counted
+        FROM named n
+        JOIN explore_enriched_tmp e
+             ON e.org = n.org AND e.supplier_name_norm = n.supplier_name_norm
+             AND e.category IS NOT DISTINCT FROM n.category AND e.is_redacted = n.is_redacted
+             AND e.financial_year = n.financial_year
     """,
         [org],
     )
