@@ -12,10 +12,18 @@ payment on each request:
   the explorer's rows, read without grouping unless a category or the exclusion rules are filtered on.
 - `explore_payments`: every payment with its financial year and its supplier's tier, stored in order of
   anchor and date (newest first) and numbered in that order (`pos`), so a page of one anchor's payments in
-  the default order is a range of numbers (zone maps skip every other block); `explore_payment_counts`
-  holds the count and first number of each anchor and anchor-year; `explore_categories` the categories
-  each anchor's payments name (the filters' drop-downs).
-- `explore_state`: what the tables were built from (the stamp); `refresh` rebuilds them when it changes.
+  the default order is a range of numbers (zone maps skip every other block); `explore_payment_amounts`
+  numbers the same payments by amount (biggest and smallest first) within the anchor's run of numbers;
+  `explore_payment_counts` holds the count and first number of each anchor and anchor-year;
+  `explore_categories` the categories each anchor's payments name (the filters' drop-downs).
+- `explore_state`, `explore_org_state`: what the tables were built from (a stamp of what every anchor's
+  tables depend on, and one per anchor); `refresh` brings them up to date when either changes.
+
+A build works one anchor at a time and rebuilds only the anchors whose stamp changed (an upload for one
+anchor rebuilds that anchor's rows), unless what they all depend on changed. An anchor's payments are
+grouped once on their integer keys (store/spend_store.py) before any name is joined, and numbered a run of
+whole months at a time (CHUNK payments at most): memory holds one chunk of one anchor, not every payment
+(tests/test_explore_build.py builds under a 64 MB DuckDB memory limit).
 
 `refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, so the figures
 refresh job (services/job_kinds.py), or a command that analyses, builds them. A page only reads the last
