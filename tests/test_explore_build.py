@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import make_workspace
 
+from anchorage.access import explore_queries
+from anchorage.access.gate import Viewer
+from anchorage.access.table import read_request, sql_page
 from anchorage.ingest.spend import ingest_spend
 from anchorage.procurement import explore
 
@@ -123,3 +126,37 @@ def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(
                     f"ORDER BY amount {way}, upload_id, row_no",
                     [org],
                 ).fetchall()
+
+
+def test_stored_numberings_give_the_pages_a_sort_gives(tmp_path: Path) -> None:
+    """The explorer by spend and the payments by amount, read as ranges of the stored numberings, show the
+    rows, in the order, that sorting the tables gives (access/table.sql_page), on every page."""
+    ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    ingest_spend(ws, _payments(tmp_path / "c.csv", 3, 1500), "Council", accept_warnings=True)
+    with ws.warehouse() as con:
+        explore.build(con, ws.config)
+    viewer = Viewer("1", "a@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    s, p = explore_queries.SUPPLIERS_FLAT, explore_queries.PAYMENTS
+    cases = [
+        (s, {}, "explore_suppliers", "org = 'council' AND financial_year IS NULL"),
+        (s, {"year": "2023-24"}, "explore_suppliers", "org = 'council'"),
+        (p, {"sort": "-amount"}, "explore_payments", "org = 'council'"),
+        (p, {"sort": "amount"}, "explore_payments", "org = 'council'"),
+    ]
+    for spec, params, table, scope in cases:
+        for n in (1, 2, 3, 99):
+            req = read_request(spec, {**params, "page": str(n)}, per_page=25)
+            if spec is s:
+                got = explore_queries.suppliers(ws, viewer, req)
+            else:
+                got = explore_queries.payments(ws, viewer, "council", req)
+            with ws.warehouse(read_only=True) as con:
+                want = sql_page(
+                    con, spec, req, table, (scope, []), extra="supplier_name_norm AS supplier_key"
+                )
+            assert (got.total, got.request.page, got.rows) == (
+                want.total,
+                want.request.page,
+                want.rows,
+            )
+            assert got.rows

@@ -309,6 +309,32 @@ def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[
     return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
 
 
+def _ranked_page(con: Any, viewer: Viewer, req: TableRequest) -> TablePage | None:
+    """One anchor's suppliers by spend, biggest first (of every year or one): a range of the stored numbering
+    (procurement/explore.py), read without sorting."""
+    if (
+        len(viewer.detail_orgs) != 1
+        or req.search
+        or req.sort != SUPPLIERS_FLAT.default_sort
+        or {k for k, _ in req.filters} - {"year"}
+    ):
+        return None
+    (org,) = viewer.detail_orgs
+    year = req.value("year")
+    scope = "org = ? AND " + ("financial_year = ?" if year else "financial_year IS NULL")
+    params: list[Any] = [org, *([int(year[:4])] if year else [])]
+    row = con.execute(f"SELECT count(*) FROM explore_suppliers WHERE {scope}", params).fetchone()
+    total = int(row[0]) if row else 0
+    req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
+    start = (req.page - 1) * req.per_page + 1
+    cur = con.execute(
+        f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM explore_suppliers "
+        f"WHERE {scope} AND spend_rank BETWEEN ? AND ? ORDER BY spend_rank",
+        [*params, start, start + req.per_page - 1],
+    )
+    return TablePage(SUPPLIERS_FLAT, req, records(cur), total)
+
+
 def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     """Supplier explorer: suppliers of the anchors whose detail the viewer may see, one row per anchor."""
     if not viewer.detail_orgs:
@@ -316,7 +342,9 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     spec, source, scope = _explorer(viewer, req)
     key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
     with reader(ws) as con:
-        page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
+        page = _ranked_page(con, viewer, req) or sql_page(
+            con, spec, req, source, scope, extra=f"{key} AS supplier_key"
+        )
         page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
         _ward_label(con, page)
     page.spec = SUPPLIERS  # the page offers every filter, whichever table answered

@@ -55,8 +55,8 @@ TABLES = (
     "explore_categories",
 )
 # The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);
-# 3 the numbering by amount.
-SHAPE = 3
+# 3 the numbering by amount; 4 the suppliers' numbering by spend.
+SHAPE = 4
 _lock = threading.Lock()
 _checked: dict[
     str, tuple[object, ...]
@@ -222,19 +222,22 @@ def _org_tables(
     """,
         create,
     )
-    # Each year's rows and every year's (NULL), the year-less ones first, biggest first: the explorer's
-    # default page is the first rows of the anchor's block.
+    # Each year's rows and every year's (NULL), the year-less ones first, biggest first and numbered so
+    # (`spend_rank`): one anchor's explorer in its default order is a range of those numbers.
     _put(
         con,
         "explore_suppliers",
         """
-        SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
-               any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
-               sum(s.payments) AS payments, max(s.last_paid) AS last_paid
-        FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
-        WHERE s.org = ? AND NOT s.is_redacted
-        GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.financial_year), (s.org, s.supplier_name_norm))
-        ORDER BY s.financial_year NULLS FIRST, spend DESC
+        SELECT *, row_number() OVER (PARTITION BY financial_year ORDER BY spend DESC NULLS LAST,
+                                     supplier_name_norm) AS spend_rank
+        FROM (SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
+                     any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
+                     sum(s.payments) AS payments, max(s.last_paid) AS last_paid
+              FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
+              WHERE s.org = ? AND NOT s.is_redacted
+              GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.financial_year),
+                                      (s.org, s.supplier_name_norm)))
+        ORDER BY financial_year NULLS FIRST, spend_rank
     """,
         create,
         [org],
