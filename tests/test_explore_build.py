@@ -140,6 +140,13 @@ def test_stored_numberings_give_the_pages_a_sort_gives(tmp_path: Path) -> None:
     cases = [
         (s, {}, "explore_suppliers", "org = 'council' AND financial_year IS NULL"),
         (s, {"year": "2023-24"}, "explore_suppliers", "org = 'council'"),
+        (s, {"year": "2023-24", "sort": "-payments"}, "explore_suppliers", "org = 'council'"),
+        (
+            s,
+            {"sort": "-payments"},
+            "explore_suppliers",
+            "org = 'council' AND financial_year IS NULL",
+        ),
         (p, {"sort": "-amount"}, "explore_payments", "org = 'council'"),
         (p, {"sort": "amount"}, "explore_payments", "org = 'council'"),
     ]

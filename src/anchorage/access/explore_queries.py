@@ -309,13 +309,19 @@ def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[
     return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
 
 
+_RANKS = {
+    "-spend": "spend_rank",
+    "-payments": "payments_rank",
+}  # stored numberings of explore_suppliers
+
+
 def _ranked_page(con: Any, viewer: Viewer, req: TableRequest) -> TablePage | None:
-    """One anchor's suppliers by spend, biggest first (of every year or one): a range of the stored numbering
+    """One anchor's suppliers by spend or payments, biggest first (of every year or one): a range of a stored numbering
     (procurement/explore.py), read without sorting."""
     if (
         len(viewer.detail_orgs) != 1
         or req.search
-        or req.sort != SUPPLIERS_FLAT.default_sort
+        or req.sort not in _RANKS
         or {k for k, _ in req.filters} - {"year"}
     ):
         return None
@@ -329,7 +335,7 @@ def _ranked_page(con: Any, viewer: Viewer, req: TableRequest) -> TablePage | Non
     start = (req.page - 1) * req.per_page + 1
     cur = con.execute(
         f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM explore_suppliers "
-        f"WHERE {scope} AND spend_rank BETWEEN ? AND ? ORDER BY spend_rank",
+        f"WHERE {scope} AND {_RANKS[req.sort]} BETWEEN ? AND ? ORDER BY {_RANKS[req.sort]}",
         [*params, start, start + req.per_page - 1],
     )
     return TablePage(SUPPLIERS_FLAT, req, records(cur), total)

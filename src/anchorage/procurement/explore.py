@@ -55,8 +55,8 @@ TABLES = (
     "explore_categories",
 )
 # The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);
-# 3 the numbering by amount; 4 the suppliers' numbering by spend.
-SHAPE = 4
+# 3 the numbering by amount; 5 the suppliers' numberings by spend and by payments.
+SHAPE = 5
 _lock = threading.Lock()
 _checked: dict[
     str, tuple[object, ...]
@@ -223,13 +223,15 @@ def _org_tables(
         create,
     )
     # Each year's rows and every year's (NULL), the year-less ones first, biggest first and numbered so
-    # (`spend_rank`): one anchor's explorer in its default order is a range of those numbers.
+    # (`spend_rank`, and `payments_rank` by payments): one anchor's explorer in either order is a range.
     _put(
         con,
         "explore_suppliers",
         """
         SELECT *, row_number() OVER (PARTITION BY financial_year ORDER BY spend DESC NULLS LAST,
-                                     supplier_name_norm) AS spend_rank
+                                     supplier_name_norm) AS spend_rank,
+               row_number() OVER (PARTITION BY financial_year ORDER BY payments DESC NULLS LAST,
+                                  supplier_name_norm) AS payments_rank
         FROM (SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
                      any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
                      sum(s.payments) AS payments, max(s.last_paid) AS last_paid
