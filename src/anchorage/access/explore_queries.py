@@ -174,7 +174,7 @@ def reader(ws: Workspace) -> Iterator[Any]:
         yield con
 
 
-def _marks(orgs: list[str]) -> str:
+def _marks(orgs: list[Any]) -> str:
     return ", ".join("?" for _ in orgs)
 
 
@@ -196,11 +196,23 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     return page
 
 
+_NUMBERED = {  # sorts whose order is stored as a numbering (procurement/explore.py): column to read pos from
+    "-payment_date": None,
+    "-amount": "by_amount_desc",
+    "amount": "by_amount_asc",
+}
+
+
 def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
-    """The newest payments first, all or of one year: a range of the stored numbering (no sort, no count)."""
-    if req.search or req.sort != PAYMENTS.default_sort or {k for k, _ in req.filters} - {"year"}:
+    """The newest payments first (all or of one year), or every payment by amount: a range of a stored
+    numbering (no sort, no count, nothing that grows with the payments)."""
+    filters = {k for k, _ in req.filters}
+    if req.search or req.sort not in _NUMBERED or filters - {"year"}:
         return None
+    by = _NUMBERED[req.sort]
     year = req.value("year")
+    if year and by is not None:  # the amount numbering is of every year
+        return None
     row = con.execute(
         "SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? AND "
         + ("financial_year = ?" if year else "financial_year IS NULL"),
@@ -210,12 +222,24 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     start = first + (req.page - 1) * req.per_page
     end = min(start + req.per_page, first + total) - 1
-    cur = con.execute(
-        f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
-        f"WHERE pos BETWEEN ? AND ? ORDER BY pos",
+    cols = f"{select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key"
+    if by is None:
+        cur = con.execute(
+            f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? ORDER BY pos",
+            [start, end],
+        )
+        return TablePage(PAYMENTS, req, records(cur), total)
+    found = con.execute(
+        f"SELECT pos FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
         [start, end],
-    )
-    return TablePage(PAYMENTS, req, records(cur), total)
+    ).fetchall()
+    positions = [int(r[0]) for r in found]
+    rows: list[dict[str, Any]] = []
+    for (
+        pos
+    ) in positions:  # each a point read of the payments' numbering: zone maps find its one block
+        rows += records(con.execute(f"SELECT {cols} FROM explore_payments WHERE pos = ?", [pos]))
+    return TablePage(PAYMENTS, req, rows, total)
 
 
 def years(ws: Workspace) -> list[tuple[str, str]]:
@@ -280,6 +304,38 @@ def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[
     return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
 
 
+_RANKS = {
+    "-spend": "spend_rank",
+    "-payments": "payments_rank",
+}  # stored numberings of explore_suppliers
+
+
+def _ranked_page(con: Any, viewer: Viewer, req: TableRequest) -> TablePage | None:
+    """One anchor's suppliers by spend or payments, biggest first (of every year or one): a range of a stored numbering
+    (procurement/explore.py), read without sorting."""
+    if (
+        len(viewer.detail_orgs) != 1
+        or req.search
+        or req.sort not in _RANKS
+        or {k for k, _ in req.filters} - {"year"}
+    ):
+        return None
+    (org,) = viewer.detail_orgs
+    year = req.value("year")
+    scope = "org = ? AND " + ("financial_year = ?" if year else "financial_year IS NULL")
+    params: list[Any] = [org, *([int(year[:4])] if year else [])]
+    row = con.execute(f"SELECT count(*) FROM explore_suppliers WHERE {scope}", params).fetchone()
+    total = int(row[0]) if row else 0
+    req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
+    start = (req.page - 1) * req.per_page + 1
+    cur = con.execute(
+        f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM explore_suppliers "
+        f"WHERE {scope} AND {_RANKS[req.sort]} BETWEEN ? AND ? ORDER BY {_RANKS[req.sort]}",
+        [*params, start, start + req.per_page - 1],
+    )
+    return TablePage(SUPPLIERS_FLAT, req, records(cur), total)
+
+
 def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     """Supplier explorer: suppliers of the anchors whose detail the viewer may see, one row per anchor."""
     if not viewer.detail_orgs:
@@ -287,7 +343,9 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
     spec, source, scope = _explorer(viewer, req)
     key = "s.supplier_name_norm" if spec is SUPPLIERS else "supplier_name_norm"
     with reader(ws) as con:
-        page = sql_page(con, spec, req, source, scope, extra=f"{key} AS supplier_key")
+        page = _ranked_page(con, viewer, req) or sql_page(
+            con, spec, req, source, scope, extra=f"{key} AS supplier_key"
+        )
         page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
         _ward_label(con, page)
     page.spec = SUPPLIERS  # the page offers every filter, whichever table answered

@@ -12,10 +12,18 @@ payment on each request:
   the explorer's rows, read without grouping unless a category or the exclusion rules are filtered on.
 - `explore_payments`: every payment with its financial year and its supplier's tier, stored in order of
   anchor and date (newest first) and numbered in that order (`pos`), so a page of one anchor's payments in
-  the default order is a range of numbers (zone maps skip every other block); `explore_payment_counts`
-  holds the count and first number of each anchor and anchor-year; `explore_categories` the categories
-  each anchor's payments name (the filters' drop-downs).
-- `explore_state`: what the tables were built from (the stamp); `refresh` rebuilds them when it changes.
+  the default order is a range of numbers (zone maps skip every other block); `explore_payment_amounts`
+  numbers the same payments by amount (biggest and smallest first) within the anchor's run of numbers;
+  `explore_payment_counts` holds the count and first number of each anchor and anchor-year;
+  `explore_categories` the categories each anchor's payments name (the filters' drop-downs).
+- `explore_state`, `explore_org_state`: what the tables were built from (a stamp of what every anchor's
+  tables depend on, and one per anchor); `refresh` brings them up to date when either changes.
+
+A build works one anchor at a time and rebuilds only the anchors whose stamp changed (an upload for one
+anchor rebuilds that anchor's rows), unless what they all depend on changed. An anchor's payments are
+grouped once on their integer keys (store/spend_store.py) before any name is joined, and numbered a run of
+whole months at a time (CHUNK payments at most): memory holds one chunk of one anchor, not every payment
+(tests/test_explore_build.py builds under a 64 MB DuckDB memory limit).
 
 `refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, so the figures
 refresh job (services/job_kinds.py), or a command that analyses, builds them. A page only reads the last
@@ -24,6 +32,7 @@ tables built (`ready`), and asks for a refresh when they are `outdated`: no requ
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 
@@ -42,9 +51,12 @@ TABLES = (
     "explore_suppliers",
     "explore_payments",
     "explore_payment_counts",
+    "explore_payment_amounts",
     "explore_categories",
 )
-SHAPE = 2  # the explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs)
+# The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);
+# 3 the numbering by amount; 5 the suppliers' numberings by spend and by payments.
+SHAPE = 5
 _lock = threading.Lock()
 _checked: dict[
     str, tuple[object, ...]
@@ -53,134 +65,356 @@ _seen: dict[
     str, tuple[tuple[object, ...], bool]
 ] = {}  # warehouse -> (what _written was, outdated then)
 
-# Everything the tables depend on: the payments (by upload), what is known of suppliers and where places are.
-_STAMP_SQL = """
-SELECT (SELECT coalesce(string_agg(CAST(upload_no AS VARCHAR), ',' ORDER BY upload_no), '') FROM spend_uploads)
-    || '|' || (SELECT count(*) || ':' || coalesce(sum(hash(org, supplier_name_norm, register_id, registered_postcode,
-                      register_sme, register_vcse)), 0) FROM supplier_resolution)
-    || '|' || (SELECT count(*) || ':' || coalesce(sum(hash(org, supplier_name_norm, postcode, country, is_sme,
-                      is_vcse)), 0) FROM supplier_profile)
-    || '|' || (SELECT count(*) FROM postcodes) || '|' || (SELECT count(*) FROM imd)
+# What every anchor's tables depend on (a change rebuilds them all): where places are, and the settings.
+_BASE_SQL = "SELECT (SELECT count(*) FROM postcodes) || '|' || (SELECT count(*) FROM imd)"
+# What one anchor's tables depend on besides: its uploads, its suppliers' register matches and what any
+# anchor's supplier profiles say of a supplier it pays, as places use them (its own; the others' filling gaps).
+_ORG_SQL = """
+WITH names AS (SELECT DISTINCT u.org, s.supplier_name_norm FROM spend_suppliers s JOIN spend_uploads u USING (upload_no))
+SELECT u.org, u.uploads || '|' || coalesce(r.matched, '') || '|' || coalesce(p.profiled, '')
+FROM (SELECT org, string_agg(CAST(upload_no AS VARCHAR), ',' ORDER BY upload_no) AS uploads
+      FROM spend_uploads GROUP BY org) u
+LEFT JOIN (SELECT org, count(*) || ':' || sum(hash(org, supplier_name_norm, register_id, registered_postcode,
+                  register_sme, register_vcse)) AS matched
+           FROM supplier_resolution GROUP BY org) r USING (org)
+LEFT JOIN (SELECT n.org, count(*) || ':' || sum(hash(k.supplier_name_norm, k.pc, k.c, k.sme, k.vcse, p.postcode, p.country,
+                  p.is_sme, p.is_vcse)) AS profiled
+           FROM names n
+           JOIN (SELECT supplier_name_norm, max(postcode) AS pc, max(country) AS c, max(CAST(is_sme AS INT)) AS sme,
+                        max(CAST(is_vcse AS INT)) AS vcse FROM supplier_profile GROUP BY ALL) k USING (supplier_name_norm)
+           LEFT JOIN (SELECT org, supplier_name_norm, postcode, country, is_sme, is_vcse FROM supplier_profile) p
+                ON p.org = n.org AND p.supplier_name_norm = n.supplier_name_norm
+           GROUP BY n.org) p USING (org)
+ORDER BY u.org
 """
 
 
-def stamp(con: duckdb.DuckDBPyConnection, cfg: Config) -> str:
-    row = con.execute(_STAMP_SQL).fetchone()
-    # New tables or columns (SHAPE): rebuilt.
-    text = f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}|{TABLES}|{SHAPE}"
+def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def built_stamp(con: duckdb.DuckDBPyConnection) -> str | None:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'explore_state' "
-        "AND table_schema = 'main' AND table_catalog = current_database()"
+def stamps(con: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[str, dict[str, str]]:
+    """The stamp every anchor's tables share (the settings and what all anchors know) and each anchor's own."""
+    row = con.execute(_BASE_SQL).fetchone()
+    # New tables or columns (SHAPE): rebuilt.
+    base = _digest(
+        f"{row[0] if row else ''}|{cfg.place!r}|{cfg.imd_version}|{cfg.exclusions!r}|{TABLES}|{SHAPE}"
+    )
+    return base, {str(o): _digest(str(s)) for o, s in con.execute(_ORG_SQL).fetchall()}
+
+
+def stamp(con: duckdb.DuckDBPyConnection, cfg: Config) -> str:
+    base, orgs = stamps(con, cfg)
+    return _digest(base + "|" + ",".join(f"{o}={s}" for o, s in sorted(orgs.items())))
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+        "AND table_schema = 'main' AND table_catalog = current_database()",
+        [table],
     ).fetchone()
-    if exists == (0,):
+    return found != (0,)
+
+
+def built_stamp(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _exists(con, "explore_state"):
         return None
     row = con.execute("SELECT stamp FROM explore_state").fetchone()
     return str(row[0]) if row else None
+
+
+def _built_stamps(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, str]]:
+    if not (_exists(con, "explore_org_state") and _exists(con, "explore_state")):
+        return None, {}
+    cols = {r[0] for r in con.execute("DESCRIBE explore_state").fetchall()}
+    if "base" not in cols:  # tables of an earlier shape: rebuilt
+        return None, {}
+    row = con.execute("SELECT base FROM explore_state").fetchone()
+    orgs = con.execute("SELECT org, stamp FROM explore_org_state").fetchall()
+    return (str(row[0]) if row else None), {str(o): str(s) for o, s in orgs}
 
 
 def is_current(con: duckdb.DuckDBPyConnection, cfg: Config) -> bool:
     return built_stamp(con) == stamp(con, cfg)
 
 
-def build(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
-    """(Re)build every explore table in one transaction: readers see the old tables or the new, never half."""
+def _fy(date: str) -> str:
+    return f"CAST(year({date}) - CASE WHEN month({date}) < 4 THEN 1 ELSE 0 END AS INTEGER)"
+
+
+def _put(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    sql: str,
+    create: bool,
+    params: list[object] | None = None,
+) -> None:
+    verb = f"CREATE OR REPLACE TABLE {table} AS" if create else f"INSERT INTO {table}"
+    con.execute(f"{verb} {sql}", params or [])
+
+
+def _org_tables(
+    con: duckdb.DuckDBPyConnection, cfg: Config, org: str, uploads: str, create: bool
+) -> None:
+    """One anchor's supplier tables (a few rows per supplier), from its payments grouped once on their integer
+    keys (store/spend_store.py) before any name is joined."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE explore_keys_tmp AS
+        SELECT upload_no, supplier_key, line_key, {_fy("payment_date")} AS financial_year,
+               sum(amount) AS spend, count(*) AS payments, max(payment_date) AS last_paid,
+               sum(amount) FILTER (WHERE amount < 0) AS credit_notes
+        FROM spend_rows WHERE upload_no IN ({uploads}) GROUP BY ALL
+    """)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE explore_grain_tmp AS
+        SELECT u.org, s.supplier_name_norm, s.supplier_name, s.is_redacted, r.financial_year, l.category,
+               sum(r.spend) AS spend, sum(r.payments) AS payments, max(r.last_paid) AS last_paid,
+               sum(r.credit_notes) AS credit_notes
+        FROM explore_keys_tmp r
+        JOIN spend_uploads u USING (upload_no)
+        JOIN spend_suppliers s USING (upload_no, supplier_key)
+        JOIN spend_lines l USING (upload_no, line_key)
+        WHERE u.org = ?
+        GROUP BY ALL
+    """,
+        [org],
+    )
+    backend = ibis.duckdb.from_connection(con)
+    g = backend.table("explore_grain_tmp")
+    grain = g.group_by(
+        "org", "supplier_name_norm", "category", "is_redacted", "financial_year"
+    ).agg(amount=g.spend.sum(), transactions=g.payments.sum(), credit_notes=g.credit_notes.sum())
+    # The analysis's own enrichment: tier, ward, IMD decile and the exclusion rule, exactly as counted.
+    enriched = enriched_spend(backend, cfg, AnalysisOptions(), grain)
+    places = supplier_places(backend, cfg, grain.select("org", "supplier_name_norm").distinct())
+    _put(con, "explore_places", ibis.to_sql(places, dialect="duckdb"), create)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE explore_enriched_tmp AS {ibis.to_sql(enriched, dialect='duckdb')}"
+    )
+    _put(
+        con,
+        "explore_names",
+        f"""
+        SELECT org, supplier_name_norm, {heaviest_sql("supplier_name", "n", "spend")} AS supplier_name,
+               bool_or(is_redacted) AS is_redacted
+        FROM (SELECT org, supplier_name_norm, supplier_name, bool_or(is_redacted) AS is_redacted,
+                     sum(payments) AS n, sum(spend) AS spend
+              FROM explore_grain_tmp GROUP BY ALL)
+        GROUP BY org, supplier_name_norm
+    """,
+        create,
+    )
+    _put(
+        con,
+        "explore_spend",
+        """
+        SELECT g.org, g.supplier_name_norm, g.financial_year, g.category, g.is_redacted, e.tier, e.ward,
+               e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by, e.excluded_by IS NULL AS counted,
+               sum(g.spend) AS spend, sum(g.payments) AS payments, max(g.last_paid) AS last_paid
+        FROM explore_grain_tmp g
+        JOIN explore_enriched_tmp e ON g.org = e.org AND g.supplier_name_norm = e.supplier_name_norm
+             AND g.category IS NOT DISTINCT FROM e.category AND g.is_redacted = e.is_redacted
+             AND g.financial_year = e.financial_year
+        GROUP BY ALL
+        ORDER BY g.supplier_name_norm
+    """,
+        create,
+    )
+    # Each year's rows and every year's (NULL), the year-less ones first, biggest first and numbered so
+    # (`spend_rank`, and `payments_rank` by payments): one anchor's explorer in either order is a range.
+    _put(
+        con,
+        "explore_suppliers",
+        """
+        SELECT *, row_number() OVER (PARTITION BY financial_year ORDER BY spend DESC NULLS LAST,
+                                     supplier_name_norm) AS spend_rank,
+               row_number() OVER (PARTITION BY financial_year ORDER BY payments DESC NULLS LAST,
+                                  supplier_name_norm) AS payments_rank
+        FROM (SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
+                     any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
+                     sum(s.payments) AS payments, max(s.last_paid) AS last_paid
+              FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
+              WHERE s.org = ? AND NOT s.is_redacted
+              GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.financial_year),
+                                      (s.org, s.supplier_name_norm)))
+        ORDER BY financial_year NULLS FIRST, spend_rank
+    """,
+        create,
+        [org],
+    )
+    _put(
+        con,
+        "explore_categories",
+        """
+        SELECT DISTINCT org, category FROM explore_spend
+        WHERE org = ? AND category IS NOT NULL AND NOT is_redacted ORDER BY category
+    """,
+        create,
+        [org],
+    )
+    # What a payment shows besides its own cells, per upload, supplier cells, line and year: the payments
+    # then join on integers alone.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
+        WITH named AS MATERIALIZED (  -- first on integers alone (a join order the planner cannot spoil)
+            SELECT k.upload_no, k.supplier_key, k.line_key, k.financial_year, u.org, u.upload_id,
+                   s.supplier_name, s.supplier_name_norm, s.is_redacted, l.category, l.service
+            FROM explore_keys_tmp k
+            JOIN spend_uploads u USING (upload_no)
+            JOIN spend_suppliers s USING (upload_no, supplier_key)
+            JOIN spend_lines l USING (upload_no, line_key)
+            WHERE u.org = ?)
+        SELECT n.* EXCLUDE (is_redacted), e.tier, e.ward, e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by,
+               e.excluded_by IS NULL AS counted
+        FROM named n
+        JOIN explore_enriched_tmp e
+             ON e.org = n.org AND e.supplier_name_norm = n.supplier_name_norm
+             AND e.category IS NOT DISTINCT FROM n.category AND e.is_redacted = n.is_redacted
+             AND e.financial_year = n.financial_year
+    """,
+        [org],
+    )
+    for tmp in ("explore_enriched_tmp", "explore_grain_tmp", "explore_keys_tmp"):
+        con.execute(f"DROP TABLE {tmp}")
+
+
+_PAYMENTS_SQL = f"""
+    SELECT CAST(? AS BIGINT) + row_number() OVER (ORDER BY r.payment_date DESC, k.upload_id, r.row_no) - 1
+               AS pos,
+           k.org, k.upload_id, r.row_no, r.payment_date, k.financial_year, k.supplier_name,
+           k.supplier_name_norm, r.amount, k.category, k.service, r.description,
+           coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
+           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted
+    FROM (SELECT *, {_fy("payment_date")} AS financial_year FROM spend_rows
+          WHERE upload_no IN ({{uploads}}) AND payment_date >= ? AND payment_date < ?) r
+    JOIN explore_rowkeys_tmp k USING (upload_no, supplier_key, line_key, financial_year)
+    ORDER BY pos
+"""
+CHUNK = 2_000_000  # payments numbered in one sort at most (a run of whole months, newest first)
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, uploads: str) -> list[tuple[dt.date, dt.date]]:
+    """Runs of whole months, newest first, of at most CHUNK payments each (or one month, if bigger)."""
+    months = con.execute(
+        "SELECT CAST(date_trunc('month', payment_date) AS DATE) AS m, count(*) FROM spend_rows "
+        f"WHERE upload_no IN ({uploads}) GROUP BY m ORDER BY m DESC"
+    ).fetchall()
+    out: list[tuple[dt.date, dt.date]] = []
+    size = 0
+    for month, n in months:
+        end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if out and size + n <= CHUNK:
+            out[-1], size = (month, out[-1][1]), size + n
+        else:
+            out.append((month, end))
+            size = n
+    return out
+
+
+def _org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
+    """One anchor's payments, newest first, a run of months at a time (memory holds a chunk of one anchor,
+    not every payment), numbered after every number already used: the anchor's payments are one run of
+    numbers stored in that order, so a page is a range read that zone maps narrow to a few blocks."""
+    row = None if create else con.execute("SELECT max(pos) FROM explore_payments").fetchone()
+    nxt = first = int(row[0]) + 1 if row and row[0] is not None else 1
+    chunks = _chunks(con, uploads) or [
+        (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
+    ]  # none: made empty
+    for i, (start, end) in enumerate(chunks):
+        _put(
+            con,
+            "explore_payments",
+            _PAYMENTS_SQL.format(uploads=uploads),
+            create and i == 0,
+            [nxt, start, end],
+        )
+        added = con.execute(
+            "SELECT count(*) FROM explore_payments WHERE pos >= ?", [nxt]
+        ).fetchone()
+        nxt += int(added[0]) if added else 0
+    con.execute("DROP TABLE explore_rowkeys_tmp")
+    _put(
+        con,
+        "explore_payment_counts",
+        """
+        SELECT org, financial_year, count(*) AS payments, min(pos) AS first_pos FROM explore_payments
+        WHERE org = ? GROUP BY GROUPING SETS ((org, financial_year), (org))
+    """,
+        create,
+        [org],
+    )
+    # The same payments numbered by amount, biggest first and smallest first (ties as the table's tie-break),
+    # stored biggest first: a page of an anchor's payments by amount is a range of one of the numbers (the
+    # smallest-first numbers of a block are a narrow range too, the reverse order but for ties). They reuse
+    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well.
+    _put(
+        con,
+        "explore_payment_amounts",
+        """
+        SELECT org, CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount DESC, upload_id, row_no) - 1
+                   AS by_amount_desc,
+               CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
+                   AS by_amount_asc,
+               pos
+        FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
+    """,
+        create,
+        [first, first, org],
+    )
+
+
+def _uploads(con: duckdb.DuckDBPyConnection, org: str) -> str:
+    nos = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT upload_no FROM spend_uploads WHERE org = ? ORDER BY 1", [org]
+        ).fetchall()
+    ]
+    return ", ".join(map(str, nos)) or "NULL"
+
+
+def build(con: duckdb.DuckDBPyConnection, cfg: Config, *, full: bool = False) -> list[str]:
+    """Bring the explore tables up to date in one transaction (readers see the old tables or the new, never
+    half): only the anchors whose payments or register matches changed, unless what they all depend on
+    changed (or `full`). One anchor at a time, its payments a month at a time. Returns the anchors built."""
     con.begin()
     try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE explore_grain_tmp AS
-            SELECT org, supplier_name_norm, supplier_name, is_redacted,
-                   CAST(year(payment_date) - CASE WHEN month(payment_date) < 4 THEN 1 ELSE 0 END AS INTEGER)
-                       AS financial_year,
-                   category, sum(amount) AS spend, count(*) AS payments, max(payment_date) AS last_paid,
-                   sum(amount) FILTER (WHERE amount < 0) AS credit_notes
-            FROM spend GROUP BY org, supplier_name_norm, supplier_name, is_redacted, financial_year, category
-        """)
-        backend = ibis.duckdb.from_connection(con)
-        g = backend.table("explore_grain_tmp")
-        grain = g.group_by(
-            "org", "supplier_name_norm", "category", "is_redacted", "financial_year"
-        ).agg(
-            amount=g.spend.sum(), transactions=g.payments.sum(), credit_notes=g.credit_notes.sum()
-        )
-        # The analysis's own enrichment: tier, ward, IMD decile and the exclusion rule, exactly as counted.
-        enriched = enriched_spend(backend, cfg, AnalysisOptions(), grain)
-        places = supplier_places(backend, cfg, grain.select("org", "supplier_name_norm").distinct())
+        base, orgs = stamps(con, cfg)
+        old_base, old = _built_stamps(con)
+        full = full or old_base != base
+        todo = sorted(orgs) if full else sorted(o for o, s in orgs.items() if old.get(o) != s)
+        if not full:
+            gone = sorted(set(old) - set(orgs))
+            for table in TABLES:
+                for org in [*todo, *gone]:
+                    con.execute(f"DELETE FROM {table} WHERE org = ?", [org])
+        for i, org in enumerate(
+            todo or ([""] if full else [])
+        ):  # "": no payments yet, empty tables
+            uploads = _uploads(con, org) if org else "NULL"
+            _org_tables(con, cfg, org, uploads, create=full and i == 0)
+            _org_payments(con, org, uploads, create=full and i == 0)
         con.execute(
-            f"CREATE OR REPLACE TABLE explore_places AS {ibis.to_sql(places, dialect='duckdb')}"
+            "CREATE OR REPLACE TABLE explore_org_state (org VARCHAR NOT NULL, stamp VARCHAR NOT NULL)"
         )
+        if orgs:
+            con.executemany("INSERT INTO explore_org_state VALUES (?, ?)", list(orgs.items()))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE explore_enriched_tmp AS {ibis.to_sql(enriched, dialect='duckdb')}"
-        )
-        con.execute(f"""
-            CREATE OR REPLACE TABLE explore_names AS
-            SELECT org, supplier_name_norm, {heaviest_sql("supplier_name", "n", "spend")} AS supplier_name,
-                   bool_or(is_redacted) AS is_redacted
-            FROM (SELECT org, supplier_name_norm, supplier_name, bool_or(is_redacted) AS is_redacted,
-                         sum(payments) AS n, sum(spend) AS spend
-                  FROM explore_grain_tmp GROUP BY ALL)
-            GROUP BY org, supplier_name_norm
-        """)
-        con.execute("""
-            CREATE OR REPLACE TABLE explore_spend AS
-            SELECT g.org, g.supplier_name_norm, g.financial_year, g.category, g.is_redacted, e.tier, e.ward,
-                   e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by, e.excluded_by IS NULL AS counted,
-                   sum(g.spend) AS spend, sum(g.payments) AS payments, max(g.last_paid) AS last_paid
-            FROM explore_grain_tmp g
-            JOIN explore_enriched_tmp e ON g.org = e.org AND g.supplier_name_norm = e.supplier_name_norm
-                 AND g.category IS NOT DISTINCT FROM e.category AND g.is_redacted = e.is_redacted
-                 AND g.financial_year = e.financial_year
-            GROUP BY ALL
-            ORDER BY g.org, g.supplier_name_norm
-        """)
-        con.execute("""
-            CREATE OR REPLACE TABLE explore_suppliers AS
-            SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
-                   any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
-                   sum(s.payments) AS payments, max(s.last_paid) AS last_paid
-            FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
-            WHERE NOT s.is_redacted
-            GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.financial_year), (s.org, s.supplier_name_norm))
-            ORDER BY s.org, s.financial_year NULLS FIRST, spend DESC
-        """)
-        con.execute("""
-            CREATE OR REPLACE TABLE explore_payments AS
-            SELECT row_number() OVER (ORDER BY s.org, s.payment_date DESC, s.upload_id, s.row_no) AS pos,
-                   s.org, s.upload_id, s.row_no, s.payment_date, e.financial_year, s.supplier_name,
-                   s.supplier_name_norm, s.amount, s.category, s.service, s.description, s.transaction_id,
-                   e.tier, e.ward, e.imd_decile, e.is_sme, e.is_vcse, e.excluded_by, e.counted
-            FROM spend s
-            JOIN explore_spend e ON s.org = e.org AND s.supplier_name_norm = e.supplier_name_norm
-                 AND s.category IS NOT DISTINCT FROM e.category AND s.is_redacted = e.is_redacted
-                 AND e.financial_year = CAST(year(s.payment_date) - CASE WHEN month(s.payment_date) < 4
-                                             THEN 1 ELSE 0 END AS INTEGER)
-            ORDER BY s.org, s.payment_date DESC, s.upload_id, s.row_no
-        """)
-        con.execute("""
-            CREATE OR REPLACE TABLE explore_payment_counts AS
-            SELECT org, financial_year, count(*) AS payments, min(pos) AS first_pos FROM explore_payments
-            GROUP BY GROUPING SETS ((org, financial_year), (org))
-        """)
-        con.execute("""
-            CREATE OR REPLACE TABLE explore_categories AS
-            SELECT DISTINCT org, category FROM explore_spend WHERE category IS NOT NULL AND NOT is_redacted
-            ORDER BY org, category
-        """)
-        con.execute("DROP TABLE explore_enriched_tmp")
-        con.execute("DROP TABLE explore_grain_tmp")
-        con.execute(
-            "CREATE OR REPLACE TABLE explore_state (stamp VARCHAR NOT NULL, rows BIGINT NOT NULL)"
+            "CREATE OR REPLACE TABLE explore_state (stamp VARCHAR NOT NULL, base VARCHAR NOT NULL, "
+            "rows BIGINT NOT NULL)"
         )
         con.execute(
-            "INSERT INTO explore_state SELECT ?, count(*) FROM explore_payments", [stamp(con, cfg)]
+            "INSERT INTO explore_state SELECT ?, ?, count(*) FROM explore_payments",
+            [stamp(con, cfg), base],
         )
         con.commit()
     except BaseException:
         con.rollback()
         raise
+    return todo
 
 
 def _written(ws: Workspace) -> tuple[object, ...]:
