@@ -226,7 +226,7 @@ def test_starts_and_outcomes_by_reference_and_suppressed(bidweb):
         .text.split("<td>KS-1</td>")[1]
         .split("</tr>")[0]
     )
-    assert "<td>moved into work</td><td>01/12/2021</td>" in row
+    assert "<td>moved into work</td><td>1 Dec 2021</td>" in row
     r = c.post(
         f"/workforce/bid/starts/{sid}/outcome", data={"csrf_token": token, "outcome": "vanished"}
     )

@@ -66,9 +66,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A file whose rows name several anchors (an area's file, loaded without one anchor): the collaborative's.
     "load-area-wide": _roles("collaborative-admin"),
     # The young people's starts in a bid pledge are listed to the anchor that entered it (never to anchors it
-    # shares with); those in the collaborative's own list (loaded by file) to the collaborative admin.
-    "see-starts": _roles("anchor-admin", "anchor-analyst", "viewer"),
-    "see-collaborative-starts": _roles("collaborative-admin"),
+    # shares with, nor to the local operator: a bid pack made by command shows them suppressed); those in the
+    # collaborative's own list (loaded by file) to the collaborative admin only.
+    "see-starts": frozenset({"anchor-admin", "anchor-analyst", "viewer"}),
+    "see-collaborative-starts": frozenset({"collaborative-admin"}),
     # The employment programmes' rules a bid is checked against are the collaborative's (workforce/programmes.py).
     "edit-programmes": _roles("collaborative-admin"),
 }
