@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from anchorage.access import accounts
@@ -28,21 +29,13 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _job(ws: Workspace, job_id: str, kind: str, org: str | None, by: str, n: int) -> str:
+    """A job queued as any is, then given a chosen id (to share a prefix) and time (to order them)."""
+    queued = queue.submit(ws, kind, requested_by=by, org=org)
     with ws.session() as s:
-        s.add(
-            Job(
-                id=job_id,
-                kind=kind,
-                org=org,
-                requested_by=by,
-                params={},
-                state="done",
-                done=1,
-                total=1,
-                step="Finished",
-                attempts=1,
-                created_at=START + dt.timedelta(minutes=n),
-            )
+        s.execute(
+            update(Job)
+            .where(Job.id == queued)
+            .values(id=job_id, created_at=START + dt.timedelta(minutes=n))
         )
         s.commit()
     return job_id
