@@ -14,10 +14,12 @@ did, closing any warehouse the command left open (a `serve` holds its warehouse 
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -78,3 +80,18 @@ def ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[st
         f"exit {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     )
     return done
+
+
+def bid_pack(
+    ws: Workspace | Path,
+    out: Path,
+    *extra: str,
+    programme: str = "kickstart",
+    env: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """`anchorage bid build --programme P --json --out OUT [EXTRA]`: the bid's figures as the command prints them,
+    after checking it succeeded (the pack's files are written to OUT)."""
+    done = cli(
+        "bid", "build", "--programme", programme, "--json", "--out", out, *extra, ws=ws, env=env
+    )
+    return dict(json.loads(ok(done).stdout))

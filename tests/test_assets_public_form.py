@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,27 @@ def test_validation_lists_every_problem(ws: Workspace):
     assert "area" in exc.value.problems
     with pytest.raises(FormInvalid):
         submit_need(ws, form(activity="bad\x00byte"), ip="192.0.2.1", now=T0)
+    assert needs(ws) == []
+
+
+def test_only_the_checked_values_are_stored(ws: Workspace):
+    """Fields the form does not have (a staff reference) never reach the need; those it has arrive checked."""
+    sub = submit_need(
+        ws,
+        form(ref="PUBLIC-1", contact_email="  chair@seniors.example.org ", budget_per_hour=" £25 "),
+        ip="192.0.2.9",
+        now=T0,
+    )
+    [need] = needs(ws)
+    assert need.ref is None and need.budget_per_hour == Decimal("25")
+    assert need.contact_email == sub.contact_email == "chair@seniors.example.org"
+
+
+def test_a_budget_that_is_not_money_is_named_as_the_budget(ws: Workspace):
+    with pytest.raises(FormInvalid) as exc:
+        submit_need(ws, form(budget_per_hour="lots"), ip="192.0.2.9", now=T0)
+    assert set(exc.value.problems) == {"budget_per_hour"}
+    assert "amount in pounds" in exc.value.problems["budget_per_hour"]
     assert needs(ws) == []
 
 

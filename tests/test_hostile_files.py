@@ -27,7 +27,7 @@ from tests.hostile_files import (
     write_corpus,
     xlsx_bytes,
 )
-from tests.web_support import build_web, csrf_of, login, signed_in
+from tests.web_support import build_web, csrf_of, login, signed_in, upload
 from tests.xls_files import dimensions, good_xls, payments, small_compound_file, workbook_stream
 
 from anchorage.core.errors import InputFileError
@@ -231,16 +231,6 @@ def test_the_guard_measures_what_it_says(tmp_path):
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory):
     return build_web(tmp_path_factory.mktemp("web"), WebSettings(max_upload_mb=1))
-
-
-def upload(c, name: str, content: bytes):
-    token = csrf_of(c.get("/upload").text)
-    return c.post(
-        "/upload",
-        data={"csrf_token": token, "org": "council", "kind": "spend"},
-        files={"file": (name, content, "application/octet-stream")},
-        follow_redirects=False,
-    )
 
 
 def test_hostile_uploads_get_a_plain_400_and_the_server_answers_the_next_request(web):

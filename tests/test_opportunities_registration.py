@@ -119,6 +119,16 @@ def test_confirmation_flow_through_the_outbox(ws: Workspace):
         confirm_registration(ws, token)
 
 
+def test_the_checked_address_is_stored_and_mailed(ws: Workspace):
+    sub = register(ws, contact_email="  Hello@Sunrise.example ", status="confirmed")
+    [reg] = registrations(ws)
+    assert reg.contact_email == sub.contact_email == "hello@sunrise.example"
+    assert (
+        reg.status == "pending-confirmation"
+    )  # a posted field the form does not have changes nothing
+    assert link_in_outbox(ws, "hello@sunrise.example") == sub.token
+
+
 def test_validation_lists_every_problem_and_stores_nothing(ws: Workspace):
     with pytest.raises(FormInvalid) as exc:
         register(

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 from sqlalchemy import func, select
+from tests.cli_support import bid_pack
 from tests.test_services_matrix import audited_as, cli_answer
 from tests.test_web_workforce import wf  # noqa: F401  (the workforce collaborative, as a fixture)
 from tests.web_support import USERS, Web, csrf_of, signed_in
@@ -130,19 +131,7 @@ def test_calendar_ledger_and_bid_pack_are_the_same_files_by_web_and_command(
         pledges = sheet_rows(mine / "pack" / "bid-pack.xlsx", "Pledges")
         assert sheet_rows(web_pack, "Pledges") == pledges, email
         seen_pledge[email] = any(PLEDGE["employer"] in map(str, r) for r in pledges)
-        as_json = json.loads(
-            command(
-                wf,
-                email,
-                "bid",
-                "build",
-                "--programme",
-                "kickstart",
-                "--json",
-                "--out",
-                str(mine / "pack2"),
-            ).stdout
-        )
+        as_json = bid_pack(wf.ws, mine / "pack2", env={AS_USER_ENV: email})
         assert (PLEDGE["employer"] in {p["employer"] for p in as_json["pledges"]}) == seen_pledge[
             email
         ]

@@ -7,7 +7,7 @@ import html
 import re
 
 import pytest
-from tests.web_support import build_web, csrf_of, job_outcome, signed_in
+from tests.web_support import build_web, csrf_of, job_outcome, signed_in, upload
 
 COMMAND = re.compile(r"\banchorage [a-z]|(?<![\w-])--[a-z]")
 
@@ -21,16 +21,6 @@ def visible(page: str) -> str:
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     return build_web(tmp_path_factory.mktemp("advice"))
-
-
-def upload(c, name: str, content: bytes):
-    token = csrf_of(c.get("/upload").text)
-    return c.post(
-        "/upload",
-        data={"csrf_token": token, "org": "council", "kind": "spend"},
-        files={"file": (name, content, "text/csv")},
-        follow_redirects=False,
-    )
 
 
 def test_no_web_error_page_shows_a_command_line(web):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+from tests.cli_support import bid_pack
 from tests.test_workflow import cli, ok
 
 
@@ -135,20 +136,7 @@ def test_levy_and_bid(tmp_path):
         "kickstart,Shop Ltd,,,Assistant,5,20,8.72,6,Y,01/12/2020\n"
     )
     ok(cli("bid", "load-pledges", write(tmp_path / "pl.csv", pledges), env_ws=ws))
-    got = json.loads(
-        ok(
-            cli(
-                "bid",
-                "build",
-                "--programme",
-                "kickstart",
-                "--json",
-                "--out",
-                str(tmp_path / "pack"),
-                env_ws=ws,
-            )
-        ).stdout
-    )
+    got = bid_pack(ws, tmp_path / "pack")
     assert got["threshold"] == 30 and got["eligible_placements"] == 20 and got["shortfall"] == 10
     reasons = got["pledges"][1]["reasons"]
     assert reasons == [
@@ -157,22 +145,7 @@ def test_levy_and_bid(tmp_path):
     ]
     # £8.20 (21–24, 2020-21) × 25 h × 52/12 weeks × 6 months × 20 placements = £106,600.
     assert got["grants"]["wage funding (estimate, excludes employer NI and pension)"] == 106600.0
-    later = json.loads(
-        ok(
-            cli(
-                "bid",
-                "build",
-                "--programme",
-                "kickstart",
-                "--json",
-                "--bid-date",
-                "2021-02-03",
-                "--out",
-                str(tmp_path / "p2"),
-                env_ws=ws,
-            )
-        ).stdout
-    )
+    later = bid_pack(ws, tmp_path / "p2", "--bid-date", "2021-02-03")
     assert later["threshold"] == 0 and later["shortfall"] == 0
     assert (tmp_path / "pack" / "bid-pack.xlsx").exists() and (
         tmp_path / "pack" / "bid-pack.html"

@@ -224,6 +224,25 @@ def build_web(root: Path, settings: WebSettings | None = None) -> Web:
     return Web(ws, app, root)
 
 
+def upload(
+    c: TestClient,
+    name: str,
+    content: bytes,
+    *,
+    org: str = "council",
+    kind: str = "spend",
+    media: str = "application/octet-stream",
+) -> httpx.Response:
+    """Post a file to the upload page as its form does (the answer: a redirect to its preview, or the error)."""
+    token = csrf_of(c.get("/upload").text)
+    return c.post(
+        "/upload",
+        data={"csrf_token": token, "org": org, "kind": kind},
+        files={"file": (name, content, media)},
+        follow_redirects=False,
+    )
+
+
 def job_outcome(web: Web, c: TestClient, response: httpx.Response) -> httpx.Response:
     """Follow a request that queued a job (303 to its page) to the job's page once the job has ended."""
     assert response.status_code == 303 and response.headers["location"].startswith("/jobs/"), (

@@ -5,9 +5,12 @@ same 404 as one that does not exist (gate.refuse), so job ids cannot be probed a
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, and_, or_, true
+
 from anchorage.access.gate import Viewer, refuse
 from anchorage.jobs import queue
 from anchorage.jobs.queue import JobInfo
+from anchorage.store.jobs_records import Job
 from anchorage.workspace import Workspace
 
 PRIVATE_KINDS = ("report",)
@@ -21,6 +24,18 @@ def may_see(viewer: Viewer, job: JobInfo) -> bool:
     return job.org is None or viewer.may("see-jobs", job.org)
 
 
+def visible(viewer: Viewer) -> ColumnElement[bool]:
+    """may_see as a query's condition, so the database applies it before any limit."""
+    anchors: ColumnElement[bool]
+    if viewer.is_collaborative_admin:
+        anchors = true() if viewer.may("see-jobs") else Job.org.is_(None)
+    elif viewer.org and viewer.may("see-jobs", viewer.org):
+        anchors = or_(Job.org.is_(None), Job.org == viewer.org)
+    else:
+        anchors = Job.org.is_(None)
+    return or_(Job.requested_by == viewer.email, and_(Job.kind.not_in(PRIVATE_KINDS), anchors))
+
+
 def job(ws: Workspace, viewer: Viewer, job_id: str, *, ip: str | None = None) -> JobInfo:
     found = queue.get(ws, job_id[:64])
     if found is None or not may_see(viewer, found):
@@ -32,11 +47,13 @@ def jobs(
     ws: Workspace, viewer: Viewer, limit: int = 100, states: list[str] | None = None
 ) -> list[JobInfo]:
     """The newest jobs this user may see (only those in `states`, when given)."""
-    orgs = None if viewer.is_collaborative_admin else ({viewer.org} if viewer.org else set())
-    listed = queue.listing(ws, orgs=orgs, limit=limit * 2, states=states)
-    return [j for j in listed if may_see(viewer, j)][:limit]
+    listed = queue.listing(ws, orgs=None, limit=limit, states=states, visible=visible(viewer))
+    return [
+        j for j in listed if may_see(viewer, j)
+    ]  # the query's condition is may_see: this only guards it
 
 
 def job_by_start(ws: Workspace, viewer: Viewer, start: str) -> list[JobInfo]:
-    """The jobs this user may see whose id begins `start` (the command line takes the first few characters)."""
-    return [j for j in queue.find(ws, start) if may_see(viewer, j)]
+    """The jobs this user may see whose id begins `start` (the command line takes the first few characters): one,
+    none, or two when the start is ambiguous among the jobs they may see (another anchor's never count)."""
+    return [j for j in queue.find(ws, start, visible(viewer)) if may_see(viewer, j)]

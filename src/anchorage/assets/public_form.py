@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationInfo, field_validator
 from sqlalchemy import select
 
-from anchorage.assets.spaces import MAX_DISTANCE_M, locate_area, need_from
+from anchorage.assets.spaces import MAX_DISTANCE_M, locate_area, money, need_from
 from anchorage.assets.times import parse_times
 from anchorage.core.errors import AnchorageError
 from anchorage.core.forms import problem
@@ -28,6 +29,7 @@ from anchorage.public_forms.protection import (
     attempt_outcomes,
     fingerprint,
     redeem,
+    text_of,
 )
 from anchorage.public_forms.typed import PublicForm
 from anchorage.store.assets_records import Need
@@ -80,6 +82,7 @@ class NeedForm(PublicForm):
     accessibility: str = ""
     facilities: str = ""
     max_distance_km: float | None = None
+    budget_per_hour: Decimal | None = None
 
     @field_validator("people", mode="before")
     @classmethod
@@ -102,6 +105,14 @@ class NeedForm(PublicForm):
         if not ok:
             raise problem(f"give a distance in km, from 0.1 to {MAX_DISTANCE_M // 1000}")
         return float(km) if km else None
+
+    @field_validator("budget_per_hour", mode="before")
+    @classmethod
+    def _budget(cls, v: Any) -> Decimal | None:
+        try:
+            return money(str(v if v is not None else "").strip(), "budget per hour")
+        except AnchorageError:
+            raise problem("give an amount in pounds per hour, such as 25 or 12.50") from None
 
     @field_validator("times")
     @classmethod
@@ -141,22 +152,25 @@ def submit_need(
     """Take one public submission. Raises FormInvalid (with every problem) for a form a person can fix."""
     limits = limits or FormLimits()
     now = now or dt.datetime.now(dt.UTC)
-    email = str(form.get("contact_email") or "").strip().lower()
     with ws.session() as s:
-        screen = Screen(ws, s, FORM, ip=ip, email=email, now=now, limits=limits)
+        # The posted address only tags this attempt for the per-email limit; what is stored and mailed is the
+        # checked one.
+        screen = Screen(
+            ws, s, FORM, ip=ip, email=text_of(form, "contact_email"), now=now, limits=limits
+        )
         if (early := screen.before_validation(form, rendered_at)) is not None:
             return early
         problems: dict[str, str] = {}
-        need = None
+        entered, need = None, None
         try:
             with ws.warehouse(read_only=True) as con:
                 entered = validate(form, limits, con)
-                need = need_from({**dict(form), **entered.model_dump()}, con)
+                need = need_from(entered.model_dump(), con)  # the typed values only
         except FormInvalid as exc:
             problems = exc.problems
         except AnchorageError as exc:
             problems["area" if "area" in exc.message else "times"] = exc.message
-        if problems or need is None:
+        if problems or entered is None or need is None:
             screen.record("invalid")
             raise FormInvalid(problems)
         if screen.email_over_limit():
@@ -165,7 +179,7 @@ def submit_need(
                 "This email address has posted several needs today. Please try tomorrow.",
                 reason="rate-limited",
             )
-        digest = fingerprint(*(form.get(k) for k in ("contact_email", "activity", "area")))
+        digest = fingerprint(entered.contact_email, entered.activity, entered.area)
         dup = s.scalars(
             select(Need).where(
                 Need.fingerprint == digest,
@@ -195,6 +209,7 @@ def submit_need(
             "Thank you. Please follow the link we have emailed you to publish your request.",
             record_id=need.id,
             token=token,
+            contact_email=entered.contact_email,
         )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from anchorage.store.jobs_records import Job
 from anchorage.workspace import Workspace
@@ -156,15 +156,20 @@ def get(ws: Workspace, job_id: str) -> JobInfo | None:
         return JobInfo.of(job) if job is not None else None
 
 
-def find(ws: Workspace, start: str) -> list[JobInfo]:
-    """The jobs whose id begins with `start` (a command line accepts the first few characters of an id)."""
+def find(
+    ws: Workspace, start: str, visible: ColumnElement[bool] | None = None, limit: int = 2
+) -> list[JobInfo]:
+    """At most `limit` jobs whose id begins with `start` (a command line accepts the first few characters of an
+    id), of those `visible` selects: the condition is part of the query, so a job outside it never takes the
+    place of one inside it."""
     start = start.strip().lower()
     if not start or not all(ch in "0123456789abcdef" for ch in start):
         return []
+    q = select(Job).where(Job.id.startswith(start)).order_by(Job.created_at, Job.id).limit(limit)
+    if visible is not None:
+        q = q.where(visible)
     with ws.session() as s:
-        return [
-            JobInfo.of(j) for j in s.scalars(select(Job).where(Job.id.startswith(start)).limit(2))
-        ]
+        return [JobInfo.of(j) for j in s.scalars(q)]
 
 
 def latest(ws: Workspace, kind: str, states: Iterable[str] = ACTIVE) -> JobInfo | None:
@@ -184,14 +189,18 @@ def listing(
     orgs: Iterable[str] | None,
     limit: int = 100,
     states: Iterable[str] | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[JobInfo]:
     """The newest jobs: of the given anchors and of the whole collaborative, or every job when orgs is None;
-    only those in the given states when states are given."""
+    only those in the given states when states are given, and only those `visible` selects (in the query,
+    before the limit)."""
     q = select(Job).order_by(Job.created_at.desc()).limit(limit)
     if orgs is not None:
         q = q.where(or_(Job.org.in_(tuple(orgs)), Job.org.is_(None)))
     if states is not None:
         q = q.where(Job.state.in_(tuple(states)))
+    if visible is not None:
+        q = q.where(visible)
     with ws.session() as s:
         return [JobInfo.of(j) for j in s.scalars(q)]
 

@@ -168,10 +168,13 @@ def register_supplier(
     Raises FormInvalid (with every problem) for a form a person can fix."""
     limits = limits or FormLimits()
     now = now or dt.datetime.now(dt.UTC)
-    email = text_of(form, "contact_email").lower()
     purge_unconfirmed(ws, now=now)  # so unconfirmed entries go without anyone having to remember
     with ws.session() as s:
-        screen = Screen(ws, s, FORM, ip=ip, email=email, now=now, limits=limits)
+        # The posted address only tags this attempt for the per-email limit; what is stored and mailed is the
+        # checked one.
+        screen = Screen(
+            ws, s, FORM, ip=ip, email=text_of(form, "contact_email"), now=now, limits=limits
+        )
         if (early := screen.before_validation(form, rendered_at)) is not None:
             return early
         try:
@@ -180,6 +183,7 @@ def register_supplier(
         except FormInvalid:
             screen.record("invalid")
             raise
+        email = entered.contact_email.lower()
         if screen.email_over_limit():
             return Submission(
                 "rejected",
@@ -241,6 +245,7 @@ def register_supplier(
         "Thank you. Please follow the link we have emailed you to join the directory.",
         record_id=entry.id,
         token=token,
+        contact_email=email,
     )
 
 

@@ -49,6 +49,7 @@ class Submission:
     record_id: int | str | None = None
     token: str | None = None
     reason: str | None = None
+    contact_email: str | None = None  # the checked address the confirmation goes to (accepted only)
 
 
 class FormInvalid(AnchorageError):

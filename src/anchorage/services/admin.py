@@ -14,6 +14,7 @@ from anchorage.access import accounts, audit, gate
 from anchorage.access.gate import Viewer
 from anchorage.core.forms import FormProblems, checked
 from anchorage.public_forms.outbox import Delivery, send_email
+from anchorage.services.common import audited
 from anchorage.store.accounts import ROLES, ApiToken, Share, User
 from anchorage.workspace import Workspace
 
@@ -143,8 +144,13 @@ def add_user(
     _require_grant(viewer, role)
     with ws.session() as s:
         user = accounts.create_user(s, email, role=role, org=slug)
-        audit.record(
-            s, viewer.email, "user-added", org=slug, detail={"email": user.email, "role": role}
+        audited(
+            ws,
+            viewer,
+            "user-added",
+            org=slug,
+            detail={"email": user.email, "role": role},
+            session=s,
         )
         token = accounts.reset_link(s, None, user)
         s.commit()

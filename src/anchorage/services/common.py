@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from anchorage.access import audit
 from anchorage.access.gate import Viewer, local_operator, viewer_for
@@ -37,16 +38,24 @@ def acting_as(email: str | None) -> Iterator[None]:
 
 def audited(
     ws: Workspace,
-    viewer: Viewer,
+    viewer: Viewer | str,
     action: str,
     *,
     org: str | None = None,
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
+    session: Session | None = None,
 ) -> None:
-    """One audit record of what `viewer` did (web and command line alike)."""
+    """One audit record of what `viewer` did (web and command line alike).
+
+    A job's work is audited as whoever requested it: `viewer` is then their name as the job keeps it. With
+    `session`, the record joins that open transaction (committed, or rolled back, with the change it records)."""
+    actor = viewer if isinstance(viewer, str) else viewer.email
+    if session is not None:
+        audit.record(session, actor, action, org=org, ip=ip, detail=detail)
+        return
     with ws.session() as s:
-        audit.record(s, viewer.email, action, org=org, ip=ip, detail=detail)
+        audit.record(s, actor, action, org=org, ip=ip, detail=detail)
         s.commit()
 
 

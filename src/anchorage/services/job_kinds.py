@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from anchorage.access import audit, committed, periods, queries
+from anchorage.access import committed, periods, queries
 from anchorage.access.gate import viewer_for
 from anchorage.core.errors import AnchorageError
 from anchorage.jobs import worker
@@ -18,6 +18,7 @@ from anchorage.jobs.worker import JobRun
 from anchorage.reports.build import build_report
 from anchorage.reports.pdf import write_pdf
 from anchorage.services import loads, uploads
+from anchorage.services.common import audited
 from anchorage.store.accounts import User
 from anchorage.suppliers.resolve import resolve
 from anchorage.workspace import Workspace
@@ -81,16 +82,14 @@ def _report(ws: Workspace, run: JobRun) -> dict[str, Any]:
         for other in folder.iterdir():  # only the file asked for is kept
             if other != path:
                 shutil.rmtree(other, ignore_errors=True) if other.is_dir() else other.unlink()
-    with ws.session() as s:
-        audit.record(
-            s,
-            run.job.requested_by,
-            "export",
-            org=viewer.org,
-            ip=run.params.get("ip"),
-            detail={"what": "report", "format": fmt, "job": run.job.id},
-        )
-        s.commit()
+    audited(
+        ws,
+        run.job.requested_by,
+        "export",
+        org=viewer.org,
+        ip=run.params.get("ip"),
+        detail={"what": "report", "format": fmt, "job": run.job.id},
+    )
     return {"format": fmt, "file": path.name, "link": f"/jobs/{run.job.id}/download"}
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 # The domains' kind modules: importing them registers their import kinds.
-from anchorage.access import audit
 from anchorage.access.accounts import Forbidden
 from anchorage.access.gate import Viewer
 from anchorage.access.queries import personal
@@ -35,7 +34,7 @@ from anchorage.ingest.sanity import SanityWarning
 from anchorage.jobs import worker
 from anchorage.jobs.worker import JobRun
 from anchorage.reference import kinds as _reference_kinds  # noqa: F401
-from anchorage.services.common import command_viewer
+from anchorage.services.common import audited, command_viewer
 from anchorage.store.records import Upload
 from anchorage.suppliers import registers as _register_kinds  # noqa: F401
 from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
@@ -126,23 +125,21 @@ def _load(ws: Workspace, run: JobRun) -> dict[str, Any]:
         if personal(meta["kind"]):  # nothing of a staff file stays behind on the server
             shutil.rmtree(folder, ignore_errors=True)
         raise without_server_path(exc, folder) from None
-    with ws.session() as s:
-        audit.record(
-            s,
-            run.job.requested_by,
-            "upload",
-            org=meta["org"],
-            ip=p.get("ip"),
-            detail={
-                "file": meta["name"],
-                "kind": meta["kind"],
-                "upload_id": summary.upload_id,
-                "rows_loaded": summary.rows_loaded,
-                "duplicate": summary.duplicate,
-                "job": run.job.id,
-            },
-        )
-        s.commit()
+    audited(
+        ws,
+        run.job.requested_by,
+        "upload",
+        org=meta["org"],
+        ip=p.get("ip"),
+        detail={
+            "file": meta["name"],
+            "kind": meta["kind"],
+            "upload_id": summary.upload_id,
+            "rows_loaded": summary.rows_loaded,
+            "duplicate": summary.duplicate,
+            "job": run.job.id,
+        },
+    )
     shutil.rmtree(folder, ignore_errors=True)
     if not summary.duplicate:
         run.then("refresh")
@@ -164,24 +161,20 @@ def _ingest(ws: Workspace, run: JobRun) -> dict[str, Any]:
         options["mapping_file"] = Path(p["mapping"])
     summary = load_file(ws, p["kind"], Path(p["path"]), p["org"], progress=run.fraction, **options)
     run.value = summary
-    with (
-        ws.session() as s
-    ):  # audited as the web's loads are: the command line's viewer is audited too
-        audit.record(
-            s,
-            run.job.requested_by,
-            "upload",
-            org=p["org"],
-            detail={
-                "file": p["name"],
-                "kind": p["kind"],
-                "upload_id": summary.upload_id,
-                "rows_loaded": summary.rows_loaded,
-                "duplicate": summary.duplicate,
-                "job": run.job.id,
-            },
-        )
-        s.commit()
+    audited(  # as the web's loads are: the command line's viewer is audited too
+        ws,
+        run.job.requested_by,
+        "upload",
+        org=p["org"],
+        detail={
+            "file": p["name"],
+            "kind": p["kind"],
+            "upload_id": summary.upload_id,
+            "rows_loaded": summary.rows_loaded,
+            "duplicate": summary.duplicate,
+            "job": run.job.id,
+        },
+    )
     if not summary.duplicate:
         run.then("refresh")
     return summary.to_json()
