@@ -14,17 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any, overload
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from anchorage.cli.console import err, out
+from anchorage.config import Engine
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
 from anchorage.jobs import worker
 from anchorage.workspace import Workspace, resolve
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -44,6 +42,12 @@ MappingOpt = Annotated[
 ]
 OrgOpt = Annotated[
     str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")
+]
+EngineOpt = Annotated[
+    Engine | None,
+    typer.Option(
+        "--engine", help="Where to run (default: [compute] engine in anchorage.toml, else duckdb)."
+    ),
 ]
 
 

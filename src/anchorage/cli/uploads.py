@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 
-# The domains register their import kinds (and which are snapshots) when their import modules load.
-from anchorage.assets import register as _asset_kinds  # noqa: F401
-from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest import restore as restoring
-from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
 
 uploads_app = typer.Typer(
     help="Uploads: list what was loaded; restore an earlier asset register, supplier master "
