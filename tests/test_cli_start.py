@@ -6,6 +6,7 @@ that define them; a command's module, and the libraries under it, load when that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -77,10 +78,8 @@ def test_root_help_is_the_same_before_and_after_the_commands_load():
     for name in root.list_commands(ctx):
         root.get_command(ctx, name)  # every real command now
     with runner.isolation(env={"COLUMNS": "100"}) as (out, _err, _):
-        try:
+        with contextlib.suppress(SystemExit):
             root.main(["--help"], prog_name="anchorage", standalone_mode=False)
-        except SystemExit:
-            pass
         loaded = out.getvalue().decode()
     assert loaded == listed.output and "│ lm3 " in loaded
     assert [c.name for c in COMMANDS] == list(root.list_commands(ctx))

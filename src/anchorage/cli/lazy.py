@@ -8,7 +8,6 @@ is imported when the command is invoked, asked for its own `--help`, completed o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
@@ -34,13 +33,19 @@ class LazyGroup(TyperGroup):
     """A Typer group whose commands are `entries`, each imported by `load(module)` on first real use."""
 
     entries: ClassVar[tuple[Lazy, ...]] = ()
-    load: ClassVar[Callable[[str], ModuleType]]
+
+    @staticmethod
+    def load(module: str) -> ModuleType:
+        """The cli module named (a subclass says how to import it)."""
+        raise NotImplementedError
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self._lazy = {e.name: e for e in self.entries}
         self._listing = False
-        for e in self.entries:  # placeholders, in order: enough to list them (and to suggest a name)
+        for (
+            e
+        ) in self.entries:  # placeholders, in order: enough to list them (and to suggest a name)
             self.commands[e.name] = TyperCommand(name=e.name, help=e.help)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -57,7 +62,7 @@ class LazyGroup(TyperGroup):
 
     def real(self, entry: Lazy) -> click.Command:
         """The entry's command, made as `app.add_typer(sub, name=...)` or `app.command()(f)` would make it."""
-        found = getattr(type(self).load(entry.module), entry.attribute)
+        found = getattr(self.load(entry.module), entry.attribute)
         holder = typer.Typer(
             callback=lambda: None,  # a group, whatever it holds
             add_completion=False,

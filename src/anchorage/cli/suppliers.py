@@ -305,15 +305,3 @@ def review_undo(decision: str, workspace: WorkspaceOpt = None) -> None:
     ws = open_workspace(workspace)
     supplier_review.undo(ws, command_viewer(ws), decision)
     out.print(f"Decision {decision} withdrawn.")
-
-
-@suppliers_app.command("ingest")
-def suppliers_ingest(
-    file: Path,
-    org: OrgOpt,
-    workspace: WorkspaceOpt = None,
-    mapping: MappingOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Load an anchor's supplier master (name, id, postcode, company/charity/VAT number, SME/VCSE)."""
-    run_ingest("suppliers", file, org, workspace, mapping, as_json)
