@@ -43,9 +43,8 @@ class LazyGroup(TyperGroup):
         super().__init__(**attrs)
         self._lazy = {e.name: e for e in self.entries}
         self._listing = False
-        for (
-            e
-        ) in self.entries:  # placeholders, in order: enough to list them (and to suggest a name)
+        # Placeholders, in order: enough to list the commands and to suggest one for a mistyped name.
+        for e in self.entries:
             self.commands[e.name] = TyperCommand(name=e.name, help=e.help)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
