@@ -11,20 +11,19 @@ from contextlib import contextmanager
 from dataclasses import fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, overload
+from typing import TYPE_CHECKING, Annotated, Any, overload
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from anchorage.cli.console import err, out
+from anchorage.config import Engine
 from anchorage.core.errors import AnchorageError
 from anchorage.ingest.result import ImportSummary
-from anchorage.jobs import worker
-from anchorage.workspace import Workspace, resolve
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from anchorage.workspace import Workspace
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -45,9 +44,19 @@ MappingOpt = Annotated[
 OrgOpt = Annotated[
     str, typer.Option("--org", help="The anchor the file belongs to (name or slug).")
 ]
+EngineOpt = Annotated[
+    Engine | None,
+    typer.Option(
+        "--engine", help="Where to run (default: [compute] engine in anchorage.toml, else duckdb)."
+    ),
+]
 
 
 def open_workspace(path: Path | None) -> Workspace:
+    # The workspace (and the stores, DuckDB and SQLAlchemy under it) is imported when a command opens one, not
+    # when a command module loads: `--help` of a command needs neither (issue 18).
+    from anchorage.workspace import Workspace, resolve
+
     ws = Workspace.open(resolve(path))
     said: list[bool] = []
 
@@ -106,6 +115,8 @@ def job_progress(
 ) -> Callable[[str, int, int], None] | None:
     """How a command shows its job's progress: the Rich bar here, or a line per step when the command was handed
     to the web server (its output streams back to the terminal that ran it)."""
+    from anchorage.jobs import worker
+
     if bar is not None:
         return lambda step, done, total: bar(step, done / total if total else 0.0)
     if not worker.has_worker(ws):
@@ -131,6 +142,7 @@ def run_ingest(
 ) -> None:
     """Load one file as the import kind named (ingest/kinds.py) as a job (inline here, or on the web server that
     owns the workspace) with its progress, and print its reconciliation: the same summary for every kind."""
+    from anchorage.jobs import worker
     from anchorage.services import loads  # lazily, as every command's loaders are
 
     ws = open_workspace(workspace)

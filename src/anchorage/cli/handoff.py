@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from anchorage.workspace import ENV_VAR, resolve, running_server
-
 PATH = "/_owner/command"
 LOCAL = {"127.0.0.1", "::1", "localhost"}
 # Commands that never go to a server: it runs them itself, they make a workspace, they ask questions, they
@@ -131,6 +129,8 @@ def install(app: Any, token: str) -> None:
 
 
 def _workspace_of(argv: list[str]) -> Path:
+    from anchorage.workspace import ENV_VAR, resolve
+
     for i, a in enumerate(argv):
         if a in ("--workspace", "-w") and i + 1 < len(argv):
             return resolve(argv[i + 1])
@@ -157,6 +157,9 @@ def forward(argv: list[str]) -> int | None:
     """Run the command on the workspace's server if one is running; None when there is none."""
     if not argv or argv[0] in OWN or "--help" in argv:
         return None
+    # Only now: the workspace module imports the stores (DuckDB, SQLAlchemy), which `--help` need not.
+    from anchorage.workspace import running_server
+
     root = _workspace_of(argv)
     server = running_server(root)
     if server is None:

@@ -8,19 +8,13 @@ from typing import Annotated
 import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
-from anchorage.config import AnchorType, Engine
+from anchorage.config import AnchorType
 from anchorage.procurement.lake_ingest import LakeKind
 
 lake_app = typer.Typer(
     help="The lake: the warehouse as Parquet files for Spark (national scale).",
     no_args_is_help=True,
 )
-EngineOpt = Annotated[
-    Engine | None,
-    typer.Option(
-        "--engine", help="Where to run (default: [compute] engine in anchorage.toml, else duckdb)."
-    ),
-]
 
 
 @lake_app.command("export")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-# The domains register their import kinds (and which are snapshots) when their import modules load.
-from anchorage.assets import register as _asset_kinds  # noqa: F401
-from anchorage.assets import utilisation as _utilisation_kinds  # noqa: F401
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.core.errors import AnchorageError
-from anchorage.ingest import restore as restoring
-from anchorage.workforce import imports as _workforce_kinds  # noqa: F401
+
+if TYPE_CHECKING:  # the service imports it (and every import kind) when a command restores
+    from anchorage.ingest import restore as restoring
 
 uploads_app = typer.Typer(
     help="Uploads: list what was loaded; restore an earlier asset register, supplier master "
