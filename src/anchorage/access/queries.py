@@ -11,20 +11,23 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pandas as pd
 from sqlalchemy import select
 
-from anchorage.access import committed, explore_queries
 from anchorage.access.gate import Viewer, refuse
-from anchorage.ingest import kinds
-from anchorage.procurement.analysis import COLLABORATIVE, AnalysisResult
+from anchorage.core.scope import COLLABORATIVE
 from anchorage.store.records import Upload
 from anchorage.store.suppliers_records import SupplierDecision
-from anchorage.workforce import imports as _workforce_kinds  # noqa: F401  (registers its personal kinds)
 from anchorage.workspace import Workspace
+
+# The analysis (pandas, Ibis) and the import kinds load in the functions that read them, so that a caller
+# reading an upload's record does not pay for them (issue 18).
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+    from anchorage.procurement.analysis import AnalysisResult
 
 DETAIL_TABLES = (
     "top_suppliers",
@@ -58,6 +61,8 @@ def data_version(ws: Workspace) -> str:
 
 def full_analysis(ws: Workspace) -> AnalysisResult:
     """The committed analysis of every year (FiguresPending before the first refresh has committed)."""
+    from anchorage.access import committed
+
     result = committed.required(ws).of_year(None)
     assert result is not None, "a committed run always has every year's analysis"
     return result
@@ -70,6 +75,8 @@ def gated(result: AnalysisResult, viewer: Viewer, all_orgs: set[str]) -> Analysi
     one anchor only would reveal that anchor's supplier, so it is shown only to viewers who see every
     anchor's detail; suppliers shared by two or more anchors are the collaborative's common ground.
     """
+    from anchorage.procurement.analysis import AnalysisResult
+
     sees_all = all_orgs <= viewer.detail_orgs
     tables = {}
     for name, df in result.tables.items():
@@ -106,6 +113,8 @@ TILES = {
 
 
 def dashboard(ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE) -> Dashboard:
+    import pandas as pd
+
     if org != COLLABORATIVE:
         ws.config.anchor(org)  # unknown anchors are a plain error, not an empty page
     result = analysis(ws, viewer)
@@ -140,6 +149,8 @@ def transactions(
 ) -> tuple[list[dict[str, Any]], int]:
     """One anchor's payments, newest first (detail: gated), from the explore tables the refresh job built: the
     default order is a range of their numbering, so a page costs the same at any size."""
+    from anchorage.access import explore_queries
+
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
     cols = "payment_date, supplier_name, amount, category, service, transaction_id"
@@ -177,6 +188,8 @@ def suppliers(
 ) -> list[dict[str, Any]]:
     """Supplier explorer: suppliers of the anchors whose detail the viewer may see, with spend per anchor (the
     explore tables' every-year rows: the name shown is the one on most payments, procurement/explore.py)."""
+    from anchorage.access import explore_queries
+
     orgs = sorted(viewer.detail_orgs)
     if not orgs:
         return []
@@ -211,6 +224,9 @@ def upload(ws: Workspace, viewer: Viewer, upload_id: str) -> Upload:
 def personal(kind: str) -> bool:
     """A kind of file that is personal data (the import-kind registry's `personal` flag: a staff extract, the
     workforce files naming people): no raw copy is kept and its quarantined rows' content is never shown."""
+    from anchorage.ingest import kinds
+    from anchorage.workforce import imports as _workforce_kinds  # noqa: F401  (registers its personal kinds)
+
     found = kinds.REGISTRY.get(kind)
     return found is not None and found.personal
 

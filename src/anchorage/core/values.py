@@ -11,8 +11,10 @@ import enum
 import re
 import threading
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # imported by the first parse (about 0.1 s): a module that only names a DateOrder does not pay
+    import duckdb
 
 
 class DateOrder(enum.StrEnum):
@@ -126,6 +128,8 @@ def _connection() -> duckdb.DuckDBPyConnection:
     connection is never shared between threads."""
     con = getattr(_local, "con", None)
     if con is None:
+        import duckdb
+
         con = _local.con = duckdb.connect()
         install(con)
     return con

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
-
 from anchorage.ingest import kinds
 from anchorage.store import records
 from anchorage.workspace import Workspace
@@ -45,29 +41,3 @@ def describe(ws: Workspace, org: str, kind: str, filename: str) -> str:
         f"already loaded for {anchor.name}."
     )
 
-
-def uploads_of(ws: Workspace, org: str, kind: str | None = None) -> list[dict[str, Any]]:
-    """An anchor's finished uploads, newest first (the ones that count have status "loaded")."""
-    with ws.session() as session:
-        q = select(records.Upload).where(
-            records.Upload.org == org, records.Upload.status.in_(("loaded", "replaced"))
-        )
-        if kind:
-            q = q.where(records.Upload.kind == kind)
-        rows = session.scalars(q.order_by(records.Upload.created_at.desc())).all()
-        return [
-            {
-                "upload_id": u.id,
-                "kind": u.kind,
-                "file": u.filename,
-                "status": u.status,
-                "loaded_on": f"{u.created_at:%Y-%m-%d %H:%M}",
-                "rows_read": u.rows_read,
-                "rows_loaded": u.rows_loaded,
-                "rows_quarantined": u.rows_quarantined,
-                "replaces": u.replaces,
-                "restorable": u.status == "replaced"
-                and getattr(kinds.REGISTRY.get(u.kind), "snapshot", None) is not None,
-            }
-            for u in rows
-        ]

@@ -10,29 +10,31 @@ import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from sqlalchemy import select
 
-from anchorage.access import jobs_views, queries
+from anchorage.access import jobs_views
 from anchorage.access.gate import Viewer
-from anchorage.contracts.importer import is_json
-from anchorage.contracts.ocds_load import preview_buyers
 from anchorage.core.errors import AnchorageError
-from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
-from anchorage.ingest import restore
-from anchorage.ingest.effect import describe, uploads_of
-from anchorage.ingest.preview import Preview, preview_file, run_spend_checks, write_mapping_file
-from anchorage.ingest.spend import TOTAL_LINE
 from anchorage.jobs import queue, worker
-from anchorage.jobs.worker import JobRun
 from anchorage.services.common import audited
-from anchorage.services.loads import fix_workbook, personal, staged_folder, without_server_path
 from anchorage.store.records import Upload
 from anchorage.workspace import Workspace
 
+# The preview, loaders, restore and exports (pandas, openpyxl, every import kind) load in the functions that
+# use them: `anchorage uploads list` reads records only (issue 18).
+if TYPE_CHECKING:
+    from anchorage.ingest import restore
+    from anchorage.ingest.preview import Preview
+    from anchorage.jobs.worker import JobRun
+
+# The kinds of file that supersede each other (an ImportKind with a `snapshot`: asset register, supplier
+# master, staff extract), whose replaced uploads can be restored. Named here so that listing uploads does not
+# import every loader to ask the registry; tests/test_imports_light.py checks it against the registry.
+RESTORABLE_KINDS = frozenset({"assets", "staff", "suppliers"})
+
 __all__ = [
-    "Preview",
     "buyers",
     "effect",
     "is_notices",
@@ -46,6 +48,8 @@ __all__ = [
 
 def is_notices(kind: str, path: Path) -> bool:
     """A file of published contract notices (OCDS JSON), whose buyers are confirmed rather than columns mapped."""
+    from anchorage.contracts.importer import is_json
+
     return kind == "contracts" and is_json(path)
 
 
@@ -55,6 +59,9 @@ def preview(
     """The staged file's header, first rows (none of a staff extract: personal data) and proposed or chosen
     columns (a spend file's whole-file checks: `spend_checks`). A file refused here is not kept on the server, and
     its error does not name where the server keeps it."""
+    from anchorage.ingest.preview import preview_file
+    from anchorage.services.loads import personal, without_server_path
+
     try:
         pv = preview_file(
             folder / meta["name"],
@@ -111,6 +118,9 @@ def spend_checks(
 
 
 def _checks(ws: Workspace, pv: Preview, folder: Path, meta: dict[str, str]) -> None:
+    from anchorage.ingest.preview import run_spend_checks
+    from anchorage.services.loads import without_server_path
+
     try:
         run_spend_checks(ws, pv, folder / meta["name"], meta["org"], folder)
     except AnchorageError as exc:
@@ -120,6 +130,8 @@ def _checks(ws: Workspace, pv: Preview, folder: Path, meta: dict[str, str]) -> N
 
 def _checks_job(ws: Workspace, run: JobRun) -> dict[str, Any]:
     """A big spend file's checks for its preview: read in full with the proposed columns, nothing loaded."""
+    from anchorage.services.loads import staged_folder
+
     token = run.params["token"]
     folder = staged_folder(ws, token)
     meta = json.loads((folder / "meta.json").read_text())
@@ -141,11 +153,16 @@ def register() -> None:
 
 def save_mapping(pv: Preview, folder: Path) -> Path:
     """The columns chosen on the preview, kept beside the staged file for its load."""
+    from anchorage.ingest.preview import write_mapping_file
+
     return write_mapping_file(pv.mapping, folder / "mapping.json")
 
 
 def buyers(ws: Workspace, folder: Path, meta: dict[str, str]) -> list[dict[str, Any]]:
     """The buyers a staged file of contract notices names, and where each one's notices would go."""
+    from anchorage.contracts.ocds_load import preview_buyers
+    from anchorage.services.loads import without_server_path
+
     try:
         return preview_buyers(ws, folder / meta["name"], meta["org"])
     except AnchorageError as exc:
@@ -155,6 +172,9 @@ def buyers(ws: Workspace, folder: Path, meta: dict[str, str]) -> list[dict[str, 
 
 def effect(ws: Workspace, meta: dict[str, str]) -> str:
     """In words, what loading the staged file would do to the anchor's current files of its kind."""
+    from anchorage.ingest.effect import describe
+    from anchorage.services import loads as _every_kind  # noqa: F401  (registers every import kind)
+
     return describe(ws, meta["org"], meta["kind"], meta["name"])
 
 
@@ -181,11 +201,30 @@ def load_as_job(
 def listing(
     ws: Workspace, viewer: Viewer, org: str, kind: str | None = None
 ) -> list[dict[str, Any]]:
-    """An anchor's finished uploads, newest first, for those who see its detail (its own users and those it
-    shares with)."""
+    """An anchor's finished uploads, newest first (the ones that count have status "loaded"), for those who see
+    its detail (its own users and those it shares with)."""
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
-    return uploads_of(ws, slug, kind)
+    with ws.session() as session:
+        q = select(Upload).where(Upload.org == slug, Upload.status.in_(("loaded", "replaced")))
+        if kind:
+            q = q.where(Upload.kind == kind)
+        rows = session.scalars(q.order_by(Upload.created_at.desc())).all()
+        return [
+            {
+                "upload_id": u.id,
+                "kind": u.kind,
+                "file": u.filename,
+                "status": u.status,
+                "loaded_on": f"{u.created_at:%Y-%m-%d %H:%M}",
+                "rows_read": u.rows_read,
+                "rows_loaded": u.rows_loaded,
+                "rows_quarantined": u.rows_quarantined,
+                "replaces": u.replaces,
+                "restorable": u.status == "replaced" and u.kind in RESTORABLE_KINDS,
+            }
+            for u in rows
+        ]
 
 
 def restore_upload(
@@ -193,6 +232,10 @@ def restore_upload(
 ) -> restore.Restored:
     """Make a superseded upload (register, supplier master, staff extract) the one counted again, or with `revert`
     go back from this upload to the one it replaced; only by those who may upload the anchor's files; audited."""
+    from anchorage.access import queries
+    from anchorage.ingest import restore
+    from anchorage.services import loads as _every_kind  # noqa: F401  (the registry says what restores)
+
     up = queries.upload(ws, viewer, upload_id)
     viewer.require_upload(up.org)
     done = (restore.revert if revert else restore.restore)(ws, up.id, org=up.org)
@@ -218,6 +261,9 @@ def quarantine_workbook(
     """An upload's quarantine as a workbook to fix in Excel and load again (ingest/quarantine_fix.py), for those
     who see the anchor's detail (a staff extract's: only those who may upload it again); audited as an export.
     The upload and the rows written."""
+    from anchorage.access import queries
+    from anchorage.services.loads import fix_workbook, personal
+
     up = queries.upload(ws, viewer, upload_id)
     if personal(
         up.kind
@@ -246,6 +292,11 @@ def quarantine_file(
     ip: str | None,
 ) -> tuple[bytes, str]:
     """The quarantined rows kept (all columns) as CSV or XLSX, audited as an export; the bytes and media type."""
+    import pandas as pd
+
+    from anchorage.access import queries
+    from anchorage.exports import XLSX_MEDIA, csv_bytes, xlsx_bytes
+
     if fmt not in ("csv", "xlsx"):
         raise AnchorageError(
             f"We do not export .{fmt}.", fix="Use quarantine.csv or quarantine.xlsx."
@@ -268,6 +319,8 @@ def quarantine_file(
 
 def total_lines(rows: list[dict[str, Any]]) -> tuple[int, Decimal]:
     """The file's own total lines among an upload's quarantined rows (not payments, so nothing lost): count, £."""
+    from anchorage.ingest.spend import TOTAL_LINE
+
     found = [r for r in rows if r.get("reason") == TOTAL_LINE]
     return len(found), sum(
         (Decimal(str(r["amount"])) for r in found if r.get("amount") is not None), Decimal(0)

@@ -1,15 +1,18 @@
 """The bid pack as a printable PDF (A4, matplotlib's PdfPages, no browser needed): the summary and grants,
-the pledges with every reason one fails (as many pages as they need) and the suppressed starts and outcomes."""
+the pledges with every reason one fails (as many pages as they need) and the suppressed starts and outcomes.
+matplotlib (about a second to import) loads when a PDF is written, not when the bid modules load: every
+workforce file's load imports them."""
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 A4 = (8.27, 11.69)
 ROWS_PER_PAGE = 22
@@ -17,11 +20,13 @@ ROWS_PER_PAGE = 22
 
 def _plain(value: Any, width: int) -> str:
     """Cell text wrapped to the column; '$' escaped so that matplotlib never reads it as mathematics."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
     return "\n".join(textwrap.wrap(text, width) or [""]).replace("$", r"\$")
 
 
 def _page(title: str, frame: pd.DataFrame, widths: list[int], lines: list[str] = ()) -> Figure:  # type: ignore[assignment]
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=A4)
     fig.text(0.06, 0.95, _plain(title, 80), fontsize=14, weight="bold")
     for i, line in enumerate(lines):
@@ -64,6 +69,8 @@ def write_bid_pdf(
     headline: str,
 ) -> Path:
     """One summary page, the pledges over as many pages as they need, then the starts and outcomes."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
     keep = [
         c
         for c in (
