@@ -11,14 +11,31 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import typer.main
 from tests.cli_support import run_cli
 from typer.testing import CliRunner
 
 from anchorage.cli.main import COMMANDS, app
+from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.suppliers import ingest_suppliers
+from anchorage.jobs import queue
+from anchorage.workspace import Workspace
 
-HEAVY = ("duckdb", "ibis", "pandas", "fastapi", "matplotlib", "sqlalchemy", "polars", "reportlab")
+HEAVY = (
+    "duckdb",
+    "ibis",
+    "pandas",
+    "fastapi",
+    "matplotlib",
+    "sqlalchemy",
+    "polars",
+    "reportlab",
+    "alembic",
+    "openpyxl",
+    "pyarrow",
+)
 
 
 def _imported_by(argv: list[str]) -> tuple[str, list[str]]:
@@ -88,3 +105,33 @@ def test_root_help_is_the_same_before_and_after_the_commands_load():
 def test_a_mistyped_command_is_still_suggested():
     done = run_cli(["spned", "list"])
     assert done.returncode == 2 and "Did you mean 'spend'?" in done.stderr
+
+
+def test_listing_uploads_and_jobs_reads_the_records_only(workspace: Workspace, tmp_path: Path):
+    """`uploads list` and `jobs list` read the records database: no analysis, loader, warehouse or Alembic (the
+    schema is current, so its check is one query), and a replaced supplier master is still restorable."""
+    spend, master = tmp_path / "spend.csv", tmp_path / "suppliers.csv"
+    for amount in (100, 200):  # the same file again, changed: the first version is replaced
+        spend.write_text(f"Supplier Name,Amount,Payment Date\nAcme Ltd,{amount},25/05/2024\n")
+        ingest_spend(workspace, spend, "Council")
+    master.write_text("Supplier Name,Postcode\nAcme Ltd,SE6 4RU\n")
+    ingest_suppliers(workspace, master, "Council")
+    newer = tmp_path / "suppliers-march.csv"
+    newer.write_text("Supplier Name,Postcode\nAcme Ltd,SE10 0AA\n")
+    ingest_suppliers(workspace, newer, "Council")
+    job = queue.submit(workspace, "refresh", requested_by="ops@example.org", org="council")
+    where = ["--workspace", str(workspace.root)]
+
+    output, heavy = _imported_by(["uploads", "list", "--org", "council", "--json", *where])
+    assert heavy == ["sqlalchemy"], f"`anchorage uploads list` imported {heavy}"
+    listed = [(u["kind"], u["file"], u["status"], u["restorable"]) for u in json.loads(output)]
+    assert listed == [
+        ("suppliers", "suppliers-march.csv", "loaded", False),
+        ("suppliers", "suppliers.csv", "replaced", True),
+        ("spend", "spend.csv", "loaded", False),
+        ("spend", "spend.csv", "replaced", False),  # a new version of a spend file: not a snapshot
+    ]
+
+    output, heavy = _imported_by(["jobs", "list", *where])
+    assert heavy == ["sqlalchemy"], f"`anchorage jobs list` imported {heavy}"
+    assert job in output and "Working out the figures" in output

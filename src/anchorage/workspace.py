@@ -11,14 +11,19 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchorage import config as cfgmod
 from anchorage.core.errors import WorkspaceError
-from anchorage.store import journal, records, warehouse
+from anchorage.store import records
+
+# The warehouse (DuckDB) loads when a command first opens it: `anchorage jobs list` reads records only.
+if TYPE_CHECKING:
+    import duckdb
+
+    from anchorage.store import warehouse
 
 CONFIG_NAME = "anchorage.toml"
 ENV_VAR = "ANCHORAGE_WORKSPACE"
@@ -120,6 +125,8 @@ class Workspace:
 
     def migrate(self) -> list[str]:
         """Bring both stores to the current schema (`anchorage migrate`); say what changed, one line each."""
+        from anchorage.store import warehouse
+
         done = [f"records database: {step}" for step in records.migrate(self.records_url)]
         with self.warehouse(read_only=True) as con:  # opening the warehouse applies its migrations
             applied = warehouse.migrated(self.warehouse_path)
@@ -171,6 +178,8 @@ class Workspace:
         )
 
     def _sweep(self, db: warehouse.Database) -> None:
+        from anchorage.store import journal
+
         cur = db.cursor()
         try:
             journal.sweep(cur, self.session)
@@ -179,6 +188,8 @@ class Workspace:
 
     def hold_warehouse(self) -> warehouse.Database:
         """Own the warehouse for the life of this process (the web server does)."""
+        from anchorage.store import warehouse
+
         try:
             return warehouse.hold(self.warehouse_path, on_open=self._sweep, wait=self.on_busy)
         except warehouse.WarehouseBusy:
@@ -189,6 +200,8 @@ class Workspace:
         """A cursor of its own on the process's warehouse instance; writers take turns, readers never wait.
 
         Opening the instance migrates the schema and finishes any interrupted load (store/journal.py)."""
+        from anchorage.store import warehouse
+
         stack = ExitStack()
         try:
             con = stack.enter_context(
@@ -204,6 +217,8 @@ class Workspace:
     @property
     def warehouse_writes(self) -> int:
         """How many write sections this process has finished on the warehouse (a cache key)."""
+        from anchorage.store import warehouse
+
         return warehouse.writes(self.warehouse_path)
 
     def session(self) -> Session:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # The kinds of file that supersede each other (an ImportKind with a `snapshot`: asset register, supplier
 # master, staff extract), whose replaced uploads can be restored. Named here so that listing uploads does not
 # import every loader to ask the registry; tests/test_imports_light.py checks it against the registry.
-RESTORABLE_KINDS = frozenset({"assets", "staff", "suppliers"})
+RESTORABLE_KINDS = frozenset({"assets", "suppliers", "workforce"})
 
 __all__ = [
     "buyers",
