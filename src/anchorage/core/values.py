@@ -13,7 +13,9 @@ import threading
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported by the first parse (about 0.1 s): a module that only names a DateOrder does not pay
+if (
+    TYPE_CHECKING
+):  # imported by the first parse (about 0.1 s): a module that only names a DateOrder does not pay
     import duckdb
 
 

@@ -40,4 +40,3 @@ def describe(ws: Workspace, org: str, kind: str, filename: str) -> str:
         f"This file adds to the {len(current)} {spec.label.lower()} file{'s' if len(current) > 1 else ''} "
         f"already loaded for {anchor.name}."
     )
-
