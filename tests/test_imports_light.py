@@ -59,9 +59,8 @@ def test_a_current_workspace_opens_without_alembic_and_a_behind_one_still_migrat
 ):
     assert _open_fresh(workspace.root) == (records.HEAD_REVISION, False)
     url = workspace.records_url
-    command.downgrade(
-        _alembic(url), "0012_opaque_ids"
-    )  # as an Anchorage before the jobs table left it
+    # As an Anchorage from before the jobs table left it:
+    command.downgrade(_alembic(url), "0012_opaque_ids")
     engine = sa.create_engine(url)
     with engine.connect() as c:
         assert not sa.inspect(c).has_table("jobs")

@@ -13,9 +13,8 @@ import threading
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-if (
-    TYPE_CHECKING
-):  # imported by the first parse (about 0.1 s): a module that only names a DateOrder does not pay
+# DuckDB loads with the first parse (about 0.1 s): a module that only names a DateOrder does not pay for it.
+if TYPE_CHECKING:
     import duckdb
 
 
