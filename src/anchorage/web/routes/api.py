@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from anchorage.access import queries
+from anchorage.access.read_cache import READS, scope_key
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.services.procurement import exported
 from anchorage.web.deps import CtxDep, client_ip
@@ -53,7 +54,12 @@ def benchmark(ctx: CtxDep) -> dict[str, Any]:
 @router.get("/suppliers")
 def suppliers(ctx: CtxDep, shown: SupplierRows, q: str = "") -> dict[str, Any]:
     """Suppliers of the anchors whose detail you may see, by spend."""
-    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q[:100], limit=shown.limit)
+    search = q[:100]
+    rows = READS.get(
+        ctx.ws,
+        ("api suppliers", scope_key(ctx.viewer), search, shown.limit),
+        lambda: queries.suppliers(ctx.ws, ctx.viewer, search=search, limit=shown.limit),
+    )
     return {"ok": True, "rows": jsonable_encoder(rows)}
 
 
@@ -63,8 +69,13 @@ def transactions(
 ) -> dict[str, Any]:
     """One anchor's payments (detail: only its users and anchors it shares with)."""
     slug = ctx.ws.config.anchor(org).slug
-    rows, total = queries.transactions(
-        ctx.ws, ctx.viewer, slug, search=q[:100], limit=page.limit, offset=page.offset
+    search = q[:100]
+    rows, total = READS.get(
+        ctx.ws,
+        ("api payments", scope_key(ctx.viewer), slug, search, page.limit, page.offset),
+        lambda: queries.transactions(
+            ctx.ws, ctx.viewer, slug, search=search, limit=page.limit, offset=page.offset
+        ),
     )
     exported(
         ctx.ws, ctx.viewer, "transactions api", org=slug, ip=client_ip(request), rows=len(rows)
