@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +94,9 @@ def served(a: argparse.Namespace, root: Path, org: str) -> dict[str, Any]:
                 "cpu_ms": round((_cpu(server) - cpu0) * 1000 / a.per_url, 2),
                 "wall_ms": round((time.perf_counter() - t0) * 1000 / a.per_url, 2),
             }
-            print(f"  {u}: {per_url[u]['cpu_ms']} ms CPU, {per_url[u]['wall_ms']} ms wall", flush=True)
+            print(
+                f"  {u}: {per_url[u]['cpu_ms']} ms CPU, {per_url[u]['wall_ms']} ms wall", flush=True
+            )
         load_before = os.getloadavg()
         cpu0 = _cpu(server)
         seen = run_clients(base, urls, dict(c.cookies), token, a.clients, a.seconds)
@@ -229,7 +230,11 @@ def main() -> None:
     a.data.mkdir(parents=True, exist_ok=True)
     ws = bench_web.build(a.data, a.rows, a.keep)
     org = ws.config.anchors[0].slug
-    result: dict[str, Any] = {"rows": a.rows, "per_url": a.per_url, "load_at_start": os.getloadavg()}
+    result: dict[str, Any] = {
+        "rows": a.rows,
+        "per_url": a.per_url,
+        "load_at_start": os.getloadavg(),
+    }
     if not a.no_serve:
         print("served…", flush=True)
         result["served"] = served(a, ws.root, org)

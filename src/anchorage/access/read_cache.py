@@ -25,7 +25,7 @@ LIMIT = 512  # entries per process: pages of a few hundred rows each, a few MB a
 def warehouse_token(ws: Workspace) -> tuple[Any, ...]:
     """Changes whenever the warehouse may have changed (a cheap look: a counter and two stat calls)."""
     wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
-    files = []
+    files: list[int | None] = []
     for p in (ws.warehouse_path, wal):
         try:
             files.append(p.stat().st_mtime_ns)

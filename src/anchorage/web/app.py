@@ -36,6 +36,7 @@ from anchorage.web.routes import (
 from anchorage.web.security_headers import SecurityHeaders
 from anchorage.web.settings import WebSettings
 
+
 def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Anchorage",
