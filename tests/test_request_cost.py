@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from tests.web_support import (
     MARKERS,
     Web,
@@ -22,7 +24,8 @@ from tests.web_support import (
     signed_in,
 )
 
-from anchorage.access import committed
+from anchorage.access import committed, queries
+from anchorage.access.gate import Viewer
 from anchorage.access.read_cache import ReadCache, warehouse_token
 from anchorage.ingest.spend import ingest_spend
 from anchorage.store.accounts import AuditEvent
@@ -200,3 +203,27 @@ def test_the_committed_run_id_follows_a_new_commit_at_once(web):
     second = committed.run_id(web.ws)
     assert second is not None and second != first
     assert committed.required(web.ws).run_id == second
+
+
+def test_the_api_sends_the_same_json_as_before_its_bodies_were_kept(web):
+    """The kept bodies are what FastAPI's own encoding of the query's answer gives, with the JSON media type."""
+    council = signed_in(web, "analyst@council.org")
+    viewer = Viewer("x", "analyst@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    rows, total = queries.transactions(web.ws, viewer, "council", limit=7, offset=2)
+    expected = {
+        "/api/v1/anchors/council/transactions?limit=7&offset=2": {
+            "ok": True,
+            "total": total,
+            "rows": rows,
+        },
+        "/api/v1/suppliers?limit=5&q=ltd": {
+            "ok": True,
+            "rows": queries.suppliers(web.ws, viewer, search="ltd", limit=5),
+        },
+    }
+    for url, content in expected.items():
+        for _ in range(2):
+            r = council.get(url)
+            assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+            assert r.content == JSONResponse(jsonable_encoder(content)).body, url
+    assert len(rows) == 7 and total > 9
