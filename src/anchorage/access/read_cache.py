@@ -19,7 +19,7 @@ from anchorage.access.gate import Viewer
 from anchorage.workspace import Workspace
 
 T = TypeVar("T")
-LIMIT = 512  # entries per process: pages of a few hundred rows each, a few MB at most
+LIMIT = 256  # entries per process; each at most an API page of 1,000 rows
 
 
 def warehouse_token(ws: Workspace) -> tuple[Any, ...]:
