@@ -224,11 +224,17 @@ def start_session(s: Session, user: User) -> NewSession:
 def session_user(s: Session, cookie: str | None) -> tuple[User, WebSession] | None:
     if not cookie:
         return None
-    ws = s.get(WebSession, digest(cookie))
-    if ws is None or aware(ws.expires_at) <= now():
+    found = s.execute(  # the session and its user in one look (every signed-in request asks)
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.id_hash == digest(cookie))
+    ).first()
+    if found is None:
         return None
-    user = s.get(User, ws.user_id)
-    return (user, ws) if user is not None and user.active else None
+    ws, user = found
+    if aware(ws.expires_at) <= now() or not user.active:
+        return None
+    return user, ws
 
 
 def end_session(s: Session, cookie: str | None) -> None:
@@ -458,11 +464,15 @@ def token_user(s: Session, token: str | None) -> User | None:
     """The active user a token acts as, or None; notes when the token was last used."""
     if not token:
         return None
-    row = s.get(ApiToken, digest(token))
-    if row is None or row.revoked_at is not None:
+    found = s.execute(  # the token and its user in one look (every API request asks)
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest(token))
+    ).first()
+    if found is None:
         return None
-    user = s.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or not user.active:
         return None
     if row.last_used_at is None or aware(row.last_used_at) < now() - TOKEN_TOUCH:
         row.last_used_at = now()

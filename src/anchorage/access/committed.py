@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from anchorage.access.read_cache import READS
 from anchorage.core.errors import AnchorageError
 from anchorage.procurement import explore
 from anchorage.procurement.analysis import AnalysisResult
@@ -82,10 +83,15 @@ def stale(ws: Workspace) -> bool:
 
 
 def run_id(ws: Workspace) -> str | None:
-    """The committed run's id (a cheap look: pages key their caches on it), None before the first refresh."""
-    with ws.warehouse(read_only=True) as con:
-        row = con.execute("SELECT run_id FROM analysis_runs LIMIT 1").fetchone()
-    return str(row[0]) if row else None
+    """The committed run's id (pages key their caches on it), None before the first refresh: read again only
+    when the warehouse was written since the last look (access/read_cache.py)."""
+
+    def read() -> str | None:
+        with ws.warehouse(read_only=True) as con:
+            row = con.execute("SELECT run_id FROM analysis_runs LIMIT 1").fetchone()
+        return str(row[0]) if row else None
+
+    return READS.get(ws, "committed run", read)
 
 
 def current(ws: Workspace) -> Committed | None:

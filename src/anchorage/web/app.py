@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -34,13 +33,8 @@ from anchorage.web.routes import (
     workforce_api,
     workforce_bid,
 )
+from anchorage.web.security_headers import SecurityHeaders
 from anchorage.web.settings import WebSettings
-
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
@@ -66,20 +60,8 @@ def create_app(root: Path, settings: WebSettings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, upload_bytes=app.state.settings.max_upload_mb * 1024 * 1024)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        if request.url.scheme == "https" or app.state.settings.hsts:
-            response.headers["Strict-Transport-Security"] = HSTS
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    # Outside the body limit, as the function middleware it replaces was.
+    app.add_middleware(SecurityHeaders, hsts=lambda: bool(app.state.settings.hsts))
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (

@@ -49,7 +49,8 @@ def current(request: Request) -> Ctx:
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             user = accounts.token_user(s, auth[7:].strip())
-            s.commit()  # keep the token's "last used"
+            if s.dirty:  # keep the token's "last used" (written at most once a minute)
+                s.commit()
             csrf = None
         else:
             found = accounts.session_user(s, request.cookies.get(SESSION_COOKIE))

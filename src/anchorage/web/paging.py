@@ -7,7 +7,7 @@ offset past a 64-bit integer used to answer 500 and drop the connection).
 No `from __future__ import annotations` here: FastAPI must evaluate the annotations of the functions that
 `window` and `bounded` build, which name their arguments."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -25,7 +25,7 @@ __all__ = [
 ]  # kept here for the routes and tests that import them
 
 
-def page_number(
+async def page_number(  # async: parsing a number needs no trip to the thread pool
     page: Annotated[str, Query(description=f"Page, from 1 to {MAX_PAGE:,}.")] = "1",
 ) -> int:
     return whole_number(page, "page number", 1, MAX_PAGE)
@@ -42,10 +42,10 @@ class Window:
     offset: int
 
 
-def window(default: int, most: int) -> Callable[..., Window]:
+def window(default: int, most: int) -> Callable[..., Awaitable[Window]]:
     """A dependency reading `?limit=` (1 to `most`, default `default`) and `?offset=` (0 to MAX_OFFSET)."""
 
-    def read(
+    async def read(
         limit: Annotated[str, Query(description=f"Rows to return, 1 to {most}.")] = str(default),
         offset: Annotated[str, Query(description="Rows to skip.")] = "0",
     ) -> Window:
@@ -56,10 +56,10 @@ def window(default: int, most: int) -> Callable[..., Window]:
     return read
 
 
-def bounded(name: str, default: int, low: int, high: int) -> Callable[..., int]:
+def bounded(name: str, default: int, low: int, high: int) -> Callable[..., Awaitable[int]]:
     """A dependency for one whole-number query parameter `name`, clamped to [low, high]."""
 
-    def read(value: Annotated[str, Query(alias=name)] = str(default)) -> int:
+    async def read(value: Annotated[str, Query(alias=name)] = str(default)) -> int:
         return whole_number(value, name, low, high)
 
     return read

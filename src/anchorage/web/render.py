@@ -30,6 +30,9 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = (
     True  # every template, whatever its extension: supplier names are untrusted
 )
+# The templates ship with the code and never change while the server runs: Jinja need not look at each file's
+# time on every render (several stat calls a page).
+TEMPLATES.env.auto_reload = False
 TEMPLATES.env.filters.update(
     money=fmt_money, pct=fmt_pct, int=fmt_int, tier=lambda t: TIER_NAMES.get(t, t)
 )

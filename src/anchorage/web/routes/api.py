@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from anchorage.access import queries
+from anchorage.access.read_cache import READS, scope_key
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.services.procurement import exported
 from anchorage.web.deps import CtxDep, client_ip
@@ -44,32 +46,65 @@ def anchor_dashboard(org: str, ctx: CtxDep) -> Response:
     return Response(api_dashboard(ctx.ws, ctx.viewer, slug), media_type="application/json")
 
 
-@router.get("/benchmark")
-def benchmark(ctx: CtxDep) -> dict[str, Any]:
+def _json(content: bytes) -> Response:
+    return Response(content, media_type="application/json")
+
+
+def _encoded(content: dict[str, Any]) -> bytes:
+    """The body FastAPI would send for `content` (jsonable_encoder, then its JSONResponse), made once: kept reads
+    are sent as these bytes, not encoded again on every request."""
+    return bytes(JSONResponse(jsonable_encoder(content)).body)
+
+
+@router.get("/benchmark", response_model=dict[str, Any])
+def benchmark(ctx: CtxDep) -> Response:
     """Anchor against anchor on the headline shares."""
-    return {"ok": True, "rows": jsonable_encoder(benchmark_rows(ctx.ws, ctx.viewer))}
+    return _json(
+        READS.get(
+            ctx.ws,
+            ("api benchmark", scope_key(ctx.viewer)),
+            lambda: _encoded({"ok": True, "rows": benchmark_rows(ctx.ws, ctx.viewer)}),
+        )
+    )
 
 
-@router.get("/suppliers")
-def suppliers(ctx: CtxDep, shown: SupplierRows, q: str = "") -> dict[str, Any]:
+@router.get("/suppliers", response_model=dict[str, Any])
+def suppliers(ctx: CtxDep, shown: SupplierRows, q: str = "") -> Response:
     """Suppliers of the anchors whose detail you may see, by spend."""
-    rows = queries.suppliers(ctx.ws, ctx.viewer, search=q[:100], limit=shown.limit)
-    return {"ok": True, "rows": jsonable_encoder(rows)}
+    search = q[:100]
+    return _json(
+        READS.get(
+            ctx.ws,
+            ("api suppliers", scope_key(ctx.viewer), search, shown.limit),
+            lambda: _encoded(
+                {
+                    "ok": True,
+                    "rows": queries.suppliers(ctx.ws, ctx.viewer, search=search, limit=shown.limit),
+                }
+            ),
+        )
+    )
 
 
-@router.get("/anchors/{org}/transactions")
+@router.get("/anchors/{org}/transactions", response_model=dict[str, Any])
 def transactions(
     request: Request, org: str, ctx: CtxDep, page: PaymentRows, q: str = ""
-) -> dict[str, Any]:
+) -> Response:
     """One anchor's payments (detail: only its users and anchors it shares with)."""
     slug = ctx.ws.config.anchor(org).slug
-    rows, total = queries.transactions(
-        ctx.ws, ctx.viewer, slug, search=q[:100], limit=page.limit, offset=page.offset
+    search = q[:100]
+
+    def read() -> tuple[bytes, int]:
+        rows, total = queries.transactions(
+            ctx.ws, ctx.viewer, slug, search=search, limit=page.limit, offset=page.offset
+        )
+        return _encoded({"ok": True, "total": total, "rows": rows}), len(rows)
+
+    body, shown = READS.get(
+        ctx.ws, ("api payments", scope_key(ctx.viewer), slug, search, page.limit, page.offset), read
     )
-    exported(
-        ctx.ws, ctx.viewer, "transactions api", org=slug, ip=client_ip(request), rows=len(rows)
-    )
-    return {"ok": True, "total": total, "rows": jsonable_encoder(rows)}
+    exported(ctx.ws, ctx.viewer, "transactions api", org=slug, ip=client_ip(request), rows=shown)
+    return _json(body)
 
 
 @router.get("/anchors/{org}/uploads")

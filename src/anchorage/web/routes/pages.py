@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,6 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from anchorage.access import explore_queries
 from anchorage.access.committed import FiguresPending
+from anchorage.access.read_cache import READS, scope_key
+from anchorage.access.table import TablePage
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.web.deps import CtxDep
 from anchorage.web.render import render
@@ -60,7 +63,13 @@ def benchmark(request: Request, ctx: CtxDep, year: str = "") -> Response:
 
 
 def _years(ctx: Any) -> list[tuple[str, str]]:
-    return explore_queries.years(ctx.ws)
+    return READS.get(ctx.ws, "explore years", lambda: explore_queries.years(ctx.ws))
+
+
+def _linked(page: TablePage) -> TablePage:
+    """The page with each row's supplier link, on copies: the page read may be shared (access/read_cache.py)."""
+    rows = [{**r, "_links": {"supplier": _supplier_link(r["supplier_key"])}} for r in page.rows]
+    return replace(page, rows=rows)
 
 
 def _anchors(ctx: Any) -> dict[str, str]:
@@ -74,9 +83,13 @@ def _supplier_link(key: str) -> str:
 @router.get("/suppliers")
 def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
     req = table_request(request, explore_queries.SUPPLIERS)
-    page = explore_queries.suppliers(ctx.ws, ctx.viewer, req)
-    for r in page.rows:
-        r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
+    page = _linked(
+        READS.get(
+            ctx.ws,
+            ("suppliers", scope_key(ctx.viewer), req),
+            lambda: explore_queries.suppliers(ctx.ws, ctx.viewer, req),
+        )
+    )
     anchors = _anchors(ctx)
     choices = {
         "anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
@@ -105,7 +118,11 @@ def supplier_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
 
 @router.get("/supplier")
 def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
-    sup = explore_queries.supplier(ctx.ws, ctx.viewer, name)
+    sup = READS.get(
+        ctx.ws,
+        ("supplier", scope_key(ctx.viewer), name),
+        lambda: explore_queries.supplier(ctx.ws, ctx.viewer, name),
+    )
     return render(
         request,
         "supplier.html",
@@ -117,9 +134,13 @@ def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
 def transactions(request: Request, org: str, ctx: CtxDep) -> Response:
     slug = ctx.ws.config.anchor(org).slug
     req = table_request(request, explore_queries.PAYMENTS)
-    page = explore_queries.payments(ctx.ws, ctx.viewer, slug, req)
-    for r in page.rows:
-        r["_links"] = {"supplier": _supplier_link(r["supplier_key"])}
+    page = _linked(
+        READS.get(
+            ctx.ws,
+            ("payments", scope_key(ctx.viewer), slug, req),
+            lambda: explore_queries.payments(ctx.ws, ctx.viewer, slug, req),
+        )
+    )
     choices = {"category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
     view = table_view(
         page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})}

@@ -1,0 +1,229 @@
+"""What a request costs (issues 14 and 17): reads of the committed analysis and the explore tables are kept per
+process (access/read_cache.py) under the warehouse's write token and the viewer's scope. These tests prove the
+keeping never changes what a page says: no viewer gets another's figures from it, a new upload's figures show
+as soon as they commit, and a change of sharing or of the warehouse is seen at once. Real DuckDB and SQLite."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from tests.web_support import (
+    MARKERS,
+    Web,
+    build_web,
+    csrf_of,
+    refresh_figures,
+    shut_down,
+    signed_in,
+)
+
+from anchorage.access import committed, queries
+from anchorage.access.gate import Viewer
+from anchorage.access.read_cache import ReadCache, warehouse_token
+from anchorage.ingest.spend import ingest_spend
+from anchorage.store.accounts import AuditEvent
+
+COUNCIL_ONLY = MARKERS["council"]
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    built = build_web(tmp_path_factory.mktemp("reqcost"))
+    yield built
+    shut_down(built)
+
+
+def _text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def shows(marker: str, page: str) -> bool:
+    """Supplier names appear as given or normalised ("ZEBRA COUNCIL ONLY"): the distinctive word."""
+    return marker.split()[0].upper() in _text(page).upper()
+
+
+def _api(c, url: str) -> dict:  # type: ignore[no-untyped-def]
+    r = c.get(url)
+    assert r.status_code == 200, (url, r.text[:300])
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _supplier_key(c, name: str) -> str:  # type: ignore[no-untyped-def]
+    rows = _api(c, "/api/v1/suppliers?" + urlencode({"q": name}))["rows"]
+    assert rows, f"{name} is not among the suppliers"
+    return str(rows[0]["key"])
+
+
+def test_two_viewers_with_different_scopes_never_get_each_others_kept_reads(web):
+    council, trust = (
+        signed_in(web, "analyst@council.org"),
+        signed_in(web, "analyst@trust.org"),
+    )
+    key = _supplier_key(council, COUNCIL_ONLY)
+    urls = [
+        "/suppliers",
+        "/api/v1/suppliers",
+        "/supplier?" + urlencode({"name": key}),
+        "/anchors/council/transactions",
+        "/api/v1/anchors/council/transactions",
+    ]
+    for _ in range(2):  # the second time from what the first kept
+        for u in urls:
+            r = council.get(u)
+            assert r.status_code == 200, u
+            assert shows(COUNCIL_ONLY, r.text), u
+    # Now the same URLs, with the same query strings, for an anchor that may not see the council's detail.
+    for _ in range(2):
+        assert not shows(COUNCIL_ONLY, trust.get("/suppliers").text)
+        assert not shows(COUNCIL_ONLY, trust.get("/api/v1/suppliers").text)
+        assert trust.get("/supplier?" + urlencode({"name": key})).status_code == 404
+        assert trust.get("/anchors/council/transactions").status_code == 403
+        assert trust.get("/api/v1/anchors/council/transactions").status_code == 403
+    # And the other way round: the trust's own supplier never reaches the council analyst.
+    trust_only = MARKERS["acute-trust"]
+    assert shows(trust_only, trust.get("/suppliers").text)
+    assert not shows(trust_only, council.get("/suppliers").text)
+    # The dashboards' kept views too: the council's supplier list is the council's users' only.
+    assert shows(COUNCIL_ONLY, council.get("/dashboard/council?year=all").text)
+    assert not shows(COUNCIL_ONLY, trust.get("/dashboard/council?year=all").text)
+    assert not shows(COUNCIL_ONLY, trust.get("/api/v1/dashboard/council").text)
+
+
+def test_sharing_and_its_revocation_show_at_once_through_the_kept_reads(web):
+    trust = signed_in(web, "analyst@trust.org")
+    admin = signed_in(web, "admin@council.org")
+    assert not shows(COUNCIL_ONLY, trust.get("/suppliers").text)  # kept for the trust's scope
+    token = csrf_of(admin.get("/admin/sharing").text)
+    share = {"csrf_token": token, "owner": "council", "grantee": "acute-trust"}
+    assert admin.post("/admin/sharing", data=share).status_code == 200
+    try:
+        assert shows(COUNCIL_ONLY, trust.get("/suppliers").text)
+        assert shows(COUNCIL_ONLY, trust.get("/api/v1/suppliers").text)
+        assert trust.get("/api/v1/anchors/council/transactions").status_code == 200
+    finally:
+        r = admin.post("/admin/sharing", data={**share, "action": "revoke"})
+        assert r.status_code == 200
+    assert not shows(COUNCIL_ONLY, trust.get("/suppliers").text)
+    assert not shows(COUNCIL_ONLY, trust.get("/api/v1/suppliers").text)
+    assert trust.get("/api/v1/anchors/council/transactions").status_code == 403
+
+
+def test_every_api_page_of_payments_is_still_audited_when_its_rows_are_kept(web):
+    council = signed_in(web, "analyst@council.org")
+    with web.ws.session() as s:
+        before = s.query(AuditEvent).filter(AuditEvent.action == "export").count()
+    for _ in range(3):
+        assert council.get("/api/v1/anchors/council/transactions").status_code == 200
+    with web.ws.session() as s:
+        after = s.query(AuditEvent).filter(AuditEvent.action == "export").count()
+    assert after == before + 3
+
+
+def test_a_new_upload_shows_on_every_page_once_its_figures_commit(tmp_path: Path):
+    web = build_web(tmp_path / "web")
+    try:
+        college = signed_in(web, "viewer@college.org")
+        pages = (
+            "/api/v1/dashboard/college",
+            "/api/v1/suppliers",
+            "/suppliers",
+            "/anchors/college/transactions",
+            "/api/v1/anchors/college/transactions",
+            "/dashboard/college?year=all",
+            "/benchmark?year=all",
+        )
+        before = {u: college.get(u).text for u in pages}  # kept now
+        spend = _api(college, "/api/v1/dashboard/college")["tiles"]["spend"]
+        new = tmp_path / "college-more.csv"
+        new.write_text(
+            "Payee,Net Amount,Paid Date,Expense Type\nOkapi Newly Paid Ltd,12345,06/05/2023,Catering\n"
+        )
+        ingest_spend(web.ws, new, "College", date_order="dmy")
+        refresh_figures(web.ws)  # the refresh job works out and commits the new figures
+        after = {u: college.get(u).text for u in pages}
+        assert _api(college, "/api/v1/dashboard/college")["tiles"]["spend"] == pytest.approx(
+            spend + 12345
+        )
+        for u in pages[1:5]:
+            assert shows("Okapi Newly Paid Ltd", after[u]), u
+            assert not shows("Okapi Newly Paid Ltd", before[u]), u
+        for u in pages[5:]:
+            assert after[u] != before[u], u  # new figures, not the kept ones
+    finally:
+        shut_down(web)
+
+
+def test_a_kept_read_is_read_again_after_any_warehouse_write(web):
+    cache = ReadCache()
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    assert cache.get(web.ws, "k", read) == 1
+    assert cache.get(web.ws, "k", read) == 1  # kept: the warehouse is unchanged
+    token = warehouse_token(web.ws)
+    with web.ws.warehouse() as con:  # a write section, however small
+        con.execute("SELECT 1")
+    assert warehouse_token(web.ws) != token
+    assert cache.get(web.ws, "k", read) == 2
+    assert cache.get(web.ws, "other", read) == 3  # keys are apart
+
+
+def test_errors_are_not_kept_and_the_cache_is_bounded(web):
+    cache = ReadCache(limit=3)
+
+    def fails() -> int:
+        raise committed.FiguresPending("not yet", fix="wait")
+
+    for _ in range(2):
+        with pytest.raises(committed.FiguresPending):
+            cache.get(web.ws, "bad", fails)
+    assert cache.get(web.ws, "bad", lambda: 7) == 7
+    for i in range(10):
+        cache.get(web.ws, i, lambda i=i: i)  # type: ignore[misc]
+    assert len(cache._items) == 3
+
+
+def test_the_committed_run_id_follows_a_new_commit_at_once(web):
+    first = committed.run_id(web.ws)
+    assert first is not None and committed.run_id(web.ws) == first
+    found = committed.current(web.ws)
+    assert found is not None
+    done = committed.refresh(web.ws, found.coverage, lambda *step: None)  # as the refresh job does
+    assert done["tables"] > 0
+    second = committed.run_id(web.ws)
+    assert second is not None and second != first
+    assert committed.required(web.ws).run_id == second
+
+
+def test_the_api_sends_the_same_json_as_before_its_bodies_were_kept(web):
+    """The kept bodies are what FastAPI's own encoding of the query's answer gives, with the JSON media type."""
+    council = signed_in(web, "analyst@council.org")
+    viewer = Viewer("x", "analyst@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    rows, total = queries.transactions(web.ws, viewer, "council", limit=7, offset=2)
+    expected = {
+        "/api/v1/anchors/council/transactions?limit=7&offset=2": {
+            "ok": True,
+            "total": total,
+            "rows": rows,
+        },
+        "/api/v1/suppliers?limit=5&q=ltd": {
+            "ok": True,
+            "rows": queries.suppliers(web.ws, viewer, search="ltd", limit=5),
+        },
+    }
+    for url, content in expected.items():
+        for _ in range(2):
+            r = council.get(url)
+            assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+            assert r.content == JSONResponse(jsonable_encoder(content)).body, url
+    assert len(rows) == 7 and total > 9
