@@ -92,11 +92,11 @@ def post_need(request: Request, form: FormDep) -> Response:
         return _page(
             request, {k: v for k, v in values.items() if k != HONEYPOT}, exc.problems, status=400
         )
-    if sub.token:
+    if sub.token and sub.contact_email:  # accepted: a confirmation to the checked address
         link = f"{str(request.base_url).rstrip('/')}/community/need/confirm/{sub.token}"
         send_email(
             ws,
-            values["contact_email"],
+            sub.contact_email,  # the checked address, as stored
             "Please confirm your request for a space",
             f"Thank you for telling {ws.config.collaborative} what space you need.\n\n"
             f"To publish your request, open this link within 72 hours:\n{link}\n\n"
