@@ -19,10 +19,12 @@ from anchorage.access.table import (
     TablePage,
     TableRequest,
     TableSpec,
+    order_sql,
     records,
     select_sql,
     sql_page,
     sql_rows,
+    where_sql,
     yes_no_sql,
 )
 from anchorage.config import TIERS
@@ -157,9 +159,31 @@ SUPPLIERS_FLAT = TableSpec(
     default_sort="-spend",
     tie=("supplier_name_norm", "org"),
     search=("supplier_name",),
-    hidden_filters=tuple(c for c in _common_filters("") if c.key != "counted"),
+    hidden_filters=(
+        *(c for c in _common_filters("") if c.key != "counted"),
+        *_profile_filters(""),
+    ),
 )
 FLAT_FILTERS = frozenset(c.key for c in SUPPLIERS_FLAT.filters)
+
+# The explorer filtered on a category or the exclusion rules reads one row per supplier and anchor of that
+# category (NULL: every one) and those payments counted or left out (NULL: either), in a year or every year.
+SUPPLIERS_BY_CATEGORY = replace(
+    SUPPLIERS_FLAT,
+    hidden_filters=(
+        *SUPPLIERS_FLAT.hidden_filters,
+        Column(
+            "counted",
+            "Counted",
+            sql="CASE WHEN counted THEN 'yes' WHEN NOT counted THEN 'no' END",  # NULL: not a value
+            sortable=False,
+            filter="equals",
+            choices=COUNTED_CHOICES,
+        ),
+        Column("category", "Category", sortable=False, filter="equals"),
+    ),
+)
+CATEGORY_FILTERS = frozenset(c.key for c in SUPPLIERS_BY_CATEGORY.filters)
 
 
 @contextmanager
@@ -183,13 +207,17 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
     with reader(ws) as con:
-        page = _default_order_page(con, slug, req) or sql_page(
+        page = (
+            _default_order_page(con, slug, req)
+            or _group_page(con, slug, req)
+            or sql_page(
             con,
             PAYMENTS,
             req,
             "explore_payments",
             ("org = ?", [slug]),
-            extra="supplier_name_norm AS supplier_key",
+                extra="supplier_name_norm AS supplier_key",
+            )
         )
         page.extra["categories"] = categories(con, [slug])
         _ward_label(con, page)
@@ -240,6 +268,32 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
     ) in positions:  # each a point read of the payments' numbering: zone maps find its one block
         rows += records(con.execute(f"SELECT {cols} FROM explore_payments WHERE pos = ?", [pos]))
     return TablePage(PAYMENTS, req, rows, total)
+
+
+# Payments filters that are the same for every payment of a group (procurement/explore_payments.py).
+GROUP_FILTERS = frozenset(c.key for c in PAYMENTS.filters) - {"service"}
+
+
+def _group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
+    """Payments filtered on what their groups hold (supplier text, tier, year, category, place...): the
+    filter is matched and counted on the groups (a few rows per supplier), then only the matching groups'
+    payments are read, by group number within the groups' range of numbers, in any order."""
+    if req.search or not req.filters or {k for k, _ in req.filters} - GROUP_FILTERS:
+        return None
+    where, params = where_sql(PAYMENTS, req)
+    matching = f"FROM explore_payment_groups WHERE org = ? AND {where}"
+    row = con.execute(
+        f"SELECT sum(payments), min(first_pos), max(last_pos) {matching}", [slug, *params]
+    ).fetchone()
+    total, low, high = (int(row[0]), row[1], row[2]) if row and row[0] else (0, 0, -1)
+    req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
+    cur = con.execute(
+        f"SELECT {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM explore_payments "
+        f"WHERE pos BETWEEN ? AND ? AND group_no IN (SELECT group_no {matching}) "
+        f"ORDER BY {order_sql(PAYMENTS, req)} LIMIT ? OFFSET ?",
+        [low, high, slug, *params, req.per_page, (req.page - 1) * req.per_page],
+    )
+    return TablePage(PAYMENTS, req, records(cur), total)
 
 
 def years(ws: Workspace) -> list[tuple[str, str]]:
@@ -296,40 +350,59 @@ SUPPLIER_SOURCE = "explore_spend s JOIN explore_names n USING (org, supplier_nam
 
 
 def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[str, list[Any]]]:
-    """The flat table when the filters allow it (every year, or one), else spend grouped per supplier."""
+    """A table of one row per supplier and anchor when the filters allow it: explore_suppliers, or
+    explore_category_suppliers for a category or exclusion filter; else spend grouped per supplier."""
     orgs = sorted(viewer.detail_orgs)
-    if {k for k, _ in req.filters} <= FLAT_FILTERS:
+    keys = {k for k, _ in req.filters}
+    unset = [c for c, k in _EVERY if not req.value(k)]
+    if keys <= FLAT_FILTERS:
         year = "" if req.value("year") else " AND financial_year IS NULL"
         return SUPPLIERS_FLAT, "explore_suppliers", (f"org IN ({_marks(orgs)}){year}", list(orgs))
+    if keys <= CATEGORY_FILTERS:
+        every = "".join(f" AND {c} IS NULL" for c in unset)
+        return (
+            SUPPLIERS_BY_CATEGORY,
+            "explore_category_suppliers",
+            (f"org IN ({_marks(orgs)}){every}", list(orgs)),
+        )
     return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
+
+
+_EVERY = (("financial_year", "year"), ("category", "category"), ("counted", "counted"))  # NULL: every one
 
 
 _RANKS = {
     "-spend": "spend_rank",
     "-payments": "payments_rank",
-}  # stored numberings of explore_suppliers
+}  # stored numberings of explore_suppliers and explore_category_suppliers
+_RANKED = frozenset({"year", "category", "counted"})
 
 
 def _ranked_page(con: Any, viewer: Viewer, req: TableRequest) -> TablePage | None:
-    """One anchor's suppliers by spend or payments, biggest first (of every year or one): a range of a stored numbering
-    (procurement/explore.py), read without sorting."""
-    if (
-        len(viewer.detail_orgs) != 1
-        or req.search
-        or req.sort not in _RANKS
-        or {k for k, _ in req.filters} - {"year"}
-    ):
+    """One anchor's suppliers by spend or payments, biggest first (of every year or one, of a category and
+    those counted or left out or not): a range of a stored numbering (procurement/explore.py), read without
+    sorting."""
+    keys = {k for k, _ in req.filters}
+    if len(viewer.detail_orgs) != 1 or req.search or req.sort not in _RANKS or keys - _RANKED:
         return None
     (org,) = viewer.detail_orgs
-    year = req.value("year")
+    year, category, counted = req.value("year"), req.value("category"), req.value("counted")
+    if counted not in ("", "yes", "no"):
+        return None  # matches nothing: the general path says so
     scope = "org = ? AND " + ("financial_year = ?" if year else "financial_year IS NULL")
     params: list[Any] = [org, *([int(year[:4])] if year else [])]
-    row = con.execute(f"SELECT count(*) FROM explore_suppliers WHERE {scope}", params).fetchone()
+    table = "explore_suppliers"
+    if keys & {"category", "counted"}:
+        table = "explore_category_suppliers"
+        scope += " AND " + ("category = ?" if category else "category IS NULL")
+        scope += " AND " + ("counted = ?" if counted else "counted IS NULL")
+        params += [*([category] if category else []), *([counted == "yes"] if counted else [])]
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE {scope}", params).fetchone()
     total = int(row[0]) if row else 0
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     start = (req.page - 1) * req.per_page + 1
     cur = con.execute(
-        f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM explore_suppliers "
+        f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM {table} "
         f"WHERE {scope} AND {_RANKS[req.sort]} BETWEEN ? AND ? ORDER BY {_RANKS[req.sort]}",
         [*params, start, start + req.per_page - 1],
     )
