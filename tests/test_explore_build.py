@@ -32,7 +32,15 @@ def _payments(path: Path, seed: int, rows: int) -> Path:
 
 def _tables(con) -> dict[str, object]:
     """Every explore table's rows, payments in their stored numberings per anchor (not the numbers)."""
-    numbers = ("pos", "first_pos", "by_amount_desc", "by_amount_asc", "group_no", "last_pos")
+    numbers = (
+        "pos",
+        "first_pos",
+        "by_amount_desc",
+        "by_amount_asc",
+        "group_no",
+        "last_pos",
+        "supplier_no",
+    )
     out: dict[str, object] = {}
     for t in explore.TABLES:
         cols = [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall() if r[0] not in numbers]

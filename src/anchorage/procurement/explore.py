@@ -8,21 +8,20 @@ payment on each request:
 - `explore_names`: the name each (anchor, supplier) is shown by: the spelling on most payments, then with
   most spend, then the first alphabetically (store/ties.py).
 - `explore_spend`: spend per anchor, supplier, financial year and category (a few rows per supplier).
-- `explore_suppliers`: spend per anchor and supplier, in each financial year and in every year (year NULL):
-  the explorer's rows, read without grouping unless a category or the exclusion rules are filtered on.
-- `explore_payments`: every payment with its financial year and its supplier's tier, stored in order of
-  anchor and date (newest first) and numbered in that order (`pos`), so a page of one anchor's payments in
-  the default order is a range of numbers (zone maps skip every other block); `explore_payment_amounts`
-  numbers the same payments by amount (biggest and smallest first) within the anchor's run of numbers;
-  `explore_payment_counts` holds the count and first number of each anchor and anchor-year;
-  `explore_categories` the categories each anchor's payments name (the filters' drop-downs).
+- `explore_suppliers`: spend per anchor and supplier, in each financial year and in every year (year NULL),
+  with the supplier's place (tier, ward, deprivation, SME, VCSE), numbered biggest first: the explorer's rows.
+- `explore_category_suppliers`: the same per category (NULL: every one) and of the payments counted or left
+  out by an exclusion rule (NULL: either): the explorer filtered on those is a range too, never a grouping.
+- The payments tables (procurement/explore_payments.py): every payment numbered newest first per anchor,
+  its numberings by amount, counts per anchor and year, and the payments' groups (what a filter names).
+- `explore_categories`: the categories each anchor's payments name (the filters' drop-downs).
 - `explore_state`, `explore_org_state`: what the tables were built from (a stamp of what every anchor's
   tables depend on, and one per anchor); `refresh` brings them up to date when either changes.
 
 A build works one anchor at a time and rebuilds only the anchors whose stamp changed (an upload for one
 anchor rebuilds that anchor's rows), unless what they all depend on changed. An anchor's payments are
 grouped once on their integer keys (store/spend_store.py) before any name is joined, and numbered a run of
-whole months at a time (CHUNK payments at most): memory holds one chunk of one anchor, not every payment
+whole months at a time (explore_payments.CHUNK payments at most): memory holds one chunk of one anchor, not every payment
 (tests/test_explore_build.py builds under a 64 MB DuckDB memory limit).
 
 `refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, so the figures
@@ -54,6 +53,7 @@ TABLES = (
     "explore_payment_amounts",
     "explore_categories",
     "explore_payment_groups",
+    "explore_payment_names",
     "explore_category_suppliers",
 )
 # The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);

@@ -5,6 +5,8 @@
   the default order is a range of numbers (zone maps skip every other block).
 - `explore_payment_amounts`: the same payments numbered by amount (biggest and smallest first) within the
   anchor's run of numbers; `explore_payment_counts`: the count and first number of each anchor and year.
+- `explore_payment_names`: each supplier's spellings together (a supplier text is matched there first, on a
+  row per supplier, then exactly on its groups).
 - `explore_payment_groups`: the payments counted per group of everything a payments filter can name but the
   service and the payment's own cells (anchor, supplier and the spelling paid, year, category, tier, ward,
   deprivation, SME, VCSE, exclusion rule), with their first and last numbers; each payment stores its
@@ -23,6 +25,8 @@ GROUP_COLUMNS = (
     "supplier_name_norm, supplier_name, financial_year, category, tier, ward, imd_decile, is_sme, is_vcse, "
     "excluded_by, counted"
 )
+# Between a supplier's spellings in explore_payment_names: a newline (chr(10)), which no filter's text holds.
+SPELLINGS_SEPARATOR = "\n"
 
 
 def fy_sql(date: str) -> str:
@@ -43,14 +47,26 @@ def put(
 def number_groups(con: duckdb.DuckDBPyConnection, create: bool) -> None:
     """Give each payment key of the anchor being built (explore_rowkeys_tmp) its group's number, after every
     number already used (the groups' own rows are written once its payments are numbered)."""
-    row = None if create else con.execute("SELECT max(group_no) FROM explore_payment_groups").fetchone()
-    first = int(row[0]) + 1 if row and row[0] is not None else 1
-    con.execute(f"""
+    row = (
+        None
+        if create
+        else con.execute(
+            "SELECT max(group_no), (SELECT max(supplier_no) FROM explore_payment_names) "
+            "FROM explore_payment_groups"
+        ).fetchone()
+    )
+    first, first_supplier = ((int(v) + 1 if v is not None else 1) for v in (row or (None, None)))
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE explore_groups_tmp AS
         SELECT CAST(? AS BIGINT) + row_number() OVER (ORDER BY supplier_name_norm, supplier_name,
-                   financial_year, category, excluded_by) - 1 AS group_no, org, {GROUP_COLUMNS}
+                   financial_year, category, excluded_by) - 1 AS group_no,
+               CAST(? AS BIGINT) + dense_rank() OVER (ORDER BY supplier_name_norm) - 1 AS supplier_no,
+               org, {GROUP_COLUMNS}
         FROM (SELECT DISTINCT org, {GROUP_COLUMNS} FROM explore_rowkeys_tmp)
-    """, [first])
+    """,
+        [first, first_supplier],
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
         SELECT k.*, g.group_no FROM explore_rowkeys_tmp k
@@ -136,6 +152,16 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
     """,
         create,
         [first],
+    )
+    put(
+        con,
+        "explore_payment_names",
+        """
+        SELECT org, supplier_no, supplier_name_norm,
+               string_agg(DISTINCT supplier_name, chr(10) ORDER BY supplier_name) AS spellings
+        FROM explore_groups_tmp GROUP BY ALL ORDER BY supplier_no
+    """,
+        create,
     )
     con.execute("DROP TABLE explore_groups_tmp")
     # The same payments numbered by amount, biggest first and smallest first (ties as the table's tie-break),
