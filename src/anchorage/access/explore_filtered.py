@@ -27,11 +27,17 @@ from anchorage.access.table import (
 from anchorage.procurement.explore_payments import SPELLINGS_SEPARATOR
 
 MIN_WINDOW = 8192  # numbers read at least (a few vectors: less saves nothing)
+SLACK = 2  # a window holds this many times the payments a page needs, if matches were spread evenly
 
 
-def _groups(con: Any, slug: str, req: TableRequest) -> tuple[list[int], int, int, int]:
-    """The matching groups' numbers, their payments and the lowest and highest payment numbers."""
-    where, params = where_sql(PAYMENTS, req)
+LIST_LIMIT = 20_000  # matching groups read by number at most (more: matched by the filter itself)
+
+
+def _groups(
+    con: Any, slug: str, req: TableRequest, where: str, params: list[Any]
+) -> tuple[list[int] | None, int, int, int]:
+    """The matching groups' numbers (None: more than LIST_LIMIT), their payments and the lowest and highest
+    payment numbers."""
     text = req.value("supplier")
     scope, first = "org = ?", [slug]
     if text:  # the suppliers one of whose spellings holds it, before any group's spelling is read
@@ -40,32 +46,31 @@ def _groups(con: Any, slug: str, req: TableRequest) -> tuple[list[int], int, int
             "WHERE org = ? AND spellings ILIKE ? ESCAPE '\\')"
         )
         first = [slug, slug, like_pattern(text)]
-    found = con.execute(
+    row = con.execute(
         f"WITH g AS MATERIALIZED (SELECT * FROM explore_payment_groups WHERE {scope}) "
-        f"SELECT group_no, payments, first_pos, last_pos FROM g WHERE {where}",
-        [*first, *params],
-    ).fetchall()
-    if not found:
+        "SELECT sum(payments), min(first_pos), max(last_pos), "
+        "CASE WHEN count(*) <= ? THEN list(group_no) END "
+        f"FROM g WHERE {where}",
+        [*first, LIST_LIMIT, *params],
+    ).fetchone()
+    if not row or not row[0]:
         return [], 0, 0, -1
-    return (
-        [int(r[0]) for r in found],
-        sum(int(r[1]) for r in found),
-        min(int(r[2]) for r in found),
-        max(int(r[3]) for r in found),
-    )
+    return row[3], int(row[0]), int(row[1]), int(row[2])
 
 
-def _newest(con: Any, groups: list[int], low: int, high: int, total: int, needed: int) -> list[int]:
+def _newest(
+    con: Any, match: tuple[str, list[Any]], low: int, high: int, total: int, needed: int
+) -> list[int]:
     """The first `needed` matching payments' numbers, newest first: windows of the numbering from `low`."""
-    width = max(MIN_WINDOW, 2 * needed * (high - low + 1) // max(total, 1))
+    width = max(MIN_WINDOW, SLACK * needed * (high - low + 1) // max(total, 1))
     while True:
         end = min(high, low + width - 1)
         found = [
             int(r[0])
             for r in con.execute(
-                "SELECT pos FROM explore_payments WHERE pos BETWEEN ? AND ? "
-                "AND group_no IN (SELECT unnest(?)) ORDER BY pos LIMIT ?",
-                [low, end, groups, needed],
+                f"SELECT pos FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]} "
+                "ORDER BY pos LIMIT ?",
+                [low, end, *match[1], needed],
             ).fetchall()
         ]
         if len(found) >= needed or end >= high:
@@ -83,21 +88,25 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
         or SPELLINGS_SEPARATOR in req.value("supplier")
     ):
         return None
-    groups, total, low, high = _groups(con, slug, req)
+    where, params = where_sql(PAYMENTS, req)
+    groups, total, low, high = _groups(con, slug, req, where, params)
+    if groups is None and req.sort != PAYMENTS.default_sort:
+        return None  # most payments match: sorting them all is the scan's work anyway
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     offset = (req.page - 1) * req.per_page
-    if not groups:
+    if not total:
         return TablePage(PAYMENTS, req, [], 0)
+    # The payments of the matching groups: by number when few, else by the filter itself (the same rows).
+    match = ("group_no IN (SELECT unnest(?))", [groups]) if groups is not None else (where, params)
     if req.sort == PAYMENTS.default_sort:  # the numbering's order
-        positions = _newest(con, groups, low, high, total, offset + req.per_page)[offset:]
+        positions = _newest(con, match, low, high, total, offset + req.per_page)[offset:]
     else:
         positions = [
             int(r[0])
             for r in con.execute(
-                "SELECT pos FROM explore_payments WHERE pos BETWEEN ? AND ? "
-                f"AND group_no IN (SELECT unnest(?)) ORDER BY {order_sql(PAYMENTS, req)} "
-                "LIMIT ? OFFSET ?",
-                [low, high, groups, req.per_page, offset],
+                f"SELECT pos FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]} "
+                f"ORDER BY {order_sql(PAYMENTS, req)} LIMIT ? OFFSET ?",
+                [low, high, *match[1], req.per_page, offset],
             ).fetchall()
         ]
     if not positions:
