@@ -4,9 +4,11 @@ exclusion rule), read without scanning every payment (issue 17).
 The filter is matched and counted on the payments' groups (procurement/explore_payments.py); a supplier text
 is first matched on each supplier's spellings together (`explore_payment_names`, one row per supplier: a
 spelling that matches is in them, so no matching group is missed), then exactly on the groups of those
-suppliers. Only the matching groups' payments are read: newest first, a window of the stored numbering at a
-time, as wide as the matches' density says a page needs (widened when it held too few); in another order,
-the numbers of the matching payments alone are sorted. The page's rows are then read by their numbers.
+suppliers. Only the matching groups' payments are read (by group number, or by the filter on the payments'
+own columns when the groups are too many to list): newest first, a window of the stored numbering at a time,
+as wide as the matches' density says a page needs (widened when it held too few); in another order, the
+numbers of the matching payments alone are sorted, unless most payments match (then the scan does it, as
+cheaply). The page's rows are then read by their numbers.
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ from anchorage.procurement.explore_payments import SPELLINGS_SEPARATOR
 
 MIN_WINDOW = 8192  # numbers read at least (a few vectors: less saves nothing)
 SLACK = 2  # a window holds this many times the payments a page needs, if matches were spread evenly
-
-
 LIST_LIMIT = 20_000  # matching groups read by number at most (more: matched by the filter itself)
 
 
