@@ -56,23 +56,24 @@ def number_groups(con: duckdb.DuckDBPyConnection, create: bool) -> None:
         ).fetchone()
     )
     first, first_supplier = ((int(v) + 1 if v is not None else 1) for v in (row or (None, None)))
+    # Numbered in one sort (NULLs rank together, as IS NOT DISTINCT FROM would join them).
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
+        SELECT *, CAST(? AS BIGINT) + dense_rank() OVER (ORDER BY {GROUP_COLUMNS}) - 1 AS group_no
+        FROM explore_rowkeys_tmp
+    """,
+        [first],
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE explore_groups_tmp AS
-        SELECT CAST(? AS BIGINT) + row_number() OVER (ORDER BY supplier_name_norm, supplier_name,
-                   financial_year, category, excluded_by) - 1 AS group_no,
-               CAST(? AS BIGINT) + dense_rank() OVER (ORDER BY supplier_name_norm) - 1 AS supplier_no,
+        SELECT group_no, CAST(? AS BIGINT) + dense_rank() OVER (ORDER BY supplier_name_norm) - 1 AS supplier_no,
                org, {GROUP_COLUMNS}
-        FROM (SELECT DISTINCT org, {GROUP_COLUMNS} FROM explore_rowkeys_tmp)
+        FROM (SELECT DISTINCT group_no, org, {GROUP_COLUMNS} FROM explore_rowkeys_tmp)
     """,
-        [first, first_supplier],
+        [first_supplier],
     )
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
-        SELECT k.*, g.group_no FROM explore_rowkeys_tmp k
-        JOIN explore_groups_tmp g ON g.org = k.org
-             AND ({" AND ".join(f"g.{c} IS NOT DISTINCT FROM k.{c}" for c in GROUP_COLUMNS.split(", "))})
-    """)
 
 
 _PAYMENTS_SQL = f"""
