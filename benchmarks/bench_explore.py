@@ -73,7 +73,7 @@ def in_process(
         "new explorer (a year, page 3, by payments)": lambda: explore_queries.suppliers(
             ws, viewer, read_request(s, {"year": fy, "sort": "-payments", "page": "3"})
         ),
-        "new explorer (category filter: grouped)": lambda: explore_queries.suppliers(
+        "new explorer (category and counted filters)": lambda: explore_queries.suppliers(
             ws, viewer, read_request(s, {"category": "Catering", "counted": "yes"})
         ),
         "new payments (newest first)": lambda: explore_queries.payments(
