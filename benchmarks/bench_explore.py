@@ -73,7 +73,7 @@ def in_process(
         "new explorer (a year, page 3, by payments)": lambda: explore_queries.suppliers(
             ws, viewer, read_request(s, {"year": fy, "sort": "-payments", "page": "3"})
         ),
-        "new explorer (category filter: grouped)": lambda: explore_queries.suppliers(
+        "new explorer (category and counted filters)": lambda: explore_queries.suppliers(
             ws, viewer, read_request(s, {"category": "Catering", "counted": "yes"})
         ),
         "new payments (newest first)": lambda: explore_queries.payments(
@@ -84,6 +84,30 @@ def in_process(
         ),
         "new payments (year, tier, supplier text)": lambda: explore_queries.payments(
             ws, viewer, org, read_request(p, {"year": fy, "tier": "local", "supplier": "care"})
+        ),
+        "new payments (supplier text)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"supplier": "care"})
+        ),
+        "new payments (tier, by amount, page 3)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"tier": "local", "sort": "-amount", "page": "3"})
+        ),
+        "new payments (a supplier's, from its page)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"supplier_key": top})
+        ),
+        "new payments (category)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"category": "Catering"})
+        ),
+        "new payments (search q)": lambda: explore_queries.payments(
+            ws, viewer, org, read_request(p, {"q": "care"})
+        ),
+        "new explorer (category, a year, by payments)": lambda: explore_queries.suppliers(
+            ws, viewer, read_request(s, {"category": "Catering", "year": fy, "sort": "-payments"})
+        ),
+        "new explorer (left out by a rule)": lambda: explore_queries.suppliers(
+            ws, viewer, read_request(s, {"counted": "no"})
+        ),
+        "new explorer (search q, tier)": lambda: explore_queries.suppliers(
+            ws, viewer, read_request(s, {"q": "ltd", "tier": "local"})
         ),
         "new supplier page": lambda: explore_queries.supplier(ws, viewer, top),
         "old explorer (queries.suppliers, 100 rows)": lambda: queries.suppliers(

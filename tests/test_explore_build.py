@@ -15,7 +15,7 @@ from anchorage.access import explore_queries
 from anchorage.access.gate import Viewer
 from anchorage.access.table import read_request, sql_page
 from anchorage.ingest.spend import ingest_spend
-from anchorage.procurement import explore
+from anchorage.procurement import explore, explore_payments
 
 
 def _payments(path: Path, seed: int, rows: int) -> Path:
@@ -32,13 +32,21 @@ def _payments(path: Path, seed: int, rows: int) -> Path:
 
 def _tables(con) -> dict[str, object]:
     """Every explore table's rows, payments in their stored numberings per anchor (not the numbers)."""
-    numbers = ("pos", "first_pos", "by_amount_desc", "by_amount_asc")
+    numbers = (
+        "pos",
+        "first_pos",
+        "by_amount_desc",
+        "by_amount_asc",
+        "group_no",
+        "last_pos",
+        "supplier_no",
+    )
     out: dict[str, object] = {}
     for t in explore.TABLES:
         cols = [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall() if r[0] not in numbers]
         order = "org, pos" if t == "explore_payments" else ", ".join(cols)
         out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY {order}").fetchall()
-    for by in numbers[2:]:
+    for by in ("by_amount_desc", "by_amount_asc"):
         out[by] = con.execute(
             "SELECT a.org, p.upload_id, p.row_no FROM explore_payment_amounts a "
             f"JOIN explore_payments p USING (pos) ORDER BY a.org, a.{by}"
@@ -49,7 +57,7 @@ def _tables(con) -> dict[str, object]:
 def test_explore_build_in_64mb_is_exact_and_an_upload_rebuilds_only_its_anchor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(explore, "CHUNK", 400)  # payments numbered a few months at a time
+    monkeypatch.setattr(explore_payments, "CHUNK", 400)  # payments numbered a few months at a time
     ws = make_workspace(tmp_path / "ws", [("Council", "council"), ("Acute Trust", "nhs-trust")])
     ingest_spend(ws, _payments(tmp_path / "c.csv", 1, 3000), "Council", accept_warnings=True)
     with ws.warehouse() as con:

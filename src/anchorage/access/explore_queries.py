@@ -12,10 +12,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from anchorage.access.committed import FiguresPending
+from anchorage.access.explore_filtered import group_page
+from anchorage.access.explore_specs import (
+    CATEGORY_FILTERS,
+    FLAT_FILTERS,
+    PAYMENTS,
+    SUPPLIERS,
+    SUPPLIERS_BY_CATEGORY,
+    SUPPLIERS_FLAT,
+)
 from anchorage.access.gate import Viewer, refuse
 from anchorage.access.table import (
-    YES_NO_UNKNOWN,
-    Column,
     TablePage,
     TableRequest,
     TableSpec,
@@ -23,143 +30,9 @@ from anchorage.access.table import (
     select_sql,
     sql_page,
     sql_rows,
-    yes_no_sql,
 )
-from anchorage.config import TIERS
 from anchorage.procurement import explore
 from anchorage.workspace import Workspace
-
-TIER_CHOICES = tuple((t, t) for t in TIERS)  # the web shows them in words (web/table.py)
-COUNTED_CHOICES = (("yes", "Counted in the figures"), ("no", "Left out by an exclusion rule"))
-
-
-def _common_filters(prefix: str) -> tuple[Column, ...]:
-    return (
-        Column(
-            "year", "Financial year", sql=f"{prefix}financial_year", sortable=False, filter="year"
-        ),
-        Column("ward", "Ward", sql=f"{prefix}ward", sortable=False, filter="equals"),
-        Column(
-            "counted",
-            "Counted",
-            sql=f"CASE WHEN {prefix}counted THEN 'yes' ELSE 'no' END",
-            sortable=False,
-            filter="equals",
-            choices=COUNTED_CHOICES,
-        ),
-        Column(
-            "supplier_key",
-            "Supplier",
-            sql=f"{prefix}supplier_name_norm",
-            sortable=False,
-            filter="equals",
-        ),
-    )
-
-
-def _profile_filters(prefix: str) -> tuple[Column, ...]:
-    """The dashboard's deprivation, SME and VCSE figures, as filters (their drill-downs): as the analysis
-    counts them (procurement/analysis.py), e.g. "20% most deprived" is IMD decile 1 or 2."""
-    return (
-        Column(
-            "decile",
-            "Deprivation decile of the supplier's area",
-            sql=f"{prefix}imd_decile",
-            sortable=False,
-            filter="equals",
-        ),
-        Column(
-            "deprived",
-            "In the 20% most deprived areas",
-            sql=yes_no_sql(f"{prefix}imd_decile <= 2"),
-            sortable=False,
-            filter="equals",
-            choices=YES_NO_UNKNOWN,
-        ),
-        Column(
-            "sme",
-            "SME",
-            sql=yes_no_sql(f"{prefix}is_sme"),
-            sortable=False,
-            filter="equals",
-            choices=YES_NO_UNKNOWN,
-        ),
-        Column(
-            "vcse",
-            "VCSE",
-            sql=yes_no_sql(f"{prefix}is_vcse"),
-            sortable=False,
-            filter="equals",
-            choices=YES_NO_UNKNOWN,
-        ),
-    )
-
-
-PAYMENTS = TableSpec(
-    name="Payments",
-    columns=(
-        Column("payment_date", "Date", "date"),
-        Column("supplier", "Supplier", sql="supplier_name", filter="contains"),
-        Column("amount", "Amount", "money"),
-        Column("category", "Category", filter="equals"),
-        Column("service", "Service", filter="contains"),
-        Column("transaction_id", "Reference", sortable=False),
-        Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
-        Column("excluded_by", "Left out by rule", sortable=True),
-    ),
-    default_sort="-payment_date",
-    tie=("upload_id", "row_no"),
-    search=("supplier_name", "category", "service", "description"),
-    hidden_filters=(*_common_filters(""), *_profile_filters("")),
-)
-
-SUPPLIERS = TableSpec(
-    name="Suppliers",
-    columns=(
-        Column("supplier", "Supplier", sql="any_value(n.supplier_name)", filter=None),
-        Column("anchor", "Anchor", "anchor", sql="s.org", filter="equals"),
-        Column(
-            "tier",
-            "Where the supplier is",
-            "tier",
-            sql="any_value(s.tier)",
-            where="s.tier",
-            filter="equals",
-            choices=TIER_CHOICES,
-        ),
-        Column("spend", "Spend", "money", sql="sum(s.spend)"),
-        Column("payments", "Payments", "int", sql="sum(s.payments)"),
-        Column("last_paid", "Last paid", "date", sql="max(s.last_paid)"),
-    ),
-    default_sort="-spend",
-    tie=("s.supplier_name_norm", "s.org"),
-    search=("n.supplier_name",),
-    hidden_filters=(
-        *_common_filters("s."),
-        *_profile_filters("s."),
-        Column("category", "Category", sql="s.category", sortable=False, filter="equals"),
-    ),
-    group_by="s.org, s.supplier_name_norm",
-)
-
-
-# The explorer without a category or exclusion filter reads one row per supplier and anchor (and year).
-SUPPLIERS_FLAT = TableSpec(
-    name="Suppliers",
-    columns=(
-        Column("supplier", "Supplier", sql="supplier_name"),
-        Column("anchor", "Anchor", "anchor", sql="org", filter="equals"),
-        Column("tier", "Where the supplier is", "tier", filter="equals", choices=TIER_CHOICES),
-        Column("spend", "Spend", "money"),
-        Column("payments", "Payments", "int"),
-        Column("last_paid", "Last paid", "date"),
-    ),
-    default_sort="-spend",
-    tie=("supplier_name_norm", "org"),
-    search=("supplier_name",),
-    hidden_filters=tuple(c for c in _common_filters("") if c.key != "counted"),
-)
-FLAT_FILTERS = frozenset(c.key for c in SUPPLIERS_FLAT.filters)
 
 
 @contextmanager
@@ -183,13 +56,17 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
     slug = ws.config.anchor(org).slug
     viewer.require_detail(slug)
     with reader(ws) as con:
-        page = _default_order_page(con, slug, req) or sql_page(
-            con,
-            PAYMENTS,
-            req,
-            "explore_payments",
-            ("org = ?", [slug]),
-            extra="supplier_name_norm AS supplier_key",
+        page = (
+            _default_order_page(con, slug, req)
+            or group_page(con, slug, req)
+            or sql_page(
+                con,
+                PAYMENTS,
+                req,
+                "explore_payments",
+                ("org = ?", [slug]),
+                extra="supplier_name_norm AS supplier_key",
+            )
         )
         page.extra["categories"] = categories(con, [slug])
         _ward_label(con, page)
@@ -296,40 +173,63 @@ SUPPLIER_SOURCE = "explore_spend s JOIN explore_names n USING (org, supplier_nam
 
 
 def _explorer(viewer: Viewer, req: TableRequest) -> tuple[TableSpec, str, tuple[str, list[Any]]]:
-    """The flat table when the filters allow it (every year, or one), else spend grouped per supplier."""
+    """A table of one row per supplier and anchor when the filters allow it: explore_suppliers, or
+    explore_category_suppliers for a category or exclusion filter; else spend grouped per supplier."""
     orgs = sorted(viewer.detail_orgs)
-    if {k for k, _ in req.filters} <= FLAT_FILTERS:
+    keys = {k for k, _ in req.filters}
+    unset = [c for c, k in _EVERY if not req.value(k)]
+    if keys <= FLAT_FILTERS:
         year = "" if req.value("year") else " AND financial_year IS NULL"
         return SUPPLIERS_FLAT, "explore_suppliers", (f"org IN ({_marks(orgs)}){year}", list(orgs))
+    if keys <= CATEGORY_FILTERS:
+        every = "".join(f" AND {c} IS NULL" for c in unset)
+        return (
+            SUPPLIERS_BY_CATEGORY,
+            "explore_category_suppliers",
+            (f"org IN ({_marks(orgs)}){every}", list(orgs)),
+        )
     return SUPPLIERS, SUPPLIER_SOURCE, _supplier_scope(viewer)
+
+
+_EVERY = (
+    ("financial_year", "year"),
+    ("category", "category"),
+    ("counted", "counted"),
+)  # NULL: every one
 
 
 _RANKS = {
     "-spend": "spend_rank",
     "-payments": "payments_rank",
-}  # stored numberings of explore_suppliers
+}  # stored numberings of explore_suppliers and explore_category_suppliers
+_RANKED = frozenset({"year", "category", "counted"})
 
 
 def _ranked_page(con: Any, viewer: Viewer, req: TableRequest) -> TablePage | None:
-    """One anchor's suppliers by spend or payments, biggest first (of every year or one): a range of a stored numbering
-    (procurement/explore.py), read without sorting."""
-    if (
-        len(viewer.detail_orgs) != 1
-        or req.search
-        or req.sort not in _RANKS
-        or {k for k, _ in req.filters} - {"year"}
-    ):
+    """One anchor's suppliers by spend or payments, biggest first (of every year or one, of a category and
+    those counted or left out or not): a range of a stored numbering (procurement/explore.py), read without
+    sorting."""
+    keys = {k for k, _ in req.filters}
+    if len(viewer.detail_orgs) != 1 or req.search or req.sort not in _RANKS or keys - _RANKED:
         return None
     (org,) = viewer.detail_orgs
-    year = req.value("year")
+    year, category, counted = req.value("year"), req.value("category"), req.value("counted")
+    if counted not in ("", "yes", "no"):
+        return None  # matches nothing: the general path says so
     scope = "org = ? AND " + ("financial_year = ?" if year else "financial_year IS NULL")
     params: list[Any] = [org, *([int(year[:4])] if year else [])]
-    row = con.execute(f"SELECT count(*) FROM explore_suppliers WHERE {scope}", params).fetchone()
+    table = "explore_suppliers"
+    if keys & {"category", "counted"}:
+        table = "explore_category_suppliers"
+        scope += " AND " + ("category = ?" if category else "category IS NULL")
+        scope += " AND " + ("counted = ?" if counted else "counted IS NULL")
+        params += [*([category] if category else []), *([counted == "yes"] if counted else [])]
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE {scope}", params).fetchone()
     total = int(row[0]) if row else 0
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     start = (req.page - 1) * req.per_page + 1
     cur = con.execute(
-        f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM explore_suppliers "
+        f"SELECT {select_sql(SUPPLIERS_FLAT)}, supplier_name_norm AS supplier_key FROM {table} "
         f"WHERE {scope} AND {_RANKS[req.sort]} BETWEEN ? AND ? ORDER BY {_RANKS[req.sort]}",
         [*params, start, start + req.per_page - 1],
     )

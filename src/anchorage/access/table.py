@@ -189,6 +189,9 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+like_pattern = _like  # for a caller matching text as a "contains" filter does
+
+
 def where_sql(spec: TableSpec, req: TableRequest) -> tuple[str, list[Any]]:
     """The WHERE condition of a request (TRUE when none) and its bound values."""
     parts: list[str] = []

@@ -8,21 +8,20 @@ payment on each request:
 - `explore_names`: the name each (anchor, supplier) is shown by: the spelling on most payments, then with
   most spend, then the first alphabetically (store/ties.py).
 - `explore_spend`: spend per anchor, supplier, financial year and category (a few rows per supplier).
-- `explore_suppliers`: spend per anchor and supplier, in each financial year and in every year (year NULL):
-  the explorer's rows, read without grouping unless a category or the exclusion rules are filtered on.
-- `explore_payments`: every payment with its financial year and its supplier's tier, stored in order of
-  anchor and date (newest first) and numbered in that order (`pos`), so a page of one anchor's payments in
-  the default order is a range of numbers (zone maps skip every other block); `explore_payment_amounts`
-  numbers the same payments by amount (biggest and smallest first) within the anchor's run of numbers;
-  `explore_payment_counts` holds the count and first number of each anchor and anchor-year;
-  `explore_categories` the categories each anchor's payments name (the filters' drop-downs).
+- `explore_suppliers`: spend per anchor and supplier, in each financial year and in every year (year NULL),
+  with the supplier's place (tier, ward, deprivation, SME, VCSE), numbered biggest first: the explorer's rows.
+- `explore_category_suppliers`: the same per category (NULL: every one) and of the payments counted or left
+  out by an exclusion rule (NULL: either): the explorer filtered on those is a range too, never a grouping.
+- The payments tables (procurement/explore_payments.py): every payment numbered newest first per anchor,
+  its numberings by amount, counts per anchor and year, and the payments' groups (what a filter names).
+- `explore_categories`: the categories each anchor's payments name (the filters' drop-downs).
 - `explore_state`, `explore_org_state`: what the tables were built from (a stamp of what every anchor's
   tables depend on, and one per anchor); `refresh` brings them up to date when either changes.
 
 A build works one anchor at a time and rebuilds only the anchors whose stamp changed (an upload for one
 anchor rebuilds that anchor's rows), unless what they all depend on changed. An anchor's payments are
 grouped once on their integer keys (store/spend_store.py) before any name is joined, and numbered a run of
-whole months at a time (CHUNK payments at most): memory holds one chunk of one anchor, not every payment
+whole months at a time (explore_payments.CHUNK payments at most): memory holds one chunk of one anchor, not every payment
 (tests/test_explore_build.py builds under a 64 MB DuckDB memory limit).
 
 `refresh` is called by the analysis (procurement/run.py) before it reads the warehouse, so the figures
@@ -32,7 +31,6 @@ tables built (`ready`), and asks for a refresh when they are `outdated`: no requ
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import threading
 
@@ -41,6 +39,7 @@ import ibis
 
 from anchorage.config import Config
 from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, supplier_places
+from anchorage.procurement.explore_payments import fy_sql, number_groups, org_payments, put
 from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
@@ -53,10 +52,14 @@ TABLES = (
     "explore_payment_counts",
     "explore_payment_amounts",
     "explore_categories",
+    "explore_payment_groups",
+    "explore_payment_names",
+    "explore_category_suppliers",
 )
 # The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);
-# 3 the numbering by amount; 5 the suppliers' numberings by spend and by payments.
-SHAPE = 5
+# 3 the numbering by amount; 5 the suppliers' numberings by spend and by payments; 6 the payment groups, the
+# suppliers per category and exclusion, and the profile columns of both supplier tables.
+SHAPE = 6
 _lock = threading.Lock()
 _checked: dict[
     str, tuple[object, ...]
@@ -139,19 +142,36 @@ def is_current(con: duckdb.DuckDBPyConnection, cfg: Config) -> bool:
     return built_stamp(con) == stamp(con, cfg)
 
 
-def _fy(date: str) -> str:
-    return f"CAST(year({date}) - CASE WHEN month({date}) < 4 THEN 1 ELSE 0 END AS INTEGER)"
-
-
-def _put(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    sql: str,
-    create: bool,
-    params: list[object] | None = None,
-) -> None:
-    verb = f"CREATE OR REPLACE TABLE {table} AS" if create else f"INSERT INTO {table}"
-    con.execute(f"{verb} {sql}", params or [])
+# A supplier's place as the analysis has it (one per anchor and supplier, so any_value is the value).
+_PROFILE = (
+    "any_value(s.imd_decile) AS imd_decile, any_value(s.is_sme) AS is_sme, "
+    "any_value(s.is_vcse) AS is_vcse"
+)
+_SUPPLIER_SUMS = f"""s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, {{category}},
+        s.counted, s.financial_year, any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
+        sum(s.payments) AS payments, max(s.last_paid) AS last_paid, {_PROFILE}
+    FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
+    WHERE s.org = ? AND NOT s.is_redacted"""
+# The explorer filtered on a category or on the exclusion rules, per anchor and supplier: a category's spend
+# (category NULL: every category) of the payments counted, or left out (counted NULL: either), in a year or
+# in every year (NULL), numbered biggest first in each, as explore_suppliers is: a filtered explorer is a
+# range too. A payment without a category is in "every category" only, as a category filter never matches it.
+_CATEGORY_SUPPLIERS_SQL = f"""
+    SELECT *, row_number() OVER (PARTITION BY category, counted, financial_year
+                                 ORDER BY spend DESC NULLS LAST, supplier_name_norm) AS spend_rank,
+           row_number() OVER (PARTITION BY category, counted, financial_year
+                              ORDER BY payments DESC NULLS LAST, supplier_name_norm) AS payments_rank
+    FROM (SELECT {_SUPPLIER_SUMS.format(category="s.category")} AND s.category IS NOT NULL
+          GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.category, s.counted, s.financial_year),
+                                  (s.org, s.supplier_name_norm, s.category, s.counted),
+                                  (s.org, s.supplier_name_norm, s.category, s.financial_year),
+                                  (s.org, s.supplier_name_norm, s.category))
+          UNION ALL
+          SELECT {_SUPPLIER_SUMS.format(category="CAST(NULL AS VARCHAR) AS category")}
+          GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.counted, s.financial_year),
+                                  (s.org, s.supplier_name_norm, s.counted)))
+    ORDER BY category NULLS FIRST, counted NULLS FIRST, financial_year NULLS FIRST, spend_rank
+"""
 
 
 def _org_tables(
@@ -161,7 +181,7 @@ def _org_tables(
     keys (store/spend_store.py) before any name is joined."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE explore_keys_tmp AS
-        SELECT upload_no, supplier_key, line_key, {_fy("payment_date")} AS financial_year,
+        SELECT upload_no, supplier_key, line_key, {fy_sql("payment_date")} AS financial_year,
                sum(amount) AS spend, count(*) AS payments, max(payment_date) AS last_paid,
                sum(amount) FILTER (WHERE amount < 0) AS credit_notes
         FROM spend_rows WHERE upload_no IN ({uploads}) GROUP BY ALL
@@ -189,11 +209,11 @@ def _org_tables(
     # The analysis's own enrichment: tier, ward, IMD decile and the exclusion rule, exactly as counted.
     enriched = enriched_spend(backend, cfg, AnalysisOptions(), grain)
     places = supplier_places(backend, cfg, grain.select("org", "supplier_name_norm").distinct())
-    _put(con, "explore_places", ibis.to_sql(places, dialect="duckdb"), create)
+    put(con, "explore_places", ibis.to_sql(places, dialect="duckdb"), create)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE explore_enriched_tmp AS {ibis.to_sql(enriched, dialect='duckdb')}"
     )
-    _put(
+    put(
         con,
         "explore_names",
         f"""
@@ -206,7 +226,7 @@ def _org_tables(
     """,
         create,
     )
-    _put(
+    put(
         con,
         "explore_spend",
         """
@@ -224,17 +244,17 @@ def _org_tables(
     )
     # Each year's rows and every year's (NULL), the year-less ones first, biggest first and numbered so
     # (`spend_rank`, and `payments_rank` by payments): one anchor's explorer in either order is a range.
-    _put(
+    put(
         con,
         "explore_suppliers",
-        """
+        f"""
         SELECT *, row_number() OVER (PARTITION BY financial_year ORDER BY spend DESC NULLS LAST,
                                      supplier_name_norm) AS spend_rank,
                row_number() OVER (PARTITION BY financial_year ORDER BY payments DESC NULLS LAST,
                                   supplier_name_norm) AS payments_rank
         FROM (SELECT s.org, s.supplier_name_norm, any_value(n.supplier_name) AS supplier_name, s.financial_year,
                      any_value(s.tier) AS tier, any_value(s.ward) AS ward, sum(s.spend) AS spend,
-                     sum(s.payments) AS payments, max(s.last_paid) AS last_paid
+                     sum(s.payments) AS payments, max(s.last_paid) AS last_paid, {_PROFILE}
               FROM explore_spend s JOIN explore_names n USING (org, supplier_name_norm)
               WHERE s.org = ? AND NOT s.is_redacted
               GROUP BY GROUPING SETS ((s.org, s.supplier_name_norm, s.financial_year),
@@ -244,7 +264,8 @@ def _org_tables(
         create,
         [org],
     )
-    _put(
+    put(con, "explore_category_suppliers", _CATEGORY_SUPPLIERS_SQL, create, [org, org])
+    put(
         con,
         "explore_categories",
         """
@@ -281,91 +302,6 @@ def _org_tables(
         con.execute(f"DROP TABLE {tmp}")
 
 
-_PAYMENTS_SQL = f"""
-    SELECT CAST(? AS BIGINT) + row_number() OVER (ORDER BY r.payment_date DESC, k.upload_id, r.row_no) - 1
-               AS pos,
-           k.org, k.upload_id, r.row_no, r.payment_date, k.financial_year, k.supplier_name,
-           k.supplier_name_norm, r.amount, k.category, k.service, r.description,
-           coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
-           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted
-    FROM (SELECT *, {_fy("payment_date")} AS financial_year FROM spend_rows
-          WHERE upload_no IN ({{uploads}}) AND payment_date >= ? AND payment_date < ?) r
-    JOIN explore_rowkeys_tmp k USING (upload_no, supplier_key, line_key, financial_year)
-    ORDER BY pos
-"""
-CHUNK = 2_000_000  # payments numbered in one sort at most (a run of whole months, newest first)
-
-
-def _chunks(con: duckdb.DuckDBPyConnection, uploads: str) -> list[tuple[dt.date, dt.date]]:
-    """Runs of whole months, newest first, of at most CHUNK payments each (or one month, if bigger)."""
-    months = con.execute(
-        "SELECT CAST(date_trunc('month', payment_date) AS DATE) AS m, count(*) FROM spend_rows "
-        f"WHERE upload_no IN ({uploads}) GROUP BY m ORDER BY m DESC"
-    ).fetchall()
-    out: list[tuple[dt.date, dt.date]] = []
-    size = 0
-    for month, n in months:
-        end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        if out and size + n <= CHUNK:
-            out[-1], size = (month, out[-1][1]), size + n
-        else:
-            out.append((month, end))
-            size = n
-    return out
-
-
-def _org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
-    """One anchor's payments, newest first, a run of months at a time (memory holds a chunk of one anchor,
-    not every payment), numbered after every number already used: the anchor's payments are one run of
-    numbers stored in that order, so a page is a range read that zone maps narrow to a few blocks."""
-    row = None if create else con.execute("SELECT max(pos) FROM explore_payments").fetchone()
-    nxt = first = int(row[0]) + 1 if row and row[0] is not None else 1
-    chunks = _chunks(con, uploads) or [
-        (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
-    ]  # none: made empty
-    for i, (start, end) in enumerate(chunks):
-        _put(
-            con,
-            "explore_payments",
-            _PAYMENTS_SQL.format(uploads=uploads),
-            create and i == 0,
-            [nxt, start, end],
-        )
-        added = con.execute(
-            "SELECT count(*) FROM explore_payments WHERE pos >= ?", [nxt]
-        ).fetchone()
-        nxt += int(added[0]) if added else 0
-    con.execute("DROP TABLE explore_rowkeys_tmp")
-    _put(
-        con,
-        "explore_payment_counts",
-        """
-        SELECT org, financial_year, count(*) AS payments, min(pos) AS first_pos FROM explore_payments
-        WHERE org = ? GROUP BY GROUPING SETS ((org, financial_year), (org))
-    """,
-        create,
-        [org],
-    )
-    # The same payments numbered by amount, biggest first and smallest first (ties as the table's tie-break),
-    # stored biggest first: a page of an anchor's payments by amount is a range of one of the numbers (the
-    # smallest-first numbers of a block are a narrow range too, the reverse order but for ties). They reuse
-    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well.
-    _put(
-        con,
-        "explore_payment_amounts",
-        """
-        SELECT org, CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount DESC, upload_id, row_no) - 1
-                   AS by_amount_desc,
-               CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
-                   AS by_amount_asc,
-               pos
-        FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
-    """,
-        create,
-        [first, first, org],
-    )
-
-
 def _uploads(con: duckdb.DuckDBPyConnection, org: str) -> str:
     nos = [
         int(r[0])
@@ -396,7 +332,8 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config, *, full: bool = False) ->
         ):  # "": no payments yet, empty tables
             uploads = _uploads(con, org) if org else "NULL"
             _org_tables(con, cfg, org, uploads, create=full and i == 0)
-            _org_payments(con, org, uploads, create=full and i == 0)
+            number_groups(con, create=full and i == 0)
+            org_payments(con, org, uploads, create=full and i == 0)
         con.execute(
             "CREATE OR REPLACE TABLE explore_org_state (org VARCHAR NOT NULL, stamp VARCHAR NOT NULL)"
         )
