@@ -6,7 +6,6 @@ local capacity). Definitions in docs/pipeline.md."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import math
 from collections import defaultdict
@@ -15,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from anchorage.contracts.choices import Grouping as Grouping
 from anchorage.contracts.categories import (
     CPV_LEVELS,
     CategoryMap,
@@ -28,13 +28,6 @@ from anchorage.core.errors import AnchorageError
 from anchorage.core.periods import add_months
 from anchorage.reference.names import normalise_names
 from anchorage.workspace import Workspace
-
-
-class Grouping(enum.StrEnum):
-    """What groups contracts to buy together: the shared category (else the CPV prefix), or CPV only."""
-
-    mapped = "mapped"
-    cpv = "cpv"
 
 
 @dataclass
