@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from anchorage.contracts.choices import Grouping as Grouping
 from anchorage.contracts.categories import (
     CPV_LEVELS,
     CategoryMap,
@@ -22,6 +21,7 @@ from anchorage.contracts.categories import (
     cpv_prefix,
     load_category_map,
 )
+from anchorage.contracts.choices import Grouping as Grouping
 from anchorage.contracts.local import UNKNOWN, LocalCapacity, local_capacity, supplier_places
 from anchorage.contracts.pipeline import pipeline_rows
 from anchorage.core.errors import AnchorageError

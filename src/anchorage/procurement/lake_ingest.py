@@ -18,8 +18,8 @@ from typing import Any
 
 from anchorage import config as cfgmod
 from anchorage.core.errors import AnchorageError, UnknownAnchorError
-from anchorage.procurement.choices import LakeKind as LakeKind
 from anchorage.ingest import kinds
+from anchorage.procurement.choices import LakeKind as LakeKind
 from anchorage.procurement.lake import export_lake
 from anchorage.store import lake
 from anchorage.workspace import Workspace

@@ -9,10 +9,10 @@ import pandas as pd
 from sqlalchemy import select
 
 from anchorage.core.errors import InputFileError
-from anchorage.workforce.choices import GROUPINGS
-from anchorage.workforce.choices import HeBy as HeBy
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import HEEngagement
+from anchorage.workforce.choices import GROUPINGS
+from anchorage.workforce.choices import HeBy as HeBy
 from anchorage.workforce.imports import HE_KINDS, import_engagements
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workforce.suppression import SuppressionRule, protect_family, suppress_column
