@@ -25,6 +25,12 @@ COMMANDS = (
     ["jobs", "list", "--workspace", "{ws}"],
     ["uploads", "list", "--org", "bench-council", "--workspace", "{ws}"],
     ["spend", "ingest", "--help"],
+    ["assets", "--help"],  # each group's option choices, without the analysis behind them
+    ["lake", "--help"],
+    ["pipeline", "--help"],
+    ["workforce", "--help"],
+    ["reference", "--help"],
+    ["jobs", "--help"],
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -11,24 +10,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from anchorage.assets.choices import DECISIONS
+from anchorage.assets.choices import Decision as Decision
 from anchorage.core.errors import AnchorageError
 from anchorage.store.assets_records import AssetDecision
 from anchorage.workspace import Workspace
-
-
-class Decision(enum.StrEnum):
-    """What an anchor decides about an asset under review."""
-
-    retain = "retain"
-    share = "share"
-    community_use = "community-use"
-    transfer = "transfer"
-    dispose = "dispose"
-    investigate = "investigate"
-    not_underused = "not-underused"
-
-
-DECISIONS = tuple(d.value for d in Decision)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from anchorage.assets.choices import Decision
 from anchorage.assets.community import Terms, TransferStatus
-from anchorage.assets.review import Decision
 from anchorage.assets.workflow import SpaceAction
 from anchorage.cli.common import (
     JsonOpt,

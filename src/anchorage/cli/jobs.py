@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,9 +20,12 @@ from anchorage.cli.common import (
     progress_bar,
 )
 from anchorage.core.errors import AnchorageError, NotFound
-from anchorage.jobs import queue
-from anchorage.jobs.queue import JobInfo
-from anchorage.workspace import Workspace
+
+if (
+    TYPE_CHECKING
+):  # the queue imports SQLAlchemy: the commands import it when they run, not for --help
+    from anchorage.jobs.queue import JobInfo
+    from anchorage.workspace import Workspace
 
 jobs_app = typer.Typer(
     help="Jobs: loads, supplier matching, new figures and reports that run in the background.",
@@ -97,6 +100,7 @@ def list_jobs(
 ) -> None:
     """The newest jobs you may see (the collaborative's and your anchor's; every anchor's for the collaborative
     admin and the local operator), with their state and progress."""
+    from anchorage.jobs import queue
     from anchorage.services import jobs as jobs_service
     from anchorage.services.common import command_viewer
 
@@ -138,6 +142,8 @@ def show(job_id: JobArg, workspace: WorkspaceOpt = None, as_json_: JsonOpt = Fal
 
 
 def _describe(job: JobInfo) -> None:
+    from anchorage.jobs import queue
+
     what = job.label + (f": {job.params['name']}" if job.params.get("name") else "")
     out.print(f"[bold]{what}[/] ({job.org or 'the whole collaborative'})", highlight=False)
     out.print(f"  id            {job.id}", highlight=False)
@@ -172,6 +178,8 @@ def wait(
     timeout: Annotated[float | None, typer.Option(help="Give up after this many seconds.")] = None,
 ) -> None:
     """Follow a job with a progress bar until it ends; fails (exit 1) when the job stopped with a problem."""
+    from anchorage.jobs import queue
+
     ws = open_workspace(workspace)
     job = _one(ws, job_id)
     deadline = None if timeout is None else time.monotonic() + timeout

@@ -9,7 +9,7 @@ import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.config import AnchorType
-from anchorage.procurement.lake_ingest import LakeKind
+from anchorage.procurement.choices import LakeKind
 
 lake_app = typer.Typer(
     help="The lake: the warehouse as Parquet files for Spark (national scale).",

@@ -21,7 +21,7 @@ from anchorage.cli.common import (
     run_ingest,
 )
 from anchorage.contracts.categories import CpvLevel
-from anchorage.contracts.finder import Grouping
+from anchorage.contracts.choices import Grouping
 from anchorage.core.errors import AnchorageError
 
 pipeline_app = typer.Typer(

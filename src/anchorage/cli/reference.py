@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -26,8 +26,10 @@ from anchorage.cli.common import (
     show_summary,
 )
 from anchorage.ingest.result import ImportSummary
-from anchorage.reference import fetch as ref
-from anchorage.workspace import Workspace
+
+if TYPE_CHECKING:  # the package's __init__ imports DuckDB: the commands import it when they run
+    from anchorage.reference import fetch as ref
+    from anchorage.workspace import Workspace
 
 reference_app = typer.Typer(
     help="Reference data: download NSPL, IMD, Companies House and the charity register, "
@@ -57,6 +59,8 @@ def fetch(
     as_json: JsonOpt = False,
 ) -> None:
     """Download (resuming), check and import reference files; every file is checked before any is imported."""
+    from anchorage.reference import fetch as ref
+
     ws = open_workspace(workspace)
     sources = ref.select(ref.load_sources(ws), names)
     if from_dir is not None:
@@ -80,6 +84,8 @@ def fetch(
 @reference_app.command("sources")
 def sources(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Where each reference file is downloaded from (override them in the reference.sources table of anchorage.toml)."""
+    from anchorage.reference import fetch as ref
+
     rows = [
         {"name": s.name, "label": s.label, "url": s.url, "page": s.page}
         for s in ref.load_sources(open_workspace(workspace)).values()
@@ -94,6 +100,8 @@ def sources(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def _download(ws: Workspace, source: ref.Source, retries: int, show: bool) -> ref.Prepared:
+    from anchorage.reference import fetch as ref
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -24,7 +24,6 @@ from anchorage.cli.common import (
     show_summary,
 )
 from anchorage.config import Engine
-from anchorage.jobs import worker
 
 suppliers_app = typer.Typer(
     help="Suppliers: supplier files, the registers, one supplier across all anchors.",
@@ -99,6 +98,7 @@ def resolve(
     ] = Engine.duckdb,
 ) -> None:
     """Link every anchor's suppliers to the registers and to each other; print a summary."""
+    from anchorage.jobs import worker
     from anchorage.services import job_kinds  # lazily, as every command's heavy imports are
     from anchorage.suppliers.clusters import ResolveSummary
 

@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 
 from anchorage import config as cfgmod
-from anchorage.cli import web
 from anchorage.cli.common import EngineOpt, WorkspaceOpt, err, open_workspace, out, progress_bar
-from anchorage.workspace import Workspace, resolve
 
 
 def init(
@@ -31,6 +29,9 @@ def init(
     ] = "E12000007",
 ) -> None:
     """Create a workspace: config, DuckDB warehouse, records DB and a folder for raw files."""
+    # SQLAlchemy, imported when a command runs: not for `anchorage init --help`
+    from anchorage.workspace import Workspace, resolve
+
     codes = lambda s: [c.strip().upper() for c in s.split(",") if c.strip()]  # noqa: E731
     cfg = cfgmod.Config(
         collaborative=name,
@@ -42,6 +43,8 @@ def init(
 
 def migrate(workspace: WorkspaceOpt = None) -> None:
     """Bring the workspace's warehouse and records database up to this version's schema (safe to repeat)."""
+    from anchorage.workspace import Workspace, resolve
+
     ws = Workspace.open(resolve(workspace), migrate=False)
     done = ws.migrate()
     for line in done:
@@ -118,6 +121,8 @@ def demo(
             )
         )
     if serve:
+        from anchorage.cli import web
+
         web.serve(workspace)
     else:
         out.print(f"Start the web workspace with: anchorage serve --workspace {workspace}")

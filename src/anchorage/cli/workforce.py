@@ -19,7 +19,7 @@ from anchorage.cli.common import (
     print_json,
     run_ingest,
 )
-from anchorage.workforce.he_partners import HeBy
+from anchorage.workforce.choices import HeBy
 
 workforce_app = typer.Typer(
     help="Workforce: load staff extracts and see the anchor indicators (suppressed).",

@@ -6,7 +6,6 @@ local capacity). Definitions in docs/pipeline.md."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import math
 from collections import defaultdict
@@ -22,19 +21,13 @@ from anchorage.contracts.categories import (
     cpv_prefix,
     load_category_map,
 )
+from anchorage.contracts.choices import Grouping as Grouping
 from anchorage.contracts.local import UNKNOWN, LocalCapacity, local_capacity, supplier_places
 from anchorage.contracts.pipeline import pipeline_rows
 from anchorage.core.errors import AnchorageError
 from anchorage.core.periods import add_months
 from anchorage.reference.names import normalise_names
 from anchorage.workspace import Workspace
-
-
-class Grouping(enum.StrEnum):
-    """What groups contracts to buy together: the shared category (else the CPV prefix), or CPV only."""
-
-    mapped = "mapped"
-    cpv = "cpv"
 
 
 @dataclass

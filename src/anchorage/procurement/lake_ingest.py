@@ -10,7 +10,6 @@ again.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -20,18 +19,12 @@ from typing import Any
 from anchorage import config as cfgmod
 from anchorage.core.errors import AnchorageError, UnknownAnchorError
 from anchorage.ingest import kinds
+from anchorage.procurement.choices import LakeKind as LakeKind
 from anchorage.procurement.lake import export_lake
 from anchorage.store import lake
 from anchorage.workspace import Workspace
 
 FILES_SOURCE = "files"
-
-
-class LakeKind(enum.StrEnum):
-    """What files a lake takes: payments, or an anchor's supplier master."""
-
-    spend = "spend"
-    suppliers = "suppliers"
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,8 @@ from sqlalchemy import select
 from anchorage.core.errors import InputFileError
 from anchorage.ingest.result import ImportSummary
 from anchorage.store.workforce_records import HEEngagement
+from anchorage.workforce.choices import GROUPINGS
+from anchorage.workforce.choices import HeBy as HeBy
 from anchorage.workforce.imports import HE_KINDS, import_engagements
 from anchorage.workforce.settings import workforce_settings
 from anchorage.workforce.suppression import SuppressionRule, protect_family, suppress_column
@@ -57,17 +58,6 @@ def engagements(ws: Workspace) -> pd.DataFrame:
             "people",
         ],
     )
-
-
-class HeBy(enum.StrEnum):
-    """What the engagement summary's rows are."""
-
-    anchor = "anchor"
-    partner = "partner"
-    outcome = "outcome"
-
-
-GROUPINGS = tuple(b.value for b in HeBy)
 
 
 def people_hidden(
