@@ -106,17 +106,30 @@ class _Checked(Exception):
     """Raised by a check-only run once every part is checked; the import then undoes its staging."""
 
 
+def _fast_evidence(b: Batch) -> tuple[dates.DateEvidence, Decimal]:
+    """dates.fast_evidence_sql's counts and examples, and the sum of the fast-path amounts, in one pass over the
+    fast-path rows; each example is formatted once, not for every row that could be it."""
+    day, month = "day(_date)", "month(_date)"
+    dmy, either = f"{day} > 12", f"{day} <= 12 AND {day} <> {month}"
+    row = b.con.execute(f"""
+        SELECT count(*) FILTER ({dmy}), count(*) FILTER ({either}),
+               strftime(any_value(_date) FILTER ({dmy}), '%d/%m/%Y'),
+               strftime(any_value(_date) FILTER ({either}), '%d/%m/%Y'),
+               coalesce(sum(_amount), 0)
+        FROM {b.part.table} WHERE _fast
+    """).fetchone()
+    assert row is not None
+    ev = dates.DateEvidence(row[0], 0, row[1], 0, row[2], None, row[3], None)
+    return ev, Decimal(row[4])
+
+
 def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
     """Infer the file's date order from every value of the date column (one aggregate), and bring the rows
     the fast path read day-first round to it: a column is read one way, never some rows each way."""
     stg, dat = b.part.table, trimmed_sql(date_cell_sql(b.mapping, b.part.columns))
     slow = dates.gather(b.con, f"SELECT {dates.evidence_sql(dat)} FROM {stg} WHERE NOT _fast")
-    fast = (
-        dates.DateEvidence()
-        if run.date_order
-        else dates.gather(b.con, f"SELECT {dates.fast_evidence_sql('_date', '_fast')} FROM {stg}")
-    )
-    ev = dates.combine(fast, slow)
+    fast, b.state["fast_amount"] = _fast_evidence(b)
+    ev = dates.combine(dates.DateEvidence() if run.date_order else fast, slow)
     decision = dates.decide(
         ev,
         path=run.path,
@@ -318,8 +331,7 @@ def _check(b: Batch, run: SpendRun, slow_loaded: Decimal) -> None:
         f"SELECT _date AS d, _amount AS a FROM {stg} WHERE _fast UNION ALL "
         f"SELECT payment_date, amount FROM {t} WHERE reason = ''"
     )
-    fast = b.con.execute(f"SELECT coalesce(sum(_amount), 0) FROM {stg} WHERE _fast").fetchone()
-    total = slow_loaded + Decimal(fast[0] if fast else 0)
+    total = slow_loaded + b.state["fast_amount"]
     found = [
         sanity.other_body(b.part.columns, b.part.sample, run.context),
         *sanity.date_and_overlap_checks(b.con, loaded, b.org, run.context),
