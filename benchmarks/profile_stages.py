@@ -55,7 +55,6 @@ def profile_ingest(data: Path, rows: int) -> dict[str, Any]:
             steps.append((time.perf_counter() - t, "COMMIT"))
             return out
 
-
     def timed(fn: Any, label: str) -> Any:
         def wrapper(*a: Any, **k: Any) -> Any:
             t, cpu = time.perf_counter(), time.process_time()

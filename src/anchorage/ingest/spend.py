@@ -51,7 +51,9 @@ def fast_date_sql(cell: str, order: str = "dmy") -> str:
     every date the fast path takes (1990 on): half the work, as the macro's year check parses the date twice
     and its shape check cuts three substrings. LIKE's `_` is one character, as length() and v[i] count them."""
     fmt = "%m/%d/%Y" if order == "mdy" else "%d/%m/%Y"
-    return f"CASE WHEN {cell} LIKE '__/__/____' THEN CAST(try_strptime({cell}, '{fmt}') AS DATE) END"
+    return (
+        f"CASE WHEN {cell} LIKE '__/__/____' THEN CAST(try_strptime({cell}, '{fmt}') AS DATE) END"
+    )
 
 
 def _staged_sql(m: ColumnMapping, columns: list[str], order: str = "dmy") -> str:
