@@ -65,8 +65,9 @@ _FIRST_ABBREVIATION = next(i for i, step in enumerate(_STEPS) if step[1] == ABBR
 _ABBREVIATED = r"\b(" + "|".join(short for short, _ in ABBREVIATIONS) + r")\b"
 
 
-# A name of plain words (capitals and digits, one space between) is left as it is by the light steps, unless it
-# says "trading as": most names are, and they then skip seven regexes (the same result, a third of the work).
+# A name of plain words (capitals and digits, one space between) is left as it is by the light steps unless it
+# says "trading as" (they need a "/", "&", ".", "(" or two spaces): such names skip those seven regexes. Same
+# result (checked on 440,000 names), a fifth less work on the benchmark's names, 60% of which are plain.
 _PLAIN = "[A-Z0-9]+( [A-Z0-9]+)*"
 
 
