@@ -6,9 +6,11 @@ import csv
 import datetime as dt
 
 import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from anchorage.core.values import parse_amounts, parse_dates
-from anchorage.ingest.spend import ingest_spend
+from anchorage.core.values import install, parse_amounts, parse_dates
+from anchorage.ingest.spend import fast_date_sql, ingest_spend
 
 # Amounts and dates in the plain shapes (fast path) and every other shape (full parsers), with the cell
 # padding (spaces, tabs, no-break spaces) that decides which path a row takes.
@@ -102,3 +104,21 @@ def test_fast_path_rows_load_as_the_full_parsers_read_them(workspace, tmp_path):
     # Both paths were exercised: plain rows and rows only the full parsers accept were loaded.
     assert any(rows[n - 1][1] == "12.50" and rows[n - 1][0] == "ABC Ltd" for n in got)
     assert any(rows[n - 1][1] in ("£1,234.56", "(12.00)", " 12.50 ") for n in got)
+
+
+SHAPES = st.text(alphabet="0123456789/ +-.é\u00a0\t", min_size=8, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(SHAPES, st.dates().map(lambda d: d.strftime("%d/%m/%Y"))), max_size=30))
+def test_the_fast_date_is_the_macros_date(cells):
+    """fast_date_sql gives the date anchorage_date_dmy (mdy) gives for every value, once years before 1 (which
+    the fast path's range leaves out anyway) are set aside as the macro sets them aside."""
+    with duckdb.connect() as con:
+        install(con)
+        for order, macro in (("dmy", "anchorage_date_dmy"), ("mdy", "anchorage_date_mdy")):
+            rows = con.execute(
+                f"SELECT v, anchorage_ad({fast_date_sql('v', order)}), {macro}(v) FROM unnest(CAST(? AS VARCHAR[])) t(v)",
+                [cells],
+            ).fetchall()
+            assert [(v, a) for v, a, _ in rows] == [(v, b) for v, _, b in rows]
