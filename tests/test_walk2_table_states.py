@@ -55,3 +55,20 @@ def test_the_community_need_pages_show_the_public_menu(web: Web) -> None:
     opportunities = links.search(c.get("/opportunities").text)
     assert need and opportunities
     assert hrefs.findall(need.group(0)) == hrefs.findall(opportunities.group(0))
+
+
+def test_an_empty_directory_says_why_and_offers_no_empty_download(web: Web) -> None:
+    c = signed_in(web, "analyst@council.org")
+    for query, sentence in (
+        ("", "No local supplier has registered yet."),
+        (
+            "?q=&category=&tier=",
+            "No local supplier has registered yet.",
+        ),  # the form sent with nothing chosen
+        ("?q=Nobody+Trades+As+This", "No local suppliers match these filters."),
+    ):
+        r = c.get("/directory" + query)
+        assert r.status_code == 200
+        words = _text(r.text)
+        assert "0 local suppliers" in words and sentence in words, query
+        assert "Download these" not in words, query
