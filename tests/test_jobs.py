@@ -108,6 +108,8 @@ def test_no_request_works_out_the_analysis(web: Web):
     c = signed_in(web, "analyst@council.org")
     worker.stop(web.ws)  # hold the queue still: a refresh waits
     try:
+        # Opened before the upload: the figures' view is kept, but the note must still come with it.
+        assert "being worked out" not in c.get("/dashboard/council").text
         ingest_spend(
             web.ws, _spend(web.root / "more.csv", 5, "Pending"), "Council", accept_warnings=True
         )

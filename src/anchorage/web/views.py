@@ -158,9 +158,12 @@ def dashboard_view(
     ws: Workspace, viewer: Viewer, org: str = COLLABORATIVE, year: str | None = None
 ) -> dict[str, Any]:
     period = period_of(ws, year)
-    return cached(
+    view = cached(
         f"page:{period['param']}", ws, viewer, org, lambda: _dashboard_view(ws, viewer, org, period)
     )
+    # The figures are kept while the analysis is unchanged, but "newer figures are being worked out" and the
+    # last upload change without it: the period is this request's.
+    return {**view, "period": period}
 
 
 def _dashboard_view(
