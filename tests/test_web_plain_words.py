@@ -192,3 +192,13 @@ def test_the_public_find_their_forms_from_the_sign_in_page(web: Web):
     for path in ("/opportunities", "/opportunities/register", "/community/need"):
         assert f'href="{path}"' in page, path
         assert client.get(path).status_code == 200, path
+
+
+def test_a_refusal_names_the_anchor_not_its_slug(web: Web):
+    c = signed_in(web, "viewer@college.org")  # the council shares nothing with the college
+    name = web.ws.config.anchor("council").name
+    for url in ("/anchors/council/transactions", "/api/v1/anchors/council/transactions"):
+        r = c.get(url)
+        assert r.status_code == 403, url
+        assert f"You cannot see {name}" in r.text.replace("&#39;", "'"), url
+        assert "council's" not in r.text.replace("&#39;", "'"), url

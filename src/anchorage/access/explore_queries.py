@@ -53,8 +53,9 @@ def _marks(orgs: list[Any]) -> str:
 
 def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> TablePage:
     """One page of an anchor's payments (detail: gated)."""
-    slug = ws.config.anchor(org).slug
-    viewer.require_detail(slug)
+    anchor = ws.config.anchor(org)
+    slug = anchor.slug
+    viewer.require_detail(slug, anchor.name)
     with reader(ws) as con:
         page = (
             _default_order_page(con, slug, req)
@@ -158,8 +159,9 @@ def _ward_label(con: Any, page: TablePage) -> None:
 def payment_rows(
     ws: Workspace, viewer: Viewer, org: str, req: TableRequest
 ) -> list[dict[str, Any]]:
-    slug = ws.config.anchor(org).slug
-    viewer.require_detail(slug)
+    anchor = ws.config.anchor(org)
+    slug = anchor.slug
+    viewer.require_detail(slug, anchor.name)
     with reader(ws) as con:
         return sql_rows(con, PAYMENTS, req, "explore_payments", ("org = ?", [slug]))
 

@@ -88,10 +88,11 @@ class Viewer:
     def sees_detail(self, org: str) -> bool:
         return org in self.detail_orgs
 
-    def require_detail(self, org: str) -> None:
+    def require_detail(self, org: str, name: str | None = None) -> None:
+        """Refused unless this user sees `org`'s detail; the message names the anchor by `name` (never its slug)."""
         if not self.sees_detail(org):
             raise Forbidden(
-                f"You cannot see {org}'s transactions, suppliers or uploads.",
+                f"You cannot see {name or 'this anchor'}'s transactions, suppliers or uploads.",
                 fix="Its anchor admin can share them with your anchor.",
             )
 

@@ -151,8 +151,9 @@ def transactions(
     default order is a range of their numbering, so a page costs the same at any size."""
     from anchorage.access import explore_queries
 
-    slug = ws.config.anchor(org).slug
-    viewer.require_detail(slug)
+    anchor = ws.config.anchor(org)
+    slug = anchor.slug
+    viewer.require_detail(slug, anchor.name)
     cols = "payment_date, supplier_name, amount, category, service, transaction_id"
     with explore_queries.reader(ws) as con:
         if not search:
@@ -205,8 +206,9 @@ def suppliers(
 
 
 def uploads(ws: Workspace, viewer: Viewer, org: str) -> Sequence[Upload]:
-    slug = ws.config.anchor(org).slug
-    viewer.require_detail(slug)
+    anchor = ws.config.anchor(org)
+    slug = anchor.slug
+    viewer.require_detail(slug, anchor.name)
     with ws.session() as s:
         return s.scalars(
             select(Upload).where(Upload.org == slug).order_by(Upload.created_at.desc())

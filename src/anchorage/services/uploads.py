@@ -203,8 +203,9 @@ def listing(
 ) -> list[dict[str, Any]]:
     """An anchor's finished uploads, newest first (the ones that count have status "loaded"), for those who see
     its detail (its own users and those it shares with)."""
-    slug = ws.config.anchor(org).slug
-    viewer.require_detail(slug)
+    anchor = ws.config.anchor(org)
+    slug = anchor.slug
+    viewer.require_detail(slug, anchor.name)
     with ws.session() as session:
         q = select(Upload).where(Upload.org == slug, Upload.status.in_(("loaded", "replaced")))
         if kind:
