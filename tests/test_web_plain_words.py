@@ -202,3 +202,15 @@ def test_a_refusal_names_the_anchor_not_its_slug(web: Web):
         assert r.status_code == 403, url
         assert f"You cannot see {name}" in r.text.replace("&#39;", "'"), url
         assert "council's" not in r.text.replace("&#39;", "'"), url
+
+
+def test_the_api_refuses_a_parameter_it_does_not_take(web: Web):
+    """A filter the pages offer (?year=, ?category=) is not silently ignored by the API: it says what it takes."""
+    c = signed_in(web, "analyst@council.org")
+    r = c.get("/api/v1/suppliers?category=Catering&year=2024-25&q=ltd")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["ok"] is False
+    assert "category, year" in str(body) and "It takes limit, offset, q." in str(body)
+    assert c.get("/api/v1/suppliers?q=ltd&limit=5").status_code == 200
+    assert c.get("/api/v1/dashboard?year=2024-25").status_code == 400

@@ -5,18 +5,42 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from anchorage.access import queries
 from anchorage.access.read_cache import READS, scope_key
+from anchorage.core.errors import AnchorageError
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.services.procurement import exported
 from anchorage.web.deps import CtxDep, client_ip
 from anchorage.web.paging import Window, window
 from anchorage.web.views import api_dashboard, benchmark_rows
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+
+def _takes(dependant: Dependant) -> set[str]:
+    """The query parameters an endpoint takes, its dependencies' included (paging's limit and offset)."""
+    return {p.alias for p in dependant.query_params}.union(*map(_takes, dependant.dependencies))
+
+
+def known_parameters(request: Request) -> None:
+    """A query parameter the endpoint does not take is refused in words, not silently ignored (a filter the
+    pages offer, e.g. ?year= or ?category=, would otherwise seem to have been applied)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    takes = sorted(_takes(route.dependant))
+    unknown = sorted(set(request.query_params) - set(takes))
+    if unknown:
+        raise AnchorageError(
+            f"This address does not take {', '.join(unknown)}.",
+            fix=f"It takes {', '.join(takes)}." if takes else "It takes no parameters.",
+        )
+
+
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_parameters)])
 SupplierRows = Annotated[Window, Depends(window(50, 500))]
 PaymentRows = Annotated[Window, Depends(window(100, 1000))]
 
