@@ -15,7 +15,6 @@ from anchorage.store.spend_store import (
     SUPPLIER_CELLS,
     key_sql,
     next_upload_no,
-    plain_number_sql,
     transaction_sql,
 )
 from anchorage.store.ties import heaviest_sql, modal_sql
@@ -95,12 +94,9 @@ def load_part(b: Batch) -> ImportSummary:
         b.con,
         f"""
         INSERT INTO spend_rows
-        SELECT ?, row_no, _date, _amount, sk, lk, description, {transaction_sql("_txn", "_plain")}
-        FROM (SELECT *, {plain_number_sql("_txn")} AS _plain
-              FROM (SELECT rowid + 1 AS row_no, _date, _amount, {key_sql(salt, sup_cells)} AS sk,
-                           {key_sql(salt, line_cells)} AS lk, {b.col("description")} AS description,
-                           {b.col("transaction_id")} AS _txn
-                    FROM {stg} WHERE _fast))
+        SELECT ?, rowid + 1, _date, _amount, {key_sql(salt, sup_cells)}, {key_sql(salt, line_cells)},
+               {b.col("description")}, {transaction_sql(b.col("transaction_id"))}
+        FROM {stg} WHERE _fast
     """,
         [upload_no],
         stage=f"Loading {b.source_file}",

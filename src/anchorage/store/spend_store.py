@@ -103,17 +103,10 @@ def key_sql(salt: int, cells: list[str]) -> str:
     return f"hash({', '.join([str(int(salt)), *cells])})"
 
 
-def plain_number_sql(cell: str) -> str:
-    """SQL true for a trimmed transaction id stored as a number: no sign, no leading zero, at most 18 digits,
-    so it reads back as the same text."""
-    return f"regexp_full_match({cell}, '[1-9][0-9]{{0,17}}')"
-
-
-def transaction_sql(cell: str, plain: str | None = None) -> str:
-    """transaction_no, transaction_id for a trimmed cell: a plain number as a number, which costs a tenth as
-    much to store. `plain` names a column already holding plain_number_sql(cell) (worked out once per row in
-    a projection of its own: used twice here, DuckDB would otherwise match the pattern twice)."""
-    plain = plain or plain_number_sql(cell)
+def transaction_sql(cell: str) -> str:
+    """transaction_no, transaction_id for a trimmed cell: a plain number (no sign, no leading zero, at most
+    18 digits, so it reads back as the same text) as a number, which costs a tenth as much to store."""
+    plain = f"regexp_full_match({cell}, '[1-9][0-9]{{0,17}}')"
     return (
         f"CASE WHEN {plain} THEN CAST({cell} AS BIGINT) END, CASE WHEN NOT {plain} THEN {cell} END"
     )
