@@ -125,6 +125,9 @@ def _stage_csv(
     rej = f"rejects_{table}"
     skip = guess.lines_before + 1
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    # Single-threaded on purpose: the parallel reader refuses null_padding once a quoted cell holds a line
+    # break, and without null_padding short rows would drop out of the sample. What this read costs is
+    # mostly DuckDB's first-read warm-up, paid by the staging read below otherwise (tests/test_ingest_sample.py).
     sample = [
         list(r)
         for r in con.execute(
