@@ -13,7 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from anchorage.core.errors import InputFileError
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import SAMPLE_ROWS, stage_file
 
@@ -58,3 +60,16 @@ def test_sample_is_the_first_rows_in_file_order_after_a_bom(tmp_path: Path) -> N
     assert len(part.sample) == SAMPLE_ROWS
     assert [r[1] for r in part.sample] == [f"{i}.00" for i in range(SAMPLE_ROWS)]
     assert part.sample[-1][0] == f"Supplier\n{SAMPLE_ROWS - 1}"
+
+
+def test_a_file_duckdb_cannot_split_is_an_input_error_with_a_fix(tmp_path: Path) -> None:
+    """One CR LF line in an LF file stops DuckDB's reader outright: the user is told why and what to do, never
+    DuckDB's message (which names the server's path)."""
+    body = (
+        "Acme Holdings Ltd,10.00,01/04/2023\nB Ltd,7.50,02/04/2023\r\nPlain Ltd,1.00,03/04/2023\n"
+    )
+    with pytest.raises(InputFileError) as err:
+        _stage(tmp_path, body)
+    assert "lines end in two ways" in str(err.value)
+    assert err.value.fix and "save it again as CSV" in err.value.fix
+    assert "Possible fixes" not in str(err.value) and "strict_mode" not in str(err.value)
