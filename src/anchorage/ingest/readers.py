@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from anchorage.core.errors import HeaderNotFound
+from anchorage.core.errors import HeaderNotFound, InputFileError
 from anchorage.ingest import sniff
 from anchorage.ingest.workbook_reader import cell_text, read_sheets
 
@@ -120,11 +120,33 @@ def _stage_csv(
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells from spreadsheet exports
     header = name_blanks(header)
-    cols = {f"c{i}": "VARCHAR" for i in range(len(header))}
     table = f"staged_{next(_ids)}"
+    try:
+        return _read_csv(con, table, source, delimiter, header, guess, extra, head)
+    except duckdb.InvalidInputException as exc:  # DuckDB's text names server paths: never shown
+        con.execute(
+            f"DROP TABLE IF EXISTS rejects_{table}; DROP TABLE IF EXISTS rejects_{table}_scan"
+        )
+        raise _unsplittable(path, source) from exc
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: Path,
+    delimiter: str,
+    header: list[str],
+    guess: sniff.HeaderGuess,
+    extra: Computed,
+    head: int | None,
+) -> StagedPart:
+    cols = {f"c{i}": "VARCHAR" for i in range(len(header))}
     rej = f"rejects_{table}"
     skip = guess.lines_before + 1
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    # Single-threaded on purpose: the parallel reader refuses null_padding once a quoted cell holds a line
+    # break, and without null_padding short rows would drop out of the sample. What this read costs is
+    # mostly DuckDB's first-read warm-up, paid by the staging read below otherwise (tests/test_ingest_sample.py).
     sample = [
         list(r)
         for r in con.execute(
@@ -163,6 +185,28 @@ def _reject_reason(kinds: str, ncols: int) -> str:
     if "UNQUOTED" in kinds or "QUOTE" in kinds:
         return "the line has an unclosed or stray quote"
     return f"the line cannot be split into columns ({kinds.lower()})"
+
+
+def _unsplittable(path: Path, source: Path) -> InputFileError:
+    """The error for a CSV DuckDB cannot split into rows at all (rather than a few lines it sets aside)."""
+    crlf = lf = 0
+    last = b""
+    with source.open("rb") as fh:
+        while chunk := fh.read(sniff.CHUNK):
+            crlf += (last + chunk[:1]).count(b"\r\n") + chunk.count(b"\r\n")
+            lf += chunk.count(b"\n")
+            last = chunk[-1:]
+    mixed = 0 < crlf < lf
+    return InputFileError(
+        str(path),
+        "the file cannot be split into rows: "
+        + (
+            "its lines end in two ways (some Windows-style, CR LF, the others LF)."
+            if mixed
+            else "a quote or line ending in it does not follow the CSV rules."
+        ),
+        fix="Open it in a spreadsheet, save it again as CSV (UTF-8), and load that file.",
+    )
 
 
 def _stage_workbook(
