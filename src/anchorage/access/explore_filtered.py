@@ -1,14 +1,17 @@
-"""An anchor's payments filtered on what their groups hold (supplier text, tier, year, category, place,
-exclusion rule), read without scanning every payment (issue 17).
+"""An anchor's payments filtered or searched, read without scanning every payment (issue 17).
 
-The filter is matched and counted on the payments' groups (procurement/explore_payments.py); a supplier text
-is first matched on each supplier's spellings together (`explore_payment_names`, one row per supplier: a
-spelling that matches is in them, so no matching group is missed), then exactly on the groups of those
-suppliers. Only the matching groups' payments are read (by group number, or by the filter on the payments'
-own columns when the groups are too many to list): newest first, a window of the stored numbering at a time,
-as wide as the matches' density says a page needs (widened when it held too few); in another order, the
-numbers of the matching payments alone are sorted, unless most payments match (then the scan does it, as
-cheaply). The page's rows are then read by their numbers.
+The filters on what their groups hold (supplier text, tier, year, category, place, exclusion rule) are matched
+and counted on the payments' groups (procurement/explore_payments.py); a supplier text is first matched on
+each supplier's spellings together (`explore_payment_names`, one row per supplier: a spelling that matches is
+in them, so no matching group is missed), then exactly on the groups of those suppliers. A search (`q`: the
+supplier's spelling, category, service or description) and a service filter are matched on the anchor's
+distinct texts (`explore_payment_texts`) and on the groups' spellings and categories, then the payments are
+matched on integers alone (group, service and description numbers) and counted so.
+
+Only matching payments are read: newest first, a window of the stored numbering at a time, as wide as the
+matches' density says a page needs (widened when it held too few); by amount, windows of the amount
+numbering the same way (unless few payments match: their numbers alone are sorted); in another order, the
+numbers of the matching payments are sorted. The page's rows are then read by their numbers.
 """
 
 from __future__ import annotations
@@ -30,22 +33,33 @@ from anchorage.procurement.explore_payments import SPELLINGS_SEPARATOR
 
 MIN_WINDOW = 8192  # numbers read at least (a few vectors: less saves nothing)
 SLACK = 2  # a window holds this many times the payments a page needs, if matches were spread evenly
-LIST_LIMIT = 20_000  # matching groups read by number at most (more: matched by the filter itself)
+LIST_LIMIT = 20_000  # matching groups read by number at most (more: matched by a query of the groups)
+SORT_LIMIT = 50_000  # matching payments sorted by amount at most (more: windows of the amount numbering)
+SPREAD = 200_000  # a page's payments further apart than this are read one by one (in one query)
+TEXT_FILTERS = frozenset({"service"})  # matched on the distinct texts, then on the payments' numbers
+_NUMBERING = {"-amount": "by_amount_desc", "amount": "by_amount_asc"}
+
+Match = tuple[str, list[Any]]
+
+
+def _scope(slug: str, text: str) -> Match:
+    """The anchor's groups, of the suppliers one of whose spellings holds `text` (if any) before any group's
+    spelling is read."""
+    if not text:
+        return "org = ?", [slug]
+    return (
+        "org = ? AND supplier_no IN (SELECT supplier_no FROM explore_payment_names "
+        "WHERE org = ? AND spellings ILIKE ? ESCAPE '\\')",
+        [slug, slug, like_pattern(text)],
+    )
 
 
 def _groups(
     con: Any, slug: str, req: TableRequest, where: str, params: list[Any]
-) -> tuple[list[int] | None, int, int, int]:
-    """The matching groups' numbers (None: more than LIST_LIMIT), their payments and the lowest and highest
-    payment numbers."""
-    text = req.value("supplier")
-    scope, first = "org = ?", [slug]
-    if text:  # the suppliers one of whose spellings holds it, before any group's spelling is read
-        scope = (
-            "org = ? AND supplier_no IN (SELECT supplier_no FROM explore_payment_names "
-            "WHERE org = ? AND spellings ILIKE ? ESCAPE '\\')"
-        )
-        first = [slug, slug, like_pattern(text)]
+) -> tuple[Match, int, int, int]:
+    """The matching groups (by their numbers, or by a query of the groups when more than LIST_LIMIT), their
+    payments and the lowest and highest payment numbers."""
+    scope, first = _scope(slug, req.value("supplier"))
     row = con.execute(
         f"WITH g AS MATERIALIZED (SELECT * FROM explore_payment_groups WHERE {scope}) "
         "SELECT sum(payments), min(first_pos), max(last_pos), "
@@ -54,22 +68,56 @@ def _groups(
         [*first, LIST_LIMIT, *params],
     ).fetchone()
     if not row or not row[0]:
-        return [], 0, 0, -1
-    return row[3], int(row[0]), int(row[1]), int(row[2])
+        return ("FALSE", []), 0, 0, -1
+    if row[3] is not None:
+        match: Match = ("group_no IN (SELECT unnest(?))", [row[3]])
+    else:
+        match = (
+            f"group_no IN (SELECT group_no FROM explore_payment_groups WHERE {scope} AND {where})",
+            [*first, *params],
+        )
+    return match, int(row[0]), int(row[1]), int(row[2])
 
 
-def _newest(
-    con: Any, match: tuple[str, list[Any]], low: int, high: int, total: int, needed: int
+def _texts(slug: str, kind: str, text: str) -> Match:
+    """The numbers of the anchor's distinct texts of a kind that hold `text` (any case)."""
+    return (
+        "(SELECT text_no FROM explore_payment_texts WHERE org = ? AND kind = ? "
+        "AND text ILIKE ? ESCAPE '\\')",
+        [slug, kind, like_pattern(text)],
+    )
+
+
+def _search(slug: str, text: str) -> Match:
+    """The payments a search matches: in a group whose spelling or category holds it, or with a service or
+    description that does (PAYMENTS.search)."""
+    names, nparams = _scope(slug, text)
+    services, sparams = _texts(slug, "service", text)
+    descriptions, dparams = _texts(slug, "description", text)
+    pattern = like_pattern(text)
+    return (
+        "(group_no IN (SELECT group_no FROM explore_payment_groups WHERE org = ? AND "
+        f"(({names}) AND supplier_name ILIKE ? ESCAPE '\\' OR category IN "
+        "(SELECT text FROM explore_payment_texts WHERE org = ? AND kind = 'category' "
+        f"AND text ILIKE ? ESCAPE '\\'))) OR service_no IN {services} OR description_no IN {descriptions})",
+        [slug, *nparams, pattern, slug, pattern, *sparams, *dparams],
+    )
+
+
+def _windows(
+    con: Any, table: str, by: str, match: Match, bounds: tuple[int, int], total: int, needed: int
 ) -> list[int]:
-    """The first `needed` matching payments' numbers, newest first: windows of the numbering from `low`."""
+    """The first `needed` matching payments' numbers in the order of the numbering `by` of `table`: windows
+    of it from its lowest number, as wide as the matches' density says (widened when too narrow)."""
+    low, high = bounds
     width = max(MIN_WINDOW, SLACK * needed * (high - low + 1) // max(total, 1))
     while True:
         end = min(high, low + width - 1)
         found = [
             int(r[0])
             for r in con.execute(
-                f"SELECT pos FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]} "
-                "ORDER BY pos LIMIT ?",
+                f"SELECT pos FROM {table} WHERE {by} BETWEEN ? AND ? AND {match[0]} "
+                f"ORDER BY {by} LIMIT ?",
                 [low, end, *match[1], needed],
             ).fetchall()
         ]
@@ -78,45 +126,85 @@ def _newest(
         width *= 4
 
 
+def _anchor_range(con: Any, slug: str) -> tuple[int, int]:
+    row = con.execute(
+        "SELECT first_pos, payments FROM explore_payment_counts "
+        "WHERE org = ? AND financial_year IS NULL",
+        [slug],
+    ).fetchone()
+    return (int(row[0]), int(row[0]) + int(row[1]) - 1) if row else (0, -1)
+
+
+def read_positions(con: Any, positions: list[int]) -> list[dict[str, Any]]:
+    """The payments of these numbers, in this order: one range read when they are near each other, else a
+    point read each (zone maps find each one's block), all in one query."""
+    if not positions:
+        return []
+    cols = f"pos AS pos_, {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key"
+    low, high = min(positions), max(positions)
+    if high - low <= SPREAD:
+        cur = con.execute(
+            f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? "
+            "AND pos IN (SELECT unnest(?))",
+            [low, high, positions],
+        )
+    else:
+        cur = con.execute(
+            " UNION ALL ".join(
+                f"(SELECT {cols} FROM explore_payments WHERE pos = ?)" for _ in positions
+            ),
+            positions,
+        )
+    at = {r.pop("pos_"): r for r in records(cur)}
+    return [at[p] for p in positions]
+
+
 def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
-    """A page of the payments under filters their groups answer (None: the request needs a scan)."""
+    """A page of the payments under filters their groups or distinct texts answer, or a search (None: the
+    request needs a scan)."""
     keys = {k for k, _ in req.filters}
     if (
-        req.search
-        or not keys
-        or keys - GROUP_FILTERS
-        or SPELLINGS_SEPARATOR in req.value("supplier")
+        not (keys or req.search)
+        or keys - GROUP_FILTERS - TEXT_FILTERS
+        or SPELLINGS_SEPARATOR in req.value("supplier") + req.search
     ):
         return None
-    where, params = where_sql(PAYMENTS, req)
-    groups, total, low, high = _groups(con, slug, req, where, params)
-    if groups is None and req.sort != PAYMENTS.default_sort:
-        return None  # most payments match: sorting them all is the scan's work anyway
+    grouped = replace(req, search="", filters=tuple(f for f in req.filters if f[0] in GROUP_FILTERS))
+    where, params = where_sql(PAYMENTS, grouped)
+    match, total, low, high = _groups(con, slug, grouped, where, params)
+    parts = [match]
+    if req.search:
+        parts.append(_search(slug, req.search))
+    if req.value("service"):
+        sql, sparams = _texts(slug, "service", req.value("service"))
+        parts.append((f"service_no IN {sql}", sparams))
+    match = (" AND ".join(p[0] for p in parts), [v for p in parts for v in p[1]])
+    if total and len(parts) > 1:  # counted on the payments' numbers (the groups count only their own part)
+        row = con.execute(
+            f"SELECT count(*) FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]}",
+            [low, high, *match[1]],
+        ).fetchone()
+        total = int(row[0]) if row else 0
     req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
     offset = (req.page - 1) * req.per_page
     if not total:
         return TablePage(PAYMENTS, req, [], 0)
-    # The payments of the matching groups: by number when few, else by the filter itself (the same rows).
-    match = ("group_no IN (SELECT unnest(?))", [groups]) if groups is not None else (where, params)
+    needed = offset + req.per_page
     if req.sort == PAYMENTS.default_sort:  # the numbering's order
-        positions = _newest(con, match, low, high, total, offset + req.per_page)[offset:]
+        found = _windows(con, "explore_payments", "pos", match, (low, high), total, needed)
+    elif req.sort in _NUMBERING and total > SORT_LIMIT:
+        bounds = _anchor_range(con, slug)  # the amount numbering reuses the anchor's run of numbers
+        found = _windows(
+            con, "explore_payment_amounts", _NUMBERING[req.sort], match, bounds, total, needed
+        )
     else:
-        positions = [
+        found = [
             int(r[0])
             for r in con.execute(
                 f"SELECT pos FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]} "
-                f"ORDER BY {order_sql(PAYMENTS, req)} LIMIT ? OFFSET ?",
-                [low, high, *match[1], req.per_page, offset],
+                f"ORDER BY {order_sql(PAYMENTS, req)} LIMIT ?",
+                [low, high, *match[1], needed],
             ).fetchall()
         ]
-    if not positions:
-        return TablePage(PAYMENTS, req, [], total)
-    rows = records(
-        con.execute(
-            f"SELECT pos AS pos_, {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key "
-            "FROM explore_payments WHERE pos BETWEEN ? AND ? AND pos IN (SELECT unnest(?))",
-            [min(positions), max(positions), positions],
-        )
-    )
-    at = {r.pop("pos_"): r for r in rows}
-    return TablePage(PAYMENTS, req, [at[p] for p in positions], total)
+    positions = found[offset:]
+    return TablePage(PAYMENTS, req, read_positions(con, positions), total)

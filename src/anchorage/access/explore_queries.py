@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from anchorage.access.committed import FiguresPending
-from anchorage.access.explore_filtered import group_page
+from anchorage.access.explore_filtered import group_page, read_positions
 from anchorage.access.explore_specs import (
     CATEGORY_FILTERS,
     FLAT_FILTERS,
@@ -110,12 +110,8 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
         f"SELECT pos FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
         [start, end],
     ).fetchall()
-    positions = [int(r[0]) for r in found]
-    rows: list[dict[str, Any]] = []
-    for (
-        pos
-    ) in positions:  # each a point read of the payments' numbering: zone maps find its one block
-        rows += records(con.execute(f"SELECT {cols} FROM explore_payments WHERE pos = ?", [pos]))
+    # Far apart in the payments' numbering: a point read each, in one query (zone maps find each block).
+    rows = read_positions(con, [int(r[0]) for r in found])
     return TablePage(PAYMENTS, req, rows, total)
 
 

@@ -12,6 +12,10 @@
   deprivation, SME, VCSE, exclusion rule), with their first and last numbers; each payment stores its
   `group_no`. A filter on those is matched on the groups (a few rows per supplier), counted there, and only
   the matching groups' payments are read (an integer semi-join, within the groups' range of numbers).
+- `explore_payment_texts`: each anchor's distinct categories, services and descriptions (`kind`), numbered
+  per anchor and kind (`text_no`); each payment stores its `service_no` and `description_no`. A search text
+  (`q`) or a service filter is matched on these few distinct values, then only the payments holding a
+  matching number (or in a group whose spelling or category matches) are read: integers, never text.
 """
 
 from __future__ import annotations
@@ -82,10 +86,12 @@ _PAYMENTS_SQL = f"""
            k.org, k.upload_id, r.row_no, r.payment_date, k.financial_year, k.supplier_name,
            k.supplier_name_norm, r.amount, k.category, k.service, r.description,
            coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
-           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted, k.group_no
+           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted, k.group_no,
+           k.service_no, d.text_no AS description_no
     FROM (SELECT *, {fy_sql("payment_date")} AS financial_year FROM spend_rows
           WHERE upload_no IN ({{uploads}}) AND payment_date >= ? AND payment_date < ?) r
     JOIN explore_rowkeys_tmp k USING (upload_no, supplier_key, line_key, financial_year)
+    LEFT JOIN explore_descriptions_tmp d ON d.text = r.description
     ORDER BY pos
 """
 CHUNK = 2_000_000  # payments numbered in one sort at most (a run of whole months, newest first)
@@ -107,6 +113,47 @@ def _chunks(con: duckdb.DuckDBPyConnection, uploads: str) -> list[tuple[dt.date,
             out.append((month, end))
             size = n
     return out
+
+
+def number_texts(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
+    """The anchor's distinct categories, services and descriptions, numbered (explore_payment_texts); each
+    payment key of the anchor (explore_rowkeys_tmp) gets its service's number, and explore_descriptions_tmp
+    holds the descriptions' numbers for the payments to join."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE explore_descriptions_tmp AS
+        SELECT CAST(row_number() OVER (ORDER BY text) AS BIGINT) AS text_no, text
+        FROM (SELECT DISTINCT description AS text FROM spend_rows
+              WHERE upload_no IN ({uploads}) AND description IS NOT NULL)
+    """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE explore_services_tmp AS
+        SELECT CAST(row_number() OVER (ORDER BY text) AS BIGINT) AS text_no, text
+        FROM (SELECT DISTINCT service AS text FROM explore_rowkeys_tmp WHERE service IS NOT NULL)
+    """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
+        SELECT k.*, s.text_no AS service_no
+        FROM explore_rowkeys_tmp k LEFT JOIN explore_services_tmp s ON s.text = k.service
+    """
+    )
+    put(
+        con,
+        "explore_payment_texts",
+        """
+        SELECT CAST(? AS VARCHAR) AS org, 'service' AS kind, text_no, text FROM explore_services_tmp
+        UNION ALL SELECT ?, 'description', text_no, text FROM explore_descriptions_tmp
+        UNION ALL SELECT ?, 'category', row_number() OVER (ORDER BY category), category
+            FROM (SELECT DISTINCT category FROM explore_rowkeys_tmp WHERE category IS NOT NULL)
+    """,
+        create,
+        [org, org, org],
+    )
+    con.execute("DROP TABLE explore_services_tmp")
 
 
 def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
@@ -131,6 +178,7 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
         ).fetchone()
         nxt += int(added[0]) if added else 0
     con.execute("DROP TABLE explore_rowkeys_tmp")
+    con.execute("DROP TABLE explore_descriptions_tmp")
     put(
         con,
         "explore_payment_counts",
@@ -168,7 +216,8 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
     # The same payments numbered by amount, biggest first and smallest first (ties as the table's tie-break),
     # stored biggest first: a page of an anchor's payments by amount is a range of one of the numbers (the
     # smallest-first numbers of a block are a narrow range too, the reverse order but for ties). They reuse
-    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well.
+    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well. Each keeps its
+    # payment's group, service and description numbers: a filtered page by amount reads windows of these.
     put(
         con,
         "explore_payment_amounts",
@@ -177,7 +226,7 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
                    AS by_amount_desc,
                CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
                    AS by_amount_asc,
-               pos
+               pos, group_no, service_no, description_no
         FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
     """,
         create,
