@@ -5,8 +5,8 @@ and counted on the payments' groups (procurement/explore_payments.py); a supplie
 each supplier's spellings together (`explore_payment_names`, one row per supplier: a spelling that matches is
 in them, so no matching group is missed), then exactly on the groups of those suppliers. A search (`q`: the
 supplier's spelling, category, service or description) and a service filter are matched on the anchor's
-distinct texts (`explore_payment_texts`) and on the groups' spellings and categories, then the payments are
-matched on integers alone (group, service and description numbers) and counted so.
+distinct texts (`explore_payment_texts`), then the payments on the numbers of the matching texts they store
+(integers alone), and counted so.
 
 Only matching payments are read: newest first, a window of the stored numbering at a time, as wide as the
 matches' density says a page needs (widened when it held too few); by amount, windows of the amount
@@ -88,20 +88,18 @@ def _texts(slug: str, kind: str, text: str) -> Match:
     )
 
 
-def _search(slug: str, text: str) -> Match:
-    """The payments a search matches: in a group whose spelling or category holds it, or with a service or
-    description that does (PAYMENTS.search)."""
-    names, nparams = _scope(slug, text)
-    services, sparams = _texts(slug, "service", text)
-    descriptions, dparams = _texts(slug, "description", text)
-    pattern = like_pattern(text)
-    return (
-        "(group_no IN (SELECT group_no FROM explore_payment_groups WHERE org = ? AND "
-        f"(({names}) AND supplier_name ILIKE ? ESCAPE '\\' OR category IN "
-        "(SELECT text FROM explore_payment_texts WHERE org = ? AND kind = 'category' "
-        f"AND text ILIKE ? ESCAPE '\\'))) OR service_no IN {services} OR description_no IN {descriptions})",
-        [slug, *nparams, pattern, slug, pattern, *sparams, *dparams],
-    )
+def _search(con: Any, slug: str, text: str) -> Match:
+    """The payments a search matches (PAYMENTS.search: the spelling paid, category, service or description
+    holds it): matched on the anchor's distinct texts once, then on the payments' numbers of them."""
+    found = con.execute(
+        "SELECT kind, list(text_no) FROM explore_payment_texts WHERE org = ? "
+        "AND text ILIKE ? ESCAPE '\\' GROUP BY kind",
+        [slug, like_pattern(text)],
+    ).fetchall()
+    parts = [(f"{k}_no IN (SELECT unnest(?))", [v]) for k, v in sorted(found)]
+    if not parts:
+        return "FALSE", []
+    return "(" + " OR ".join(p[0] for p in parts) + ")", [v for p in parts for v in p[1]]
 
 
 def _windows(
@@ -170,16 +168,20 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
     ):
         return None
     grouped = replace(req, search="", filters=tuple(f for f in req.filters if f[0] in GROUP_FILTERS))
-    where, params = where_sql(PAYMENTS, grouped)
-    match, total, low, high = _groups(con, slug, grouped, where, params)
-    parts = [match]
+    if grouped.filters:
+        where, params = where_sql(PAYMENTS, grouped)
+        match, total, low, high = _groups(con, slug, grouped, where, params)
+    else:  # every payment of the anchor: its run of numbers
+        match, (low, high) = ("TRUE", []), _anchor_range(con, slug)
+        total = high - low + 1
+    parts = [match] if grouped.filters else []
     if req.search:
-        parts.append(_search(slug, req.search))
+        parts.append(_search(con, slug, req.search))
     if req.value("service"):
         sql, sparams = _texts(slug, "service", req.value("service"))
         parts.append((f"service_no IN {sql}", sparams))
     match = (" AND ".join(p[0] for p in parts), [v for p in parts for v in p[1]])
-    if total and len(parts) > 1:  # counted on the payments' numbers (the groups count only their own part)
+    if total and (req.search or req.value("service")):  # counted on the payments' numbers (the groups count only their own part)
         row = con.execute(
             f"SELECT count(*) FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]}",
             [low, high, *match[1]],

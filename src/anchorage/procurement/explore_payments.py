@@ -12,10 +12,10 @@
   deprivation, SME, VCSE, exclusion rule), with their first and last numbers; each payment stores its
   `group_no`. A filter on those is matched on the groups (a few rows per supplier), counted there, and only
   the matching groups' payments are read (an integer semi-join, within the groups' range of numbers).
-- `explore_payment_texts`: each anchor's distinct categories, services and descriptions (`kind`), numbered
-  per anchor and kind (`text_no`); each payment stores its `service_no` and `description_no`. A search text
-  (`q`) or a service filter is matched on these few distinct values, then only the payments holding a
-  matching number (or in a group whose spelling or category matches) are read: integers, never text.
+- `explore_payment_texts`: each anchor's distinct supplier spellings, categories, services and descriptions
+  (`kind`), numbered per anchor and kind (`text_no`); each payment stores its `spelling_no`, `category_no`,
+  `service_no` and `description_no`. A search text (`q`) or a service filter is matched on these distinct
+  values (a row per spelling, not per payment), then the payments are matched on the numbers: integers.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ _PAYMENTS_SQL = f"""
            k.supplier_name_norm, r.amount, k.category, k.service, r.description,
            coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
            k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted, k.group_no,
-           k.service_no, d.text_no AS description_no
+           k.service_no, d.text_no AS description_no, k.spelling_no, k.category_no
     FROM (SELECT *, {fy_sql("payment_date")} AS financial_year FROM spend_rows
           WHERE upload_no IN ({{uploads}}) AND payment_date >= ? AND payment_date < ?) r
     JOIN explore_rowkeys_tmp k USING (upload_no, supplier_key, line_key, financial_year)
@@ -116,9 +116,9 @@ def _chunks(con: duckdb.DuckDBPyConnection, uploads: str) -> list[tuple[dt.date,
 
 
 def number_texts(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
-    """The anchor's distinct categories, services and descriptions, numbered (explore_payment_texts); each
-    payment key of the anchor (explore_rowkeys_tmp) gets its service's number, and explore_descriptions_tmp
-    holds the descriptions' numbers for the payments to join."""
+    """The anchor's distinct spellings, categories, services and descriptions, numbered (explore_payment_texts):
+    each payment key of the anchor (explore_rowkeys_tmp) gets its spelling's, category's and service's
+    numbers, and explore_descriptions_tmp holds the descriptions' numbers for the payments to join."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE explore_descriptions_tmp AS
@@ -127,33 +127,38 @@ def number_texts(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
               WHERE upload_no IN ({uploads}) AND description IS NOT NULL)
     """
     )
-    con.execute(
+    for kind, column in (("service", "service"), ("spelling", "supplier_name"), ("category", "category")):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE explore_{kind}_tmp AS
+            SELECT CAST(row_number() OVER (ORDER BY text) AS BIGINT) AS text_no, text
+            FROM (SELECT DISTINCT {column} AS text FROM explore_rowkeys_tmp WHERE {column} IS NOT NULL)
         """
-        CREATE OR REPLACE TEMP TABLE explore_services_tmp AS
-        SELECT CAST(row_number() OVER (ORDER BY text) AS BIGINT) AS text_no, text
-        FROM (SELECT DISTINCT service AS text FROM explore_rowkeys_tmp WHERE service IS NOT NULL)
-    """
-    )
+        )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
-        SELECT k.*, s.text_no AS service_no
-        FROM explore_rowkeys_tmp k LEFT JOIN explore_services_tmp s ON s.text = k.service
+        SELECT k.*, v.text_no AS service_no, n.text_no AS spelling_no, c.text_no AS category_no
+        FROM explore_rowkeys_tmp k
+        LEFT JOIN explore_service_tmp v ON v.text = k.service
+        LEFT JOIN explore_spelling_tmp n ON n.text = k.supplier_name
+        LEFT JOIN explore_category_tmp c ON c.text = k.category
     """
     )
     put(
         con,
         "explore_payment_texts",
         """
-        SELECT CAST(? AS VARCHAR) AS org, 'service' AS kind, text_no, text FROM explore_services_tmp
+        SELECT CAST(? AS VARCHAR) AS org, 'service' AS kind, text_no, text FROM explore_service_tmp
+        UNION ALL SELECT ?, 'spelling', text_no, text FROM explore_spelling_tmp
+        UNION ALL SELECT ?, 'category', text_no, text FROM explore_category_tmp
         UNION ALL SELECT ?, 'description', text_no, text FROM explore_descriptions_tmp
-        UNION ALL SELECT ?, 'category', row_number() OVER (ORDER BY category), category
-            FROM (SELECT DISTINCT category FROM explore_rowkeys_tmp WHERE category IS NOT NULL)
     """,
         create,
-        [org, org, org],
+        [org, org, org, org],
     )
-    con.execute("DROP TABLE explore_services_tmp")
+    for kind in ("service", "spelling", "category"):
+        con.execute(f"DROP TABLE explore_{kind}_tmp")
 
 
 def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
@@ -226,7 +231,7 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
                    AS by_amount_desc,
                CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
                    AS by_amount_asc,
-               pos, group_no, service_no, description_no
+               pos, group_no, service_no, description_no, spelling_no, category_no
         FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
     """,
         create,
