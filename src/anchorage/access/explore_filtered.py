@@ -11,7 +11,8 @@ distinct texts (`explore_payment_texts`), then the payments on the numbers of th
 Only matching payments are read: newest first, a window of the stored numbering at a time, as wide as the
 matches' density says a page needs (widened when it held too few); by amount, windows of the amount
 numbering the same way (unless few payments match: their numbers alone are sorted); in another order, the
-numbers of the matching payments are sorted. The page's rows are then read by their numbers.
+numbers of the matching payments are sorted. The page's rows are then read by their numbers (by amount,
+from the amount numbering's table, which holds the cells a page shows).
 """
 
 from __future__ import annotations
@@ -33,10 +34,15 @@ from anchorage.procurement.explore_payments import SPELLINGS_SEPARATOR
 
 MIN_WINDOW = 8192  # numbers read at least (a few vectors: less saves nothing)
 SLACK = 2  # a window holds this many times the payments a page needs, if matches were spread evenly
-LIST_LIMIT = 20_000  # matching groups read by number at most (more: matched by a query of the groups)
-SORT_LIMIT = 50_000  # matching payments sorted by amount at most (more: windows of the amount numbering)
-SPREAD = 200_000  # a page's payments further apart than this are read one by one (in one query)
-TEXT_FILTERS = frozenset({"service"})  # matched on the distinct texts, then on the payments' numbers
+LIST_LIMIT = (
+    20_000  # matching groups read by number at most (more: matched by a query of the groups)
+)
+SORT_LIMIT = (
+    50_000  # matching payments sorted by amount at most (more: windows of the amount numbering)
+)
+TEXT_FILTERS = frozenset(
+    {"service"}
+)  # matched on the distinct texts, then on the payments' numbers
 _NUMBERING = {"-amount": "by_amount_desc", "amount": "by_amount_asc"}
 
 Match = tuple[str, list[Any]]
@@ -105,7 +111,7 @@ def _search(con: Any, slug: str, text: str) -> Match:
 def _windows(
     con: Any, table: str, by: str, match: Match, bounds: tuple[int, int], total: int, needed: int
 ) -> list[int]:
-    """The first `needed` matching payments' numbers in the order of the numbering `by` of `table`: windows
+    """The first `needed` matching payments' numbers of the numbering `by` of `table`, in its order: windows
     of it from its lowest number, as wide as the matches' density says (widened when too narrow)."""
     low, high = bounds
     width = max(MIN_WINDOW, SLACK * needed * (high - low + 1) // max(total, 1))
@@ -114,7 +120,7 @@ def _windows(
         found = [
             int(r[0])
             for r in con.execute(
-                f"SELECT pos FROM {table} WHERE {by} BETWEEN ? AND ? AND {match[0]} "
+                f"SELECT {by} FROM {table} WHERE {by} BETWEEN ? AND ? AND {match[0]} "
                 f"ORDER BY {by} LIMIT ?",
                 [low, end, *match[1], needed],
             ).fetchall()
@@ -133,28 +139,21 @@ def _anchor_range(con: Any, slug: str) -> tuple[int, int]:
     return (int(row[0]), int(row[0]) + int(row[1]) - 1) if row else (0, -1)
 
 
-def read_positions(con: Any, positions: list[int]) -> list[dict[str, Any]]:
-    """The payments of these numbers, in this order: one range read when they are near each other, else a
-    point read each (zone maps find each one's block), all in one query."""
-    if not positions:
+def read_numbers(
+    con: Any, numbers: list[int], table: str = "explore_payments", by: str = "pos"
+) -> list[dict[str, Any]]:
+    """The payments of these numbers of the numbering `by` of `table` (explore_payments, or the amount
+    numbering, which holds the cells a page shows), in this order: a read of their range of numbers (zone maps
+    narrow it to their blocks)."""
+    if not numbers:
         return []
-    cols = f"pos AS pos_, {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key"
-    low, high = min(positions), max(positions)
-    if high - low <= SPREAD:
-        cur = con.execute(
-            f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? "
-            "AND pos IN (SELECT unnest(?))",
-            [low, high, positions],
-        )
-    else:
-        cur = con.execute(
-            " UNION ALL ".join(
-                f"(SELECT {cols} FROM explore_payments WHERE pos = ?)" for _ in positions
-            ),
-            positions,
-        )
-    at = {r.pop("pos_"): r for r in records(cur)}
-    return [at[p] for p in positions]
+    cur = con.execute(
+        f"SELECT {by} AS no_, {select_sql(PAYMENTS)}, supplier_name_norm AS supplier_key FROM {table} "
+        f"WHERE {by} BETWEEN ? AND ? AND {by} IN (SELECT unnest(?))",
+        [min(numbers), max(numbers), numbers],
+    )
+    at = {r.pop("no_"): r for r in records(cur)}
+    return [at[n] for n in numbers]
 
 
 def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
@@ -167,7 +166,9 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
         or SPELLINGS_SEPARATOR in req.value("supplier") + req.search
     ):
         return None
-    grouped = replace(req, search="", filters=tuple(f for f in req.filters if f[0] in GROUP_FILTERS))
+    grouped = replace(
+        req, search="", filters=tuple(f for f in req.filters if f[0] in GROUP_FILTERS)
+    )
     if grouped.filters:
         where, params = where_sql(PAYMENTS, grouped)
         match, total, low, high = _groups(con, slug, grouped, where, params)
@@ -181,7 +182,9 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
         sql, sparams = _texts(slug, "service", req.value("service"))
         parts.append((f"service_no IN {sql}", sparams))
     match = (" AND ".join(p[0] for p in parts), [v for p in parts for v in p[1]])
-    if total and (req.search or req.value("service")):  # counted on the payments' numbers (the groups count only their own part)
+    if total and (
+        req.search or req.value("service")
+    ):  # counted on the payments' numbers (the groups count only their own part)
         row = con.execute(
             f"SELECT count(*) FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]}",
             [low, high, *match[1]],
@@ -192,13 +195,15 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
     if not total:
         return TablePage(PAYMENTS, req, [], 0)
     needed = offset + req.per_page
+    if (
+        req.sort in _NUMBERING and total > SORT_LIMIT
+    ):  # windows of the amount numbering, read from it
+        table, by = "explore_payment_amounts", _NUMBERING[req.sort]
+        bounds = _anchor_range(con, slug)  # the amount numbering reuses the anchor's run of numbers
+        found = _windows(con, table, by, match, bounds, total, needed)
+        return TablePage(PAYMENTS, req, read_numbers(con, found[offset:], table, by), total)
     if req.sort == PAYMENTS.default_sort:  # the numbering's order
         found = _windows(con, "explore_payments", "pos", match, (low, high), total, needed)
-    elif req.sort in _NUMBERING and total > SORT_LIMIT:
-        bounds = _anchor_range(con, slug)  # the amount numbering reuses the anchor's run of numbers
-        found = _windows(
-            con, "explore_payment_amounts", _NUMBERING[req.sort], match, bounds, total, needed
-        )
     else:
         found = [
             int(r[0])
@@ -208,5 +213,4 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
                 [low, high, *match[1], needed],
             ).fetchall()
         ]
-    positions = found[offset:]
-    return TablePage(PAYMENTS, req, read_positions(con, positions), total)
+    return TablePage(PAYMENTS, req, read_numbers(con, found[offset:]), total)

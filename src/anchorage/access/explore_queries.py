@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from anchorage.access.committed import FiguresPending
-from anchorage.access.explore_filtered import group_page, read_positions
+from anchorage.access.explore_filtered import group_page
 from anchorage.access.explore_specs import (
     CATEGORY_FILTERS,
     FLAT_FILTERS,
@@ -106,13 +106,11 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
             [start, end],
         )
         return TablePage(PAYMENTS, req, records(cur), total)
-    found = con.execute(
-        f"SELECT pos FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
+    cur = con.execute(  # the amount numbering holds the cells a page shows: one range read
+        f"SELECT {cols} FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
         [start, end],
-    ).fetchall()
-    # Far apart in the payments' numbering: a point read each, in one query (zone maps find each block).
-    rows = read_positions(con, [int(r[0]) for r in found])
-    return TablePage(PAYMENTS, req, rows, total)
+    )
+    return TablePage(PAYMENTS, req, records(cur), total)
 
 
 def years(ws: Workspace) -> list[tuple[str, str]]:

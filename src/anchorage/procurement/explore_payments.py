@@ -127,7 +127,11 @@ def number_texts(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
               WHERE upload_no IN ({uploads}) AND description IS NOT NULL)
     """
     )
-    for kind, column in (("service", "service"), ("spelling", "supplier_name"), ("category", "category")):
+    for kind, column in (
+        ("service", "service"),
+        ("spelling", "supplier_name"),
+        ("category", "category"),
+    ):
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE explore_{kind}_tmp AS
@@ -222,7 +226,8 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
     # stored biggest first: a page of an anchor's payments by amount is a range of one of the numbers (the
     # smallest-first numbers of a block are a narrow range too, the reverse order but for ties). They reuse
     # the anchor's run of payment numbers, so explore_payment_counts gives their range as well. Each keeps its
-    # payment's group, service and description numbers: a filtered page by amount reads windows of these.
+    # payment's group and text numbers (a filtered page by amount reads windows of these) and the cells a page
+    # shows: a page by amount is read from here alone, never by a point read per payment.
     put(
         con,
         "explore_payment_amounts",
@@ -231,7 +236,9 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
                    AS by_amount_desc,
                CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
                    AS by_amount_asc,
-               pos, group_no, service_no, description_no, spelling_no, category_no
+               pos, group_no, service_no, description_no, spelling_no, category_no,
+               payment_date, supplier_name, amount, category, service, transaction_id, tier, excluded_by,
+               supplier_name_norm
         FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
     """,
         create,
