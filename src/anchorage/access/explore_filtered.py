@@ -37,9 +37,8 @@ SLACK = 2  # a window holds this many times the payments a page needs, if matche
 LIST_LIMIT = (
     20_000  # matching groups read by number at most (more: matched by a query of the groups)
 )
-SORT_LIMIT = (
-    50_000  # matching payments sorted by amount at most (more: windows of the amount numbering)
-)
+# Matching payments sorted by amount at most (more: windows of the amount numbering).
+SORT_LIMIT = 50_000
 TEXT_FILTERS = frozenset(
     {"service"}
 )  # matched on the distinct texts, then on the payments' numbers
@@ -48,16 +47,24 @@ _NUMBERING = {"-amount": "by_amount_desc", "amount": "by_amount_asc"}
 Match = tuple[str, list[Any]]
 
 
-def _scope(slug: str, text: str) -> Match:
-    """The anchor's groups, of the suppliers one of whose spellings holds `text` (if any) before any group's
-    spelling is read."""
-    if not text:
-        return "org = ?", [slug]
-    return (
-        "org = ? AND supplier_no IN (SELECT supplier_no FROM explore_payment_names "
-        "WHERE org = ? AND spellings ILIKE ? ESCAPE '\\')",
-        [slug, slug, like_pattern(text)],
-    )
+def _scope(slug: str, text: str, key: str = "") -> Match:
+    """The anchor's groups, of the suppliers one of whose spellings holds `text` and of the supplier `key`
+    (if given), before any group's own cells are read: a supplier's groups are numbered together, so zone
+    maps narrow the read to theirs."""
+    parts, params = ["org = ?"], [slug]
+    if text:
+        parts.append(
+            "supplier_no IN (SELECT supplier_no FROM explore_payment_names "
+            "WHERE org = ? AND spellings ILIKE ? ESCAPE '\\')"
+        )
+        params += [slug, like_pattern(text)]
+    if key:
+        parts.append(
+            "supplier_no IN (SELECT supplier_no FROM explore_payment_names "
+            "WHERE org = ? AND supplier_name_norm = ?)"
+        )
+        params += [slug, key]
+    return " AND ".join(parts), params
 
 
 def _groups(
@@ -65,9 +72,12 @@ def _groups(
 ) -> tuple[Match, int, int, int]:
     """The matching groups (by their numbers, or by a query of the groups when more than LIST_LIMIT), their
     payments and the lowest and highest payment numbers."""
-    scope, first = _scope(slug, req.value("supplier"))
+    scope, first = _scope(slug, req.value("supplier"), req.value("supplier_key"))
+    narrowed = (
+        "MATERIALIZED " if len(first) > 1 else ""
+    )  # the suppliers first, then their groups' cells
     row = con.execute(
-        f"WITH g AS MATERIALIZED (SELECT * FROM explore_payment_groups WHERE {scope}) "
+        f"WITH g AS {narrowed}(SELECT * FROM explore_payment_groups WHERE {scope}) "
         "SELECT sum(payments), min(first_pos), max(last_pos), "
         "CASE WHEN count(*) <= ? THEN list(group_no) END "
         f"FROM g WHERE {where}",
@@ -195,11 +205,13 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
     if not total:
         return TablePage(PAYMENTS, req, [], 0)
     needed = offset + req.per_page
-    if (
-        req.sort in _NUMBERING and total > SORT_LIMIT
-    ):  # windows of the amount numbering, read from it
+    bounds = _anchor_range(con, slug)  # the amount numbering reuses the anchor's run of numbers
+    # By amount: windows of the amount numbering (read from it) when many match, or when they would read
+    # fewer numbers than sorting the matches reads payments.
+    if req.sort in _NUMBERING and (
+        total > SORT_LIMIT or SLACK * needed * (bounds[1] - bounds[0] + 1) // total < high - low + 1
+    ):
         table, by = "explore_payment_amounts", _NUMBERING[req.sort]
-        bounds = _anchor_range(con, slug)  # the amount numbering reuses the anchor's run of numbers
         found = _windows(con, table, by, match, bounds, total, needed)
         return TablePage(PAYMENTS, req, read_numbers(con, found[offset:], table, by), total)
     if req.sort == PAYMENTS.default_sort:  # the numbering's order
