@@ -10,7 +10,7 @@ distinct texts (`explore_payment_texts`), then the payments on the numbers of th
 
 Only matching payments are read: newest first, a window of the stored numbering at a time, as wide as the
 matches' density says a page needs (widened when it held too few); by amount, windows of the amount
-numbering the same way (unless few payments match: their numbers alone are sorted); in another order, the
+numbering the same way (unless sorting the few matches reads fewer numbers); in another order, the
 numbers of the matching payments are sorted. The page's rows are then read by their numbers (by amount,
 from the amount numbering's table, which holds the cells a page shows).
 """
@@ -34,14 +34,12 @@ from anchorage.procurement.explore_payments import SPELLINGS_SEPARATOR
 
 MIN_WINDOW = 8192  # numbers read at least (a few vectors: less saves nothing)
 SLACK = 2  # a window holds this many times the payments a page needs, if matches were spread evenly
-LIST_LIMIT = (
-    20_000  # matching groups read by number at most (more: matched by a query of the groups)
-)
+# Matching groups read by number at most (more: matched by a query of the groups).
+LIST_LIMIT = 20_000
 # Matching payments sorted by amount at most (more: windows of the amount numbering).
 SORT_LIMIT = 50_000
-TEXT_FILTERS = frozenset(
-    {"service"}
-)  # matched on the distinct texts, then on the payments' numbers
+# Matched on the distinct texts, then on the payments' numbers of them.
+TEXT_FILTERS = frozenset({"service"})
 _NUMBERING = {"-amount": "by_amount_desc", "amount": "by_amount_asc"}
 
 Match = tuple[str, list[Any]]
@@ -192,9 +190,8 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
         sql, sparams = _texts(slug, "service", req.value("service"))
         parts.append((f"service_no IN {sql}", sparams))
     match = (" AND ".join(p[0] for p in parts), [v for p in parts for v in p[1]])
-    if total and (
-        req.search or req.value("service")
-    ):  # counted on the payments' numbers (the groups count only their own part)
+    # Counted on the payments' numbers (the groups count only their own part).
+    if total and (req.search or req.value("service")):
         row = con.execute(
             f"SELECT count(*) FROM explore_payments WHERE pos BETWEEN ? AND ? AND {match[0]}",
             [low, high, *match[1]],

@@ -13,7 +13,8 @@ payment on each request:
 - `explore_category_suppliers`: the same per category (NULL: every one) and of the payments counted or left
   out by an exclusion rule (NULL: either): the explorer filtered on those is a range too, never a grouping.
 - The payments tables (procurement/explore_payments.py): every payment numbered newest first per anchor,
-  its numberings by amount, counts per anchor and year, and the payments' groups (what a filter names).
+  its numberings by amount, counts per anchor and year, the payments' groups (what a filter names) and
+  their distinct texts (what a search matches).
 - `explore_categories`: the categories each anchor's payments name (the filters' drop-downs).
 - `explore_state`, `explore_org_state`: what the tables were built from (a stamp of what every anchor's
   tables depend on, and one per anchor); `refresh` brings them up to date when either changes.
