@@ -39,17 +39,20 @@ NAMES = [
     ("REDACTED", ""),
 ]
 CATEGORIES = ["Catering", "Care", "IT", "Building", ""]
+# Descriptions a search matches on the payment alone (its supplier, category and service may not hold them).
+DESCRIPTIONS = ["Respite care week", "Printer toner", "", "Ltd fees 100%", "Hall hire"]
 
 
 def _payments(folder: Path) -> Path:
     rng = random.Random(23)
-    lines = ["Supplier Name,Supplier Postcode,Amount,Payment Date,Expense Type,Service"]
+    lines = ["Supplier Name,Supplier Postcode,Amount,Payment Date,Expense Type,Service,Description"]
     for i in range(420):
         name, postcode = rng.choice(NAMES)
         day = dt.date(2022, 4, 1) + dt.timedelta(days=rng.randrange(0, 900))
         amount = rng.choice([100, 250, 250, 999.99, -40, 5000])
         lines.append(
-            f'"{name}",{postcode},{amount},{day.isoformat()},{rng.choice(CATEGORIES)},Service {i % 4}'
+            f'"{name}",{postcode},{amount},{day.isoformat()},{rng.choice(CATEGORIES)},Service {i % 4},'
+            f"{rng.choice(DESCRIPTIONS)}"
         )
     path = folder / "council-more.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -91,6 +94,8 @@ def _values(web: Web) -> dict[str, list[str]]:
             "sme": ["yes", "no", "unknown"],
             "vcse": ["yes", "unknown"],
             "anchor": ["council", "acute-trust"],
+            "service": ["service 2", "SERVICE", "zzz"],
+            "q": ["care", "CATER", "service 1", "_", "100%", "ltd", "toner", "hire", "zzz"],
         }
 
 
@@ -128,33 +133,47 @@ def test_the_data_has_what_the_filters_tell_apart(web: Web) -> None:
 
 
 @pytest.mark.parametrize(
-    ("window", "slack", "listed"),
+    ("window", "slack", "listed", "sorted_"),
     [
-        (explore_filtered.MIN_WINDOW, explore_filtered.SLACK, explore_filtered.LIST_LIMIT),
-        (1, 0, explore_filtered.LIST_LIMIT),  # every first window too narrow: widened till it holds
-        (1, 0, 0),  # the groups too many to list: matched by the filter on the payments themselves
+        (
+            explore_filtered.MIN_WINDOW,
+            explore_filtered.SLACK,
+            explore_filtered.LIST_LIMIT,
+            explore_filtered.SORT_LIMIT,
+        ),
+        # every first window too narrow (widened till it holds); by amount, windows of its numbering
+        (1, 0, explore_filtered.LIST_LIMIT, 0),
+        (1, 0, 0, 0),  # the groups too many to list: matched by a query of the groups
     ],
 )
 def test_filtered_payments_are_the_scans_rows_on_every_page(
-    web: Web, window: int, slack: int, listed: int, monkeypatch: pytest.MonkeyPatch
+    web: Web,
+    window: int,
+    slack: int,
+    listed: int,
+    sorted_: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(explore_filtered, "MIN_WINDOW", window)
     monkeypatch.setattr(explore_filtered, "SLACK", slack)
     monkeypatch.setattr(explore_filtered, "LIST_LIMIT", listed)
+    monkeypatch.setattr(explore_filtered, "SORT_LIMIT", sorted_)
     viewer = Viewer("1", "a@council.org", "anchor-analyst", "council", frozenset({"council"}))
     values = _values(web)
-    keys = sorted(GROUP_FILTERS)
+    keys = sorted(GROUP_FILTERS | {"service", "q"})
     used = 0
     for params in _combos(values, keys, 60, 1):
         for sort, page in itertools.product(
-            ("-payment_date", "amount", "supplier", "-tier"), (1, 2, 99)
+            ("-payment_date", "-amount", "amount", "supplier", "-tier"), (1, 2, 99)
         ):
             req = read_request(
                 eq.PAYMENTS, {**params, "sort": sort, "page": str(page)}, per_page=20
             )
             got = eq.payments(web.ws, viewer, "council", req)
             with web.ws.warehouse(read_only=True) as con:
-                if listed or sort == "-payment_date":  # the indexed path answered
+                if params.keys() - {
+                    "year"
+                }:  # not a plain numbering's range: the indexed path answered
                     assert group_page(con, "council", req) is not None
                 want = sql_page(
                     con,
@@ -169,12 +188,28 @@ def test_filtered_payments_are_the_scans_rows_on_every_page(
     assert used > 200  # most requests match payments: the comparison is not of empty pages
 
 
-def test_payments_searched_or_by_service_still_scan_and_export_the_page_rows(web: Web) -> None:
+def test_payments_searched_match_descriptions_and_export_the_page_rows(
+    web: Web, tmp_path: Path
+) -> None:
+    """A search matches a payment's description too (numbered distinct texts), as the scan does; a page and
+    its export hold the same rows."""
     viewer = Viewer("1", "a@council.org", "anchor-analyst", "council", frozenset({"council"}))
-    for params in ({"q": "care"}, {"service": "2", "tier": "local"}):
+    with web.ws.warehouse(read_only=True) as con:
+        texts = dict(
+            con.execute(
+                "SELECT kind, count(*) FROM explore_payment_texts WHERE org = 'council' GROUP BY 1"
+            ).fetchall()
+        )
+    assert texts.get("service", 0) >= 4 and texts.get("category", 0) >= 4
+    assert texts.get("description", 0) == 4  # the blank one is no text
+    for params in (
+        {"q": "care"},
+        {"service": "2", "tier": "local"},
+        {"q": "ltd", "sort": "-amount"},
+    ):
         req = read_request(eq.PAYMENTS, params, per_page=10_000)
         with web.ws.warehouse(read_only=True) as con:
-            assert group_page(con, "council", req) is None
+            assert group_page(con, "council", req) is not None
     req = read_request(eq.PAYMENTS, {"supplier": "caterers", "sort": "-amount"}, per_page=10_000)
     page = eq.payments(web.ws, viewer, "council", req)
     rows = eq.payment_rows(web.ws, viewer, "council", req)

@@ -107,17 +107,11 @@ def _default_order_page(con: Any, slug: str, req: TableRequest) -> TablePage | N
             [start, end],
         )
         return TablePage(PAYMENTS, req, records(cur), total)
-    found = con.execute(
-        f"SELECT pos FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
+    cur = con.execute(  # the amount numbering holds the cells a page shows: one range read
+        f"SELECT {cols} FROM explore_payment_amounts WHERE {by} BETWEEN ? AND ? ORDER BY {by}",
         [start, end],
-    ).fetchall()
-    positions = [int(r[0]) for r in found]
-    rows: list[dict[str, Any]] = []
-    for (
-        pos
-    ) in positions:  # each a point read of the payments' numbering: zone maps find its one block
-        rows += records(con.execute(f"SELECT {cols} FROM explore_payments WHERE pos = ?", [pos]))
-    return TablePage(PAYMENTS, req, rows, total)
+    )
+    return TablePage(PAYMENTS, req, records(cur), total)
 
 
 def years(ws: Workspace) -> list[tuple[str, str]]:

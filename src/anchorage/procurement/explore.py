@@ -13,7 +13,8 @@ payment on each request:
 - `explore_category_suppliers`: the same per category (NULL: every one) and of the payments counted or left
   out by an exclusion rule (NULL: either): the explorer filtered on those is a range too, never a grouping.
 - The payments tables (procurement/explore_payments.py): every payment numbered newest first per anchor,
-  its numberings by amount, counts per anchor and year, and the payments' groups (what a filter names).
+  its numberings by amount, counts per anchor and year, the payments' groups (what a filter names) and
+  their distinct texts (what a search matches).
 - `explore_categories`: the categories each anchor's payments name (the filters' drop-downs).
 - `explore_state`, `explore_org_state`: what the tables were built from (a stamp of what every anchor's
   tables depend on, and one per anchor); `refresh` brings them up to date when either changes.
@@ -39,7 +40,13 @@ import ibis
 
 from anchorage.config import Config
 from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, supplier_places
-from anchorage.procurement.explore_payments import fy_sql, number_groups, org_payments, put
+from anchorage.procurement.explore_payments import (
+    fy_sql,
+    number_groups,
+    number_texts,
+    org_payments,
+    put,
+)
 from anchorage.store.ties import heaviest_sql
 from anchorage.workspace import Workspace
 
@@ -55,11 +62,13 @@ TABLES = (
     "explore_payment_groups",
     "explore_payment_names",
     "explore_category_suppliers",
+    "explore_payment_texts",
 )
 # The explore tables' columns: 2 added the IMD decile, SME and VCSE to the payments (dashboard drill-downs);
 # 3 the numbering by amount; 5 the suppliers' numberings by spend and by payments; 6 the payment groups, the
-# suppliers per category and exclusion, and the profile columns of both supplier tables.
-SHAPE = 6
+# suppliers per category and exclusion, and the profile columns of both supplier tables; 7 the payments'
+# distinct texts (explore_payment_texts) and their numbers on the payments and the amount numbering.
+SHAPE = 7
 _lock = threading.Lock()
 _checked: dict[
     str, tuple[object, ...]
@@ -333,6 +342,7 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config, *, full: bool = False) ->
             uploads = _uploads(con, org) if org else "NULL"
             _org_tables(con, cfg, org, uploads, create=full and i == 0)
             number_groups(con, create=full and i == 0)
+            number_texts(con, org, uploads, create=full and i == 0)
             org_payments(con, org, uploads, create=full and i == 0)
         con.execute(
             "CREATE OR REPLACE TABLE explore_org_state (org VARCHAR NOT NULL, stamp VARCHAR NOT NULL)"

@@ -12,6 +12,10 @@
   deprivation, SME, VCSE, exclusion rule), with their first and last numbers; each payment stores its
   `group_no`. A filter on those is matched on the groups (a few rows per supplier), counted there, and only
   the matching groups' payments are read (an integer semi-join, within the groups' range of numbers).
+- `explore_payment_texts`: each anchor's distinct supplier spellings, categories, services and descriptions
+  (`kind`), numbered per anchor and kind (`text_no`); each payment stores its `spelling_no`, `category_no`,
+  `service_no` and `description_no`. A search text (`q`) or a service filter is matched on these distinct
+  values (a row per spelling, not per payment), then the payments are matched on the numbers: integers.
 """
 
 from __future__ import annotations
@@ -82,10 +86,12 @@ _PAYMENTS_SQL = f"""
            k.org, k.upload_id, r.row_no, r.payment_date, k.financial_year, k.supplier_name,
            k.supplier_name_norm, r.amount, k.category, k.service, r.description,
            coalesce(r.transaction_id, CAST(r.transaction_no AS VARCHAR)) AS transaction_id,
-           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted, k.group_no
+           k.tier, k.ward, k.imd_decile, k.is_sme, k.is_vcse, k.excluded_by, k.counted, k.group_no,
+           k.service_no, d.text_no AS description_no, k.spelling_no, k.category_no
     FROM (SELECT *, {fy_sql("payment_date")} AS financial_year FROM spend_rows
           WHERE upload_no IN ({{uploads}}) AND payment_date >= ? AND payment_date < ?) r
     JOIN explore_rowkeys_tmp k USING (upload_no, supplier_key, line_key, financial_year)
+    LEFT JOIN explore_descriptions_tmp d ON d.text = r.description
     ORDER BY pos
 """
 CHUNK = 2_000_000  # payments numbered in one sort at most (a run of whole months, newest first)
@@ -107,6 +113,56 @@ def _chunks(con: duckdb.DuckDBPyConnection, uploads: str) -> list[tuple[dt.date,
             out.append((month, end))
             size = n
     return out
+
+
+def number_texts(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
+    """The anchor's distinct spellings, categories, services and descriptions, numbered (explore_payment_texts):
+    each payment key of the anchor (explore_rowkeys_tmp) gets its spelling's, category's and service's
+    numbers, and explore_descriptions_tmp holds the descriptions' numbers for the payments to join."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE explore_descriptions_tmp AS
+        SELECT CAST(row_number() OVER (ORDER BY text) AS BIGINT) AS text_no, text
+        FROM (SELECT DISTINCT description AS text FROM spend_rows
+              WHERE upload_no IN ({uploads}) AND description IS NOT NULL)
+    """
+    )
+    for kind, column in (
+        ("service", "service"),
+        ("spelling", "supplier_name"),
+        ("category", "category"),
+    ):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE explore_{kind}_tmp AS
+            SELECT CAST(row_number() OVER (ORDER BY text) AS BIGINT) AS text_no, text
+            FROM (SELECT DISTINCT {column} AS text FROM explore_rowkeys_tmp WHERE {column} IS NOT NULL)
+        """
+        )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE explore_rowkeys_tmp AS
+        SELECT k.*, v.text_no AS service_no, n.text_no AS spelling_no, c.text_no AS category_no
+        FROM explore_rowkeys_tmp k
+        LEFT JOIN explore_service_tmp v ON v.text = k.service
+        LEFT JOIN explore_spelling_tmp n ON n.text = k.supplier_name
+        LEFT JOIN explore_category_tmp c ON c.text = k.category
+    """
+    )
+    put(
+        con,
+        "explore_payment_texts",
+        """
+        SELECT CAST(? AS VARCHAR) AS org, 'service' AS kind, text_no, text FROM explore_service_tmp
+        UNION ALL SELECT ?, 'spelling', text_no, text FROM explore_spelling_tmp
+        UNION ALL SELECT ?, 'category', text_no, text FROM explore_category_tmp
+        UNION ALL SELECT ?, 'description', text_no, text FROM explore_descriptions_tmp
+    """,
+        create,
+        [org, org, org, org],
+    )
+    for kind in ("service", "spelling", "category"):
+        con.execute(f"DROP TABLE explore_{kind}_tmp")
 
 
 def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create: bool) -> None:
@@ -131,6 +187,7 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
         ).fetchone()
         nxt += int(added[0]) if added else 0
     con.execute("DROP TABLE explore_rowkeys_tmp")
+    con.execute("DROP TABLE explore_descriptions_tmp")
     put(
         con,
         "explore_payment_counts",
@@ -168,7 +225,9 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
     # The same payments numbered by amount, biggest first and smallest first (ties as the table's tie-break),
     # stored biggest first: a page of an anchor's payments by amount is a range of one of the numbers (the
     # smallest-first numbers of a block are a narrow range too, the reverse order but for ties). They reuse
-    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well.
+    # the anchor's run of payment numbers, so explore_payment_counts gives their range as well. Each keeps its
+    # payment's group and text numbers (a filtered page by amount reads windows of these) and the cells a page
+    # shows: a page by amount is read from here alone, never by a point read per payment.
     put(
         con,
         "explore_payment_amounts",
@@ -177,7 +236,9 @@ def org_payments(con: duckdb.DuckDBPyConnection, org: str, uploads: str, create:
                    AS by_amount_desc,
                CAST(? AS BIGINT) + row_number() OVER (ORDER BY amount ASC, upload_id, row_no) - 1
                    AS by_amount_asc,
-               pos
+               pos, group_no, service_no, description_no, spelling_no, category_no,
+               payment_date, supplier_name, amount, category, service, transaction_id, tier, excluded_by,
+               supplier_name_norm
         FROM explore_payments WHERE org = ? ORDER BY by_amount_desc
     """,
         create,
