@@ -5,9 +5,11 @@ Aggregation runs as Ibis expressions on the warehouse backend; only the small re
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -15,7 +17,7 @@ import pandas as pd
 from anchorage.config import TIERS, Config
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.procurement.enrich import AnalysisOptions, enriched_spend, in_scope, spend_grain
-from anchorage.procurement.keep import keeper
+from anchorage.procurement.keep import Keeper, keeper
 
 NON_LOCAL_KNOWN = ("sub-region", "region", "uk", "abroad")
 
@@ -80,10 +82,23 @@ def analyse(
     # cube is kept so the join reads it rather than the payments again.
     # The tables that need neither category nor year read the in-scope spend summed once more per supplier
     # (several times fewer rows).
-    # Kept in bounded memory: on disk beside the warehouse on DuckDB, memory-and-disk on Spark (keep.py).
-    # When the payments do not fit the memory limit, the kept tables are built a group of anchors at a time
-    # (every kept row belongs to one anchor) and read back as one.
-    with keeper(con) as keep:
+    # Kept in memory while they fit (a collaborative's millions of payments: the cube is per supplier, not
+    # per payment); when DuckDB runs out of its memory limit the run starts again in bounded memory: on disk
+    # beside the warehouse (memory-and-disk on Spark, keep.py), and when the payments do not fit the memory
+    # limit, a group of anchors at a time (every kept row belongs to one anchor), read back as one.
+    try:
+        return _kept(con, cfg, opts, keeper(con, spill=con.name != "duckdb"))
+    except duckdb.OutOfMemoryException:
+        return _kept(con, cfg, opts, keeper(con, spill=True))
+
+
+def _kept(
+    con: ibis.BaseBackend,
+    cfg: Config,
+    opts: AnalysisOptions,
+    kept: contextlib.AbstractContextManager[Keeper],
+) -> AnalysisResult:
+    with kept as keep:
         bases, sups = [], []
         for part in keep.parts(opts):
             grain = keep(spend_grain(con, part))

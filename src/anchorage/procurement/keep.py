@@ -44,9 +44,10 @@ def _whole(opts: Any) -> list[Any]:
 
 
 @contextlib.contextmanager
-def keeper(con: ibis.BaseBackend) -> Iterator[Keeper]:
-    """A Keeper whose kept tables are all dropped on exit."""
-    if con.name == "duckdb":
+def keeper(con: ibis.BaseBackend, *, spill: bool = True) -> Iterator[Keeper]:
+    """A Keeper whose kept tables are all dropped on exit. With `spill` False, DuckDB keeps them in memory
+    (temp tables, the whole run at once): faster while they fit (analysis.analyse tries that first)."""
+    if con.name == "duckdb" and spill:
         folder = _duckdb_folder(con)
         if folder is not None:
             with _duckdb_scratch(con, folder) as keep:
@@ -129,7 +130,9 @@ def _duckdb_scratch(con: Any, folder: Path) -> Iterator[Callable[[ir.Table], ir.
     def keep(t: ir.Table) -> ir.Table:
         name = f"kept_{next(names)}"
         con.raw_sql(f"CREATE TABLE {scratch}.main.{name} AS {con.compile(t)}")
-        return con.table(name, database=(scratch, "main"))
+        # read back as the expression's types (a sum DuckDB stored as HUGEINT is the int64 Ibis said it is),
+        # so figures come out the same whether kept in memory or on disk
+        return con.table(name, database=(scratch, "main")).cast(t.schema())
 
     try:
         yield keep
