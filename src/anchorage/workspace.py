@@ -221,6 +221,20 @@ class Workspace:
 
         return warehouse.writes(self.warehouse_path)
 
+    def warehouse_version(self) -> tuple[object, ...]:
+        """Changes whenever the warehouse may have changed: this process's finished writes, and the file's and
+        its WAL's modification times for another process's (a WAL a checkpoint removes is simply absent)."""
+        times: list[int | None] = []
+        for p in (
+            self.warehouse_path,
+            self.warehouse_path.with_name(self.warehouse_path.name + ".wal"),
+        ):
+            try:
+                times.append(p.stat().st_mtime_ns)
+            except FileNotFoundError:
+                times.append(None)
+        return (self.warehouse_writes, *times)
+
     def session(self) -> Session:
         if self._session_factory is None:
             self._session_factory = sessionmaker(

@@ -50,12 +50,7 @@ def data_version(ws: Workspace) -> str:
             .where(SupplierDecision.active.is_(True))
             .order_by(SupplierDecision.created_at, SupplierDecision.id)
         ).all()
-    # Writes by this process (the owner) count; the file's time catches another process's (the WAL first).
-    wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
-    written = (
-        ws.warehouse_writes,
-        *(p.stat().st_mtime_ns for p in (ws.warehouse_path, wal) if p.exists()),
-    )
+    written = ws.warehouse_version()  # this process's writes, and another's by the files' times
     return hashlib.sha256(repr((rows, decided, written)).encode()).hexdigest()[:16]
 
 

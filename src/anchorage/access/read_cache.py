@@ -24,14 +24,7 @@ LIMIT = 256  # entries per process; each at most an API page of 1,000 rows
 
 def warehouse_token(ws: Workspace) -> tuple[Any, ...]:
     """Changes whenever the warehouse may have changed (a cheap look: a counter and two stat calls)."""
-    wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
-    files: list[int | None] = []
-    for p in (ws.warehouse_path, wal):
-        try:
-            files.append(p.stat().st_mtime_ns)
-        except FileNotFoundError:
-            files.append(None)
-    return (ws.warehouse_writes, *files)
+    return ws.warehouse_version()
 
 
 def scope_key(viewer: Viewer) -> tuple[Any, ...]:

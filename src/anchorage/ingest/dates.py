@@ -52,17 +52,6 @@ def evidence_sql(raw: str, where: str = "true") -> str:
     )
 
 
-def fast_evidence_sql(date: str, fast: str) -> str:
-    """The same counts for rows already read day-first on the fast path (DD/MM/YYYY): from the parsed date."""
-    shown = f"strftime({date}, '%d/%m/%Y')"
-    return (
-        f"count(*) FILTER ({fast} AND day({date}) > 12), 0, "
-        f"count(*) FILTER ({fast} AND day({date}) <= 12 AND day({date}) <> month({date})), 0, "
-        f"any_value({shown}) FILTER ({fast} AND day({date}) > 12), NULL, "
-        f"any_value({shown}) FILTER ({fast} AND day({date}) <= 12 AND day({date}) <> month({date})), NULL"
-    )
-
-
 def gather(con: duckdb.DuckDBPyConnection, sql: str) -> DateEvidence:
     row = con.execute(sql).fetchone()
     assert row is not None

@@ -109,8 +109,8 @@ class _Checked(Exception):
 
 
 def _fast_evidence(b: Batch) -> tuple[dates.DateEvidence, Decimal]:
-    """dates.fast_evidence_sql's counts and examples, and the sum of the fast-path amounts, in one pass over the
-    fast-path rows; each example is formatted once, not for every row that could be it."""
+    """The date evidence of the rows the fast path read day-first (DD/MM/YYYY), as dates.evidence_sql counts
+    it for the others, and the sum of their amounts, in one pass; each example is formatted once."""
     day, month = "day(_date)", "month(_date)"
     dmy, either = f"{day} > 12", f"{day} <= 12 AND {day} <> {month}"
     row = b.con.execute(f"""

@@ -365,12 +365,9 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config, *, full: bool = False) ->
 
 
 def _written(ws: Workspace) -> tuple[object, ...]:
-    """Changes whenever the warehouse may have changed: this process's writes, the file's (and its WAL's) time
-    for another process's, and the settings the tables depend on."""
-    wal = ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")
-    files = tuple(p.stat().st_mtime_ns for p in (ws.warehouse_path, wal) if p.exists())
+    """Changes whenever the warehouse may have changed, or the settings the tables depend on."""
     cfg = ws.config
-    return (ws.warehouse_writes, files, repr(cfg.place), cfg.imd_version, repr(cfg.exclusions))
+    return (ws.warehouse_version(), repr(cfg.place), cfg.imd_version, repr(cfg.exclusions))
 
 
 def ready(con: duckdb.DuckDBPyConnection) -> bool:

@@ -24,6 +24,8 @@ import datetime as dt
 
 import duckdb
 
+from anchorage.core.periods import FINANCIAL_YEAR_SQL
+
 # What a payments filter can name that is the same for every payment of a group (access/explore_queries.py).
 GROUP_COLUMNS = (
     "supplier_name_norm, supplier_name, financial_year, category, tier, ward, imd_decile, is_sme, is_vcse, "
@@ -34,7 +36,7 @@ SPELLINGS_SEPARATOR = "\n"
 
 
 def fy_sql(date: str) -> str:
-    return f"CAST(year({date}) - CASE WHEN month({date}) < 4 THEN 1 ELSE 0 END AS INTEGER)"
+    return FINANCIAL_YEAR_SQL.format(col=date)
 
 
 def put(

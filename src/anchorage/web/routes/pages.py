@@ -69,7 +69,7 @@ def _years(ctx: Any) -> list[tuple[str, str]]:
 def _linked(page: TablePage) -> TablePage:
     """The page with each row's supplier link, on copies: the page read may be shared (access/read_cache.py)."""
     rows = [{**r, "_links": {"supplier": _supplier_link(r["supplier_key"])}} for r in page.rows]
-    return replace(page, rows=rows)
+    return replace(page, rows=rows, extra=dict(page.extra))
 
 
 def _anchors(ctx: Any) -> dict[str, str]:
