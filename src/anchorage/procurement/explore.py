@@ -322,15 +322,22 @@ def _uploads(con: duckdb.DuckDBPyConnection, org: str) -> str:
 
 
 def build(con: duckdb.DuckDBPyConnection, cfg: Config, *, full: bool = False) -> list[str]:
-    """Bring the explore tables up to date in one transaction (readers see the old tables or the new, never
-    half): only the anchors whose payments or register matches changed, unless what they all depend on
-    changed (or `full`). One anchor at a time, its payments a month at a time. Returns the anchors built."""
+    """Bring the explore tables up to date: only the anchors whose payments or register matches changed, in one
+    transaction (readers see the old tables or the new, never half), unless what they all depend on changed
+    (or `full`). One anchor at a time, its payments a month at a time. Returns the anchors built.
+
+    A full build commits after each anchor, so that what it has written does not wait in memory for the
+    last anchor (hundreds of anchors' rows, uncommitted, ran out of DuckDB's memory limit); it first removes
+    the built stamp, so until it ends readers are told the figures are being worked out, and a build stopped
+    half-way is done again in full."""
     con.begin()
     try:
         base, orgs = stamps(con, cfg)
         old_base, old = _built_stamps(con)
         full = full or old_base != base
         todo = sorted(orgs) if full else sorted(o for o, s in orgs.items() if old.get(o) != s)
+        if full:
+            con.execute("DROP TABLE IF EXISTS explore_state")
         if not full:
             gone = sorted(set(old) - set(orgs))
             for table in TABLES:
@@ -344,6 +351,9 @@ def build(con: duckdb.DuckDBPyConnection, cfg: Config, *, full: bool = False) ->
             number_groups(con, create=full and i == 0)
             number_texts(con, org, uploads, create=full and i == 0)
             org_payments(con, org, uploads, create=full and i == 0)
+            if full:
+                con.commit()
+                con.begin()
         con.execute(
             "CREATE OR REPLACE TABLE explore_org_state (org VARCHAR NOT NULL, stamp VARCHAR NOT NULL)"
         )
