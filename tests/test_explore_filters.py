@@ -257,3 +257,29 @@ def test_a_category_explorer_exports_the_rows_it_pages(web: Web) -> None:
         want = sql_rows(con, eq.SUPPLIERS, req, eq.SUPPLIER_SOURCE, eq._supplier_scope(viewer))
     assert page.rows and eq.supplier_rows(web.ws, viewer, req) == want
     assert [{k: r[k] for k in want[0]} for r in page.rows] == want
+
+
+def test_the_apis_payments_search_finds_what_the_page_finds(web: Web) -> None:
+    """The API's payments (`/api/v1/anchors/{org}/transactions`) are the payments page's rows in its order,
+    searched as the page searches (descriptions and services too; `%` and `_` are text, not wildcards), and any
+    offset window of them."""
+    from anchorage.access import queries
+
+    viewer = Viewer("1", "a@council.org", "anchor-analyst", "council", frozenset({"council"}))
+    keys = ("payment_date", "supplier", "amount", "category", "service", "transaction_id")
+    for q in ("", "care", "toner", "service 1", "100%", "_", "zzz"):
+        page = eq.payments(
+            web.ws, viewer, "council", read_request(eq.PAYMENTS, {"q": q}, per_page=10_000)
+        )
+        want = [tuple(r[k] for k in keys) for r in page.rows]
+        for offset, limit in ((0, 10_000), (0, 7), (13, 7), (len(want) - 3, 10), (len(want), 5)):
+            rows, total = queries.transactions(
+                web.ws, viewer, "council", search=q, limit=limit, offset=max(offset, 0)
+            )
+            assert total == page.total == len(want)
+            got = [tuple(r[k] for k in queries.API_PAYMENT_KEYS) for r in rows]
+            assert got == want[max(offset, 0) : max(offset, 0) + limit]
+    assert len(queries.transactions(web.ws, viewer, "council", search="toner")[0]) > 0
+    # "_" is the underscore only Careful Care_Homes holds, not any one character
+    underscore = queries.transactions(web.ws, viewer, "council", search="_")[1]
+    assert 0 < underscore == queries.transactions(web.ws, viewer, "council", search="care_homes")[1]

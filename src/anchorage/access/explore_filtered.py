@@ -164,9 +164,11 @@ def read_numbers(
     return [at[n] for n in numbers]
 
 
-def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
+def group_page(
+    con: Any, slug: str, req: TableRequest, offset: int | None = None
+) -> TablePage | None:
     """A page of the payments under filters their groups or distinct texts answer, or a search (None: the
-    request needs a scan)."""
+    request needs a scan). `offset` (the API's) reads `req.per_page` payments from there instead of a page."""
     keys = {k for k, _ in req.filters}
     if (
         not (keys or req.search)
@@ -197,10 +199,11 @@ def group_page(con: Any, slug: str, req: TableRequest) -> TablePage | None:
             [low, high, *match[1]],
         ).fetchone()
         total = int(row[0]) if row else 0
-    req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
-    offset = (req.page - 1) * req.per_page
-    if not total:
-        return TablePage(PAYMENTS, req, [], 0)
+    if offset is None:
+        req = replace(req, page=min(req.page, max(1, -(-total // req.per_page))))
+        offset = (req.page - 1) * req.per_page
+    if offset >= total:
+        return TablePage(PAYMENTS, req, [], total)
     needed = offset + req.per_page
     bounds = _anchor_range(con, slug)  # the amount numbering reuses the anchor's run of numbers
     # By amount: windows of the amount numbering (read from it) when many match, or when they would read

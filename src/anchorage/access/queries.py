@@ -139,44 +139,45 @@ def benchmark(ws: Workspace, viewer: Viewer) -> pd.DataFrame:
     return totals[cols].reset_index(drop=True)
 
 
+API_PAYMENT_KEYS = {  # the API's names for the payments page's columns (stable: /api/v1)
+    "payment_date": "payment_date",
+    "supplier_name": "supplier",
+    "amount": "amount",
+    "category": "category",
+    "service": "service",
+    "transaction_id": "transaction_id",
+}
+
+
 def transactions(
     ws: Workspace, viewer: Viewer, org: str, *, search: str = "", limit: int = 100, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """One anchor's payments, newest first (detail: gated), from the explore tables the refresh job built: the
-    default order is a range of their numbering, so a page costs the same at any size."""
+    payments page's reads (a range of their numbering; a search matched as the page matches it), so a call
+    costs the same at any size and finds what the page finds."""
     from anchorage.access import explore_queries
+    from anchorage.access.explore_filtered import group_page, read_numbers
+    from anchorage.access.explore_specs import PAYMENTS
+    from anchorage.access.table import TableRequest
 
     anchor = ws.config.anchor(org)
     slug = anchor.slug
     viewer.require_detail(slug, anchor.name)
-    cols = "payment_date, supplier_name, amount, category, service, transaction_id"
     with explore_queries.reader(ws) as con:
-        if not search:
+        if search:
+            req = TableRequest(search=search, sort=PAYMENTS.default_sort, per_page=limit)
+            page = group_page(con, slug, req, offset=offset)
+            rows, total = (page.rows, page.total) if page else ([], 0)
+        else:
             row = con.execute(
                 "SELECT payments, first_pos FROM explore_payment_counts WHERE org = ? "
                 "AND financial_year IS NULL",
                 [slug],
             ).fetchone()
             total, first = (int(row[0]), int(row[1])) if row else (0, 0)
-            start, end = first + offset, first + min(total, offset + limit) - 1
-            cur = con.execute(
-                f"SELECT {cols} FROM explore_payments WHERE pos BETWEEN ? AND ? ORDER BY pos",
-                [start, end],
-            )
-            return _records(cur), total
-        where, params = (
-            "org = ? AND (supplier_name ILIKE ? OR category ILIKE ?)",
-            [slug, f"%{search}%", f"%{search}%"],
-        )
-        total = (
-            con.execute(f"SELECT count(*) FROM explore_payments WHERE {where}", params).fetchone()
-            or (0,)
-        )[0]
-        cur = con.execute(
-            f"SELECT {cols} FROM explore_payments WHERE {where} ORDER BY pos LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
-        return _records(cur), total
+            numbers = range(first + offset, first + min(total, offset + limit))
+            rows = read_numbers(con, list(numbers))
+    return [{k: r[v] for k, v in API_PAYMENT_KEYS.items()} for r in rows], total
 
 
 def suppliers(
