@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from tests.cli_support import cli, ok
 
-from anchorage.assets.community import TRANSFER_STEPS, TransferStatus
-from anchorage.assets.workflow import BY_ANCHOR, BY_GROUP, TRANSITIONS, SpaceAction
+from anchorage.assets.choices import SpaceAction, TransferStatus
+from anchorage.assets.community import TRANSFER_STEPS
+from anchorage.assets.workflow import BY_ANCHOR, BY_GROUP, TRANSITIONS
 
 # (command line with a wrong word, one of the words it should offer instead)
 WRONG = [

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from anchorage.access import audit
 from anchorage.core.errors import AnchorageError, NotFound
-from anchorage.store.accounts import ROLES, ApiToken, AuditEvent, Invitation, User, WebSession, now
+from anchorage.core.roles import ROLES
+from anchorage.store.accounts import ApiToken, AuditEvent, Invitation, User, WebSession, now
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 12

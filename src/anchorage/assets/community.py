@@ -11,11 +11,11 @@ A period "beginning with" a day includes that day, so it ends the day before the
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from anchorage.assets.choices import TERMS
 from anchorage.core.errors import AnchorageError
 from anchorage.core.periods import add_months
 from anchorage.store.assets_records import AcvListing, AssetTransfer, DisposalNotice
@@ -30,28 +30,6 @@ TRANSFER_STEPS: dict[str, tuple[str, ...]] = {
     "refused": (),
     "withdrawn": (),
 }
-
-
-class Terms(enum.StrEnum):
-    freehold = "freehold"
-    long_lease = "long-lease"
-    lease = "lease"
-    licence = "licence"
-
-
-TERMS = tuple(t.value for t in Terms)
-
-
-class TransferStatus(enum.StrEnum):
-    """Where a community asset transfer stands (TRANSFER_STEPS: which may follow which)."""
-
-    proposed = "proposed"
-    expression_of_interest = "expression-of-interest"
-    business_case = "business-case"
-    approved = "approved"
-    completed = "completed"
-    refused = "refused"
-    withdrawn = "withdrawn"
 
 
 def period_end(start: dt.date, *, weeks: int = 0, months: int = 0) -> dt.date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,14 +22,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "withdrawn": {},
     "cancelled": {},
 }
-
-
-class SpaceAction(enum.StrEnum):
-    offer = "offer"
-    accept = "accept"
-    decline = "decline"
-    withdraw = "withdraw"
-    cancel = "cancel"
 
 
 BY_ANCHOR = {"offer", "decline", "cancel"}

@@ -8,9 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from anchorage.assets.choices import Decision
-from anchorage.assets.community import Terms, TransferStatus
-from anchorage.assets.workflow import SpaceAction
+from anchorage.assets.choices import Decision, SpaceAction, Terms, TransferStatus
 from anchorage.cli.common import (
     JsonOpt,
     MappingOpt,

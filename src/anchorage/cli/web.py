@@ -10,7 +10,7 @@ import typer
 
 from anchorage.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from anchorage.core.errors import AnchorageError
-from anchorage.store.accounts import Role
+from anchorage.core.roles import Role
 
 users_app = typer.Typer(help="Web workspace accounts.", no_args_is_help=True)
 

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from anchorage.access import accounts, audit, gate
 from anchorage.access.gate import Viewer
 from anchorage.core.forms import FormProblems, checked
+from anchorage.core.roles import ROLES
 from anchorage.public_forms.outbox import Delivery, send_email
 from anchorage.services.common import audited
-from anchorage.store.accounts import ROLES, ApiToken, Share, User
+from anchorage.store.accounts import ApiToken, Share, User
 from anchorage.workspace import Workspace
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

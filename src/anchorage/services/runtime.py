@@ -4,11 +4,12 @@ the figures' refresh job, and the CSV/XLSX writers of downloads. The web reaches
 from __future__ import annotations
 
 from anchorage.access import committed
+from anchorage.core.roles import ROLES
 from anchorage.exports import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
 from anchorage.jobs import queue, worker
 from anchorage.jobs.queue import JobInfo
 from anchorage.services import job_kinds
-from anchorage.store.accounts import ROLES, User
+from anchorage.store.accounts import User
 from anchorage.workspace import Workspace
 
 __all__ = [

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anchorage.store.records import OPAQUE_ID_LENGTH, Base, opaque_id
-
-
-class Role(enum.StrEnum):
-    collaborative_admin = "collaborative-admin"
-    anchor_admin = "anchor-admin"
-    anchor_analyst = "anchor-analyst"
-    viewer = "viewer"
-
-
-ROLES = tuple(r.value for r in Role)
 
 
 def now() -> dt.datetime:
