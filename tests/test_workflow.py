@@ -151,3 +151,12 @@ def test_demo_end_to_end(tmp_path):
     assert len(found["Catering"].anchors) == 4 and found["Catering"].capacity.firms > 0
     assert "local" in [i["place"] for i in found["Catering"].incumbents]
     assert (tmp_path / "demo" / "report" / "pipeline.html").exists()
+    # The local supplier directory holds confirmed local and sub-regional small firms and VCSEs, each in one of
+    # the shared categories, with a postcode the area's geography places.
+    from anchorage.opportunities.directory import search
+
+    directory = search(ws)
+    assert len(directory) == 40 and {e.tier for e in directory} == {"local", "sub-region"}
+    assert any(e.vcse for e in directory) and any(not e.vcse for e in directory)
+    assert len(search(ws, category="Catering")) > 0
+    assert any("public supplier directory" in m for m in messages)

@@ -99,7 +99,8 @@ def run_demo(
     from anchorage.suppliers.registers import import_register
     from anchorage.suppliers.resolve import resolve
 
-    ch, charities = write_demo_registers(build_universe(seed), root / "inputs" / "registers")
+    universe = build_universe(seed)
+    ch, charities = write_demo_registers(universe, root / "inputs" / "registers")
     import_register(ws, "companies_house", ch, progress=progress)
     import_register(ws, "charity_commission", [charities], progress=progress)
     r = resolve(ws, progress=progress)
@@ -112,6 +113,10 @@ def run_demo(
     from anchorage.demo.contracts_gen import load_demo_contracts
 
     load_demo_contracts(ws, root / "inputs" / "contracts", seed=seed, say=say)
+    from anchorage.demo.directory_gen import load_demo_directory
+
+    joined = load_demo_directory(ws, universe, seed=seed)
+    say(f"  {joined} local small suppliers and VCSEs in the public supplier directory")
     say("Loading the anchors' land and buildings, occupancy, spaces and community needs…")
     load_demo_assets(ws, root / "inputs", seed=seed, say=say)
     say("Loading suppliers' social value commitments, delivery reports and LM3 survey answers…")
