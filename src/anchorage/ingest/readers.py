@@ -166,17 +166,35 @@ def _read_csv(
         + ("" if head is None else f" LIMIT {int(head)}"),
         [str(source), delimiter],
     )
-    rejects = [
-        Reject(int(line), _reject_reason(kinds, len(header)), raw or "")
-        for line, kinds, raw in con.execute(
-            f"SELECT line, string_agg(DISTINCT error_type, ','), any_value(csv_line) FROM {rej} "
-            "GROUP BY line ORDER BY line"
+    found = [
+        (int(at), _reject_reason(kinds, len(header)), raw or "")
+        for at, kinds, raw in con.execute(
+            f"SELECT min(line_byte_position), string_agg(DISTINCT error_type, ','), any_value(csv_line) "
+            f"FROM {rej} GROUP BY line ORDER BY line"
         ).fetchall()
         # A line of only delimiters is a blank row, not data.
         if (raw or "").strip(delimiter + ' "\r\n\t')
     ]
+    lines = physical_lines(source, [at for at, _, _ in found])
+    rejects = [Reject(lines[at], reason, raw) for at, reason, raw in found]
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
     return StagedPart(table, header, None, guess.lines_before + 1, rejects, sample)
+
+
+def physical_lines(path: Path, positions: list[int]) -> dict[int, int]:
+    """The line of the file (numbered as a text editor numbers them, from 1) that each byte position is on.
+
+    DuckDB numbers a line it sets aside by records, so after a quoted cell holding a line break its number is
+    short of the line a person finds it on; the byte position it gives is on that line, before its end."""
+    out: dict[int, int] = {}
+    line, done = 1, 0
+    with path.open("rb") as fh:
+        for at in sorted(set(positions)):
+            while done < at and (chunk := fh.read(min(sniff.CHUNK, at - done))):
+                line += chunk.count(b"\n")
+                done += len(chunk)
+            out[at] = line
+    return out
 
 
 def _reject_reason(kinds: str, ncols: int) -> str:
