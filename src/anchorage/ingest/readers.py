@@ -22,6 +22,7 @@ _ids = itertools.count()
 
 @dataclass
 class Reject:
+    # The line of the file it is on, as a text editor numbers lines (see physical_lines).
     line_no: int
     reason: str
     raw: str
