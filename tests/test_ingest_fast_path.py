@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anchorage.core.values import install, parse_amounts, parse_dates
-from anchorage.ingest.spend import fast_date_sql, ingest_spend
+from anchorage.ingest.spend import ingest_spend
+from anchorage.ingest.spend_stage import fast_date_sql
 
 # Amounts and dates in the plain shapes (fast path) and every other shape (full parsers), with the cell
 # padding (spaces, tabs, no-break spaces) that decides which path a row takes.

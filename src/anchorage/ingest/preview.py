@@ -13,7 +13,8 @@ from anchorage.core.errors import AnchorageError, HeaderNotFound
 from anchorage.ingest import dates, infer, sanity, sniff
 from anchorage.ingest import mapping as mapmod
 from anchorage.ingest.readers import stage_file
-from anchorage.ingest.spend import GLUED_DATE_SQL, check_spend
+from anchorage.ingest.spend import check_spend
+from anchorage.ingest.spend_stage import GLUED_DATE_SQL
 from anchorage.workspace import Workspace
 
 

@@ -22,6 +22,7 @@ _ids = itertools.count()
 
 @dataclass
 class Reject:
+    # The line of the file it is on, as a text editor numbers lines (see physical_lines).
     line_no: int
     reason: str
     raw: str
@@ -45,6 +46,7 @@ class StagedPart:
 # a kind may add columns worked out in the same pass, and leave out cells it will not need.
 Computed = Callable[[list[str], list[list[str | None]]], str]
 SAMPLE_ROWS = 2000
+MAX_LINE = 10_000_000  # bytes: the longest line a CSV may have
 
 
 def stage_file(
@@ -147,32 +149,53 @@ def _read_csv(
     # Single-threaded on purpose: the parallel reader refuses null_padding once a quoted cell holds a line
     # break, and without null_padding short rows would drop out of the sample. What this read costs is
     # mostly DuckDB's first-read warm-up, paid by the staging read below otherwise (tests/test_ingest_sample.py).
+    # Its buffer is the smallest allowed: the default one grows with max_line_size, and filling it cost a
+    # fifth of a second more than these rows need (the staging read keeps it: its threads read faster so).
     sample = [
         list(r)
         for r in con.execute(
             f"SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip={skip}, columns={cols!r}, "
-            f"auto_detect=false, null_padding=true, parallel=false, ignore_errors=true, max_line_size=10000000) LIMIT {SAMPLE_ROWS}",
+            f"auto_detect=false, null_padding=true, parallel=false, ignore_errors=true, max_line_size={MAX_LINE}, "
+            f"buffer_size={MAX_LINE + 1}) LIMIT {SAMPLE_ROWS}",
             [str(source), delimiter],
         ).fetchall()
     ]
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT {extra(header, sample)} FROM read_csv(?, delim=?, quote='\"', escape='\"', "
         f"header=false, skip={skip}, columns={cols!r}, auto_detect=false, null_padding=false, "
-        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size=10000000)"
+        f"store_rejects=true, rejects_table='{rej}', rejects_scan='{rej}_scan', max_line_size={MAX_LINE})"
         + ("" if head is None else f" LIMIT {int(head)}"),
         [str(source), delimiter],
     )
-    rejects = [
-        Reject(int(line), _reject_reason(kinds, len(header)), raw or "")
-        for line, kinds, raw in con.execute(
-            f"SELECT line, string_agg(DISTINCT error_type, ','), any_value(csv_line) FROM {rej} "
-            "GROUP BY line ORDER BY line"
+    found = [
+        (int(at), _reject_reason(kinds, len(header)), raw or "")
+        for at, kinds, raw in con.execute(
+            f"SELECT min(line_byte_position), string_agg(DISTINCT error_type, ','), any_value(csv_line) "
+            f"FROM {rej} GROUP BY line ORDER BY line"
         ).fetchall()
         # A line of only delimiters is a blank row, not data.
         if (raw or "").strip(delimiter + ' "\r\n\t')
     ]
+    lines = physical_lines(source, [at for at, _, _ in found])
+    rejects = [Reject(lines[at], reason, raw) for at, reason, raw in found]
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
     return StagedPart(table, header, None, guess.lines_before + 1, rejects, sample)
+
+
+def physical_lines(path: Path, positions: list[int]) -> dict[int, int]:
+    """The line of the file (numbered as a text editor numbers them, from 1) that each byte position is on.
+
+    DuckDB numbers a line it sets aside by records, so after a quoted cell holding a line break its number is
+    short of the line a person finds it on; the byte position it gives is on that line, before its end."""
+    out: dict[int, int] = {}
+    line, done = 1, 0
+    with path.open("rb") as fh:
+        for at in sorted(set(positions)):
+            while done < at and (chunk := fh.read(min(sniff.CHUNK, at - done))):
+                line += chunk.count(b"\n")
+                done += len(chunk)
+            out[at] = line
+    return out
 
 
 def _reject_reason(kinds: str, ncols: int) -> str:

@@ -11,7 +11,6 @@ from pathlib import Path
 from anchorage.ingest import dates, history, quarantine_fix, sanity
 from anchorage.ingest import progress as prog
 from anchorage.ingest.identifiers import identifiers_sql
-from anchorage.ingest.mapping import ColumnMapping
 from anchorage.ingest.pipeline import Batch, Transform, run_import, tally_reasons, trimmed_sql
 from anchorage.ingest.result import ImportSummary
 from anchorage.ingest.spend_load import (
@@ -21,68 +20,22 @@ from anchorage.ingest.spend_load import (
     rebuild_supplier_profile,
     salt_for,
 )
+from anchorage.ingest.spend_stage import (
+    EARLIEST,
+    date_cell_sql,
+    stage_slow_rows,
+    staged_sql,
+)
 from anchorage.reference.names import name_norm_sql
 from anchorage.reference.postcode import postcode_display_sql
-from anchorage.store.spend_store import (
-    DELETE_UPLOAD,
-    LINE_CELLS,
-    SUPPLIER_CELLS,
-)
+from anchorage.store.spend_store import DELETE_UPLOAD, LINE_CELLS, SUPPLIER_CELLS
 from anchorage.workspace import Workspace
 
-GLUED_DATE_SQL = r"(\d{1,2}/\d{1,2}/\d{4})\s*$"
 REDACTED_RE = r"^\W*(REDACTED|WITHHELD|NAME WITHHELD|PERSONAL DATA|PERSONAL INFORMATION|PRIVATE INDIVIDUAL|INDIVIDUAL|NOT DISCLOSED)\b|REDACT"
-EARLIEST = "1990-01-01"
-ROW_CELLS = ("description", "transaction_id")  # stored with each payment row
 
 TOTAL_LINE = (
     "this looks like a total line, not a payment"  # the quarantine reason of a file's own total
 )
-
-
-def date_cell_sql(m: ColumnMapping, columns: list[str]) -> str:
-    """The staged cell holding the payment date; for a date glued to the end of a text cell, that tail."""
-    c = f"c{columns.index(m.fields['payment_date'])}"
-    return f"NULLIF(regexp_extract({c}, '{GLUED_DATE_SQL}', 1), '')" if m.glued_date else c
-
-
-def fast_date_sql(cell: str, order: str = "dmy") -> str:
-    """anchorage_date_dmy (anchorage_date_mdy when month-first) for every date from the year 1 on, which is
-    every date the fast path takes (1990 on): half the work, as the macro's year check parses the date twice
-    and its shape check cuts three substrings. LIKE's `_` is one character, as length() and v[i] count them."""
-    fmt = "%m/%d/%Y" if order == "mdy" else "%d/%m/%Y"
-    return (
-        f"CASE WHEN {cell} LIKE '__/__/____' THEN CAST(try_strptime({cell}, '{fmt}') AS DATE) END"
-    )
-
-
-def _staged_sql(m: ColumnMapping, columns: list[str], order: str = "dmy") -> str:
-    """How a part is staged (one pass over the rows): the amount and date of rows in the plain shapes, and
-    whether a row takes the fast path, i.e. a supplier starting with a printable ASCII character, an amount
-    that is a plain number and a DD/MM/YYYY date (MM/DD/YYYY when the order is given as month-first) in
-    range, all read from the untrimmed cells. For these rows the full parsers (on the trimmed cells) give
-    exactly the same amount and date and no reason, so nearly every row of a clean file is checked with two
-    cheap casts; every other row takes the full parsers. A long whole number (8+ characters, no point) leaves
-    the fast path too, as it may be a reference number in the amount column. A fast-path row keeps only the
-    cells it is stored from; other rows keep every cell, for quarantine."""
-    # The mapping has passed require(): supplier, amount and date are mapped.
-    sup, amt = (f"c{columns.index(m.fields[f])}" for f in ("supplier_name", "amount"))
-    dat = date_cell_sql(m, columns)
-    stored = {
-        f"c{columns.index(m.fields[f])}"
-        for f in (*SUPPLIER_CELLS, *LINE_CELLS, *ROW_CELLS)
-        if f in m.fields
-    }
-    cells = [
-        c if c in stored else f"CASE WHEN _fast THEN NULL ELSE {c} END AS {c}"
-        for c in (f"c{i}" for i in range(len(columns)))
-    ]
-    return (
-        f"TRY_CAST({amt} AS DECIMAL(18, 2)) AS _amount, {fast_date_sql(dat, order)} AS _date, "
-        f"coalesce(ascii({sup}) BETWEEN 33 AND 126 AND _amount IS NOT NULL AND NOT starts_with({dat}, ' ') "
-        f"AND (length({amt}) < 8 OR contains({amt}, '.')) "
-        f"AND _date BETWEEN DATE '{EARLIEST}' AND current_date + 366, false) AS _fast, {', '.join(cells)}"
-    )
 
 
 @dataclass
@@ -129,7 +82,7 @@ def _decide_dates(b: Batch, run: SpendRun) -> dates.DateDecision:
     """Infer the file's date order from every value of the date column (one aggregate), and bring the rows
     the fast path read day-first round to it: a column is read one way, never some rows each way."""
     stg, dat = b.part.table, trimmed_sql(date_cell_sql(b.mapping, b.part.columns))
-    slow = dates.gather(b.con, f"SELECT {dates.evidence_sql(dat)} FROM {stg} WHERE NOT _fast")
+    slow = dates.gather(b.con, f"SELECT {dates.evidence_sql(dat)} FROM {b.state['slow']}")
     fast, b.state["fast_amount"] = _fast_evidence(b)
     ev = dates.combine(dates.DateEvidence() if run.date_order else fast, slow)
     decision = dates.decide(
@@ -189,6 +142,7 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
     """Rows off the fast path are parsed in full into a temp table; the distinct supplier and line cells of
     every loaded row are gathered and keyed; return the reconciliation of the rows parsed in full."""
     t, stg = b.parsed, b.part.table
+    b.state["slow"] = stage_slow_rows(b.con, b)
     decision = _decide_dates(b, run)
     date_fn = "anchorage_date_m" if decision.order == "mdy" else "anchorage_date"
     order_words = dates.ORDER_WORDS[decision.order]
@@ -242,12 +196,13 @@ def _prepare(b: Batch, run: SpendRun) -> ImportSummary:
             {b.col("description")} AS description,
             {b.col("transaction_id")} AS transaction_id,
             {as_keys}
-        FROM (SELECT rowid + 1 AS row_no, * FROM {stg} WHERE NOT _fast) s
+        FROM {b.state["slow"]} s
         WHERE NOT ({b.all_blank_sql()})
     """,
         stage=f"Checking {b.source_file}",
         progress=b.progress,
     )
+    b.con.execute(f"DROP TABLE {b.state['slow']}")
     # Supplier and line cells repeat: each distinct combination of the loaded rows is stored once, and
     # names and postcodes are normalised once per distinct cell (tens of thousands, not millions).
     ks = [f"k_{f}" for f in keyed]
@@ -436,7 +391,7 @@ def _run(
             lambda b: _prepare(b, run),
             load,
             personal=run.check_only,
-            staged=lambda m, columns: _staged_sql(m, columns, run.date_order or "dmy"),
+            staged=lambda m, columns: staged_sql(m, columns, run.date_order or "dmy"),
         ),
         delete_sql=[
             *DELETE_UPLOAD,

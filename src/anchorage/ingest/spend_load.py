@@ -10,6 +10,7 @@ import duckdb
 from anchorage.ingest import progress as prog
 from anchorage.ingest.pipeline import Batch, trimmed_sql
 from anchorage.ingest.result import ImportSummary
+from anchorage.ingest.spend_stage import STAGED_SALT
 from anchorage.store.spend_store import (
     LINE_CELLS,
     SUPPLIER_CELLS,
@@ -88,14 +89,19 @@ def load_part(b: Batch) -> ImportSummary:
     """,
         {"u": upload_no},
     )
+    # The staged keys were hashed with STAGED_SALT; under another salt they are hashed again from the cells.
     sup_cells = [keyed[f] for f in SUPPLIER_CELLS if f in keyed]
     line_cells = [keyed[f] for f in LINE_CELLS if f in keyed]
+    sk, lk = (
+        ("_sk", "_lk")
+        if salt == STAGED_SALT
+        else (key_sql(salt, sup_cells), key_sql(salt, line_cells))
+    )
     prog.run(
         b.con,
         f"""
         INSERT INTO spend_rows
-        SELECT ?, rowid + 1, _date, _amount, {key_sql(salt, sup_cells)}, {key_sql(salt, line_cells)},
-               {b.col("description")}, {transaction_sql(b.col("transaction_id"))}
+        SELECT ?, rowid + 1, _date, _amount, {sk}, {lk}, {b.col("description")}, _tn, _tid
         FROM {stg} WHERE _fast
     """,
         [upload_no],

@@ -103,13 +103,13 @@ def key_sql(salt: int, cells: list[str]) -> str:
     return f"hash({', '.join([str(int(salt)), *cells])})"
 
 
-def transaction_sql(cell: str) -> str:
-    """transaction_no, transaction_id for a trimmed cell: a plain number (no sign, no leading zero, at most
-    18 digits, so it reads back as the same text) as a number, which costs a tenth as much to store."""
+def transaction_sql(cell: str, names: tuple[str, str] | None = None) -> str:
+    """transaction_no, transaction_id for a trimmed cell (named `names` if given): a plain number (no sign, no
+    leading zero, at most 18 digits, so it reads back as the same text) as a number, which costs a tenth as
+    much to store."""
     plain = f"regexp_full_match({cell}, '[1-9][0-9]{{0,17}}')"
-    return (
-        f"CASE WHEN {plain} THEN CAST({cell} AS BIGINT) END, CASE WHEN NOT {plain} THEN {cell} END"
-    )
+    no, text = (f" AS {n}" for n in names) if names else ("", "")
+    return f"CASE WHEN {plain} THEN CAST({cell} AS BIGINT) END{no}, CASE WHEN NOT {plain} THEN {cell} END{text}"
 
 
 def next_upload_no(con: duckdb.DuckDBPyConnection, upload_id: str, org: str) -> int:
