@@ -63,7 +63,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(ws: Workspace, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    ws: Workspace, port: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`anchorage serve` in its own process; `env` adds to this one's environment (e.g. another PYTHONPATH, or
+    ANCHORAGE_WEB_HTTP=h11 to compare HTTP parsers)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -76,7 +80,7 @@ def start_server(ws: Workspace, port: int) -> subprocess.Popen[bytes]:
             str(port),
         ],
         stdout=subprocess.DEVNULL,
-        env={**os.environ, "CI": "1"},
+        env={**os.environ, "CI": "1", **(env or {})},
     )
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -25,6 +25,7 @@ from anchorage.web.nav import (
     role_name,
     upload_kind,
 )
+from anchorage.web.table import row_cells
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = (
@@ -45,7 +46,7 @@ TEMPLATES.env.filters.update(
     month=month_text,
     field=field_name,
 )
-TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu)
+TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu, row_cells=row_cells)
 
 
 def chart_box(svg: str) -> Markup:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,13 +65,29 @@ TILE_ROWS = (
 )
 
 
+NOTE_SECONDS = (
+    1.0  # how long a page may show the refresh note as it was looked up for an earlier request
+)
+_notes: dict[str, tuple[float, tuple[object, ...], str | None]] = {}
+
+
 def refresh_note(ws: Workspace) -> str | None:
-    """'Newer figures are being worked out (started 10:02)' while a refresh is queued or running."""
+    """'Newer figures are being worked out (started 10:02)' while a refresh is queued or running.
+
+    Looked up at most once a second while the warehouse is unchanged (every page shows it, and the look-up is
+    several queries of the records database, which grow with the uploads and review decisions); a write to the
+    warehouse (a load, a refresh that commits) is seen at once."""
+    key, token, now = str(ws.root), ws.warehouse_version(), time.monotonic()
+    seen = _notes.get(key)
+    if seen is not None and seen[1] == token and now - seen[0] < NOTE_SECONDS:
+        return seen[2]
     job = latest_refresh(ws)
-    if job is None:
-        return None
-    at = (job.started_at or job.created_at).astimezone().strftime("%H:%M")
-    return f"Newer figures are being worked out ({'started' if job.started_at else 'asked for at'} {at})."
+    note = None
+    if job is not None:
+        at = (job.started_at or job.created_at).astimezone().strftime("%H:%M")
+        note = f"Newer figures are being worked out ({'started' if job.started_at else 'asked for at'} {at})."
+    _notes[key] = (now, token, note)
+    return note
 
 
 def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:
