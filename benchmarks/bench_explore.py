@@ -149,6 +149,7 @@ def serve_phases(
     plan: list[tuple[str, list[str]]],
     clients: int,
     seconds: float,
+    raw: bool = False,
 ) -> tuple[dict[str, dict[str, object]], float]:
     """Start a server (with `env` added), wait out its jobs, and run each phase of `plan` against it: latencies,
     and the CPU the server and this process (the load generator) spent a request."""
@@ -178,7 +179,9 @@ def serve_phases(
                     cold[u] = time.perf_counter() - t
             cpu0, gen0 = sum(server.cpu_times()[:2]), time.process_time()
             lat, done, errors = asyncio.run(
-                bench_web.load(base, urls, cookies, token, clients, seconds)
+                (bench_web.raw_load if raw else bench_web.load)(
+                    base, urls, cookies, token, clients, seconds
+                )
             )
             cpu, gen = sum(server.cpu_times()[:2]) - cpu0, time.process_time() - gen0
             phases[name] = {
@@ -234,6 +237,13 @@ def main() -> None:
     )
     ap.add_argument(
         "--rounds", type=int, default=1, help="times each variant is served, interleaved"
+    )
+    ap.add_argument(
+        "--client",
+        choices=("httpx", "raw"),
+        default="httpx",
+        help="the load generator: httpx (as before), or raw HTTP/1.1 (a fraction of the CPU a request, so "
+        "more of the machine is the server's)",
     )
     ap.add_argument(
         "--no-serial", action="store_true", help="skip the serial in-process timing of each query"
@@ -318,7 +328,7 @@ def main() -> None:
         # Interleaved: each round runs every variant, in turn, in the reverse order of the round before.
         for label, env in a.variant if r % 2 == 0 else a.variant[::-1]:
             print(f"round {r + 1}, {label}…", flush=True)
-            phases, waited = serve_phases(ws, env, plan, a.clients, a.seconds)
+            phases, waited = serve_phases(ws, env, plan, a.clients, a.seconds, a.client == "raw")
             served[label].append(phases)
             first_figures_s = first_figures_s if first_figures_s is not None else waited
     result = {
@@ -333,6 +343,7 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "serial_in_process": serial,
         "variants": {label: env for label, env in a.variant},
+        "client": a.client,
         "served": served,
         **served[a.variant[0][0]][0],  # the first variant's first round, as before
     }
