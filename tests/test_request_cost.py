@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import uvicorn
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from hypothesis import given
@@ -27,12 +28,15 @@ from tests.web_support import (
     shut_down,
     signed_in,
 )
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from anchorage.access import accounts, committed, queries
 from anchorage.access.gate import Viewer
 from anchorage.access.read_cache import ReadCache, warehouse_token
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.store.accounts import AuditEvent
+from anchorage.web.settings import WebSettings
 from anchorage.web.table import html_text
 
 COUNCIL_ONLY = MARKERS["council"]
@@ -268,3 +272,24 @@ def test_a_kept_part_of_a_page_carries_nothing_personal(web):
 @given(st.text())
 def test_table_cells_escape_text_as_jinja_does(text: str):
     assert html_text(text) == str(escape(text))
+
+
+def test_the_server_parses_http_with_httptools_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """httptools and uvloop are dependencies, so uvicorn's "auto" takes them; h11 stays a choice; a wrong
+    value is refused in words, not by a traceback from uvicorn."""
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        pass
+
+    default = WebSettings.from_env()
+    assert (default.http, default.loop) == ("auto", "auto")
+    config = uvicorn.Config(app, http=default.http, loop=default.loop)
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    monkeypatch.setenv("ANCHORAGE_WEB_HTTP", "H11")
+    assert WebSettings.from_env().http == "h11"
+    monkeypatch.setenv("ANCHORAGE_WEB_HTTP", "h2")
+    with pytest.raises(AnchorageError, match=r"ANCHORAGE_WEB_HTTP is 'h2'.*auto, h11, httptools"):
+        WebSettings.from_env()
