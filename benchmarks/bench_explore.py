@@ -8,6 +8,15 @@ the build of the explore tables (procurement/explore.py: what the analysis refre
 starts `anchorage serve` in its own process and runs two timed phases one after the other: the new pages
 (they read the explore tables), then the old routes (the JSON API's explorer and payments, which still scan
 the payments per request, as the pages did before). Results go to bench-data/explore-results.json.
+
+To compare servers side by side, name each with --variant (environment added to its process) and serve them in
+turn, --rounds times, interleaved; each phase reports the CPU the server and the load generator spent a request:
+
+    ... bench_explore.py --rows 3000000 --keep --skip-old --no-serial --rounds 2 --variant this \
+        --variant before:PYTHONPATH=/path/to/other/src --variant h11:ANCHORAGE_WEB_HTTP=h11,ANCHORAGE_WEB_LOOP=asyncio
+
+`--client raw` loads the server from a lean HTTP/1.1 client instead of httpx, which leaves more of a small
+machine's CPU to the server.
 """
 
 from __future__ import annotations
