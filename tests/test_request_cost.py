@@ -12,10 +12,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import uvicorn
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import escape
 from tests.web_support import (
     MARKERS,
+    PASSWORD,
     Web,
     build_web,
     csrf_of,
@@ -23,12 +28,16 @@ from tests.web_support import (
     shut_down,
     signed_in,
 )
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from anchorage.access import committed, queries
+from anchorage.access import accounts, committed, queries
 from anchorage.access.gate import Viewer
 from anchorage.access.read_cache import ReadCache, warehouse_token
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.store.accounts import AuditEvent
+from anchorage.web.settings import WebSettings
+from anchorage.web.table import html_text
 
 COUNCIL_ONLY = MARKERS["council"]
 
@@ -227,3 +236,60 @@ def test_the_api_sends_the_same_json_as_before_its_bodies_were_kept(web):
             assert r.status_code == 200 and r.headers["content-type"] == "application/json"
             assert r.content == JSONResponse(jsonable_encoder(content)).body, url
     assert len(rows) == 7 and total > 9
+
+
+def _main(page: str) -> str:
+    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+
+
+def test_a_kept_part_of_a_page_carries_nothing_personal(web):
+    """Tables and a supplier's page are kept rendered per scope (web/render.py kept_part): a second user of the same
+    scope gets the same rows, but their own name and form token, and a viewer of another scope gets neither."""
+    with web.ws.session() as s:
+        accounts.create_user(
+            s, "second@council.org", role="anchor-analyst", org="council", password=PASSWORD
+        )
+        s.commit()
+    first, second = signed_in(web, "analyst@council.org"), signed_in(web, "second@council.org")
+    key = _supplier_key(first, COUNCIL_ONLY)
+    for url in (
+        "/suppliers?sort=-payments",
+        "/anchors/council/transactions?sort=-amount&page=2",
+        "/supplier?" + urlencode({"name": key}),
+    ):
+        a = first.get(url)
+        b = second.get(url)  # its table or body as the first request kept it
+        assert a.status_code == b.status_code == 200, url
+        assert _main(a.text) == _main(b.text), url
+        assert shows(COUNCIL_ONLY, b.text), url
+        assert "analyst@council.org" in a.text and "analyst@council.org" not in b.text, url
+        assert "second@council.org" in b.text and "second@council.org" not in a.text, url
+        assert csrf_of(a.text) != csrf_of(b.text), url
+    trust = signed_in(web, "analyst@trust.org")
+    assert not shows(COUNCIL_ONLY, trust.get("/suppliers?sort=-payments").text)
+
+
+@given(st.text())
+def test_table_cells_escape_text_as_jinja_does(text: str):
+    assert html_text(text) == str(escape(text))
+
+
+def test_the_server_parses_http_with_httptools_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """httptools and uvloop are dependencies, so uvicorn's "auto" takes them; h11 stays a choice; a wrong
+    value is refused in words, not by a traceback from uvicorn."""
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        pass
+
+    default = WebSettings.from_env()
+    assert (default.http, default.loop) == ("auto", "auto")
+    config = uvicorn.Config(app, http=default.http, loop=default.loop)
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    monkeypatch.setenv("ANCHORAGE_WEB_HTTP", "H11")
+    assert WebSettings.from_env().http == "h11"
+    monkeypatch.setenv("ANCHORAGE_WEB_HTTP", "h2")
+    with pytest.raises(AnchorageError, match=r"ANCHORAGE_WEB_HTTP is 'h2'.*auto, h11, httptools"):
+        WebSettings.from_env()

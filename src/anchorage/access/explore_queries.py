@@ -22,6 +22,7 @@ from anchorage.access.explore_specs import (
     SUPPLIERS_FLAT,
 )
 from anchorage.access.gate import Viewer, refuse
+from anchorage.access.read_cache import READS
 from anchorage.access.table import (
     TablePage,
     TableRequest,
@@ -39,7 +40,8 @@ from anchorage.workspace import Workspace
 def reader(ws: Workspace) -> Iterator[Any]:
     """A read-only cursor on the last explore tables built; FiguresPending before the first build."""
     with ws.warehouse(read_only=True) as con:
-        if not explore.ready(con):
+        # Asked of the catalogue once a warehouse write, not on every page: the look cost a page several ms.
+        if not READS.get(ws, "explore built", lambda: explore.ready(con)):
             raise FiguresPending(
                 "The figures are being worked out for the first time.",
                 fix="Try again in a minute or two.",
@@ -69,7 +71,7 @@ def payments(ws: Workspace, viewer: Viewer, org: str, req: TableRequest) -> Tabl
                 extra="supplier_name_norm AS supplier_key",
             )
         )
-        page.extra["categories"] = categories(con, [slug])
+        page.extra["categories"] = categories(ws, con, [slug])
         _ward_label(con, page)
     return page
 
@@ -128,16 +130,21 @@ def years(ws: Workspace) -> list[tuple[str, str]]:
     return [(f"{y}-{(y + 1) % 100:02d}",) * 2 for y in found]
 
 
-def categories(con: Any, orgs: list[str]) -> list[str]:
-    """The categories these anchors' payments name (the category filter's choices)."""
-    return [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT category FROM explore_categories WHERE org IN ({_marks(orgs)}) "
-            "ORDER BY 1",
-            orgs,
-        ).fetchall()
-    ]
+def categories(ws: Workspace, con: Any, orgs: list[str]) -> list[str]:
+    """The categories these anchors' payments name (the category filter's choices), read once a warehouse write
+    (every page of the explorer and payments shows them)."""
+    return READS.get(
+        ws,
+        ("explore categories", tuple(orgs)),
+        lambda: [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT category FROM explore_categories WHERE org IN ({_marks(orgs)}) "
+                "ORDER BY 1",
+                orgs,
+            ).fetchall()
+        ],
+    )
 
 
 def _ward_label(con: Any, page: TablePage) -> None:
@@ -242,7 +249,7 @@ def suppliers(ws: Workspace, viewer: Viewer, req: TableRequest) -> TablePage:
         page = _ranked_page(con, viewer, req) or sql_page(
             con, spec, req, source, scope, extra=f"{key} AS supplier_key"
         )
-        page.extra["categories"] = categories(con, sorted(viewer.detail_orgs))
+        page.extra["categories"] = categories(ws, con, sorted(viewer.detail_orgs))
         _ward_label(con, page)
     page.spec = SUPPLIERS  # the page offers every filter, whichever table answered
     return page

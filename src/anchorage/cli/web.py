@@ -76,7 +76,14 @@ def serve(
         # Forwarded headers are handled by the app, and only from ANCHORAGE_WEB_TRUSTED_PROXIES (docs/deploy.md);
         # uvicorn's own default would believe them from any process on this machine.
         uvicorn.run(
-            app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=False,
+            server_header=False,
+            http=app.state.settings.http,
+            loop=app.state.settings.loop,
         )
     finally:
         ws.withdraw_server()

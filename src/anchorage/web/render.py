@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from anchorage.access.read_cache import ReadCache
 from anchorage.reports.tables import TIER_NAMES, fmt_int, fmt_money, fmt_pct
 from anchorage.web.deps import CSRF_COOKIE, form_token
 from anchorage.web.nav import (
@@ -25,6 +27,7 @@ from anchorage.web.nav import (
     role_name,
     upload_kind,
 )
+from anchorage.web.table import row_cells
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = (
@@ -45,7 +48,7 @@ TEMPLATES.env.filters.update(
     month=month_text,
     field=field_name,
 )
-TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu)
+TEMPLATES.env.globals.update(menu=menu, public_menu=public_menu, row_cells=row_cells)
 
 
 def chart_box(svg: str) -> Markup:
@@ -63,6 +66,25 @@ def chart_box(svg: str) -> Markup:
 
 
 TEMPLATES.env.globals["svg"] = chart_box
+
+
+PARTS = (
+    ReadCache()
+)  # rendered parts of pages, kept as the reads they show are (access/read_cache.py)
+
+
+def kept_part(
+    ws: Any, key: Hashable, template: str, context: Callable[[], dict[str, Any]]
+) -> Markup:
+    """A part of a page (a template with no `extends`, e.g. a table with its filters and pager) rendered once and
+    kept while the warehouse is unchanged, under `key`, which must hold everything the part depends on (the
+    viewer's scope for gated reads). Only for what is the same for everyone with that key: a part has no CSRF
+    token, no user's name, nothing from the request but what is in the key."""
+    return PARTS.get(
+        ws,
+        ("part", template, key),
+        lambda: Markup(TEMPLATES.env.get_template(template).render(context())),
+    )
 
 
 def render(

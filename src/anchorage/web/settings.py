@@ -5,11 +5,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from anchorage.core.errors import AnchorageError
+
 UPLOAD_TYPES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(f"ANCHORAGE_WEB_{name}", default)
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, choices[0]).strip().lower()
+    if value not in choices:
+        raise AnchorageError(
+            f"ANCHORAGE_WEB_{name} is {value[:20]!r}, which is not one of {', '.join(choices)}.",
+            fix=f"Set it to {choices[0]} (the default), or leave it unset.",
+        )
+    return value
 
 
 @dataclass
@@ -39,6 +51,10 @@ class WebSettings:
     hsts: bool = (
         False  # send Strict-Transport-Security even when the request did not arrive as https
     )
+    # uvicorn's HTTP parser and event loop: "auto" takes httptools and uvloop when installed (faster), else h11
+    # and asyncio. Set to "h11" / "asyncio" only to compare (benchmarks/bench_explore.py --http).
+    http: str = "auto"
+    loop: str = "auto"
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -50,6 +66,8 @@ class WebSettings:
                 p.strip() for p in _env("TRUSTED_PROXIES").split(",") if p.strip()
             ),
             hsts=_env("HSTS", "0") == "1",
+            http=_choice("HTTP", ("auto", "h11", "httptools")),
+            loop=_choice("LOOP", ("auto", "asyncio", "uvloop")),
             oidc=OidcSettings(
                 _env("OIDC_ISSUER"),
                 _env("OIDC_CLIENT_ID"),

@@ -3,13 +3,14 @@ page needs (sort, pages, filters, exports, each keeping the rest of the query), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from anchorage.access.table import (
     PER_PAGE,
@@ -20,10 +21,19 @@ from anchorage.access.table import (
     read_request,
 )
 from anchorage.core.errors import AnchorageError
-from anchorage.reports.tables import TIER_NAMES
+from anchorage.reports.tables import TIER_NAMES, fmt_int, fmt_money
 from anchorage.services.procurement import exported
 from anchorage.services.runtime import XLSX_MEDIA, csv_rows_bytes, xlsx_bytes
 from anchorage.web.deps import Ctx, client_ip
+from anchorage.web.nav import date_text, datetime_text
+
+CELL_TEXT: dict[str, Callable[[Any], Any]] = {
+    "money": fmt_money,
+    "int": fmt_int,
+    "date": date_text,
+    "datetime": datetime_text,
+    "tier": lambda v: TIER_NAMES.get(v, v),
+}
 
 
 class UnknownFormat(AnchorageError):
@@ -116,6 +126,46 @@ def table_view(
         "xlsx": href((export_path or path) + ".xlsx", base) if export else None,
         "keep": dict(keep or {}),
     }
+
+
+def html_text(value: Any) -> str:
+    """Text escaped for HTML as Jinja escapes it (markupsafe's five characters), about twice as fast a cell."""
+    text = value if isinstance(value, str) else str(value)
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
+def row_cells(
+    row: Mapping[str, Any], heads: Sequence[Mapping[str, Any]], anchors: Mapping[str, str]
+) -> Markup:
+    """One row's cells as _table.html shows them: each value in words (money, dates, tier and anchor names),
+    escaped, a link where the row has one (`_links`). Written here, not as a Jinja macro: a page has some 500
+    cells, and a macro call for each was most of the page's cost."""
+    links = row.get("_links") or {}
+    parts = []
+    for h in heads:
+        key, kind = h["key"], h["kind"]
+        v = row.get(key)
+        if v is None or v == "":
+            text: Any = ""
+        elif kind == "anchor":
+            text = anchors.get(v, v)
+        else:
+            text = CELL_TEXT[kind](v) if kind in CELL_TEXT else v
+        link = links.get(key)
+        if link and text != "":
+            cell = f'<a href="{html_text(link)}">{html_text(text)}</a>'
+        else:
+            cell = html_text(text)
+        parts.append(
+            f'<td class="num">{cell}</td>' if kind in ("money", "int") else f"<td>{cell}</td>"
+        )
+    return Markup("".join(parts))
 
 
 def _words(

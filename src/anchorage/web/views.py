@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,13 +65,40 @@ TILE_ROWS = (
 )
 
 
+# How long a page may show the refresh note as it was looked up for an earlier request.
+NOTE_SECONDS = 1.0
+_notes: dict[str, tuple[float, tuple[object, ...], str | None]] = {}
+_note_lock = threading.Lock()
+
+
 def refresh_note(ws: Workspace) -> str | None:
-    """'Newer figures are being worked out (started 10:02)' while a refresh is queued or running."""
-    job = latest_refresh(ws)
-    if job is None:
-        return None
-    at = (job.started_at or job.created_at).astimezone().strftime("%H:%M")
-    return f"Newer figures are being worked out ({'started' if job.started_at else 'asked for at'} {at})."
+    """'Newer figures are being worked out (started 10:02)' while a refresh is queued or running.
+
+    Looked up at most once a second while the warehouse is unchanged (every page shows it, and the look-up is
+    several queries of the records database, which grow with the uploads and review decisions): one request
+    looks it up while the others show the note as it was; a write to the warehouse (a load, a refresh that
+    commits) is seen at once."""
+    key, token = str(ws.root), ws.warehouse_version()
+    seen = _notes.get(key)
+    if seen is not None and seen[1] == token:
+        if time.monotonic() - seen[0] < NOTE_SECONDS or not _note_lock.acquire(blocking=False):
+            return seen[2]
+    else:
+        _note_lock.acquire()
+    try:
+        seen = _notes.get(key)
+        if seen is not None and seen[1] == token and time.monotonic() - seen[0] < NOTE_SECONDS:
+            return seen[2]  # looked up by the request this one waited for
+        job = latest_refresh(ws)
+        note = None
+        if job is not None:
+            at = (job.started_at or job.created_at).astimezone().strftime("%H:%M")
+            started = "started" if job.started_at else "asked for at"
+            note = f"Newer figures are being worked out ({started} {at})."
+        _notes[key] = (time.monotonic(), token, note)
+        return note
+    finally:
+        _note_lock.release()
 
 
 def period_of(ws: Workspace, asked: str | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from anchorage.access.read_cache import READS, scope_key
 from anchorage.access.table import TablePage
 from anchorage.core.scope import COLLABORATIVE
 from anchorage.web.deps import CtxDep
-from anchorage.web.render import render
+from anchorage.web.render import kept_part, render
 from anchorage.web.table import export_response, table_request, table_view
 from anchorage.web.views import benchmark_rows, dashboard_view, period_of, refresh_note
 
@@ -83,29 +83,36 @@ def _supplier_link(key: str) -> str:
 @router.get("/suppliers")
 def supplier_explorer(request: Request, ctx: CtxDep) -> Response:
     req = table_request(request, explore_queries.SUPPLIERS)
-    page = _linked(
-        READS.get(
-            ctx.ws,
-            ("suppliers", scope_key(ctx.viewer), req),
-            lambda: explore_queries.suppliers(ctx.ws, ctx.viewer, req),
+    key = ("suppliers", scope_key(ctx.viewer), req)
+
+    def part() -> dict[
+        str, Any
+    ]:  # the table, its filters and pager: the same for everyone of this scope
+        page = _linked(
+            READS.get(ctx.ws, key, lambda: explore_queries.suppliers(ctx.ws, ctx.viewer, req))
         )
-    )
-    anchors = _anchors(ctx)
-    choices = {
-        "anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
-        "category": [(c, c) for c in page.extra.get("categories", [])],
-        "year": _years(ctx),
-    }
-    view = table_view(
-        page,
-        "/suppliers",
-        labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
-        export=bool(ctx.viewer.detail_orgs),
-    )
+        anchors = _anchors(ctx)
+        choices = {
+            "anchor": [(o, anchors.get(o, o)) for o in sorted(ctx.viewer.detail_orgs)],
+            "category": [(c, c) for c in page.extra.get("categories", [])],
+            "year": _years(ctx),
+        }
+        view = table_view(
+            page,
+            "/suppliers",
+            labels={"anchor": anchors, "ward": page.extra.get("ward_names", {})},
+            export=bool(ctx.viewer.detail_orgs),
+        )
+        return {"t": view, "choices": choices, "anchors": anchors}
+
     return render(
         request,
         "suppliers.html",
-        {"t": view, "choices": choices, "refreshing": refresh_note(ctx.ws)},
+        {
+            "req": req,
+            "table": kept_part(ctx.ws, key, "_suppliers_table.html", part),
+            "refreshing": refresh_note(ctx.ws),
+        },
     )
 
 
@@ -118,15 +125,18 @@ def supplier_export(request: Request, fmt: str, ctx: CtxDep) -> Response:
 
 @router.get("/supplier")
 def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
-    sup = READS.get(
-        ctx.ws,
-        ("supplier", scope_key(ctx.viewer), name),
-        lambda: explore_queries.supplier(ctx.ws, ctx.viewer, name),
-    )
+    key = ("supplier", scope_key(ctx.viewer), name)
+    sup = READS.get(ctx.ws, key, lambda: explore_queries.supplier(ctx.ws, ctx.viewer, name))
     return render(
         request,
         "supplier.html",
-        {"s": sup, "link": _supplier_link(sup.key), "refreshing": refresh_note(ctx.ws)},
+        {
+            "s": sup,
+            "body": kept_part(
+                ctx.ws, key, "_supplier_body.html", lambda: {"s": sup, "anchors": _anchors(ctx)}
+            ),
+            "refreshing": refresh_note(ctx.ws),
+        },
     )
 
 
@@ -134,21 +144,32 @@ def supplier_page(request: Request, ctx: CtxDep, name: str = "") -> Response:
 def transactions(request: Request, org: str, ctx: CtxDep) -> Response:
     slug = ctx.ws.config.anchor(org).slug
     req = table_request(request, explore_queries.PAYMENTS)
-    page = _linked(
-        READS.get(
-            ctx.ws,
-            ("payments", scope_key(ctx.viewer), slug, req),
-            lambda: explore_queries.payments(ctx.ws, ctx.viewer, slug, req),
+    key = ("payments", scope_key(ctx.viewer), slug, req)
+
+    def part() -> dict[
+        str, Any
+    ]:  # the table, its filters and pager: the same for everyone of this scope
+        page = _linked(
+            READS.get(ctx.ws, key, lambda: explore_queries.payments(ctx.ws, ctx.viewer, slug, req))
         )
-    )
-    choices = {"category": [(c, c) for c in page.extra.get("categories", [])], "year": _years(ctx)}
-    view = table_view(
-        page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})}
-    )
+        choices = {
+            "category": [(c, c) for c in page.extra.get("categories", [])],
+            "year": _years(ctx),
+        }
+        view = table_view(
+            page, f"/anchors/{slug}/transactions", labels={"ward": page.extra.get("ward_names", {})}
+        )
+        return {"t": view, "choices": choices, "anchors": _anchors(ctx)}
+
     return render(
         request,
         "transactions.html",
-        {"org": slug, "t": view, "choices": choices, "refreshing": refresh_note(ctx.ws)},
+        {
+            "org": slug,
+            "req": req,
+            "table": kept_part(ctx.ws, key, "_transactions_table.html", part),
+            "refreshing": refresh_note(ctx.ws),
+        },
     )
 
 
