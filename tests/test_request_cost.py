@@ -9,8 +9,10 @@ import html
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -260,6 +262,43 @@ def test_a_warehouse_not_held_is_read_again_after_another_process_writes_it(tmp_
         assert warehouse_token(ws) != held
     finally:
         warehouse.close(ws.warehouse_path)
+
+
+def test_requests_for_a_read_under_way_wait_for_it_instead_of_reading_again(web):
+    cache, reads = ReadCache(), []
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> int:
+        reads.append(1)
+        started.set()
+        release.wait(30)
+        return len(reads)
+
+    def fails() -> int:
+        started.set()
+        release.wait(30)
+        raise committed.FiguresPending("not yet", fix="wait")
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(cache.get, web.ws, "k", slow)
+        assert started.wait(30)
+        others = [pool.submit(cache.get, web.ws, "k", slow) for _ in range(3)]
+        time.sleep(0.3)  # they have asked, and wait
+        assert len(reads) == 1 and not any(f.done() for f in others)
+        release.set()
+        assert [first.result(30), *(f.result(30) for f in others)] == [1, 1, 1, 1]
+        # A read that fails is not kept: who waited for it reads for themselves.
+        started.clear(), release.clear()
+        failing = pool.submit(cache.get, web.ws, "bad", fails)
+        assert started.wait(30)
+        waiting = pool.submit(cache.get, web.ws, "bad", lambda: 5)
+        time.sleep(0.3)
+        assert not waiting.done()
+        release.set()
+        with pytest.raises(committed.FiguresPending):
+            failing.result(30)
+        assert waiting.result(30) == 5
+    assert len(reads) == 1
 
 
 def test_errors_are_not_kept_and_the_cache_is_bounded(web):

@@ -9,7 +9,9 @@ fails it with a plain sentence, and the details go to the server's log only.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from typing import Any
 from anchorage.core.errors import AnchorageError
 from anchorage.jobs import queue
 from anchorage.jobs.queue import JobInfo
+from anchorage.store import warehouse
 from anchorage.workspace import Workspace
 
 log = logging.getLogger("anchorage.jobs")
@@ -125,6 +128,7 @@ class Worker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        _lower_priority()
         unreachable = False
         while not self.stopping.is_set():
             try:
@@ -140,11 +144,29 @@ class Worker(threading.Thread):
                 queue.wake.wait(POLL_S)
                 queue.wake.clear()
                 continue
-            execute(self.ws, job)
+            with warehouse.threads(self.ws.warehouse_path, _JOB_THREADS):
+                execute(self.ws, job)
 
     def stop(self) -> None:
         self.stopping.set()
         queue.wake.set()
+
+
+_JOB_NICE = int(os.environ.get("ANCHORAGE_JOB_NICE", "0"))
+_JOB_THREADS = (
+    int(os.environ["ANCHORAGE_JOB_THREADS"]) if os.environ.get("ANCHORAGE_JOB_THREADS") else None
+)
+
+
+def _lower_priority() -> None:
+    """The worker thread gives way to the requests' threads for the CPU (Linux: a thread's own nice value)."""
+    if _JOB_NICE <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        os.setpriority(
+            os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + _JOB_NICE)
+        )
 
 
 _workers: dict[Path, Worker] = {}
