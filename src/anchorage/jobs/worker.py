@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,6 @@ from typing import Any
 from anchorage.core.errors import AnchorageError
 from anchorage.jobs import queue
 from anchorage.jobs.queue import JobInfo
-from anchorage.store import warehouse
 from anchorage.workspace import Workspace
 
 log = logging.getLogger("anchorage.jobs")
@@ -144,28 +144,27 @@ class Worker(threading.Thread):
                 queue.wake.wait(POLL_S)
                 queue.wake.clear()
                 continue
-            with warehouse.threads(self.ws.warehouse_path, _JOB_THREADS):
-                execute(self.ws, job)
+            execute(self.ws, job)
 
     def stop(self) -> None:
         self.stopping.set()
         queue.wake.set()
 
 
-_JOB_NICE = int(os.environ.get("ANCHORAGE_JOB_NICE", "0"))
-_JOB_THREADS = (
-    int(os.environ["ANCHORAGE_JOB_THREADS"]) if os.environ.get("ANCHORAGE_JOB_THREADS") else None
-)
+# How far the server's job thread lowers its own priority (a nice value, added; 0: not at all). The requests'
+# threads then come first for the CPU, and a load or a refresh takes what they leave (benchmarks/bench_soak.py).
+JOB_NICE = int(os.environ.get("ANCHORAGE_JOB_NICE", "10"))
 
 
 def _lower_priority() -> None:
-    """The worker thread gives way to the requests' threads for the CPU (Linux: a thread's own nice value)."""
-    if _JOB_NICE <= 0 or not hasattr(os, "setpriority"):
+    """The worker thread gives way to the requests' threads for the CPU (Linux, where a thread has a nice value
+    of its own; elsewhere the id given to setpriority would name a process)."""
+    if JOB_NICE <= 0 or not sys.platform.startswith("linux"):
         return
     tid = threading.get_native_id()
     with contextlib.suppress(OSError):
         os.setpriority(
-            os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + _JOB_NICE)
+            os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + JOB_NICE)
         )
 
 

@@ -33,7 +33,6 @@ __all__ = [
     "held",
     "hold",
     "open_databases",
-    "threads",
     "use",
     "writes",
 ]
@@ -199,27 +198,6 @@ def held(path: Path) -> int:
     new hold has a new number, as another process may have written the file between two."""
     db = _databases.get(Path(path).resolve())
     return db.held if db is not None else 0
-
-
-@contextmanager
-def threads(path: Path, count: int | None) -> Iterator[None]:
-    """Run the held instance's statements on at most `count` threads while inside (None: as configured). DuckDB's
-    setting is the instance's, so readers get it too; each statement still has its caller's thread."""
-    db = _databases.get(Path(path).resolve())
-    if count is None or db is None or not db.held:
-        yield
-        return
-    cur = db.cursor()
-    try:
-        row = cur.execute("SELECT current_setting('threads')").fetchone()
-        before = int(row[0]) if row else 1
-        cur.execute(f"SET threads = {int(count)}")
-        try:
-            yield
-        finally:
-            cur.execute(f"SET threads = {before}")
-    finally:
-        cur.close()
 
 
 def close(path: Path) -> None:
