@@ -8,7 +8,8 @@ Builds (or reuses, with --keep) a workspace of --rows generated payments (benchm
 `anchorage serve` in its own process and waits for its first figures. Then, in the same run: the clients
 alone for --seconds; the clients again for --seconds while a generated file of --upload-rows payments is
 uploaded through the web (upload, preview, Load) for another anchor and loads as a job; then the time
-from that job committing to the anchor's dashboard API showing the new spend. Results go to
+from that job committing to the anchor's dashboard API showing the new spend. The window's p95 is also split
+by when each request was sent: during the load job, during the figures' refresh, and the rest. Results go to
 bench-data/soak-results.json and are printed.
 """
 
