@@ -8,7 +8,8 @@ Builds (or reuses, with --keep) a workspace of --rows generated payments (benchm
 `anchorage serve` in its own process and waits for its first figures. Then, in the same run: the clients
 alone for --seconds; the clients again for --seconds while a generated file of --upload-rows payments is
 uploaded through the web (upload, preview, Load) for another anchor and loads as a job; then the time
-from that job committing to the anchor's dashboard API showing the new spend. Results go to
+from that job committing to the anchor's dashboard API showing the new spend. The window's p95 is also split
+by when each request was sent: during the load job, during the figures' refresh, and the rest. Results go to
 bench-data/soak-results.json and are printed.
 """
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import bench_web  # noqa: E402
 import generate  # noqa: E402
 from tests.soak_support import (  # noqa: E402
+    Load,
     api_token,
     free_port,
     run_clients,
@@ -49,6 +51,31 @@ from anchorage.store.accounts import User  # noqa: E402
 from anchorage.workspace import Workspace  # noqa: E402
 
 UPLOADER = "uploader@anchorage.test"
+
+
+def by_phase(seen: Load, spans: dict[str, tuple[float, float]]) -> dict[str, Any]:
+    """p95 of the requests sent in each span of time (the load job, the figures' refresh), and of the rest of the
+    window: where the window's p95 comes from, with each span's three slowest URLs at p95."""
+    phases: dict[str, list[tuple[float, float, str]]] = {name: [] for name in [*spans, "rest"]}
+    for sent in seen.timeline:
+        name = next((n for n, (a, b) in spans.items() if a <= sent[0] < b), "rest")
+        phases[name].append(sent)
+    out: dict[str, Any] = {}
+    for name, xs in phases.items():
+        if not xs:
+            continue
+        urls: dict[str, list[float]] = {}
+        for _, took, url in xs:
+            urls.setdefault(url, []).append(took)
+        part = Load(urls)
+        slowest = sorted(urls, key=part.p95_ms, reverse=True)[:3]
+        out[name] = {
+            "requests": len(xs),
+            "seconds": round(max(s for s, _, _ in xs) - min(s for s, _, _ in xs), 1),
+            "p95_ms": round(part.p95_ms(), 1),
+            "slowest": {u: round(part.p95_ms(u), 1) for u in slowest},
+        }
+    return out
 
 
 def main() -> None:
@@ -141,9 +168,8 @@ def main() -> None:
             time.sleep(0.05)
         print("clients while it loads…", flush=True)
         window_start = time.time()
-        result["with_upload"] = run_clients(
-            base, urls, dict(c.cookies), token, a.clients, a.seconds
-        ).summary(a.seconds)
+        during = run_clients(base, urls, dict(c.cookies), token, a.clients, a.seconds)
+        result["with_upload"] = during.summary(a.seconds)
         window_end = time.time()
         result["load_during"] = os.getloadavg()
         job = wait_for_job(ws, uploaded["job"])
@@ -185,6 +211,10 @@ def main() -> None:
                 1,
             )
         result["committed_to_dashboard_s"] = round(shown - committed, 1)
+        spans = {"load": (started, committed)}
+        if refresh is not None and refresh.started_at and refresh.finished_at:
+            spans["refresh"] = (refresh.started_at.timestamp(), refresh.finished_at.timestamp())
+        result["with_upload"]["phases"] = by_phase(during, spans)
         if refresh is not None and refresh.started_at and refresh.finished_at:
             result["refresh_job_s"] = round(
                 (refresh.finished_at - refresh.started_at).total_seconds(), 1
@@ -198,6 +228,10 @@ def main() -> None:
         r = result[label]
         print(
             f"{label}: p95 {r['p95_ms']:.0f} ms over {r['requests']:,} requests, {r['errors']} errors"
+        )
+    for name, ph in result["with_upload"]["phases"].items():
+        print(
+            f"  {name}: p95 {ph['p95_ms']:.0f} ms over {ph['requests']:,} requests in {ph['seconds']} s"
         )
     print(f"upload committed -> dashboard shows it: {result['committed_to_dashboard_s']} s")
 

@@ -148,6 +148,8 @@ class Load:
     """What the web clients saw: latency per URL, status codes, requests with no answer."""
 
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    # (when it was sent, on time.time(), its latency, its URL) of every request: what a phase of the run saw
+    timeline: list[tuple[float, float, str]] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)  # no HTTP answer at all
     examples: list[str] = field(default_factory=list)  # answers of 400 and over
@@ -218,7 +220,9 @@ def run_clients(
                         seen.examples.append(f"{url}: HTTP {r.status_code} {r.text[:300]}")
                 except httpx.HTTPError as exc:
                     seen.failures.append(f"{url}: {type(exc).__name__} {exc}")
-                seen.latencies[url].append(time.perf_counter() - t0)
+                took = time.perf_counter() - t0
+                seen.latencies[url].append(took)
+                seen.timeline.append((time.time() - took, took, url))
 
     async def every() -> None:
         await asyncio.gather(*(client(i) for i in range(clients)))

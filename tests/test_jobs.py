@@ -3,9 +3,11 @@ works out the analysis; an anchor's job is invisible to another anchor; jobs sur
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -357,3 +359,31 @@ def test_a_job_killed_mid_way_is_rolled_back_and_run_again_to_the_same_totals(
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     assert _totals(ws)[0] == expected["rows_loaded"]
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="a thread's own priority is Linux's"
+)
+def test_the_job_thread_gives_way_to_the_requests_for_the_cpu(web: Web):
+    """The server's worker runs its jobs at a lower priority than the threads that answer requests, so a long
+    load or refresh takes the CPU the requests leave (issue 14's soak), and this process's own priority is
+    left as it was."""
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if own >= 19:
+        pytest.skip("the tests already run at the lowest priority")
+    seen: dict[str, int] = {}
+
+    def report(ws: Workspace, run: worker.JobRun) -> dict[str, int]:
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return {}
+
+    worker.register("test-priority", report)
+    try:
+        job_id = queue.submit(web.ws, "test-priority", requested_by="test")
+        wait_for_jobs(web.ws)
+    finally:
+        worker.HANDLERS.pop("test-priority")
+    job = queue.get(web.ws, job_id)
+    assert job is not None and job.state == "done"
+    assert seen["job"] == min(19, own + worker.JOB_NICE) > own
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own

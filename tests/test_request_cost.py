@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,6 +23,7 @@ from fastapi.responses import JSONResponse
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
+from tests.conftest import make_workspace
 from tests.web_support import (
     MARKERS,
     PASSWORD,
@@ -34,10 +40,14 @@ from anchorage.access import accounts, committed, queries
 from anchorage.access.gate import Viewer
 from anchorage.access.read_cache import ReadCache, warehouse_token
 from anchorage.core.errors import AnchorageError
+from anchorage.ingest.headline import spend_headline, upload_dates
 from anchorage.ingest.spend import ingest_spend
+from anchorage.store import warehouse
 from anchorage.store.accounts import AuditEvent
+from anchorage.store.records import Upload
 from anchorage.web.settings import WebSettings
 from anchorage.web.table import html_text
+from anchorage.workspace import Workspace
 
 COUNCIL_ONLY = MARKERS["council"]
 
@@ -155,6 +165,8 @@ def test_a_new_upload_shows_on_every_page_once_its_figures_commit(tmp_path: Path
             "Payee,Net Amount,Paid Date,Expense Type\nOkapi Newly Paid Ltd,12345,06/05/2023,Catering\n"
         )
         ingest_spend(web.ws, new, "College", date_order="dmy")
+        # The load's end is seen at once: the pages say new figures are being worked out.
+        assert committed.stale(web.ws)
         refresh_figures(web.ws)  # the refresh job works out and commits the new figures
         after = {u: college.get(u).text for u in pages}
         assert _api(college, "/api/v1/dashboard/college")["tiles"]["spend"] == pytest.approx(
@@ -185,6 +197,117 @@ def test_a_kept_read_is_read_again_after_any_warehouse_write(web):
     assert warehouse_token(web.ws) != token
     assert cache.get(web.ws, "k", read) == 2
     assert cache.get(web.ws, "other", read) == 3  # keys are apart
+
+
+def _counted() -> tuple[ReadCache, Callable[[], int]]:
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    return ReadCache(), read
+
+
+def _file_times(ws: Workspace) -> tuple[int | None, ...]:
+    found = []
+    for p in (ws.warehouse_path, ws.warehouse_path.with_name(ws.warehouse_path.name + ".wal")):
+        found.append(p.stat().st_mtime_ns if p.exists() else None)
+    return tuple(found)
+
+
+def test_inside_the_server_a_write_section_keeps_the_reads_until_it_ends(web):
+    """The server holds the warehouse, so no other process can change it: what a section writes and commits
+    before it ends (a load's staging, the explore tables' commits after each anchor) changes the files but
+    not the kept reads; its end drops them, so the page after it shows what it wrote."""
+    cache, read = _counted()
+    assert cache.get(web.ws, "k", read) == 1
+    times = _file_times(web.ws)
+    with web.ws.warehouse() as con:
+        time.sleep(0.01)  # the files' times move on even on a coarse clock
+        con.execute("CREATE TABLE staged_rows AS SELECT range AS i FROM range(200000)")
+        con.execute("DROP TABLE staged_rows")  # each statement its own commit, as the staging's are
+        assert _file_times(web.ws) != times  # another process's write would look like this
+        assert cache.get(web.ws, "k", read) == 1  # kept all through the section
+    assert cache.get(web.ws, "k", read) == 2  # read again once it ended
+
+
+def test_the_load_jobs_own_reads_of_the_spend_are_not_writes(web):
+    """A load reads the anchor's headline before and after (to say what it changed): reads, so they neither wait
+    for a writer nor drop the pages' kept reads."""
+    writes = web.ws.warehouse_writes
+    with web.ws.session() as s:
+        upload = s.query(Upload).filter(Upload.org == "council", Upload.kind == "spend").first()
+    assert upload is not None
+    assert spend_headline(web.ws, "council").payments > 0
+    assert upload_dates(web.ws, upload.id)[0] is not None
+    assert web.ws.warehouse_writes == writes
+
+
+def test_a_warehouse_not_held_is_read_again_after_another_process_writes_it(tmp_path: Path):
+    """A command with no server does not hold the warehouse: another process may write it between two looks,
+    so the files' times are watched, and a new hold starts from nothing kept."""
+    ws = make_workspace(tmp_path / "ws", [("Council", "council")])
+    cache, read = _counted()
+    assert warehouse.held(ws.warehouse_path) == 0
+    assert cache.get(ws, "k", read) == 1
+    assert cache.get(ws, "k", read) == 1
+    time.sleep(0.01)
+    other = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+        "con.execute('CREATE TABLE written_elsewhere (i INT)'); con.close()"
+    )
+    subprocess.run([sys.executable, "-c", other, str(ws.warehouse_path)], check=True)
+    assert cache.get(ws, "k", read) == 2  # no write of this process: the files told
+    ws.hold_warehouse()
+    try:
+        held = warehouse_token(ws)
+        assert cache.get(ws, "k", read) == 3  # a hold is a token of its own
+        assert cache.get(ws, "k", read) == 3
+    finally:
+        warehouse.close(ws.warehouse_path)
+    ws.hold_warehouse()  # held again: another process may have written the file in between
+    try:
+        assert warehouse_token(ws) != held
+    finally:
+        warehouse.close(ws.warehouse_path)
+
+
+def test_requests_for_a_read_under_way_wait_for_it_instead_of_reading_again(web):
+    cache, reads = ReadCache(), []
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> int:
+        reads.append(1)
+        started.set()
+        release.wait(30)
+        return len(reads)
+
+    def fails() -> int:
+        started.set()
+        release.wait(30)
+        raise committed.FiguresPending("not yet", fix="wait")
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(cache.get, web.ws, "k", slow)
+        assert started.wait(30)
+        others = [pool.submit(cache.get, web.ws, "k", slow) for _ in range(3)]
+        time.sleep(0.3)  # they have asked, and wait
+        assert len(reads) == 1 and not any(f.done() for f in others)
+        release.set()
+        assert [first.result(30), *(f.result(30) for f in others)] == [1, 1, 1, 1]
+        # A read that fails is not kept: who waited for it reads for themselves.
+        started.clear(), release.clear()
+        failing = pool.submit(cache.get, web.ws, "bad", fails)
+        assert started.wait(30)
+        waiting = pool.submit(cache.get, web.ws, "bad", lambda: 5)
+        time.sleep(0.3)
+        assert not waiting.done()
+        release.set()
+        with pytest.raises(committed.FiguresPending):
+            failing.result(30)
+        assert waiting.result(30) == 5
+    assert len(reads) == 1
 
 
 def test_errors_are_not_kept_and_the_cache_is_bounded(web):

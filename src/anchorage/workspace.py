@@ -223,7 +223,16 @@ class Workspace:
 
     def warehouse_version(self) -> tuple[object, ...]:
         """Changes whenever the warehouse may have changed: this process's finished writes, and the file's and
-        its WAL's modification times for another process's (a WAL a checkpoint removes is simply absent)."""
+        its WAL's modification times for another process's (a WAL a checkpoint removes is simply absent).
+
+        While this process holds the warehouse (the server), no other process can open it, so its own finished
+        write sections alone say when it changed: a load's staging and the commits inside a long section (a
+        build of the explore tables) change the files' times long before the section ends, and would drop
+        every kept read on each of them."""
+        from anchorage.store import warehouse
+
+        if hold := warehouse.held(self.warehouse_path):
+            return ("held", hold, self.warehouse_writes)
         times: list[int | None] = []
         for p in (
             self.warehouse_path,

@@ -38,21 +38,37 @@ class ReadCache:
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._reading: dict[Hashable, threading.Event] = {}  # reads under way, by key
         self._lock = threading.Lock()
 
     def get(self, ws: Workspace, key: Hashable, read: Callable[[], T]) -> T:
-        """The read's result, read again when the warehouse changed since it was kept (errors are not kept)."""
+        """The read's result, read again when the warehouse changed since it was kept (errors are not kept).
+
+        One read at a time per key: the requests that want a read another is making wait for its result, so
+        the many requests after a write do not all make the same read while the cores are busy."""
         full = (str(ws.root), warehouse_token(ws), key)
-        with self._lock:
-            if full in self._items:
-                self._items.move_to_end(full)
-                found: T = self._items[full]
-                return found
-        value = read()
-        with self._lock:
-            self._items[full] = value
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+        while True:
+            with self._lock:
+                if full in self._items:
+                    self._items.move_to_end(full)
+                    found: T = self._items[full]
+                    return found
+                under_way = self._reading.get(full)
+                if under_way is None:
+                    mine = self._reading[full] = threading.Event()
+            if under_way is None:
+                break
+            under_way.wait()  # then kept, or that read failed and this one reads for itself
+        try:
+            value = read()
+            with self._lock:
+                self._items[full] = value
+                while len(self._items) > self.limit:
+                    self._items.popitem(last=False)
+        finally:
+            with self._lock:
+                del self._reading[full]
+            mine.set()
         return value
 
     def clear(self) -> None:

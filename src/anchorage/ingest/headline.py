@@ -22,7 +22,7 @@ class Headline:
 
 
 def spend_headline(ws: Workspace, org: str) -> Headline:
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:
         row = con.execute(
             """SELECT count(*), coalesce(sum(amount), 0), count(DISTINCT supplier_name_norm)
                                     FILTER (NOT is_redacted), min(payment_date), max(payment_date)
@@ -35,7 +35,7 @@ def spend_headline(ws: Workspace, org: str) -> Headline:
 
 def upload_dates(ws: Workspace, upload_id: str) -> tuple[dt.date | None, dt.date | None]:
     """The first and last payment dates an upload loaded."""
-    with ws.warehouse() as con:
+    with ws.warehouse(read_only=True) as con:
         row = con.execute(
             "SELECT min(payment_date), max(payment_date) FROM spend WHERE upload_id = ?",
             [upload_id],

@@ -10,6 +10,7 @@ holds its instance for its life; a command-line process lets go of the file as s
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -29,6 +30,7 @@ __all__ = [
     "WarehouseBusy",
     "close",
     "connect",
+    "held",
     "hold",
     "open_databases",
     "use",
@@ -81,9 +83,8 @@ class Database:
         self._con = con
         self._write = threading.RLock()
         self.users = 0
-        self.held = (
-            False  # held open for the life of the process (the web server), not just while used
-        )
+        # Held open for the life of the process (the web server), not just while used: its hold's number, else 0.
+        self.held = 0
         self.migrated: list[int] = []  # the migrations applied when this instance opened
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -96,6 +97,7 @@ class Database:
 
 _databases: dict[Path, Database] = {}
 _writes: dict[Path, int] = {}
+_holds = itertools.count(1)
 _registry = threading.Lock()
 
 
@@ -175,7 +177,7 @@ def hold(
 ) -> Database:
     """Open a warehouse for the life of the process (or until `close`): the web server owns it."""
     db = _acquire(Path(path).resolve(), on_open, wait)
-    db.held = True
+    db.held = db.held or next(_holds)
     _release(db)
     return db
 
@@ -190,13 +192,21 @@ def writes(path: Path) -> int:
     return _writes.get(Path(path).resolve(), 0)
 
 
+def held(path: Path) -> int:
+    """The number of this process's hold on the warehouse (`hold`), 0 when it does not hold it. While held,
+    DuckDB's file lock keeps every other process out, so only this process's write sections can change it; a
+    new hold has a new number, as another process may have written the file between two."""
+    db = _databases.get(Path(path).resolve())
+    return db.held if db is not None else 0
+
+
 def close(path: Path) -> None:
     """Let go of a held warehouse (it closes when its last user finishes)."""
     with _registry:
         db = _databases.get(Path(path).resolve())
         if db is None:
             return
-        db.held = False
+        db.held = 0
         if db.users == 0:
             del _databases[db.path]
             db.close()
