@@ -10,6 +10,7 @@ holds its instance for its life; a command-line process lets go of the file as s
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -95,6 +96,12 @@ class Database:
         self._con.close()
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str | Path) -> Path:
+    """The warehouse's absolute path, its registry key (worked out once: a page asks several times)."""
+    return Path(path).resolve()
+
+
 _databases: dict[Path, Database] = {}
 _writes: dict[Path, int] = {}
 _holds = itertools.count(1)
@@ -154,7 +161,7 @@ def use(
 
     When another process holds the file, `wait(pid, seconds waited)` is called about once a second: False gives up
     (WarehouseBusy is raised), True keeps waiting."""
-    path = Path(path).resolve()
+    path = _resolved(path)
     db = _acquire(path, on_open, wait)
     try:
         with db._write if write else nullcontext():
@@ -176,7 +183,7 @@ def hold(
     wait: Callable[[int | None, float], bool] | None = None,
 ) -> Database:
     """Open a warehouse for the life of the process (or until `close`): the web server owns it."""
-    db = _acquire(Path(path).resolve(), on_open, wait)
+    db = _acquire(_resolved(path), on_open, wait)
     db.held = db.held or next(_holds)
     _release(db)
     return db
@@ -189,21 +196,21 @@ def version(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 def writes(path: Path) -> int:
     """How many write sections this process has finished on a warehouse (part of a cache key)."""
-    return _writes.get(Path(path).resolve(), 0)
+    return _writes.get(_resolved(path), 0)
 
 
 def held(path: Path) -> int:
     """The number of this process's hold on the warehouse (`hold`), 0 when it does not hold it. While held,
     DuckDB's file lock keeps every other process out, so only this process's write sections can change it; a
     new hold has a new number, as another process may have written the file between two."""
-    db = _databases.get(Path(path).resolve())
+    db = _databases.get(_resolved(path))
     return db.held if db is not None else 0
 
 
 def close(path: Path) -> None:
     """Let go of a held warehouse (it closes when its last user finishes)."""
     with _registry:
-        db = _databases.get(Path(path).resolve())
+        db = _databases.get(_resolved(path))
         if db is None:
             return
         db.held = 0
@@ -221,5 +228,5 @@ def open_databases() -> list[Path]:
 def migrated(path: Path) -> list[int]:
     """The migrations applied when this process opened the warehouse (empty if it was up to date)."""
     with _registry:
-        db = _databases.get(Path(path).resolve())
+        db = _databases.get(_resolved(path))
         return list(db.migrated) if db is not None else []
