@@ -22,6 +22,7 @@ from tests.web_support import Web, csrf_of, job_outcome, signed_in, wait_for_job
 
 from anchorage.access import committed
 from anchorage.access.gate import Viewer
+from anchorage.core.errors import AnchorageError
 from anchorage.ingest.spend import ingest_spend
 from anchorage.jobs import queue, worker
 from anchorage.web import views
@@ -385,5 +386,18 @@ def test_the_job_thread_gives_way_to_the_requests_for_the_cpu(web: Web):
         worker.HANDLERS.pop("test-priority")
     job = queue.get(web.ws, job_id)
     assert job is not None and job.state == "done"
-    assert seen["job"] == min(19, own + worker.JOB_NICE) > own
+    assert seen["job"] == min(19, own + worker.job_nice()) > own
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
+
+
+@pytest.mark.parametrize("value", ["high", "-5", "25", "1.5"])
+def test_a_wrong_job_priority_is_refused_in_words(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANCHORAGE_JOB_NICE", value)
+    with pytest.raises(
+        AnchorageError, match=r"ANCHORAGE_JOB_NICE .* not a whole number from 0 to 19"
+    ):
+        worker.job_nice()
+    monkeypatch.setenv("ANCHORAGE_JOB_NICE", " 0 ")
+    assert worker.job_nice() == 0

@@ -126,9 +126,10 @@ class Worker(threading.Thread):
         super().__init__(name="anchorage-jobs", daemon=True)
         self.ws = ws
         self.stopping = threading.Event()
+        self.nice = job_nice()  # read as the server starts: a wrong value stops it there, in words
 
     def run(self) -> None:
-        _lower_priority()
+        _lower_priority(self.nice)
         unreachable = False
         while not self.stopping.is_set():
             try:
@@ -153,19 +154,25 @@ class Worker(threading.Thread):
 
 # How far the server's job thread lowers its own priority (a nice value, added; 0: not at all). The requests'
 # threads then come first for the CPU, and a load or a refresh takes what they leave (benchmarks/bench_soak.py).
-JOB_NICE = int(os.environ.get("ANCHORAGE_JOB_NICE", "10"))
+def job_nice() -> int:
+    """ANCHORAGE_JOB_NICE (default 10), a whole number from 0 to 19."""
+    raw = os.environ.get("ANCHORAGE_JOB_NICE", "10").strip()
+    if not raw.isdigit() or int(raw) > 19:
+        raise AnchorageError(
+            f"ANCHORAGE_JOB_NICE is {raw[:20]!r}, which is not a whole number from 0 to 19.",
+            fix="Set it to 0 (jobs as urgent as requests) up to 19, or leave it unset (10).",
+        )
+    return int(raw)
 
 
-def _lower_priority() -> None:
+def _lower_priority(nice: int) -> None:
     """The worker thread gives way to the requests' threads for the CPU (Linux, where a thread has a nice value
     of its own; elsewhere the id given to setpriority would name a process)."""
-    if JOB_NICE <= 0 or not sys.platform.startswith("linux"):
+    if nice <= 0 or not sys.platform.startswith("linux"):
         return
     tid = threading.get_native_id()
     with contextlib.suppress(OSError):
-        os.setpriority(
-            os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + JOB_NICE)
-        )
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
 
 
 _workers: dict[Path, Worker] = {}
