@@ -148,8 +148,11 @@ def run_stages(
         code, wall, peak, cpu = run_measured_cpu(cmd, {**os.environ})
         if heap is not None:
             heap.stop()
-        if code != 0:
-            raise RuntimeError(f"stage {name} at {rows:,} rows failed with exit code {code}")
+        if code != 0:  # what it used until it failed (or was stopped) is a figure too
+            failed = dict(exit_code=code, wall=wall, peak_rss=peak, cpu_seconds=cpu)
+            failed |= heap.summary() if heap is not None else {}
+            (data / f"failed-{name}-{rows}.json").write_text(json.dumps(failed))
+            raise RuntimeError(f"stage {name} at {rows:,} rows failed: {failed}")
         r = json.loads((data / f"stage-{name}.json").read_text())
         r.update(
             wall=wall,
@@ -194,17 +197,21 @@ class _HeapLog:
         import psutil
 
         me = psutil.Process()
-        while not self._done.wait(2):
-            # Spark's JVM (the driver, in local mode the executor too), not the launcher java before it
-            jvm = [p for p in me.children(recursive=True) if "SparkSubmit" in _cmdline(p)]
-            if jvm:
-                with self.path.open("w") as out:
-                    watcher = subprocess.Popen(
-                        ["jstat", "-gc", "-t", str(jvm[0].pid), "10000"], stdout=out
-                    )
-                    self._done.wait()
-                    watcher.terminate()
-                return
+        with self.path.open("w") as out:
+            while not self._done.wait(2):
+                # Spark's JVM (the driver, in local mode the executor too), not the launcher java before it
+                jvm = [p for p in me.children(recursive=True) if "SparkSubmit" in _cmdline(p)]
+                if not jvm:
+                    continue
+                # jstat fails while the new JVM has not yet published its counters: try again
+                watcher = subprocess.Popen(
+                    ["jstat", "-gc", "-t", str(jvm[0].pid), "10000"],
+                    stdout=out,
+                    stderr=subprocess.DEVNULL,
+                )
+                while watcher.poll() is None and not self._done.wait(1):
+                    pass
+                watcher.terminate()
 
     def stop(self) -> None:
         self._done.set()
@@ -212,10 +219,12 @@ class _HeapLog:
 
     def summary(self) -> dict[str, Any]:
         """Peak heap used and peak old generation (MB), from the samples; {} when none were taken."""
-        lines = self.path.read_text().split("\n") if self.path.exists() else []
-        head = lines[0].split() if lines else []
+        lines = self.path.read_text().splitlines() if self.path.exists() else []
+        head = next((ln.split() for ln in lines if ln.startswith("Timestamp")), [])
         rows = [
-            dict(zip(head, map(float, ln.split()), strict=False)) for ln in lines[1:] if ln.strip()
+            dict(zip(head, map(float, ln.split()), strict=True))
+            for ln in lines
+            if _numbers(ln, head)
         ]
         if not rows or "OU" not in head:
             return {}
@@ -225,6 +234,18 @@ class _HeapLog:
             "jvm_old_gen_peak_mb": max(r["OU"] for r in rows) / 1024,
             "jvm_heap_samples": len(rows),
         }
+
+
+def _numbers(line: str, head: list[str]) -> bool:
+    """A jstat sample line: one number per column of the header."""
+    cells = line.split()
+    if len(cells) != len(head):
+        return False
+    try:
+        [float(c) for c in cells]
+    except ValueError:
+        return False
+    return True
 
 
 def _cmdline(p: Any) -> str:
