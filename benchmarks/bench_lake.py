@@ -228,6 +228,9 @@ class _HeapLog:
         ]
         if not rows or "OU" not in head:
             return {}
+        rows = list(
+            {r["Timestamp"]: r for r in rows}.values()
+        )  # jstat repeats the last after an exit
         used = [sum(r.get(k, 0.0) for k in ("S0U", "S1U", "EU", "OU")) / 1024 for r in rows]
         return {
             "jvm_heap_used_peak_mb": max(used),
