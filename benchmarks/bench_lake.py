@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the parity test's comparison
 
 import report
 from measure import run_measured_cpu
@@ -115,12 +116,9 @@ def stage(
             out["explore_refresh_skipped"] = True
         else:
             result = analyse_workspace(ws, engine=name)
-        tables = {
-            k: json.loads(v.to_json(orient="records", double_precision=10))
-            for k, v in result.tables.items()
-        }
-        (data / f"tables-{name}-{rows}.json").write_text(json.dumps(tables))
-        out["spend"] = float(pd.DataFrame(tables["totals"])["spend"].sum())
+        # the frames as they came out (pickled: no conversion), for the parity test's penny check
+        pd.to_pickle(result.tables, data / f"tables-{name}-{rows}.pkl")
+        out["spend"] = float(result.tables["totals"]["spend"].astype(float).sum())
     out["seconds"] = time.perf_counter() - start
     return out
 
@@ -146,9 +144,15 @@ def run_stages(
             driver_memory,
             *(["--parallel"] if parallel else []),
         ]
+        heap = _HeapLog(data / f"jvm-heap-{name}-{rows}.txt") if name == "spark" else None
         code, wall, peak, cpu = run_measured_cpu(cmd, {**os.environ})
-        if code != 0:
-            raise RuntimeError(f"stage {name} at {rows:,} rows failed with exit code {code}")
+        if heap is not None:
+            heap.stop()
+        if code != 0:  # what it used until it failed (or was stopped) is a figure too
+            failed = dict(exit_code=code, wall=wall, peak_rss=peak, cpu_seconds=cpu)
+            failed |= heap.summary() if heap is not None else {}
+            (data / f"failed-{name}-{rows}.json").write_text(json.dumps(failed))
+            raise RuntimeError(f"stage {name} at {rows:,} rows failed: {failed}")
         r = json.loads((data / f"stage-{name}.json").read_text())
         r.update(
             wall=wall,
@@ -159,6 +163,8 @@ def run_stages(
             driver_memory=driver_memory,
             duckdb_memory_limit=os.environ.get("ANCHORAGE_MEMORY_LIMIT", "default"),
         )
+        if heap is not None:
+            r.update(heap.summary())
         (data / f"measured-{name}-{rows}.json").write_text(json.dumps(r))
         out[name] = r
         print(
@@ -178,31 +184,97 @@ def run_stages(
     return out
 
 
+class _HeapLog:
+    """The Spark JVM's heap over the run (`jstat -gc` every 10 s, to a file): how much of its heap the run
+    used, and whether what survives a collection (the old generation) grows with rows."""
+
+    def __init__(self, path: Path):
+        self.path, self._done = path, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        with self.path.open("w") as out:
+            while not self._done.wait(2):
+                # Spark's JVM (the driver, in local mode the executor too), not the launcher java before it
+                jvm = [p for p in me.children(recursive=True) if "SparkSubmit" in _cmdline(p)]
+                if not jvm:
+                    continue
+                # jstat fails while the new JVM has not yet published its counters: try again
+                watcher = subprocess.Popen(
+                    ["jstat", "-gc", "-t", str(jvm[0].pid), "10000"],
+                    stdout=out,
+                    stderr=subprocess.DEVNULL,
+                )
+                while watcher.poll() is None and not self._done.wait(1):
+                    pass
+                watcher.terminate()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def summary(self) -> dict[str, Any]:
+        """Peak heap used and peak old generation (MB), from the samples; {} when none were taken."""
+        lines = self.path.read_text().splitlines() if self.path.exists() else []
+        head = next((ln.split() for ln in lines if ln.startswith("Timestamp")), [])
+        rows = [
+            dict(zip(head, map(float, ln.split()), strict=True))
+            for ln in lines
+            if _numbers(ln, head)
+        ]
+        if not rows or "OU" not in head:
+            return {}
+        rows = list(
+            {r["Timestamp"]: r for r in rows}.values()
+        )  # jstat repeats the last after an exit
+        used = [sum(r.get(k, 0.0) for k in ("S0U", "S1U", "EU", "OU")) / 1024 for r in rows]
+        return {
+            "jvm_heap_used_peak_mb": max(used),
+            "jvm_old_gen_peak_mb": max(r["OU"] for r in rows) / 1024,
+            "jvm_heap_samples": len(rows),
+        }
+
+
+def _numbers(line: str, head: list[str]) -> bool:
+    """A jstat sample line: one number per column of the header."""
+    cells = line.split()
+    if len(cells) != len(head):
+        return False
+    try:
+        [float(c) for c in cells]
+    except ValueError:
+        return False
+    return True
+
+
+def _cmdline(p: Any) -> str:
+    try:
+        return " ".join(p.cmdline())
+    except Exception:  # gone, or not ours to read
+        return ""
+
+
 def penny_mismatches(data: Path, rows: int) -> list[str]:
-    """Every cell where Spark's tables differ from DuckDB's by a penny or more (text exactly)."""
-    a = json.loads((data / f"tables-duckdb-{rows}.json").read_text())
-    b = json.loads((data / f"tables-spark-{rows}.json").read_text())
-    bad = []
-    for name in a:
-        ra, rb = (sorted(t[name], key=_row_key) for t in (a, b))
-        if len(ra) != len(rb):
-            bad.append(f"{name}: {len(ra)} rows on DuckDB, {len(rb)} on Spark")
-            continue
-        for x, y in zip(ra, rb, strict=True):
-            for k, v in x.items():
-                w = y.get(k)
-                if isinstance(v, (int, float)) and isinstance(w, (int, float)):
-                    if abs(v - w) >= 0.005:
-                        bad.append(f"{name}.{k}: {v} vs {w}")
-                elif v != w:
-                    bad.append(f"{name}.{k}: {v!r} vs {w!r}")
-    return bad
+    """Where Spark's tables differ from DuckDB's, by the parity test's own comparison (every table, every
+    cell, money to the penny); empty when they are equal."""
+    import pandas as pd
+    from tests.test_spark_parity import assert_same_figures
 
+    from anchorage.procurement.analysis import AnalysisResult
 
-def _row_key(row: dict[str, Any]) -> str:
-    return json.dumps(
-        {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, sort_keys=True
+    duck, spark = (
+        AnalysisResult(tables=pd.read_pickle(data / f"tables-{engine}-{rows}.pkl"))
+        for engine in ("duckdb", "spark")
     )
+    try:
+        assert_same_figures(duck, spark)
+    except AssertionError as exc:
+        return [str(exc)]
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,11 @@ so it must not have to fit in memory:
   analysis publishes is ordered explicitly (analysis._order, ranks by spend then name), and an
   order-preserving insert of an aggregate has to buffer out-of-order batches. The scratch file is
   deleted afterwards. An in-memory DuckDB (tests, the lake read by DuckDB) has no folder: temp tables.
-- **Spark**: persisted serialised, memory and disk (`MEMORY_AND_DISK`): a cache that does not fit in the
-  executors' storage memory goes to their local disks instead of growing the heap.
+- **Spark**: persisted on the executors' local disks only (`DISK_ONLY`). With memory and disk, Spark keeps
+  up to half of its unified memory of cached blocks safe from eviction; at 50M payments on local[2] with
+  a 2 GB heap the cube's blocks held ~650 MB of it while the joins that read the cube ran out of heap
+  (BENCHMARKS.md). On disk the heap holds only what the operators need, which Spark spills, so it does
+  not grow with the payments; each kept table is read a few times, from the page cache when it fits.
 """
 
 from __future__ import annotations
@@ -152,7 +155,7 @@ def _spark_persist(con: Any) -> Iterator[Callable[[ir.Table], ir.Table]]:
 
     def keep(t: ir.Table) -> ir.Table:
         name = f"anchorage_kept_{uuid.uuid4().hex[:12]}"
-        df = con._session.sql(con.compile(t)).persist(StorageLevel.MEMORY_AND_DISK)
+        df = con._session.sql(con.compile(t)).persist(StorageLevel.DISK_ONLY)
         df.createTempView(name)
         kept.append((name, df))
         return con.table(name)
