@@ -10,9 +10,8 @@ import numpy as np
 
 from anchorage.demo.suppliers_gen import Universe
 from anchorage.demo.vocabulary import LOCAL, SECTORS, SME, SUBREGION, VCSE
-from anchorage.opportunities.registration import supplier_categories, validate
-from anchorage.public_forms.protection import FormLimits, fingerprint
-from anchorage.store.opportunities_records import SupplierRegistration
+from anchorage.opportunities.registration import registration_of, supplier_categories, validate
+from anchorage.public_forms.protection import FormLimits
 from anchorage.workspace import Workspace
 
 # The universe's sectors a small supplier would register under, as the collaborative's shared categories.
@@ -87,20 +86,8 @@ def load_demo_directory(ws: Workspace, universe: Universe, *, seed: int, count: 
             }
             entered = validate(form, FormLimits(), categories, con)  # the form's own checks
             s.add(
-                SupplierRegistration(
-                    name=entered.name,
-                    categories=entered.categories,
-                    postcode=entered.postcode,
-                    size=entered.size,
-                    org_type=entered.org_type,
-                    charity_number=entered.charity_number or None,
-                    company_number=entered.company_number or None,
-                    description=entered.description,
-                    contact_email=email,
-                    status="confirmed",
-                    fingerprint=fingerprint(email, entered.name),
-                    created_at=now,
-                    confirmed_at=now,
+                registration_of(
+                    entered, email, status="confirmed", created_at=now, confirmed_at=now
                 )
             )
             joined += 1

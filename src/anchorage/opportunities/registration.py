@@ -154,6 +154,23 @@ def validate(
     )
 
 
+def registration_of(entered: RegistrationForm, email: str, **state: Any) -> SupplierRegistration:
+    """The directory's record of a checked registration (`state`: its status, token and times)."""
+    return SupplierRegistration(
+        name=entered.name,
+        categories=entered.categories,
+        postcode=entered.postcode,
+        size=entered.size,
+        org_type=entered.org_type,
+        charity_number=entered.charity_number or None,
+        company_number=entered.company_number or None,
+        description=entered.description,
+        contact_email=email,
+        fingerprint=fingerprint(email, entered.name),
+        **state,
+    )
+
+
 def register_supplier(
     ws: Workspace,
     form: Mapping[str, Any],
@@ -212,20 +229,12 @@ def register_supplier(
                 reason="duplicate",
             )
         token, token_hash, expires = screen.new_token()
-        entry = SupplierRegistration(
-            name=entered.name,
-            categories=entered.categories,
-            postcode=entered.postcode,
-            size=entered.size,
-            org_type=entered.org_type,
-            charity_number=entered.charity_number or None,
-            company_number=entered.company_number or None,
-            description=entered.description,
-            contact_email=email,
+        entry = registration_of(
+            entered,
+            email,
             status="pending-confirmation",
             token_hash=token_hash,
             token_expires_at=expires,
-            fingerprint=digest,
             created_at=now,
         )
         s.add(entry)
